@@ -1,0 +1,32 @@
+/**
+ * The one interface every input implements: bytes in, DnsObservation out.
+ * A decoder is fed chunks synchronously (no per-record promises); it calls
+ * sink.observe for every good record and sink.skip for every bad one, with
+ * its position, and never throws on bad input.
+ */
+import type { DnsObservation, SkippedRecord } from '../model/observation.js';
+
+export interface ObservationSink {
+  observe(observation: DnsObservation): void;
+  skip(skipped: SkippedRecord): void;
+}
+
+export interface Decoder {
+  /** Feed the next chunk of the (already decompressed) input. */
+  push(chunk: Buffer): void;
+  /** The input ended. Flushes a last unterminated record. */
+  end(): void;
+  /** 1-based number of the record (line, packet, frame) being decoded now, for error positions. */
+  position(): number;
+}
+
+export interface SourceFormat {
+  /** The --format name: 'zeek', 'zeek-json', 'eve', 'pdns', ... */
+  readonly name: string;
+  /** One line for --help. */
+  readonly description: string;
+  /** True when the first bytes of an input (at most 64 KiB, decompressed) look like this format. */
+  sniff(head: Buffer): boolean;
+  /** A fresh decoder for one input; `file` is used in positions ('-' for stdin). */
+  createDecoder(file: string, sink: ObservationSink): Decoder;
+}
