@@ -1,0 +1,84 @@
+/**
+ * The one detection config. Every knob has a unit and a default here, and the
+ * same text is in config/fluxhound.example.yaml and README. Parsed once at
+ * start-up; nothing re-reads it per record.
+ */
+import { z } from 'zod';
+
+const ramp = (low: number, high: number, points: number) =>
+  z
+    .strictObject({
+      /** At or below this value the feature adds nothing (above it, for reversed ramps). */
+      low: z.number().finite(),
+      /** At or beyond this value the feature adds its full points. */
+      high: z.number().finite(),
+      /** Points (of 100) the feature adds at full strength. */
+      points: z.number().finite().min(0).max(100),
+    })
+    .prefault({ low, high, points });
+
+export const configSchema = z.strictObject({
+  /** Seconds. The sliding window for "within 1 h" features. Default 3600. */
+  window: z.number().int().min(1).max(7 * 86400).default(3600),
+  /** Seconds. Answers with a TTL under this count as low-TTL. Default 300. */
+  lowTtl: z.number().int().min(0).default(300),
+  limits: z
+    .strictObject({
+      /** Tracked domains (names plus registered domains). Beyond it the least recently seen are finalised and evicted. Default 500000. */
+      maxDomains: z.number().int().min(16).default(500_000),
+      /** Seconds of data time without a lookup after which a domain is finalised and evicted. Default 86400. */
+      idleTimeout: z.number().int().min(60).default(86_400),
+      /** Addresses remembered per domain; the least recently seen make room. Default 64. */
+      maxAddressesPerDomain: z.number().int().min(4).max(4096).default(64),
+      /** NS names, CNAME targets and clients remembered per domain. Default 16. */
+      maxNamesPerDomain: z.number().int().min(2).max(1024).default(16),
+    })
+    .prefault({}),
+  verdict: z
+    .strictObject({
+      /** Score (0..100) at or above which a domain is fast-flux. Default 60. */
+      fastFlux: z.number().min(0).max(100).default(60),
+      /** Score at or above which a domain is suspicious. Default 30. */
+      suspicious: z.number().min(0).max(100).default(30),
+      /** Points from name-server features needed to call the flux double. Default 10. */
+      doubleFluxPoints: z.number().min(0).max(100).default(10),
+      /** TTL and churn points count only when the addresses span at least this many ASNs (a low TTL alone is dynamic DNS, not flux). Default 3. */
+      minAsnsForTiming: z.number().int().min(0).default(3),
+    })
+    .prefault({}),
+  /** Each feature adds `points` scaled linearly from `low` (nothing) to `high` (all); when low > high the ramp is reversed (smaller is worse). */
+  weights: z
+    .strictObject({
+      /** Distinct ASNs of the answers. */
+      asns: ramp(2, 8, 30),
+      /** Distinct countries of the answers. */
+      countries: ramp(1, 5, 20),
+      /** Distinct /16 (IPv4) and /48 (IPv6) prefixes. */
+      prefixes: ramp(2, 12, 10),
+      /** Distinct addresses over the run. */
+      ips: ramp(4, 30, 10),
+      /** New addresses per hour. */
+      ips_per_hour: ramp(4, 20, 5),
+      /** Minimum TTL, seconds (reversed: lower is worse). */
+      ttl_min: ramp(900, 60, 10),
+      /** Mean answer-set churn, 0..1. */
+      churn: ramp(0.3, 0.9, 10),
+      /** Distinct NS names. */
+      ns_names: ramp(2, 8, 15),
+      /** Distinct name-server addresses. */
+      ns_addresses: ramp(2, 10, 10),
+      /** Distinct ASNs of the name-server addresses. */
+      ns_asns: ramp(1, 5, 15),
+      /** Distinct CNAME targets. */
+      cname_targets: ramp(2, 8, 10),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type WeightName = keyof Config['weights'];
+export type Ramp = Config['weights'][WeightName];
+
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}

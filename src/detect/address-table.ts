@@ -1,0 +1,183 @@
+/**
+ * A capped table of the addresses a domain resolved to, kept in one flat
+ * array (stride ADDRESS_STRIDE) so a benign domain with one address costs a
+ * few dozen bytes rather than a Map and four objects. When the table is full
+ * the least recently seen address makes room, so the table always describes
+ * the most recent addresses.
+ *
+ * Slot layout: key, lastSeen (integer seconds), asn, country, lastAnswer, ttl.
+ * Keys are IPv4 as a signed 32-bit integer (stays a V8 small integer) or
+ * IPv6 as canonical text.
+ */
+export const ADDRESS_STRIDE = 6;
+export const K_KEY = 0;
+export const K_LAST_SEEN = 1;
+export const K_ASN = 2;
+export const K_COUNTRY = 3;
+export const K_LAST_ANSWER = 4;
+export const K_TTL = 5;
+
+export type AddressKey = number | string;
+export type AddressTable = Array<AddressKey>;
+
+export function tableSize(table: AddressTable | null): number {
+  return table === null ? 0 : table.length / ADDRESS_STRIDE;
+}
+
+/** Index of the slot holding key, or -1. */
+export function findAddress(table: AddressTable, key: AddressKey): number {
+  for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+    if (table[i] === key) return i;
+  }
+  return -1;
+}
+
+/**
+ * Insert a new address; returns the slot index. When the table holds `cap`
+ * addresses already, the least recently seen one is overwritten.
+ */
+export function insertAddress(
+  table: AddressTable,
+  cap: number,
+  key: AddressKey,
+  lastSeen: number,
+  asn: number,
+  country: string,
+  lastAnswer: number,
+  ttl: number,
+): number {
+  let at = table.length;
+  if (at >= cap * ADDRESS_STRIDE) {
+    at = 0;
+    let oldest = table[K_LAST_SEEN] as number;
+    for (let i = ADDRESS_STRIDE; i < table.length; i += ADDRESS_STRIDE) {
+      const seen = table[i + K_LAST_SEEN] as number;
+      if (seen < oldest) {
+        oldest = seen;
+        at = i;
+      }
+    }
+  }
+  table[at + K_KEY] = key;
+  table[at + K_LAST_SEEN] = lastSeen;
+  table[at + K_ASN] = asn;
+  table[at + K_COUNTRY] = country;
+  table[at + K_LAST_ANSWER] = lastAnswer;
+  table[at + K_TTL] = ttl;
+  return at;
+}
+
+// Scratch space for distinct counts: reused so counting allocates nothing.
+const scratchNumbers: number[] = [];
+const scratchStrings: string[] = [];
+
+export interface TableCounts {
+  addresses: number;
+  /** Distinct /16 (IPv4) and /48 (IPv6) prefixes. */
+  prefixes: number;
+  /** Distinct known ASNs (0 = unknown is not counted). */
+  asns: number;
+  /** Distinct known countries. */
+  countries: number;
+}
+
+/** Count addresses, prefixes, ASNs and countries among slots seen at or after `since`. */
+export function countTable(table: AddressTable | null, since: number, out: TableCounts): TableCounts {
+  out.addresses = 0;
+  out.prefixes = 0;
+  out.asns = 0;
+  out.countries = 0;
+  if (table === null) return out;
+  scratchNumbers.length = 0;
+  let prefixEnd = 0;
+  // scratchNumbers holds prefixes then ASNs, one after the other.
+  for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+    if ((table[i + K_LAST_SEEN] as number) < since) continue;
+    out.addresses++;
+    const p = prefixOf(table[i + K_KEY]!);
+    if (!containsFrom(scratchNumbers, 0, p)) scratchNumbers.push(p);
+  }
+  out.prefixes = scratchNumbers.length;
+  prefixEnd = scratchNumbers.length;
+  scratchStrings.length = 0;
+  for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+    if ((table[i + K_LAST_SEEN] as number) < since) continue;
+    const asn = table[i + K_ASN] as number;
+    if (asn !== 0 && !containsFrom(scratchNumbers, prefixEnd, asn)) scratchNumbers.push(asn);
+    const cc = table[i + K_COUNTRY] as string;
+    if (cc !== '' && scratchStrings.indexOf(cc) === -1) scratchStrings.push(cc);
+  }
+  out.asns = scratchNumbers.length - prefixEnd;
+  out.countries = scratchStrings.length;
+  return out;
+}
+
+function containsFrom(values: number[], from: number, v: number): boolean {
+  for (let i = from; i < values.length; i++) if (values[i] === v) return true;
+  return false;
+}
+
+/**
+ * /16 of an IPv4 key (non-negative), /48 of an IPv6 key (negative, so the two
+ * families never collide).
+ */
+export function prefixOf(key: AddressKey): number {
+  if (typeof key === 'number') return (key >>> 16) & 0xffff;
+  return -1 - ipv6Prefix48(key);
+}
+
+function ipv6Prefix48(text: string): number {
+  // Canonical text: the first three groups precede the third ':' unless '::' comes earlier.
+  let value = 0;
+  let group = 0;
+  let groups = 0;
+  for (let i = 0; i < text.length && groups < 3; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58 /* : */) {
+      value = value * 65536 + group;
+      group = 0;
+      groups++;
+      if (i + 1 < text.length && text.charCodeAt(i + 1) === 58) break; // '::' zero-fills the rest
+    } else {
+      group = group * 16 + (c <= 57 ? c - 48 : (c | 32) - 87);
+    }
+  }
+  while (groups < 3) {
+    value *= 65536;
+    groups++;
+  }
+  return value;
+}
+
+/** Distinct ASNs among all slots (for the Holz baseline and reporting). */
+export function distinctAsns(table: AddressTable | null): number[] {
+  const asns: number[] = [];
+  if (table === null) return asns;
+  for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+    const asn = table[i + K_ASN] as number;
+    if (asn !== 0 && asns.indexOf(asn) === -1) asns.push(asn);
+  }
+  return asns;
+}
+
+/** Distinct countries among all slots. */
+export function distinctCountries(table: AddressTable | null): string[] {
+  const out: string[] = [];
+  if (table === null) return out;
+  for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+    const cc = table[i + K_COUNTRY] as string;
+    if (cc !== '' && out.indexOf(cc) === -1) out.push(cc);
+  }
+  return out;
+}
+
+/** TTLs of all slots (negative = unknown, left out), for the median. */
+export function tableTtls(table: AddressTable | null): number[] {
+  const ttls: number[] = [];
+  if (table === null) return ttls;
+  for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+    const ttl = table[i + K_TTL] as number;
+    if (ttl >= 0) ttls.push(ttl);
+  }
+  return ttls;
+}

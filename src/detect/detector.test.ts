@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { octetEnricher } from '../../test/helpers/octet-enricher.js';
+import { aResponse, rr, T0 } from '../../test/helpers/observations.js';
+import { defaultConfig, type Config } from '../config/schema.js';
+import type { Verdict } from '../model/verdict.js';
+import { Detector } from './detector.js';
+
+function run(feed: (d: Detector) => void, config: Config = defaultConfig()) {
+  const flags: Verdict[] = [];
+  const finals: Verdict[] = [];
+  const detector = new Detector({
+    config,
+    enricher: octetEnricher,
+    baseline: 'holz',
+    onFlag: (v) => flags.push(v),
+    onFinal: (v) => finals.push(v),
+  });
+  feed(detector);
+  detector.flush();
+  const find = (domain: string, scope = 'name') => finals.find((v) => v.domain === domain && v.scope === scope);
+  return { detector, flags, finals, find };
+}
+
+/** Botnet-style addresses: a different first octet (ASN, country) per index. */
+function bot(i: number): string {
+  return `${11 + ((i * 7) % 200)}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
+}
+
+describe('Detector', () => {
+  it('leaves a stable name benign however often it is asked', () => {
+    const { find, flags } = run((d) => {
+      for (let i = 0; i < 500; i++) d.observe(aResponse(T0 + i * 30, 'www.example.com', ['93.184.216.34'], 3600));
+    });
+    const v = find('www.example.com')!;
+    expect(v.verdict).toBe('benign');
+    expect(v.score).toBe(0);
+    expect(v.features.lookups).toBe(500);
+    expect(v.features.ips).toBe(1);
+    expect(flags).toHaveLength(0);
+  });
+
+  it('flags single flux with the numbers behind it, early', () => {
+    const { find, flags } = run((d) => {
+      for (let lookup = 0; lookup < 12; lookup++) {
+        const addrs = [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k));
+        d.observe(aResponse(T0 + lookup * 300, 'login.evil-bank.com', addrs, 120));
+      }
+    });
+    const v = find('login.evil-bank.com')!;
+    expect(v.verdict).toBe('fast-flux');
+    expect(v.flux).toBe('single');
+    expect(v.registered_domain).toBe('evil-bank.com');
+    expect(v.features.ips).toBe(60);
+    expect(v.features.asns).toBeGreaterThanOrEqual(40);
+    expect(v.features.ttl_min).toBe(120);
+    expect(v.features.churn).toBe(1);
+    expect(v.reasons[0]).toMatch(/^60 IPs in \d+ ASNs across 12 countries/);
+    expect(v.reasons.join(' ')).toContain('min TTL 120 s');
+    expect(v.holz?.flagged).toBe(true);
+    expect(v.lookups_to_flag).toBeLessThanOrEqual(2);
+    expect(flags.some((f) => f.domain === 'login.evil-bank.com' && f.verdict === 'fast-flux')).toBe(true);
+    expect(v.enrichment).toEqual(['asn: first-octet test data']);
+  });
+
+  it('labels double flux when the name servers rotate too', () => {
+    const { find } = run((d) => {
+      for (let lookup = 0; lookup < 8; lookup++) {
+        const addrs = [0, 1, 2].map((k) => bot(lookup * 3 + k));
+        const ns = [`ns${lookup}.flux-dns.net`, `ns${lookup + 1}.flux-dns.net`];
+        d.observe(
+          aResponse(T0 + lookup * 600, 'cdn.double-trouble.ru', addrs, 180, {
+            authority: ns.map((n) => rr('double-trouble.ru', 'NS', n, 180)),
+            additional: ns.map((n, k) => rr(n, 'A', bot(100 + lookup * 2 + k), 180)),
+          }),
+        );
+      }
+    });
+    const v = find('cdn.double-trouble.ru')!;
+    expect(v.verdict).toBe('fast-flux');
+    expect(v.flux).toBe('double');
+    expect(v.features.ns_names).toBe(9);
+    expect(v.features.ns_addresses).toBe(16);
+    expect(v.reasons.some((r) => r.startsWith('9 NS names on 16 name-server addresses'))).toBe(true);
+  });
+
+  it('ignores referral NS from a parent zone', () => {
+    const { find } = run((d) => {
+      for (let i = 0; i < 10; i++) {
+        d.observe(
+          aResponse(T0 + i, 'www.plain.com', ['198.51.100.7'], 300, {
+            authority: [rr('com', 'NS', `${String.fromCharCode(97 + i)}.gtld-servers.net`)],
+          }),
+        );
+      }
+    });
+    expect(find('www.plain.com')!.features.ns_names).toBe(0);
+  });
+
+  it('aggregates many names under one registered domain', () => {
+    const { find } = run((d) => {
+      for (let i = 0; i < 30; i++) d.observe(aResponse(T0 + i * 60, `x${i}q.spread-flux.top`, [bot(i)], 60));
+    });
+    const agg = find('spread-flux.top', 'registered_domain')!;
+    expect(agg.features.names).toBe(30);
+    expect(agg.verdict).toBe('fast-flux');
+    // Each name alone saw one address: not flux by itself.
+    expect(find('x0q.spread-flux.top')!.verdict).toBe('benign');
+  });
+
+  it('does not track PTR lookups or empty answers', () => {
+    const { detector, finals } = run((d) => {
+      const ptr = aResponse(T0, '4.3.2.1.in-addr.arpa', []);
+      ptr.qtype = 'PTR';
+      ptr.answers = [rr('4.3.2.1.in-addr.arpa', 'PTR', 'host.example.net')];
+      d.observe(ptr);
+      d.observe(aResponse(T0, 'nx.example.org', []));
+      expect(d.tracked).toBe(0);
+    });
+    expect(detector.stats.ignored).toBe(2);
+    expect(finals).toHaveLength(0);
+  });
+
+  it('keeps memory bounded: never more than limits.maxDomains, and evicted domains are still reported', () => {
+    const config = defaultConfig();
+    config.limits.maxDomains = 100;
+    let peak = 0;
+    const { detector, finals } = run((d) => {
+      for (let i = 0; i < 20_000; i++) {
+        d.observe(aResponse(T0 + i, `host${i}.example${i % 997}.com`, [`10.0.${(i >> 8) & 255}.${i & 255}`]));
+        peak = Math.max(peak, d.tracked);
+      }
+    }, config);
+    // A new domain beyond the cap triggers eviction straight away (the name and its registered domain: +2).
+    expect(peak).toBeLessThanOrEqual(102);
+    expect(detector.stats.evicted).toBeGreaterThan(19_000);
+    expect(finals.filter((v) => v.scope === 'name')).toHaveLength(20_000);
+  });
+});

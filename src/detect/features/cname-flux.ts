@@ -1,0 +1,13 @@
+/** CNAME chains whose targets keep changing. */
+import { plural, type FeatureFamily } from './family.js';
+
+export const cnameFlux: FeatureFamily = {
+  name: 'cname-flux',
+  weights: ['cname_targets'],
+  measure(state, _ctx, out) {
+    out.cname_targets = state.cnameTargetsEver;
+  },
+  explain(f) {
+    return `CNAME chain points to ${plural(f.cname_targets, 'different target')}`;
+  },
+};

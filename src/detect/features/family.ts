@@ -1,0 +1,64 @@
+/**
+ * A feature family measures a group of related numbers from a domain's state
+ * and explains them in one plain sentence. Families are pure: state in,
+ * numbers out. Their order and list live in features/index.ts.
+ */
+import type { Config, WeightName } from '../../config/schema.js';
+import type { Features } from '../../model/verdict.js';
+import type { FluxState } from '../state.js';
+
+export interface MeasureContext {
+  config: Config;
+}
+
+export interface FeatureFamily {
+  /** 'ip-diversity', 'ttl', ... */
+  readonly name: string;
+  /** The scored features (config weights) this family owns. */
+  readonly weights: readonly WeightName[];
+  /** Write this family's features into out. */
+  measure(state: FluxState, ctx: MeasureContext, out: Features): void;
+  /** One sentence with the numbers, for a verdict's reasons. */
+  explain(f: Features, ctx: MeasureContext): string;
+}
+
+export function emptyFeatures(): Features {
+  return {
+    lookups: 0,
+    answers: 0,
+    ips: 0,
+    ips_window: 0,
+    prefixes: 0,
+    asns: 0,
+    asns_window: 0,
+    countries: 0,
+    countries_window: 0,
+    ips_per_hour: 0,
+    ttl_min: null,
+    ttl_median: null,
+    ttl_low_share: null,
+    churn: null,
+    ns_names: 0,
+    ns_addresses: 0,
+    ns_asns: 0,
+    cname_targets: 0,
+    clients: 0,
+    names: 0,
+  };
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "1 h", "30 min", "90 s" */
+export function duration(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+export function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,13 @@
+/** The feature families, in the order their reasons are tie-broken. */
+import { audience } from './audience.js';
+import { churn } from './churn.js';
+import { cnameFlux } from './cname-flux.js';
+import type { FeatureFamily } from './family.js';
+import { ipDiversity } from './ip-diversity.js';
+import { nsFlux } from './ns-flux.js';
+import { ttl } from './ttl.js';
+
+export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, nsFlux, ttl, churn, cnameFlux, audience];
+
+export type { FeatureFamily, MeasureContext } from './family.js';
+export { emptyFeatures } from './family.js';

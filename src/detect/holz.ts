@@ -1,0 +1,16 @@
+/**
+ * The flux-score of Holz, Gorecki, Rieck and Freiling, "Measuring and
+ * Detecting Fast-Flux Service Networks" (NDSS 2008): a linear decision
+ * function over the distinct A records (nA) and distinct ASNs (nASN) of a
+ * domain's lookups; the NS count term has weight 0 in their fitted model.
+ */
+import type { HolzScore } from '../model/verdict.js';
+
+export const HOLZ_A_WEIGHT = 1.32;
+export const HOLZ_ASN_WEIGHT = 18.54;
+export const HOLZ_THRESHOLD = 142.38;
+
+export function holzScore(distinctA: number, distinctAsns: number): HolzScore {
+  const score = HOLZ_A_WEIGHT * distinctA + HOLZ_ASN_WEIGHT * distinctAsns;
+  return { score: Math.round(score * 100) / 100, flagged: score > HOLZ_THRESHOLD };
+}

@@ -1,0 +1,65 @@
+/**
+ * Scoring: each weighted feature adds points along a linear ramp; the sum,
+ * capped at 100, is the score. Pure functions of Features and Config.
+ */
+import type { Config, Ramp, WeightName } from '../config/schema.js';
+import type { Contribution, Features, FluxKind, VerdictLabel } from '../model/verdict.js';
+
+/** 0 at or below low, 1 at or beyond high, linear between; reversed when low > high. */
+export function ramp(x: number, r: Pick<Ramp, 'low' | 'high'>): number {
+  const t = (x - r.low) / (r.high - r.low);
+  return t <= 0 ? 0 : t >= 1 ? 1 : t;
+}
+
+/** Timing features (TTL, churn) only count alongside network diversity. */
+const TIMING: ReadonlySet<WeightName> = new Set<WeightName>(['ttl_min', 'churn']);
+const NAME_SERVER: ReadonlySet<WeightName> = new Set<WeightName>(['ns_names', 'ns_addresses', 'ns_asns']);
+
+export interface Scored {
+  score: number;
+  /** Features that added points, strongest first. */
+  contributions: Contribution[];
+  /** Points from name-server features. */
+  nsPoints: number;
+}
+
+export function scoreFeatures(f: Features, config: Config): Scored {
+  const contributions: Contribution[] = [];
+  let total = 0;
+  let nsPoints = 0;
+  const timingAllowed = f.asns >= config.verdict.minAsnsForTiming;
+  for (const name of Object.keys(config.weights) as WeightName[]) {
+    const value = featureValue(f, name);
+    if (value === null) continue;
+    if (TIMING.has(name) && !timingAllowed) continue;
+    const r = config.weights[name];
+    const points = ramp(value, r) * r.points;
+    if (points <= 0) continue;
+    contributions.push({ feature: name, points: Math.round(points * 10) / 10 });
+    total += points;
+    if (NAME_SERVER.has(name)) nsPoints += points;
+  }
+  contributions.sort((a, b) => b.points - a.points);
+  return { score: Math.min(100, Math.round(total)), contributions, nsPoints };
+}
+
+function featureValue(f: Features, name: WeightName): number | null {
+  const v = f[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function labelOf(score: number, config: Config): VerdictLabel {
+  if (score >= config.verdict.fastFlux) return 'fast-flux';
+  if (score >= config.verdict.suspicious) return 'suspicious';
+  return 'benign';
+}
+
+/** Level for first-flag tracking: 0 benign, 1 suspicious, 2 fast-flux. */
+export function levelOf(label: VerdictLabel): number {
+  return label === 'fast-flux' ? 2 : label === 'suspicious' ? 1 : 0;
+}
+
+export function fluxKindOf(label: VerdictLabel, nsPoints: number, config: Config): FluxKind | null {
+  if (label === 'benign') return null;
+  return nsPoints >= config.verdict.doubleFluxPoints ? 'double' : 'single';
+}

@@ -1,0 +1,81 @@
+/** Verdict: what detection concluded about one domain, with the numbers behind it. */
+
+export type VerdictLabel = 'fast-flux' | 'suspicious' | 'benign';
+export type FluxKind = 'single' | 'double';
+/** A verdict is about one queried name, or about all names under a registered domain together. */
+export type VerdictScope = 'name' | 'registered_domain';
+
+/** The measured features of a domain; each documented in src/detect/features/README.md. */
+export interface Features {
+  lookups: number;
+  /** Responses that carried addresses. */
+  answers: number;
+  /** Distinct A/AAAA addresses over the run (an upper bound once the per-domain cap evicts). */
+  ips: number;
+  /** Most distinct addresses seen within one window. */
+  ips_window: number;
+  /** Distinct /16 (IPv4) and /48 (IPv6) prefixes among the retained addresses. */
+  prefixes: number;
+  asns: number;
+  asns_window: number;
+  countries: number;
+  countries_window: number;
+  /** New addresses per hour over the domain's active span (at least one window). */
+  ips_per_hour: number;
+  /** Seconds; null when the input carries no TTLs. */
+  ttl_min: number | null;
+  ttl_median: number | null;
+  /** Share of answers with TTL under the low-TTL threshold, 0..1; null without TTLs. */
+  ttl_low_share: number | null;
+  /** Mean Jaccard distance between successive answer sets, 0..1; null with fewer than two. */
+  churn: number | null;
+  ns_names: number;
+  ns_addresses: number;
+  ns_asns: number;
+  cname_targets: number;
+  /** Distinct clients that asked (capped). */
+  clients: number;
+  /** Distinct names under a registered domain (registered_domain scope only). */
+  names: number;
+}
+
+export interface Contribution {
+  /** Feature (or family) name, as in the config. */
+  feature: string;
+  /** Points added to the score. */
+  points: number;
+}
+
+export interface HolzScore {
+  /** 1.32·nA + 18.54·nASN (Holz et al., NDSS 2008). */
+  score: number;
+  flagged: boolean;
+}
+
+export interface Verdict {
+  domain: string;
+  registered_domain: string;
+  scope: VerdictScope;
+  verdict: VerdictLabel;
+  flux: FluxKind | null;
+  /** 0..100 */
+  score: number;
+  /** Plain-language reasons with numbers, strongest first. */
+  reasons: string[];
+  features: Features;
+  contributions: Contribution[];
+  /** ISO 8601, UTC. */
+  first_seen: string;
+  last_seen: string;
+  /** When the domain first crossed a flag threshold (data time), and after how many lookups; null if never. */
+  first_flagged: string | null;
+  lookups_to_flag: number | null;
+  holz?: HolzScore;
+  /** Which reference data the address facts came from. */
+  enrichment: string[];
+}
+
+export function isoTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+}
