@@ -1,0 +1,126 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { fixture } from './fixtures.case.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { DnsObservation, SkippedRecord } from '../model/observation.js';
+import { InputError, readInputs } from './input.js';
+import { textFormats } from './index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fluxhound-input-'));
+function file(name: string, content: Buffer | string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function collector() {
+  const observed: DnsObservation[] = [];
+  const skipped: SkippedRecord[] = [];
+  return { observed, skipped, sink: { observe: (o: DnsObservation) => observed.push(o), skip: (s: SkippedRecord) => skipped.push(s) } };
+}
+
+async function read(files: string[], format = 'auto') {
+  const out = collector();
+  const summaries = await readInputs(files, { format, sink: out.sink, formats: textFormats });
+  return { ...out, summaries };
+}
+
+/** A Zeek log big enough to span many chunks and gzip blocks. */
+const bigZeek = (() => {
+  const text = fixture('zeek/dns.log').toString();
+  const header = text.slice(0, text.indexOf('\n1573665066'));
+  const record = text.split('\n')[8]!;
+  const lines = Array.from({ length: 20_000 }, (_, i) => record.replace('1573665066.806735', `${1573665066 + i}.5`));
+  return Buffer.from(`${header}\n${lines.join('\n')}\n`);
+})();
+
+describe('readInputs', () => {
+  it('sniffs each file and reads them one after another', async () => {
+    const zeek = file('dns.log', fixture('zeek/dns.log'));
+    const eve = file('eve.json', fixture('eve/bug-1158.v3.json'));
+    const { observed, skipped, summaries } = await read([zeek, eve]);
+    expect(summaries.map((s) => [s.format, s.observations, s.skipped, s.compressed])).toEqual([
+      ['zeek', 17, 2, false],
+      ['eve', 4, 0, false],
+    ]);
+    expect(observed).toHaveLength(21);
+    expect(skipped.map((s) => s.position)).toEqual([
+      { file: zeek, line: 33 },
+      { file: zeek, line: 35 },
+    ]);
+  });
+
+  it('decompresses gzip by its magic bytes, whatever the name', async () => {
+    const plain = await read([file('plain.log', bigZeek)]);
+    const gz = await read([file('looks-plain.log', gzipSync(bigZeek))]);
+    expect(gz.summaries[0]).toMatchObject({ format: 'zeek', compressed: true, decodedBytes: bigZeek.length, observations: 20_000 });
+    expect(gz.observed).toEqual(plain.observed);
+  });
+
+  it('keeps what a truncated gzip held, reports it once, and goes on to the next file', async () => {
+    const compressed = gzipSync(bigZeek);
+    const truncated = file('cut.log.gz', compressed.subarray(0, Math.floor(compressed.length / 2)));
+    const next = file('next.json', fixture('eve/bug-1158.v3.json'));
+    const { observed, skipped, summaries } = await read([truncated, next]);
+    const damage = skipped.filter((s) => s.reason === 'truncated gzip');
+    expect(damage).toHaveLength(1);
+    expect(damage[0]!.position.file).toBe(truncated);
+    expect(summaries[0]!.observations).toBeGreaterThan(5_000);
+    // Every record before the damage is kept, in order.
+    expect(observed.slice(0, summaries[0]!.observations).map((o) => o.ts)).toEqual(
+      Array.from({ length: summaries[0]!.observations }, (_, i) => 1573665066 + i + 0.5),
+    );
+    expect(damage[0]!.position.line).toBeGreaterThanOrEqual(summaries[0]!.observations + 8);
+    expect(summaries[1]).toMatchObject({ format: 'eve', observations: 4 });
+  });
+
+  it('reports a corrupt gzip with zlib’s reason', async () => {
+    const compressed = Buffer.from(gzipSync(bigZeek));
+    compressed.fill(0x55, 2000, 2100);
+    const { skipped } = await read([file('corrupt.gz', compressed)]);
+    expect(skipped.at(-1)!.reason).toMatch(/^corrupt gzip: /);
+  });
+
+  it('fails before reading anything when any file is missing or a directory', async () => {
+    const good = file('good.log', fixture('zeek/dns.log'));
+    const out = collector();
+    await expect(readInputs([good, join(dir, 'nope.log')], { format: 'auto', sink: out.sink, formats: textFormats })).rejects.toThrow(
+      new InputError(`fluxhound: cannot read ${join(dir, 'nope.log')}: no such file`),
+    );
+    expect(out.observed).toEqual([]);
+    await expect(read([dir])).rejects.toThrow(`fluxhound: cannot read ${dir}: is a directory`);
+  });
+
+  it('fails on an input no format recognises, naming the formats tried', async () => {
+    const unknown = file('x.bin', Buffer.from([0, 1, 2, 3, 255, 10]));
+    await expect(read([unknown])).rejects.toThrow(
+      `fluxhound: ${unknown}: unknown input format (tried zeek, zeek-json, eve, pdns); use --format`,
+    );
+  });
+
+  it('uses a named format without sniffing, and rejects an unknown name', async () => {
+    const headerless = file('headerless.log', fixture('zeek/dns.log').toString().split('\n').slice(8, 10).join('\n'));
+    const { summaries } = await read([headerless], 'zeek');
+    expect(summaries[0]).toMatchObject({ format: 'zeek', observations: 2 });
+    await expect(read([headerless], 'bogus')).rejects.toBeInstanceOf(InputError);
+  });
+
+  it('reads an empty file as no records', async () => {
+    const { observed, skipped, summaries } = await read([file('empty.log', '')]);
+    expect([observed, skipped]).toEqual([[], []]);
+    expect(summaries[0]).toMatchObject({ format: null, bytes: 0, observations: 0 });
+  });
+
+  it('reports progress over all inputs', async () => {
+    const a = file('a.log', bigZeek);
+    const b = file('b.json', fixture('pdns/cof.json'));
+    const calls: [number, number | null][] = [];
+    const out = collector();
+    await readInputs([a, b], { format: 'auto', sink: out.sink, formats: textFormats, onProgress: (read, total) => calls.push([read, total]) });
+    const total = bigZeek.length + fixture('pdns/cof.json').length;
+    expect(calls.at(-1)).toEqual([total, total]);
+    expect(calls.every(([read], i) => i === 0 || read >= calls[i - 1]![0])).toBe(true);
+  });
+});

@@ -1,0 +1,255 @@
+/**
+ * Reading input files into decoders: files one after another ('-' is stdin),
+ * gzip recognised by its magic bytes whatever the name, the format sniffed
+ * from the first 64 KiB unless one is given. Chunks are handed to the
+ * decoder synchronously from 'data' events, so a slow consumer slows the
+ * reads (backpressure) and no promise is made per record.
+ */
+import { constants as fsConstants, createReadStream } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { DnsObservation, SkippedRecord } from '../model/observation.js';
+import type { Decoder, ObservationSink, SourceFormat } from './source.js';
+
+/** A problem with the inputs themselves (missing file, unknown format): the CLI prints the message and exits 2. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+export interface ReadOptions {
+  /** 'auto' to sniff each input, or a format name. */
+  format: string;
+  sink: ObservationSink;
+  /** The formats to choose from, in sniff order. */
+  formats: readonly SourceFormat[];
+  /** Called per chunk read: bytes read so far over all inputs, their total size (null when stdin is one), current file. */
+  onProgress?: (bytesRead: number, totalBytes: number | null, file: string) => void;
+}
+
+export interface InputSummary {
+  file: string;
+  /** The format it was read as; null when it was empty. */
+  format: string | null;
+  compressed: boolean;
+  /** Bytes read from the file (compressed bytes for gzip). */
+  bytes: number;
+  /** Bytes after decompression. */
+  decodedBytes: number;
+  observations: number;
+  skipped: number;
+}
+
+/** How much of an input the sniffers see. */
+export const SNIFF_BYTES = 64 * 1024;
+const READ_CHUNK = 256 * 1024;
+
+export async function readInputs(files: readonly string[], options: ReadOptions): Promise<InputSummary[]> {
+  const forced = options.format === 'auto' ? null : formatNamed(options.format, options.formats);
+  const sizes = await checkInputs(files);
+  const totalBytes = sizes.includes(null) ? null : sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
+  const progress = { bytesBefore: 0, totalBytes };
+  const summaries: InputSummary[] = [];
+  for (const file of files) {
+    const summary = await readInput(file, forced, options, progress);
+    progress.bytesBefore += summary.bytes;
+    summaries.push(summary);
+  }
+  return summaries;
+}
+
+function formatNamed(name: string, formats: readonly SourceFormat[]): SourceFormat {
+  const format = formats.find((candidate) => candidate.name === name);
+  if (format === undefined) {
+    throw new InputError(`fluxhound: unknown format '${name}' (known: ${formats.map((f) => f.name).join(', ')})`);
+  }
+  return format;
+}
+
+/** Every file is checked before any is read, so a typo in the last one fails at once. Returns sizes (null for stdin). */
+async function checkInputs(files: readonly string[]): Promise<(number | null)[]> {
+  const sizes: (number | null)[] = [];
+  for (const file of files) {
+    if (file === '-') {
+      sizes.push(null);
+      continue;
+    }
+    try {
+      const info = await stat(file);
+      if (info.isDirectory()) throw new InputError(`fluxhound: cannot read ${file}: is a directory`);
+      await access(file, fsConstants.R_OK);
+      sizes.push(info.size);
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      throw new InputError(`fluxhound: cannot read ${file}: ${describeFsError(error)}`);
+    }
+  }
+  return sizes;
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return error instanceof Error ? error.message : String(error);
+}
+
+interface Progress {
+  bytesBefore: number;
+  totalBytes: number | null;
+}
+
+function readInput(file: string, forced: SourceFormat | null, options: ReadOptions, progress: Progress): Promise<InputSummary> {
+  const summary: InputSummary = {
+    file,
+    format: null,
+    compressed: false,
+    bytes: 0,
+    decodedBytes: 0,
+    observations: 0,
+    skipped: 0,
+  };
+  const raw: Readable = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: READ_CHUNK });
+  const input = new InputDecoding(file, forced, options, summary);
+  return new Promise<InputSummary>((resolve, reject) => {
+    let gunzip: ReturnType<typeof createGunzip> | null = null;
+    let magic: Buffer | null = Buffer.alloc(0);
+    let settled = false;
+    const settle = (error: unknown, damage: string | null): void => {
+      if (settled) return;
+      settled = true;
+      raw.off('data', onData).off('end', onEnd).off('error', onError);
+      // Stdin is not ours to close; a file stream is.
+      if (file === '-') raw.pause();
+      else raw.destroy();
+      gunzip?.destroy();
+      try {
+        if (error !== null) throw error;
+        input.finish(damage);
+        resolve(summary);
+      } catch (failure) {
+        reject(failure);
+      }
+    };
+    const decode = (chunk: Buffer): void => {
+      try {
+        input.push(chunk);
+      } catch (error) {
+        settle(error, null);
+      }
+    };
+    const startGunzip = (): void => {
+      summary.compressed = true;
+      const stream = createGunzip({ chunkSize: READ_CHUNK });
+      stream.on('data', decode);
+      stream.on('drain', () => raw.resume());
+      stream.on('end', () => settle(null, null));
+      stream.on('error', (error) => settle(null, gzipDamage(error)));
+      gunzip = stream;
+    };
+    const onBytes = (chunk: Buffer): void => {
+      if (gunzip !== null) {
+        if (!gunzip.write(chunk)) raw.pause();
+      } else {
+        decode(chunk);
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      summary.bytes += chunk.length;
+      options.onProgress?.(progress.bytesBefore + summary.bytes, progress.totalBytes, file);
+      if (magic === null) return onBytes(chunk);
+      // The first two bytes decide gzip or not; a pipe may hand them over one at a time.
+      magic = Buffer.concat([magic, chunk]);
+      if (magic.length < 2) return;
+      if (magic[0] === 0x1f && magic[1] === 0x8b) startGunzip();
+      const first = magic;
+      magic = null;
+      onBytes(first);
+    };
+    const onEnd = (): void => {
+      if (magic !== null && magic.length > 0) decode(magic);
+      if (gunzip !== null) gunzip.end();
+      else settle(null, null);
+    };
+    const onError = (error: Error): void => settle(null, `read error: ${describeFsError(error)}`);
+    raw.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}
+
+/** What to report for a damaged gzip stream; everything decoded before it has been kept. */
+function gzipDamage(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'Z_BUF_ERROR' ? 'truncated gzip' : `corrupt gzip: ${error.message}`;
+}
+
+/** One input's decoded bytes: held until the sniffers have seen enough, then fed to the decoder. */
+class InputDecoding {
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private decoder: Decoder | null = null;
+  private readonly sink: ObservationSink;
+
+  constructor(
+    private readonly file: string,
+    private readonly forced: SourceFormat | null,
+    private readonly options: ReadOptions,
+    private readonly summary: InputSummary,
+  ) {
+    const target = options.sink;
+    // Counting per input for the summary.
+    this.sink = {
+      observe(observation: DnsObservation): void {
+        summary.observations++;
+        target.observe(observation);
+      },
+      skip(skipped: SkippedRecord): void {
+        summary.skipped++;
+        target.skip(skipped);
+      },
+    };
+  }
+
+  push(chunk: Buffer): void {
+    this.summary.decodedBytes += chunk.length;
+    if (this.decoder !== null) {
+      this.decoder.push(chunk);
+      return;
+    }
+    this.head.push(chunk);
+    this.headBytes += chunk.length;
+    if (this.headBytes >= SNIFF_BYTES) this.start(false);
+  }
+
+  /** The input ended, cleanly or at `damage`. */
+  finish(damage: string | null): void {
+    if (this.decoder === null && this.headBytes > 0) this.start(damage !== null);
+    const decoder = this.decoder;
+    if (decoder === null) {
+      if (damage !== null) this.report(this.summary.compressed ? 'gzip' : 'input', 1, damage);
+      return;
+    }
+    const line = decoder.position();
+    decoder.end();
+    if (damage !== null) this.report(this.summary.format ?? 'input', line, damage);
+  }
+
+  /** Choose the format and replay the held bytes. A damaged input that no format recognises is reported, not fatal. */
+  private start(damaged: boolean): void {
+    const head = Buffer.concat(this.head, this.headBytes);
+    this.head = [];
+    this.headBytes = 0;
+    const format = this.forced ?? this.options.formats.find((candidate) => candidate.sniff(head.subarray(0, SNIFF_BYTES)));
+    if (format === undefined) {
+      if (damaged) return;
+      const tried = this.options.formats.map((candidate) => candidate.name).join(', ');
+      throw new InputError(`fluxhound: ${this.file}: unknown input format (tried ${tried}); use --format`);
+    }
+    this.summary.format = format.name;
+    this.decoder = format.createDecoder(this.file, this.sink);
+    this.decoder.push(head);
+  }
+
+  private report(format: string, line: number, reason: string): void {
+    this.sink.skip({ position: { file: this.file, line }, format, reason });
+  }
+}
