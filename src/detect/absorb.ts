@@ -11,120 +11,125 @@ import {
   K_LAST_ANSWER,
   K_LAST_SEEN,
   K_TTL,
+  type AddressKey,
   type AddressTable,
   type TableCounts,
 } from './address-table.js';
 import type { AddressList, ObservationDigest } from './digest.js';
-import { detach, type FluxState } from './state.js';
+import { Delegation, detach, type FluxState } from './state.js';
 
 const windowCounts: TableCounts = { addresses: 0, prefixes: 0, asns: 0, countries: 0 };
 
 export function absorb(state: FluxState, obs: DnsObservation, digest: ObservationDigest, config: Config): void {
-  const ts = obs.ts;
-  const seen = Math.floor(ts);
-  if (ts > state.lastSeen) state.lastSeen = ts;
-  if (obs.firstSeen < state.firstSeen) state.firstSeen = obs.firstSeen;
+  const seen = Math.floor(obs.ts);
+  if (seen > state.lastSeen) state.lastSeen = seen;
+  const first = Math.floor(obs.firstSeen);
+  if (first < state.firstSeen) state.firstSeen = first;
   state.lookups += obs.count;
-  const caps = config.limits;
-  if (obs.client !== null) addClient(state, obs.client, caps.maxNamesPerDomain);
+  if (digest.clientHash !== 0) {
+    const bit = digest.clientHash & 63;
+    if (bit < 32) state.clientBitsLow |= 1 << bit;
+    else state.clientBitsHigh |= 1 << (bit - 32);
+  }
+  if (digest.addresses.size > 0) absorbAnswer(state, digest, seen, obs.count, config);
+  if (digest.nsNames.length > 0 || digest.cnameTargets.length > 0 || digest.nsAddresses.size > 0) {
+    absorbDelegation(state, digest, seen, config);
+  }
+}
 
+function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number, count: number, config: Config): void {
   const list = digest.addresses;
-  if (list.length > 0) {
-    const answerNo = ++state.answers;
-    let table = state.addresses;
-    if (table === null) table = state.addresses = [];
-    let fresh = 0;
-    let inPrevious = 0;
-    for (let i = 0; i < list.length; i++) {
-      const key = list.keys[i]!;
-      const ttl = list.ttls[i]!;
-      const slot = findAddress(table, key);
-      if (slot >= 0) {
-        if (table[slot + K_LAST_ANSWER] === answerNo - 1) inPrevious++;
-        if (seen > (table[slot + K_LAST_SEEN] as number)) table[slot + K_LAST_SEEN] = seen;
-        table[slot + K_LAST_ANSWER] = answerNo;
-        if (ttl >= 0) table[slot + K_TTL] = ttl;
-      } else {
-        insertAddress(table, caps.maxAddressesPerDomain, stored(key), seen, list.asn(i), list.country(i), answerNo, ttl);
-        fresh++;
-      }
-      if (ttl >= 0) {
-        state.ttlSamples += obs.count;
-        if (ttl < config.lowTtl) state.ttlLowSamples += obs.count;
-        if (state.ttlMin < 0 || ttl < state.ttlMin) state.ttlMin = ttl;
-      }
+  const answerNo = ++state.answers;
+  let table = state.addresses;
+  let fresh = 0;
+  let inPrevious = 0;
+  for (let i = 0; i < list.size; i++) {
+    const key = list.keys[i]!;
+    const ttl = list.ttls[i]!;
+    const slot = table === null ? -1 : findAddress(table, key);
+    if (slot >= 0) {
+      const t = table!;
+      if (t[slot + K_LAST_ANSWER] === answerNo - 1) inPrevious++;
+      if (seen > (t[slot + K_LAST_SEEN] as number)) t[slot + K_LAST_SEEN] = seen;
+      t[slot + K_LAST_ANSWER] = answerNo;
+      if (ttl >= 0) t[slot + K_TTL] = ttl;
+    } else {
+      if (table === null) table = state.addresses = newTable(list, i, seen, answerNo);
+      else table = state.addresses = insertAddress(table, config.limits.maxAddressesPerDomain, stored(key), seen, list.asn(i), list.country(i), answerNo, ttl);
+      fresh++;
     }
-    // Churn compares successive answers of one name; aggregated passive-DNS
-    // tuples (one rdata each, no TTL) and registered-domain unions have no such sequence.
-    if (state.scope === 'name' && digest.hasTtls) {
-      if (state.previousAnswerSize > 0) {
-        const union = list.length + state.previousAnswerSize - inPrevious;
-        state.churnSum += 1 - inPrevious / union;
-        state.churnCount++;
-      }
-      state.previousAnswerSize = list.length;
-    }
-    if (fresh > 0) {
-      state.addressesEver += fresh;
-      state.dirty = true;
-      countTable(table, seen - config.window, windowCounts);
-      if (windowCounts.addresses > state.windowAddressesPeak) state.windowAddressesPeak = windowCounts.addresses;
-      if (windowCounts.asns > state.windowAsnsPeak) state.windowAsnsPeak = windowCounts.asns;
-      if (windowCounts.countries > state.windowCountriesPeak) state.windowCountriesPeak = windowCounts.countries;
+    if (ttl >= 0) {
+      state.ttlSamples += count;
+      if (ttl < config.lowTtl) state.ttlLowSamples += count;
+      if (state.ttlMin < 0 || ttl < state.ttlMin) state.ttlMin = ttl;
     }
   }
+  // Churn compares successive answers of one name; aggregated passive-DNS
+  // tuples (one rdata each, no TTL) and registered-domain unions have no such sequence.
+  if (state.scope === 'name' && digest.hasTtls) {
+    if (state.previousAnswerSize > 0) {
+      const union = list.size + state.previousAnswerSize - inPrevious;
+      state.churnMilli += Math.round(1000 * (1 - inPrevious / union));
+      state.churnCount++;
+    }
+    state.previousAnswerSize = list.size;
+  }
+  if (fresh > 0) {
+    state.addressesEver += fresh;
+    state.dirty = true;
+    countTable(table, seen - config.window, windowCounts);
+    if (windowCounts.addresses > state.windowAddressesPeak) state.windowAddressesPeak = windowCounts.addresses;
+    if (windowCounts.asns > state.windowAsnsPeak) state.windowAsnsPeak = windowCounts.asns;
+    if (windowCounts.countries > state.windowCountriesPeak) state.windowCountriesPeak = windowCounts.countries;
+  }
+}
 
+/** A table holding just address i of list, allocated at its exact size. */
+function newTable(list: AddressList, i: number, seen: number, answerNo: number): AddressTable {
+  return [stored(list.keys[i]!), seen, list.asn(i), list.country(i), answerNo, list.ttls[i]!];
+}
+
+function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: number, config: Config): void {
+  const caps = config.limits;
+  let d = state.delegation;
+  if (d === null) d = state.delegation = new Delegation();
   for (const ns of digest.nsNames) {
-    const before = state.nsNames;
-    if (before === null || before.indexOf(ns) === -1) {
-      state.nsNamesEver++;
+    if (d.nsNames.indexOf(ns) === -1) {
+      d.nsNamesEver++;
       state.dirty = true;
-      if (before === null) state.nsNames = [detach(ns)];
-      else if (before.length < caps.maxNamesPerDomain) before.push(detach(ns));
+      if (d.nsNames.length < caps.maxNamesPerDomain) d.nsNames.push(detach(ns));
     }
   }
-  if (digest.nsAddresses.length > 0) {
-    if (state.nsAddresses === null) state.nsAddresses = [];
-    const added = mergeAddresses(state.nsAddresses, digest.nsAddresses, seen, caps.maxAddressesPerDomain);
-    if (added > 0) {
-      state.nsAddressesEver += added;
-      state.dirty = true;
-    }
+  if (digest.nsAddresses.size > 0) {
+    const before = d.nsAddressesEver;
+    d.nsAddresses = mergeAddresses(d.nsAddresses ?? [], digest.nsAddresses, seen, caps.maxAddressesPerDomain, d);
+    if (d.nsAddressesEver > before) state.dirty = true;
   }
   for (const target of digest.cnameTargets) {
-    const before = state.cnameTargets;
-    if (before === null || before.indexOf(target) === -1) {
-      state.cnameTargetsEver++;
+    if (d.cnameTargets.indexOf(target) === -1) {
+      d.cnameTargetsEver++;
       state.dirty = true;
-      if (before === null) state.cnameTargets = [detach(target)];
-      else if (before.length < caps.maxNamesPerDomain) before.push(detach(target));
+      if (d.cnameTargets.length < caps.maxNamesPerDomain) d.cnameTargets.push(detach(target));
     }
   }
 }
 
-/** Insert the addresses of list not yet in table; returns how many were new. */
-function mergeAddresses(table: AddressTable, list: AddressList, seen: number, cap: number): number {
-  let added = 0;
-  for (let i = 0; i < list.length; i++) {
+/** Insert the name-server addresses of list not yet in table, counting them in d; returns the table. */
+function mergeAddresses(table: AddressTable, list: AddressList, seen: number, cap: number, d: Delegation): AddressTable {
+  for (let i = 0; i < list.size; i++) {
     const key = list.keys[i]!;
     const slot = findAddress(table, key);
     if (slot >= 0) {
       if (seen > (table[slot + K_LAST_SEEN] as number)) table[slot + K_LAST_SEEN] = seen;
     } else {
-      insertAddress(table, cap, stored(key), seen, list.asn(i), list.country(i), 0, list.ttls[i]!);
-      added++;
+      table = insertAddress(table, cap, stored(key), seen, list.asn(i), list.country(i), 0, list.ttls[i]!);
+      d.nsAddressesEver++;
     }
   }
-  return added;
+  return table;
 }
 
-function addClient(state: FluxState, client: string, cap: number): void {
-  const clients = state.clients;
-  if (clients === null) state.clients = [detach(client)];
-  else if (clients.length < cap && clients.indexOf(client) === -1) clients.push(detach(client));
-}
-
-function stored(key: string | number): string | number {
+function stored(key: AddressKey): AddressKey {
   return typeof key === 'number' ? key : detach(key);
 }
 

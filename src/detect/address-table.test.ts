@@ -4,23 +4,23 @@ import { ADDRESS_STRIDE, countTable, findAddress, insertAddress, prefixOf, type 
 
 describe('address table', () => {
   it('evicts the least recently seen address when full', () => {
-    const t: AddressTable = [];
-    insertAddress(t, 3, 1, 100, 10, 'US', 1, 60);
-    insertAddress(t, 3, 2, 50, 20, 'DE', 1, 60);
-    insertAddress(t, 3, 3, 200, 30, 'FR', 1, 60);
-    insertAddress(t, 3, 4, 300, 40, 'CN', 2, 60);
+    let t: AddressTable = [];
+    t = insertAddress(t, 3, 1, 100, 10, 'US', 1, 60);
+    t = insertAddress(t, 3, 2, 50, 20, 'DE', 1, 60);
+    t = insertAddress(t, 3, 3, 200, 30, 'FR', 1, 60);
+    t = insertAddress(t, 3, 4, 300, 40, 'CN', 2, 60);
     expect(t.length).toBe(3 * ADDRESS_STRIDE);
     expect(findAddress(t, 2)).toBe(-1);
     expect(findAddress(t, 4)).toBeGreaterThanOrEqual(0);
   });
 
   it('counts distinct prefixes, ASNs and countries within a window', () => {
-    const t: AddressTable = [];
+    let t: AddressTable = [];
     // 10.1.0.1 and 10.1.0.2 share a /16; 10.2.0.1 does not.
-    insertAddress(t, 64, 0x0a010001, 100, 7, 'US', 1, 60);
-    insertAddress(t, 64, 0x0a010002, 100, 7, 'US', 1, 60);
-    insertAddress(t, 64, 0x0a020001, 500, 8, 'DE', 2, 60);
-    insertAddress(t, 64, '2001:db8:1::1', 500, 0, '', 2, 60);
+    t = insertAddress(t, 64, 0x0a010001, 100, 7, 'US', 1, 60);
+    t = insertAddress(t, 64, 0x0a010002, 100, 7, 'US', 1, 60);
+    t = insertAddress(t, 64, 0x0a020001, 500, 8, 'DE', 2, 60);
+    t = insertAddress(t, 64, '2001:db8:1::1', 500, 0, '', 2, 60);
     const all = countTable(t, -Infinity, { addresses: 0, prefixes: 0, asns: 0, countries: 0 });
     expect(all).toEqual({ addresses: 4, prefixes: 3, asns: 2, countries: 2 });
     const recent = countTable(t, 400, { addresses: 0, prefixes: 0, asns: 0, countries: 0 });
@@ -37,9 +37,9 @@ describe('address table', () => {
   it('never grows beyond its cap (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 4, max: 32 }), fc.array(fc.tuple(fc.integer(), fc.integer({ min: 0, max: 1e6 })), { maxLength: 300 }), (cap, inserts) => {
-        const t: AddressTable = [];
+        let t: AddressTable = [];
         for (const [key, seen] of inserts) {
-          if (findAddress(t, key) === -1) insertAddress(t, cap, key, seen, 1, 'US', 0, 0);
+          if (findAddress(t, key) === -1) t = insertAddress(t, cap, key, seen, 1, 'US', 0, 0);
         }
         return t.length <= cap * ADDRESS_STRIDE && t.length % ADDRESS_STRIDE === 0;
       }),

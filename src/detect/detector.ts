@@ -42,6 +42,7 @@ const TRACKED_QTYPES = new Set(['A', 'AAAA', 'NS', 'CNAME', 'ANY', 'HTTPS', 'SVC
 export class Detector {
   private readonly config: Config;
   private readonly names = new Map<string, FluxState>();
+  /** Registered domain → its aggregate, or the state of its only name so far. */
   private readonly registered = new Map<string, FluxState>();
   private readonly digest: ObservationDigest;
   private readonly verdictOptions: VerdictOptions;
@@ -50,6 +51,8 @@ export class Detector {
   private now = -Infinity;
   private lastSweep = -Infinity;
   private sinceCheck = 0;
+  /** Registered-domain aggregates in `registered` (the other entries point at a lone name's own state). */
+  private aggregates = 0;
   readonly stats: DetectorStats = {
     observations: 0,
     ignored: 0,
@@ -72,14 +75,14 @@ export class Detector {
 
   /** Domains currently held in memory (names plus registered domains). */
   get tracked(): number {
-    return this.names.size + this.registered.size;
+    return this.names.size + this.aggregates;
   }
 
   observe(obs: DnsObservation): void {
     this.stats.observations++;
     if (obs.ts > this.now) this.now = obs.ts;
     let nameState = this.names.get(obs.qname);
-    let regState: FluxState | undefined;
+    let aggregate: FluxState | null;
     if (nameState === undefined) {
       if (!TRACKED_QTYPES.has(obs.qtype)) {
         this.stats.ignored++;
@@ -92,20 +95,21 @@ export class Detector {
         return;
       }
       const key = detach(obs.qname);
-      nameState = new FluxState(key, reg === obs.qname ? key : detach(reg), 'name', obs.ts);
+      nameState = new FluxState(key, reg === obs.qname ? key : detach(reg), 'name', Math.floor(obs.ts));
       this.names.set(key, nameState);
       this.stats.namesTracked++;
-      regState = this.registeredState(nameState.registered, obs.ts);
-      regState.names++;
+      aggregate = this.joinRegistered(nameState);
       if (this.tracked > this.config.limits.maxDomains) this.enforceLimits();
     } else {
       this.digest.read(obs, nameState.registered);
-      regState = this.registeredState(nameState.registered, obs.ts);
+      aggregate = this.aggregateOf(nameState);
     }
     absorb(nameState, obs, this.digest, this.config);
-    absorb(regState, obs, this.digest, this.config);
     if (nameState.dirty) this.rescore(nameState);
-    if (regState.dirty) this.rescore(regState);
+    if (aggregate !== null) {
+      absorb(aggregate, obs, this.digest, this.config);
+      if (aggregate.dirty) this.rescore(aggregate);
+    }
     if (++this.sinceCheck >= 4096) {
       this.sinceCheck = 0;
       this.enforceLimits();
@@ -115,25 +119,51 @@ export class Detector {
   /** Finalise every tracked domain (end of input). */
   flush(): void {
     for (const state of this.names.values()) this.finalise(state);
-    for (const state of this.registered.values()) this.finalise(state);
+    for (const state of this.registered.values()) if (state.scope === 'registered_domain') this.finalise(state);
     this.names.clear();
     this.registered.clear();
+    this.aggregates = 0;
   }
 
-  private registeredState(registered: string, ts: number): FluxState {
-    let state = this.registered.get(registered);
-    if (state === undefined) {
-      state = new FluxState(registered, registered, 'registered_domain', ts);
-      this.registered.set(registered, state);
-      this.stats.registeredTracked++;
+  /**
+   * Note a new name under its registered domain. The registered map holds the
+   * first name's own state until a second name appears; only then is an
+   * aggregate made (from the first name's evidence). Returns the aggregate, if any.
+   */
+  private joinRegistered(nameState: FluxState): FluxState | null {
+    const reg = nameState.registered;
+    const entry = this.registered.get(reg);
+    if (entry === undefined) {
+      this.registered.set(reg, nameState);
+      return null;
     }
-    return state;
+    if (entry.scope === 'registered_domain') {
+      entry.names++;
+      return entry;
+    }
+    const aggregate = entry.toAggregate();
+    aggregate.names = 2;
+    this.registered.set(reg, aggregate);
+    this.aggregates++;
+    this.stats.registeredTracked++;
+    return aggregate;
+  }
+
+  private aggregateOf(nameState: FluxState): FluxState | null {
+    const entry = this.registered.get(nameState.registered);
+    if (entry === undefined) {
+      // The name outlived its registered-domain entry (evicted): it stands alone again.
+      this.registered.set(nameState.registered, nameState);
+      return null;
+    }
+    return entry.scope === 'registered_domain' ? entry : null;
   }
 
   private rescore(state: FluxState): void {
     state.dirty = false;
     // One address, NS name or CNAME target is not rotation: skip the work.
-    if (state.addressesEver < 2 && state.nsNamesEver < 2 && state.cnameTargetsEver < 2 && state.nsAddressesEver < 2) return;
+    const d = state.delegation;
+    if (state.addressesEver < 2 && (d === null || (d.nsNamesEver < 2 && d.cnameTargetsEver < 2 && d.nsAddressesEver < 2))) return;
     const evaluation = measure(state, { config: this.config });
     const level = levelOf(labelOf(evaluation.scored.score, this.config));
     if (level <= state.flagLevel) return;
@@ -143,18 +173,13 @@ export class Detector {
     }
     state.flagLevel = level;
     this.stats.flagEvents++;
-    if (this.onFlag !== undefined && this.shouldReport(state)) {
+    if (this.onFlag !== undefined) {
       this.onFlag(toVerdict(state, evaluation, this.config, this.verdictOptions));
     }
   }
 
-  /** Registered-domain verdicts add something only when several names share it. */
-  private shouldReport(state: FluxState): boolean {
-    return state.scope === 'name' || state.names >= 2;
-  }
-
   private finalise(state: FluxState): void {
-    if (this.onFinal === undefined || !this.shouldReport(state)) return;
+    if (this.onFinal === undefined) return;
     const evaluation = measure(state, { config: this.config });
     this.onFinal(toVerdict(state, evaluation, this.config, this.verdictOptions));
   }
@@ -167,8 +192,8 @@ export class Detector {
     // Shrink to 90% so a full table is not swept again on the very next new domain.
     this.lastSweep = this.now;
     const idleBefore = this.now - idleTimeout;
-    this.evictFrom(this.names, idleBefore, Math.floor(maxDomains * 0.9) - this.registered.size);
-    this.evictFrom(this.registered, idleBefore, Math.floor(maxDomains * 0.9) - this.names.size);
+    this.evictFrom(this.names, idleBefore, Math.floor(maxDomains * 0.9) - this.aggregates);
+    this.evictAggregates(idleBefore, Math.floor(maxDomains * 0.9) - this.names.size);
   }
 
   /**
@@ -197,9 +222,20 @@ export class Detector {
     }
   }
 
+  /** Aggregates go when idle, or oldest first while over target; lone-name entries go with their name. */
+  private evictAggregates(idleBefore: number, target: number): void {
+    const goal = Math.max(0, target);
+    for (const [key, state] of this.registered) {
+      if (state.scope !== 'registered_domain') continue;
+      if (state.lastSeen < idleBefore || this.aggregates > goal) this.evict(this.registered, key, state);
+    }
+  }
+
   private evict(map: Map<string, FluxState>, key: string, state: FluxState): void {
     map.delete(key);
     this.stats.evicted++;
+    if (state.scope === 'registered_domain') this.aggregates--;
+    else if (this.registered.get(state.registered) === state) this.registered.delete(state.registered);
     this.finalise(state);
   }
 }

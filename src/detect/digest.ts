@@ -1,16 +1,20 @@
 /**
  * ObservationDigest: the parts of one DnsObservation detection uses, parsed
  * once and then applied to both the name's and the registered domain's
- * state. One instance is reused for every observation; enrichment is looked up
- * lazily, only for addresses a state has not seen before.
+ * state. One instance is reused for every observation (arrays are
+ * overwritten, not reallocated); enrichment is looked up lazily, only for
+ * addresses a state has not seen before.
  */
 import type { Enricher } from '../enrich/enricher.js';
 import type { DnsObservation, ResourceRecord } from '../model/observation.js';
 import { formatIPv6, parseIPv4, parseIPv6 } from '../model/names.js';
 import type { AddressKey } from './address-table.js';
+import { clientHash } from './state.js';
 
 /** Addresses of one section (answers, or name-server glue), with lazily looked-up facts. */
 export class AddressList {
+  /** Entries in use; the arrays may be longer (left over from earlier observations). */
+  size = 0;
   readonly keys: AddressKey[] = [];
   readonly ttls: number[] = [];
   private readonly v6: (Uint16Array | null)[] = [];
@@ -20,18 +24,6 @@ export class AddressList {
 
   constructor(enricher: Enricher) {
     this.enricher = enricher;
-  }
-
-  get length(): number {
-    return this.keys.length;
-  }
-
-  clear(): void {
-    this.keys.length = 0;
-    this.ttls.length = 0;
-    this.v6.length = 0;
-    this.asns.length = 0;
-    this.countries.length = 0;
   }
 
   /** Add an A/AAAA record's address (deduplicated); false when the data is not an address. */
@@ -47,12 +39,13 @@ export class AddressList {
       if (groups === null) return false;
       key = formatIPv6(groups);
     }
-    if (this.keys.indexOf(key) !== -1) return true;
-    this.keys.push(key);
-    this.ttls.push(rr.ttl === null || !(rr.ttl >= 0) ? -1 : Math.min(rr.ttl, 2_147_483_647));
-    this.v6.push(groups);
-    this.asns.push(-1);
-    this.countries.push(null);
+    for (let i = 0; i < this.size; i++) if (this.keys[i] === key) return true;
+    const at = this.size++;
+    this.keys[at] = key;
+    this.ttls[at] = rr.ttl === null || !(rr.ttl >= 0) ? -1 : Math.min(rr.ttl, 2_147_483_647);
+    this.v6[at] = groups;
+    this.asns[at] = -1;
+    this.countries[at] = null;
     return true;
   }
 
@@ -88,6 +81,8 @@ export class ObservationDigest {
   readonly cnameTargets: string[] = [];
   /** The answers carried TTLs (live transactions, not aggregated passive-DNS tuples). */
   hasTtls = false;
+  /** Hash of the client address for the distinct-client sketch; 0 when unknown. */
+  clientHash = 0;
 
   constructor(enricher: Enricher) {
     this.addresses = new AddressList(enricher);
@@ -96,12 +91,15 @@ export class ObservationDigest {
 
   /** Digest obs; `registered` bounds which authority NS records belong to the queried zone. */
   read(obs: DnsObservation, registered: string): void {
-    this.addresses.clear();
-    this.nsAddresses.clear();
-    this.nsNames.length = 0;
-    this.cnameTargets.length = 0;
+    this.addresses.size = 0;
+    this.nsAddresses.size = 0;
+    if (this.nsNames.length !== 0) this.nsNames.length = 0;
+    if (this.cnameTargets.length !== 0) this.cnameTargets.length = 0;
     this.hasTtls = false;
-    for (const rr of obs.answers) {
+    this.clientHash = obs.client === null ? 0 : clientHash(obs.client) || 1;
+    const answers = obs.answers;
+    for (let i = 0; i < answers.length; i++) {
+      const rr = answers[i]!;
       if (rr.ttl !== null) this.hasTtls = true;
       if (rr.type === 'A' || rr.type === 'AAAA') this.addresses.add(rr);
       else if (rr.type === 'CNAME') pushDistinct(this.cnameTargets, rr.data);
@@ -122,7 +120,7 @@ export class ObservationDigest {
   }
 
   isEmpty(): boolean {
-    return this.addresses.length === 0 && this.nsNames.length === 0 && this.cnameTargets.length === 0;
+    return this.addresses.size === 0 && this.nsNames.length === 0 && this.cnameTargets.length === 0;
   }
 }
 

@@ -1,16 +1,38 @@
 /**
  * FluxState: everything detection remembers about one domain (a queried name,
  * or all names under one registered domain), bounded by the configured caps.
- * Plain fields and flat arrays only: a benign name costs a few hundred bytes.
+ * Plain integer fields (V8 small integers, never boxed) and flat arrays
+ * created at their exact size: a benign name costs a few hundred bytes.
  */
 import type { VerdictScope } from '../model/verdict.js';
 import type { AddressTable } from './address-table.js';
+
+/** Name-server and CNAME evidence: most domains never have any, so it lives apart. */
+export class Delegation {
+  nsNames: string[] = [];
+  nsNamesEver = 0;
+  nsAddresses: AddressTable | null = null;
+  nsAddressesEver = 0;
+  cnameTargets: string[] = [];
+  cnameTargetsEver = 0;
+
+  clone(): Delegation {
+    const d = new Delegation();
+    d.nsNames = this.nsNames.slice();
+    d.nsNamesEver = this.nsNamesEver;
+    d.nsAddresses = this.nsAddresses === null ? null : this.nsAddresses.slice();
+    d.nsAddressesEver = this.nsAddressesEver;
+    d.cnameTargets = this.cnameTargets.slice();
+    d.cnameTargetsEver = this.cnameTargetsEver;
+    return d;
+  }
+}
 
 export class FluxState {
   readonly key: string;
   readonly registered: string;
   readonly scope: VerdictScope;
-  /** Seconds (data time). */
+  /** Whole seconds (data time). */
   firstSeen: number;
   lastSeen: number;
   /** Lookups, weighted by the count of aggregated (passive DNS) tuples. */
@@ -23,7 +45,8 @@ export class FluxState {
   addressesEver = 0;
   /** Size of the previous answer set, for churn. */
   previousAnswerSize = 0;
-  churnSum = 0;
+  /** Sum of per-answer churn in thousandths (an integer, so it is never boxed). */
+  churnMilli = 0;
   churnCount = 0;
 
   /** Minimum TTL seen, -1 before any. */
@@ -35,15 +58,13 @@ export class FluxState {
   windowAsnsPeak = 0;
   windowCountriesPeak = 0;
 
-  nsNames: string[] | null = null;
-  nsNamesEver = 0;
-  nsAddresses: AddressTable | null = null;
-  nsAddressesEver = 0;
-  cnameTargets: string[] | null = null;
-  cnameTargetsEver = 0;
-  clients: string[] | null = null;
+  /** 64-bit linear-counting sketch of client addresses (two 32-bit halves). */
+  clientBitsLow = 0;
+  clientBitsHigh = 0;
   /** Distinct names under this registered domain (registered scope). */
   names = 0;
+
+  delegation: Delegation | null = null;
 
   /** New evidence arrived since the last scoring. */
   dirty = false;
@@ -53,29 +74,68 @@ export class FluxState {
   /** Highest label reached so far: 0 benign, 1 suspicious, 2 fast-flux. */
   flagLevel = 0;
 
-  constructor(key: string, registered: string, scope: VerdictScope, ts: number) {
+  constructor(key: string, registered: string, scope: VerdictScope, seen: number) {
     this.key = key;
     this.registered = registered;
     this.scope = scope;
-    this.firstSeen = ts;
-    this.lastSeen = ts;
+    this.firstSeen = seen;
+    this.lastSeen = seen;
+  }
+
+  /**
+   * A registered-domain aggregate that starts from this name's evidence: made
+   * when a second name appears under the registered domain, so the common
+   * case (one name per registered domain) keeps one state, not two.
+   */
+  toAggregate(): FluxState {
+    const a = new FluxState(this.registered, this.registered, 'registered_domain', this.firstSeen);
+    a.lastSeen = this.lastSeen;
+    a.lookups = this.lookups;
+    a.answers = this.answers;
+    a.addresses = this.addresses === null ? null : this.addresses.slice();
+    a.addressesEver = this.addressesEver;
+    a.ttlMin = this.ttlMin;
+    a.ttlSamples = this.ttlSamples;
+    a.ttlLowSamples = this.ttlLowSamples;
+    a.windowAddressesPeak = this.windowAddressesPeak;
+    a.windowAsnsPeak = this.windowAsnsPeak;
+    a.windowCountriesPeak = this.windowCountriesPeak;
+    a.clientBitsLow = this.clientBitsLow;
+    a.clientBitsHigh = this.clientBitsHigh;
+    a.names = 1;
+    a.delegation = this.delegation === null ? null : this.delegation.clone();
+    a.dirty = true;
+    return a;
   }
 }
 
-/** Add name to a capped distinct list; returns the list and whether the name was new. */
-export function rememberName(list: string[] | null, name: string, cap: number): { list: string[]; added: boolean } {
-  if (list === null) return { list: [detach(name)], added: true };
-  if (list.indexOf(name) !== -1) return { list, added: false };
-  // Full: keep the first ones; the "ever" counter keeps counting.
-  if (list.length < cap) list.push(detach(name));
-  return { list, added: true };
+/** Estimated distinct clients from the 64-bit sketch (linear counting). */
+export function estimateClients(state: FluxState): number {
+  const zeros = 64 - popcount(state.clientBitsLow) - popcount(state.clientBitsHigh);
+  if (zeros === 64) return 0;
+  // All bits set: beyond what 64 bits can tell; report the sketch's ceiling.
+  if (zeros === 0) return Math.round(64 * Math.log(64));
+  return Math.round(-64 * Math.log(zeros / 64));
+}
+
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** FNV-1a over the characters of a client address, for the client sketch. */
+export function clientHash(client: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < client.length; i++) h = Math.imul(h ^ client.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /**
- * A copy of s that does not keep the decoder's chunk string alive: V8 makes
- * substrings of 13+ characters slices of their parent, and a key that lives
- * for hours would otherwise pin a 64 KiB chunk.
+ * A flat copy of s that does not keep the decoder's chunk string alive: V8
+ * makes substrings of 13+ characters slices of their parent, and a key that
+ * lives for hours would otherwise pin a whole chunk.
  */
 export function detach(s: string): string {
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }

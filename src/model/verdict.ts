@@ -33,7 +33,7 @@ export interface Features {
   ns_addresses: number;
   ns_asns: number;
   cname_targets: number;
-  /** Distinct clients that asked (capped). */
+  /** Distinct clients that asked: an estimate from a 64-bit sketch, exact for a few, at most 266. */
   clients: number;
   /** Distinct names under a registered domain (registered_domain scope only). */
   names: number;

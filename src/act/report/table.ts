@@ -59,10 +59,10 @@ export function renderTable(rows: readonly Verdict[], options: Omit<TableOptions
   ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const pad = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  const indent = widths.reduce((a, b) => a + b + 2, 0);
-  const lines = [pad(headers) + 'REASONS'];
+  const indent = widths.reduce((a, b) => a + b + 2, 0);  // every column plus its two-space gap
+  const lines = [pad(headers) + '  REASONS'];
   rows.forEach((v, r) => {
-    let line = pad(cells[r]!);
+    let line = pad(cells[r]!) + '  ';
     if (options.color) {
       const tint = v.verdict === 'fast-flux' ? RED : v.verdict === 'suspicious' ? YELLOW : DIM;
       line = tint + line + RESET;

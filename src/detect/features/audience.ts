@@ -1,4 +1,5 @@
 /** Who asks and how often: context for a verdict, not scored yet. */
+import { estimateClients } from '../state.js';
 import { plural, type FeatureFamily } from './family.js';
 
 export const audience: FeatureFamily = {
@@ -7,7 +8,7 @@ export const audience: FeatureFamily = {
   measure(state, _ctx, out) {
     out.lookups = state.lookups;
     out.answers = state.answers;
-    out.clients = state.clients === null ? 0 : state.clients.length;
+    out.clients = estimateClients(state);
     out.names = state.names;
   },
   explain(f) {

@@ -5,7 +5,7 @@ export const churn: FeatureFamily = {
   name: 'churn',
   weights: ['churn'],
   measure(state, _ctx, out) {
-    out.churn = state.churnCount === 0 ? null : round(state.churnSum / state.churnCount);
+    out.churn = state.churnCount === 0 ? null : round(state.churnMilli / state.churnCount / 1000);
   },
   explain(f) {
     if (f.churn === null) return 'answer rotation not measured (fewer than two answers with TTLs)';

@@ -5,7 +5,7 @@ export const cnameFlux: FeatureFamily = {
   name: 'cname-flux',
   weights: ['cname_targets'],
   measure(state, _ctx, out) {
-    out.cname_targets = state.cnameTargetsEver;
+    out.cname_targets = state.delegation === null ? 0 : state.delegation.cnameTargetsEver;
   },
   explain(f) {
     return `CNAME chain points to ${plural(f.cname_targets, 'different target')}`;

@@ -8,9 +8,11 @@ export const nsFlux: FeatureFamily = {
   name: 'ns-flux',
   weights: ['ns_names', 'ns_addresses', 'ns_asns'],
   measure(state, _ctx, out) {
-    countTable(state.nsAddresses, -Infinity, counts);
-    out.ns_names = state.nsNamesEver;
-    out.ns_addresses = Math.max(state.nsAddressesEver, counts.addresses);
+    const d = state.delegation;
+    if (d === null) return;
+    countTable(d.nsAddresses, -Infinity, counts);
+    out.ns_names = d.nsNamesEver;
+    out.ns_addresses = Math.max(d.nsAddressesEver, counts.addresses);
     out.ns_asns = counts.asns;
   },
   explain(f) {

@@ -1,0 +1,68 @@
+/**
+ * One fluxhound run over a file, as a user would start it:
+ * `node --expose-gc dist/src/cli/main.js analyze --json --stats-json STATS FILE`
+ * with stdout to /dev/null. The CLI's own statistics (the contract below)
+ * are read back from STATS and checked.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Measured } from './measure.js';
+import { runMeasured } from './measure.js';
+
+/** What `analyze --stats-json` writes; other fields may be present. */
+export interface FluxhoundStats {
+  records: number;
+  skipped: number;
+  domainsTracked: number;
+  flagged: number;
+  elapsedMs: number;
+  maxRssBytes: number;
+  heapUsedAfterGcBytes: number | null;
+  /** Heap in use before the input was read, when the CLI reports it. */
+  heapUsedBaselineBytes?: number | null;
+}
+
+export interface FluxhoundRun {
+  stats: FluxhoundStats;
+  measured: Measured;
+}
+
+export function fluxhoundCli(root: string): string {
+  return join(root, 'dist/src/cli/main.js');
+}
+
+export async function runFluxhound(root: string, file: string, workDir: string, extraArgs: readonly string[] = []): Promise<FluxhoundRun> {
+  const cli = fluxhoundCli(root);
+  if (!existsSync(cli)) throw new Error(`bench: fluxhound: ${cli} does not exist (is the CLI built?)`);
+  const statsFile = join(workDir, 'fluxhound-stats.json');
+  rmSync(statsFile, { force: true });
+  const measured = await runMeasured(
+    process.execPath,
+    ['--expose-gc', cli, 'analyze', '--json', '--stats-json', statsFile, ...extraArgs, file],
+    { what: 'fluxhound analyze', timeFile: join(workDir, 'fluxhound.time'), keepStdout: false },
+  );
+  const stats = parseStats(readFileSync(statsFile, 'utf8'), statsFile);
+  rmSync(statsFile, { force: true });
+  return { stats, measured };
+}
+
+export function parseStats(text: string, file: string): FluxhoundStats {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`bench: fluxhound: ${file}: not JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new Error(`bench: fluxhound: ${file}: not a JSON object`);
+  const stats = parsed as Record<string, unknown>;
+  for (const field of ['records', 'skipped', 'domainsTracked', 'flagged', 'elapsedMs', 'maxRssBytes'] as const) {
+    if (typeof stats[field] !== 'number') throw new Error(`bench: fluxhound: ${file}: '${field}' is missing or not a number`);
+  }
+  for (const field of ['heapUsedAfterGcBytes', 'heapUsedBaselineBytes'] as const) {
+    const value = stats[field];
+    if (value !== undefined && value !== null && typeof value !== 'number') {
+      throw new Error(`bench: fluxhound: ${file}: '${field}' must be a number or null`);
+    }
+  }
+  return parsed as FluxhoundStats;
+}

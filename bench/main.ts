@@ -1,0 +1,188 @@
+/**
+ * `npm run bench`: fluxhound against DuckDB on a generated Zeek dns.log, plus
+ * the memory-per-domain scenario and the enrichment lookup micro-benchmark.
+ * See bench/README.md for what is measured and how to read it.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { ensureDataset, memorySpec, throughputSpec } from './dataset.js';
+import type { Dataset } from './dataset.js';
+import type { DuckdbVariant } from './duckdb-count.js';
+import type { DuckdbRun } from './duckdb-run.js';
+import { runDuckdb } from './duckdb-run.js';
+import type { FluxhoundRun } from './fluxhound-run.js';
+import { runFluxhound } from './fluxhound-run.js';
+import { formatReport } from './report.js';
+import type { BenchResults, EnrichFigures } from './results.js';
+import type { SideSummary } from './summary.js';
+import { summariseDuckdb, summariseFluxhound, summariseMemory, throughputRatio } from './summary.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const DATA_DIR = join(ROOT, 'bench/.data');
+const RATIO_TARGET = 1.5;
+const MEMORY_TARGET_BYTES = 1024;
+
+interface Options {
+  records: number;
+  runs: number;
+  seed: number;
+  memoryNames: number;
+  skip: Set<string>;
+}
+
+const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,memory,enrich]
+  --records N        records in the throughput file (default 5000000)
+  --runs N           runs per side; medians are reported (default 3)
+  --seed N           corpus seed (default 1)
+  --memory-names N   distinct names asked in the memory scenario (default 1000000)
+  --skip LIST        parts to leave out`;
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { records: 5_000_000, runs: 3, seed: 1, memoryNames: 1_000_000, skip: new Set() };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--help' || flag === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`bench: ${flag} needs a value\n${USAGE}`);
+    if (flag === '--skip') {
+      for (const part of value.split(',')) options.skip.add(part.trim());
+      continue;
+    }
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`bench: ${flag} takes a positive whole number, not '${value}'`);
+    if (flag === '--records') options.records = n;
+    else if (flag === '--runs') options.runs = n;
+    else if (flag === '--seed') options.seed = n;
+    else if (flag === '--memory-names') options.memoryNames = n;
+    else throw new Error(`bench: unknown flag ${flag}\n${USAGE}`);
+  }
+  return options;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function describeDataset(what: string, d: Dataset): void {
+  const how = d.generation === null ? 'reused' : `generated in ${d.generation.seconds.toFixed(1)} s, ${Math.round(d.generation.linesPerSecond).toLocaleString('en-US')} lines/s`;
+  log(`${what}: ${relative(ROOT, d.path)} (${d.records.toLocaleString('en-US')} records, ${(d.bytes / 1e6).toFixed(0)} MB, ${how})`);
+}
+
+async function fluxhoundRuns(dataset: Dataset, runs: number, failures: string[]): Promise<FluxhoundRun[]> {
+  const out: FluxhoundRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    try {
+      out.push(await runFluxhound(ROOT, dataset.path, DATA_DIR));
+      log(`fluxhound run ${i + 1}/${runs}: ${(out[i]?.stats.elapsedMs ?? 0) / 1000} s`);
+    } catch (error) {
+      failures.push((error as Error).message);
+      log((error as Error).message);
+      break;
+    }
+  }
+  return out;
+}
+
+const DUCKDB_CASES: readonly { key: string; label: string; variant: DuckdbVariant; threads: number | null }[] = [
+  { key: 'unnest-default', label: 'DuckDB distinct answers, default threads', variant: 'unnest', threads: null },
+  { key: 'unnest-1', label: 'DuckDB distinct answers, 1 thread', variant: 'unnest', threads: 1 },
+  { key: 'sets-default', label: 'DuckDB distinct answer sets, default thr.', variant: 'sets', threads: null },
+];
+
+async function duckdbRuns(dataset: Dataset, runs: number, failures: string[]): Promise<Record<string, DuckdbRun[]>> {
+  const out: Record<string, DuckdbRun[]> = {};
+  for (const c of DUCKDB_CASES) {
+    const list: DuckdbRun[] = [];
+    out[c.key] = list;
+    for (let i = 0; i < runs; i++) {
+      try {
+        list.push(await runDuckdb(dataset.path, c.variant, c.threads, DATA_DIR));
+        log(`duckdb ${c.key} run ${i + 1}/${runs}: ${((list[i]?.result.elapsedMs ?? 0) / 1000).toFixed(2)} s`);
+      } catch (error) {
+        failures.push((error as Error).message);
+        log((error as Error).message);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** bench/enrich-lookup.ts belongs to the enrichment work; it is optional here. */
+async function enrichFigures(failures: string[]): Promise<EnrichFigures | null> {
+  const url = new URL('./enrich-lookup.js', import.meta.url);
+  if (!existsSync(url)) return null;
+  try {
+    const module = (await import(url.href)) as { benchEnrich?: () => Promise<EnrichFigures> };
+    if (typeof module.benchEnrich !== 'function') throw new Error('bench: enrich-lookup.js has no benchEnrich()');
+    return await module.benchEnrich();
+  } catch (error) {
+    failures.push(`enrich: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  mkdirSync(DATA_DIR, { recursive: true });
+  const failures: string[] = [];
+  const startedAt = new Date().toISOString();
+
+  const dataset = await ensureDataset(DATA_DIR, 'throughput', throughputSpec(options.seed, options.records));
+  describeDataset('throughput input', dataset);
+  const fluxhound = options.skip.has('fluxhound') ? [] : await fluxhoundRuns(dataset, options.runs, failures);
+  const duckdb = options.skip.has('duckdb') ? {} : await duckdbRuns(dataset, options.runs, failures);
+
+  let memoryDataset: Dataset | null = null;
+  let memory: FluxhoundRun | null = null;
+  if (!options.skip.has('memory') && !options.skip.has('fluxhound')) {
+    memoryDataset = await ensureDataset(DATA_DIR, 'memory', memorySpec(options.seed, options.memoryNames));
+    describeDataset('memory input', memoryDataset);
+    try {
+      // Room for every name, so the figure is per tracked domain rather than an eviction limit's effect.
+      const maxDomains = String(memoryDataset.records * 2);
+      memory = await runFluxhound(ROOT, memoryDataset.path, DATA_DIR, ['--max-domains', maxDomains]);
+    } catch (error) {
+      failures.push(`memory scenario: ${(error as Error).message}`);
+    }
+  }
+  const enrich = options.skip.has('enrich') ? null : await enrichFigures(failures);
+
+  const flux = fluxhound.length > 0 ? summariseFluxhound(dataset, fluxhound) : null;
+  const peers = new Map<string, SideSummary>();
+  for (const c of DUCKDB_CASES) {
+    const runs = duckdb[c.key] ?? [];
+    if (runs.length > 0) peers.set(c.key, summariseDuckdb(c.label, dataset, runs));
+  }
+  const results: BenchResults = {
+    startedAt,
+    node: process.version,
+    cpus: availableParallelism(),
+    runs: options.runs,
+    dataset,
+    fluxhound: flux,
+    duckdb: [...peers.values()],
+    ratio: throughputRatio(flux, peers.get('unnest-default'), peers.get('unnest-1'), RATIO_TARGET),
+    memoryTargetBytes: MEMORY_TARGET_BYTES,
+    memory: memory === null ? null : summariseMemory(memory),
+    memoryDataset,
+    enrich,
+    failures,
+    raw: { fluxhound, duckdb, memory },
+  };
+  const report = formatReport(results);
+  process.stdout.write(`\n${report}`);
+  const latest = join(DATA_DIR, 'latest.json');
+  writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results: ${relative(ROOT, latest)}`);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

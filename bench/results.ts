@@ -1,0 +1,29 @@
+/** Everything one bench run found; printed by report.ts and saved as JSON. */
+import type { Dataset } from './dataset.js';
+import type { DuckdbRun } from './duckdb-run.js';
+import type { FluxhoundRun } from './fluxhound-run.js';
+import type { MemorySummary, SideSummary, ThroughputRatio } from './summary.js';
+
+export interface EnrichFigures {
+  v4PerSec: number;
+  v6PerSec: number;
+  loadMs: number;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  node: string;
+  cpus: number;
+  runs: number;
+  dataset: Dataset;
+  fluxhound: SideSummary | null;
+  /** DuckDB rows: unnest with default threads, unnest with one thread, whole answer sets. */
+  duckdb: SideSummary[];
+  ratio: ThroughputRatio | null;
+  memoryTargetBytes: number;
+  memory: MemorySummary | null;
+  memoryDataset: Dataset | null;
+  enrich: EnrichFigures | null;
+  failures: string[];
+  raw: { fluxhound: FluxhoundRun[]; duckdb: Record<string, DuckdbRun[]>; memory: FluxhoundRun | null };
+}

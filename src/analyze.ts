@@ -1,0 +1,107 @@
+/**
+ * The whole analysis in one function: read inputs → detect → report.
+ * Enrichment happens inside detection, once per new address per domain.
+ */
+import type { VerdictSink } from './act/sink.js';
+import type { Config } from './config/schema.js';
+import { Detector, type DetectorStats } from './detect/detector.js';
+import type { Enricher } from './enrich/enricher.js';
+import type { SkippedRecord } from './model/observation.js';
+import type { Verdict } from './model/verdict.js';
+import { sourceFormats } from './registry.js';
+import { readInputs } from './sources/input.js';
+
+export interface AnalyzeOptions {
+  files: string[];
+  /** 'auto' or a format name from the registry. */
+  format: string;
+  config: Config;
+  enricher: Enricher;
+  baseline: 'holz' | null;
+  /** Report benign verdicts too. */
+  all: boolean;
+  sinks: VerdictSink[];
+  onProgress?: (bytesRead: number, totalBytes: number | null, file: string, records: number) => void;
+  /** Called once input has ended, before the remaining domains are finalised (for memory measurements). */
+  onInputEnd?: (detector: Detector) => void;
+}
+
+export interface AnalyzeSummary {
+  files: number;
+  bytes: number;
+  records: number;
+  skipped: number;
+  /** The first few skipped records, with positions. */
+  skippedSamples: SkippedRecord[];
+  /** Skipped records per reason. */
+  skippedByReason: Map<string, number>;
+  detector: DetectorStats;
+  /** Domains held in memory when the input ended. */
+  trackedAtEnd: number;
+  reported: number;
+  fastFlux: number;
+  suspicious: number;
+  enrichment: string[];
+}
+
+const SKIP_SAMPLES = 10;
+const SKIP_REASONS = 100;
+
+export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> {
+  const summary: AnalyzeSummary = {
+    files: options.files.length,
+    bytes: 0,
+    records: 0,
+    skipped: 0,
+    skippedSamples: [],
+    skippedByReason: new Map(),
+    detector: undefined as unknown as DetectorStats,
+    trackedAtEnd: 0,
+    reported: 0,
+    fastFlux: 0,
+    suspicious: 0,
+    enrichment: options.enricher.sources.map((s) => `${s.kind}: ${s.name}${s.date === null ? '' : ` (${s.date})`}`),
+  };
+  const report = (v: Verdict): void => {
+    if (v.verdict === 'fast-flux') summary.fastFlux++;
+    else if (v.verdict === 'suspicious') summary.suspicious++;
+    else if (!options.all) return;
+    summary.reported++;
+    for (const sink of options.sinks) sink.verdict(v);
+  };
+  const detector = new Detector({
+    config: options.config,
+    enricher: options.enricher,
+    baseline: options.baseline,
+    onFinal: report,
+  });
+  summary.detector = detector.stats;
+
+  const inputs = await readInputs(options.files, {
+    format: options.format,
+    formats: sourceFormats,
+    onProgress:
+      options.onProgress === undefined
+        ? undefined
+        : (read, total, file) => options.onProgress?.(read, total, file, summary.records),
+    sink: {
+      observe(o) {
+        summary.records++;
+        detector.observe(o);
+      },
+      skip(s) {
+        summary.skipped++;
+        if (summary.skippedSamples.length < SKIP_SAMPLES) summary.skippedSamples.push(s);
+        const count = summary.skippedByReason.get(s.reason);
+        if (count !== undefined) summary.skippedByReason.set(s.reason, count + 1);
+        else if (summary.skippedByReason.size < SKIP_REASONS) summary.skippedByReason.set(s.reason, 1);
+      },
+    },
+  });
+  for (const input of inputs) summary.bytes += input.bytes;
+  summary.trackedAtEnd = detector.tracked;
+  options.onInputEnd?.(detector);
+  detector.flush();
+  for (const sink of options.sinks) await sink.close();
+  return summary;
+}

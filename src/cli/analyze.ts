@@ -1,0 +1,145 @@
+/** `fluxhound analyze [FILE...]`: find fast-flux domains in DNS logs. */
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { ndjsonSink } from '../act/report/ndjson.js';
+import { tableSink } from '../act/report/table.js';
+import type { VerdictSink } from '../act/sink.js';
+import { analyze, type AnalyzeSummary } from '../analyze.js';
+import { loadConfig } from '../config/load.js';
+import { createEnricher } from '../enrich/index.js';
+import { formatNames } from '../registry.js';
+import { UsageError } from './errors.js';
+import { progressBar } from './progress.js';
+import { printSummary } from './summary.js';
+
+interface AnalyzeFlags {
+  format: string;
+  json?: boolean;
+  all?: boolean;
+  baseline?: string;
+  config?: string;
+  window?: string;
+  maxDomains?: string;
+  asnMmdb?: string;
+  countryMmdb?: string;
+  top: string;
+  progress: boolean;
+  quiet?: boolean;
+  statsJson?: string;
+}
+
+export function analyzeCommand(): Command {
+  return new Command('analyze')
+    .description('Score every domain in DNS logs and report the fast-flux ones')
+    .argument('[files...]', 'Zeek dns.log (TSV or JSON), Suricata eve.json, passive-DNS NDJSON; .gz is read transparently; - or nothing = stdin')
+    .addOption(new Option('-f, --format <name>', 'input format').choices(['auto', ...formatNames()]).default('auto'))
+    .option('--json', 'write one JSON verdict per line to stdout instead of a table')
+    .option('--all', 'report benign domains too')
+    .addOption(new Option('--baseline <name>', 'also compute a published baseline score').choices(['holz']))
+    .option('-c, --config <file>', 'detection config (YAML or JSON); see config/fluxhound.example.yaml')
+    .option('--window <seconds>', 'sliding window in seconds (config: window)')
+    .option('--max-domains <n>', 'domains held in memory at most (config: limits.maxDomains)')
+    .option('--asn-mmdb <file>', 'use a MaxMind GeoLite2-ASN .mmdb instead of the bundled ASN data')
+    .option('--country-mmdb <file>', 'use a MaxMind GeoLite2-Country or City .mmdb instead of the bundled country data')
+    .option('--top <n>', 'rows in the table', '50')
+    .option('--no-progress', 'no progress line on stderr')
+    .option('-q, --quiet', 'no summary on stderr')
+    .option('--stats-json <file>', 'write run statistics as JSON (for benchmarks)')
+    .action(async (files: string[], flags: AnalyzeFlags) => {
+      await runAnalyze(files, flags);
+    });
+}
+
+async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
+  const started = process.hrtime.bigint();
+  const inputs = files.length === 0 ? ['-'] : files;
+  if (inputs.includes('-') && process.stdin.isTTY) {
+    throw new UsageError('analyze: no input files and stdin is a terminal (give FILE..., or pipe a log in)');
+  }
+  const overrides: Record<string, unknown> = {};
+  if (flags.window !== undefined) overrides.window = positiveInt('--window', flags.window);
+  const config = loadConfig(flags.config, overrides);
+  if (flags.maxDomains !== undefined) config.limits.maxDomains = positiveInt('--max-domains', flags.maxDomains);
+  const top = positiveInt('--top', flags.top);
+
+  const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
+  const heapBaseline = heapAfterGc();
+  let heapAtEnd: number | null = null;
+
+  const sinks: VerdictSink[] = [];
+  if (flags.json) sinks.push(ndjsonSink(process.stdout));
+  else {
+    const tty = process.stdout.isTTY === true;
+    sinks.push(
+      tableSink(process.stdout, {
+        top,
+        color: tty && process.env.NO_COLOR === undefined,
+        width: tty ? process.stdout.columns : null,
+        holz: flags.baseline === 'holz',
+      }),
+    );
+  }
+  const progress = flags.progress && process.stderr.isTTY ? progressBar(process.stderr) : undefined;
+
+  const summary = await analyze({
+    files: inputs,
+    format: flags.format,
+    config,
+    enricher,
+    baseline: flags.baseline === 'holz' ? 'holz' : null,
+    all: flags.all === true,
+    sinks,
+    onProgress: progress?.update,
+    onInputEnd: () => {
+      heapAtEnd = heapAfterGc();
+    },
+  });
+  progress?.done();
+  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (!flags.quiet) printSummary(process.stderr, summary, elapsedMs);
+  if (flags.statsJson !== undefined) writeStats(flags.statsJson, summary, elapsedMs, heapBaseline, heapAtEnd);
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`analyze: ${flag} takes a positive whole number, not '${value}'`);
+  return n;
+}
+
+function heapAfterGc(): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return null;
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+function writeStats(
+  path: string,
+  s: AnalyzeSummary,
+  elapsedMs: number,
+  heapBaseline: number | null,
+  heapAtEnd: number | null,
+): void {
+  const stats = {
+    files: s.files,
+    bytes: s.bytes,
+    records: s.records,
+    skipped: s.skipped,
+    domainsTracked: s.trackedAtEnd,
+    namesTracked: s.detector.namesTracked,
+    registeredTracked: s.detector.registeredTracked,
+    evicted: s.detector.evicted,
+    flagged: s.fastFlux + s.suspicious,
+    fastFlux: s.fastFlux,
+    suspicious: s.suspicious,
+    elapsedMs: Math.round(elapsedMs),
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    heapUsedBaselineBytes: heapBaseline,
+    heapUsedAfterGcBytes: heapAtEnd,
+  };
+  try {
+    writeFileSync(path, JSON.stringify(stats, null, 2) + '\n');
+  } catch (err) {
+    throw new UsageError(`analyze: cannot write --stats-json ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/**
+ * fluxhound command line. One file per command; this one only wires them up
+ * and turns usage errors into one line and exit code 2.
+ */
+import { Command, CommanderError } from 'commander';
+import { analyzeCommand } from './analyze.js';
+import { exitWith } from './errors.js';
+
+const program = new Command('fluxhound')
+  .description('Detect fast-flux domains in DNS logs, captures and resolver telemetry')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    // One line, in the same voice as every other fluxhound error.
+    outputError: (s, write) => write(`fluxhound: ${s.replace(/^error: /, '').trimEnd()} (see fluxhound --help)\n`),
+  });
+
+// addCommand does not pass on exitOverride and the output settings; copy them.
+for (const command of [analyzeCommand()]) program.addCommand(command.copyInheritedSettings(program));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and version exit 0; commander has already printed the message.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  exitWith(err);
+}
+

@@ -1,0 +1,30 @@
+/** The closing summary of a run, on stderr. */
+import type { AnalyzeSummary } from '../analyze.js';
+import { escapeName } from '../model/names.js';
+import { formatBytes } from './progress.js';
+
+export function printSummary(out: NodeJS.WritableStream, s: AnalyzeSummary, elapsedMs: number): void {
+  const secs = elapsedMs / 1000;
+  const rate = secs > 0 ? Math.round(s.records / secs) : 0;
+  const lines = [
+    `fluxhound: read ${n(s.records)} records from ${n(s.files)} ${s.files === 1 ? 'input' : 'inputs'} (${formatBytes(s.bytes)}) in ${secs.toFixed(2)} s (${n(rate)} records/s); skipped ${n(s.skipped)}`,
+  ];
+  for (const k of s.skippedSamples) {
+    lines.push(`  skipped ${escapeName(k.position.file)}:${k.position.line}: ${k.format}: ${k.reason}`);
+  }
+  if (s.skipped > s.skippedSamples.length) {
+    const reasons = [...s.skippedByReason].sort((a, b) => b[1] - a[1]).slice(0, 5);
+    lines.push(`  … ${n(s.skipped - s.skippedSamples.length)} more; by reason: ${reasons.map(([r, c]) => `${r} ×${n(c)}`).join('; ')}`);
+  }
+  const d = s.detector;
+  lines.push(
+    `tracked ${n(d.namesTracked)} names and ${n(d.registeredTracked)} registered domains (${n(d.ignored)} records carried no A/AAAA/NS/CNAME data); evicted ${n(d.evicted)}`,
+    `flagged ${n(s.fastFlux + s.suspicious)}: ${n(s.fastFlux)} fast-flux, ${n(s.suspicious)} suspicious`,
+    `enrichment: ${s.enrichment.join('; ')}`,
+  );
+  out.write(lines.join('\n') + '\n');
+}
+
+function n(x: number): string {
+  return x.toLocaleString('en-US');
+}

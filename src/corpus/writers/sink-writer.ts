@@ -1,0 +1,36 @@
+/**
+ * Hands generated exchanges straight to an ObservationSink (a detector, a
+ * test collector) without serialising them: the way an accuracy evaluation
+ * can run the pipeline on a corpus without a round trip through a file.
+ * The observation is reused for the next exchange; a sink that keeps it must copy it.
+ */
+import type { DnsObservation } from '../../model/observation.js';
+import type { ObservationSink } from '../../sources/source.js';
+import type { CorpusWriter } from './writer.js';
+
+export class SinkWriter implements CorpusWriter {
+  readonly format = 'observations';
+  readonly pendingBytes = 0;
+
+  constructor(private readonly sink: ObservationSink) {}
+
+  open(): void {}
+
+  write(observation: DnsObservation): void {
+    this.sink.observe(observation);
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
+
+/** A deep copy, for sinks that keep observations past the call. */
+export function copyObservation(o: DnsObservation): DnsObservation {
+  return {
+    ...o,
+    answers: o.answers.map((r) => ({ ...r })),
+    authority: o.authority.map((r) => ({ ...r })),
+    additional: o.additional.map((r) => ({ ...r })),
+  };
+}
