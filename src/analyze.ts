@@ -74,6 +74,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     enricher: options.enricher,
     baseline: options.baseline,
     onFinal: report,
+    reportBenign: options.all,
   });
   summary.detector = detector.stats;
 

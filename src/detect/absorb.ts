@@ -32,8 +32,9 @@ export function absorb(state: FluxState, obs: DnsObservation, digest: Observatio
     else state.clientBitsHigh |= 1 << (bit - 32);
   }
   if (digest.addresses.size > 0) absorbAnswer(state, digest, seen, obs.count, config);
-  if (digest.nsNames.length > 0 || digest.cnameTargets.length > 0 || digest.nsAddresses.size > 0) {
-    absorbDelegation(state, digest, seen, config);
+  if (digest.delegationSignature !== 0) {
+    const d = state.delegation;
+    if (d === null || d.lastSignature !== digest.delegationSignature) absorbDelegation(state, digest, seen, config);
   }
 }
 
@@ -93,6 +94,7 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
   const caps = config.limits;
   let d = state.delegation;
   if (d === null) d = state.delegation = new Delegation();
+  d.lastSignature = digest.delegationSignature;
   for (const ns of digest.nsNames) {
     if (d.nsNames.indexOf(ns) === -1) {
       d.nsNamesEver++;

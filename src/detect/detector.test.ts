@@ -14,6 +14,7 @@ function run(feed: (d: Detector) => void, config: Config = defaultConfig()) {
     baseline: 'holz',
     onFlag: (v) => flags.push(v),
     onFinal: (v) => finals.push(v),
+    reportBenign: true,
   });
   feed(detector);
   detector.flush();

@@ -11,8 +11,10 @@ import type { DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
 import { absorb } from './absorb.js';
 import { ObservationDigest } from './digest.js';
-import { measure, toVerdict, type VerdictOptions } from './evaluate.js';
-import { labelOf, levelOf } from './score.js';
+import { emptyFeatures } from './features/index.js';
+import { measure, measureInto, toVerdict, type VerdictOptions } from './evaluate.js';
+import { labelOf, levelOf, scoreOnly } from './score.js';
+import { NameTable } from './name-table.js';
 import { registeredDomain } from './registered-domain.js';
 import { detach, FluxState } from './state.js';
 
@@ -23,6 +25,8 @@ export interface DetectorOptions {
   baseline?: 'holz' | null;
   onFlag?: (verdict: Verdict) => void;
   onFinal?: (verdict: Verdict) => void;
+  /** Build final verdicts for benign domains too (default false: onFinal sees only flagged ones). */
+  reportBenign?: boolean;
 }
 
 export interface DetectorStats {
@@ -41,13 +45,18 @@ const TRACKED_QTYPES = new Set(['A', 'AAAA', 'NS', 'CNAME', 'ANY', 'HTTPS', 'SVC
 
 export class Detector {
   private readonly config: Config;
-  private readonly names = new Map<string, FluxState>();
+  private readonly names = new NameTable<FluxState>();
+  /** Clock hand over the name table's slots, for eviction beyond limits.maxDomains. */
+  private hand = 0;
   /** Registered domain → its aggregate, or the state of its only name so far. */
   private readonly registered = new Map<string, FluxState>();
   private readonly digest: ObservationDigest;
   private readonly verdictOptions: VerdictOptions;
   private readonly onFlag: ((v: Verdict) => void) | undefined;
   private readonly onFinal: ((v: Verdict) => void) | undefined;
+  private readonly reportBenign: boolean;
+  /** Reused by every re-score, so scoring on the hot path allocates nothing. */
+  private readonly scratch = emptyFeatures();
   private now = -Infinity;
   private lastSweep = -Infinity;
   private sinceCheck = 0;
@@ -71,6 +80,7 @@ export class Detector {
     };
     this.onFlag = options.onFlag;
     this.onFinal = options.onFinal;
+    this.reportBenign = options.reportBenign ?? false;
   }
 
   /** Domains currently held in memory (names plus registered domains). */
@@ -102,7 +112,8 @@ export class Detector {
       if (this.tracked > this.config.limits.maxDomains) this.enforceLimits();
     } else {
       this.digest.read(obs, nameState.registered);
-      aggregate = this.aggregateOf(nameState);
+      aggregate = nameState.aggregate;
+      if (aggregate !== null && aggregate.evicted) aggregate = nameState.aggregate = null;
     }
     absorb(nameState, obs, this.digest, this.config);
     if (nameState.dirty) this.rescore(nameState);
@@ -139,33 +150,23 @@ export class Detector {
     }
     if (entry.scope === 'registered_domain') {
       entry.names++;
+      nameState.aggregate = entry;
       return entry;
     }
     const aggregate = entry.toAggregate();
     aggregate.names = 2;
+    entry.aggregate = nameState.aggregate = aggregate;
     this.registered.set(reg, aggregate);
     this.aggregates++;
     this.stats.registeredTracked++;
     return aggregate;
   }
 
-  private aggregateOf(nameState: FluxState): FluxState | null {
-    const entry = this.registered.get(nameState.registered);
-    if (entry === undefined) {
-      // The name outlived its registered-domain entry (evicted): it stands alone again.
-      this.registered.set(nameState.registered, nameState);
-      return null;
-    }
-    return entry.scope === 'registered_domain' ? entry : null;
-  }
-
   private rescore(state: FluxState): void {
     state.dirty = false;
-    // One address, NS name or CNAME target is not rotation: skip the work.
-    const d = state.delegation;
-    if (state.addressesEver < 2 && (d === null || (d.nsNamesEver < 2 && d.cnameTargetsEver < 2 && d.nsAddressesEver < 2))) return;
-    const evaluation = measure(state, { config: this.config });
-    const level = levelOf(labelOf(evaluation.scored.score, this.config));
+    if (!showsRotation(state) || state.flagLevel === 2) return;
+    const score = scoreOnly(measureInto(state, { config: this.config, detail: false }, this.scratch), this.config);
+    const level = levelOf(labelOf(score, this.config));
     if (level <= state.flagLevel) return;
     if (state.flaggedAt < 0) {
       state.flaggedAt = state.lastSeen;
@@ -173,52 +174,65 @@ export class Detector {
     }
     state.flagLevel = level;
     this.stats.flagEvents++;
-    if (this.onFlag !== undefined) {
-      this.onFlag(toVerdict(state, evaluation, this.config, this.verdictOptions));
-    }
+    if (this.onFlag !== undefined) this.onFlag(toVerdict(state, measure(state, this.config), this.config, this.verdictOptions));
   }
 
   private finalise(state: FluxState): void {
     if (this.onFinal === undefined) return;
-    const evaluation = measure(state, { config: this.config });
+    // A domain that never showed rotation scores nothing; skip the verdict unless benign ones are wanted.
+    if (!this.reportBenign && !showsRotation(state)) return;
+    const evaluation = measure(state, this.config);
+    if (!this.reportBenign && labelOf(evaluation.scored.score, this.config) === 'benign') return;
     this.onFinal(toVerdict(state, evaluation, this.config, this.verdictOptions));
   }
 
   /** Evict idle domains, then the least recently seen beyond limits.maxDomains. */
   private enforceLimits(): void {
     const { idleTimeout, maxDomains } = this.config.limits;
-    const over = this.tracked > maxDomains;
-    if (!over && this.now - this.lastSweep < idleTimeout / 4) return;
-    // Shrink to 90% so a full table is not swept again on the very next new domain.
-    this.lastSweep = this.now;
+    const idleDue = this.now - this.lastSweep >= idleTimeout / 4;
+    if (!idleDue && this.tracked <= maxDomains) return;
     const idleBefore = this.now - idleTimeout;
-    this.evictFrom(this.names, idleBefore, Math.floor(maxDomains * 0.9) - this.aggregates);
-    this.evictAggregates(idleBefore, Math.floor(maxDomains * 0.9) - this.names.size);
+    if (idleDue) {
+      this.lastSweep = this.now;
+      this.sweepIdleNames(idleBefore);
+      this.evictAggregates(idleBefore, Infinity);
+    }
+    // Shrink to 90% so a full table is not swept again on the very next new domain.
+    const goal = Math.floor(maxDomains * 0.9);
+    if (this.tracked > maxDomains) {
+      this.shrinkNames(goal);
+      this.evictAggregates(idleBefore, goal - this.names.size);
+    }
+  }
+
+  private sweepIdleNames(idleBefore: number): void {
+    for (let slot = 0; slot < this.names.capacity; slot++) {
+      const state = this.names.valueAt(slot);
+      if (state !== undefined && state.lastSeen < idleBefore) {
+        this.evictName(slot, state);
+        slot--; // removal may shift a later entry into this slot
+      }
+    }
   }
 
   /**
-   * Walk a map oldest-inserted first: idle states are finalised; while the map
-   * is above `target`, states not seen within a window are too, and recently
-   * seen ones move to the back (a second chance, as in CLOCK). If everything
-   * is recent, the oldest go anyway: the cap is a promise.
+   * CLOCK over the name table: the hand passes names seen within the last
+   * window (their second chance) and evicts the others, until the goal is
+   * met. After a full turn without enough evictions (a burst of new names),
+   * it evicts whatever it meets: the cap is a promise.
    */
-  private evictFrom(map: Map<string, FluxState>, idleBefore: number, target: number): void {
-    const goal = Math.max(0, target);
+  private shrinkNames(goal: number): void {
     const recent = this.now - this.config.window;
-    let budget = map.size;
-    for (const [key, state] of map) {
-      if (budget-- <= 0) break;
-      const shrinking = map.size > goal;
-      if (state.lastSeen < idleBefore || (shrinking && state.lastSeen < recent)) {
-        this.evict(map, key, state);
-      } else if (shrinking) {
-        map.delete(key);
-        map.set(key, state);
+    const mask = this.names.capacity - 1;
+    let passed = 0;
+    while (this.names.size > 0 && this.names.size + this.aggregates > goal) {
+      const state = this.names.valueAt(this.hand);
+      if (state !== undefined && (state.lastSeen < recent || passed > mask)) {
+        this.evictName(this.hand, state);
+        continue;
       }
-    }
-    for (const [key, state] of map) {
-      if (map.size <= goal) break;
-      this.evict(map, key, state);
+      this.hand = (this.hand + 1) & mask;
+      passed++;
     }
   }
 
@@ -227,15 +241,30 @@ export class Detector {
     const goal = Math.max(0, target);
     for (const [key, state] of this.registered) {
       if (state.scope !== 'registered_domain') continue;
-      if (state.lastSeen < idleBefore || this.aggregates > goal) this.evict(this.registered, key, state);
+      if (state.lastSeen < idleBefore || this.aggregates > goal) {
+        this.registered.delete(key);
+        this.aggregates--;
+        state.evicted = true;
+        this.stats.evicted++;
+        this.finalise(state);
+      }
     }
   }
 
-  private evict(map: Map<string, FluxState>, key: string, state: FluxState): void {
-    map.delete(key);
+  private evictName(slot: number, state: FluxState): void {
+    this.names.removeAt(slot);
     this.stats.evicted++;
-    if (state.scope === 'registered_domain') this.aggregates--;
-    else if (this.registered.get(state.registered) === state) this.registered.delete(state.registered);
+    if (this.registered.get(state.registered) === state) this.registered.delete(state.registered);
     this.finalise(state);
   }
+}
+
+/**
+ * One address, NS name or CNAME target is not rotation: such a domain cannot
+ * be flux, and scoring it is skipped (with the default weights it scores 0).
+ */
+function showsRotation(state: FluxState): boolean {
+  if (state.addressesEver >= 2) return true;
+  const d = state.delegation;
+  return d !== null && (d.nsNamesEver >= 2 || d.cnameTargetsEver >= 2 || d.nsAddressesEver >= 2);
 }

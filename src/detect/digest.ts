@@ -9,6 +9,7 @@ import type { Enricher } from '../enrich/enricher.js';
 import type { DnsObservation, ResourceRecord } from '../model/observation.js';
 import { formatIPv6, parseIPv4, parseIPv6 } from '../model/names.js';
 import type { AddressKey } from './address-table.js';
+import { hashName } from './name-table.js';
 import { clientHash } from './state.js';
 
 /** Addresses of one section (answers, or name-server glue), with lazily looked-up facts. */
@@ -83,6 +84,12 @@ export class ObservationDigest {
   hasTtls = false;
   /** Hash of the client address for the distinct-client sketch; 0 when unknown. */
   clientHash = 0;
+  /**
+   * Order-independent hash of the NS names, glue addresses and CNAME targets
+   * (0 when there are none): a state that saw the same delegation last time
+   * can skip it, which is most lookups.
+   */
+  delegationSignature = 0;
 
   constructor(enricher: Enricher) {
     this.addresses = new AddressList(enricher);
@@ -109,14 +116,18 @@ export class ObservationDigest {
       // Referrals from a parent zone (com. NS a.gtld-servers.net) say nothing about this domain.
       if (rr.type === 'NS' && isAtOrBelow(rr.name, registered)) pushDistinct(this.nsNames, rr.data);
     }
+    let signature = 0;
+    for (let i = 0; i < this.cnameTargets.length; i++) signature = (signature + hashName(this.cnameTargets[i]!)) | 0;
     if (this.nsNames.length > 0) {
+      for (let i = 0; i < this.nsNames.length; i++) signature = (signature + Math.imul(hashName(this.nsNames[i]!), 3)) | 0;
       for (const rr of obs.additional) {
         // Glue: owned by one of the NS names (an unknown owner, as Zeek's addl field gives, is taken as glue).
         if ((rr.type === 'A' || rr.type === 'AAAA') && (rr.name === '' || rr.name === obs.qname || this.nsNames.indexOf(rr.name) !== -1)) {
-          this.nsAddresses.add(rr);
+          if (this.nsAddresses.add(rr)) signature = (signature + Math.imul(hashName(rr.data), 5)) | 0;
         }
       }
     }
+    this.delegationSignature = signature;
   }
 
   isEmpty(): boolean {

@@ -12,10 +12,16 @@ export interface Evaluation {
   scored: Scored;
 }
 
-export function measure(state: FluxState, ctx: MeasureContext): Evaluation {
-  const features = emptyFeatures();
-  for (const family of featureFamilies) family.measure(state, ctx, features);
-  return { features, scored: scoreFeatures(features, ctx.config) };
+/** Features and score with every detail, for a verdict. */
+export function measure(state: FluxState, config: Config): Evaluation {
+  const features = measureInto(state, { config, detail: true }, emptyFeatures());
+  return { features, scored: scoreFeatures(features, config) };
+}
+
+/** Write state's features into out (a reused record on the hot path). */
+export function measureInto(state: FluxState, ctx: MeasureContext, out: Features): Features {
+  for (const family of featureFamilies) family.measure(state, ctx, out);
+  return out;
 }
 
 export interface VerdictOptions {
@@ -33,7 +39,7 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     verdict: label,
     flux: fluxKindOf(label, scored.nsPoints, config),
     score: scored.score,
-    reasons: explain(evaluation, { config }),
+    reasons: explain(evaluation, { config, detail: true }),
     features,
     contributions: scored.contributions,
     first_seen: isoTime(state.firstSeen),

@@ -23,15 +23,35 @@ export interface Scored {
   nsPoints: number;
 }
 
+/** The score alone, allocating nothing: for re-scoring on every new piece of evidence. */
+export function scoreOnly(f: Features, config: Config): number {
+  let total = 0;
+  const timingAllowed = f.asns >= config.verdict.minAsnsForTiming;
+  for (const name of weightNames(config)) {
+    const value = featureValue(f, name);
+    if (value === null || (TIMING.has(name) && !timingAllowed)) continue;
+    const r = config.weights[name];
+    total += ramp(value, r) * r.points;
+  }
+  return Math.min(100, Math.round(total));
+}
+
+let cachedWeights: { config: Config; names: WeightName[] } | null = null;
+function weightNames(config: Config): WeightName[] {
+  if (cachedWeights === null || cachedWeights.config !== config) {
+    cachedWeights = { config, names: Object.keys(config.weights) as WeightName[] };
+  }
+  return cachedWeights.names;
+}
+
 export function scoreFeatures(f: Features, config: Config): Scored {
   const contributions: Contribution[] = [];
   let total = 0;
   let nsPoints = 0;
   const timingAllowed = f.asns >= config.verdict.minAsnsForTiming;
-  for (const name of Object.keys(config.weights) as WeightName[]) {
+  for (const name of weightNames(config)) {
     const value = featureValue(f, name);
-    if (value === null) continue;
-    if (TIMING.has(name) && !timingAllowed) continue;
+    if (value === null || (TIMING.has(name) && !timingAllowed)) continue;
     const r = config.weights[name];
     const points = ramp(value, r) * r.points;
     if (points <= 0) continue;

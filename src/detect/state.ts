@@ -15,6 +15,8 @@ export class Delegation {
   nsAddressesEver = 0;
   cnameTargets: string[] = [];
   cnameTargetsEver = 0;
+  /** Signature of the last delegation absorbed (ObservationDigest.delegationSignature). */
+  lastSignature = 0;
 
   clone(): Delegation {
     const d = new Delegation();
@@ -24,6 +26,7 @@ export class Delegation {
     d.nsAddressesEver = this.nsAddressesEver;
     d.cnameTargets = this.cnameTargets.slice();
     d.cnameTargetsEver = this.cnameTargetsEver;
+    d.lastSignature = this.lastSignature;
     return d;
   }
 }
@@ -65,6 +68,10 @@ export class FluxState {
   names = 0;
 
   delegation: Delegation | null = null;
+  /** For a name: the aggregate of its registered domain, once one exists (saves a map lookup per record). */
+  aggregate: FluxState | null = null;
+  /** For an aggregate: it was evicted, and names still pointing at it must let go. */
+  evicted = false;
 
   /** New evidence arrived since the last scoring. */
   dirty = false;
@@ -137,5 +144,7 @@ export function clientHash(client: string): number {
  * lives for hours would otherwise pin a whole chunk.
  */
 export function detach(s: string): string {
-  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+  // Concatenation then slice makes V8 flatten into a new string; measured the
+  // cheapest copy that lets the parent go (about 0.1 µs).
+  return s.length < 13 ? s : (' ' + s).slice(1);
 }

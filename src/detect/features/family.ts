@@ -9,6 +9,11 @@ import type { FluxState } from '../state.js';
 
 export interface MeasureContext {
   config: Config;
+  /**
+   * False while re-scoring on the hot path: families may skip features that
+   * carry no weight (ttl_median) and allocate nothing. True for verdicts.
+   */
+  detail: boolean;
 }
 
 export interface FeatureFamily {

@@ -5,13 +5,13 @@ import { plural, round, type FeatureFamily } from './family.js';
 export const ttl: FeatureFamily = {
   name: 'ttl',
   weights: ['ttl_min'],
-  measure(state, _ctx, out) {
+  measure(state, ctx, out) {
     if (state.ttlSamples === 0) {
       out.ttl_min = out.ttl_median = out.ttl_low_share = null;
       return;
     }
     out.ttl_min = state.ttlMin;
-    out.ttl_median = median(tableTtls(state.addresses));
+    out.ttl_median = ctx.detail ? median(tableTtls(state.addresses)) : null;
     out.ttl_low_share = round(state.ttlLowSamples / state.ttlSamples);
   },
   explain(f, ctx) {
