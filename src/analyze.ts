@@ -6,8 +6,10 @@ import type { VerdictSink } from './act/sink.js';
 import type { Config } from './config/schema.js';
 import { Detector, type DetectorStats } from './detect/detector.js';
 import type { Enricher } from './enrich/enricher.js';
+import type { Infra } from './enrich/infra/index.js';
 import type { SkippedRecord } from './model/observation.js';
 import type { Verdict } from './model/verdict.js';
+import type { FluxNetworkSummary } from './detect/networks.js';
 import { sourceFormats } from './registry.js';
 import { readInputs } from './sources/input.js';
 
@@ -17,6 +19,8 @@ export interface AnalyzeOptions {
   format: string;
   config: Config;
   enricher: Enricher;
+  /** Known CDNs, clouds, pools, dynamic DNS, top sites; null to go without. */
+  infra: Infra | null;
   baseline: 'holz' | null;
   /** Report benign verdicts too. */
   all: boolean;
@@ -42,6 +46,8 @@ export interface AnalyzeSummary {
   fastFlux: number;
   suspicious: number;
   enrichment: string[];
+  /** Flux service networks found, largest first. */
+  networks: FluxNetworkSummary[];
 }
 
 const SKIP_SAMPLES = 10;
@@ -60,7 +66,11 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     reported: 0,
     fastFlux: 0,
     suspicious: 0,
-    enrichment: options.enricher.sources.map((s) => `${s.kind}: ${s.name}${s.date === null ? '' : ` (${s.date})`}`),
+    enrichment: [
+      ...options.enricher.sources.map((s) => `${s.kind}: ${s.name}${s.date === null ? '' : ` (${s.date})`}`),
+      ...(options.infra === null ? [] : [`infra: data/reference (${options.infra.sources.length} lists)`]),
+    ],
+    networks: [],
   };
   const report = (v: Verdict): void => {
     if (v.verdict === 'fast-flux') summary.fastFlux++;
@@ -72,6 +82,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   const detector = new Detector({
     config: options.config,
     enricher: options.enricher,
+    infra: options.infra,
     baseline: options.baseline,
     onFinal: report,
     reportBenign: options.all,
@@ -103,6 +114,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   summary.trackedAtEnd = detector.tracked;
   options.onInputEnd?.(detector);
   detector.flush();
+  summary.networks = detector.networks.summaries();
   for (const sink of options.sinks) await sink.close();
   return summary;
 }

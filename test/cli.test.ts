@@ -55,7 +55,12 @@ describe('fluxhound analyze (CLI)', () => {
 
   it('adds the Holz et al. baseline with --baseline holz', () => {
     const first = JSON.parse(lines(fluxhound(['analyze', '--json', '--baseline', 'holz', EXAMPLE]).stdout)[0]!);
-    expect(first.holz).toEqual({ score: expect.any(Number), flagged: expect.any(Boolean) });
+    expect(first.holz).toEqual({
+      score: expect.any(Number),
+      flagged: expect.any(Boolean),
+      first_flagged: first.holz.flagged ? expect.any(String) : null,
+      lookups_to_flag: first.holz.flagged ? expect.any(Number) : null,
+    });
     expect(fluxhound(['analyze', '--baseline', 'holz', EXAMPLE]).stdout).toContain('HOLZ');
   });
 
@@ -95,6 +100,19 @@ describe('fluxhound analyze (CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
+  });
+
+  it('lists flux service networks with --networks', () => {
+    const table = fluxhound(['analyze', '--networks', EXAMPLE]);
+    expect(table.stdout).toMatch(/FLUX NETWORKS\nID\s+DOMAINS/);
+    expect(table.stdout).toMatch(/^fn-1\s+\d+/m);
+    const records = lines(fluxhound(['analyze', '--json', '--networks', EXAMPLE]).stdout).map((l) => JSON.parse(l));
+    const networks = records.filter((r) => r.record === 'network');
+    expect(networks.length).toBeGreaterThanOrEqual(1);
+    expect(networks[0]).toMatchObject({ id: 'fn-1', domains: expect.any(Number), addresses: expect.any(Number) });
+    const verdicts = records.filter((r) => r.record === undefined);
+    expect(verdicts.every((v) => v.network === null || /^fn-\d+$/.test(v.network))).toBe(true);
+    expect(verdicts.some((v) => v.network === 'fn-1')).toBe(true);
   });
 
   it('writes run statistics for benchmarks', () => {

@@ -2,11 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ndjsonSink } from '../act/report/ndjson.js';
+import { networksNdjson, networksTable } from '../act/report/networks.js';
 import { tableSink } from '../act/report/table.js';
 import type { VerdictSink } from '../act/sink.js';
 import { analyze, type AnalyzeSummary } from '../analyze.js';
 import { loadConfig } from '../config/load.js';
 import { createEnricher } from '../enrich/index.js';
+import { loadInfra } from '../enrich/infra/index.js';
 import { formatNames } from '../registry.js';
 import { UsageError } from './errors.js';
 import { progressBar } from './progress.js';
@@ -26,6 +28,8 @@ interface AnalyzeFlags {
   progress: boolean;
   quiet?: boolean;
   statsJson?: string;
+  networks?: boolean;
+  reference: boolean;
 }
 
 export function analyzeCommand(): Command {
@@ -41,6 +45,8 @@ export function analyzeCommand(): Command {
     .option('--max-domains <n>', 'domains held in memory at most (config: limits.maxDomains)')
     .option('--asn-mmdb <file>', 'use a MaxMind GeoLite2-ASN .mmdb instead of the bundled ASN data')
     .option('--country-mmdb <file>', 'use a MaxMind GeoLite2-Country or City .mmdb instead of the bundled country data')
+    .option('--networks', 'also list the flux service networks found (NDJSON records with "record":"network" under --json)')
+    .option('--no-reference', 'ignore the reference lists in data/reference (CDNs, clouds, pools, dynamic DNS, top sites)')
     .option('--top <n>', 'rows in the table', '50')
     .option('--no-progress', 'no progress line on stderr')
     .option('-q, --quiet', 'no summary on stderr')
@@ -63,6 +69,7 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   const top = positiveInt('--top', flags.top);
 
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
+  const infra = flags.reference ? loadInfra() : null;
   const heapBaseline = heapAfterGc();
   let heapAtEnd: number | null = null;
 
@@ -86,6 +93,7 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
     format: flags.format,
     config,
     enricher,
+    infra,
     baseline: flags.baseline === 'holz' ? 'holz' : null,
     all: flags.all === true,
     sinks,
@@ -95,6 +103,10 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
     },
   });
   progress?.done();
+  if (flags.networks) {
+    const text = flags.json ? networksNdjson(summary.networks) : networksTable(summary.networks);
+    if (text.length > 0) process.stdout.write(text);
+  }
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (!flags.quiet) printSummary(process.stderr, summary, elapsedMs);
   if (flags.statsJson !== undefined) writeStats(flags.statsJson, summary, elapsedMs, heapBaseline, heapAtEnd);

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
+import { evalCommand } from './eval.js';
 import { exitWith } from './errors.js';
 
 const program = new Command('fluxhound')
@@ -18,7 +19,14 @@ const program = new Command('fluxhound')
   });
 
 // addCommand does not pass on exitOverride and the output settings; copy them.
-for (const command of [analyzeCommand()]) program.addCommand(command.copyInheritedSettings(program));
+for (const command of [analyzeCommand(), evalCommand()]) program.addCommand(command.copyInheritedSettings(program));
+
+// A closed pipe (fluxhound ... | head) ends the run quietly; other write errors are one line.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`fluxhound: cannot write to stdout: ${err.code ?? err.message}\n`);
+  process.exit(1);
+});
 
 try {
   await program.parseAsync(process.argv);

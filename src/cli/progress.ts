@@ -10,7 +10,7 @@ export interface Progress {
 
 export function progressBar(stream: NodeJS.WriteStream): Progress {
   const started = Date.now();
-  let last = 0;
+  let last = started; // the first line after EVERY_MS, with a meaningful rate
   let shown = false;
   return {
     update(bytesRead, totalBytes, file, records) {

@@ -12,8 +12,8 @@ const ramp = (low: number, high: number, points: number) =>
       low: z.number().finite(),
       /** At or beyond this value the feature adds its full points. */
       high: z.number().finite(),
-      /** Points (of 100) the feature adds at full strength. */
-      points: z.number().finite().min(0).max(100),
+      /** Points (of 100) the feature adds at full strength; negative for reputation, which lowers the score. */
+      points: z.number().finite().min(-100).max(100),
     })
     .prefault({ low, high, points });
 
@@ -32,6 +32,8 @@ export const configSchema = z.strictObject({
       maxAddressesPerDomain: z.number().int().min(4).max(4096).default(64),
       /** NS names, CNAME targets and clients remembered per domain. Default 16. */
       maxNamesPerDomain: z.number().int().min(2).max(1024).default(16),
+      /** Addresses of flux networks remembered for recognising new domains on first sight; the oldest are forgotten first. Default 1000000. */
+      maxNetworkAddresses: z.number().int().min(0).default(1_000_000),
     })
     .prefault({}),
   verdict: z
@@ -68,9 +70,21 @@ export const configSchema = z.strictObject({
       /** Distinct name-server addresses. */
       ns_addresses: ramp(2, 10, 10),
       /** Distinct ASNs of the name-server addresses. */
-      ns_asns: ramp(1, 5, 15),
+      ns_asns: ramp(1, 3, 15),
       /** Distinct CNAME targets. */
       cname_targets: ramp(2, 8, 10),
+      /** Addresses shared with a known flux network (domains already detected as fast-flux). */
+      network_addresses: ramp(0, 2, 60),
+      /** Name-server (glue) addresses shared with a known flux network: the name servers run on bots. */
+      ns_network_addresses: ramp(0, 2, 45),
+      /** Share of the answers in known CDN/cloud ranges or ASNs (1 when the CNAME chain points into one). Lowers the score. */
+      known_infra_share: ramp(0.2, 0.8, -60),
+      /** Top-site lists the registered domain is on (0..5). Lowers the score. */
+      top_site_lists: ramp(0, 2, -25),
+      /** The name is in a known volunteer or mirror pool (0 or 1). Lowers the score. */
+      pool: ramp(0, 1, -100),
+      /** The name is under a dynamic-DNS provider (0 or 1). Lowers the score. */
+      dynamic_dns: ramp(0, 1, -20),
     })
     .prefault({}),
 });

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { formatIPv4, formatIPv6, parseIPv4 } from '../model/names.js';
 import type { Prng } from './prng.js';
 
-interface V4Ranges {
+export interface V4Ranges {
   starts: number[];
   /** Running total of range sizes, so a pick is uniform over the AS's addresses. */
   cumulative: number[];
@@ -89,15 +89,17 @@ export class AddressSpace {
   pickV4(asn: number, rng: Prng): number {
     const r = this.v4.get(asn);
     if (r === undefined) throw new Error(`corpus: address-space: AS${asn} has no IPv4 ranges`);
-    const total = r.cumulative[r.cumulative.length - 1] as number;
-    for (;;) {
-      const target = Math.floor(rng.next() * total);
-      const i = firstAbove(r.cumulative, target);
+    return pickInRanges(r, rng);
+  }
+
+  /** The AS's IPv4 ranges as [start, end] pairs, in address order; empty when it has none. */
+  rangesV4(asn: number): [number, number][] {
+    const r = this.v4.get(asn);
+    if (r === undefined) return [];
+    return r.starts.map((start, i) => {
       const before = i === 0 ? 0 : (r.cumulative[i - 1] as number);
-      const ip = (r.starts[i] as number) + (target - before);
-      const last = ip & 255;
-      if (last !== 0 && last !== 255) return ip;
-    }
+      return [start, start + (r.cumulative[i] as number) - before - 1];
+    });
   }
 
   pickV4Text(asn: number, rng: Prng): string {
@@ -122,6 +124,31 @@ export class AddressSpace {
 }
 
 const cache = new Map<string, AddressSpace>();
+
+/** Add [start, end] (after every range already there) to the ranges filed under `key`. */
+export function appendRange<K>(ranges: Map<K, V4Ranges>, key: K, start: number, end: number): void {
+  let r = ranges.get(key);
+  if (r === undefined) {
+    r = { starts: [], cumulative: [] };
+    ranges.set(key, r);
+  }
+  const before = r.cumulative.length === 0 ? 0 : (r.cumulative[r.cumulative.length - 1] as number);
+  r.starts.push(start);
+  r.cumulative.push(before + (end - start + 1));
+}
+
+/** A host address (last octet 1..254), uniform over the addresses of `r`. */
+export function pickInRanges(r: V4Ranges, rng: Prng): number {
+  const total = r.cumulative[r.cumulative.length - 1] as number;
+  for (;;) {
+    const target = Math.floor(rng.next() * total);
+    const i = firstAbove(r.cumulative, target);
+    const before = i === 0 ? 0 : (r.cumulative[i - 1] as number);
+    const ip = (r.starts[i] as number) + (target - before);
+    const last = ip & 255;
+    if (last !== 0 && last !== 255) return ip;
+  }
+}
 
 function firstAbove(cumulative: readonly number[], target: number): number {
   let lo = 0;
@@ -158,14 +185,7 @@ function readV4(file: string, wanted: ReadonlySet<number>, index: V4Index): Map<
   scanCsv(file, wanted, (startText, endText, asn) => {
     const start = Number(startText);
     const end = Number(endText);
-    let r = byAsn.get(asn);
-    if (r === undefined) {
-      r = { starts: [], cumulative: [] };
-      byAsn.set(asn, r);
-    }
-    const before = r.cumulative.length === 0 ? 0 : (r.cumulative[r.cumulative.length - 1] as number);
-    r.starts.push(start);
-    r.cumulative.push(before + (end - start + 1));
+    appendRange(byAsn, asn, start, end);
     index.starts.push(start);
     index.ends.push(end);
     index.asns.push(asn);

@@ -70,6 +70,100 @@ export const CDN_ASNS: Readonly<Record<CdnProvider, readonly number[]>> = {
   cloudfront: [16509],
 };
 
+/**
+ * Access networks that host Akamai caches inside their own address space
+ * (Akamai Accelerated Network Partners): an Akamai answer may carry these
+ * ISPs' addresses, the look-alike that makes "many eyeball ASNs" a weak tell.
+ */
+export const AKAMAI_HOST_ISPS: readonly number[] = [
+  7922, 3320, 3215, 7018, 701, 5089, 1136, 3269, 3352, 4766, 17676, 577, 28573, 20115,
+  2856, // BT, GB
+  3209, // Vodafone, DE
+  8447, // A1 Telekom, AT
+  5432, // Proximus, BE
+  3301, // Telia, SE
+  1221, // Telstra, AU
+  2516, // KDDI, JP
+  812, // Rogers, CA
+];
+
+/** The clouds behind Azure Traffic Manager and AWS load balancers; us-east-1 answers from 14618. */
+export const MICROSOFT_ASN = 8075;
+export const AMAZON_ASN = 16509;
+export const AMAZON_US_EAST_ASN = 14618;
+export const GOOGLE_ASN = 15169;
+
+/** National research and education networks: where many distribution mirrors and NTP servers live. */
+export const RESEARCH_ASNS: readonly number[] = [
+  680, // DFN, DE
+  1103, // SURF, NL
+  2200, // RENATER, FR
+  786, // Jisc, GB
+  1653, // SUNET, SE
+  2852, // CESNET, CZ
+  559, // SWITCH, CH
+  7575, // AARNet, AU
+  2907, // SINET, JP
+  11537, // Internet2, US
+];
+
+/** Hosting networks volunteers and mirror operators rent servers from, beyond HOSTING_ASNS. */
+export const VOLUNTEER_HOSTING_ASNS: readonly number[] = [
+  24940, 16276, 14061, 63949, 51167, 8560,
+  20473, // Vultr
+  12876, // Scaleway, FR
+  197540, // netcup, DE
+  60781, // Leaseweb, NL
+  6939, // Hurricane Electric
+  9009, // M247
+  47583, // Hostinger, LT
+  13030, // Init7, CH
+  39351, // 31173 Services, SE
+  25091, // IP-Max, CH
+];
+
+/** Home broadband networks of NTP volunteers and dynamic-DNS users, beyond EYEBALL_ASNS. */
+export const MORE_EYEBALL_ASNS: readonly number[] = [
+  3209, // Vodafone, DE
+  8881, // 1&1 Versatel, DE
+  6805, // Telefonica, DE
+  3303, // Swisscom, CH
+  2856, // BT, GB
+  8447, // A1 Telekom, AT
+  5432, // Proximus, BE
+  3301, // Telia, SE
+  3292, // TDC, DK
+  1221, // Telstra, AU
+  2516, // KDDI, JP
+  812, // Rogers, CA
+  12430, // Vodafone, ES
+];
+
+/** Canonical (archive.ubuntu.com) and SUSE (download.opensuse.org) run their own mirrors too. */
+export const DISTRIBUTION_ASNS: readonly number[] = [41231, 29298];
+
+/**
+ * Networks that popular sites serve from themselves: Google, Meta,
+ * Wikimedia, X, Yahoo, Baidu, Yandex, GitHub, Automattic, LinkedIn, eBay,
+ * PayPal, Booking, BBC, Twitch, Dropbox, VK, Tencent, Alibaba, Apple,
+ * Netflix, Google Cloud, Microsoft, Amazon, ByteDance.
+ */
+export const TOP_SITE_ASNS: readonly number[] = [
+  15169, 32934, 14907, 13414, 36647, 55967, 13238, 36459, 2635, 14413, 11643, 17012, 43996, 2818,
+  46489, 19679, 47541, 45090, 37963, 714, 2906, 396982, 8075, 16509, 396986,
+];
+
 export const ALL_CORPUS_ASNS: readonly number[] = [
-  ...new Set([...EYEBALL_ASNS, ...HOSTING_ASNS, ...Object.values(CDN_ASNS).flat()]),
+  ...new Set([
+    ...EYEBALL_ASNS,
+    ...HOSTING_ASNS,
+    ...Object.values(CDN_ASNS).flat(),
+    ...AKAMAI_HOST_ISPS,
+    ...[MICROSOFT_ASN, AMAZON_ASN, AMAZON_US_EAST_ASN, GOOGLE_ASN],
+    ...RESEARCH_ASNS,
+    ...VOLUNTEER_HOSTING_ASNS,
+    ...MORE_EYEBALL_ASNS,
+    ...DISTRIBUTION_ASNS,
+    ...TOP_SITE_ASNS,
+  ]),
 ];

@@ -7,14 +7,13 @@ import { CDN_ASNS } from './asns.js';
 import type { BuildContext } from './build-context.js';
 import { addExtraLabel, uniqueDomain } from './build-context.js';
 import { neighbourAddresses } from './build-benign.js';
-import type { CnameLink } from './behaviours/cdn.js';
 import { Cdn } from './behaviours/cdn.js';
-import type { DomainBehaviour, ZoneServers } from './behaviours/behaviour.js';
+import type { CnameLink, DomainBehaviour, ZoneServers } from './behaviours/behaviour.js';
 import type { NameLabel } from './labels.js';
 import type { Prng } from './prng.js';
 import { benignRegisteredDomain, hostName, token } from './vocabulary.js';
 
-interface CdnStyle {
+export interface CdnStyle {
   /** The CNAME targets from the customer's name down to the edge hostname that owns the addresses. */
   targets(qname: string, rng: Prng): string[];
   /** TTL of the CDN's own CNAMEs (every link after the customer's record). */
@@ -27,7 +26,7 @@ interface CdnStyle {
   servers: ZoneServers;
 }
 
-const CDN_STYLES: Readonly<Record<CdnProvider, CdnStyle>> = {
+export const CDN_STYLES: Readonly<Record<CdnProvider, CdnStyle>> = {
   akamai: {
     targets: (qname, rng) => [`${qname}.edgekey.net`, `e${rng.range(1000, 99999)}.${rng.pick(['a', 'b', 'dscx'])}.akamaiedge.net`],
     linkTtl: 21600,
@@ -64,11 +63,11 @@ const CDN_STYLES: Readonly<Record<CdnProvider, CdnStyle>> = {
 
 const PROVIDERS = Object.keys(CDN_STYLES) as CdnProvider[];
 /** Names a site puts behind a CDN besides www (an apex cannot be a CNAME). */
-const CDN_HOSTS = ['static', 'img', 'assets', 'cdn', 'media', 'shop'];
+export const CDN_HOSTS = ['static', 'img', 'assets', 'cdn', 'media', 'shop'];
 const SITES_PER_PROVIDER = 12;
 const NO_V6: readonly string[] = [];
 
-interface EdgeSite {
+export interface EdgeSite {
   v4: string[];
   v6: string[];
 }
@@ -112,7 +111,8 @@ function cdnHostLabel(name: string): NameLabel {
   return { name, registeredDomain, class: 'cdn', flux: null, network: null };
 }
 
-function edgeSites(ctx: BuildContext, provider: CdnProvider, rng: Prng): EdgeSite[] {
+/** A CDN's edge sites (one /24 each, in the CDN's own AS) that customers are mapped to. */
+export function edgeSites(ctx: BuildContext, provider: CdnProvider, rng: Prng): EdgeSite[] {
   const asns = ctx.space.knownV4(CDN_ASNS[provider]);
   if (asns.length === 0) throw new Error(`corpus: population: no ${provider} ASN has IPv4 ranges in the ASN data`);
   const style = CDN_STYLES[provider];

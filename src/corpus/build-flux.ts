@@ -20,10 +20,17 @@ export interface FluxSpec {
   doubleDomains: number;
   /** Bots per network, drawn in [min, max]. */
   poolSize: readonly [number, number];
+  /** Eyeball ASNs a network's bots are spread over, drawn in [min, max]; [10, 25] when absent. */
+  asnsPerNetwork?: readonly [number, number];
+  /** TTLs a flux name's A records may have (one drawn per name); 0-300 s when absent. */
+  addressTtls?: readonly number[];
+  /** TTLs of a double-flux zone's rotating NS set (one drawn per zone); 0-600 s when absent. */
+  nsTtls?: readonly number[];
 }
 
 const ADDRESS_TTLS = [0, 0, 30, 60, 60, 120, 150, 180, 300];
 const NS_TTLS = [0, 60, 120, 300, 600];
+const ASNS_PER_NETWORK: readonly [number, number] = [10, 25];
 
 interface NetworkKit {
   network: FluxNetwork;
@@ -37,15 +44,15 @@ interface NetworkKit {
 export function buildFlux(ctx: BuildContext, spec: FluxSpec, rng: Prng): FluxName[] {
   if (spec.singleDomains + spec.doubleDomains === 0) return [];
   if (spec.networks < 1) throw new Error('corpus: population: flux domains need at least one flux network');
-  const kits = Array.from({ length: spec.networks }, (_, i) => buildNetwork(ctx, `fluxnet-${i + 1}`, spec.poolSize, rng));
+  const kits = Array.from({ length: spec.networks }, (_, i) => buildNetwork(ctx, `fluxnet-${i + 1}`, spec, rng));
   const names: FluxName[] = [];
   for (let i = 0; i < spec.singleDomains; i++) {
-    names.push(...buildDomain(ctx, kits[i % kits.length] as NetworkKit, 'flux-single', rng));
+    names.push(...buildDomain(ctx, kits[i % kits.length] as NetworkKit, 'flux-single', spec, rng));
   }
   const doubleByNetwork = new Map<NetworkKit, FluxName[]>();
   for (let i = 0; i < spec.doubleDomains; i++) {
     const kit = kits[i % kits.length] as NetworkKit;
-    const domainNames = buildDomain(ctx, kit, 'flux-double', rng);
+    const domainNames = buildDomain(ctx, kit, 'flux-double', spec, rng);
     names.push(...domainNames);
     doubleByNetwork.set(kit, [...(doubleByNetwork.get(kit) ?? []), ...domainNames]);
   }
@@ -53,13 +60,14 @@ export function buildFlux(ctx: BuildContext, spec: FluxSpec, rng: Prng): FluxNam
   return names;
 }
 
-function buildNetwork(ctx: BuildContext, id: string, poolSize: readonly [number, number], rng: Prng): NetworkKit {
+function buildNetwork(ctx: BuildContext, id: string, spec: FluxSpec, rng: Prng): NetworkKit {
   const eyeballs = rng.shuffle(ctx.space.knownV4(EYEBALL_ASNS));
   if (eyeballs.length === 0) throw new Error('corpus: population: no eyeball ASN has IPv4 ranges in the ASN data');
   // A few networks hold most bots (where the malware spread best), a long tail the rest.
-  const asns = eyeballs.slice(0, rng.range(Math.min(10, eyeballs.length), Math.min(25, eyeballs.length)));
+  const [minAsns, maxAsns] = spec.asnsPerNetwork ?? ASNS_PER_NETWORK;
+  const asns = eyeballs.slice(0, rng.range(Math.min(minAsns, eyeballs.length), Math.min(maxAsns, eyeballs.length)));
   const asnIndex = new WeightedIndex(zipfWeights(asns.length, 0.8));
-  const size = rng.range(poolSize[0], poolSize[1]);
+  const size = rng.range(spec.poolSize[0], spec.poolSize[1]);
   const pool = new Set<string>();
   while (pool.size < size) pool.add(ctx.space.pickV4Text(asns[asnIndex.draw(rng)] as number, rng));
 
@@ -78,7 +86,7 @@ function buildNetwork(ctx: BuildContext, id: string, poolSize: readonly [number,
   };
 }
 
-function buildDomain(ctx: BuildContext, kit: NetworkKit, domainClass: DomainClass, rng: Prng): FluxName[] {
+function buildDomain(ctx: BuildContext, kit: NetworkKit, domainClass: DomainClass, spec: FluxSpec, rng: Prng): FluxName[] {
   const registeredDomain = uniqueDomain(ctx, () => fluxRegisteredDomain(rng));
   const label = (name: string, domain = registeredDomain): NameLabel => ({
     name,
@@ -92,7 +100,7 @@ function buildDomain(ctx: BuildContext, kit: NetworkKit, domainClass: DomainClas
     const inZone = rng.chance(0.5);
     const rotating = inZone ? Array.from({ length: rng.range(4, 10) }, (_, i) => `ns${i + 1}.${registeredDomain}`) : kit.sharedNs;
     for (const ns of rotating) addExtraLabel(ctx, label(ns, inZone ? registeredDomain : kit.sharedNsDomain));
-    const initial: ZoneServers = { zone: registeredDomain, ns: [], glue: [], ttl: rng.pick(NS_TTLS) };
+    const initial: ZoneServers = { zone: registeredDomain, ns: [], glue: [], ttl: rng.pick(spec.nsTtls ?? NS_TTLS) };
     servers = new FluxZoneServers(kit.network, initial, rotating, rng.range(2, 4), rng.next() * 86400);
   } else {
     const fixed: ZoneServers = { zone: registeredDomain, ns: kit.bulletproof.ns, glue: kit.bulletproof.glue, ttl: 3600 };
@@ -105,7 +113,7 @@ function buildDomain(ctx: BuildContext, kit: NetworkKit, domainClass: DomainClas
         label: label(hostName(host, registeredDomain)),
         network: kit.network,
         servers,
-        ttl: rng.pick(ADDRESS_TTLS),
+        ttl: rng.pick(spec.addressTtls ?? ADDRESS_TTLS),
         perAnswer: [minPerAnswer, rng.range(Math.max(minPerAnswer, 3), 6)],
         phase: rng.next() * 86400,
       }),

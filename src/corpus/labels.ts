@@ -1,24 +1,46 @@
 /** The ground truth the corpus carries for every name it generates. */
 
-export type DomainClass =
-  | 'benign-static'
-  | 'benign-roundrobin'
-  | 'cdn'
-  | 'flux-single'
-  | 'flux-double';
+/** Every class, in the order label files list them. */
+export const DOMAIN_CLASSES = [
+  'benign-static',
+  'benign-roundrobin',
+  'cdn',
+  'flux-single',
+  'flux-double',
+  'cdn-akamai-isp',
+  'cloud-lb',
+  'google-multi-a',
+  'ntp-pool',
+  'mirror-network',
+  'dynamic-dns',
+  'top-site',
+] as const;
+
+export type DomainClass = (typeof DOMAIN_CLASSES)[number];
 
 export type FluxKind = 'single' | 'double';
 
 export interface NameLabel {
   /** Lower-case name without trailing dot. */
   name: string;
-  /** The registrable domain under the public suffix list. */
+  /** The registrable domain under the ICANN section of the public suffix list (tldts `getDomain`). */
   registeredDomain: string;
   class: DomainClass;
   /** Set for the flux classes only. */
   flux: FluxKind | null;
   /** Flux service network id ('fluxnet-1'); null for benign names. */
   network: string | null;
+}
+
+/**
+ * `query`: clients ask for the name. `answer`: it only appears inside
+ * answers or authority sections (a CDN's CNAME target, a flux NS name); an
+ * evaluation scoring queried names can leave these out.
+ */
+export type LabelRole = 'query' | 'answer';
+
+export interface LabelRow extends NameLabel {
+  role: LabelRole;
 }
 
 export function fluxKindOf(domainClass: DomainClass): FluxKind | null {
@@ -29,4 +51,11 @@ export function fluxKindOf(domainClass: DomainClass): FluxKind | null {
 
 export function isFlux(domainClass: DomainClass): boolean {
   return fluxKindOf(domainClass) !== null;
+}
+
+/** A zero count per class. */
+export function countByClass(): Record<DomainClass, number> {
+  const counts = {} as Record<DomainClass, number>;
+  for (const c of DOMAIN_CLASSES) counts[c] = 0;
+  return counts;
 }

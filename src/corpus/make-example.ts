@@ -11,6 +11,7 @@ const dir = resolve(process.argv[2] ?? 'examples');
 mkdirSync(dir, { recursive: true });
 const { traffic, population } = await writeExample(dir);
 const classes = Object.entries(traffic.byClass)
+  .filter(([, n]) => n > 0)
   .map(([name, n]) => `${name} ${n}`)
   .join(', ');
 process.stdout.write(

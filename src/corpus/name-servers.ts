@@ -63,3 +63,48 @@ export function benignZoneServers(zone: string, asn: number, space: AddressSpace
   }
   return { zone, ns: rng.pick(providerCatalogue()), glue: NO_GLUE, ttl: 172800 };
 }
+
+/** Google's own name servers, which serve google.com, youtube.com, googleapis.com, ... */
+export const GOOGLE_NS: readonly string[] = ['ns1.google.com', 'ns2.google.com', 'ns3.google.com', 'ns4.google.com'];
+export const GOOGLE_NS_GLUE: readonly string[] = ['216.239.32.10', '216.239.34.10', '216.239.36.10', '216.239.38.10'];
+
+/** The managed DNS services large sites use, by the names their servers have. */
+export type ManagedDns = 'google' | 'akamai' | 'route53' | 'cloudflare' | 'nsone' | 'ultradns' | 'dyn' | 'azure' | 'gcloud';
+
+const MANAGED_DNS: Readonly<Record<ManagedDns, (rng: Prng) => string[]>> = {
+  google: () => [...GOOGLE_NS],
+  akamai: (rng) => [1, 2, 3, 4, 7, 9].map((n) => `a${n}-${rng.range(1, 255)}.akam.net`),
+  route53: (rng) => (PROVIDER_STYLES[0] as (rng: Prng) => string[])(rng),
+  cloudflare: (rng) => (PROVIDER_STYLES[1] as (rng: Prng) => string[])(rng),
+  nsone: (rng) => (PROVIDER_STYLES[2] as (rng: Prng) => string[])(rng),
+  ultradns: () => ['pdns1.ultradns.net', 'pdns2.ultradns.net', 'pdns3.ultradns.org', 'pdns5.ultradns.info', 'pdns6.ultradns.co.uk'],
+  dyn: (rng) => {
+    const p = rng.range(1, 99);
+    return [1, 2, 3, 4].map((n) => `ns${n}.p${String(p).padStart(2, '0')}.dynect.net`);
+  },
+  azure: (rng) => {
+    const n = String(rng.range(1, 40)).padStart(2, '0');
+    return [`ns1-${n}.azure-dns.com`, `ns2-${n}.azure-dns.net`, `ns3-${n}.azure-dns.org`, `ns4-${n}.azure-dns.info`];
+  },
+  gcloud: (rng) => {
+    const letter = rng.pick(['a', 'b', 'c', 'd', 'e']);
+    return [1, 2, 3, 4].map((n) => `ns-cloud-${letter}${n}.googledomains.com`);
+  },
+};
+
+/**
+ * The NS set of a large site's zone: its own servers with glue in its AS, or
+ * a managed DNS service's. Either way it never changes over the corpus.
+ */
+export function siteZoneServers(zone: string, dns: ManagedDns | 'own', asn: number, space: AddressSpace, rng: Prng): ZoneServers {
+  if (dns === 'own') {
+    const ns = [1, 2, 3, 4].map((n) => `ns${n}.${zone}`);
+    return { zone, ns, glue: ns.map(() => space.pickV4Text(asn, rng)), ttl: 172800 };
+  }
+  return { zone, ns: managedDnsNames(dns, rng), glue: dns === 'google' ? GOOGLE_NS_GLUE : NO_GLUE, ttl: 172800 };
+}
+
+/** The server names a managed DNS service gives one zone. */
+export function managedDnsNames(dns: ManagedDns, rng: Prng): string[] {
+  return MANAGED_DNS[dns](rng);
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { evalSpec } from './eval.js';
 import { exampleSpec } from './example.js';
 import type { CorpusSpec } from './spec.js';
 import { validateSpec } from './spec.js';
@@ -10,8 +11,9 @@ function withChange(change: (spec: CorpusSpec) => void): CorpusSpec {
 }
 
 describe('validateSpec', () => {
-  it('accepts the example spec', () => {
+  it('accepts the example and evaluation specs', () => {
     expect(() => validateSpec(exampleSpec())).not.toThrow();
+    expect(() => validateSpec(evalSpec())).not.toThrow();
   });
 
   it.each([
@@ -22,6 +24,11 @@ describe('validateSpec', () => {
     ['zero duration', (s: CorpusSpec) => (s.traffic.durationSeconds = 0), /durationSeconds must be > 0/],
     ['share above one', (s: CorpusSpec) => (s.traffic.fluxShare = 1.5), /fluxShare must be in \[0, 1\]/],
     ['inverted pool size', (s: CorpusSpec) => (s.population.flux.poolSize = [500, 200]), /poolSize/],
+    ['negative look-alike counts', (s: CorpusSpec) => (s.population.lookalikes = { ...evalSpec().population.lookalikes!, ntpPool: -3 }), /lookalikes\.ntpPool must be a whole number/],
+    ['no ASN per flux network', (s: CorpusSpec) => (s.population.flux.asnsPerNetwork = [0, 5]), /asnsPerNetwork/],
+    ['flux TTLs above 300 s', (s: CorpusSpec) => (s.population.flux.addressTtls = [60, 3600]), /addressTtls must be a non-empty list/],
+    ['a negative flux popularity', (s: CorpusSpec) => (s.traffic.fluxPopularityExponent = -1), /fluxPopularityExponent must be >= 0/],
+    ['empty campaigns', (s: CorpusSpec) => (s.traffic.fluxActiveSeconds = [0, 3600]), /fluxActiveSeconds/],
   ])('rejects %s', (_what, change, message) => {
     expect(() => validateSpec(withChange(change))).toThrow(message);
   });

@@ -7,6 +7,19 @@ export interface PopulationSpec {
   benignRoundRobin: number;
   cdn: number;
   flux: FluxSpec;
+  /** The legitimate look-alikes of flux; none when absent. */
+  lookalikes?: LookalikeSpec;
+}
+
+/** Names (not domains) of each look-alike class. */
+export interface LookalikeSpec {
+  cdnAkamaiIsp: number;
+  cloudLb: number;
+  googleMultiA: number;
+  ntpPool: number;
+  mirrorNetwork: number;
+  dynamicDns: number;
+  topSite: number;
 }
 
 export interface TrafficSpec {
@@ -25,6 +38,17 @@ export interface TrafficSpec {
   aaaaShare: number;
   /** Fraction of responses that carry authority and additional sections, the same for every class. */
   authorityShare: number;
+  /**
+   * Zipf exponent of flux name popularity over a shuffled order, so some
+   * flux names are asked often and some only a few times. Absent: every flux
+   * name equally likely.
+   */
+  fluxPopularityExponent?: number;
+  /**
+   * Seconds a flux domain is asked for at all, [min, max] (its campaign),
+   * placed at random over the span. Absent: the whole span.
+   */
+  fluxActiveSeconds?: readonly [number, number];
 }
 
 export interface CorpusSpec {
@@ -66,19 +90,50 @@ export function validateSpec(spec: CorpusSpec): void {
     ['traffic.records', t.records],
     ['traffic.clients', t.clients],
   ];
+  for (const [field, value] of Object.entries(p.lookalikes ?? {})) counts.push([`population.lookalikes.${field}`, value]);
   for (const [field, value] of counts) {
     if (!Number.isInteger(value) || value < 0) throw new Error(`corpus: spec: ${field} must be a whole number >= 0, got ${value}`);
   }
-  if (p.benignStatic + p.benignRoundRobin + p.cdn === 0) throw new Error('corpus: spec: needs at least one benign name');
+  const lookalikes = Object.values(p.lookalikes ?? {}).reduce((sum, n) => sum + n, 0);
+  if (p.benignStatic + p.benignRoundRobin + p.cdn + lookalikes === 0) throw new Error('corpus: spec: needs at least one benign name');
+  validateFlux(p.flux);
+  validateTraffic(t);
+}
+
+function validateFlux(flux: FluxSpec): void {
+  const [minPool, maxPool] = flux.poolSize;
+  if (!(minPool >= 1 && maxPool >= minPool)) throw new Error(`corpus: spec: population.flux.poolSize must be [min >= 1, max >= min], got [${minPool}, ${maxPool}]`);
+  const [minAsns, maxAsns] = flux.asnsPerNetwork ?? [1, 1];
+  if (!(Number.isInteger(minAsns) && minAsns >= 1 && maxAsns >= minAsns)) {
+    throw new Error(`corpus: spec: population.flux.asnsPerNetwork must be [min >= 1, max >= min], got [${minAsns}, ${maxAsns}]`);
+  }
+  for (const [field, ttls, max] of [
+    ['population.flux.addressTtls', flux.addressTtls, 300],
+    ['population.flux.nsTtls', flux.nsTtls, 86400],
+  ] as const) {
+    if (ttls !== undefined && (ttls.length === 0 || ttls.some((ttl) => !Number.isInteger(ttl) || ttl < 0 || ttl > max))) {
+      throw new Error(`corpus: spec: ${field} must be a non-empty list of whole seconds in [0, ${max}], got [${ttls.join(', ')}]`);
+    }
+  }
+}
+
+function validateTraffic(t: TrafficSpec): void {
   if (t.clients === 0) throw new Error('corpus: spec: traffic.clients must be at least 1');
   if (!(t.durationSeconds > 0)) throw new Error(`corpus: spec: traffic.durationSeconds must be > 0, got ${t.durationSeconds}`);
-  const [minPool, maxPool] = p.flux.poolSize;
-  if (!(minPool >= 1 && maxPool >= minPool)) throw new Error(`corpus: spec: population.flux.poolSize must be [min >= 1, max >= min], got [${minPool}, ${maxPool}]`);
   for (const [field, value] of [
     ['traffic.fluxShare', t.fluxShare],
     ['traffic.aaaaShare', t.aaaaShare],
     ['traffic.authorityShare', t.authorityShare],
   ] as const) {
     if (!(value >= 0 && value <= 1)) throw new Error(`corpus: spec: ${field} must be in [0, 1], got ${value}`);
+  }
+  if (t.fluxPopularityExponent !== undefined && !(t.fluxPopularityExponent >= 0)) {
+    throw new Error(`corpus: spec: traffic.fluxPopularityExponent must be >= 0, got ${t.fluxPopularityExponent}`);
+  }
+  if (t.fluxActiveSeconds !== undefined) {
+    const [minActive, maxActive] = t.fluxActiveSeconds;
+    if (!(minActive > 0 && maxActive >= minActive)) {
+      throw new Error(`corpus: spec: traffic.fluxActiveSeconds must be [min > 0, max >= min], got [${minActive}, ${maxActive}]`);
+    }
   }
 }

@@ -74,6 +74,11 @@ export function fluxRegisteredDomain(rng: Prng): string {
   return `${label}.${suffix}`;
 }
 
+/** One word of the benign vocabulary ('harbor', 'maple'). */
+export function word(rng: Prng): string {
+  return rng.pick(WORDS);
+}
+
 export function hostName(host: string, registeredDomain: string): string {
   return host === '' ? registeredDomain : `${host}.${registeredDomain}`;
 }

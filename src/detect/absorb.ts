@@ -6,11 +6,13 @@ import type { Config } from '../config/schema.js';
 import type { DnsObservation } from '../model/observation.js';
 import {
   countTable,
+  newCounts,
   findAddress,
   insertAddress,
   K_LAST_ANSWER,
   K_LAST_SEEN,
   K_TTL,
+  type AddressEntry,
   type AddressKey,
   type AddressTable,
   type TableCounts,
@@ -18,7 +20,8 @@ import {
 import type { AddressList, ObservationDigest } from './digest.js';
 import { Delegation, detach, type FluxState } from './state.js';
 
-const windowCounts: TableCounts = { addresses: 0, prefixes: 0, asns: 0, countries: 0 };
+const windowCounts: TableCounts = newCounts();
+const entry: AddressEntry = { key: 0, asn: 0, country: '', ttl: -1, provider: -1 };
 
 export function absorb(state: FluxState, obs: DnsObservation, digest: ObservationDigest, config: Config): void {
   const seen = Math.floor(obs.ts);
@@ -55,8 +58,10 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
       t[slot + K_LAST_ANSWER] = answerNo;
       if (ttl >= 0) t[slot + K_TTL] = ttl;
     } else {
-      if (table === null) table = state.addresses = newTable(list, i, seen, answerNo);
-      else table = state.addresses = insertAddress(table, config.limits.maxAddressesPerDomain, stored(key), seen, list.asn(i), list.country(i), answerNo, ttl);
+      list.entry(i, entry);
+      entry.key = stored(key);
+      if (entry.provider >= 0) state.knownEver++;
+      table = state.addresses = insertAddress(table ?? [], config.limits.maxAddressesPerDomain, entry, seen, answerNo);
       fresh++;
     }
     if (ttl >= 0) {
@@ -85,11 +90,6 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
   }
 }
 
-/** A table holding just address i of list, allocated at its exact size. */
-function newTable(list: AddressList, i: number, seen: number, answerNo: number): AddressTable {
-  return [stored(list.keys[i]!), seen, list.asn(i), list.country(i), answerNo, list.ttls[i]!];
-}
-
 function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: number, config: Config): void {
   const caps = config.limits;
   let d = state.delegation;
@@ -111,6 +111,7 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
     if (d.cnameTargets.indexOf(target) === -1) {
       d.cnameTargetsEver++;
       state.dirty = true;
+      if (d.cnameProvider < 0) d.cnameProvider = digest.cnameProviderOf();
       if (d.cnameTargets.length < caps.maxNamesPerDomain) d.cnameTargets.push(detach(target));
     }
   }
@@ -124,7 +125,9 @@ function mergeAddresses(table: AddressTable, list: AddressList, seen: number, ca
     if (slot >= 0) {
       if (seen > (table[slot + K_LAST_SEEN] as number)) table[slot + K_LAST_SEEN] = seen;
     } else {
-      table = insertAddress(table, cap, stored(key), seen, list.asn(i), list.country(i), 0, list.ttls[i]!);
+      list.entry(i, entry);
+      entry.key = stored(key);
+      table = insertAddress(table, cap, entry, seen, 0);
       d.nsAddressesEver++;
     }
   }

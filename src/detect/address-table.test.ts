@@ -1,14 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_STRIDE, countTable, findAddress, insertAddress, prefixOf, type AddressTable } from './address-table.js';
+import { ADDRESS_STRIDE, countTable, findAddress, insertAddress, newCounts, prefixOf, type AddressEntry, type AddressTable } from './address-table.js';
+
+const e = (key: number | string, asn: number, country: string, provider = -1): AddressEntry => ({ key, asn, country, ttl: 60, provider });
 
 describe('address table', () => {
   it('evicts the least recently seen address when full', () => {
     let t: AddressTable = [];
-    t = insertAddress(t, 3, 1, 100, 10, 'US', 1, 60);
-    t = insertAddress(t, 3, 2, 50, 20, 'DE', 1, 60);
-    t = insertAddress(t, 3, 3, 200, 30, 'FR', 1, 60);
-    t = insertAddress(t, 3, 4, 300, 40, 'CN', 2, 60);
+    t = insertAddress(t, 3, e(1, 10, 'US'), 100, 1);
+    t = insertAddress(t, 3, e(2, 20, 'DE'), 50, 1);
+    t = insertAddress(t, 3, e(3, 30, 'FR'), 200, 1);
+    t = insertAddress(t, 3, e(4, 40, 'CN'), 300, 2);
     expect(t.length).toBe(3 * ADDRESS_STRIDE);
     expect(findAddress(t, 2)).toBe(-1);
     expect(findAddress(t, 4)).toBeGreaterThanOrEqual(0);
@@ -17,14 +19,23 @@ describe('address table', () => {
   it('counts distinct prefixes, ASNs and countries within a window', () => {
     let t: AddressTable = [];
     // 10.1.0.1 and 10.1.0.2 share a /16; 10.2.0.1 does not.
-    t = insertAddress(t, 64, 0x0a010001, 100, 7, 'US', 1, 60);
-    t = insertAddress(t, 64, 0x0a010002, 100, 7, 'US', 1, 60);
-    t = insertAddress(t, 64, 0x0a020001, 500, 8, 'DE', 2, 60);
-    t = insertAddress(t, 64, '2001:db8:1::1', 500, 0, '', 2, 60);
-    const all = countTable(t, -Infinity, { addresses: 0, prefixes: 0, asns: 0, countries: 0 });
-    expect(all).toEqual({ addresses: 4, prefixes: 3, asns: 2, countries: 2 });
-    const recent = countTable(t, 400, { addresses: 0, prefixes: 0, asns: 0, countries: 0 });
-    expect(recent).toEqual({ addresses: 2, prefixes: 2, asns: 1, countries: 1 });
+    t = insertAddress(t, 64, e(0x0a010001, 7, 'US'), 100, 1);
+    t = insertAddress(t, 64, e(0x0a010002, 7, 'US'), 100, 1);
+    t = insertAddress(t, 64, e(0x0a020001, 8, 'DE'), 500, 2);
+    t = insertAddress(t, 64, e('2001:db8:1::1', 0, ''), 500, 2);
+    const all = countTable(t, -Infinity, newCounts());
+    expect(all).toEqual({ addresses: 4, known: 0, prefixes: 3, asns: 2, countries: 2 });
+    const recent = countTable(t, 400, newCounts());
+    expect(recent).toEqual({ addresses: 2, known: 0, prefixes: 2, asns: 1, countries: 1 });
+  });
+
+  it('leaves addresses of known CDNs and clouds out of diversity, unless asked to include them', () => {
+    let t: AddressTable = [];
+    t = insertAddress(t, 64, e(0x0a010001, 7, 'US'), 100, 1);
+    t = insertAddress(t, 64, e(0x17000001, 54113, 'SE', 3), 100, 1);
+    t = insertAddress(t, 64, e(0x17010001, 54113, 'JP', 3), 100, 1);
+    expect(countTable(t, -Infinity, newCounts())).toEqual({ addresses: 3, known: 2, prefixes: 1, asns: 1, countries: 1 });
+    expect(countTable(t, -Infinity, newCounts(), true)).toEqual({ addresses: 3, known: 2, prefixes: 3, asns: 2, countries: 3 });
   });
 
   it('gives IPv6 /48 prefixes that never collide with IPv4 /16s', () => {
@@ -39,7 +50,7 @@ describe('address table', () => {
       fc.property(fc.integer({ min: 4, max: 32 }), fc.array(fc.tuple(fc.integer(), fc.integer({ min: 0, max: 1e6 })), { maxLength: 300 }), (cap, inserts) => {
         let t: AddressTable = [];
         for (const [key, seen] of inserts) {
-          if (findAddress(t, key) === -1) t = insertAddress(t, cap, key, seen, 1, 'US', 0, 0);
+          if (findAddress(t, key) === -1) t = insertAddress(t, cap, e(key, 1, 'US'), seen, 0);
         }
         return t.length <= cap * ADDRESS_STRIDE && t.length % ADDRESS_STRIDE === 0;
       }),

@@ -5,17 +5,19 @@
  * the least recently seen address makes room, so the table always describes
  * the most recent addresses.
  *
- * Slot layout: key, lastSeen (integer seconds), asn, country, lastAnswer, ttl.
+ * Slot layout: key, lastSeen (integer seconds), asn, country, lastAnswer,
+ * ttl, provider (index of the known CDN/cloud it belongs to, -1 if none).
  * Keys are IPv4 as a signed 32-bit integer (stays a V8 small integer) or
  * IPv6 as canonical text.
  */
-export const ADDRESS_STRIDE = 6;
+export const ADDRESS_STRIDE = 7;
 export const K_KEY = 0;
 export const K_LAST_SEEN = 1;
 export const K_ASN = 2;
 export const K_COUNTRY = 3;
 export const K_LAST_ANSWER = 4;
 export const K_TTL = 5;
+export const K_PROVIDER = 6;
 
 export type AddressKey = number | string;
 export type AddressTable = Array<AddressKey>;
@@ -39,18 +41,9 @@ export function findAddress(table: AddressTable, key: AddressKey): number {
  * never have more than a few). When the table holds `cap` addresses already,
  * the least recently seen one is overwritten.
  */
-export function insertAddress(
-  table: AddressTable,
-  cap: number,
-  key: AddressKey,
-  lastSeen: number,
-  asn: number,
-  country: string,
-  lastAnswer: number,
-  ttl: number,
-): AddressTable {
+export function insertAddress(table: AddressTable, cap: number, entry: AddressEntry, lastSeen: number, lastAnswer: number): AddressTable {
   if (table.length < EXACT_UP_TO * ADDRESS_STRIDE && table.length < cap * ADDRESS_STRIDE) {
-    return table.concat(key, lastSeen, asn, country, lastAnswer, ttl);
+    return table.concat(entry.key, lastSeen, entry.asn, entry.country, lastAnswer, entry.ttl, entry.provider);
   }
   let at = table.length;
   if (at >= cap * ADDRESS_STRIDE) {
@@ -64,17 +57,33 @@ export function insertAddress(
       }
     }
   }
-  table[at + K_KEY] = key;
+  table[at + K_KEY] = entry.key;
   table[at + K_LAST_SEEN] = lastSeen;
-  table[at + K_ASN] = asn;
-  table[at + K_COUNTRY] = country;
+  table[at + K_ASN] = entry.asn;
+  table[at + K_COUNTRY] = entry.country;
   table[at + K_LAST_ANSWER] = lastAnswer;
-  table[at + K_TTL] = ttl;
+  table[at + K_TTL] = entry.ttl;
+  table[at + K_PROVIDER] = entry.provider;
   return table;
+}
+
+/** What is stored about one new address (a reused scratch object on the hot path). */
+export interface AddressEntry {
+  key: AddressKey;
+  asn: number;
+  country: string;
+  /** Seconds; -1 unknown. */
+  ttl: number;
+  /** Known CDN/cloud provider index; -1 none. */
+  provider: number;
 }
 
 /** Tables of up to this many addresses are kept at their exact size. */
 const EXACT_UP_TO = 8;
+
+export function newCounts(): TableCounts {
+  return { addresses: 0, known: 0, prefixes: 0, asns: 0, countries: 0 };
+}
 
 // Scratch space for distinct counts: reused so counting allocates nothing.
 const scratchNumbers: number[] = [];
@@ -82,6 +91,8 @@ const scratchStrings: string[] = [];
 
 export interface TableCounts {
   addresses: number;
+  /** Addresses in known CDN/cloud ranges or ASNs; they are left out of the counts below. */
+  known: number;
   /** Distinct /16 (IPv4) and /48 (IPv6) prefixes. */
   prefixes: number;
   /** Distinct known ASNs (0 = unknown is not counted). */
@@ -90,9 +101,14 @@ export interface TableCounts {
   countries: number;
 }
 
-/** Count addresses, prefixes, ASNs and countries among slots seen at or after `since`. */
-export function countTable(table: AddressTable | null, since: number, out: TableCounts): TableCounts {
+/**
+ * Count addresses, prefixes, ASNs and countries among slots seen at or after
+ * `since`; addresses of known CDNs and clouds are counted in `known` only,
+ * unless `includeKnown` (the Holz baseline has no such knowledge).
+ */
+export function countTable(table: AddressTable | null, since: number, out: TableCounts, includeKnown = false): TableCounts {
   out.addresses = 0;
+  out.known = 0;
   out.prefixes = 0;
   out.asns = 0;
   out.countries = 0;
@@ -103,6 +119,11 @@ export function countTable(table: AddressTable | null, since: number, out: Table
   for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
     if ((table[i + K_LAST_SEEN] as number) < since) continue;
     out.addresses++;
+    // A CDN's or cloud's own addresses say nothing about who controls the name's hosts.
+    if ((table[i + K_PROVIDER] as number) >= 0) {
+      out.known++;
+      if (!includeKnown) continue;
+    }
     const p = prefixOf(table[i + K_KEY]!);
     if (!containsFrom(scratchNumbers, 0, p)) scratchNumbers.push(p);
   }
@@ -110,7 +131,7 @@ export function countTable(table: AddressTable | null, since: number, out: Table
   prefixEnd = scratchNumbers.length;
   scratchStrings.length = 0;
   for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
-    if ((table[i + K_LAST_SEEN] as number) < since) continue;
+    if ((table[i + K_LAST_SEEN] as number) < since || (!includeKnown && (table[i + K_PROVIDER] as number) >= 0)) continue;
     const asn = table[i + K_ASN] as number;
     if (asn !== 0 && !containsFrom(scratchNumbers, prefixEnd, asn)) scratchNumbers.push(asn);
     const cc = table[i + K_COUNTRY] as string;
@@ -156,28 +177,6 @@ function ipv6Prefix48(text: string): number {
     groups++;
   }
   return value;
-}
-
-/** Distinct ASNs among all slots (for the Holz baseline and reporting). */
-export function distinctAsns(table: AddressTable | null): number[] {
-  const asns: number[] = [];
-  if (table === null) return asns;
-  for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
-    const asn = table[i + K_ASN] as number;
-    if (asn !== 0 && asns.indexOf(asn) === -1) asns.push(asn);
-  }
-  return asns;
-}
-
-/** Distinct countries among all slots. */
-export function distinctCountries(table: AddressTable | null): string[] {
-  const out: string[] = [];
-  if (table === null) return out;
-  for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
-    const cc = table[i + K_COUNTRY] as string;
-    if (cc !== '' && out.indexOf(cc) === -1) out.push(cc);
-  }
-  return out;
 }
 
 /** TTLs of all slots (negative = unknown, left out), for the median. */

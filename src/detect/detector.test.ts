@@ -108,6 +108,27 @@ describe('Detector', () => {
     expect(find('x0q.spread-flux.top')!.verdict).toBe('benign');
   });
 
+  it('recognises a new domain resolving into a known flux network on first sight', () => {
+    const { find, flags, detector } = run((d) => {
+      for (let lookup = 0; lookup < 6; lookup++) {
+        d.observe(aResponse(T0 + lookup * 300, 'pay.first-flux.com', [0, 1, 2, 3].map((k) => bot(lookup * 4 + k)), 120));
+      }
+      // A fresh domain, one lookup, three addresses out of the same botnet.
+      d.observe(aResponse(T0 + 4000, 'www.second-flux.net', [bot(1), bot(6), bot(13)], 120));
+    });
+    const first = find('pay.first-flux.com')!;
+    const second = find('www.second-flux.net')!;
+    expect(first.network).toBe('fn-1');
+    expect(second.verdict).toBe('fast-flux');
+    expect(second.lookups_to_flag).toBe(1);
+    expect(second.network).toBe('fn-1');
+    expect(second.features.network_addresses).toBe(3);
+    expect(second.reasons).toContain('3 addresses shared with a known flux network');
+    expect(flags.find((f) => f.domain === 'www.second-flux.net')?.network).toBe('fn-1');
+    const [net] = detector.networks.summaries();
+    expect(net).toMatchObject({ id: 'fn-1', domains: 2, sample_domains: ['pay.first-flux.com', 'www.second-flux.net'] });
+  });
+
   it('does not track PTR lookups or empty answers', () => {
     const { detector, finals } = run((d) => {
       const ptr = aResponse(T0, '4.3.2.1.in-addr.arpa', []);

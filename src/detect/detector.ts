@@ -7,20 +7,25 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Enricher } from '../enrich/enricher.js';
+import type { Infra } from '../enrich/infra/index.js';
 import type { DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
 import { absorb } from './absorb.js';
 import { ObservationDigest } from './digest.js';
 import { emptyFeatures } from './features/index.js';
-import { measure, measureInto, toVerdict, type VerdictOptions } from './evaluate.js';
+import { measure, measureInto, toVerdict, type Evaluation, type VerdictOptions } from './evaluate.js';
 import { labelOf, levelOf, scoreOnly } from './score.js';
+import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
+import { FluxNetworks } from './networks.js';
 import { registeredDomain } from './registered-domain.js';
-import { detach, FluxState } from './state.js';
+import { detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL } from './state.js';
 
 export interface DetectorOptions {
   config: Config;
   enricher: Enricher;
+  /** Known CDNs, clouds, pools, dynamic DNS and top sites; null to go without. */
+  infra?: Infra | null;
   /** Also compute the Holz et al. flux-score for each verdict. */
   baseline?: 'holz' | null;
   onFlag?: (verdict: Verdict) => void;
@@ -55,8 +60,12 @@ export class Detector {
   private readonly onFlag: ((v: Verdict) => void) | undefined;
   private readonly onFinal: ((v: Verdict) => void) | undefined;
   private readonly reportBenign: boolean;
+  private readonly holz: boolean;
   /** Reused by every re-score, so scoring on the hot path allocates nothing. */
   private readonly scratch = emptyFeatures();
+  /** Flux service networks of the domains detected so far. */
+  readonly networks: FluxNetworks;
+  private readonly infra: Infra | null;
   private now = -Infinity;
   private lastSweep = -Infinity;
   private sinceCheck = 0;
@@ -73,14 +82,22 @@ export class Detector {
 
   constructor(options: DetectorOptions) {
     this.config = options.config;
-    this.digest = new ObservationDigest(options.enricher);
+    this.digest = new ObservationDigest(options.enricher, options.infra ?? null);
+    this.networks = new FluxNetworks(options.config.limits.maxNetworkAddresses);
+    this.infra = options.infra ?? null;
     this.verdictOptions = {
+      networks: this.networks,
+      infra: this.infra,
       baseline: options.baseline ?? null,
-      enrichment: options.enricher.sources.map((s) => `${s.kind}: ${s.name}${s.date === null ? '' : ` (${s.date})`}`),
+      enrichment: [
+        ...options.enricher.sources.map((s) => `${s.kind}: ${s.name}${s.date === null ? '' : ` (${s.date})`}`),
+        ...(options.infra?.sources ?? []).map((s) => `infra: ${s.name}${s.date === null ? '' : ` (${s.date})`}`),
+      ],
     };
     this.onFlag = options.onFlag;
     this.onFinal = options.onFinal;
     this.reportBenign = options.reportBenign ?? false;
+    this.holz = options.baseline === 'holz';
   }
 
   /** Domains currently held in memory (names plus registered domains). */
@@ -106,6 +123,7 @@ export class Detector {
       }
       const key = detach(obs.qname);
       nameState = new FluxState(key, reg === obs.qname ? key : detach(reg), 'name', Math.floor(obs.ts));
+      if (this.infra !== null) nameState.reputation = reputationOf(this.infra, key);
       this.names.set(key, nameState);
       this.stats.namesTracked++;
       aggregate = this.joinRegistered(nameState);
@@ -150,11 +168,13 @@ export class Detector {
     }
     if (entry.scope === 'registered_domain') {
       entry.names++;
+      entry.reputation |= nameState.reputation;
       nameState.aggregate = entry;
       return entry;
     }
     const aggregate = entry.toAggregate();
     aggregate.names = 2;
+    aggregate.reputation |= nameState.reputation;
     entry.aggregate = nameState.aggregate = aggregate;
     this.registered.set(reg, aggregate);
     this.aggregates++;
@@ -164,8 +184,15 @@ export class Detector {
 
   private rescore(state: FluxState): void {
     state.dirty = false;
-    if (!showsRotation(state) || state.flagLevel === 2) return;
-    const score = scoreOnly(measureInto(state, { config: this.config, detail: false }, this.scratch), this.config);
+    if (this.holz && state.holzAt < 0) this.holzCheck(state);
+    if (state.flagLevel === 2) {
+      // A fast-flux name keeps rotating into new bots: they join its network too.
+      this.joinNetwork(state);
+      return;
+    }
+    if (!showsRotation(state) && !this.touchesNetwork(state)) return;
+    const ctx = { config: this.config, detail: false, networks: this.networks, infra: this.infra };
+    const score = scoreOnly(measureInto(state, ctx, this.scratch), this.config);
     const level = levelOf(labelOf(score, this.config));
     if (level <= state.flagLevel) return;
     if (state.flaggedAt < 0) {
@@ -174,16 +201,43 @@ export class Detector {
     }
     state.flagLevel = level;
     this.stats.flagEvents++;
-    if (this.onFlag !== undefined) this.onFlag(toVerdict(state, measure(state, this.config), this.config, this.verdictOptions));
+    if (level === 2) this.joinNetwork(state);
+    if (this.onFlag !== undefined) this.onFlag(this.verdictOf(state, measure(state, this.config, this.networks, this.infra)));
+  }
+
+  /** Names (not registered-domain unions) detected as fast-flux define the networks. */
+  private joinNetwork(state: FluxState): void {
+    if (state.scope !== 'name' || state.addresses === null) return;
+    state.network = this.networks.join(state.key, state.addresses, state.firstSeen, state.lastSeen, state.network);
+  }
+
+  /** The baseline's first flag, tracked like ours so that latencies compare. */
+  private holzCheck(state: FluxState): void {
+    if (holzOfState(state).flagged) {
+      state.holzAt = state.lastSeen;
+      state.holzLookups = state.lookups;
+    }
+  }
+
+  private readonly overlapScratch = { hits: 0, network: -1 };
+  private touchesNetwork(state: FluxState): boolean {
+    this.networks.overlap(state.addresses, this.overlapScratch);
+    return this.overlapScratch.hits > 0;
   }
 
   private finalise(state: FluxState): void {
     if (this.onFinal === undefined) return;
     // A domain that never showed rotation scores nothing; skip the verdict unless benign ones are wanted.
-    if (!this.reportBenign && !showsRotation(state)) return;
-    const evaluation = measure(state, this.config);
+    if (!this.reportBenign && !showsRotation(state) && !this.touchesNetwork(state)) return;
+    const evaluation = measure(state, this.config, this.networks, this.infra);
     if (!this.reportBenign && labelOf(evaluation.scored.score, this.config) === 'benign') return;
-    this.onFinal(toVerdict(state, evaluation, this.config, this.verdictOptions));
+    this.onFinal(this.verdictOf(state, evaluation));
+  }
+
+  private verdictOf(state: FluxState, evaluation: Evaluation): Verdict {
+    const zone = state.aggregate;
+    const zoneNs = zone === null || zone.evicted || zone.delegation === null ? 0 : measure(zone, this.config, this.networks, this.infra).scored.nsPoints;
+    return toVerdict(state, evaluation, this.config, this.verdictOptions, zoneNs);
   }
 
   /** Evict idle domains, then the least recently seen beyond limits.maxDomains. */
@@ -267,4 +321,9 @@ function showsRotation(state: FluxState): boolean {
   if (state.addressesEver >= 2) return true;
   const d = state.delegation;
   return d !== null && (d.nsNamesEver >= 2 || d.cnameTargetsEver >= 2 || d.nsAddressesEver >= 2);
+}
+
+/** Reputation bits of a name: in a known volunteer/mirror pool, under a dynamic-DNS provider. */
+function reputationOf(infra: Infra, name: string): number {
+  return (infra.poolOf(name) !== null ? REPUTATION_POOL : 0) | (infra.isDynamicDns(name) ? REPUTATION_DYNAMIC_DNS : 0);
 }

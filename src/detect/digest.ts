@@ -7,8 +7,9 @@
  */
 import type { Enricher } from '../enrich/enricher.js';
 import type { DnsObservation, ResourceRecord } from '../model/observation.js';
-import { formatIPv6, parseIPv4, parseIPv6 } from '../model/names.js';
-import type { AddressKey } from './address-table.js';
+import { parseIPv4, parseIPv6 } from '../model/names.js';
+import type { Infra } from '../enrich/infra/index.js';
+import type { AddressEntry, AddressKey } from './address-table.js';
 import { hashName } from './name-table.js';
 import { clientHash } from './state.js';
 
@@ -18,43 +19,88 @@ export class AddressList {
   size = 0;
   readonly keys: AddressKey[] = [];
   readonly ttls: number[] = [];
-  private readonly v6: (Uint16Array | null)[] = [];
   private readonly asns: number[] = [];
   private readonly countries: (string | null)[] = [];
+  private readonly providers: number[] = [];
   private readonly enricher: Enricher;
+  private readonly infra: Infra | null;
 
-  constructor(enricher: Enricher) {
+  constructor(enricher: Enricher, infra: Infra | null) {
     this.enricher = enricher;
+    this.infra = infra;
   }
 
-  /** Add an A/AAAA record's address (deduplicated); false when the data is not an address. */
+  /**
+   * Add an A/AAAA record's address (deduplicated); false when the data is not
+   * an address. AAAA data arrives in RFC 5952 form (a DnsObservation
+   * invariant), so its text is the key; its groups are parsed only if a state
+   * needs the address's ASN or country.
+   */
   add(rr: ResourceRecord): boolean {
     let key: AddressKey;
-    let groups: Uint16Array | null = null;
     if (rr.type === 'A') {
       const v4 = parseIPv4(rr.data);
       if (v4 < 0) return false;
       key = v4 | 0;
     } else {
-      groups = parseIPv6(rr.data);
-      if (groups === null) return false;
-      key = formatIPv6(groups);
+      if (rr.data.indexOf(':') === -1) return false;
+      key = rr.data;
     }
     for (let i = 0; i < this.size; i++) if (this.keys[i] === key) return true;
     const at = this.size++;
     this.keys[at] = key;
     this.ttls[at] = rr.ttl === null || !(rr.ttl >= 0) ? -1 : Math.min(rr.ttl, 2_147_483_647);
-    this.v6[at] = groups;
     this.asns[at] = -1;
     this.countries[at] = null;
+    this.providers[at] = -2;
     return true;
+  }
+
+  /** Fill out with what a state stores about address i (facts looked up now, once). */
+  entry(i: number, out: AddressEntry): AddressEntry {
+    out.key = this.keys[i]!;
+    out.asn = this.asn(i);
+    out.country = this.country(i);
+    out.ttl = this.ttls[i]!;
+    out.provider = this.provider(i);
+    return out;
+  }
+
+  /** Known CDN/cloud provider of address i by its range, else by its AS; -1 when none. */
+  provider(i: number): number {
+    let p = this.providers[i]!;
+    if (p === -2) {
+      p = -1;
+      const infra = this.infra;
+      if (infra !== null) {
+        const key = this.keys[i]!;
+        if (typeof key === 'number') p = infra.providerOfV4(key >>> 0);
+        else {
+          const g = this.groups(i);
+          if (g !== null) p = infra.providerOfV6(g);
+        }
+        if (p < 0) p = infra.providerOfAsn(this.asn(i));
+      }
+      this.providers[i] = p;
+    }
+    return p;
+  }
+
+  /** Groups of an IPv6 key (parsed on demand); null for IPv4 or unparsable text. */
+  private groups(i: number): Uint16Array | null {
+    const key = this.keys[i]!;
+    return typeof key === 'number' ? null : parseIPv6(key);
   }
 
   asn(i: number): number {
     let asn = this.asns[i]!;
     if (asn === -1) {
-      const g = this.v6[i]!;
-      asn = g === null ? this.enricher.asnV4((this.keys[i] as number) >>> 0) : this.enricher.asnV6(g);
+      const key = this.keys[i]!;
+      if (typeof key === 'number') asn = this.enricher.asnV4(key >>> 0);
+      else {
+        const g = this.groups(i);
+        asn = g === null ? 0 : this.enricher.asnV6(g);
+      }
       this.asns[i] = asn;
     }
     return asn;
@@ -63,8 +109,12 @@ export class AddressList {
   country(i: number): string {
     let cc = this.countries[i]!;
     if (cc === null) {
-      const g = this.v6[i]!;
-      cc = g === null ? this.enricher.countryV4((this.keys[i] as number) >>> 0) : this.enricher.countryV6(g);
+      const key = this.keys[i]!;
+      if (typeof key === 'number') cc = this.enricher.countryV4(key >>> 0);
+      else {
+        const g = this.groups(i);
+        cc = g === null ? '' : this.enricher.countryV6(g);
+      }
       this.countries[i] = cc;
     }
     return cc;
@@ -91,9 +141,14 @@ export class ObservationDigest {
    */
   delegationSignature = 0;
 
-  constructor(enricher: Enricher) {
-    this.addresses = new AddressList(enricher);
-    this.nsAddresses = new AddressList(enricher);
+  /** -2: not looked up yet for this observation. */
+  private cnameProvider = -2;
+  private readonly infra: Infra | null;
+
+  constructor(enricher: Enricher, infra: Infra | null) {
+    this.addresses = new AddressList(enricher, infra);
+    this.nsAddresses = new AddressList(enricher, infra);
+    this.infra = infra;
   }
 
   /** Digest obs; `registered` bounds which authority NS records belong to the queried zone. */
@@ -117,6 +172,7 @@ export class ObservationDigest {
       if (rr.type === 'NS' && isAtOrBelow(rr.name, registered)) pushDistinct(this.nsNames, rr.data);
     }
     let signature = 0;
+    this.cnameProvider = -2;
     for (let i = 0; i < this.cnameTargets.length; i++) signature = (signature + hashName(this.cnameTargets[i]!)) | 0;
     if (this.nsNames.length > 0) {
       for (let i = 0; i < this.nsNames.length; i++) signature = (signature + Math.imul(hashName(this.nsNames[i]!), 3)) | 0;
@@ -128,6 +184,19 @@ export class ObservationDigest {
       }
     }
     this.delegationSignature = signature;
+  }
+
+  /** Provider of the first CNAME target in the chain that points into a known CDN or cloud; -1 none. Looked up on demand. */
+  cnameProviderOf(): number {
+    if (this.cnameProvider === -2) {
+      this.cnameProvider = -1;
+      if (this.infra !== null) {
+        for (let i = 0; i < this.cnameTargets.length && this.cnameProvider < 0; i++) {
+          this.cnameProvider = this.infra.cnameProvider(this.cnameTargets[i]!);
+        }
+      }
+    }
+    return this.cnameProvider;
   }
 
   isEmpty(): boolean {

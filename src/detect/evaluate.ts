@@ -1,9 +1,11 @@
 /** From state to Verdict: measure every family, score, label and explain. */
 import type { Config } from '../config/schema.js';
 import type { Features, Verdict } from '../model/verdict.js';
+import type { Infra } from '../enrich/infra/index.js';
+import type { FluxNetworks } from './networks.js';
 import { isoTime } from '../model/verdict.js';
 import { emptyFeatures, featureFamilies, type MeasureContext } from './features/index.js';
-import { holzScore } from './holz.js';
+import { holzOfState } from './holz.js';
 import { fluxKindOf, labelOf, scoreFeatures, type Scored } from './score.js';
 import type { FluxState } from './state.js';
 
@@ -13,8 +15,8 @@ export interface Evaluation {
 }
 
 /** Features and score with every detail, for a verdict. */
-export function measure(state: FluxState, config: Config): Evaluation {
-  const features = measureInto(state, { config, detail: true }, emptyFeatures());
+export function measure(state: FluxState, config: Config, networks: FluxNetworks | null, infra: Infra | null): Evaluation {
+  const features = measureInto(state, { config, detail: true, networks, infra }, emptyFeatures());
   return { features, scored: scoreFeatures(features, config) };
 }
 
@@ -27,19 +29,28 @@ export function measureInto(state: FluxState, ctx: MeasureContext, out: Features
 export interface VerdictOptions {
   baseline: 'holz' | null;
   enrichment: string[];
+  networks: FluxNetworks | null;
+  infra: Infra | null;
 }
 
-export function toVerdict(state: FluxState, evaluation: Evaluation, config: Config, options: VerdictOptions): Verdict {
+/**
+ * `zoneNsPoints`: name-server points of the name's registered domain as a
+ * whole. The NS set belongs to the zone, so NS flux seen under sibling names
+ * makes this name double flux too, even when its own answers carried no
+ * authority section.
+ */
+export function toVerdict(state: FluxState, evaluation: Evaluation, config: Config, options: VerdictOptions, zoneNsPoints = 0): Verdict {
   const { features, scored } = evaluation;
   const label = labelOf(scored.score, config);
+  const nsPoints = Math.max(scored.nsPoints, zoneNsPoints);
   const verdict: Verdict = {
     domain: state.key,
     registered_domain: state.registered,
     scope: state.scope,
     verdict: label,
-    flux: fluxKindOf(label, scored.nsPoints, config),
+    flux: fluxKindOf(label, nsPoints, config),
     score: scored.score,
-    reasons: explain(evaluation, { config, detail: true }),
+    reasons: explain(evaluation, { config, detail: true, networks: options.networks, infra: options.infra }, zoneNsPoints > scored.nsPoints ? state.registered : null),
     features,
     contributions: scored.contributions,
     first_seen: isoTime(state.firstSeen),
@@ -47,21 +58,39 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     first_flagged: state.flaggedAt < 0 ? null : isoTime(state.flaggedAt),
     lookups_to_flag: state.flaggedLookups < 0 ? null : state.flaggedLookups,
     enrichment: options.enrichment,
+    network: networkOf(state, options.networks),
   };
-  if (options.baseline === 'holz') verdict.holz = holzScore(features.ips, features.asns);
+  if (options.baseline === 'holz') {
+    verdict.holz = {
+      ...holzOfState(state),
+      first_flagged: state.holzAt < 0 ? null : isoTime(state.holzAt),
+      lookups_to_flag: state.holzLookups < 0 ? null : state.holzLookups,
+    };
+  }
   return verdict;
 }
 
-/** One sentence per family that added points, strongest family first. */
-export function explain(evaluation: Evaluation, ctx: MeasureContext): string[] {
+const overlap = { hits: 0, network: -1 };
+
+function networkOf(state: FluxState, networks: FluxNetworks | null): string | null {
+  if (networks === null) return null;
+  if (state.network >= 0) return networks.label(state.network);
+  networks.overlap(state.addresses, overlap);
+  return overlap.network >= 0 ? networks.label(overlap.network) : null;
+}
+
+/** One sentence per family that added points, strongest first; then those that lowered the score. */
+export function explain(evaluation: Evaluation, ctx: MeasureContext, zoneWithNsFlux: string | null = null): string[] {
   const byFamily: { points: number; text: string }[] = [];
   for (const family of featureFamilies) {
     let points = 0;
     for (const c of evaluation.scored.contributions) {
       if ((family.weights as readonly string[]).includes(c.feature)) points += c.points;
     }
-    if (points > 0) byFamily.push({ points, text: family.explain(evaluation.features, ctx) });
+    if (points !== 0) byFamily.push({ points, text: family.explain(evaluation.features, ctx) });
   }
   byFamily.sort((a, b) => b.points - a.points);
-  return byFamily.map((r) => r.text);
+  const reasons = byFamily.map((r) => r.text);
+  if (zoneWithNsFlux !== null) reasons.push(`the name servers of ${zoneWithNsFlux} rotate (seen under other names of the zone)`);
+  return reasons;
 }

@@ -13,7 +13,7 @@ export function ramp(x: number, r: Pick<Ramp, 'low' | 'high'>): number {
 
 /** Timing features (TTL, churn) only count alongside network diversity. */
 const TIMING: ReadonlySet<WeightName> = new Set<WeightName>(['ttl_min', 'churn']);
-const NAME_SERVER: ReadonlySet<WeightName> = new Set<WeightName>(['ns_names', 'ns_addresses', 'ns_asns']);
+const NAME_SERVER: ReadonlySet<WeightName> = new Set<WeightName>(['ns_names', 'ns_addresses', 'ns_asns', 'ns_network_addresses']);
 
 export interface Scored {
   score: number;
@@ -23,17 +23,25 @@ export interface Scored {
   nsPoints: number;
 }
 
-/** The score alone, allocating nothing: for re-scoring on every new piece of evidence. */
+/**
+ * The score alone, allocating nothing: for re-scoring on every new piece of
+ * evidence. Address-side points and reputation (negative) points are summed
+ * and floored at 0; name-server points are added after, so reputation never
+ * cancels evidence of NS flux.
+ */
 export function scoreOnly(f: Features, config: Config): number {
-  let total = 0;
+  let address = 0;
+  let ns = 0;
   const timingAllowed = f.asns >= config.verdict.minAsnsForTiming;
   for (const name of weightNames(config)) {
     const value = featureValue(f, name);
     if (value === null || (TIMING.has(name) && !timingAllowed)) continue;
     const r = config.weights[name];
-    total += ramp(value, r) * r.points;
+    const points = ramp(value, r) * r.points;
+    if (NAME_SERVER.has(name)) ns += points;
+    else address += points;
   }
-  return Math.min(100, Math.round(total));
+  return Math.min(100, Math.round(Math.max(0, address) + ns));
 }
 
 let cachedWeights: { config: Config; names: WeightName[] } | null = null;
@@ -46,7 +54,6 @@ function weightNames(config: Config): WeightName[] {
 
 export function scoreFeatures(f: Features, config: Config): Scored {
   const contributions: Contribution[] = [];
-  let total = 0;
   let nsPoints = 0;
   const timingAllowed = f.asns >= config.verdict.minAsnsForTiming;
   for (const name of weightNames(config)) {
@@ -54,13 +61,12 @@ export function scoreFeatures(f: Features, config: Config): Scored {
     if (value === null || (TIMING.has(name) && !timingAllowed)) continue;
     const r = config.weights[name];
     const points = ramp(value, r) * r.points;
-    if (points <= 0) continue;
+    if (points === 0) continue;
     contributions.push({ feature: name, points: Math.round(points * 10) / 10 });
-    total += points;
     if (NAME_SERVER.has(name)) nsPoints += points;
   }
   contributions.sort((a, b) => b.points - a.points);
-  return { score: Math.min(100, Math.round(total)), contributions, nsPoints };
+  return { score: scoreOnly(f, config), contributions, nsPoints };
 }
 
 function featureValue(f: Features, name: WeightName): number | null {

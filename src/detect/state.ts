@@ -17,6 +17,8 @@ export class Delegation {
   cnameTargetsEver = 0;
   /** Signature of the last delegation absorbed (ObservationDigest.delegationSignature). */
   lastSignature = 0;
+  /** A CNAME target pointed into this known CDN or cloud (provider index); -1 never. */
+  cnameProvider = -1;
 
   clone(): Delegation {
     const d = new Delegation();
@@ -27,6 +29,7 @@ export class Delegation {
     d.cnameTargets = this.cnameTargets.slice();
     d.cnameTargetsEver = this.cnameTargetsEver;
     d.lastSignature = this.lastSignature;
+    d.cnameProvider = this.cnameProvider;
     return d;
   }
 }
@@ -46,6 +49,8 @@ export class FluxState {
   addresses: AddressTable | null = null;
   /** New addresses inserted over the run (re-inserting an evicted one counts again). */
   addressesEver = 0;
+  /** Of those, addresses of known CDNs and clouds. */
+  knownEver = 0;
   /** Size of the previous answer set, for churn. */
   previousAnswerSize = 0;
   /** Sum of per-answer churn in thousandths (an integer, so it is never boxed). */
@@ -72,6 +77,13 @@ export class FluxState {
   aggregate: FluxState | null = null;
   /** For an aggregate: it was evicted, and names still pointing at it must let go. */
   evicted = false;
+  /** The flux network this (fast-flux) name joined; -1 if none. */
+  network = -1;
+  /** Reputation bits (REPUTATION_*); for a registered domain, those of any name under it. */
+  reputation = 0;
+  /** Data time and lookups when the Holz baseline first flagged it (with --baseline holz); -1 if never. */
+  holzAt = -1;
+  holzLookups = -1;
 
   /** New evidence arrived since the last scoring. */
   dirty = false;
@@ -101,6 +113,7 @@ export class FluxState {
     a.answers = this.answers;
     a.addresses = this.addresses === null ? null : this.addresses.slice();
     a.addressesEver = this.addressesEver;
+    a.knownEver = this.knownEver;
     a.ttlMin = this.ttlMin;
     a.ttlSamples = this.ttlSamples;
     a.ttlLowSamples = this.ttlLowSamples;
@@ -110,11 +123,15 @@ export class FluxState {
     a.clientBitsLow = this.clientBitsLow;
     a.clientBitsHigh = this.clientBitsHigh;
     a.names = 1;
+    a.reputation = this.reputation;
     a.delegation = this.delegation === null ? null : this.delegation.clone();
     a.dirty = true;
     return a;
   }
 }
+
+export const REPUTATION_POOL = 1;
+export const REPUTATION_DYNAMIC_DNS = 2;
 
 /** Estimated distinct clients from the 64-bit sketch (linear counting). */
 export function estimateClients(state: FluxState): number {

@@ -68,55 +68,71 @@ export function formatIPv4(n: number): string {
 
 /**
  * Parse an IPv6 address (RFC 4291 text forms, including embedded IPv4) into
- * eight 16-bit groups; null when it is not one.
+ * eight 16-bit groups; null when it is not one. One pass, no substrings:
+ * answers of AAAA lookups come by the million.
  */
 export function parseIPv6(s: string): Uint16Array | null {
-  if (s.length < 2 || s.length > 45) return null;
+  const n = s.length;
+  if (n < 2 || n > 45) return null;
   const groups = new Uint16Array(8);
-  const dbl = s.indexOf('::');
-  if (dbl !== -1 && s.indexOf('::', dbl + 1) !== -1) return null;
-  const head = dbl === -1 ? s : s.slice(0, dbl);
-  const tail = dbl === -1 ? '' : s.slice(dbl + 2);
-  const headParts = head === '' ? [] : head.split(':');
-  const tailParts = tail === '' ? [] : tail.split(':');
-  const words: number[] = [];
-  const tailWords: number[] = [];
-  if (!pushGroups(headParts, words, dbl === -1)) return null;
-  if (!pushGroups(tailParts, tailWords, true)) return null;
-  const total = words.length + tailWords.length;
-  if (dbl === -1 ? total !== 8 : total > 7) return null;
-  for (let i = 0; i < words.length; i++) groups[i] = words[i]!;
-  for (let i = 0; i < tailWords.length; i++) groups[8 - tailWords.length + i] = tailWords[i]!;
+  let count = 0;
+  /** Where '::' stands among the groups, or -1. */
+  let gap = -1;
+  let i = 0;
+  if (s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) return null;
+    gap = 0;
+    i = 2;
+  }
+  while (i < n) {
+    const start = i;
+    let value = 0;
+    for (; i < n; i++) {
+      const d = hexDigit(s.charCodeAt(i));
+      if (d < 0) break;
+      value = value * 16 + d;
+    }
+    if (i < n && s.charCodeAt(i) === 46) {
+      // Dotted IPv4 in the last two groups: it must run to the end.
+      if (count > 6 || s.indexOf(':', i) !== -1) return null;
+      const v4 = parseIPv4(s.slice(start));
+      if (v4 < 0) return null;
+      groups[count++] = v4 >>> 16;
+      groups[count++] = v4 & 0xffff;
+      break;
+    }
+    if (i === start || i - start > 4 || count === 8) return null;
+    groups[count++] = value;
+    if (i === n) break;
+    if (s.charCodeAt(i) !== 58 || i + 1 === n) return null;
+    i++;
+    if (s.charCodeAt(i) === 58) {
+      if (gap !== -1) return null;
+      gap = count;
+      i++;
+    }
+  }
+  if (gap === -1) return count === 8 ? groups : null;
+  if (count > 7) return null;
+  // Move the groups after '::' to the end; the ones between become zero.
+  const shift = 8 - count;
+  for (let k = count - 1; k >= gap; k--) {
+    groups[k + shift] = groups[k]!;
+    groups[k] = 0;
+  }
   return groups;
 }
 
-function pushGroups(parts: string[], out: number[], ipv4AllowedAtEnd: boolean): boolean {
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    if (ipv4AllowedAtEnd && i === parts.length - 1 && p.indexOf('.') !== -1) {
-      const v4 = parseIPv4(p);
-      if (v4 < 0) return false;
-      out.push(v4 >>> 16, v4 & 0xffff);
-      continue;
-    }
-    if (p.length === 0 || p.length > 4) return false;
-    let v = 0;
-    for (let j = 0; j < p.length; j++) {
-      const c = p.charCodeAt(j);
-      let d: number;
-      if (c >= 48 && c <= 57) d = c - 48;
-      else if (c >= 97 && c <= 102) d = c - 87;
-      else if (c >= 65 && c <= 70) d = c - 55;
-      else return false;
-      v = v * 16 + d;
-    }
-    out.push(v);
-  }
-  return true;
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
 
 /** Canonical (RFC 5952) text of eight 16-bit groups. */
 export function formatIPv6(g: Uint16Array): string {
+  // The longest run of two or more zero groups (the first of equals) becomes '::'.
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
@@ -132,11 +148,17 @@ export function formatIPv6(g: Uint16Array): string {
     }
     i = j;
   }
-  const hex = (i: number) => g[i]!.toString(16);
-  if (bestStart === -1) return Array.from({ length: 8 }, (_, i) => hex(i)).join(':');
-  const left = Array.from({ length: bestStart }, (_, i) => hex(i)).join(':');
-  const right = Array.from({ length: 8 - bestStart - bestLen }, (_, i) => hex(bestStart + bestLen + i)).join(':');
-  return `${left}::${right}`;
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (i > 0 && i !== bestStart + bestLen) text += ':';
+    text += g[i]!.toString(16);
+  }
+  return text;
 }
 
 /** 'A' for IPv4 text, 'AAAA' for IPv6 text, null otherwise. */

@@ -10,7 +10,11 @@ export interface ResourceRecord {
   name: string;
   /** Mnemonic type: 'A', 'AAAA', 'NS', 'CNAME', ... ('TYPE65' for unknown ones). */
   type: string;
-  /** Presentation-form data: an address for A/AAAA, a lower-case name without trailing dot for NS/CNAME/PTR. */
+  /**
+   * Presentation-form data: dotted-quad for A, RFC 5952 canonical text for
+   * AAAA (so equal addresses are equal strings), a lower-case name without
+   * trailing dot for NS/CNAME/PTR. Sources guarantee these forms.
+   */
   data: string;
   /** TTL in seconds; null when the input does not carry it (passive DNS). */
   ttl: number | null;

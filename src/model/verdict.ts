@@ -37,6 +37,18 @@ export interface Features {
   clients: number;
   /** Distinct names under a registered domain (registered_domain scope only). */
   names: number;
+  /** Addresses shared with a known flux network. */
+  network_addresses: number;
+  /** Name-server (glue) addresses shared with a known flux network. */
+  ns_network_addresses: number;
+  /** Share (0..1) of the answers that belong to known CDNs and clouds (1 when the CNAME chain points into one). */
+  known_infra_share: number;
+  /** On how many top-site lists the registered domain is (0..5). */
+  top_site_lists: number;
+  /** 1 when the name belongs to a known volunteer or mirror pool. */
+  pool: number;
+  /** 1 when the name is under a dynamic-DNS provider. */
+  dynamic_dns: number;
 }
 
 export interface Contribution {
@@ -50,6 +62,9 @@ export interface HolzScore {
   /** 1.32·nA + 18.54·nASN (Holz et al., NDSS 2008). */
   score: number;
   flagged: boolean;
+  /** When the score first went above the threshold (data time) and after how many lookups; null if never. */
+  first_flagged?: string | null;
+  lookups_to_flag?: number | null;
 }
 
 export interface Verdict {
@@ -71,6 +86,8 @@ export interface Verdict {
   first_flagged: string | null;
   lookups_to_flag: number | null;
   holz?: HolzScore;
+  /** The flux service network ('fn-1', ...) the domain belongs to or resolves into; null if none. */
+  network: string | null;
   /** Which reference data the address facts came from. */
   enrichment: string[];
 }

@@ -1,26 +1,26 @@
 /**
- * The frame every text decoder shares: a LineSplitter feeding a per-format
+ * The frame every text decoder shares: a line splitter feeding a per-format
  * line() method, and skip() that reports with the format's name and position.
- * JSON-lines formats parse each line once here and get an object.
+ * Most formats get each line as text (`LineDecoder`); JSON-lines formats
+ * parse each line once here and get an object (`JsonLineDecoder`); Zeek TSV
+ * reads the bytes themselves (`ByteLineDecoder`).
  */
 import type { Decoder, ObservationSink } from './source.js';
-import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
-import type { LineHandler } from './lines.js';
+import { ByteLineSplitter, LineSplitter, MAX_LINE_BYTES } from './lines.js';
+import type { ByteLineHandler, LineHandler, OverlongHandler, Splitter } from './lines.js';
 
 export type JsonObject = Record<string, unknown>;
 
 export const OVERLONG_REASON = `line longer than ${MAX_LINE_BYTES / (1 << 20)} MiB`;
 
-export abstract class LineDecoder implements Decoder, LineHandler {
-  private readonly splitter: LineSplitter;
+abstract class SplitDecoder implements Decoder {
+  protected abstract readonly splitter: Splitter<OverlongHandler>;
 
   constructor(
     protected readonly format: string,
     protected readonly file: string,
     protected readonly sink: ObservationSink,
-  ) {
-    this.splitter = new LineSplitter(this);
-  }
+  ) {}
 
   push(chunk: Buffer): void {
     this.splitter.push(chunk);
@@ -35,18 +35,28 @@ export abstract class LineDecoder implements Decoder, LineHandler {
     return this.splitter.position();
   }
 
-  abstract line(text: string, start: number, end: number, lineNumber: number, bytes: Buffer | null): void;
-
   overlong(lineNumber: number): void {
     this.skip(lineNumber, OVERLONG_REASON);
   }
 
-  /** Called once after the last line: for decoders that hold a record back. */
+  /** Called once after the last line: for decoders that hold a record (or a view of the input) back. */
   protected finish(): void {}
 
   protected skip(lineNumber: number, reason: string): void {
     this.sink.skip({ position: { file: this.file, line: lineNumber }, format: this.format, reason });
   }
+}
+
+export abstract class LineDecoder extends SplitDecoder implements LineHandler {
+  protected readonly splitter = new LineSplitter(this);
+
+  abstract line(text: string, start: number, end: number, lineNumber: number): void;
+}
+
+export abstract class ByteLineDecoder extends SplitDecoder implements ByteLineHandler {
+  protected readonly splitter = new ByteLineSplitter(this);
+
+  abstract line(bytes: Buffer, start: number, end: number, lineNumber: number, ascii: boolean): void;
 }
 
 /** True when text[start, end) holds only spaces and tabs. */

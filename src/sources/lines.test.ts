@@ -1,29 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { LineSplitter } from './lines.js';
+import { ByteLineSplitter, LineSplitter } from './lines.js';
 import { splitAt } from './conformance.case.js';
 
 type Event = [number, string | null];
 
-/** What the splitter hands out, as [line number, text] (null text: over-long). */
-function run(chunks: readonly Buffer[], max?: number): { events: Event[]; positions: number[] } {
-  const events: Event[] = [];
-  const positions: number[] = [];
-  const splitter = new LineSplitter(
-    {
-      line(text, start, end, lineNumber) {
-        events.push([lineNumber, text.slice(start, end)]);
-        positions.push(splitter.position());
-      },
-      overlong(lineNumber) {
-        events.push([lineNumber, null]);
-      },
-    },
-    max,
-  );
-  for (const chunk of chunks) splitter.push(chunk);
-  splitter.end();
-  return { events, positions };
+type Splitting = (chunks: readonly Buffer[], max?: number) => { events: Event[]; positions: number[] };
+
+/**
+ * What a splitter hands out, as [line number, text] (null text: over-long);
+ * the byte splitter's lines are decoded here, and its `ascii` flag checked.
+ */
+function splitting(kind: 'text' | 'bytes'): Splitting {
+  return (chunks, max) => {
+    const events: Event[] = [];
+    const positions: number[] = [];
+    const seen = (lineNumber: number, text: string): void => {
+      events.push([lineNumber, text]);
+      positions.push(splitter.position());
+    };
+    const overlong = (lineNumber: number): void => {
+      events.push([lineNumber, null]);
+    };
+    const splitter =
+      kind === 'text'
+        ? new LineSplitter({ line: (text, start, end, lineNumber) => seen(lineNumber, text.slice(start, end)), overlong }, max)
+        : new ByteLineSplitter(
+            {
+              line(bytes, start, end, lineNumber, ascii) {
+                if (ascii) expect(bytes.subarray(start, end).every((b) => b < 0x80)).toBe(true);
+                seen(lineNumber, bytes.toString('utf8', start, end));
+              },
+              overlong,
+            },
+            max,
+          );
+    for (const chunk of chunks) splitter.push(chunk);
+    splitter.end();
+    return { events, positions };
+  };
 }
 
 /** The same, worked out directly from the whole input. */
@@ -48,7 +63,10 @@ function expected(bytes: Buffer, max: number): Event[] {
   return events;
 }
 
-describe('LineSplitter', () => {
+describe.each([
+  ['LineSplitter', splitting('text')],
+  ['ByteLineSplitter', splitting('bytes')],
+])('%s', (_name, run: Splitting) => {
   it('numbers lines from 1, strips CRLF and hands out an unterminated last line', () => {
     expect(run([Buffer.from('a\r\nb\n\nc')]).events).toEqual([
       [1, 'a'],

@@ -72,3 +72,31 @@ export function appendServers(servers: ZoneServers, out: ResponseBuilder): void 
     if (glue !== '') out.additional(servers.ns[i] as string, 'A', glue, servers.ttl);
   }
 }
+
+/** One CNAME record of an answer chain. */
+export interface CnameLink {
+  /** The CNAME target. */
+  target: string;
+  ttl: number;
+}
+
+/** Append `owner`'s CNAME chain (TTLs counted down with `phase`); returns the name that owns the addresses. */
+export function appendChain(owner: string, chain: readonly CnameLink[], phase: number, ts: number, out: ResponseBuilder): string {
+  let name = owner;
+  for (let i = 0; i < chain.length; i++) {
+    const link = chain[i] as CnameLink;
+    out.answer(name, 'CNAME', link.target, remainingTtl(link.ttl, phase, ts));
+    name = link.target;
+  }
+  return name;
+}
+
+/** Fill `into` with `count` distinct addresses of `pool`, drawn uniformly (all of them when the pool is smaller). */
+export function drawDistinct(pool: readonly string[], count: number, rng: Prng, into: string[]): void {
+  into.length = 0;
+  const n = Math.min(count, pool.length);
+  while (into.length < n) {
+    const address = pool[rng.int(pool.length)] as string;
+    if (!into.includes(address)) into.push(address);
+  }
+}

@@ -7,14 +7,8 @@
 import type { NameLabel } from '../labels.js';
 import type { Prng } from '../prng.js';
 import type { ResponseBuilder } from '../response.js';
-import type { DomainBehaviour, QueryType, ZoneServers } from './behaviour.js';
-import { RrsetClock, appendServers, remainingTtl } from './behaviour.js';
-
-export interface CnameLink {
-  /** The CNAME target. */
-  target: string;
-  ttl: number;
-}
+import type { CnameLink, DomainBehaviour, QueryType, ZoneServers } from './behaviour.js';
+import { RrsetClock, appendChain, appendServers } from './behaviour.js';
 
 export interface CdnSetup {
   label: NameLabel;
@@ -44,13 +38,7 @@ export class Cdn implements DomainBehaviour {
   }
 
   respond(ts: number, qtype: QueryType, out: ResponseBuilder, rng: Prng): void {
-    const { chain, phase } = this.setup;
-    let owner = this.label.name;
-    for (let i = 0; i < chain.length; i++) {
-      const link = chain[i] as CnameLink;
-      out.answer(owner, 'CNAME', link.target, remainingTtl(link.ttl, phase, ts));
-      owner = link.target;
-    }
+    const owner = appendChain(this.label.name, this.setup.chain, this.setup.phase, ts, out);
     const edges = qtype === 'A' ? this.setup.edgesV4 : this.setup.edgesV6;
     if (this.clock.refresh(ts)) this.first = rng.int(this.setup.edgesV4.length);
     const ttl = this.clock.remaining(ts);

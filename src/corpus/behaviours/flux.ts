@@ -9,7 +9,7 @@ import type { NameLabel } from '../labels.js';
 import type { Prng } from '../prng.js';
 import type { ResponseBuilder } from '../response.js';
 import type { DomainBehaviour, QueryType, ZoneServers } from './behaviour.js';
-import { RrsetClock, appendServers, remainingTtl } from './behaviour.js';
+import { RrsetClock, appendServers, drawDistinct, remainingTtl } from './behaviour.js';
 
 /** A flux service network: one pool of bots serving many domains. */
 export class FluxNetwork {
@@ -20,12 +20,7 @@ export class FluxNetwork {
 
   /** Fill `into` with `count` distinct pool addresses. */
   draw(rng: Prng, count: number, into: string[]): void {
-    into.length = 0;
-    const n = Math.min(count, this.pool.length);
-    while (into.length < n) {
-      const address = this.pool[rng.int(this.pool.length)] as string;
-      if (!into.includes(address)) into.push(address);
-    }
+    drawDistinct(this.pool, count, rng, into);
   }
 }
 
@@ -88,6 +83,11 @@ export class FluxName implements DomainBehaviour {
     this.label = setup.label;
     this.setup = setup;
     this.clock = new RrsetClock(setup.ttl, setup.phase);
+  }
+
+  /** The fluxing name this one is a CNAME to, or null. */
+  get aliasTarget(): string | null {
+    return this.cname === null ? null : this.cname.target.label.name;
   }
 
   /** Make this name a CNAME to another fluxing name (whose addresses and servers then answer). */

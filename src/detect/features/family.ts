@@ -5,6 +5,8 @@
  */
 import type { Config, WeightName } from '../../config/schema.js';
 import type { Features } from '../../model/verdict.js';
+import type { Infra } from '../../enrich/infra/index.js';
+import type { FluxNetworks } from '../networks.js';
 import type { FluxState } from '../state.js';
 
 export interface MeasureContext {
@@ -14,6 +16,10 @@ export interface MeasureContext {
    * carry no weight (ttl_median) and allocate nothing. True for verdicts.
    */
   detail: boolean;
+  /** Known flux networks, when the detector keeps them. */
+  networks: FluxNetworks | null;
+  /** Known infrastructure (CDNs, clouds, pools, dynamic DNS, top sites); null without. */
+  infra: Infra | null;
 }
 
 export interface FeatureFamily {
@@ -49,6 +55,12 @@ export function emptyFeatures(): Features {
     cname_targets: 0,
     clients: 0,
     names: 0,
+    network_addresses: 0,
+    ns_network_addresses: 0,
+    known_infra_share: 0,
+    top_site_lists: 0,
+    pool: 0,
+    dynamic_dns: 0,
   };
 }
 

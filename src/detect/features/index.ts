@@ -3,11 +3,13 @@ import { audience } from './audience.js';
 import { churn } from './churn.js';
 import { cnameFlux } from './cname-flux.js';
 import type { FeatureFamily } from './family.js';
+import { fluxNetwork } from './flux-network.js';
 import { ipDiversity } from './ip-diversity.js';
 import { nsFlux } from './ns-flux.js';
+import { reputation } from './reputation.js';
 import { ttl } from './ttl.js';
 
-export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, nsFlux, ttl, churn, cnameFlux, audience];
+export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, fluxNetwork, nsFlux, ttl, churn, cnameFlux, reputation, audience];
 
 export type { FeatureFamily, MeasureContext } from './family.js';
 export { emptyFeatures } from './family.js';

@@ -1,21 +1,27 @@
 /** Double flux: the name servers themselves rotate across networks. */
-import { countTable, type TableCounts } from '../address-table.js';
+import { countTable, newCounts, type TableCounts } from '../address-table.js';
 import { plural, type FeatureFamily } from './family.js';
 
-const counts: TableCounts = { addresses: 0, prefixes: 0, asns: 0, countries: 0 };
+const counts: TableCounts = newCounts();
+const overlap = { hits: 0, network: -1 };
 
 export const nsFlux: FeatureFamily = {
   name: 'ns-flux',
-  weights: ['ns_names', 'ns_addresses', 'ns_asns'],
-  measure(state, _ctx, out) {
+  weights: ['ns_names', 'ns_addresses', 'ns_asns', 'ns_network_addresses'],
+  measure(state, ctx, out) {
     const d = state.delegation;
     if (d === null) return;
     countTable(d.nsAddresses, -Infinity, counts);
     out.ns_names = d.nsNamesEver;
     out.ns_addresses = Math.max(d.nsAddressesEver, counts.addresses);
     out.ns_asns = counts.asns;
+    if (ctx.networks !== null) {
+      ctx.networks.overlap(d.nsAddresses, overlap);
+      out.ns_network_addresses = overlap.hits;
+    }
   },
   explain(f) {
-    return `${plural(f.ns_names, 'NS name')} on ${plural(f.ns_addresses, 'name-server address', 'name-server addresses')} in ${plural(f.ns_asns, 'ASN')}`;
+    const bots = f.ns_network_addresses > 0 ? `, ${f.ns_network_addresses} of them in a known flux network` : '';
+    return `${plural(f.ns_names, 'NS name')} on ${plural(f.ns_addresses, 'name-server address', 'name-server addresses')} in ${plural(f.ns_asns, 'ASN')}${bots}`;
   },
 };

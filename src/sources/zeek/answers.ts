@@ -25,6 +25,11 @@ function addressRecord(owner: string, data: string, ttl: number | null): Resourc
   return null;
 }
 
+/** What a name in the answers to a `qtype` query is: a record of that type when its data is a name, else a CNAME (a link of the chain). */
+export function nameAnswerType(qtype: string): string {
+  return NAME_ANSWER_TYPES.has(qtype) ? qtype : 'CNAME';
+}
+
 /**
  * One answer. The owner is the query name (Zeek does not log owners).
  * Null when it cannot be one: a non-name answer to an address or name query.
@@ -34,9 +39,8 @@ export function zeekAnswer(owner: string, qtype: string, data: string, ttl: numb
   if (address !== null) return address;
   if (data.startsWith('TXT ')) return { name: owner, type: 'TXT', data, ttl };
   const target = plausibleName(data);
-  const nameType = NAME_ANSWER_TYPES.has(qtype);
-  if (target !== null) return { name: owner, type: nameType ? qtype : 'CNAME', data: target, ttl };
-  if (nameType || ADDRESS_TYPES.has(qtype)) return null;
+  if (target !== null) return { name: owner, type: nameAnswerType(qtype), data: target, ttl };
+  if (NAME_ANSWER_TYPES.has(qtype) || ADDRESS_TYPES.has(qtype)) return null;
   return { name: owner, type: qtype, data, ttl };
 }
 

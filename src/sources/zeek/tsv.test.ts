@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { decode, decodeText, observationsOf, runConformance, skipsOf } from '../conformance.case.js';
 import { fixture, suricataIdsLookup } from '../fixtures.case.js';
-import { ZEEK_DNS_FIELDS, zeekHeader } from './header.js';
+import { zeekAdditional, zeekAnswer, zeekAuthority, zeekQueryType } from './answers.js';
+import { ZEEK_DNS_FIELDS, unescapeZeek, zeekHeader } from './header.js';
 import { zeekFormat } from './index.js';
 
 const HEADER = zeekHeader();
@@ -178,5 +180,48 @@ describe('zeek: header handling', () => {
     const outcomes = decodeText(zeekFormat, text);
     expect(observationsOf(outcomes)[0]!.answers.map((a) => a.ttl)).toEqual([0, 150]);
     expect(skipsOf(outcomes)).toEqual([[10, "bad TTL '-1.000000'"]]);
+  });
+});
+
+describe('zeek: the byte path agrees with the string functions', () => {
+  const element = fc.constantFrom(
+    '192.0.2.1', '01.2.3.4', '1.2.3.256', '2001:DB8:0::1', '::ffff:192.0.2.1', '1::2::3', 'fe80::1%eth0',
+    'CDN.Example.NET.', 'cdn.example.net', 'a..b', 'foo:bar.example', 'x\\x2cy.example', '\\x31.2.3.4', '\\x32001:db8::1',
+    'caf\\xc3\\xa9.fr', 'café.fr', 'TXT 5 hello', 'BIND9 signing signal', '', '.', 'A.', `${'a'.repeat(64)}.example`,
+  );
+  const list = fc.array(element, { minLength: 1, maxLength: 4 });
+  const qtype = fc.constantFrom(['1', 'A'], ['28', 'AAAA'], ['15', 'MX'], ['2', 'NS'], ['65534', 'query-65534']);
+  const fields = [...ZEEK_DNS_FIELDS, 'auth', 'addl'];
+  const header = zeekHeader().map((line) => (line.startsWith('#fields') ? `#fields\t${fields.join('\t')}` : line));
+
+  it('reads answers, auth and addl as answers.ts reads their unescaped text', () => {
+    fc.assert(
+      fc.property(list, list, list, qtype, (answers, auth, addl, [code, name]) => {
+        // A zero-length answers field is no answers at all, and its TTL would be one too many.
+        fc.pre(answers.join(',') !== '');
+        const line = row({ answers: answers.join(','), TTLs: answers.map(() => '60.000000').join(','), qtype: code, qtype_name: name }, ZEEK_DNS_FIELDS);
+        const text = [...header, `${line}\t${auth.join(',')}\t${addl.join(',')}`].join('\n');
+        const [seen] = observationsOf(decodeText(zeekFormat, text));
+        const owner = 'login.flux-example.net';
+        const qtypeName = zeekQueryType(name);
+        const keep = <T>(records: (T | null)[]): T[] => records.filter((r): r is T => r !== null);
+        expect(seen).toMatchObject({
+          answers: keep(answers.map((a) => zeekAnswer(owner, qtypeName, unescapeZeek(a), 60))),
+          authority: keep(auth.map((a) => zeekAuthority(owner, unescapeZeek(a)))),
+          additional: keep(addl.map((a) => zeekAdditional(owner, unescapeZeek(a)))),
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads a log whose separator is not ASCII the same however it is chunked', () => {
+    // 0xFF alone is not UTF-8: Zeek's `#separator \xff` and the bytes in the lines both read as U+FFFD.
+    const ff = (text: string) => Buffer.from(text.replaceAll('|', '\xff'), 'latin1');
+    const bytes = Buffer.concat([Buffer.from('#separator \\xff\n'), ff('#fields|ts|query|qtype_name\n1710234902.5|a.example|A\n')]);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const outcomes = decode(zeekFormat, [bytes.subarray(0, cut), bytes.subarray(cut)]);
+      expect(observationsOf(outcomes).map((o) => [o.qname, o.qtype]), `cut at ${cut}`).toEqual([['a.example', 'A']]);
+    }
   });
 });

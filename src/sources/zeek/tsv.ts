@@ -1,18 +1,24 @@
 /**
  * Zeek dns.log in Zeek's tab-separated ASCII format. This is the hot path
- * (the pipeline target is 1M records/s): separators are found by a loop over
- * the line's bytes, column bounds go to reused typed arrays, numbers and
- * common mnemonics are read from the bytes in place, and only names and
- * addresses become strings (slices of the chunk's decoded text). Per record
- * only the observation and its records are allocated.
+ * (the pipeline target is 1M records/s), so it reads the line's bytes and
+ * never decodes a chunk to text: separators are found four bytes at a time,
+ * column bounds go to reused typed arrays, numbers and common mnemonics are
+ * read in place, and names and addresses are checked on the bytes and
+ * become strings only when kept (byte-records.ts). What the byte readers
+ * leave alone (escapes, non-ASCII, odd text) goes through the string
+ * functions of answers.ts, which decide the same way. Per record only the
+ * observation, its records, their arrays and the kept strings are allocated.
  */
+import { isAscii } from 'node:buffer';
+import { endianness } from 'node:os';
 import type { DnsObservation, ResourceRecord } from '../../model/observation.js';
 import { parseIPv4 } from '../../model/names.js';
 import type { ObservationSink } from '../source.js';
-import { LineDecoder } from '../line-decoder.js';
+import { ByteLineDecoder } from '../line-decoder.js';
+import { needsDecoding, plainIPv4, plainIPv6, plainName } from '../byte-records.js';
 import { plausibleName } from '../records.js';
 import { rcodeName, shown, typeNameOf } from '../values.js';
-import { zeekAdditional, zeekAnswer, zeekAuthority, zeekQueryType, zeekRcode } from './answers.js';
+import { nameAnswerType, zeekAdditional, zeekAnswer, zeekAuthority, zeekQueryType, zeekRcode } from './answers.js';
 import { ZeekHeader, unescapeZeek } from './header.js';
 import type { ZeekLayout } from './header.js';
 import type { KnownWord } from './scan.js';
@@ -21,28 +27,43 @@ import { countElements, decimalSeconds, equalsAt, intervalTtl, knownWord, knownW
 const COMMON_QTYPES = knownWords(['A', 'AAAA', 'HTTPS', 'PTR', 'CNAME', 'NS', 'MX', 'TXT', 'SOA', 'SRV']);
 const COMMON_RCODES = knownWords(['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'FORMERR', 'NOTIMP']);
 const NO_BYTES = Buffer.alloc(0);
+const NO_WORDS = new Uint32Array(0);
+const LITTLE_ENDIAN = endianness() === 'LE';
 
-export class ZeekTsvDecoder extends LineDecoder {
+/** The set an element comes from: it decides what a name or other text in it becomes. */
+const ANSWERS = 0;
+const AUTHORITY = 1;
+const ADDITIONAL = 2;
+type Section = typeof ANSWERS | typeof AUTHORITY | typeof ADDITIONAL;
+
+export class ZeekTsvDecoder extends ByteLineDecoder {
   private readonly header = new ZeekHeader();
   /** Bounds of each column of the current line, reused from line to line. */
   private starts = new Int32Array(32);
   private ends = new Int32Array(32);
   /**
-   * The line being decoded: its bytes, and the decoded text at the same
-   * offsets when there is one (else fields are decoded from the bytes).
-   * Both are let go after each line so that no chunk is retained.
+   * The line being decoded: the caller's chunk when the line is ASCII, else
+   * the line decoded from UTF-8 (bad sequences become U+FFFD) and encoded
+   * again, so that separators and fields are matched on the decoded text as
+   * every other format does. Let go after each line.
    */
   private bytes: Buffer = NO_BYTES;
-  private text: string | null = null;
+  /**
+   * The chunk last split, as aligned 32-bit words: byte i of `wordsOf` is in
+   * words[(i + wordDelta) >> 2]. A view, not a copy; let go at the end.
+   */
+  private wordsOf: Buffer = NO_BYTES;
+  private words: Uint32Array<ArrayBufferLike> = NO_WORDS;
+  private wordDelta = 0;
 
   constructor(file: string, sink: ObservationSink) {
     super('zeek', file, sink);
   }
 
-  line(text: string, start: number, end: number, lineNumber: number, aligned: Buffer | null): void {
+  line(bytes: Buffer, start: number, end: number, lineNumber: number, ascii: boolean): void {
     if (start === end) return;
-    if (text.charCodeAt(start) === 35 /* # */) {
-      this.header.directive(text.slice(start, end));
+    if (bytes[start] === 35 /* # */) {
+      this.header.directive(bytes.toString('utf8', start, end));
       return;
     }
     const layout = this.header.layout;
@@ -51,20 +72,21 @@ export class ZeekTsvDecoder extends LineDecoder {
       return;
     }
     let result: DnsObservation | string;
-    if (aligned !== null) {
-      this.bytes = aligned;
-      this.text = text;
+    if (ascii || isAscii(bytes.subarray(start, end))) {
+      this.bytes = bytes;
       result = this.record(start, end, layout);
     } else {
-      // Multi-byte characters: offsets in text and bytes differ, so work on the line's own bytes.
-      this.bytes = Buffer.from(text.slice(start, end));
-      this.text = null;
+      this.bytes = Buffer.from(bytes.toString('utf8', start, end));
       result = this.record(0, this.bytes.length, layout);
     }
     this.bytes = NO_BYTES;
-    this.text = null;
     if (typeof result === 'string') this.skip(lineNumber, result);
     else this.sink.observe(result);
+  }
+
+  protected override finish(): void {
+    this.wordsOf = NO_BYTES;
+    this.words = NO_WORDS;
   }
 
   private record(start: number, end: number, layout: ZeekLayout): DnsObservation | string {
@@ -74,11 +96,16 @@ export class ZeekTsvDecoder extends LineDecoder {
     const ts = decimalSeconds(this.bytes, this.starts[layout.ts]!, this.ends[layout.ts]!);
     if (ts < 0) return `bad timestamp ${shown(this.raw(layout.ts))}`;
 
-    const query = this.field(layout.query);
-    if (query === null) return 'no query name';
-    // The root is logged as an empty string.
-    const qname = query === '' ? '.' : plausibleName(query);
-    if (qname === null) return `bad query name ${shown(query)}`;
+    const queryStart = this.starts[layout.query]!;
+    const queryEnd = this.ends[layout.query]!;
+    let qname = this.isAbsent(queryStart, queryEnd, layout) ? null : plainName(this.bytes, queryStart, queryEnd);
+    if (qname === null) {
+      const query = this.field(layout.query);
+      if (query === null) return 'no query name';
+      // The root is logged as an empty string.
+      qname = query === '' ? '.' : plausibleName(query);
+      if (qname === null) return `bad query name ${shown(query)}`;
+    }
 
     const qtype = this.mnemonic(layout.qtypeName, layout.qtype, COMMON_QTYPES, zeekQueryType, typeNameOf);
     if (qtype === null) return 'no query type';
@@ -92,10 +119,10 @@ export class ZeekTsvDecoder extends LineDecoder {
       qname,
       qtype,
       rcode: this.mnemonic(layout.rcodeName, layout.rcode, COMMON_RCODES, zeekRcode, rcodeName),
-      client: this.client(layout.client),
+      client: this.client(layout.client, layout),
       answers,
-      authority: this.readSet(layout.auth, qname, zeekAuthority),
-      additional: this.readSet(layout.addl, qname, zeekAdditional),
+      authority: this.readSet(layout.auth, qname, AUTHORITY),
+      additional: this.readSet(layout.addl, qname, ADDITIONAL),
       count: 1,
       firstSeen: ts,
     };
@@ -115,9 +142,38 @@ export class ZeekTsvDecoder extends LineDecoder {
     let column = 0;
     let pos = start;
     if (sep.length === 1) {
-      // One pass, no call per column: this loop is most of the decoder's time.
-      const tab = sep[0];
-      for (let i = start; i < end; i++) {
+      // This is most of the decoder's time: one pass, no call per column.
+      const tab = sep[0]!;
+      let i = start;
+      if (LITTLE_ENDIAN) {
+        // Four bytes at a time (measured ~3% faster overall): a word without the
+        // separator is a few operations instead of four compares.
+        if (bytes !== this.wordsOf) this.viewWords(bytes);
+        const words = this.words;
+        const delta = this.wordDelta;
+        const pattern = Math.imul(tab, 0x01010101);
+        // The first word may begin before the line: its bytes before `start` are masked out.
+        let at = start - ((start + delta) & 3);
+        let keep = -1 << (((start + delta) & 3) << 3);
+        for (; at + 4 <= end; at += 4) {
+          const w = words[(at + delta) >>> 2]! ^ pattern;
+          // The high bit of each byte that is zero, i.e. was the separator (exact, no false hits).
+          let found = ~(((w & 0x7f7f7f7f) + 0x7f7f7f7f) | w | 0x7f7f7f7f) & keep;
+          keep = -1;
+          while (found !== 0) {
+            const tabAt = at + ((31 - Math.clz32(found & -found)) >>> 3);
+            if (column < capacity) {
+              starts[column] = pos;
+              ends[column] = tabAt;
+            }
+            column++;
+            pos = tabAt + 1;
+            found &= found - 1;
+          }
+        }
+        if (at > i) i = at;
+      }
+      for (; i < end; i++) {
         if (bytes[i] !== tab) continue;
         if (column < capacity) {
           starts[column] = pos;
@@ -143,6 +199,14 @@ export class ZeekTsvDecoder extends LineDecoder {
     return column + 1;
   }
 
+  /** Views `bytes` as the aligned 32-bit words that hold it (the first and last may hold bytes around it). */
+  private viewWords(bytes: Buffer): void {
+    const base = bytes.byteOffset & ~3;
+    this.wordsOf = bytes;
+    this.wordDelta = bytes.byteOffset - base;
+    this.words = new Uint32Array(bytes.buffer, base, (bytes.byteOffset + bytes.length - base) >>> 2);
+  }
+
   /**
    * A mnemonic column (qtype_name, rcode_name), with its numeric twin (qtype,
    * rcode) for when it is unset or missing.
@@ -164,7 +228,12 @@ export class ZeekTsvDecoder extends LineDecoder {
     return code < 0 ? null : fromCode(code);
   }
 
-  private client(column: number): string | null {
+  private client(column: number, layout: ZeekLayout): string | null {
+    if (column === -1) return null;
+    const start = this.starts[column]!;
+    const end = this.ends[column]!;
+    const address = this.isAbsent(start, end, layout) ? null : plainIPv4(this.bytes, start, end);
+    if (address !== null) return address;
     const text = this.field(column);
     return text !== null && (parseIPv4(text) >= 0 || text.indexOf(':') !== -1) ? text : null;
   }
@@ -197,7 +266,7 @@ export class ZeekTsvDecoder extends LineDecoder {
         if (ttl < 0) return `bad TTL ${shown(this.slice(t, tNext))}`;
         t = tNext + set.length;
       }
-      const record = zeekAnswer(qname, qtype, unescapeZeek(this.slice(a, aNext)), ttl);
+      const record = this.element(ANSWERS, qname, qtype, a, aNext, ttl);
       if (record !== null) out.push(record);
       if (aNext === aEnd) break;
       a = aNext + set.length;
@@ -213,7 +282,7 @@ export class ZeekTsvDecoder extends LineDecoder {
     return `answers and TTLs differ in length (${answers} vs ${ttls})`;
   }
 
-  private readSet(column: number, qname: string, toRecord: (owner: string, data: string) => ResourceRecord | null): ResourceRecord[] {
+  private readSet(column: number, qname: string, section: Section): ResourceRecord[] {
     const out: ResourceRecord[] = [];
     if (column === -1) return out;
     const layout = this.header.layout;
@@ -223,11 +292,34 @@ export class ZeekTsvDecoder extends LineDecoder {
     const set = layout.setSeparatorBytes;
     for (;;) {
       const next = nextSeparator(this.bytes, pos, end, set);
-      const record = toRecord(qname, unescapeZeek(this.slice(pos, next)));
+      const record = this.element(section, qname, '', pos, next, null);
       if (record !== null) out.push(record);
       if (next === end) return out;
       pos = next + set.length;
     }
+  }
+
+  /**
+   * One element of answers, auth or addl. Plain addresses and names are read
+   * from the bytes; anything else is unescaped and left to answers.ts, which
+   * decides the same way on text. `qtype` is only read for answers.
+   */
+  private element(section: Section, owner: string, qtype: string, start: number, end: number, ttl: number | null): ResourceRecord | null {
+    const bytes = this.bytes;
+    const v4 = plainIPv4(bytes, start, end);
+    if (v4 !== null) return { name: owner, type: 'A', data: v4, ttl };
+    const v6 = plainIPv6(bytes, start, end);
+    if (v6 !== null) return { name: owner, type: 'AAAA', data: v6, ttl };
+    if (section !== ADDITIONAL) {
+      const target = plainName(bytes, start, end);
+      if (target !== null) return { name: owner, type: section === ANSWERS ? nameAnswerType(qtype) : 'NS', data: target, ttl };
+    } else if (!needsDecoding(bytes, start, end)) {
+      // Plain text that is no address: not glue.
+      return null;
+    }
+    const data = unescapeZeek(this.slice(start, end));
+    if (section === ANSWERS) return zeekAnswer(owner, qtype, data, ttl);
+    return section === AUTHORITY ? zeekAuthority(owner, data) : zeekAdditional(owner, data);
   }
 
   /** Unset, empty or zero-length: a vector or set with no elements. */
@@ -251,6 +343,6 @@ export class ZeekTsvDecoder extends LineDecoder {
   }
 
   private slice(start: number, end: number): string {
-    return this.text !== null ? this.text.slice(start, end) : this.bytes.toString('utf8', start, end);
+    return this.bytes.toString('utf8', start, end);
   }
 }

@@ -1,0 +1,44 @@
+/** `fluxhound eval`: accuracy of fluxhound and the Holz baseline on the labelled corpus. */
+import { Command, Option } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { createEnricher } from '../enrich/index.js';
+import { loadInfra } from '../enrich/infra/index.js';
+import { renderEval } from '../eval/report.js';
+import { runEval, type EvalInput } from '../eval/run.js';
+import { UsageError } from './errors.js';
+
+interface EvalFlags {
+  format: EvalInput;
+  seed?: string;
+  config?: string;
+  json?: boolean;
+  keep?: string;
+  reference: boolean;
+}
+
+export function evalCommand(): Command {
+  return new Command('eval')
+    .description('Generate the labelled evaluation corpus, detect, and score fluxhound against the Holz et al. baseline')
+    .addOption(
+      new Option('-f, --format <name>', 'feed the corpus through this input format (direct = straight into the detector)')
+        .choices(['zeek', 'eve', 'pdns', 'direct'])
+        .default('zeek'),
+    )
+    .option('--seed <n>', 'corpus seed (default: the published one)')
+    .option('-c, --config <file>', 'detection config (YAML or JSON)')
+    .option('--json', 'print the result as JSON')
+    .option('--keep <dir>', 'keep the generated corpus and labels in this folder')
+    .option('--no-reference', 'ignore the reference lists in data/reference')
+    .action(async (flags: EvalFlags) => {
+      let seed: number | undefined;
+      if (flags.seed !== undefined) {
+        seed = Number(flags.seed);
+        if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`eval: --seed takes a whole number, not '${flags.seed}'`);
+      }
+      const config = loadConfig(flags.config);
+      const enricher = await createEnricher({});
+      const infra = flags.reference ? loadInfra() : null;
+      const result = await runEval({ format: flags.format, seed, config, enricher, infra, keepDir: flags.keep });
+      process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : renderEval(result));
+    });
+}

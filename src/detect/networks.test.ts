@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { insertAddress, type AddressTable } from './address-table.js';
+import { FluxNetworks } from './networks.js';
+
+function table(addresses: number[], asn = 100, provider = -1): AddressTable {
+  let t: AddressTable = [];
+  for (const a of addresses) t = insertAddress(t, 64, { key: a, asn: asn + (a % 7), country: a % 2 ? 'DE' : 'US', ttl: 60, provider }, 1000, 1);
+  return t;
+}
+
+describe('FluxNetworks', () => {
+  it('puts domains that share addresses into one network and keeps others apart', () => {
+    const n = new FluxNetworks(1000);
+    const a = n.join('a.evil', table([1, 2, 3]), 100, 200, -1);
+    const b = n.join('b.evil', table([3, 4, 5]), 150, 300, -1);
+    const c = n.join('c.other', table([10, 11]), 50, 60, -1);
+    expect(n.find(a)).toBe(n.find(b));
+    expect(n.find(c)).not.toBe(n.find(a));
+    const [big, small] = n.summaries();
+    expect(big).toMatchObject({ id: 'fn-1', domains: 2, sample_domains: ['a.evil', 'b.evil'], addresses: 5, countries: 2 });
+    expect(big!.first_seen).toBe(new Date(100_000).toISOString());
+    expect(big!.last_seen).toBe(new Date(300_000).toISOString());
+    expect(small).toMatchObject({ id: 'fn-2', domains: 1, addresses: 2 });
+  });
+
+  it('merges two networks when a domain bridges them, keeping the older id', () => {
+    const n = new FluxNetworks(1000);
+    n.join('a', table([1, 2]), 0, 0, -1);
+    n.join('b', table([8, 9]), 0, 0, -1);
+    const bridge = n.join('c', table([2, 9]), 0, 0, -1);
+    expect(n.label(bridge)).toBe('fn-1');
+    expect(n.summaries()).toHaveLength(1);
+    expect(n.summaries()[0]).toMatchObject({ domains: 3, addresses: 4 });
+  });
+
+  it('counts a domain once however often it rejoins with new addresses', () => {
+    const n = new FluxNetworks(1000);
+    const id = n.join('a', table([1, 2]), 0, 0, -1);
+    n.join('a', table([1, 2, 3, 4]), 0, 0, id);
+    expect(n.summaries()[0]).toMatchObject({ domains: 1, addresses: 4 });
+  });
+
+  it('recognises a new domain resolving into a known network', () => {
+    const n = new FluxNetworks(1000);
+    n.join('a', table([1, 2, 3]), 0, 0, -1);
+    const out = { hits: 0, network: -1 };
+    n.overlap(table([3, 2, 77]), out);
+    expect(out.hits).toBe(2);
+    expect(n.label(out.network)).toBe('fn-1');
+    n.overlap(table([70, 71]), out);
+    expect(out).toEqual({ hits: 0, network: -1 });
+  });
+
+  it('never lets CDN or cloud addresses join or match a network', () => {
+    const n = new FluxNetworks(1000);
+    n.join('a', table([1, 2]).concat(table([500], 13335, 0)), 0, 0, -1);
+    expect(n.networkOf(500)).toBe(-1);
+    const out = { hits: 0, network: -1 };
+    n.overlap(table([1], 100, 0), out);
+    expect(out.hits).toBe(0);
+  });
+
+  it('forgets the oldest addresses beyond its cap', () => {
+    const n = new FluxNetworks(3);
+    n.join('a', table([1, 2, 3, 4, 5]), 0, 0, -1);
+    expect(n.addressCount).toBe(3);
+    expect(n.networkOf(1)).toBe(-1);
+    expect(n.networkOf(5)).toBe(0);
+  });
+});

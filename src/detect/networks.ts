@@ -1,0 +1,179 @@
+/**
+ * Flux service networks: domains that resolve into the same rotating
+ * addresses are run by the same botnet. As FluxBuster does, the domains and
+ * their addresses form a bipartite graph; its connected components are the
+ * networks. Only domains detected as fast-flux join (so CDN and cloud
+ * addresses never do), and every address of a network is remembered, so a
+ * new domain resolving into one is recognised on first sight.
+ *
+ * Union-find over network ids; addresses map to a network id in one Map,
+ * bounded by `maxAddresses` (the oldest are forgotten first).
+ */
+import { isoTime } from '../model/verdict.js';
+import { ADDRESS_STRIDE, K_ASN, K_COUNTRY, K_KEY, K_PROVIDER, type AddressKey, type AddressTable } from './address-table.js';
+
+export interface FluxNetworkSummary {
+  /** 'fn-1', 'fn-2', ... in order of discovery. */
+  id: string;
+  domains: number;
+  /** The first domains that joined (at most 50). */
+  sample_domains: string[];
+  addresses: number;
+  asns: number;
+  countries: number;
+  first_seen: string;
+  last_seen: string;
+}
+
+const SAMPLE_DOMAINS = 50;
+const SET_CAP = 4096;
+
+class Network {
+  domains = 0;
+  sample: string[] = [];
+  addresses = 0;
+  asns = new Set<number>();
+  countries = new Set<string>();
+  constructor(
+    public firstSeen: number,
+    public lastSeen: number,
+  ) {}
+
+  absorb(other: Network): void {
+    this.domains += other.domains;
+    for (const d of other.sample) if (this.sample.length < SAMPLE_DOMAINS) this.sample.push(d);
+    this.addresses += other.addresses;
+    for (const a of other.asns) if (this.asns.size < SET_CAP) this.asns.add(a);
+    for (const c of other.countries) this.countries.add(c);
+    this.firstSeen = Math.min(this.firstSeen, other.firstSeen);
+    this.lastSeen = Math.max(this.lastSeen, other.lastSeen);
+  }
+}
+
+export class FluxNetworks {
+  private readonly byAddress = new Map<AddressKey, number>();
+  private readonly parent: number[] = [];
+  private readonly networks: (Network | null)[] = [];
+  private readonly maxAddresses: number;
+
+  constructor(maxAddresses: number) {
+    this.maxAddresses = maxAddresses;
+  }
+
+  get addressCount(): number {
+    return this.byAddress.size;
+  }
+
+  /** The root id of a network id (path halving). */
+  find(id: number): number {
+    const parent = this.parent;
+    while (parent[id] !== id) {
+      parent[id] = parent[parent[id]!]!;
+      id = parent[id]!;
+    }
+    return id;
+  }
+
+  /** Network of an address, or -1. */
+  networkOf(key: AddressKey): number {
+    const id = this.byAddress.get(key);
+    return id === undefined ? -1 : this.find(id);
+  }
+
+  /**
+   * A flux domain's addresses join the graph: its network is the union of
+   * every network they already belong to (or a new one). Returns the root id.
+   * `known` is the domain's network id from an earlier join (-1 if none), so
+   * a domain that keeps rotating is counted once.
+   */
+  join(domain: string, table: AddressTable, firstSeen: number, lastSeen: number, known: number): number {
+    let root = known >= 0 ? this.find(known) : -1;
+    for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+      if ((table[i + K_PROVIDER] as number) >= 0) continue;
+      const id = this.byAddress.get(table[i + K_KEY]!);
+      if (id !== undefined) root = root < 0 ? this.find(id) : this.union(root, id);
+    }
+    if (root < 0) {
+      root = this.parent.length;
+      this.parent.push(root);
+      this.networks.push(new Network(firstSeen, lastSeen));
+    }
+    const net = this.networks[root]!;
+    if (known < 0) {
+      net.domains++;
+      if (net.sample.length < SAMPLE_DOMAINS) net.sample.push(domain);
+    }
+    net.firstSeen = Math.min(net.firstSeen, firstSeen);
+    net.lastSeen = Math.max(net.lastSeen, lastSeen);
+    for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+      const key = table[i + K_KEY]!;
+      // A CDN's or cloud's address in a flux answer is camouflage, not a bot.
+      if ((table[i + K_PROVIDER] as number) >= 0 || this.byAddress.has(key)) continue;
+      this.remember(key, root);
+      net.addresses++;
+      const asn = table[i + K_ASN] as number;
+      if (asn !== 0 && net.asns.size < SET_CAP) net.asns.add(asn);
+      const cc = table[i + K_COUNTRY] as string;
+      if (cc !== '') net.countries.add(cc);
+    }
+    return root;
+  }
+
+  /**
+   * How many addresses of table lie in known networks, and the network of the
+   * first of them (-1 when none). Writes into out; allocates nothing.
+   */
+  overlap(table: AddressTable | null, out: { hits: number; network: number }): void {
+    out.hits = 0;
+    out.network = -1;
+    if (table === null || this.byAddress.size === 0) return;
+    for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+      if ((table[i + K_PROVIDER] as number) >= 0) continue;
+      const id = this.byAddress.get(table[i + K_KEY]!);
+      if (id === undefined) continue;
+      if (out.hits++ === 0) out.network = this.find(id);
+    }
+  }
+
+  label(id: number): string {
+    return `fn-${this.find(id) + 1}`;
+  }
+
+  summaries(): FluxNetworkSummary[] {
+    const out: FluxNetworkSummary[] = [];
+    this.networks.forEach((net, id) => {
+      if (net === null || this.parent[id] !== id) return;
+      out.push({
+        id: `fn-${id + 1}`,
+        domains: net.domains,
+        sample_domains: net.sample.slice(),
+        addresses: net.addresses,
+        asns: net.asns.size,
+        countries: net.countries.size,
+        first_seen: isoTime(net.firstSeen),
+        last_seen: isoTime(net.lastSeen),
+      });
+    });
+    return out.sort((a, b) => b.domains - a.domains || b.addresses - a.addresses);
+  }
+
+  private union(a: number, b: number): number {
+    let ra = this.find(a);
+    let rb = this.find(b);
+    if (ra === rb) return ra;
+    // The older network keeps its id, so ids stay stable as networks merge.
+    if (rb < ra) [ra, rb] = [rb, ra];
+    this.parent[rb] = ra;
+    this.networks[ra]!.absorb(this.networks[rb]!);
+    this.networks[rb] = null;
+    return ra;
+  }
+
+  private remember(key: AddressKey, id: number): void {
+    if (this.byAddress.size >= this.maxAddresses) {
+      const oldest = this.byAddress.keys().next();
+      if (!oldest.done) this.byAddress.delete(oldest.value);
+    }
+    this.byAddress.set(key, id);
+  }
+}

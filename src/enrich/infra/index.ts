@@ -1,0 +1,120 @@
+/**
+ * CDN, cloud, pool, dynamic-DNS and top-site facts from the lists the project
+ * ships in data/reference/ (made by scripts/refresh-reference.mjs), loaded
+ * once into tables that answer without allocating.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { canonicalName, isPlausibleName } from '../../model/names.js';
+import { loadCidrs } from './cidrs.js';
+import { ProviderTable } from './providers.js';
+import { fieldsOf, readReferenceFile, rowError } from './reference-file.js';
+import type { ReferenceFile, ReferenceRow } from './reference-file.js';
+import { SuffixTable } from './suffix-table.js';
+import { TableInfra } from './table-infra.js';
+import type { Infra } from './infra.js';
+
+export type { Infra, InfraCounts, InfraSource, ProviderClass } from './infra.js';
+export { nullInfra } from './table-infra.js';
+
+export const REFERENCE_FILES = {
+  cidrs: 'cdn-cloud-cidrs.txt',
+  asns: 'provider-asns.txt',
+  cnames: 'cdn-cname-suffixes.txt',
+  topSites: 'top-sites.txt',
+  dynamicDns: 'dynamic-dns-suffixes.txt',
+  pools: 'pools.txt',
+} as const;
+
+/**
+ * data/reference of the project this module belongs to: the first directory
+ * above it holding package.json, so the same code works from src/ (vitest),
+ * dist/src/ (built) and node_modules/fluxhound/dist/src/ (installed).
+ */
+export function defaultReferenceDir(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'data', 'reference');
+    if (dirname(dir) === dir) throw new Error(`infra: no package.json above ${from}: pass the data/reference directory`);
+  }
+}
+
+/** Read every list in dir (default: the project's data/reference); a missing or bad file is an error naming it. */
+export function loadInfra(dir: string = defaultReferenceDir()): Infra {
+  const started = performance.now();
+  const read = (file: string) => readReferenceFile(dir, file);
+  const files = {
+    cidrs: read(REFERENCE_FILES.cidrs),
+    asns: read(REFERENCE_FILES.asns),
+    cnames: read(REFERENCE_FILES.cnames),
+    topSites: read(REFERENCE_FILES.topSites),
+    dynamicDns: read(REFERENCE_FILES.dynamicDns),
+    pools: read(REFERENCE_FILES.pools),
+  };
+  const providers = new ProviderTable();
+  const cidrs = loadCidrs(files.cidrs, providers);
+  const asns = loadAsns(files.asns, providers);
+  const cnames = loadNames(files.cnames, 3, (f, row) => providers.intern(f[1]!, f[2]!, REFERENCE_FILES.cnames, row));
+  const topSites = loadNames(files.topSites, 2, (f) => f[1]!.length);
+  const dynamicDns = loadNames(files.dynamicDns, 1, () => 1);
+  const poolNames: string[] = [];
+  const pools = loadNames(files.pools, 2, (f) => {
+    const at = poolNames.indexOf(f[1]!);
+    return at !== -1 ? at : poolNames.push(f[1]!) - 1;
+  });
+  return new TableInfra({
+    sources: Object.values(files).map((f) => f.source),
+    counts: {
+      providers: providers.names.length,
+      cidrsV4: cidrs.linesV4,
+      cidrsV6: cidrs.linesV6,
+      asns: asns.size,
+      cnameSuffixes: cnames.size,
+      topSites: topSites.size,
+      dynamicDnsSuffixes: dynamicDns.size,
+      poolSuffixes: pools.size,
+      loadMs: Math.round(performance.now() - started),
+    },
+    providerNames: providers.names,
+    providerClasses: providers.classes,
+    v4: cidrs.v4,
+    v6: cidrs.v6,
+    asns,
+    cnames,
+    topSites,
+    dynamicDns,
+    pools,
+    poolNames,
+  });
+}
+
+function loadAsns(file: ReferenceFile, providers: ProviderTable): Map<number, number> {
+  const name = file.source.name;
+  const asns = new Map<number, number>();
+  for (const row of file.rows) {
+    const [asnText, provider, cls] = fieldsOf(name, row, 3);
+    const asn = /^\d{1,10}$/.test(asnText!) ? Number(asnText) : 0;
+    if (asn <= 0 || asn > 0xffffffff) throw rowError(name, row, `bad ASN "${asnText}"`);
+    if (asns.has(asn)) throw rowError(name, row, `AS${asn} listed twice`);
+    asns.set(asn, providers.intern(provider!, cls!, name, row));
+  }
+  return asns;
+}
+
+/** A suffix table keyed by each row's first field (a name), valued by valueOf(fields, row). */
+function loadNames(
+  file: ReferenceFile,
+  fieldCount: number,
+  valueOf: (fields: string[], row: ReferenceRow) => number,
+): SuffixTable {
+  const name = file.source.name;
+  const table = new SuffixTable(file.rows.length);
+  for (const row of file.rows) {
+    const fields = fieldsOf(name, row, fieldCount);
+    const key = canonicalName(fields[0]!);
+    if (!isPlausibleName(key) || key.indexOf('.') === -1) throw rowError(name, row, `"${fields[0]}" is not a domain name`);
+    if (!table.set(key, valueOf(fields, row))) throw rowError(name, row, `${key} listed twice`);
+  }
+  return table;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { accuracy, quantile, type Call, type LabelledName } from './metrics.js';
+
+const call = (over: Partial<Call>): Call => ({ flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null, ...over });
+
+describe('accuracy', () => {
+  const labels: LabelledName[] = [
+    { name: 'a.flux', class: 'flux-single', flux: 'single' },
+    { name: 'b.flux', class: 'flux-double', flux: 'double' },
+    { name: 'c.flux', class: 'flux-double', flux: 'double' },
+    { name: 'pool.ntp.org', class: 'ntp-pool', flux: null },
+    { name: '0.pool.ntp.org', class: 'ntp-pool', flux: null },
+    { name: 'www.static', class: 'benign-static', flux: null },
+  ];
+
+  it('counts precision, recall, per-class rates, double-flux labelling and latency', () => {
+    const calls = new Map<string, Call>([
+      ['a.flux', call({ flagged: true, flux: 'single', lookupsToFlag: 1, secondsToFlag: 0 })],
+      ['b.flux', call({ flagged: true, flux: 'double', lookupsToFlag: 3, secondsToFlag: 600 })],
+      ['c.flux', call({ flagged: true, flux: 'single', lookupsToFlag: 2, secondsToFlag: 120 })],
+      ['pool.ntp.org', call({ flagged: true, flux: 'single' })],
+      ['0.pool.ntp.org', call({ suspicious: true })],
+      // www.static has no call at all: not flagged.
+    ]);
+    const a = accuracy(labels, calls, true);
+    expect(a).toMatchObject({ positives: 3, negatives: 3, truePositives: 3, falsePositives: 1, recall: 1 });
+    expect(a.precision).toBeCloseTo(0.75);
+    expect(a.doubleFluxCorrect).toBe(0.5);
+    expect(a.medianLookupsToFlag).toBe(2);
+    expect(a.medianMinutesToFlag).toBe(2);
+    expect(a.benign).toEqual([
+      { class: 'benign-static', names: 1, flagged: 0, suspicious: 0, rate: 0 },
+      { class: 'ntp-pool', names: 2, flagged: 1, suspicious: 1, rate: 0.5 },
+    ]);
+    expect(a.flux.map((r) => r.class)).toEqual(['flux-double', 'flux-single']);
+  });
+
+  it('reports double-flux labelling as not applicable for a detector that does not label it', () => {
+    expect(accuracy(labels, new Map(), false).doubleFluxCorrect).toBeNull();
+  });
+
+  it.each([
+    [[], 0.5, null],
+    [[5], 0.5, 5],
+    [[1, 2, 3, 4], 0.5, 2],
+    [[4, 1, 3, 2, 10], 0.9, 10],
+  ])('quantile(%j, %d) = %j', (values, q, expected) => {
+    expect(quantile(values as number[], q)).toBe(expected);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * Accuracy of a detector on a labelled corpus: precision, recall,
+ * false-positive rate per benign class, double-flux labelling, detection
+ * latency. Pure functions of labels and verdicts.
+ */
+import type { Verdict } from '../model/verdict.js';
+
+export interface LabelledName {
+  name: string;
+  /** 'benign-static', 'ntp-pool', 'flux-single', ... */
+  class: string;
+  flux: 'single' | 'double' | null;
+}
+
+/** What a detector said about one name, reduced to what is scored. */
+export interface Call {
+  /** Called fast-flux (the blocking verdict). */
+  flagged: boolean;
+  /** Called suspicious (reported, not blocked). */
+  suspicious: boolean;
+  flux: 'single' | 'double' | null;
+  lookupsToFlag: number | null;
+  /** Seconds from the first answer to the first flag. */
+  secondsToFlag: number | null;
+}
+
+export interface ClassRow {
+  class: string;
+  names: number;
+  flagged: number;
+  suspicious: number;
+  /** flagged / names */
+  rate: number;
+}
+
+export interface Accuracy {
+  positives: number;
+  negatives: number;
+  truePositives: number;
+  falsePositives: number;
+  precision: number;
+  recall: number;
+  /** Share of double-flux names called fast-flux and labelled double; null when the detector cannot say. */
+  doubleFluxCorrect: number | null;
+  medianLookupsToFlag: number | null;
+  medianMinutesToFlag: number | null;
+  p90LookupsToFlag: number | null;
+  benign: ClassRow[];
+  flux: ClassRow[];
+}
+
+export function callOf(v: Verdict): Call {
+  const first = v.first_flagged === null ? null : Date.parse(v.first_flagged);
+  return {
+    flagged: v.verdict === 'fast-flux',
+    suspicious: v.verdict === 'suspicious',
+    flux: v.flux,
+    lookupsToFlag: v.lookups_to_flag,
+    secondsToFlag: first === null ? null : (first - Date.parse(v.first_seen)) / 1000,
+  };
+}
+
+export function holzCallOf(v: Verdict): Call {
+  const h = v.holz;
+  const first = h?.first_flagged ?? null;
+  return {
+    flagged: h?.flagged === true,
+    suspicious: false,
+    flux: null,
+    lookupsToFlag: h?.lookups_to_flag ?? null,
+    secondsToFlag: first === null ? null : (Date.parse(first) - Date.parse(v.first_seen)) / 1000,
+  };
+}
+
+const NOT_FLAGGED: Call = { flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null };
+
+/** Score calls against labels; a labelled name without a call was not flagged. */
+export function accuracy(labels: readonly LabelledName[], calls: ReadonlyMap<string, Call>, labelsFlux: boolean): Accuracy {
+  const byClass = new Map<string, ClassRow>();
+  let tp = 0;
+  let fp = 0;
+  let positives = 0;
+  let negatives = 0;
+  let doubles = 0;
+  let doublesRight = 0;
+  const lookups: number[] = [];
+  const minutes: number[] = [];
+  for (const label of labels) {
+    const call = calls.get(label.name) ?? NOT_FLAGGED;
+    let row = byClass.get(label.class);
+    if (row === undefined) byClass.set(label.class, (row = { class: label.class, names: 0, flagged: 0, suspicious: 0, rate: 0 }));
+    row.names++;
+    if (call.flagged) row.flagged++;
+    else if (call.suspicious) row.suspicious++;
+    if (label.flux === null) {
+      negatives++;
+      if (call.flagged) fp++;
+      continue;
+    }
+    positives++;
+    if (label.flux === 'double') {
+      doubles++;
+      if (call.flagged && call.flux === 'double') doublesRight++;
+    }
+    if (!call.flagged) continue;
+    tp++;
+    if (call.lookupsToFlag !== null) lookups.push(call.lookupsToFlag);
+    if (call.secondsToFlag !== null) minutes.push(call.secondsToFlag / 60);
+  }
+  const rows = [...byClass.values()].map((r) => ({ ...r, rate: r.names === 0 ? 0 : r.flagged / r.names }));
+  rows.sort((a, b) => (a.class < b.class ? -1 : 1));
+  const fluxClasses = new Set(labels.filter((l) => l.flux !== null).map((l) => l.class));
+  return {
+    positives,
+    negatives,
+    truePositives: tp,
+    falsePositives: fp,
+    precision: tp + fp === 0 ? 0 : tp / (tp + fp),
+    recall: positives === 0 ? 0 : tp / positives,
+    doubleFluxCorrect: labelsFlux && doubles > 0 ? doublesRight / doubles : null,
+    medianLookupsToFlag: quantile(lookups, 0.5),
+    medianMinutesToFlag: quantile(minutes, 0.5),
+    p90LookupsToFlag: quantile(lookups, 0.9),
+    benign: rows.filter((r) => !fluxClasses.has(r.class)),
+    flux: rows.filter((r) => fluxClasses.has(r.class)),
+  };
+}
+
+/** Nearest-rank quantile; null for no values. */
+export function quantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
