@@ -84,6 +84,22 @@ describe('Detector', () => {
     expect(v.reasons.some((r) => r.startsWith('9 NS names on 16 name-server addresses'))).toBe(true);
   });
 
+  it('counts the name servers of a CNAME target zone (on the resolution path), not of a public suffix', () => {
+    const { find } = run((d) => {
+      for (let i = 0; i < 4; i++) {
+        const obs = aResponse(T0 + i * 60, 'www.victim-alias.com', [bot(i)], 60, {
+          authority: [
+            rr('flux-target.net', 'NS', `ns${i}.flux-target.net`, 60),
+            rr('net', 'NS', `${String.fromCharCode(97 + i)}.gtld-servers.net`, 60),
+          ],
+        });
+        obs.answers.unshift(rr('www.victim-alias.com', 'CNAME', 'cdn.flux-target.net', 60));
+        d.observe(obs);
+      }
+    });
+    expect(find('www.victim-alias.com')!.features.ns_names).toBe(4);
+  });
+
   it('ignores referral NS from a parent zone', () => {
     const { find } = run((d) => {
       for (let i = 0; i < 10; i++) {
@@ -123,7 +139,9 @@ describe('Detector', () => {
     expect(second.lookups_to_flag).toBe(1);
     expect(second.network).toBe('fn-1');
     expect(second.features.network_addresses).toBe(3);
-    expect(second.reasons).toContain('3 addresses shared with a known flux network');
+    expect(second.reasons).toContain('3 addresses shared with a flux network known before');
+    // The first domain defined the network: its own addresses are not evidence against it.
+    expect(first.features.network_addresses).toBe(0);
     expect(flags.find((f) => f.domain === 'www.second-flux.net')?.network).toBe('fn-1');
     const [net] = detector.networks.summaries();
     expect(net).toMatchObject({ id: 'fn-1', domains: 2, sample_domains: ['pay.first-flux.com', 'www.second-flux.net'] });

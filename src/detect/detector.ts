@@ -208,6 +208,10 @@ export class Detector {
   /** Names (not registered-domain unions) detected as fast-flux define the networks. */
   private joinNetwork(state: FluxState): void {
     if (state.scope !== 'name' || state.addresses === null) return;
+    if (state.network < 0) {
+      this.networks.overlap(state.addresses, this.overlapScratch);
+      state.networkHitsAtJoin = this.overlapScratch.hits;
+    }
     state.network = this.networks.join(state.key, state.addresses, state.firstSeen, state.lastSeen, state.network);
   }
 

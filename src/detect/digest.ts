@@ -11,6 +11,7 @@ import { parseIPv4, parseIPv6 } from '../model/names.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { AddressEntry, AddressKey } from './address-table.js';
 import { hashName } from './name-table.js';
+import { isRegistrable } from './registered-domain.js';
 import { clientHash } from './state.js';
 
 /** Addresses of one section (answers, or name-server glue), with lazily looked-up facts. */
@@ -168,8 +169,9 @@ export class ObservationDigest {
       else if (rr.type === 'NS') pushDistinct(this.nsNames, rr.data);
     }
     for (const rr of obs.authority) {
-      // Referrals from a parent zone (com. NS a.gtld-servers.net) say nothing about this domain.
-      if (rr.type === 'NS' && isAtOrBelow(rr.name, registered)) pushDistinct(this.nsNames, rr.data);
+      // Referrals from a parent zone (com. NS a.gtld-servers.net) say nothing about this domain;
+      // the zone of a CNAME target is on the resolution path, so its name servers count.
+      if (rr.type === 'NS' && (isAtOrBelow(rr.name, registered) || this.onCnamePath(rr.name))) pushDistinct(this.nsNames, rr.data);
     }
     let signature = 0;
     this.cnameProvider = -2;
@@ -184,6 +186,14 @@ export class ObservationDigest {
       }
     }
     this.delegationSignature = signature;
+  }
+
+  /** owner is a registrable zone (not a public suffix) that a CNAME target of this answer lies in. */
+  private onCnamePath(owner: string): boolean {
+    for (let i = 0; i < this.cnameTargets.length; i++) {
+      if (isAtOrBelow(this.cnameTargets[i]!, owner) && owner !== '') return isRegistrable(owner);
+    }
+    return false;
   }
 
   /** Provider of the first CNAME target in the chain that points into a known CDN or cloud; -1 none. Looked up on demand. */

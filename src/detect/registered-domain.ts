@@ -13,3 +13,8 @@ const OPTIONS = {
 export function registeredDomain(name: string): string {
   return getDomain(name, OPTIONS) ?? name;
 }
+
+/** The name is, or is under, a registered domain (so not a public suffix such as 'com' or 'co.uk'). */
+export function isRegistrable(name: string): boolean {
+  return getDomain(name, OPTIONS) !== null;
+}

@@ -79,6 +79,8 @@ export class FluxState {
   evicted = false;
   /** The flux network this (fast-flux) name joined; -1 if none. */
   network = -1;
+  /** Addresses it shared with already-known networks when it joined (its own do not count). */
+  networkHitsAtJoin = 0;
   /** Reputation bits (REPUTATION_*); for a registered domain, those of any name under it. */
   reputation = 0;
   /** Data time and lookups when the Holz baseline first flagged it (with --baseline holz); -1 if never. */

@@ -8,10 +8,15 @@ export const fluxNetwork: FeatureFamily = {
   weights: ['network_addresses'],
   measure(state, ctx, out) {
     if (ctx.networks === null) return;
+    // Once a name has joined a network its own addresses are in it: count what was shared before.
+    if (state.network >= 0) {
+      out.network_addresses = state.networkHitsAtJoin;
+      return;
+    }
     ctx.networks.overlap(state.addresses, overlap);
     out.network_addresses = overlap.hits;
   },
   explain(f) {
-    return `${plural(f.network_addresses, 'address', 'addresses')} shared with a known flux network`;
+    return `${plural(f.network_addresses, 'address', 'addresses')} shared with a flux network known before`;
   },
 };

@@ -21,7 +21,7 @@ export const nsFlux: FeatureFamily = {
     }
   },
   explain(f) {
-    const bots = f.ns_network_addresses > 0 ? `, ${f.ns_network_addresses} of them in a known flux network` : '';
+    const bots = f.ns_network_addresses > 0 ? `, ${f.ns_network_addresses} of them in a flux network` : '';
     return `${plural(f.ns_names, 'NS name')} on ${plural(f.ns_addresses, 'name-server address', 'name-server addresses')} in ${plural(f.ns_asns, 'ASN')}${bots}`;
   },
 };
