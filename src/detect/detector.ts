@@ -187,7 +187,7 @@ export class Detector {
     if (this.holz && state.holzAt < 0) this.holzCheck(state);
     if (state.flagLevel === 2) {
       // A fast-flux name keeps rotating into new bots: they join its network too.
-      this.joinNetwork(state);
+      if (state.network >= 0) this.joinNetwork(state);
       return;
     }
     if (!showsRotation(state) && !this.touchesNetwork(state)) return;
