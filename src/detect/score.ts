@@ -11,7 +11,6 @@ export function ramp(x: number, r: Pick<Ramp, 'low' | 'high'>): number {
   return t <= 0 ? 0 : t >= 1 ? 1 : t;
 }
 
-/** Timing features (TTL, churn) only count alongside network diversity. */
 const TIMING: ReadonlySet<WeightName> = new Set<WeightName>(['ttl_min', 'churn']);
 const NAME_SERVER: ReadonlySet<WeightName> = new Set<WeightName>(['ns_names', 'ns_addresses', 'ns_asns', 'ns_network_addresses']);
 
@@ -32,16 +31,22 @@ export interface Scored {
 export function scoreOnly(f: Features, config: Config): number {
   let address = 0;
   let ns = 0;
-  const timingAllowed = f.asns >= config.verdict.minAsnsForTiming;
   for (const name of weightNames(config)) {
-    const value = featureValue(f, name);
-    if (value === null || (TIMING.has(name) && !timingAllowed)) continue;
-    const r = config.weights[name];
-    const points = ramp(value, r) * r.points;
+    const points = featurePoints(f, name, config);
     if (NAME_SERVER.has(name)) ns += points;
     else address += points;
   }
   return Math.min(100, Math.round(Math.max(0, address) + ns));
+}
+
+/** Points one weighted feature adds (negative for reputation); 0 when unmeasured or gated off. */
+export function featurePoints(f: Features, name: WeightName, config: Config): number {
+  const v = f[name];
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 0;
+  // Timing features (TTL, churn) only count alongside network diversity.
+  if (TIMING.has(name) && f.asns < config.verdict.minAsnsForTiming) return 0;
+  const r = config.weights[name];
+  return ramp(v, r) * r.points;
 }
 
 let cachedWeights: { config: Config; names: WeightName[] } | null = null;
@@ -55,12 +60,8 @@ function weightNames(config: Config): WeightName[] {
 export function scoreFeatures(f: Features, config: Config): Scored {
   const contributions: Contribution[] = [];
   let nsPoints = 0;
-  const timingAllowed = f.asns >= config.verdict.minAsnsForTiming;
   for (const name of weightNames(config)) {
-    const value = featureValue(f, name);
-    if (value === null || (TIMING.has(name) && !timingAllowed)) continue;
-    const r = config.weights[name];
-    const points = ramp(value, r) * r.points;
+    const points = featurePoints(f, name, config);
     if (points === 0) continue;
     contributions.push({ feature: name, points: Math.round(points * 10) / 10 });
     if (NAME_SERVER.has(name)) nsPoints += points;
@@ -69,10 +70,6 @@ export function scoreFeatures(f: Features, config: Config): Scored {
   return { score: scoreOnly(f, config), contributions, nsPoints };
 }
 
-function featureValue(f: Features, name: WeightName): number | null {
-  const v = f[name];
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
 
 export function labelOf(score: number, config: Config): VerdictLabel {
   if (score >= config.verdict.fastFlux) return 'fast-flux';
