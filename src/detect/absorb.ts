@@ -82,7 +82,10 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
   }
   if (fresh > 0) {
     state.addressesEver += fresh;
-    state.dirty = true;
+    state.unscored += fresh;
+    // Re-scoring on every new address of a domain that already has many costs more than it tells
+    // (CDN edge sets rotate all day): beyond 16, score again after each eighth more.
+    if (state.addressesEver <= 16 || state.unscored * 8 >= state.addressesEver) state.dirty = true;
     countTable(table, seen - config.window, windowCounts);
     if (windowCounts.addresses > state.windowAddressesPeak) state.windowAddressesPeak = windowCounts.addresses;
     if (windowCounts.asns > state.windowAsnsPeak) state.windowAsnsPeak = windowCounts.asns;

@@ -19,7 +19,7 @@ import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
 import { FluxNetworks } from './networks.js';
 import { registeredDomain } from './registered-domain.js';
-import { detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL } from './state.js';
+import { detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from './state.js';
 
 export interface DetectorOptions {
   config: Config;
@@ -123,7 +123,7 @@ export class Detector {
       }
       const key = detach(obs.qname);
       nameState = new FluxState(key, reg === obs.qname ? key : detach(reg), 'name', Math.floor(obs.ts));
-      if (this.infra !== null) nameState.reputation = reputationOf(this.infra, key);
+      if (this.infra !== null) nameState.reputation = reputationOf(this.infra, key, nameState.registered);
       this.names.set(key, nameState);
       this.stats.namesTracked++;
       aggregate = this.joinRegistered(nameState);
@@ -184,6 +184,7 @@ export class Detector {
 
   private rescore(state: FluxState): void {
     state.dirty = false;
+    state.unscored = 0;
     if (this.holz && state.holzAt < 0) this.holzCheck(state);
     if (state.flagLevel === 2) {
       // A fast-flux name keeps rotating into new bots: they join its network too.
@@ -327,7 +328,11 @@ function showsRotation(state: FluxState): boolean {
   return d !== null && (d.nsNamesEver >= 2 || d.cnameTargetsEver >= 2 || d.nsAddressesEver >= 2);
 }
 
-/** Reputation bits of a name: in a known volunteer/mirror pool, under a dynamic-DNS provider. */
-function reputationOf(infra: Infra, name: string): number {
-  return (infra.poolOf(name) !== null ? REPUTATION_POOL : 0) | (infra.isDynamicDns(name) ? REPUTATION_DYNAMIC_DNS : 0);
+/** Reputation bits of a name: in a known volunteer/mirror pool, under a dynamic-DNS provider, top-site lists. */
+function reputationOf(infra: Infra, name: string, registered: string): number {
+  return (
+    (infra.poolOf(name) !== null ? REPUTATION_POOL : 0) |
+    (infra.isDynamicDns(name) ? REPUTATION_DYNAMIC_DNS : 0) |
+    (Math.min(7, infra.topSiteLists(registered)) << REPUTATION_TOP_SHIFT)
+  );
 }

@@ -81,8 +81,10 @@ export class FluxState {
   network = -1;
   /** Addresses it shared with already-known networks when it joined (its own do not count). */
   networkHitsAtJoin = 0;
-  /** Reputation bits (REPUTATION_*); for a registered domain, those of any name under it. */
+  /** Reputation bits (REPUTATION_*), looked up once; for a registered domain, those of any name under it. */
   reputation = 0;
+  /** New addresses since the last scoring (scoring is throttled for domains with many addresses). */
+  unscored = 0;
   /** Data time and lookups when the Holz baseline first flagged it (with --baseline holz); -1 if never. */
   holzAt = -1;
   holzLookups = -1;
@@ -134,6 +136,8 @@ export class FluxState {
 
 export const REPUTATION_POOL = 1;
 export const REPUTATION_DYNAMIC_DNS = 2;
+/** Bits 2..4: on how many top-site lists the registered domain is (0..7). */
+export const REPUTATION_TOP_SHIFT = 2;
 
 /** Estimated distinct clients from the 64-bit sketch (linear counting). */
 export function estimateClients(state: FluxState): number {

@@ -6,7 +6,7 @@
  * (see score.ts).
  */
 import { countTable, newCounts } from '../address-table.js';
-import { REPUTATION_DYNAMIC_DNS, REPUTATION_POOL } from '../state.js';
+import { REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from '../state.js';
 import { round, type FeatureFamily } from './family.js';
 
 const counts = newCounts();
@@ -15,12 +15,11 @@ export const reputation: FeatureFamily = {
   name: 'reputation',
   weights: ['known_infra_share', 'top_site_lists', 'pool', 'dynamic_dns'],
   measure(state, ctx, out) {
-    const infra = ctx.infra;
-    if (infra === null) return;
+    if (ctx.infra === null) return;
     countTable(state.addresses, -Infinity, counts);
     const viaCname = state.delegation !== null && state.delegation.cnameProvider >= 0;
     out.known_infra_share = viaCname ? 1 : counts.addresses === 0 ? 0 : round(counts.known / counts.addresses);
-    out.top_site_lists = infra.topSiteLists(state.registered);
+    out.top_site_lists = (state.reputation >> REPUTATION_TOP_SHIFT) & 7;
     out.pool = state.reputation & REPUTATION_POOL ? 1 : 0;
     out.dynamic_dns = state.reputation & REPUTATION_DYNAMIC_DNS ? 1 : 0;
   },
