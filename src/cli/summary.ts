@@ -7,7 +7,7 @@ export function printSummary(out: NodeJS.WritableStream, s: AnalyzeSummary, elap
   const secs = elapsedMs / 1000;
   const rate = secs > 0 ? Math.round(s.records / secs) : 0;
   const lines = [
-    `fluxhound: read ${n(s.records)} records from ${n(s.files)} ${s.files === 1 ? 'input' : 'inputs'} (${formatBytes(s.bytes)}) in ${secs.toFixed(2)} s (${n(rate)} records/s); skipped ${n(s.skipped)}`,
+    `fluxhound: read ${n(s.records)} ${s.records === 1 ? 'record' : 'records'} from ${n(s.files)} ${s.files === 1 ? 'input' : 'inputs'} (${formatBytes(s.bytes)}) in ${secs.toFixed(2)} s (${n(rate)} records/s); skipped ${n(s.skipped)}`,
   ];
   for (const k of s.skippedSamples) {
     lines.push(`  skipped ${escapeName(k.position.file)}:${k.position.line}: ${k.format}: ${k.reason}`);

@@ -87,7 +87,8 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
     // (CDN edge sets rotate all day): beyond 16, score again after each eighth more.
     if (state.addressesEver <= 16 || state.unscored * 8 >= state.addressesEver) state.dirty = true;
     countTable(table, seen - config.window, windowCounts);
-    if (windowCounts.addresses > state.windowAddressesPeak) state.windowAddressesPeak = windowCounts.addresses;
+    const unknown = windowCounts.addresses - windowCounts.known;
+    if (unknown > state.windowAddressesPeak) state.windowAddressesPeak = unknown;
     if (windowCounts.asns > state.windowAsnsPeak) state.windowAsnsPeak = windowCounts.asns;
     if (windowCounts.countries > state.windowCountriesPeak) state.windowCountriesPeak = windowCounts.countries;
   }
