@@ -1,5 +1,4 @@
 /** The side-by-side accuracy table of `fluxhound eval`. */
-import type { Accuracy } from './metrics.js';
 import type { EvalResult } from './run.js';
 
 export function renderEval(r: EvalResult): string {

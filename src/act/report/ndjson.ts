@@ -1,6 +1,5 @@
 /** One JSON object per verdict per line, written in large chunks. */
 import type { Writable } from 'node:stream';
-import type { Verdict } from '../../model/verdict.js';
 import type { VerdictSink } from '../sink.js';
 
 const FLUSH_AT = 64 * 1024;

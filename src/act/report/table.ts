@@ -67,7 +67,8 @@ export function renderTable(rows: readonly Verdict[], options: Omit<TableOptions
       const tint = v.verdict === 'fast-flux' ? RED : v.verdict === 'suspicious' ? YELLOW : DIM;
       line = tint + line + RESET;
     }
-    const reasons = v.reasons.length > 0 ? v.reasons : ['(no evidence)'];
+    // Reasons can quote names from the input: no control character reaches the terminal.
+    const reasons = v.reasons.length > 0 ? v.reasons.map(printable) : ['(no evidence)'];
     lines.push(line + fit(reasons[0]!, options.width, indent));
     for (const more of reasons.slice(1, 3)) lines.push(' '.repeat(indent) + fit(more, options.width, indent));
   });
@@ -79,4 +80,9 @@ function fit(text: string, width: number | null, indent: number): string {
   if (width === null) return text;
   const room = Math.max(20, width - indent);
   return text.length <= room ? text : text.slice(0, room - 1) + '…';
+}
+
+/** Text with C0/C1 control characters (and DEL) shown as \u escapes. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { emptyFeatures } from '../../detect/features/index.js';
+import type { Verdict } from '../../model/verdict.js';
+import { printable, renderTable } from './table.js';
+
+const verdict = (domain: string, reasons: string[]): Verdict => ({
+  domain,
+  registered_domain: domain,
+  scope: 'name',
+  verdict: 'fast-flux',
+  flux: 'single',
+  score: 90,
+  reasons,
+  features: emptyFeatures(),
+  contributions: [],
+  first_seen: '',
+  last_seen: '',
+  first_flagged: null,
+  lookups_to_flag: null,
+  enrichment: [],
+  network: null,
+});
+
+describe('table report', () => {
+  it('never lets a hostile name put control sequences on the terminal', () => {
+    const evil = 'x\u009b31mred\u001b[2J.example';
+    const text = renderTable([verdict(evil, [`the name servers of ${evil} rotate`])], { color: false, width: null, holz: false });
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain('x\\194\\15531mred\\027[2J.example');
+    expect(text).toContain('x\\u009b31mred\\u001b[2J.example rotate');
+  });
+
+  it('leaves ordinary text alone', () => {
+    expect(printable('87 IPs in 19 ASNs, café.example')).toBe('87 IPs in 19 ASNs, café.example');
+  });
+});
