@@ -6,6 +6,7 @@ import type { VerdictSink } from './act/sink.js';
 import type { Config } from './config/schema.js';
 import { Detector, type DetectorStats } from './detect/detector.js';
 import type { Enricher } from './enrich/enricher.js';
+import { describeSources } from './enrich/index.js';
 import type { Infra } from './enrich/infra/index.js';
 import type { SkippedRecord } from './model/observation.js';
 import type { Verdict } from './model/verdict.js';
@@ -67,7 +68,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     fastFlux: 0,
     suspicious: 0,
     enrichment: [
-      ...options.enricher.sources.map((s) => `${s.kind}: ${s.name}${s.date === null ? '' : ` (${s.date})`}`),
+      ...describeSources(options.enricher.sources),
       ...(options.infra === null ? [] : [`infra: data/reference (${options.infra.sources.length} lists)`]),
     ],
     networks: [],

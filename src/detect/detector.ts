@@ -7,6 +7,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Enricher } from '../enrich/enricher.js';
+import { describeSources } from '../enrich/index.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
@@ -89,10 +90,7 @@ export class Detector {
       networks: this.networks,
       infra: this.infra,
       baseline: options.baseline ?? null,
-      enrichment: [
-        ...options.enricher.sources.map((s) => `${s.kind}: ${s.name}${s.date === null ? '' : ` (${s.date})`}`),
-        ...(options.infra?.sources ?? []).map((s) => `infra: ${s.name}${s.date === null ? '' : ` (${s.date})`}`),
-      ],
+      enrichment: describeSources([...options.enricher.sources, ...(options.infra?.sources ?? [])]),
     };
     this.onFlag = options.onFlag;
     this.onFinal = options.onFinal;

@@ -41,3 +41,8 @@ async function countryPart(options: EnricherOptions): Promise<CountryPart> {
   const b = loadBundledCountry(options.cacheDir);
   return { ...b.value, source: { kind: 'country', name: `${b.name} ${b.version}`, date: b.date } };
 }
+
+/** One line per data set behind a verdict's facts: 'asn: @ip-location-db/asn 2.3.2026061719 (2026-06-17)'. */
+export function describeSources(sources: readonly { kind: string; name: string; date: string | null }[]): string[] {
+  return sources.map((s) => `${s.kind}: ${s.name}${s.date === null ? '' : ` (${s.date})`}`);
+}
