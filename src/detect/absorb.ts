@@ -121,6 +121,17 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
   }
 }
 
+/**
+ * Addresses a name server resolved to, learnt from its own lookup rather than
+ * from glue: they count as name-server addresses of every zone it serves.
+ */
+export function absorbServerAddresses(zone: FluxState, list: AddressList, seen: number, config: Config): void {
+  const d = zone.delegation ?? (zone.delegation = new Delegation());
+  const before = d.nsAddressesEver;
+  d.nsAddresses = mergeAddresses(d.nsAddresses ?? [], list, seen, config.limits.maxAddressesPerDomain, d);
+  if (d.nsAddressesEver > before) zone.dirty = true;
+}
+
 /** Insert the name-server addresses of list not yet in table, counting them in d; returns the table. */
 function mergeAddresses(table: AddressTable, list: AddressList, seen: number, cap: number, d: Delegation): AddressTable {
   for (let i = 0; i < list.size; i++) {

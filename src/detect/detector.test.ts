@@ -100,6 +100,24 @@ describe('Detector', () => {
     expect(find('www.victim-alias.com')!.features.ns_names).toBe(4);
   });
 
+  it('learns name-server addresses from lookups of the name servers themselves (no glue)', () => {
+    const { find } = run((d) => {
+      for (let i = 0; i < 3; i++) {
+        d.observe(
+          aResponse(T0 + i * 60, 'www.no-glue.biz', [bot(i)], 60, {
+            authority: [rr('no-glue.biz', 'NS', `ns${i}.dns-hop.biz`, 60), rr('no-glue.biz', 'NS', `ns${i + 1}.dns-hop.biz`, 60)],
+          }),
+        );
+      }
+      // The resolver then looks up the name servers: each on a different bot.
+      for (let i = 0; i < 4; i++) d.observe(aResponse(T0 + 300 + i, `ns${i}.dns-hop.biz`, [bot(40 + i)], 60));
+    });
+    const v = find('www.no-glue.biz')!;
+    expect(v.features.ns_names).toBe(4);
+    expect(v.features.ns_addresses).toBe(4);
+    expect(v.features.ns_asns).toBeGreaterThanOrEqual(3);
+  });
+
   it('ignores referral NS from a parent zone', () => {
     const { find } = run((d) => {
       for (let i = 0; i < 10; i++) {

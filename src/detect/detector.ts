@@ -11,7 +11,7 @@ import { describeSources } from '../enrich/index.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
-import { absorb } from './absorb.js';
+import { absorb, absorbServerAddresses } from './absorb.js';
 import { ObservationDigest } from './digest.js';
 import { emptyFeatures } from './features/index.js';
 import { measure, measureInto, toVerdict, type Evaluation, type VerdictOptions } from './evaluate.js';
@@ -70,6 +70,13 @@ export class Detector {
   private now = -Infinity;
   private lastSweep = -Infinity;
   private sinceCheck = 0;
+  /**
+   * Name server → the states of zones it serves (at most 4 each), so that a
+   * lookup of the name server itself adds its addresses to those zones'
+   * name-server evidence: resolvers look up NS names all the time, and
+   * passive DNS keeps glue as separate tuples.
+   */
+  private readonly servedZones = new Map<string, FluxState[]>();
   /** Registered-domain aggregates in `registered` (the other entries point at a lone name's own state). */
   private aggregates = 0;
   readonly stats: DetectorStats = {
@@ -131,12 +138,17 @@ export class Detector {
       aggregate = nameState.aggregate;
       if (aggregate !== null && aggregate.evicted) aggregate = nameState.aggregate = null;
     }
+    const signatureBefore = nameState.delegation === null ? 0 : nameState.delegation.lastSignature;
+    const addressesBefore = nameState.addressesEver;
     absorb(nameState, obs, this.digest, this.config);
     if (nameState.dirty) this.rescore(nameState);
     if (aggregate !== null) {
       absorb(aggregate, obs, this.digest, this.config);
       if (aggregate.dirty) this.rescore(aggregate);
     }
+    const signature = this.digest.delegationSignature;
+    if (signature !== 0 && signature !== signatureBefore) this.noteServedZones(nameState, aggregate);
+    if (nameState.addressesEver > addressesBefore && this.servedZones.size > 0) this.linkServerAddresses(nameState, obs.ts);
     if (++this.sinceCheck >= 4096) {
       this.sinceCheck = 0;
       this.enforceLimits();
@@ -202,6 +214,32 @@ export class Detector {
     this.stats.flagEvents++;
     if (level === 2) this.joinNetwork(state);
     if (this.onFlag !== undefined) this.onFlag(this.verdictOf(state, measure(state, this.config, this.networks, this.infra)));
+  }
+
+  private noteServedZones(nameState: FluxState, aggregate: FluxState | null): void {
+    for (const ns of this.digest.nsNames) {
+      let zones = this.servedZones.get(ns);
+      if (zones === undefined) {
+        if (this.servedZones.size >= this.config.limits.maxDomains) {
+          const oldest = this.servedZones.keys().next();
+          if (!oldest.done) this.servedZones.delete(oldest.value);
+        }
+        this.servedZones.set(detach(ns), (zones = []));
+      }
+      if (zones.length < 4 && zones.indexOf(nameState) === -1) zones.push(nameState);
+      if (aggregate !== null && zones.length < 4 && zones.indexOf(aggregate) === -1) zones.push(aggregate);
+    }
+  }
+
+  /** A name server was looked up and showed new addresses: they are its zones' name-server addresses. */
+  private linkServerAddresses(server: FluxState, ts: number): void {
+    const zones = this.servedZones.get(server.key);
+    if (zones === undefined) return;
+    for (const zone of zones) {
+      if (zone.evicted) continue;
+      absorbServerAddresses(zone, this.digest.addresses, Math.floor(ts), this.config);
+      if (zone.dirty) this.rescore(zone);
+    }
   }
 
   /** Names (not registered-domain unions) detected as fast-flux define the networks. */
@@ -310,6 +348,7 @@ export class Detector {
 
   private evictName(slot: number, state: FluxState): void {
     this.names.removeAt(slot);
+    state.evicted = true;
     this.stats.evicted++;
     if (this.registered.get(state.registered) === state) this.registered.delete(state.registered);
     this.finalise(state);

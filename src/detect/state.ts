@@ -75,7 +75,7 @@ export class FluxState {
   delegation: Delegation | null = null;
   /** For a name: the aggregate of its registered domain, once one exists (saves a map lookup per record). */
   aggregate: FluxState | null = null;
-  /** For an aggregate: it was evicted, and names still pointing at it must let go. */
+  /** It was evicted: names (and name servers) still pointing at it must let go. */
   evicted = false;
   /** The flux network this (fast-flux) name joined; -1 if none. */
   network = -1;
