@@ -194,3 +194,25 @@ describe('Detector', () => {
     expect(finals.filter((v) => v.scope === 'name')).toHaveLength(20_000);
   });
 });
+
+describe('Detector re-scoring', () => {
+  it("never carries one domain's features into the next one scored", () => {
+    const { find, flags } = run((d) => {
+      // A name whose only evidence is its name servers, spread over many networks...
+      const ns = Array.from({ length: 10 }, (_, i) => `ns${i}.spread-dns.ru`);
+      d.observe(
+        aResponse(T0, 'www.ns-heavy.ru', ['203.0.113.9'], 3600, {
+          authority: ns.map((n) => rr('ns-heavy.ru', 'NS', n, 3600)),
+          additional: ns.map((n, i) => rr(n, 'A', bot(300 + i), 3600)),
+        }),
+      );
+      // ...then an ordinary two-address name with no name-server data at all.
+      d.observe(aResponse(T0 + 10, 'www.plain-two.org', ['198.51.100.7', '198.51.100.8'], 3600));
+    });
+    expect(find('www.ns-heavy.ru')!.features.ns_names).toBe(10);
+    const plain = find('www.plain-two.org')!;
+    expect(plain.verdict).toBe('benign');
+    expect(plain.features.ns_names).toBe(0);
+    expect(flags.map((f) => f.domain)).not.toContain('www.plain-two.org');
+  });
+});

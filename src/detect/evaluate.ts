@@ -22,9 +22,13 @@ export function measure(state: FluxState, config: Config, networks: FluxNetworks
 
 /** Write state's features into out (a reused record on the hot path). */
 export function measureInto(state: FluxState, ctx: MeasureContext, out: Features): Features {
+  // Families write only what applies to the state; the rest must not linger from the last one.
+  Object.assign(out, EMPTY);
   for (const family of featureFamilies) family.measure(state, ctx, out);
   return out;
 }
+
+const EMPTY: Readonly<Features> = Object.freeze(emptyFeatures());
 
 export interface VerdictOptions {
   baseline: 'holz' | null;
