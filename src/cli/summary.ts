@@ -18,7 +18,7 @@ export function printSummary(out: NodeJS.WritableStream, s: AnalyzeSummary, elap
   }
   const d = s.detector;
   lines.push(
-    `tracked ${n(d.namesTracked)} names and ${n(d.registeredTracked)} multi-name registered domains (${n(d.ignored)} records carried no A/AAAA/NS/CNAME data); evicted ${n(d.evicted)}`,
+    `tracked ${n(d.namesTracked)} names and ${n(d.registeredTracked)} multi-name registered domains (${n(d.ignored)} ${d.ignored === 1 ? 'record' : 'records'} carried no A/AAAA/NS/CNAME data); evicted ${n(d.evicted)}`,
     `flagged ${n(s.fastFlux + s.suspicious)}: ${n(s.fastFlux)} fast-flux, ${n(s.suspicious)} suspicious; ${n(s.networks.length)} flux ${s.networks.length === 1 ? 'network' : 'networks'}`,
     `enrichment: ${s.enrichment.join('; ')}`,
   );
