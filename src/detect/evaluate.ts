@@ -4,6 +4,8 @@ import type { Features, Verdict } from '../model/verdict.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { FluxNetworks } from './networks.js';
 import { isoTime } from '../model/verdict.js';
+import { countTable, newCounts } from './address-table.js';
+import type { MeasureInput } from './features/family.js';
 import { emptyFeatures, featureFamilies, type MeasureContext } from './features/index.js';
 import { holzOfState } from './holz.js';
 import { fluxKindOf, labelOf, scoreFeatures, type Scored } from './score.js';
@@ -24,9 +26,18 @@ export function measure(state: FluxState, config: Config, networks: FluxNetworks
 export function measureInto(state: FluxState, ctx: MeasureContext, out: Features): Features {
   // Families write only what applies to the state; the rest must not linger from the last one.
   Object.assign(out, EMPTY);
-  for (const family of featureFamilies) family.measure(state, ctx, out);
+  const input = scratchInput;
+  input.config = ctx.config;
+  input.detail = ctx.detail;
+  input.networks = ctx.networks;
+  input.infra = ctx.infra;
+  countTable(state.addresses, -Infinity, input.addresses);
+  for (const family of featureFamilies) family.measure(state, input, out);
   return out;
 }
+
+// One reused input, so re-scoring on the hot path allocates nothing (families never re-enter measureInto).
+const scratchInput: MeasureInput = { config: undefined as unknown as Config, detail: false, networks: null, infra: null, addresses: newCounts() };
 
 const EMPTY: Readonly<Features> = Object.freeze(emptyFeatures());
 

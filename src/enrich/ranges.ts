@@ -206,3 +206,17 @@ function incrementWords(words: Uint32Array, n: number): void {
     if (v !== 0) return;
   }
 }
+
+/**
+ * Look up an IPv6 address given as eight 16-bit groups. ::ffff:a.b.c.d is an
+ * IPv4 address in IPv6 clothing (RFC 4291 2.5.5.2): the v6 tables do not
+ * cover it, the v4 ones do.
+ */
+export function findGroups(v4: RangeTable, v6: RangeTable, g: Uint16Array): number {
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) return findV4(v4, word(g, 6));
+  return findV6(v6, word(g, 0), word(g, 2), word(g, 4), word(g, 6));
+}
+
+function word(g: Uint16Array, i: number): number {
+  return ((g[i]! << 16) | g[i + 1]!) >>> 0;
+}

@@ -5,7 +5,7 @@
 import type { AddressFacts, DataSource, Enricher } from './enricher.js';
 import { parseIPv4, parseIPv6 } from '../model/names.js';
 import { AsOrgs } from './asn/orgs.js';
-import { emptyTable, findV4, findV6 } from './ranges.js';
+import { emptyTable, findGroups, findV4 } from './ranges.js';
 import type { RangeTable } from './ranges.js';
 
 export interface AsnPart {
@@ -51,15 +51,11 @@ export class TableEnricher implements Enricher {
   }
 
   asnV6(g: Uint16Array): number {
-    if (isMappedV4(g)) return findV4(this.asn4, mappedV4(g));
-    return findV6(this.asn6, word(g, 0), word(g, 2), word(g, 4), word(g, 6));
+    return findGroups(this.asn4, this.asn6, g);
   }
 
   countryV6(g: Uint16Array): string {
-    const value = isMappedV4(g)
-      ? findV4(this.country4, mappedV4(g))
-      : findV6(this.country6, word(g, 0), word(g, 2), word(g, 4), word(g, 6));
-    return this.codes[value] ?? '';
+    return this.codes[findGroups(this.country4, this.country6, g)] ?? '';
   }
 
   asOrg(asn: number): string {
@@ -81,19 +77,3 @@ export class TableEnricher implements Enricher {
 
 /** A table that knows nothing: for tests and runs that do not want the data loaded. */
 export const nullEnricher: Enricher = new TableEnricher(null, null);
-
-function word(g: Uint16Array, i: number): number {
-  return ((g[i]! << 16) | g[i + 1]!) >>> 0;
-}
-
-/**
- * ::ffff:a.b.c.d is an IPv4 address in IPv6 clothing (RFC 4291 2.5.5.2);
- * the v6 tables do not cover it, the v4 ones do.
- */
-function isMappedV4(g: Uint16Array): boolean {
-  return g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff;
-}
-
-function mappedV4(g: Uint16Array): number {
-  return word(g, 6);
-}

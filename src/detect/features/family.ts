@@ -6,6 +6,7 @@
 import type { Config, WeightName } from '../../config/schema.js';
 import type { Features } from '../../model/verdict.js';
 import type { Infra } from '../../enrich/infra/index.js';
+import type { TableCounts } from '../address-table.js';
 import type { FluxNetworks } from '../networks.js';
 import type { FluxState } from '../state.js';
 
@@ -22,13 +23,19 @@ export interface MeasureContext {
   infra: Infra | null;
 }
 
+/** What a family's measure sees: the context, and the state's address table counted once for all families. */
+export interface MeasureInput extends MeasureContext {
+  /** All retained addresses (known CDN/cloud ones in `known` only). */
+  addresses: TableCounts;
+}
+
 export interface FeatureFamily {
   /** 'ip-diversity', 'ttl', ... */
   readonly name: string;
   /** The scored features (config weights) this family owns. */
   readonly weights: readonly WeightName[];
   /** Write this family's features into out. */
-  measure(state: FluxState, ctx: MeasureContext, out: Features): void;
+  measure(state: FluxState, ctx: MeasureInput, out: Features): void;
   /** One sentence with the numbers, for a verdict's reasons. */
   explain(f: Features, ctx: MeasureContext): string;
 }

@@ -1,14 +1,11 @@
 /** How many addresses, networks, prefixes and countries a domain resolves into. */
-import { countTable, newCounts, type TableCounts } from '../address-table.js';
 import { duration, plural, round, type FeatureFamily } from './family.js';
-
-const counts: TableCounts = newCounts();
 
 export const ipDiversity: FeatureFamily = {
   name: 'ip-diversity',
   weights: ['asns', 'countries', 'prefixes', 'ips', 'ips_per_hour'],
   measure(state, ctx, out) {
-    countTable(state.addresses, -Infinity, counts);
+    const counts = ctx.addresses;
     out.ips = Math.max(state.addressesEver - state.knownEver, counts.addresses - counts.known);
     out.prefixes = counts.prefixes;
     out.asns = counts.asns;

@@ -5,18 +5,16 @@
  * the score of the address evidence; they never cancel name-server flux
  * (see score.ts).
  */
-import { countTable, newCounts } from '../address-table.js';
 import { REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from '../state.js';
 import { round, type FeatureFamily } from './family.js';
 
-const counts = newCounts();
 
 export const reputation: FeatureFamily = {
   name: 'reputation',
   weights: ['known_infra_share', 'top_site_lists', 'pool', 'dynamic_dns'],
   measure(state, ctx, out) {
     if (ctx.infra === null) return;
-    countTable(state.addresses, -Infinity, counts);
+    const counts = ctx.addresses;
     const viaCname = state.delegation !== null && state.delegation.cnameProvider >= 0;
     out.known_infra_share = viaCname ? 1 : counts.addresses === 0 ? 0 : round(counts.known / counts.addresses);
     out.top_site_lists = (state.reputation >> REPUTATION_TOP_SHIFT) & 7;

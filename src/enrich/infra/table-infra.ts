@@ -1,6 +1,6 @@
 /** The one Infra implementation: range tables for addresses, a map for ASNs, suffix tables for names. */
 import { parseIPv4, parseIPv6 } from '../../model/names.js';
-import { emptyTable, findV4, findV6 } from '../ranges.js';
+import { emptyTable, findGroups, findV4 } from '../ranges.js';
 import type { RangeTable } from '../ranges.js';
 import type { Infra, InfraCounts, InfraSource, ProviderClass } from './infra.js';
 import { SuffixTable } from './suffix-table.js';
@@ -39,15 +39,7 @@ export class TableInfra implements Infra {
   }
 
   providerOfV6(g: Uint16Array): number {
-    // ::ffff:a.b.c.d (RFC 4291 2.5.5.2) is an IPv4 address; only the v4 ranges cover it.
-    if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-      return this.providerOfV4(((g[6]! << 16) | g[7]!) >>> 0);
-    }
-    const w0 = ((g[0]! << 16) | g[1]!) >>> 0;
-    const w1 = ((g[2]! << 16) | g[3]!) >>> 0;
-    const w2 = ((g[4]! << 16) | g[5]!) >>> 0;
-    const w3 = ((g[6]! << 16) | g[7]!) >>> 0;
-    return findV6(this.parts.v6, w0, w1, w2, w3) - 1;
+    return findGroups(this.parts.v4, this.parts.v6, g) - 1;
   }
 
   providerOfAsn(asn: number): number {
