@@ -55,6 +55,14 @@ const SKIP_SAMPLES = 10;
 const SKIP_REASONS = 100;
 
 export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> {
+  const detector = new Detector({
+    config: options.config,
+    enricher: options.enricher,
+    infra: options.infra,
+    baseline: options.baseline,
+    onFinal: (v) => report(v),
+    reportBenign: options.all,
+  });
   const summary: AnalyzeSummary = {
     files: options.files.length,
     bytes: 0,
@@ -62,7 +70,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     skipped: 0,
     skippedSamples: [],
     skippedByReason: new Map(),
-    detector: undefined as unknown as DetectorStats,
+    detector: detector.stats,
     trackedAtEnd: 0,
     reported: 0,
     fastFlux: 0,
@@ -73,22 +81,13 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     ],
     networks: [],
   };
-  const report = (v: Verdict): void => {
+  function report(v: Verdict): void {
     if (v.verdict === 'fast-flux') summary.fastFlux++;
     else if (v.verdict === 'suspicious') summary.suspicious++;
     else if (!options.all) return;
     summary.reported++;
     for (const sink of options.sinks) sink.verdict(v);
-  };
-  const detector = new Detector({
-    config: options.config,
-    enricher: options.enricher,
-    infra: options.infra,
-    baseline: options.baseline,
-    onFinal: report,
-    reportBenign: options.all,
-  });
-  summary.detector = detector.stats;
+  }
 
   const inputs = await readInputs(options.files, {
     format: options.format,
