@@ -5,9 +5,16 @@
  */
 import type { SourceFormat } from './sources/source.js';
 import { textFormats } from './sources/index.js';
+import type { ServiceFactory } from './serve/service.js';
 
 export const sourceFormats: readonly SourceFormat[] = [...textFormats];
 
 export function formatNames(): string[] {
   return sourceFormats.map((f) => f.name);
 }
+
+/**
+ * The parts of `fluxhound serve`, in start order (stopped in reverse): each
+ * adds its flags and starts only when they are given.
+ */
+export const serviceFactories: readonly ServiceFactory[] = [];

@@ -1,0 +1,108 @@
+/**
+ * FlaggedDomains: the live set of flagged domains every action reads. The
+ * detector's onFlag adds to it; the RPZ builder and server, the forwarder's
+ * policy, the IP blocklist and the block page read from it. Each change
+ * bumps `serial` (the RPZ SOA serial follows it) and tells the listeners.
+ *
+ * A flagged name blocks itself, its registered domain and every name under
+ * that registered domain, as the RPZ triggers `name` and `*.name` do.
+ * Allowlisted names (isAllowed) never enter.
+ */
+import type { Verdict } from '../model/verdict.js';
+
+export interface FlaggedDomainsOptions {
+  /** True for names that must never be blocked (allowlist, CDN/cloud names); checked on entry. */
+  isAllowed?: (name: string) => boolean;
+  /** The serial to start from (a restart continues from the stored one). Default 1. */
+  serial?: number;
+}
+
+export class FlaggedDomains {
+  /** Trigger name (flagged name or its registered domain) → the verdict behind it. */
+  private readonly triggers = new Map<string, Verdict>();
+  /** Flagged domain → its latest verdict. */
+  private readonly verdicts = new Map<string, Verdict>();
+  private readonly listeners = new Set<(serial: number) => void>();
+  private readonly isAllowed: (name: string) => boolean;
+  /** Bumped on every change; never goes down. */
+  serial: number;
+
+  constructor(options: FlaggedDomainsOptions = {}) {
+    this.isAllowed = options.isAllowed ?? (() => false);
+    this.serial = options.serial ?? 1;
+  }
+
+  get size(): number {
+    return this.verdicts.size;
+  }
+
+  /** Adds or updates a flagged verdict; benign verdicts and allowlisted names are ignored. True when the set changed. */
+  upsert(v: Verdict): boolean {
+    if (v.verdict === 'benign') return false;
+    if (this.isAllowed(v.domain) || this.isAllowed(v.registered_domain)) return false;
+    const before = this.verdicts.get(v.domain);
+    this.verdicts.set(v.domain, v);
+    this.triggers.set(v.domain, v);
+    if (!this.triggers.has(v.registered_domain) || this.triggers.get(v.registered_domain)?.domain === v.domain) {
+      this.triggers.set(v.registered_domain, v);
+    }
+    if (before !== undefined && before.verdict === v.verdict && before.flux === v.flux) return false;
+    this.changed();
+    return true;
+  }
+
+  /** Removes a domain (expiry, allowlist reload). True when it was there. */
+  remove(domain: string): boolean {
+    const v = this.verdicts.get(domain);
+    if (v === undefined) return false;
+    this.verdicts.delete(domain);
+    for (const key of [v.domain, v.registered_domain]) {
+      if (this.triggers.get(key) === v) this.triggers.delete(key);
+    }
+    // Another flagged name under the same registered domain keeps it blocked.
+    for (const other of this.verdicts.values()) {
+      if (other.registered_domain === v.registered_domain && !this.triggers.has(v.registered_domain)) {
+        this.triggers.set(v.registered_domain, other);
+      }
+    }
+    this.changed();
+    return true;
+  }
+
+  /** Drops every entry the new predicate allows (after an allowlist reload). Returns how many went. */
+  reapply(isAllowed: (name: string) => boolean): number {
+    let removed = 0;
+    for (const v of [...this.verdicts.values()]) {
+      if (isAllowed(v.domain) || isAllowed(v.registered_domain)) removed += this.remove(v.domain) ? 1 : 0;
+    }
+    return removed;
+  }
+
+  /** The verdict that blocks `qname` (lower-case, no trailing dot): itself or any ancestor trigger; null when none. */
+  match(qname: string): Verdict | null {
+    let name = qname;
+    for (;;) {
+      const v = this.triggers.get(name);
+      if (v !== undefined) return v;
+      const dot = name.indexOf('.');
+      if (dot < 0) return null;
+      name = name.slice(dot + 1);
+    }
+  }
+
+  /** The latest verdict of every flagged domain. */
+  entries(): IterableIterator<Verdict> {
+    return this.verdicts.values();
+  }
+
+  /** Called with the new serial after each change; returns an unsubscribe function. */
+  onChange(listener: (serial: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.serial++;
+    for (const listener of this.listeners) listener(this.serial);
+  }
+}

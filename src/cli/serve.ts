@@ -1,0 +1,67 @@
+/**
+ * `fluxhound serve`: the long-running daemon. Common flags live here; every
+ * service (dnstap listener, DNS forwarder, RPZ server, block page, metrics)
+ * adds its own through its factory in registry.ts. With no service flag the
+ * command refuses to start rather than sit idle.
+ */
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { loadConfig } from '../config/load.js';
+import { createEnricher } from '../enrich/index.js';
+import { loadInfra } from '../enrich/infra/index.js';
+import { serviceFactories } from '../registry.js';
+import { Daemon, runUntilSignalled } from '../serve/daemon.js';
+import { UsageError } from './errors.js';
+
+interface ServeFlags {
+  config?: string;
+  asnMmdb?: string;
+  countryMmdb?: string;
+  reference: boolean;
+  logLevel: string;
+  flags: boolean;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function serveCommand(): Command {
+  const command = new Command('serve')
+    .description('Run the daemon: take live DNS (dnstap, forwarder), flag fast flux as it happens, and block it')
+    .option('-c, --config <file>', 'detection config (YAML or JSON); see config/fluxhound.example.yaml')
+    .option('--asn-mmdb <file>', 'use a MaxMind GeoLite2-ASN .mmdb instead of the bundled ASN data')
+    .option('--country-mmdb <file>', 'use a MaxMind GeoLite2-Country or City .mmdb instead of the bundled country data')
+    .option('--no-reference', 'ignore the reference lists in data/reference (CDNs, clouds, pools, dynamic DNS, top sites)')
+    .option('--log-level <level>', `log level on stderr (${LOG_LEVELS.join(', ')})`, 'info')
+    .option('--no-flags', 'do not print flag events as NDJSON on stdout');
+  for (const factory of serviceFactories) factory.addOptions(command);
+  return command.action(async (flags: ServeFlags & Record<string, unknown>) => {
+    await runServe(flags);
+  });
+}
+
+async function runServe(flags: ServeFlags & Record<string, unknown>): Promise<void> {
+  if (!LOG_LEVELS.includes(flags.logLevel)) {
+    throw new UsageError(`serve: --log-level takes one of ${LOG_LEVELS.join(', ')}, not '${flags.logLevel}'`);
+  }
+  const log = pino({ name: 'fluxhound', level: flags.logLevel }, pino.destination(2));
+  const config = loadConfig(flags.config, {});
+  const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
+  const infra = flags.reference ? loadInfra() : null;
+  const daemon = new Daemon({
+    config,
+    enricher,
+    infra,
+    log,
+    out: flags.flags ? process.stdout : null,
+    factories: serviceFactories,
+    flags,
+  });
+  if (daemon.services.length === 0) {
+    throw new UsageError(`serve: nothing to serve; give at least one of the service flags (see fluxhound serve --help)`);
+  }
+  try {
+    await runUntilSignalled(daemon, log);
+  } catch (err) {
+    throw new UsageError(`serve: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The daemon in one function: build the detector and the live flagged set,
+ * start every configured service, print each flag as NDJSON the moment it
+ * happens, and stop cleanly on SIGTERM/SIGINT (SIGHUP reloads).
+ */
+import type { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { FlaggedDomains } from '../act/flagged.js';
+import type { Config } from '../config/schema.js';
+import { Detector } from '../detect/detector.js';
+import type { Enricher } from '../enrich/enricher.js';
+import type { Infra } from '../enrich/infra/index.js';
+import type { Verdict } from '../model/verdict.js';
+import type { ServeContext, Service, ServiceFactory } from './service.js';
+
+export interface DaemonOptions {
+  config: Config;
+  enricher: Enricher;
+  infra: Infra | null;
+  log: Logger;
+  /** Flag events as NDJSON, one line each, written as they happen; null for none. */
+  out: Writable | null;
+  factories: readonly ServiceFactory[];
+  flags: Record<string, unknown>;
+  /** Names that must never be blocked. */
+  isAllowed?: (name: string) => boolean;
+}
+
+export interface DaemonStats {
+  observations: number;
+  skipped: number;
+  flagEvents: number;
+}
+
+export class Daemon {
+  readonly context: ServeContext;
+  readonly services: Service[] = [];
+  readonly stats: DaemonStats = { observations: 0, skipped: 0, flagEvents: 0 };
+  private running = false;
+
+  constructor(private readonly options: DaemonOptions) {
+    const flagged = new FlaggedDomains({ isAllowed: options.isAllowed });
+    const onVerdict = (v: Verdict): void => {
+      if (!flagged.upsert(v)) return;
+      this.stats.flagEvents++;
+      options.out?.write(JSON.stringify(v) + '\n');
+    };
+    const detector = new Detector({
+      config: options.config,
+      enricher: options.enricher,
+      infra: options.infra,
+      onFlag: onVerdict,
+      onFinal: onVerdict,
+    });
+    const stats = this.stats;
+    const log = options.log;
+    this.context = {
+      config: options.config,
+      detector,
+      flagged,
+      log,
+      observations: {
+        observe(o) {
+          stats.observations++;
+          detector.observe(o);
+        },
+        skip(s) {
+          stats.skipped++;
+          log.warn({ format: s.format, file: s.position.file, position: s.position.line }, `skipped: ${s.reason}`);
+        },
+      },
+    };
+    for (const factory of options.factories) {
+      const service = factory.create(options.flags, this.context);
+      if (service !== null) this.services.push(service);
+    }
+  }
+
+  /** Starts every service; if one fails, the ones already started are stopped and the error is passed on. */
+  async start(): Promise<void> {
+    const started: Service[] = [];
+    try {
+      for (const service of this.services) {
+        await service.start();
+        started.push(service);
+      }
+    } catch (err) {
+      for (const service of started.reverse()) await service.stop().catch(() => undefined);
+      throw err;
+    }
+    this.running = true;
+  }
+
+  async reload(): Promise<void> {
+    for (const service of this.services) {
+      try {
+        await service.reload?.();
+      } catch (err) {
+        this.options.log.error({ service: service.name }, `reload failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const service of [...this.services].reverse()) {
+      try {
+        await service.stop();
+      } catch (err) {
+        this.options.log.error({ service: service.name }, `stop failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Prometheus text for every service, plus the daemon's own counters. */
+  metrics(): string {
+    const lines = [
+      '# TYPE fluxhound_observations_total counter',
+      `fluxhound_observations_total ${this.stats.observations}`,
+      '# TYPE fluxhound_skipped_total counter',
+      `fluxhound_skipped_total ${this.stats.skipped}`,
+      '# TYPE fluxhound_flag_events_total counter',
+      `fluxhound_flag_events_total ${this.stats.flagEvents}`,
+      '# TYPE fluxhound_flagged_domains gauge',
+      `fluxhound_flagged_domains ${this.context.flagged.size}`,
+      '# TYPE fluxhound_tracked_domains gauge',
+      `fluxhound_tracked_domains ${this.context.detector.tracked}`,
+    ];
+    for (const service of this.services) lines.push(...(service.metrics?.() ?? []));
+    return lines.join('\n') + '\n';
+  }
+}
+
+/** Runs until SIGTERM or SIGINT; SIGHUP reloads. Resolves after a clean stop. */
+export async function runUntilSignalled(daemon: Daemon, log: Logger): Promise<void> {
+  await daemon.start();
+  log.info({ services: daemon.services.map((s) => s.name) }, 'fluxhound serve started');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info({ signal }, 'stopping');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      process.off('SIGHUP', onHup);
+      void daemon.stop().then(resolve);
+    };
+    const onTerm = (): void => stop('SIGTERM');
+    const onInt = (): void => stop('SIGINT');
+    const onHup = (): void => {
+      log.info('SIGHUP: reloading');
+      void daemon.reload();
+    };
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+    process.on('SIGHUP', onHup);
+  });
+}

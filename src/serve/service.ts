@@ -1,0 +1,47 @@
+/**
+ * The one interface every part of the daemon implements (the dnstap
+ * listener, the DNS forwarder, the RPZ server, the block page, the metrics
+ * endpoint): start, stop, a name. A ServiceFactory adds its flags to
+ * `fluxhound serve` and builds its service from them once, at start-up.
+ */
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import type { FlaggedDomains } from '../act/flagged.js';
+import type { Config } from '../config/schema.js';
+import type { Detector } from '../detect/detector.js';
+import type { ObservationSink } from '../sources/source.js';
+
+export interface Service {
+  /** 'dnstap', 'dns', 'rpz-server', 'block-page', 'metrics', ... (also its log and metric prefix). */
+  readonly name: string;
+  /** Binds and begins work; rejects with a one-line reason (port in use, bad path). */
+  start(): Promise<void>;
+  /** Stops accepting work, finishes what is in flight, releases sockets. */
+  stop(): Promise<void>;
+  /** SIGHUP: re-read whatever files this service loaded (allowlists, keys); optional. */
+  reload?(): Promise<void>;
+  /** Prometheus text lines for /metrics (without trailing newline); optional. */
+  metrics?(): string[];
+}
+
+/** What the daemon hands every service. */
+export interface ServeContext {
+  config: Config;
+  /** Live observations go here; they reach the detector in order. */
+  observations: ObservationSink;
+  detector: Detector;
+  /** The flagged domains every action reads; changes bump its serial. */
+  flagged: FlaggedDomains;
+  log: Logger;
+}
+
+export interface ServiceFactory {
+  readonly name: string;
+  /** Adds this service's flags to the serve command. */
+  addOptions(command: Command): void;
+  /**
+   * Builds the service from the parsed flags, or null when its flags are
+   * absent (the service is off). Bad values throw UsageError (one line, exit 2).
+   */
+  create(flags: Record<string, unknown>, context: ServeContext): Service | null;
+}
