@@ -17,6 +17,10 @@ const ramp = (low: number, high: number, points: number) =>
     })
     .prefault({ low, high, points });
 
+/** What a flagged name gets: see policy.fastFlux. */
+export const policyAction = z.enum(['nxdomain', 'nodata', 'drop', 'sinkhole', 'log']);
+export type PolicyAction = z.infer<typeof policyAction>;
+
 export const configSchema = z.strictObject({
   /** Seconds. The sliding window for "within 1 h" features. Default 3600. */
   window: z.number().int().min(1).max(7 * 86400).default(3600),
@@ -85,6 +89,31 @@ export const configSchema = z.strictObject({
       pool: ramp(0, 1, -100),
       /** The name is under a dynamic-DNS provider (0 or 1). Lowers the score. */
       dynamic_dns: ramp(0, 1, -20),
+    })
+    .prefault({}),
+  /** What follows a verdict: the vocabulary the RPZ feed, the blocklists and the resolver share. */
+  policy: z
+    .strictObject({
+      /** What a query for a fast-flux name gets: nxdomain, nodata, drop (no answer), sinkhole (the sinkhole answer) or log (answered normally, logged). Default nxdomain. */
+      fastFlux: policyAction.default('nxdomain'),
+      /** The same for suspicious names. Default log. */
+      suspicious: policyAction.default('log'),
+      sinkhole: z
+        .strictObject({
+          /** Absolute name the sinkhole action points to with a CNAME (RPZ); null to answer with the addresses below. Default null. */
+          name: z.string().min(1).max(253).nullable().default(null),
+          /** Address given for A queries: where the block page listens. Default 127.0.0.1. */
+          ipv4: z.ipv4().default('127.0.0.1'),
+          /** Address given for AAAA queries. Default ::1. */
+          ipv6: z.ipv6().default('::1'),
+        })
+        .prefault({}),
+      /** Names never blocked, with everything under them (they go first in the RPZ as PASSTHRU). Default none. */
+      allowlist: z.array(z.string().min(1).max(253)).default([]),
+      /** Files with one allowlisted name per line ('#' starts a comment); re-read on SIGHUP. Default none. */
+      allowlistFiles: z.array(z.string().min(1)).default([]),
+      /** Seconds a flagged domain stays blocked after it was last seen fluxing. Default 604800 (7 days). */
+      expiry: z.number().int().min(60).default(604_800),
     })
     .prefault({}),
 });

@@ -10,6 +10,9 @@
  * Keys are IPv4 as a signed 32-bit integer (stays a V8 small integer) or
  * IPv6 as canonical text.
  */
+import { formatIPv4 } from '../model/names.js';
+import { isoTime, type EvidenceAddress } from '../model/verdict.js';
+
 export const ADDRESS_STRIDE = 7;
 export const K_KEY = 0;
 export const K_LAST_SEEN = 1;
@@ -188,4 +191,21 @@ export function tableTtls(table: AddressTable | null): number[] {
     if (ttl >= 0) ttls.push(ttl);
   }
   return ttls;
+}
+
+/** The table as evidence for a verdict, most recently seen first. */
+export function evidenceOf(table: AddressTable | null): EvidenceAddress[] {
+  if (table === null) return [];
+  const out: EvidenceAddress[] = [];
+  for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+    const key = table[i + K_KEY] as AddressKey;
+    const asn = table[i + K_ASN] as number;
+    out.push({
+      address: typeof key === 'number' ? formatIPv4(key >>> 0) : key,
+      last_seen: isoTime(table[i + K_LAST_SEEN] as number),
+      asn: asn > 0 ? asn : null,
+      known: (table[i + K_PROVIDER] as number) >= 0,
+    });
+  }
+  return out.sort((a, b) => (a.last_seen < b.last_seen ? 1 : a.last_seen > b.last_seen ? -1 : 0));
 }

@@ -4,7 +4,7 @@ import type { Features, Verdict } from '../model/verdict.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { FluxNetworks } from './networks.js';
 import { isoTime } from '../model/verdict.js';
-import { countTable, newCounts } from './address-table.js';
+import { countTable, evidenceOf, newCounts } from './address-table.js';
 import type { MeasureInput } from './features/family.js';
 import { emptyFeatures, featureFamilies, type MeasureContext } from './features/index.js';
 import { holzOfState } from './holz.js';
@@ -74,6 +74,11 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     lookups_to_flag: state.flaggedLookups < 0 ? null : state.flaggedLookups,
     enrichment: options.enrichment,
     network: networkOf(state, options.networks),
+    evidence: {
+      addresses: evidenceOf(state.addresses),
+      name_servers: state.delegation === null ? [] : state.delegation.nsNames.slice(),
+      ns_addresses: evidenceOf(state.delegation?.nsAddresses ?? null),
+    },
   };
   if (options.baseline === 'holz') {
     verdict.holz = {

@@ -90,6 +90,26 @@ export interface Verdict {
   network: string | null;
   /** Which reference data the address facts came from. */
   enrichment: string[];
+  /** What the actions act on: the domain's most recent addresses and name servers (capped per domain). */
+  evidence: Evidence;
+}
+
+export interface Evidence {
+  /** Answer addresses, most recently seen first; `known` marks those of a known CDN/cloud (never blocked by address). */
+  addresses: EvidenceAddress[];
+  /** NS names seen for the domain (double flux). */
+  name_servers: string[];
+  /** Addresses of those name servers (glue, or their own lookups). */
+  ns_addresses: EvidenceAddress[];
+}
+
+export interface EvidenceAddress {
+  address: string;
+  /** ISO 8601, UTC. */
+  last_seen: string;
+  asn: number | null;
+  /** True when the address belongs to a known CDN or cloud. */
+  known: boolean;
 }
 
 export function isoTime(seconds: number): string {

@@ -19,6 +19,7 @@ const verdict = (domain: string, reasons: string[]): Verdict => ({
   lookups_to_flag: null,
   enrichment: [],
   network: null,
+  evidence: { addresses: [], name_servers: [], ns_addresses: [] },
 });
 
 describe('table report', () => {
