@@ -6,6 +6,7 @@
 import type { SourceFormat } from './sources/source.js';
 import { textFormats } from './sources/index.js';
 import type { ServiceFactory } from './serve/service.js';
+import { followService } from './serve/follow/index.js';
 
 export const sourceFormats: readonly SourceFormat[] = [...textFormats];
 
@@ -17,4 +18,6 @@ export function formatNames(): string[] {
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
  * adds its flags and starts only when they are given.
  */
-export const serviceFactories: readonly ServiceFactory[] = [];
+export const serviceFactories: readonly ServiceFactory[] = [
+  followService(() => sourceFormats),
+];

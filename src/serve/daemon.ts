@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.js';
 import { Detector } from '../detect/detector.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { Infra } from '../enrich/infra/index.js';
+import type { DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
 import type { ServeContext, Service, ServiceFactory } from './service.js';
 
@@ -54,6 +55,7 @@ export class Daemon {
     });
     const stats = this.stats;
     const log = options.log;
+    const observers = new Set<(o: DnsObservation) => void>();
     this.context = {
       config: options.config,
       detector,
@@ -63,12 +65,18 @@ export class Daemon {
         observe(o) {
           stats.observations++;
           detector.observe(o);
+          for (const observer of observers) observer(o);
         },
         skip(s) {
           stats.skipped++;
           log.warn({ format: s.format, file: s.position.file, position: s.position.line }, `skipped: ${s.reason}`);
         },
       },
+    };
+    this.context.metrics = () => this.metrics();
+    this.context.onObservation = (listener) => {
+      observers.add(listener);
+      return () => observers.delete(listener);
     };
     for (const factory of options.factories) {
       const service = factory.create(options.flags, this.context);
@@ -134,24 +142,26 @@ export class Daemon {
 
 /** Runs until SIGTERM or SIGINT; SIGHUP reloads. Resolves after a clean stop. */
 export async function runUntilSignalled(daemon: Daemon, log: Logger): Promise<void> {
-  await daemon.start();
-  log.info({ services: daemon.services.map((s) => s.name) }, 'fluxhound serve started');
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      log.info({ signal }, 'stopping');
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      process.off('SIGHUP', onHup);
-      void daemon.stop().then(resolve);
-    };
-    const onTerm = (): void => stop('SIGTERM');
-    const onInt = (): void => stop('SIGINT');
-    const onHup = (): void => {
-      log.info('SIGHUP: reloading');
-      void daemon.reload();
-    };
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
-    process.on('SIGHUP', onHup);
-  });
+  let signalled: (signal: string) => void = () => undefined;
+  const signal = new Promise<string>((resolve) => (signalled = resolve));
+  // Installed before start: a service may work for a while during start (a followed file's history).
+  const onTerm = (): void => signalled('SIGTERM');
+  const onInt = (): void => signalled('SIGINT');
+  const onHup = (): void => {
+    log.info('SIGHUP: reloading');
+    void daemon.reload();
+  };
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  process.on('SIGHUP', onHup);
+  try {
+    await daemon.start();
+    log.info({ services: daemon.services.map((s) => s.name) }, 'fluxhound serve started');
+    log.info({ signal: await signal }, 'stopping');
+    await daemon.stop();
+  } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    process.off('SIGHUP', onHup);
+  }
 }

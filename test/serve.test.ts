@@ -1,0 +1,56 @@
+/**
+ * `fluxhound serve` as a user meets it: refuses to start with nothing to do,
+ * prints flag events as NDJSON while a followed log grows, and exits 0 on
+ * SIGTERM. Runs the built CLI (npm test builds first).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from './support/daemon.js';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
+const EXAMPLE = join(import.meta.dirname, '..', 'examples', 'example.dns.log');
+const dir = mkdtempSync(join(tmpdir(), 'fluxhound-serve-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('fluxhound serve (CLI)', () => {
+  it('refuses to start without a service, in one line, exit 2', () => {
+    const r = spawnSync(process.execPath, [CLI, 'serve'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/nothing to serve/);
+  });
+
+  it('refuses a bad --log-level in one line, exit 2', () => {
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--follow', EXAMPLE, '--log-level', 'loud'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--log-level/);
+  });
+
+  it('prints flag events as NDJSON while following a log, and stops cleanly on SIGTERM', async () => {
+    const log = join(dir, 'dns.log');
+    copyFileSync(EXAMPLE, log);
+    const child = spawn(process.execPath, [CLI, 'serve', '--follow', log, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor('a fast-flux event on stdout', () => stdout.includes('"verdict":"fast-flux"'), 30_000);
+      const events = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { domain: string; verdict: string; evidence: { addresses: unknown[] } });
+      const flux = events.find((e) => e.verdict === 'fast-flux')!;
+      expect(flux.evidence.addresses.length).toBeGreaterThan(0);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/"level":(50|60)/);
+  }, 60_000);
+});
