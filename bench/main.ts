@@ -14,6 +14,9 @@ import { runDuckdb } from './duckdb-run.js';
 import type { FluxhoundRun } from './fluxhound-run.js';
 import { runFluxhound } from './fluxhound-run.js';
 import { formatReport } from './report.js';
+import { benchDnstap, DEFAULT_DNSTAP_OPTIONS, formatDnstap } from './dnstap.js'; // dnstap listener (bench/dnstap.ts)
+import { benchDns, dnsBenchOptionsFromEnv, formatDns } from './dnsperf.js'; // Protective DNS forwarder vs Unbound (bench/dnsperf.ts)
+import { benchPcap, DEFAULT_PCAP_OPTIONS, formatPcap } from './pcap.js'; // pcap decoding vs tshark (bench/pcap.ts)
 import type { BenchResults, EnrichFigures } from './results.js';
 import type { SideSummary } from './summary.js';
 import { summariseDuckdb, summariseFluxhound, summariseMemory, throughputRatio } from './summary.js';
@@ -31,7 +34,7 @@ interface Options {
   skip: Set<string>;
 }
 
-const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,memory,enrich]
+const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,memory,enrich,dnstap,pcap,dns]
   --records N        records in the throughput file (default 5000000)
   --runs N           runs per side; medians are reported (default 3)
   --seed N           corpus seed (default 1)
@@ -151,6 +154,15 @@ async function main(): Promise<void> {
     }
   }
   const enrich = options.skip.has('enrich') ? null : await enrichFigures(failures);
+  // dnstap listener rate (bench/dnstap.ts): its own lines after the report, its failures counted.
+  const dnstap = options.skip.has('dnstap') ? null : await benchDnstap({ ...DEFAULT_DNSTAP_OPTIONS, runs: options.runs }, log);
+  if (dnstap !== null) failures.push(...dnstap.failures.map((f) => `dnstap: ${f}`));
+  // Protective DNS forwarder vs Unbound with dnsperf (bench/dnsperf.ts): its own lines after the report, its failures counted.
+  const dns = options.skip.has('dns') ? null : await benchDns(dnsBenchOptionsFromEnv(), log);
+  if (dns !== null) failures.push(...dns.failures.map((f) => `dns: ${f}`));
+  // pcap decoding against tshark on one generated capture (bench/pcap.ts): its own lines after the report.
+  const pcap = options.skip.has('pcap') ? null : await benchPcap({ ...DEFAULT_PCAP_OPTIONS, runs: options.runs }, log);
+  if (pcap !== null) failures.push(...pcap.failures.map((f) => `pcap: ${f}`));
 
   const flux = fluxhound.length > 0 ? summariseFluxhound(dataset, fluxhound) : null;
   const peers = new Map<string, SideSummary>();
@@ -176,6 +188,9 @@ async function main(): Promise<void> {
   };
   const report = formatReport(results);
   process.stdout.write(`\n${report}`);
+  if (dnstap !== null) process.stdout.write(`\n${formatDnstap(dnstap)}\n`);
+  if (dns !== null) process.stdout.write(`\n${formatDns(dns)}\n`);
+  if (pcap !== null) process.stdout.write(`\n${formatPcap(pcap)}\n`);
   const latest = join(DATA_DIR, 'latest.json');
   writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
   log(`results: ${relative(ROOT, latest)}`);

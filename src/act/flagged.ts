@@ -23,6 +23,10 @@ export class FlaggedDomains {
   /** Flagged domain → its latest verdict. */
   private readonly verdicts = new Map<string, Verdict>();
   private readonly listeners = new Set<(serial: number) => void>();
+  /** Flagged domain → the last time (data seconds) it was looked up or flagged. */
+  private readonly active = new Map<string, number>();
+  /** Data time: the newest lookup or verdict seen (seconds since the epoch); -Infinity before any. */
+  clock = -Infinity;
   private readonly isAllowed: (name: string) => boolean;
   /** Bumped on every change; never goes down. */
   serial: number;
@@ -42,13 +46,32 @@ export class FlaggedDomains {
     if (this.isAllowed(v.domain) || this.isAllowed(v.registered_domain)) return false;
     const before = this.verdicts.get(v.domain);
     this.verdicts.set(v.domain, v);
+    const seen = Date.parse(v.last_seen) / 1000;
+    if (seen > (this.active.get(v.domain) ?? -Infinity)) this.active.set(v.domain, seen);
+    if (seen > this.clock) this.clock = seen;
     this.triggers.set(v.domain, v);
     if (!this.triggers.has(v.registered_domain) || this.triggers.get(v.registered_domain)?.domain === v.domain) {
       this.triggers.set(v.registered_domain, v);
     }
-    if (before !== undefined && before.verdict === v.verdict && before.flux === v.flux) return false;
+    if (before !== undefined && before.verdict === v.verdict && before.flux === v.flux && sameAddresses(before, v)) return false;
     this.changed();
     return true;
+  }
+
+  /**
+   * A lookup of `qname` at `ts` (data seconds): keeps the flagged domain
+   * that blocks it active, so a domain still fluxing never expires.
+   */
+  touch(qname: string, ts: number): void {
+    if (ts > this.clock) this.clock = ts;
+    if (this.verdicts.size === 0) return;
+    const v = this.match(qname);
+    if (v !== null && ts > (this.active.get(v.domain) ?? -Infinity)) this.active.set(v.domain, ts);
+  }
+
+  /** When a flagged domain was last looked up or flagged (data seconds); null when it is not flagged. */
+  lastActive(domain: string): number | null {
+    return this.verdicts.has(domain) ? (this.active.get(domain) ?? null) : null;
   }
 
   /** Removes a domain (expiry, allowlist reload). True when it was there. */
@@ -56,6 +79,7 @@ export class FlaggedDomains {
     const v = this.verdicts.get(domain);
     if (v === undefined) return false;
     this.verdicts.delete(domain);
+    this.active.delete(domain);
     for (const key of [v.domain, v.registered_domain]) {
       if (this.triggers.get(key) === v) this.triggers.delete(key);
     }
@@ -105,4 +129,17 @@ export class FlaggedDomains {
     this.serial++;
     for (const listener of this.listeners) listener(this.serial);
   }
+}
+
+/** Whether two verdicts of a domain name the same answer and name-server addresses (an IP blocklist or rpz-ip zone would not change). */
+function sameAddresses(a: Verdict, b: Verdict): boolean {
+  const x = a.evidence;
+  const y = b.evidence;
+  if (x === undefined || y === undefined) return x === y;
+  if (x.addresses.length !== y.addresses.length || x.ns_addresses.length !== y.ns_addresses.length) return false;
+  const seen = new Set(x.addresses.map((e) => e.address));
+  for (const e of x.ns_addresses) seen.add(`ns:${e.address}`);
+  for (const e of y.addresses) if (!seen.has(e.address)) return false;
+  for (const e of y.ns_addresses) if (!seen.has(`ns:${e.address}`)) return false;
+  return true;
 }

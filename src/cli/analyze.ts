@@ -1,10 +1,17 @@
 /** `fluxhound analyze [FILE...]`: find fast-flux domains in DNS logs. */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { blocklistSink } from '../act/blocklist/sink.js';
+import { IP_FORMATS, type IpFormat } from '../act/blocklist/formats.js';
 import { ndjsonSink } from '../act/report/ndjson.js';
 import { networksNdjson, networksTable } from '../act/report/networks.js';
 import { tableSink } from '../act/report/table.js';
+import { rpzSink } from '../act/rpz/sink.js';
+import { rpzOptionsOf } from '../act/rpz/zone.js';
+import { checkWritable } from '../act/rpz/zone-file.js';
 import type { VerdictSink } from '../act/sink.js';
+import type { Config } from '../config/schema.js';
+import type { Infra } from '../enrich/infra/index.js';
 import { analyze, type AnalyzeSummary } from '../analyze.js';
 import { loadConfig } from '../config/load.js';
 import { createEnricher } from '../enrich/index.js';
@@ -30,12 +37,15 @@ interface AnalyzeFlags {
   statsJson?: string;
   networks?: boolean;
   reference: boolean;
+  rpz?: string;
+  ipBlocklist?: string;
+  ipFormat: IpFormat;
 }
 
 export function analyzeCommand(): Command {
   return new Command('analyze')
     .description('Score every domain in DNS logs and report the fast-flux ones')
-    .argument('[files...]', 'Zeek dns.log (TSV or JSON), Suricata eve.json, passive-DNS NDJSON; .gz is read transparently; - or nothing = stdin')
+    .argument('[files...]', 'Zeek dns.log (TSV or JSON), Suricata eve.json, passive-DNS NDJSON, pcap/pcapng captures; .gz is read transparently; - or nothing = stdin')
     .addOption(new Option('-f, --format <name>', 'input format').choices(['auto', ...formatNames()]).default('auto'))
     .option('--json', 'write one JSON verdict per line to stdout instead of a table')
     .option('--all', 'report benign domains too')
@@ -51,6 +61,9 @@ export function analyzeCommand(): Command {
     .option('--no-progress', 'no progress line on stderr')
     .option('-q, --quiet', 'no summary on stderr')
     .option('--stats-json <file>', 'write run statistics as JSON (for benchmarks)')
+    .option('--rpz <file>', 'write the flagged domains as an RPZ zone file (atomically, at the end; config: rpz, policy)')
+    .option('--ip-blocklist <file>', 'write the flux addresses (never CDN/cloud/allowlisted) as a blocklist file')
+    .addOption(new Option('--ip-format <format>', 'format of --ip-blocklist').choices([...IP_FORMATS]).default('plain'))
     .action(async (files: string[], flags: AnalyzeFlags) => {
       await runAnalyze(files, flags);
     });
@@ -86,6 +99,7 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
       }),
     );
   }
+  sinks.push(...blockingSinks(flags, config, infra));
   const progress = flags.progress && process.stderr.isTTY ? progressBar(process.stderr) : undefined;
 
   const summary = await analyze({
@@ -110,6 +124,42 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (!flags.quiet) printSummary(process.stderr, summary, elapsedMs);
   if (flags.statsJson !== undefined) writeStats(flags.statsJson, summary, elapsedMs, heapBaseline, heapAtEnd);
+}
+
+/** --rpz and --ip-blocklist: paths checked now, so a bad one fails before the input is read. */
+function blockingSinks(flags: AnalyzeFlags, config: Config, infra: Infra | null): VerdictSink[] {
+  const sinks: VerdictSink[] = [];
+  const writable = (flag: string, path: string): void => {
+    try {
+      checkWritable(path);
+    } catch (err) {
+      throw new UsageError(`analyze: ${flag}: ${(err as Error).message}`);
+    }
+  };
+  if (flags.rpz !== undefined) {
+    writable('--rpz', flags.rpz);
+    sinks.push(usageErrors('--rpz', rpzSink(flags.rpz, rpzOptionsOf(config, infra))));
+  }
+  if (flags.ipBlocklist !== undefined) {
+    writable('--ip-blocklist', flags.ipBlocklist);
+    const options = rpzOptionsOf(config, infra);
+    sinks.push(
+      usageErrors(
+        '--ip-blocklist',
+        blocklistSink(flags.ipBlocklist, flags.ipFormat, { actions: options.actions, allowlist: options.allowlist, infra, expiry: config.policy.expiry }),
+      ),
+    );
+  }
+  return sinks;
+}
+
+/** A write that fails at the end (disk full, directory gone) is one line and exit 2, not an internal error. */
+function usageErrors(flag: string, sink: VerdictSink): VerdictSink {
+  return {
+    name: sink.name,
+    verdict: (v) => sink.verdict(v),
+    close: () => sink.close().catch((err: unknown) => Promise.reject(new UsageError(`analyze: ${flag}: ${(err as Error).message}`))),
+  };
 }
 
 function positiveInt(flag: string, value: string): number {

@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { pino } from 'pino';
+import { liveAllowlist } from '../act/rpz/allowlist.js';
 import { loadConfig } from '../config/load.js';
 import { createEnricher } from '../enrich/index.js';
 import { loadInfra } from '../enrich/infra/index.js';
@@ -55,6 +56,8 @@ async function runServe(flags: ServeFlags & Record<string, unknown>): Promise<vo
     out: flags.flags ? process.stdout : null,
     factories: serviceFactories,
     flags,
+    // One allowlist for every part of the daemon; the rpz-file, ip-blocklist and block-page services reload it on SIGHUP.
+    isAllowed: liveAllowlist(config).isAllowed,
   });
   if (daemon.services.length === 0) {
     throw new UsageError(`serve: nothing to serve; give at least one of the service flags (see fluxhound serve --help)`);

@@ -79,8 +79,10 @@ export const configSchema = z.strictObject({
       cname_targets: ramp(2, 8, 10),
       /** Addresses shared with a known flux network (domains already detected as fast-flux). */
       network_addresses: ramp(0, 2, 60),
+      /** Share of the name's own addresses a known flux network already held: a name that resolves only into a botnet is flagged on first sight. */
+      network_share: ramp(0.5, 1, 30),
       /** Name-server (glue) addresses shared with a known flux network: the name servers run on bots. */
-      ns_network_addresses: ramp(0, 2, 45),
+      ns_network_addresses: ramp(0, 2, 60),
       /** Share of the answers in known CDN/cloud ranges or ASNs (1 when the CNAME chain points into one). Lowers the score. */
       known_infra_share: ramp(0.2, 0.8, -60),
       /** Top-site lists the registered domain is on (0..5). Lowers the score. */
@@ -114,6 +116,80 @@ export const configSchema = z.strictObject({
       allowlistFiles: z.array(z.string().min(1)).default([]),
       /** Seconds a flagged domain stays blocked after it was last seen fluxing. Default 604800 (7 days). */
       expiry: z.number().int().min(60).default(604_800),
+    })
+    .prefault({}),
+  /** The RPZ zone fluxhound writes (`--rpz`, `--rpz-file`) and serves: its origin, SOA and which triggers it carries. */
+  rpz: z
+    .strictObject({
+      /** Zone origin, an absolute name. Default rpz.fluxhound. */
+      origin: z.string().min(2).max(200).default('rpz.fluxhound.'),
+      /** Seconds. TTL of every record in the zone. Default 60. */
+      ttl: z.number().int().min(0).max(2_147_483_647).default(60),
+      soa: z
+        .strictObject({
+          /** Primary name server in the SOA (and the apex NS), absolute. Default localhost. */
+          mname: z.string().min(1).max(253).default('localhost.'),
+          /** Responsible mailbox as a name (first label = user), absolute. Default hostmaster.localhost. */
+          rname: z.string().min(1).max(253).default('hostmaster.localhost.'),
+          /** Seconds between a secondary's checks for a new serial. Default 300. */
+          refresh: z.number().int().min(1).max(2_147_483_647).default(300),
+          /** Seconds before a secondary retries a failed check. Default 60. */
+          retry: z.number().int().min(1).max(2_147_483_647).default(60),
+          /** Seconds a secondary keeps serving the zone without reaching the primary. Default 604800 (7 days). */
+          expire: z.number().int().min(1).max(2_147_483_647).default(604_800),
+          /** Seconds negative answers from the zone may be cached (SOA minimum). Default 60. */
+          minimum: z.number().int().min(0).max(2_147_483_647).default(60),
+        })
+        .prefault({}),
+      /** Block the fluxing name servers of double-flux domains (rpz-nsdname triggers). Default true. */
+      nsdname: z.boolean().default(true),
+      /** Also block by the addresses of those name servers (rpz-nsip triggers). Default false. */
+      nsip: z.boolean().default(false),
+      /** Also block answers that contain a flux address (rpz-ip triggers); never a CDN/cloud or allowlisted address. Default false. */
+      ip: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** `fluxhound serve`: the Protective DNS forwarder, the store and the HTTP endpoint. Every value is also a flag, which wins. */
+  serve: z
+    .strictObject({
+      dns: z
+        .strictObject({
+          /** ADDRESS:PORT the forwarder listens on (UDP and TCP); null = no forwarder. Default null. */
+          listen: z.string().min(1).nullable().default(null),
+          /** Upstream resolvers, ADDRESS:PORT (port 53 when left out), tried in turn. Default none. */
+          upstreams: z.array(z.string().min(1)).default([]),
+          /** Client networks (CIDR) that may ask; everyone else is REFUSED. Default loopback only. */
+          allow: z.array(z.string().min(1)).default(['127.0.0.0/8', '::1/128']),
+          /** Queries per second per client address before queries are dropped; 0 = no limit. Default 200. */
+          rateLimit: z.number().min(0).default(200),
+          /** Milliseconds to wait for one upstream before trying the next or answering SERVFAIL. Default 2000. */
+          timeout: z.number().int().min(50).max(60_000).default(2000),
+          /** Answers kept in the cache (keyed by name, type, class; TTLs honoured). 0 = no cache. Default 100000. */
+          cacheEntries: z.number().int().min(0).default(100_000),
+          /** Seconds: longest time an answer stays cached, whatever its TTL. Default 86400. */
+          maxTtl: z.number().int().min(0).default(86_400),
+          /** Queries waiting for an upstream at once; beyond it new ones get SERVFAIL. Default 10000. */
+          maxPending: z.number().int().min(1).default(10_000),
+          /** Upstream answers waiting for the detector; when full, answers are forwarded unexamined (fail-open). Default 10000. */
+          detectorQueue: z.number().int().min(1).default(10_000),
+        })
+        .prefault({}),
+      store: z
+        .strictObject({
+          /** SQLite file holding domains, verdict history, passive-DNS tuples and flux networks; null = no store. Default fluxhound.db. */
+          path: z.string().min(1).nullable().default('fluxhound.db'),
+          /** Days passive-DNS tuples and verdict history are kept. Default 30. */
+          retention: z.number().min(0.0001).default(30),
+          /** Milliseconds between batched writes (what `kill -9` can lose at most). Default 1000. */
+          flushInterval: z.number().int().min(50).max(60_000).default(1000),
+        })
+        .prefault({}),
+      http: z
+        .strictObject({
+          /** ADDRESS:PORT for GET /metrics and GET /health; null = off. Default null. */
+          listen: z.string().min(1).nullable().default(null),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

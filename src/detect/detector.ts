@@ -275,6 +275,22 @@ export class Detector {
     this.onFinal(this.verdictOf(state, evaluation));
   }
 
+  /**
+   * The verdict a tracked domain (a name, or a registered domain with
+   * several names) would get now; null when it is not tracked. The daemon
+   * refreshes its flagged set with it, so blocks follow the live evidence.
+   */
+  current(domain: string): Verdict | null {
+    let state = this.names.get(domain);
+    if (state === undefined) {
+      const reg = this.registered.get(domain);
+      if (reg === undefined || reg.scope !== 'registered_domain') return null;
+      state = reg;
+    }
+    if (state.evicted) return null;
+    return this.verdictOf(state, measure(state, this.config, this.networks, this.infra));
+  }
+
   private verdictOf(state: FluxState, evaluation: Evaluation): Verdict {
     const zone = state.aggregate;
     const zoneNs = zone === null || zone.evicted || zone.delegation === null ? 0 : measure(zone, this.config, this.networks, this.infra).scored.nsPoints;

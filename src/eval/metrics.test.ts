@@ -35,6 +35,18 @@ describe('accuracy', () => {
     expect(a.flux.map((r) => r.class)).toEqual(['flux-double', 'flux-single']);
   });
 
+  it('counts flux names the detector never heard of, and recall over the rest', () => {
+    const calls = new Map<string, Call>([
+      ['a.flux', call({ flagged: true, flux: 'single' })],
+      ['b.flux', call({ suspicious: true, flux: 'double' })],
+      // c.flux: no call at all (every lookup carried nothing detection uses).
+    ]);
+    const a = accuracy(labels, calls, true);
+    expect(a.unobserved).toBe(1);
+    expect(a.recall).toBeCloseTo(1 / 3);
+    expect(a.recallObserved).toBe(0.5);
+  });
+
   it('reports double-flux labelling as not applicable for a detector that does not label it', () => {
     expect(accuracy(labels, new Map(), false).doubleFluxCorrect).toBeNull();
   });

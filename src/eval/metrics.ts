@@ -40,6 +40,14 @@ export interface Accuracy {
   falsePositives: number;
   precision: number;
   recall: number;
+  /**
+   * Flux names the detector never heard of: every lookup of them carried
+   * nothing it uses (an AAAA query of an IPv4-only botnet answered with no
+   * data, say). No DNS-data detector can flag them; they stay in `recall`.
+   */
+  unobserved: number;
+  /** Recall over the flux names the input showed resolving (positives − unobserved). */
+  recallObserved: number;
   /** Share of double-flux names called fast-flux and labelled double; null when the detector cannot say. */
   doubleFluxCorrect: number | null;
   medianLookupsToFlag: number | null;
@@ -83,10 +91,12 @@ export function accuracy(labels: readonly LabelledName[], calls: ReadonlyMap<str
   let negatives = 0;
   let doubles = 0;
   let doublesRight = 0;
+  let unobserved = 0;
   const lookups: number[] = [];
   const minutes: number[] = [];
   for (const label of labels) {
-    const call = calls.get(label.name) ?? NOT_FLAGGED;
+    const heard = calls.get(label.name);
+    const call = heard ?? NOT_FLAGGED;
     let row = byClass.get(label.class);
     if (row === undefined) byClass.set(label.class, (row = { class: label.class, names: 0, flagged: 0, suspicious: 0, rate: 0 }));
     row.names++;
@@ -98,6 +108,7 @@ export function accuracy(labels: readonly LabelledName[], calls: ReadonlyMap<str
       continue;
     }
     positives++;
+    if (heard === undefined) unobserved++;
     if (label.flux === 'double') {
       doubles++;
       if (call.flagged && call.flux === 'double') doublesRight++;
@@ -117,6 +128,8 @@ export function accuracy(labels: readonly LabelledName[], calls: ReadonlyMap<str
     falsePositives: fp,
     precision: tp + fp === 0 ? 0 : tp / (tp + fp),
     recall: positives === 0 ? 0 : tp / positives,
+    unobserved,
+    recallObserved: positives - unobserved === 0 ? 0 : tp / (positives - unobserved),
     doubleFluxCorrect: labelsFlux && doubles > 0 ? doublesRight / doubles : null,
     medianLookupsToFlag: quantile(lookups, 0.5),
     medianMinutesToFlag: quantile(minutes, 0.5),

@@ -5,6 +5,7 @@ export function renderEval(r: EvalResult): string {
   const rows: [string, string, string][] = [
     ['precision', pct(r.fluxhound.precision), pct(r.holz.precision)],
     ['recall', pct(r.fluxhound.recall), pct(r.holz.recall)],
+    [`  over the ${r.fluxhound.positives - r.fluxhound.unobserved} flux names seen resolving`, pct(r.fluxhound.recallObserved), pct(r.holz.recallObserved)],
     [`false positives (of ${r.fluxhound.negatives} benign names)`, String(r.fluxhound.falsePositives), String(r.holz.falsePositives)],
   ];
   for (const b of r.fluxhound.benign) {

@@ -3,7 +3,7 @@
  * pipeline on it (through a real decoder, or straight into the detector),
  * and score fluxhound and the Holz et al. baseline side by side.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../analyze.js';
@@ -60,6 +60,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
     records = result.traffic.records;
   } else {
     const dir = options.keepDir ?? mkdtempSync(join(tmpdir(), 'fluxhound-eval-'));
+    if (options.keepDir !== undefined) mkdirSync(dir, { recursive: true });
     try {
       const result = await writeEvalCorpus(dir, [options.format], spec);
       labels = queriedNames(populationLabels(result.population, result.traffic));

@@ -130,9 +130,12 @@ function hexDigit(c: number): number {
   return -1;
 }
 
-/** Canonical (RFC 5952) text of eight 16-bit groups. */
-export function formatIPv6(g: Uint16Array): string {
-  // The longest run of two or more zero groups (the first of equals) becomes '::'.
+/**
+ * The longest run of two or more zero groups (the first of equals), which
+ * RFC 5952 writes as '::' (and RPZ as 'zz'): its start times 16 plus its
+ * length, or -1 when there is none. One number, so hot paths allocate nothing.
+ */
+export function longestZeroRun(g: Uint16Array): number {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
@@ -148,6 +151,14 @@ export function formatIPv6(g: Uint16Array): string {
     }
     i = j;
   }
+  return bestStart < 0 ? -1 : bestStart * 16 + bestLen;
+}
+
+/** Canonical (RFC 5952) text of eight 16-bit groups. */
+export function formatIPv6(g: Uint16Array): string {
+  const run = longestZeroRun(g);
+  const bestStart = run < 0 ? -1 : run >> 4;
+  const bestLen = run < 0 ? 1 : run & 15;
   let text = '';
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {

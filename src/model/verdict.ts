@@ -39,6 +39,8 @@ export interface Features {
   names: number;
   /** Addresses shared with a known flux network. */
   network_addresses: number;
+  /** Share (0..1) of the name's own (not CDN/cloud) addresses that a known flux network already held. */
+  network_share: number;
   /** Name-server (glue) addresses shared with a known flux network. */
   ns_network_addresses: number;
   /** Share (0..1) of the answers that belong to known CDNs and clouds (1 when the CNAME chain points into one). */

@@ -27,6 +27,9 @@ export interface DaemonOptions {
   isAllowed?: (name: string) => boolean;
 }
 
+/** How often the flagged set is refreshed from the detector, milliseconds. */
+const REFRESH_MS = 30_000;
+
 export interface DaemonStats {
   observations: number;
   skipped: number;
@@ -38,6 +41,7 @@ export class Daemon {
   readonly services: Service[] = [];
   readonly stats: DaemonStats = { observations: 0, skipped: 0, flagEvents: 0 };
   private running = false;
+  private refresher: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: DaemonOptions) {
     const flagged = new FlaggedDomains({ isAllowed: options.isAllowed });
@@ -65,6 +69,7 @@ export class Daemon {
         observe(o) {
           stats.observations++;
           detector.observe(o);
+          flagged.touch(o.qname, o.ts);
           for (const observer of observers) observer(o);
         },
         skip(s) {
@@ -97,6 +102,24 @@ export class Daemon {
       throw err;
     }
     this.running = true;
+    this.refresher = setInterval(() => this.refreshFlagged(), REFRESH_MS);
+    this.refresher.unref();
+  }
+
+  /**
+   * Re-reads every flagged domain the detector still tracks, so the
+   * evidence the actions use (addresses for the IP blocklist and rpz-ip,
+   * name servers for rpz-nsdname) follows the flux as it rotates. Flag
+   * events (NDJSON on stdout) stay one per threshold crossing.
+   */
+  refreshFlagged(): number {
+    const { detector, flagged } = this.context;
+    let changed = 0;
+    for (const v of [...flagged.entries()]) {
+      const now = detector.current(v.domain);
+      if (now !== null && now.verdict !== 'benign' && flagged.upsert(now)) changed++;
+    }
+    return changed;
   }
 
   async reload(): Promise<void> {
@@ -112,6 +135,7 @@ export class Daemon {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    if (this.refresher !== null) clearInterval(this.refresher);
     for (const service of [...this.services].reverse()) {
       try {
         await service.stop();

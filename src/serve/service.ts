@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { FlaggedDomains } from '../act/flagged.js';
 import type { Config } from '../config/schema.js';
 import type { Detector } from '../detect/detector.js';
+import type { DnsObservation } from '../model/observation.js';
 import type { ObservationSink } from '../sources/source.js';
 
 export interface Service {
@@ -33,6 +34,10 @@ export interface ServeContext {
   /** The flagged domains every action reads; changes bump its serial. */
   flagged: FlaggedDomains;
   log: Logger;
+  /** Prometheus text of the whole daemon (its counters and every service's metrics()), for the HTTP endpoint. */
+  metrics?: () => string;
+  /** Calls `listener` with every live observation after the detector took it (the store records them); returns an unsubscribe function. */
+  onObservation?: (listener: (observation: DnsObservation) => void) => () => void;
 }
 
 export interface ServiceFactory {

@@ -63,6 +63,7 @@ export function emptyFeatures(): Features {
     clients: 0,
     names: 0,
     network_addresses: 0,
+    network_share: 0,
     ns_network_addresses: 0,
     known_infra_share: 0,
     top_site_lists: 0,

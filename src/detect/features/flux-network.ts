@@ -5,20 +5,25 @@ const overlap = { hits: 0, network: -1 };
 
 export const fluxNetwork: FeatureFamily = {
   name: 'flux-network',
-  weights: ['network_addresses'],
+  weights: ['network_addresses', 'network_share'],
   measure(state, ctx, out) {
     // A registered domain's addresses are its names' addresses, and names that joined a network put
     // them there: counting them again would be the zone's own evidence echoed back. Names carry it.
     if (ctx.networks === null || state.scope !== 'name') return;
     // Once a name has joined a network its own addresses are in it: count what was shared before.
-    if (state.network >= 0) {
-      out.network_addresses = state.networkHitsAtJoin;
-      return;
+    let hits: number;
+    if (state.network >= 0) hits = state.networkHitsAtJoin;
+    else {
+      ctx.networks.overlap(state.addresses, overlap);
+      hits = overlap.hits;
     }
-    ctx.networks.overlap(state.addresses, overlap);
-    out.network_addresses = overlap.hits;
+    out.network_addresses = hits;
+    // Known CDN/cloud addresses never enter a network, so they are left out of the share too.
+    const own = ctx.addresses.addresses - ctx.addresses.known;
+    out.network_share = own > 0 ? Math.min(1, hits / own) : 0;
   },
   explain(f) {
-    return `${plural(f.network_addresses, 'address', 'addresses')} shared with a flux network known before`;
+    const all = f.network_share >= 1 ? ' (all of its own)' : '';
+    return `${plural(f.network_addresses, 'address', 'addresses')} shared with a flux network known before${all}`;
   },
 };

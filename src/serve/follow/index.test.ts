@@ -65,9 +65,16 @@ describe('follow', () => {
       await until(() => daemon.stats.observations >= RECORDS.length, 'every record');
       expect(daemon.stats.skipped).toBe(0);
       await until(() => lines.length > 0, 'a flag event');
-      const verdict = JSON.parse(lines[0]!) as { verdict: string; domain: string };
+      const verdict = JSON.parse(lines[0]!) as { verdict: string; domain: string; last_seen: string };
       expect(['fast-flux', 'suspicious']).toContain(verdict.verdict);
       expect(daemon.context.flagged.match(verdict.domain)).not.toBeNull();
+      // The flagged set follows the detector's live evidence, not the verdict of the flag event.
+      daemon.refreshFlagged();
+      for (const v of daemon.context.flagged.entries()) {
+        const now = daemon.context.detector.current(v.domain);
+        if (now !== null) expect(v.evidence).toEqual(now.evidence);
+      }
+      expect(daemon.context.flagged.lastActive(verdict.domain)).toBeGreaterThanOrEqual(Date.parse(verdict.last_seen) / 1000);
     } finally {
       await daemon.stop();
     }

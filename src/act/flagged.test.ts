@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { flaggedVerdict } from '../../test/helpers/verdicts.js';
+import { FlaggedDomains } from './flagged.js';
+
+const seconds = (iso: string): number => Date.parse(iso) / 1000;
+
+describe('FlaggedDomains', () => {
+  it('blocks a flagged name, its registered domain and everything under it, nothing else', () => {
+    const flagged = new FlaggedDomains();
+    expect(flagged.upsert(flaggedVerdict('login.evil.example', { registered: 'evil.example' }))).toBe(true);
+    expect(flagged.match('login.evil.example')?.domain).toBe('login.evil.example');
+    expect(flagged.match('evil.example')?.domain).toBe('login.evil.example');
+    expect(flagged.match('a.b.evil.example')?.domain).toBe('login.evil.example');
+    expect(flagged.match('notevil.example')).toBeNull();
+    expect(flagged.match('example')).toBeNull();
+  });
+
+  it('never takes benign verdicts or allowlisted names, and bumps the serial only on change', () => {
+    const flagged = new FlaggedDomains({ isAllowed: (n) => n === 'good.example' });
+    const changes: number[] = [];
+    flagged.onChange((s) => changes.push(s));
+    expect(flagged.upsert(flaggedVerdict('www.good.example', { registered: 'good.example' }))).toBe(false);
+    expect(flagged.upsert(flaggedVerdict('x.example', { label: 'benign' }))).toBe(false);
+    expect(flagged.upsert(flaggedVerdict('x.example', { addresses: ['203.0.113.1'] }))).toBe(true);
+    // Same label, flux and addresses: no change.
+    expect(flagged.upsert(flaggedVerdict('x.example', { addresses: ['203.0.113.1'], lastSeen: '2025-04-03T05:00:00.000Z' }))).toBe(false);
+    // The flux rotated into a new address: the blocklists must follow.
+    expect(flagged.upsert(flaggedVerdict('x.example', { addresses: ['203.0.113.2'] }))).toBe(true);
+    expect(changes).toEqual([2, 3]);
+    expect(flagged.serial).toBe(3);
+  });
+
+  it('keeps a domain active while it is looked up, and tells when it was last', () => {
+    const flagged = new FlaggedDomains();
+    flagged.upsert(flaggedVerdict('cdn.flux.example', { registered: 'flux.example', lastSeen: '2025-04-03T01:00:00.000Z' }));
+    expect(flagged.lastActive('cdn.flux.example')).toBe(seconds('2025-04-03T01:00:00.000Z'));
+    flagged.touch('www.flux.example', seconds('2025-04-10T00:00:00.000Z'));
+    flagged.touch('unrelated.example', seconds('2025-04-11T00:00:00.000Z'));
+    expect(flagged.lastActive('cdn.flux.example')).toBe(seconds('2025-04-10T00:00:00.000Z'));
+    expect(flagged.clock).toBe(seconds('2025-04-11T00:00:00.000Z'));
+    expect(flagged.lastActive('unrelated.example')).toBeNull();
+  });
+
+  it('drops a removed domain, keeping its registered domain blocked by another flagged name under it', () => {
+    const flagged = new FlaggedDomains();
+    flagged.upsert(flaggedVerdict('a.flux.example', { registered: 'flux.example' }));
+    flagged.upsert(flaggedVerdict('b.flux.example', { registered: 'flux.example' }));
+    expect(flagged.remove('a.flux.example')).toBe(true);
+    expect(flagged.remove('a.flux.example')).toBe(false);
+    expect(flagged.match('a.flux.example')?.domain).toBe('b.flux.example');
+    expect(flagged.lastActive('a.flux.example')).toBeNull();
+    expect(flagged.reapply((n) => n === 'flux.example')).toBe(1);
+    expect(flagged.size).toBe(0);
+    expect(flagged.match('b.flux.example')).toBeNull();
+  });
+});

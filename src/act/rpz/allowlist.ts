@@ -1,0 +1,173 @@
+/**
+ * The allowlist: names never blocked, with everything under them, and
+ * addresses (or CIDR ranges) never blocked by address. Built once from
+ * config.policy.allowlist and the files in config.policy.allowlistFiles;
+ * build it again to reload (SIGHUP).
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { canonicalName, isPlausibleName, parseIPv4, parseIPv6 } from '../../model/names.js';
+
+interface Range6 {
+  groups: Uint16Array;
+  bits: number;
+}
+
+export class Allowlist {
+  /** Canonical names (lower case, no trailing dot), sorted. */
+  readonly names: readonly string[];
+  /** Address entries as written ('192.0.2.0/24', '2001:db8::1'), sorted. */
+  readonly addresses: readonly string[];
+  private readonly nameSet: Set<string>;
+  private readonly v4: Array<[number, number]> = [];
+  private readonly v6: Range6[] = [];
+
+  constructor(entries: Iterable<string> = []) {
+    const names = new Set<string>();
+    const addresses = new Set<string>();
+    for (const raw of entries) {
+      const entry = raw.trim();
+      if (entry.length === 0) continue;
+      if (this.addRange(entry)) addresses.add(entry);
+      else names.add(canonicalName(entry));
+    }
+    this.nameSet = names;
+    this.names = [...names].sort();
+    this.addresses = [...addresses].sort();
+  }
+
+  /** How many entries. */
+  get size(): number {
+    return this.names.length + this.addresses.length;
+  }
+
+  /** The name (canonical: lower case, no trailing dot) is allowlisted or under an allowlisted name. */
+  isAllowed(name: string): boolean {
+    if (this.nameSet.size === 0) return false;
+    let n = name;
+    for (;;) {
+      if (this.nameSet.has(n)) return true;
+      const dot = n.indexOf('.');
+      if (dot < 0) return false;
+      n = n.slice(dot + 1);
+    }
+  }
+
+  /** The address is allowlisted (exactly or inside an allowlisted range). */
+  isAllowedAddress(address: string): boolean {
+    if (this.v4.length === 0 && this.v6.length === 0) return false;
+    const v4 = parseIPv4(address);
+    if (v4 >= 0) return this.v4.some(([net, bits]) => bits === 0 || (v4 - (v4 % 2 ** (32 - bits))) === net);
+    const g = address.indexOf(':') === -1 ? null : parseIPv6(address);
+    if (g === null) return false;
+    return this.v6.some((r) => inRange6(g, r));
+  }
+
+  private addRange(entry: string): boolean {
+    const slash = entry.indexOf('/');
+    const host = slash === -1 ? entry : entry.slice(0, slash);
+    const bitsText = slash === -1 ? null : entry.slice(slash + 1);
+    const v4 = parseIPv4(host);
+    if (v4 >= 0) {
+      const bits = bitsText === null ? 32 : prefixLength(bitsText, 32);
+      if (bits < 0) return false;
+      this.v4.push([v4 - (v4 % 2 ** (32 - bits)), bits]);
+      return true;
+    }
+    const g = host.indexOf(':') === -1 ? null : parseIPv6(host);
+    if (g === null) return false;
+    const bits = bitsText === null ? 128 : prefixLength(bitsText, 128);
+    if (bits < 0) return false;
+    this.v6.push({ groups: g, bits });
+    return true;
+  }
+}
+
+function prefixLength(text: string, max: number): number {
+  if (!/^\d{1,3}$/.test(text)) return -1;
+  const n = Number(text);
+  return n <= max ? n : -1;
+}
+
+function inRange6(g: Uint16Array, r: Range6): boolean {
+  let bits = r.bits;
+  for (let i = 0; i < 8 && bits > 0; i++, bits -= 16) {
+    const take = Math.min(16, bits);
+    const mask = (0xffff << (16 - take)) & 0xffff;
+    if ((g[i]! & mask) !== (r.groups[i]! & mask)) return false;
+  }
+  return true;
+}
+
+/**
+ * The allowlist of a config: policy.allowlist plus every line of
+ * policy.allowlistFiles ('#' starts a comment). A missing file or an entry
+ * that is neither a name nor an address is a ConfigError naming it.
+ */
+export function loadAllowlist(policy: Config['policy']): Allowlist {
+  const entries: string[] = [];
+  policy.allowlist.forEach((entry, i) => entries.push(checked(entry, `config: policy.allowlist[${i}]`)));
+  for (const file of policy.allowlistFiles) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`config: policy.allowlistFiles: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const hash = lines[i]!.indexOf('#');
+      const entry = (hash === -1 ? lines[i]! : lines[i]!.slice(0, hash)).trim();
+      if (entry.length > 0) entries.push(checked(entry, `config: ${file}:${i + 1}`));
+    }
+  }
+  return new Allowlist(entries);
+}
+
+function checked(entry: string, where: string): string {
+  const e = entry.trim();
+  if (new Allowlist([e]).addresses.length === 1) return e;
+  const name = canonicalName(e);
+  if (!isPlausibleName(name) || name === '.') {
+    throw new ConfigError(`${where}: ${JSON.stringify(e.slice(0, 80))} is neither a domain name nor an address`);
+  }
+  return e;
+}
+
+/**
+ * The daemon's allowlist: one per config, shared by FlaggedDomains (its
+ * isAllowed) and every service, and reloaded in place on SIGHUP so a name
+ * added to an allowlist file stops being blocked everywhere at once.
+ */
+export class LiveAllowlist {
+  private current: Allowlist;
+
+  constructor(private readonly policy: Config['policy']) {
+    this.current = loadAllowlist(policy);
+  }
+
+  get allowlist(): Allowlist {
+    return this.current;
+  }
+
+  /** Re-reads the files; on an error the old list stays and the error is thrown. */
+  reload(): Allowlist {
+    this.current = loadAllowlist(this.policy);
+    return this.current;
+  }
+
+  readonly isAllowed = (name: string): boolean => this.current.isAllowed(name);
+}
+
+const live = new WeakMap<Config['policy'], LiveAllowlist>();
+
+/** The shared LiveAllowlist of this config (built on first use; a ConfigError for a bad entry or file). */
+export function liveAllowlist(config: Pick<Config, 'policy'>): LiveAllowlist {
+  let l = live.get(config.policy);
+  if (l === undefined) {
+    l = new LiveAllowlist(config.policy);
+    live.set(config.policy, l);
+  }
+  return l;
+}

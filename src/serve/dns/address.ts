@@ -1,0 +1,33 @@
+/** Listen and upstream addresses: 'HOST:PORT', '[V6]:PORT', or a bare address (default port). */
+import { isIP } from 'node:net';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  family: 4 | 6;
+}
+
+/** Parses an endpoint; throws `what: reason` in one line. */
+export function parseEndpoint(text: string, defaultPort: number | null, what: string): Endpoint {
+  let host = text;
+  let port: string | null = null;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracket !== null) {
+    host = bracket[1]!;
+    port = bracket[2] ?? null;
+  } else if (isIP(text) === 0) {
+    const colon = text.lastIndexOf(':');
+    if (colon > 0) {
+      host = text.slice(0, colon);
+      port = text.slice(colon + 1);
+    }
+  }
+  if (host === 'localhost') host = '127.0.0.1';
+  const family = isIP(host);
+  if (family === 0) throw new Error(`${what}: '${text}' is not ADDRESS:PORT with an IP address`);
+  let n = defaultPort;
+  if (port !== null) n = /^\d{1,5}$/.test(port) ? Number(port) : -1;
+  if (n === null) throw new Error(`${what}: '${text}' needs a port (ADDRESS:PORT)`);
+  if (n < 1 || n > 65535) throw new Error(`${what}: '${text}': port must be 1..65535`);
+  return { host, port: n, family: family as 4 | 6 };
+}

@@ -1,0 +1,94 @@
+/**
+ * Upstream answers waiting for the detector. Bounded: when it is full the
+ * answer is not queued (the client got it anyway: fail-open) and the miss is
+ * counted. Drained in slices on setImmediate, so answering clients never
+ * waits for detection and detection never starves the sockets.
+ */
+export type Examine = (answer: Buffer, ts: number, client: string) => boolean;
+
+export interface DetectionStats {
+  queued: number;
+  examined: number;
+  failOpen: number;
+  undecodable: number;
+  /** Seconds the oldest answer of the last slice had waited. */
+  lagSeconds: number;
+}
+
+/** Answers examined per slice before yielding to the sockets. */
+const SLICE = 256;
+
+export class DetectionQueue {
+  readonly stats: DetectionStats = { queued: 0, examined: 0, failOpen: 0, undecodable: 0, lagSeconds: 0 };
+  private readonly answers: (Buffer | undefined)[];
+  private readonly times: Float64Array;
+  private readonly clients: (string | undefined)[];
+  private head = 0;
+  private count = 0;
+  private scheduled = false;
+
+  constructor(
+    readonly capacity: number,
+    private readonly examine: Examine,
+  ) {
+    this.answers = new Array<Buffer | undefined>(capacity);
+    this.clients = new Array<string | undefined>(capacity);
+    this.times = new Float64Array(capacity);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  get full(): boolean {
+    return this.count >= this.capacity;
+  }
+
+  /** Queues an answer (`ts` in seconds); false when the queue is full (fail-open). */
+  push(answer: Buffer, ts: number, client: string): boolean {
+    if (this.count >= this.capacity) {
+      this.stats.failOpen++;
+      return false;
+    }
+    const slot = (this.head + this.count) % this.capacity;
+    this.answers[slot] = answer;
+    this.times[slot] = ts;
+    this.clients[slot] = client;
+    this.count++;
+    this.stats.queued++;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.drain(SLICE));
+    }
+    return true;
+  }
+
+  /** Examines everything queued now (at shutdown). */
+  drainAll(): void {
+    this.drain(Infinity);
+  }
+
+  private drain(limit: number): void {
+    this.scheduled = false;
+    if (this.count > 0) this.stats.lagSeconds = Math.max(0, Date.now() / 1000 - this.times[this.head]!);
+    for (let n = 0; n < limit && this.count > 0; n++) {
+      const slot = this.head;
+      const answer = this.answers[slot]!;
+      const client = this.clients[slot]!;
+      this.answers[slot] = undefined;
+      this.clients[slot] = undefined;
+      this.head = (this.head + 1) % this.capacity;
+      this.count--;
+      this.stats.examined++;
+      try {
+        if (!this.examine(answer, this.times[slot]!, client)) this.stats.undecodable++;
+      } catch {
+        this.stats.undecodable++;
+      }
+    }
+    if (this.count > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.drain(SLICE));
+    }
+  }
+}

@@ -1,0 +1,367 @@
+/**
+ * The forwarder against a scripted upstream on 127.0.0.1 (real sockets):
+ * caching, policy answers, the client ACL, ID/question/source matching,
+ * timeouts, truncation, detection feeding and fail-open, and a fuzz of the
+ * query path. Unbound itself is in test/integration/serve-unbound.test.ts.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, createServer, type Server } from 'node:net';
+import * as packet from 'dns-packet';
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
+import { defaultConfig, type Config } from '../../config/schema.js';
+import { verdictFixture } from '../../store/store.case.js';
+import { Daemon } from '../daemon.js';
+import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
+
+type Script = (q: packet.DecodedPacket, raw: Buffer, reply: (b: Buffer) => void, spoof: (b: Buffer) => void) => void;
+
+/** A scripted upstream on UDP and TCP of one port. */
+class FakeUpstream {
+  udp!: UdpSocket;
+  tcp!: Server;
+  other!: UdpSocket;
+  port = 0;
+  received = 0;
+  script: Script = (q, _raw, reply) => reply(aAnswer(q, ['192.0.2.1'], 60));
+
+  async start(): Promise<void> {
+    this.udp = createSocket('udp4');
+    this.other = createSocket('udp4');
+    await new Promise<void>((r) => this.udp.bind(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => this.other.bind(0, '127.0.0.1', () => r()));
+    this.port = this.udp.address().port;
+    this.udp.on('message', (raw, from) => {
+      this.received++;
+      this.script(packet.decode(raw), raw, (b) => this.udp.send(b, from.port, from.address), (b) => this.other.send(b, from.port, from.address));
+    });
+    this.tcp = createServer((socket) => {
+      socket.on('data', (chunk) => {
+        const raw = chunk.subarray(2);
+        this.received++;
+        const reply = (b: Buffer): void => {
+          const frame = Buffer.alloc(b.length + 2);
+          frame.writeUInt16BE(b.length);
+          b.copy(frame, 2);
+          socket.write(frame);
+        };
+        this.script(packet.decode(raw), raw, reply, reply);
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => this.tcp.listen(this.port, '127.0.0.1', () => r()));
+  }
+
+  async stop(): Promise<void> {
+    this.udp.close();
+    this.other.close();
+    await new Promise<void>((r) => this.tcp.close(() => r()));
+  }
+}
+
+function aAnswer(q: packet.DecodedPacket, addresses: string[], ttl: number, flags = 0): Buffer {
+  const question = q.questions![0]!;
+  return packet.encode({
+    type: 'response',
+    id: q.id,
+    flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | flags,
+    questions: [question],
+    answers: addresses.map((data) => ({ type: 'A' as const, name: question.name, ttl, data })),
+  });
+}
+
+function query(name: string, type: packet.RecordType = 'A', id = 777): Buffer {
+  return packet.encode({ type: 'query', id, flags: packet.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] });
+}
+
+/** What the tests read from an answer (dns-packet's own types leave rcode and record data out). */
+interface Decoded {
+  id?: number;
+  rcode?: string;
+  flag_tc?: boolean;
+  questions?: { name: string }[];
+  answers?: { type: string; data?: unknown; ttl?: number }[];
+}
+
+function decode(bytes: Buffer): Decoded {
+  return packet.decode(bytes) as unknown as Decoded;
+}
+
+/** Sends one UDP query; resolves with the decoded answer, or null after `ms` without one. */
+async function ask(port: number, bytes: Buffer, ms = 3000): Promise<Decoded | null> {
+  const socket = createSocket('udp4');
+  try {
+    return await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(null), ms);
+      socket.on('message', (m) => {
+        clearTimeout(timer);
+        resolve(decode(m));
+      });
+      socket.send(bytes, port, '127.0.0.1');
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+async function askTcp(port: number, bytes: Buffer): Promise<Decoded> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(packet.streamEncode(packet.decode(bytes))));
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length >= 2 && buffered.length >= buffered.readUInt16BE(0) + 2) {
+        socket.destroy();
+        resolve(decode(buffered.subarray(2)));
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+const upstream = new FakeUpstream();
+const running: DnsForwarder[] = [];
+
+async function forwarder(options: Partial<ForwarderOptions> = {}, config: Config = defaultConfig()): Promise<{ fwd: DnsForwarder; daemon: Daemon }> {
+  const daemon = new Daemon({ config, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+  const fwd = new DnsForwarder(
+    {
+      listen: { host: '127.0.0.1', port: 0, family: 4 },
+      upstreams: [{ host: '127.0.0.1', port: upstream.port, family: 4 }],
+      allow: ['127.0.0.0/8'],
+      rateLimit: 0,
+      timeout: 1000,
+      cacheEntries: 1000,
+      maxTtl: 86400,
+      maxPending: 1000,
+      detectorQueue: 1000,
+      ...options,
+    },
+    daemon.context,
+  );
+  await fwd.start();
+  running.push(fwd);
+  daemon.services.push(fwd);
+  return { fwd, daemon };
+}
+
+beforeAll(() => upstream.start());
+afterAll(() => upstream.stop());
+afterEach(async () => {
+  for (const f of running.splice(0)) await f.stop();
+  upstream.script = (q, _raw, reply) => reply(aAnswer(q, ['192.0.2.1'], 60));
+});
+
+describe('DnsForwarder', () => {
+  it('forwards, caches by TTL and feeds the detector', async () => {
+    const { fwd, daemon } = await forwarder();
+    const before = upstream.received;
+    const first = await ask(fwd.port, query('www.Example.test'));
+    expect(first?.id).toBe(777);
+    expect(first?.answers?.[0]).toMatchObject({ type: 'A', data: '192.0.2.1', ttl: 60 });
+    const second = await ask(fwd.port, query('WWW.example.test', 'A', 778));
+    expect(second?.id).toBe(778);
+    // The client's own letter case comes back in the question.
+    expect(second?.questions?.[0]?.name).toBe('WWW.example.test');
+    expect(upstream.received - before).toBe(1);
+    expect(fwd.stats.cacheHits).toBe(1);
+    expect(daemon.context.detector.stats.observations).toBe(1);
+    expect(fwd.metrics().join('\n')).toMatch(/fluxhound_dns_cache_hits_total 1/);
+  });
+
+  it('refuses clients outside the ACL', async () => {
+    const { fwd } = await forwarder({ allow: ['10.0.0.0/8'] });
+    const answer = await ask(fwd.port, query('a.test'));
+    expect(answer?.rcode).toBe('REFUSED');
+    expect(fwd.stats.refused).toBe(1);
+  });
+
+  it('drops queries over the per-client rate limit', async () => {
+    const { fwd } = await forwarder({ rateLimit: 2 });
+    const answers = await Promise.all([1, 2, 3, 4].map((i) => ask(fwd.port, query(`r${i}.test`), 1000)));
+    expect(answers.filter((a) => a !== null)).toHaveLength(2);
+    expect(fwd.stats.rateLimited).toBe(2);
+  });
+
+  it('accepts only the answer that matches ID, question and source', async () => {
+    upstream.script = (q, _raw, reply, spoof) => {
+      const good = aAnswer(q, ['192.0.2.7'], 60);
+      const wrongId = Buffer.from(good);
+      wrongId.writeUInt16BE((q.id! + 1) & 0xffff, 0);
+      reply(wrongId);
+      reply(aAnswer({ ...q, questions: [{ type: 'A', name: 'other.test', class: 'IN' }] }, ['6.6.6.6'], 60));
+      spoof(aAnswer(q, ['6.6.6.7'], 60)); // right ID and question, wrong source port
+      reply(Buffer.from('garbage'));
+      setTimeout(() => reply(good), 20);
+    };
+    const { fwd } = await forwarder();
+    const answer = await ask(fwd.port, query('spoof.test'));
+    expect(answer?.answers?.map((a) => a.data)).toEqual(['192.0.2.7']);
+    expect(fwd.upstreams.stats.mismatched).toBeGreaterThanOrEqual(4);
+  });
+
+  it('answers SERVFAIL when every upstream times out, and tries the next one first', async () => {
+    upstream.script = () => undefined;
+    const { fwd } = await forwarder({ timeout: 100 });
+    const answer = await ask(fwd.port, query('slow.test'));
+    expect(answer?.rcode).toBe('SERVFAIL');
+    expect(fwd.stats.servfail).toBe(1);
+
+    const silent = createSocket('udp4');
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+    upstream.script = (q, _raw, reply) => reply(aAnswer(q, ['192.0.2.9'], 60));
+    const two = await forwarder({
+      timeout: 100,
+      upstreams: [
+        { host: '127.0.0.1', port: silent.address().port, family: 4 },
+        { host: '127.0.0.1', port: upstream.port, family: 4 },
+      ],
+    });
+    const answered = await ask(two.fwd.port, query('second.test'));
+    expect(answered?.answers?.[0]?.data).toBe('192.0.2.9');
+    silent.close();
+  });
+
+  it('passes a truncated answer on (the client retries over TCP, which goes upstream over TCP)', async () => {
+    upstream.script = (q, _raw, reply) => reply(aAnswer(q, ['192.0.2.1'], 60, 0x200));
+    const { fwd } = await forwarder();
+    const udp = await ask(fwd.port, query('big.test'));
+    expect(udp?.flag_tc).toBe(true);
+    upstream.script = (q, _raw, reply) => reply(aAnswer(q, Array.from({ length: 40 }, (_, i) => `192.0.2.${i + 1}`), 60));
+    const tcp = await askTcp(fwd.port, query('big.test'));
+    expect(tcp.answers).toHaveLength(40);
+    // 40 records exceed 512 bytes: the now cached answer goes to a UDP client without EDNS as TC.
+    const again = await ask(fwd.port, query('big.test', 'A', 9));
+    expect(again?.flag_tc).toBe(true);
+  });
+
+  it('answers flagged names by policy: nxdomain, sinkhole, nodata, drop, log', async () => {
+    const config = defaultConfig();
+    const { fwd, daemon } = await forwarder({}, config);
+    daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
+    daemon.context.flagged.upsert(verdictFixture('sus.other.test', 'suspicious', 40));
+    const nx = await ask(fwd.port, query('deep.www.flux.test'));
+    expect(nx?.rcode).toBe('NXDOMAIN');
+    // The registered domain is blocked too.
+    expect((await ask(fwd.port, query('flux.test')))?.rcode).toBe('NXDOMAIN');
+    // Suspicious: log (answered normally).
+    expect((await ask(fwd.port, query('sus.other.test')))?.answers?.[0]?.data).toBe('192.0.2.1');
+    expect(fwd.stats.logged).toBe(1);
+    expect(fwd.metrics().join('\n')).toMatch(/fluxhound_dns_blocked_total\{action="nxdomain",verdict="fast-flux"\} 2/);
+
+    const sink = defaultConfig();
+    sink.policy.fastFlux = 'sinkhole';
+    sink.policy.suspicious = 'nodata';
+    const s = await forwarder({}, sink);
+    s.daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
+    s.daemon.context.flagged.upsert(verdictFixture('sus.other.test', 'suspicious', 40));
+    expect((await ask(s.fwd.port, query('www.flux.test')))?.answers?.[0]).toMatchObject({ type: 'A', data: '127.0.0.1' });
+    expect((await ask(s.fwd.port, query('www.flux.test', 'AAAA')))?.answers?.[0]).toMatchObject({ type: 'AAAA', data: '::1' });
+    const nodata = await ask(s.fwd.port, query('sus.other.test'));
+    expect(nodata?.rcode).toBe('NOERROR');
+    expect(nodata?.answers).toEqual([]);
+
+    const drop = defaultConfig();
+    drop.policy.fastFlux = 'drop';
+    drop.policy.allowlist = ['good.flux.test'];
+    const d = await forwarder({}, drop);
+    d.daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
+    expect(await ask(d.fwd.port, query('www.flux.test'), 300)).toBeNull();
+    expect((await ask(d.fwd.port, query('good.flux.test')))?.rcode).toBe('NOERROR');
+    expect(d.fwd.stats.allowlisted).toBe(1);
+  });
+
+  it('re-reads the allowlist files on reload (SIGHUP)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-allow-'));
+    const file = join(dir, 'allow.txt');
+    writeFileSync(file, '# nothing yet\n');
+    const config = defaultConfig();
+    config.policy.allowlistFiles = [file];
+    const { fwd, daemon } = await forwarder({}, config);
+    daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
+    expect((await ask(fwd.port, query('www.flux.test')))?.rcode).toBe('NXDOMAIN');
+    writeFileSync(file, 'flux.test  # our own\n');
+    await daemon.reload();
+    expect((await ask(fwd.port, query('www.flux.test')))?.rcode).toBe('NOERROR');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails open when the detector queue is full, and says so', async () => {
+    upstream.script = (q, _raw, reply) => reply(aAnswer(q, ['192.0.2.1'], 0));
+    const { fwd } = await forwarder({ detectorQueue: 1 });
+    // Stop the drain from keeping up: fill the queue synchronously.
+    const answer = await ask(fwd.port, query('a.test'));
+    expect(answer?.rcode).toBe('NOERROR');
+    for (let i = 0; i < 5; i++) fwd.detection.push(Buffer.alloc(12), 0, '127.0.0.1');
+    expect(fwd.detection.stats.failOpen).toBe(4);
+    expect(fwd.metrics().join('\n')).toMatch(/fluxhound_dns_detector_fail_open_total 4/);
+    const later = await ask(fwd.port, query('b.test'));
+    expect(later?.rcode).toBe('NOERROR');
+  });
+
+  it('keeps serving after garbage on its UDP and TCP listeners', async () => {
+    const { fwd } = await forwarder();
+    const udp = createSocket('udp4');
+    const junk = fc.sample(fc.uint8Array({ minLength: 0, maxLength: 1500 }), { numRuns: 300, seed: 7 });
+    for (const bytes of junk) udp.send(Buffer.from(bytes), fwd.port, '127.0.0.1');
+    udp.send(Buffer.alloc(9000, 0xff), fwd.port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 50));
+    udp.close();
+    const frames = [
+      Buffer.from([0xff, 0xff, 1, 2, 3]), // announces 65535 bytes: over the cap, connection closed
+      Buffer.from([0, 40, 1, 2, 3]), // a frame that never completes
+      Buffer.concat([Buffer.from([0, 5]), Buffer.from('hello'), Buffer.from([0, 2, 0])]), // short frames
+    ];
+    await Promise.all(
+      frames.map(
+        (frame) =>
+          new Promise<void>((resolve) => {
+            const socket = connect(fwd.port, '127.0.0.1', () => {
+              socket.write(frame);
+              setTimeout(() => socket.destroy(), 50);
+            });
+            socket.on('error', () => undefined);
+            socket.on('close', () => resolve());
+          }),
+      ),
+    );
+    expect((await ask(fwd.port, query('after-junk.test')))?.rcode).toBe('NOERROR');
+    expect((await askTcp(fwd.port, query('after-junk.test'))).rcode).toBe('NOERROR');
+    expect(fwd.stats.malformed + fwd.stats.oversized).toBeGreaterThan(100);
+  });
+
+  it('survives hostile bytes on the query path (fuzz): never throws, answers at most once with a valid header', async () => {
+    upstream.script = () => undefined;
+    const { fwd, daemon } = await forwarder({ timeout: 50, maxPending: 64 });
+    daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
+    const valid = [query('www.flux.test'), query('a.test', 'AAAA'), query('x.y.z.test', 'TXT')];
+    const mutated = fc
+      .tuple(fc.constantFrom(...valid), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.nat())
+      .map(([base, edits, cut]) => {
+        const b = Buffer.from(base);
+        for (const [at, value] of edits) b[at % b.length] = value;
+        return b.subarray(0, b.length - (cut % 4 === 0 ? cut % b.length : 0));
+      });
+    const bytes = fc.oneof(fc.uint8Array({ maxLength: 600 }).map((a) => Buffer.from(a)), mutated);
+    fc.assert(
+      fc.property(bytes, fc.boolean(), (input, udp) => {
+        const replies: Buffer[] = [];
+        fwd.handle(input, '127.0.0.1', (b) => replies.push(b), udp);
+        expect(replies.length).toBeLessThanOrEqual(1);
+        for (const r of replies) {
+          expect(r.length).toBeGreaterThanOrEqual(12);
+          expect(r[2]! & 0x80).toBe(0x80);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    fwd.handle(Buffer.alloc(70_000), '127.0.0.1', () => undefined, true);
+    expect(fwd.stats.oversized).toBe(1);
+    expect(fwd.upstreams.inFlight).toBeLessThanOrEqual(64);
+  });
+});

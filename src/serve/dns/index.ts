@@ -1,0 +1,70 @@
+/**
+ * The 'dns' service factory: `--dns ADDRESS:PORT` turns the forwarder on;
+ * every option falls back to config.serve.dns. Options are parsed once here.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../../cli/errors.js';
+import type { ServeContext, ServiceFactory } from '../service.js';
+import { parseEndpoint } from './address.js';
+import { ClientAcl } from './acl.js';
+import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
+
+export { DnsForwarder } from './forwarder.js';
+export type { ForwarderOptions } from './forwarder.js';
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function dnsService(): ServiceFactory {
+  return {
+    name: 'dns',
+    addOptions(command: Command) {
+      command
+        .option('--dns <address:port>', 'run the Protective DNS forwarder on this address, UDP and TCP (serve.dns.listen)')
+        .option('--upstream <address:port>', 'upstream resolver; repeat for more, tried in turn (serve.dns.upstreams)', collect)
+        .option('--allow <cidr...>', 'client networks allowed to ask (serve.dns.allow; default loopback only)')
+        .option('--rate-limit <qps>', 'queries per second per client before dropping; 0 = none (serve.dns.rateLimit, 200)');
+    },
+    create(flags, context) {
+      const options = forwarderOptions(flags, context);
+      return options === null ? null : new DnsForwarder(options, context);
+    },
+  };
+}
+
+export function forwarderOptions(flags: Record<string, unknown>, context: ServeContext): ForwarderOptions | null {
+  const cfg = context.config.serve.dns;
+  const listen = typeof flags.dns === 'string' ? flags.dns : cfg.listen;
+  if (listen === null) return null;
+  const upstreamTexts = Array.isArray(flags.upstream) ? (flags.upstream as string[]) : cfg.upstreams;
+  const allow = Array.isArray(flags.allow) ? (flags.allow as string[]) : cfg.allow;
+  let rateLimit = cfg.rateLimit;
+  if (flags.rateLimit !== undefined) {
+    rateLimit = Number(flags.rateLimit);
+    if (!Number.isFinite(rateLimit) || rateLimit < 0) throw new UsageError(`serve: --rate-limit takes queries per second (0 = none), not '${String(flags.rateLimit)}'`);
+  }
+  try {
+    const endpoint = parseEndpoint(listen, null, 'serve: --dns');
+    if (upstreamTexts.length === 0) throw new Error('serve: --dns needs at least one --upstream resolver');
+    const upstreams = upstreamTexts.map((u) => parseEndpoint(u, 53, 'serve: --upstream'));
+    for (const u of upstreams) {
+      if (u.host === endpoint.host && u.port === endpoint.port) throw new Error(`serve: --upstream ${u.host}:${u.port} is fluxhound itself`);
+    }
+    new ClientAcl(allow);
+    return {
+      listen: endpoint,
+      upstreams,
+      allow,
+      rateLimit,
+      timeout: cfg.timeout,
+      cacheEntries: cfg.cacheEntries,
+      maxTtl: cfg.maxTtl,
+      maxPending: cfg.maxPending,
+      detectorQueue: cfg.detectorQueue,
+    };
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new UsageError(message.startsWith('serve:') ? message : `serve: ${message}`);
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * The dnstap service: one listening socket per endpoint, a shared cap on
+ * open connections, a DnstapConnection per producer. Unix sockets are
+ * created with the mode asked for (default 0660: the resolver's group
+ * writes, nobody else) and a stale socket file left by a crash is replaced;
+ * a file that is not a socket, or a socket another process still listens
+ * on, is refused.
+ */
+import { lstat, unlink, chmod } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { DEFAULT_MAX_FRAME } from '../../sources/dnstap/frames.js';
+import { DnstapPayloads } from '../../sources/dnstap/payload.js';
+import type { ObservationSink } from '../../sources/source.js';
+import type { Service } from '../service.js';
+import { DnstapConnection, emptyCounters, type EndpointCounters } from './connection.js';
+import type { Endpoint } from './endpoint.js';
+
+export interface DnstapOptions {
+  endpoints: readonly Endpoint[];
+  sink: ObservationSink;
+  log: Logger;
+  /** Open connections over all endpoints; more are closed at once. Default 64. */
+  maxConnections?: number;
+  /** Largest data frame accepted; a longer one ends its connection. Default 256 KiB. */
+  maxFrame?: number;
+  /** Mode of unix sockets. Default 0o660. */
+  socketMode?: number;
+  /** Milliseconds a connection may take to send START. Default 10 s. */
+  handshakeMs?: number;
+  /** Milliseconds stop() waits for producers to close before cutting them off. Default 2 s. */
+  drainMs?: number;
+}
+
+interface Listening {
+  endpoint: Endpoint;
+  server: Server;
+  counters: EndpointCounters;
+}
+
+export class DnstapService implements Service {
+  readonly name = 'dnstap';
+  private readonly listening: Listening[] = [];
+  private readonly connections = new Map<Socket, DnstapConnection>();
+  private readonly payloads = new DnstapPayloads();
+  private readonly maxConnections: number;
+  private readonly maxFrame: number;
+  private readonly socketMode: number;
+  private readonly handshakeMs: number;
+  private readonly drainMs: number;
+  private connectionSerial = 0;
+  private stopping = false;
+  /** Called when the last connection closes during stop(). */
+  private onDrained: (() => void) | null = null;
+
+  constructor(private readonly options: DnstapOptions) {
+    this.maxConnections = options.maxConnections ?? 64;
+    this.maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
+    this.socketMode = options.socketMode ?? 0o660;
+    this.handshakeMs = options.handshakeMs ?? 10_000;
+    this.drainMs = options.drainMs ?? 2_000;
+  }
+
+  async start(): Promise<void> {
+    for (const endpoint of this.options.endpoints) {
+      const counters = emptyCounters();
+      const server = createServer((socket) => this.accept(socket, endpoint, counters));
+      try {
+        if (endpoint.kind === 'unix') await this.listenUnix(server, endpoint.path);
+        else await listen(server, () => server.listen({ host: endpoint.host, port: endpoint.port, exclusive: true }));
+      } catch (err) {
+        await this.stop();
+        throw new Error(`dnstap: cannot listen on ${endpoint.label}: ${describeError(err)}`);
+      }
+      server.on('error', (err) => this.options.log.error({ service: 'dnstap', endpoint: endpoint.label }, `dnstap: ${err.message}`));
+      this.listening.push({ endpoint, server, counters });
+      this.options.log.info({ service: 'dnstap', endpoint: this.addressOf(this.listening.length - 1) }, 'dnstap: listening');
+    }
+  }
+
+  /** The bound address of each endpoint, in order (a tcp port 0 shows the port chosen). */
+  addresses(): string[] {
+    return this.listening.map((_, i) => this.addressOf(i));
+  }
+
+  /** Counters per endpoint label. */
+  counters(): Map<string, EndpointCounters> {
+    return new Map(this.listening.map((l, i) => [this.addressOf(i), l.counters]));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const closed = this.listening.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
+    // Producers are asked to go; frames still in flight are read until they close or drainMs passes.
+    for (const connection of this.connections.values()) connection.end('fluxhound stopping');
+    const drained = new Promise<void>((resolve) => {
+      if (this.connections.size === 0) return resolve();
+      const deadline = setTimeout(() => {
+        for (const socket of this.connections.keys()) socket.destroy();
+      }, this.drainMs);
+      this.onDrained = () => {
+        clearTimeout(deadline);
+        resolve();
+      };
+    });
+    await drained;
+    await Promise.all(closed);
+    for (const l of this.listening) if (l.endpoint.kind === 'unix') await removeSocketFile(l.endpoint.path);
+    this.listening.length = 0;
+  }
+
+  metrics(): string[] {
+    const lines: string[] = [];
+    const families: [keyof EndpointCounters, string, string][] = [
+      ['connections', 'counter', 'connections_total'],
+      ['open', 'gauge', 'connections_open'],
+      ['refused', 'counter', 'connections_refused_total'],
+      ['frames', 'counter', 'frames_total'],
+      ['messages', 'counter', 'messages_total'],
+      ['ignored', 'counter', 'ignored_total'],
+      ['bad', 'counter', 'bad_frames_total'],
+      ['bytes', 'counter', 'bytes_total'],
+    ];
+    for (const [key, type, suffix] of families) {
+      lines.push(`# TYPE fluxhound_dnstap_${suffix} ${type}`);
+      this.listening.forEach((l, i) => lines.push(`fluxhound_dnstap_${suffix}{endpoint=${JSON.stringify(this.addressOf(i))}} ${l.counters[key]}`));
+    }
+    lines.push('# TYPE fluxhound_dnstap_messages_by_type_total counter');
+    for (const [type, count] of this.payloads.byType) lines.push(`fluxhound_dnstap_messages_by_type_total{type="${type}"} ${count}`);
+    return lines;
+  }
+
+  private addressOf(index: number): string {
+    const l = this.listening[index]!;
+    if (l.endpoint.kind === 'unix') return l.endpoint.label;
+    const address = l.server.address() as AddressInfo | null;
+    if (address === null) return l.endpoint.label;
+    return `tcp:${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  }
+
+  private accept(socket: Socket, endpoint: Endpoint, counters: EndpointCounters): void {
+    const log = this.options.log;
+    const serial = ++this.connectionSerial;
+    const peer = endpoint.kind === 'unix' ? `${endpoint.label}#${serial}` : `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    if (this.stopping || this.connections.size >= this.maxConnections) {
+      counters.refused++;
+      log.warn({ service: 'dnstap', endpoint: endpoint.label, peer }, `dnstap: connection refused: ${this.stopping ? 'stopping' : `${this.maxConnections} connections open`}`);
+      socket.destroy();
+      return;
+    }
+    counters.connections++;
+    counters.open++;
+    const connection = new DnstapConnection({ socket, peer, sink: this.options.sink, counters, payloads: this.payloads, maxFrame: this.maxFrame });
+    this.connections.set(socket, connection);
+    log.info({ service: 'dnstap', endpoint: endpoint.label, peer }, 'dnstap: producer connected');
+    const handshake = setTimeout(() => {
+      if (!connection.started) connection.drop(`no START within ${this.handshakeMs} ms`);
+    }, this.handshakeMs);
+    handshake.unref();
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        connection.push(chunk);
+      } catch (err) {
+        // A bug downstream (detector, enrichment) must not take the daemon down: drop this producer, keep the rest.
+        log.error({ service: 'dnstap', endpoint: endpoint.label, peer, err }, `dnstap: internal error: ${(err as Error).message}`);
+        connection.drop(`internal error: ${(err as Error).message}`);
+      }
+    });
+    socket.on('error', (err) => connection.socketError(err));
+    socket.on('close', () => {
+      clearTimeout(handshake);
+      connection.closed();
+      counters.open--;
+      this.connections.delete(socket);
+      if (this.connections.size === 0) this.onDrained?.();
+      const summary = { service: 'dnstap', endpoint: endpoint.label, peer, ...connection.seen };
+      if (connection.failure !== null || connection.seen.bad > 0) log.warn(summary, `dnstap: producer disconnected${connection.failure === null ? '' : `: ${connection.failure}`}`);
+      else log.info(summary, `dnstap: producer disconnected${connection.endedBecause === null ? '' : `: ${connection.endedBecause}`}`);
+    });
+  }
+
+  private async listenUnix(server: Server, path: string): Promise<void> {
+    await clearStaleSocket(path);
+    // The socket is born with the umask's mode; narrow it first so it is never open wider than asked.
+    let previous: number | null = null;
+    try {
+      previous = process.umask(0o777 & ~this.socketMode);
+    } catch {
+      previous = null; // worker threads cannot change the umask; chmod below still applies
+    }
+    try {
+      await listen(server, () => server.listen({ path, exclusive: true }));
+    } finally {
+      if (previous !== null) process.umask(previous);
+    }
+    await chmod(path, this.socketMode);
+  }
+}
+
+function listen(server: Server, call: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.once('listening', () => {
+      server.off('error', onError);
+      resolve();
+    });
+    call();
+  });
+}
+
+/** A socket file nobody listens on (a crashed run) is removed; anything else at the path is refused. */
+async function clearStaleSocket(path: string): Promise<void> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (!info.isSocket()) throw new Error(`${path} exists and is not a socket`);
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive) throw new Error(`another process is listening on ${path}`);
+  await unlink(path);
+}
+
+async function removeSocketFile(path: string): Promise<void> {
+  try {
+    if ((await lstat(path)).isSocket()) await unlink(path);
+  } catch {
+    // already gone
+  }
+}
+
+function describeError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return 'address in use';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'ENOENT') return 'no such directory';
+  return (err as Error).message;
+}

@@ -1,0 +1,98 @@
+/**
+ * The 'http' service: `--http ADDRESS:PORT` serves GET /metrics (Prometheus
+ * text of the whole daemon) and GET /health (JSON). Read-only: every other
+ * method is 405, every other path 404.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Command } from 'commander';
+import { UsageError } from '../../cli/errors.js';
+import { parseEndpoint, type Endpoint } from '../dns/address.js';
+import type { ServeContext, Service, ServiceFactory } from '../service.js';
+
+export function httpService(): ServiceFactory {
+  return {
+    name: 'http',
+    addOptions(command: Command) {
+      command.option('--http <address:port>', 'serve GET /metrics (Prometheus) and GET /health on this address (serve.http.listen)');
+    },
+    create(flags, context) {
+      const listen = typeof flags.http === 'string' ? flags.http : context.config.serve.http.listen;
+      if (listen === null) return null;
+      try {
+        return new HttpService(parseEndpoint(listen, null, 'serve: --http'), context);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    },
+  };
+}
+
+export class HttpService implements Service {
+  readonly name = 'http';
+  private server: Server | null = null;
+  private readonly started = Date.now();
+  private requests = 0;
+
+  constructor(
+    readonly listen: Endpoint,
+    private readonly context: ServeContext,
+  ) {}
+
+  get port(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => this.serve(req, res));
+    server.maxConnections = 64;
+    server.headersTimeout = 5000;
+    server.requestTimeout = 10_000;
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new Error(`http: cannot listen on ${this.listen.host}:${this.listen.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
+      server.listen(this.listen.port, this.listen.host, () => resolve());
+    });
+    server.on('error', () => undefined);
+    server.on('clientError', (_err, socket) => socket.destroy());
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server === null) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  metrics(): string[] {
+    return ['# TYPE fluxhound_http_requests_total counter', `fluxhound_http_requests_total ${this.requests}`];
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    this.requests++;
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    if (path === '/metrics') {
+      const text = this.context.metrics?.() ?? '';
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : text);
+      return;
+    }
+    if (path === '/health' || path === '/healthz') {
+      const body = JSON.stringify({
+        status: 'ok',
+        uptime_seconds: Math.round((Date.now() - this.started) / 1000),
+        flagged_domains: this.context.flagged.size,
+        tracked_domains: this.context.detector.tracked,
+        observations: this.context.detector.stats.observations,
+      });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(req.method === 'HEAD' ? undefined : `${body}\n`);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /health\n');
+  }
+}

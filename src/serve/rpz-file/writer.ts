@@ -1,0 +1,91 @@
+/**
+ * What the file-writing services share: a write that follows changes at
+ * most once per delay (the first change starts the clock, later ones ride
+ * along), never two writes at once, and the expiry sweep of flagged domains.
+ */
+import type { FlaggedDomains } from '../../act/flagged.js';
+
+export class DebouncedWrite {
+  private timer: NodeJS.Timeout | null = null;
+  /** Writes run one after another on this chain. */
+  private chain: Promise<void> = Promise.resolve();
+  private dirty = false;
+  writes = 0;
+  errors = 0;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly write: () => Promise<void>,
+    private readonly delayMs: number,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  /** A change happened: write within delayMs (changes until the write starts ride along). */
+  schedule(): void {
+    this.dirty = true;
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.enqueue();
+    }, this.delayMs);
+  }
+
+  /** Writes now if anything is pending (or `force`), after any write in progress. */
+  flush(force = false): Promise<void> {
+    this.cancel();
+    if (force) this.dirty = true;
+    return this.enqueue();
+  }
+
+  cancel(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private enqueue(): Promise<void> {
+    this.chain = this.chain.then(async () => {
+      // Already written by an earlier link (several flushes, or a timer and a flush)?
+      if (!this.dirty) return;
+      this.dirty = false;
+      try {
+        await this.write();
+        this.writes++;
+      } catch (err) {
+        this.errors++;
+        this.lastError = (err as Error).message;
+        this.onError(err as Error);
+      }
+    });
+    return this.chain;
+  }
+}
+
+/**
+ * Removes flagged domains last seen more than `expiry` seconds before `now`
+ * (seconds since the epoch); returns how many went.
+ */
+export function sweepExpired(flagged: FlaggedDomains, expiry: number, now: number): number {
+  const old: string[] = [];
+  for (const v of flagged.entries()) {
+    const last = flagged.lastActive(v.domain);
+    if (last !== null && now - last > expiry) old.push(v.domain);
+  }
+  let removed = 0;
+  for (const domain of old) if (flagged.remove(domain)) removed++;
+  return removed;
+}
+
+/** How often to sweep: a tenth of the expiry, between 1 s and 60 s. */
+export function sweepInterval(expirySeconds: number): number {
+  return Math.min(60_000, Math.max(1000, (expirySeconds * 1000) / 10));
+}
+
+/**
+ * The clock expiry counts in: the newest lookup or verdict the daemon saw
+ * (data time, so a replayed log ages like a live one), or the wall clock
+ * before any. Without new traffic nothing ages: a quiet feed keeps its
+ * blocks rather than dropping them (fail-closed).
+ */
+export function dataTime(flagged: FlaggedDomains): number {
+  return Number.isFinite(flagged.clock) ? flagged.clock : Date.now() / 1000;
+}

@@ -1,0 +1,301 @@
+/**
+ * The RPZ primary's sockets: UDP (SOA, IXFR → SOA) and TCP (everything,
+ * AXFR/IXFR) on one address, NOTIFY out of the UDP socket. Per connection:
+ * an idle timeout, at most a few queued requests, one answer at a time
+ * written with back-pressure; at most `maxConnections` at once. Whatever a
+ * client sends, the outcome is counted and logged and the server goes on.
+ */
+import { createSocket } from 'node:dgram';
+import type { Socket as UdpSocket, RemoteInfo } from 'node:dgram';
+import { createServer, isIPv6 } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { RpzZone } from '../../act/rpz/types.js';
+import type { Service } from '../service.js';
+import { answer } from './answer.js';
+import type { Outcome, OutcomeKind, Transport } from './answer.js';
+import { compileZone, ZoneJournal } from './journal.js';
+import type { JournalLimits } from './journal.js';
+import { Notifier } from './notify.js';
+import type { Endpoint } from './notify.js';
+import type { TsigKey } from './tsig.js';
+import { FLAG_QR, OPCODE_NOTIFY, readHeader } from './wire.js';
+
+export interface RpzServerLimits {
+  /** TCP connections at once; more are closed on arrival. Default 64. */
+  maxConnections: number;
+  /** Milliseconds a TCP connection may sit without traffic. Default 10000. */
+  idleTimeoutMs: number;
+  /** Requests a TCP connection may queue behind the one being answered. Default 8. */
+  maxQueued: number;
+  journal: JournalLimits;
+}
+
+export const DEFAULT_LIMITS: RpzServerLimits = {
+  maxConnections: 64,
+  idleTimeoutMs: 10_000,
+  maxQueued: 8,
+  journal: { maxDiffs: 100, maxRecords: 100_000 },
+};
+
+export interface RpzServerOptions {
+  listen: Endpoint;
+  /** The transfer ACL: true for addresses that may ask. */
+  allow: (address: string) => boolean;
+  key: TsigKey | null;
+  notify: readonly Endpoint[];
+  log: Logger;
+  /** The zone to serve from the start. */
+  zone: RpzZone;
+  limits?: Partial<RpzServerLimits>;
+  /** Seconds since the epoch (tests move the clock). */
+  now?: () => number;
+  notifyDebounceMs?: number;
+  notifyRetryMs?: number;
+}
+
+export class RpzCounters {
+  readonly outcomes = new Map<OutcomeKind, number>();
+  readonly tsigErrors = new Map<string, number>();
+  notifiesSent = 0;
+  notifiesAcked = 0;
+  notifiesFailed = 0;
+  connectionsRejected = 0;
+  idleTimeouts = 0;
+  overQueued = 0;
+  internalErrors = 0;
+  count(outcome: Outcome): void {
+    this.outcomes.set(outcome.kind, (this.outcomes.get(outcome.kind) ?? 0) + 1);
+    if (outcome.tsigError) this.tsigErrors.set(outcome.tsigError, (this.tsigErrors.get(outcome.tsigError) ?? 0) + 1);
+  }
+  get(kind: OutcomeKind): number {
+    return this.outcomes.get(kind) ?? 0;
+  }
+}
+
+export class RpzServer implements Service {
+  readonly name = 'rpz-server';
+  readonly counters = new RpzCounters();
+  private readonly journal: ZoneJournal;
+  private readonly limits: RpzServerLimits;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly notifier: Notifier;
+  private key: TsigKey | null;
+  private udp: UdpSocket | null = null;
+  private tcp: Server | null = null;
+  private readonly connections = new Set<Socket>();
+
+  constructor(private readonly options: RpzServerOptions) {
+    this.journal = new ZoneJournal(compileZone(options.zone), { ...DEFAULT_LIMITS.journal, ...options.limits?.journal });
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.log = options.log;
+    this.key = options.key;
+    this.notifier = new Notifier({
+      targets: options.notify,
+      key: () => this.key,
+      log: this.log,
+      counters: this.counters,
+      now: this.now,
+      debounceMs: options.notifyDebounceMs,
+      retryMs: options.notifyRetryMs,
+      send: (message, target) => this.udp?.send(message, target.port, target.host),
+    });
+  }
+
+  get serial(): number {
+    return this.journal.current.serial;
+  }
+
+  /** The bound address (the real port when 0 was asked for). */
+  address(): Endpoint {
+    const a = this.tcp?.address();
+    if (a !== null && typeof a === 'object') return { host: a.address, port: a.port };
+    return this.options.listen;
+  }
+
+  /** Installs a new zone version (a new serial goes into the journal) and notifies the secondaries. */
+  setZone(zone: RpzZone): void {
+    const next = compileZone(zone);
+    if (next.serial === this.journal.current.serial) return;
+    this.journal.update(next);
+    this.log.info({ serial: next.serial, records: next.records.size, journal: this.journal.length }, 'zone updated');
+    if (this.udp !== null) this.notifier.changed(() => this.journal.current);
+  }
+
+  setKey(key: TsigKey | null): void {
+    this.key = key;
+  }
+
+  async start(): Promise<void> {
+    const { host, port } = this.options.listen;
+    const tcp = createServer({ pauseOnConnect: false }, (socket) => this.onConnection(socket));
+    tcp.maxConnections = this.limits.maxConnections;
+    tcp.on('drop', () => this.counters.connectionsRejected++);
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', (err) => reject(new Error(`rpz-server: cannot listen on TCP ${host}:${port}: ${err.message}`)));
+      tcp.listen(port, host, () => resolve());
+    });
+    tcp.on('error', (err) => this.log.error({ err: err.message }, 'rpz-server TCP error'));
+    this.tcp = tcp;
+    const bound = this.address();
+    const udp = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', (err) => reject(new Error(`rpz-server: cannot listen on UDP ${host}:${bound.port}: ${err.message}`)));
+        udp.bind(bound.port, host, () => resolve());
+      });
+    } catch (err) {
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      this.tcp = null;
+      throw err;
+    }
+    udp.on('error', (err) => this.log.error({ err: err.message }, 'rpz-server UDP error'));
+    udp.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    this.udp = udp;
+    this.log.info({ address: `${bound.host}:${bound.port}`, zone: this.journal.current.origin, serial: this.serial, tsig: this.key?.name ?? null }, 'rpz-server listening');
+    this.notifier.changed(() => this.journal.current);
+  }
+
+  async stop(): Promise<void> {
+    this.notifier.stop();
+    const tcp = this.tcp;
+    const udp = this.udp;
+    this.tcp = null;
+    this.udp = null;
+    for (const socket of this.connections) socket.destroy();
+    this.connections.clear();
+    if (tcp !== null) await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    if (udp !== null) await new Promise<void>((resolve) => udp.close(() => resolve()));
+  }
+
+  metrics(): string[] {
+    const c = this.counters;
+    const p = 'fluxhound_rpz_server';
+    const lines = [`# TYPE ${p}_transfers_total counter`];
+    for (const [type, kind] of [['axfr', 'axfr'], ['ixfr', 'ixfr'], ['ixfr_full', 'ixfr-full'], ['ixfr_uptodate', 'ixfr-current']] as const) {
+      lines.push(`${p}_transfers_total{type="${type}"} ${c.get(kind)}`);
+    }
+    lines.push(`# TYPE ${p}_queries_total counter`);
+    lines.push(`${p}_queries_total{type="soa"} ${c.get('soa')}`, `${p}_queries_total{type="ixfr_udp"} ${c.get('ixfr-udp')}`);
+    lines.push(`# TYPE ${p}_refused_total counter`, `${p}_refused_total ${c.get('refused')}`);
+    lines.push(`# TYPE ${p}_errors_total counter`);
+    lines.push(`${p}_errors_total{kind="formerr"} ${c.get('formerr')}`, `${p}_errors_total{kind="notimp"} ${c.get('notimp')}`);
+    lines.push(`${p}_errors_total{kind="dropped"} ${c.get('dropped')}`, `${p}_errors_total{kind="internal"} ${c.internalErrors}`);
+    lines.push(`# TYPE ${p}_tsig_failures_total counter`);
+    for (const e of ['badkey', 'badsig', 'badtime']) lines.push(`${p}_tsig_failures_total{error="${e}"} ${c.tsigErrors.get(e) ?? 0}`);
+    lines.push(`# TYPE ${p}_notifies_sent_total counter`, `${p}_notifies_sent_total ${c.notifiesSent}`);
+    lines.push(`# TYPE ${p}_notifies_acked_total counter`, `${p}_notifies_acked_total ${c.notifiesAcked}`);
+    lines.push(`# TYPE ${p}_notifies_failed_total counter`, `${p}_notifies_failed_total ${c.notifiesFailed}`);
+    lines.push(`# TYPE ${p}_connections_rejected_total counter`, `${p}_connections_rejected_total ${c.connectionsRejected + c.overQueued}`);
+    lines.push(`# TYPE ${p}_idle_timeouts_total counter`, `${p}_idle_timeouts_total ${c.idleTimeouts}`);
+    lines.push(`# TYPE ${p}_connections gauge`, `${p}_connections ${this.connections.size}`);
+    lines.push(`# TYPE ${p}_serial gauge`, `${p}_serial ${this.serial}`);
+    lines.push(`# TYPE ${p}_records gauge`, `${p}_records ${this.journal.current.records.size}`);
+    lines.push(`# TYPE ${p}_journal_entries gauge`, `${p}_journal_entries ${this.journal.length}`);
+    return lines;
+  }
+
+  private respond(msg: Uint8Array, transport: Transport, remote: string): ReturnType<typeof answer> | null {
+    try {
+      const a = answer(msg, { journal: this.journal, key: this.key, transport, remote, allowed: this.options.allow, now: this.now });
+      this.counters.count(a.outcome);
+      const level = a.outcome.kind === 'refused' || a.outcome.kind === 'notauth' || a.outcome.kind === 'formerr' || a.outcome.kind === 'dropped' ? 'warn' : 'info';
+      this.log[level]({ client: remote, transport, outcome: a.outcome.kind, reason: a.outcome.reason, records: a.outcome.records, signed: a.outcome.signed, serial: this.serial }, `rpz-server ${a.outcome.kind}`);
+      return a;
+    } catch (err) {
+      this.counters.internalErrors++;
+      this.log.error({ client: remote, err: (err as Error).message }, 'rpz-server internal error answering a request');
+      return null;
+    }
+  }
+
+  private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+    const header = readHeader(msg);
+    if (header !== null && (header.flags & FLAG_QR) !== 0 && ((header.flags >> 11) & 0xf) === OPCODE_NOTIFY) {
+      if (this.notifier.response(msg, { host: rinfo.address, port: rinfo.port })) return;
+    }
+    const a = this.respond(msg, 'udp', rinfo.address);
+    if (a === null) return;
+    try {
+      for (const reply of a.messages) {
+        this.udp?.send(reply, rinfo.port, rinfo.address);
+        break; // one datagram per request
+      }
+    } catch (err) {
+      this.counters.internalErrors++;
+      this.log.error({ client: rinfo.address, err: (err as Error).message }, 'rpz-server internal error sending an answer');
+    }
+  }
+
+  private onConnection(socket: Socket): void {
+    const remote = socket.remoteAddress ?? '';
+    this.connections.add(socket);
+    socket.setNoDelay(true);
+    socket.setTimeout(this.limits.idleTimeoutMs);
+    socket.on('timeout', () => {
+      this.counters.idleTimeouts++;
+      socket.destroy();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.connections.delete(socket));
+    let buffered: Buffer = Buffer.alloc(0);
+    const queue: Buffer[] = [];
+    let busy = false;
+    const work = async (): Promise<void> => {
+      busy = true;
+      while (queue.length > 0 && !socket.destroyed) {
+        const msg = queue.shift()!;
+        const a = this.respond(msg, 'tcp', remote);
+        if (a === null) {
+          socket.destroy();
+          break;
+        }
+        try {
+          for (const reply of a.messages) {
+            if (socket.destroyed) break;
+            const frame = Buffer.allocUnsafe(2 + reply.length);
+            frame.writeUInt16BE(reply.length, 0);
+            frame.set(reply, 2);
+            if (!socket.write(frame)) await drained(socket);
+          }
+        } catch (err) {
+          this.counters.internalErrors++;
+          this.log.error({ client: remote, err: (err as Error).message }, 'rpz-server internal error during a transfer');
+          socket.destroy();
+        }
+      }
+      busy = false;
+    };
+    socket.on('data', (chunk: Buffer) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2) {
+        const len = buffered.readUInt16BE(0);
+        if (buffered.length < 2 + len) break;
+        queue.push(Buffer.from(buffered.subarray(2, 2 + len)));
+        buffered = buffered.subarray(2 + len);
+      }
+      if (queue.length > this.limits.maxQueued) {
+        this.counters.overQueued++;
+        this.log.warn({ client: remote, queued: queue.length }, 'rpz-server: too many queued requests, connection closed');
+        queue.length = 0;
+        socket.destroy();
+        return;
+      }
+      if (!busy && queue.length > 0) void work();
+    });
+  }
+}
+
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}

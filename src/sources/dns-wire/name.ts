@@ -1,0 +1,170 @@
+/**
+ * Reading a (possibly compressed) domain name from a DNS message, safely:
+ * compression pointers must point strictly backwards (so no loop can exist)
+ * and at most MAX_JUMPS are followed, labels are at most 63 octets, the name
+ * at most 255 octets in wire form, and nothing is read past `end`.
+ *
+ * The name is written into one reusable scratch buffer and turned into a
+ * string once: lower-case ASCII, no trailing dot, the root as '.', and every
+ * byte escapeName (model/names.ts) would escape — controls, space, bytes
+ * ≥ 127, backslash, quote — as \DDD; a dot inside a label is escaped too
+ * (\046), so the text still splits into the right labels.
+ */
+
+const MAX_JUMPS = 127;
+/** FNV-1a over the text, computed as it is written, for the intern table. */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+/**
+ * The character each label byte stands for: itself, lower-cased for A-Z, or 0
+ * when it must be escaped (what escapeName escapes, and a dot inside a label).
+ */
+const TEXT = new Uint8Array(256);
+for (let c = 33; c < 127; c++) TEXT[c] = c >= 65 && c <= 90 ? c + 32 : c === 92 || c === 34 || c === 46 ? 0 : c;
+
+/** 255 octets of wire name at most 4 characters each (\DDD). */
+const scratch = Buffer.allocUnsafe(255 * 4);
+
+/**
+ * The result of the last readName: its text, or why it failed. Module state
+ * instead of a returned object: this runs for every name of every record.
+ */
+export const lastName = { text: '', error: '' };
+
+/**
+ * Names decoded in the current message by the offset they start at: owner
+ * names are nearly always a pointer to the question (0xc00c), which is then
+ * a lookup instead of a second decode.
+ */
+const cacheOffsets = new Int32Array(16);
+const cacheTexts: string[] = new Array<string>(16).fill('');
+let cacheSize = 0;
+let cacheStart = -1;
+let cacheBytes: Uint8Array | null = null;
+
+/** Forget the names of the previous message (call once per message). */
+export function resetNameCache(bytes: Uint8Array, start: number): void {
+  cacheBytes = bytes;
+  cacheStart = start;
+  cacheSize = 0;
+}
+
+function cached(offset: number): string | null {
+  for (let i = 0; i < cacheSize; i++) if (cacheOffsets[i] === offset) return cacheTexts[i]!;
+  return null;
+}
+
+/**
+ * Reads the name at `pos` of the message that starts at `start`; labels may
+ * not run past `end`. Returns the offset just after the name where it was
+ * read (after the first pointer when compressed), or -1 with lastName.error set.
+ */
+export function readName(bytes: Uint8Array, pos: number, start: number, end: number): number {
+  const useCache = bytes === cacheBytes && start === cacheStart;
+  let out = 0;
+  let hash = FNV_OFFSET;
+  let wire = 0;
+  let jumps = 0;
+  let after = -1;
+  let p = pos;
+  for (;;) {
+    if (p >= end) return fail('truncated', p, start);
+    const len = bytes[p]!;
+    if (len === 0) {
+      p++;
+      break;
+    }
+    if (len >= 0xc0) {
+      if (p + 1 >= end) return fail('truncated pointer', p, start);
+      const target = start + (((len & 0x3f) << 8) | bytes[p + 1]!);
+      if (target >= p) return fail('pointer not backwards', p, start);
+      if (++jumps > MAX_JUMPS) return fail('compression loop', p, start);
+      if (after < 0) after = p + 2;
+      if (out === 0 && useCache) {
+        const known = cached(target);
+        if (known !== null) {
+          lastName.text = known;
+          return after;
+        }
+      }
+      p = target;
+      continue;
+    }
+    if (len > 63) return fail('bad label type', p, start);
+    wire += len + 1;
+    if (wire > 254) return fail('name longer than 255 octets', p, start);
+    const labelEnd = p + 1 + len;
+    if (labelEnd > end) return fail('truncated label', p, start);
+    if (out > 0) {
+      scratch[out++] = 46;
+      hash = Math.imul(hash ^ 46, FNV_PRIME);
+    }
+    for (let i = p + 1; i < labelEnd; i++) {
+      const c = bytes[i]!;
+      let t = TEXT[c]!;
+      if (t === 0) {
+        // \DDD: the backslash and the first two digits here, the last below.
+        const d1 = 48 + ((c / 100) | 0);
+        const d2 = 48 + (((c / 10) | 0) % 10);
+        scratch[out++] = 92;
+        scratch[out++] = d1;
+        scratch[out++] = d2;
+        hash = Math.imul(Math.imul(Math.imul(hash ^ 92, FNV_PRIME) ^ d1, FNV_PRIME) ^ d2, FNV_PRIME);
+        t = 48 + (c % 10);
+      }
+      scratch[out++] = t;
+      hash = Math.imul(hash ^ t, FNV_PRIME);
+    }
+    p = labelEnd;
+  }
+  const text = out === 0 ? '.' : interned(out, hash);
+  lastName.text = text;
+  if (useCache && cacheSize < cacheOffsets.length) {
+    cacheOffsets[cacheSize] = pos;
+    cacheTexts[cacheSize++] = text;
+  }
+  return after >= 0 ? after : p;
+}
+
+/**
+ * Recent names by their text bytes, direct-mapped: popular names come back
+ * all day, and one shared string per name saves making it again and lets the
+ * detector's maps reuse its cached hash. Names over INTERN_BYTES are not kept.
+ */
+const INTERN_SLOTS = 8192;
+const INTERN_BYTES = 64;
+const internTexts: string[] = new Array<string>(INTERN_SLOTS).fill('');
+const internLengths = new Uint8Array(INTERN_SLOTS);
+const internBytes = new Uint8Array(INTERN_SLOTS * INTERN_BYTES);
+
+/** The text of scratch[0, length) (whose FNV-1a hash is `hash`), shared with the last identical name when it is still in the table. */
+function interned(length: number, hash: number): string {
+  if (length > INTERN_BYTES) return latin1(length);
+  const slot = (hash >>> 0) & (INTERN_SLOTS - 1);
+  const base = slot * INTERN_BYTES;
+  if (internLengths[slot] === length) {
+    let i = 0;
+    while (i < length && internBytes[base + i] === scratch[i]) i++;
+    if (i === length) return internTexts[slot]!;
+  }
+  const text = latin1(length);
+  internTexts[slot] = text;
+  internLengths[slot] = length;
+  for (let i = 0; i < length; i++) internBytes[base + i] = scratch[i]!;
+  return text;
+}
+
+/**
+ * Buffer's own latin1 decoder, without the argument checks of toString()
+ * (which cost as much as the decoding for a name): the text is ASCII.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string }).latin1Slice;
+
+function latin1(length: number): string {
+  return latin1Slice.call(scratch, 0, length);
+}
+
+function fail(reason: string, at: number, start: number): number {
+  lastName.error = `${reason} at offset ${at - start}`;
+  return -1;
+}

@@ -1,0 +1,117 @@
+/**
+ * The pcap decoder: capture container → frames → DNS messages (UDP, or TCP
+ * reassembled) → observations, one per response; queries are matched to
+ * their responses, and one that got none becomes an observation without
+ * rcode, as Zeek logs it. Positions are packet numbers (1-based, as
+ * Wireshark's frame.number).
+ */
+import { emptyObservation } from '../../model/observation.js';
+import type { Decoder, ObservationSink } from '../source.js';
+import { decodeMessage, observationOf, typeName } from '../dns-wire/index.js';
+import { CaptureReader } from './capture.js';
+import { DNS, DNS_PORTS, NOT_DNS, PacketInfo, PROTO_UDP, parsePacket, type PortTable } from './packet.js';
+import { PendingQueries, type PendingQuery } from './queries.js';
+import { TcpStreams } from './tcp.js';
+
+export const FORMAT = 'pcap';
+/** SYN, FIN, RST. */
+const TCP_CONTROL = 7;
+
+export class PcapDecoder implements Decoder {
+  private readonly capture: CaptureReader;
+  private readonly tcp: TcpStreams;
+  private readonly queries: PendingQueries;
+  private readonly info = new PacketInfo();
+  /** Packets read so far (the current one's number while it is decoded). */
+  private packets = 0;
+  /** The position reported: the current packet, or the query packet of an unanswered query. */
+  private reportAt = 1;
+  private ts = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly sink: ObservationSink,
+    private readonly ports: PortTable = DNS_PORTS,
+  ) {
+    this.capture = new CaptureReader({
+      packet: (linkType, ts, bytes, start, end) => this.packet(linkType, ts, bytes, start, end),
+      badPacket: (reason) => {
+        this.reportAt = ++this.packets;
+        this.skip(reason);
+      },
+      damage: (reason) => {
+        this.reportAt = this.packets + 1;
+        this.skip(reason);
+      },
+    });
+    this.tcp = new TcpStreams({
+      message: (bytes, start, end) => this.message(bytes, start, end),
+      damage: (reason) => this.skip(reason),
+    });
+    this.queries = new PendingQueries((query) => this.unanswered(query));
+  }
+
+  push(chunk: Buffer): void {
+    this.capture.push(chunk);
+  }
+
+  end(): void {
+    this.capture.end();
+    this.reportAt = Math.max(1, this.packets);
+    this.tcp.finish();
+    this.queries.finish();
+  }
+
+  position(): number {
+    return this.reportAt;
+  }
+
+  private skip(reason: string): void {
+    this.sink.skip({ position: { file: this.file, line: this.reportAt }, format: FORMAT, reason });
+  }
+
+  private packet(linkType: number, ts: number, bytes: Buffer, start: number, end: number): void {
+    this.reportAt = ++this.packets;
+    this.ts = ts;
+    const info = this.info;
+    const result = parsePacket(linkType, bytes, start, end, info, this.ports);
+    if (result === NOT_DNS) return;
+    if (result !== DNS) return this.skip(result);
+    if (info.proto === PROTO_UDP) return this.message(bytes, info.payloadStart, info.payloadEnd);
+    // A bare acknowledgement changes no stream.
+    if (info.payloadEnd === info.payloadStart && (info.tcpFlags & TCP_CONTROL) === 0) return;
+    const key = `${info.source()}|${info.srcPort}|${info.destination()}|${info.dstPort}`;
+    this.tcp.segment(key, info.tcpFlags, info.seq, bytes, info.payloadStart, info.payloadEnd);
+  }
+
+  /** One DNS message of the current packet, from bytes[start, end). */
+  private message(bytes: Uint8Array, start: number, end: number): void {
+    const message = decodeMessage(bytes, start, end);
+    if (typeof message === 'string') return this.skip(`DNS message: ${message}`);
+    const question = message.questions[0];
+    const info = this.info;
+    if (!message.qr) {
+      if (question === undefined) return;
+      this.queries.add({
+        ts: this.ts, packet: this.packets, client: info.source(), clientPort: info.srcPort, server: info.destination(), serverPort: info.dstPort,
+        id: message.id, qname: question.name, qtype: question.type, next: null, done: false,
+      });
+      return;
+    }
+    if (question === undefined) return this.skip('DNS response without a question');
+    // The client is where the response goes; a captured query says the same, and is no longer waiting.
+    const client = info.destination();
+    this.queries.answer(client, info.dstPort, info.source(), info.srcPort, message.id, question.name, this.ts);
+    const observation = observationOf(message, this.ts, client);
+    if (observation !== null) this.sink.observe(observation);
+  }
+
+  private unanswered(query: PendingQuery): void {
+    const current = this.reportAt;
+    this.reportAt = query.packet;
+    const observation = emptyObservation(query.ts, query.qname, typeName(query.qtype));
+    observation.client = query.client;
+    this.sink.observe(observation);
+    this.reportAt = current;
+  }
+}

@@ -1,0 +1,23 @@
+/** Packet captures: pcap and pcapng, DNS over UDP and TCP. See README.md. */
+import type { SourceFormat } from '../source.js';
+import { sniffCapture } from './capture.js';
+import { PcapDecoder } from './decoder.js';
+import { DNS_PORTS, portTable } from './packet.js';
+
+export interface PcapOptions {
+  /** Ports DNS is read on, either side; default [53]. */
+  dnsPorts?: readonly number[];
+}
+
+/** The pcap format with its options parsed once (the ports table is shared by its decoders). */
+export function createPcapFormat(options: PcapOptions = {}): SourceFormat {
+  const ports = options.dnsPorts === undefined ? DNS_PORTS : portTable(options.dnsPorts);
+  return {
+    name: 'pcap',
+    description: 'packet capture, pcap or pcapng (DNS over UDP and TCP on port 53)',
+    sniff: sniffCapture,
+    createDecoder: (file, sink) => new PcapDecoder(file, sink, ports),
+  };
+}
+
+export const pcapFormat: SourceFormat = createPcapFormat();

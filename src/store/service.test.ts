@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { octetEnricher } from '../../test/helpers/octet-enricher.js';
+import { aResponse } from '../../test/helpers/observations.js';
+import { defaultConfig } from '../config/schema.js';
+import { Daemon } from '../serve/daemon.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import { storeOptions, storeService } from './service.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fluxhound-store-service-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function daemon(path: string): Daemon {
+  return new Daemon({
+    config: defaultConfig(),
+    enricher: octetEnricher,
+    infra: null,
+    log: pino({ level: 'silent' }),
+    out: null,
+    factories: [storeService()],
+    flags: { store: path },
+  });
+}
+
+/** One rotating answer: 2 addresses in 2 new first octets (ASNs and countries of the octet enricher); `salt` keeps names apart. */
+function rotation(name: string, step: number, ts: number, salt = 0) {
+  const addresses = [0, 1].map((k) => `${((step * 2 + k) % 200) + 20}.${salt}.${step}.${k + 1}`);
+  return aResponse(ts, name, addresses, 30);
+}
+
+describe('store service', () => {
+  it('is on with the forwarder or an explicit --store, off with --no-store', () => {
+    const ctx = daemon(join(dir, 'x.db')).context;
+    expect(storeOptions({}, ctx)).toBeNull();
+    expect(storeOptions({ dns: '127.0.0.1:5353' }, ctx)?.path).toBe('fluxhound.db');
+    expect(storeOptions({ dns: '127.0.0.1:5353', store: false }, ctx)).toBeNull();
+    expect(storeOptions({ store: 'a.db', retention: '2' }, ctx)).toMatchObject({ path: 'a.db', retention: 2 });
+    expect(() => storeOptions({ store: 'a.db', retention: 'soon' }, ctx)).toThrow(/--retention/);
+  });
+
+  it('keeps verdicts and detection windows across a restart', async () => {
+    const path = join(dir, 'restart.db');
+    const now = Date.now() / 1000;
+    const first = daemon(path);
+    await first.start();
+    for (let step = 0; step < 8; step++) first.context.observations.observe(rotation('www.flux-one.test', step, now - 60 + step));
+    // Half the evidence for a second name: not enough to flag on its own.
+    first.context.observations.observe(rotation('cdn.flux-two.test', 0, now - 30, 1));
+    expect(first.context.flagged.match('www.flux-one.test')?.verdict).toBe('fast-flux');
+    expect(first.context.flagged.match('cdn.flux-two.test')).toBeNull();
+    const serial = first.context.flagged.serial;
+    await first.stop();
+
+    const second = daemon(path);
+    await second.start();
+    try {
+      expect(second.context.flagged.match('www.flux-one.test')?.verdict).toBe('fast-flux');
+      expect(second.context.flagged.match('sub.www.flux-one.test')).not.toBeNull();
+      expect(second.context.flagged.serial).toBeGreaterThan(serial);
+      // The window of the second name survived: the rest of its evidence flags it now.
+      for (let step = 1; step < 3; step++) second.context.observations.observe(rotation('cdn.flux-two.test', step, now - 30 + step, 1));
+      const fresh = daemon(join(dir, 'fresh.db'));
+      await fresh.start();
+      for (let step = 1; step < 3; step++) fresh.context.observations.observe(rotation('cdn.flux-two.test', step, now - 30 + step, 1));
+      await fresh.stop();
+      expect(second.context.detector.tracked).toBeGreaterThan(0);
+      expect(second.context.detector.stats.observations).toBeGreaterThan(2);
+      expect(second.context.flagged.match('cdn.flux-two.test')?.verdict).toBe('fast-flux');
+      expect(fresh.context.flagged.match('cdn.flux-two.test')?.verdict).not.toBe('fast-flux');
+      expect(second.metrics()).toMatch(/fluxhound_store_restored_verdicts 1/);
+    } finally {
+      await second.stop();
+    }
+    const store = new SqliteStore(path);
+    expect(store.check()).toBe('ok');
+    expect(store.history('www.flux-one.test').length).toBeGreaterThanOrEqual(1);
+    expect(store.domain('www.flux-one.test')?.queries).toBe(8);
+    store.close();
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * The writer thread, as the built daemon runs it (the worker is compiled
+ * JavaScript; npm test builds first): batches written off the event loop,
+ * sweeps, a clean close, errors reported back.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { emptyBatch } from '../store.js';
+import type { BackgroundWriter as Writer } from './background-writer.js';
+import { SqliteStore } from './sqlite-store.js';
+
+const BUILT = join(import.meta.dirname, '..', '..', '..', 'dist', 'src', 'store', 'sqlite', 'background-writer.js');
+const dir = mkdtempSync(join(tmpdir(), 'fluxhound-writer-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('BackgroundWriter (built)', () => {
+  it('writes batches and sweeps in its own thread, then closes', async () => {
+    expect(existsSync(BUILT), `${BUILT} missing: run npm run build`).toBe(true);
+    const { BackgroundWriter } = (await import(pathToFileURL(BUILT).href)) as { BackgroundWriter: typeof Writer };
+    const path = join(dir, 'w.db');
+    new SqliteStore(path).close();
+    const events = { written: 0, swept: -1, errors: [] as string[] };
+    const writer = BackgroundWriter.create(path, {
+      onWritten: () => events.written++,
+      onSwept: (n) => (events.swept = n),
+      onError: (m) => events.errors.push(m),
+    });
+    expect(writer).not.toBeNull();
+    for (let i = 0; i < 5; i++) {
+      const batch = emptyBatch();
+      batch.tuples.push({ name: `n${i}.test`, type: 'A', data: '10.0.0.1', firstSeen: 100 * i, lastSeen: 100 * i, count: 1, ttl: 1 });
+      writer!.write(batch);
+    }
+    writer!.sweep(250);
+    await writer!.close();
+    expect(events).toEqual({ written: 5, swept: 3, errors: [] });
+    const store = new SqliteStore(path);
+    expect(store.recentTuples(0, 10).map((t) => t.name)).toEqual(['n3.test', 'n4.test']);
+    expect(store.check()).toBe('ok');
+    store.close();
+  });
+});

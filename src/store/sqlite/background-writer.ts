@@ -1,0 +1,90 @@
+/**
+ * Hands batches to the writer thread (writer-worker.ts). Bounded: with
+ * `maxQueued` batches not yet written (a slow disk), further batches are
+ * dropped and counted rather than piling up in memory.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { StoreBatch } from '../store.js';
+import type { WriterReply, WriterRequest } from './writer-worker.js';
+
+export interface WriterEvents {
+  onWritten(ms: number, tuples: number, verdicts: number): void;
+  onSwept(deleted: number): void;
+  onError(message: string): void;
+}
+
+const WORKER = new URL('./writer-worker.js', import.meta.url);
+
+export class BackgroundWriter {
+  private readonly worker: Worker;
+  private queued = 0;
+  dropped = 0;
+  private closed: (() => void) | null = null;
+
+  /** Null when the compiled worker is not there (running from TypeScript sources): write in-thread then. */
+  static create(path: string, events: WriterEvents, maxQueued = 8): BackgroundWriter | null {
+    return existsSync(fileURLToPath(WORKER)) ? new BackgroundWriter(path, events, maxQueued) : null;
+  }
+
+  private constructor(
+    path: string,
+    private readonly events: WriterEvents,
+    private readonly maxQueued: number,
+  ) {
+    this.worker = new Worker(WORKER, { workerData: { path } });
+    this.worker.on('message', (reply: WriterReply) => this.receive(reply));
+    this.worker.on('error', (err) => events.onError(err.message));
+    this.worker.on('exit', () => this.closed?.());
+  }
+
+  get pending(): number {
+    return this.queued;
+  }
+
+  write(batch: StoreBatch): void {
+    if (this.queued >= this.maxQueued) {
+      this.dropped++;
+      throw new Error(`writer thread behind (${this.queued} batches queued); batch dropped`);
+    }
+    this.queued++;
+    this.post({ type: 'write', batch });
+  }
+
+  sweep(before: number): void {
+    this.post({ type: 'sweep', before });
+  }
+
+  /** Writes what is queued, closes the database and ends the thread. */
+  async close(): Promise<void> {
+    const done = new Promise<void>((resolve) => (this.closed = resolve));
+    this.post({ type: 'close' });
+    const timer = setTimeout(() => void this.worker.terminate(), 30_000);
+    await done;
+    clearTimeout(timer);
+  }
+
+  private post(request: WriterRequest): void {
+    this.worker.postMessage(request);
+  }
+
+  private receive(reply: WriterReply): void {
+    switch (reply.type) {
+      case 'written':
+        this.queued--;
+        this.events.onWritten(reply.ms, reply.tuples, reply.verdicts);
+        break;
+      case 'swept':
+        this.events.onSwept(reply.deleted);
+        break;
+      case 'error':
+        if (reply.request === 'write') this.queued--;
+        this.events.onError(reply.message);
+        break;
+      case 'closed':
+        void this.worker.terminate();
+        break;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The SQLite schema as an ordered list of migrations; PRAGMA user_version
+ * says how many have run. Append, never edit: a store written by an older
+ * fluxhound is brought forward on open.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE domains (
+     name TEXT PRIMARY KEY,
+     first_seen REAL NOT NULL,
+     last_seen REAL NOT NULL,
+     queries INTEGER NOT NULL DEFAULT 0,
+     verdict TEXT,
+     flux TEXT,
+     score REAL
+   ) WITHOUT ROWID;
+   CREATE INDEX domains_last_seen ON domains(last_seen);
+   CREATE TABLE verdicts (
+     id INTEGER PRIMARY KEY,
+     domain TEXT NOT NULL,
+     ts REAL NOT NULL,
+     verdict TEXT NOT NULL,
+     flux TEXT,
+     score REAL NOT NULL,
+     network TEXT,
+     body TEXT NOT NULL
+   );
+   CREATE INDEX verdicts_domain ON verdicts(domain, ts);
+   CREATE INDEX verdicts_ts ON verdicts(ts);
+   CREATE TABLE pdns (
+     name TEXT NOT NULL,
+     type TEXT NOT NULL,
+     data TEXT NOT NULL,
+     first_seen REAL NOT NULL,
+     last_seen REAL NOT NULL,
+     count INTEGER NOT NULL,
+     ttl INTEGER,
+     PRIMARY KEY (name, type, data)
+   ) WITHOUT ROWID;
+   CREATE INDEX pdns_last_seen ON pdns(last_seen);
+   CREATE TABLE networks (
+     id TEXT PRIMARY KEY,
+     domains INTEGER NOT NULL,
+     addresses INTEGER NOT NULL,
+     asns INTEGER NOT NULL,
+     countries INTEGER NOT NULL,
+     sample_domains TEXT NOT NULL,
+     first_seen TEXT NOT NULL,
+     last_seen TEXT NOT NULL,
+     updated REAL NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+];

@@ -1,0 +1,36 @@
+/**
+ * The store's writer thread: batches arrive by message and are written here,
+ * off the event loop that answers DNS queries (better-sqlite3 is synchronous,
+ * and a commit or a WAL checkpoint can take milliseconds).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { StoreBatch } from '../store.js';
+import { SqliteStore } from './sqlite-store.js';
+
+export type WriterRequest = { type: 'write'; batch: StoreBatch } | { type: 'sweep'; before: number } | { type: 'close' };
+export type WriterReply =
+  | { type: 'written'; ms: number; tuples: number; verdicts: number }
+  | { type: 'swept'; deleted: number }
+  | { type: 'error'; request: WriterRequest['type']; message: string }
+  | { type: 'closed' };
+
+const port = parentPort;
+if (port !== null) {
+  const store = new SqliteStore((workerData as { path: string }).path);
+  port.on('message', (request: WriterRequest) => {
+    try {
+      if (request.type === 'write') {
+        const started = performance.now();
+        store.write(request.batch);
+        port.postMessage({ type: 'written', ms: performance.now() - started, tuples: request.batch.tuples.length, verdicts: request.batch.verdicts.length } satisfies WriterReply);
+      } else if (request.type === 'sweep') {
+        port.postMessage({ type: 'swept', deleted: store.sweep(request.before) } satisfies WriterReply);
+      } else {
+        store.close();
+        port.postMessage({ type: 'closed' } satisfies WriterReply);
+      }
+    } catch (err) {
+      port.postMessage({ type: 'error', request: request.type, message: (err as Error).message } satisfies WriterReply);
+    }
+  });
+}
