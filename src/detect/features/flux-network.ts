@@ -20,7 +20,7 @@ export const fluxNetwork: FeatureFamily = {
     out.network_addresses = hits;
     // Known CDN/cloud addresses never enter a network, so they are left out of the share too.
     const own = ctx.addresses.addresses - ctx.addresses.known;
-    out.network_share = own > 0 ? Math.min(1, hits / own) : 0;
+    out.network_share = own > 0 ? Math.round(Math.min(1, hits / own) * 1000) / 1000 : 0;
   },
   explain(f) {
     const all = f.network_share >= 1 ? ' (all of its own)' : '';
