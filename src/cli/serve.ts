@@ -56,6 +56,7 @@ async function runServe(flags: ServeFlags & Record<string, unknown>): Promise<vo
     out: flags.flags ? process.stdout : null,
     factories: serviceFactories,
     flags,
+    configPath: flags.config,
     // One allowlist for every part of the daemon; the rpz-file, ip-blocklist and block-page services reload it on SIGHUP.
     isAllowed: liveAllowlist(config).isAllowed,
   });

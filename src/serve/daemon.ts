@@ -6,6 +6,7 @@
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { FlaggedDomains } from '../act/flagged.js';
+import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Detector } from '../detect/detector.js';
 import type { Enricher } from '../enrich/enricher.js';
@@ -23,6 +24,8 @@ export interface DaemonOptions {
   out: Writable | null;
   factories: readonly ServiceFactory[];
   flags: Record<string, unknown>;
+  /** The config file, re-read on SIGHUP; undefined when running on defaults. */
+  configPath?: string;
   /** Names that must never be blocked. */
   isAllowed?: (name: string) => boolean;
 }
@@ -122,7 +125,29 @@ export class Daemon {
     return changed;
   }
 
+  /**
+   * SIGHUP: re-read the config file (when one was given) into the shared
+   * config, so thresholds, weights and policy actions apply from the next
+   * lookup on; then let every service re-read its own files. A bad file is
+   * logged and the running config kept. Listen addresses and the store path
+   * take a restart.
+   */
   async reload(): Promise<void> {
+    if (this.options.configPath !== undefined) {
+      try {
+        const next = loadConfig(this.options.configPath, {});
+        // Section by section, in place: parts of the daemon hold a section (the allowlist holds `policy`).
+        const config = this.options.config as unknown as Record<string, unknown>;
+        for (const [key, value] of Object.entries(next)) {
+          const current = config[key];
+          if (typeof current === 'object' && current !== null && typeof value === 'object' && value !== null) Object.assign(current, value);
+          else config[key] = value;
+        }
+        this.options.log.info({ config: this.options.configPath }, 'config reloaded');
+      } catch (err) {
+        this.options.log.error({ config: this.options.configPath }, `config reload failed, keeping the running config: ${(err as Error).message}`);
+      }
+    }
     for (const service of this.services) {
       try {
         await service.reload?.();
