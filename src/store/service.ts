@@ -84,6 +84,7 @@ export class StoreService implements Service {
     this.writer = BackgroundWriter.create(options.path, {
       onWritten: (ms) => (this.writeMs = ms),
       onSwept: (deleted) => (this.swept += deleted),
+      onCounted: (counts) => (this.counts = counts),
       onError: (message) => {
         if (this.recorder !== null) this.recorder.stats.errors++;
         this.logWriteError(message);
@@ -191,6 +192,10 @@ export class StoreService implements Service {
   }
 
   private refreshCounts(): void {
+    if (this.writer !== null) {
+      this.writer.count();
+      return;
+    }
     try {
       if (this.store !== null) this.counts = this.store.counts();
     } catch {

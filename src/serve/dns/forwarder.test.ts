@@ -291,6 +291,17 @@ describe('DnsForwarder', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('takes new policy actions on reload (SIGHUP re-reads the config in place)', async () => {
+    const config = defaultConfig();
+    const { fwd, daemon } = await forwarder({}, config);
+    daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
+    expect((await ask(fwd.port, query('www.flux.test')))?.rcode).toBe('NXDOMAIN');
+    config.policy.fastFlux = 'sinkhole';
+    config.policy.sinkhole.ipv4 = '127.0.0.9';
+    await daemon.reload();
+    expect((await ask(fwd.port, query('www.flux.test')))?.answers?.[0]).toMatchObject({ type: 'A', data: '127.0.0.9' });
+  });
+
   it('fails open when the detector queue is full, and says so', async () => {
     upstream.script = (q, _raw, reply) => reply(aAnswer(q, ['192.0.2.1'], 0));
     const { fwd } = await forwarder({ detectorQueue: 1 });

@@ -11,7 +11,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { PolicyAction } from '../../config/schema.js';
 import { decodeMessage, observationOf } from '../../sources/dns-wire/index.js';
 import type { ServeContext, Service } from '../service.js';
-import type { Endpoint } from './address.js';
+import { literalLookup, type Endpoint } from './address.js';
 import { ClientAcl } from './acl.js';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
@@ -19,7 +19,7 @@ import { DetectionQueue } from './detection-queue.js';
 import { Policy } from './policy.js';
 import { ClientRateLimit } from './rate-limit.js';
 import { Upstreams } from './upstream.js';
-import { emptyAnswer, isTruncated, newQueryInfo, RCODE_FORMERR, RCODE_NOTIMP, RCODE_REFUSED, RCODE_SERVFAIL, readQuery, setId } from './wire.js';
+import { emptyAnswer, isTruncated, newQueryInfo, queryName, RCODE_FORMERR, RCODE_NOTIMP, RCODE_REFUSED, RCODE_SERVFAIL, readQuery, setId } from './wire.js';
 
 export interface ForwarderOptions {
   listen: Endpoint;
@@ -83,7 +83,7 @@ export class DnsForwarder implements Service {
   readonly detection: DetectionQueue;
   private readonly acl: ClientAcl;
   private readonly rate: ClientRateLimit;
-  private readonly policy: Policy;
+  private policy: Policy;
   /** The daemon's one allowlist, shared with FlaggedDomains and the other services. */
   private readonly allow: LiveAllowlist;
   private readonly q = newQueryInfo();
@@ -91,6 +91,15 @@ export class DnsForwarder implements Service {
   private tcp: Server | null = null;
   private readonly connections = new Set<Socket>();
   private stopped = false;
+  /**
+   * The client of the UDP query being handled. Answers sent before handle()
+   * returns (cache hits, policy, errors) all go through `replyNow`, one
+   * function for every query instead of a closure per query; a query that
+   * waits for an upstream gets its own (udpReplyTo).
+   */
+  private udpAddress = '';
+  private udpPort = 0;
+  private readonly replyNow: Reply = (answer) => this.udp?.send(answer, this.udpPort, this.udpAddress);
 
   constructor(
     readonly options: ForwarderOptions,
@@ -119,7 +128,7 @@ export class DnsForwarder implements Service {
 
   async start(): Promise<void> {
     const { listen } = this.options;
-    const udp = createSocket({ type: listen.family === 4 ? 'udp4' : 'udp6' });
+    const udp = createSocket({ type: listen.family === 4 ? 'udp4' : 'udp6', lookup: literalLookup });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', (err) => reject(new Error(`dns: cannot listen on ${listen.host}:${listen.port}/udp: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
       udp.bind(listen.port, listen.host, () => resolve());
@@ -132,7 +141,7 @@ export class DnsForwarder implements Service {
     } catch {
       // the kernel may cap buffer sizes; the defaults work
     }
-    udp.on('message', (bytes, from) => this.onUdp(udp, bytes, from.address, from.port));
+    udp.on('message', (bytes, from) => this.onUdp(bytes, from.address, from.port));
     this.udp = udp;
     const tcp = createServer((socket) => this.onTcp(socket));
     tcp.maxConnections = MAX_TCP_CONNECTIONS;
@@ -162,7 +171,9 @@ export class DnsForwarder implements Service {
     this.tcp = null;
   }
 
+  /** SIGHUP: the daemon has re-read the config in place; take its policy actions and sinkhole, and the allowlist files. */
   async reload(): Promise<void> {
+    this.policy = new Policy(this.context.config.policy);
     this.allow.reload();
   }
 
@@ -199,9 +210,10 @@ export class DnsForwarder implements Service {
       return true;
     }
     if (this.context.flagged.size > 0) {
-      const verdict = this.context.flagged.match(q.qname);
+      const qname = queryName(bytes, q);
+      const verdict = this.context.flagged.match(qname);
       if (verdict !== null) {
-        if (this.allow.isAllowed(q.qname)) this.stats.allowlisted++;
+        if (this.allow.isAllowed(qname)) this.stats.allowlisted++;
         else {
           const action = this.policy.actionFor(verdict);
           if (action !== 'log') {
@@ -212,11 +224,11 @@ export class DnsForwarder implements Service {
             return true;
           }
           this.stats.logged++;
-          this.context.log.debug({ service: this.name, qname: q.qname, client, verdict: verdict.verdict, score: verdict.score }, 'dns: flagged name answered (policy log)');
+          this.context.log.debug({ service: this.name, qname, client, verdict: verdict.verdict, score: verdict.score }, 'dns: flagged name answered (policy log)');
         }
       }
     }
-    const key = AnswerCache.key(q);
+    const key = AnswerCache.key(bytes, q);
     const cached = this.cache.answer(key, bytes, q, now);
     if (cached !== null) {
       this.stats.cacheHits++;
@@ -224,7 +236,8 @@ export class DnsForwarder implements Service {
       return true;
     }
     this.stats.cacheMisses++;
-    const { id, questionEnd, udpSize } = q;
+    const { id, questionEnd, udpSize, edns } = q;
+    if (reply === this.replyNow) reply = this.udpReplyTo(this.udpAddress, this.udpPort);
     const done = (answer: Buffer | null): void => {
       if (this.stopped) return;
       if (answer === null) {
@@ -233,7 +246,7 @@ export class DnsForwarder implements Service {
         return;
       }
       if (!isTruncated(answer)) {
-        this.cache.store(key, answer, questionEnd, Date.now());
+        this.cache.store(key, answer, questionEnd, edns, Date.now());
         this.detection.push(answer, Date.now() / 1000, client);
       }
       setId(answer, id);
@@ -259,9 +272,15 @@ export class DnsForwarder implements Service {
     this.stats.blocked.set(key, (this.stats.blocked.get(key) ?? 0) + 1);
   }
 
-  private onUdp(socket: UdpSocket, bytes: Buffer, address: string, port: number): void {
+  private udpReplyTo(address: string, port: number): Reply {
+    return (answer) => this.udp?.send(answer, port, address);
+  }
+
+  private onUdp(bytes: Buffer, address: string, port: number): void {
+    this.udpAddress = address;
+    this.udpPort = port;
     try {
-      this.handle(bytes, address, (answer) => socket.send(answer, port, address), true);
+      this.handle(bytes, address, this.replyNow, true);
     } catch (err) {
       // A bug must cost one query, not the resolver.
       this.stats.malformed++;

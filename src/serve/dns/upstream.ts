@@ -11,7 +11,7 @@
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { connect } from 'node:net';
-import type { Endpoint } from './address.js';
+import { literalLookup, type Endpoint } from './address.js';
 import { isResponse, sameQuestion, setId } from './wire.js';
 
 export interface UpstreamStats {
@@ -249,7 +249,7 @@ export class Upstreams {
   }
 
   private openSocket(family: 4 | 6): PoolSocket {
-    const socket = createSocket(family === 4 ? 'udp4' : 'udp6');
+    const socket = createSocket({ type: family === 4 ? 'udp4' : 'udp6', lookup: literalLookup });
     const s: PoolSocket = { serial: ++this.serial, socket, uses: 0, inFlight: 0, retired: false };
     socket.on('message', (message, from) => this.onMessage(s, message, from));
     socket.on('error', () => undefined);

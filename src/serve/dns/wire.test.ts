@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AnswerCache } from './cache.js';
 import { ClientAcl } from './acl.js';
 import { ClientRateLimit } from './rate-limit.js';
-import { newQueryInfo, readQuery, sameQuestion, scanTtls } from './wire.js';
+import { newQueryInfo, queryName, readQuery, sameQuestion, scanTtls } from './wire.js';
 
 function query(name: string, type: packet.RecordType = 'A', edns = false): Buffer {
   return packet.encode({
@@ -35,20 +35,22 @@ describe('readQuery', () => {
     const q = newQueryInfo();
     const bytes = query('WWW.Example.TEST', 'AAAA', true);
     expect(readQuery(bytes, bytes.length, q)).toBeNull();
-    expect(q).toMatchObject({ id: 4242, qname: 'www.example.test', qtype: 28, qclass: 1, udpSize: 1232, edns: 3 });
+    expect(q).toMatchObject({ id: 4242, qtype: 28, qclass: 1, udpSize: 1232, edns: 3 });
+    expect(queryName(bytes, q)).toBe('www.example.test');
     const plain = query('a.test');
     expect(readQuery(plain, plain.length, q)).toBeNull();
-    expect(q).toMatchObject({ qname: 'a.test', udpSize: 512, edns: 0 });
+    expect(q).toMatchObject({ udpSize: 512, edns: 0 });
+    expect(queryName(plain, q)).toBe('a.test');
   });
 
   it('escapes a dot inside a label so that one label never equals two', () => {
     const bytes = Buffer.concat([query('x.test').subarray(0, 12), Buffer.from([3, 0x61, 0x2e, 0x62, 4, 0x74, 0x65, 0x73, 0x74, 0, 0, 1, 0, 1])]);
     const q = newQueryInfo();
     expect(readQuery(bytes, bytes.length, q)).toBeNull();
-    expect(q.qname).toBe('a\\046b.test');
+    expect(queryName(bytes, q)).toBe('a\\046b.test');
     const mixed = Buffer.concat([query('x.test').subarray(0, 12), Buffer.from([3, 0x41, 0x2e, 0x42, 2, 0x00, 0x5a, 0, 0, 1, 0, 1])]);
     expect(readQuery(mixed, mixed.length, q)).toBeNull();
-    expect(q.qname).toBe('a\\046b.\\000z');
+    expect(queryName(mixed, q)).toBe('a\\046b.\\000z');
   });
 
   it('reads any plain name as its lower-case text (property)', () => {
@@ -58,7 +60,7 @@ describe('readQuery', () => {
         const bytes = query(labels.join('.'));
         const q = newQueryInfo();
         expect(readQuery(bytes, bytes.length, q)).toBeNull();
-        expect(q.qname).toBe(labels.join('.').toLowerCase());
+        expect(queryName(bytes, q)).toBe(labels.join('.').toLowerCase());
       }),
       { numRuns: 500 },
     );
@@ -101,8 +103,8 @@ describe('AnswerCache', () => {
 
   it('serves an answer until its smallest TTL runs out, with aged TTLs', () => {
     const cache = new AnswerCache(10, 86400);
-    const key = AnswerCache.key(q);
-    expect(cache.store(key, answer('a.test', [30, 50]), q.questionEnd, 1_000_000)).toBe(true);
+    const key = AnswerCache.key(ask, q);
+    expect(cache.store(key, answer('a.test', [30, 50]), q.questionEnd, q.edns, 1_000_000)).toBe(true);
     const hit = cache.answer(key, ask, q, 1_000_000 + 10_500);
     expect(hit).not.toBeNull();
     const decoded = packet.decode(hit!);
@@ -114,25 +116,62 @@ describe('AnswerCache', () => {
 
   it('caches NXDOMAIN by its SOA TTL, never SERVFAIL, TC or TTL 0, and caps TTLs', () => {
     const cache = new AnswerCache(10, 20);
-    const key = AnswerCache.key(q);
-    expect(cache.store(key, answer('a.test', [100], 'NXDOMAIN'), q.questionEnd, 0)).toBe(true);
+    const key = AnswerCache.key(ask, q);
+    expect(cache.store(key, answer('a.test', [100], 'NXDOMAIN'), q.questionEnd, q.edns, 0)).toBe(true);
     expect(cache.answer(key, ask, q, 19_000)).not.toBeNull();
     expect(cache.answer(key, ask, q, 20_000)).toBeNull();
     const servfail = answer('a.test', [100]);
     servfail[3] = (servfail[3]! & 0xf0) | 2;
-    expect(cache.store(key, servfail, q.questionEnd, 0)).toBe(false);
+    expect(cache.store(key, servfail, q.questionEnd, q.edns, 0)).toBe(false);
     const truncated = answer('a.test', [100]);
     truncated[2] = truncated[2]! | 2;
-    expect(cache.store(key, truncated, q.questionEnd, 0)).toBe(false);
-    expect(cache.store(key, answer('a.test', [0, 10]), q.questionEnd, 0)).toBe(false);
+    expect(cache.store(key, truncated, q.questionEnd, q.edns, 0)).toBe(false);
+    expect(cache.store(key, answer('a.test', [0, 10]), q.questionEnd, q.edns, 0)).toBe(false);
+  });
+
+  it('keys by the question, name case aside, and answers in the client\'s case', () => {
+    const cache = new AnswerCache(10, 86400);
+    cache.store(AnswerCache.key(ask, q), answer('a.test', [60]), q.questionEnd, q.edns, 0);
+    const upper = query('A.Test');
+    const uq = newQueryInfo();
+    readQuery(upper, upper.length, uq);
+    expect(AnswerCache.key(upper, uq)).toBe(AnswerCache.key(ask, q));
+    const hit = cache.answer(AnswerCache.key(upper, uq), upper, uq, 1);
+    expect(hit?.subarray(12, uq.questionEnd)).toEqual(upper.subarray(12, uq.questionEnd));
+    const other = query('b.test');
+    const oq = newQueryInfo();
+    readQuery(other, other.length, oq);
+    expect(AnswerCache.key(other, oq)).not.toBe(AnswerCache.key(ask, q));
+    const aaaa = query('a.test', 'AAAA');
+    const aq = newQueryInfo();
+    readQuery(aaaa, aaaa.length, aq);
+    expect(AnswerCache.key(aaaa, aq)).not.toBe(AnswerCache.key(ask, q));
+    const edns = query('a.test', 'A', true);
+    const eq = newQueryInfo();
+    readQuery(edns, edns.length, eq);
+    expect(AnswerCache.key(edns, eq)).not.toBe(AnswerCache.key(ask, q));
+  });
+
+  it('never serves one question\'s answer to another that shares its key', () => {
+    const cache = new AnswerCache(10, 86400);
+    cache.store(7, answer('a.test', [60]), q.questionEnd, q.edns, 0);
+    const other = query('b.test');
+    const oq = newQueryInfo();
+    readQuery(other, other.length, oq);
+    expect(cache.answer(7, other, oq, 1)).toBeNull();
+    const edns = query('a.test', 'A', true);
+    const eq = newQueryInfo();
+    readQuery(edns, edns.length, eq);
+    expect(cache.answer(7, edns, eq, 1)).toBeNull();
+    expect(cache.answer(7, ask, q, 1)).not.toBeNull();
   });
 
   it('holds at most maxEntries answers', () => {
     const cache = new AnswerCache(3, 86400);
-    for (let i = 0; i < 10; i++) cache.store(`k${i}`, answer('a.test', [60]), q.questionEnd, 0);
+    for (let i = 0; i < 10; i++) cache.store(i, answer('a.test', [60]), q.questionEnd, q.edns, 0);
     expect(cache.size).toBe(3);
-    expect(cache.answer('k9', ask, q, 1)).not.toBeNull();
-    expect(cache.answer('k0', ask, q, 1)).toBeNull();
+    expect(cache.answer(9, ask, q, 1)).not.toBeNull();
+    expect(cache.answer(0, ask, q, 1)).toBeNull();
   });
 });
 

@@ -28,8 +28,6 @@ export interface QueryInfo {
   opcode: number;
   /** Offset just past the (single) question. */
   questionEnd: number;
-  /** Lower-case presentation name, no trailing dot ('' for the root); bytes that would confuse it are \DDD-escaped. */
-  qname: string;
   qtype: number;
   qclass: number;
   /** The UDP payload the client accepts: its EDNS size (512..4096), or 512 without EDNS. */
@@ -39,13 +37,15 @@ export interface QueryInfo {
 }
 
 export function newQueryInfo(): QueryInfo {
-  return { id: 0, flags: 0, opcode: 0, questionEnd: 0, qname: '', qtype: 0, qclass: 0, udpSize: 512, edns: 0 };
+  return { id: 0, flags: 0, opcode: 0, questionEnd: 0, qtype: 0, qclass: 0, udpSize: 512, edns: 0 };
 }
 
 /**
  * Reads the header and the one question of a query into `out`. Returns null,
  * or why the message cannot be answered normally: 'response' (QR set: never
  * answered, so no reflection loops), 'header', 'opcode', 'qdcount', 'question'.
+ * The name is checked but not turned into text: a cache hit never needs it
+ * (queryName does that when the policy has flagged names to look up).
  */
 export function readQuery(bytes: Buffer, length: number, out: QueryInfo): string | null {
   if (length < 12) return 'header';
@@ -57,9 +57,7 @@ export function readQuery(bytes: Buffer, length: number, out: QueryInfo): string
   if (out.opcode !== 0) return 'opcode';
   if (bytes[4] !== 0 || bytes[5] !== 1) return 'qdcount';
   let p = 12;
-  let name = '';
   let wire = 1;
-  let upper = false;
   for (;;) {
     if (p >= length) return 'question';
     const len = bytes[p]!;
@@ -68,21 +66,10 @@ export function readQuery(bytes: Buffer, length: number, out: QueryInfo): string
     if (len > 63) return 'question';
     wire += len + 1;
     if (wire > 255 || p + 1 + len > length) return 'question';
-    let plain = true;
-    for (let i = p + 1; i <= p + len; i++) {
-      const c = bytes[i]!;
-      if (c <= 32 || c >= 127 || c === 46 || c === 92) plain = false;
-      else if (c >= 65 && c <= 90) upper = true;
-    }
-    if (name.length > 0) name += '.';
-    // One slice per label on the hot path; the byte-by-byte form only for labels that need escapes.
-    name += plain ? bytes.toString('latin1', p + 1, p + 1 + len) : escapedLabel(bytes, p + 1, p + 1 + len);
     p += len + 1;
   }
-  if (upper) name = name.toLowerCase();
   p++;
   if (p + 4 > length) return 'question';
-  out.qname = name;
   out.qtype = (bytes[p]! << 8) | bytes[p + 1]!;
   out.qclass = (bytes[p + 2]! << 8) | bytes[p + 3]!;
   p += 4;
@@ -98,6 +85,31 @@ export function readQuery(bytes: Buffer, length: number, out: QueryInfo): string
     }
   }
   return null;
+}
+
+/**
+ * The question name of a query readQuery accepted: lower-case presentation
+ * form, no trailing dot ('' for the root); bytes that would confuse it are
+ * \\DDD-escaped.
+ */
+export function queryName(bytes: Buffer, q: QueryInfo): string {
+  let name = '';
+  let upper = false;
+  let p = 12;
+  for (let len = bytes[p]!; len !== 0; len = bytes[p]!) {
+    let plain = true;
+    for (let i = p + 1; i <= p + len; i++) {
+      const c = bytes[i]!;
+      if (c <= 32 || c >= 127 || c === 46 || c === 92) plain = false;
+      else if (c >= 65 && c <= 90) upper = true;
+    }
+    if (name.length > 0) name += '.';
+    // One slice per label; the byte-by-byte form only for labels that need escapes.
+    name += plain ? bytes.toString('latin1', p + 1, p + 1 + len) : escapedLabel(bytes, p + 1, p + 1 + len);
+    p += len + 1;
+    if (p >= q.questionEnd) break;
+  }
+  return upper ? name.toLowerCase() : name;
 }
 
 /** '.' and '\\' inside a label, and unprintable bytes, as \\DDD: 'a.b' as one label must not equal a.b. */

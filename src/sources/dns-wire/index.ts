@@ -3,7 +3,8 @@
  * the pcap, dnstap and forwarder inputs. See README.md.
  */
 export type { DnsMessage, DnsQuestion } from './message.js';
-export { decodeMessage } from './message.js';
+export { decodeMessage, WireMessage } from './message.js';
 export { observationOf } from './observation.js';
 export { rcodeName, typeName } from './mnemonics.js';
 export { ipv4Text, ipv6Text } from './addresses.js';
+export { byteText } from './byte-text.js';

@@ -2,11 +2,17 @@
  * Decoding one DNS message (RFC 1035 §4) from bytes into questions and
  * ResourceRecords in the model's presentation forms. Hostile input gives a
  * one-line reason instead of a message; nothing is read outside [start, end).
+ *
+ * WireMessage is the hot path (pcap): one reader reused message after
+ * message, so the header, the question and the record lists being filled are
+ * not new objects per packet; only what the observation keeps is allocated —
+ * its records and one exactly sized array per section. decodeMessage gives
+ * the same fields as a fresh DnsMessage.
  */
-import type { ResourceRecord } from '../../model/observation.js';
-import { ipv4Text, ipv6Text } from './addresses.js';
-import { typeName } from './mnemonics.js';
+import type { DnsObservation, ResourceRecord } from '../../model/observation.js';
+import { rcodeName, typeName } from './mnemonics.js';
 import { lastName, readName, resetNameCache } from './name.js';
+import { recordData, TYPE_OPT } from './rdata.js';
 
 export interface DnsQuestion {
   name: string;
@@ -28,156 +34,188 @@ export interface DnsMessage {
   additional: ResourceRecord[];
 }
 
-const TYPE_A = 1;
-const TYPE_NS = 2;
-const TYPE_CNAME = 5;
-const TYPE_SOA = 6;
-const TYPE_PTR = 12;
-const TYPE_MX = 15;
-const TYPE_TXT = 16;
-const TYPE_AAAA = 28;
-const TYPE_SRV = 33;
-const TYPE_DNAME = 39;
-const TYPE_OPT = 41;
+/**
+ * One section's records while a message is read. The list is reused and
+ * only its first `count` entries are this message's (the rest, left from a
+ * longer message, are bounded by the largest message); they are copied out
+ * at their exact length, which is also smaller than a list grown by push.
+ */
+class SectionRecords {
+  readonly items: ResourceRecord[] = [];
+  count = 0;
+
+  add(record: ResourceRecord): void {
+    // Grows by one at most: within the list or at its end, never a hole.
+    this.items[this.count++] = record;
+  }
+
+  copy(): ResourceRecord[] {
+    const items = this.items;
+    // Most sections hold one or two records: a literal is made in line, slice() is a call.
+    switch (this.count) {
+      case 0:
+        return [];
+      case 1:
+        return [items[0]!];
+      case 2:
+        return [items[0]!, items[1]!];
+      default:
+        return items.slice(0, this.count);
+    }
+  }
+}
+
+/** Section names for reasons ('truncated answer 3'), by section index. */
+const SECTION_NAMES = ['answer', 'authority', 'additional'] as const;
+
+/** A reusable reader of DNS messages; the fields describe the last message read without a reason. */
+export class WireMessage {
+  id = 0;
+  flags = 0;
+  qr = false;
+  /** The 4-bit header rcode. */
+  rcode = 0;
+  /** Questions in the message; the first one's fields follow. */
+  questionCount = 0;
+  qname = '';
+  qtype = 0;
+  qclass = 0;
+  private readonly sections = [new SectionRecords(), new SectionRecords(), new SectionRecords()] as const;
+  /** Why the last section read failed. */
+  private sectionError = '';
+
+  /**
+   * Reads the message in bytes[start, end); null when it was read, or a
+   * one-line reason ('answer 2 name: compression loop at offset 40',
+   * 'truncated answer 3', ...). A record whose data does not fit its type
+   * (an A record of 3 bytes, a bad name in an NS record) is dropped and the
+   * rest kept, as text sources do; OPT pseudo-records are left out. Every
+   * question is added to `questions` when it is given.
+   */
+  read(bytes: Uint8Array, start: number, end: number, questions: DnsQuestion[] | null = null): string | null {
+    if (end > bytes.length) end = bytes.length;
+    if (start < 0 || end - start < 12) return 'truncated header';
+    resetNameCache(bytes, start);
+    // A message that fails part way must not show the records of the one before.
+    for (const section of this.sections) section.count = 0;
+    const flags = (bytes[start + 2]! << 8) | bytes[start + 3]!;
+    const qdcount = (bytes[start + 4]! << 8) | bytes[start + 5]!;
+    this.id = (bytes[start]! << 8) | bytes[start + 1]!;
+    this.flags = flags;
+    this.qr = (flags & 0x8000) !== 0;
+    this.rcode = flags & 15;
+    this.questionCount = qdcount;
+    let p = start + 12;
+    for (let i = 0; i < qdcount; i++) {
+      p = readName(bytes, p, start, end);
+      if (p < 0) return `question ${i + 1} name: ${lastName.error}`;
+      if (p + 4 > end) return `truncated question ${i + 1}`;
+      const type = (bytes[p]! << 8) | bytes[p + 1]!;
+      const qclass = (bytes[p + 2]! << 8) | bytes[p + 3]!;
+      if (i === 0) {
+        this.qname = lastName.text;
+        this.qtype = type;
+        this.qclass = qclass;
+      }
+      if (questions !== null) questions.push({ name: lastName.text, type, qclass });
+      p += 4;
+    }
+    for (let s = 0; s < 3; s++) {
+      const at = start + 6 + 2 * s;
+      p = this.readSection(bytes, p, start, end, (bytes[at]! << 8) | bytes[at + 1]!, s);
+      if (p < 0) return this.sectionError;
+    }
+    return null;
+  }
+
+  answers(): ResourceRecord[] {
+    return this.sections[0].copy();
+  }
+
+  authority(): ResourceRecord[] {
+    return this.sections[1].copy();
+  }
+
+  additional(): ResourceRecord[] {
+    return this.sections[2].copy();
+  }
+
+  /** The observation the last message gives, as observationOf: null for a query or a message without a question. */
+  observation(ts: number, client: string | null): DnsObservation | null {
+    if (!this.qr || this.questionCount === 0) return null;
+    return {
+      ts,
+      qname: this.qname,
+      qtype: typeName(this.qtype),
+      rcode: rcodeName(this.rcode),
+      client,
+      answers: this.answers(),
+      authority: this.authority(),
+      additional: this.additional(),
+      count: 1,
+      firstSeen: ts,
+    };
+  }
+
+  /**
+   * Reads `count` records from `p` into section `s`; returns the offset after
+   * them, or -1 with sectionError set. Each record takes at least 11 bytes,
+   * so a hostile count ends at the data's end.
+   */
+  private readSection(bytes: Uint8Array, p: number, start: number, end: number, count: number, s: number): number {
+    const records = this.sections[s]!;
+    for (let i = 0; i < count; i++) {
+      p = readName(bytes, p, start, end);
+      if (p < 0) {
+        this.sectionError = `${SECTION_NAMES[s]!} ${i + 1} name: ${lastName.error}`;
+        return -1;
+      }
+      if (p + 10 > end) {
+        this.sectionError = `truncated ${SECTION_NAMES[s]!} ${i + 1}`;
+        return -1;
+      }
+      const owner = lastName.text;
+      const type = (bytes[p]! << 8) | bytes[p + 1]!;
+      const ttlBits = ((bytes[p + 4]! << 24) | (bytes[p + 5]! << 16) | (bytes[p + 6]! << 8) | bytes[p + 7]!) >>> 0;
+      const rdStart = p + 10;
+      const rdEnd = rdStart + ((bytes[p + 8]! << 8) | bytes[p + 9]!);
+      if (rdEnd > end) {
+        this.sectionError = `truncated ${SECTION_NAMES[s]!} ${i + 1}`;
+        return -1;
+      }
+      p = rdEnd;
+      if (type === TYPE_OPT) continue;
+      const data = recordData(type, bytes, rdStart, rdEnd, start);
+      if (data === null) continue;
+      // RFC 2181 §8: a TTL with the sign bit set counts as 0.
+      records.add({ name: owner, type: typeName(type), data, ttl: ttlBits > 0x7fffffff ? 0 : ttlBits });
+    }
+    return p;
+  }
+}
+
+/** The reader behind decodeMessage (its results are copied out before it returns). */
+const reader = new WireMessage();
 
 /**
- * A decoded message, or a one-line reason ('answer 2 name: compression loop
- * at offset 40', 'truncated answer 3', ...). A record whose data does not fit
- * its type (an A record of 3 bytes, a bad name in an NS record) is dropped
- * and the rest kept, as text sources do; OPT pseudo-records are left out.
+ * A decoded message, or a one-line reason (see WireMessage.read). Each call
+ * gives new objects: callers may keep them.
  */
 export function decodeMessage(bytes: Uint8Array, start = 0, end = bytes.length): DnsMessage | string {
-  if (end > bytes.length) end = bytes.length;
-  if (start < 0 || end - start < 12) return 'truncated header';
-  resetNameCache(bytes, start);
-  const flags = (bytes[start + 2]! << 8) | bytes[start + 3]!;
-  const qdcount = (bytes[start + 4]! << 8) | bytes[start + 5]!;
-  const message: DnsMessage = {
-    id: (bytes[start]! << 8) | bytes[start + 1]!,
+  const questions: DnsQuestion[] = [];
+  const reason = reader.read(bytes, start, end, questions);
+  if (reason !== null) return reason;
+  const flags = reader.flags;
+  return {
+    id: reader.id,
     flags,
-    qr: (flags & 0x8000) !== 0,
+    qr: reader.qr,
     opcode: (flags >>> 11) & 15,
-    rcode: flags & 15,
+    rcode: reader.rcode,
     truncated: (flags & 0x0200) !== 0,
-    questions: [],
-    answers: [],
-    authority: [],
-    additional: [],
+    questions,
+    answers: reader.answers(),
+    authority: reader.authority(),
+    additional: reader.additional(),
   };
-  let p = start + 12;
-  for (let i = 0; i < qdcount; i++) {
-    p = readName(bytes, p, start, end);
-    if (p < 0) return `question ${i + 1} name: ${lastName.error}`;
-    if (p + 4 > end) return `truncated question ${i + 1}`;
-    message.questions.push({ name: lastName.text, type: (bytes[p]! << 8) | bytes[p + 1]!, qclass: (bytes[p + 2]! << 8) | bytes[p + 3]! });
-    p += 4;
-  }
-  p = readSection(bytes, p, start, end, (bytes[start + 6]! << 8) | bytes[start + 7]!, message.answers, 'answer');
-  if (p < 0) return sectionError;
-  p = readSection(bytes, p, start, end, (bytes[start + 8]! << 8) | bytes[start + 9]!, message.authority, 'authority');
-  if (p < 0) return sectionError;
-  p = readSection(bytes, p, start, end, (bytes[start + 10]! << 8) | bytes[start + 11]!, message.additional, 'additional');
-  if (p < 0) return sectionError;
-  return message;
-}
-
-/** Why the last readSection failed. */
-let sectionError = '';
-
-/**
- * Reads `count` records from `p` into `records`; returns the offset after
- * them, or -1 with sectionError set. Each record takes at least 11 bytes, so
- * a hostile count ends at the data's end.
- */
-function readSection(bytes: Uint8Array, p: number, start: number, end: number, count: number, records: ResourceRecord[], section: string): number {
-  for (let i = 0; i < count; i++) {
-    p = readName(bytes, p, start, end);
-    if (p < 0) {
-      sectionError = `${section} ${i + 1} name: ${lastName.error}`;
-      return -1;
-    }
-    if (p + 10 > end) {
-      sectionError = `truncated ${section} ${i + 1}`;
-      return -1;
-    }
-    const owner = lastName.text;
-    const type = (bytes[p]! << 8) | bytes[p + 1]!;
-    const ttlBits = ((bytes[p + 4]! << 24) | (bytes[p + 5]! << 16) | (bytes[p + 6]! << 8) | bytes[p + 7]!) >>> 0;
-    const rdStart = p + 10;
-    const rdEnd = rdStart + ((bytes[p + 8]! << 8) | bytes[p + 9]!);
-    if (rdEnd > end) {
-      sectionError = `truncated ${section} ${i + 1}`;
-      return -1;
-    }
-    p = rdEnd;
-    if (type === TYPE_OPT) continue;
-    const data = recordData(type, bytes, rdStart, rdEnd, start);
-    if (data === null) continue;
-    // RFC 2181 §8: a TTL with the sign bit set counts as 0.
-    records.push({ name: owner, type: typeName(type), data, ttl: ttlBits > 0x7fffffff ? 0 : ttlBits });
-  }
-  return p;
-}
-
-/** The record data in presentation form, or null when it does not fit its type. */
-function recordData(type: number, bytes: Uint8Array, rdStart: number, rdEnd: number, start: number): string | null {
-  const length = rdEnd - rdStart;
-  switch (type) {
-    case TYPE_A:
-      return length === 4 ? ipv4Text(bytes, rdStart) : null;
-    case TYPE_AAAA:
-      return length === 16 ? ipv6Text(bytes, rdStart) : null;
-    case TYPE_NS:
-    case TYPE_CNAME:
-    case TYPE_PTR:
-    case TYPE_DNAME:
-      return nameFilling(bytes, rdStart, rdEnd, start);
-    case TYPE_MX:
-      // Only the exchange, as every source gives it.
-      return length < 3 ? null : nameFilling(bytes, rdStart + 2, rdEnd, start);
-    case TYPE_SRV:
-      return length < 7 ? null : nameFilling(bytes, rdStart + 6, rdEnd, start);
-    case TYPE_SOA:
-      return soaData(bytes, rdStart, rdEnd, start);
-    case TYPE_TXT:
-      return txtData(bytes, rdStart, rdEnd);
-    default:
-      return '';
-  }
-}
-
-/** A name that fills [from, rdEnd) exactly; null otherwise. */
-function nameFilling(bytes: Uint8Array, from: number, rdEnd: number, start: number): string | null {
-  return readName(bytes, from, start, rdEnd) === rdEnd ? lastName.text : null;
-}
-
-/** 'mname rname serial refresh retry expire minimum', as Suricata writes it. */
-function soaData(bytes: Uint8Array, rdStart: number, rdEnd: number, start: number): string | null {
-  let p = readName(bytes, rdStart, start, rdEnd);
-  if (p < 0) return null;
-  const mname = lastName.text;
-  p = readName(bytes, p, start, rdEnd);
-  if (p < 0 || p + 20 !== rdEnd) return null;
-  let text = `${mname} ${lastName.text}`;
-  for (let k = 0; k < 5; k++, p += 4) {
-    text += ` ${((bytes[p]! << 24) | (bytes[p + 1]! << 16) | (bytes[p + 2]! << 8) | bytes[p + 3]!) >>> 0}`;
-  }
-  return text;
-}
-
-/** The character-strings joined by spaces, each byte escapeName would escape as \DDD; null when they do not fill the data. */
-function txtData(bytes: Uint8Array, rdStart: number, rdEnd: number): string | null {
-  let text = '';
-  let p = rdStart;
-  while (p < rdEnd) {
-    const stringEnd = p + 1 + bytes[p]!;
-    if (stringEnd > rdEnd) return null;
-    if (p > rdStart) text += ' ';
-    for (let i = p + 1; i < stringEnd; i++) {
-      const c = bytes[i]!;
-      text += c <= 32 || c >= 127 || c === 92 || c === 34 ? `\\${String(c).padStart(3, '0')}` : String.fromCharCode(c);
-    }
-    p = stringEnd;
-  }
-  return text;
 }

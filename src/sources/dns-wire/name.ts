@@ -10,9 +10,10 @@
  * ≥ 127, backslash, quote — as \DDD; a dot inside a label is escaped too
  * (\046), so the text still splits into the right labels.
  */
+import { byteText } from './byte-text.js';
 
 const MAX_JUMPS = 127;
-/** FNV-1a over the text, computed as it is written, for the intern table. */
+/** FNV-1a over the text's 32-bit words, for the intern table. */
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 /**
@@ -22,8 +23,13 @@ const FNV_PRIME = 0x01000193;
 const TEXT = new Uint8Array(256);
 for (let c = 33; c < 127; c++) TEXT[c] = c >= 65 && c <= 90 ? c + 32 : c === 92 || c === 34 || c === 46 ? 0 : c;
 
-/** 255 octets of wire name at most 4 characters each (\DDD). */
-const scratch = Buffer.allocUnsafe(255 * 4);
+/**
+ * 255 octets of wire name at most 4 characters each (\DDD), and 4 bytes of
+ * zeros after the text: the intern table hashes and compares whole 32-bit
+ * words (scratchWords, the same memory), four characters at a time.
+ */
+const scratch = Buffer.alloc(255 * 4 + 4);
+const scratchWords = new Int32Array(scratch.buffer, scratch.byteOffset, scratch.length >> 2);
 
 /**
  * The result of the last readName: its text, or why it failed. Module state
@@ -58,11 +64,29 @@ function cached(offset: number): string | null {
  * Reads the name at `pos` of the message that starts at `start`; labels may
  * not run past `end`. Returns the offset just after the name where it was
  * read (after the first pointer when compressed), or -1 with lastName.error set.
+ *
+ * Most owner names are one backward pointer to a name this message already
+ * gave (0xc00c): that case is answered here, small enough for the compiler to
+ * inline into the record loop, and readFullName is not called at all. It is
+ * exactly readFullName's first step for a pointer (the same checks).
  */
 export function readName(bytes: Uint8Array, pos: number, start: number, end: number): number {
+  if (pos + 1 < end && bytes[pos]! >= 0xc0 && bytes === cacheBytes && start === cacheStart) {
+    const target = start + (((bytes[pos]! & 0x3f) << 8) | bytes[pos + 1]!);
+    if (target < pos) {
+      const known = cached(target);
+      if (known !== null) {
+        lastName.text = known;
+        return pos + 2;
+      }
+    }
+  }
+  return readFullName(bytes, pos, start, end);
+}
+
+function readFullName(bytes: Uint8Array, pos: number, start: number, end: number): number {
   const useCache = bytes === cacheBytes && start === cacheStart;
   let out = 0;
-  let hash = FNV_OFFSET;
   let wire = 0;
   let jumps = 0;
   let after = -1;
@@ -95,29 +119,22 @@ export function readName(bytes: Uint8Array, pos: number, start: number, end: num
     if (wire > 254) return fail('name longer than 255 octets', p, start);
     const labelEnd = p + 1 + len;
     if (labelEnd > end) return fail('truncated label', p, start);
-    if (out > 0) {
-      scratch[out++] = 46;
-      hash = Math.imul(hash ^ 46, FNV_PRIME);
-    }
+    if (out > 0) scratch[out++] = 46;
     for (let i = p + 1; i < labelEnd; i++) {
       const c = bytes[i]!;
       let t = TEXT[c]!;
       if (t === 0) {
         // \DDD: the backslash and the first two digits here, the last below.
-        const d1 = 48 + ((c / 100) | 0);
-        const d2 = 48 + (((c / 10) | 0) % 10);
         scratch[out++] = 92;
-        scratch[out++] = d1;
-        scratch[out++] = d2;
-        hash = Math.imul(Math.imul(Math.imul(hash ^ 92, FNV_PRIME) ^ d1, FNV_PRIME) ^ d2, FNV_PRIME);
+        scratch[out++] = 48 + ((c / 100) | 0);
+        scratch[out++] = 48 + (((c / 10) | 0) % 10);
         t = 48 + (c % 10);
       }
       scratch[out++] = t;
-      hash = Math.imul(hash ^ t, FNV_PRIME);
     }
     p = labelEnd;
   }
-  const text = out === 0 ? '.' : interned(out, hash);
+  const text = out === 0 ? '.' : interned(out);
   lastName.text = text;
   if (useCache && cacheSize < cacheOffsets.length) {
     cacheOffsets[cacheSize] = pos;
@@ -130,38 +147,39 @@ export function readName(bytes: Uint8Array, pos: number, start: number, end: num
  * Recent names by their text bytes, direct-mapped: popular names come back
  * all day, and one shared string per name saves making it again and lets the
  * detector's maps reuse its cached hash. Names over INTERN_BYTES are not kept.
+ * A slot holds the text's bytes (zero-padded to whole words) and its length:
+ * a name is returned only for exactly the same bytes.
  */
 const INTERN_SLOTS = 8192;
 const INTERN_BYTES = 64;
+const INTERN_WORDS = INTERN_BYTES >> 2;
 const internTexts: string[] = new Array<string>(INTERN_SLOTS).fill('');
 const internLengths = new Uint8Array(INTERN_SLOTS);
-const internBytes = new Uint8Array(INTERN_SLOTS * INTERN_BYTES);
+const internWords = new Int32Array(INTERN_SLOTS * INTERN_WORDS);
 
-/** The text of scratch[0, length) (whose FNV-1a hash is `hash`), shared with the last identical name when it is still in the table. */
-function interned(length: number, hash: number): string {
-  if (length > INTERN_BYTES) return latin1(length);
-  const slot = (hash >>> 0) & (INTERN_SLOTS - 1);
-  const base = slot * INTERN_BYTES;
+/** The text of scratch[0, length), shared with the last identical name when it is still in the table. */
+function interned(length: number): string {
+  if (length > INTERN_BYTES) return byteText(scratch, length);
+  // Zeros after the text, so that its last word holds nothing from an earlier name.
+  scratch[length] = scratch[length + 1] = scratch[length + 2] = 0;
+  const words = (length + 3) >> 2;
+  let hash = FNV_OFFSET ^ length;
+  for (let w = 0; w < words; w++) hash = Math.imul(hash ^ scratchWords[w]!, FNV_PRIME);
+  // A multiply carries low bits upwards only: mix the high bits back down (murmur3's finaliser).
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  const slot = (hash ^ (hash >>> 16)) & (INTERN_SLOTS - 1);
+  const base = slot * INTERN_WORDS;
   if (internLengths[slot] === length) {
-    let i = 0;
-    while (i < length && internBytes[base + i] === scratch[i]) i++;
-    if (i === length) return internTexts[slot]!;
+    let w = 0;
+    while (w < words && internWords[base + w] === scratchWords[w]) w++;
+    if (w === words) return internTexts[slot]!;
   }
-  const text = latin1(length);
+  const text = byteText(scratch, length);
   internTexts[slot] = text;
   internLengths[slot] = length;
-  for (let i = 0; i < length; i++) internBytes[base + i] = scratch[i]!;
+  for (let w = 0; w < words; w++) internWords[base + w] = scratchWords[w]!;
   return text;
-}
-
-/**
- * Buffer's own latin1 decoder, without the argument checks of toString()
- * (which cost as much as the decoding for a name): the text is ASCII.
- */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string }).latin1Slice;
-
-function latin1(length: number): string {
-  return latin1Slice.call(scratch, 0, length);
 }
 
 function fail(reason: string, at: number, start: number): number {

@@ -167,12 +167,17 @@ export class CaptureReader {
     return 0;
   }
 
+  // Plain byte reads: Buffer's readUInt32LE checks its argument on every call,
+  // and these run several times per packet. Every caller has checked that the
+  // bytes are there.
   private u32(b: Buffer, at: number): number {
-    return this.little ? b.readUInt32LE(at) : b.readUInt32BE(at);
+    return this.little
+      ? (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0
+      : ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
   }
 
   private u16(b: Buffer, at: number): number {
-    return this.little ? b.readUInt16LE(at) : b.readUInt16BE(at);
+    return this.little ? b[at]! | (b[at + 1]! << 8) : (b[at]! << 8) | b[at + 1]!;
   }
 
   /** Reads what is whole in `data`; returns the bytes used and sets `need` for the next step. */

@@ -7,7 +7,7 @@
  */
 import { emptyObservation } from '../../model/observation.js';
 import type { Decoder, ObservationSink } from '../source.js';
-import { decodeMessage, observationOf, typeName } from '../dns-wire/index.js';
+import { typeName, WireMessage } from '../dns-wire/index.js';
 import { CaptureReader } from './capture.js';
 import { DNS, DNS_PORTS, NOT_DNS, PacketInfo, PROTO_UDP, parsePacket, type PortTable } from './packet.js';
 import { PendingQueries, type PendingQuery } from './queries.js';
@@ -22,6 +22,8 @@ export class PcapDecoder implements Decoder {
   private readonly tcp: TcpStreams;
   private readonly queries: PendingQueries;
   private readonly info = new PacketInfo();
+  /** The DNS message being read, reused packet after packet. */
+  private readonly wire = new WireMessage();
   /** Packets read so far (the current one's number while it is decoded). */
   private packets = 0;
   /** The position reported: the current packet, or the query packet of an unanswered query. */
@@ -80,29 +82,29 @@ export class PcapDecoder implements Decoder {
     if (info.proto === PROTO_UDP) return this.message(bytes, info.payloadStart, info.payloadEnd);
     // A bare acknowledgement changes no stream.
     if (info.payloadEnd === info.payloadStart && (info.tcpFlags & TCP_CONTROL) === 0) return;
-    const key = `${info.source()}|${info.srcPort}|${info.destination()}|${info.dstPort}`;
-    this.tcp.segment(key, info.tcpFlags, info.seq, bytes, info.payloadStart, info.payloadEnd);
+    this.tcp.segment(info.flowKey(), info.tcpFlags, info.seq, bytes, info.payloadStart, info.payloadEnd);
   }
 
   /** One DNS message of the current packet, from bytes[start, end). */
   private message(bytes: Uint8Array, start: number, end: number): void {
-    const message = decodeMessage(bytes, start, end);
-    if (typeof message === 'string') return this.skip(`DNS message: ${message}`);
-    const question = message.questions[0];
+    const wire = this.wire;
+    const reason = wire.read(bytes, start, end);
+    if (reason !== null) return this.skip(`DNS message: ${reason}`);
     const info = this.info;
-    if (!message.qr) {
-      if (question === undefined) return;
+    if (!wire.qr) {
+      if (wire.questionCount === 0) return;
       this.queries.add({
         ts: this.ts, packet: this.packets, client: info.source(), clientPort: info.srcPort, server: info.destination(), serverPort: info.dstPort,
-        id: message.id, qname: question.name, qtype: question.type, next: null, done: false,
+        id: wire.id, qname: wire.qname, qtype: wire.qtype, next: null, done: false,
       });
       return;
     }
-    if (question === undefined) return this.skip('DNS response without a question');
+    if (wire.questionCount === 0) return this.skip('DNS response without a question');
     // The client is where the response goes; a captured query says the same, and is no longer waiting.
     const client = info.destination();
-    this.queries.answer(client, info.dstPort, info.source(), info.srcPort, message.id, question.name, this.ts);
-    const observation = observationOf(message, this.ts, client);
+    // Made before answer(), which may report expired queries to the sink (and so run its code) first.
+    const observation = wire.observation(this.ts, client);
+    this.queries.answer(client, info.dstPort, info.source(), info.srcPort, wire.id, wire.qname, this.ts);
     if (observation !== null) this.sink.observe(observation);
   }
 

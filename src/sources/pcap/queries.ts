@@ -30,6 +30,9 @@ export interface PendingQuery {
   done: boolean;
 }
 
+/** Keys of emptied chains kept before they are deleted together (see PendingQueries.chains). */
+const EMPTY_KEYS_KEPT = 4096;
+
 /** id and the low 14 bits of the client port: a small integer, so the Map needs no boxing. */
 function keyOf(id: number, clientPort: number): number {
   return ((id & 0xffff) << 14) | (clientPort & 0x3fff);
@@ -40,7 +43,14 @@ function same(q: PendingQuery, client: string, clientPort: number, server: strin
 }
 
 export class PendingQueries {
-  private readonly chains = new Map<number, PendingQuery>();
+  /**
+   * Chains by key. A chain that empties keeps its key (null) until
+   * EMPTY_KEYS_KEPT of them have gathered, then they go together: a Map
+   * whose last entry is deleted shrinks, making a new table, and here that
+   * would happen for nearly every answered query.
+   */
+  private readonly chains = new Map<number, PendingQuery | null>();
+  private emptyKeys = 0;
   private readonly fifo: PendingQuery[] = [];
   private head = 0;
   private size = 0;
@@ -58,7 +68,9 @@ export class PendingQueries {
       if (same(q, query.client, query.clientPort, query.server, query.serverPort, query.id, query.qname)) return;
     }
     if (this.size >= MAX_PENDING_QUERIES) this.giveUpOldest();
-    query.next = this.chains.get(key) ?? null;
+    const head = this.chains.get(key);
+    if (head === null) this.emptyKeys--;
+    query.next = head ?? null;
     this.chains.set(key, query);
     this.fifo.push(query);
     this.size++;
@@ -111,11 +123,16 @@ export class PendingQueries {
     this.unanswered(oldest);
   }
 
+  private dropEmptyKeys(): void {
+    for (const [key, head] of this.chains) if (head === null) this.chains.delete(key);
+    this.emptyKeys = 0;
+  }
+
   private unlink(key: number, query: PendingQuery): void {
     const first = this.chains.get(key);
     if (first === query) {
-      if (query.next === null) this.chains.delete(key);
-      else this.chains.set(key, query.next);
+      this.chains.set(key, query.next);
+      if (query.next === null && ++this.emptyKeys > EMPTY_KEYS_KEPT) this.dropEmptyKeys();
     } else {
       for (let q: PendingQuery | null = first ?? null; q !== null; q = q.next) {
         if (q.next === query) {

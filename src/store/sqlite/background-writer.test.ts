@@ -17,16 +17,17 @@ const dir = mkdtempSync(join(tmpdir(), 'fluxhound-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('BackgroundWriter (built)', () => {
-  it('writes batches and sweeps in its own thread, then closes', async () => {
+  it('writes batches, sweeps and counts rows in its own thread, then closes', async () => {
     expect(existsSync(BUILT), `${BUILT} missing: run npm run build`).toBe(true);
     const { BackgroundWriter } = (await import(pathToFileURL(BUILT).href)) as { BackgroundWriter: typeof Writer };
     const path = join(dir, 'w.db');
     new SqliteStore(path).close();
-    const events = { written: 0, swept: -1, errors: [] as string[] };
+    const events = { written: 0, swept: -1, tuples: -1, errors: [] as string[] };
     const writer = BackgroundWriter.create(path, {
       onWritten: () => events.written++,
       onSwept: (n) => (events.swept = n),
       onError: (m) => events.errors.push(m),
+      onCounted: (c) => (events.tuples = c.tuples),
     });
     expect(writer).not.toBeNull();
     for (let i = 0; i < 5; i++) {
@@ -35,8 +36,9 @@ describe('BackgroundWriter (built)', () => {
       writer!.write(batch);
     }
     writer!.sweep(250);
+    writer!.count();
     await writer!.close();
-    expect(events).toEqual({ written: 5, swept: 3, errors: [] });
+    expect(events).toEqual({ written: 5, swept: 3, tuples: 2, errors: [] });
     const store = new SqliteStore(path);
     expect(store.recentTuples(0, 10).map((t) => t.name)).toEqual(['n3.test', 'n4.test']);
     expect(store.check()).toBe('ok');

@@ -6,13 +6,16 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { StoreBatch } from '../store.js';
+import type { StoreBatch, StoreCounts } from '../store.js';
+import { toColumns } from './batch-columns.js';
 import type { WriterReply, WriterRequest } from './writer-worker.js';
 
 export interface WriterEvents {
   onWritten(ms: number, tuples: number, verdicts: number): void;
   onSwept(deleted: number): void;
   onError(message: string): void;
+  /** Row counts, after count(). */
+  onCounted?(counts: StoreCounts): void;
 }
 
 const WORKER = new URL('./writer-worker.js', import.meta.url);
@@ -49,11 +52,16 @@ export class BackgroundWriter {
       throw new Error(`writer thread behind (${this.queued} batches queued); batch dropped`);
     }
     this.queued++;
-    this.post({ type: 'write', batch });
+    this.post({ type: 'write', batch: toColumns(batch) });
   }
 
   sweep(before: number): void {
     this.post({ type: 'sweep', before });
+  }
+
+  /** Counts rows in the writer thread (count(*) reads whole tables: milliseconds on a big store); the answer comes by onCounted. */
+  count(): void {
+    this.post({ type: 'count' });
   }
 
   /** Writes what is queued, closes the database and ends the thread. */
@@ -77,6 +85,9 @@ export class BackgroundWriter {
         break;
       case 'swept':
         this.events.onSwept(reply.deleted);
+        break;
+      case 'counted':
+        this.events.onCounted?.(reply.counts);
         break;
       case 'error':
         if (reply.request === 'write') this.queued--;

@@ -4,13 +4,15 @@
  * and a commit or a WAL checkpoint can take milliseconds).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { StoreBatch } from '../store.js';
+import type { StoreCounts } from '../store.js';
+import { fromColumns, type BatchColumns } from './batch-columns.js';
 import { SqliteStore } from './sqlite-store.js';
 
-export type WriterRequest = { type: 'write'; batch: StoreBatch } | { type: 'sweep'; before: number } | { type: 'close' };
+export type WriterRequest = { type: 'write'; batch: BatchColumns } | { type: 'sweep'; before: number } | { type: 'count' } | { type: 'close' };
 export type WriterReply =
   | { type: 'written'; ms: number; tuples: number; verdicts: number }
   | { type: 'swept'; deleted: number }
+  | { type: 'counted'; counts: StoreCounts }
   | { type: 'error'; request: WriterRequest['type']; message: string }
   | { type: 'closed' };
 
@@ -21,10 +23,13 @@ if (port !== null) {
     try {
       if (request.type === 'write') {
         const started = performance.now();
-        store.write(request.batch);
-        port.postMessage({ type: 'written', ms: performance.now() - started, tuples: request.batch.tuples.length, verdicts: request.batch.verdicts.length } satisfies WriterReply);
+        const batch = fromColumns(request.batch);
+        store.write(batch);
+        port.postMessage({ type: 'written', ms: performance.now() - started, tuples: batch.tuples.length, verdicts: batch.verdicts.length } satisfies WriterReply);
       } else if (request.type === 'sweep') {
         port.postMessage({ type: 'swept', deleted: store.sweep(request.before) } satisfies WriterReply);
+      } else if (request.type === 'count') {
+        port.postMessage({ type: 'counted', counts: store.counts() } satisfies WriterReply);
       } else {
         store.close();
         port.postMessage({ type: 'closed' } satisfies WriterReply);
