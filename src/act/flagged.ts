@@ -22,6 +22,8 @@ export class FlaggedDomains {
   private readonly triggers = new Map<string, Verdict>();
   /** Flagged domain → its latest verdict. */
   private readonly verdicts = new Map<string, Verdict>();
+  /** Registered domain → its flagged domains, so a removal re-points the registered trigger without a scan. */
+  private readonly flaggedUnder = new Map<string, Set<string>>();
   private readonly listeners = new Set<(serial: number) => void>();
   /** Flagged domain → the last time (data seconds) it was looked up or flagged. */
   private readonly active = new Map<string, number>();
@@ -46,6 +48,9 @@ export class FlaggedDomains {
     if (this.isAllowed(v.domain) || this.isAllowed(v.registered_domain)) return false;
     const before = this.verdicts.get(v.domain);
     this.verdicts.set(v.domain, v);
+    let under = this.flaggedUnder.get(v.registered_domain);
+    if (under === undefined) this.flaggedUnder.set(v.registered_domain, (under = new Set()));
+    under.add(v.domain);
     const seen = Date.parse(v.last_seen) / 1000;
     if (seen > (this.active.get(v.domain) ?? -Infinity)) this.active.set(v.domain, seen);
     if (seen > this.clock) this.clock = seen;
@@ -84,10 +89,12 @@ export class FlaggedDomains {
       if (this.triggers.get(key) === v) this.triggers.delete(key);
     }
     // Another flagged name under the same registered domain keeps it blocked.
-    for (const other of this.verdicts.values()) {
-      if (other.registered_domain === v.registered_domain && !this.triggers.has(v.registered_domain)) {
-        this.triggers.set(v.registered_domain, other);
-      }
+    const under = this.flaggedUnder.get(v.registered_domain);
+    under?.delete(v.domain);
+    if (under !== undefined && under.size === 0) this.flaggedUnder.delete(v.registered_domain);
+    else if (under !== undefined && !this.triggers.has(v.registered_domain)) {
+      const other = this.verdicts.get(under.values().next().value as string);
+      if (other !== undefined) this.triggers.set(v.registered_domain, other);
     }
     this.changed();
     return true;

@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { UsageError } from '../../cli/errors.js';
 import { canonicalName, isPlausibleName } from '../../model/names.js';
-import { parseEndpoint, type Endpoint } from '../dns/address.js';
+import { parseEndpoint, type Endpoint } from '../endpoint.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { blockedPage, CSP, neutralPage } from './page.js';
 

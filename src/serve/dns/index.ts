@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../cli/errors.js';
 import type { ServeContext, ServiceFactory } from '../service.js';
-import { parseEndpoint } from './address.js';
-import { ClientAcl } from './acl.js';
+import { parseEndpoint } from '../endpoint.js';
+import { ClientAcl } from '../acl.js';
 import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
 
 export { DnsForwarder } from './forwarder.js';

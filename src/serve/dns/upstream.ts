@@ -11,7 +11,7 @@
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { connect } from 'node:net';
-import { literalLookup, type Endpoint } from './address.js';
+import { literalLookup, type Endpoint } from '../endpoint.js';
 import { isResponse, sameQuestion, setId } from './wire.js';
 
 export interface UpstreamStats {

@@ -2,7 +2,7 @@ import * as packet from 'dns-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AnswerCache } from './cache.js';
-import { ClientAcl } from './acl.js';
+import { ClientAcl } from '../acl.js';
 import { ClientRateLimit } from './rate-limit.js';
 import { newQueryInfo, queryName, readQuery, sameQuestion, scanTtls } from './wire.js';
 

@@ -8,6 +8,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { UsageError } from '../../cli/errors.js';
+import { isLoopback } from '../endpoint.js';
 
 export type Endpoint =
   | { kind: 'unix'; path: string; label: string }
@@ -39,10 +40,4 @@ export function parseEndpoint(text: string, allowRemote: boolean): Endpoint {
     return { kind: 'tcp', host, port, label: `tcp:${host.includes(':') ? `[${host}]` : host}:${port}` };
   }
   throw new UsageError(`serve: --dnstap ${text}: expected unix:/path.sock or tcp:127.0.0.1:PORT`);
-}
-
-export function isLoopback(host: string): boolean {
-  if (isIP(host) === 4) return host.startsWith('127.');
-  const lower = host.toLowerCase();
-  return lower === '::1' || lower === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(lower);
 }

@@ -38,5 +38,6 @@ export const dnstapService: ServiceFactory = {
 
 export { DnstapService } from './listener.js';
 export type { DnstapOptions } from './listener.js';
-export { parseEndpoint, isLoopback } from './endpoint.js';
+export { parseEndpoint } from './endpoint.js';
+export { isLoopback } from '../endpoint.js';
 export type { Endpoint } from './endpoint.js';

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Command } from 'commander';
 import { UsageError } from '../../cli/errors.js';
-import { parseEndpoint, type Endpoint } from '../dns/address.js';
+import { parseEndpoint, type Endpoint } from '../endpoint.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 
 export function httpService(): ServiceFactory {

@@ -4,8 +4,10 @@
  * tsig-keygen writes it). Every mistake is one UsageError line.
  */
 import { readFileSync } from 'node:fs';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { UsageError } from '../../cli/errors.js';
+import { ClientAcl } from '../acl.js';
+import { isLoopback } from '../endpoint.js';
 import { makeKey } from './tsig.js';
 import type { TsigKey } from './tsig.js';
 import type { Endpoint } from './notify.js';
@@ -23,27 +25,15 @@ export function parseEndpoint(text: string, flag: string, defaultPort: number | 
   return { host, port };
 }
 
-export function isLoopback(host: string): boolean {
-  return host === '::1' || /^127\./.test(host) || host === '::ffff:127.0.0.1';
-}
-
 /** The transfer ACL from CIDRs (a bare address is a /32 or /128); the default is loopback only. */
 export function parseAcl(cidrs: readonly string[] | undefined): (address: string) => boolean {
-  const list = new BlockList();
-  for (const cidr of cidrs ?? ['127.0.0.0/8', '::1/128']) {
-    const [addr = '', lenText] = cidr.split('/');
-    const family = isIP(addr);
-    const len = lenText === undefined ? (family === 6 ? 128 : 32) : Number(lenText);
-    if (family === 0 || !/^\d*$/.test(lenText ?? '') || !Number.isInteger(len) || len < 0 || len > (family === 6 ? 128 : 32)) {
-      throw new UsageError(`serve: --rpz-allow takes CIDRs such as 192.0.2.0/24 or 2001:db8::/32, not '${cidr}'`);
-    }
-    list.addSubnet(addr, len, family === 6 ? 'ipv6' : 'ipv4');
+  let acl: ClientAcl;
+  try {
+    acl = new ClientAcl(cidrs ?? ['127.0.0.0/8', '::1/128'], '--rpz-allow');
+  } catch (err) {
+    throw new UsageError(`serve: ${(err as Error).message}; give CIDRs such as 192.0.2.0/24 or 2001:db8::/32`);
   }
-  return (address: string) => {
-    const a = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-    const family = isIP(a);
-    return family !== 0 && list.check(a, family === 6 ? 'ipv6' : 'ipv4');
-  };
+  return (address: string) => acl.allows(address);
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;

@@ -1,4 +1,8 @@
-/** Listen and upstream addresses: 'HOST:PORT', '[V6]:PORT', or a bare address (default port). */
+/**
+ * Where the daemon's services listen and send: 'HOST:PORT', '[V6]:PORT', or
+ * a bare address (default port); and which of those are loopback. One
+ * parser for --dns, --upstream, --http and --block-page.
+ */
 import { isIP } from 'node:net';
 
 export interface Endpoint {
@@ -41,4 +45,11 @@ export function parseEndpoint(text: string, defaultPort: number | null, what: st
  */
 export function literalLookup(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
   callback(null, address, family === 6 ? 6 : 4);
+}
+
+/** True for 127.0.0.0/8, ::1 and IPv4-mapped 127.x: listeners on these are reachable from this host only. */
+export function isLoopback(host: string): boolean {
+  if (isIP(host) === 4) return host.startsWith('127.');
+  const lower = host.toLowerCase();
+  return lower === '::1' || lower === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(lower);
 }
