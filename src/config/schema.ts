@@ -50,6 +50,13 @@ export const configSchema = z.strictObject({
       doubleFluxPoints: z.number().min(0).max(100).default(10),
       /** TTL and churn points count only when the addresses span at least this many ASNs (a low TTL alone is dynamic DNS, not flux). Default 3. */
       minAsnsForTiming: z.number().int().min(0).default(3),
+      /**
+       * A registered domain's union of names may be fast-flux on its own only when its names are throwaways:
+       * at most this many lookups per name on average (flux spread over random subdomains). Otherwise each
+       * name is judged on its own evidence and the union stays at most suspicious, so a few busy names
+       * (mirror networks) cannot add up to a block of the whole domain. Default 3.
+       */
+      zoneMaxLookupsPerName: z.number().min(0).default(3),
     })
     .prefault({}),
   /** Each feature adds `points` scaled linearly from `low` (nothing) to `high` (all); when low > high the ramp is reversed (smaller is worse). */

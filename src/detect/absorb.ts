@@ -18,7 +18,7 @@ import {
   type TableCounts,
 } from './address-table.js';
 import type { AddressList, ObservationDigest } from './digest.js';
-import { Delegation, detach, type FluxState } from './state.js';
+import { addName, Delegation, detach, type FluxState } from './state.js';
 
 const windowCounts: TableCounts = newCounts();
 const entry: AddressEntry = { key: 0, asn: 0, country: '', ttl: -1, provider: -1 };
@@ -103,7 +103,7 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
     if (d.nsNames.indexOf(ns) === -1) {
       d.nsNamesEver++;
       state.dirty = true;
-      if (d.nsNames.length < caps.maxNamesPerDomain) d.nsNames.push(detach(ns));
+      if (d.nsNames.length < caps.maxNamesPerDomain) d.nsNames = addName(d.nsNames, detach(ns));
     }
   }
   if (digest.nsAddresses.size > 0) {
@@ -116,7 +116,7 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
       d.cnameTargetsEver++;
       state.dirty = true;
       if (d.cnameProvider < 0) d.cnameProvider = digest.cnameProviderOf();
-      if (d.cnameTargets.length < caps.maxNamesPerDomain) d.cnameTargets.push(detach(target));
+      if (d.cnameTargets.length < caps.maxNamesPerDomain) d.cnameTargets = addName(d.cnameTargets, detach(target));
     }
   }
 }

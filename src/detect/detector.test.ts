@@ -142,6 +142,22 @@ describe('Detector', () => {
     expect(find('x0q.spread-flux.top')!.verdict).toBe('benign');
   });
 
+  it('holds a union of a few busy names at suspicious: each is judged on its own', () => {
+    const { find } = run((d) => {
+      for (let i = 0; i < 20; i++) {
+        // Two mirror-like names, each rotating over its own four servers in four networks.
+        d.observe(aResponse(T0 + i * 120, 'repo.busy-mirrors.org', [bot(i % 4), bot((i + 1) % 4)], 60));
+        d.observe(aResponse(T0 + i * 120 + 60, 'dl.busy-mirrors.org', [bot(100 + (i % 4)), bot(100 + ((i + 1) % 4))], 60));
+      }
+    });
+    const union = find('busy-mirrors.org', 'registered_domain')!;
+    expect(union.features.names).toBe(2);
+    expect(union.score).toBeGreaterThanOrEqual(60);
+    expect(union.verdict).toBe('suspicious');
+    expect(union.reasons.join(' ')).toMatch(/held at suspicious: its 2 names were looked up 20\.0 times each/);
+    for (const name of ['repo.busy-mirrors.org', 'dl.busy-mirrors.org']) expect(find(name)!.verdict).not.toBe('fast-flux');
+  });
+
   it('recognises a new domain resolving into a known flux network on first sight', () => {
     const { find, flags, detector } = run((d) => {
       for (let lookup = 0; lookup < 6; lookup++) {

@@ -15,7 +15,7 @@ import { absorb, absorbServerAddresses } from './absorb.js';
 import { ObservationDigest } from './digest.js';
 import { emptyFeatures } from './features/index.js';
 import { measure, measureInto, toVerdict, type Evaluation, type VerdictOptions } from './evaluate.js';
-import { labelOf, levelOf, scoreOnly } from './score.js';
+import { labelOf, levelOf, scoreOnly, stateLabel } from './score.js';
 import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
 import { FluxNetworks } from './networks.js';
@@ -204,7 +204,7 @@ export class Detector {
     if (!showsRotation(state) && !this.touchesNetwork(state)) return;
     const ctx = { config: this.config, detail: false, networks: this.networks, infra: this.infra };
     const score = scoreOnly(measureInto(state, ctx, this.scratch), this.config);
-    const level = levelOf(labelOf(score, this.config));
+    const level = levelOf(stateLabel(score, state.scope, state.names, state.lookups, this.config));
     if (level <= state.flagLevel) return;
     if (state.flaggedAt < 0) {
       state.flaggedAt = state.lastSeen;

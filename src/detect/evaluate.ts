@@ -8,7 +8,7 @@ import { countTable, evidenceOf, newCounts } from './address-table.js';
 import type { MeasureInput } from './features/family.js';
 import { emptyFeatures, featureFamilies, type MeasureContext } from './features/index.js';
 import { holzOfState } from './holz.js';
-import { fluxKindOf, labelOf, scoreFeatures, type Scored } from './score.js';
+import { fluxKindOf, labelOf, scoreFeatures, stateLabel, type Scored } from './score.js';
 import type { FluxState } from './state.js';
 
 export interface Evaluation {
@@ -56,7 +56,7 @@ export interface VerdictOptions {
  */
 export function toVerdict(state: FluxState, evaluation: Evaluation, config: Config, options: VerdictOptions, zoneNsPoints = 0): Verdict {
   const { features, scored } = evaluation;
-  const label = labelOf(scored.score, config);
+  const label = stateLabel(scored.score, state.scope, state.names, state.lookups, config);
   const nsPoints = Math.max(scored.nsPoints, zoneNsPoints);
   const verdict: Verdict = {
     domain: state.key,
@@ -80,6 +80,12 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
       ns_addresses: evidenceOf(state.delegation?.nsAddresses ?? null),
     },
   };
+  if (label !== labelOf(scored.score, config)) {
+    const perName = state.lookups / state.names;
+    verdict.reasons.push(
+      `held at suspicious: its ${state.names} names were looked up ${perName.toFixed(1)} times each on average, so each is judged on its own (a union of throwaway names would be fast-flux)`,
+    );
+  }
   if (options.baseline === 'holz') {
     verdict.holz = {
       ...holzOfState(state),

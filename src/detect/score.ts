@@ -3,7 +3,7 @@
  * capped at 100, is the score. Pure functions of Features and Config.
  */
 import type { Config, Ramp, WeightName } from '../config/schema.js';
-import type { Contribution, Features, FluxKind, VerdictLabel } from '../model/verdict.js';
+import type { Contribution, Features, FluxKind, VerdictLabel, VerdictScope } from '../model/verdict.js';
 
 /** 0 at or below low, 1 at or beyond high, linear between; reversed when low > high. */
 export function ramp(x: number, r: Pick<Ramp, 'low' | 'high'>): number {
@@ -43,8 +43,10 @@ export function scoreOnly(f: Features, config: Config): number {
 export function featurePoints(f: Features, name: WeightName, config: Config): number {
   const v = f[name];
   if (typeof v !== 'number' || !Number.isFinite(v)) return 0;
-  // Timing features (TTL, churn) only count alongside network diversity.
-  if (TIMING.has(name) && f.asns < config.verdict.minAsnsForTiming) return 0;
+  // Timing features (TTL, churn) only count alongside network diversity, or
+  // when the name already resolves into a known flux network: a low TTL alone
+  // is dynamic DNS, a low TTL on a bot's address is not.
+  if (TIMING.has(name) && f.asns < config.verdict.minAsnsForTiming && !(f.network_addresses > 0)) return 0;
   const r = config.weights[name];
   return ramp(v, r) * r.points;
 }
@@ -75,6 +77,21 @@ export function labelOf(score: number, config: Config): VerdictLabel {
   if (score >= config.verdict.fastFlux) return 'fast-flux';
   if (score >= config.verdict.suspicious) return 'suspicious';
   return 'benign';
+}
+
+/**
+ * The label of a domain's state: a registered domain's union of busy names is
+ * held at suspicious (verdict.zoneMaxLookupsPerName); names and unions of
+ * throwaway names take the label of their score.
+ */
+export function stateLabel(score: number, scope: VerdictScope, names: number, lookups: number, config: Config): VerdictLabel {
+  const label = labelOf(score, config);
+  if (label !== 'fast-flux' || scope !== 'registered_domain') return label;
+  return isThrowawayUnion(names, lookups, config) ? label : 'suspicious';
+}
+
+export function isThrowawayUnion(names: number, lookups: number, config: Config): boolean {
+  return names > 0 && lookups / names <= config.verdict.zoneMaxLookupsPerName;
 }
 
 /** Level for first-flag tracking: 0 benign, 1 suspicious, 2 fast-flux. */

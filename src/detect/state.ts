@@ -7,13 +7,28 @@
 import type { VerdictScope } from '../model/verdict.js';
 import type { AddressTable } from './address-table.js';
 
+/** The shared empty list of a Delegation: never pushed to (addName replaces it). */
+const NO_NAMES: string[] = [];
+
+/**
+ * names with name added. Up to 8 names the list is copied one longer (concat
+ * makes arrays of exactly their length; push would grow a short one to 17+
+ * slots), which also replaces NO_NAMES; beyond that it grows in place.
+ */
+export function addName(names: string[], name: string): string[] {
+  if (names.length < 8) return names.concat(name);
+  names.push(name);
+  return names;
+}
+
 /** Name-server and CNAME evidence: most domains never have any, so it lives apart. */
 export class Delegation {
-  nsNames: string[] = [];
+  /** NO_NAMES until the first name: most delegations keep one set of name servers and no CNAME. */
+  nsNames: string[] = NO_NAMES;
   nsNamesEver = 0;
   nsAddresses: AddressTable | null = null;
   nsAddressesEver = 0;
-  cnameTargets: string[] = [];
+  cnameTargets: string[] = NO_NAMES;
   cnameTargetsEver = 0;
   /** Signature of the last delegation absorbed (ObservationDigest.delegationSignature). */
   lastSignature = 0;
@@ -22,11 +37,11 @@ export class Delegation {
 
   clone(): Delegation {
     const d = new Delegation();
-    d.nsNames = this.nsNames.slice();
+    d.nsNames = this.nsNames.length === 0 ? NO_NAMES : this.nsNames.slice();
     d.nsNamesEver = this.nsNamesEver;
     d.nsAddresses = this.nsAddresses === null ? null : this.nsAddresses.slice();
     d.nsAddressesEver = this.nsAddressesEver;
-    d.cnameTargets = this.cnameTargets.slice();
+    d.cnameTargets = this.cnameTargets.length === 0 ? NO_NAMES : this.cnameTargets.slice();
     d.cnameTargetsEver = this.cnameTargetsEver;
     d.lastSignature = this.lastSignature;
     d.cnameProvider = this.cnameProvider;
@@ -34,10 +49,32 @@ export class Delegation {
   }
 }
 
+/**
+ * What only flagged domains (and the Holz baseline's) carry: kept apart so
+ * that the many benign domains do not pay six fields for it.
+ */
+class FlagMarks {
+  flaggedAt = -1;
+  flaggedLookups = -1;
+  holzAt = -1;
+  holzLookups = -1;
+  network = -1;
+  networkHitsAtJoin = 0;
+}
+
+// FluxState.bits: flags packed into one small integer.
+const BIT_EVICTED = 1;
+const BIT_DIRTY = 2;
+const BIT_REGISTERED_SCOPE = 4;
+const FLAG_LEVEL_SHIFT = 3;
+const FLAG_LEVEL_MASK = 3 << FLAG_LEVEL_SHIFT;
+// FluxState.windowPeaks: the distinct ASNs and countries peaks, 13 bits each (both are ≤ limits.maxAddressesPerDomain ≤ 4096).
+const PEAK_BITS = 13;
+const PEAK_MASK = (1 << PEAK_BITS) - 1;
+
 export class FluxState {
   readonly key: string;
   readonly registered: string;
-  readonly scope: VerdictScope;
   /** Whole seconds (data time). */
   firstSeen: number;
   lastSeen: number;
@@ -63,8 +100,8 @@ export class FluxState {
   ttlLowSamples = 0;
 
   windowAddressesPeak = 0;
-  windowAsnsPeak = 0;
-  windowCountriesPeak = 0;
+  /** windowAsnsPeak and windowCountriesPeak, packed (see the accessors). */
+  private windowPeaks = 0;
 
   /** 64-bit linear-counting sketch of client addresses (two 32-bit halves). */
   clientBitsLow = 0;
@@ -75,32 +112,116 @@ export class FluxState {
   delegation: Delegation | null = null;
   /** For a name: the aggregate of its registered domain, once one exists (saves a map lookup per record). */
   aggregate: FluxState | null = null;
-  /** It was evicted: names (and name servers) still pointing at it must let go. */
-  evicted = false;
-  /** The flux network this (fast-flux) name joined; -1 if none. */
-  network = -1;
-  /** Addresses it shared with already-known networks when it joined (its own do not count). */
-  networkHitsAtJoin = 0;
   /** Reputation bits (REPUTATION_*), looked up once; for a registered domain, those of any name under it. */
   reputation = 0;
   /** New addresses since the last scoring (scoring is throttled for domains with many addresses). */
   unscored = 0;
-  /** Data time and lookups when the Holz baseline first flagged it (with --baseline holz); -1 if never. */
-  holzAt = -1;
-  holzLookups = -1;
+  /** evicted, dirty, scope and flagLevel (see the accessors). */
+  private bits = 0;
+  /** Flag times and network membership; null until the domain is flagged or joins a network. */
+  private marks: FlagMarks | null = null;
+
+  // A benign domain is a few hundred bytes: every field is 8, so the rarely
+  // set ones live in `marks` and the small flags share `bits`. The accessors
+  // below keep the plain field interface.
+
+  get scope(): VerdictScope {
+    return (this.bits & BIT_REGISTERED_SCOPE) !== 0 ? 'registered_domain' : 'name';
+  }
+
+  /** It was evicted: names (and name servers) still pointing at it must let go. */
+  get evicted(): boolean {
+    return (this.bits & BIT_EVICTED) !== 0;
+  }
+  set evicted(value: boolean) {
+    this.bits = value ? this.bits | BIT_EVICTED : this.bits & ~BIT_EVICTED;
+  }
 
   /** New evidence arrived since the last scoring. */
-  dirty = false;
-  /** Data time and lookup count when the domain first crossed a flag threshold; -1 if never. */
-  flaggedAt = -1;
-  flaggedLookups = -1;
+  get dirty(): boolean {
+    return (this.bits & BIT_DIRTY) !== 0;
+  }
+  set dirty(value: boolean) {
+    this.bits = value ? this.bits | BIT_DIRTY : this.bits & ~BIT_DIRTY;
+  }
+
   /** Highest label reached so far: 0 benign, 1 suspicious, 2 fast-flux. */
-  flagLevel = 0;
+  get flagLevel(): number {
+    return (this.bits & FLAG_LEVEL_MASK) >> FLAG_LEVEL_SHIFT;
+  }
+  set flagLevel(level: number) {
+    this.bits = (this.bits & ~FLAG_LEVEL_MASK) | ((level & 3) << FLAG_LEVEL_SHIFT);
+  }
+
+  get windowAsnsPeak(): number {
+    return this.windowPeaks & PEAK_MASK;
+  }
+  set windowAsnsPeak(value: number) {
+    this.windowPeaks = (this.windowPeaks & ~PEAK_MASK) | Math.min(value, PEAK_MASK);
+  }
+
+  get windowCountriesPeak(): number {
+    return this.windowPeaks >>> PEAK_BITS;
+  }
+  set windowCountriesPeak(value: number) {
+    this.windowPeaks = (this.windowPeaks & PEAK_MASK) | (Math.min(value, PEAK_MASK) << PEAK_BITS);
+  }
+
+  /** Data time when the domain first crossed a flag threshold; -1 if never. */
+  get flaggedAt(): number {
+    return this.marks === null ? -1 : this.marks.flaggedAt;
+  }
+  set flaggedAt(value: number) {
+    this.marked().flaggedAt = value;
+  }
+
+  /** Lookups when the domain first crossed a flag threshold; -1 if never. */
+  get flaggedLookups(): number {
+    return this.marks === null ? -1 : this.marks.flaggedLookups;
+  }
+  set flaggedLookups(value: number) {
+    this.marked().flaggedLookups = value;
+  }
+
+  /** Data time when the Holz baseline first flagged it (with --baseline holz); -1 if never. */
+  get holzAt(): number {
+    return this.marks === null ? -1 : this.marks.holzAt;
+  }
+  set holzAt(value: number) {
+    this.marked().holzAt = value;
+  }
+
+  get holzLookups(): number {
+    return this.marks === null ? -1 : this.marks.holzLookups;
+  }
+  set holzLookups(value: number) {
+    this.marked().holzLookups = value;
+  }
+
+  /** The flux network this (fast-flux) name joined; -1 if none. */
+  get network(): number {
+    return this.marks === null ? -1 : this.marks.network;
+  }
+  set network(value: number) {
+    this.marked().network = value;
+  }
+
+  /** Addresses it shared with already-known networks when it joined (its own do not count). */
+  get networkHitsAtJoin(): number {
+    return this.marks === null ? 0 : this.marks.networkHitsAtJoin;
+  }
+  set networkHitsAtJoin(value: number) {
+    this.marked().networkHitsAtJoin = value;
+  }
+
+  private marked(): FlagMarks {
+    return this.marks ?? (this.marks = new FlagMarks());
+  }
 
   constructor(key: string, registered: string, scope: VerdictScope, seen: number) {
     this.key = key;
     this.registered = registered;
-    this.scope = scope;
+    if (scope === 'registered_domain') this.bits = BIT_REGISTERED_SCOPE;
     this.firstSeen = seen;
     this.lastSeen = seen;
   }
@@ -167,7 +288,12 @@ export function clientHash(client: string): number {
  * lives for hours would otherwise pin a whole chunk.
  */
 export function detach(s: string): string {
-  // Concatenation then slice makes V8 flatten into a new string; measured the
-  // cheapest copy that lets the parent go (about 0.1 µs).
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  if (s.length < 13) return s;
+  // Two pieces joined make a cons string; reading a character flattens it into
+  // a new sequential string, and the garbage collector then drops the cons
+  // wrapper, so what stays is the copy alone (44 bytes for a 24-character name;
+  // slicing a concatenation, as this did before, kept a 32-byte slice header too).
+  const copy = s.slice(0, 1) + s.slice(1);
+  copy.charCodeAt(0);
+  return copy;
 }

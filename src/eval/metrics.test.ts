@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, quantile, type Call, type LabelledName } from './metrics.js';
+import { FlaggedDomains } from '../act/flagged.js';
+import type { Verdict } from '../model/verdict.js';
+import { accuracy, blocking, quantile, type Call, type LabelledName } from './metrics.js';
 
 const call = (over: Partial<Call>): Call => ({ flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null, ...over });
 
@@ -58,5 +60,33 @@ describe('accuracy', () => {
     [[4, 1, 3, 2, 10], 0.9, 10],
   ])('quantile(%j, %d) = %j', (values, q, expected) => {
     expect(quantile(values as number[], q)).toBe(expected);
+  });
+});
+
+describe('blocking', () => {
+  const verdict = (domain: string, registered: string): Verdict => ({ domain, registered_domain: registered, verdict: 'fast-flux', last_seen: '2025-04-03T00:00:00.000Z', flux: 'single', evidence: { addresses: [] } }) as unknown as Verdict;
+
+  it('counts what the flagged set blocks: a flagged name blocks its registered domain and every name under it', () => {
+    const flagged = new FlaggedDomains({ isAllowed: (name) => name === 'allowed.example' });
+    flagged.upsert(verdict('www.evil.top', 'evil.top'));
+    flagged.upsert(verdict('x.allowed.example', 'allowed.example'));
+    const labels: LabelledName[] = [
+      { name: 'www.evil.top', class: 'flux-single', flux: 'single' },
+      // Never seen resolving, blocked through its sibling's registered domain.
+      { name: 'login.evil.top', class: 'flux-single', flux: 'single' },
+      { name: 'www.other-flux.ru', class: 'flux-double', flux: 'double' },
+      { name: 'shop.evil.top', class: 'benign-static', flux: null },
+      { name: 'x.allowed.example', class: 'top-site', flux: null },
+      { name: 'www.fine.com', class: 'benign-static', flux: null },
+    ];
+    const b = blocking(labels, (name) => flagged.match(name) !== null);
+    expect(b).toEqual({
+      positives: 3,
+      blocked: 2,
+      recall: 2 / 3,
+      negatives: 3,
+      falsePositives: 1,
+      falsePositivesByClass: [{ class: 'benign-static', names: 1 }],
+    });
   });
 });

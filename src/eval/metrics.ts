@@ -145,3 +145,51 @@ export function quantile(values: number[], q: number): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/**
+ * What a resolver enforcing fluxhound's policy would block: a labelled name
+ * counts when the flagged set (every verdict whose action blocks, names and
+ * registered domains, less the allowlist) matches it, as the RPZ triggers
+ * `name` and `*.name` and `serve --dns` do. A flagged name blocks its whole
+ * registered domain, so a flux name whose own lookups carried no data is
+ * blocked through its siblings; benign names are counted the same way.
+ */
+export interface Blocking {
+  positives: number;
+  /** Flux names blocked. */
+  blocked: number;
+  recall: number;
+  negatives: number;
+  /** Benign names blocked. */
+  falsePositives: number;
+  /** Benign names blocked, per class (classes with none left out). */
+  falsePositivesByClass: { class: string; names: number }[];
+}
+
+export function blocking(labels: readonly LabelledName[], isBlocked: (name: string) => boolean): Blocking {
+  let positives = 0;
+  let blocked = 0;
+  let negatives = 0;
+  let falsePositives = 0;
+  const byClass = new Map<string, number>();
+  for (const label of labels) {
+    const hit = isBlocked(label.name);
+    if (label.flux !== null) {
+      positives++;
+      if (hit) blocked++;
+    } else {
+      negatives++;
+      if (!hit) continue;
+      falsePositives++;
+      byClass.set(label.class, (byClass.get(label.class) ?? 0) + 1);
+    }
+  }
+  return {
+    positives,
+    blocked,
+    recall: positives === 0 ? 0 : blocked / positives,
+    negatives,
+    falsePositives,
+    falsePositivesByClass: [...byClass].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([c, names]) => ({ class: c, names })),
+  };
+}

@@ -16,7 +16,10 @@ export function renderEval(r: EvalResult): string {
     const h = r.holz.flux.find((x) => x.class === f.class);
     rows.push([`  detected ${f.class} (${f.names})`, rate(f.flagged, f.names, f.suspicious), h === undefined ? '-' : rate(h.flagged, h.names, 0)]);
   }
+  const b = r.blocking;
   rows.push(
+    ['flux names blocked by the policy', `${b.blocked} (${pct(b.recall)})`, 'n/a (no policy)'],
+    [`benign names blocked (of ${b.negatives})`, [String(b.falsePositives), ...b.falsePositivesByClass.map((c) => `${c.class} ${c.names}`)].join(', '), 'n/a'],
     ['double flux labelled double', r.fluxhound.doubleFluxCorrect === null ? 'n/a' : pct(r.fluxhound.doubleFluxCorrect), 'n/a (no NS model)'],
     ['median lookups to first flag', num(r.fluxhound.medianLookupsToFlag), num(r.holz.medianLookupsToFlag)],
     ['p90 lookups to first flag', num(r.fluxhound.p90LookupsToFlag), num(r.holz.p90LookupsToFlag)],
@@ -31,6 +34,7 @@ export function renderEval(r: EvalResult): string {
     ...rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`),
     '',
     'A name counts as detected when its verdict is fast-flux; (+N susp.) = also reported as suspicious.',
+    'Blocked: what `serve --dns` and the RPZ feed would block with this config (a flagged name blocks its registered domain).',
   ];
   return lines.join('\n') + '\n';
 }

@@ -16,7 +16,9 @@ import { Detector } from '../detect/detector.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { Verdict } from '../model/verdict.js';
-import { accuracy, callOf, holzCallOf, type Accuracy, type Call, type LabelledName } from './metrics.js';
+import { FlaggedDomains } from '../act/flagged.js';
+import { rpzOptionsOf } from '../act/rpz/zone.js';
+import { accuracy, blocking, callOf, holzCallOf, type Accuracy, type Blocking, type Call, type LabelledName } from './metrics.js';
 
 export type EvalInput = EvalFormat | 'direct';
 
@@ -36,6 +38,8 @@ export interface EvalResult {
   records: number;
   seconds: number;
   fluxhound: Accuracy;
+  /** The same labels against what the policy blocks (fluxhound only: Holz has no policy). */
+  blocking: Blocking;
   holz: Accuracy;
 }
 
@@ -43,7 +47,10 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const spec = evalSpec(options.seed);
   const started = process.hrtime.bigint();
   const verdicts = new Map<string, Verdict>();
+  const { allowlist, actions } = rpzOptionsOf(options.config, options.infra);
+  const flagged = new FlaggedDomains({ isAllowed: (name) => allowlist.isAllowed(name) });
   const keep = (v: Verdict): void => {
+    if (v.verdict !== 'benign' && actions[v.verdict] !== 'log') flagged.upsert(v);
     if (v.scope !== 'name') return;
     const before = verdicts.get(v.domain);
     // A name evicted and seen again is reported twice: keep its strongest verdict.
@@ -86,6 +93,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
     records,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     fluxhound: accuracy(labels, calls(callOf), true),
+    blocking: blocking(labels, (name) => flagged.match(name) !== null),
     holz: accuracy(labels, calls(holzCallOf), false),
   };
 }
