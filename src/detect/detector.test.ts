@@ -158,6 +158,28 @@ describe('Detector', () => {
     for (const name of ['repo.busy-mirrors.org', 'dl.busy-mirrors.org']) expect(find(name)!.verdict).not.toBe('fast-flux');
   });
 
+  it('gives a name with no address of its own the verdict of a fast-flux name under the same registered domain', () => {
+    const ns = (zone: string) => ({ authority: [rr(zone, 'NS', `ns1.${zone}`), rr(zone, 'NS', `ns2.${zone}`)] });
+    const { find, flags } = run((d) => {
+      for (let lookup = 0; lookup < 12; lookup++) {
+        d.observe(aResponse(T0 + lookup * 300, 'dl.flux-zone.ru', [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k)), 60));
+      }
+      // AAAA lookups of an IPv4-only botnet: no data, only the zone's name servers.
+      d.observe({ ...aResponse(T0 + 4000, 'www.flux-zone.ru', [], null, ns('flux-zone.ru')), qtype: 'AAAA' });
+      d.observe({ ...aResponse(T0 + 4000, 'www.quiet-zone.com', [], null, ns('quiet-zone.com')), qtype: 'AAAA' });
+      d.observe(aResponse(T0 + 4100, 'www.quiet-zone.com', ['93.184.216.34'], 3600));
+    });
+    const www = find('www.flux-zone.ru')!;
+    expect(www.verdict).toBe('fast-flux');
+    expect(www.reasons[0]).toBe('no address of its own, and dl.flux-zone.ru under the same registered domain is fast-flux (the domain is blocked as a whole)');
+    expect(www.features.ips).toBe(0);
+    // It never crossed a threshold on its own evidence: no flag event, no latency.
+    expect(www.lookups_to_flag).toBeNull();
+    expect(flags.map((v) => v.domain)).not.toContain('www.flux-zone.ru');
+    // A name with addresses is judged on them; a zone without flux names lends nothing.
+    expect(find('www.quiet-zone.com')!.verdict).toBe('benign');
+  });
+
   it('recognises a new domain resolving into a known flux network on first sight', () => {
     const { find, flags, detector } = run((d) => {
       for (let lookup = 0; lookup < 6; lookup++) {

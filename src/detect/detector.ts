@@ -77,6 +77,8 @@ export class Detector {
    * passive DNS keeps glue as separate tuples.
    */
   private readonly servedZones = new Map<string, FluxState[]>();
+  /** Registered domain → a name under it detected as fast-flux (for names with no addresses of their own). */
+  private readonly fluxNames = new Map<string, string>();
   /** Registered-domain aggregates in `registered` (the other entries point at a lone name's own state). */
   private aggregates = 0;
   readonly stats: DetectorStats = {
@@ -212,7 +214,10 @@ export class Detector {
     }
     state.flagLevel = level;
     this.stats.flagEvents++;
-    if (level === 2) this.joinNetwork(state);
+    if (level === 2) {
+      this.joinNetwork(state);
+      if (state.scope === 'name') this.noteFluxName(state);
+    }
     if (this.onFlag !== undefined) this.onFlag(this.verdictOf(state, measure(state, this.config, this.networks, this.infra)));
   }
 
@@ -268,11 +273,34 @@ export class Detector {
 
   private finalise(state: FluxState): void {
     if (this.onFinal === undefined) return;
+    const sibling = this.fluxSiblingOf(state);
     // A domain that never showed rotation scores nothing; skip the verdict unless benign ones are wanted.
-    if (!this.reportBenign && !showsRotation(state) && !this.touchesNetwork(state)) return;
+    if (!this.reportBenign && sibling === null && !showsRotation(state) && !this.touchesNetwork(state)) return;
     const evaluation = measure(state, this.config, this.networks, this.infra);
-    if (!this.reportBenign && labelOf(evaluation.scored.score, this.config) === 'benign') return;
+    if (!this.reportBenign && sibling === null && labelOf(evaluation.scored.score, this.config) === 'benign') return;
     this.onFinal(this.verdictOf(state, evaluation));
+  }
+
+  /** Remember a fast-flux name under its registered domain (the first one; bounded like the other tables). */
+  private noteFluxName(state: FluxState): void {
+    if (this.fluxNames.has(state.registered) || state.registered === state.key) return;
+    if (this.fluxNames.size >= this.config.limits.maxDomains) {
+      const oldest = this.fluxNames.keys().next();
+      if (!oldest.done) this.fluxNames.delete(oldest.value);
+    }
+    this.fluxNames.set(state.registered, state.key);
+  }
+
+  /**
+   * For a name that resolved to no address of its own (its lookups carried
+   * only name servers, CNAMEs or no data): a fast-flux name under the same
+   * registered domain, whose verdict it takes. It is blocked through that
+   * registered domain anyway; the verdict says so. Null otherwise.
+   */
+  private fluxSiblingOf(state: FluxState): string | null {
+    if (state.scope !== 'name' || state.addressesEver > 0 || state.flagLevel === 2) return null;
+    const sibling = this.fluxNames.get(state.registered);
+    return sibling === undefined || sibling === state.key ? null : sibling;
   }
 
   /**
@@ -294,7 +322,7 @@ export class Detector {
   private verdictOf(state: FluxState, evaluation: Evaluation): Verdict {
     const zone = state.aggregate;
     const zoneNs = zone === null || zone.evicted || zone.delegation === null ? 0 : measure(zone, this.config, this.networks, this.infra).scored.nsPoints;
-    return toVerdict(state, evaluation, this.config, this.verdictOptions, zoneNs);
+    return toVerdict(state, evaluation, this.config, this.verdictOptions, zoneNs, this.fluxSiblingOf(state));
   }
 
   /** Evict idle domains, then the least recently seen beyond limits.maxDomains. */

@@ -52,11 +52,21 @@ export interface VerdictOptions {
  * `zoneNsPoints`: name-server points of the name's registered domain as a
  * whole. The NS set belongs to the zone, so NS flux seen under sibling names
  * makes this name double flux too, even when its own answers carried no
- * authority section.
+ * authority section. `fluxSibling`: for a name with no address of its own,
+ * a fast-flux name under the same registered domain; the name is fast-flux
+ * with it (the registered domain is blocked as a whole).
  */
-export function toVerdict(state: FluxState, evaluation: Evaluation, config: Config, options: VerdictOptions, zoneNsPoints = 0): Verdict {
+export function toVerdict(
+  state: FluxState,
+  evaluation: Evaluation,
+  config: Config,
+  options: VerdictOptions,
+  zoneNsPoints = 0,
+  fluxSibling: string | null = null,
+): Verdict {
   const { features, scored } = evaluation;
-  const label = stateLabel(scored.score, state.scope, state.names, state.lookups, config);
+  const scoredLabel = stateLabel(scored.score, state.scope, state.names, state.lookups, config);
+  const label = fluxSibling === null ? scoredLabel : 'fast-flux';
   const nsPoints = Math.max(scored.nsPoints, zoneNsPoints);
   const verdict: Verdict = {
     domain: state.key,
@@ -80,7 +90,9 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
       ns_addresses: evidenceOf(state.delegation?.nsAddresses ?? null),
     },
   };
-  if (label !== labelOf(scored.score, config)) {
+  if (fluxSibling !== null && scoredLabel !== 'fast-flux') {
+    verdict.reasons.unshift(`no address of its own, and ${fluxSibling} under the same registered domain is fast-flux (the domain is blocked as a whole)`);
+  } else if (label !== labelOf(scored.score, config)) {
     const perName = state.lookups / state.names;
     verdict.reasons.push(
       `held at suspicious: its ${state.names} names were looked up ${perName.toFixed(1)} times each on average, so each is judged on its own (a union of throwaway names would be fast-flux)`,
