@@ -36,7 +36,7 @@ import { getDomain, getPublicSuffix } from 'tldts';
 import { parse as parseYaml } from 'yaml';
 import { parseCidr, resolvePrefixes } from './refresh-reference/cidrs.mjs';
 import {
-  ALIASES, CLASS_OVERRIDES, CLOUD_ALIASES, CURATED_ASNS, CURATED_REVIEWED, CURATED_SUFFIXES, MISP_CIDRS, PINS, POOLS, TIE_RANK, TOP_LISTS,
+  ALIASES, CLASS_OVERRIDES, CLOUD_ALIASES, CURATED_ASNS, CURATED_DYNAMIC_DNS, CURATED_REVIEWED, CURATED_SUFFIXES, MISP_CIDRS, PINS, POOLS, TIE_RANK, TOP_LISTS,
 } from './refresh-reference/curated.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,8 +84,9 @@ function main() {
 
   const dyn = buildDynamicDns(misp);
   write(out, 'dynamic-dns-suffixes.txt', ['Dynamic-DNS provider suffixes, one a line; a name matches a suffix it equals or ends with after a dot.',
-    'Entries inside another entry, and public suffixes (which would match whole TLDs), are left out.'],
-  [misp.source('dynamic-dns')], dyn.lines, `${dyn.dropped} covered or too broad, left out`);
+    'Entries inside another entry, and public suffixes (which would match whole TLDs), are left out.',
+    'Lines with a # comment are curated in the script, with the reason.'],
+  [misp.source('dynamic-dns'), curatedSource()], dyn.lines, `${dyn.dropped} covered or too broad, left out`);
 
   write(out, 'pools.txt', ['Volunteer and mirror pools whose names rotate over many networks by design: SUFFIX POOL  # why.',
     'Curated by hand for fluxhound.'],
@@ -306,10 +307,12 @@ function registeredDomain(entry) {
 }
 
 function buildDynamicDns(misp) {
-  const all = [...new Set(misp.list('dynamic-dns').map(normalName).filter((s) => s))];
+  const curated = new Map(CURATED_DYNAMIC_DNS.map(([suffix, why]) => [suffix, why]));
+  const all = [...new Set([...misp.list('dynamic-dns').map(normalName).filter((s) => s), ...curated.keys()])];
   const set = new Set(all);
   const kept = all.filter((s) => !isPublicSuffix(s) && !coveredBy(s, set)).sort(byText);
-  return { lines: kept, dropped: misp.list('dynamic-dns').length - kept.length };
+  const lines = kept.map((s) => (curated.has(s) ? `${s}  # ${curated.get(s)}` : s));
+  return { lines, dropped: misp.list('dynamic-dns').length + curated.size - kept.length };
 }
 
 function isPublicSuffix(name) {

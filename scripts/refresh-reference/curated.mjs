@@ -120,5 +120,19 @@ export const POOLS = [
   ['kernel.org', 'kernel-mirrors', 'kernel.org: mirrors.kernel.org and cdn.kernel.org, several regions and providers'],
 ];
 
+/**
+ * Dynamic-DNS providers the MISP list lacks: home users' names under these
+ * point at residential lines (one address, low TTL), which bots use too.
+ */
+export const CURATED_DYNAMIC_DNS = [
+  ['dynu.net', 'Dynu Systems: free dynamic-DNS hostnames (NAME.dynu.net)'],
+  ['freeddns.org', 'Dynu Systems: free dynamic-DNS domain'],
+  ['mywire.org', 'Dynu Systems: free dynamic-DNS domain'],
+  ['myfritz.net', 'AVM MyFRITZ!: every FRITZ!Box gets HASH.myfritz.net pointing at its line'],
+  ['synology.me', 'Synology DDNS: NAS owners get NAME.synology.me'],
+  ['no-ip.org', 'No-IP: free dynamic-DNS domain (as ddns.net, hopto.org, zapto.org, sytes.net, which the MISP list has)'],
+  ['ddnss.de', 'DDNSS: German free dynamic-DNS service'],
+];
+
 /** When the curated entries (POOLS, CURATED_*) were last reviewed. */
 export const CURATED_REVIEWED = '2026-11-26';
