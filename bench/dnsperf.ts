@@ -14,15 +14,22 @@
  * fluxhound alternating, and the report gives medians (added p99: the median
  * of the per-run differences).
  *
+ * On a shared host most of that tail is other jobs taking the CPU: each
+ * run records every server's CPU per query and the share of the run its
+ * threads waited for a CPU (/proc schedstat), and the issue's rate is
+ * measured once more with both servers and dnsperf at SCHED_FIFO (when chrt
+ * is allowed), which shows what the server itself adds.
+ *
  * Run alone: `npm run -s build && node dist/bench/dnsperf.js`. Environment:
  * FLUXHOUND_BENCH_DNS_SECONDS (each measurement, default 10),
  * FLUXHOUND_BENCH_OVERLOAD_SECONDS (default 60), FLUXHOUND_BENCH_DNS_NAMES (default 10000),
- * FLUXHOUND_BENCH_DNS_LATENCY_RUNS (runs per side and rate, default 3).
+ * FLUXHOUND_BENCH_DNS_LATENCY_RUNS (runs per side and rate, default 3),
+ * FLUXHOUND_BENCH_DNS_FIFO=0 (skip the SCHED_FIFO runs).
  * NODE_OPTIONS, when set, reaches the fluxhound daemons too (it is printed).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,6 +46,14 @@ export interface DnsperfResult {
   p50Ms: number | null;
   p99Ms: number | null;
   avgMs: number | null;
+  /**
+   * The server's own share of the host during the run (Linux /proc, all its
+   * threads), when its pid was given: CPU microseconds per completed query,
+   * and the fraction of the run its threads spent runnable but waiting for a
+   * CPU (schedstat). On a shared host the second is where tail latency comes from.
+   */
+  cpuUsPerQuery: number | null;
+  runQueueWait: number | null;
 }
 
 export interface OverloadResult {
@@ -61,6 +76,12 @@ export interface LatencyPoint {
   /** What the rate is: 'issue' (0.25 × Unbound's qps) or 'half-own' (half of fluxhound's cache-hot qps). */
   basis: 'issue' | 'half-own';
   rate: number;
+  /**
+   * 'shared': as the host schedules everyone. 'fifo': both servers and dnsperf
+   * run SCHED_FIFO for these runs, so the other jobs on the host cannot delay
+   * them: what is left of the added p99 is the server's own (GC, event loop).
+   */
+  scheduling: 'shared' | 'fifo';
   unbound: DnsperfResult[];
   fluxhound: DnsperfResult[];
   unboundP50Ms: number | null;
@@ -86,6 +107,8 @@ export interface DnsBenchResults {
   ratio: number | null;
   /** Added p99 at the issue's rate (0.25 × Unbound's qps). */
   addedP99Ms: number | null;
+  /** The same with the measured processes at SCHED_FIFO (null when chrt is missing or not permitted). */
+  addedP99FifoMs: number | null;
   overload: OverloadResult | null;
   failures: string[];
 }
@@ -95,6 +118,8 @@ export interface DnsBenchOptions {
   overloadSeconds: number;
   names: number;
   latencyRuns: number;
+  /** Also measure the issue's rate with both sides at SCHED_FIFO (needs chrt and CAP_SYS_NICE). */
+  fifo: boolean;
 }
 
 export function dnsBenchOptionsFromEnv(): DnsBenchOptions {
@@ -107,6 +132,7 @@ export function dnsBenchOptionsFromEnv(): DnsBenchOptions {
     overloadSeconds: n('FLUXHOUND_BENCH_OVERLOAD_SECONDS', 60),
     names: n('FLUXHOUND_BENCH_DNS_NAMES', 10_000),
     latencyRuns: Math.round(n('FLUXHOUND_BENCH_DNS_LATENCY_RUNS', 3)),
+    fifo: process.env.FLUXHOUND_BENCH_DNS_FIFO !== '0',
   };
 }
 
@@ -205,17 +231,22 @@ function start(command: string, args: string[]): Started {
  * 1 µs histogram up to 1 s). Its output goes to a file and is read after the
  * run, so this process takes no CPU from the servers while they are measured.
  */
-async function dnsperf(label: string, port: number, file: string, seconds: number, extra: string[], verbose: boolean): Promise<DnsperfResult> {
+async function dnsperf(label: string, port: number, file: string, seconds: number, extra: string[], verbose: boolean, serverPid?: number, wrapper: string[] = []): Promise<DnsperfResult> {
+  const before = schedOf(serverPid);
+  const startedAt = performance.now();
   const args = ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(seconds), ...extra];
   if (verbose) args.push('-v');
   const outPath = `${file}.${process.pid}.out`;
   const out = openSync(outPath, 'w');
-  const child = spawn('dnsperf', args, { stdio: ['ignore', out, 'pipe'] });
+  const command = [...wrapper, 'dnsperf', ...args];
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', out, 'pipe'] });
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     errors = keepTail(errors + chunk.toString().replace(/^\[Timeout\].*\n/gm, ''));
   });
   const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
+  const after = schedOf(serverPid);
+  const elapsedS = (performance.now() - startedAt) / 1000;
   closeSync(out);
   const histogram = new Uint32Array(1_000_001);
   let samples = 0;
@@ -244,16 +275,36 @@ async function dnsperf(label: string, port: number, file: string, seconds: numbe
     }
     return null;
   };
+  const completed = number(/Queries completed:\s+(\d+)/);
   return {
     label,
     qps,
     sent: number(/Queries sent:\s+(\d+)/),
-    completed: number(/Queries completed:\s+(\d+)/),
+    completed,
     lost: number(/Queries lost:\s+(\d+)/),
     p50Ms: percentile(0.5),
     p99Ms: percentile(0.99),
     avgMs: samples === 0 ? number(/Average Latency \(s\):\s+([\d.]+)/) * 1000 : (sum / samples) * 1000,
+    cpuUsPerQuery: before === null || after === null || !(completed > 0) ? null : ((after.cpuS - before.cpuS) * 1e6) / completed,
+    runQueueWait: before === null || after === null ? null : (after.waitS - before.waitS) / elapsedS,
   };
+}
+
+/** CPU seconds used and seconds spent waiting for a CPU, summed over a process's threads; null off Linux. */
+function schedOf(pid: number | undefined): { cpuS: number; waitS: number } | null {
+  if (pid === undefined) return null;
+  try {
+    let cpuS = 0;
+    let waitS = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+      cpuS += Number(run) / 1e9;
+      waitS += Number(wait) / 1e9;
+    }
+    return Number.isFinite(cpuS) && Number.isFinite(waitS) ? { cpuS, waitS } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The statistics block is at the end of dnsperf's output; keep the last 20,000 characters. */
@@ -288,6 +339,7 @@ export async function benchDns(options: DnsBenchOptions, log: (line: string) => 
     latency: [],
     ratio: null,
     addedP99Ms: null,
+    addedP99FifoMs: null,
     overload: null,
     failures: [],
   };
@@ -333,10 +385,17 @@ export async function benchDns(options: DnsBenchOptions, log: (line: string) => 
     for (const [basis, qps] of rates) {
       const rate = Math.max(100, Math.round(qps));
       log(`dns: latency at ${rate} qps (${basis === 'issue' ? "0.25 × Unbound's qps" : "half of fluxhound's cache-hot qps"}), ${options.latencyRuns} runs per side`);
-      results.latency.push(await latencyAt(basis, rate, unboundPort, hotPort, names, options, load));
+      results.latency.push(await latencyAt(basis, rate, 'shared', { port: unboundPort, pid: u.child.pid }, { port: hotPort, pid: hot.child.pid }, names, options, load));
+    }
+    results.addedP99Ms = results.latency.find((p) => p.basis === 'issue')?.addedP99Ms ?? null;
+    if (options.fifo && fifoPermitted()) {
+      const rate = Math.max(100, Math.round(results.unbound.qps * 0.25));
+      log(`dns: latency at ${rate} qps (0.25 × Unbound's qps), both sides and dnsperf at SCHED_FIFO, ${options.latencyRuns} runs per side`);
+      const point = await latencyAt('issue', rate, 'fifo', { port: unboundPort, pid: u.child.pid }, { port: hotPort, pid: hot.child.pid }, names, options, load);
+      results.latency.push(point);
+      results.addedP99FifoMs = point.addedP99Ms;
     }
     results.loadAverage.push(loadavg()[0]!);
-    results.addedP99Ms = results.latency.find((p) => p.basis === 'issue')?.addedP99Ms ?? null;
     await hot.stop();
 
     const coldPort = await freePort();
@@ -358,13 +417,51 @@ export async function benchDns(options: DnsBenchOptions, log: (line: string) => 
   return results;
 }
 
-async function latencyAt(basis: LatencyPoint['basis'], rate: number, unboundPort: number, hotPort: number, names: string, options: DnsBenchOptions, load: string[]): Promise<LatencyPoint> {
-  const point: LatencyPoint = { basis, rate, unbound: [], fluxhound: [], unboundP50Ms: null, unboundP99Ms: null, fluxhoundP50Ms: null, fluxhoundP99Ms: null, addedP99Ms: null };
+interface Server {
+  port: number;
+  pid: number | undefined;
+}
+
+/** True when this process may run programs at SCHED_FIFO (chrt present, CAP_SYS_NICE). */
+function fifoPermitted(): boolean {
+  return spawnSync('chrt', ['-f', '1', 'true']).status === 0;
+}
+
+/** Every thread of `pid` to SCHED_FIFO priority 10 (`fifo`) or back to the normal policy. */
+function setFifo(pid: number | undefined, fifo: boolean): void {
+  if (pid === undefined) return;
+  const r = spawnSync('chrt', fifo ? ['-a', '-f', '-p', '10', String(pid)] : ['-a', '-o', '-p', '0', String(pid)]);
+  if (r.status !== 0) throw new Error(`chrt ${fifo ? '-f' : '-o'} ${pid}: ${r.stderr.toString().trim()}`);
+}
+
+/**
+ * Both sides at `rate`, alternating. With 'fifo' scheduling the servers are
+ * switched to SCHED_FIFO for these runs only (and back after), and dnsperf
+ * starts under it: at a fixed rate each needs well under one core, and the
+ * kernel's real-time throttling leaves the host its share regardless.
+ */
+async function latencyAt(basis: LatencyPoint['basis'], rate: number, scheduling: LatencyPoint['scheduling'], unbound: Server, hot: Server, names: string, options: DnsBenchOptions, load: string[]): Promise<LatencyPoint> {
+  if (scheduling === 'fifo') {
+    setFifo(unbound.pid, true);
+    setFifo(hot.pid, true);
+  }
+  try {
+    return await latencyRuns(basis, rate, scheduling, unbound, hot, names, options, scheduling === 'fifo' ? ['chrt', '-f', '10'] : [], load);
+  } finally {
+    if (scheduling === 'fifo') {
+      setFifo(unbound.pid, false);
+      setFifo(hot.pid, false);
+    }
+  }
+}
+
+async function latencyRuns(basis: LatencyPoint['basis'], rate: number, scheduling: LatencyPoint['scheduling'], unbound: Server, hot: Server, names: string, options: DnsBenchOptions, wrapper: string[], load: string[]): Promise<LatencyPoint> {
+  const point: LatencyPoint = { basis, rate, scheduling, unbound: [], fluxhound: [], unboundP50Ms: null, unboundP99Ms: null, fluxhoundP50Ms: null, fluxhoundP99Ms: null, addedP99Ms: null };
   const args = [...load, '-Q', String(rate)];
   const added: number[] = [];
   for (let run = 0; run < options.latencyRuns; run++) {
-    const u = await dnsperf(`Unbound at ${rate} qps`, unboundPort, names, options.seconds, args, true);
-    const f = await dnsperf(`fluxhound hot at ${rate} qps`, hotPort, names, options.seconds, args, true);
+    const u = await dnsperf(`Unbound at ${rate} qps`, unbound.port, names, options.seconds, args, true, unbound.pid, wrapper);
+    const f = await dnsperf(`fluxhound hot at ${rate} qps`, hot.port, names, options.seconds, args, true, hot.pid, wrapper);
     point.unbound.push(u);
     point.fluxhound.push(f);
     if (u.p99Ms !== null && f.p99Ms !== null) added.push(f.p99Ms - u.p99Ms);
@@ -376,6 +473,14 @@ async function latencyAt(basis: LatencyPoint['basis'], rate: number, unboundPort
   point.fluxhoundP99Ms = med(point.fluxhound.map((r) => r.p99Ms));
   point.addedP99Ms = median(added);
   return point;
+}
+
+function fixed(x: number | null, digits: number): string {
+  return x === null ? '–' : x.toFixed(digits);
+}
+
+function percent(x: number | null): number | null {
+  return x === null ? null : x * 100;
 }
 
 function median(xs: number[]): number | null {
@@ -439,16 +544,23 @@ export function formatDns(r: DnsBenchResults): string {
   for (const p of r.latency) {
     const lost = (xs: DnsperfResult[]): number => xs.reduce((n, x) => n + x.lost, 0);
     const each = (xs: DnsperfResult[]): string => xs.map((x) => ms(x.p99Ms)).join(', ');
-    rows.push(`| Unbound at ${p.rate.toLocaleString('en-US')} qps, median of ${p.unbound.length} (p99 each: ${each(p.unbound)}) | ${p.rate.toLocaleString('en-US')} | ${lost(p.unbound)} | ${ms(p.unboundP50Ms)} | ${ms(p.unboundP99Ms)} |`);
-    rows.push(`| fluxhound hot at ${p.rate.toLocaleString('en-US')} qps, median of ${p.fluxhound.length} (p99 each: ${each(p.fluxhound)}) | ${p.rate.toLocaleString('en-US')} | ${lost(p.fluxhound)} | ${ms(p.fluxhoundP50Ms)} | ${ms(p.fluxhoundP99Ms)} |`);
+    const fifo = p.scheduling === 'fifo' ? ', SCHED_FIFO' : '';
+    rows.push(`| Unbound at ${p.rate.toLocaleString('en-US')} qps${fifo}, median of ${p.unbound.length} (p99 each: ${each(p.unbound)}) | ${p.rate.toLocaleString('en-US')} | ${lost(p.unbound)} | ${ms(p.unboundP50Ms)} | ${ms(p.unboundP99Ms)} |`);
+    rows.push(`| fluxhound hot at ${p.rate.toLocaleString('en-US')} qps${fifo}, median of ${p.fluxhound.length} (p99 each: ${each(p.fluxhound)}) | ${p.rate.toLocaleString('en-US')} | ${lost(p.fluxhound)} | ${ms(p.fluxhoundP50Ms)} | ${ms(p.fluxhoundP99Ms)} |`);
   }
   rows.push('');
   if (r.ratio !== null) rows.push(`fluxhound cache-hot / Unbound: ${r.ratio.toFixed(2)}× (target ≥ 0.50×) — ${r.ratio >= 0.5 ? 'met' : 'NOT met'}`);
   for (const p of r.latency) {
     if (p.addedP99Ms === null) continue;
-    const where = p.basis === 'issue' ? "0.25 × Unbound's qps (the issue's target rate)" : "half of fluxhound's cache-hot qps";
+    let where = p.basis === 'issue' ? "0.25 × Unbound's qps (the issue's target rate)" : "half of fluxhound's cache-hot qps";
+    if (p.scheduling === 'fifo') where += ', both sides and dnsperf at SCHED_FIFO (the host\'s other jobs cannot delay them)';
     const verdict = p.basis === 'issue' ? ` (target < 1 ms) — ${p.addedP99Ms < 1 ? 'met' : 'NOT met'}` : '';
     rows.push(`added p99 at ${p.rate.toLocaleString('en-US')} qps, ${where}: ${p.addedP99Ms.toFixed(3)} ms, median of per-run differences${verdict}`);
+  }
+  for (const p of r.latency) {
+    const cpu = (xs: DnsperfResult[]): string => `${fixed(median(xs.flatMap((x) => (x.cpuUsPerQuery === null ? [] : [x.cpuUsPerQuery]))), 1)} µs CPU/query`;
+    const wait = (xs: DnsperfResult[]): string => `${fixed(percent(median(xs.flatMap((x) => (x.runQueueWait === null ? [] : [x.runQueueWait])))), 1)}% of the time waiting for a CPU`;
+    rows.push(`at ${p.rate.toLocaleString('en-US')} qps${p.scheduling === 'fifo' ? ', SCHED_FIFO' : ''}, medians: Unbound ${cpu(p.unbound)}, ${wait(p.unbound)}; fluxhound ${cpu(p.fluxhound)}, ${wait(p.fluxhound)}`);
   }
   rows.push(`host load average (1 min) around the latency runs: ${r.loadAverage.map((x) => x.toFixed(2)).join(' → ')}; NODE_OPTIONS: ${r.nodeOptions === '' ? '(none)' : r.nodeOptions}`);
   const o = r.overload;

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
 import { nullEnricher } from '../enrich/index.js';
 import { sourceFormats } from '../registry.js';
+import { verdictFixture } from '../store/store.case.js';
 import { Daemon } from './daemon.js';
 import { followService } from './follow/index.js';
 
@@ -44,6 +45,41 @@ describe('SIGHUP config reload', () => {
       writeFileSync(file, 'verdict:\n  fastFlux: lots\n');
       await daemon.reload();
       expect(config.verdict.fastFlux).toBe(75);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
+
+describe('flagged-set refresh', () => {
+  it('re-scores flagged domains in slices, like refreshFlagged, without bringing back a domain dropped meanwhile', async () => {
+    const daemon = new Daemon({ config: defaultConfig(), enricher: nullEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+    await daemon.start();
+    try {
+      const { flagged, detector } = daemon.context;
+      const domains = Array.from({ length: 300 }, (_, i) => `n${i}.flux.test`);
+      for (const d of domains) flagged.upsert(verdictFixture(d));
+      const rescored: string[] = [];
+      const address = { address: '192.0.2.7', last_seen: '2026-11-26T10:06:00.000Z', asn: 64500, known: false };
+      // Each re-score takes 0.1 ms, so 300 of them need several slices; the first drops n299.
+      detector.current = (domain) => {
+        if (rescored.length === 0) flagged.remove('n299.flux.test');
+        rescored.push(domain);
+        const until = performance.now() + 0.1;
+        while (performance.now() < until);
+        return { ...verdictFixture(domain), evidence: { addresses: [address], name_servers: [], ns_addresses: [] } };
+      };
+      let immediates = 0;
+      const counter = setInterval(() => immediates++, 0);
+      const changed = await new Promise<number>((resolve) => daemon.refreshInSlices(resolve));
+      clearInterval(counter);
+      expect(changed).toBe(299);
+      expect(rescored).toHaveLength(299);
+      expect(flagged.lastActive('n299.flux.test')).toBeNull();
+      expect(flagged.size).toBe(299);
+      for (const v of flagged.entries()) expect(v.evidence.addresses).toEqual([address]);
+      // The loop ran between slices.
+      expect(immediates).toBeGreaterThan(0);
     } finally {
       await daemon.stop();
     }

@@ -3,6 +3,7 @@
  * start every configured service, print each flag as NDJSON the moment it
  * happens, and stop cleanly on SIGTERM/SIGINT (SIGHUP reloads).
  */
+import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { FlaggedDomains } from '../act/flagged.js';
@@ -32,6 +33,12 @@ export interface DaemonOptions {
 
 /** How often the flagged set is refreshed from the detector, milliseconds. */
 const REFRESH_MS = 30_000;
+/**
+ * Milliseconds one slice of that refresh may run before yielding to the
+ * sockets: re-scoring a flagged domain costs tens of microseconds, so a
+ * thousand of them in one go would hold every DNS answer for tens of ms.
+ */
+const REFRESH_SLICE_MS = 0.5;
 
 export interface DaemonStats {
   observations: number;
@@ -45,6 +52,7 @@ export class Daemon {
   readonly stats: DaemonStats = { observations: 0, skipped: 0, flagEvents: 0 };
   private running = false;
   private refresher: NodeJS.Timeout | null = null;
+  private refreshing = false;
 
   constructor(private readonly options: DaemonOptions) {
     const flagged = new FlaggedDomains({ isAllowed: options.isAllowed });
@@ -105,7 +113,7 @@ export class Daemon {
       throw err;
     }
     this.running = true;
-    this.refresher = setInterval(() => this.refreshFlagged(), REFRESH_MS);
+    this.refresher = setInterval(() => this.refreshInSlices(), REFRESH_MS);
     this.refresher.unref();
   }
 
@@ -116,13 +124,48 @@ export class Daemon {
    * events (NDJSON on stdout) stay one per threshold crossing.
    */
   refreshFlagged(): number {
-    const { detector, flagged } = this.context;
     let changed = 0;
-    for (const v of [...flagged.entries()]) {
-      const now = detector.current(v.domain);
-      if (now !== null && now.verdict !== 'benign' && flagged.upsert(now)) changed++;
-    }
+    for (const v of [...this.context.flagged.entries()]) if (this.refreshOne(v.domain)) changed++;
     return changed;
+  }
+
+  /**
+   * refreshFlagged as the timer runs it: the same work in slices of at most
+   * REFRESH_SLICE_MS on setImmediate, so queries arriving meanwhile wait for
+   * one slice, not for the whole set. A domain dropped between two slices
+   * (expiry, allowlist) is not brought back. A call while one is under way
+   * changes nothing (done(0)).
+   */
+  refreshInSlices(done?: (changed: number) => void): void {
+    if (this.refreshing) {
+      done?.(0);
+      return;
+    }
+    this.refreshing = true;
+    const domains = Array.from(this.context.flagged.entries(), (v) => v.domain);
+    let next = 0;
+    let changed = 0;
+    const slice = (): void => {
+      const started = performance.now();
+      while (this.running && next < domains.length) {
+        const domain = domains[next++]!;
+        if (this.context.flagged.lastActive(domain) !== null && this.refreshOne(domain)) changed++;
+        if (performance.now() - started >= REFRESH_SLICE_MS) break;
+      }
+      if (this.running && next < domains.length) {
+        setImmediate(slice);
+        return;
+      }
+      this.refreshing = false;
+      done?.(changed);
+    };
+    slice();
+  }
+
+  /** Re-scores one flagged domain; true when its flagged verdict changed. */
+  private refreshOne(domain: string): boolean {
+    const now = this.context.detector.current(domain);
+    return now !== null && now.verdict !== 'benign' && this.context.flagged.upsert(now);
   }
 
   /**

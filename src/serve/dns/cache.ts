@@ -11,6 +11,7 @@
  * answer: the later one simply takes the slot. The hash is seeded per
  * process so that nobody can aim names at one slot on purpose.
  */
+import { Buffer } from 'node:buffer';
 import { randomInt } from 'node:crypto';
 import { scanTtls, writeTtl, type QueryInfo } from './wire.js';
 

@@ -4,6 +4,7 @@
  * answers), and the few answers it writes itself. Full decoding of upstream
  * answers for detection is src/sources/dns-wire's job.
  */
+import { Buffer } from 'node:buffer';
 
 export const RCODE_NOERROR = 0;
 export const RCODE_FORMERR = 1;
