@@ -275,9 +275,13 @@ export class Detector {
     if (this.onFinal === undefined) return;
     const sibling = this.fluxSiblingOf(state);
     // A domain that never showed rotation scores nothing; skip the verdict unless benign ones are wanted.
-    if (!this.reportBenign && sibling === null && !showsRotation(state) && !this.touchesNetwork(state)) return;
+    if (!this.reportBenign && sibling === null) {
+      if (!showsRotation(state) && !this.touchesNetwork(state)) return;
+      // The score alone first (no explanation, nothing allocated): most domains that rotate are benign CDN names.
+      const ctx = { config: this.config, detail: false, networks: this.networks, infra: this.infra };
+      if (labelOf(scoreOnly(measureInto(state, ctx, this.scratch), this.config), this.config) === 'benign') return;
+    }
     const evaluation = measure(state, this.config, this.networks, this.infra);
-    if (!this.reportBenign && sibling === null && labelOf(evaluation.scored.score, this.config) === 'benign') return;
     this.onFinal(this.verdictOf(state, evaluation));
   }
 

@@ -28,6 +28,8 @@ const COMMON_QTYPES = knownWords(['A', 'AAAA', 'HTTPS', 'PTR', 'CNAME', 'NS', 'M
 const COMMON_RCODES = knownWords(['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'FORMERR', 'NOTIMP']);
 const NO_BYTES = Buffer.alloc(0);
 const NO_WORDS = new Uint32Array(0);
+/** The absent auth or addl set of most lines: one shared empty list (frozen: nothing may add to it). */
+const NO_RECORDS = Object.freeze([]) as unknown as ResourceRecord[];
 const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** The set an element comes from: it decides what a name or other text in it becomes. */
@@ -283,12 +285,12 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
   }
 
   private readSet(column: number, qname: string, section: Section): ResourceRecord[] {
-    const out: ResourceRecord[] = [];
-    if (column === -1) return out;
+    if (column === -1) return NO_RECORDS;
     const layout = this.header.layout;
     const end = this.ends[column]!;
     let pos = this.starts[column]!;
-    if (this.isAbsent(pos, end, layout)) return out;
+    if (this.isAbsent(pos, end, layout)) return NO_RECORDS;
+    const out: ResourceRecord[] = [];
     const set = layout.setSeparatorBytes;
     for (;;) {
       const next = nextSeparator(this.bytes, pos, end, set);
