@@ -7,9 +7,11 @@
 import { longestZeroRun } from '../../model/names.js';
 import { byteText } from './byte-text.js';
 
-const V4_SLOTS = 16384;
+const V4_SLOTS = 4096;
 const v4Keys = new Uint32Array(V4_SLOTS);
 const v4Texts: (string | undefined)[] = new Array<string | undefined>(V4_SLOTS);
+/** The last address that missed in each slot: a text is kept only when its address comes back (see README, admission). */
+const v4Seen = new Uint32Array(V4_SLOTS);
 
 /** Dotted-quad text of the 4 bytes at `at`. */
 export function ipv4Text(bytes: Uint8Array, at: number): string {
@@ -18,6 +20,10 @@ export function ipv4Text(bytes: Uint8Array, at: number): string {
   const known = v4Texts[slot];
   if (known !== undefined && v4Keys[slot] === value) return known;
   const text = dottedQuad(value);
+  if (v4Seen[slot] !== value) {
+    v4Seen[slot] = value;
+    return text;
+  }
   v4Keys[slot] = value;
   v4Texts[slot] = text;
   return text;
@@ -78,11 +84,13 @@ export function formatGroups(g: Uint16Array): string {
   return byteText(v6Scratch, out);
 }
 
-const V6_SLOTS = 4096;
+const V6_SLOTS = 1024;
 /** Each slot's address as four 32-bit words. */
 const v6Keys = new Int32Array(V6_SLOTS * 4);
 const v6Texts: (string | undefined)[] = new Array<string | undefined>(V6_SLOTS);
 const groups = new Uint16Array(8);
+/** The hash of the last address that missed in each slot (admission, as for IPv4). */
+const v6Seen = new Int32Array(V6_SLOTS);
 
 function word(bytes: Uint8Array, at: number): number {
   return (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
@@ -103,6 +111,10 @@ export function ipv6Text(bytes: Uint8Array, at: number): string {
   if (known !== undefined && v6Keys[base] === w0 && v6Keys[base + 1] === w1 && v6Keys[base + 2] === w2 && v6Keys[base + 3] === w3) return known;
   for (let g = 0; g < 8; g++) groups[g] = (bytes[at + 2 * g]! << 8) | bytes[at + 2 * g + 1]!;
   const text = formatGroups(groups);
+  if (v6Seen[slot] !== hash) {
+    v6Seen[slot] = hash;
+    return text;
+  }
   v6Keys[base] = w0;
   v6Keys[base + 1] = w1;
   v6Keys[base + 2] = w2;

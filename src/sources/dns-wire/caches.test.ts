@@ -106,6 +106,20 @@ describe('dns-wire: WireMessage', () => {
     expect(wire.read(second, 0, 25)).toBe('truncated question 1');
   });
 
+  it('hands its section arrays to one observation; another from the same message gets copies', () => {
+    const wire = new WireMessage();
+    const bytes = response('a.example', '192.0.2.1');
+    expect(wire.read(bytes, 0, bytes.length)).toBeNull();
+    const first = wire.observation(1, null)!;
+    const second = wire.observation(1, null)!;
+    expect(second).toEqual(first);
+    expect(second.answers).not.toBe(first.answers);
+    expect(second.authority).not.toBe(first.authority);
+    expect(second.additional).not.toBe(first.additional);
+    expect(wire.answers()).toEqual(first.answers);
+    expect(wire.answers()).not.toBe(first.answers);
+  });
+
   it('gives no observation for a query or a message without a question', () => {
     const wire = new WireMessage();
     const asked = query('a.example');

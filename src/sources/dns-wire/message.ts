@@ -4,10 +4,10 @@
  * one-line reason instead of a message; nothing is read outside [start, end).
  *
  * WireMessage is the hot path (pcap): one reader reused message after
- * message, so the header, the question and the record lists being filled are
- * not new objects per packet; only what the observation keeps is allocated —
- * its records and one exactly sized array per section. decodeMessage gives
- * the same fields as a fresh DnsMessage.
+ * message, so the header and the question are not new objects per packet;
+ * only what the observation keeps is allocated — its records and one exactly
+ * sized array per section, made as the section is read and handed over.
+ * decodeMessage gives the same fields as a fresh DnsMessage.
  */
 import type { DnsObservation, ResourceRecord } from '../../model/observation.js';
 import { rcodeName, typeName } from './mnemonics.js';
@@ -34,37 +34,6 @@ export interface DnsMessage {
   additional: ResourceRecord[];
 }
 
-/**
- * One section's records while a message is read. The list is reused and
- * only its first `count` entries are this message's (the rest, left from a
- * longer message, are bounded by the largest message); they are copied out
- * at their exact length, which is also smaller than a list grown by push.
- */
-class SectionRecords {
-  readonly items: ResourceRecord[] = [];
-  count = 0;
-
-  add(record: ResourceRecord): void {
-    // Grows by one at most: within the list or at its end, never a hole.
-    this.items[this.count++] = record;
-  }
-
-  copy(): ResourceRecord[] {
-    const items = this.items;
-    // Most sections hold one or two records: a literal is made in line, slice() is a call.
-    switch (this.count) {
-      case 0:
-        return [];
-      case 1:
-        return [items[0]!];
-      case 2:
-        return [items[0]!, items[1]!];
-      default:
-        return items.slice(0, this.count);
-    }
-  }
-}
-
 /** Section names for reasons ('truncated answer 3'), by section index. */
 const SECTION_NAMES = ['answer', 'authority', 'additional'] as const;
 
@@ -80,7 +49,15 @@ export class WireMessage {
   qname = '';
   qtype = 0;
   qclass = 0;
-  private readonly sections = [new SectionRecords(), new SectionRecords(), new SectionRecords()] as const;
+  /**
+   * The records of each section of the last message, exactly sized; null
+   * for none. New arrays every message: records are gathered in locals and
+   * a young array, so storing them costs no write barrier into this
+   * long-lived reader (one store per section rather than one per record).
+   */
+  private readonly lists: (ResourceRecord[] | null)[] = [null, null, null];
+  /** Whether `lists` were handed to an observation (a second one gets copies). */
+  private handedOver = false;
   /** Why the last section read failed. */
   private sectionError = '';
 
@@ -97,7 +74,9 @@ export class WireMessage {
     if (start < 0 || end - start < 12) return 'truncated header';
     resetNameCache(bytes, start);
     // A message that fails part way must not show the records of the one before.
-    for (const section of this.sections) section.count = 0;
+    const lists = this.lists;
+    lists[0] = lists[1] = lists[2] = null;
+    this.handedOver = false;
     const flags = (bytes[start + 2]! << 8) | bytes[start + 3]!;
     const qdcount = (bytes[start + 4]! << 8) | bytes[start + 5]!;
     this.id = (bytes[start]! << 8) | bytes[start + 1]!;
@@ -107,17 +86,18 @@ export class WireMessage {
     this.questionCount = qdcount;
     let p = start + 12;
     for (let i = 0; i < qdcount; i++) {
-      p = readName(bytes, p, start, end);
-      if (p < 0) return `question ${i + 1} name: ${lastName.error}`;
+      const name = readName(bytes, p, start, end);
+      if (name === null) return `question ${i + 1} name: ${lastName.error}`;
+      p = lastName.end;
       if (p + 4 > end) return `truncated question ${i + 1}`;
       const type = (bytes[p]! << 8) | bytes[p + 1]!;
       const qclass = (bytes[p + 2]! << 8) | bytes[p + 3]!;
       if (i === 0) {
-        this.qname = lastName.text;
+        this.qname = name;
         this.qtype = type;
         this.qclass = qclass;
       }
-      if (questions !== null) questions.push({ name: lastName.text, type, qclass });
+      if (questions !== null) questions.push({ name, type, qclass });
       p += 4;
     }
     for (let s = 0; s < 3; s++) {
@@ -128,30 +108,39 @@ export class WireMessage {
     return null;
   }
 
+  /** The answer records of the last message: a new array every call. */
   answers(): ResourceRecord[] {
-    return this.sections[0].copy();
+    return copyOf(this.lists[0] ?? null);
   }
 
   authority(): ResourceRecord[] {
-    return this.sections[1].copy();
+    return copyOf(this.lists[1] ?? null);
   }
 
   additional(): ResourceRecord[] {
-    return this.sections[2].copy();
+    return copyOf(this.lists[2] ?? null);
   }
 
-  /** The observation the last message gives, as observationOf: null for a query or a message without a question. */
+  /**
+   * The observation the last message gives, as observationOf: null for a
+   * query or a message without a question. The first one made from a
+   * message takes its section arrays; any later one gets copies, so no two
+   * observations share an array.
+   */
   observation(ts: number, client: string | null): DnsObservation | null {
     if (!this.qr || this.questionCount === 0) return null;
+    const lists = this.lists;
+    const fresh = !this.handedOver;
+    this.handedOver = true;
     return {
       ts,
       qname: this.qname,
       qtype: typeName(this.qtype),
       rcode: rcodeName(this.rcode),
       client,
-      answers: this.answers(),
-      authority: this.authority(),
-      additional: this.additional(),
+      answers: fresh ? (lists[0] ?? []) : copyOf(lists[0] ?? null),
+      authority: fresh ? (lists[1] ?? []) : copyOf(lists[1] ?? null),
+      additional: fresh ? (lists[2] ?? []) : copyOf(lists[2] ?? null),
       count: 1,
       firstSeen: ts,
     };
@@ -163,18 +152,22 @@ export class WireMessage {
    * so a hostile count ends at the data's end.
    */
   private readSection(bytes: Uint8Array, p: number, start: number, end: number, count: number, s: number): number {
-    const records = this.sections[s]!;
+    // The first two records in locals (most sections hold one or two), the rest in a young list.
+    let first: ResourceRecord | null = null;
+    let second: ResourceRecord | null = null;
+    let more: ResourceRecord[] | null = null;
+    let n = 0;
     for (let i = 0; i < count; i++) {
-      p = readName(bytes, p, start, end);
-      if (p < 0) {
+      const owner = readName(bytes, p, start, end);
+      if (owner === null) {
         this.sectionError = `${SECTION_NAMES[s]!} ${i + 1} name: ${lastName.error}`;
         return -1;
       }
+      p = lastName.end;
       if (p + 10 > end) {
         this.sectionError = `truncated ${SECTION_NAMES[s]!} ${i + 1}`;
         return -1;
       }
-      const owner = lastName.text;
       const type = (bytes[p]! << 8) | bytes[p + 1]!;
       const ttlBits = ((bytes[p + 4]! << 24) | (bytes[p + 5]! << 16) | (bytes[p + 6]! << 8) | bytes[p + 7]!) >>> 0;
       const rdStart = p + 10;
@@ -188,10 +181,22 @@ export class WireMessage {
       const data = recordData(type, bytes, rdStart, rdEnd, start);
       if (data === null) continue;
       // RFC 2181 §8: a TTL with the sign bit set counts as 0.
-      records.add({ name: owner, type: typeName(type), data, ttl: ttlBits > 0x7fffffff ? 0 : ttlBits });
+      const record: ResourceRecord = { name: owner, type: typeName(type), data, ttl: ttlBits > 0x7fffffff ? 0 : ttlBits };
+      if (n === 0) first = record;
+      else if (n === 1) second = record;
+      else if (n === 2) more = [first!, second!, record];
+      else more!.push(record);
+      n++;
     }
+    // Exactly sized: a literal is made in line; a list grown by push is cut to its length.
+    if (n > 0) this.lists[s] = n === 1 ? [first!] : n === 2 ? [first!, second!] : n === 3 ? more! : more!.slice();
     return p;
   }
+}
+
+/** A new array holding what `list` holds (none for null). */
+function copyOf(list: ResourceRecord[] | null): ResourceRecord[] {
+  return list === null ? [] : list.slice();
 }
 
 /** The reader behind decodeMessage (its results are copied out before it returns). */

@@ -32,10 +32,12 @@ const scratch = Buffer.alloc(255 * 4 + 4);
 const scratchWords = new Int32Array(scratch.buffer, scratch.byteOffset, scratch.length >> 2);
 
 /**
- * The result of the last readName: its text, or why it failed. Module state
- * instead of a returned object: this runs for every name of every record.
+ * Where the last readName ended, or why it failed. Module state instead of a
+ * returned object: this runs for every name of every record. The text is
+ * what readName returns: a string stored into long-lived state would cost a
+ * write barrier whenever it is new, the offset (a small integer) costs none.
  */
-export const lastName = { text: '', error: '' };
+export const lastName = { end: 0, error: '' };
 
 /**
  * Names decoded in the current message by the offset they start at: owner
@@ -50,7 +52,8 @@ let cacheBytes: Uint8Array | null = null;
 
 /** Forget the names of the previous message (call once per message). */
 export function resetNameCache(bytes: Uint8Array, start: number): void {
-  cacheBytes = bytes;
+  // Stored only when it changes: a young buffer stored into long-lived module state costs a write barrier.
+  if (cacheBytes !== bytes) cacheBytes = bytes;
   cacheStart = start;
   cacheSize = 0;
 }
@@ -62,29 +65,38 @@ function cached(offset: number): string | null {
 
 /**
  * Reads the name at `pos` of the message that starts at `start`; labels may
- * not run past `end`. Returns the offset just after the name where it was
- * read (after the first pointer when compressed), or -1 with lastName.error set.
+ * not run past `end`. Returns its text, with lastName.end the offset just
+ * after the name where it was read (after the first pointer when compressed);
+ * or null, with lastName.error set.
  *
  * Most owner names are one backward pointer to a name this message already
- * gave (0xc00c): that case is answered here, small enough for the compiler to
- * inline into the record loop, and readFullName is not called at all. It is
- * exactly readFullName's first step for a pointer (the same checks).
+ * gave (0xc00c), or the root: those cases are answered here, small enough for
+ * the compiler to inline into the record loop, and readFullName is not called
+ * at all. They are exactly readFullName's first step (the same checks).
  */
-export function readName(bytes: Uint8Array, pos: number, start: number, end: number): number {
-  if (pos + 1 < end && bytes[pos]! >= 0xc0 && bytes === cacheBytes && start === cacheStart) {
-    const target = start + (((bytes[pos]! & 0x3f) << 8) | bytes[pos + 1]!);
-    if (target < pos) {
-      const known = cached(target);
-      if (known !== null) {
-        lastName.text = known;
-        return pos + 2;
+export function readName(bytes: Uint8Array, pos: number, start: number, end: number): string | null {
+  if (pos < end) {
+    const first = bytes[pos]!;
+    // The root (the owner of every OPT record): readFullName's first step when the length byte is 0.
+    if (first === 0) {
+      lastName.end = pos + 1;
+      return '.';
+    }
+    if (first >= 0xc0 && pos + 1 < end && bytes === cacheBytes && start === cacheStart) {
+      const target = start + (((first & 0x3f) << 8) | bytes[pos + 1]!);
+      if (target < pos) {
+        const known = cached(target);
+        if (known !== null) {
+          lastName.end = pos + 2;
+          return known;
+        }
       }
     }
   }
   return readFullName(bytes, pos, start, end);
 }
 
-function readFullName(bytes: Uint8Array, pos: number, start: number, end: number): number {
+function readFullName(bytes: Uint8Array, pos: number, start: number, end: number): string | null {
   const useCache = bytes === cacheBytes && start === cacheStart;
   let out = 0;
   let wire = 0;
@@ -107,8 +119,8 @@ function readFullName(bytes: Uint8Array, pos: number, start: number, end: number
       if (out === 0 && useCache) {
         const known = cached(target);
         if (known !== null) {
-          lastName.text = known;
-          return after;
+          lastName.end = after;
+          return known;
         }
       }
       p = target;
@@ -135,27 +147,36 @@ function readFullName(bytes: Uint8Array, pos: number, start: number, end: number
     p = labelEnd;
   }
   const text = out === 0 ? '.' : interned(out);
-  lastName.text = text;
   if (useCache && cacheSize < cacheOffsets.length) {
     cacheOffsets[cacheSize] = pos;
     cacheTexts[cacheSize++] = text;
   }
-  return after >= 0 ? after : p;
+  lastName.end = after >= 0 ? after : p;
+  return text;
 }
 
 /**
  * Recent names by their text bytes, direct-mapped: popular names come back
  * all day, and one shared string per name saves making it again and lets the
  * detector's maps reuse its cached hash. Names over INTERN_BYTES are not kept.
- * A slot holds the text's bytes (zero-padded to whole words) and its length:
- * a name is returned only for exactly the same bytes.
+ * A slot is one row of INTERN_ROW words — the hash, the length, then the text
+ * zero-padded to whole words — so a lookup reads one place, and a name is
+ * returned only for exactly the same bytes.
+ *
+ * Admission: a name that misses is kept only when it missed in the same slot
+ * last time too, so a name seen once (a random label, a one-off lookup) never
+ * takes the place of one that comes back, and the strings the table holds
+ * mostly outlive the young generation instead of being copied by every
+ * scavenge on their way out.
  */
-const INTERN_SLOTS = 8192;
-const INTERN_BYTES = 64;
-const INTERN_WORDS = INTERN_BYTES >> 2;
+const INTERN_SLOTS = 2048;
+/** Words per row: hash, length and 14 words of text (56 bytes). */
+const INTERN_ROW = 16;
+const INTERN_BYTES = (INTERN_ROW - 2) * 4;
 const internTexts: string[] = new Array<string>(INTERN_SLOTS).fill('');
-const internLengths = new Uint8Array(INTERN_SLOTS);
-const internWords = new Int32Array(INTERN_SLOTS * INTERN_WORDS);
+const internRows = new Int32Array(INTERN_SLOTS * INTERN_ROW);
+/** The hash of the last name that missed in each slot. */
+const internSeen = new Int32Array(INTERN_SLOTS);
 
 /** The text of scratch[0, length), shared with the last identical name when it is still in the table. */
 function interned(length: number): string {
@@ -168,21 +189,27 @@ function interned(length: number): string {
   // A multiply carries low bits upwards only: mix the high bits back down (murmur3's finaliser).
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
-  const slot = (hash ^ (hash >>> 16)) & (INTERN_SLOTS - 1);
-  const base = slot * INTERN_WORDS;
-  if (internLengths[slot] === length) {
+  hash ^= hash >>> 16;
+  const slot = hash & (INTERN_SLOTS - 1);
+  const row = slot * INTERN_ROW;
+  if (internRows[row] === hash && internRows[row + 1] === length) {
     let w = 0;
-    while (w < words && internWords[base + w] === scratchWords[w]) w++;
+    while (w < words && internRows[row + 2 + w] === scratchWords[w]) w++;
     if (w === words) return internTexts[slot]!;
   }
   const text = byteText(scratch, length);
+  if (internSeen[slot] !== hash) {
+    internSeen[slot] = hash;
+    return text;
+  }
   internTexts[slot] = text;
-  internLengths[slot] = length;
-  for (let w = 0; w < words; w++) internWords[base + w] = scratchWords[w]!;
+  internRows[row] = hash;
+  internRows[row + 1] = length;
+  for (let w = 0; w < words; w++) internRows[row + 2 + w] = scratchWords[w]!;
   return text;
 }
 
-function fail(reason: string, at: number, start: number): number {
+function fail(reason: string, at: number, start: number): null {
   lastName.error = `${reason} at offset ${at - start}`;
-  return -1;
+  return null;
 }

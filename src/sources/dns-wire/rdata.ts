@@ -47,17 +47,18 @@ export function recordData(type: number, bytes: Uint8Array, rdStart: number, rdE
 
 /** A name that fills [from, rdEnd) exactly; null otherwise. */
 function nameFilling(bytes: Uint8Array, from: number, rdEnd: number, start: number): string | null {
-  return readName(bytes, from, start, rdEnd) === rdEnd ? lastName.text : null;
+  const name = readName(bytes, from, start, rdEnd);
+  return name !== null && lastName.end === rdEnd ? name : null;
 }
 
 /** 'mname rname serial refresh retry expire minimum', as Suricata writes it. */
 function soaData(bytes: Uint8Array, rdStart: number, rdEnd: number, start: number): string | null {
-  let p = readName(bytes, rdStart, start, rdEnd);
-  if (p < 0) return null;
-  const mname = lastName.text;
-  p = readName(bytes, p, start, rdEnd);
-  if (p < 0 || p + 20 !== rdEnd) return null;
-  let text = `${mname} ${lastName.text}`;
+  const mname = readName(bytes, rdStart, start, rdEnd);
+  if (mname === null) return null;
+  const rname = readName(bytes, lastName.end, start, rdEnd);
+  let p = lastName.end;
+  if (rname === null || p + 20 !== rdEnd) return null;
+  let text = `${mname} ${rname}`;
   for (let k = 0; k < 5; k++, p += 4) {
     text += ` ${((bytes[p]! << 24) | (bytes[p + 1]! << 16) | (bytes[p + 2]! << 8) | bytes[p + 3]!) >>> 0}`;
   }

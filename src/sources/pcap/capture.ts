@@ -216,16 +216,6 @@ export class CaptureReader {
     return pcapng ? this.resyncBlocks(data, p + 1) : this.resyncRecords(data, p + 1);
   }
 
-  /**
-   * What every real record header satisfies: a fraction under one second,
-   * no more bytes captured than the packet had, and a time within a year of
-   * the record before (a zeroed or overwritten header fails this).
-   */
-  private soundRecord(data: Buffer, p: number, captured: number): boolean {
-    if (this.u32(data, p + 4) >= (this.pcapScale === 1e-9 ? 1e9 : 1e6) || captured > this.u32(data, p + 12)) return false;
-    return this.lastSeconds < 0 || Math.abs(this.u32(data, p) - this.lastSeconds) <= MAX_GAP_SECONDS;
-  }
-
   /** A pcap record header at p that could be real: its time within `window` of `seconds` (its neighbour's; -1 unknown). */
   private plausibleRecord(data: Buffer, p: number, seconds: number, window: number): boolean {
     const ts = this.u32(data, p);
@@ -278,14 +268,21 @@ export class CaptureReader {
 
   private pcapRecords(data: Buffer, p: number): number {
     const end = data.length;
+    const fractions = this.pcapScale === 1e-9 ? 1e9 : 1e6;
     while (end - p >= 16) {
+      // What every real record header satisfies: a fraction under one second, no more bytes
+      // captured than the packet had, and a time within a year of the record before (a zeroed
+      // or overwritten header fails this).
+      const seconds = this.u32(data, p);
+      const fraction = this.u32(data, p + 4);
       const captured = this.u32(data, p + 8);
       if (captured > MAX_PACKET) return this.damaged(data, p, `packet record of ${captured} bytes: damaged, skipped to the next plausible record`, false);
-      if (!this.soundRecord(data, p, captured)) return this.damaged(data, p, 'implausible packet record header: damaged, skipped to the next plausible record', false);
+      if (fraction >= fractions || captured > this.u32(data, p + 12) || (this.lastSeconds >= 0 && Math.abs(seconds - this.lastSeconds) > MAX_GAP_SECONDS)) {
+        return this.damaged(data, p, 'implausible packet record header: damaged, skipped to the next plausible record', false);
+      }
       if (end - p < 16 + captured) return this.wait(16 + captured, p);
-      this.lastSeconds = this.u32(data, p);
-      const ts = this.lastSeconds + this.u32(data, p + 4) * this.pcapScale;
-      this.events.packet(this.pcapLinkType, ts, data, p + 16, p + 16 + captured);
+      this.lastSeconds = seconds;
+      this.events.packet(this.pcapLinkType, seconds + fraction * this.pcapScale, data, p + 16, p + 16 + captured);
       p += 16 + captured;
     }
     return this.wait(16, p);

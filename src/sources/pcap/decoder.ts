@@ -10,7 +10,7 @@ import type { Decoder, ObservationSink } from '../source.js';
 import { typeName, WireMessage } from '../dns-wire/index.js';
 import { CaptureReader } from './capture.js';
 import { DNS, DNS_PORTS, NOT_DNS, PacketInfo, PROTO_UDP, parsePacket, type PortTable } from './packet.js';
-import { PendingQueries, type PendingQuery } from './queries.js';
+import { PendingQueries, pendingQuery, type PendingQuery } from './queries.js';
 import { TcpStreams } from './tcp.js';
 
 export const FORMAT = 'pcap';
@@ -93,10 +93,7 @@ export class PcapDecoder implements Decoder {
     const info = this.info;
     if (!wire.qr) {
       if (wire.questionCount === 0) return;
-      this.queries.add({
-        ts: this.ts, packet: this.packets, client: info.source(), clientPort: info.srcPort, server: info.destination(), serverPort: info.dstPort,
-        id: wire.id, qname: wire.qname, qtype: wire.qtype, next: null, done: false,
-      });
+      this.queries.add(pendingQuery(this.ts, this.packets, info.source(), info.srcPort, info.destination(), info.dstPort, wire.id, wire.qname, wire.qtype));
       return;
     }
     if (wire.questionCount === 0) return this.skip('DNS response without a question');
@@ -104,7 +101,10 @@ export class PcapDecoder implements Decoder {
     const client = info.destination();
     // Made before answer(), which may report expired queries to the sink (and so run its code) first.
     const observation = wire.observation(this.ts, client);
-    this.queries.answer(client, info.dstPort, info.source(), info.srcPort, wire.id, wire.qname, this.ts);
+    const queries = this.queries;
+    queries.expire(this.ts);
+    // The server's text is made only when some query is waiting to be compared with.
+    if (!queries.empty()) queries.answer(client, info.dstPort, info.source(), info.srcPort, wire.id, wire.qname, this.ts);
     if (observation !== null) this.sink.observe(observation);
   }
 

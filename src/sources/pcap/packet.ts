@@ -57,7 +57,8 @@ export class PacketInfo {
   private bytes: Uint8Array = new Uint8Array(0);
 
   setIp(bytes: Uint8Array, version: number, ipStart: number): void {
-    this.bytes = bytes;
+    // Stored only when it changes (every packet of a chunk shares it): a write barrier otherwise.
+    if (this.bytes !== bytes) this.bytes = bytes;
     this.ipVersion = version;
     this.ipStart = ipStart;
   }
