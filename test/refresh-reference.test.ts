@@ -114,8 +114,13 @@ describe('refresh-reference.mjs', () => {
     expect(entries('top-sites.txt')).toEqual(['example.net t', 'google.com mnrtu', 'ntp.org u', 'wikipedia.org nt']);
   });
 
-  it('keeps dynamic-DNS suffixes that are neither public suffixes nor covered by another', () => {
-    expect(entries('dynamic-dns-suffixes.txt')).toEqual(['ddns.net', 'duckdns.org', 'dyndns.org']);
+  it('keeps dynamic-DNS suffixes that are neither public suffixes nor covered by another, with the curated ones and their reasons', () => {
+    const lines = entries('dynamic-dns-suffixes.txt');
+    expect(lines.filter((l) => !l.includes('#'))).toEqual(['ddns.net', 'duckdns.org', 'dyndns.org']);
+    const curated = lines.filter((l) => l.includes('#'));
+    expect(curated.map((l) => l.split(' ')[0])).toEqual(['ddnss.de', 'dynu.net', 'freeddns.org', 'myfritz.net', 'mywire.org', 'no-ip.org', 'synology.me']);
+    for (const l of curated) expect(l).toMatch(/^\S+ {2}# \S/);
+    expect(header('dynamic-dns-suffixes.txt').some((h) => h.startsWith('# source: curated in scripts/refresh-reference/curated.mjs'))).toBe(true);
   });
 
   it('writes the curated pools with their reasons', () => {

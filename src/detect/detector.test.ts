@@ -158,6 +158,22 @@ describe('Detector', () => {
     for (const name of ['repo.busy-mirrors.org', 'dl.busy-mirrors.org']) expect(find(name)!.verdict).not.toBe('fast-flux');
   });
 
+  it('lets a busy union be fast-flux again once a name under it is', () => {
+    const { find } = run((d) => {
+      for (let i = 0; i < 20; i++) {
+        d.observe(aResponse(T0 + i * 120, 'repo.busy-flux.org', [bot(i % 4), bot((i + 1) % 4)], 60));
+        d.observe(aResponse(T0 + i * 120 + 60, 'dl.busy-flux.org', [bot(100 + (i % 4)), bot(100 + ((i + 1) % 4))], 60));
+      }
+      for (let lookup = 0; lookup < 12; lookup++) {
+        d.observe(aResponse(T0 + 3000 + lookup * 300, 'pay.busy-flux.org', [0, 1, 2, 3, 4].map((k) => bot(200 + lookup * 5 + k)), 60));
+      }
+    });
+    expect(find('pay.busy-flux.org')!.verdict).toBe('fast-flux');
+    const union = find('busy-flux.org', 'registered_domain')!;
+    expect(union.verdict).toBe('fast-flux');
+    expect(union.reasons.join(' ')).not.toMatch(/held at suspicious/);
+  });
+
   it('gives a name with no address of its own the verdict of a fast-flux name under the same registered domain', () => {
     const ns = (zone: string) => ({ authority: [rr(zone, 'NS', `ns1.${zone}`), rr(zone, 'NS', `ns2.${zone}`)] });
     const { find, flags } = run((d) => {

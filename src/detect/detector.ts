@@ -15,7 +15,7 @@ import { absorb, absorbServerAddresses } from './absorb.js';
 import { ObservationDigest } from './digest.js';
 import { emptyFeatures } from './features/index.js';
 import { measure, measureInto, toVerdict, type Evaluation, type VerdictOptions } from './evaluate.js';
-import { labelOf, levelOf, scoreOnly, stateLabel } from './score.js';
+import { isThrowawayUnion, labelOf, levelOf, scoreOnly, stateLabel } from './score.js';
 import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
 import { FluxNetworks } from './networks.js';
@@ -206,7 +206,7 @@ export class Detector {
     if (!showsRotation(state) && !this.touchesNetwork(state)) return;
     const ctx = { config: this.config, detail: false, networks: this.networks, infra: this.infra };
     const score = scoreOnly(measureInto(state, ctx, this.scratch), this.config);
-    const level = levelOf(stateLabel(score, state.scope, state.names, state.lookups, this.config));
+    const level = levelOf(stateLabel(score, this.config, this.isHeld(state)));
     if (level <= state.flagLevel) return;
     if (state.flaggedAt < 0) {
       state.flaggedAt = state.lastSeen;
@@ -287,12 +287,23 @@ export class Detector {
 
   /** Remember a fast-flux name under its registered domain (the first one; bounded like the other tables). */
   private noteFluxName(state: FluxState): void {
-    if (this.fluxNames.has(state.registered) || state.registered === state.key) return;
+    if (this.fluxNames.has(state.registered)) return;
     if (this.fluxNames.size >= this.config.limits.maxDomains) {
       const oldest = this.fluxNames.keys().next();
       if (!oldest.done) this.fluxNames.delete(oldest.value);
     }
     this.fluxNames.set(state.registered, state.key);
+  }
+
+  /**
+   * A registered domain's union of busy names (more than
+   * verdict.zoneMaxLookupsPerName lookups per name on average) with no
+   * fast-flux name under it: it only re-adds its names' own evidence (two
+   * mirror redirectors of one project together span more networks than
+   * either), so it is held at suspicious and each name is judged on its own.
+   */
+  private isHeld(state: FluxState): boolean {
+    return state.scope === 'registered_domain' && !isThrowawayUnion(state.names, state.lookups, this.config) && !this.fluxNames.has(state.key);
   }
 
   /**
@@ -326,7 +337,7 @@ export class Detector {
   private verdictOf(state: FluxState, evaluation: Evaluation): Verdict {
     const zone = state.aggregate;
     const zoneNs = zone === null || zone.evicted || zone.delegation === null ? 0 : measure(zone, this.config, this.networks, this.infra).scored.nsPoints;
-    return toVerdict(state, evaluation, this.config, this.verdictOptions, zoneNs, this.fluxSiblingOf(state));
+    return toVerdict(state, evaluation, this.config, this.verdictOptions, { nsPoints: zoneNs, fluxSibling: this.fluxSiblingOf(state), held: this.isHeld(state) });
   }
 
   /** Evict idle domains, then the least recently seen beyond limits.maxDomains. */

@@ -48,24 +48,30 @@ export interface VerdictOptions {
   infra: Infra | null;
 }
 
-/**
- * `zoneNsPoints`: name-server points of the name's registered domain as a
- * whole. The NS set belongs to the zone, so NS flux seen under sibling names
- * makes this name double flux too, even when its own answers carried no
- * authority section. `fluxSibling`: for a name with no address of its own,
- * a fast-flux name under the same registered domain; the name is fast-flux
- * with it (the registered domain is blocked as a whole).
- */
-export function toVerdict(
-  state: FluxState,
-  evaluation: Evaluation,
-  config: Config,
-  options: VerdictOptions,
-  zoneNsPoints = 0,
-  fluxSibling: string | null = null,
-): Verdict {
+/** What the detector knows of a domain's registered domain as a whole, for its verdict. */
+export interface ZoneFacts {
+  /**
+   * Name-server points of the registered domain as a whole. The NS set
+   * belongs to the zone, so NS flux seen under sibling names makes this name
+   * double flux too, even when its own answers carried no authority section.
+   */
+  nsPoints: number;
+  /**
+   * For a name with no address of its own: a fast-flux name under the same
+   * registered domain; the name is fast-flux with it (the registered domain
+   * is blocked as a whole). Null otherwise.
+   */
+  fluxSibling: string | null;
+  /** A registered domain's union of busy names with no fast-flux name under it: held at suspicious. */
+  held: boolean;
+}
+
+const NO_ZONE_FACTS: ZoneFacts = { nsPoints: 0, fluxSibling: null, held: false };
+
+export function toVerdict(state: FluxState, evaluation: Evaluation, config: Config, options: VerdictOptions, zone: ZoneFacts = NO_ZONE_FACTS): Verdict {
   const { features, scored } = evaluation;
-  const scoredLabel = stateLabel(scored.score, state.scope, state.names, state.lookups, config);
+  const { nsPoints: zoneNsPoints, fluxSibling, held } = zone;
+  const scoredLabel = stateLabel(scored.score, config, held);
   const label = fluxSibling === null ? scoredLabel : 'fast-flux';
   const nsPoints = Math.max(scored.nsPoints, zoneNsPoints);
   const verdict: Verdict = {
@@ -92,10 +98,10 @@ export function toVerdict(
   };
   if (fluxSibling !== null && scoredLabel !== 'fast-flux') {
     verdict.reasons.unshift(`no address of its own, and ${fluxSibling} under the same registered domain is fast-flux (the domain is blocked as a whole)`);
-  } else if (label !== labelOf(scored.score, config)) {
+  } else if (held && label !== labelOf(scored.score, config)) {
     const perName = state.lookups / state.names;
     verdict.reasons.push(
-      `held at suspicious: its ${state.names} names were looked up ${perName.toFixed(1)} times each on average, so each is judged on its own (a union of throwaway names would be fast-flux)`,
+      `held at suspicious: its ${state.names} names were looked up ${perName.toFixed(1)} times each on average and none is fast-flux, so each is judged on its own (a union of throwaway names would be fast-flux)`,
     );
   }
   if (options.baseline === 'holz') {

@@ -3,7 +3,7 @@
  * capped at 100, is the score. Pure functions of Features and Config.
  */
 import type { Config, Ramp, WeightName } from '../config/schema.js';
-import type { Contribution, Features, FluxKind, VerdictLabel, VerdictScope } from '../model/verdict.js';
+import type { Contribution, Features, FluxKind, VerdictLabel } from '../model/verdict.js';
 
 /** 0 at or below low, 1 at or beyond high, linear between; reversed when low > high. */
 export function ramp(x: number, r: Pick<Ramp, 'low' | 'high'>): number {
@@ -80,16 +80,16 @@ export function labelOf(score: number, config: Config): VerdictLabel {
 }
 
 /**
- * The label of a domain's state: a registered domain's union of busy names is
- * held at suspicious (verdict.zoneMaxLookupsPerName); names and unions of
- * throwaway names take the label of their score.
+ * The label of a domain's state: fast-flux is held at suspicious when `held`
+ * (a registered domain's union of busy names, see Detector), else the label
+ * of the score.
  */
-export function stateLabel(score: number, scope: VerdictScope, names: number, lookups: number, config: Config): VerdictLabel {
+export function stateLabel(score: number, config: Config, held: boolean): VerdictLabel {
   const label = labelOf(score, config);
-  if (label !== 'fast-flux' || scope !== 'registered_domain') return label;
-  return isThrowawayUnion(names, lookups, config) ? label : 'suspicious';
+  return held && label === 'fast-flux' ? 'suspicious' : label;
 }
 
+/** A union of names each looked up at most verdict.zoneMaxLookupsPerName times on average: flux spread over throwaway names. */
 export function isThrowawayUnion(names: number, lookups: number, config: Config): boolean {
   return names > 0 && lookups / names <= config.verdict.zoneMaxLookupsPerName;
 }
