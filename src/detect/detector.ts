@@ -13,7 +13,7 @@ import type { DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
 import { absorb, absorbServerAddresses } from './absorb.js';
 import { ObservationDigest } from './digest.js';
-import { emptyFeatures } from './features/index.js';
+import { emptyFeatures, type MeasureContext } from './features/index.js';
 import { measure, measureInto, toVerdict, type Evaluation, type VerdictOptions } from './evaluate.js';
 import { isThrowawayUnion, labelOf, levelOf, scoreOnly, stateLabel } from './score.js';
 import { holzOfState } from './holz.js';
@@ -64,6 +64,7 @@ export class Detector {
   private readonly holz: boolean;
   /** Reused by every re-score, so scoring on the hot path allocates nothing. */
   private readonly scratch = emptyFeatures();
+  private readonly quickContext: MeasureContext;
   /** Flux service networks of the domains detected so far. */
   readonly networks: FluxNetworks;
   private readonly infra: Infra | null;
@@ -95,6 +96,7 @@ export class Detector {
     this.digest = new ObservationDigest(options.enricher, options.infra ?? null);
     this.networks = new FluxNetworks(options.config.limits.maxNetworkAddresses);
     this.infra = options.infra ?? null;
+    this.quickContext = { config: this.config, detail: false, networks: this.networks, infra: this.infra };
     this.verdictOptions = {
       networks: this.networks,
       infra: this.infra,
@@ -204,8 +206,7 @@ export class Detector {
       return;
     }
     if (!showsRotation(state) && !this.touchesNetwork(state)) return;
-    const ctx = { config: this.config, detail: false, networks: this.networks, infra: this.infra };
-    const score = scoreOnly(measureInto(state, ctx, this.scratch), this.config);
+    const score = this.quickScore(state);
     const level = levelOf(stateLabel(score, this.config, this.isHeld(state)));
     if (level <= state.flagLevel) return;
     if (state.flaggedAt < 0) {
@@ -278,11 +279,15 @@ export class Detector {
     if (!this.reportBenign && sibling === null) {
       if (!showsRotation(state) && !this.touchesNetwork(state)) return;
       // The score alone first (no explanation, nothing allocated): most domains that rotate are benign CDN names.
-      const ctx = { config: this.config, detail: false, networks: this.networks, infra: this.infra };
-      if (labelOf(scoreOnly(measureInto(state, ctx, this.scratch), this.config), this.config) === 'benign') return;
+      if (labelOf(this.quickScore(state), this.config) === 'benign') return;
     }
     const evaluation = measure(state, this.config, this.networks, this.infra);
     this.onFinal(this.verdictOf(state, evaluation));
+  }
+
+  /** The score alone (no explanations, nothing allocated): what re-scoring and the end-of-input check need. */
+  private quickScore(state: FluxState): number {
+    return scoreOnly(measureInto(state, this.quickContext, this.scratch), this.config);
   }
 
   /** Remember a fast-flux name under its registered domain (the first one; bounded like the other tables). */

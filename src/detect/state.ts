@@ -62,6 +62,9 @@ class FlagMarks {
   networkHitsAtJoin = 0;
 }
 
+/** The marks of every domain never flagged: read, never written (FluxState.marked() replaces it first). */
+const NO_MARKS: Readonly<FlagMarks> = Object.freeze(new FlagMarks());
+
 // FluxState.bits: flags packed into one small integer.
 const BIT_EVICTED = 1;
 const BIT_DIRTY = 2;
@@ -118,8 +121,8 @@ export class FluxState {
   unscored = 0;
   /** evicted, dirty, scope and flagLevel (see the accessors). */
   private bits = 0;
-  /** Flag times and network membership; null until the domain is flagged or joins a network. */
-  private marks: FlagMarks | null = null;
+  /** Flag times and network membership; the shared NO_MARKS until the domain is flagged or joins a network. */
+  private marks: FlagMarks = NO_MARKS;
 
   // A benign domain is a few hundred bytes: every field is 8, so the rarely
   // set ones live in `marks` and the small flags share `bits`. The accessors
@@ -169,7 +172,7 @@ export class FluxState {
 
   /** Data time when the domain first crossed a flag threshold; -1 if never. */
   get flaggedAt(): number {
-    return this.marks === null ? -1 : this.marks.flaggedAt;
+    return this.marks.flaggedAt;
   }
   set flaggedAt(value: number) {
     this.marked().flaggedAt = value;
@@ -177,7 +180,7 @@ export class FluxState {
 
   /** Lookups when the domain first crossed a flag threshold; -1 if never. */
   get flaggedLookups(): number {
-    return this.marks === null ? -1 : this.marks.flaggedLookups;
+    return this.marks.flaggedLookups;
   }
   set flaggedLookups(value: number) {
     this.marked().flaggedLookups = value;
@@ -185,14 +188,14 @@ export class FluxState {
 
   /** Data time when the Holz baseline first flagged it (with --baseline holz); -1 if never. */
   get holzAt(): number {
-    return this.marks === null ? -1 : this.marks.holzAt;
+    return this.marks.holzAt;
   }
   set holzAt(value: number) {
     this.marked().holzAt = value;
   }
 
   get holzLookups(): number {
-    return this.marks === null ? -1 : this.marks.holzLookups;
+    return this.marks.holzLookups;
   }
   set holzLookups(value: number) {
     this.marked().holzLookups = value;
@@ -200,7 +203,7 @@ export class FluxState {
 
   /** The flux network this (fast-flux) name joined; -1 if none. */
   get network(): number {
-    return this.marks === null ? -1 : this.marks.network;
+    return this.marks.network;
   }
   set network(value: number) {
     this.marked().network = value;
@@ -208,14 +211,14 @@ export class FluxState {
 
   /** Addresses it shared with already-known networks when it joined (its own do not count). */
   get networkHitsAtJoin(): number {
-    return this.marks === null ? 0 : this.marks.networkHitsAtJoin;
+    return this.marks.networkHitsAtJoin;
   }
   set networkHitsAtJoin(value: number) {
     this.marked().networkHitsAtJoin = value;
   }
 
   private marked(): FlagMarks {
-    return this.marks ?? (this.marks = new FlagMarks());
+    return this.marks !== NO_MARKS ? this.marks : (this.marks = new FlagMarks());
   }
 
   constructor(key: string, registered: string, scope: VerdictScope, seen: number) {

@@ -3,10 +3,10 @@
  * start every configured service, print each flag as NDJSON the moment it
  * happens, and stop cleanly on SIGTERM/SIGINT (SIGHUP reloads).
  */
-import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { FlaggedDomains } from '../act/flagged.js';
+import { runInSlices } from './slices.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Detector } from '../detect/detector.js';
@@ -33,12 +33,6 @@ export interface DaemonOptions {
 
 /** How often the flagged set is refreshed from the detector, milliseconds. */
 const REFRESH_MS = 30_000;
-/**
- * Milliseconds one slice of that refresh may run before yielding to the
- * sockets: re-scoring a flagged domain costs tens of microseconds, so a
- * thousand of them in one go would hold every DNS answer for tens of ms.
- */
-const REFRESH_SLICE_MS = 0.5;
 
 export interface DaemonStats {
   observations: number;
@@ -142,24 +136,23 @@ export class Daemon {
       return;
     }
     this.refreshing = true;
+    // Re-scoring a flagged domain costs tens of microseconds: a thousand in one go would hold every DNS answer for tens of ms.
     const domains = Array.from(this.context.flagged.entries(), (v) => v.domain);
     let next = 0;
     let changed = 0;
-    const slice = (): void => {
-      const started = performance.now();
-      while (this.running && next < domains.length) {
+    runInSlices(
+      () => {
+        if (next >= domains.length) return false;
         const domain = domains[next++]!;
         if (this.context.flagged.lastActive(domain) !== null && this.refreshOne(domain)) changed++;
-        if (performance.now() - started >= REFRESH_SLICE_MS) break;
-      }
-      if (this.running && next < domains.length) {
-        setImmediate(slice);
-        return;
-      }
-      this.refreshing = false;
-      done?.(changed);
-    };
-    slice();
+        return true;
+      },
+      () => this.running,
+      () => {
+        this.refreshing = false;
+        done?.(changed);
+      },
+    );
   }
 
   /** Re-scores one flagged domain; true when its flagged verdict changed. */

@@ -8,6 +8,8 @@
  * arrives during a slice waits for its end, so a slice of 256 answers could
  * add milliseconds to the latency of every query behind it.
  */
+import { SLICE_MS } from '../slices.js';
+
 export type Examine = (answer: Buffer, ts: number, client: string) => boolean;
 
 export interface DetectionStats {
@@ -19,8 +21,6 @@ export interface DetectionStats {
   lagSeconds: number;
 }
 
-/** Milliseconds one slice may run before yielding to the sockets. */
-const SLICE_MS = 0.5;
 /** Answers examined between two reads of the clock. */
 const CLOCK_EVERY = 8;
 
