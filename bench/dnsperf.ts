@@ -12,7 +12,12 @@
  * half of fluxhound's own cache-hot rate, is kept beside it. The host is
  * shared, so each rate is measured `latencyRuns` times, Unbound and
  * fluxhound alternating, and the report gives medians (added p99: the median
- * of the per-run differences).
+ * of the per-run differences). Alternating leaves each server idle while the
+ * other is measured, so every measured run follows LATENCY_WARMUP_S at the
+ * same rate, not recorded, for both servers alike: the figures are the steady
+ * state a resolver with continuous traffic is in, not the first fraction of a
+ * second after a pause (in which fluxhound answered 150 to 2,000 queries in
+ * over 1 ms after 8 s idle, Unbound a handful).
  *
  * On a shared host most of that tail is other jobs taking the CPU: each
  * run records every server's CPU per query and the share of the run its
@@ -23,7 +28,7 @@
  * Run alone: `npm run -s build && node dist/bench/dnsperf.js`. Environment:
  * FLUXHOUND_BENCH_DNS_SECONDS (each measurement, default 10),
  * FLUXHOUND_BENCH_OVERLOAD_SECONDS (default 60), FLUXHOUND_BENCH_DNS_NAMES (default 10000),
- * FLUXHOUND_BENCH_DNS_LATENCY_RUNS (runs per side and rate, default 3),
+ * FLUXHOUND_BENCH_DNS_LATENCY_RUNS (runs per side and rate, default 5),
  * FLUXHOUND_BENCH_DNS_FIFO=0 (skip the SCHED_FIFO runs).
  * NODE_OPTIONS, when set, reaches the fluxhound daemons too (it is printed).
  */
@@ -131,7 +136,7 @@ export function dnsBenchOptionsFromEnv(): DnsBenchOptions {
     seconds: n('FLUXHOUND_BENCH_DNS_SECONDS', 10),
     overloadSeconds: n('FLUXHOUND_BENCH_OVERLOAD_SECONDS', 60),
     names: n('FLUXHOUND_BENCH_DNS_NAMES', 10_000),
-    latencyRuns: Math.round(n('FLUXHOUND_BENCH_DNS_LATENCY_RUNS', 3)),
+    latencyRuns: Math.round(n('FLUXHOUND_BENCH_DNS_LATENCY_RUNS', 5)),
     fifo: process.env.FLUXHOUND_BENCH_DNS_FIFO !== '0',
   };
 }
@@ -455,12 +460,17 @@ async function latencyAt(basis: LatencyPoint['basis'], rate: number, scheduling:
   }
 }
 
+/** Seconds at the measured rate, not recorded, before each measured latency run (see the header). */
+const LATENCY_WARMUP_S = 1;
+
 async function latencyRuns(basis: LatencyPoint['basis'], rate: number, scheduling: LatencyPoint['scheduling'], unbound: Server, hot: Server, names: string, options: DnsBenchOptions, wrapper: string[], load: string[]): Promise<LatencyPoint> {
   const point: LatencyPoint = { basis, rate, scheduling, unbound: [], fluxhound: [], unboundP50Ms: null, unboundP99Ms: null, fluxhoundP50Ms: null, fluxhoundP99Ms: null, addedP99Ms: null };
   const args = [...load, '-Q', String(rate)];
   const added: number[] = [];
   for (let run = 0; run < options.latencyRuns; run++) {
+    await dnsperf('Unbound warm-up', unbound.port, names, LATENCY_WARMUP_S, args, false, undefined, wrapper);
     const u = await dnsperf(`Unbound at ${rate} qps`, unbound.port, names, options.seconds, args, true, unbound.pid, wrapper);
+    await dnsperf('fluxhound warm-up', hot.port, names, LATENCY_WARMUP_S, args, false, undefined, wrapper);
     const f = await dnsperf(`fluxhound hot at ${rate} qps`, hot.port, names, options.seconds, args, true, hot.pid, wrapper);
     point.unbound.push(u);
     point.fluxhound.push(f);

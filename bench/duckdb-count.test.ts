@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { countDistinctAnswers, distinctAnswersSql, zeekColumns } from './duckdb-count.js';
+import { plainCount } from './plain-js-count.js';
 
 const example = join(import.meta.dirname, '../examples/example.dns.log');
 
@@ -38,5 +39,16 @@ describe('DuckDB distinct-answers query', () => {
     expect(result.threads).toBe(1);
     expect(new Map(rows)).toEqual(expected(variant));
     expect(result.elapsedMs).toBeGreaterThan(0);
+  });
+});
+
+describe('plain-JS ceiling', () => {
+  it('computes the same rows as the line-by-line count and DuckDB', async () => {
+    const plain = plainCount(example);
+    expect(plain.rows).toEqual(expected('unnest'));
+    const { rows } = await countDistinctAnswers(example, 'unnest', 1);
+    expect(plain.rows).toEqual(new Map(rows));
+    const lines = readFileSync(example, 'latin1').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(plain.records).toBe(lines.length);
   });
 });

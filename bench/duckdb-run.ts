@@ -1,4 +1,4 @@
-/** One DuckDB measurement, in its own process so that its peak RSS is its own. */
+/** One DuckDB (or plain-JS ceiling) measurement, in its own process so that its peak RSS is its own. */
 import { join } from 'node:path';
 import type { DuckdbCountResult, DuckdbVariant } from './duckdb-count.js';
 import type { Measured } from './measure.js';
@@ -11,13 +11,21 @@ export interface DuckdbRun {
 
 /** `threads` null: DuckDB's default, a thread per core. */
 export async function runDuckdb(file: string, variant: DuckdbVariant, threads: number | null, workDir: string): Promise<DuckdbRun> {
-  const script = join(import.meta.dirname, 'duckdb-count.js');
-  const what = `duckdb ${variant} threads=${threads ?? 'default'}`;
-  const measured = await runMeasured(
-    process.execPath,
-    [script, file, '--threads', threads === null ? 'default' : String(threads), '--variant', variant],
-    { what, timeFile: join(workDir, 'duckdb.time'), keepStdout: true },
-  );
+  const args = [file, '--threads', threads === null ? 'default' : String(threads), '--variant', variant];
+  return runCounter('duckdb-count.js', args, `duckdb ${variant} threads=${threads ?? 'default'}`, workDir);
+}
+
+/** DuckDB's `unnest` query in plain single-threaded JavaScript (bench/plain-js-count.ts). */
+export async function runPlainJs(file: string, workDir: string): Promise<DuckdbRun> {
+  return runCounter('plain-js-count.js', [file], 'plain-js count', workDir);
+}
+
+async function runCounter(script: string, args: readonly string[], what: string, workDir: string): Promise<DuckdbRun> {
+  const measured = await runMeasured(process.execPath, [join(import.meta.dirname, script), ...args], {
+    what,
+    timeFile: join(workDir, 'duckdb.time'),
+    keepStdout: true,
+  });
   const line = measured.stdout.trim().split('\n').at(-1) ?? '';
   try {
     return { result: JSON.parse(line) as DuckdbCountResult, measured };

@@ -10,7 +10,7 @@ import { ensureDataset, memorySpec, throughputSpec } from './dataset.js';
 import type { Dataset } from './dataset.js';
 import type { DuckdbVariant } from './duckdb-count.js';
 import type { DuckdbRun } from './duckdb-run.js';
-import { runDuckdb } from './duckdb-run.js';
+import { runDuckdb, runPlainJs } from './duckdb-run.js';
 import type { FluxhoundRun } from './fluxhound-run.js';
 import { runFluxhound } from './fluxhound-run.js';
 import { formatReport } from './report.js';
@@ -34,7 +34,7 @@ interface Options {
   skip: Set<string>;
 }
 
-const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,memory,enrich,dnstap,pcap,dns]
+const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,dns]
   --records N        records in the throughput file (default 5000000)
   --runs N           runs per side; medians are reported (default 3)
   --seed N           corpus seed (default 1)
@@ -115,6 +115,22 @@ async function duckdbRuns(dataset: Dataset, runs: number, failures: string[]): P
   return out;
 }
 
+/** DuckDB's query in plain JavaScript (bench/plain-js-count.ts): how fast any JS analyzer could go. */
+async function plainJsRuns(dataset: Dataset, runs: number, failures: string[]): Promise<DuckdbRun[]> {
+  const out: DuckdbRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    try {
+      out.push(await runPlainJs(dataset.path, DATA_DIR));
+      log(`plain-js run ${i + 1}/${runs}: ${((out[i]?.result.elapsedMs ?? 0) / 1000).toFixed(2)} s`);
+    } catch (error) {
+      failures.push((error as Error).message);
+      log((error as Error).message);
+      break;
+    }
+  }
+  return out;
+}
+
 /** bench/enrich-lookup.ts belongs to the enrichment work; it is optional here. */
 async function enrichFigures(failures: string[]): Promise<EnrichFigures | null> {
   const url = new URL('./enrich-lookup.js', import.meta.url);
@@ -139,6 +155,7 @@ async function main(): Promise<void> {
   describeDataset('throughput input', dataset);
   const fluxhound = options.skip.has('fluxhound') ? [] : await fluxhoundRuns(dataset, options.runs, failures);
   const duckdb = options.skip.has('duckdb') ? {} : await duckdbRuns(dataset, options.runs, failures);
+  const plainJs = options.skip.has('plain-js') ? [] : await plainJsRuns(dataset, options.runs, failures);
 
   let memoryDataset: Dataset | null = null;
   let memory: FluxhoundRun | null = null;
@@ -170,6 +187,8 @@ async function main(): Promise<void> {
     const runs = duckdb[c.key] ?? [];
     if (runs.length > 0) peers.set(c.key, summariseDuckdb(c.label, dataset, runs));
   }
+  const plain = plainJs.length > 0 ? summariseDuckdb('plain JS, same query, 1 thread, no detect.', dataset, plainJs) : null;
+  const peer = peers.get('unnest-default');
   const results: BenchResults = {
     startedAt,
     node: process.version,
@@ -178,13 +197,15 @@ async function main(): Promise<void> {
     dataset,
     fluxhound: flux,
     duckdb: [...peers.values()],
-    ratio: throughputRatio(flux, peers.get('unnest-default'), peers.get('unnest-1'), RATIO_TARGET),
+    ratio: throughputRatio(flux, peer, peers.get('unnest-1'), RATIO_TARGET),
+    plainJs: plain,
+    plainJsRatio: plain === null || peer === undefined ? null : plain.recordsPerSecond / peer.recordsPerSecond,
     memoryTargetBytes: MEMORY_TARGET_BYTES,
     memory: memory === null ? null : summariseMemory(memory),
     memoryDataset,
     enrich,
     failures,
-    raw: { fluxhound, duckdb, memory },
+    raw: { fluxhound, duckdb, plainJs, memory },
   };
   const report = formatReport(results);
   process.stdout.write(`\n${report}`);

@@ -32,7 +32,7 @@ export function formatReport(r: BenchResults): string {
   );
   lines.push(`  medians of ${r.runs} run(s); time = in-process (fluxhound elapsedMs, DuckDB connect to materialised result)`);
   lines.push('');
-  const sides = [r.fluxhound, ...r.duckdb].filter((s): s is SideSummary => s !== null);
+  const sides = [r.fluxhound, ...r.duckdb, r.plainJs].filter((s): s is SideSummary => s !== null);
   lines.push(...table(sides));
   lines.push('');
   if (r.ratio !== null) {
@@ -42,6 +42,14 @@ export function formatReport(r: BenchResults): string {
     );
     lines.push(`fluxhound / DuckDB (unnest, 1 thread):        ${fixed(r.ratio.vsOneThread, 2)}x`);
     lines.push(`same ratio on wall time (process start to exit): ${fixed(r.ratio.wallVsDefaultThreads, 2)}x`);
+  }
+  if (r.plainJs !== null && r.plainJsRatio !== null) {
+    const ceiling = r.plainJsRatio;
+    lines.push(
+      `plain JS / DuckDB (unnest, default threads):   ${fixed(ceiling, 2)}x: the ceiling for an analyzer in JavaScript on this machine` +
+        (r.ratio === null ? '' : ceiling < r.ratio.target ? `, itself BELOW the ${r.ratio.target}x target` : ''),
+    );
+    if (r.fluxhound !== null) lines.push(`fluxhound / plain JS:                          ${fixed(r.fluxhound.recordsPerSecond / r.plainJs.recordsPerSecond, 2)}x`);
   }
   if (r.memory !== null) {
     const m = r.memory;

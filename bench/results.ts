@@ -20,10 +20,14 @@ export interface BenchResults {
   /** DuckDB rows: unnest with default threads, unnest with one thread, whole answer sets. */
   duckdb: SideSummary[];
   ratio: ThroughputRatio | null;
+  /** DuckDB's query in plain single-threaded JavaScript, no detection: the ceiling for a JS analyzer. */
+  plainJs: SideSummary | null;
+  /** plainJs records/s over DuckDB's (unnest, default threads); null when either is missing. */
+  plainJsRatio: number | null;
   memoryTargetBytes: number;
   memory: MemorySummary | null;
   memoryDataset: Dataset | null;
   enrich: EnrichFigures | null;
   failures: string[];
-  raw: { fluxhound: FluxhoundRun[]; duckdb: Record<string, DuckdbRun[]>; memory: FluxhoundRun | null };
+  raw: { fluxhound: FluxhoundRun[]; duckdb: Record<string, DuckdbRun[]>; plainJs: DuckdbRun[]; memory: FluxhoundRun | null };
 }
