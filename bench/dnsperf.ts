@@ -383,20 +383,21 @@ export async function benchDns(options: DnsBenchOptions, log: (line: string) => 
     results.ratio = results.unbound.qps > 0 ? results.fluxhoundHot.qps / results.unbound.qps : null;
 
     results.loadAverage.push(loadavg()[0]!);
+    const rateOf = (qps: number): number => Math.max(100, Math.round(qps));
+    const issueRate = rateOf(results.unbound.qps * 0.25);
     const rates: [LatencyPoint['basis'], number][] = [
-      ['issue', results.unbound.qps * 0.25],
-      ['half-own', results.fluxhoundHot.qps / 2],
+      ['issue', issueRate],
+      ['half-own', rateOf(results.fluxhoundHot.qps / 2)],
     ];
-    for (const [basis, qps] of rates) {
-      const rate = Math.max(100, Math.round(qps));
+    const servers = [{ port: unboundPort, pid: u.child.pid }, { port: hotPort, pid: hot.child.pid }] as const;
+    for (const [basis, rate] of rates) {
       log(`dns: latency at ${rate} qps (${basis === 'issue' ? "0.25 × Unbound's qps" : "half of fluxhound's cache-hot qps"}), ${options.latencyRuns} runs per side`);
-      results.latency.push(await latencyAt(basis, rate, 'shared', { port: unboundPort, pid: u.child.pid }, { port: hotPort, pid: hot.child.pid }, names, options, load));
+      results.latency.push(await latencyAt(basis, rate, 'shared', ...servers, names, options, load));
     }
     results.addedP99Ms = results.latency.find((p) => p.basis === 'issue')?.addedP99Ms ?? null;
     if (options.fifo && fifoPermitted()) {
-      const rate = Math.max(100, Math.round(results.unbound.qps * 0.25));
-      log(`dns: latency at ${rate} qps (0.25 × Unbound's qps), both sides and dnsperf at SCHED_FIFO, ${options.latencyRuns} runs per side`);
-      const point = await latencyAt('issue', rate, 'fifo', { port: unboundPort, pid: u.child.pid }, { port: hotPort, pid: hot.child.pid }, names, options, load);
+      log(`dns: latency at ${issueRate} qps (0.25 × Unbound's qps), both sides and dnsperf at SCHED_FIFO, ${options.latencyRuns} runs per side`);
+      const point = await latencyAt('issue', issueRate, 'fifo', ...servers, names, options, load);
       results.latency.push(point);
       results.addedP99FifoMs = point.addedP99Ms;
     }

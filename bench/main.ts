@@ -75,12 +75,17 @@ function describeDataset(what: string, d: Dataset): void {
   log(`${what}: ${relative(ROOT, d.path)} (${d.records.toLocaleString('en-US')} records, ${(d.bytes / 1e6).toFixed(0)} MB, ${how})`);
 }
 
-async function fluxhoundRuns(dataset: Dataset, runs: number, failures: string[]): Promise<FluxhoundRun[]> {
-  const out: FluxhoundRun[] = [];
+/**
+ * `runs` measurements of one side, each logged with its time; the first
+ * failure is recorded and ends that side (what was measured is kept).
+ */
+async function repeatRuns<T>(what: string, runs: number, failures: string[], measure: () => Promise<T>, seconds: (run: T) => number): Promise<T[]> {
+  const out: T[] = [];
   for (let i = 0; i < runs; i++) {
     try {
-      out.push(await runFluxhound(ROOT, dataset.path, DATA_DIR));
-      log(`fluxhound run ${i + 1}/${runs}: ${(out[i]?.stats.elapsedMs ?? 0) / 1000} s`);
+      const run = await measure();
+      out.push(run);
+      log(`${what} run ${i + 1}/${runs}: ${seconds(run).toFixed(2)} s`);
     } catch (error) {
       failures.push((error as Error).message);
       log((error as Error).message);
@@ -88,6 +93,10 @@ async function fluxhoundRuns(dataset: Dataset, runs: number, failures: string[])
     }
   }
   return out;
+}
+
+async function fluxhoundRuns(dataset: Dataset, runs: number, failures: string[]): Promise<FluxhoundRun[]> {
+  return repeatRuns('fluxhound', runs, failures, () => runFluxhound(ROOT, dataset.path, DATA_DIR), (r) => r.stats.elapsedMs / 1000);
 }
 
 const DUCKDB_CASES: readonly { key: string; label: string; variant: DuckdbVariant; threads: number | null }[] = [
@@ -96,39 +105,19 @@ const DUCKDB_CASES: readonly { key: string; label: string; variant: DuckdbVarian
   { key: 'sets-default', label: 'DuckDB distinct answer sets, default thr.', variant: 'sets', threads: null },
 ];
 
+const countSeconds = (run: DuckdbRun): number => run.result.elapsedMs / 1000;
+
 async function duckdbRuns(dataset: Dataset, runs: number, failures: string[]): Promise<Record<string, DuckdbRun[]>> {
   const out: Record<string, DuckdbRun[]> = {};
   for (const c of DUCKDB_CASES) {
-    const list: DuckdbRun[] = [];
-    out[c.key] = list;
-    for (let i = 0; i < runs; i++) {
-      try {
-        list.push(await runDuckdb(dataset.path, c.variant, c.threads, DATA_DIR));
-        log(`duckdb ${c.key} run ${i + 1}/${runs}: ${((list[i]?.result.elapsedMs ?? 0) / 1000).toFixed(2)} s`);
-      } catch (error) {
-        failures.push((error as Error).message);
-        log((error as Error).message);
-        break;
-      }
-    }
+    out[c.key] = await repeatRuns(`duckdb ${c.key}`, runs, failures, () => runDuckdb(dataset.path, c.variant, c.threads, DATA_DIR), countSeconds);
   }
   return out;
 }
 
 /** DuckDB's query in plain JavaScript (bench/plain-js-count.ts): how fast any JS analyzer could go. */
 async function plainJsRuns(dataset: Dataset, runs: number, failures: string[]): Promise<DuckdbRun[]> {
-  const out: DuckdbRun[] = [];
-  for (let i = 0; i < runs; i++) {
-    try {
-      out.push(await runPlainJs(dataset.path, DATA_DIR));
-      log(`plain-js run ${i + 1}/${runs}: ${((out[i]?.result.elapsedMs ?? 0) / 1000).toFixed(2)} s`);
-    } catch (error) {
-      failures.push((error as Error).message);
-      log((error as Error).message);
-      break;
-    }
-  }
-  return out;
+  return repeatRuns('plain-js', runs, failures, () => runPlainJs(dataset.path, DATA_DIR), countSeconds);
 }
 
 /** bench/enrich-lookup.ts belongs to the enrichment work; it is optional here. */

@@ -199,19 +199,20 @@ export class Detector {
   private rescore(state: FluxState): void {
     state.dirty = false;
     state.unscored = 0;
-    if (this.holz && state.holzAt < 0) this.holzCheck(state);
+    if (this.holz && state.marks.holzAt < 0) this.holzCheck(state);
     if (state.flagLevel === 2) {
       // A fast-flux name keeps rotating into new bots: they join its network too.
-      if (state.network >= 0) this.joinNetwork(state);
+      if (state.marks.network >= 0) this.joinNetwork(state);
       return;
     }
     if (!showsRotation(state) && !this.touchesNetwork(state)) return;
     const score = this.quickScore(state);
     const level = levelOf(stateLabel(score, this.config, this.isHeld(state)));
     if (level <= state.flagLevel) return;
-    if (state.flaggedAt < 0) {
-      state.flaggedAt = state.lastSeen;
-      state.flaggedLookups = state.lookups;
+    if (state.marks.flaggedAt < 0) {
+      const marks = state.mark();
+      marks.flaggedAt = state.lastSeen;
+      marks.flaggedLookups = state.lookups;
     }
     state.flagLevel = level;
     this.stats.flagEvents++;
@@ -251,18 +252,20 @@ export class Detector {
   /** Names (not registered-domain unions) detected as fast-flux define the networks. */
   private joinNetwork(state: FluxState): void {
     if (state.scope !== 'name' || state.addresses === null) return;
-    if (state.network < 0) {
+    const marks = state.mark();
+    if (marks.network < 0) {
       this.networks.overlap(state.addresses, this.overlapScratch);
-      state.networkHitsAtJoin = this.overlapScratch.hits;
+      marks.networkHitsAtJoin = this.overlapScratch.hits;
     }
-    state.network = this.networks.join(state.key, state.addresses, state.firstSeen, state.lastSeen, state.network);
+    marks.network = this.networks.join(state.key, state.addresses, state.firstSeen, state.lastSeen, marks.network);
   }
 
   /** The baseline's first flag, tracked like ours so that latencies compare. */
   private holzCheck(state: FluxState): void {
     if (holzOfState(state).flagged) {
-      state.holzAt = state.lastSeen;
-      state.holzLookups = state.lookups;
+      const marks = state.mark();
+      marks.holzAt = state.lastSeen;
+      marks.holzLookups = state.lookups;
     }
   }
 
@@ -282,7 +285,7 @@ export class Detector {
       if (labelOf(this.quickScore(state), this.config) === 'benign') return;
     }
     const evaluation = measure(state, this.config, this.networks, this.infra);
-    this.onFinal(this.verdictOf(state, evaluation));
+    this.onFinal(this.verdictOf(state, evaluation, sibling));
   }
 
   /** The score alone (no explanations, nothing allocated): what re-scoring and the end-of-input check need. */
@@ -339,10 +342,10 @@ export class Detector {
     return this.verdictOf(state, measure(state, this.config, this.networks, this.infra));
   }
 
-  private verdictOf(state: FluxState, evaluation: Evaluation): Verdict {
+  private verdictOf(state: FluxState, evaluation: Evaluation, fluxSibling = this.fluxSiblingOf(state)): Verdict {
     const zone = state.aggregate;
     const zoneNs = zone === null || zone.evicted || zone.delegation === null ? 0 : measure(zone, this.config, this.networks, this.infra).scored.nsPoints;
-    return toVerdict(state, evaluation, this.config, this.verdictOptions, { nsPoints: zoneNs, fluxSibling: this.fluxSiblingOf(state), held: this.isHeld(state) });
+    return toVerdict(state, evaluation, this.config, this.verdictOptions, { nsPoints: zoneNs, fluxSibling, held: this.isHeld(state) });
   }
 
   /** Evict idle domains, then the least recently seen beyond limits.maxDomains. */

@@ -86,8 +86,8 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     contributions: scored.contributions,
     first_seen: isoTime(state.firstSeen),
     last_seen: isoTime(state.lastSeen),
-    first_flagged: state.flaggedAt < 0 ? null : isoTime(state.flaggedAt),
-    lookups_to_flag: state.flaggedLookups < 0 ? null : state.flaggedLookups,
+    first_flagged: state.marks.flaggedAt < 0 ? null : isoTime(state.marks.flaggedAt),
+    lookups_to_flag: state.marks.flaggedLookups < 0 ? null : state.marks.flaggedLookups,
     enrichment: options.enrichment,
     network: networkOf(state, options.networks),
     evidence: {
@@ -107,8 +107,8 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
   if (options.baseline === 'holz') {
     verdict.holz = {
       ...holzOfState(state),
-      first_flagged: state.holzAt < 0 ? null : isoTime(state.holzAt),
-      lookups_to_flag: state.holzLookups < 0 ? null : state.holzLookups,
+      first_flagged: state.marks.holzAt < 0 ? null : isoTime(state.marks.holzAt),
+      lookups_to_flag: state.marks.holzLookups < 0 ? null : state.marks.holzLookups,
     };
   }
   return verdict;
@@ -118,7 +118,7 @@ const overlap = { hits: 0, network: -1 };
 
 function networkOf(state: FluxState, networks: FluxNetworks | null): string | null {
   if (networks === null) return null;
-  if (state.network >= 0) return networks.label(state.network);
+  if (state.marks.network >= 0) return networks.label(state.marks.network);
   networks.overlap(state.addresses, overlap);
   return overlap.network >= 0 ? networks.label(overlap.network) : null;
 }

@@ -54,15 +54,20 @@ export class Delegation {
  * that the many benign domains do not pay six fields for it.
  */
 class FlagMarks {
+  /** Data time when the domain first crossed a flag threshold; -1 if never. */
   flaggedAt = -1;
+  /** Lookups when the domain first crossed a flag threshold; -1 if never. */
   flaggedLookups = -1;
+  /** Data time and lookups when the Holz baseline first flagged it (with --baseline holz); -1 if never. */
   holzAt = -1;
   holzLookups = -1;
+  /** The flux network this (fast-flux) name joined; -1 if none. */
   network = -1;
+  /** Addresses it shared with already-known networks when it joined (its own do not count). */
   networkHitsAtJoin = 0;
 }
 
-/** The marks of every domain never flagged: read, never written (FluxState.marked() replaces it first). */
+/** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */
 const NO_MARKS: Readonly<FlagMarks> = Object.freeze(new FlagMarks());
 
 // FluxState.bits: flags packed into one small integer.
@@ -122,11 +127,11 @@ export class FluxState {
   /** evicted, dirty, scope and flagLevel (see the accessors). */
   private bits = 0;
   /** Flag times and network membership; the shared NO_MARKS until the domain is flagged or joins a network. */
-  private marks: FlagMarks = NO_MARKS;
+  private flagMarks: FlagMarks = NO_MARKS;
 
   // A benign domain is a few hundred bytes: every field is 8, so the rarely
-  // set ones live in `marks` and the small flags share `bits`. The accessors
-  // below keep the plain field interface.
+  // set ones live in `marks` (written through mark()) and the small flags
+  // share `bits`, behind accessors that keep the plain field interface.
 
   get scope(): VerdictScope {
     return (this.bits & BIT_REGISTERED_SCOPE) !== 0 ? 'registered_domain' : 'name';
@@ -170,55 +175,14 @@ export class FluxState {
     this.windowPeaks = (this.windowPeaks & PEAK_MASK) | (Math.min(value, PEAK_MASK) << PEAK_BITS);
   }
 
-  /** Data time when the domain first crossed a flag threshold; -1 if never. */
-  get flaggedAt(): number {
-    return this.marks.flaggedAt;
-  }
-  set flaggedAt(value: number) {
-    this.marked().flaggedAt = value;
+  /** Flag times and network membership, to read (NO_MARKS's -1s while never flagged). */
+  get marks(): Readonly<FlagMarks> {
+    return this.flagMarks;
   }
 
-  /** Lookups when the domain first crossed a flag threshold; -1 if never. */
-  get flaggedLookups(): number {
-    return this.marks.flaggedLookups;
-  }
-  set flaggedLookups(value: number) {
-    this.marked().flaggedLookups = value;
-  }
-
-  /** Data time when the Holz baseline first flagged it (with --baseline holz); -1 if never. */
-  get holzAt(): number {
-    return this.marks.holzAt;
-  }
-  set holzAt(value: number) {
-    this.marked().holzAt = value;
-  }
-
-  get holzLookups(): number {
-    return this.marks.holzLookups;
-  }
-  set holzLookups(value: number) {
-    this.marked().holzLookups = value;
-  }
-
-  /** The flux network this (fast-flux) name joined; -1 if none. */
-  get network(): number {
-    return this.marks.network;
-  }
-  set network(value: number) {
-    this.marked().network = value;
-  }
-
-  /** Addresses it shared with already-known networks when it joined (its own do not count). */
-  get networkHitsAtJoin(): number {
-    return this.marks.networkHitsAtJoin;
-  }
-  set networkHitsAtJoin(value: number) {
-    this.marked().networkHitsAtJoin = value;
-  }
-
-  private marked(): FlagMarks {
-    return this.marks !== NO_MARKS ? this.marks : (this.marks = new FlagMarks());
+  /** The marks to write: made on the first write, so never-flagged domains share NO_MARKS. */
+  mark(): FlagMarks {
+    return this.flagMarks !== NO_MARKS ? this.flagMarks : (this.flagMarks = new FlagMarks());
   }
 
   constructor(key: string, registered: string, scope: VerdictScope, seen: number) {

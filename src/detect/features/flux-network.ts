@@ -12,7 +12,7 @@ export const fluxNetwork: FeatureFamily = {
     if (ctx.networks === null || state.scope !== 'name') return;
     // Once a name has joined a network its own addresses are in it: count what was shared before.
     let hits: number;
-    if (state.network >= 0) hits = state.networkHitsAtJoin;
+    if (state.marks.network >= 0) hits = state.marks.networkHitsAtJoin;
     else {
       ctx.networks.overlap(state.addresses, overlap);
       hits = overlap.hits;
