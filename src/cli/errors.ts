@@ -1,10 +1,8 @@
 import { ConfigError } from '../config/load.js';
 import { InputError } from '../sources/input.js';
+import { UsageError } from '../model/errors.js';
 
-/** A mistake in how fluxhound was called: one line, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 /** Print an error the way a command-line tool should, and exit. */
 export function exitWith(err: unknown): never {

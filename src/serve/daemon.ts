@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { FlaggedDomains } from '../act/flagged.js';
 import { runInSlices } from './slices.js';
 import { loadConfig } from '../config/load.js';
@@ -67,6 +68,7 @@ export class Daemon {
     const observers = new Set<(o: DnsObservation) => void>();
     this.context = {
       config: options.config,
+      registry: new Registry(),
       detector,
       flagged,
       log,
@@ -206,8 +208,8 @@ export class Daemon {
     }
   }
 
-  /** Prometheus text for every service, plus the daemon's own counters. */
-  metrics(): string {
+  /** Prometheus text of the registry, plus the daemon's own counters and what services still print themselves. */
+  async metrics(): Promise<string> {
     const lines = [
       '# TYPE fluxhound_observations_total counter',
       `fluxhound_observations_total ${this.stats.observations}`,
@@ -221,7 +223,7 @@ export class Daemon {
       `fluxhound_tracked_domains ${this.context.detector.tracked}`,
     ];
     for (const service of this.services) lines.push(...(service.metrics?.() ?? []));
-    return lines.join('\n') + '\n';
+    return (await this.context.registry.metrics()) + lines.join('\n') + '\n';
   }
 }
 

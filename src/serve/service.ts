@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { FlaggedDomains } from '../act/flagged.js';
 import type { Config } from '../config/schema.js';
 import type { Detector } from '../detect/detector.js';
@@ -34,8 +35,13 @@ export interface ServeContext {
   /** The flagged domains every action reads; changes bump its serial. */
   flagged: FlaggedDomains;
   log: Logger;
-  /** Prometheus text of the whole daemon (its counters and every service's metrics()), for the HTTP endpoint. */
-  metrics?: () => string;
+  /**
+   * The daemon's one prom-client registry: every service declares its
+   * metrics here (in its own metrics.ts), never as hand-written text.
+   */
+  registry: Registry;
+  /** Prometheus text of the whole daemon (the registry plus any service's metrics()), for the HTTP endpoint. */
+  metrics?: () => Promise<string>;
   /** Calls `listener` with every live observation after the detector took it (the store records them); returns an unsubscribe function. */
   onObservation?: (listener: (observation: DnsObservation) => void) => () => void;
 }

@@ -7,7 +7,7 @@
  * with other services only when --store is given.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../model/errors.js';
 import type { ServeContext, Service, ServiceFactory } from '../serve/service.js';
 import { Recorder, replayObservations } from './recorder.js';
 import { BackgroundWriter } from './sqlite/background-writer.js';

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../model/errors.js';
 import { canonicalName, isPlausibleName } from '../../model/names.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';

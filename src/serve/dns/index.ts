@@ -3,7 +3,7 @@
  * every option falls back to config.serve.dns. Options are parsed once here.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../model/errors.js';
 import type { ServeContext, ServiceFactory } from '../service.js';
 import { parseEndpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';

@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../model/errors.js';
 import { isLoopback } from '../endpoint.js';
 
 export type Endpoint =

@@ -3,7 +3,7 @@
  * Flags are parsed once here; the service is in listener.ts.
  */
 import { Option, type Command } from 'commander';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../model/errors.js';
 import type { ServiceFactory } from '../service.js';
 import { parseEndpoint } from './endpoint.js';
 import { DnstapService } from './listener.js';

@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../model/errors.js';
 import type { Decoder, ObservationSink, SourceFormat } from '../../sources/source.js';
 import { SNIFF_BYTES } from '../../sources/input.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';

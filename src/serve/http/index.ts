@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Command } from 'commander';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../model/errors.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 
@@ -78,8 +78,11 @@ export class HttpService implements Service {
       return;
     }
     if (path === '/metrics') {
-      const text = this.context.metrics?.() ?? '';
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : text);
+      const head = req.method === 'HEAD';
+      (this.context.metrics?.() ?? Promise.resolve('')).then(
+        (text) => res.writeHead(200, { 'content-type': this.context.registry.contentType }).end(head ? undefined : text),
+        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err.message}\n`),
+      );
       return;
     }
     if (path === '/health' || path === '/healthz') {

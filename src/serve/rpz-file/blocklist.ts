@@ -9,7 +9,7 @@ import { FluxAddresses } from '../../act/blocklist/addresses.js';
 import { formatBlocklist, IP_FORMATS, type IpFormat } from '../../act/blocklist/formats.js';
 import { liveAllowlist } from '../../act/rpz/allowlist.js';
 import { checkWritable, writeFileAtomic } from '../../act/rpz/zone-file.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../model/errors.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { WRITE_DELAY_MS } from './index.js';
 import { dataTime, DebouncedWrite, sweepExpired, sweepInterval } from './writer.js';

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { liveAllowlist } from '../../act/rpz/allowlist.js';
 import { buildRpzZone, emptyBuildStats, nextSerial, rpzOptionsOf, type RpzBuildStats, type RpzOptions } from '../../act/rpz/zone.js';
 import { checkWritable, existingSerial, writeZoneFile } from '../../act/rpz/zone-file.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../model/errors.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { dataTime, DebouncedWrite, sweepExpired, sweepInterval } from './writer.js';
 

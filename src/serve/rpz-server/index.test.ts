@@ -11,13 +11,14 @@ import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import { freePort, waitFor } from '../../../test/support/daemon.js';
 import { FlaggedDomains } from '../../act/flagged.js';
 import { defaultConfig } from '../../config/schema.js';
+import { Registry } from 'prom-client';
 import type { ServeContext } from '../service.js';
 import { rpzServerService } from './index.js';
 import { query, TEST_KEY_NAME, TEST_SECRET, testKey } from './test-zone.case.js';
 import { parseRequest, readName, TYPE } from './wire.js';
 
 function contextWith(flagged: FlaggedDomains): ServeContext {
-  return { config: defaultConfig(), flagged, log: pino({ level: 'silent' }), observations: { observe() {}, skip() {} }, detector: null as never };
+  return { config: defaultConfig(), registry: new Registry(), flagged, log: pino({ level: 'silent' }), observations: { observe() {}, skip() {} }, detector: null as never };
 }
 
 /** Every message of a TCP answer to `msg`, until the closing SOA (transfers) or the first message. */

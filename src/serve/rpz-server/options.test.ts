@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../model/errors.js';
 import { parseAcl, parseEndpoint, parseFlags, parseKeyFile, parseKeyFlag } from './options.js';
 import { TEST_SECRET } from './test-zone.case.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../model/errors.js';
 import { ClientAcl } from '../acl.js';
 import { isLoopback } from '../endpoint.js';
 import { makeKey } from './tsig.js';
