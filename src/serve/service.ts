@@ -22,6 +22,12 @@ export interface Service {
   stop(): Promise<void>;
   /** SIGHUP: re-read whatever files this service loaded (allowlists, keys); optional. */
   reload?(): Promise<void>;
+  /**
+   * Why this service cannot do its job right now (the store cannot write,
+   * every upstream is down, the detector lags), or null when it can; optional.
+   * GET /health answers 503 with every reason given.
+   */
+  health?(): string | null;
   /** Prometheus text lines for /metrics (without trailing newline); optional. */
   metrics?(): string[];
 }
