@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decode, observationsOf, skipsOf } from '../src/sources/conformance.case.js';
-import { encodeDnstapFile } from '../src/sources/dnstap/encode.js';
+import { encodeDnstapFile } from '../test/support/dnstap-encode.js';
 import { dnstapFormat } from '../src/sources/dnstap/index.js';
 import { framePool, formatDnstap } from './dnstap.js';
 

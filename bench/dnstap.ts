@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import dnsPacket from 'dns-packet';
 import { Prng } from '../src/corpus/prng.js';
-import { addressBytes, encodeDnstap } from '../src/sources/dnstap/encode.js';
+import { addressBytes, encodeDnstap } from '../test/support/dnstap-encode.js';
 import { encodeData } from '../src/sources/dnstap/frames.js';
 import { MessageType } from '../src/sources/dnstap/protobuf.js';
-import { FrameStreamsProducer } from '../src/serve/dnstap/producer.js';
+import { FrameStreamsProducer } from '../test/support/dnstap-producer.js';
 import type { ReceiverCount } from './dnstap-receiver.js';
 
 export interface DnstapBenchOptions {

@@ -10,7 +10,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Prng, WeightedIndex, zipfWeights } from '../src/corpus/prng.js';
 import { LINKTYPE_ETHERNET } from '../src/sources/pcap/packet.js';
-import { lengthPrefixed, pcapHeader, pcapRecord, TCP_ACK, TCP_FIN, TCP_PSH, tcpFrame, udpFrame, type Endpoints } from '../src/sources/pcap/synth.js';
+import { lengthPrefixed, pcapHeader, pcapRecord, TCP_ACK, TCP_FIN, TCP_PSH, tcpFrame, udpFrame, type Endpoints } from '../test/support/pcap-synth.js';
 
 export interface CaptureSpec {
   responses: number;

@@ -11,7 +11,7 @@ import type { Infra } from './enrich/infra/index.js';
 import type { SkippedRecord } from './model/observation.js';
 import type { Verdict } from './model/verdict.js';
 import type { FluxNetworkSummary } from './detect/networks.js';
-import { sourceFormats } from './registry.js';
+import { sourceFormats } from './sources/registry.js';
 import { readInputs } from './sources/input.js';
 
 export interface AnalyzeOptions {

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseZone } from '../src/act/rpz/parse-zone.js';
+import { parseZone } from './support/parse-zone.js';
 import { freePort, startDaemon, waitFor, type Daemon } from './support/daemon.js';
 
 const ROOT = join(import.meta.dirname, '..');

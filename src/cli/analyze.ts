@@ -16,7 +16,7 @@ import { analyze, type AnalyzeSummary } from '../analyze.js';
 import { loadConfig } from '../config/load.js';
 import { createEnricher } from '../enrich/index.js';
 import { loadInfra } from '../enrich/infra/index.js';
-import { formatNames } from '../registry.js';
+import { formatNames } from '../sources/registry.js';
 import { UsageError } from './errors.js';
 import { progressBar } from './progress.js';
 import { printSummary } from './summary.js';

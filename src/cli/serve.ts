@@ -10,7 +10,7 @@ import { liveAllowlist } from '../act/rpz/allowlist.js';
 import { loadConfig } from '../config/load.js';
 import { createEnricher } from '../enrich/index.js';
 import { loadInfra } from '../enrich/infra/index.js';
-import { serviceFactories } from '../registry.js';
+import { serviceFactories } from '../serve/registry.js';
 import { Daemon, runUntilSignalled } from '../serve/daemon.js';
 import { UsageError } from './errors.js';
 

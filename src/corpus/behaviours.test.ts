@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DnsObservation } from '../model/observation.js';
 import { AddressSpace } from './address-space.js';
 import { ALL_CORPUS_ASNS, CDN_ASNS } from './asns.js';
-import { exampleSpec } from './example.js';
+import { exampleSpec } from '../../scripts/example.js';
 import { generateCorpus } from './generate.js';
 import type { DomainClass, NameLabel } from './labels.js';
 import { SinkWriter, copyObservation } from './writers/sink-writer.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evalSpec } from './eval.js';
-import { exampleSpec } from './example.js';
+import { exampleSpec } from '../../scripts/example.js';
 import type { CorpusSpec } from './spec.js';
 import { validateSpec } from './spec.js';
 

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
 import { nullEnricher } from '../enrich/index.js';
-import { sourceFormats } from '../registry.js';
+import { sourceFormats } from '../sources/registry.js';
 import { verdictFixture } from '../store/store.case.js';
 import { Daemon } from './daemon.js';
 import { followService } from './follow/index.js';

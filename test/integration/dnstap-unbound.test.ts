@@ -24,7 +24,7 @@ import { EYEBALL_ASNS } from '../../src/corpus/asns.js';
 import { Prng } from '../../src/corpus/prng.js';
 import type { DnsObservation } from '../../src/model/observation.js';
 import { decode, observationsOf } from '../../src/sources/conformance.case.js';
-import { encodeDnstapFile } from '../../src/sources/dnstap/encode.js';
+import { encodeDnstapFile } from '../support/dnstap-encode.js';
 import { clientResponse, fluxAnswers, response } from '../../src/sources/dnstap/samples.case.js';
 import { dnstapFormat } from '../../src/sources/dnstap/index.js';
 import { framePool } from '../../bench/dnstap.js';

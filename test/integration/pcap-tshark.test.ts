@@ -15,7 +15,7 @@ import { rcodeName, typeName } from '../../src/sources/dns-wire/index.js';
 import { pcapFormat } from '../../src/sources/pcap/index.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2 } from '../../src/sources/pcap/packet.js';
 import { aaaaResponse, fluxResponse, query, TO_CLIENT, TO_CLIENT6, TO_SERVER } from '../../src/sources/pcap/samples.case.js';
-import { ipPacket, lengthPrefixed, linkFrame, pcapFile, pcapngFile, TCP_ACK, TCP_PSH, TCP_SYN, tcpFrame, udpDatagram, udpFrame } from '../../src/sources/pcap/synth.js';
+import { ipPacket, lengthPrefixed, linkFrame, pcapFile, pcapngFile, TCP_ACK, TCP_PSH, TCP_SYN, tcpFrame, udpDatagram, udpFrame } from '../support/pcap-synth.js';
 import { findBinary } from '../support/binaries.js';
 
 const tshark = findBinary('tshark', 'tshark');

@@ -9,7 +9,7 @@ import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import { findBinary } from '../../../test/support/binaries.js';
 import { Allowlist } from './allowlist.js';
 import { addressTrigger, presentName } from './names.js';
-import { decodeName, parseZone } from './parse-zone.js';
+import { decodeName, parseZone } from '../../../test/support/parse-zone.js';
 import { buildRpzZone, emptyBuildStats, formatZone, nextSerial, rpzOptionsOf, type RpzOptions } from './zone.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-rpz-'));

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleSpec } from '../example.js';
+import { exampleSpec } from '../../../scripts/example.js';
 import { generateCorpus } from '../generate.js';
 import { EveDnsWriter, eveTimestamp } from './eve-dns.js';
 import { PdnsCofWriter } from './pdns-cof.js';

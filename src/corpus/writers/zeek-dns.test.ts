@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getDomain } from 'tldts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_LABELS, EXAMPLE_LOG, exampleSpec, writeExample } from '../example.js';
+import { EXAMPLE_LABELS, EXAMPLE_LOG, exampleSpec, writeExample } from '../../../scripts/example.js';
 import { LABELS_HEADER } from './labels-csv.js';
 import { ZEEK_DNS_FIELDS } from './zeek-dns.js';
 import { zeekHeaderTime, zeekSeconds } from './zeek-time.js';

@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Command } from 'commander';
 import type { DnsObservation, SkippedRecord } from '../../model/observation.js';
-import { encodeDnstap } from '../../sources/dnstap/encode.js';
+import { encodeDnstap } from '../../../test/support/dnstap-encode.js';
 import { CONTROL_ACCEPT, CONTROL_FINISH, CONTROL_READY, CONTROL_START, CONTROL_STOP, DNSTAP_CONTENT_TYPE, encodeControl, encodeData } from '../../sources/dnstap/frames.js';
 import { DnstapPayloads } from '../../sources/dnstap/payload.js';
 import { splitAt } from '../../sources/conformance.case.js';
@@ -19,7 +19,7 @@ import { waitFor } from '../../../test/support/daemon.js';
 import type { ServeContext } from '../service.js';
 import { dnstapService, parseEndpoint } from './index.js';
 import { DnstapService } from './listener.js';
-import { FrameStreamsProducer, targetOf } from './producer.js';
+import { FrameStreamsProducer, targetOf } from '../../../test/support/dnstap-producer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-dnstap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

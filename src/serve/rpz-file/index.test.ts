@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FlaggedDomains } from '../../act/flagged.js';
 import { liveAllowlist } from '../../act/rpz/allowlist.js';
-import { parseZone } from '../../act/rpz/parse-zone.js';
+import { parseZone } from '../../../test/support/parse-zone.js';
 import { existingSerial } from '../../act/rpz/zone-file.js';
 import { validateConfig } from '../../config/load.js';
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';

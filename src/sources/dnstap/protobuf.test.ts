@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { encodeDnstap, type DnstapFields } from './encode.js';
+import { encodeDnstap, type DnstapFields } from '../../../test/support/dnstap-encode.js';
 import { DnstapRecord, MessageType, readDnstap, type ByteRange } from './protobuf.js';
 
 const hex = (bytes: Uint8Array, range: ByteRange) => (range.start < 0 ? undefined : Buffer.from(bytes.subarray(range.start, range.end)).toString('hex'));

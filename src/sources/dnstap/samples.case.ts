@@ -1,6 +1,6 @@
 /** Real-looking dnstap frames for the tests and the benchmark: DNS responses built with dns-packet, wrapped as dnstap. */
 import dnsPacket from 'dns-packet';
-import { addressBytes, encodeDnstap, type DnstapFields } from './encode.js';
+import { addressBytes, encodeDnstap, type DnstapFields } from '../../../test/support/dnstap-encode.js';
 import { MessageType } from './protobuf.js';
 
 export const T0 = 1717613389; // 2024-06-05T18:49:49Z

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { DnsObservation, SkippedRecord } from '../../model/observation.js';
-import { sourceFormats } from '../../registry.js';
+import { sourceFormats } from '../registry.js';
 import { decode, observationsOf, skipsOf, splitAt } from '../conformance.case.js';
 import { eveFormat } from '../eve/index.js';
 import { fixture, suricataIdsLookup } from '../fixtures.case.js';

@@ -9,7 +9,7 @@ import {
 import {
   ipPacket, lengthPrefixed, linkFrame, pcapFile, pcapHeader, pcapngFile, pcapngInterface, pcapngOtherBlock, pcapngPacket, pcapngSection,
   pcapngSimplePacket, pcapRecord, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN, tcpFrame, udpDatagram, udpFrame, type Frame,
-} from './synth.js';
+} from '../../../test/support/pcap-synth.js';
 import {
   aaaaResponse, CLIENT, CLIENT6, ethernetUdp, firstFragment, fluxObservation, fluxResponse, loopResponse, query, SERVER, tcpAlone, TO_CLIENT,
   TO_CLIENT6, TO_SERVER,

@@ -1,9 +1,9 @@
 /** DNS packets for the pcap tests: responses, queries, hostile frames. */
 import dnsPacket from 'dns-packet';
 import { LINKTYPE_ETHERNET } from './packet.js';
-import { lengthPrefixed, linkFrame, ipPacket, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN, tcpFrame, udpFrame, type Endpoints } from './synth.js';
+import { lengthPrefixed, linkFrame, ipPacket, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN, tcpFrame, udpFrame, type Endpoints } from '../../../test/support/pcap-synth.js';
 import { PROTO_UDP } from './packet.js';
-import { udpDatagram } from './synth.js';
+import { udpDatagram } from '../../../test/support/pcap-synth.js';
 
 export const CLIENT = '192.0.2.10';
 export const SERVER = '198.51.100.53';

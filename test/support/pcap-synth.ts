@@ -3,11 +3,11 @@
  * type, and pcap / pcapng containers around them. Used by the tests (hostile
  * and hand-made captures) and by the benchmark (a large generated capture).
  */
-import { parseIPv4, parseIPv6 } from '../../model/names.js';
+import { parseIPv4, parseIPv6 } from '../../src/model/names.js';
 import {
   LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW,
   PROTO_TCP, PROTO_UDP,
-} from './packet.js';
+} from '../../src/sources/pcap/packet.js';
 
 export interface Frame {
   /** Seconds since the epoch. */

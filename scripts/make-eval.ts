@@ -5,8 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { EvalFormat } from './eval.js';
-import { EVAL_FORMATS, EVAL_LABELS, writeEvalCorpus } from './eval.js';
+import type { EvalFormat } from '../src/corpus/eval.js';
+import { EVAL_FORMATS, EVAL_LABELS, writeEvalCorpus } from '../src/corpus/eval.js';
 
 const [dirArg, ...formatArgs] = process.argv.slice(2);
 const formats = formatArgs.length > 0 ? formatArgs : ['zeek'];

@@ -15,7 +15,7 @@ import {
   controlName,
   encodeControl,
   encodeData,
-} from '../../sources/dnstap/frames.js';
+} from '../../src/sources/dnstap/frames.js';
 
 export type Target = { path: string } | { host: string; port: number };
 

@@ -7,12 +7,12 @@
  * with other services only when --store is given.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../model/errors.js';
-import type { ServeContext, Service, ServiceFactory } from '../serve/service.js';
-import { Recorder, replayObservations } from './recorder.js';
-import { BackgroundWriter } from './sqlite/background-writer.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
-import type { Store, StoreCounts } from './store.js';
+import { UsageError } from '../../model/errors.js';
+import type { ServeContext, Service, ServiceFactory } from '../service.js';
+import { Recorder, replayObservations } from '../../store/recorder.js';
+import { BackgroundWriter } from '../../store/sqlite/background-writer.js';
+import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
+import type { Store, StoreCounts } from '../../store/store.js';
 
 const SWEEP_EVERY_MS = 3600_000;
 const COUNT_EVERY_MS = 60_000;

@@ -2,8 +2,8 @@
  * Writing dnstap frames: what the tests, the benchmark's load generator and
  * anyone replaying captures need. Not on fluxhound's own read path.
  */
-import { CONTROL_START, CONTROL_STOP, DNSTAP_CONTENT_TYPE, encodeControl, encodeData } from './frames.js';
-import { DNSTAP_MESSAGE } from './protobuf.js';
+import { CONTROL_START, CONTROL_STOP, DNSTAP_CONTENT_TYPE, encodeControl, encodeData } from '../../src/sources/dnstap/frames.js';
+import { DNSTAP_MESSAGE } from '../../src/sources/dnstap/protobuf.js';
 
 export interface DnstapFields {
   identity?: string;

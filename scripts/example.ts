@@ -1,13 +1,13 @@
 /** The bundled example corpus: small, a few hours, every class present. */
 import { join } from 'node:path';
-import { generateCorpus } from './generate.js';
-import type { CorpusResult } from './generate.js';
-import { populationLabels } from './population.js';
-import type { CorpusSpec } from './spec.js';
-import { DEFAULT_START } from './spec.js';
-import { writeLabelsCsv } from './writers/labels-csv.js';
-import { TextOutput } from './writers/writer.js';
-import { ZeekDnsWriter } from './writers/zeek-dns.js';
+import { generateCorpus } from '../src/corpus/generate.js';
+import type { CorpusResult } from '../src/corpus/generate.js';
+import { populationLabels } from '../src/corpus/population.js';
+import type { CorpusSpec } from '../src/corpus/spec.js';
+import { DEFAULT_START } from '../src/corpus/spec.js';
+import { writeLabelsCsv } from '../src/corpus/writers/labels-csv.js';
+import { TextOutput } from '../src/corpus/writers/writer.js';
+import { ZeekDnsWriter } from '../src/corpus/writers/zeek-dns.js';
 
 export const EXAMPLE_SEED = 20250403;
 

@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { cidrBounds } from './cidrs.js';
-import { defaultReferenceDir, loadInfra, REFERENCE_FILES } from './index.js';
-import type { Infra } from './index.js';
+import { cidrBounds } from '../src/enrich/infra/cidrs.js';
+import { defaultReferenceDir, loadInfra, REFERENCE_FILES } from '../src/enrich/infra/index.js';
+import type { Infra } from '../src/enrich/infra/index.js';
 
 export interface InfraBench {
   loadMs: { min: number; median: number; max: number };

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { octetEnricher } from '../../test/helpers/octet-enricher.js';
-import { aResponse } from '../../test/helpers/observations.js';
-import { defaultConfig } from '../config/schema.js';
-import { Daemon } from '../serve/daemon.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
-import { storeOptions, storeService } from './service.js';
+import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
+import { aResponse } from '../../../test/helpers/observations.js';
+import { defaultConfig } from '../../config/schema.js';
+import { Daemon } from '../daemon.js';
+import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
+import { storeOptions, storeService } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-store-service-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,0 +1,32 @@
+/**
+ * The one ordered list of serve's services. Adding a service is one folder
+ * under serve/ and one line here.
+ */
+import { sourceFormats } from '../sources/registry.js';
+import type { ServiceFactory } from './service.js';
+import { dnsService } from './dns/index.js';
+import { httpService } from './http/index.js';
+import { storeService } from './store/index.js';
+import { rpzServerService } from './rpz-server/index.js';
+import { followService } from './follow/index.js';
+import { dnstapService } from './dnstap/index.js';
+import { rpzFileService } from './rpz-file/index.js';
+import { ipBlocklistService } from './rpz-file/blocklist.js';
+import { blockPageService } from './block-page/index.js';
+
+/**
+ * The parts of `fluxhound serve`, in start order (stopped in reverse): each
+ * adds its flags and starts only when they are given.
+ */
+export const serviceFactories: readonly ServiceFactory[] = [
+  // The store first: it restores flagged names and windows before anything is served.
+  storeService(),
+  followService(() => sourceFormats),
+  dnstapService,
+  rpzServerService,
+  rpzFileService,
+  ipBlocklistService,
+  blockPageService,
+  dnsService(),
+  httpService(),
+];
