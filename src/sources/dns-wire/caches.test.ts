@@ -6,23 +6,30 @@
  */
 import { describe, expect, it } from 'vitest';
 import dnsPacket from 'dns-packet';
-import { Prng } from '../../corpus/prng.js';
+import fc from 'fast-check';
 import { formatIPv6 } from '../../model/names.js';
 import { byteText } from './byte-text.js';
 import { decodeMessage, ipv4Text, ipv6Text, observationOf, WireMessage } from './index.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz0123456789-';
 
-/** A name of 1..4 labels of 1..20 characters; some upper-case letters. */
-function randomName(rng: Prng): string {
-  const labels: string[] = [];
-  for (let l = rng.range(1, 4); l > 0; l--) {
-    let label = '';
-    for (let n = rng.range(1, 20); n > 0; n--) label += LETTERS[rng.int(LETTERS.length)]!;
-    labels.push(rng.chance(0.1) ? label.toUpperCase() : label);
-  }
-  return labels.join('.');
-}
+/** A name of 1..4 labels of 1..20 characters; one label in ten upper-case. */
+const randomName = fc
+  .array(
+    fc
+      .tuple(fc.string({ unit: fc.constantFrom(...LETTERS), minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 9 }))
+      .map(([label, die]) => (die === 0 ? label.toUpperCase() : label)),
+    { minLength: 1, maxLength: 4 },
+  )
+  .map((labels) => labels.join('.'));
+
+/** 16 bytes, about three in ten of them zero (runs of zeros make IPv6 '::'). */
+const randomAddressBytes = fc
+  .array(fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: 255 }), weight: 7 }), {
+    minLength: 16,
+    maxLength: 16,
+  })
+  .map((values) => Uint8Array.from(values));
 
 function query(name: string): Buffer {
   return dnsPacket.encode({ type: 'query', id: 1, questions: [{ type: 'A', name }] });
@@ -36,9 +43,7 @@ function questionName(bytes: Uint8Array): string {
 
 describe('dns-wire: caches give only what the bytes say', () => {
   it('names: many more than the table holds, near neighbours and repeats', () => {
-    const rng = new Prng(7);
-    const names: string[] = [];
-    for (let i = 0; i < 30_000; i++) names.push(randomName(rng));
+    const names = fc.sample(randomName, { seed: 7, numRuns: 30_000 });
     // Names one byte apart, one byte longer or shorter, and the same name again.
     for (const base of ['abcd.example', 'abcde.example', 'abcdefgh.ex']) {
       names.push(base, `${base}x`, base.slice(0, -1), base.replace('a', 'b'), base, base.toUpperCase());
@@ -63,10 +68,7 @@ describe('dns-wire: caches give only what the bytes say', () => {
   });
 
   it('IPv4 and IPv6 texts: many more than the tables hold', () => {
-    const rng = new Prng(11);
-    const bytes = new Uint8Array(16);
-    for (let i = 0; i < 60_000; i++) {
-      for (let k = 0; k < 16; k++) bytes[k] = rng.chance(0.3) ? 0 : rng.int(256);
+    for (const bytes of fc.sample(randomAddressBytes, { seed: 11, numRuns: 60_000 })) {
       expect(ipv4Text(bytes, 0)).toBe(`${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`);
       const groups = new Uint16Array(8);
       for (let g = 0; g < 8; g++) groups[g] = (bytes[2 * g]! << 8) | bytes[2 * g + 1]!;
