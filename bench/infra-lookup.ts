@@ -1,6 +1,6 @@
 /**
  * Load time and lookup rates of the infra tables, and whether lookups
- * allocate: `npm run -s build && node --expose-gc dist/src/enrich/infra/bench.js [DATA_DIR]`.
+ * allocate: `npm run -s build && node --expose-gc dist/bench/infra-lookup.js [DATA_DIR]`.
  * Inputs are made up front (a fixed seed), so the loops time only the lookups.
  */
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Regenerate the bundled example: `npm run example` (or
- * `node dist/src/corpus/make-example.js [DIR]`, DIR defaulting to examples/).
+ * `node dist/scripts/make-example.js [DIR]`, DIR defaulting to examples/).
  * The output is byte-identical for the same seed and ASN data.
  */
 import { mkdirSync } from 'node:fs';

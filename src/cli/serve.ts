@@ -1,7 +1,7 @@
 /**
  * `fluxhound serve`: the long-running daemon. Common flags live here; every
  * service (dnstap listener, DNS forwarder, RPZ server, block page, metrics)
- * adds its own through its factory in registry.ts. With no service flag the
+ * adds its own through its factory in serve/registry.ts. With no service flag the
  * command refuses to start rather than sit idle.
  */
 import { Command } from 'commander';
