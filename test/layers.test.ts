@@ -74,8 +74,8 @@ function entryOf(path: string): string | null {
 function importsOf(path: string): { specifier: string; line: number }[] {
   const text = readFileSync(path, 'utf8');
   const { importedFiles } = ts.preProcessFile(text, true, true);
-  const lineStarts = ts.computeLineStarts(text);
-  return importedFiles.map((f) => ({ specifier: f.fileName, line: ts.computeLineAndCharacterOfPosition(lineStarts, f.pos).line + 1 }));
+  const lineOf = (pos: number) => text.slice(0, pos).split('\n').length;
+  return importedFiles.map((f) => ({ specifier: f.fileName, line: lineOf(f.pos) }));
 }
 
 /** A relative specifier as the .ts file it names (NodeNext: './x.js' is ./x.ts). */
