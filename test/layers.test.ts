@@ -128,6 +128,7 @@ function violation(edge: Edge): string | null {
   const toEntry = entryOf(edge.target);
   if (fromEntry === null) return null;
   if (toEntry === null) return test ? null : 'product code imports from outside src/ (test and bench helpers stay out of the package)';
+  if (!test && isTestFile(edge.target)) return 'product code imports a test suite';
   if (fromEntry === toEntry) return null;
   const fromLevel = LEVEL.get(fromEntry);
   const toLevel = LEVEL.get(toEntry);
@@ -188,6 +189,7 @@ describe('layers', () => {
     expect(violation(at('eval/run.ts', '../serve/daemon.js'))).toMatch(/peers/);
     expect(violation(at('sources/pcap/index.ts', '../../../test/support/pcap-synth.js'))).toMatch(/outside src/);
     expect(violation(at('sources/dnstap/decoder.ts', 'dns-packet'))).toMatch(/'dns-packet' is not a runtime dependency/);
+    expect(violation(at('store/store.ts', './store.case.js'))).toBe('product code imports a test suite');
     // What holds: down the layers, inside one entry, a test's helpers and devDependencies.
     expect(violation(at('serve/daemon.ts', '../detect/detector.js'))).toBeNull();
     expect(violation(at('sources/pcap/index.ts', './decoder.js'))).toBeNull();
