@@ -13,6 +13,8 @@ import * as packet from 'dns-packet';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { findBinary } from '../../../test/support/binaries.js';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
 import { defaultConfig, type Config } from '../../config/schema.js';
 import { verdictFixture } from '../../store/store.case.js';
@@ -174,6 +176,45 @@ describe('DnsForwarder', () => {
     expect(fwd.stats.cacheHits).toBe(1);
     expect(daemon.context.detector.stats.observations).toBe(1);
     expect(await daemon.context.registry.getSingleMetricAsString('fluxhound_dns_cache_hits_total')).toMatch(/fluxhound_dns_cache_hits_total 1$/m);
+  });
+
+  it('counts answers by rcode and qtype, times them by transport, and gives promtool nothing to complain about', async () => {
+    const { fwd, daemon } = await forwarder();
+    daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
+    await ask(fwd.port, query('m.test'));
+    await ask(fwd.port, query('m.test'));
+    await ask(fwd.port, query('m.test', 'AAAA'));
+    await askTcp(fwd.port, query('m.test', 'TXT'));
+    await ask(fwd.port, query('www.flux.test'));
+    await ask(fwd.port, query('m.test', 'NIMLOC' as packet.RecordType));
+    const registry = daemon.context.registry;
+    const responses = await registry.getSingleMetricAsString('fluxhound_dns_responses_total');
+    expect(responses).toMatch(/^# HELP fluxhound_dns_responses_total \S/m);
+    expect(responses).toMatch(/^fluxhound_dns_responses_total\{rcode="NOERROR",qtype="A"\} 2$/m);
+    expect(responses).toMatch(/^fluxhound_dns_responses_total\{rcode="NOERROR",qtype="AAAA"\} 1$/m);
+    expect(responses).toMatch(/^fluxhound_dns_responses_total\{rcode="NOERROR",qtype="TXT"\} 1$/m);
+    expect(responses).toMatch(/^fluxhound_dns_responses_total\{rcode="NXDOMAIN",qtype="A"\} 1$/m);
+    // A type without a label of its own: "other", so the label set stays bounded.
+    expect(responses).toMatch(/^fluxhound_dns_responses_total\{rcode="NOERROR",qtype="other"\} 1$/m);
+    const durations = await registry.getSingleMetricAsString('fluxhound_dns_request_duration_seconds');
+    expect(durations).toMatch(/^# TYPE fluxhound_dns_request_duration_seconds histogram$/m);
+    expect(durations).toMatch(/^fluxhound_dns_request_duration_seconds_count\{proto="udp"\} 5$/m);
+    expect(durations).toMatch(/^fluxhound_dns_request_duration_seconds_count\{proto="tcp"\} 1$/m);
+    expect(durations).toMatch(/^fluxhound_dns_request_duration_seconds_bucket\{le="\+Inf",proto="udp"\} 5$/m);
+    expect(durations).toMatch(/^fluxhound_dns_request_duration_seconds_bucket\{le="0.0001",proto="udp"\} \d$/m);
+    // Counters publish what grew since the last scrape: a second scrape after more queries adds only those.
+    await ask(fwd.port, query('m.test'));
+    expect(await registry.getSingleMetricAsString('fluxhound_dns_responses_total')).toMatch(/^fluxhound_dns_responses_total\{rcode="NOERROR",qtype="A"\} 3$/m);
+    expect(await registry.getSingleMetricAsString('fluxhound_dns_queries_total')).toMatch(/^fluxhound_dns_queries_total\{proto="udp"\} 6$/m);
+    const text = await registry.metrics();
+    for (const family of text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]!)) {
+      expect(text, family).toContain(`# HELP ${family} `);
+    }
+    const promtool = findBinary('promtool', 'prometheus');
+    if (promtool.path !== null) {
+      // promtool prints its complaints and exits 3 on any; execFileSync throws then.
+      expect(execFileSync(promtool.path, ['check', 'metrics'], { input: text, encoding: 'utf8' })).toBe('');
+    }
   });
 
   it('refuses clients outside the ACL', async () => {
