@@ -217,6 +217,25 @@ describe('DnsForwarder', () => {
     }
   });
 
+  it('holds its cache to cacheBytes and leaves answers over cacheAnswerBytes uncached, counting both', async () => {
+    const { fwd, daemon } = await forwarder({ cacheBytes: 8192, cacheAnswerBytes: 1024 });
+    for (let i = 0; i < 30; i++) expect((await ask(fwd.port, query(`c${i}.test`)))?.rcode).toBe('NOERROR');
+    expect(fwd.cache.bytes).toBeLessThanOrEqual(8192);
+    expect(fwd.cache.size).toBeGreaterThan(0);
+    expect(fwd.cache.size).toBeLessThan(30);
+    expect(fwd.cache.stats.evictions).toBe(30 - fwd.cache.size);
+    // 100 addresses: about 1.6 KB, over TCP; forwarded whole, never cached.
+    upstream.script = (q, _raw, reply) => reply(aAnswer(q, Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`), 60));
+    expect((await askTcp(fwd.port, query('big.test'))).answers).toHaveLength(100);
+    expect((await askTcp(fwd.port, query('big.test'))).answers).toHaveLength(100);
+    expect(fwd.stats.cacheHits).toBe(0);
+    const text = await daemon.context.registry.metrics();
+    expect(text).toMatch(/^fluxhound_dns_cache_too_large_total 2$/m);
+    expect(text).toMatch(new RegExp(`^fluxhound_dns_cache_bytes ${fwd.cache.bytes}$`, 'm'));
+    expect(text).toMatch(/^fluxhound_dns_cache_max_bytes 8192$/m);
+    expect(text).toMatch(new RegExp(`^fluxhound_dns_cache_evictions_total ${fwd.cache.stats.evictions}$`, 'm'));
+  });
+
   it('refuses clients outside the ACL', async () => {
     const { fwd } = await forwarder({ allow: ['10.0.0.0/8'] });
     const answer = await ask(fwd.port, query('a.test'));
