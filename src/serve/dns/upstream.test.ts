@@ -166,6 +166,19 @@ describe('upstream queries', () => {
   }, 30_000);
 });
 
+describe('upstream socket errors', () => {
+  it('cost one query a SERVFAIL, counted, and leave nothing pending', async () => {
+    // An IPv4 address on an IPv6 socket: the send fails.
+    const { fwd } = await forwarder({ upstreams: [{ host: '127.0.0.1', port: upstream.port, family: 6 }] });
+    const asker = await client('127.0.0.1');
+    asker.send(fwd.port, 'fails.test', 1);
+    await waitFor('an answer', () => asker.answers.get(1) === 'SERVFAIL', 3000, 5);
+    expect(fwd.upstreams.stats.socketErrors).toBe(1);
+    expect(fwd.upstreams.inFlight).toBe(0);
+    expect(fwd.upstreams.budget.clients).toBe(0);
+  });
+});
+
 describe('health', () => {
   it('names every upstream once all of them stop answering, and clears with the first answer', async () => {
     const { fwd, daemon } = await forwarder({ timeout: 50 });

@@ -182,12 +182,18 @@ export class Upstreams {
     this.stats.udpQueries++;
     socket.on('message', (message, from) => this.onMessage(p, socket, message, from));
     socket.on('error', () => this.socketFailed(p, socket));
-    // Port 0: the kernel picks a random ephemeral port, a new one for every query.
-    socket.bind(0);
-    socket.unref();
-    socket.send(p.query, endpoint.port, endpoint.host, (err) => {
-      if (err !== null && err !== undefined) this.socketFailed(p, socket);
-    });
+    try {
+      // Port 0: the kernel picks a random ephemeral port, a new one for every query.
+      socket.bind(0);
+      socket.unref();
+      // A bind that failed at once (EMFILE) has already moved the query on.
+      if (p.socket !== socket) return;
+      socket.send(p.query, endpoint.port, endpoint.host, (err) => {
+        if (err !== null && err !== undefined) this.socketFailed(p, socket);
+      });
+    } catch {
+      this.socketFailed(p, socket);
+    }
   }
 
   private socketFailed(p: Pending, socket: Socket): void {
