@@ -365,8 +365,8 @@ export async function benchDns(options: DnsBenchOptions, log: (line: string) => 
     writeFileSync(names, Array.from({ length: options.names }, (_, i) => `${nameOf(i)} A`).join('\n') + '\n');
     const hotConfig = join(dir, 'hot.yaml');
     const coldConfig = join(dir, 'cold.yaml');
-    writeFileSync(hotConfig, 'serve:\n  dns:\n    cacheEntries: 100000\n');
-    writeFileSync(coldConfig, 'serve:\n  dns:\n    cacheEntries: 0\n');
+    writeFileSync(hotConfig, 'serve:\n  dns:\n    cacheBytes: 67108864\n');
+    writeFileSync(coldConfig, 'serve:\n  dns:\n    cacheBytes: 0\n');
     const load = ['-c', '4', '-q', '200'];
 
     log(`dns: unbound alone, ${options.seconds} s at full rate`);
@@ -508,7 +508,7 @@ function median(xs: number[]): number | null {
  */
 async function overload(options: DnsBenchOptions, unboundPort: number, dir: string, running: Started[], log: (line: string) => void): Promise<OverloadResult> {
   const config = join(dir, 'overload.yaml');
-  writeFileSync(config, 'serve:\n  dns:\n    cacheEntries: 20000\n  store:\n    flushInterval: 1000\n');
+  writeFileSync(config, 'serve:\n  dns:\n    cacheBytes: 8388608\n  store:\n    flushInterval: 1000\n');
   const file = join(dir, 'overload.txt');
   const lines: string[] = [];
   for (let i = 0; i < 200_000; i++) lines.push(i % 10 === 0 ? `${nameOf(i % options.names)} A` : `x${i}.miss.bench.test A`);

@@ -171,12 +171,16 @@ export const configSchema = z.strictObject({
           rateLimit: z.number().min(0).default(200),
           /** Milliseconds to wait for one upstream before trying the next or answering SERVFAIL. Default 2000. */
           timeout: z.number().int().min(50).max(60_000).default(2000),
-          /** Answers kept in the cache (keyed by name, type, class; TTLs honoured). 0 = no cache. Default 100000. */
-          cacheEntries: z.number().int().min(0).default(100_000),
+          /** Bytes the answer cache may hold (answers, their TTL tables and a fixed per-entry overhead); the oldest make room. 0 = no cache. Default 67108864 (64 MiB). */
+          cacheBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+          /** Bytes: an answer larger than this is forwarded but never cached. Default 16384. */
+          cacheAnswerBytes: z.number().int().min(512).max(65_535).default(16_384),
           /** Seconds: longest time an answer stays cached, whatever its TTL. Default 86400. */
           maxTtl: z.number().int().min(0).default(86_400),
-          /** Queries waiting for an upstream at once; beyond it new ones get SERVFAIL. Default 10000. */
-          maxPending: z.number().int().min(1).default(10_000),
+          /** Queries waiting for an upstream at once, each holding one UDP socket (a file descriptor); when full, a client holding fewer than another takes that one's oldest slot, else SERVFAIL. Default 4096. */
+          maxPending: z.number().int().min(1).default(4096),
+          /** Queries one client address may have waiting for an upstream; beyond it, SERVFAIL at once. Default 64. */
+          maxPendingPerClient: z.number().int().min(1).default(64),
           /** Upstream answers waiting for the detector; when full, answers are forwarded unexamined (fail-open). Default 10000. */
           detectorQueue: z.number().int().min(1).default(10_000),
         })

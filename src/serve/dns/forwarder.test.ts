@@ -13,6 +13,8 @@ import * as packet from 'dns-packet';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { findBinary } from '../../../test/support/binaries.js';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
 import { defaultConfig, type Config } from '../../config/schema.js';
 import { verdictFixture } from '../../store/store.case.js';
@@ -136,9 +138,11 @@ async function forwarder(options: Partial<ForwarderOptions> = {}, config: Config
       allow: ['127.0.0.0/8'],
       rateLimit: 0,
       timeout: 1000,
-      cacheEntries: 1000,
+      cacheBytes: 1 << 20,
+      cacheAnswerBytes: 16_384,
       maxTtl: 86400,
       maxPending: 1000,
+      maxPendingPerClient: 1000,
       detectorQueue: 1000,
       ...options,
     },
@@ -171,7 +175,65 @@ describe('DnsForwarder', () => {
     expect(upstream.received - before).toBe(1);
     expect(fwd.stats.cacheHits).toBe(1);
     expect(daemon.context.detector.stats.observations).toBe(1);
-    expect(fwd.metrics().join('\n')).toMatch(/fluxhound_dns_cache_hits_total 1/);
+    expect(await daemon.context.registry.getSingleMetricAsString('fluxhound_dns_cache_hits_total')).toMatch(/fluxhound_dns_cache_hits_total 1$/m);
+  });
+
+  it('counts answers by rcode and qtype, times them by transport, and gives promtool nothing to complain about', async () => {
+    const { fwd, daemon } = await forwarder();
+    daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
+    await ask(fwd.port, query('m.test'));
+    await ask(fwd.port, query('m.test'));
+    await ask(fwd.port, query('m.test', 'AAAA'));
+    await askTcp(fwd.port, query('m.test', 'TXT'));
+    await ask(fwd.port, query('www.flux.test'));
+    await ask(fwd.port, query('m.test', 'NIMLOC' as packet.RecordType));
+    const registry = daemon.context.registry;
+    const responses = await registry.getSingleMetricAsString('fluxhound_dns_responses_total');
+    expect(responses).toMatch(/^# HELP fluxhound_dns_responses_total \S/m);
+    expect(responses).toMatch(/^fluxhound_dns_responses_total\{rcode="NOERROR",qtype="A"\} 2$/m);
+    expect(responses).toMatch(/^fluxhound_dns_responses_total\{rcode="NOERROR",qtype="AAAA"\} 1$/m);
+    expect(responses).toMatch(/^fluxhound_dns_responses_total\{rcode="NOERROR",qtype="TXT"\} 1$/m);
+    expect(responses).toMatch(/^fluxhound_dns_responses_total\{rcode="NXDOMAIN",qtype="A"\} 1$/m);
+    // A type without a label of its own: "other", so the label set stays bounded.
+    expect(responses).toMatch(/^fluxhound_dns_responses_total\{rcode="NOERROR",qtype="other"\} 1$/m);
+    const durations = await registry.getSingleMetricAsString('fluxhound_dns_request_duration_seconds');
+    expect(durations).toMatch(/^# TYPE fluxhound_dns_request_duration_seconds histogram$/m);
+    expect(durations).toMatch(/^fluxhound_dns_request_duration_seconds_count\{proto="udp"\} 5$/m);
+    expect(durations).toMatch(/^fluxhound_dns_request_duration_seconds_count\{proto="tcp"\} 1$/m);
+    expect(durations).toMatch(/^fluxhound_dns_request_duration_seconds_bucket\{le="\+Inf",proto="udp"\} 5$/m);
+    expect(durations).toMatch(/^fluxhound_dns_request_duration_seconds_bucket\{le="0.0001",proto="udp"\} \d$/m);
+    // Counters publish what grew since the last scrape: a second scrape after more queries adds only those.
+    await ask(fwd.port, query('m.test'));
+    expect(await registry.getSingleMetricAsString('fluxhound_dns_responses_total')).toMatch(/^fluxhound_dns_responses_total\{rcode="NOERROR",qtype="A"\} 3$/m);
+    expect(await registry.getSingleMetricAsString('fluxhound_dns_queries_total')).toMatch(/^fluxhound_dns_queries_total\{proto="udp"\} 6$/m);
+    const text = await registry.metrics();
+    for (const family of text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]!)) {
+      expect(text, family).toContain(`# HELP ${family} `);
+    }
+    const promtool = findBinary('promtool', 'prometheus');
+    if (promtool.path !== null) {
+      // promtool prints its complaints and exits 3 on any; execFileSync throws then.
+      expect(execFileSync(promtool.path, ['check', 'metrics'], { input: text, encoding: 'utf8' })).toBe('');
+    }
+  });
+
+  it('holds its cache to cacheBytes and leaves answers over cacheAnswerBytes uncached, counting both', async () => {
+    const { fwd, daemon } = await forwarder({ cacheBytes: 8192, cacheAnswerBytes: 1024 });
+    for (let i = 0; i < 30; i++) expect((await ask(fwd.port, query(`c${i}.test`)))?.rcode).toBe('NOERROR');
+    expect(fwd.cache.bytes).toBeLessThanOrEqual(8192);
+    expect(fwd.cache.size).toBeGreaterThan(0);
+    expect(fwd.cache.size).toBeLessThan(30);
+    expect(fwd.cache.stats.evictions).toBe(30 - fwd.cache.size);
+    // 100 addresses: about 1.6 KB, over TCP; forwarded whole, never cached.
+    upstream.script = (q, _raw, reply) => reply(aAnswer(q, Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`), 60));
+    expect((await askTcp(fwd.port, query('big.test'))).answers).toHaveLength(100);
+    expect((await askTcp(fwd.port, query('big.test'))).answers).toHaveLength(100);
+    expect(fwd.stats.cacheHits).toBe(0);
+    const text = await daemon.context.registry.metrics();
+    expect(text).toMatch(/^fluxhound_dns_cache_too_large_total 2$/m);
+    expect(text).toMatch(new RegExp(`^fluxhound_dns_cache_bytes ${fwd.cache.bytes}$`, 'm'));
+    expect(text).toMatch(/^fluxhound_dns_cache_max_bytes 8192$/m);
+    expect(text).toMatch(new RegExp(`^fluxhound_dns_cache_evictions_total ${fwd.cache.stats.evictions}$`, 'm'));
   });
 
   it('refuses clients outside the ACL', async () => {
@@ -252,7 +314,7 @@ describe('DnsForwarder', () => {
     // Suspicious: log (answered normally).
     expect((await ask(fwd.port, query('sus.other.test')))?.answers?.[0]?.data).toBe('192.0.2.1');
     expect(fwd.stats.logged).toBe(1);
-    expect(fwd.metrics().join('\n')).toMatch(/fluxhound_dns_blocked_total\{action="nxdomain",verdict="fast-flux"\} 2/);
+    expect(await daemon.context.registry.getSingleMetricAsString('fluxhound_dns_blocked_total')).toMatch(/fluxhound_dns_blocked_total\{action="nxdomain",verdict="fast-flux"\} 2$/m);
 
     const sink = defaultConfig();
     sink.policy.fastFlux = 'sinkhole';
@@ -304,13 +366,13 @@ describe('DnsForwarder', () => {
 
   it('fails open when the detector queue is full, and says so', async () => {
     upstream.script = (q, _raw, reply) => reply(aAnswer(q, ['192.0.2.1'], 0));
-    const { fwd } = await forwarder({ detectorQueue: 1 });
+    const { fwd, daemon } = await forwarder({ detectorQueue: 1 });
     // Stop the drain from keeping up: fill the queue synchronously.
     const answer = await ask(fwd.port, query('a.test'));
     expect(answer?.rcode).toBe('NOERROR');
     for (let i = 0; i < 5; i++) fwd.detection.push(Buffer.alloc(12), 0, '127.0.0.1');
     expect(fwd.detection.stats.failOpen).toBe(4);
-    expect(fwd.metrics().join('\n')).toMatch(/fluxhound_dns_detector_fail_open_total 4/);
+    expect(await daemon.context.registry.getSingleMetricAsString('fluxhound_dns_detector_fail_open_total')).toMatch(/fluxhound_dns_detector_fail_open_total 4$/m);
     const later = await ask(fwd.port, query('b.test'));
     expect(later?.rcode).toBe('NOERROR');
   });

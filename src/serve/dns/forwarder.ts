@@ -2,12 +2,15 @@
  * The 'dns' service: a Protective DNS forwarder on UDP and TCP. Per query:
  * size cap → client ACL (REFUSED) → per-client rate limit (dropped) → header
  * and question → policy for flagged names → cache → upstream (SERVFAIL when
- * every upstream times out). Every upstream answer is queued for the
- * detector; when the queue is full the answer is still forwarded (fail-open)
- * and counted. Nothing a client sends can throw out of here.
+ * every upstream times out, or the client has no pending slot left). Every
+ * upstream answer is queued for the detector; when the queue is full the
+ * answer is still forwarded (fail-open) and counted. Every answer sent is
+ * counted by rcode and qtype and timed (metrics.ts). Nothing a client sends
+ * can throw out of here.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { PolicyAction } from '../../config/schema.js';
 import { decodeMessage, observationOf } from '../../sources/dns-wire/index.js';
 import type { ServeContext, Service } from '../service.js';
@@ -16,6 +19,7 @@ import { ClientAcl } from '../acl.js';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
 import { DetectionQueue } from './detection-queue.js';
+import { DnsCounts, registerDnsMetrics, type DnsMetricSource } from './metrics.js';
 import { Policy } from './policy.js';
 import { ClientRateLimit } from './rate-limit.js';
 import { Upstreams } from './upstream.js';
@@ -27,9 +31,14 @@ export interface ForwarderOptions {
   allow: string[];
   rateLimit: number;
   timeout: number;
-  cacheEntries: number;
+  /** Bytes the answer cache may hold; 0 = no cache. */
+  cacheBytes: number;
+  /** Largest answer cached, bytes. */
+  cacheAnswerBytes: number;
   maxTtl: number;
   maxPending: number;
+  /** Queries one client address may have waiting for an upstream. */
+  maxPendingPerClient: number;
   detectorQueue: number;
 }
 
@@ -56,10 +65,11 @@ export interface ForwarderStats {
   allowlisted: number;
   tcpRejected: number;
   sendErrors: number;
+  /** "action\0verdict" → queries answered by policy. */
   blocked: Map<string, number>;
 }
 
-export class DnsForwarder implements Service {
+export class DnsForwarder implements Service, DnsMetricSource {
   readonly name = 'dns';
   readonly stats: ForwarderStats = {
     udpQueries: 0,
@@ -78,6 +88,8 @@ export class DnsForwarder implements Service {
     sendErrors: 0,
     blocked: new Map(),
   };
+  /** Responses and durations, counted on the query path and read by /metrics. */
+  readonly counts = new DnsCounts();
   readonly cache: AnswerCache;
   readonly upstreams: Upstreams;
   readonly detection: DetectionQueue;
@@ -107,8 +119,8 @@ export class DnsForwarder implements Service {
   ) {
     this.acl = new ClientAcl(options.allow);
     this.rate = new ClientRateLimit(options.rateLimit);
-    this.cache = new AnswerCache(options.cacheEntries, options.maxTtl);
-    this.upstreams = new Upstreams(options.upstreams, options.timeout, options.maxPending);
+    this.cache = new AnswerCache(options.cacheBytes, options.cacheAnswerBytes, options.maxTtl);
+    this.upstreams = new Upstreams(options.upstreams, { timeout: options.timeout, maxPending: options.maxPending, maxPendingPerClient: options.maxPendingPerClient });
     this.policy = new Policy(context.config.policy);
     this.allow = liveAllowlist(context.config);
     this.detection = new DetectionQueue(options.detectorQueue, (answer, ts, client) => {
@@ -118,6 +130,7 @@ export class DnsForwarder implements Service {
       if (observation !== null) context.observations.observe(observation);
       return true;
     });
+    registerDnsMetrics(context.registry, this);
   }
 
   /** The UDP and TCP port bound (useful with port 0). */
@@ -183,6 +196,7 @@ export class DnsForwarder implements Service {
    * the query is dropped and `reply` will never be called.
    */
   handle(bytes: Buffer, client: string, reply: Reply, udp: boolean): boolean {
+    const arrived = performance.now();
     if (udp) this.stats.udpQueries++;
     else this.stats.tcpQueries++;
     if (bytes.length > MAX_QUERY) {
@@ -193,7 +207,7 @@ export class DnsForwarder implements Service {
     if (!this.acl.allows(client)) {
       this.stats.refused++;
       if (readQuery(bytes, bytes.length, q) !== null) return false;
-      reply(emptyAnswer(bytes, q.questionEnd, RCODE_REFUSED));
+      this.respond(reply, emptyAnswer(bytes, q.questionEnd, RCODE_REFUSED), q.qtype, udp, arrived);
       return true;
     }
     const now = Date.now();
@@ -206,7 +220,7 @@ export class DnsForwarder implements Service {
       this.stats.malformed++;
       // Never answer a response (no reflection loops) or a message without a header.
       if (problem === 'response' || problem === 'header') return false;
-      reply(emptyAnswer(bytes, 0, problem === 'opcode' ? RCODE_NOTIMP : RCODE_FORMERR));
+      this.respond(reply, emptyAnswer(bytes, 0, problem === 'opcode' ? RCODE_NOTIMP : RCODE_FORMERR), -1, udp, arrived);
       return true;
     }
     if (this.context.flagged.size > 0) {
@@ -220,7 +234,7 @@ export class DnsForwarder implements Service {
             this.countBlock(action, verdict.verdict);
             const answer = this.policy.answer(action, bytes, q);
             if (answer === null) return false;
-            reply(answer);
+            this.respond(reply, answer, q.qtype, udp, arrived);
             return true;
           }
           this.stats.logged++;
@@ -232,43 +246,56 @@ export class DnsForwarder implements Service {
     const cached = this.cache.answer(key, bytes, q, now);
     if (cached !== null) {
       this.stats.cacheHits++;
-      this.send(cached, q.udpSize, q.questionEnd, bytes, reply, udp);
+      this.send(cached, q.udpSize, q.questionEnd, q.qtype, bytes, reply, udp, arrived);
       return true;
     }
     this.stats.cacheMisses++;
-    const { id, questionEnd, udpSize, edns } = q;
+    const { id, questionEnd, udpSize, qtype } = q;
+    // The cache reads the query's header bits and EDNS from these when the answer comes (q is reused by then).
+    const asked = { ...q };
     if (reply === this.replyNow) reply = this.udpReplyTo(this.udpAddress, this.udpPort);
     const done = (answer: Buffer | null): void => {
       if (this.stopped) return;
       if (answer === null) {
         this.stats.servfail++;
-        reply(emptyAnswer(bytes, questionEnd, RCODE_SERVFAIL));
+        this.respond(reply, emptyAnswer(bytes, questionEnd, RCODE_SERVFAIL), qtype, udp, arrived);
         return;
       }
       if (!isTruncated(answer)) {
-        this.cache.store(key, answer, questionEnd, edns, Date.now());
+        this.cache.store(key, answer, bytes, asked, Date.now());
         this.detection.push(answer, Date.now() / 1000, client);
       }
       setId(answer, id);
-      this.send(answer, udpSize, questionEnd, bytes, reply, udp);
+      this.send(answer, udpSize, questionEnd, qtype, bytes, reply, udp, arrived);
     };
-    if (udp) this.upstreams.ask(bytes, questionEnd, done);
-    else this.upstreams.askTcp(bytes, questionEnd, done);
+    if (udp) this.upstreams.ask(bytes, questionEnd, client, done);
+    else this.upstreams.askTcp(bytes, questionEnd, client, done);
     return true;
   }
 
-  private send(answer: Buffer, udpSize: number, questionEnd: number, query: Buffer, reply: Reply, udp: boolean): void {
+  private send(answer: Buffer, udpSize: number, questionEnd: number, qtype: number, query: Buffer, reply: Reply, udp: boolean, arrived: number): void {
     if (udp && answer.length > udpSize) {
       // Too big for the client's UDP size: TC, and it asks again over TCP.
       this.stats.truncated++;
-      reply(emptyAnswer(query, questionEnd, answer[3]! & 15, true));
+      this.respond(reply, emptyAnswer(query, questionEnd, answer[3]! & 15, true), qtype, udp, arrived);
       return;
     }
+    this.respond(reply, answer, qtype, udp, arrived);
+  }
+
+  /** Sends an answer and counts it: its rcode, the query's type (-1: none read), its time since the query arrived. */
+  private respond(reply: Reply, answer: Buffer, qtype: number, udp: boolean, arrived: number): void {
     reply(answer);
+    this.counts.answered(answer[3]! & 15, qtype, udp, performance.now() - arrived);
+  }
+
+  /** Every upstream down (health() of Service): the forwarder can answer only from its cache. */
+  health(): string | null {
+    return this.upstreams.health.problem(Date.now());
   }
 
   private countBlock(action: PolicyAction, verdict: string): void {
-    const key = `action="${action}",verdict="${verdict}"`;
+    const key = `${action}\0${verdict}`;
     this.stats.blocked.set(key, (this.stats.blocked.get(key) ?? 0) + 1);
   }
 
@@ -344,59 +371,59 @@ export class DnsForwarder implements Service {
     });
   }
 
-  metrics(): string[] {
+  counters(): Record<string, number> {
     const s = this.stats;
     const u = this.upstreams.stats;
     const d = this.detection.stats;
-    const lines = [
-      '# HELP fluxhound_dns_queries_total Queries received, by transport.',
-      '# TYPE fluxhound_dns_queries_total counter',
-      `fluxhound_dns_queries_total{proto="udp"} ${s.udpQueries}`,
-      `fluxhound_dns_queries_total{proto="tcp"} ${s.tcpQueries}`,
-      '# TYPE fluxhound_dns_cache_hits_total counter',
-      `fluxhound_dns_cache_hits_total ${s.cacheHits}`,
-      '# TYPE fluxhound_dns_cache_misses_total counter',
-      `fluxhound_dns_cache_misses_total ${s.cacheMisses}`,
-      '# TYPE fluxhound_dns_cache_entries gauge',
-      `fluxhound_dns_cache_entries ${this.cache.size}`,
-      '# HELP fluxhound_dns_blocked_total Queries answered by policy, by action and verdict.',
-      '# TYPE fluxhound_dns_blocked_total counter',
-    ];
-    if (s.blocked.size === 0) lines.push(`fluxhound_dns_blocked_total{action="nxdomain",verdict="fast-flux"} 0`);
-    for (const [labels, n] of s.blocked) lines.push(`fluxhound_dns_blocked_total{${labels}} ${n}`);
-    const counters: [string, number, string][] = [
-      ['logged_total', s.logged, 'Queries for flagged names answered normally (policy log).'],
-      ['allowlisted_total', s.allowlisted, 'Queries for flagged names left alone by the allowlist.'],
-      ['refused_total', s.refused, 'Queries and TCP connections from clients outside --allow.'],
-      ['rate_limited_total', s.rateLimited, 'Queries dropped by the per-client rate limit.'],
-      ['malformed_total', s.malformed, 'Queries that could not be read (answered FORMERR/NOTIMP or dropped).'],
-      ['oversized_total', s.oversized, 'Queries over 4096 bytes, dropped.'],
-      ['servfail_total', s.servfail, 'SERVFAIL answers: every upstream timed out or failed, or too many pending.'],
-      ['truncated_total', s.truncated, 'Answers sent with TC because they exceed the client UDP size.'],
-      ['tcp_rejected_total', s.tcpRejected, 'TCP queries dropped beyond the per-connection in-flight cap.'],
-      ['upstream_queries_total', u.udpQueries + u.tcpQueries, 'Queries sent upstream (retries included).'],
-      ['upstream_timeouts_total', u.timeouts, 'Upstream queries that got no answer in time.'],
-      ['upstream_mismatched_total', u.mismatched, 'Upstream packets ignored: wrong ID, source, question, or not a response.'],
-      ['upstream_overflow_total', u.overflow, 'Queries refused because maxPending were waiting upstream.'],
-      ['detector_fail_open_total', d.failOpen, 'Upstream answers forwarded without detection because the detector queue was full.'],
-      ['detector_decode_errors_total', d.undecodable, 'Upstream answers the wire decoder rejected.'],
-    ];
-    for (const [name, value, help] of counters) {
-      lines.push(`# HELP fluxhound_dns_${name} ${help}`, `# TYPE fluxhound_dns_${name} counter`, `fluxhound_dns_${name} ${value}`);
-    }
-    lines.push(
-      '# TYPE fluxhound_dns_upstream_pending gauge',
-      `fluxhound_dns_upstream_pending ${this.upstreams.inFlight}`,
-      '# HELP fluxhound_dns_detector_queue Upstream answers waiting for the detector.',
-      '# TYPE fluxhound_dns_detector_queue gauge',
-      `fluxhound_dns_detector_queue ${this.detection.length}`,
-      '# HELP fluxhound_dns_detector_lag_seconds Age of the oldest answer when the detector last took a batch.',
-      '# TYPE fluxhound_dns_detector_lag_seconds gauge',
-      `fluxhound_dns_detector_lag_seconds ${d.lagSeconds.toFixed(6)}`,
-      '# HELP fluxhound_dns_detector_behind 1 while the detector queue is full (answers are forwarded unexamined).',
-      '# TYPE fluxhound_dns_detector_behind gauge',
-      `fluxhound_dns_detector_behind ${this.detection.full ? 1 : 0}`,
-    );
-    return lines;
+    return {
+      cache_hits_total: s.cacheHits,
+      cache_misses_total: s.cacheMisses,
+      cache_evictions_total: this.cache.stats.evictions,
+      cache_too_large_total: this.cache.stats.tooLarge,
+      logged_total: s.logged,
+      allowlisted_total: s.allowlisted,
+      refused_total: s.refused,
+      rate_limited_total: s.rateLimited,
+      malformed_total: s.malformed,
+      oversized_total: s.oversized,
+      servfail_total: s.servfail,
+      truncated_total: s.truncated,
+      tcp_rejected_total: s.tcpRejected,
+      upstream_queries_total: u.udpQueries + u.tcpQueries,
+      upstream_timeouts_total: u.timeouts,
+      upstream_mismatched_total: u.mismatched,
+      upstream_overflow_total: u.overflow,
+      upstream_client_overflow_total: u.clientOverflow,
+      upstream_jostled_total: u.jostled,
+      upstream_socket_errors_total: u.socketErrors,
+      detector_fail_open_total: d.failOpen,
+      detector_decode_errors_total: d.undecodable,
+    };
+  }
+
+  gauges(): Record<string, number> {
+    return {
+      cache_entries: this.cache.size,
+      cache_bytes: this.cache.bytes,
+      cache_max_bytes: this.options.cacheBytes,
+      upstream_pending: this.upstreams.inFlight,
+      upstream_pending_clients: this.upstreams.budget.clients,
+      detector_queue: this.detection.length,
+      detector_lag_seconds: this.detection.stats.lagSeconds,
+      detector_behind: this.detection.full ? 1 : 0,
+    };
+  }
+
+  blocked(): ReadonlyMap<string, number> {
+    return this.stats.blocked;
+  }
+
+  queriesByTransport(): [number, number] {
+    return [this.stats.udpQueries, this.stats.tcpQueries];
+  }
+
+  upstreamsUp(): [string, number][] {
+    const now = Date.now();
+    return this.options.upstreams.map((e, i) => [e.family === 6 ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`, this.upstreams.health.isDown(i, now) ? 0 : 1]);
   }
 }

@@ -58,9 +58,11 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
       allow,
       rateLimit,
       timeout: cfg.timeout,
-      cacheEntries: cfg.cacheEntries,
+      cacheBytes: cfg.cacheBytes,
+      cacheAnswerBytes: cfg.cacheAnswerBytes,
       maxTtl: cfg.maxTtl,
       maxPending: cfg.maxPending,
+      maxPendingPerClient: cfg.maxPendingPerClient,
       detectorQueue: cfg.detectorQueue,
     };
   } catch (err) {

@@ -1,17 +1,28 @@
 /**
- * Asking upstream resolvers, safely: every query leaves with a fresh random
- * ID from a socket bound to a random port (a pool of sockets, each replaced
- * after a few thousand queries), and only an answer that matches the ID,
- * the question, the upstream's address and port, and the socket it was sent
- * from is accepted; anything else is counted and ignored. A query that gets
- * no answer within the timeout goes to the next upstream, and after the last
- * one the caller gets null (the forwarder answers SERVFAIL). Pending queries
- * are bounded.
+ * Asking upstream resolvers, safely: every UDP query leaves from a socket of
+ * its own, bound to port 0 so the kernel picks a random ephemeral port, with
+ * a fresh random ID, and the socket is closed once the query is answered or
+ * given up; a retry to the next upstream gets a new socket and ID again. A
+ * cache poisoner has to guess both the port (tens of thousands) and the ID.
+ * Only an answer that matches the ID, the question, the upstream's address
+ * and port is accepted, on the socket the query left from; anything else is
+ * counted and ignored. A query that gets no answer within the timeout goes to
+ * the next upstream, and after the last one the caller gets null (the
+ * forwarder answers SERVFAIL).
+ *
+ * Pending queries (each holding one socket) are bounded twice: `maxPending`
+ * in all, and `maxPendingPerClient` charged to the client address that
+ * asked (pending-budget.ts). When the table is full, a query from a client
+ * holding fewer pending queries than another takes the slot of that other
+ * client's oldest query (which is answered SERVFAIL): a well-behaved client
+ * keeps its answers while others wait on a zone that never answers.
  */
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { connect } from 'node:net';
+import { connect, type Socket as TcpSocket } from 'node:net';
 import { literalLookup, type Endpoint } from '../endpoint.js';
+import { PendingBudget } from './pending-budget.js';
+import { UpstreamHealth } from './upstream-health.js';
 import { isResponse, sameQuestion, setId } from './wire.js';
 
 export interface UpstreamStats {
@@ -21,98 +32,240 @@ export interface UpstreamStats {
   timeouts: number;
   /** Answers dropped: unknown ID, wrong source, wrong question, not a response. */
   mismatched: number;
-  /** Queries refused because `maxPending` were in flight. */
+  /** Queries refused because `maxPending` were in flight and none could give way. */
   overflow: number;
+  /** Queries refused because their client had `maxPendingPerClient` in flight. */
+  clientOverflow: number;
+  /** Pending queries answered SERVFAIL early to make room for a client holding fewer. */
+  jostled: number;
+  /** Sockets that could not be opened or sent from (EMFILE, ENOBUFS...). */
+  socketErrors: number;
   failures: number;
+}
+
+export interface UpstreamOptions {
+  /** Milliseconds to wait for one upstream. */
+  timeout: number;
+  maxPending: number;
+  maxPendingPerClient: number;
 }
 
 /** Called once per query: the accepted answer (ID set back by the caller), or null after every upstream failed. */
 export type AnswerCallback = (answer: Buffer | null, upstream: Endpoint | null) => void;
 
 interface Pending {
-  key: number;
-  socket: PoolSocket;
+  client: string;
+  socket: Socket | null;
+  id: number;
   query: Buffer;
   questionEnd: number;
+  /** Index of the upstream asked now (modulo the number of upstreams). */
   upstream: number;
   tries: number;
   deadline: number;
   done: AnswerCallback;
 }
 
-interface PoolSocket {
-  serial: number;
-  socket: Socket;
-  uses: number;
-  inFlight: number;
-  retired: boolean;
-}
-
-const POOL_SIZE = 16;
-/** Queries a socket sends before a new one (a new random port) takes its place. */
-const SOCKET_USES = 1000;
 const MAX_TCP_ANSWER = 65_535;
+/** Oldest pending queries looked at for one that can give way to a lighter client. */
+const JOSTLE_SCAN = 64;
 
 export class Upstreams {
-  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, timeouts: 0, mismatched: 0, overflow: 0, failures: 0 };
-  private readonly pending = new Map<number, Pending>();
-  private readonly pools = new Map<4 | 6, PoolSocket[]>();
-  private serial = 0;
+  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, timeouts: 0, mismatched: 0, overflow: 0, clientOverflow: 0, jostled: 0, socketErrors: 0, failures: 0 };
+  readonly health: UpstreamHealth;
+  readonly budget: PendingBudget;
+  /** UDP queries waiting, in send order (so deadlines are in order too). */
+  private readonly pending = new Set<Pending>();
+  private readonly tcpSockets = new Set<TcpSocket>();
   private next = 0;
   private sweeper: NodeJS.Timeout | null = null;
+  private stopped = false;
   private readonly random = new Uint16Array(4096);
   private randomAt = this.random.length;
-  private readonly tcpSockets = new Set<import('node:net').Socket>();
 
   constructor(
     readonly endpoints: readonly Endpoint[],
-    private readonly timeoutMs: number,
-    private readonly maxPending: number,
-  ) {}
+    private readonly options: UpstreamOptions,
+  ) {
+    this.health = new UpstreamHealth(endpoints);
+    this.budget = new PendingBudget(options.maxPendingPerClient);
+  }
 
+  /** Queries waiting for an upstream, UDP and TCP. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.pending.size + this.tcpSockets.size;
   }
 
   start(): void {
-    this.sweeper = setInterval(() => this.expire(Date.now()), Math.max(10, Math.min(100, this.timeoutMs / 10)));
+    this.sweeper = setInterval(() => this.expire(Date.now()), Math.max(10, Math.min(100, this.options.timeout / 10)));
     this.sweeper.unref();
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.sweeper !== null) clearInterval(this.sweeper);
     this.sweeper = null;
-    for (const p of [...this.pending.values()]) this.finish(p, null);
-    for (const pool of this.pools.values()) for (const s of pool) if (s !== undefined) s.socket.close();
-    this.pools.clear();
+    for (const p of [...this.pending]) this.finish(p, null, null);
     for (const s of this.tcpSockets) s.destroy();
+    this.budget.clear();
   }
 
-  /** Sends `query` (bytes [0, questionEnd) hold header and question; the ID is replaced) over UDP. */
-  ask(query: Buffer, questionEnd: number, done: AnswerCallback): void {
+  /** Sends `query` (bytes [0, questionEnd) hold header and question; the ID is replaced) over UDP for `client`. */
+  ask(query: Buffer, questionEnd: number, client: string, done: AnswerCallback): void {
     this.stats.queries++;
-    if (this.pending.size >= this.maxPending || this.endpoints.length === 0) {
-      this.stats.overflow++;
+    if (!this.admit(client)) {
       done(null, null);
       return;
     }
     const first = this.next;
     this.next = (this.next + 1) % this.endpoints.length;
-    this.send({ key: 0, socket: null as unknown as PoolSocket, query: Buffer.from(query), questionEnd, upstream: first, tries: 0, deadline: 0, done });
+    this.send({ client, socket: null, id: 0, query: Buffer.from(query), questionEnd, upstream: first, tries: 0, deadline: 0, done });
   }
 
   /** The same over TCP (a truncated UDP answer, or a client that asked over TCP): one connection per query. */
-  askTcp(query: Buffer, questionEnd: number, done: AnswerCallback, upstream = this.next, tries = 0): void {
-    if (tries === 0) {
-      this.stats.queries++;
-      this.next = (this.next + 1) % Math.max(1, this.endpoints.length);
-    }
-    const endpoint = this.endpoints[upstream % this.endpoints.length];
-    if (endpoint === undefined || this.tcpSockets.size >= this.maxPending) {
-      this.stats.overflow++;
+  askTcp(query: Buffer, questionEnd: number, client: string, done: AnswerCallback): void {
+    this.stats.queries++;
+    if (!this.admit(client)) {
       done(null, null);
       return;
     }
+    const first = this.next;
+    this.next = (this.next + 1) % this.endpoints.length;
+    this.sendTcp(query, questionEnd, client, done, first, 0);
+  }
+
+  /**
+   * Charges a new query to `client`, or says no (counted). When the table is
+   * full, one of the oldest pending queries gives way if its client holds
+   * more pending queries than `client` does.
+   */
+  private admit(client: string): boolean {
+    if (this.endpoints.length === 0 || this.stopped) {
+      this.stats.overflow++;
+      return false;
+    }
+    const mine = this.budget.of(client);
+    if (mine >= this.budget.perClient) {
+      this.stats.clientOverflow++;
+      return false;
+    }
+    if (this.inFlight >= this.options.maxPending) {
+      const victim = this.heavierThan(mine);
+      if (victim === null) {
+        this.stats.overflow++;
+        return false;
+      }
+      this.stats.jostled++;
+      this.finish(victim, null, null);
+    }
+    return this.budget.take(client);
+  }
+
+  /** One of the oldest UDP queries whose client holds more than `mine` pending queries, or null. */
+  private heavierThan(mine: number): Pending | null {
+    let looked = 0;
+    for (const p of this.pending) {
+      if (this.budget.of(p.client) > mine) return p;
+      if (++looked >= JOSTLE_SCAN) break;
+    }
+    return null;
+  }
+
+  private send(p: Pending): void {
+    const endpoint = this.endpoints[p.upstream % this.endpoints.length]!;
+    const socket = createSocket({ type: endpoint.family === 4 ? 'udp4' : 'udp6', lookup: literalLookup });
+    p.socket = socket;
+    p.id = this.randomId();
+    p.deadline = Date.now() + this.options.timeout;
+    setId(p.query, p.id);
+    this.pending.add(p);
+    this.stats.udpQueries++;
+    socket.on('message', (message, from) => this.onMessage(p, socket, message, from));
+    socket.on('error', () => this.socketFailed(p, socket));
+    try {
+      // Port 0: the kernel picks a random ephemeral port, a new one for every query.
+      socket.bind(0);
+      socket.unref();
+      // A bind that failed at once (EMFILE) has already moved the query on.
+      if (p.socket !== socket) return;
+      socket.send(p.query, endpoint.port, endpoint.host, (err) => {
+        if (err !== null && err !== undefined) this.socketFailed(p, socket);
+      });
+    } catch {
+      this.socketFailed(p, socket);
+    }
+  }
+
+  private socketFailed(p: Pending, socket: Socket): void {
+    if (p.socket !== socket) return;
+    this.stats.socketErrors++;
+    this.retry(p);
+  }
+
+  private onMessage(p: Pending, socket: Socket, message: Buffer, from: { address: string; port: number }): void {
+    const endpoint = this.endpoints[p.upstream % this.endpoints.length]!;
+    if (
+      p.socket !== socket ||
+      message.length < 12 ||
+      message.readUInt16BE(0) !== p.id ||
+      from.port !== endpoint.port ||
+      !sameAddress(from.address, endpoint.host) ||
+      !isResponse(message) ||
+      !sameQuestion(p.query, message, p.questionEnd)
+    ) {
+      this.stats.mismatched++;
+      return;
+    }
+    this.health.answered(p.upstream % this.endpoints.length, Date.now());
+    this.finish(p, message, endpoint);
+  }
+
+  /** The query is over: its socket closed, its client's budget given back, its caller told. */
+  private finish(p: Pending, answer: Buffer | null, endpoint: Endpoint | null): void {
+    this.release(p);
+    this.budget.give(p.client);
+    p.done(answer, endpoint);
+  }
+
+  private release(p: Pending): void {
+    this.pending.delete(p);
+    const socket = p.socket;
+    p.socket = null;
+    if (socket !== null) {
+      try {
+        socket.close();
+      } catch {
+        // already closed after an error
+      }
+    }
+  }
+
+  private retry(p: Pending): void {
+    this.release(p);
+    p.tries++;
+    if (p.tries >= this.endpoints.length || this.stopped) {
+      this.stats.failures++;
+      this.budget.give(p.client);
+      p.done(null, null);
+      return;
+    }
+    p.upstream++;
+    this.send(p);
+  }
+
+  /** Set order is send order and every deadline is send time + timeout: stop at the first not yet due. */
+  private expire(now: number): void {
+    for (const p of this.pending) {
+      if (p.deadline > now) break;
+      this.stats.timeouts++;
+      this.health.timedOut(p.upstream % this.endpoints.length);
+      this.retry(p);
+    }
+  }
+
+  private sendTcp(query: Buffer, questionEnd: number, client: string, done: AnswerCallback, upstream: number, tries: number): void {
+    const index = upstream % this.endpoints.length;
+    const endpoint = this.endpoints[index]!;
     this.stats.tcpQueries++;
     const id = this.randomId();
     const out = Buffer.allocUnsafe(query.length + 2);
@@ -130,19 +283,23 @@ export class Upstreams {
       this.tcpSockets.delete(socket);
       socket.destroy();
       if (answer !== null) {
+        this.health.answered(index, Date.now());
+        this.budget.give(client);
         done(answer, endpoint);
         return;
       }
-      if (tries + 1 < this.endpoints.length) this.askTcp(query, questionEnd, done, upstream + 1, tries + 1);
+      this.health.timedOut(index);
+      if (tries + 1 < this.endpoints.length && !this.stopped) this.sendTcp(query, questionEnd, client, done, upstream + 1, tries + 1);
       else {
         this.stats.failures++;
+        this.budget.give(client);
         done(null, null);
       }
     };
     const timer = setTimeout(() => {
       this.stats.timeouts++;
       end(null);
-    }, this.timeoutMs);
+    }, this.options.timeout);
     socket.on('error', () => end(null));
     socket.on('close', () => end(null));
     socket.on('connect', () => socket.write(out));
@@ -160,103 +317,6 @@ export class Upstreams {
         this.stats.mismatched++;
       }
     });
-  }
-
-  private send(p: Pending): void {
-    const endpoint = this.endpoints[p.upstream % this.endpoints.length]!;
-    const socket = this.socketFor(endpoint.family);
-    let id = this.randomId();
-    while (this.pending.has(socket.serial * 65536 + id)) id = this.randomId();
-    p.socket = socket;
-    p.key = socket.serial * 65536 + id;
-    p.deadline = Date.now() + this.timeoutMs;
-    setId(p.query, id);
-    socket.uses++;
-    socket.inFlight++;
-    this.pending.set(p.key, p);
-    this.stats.udpQueries++;
-    socket.socket.send(p.query, endpoint.port, endpoint.host, (err) => {
-      if (err !== null && err !== undefined && this.pending.get(p.key) === p) this.retry(p);
-    });
-  }
-
-  private onMessage(socket: PoolSocket, message: Buffer, from: { address: string; port: number }): void {
-    if (message.length < 12) {
-      this.stats.mismatched++;
-      return;
-    }
-    const p = this.pending.get(socket.serial * 65536 + message.readUInt16BE(0));
-    const endpoint = p === undefined ? undefined : this.endpoints[p.upstream % this.endpoints.length];
-    if (
-      p === undefined ||
-      endpoint === undefined ||
-      from.port !== endpoint.port ||
-      !sameAddress(from.address, endpoint.host) ||
-      !isResponse(message) ||
-      !sameQuestion(p.query, message, p.questionEnd)
-    ) {
-      this.stats.mismatched++;
-      return;
-    }
-    this.finish(p, message, endpoint);
-  }
-
-  private finish(p: Pending, answer: Buffer | null, endpoint: Endpoint | null = null): void {
-    this.pending.delete(p.key);
-    const s = p.socket;
-    s.inFlight--;
-    if (s.retired && s.inFlight === 0) s.socket.close();
-    p.done(answer, endpoint);
-  }
-
-  private retry(p: Pending): void {
-    this.pending.delete(p.key);
-    p.socket.inFlight--;
-    if (p.socket.retired && p.socket.inFlight === 0) p.socket.socket.close();
-    p.tries++;
-    if (p.tries >= this.endpoints.length) {
-      this.stats.failures++;
-      p.done(null, null);
-      return;
-    }
-    p.upstream++;
-    this.send(p);
-  }
-
-  /** Map order is send order and every deadline is send time + timeout: stop at the first not yet due. */
-  private expire(now: number): void {
-    for (const p of this.pending.values()) {
-      if (p.deadline > now) break;
-      this.stats.timeouts++;
-      this.retry(p);
-    }
-  }
-
-  private socketFor(family: 4 | 6): PoolSocket {
-    let pool = this.pools.get(family);
-    if (pool === undefined) this.pools.set(family, (pool = []));
-    const slot = this.randomId() % POOL_SIZE;
-    let s = pool[slot];
-    if (s === undefined || s.uses >= SOCKET_USES) {
-      if (s !== undefined) {
-        s.retired = true;
-        if (s.inFlight === 0) s.socket.close();
-      }
-      s = this.openSocket(family);
-      pool[slot] = s;
-    }
-    return s;
-  }
-
-  private openSocket(family: 4 | 6): PoolSocket {
-    const socket = createSocket({ type: family === 4 ? 'udp4' : 'udp6', lookup: literalLookup });
-    const s: PoolSocket = { serial: ++this.serial, socket, uses: 0, inFlight: 0, retired: false };
-    socket.on('message', (message, from) => this.onMessage(s, message, from));
-    socket.on('error', () => undefined);
-    // Port 0: the kernel picks a random ephemeral port.
-    socket.bind(0);
-    socket.unref();
-    return s;
   }
 
   private randomId(): number {

@@ -1,7 +1,6 @@
 import * as packet from 'dns-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AnswerCache } from './cache.js';
 import { ClientAcl } from '../acl.js';
 import { ClientRateLimit } from './rate-limit.js';
 import { newQueryInfo, queryName, readQuery, sameQuestion, scanTtls } from './wire.js';
@@ -16,17 +15,13 @@ function query(name: string, type: packet.RecordType = 'A', edns = false): Buffe
   });
 }
 
-function answer(name: string, ttls: number[], rcode: 'NOERROR' | 'NXDOMAIN' = 'NOERROR'): Buffer {
+function answer(name: string, ttls: number[]): Buffer {
   return packet.encode({
     type: 'response',
     id: 4242,
-    flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | (rcode === 'NXDOMAIN' ? 3 : 0),
+    flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE,
     questions: [{ type: 'A', name, class: 'IN' }],
-    answers: rcode === 'NXDOMAIN' ? [] : ttls.map((ttl, i) => ({ type: 'A', name, ttl, data: `192.0.2.${i + 1}` })),
-    authorities:
-      rcode === 'NXDOMAIN'
-        ? [{ type: 'SOA', name: 'test', ttl: ttls[0]!, data: { mname: 'ns.test', rname: 'h.test', serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 1 } }]
-        : [],
+    answers: ttls.map((ttl, i) => ({ type: 'A', name, ttl, data: `192.0.2.${i + 1}` })),
   });
 }
 
@@ -93,85 +88,6 @@ describe('scanTtls and sameQuestion', () => {
     expect(sameQuestion(a, b, a.length)).toBe(true);
     expect(sameQuestion(a, query('b.test'), a.length)).toBe(false);
     expect(sameQuestion(a, query('a.test', 'AAAA'), a.length)).toBe(false);
-  });
-});
-
-describe('AnswerCache', () => {
-  const q = newQueryInfo();
-  const ask = query('a.test');
-  readQuery(ask, ask.length, q);
-
-  it('serves an answer until its smallest TTL runs out, with aged TTLs', () => {
-    const cache = new AnswerCache(10, 86400);
-    const key = AnswerCache.key(ask, q);
-    expect(cache.store(key, answer('a.test', [30, 50]), q.questionEnd, q.edns, 1_000_000)).toBe(true);
-    const hit = cache.answer(key, ask, q, 1_000_000 + 10_500);
-    expect(hit).not.toBeNull();
-    const decoded = packet.decode(hit!);
-    expect(decoded.id).toBe(4242);
-    expect(decoded.answers?.map((a) => (a as { ttl?: number }).ttl)).toEqual([20, 40]);
-    expect(cache.answer(key, ask, q, 1_000_000 + 30_000)).toBeNull();
-    expect(cache.size).toBe(0);
-  });
-
-  it('caches NXDOMAIN by its SOA TTL, never SERVFAIL, TC or TTL 0, and caps TTLs', () => {
-    const cache = new AnswerCache(10, 20);
-    const key = AnswerCache.key(ask, q);
-    expect(cache.store(key, answer('a.test', [100], 'NXDOMAIN'), q.questionEnd, q.edns, 0)).toBe(true);
-    expect(cache.answer(key, ask, q, 19_000)).not.toBeNull();
-    expect(cache.answer(key, ask, q, 20_000)).toBeNull();
-    const servfail = answer('a.test', [100]);
-    servfail[3] = (servfail[3]! & 0xf0) | 2;
-    expect(cache.store(key, servfail, q.questionEnd, q.edns, 0)).toBe(false);
-    const truncated = answer('a.test', [100]);
-    truncated[2] = truncated[2]! | 2;
-    expect(cache.store(key, truncated, q.questionEnd, q.edns, 0)).toBe(false);
-    expect(cache.store(key, answer('a.test', [0, 10]), q.questionEnd, q.edns, 0)).toBe(false);
-  });
-
-  it('keys by the question, name case aside, and answers in the client\'s case', () => {
-    const cache = new AnswerCache(10, 86400);
-    cache.store(AnswerCache.key(ask, q), answer('a.test', [60]), q.questionEnd, q.edns, 0);
-    const upper = query('A.Test');
-    const uq = newQueryInfo();
-    readQuery(upper, upper.length, uq);
-    expect(AnswerCache.key(upper, uq)).toBe(AnswerCache.key(ask, q));
-    const hit = cache.answer(AnswerCache.key(upper, uq), upper, uq, 1);
-    expect(hit?.subarray(12, uq.questionEnd)).toEqual(upper.subarray(12, uq.questionEnd));
-    const other = query('b.test');
-    const oq = newQueryInfo();
-    readQuery(other, other.length, oq);
-    expect(AnswerCache.key(other, oq)).not.toBe(AnswerCache.key(ask, q));
-    const aaaa = query('a.test', 'AAAA');
-    const aq = newQueryInfo();
-    readQuery(aaaa, aaaa.length, aq);
-    expect(AnswerCache.key(aaaa, aq)).not.toBe(AnswerCache.key(ask, q));
-    const edns = query('a.test', 'A', true);
-    const eq = newQueryInfo();
-    readQuery(edns, edns.length, eq);
-    expect(AnswerCache.key(edns, eq)).not.toBe(AnswerCache.key(ask, q));
-  });
-
-  it('never serves one question\'s answer to another that shares its key', () => {
-    const cache = new AnswerCache(10, 86400);
-    cache.store(7, answer('a.test', [60]), q.questionEnd, q.edns, 0);
-    const other = query('b.test');
-    const oq = newQueryInfo();
-    readQuery(other, other.length, oq);
-    expect(cache.answer(7, other, oq, 1)).toBeNull();
-    const edns = query('a.test', 'A', true);
-    const eq = newQueryInfo();
-    readQuery(edns, edns.length, eq);
-    expect(cache.answer(7, edns, eq, 1)).toBeNull();
-    expect(cache.answer(7, ask, q, 1)).not.toBeNull();
-  });
-
-  it('holds at most maxEntries answers', () => {
-    const cache = new AnswerCache(3, 86400);
-    for (let i = 0; i < 10; i++) cache.store(i, answer('a.test', [60]), q.questionEnd, q.edns, 0);
-    expect(cache.size).toBe(3);
-    expect(cache.answer(9, ask, q, 1)).not.toBeNull();
-    expect(cache.answer(0, ask, q, 1)).toBeNull();
   });
 });
 
