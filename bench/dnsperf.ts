@@ -37,7 +37,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dnsperf, fluxhoundArgs, freePort, median, nameOf, ROOT, rssMb, start, waitForDns, which, type DnsperfResult, type Started } from './dns-run.js';
-import { unboundServerLines } from './unbound-config.js';
+import { findPeerBest, formatPeerBest, UNBOUND_VARIANTS, unboundVariantConfig, type PeerBest } from './unbound-best.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 export type { DnsperfResult } from './dns-run.js';
@@ -85,11 +85,14 @@ export interface DnsBenchResults {
   nodeOptions: string;
   /** Load average (1 min) at the start and at the end of the latency runs: the host is shared. */
   loadAverage: number[];
+  /** Unbound's best configuration and load for cache hits, and fluxhound's, with the ratio (bench/unbound-best.ts). */
+  peer: PeerBest | null;
+  /** Unbound at its best (median run). */
   unbound: DnsperfResult | null;
   fluxhoundHot: DnsperfResult | null;
   fluxhoundCold: DnsperfResult | null;
   latency: LatencyPoint[];
-  /** fluxhound hot qps / Unbound qps. */
+  /** fluxhound hot qps / Unbound's best qps (medians). */
   ratio: number | null;
   /** Added p99 at the issue's rate (0.25 × Unbound's qps). */
   addedP99Ms: number | null;
@@ -106,6 +109,10 @@ export interface DnsBenchOptions {
   latencyRuns: number;
   /** Also measure the issue's rate with both sides at SCHED_FIFO (needs chrt and CAP_SYS_NICE). */
   fifo: boolean;
+  /** Each screening run of the peer search (every Unbound configuration × dnsperf load, and fluxhound × load). */
+  screenSeconds: number;
+  /** Runs of each side's best for the cache-hit medians. */
+  peerRuns: number;
 }
 
 export function dnsBenchOptionsFromEnv(): DnsBenchOptions {
@@ -119,32 +126,18 @@ export function dnsBenchOptionsFromEnv(): DnsBenchOptions {
     names: n('FLUXHOUND_BENCH_DNS_NAMES', 10_000),
     latencyRuns: Math.round(n('FLUXHOUND_BENCH_DNS_LATENCY_RUNS', 5)),
     fifo: process.env.FLUXHOUND_BENCH_DNS_FIFO !== '0',
+    screenSeconds: n('FLUXHOUND_BENCH_DNS_SCREEN_SECONDS', 3),
+    peerRuns: Math.round(n('FLUXHOUND_BENCH_DNS_PEER_RUNS', 3)),
   };
 }
 
-
-function unboundConfig(dir: string, port: number, names: number): string {
-  const lines = [
-    ...unboundServerLines(dir, port),
-    '  do-ip6: no',
-    '  verbosity: 0',
-    // One thread: fluxhound answers on one Node thread; the comparison is per core.
-    '  num-threads: 1',
-    '  module-config: "iterator"',
-    '  local-zone: "test." nodefault',
-    '  local-zone: "bench.test." static',
-    '  local-data: "bench.test. 3600 IN SOA ns.bench.test. hostmaster.bench.test. 1 300 60 86400 300"',
-  ];
-  for (let i = 0; i < names; i++) lines.push(`  local-data: "${nameOf(i)}. 3600 IN A 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}"`);
-  lines.push('remote-control:', '  control-enable: no', '');
-  return lines.join('\n');
-}
 
 export async function benchDns(options: DnsBenchOptions, log: (line: string) => void): Promise<DnsBenchResults> {
   const results: DnsBenchResults = {
     startedAt: new Date().toISOString(),
     names: options.names,
     seconds: options.seconds,
+    peer: null,
     unbound: null,
     fluxhoundHot: null,
     fluxhoundCold: null,
@@ -166,7 +159,8 @@ export async function benchDns(options: DnsBenchOptions, log: (line: string) => 
   const running: Started[] = [];
   try {
     const unboundPort = await freePort();
-    writeFileSync(join(dir, 'unbound.conf'), unboundConfig(dir, unboundPort, options.names));
+    // The forwarders' upstream and the latency runs' peer: the names from local-data, one thread.
+    writeFileSync(join(dir, 'unbound.conf'), unboundVariantConfig(dir, unboundPort, options.names, UNBOUND_VARIANTS[0]!, null, 'unbound.pid'));
     const u = start(unbound, ['-d', '-c', join(dir, 'unbound.conf')]);
     running.push(u);
     if (!(await waitForDns(unboundPort, 30_000))) throw new Error(`unbound did not start: ${u.output().slice(-300)}`);
@@ -178,18 +172,18 @@ export async function benchDns(options: DnsBenchOptions, log: (line: string) => 
     writeFileSync(coldConfig, 'serve:\n  dns:\n    cacheEntries: 0\n');
     const load = ['-c', '4', '-q', '200'];
 
-    log(`dns: unbound alone, ${options.seconds} s at full rate`);
-    results.unbound = await dnsperf('Unbound (answers itself, 1 thread)', unboundPort, names, options.seconds, load, false);
-
     const hotPort = await freePort();
     const hot = start(process.execPath, fluxhoundArgs(hotPort, unboundPort, join(dir, 'hot.db'), hotConfig));
     running.push(hot);
     if (!(await waitForDns(hotPort, 60_000))) throw new Error(`fluxhound did not start: ${hot.output().slice(-300)}`);
     // Warm the cache with every name once.
     await dnsperf('warm-up', hotPort, names, Math.max(2, Math.ceil(options.seconds / 5)), ['-n', '1', '-q', '50'], false);
-    log(`dns: fluxhound cache hot, ${options.seconds} s at full rate`);
-    results.fluxhoundHot = await dnsperf('fluxhound serve, cache hot', hotPort, names, options.seconds, load, false);
-    results.ratio = results.unbound.qps > 0 ? results.fluxhoundHot.qps / results.unbound.qps : null;
+    log('dns: cache hits, fluxhound against Unbound at its best (bench/unbound-best.ts)');
+    const peer = await findPeerBest({ unbound, dir, names: options.names, namesFile: names, upstreamPort: unboundPort, fluxhoundPort: hotPort, screenSeconds: options.screenSeconds, seconds: options.seconds, runs: options.peerRuns }, log);
+    results.peer = peer;
+    results.unbound = peer.unboundBest.median;
+    results.fluxhoundHot = peer.fluxhound.median;
+    results.ratio = peer.ratio;
 
     results.loadAverage.push(loadavg()[0]!);
     const rateOf = (qps: number): number => Math.max(100, Math.round(qps));
@@ -363,7 +357,7 @@ export function formatDns(r: DnsBenchResults): string {
     rows.push(`| fluxhound hot at ${p.rate.toLocaleString('en-US')} qps${fifo}, median of ${p.fluxhound.length} (p99 each: ${each(p.fluxhound)}) | ${p.rate.toLocaleString('en-US')} | ${lost(p.fluxhound)} | ${ms(p.fluxhoundP50Ms)} | ${ms(p.fluxhoundP99Ms)} |`);
   }
   rows.push('');
-  if (r.ratio !== null) rows.push(`fluxhound cache-hot / Unbound: ${r.ratio.toFixed(2)}× (target ≥ 0.50×) — ${r.ratio >= 0.5 ? 'met' : 'NOT met'}`);
+  if (r.peer !== null) rows.push(...formatPeerBest(r.peer), '');
   for (const p of r.latency) {
     if (p.addedP99Ms === null) continue;
     let where = p.basis === 'issue' ? "0.25 × Unbound's qps (the issue's target rate)" : "half of fluxhound's cache-hot qps";
