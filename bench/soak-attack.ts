@@ -78,6 +78,7 @@ function trickleBytes(kind: AttackTarget['kind'], n: number): Buffer {
 
 function slowloris(target: AttackTarget, plan: AttackPlan, deadline: number, counts: ListenerCounts, sockets: Set<Socket>): void {
   const live = new Map<Socket, { bytes: Buffer; at: number }>();
+  const connected = new Set<Socket>();
   let seq = plan.index * 1_000_000;
   const open = (): void => {
     if (Date.now() >= deadline) return;
@@ -88,22 +89,23 @@ function slowloris(target: AttackTarget, plan: AttackPlan, deadline: number, cou
     socket.setNoDelay(true);
     socket.on('connect', () => {
       established = true;
+      connected.add(socket);
+      counts.peakOpen = Math.max(counts.peakOpen, connected.size);
       if (target.kind === 'dnstap') socket.write(controlFrame(FSTRM.READY));
       else live.set(socket, { bytes: trickleBytes(target.kind, seq++), at: 0 });
-      counts.peakOpen = Math.max(counts.peakOpen, live.size);
     });
     socket.on('data', () => {
       // dnstap: the ACCEPT came back; START, then trickle a data frame.
       if (target.kind === 'dnstap' && !live.has(socket)) {
         socket.write(controlFrame(FSTRM.START));
         live.set(socket, { bytes: trickleBytes('dnstap', 0), at: 0 });
-        counts.peakOpen = Math.max(counts.peakOpen, live.size);
       }
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
       sockets.delete(socket);
       live.delete(socket);
+      connected.delete(socket);
       if (Date.now() >= deadline) return; // our own close at the end
       if (established) counts.closedByServer++;
       else counts.refused++;
@@ -162,15 +164,18 @@ function udpFlood(plan: AttackPlan, deadline: number, report: AttackReport): () 
   socket.on('error', () => undefined);
   socket.on('message', () => undefined);
   let seq = 0;
+  const started = Date.now();
+  // Sent by elapsed time, so a late timer catches up (at most a tenth of a second's worth at once).
+  const due = (rate: number, sent: number): number => Math.min(Math.ceil(rate / 10), Math.floor((rate * (Date.now() - started)) / 1000) - sent);
   const timer = setInterval(() => {
     if (Date.now() >= deadline) return;
-    for (let i = 0; i < plan.garbagePerSecond / 100; i++) {
+    for (let i = due(plan.garbagePerSecond, report.garbageDatagrams); i > 0; i--) {
       const garbage = Buffer.allocUnsafe(1 + Math.floor(Math.random() * 512));
       for (let j = 0; j < garbage.length; j++) garbage[j] = Math.floor(Math.random() * 256);
       socket.send(garbage, plan.dnsPort, '127.0.0.1');
       report.garbageDatagrams++;
     }
-    for (let i = 0; i < plan.cacheFillPerSecond / 100; i++) {
+    for (let i = due(plan.cacheFillPerSecond, report.cacheFillQueries); i > 0; i--) {
       socket.send(dnsQuery(seq & 0xffff, `fill${plan.index}-${seq++}.${plan.largeZone}`, 'TXT'), plan.dnsPort, '127.0.0.1');
       report.cacheFillQueries++;
     }
