@@ -41,6 +41,22 @@ export interface AttackPlan {
   cacheFillPerSecond: number;
   /** Distinguishes the names of two attacker processes. */
   index: number;
+  /**
+   * Loopback addresses the attack comes from (127.0.1.x, …), never the good
+   * clients' 127.0.0.1: a per-address cap may then tell them apart, as it
+   * would an attacker's network from a customer's.
+   */
+  sources: string[];
+}
+
+/** `count` loopback source addresses for the attack: 127.0.1.1, 127.0.1.2, … (250 per /24). */
+export function attackSources(count: number): string[] {
+  return Array.from({ length: Math.max(1, count) }, (_, i) => `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`);
+}
+
+let nextSource = 0;
+function source(plan: AttackPlan): string {
+  return plan.sources[nextSource++ % plan.sources.length]!;
 }
 
 export interface ListenerCounts {
@@ -83,7 +99,7 @@ function slowloris(target: AttackTarget, plan: AttackPlan, deadline: number, cou
   const open = (): void => {
     if (Date.now() >= deadline) return;
     counts.opened++;
-    const socket = connect({ host: '127.0.0.1', port: target.port });
+    const socket = connect({ host: '127.0.0.1', port: target.port, localAddress: source(plan) });
     sockets.add(socket);
     let established = false;
     socket.setNoDelay(true);
@@ -138,17 +154,22 @@ function slowloris(target: AttackTarget, plan: AttackPlan, deadline: number, cou
 }
 
 function pipeliner(plan: AttackPlan, deadline: number, report: AttackReport, sockets: Set<Socket>, n: number): void {
-  const socket = connect({ host: '127.0.0.1', port: plan.dnsPort });
+  const socket = connect({ host: '127.0.0.1', port: plan.dnsPort, localAddress: source(plan) });
   sockets.add(socket);
   socket.pause(); // never read a reply
   let id = n << 8;
+  const frame = tcpFrame(dnsQuery(0, plan.largeName, 'TXT'));
+  // At most 256 queries a turn of the event loop, so a server that reads fast cannot starve the other attacks here.
   const batch = (): void => {
-    while (Date.now() < deadline && !socket.destroyed) {
-      const frame = tcpFrame(dnsQuery(id++ & 0xffff, plan.largeName, 'TXT'));
+    for (let i = 0; i < 256; i++) {
+      if (Date.now() >= deadline || socket.destroyed) return;
+      const query = Buffer.from(frame);
+      query.writeUInt16BE(id++ & 0xffff, 2);
       report.pipelinedQueries++;
-      report.pipelinedBytes += frame.length;
-      if (!socket.write(frame)) return; // wait for 'drain': the server stopped reading, or we out-wrote it
+      report.pipelinedBytes += query.length;
+      if (!socket.write(query)) return; // wait for 'drain': the server stopped reading, or we out-wrote it
     }
+    setImmediate(batch);
   };
   socket.on('connect', batch);
   socket.on('drain', batch);
@@ -163,6 +184,7 @@ function udpFlood(plan: AttackPlan, deadline: number, report: AttackReport): () 
   const socket = createSocket('udp4');
   socket.on('error', () => undefined);
   socket.on('message', () => undefined);
+  socket.bind(0, plan.sources[0]);
   let seq = 0;
   const started = Date.now();
   // Sent by elapsed time, so a late timer catches up (at most a tenth of a second's worth at once).

@@ -28,7 +28,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLI, dnsperf, freePort, nameOf, start, waitForDns, which, type DnsperfResult, type Started } from './dns-run.js';
-import type { AttackPlan, AttackReport, AttackTarget } from './soak-attack.js';
+import { attackSources, type AttackPlan, type AttackReport, type AttackTarget } from './soak-attack.js';
 import { probe, type ProbePorts } from './soak-probe.js';
 import { LISTENERS, procPeaks, soakVerdicts, splitAttack, tallyProbes, type GoodClients, type ProbeOutcome, type ProbeTally, type ProcPeaks, type ProcSample, type Verdict } from './soak-summary.js';
 import { unboundServerLines } from './unbound-config.js';
@@ -54,6 +54,8 @@ export interface SoakOptions {
   names: number;
   /** Kill everything when fluxhound's RSS passes this (a shared host). */
   rssAbortMb: number;
+  /** Loopback addresses the attack comes from (127.0.1.1, …); the good clients are 127.0.0.1. */
+  attackSources: number;
 }
 
 export const DEFAULT_SOAK: SoakOptions = {
@@ -68,6 +70,7 @@ export const DEFAULT_SOAK: SoakOptions = {
   trickleMs: 3000,
   names: 10_000,
   rssAbortMb: 3072,
+  attackSources: 16,
 };
 
 const FLAGS: Record<string, keyof SoakOptions> = {
@@ -82,6 +85,7 @@ const FLAGS: Record<string, keyof SoakOptions> = {
   '--trickle-ms': 'trickleMs',
   '--names': 'names',
   '--rss-abort-mb': 'rssAbortMb',
+  '--attack-sources': 'attackSources',
 };
 
 export const SOAK_USAGE = `usage: node dist/bench/soak.js [flags]; npm run bench takes the same as FLUXHOUND_BENCH_SOAK_<FLAG> (e.g. FLUXHOUND_BENCH_SOAK_SECONDS=20)
@@ -293,6 +297,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void)
         seconds: options.seconds, dnsPort, targets, perListener: share, openPerSecond: options.openPerSecond / shares.length, trickleMs: options.trickleMs,
         pipeliners: index === 0 ? options.pipeliners : 0, largeName: `pipeline.${LARGE_ZONE}`, largeZone: LARGE_ZONE,
         garbagePerSecond: index === 0 ? options.garbagePerSecond : 0, cacheFillPerSecond: index === 0 ? options.cacheFillPerSecond : 0, index,
+        sources: attackSources(options.attackSources),
       };
       const a = startAttacker(plan, needed > limits.soft ? limits.hard : null);
       attackers.push(a.child);
@@ -340,6 +345,7 @@ export function formatSoak(r: SoakResults): string {
   const rows = [
     `Soak: ${o.seconds} s of hostile clients on every listener of fluxhound serve at once, on 127.0.0.1`,
     `attack: ${o.slowloris} slowloris connections per listener (one byte every ${o.trickleMs} ms; DNS-over-TCP, block page, RPZ server, dnstap TCP, HTTP), ${o.pipeliners} non-reading DNS-over-TCP clients pipelining queries for a ~56 KB TXT, ${o.garbagePerSecond} garbage UDP datagrams/s, ${o.cacheFillPerSecond} queries/s for distinct names with ~56 KB answers`,
+    `the attack comes from ${o.attackSources} loopback address(es) from 127.0.1.1 on; the good clients and probes from 127.0.0.1`,
     `descriptor limit: soft ${r.fdLimit.soft}, hard ${r.fdLimit.hard}; ${r.fdLimit.attackerProcesses} attacker process(es)`,
     '',
     '| good clients (dnsperf -c 4 -q 200, UDP, cached names) | qps | lost | p50 (ms) | p99 (ms) |',
