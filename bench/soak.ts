@@ -290,16 +290,19 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void)
     const needed = options.slowloris * targets.length + options.pipeliners + 128;
     const limit = needed > limits.soft ? limits.hard : limits.soft;
     const shares = splitAttack(options.slowloris, targets.length, options.pipeliners, limit);
-    results.fdLimit.attackerProcesses = shares.length;
+    results.fdLimit.attackerProcesses = shares.length + 2;
     log(`soak: attack for ${options.seconds} s: ${options.slowloris} slowloris connections per listener (${targets.length} listeners), ${options.pipeliners} non-reading pipeliners, ${options.garbagePerSecond} garbage datagrams/s, ${options.cacheFillPerSecond} cache-filling queries/s; ${shares.length} attacker process(es), descriptor limit ${limit}`);
-    const reports = shares.map((share, index) => {
-      const plan: AttackPlan = {
-        seconds: options.seconds, dnsPort, targets, perListener: share, openPerSecond: options.openPerSecond / shares.length, trickleMs: options.trickleMs,
-        pipeliners: index === 0 ? options.pipeliners : 0, largeName: `pipeline.${LARGE_ZONE}`, largeZone: LARGE_ZONE,
-        garbagePerSecond: index === 0 ? options.garbagePerSecond : 0, cacheFillPerSecond: index === 0 ? options.cacheFillPerSecond : 0, index,
-        sources: attackSources(options.attackSources),
-      };
-      const a = startAttacker(plan, needed > limits.soft ? limits.hard : null);
+    // Slowloris in `shares.length` processes, the pipeliners in one, the UDP flood in one: a busy
+    // pipeliner (a server that keeps reading) cannot slow the other attacks below their rates.
+    const plan = (index: number, perListener: number, pipeliners: number, udp: boolean): AttackPlan => ({
+      seconds: options.seconds, dnsPort, targets, perListener, openPerSecond: options.openPerSecond / shares.length, trickleMs: options.trickleMs,
+      pipeliners, largeName: `pipeline.${LARGE_ZONE}`, largeZone: LARGE_ZONE,
+      garbagePerSecond: udp ? options.garbagePerSecond : 0, cacheFillPerSecond: udp ? options.cacheFillPerSecond : 0, index,
+      sources: attackSources(options.attackSources),
+    });
+    const plans = [...shares.map((share, i) => plan(i, share, 0, false)), plan(shares.length, 0, options.pipeliners, false), plan(shares.length + 1, 0, 0, true)];
+    const reports = plans.map((p) => {
+      const a = startAttacker(p, needed > limits.soft ? limits.hard : null);
       attackers.push(a.child);
       return a.report;
     });
@@ -368,7 +371,8 @@ export function formatSoak(r: SoakResults): string {
     rows.push(`| ${l} | ${sum((x) => x.opened)} | ${sum((x) => x.refused)} | ${sum((x) => x.closedByServer)} | ${sum((x) => x.peakOpen)} |`);
   }
   const total = (f: (a: AttackReport) => number): number => r.attackers.reduce((s, a) => s + f(a), 0);
-  rows.push(`pipelined queries written: ${n(total((a) => a.pipelinedQueries))} (${(total((a) => a.pipelinedBytes) / 1e6).toFixed(1)} MB), pipeliners closed by the server: ${total((a) => a.pipelinersClosedByServer)}; garbage datagrams: ${n(total((a) => a.garbageDatagrams))}; cache-filling queries: ${n(total((a) => a.cacheFillQueries))}`);
+  const rate = (count: number): string => `${n(count)} (${n(count / o.seconds)}/s)`;
+  rows.push(`pipelined queries written: ${n(total((a) => a.pipelinedQueries))} (${(total((a) => a.pipelinedBytes) / 1e6).toFixed(1)} MB), pipeliners closed by the server: ${total((a) => a.pipelinersClosedByServer)}; garbage datagrams sent: ${rate(total((a) => a.garbageDatagrams))}; cache-filling queries sent: ${rate(total((a) => a.cacheFillQueries))}`);
   rows.push(`fluxhound alive after the attack: ${r.aliveAfter ? 'yes' : 'NO'}${r.aborted === null ? '' : `; ${r.aborted}`}`, '');
   for (const v of r.verdicts) rows.push(`${v.pass ? 'pass' : 'FAIL'}: ${v.what}: ${v.figure}`);
   for (const f of r.failures) rows.push(`failure: ${f}`);
