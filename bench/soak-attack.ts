@@ -11,7 +11,8 @@
  * - `pipeliners` DNS-over-TCP clients writing queries for a large answer as
  *   fast as the socket takes them and never reading a reply;
  * - garbage UDP datagrams (random bytes, 1–512 long) to the DNS port;
- * - cache filling: UDP queries for distinct names whose answers are large.
+ * - cache filling: queries over TCP (4 connections that read their answers)
+ *   for distinct names whose answers are large.
  *
  * Loopback only; everything stops at `seconds`.
  */
@@ -185,6 +186,7 @@ function udpFlood(plan: AttackPlan, deadline: number, report: AttackReport): () 
   socket.on('error', () => undefined);
   socket.on('message', () => undefined);
   socket.bind(0, plan.sources[0]);
+  const fill = fillConnections(plan, deadline);
   let seq = 0;
   const started = Date.now();
   // Sent by elapsed time, so a late timer catches up (at most a tenth of a second's worth at once).
@@ -198,15 +200,43 @@ function udpFlood(plan: AttackPlan, deadline: number, report: AttackReport): () 
       report.garbageDatagrams++;
     }
     for (let i = due(plan.cacheFillPerSecond, report.cacheFillQueries); i > 0; i--) {
-      socket.send(dnsQuery(seq & 0xffff, `fill${plan.index}-${seq++}.${plan.largeZone}`, 'TXT'), plan.dnsPort, '127.0.0.1');
+      // Round-robin over the fill connections that are up; none up: this query is not sent.
+      const up = fill.filter((c) => !c.connecting && !c.destroyed);
+      const connection = up[seq % Math.max(1, up.length)];
+      if (connection === undefined) break;
+      connection.write(tcpFrame(dnsQuery(seq & 0xffff, `fill${plan.index}-${seq++}.${plan.largeZone}`, 'TXT')));
       report.cacheFillQueries++;
     }
   }, 10);
   return () => {
     clearInterval(timer);
     socket.close();
+    for (const c of fill) c.destroy();
   };
 }
+
+/**
+ * Cache filling asks over TCP, reading (and dropping) every answer: a large
+ * answer over UDP comes back truncated and is not cached, so a real stub
+ * retries over TCP, and the answer is cached then.
+ */
+function fillConnections(plan: AttackPlan, deadline: number): Socket[] {
+  if (plan.cacheFillPerSecond === 0) return [];
+  const connections: Socket[] = [];
+  const open = (slot: number): void => {
+    const socket = connect({ host: '127.0.0.1', port: plan.dnsPort, localAddress: source(plan) });
+    socket.on('data', () => undefined);
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (Date.now() < deadline - 1000) setTimeout(() => open(slot), 200).unref();
+    });
+    connections[slot] = socket;
+  };
+  for (let slot = 0; slot < FILL_CONNECTIONS; slot++) open(slot);
+  return connections;
+}
+
+const FILL_CONNECTIONS = 4;
 
 export async function attack(plan: AttackPlan): Promise<AttackReport> {
   const deadline = Date.now() + plan.seconds * 1000;

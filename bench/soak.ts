@@ -347,7 +347,7 @@ export function formatSoak(r: SoakResults): string {
   const n = (x: number): string => Math.round(x).toLocaleString('en-US');
   const rows = [
     `Soak: ${o.seconds} s of hostile clients on every listener of fluxhound serve at once, on 127.0.0.1`,
-    `attack: ${o.slowloris} slowloris connections per listener (one byte every ${o.trickleMs} ms; DNS-over-TCP, block page, RPZ server, dnstap TCP, HTTP), ${o.pipeliners} non-reading DNS-over-TCP clients pipelining queries for a ~56 KB TXT, ${o.garbagePerSecond} garbage UDP datagrams/s, ${o.cacheFillPerSecond} queries/s for distinct names with ~56 KB answers`,
+    `attack: ${o.slowloris} slowloris connections per listener (one byte every ${o.trickleMs} ms; DNS-over-TCP, block page, RPZ server, dnstap TCP, HTTP), ${o.pipeliners} non-reading DNS-over-TCP clients pipelining queries for a ~56 KB TXT, ${o.garbagePerSecond} garbage UDP datagrams/s, ${o.cacheFillPerSecond} queries/s over TCP (4 connections reading their answers) for distinct names with ~56 KB answers`,
     `the attack comes from ${o.attackSources} loopback address(es) from 127.0.1.1 on; the good clients and probes from 127.0.0.1`,
     `descriptor limit: soft ${r.fdLimit.soft}, hard ${r.fdLimit.hard}; ${r.fdLimit.attackerProcesses} attacker process(es)`,
     '',
