@@ -160,8 +160,14 @@ function upstreamConfig(dir: string, port: number, names: number): string {
 function procSample(pid: number, atMs: number): ProcSample | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-    return { atMs, rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, fds: readdirSync(`/proc/${pid}/fd`).length };
+    const kb = (field: string): number | null => {
+      const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+      return m === null ? null : Number(m[1]);
+    };
+    const rss = kb('VmRSS');
+    // A process that has exited (a zombie until reaped) has no VmRSS: not a sample.
+    if (rss === null) return null;
+    return { atMs, rssMb: rss / 1024, hwmMb: (kb('VmHWM') ?? rss) / 1024, fds: readdirSync(`/proc/${pid}/fd`).length };
   } catch {
     return null;
   }
