@@ -1,7 +1,8 @@
 /**
  * The Protective DNS benchmark: dnsperf against `fluxhound serve --dns`
  * (cache hot, and cache cold = every query forwarded) and, in the same run,
- * against the Unbound it forwards to, answering the same names itself. Then
+ * against Unbound answering the same names at its best (configuration and
+ * dnsperf load searched in bench/unbound-best.ts, stated in the report). Then
  * latency (p50/p99 from dnsperf -v per-query latencies), both sides at the
  * same fixed rates, and an overload run at full rate with RSS sampling and a
  * store integrity check at the end.
@@ -29,7 +30,9 @@
  * FLUXHOUND_BENCH_DNS_SECONDS (each measurement, default 10),
  * FLUXHOUND_BENCH_OVERLOAD_SECONDS (default 60), FLUXHOUND_BENCH_DNS_NAMES (default 10000),
  * FLUXHOUND_BENCH_DNS_LATENCY_RUNS (runs per side and rate, default 5),
- * FLUXHOUND_BENCH_DNS_FIFO=0 (skip the SCHED_FIFO runs).
+ * FLUXHOUND_BENCH_DNS_FIFO=0 (skip the SCHED_FIFO runs),
+ * FLUXHOUND_BENCH_DNS_SCREEN_SECONDS (each screening run of the peer search, default 3),
+ * FLUXHOUND_BENCH_DNS_PEER_RUNS (full runs of each side's best, default 3).
  * NODE_OPTIONS, when set, reaches the fluxhound daemons too (it is printed).
  */
 import { spawnSync } from 'node:child_process';
