@@ -1,7 +1,8 @@
 /**
  * The Protective DNS benchmark: dnsperf against `fluxhound serve --dns`
  * (cache hot, and cache cold = every query forwarded) and, in the same run,
- * against the Unbound it forwards to, answering the same names itself. Then
+ * against Unbound answering the same names at its best (configuration and
+ * dnsperf load searched in bench/unbound-best.ts, stated in the report). Then
  * latency (p50/p99 from dnsperf -v per-query latencies), both sides at the
  * same fixed rates, and an overload run at full rate with RSS sampling and a
  * store integrity check at the end.
@@ -29,37 +30,20 @@
  * FLUXHOUND_BENCH_DNS_SECONDS (each measurement, default 10),
  * FLUXHOUND_BENCH_OVERLOAD_SECONDS (default 60), FLUXHOUND_BENCH_DNS_NAMES (default 10000),
  * FLUXHOUND_BENCH_DNS_LATENCY_RUNS (runs per side and rate, default 5),
- * FLUXHOUND_BENCH_DNS_FIFO=0 (skip the SCHED_FIFO runs).
+ * FLUXHOUND_BENCH_DNS_FIFO=0 (skip the SCHED_FIFO runs),
+ * FLUXHOUND_BENCH_DNS_SCREEN_SECONDS (each screening run of the peer search, default 3),
+ * FLUXHOUND_BENCH_DNS_PEER_RUNS (full runs of each side's best, default 3).
  * NODE_OPTIONS, when set, reaches the fluxhound daemons too (it is printed).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { unboundServerLines } from './unbound-config.js';
+import { dnsperf, fluxhoundArgs, freePort, median, nameOf, ROOT, rssMb, start, waitForDns, which, type DnsperfResult, type Started } from './dns-run.js';
+import { findPeerBest, formatPeerBest, UNBOUND_VARIANTS, unboundVariantConfig, type PeerBest } from './unbound-best.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
-export interface DnsperfResult {
-  label: string;
-  qps: number;
-  sent: number;
-  completed: number;
-  lost: number;
-  /** From -v per-query latencies, when measured; milliseconds. */
-  p50Ms: number | null;
-  p99Ms: number | null;
-  avgMs: number | null;
-  /**
-   * The server's own share of the host during the run (Linux /proc, all its
-   * threads), when its pid was given: CPU microseconds per completed query,
-   * and the fraction of the run its threads spent runnable but waiting for a
-   * CPU (schedstat). On a shared host the second is where tail latency comes from.
-   */
-  cpuUsPerQuery: number | null;
-  runQueueWait: number | null;
-}
+export type { DnsperfResult } from './dns-run.js';
 
 export interface OverloadResult {
   seconds: number;
@@ -104,11 +88,14 @@ export interface DnsBenchResults {
   nodeOptions: string;
   /** Load average (1 min) at the start and at the end of the latency runs: the host is shared. */
   loadAverage: number[];
+  /** Unbound's best configuration and load for cache hits, and fluxhound's, with the ratio (bench/unbound-best.ts). */
+  peer: PeerBest | null;
+  /** Unbound at its best (median run). */
   unbound: DnsperfResult | null;
   fluxhoundHot: DnsperfResult | null;
   fluxhoundCold: DnsperfResult | null;
   latency: LatencyPoint[];
-  /** fluxhound hot qps / Unbound qps. */
+  /** fluxhound hot qps / Unbound's best qps (medians). */
   ratio: number | null;
   /** Added p99 at the issue's rate (0.25 × Unbound's qps). */
   addedP99Ms: number | null;
@@ -125,6 +112,10 @@ export interface DnsBenchOptions {
   latencyRuns: number;
   /** Also measure the issue's rate with both sides at SCHED_FIFO (needs chrt and CAP_SYS_NICE). */
   fifo: boolean;
+  /** Each screening run of the peer search (every Unbound configuration × dnsperf load, and fluxhound × load). */
+  screenSeconds: number;
+  /** Runs of each side's best for the cache-hit medians. */
+  peerRuns: number;
 }
 
 export function dnsBenchOptionsFromEnv(): DnsBenchOptions {
@@ -138,204 +129,18 @@ export function dnsBenchOptionsFromEnv(): DnsBenchOptions {
     names: n('FLUXHOUND_BENCH_DNS_NAMES', 10_000),
     latencyRuns: Math.round(n('FLUXHOUND_BENCH_DNS_LATENCY_RUNS', 5)),
     fifo: process.env.FLUXHOUND_BENCH_DNS_FIFO !== '0',
+    screenSeconds: n('FLUXHOUND_BENCH_DNS_SCREEN_SECONDS', 3),
+    peerRuns: Math.round(n('FLUXHOUND_BENCH_DNS_PEER_RUNS', 3)),
   };
 }
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-function which(name: string): string | null {
-  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8', env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` } });
-  const path = r.stdout.trim();
-  return r.status === 0 && path !== '' ? path : null;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => res(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-function nameOf(i: number): string {
-  return `n${i}.bench.test`;
-}
-
-function unboundConfig(dir: string, port: number, names: number): string {
-  const lines = [
-    ...unboundServerLines(dir, port),
-    '  do-ip6: no',
-    '  verbosity: 0',
-    // One thread: fluxhound answers on one Node thread; the comparison is per core.
-    '  num-threads: 1',
-    '  module-config: "iterator"',
-    '  local-zone: "test." nodefault',
-    '  local-zone: "bench.test." static',
-    '  local-data: "bench.test. 3600 IN SOA ns.bench.test. hostmaster.bench.test. 1 300 60 86400 300"',
-  ];
-  for (let i = 0; i < names; i++) lines.push(`  local-data: "${nameOf(i)}. 3600 IN A 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}"`);
-  lines.push('remote-control:', '  control-enable: no', '');
-  return lines.join('\n');
-}
-
-/** Waits until something on 127.0.0.1:port answers a DNS query over UDP. */
-async function waitForDns(port: number, timeoutMs: number): Promise<boolean> {
-  const query = Buffer.from('abcd01000001000000000000026e300562656e636804746573740000010001', 'hex');
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((res) => {
-      const s = createSocket('udp4');
-      const timer = setTimeout(() => {
-        s.close();
-        res(false);
-      }, 300);
-      s.on('message', () => {
-        clearTimeout(timer);
-        s.close();
-        res(true);
-      });
-      s.send(query, port, '127.0.0.1');
-    });
-    if (ok) return true;
-  }
-  return false;
-}
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  stop: () => Promise<number | null>;
-}
-
-function start(command: string, args: string[]): Started {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let text = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    if (text.length < 100_000) text += b.toString();
-  });
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  return {
-    child,
-    output: () => text,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
-}
-
-/**
- * Runs dnsperf; with `verbose`, per-query latencies give p50/p99 (kept in a
- * 1 µs histogram up to 1 s). Its output goes to a file and is read after the
- * run, so this process takes no CPU from the servers while they are measured.
- */
-async function dnsperf(label: string, port: number, file: string, seconds: number, extra: string[], verbose: boolean, serverPid?: number, wrapper: string[] = []): Promise<DnsperfResult> {
-  const before = schedOf(serverPid);
-  const startedAt = performance.now();
-  const args = ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(seconds), ...extra];
-  if (verbose) args.push('-v');
-  const outPath = `${file}.${process.pid}.out`;
-  const out = openSync(outPath, 'w');
-  const command = [...wrapper, 'dnsperf', ...args];
-  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', out, 'pipe'] });
-  let errors = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    errors = keepTail(errors + chunk.toString().replace(/^\[Timeout\].*\n/gm, ''));
-  });
-  const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
-  const after = schedOf(serverPid);
-  const elapsedS = (performance.now() - startedAt) / 1000;
-  closeSync(out);
-  const histogram = new Uint32Array(1_000_001);
-  let samples = 0;
-  let sum = 0;
-  let summary = errors;
-  for (const line of readFileSync(outPath, 'latin1').split('\n')) {
-    if (line.startsWith('> ')) {
-      const latency = Number(line.slice(line.lastIndexOf(' ') + 1));
-      if (!Number.isFinite(latency)) continue;
-      histogram[Math.min(1_000_000, Math.round(latency * 1e6))]!++;
-      samples++;
-      sum += latency;
-    } else if (!line.startsWith('[Timeout]')) summary = keepTail(`${summary}${line}\n`);
-  }
-  rmSync(outPath, { force: true });
-  const number = (re: RegExp): number => Number(re.exec(summary)?.[1] ?? NaN);
-  const qps = number(/Queries per second:\s+([\d.]+)/);
-  if (code !== 0 || !Number.isFinite(qps)) throw new Error(`dnsperf ${label}: exit ${code}: ${summary.slice(-400)}`);
-  const percentile = (p: number): number | null => {
-    if (samples === 0) return null;
-    const goal = Math.ceil(samples * p);
-    let seen = 0;
-    for (let us = 0; us < histogram.length; us++) {
-      seen += histogram[us]!;
-      if (seen >= goal) return us / 1000;
-    }
-    return null;
-  };
-  const completed = number(/Queries completed:\s+(\d+)/);
-  return {
-    label,
-    qps,
-    sent: number(/Queries sent:\s+(\d+)/),
-    completed,
-    lost: number(/Queries lost:\s+(\d+)/),
-    p50Ms: percentile(0.5),
-    p99Ms: percentile(0.99),
-    avgMs: samples === 0 ? number(/Average Latency \(s\):\s+([\d.]+)/) * 1000 : (sum / samples) * 1000,
-    cpuUsPerQuery: before === null || after === null || !(completed > 0) ? null : ((after.cpuS - before.cpuS) * 1e6) / completed,
-    runQueueWait: before === null || after === null ? null : (after.waitS - before.waitS) / elapsedS,
-  };
-}
-
-/** CPU seconds used and seconds spent waiting for a CPU, summed over a process's threads; null off Linux. */
-function schedOf(pid: number | undefined): { cpuS: number; waitS: number } | null {
-  if (pid === undefined) return null;
-  try {
-    let cpuS = 0;
-    let waitS = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
-      cpuS += Number(run) / 1e9;
-      waitS += Number(wait) / 1e9;
-    }
-    return Number.isFinite(cpuS) && Number.isFinite(waitS) ? { cpuS, waitS } : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The statistics block is at the end of dnsperf's output; keep the last 20,000 characters. */
-function keepTail(text: string): string {
-  return text.length > 20_000 ? text.slice(-20_000) : text;
-}
-
-function rssMb(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? 0 : Number(m[1]) / 1024;
-  } catch {
-    return 0;
-  }
-}
-
-function fluxhoundArgs(dnsPort: number, upstreamPort: number, store: string, config: string): string[] {
-  return [CLI, 'serve', '--config', config, '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${upstreamPort}`, '--rate-limit', '0', '--store', store, '--log-level', 'warn', '--no-flags'];
-}
 
 export async function benchDns(options: DnsBenchOptions, log: (line: string) => void): Promise<DnsBenchResults> {
   const results: DnsBenchResults = {
     startedAt: new Date().toISOString(),
     names: options.names,
     seconds: options.seconds,
+    peer: null,
     unbound: null,
     fluxhoundHot: null,
     fluxhoundCold: null,
@@ -357,7 +162,8 @@ export async function benchDns(options: DnsBenchOptions, log: (line: string) => 
   const running: Started[] = [];
   try {
     const unboundPort = await freePort();
-    writeFileSync(join(dir, 'unbound.conf'), unboundConfig(dir, unboundPort, options.names));
+    // The forwarders' upstream and the latency runs' peer: the names from local-data, one thread.
+    writeFileSync(join(dir, 'unbound.conf'), unboundVariantConfig(dir, unboundPort, options.names, UNBOUND_VARIANTS[0]!, null, 'unbound.pid'));
     const u = start(unbound, ['-d', '-c', join(dir, 'unbound.conf')]);
     running.push(u);
     if (!(await waitForDns(unboundPort, 30_000))) throw new Error(`unbound did not start: ${u.output().slice(-300)}`);
@@ -369,18 +175,18 @@ export async function benchDns(options: DnsBenchOptions, log: (line: string) => 
     writeFileSync(coldConfig, 'serve:\n  dns:\n    cacheBytes: 0\n');
     const load = ['-c', '4', '-q', '200'];
 
-    log(`dns: unbound alone, ${options.seconds} s at full rate`);
-    results.unbound = await dnsperf('Unbound (answers itself, 1 thread)', unboundPort, names, options.seconds, load, false);
-
     const hotPort = await freePort();
     const hot = start(process.execPath, fluxhoundArgs(hotPort, unboundPort, join(dir, 'hot.db'), hotConfig));
     running.push(hot);
     if (!(await waitForDns(hotPort, 60_000))) throw new Error(`fluxhound did not start: ${hot.output().slice(-300)}`);
     // Warm the cache with every name once.
     await dnsperf('warm-up', hotPort, names, Math.max(2, Math.ceil(options.seconds / 5)), ['-n', '1', '-q', '50'], false);
-    log(`dns: fluxhound cache hot, ${options.seconds} s at full rate`);
-    results.fluxhoundHot = await dnsperf('fluxhound serve, cache hot', hotPort, names, options.seconds, load, false);
-    results.ratio = results.unbound.qps > 0 ? results.fluxhoundHot.qps / results.unbound.qps : null;
+    log('dns: cache hits, fluxhound against Unbound at its best (bench/unbound-best.ts)');
+    const peer = await findPeerBest({ unbound, dir, names: options.names, namesFile: names, upstreamPort: unboundPort, fluxhoundPort: hotPort, screenSeconds: options.screenSeconds, seconds: options.seconds, runs: options.peerRuns }, log);
+    results.peer = peer;
+    results.unbound = peer.unboundBest.median;
+    results.fluxhoundHot = peer.fluxhound.median;
+    results.ratio = peer.ratio;
 
     results.loadAverage.push(loadavg()[0]!);
     const rateOf = (qps: number): number => Math.max(100, Math.round(qps));
@@ -494,12 +300,6 @@ function percent(x: number | null): number | null {
   return x === null ? null : x * 100;
 }
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * Full rate for the overload duration against a cache that cannot hold the
@@ -560,7 +360,7 @@ export function formatDns(r: DnsBenchResults): string {
     rows.push(`| fluxhound hot at ${p.rate.toLocaleString('en-US')} qps${fifo}, median of ${p.fluxhound.length} (p99 each: ${each(p.fluxhound)}) | ${p.rate.toLocaleString('en-US')} | ${lost(p.fluxhound)} | ${ms(p.fluxhoundP50Ms)} | ${ms(p.fluxhoundP99Ms)} |`);
   }
   rows.push('');
-  if (r.ratio !== null) rows.push(`fluxhound cache-hot / Unbound: ${r.ratio.toFixed(2)}× (target ≥ 0.50×) — ${r.ratio >= 0.5 ? 'met' : 'NOT met'}`);
+  if (r.peer !== null) rows.push(...formatPeerBest(r.peer), '');
   for (const p of r.latency) {
     if (p.addedP99Ms === null) continue;
     let where = p.basis === 'issue' ? "0.25 × Unbound's qps (the issue's target rate)" : "half of fluxhound's cache-hot qps";

@@ -17,6 +17,7 @@ import { formatReport } from './report.js';
 import { benchDnstap, DEFAULT_DNSTAP_OPTIONS, formatDnstap } from './dnstap.js'; // dnstap listener (bench/dnstap.ts)
 import { benchDns, dnsBenchOptionsFromEnv, formatDns } from './dnsperf.js'; // Protective DNS forwarder vs Unbound (bench/dnsperf.ts)
 import { benchPcap, DEFAULT_PCAP_OPTIONS, formatPcap } from './pcap.js'; // pcap decoding vs tshark (bench/pcap.ts)
+import { formatSoak, runSoak, soakOptions } from './soak.js'; // hostile clients on every listener at once (bench/soak.ts)
 import type { BenchResults, EnrichFigures } from './results.js';
 import type { SideSummary } from './summary.js';
 import { summariseDuckdb, summariseFluxhound, summariseMemory, throughputRatio } from './summary.js';
@@ -34,12 +35,14 @@ interface Options {
   skip: Set<string>;
 }
 
-const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,dns]
+const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,dns,soak]
   --records N        records in the throughput file (default 5000000)
   --runs N           runs per side; medians are reported (default 3)
   --seed N           corpus seed (default 1)
   --memory-names N   distinct names asked in the memory scenario (default 1000000)
-  --skip LIST        parts to leave out`;
+  --skip LIST        parts to leave out
+The DNS bench and the soak take their settings from the environment: FLUXHOUND_BENCH_DNS_* and
+FLUXHOUND_BENCH_SOAK_* (node dist/bench/soak.js --help lists the soak's).`;
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = { records: 5_000_000, runs: 3, seed: 1, memoryNames: 1_000_000, skip: new Set() };
@@ -166,6 +169,9 @@ async function main(): Promise<void> {
   // Protective DNS forwarder vs Unbound with dnsperf (bench/dnsperf.ts): its own lines after the report, its failures counted.
   const dns = options.skip.has('dns') ? null : await benchDns(dnsBenchOptionsFromEnv(), log);
   if (dns !== null) failures.push(...dns.failures.map((f) => `dns: ${f}`));
+  // The soak (bench/soak.ts): every listener attacked at once while dnsperf measures good clients; a target missed is a failure.
+  const soak = options.skip.has('soak') ? null : await runSoak(soakOptions([]), log);
+  if (soak !== null) failures.push(...soak.failures.map((f) => `soak: ${f}`), ...soak.verdicts.filter((v) => !v.pass).map((v) => `soak: target missed: ${v.what}: ${v.figure}`));
   // pcap decoding against tshark on one generated capture (bench/pcap.ts): its own lines after the report.
   const pcap = options.skip.has('pcap') ? null : await benchPcap({ ...DEFAULT_PCAP_OPTIONS, runs: options.runs }, log);
   if (pcap !== null) failures.push(...pcap.failures.map((f) => `pcap: ${f}`));
@@ -201,8 +207,11 @@ async function main(): Promise<void> {
   if (dnstap !== null) process.stdout.write(`\n${formatDnstap(dnstap)}\n`);
   if (dns !== null) process.stdout.write(`\n${formatDns(dns)}\n`);
   if (pcap !== null) process.stdout.write(`\n${formatPcap(pcap)}\n`);
+  if (soak !== null) process.stdout.write(`\n${formatSoak(soak)}\n`);
   const latest = join(DATA_DIR, 'latest.json');
   writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
+  if (dns !== null) writeFileSync(join(DATA_DIR, 'dns.json'), `${JSON.stringify(dns, null, 2)}\n`);
+  if (soak !== null) writeFileSync(join(DATA_DIR, 'soak.json'), `${JSON.stringify(soak, null, 2)}\n`);
   log(`results: ${relative(ROOT, latest)}`);
   if (failures.length > 0) process.exitCode = 1;
 }
