@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../model/errors.js';
 import type { ServeContext, Service, ServiceFactory } from '../serve/service.js';
+import { storeMetrics } from './metrics.js';
 import { Recorder, replayObservations } from './recorder.js';
 import { BackgroundWriter } from './sqlite/background-writer.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -24,6 +25,8 @@ export interface StoreServiceOptions {
   /** Days. */
   retention: number;
   flushInterval: number;
+  /** Bytes the database may grow to; null = no cap. */
+  maxBytes: number | null;
 }
 
 export function storeService(): ServiceFactory {
@@ -54,7 +57,7 @@ export function storeOptions(flags: Record<string, unknown>, context: ServeConte
     retention = Number(flags.retention);
     if (!Number.isFinite(retention) || retention <= 0) throw new UsageError(`serve: --retention takes a positive number of days, not '${String(flags.retention)}'`);
   }
-  return { path, retention, flushInterval: cfg.flushInterval };
+  return { path, retention, flushInterval: cfg.flushInterval, maxBytes: cfg.maxBytes };
 }
 
 export class StoreService implements Service {
@@ -73,24 +76,44 @@ export class StoreService implements Service {
   constructor(
     private readonly options: StoreServiceOptions,
     private readonly context: ServeContext,
-  ) {}
+  ) {
+    storeMetrics(context.registry, {
+      sizeBytes: () => this.store?.sizeBytes() ?? 0,
+      counts: () => this.counts,
+      pending: () => this.recorder?.pending ?? 0,
+      recorder: () => this.recorder?.stats ?? null,
+      flushSeconds: () => (this.writer === null ? (this.recorder?.stats.lastFlushMs ?? 0) : this.writeMs) / 1000,
+      droppedBatches: () => this.writer?.dropped ?? 0,
+      sweptRows: () => this.swept,
+      restoredVerdicts: () => this.restoredVerdicts,
+      failing: () => (this.recorder?.lastError == null ? 0 : 1),
+    });
+  }
 
   async start(): Promise<void> {
     const { context, options } = this;
-    const store = new SqliteStore(options.path);
+    const store = new SqliteStore(options.path, options.maxBytes);
     this.store = store;
     this.sweep();
     // Writes go to a thread of their own, so a commit never delays an answer; reads (restore, counts) stay here.
-    this.writer = BackgroundWriter.create(options.path, {
-      onWritten: (ms) => (this.writeMs = ms),
-      onSwept: (deleted) => (this.swept += deleted),
-      onCounted: (counts) => (this.counts = counts),
-      onError: (message) => {
-        if (this.recorder !== null) this.recorder.stats.errors++;
-        this.logWriteError(message);
+    this.writer = BackgroundWriter.create(
+      options.path,
+      {
+        onWritten: (ms) => {
+          this.writeMs = ms;
+          this.recorder?.committed();
+        },
+        onSwept: (deleted) => (this.swept += deleted),
+        onCounted: (counts) => (this.counts = counts),
+        onError: (message, request) => {
+          if (request === 'write') this.recorder?.failed(message);
+          this.logWriteError(message);
+        },
       },
-    });
-    const recorder = new Recorder(this.writer ?? store, context.flagged, context.detector.networks);
+      undefined,
+      options.maxBytes,
+    );
+    const recorder = new Recorder(this.writer ?? store, context.flagged, context.detector.networks, undefined, this.writer !== null);
     this.recorder = recorder;
     const now = Date.now() / 1000;
     const serial = Number(store.meta('serial'));
@@ -125,39 +148,10 @@ export class StoreService implements Service {
     this.store = null;
   }
 
-  metrics(): string[] {
-    const r = this.recorder?.stats;
-    const c = this.counts;
-    return [
-      '# HELP fluxhound_store_size_bytes Bytes of the store on disk (database and write-ahead log).',
-      '# TYPE fluxhound_store_size_bytes gauge',
-      `fluxhound_store_size_bytes{backend="sqlite"} ${this.store?.sizeBytes() ?? 0}`,
-      '# HELP fluxhound_store_rows Rows per table, refreshed every minute.',
-      '# TYPE fluxhound_store_rows gauge',
-      `fluxhound_store_rows{table="domains"} ${c.domains}`,
-      `fluxhound_store_rows{table="verdicts"} ${c.verdicts}`,
-      `fluxhound_store_rows{table="pdns"} ${c.tuples}`,
-      `fluxhound_store_rows{table="networks"} ${c.networks}`,
-      '# TYPE fluxhound_store_pending gauge',
-      `fluxhound_store_pending ${this.recorder?.pending ?? 0}`,
-      '# TYPE fluxhound_store_flushes_total counter',
-      `fluxhound_store_flushes_total ${r?.flushes ?? 0}`,
-      '# TYPE fluxhound_store_tuples_written_total counter',
-      `fluxhound_store_tuples_written_total ${r?.tuplesWritten ?? 0}`,
-      '# TYPE fluxhound_store_verdicts_written_total counter',
-      `fluxhound_store_verdicts_written_total ${r?.verdictsWritten ?? 0}`,
-      '# TYPE fluxhound_store_errors_total counter',
-      `fluxhound_store_errors_total ${r?.errors ?? 0}`,
-      '# TYPE fluxhound_store_flush_seconds gauge',
-      `fluxhound_store_flush_seconds ${((this.writer === null ? (r?.lastFlushMs ?? 0) : this.writeMs) / 1000).toFixed(6)}`,
-      '# HELP fluxhound_store_dropped_batches_total Batches dropped because the writer thread was behind.',
-      '# TYPE fluxhound_store_dropped_batches_total counter',
-      `fluxhound_store_dropped_batches_total ${this.writer?.dropped ?? 0}`,
-      '# TYPE fluxhound_store_swept_rows_total counter',
-      `fluxhound_store_swept_rows_total ${this.swept}`,
-      '# TYPE fluxhound_store_restored_verdicts gauge',
-      `fluxhound_store_restored_verdicts ${this.restoredVerdicts}`,
-    ];
+  /** The last batch failed: the store cannot write (a full disk, its size cap). */
+  health(): string | null {
+    const error = this.recorder?.lastError ?? null;
+    return error === null ? null : `cannot write: ${error}`;
   }
 
   private every(ms: number, task: () => void): void {

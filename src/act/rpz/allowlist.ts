@@ -157,6 +157,18 @@ export class LiveAllowlist {
     return this.current;
   }
 
+  /**
+   * SIGHUP as a transaction: reads the allowlist of `next` (a config not yet
+   * in force) and returns the commit that puts it in place; throws a
+   * ConfigError, changing nothing, when an entry or a file is bad.
+   */
+  prepare(next: Config['policy']): () => void {
+    const allowlist = loadAllowlist(next);
+    return () => {
+      this.current = allowlist;
+    };
+  }
+
   readonly isAllowed = (name: string): boolean => this.current.isAllowed(name);
 }
 

@@ -86,14 +86,17 @@ export class HttpService implements Service {
       return;
     }
     if (path === '/health' || path === '/healthz') {
+      // 503 with the reasons when the daemon cannot do its job (detector lag, store, a service's health()).
+      const reasons = this.context.health?.() ?? [];
       const body = JSON.stringify({
-        status: 'ok',
+        status: reasons.length === 0 ? 'ok' : 'unhealthy',
+        reasons,
         uptime_seconds: Math.round((Date.now() - this.started) / 1000),
         flagged_domains: this.context.flagged.size,
         tracked_domains: this.context.detector.tracked,
         observations: this.context.detector.stats.observations,
       });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(req.method === 'HEAD' ? undefined : `${body}\n`);
+      res.writeHead(reasons.length === 0 ? 200 : 503, { 'content-type': 'application/json' }).end(req.method === 'HEAD' ? undefined : `${body}\n`);
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /health\n');
