@@ -25,7 +25,9 @@ import { freePort } from './support/daemon.js';
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-reload-tx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function ask(port: number, name: string): Promise<packet.DecodedPacket> {
+type Answer = packet.DecodedPacket & { rcode?: string };
+
+async function ask(port: number, name: string): Promise<Answer> {
   const socket = createSocket('udp4');
   try {
     return await new Promise((resolve, reject) => {
