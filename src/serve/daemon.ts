@@ -14,7 +14,7 @@ import type { Config } from '../config/schema.js';
 import { Detector } from '../detect/detector.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { Infra } from '../enrich/infra/index.js';
-import type { DnsObservation } from '../model/observation.js';
+import { implausibleTime, isPlausibleTime, type DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
 import type { DetectorBacklog, ServeContext, Service, ServiceFactory } from './service.js';
 import { daemonMetrics, type DaemonMetrics } from './metrics.js';
@@ -85,6 +85,13 @@ export class Daemon {
       log,
       observations: {
         observe(o) {
+          // Last line of defence for live inputs that do not check times themselves: never a 1970 or NaN time in the state.
+          if (!isPlausibleTime(o.ts) || !isPlausibleTime(o.firstSeen)) {
+            stats.skipped++;
+            metrics.skipped.inc();
+            log.warn({ format: 'live', qname: o.qname }, `skipped: ${implausibleTime(o.ts)}`);
+            return;
+          }
           stats.observations++;
           metrics.observations.inc();
           detector.observe(o);

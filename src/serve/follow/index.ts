@@ -10,6 +10,7 @@
 import type { Command } from 'commander';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { UsageError } from '../../model/errors.js';
+import { implausibleTime, isPlausibleTime } from '../../model/observation.js';
 import type { Decoder, ObservationSink, SourceFormat } from '../../sources/source.js';
 import { SNIFF_BYTES } from '../../sources/input.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
@@ -117,7 +118,17 @@ export class FollowedFile implements Service {
     }
     this.head = [];
     this.headBytes = 0;
-    this.decoder = format.createDecoder(this.options.file, this.options.sink);
+    const sink = this.options.sink;
+    const file = this.options.file;
+    // A record with an impossible time is skipped with its position, whatever the format (the decoder only knows its own checks).
+    const decoder: Decoder = format.createDecoder(file, {
+      observe(o) {
+        if (isPlausibleTime(o.ts) && isPlausibleTime(o.firstSeen)) sink.observe(o);
+        else sink.skip({ position: { file, line: decoder.position() }, format: format.name, reason: implausibleTime(isPlausibleTime(o.ts) ? o.firstSeen : o.ts) });
+      },
+      skip: (skipped) => sink.skip(skipped),
+    });
+    this.decoder = decoder;
     this.decoder.push(head);
   }
 
