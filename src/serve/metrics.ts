@@ -19,6 +19,8 @@ export interface DaemonMetrics {
 /** Declares the daemon's families; `flagged` and `tracked` are read at scrape time. */
 export function daemonMetrics(registry: Registry, live: { flagged: () => number; tracked: () => number }): DaemonMetrics {
   collectDefaultMetrics({ register: registry });
+  // Gauges named *_total, which promtool rejects (a _total is a counter); nodejs_active_{handles,requests,resources}{type} hold the same by type.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   new Gauge({
     name: 'fluxhound_build_info',
     help: 'Always 1; the labels say which fluxhound and which Node.js run.',

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Command } from 'commander';
+import { Counter } from 'prom-client';
 import { UsageError } from '../../model/errors.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
@@ -31,12 +32,14 @@ export class HttpService implements Service {
   readonly name = 'http';
   private server: Server | null = null;
   private readonly started = Date.now();
-  private requests = 0;
+  private readonly requests: Counter;
 
   constructor(
     readonly listen: Endpoint,
     private readonly context: ServeContext,
-  ) {}
+  ) {
+    this.requests = new Counter({ name: 'fluxhound_http_requests_total', help: 'Requests to the HTTP endpoint (/metrics, /health and refused ones).', registers: [context.registry] });
+  }
 
   get port(): number {
     const address = this.server?.address();
@@ -66,12 +69,8 @@ export class HttpService implements Service {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  metrics(): string[] {
-    return ['# TYPE fluxhound_http_requests_total counter', `fluxhound_http_requests_total ${this.requests}`];
-  }
-
   private serve(req: IncomingMessage, res: ServerResponse): void {
-    this.requests++;
+    this.requests.inc();
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');

@@ -55,7 +55,7 @@ export class IpBlocklistService implements Service {
     } catch (err) {
       throw new UsageError(`ip-blocklist: ${(err as Error).message}`);
     }
-    await this.write();
+    await this.writer.writeNow();
     this.unsubscribe = this.context.flagged.onChange(() => this.writer.schedule());
     this.sweeper = setInterval(() => this.sweep(), sweepInterval(this.context.config.policy.expiry));
     this.sweeper.unref();

@@ -65,7 +65,7 @@ export class RpzFileService implements Service {
     }
     this.serial = existingSerial(this.path);
     // A resolver starting with us finds a zone at once, even an empty one.
-    await this.write();
+    await this.writer.writeNow();
     this.unsubscribe = this.context.flagged.onChange(() => this.writer.schedule());
     const expiry = this.context.config.policy.expiry;
     this.sweeper = setInterval(() => this.sweep(), sweepInterval(expiry));
