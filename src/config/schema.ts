@@ -1,6 +1,6 @@
 /**
  * The one detection config. Every knob has a unit and a default here, and the
- * same text is in config/fluxhound.example.yaml and README. Parsed once at
+ * same text is in fluxhound.example.yaml and README. Parsed once at
  * start-up; nothing re-reads it per record.
  */
 import { z } from 'zod';

@@ -126,7 +126,10 @@ export class Daemon {
         started.push(service);
       }
     } catch (err) {
-      for (const service of started.reverse()) await service.stop().catch(() => undefined);
+      for (const service of started.reverse()) {
+        await service.stop().catch(() => undefined);
+        await service.abandon?.().catch(() => undefined);
+      }
       throw err;
     }
     this.running = true;

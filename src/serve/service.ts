@@ -21,6 +21,12 @@ export interface Service {
   /** Stops accepting work, finishes what is in flight, releases sockets. */
   stop(): Promise<void>;
   /**
+   * After stop(), when the daemon's start failed further on (a port in use):
+   * remove what start() created that nobody asked to keep (a new store file
+   * the user never got to use). Optional.
+   */
+  abandon?(): Promise<void>;
+  /**
    * SIGHUP, first half of a transaction: check `next` (the new config, not yet
    * in force) and re-read this service's own files (TSIG key, ...) without
    * changing anything. Rejects with a one-line reason when the service cannot

@@ -248,6 +248,12 @@ class InputDecoding {
       const tried = this.options.formats.map((candidate) => candidate.name).join(', ');
       throw new InputError(`fluxhound: ${this.file}: unknown input format (tried ${tried}); use --format`);
     }
+    if (this.forced !== null && this.forced.magic !== undefined && !this.forced.sniff(head.subarray(0, SNIFF_BYTES))) {
+      if (damaged) return;
+      const known = this.options.formats.find((candidate) => candidate.sniff(head.subarray(0, SNIFF_BYTES)));
+      const hint = known === undefined ? '' : `; it looks like ${known.name}: use --format ${known.name} or auto`;
+      throw new InputError(`fluxhound: ${this.file}: not ${this.forced.magic}${hint}`);
+    }
     this.summary.format = format.name;
     this.decoder = format.createDecoder(this.file, this.sink);
     this.decoder.push(head);

@@ -6,6 +6,8 @@
  * On by default with the DNS forwarder (the resolver keeps its state);
  * with other services only when --store is given.
  */
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../model/errors.js';
 import type { ServeContext, Service, ServiceFactory } from '../serve/service.js';
@@ -72,6 +74,8 @@ export class StoreService implements Service {
   private restoredVerdicts = 0;
   private replayed = 0;
   private swept = 0;
+  /** The store file did not exist before start(). */
+  private created = false;
 
   constructor(
     private readonly options: StoreServiceOptions,
@@ -92,6 +96,7 @@ export class StoreService implements Service {
 
   async start(): Promise<void> {
     const { context, options } = this;
+    this.created = !existsSync(options.path);
     const store = new SqliteStore(options.path, options.maxBytes);
     this.store = store;
     this.sweep();
@@ -146,6 +151,12 @@ export class StoreService implements Service {
     this.writer = null;
     this.store?.close();
     this.store = null;
+  }
+
+  /** The daemon did not start (a port in use): a store file this start created, and its WAL, go; one that was there stays. */
+  async abandon(): Promise<void> {
+    if (!this.created) return;
+    for (const suffix of ['', '-wal', '-shm']) await rm(this.options.path + suffix, { force: true });
   }
 
   /** The last batch failed: the store cannot write (a full disk, its size cap). */
