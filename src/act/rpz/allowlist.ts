@@ -133,7 +133,7 @@ function readAllowlistFile(file: string, maxBytes: number): string {
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    throw new ConfigError(`${where}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ConfigError(`config: policy.allowlistFiles: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   try {
     const info = fstatSync(fd);
