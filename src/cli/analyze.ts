@@ -18,6 +18,7 @@ import { createEnricher } from '../enrich/index.js';
 import { loadInfra } from '../enrich/infra/index.js';
 import { formatNames } from '../sources/registry.js';
 import { UsageError } from './errors.js';
+import { exampleConfigPath } from './example-config.js';
 import { progressBar } from './progress.js';
 import { printSummary } from './summary.js';
 
@@ -50,7 +51,7 @@ export function analyzeCommand(): Command {
     .option('--json', 'write one JSON verdict per line to stdout instead of a table')
     .option('--all', 'report benign domains too')
     .addOption(new Option('--baseline <name>', 'also compute a published baseline score').choices(['holz']))
-    .option('-c, --config <file>', 'detection config (YAML or JSON); see config/fluxhound.example.yaml')
+    .option('-c, --config <file>', `detection config (YAML or JSON); every setting documented in ${exampleConfigPath()}`)
     .option('--window <seconds>', 'sliding window in seconds (config: window)')
     .option('--max-domains <n>', 'domains held in memory at most (config: limits.maxDomains)')
     .option('--asn-mmdb <file>', 'use a MaxMind GeoLite2-ASN .mmdb instead of the bundled ASN data')
@@ -113,10 +114,11 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
     sinks,
     onProgress: progress?.update,
     onInputEnd: () => {
+      // Cleared before the sinks close: the table is printed then, on the same terminal.
+      progress?.done();
       heapAtEnd = heapAfterGc();
     },
   });
-  progress?.done();
   if (flags.networks) {
     const text = flags.json ? networksNdjson(summary.networks) : networksTable(summary.networks);
     if (text.length > 0) process.stdout.write(text);

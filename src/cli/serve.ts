@@ -13,6 +13,7 @@ import { loadInfra } from '../enrich/infra/index.js';
 import { serviceFactories } from '../serve/registry.js';
 import { Daemon, runUntilSignalled } from '../serve/daemon.js';
 import { UsageError } from './errors.js';
+import { exampleConfigPath } from './example-config.js';
 
 interface ServeFlags {
   config?: string;
@@ -28,7 +29,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function serveCommand(): Command {
   const command = new Command('serve')
     .description('Run the daemon: take live DNS (dnstap, forwarder), flag fast flux as it happens, and block it')
-    .option('-c, --config <file>', 'detection config (YAML or JSON); see config/fluxhound.example.yaml')
+    .option('-c, --config <file>', `detection config (YAML or JSON); every setting documented in ${exampleConfigPath()}`)
     .option('--asn-mmdb <file>', 'use a MaxMind GeoLite2-ASN .mmdb instead of the bundled ASN data')
     .option('--country-mmdb <file>', 'use a MaxMind GeoLite2-Country or City .mmdb instead of the bundled country data')
     .option('--no-reference', 'ignore the reference lists in data/reference (CDNs, clouds, pools, dynamic DNS, top sites)')

@@ -1,6 +1,6 @@
 /**
  * The one detection config. Every knob has a unit and a default here, and the
- * same text is in config/fluxhound.example.yaml and README. Parsed once at
+ * same text is in fluxhound.example.yaml and README. Parsed once at
  * start-up; nothing re-reads it per record.
  */
 import { z } from 'zod';
@@ -121,6 +121,8 @@ export const configSchema = z.strictObject({
       allowlist: z.array(z.string().min(1).max(253)).default([]),
       /** Files with one allowlisted name per line ('#' starts a comment); re-read on SIGHUP. Default none. */
       allowlistFiles: z.array(z.string().min(1)).default([]),
+      /** Bytes one allowlist file may hold; a bigger file (or one that is not a regular file) is a config error. Default 67108864 (64 MiB). */
+      allowlistMaxBytes: z.number().int().min(1).default(64 * 1024 * 1024),
       /** Seconds a flagged domain stays blocked after it was last seen fluxing. Default 604800 (7 days). */
       expiry: z.number().int().min(60).default(604_800),
     })
@@ -193,12 +195,16 @@ export const configSchema = z.strictObject({
           retention: z.number().min(0.0001).default(30),
           /** Milliseconds between batched writes (what `kill -9` can lose at most). Default 1000. */
           flushInterval: z.number().int().min(50).max(60_000).default(1000),
+          /** Bytes the database file may grow to (SQLite max_page_count); beyond it writes fail, are counted and /health says so; null = no cap. Default null. */
+          maxBytes: z.number().int().min(65_536).nullable().default(null),
         })
         .prefault({}),
       http: z
         .strictObject({
           /** ADDRESS:PORT for GET /metrics and GET /health; null = off. Default null. */
           listen: z.string().min(1).nullable().default(null),
+          /** Seconds the oldest observation may wait for the detector before GET /health answers 503. Default 10. */
+          maxDetectorLag: z.number().min(0.001).default(10),
         })
         .prefault({}),
     })

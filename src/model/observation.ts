@@ -50,6 +50,24 @@ export interface InputPosition {
   line: number;
 }
 
+/**
+ * Times a source may produce, seconds since the epoch: from 1987-01-01 (RFC
+ * 1034/1035; nothing earlier is DNS traffic) to 2^32 (2106-02-07, where pcap's
+ * 32-bit seconds end). Anything else (NaN, an if_tsoffset of 2^62, a zero
+ * timestamp) is a bad record: skipped and counted, never 1970 in a blocklist.
+ */
+export const EARLIEST_TIME = 536_457_600;
+export const LATEST_TIME = 4_294_967_296;
+
+export function isPlausibleTime(ts: number): boolean {
+  return ts >= EARLIEST_TIME && ts < LATEST_TIME;
+}
+
+/** The skip reason for an implausible time. */
+export function implausibleTime(ts: number): string {
+  return `timestamp ${Number.isFinite(ts) ? ts : String(ts)} is not a time between 1987 and 2106`;
+}
+
 /** A record a source could not use. */
 export interface SkippedRecord {
   position: InputPosition;

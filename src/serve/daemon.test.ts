@@ -9,6 +9,7 @@ import { sourceFormats } from '../sources/registry.js';
 import { verdictFixture } from '../store/store.case.js';
 import { Daemon } from './daemon.js';
 import { followService } from './follow/index.js';
+import { HttpService } from './http/index.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -80,6 +81,43 @@ describe('flagged-set refresh', () => {
       for (const v of flagged.entries()) expect(v.evidence.addresses).toEqual([address]);
       // The loop ran between slices.
       expect(immediates).toBeGreaterThan(0);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
+
+describe('GET /health', () => {
+  it('answers 503 with every reason: a detector backlog past serve.http.maxDetectorLag, a full queue, a service that cannot work; 200 once they clear', async () => {
+    const config = defaultConfig();
+    expect(config.serve.http.maxDetectorLag).toBe(10);
+    const daemon = new Daemon({ config, enricher: nullEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+    const http = new HttpService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context);
+    let storeReason: string | null = 'cannot write: database or disk is full';
+    daemon.services.push(http, { name: 'store', start: async () => undefined, stop: async () => undefined, health: () => storeReason });
+    const backlog = { wait: 30, full: true, oldestWaitSeconds() { return this.wait; } };
+    daemon.context.detectorBacklogs?.add(backlog);
+    await daemon.start();
+    try {
+      const ask = async () => {
+        const res = await fetch(`http://127.0.0.1:${http.port}/health`);
+        return { status: res.status, body: (await res.json()) as { status: string; reasons: string[] } };
+      };
+      expect(await ask()).toEqual({
+        status: 503,
+        body: expect.objectContaining({
+          status: 'unhealthy',
+          reasons: [
+            'detector: the oldest observation has waited 30.0 s (bound serve.http.maxDetectorLag 10 s)',
+            'detector: its queue is full; answers pass unexamined (fail-open)',
+            'store: cannot write: database or disk is full',
+          ],
+        }),
+      });
+      backlog.wait = 2;
+      backlog.full = false;
+      storeReason = null;
+      expect(await ask()).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok', reasons: [] }) });
     } finally {
       await daemon.stop();
     }

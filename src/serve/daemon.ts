@@ -7,15 +7,17 @@ import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { FlaggedDomains } from '../act/flagged.js';
+import { liveAllowlist } from '../act/rpz/allowlist.js';
 import { runInSlices } from './slices.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Detector } from '../detect/detector.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { Infra } from '../enrich/infra/index.js';
-import type { DnsObservation } from '../model/observation.js';
+import { implausibleTime, isPlausibleTime, type DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
-import type { ServeContext, Service, ServiceFactory } from './service.js';
+import type { DetectorBacklog, ServeContext, Service, ServiceFactory } from './service.js';
+import { daemonMetrics, type DaemonMetrics } from './metrics.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -48,12 +50,19 @@ export class Daemon {
   private running = false;
   private refresher: NodeJS.Timeout | null = null;
   private refreshing = false;
+  private readonly metricsOf: DaemonMetrics;
+  private readonly backlogs = new Set<DetectorBacklog>();
 
   constructor(private readonly options: DaemonOptions) {
     const flagged = new FlaggedDomains({ isAllowed: options.isAllowed });
+    const registry = new Registry();
+    const detectorRef: { current: Detector | null } = { current: null };
+    const metrics = daemonMetrics(registry, { flagged: () => flagged.size, tracked: () => detectorRef.current?.tracked ?? 0 });
+    this.metricsOf = metrics;
     const onVerdict = (v: Verdict): void => {
       if (!flagged.upsert(v)) return;
       this.stats.flagEvents++;
+      metrics.flagEvents.inc();
       options.out?.write(JSON.stringify(v) + '\n');
     };
     const detector = new Detector({
@@ -63,29 +72,41 @@ export class Daemon {
       onFlag: onVerdict,
       onFinal: onVerdict,
     });
+    detectorRef.current = detector;
     const stats = this.stats;
     const log = options.log;
     const observers = new Set<(o: DnsObservation) => void>();
     this.context = {
       config: options.config,
-      registry: new Registry(),
+      registry,
+      detectorBacklogs: this.backlogs,
       detector,
       flagged,
       log,
       observations: {
         observe(o) {
+          // Last line of defence for live inputs that do not check times themselves: never a 1970 or NaN time in the state.
+          if (!isPlausibleTime(o.ts) || !isPlausibleTime(o.firstSeen)) {
+            stats.skipped++;
+            metrics.skipped.inc();
+            log.warn({ format: 'live', qname: o.qname }, `skipped: ${implausibleTime(o.ts)}`);
+            return;
+          }
           stats.observations++;
+          metrics.observations.inc();
           detector.observe(o);
           flagged.touch(o.qname, o.ts);
           for (const observer of observers) observer(o);
         },
         skip(s) {
           stats.skipped++;
+          metrics.skipped.inc();
           log.warn({ format: s.format, file: s.position.file, position: s.position.line }, `skipped: ${s.reason}`);
         },
       },
     };
     this.context.metrics = () => this.metrics();
+    this.context.health = () => this.health();
     this.context.onObservation = (listener) => {
       observers.add(listener);
       return () => observers.delete(listener);
@@ -105,7 +126,10 @@ export class Daemon {
         started.push(service);
       }
     } catch (err) {
-      for (const service of started.reverse()) await service.stop().catch(() => undefined);
+      for (const service of started.reverse()) {
+        await service.stop().catch(() => undefined);
+        await service.abandon?.().catch(() => undefined);
+      }
       throw err;
     }
     this.running = true;
@@ -164,35 +188,48 @@ export class Daemon {
   }
 
   /**
-   * SIGHUP: re-read the config file (when one was given) into the shared
-   * config, so thresholds, weights and policy actions apply from the next
-   * lookup on; then let every service re-read its own files. A bad file is
-   * logged and the running config kept. Listen addresses and the store path
-   * take a restart.
+   * SIGHUP, as a transaction: load and validate the config file (when one
+   * was given; else the running config again, to re-read the files), then
+   * let the allowlist and every service check it and prepare their part
+   * (allowlist files, TSIG key, zone options) without changing anything.
+   * Only when all accept are the config sections swapped in place (parts of
+   * the daemon hold a section: the detector `verdict`, the allowlist
+   * `policy`) and every prepared part committed; otherwise nothing changes
+   * and the first refusal is logged in one line. Listen addresses and the
+   * store path take a restart. True when the reload was applied.
    */
-  async reload(): Promise<void> {
-    if (this.options.configPath !== undefined) {
-      try {
-        const next = loadConfig(this.options.configPath, {});
-        // Section by section, in place: parts of the daemon hold a section (the allowlist holds `policy`).
-        const config = this.options.config as unknown as Record<string, unknown>;
-        for (const [key, value] of Object.entries(next)) {
-          const current = config[key];
-          if (typeof current === 'object' && current !== null && typeof value === 'object' && value !== null) Object.assign(current, value);
-          else config[key] = value;
-        }
-        this.options.log.info({ config: this.options.configPath }, 'config reloaded');
-      } catch (err) {
-        this.options.log.error({ config: this.options.configPath }, `config reload failed, keeping the running config: ${(err as Error).message}`);
+  async reload(): Promise<boolean> {
+    const source = this.options.configPath ?? 'the running config';
+    const commits: Array<() => void> = [];
+    let next: Config;
+    let stage = 'config';
+    try {
+      next = this.options.configPath === undefined ? structuredClone(this.options.config) : loadConfig(this.options.configPath, {});
+      stage = 'allowlist';
+      commits.push(liveAllowlist(this.options.config).prepare(next.policy));
+      for (const service of this.services) {
+        if (service.prepareReload === undefined) continue;
+        stage = service.name;
+        commits.push(await service.prepareReload(next));
       }
+    } catch (err) {
+      this.metricsOf.reloads.inc({ result: 'refused' });
+      const reason = firstLine((err as Error).message);
+      this.options.log.error({ config: source, refusedBy: stage }, `reload refused, keeping the running config everywhere: ${reason}`);
+      return false;
     }
-    for (const service of this.services) {
-      try {
-        await service.reload?.();
-      } catch (err) {
-        this.options.log.error({ service: service.name }, `reload failed: ${(err as Error).message}`);
-      }
+    const config = this.options.config as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(next)) {
+      const current = config[key];
+      if (typeof current === 'object' && current !== null && typeof value === 'object' && value !== null && !Array.isArray(value)) Object.assign(current, value);
+      else config[key] = value;
     }
+    for (const commit of commits) commit();
+    // Names the new allowlist allows leave the flagged set (and so every action).
+    this.context.flagged.reapply(liveAllowlist(this.options.config).isAllowed);
+    this.metricsOf.reloads.inc({ result: 'applied' });
+    this.options.log.info({ config: source }, 'config reloaded');
+    return true;
   }
 
   async stop(): Promise<void> {
@@ -208,23 +245,43 @@ export class Daemon {
     }
   }
 
-  /** Prometheus text of the registry, plus the daemon's own counters and what services still print themselves. */
+  /** Prometheus text of the registry, plus what services not yet on it still print themselves. */
   async metrics(): Promise<string> {
-    const lines = [
-      '# TYPE fluxhound_observations_total counter',
-      `fluxhound_observations_total ${this.stats.observations}`,
-      '# TYPE fluxhound_skipped_total counter',
-      `fluxhound_skipped_total ${this.stats.skipped}`,
-      '# TYPE fluxhound_flag_events_total counter',
-      `fluxhound_flag_events_total ${this.stats.flagEvents}`,
-      '# TYPE fluxhound_flagged_domains gauge',
-      `fluxhound_flagged_domains ${this.context.flagged.size}`,
-      '# TYPE fluxhound_tracked_domains gauge',
-      `fluxhound_tracked_domains ${this.context.detector.tracked}`,
-    ];
+    const lines: string[] = [];
     for (const service of this.services) lines.push(...(service.metrics?.() ?? []));
-    return (await this.context.registry.metrics()) + lines.join('\n') + '\n';
+    const text = await this.context.registry.metrics();
+    return lines.length === 0 ? text : text + lines.join('\n') + '\n';
   }
+
+  /**
+   * Why the daemon cannot do its job now, for GET /health (503 with these):
+   * the oldest observation waiting for the detector has waited longer than
+   * serve.http.maxDetectorLag seconds, or a queue in front of it is full
+   * (answers pass unexamined); and every service's own health() reason (the
+   * store cannot write, every upstream is down). Empty when healthy.
+   */
+  health(): string[] {
+    const reasons: string[] = [];
+    const bound = this.options.config.serve.http.maxDetectorLag;
+    let lag = 0;
+    let full = false;
+    for (const backlog of this.backlogs) {
+      lag = Math.max(lag, backlog.oldestWaitSeconds());
+      full ||= backlog.full;
+    }
+    if (lag > bound) reasons.push(`detector: the oldest observation has waited ${lag.toFixed(1)} s (bound serve.http.maxDetectorLag ${bound} s)`);
+    if (full) reasons.push('detector: its queue is full; answers pass unexamined (fail-open)');
+    for (const service of this.services) {
+      const reason = service.health?.() ?? null;
+      if (reason !== null) reasons.push(`${service.name}: ${reason}`);
+    }
+    return reasons;
+  }
+}
+
+function firstLine(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl === -1 ? text : text.slice(0, nl);
 }
 
 /** Runs until SIGTERM or SIGINT; SIGHUP reloads. Resolves after a clean stop. */

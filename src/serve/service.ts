@@ -20,16 +20,36 @@ export interface Service {
   start(): Promise<void>;
   /** Stops accepting work, finishes what is in flight, releases sockets. */
   stop(): Promise<void>;
-  /** SIGHUP: re-read whatever files this service loaded (allowlists, keys); optional. */
-  reload?(): Promise<void>;
+  /**
+   * After stop(), when the daemon's start failed further on (a port in use):
+   * remove what start() created that nobody asked to keep (a new store file
+   * the user never got to use). Optional.
+   */
+  abandon?(): Promise<void>;
+  /**
+   * SIGHUP, first half of a transaction: check `next` (the new config, not yet
+   * in force) and re-read this service's own files (TSIG key, ...) without
+   * changing anything. Rejects with a one-line reason when the service cannot
+   * run on it; else resolves to the commit, which swaps the prepared state in
+   * and cannot fail. The daemon commits every service or none. Optional.
+   */
+  prepareReload?(next: Config): Promise<() => void>;
   /**
    * Why this service cannot do its job right now (the store cannot write,
    * every upstream is down, the detector lags), or null when it can; optional.
    * GET /health answers 503 with every reason given.
    */
   health?(): string | null;
-  /** Prometheus text lines for /metrics (without trailing newline); optional. */
+  /** Prometheus text lines for /metrics (without trailing newline); optional, for services not yet on the registry. */
   metrics?(): string[];
+}
+
+/** Observations waiting in a service for the detector (the forwarder's queue); GET /health reads it. */
+export interface DetectorBacklog {
+  /** Seconds (wall clock) the oldest waiting observation has waited; 0 when none waits. */
+  oldestWaitSeconds(): number;
+  /** True while full: new observations pass the detector by (fail-open). */
+  readonly full: boolean;
 }
 
 /** What the daemon hands every service. */
@@ -48,6 +68,10 @@ export interface ServeContext {
   registry: Registry;
   /** Prometheus text of the whole daemon (the registry plus any service's metrics()), for the HTTP endpoint. */
   metrics?: () => Promise<string>;
+  /** Queues in front of the detector; a service that queues observations adds its own. */
+  detectorBacklogs?: Set<DetectorBacklog>;
+  /** Why the daemon cannot do its job right now (detector lag, store, every service's health()); empty when it can. For GET /health. */
+  health?: () => string[];
   /** Calls `listener` with every live observation after the detector took it (the store records them); returns an unsubscribe function. */
   onObservation?: (listener: (observation: DnsObservation) => void) => () => void;
 }

@@ -7,6 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { DnsObservation, SkippedRecord } from '../model/observation.js';
 import { InputError, readInputs } from './input.js';
 import { textFormats } from './index.js';
+import { pcapFormat } from './pcap/index.js';
+import { LINKTYPE_ETHERNET } from './pcap/packet.js';
+import { ethernetUdp, fluxResponse, TO_CLIENT } from './pcap/samples.case.js';
+import { pcapngFile } from '../../test/support/pcap-synth.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-input-'));
 function file(name: string, content: Buffer | string): string {
@@ -124,3 +128,22 @@ describe('readInputs', () => {
     expect(calls.every(([read], i) => i === 0 || read >= calls[i - 1]![0])).toBe(true);
   });
 });
+
+describe('impossible times (issue 12, defect 14)', () => {
+  it('skips and counts a record whose time is not between 1987 and 2106, with its position, whatever the format', async () => {
+    const text = fixture('zeek/dns.log').toString().replace('1573665066.806735', '0.806735');
+    const zeek = file('epoch.log', text);
+    const line = text.split('\n').findIndex((l) => l.startsWith('0.806735')) + 1;
+    // In range for pcapng's if_tsoffset check, but it puts the packet in 1970.
+    const capture = file('offset.pcapng', pcapngFile([{ ts: 100, bytes: ethernetUdp(TO_CLIENT, fluxResponse()) }], { linkType: LINKTYPE_ETHERNET, tsoffset: -1_000_000 }));
+    const out = collector();
+    const summaries = await readInputs([zeek, capture], { format: 'auto', sink: out.sink, formats: [pcapFormat, ...textFormats] });
+    expect(out.skipped.filter((s) => s.reason.startsWith('timestamp')).map((s) => [s.position, s.format, s.reason])).toEqual([
+      [{ file: zeek, line }, 'zeek', 'timestamp 0.806735 is not a time between 1987 and 2106'],
+      [{ file: capture, line: 1 }, 'pcap', 'timestamp 100 is not a time between 1987 and 2106'],
+    ]);
+    expect(summaries.map((s) => s.observations)).toEqual([16, 0]);
+    expect(out.observed.every((o) => o.ts >= 536457600 && o.ts < 2 ** 32)).toBe(true);
+  });
+});
+

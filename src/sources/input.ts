@@ -9,7 +9,7 @@ import { constants as fsConstants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { DnsObservation, SkippedRecord } from '../model/observation.js';
+import { implausibleTime, isPlausibleTime, type DnsObservation, type SkippedRecord } from '../model/observation.js';
 import type { Decoder, ObservationSink, SourceFormat } from './source.js';
 
 /** A problem with the inputs themselves (missing file, unknown format): the CLI prints the message and exits 2. */
@@ -196,9 +196,13 @@ class InputDecoding {
     private readonly summary: InputSummary,
   ) {
     const target = options.sink;
-    // Counting per input for the summary.
+    // Counting per input for the summary; a record with an impossible time is skipped here, whatever its format.
     this.sink = {
-      observe(observation: DnsObservation): void {
+      observe: (observation: DnsObservation): void => {
+        if (!isPlausibleTime(observation.ts) || !isPlausibleTime(observation.firstSeen)) {
+          this.report(this.summary.format ?? 'input', this.decoder?.position() ?? 1, implausibleTime(isPlausibleTime(observation.ts) ? observation.firstSeen : observation.ts));
+          return;
+        }
         summary.observations++;
         target.observe(observation);
       },
@@ -243,6 +247,12 @@ class InputDecoding {
       if (damaged) return;
       const tried = this.options.formats.map((candidate) => candidate.name).join(', ');
       throw new InputError(`fluxhound: ${this.file}: unknown input format (tried ${tried}); use --format`);
+    }
+    if (this.forced !== null && this.forced.magic !== undefined && !this.forced.sniff(head.subarray(0, SNIFF_BYTES))) {
+      if (damaged) return;
+      const known = this.options.formats.find((candidate) => candidate.sniff(head.subarray(0, SNIFF_BYTES)));
+      const hint = known === undefined ? '' : `; it looks like ${known.name}: use --format ${known.name} or auto`;
+      throw new InputError(`fluxhound: ${this.file}: not ${this.forced.magic}${hint}`);
     }
     this.summary.format = format.name;
     this.decoder = format.createDecoder(this.file, this.sink);

@@ -27,6 +27,12 @@ export interface SourceFormat {
   readonly description: string;
   /** True when the first bytes of an input (at most 64 KiB, decompressed) look like this format. */
   sniff(head: Buffer): boolean;
+  /**
+   * The sniff is a magic number, not a guess: an input it rejects is not in
+   * this format even under --format (a Zeek log read as pcap is refused in
+   * one line instead of yielding nothing). Text formats leave it unset.
+   */
+  readonly magic?: string;
   /** A fresh decoder for one input; `file` is used in positions ('-' for stdin). */
   createDecoder(file: string, sink: ObservationSink): Decoder;
 }

@@ -14,11 +14,25 @@ import type { DomainSighting, PdnsTuple, Store, StoreBatch } from './store.js';
 const KEPT_TYPES = new Set(['A', 'AAAA', 'NS', 'CNAME']);
 
 export interface RecorderStats {
+  /** Batches committed. */
   flushes: number;
+  /** Rows in committed batches only. */
   tuplesWritten: number;
   verdictsWritten: number;
+  /** Batches that failed (a full disk, the writer thread behind); their rows are counted below, never above. */
   errors: number;
+  tuplesFailed: number;
+  verdictsFailed: number;
   lastFlushMs: number;
+}
+
+/** A batch handed to the store whose fate is not known yet. */
+interface InFlight {
+  tuples: number;
+  verdicts: number;
+  /** Domain → verdict key marked written when it was handed over; undone if the batch fails. */
+  marked: [string, string][];
+  started: number;
 }
 
 export class Recorder {
@@ -28,13 +42,22 @@ export class Recorder {
   private readonly written = new Map<string, string>();
   private networksWritten = '';
   private serialWritten = -1;
-  readonly stats: RecorderStats = { flushes: 0, tuplesWritten: 0, verdictsWritten: 0, errors: 0, lastFlushMs: 0 };
+  private readonly inFlight: InFlight[] = [];
+  readonly stats: RecorderStats = { flushes: 0, tuplesWritten: 0, verdictsWritten: 0, errors: 0, tuplesFailed: 0, verdictsFailed: 0, lastFlushMs: 0 };
+  /** Why the last batch failed; null once one commits (GET /health). */
+  lastError: string | null = null;
 
+  /**
+   * `acknowledged`: `store.write` only hands the batch over (the writer
+   * thread); the caller then reports each batch's fate, in order, with
+   * committed() or failed(). Otherwise a write that returns committed.
+   */
   constructor(
     private readonly store: Pick<Store, 'write'>,
     private readonly flagged: FlaggedDomains,
     private readonly networks: FluxNetworks | null,
     private readonly maxPending = 100_000,
+    private readonly acknowledged = false,
   ) {}
 
   get pending(): number {
@@ -82,20 +105,43 @@ export class Recorder {
     if (batch.tuples.length + batch.domains.length + batch.verdicts.length + batch.networks.length === 0 && batch.meta.serial === undefined) return null;
     this.tuples = new Map();
     this.domains = new Map();
-    try {
-      this.store.write(batch);
-    } catch (err) {
-      this.stats.errors++;
-      return err as Error;
-    }
+    // Marked written now so the next flush does not send them again; a failed batch undoes the marks.
     for (const [domain, key] of changed) this.written.set(domain, key);
     this.networksWritten = networksKey;
     this.serialWritten = this.flagged.serial;
-    this.stats.flushes++;
-    this.stats.tuplesWritten += batch.tuples.length;
-    this.stats.verdictsWritten += batch.verdicts.length;
-    this.stats.lastFlushMs = performance.now() - started;
+    this.inFlight.push({ tuples: batch.tuples.length, verdicts: batch.verdicts.length, marked: changed, started });
+    try {
+      this.store.write(batch);
+    } catch (err) {
+      this.failed((err as Error).message);
+      return err as Error;
+    }
+    if (!this.acknowledged) this.committed();
     return null;
+  }
+
+  /** The oldest batch in flight was committed. */
+  committed(): void {
+    const batch = this.inFlight.shift();
+    if (batch === undefined) return;
+    this.stats.flushes++;
+    this.stats.tuplesWritten += batch.tuples;
+    this.stats.verdictsWritten += batch.verdicts;
+    this.stats.lastFlushMs = performance.now() - batch.started;
+    this.lastError = null;
+  }
+
+  /** The oldest batch in flight failed: count its rows as failed, and send its verdicts, networks and serial again next time. */
+  failed(message: string): void {
+    const batch = this.inFlight.shift();
+    if (batch === undefined) return;
+    this.stats.errors++;
+    this.stats.tuplesFailed += batch.tuples;
+    this.stats.verdictsFailed += batch.verdicts;
+    this.lastError = message;
+    for (const [domain, key] of batch.marked) if (this.written.get(domain) === key) this.written.delete(domain);
+    this.networksWritten = '';
+    this.serialWritten = -1;
   }
 
   private records(o: DnsObservation, records: readonly ResourceRecord[]): void {

@@ -4,7 +4,7 @@
  * config.policy.allowlist and the files in config.policy.allowlistFiles;
  * build it again to reload (SIGHUP).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { ConfigError } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { canonicalName, isPlausibleName, parseIPv4, parseIPv6 } from '../../model/names.js';
@@ -109,12 +109,7 @@ export function loadAllowlist(policy: Config['policy']): Allowlist {
   const entries: string[] = [];
   policy.allowlist.forEach((entry, i) => entries.push(checked(entry, `config: policy.allowlist[${i}]`)));
   for (const file of policy.allowlistFiles) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`config: policy.allowlistFiles: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
+    const text = readAllowlistFile(file, policy.allowlistMaxBytes);
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
       const hash = lines[i]!.indexOf('#');
@@ -123,6 +118,41 @@ export function loadAllowlist(policy: Config['policy']): Allowlist {
     }
   }
   return new Allowlist(entries);
+}
+
+/**
+ * The text of one allowlist file: a regular file of at most `maxBytes`
+ * (policy.allowlistMaxBytes). /dev/zero, a FIFO or a directory is refused
+ * before a byte is read (opened non-blocking, so a FIFO without a writer
+ * does not hang the daemon); a file that grows past the cap while being read
+ * is refused too. Errors are one-line ConfigErrors.
+ */
+function readAllowlistFile(file: string, maxBytes: number): string {
+  const where = `config: policy.allowlistFiles: ${file}`;
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new ConfigError(`config: policy.allowlistFiles: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new ConfigError(`${where}: not a regular file`);
+    if (info.size > maxBytes) throw new ConfigError(`${where}: ${info.size} bytes, over policy.allowlistMaxBytes (${maxBytes})`);
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > maxBytes) throw new ConfigError(`${where}: grew over policy.allowlistMaxBytes (${maxBytes}) while being read`);
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks, length).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function checked(entry: string, where: string): string {
@@ -155,6 +185,18 @@ export class LiveAllowlist {
   reload(): Allowlist {
     this.current = loadAllowlist(this.policy);
     return this.current;
+  }
+
+  /**
+   * SIGHUP as a transaction: reads the allowlist of `next` (a config not yet
+   * in force) and returns the commit that puts it in place; throws a
+   * ConfigError, changing nothing, when an entry or a file is bad.
+   */
+  prepare(next: Config['policy']): () => void {
+    const allowlist = loadAllowlist(next);
+    return () => {
+      this.current = allowlist;
+    };
   }
 
   readonly isAllowed = (name: string): boolean => this.current.isAllowed(name);

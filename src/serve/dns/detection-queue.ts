@@ -50,6 +50,11 @@ export class DetectionQueue {
     return this.count >= this.capacity;
   }
 
+  /** Seconds (wall clock) the oldest queued answer has waited; 0 when none waits (GET /health). */
+  oldestWaitSeconds(): number {
+    return this.count === 0 ? 0 : Math.max(0, Date.now() / 1000 - this.times[this.head]!);
+  }
+
   /** Queues an answer (`ts` in seconds); false when the queue is full (fail-open). */
   push(answer: Buffer, ts: number, client: string): boolean {
     if (this.count >= this.capacity) {

@@ -11,7 +11,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { PolicyAction } from '../../config/schema.js';
+import type { Config, PolicyAction } from '../../config/schema.js';
 import { decodeMessage, observationOf } from '../../sources/dns-wire/index.js';
 import type { ServeContext, Service } from '../service.js';
 import { literalLookup, type Endpoint } from '../endpoint.js';
@@ -131,6 +131,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       return true;
     });
     registerDnsMetrics(context.registry, this);
+    context.detectorBacklogs?.add(this.detection);
   }
 
   /** The UDP and TCP port bound (useful with port 0). */
@@ -184,10 +185,12 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.tcp = null;
   }
 
-  /** SIGHUP: the daemon has re-read the config in place; take its policy actions and sinkhole, and the allowlist files. */
-  async reload(): Promise<void> {
-    this.policy = new Policy(this.context.config.policy);
-    this.allow.reload();
+  /** SIGHUP: the policy actions and sinkhole of the next config, taken when every service accepted it (the daemon reloads the allowlist). */
+  async prepareReload(next: Config): Promise<() => void> {
+    const policy = new Policy(next.policy);
+    return () => {
+      this.policy = policy;
+    };
   }
 
   /**

@@ -6,7 +6,8 @@
  * a file that is not a socket, or a socket another process still listens
  * on, is refused.
  */
-import { lstat, unlink, chmod } from 'node:fs/promises';
+import { chmod, lstat, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { DEFAULT_MAX_FRAME } from '../../sources/dnstap/frames.js';
@@ -180,6 +181,7 @@ export class DnstapService implements Service {
   }
 
   private async listenUnix(server: Server, path: string): Promise<void> {
+    await socketFolder(path);
     await clearStaleSocket(path);
     // The socket is born with the umask's mode; narrow it first so it is never open wider than asked.
     let previous: number | null = null;
@@ -207,6 +209,22 @@ function listen(server: Server, call: () => void): Promise<void> {
     });
     call();
   });
+}
+
+/**
+ * The socket's folder must exist: libuv reports a missing one as EACCES
+ * (uv_pipe_bind maps ENOENT to it), which sent people chasing permissions.
+ */
+async function socketFolder(path: string): Promise<void> {
+  const folder = dirname(path);
+  let info;
+  try {
+    info = await stat(folder);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`folder ${folder} does not exist (create it first)`);
+    throw err;
+  }
+  if (!info.isDirectory()) throw new Error(`${folder} is not a folder`);
 }
 
 /** A socket file nobody listens on (a crashed run) is removed; anything else at the path is refused. */

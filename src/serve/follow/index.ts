@@ -10,9 +10,11 @@
 import type { Command } from 'commander';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { UsageError } from '../../model/errors.js';
+import { implausibleTime, isPlausibleTime } from '../../model/observation.js';
 import type { Decoder, ObservationSink, SourceFormat } from '../../sources/source.js';
 import { SNIFF_BYTES } from '../../sources/input.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
+import { followMetrics, type FollowMetrics } from './metrics.js';
 
 export interface FollowOptions {
   file: string;
@@ -23,6 +25,7 @@ export interface FollowOptions {
   /** Milliseconds between checks for growth. */
   pollMs: number;
   log: ServeContext['log'];
+  metrics: FollowMetrics;
 }
 
 const READ_CHUNK = 1024 * 1024;
@@ -56,14 +59,6 @@ export class FollowedFile implements Service {
     await this.close();
   }
 
-  metrics(): string[] {
-    const file = JSON.stringify(this.options.file);
-    return [
-      `fluxhound_follow_bytes_total{file=${file}} ${this.counters.bytes}`,
-      `fluxhound_follow_reopened_total{file=${file}} ${this.counters.reopened}`,
-    ];
-  }
-
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
@@ -83,6 +78,7 @@ export class FollowedFile implements Service {
     if (this.handle !== null && (info.ino !== this.inode || info.size < this.offset)) {
       this.options.log.info({ file: this.options.file }, 'follow: file rotated or truncated; reading it from the start');
       this.counters.reopened++;
+      this.options.metrics.reopened.inc({ file: this.options.file });
       await this.close();
     }
     if (this.handle === null) {
@@ -95,6 +91,7 @@ export class FollowedFile implements Service {
       if (bytesRead === 0) break;
       this.offset += bytesRead;
       this.counters.bytes += bytesRead;
+      this.options.metrics.bytes.inc({ file: this.options.file }, bytesRead);
       this.feed(Buffer.from(this.buffer.subarray(0, bytesRead)));
     }
   }
@@ -113,6 +110,7 @@ export class FollowedFile implements Service {
     if (format === undefined) {
       if (head.length < SNIFF_BYTES) return; // perhaps the header is still being written
       this.counters.unknownFormat++;
+      this.options.metrics.unknownFormat.inc({ file: this.options.file });
       this.options.log.error({ file: this.options.file }, 'follow: unknown input format; use --follow-format');
       this.head = [];
       this.headBytes = 0;
@@ -120,7 +118,17 @@ export class FollowedFile implements Service {
     }
     this.head = [];
     this.headBytes = 0;
-    this.decoder = format.createDecoder(this.options.file, this.options.sink);
+    const sink = this.options.sink;
+    const file = this.options.file;
+    // A record with an impossible time is skipped with its position, whatever the format (the decoder only knows its own checks).
+    const decoder: Decoder = format.createDecoder(file, {
+      observe(o) {
+        if (isPlausibleTime(o.ts) && isPlausibleTime(o.firstSeen)) sink.observe(o);
+        else sink.skip({ position: { file, line: decoder.position() }, format: format.name, reason: implausibleTime(isPlausibleTime(o.ts) ? o.firstSeen : o.ts) });
+      },
+      skip: (skipped) => sink.skip(skipped),
+    });
+    this.decoder = decoder;
     this.decoder.push(head);
   }
 
@@ -143,9 +151,6 @@ class Follow implements Service {
   }
   async stop(): Promise<void> {
     for (const f of this.files) await f.stop();
-  }
-  metrics(): string[] {
-    return ['# TYPE fluxhound_follow_bytes_total counter', '# TYPE fluxhound_follow_reopened_total counter', ...this.files.flatMap((f) => f.metrics())];
   }
 }
 
@@ -171,9 +176,8 @@ export function followService(formats: () => readonly SourceFormat[]): ServiceFa
       if (!Number.isInteger(pollMs) || pollMs < 10 || pollMs > 60_000) {
         throw new UsageError(`serve: --follow-interval takes milliseconds between 10 and 60000, not '${String(flags.followInterval)}'`);
       }
-      return new Follow(
-        files.map((file) => new FollowedFile({ file, format, formats: all, sink: context.observations, pollMs, log: context.log })),
-      );
+      const metrics = followMetrics(context.registry);
+      return new Follow(files.map((file) => new FollowedFile({ file, format, formats: all, sink: context.observations, pollMs, log: context.log, metrics })));
     },
   };
 }

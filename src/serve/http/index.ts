@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Command } from 'commander';
+import { Counter } from 'prom-client';
 import { UsageError } from '../../model/errors.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
@@ -31,12 +32,14 @@ export class HttpService implements Service {
   readonly name = 'http';
   private server: Server | null = null;
   private readonly started = Date.now();
-  private requests = 0;
+  private readonly requests: Counter;
 
   constructor(
     readonly listen: Endpoint,
     private readonly context: ServeContext,
-  ) {}
+  ) {
+    this.requests = new Counter({ name: 'fluxhound_http_requests_total', help: 'Requests to the HTTP endpoint (/metrics, /health and refused ones).', registers: [context.registry] });
+  }
 
   get port(): number {
     const address = this.server?.address();
@@ -66,12 +69,8 @@ export class HttpService implements Service {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  metrics(): string[] {
-    return ['# TYPE fluxhound_http_requests_total counter', `fluxhound_http_requests_total ${this.requests}`];
-  }
-
   private serve(req: IncomingMessage, res: ServerResponse): void {
-    this.requests++;
+    this.requests.inc();
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
@@ -86,14 +85,17 @@ export class HttpService implements Service {
       return;
     }
     if (path === '/health' || path === '/healthz') {
+      // 503 with the reasons when the daemon cannot do its job (detector lag, store, a service's health()).
+      const reasons = this.context.health?.() ?? [];
       const body = JSON.stringify({
-        status: 'ok',
+        status: reasons.length === 0 ? 'ok' : 'unhealthy',
+        reasons,
         uptime_seconds: Math.round((Date.now() - this.started) / 1000),
         flagged_domains: this.context.flagged.size,
         tracked_domains: this.context.detector.tracked,
         observations: this.context.detector.stats.observations,
       });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(req.method === 'HEAD' ? undefined : `${body}\n`);
+      res.writeHead(reasons.length === 0 ? 200 : 503, { 'content-type': 'application/json' }).end(req.method === 'HEAD' ? undefined : `${body}\n`);
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /health\n');

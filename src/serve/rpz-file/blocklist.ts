@@ -12,6 +12,7 @@ import { checkWritable, writeFileAtomic } from '../../act/rpz/zone-file.js';
 import { UsageError } from '../../model/errors.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { WRITE_DELAY_MS } from './index.js';
+import { ipBlocklistMetrics } from './metrics.js';
 import { dataTime, DebouncedWrite, sweepExpired, sweepInterval } from './writer.js';
 
 export const ipBlocklistService: ServiceFactory = {
@@ -45,6 +46,7 @@ export class IpBlocklistService implements Service {
   ) {
     liveAllowlist(context.config);
     this.writer = new DebouncedWrite(() => this.write(), delayMs, (err) => context.log.error({ service: this.name }, err.message));
+    ipBlocklistMetrics(context.registry, { addresses: () => this.listed, writes: () => this.writer.writes, writeErrors: () => this.writer.errors });
   }
 
   async start(): Promise<void> {
@@ -53,7 +55,7 @@ export class IpBlocklistService implements Service {
     } catch (err) {
       throw new UsageError(`ip-blocklist: ${(err as Error).message}`);
     }
-    await this.write();
+    await this.writer.writeNow();
     this.unsubscribe = this.context.flagged.onChange(() => this.writer.schedule());
     this.sweeper = setInterval(() => this.sweep(), sweepInterval(this.context.config.policy.expiry));
     this.sweeper.unref();
@@ -66,11 +68,9 @@ export class IpBlocklistService implements Service {
     await this.writer.flush();
   }
 
-  async reload(): Promise<void> {
-    const allow = liveAllowlist(this.context.config);
-    allow.reload();
-    this.context.flagged.reapply(allow.isAllowed);
-    await this.writer.flush(true);
+  /** SIGHUP: nothing of its own to check (the daemon reloads the allowlist); committed, the list is rewritten at once. */
+  async prepareReload(): Promise<() => void> {
+    return () => void this.writer.flush(true);
   }
 
   /** Flagged domains and single addresses age out even when nothing else changes. */
@@ -81,17 +81,6 @@ export class IpBlocklistService implements Service {
 
   flush(): Promise<void> {
     return this.writer.flush();
-  }
-
-  metrics(): string[] {
-    return [
-      '# TYPE fluxhound_ip_blocklist_addresses gauge',
-      `fluxhound_ip_blocklist_addresses ${this.listed}`,
-      '# TYPE fluxhound_ip_blocklist_writes_total counter',
-      `fluxhound_ip_blocklist_writes_total ${this.writer.writes}`,
-      '# TYPE fluxhound_ip_blocklist_write_errors_total counter',
-      `fluxhound_ip_blocklist_write_errors_total ${this.writer.errors}`,
-    ];
   }
 
   private async write(): Promise<void> {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FlaggedDomains } from '../../act/flagged.js';
 import { liveAllowlist } from '../../act/rpz/allowlist.js';
@@ -11,7 +12,9 @@ import { validateConfig } from '../../config/load.js';
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import type { ServeContext } from '../service.js';
 import { IpBlocklistService } from './blocklist.js';
-import { RpzFileService } from './index.js';
+import { RpzFileService, rpzFileService } from './index.js';
+import { Daemon } from '../daemon.js';
+import { nullEnricher } from '../../enrich/index.js';
 import { DebouncedWrite, sweepExpired } from './writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-rpz-file-'));
@@ -20,7 +23,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function contextWith(raw: Record<string, unknown> = {}): ServeContext {
   const config = validateConfig(raw, 'test');
   const flagged = new FlaggedDomains({ isAllowed: liveAllowlist(config).isAllowed });
-  return { config, flagged, log: pino({ level: 'silent' }) } as unknown as ServeContext;
+  return { config, flagged, log: pino({ level: 'silent' }), registry: new Registry() } as unknown as ServeContext;
 }
 
 const owners = (path: string): string[] =>
@@ -52,7 +55,7 @@ describe('rpz-file service', () => {
     await service.stop();
     expect(owners(path)).toContain('c.example');
     expect(existingSerial(path)!).toBeGreaterThan(second);
-    expect(service.metrics().join('\n')).toMatch(/fluxhound_rpz_file_records 8/);
+    expect(await context.registry.getSingleMetricAsString('fluxhound_rpz_file_records')).toMatch(/^fluxhound_rpz_file_records 8$/m);
   });
 
   it('sweeps out flagged domains quiet for longer than policy.expiry', async () => {
@@ -67,21 +70,33 @@ describe('rpz-file service', () => {
     const allowFile = join(dir, 'allow.txt');
     writeFileSync(allowFile, '# nothing yet\n');
     const path = join(dir, 'reload.rpz');
-    const context = contextWith({ policy: { allowlistFiles: [allowFile] } });
-    const service = new RpzFileService(path, context, 10);
-    await service.start();
+    const config = validateConfig({ policy: { allowlistFiles: [allowFile] } }, 'test');
+    const daemon = new Daemon({
+      config,
+      enricher: nullEnricher,
+      infra: null,
+      log: pino({ level: 'silent' }),
+      out: null,
+      factories: [rpzFileService],
+      flags: { rpzFile: path },
+      isAllowed: liveAllowlist(config).isAllowed,
+    });
+    const context = daemon.context;
+    const service = daemon.services[0] as RpzFileService;
+    await daemon.start();
     context.flagged.upsert(flaggedVerdict('www.mistake.example', { registered: 'mistake.example', lastSeen: now() }));
     await new Promise((r) => setTimeout(r, 40));
     await service.flush();
     expect(owners(path)).toContain('mistake.example');
     writeFileSync(allowFile, 'mistake.example  # a false positive\n');
-    await service.reload();
+    expect(await daemon.reload()).toBe(true);
+    await service.flush();
     expect(owners(path)).toEqual(['mistake.example', '*.mistake.example']);
     expect(parseZone(readFileSync(path, 'utf8')).records.filter((r) => r.type === 'CNAME').every((r) => r.data[0] === 'rpz-passthru.')).toBe(true);
     expect(context.flagged.size).toBe(0);
     // And it stays out: the shared allowlist now refuses it.
     expect(context.flagged.upsert(flaggedVerdict('www.mistake.example', { registered: 'mistake.example' }))).toBe(false);
-    await service.stop();
+    await daemon.stop();
   });
 
   it('refuses to start on a path it cannot write, with one line', async () => {

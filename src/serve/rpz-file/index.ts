@@ -5,11 +5,12 @@
  * Flagged domains quiet for longer than policy.expiry are swept out.
  */
 import type { Command } from 'commander';
-import { liveAllowlist } from '../../act/rpz/allowlist.js';
 import { buildRpzZone, emptyBuildStats, nextSerial, rpzOptionsOf, type RpzBuildStats, type RpzOptions } from '../../act/rpz/zone.js';
 import { checkWritable, existingSerial, writeZoneFile } from '../../act/rpz/zone-file.js';
+import type { Config } from '../../config/schema.js';
 import { UsageError } from '../../model/errors.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
+import { rpzFileMetrics } from './metrics.js';
 import { dataTime, DebouncedWrite, sweepExpired, sweepInterval } from './writer.js';
 
 /** At most one write per second, whatever the rate of changes. */
@@ -45,6 +46,15 @@ export class RpzFileService implements Service {
     // Config problems (a bad origin, sinkhole name or allowlist file) fail here, at start-up.
     this.options = rpzOptionsOf(context.config);
     this.writer = new DebouncedWrite(() => this.write(), delayMs, (err) => context.log.error({ service: this.name }, err.message));
+    rpzFileMetrics(context.registry, {
+      writes: () => this.writer.writes,
+      writeErrors: () => this.writer.errors,
+      records: () => this.records,
+      serial: () => this.serial ?? 0,
+      invalidNames: () => this.stats.invalidNames,
+      skippedAddresses: () => this.stats.skippedAddresses,
+      expired: () => this.expired,
+    });
   }
 
   async start(): Promise<void> {
@@ -55,7 +65,7 @@ export class RpzFileService implements Service {
     }
     this.serial = existingSerial(this.path);
     // A resolver starting with us finds a zone at once, even an empty one.
-    await this.write();
+    await this.writer.writeNow();
     this.unsubscribe = this.context.flagged.onChange(() => this.writer.schedule());
     const expiry = this.context.config.policy.expiry;
     this.sweeper = setInterval(() => this.sweep(), sweepInterval(expiry));
@@ -70,14 +80,17 @@ export class RpzFileService implements Service {
     await this.writer.flush();
   }
 
-  /** SIGHUP: re-read the allowlist files; names now allowed leave the flagged set and the zone. */
-  async reload(): Promise<void> {
-    const options = rpzOptionsOf(this.context.config);
-    const allow = liveAllowlist(this.context.config);
-    allow.reload();
-    this.options = options;
-    this.context.flagged.reapply(allow.isAllowed);
-    await this.writer.flush(true);
+  /**
+   * SIGHUP: the zone options of the next config (a name that is not a name is
+   * refused here, so the whole reload is), with its allowlist files re-read;
+   * committed, the zone is rewritten at once.
+   */
+  async prepareReload(next: Config): Promise<() => void> {
+    const options = rpzOptionsOf(next);
+    return () => {
+      this.options = options;
+      void this.writer.flush(true);
+    };
   }
 
   /** Expiry at `now` (seconds since the epoch; default data time); returns how many flagged domains went. */
@@ -90,26 +103,6 @@ export class RpzFileService implements Service {
   /** Waits for any pending write (tests, shutdown). */
   flush(): Promise<void> {
     return this.writer.flush();
-  }
-
-  metrics(): string[] {
-    const m = 'fluxhound_rpz_file';
-    return [
-      `# TYPE ${m}_writes_total counter`,
-      `${m}_writes_total ${this.writer.writes}`,
-      `# TYPE ${m}_write_errors_total counter`,
-      `${m}_write_errors_total ${this.writer.errors}`,
-      `# TYPE ${m}_records gauge`,
-      `${m}_records ${this.records}`,
-      `# TYPE ${m}_serial gauge`,
-      `${m}_serial ${this.serial ?? 0}`,
-      `# TYPE ${m}_invalid_names gauge`,
-      `${m}_invalid_names ${this.stats.invalidNames}`,
-      `# TYPE ${m}_skipped_addresses gauge`,
-      `${m}_skipped_addresses ${this.stats.skippedAddresses}`,
-      `# TYPE ${m}_expired_total counter`,
-      `${m}_expired_total ${this.expired}`,
-    ];
   }
 
   private async write(): Promise<void> {

@@ -37,6 +37,24 @@ export class DebouncedWrite {
     return this.enqueue();
   }
 
+  /** Writes now, after any write in progress, counted like any other; a failure is counted and thrown (start-up fails on it). */
+  writeNow(): Promise<void> {
+    this.cancel();
+    this.dirty = false;
+    const run = this.chain.then(async () => {
+      try {
+        await this.write();
+        this.writes++;
+      } catch (err) {
+        this.errors++;
+        this.lastError = (err as Error).message;
+        throw err;
+      }
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
   cancel(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;

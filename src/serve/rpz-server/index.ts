@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { buildRpzZone, emptyBuildStats, nextSerial, rpzOptionsOf } from '../../act/rpz/zone.js';
 import type { RpzOptions } from '../../act/rpz/zone.js';
 import type { RpzZone } from '../../act/rpz/types.js';
+import type { Config } from '../../config/schema.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { parseFlags, readKeyFile } from './options.js';
 import type { RpzServerFlags } from './options.js';
@@ -113,11 +114,15 @@ class LiveRpzServer implements Service {
     await this.server.stop();
   }
 
-  /** SIGHUP: re-read the key file and the allowlist files, then rebuild. */
-  async reload(): Promise<void> {
-    if (this.flags.keyFile !== null) this.server.setKey(readKeyFile(this.flags.keyFile));
-    this.rpzOptions = rpzOptionsOf(this.context.config);
-    this.scheduleRebuild();
+  /** SIGHUP: re-read the key file and the zone options (allowlist files included) of the next config; committed, rebuild. */
+  async prepareReload(next: Config): Promise<() => void> {
+    const key = this.flags.keyFile === null ? null : readKeyFile(this.flags.keyFile);
+    const options = rpzOptionsOf(next);
+    return () => {
+      if (key !== null) this.server.setKey(key);
+      this.rpzOptions = options;
+      this.scheduleRebuild();
+    };
   }
 
   metrics(): string[] {

@@ -6,6 +6,8 @@
  * On by default with the DNS forwarder (the resolver keeps its state);
  * with other services only when --store is given.
  */
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
@@ -13,6 +15,7 @@ import { Recorder, replayObservations } from '../../store/recorder.js';
 import { BackgroundWriter } from '../../store/sqlite/background-writer.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { Store, StoreCounts } from '../../store/store.js';
+import { storeMetrics } from './metrics.js';
 
 const SWEEP_EVERY_MS = 3600_000;
 const COUNT_EVERY_MS = 60_000;
@@ -24,6 +27,8 @@ export interface StoreServiceOptions {
   /** Days. */
   retention: number;
   flushInterval: number;
+  /** Bytes the database may grow to; null = no cap. */
+  maxBytes: number | null;
 }
 
 export function storeService(): ServiceFactory {
@@ -54,7 +59,7 @@ export function storeOptions(flags: Record<string, unknown>, context: ServeConte
     retention = Number(flags.retention);
     if (!Number.isFinite(retention) || retention <= 0) throw new UsageError(`serve: --retention takes a positive number of days, not '${String(flags.retention)}'`);
   }
-  return { path, retention, flushInterval: cfg.flushInterval };
+  return { path, retention, flushInterval: cfg.flushInterval, maxBytes: cfg.maxBytes };
 }
 
 export class StoreService implements Service {
@@ -69,28 +74,51 @@ export class StoreService implements Service {
   private restoredVerdicts = 0;
   private replayed = 0;
   private swept = 0;
+  /** The store file did not exist before start(). */
+  private created = false;
 
   constructor(
     private readonly options: StoreServiceOptions,
     private readonly context: ServeContext,
-  ) {}
+  ) {
+    storeMetrics(context.registry, {
+      sizeBytes: () => this.store?.sizeBytes() ?? 0,
+      counts: () => this.counts,
+      pending: () => this.recorder?.pending ?? 0,
+      recorder: () => this.recorder?.stats ?? null,
+      flushSeconds: () => (this.writer === null ? (this.recorder?.stats.lastFlushMs ?? 0) : this.writeMs) / 1000,
+      droppedBatches: () => this.writer?.dropped ?? 0,
+      sweptRows: () => this.swept,
+      restoredVerdicts: () => this.restoredVerdicts,
+      failing: () => (this.recorder?.lastError == null ? 0 : 1),
+    });
+  }
 
   async start(): Promise<void> {
     const { context, options } = this;
-    const store = new SqliteStore(options.path);
+    this.created = !existsSync(options.path);
+    const store = new SqliteStore(options.path, options.maxBytes);
     this.store = store;
     this.sweep();
     // Writes go to a thread of their own, so a commit never delays an answer; reads (restore, counts) stay here.
-    this.writer = BackgroundWriter.create(options.path, {
-      onWritten: (ms) => (this.writeMs = ms),
-      onSwept: (deleted) => (this.swept += deleted),
-      onCounted: (counts) => (this.counts = counts),
-      onError: (message) => {
-        if (this.recorder !== null) this.recorder.stats.errors++;
-        this.logWriteError(message);
+    this.writer = BackgroundWriter.create(
+      options.path,
+      {
+        onWritten: (ms) => {
+          this.writeMs = ms;
+          this.recorder?.committed();
+        },
+        onSwept: (deleted) => (this.swept += deleted),
+        onCounted: (counts) => (this.counts = counts),
+        onError: (message, request) => {
+          if (request === 'write') this.recorder?.failed(message);
+          this.logWriteError(message);
+        },
       },
-    });
-    const recorder = new Recorder(this.writer ?? store, context.flagged, context.detector.networks);
+      undefined,
+      options.maxBytes,
+    );
+    const recorder = new Recorder(this.writer ?? store, context.flagged, context.detector.networks, undefined, this.writer !== null);
     this.recorder = recorder;
     const now = Date.now() / 1000;
     const serial = Number(store.meta('serial'));
@@ -125,39 +153,16 @@ export class StoreService implements Service {
     this.store = null;
   }
 
-  metrics(): string[] {
-    const r = this.recorder?.stats;
-    const c = this.counts;
-    return [
-      '# HELP fluxhound_store_size_bytes Bytes of the store on disk (database and write-ahead log).',
-      '# TYPE fluxhound_store_size_bytes gauge',
-      `fluxhound_store_size_bytes{backend="sqlite"} ${this.store?.sizeBytes() ?? 0}`,
-      '# HELP fluxhound_store_rows Rows per table, refreshed every minute.',
-      '# TYPE fluxhound_store_rows gauge',
-      `fluxhound_store_rows{table="domains"} ${c.domains}`,
-      `fluxhound_store_rows{table="verdicts"} ${c.verdicts}`,
-      `fluxhound_store_rows{table="pdns"} ${c.tuples}`,
-      `fluxhound_store_rows{table="networks"} ${c.networks}`,
-      '# TYPE fluxhound_store_pending gauge',
-      `fluxhound_store_pending ${this.recorder?.pending ?? 0}`,
-      '# TYPE fluxhound_store_flushes_total counter',
-      `fluxhound_store_flushes_total ${r?.flushes ?? 0}`,
-      '# TYPE fluxhound_store_tuples_written_total counter',
-      `fluxhound_store_tuples_written_total ${r?.tuplesWritten ?? 0}`,
-      '# TYPE fluxhound_store_verdicts_written_total counter',
-      `fluxhound_store_verdicts_written_total ${r?.verdictsWritten ?? 0}`,
-      '# TYPE fluxhound_store_errors_total counter',
-      `fluxhound_store_errors_total ${r?.errors ?? 0}`,
-      '# TYPE fluxhound_store_flush_seconds gauge',
-      `fluxhound_store_flush_seconds ${((this.writer === null ? (r?.lastFlushMs ?? 0) : this.writeMs) / 1000).toFixed(6)}`,
-      '# HELP fluxhound_store_dropped_batches_total Batches dropped because the writer thread was behind.',
-      '# TYPE fluxhound_store_dropped_batches_total counter',
-      `fluxhound_store_dropped_batches_total ${this.writer?.dropped ?? 0}`,
-      '# TYPE fluxhound_store_swept_rows_total counter',
-      `fluxhound_store_swept_rows_total ${this.swept}`,
-      '# TYPE fluxhound_store_restored_verdicts gauge',
-      `fluxhound_store_restored_verdicts ${this.restoredVerdicts}`,
-    ];
+  /** The daemon did not start (a port in use): a store file this start created, and its WAL, go; one that was there stays. */
+  async abandon(): Promise<void> {
+    if (!this.created) return;
+    for (const suffix of ['', '-wal', '-shm']) await rm(this.options.path + suffix, { force: true });
+  }
+
+  /** The last batch failed: the store cannot write (a full disk, its size cap). */
+  health(): string | null {
+    const error = this.recorder?.lastError ?? null;
+    return error === null ? null : `cannot write: ${error}`;
   }
 
   private every(ms: number, task: () => void): void {

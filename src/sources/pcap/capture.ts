@@ -23,6 +23,8 @@ const BLOCK_SPB = 3;
 const BLOCK_EPB = 6;
 const OPTION_TSRESOL = 9;
 const OPTION_TSOFFSET = 14;
+/** Largest if_tsoffset taken, seconds either way (2^32: pcap's whole range of seconds). */
+const MAX_TSOFFSET = 2n ** 32n;
 
 /** True when `head` starts like a pcap or pcapng file. */
 export function sniffCapture(head: Uint8Array): boolean {
@@ -53,8 +55,10 @@ interface Interface {
   snapLength: number;
   /** Seconds per timestamp unit. */
   scale: number;
-  /** Seconds added to every timestamp (if_tsoffset). */
+  /** Seconds added to every timestamp (if_tsoffset); NaN when it is out of range. */
   offset: number;
+  /** The if_tsoffset as written, when out of range. */
+  badOffset?: bigint;
 }
 
 const enum State {
@@ -332,7 +336,10 @@ export class CaptureReader {
         const v = data[p + 4]!;
         iface.scale = v & 0x80 ? 2 ** -(v & 0x7f) : 10 ** -v;
       } else if (code === OPTION_TSOFFSET && length === 8) {
-        iface.offset = Number(this.little ? data.readBigInt64LE(p + 4) : data.readBigInt64BE(p + 4));
+        const offset = this.little ? data.readBigInt64LE(p + 4) : data.readBigInt64BE(p + 4);
+        // Beyond ±2^32 s no timestamp of this interface can be a time: its packets are skipped, each with the reason.
+        iface.offset = offset >= -MAX_TSOFFSET && offset <= MAX_TSOFFSET ? Number(offset) : NaN;
+        if (Number.isNaN(iface.offset)) iface.badOffset = offset;
       }
       p += 4 + ((length + 3) & ~3);
     }
@@ -354,6 +361,7 @@ export class CaptureReader {
     const captured = this.u32(data, start + 12);
     if (captured > end - start - 20) return this.events.badPacket('packet longer than its block');
     const units = this.u32(data, start + 4) * 4294967296 + this.u32(data, start + 8);
+    if (iface.badOffset !== undefined) return this.events.badPacket(`interface ${id}: if_tsoffset ${iface.badOffset} s is out of range`);
     this.lastTs = units * iface.scale + iface.offset;
     this.events.packet(iface.linkType, this.lastTs, data, start + 20, start + 20 + captured);
   }

@@ -16,6 +16,7 @@ export function createPcapFormat(options: PcapOptions = {}): SourceFormat {
     name: 'pcap',
     description: 'packet capture, pcap or pcapng (DNS over UDP and TCP on port 53)',
     sniff: sniffCapture,
+    magic: 'a pcap or pcapng capture (no capture magic number at its start)',
     createDecoder: (file, sink) => new PcapDecoder(file, sink, ports),
   };
 }

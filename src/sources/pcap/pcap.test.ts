@@ -148,6 +148,23 @@ describe('pcap: containers', () => {
     expect(decode(pcapFormat, [pcapFile([{ ts: T0, bytes: response }], { snapLength: 0 })])).toEqual(expected(T0));
   });
 
+  it('skips, with the packet number, every packet of an interface whose if_tsoffset is out of range (issue 12, defect 14)', () => {
+    const file = Buffer.concat([
+      pcapngSection(),
+      pcapngInterface({ linkType: LINKTYPE_ETHERNET, tsoffset: 2 ** 62 }),
+      pcapngInterface({ linkType: LINKTYPE_ETHERNET }),
+      pcapngPacket({ ts: T0, bytes: response }, 0),
+      pcapngPacket({ ts: T0 + 1, bytes: response }, 1),
+      pcapngPacket({ ts: T0 + 2, bytes: response }, 0),
+    ]);
+    const outcomes = decode(pcapFormat, [file]);
+    expect(skipsOf(outcomes)).toEqual([
+      [1, 'interface 0: if_tsoffset 4611686018427387904 s is out of range'],
+      [3, 'interface 0: if_tsoffset 4611686018427387904 s is out of range'],
+    ]);
+    expect(observationsOf(outcomes).map((o) => o.ts)).toEqual([T0 + 1]);
+  });
+
   it('reads pcapng of either byte order, timestamp resolutions and offsets', () => {
     expect(decode(pcapFormat, [pcapngFile([{ ts: T0 + 0.5, bytes: response }])])).toEqual(expected(T0 + 0.5));
     expect(decode(pcapFormat, [pcapngFile([{ ts: T0 + 0.5, bytes: response }], { linkType: 1 }, true)])).toEqual(expected(T0 + 0.5));

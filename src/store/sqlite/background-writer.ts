@@ -13,7 +13,8 @@ import type { WriterReply, WriterRequest } from './writer-worker.js';
 export interface WriterEvents {
   onWritten(ms: number, tuples: number, verdicts: number): void;
   onSwept(deleted: number): void;
-  onError(message: string): void;
+  /** `request` is what failed ('write': that batch is lost; its fate comes in order with the others); undefined when the thread itself failed. */
+  onError(message: string, request?: WriterRequest['type']): void;
   /** Row counts, after count(). */
   onCounted?(counts: StoreCounts): void;
 }
@@ -27,16 +28,17 @@ export class BackgroundWriter {
   private closed: (() => void) | null = null;
 
   /** Null when the compiled worker is not there (running from TypeScript sources): write in-thread then. */
-  static create(path: string, events: WriterEvents, maxQueued = 8): BackgroundWriter | null {
-    return existsSync(fileURLToPath(WORKER)) ? new BackgroundWriter(path, events, maxQueued) : null;
+  static create(path: string, events: WriterEvents, maxQueued = 8, maxBytes: number | null = null): BackgroundWriter | null {
+    return existsSync(fileURLToPath(WORKER)) ? new BackgroundWriter(path, events, maxQueued, maxBytes) : null;
   }
 
   private constructor(
     path: string,
     private readonly events: WriterEvents,
     private readonly maxQueued: number,
+    maxBytes: number | null,
   ) {
-    this.worker = new Worker(WORKER, { workerData: { path } });
+    this.worker = new Worker(WORKER, { workerData: { path, maxBytes } });
     this.worker.on('message', (reply: WriterReply) => this.receive(reply));
     this.worker.on('error', (err) => events.onError(err.message));
     this.worker.on('exit', () => this.closed?.());
@@ -91,7 +93,7 @@ export class BackgroundWriter {
         break;
       case 'error':
         if (reply.request === 'write') this.queued--;
-        this.events.onError(reply.message);
+        this.events.onError(reply.message, reply.request);
         break;
       case 'closed':
         void this.worker.terminate();

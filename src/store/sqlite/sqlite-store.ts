@@ -34,14 +34,26 @@ export class SqliteStore implements Store {
   private readonly setMeta: Statement;
   private readonly writeBatch: (batch: StoreBatch) => void;
 
-  /** Opens (creating if needed) and migrates the store; throws `store: PATH: reason` when it cannot. */
-  constructor(readonly path: string) {
+  /**
+   * Opens (creating if needed) and migrates the store; throws `store: PATH: reason` when it cannot.
+   * `maxBytes` caps the database file (SQLite max_page_count, per connection: every connection that writes sets it);
+   * beyond it a write fails with SQLITE_FULL ("database or disk is full"), as on a full disk.
+   */
+  constructor(
+    readonly path: string,
+    maxBytes: number | null = null,
+  ) {
     try {
       this.db = new Database(path, { timeout: 5000 });
       this.db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a process crash loses nothing committed; a power cut at most the last batches, never consistency.
       this.db.pragma('synchronous = NORMAL');
       migrate(this.db);
+      if (maxBytes !== null) {
+        const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+        // SQLite keeps at least the pages the file already has.
+        this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / pageSize))}`);
+      }
     } catch (err) {
       throw new Error(`store: ${path}: ${(err as Error).message}`);
     }

@@ -18,7 +18,8 @@ export type WriterReply =
 
 const port = parentPort;
 if (port !== null) {
-  const store = new SqliteStore((workerData as { path: string }).path);
+  const { path, maxBytes } = workerData as { path: string; maxBytes: number | null };
+  const store = new SqliteStore(path, maxBytes);
   port.on('message', (request: WriterRequest) => {
     try {
       if (request.type === 'write') {

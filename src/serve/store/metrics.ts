@@ -1,0 +1,83 @@
+/**
+ * The store's metrics, declared in the daemon's registry. Values live in the
+ * service and its recorder; each family reads them when scraped. Rows count
+ * as written only once their batch committed; rows of failed batches (a
+ * full disk, the writer thread behind) are counted apart.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { RecorderStats } from '../../store/recorder.js';
+import type { StoreCounts } from '../../store/store.js';
+
+export interface StoreReadings {
+  sizeBytes(): number;
+  counts(): StoreCounts;
+  pending(): number;
+  recorder(): RecorderStats | null;
+  flushSeconds(): number;
+  droppedBatches(): number;
+  sweptRows(): number;
+  restoredVerdicts(): number;
+  /** 1 while the last batch failed. */
+  failing(): number;
+}
+
+type Read = (r: StoreReadings) => number;
+
+export function storeMetrics(registry: Registry, r: StoreReadings): void {
+  const counter = (name: string, help: string, read: Read): void => {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read(r));
+      },
+    });
+  };
+  const gauge = (name: string, help: string, read: Read): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read(r));
+      },
+    });
+  };
+  new Gauge({
+    name: 'fluxhound_store_size_bytes',
+    help: 'Bytes of the store on disk (database and write-ahead log).',
+    labelNames: ['backend'],
+    registers: [registry],
+    collect() {
+      this.set({ backend: 'sqlite' }, r.sizeBytes());
+    },
+  });
+  new Gauge({
+    name: 'fluxhound_store_rows',
+    help: 'Rows per table, refreshed every minute.',
+    labelNames: ['table'],
+    registers: [registry],
+    collect() {
+      const c = r.counts();
+      this.set({ table: 'domains' }, c.domains);
+      this.set({ table: 'verdicts' }, c.verdicts);
+      this.set({ table: 'pdns' }, c.tuples);
+      this.set({ table: 'networks' }, c.networks);
+    },
+  });
+  const stat = (key: keyof RecorderStats): Read => (x) => x.recorder()?.[key] ?? 0;
+  gauge('fluxhound_store_pending', 'Tuples and names waiting for the next flush.', (x) => x.pending());
+  counter('fluxhound_store_flushes_total', 'Batches committed.', stat('flushes'));
+  counter('fluxhound_store_tuples_written_total', 'Passive-DNS tuples in committed batches.', stat('tuplesWritten'));
+  counter('fluxhound_store_verdicts_written_total', 'Verdict changes in committed batches.', stat('verdictsWritten'));
+  counter('fluxhound_store_errors_total', 'Batches that failed (full disk, store size cap, writer thread behind); nothing of them was written.', stat('errors'));
+  counter('fluxhound_store_tuples_failed_total', 'Passive-DNS tuples in failed batches (lost).', stat('tuplesFailed'));
+  counter('fluxhound_store_verdicts_failed_total', 'Verdict changes in failed batches (sent again with the next batch).', stat('verdictsFailed'));
+  gauge('fluxhound_store_write_failing', '1 while the last batch failed (GET /health answers 503), else 0.', (x) => x.failing());
+  gauge('fluxhound_store_flush_seconds', 'Duration of the last committed batch write.', (x) => x.flushSeconds());
+  counter('fluxhound_store_dropped_batches_total', 'Batches dropped because the writer thread was behind.', (x) => x.droppedBatches());
+  counter('fluxhound_store_swept_rows_total', 'Rows removed by the retention sweep.', (x) => x.sweptRows());
+  gauge('fluxhound_store_restored_verdicts', 'Flagged domains restored from the store at start.', (x) => x.restoredVerdicts());
+}

@@ -1,0 +1,55 @@
+/**
+ * Issue 12, defect 19: /metrics drew complaints from Prometheus's own
+ * linter. The built daemon runs with the services that need no other daemon
+ * (follow, store, rpz-file, ip-blocklist, http); its /metrics goes through the
+ * real `promtool check metrics` (Debian package prometheus), which must not
+ * complain, and carries build info and the standard process metrics.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, requireBuilt, ROOT } from './support/cli.js';
+import { freePort, startDaemon, waitFor } from './support/daemon.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fluxhound-promtool-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('/metrics under promtool', () => {
+  it('passes `promtool check metrics` with HELP on every family, build info and process metrics', async () => {
+    requireBuilt();
+    const port = await freePort();
+    const daemon = startDaemon(process.execPath, [
+      CLI, 'serve', '--no-flags', '--log-level', 'warn',
+      '--follow', join(ROOT, 'examples', 'example.dns.log'),
+      '--store', join(dir, 'fluxhound.db'),
+      '--rpz-file', join(dir, 'fluxhound.rpz'),
+      '--ip-blocklist', join(dir, 'flux.txt'),
+      '--http', `127.0.0.1:${port}`,
+    ]);
+    try {
+      const text = await waitFor('metrics after the example is read', async () => {
+        const t = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return /^fluxhound_flagged_domains [1-9]/m.test(t) && /^fluxhound_rpz_file_writes_total [1-9]/m.test(t) ? t : undefined;
+      }, 20_000);
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 10_000 });
+      expect(check.error).toBeUndefined();
+      // promtool prints one line per complaint and exits non-zero on any.
+      expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+      expect(check.status).toBe(0);
+      expect(text).toMatch(/^fluxhound_build_info\{version="\d+\.\d+\.\d+[^"]*",node="v\d+\.\d+\.\d+"\} 1$/m);
+      expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+      expect(text).toMatch(/^process_open_fds \d+$/m);
+      expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+      for (const family of ['fluxhound_observations_total', 'fluxhound_follow_bytes_total', 'fluxhound_store_verdicts_written_total', 'fluxhound_ip_blocklist_addresses']) {
+        expect(text).toMatch(new RegExp(`^# HELP ${family} \\S`, 'm'));
+      }
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', reasons: [] });
+    } finally {
+      await daemon.stop();
+    }
+  }, 40_000);
+});
