@@ -5,12 +5,14 @@
  * page (404). GET and HEAD only, small header limits and short timeouts, no
  * request bodies; GET /healthz for monitors.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Server } from 'node:net';
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { canonicalName, isPlausibleName } from '../../model/names.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
+import { governedHttpServer, netGovernor, type ListenerGate, type LogRateLimit } from '../net/index.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { blockedPage, CSP, neutralPage } from './page.js';
 
@@ -36,11 +38,18 @@ export class BlockPageService implements Service {
   readonly name = 'block-page';
   private server: Server | null = null;
   private readonly counts = { requests: 0, blocked: 0, neutral: 0, rejected: 0 };
+  /** Caps, deadlines and the connection budget (serve.net), shared with every other listener. */
+  readonly gate: ListenerGate;
+  private readonly logLimit: LogRateLimit;
 
   constructor(
     readonly listen: Endpoint,
     private readonly context: ServeContext,
-  ) {}
+  ) {
+    const governor = netGovernor(context);
+    this.gate = governor.gate({ listener: 'block-page', http: true });
+    this.logLimit = governor.logLimiter('block-page');
+  }
 
   /** The bound port (after start; useful with port 0). */
   get port(): number {
@@ -49,20 +58,22 @@ export class BlockPageService implements Service {
   }
 
   async start(): Promise<void> {
-    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 }, (req, res) =>
+    const http = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 }, (req, res) =>
       this.handle(req, res),
     );
-    server.maxRequestsPerSocket = 100;
-    server.setTimeout(10_000, (socket) => socket.destroy());
-    server.on('clientError', (_err, socket) => {
+    http.maxRequestsPerSocket = 100;
+    http.setTimeout(10_000, (socket) => socket.destroy());
+    http.on('clientError', (_err, socket) => {
       this.counts.rejected++;
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
     });
+    const server = governedHttpServer(this.gate, http);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`block-page: cannot listen on ${this.listen.host}:${this.listen.port}: ${err.code ?? err.message}`)));
       server.listen(this.listen.port, this.listen.host, () => resolve());
     });
+    server.on('error', () => undefined);
     this.server = server;
   }
 
@@ -72,7 +83,7 @@ export class BlockPageService implements Service {
     if (server === null) return;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      server.closeAllConnections();
+      this.gate.closeAll();
     });
   }
 
@@ -109,7 +120,8 @@ export class BlockPageService implements Service {
       return send(res, 404, 'text/html; charset=utf-8', neutralPage(), head);
     }
     this.counts.blocked++;
-    this.context.log.info({ service: this.name, host, domain: verdict.domain }, 'block page shown');
+    const held = this.logLimit.take(req.socket.remoteAddress ?? '');
+    if (held !== null) this.context.log.info({ service: this.name, host, domain: verdict.domain, client: req.socket.remoteAddress, suppressed: held }, 'block page shown');
     send(res, 200, 'text/html; charset=utf-8', blockedPage(host, verdict, new Date()), head);
   }
 }

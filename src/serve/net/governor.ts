@@ -81,7 +81,8 @@ export class ListenerGate {
   ) {
     const net = governor.limits;
     this.listener = options.listener;
-    this.maxConnections = options.maxConnections ?? net.listenerConnections;
+    // No listener may hold more than half the daemon-wide budget: the others keep room to serve.
+    this.maxConnections = Math.min(options.maxConnections ?? net.listenerConnections, Math.max(1, Math.floor(governor.budget / 2)));
     this.perClient = options.perClient ?? net.clientConnections;
     this.limits = {
       firstByteMs: net.firstByteMs,

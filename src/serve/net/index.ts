@@ -4,3 +4,4 @@ export { LogRateLimit } from './log-limit.js';
 export { netMetrics, type NetMetrics } from './metrics.js';
 export { connectionBudget, softFdLimit, parseSoftFdLimit } from './fd-limit.js';
 export type { NetLimits, RefusalReason } from './limits.js';
+export { governedHttpServer } from './http.js';
