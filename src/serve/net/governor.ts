@@ -34,6 +34,8 @@ export interface GateOptions {
   limits?: Partial<ConnectionLimits>;
   /** HTTP: the header deadline runs from accept and from each response. */
   http?: boolean;
+  /** Told of every refusal and cut, after it was counted (a service's own counters). */
+  onRefused?: (reason: RefusalReason) => void;
 }
 
 export class ConnectionGovernor {
@@ -172,6 +174,7 @@ export class ListenerGate {
 
   private refused(reason: RefusalReason, client: string): void {
     this.governor.metrics.refused.inc({ listener: this.listener, reason });
+    this.options.onRefused?.(reason);
     const held = this.governor.logLimit.take(`${this.listener}:${reason}`);
     if (held === null) return;
     this.governor.log.warn({ service: 'net', listener: this.listener, client, reason, suppressed: held }, `net: ${this.listener}: connection refused (${reason})`);

@@ -12,6 +12,7 @@ import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { parseFlags, readKeyFile } from './options.js';
 import type { RpzServerFlags } from './options.js';
 import { RpzServer } from './server.js';
+import { netGovernor } from '../net/index.js';
 
 export { RpzServer } from './server.js';
 
@@ -67,6 +68,7 @@ class LiveRpzServer implements Service {
       notify: flags.notify,
       log: context.log.child({ service: 'rpz-server' }),
       zone,
+      governor: netGovernor(context),
     });
   }
 
