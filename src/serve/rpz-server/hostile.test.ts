@@ -8,7 +8,7 @@
 import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../config/schema.js';
@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 /** Log lines the server wrote, kept as text. */
-function logSink(): { lines: string[]; log: ReturnType<typeof pino> } {
+function logSink(): { lines: string[]; log: Logger } {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -32,7 +32,8 @@ function logSink(): { lines: string[]; log: ReturnType<typeof pino> } {
       done();
     },
   });
-  return { lines, log: pino({ level: 'info' }, stream) };
+  const log: Logger = pino({ level: 'info' }, stream);
+  return { lines, log };
 }
 
 async function server(net: Partial<ReturnType<typeof defaultConfig>['serve']['net']> = {}): Promise<{ server: RpzServer; registry: Registry; lines: string[] }> {
