@@ -10,6 +10,8 @@ import { UsageError } from '../../model/errors.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
 import { governedHttpServer, netGovernor, type ListenerGate } from '../net/index.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
+import { Registry, type Counter } from 'prom-client';
+import { httpRequests } from './metrics.js';
 
 export function httpService(): ServiceFactory {
   return {
@@ -33,7 +35,7 @@ export class HttpService implements Service {
   readonly name = 'http';
   private server: Server | null = null;
   private readonly started = Date.now();
-  private requests = 0;
+  private readonly requests: Counter;
   /** /metrics and /health get their own small cap, so a flood of other listeners' clients can never lock monitoring out. */
   readonly gate: ListenerGate;
 
@@ -42,6 +44,7 @@ export class HttpService implements Service {
     private readonly context: ServeContext,
   ) {
     this.gate = netGovernor(context).gate({ listener: 'http', maxConnections: 64, http: true });
+    this.requests = httpRequests(context.registry ?? new Registry());
   }
 
   get port(): number {
@@ -72,12 +75,8 @@ export class HttpService implements Service {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  metrics(): string[] {
-    return ['# TYPE fluxhound_http_requests_total counter', `fluxhound_http_requests_total ${this.requests}`];
-  }
-
   private serve(req: IncomingMessage, res: ServerResponse): void {
-    this.requests++;
+    this.requests.inc();
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');

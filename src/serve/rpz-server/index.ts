@@ -69,6 +69,7 @@ class LiveRpzServer implements Service {
       log: context.log.child({ service: 'rpz-server' }),
       zone,
       governor: netGovernor(context),
+      registry: context.registry,
     });
   }
 
@@ -120,9 +121,5 @@ class LiveRpzServer implements Service {
     if (this.flags.keyFile !== null) this.server.setKey(readKeyFile(this.flags.keyFile));
     this.rpzOptions = rpzOptionsOf(this.context.config);
     this.scheduleRebuild();
-  }
-
-  metrics(): string[] {
-    return this.server.metrics();
   }
 }

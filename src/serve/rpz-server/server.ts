@@ -22,6 +22,7 @@ import { answer } from './answer.js';
 import type { Outcome, OutcomeKind, Transport } from './answer.js';
 import { compileZone, ZoneJournal } from './journal.js';
 import type { JournalLimits } from './journal.js';
+import { declareRpzServerMetrics } from './metrics.js';
 import { Notifier } from './notify.js';
 import type { Endpoint } from './notify.js';
 import type { TsigKey } from './tsig.js';
@@ -60,6 +61,8 @@ export interface RpzServerOptions {
   notifyRetryMs?: number;
   /** The daemon's connection governor; a private one with the default serve.net limits when left out. */
   governor?: ConnectionGovernor;
+  /** The daemon's metric registry; a private one when left out. */
+  registry?: Registry;
 }
 
 export class RpzCounters {
@@ -96,6 +99,8 @@ export class RpzServer implements Service {
   /** TCP admission: the ACL on accept, caps, deadlines. */
   readonly gate: ListenerGate;
   private readonly logLimit: LogRateLimit;
+  /** Where this server's metrics are declared. */
+  readonly registry: Registry;
 
   constructor(private readonly options: RpzServerOptions) {
     this.journal = new ZoneJournal(compileZone(options.zone), { ...DEFAULT_LIMITS.journal, ...options.limits?.journal });
@@ -131,6 +136,14 @@ export class RpzServer implements Service {
       },
     });
     this.logLimit = governor.logLimiter('rpz-server');
+    this.registry = options.registry ?? new Registry();
+    declareRpzServerMetrics(this.registry, {
+      counters: this.counters,
+      connections: () => this.connections.size,
+      serial: () => this.serial,
+      records: () => this.journal.current.records.size,
+      journalEntries: () => this.journal.length,
+    });
   }
 
   get serial(): number {
@@ -195,33 +208,6 @@ export class RpzServer implements Service {
     this.connections.clear();
     if (tcp !== null) await new Promise<void>((resolve) => tcp.close(() => resolve()));
     if (udp !== null) await new Promise<void>((resolve) => udp.close(() => resolve()));
-  }
-
-  metrics(): string[] {
-    const c = this.counters;
-    const p = 'fluxhound_rpz_server';
-    const lines = [`# TYPE ${p}_transfers_total counter`];
-    for (const [type, kind] of [['axfr', 'axfr'], ['ixfr', 'ixfr'], ['ixfr_full', 'ixfr-full'], ['ixfr_uptodate', 'ixfr-current']] as const) {
-      lines.push(`${p}_transfers_total{type="${type}"} ${c.get(kind)}`);
-    }
-    lines.push(`# TYPE ${p}_queries_total counter`);
-    lines.push(`${p}_queries_total{type="soa"} ${c.get('soa')}`, `${p}_queries_total{type="ixfr_udp"} ${c.get('ixfr-udp')}`);
-    lines.push(`# TYPE ${p}_refused_total counter`, `${p}_refused_total ${c.get('refused')}`);
-    lines.push(`# TYPE ${p}_errors_total counter`);
-    lines.push(`${p}_errors_total{kind="formerr"} ${c.get('formerr')}`, `${p}_errors_total{kind="notimp"} ${c.get('notimp')}`);
-    lines.push(`${p}_errors_total{kind="dropped"} ${c.get('dropped')}`, `${p}_errors_total{kind="internal"} ${c.internalErrors}`);
-    lines.push(`# TYPE ${p}_tsig_failures_total counter`);
-    for (const e of ['badkey', 'badsig', 'badtime']) lines.push(`${p}_tsig_failures_total{error="${e}"} ${c.tsigErrors.get(e) ?? 0}`);
-    lines.push(`# TYPE ${p}_notifies_sent_total counter`, `${p}_notifies_sent_total ${c.notifiesSent}`);
-    lines.push(`# TYPE ${p}_notifies_acked_total counter`, `${p}_notifies_acked_total ${c.notifiesAcked}`);
-    lines.push(`# TYPE ${p}_notifies_failed_total counter`, `${p}_notifies_failed_total ${c.notifiesFailed}`);
-    lines.push(`# TYPE ${p}_connections_rejected_total counter`, `${p}_connections_rejected_total ${c.connectionsRejected + c.overQueued}`);
-    lines.push(`# TYPE ${p}_idle_timeouts_total counter`, `${p}_idle_timeouts_total ${c.idleTimeouts}`);
-    lines.push(`# TYPE ${p}_connections gauge`, `${p}_connections ${this.connections.size}`);
-    lines.push(`# TYPE ${p}_serial gauge`, `${p}_serial ${this.serial}`);
-    lines.push(`# TYPE ${p}_records gauge`, `${p}_records ${this.journal.current.records.size}`);
-    lines.push(`# TYPE ${p}_journal_entries gauge`, `${p}_journal_entries ${this.journal.length}`);
-    return lines;
   }
 
   private respond(msg: Uint8Array, transport: Transport, remote: string): ReturnType<typeof answer> | null {
