@@ -36,7 +36,7 @@ export const dnstapService: ServiceFactory = {
     if (!Number.isFinite(idle) || idle < 1 || idle > 86_400) throw new UsageError(`serve: --dnstap-idle takes seconds from 1 to 86400, not '${String(flags.dnstapIdle)}'`);
     const modeText = String(flags.dnstapSocketMode ?? '660');
     if (!/^0?[0-7]{3}$/.test(modeText)) throw new UsageError(`serve: --dnstap-socket-mode takes an octal mode such as 660, not '${modeText}'`);
-    return new DnstapService({ endpoints, sink: context.observations, log: context.log, maxConnections, idleMs: idle * 1000, socketMode: parseInt(modeText, 8), governor: netGovernor(context) });
+    return new DnstapService({ endpoints, sink: context.observations, log: context.log, maxConnections, idleMs: idle * 1000, socketMode: parseInt(modeText, 8), governor: netGovernor(context), registry: context.registry });
   },
 };
 

@@ -21,6 +21,7 @@ import type { ObservationSink } from '../../sources/source.js';
 import type { Service } from '../service.js';
 import { DnstapConnection, emptyCounters, type EndpointCounters } from './connection.js';
 import type { Endpoint } from './endpoint.js';
+import { declareDnstapMetrics } from './metrics.js';
 
 export interface DnstapOptions {
   endpoints: readonly Endpoint[];
@@ -32,6 +33,8 @@ export interface DnstapOptions {
   idleMs?: number;
   /** The daemon's connection governor; a private one with the default serve.net limits when left out. */
   governor?: ConnectionGovernor;
+  /** The daemon's metric registry; a private one when left out. */
+  registry?: Registry;
   /** Largest data frame accepted; a longer one ends its connection. Default 256 KiB. */
   maxFrame?: number;
   /** Mode of unix sockets. Default 0o660. */
@@ -62,6 +65,8 @@ export class DnstapService implements Service {
   private readonly idleMs: number;
   private readonly governor: ConnectionGovernor;
   private readonly logLimit: LogRateLimit;
+  /** Where this listener's metrics are declared. */
+  readonly registry: Registry;
   private connectionSerial = 0;
   private stopping = false;
   /** Called when the last connection closes during stop(). */
@@ -76,6 +81,8 @@ export class DnstapService implements Service {
     this.idleMs = options.idleMs ?? 300_000;
     this.governor = options.governor ?? new ConnectionGovernor(defaultConfig().serve.net, options.log, new Registry());
     this.logLimit = this.governor.logLimiter('dnstap');
+    this.registry = options.registry ?? new Registry();
+    declareDnstapMetrics(this.registry, () => this.counters(), () => this.payloads.byType);
   }
 
   async start(): Promise<void> {
@@ -133,27 +140,6 @@ export class DnstapService implements Service {
     await Promise.all(closed);
     for (const l of this.listening) if (l.endpoint.kind === 'unix') await removeSocketFile(l.endpoint.path);
     this.listening.length = 0;
-  }
-
-  metrics(): string[] {
-    const lines: string[] = [];
-    const families: [keyof EndpointCounters, string, string][] = [
-      ['connections', 'counter', 'connections_total'],
-      ['open', 'gauge', 'connections_open'],
-      ['refused', 'counter', 'connections_refused_total'],
-      ['frames', 'counter', 'frames_total'],
-      ['messages', 'counter', 'messages_total'],
-      ['ignored', 'counter', 'ignored_total'],
-      ['bad', 'counter', 'bad_frames_total'],
-      ['bytes', 'counter', 'bytes_total'],
-    ];
-    for (const [key, type, suffix] of families) {
-      lines.push(`# TYPE fluxhound_dnstap_${suffix} ${type}`);
-      this.listening.forEach((l, i) => lines.push(`fluxhound_dnstap_${suffix}{endpoint=${JSON.stringify(this.addressOf(i))}} ${l.counters[key]}`));
-    }
-    lines.push('# TYPE fluxhound_dnstap_messages_by_type_total counter');
-    for (const [type, count] of this.payloads.byType) lines.push(`fluxhound_dnstap_messages_by_type_total{type="${type}"} ${count}`);
-    return lines;
   }
 
   private addressOf(index: number): string {
