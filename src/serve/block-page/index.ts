@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { canonicalName, isPlausibleName } from '../../model/names.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
-import { governedHttpServer, netGovernor, type ListenerGate, type LogRateLimit } from '../net/index.js';
+import { governedHttpServer, netGovernor, type ListenerGate, type LogRateLimit, suppressedField } from '../net/index.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { Registry } from 'prom-client';
 import { blockPageMetrics, type BlockPageMetrics } from './metrics.js';
@@ -112,7 +112,7 @@ export class BlockPageService implements Service {
     }
     this.counts.blocked.inc();
     const held = this.logLimit.take(req.socket.remoteAddress ?? '');
-    if (held !== null) this.context.log.info({ service: this.name, host, domain: verdict.domain, client: req.socket.remoteAddress, suppressed: held }, 'block page shown');
+    if (held !== null) this.context.log.info({ service: this.name, host, domain: verdict.domain, client: req.socket.remoteAddress, ...suppressedField(held) }, 'block page shown');
     send(res, 200, 'text/html; charset=utf-8', blockedPage(host, verdict, new Date()), head);
   }
 }

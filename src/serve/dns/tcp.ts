@@ -9,7 +9,7 @@
  * an upstream, so what a connection can hold is bounded.
  */
 import type { Logger } from 'pino';
-import type { GovernedConnection, ListenerGate, LogRateLimit } from '../net/index.js';
+import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
 
 /** Queries are small; anything longer is hostile. */
 export const MAX_TCP_QUERY = 4096;
@@ -104,7 +104,7 @@ export class DnsTcpListener {
         } catch (err) {
           stats.malformed++;
           const held = this.options.logLimit.take(`error:${client}`);
-          if (held !== null) this.options.log.error({ service: 'dns', client, suppressed: held }, `dns: query failed: ${(err as Error).message}`);
+          if (held !== null) this.options.log.error({ service: 'dns', client, ...suppressedField(held) }, `dns: query failed: ${(err as Error).message}`);
         }
         if (!pending && !answered.done) {
           answered.done = true;

@@ -14,7 +14,7 @@ import { connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { defaultConfig } from '../../config/schema.js';
-import { ConnectionGovernor, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
+import { ConnectionGovernor, type GovernedConnection, type ListenerGate, type LogRateLimit, suppressedField } from '../net/index.js';
 import { DEFAULT_MAX_FRAME } from '../../sources/dnstap/frames.js';
 import { DnstapPayloads } from '../../sources/dnstap/payload.js';
 import type { ObservationSink } from '../../sources/source.js';
@@ -171,7 +171,7 @@ export class DnstapService implements Service {
     this.connections.set(socket, connection);
     const logKey = `${endpoint.label} ${governed.client}`;
     const held = this.logLimit.take(logKey);
-    if (held !== null) log.info({ service: 'dnstap', endpoint: endpoint.label, peer, suppressed: held }, 'dnstap: producer connected');
+    if (held !== null) log.info({ service: 'dnstap', endpoint: endpoint.label, peer, ...suppressedField(held) }, 'dnstap: producer connected');
     const handshake = setTimeout(() => {
       if (!connection.started) connection.drop(`no START within ${this.handshakeMs} ms`);
     }, this.handshakeMs);
@@ -197,7 +197,7 @@ export class DnstapService implements Service {
       if (governed.cutBecause !== null && connection.failure === null) connection.failure = `closed by the connection governor (${governed.cutBecause})`;
       const held = this.logLimit.take(logKey);
       if (held === null) return;
-      const summary = { service: 'dnstap', endpoint: endpoint.label, peer, ...connection.seen, suppressed: held };
+      const summary = { service: 'dnstap', endpoint: endpoint.label, peer, ...connection.seen, ...suppressedField(held) };
       if (connection.failure !== null || connection.seen.bad > 0) log.warn(summary, `dnstap: producer disconnected${connection.failure === null ? '' : `: ${connection.failure}`}`);
       else log.info(summary, `dnstap: producer disconnected${connection.endedBecause === null ? '' : `: ${connection.endedBecause}`}`);
     });

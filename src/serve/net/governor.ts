@@ -18,7 +18,7 @@ import type { ServeContext } from '../service.js';
 import { GovernedConnection, type ConnectionLimits } from './connection.js';
 import { connectionBudget, softFdLimit } from './fd-limit.js';
 import type { NetLimits, RefusalReason } from './limits.js';
-import { LogRateLimit } from './log-limit.js';
+import { LogRateLimit, suppressedField } from './log-limit.js';
 import { netMetrics, type NetMetrics } from './metrics.js';
 
 export interface GateOptions {
@@ -177,7 +177,7 @@ export class ListenerGate {
     this.options.onRefused?.(reason);
     const held = this.governor.logLimit.take(`${this.listener}:${reason}`);
     if (held === null) return;
-    this.governor.log.warn({ service: 'net', listener: this.listener, client, reason, suppressed: held }, `net: ${this.listener}: connection refused (${reason})`);
+    this.governor.log.warn({ service: 'net', listener: this.listener, client, reason, ...suppressedField(held) }, `net: ${this.listener}: connection refused (${reason})`);
   }
 }
 

@@ -65,3 +65,8 @@ export class LogRateLimit {
     return held;
   }
 }
+
+/** `{ suppressed: N }` for a log line when lines were held back before it, else nothing (most lines). */
+export function suppressedField(held: number): { suppressed?: number } {
+  return held > 0 ? { suppressed: held } : {};
+}

@@ -15,7 +15,7 @@ import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { defaultConfig } from '../../config/schema.js';
-import { ConnectionGovernor, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
+import { ConnectionGovernor, type GovernedConnection, type ListenerGate, type LogRateLimit, suppressedField } from '../net/index.js';
 import type { RpzZone } from '../../act/rpz/types.js';
 import type { Service } from '../service.js';
 import { answer } from './answer.js';
@@ -219,7 +219,7 @@ export class RpzServer implements Service {
       // sources must not write a line per datagram), answers by client and outcome.
       const held = this.logLimit.take(level === 'warn' ? a.outcome.kind : `${remote} ${a.outcome.kind}`);
       if (held !== null) {
-        this.log[level]({ client: remote, transport, outcome: a.outcome.kind, reason: a.outcome.reason, records: a.outcome.records, signed: a.outcome.signed, serial: this.serial, suppressed: held }, `rpz-server ${a.outcome.kind}`);
+        this.log[level]({ client: remote, transport, outcome: a.outcome.kind, reason: a.outcome.reason, records: a.outcome.records, signed: a.outcome.signed, serial: this.serial, ...suppressedField(held) }, `rpz-server ${a.outcome.kind}`);
       }
       return a;
     } catch (err) {
