@@ -10,6 +10,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import * as packet from 'dns-packet';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/support/daemon.js';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
 import { defaultConfig, type Config } from '../../config/schema.js';
 import { Daemon } from '../daemon.js';
@@ -155,8 +156,9 @@ describe('DNS over TCP under attack', () => {
       await sleep(1900);
     } finally {
       clearInterval(writer);
-      clearInterval(sampler);
     }
+    await waitFor('the non-readers to be cut', () => fwd.tcp.gate.size === 0, 8000, 10);
+    clearInterval(sampler);
     // Unbounded before: every query's 60 KB answer was queued (2.2 GB in 10 s). Now per connection: the pause budget,
     // the answers still in flight when it paused, and what Node read ahead.
     const perConnection = pauseBytes + (TCP_IN_FLIGHT + 1) * 65_537 + 65_536;
@@ -185,15 +187,14 @@ describe('DNS over TCP under attack', () => {
       sent++;
     }, 200);
     try {
-      await sleep(100);
+      await waitFor('the listener to fill', () => fwd.tcp.gate.size === 100, 3000, 5);
       // Every slot is taken: a new client is refused at the listener cap.
       expect(await askTcp(fwd.port, 'big.test')).toBeNull();
       expect(await refused(daemon, 'listener_cap')).toBeGreaterThanOrEqual(1);
-      await sleep(1500);
+      await waitFor('the tricklers to be cut', () => fwd.tcp.gate.size === 0, 5000, 10);
       // Still trickling, yet every attacker was cut at the frame deadline, and a good client gets its answer.
       expect(sent).toBeLessThan(bytes.length);
       expect(await refused(daemon, 'frame_deadline')).toBe(100);
-      expect(fwd.tcp.gate.size).toBe(0);
       expect(await askTcp(fwd.port, 'big.test')).toBe(1);
     } finally {
       clearInterval(trickle);

@@ -74,10 +74,14 @@ export class GovernedConnection {
     this.phase = 'busy';
   }
 
-  /** HTTP: the response is written; the next request header must arrive whole within the frame deadline. */
+  /**
+   * HTTP: the response is written; the next request header must arrive whole
+   * within the frame deadline (the parser hides when it starts, so the wait
+   * and the header share it; a keep-alive connection left unused is idle).
+   */
   responseDone(): void {
     if (this.phase === 'closed' || this.socket.destroyed) return;
-    this.arm('frame', this.limits.frameMs);
+    this.arm('idle', this.limits.frameMs);
   }
 
   /** Queues `bytes` for the client; false when the connection is gone or was cut for the outbound budget. */

@@ -97,19 +97,19 @@ describe('ListenerGate', () => {
     const pa = await listening(a);
     const pb = await listening(b);
     const sockets = [...Array.from({ length: 4 }, () => dial(pa, '127.0.0.2')), ...Array.from({ length: 4 }, () => dial(pa, '127.0.0.3'))];
-    await sleep(200);
+    await waitFor('8 decisions', async () => a.size + (await refused(registry, 'a', 'client_cap')) + (await refused(registry, 'a', 'listener_cap')) === 8, 5000, 10);
     expect(a.size).toBe(5);
     // 127.0.0.2: three in, the fourth over its share; 127.0.0.3: two in, then the listener is full.
     expect(await refused(registry, 'a', 'client_cap')).toBe(1);
     expect(await refused(registry, 'a', 'listener_cap')).toBe(2);
     for (let i = 0; i < 20; i++) sockets.push(dial(pb, `127.0.1.${i}`));
-    await sleep(200);
+    await waitFor('b to fill', () => b.size === 20, 5000, 10);
     expect(b.size).toBe(20);
     // 25 open of 40: a third gate holding 20 would pass the budget.
     const c = g.gate({ listener: 'c', perClient: 100 });
     const pc = await listening(c);
     for (let i = 0; i < 18; i++) sockets.push(dial(pc));
-    await sleep(200);
+    await waitFor('18 decisions', async () => c.size + (await refused(registry, 'c', 'fd_budget')) === 18, 5000, 10);
     expect(g.open).toBe(40);
     expect(await refused(registry, 'c', 'fd_budget')).toBe(3);
     for (const s of sockets) s.destroy();
@@ -117,7 +117,7 @@ describe('ListenerGate', () => {
   });
 
   it('a frame deadline that more bytes of the same frame do not move; idle between frames', async () => {
-    const { g, registry } = governor({ frameMs: 300, idleMs: 300, firstByteMs: 300 });
+    const { g, registry } = governor({ frameMs: 400, idleMs: 600, firstByteMs: 400 });
     const port = await listening(g.gate({ listener: 'f' }), (c) => {
       // A frame is 4 bytes here.
       let held = 0;
@@ -129,16 +129,16 @@ describe('ListenerGate', () => {
       });
     });
     const trickler = dial(port);
-    const timer = setInterval(() => trickler.write(Buffer.from([1])), 50); // 3 bytes in 150 ms, then it would finish at 200 ms
-    await sleep(120);
-    clearInterval(timer); // 2 bytes of a frame, then nothing: the deadline from its first byte fires
+    // One byte of a 4-byte frame every 150 ms: an idle timer reset by each byte would never fire.
+    const timer = setInterval(() => trickler.write(Buffer.from([1])), 150);
     const steady = dial(port);
     const each = setInterval(() => steady.write(Buffer.from([1, 2, 3, 4])), 100); // whole frames keep it alive
-    await sleep(700);
-    clearInterval(each);
-    expect(steady.destroyed).toBe(false);
+    await new Promise((r) => trickler.on('close', r));
+    clearInterval(timer);
     expect(await refused(registry, 'f', 'frame_deadline')).toBe(1);
-    await sleep(500);
+    expect(steady.destroyed).toBe(false);
+    clearInterval(each);
+    await new Promise((r) => steady.on('close', r));
     expect(await refused(registry, 'f', 'idle')).toBe(1);
     const silent = dial(port);
     await new Promise((r) => silent.on('close', r));
