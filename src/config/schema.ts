@@ -207,6 +207,33 @@ export const configSchema = z.strictObject({
           maxDetectorLag: z.number().min(0.001).default(10),
         })
         .prefault({}),
+      /** The connection governor every TCP, HTTP and unix listener goes through (DNS over TCP, block page, RPZ server, dnstap, HTTP). */
+      net: z
+        .strictObject({
+          /** Connections all listeners together may hold; 0 = the file-descriptor soft limit minus fdReserve. Default 0. */
+          maxConnections: z.number().int().min(0).default(0),
+          /** File descriptors kept free of connections for the store, upstream sockets, RPZ and log writes. Default 256. */
+          fdReserve: z.number().int().min(0).default(256),
+          /** Connections one listener (one dnstap endpoint) may hold. Default 512. */
+          listenerConnections: z.number().int().min(1).default(512),
+          /** Connections one client address may hold on one listener. Default 32. */
+          clientConnections: z.number().int().min(1).default(32),
+          /** Milliseconds from accept to the first byte. Default 5000. */
+          firstByteMs: z.number().int().min(10).default(5000),
+          /** Milliseconds from the first byte of a frame (a DNS or dnstap message, an HTTP request header) to its last; more bytes do not extend it. Default 5000. */
+          frameMs: z.number().int().min(10).default(5000),
+          /** Milliseconds a connection may sit between frames with nothing pending. Default 10000. */
+          idleMs: z.number().int().min(10).default(10_000),
+          /** Unsent reply bytes per connection past which it is no longer read until the client drains them. Default 65536. */
+          outboundPauseBytes: z.number().int().min(1024).default(65_536),
+          /** Unsent reply bytes per connection past which it is closed. Default 4194304 (4 MiB). */
+          outboundMaxBytes: z.number().int().min(1024).default(4_194_304),
+          /** Per-request and per-connection log lines per key (service and client, or listener and reason) per logIntervalMs. Default 10. */
+          logBurst: z.number().int().min(1).default(10),
+          /** Milliseconds of the log rate-limit window. Default 10000. */
+          logIntervalMs: z.number().int().min(100).default(10_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

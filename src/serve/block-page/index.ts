@@ -5,13 +5,17 @@
  * page (404). GET and HEAD only, small header limits and short timeouts, no
  * request bodies; GET /healthz for monitors.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Server } from 'node:net';
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { canonicalName, isPlausibleName } from '../../model/names.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
+import { governedHttpServer, netGovernor, type ListenerGate, type LogRateLimit, suppressedField } from '../net/index.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
+import { Registry } from 'prom-client';
+import { blockPageMetrics, type BlockPageMetrics } from './metrics.js';
 import { blockedPage, CSP, neutralPage } from './page.js';
 
 /** Header bytes a request may carry. */
@@ -35,12 +39,20 @@ export const blockPageService: ServiceFactory = {
 export class BlockPageService implements Service {
   readonly name = 'block-page';
   private server: Server | null = null;
-  private readonly counts = { requests: 0, blocked: 0, neutral: 0, rejected: 0 };
+  private readonly counts: BlockPageMetrics;
+  /** Caps, deadlines and the connection budget (serve.net), shared with every other listener. */
+  readonly gate: ListenerGate;
+  private readonly logLimit: LogRateLimit;
 
   constructor(
     readonly listen: Endpoint,
     private readonly context: ServeContext,
-  ) {}
+  ) {
+    const governor = netGovernor(context);
+    this.gate = governor.gate({ listener: 'block-page', http: true });
+    this.logLimit = governor.logLimiter('block-page');
+    this.counts = blockPageMetrics(context.registry ?? new Registry());
+  }
 
   /** The bound port (after start; useful with port 0). */
   get port(): number {
@@ -49,20 +61,22 @@ export class BlockPageService implements Service {
   }
 
   async start(): Promise<void> {
-    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 }, (req, res) =>
+    const http = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 }, (req, res) =>
       this.handle(req, res),
     );
-    server.maxRequestsPerSocket = 100;
-    server.setTimeout(10_000, (socket) => socket.destroy());
-    server.on('clientError', (_err, socket) => {
-      this.counts.rejected++;
+    http.maxRequestsPerSocket = 100;
+    http.setTimeout(10_000, (socket) => socket.destroy());
+    http.on('clientError', (_err, socket) => {
+      this.counts.rejected.inc();
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
     });
+    const server = governedHttpServer(this.gate, http);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`block-page: cannot listen on ${this.listen.host}:${this.listen.port}: ${err.code ?? err.message}`)));
       server.listen(this.listen.port, this.listen.host, () => resolve());
     });
+    server.on('error', () => undefined);
     this.server = server;
   }
 
@@ -72,32 +86,20 @@ export class BlockPageService implements Service {
     if (server === null) return;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      server.closeAllConnections();
+      this.gate.closeAll();
     });
   }
 
-  metrics(): string[] {
-    const m = 'fluxhound_block_page';
-    return [
-      `# TYPE ${m}_requests_total counter`,
-      `${m}_requests_total ${this.counts.requests}`,
-      `# TYPE ${m}_blocked_total counter`,
-      `${m}_blocked_total ${this.counts.blocked}`,
-      `# TYPE ${m}_rejected_total counter`,
-      `${m}_rejected_total ${this.counts.rejected}`,
-    ];
-  }
-
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    this.counts.requests++;
+    this.counts.requests.inc();
     const method = req.method ?? '';
     if (method !== 'GET' && method !== 'HEAD') {
-      this.counts.rejected++;
+      this.counts.rejected.inc();
       return send(res, 405, 'text/plain; charset=utf-8', 'GET or HEAD only\n', false, { Allow: 'GET, HEAD' });
     }
     // No bodies: a block page has nothing to receive.
     if ((req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined) {
-      this.counts.rejected++;
+      this.counts.rejected.inc();
       return send(res, 413, 'text/plain; charset=utf-8', 'no request bodies\n', method === 'HEAD', { Connection: 'close' });
     }
     const head = method === 'HEAD';
@@ -105,11 +107,12 @@ export class BlockPageService implements Service {
     const host = hostName(req.headers.host);
     const verdict = host === null ? null : this.context.flagged.match(host);
     if (host === null || verdict === null) {
-      this.counts.neutral++;
+      this.counts.neutral.inc();
       return send(res, 404, 'text/html; charset=utf-8', neutralPage(), head);
     }
-    this.counts.blocked++;
-    this.context.log.info({ service: this.name, host, domain: verdict.domain }, 'block page shown');
+    this.counts.blocked.inc();
+    const held = this.logLimit.take(req.socket.remoteAddress ?? '');
+    if (held !== null) this.context.log.info({ service: this.name, host, domain: verdict.domain, client: req.socket.remoteAddress, ...suppressedField(held) }, 'block page shown');
     send(res, 200, 'text/html; charset=utf-8', blockedPage(host, verdict, new Date()), head);
   }
 }

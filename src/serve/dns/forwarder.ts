@@ -9,13 +9,14 @@
  * can throw out of here.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Config, PolicyAction } from '../../config/schema.js';
 import { decodeMessage, observationOf } from '../../sources/dns-wire/index.js';
 import type { ServeContext, Service } from '../service.js';
 import { literalLookup, type Endpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';
+import { netGovernor } from '../net/index.js';
+import { DnsTcpListener } from './tcp.js';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
 import { DetectionQueue } from './detection-queue.js';
@@ -46,9 +47,6 @@ export type Reply = (answer: Buffer) => void;
 
 /** Queries are small; anything longer is hostile. */
 const MAX_QUERY = 4096;
-const MAX_TCP_CONNECTIONS = 512;
-const TCP_IDLE_MS = 10_000;
-const TCP_IN_FLIGHT = 32;
 
 export interface ForwarderStats {
   udpQueries: number;
@@ -100,8 +98,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
   private readonly allow: LiveAllowlist;
   private readonly q = newQueryInfo();
   private udp: UdpSocket | null = null;
-  private tcp: Server | null = null;
-  private readonly connections = new Set<Socket>();
+  /** DNS over TCP, through the connection governor (tcp.ts). */
+  readonly tcp: DnsTcpListener;
   private stopped = false;
   /**
    * The client of the UDP query being handled. Answers sent before handle()
@@ -132,6 +130,21 @@ export class DnsForwarder implements Service, DnsMetricSource {
     });
     registerDnsMetrics(context.registry, this);
     context.detectorBacklogs?.add(this.detection);
+    const governor = netGovernor(context);
+    this.tcp = new DnsTcpListener({
+      gate: governor.gate({
+        listener: 'dns-tcp',
+        allows: (address) => {
+          const ok = this.acl.allows(address);
+          if (!ok) this.stats.refused++;
+          return ok;
+        },
+      }),
+      handle: (query, client, reply) => this.handle(query, client, reply, false),
+      stats: this.stats,
+      log: context.log,
+      logLimit: governor.logLimiter('dns'),
+    });
   }
 
   /** The UDP and TCP port bound (useful with port 0). */
@@ -157,17 +170,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
     }
     udp.on('message', (bytes, from) => this.onUdp(bytes, from.address, from.port));
     this.udp = udp;
-    const tcp = createServer((socket) => this.onTcp(socket));
-    tcp.maxConnections = MAX_TCP_CONNECTIONS;
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', (err) => reject(new Error(`dns: cannot listen on ${listen.host}:${this.port}/tcp: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
-      tcp.listen(this.port, listen.host, () => resolve());
-    }).catch((err: unknown) => {
+    await this.tcp.listen(listen.host, this.port).catch((err: unknown) => {
       udp.close();
       throw err;
     });
-    tcp.on('error', () => undefined);
-    this.tcp = tcp;
     this.upstreams.start();
     this.context.log.info({ service: this.name, listen: `${listen.host}:${this.port}`, upstreams: this.options.upstreams.map((u) => `${u.host}:${u.port}`) }, 'dns: forwarding');
   }
@@ -176,13 +182,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.stopped = true;
     this.upstreams.stop();
     this.detection.drainAll();
-    for (const socket of this.connections) socket.destroy();
-    await Promise.all([
-      new Promise<void>((resolve) => (this.udp === null ? resolve() : this.udp.close(() => resolve()))),
-      new Promise<void>((resolve) => (this.tcp === null ? resolve() : this.tcp.close(() => resolve()))),
-    ]);
+    await Promise.all([new Promise<void>((resolve) => (this.udp === null ? resolve() : this.udp.close(() => resolve()))), this.tcp.close()]);
     this.udp = null;
-    this.tcp = null;
   }
 
   /** SIGHUP: the policy actions and sinkhole of the next config, taken when every service accepted it (the daemon reloads the allowlist). */
@@ -316,62 +317,6 @@ export class DnsForwarder implements Service, DnsMetricSource {
       this.stats.malformed++;
       this.context.log.error({ service: this.name }, `dns: query failed: ${(err as Error).message}`);
     }
-  }
-
-  private onTcp(socket: Socket): void {
-    const client = socket.remoteAddress ?? '';
-    if (!this.acl.allows(client)) {
-      this.stats.refused++;
-      socket.destroy();
-      return;
-    }
-    this.connections.add(socket);
-    socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.connections.delete(socket));
-    let buffered: Buffer = Buffer.alloc(0);
-    let inFlight = 0;
-    socket.on('data', (chunk: Buffer) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2) {
-        const length = buffered.readUInt16BE(0);
-        if (length > MAX_QUERY) {
-          this.stats.oversized++;
-          socket.destroy();
-          return;
-        }
-        if (buffered.length < length + 2) break;
-        const query = Buffer.from(buffered.subarray(2, 2 + length));
-        buffered = buffered.subarray(2 + length);
-        if (inFlight >= TCP_IN_FLIGHT) {
-          this.stats.tcpRejected++;
-          continue;
-        }
-        inFlight++;
-        let answered = false;
-        const reply: Reply = (answer) => {
-          if (answered) return;
-          answered = true;
-          inFlight--;
-          if (socket.destroyed || !socket.writable) return;
-          const frame = Buffer.allocUnsafe(answer.length + 2);
-          frame.writeUInt16BE(answer.length, 0);
-          answer.copy(frame, 2);
-          socket.write(frame);
-        };
-        let pending = false;
-        try {
-          pending = this.handle(query, client, reply, false);
-        } catch (err) {
-          this.stats.malformed++;
-          this.context.log.error({ service: this.name }, `dns: query failed: ${(err as Error).message}`);
-        }
-        if (!pending && !answered) {
-          answered = true;
-          inFlight--;
-        }
-      }
-    });
   }
 
   counters(): Record<string, number> {

@@ -74,6 +74,11 @@ export class DnstapConnection implements FrameHandler {
     this.reader = new FrameReader(this, { maxFrame: options.maxFrame, skipOversized: false });
   }
 
+  /** True between frames (no frame partly read): the governor's frame deadline is not running. */
+  get atBoundary(): boolean {
+    return this.reader.atBoundary;
+  }
+
   get started(): boolean {
     return this.phase === 'started';
   }

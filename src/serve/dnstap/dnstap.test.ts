@@ -64,7 +64,7 @@ describe('dnstap listener', () => {
     expect(got.skipped).toEqual([]);
     const counters = service.counters().get(`unix:${path}`)!;
     expect(counters).toMatchObject({ connections: 1, open: 0, frames: 504, messages: 500, ignored: 1, bad: 0 });
-    const metrics = service.metrics();
+    const metrics = await service.registry.metrics();
     expect(metrics).toContain(`fluxhound_dnstap_messages_total{endpoint="unix:${path}"} 500`);
     expect(metrics).toContain(`fluxhound_dnstap_connections_open{endpoint="unix:${path}"} 0`);
     expect(metrics).toContain('fluxhound_dnstap_messages_by_type_total{type="CLIENT_RESPONSE"} 500');

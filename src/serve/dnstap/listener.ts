@@ -1,6 +1,9 @@
 /**
- * The dnstap service: one listening socket per endpoint, a shared cap on
- * open connections, a DnstapConnection per producer. Unix sockets are
+ * The dnstap service: one listening socket per endpoint, each through the
+ * connection governor with its own cap (one endpoint full never locks out
+ * another, the unix socket included), a per-address cap on TCP, the
+ * first-byte and frame deadlines, START within handshakeMs and an idle
+ * deadline after START; a DnstapConnection per producer. Unix sockets are
  * created with the mode asked for (default 0660: the resolver's group
  * writes, nobody else) and a stale socket file left by a crash is replaced;
  * a file that is not a socket, or a socket another process still listens
@@ -8,21 +11,31 @@
  */
 import { chmod, lstat, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { defaultConfig } from '../../config/schema.js';
+import { ConnectionGovernor, type GovernedConnection, type ListenerGate, type LogRateLimit, suppressedField } from '../net/index.js';
 import { DEFAULT_MAX_FRAME } from '../../sources/dnstap/frames.js';
 import { DnstapPayloads } from '../../sources/dnstap/payload.js';
 import type { ObservationSink } from '../../sources/source.js';
 import type { Service } from '../service.js';
 import { DnstapConnection, emptyCounters, type EndpointCounters } from './connection.js';
 import type { Endpoint } from './endpoint.js';
+import { declareDnstapMetrics } from './metrics.js';
 
 export interface DnstapOptions {
   endpoints: readonly Endpoint[];
   sink: ObservationSink;
   log: Logger;
-  /** Open connections over all endpoints; more are closed at once. Default 64. */
+  /** Open connections per endpoint; more are closed at once. Default 64. */
   maxConnections?: number;
+  /** Milliseconds a started connection may send nothing before it is closed (resolvers reconnect). Default 300 s. */
+  idleMs?: number;
+  /** The daemon's connection governor; a private one with the default serve.net limits when left out. */
+  governor?: ConnectionGovernor;
+  /** The daemon's metric registry; a private one when left out. */
+  registry?: Registry;
   /** Largest data frame accepted; a longer one ends its connection. Default 256 KiB. */
   maxFrame?: number;
   /** Mode of unix sockets. Default 0o660. */
@@ -37,6 +50,7 @@ interface Listening {
   endpoint: Endpoint;
   server: Server;
   counters: EndpointCounters;
+  gate: ListenerGate;
 }
 
 export class DnstapService implements Service {
@@ -49,6 +63,11 @@ export class DnstapService implements Service {
   private readonly socketMode: number;
   private readonly handshakeMs: number;
   private readonly drainMs: number;
+  private readonly idleMs: number;
+  private readonly governor: ConnectionGovernor;
+  private readonly logLimit: LogRateLimit;
+  /** Where this listener's metrics are declared. */
+  readonly registry: Registry;
   private connectionSerial = 0;
   private stopping = false;
   /** Called when the last connection closes during stop(). */
@@ -60,12 +79,26 @@ export class DnstapService implements Service {
     this.socketMode = options.socketMode ?? 0o660;
     this.handshakeMs = options.handshakeMs ?? 10_000;
     this.drainMs = options.drainMs ?? 2_000;
+    this.idleMs = options.idleMs ?? 300_000;
+    this.governor = options.governor ?? new ConnectionGovernor(defaultConfig().serve.net, options.log, new Registry());
+    this.logLimit = this.governor.logLimiter('dnstap');
+    this.registry = options.registry ?? new Registry();
+    declareDnstapMetrics(this.registry, () => this.counters(), () => this.payloads.byType);
   }
 
   async start(): Promise<void> {
     for (const endpoint of this.options.endpoints) {
       const counters = emptyCounters();
-      const server = createServer((socket) => this.accept(socket, endpoint, counters));
+      const gate = this.governor.gate({
+        listener: endpoint.label,
+        maxConnections: this.maxConnections,
+        // Before START the handshake deadline governs (the frame deadline still bounds a trickle).
+        limits: { idleMs: this.idleMs, firstByteMs: Math.min(this.governor.limits.firstByteMs, this.handshakeMs) },
+        onRefused: (reason) => {
+          if (reason !== 'first_byte_deadline' && reason !== 'frame_deadline' && reason !== 'idle') counters.refused++;
+        },
+      });
+      const server = gate.server((connection) => this.accept(connection, endpoint, counters));
       try {
         if (endpoint.kind === 'unix') await this.listenUnix(server, endpoint.path);
         else await listen(server, () => server.listen({ host: endpoint.host, port: endpoint.port, exclusive: true }));
@@ -74,7 +107,7 @@ export class DnstapService implements Service {
         throw new Error(`dnstap: cannot listen on ${endpoint.label}: ${describeError(err)}`);
       }
       server.on('error', (err) => this.options.log.error({ service: 'dnstap', endpoint: endpoint.label }, `dnstap: ${err.message}`));
-      this.listening.push({ endpoint, server, counters });
+      this.listening.push({ endpoint, server, counters, gate });
       this.options.log.info({ service: 'dnstap', endpoint: this.addressOf(this.listening.length - 1) }, 'dnstap: listening');
     }
   }
@@ -110,27 +143,6 @@ export class DnstapService implements Service {
     this.listening.length = 0;
   }
 
-  metrics(): string[] {
-    const lines: string[] = [];
-    const families: [keyof EndpointCounters, string, string][] = [
-      ['connections', 'counter', 'connections_total'],
-      ['open', 'gauge', 'connections_open'],
-      ['refused', 'counter', 'connections_refused_total'],
-      ['frames', 'counter', 'frames_total'],
-      ['messages', 'counter', 'messages_total'],
-      ['ignored', 'counter', 'ignored_total'],
-      ['bad', 'counter', 'bad_frames_total'],
-      ['bytes', 'counter', 'bytes_total'],
-    ];
-    for (const [key, type, suffix] of families) {
-      lines.push(`# TYPE fluxhound_dnstap_${suffix} ${type}`);
-      this.listening.forEach((l, i) => lines.push(`fluxhound_dnstap_${suffix}{endpoint=${JSON.stringify(this.addressOf(i))}} ${l.counters[key]}`));
-    }
-    lines.push('# TYPE fluxhound_dnstap_messages_by_type_total counter');
-    for (const [type, count] of this.payloads.byType) lines.push(`fluxhound_dnstap_messages_by_type_total{type="${type}"} ${count}`);
-    return lines;
-  }
-
   private addressOf(index: number): string {
     const l = this.listening[index]!;
     if (l.endpoint.kind === 'unix') return l.endpoint.label;
@@ -139,13 +151,18 @@ export class DnstapService implements Service {
     return `tcp:${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   }
 
-  private accept(socket: Socket, endpoint: Endpoint, counters: EndpointCounters): void {
+  /** The governor's gate of each endpoint, in order. */
+  gates(): ListenerGate[] {
+    return this.listening.map((l) => l.gate);
+  }
+
+  private accept(governed: GovernedConnection, endpoint: Endpoint, counters: EndpointCounters): void {
+    const { socket } = governed;
     const log = this.options.log;
     const serial = ++this.connectionSerial;
     const peer = endpoint.kind === 'unix' ? `${endpoint.label}#${serial}` : `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    if (this.stopping || this.connections.size >= this.maxConnections) {
+    if (this.stopping) {
       counters.refused++;
-      log.warn({ service: 'dnstap', endpoint: endpoint.label, peer }, `dnstap: connection refused: ${this.stopping ? 'stopping' : `${this.maxConnections} connections open`}`);
       socket.destroy();
       return;
     }
@@ -153,14 +170,18 @@ export class DnstapService implements Service {
     counters.open++;
     const connection = new DnstapConnection({ socket, peer, sink: this.options.sink, counters, payloads: this.payloads, maxFrame: this.maxFrame });
     this.connections.set(socket, connection);
-    log.info({ service: 'dnstap', endpoint: endpoint.label, peer }, 'dnstap: producer connected');
+    const logKey = `${endpoint.label} ${governed.client}`;
+    const held = this.logLimit.take(logKey);
+    if (held !== null) log.info({ service: 'dnstap', endpoint: endpoint.label, peer, ...suppressedField(held) }, 'dnstap: producer connected');
     const handshake = setTimeout(() => {
       if (!connection.started) connection.drop(`no START within ${this.handshakeMs} ms`);
     }, this.handshakeMs);
     handshake.unref();
     socket.on('data', (chunk: Buffer) => {
       try {
+        const before = connection.seen.frames;
         connection.push(chunk);
+        governed.received(connection.seen.frames - before, connection.atBoundary ? 0 : 1);
       } catch (err) {
         // A bug downstream (detector, enrichment) must not take the daemon down: drop this producer, keep the rest.
         log.error({ service: 'dnstap', endpoint: endpoint.label, peer, err }, `dnstap: internal error: ${(err as Error).message}`);
@@ -174,7 +195,10 @@ export class DnstapService implements Service {
       counters.open--;
       this.connections.delete(socket);
       if (this.connections.size === 0) this.onDrained?.();
-      const summary = { service: 'dnstap', endpoint: endpoint.label, peer, ...connection.seen };
+      if (governed.cutBecause !== null && connection.failure === null) connection.failure = `closed by the connection governor (${governed.cutBecause})`;
+      const held = this.logLimit.take(logKey);
+      if (held === null) return;
+      const summary = { service: 'dnstap', endpoint: endpoint.label, peer, ...connection.seen, ...suppressedField(held) };
       if (connection.failure !== null || connection.seen.bad > 0) log.warn(summary, `dnstap: producer disconnected${connection.failure === null ? '' : `: ${connection.failure}`}`);
       else log.info(summary, `dnstap: producer disconnected${connection.endedBecause === null ? '' : `: ${connection.endedBecause}`}`);
     });

@@ -3,12 +3,15 @@
  * text of the whole daemon) and GET /health (JSON). Read-only: every other
  * method is 405, every other path 404.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Server } from 'node:net';
 import type { Command } from 'commander';
-import { Counter } from 'prom-client';
 import { UsageError } from '../../model/errors.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
+import { governedHttpServer, netGovernor, type ListenerGate } from '../net/index.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
+import type { Counter } from 'prom-client';
+import { httpRequests } from './metrics.js';
 
 export function httpService(): ServiceFactory {
   return {
@@ -33,12 +36,15 @@ export class HttpService implements Service {
   private server: Server | null = null;
   private readonly started = Date.now();
   private readonly requests: Counter;
+  /** /metrics and /health get their own small cap, so a flood of other listeners' clients can never lock monitoring out. */
+  readonly gate: ListenerGate;
 
   constructor(
     readonly listen: Endpoint,
     private readonly context: ServeContext,
   ) {
-    this.requests = new Counter({ name: 'fluxhound_http_requests_total', help: 'Requests to the HTTP endpoint (/metrics, /health and refused ones).', registers: [context.registry] });
+    this.gate = netGovernor(context).gate({ listener: 'http', maxConnections: 64, http: true });
+    this.requests = httpRequests(context.registry);
   }
 
   get port(): number {
@@ -47,17 +53,17 @@ export class HttpService implements Service {
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => this.serve(req, res));
-    server.maxConnections = 64;
-    server.headersTimeout = 5000;
-    server.requestTimeout = 10_000;
-    server.keepAliveTimeout = 5000;
+    const http = createServer((req, res) => this.serve(req, res));
+    http.headersTimeout = 5000;
+    http.requestTimeout = 10_000;
+    http.keepAliveTimeout = 5000;
+    http.on('clientError', (_err, socket) => socket.destroy());
+    const server = governedHttpServer(this.gate, http);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`http: cannot listen on ${this.listen.host}:${this.listen.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
       server.listen(this.listen.port, this.listen.host, () => resolve());
     });
     server.on('error', () => undefined);
-    server.on('clientError', (_err, socket) => socket.destroy());
     this.server = server;
   }
 
@@ -65,7 +71,7 @@ export class HttpService implements Service {
     const server = this.server;
     this.server = null;
     if (server === null) return;
-    server.closeAllConnections();
+    this.gate.closeAll();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 

@@ -85,7 +85,8 @@ describe('rpz-server service', () => {
     const flagged = new FlaggedDomains();
     flagged.upsert(flaggedVerdict('www.first-flux.top', { registered: 'first-flux.top' }));
     const port = await freePort();
-    const service = rpzServerService.create({ rpzServer: `127.0.0.1:${port}`, tsigKey: `${TEST_KEY_NAME}:${TEST_SECRET}` }, contextWith(flagged))!;
+    const context = contextWith(flagged);
+    const service = rpzServerService.create({ rpzServer: `127.0.0.1:${port}`, tsigKey: `${TEST_KEY_NAME}:${TEST_SECRET}` }, context)!;
     await service.start();
     try {
       const first = await exchange(port, query('rpz.fluxhound.', TYPE.AXFR, { key: testKey }));
@@ -100,7 +101,7 @@ describe('rpz-server service', () => {
       const ixfr = await exchange(port, query('rpz.fluxhound.', TYPE.IXFR, { ixfrSerial: before, key: testKey }));
       const changed = ixfr.flatMap(ownersAndTypes).filter(([, t]) => t !== TYPE.SOA).map(([o]) => o);
       expect(changed.sort()).toEqual(['*.cdn.second-flux.top.rpz.fluxhound.', '*.second-flux.top.rpz.fluxhound.', 'cdn.second-flux.top.rpz.fluxhound.', 'second-flux.top.rpz.fluxhound.']);
-      expect(service.metrics?.().join('\n')).toMatch(/fluxhound_rpz_server_transfers_total\{type="ixfr"\} 1/);
+      expect(await context.registry.getSingleMetricAsString('fluxhound_rpz_server_transfers_total')).toMatch(/fluxhound_rpz_server_transfers_total\{type="ixfr"\} 1/);
     } finally {
       await service.stop();
     }

@@ -13,6 +13,7 @@ import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { parseFlags, readKeyFile } from './options.js';
 import type { RpzServerFlags } from './options.js';
 import { RpzServer } from './server.js';
+import { netGovernor } from '../net/index.js';
 
 export { RpzServer } from './server.js';
 
@@ -68,6 +69,8 @@ class LiveRpzServer implements Service {
       notify: flags.notify,
       log: context.log.child({ service: 'rpz-server' }),
       zone,
+      governor: netGovernor(context),
+      registry: context.registry,
     });
   }
 
@@ -123,9 +126,5 @@ class LiveRpzServer implements Service {
       this.rpzOptions = options;
       this.scheduleRebuild();
     };
-  }
-
-  metrics(): string[] {
-    return this.server.metrics();
   }
 }

@@ -177,7 +177,7 @@ describe('rpz-server with dig and kdig', () => {
       expect(seen.at(-1)!.serial).toBe(6);
       expect(seen.length).toBeGreaterThanOrEqual(2);
       expect(answered).toBe(1);
-      expect(primary.metrics()).toContain('fluxhound_rpz_server_notifies_acked_total 1');
+      expect(await primary.registry.getSingleMetricAsString('fluxhound_rpz_server_notifies_acked_total')).toContain('fluxhound_rpz_server_notifies_acked_total 1');
     } finally {
       await primary.stop();
       secondary.close();

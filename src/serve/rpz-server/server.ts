@@ -1,21 +1,28 @@
 /**
  * The RPZ primary's sockets: UDP (SOA, IXFR → SOA) and TCP (everything,
- * AXFR/IXFR) on one address, NOTIFY out of the UDP socket. Per connection:
- * an idle timeout, at most a few queued requests, one answer at a time
- * written with back-pressure; at most `maxConnections` at once. Whatever a
- * client sends, the outcome is counted and logged and the server goes on.
+ * AXFR/IXFR) on one address, NOTIFY out of the UDP socket. TCP goes through
+ * the connection governor: the transfer ACL (--rpz-allow) is checked on
+ * accept, so a refused address never holds a slot; then the caps, the
+ * first-byte, frame and idle deadlines. Per connection at most a few queued
+ * requests, one answer at a time written with back-pressure. Whatever a
+ * client sends, the outcome is counted and logged (at a limited rate per
+ * client and outcome) and the server goes on.
  */
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket, RemoteInfo } from 'node:dgram';
-import { createServer, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { defaultConfig } from '../../config/schema.js';
+import { ConnectionGovernor, type GovernedConnection, type ListenerGate, type LogRateLimit, suppressedField } from '../net/index.js';
 import type { RpzZone } from '../../act/rpz/types.js';
 import type { Service } from '../service.js';
 import { answer } from './answer.js';
 import type { Outcome, OutcomeKind, Transport } from './answer.js';
 import { compileZone, ZoneJournal } from './journal.js';
 import type { JournalLimits } from './journal.js';
+import { declareRpzServerMetrics } from './metrics.js';
 import { Notifier } from './notify.js';
 import type { Endpoint } from './notify.js';
 import type { TsigKey } from './tsig.js';
@@ -52,6 +59,10 @@ export interface RpzServerOptions {
   now?: () => number;
   notifyDebounceMs?: number;
   notifyRetryMs?: number;
+  /** The daemon's connection governor; a private one with the default serve.net limits when left out. */
+  governor?: ConnectionGovernor;
+  /** The daemon's metric registry; a private one when left out. */
+  registry?: Registry;
 }
 
 export class RpzCounters {
@@ -85,6 +96,11 @@ export class RpzServer implements Service {
   private udp: UdpSocket | null = null;
   private tcp: Server | null = null;
   private readonly connections = new Set<Socket>();
+  /** TCP admission: the ACL on accept, caps, deadlines. */
+  readonly gate: ListenerGate;
+  private readonly logLimit: LogRateLimit;
+  /** Where this server's metrics are declared. */
+  readonly registry: Registry;
 
   constructor(private readonly options: RpzServerOptions) {
     this.journal = new ZoneJournal(compileZone(options.zone), { ...DEFAULT_LIMITS.journal, ...options.limits?.journal });
@@ -101,6 +117,32 @@ export class RpzServer implements Service {
       debounceMs: options.notifyDebounceMs,
       retryMs: options.notifyRetryMs,
       send: (message, target) => this.udp?.send(message, target.port, target.host),
+    });
+    const governor = options.governor ?? new ConnectionGovernor(defaultConfig().serve.net, this.log, new Registry());
+    this.gate = governor.gate({
+      listener: 'rpz-server',
+      allows: options.allow,
+      maxConnections: this.limits.maxConnections,
+      // The server's own idle timeout also bounds the silence before the first byte and within a frame.
+      limits: {
+        idleMs: this.limits.idleTimeoutMs,
+        firstByteMs: Math.min(governor.limits.firstByteMs, this.limits.idleTimeoutMs),
+        frameMs: Math.min(governor.limits.frameMs, this.limits.idleTimeoutMs),
+      },
+      onRefused: (reason) => {
+        if (reason === 'idle' || reason === 'first_byte_deadline' || reason === 'frame_deadline') this.counters.idleTimeouts++;
+        else if (reason === 'acl') this.counters.count({ kind: 'refused' } as Outcome);
+        else this.counters.connectionsRejected++;
+      },
+    });
+    this.logLimit = governor.logLimiter('rpz-server');
+    this.registry = options.registry ?? new Registry();
+    declareRpzServerMetrics(this.registry, {
+      counters: this.counters,
+      connections: () => this.connections.size,
+      serial: () => this.serial,
+      records: () => this.journal.current.records.size,
+      journalEntries: () => this.journal.length,
     });
   }
 
@@ -130,9 +172,7 @@ export class RpzServer implements Service {
 
   async start(): Promise<void> {
     const { host, port } = this.options.listen;
-    const tcp = createServer({ pauseOnConnect: false }, (socket) => this.onConnection(socket));
-    tcp.maxConnections = this.limits.maxConnections;
-    tcp.on('drop', () => this.counters.connectionsRejected++);
+    const tcp = this.gate.server((connection) => this.onConnection(connection));
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', (err) => reject(new Error(`rpz-server: cannot listen on TCP ${host}:${port}: ${err.message}`)));
       tcp.listen(port, host, () => resolve());
@@ -164,37 +204,10 @@ export class RpzServer implements Service {
     const udp = this.udp;
     this.tcp = null;
     this.udp = null;
-    for (const socket of this.connections) socket.destroy();
+    this.gate.closeAll();
     this.connections.clear();
     if (tcp !== null) await new Promise<void>((resolve) => tcp.close(() => resolve()));
     if (udp !== null) await new Promise<void>((resolve) => udp.close(() => resolve()));
-  }
-
-  metrics(): string[] {
-    const c = this.counters;
-    const p = 'fluxhound_rpz_server';
-    const lines = [`# TYPE ${p}_transfers_total counter`];
-    for (const [type, kind] of [['axfr', 'axfr'], ['ixfr', 'ixfr'], ['ixfr_full', 'ixfr-full'], ['ixfr_uptodate', 'ixfr-current']] as const) {
-      lines.push(`${p}_transfers_total{type="${type}"} ${c.get(kind)}`);
-    }
-    lines.push(`# TYPE ${p}_queries_total counter`);
-    lines.push(`${p}_queries_total{type="soa"} ${c.get('soa')}`, `${p}_queries_total{type="ixfr_udp"} ${c.get('ixfr-udp')}`);
-    lines.push(`# TYPE ${p}_refused_total counter`, `${p}_refused_total ${c.get('refused')}`);
-    lines.push(`# TYPE ${p}_errors_total counter`);
-    lines.push(`${p}_errors_total{kind="formerr"} ${c.get('formerr')}`, `${p}_errors_total{kind="notimp"} ${c.get('notimp')}`);
-    lines.push(`${p}_errors_total{kind="dropped"} ${c.get('dropped')}`, `${p}_errors_total{kind="internal"} ${c.internalErrors}`);
-    lines.push(`# TYPE ${p}_tsig_failures_total counter`);
-    for (const e of ['badkey', 'badsig', 'badtime']) lines.push(`${p}_tsig_failures_total{error="${e}"} ${c.tsigErrors.get(e) ?? 0}`);
-    lines.push(`# TYPE ${p}_notifies_sent_total counter`, `${p}_notifies_sent_total ${c.notifiesSent}`);
-    lines.push(`# TYPE ${p}_notifies_acked_total counter`, `${p}_notifies_acked_total ${c.notifiesAcked}`);
-    lines.push(`# TYPE ${p}_notifies_failed_total counter`, `${p}_notifies_failed_total ${c.notifiesFailed}`);
-    lines.push(`# TYPE ${p}_connections_rejected_total counter`, `${p}_connections_rejected_total ${c.connectionsRejected + c.overQueued}`);
-    lines.push(`# TYPE ${p}_idle_timeouts_total counter`, `${p}_idle_timeouts_total ${c.idleTimeouts}`);
-    lines.push(`# TYPE ${p}_connections gauge`, `${p}_connections ${this.connections.size}`);
-    lines.push(`# TYPE ${p}_serial gauge`, `${p}_serial ${this.serial}`);
-    lines.push(`# TYPE ${p}_records gauge`, `${p}_records ${this.journal.current.records.size}`);
-    lines.push(`# TYPE ${p}_journal_entries gauge`, `${p}_journal_entries ${this.journal.length}`);
-    return lines;
   }
 
   private respond(msg: Uint8Array, transport: Transport, remote: string): ReturnType<typeof answer> | null {
@@ -202,11 +215,16 @@ export class RpzServer implements Service {
       const a = answer(msg, { journal: this.journal, key: this.key, transport, remote, allowed: this.options.allow, now: this.now });
       this.counters.count(a.outcome);
       const level = a.outcome.kind === 'refused' || a.outcome.kind === 'notauth' || a.outcome.kind === 'formerr' || a.outcome.kind === 'dropped' ? 'warn' : 'info';
-      this.log[level]({ client: remote, transport, outcome: a.outcome.kind, reason: a.outcome.reason, records: a.outcome.records, signed: a.outcome.signed, serial: this.serial }, `rpz-server ${a.outcome.kind}`);
+      // One line per request at most `logBurst` times per window: refusals by outcome alone (a flood from spoofed
+      // sources must not write a line per datagram), answers by client and outcome.
+      const held = this.logLimit.take(level === 'warn' ? a.outcome.kind : `${remote} ${a.outcome.kind}`);
+      if (held !== null) {
+        this.log[level]({ client: remote, transport, outcome: a.outcome.kind, reason: a.outcome.reason, records: a.outcome.records, signed: a.outcome.signed, serial: this.serial, ...suppressedField(held) }, `rpz-server ${a.outcome.kind}`);
+      }
       return a;
     } catch (err) {
       this.counters.internalErrors++;
-      this.log.error({ client: remote, err: (err as Error).message }, 'rpz-server internal error answering a request');
+      if (this.logLimit.take('internal') !== null) this.log.error({ client: remote, err: (err as Error).message }, 'rpz-server internal error answering a request');
       return null;
     }
   }
@@ -229,22 +247,18 @@ export class RpzServer implements Service {
     }
   }
 
-  private onConnection(socket: Socket): void {
-    const remote = socket.remoteAddress ?? '';
+  private onConnection(connection: GovernedConnection): void {
+    const { socket, client: remote } = connection;
     this.connections.add(socket);
     socket.setNoDelay(true);
-    socket.setTimeout(this.limits.idleTimeoutMs);
-    socket.on('timeout', () => {
-      this.counters.idleTimeouts++;
-      socket.destroy();
-    });
-    socket.on('error', () => socket.destroy());
     socket.on('close', () => this.connections.delete(socket));
     let buffered: Buffer = Buffer.alloc(0);
     const queue: Buffer[] = [];
     let busy = false;
     const work = async (): Promise<void> => {
       busy = true;
+      // A transfer in progress is not idle, however long the secondary takes to read it.
+      connection.inFlight = 1;
       while (queue.length > 0 && !socket.destroyed) {
         const msg = queue.shift()!;
         const a = this.respond(msg, 'tcp', remote);
@@ -267,18 +281,22 @@ export class RpzServer implements Service {
         }
       }
       busy = false;
+      connection.inFlight = 0;
     };
     socket.on('data', (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      let completed = 0;
       while (buffered.length >= 2) {
         const len = buffered.readUInt16BE(0);
         if (buffered.length < 2 + len) break;
         queue.push(Buffer.from(buffered.subarray(2, 2 + len)));
         buffered = buffered.subarray(2 + len);
+        completed++;
       }
+      connection.received(completed, buffered.length);
       if (queue.length > this.limits.maxQueued) {
         this.counters.overQueued++;
-        this.log.warn({ client: remote, queued: queue.length }, 'rpz-server: too many queued requests, connection closed');
+        if (this.logLimit.take(`queued ${remote}`) !== null) this.log.warn({ client: remote, queued: queue.length }, 'rpz-server: too many queued requests, connection closed');
         queue.length = 0;
         socket.destroy();
         return;

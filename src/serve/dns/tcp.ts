@@ -1,0 +1,125 @@
+/**
+ * DNS over TCP (RFC 7766) for the forwarder, through the connection
+ * governor: the client ACL, the caps and the deadlines are the governor's
+ * (a byte trickle dies at the frame deadline, not at an idle timer every
+ * byte resets). Replies obey back-pressure: a client that does not read
+ * its answers stops being read (no new queries are parsed) once its unsent
+ * replies pass serve.net.outboundPauseBytes, and is closed past
+ * outboundMaxBytes; at most TCP_IN_FLIGHT queries per connection wait for
+ * an upstream, so what a connection can hold is bounded.
+ */
+import type { Logger } from 'pino';
+import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
+
+/** Queries are small; anything longer is hostile. */
+export const MAX_TCP_QUERY = 4096;
+/** Queries of one connection waiting for an answer at once; more are dropped (counted). */
+export const TCP_IN_FLIGHT = 32;
+
+export type TcpReply = (answer: Buffer) => void;
+
+export interface TcpCounters {
+  oversized: number;
+  tcpRejected: number;
+  malformed: number;
+}
+
+export interface DnsTcpOptions {
+  gate: ListenerGate;
+  /** The forwarder's handle(): false when the query is dropped and `reply` will never be called. */
+  handle: (query: Buffer, client: string, reply: TcpReply) => boolean;
+  stats: TcpCounters;
+  log: Logger;
+  logLimit: LogRateLimit;
+}
+
+export class DnsTcpListener {
+  private server: ReturnType<ListenerGate['server']> | null = null;
+
+  /** The governor's gate of this listener (open connections, bytes held). */
+  readonly gate: ListenerGate;
+
+  constructor(private readonly options: DnsTcpOptions) {
+    this.gate = options.gate;
+  }
+
+  get port(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  async listen(host: string, port: number): Promise<void> {
+    const server = this.options.gate.server((connection) => this.serve(connection));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new Error(`dns: cannot listen on ${host}:${port}/tcp: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
+      server.listen(port, host, () => resolve());
+    });
+    server.on('error', () => undefined);
+    this.server = server;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    this.options.gate.closeAll();
+    if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private serve(connection: GovernedConnection): void {
+    const { socket, client } = connection;
+    const { stats, handle } = this.options;
+    let buffered: Buffer = Buffer.alloc(0);
+    const reply = (answered: { done: boolean }): TcpReply => (answer) => {
+      if (answered.done) return;
+      answered.done = true;
+      connection.inFlight--;
+      const frame = Buffer.allocUnsafe(answer.length + 2);
+      frame.writeUInt16BE(answer.length, 0);
+      answer.copy(frame, 2);
+      connection.write(frame);
+    };
+    const parse = (): void => {
+      let completed = 0;
+      // Paused: the replies already queued are not read yet; parse no more queries until they drain.
+      while (buffered.length >= 2 && !connection.isPaused && !socket.destroyed) {
+        const length = buffered.readUInt16BE(0);
+        if (length > MAX_TCP_QUERY) {
+          stats.oversized++;
+          socket.destroy();
+          return;
+        }
+        if (buffered.length < length + 2) break;
+        const query = Buffer.from(buffered.subarray(2, 2 + length));
+        buffered = buffered.subarray(2 + length);
+        completed++;
+        if (connection.inFlight >= TCP_IN_FLIGHT) {
+          stats.tcpRejected++;
+          continue;
+        }
+        connection.inFlight++;
+        const answered = { done: false };
+        let pending = false;
+        try {
+          pending = handle(query, client, reply(answered));
+        } catch (err) {
+          stats.malformed++;
+          const held = this.options.logLimit.take(`error:${client}`);
+          if (held !== null) this.options.log.error({ service: 'dns', client, ...suppressedField(held) }, `dns: query failed: ${(err as Error).message}`);
+        }
+        if (!pending && !answered.done) {
+          answered.done = true;
+          connection.inFlight--;
+        }
+      }
+      connection.received(completed, buffered.length);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      parse();
+    });
+    // Back from a pause: queries read before it are answered now.
+    socket.on('resume', () => {
+      if (buffered.length >= 2) parse();
+    });
+  }
+}

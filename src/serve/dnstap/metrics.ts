@@ -1,0 +1,60 @@
+/**
+ * The dnstap listener's metrics in the daemon's registry, read from its
+ * per-endpoint counters at scrape time (the listener and its tests keep
+ * those counters). A second listener in the same registry (a test)
+ * replaces the first's families.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { EndpointCounters } from './connection.js';
+
+const FAMILIES: [keyof EndpointCounters, 'counter' | 'gauge', string, string][] = [
+  ['connections', 'counter', 'connections_total', 'Producer connections admitted, by endpoint.'],
+  ['open', 'gauge', 'connections_open', 'Producer connections open, by endpoint.'],
+  ['refused', 'counter', 'connections_refused_total', 'Connections refused on accept (over a cap, or stopping), by endpoint; the reasons are in fluxhound_net_refused_total.'],
+  ['frames', 'counter', 'frames_total', 'Frame Streams frames read (control and data), by endpoint.'],
+  ['messages', 'counter', 'messages_total', 'dnstap messages turned into observations, by endpoint.'],
+  ['ignored', 'counter', 'ignored_total', 'dnstap messages of types that carry no answer (queries), by endpoint.'],
+  ['bad', 'counter', 'bad_frames_total', 'Frames that could not be read (reported with the peer and frame number), by endpoint.'],
+  ['bytes', 'counter', 'bytes_total', 'Bytes read from producers, by endpoint.'],
+];
+
+export function declareDnstapMetrics(registry: Registry, endpoints: () => Map<string, EndpointCounters>, byType: () => Map<string, number>): void {
+  for (const [key, type, suffix, help] of FAMILIES) {
+    const name = `fluxhound_dnstap_${suffix}`;
+    registry.removeSingleMetric(name);
+    if (type === 'gauge') {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['endpoint'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [endpoint, counters] of endpoints()) this.set({ endpoint }, counters[key]);
+        },
+      });
+    } else {
+      new Counter({
+        name,
+        help,
+        labelNames: ['endpoint'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [endpoint, counters] of endpoints()) this.inc({ endpoint }, counters[key]);
+        },
+      });
+    }
+  }
+  registry.removeSingleMetric('fluxhound_dnstap_messages_by_type_total');
+  new Counter({
+    name: 'fluxhound_dnstap_messages_by_type_total',
+    help: 'dnstap messages read, by dnstap message type.',
+    labelNames: ['type'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [type, n] of byType()) this.inc({ type }, n);
+    },
+  });
+}

@@ -1,0 +1,199 @@
+/**
+ * The one connection governor every TCP, HTTP and unix listener of the
+ * daemon goes through (CoreDNS's plugin/pkg, Hono's middleware: one shared
+ * piece, not a habit per service). A listener asks for a ListenerGate and
+ * hands it each accepted socket before reading a byte (servers are created
+ * with `pauseOnConnect`): the gate checks the ACL, the daemon-wide budget
+ * (derived from the file-descriptor limit so no listener can take the
+ * descriptors the store, the upstream sockets and the RPZ file need), the
+ * listener's cap and the per-client cap. A refused socket is destroyed at
+ * once and counted; an admitted one is resumed and gets its deadlines and
+ * outbound budget (connection.ts).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { defaultConfig } from '../../config/schema.js';
+import type { ServeContext } from '../service.js';
+import { GovernedConnection, type ConnectionLimits } from './connection.js';
+import { connectionBudget, softFdLimit } from './fd-limit.js';
+import type { NetLimits, RefusalReason } from './limits.js';
+import { LogRateLimit, suppressedField } from './log-limit.js';
+import { netMetrics, type NetMetrics } from './metrics.js';
+
+export interface GateOptions {
+  /** The `listener` label: 'dns-tcp', 'block-page', 'rpz-server', 'http', a dnstap endpoint label. */
+  listener: string;
+  /** Who may connect (checked on accept); everyone when left out. */
+  allows?: (address: string) => boolean;
+  /** This listener's cap; serve.net.listenerConnections when left out. */
+  maxConnections?: number;
+  /** Per client address; serve.net.clientConnections when left out. Unix sockets have no address and no per-client cap. */
+  perClient?: number;
+  /** Deadline and byte-budget overrides (dnstap: a longer idle). */
+  limits?: Partial<ConnectionLimits>;
+  /** HTTP: the header deadline runs from accept and from each response. */
+  http?: boolean;
+  /** Told of every refusal and cut, after it was counted (a service's own counters). */
+  onRefused?: (reason: RefusalReason) => void;
+}
+
+export class ConnectionGovernor {
+  readonly metrics: NetMetrics;
+  /** Connections all listeners together may hold. */
+  readonly budget: number;
+  /** Connections open over all listeners. */
+  open = 0;
+  readonly logLimit: LogRateLimit;
+
+  constructor(
+    readonly limits: NetLimits,
+    readonly log: Logger,
+    registry: Registry,
+    fdLimit = softFdLimit(),
+  ) {
+    this.metrics = netMetrics(registry);
+    this.budget = connectionBudget(fdLimit, limits.fdReserve, limits.maxConnections);
+    this.metrics.budget.set(this.budget);
+    this.logLimit = new LogRateLimit('net', { burst: limits.logBurst, intervalMs: limits.logIntervalMs }, this.metrics.logSuppressed);
+  }
+
+  gate(options: GateOptions): ListenerGate {
+    return new ListenerGate(this, options);
+  }
+
+  /** A per-service log limiter with the configured rate, counted in fluxhound_log_suppressed_total{service}. */
+  logLimiter(service: string): LogRateLimit {
+    return new LogRateLimit(service, { burst: this.limits.logBurst, intervalMs: this.limits.logIntervalMs }, this.metrics.logSuppressed);
+  }
+}
+
+export class ListenerGate {
+  readonly listener: string;
+  readonly maxConnections: number;
+  readonly perClient: number;
+  private readonly limits: ConnectionLimits;
+  private readonly perAddress = new Map<string, number>();
+  readonly connections = new Set<GovernedConnection>();
+  private stopping = false;
+
+  constructor(
+    private readonly governor: ConnectionGovernor,
+    private readonly options: GateOptions,
+  ) {
+    const net = governor.limits;
+    this.listener = options.listener;
+    // No listener may hold more than half the daemon-wide budget: the others keep room to serve.
+    this.maxConnections = Math.min(options.maxConnections ?? net.listenerConnections, Math.max(1, Math.floor(governor.budget / 2)));
+    this.perClient = options.perClient ?? net.clientConnections;
+    this.limits = {
+      firstByteMs: net.firstByteMs,
+      frameMs: net.frameMs,
+      idleMs: net.idleMs,
+      outboundPauseBytes: net.outboundPauseBytes,
+      outboundMaxBytes: net.outboundMaxBytes,
+      ...options.limits,
+    };
+    governor.metrics.open.set({ listener: this.listener }, 0);
+  }
+
+  /** A net.Server whose sockets come through this gate (paused until admitted). */
+  server(onConnection: (connection: GovernedConnection) => void): Server {
+    return createServer({ pauseOnConnect: true }, (socket) => {
+      const connection = this.admit(socket);
+      if (connection !== null) onConnection(connection);
+    });
+  }
+
+  /**
+   * The governed connection, resumed, or null when the socket was refused
+   * (destroyed, counted, logged at a limited rate). Call on accept, before
+   * any byte is read.
+   */
+  admit(socket: Socket): GovernedConnection | null {
+    const client = socket.remoteAddress ?? '';
+    const reason = this.refusal(client);
+    if (reason !== null) {
+      socket.destroy();
+      this.refused(reason, client);
+      return null;
+    }
+    const governor = this.governor;
+    governor.open++;
+    const connection = new GovernedConnection(
+      socket,
+      client,
+      this.limits,
+      (why) => this.refused(why, client),
+      () => governor.metrics.paused.inc({ listener: this.listener }),
+      this.options.http === true,
+    );
+    this.connections.add(connection);
+    if (client !== '') this.perAddress.set(client, (this.perAddress.get(client) ?? 0) + 1);
+    governor.metrics.accepted.inc({ listener: this.listener });
+    governor.metrics.open.inc({ listener: this.listener });
+    socket.on('error', () => socket.destroy());
+    socket.once('close', () => {
+      governor.open--;
+      this.connections.delete(connection);
+      governor.metrics.open.dec({ listener: this.listener });
+      if (client === '') return;
+      const left = (this.perAddress.get(client) ?? 1) - 1;
+      if (left <= 0) this.perAddress.delete(client);
+      else this.perAddress.set(client, left);
+    });
+    socket.resume();
+    return connection;
+  }
+
+  /** Bytes held in user space for this listener's connections (unsent replies, unread input). */
+  bufferedBytes(): number {
+    let bytes = 0;
+    for (const c of this.connections) bytes += c.bufferedBytes;
+    return bytes;
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Refuses every new connection and destroys the open ones. */
+  closeAll(): void {
+    this.stopping = true;
+    for (const c of [...this.connections]) c.socket.destroy();
+  }
+
+  private refusal(client: string): RefusalReason | null {
+    if (this.stopping) return 'stopping';
+    if (this.options.allows !== undefined && !this.options.allows(client)) return 'acl';
+    if (this.governor.open >= this.governor.budget) return 'fd_budget';
+    if (this.connections.size >= this.maxConnections) return 'listener_cap';
+    if (client !== '' && (this.perAddress.get(client) ?? 0) >= this.perClient) return 'client_cap';
+    return null;
+  }
+
+  private refused(reason: RefusalReason, client: string): void {
+    this.governor.metrics.refused.inc({ listener: this.listener, reason });
+    this.options.onRefused?.(reason);
+    const held = this.governor.logLimit.take(`${this.listener}:${reason}`);
+    if (held === null) return;
+    this.governor.log.warn({ service: 'net', listener: this.listener, client, reason, ...suppressedField(held) }, `net: ${this.listener}: connection refused (${reason})`);
+  }
+}
+
+const governors = new WeakMap<object, ConnectionGovernor>();
+
+/**
+ * The daemon's one governor (one per ServeContext, so the budget spans
+ * every listener); contexts without a registry or serve.net (older tests)
+ * get the defaults and a registry of their own.
+ */
+export function netGovernor(context: Pick<ServeContext, 'config' | 'log'> & { registry?: Registry }): ConnectionGovernor {
+  let governor = governors.get(context);
+  if (governor === undefined) {
+    const limits = context.config?.serve?.net ?? defaultConfig().serve.net;
+    governor = new ConnectionGovernor(limits, context.log, context.registry ?? new Registry());
+    governors.set(context, governor);
+  }
+  return governor;
+}
