@@ -114,7 +114,7 @@ async function forwarder(net: Partial<Config['serve']['net']>): Promise<{ fwd: D
       rateLimit: 0,
       timeout: 1000,
       cacheBytes: 1 << 20,
-      cacheAnswerBytes: 16_384,
+      cacheAnswerBytes: 65_536, // the 60 KB answer is cached: the attack is all cache hits
       maxTtl: 86400,
       maxPending: 1000,
       maxPendingPerClient: 64,
