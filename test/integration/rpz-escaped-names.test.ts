@@ -11,12 +11,10 @@
  * backslash and digits, which blocks nothing.
  */
 import { execFile } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import packet from 'dns-packet';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRpzZone, rpzOptionsOf } from '../../src/act/rpz/zone.js';
@@ -27,6 +25,7 @@ import { RpzServer } from '../../src/serve/rpz-server/server.js';
 import { decodeMessage } from '../../src/sources/dns-wire/index.js';
 import { unboundServerLines } from '../../bench/unbound-config.js';
 import { flaggedVerdict } from '../helpers/verdicts.js';
+import { startAnsweringAuthority, type AnsweringAuthority } from '../support/answer-all.js';
 import { findBinary } from '../support/binaries.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 
@@ -37,7 +36,7 @@ const named = findBinary('named', 'bind9');
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-rpz-escaped-'));
 const daemons: Daemon[] = [];
-let authority: Socket;
+let authority: AnsweringAuthority | undefined;
 let authorityPort = 0;
 let rpzServer: RpzServer | null = null;
 let rpzPort = 0;
@@ -161,22 +160,9 @@ const consumers: Consumer[] = [
 ];
 
 beforeAll(async () => {
-  authorityPort = await freePort();
-  authority = createSocket('udp4');
   // Answers every A query: without the RPZ, the flagged names resolve too.
-  authority.on('message', (message, peer) => {
-    let request: packet.Packet;
-    try {
-      request = packet.decode(message);
-    } catch {
-      return;
-    }
-    const question = request.questions?.[0];
-    if (question === undefined) return;
-    const answers: packet.Answer[] = question.type === 'A' ? [{ name: question.name, type: 'A', class: 'IN', ttl: 1, data: ANSWER }] : [];
-    authority.send(packet.encode({ id: request.id, type: 'response', flags: packet.AUTHORITATIVE_ANSWER, questions: request.questions, answers }), peer.port, peer.address);
-  });
-  await new Promise<void>((resolve) => authority.bind(authorityPort, '127.0.0.1', resolve));
+  authority = await startAnsweringAuthority(() => ANSWER);
+  authorityPort = authority.port;
   await writeZoneFile(zoneFile, zone());
   rpzPort = await freePort();
   rpzServer = new RpzServer({ listen: { host: '127.0.0.1', port: rpzPort }, allow: (a) => a === '127.0.0.1', key: null, notify: [], log: pino({ level: 'silent' }), zone: zone() });
@@ -186,7 +172,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const d of daemons) await d.stop();
   await rpzServer?.stop();
-  await new Promise<void>((resolve) => (authority === undefined ? resolve() : authority.close(() => resolve())));
+  await authority?.close();
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
