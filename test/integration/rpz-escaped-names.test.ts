@@ -109,54 +109,26 @@ zone "rpz.fluxhound" { ${rpzZone} };
 `;
 }
 
-interface Consumer {
-  name: string;
-  missing: string | null;
-  /** Starts the resolver; returns its port. */
-  start(work: string): Promise<number>;
+async function startUnbound(work: string, rpz: string): Promise<number> {
+  const port = await freePort();
+  writeFileSync(join(work, 'unbound.conf'), unboundConf(work, port, [rpz]));
+  daemons.push(startDaemon(unbound.path!, ['-d', '-c', join(work, 'unbound.conf')], { cwd: work }));
+  return port;
 }
 
-const consumers: Consumer[] = [
-  {
-    name: 'Unbound, zone file',
-    missing: unbound.missing,
-    async start(work) {
-      const port = await freePort();
-      writeFileSync(join(work, 'unbound.conf'), unboundConf(work, port, [`zonefile: "${zoneFile}"`]));
-      daemons.push(startDaemon(unbound.path!, ['-d', '-c', join(work, 'unbound.conf')], { cwd: work }));
-      return port;
-    },
-  },
-  {
-    name: 'Unbound, AXFR from the RPZ server',
-    missing: unbound.missing,
-    async start(work) {
-      const port = await freePort();
-      writeFileSync(join(work, 'unbound.conf'), unboundConf(work, port, [`primary: 127.0.0.1@${rpzPort}`]));
-      daemons.push(startDaemon(unbound.path!, ['-d', '-c', join(work, 'unbound.conf')], { cwd: work }));
-      return port;
-    },
-  },
-  {
-    name: 'BIND, zone file',
-    missing: named.missing,
-    async start(work) {
-      const port = await freePort();
-      writeFileSync(join(work, 'named.conf'), namedConf(work, port, `type primary; file "${zoneFile}";`));
-      daemons.push(startDaemon(named.path!, ['-g', '-c', join(work, 'named.conf')], { cwd: work }));
-      return port;
-    },
-  },
-  {
-    name: 'BIND, AXFR from the RPZ server',
-    missing: named.missing,
-    async start(work) {
-      const port = await freePort();
-      writeFileSync(join(work, 'named.conf'), namedConf(work, port, `type secondary; primaries { 127.0.0.1 port ${rpzPort}; }; file "secondary.db";`));
-      daemons.push(startDaemon(named.path!, ['-g', '-c', join(work, 'named.conf')], { cwd: work }));
-      return port;
-    },
-  },
+async function startNamed(work: string, rpzZone: string): Promise<number> {
+  const port = await freePort();
+  writeFileSync(join(work, 'named.conf'), namedConf(work, port, rpzZone));
+  daemons.push(startDaemon(named.path!, ['-g', '-c', join(work, 'named.conf')], { cwd: work }));
+  return port;
+}
+
+/** Each resolver, and how it gets the zone: from the file or by AXFR from fluxhound's RPZ server. */
+const consumers: { name: string; missing: string | null; start: (work: string) => Promise<number> }[] = [
+  { name: 'Unbound, zone file', missing: unbound.missing, start: (work) => startUnbound(work, `zonefile: "${zoneFile}"`) },
+  { name: 'Unbound, AXFR from the RPZ server', missing: unbound.missing, start: (work) => startUnbound(work, `primary: 127.0.0.1@${rpzPort}`) },
+  { name: 'BIND, zone file', missing: named.missing, start: (work) => startNamed(work, `type primary; file "${zoneFile}";`) },
+  { name: 'BIND, AXFR from the RPZ server', missing: named.missing, start: (work) => startNamed(work, `type secondary; primaries { 127.0.0.1 port ${rpzPort}; }; file "secondary.db";`) },
 ];
 
 beforeAll(async () => {
