@@ -1,6 +1,6 @@
 /** The closing summary of a run, on stderr. */
 import type { AnalyzeSummary } from '../analyze.js';
-import { escapeName } from '../model/names.js';
+import { escapeName } from '../dns/name-text.js';
 import { formatBytes } from './progress.js';
 
 export function printSummary(out: NodeJS.WritableStream, s: AnalyzeSummary, elapsedMs: number): void {

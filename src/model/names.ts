@@ -178,26 +178,3 @@ export function addressType(s: string): 'A' | 'AAAA' | null {
   if (s.indexOf(':') !== -1 && parseIPv6(s) !== null) return 'AAAA';
   return null;
 }
-
-/**
- * A name safe to echo to a terminal, log or zone: printable ASCII except
- * backslash and quote stays, everything else becomes a DNS presentation
- * escape (\DDD, RFC 1035 §5.1), so a hostile name cannot carry terminal
- * control sequences or break out of a quoted field.
- */
-export function escapeName(name: string): string {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c <= 32 || c >= 127 || c === 92 || c === 34) return escapeFrom(name, i);
-  }
-  return name;
-}
-
-function escapeFrom(name: string, start: number): string {
-  let out = name.slice(0, start);
-  const bytes = Buffer.from(name.slice(start), 'utf8');
-  for (const b of bytes) {
-    out += b <= 32 || b >= 127 || b === 92 || b === 34 ? `\\${String(b).padStart(3, '0')}` : String.fromCharCode(b);
-  }
-  return out;
-}

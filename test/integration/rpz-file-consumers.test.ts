@@ -12,18 +12,17 @@
  * the new entry, the new action and (where supported) rpz-ip are enforced.
  */
 import { execFile } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import packet from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRpzZone, rpzOptionsOf } from '../../src/act/rpz/zone.js';
 import { writeZoneFile } from '../../src/act/rpz/zone-file.js';
 import { validateConfig } from '../../src/config/load.js';
 import { flaggedVerdict } from '../helpers/verdicts.js';
 import { unboundServerLines } from '../../bench/unbound-config.js';
+import { startAnsweringAuthority, type AnsweringAuthority } from '../support/answer-all.js';
 import { findBinary } from '../support/binaries.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 
@@ -47,7 +46,7 @@ const recursor = findBinary('pdns_recursor', 'pdns-recursor');
 const recControl = findBinary('rec_control', 'pdns-recursor');
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-rpz-consumers-'));
-let authority: Socket;
+let authority: AnsweringAuthority | undefined;
 let authorityPort = 0;
 /** A flux address from the phase-2 zone, served for VIA_FLUX_ADDRESS. */
 let fluxAddress = '192.0.2.250';
@@ -98,32 +97,13 @@ beforeAll(async () => {
   newFluxLog = join(dir, 'new-flux.dns.log');
   writeFileSync(newFluxLog, lines.filter((l) => l.startsWith('#') || l.includes(`\t${FLAGGED}\t`)).map((l) => l.replace(`\t${FLAGGED}\t`, `\t${NEW_FLUX}\t`)).join('\n') + '\n');
 
-  authorityPort = await freePort();
-  authority = createSocket('udp4');
-  authority.on('message', (message, peer) => {
-    let request: packet.Packet;
-    try {
-      request = packet.decode(message);
-    } catch {
-      return;
-    }
-    const question = request.questions?.[0];
-    if (question === undefined) return;
-    // Resolvers randomise the case of names (0x20): compare in lower case.
-    const name = question.name.toLowerCase();
-    const answers: packet.Answer[] =
-      question.type === 'A'
-        ? [{ name: question.name, type: 'A', class: 'IN', ttl: 1, data: name === VIA_FLUX_ADDRESS ? fluxAddress : name === FLUX_NS ? '127.0.0.1' : ANSWER }]
-        : [];
-    const response = packet.encode({ id: request.id, type: 'response', flags: packet.AUTHORITATIVE_ANSWER, questions: request.questions, answers });
-    authority.send(response, peer.port, peer.address);
-  });
-  await new Promise<void>((resolve) => authority.bind(authorityPort, '127.0.0.1', resolve));
+  authority = await startAnsweringAuthority((name) => (name === VIA_FLUX_ADDRESS ? fluxAddress : name === FLUX_NS ? '127.0.0.1' : ANSWER));
+  authorityPort = authority.port;
 }, 60_000);
 
 afterAll(async () => {
   for (const d of daemons) await d.stop();
-  await new Promise<void>((resolve) => (authority === undefined ? resolve() : authority.close(() => resolve())));
+  await authority?.close();
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 

@@ -65,7 +65,7 @@ describe('blocklist formats', () => {
   it('plain: one address per line, comments escaped onto the same line', () => {
     const lines = text('plain').split('\n').filter((l) => !l.startsWith('#') && l !== '');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('203.0.113.5  # first 2025-04-03T00:00:00.000Z last 2025-04-03T01:00:00.000Z evil\\010\\032flush\\032ruleset;\\034`$(reboot)`.example');
+    expect(lines[0]).toBe('203.0.113.5  # first 2025-04-03T00:00:00.000Z last 2025-04-03T01:00:00.000Z evil\\010\\032flush\\032ruleset\\059\\034`\\036\\040reboot\\041`.example');
     expect(lines.map((l) => l.split(' ')[0])).toEqual(['203.0.113.5', '203.0.113.9', '2001:db8::7']);
   });
 

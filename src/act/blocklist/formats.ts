@@ -5,7 +5,7 @@
  * comment; the domain is escaped (\DDD) so nothing in it can end the
  * comment line and become a command.
  */
-import { escapeName } from '../../model/names.js';
+import { escapeName } from '../../dns/name-text.js';
 import { isoTime } from '../../model/verdict.js';
 import type { FluxAddress } from './addresses.js';
 

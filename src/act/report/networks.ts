@@ -1,6 +1,6 @@
 /** The flux service networks of a run, as a table or as NDJSON records. */
 import type { FluxNetworkSummary } from '../../detect/networks.js';
-import { escapeName } from '../../model/names.js';
+import { escapeName } from '../../dns/name-text.js';
 
 /** NDJSON lines; `record: "network"` tells them apart from verdicts in the same stream. */
 export function networksNdjson(networks: readonly FluxNetworkSummary[]): string {

@@ -1,6 +1,6 @@
 /** A readable table of flagged domains, strongest first, for people at a terminal. */
 import type { Writable } from 'node:stream';
-import { escapeName } from '../../model/names.js';
+import { escapeName } from '../../dns/name-text.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { VerdictSink } from '../sink.js';
 

@@ -1,36 +1,31 @@
 /**
- * Names and addresses as RPZ owner names. Names come from attacker-controlled
- * DNS data: every octet that is not a letter, digit, '-' or '_' is written as
- * an RFC 1035 \DDD escape, so nothing in a name can end a field, start a
- * comment or a $-directive, or turn into a wildcard or an rpz-* trigger.
+ * Names and addresses as RPZ owner names. A name is written in the one name
+ * text of src/dns (its README, "The name text"): the text the detector got
+ * the name in is read as presentation text and written back in the one
+ * escaping rule, never escaped a second time, so BIND and Unbound read the
+ * owner back to the name's own wire bytes. That rule leaves nothing in a
+ * name that can end a field, start a comment or a $-directive.
  */
+import { nameText, type NameText } from '../../dns/name-writer.js';
 import { formatIPv4, formatIPv6, longestZeroRun, parseIPv4, parseIPv6 } from '../../model/names.js';
 
-/** Wire length limit of a whole name (RFC 1035 §2.3.4), root label included. */
-export const MAX_WIRE = 255;
-/** Octets per label. */
-export const MAX_LABEL = 63;
+export { MAX_LABEL, MAX_NAME_WIRE as MAX_WIRE } from '../../dns/constants.js';
+export { wireLength } from '../../dns/name-writer.js';
 
-export interface PresentedName {
-  /** Presentation form without a trailing dot, every unsafe octet escaped. */
-  text: string;
-  /** Wire length of the name as an absolute name (labels + length octets + root). */
-  wire: number;
-  labels: number;
-}
+/** A name's one text (no trailing dot), its wire length as an absolute name, and its labels. */
+export type PresentedName = NameText;
 
 /**
- * `name` (labels split on '.', each label raw text, UTF-8 encoded) in safe
- * presentation form, or null when it cannot be a DNS name: an empty label, a
- * label over 63 octets, or over 255 octets on the wire. One trailing dot is
- * ignored; ASCII upper case is folded.
+ * `name` (presentation text, as every source and the reader give names) in
+ * the one name text, or null when it cannot be a DNS name: an empty label, a
+ * label over 63 octets, over 255 octets on the wire, a broken escape. One
+ * trailing dot is ignored; ASCII upper case is folded.
  */
 export function presentName(name: string): PresentedName | null {
   let n = name;
   if (n.length > 1 && n.charCodeAt(n.length - 1) === 46) n = n.slice(0, -1);
   if (n.length === 0 || n === '.') return null;
-  // Fast path: plain LDH names (almost all) need no escaping and no encoding.
-  let plain = true;
+  // Fast path: plain LDH names (almost all) are their own text.
   let labelLen = 0;
   let labels = 1;
   for (let i = 0; i < n.length; i++) {
@@ -40,52 +35,14 @@ export function presentName(name: string): PresentedName | null {
       labelLen = 0;
       labels++;
     } else if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95) {
-      if (++labelLen > MAX_LABEL) return null;
+      if (++labelLen > 63) return null;
     } else {
-      plain = false;
-      break;
+      return nameText(n);
     }
   }
-  if (plain) {
-    if (labelLen === 0) return null;
-    const wire = n.length + 2;
-    return wire > MAX_WIRE ? null : { text: n, wire, labels };
-  }
-  return presentSlow(n);
-}
-
-function presentSlow(n: string): PresentedName | null {
-  const parts = n.split('.');
-  let text = '';
-  let wire = 1;
-  for (let p = 0; p < parts.length; p++) {
-    const bytes = Buffer.from(parts[p]!, 'utf8');
-    if (bytes.length === 0 || bytes.length > MAX_LABEL) return null;
-    wire += bytes.length + 1;
-    if (p > 0) text += '.';
-    for (const b of bytes) text += safeOctet(b) ? String.fromCharCode(b >= 65 && b <= 90 ? b + 32 : b) : `\\${String(b).padStart(3, '0')}`;
-  }
-  return wire > MAX_WIRE ? null : { text, wire, labels: parts.length };
-}
-
-/** Letters, digits, '-' and '_': the octets that mean themselves everywhere in a master file. */
-function safeOctet(b: number): boolean {
-  return (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b === 45 || b === 95;
-}
-
-/** Wire length of an absolute presentation-form name ('rpz.fluxhound.' → 15); escapes count as one octet. */
-export function wireLength(absolute: string): number {
-  if (absolute === '.') return 1;
-  let octets = 0;
-  for (let i = 0; i < absolute.length; i++) {
-    if (absolute.charCodeAt(i) === 92) {
-      const next = absolute.charCodeAt(i + 1);
-      i += next >= 48 && next <= 57 ? 3 : 1;
-    }
-    octets++;
-  }
-  // Every dot stands for a length octet; the last one is the root.
-  return octets + 1;
+  if (labelLen === 0) return null;
+  const wire = n.length + 2;
+  return wire > 255 ? null : { text: n, wire, labels };
 }
 
 /**

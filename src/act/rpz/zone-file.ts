@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { NAME_TEXT } from '../../dns/name-text.js';
 import type { RpzRecord, RpzZone } from './types.js';
 
 /** Text is produced and written in chunks of about this many characters. */
@@ -72,19 +73,15 @@ function recordLine(r: RpzRecord): string {
 }
 
 /**
- * Letters, digits, '-', '_', '.', '*' and \DDD escapes only: no whitespace,
- * ';', '"', '(', '$', '@' or bare '\' that a master-file parser would read
- * as something other than part of the name.
+ * Text in the one name rule of src/dns (what NAME_TEXT writes as itself,
+ * upper case, '.' between labels) and \DDD escapes only: no whitespace, ';',
+ * '"', '(', ')', '$', '@' or bare '\' that a master-file parser would read as
+ * something other than part of the name.
  */
 function safeName(name: string): boolean {
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95 || c === 46 || (c >= 65 && c <= 90)) continue;
-    if (c === 42) {
-      // Only a whole leftmost label is a wildcard.
-      if (i === 0 && (name.length === 1 || name.charCodeAt(1) === 46)) continue;
-      return false;
-    }
+    if (c < 128 && (NAME_TEXT[c] !== 0 || c === 46 || (c >= 65 && c <= 90))) continue;
     if (c === 92 && isDigit(name, i + 1) && isDigit(name, i + 2) && isDigit(name, i + 3) && Number(name.slice(i + 1, i + 4)) <= 255) {
       i += 3;
       continue;

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { printable } from '../../act/report/table.js';
-import { escapeName } from '../../model/names.js';
+import { escapeName } from '../../dns/name-text.js';
 import type { Verdict } from '../../model/verdict.js';
 
 const STYLE =

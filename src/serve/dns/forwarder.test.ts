@@ -19,6 +19,7 @@ import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
 import { defaultConfig, type Config } from '../../config/schema.js';
 import { verdictFixture } from '../../store/store.case.js';
 import { Daemon } from '../daemon.js';
+import { decodeMessage, observationOf } from '../../sources/dns-wire/index.js';
 import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
 
 type Script = (q: packet.DecodedPacket, raw: Buffer, reply: (b: Buffer) => void, spoof: (b: Buffer) => void) => void;
@@ -300,6 +301,26 @@ describe('DnsForwarder', () => {
     // 40 records exceed 512 bytes: the now cached answer goes to a UDP client without EDNS as TC.
     const again = await ask(fwd.port, query('big.test', 'A', 9));
     expect(again?.flag_tc).toBe(true);
+  });
+
+  it('blocks a flagged name holding a quote: the query name has the text the detector gave it (defect 6)', async () => {
+    // The name fx"quote.test as wire labels, and an upstream answer for it as the detector's decoder reads it.
+    const name = Buffer.from([8, ...Buffer.from('fx"quote', 'latin1'), 4, ...Buffer.from('test'), 0]);
+    const header = (flags: number, answers: number): Buffer => Buffer.from([0x12, 0x34, flags >> 8, flags & 255, 0, 1, 0, answers, 0, 0, 0, 0]);
+    const answer = Buffer.concat([header(0x8180, 1), name, Buffer.from([0, 1, 0, 1, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1])]);
+    const decoded = decodeMessage(answer);
+    if (typeof decoded === 'string') throw new Error(decoded);
+    const detectorName = observationOf(decoded, 0, null)!.qname;
+    expect(detectorName).toBe('fx\\034quote.test');
+    const { fwd, daemon } = await forwarder();
+    daemon.context.flagged.upsert(verdictFixture(detectorName));
+    // The raw query bytes, as a client sends them (not re-encoded by a library).
+    const raw = Buffer.concat([header(0x0100, 0), name, Buffer.from([0, 1, 0, 1])]);
+    expect((await ask(fwd.port, raw))?.rcode).toBe('NXDOMAIN');
+    // The same name in other case is the same name; a name without the quote is not flagged.
+    raw[14] = 0x58; // 'X'
+    expect((await ask(fwd.port, raw))?.rcode).toBe('NXDOMAIN');
+    expect((await ask(fwd.port, query('fxquote.test')))?.rcode).toBe('NOERROR');
   });
 
   it('answers flagged names by policy: nxdomain, sinkhole, nodata, drop, log', async () => {

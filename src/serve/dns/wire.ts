@@ -1,126 +1,36 @@
 /**
- * The little of the DNS wire format the forwarder's hot path needs: the
- * header and question of a query, the TTL fields of an answer (to age cached
+ * The little of the DNS wire format the forwarder's hot path needs beyond
+ * src/dns (whose query reader and name text it re-exports): the TTL fields of an answer (to age cached
  * answers), and the few answers it writes itself. Full decoding of upstream
  * answers for detection is src/sources/dns-wire's job.
  */
 import { Buffer } from 'node:buffer';
+import { FLAG_QR, FLAG_RA, FLAG_RD, FLAG_TC, OPCODE_MASK, RCODE, TYPE } from '../../dns/constants.js';
+import type { QueryInfo } from '../../dns/header.js';
+import { readOneName } from '../../dns/name-reader.js';
 
-export const RCODE_NOERROR = 0;
-export const RCODE_FORMERR = 1;
-export const RCODE_SERVFAIL = 2;
-export const RCODE_NXDOMAIN = 3;
-export const RCODE_NOTIMP = 4;
-export const RCODE_REFUSED = 5;
+export { newQueryInfo, readQuery, type QueryInfo } from '../../dns/header.js';
 
-export const TYPE_A = 1;
-export const TYPE_AAAA = 28;
-const TYPE_OPT = 41;
+export const RCODE_NOERROR = RCODE.NOERROR;
+export const RCODE_FORMERR = RCODE.FORMERR;
+export const RCODE_SERVFAIL = RCODE.SERVFAIL;
+export const RCODE_NXDOMAIN = RCODE.NXDOMAIN;
+export const RCODE_NOTIMP = RCODE.NOTIMP;
+export const RCODE_REFUSED = RCODE.REFUSED;
 
-const FLAG_QR = 0x8000;
-const FLAG_TC = 0x0200;
-const FLAG_RD = 0x0100;
-const FLAG_RA = 0x0080;
-
-/** What the forwarder reads from a query; one object reused for every query. */
-export interface QueryInfo {
-  id: number;
-  flags: number;
-  opcode: number;
-  /** Offset just past the (single) question. */
-  questionEnd: number;
-  qtype: number;
-  qclass: number;
-  /** The UDP payload the client accepts: its EDNS size (512..4096), or 512 without EDNS. */
-  udpSize: number;
-  /** 0 without EDNS, 1 with EDNS, 3 with EDNS and the DO bit: part of the cache key. */
-  edns: number;
-}
-
-export function newQueryInfo(): QueryInfo {
-  return { id: 0, flags: 0, opcode: 0, questionEnd: 0, qtype: 0, qclass: 0, udpSize: 512, edns: 0 };
-}
+export const TYPE_A = TYPE.A;
+export const TYPE_AAAA = TYPE.AAAA;
+const TYPE_OPT = TYPE.OPT;
 
 /**
- * Reads the header and the one question of a query into `out`. Returns null,
- * or why the message cannot be answered normally: 'response' (QR set: never
- * answered, so no reflection loops), 'header', 'opcode', 'qdcount', 'question'.
- * The name is checked but not turned into text: a cache hit never needs it
- * (queryName does that when the policy has flagged names to look up).
- */
-export function readQuery(bytes: Buffer, length: number, out: QueryInfo): string | null {
-  if (length < 12) return 'header';
-  const flags = (bytes[2]! << 8) | bytes[3]!;
-  out.id = (bytes[0]! << 8) | bytes[1]!;
-  out.flags = flags;
-  out.opcode = (flags >>> 11) & 15;
-  if ((flags & FLAG_QR) !== 0) return 'response';
-  if (out.opcode !== 0) return 'opcode';
-  if (bytes[4] !== 0 || bytes[5] !== 1) return 'qdcount';
-  let p = 12;
-  let wire = 1;
-  for (;;) {
-    if (p >= length) return 'question';
-    const len = bytes[p]!;
-    if (len === 0) break;
-    // A query's one question has nothing to point back at: no compression.
-    if (len > 63) return 'question';
-    wire += len + 1;
-    if (wire > 255 || p + 1 + len > length) return 'question';
-    p += len + 1;
-  }
-  p++;
-  if (p + 4 > length) return 'question';
-  out.qtype = (bytes[p]! << 8) | bytes[p + 1]!;
-  out.qclass = (bytes[p + 2]! << 8) | bytes[p + 3]!;
-  p += 4;
-  out.questionEnd = p;
-  out.udpSize = 512;
-  out.edns = 0;
-  // EDNS: an OPT record first in the additional section (answer and authority empty, as in any query).
-  if (bytes[6] === 0 && bytes[7] === 0 && bytes[8] === 0 && bytes[9] === 0 && (bytes[10]! | bytes[11]!) !== 0) {
-    if (p + 11 <= length && bytes[p] === 0 && ((bytes[p + 1]! << 8) | bytes[p + 2]!) === TYPE_OPT) {
-      const size = (bytes[p + 3]! << 8) | bytes[p + 4]!;
-      out.udpSize = size < 512 ? 512 : size > 4096 ? 4096 : size;
-      out.edns = (bytes[p + 7]! & 0x80) !== 0 ? 3 : 1;
-    }
-  }
-  return null;
-}
-
-/**
- * The question name of a query readQuery accepted: lower-case presentation
- * form, no trailing dot ('' for the root); bytes that would confuse it are
- * \\DDD-escaped.
+ * The question name of a query readQuery accepted, in the one name text
+ * (src/dns, the text the detector's decoder gives the same name, so a
+ * flagged name matches whatever bytes it holds); '' for the root.
  */
 export function queryName(bytes: Buffer, q: QueryInfo): string {
-  let name = '';
-  let upper = false;
-  let p = 12;
-  for (let len = bytes[p]!; len !== 0; len = bytes[p]!) {
-    let plain = true;
-    for (let i = p + 1; i <= p + len; i++) {
-      const c = bytes[i]!;
-      if (c <= 32 || c >= 127 || c === 46 || c === 92) plain = false;
-      else if (c >= 65 && c <= 90) upper = true;
-    }
-    if (name.length > 0) name += '.';
-    // One slice per label; the byte-by-byte form only for labels that need escapes.
-    name += plain ? bytes.toString('latin1', p + 1, p + 1 + len) : escapedLabel(bytes, p + 1, p + 1 + len);
-    p += len + 1;
-    if (p >= q.questionEnd) break;
-  }
-  return upper ? name.toLowerCase() : name;
-}
-
-/** '.' and '\\' inside a label, and unprintable bytes, as \\DDD: 'a.b' as one label must not equal a.b. */
-function escapedLabel(bytes: Uint8Array, from: number, to: number): string {
-  let text = '';
-  for (let i = from; i < to; i++) {
-    const c = bytes[i]!;
-    text += c <= 32 || c >= 127 || c === 46 || c === 92 ? `\\${String(c).padStart(3, '0')}` : String.fromCharCode(c);
-  }
-  return text;
+  const name = readOneName(bytes, 12, 0, q.questionEnd);
+  // readQuery checked the question with the reader's own limits, so null cannot come back.
+  return name === null || name === '.' ? '' : name;
 }
 
 /** Skips one (possibly compressed) name; the offset after it, or -1. */
@@ -181,7 +91,7 @@ export function writeTtl(bytes: Uint8Array, offset: number, ttl: number): void {
 function answerHeader(out: Buffer, query: Uint8Array, rcode: number, extraFlags: number, questions: number, answers: number): void {
   const queryFlags = (query[2]! << 8) | query[3]!;
   out.writeUInt16BE((query[0]! << 8) | query[1]!, 0);
-  out.writeUInt16BE(FLAG_QR | (queryFlags & (0x7800 | FLAG_RD)) | FLAG_RA | extraFlags | (rcode & 15), 2);
+  out.writeUInt16BE(FLAG_QR | (queryFlags & (OPCODE_MASK | FLAG_RD)) | FLAG_RA | extraFlags | (rcode & 15), 2);
   out.writeUInt16BE(questions, 4);
   out.writeUInt16BE(answers, 6);
   out.writeUInt32BE(0, 8);

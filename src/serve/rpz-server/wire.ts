@@ -1,34 +1,25 @@
 /**
- * The DNS wire format, as much as an RPZ primary needs: names in and out
- * (pointer loops and overlong names refused), the request parse (header, one
+ * The DNS wire format, as much as an RPZ primary needs beyond src/dns (whose
+ * constants, name reader and writer and byte writer it uses and re-exports
+ * under the names the server has always imported): the request parse (header, one
  * question, the IXFR SOA, EDNS, TSIG — which must come last) and the
  * record and message writers. Input is hostile: every read is bounds
  * checked and throws WireError, never anything else.
  */
 import type { RpzSoa } from '../../act/rpz/types.js';
+import { ByteWriter } from '../../dns/byte-writer.js';
+import { CLASS_ANY, FLAG_AA, FLAG_QR, FLAG_RD, OPCODE_MASK, TYPE, WireError } from '../../dns/constants.js';
+import { lastName, nameWire, readOneName } from '../../dns/name-reader.js';
+import { nameToWire } from '../../dns/name-writer.js';
 import { parseIPv4, parseIPv6 } from '../../model/names.js';
 
-export const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, TXT: 16, AAAA: 28, OPT: 41, TSIG: 250, IXFR: 251, AXFR: 252, ANY: 255 } as const;
-export const CLASS_IN = 1;
-export const CLASS_ANY = 255;
-export const OPCODE_QUERY = 0;
-export const OPCODE_NOTIFY = 4;
-export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, NOTAUTH: 9 } as const;
-/** Header flag bits (second 16-bit word). */
-export const FLAG_QR = 0x8000;
-export const FLAG_AA = 0x0400;
-export const FLAG_TC = 0x0200;
-export const FLAG_RD = 0x0100;
-
-export class WireError extends Error {
-  override name = 'WireError';
-}
-
-/** Most pointer hops a name may take; a loop or a chain longer than any real name is refused. */
-const MAX_POINTER_HOPS = 64;
+export { CLASS_ANY, CLASS_IN, FLAG_AA, FLAG_QR, FLAG_RD, FLAG_TC, OPCODE_NOTIFY, OPCODE_QUERY, RCODE, TYPE, WireError } from '../../dns/constants.js';
+export { ByteWriter } from '../../dns/byte-writer.js';
+export { readHeader } from '../../dns/header.js';
+export { nameToWire } from '../../dns/name-writer.js';
 
 export interface WireName {
-  /** Presentation form, lower-case, absolute with trailing dot ('.' for the root); bytes outside printable ASCII as \DDD. */
+  /** The one name text (src/dns), absolute with a trailing dot ('.' for the root). */
   text: string;
   /** Uncompressed, lower-cased wire form (canonical, as TSIG and comparisons need). */
   wire: Uint8Array;
@@ -37,104 +28,16 @@ export interface WireName {
 }
 
 /**
- * Reads a possibly compressed name at `offset`; returns it and the offset
- * after it in the message. A pointer must point strictly before the label it
- * replaces, so a loop cannot form; the expanded name must fit 255 bytes.
+ * Reads a possibly compressed name at `offset` with the one name reader
+ * (src/dns: loops, overlong names and truncation refused); returns it and the
+ * offset after it in the message. Throws WireError with the reader's reason.
  */
 export function readName(msg: Uint8Array, offset: number): { name: WireName; end: number } {
-  const out: number[] = [];
-  const raw: number[] = [];
-  let text = '';
-  let pos = offset;
-  let end = -1;
-  let hops = 0;
-  let limit = offset; // a pointer must go before the earliest position read so far
-  for (;;) {
-    if (pos >= msg.length) throw new WireError('name runs past the end of the message');
-    const len = msg[pos]!;
-    if (len === 0) {
-      if (end < 0) end = pos + 1;
-      out.push(0);
-      raw.push(0);
-      break;
-    }
-    if ((len & 0xc0) === 0xc0) {
-      if (pos + 1 >= msg.length) throw new WireError('truncated compression pointer');
-      const target = ((len & 0x3f) << 8) | msg[pos + 1]!;
-      if (end < 0) end = pos + 2;
-      if (target >= limit || ++hops > MAX_POINTER_HOPS) throw new WireError('compression pointer loop');
-      limit = target;
-      pos = target;
-      continue;
-    }
-    if ((len & 0xc0) !== 0) throw new WireError('unknown label type');
-    if (pos + 1 + len > msg.length) throw new WireError('label runs past the end of the message');
-    if (out.length + 1 + len + 1 > 255) throw new WireError('name longer than 255 bytes');
-    out.push(len);
-    raw.push(len);
-    for (let i = 1; i <= len; i++) {
-      let c = msg[pos + i]!;
-      raw.push(c);
-      if (c >= 65 && c <= 90) c += 32;
-      out.push(c);
-      text += c <= 32 || c >= 127 || c === 46 || c === 92 || c === 34 ? `\\${String(c).padStart(3, '0')}` : String.fromCharCode(c);
-    }
-    text += '.';
-    pos += 1 + len;
-  }
-  return { name: { text: text === '' ? '.' : text, wire: Uint8Array.from(out), raw: Uint8Array.from(raw) }, end };
-}
-
-/**
- * Presentation name → uncompressed wire form (case kept). Relative names
- * (no trailing dot) get `origin` (absolute presentation) appended; '@' is the
- * origin itself. \X and \DDD escapes are understood. Throws WireError.
- */
-export function nameToWire(name: string, origin = '.'): Uint8Array {
-  if (name === '@') return nameToWire(origin);
-  if (name === '.' || name === '') return Uint8Array.of(0);
-  const out: number[] = [];
-  let label: number[] = [];
-  const flush = (): void => {
-    if (label.length === 0) throw new WireError(`empty label in '${name}'`);
-    if (label.length > 63) throw new WireError(`label longer than 63 bytes in '${name}'`);
-    out.push(label.length, ...label);
-    label = [];
-  };
-  const bytes = Buffer.from(name, 'utf8');
-  let absolute = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (c === 92 /* \ */) {
-      const d = bytes.subarray(i + 1, i + 4);
-      if (d.length === 3 && d.every((x) => x >= 48 && x <= 57)) {
-        const v = (d[0]! - 48) * 100 + (d[1]! - 48) * 10 + (d[2]! - 48);
-        if (v > 255) throw new WireError(`bad escape in '${name}'`);
-        label.push(v);
-        i += 3;
-      } else if (i + 1 < bytes.length) {
-        label.push(bytes[++i]!);
-      } else {
-        throw new WireError(`dangling escape in '${name}'`);
-      }
-      continue;
-    }
-    if (c === 46 /* . */) {
-      flush();
-      if (i === bytes.length - 1) absolute = true;
-      continue;
-    }
-    label.push(c);
-  }
-  if (!absolute) {
-    flush();
-    const rest = nameToWire(origin);
-    for (const b of rest) out.push(b);
-  } else {
-    out.push(0);
-  }
-  if (out.length > 255) throw new WireError(`name longer than 255 bytes: '${name}'`);
-  return Uint8Array.from(out);
+  const text = readOneName(msg, offset, 0, msg.length);
+  if (text === null) throw new WireError(`name: ${lastName.error}`);
+  const end = lastName.end;
+  const raw = nameWire(msg, offset, 0);
+  return { name: { text: text === '.' ? '.' : `${text}.`, wire: lowerWire(raw), raw }, end };
 }
 
 /** Lower-cases ASCII letters of a wire name (canonical form for TSIG and comparison). */
@@ -191,12 +94,6 @@ export interface Request {
   ednsSize: number | null;
   tsig: TsigRecord | null;
   answerCount: number;
-}
-
-/** The 12-byte header alone (for a FORMERR to a message that parses no further); null when shorter. */
-export function readHeader(msg: Uint8Array): { id: number; flags: number } | null {
-  if (msg.length < 12) return null;
-  return { id: (msg[0]! << 8) | msg[1]!, flags: (msg[2]! << 8) | msg[3]! };
 }
 
 class Reader {
@@ -298,54 +195,6 @@ export function parseRequest(msg: Uint8Array): Request {
     tsig,
     answerCount: an,
   };
-}
-
-/** Growable byte buffer for writing records and messages. */
-export class ByteWriter {
-  private buf = new Uint8Array(512);
-  length = 0;
-  private room(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-  }
-  u8(v: number): this {
-    this.room(1);
-    this.buf[this.length++] = v & 0xff;
-    return this;
-  }
-  u16(v: number): this {
-    this.room(2);
-    this.buf[this.length++] = (v >>> 8) & 0xff;
-    this.buf[this.length++] = v & 0xff;
-    return this;
-  }
-  u32(v: number): this {
-    this.u16(Math.floor(v / 65536) & 0xffff);
-    return this.u16(v & 0xffff);
-  }
-  /** 48-bit unsigned (TSIG time). */
-  u48(v: number): this {
-    this.u16(Math.floor(v / 2 ** 32) & 0xffff);
-    return this.u32(v % 2 ** 32);
-  }
-  bytes(b: Uint8Array): this {
-    this.room(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
-    return this;
-  }
-  /** Writes a u16 at an earlier offset (RDLENGTH). */
-  patch16(at: number, v: number): void {
-    this.buf[at] = (v >>> 8) & 0xff;
-    this.buf[at + 1] = v & 0xff;
-  }
-  done(): Uint8Array {
-    return this.buf.slice(0, this.length);
-  }
 }
 
 /** One resource record in wire form, owner uncompressed. */
@@ -459,7 +308,7 @@ export function encodeMessage(header: MessageHeader, question: Question | null, 
 
 /** Response flags: QR, the request's opcode and RD, AA when authoritative, and the RCODE. */
 export function responseFlags(requestFlags: number, rcode: number, authoritative: boolean): number {
-  return FLAG_QR | (requestFlags & 0x7800) | (requestFlags & FLAG_RD) | (authoritative ? FLAG_AA : 0) | (rcode & 0xf);
+  return FLAG_QR | (requestFlags & OPCODE_MASK) | (requestFlags & FLAG_RD) | (authoritative ? FLAG_AA : 0) | (rcode & 0xf);
 }
 
 /** An OPT record announcing our UDP payload size (RFC 6891). */

@@ -5,7 +5,7 @@
  */
 
 import { longestZeroRun } from '../../model/names.js';
-import { byteText } from './byte-text.js';
+import { byteText } from '../../dns/byte-text.js';
 
 const V4_SLOTS = 4096;
 const v4Keys = new Uint32Array(V4_SLOTS);

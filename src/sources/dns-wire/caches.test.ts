@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import dnsPacket from 'dns-packet';
 import fc from 'fast-check';
 import { formatIPv6 } from '../../model/names.js';
-import { byteText } from './byte-text.js';
+import { byteText } from '../../dns/byte-text.js';
 import { decodeMessage, ipv4Text, ipv6Text, observationOf, WireMessage } from './index.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz0123456789-';

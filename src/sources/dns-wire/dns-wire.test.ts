@@ -83,7 +83,7 @@ describe('dns-wire: decodeMessage', () => {
     expect(message.authority).toEqual([{ name: 'example', type: 'SOA', data: 'a.example . 1 2 3 4 4294967295', ttl: 60 }]);
   });
 
-  it('escapes bytes as escapeName does, dots inside labels too, and lower-cases ASCII only', () => {
+  it('writes names in the one name text of src/dns: \\DDD for dots inside labels too, lower-cases ASCII only', () => {
     const label = [0x41, 0x00, 0x20, 0x2e, 0x5c, 0x22, 0xc3, 0x89, 0x7f];
     const message = decoded(handMade([1, 0, 0, 0], label.length, ...label, 0, 0, 1, 0, 1));
     expect(message.questions[0]!.name).toBe('a\\000\\032\\046\\092\\034\\195\\137\\127');

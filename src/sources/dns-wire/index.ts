@@ -5,6 +5,6 @@
 export type { DnsMessage, DnsQuestion } from './message.js';
 export { decodeMessage, WireMessage } from './message.js';
 export { observationOf } from './observation.js';
-export { rcodeName, typeName } from './mnemonics.js';
+export { rcodeName, typeName } from '../../dns/mnemonics.js';
 export { ipv4Text, ipv6Text } from './addresses.js';
-export { byteText } from './byte-text.js';
+export { byteText } from '../../dns/byte-text.js';

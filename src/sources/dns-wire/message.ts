@@ -10,8 +10,8 @@
  * decodeMessage gives the same fields as a fresh DnsMessage.
  */
 import type { DnsObservation, ResourceRecord } from '../../model/observation.js';
-import { rcodeName, typeName } from './mnemonics.js';
-import { lastName, readName, resetNameCache } from './name.js';
+import { rcodeName, typeName } from '../../dns/mnemonics.js';
+import { lastName, readName, resetNameCache } from '../../dns/name-reader.js';
 import { recordData, TYPE_OPT } from './rdata.js';
 
 export interface DnsQuestion {

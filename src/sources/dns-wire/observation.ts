@@ -1,7 +1,7 @@
 /** The DnsObservation a decoded response gives. */
 import type { DnsObservation } from '../../model/observation.js';
 import type { DnsMessage } from './message.js';
-import { rcodeName, typeName } from './mnemonics.js';
+import { rcodeName, typeName } from '../../dns/mnemonics.js';
 
 /** The observation a response gives: its first question, rcode and sections; null for queries and messages without a question. */
 export function observationOf(message: DnsMessage, ts: number, client: string | null): DnsObservation | null {

@@ -4,19 +4,20 @@
  * outside [rdStart, rdEnd) except what a compression pointer reaches back to.
  */
 import { ipv4Text, ipv6Text } from './addresses.js';
-import { lastName, readName } from './name.js';
+import { TYPE } from '../../dns/constants.js';
+import { lastName, readName } from '../../dns/name-reader.js';
 
-const TYPE_A = 1;
-const TYPE_NS = 2;
-const TYPE_CNAME = 5;
-const TYPE_SOA = 6;
-const TYPE_PTR = 12;
-const TYPE_MX = 15;
-const TYPE_TXT = 16;
-const TYPE_AAAA = 28;
-const TYPE_SRV = 33;
-const TYPE_DNAME = 39;
-export const TYPE_OPT = 41;
+const TYPE_A = TYPE.A;
+const TYPE_NS = TYPE.NS;
+const TYPE_CNAME = TYPE.CNAME;
+const TYPE_SOA = TYPE.SOA;
+const TYPE_PTR = TYPE.PTR;
+const TYPE_MX = TYPE.MX;
+const TYPE_TXT = TYPE.TXT;
+const TYPE_AAAA = TYPE.AAAA;
+const TYPE_SRV = TYPE.SRV;
+const TYPE_DNAME = TYPE.DNAME;
+export const TYPE_OPT = TYPE.OPT;
 
 /** The record data in presentation form, or null when it does not fit its type. */
 export function recordData(type: number, bytes: Uint8Array, rdStart: number, rdEnd: number, start: number): string | null {
@@ -65,7 +66,7 @@ function soaData(bytes: Uint8Array, rdStart: number, rdEnd: number, start: numbe
   return text;
 }
 
-/** The character-strings joined by spaces, each byte escapeName would escape as \DDD; null when they do not fill the data. */
+/** The character-strings joined by spaces, each byte that is a control, space, past ASCII, backslash or quote as \DDD; null when they do not fill the data. */
 function txtData(bytes: Uint8Array, rdStart: number, rdEnd: number): string | null {
   let text = '';
   let p = rdStart;

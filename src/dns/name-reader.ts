@@ -1,27 +1,24 @@
 /**
- * Reading a (possibly compressed) domain name from a DNS message, safely:
+ * The one name reader: a (possibly compressed) domain name from a DNS
+ * message to its one presentation text, safely:
  * compression pointers must point strictly backwards (so no loop can exist)
  * and at most MAX_JUMPS are followed, labels are at most 63 octets, the name
  * at most 255 octets in wire form, and nothing is read past `end`.
  *
  * The name is written into one reusable scratch buffer and turned into a
- * string once: lower-case ASCII, no trailing dot, the root as '.', and every
- * byte escapeName (model/names.ts) would escape — controls, space, bytes
- * ≥ 127, backslash, quote — as \DDD; a dot inside a label is escaped too
- * (\046), so the text still splits into the right labels.
+ * string once: the escaping rule of name-text.ts (lower-case ASCII, \DDD for
+ * every byte that is not a plain printable character, a dot inside a label
+ * included), no trailing dot, the root as '.'. name-writer.ts is its inverse.
  */
 import { byteText } from './byte-text.js';
+import { NAME_TEXT } from './name-text.js';
 
 const MAX_JUMPS = 127;
 /** FNV-1a over the text's 32-bit words, for the intern table. */
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
-/**
- * The character each label byte stands for: itself, lower-cased for A-Z, or 0
- * when it must be escaped (what escapeName escapes, and a dot inside a label).
- */
-const TEXT = new Uint8Array(256);
-for (let c = 33; c < 127; c++) TEXT[c] = c >= 65 && c <= 90 ? c + 32 : c === 92 || c === 34 || c === 46 ? 0 : c;
+/** The character each label byte stands for, or 0 for \DDD (a local name: the compiler sees one constant table). */
+const TEXT = NAME_TEXT;
 
 /**
  * 255 octets of wire name at most 4 characters each (\DDD), and 4 bytes of
@@ -56,6 +53,41 @@ export function resetNameCache(bytes: Uint8Array, start: number): void {
   if (cacheBytes !== bytes) cacheBytes = bytes;
   cacheStart = start;
   cacheSize = 0;
+}
+
+/**
+ * readName for a caller outside a message decode (one name at a time): the
+ * names cached for the last message are forgotten first, so a buffer reused
+ * with new bytes can never be answered from them.
+ */
+export function readOneName(bytes: Uint8Array, pos: number, start: number, end: number): string | null {
+  cacheBytes = null;
+  return readFullName(bytes, pos, start, end);
+}
+
+/**
+ * The uncompressed wire form, case kept, of the name at `pos` that readName
+ * has just accepted (so every label and pointer on its way was checked):
+ * what a server echoes in a question and signs in TSIG.
+ */
+export function nameWire(bytes: Uint8Array, pos: number, start: number): Uint8Array {
+  const out = new Uint8Array(255);
+  let n = 0;
+  let p = pos;
+  for (let jumps = 0; jumps <= MAX_JUMPS; ) {
+    const len = bytes[p]!;
+    if (len >= 0xc0) {
+      p = start + (((len & 0x3f) << 8) | bytes[p + 1]!);
+      jumps++;
+      continue;
+    }
+    if (n + len + 1 > 255) break;
+    out.set(bytes.subarray(p, p + len + 1), n);
+    n += len + 1;
+    if (len === 0) return out.slice(0, n);
+    p += len + 1;
+  }
+  throw new Error('nameWire: the name was not accepted by readName');
 }
 
 function cached(offset: number): string | null {
