@@ -28,6 +28,19 @@ function bot(i: number): string {
 }
 
 describe('Detector', () => {
+  it('keeps no state for the root or a public suffix, ICANN or private, however flux-like its answers', () => {
+    const suffixes = ['org', 'co.uk', 'github.io', '.', 'test', 'localhost'];
+    const { detector, flags, finals } = run((d) => {
+      for (let lookup = 0; lookup < 12; lookup++) {
+        for (const name of [...suffixes, 'flux.evil.github.io']) d.observe(aResponse(T0 + lookup * 300, name, [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k)), 120));
+      }
+    });
+    expect(new Set(flags.map((v) => v.domain))).toEqual(new Set(['flux.evil.github.io']));
+    expect(finals.map((v) => v.domain)).toEqual(['flux.evil.github.io']);
+    expect(finals[0]!.registered_domain).toBe('evil.github.io');
+    expect(detector.stats.publicSuffixes).toBe(12 * suffixes.length);
+  });
+
   it('leaves a stable name benign however often it is asked', () => {
     const { find, flags } = run((d) => {
       for (let i = 0; i < 500; i++) d.observe(aResponse(T0 + i * 30, 'www.example.com', ['93.184.216.34'], 3600));

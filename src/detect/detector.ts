@@ -19,7 +19,7 @@ import { isThrowawayUnion, labelOf, levelOf, scoreOnly, stateLabel } from './sco
 import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
 import { FluxNetworks } from './networks.js';
-import { registeredDomain } from './registered-domain.js';
+import { registrableDomain } from './registered-domain.js';
 import { detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from './state.js';
 
 export interface DetectorOptions {
@@ -39,6 +39,8 @@ export interface DetectorStats {
   observations: number;
   /** Observations that carried nothing detection uses (no addresses, NS or CNAME; PTR, MX, NXDOMAIN...). */
   ignored: number;
+  /** Of those, observations of the root or a public suffix (`org`, `co.uk`, `github.io`, `test`): never scored. */
+  publicSuffixes: number;
   namesTracked: number;
   registeredTracked: number;
   /** Domains finalised early because of limits.maxDomains or limits.idleTimeout. */
@@ -85,6 +87,7 @@ export class Detector {
   readonly stats: DetectorStats = {
     observations: 0,
     ignored: 0,
+    publicSuffixes: 0,
     namesTracked: 0,
     registeredTracked: 0,
     evicted: 0,
@@ -124,7 +127,13 @@ export class Detector {
         this.stats.ignored++;
         return;
       }
-      const reg = registeredDomain(obs.qname);
+      const reg = registrableDomain(obs.qname);
+      // A public suffix or the root is never scored: flagging it would block every name under it.
+      if (reg === null) {
+        this.stats.ignored++;
+        this.stats.publicSuffixes++;
+        return;
+      }
       this.digest.read(obs, reg);
       if (this.digest.isEmpty()) {
         this.stats.ignored++;
