@@ -65,6 +65,12 @@ class FlagMarks {
   network = -1;
   /** Addresses it shared with already-known networks when it joined (its own do not count). */
   networkHitsAtJoin = 0;
+  /**
+   * The flag level (1 suspicious, 2 fast-flux) a verdict restored from the
+   * store had already reported before a restart: crossings up to it raise no
+   * new flag event. 0 when nothing was restored.
+   */
+  restoredLevel = 0;
 }
 
 /** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */
