@@ -70,7 +70,7 @@ describe('store service', () => {
       expect(second.context.detector.stats.observations).toBeGreaterThan(2);
       expect(second.context.flagged.match('cdn.flux-two.test')?.verdict).toBe('fast-flux');
       expect(fresh.context.flagged.match('cdn.flux-two.test')?.verdict).not.toBe('fast-flux');
-      expect(second.metrics()).toMatch(/fluxhound_store_restored_verdicts 1/);
+      expect(await second.metrics()).toMatch(/fluxhound_store_restored_verdicts 1/);
     } finally {
       await second.stop();
     }
