@@ -6,6 +6,7 @@
  */
 import type { VerdictScope } from '../model/verdict.js';
 import type { AddressTable } from './address-table.js';
+import { DepartedAddresses } from './departed.js';
 
 /** The shared empty list of a Delegation: never pushed to (addName replaces it). */
 const NO_NAMES: string[] = [];
@@ -27,7 +28,10 @@ export class Delegation {
   nsNames: string[] = NO_NAMES;
   nsNamesEver = 0;
   nsAddresses: AddressTable | null = null;
+  /** Distinct name-server addresses over the run (exact while nsDeparted is not full). */
   nsAddressesEver = 0;
+  /** Name-server addresses that left the full nsAddresses table; null until it first overflows. */
+  nsDeparted: DepartedAddresses | null = null;
   cnameTargets: string[] = NO_NAMES;
   cnameTargetsEver = 0;
   /** Signature of the last delegation absorbed (ObservationDigest.delegationSignature). */
@@ -41,6 +45,7 @@ export class Delegation {
     d.nsNamesEver = this.nsNamesEver;
     d.nsAddresses = this.nsAddresses === null ? null : this.nsAddresses.slice();
     d.nsAddressesEver = this.nsAddressesEver;
+    d.nsDeparted = this.nsDeparted === null ? null : new DepartedAddresses(this.nsDeparted);
     d.cnameTargets = this.cnameTargets.length === 0 ? NO_NAMES : this.cnameTargets.slice();
     d.cnameTargetsEver = this.cnameTargetsEver;
     d.lastSignature = this.lastSignature;
@@ -98,7 +103,12 @@ export class FluxState {
   answers = 0;
 
   addresses: AddressTable | null = null;
-  /** New addresses inserted over the run (re-inserting an evicted one counts again). */
+  /**
+   * Addresses that left the full table; null until it first overflows (most
+   * domains never do), so distinct counts stay exact whatever the table keeps.
+   */
+  departed: DepartedAddresses | null = null;
+  /** Distinct addresses over the run: exact, a lower bound once departed is full. */
   addressesEver = 0;
   /** Of those, addresses of known CDNs and clouds. */
   knownEver = 0;
@@ -210,6 +220,7 @@ export class FluxState {
     a.lookups = this.lookups;
     a.answers = this.answers;
     a.addresses = this.addresses === null ? null : this.addresses.slice();
+    a.departed = this.departed === null ? null : new DepartedAddresses(this.departed);
     a.addressesEver = this.addressesEver;
     a.knownEver = this.knownEver;
     a.ttlMin = this.ttlMin;
