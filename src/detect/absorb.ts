@@ -70,8 +70,8 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
         novel++;
         if (entry.provider >= 0) state.knownEver++;
       }
-      if (state.departed === null && isFull(table, cap)) state.departed = new DepartedAddresses();
-      table = state.addresses = insertAddress(table ?? [], cap, entry, seen, answerNo, state.departed);
+      const departed = state.departed ?? (isFull(table, cap) ? state.startDeparted() : null);
+      table = state.addresses = insertAddress(table ?? [], cap, entry, seen, answerNo, departed);
       fresh++;
     }
     if (ttl >= 0) {

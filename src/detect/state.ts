@@ -55,8 +55,9 @@ export class Delegation {
 }
 
 /**
- * What only flagged domains (and the Holz baseline's) carry: kept apart so
- * that the many benign domains do not pay six fields for it.
+ * What only flagged domains (and the Holz baseline's), and domains whose
+ * address table overflowed, carry: kept apart so that the many benign
+ * domains do not pay eight fields for it.
  */
 class FlagMarks {
   /** Data time when the domain first crossed a flag threshold; -1 if never. */
@@ -76,6 +77,12 @@ class FlagMarks {
    * new flag event. 0 when nothing was restored.
    */
   restoredLevel = 0;
+  /**
+   * Addresses that left the full address table; null until it first
+   * overflows (most domains never do), so distinct counts stay exact
+   * whatever the table keeps.
+   */
+  departed: DepartedAddresses | null = null;
 }
 
 /** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */
@@ -103,12 +110,7 @@ export class FluxState {
   answers = 0;
 
   addresses: AddressTable | null = null;
-  /**
-   * Addresses that left the full table; null until it first overflows (most
-   * domains never do), so distinct counts stay exact whatever the table keeps.
-   */
-  departed: DepartedAddresses | null = null;
-  /** Distinct addresses over the run: exact, a lower bound once departed is full. */
+  /** Distinct addresses over the run: exact, a lower bound once `departed` is full. */
   addressesEver = 0;
   /** Of those, addresses of known CDNs and clouds. */
   knownEver = 0;
@@ -196,6 +198,17 @@ export class FluxState {
     return this.flagMarks;
   }
 
+  /** Addresses that left the full address table (in the marks); null until it first overflows. */
+  get departed(): DepartedAddresses | null {
+    return this.flagMarks.departed;
+  }
+
+  /** The departed addresses, made when the address table first overflows. */
+  startDeparted(): DepartedAddresses {
+    const marks = this.mark();
+    return marks.departed ?? (marks.departed = new DepartedAddresses());
+  }
+
   /** The marks to write: made on the first write, so never-flagged domains share NO_MARKS. */
   mark(): FlagMarks {
     return this.flagMarks !== NO_MARKS ? this.flagMarks : (this.flagMarks = new FlagMarks());
@@ -220,7 +233,7 @@ export class FluxState {
     a.lookups = this.lookups;
     a.answers = this.answers;
     a.addresses = this.addresses === null ? null : this.addresses.slice();
-    a.departed = this.departed === null ? null : new DepartedAddresses(this.departed);
+    if (this.departed !== null) a.mark().departed = new DepartedAddresses(this.departed);
     a.addressesEver = this.addressesEver;
     a.knownEver = this.knownEver;
     a.ttlMin = this.ttlMin;
