@@ -91,7 +91,7 @@ export class Detector {
   private readonly servedZones = new Map<string, FluxState[]>();
   /** Registered domain → a name under it detected as fast-flux (for names with no addresses of their own). */
   private readonly fluxNames = new Map<string, string>();
-  /** Domain → what a verdict restored from the store had reported (rememberFlag), until the domain is tracked again. */
+  /** Domain → what a verdict restored from the store had reported (rememberFlag), until the domain's state is finalised. */
   private readonly restoredFlags = new Map<string, RestoredFlag>();
   /** Registered-domain aggregates in `registered` (the other entries point at a lone name's own state). */
   private aggregates = 0;
@@ -188,7 +188,9 @@ export class Detector {
    * same threshold again raises no new flag event (the `onFlag` a SIEM would
    * count twice, with different evidence); rising higher (suspicious, then
    * fast-flux) still does. Its first flag time and lookups carry over into
-   * later verdicts. At most limits.maxDomains are remembered, oldest dropped.
+   * later verdicts. At most limits.maxDomains are remembered, oldest dropped;
+   * once the domain's state is finalised (evicted), it is forgotten, so a
+   * later episode is reported like that of any evicted domain.
    */
   rememberFlag(v: Verdict): void {
     const level = levelOf(v.verdict);
@@ -339,6 +341,7 @@ export class Detector {
   }
 
   private finalise(state: FluxState): void {
+    if (this.restoredFlags.size > 0) this.restoredFlags.delete(state.key);
     if (this.onFinal === undefined) return;
     const sibling = this.fluxSiblingOf(state);
     // A domain that never showed rotation scores nothing; skip the verdict unless benign ones are wanted.
