@@ -18,7 +18,7 @@ import {
   type AddressTable,
   type TableCounts,
 } from './address-table.js';
-import { DepartedAddresses, isNovel } from './departed.js';
+import { isNovel } from './departed.js';
 import type { AddressList, ObservationDigest } from './digest.js';
 import { addName, Delegation, detach, type FluxState } from './state.js';
 
@@ -122,7 +122,7 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
   }
   if (digest.nsAddresses.size > 0) {
     const before = d.nsAddressesEver;
-    d.nsAddresses = mergeAddresses(d.nsAddresses, digest.nsAddresses, seen, caps.maxAddressesPerDomain, d);
+    d.nsAddresses = mergeAddresses(state, d.nsAddresses, digest.nsAddresses, seen, caps.maxAddressesPerDomain, d);
     if (d.nsAddressesEver > before) state.dirty = true;
   }
   for (const target of digest.cnameTargets) {
@@ -142,12 +142,12 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
 export function absorbServerAddresses(zone: FluxState, list: AddressList, seen: number, config: Config): void {
   const d = zone.delegation ?? (zone.delegation = new Delegation());
   const before = d.nsAddressesEver;
-  d.nsAddresses = mergeAddresses(d.nsAddresses, list, seen, config.limits.maxAddressesPerDomain, d);
+  d.nsAddresses = mergeAddresses(zone, d.nsAddresses, list, seen, config.limits.maxAddressesPerDomain, d);
   if (d.nsAddressesEver > before) zone.dirty = true;
 }
 
 /** Insert the name-server addresses of list not yet in table, counting the distinct ones in d; returns the table. */
-function mergeAddresses(from: AddressTable | null, list: AddressList, seen: number, cap: number, d: Delegation): AddressTable {
+function mergeAddresses(state: FluxState, from: AddressTable | null, list: AddressList, seen: number, cap: number, d: Delegation): AddressTable {
   let table = from ?? [];
   for (let i = 0; i < list.size; i++) {
     const key = list.keys[i]!;
@@ -157,9 +157,9 @@ function mergeAddresses(from: AddressTable | null, list: AddressList, seen: numb
     } else {
       list.entry(i, entry);
       entry.key = stored(key);
-      if (isNovel(d.nsDeparted, key)) d.nsAddressesEver++;
-      if (d.nsDeparted === null && isFull(table, cap)) d.nsDeparted = new DepartedAddresses();
-      table = insertAddress(table, cap, entry, seen, 0, d.nsDeparted);
+      if (isNovel(state.nsDeparted, key)) d.nsAddressesEver++;
+      const departed = state.nsDeparted ?? (isFull(table, cap) ? state.startNsDeparted() : null);
+      table = insertAddress(table, cap, entry, seen, 0, departed);
     }
   }
   return table;

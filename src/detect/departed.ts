@@ -5,8 +5,9 @@
  * an address pushed out and seen again was counted again (the bundled example
  * repeated over 40 days showed 3,728 IPs for a name with 98).
  *
- * Made only when a domain's table first overflows, so the many domains with a
- * handful of addresses pay nothing but one field. It holds one fingerprint
+ * Made only when a domain's table first overflows, and held in the state's
+ * rarely made marks, so the many domains with a handful of addresses pay
+ * nothing for it. It holds one fingerprint
  * per departed address: an IPv4 key is its own fingerprint (exact); an IPv6
  * text is hashed to 52 bits placed above the IPv4 range (two distinct IPv6
  * addresses share one with odds of about n²/2⁵³: under 10⁻⁹ at the cap).

@@ -33,7 +33,7 @@ const EXACT: readonly (keyof Features)[] = [];
  */
 export function lowerBoundsOf(state: FluxState): readonly (keyof Features)[] {
   const departed = state.departed;
-  const nsFull = state.delegation?.nsDeparted?.full === true;
+  const nsFull = state.nsDeparted?.full === true;
   if ((departed === null || (!departed.full && !departed.windowInexact)) && !nsFull) return EXACT;
   const bounds: (keyof Features)[] = [];
   if (departed?.full === true) bounds.push('ips', 'ips_per_hour');

@@ -28,10 +28,8 @@ export class Delegation {
   nsNames: string[] = NO_NAMES;
   nsNamesEver = 0;
   nsAddresses: AddressTable | null = null;
-  /** Distinct name-server addresses over the run (exact while nsDeparted is not full). */
+  /** Distinct name-server addresses over the run (exact while the state's nsDeparted is not full). */
   nsAddressesEver = 0;
-  /** Name-server addresses that left the full nsAddresses table; null until it first overflows. */
-  nsDeparted: DepartedAddresses | null = null;
   cnameTargets: string[] = NO_NAMES;
   cnameTargetsEver = 0;
   /** Signature of the last delegation absorbed (ObservationDigest.delegationSignature). */
@@ -45,7 +43,6 @@ export class Delegation {
     d.nsNamesEver = this.nsNamesEver;
     d.nsAddresses = this.nsAddresses === null ? null : this.nsAddresses.slice();
     d.nsAddressesEver = this.nsAddressesEver;
-    d.nsDeparted = this.nsDeparted === null ? null : new DepartedAddresses(this.nsDeparted);
     d.cnameTargets = this.cnameTargets.length === 0 ? NO_NAMES : this.cnameTargets.slice();
     d.cnameTargetsEver = this.cnameTargetsEver;
     d.lastSignature = this.lastSignature;
@@ -83,6 +80,8 @@ class FlagMarks {
    * whatever the table keeps.
    */
   departed: DepartedAddresses | null = null;
+  /** The same for the name-server addresses (Delegation.nsAddresses). */
+  nsDeparted: DepartedAddresses | null = null;
 }
 
 /** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */
@@ -209,6 +208,17 @@ export class FluxState {
     return marks.departed ?? (marks.departed = new DepartedAddresses());
   }
 
+  /** Name-server addresses that left the full delegation.nsAddresses table (in the marks); null until it first overflows. */
+  get nsDeparted(): DepartedAddresses | null {
+    return this.flagMarks.nsDeparted;
+  }
+
+  /** The departed name-server addresses, made when that table first overflows. */
+  startNsDeparted(): DepartedAddresses {
+    const marks = this.mark();
+    return marks.nsDeparted ?? (marks.nsDeparted = new DepartedAddresses());
+  }
+
   /** The marks to write: made on the first write, so never-flagged domains share NO_MARKS. */
   mark(): FlagMarks {
     return this.flagMarks !== NO_MARKS ? this.flagMarks : (this.flagMarks = new FlagMarks());
@@ -234,6 +244,7 @@ export class FluxState {
     a.answers = this.answers;
     a.addresses = this.addresses === null ? null : this.addresses.slice();
     if (this.departed !== null) a.mark().departed = new DepartedAddresses(this.departed);
+    if (this.nsDeparted !== null) a.mark().nsDeparted = new DepartedAddresses(this.nsDeparted);
     a.addressesEver = this.addressesEver;
     a.knownEver = this.knownEver;
     a.ttlMin = this.ttlMin;
