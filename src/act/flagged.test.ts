@@ -30,6 +30,33 @@ describe('FlaggedDomains', () => {
     expect(flagged.serial).toBe(3);
   });
 
+  it('refuses the root and public suffixes, ICANN and private, as a domain or as a registered domain', () => {
+    const flagged = new FlaggedDomains();
+    // A hostile feed or an old store: `test`, `org`, `co.uk`, `github.io`, the root, or a name whose registered domain claims one.
+    for (const [domain, registered] of [
+      ['test', 'test'],
+      ['org', 'org'],
+      ['co.uk', 'co.uk'],
+      ['github.io', 'github.io'],
+      ['.', '.'],
+      ['', ''],
+      ['localhost', 'localhost'],
+      ['x.test', 'test'],
+    ] as const) {
+      expect(flagged.upsert(flaggedVerdict(domain, { registered })), domain).toBe(false);
+    }
+    expect(flagged.size).toBe(0);
+    expect(flagged.refused.publicSuffixes).toBe(8);
+    for (const name of ['x.test', 'www.x.org', 'a.co.uk', 'me.github.io', 'test', 'org']) expect(flagged.match(name), name).toBeNull();
+    // A registered domain under a private suffix is still blocked, with what lies under it, and nothing beside it.
+    expect(flagged.upsert(flaggedVerdict('www.evil.github.io', { registered: 'evil.github.io' }))).toBe(true);
+    expect(flagged.match('cdn.evil.github.io')?.domain).toBe('www.evil.github.io');
+    expect(flagged.match('good.github.io')).toBeNull();
+    expect(flagged.upsert(flaggedVerdict('x.evil-lab.test', { registered: 'evil-lab.test' }))).toBe(true);
+    expect(flagged.match('y.evil-lab.test')?.domain).toBe('x.evil-lab.test');
+    expect(flagged.match('x.test')).toBeNull();
+  });
+
   it('keeps a domain active while it is looked up, and tells when it was last', () => {
     const flagged = new FlaggedDomains();
     flagged.upsert(flaggedVerdict('cdn.flux.example', { registered: 'flux.example', lastSeen: '2025-04-03T01:00:00.000Z' }));

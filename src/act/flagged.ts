@@ -6,8 +6,14 @@
  *
  * A flagged name blocks itself, its registered domain and every name under
  * that registered domain, as the RPZ triggers `name` and `*.name` do.
- * Allowlisted names (isAllowed) never enter.
+ * Allowlisted names (isAllowed) never enter, and neither does the root or a
+ * public suffix (`org`, `co.uk`, `github.io`, `test`; the one rule of
+ * detect/registered-domain.ts): a verdict naming one, as its domain or its
+ * registered domain, would block every name under it. Whatever produced it
+ * (a detector, a store written by an older version, a hostile feed), it is
+ * refused here, where every action reads.
  */
+import { isRegistrable } from '../detect/registered-domain.js';
 import type { Verdict } from '../model/verdict.js';
 
 export interface FlaggedDomainsOptions {
@@ -32,6 +38,8 @@ export class FlaggedDomains {
   private readonly isAllowed: (name: string) => boolean;
   /** Bumped on every change; never goes down. */
   serial: number;
+  /** Verdicts refused because their domain or registered domain is the root or a public suffix. */
+  readonly refused = { publicSuffixes: 0 };
 
   constructor(options: FlaggedDomainsOptions = {}) {
     this.isAllowed = options.isAllowed ?? (() => false);
@@ -42,9 +50,13 @@ export class FlaggedDomains {
     return this.verdicts.size;
   }
 
-  /** Adds or updates a flagged verdict; benign verdicts and allowlisted names are ignored. True when the set changed. */
+  /** Adds or updates a flagged verdict; benign verdicts, public suffixes and allowlisted names are ignored. True when the set changed. */
   upsert(v: Verdict): boolean {
     if (v.verdict === 'benign') return false;
+    if (!isRegistrable(v.domain) || !isRegistrable(v.registered_domain || v.domain)) {
+      this.refused.publicSuffixes++;
+      return false;
+    }
     if (this.isAllowed(v.domain) || this.isAllowed(v.registered_domain)) return false;
     const before = this.verdicts.get(v.domain);
     this.verdicts.set(v.domain, v);

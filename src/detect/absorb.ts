@@ -9,6 +9,7 @@ import {
   newCounts,
   findAddress,
   insertAddress,
+  isFull,
   K_LAST_ANSWER,
   K_LAST_SEEN,
   K_TTL,
@@ -17,6 +18,7 @@ import {
   type AddressTable,
   type TableCounts,
 } from './address-table.js';
+import { isNovel } from './departed.js';
 import type { AddressList, ObservationDigest } from './digest.js';
 import { addName, Delegation, detach, type FluxState } from './state.js';
 
@@ -45,7 +47,11 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
   const list = digest.addresses;
   const answerNo = ++state.answers;
   let table = state.addresses;
+  const cap = config.limits.maxAddressesPerDomain;
+  /** Inserted into the table (new, or returning after it left). */
   let fresh = 0;
+  /** Never seen before: what the distinct count adds. */
+  let novel = 0;
   let inPrevious = 0;
   for (let i = 0; i < list.size; i++) {
     const key = list.keys[i]!;
@@ -60,8 +66,12 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
     } else {
       list.entry(i, entry);
       entry.key = stored(key);
-      if (entry.provider >= 0) state.knownEver++;
-      table = state.addresses = insertAddress(table ?? [], config.limits.maxAddressesPerDomain, entry, seen, answerNo);
+      if (isNovel(state.departed, key)) {
+        novel++;
+        if (entry.provider >= 0) state.knownEver++;
+      }
+      const departed = state.departed ?? (isFull(table, cap) ? state.startDeparted() : null);
+      table = state.addresses = insertAddress(table ?? [], cap, entry, seen, answerNo, departed);
       fresh++;
     }
     if (ttl >= 0) {
@@ -81,12 +91,16 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
     state.previousAnswerSize = list.size;
   }
   if (fresh > 0) {
-    state.addressesEver += fresh;
+    state.addressesEver += novel;
     state.unscored += fresh;
     // Re-scoring on every new address of a domain that already has many costs more than it tells
     // (CDN edge sets rotate all day): beyond 16, score again after each eighth more.
     if (state.addressesEver <= 16 || state.unscored * 8 >= state.addressesEver) state.dirty = true;
-    countTable(table, seen - config.window, windowCounts);
+    const since = seen - config.window;
+    countTable(table, since, windowCounts);
+    // An address seen within the window has left the table: this window holds more than it shows.
+    const departed = state.departed;
+    if (departed !== null && departed.lastSeen >= since) departed.windowInexact = true;
     const unknown = windowCounts.addresses - windowCounts.known;
     if (unknown > state.windowAddressesPeak) state.windowAddressesPeak = unknown;
     if (windowCounts.asns > state.windowAsnsPeak) state.windowAsnsPeak = windowCounts.asns;
@@ -108,7 +122,7 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
   }
   if (digest.nsAddresses.size > 0) {
     const before = d.nsAddressesEver;
-    d.nsAddresses = mergeAddresses(d.nsAddresses ?? [], digest.nsAddresses, seen, caps.maxAddressesPerDomain, d);
+    d.nsAddresses = mergeAddresses(state, d.nsAddresses, digest.nsAddresses, seen, caps.maxAddressesPerDomain, d);
     if (d.nsAddressesEver > before) state.dirty = true;
   }
   for (const target of digest.cnameTargets) {
@@ -128,12 +142,13 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
 export function absorbServerAddresses(zone: FluxState, list: AddressList, seen: number, config: Config): void {
   const d = zone.delegation ?? (zone.delegation = new Delegation());
   const before = d.nsAddressesEver;
-  d.nsAddresses = mergeAddresses(d.nsAddresses ?? [], list, seen, config.limits.maxAddressesPerDomain, d);
+  d.nsAddresses = mergeAddresses(zone, d.nsAddresses, list, seen, config.limits.maxAddressesPerDomain, d);
   if (d.nsAddressesEver > before) zone.dirty = true;
 }
 
-/** Insert the name-server addresses of list not yet in table, counting them in d; returns the table. */
-function mergeAddresses(table: AddressTable, list: AddressList, seen: number, cap: number, d: Delegation): AddressTable {
+/** Insert the name-server addresses of list not yet in table, counting the distinct ones in d; returns the table. */
+function mergeAddresses(state: FluxState, from: AddressTable | null, list: AddressList, seen: number, cap: number, d: Delegation): AddressTable {
+  let table = from ?? [];
   for (let i = 0; i < list.size; i++) {
     const key = list.keys[i]!;
     const slot = findAddress(table, key);
@@ -142,8 +157,9 @@ function mergeAddresses(table: AddressTable, list: AddressList, seen: number, ca
     } else {
       list.entry(i, entry);
       entry.key = stored(key);
-      table = insertAddress(table, cap, entry, seen, 0);
-      d.nsAddressesEver++;
+      if (isNovel(state.nsDeparted, key)) d.nsAddressesEver++;
+      const departed = state.nsDeparted ?? (isFull(table, cap) ? state.startNsDeparted() : null);
+      table = insertAddress(table, cap, entry, seen, 0, departed);
     }
   }
   return table;

@@ -12,6 +12,7 @@
  */
 import { formatIPv4 } from '../model/names.js';
 import { isoTime, type EvidenceAddress } from '../model/verdict.js';
+import type { DepartedAddresses } from './departed.js';
 
 export const ADDRESS_STRIDE = 7;
 export const K_KEY = 0;
@@ -29,6 +30,11 @@ export function tableSize(table: AddressTable | null): number {
   return table === null ? 0 : table.length / ADDRESS_STRIDE;
 }
 
+/** The table holds `cap` addresses: the next new one pushes the least recently seen out. */
+export function isFull(table: AddressTable | null, cap: number): boolean {
+  return table !== null && table.length >= cap * ADDRESS_STRIDE;
+}
+
 /** Index of the slot holding key, or -1. */
 export function findAddress(table: AddressTable, key: AddressKey): number {
   for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
@@ -42,9 +48,17 @@ export function findAddress(table: AddressTable, key: AddressKey): number {
  * while the table is small, a copy one slot larger (V8 would otherwise grow
  * a 6-element array to 25 elements for the second address, and most domains
  * never have more than a few). When the table holds `cap` addresses already,
- * the least recently seen one is overwritten.
+ * the least recently seen one is overwritten, and noted in `departed` (so
+ * that it is not counted as new when it returns).
  */
-export function insertAddress(table: AddressTable, cap: number, entry: AddressEntry, lastSeen: number, lastAnswer: number): AddressTable {
+export function insertAddress(
+  table: AddressTable,
+  cap: number,
+  entry: AddressEntry,
+  lastSeen: number,
+  lastAnswer: number,
+  departed: DepartedAddresses | null = null,
+): AddressTable {
   if (table.length < EXACT_UP_TO * ADDRESS_STRIDE && table.length < cap * ADDRESS_STRIDE) {
     return table.concat(entry.key, lastSeen, entry.asn, entry.country, lastAnswer, entry.ttl, entry.provider);
   }
@@ -59,6 +73,7 @@ export function insertAddress(table: AddressTable, cap: number, entry: AddressEn
         at = i;
       }
     }
+    departed?.add(table[at + K_KEY]!, oldest);
   }
   table[at + K_KEY] = entry.key;
   table[at + K_LAST_SEEN] = lastSeen;

@@ -28,6 +28,19 @@ function bot(i: number): string {
 }
 
 describe('Detector', () => {
+  it('keeps no state for the root or a public suffix, ICANN or private, however flux-like its answers', () => {
+    const suffixes = ['org', 'co.uk', 'github.io', '.', 'test', 'localhost'];
+    const { detector, flags, finals } = run((d) => {
+      for (let lookup = 0; lookup < 12; lookup++) {
+        for (const name of [...suffixes, 'flux.evil.github.io']) d.observe(aResponse(T0 + lookup * 300, name, [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k)), 120));
+      }
+    });
+    expect(new Set(flags.map((v) => v.domain))).toEqual(new Set(['flux.evil.github.io']));
+    expect(finals.map((v) => v.domain)).toEqual(['flux.evil.github.io']);
+    expect(finals[0]!.registered_domain).toBe('evil.github.io');
+    expect(detector.stats.publicSuffixes).toBe(12 * suffixes.length);
+  });
+
   it('leaves a stable name benign however often it is asked', () => {
     const { find, flags } = run((d) => {
       for (let i = 0; i < 500; i++) d.observe(aResponse(T0 + i * 30, 'www.example.com', ['93.184.216.34'], 3600));
@@ -38,6 +51,28 @@ describe('Detector', () => {
     expect(v.features.lookups).toBe(500);
     expect(v.features.ips).toBe(1);
     expect(flags).toHaveLength(0);
+  });
+
+  it('raises no flag event again for a flag restored from the store; a rise or another domain still raises one', () => {
+    const feed = (d: Detector, name: string, salt: number) => {
+      for (let lookup = 0; lookup < 12; lookup++) d.observe(aResponse(T0 + lookup * 300, name, [0, 1, 2, 3, 4].map((k) => bot(salt + lookup * 5 + k)), 120));
+    };
+    const first = run((d) => feed(d, 'login.evil-bank.com', 0));
+    const restored = first.finals.find((v) => v.domain === 'login.evil-bank.com')!;
+    expect(restored.verdict).toBe('fast-flux');
+    const { detector, flags, find } = run((d) => {
+      d.rememberFlag(restored);
+      d.rememberFlag({ ...restored, domain: 'www.was-suspicious.com', registered_domain: 'was-suspicious.com', verdict: 'suspicious' });
+      feed(d, 'login.evil-bank.com', 0);
+      feed(d, 'www.was-suspicious.com', 100);
+      feed(d, 'cdn.never-seen.com', 200);
+    });
+    expect(flags.filter((v) => v.domain === 'login.evil-bank.com')).toEqual([]);
+    expect(flags.filter((v) => v.domain === 'www.was-suspicious.com').map((v) => v.verdict)).toEqual(['fast-flux']);
+    expect(flags.filter((v) => v.domain === 'cdn.never-seen.com').map((v) => v.verdict)).toContain('fast-flux');
+    expect(detector.stats.restoredFlags).toBeGreaterThanOrEqual(2);
+    // The first flag of the restored verdict carries over.
+    expect(find('login.evil-bank.com')!.first_flagged).toBe(restored.first_flagged);
   });
 
   it('flags single flux with the numbers behind it, early', () => {

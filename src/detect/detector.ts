@@ -19,7 +19,7 @@ import { isThrowawayUnion, labelOf, levelOf, scoreOnly, stateLabel } from './sco
 import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
 import { FluxNetworks } from './networks.js';
-import { registeredDomain } from './registered-domain.js';
+import { registrableDomain } from './registered-domain.js';
 import { detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from './state.js';
 
 export interface DetectorOptions {
@@ -39,11 +39,22 @@ export interface DetectorStats {
   observations: number;
   /** Observations that carried nothing detection uses (no addresses, NS or CNAME; PTR, MX, NXDOMAIN...). */
   ignored: number;
+  /** Of those, observations of the root or a public suffix (`org`, `co.uk`, `github.io`, `test`): never scored. */
+  publicSuffixes: number;
   namesTracked: number;
   registeredTracked: number;
   /** Domains finalised early because of limits.maxDomains or limits.idleTimeout. */
   evicted: number;
   flagEvents: number;
+  /** Flag crossings not reported because a verdict restored from the store had reported them before a restart. */
+  restoredFlags: number;
+}
+
+/** The flag a verdict restored from the store had reported: level, and when and after how many lookups it was first flagged. */
+interface RestoredFlag {
+  level: number;
+  flaggedAt: number;
+  flaggedLookups: number;
 }
 
 // Query types whose answers can show flux; others (PTR, MX, TXT, ...) are counted, not tracked.
@@ -80,15 +91,19 @@ export class Detector {
   private readonly servedZones = new Map<string, FluxState[]>();
   /** Registered domain → a name under it detected as fast-flux (for names with no addresses of their own). */
   private readonly fluxNames = new Map<string, string>();
+  /** Domain → what a verdict restored from the store had reported (rememberFlag), until the domain's state is finalised. */
+  private readonly restoredFlags = new Map<string, RestoredFlag>();
   /** Registered-domain aggregates in `registered` (the other entries point at a lone name's own state). */
   private aggregates = 0;
   readonly stats: DetectorStats = {
     observations: 0,
     ignored: 0,
+    publicSuffixes: 0,
     namesTracked: 0,
     registeredTracked: 0,
     evicted: 0,
     flagEvents: 0,
+    restoredFlags: 0,
   };
 
   constructor(options: DetectorOptions) {
@@ -124,7 +139,13 @@ export class Detector {
         this.stats.ignored++;
         return;
       }
-      const reg = registeredDomain(obs.qname);
+      const reg = registrableDomain(obs.qname);
+      // A public suffix or the root is never scored: flagging it would block every name under it.
+      if (reg === null) {
+        this.stats.ignored++;
+        this.stats.publicSuffixes++;
+        return;
+      }
       this.digest.read(obs, reg);
       if (this.digest.isEmpty()) {
         this.stats.ignored++;
@@ -135,6 +156,7 @@ export class Detector {
       if (this.infra !== null) nameState.reputation = reputationOf(this.infra, key, nameState.registered);
       this.names.set(key, nameState);
       this.stats.namesTracked++;
+      this.adoptRestoredFlag(nameState);
       aggregate = this.joinRegistered(nameState);
       if (this.tracked > this.config.limits.maxDomains) this.enforceLimits();
     } else {
@@ -157,6 +179,44 @@ export class Detector {
       this.sinceCheck = 0;
       this.enforceLimits();
     }
+  }
+
+  /**
+   * A flagged verdict restored from the store after a restart: its flag event
+   * went out before. When its domain is tracked again (the store replays its
+   * recent tuples, a followed log is read again from its start), crossing the
+   * same threshold again raises no new flag event (the `onFlag` a SIEM would
+   * count twice, with different evidence); rising higher (suspicious, then
+   * fast-flux) still does. Its first flag time and lookups carry over into
+   * later verdicts. At most limits.maxDomains are remembered, oldest dropped;
+   * once the domain's state is finalised (evicted), it is forgotten, so a
+   * later episode is reported like that of any evicted domain.
+   */
+  rememberFlag(v: Verdict): void {
+    const level = levelOf(v.verdict);
+    if (level === 0) return;
+    if (this.restoredFlags.size >= this.config.limits.maxDomains) {
+      const oldest = this.restoredFlags.keys().next();
+      if (!oldest.done) this.restoredFlags.delete(oldest.value);
+    }
+    const flaggedAt = v.first_flagged === null ? NaN : Math.floor(Date.parse(v.first_flagged) / 1000);
+    // By domain alone, as FlaggedDomains holds them: a name and the union of its registered domain may share one.
+    this.restoredFlags.set(v.domain, {
+      level,
+      flaggedAt: Number.isFinite(flaggedAt) ? flaggedAt : -1,
+      flaggedLookups: v.lookups_to_flag ?? -1,
+    });
+  }
+
+  /** A state made for a domain whose flag was restored from the store starts from that flag. */
+  private adoptRestoredFlag(state: FluxState): void {
+    if (this.restoredFlags.size === 0) return;
+    const flag = this.restoredFlags.get(state.key);
+    if (flag === undefined) return;
+    const marks = state.mark();
+    marks.restoredLevel = flag.level;
+    marks.flaggedAt = flag.flaggedAt;
+    marks.flaggedLookups = flag.flaggedLookups;
   }
 
   /** Finalise every tracked domain (end of input). */
@@ -190,6 +250,7 @@ export class Detector {
     aggregate.names = 2;
     aggregate.reputation |= nameState.reputation;
     entry.aggregate = nameState.aggregate = aggregate;
+    this.adoptRestoredFlag(aggregate);
     this.registered.set(reg, aggregate);
     this.aggregates++;
     this.stats.registeredTracked++;
@@ -215,11 +276,15 @@ export class Detector {
       marks.flaggedLookups = state.lookups;
     }
     state.flagLevel = level;
-    this.stats.flagEvents++;
     if (level === 2) {
       this.joinNetwork(state);
       if (state.scope === 'name') this.noteFluxName(state);
     }
+    if (level <= state.marks.restoredLevel) {
+      this.stats.restoredFlags++;
+      return;
+    }
+    this.stats.flagEvents++;
     if (this.onFlag !== undefined) this.onFlag(this.verdictOf(state, measure(state, this.config, this.networks, this.infra)));
   }
 
@@ -276,6 +341,7 @@ export class Detector {
   }
 
   private finalise(state: FluxState): void {
+    if (this.restoredFlags.size > 0) this.restoredFlags.delete(state.key);
     if (this.onFinal === undefined) return;
     const sibling = this.fluxSiblingOf(state);
     // A domain that never showed rotation scores nothing; skip the verdict unless benign ones are wanted.

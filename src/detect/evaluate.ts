@@ -14,12 +14,32 @@ import type { FluxState } from './state.js';
 export interface Evaluation {
   features: Features;
   scored: Scored;
+  /** Features whose value is a lower bound (empty when all are exact). */
+  lowerBounds: readonly (keyof Features)[];
 }
 
 /** Features and score with every detail, for a verdict. */
 export function measure(state: FluxState, config: Config, networks: FluxNetworks | null, infra: Infra | null): Evaluation {
   const features = measureInto(state, { config, detail: true, networks, infra }, emptyFeatures());
-  return { features, scored: scoreFeatures(features, config) };
+  return { features, scored: scoreFeatures(features, config), lowerBounds: lowerBoundsOf(state) };
+}
+
+const EXACT: readonly (keyof Features)[] = [];
+
+/**
+ * The counts of state that are lower bounds: distinct addresses once its
+ * departed fingerprints are full, the window peaks once a window was counted
+ * with a departed address inside it (see departed.ts).
+ */
+export function lowerBoundsOf(state: FluxState): readonly (keyof Features)[] {
+  const departed = state.departed;
+  const nsFull = state.nsDeparted?.full === true;
+  if ((departed === null || (!departed.full && !departed.windowInexact)) && !nsFull) return EXACT;
+  const bounds: (keyof Features)[] = [];
+  if (departed?.full === true) bounds.push('ips', 'ips_per_hour');
+  if (departed?.windowInexact === true) bounds.push('ips_window', 'asns_window', 'countries_window');
+  if (nsFull) bounds.push('ns_addresses');
+  return bounds;
 }
 
 /** Write state's features into out (a reused record on the hot path). */
@@ -81,7 +101,7 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     verdict: label,
     flux: fluxKindOf(label, nsPoints, config),
     score: scored.score,
-    reasons: explain(evaluation, { config, detail: true, networks: options.networks, infra: options.infra }, zoneNsPoints > scored.nsPoints ? state.registered : null),
+    reasons: explain(evaluation, { config, detail: true, networks: options.networks, infra: options.infra, lowerBounds: evaluation.lowerBounds }, zoneNsPoints > scored.nsPoints ? state.registered : null),
     features,
     contributions: scored.contributions,
     first_seen: isoTime(state.firstSeen),
@@ -104,6 +124,7 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
       `held at suspicious: its ${state.names} names were looked up ${perName.toFixed(1)} times each on average and none is fast-flux, so each is judged on its own (a union of throwaway names would be fast-flux)`,
     );
   }
+  if (evaluation.lowerBounds.length > 0) verdict.lower_bounds = evaluation.lowerBounds.slice();
   if (options.baseline === 'holz') {
     verdict.holz = {
       ...holzOfState(state),

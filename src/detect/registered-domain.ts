@@ -1,4 +1,18 @@
-/** The registered domain (public suffix + one label) of a queried name, via tldts. */
+/**
+ * The registered domain (public suffix + one label) of a queried name, and
+ * the one public-suffix rule every consumer of flagged names applies: the
+ * detector, FlaggedDomains (forwarder, RPZ file and server, block page), the
+ * RPZ writer and the IP blocklist.
+ *
+ * tldts with the ICANN and the private sections of the Public Suffix List
+ * (`allowPrivateDomains`), so `co.uk`, `github.io` and `blogspot.com` are
+ * suffixes and `x.github.io` is its own registered domain. A name under no
+ * listed suffix falls under the list's default rule `*`: its last label is a
+ * suffix. So the special-use names of RFC 6761/6762 (`test`, `localhost`,
+ * `invalid`, `example`, `local`) are suffixes themselves and never flagged,
+ * while `x.test` is a registered domain like `x.com` (test fixtures and lab
+ * networks use it). The root (`''` or `'.'`) is never registrable.
+ */
 import { getDomain } from 'tldts';
 
 // Names arrive canonical (lower-case, no trailing dot), so tldts may skip URL handling.
@@ -11,10 +25,21 @@ const OPTIONS = {
 
 /** The registered domain, or the name itself when it has none (a TLD, 'localhost', an address). */
 export function registeredDomain(name: string): string {
-  return getDomain(name, OPTIONS) ?? name;
+  return registrableDomain(name) ?? name;
 }
 
-/** The name is, or is under, a registered domain (so not a public suffix such as 'com' or 'co.uk'). */
+/** The registered domain of name; null for the root, a public suffix, or a name with an empty label. */
+export function registrableDomain(name: string): string | null {
+  const domain = getDomain(name, OPTIONS);
+  // 'a..b' gives '.b': an empty label is no registered domain.
+  return domain === null || domain === '' || domain.charCodeAt(0) === 46 ? null : domain;
+}
+
+/**
+ * The public-suffix rule: the name is, or is under, a registered domain, so
+ * it may be flagged and blocked (with everything under it). False for the
+ * root, `com`, `co.uk`, `github.io`, `test`, `localhost`.
+ */
 export function isRegistrable(name: string): boolean {
-  return getDomain(name, OPTIONS) !== null;
+  return registrableDomain(name) !== null;
 }

@@ -6,6 +6,7 @@
  */
 import type { VerdictScope } from '../model/verdict.js';
 import type { AddressTable } from './address-table.js';
+import { DepartedAddresses } from './departed.js';
 
 /** The shared empty list of a Delegation: never pushed to (addName replaces it). */
 const NO_NAMES: string[] = [];
@@ -27,6 +28,7 @@ export class Delegation {
   nsNames: string[] = NO_NAMES;
   nsNamesEver = 0;
   nsAddresses: AddressTable | null = null;
+  /** Distinct name-server addresses over the run (exact while the state's nsDeparted is not full). */
   nsAddressesEver = 0;
   cnameTargets: string[] = NO_NAMES;
   cnameTargetsEver = 0;
@@ -50,8 +52,9 @@ export class Delegation {
 }
 
 /**
- * What only flagged domains (and the Holz baseline's) carry: kept apart so
- * that the many benign domains do not pay six fields for it.
+ * What only flagged domains (and the Holz baseline's), and domains whose
+ * address table overflowed, carry: kept apart so that the many benign
+ * domains do not pay eight fields for it.
  */
 class FlagMarks {
   /** Data time when the domain first crossed a flag threshold; -1 if never. */
@@ -65,6 +68,20 @@ class FlagMarks {
   network = -1;
   /** Addresses it shared with already-known networks when it joined (its own do not count). */
   networkHitsAtJoin = 0;
+  /**
+   * The flag level (1 suspicious, 2 fast-flux) a verdict restored from the
+   * store had already reported before a restart: crossings up to it raise no
+   * new flag event. 0 when nothing was restored.
+   */
+  restoredLevel = 0;
+  /**
+   * Addresses that left the full address table; null until it first
+   * overflows (most domains never do), so distinct counts stay exact
+   * whatever the table keeps.
+   */
+  departed: DepartedAddresses | null = null;
+  /** The same for the name-server addresses (Delegation.nsAddresses). */
+  nsDeparted: DepartedAddresses | null = null;
 }
 
 /** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */
@@ -92,7 +109,7 @@ export class FluxState {
   answers = 0;
 
   addresses: AddressTable | null = null;
-  /** New addresses inserted over the run (re-inserting an evicted one counts again). */
+  /** Distinct addresses over the run: exact, a lower bound once `departed` is full. */
   addressesEver = 0;
   /** Of those, addresses of known CDNs and clouds. */
   knownEver = 0;
@@ -180,6 +197,28 @@ export class FluxState {
     return this.flagMarks;
   }
 
+  /** Addresses that left the full address table (in the marks); null until it first overflows. */
+  get departed(): DepartedAddresses | null {
+    return this.flagMarks.departed;
+  }
+
+  /** The departed addresses, made when the address table first overflows. */
+  startDeparted(): DepartedAddresses {
+    const marks = this.mark();
+    return marks.departed ?? (marks.departed = new DepartedAddresses());
+  }
+
+  /** Name-server addresses that left the full delegation.nsAddresses table (in the marks); null until it first overflows. */
+  get nsDeparted(): DepartedAddresses | null {
+    return this.flagMarks.nsDeparted;
+  }
+
+  /** The departed name-server addresses, made when that table first overflows. */
+  startNsDeparted(): DepartedAddresses {
+    const marks = this.mark();
+    return marks.nsDeparted ?? (marks.nsDeparted = new DepartedAddresses());
+  }
+
   /** The marks to write: made on the first write, so never-flagged domains share NO_MARKS. */
   mark(): FlagMarks {
     return this.flagMarks !== NO_MARKS ? this.flagMarks : (this.flagMarks = new FlagMarks());
@@ -204,6 +243,8 @@ export class FluxState {
     a.lookups = this.lookups;
     a.answers = this.answers;
     a.addresses = this.addresses === null ? null : this.addresses.slice();
+    if (this.departed !== null) a.mark().departed = new DepartedAddresses(this.departed);
+    if (this.nsDeparted !== null) a.mark().nsDeparted = new DepartedAddresses(this.nsDeparted);
     a.addressesEver = this.addressesEver;
     a.knownEver = this.knownEver;
     a.ttlMin = this.ttlMin;

@@ -94,6 +94,12 @@ export interface Verdict {
   enrichment: string[];
   /** What the actions act on: the domain's most recent addresses and name servers (capped per domain). */
   evidence: Evidence;
+  /**
+   * Features whose value is a lower bound ("at least N" in the reasons): the
+   * distinct count outgrew what the detector remembers per domain (see
+   * src/detect/README.md, "Counting"). Absent when every count is exact.
+   */
+  lower_bounds?: Array<keyof Features>;
 }
 
 export interface Evidence {

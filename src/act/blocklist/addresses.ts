@@ -7,6 +7,7 @@
  */
 import type { PolicyAction } from '../../config/schema.js';
 import type { Infra } from '../../enrich/infra/index.js';
+import { isRegistrable } from '../../detect/registered-domain.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { Allowlist } from '../rpz/allowlist.js';
 import { canonicalAddress } from '../rpz/names.js';
@@ -39,13 +40,15 @@ export interface FluxAddressStats {
   /** Known CDN/cloud (evidence flag or infra range), allowlisted, or not an address. */
   skipped: number;
   expired: number;
+  /** Verdicts left out whole: their domain or registered domain is the root or a public suffix. */
+  publicSuffixes: number;
   /** Dropped to stay under maxAddresses. */
   evicted: number;
 }
 
 export class FluxAddresses {
   private readonly byAddress = new Map<string, FluxAddress>();
-  readonly stats: FluxAddressStats = { added: 0, skipped: 0, expired: 0, evicted: 0 };
+  readonly stats: FluxAddressStats = { added: 0, skipped: 0, expired: 0, evicted: 0, publicSuffixes: 0 };
   private readonly max: number;
 
   constructor(private readonly options: FluxAddressOptions) {
@@ -59,6 +62,11 @@ export class FluxAddresses {
   /** Takes the addresses of one verdict; true when the list changed. */
   add(v: Verdict): boolean {
     if (v.verdict === 'benign' || this.options.actions[v.verdict] === 'log') return false;
+    // The public-suffix rule of every action: a verdict for `org` or `github.io` blocks nothing.
+    if (!isRegistrable(v.domain) || !isRegistrable(v.registered_domain || v.domain)) {
+      this.stats.publicSuffixes++;
+      return false;
+    }
     const { allowlist } = this.options;
     if (allowlist.isAllowed(v.domain) || allowlist.isAllowed(v.registered_domain)) return false;
     const first = seconds(v.first_seen);

@@ -21,6 +21,13 @@ export interface MeasureContext {
   networks: FluxNetworks | null;
   /** Known infrastructure (CDNs, clouds, pools, dynamic DNS, top sites); null without. */
   infra: Infra | null;
+  /** Features whose value is a lower bound, for explain ("at least N IPs"); none when left out. */
+  lowerBounds?: readonly (keyof Features)[];
+}
+
+/** 'at least ' when the feature is a lower bound in ctx, else ''. */
+export function atLeast(ctx: MeasureContext, feature: keyof Features): string {
+  return ctx.lowerBounds !== undefined && ctx.lowerBounds.includes(feature) ? 'at least ' : '';
 }
 
 /** What a family's measure sees: the context, and the state's address table counted once for all families. */

@@ -1,5 +1,5 @@
 /** How many addresses, networks, prefixes and countries a domain resolves into. */
-import { duration, plural, round, type FeatureFamily } from './family.js';
+import { atLeast, duration, plural, round, type FeatureFamily } from './family.js';
 
 export const ipDiversity: FeatureFamily = {
   name: 'ip-diversity',
@@ -18,9 +18,9 @@ export const ipDiversity: FeatureFamily = {
     out.ips_per_hour = round((Math.max(0, out.ips - 1) * 3600) / span, 1);
   },
   explain(f, ctx) {
-    const within = `${plural(f.ips_window, 'IP')} in ${plural(f.asns_window, 'ASN')} within ${duration(ctx.config.window)}`;
+    const within = `${atLeast(ctx, 'ips_window')}${plural(f.ips_window, 'IP')} in ${plural(f.asns_window, 'ASN')} within ${duration(ctx.config.window)}`;
     return (
-      `${plural(f.ips, 'IP')} in ${plural(f.asns, 'ASN')} across ${plural(f.countries, 'country', 'countries')}` +
+      `${atLeast(ctx, 'ips')}${plural(f.ips, 'IP')} in ${plural(f.asns, 'ASN')} across ${plural(f.countries, 'country', 'countries')}` +
       ` and ${plural(f.prefixes, 'prefix', 'prefixes')} (${within}, ${f.ips_per_hour} new IPs/h)`
     );
   },

@@ -1,6 +1,6 @@
 /** Double flux: the name servers themselves rotate across networks. */
 import { countTable, newCounts, type TableCounts } from '../address-table.js';
-import { plural, type FeatureFamily } from './family.js';
+import { atLeast, plural, type FeatureFamily } from './family.js';
 
 const counts: TableCounts = newCounts();
 const overlap = { hits: 0, network: -1 };
@@ -20,8 +20,8 @@ export const nsFlux: FeatureFamily = {
       out.ns_network_addresses = overlap.hits;
     }
   },
-  explain(f) {
+  explain(f, ctx) {
     const bots = f.ns_network_addresses > 0 ? `, ${f.ns_network_addresses} of them in a flux network` : '';
-    return `${plural(f.ns_names, 'NS name')} on ${plural(f.ns_addresses, 'name-server address', 'name-server addresses')} in ${plural(f.ns_asns, 'ASN')}${bots}`;
+    return `${plural(f.ns_names, 'NS name')} on ${atLeast(ctx, 'ns_addresses')}${plural(f.ns_addresses, 'name-server address', 'name-server addresses')} in ${plural(f.ns_asns, 'ASN')}${bots}`;
   },
 };

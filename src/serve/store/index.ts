@@ -125,6 +125,8 @@ export class StoreService implements Service {
     if (Number.isSafeInteger(serial) && serial >= context.flagged.serial) context.flagged.serial = serial + 1;
     for (const { verdict } of store.flaggedSince(now - context.config.policy.expiry)) {
       recorder.noteWritten(verdict);
+      // Its flag event went out before the restart: the detector must not raise it again when the domain comes back.
+      context.detector.rememberFlag(verdict);
       if (context.flagged.upsert(verdict)) this.restoredVerdicts++;
     }
     for (const o of replayObservations(store.recentTuples(now - context.config.window, MAX_REPLAY))) {
