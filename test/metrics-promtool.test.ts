@@ -1,11 +1,13 @@
 /**
  * Issue 12, defect 19: /metrics drew complaints from Prometheus's own
  * linter. The built daemon runs with the services that need no other daemon
- * (follow, store, rpz-file, ip-blocklist, http); its /metrics goes through the
- * real `promtool check metrics` (Debian package prometheus), which must not
+ * (follow, store, rpz-file, ip-blocklist, http), then with every listener
+ * (dns, dnstap, rpz-server, block-page); its /metrics goes through the real
+ * `promtool check metrics` (Debian package prometheus), which must not
  * complain, and carries build info and the standard process metrics.
  */
 import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,4 +54,40 @@ describe('/metrics under promtool', () => {
       await daemon.stop();
     }
   }, 40_000);
+
+  it('passes with every listener running: dns, dnstap, rpz-server, block-page, http', async () => {
+    requireBuilt();
+    const [dns, dnstap, rpz, page, http, upstream] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    // The upstream answers nothing: queries end in SERVFAIL, which fills the rcode and duration families.
+    const daemon = startDaemon(process.execPath, [
+      CLI, 'serve', '--no-flags', '--log-level', 'warn', '--no-store',
+      '--dns', `127.0.0.1:${dns}`, '--upstream', `127.0.0.1:${upstream}`,
+      '--dnstap', `tcp:127.0.0.1:${dnstap}`,
+      '--rpz-server', `127.0.0.1:${rpz}`,
+      '--block-page', `127.0.0.1:${page}`,
+      '--http', `127.0.0.1:${http}`,
+    ]);
+    try {
+      await waitFor('the http listener', async () => (await fetch(`http://127.0.0.1:${http}/health`).catch(() => null))?.status, 20_000);
+      const client = createSocket('udp4');
+      // A query for a.example, type A, class IN, RD set.
+      const query = Buffer.concat([Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from('\x01a\x07example\x00', 'latin1'), Buffer.from([0, 1, 0, 1])]);
+      client.send(query, dns, '127.0.0.1');
+      await fetch(`http://127.0.0.1:${page}/`).catch(() => undefined);
+      const text = await waitFor('the DNS query counted', async () => {
+        const t = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();
+        return /^fluxhound_dns_responses_total\{/m.test(t) ? t : undefined;
+      }, 20_000);
+      client.close();
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 10_000 });
+      expect(check.error).toBeUndefined();
+      expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+      expect(check.status).toBe(0);
+      for (const family of ['fluxhound_dns_request_duration_seconds', 'fluxhound_dns_cache_bytes', 'fluxhound_net_refused_total', 'fluxhound_net_connections_open', 'fluxhound_dnstap_connections_total', 'fluxhound_rpz_server_connections', 'fluxhound_block_page_requests_total', 'fluxhound_http_requests_total']) {
+        expect(text, family).toMatch(new RegExp(`^# HELP ${family} \\S`, 'm'));
+      }
+    } finally {
+      await daemon.stop();
+    }
+  }, 60_000);
 });

@@ -5,7 +5,12 @@
  */
 import * as packet from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { ByteWriter, escapeName, nameText, nameToWire, newQueryInfo, readOneName, readQuery, WireError, wireLength } from './index.js';
+import { ByteWriter } from './byte-writer.js';
+import { WireError } from './constants.js';
+import { newQueryInfo, readQuery } from './header.js';
+import { escapeName } from './name-text.js';
+import { readOneName } from './name-reader.js';
+import { nameText, nameToWire, wireLength } from './name-writer.js';
 
 const wire = (...labels: string[]): Uint8Array => Uint8Array.from([...labels.flatMap((l) => [l.length, ...Buffer.from(l, 'latin1')]), 0]);
 

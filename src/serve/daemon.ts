@@ -57,7 +57,13 @@ export class Daemon {
     const flagged = new FlaggedDomains({ isAllowed: options.isAllowed });
     const registry = new Registry();
     const detectorRef: { current: Detector | null } = { current: null };
-    const metrics = daemonMetrics(registry, { flagged: () => flagged.size, tracked: () => detectorRef.current?.tracked ?? 0 });
+    const metrics = daemonMetrics(registry, {
+      flagged: () => flagged.size,
+      tracked: () => detectorRef.current?.tracked ?? 0,
+      publicSuffixes: () => detectorRef.current?.stats.publicSuffixes ?? 0,
+      flaggedRefusedSuffixes: () => flagged.refused.publicSuffixes,
+      restoredFlags: () => detectorRef.current?.stats.restoredFlags ?? 0,
+    });
     this.metricsOf = metrics;
     const onVerdict = (v: Verdict): void => {
       if (!flagged.upsert(v)) return;

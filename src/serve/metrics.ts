@@ -17,7 +17,18 @@ export interface DaemonMetrics {
 }
 
 /** Declares the daemon's families; `flagged` and `tracked` are read at scrape time. */
-export function daemonMetrics(registry: Registry, live: { flagged: () => number; tracked: () => number }): DaemonMetrics {
+export interface DaemonReadings {
+  flagged: () => number;
+  tracked: () => number;
+  /** Observations of the root or a public suffix, never scored (Detector.stats.publicSuffixes). */
+  publicSuffixes: () => number;
+  /** Verdicts FlaggedDomains refused because they name the root or a public suffix. */
+  flaggedRefusedSuffixes: () => number;
+  /** Threshold crossings not printed again because the store had restored that flag (Detector.stats.restoredFlags). */
+  restoredFlags: () => number;
+}
+
+export function daemonMetrics(registry: Registry, live: DaemonReadings): DaemonMetrics {
   collectDefaultMetrics({ register: registry });
   // Gauges named *_total, which promtool rejects (a _total is a counter); nodejs_active_{handles,requests,resources}{type} hold the same by type.
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
@@ -41,6 +52,34 @@ export function daemonMetrics(registry: Registry, live: { flagged: () => number;
     registers: [registry],
     collect() {
       this.set(live.tracked());
+    },
+  });
+  new Counter({
+    name: 'fluxhound_detector_public_suffixes_total',
+    help: 'Observations of the root or a public suffix (ICANN or private): never scored, never flagged.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(live.publicSuffixes());
+    },
+  });
+  new Counter({
+    name: 'fluxhound_flagged_refused_total',
+    help: 'Verdicts the live flagged set refused, by reason (public_suffix: the domain or its registered domain is a public suffix or the root).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ reason: 'public_suffix' }, live.flaggedRefusedSuffixes());
+    },
+  });
+  new Counter({
+    name: 'fluxhound_detector_restored_flags_total',
+    help: 'Threshold crossings not emitted as flag events because the store restored that flag at start.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(live.restoredFlags());
     },
   });
   return {

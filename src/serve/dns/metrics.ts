@@ -65,40 +65,43 @@ export interface DnsMetricSource {
   upstreamsUp(): [string, number][];
 }
 
+/** What source.counters() and source.gauges() keys lack of a family name. */
+const PREFIX = 'fluxhound_dns_';
+
 export const COUNTERS: Record<string, string> = {
-  cache_hits_total: 'Queries answered from the cache.',
-  cache_misses_total: 'Queries not in the cache (sent upstream).',
-  cache_evictions_total: 'Cached answers removed early to keep the cache under cacheBytes.',
-  cache_too_large_total: 'Answers not cached because they exceed cacheAnswerBytes.',
-  logged_total: 'Queries for flagged names answered normally (policy log).',
-  allowlisted_total: 'Queries for flagged names left alone by the allowlist.',
-  refused_total: 'Queries and TCP connections from clients outside --allow.',
-  rate_limited_total: 'Queries dropped by the per-client rate limit.',
-  malformed_total: 'Queries that could not be read (answered FORMERR/NOTIMP or dropped).',
-  oversized_total: 'Queries over 4096 bytes, dropped.',
-  servfail_total: 'SERVFAIL answers: every upstream timed out or failed, or no pending slot was free.',
-  truncated_total: 'Answers sent with TC because they exceed the client UDP size.',
-  tcp_rejected_total: 'TCP queries dropped beyond the per-connection in-flight cap.',
-  upstream_queries_total: 'Queries sent upstream (retries included).',
-  upstream_timeouts_total: 'Upstream queries that got no answer in time.',
-  upstream_mismatched_total: 'Upstream packets ignored: wrong ID, source, question, or not a response.',
-  upstream_overflow_total: 'Queries answered SERVFAIL at once because maxPending were waiting upstream and none could give way.',
-  upstream_client_overflow_total: 'Queries answered SERVFAIL at once because their client had maxPendingPerClient waiting upstream.',
-  upstream_jostled_total: 'Pending upstream queries answered SERVFAIL early to make room for a client holding fewer.',
-  upstream_socket_errors_total: 'Upstream UDP sockets that could not be opened or sent from (descriptors exhausted, buffers full).',
-  detector_fail_open_total: 'Upstream answers forwarded without detection because the detector queue was full.',
-  detector_decode_errors_total: 'Upstream answers the wire decoder rejected.',
+  fluxhound_dns_cache_hits_total: 'Queries answered from the cache.',
+  fluxhound_dns_cache_misses_total: 'Queries not in the cache (sent upstream).',
+  fluxhound_dns_cache_evictions_total: 'Cached answers removed early to keep the cache under cacheBytes.',
+  fluxhound_dns_cache_too_large_total: 'Answers not cached because they exceed cacheAnswerBytes.',
+  fluxhound_dns_logged_total: 'Queries for flagged names answered normally (policy log).',
+  fluxhound_dns_allowlisted_total: 'Queries for flagged names left alone by the allowlist.',
+  fluxhound_dns_refused_total: 'Queries and TCP connections from clients outside --allow.',
+  fluxhound_dns_rate_limited_total: 'Queries dropped by the per-client rate limit.',
+  fluxhound_dns_malformed_total: 'Queries that could not be read (answered FORMERR/NOTIMP or dropped).',
+  fluxhound_dns_oversized_total: 'Queries over 4096 bytes, dropped.',
+  fluxhound_dns_servfail_total: 'SERVFAIL answers: every upstream timed out or failed, or no pending slot was free.',
+  fluxhound_dns_truncated_total: 'Answers sent with TC because they exceed the client UDP size.',
+  fluxhound_dns_tcp_rejected_total: 'TCP queries dropped beyond the per-connection in-flight cap.',
+  fluxhound_dns_upstream_queries_total: 'Queries sent upstream (retries included).',
+  fluxhound_dns_upstream_timeouts_total: 'Upstream queries that got no answer in time.',
+  fluxhound_dns_upstream_mismatched_total: 'Upstream packets ignored: wrong ID, source, question, or not a response.',
+  fluxhound_dns_upstream_overflow_total: 'Queries answered SERVFAIL at once because maxPending were waiting upstream and none could give way.',
+  fluxhound_dns_upstream_client_overflow_total: 'Queries answered SERVFAIL at once because their client had maxPendingPerClient waiting upstream.',
+  fluxhound_dns_upstream_jostled_total: 'Pending upstream queries answered SERVFAIL early to make room for a client holding fewer.',
+  fluxhound_dns_upstream_socket_errors_total: 'Upstream UDP sockets that could not be opened or sent from (descriptors exhausted, buffers full).',
+  fluxhound_dns_detector_fail_open_total: 'Upstream answers forwarded without detection because the detector queue was full.',
+  fluxhound_dns_detector_decode_errors_total: 'Upstream answers the wire decoder rejected.',
 };
 
 export const GAUGES: Record<string, string> = {
-  cache_entries: 'Answers in the cache.',
-  cache_bytes: 'Bytes the cached answers are counted as (answer, TTL table and per-entry overhead).',
-  cache_max_bytes: 'The cache bound, cacheBytes.',
-  upstream_pending: 'Queries waiting for an upstream (each holds one socket).',
-  upstream_pending_clients: 'Client addresses with at least one query waiting for an upstream.',
-  detector_queue: 'Upstream answers waiting for the detector.',
-  detector_lag_seconds: 'Age of the oldest answer when the detector last took a batch.',
-  detector_behind: '1 while the detector queue is full (answers are forwarded unexamined).',
+  fluxhound_dns_cache_entries: 'Answers in the cache.',
+  fluxhound_dns_cache_bytes: 'Bytes the cached answers are counted as (answer, TTL table and per-entry overhead).',
+  fluxhound_dns_cache_max_bytes: 'The cache bound, cacheBytes.',
+  fluxhound_dns_upstream_pending: 'Queries waiting for an upstream (each holds one socket).',
+  fluxhound_dns_upstream_pending_clients: 'Client addresses with at least one query waiting for an upstream.',
+  fluxhound_dns_detector_queue: 'Upstream answers waiting for the detector.',
+  fluxhound_dns_detector_lag_seconds: 'Age of the oldest answer when the detector last took a batch.',
+  fluxhound_dns_detector_behind: '1 while the detector queue is full (answers are forwarded unexamined).',
 };
 
 /** Declares every forwarder family in `registry`. */
@@ -125,11 +128,11 @@ export function registerDnsMetrics(registry: Registry, source: DnsMetricSource):
   });
   for (const [name, help] of Object.entries(COUNTERS)) {
     new Counter({
-      name: `fluxhound_dns_${name}`,
+      name,
       help,
       registers: [registry],
       collect() {
-        publish(this, name, {}, source.counters()[name] ?? 0);
+        publish(this, name, {}, source.counters()[name.slice(PREFIX.length)] ?? 0);
       },
     });
   }
@@ -165,11 +168,11 @@ export function registerDnsMetrics(registry: Registry, source: DnsMetricSource):
   });
   for (const [name, help] of Object.entries(GAUGES)) {
     new Gauge({
-      name: `fluxhound_dns_${name}`,
+      name,
       help,
       registers: [registry],
       collect() {
-        this.set(source.gauges()[name] ?? 0);
+        this.set(source.gauges()[name.slice(PREFIX.length)] ?? 0);
       },
     });
   }

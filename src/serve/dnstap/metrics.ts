@@ -8,19 +8,18 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EndpointCounters } from './connection.js';
 
 const FAMILIES: [keyof EndpointCounters, 'counter' | 'gauge', string, string][] = [
-  ['connections', 'counter', 'connections_total', 'Producer connections admitted, by endpoint.'],
-  ['open', 'gauge', 'connections_open', 'Producer connections open, by endpoint.'],
-  ['refused', 'counter', 'connections_refused_total', 'Connections refused on accept (over a cap, or stopping), by endpoint; the reasons are in fluxhound_net_refused_total.'],
-  ['frames', 'counter', 'frames_total', 'Frame Streams frames read (control and data), by endpoint.'],
-  ['messages', 'counter', 'messages_total', 'dnstap messages turned into observations, by endpoint.'],
-  ['ignored', 'counter', 'ignored_total', 'dnstap messages of types that carry no answer (queries), by endpoint.'],
-  ['bad', 'counter', 'bad_frames_total', 'Frames that could not be read (reported with the peer and frame number), by endpoint.'],
-  ['bytes', 'counter', 'bytes_total', 'Bytes read from producers, by endpoint.'],
+  ['connections', 'counter', 'fluxhound_dnstap_connections_total', 'Producer connections admitted, by endpoint.'],
+  ['open', 'gauge', 'fluxhound_dnstap_connections_open', 'Producer connections open, by endpoint.'],
+  ['refused', 'counter', 'fluxhound_dnstap_connections_refused_total', 'Connections refused on accept (over a cap, or stopping), by endpoint; the reasons are in fluxhound_net_refused_total.'],
+  ['frames', 'counter', 'fluxhound_dnstap_frames_total', 'Frame Streams frames read (control and data), by endpoint.'],
+  ['messages', 'counter', 'fluxhound_dnstap_messages_total', 'dnstap messages turned into observations, by endpoint.'],
+  ['ignored', 'counter', 'fluxhound_dnstap_ignored_total', 'dnstap messages of types that carry no answer (queries), by endpoint.'],
+  ['bad', 'counter', 'fluxhound_dnstap_bad_frames_total', 'Frames that could not be read (reported with the peer and frame number), by endpoint.'],
+  ['bytes', 'counter', 'fluxhound_dnstap_bytes_total', 'Bytes read from producers, by endpoint.'],
 ];
 
 export function declareDnstapMetrics(registry: Registry, endpoints: () => Map<string, EndpointCounters>, byType: () => Map<string, number>): void {
-  for (const [key, type, suffix, help] of FAMILIES) {
-    const name = `fluxhound_dnstap_${suffix}`;
+  for (const [key, type, name, help] of FAMILIES) {
     registry.removeSingleMetric(name);
     if (type === 'gauge') {
       new Gauge({
