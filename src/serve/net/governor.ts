@@ -9,6 +9,13 @@
  * listener's cap and the per-client cap. A refused socket is destroyed at
  * once and counted; an admitted one is resumed and gets its deadlines and
  * outbound budget (connection.ts).
+ *
+ * A full listener (or a spent budget) does not simply turn the newcomer
+ * away: caps alone let an attacker with a few addresses hold every slot.
+ * When the client with the most connections on this listener holds at
+ * least two more than the newcomer, its oldest connection is cut
+ * ('displaced') and the newcomer admitted. So a well-behaved client, with
+ * one connection, always gets in while anyone holds several.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -73,7 +80,8 @@ export class ListenerGate {
   readonly maxConnections: number;
   readonly perClient: number;
   private readonly limits: ConnectionLimits;
-  private readonly perAddress = new Map<string, number>();
+  /** Each client address's connections, oldest first. */
+  private readonly byClient = new Map<string, Set<GovernedConnection>>();
   readonly connections = new Set<GovernedConnection>();
   private stopping = false;
 
@@ -112,7 +120,8 @@ export class ListenerGate {
    */
   admit(socket: Socket): GovernedConnection | null {
     const client = socket.remoteAddress ?? '';
-    const reason = this.refusal(client);
+    let reason = this.refusal(client);
+    if ((reason === 'listener_cap' || reason === 'fd_budget') && this.displaceFor(client)) reason = this.refusal(client);
     if (reason !== null) {
       socket.destroy();
       this.refused(reason, client);
@@ -129,21 +138,49 @@ export class ListenerGate {
       this.options.http === true,
     );
     this.connections.add(connection);
-    if (client !== '') this.perAddress.set(client, (this.perAddress.get(client) ?? 0) + 1);
+    if (client !== '') {
+      const own = this.byClient.get(client);
+      if (own === undefined) this.byClient.set(client, new Set([connection]));
+      else own.add(connection);
+    }
     governor.metrics.accepted.inc({ listener: this.listener });
     governor.metrics.open.inc({ listener: this.listener });
     socket.on('error', () => socket.destroy());
-    socket.once('close', () => {
-      governor.open--;
-      this.connections.delete(connection);
-      governor.metrics.open.dec({ listener: this.listener });
-      if (client === '') return;
-      const left = (this.perAddress.get(client) ?? 1) - 1;
-      if (left <= 0) this.perAddress.delete(client);
-      else this.perAddress.set(client, left);
-    });
+    socket.once('close', () => this.forget(connection));
     socket.resume();
     return connection;
+  }
+
+  /** Stops counting a connection (at close, or at once when displaced); false when it was already forgotten. */
+  private forget(connection: GovernedConnection): boolean {
+    if (!this.connections.delete(connection)) return false;
+    this.governor.open--;
+    this.governor.metrics.open.dec({ listener: this.listener });
+    const own = this.byClient.get(connection.client);
+    if (own !== undefined) {
+      own.delete(connection);
+      if (own.size === 0) this.byClient.delete(connection.client);
+    }
+    return true;
+  }
+
+  /**
+   * Makes room for `client` by cutting the oldest connection of the client
+   * holding the most here, when that one holds at least two more than
+   * `client` (so two attackers cannot take turns displacing each other's
+   * last connection). True when a connection was cut.
+   */
+  private displaceFor(client: string): boolean {
+    if (client === '') return false;
+    const mine = this.byClient.get(client)?.size ?? 0;
+    let heaviest: Set<GovernedConnection> | null = null;
+    for (const own of this.byClient.values()) if (heaviest === null || own.size > heaviest.size) heaviest = own;
+    if (heaviest === null || heaviest.size < mine + 2) return false;
+    const oldest = heaviest.values().next().value as GovernedConnection;
+    this.forget(oldest);
+    oldest.socket.destroy();
+    this.refused('displaced', oldest.client);
+    return true;
   }
 
   /** Bytes held in user space for this listener's connections (unsent replies, unread input). */
@@ -168,7 +205,7 @@ export class ListenerGate {
     if (this.options.allows !== undefined && !this.options.allows(client)) return 'acl';
     if (this.governor.open >= this.governor.budget) return 'fd_budget';
     if (this.connections.size >= this.maxConnections) return 'listener_cap';
-    if (client !== '' && (this.perAddress.get(client) ?? 0) >= this.perClient) return 'client_cap';
+    if (client !== '' && (this.byClient.get(client)?.size ?? 0) >= this.perClient) return 'client_cap';
     return null;
   }
 

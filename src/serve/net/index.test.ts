@@ -116,6 +116,29 @@ describe('ListenerGate', () => {
     await waitFor('every connection to close', () => g.open === 0, 2000, 10);
   });
 
+  it('a full listener cuts the oldest connection of the client holding most, so a newcomer with fewer gets in', async () => {
+    const { g, registry } = governor({ clientConnections: 100 });
+    const gate = g.gate({ listener: 'd', maxConnections: 6 });
+    const port = await listening(gate);
+    // Two attacker addresses fill the listener: four and two connections.
+    const attack = [...Array.from({ length: 4 }, () => dial(port, '127.0.0.2')), ...Array.from({ length: 2 }, () => dial(port, '127.0.0.3'))];
+    await waitFor('the listener full', () => gate.size === 6, 5000, 10);
+    const oldest = attack[0]!;
+    const closed = new Promise<void>((r) => oldest.once('close', () => r()));
+    const good = dial(port, '127.0.0.1');
+    await waitFor('the newcomer admitted', async () => (await refused(registry, 'd', 'displaced')) === 1, 5000, 10);
+    await closed; // the heaviest client's oldest connection was the one cut
+    expect(gate.size).toBe(6);
+    expect(await refused(registry, 'd', 'listener_cap')).toBe(0);
+    // 127.0.0.3 (two) against 127.0.0.2 (three now): too close to displace; refused.
+    attack.push(dial(port, '127.0.0.3'));
+    await waitFor('the refusal', async () => (await refused(registry, 'd', 'listener_cap')) === 1, 5000, 10);
+    expect(await refused(registry, 'd', 'displaced')).toBe(1);
+    good.destroy();
+    for (const s of attack) s.destroy();
+    await waitFor('every connection to close', () => g.open === 0, 2000, 10);
+  });
+
   it('a frame deadline that more bytes of the same frame do not move; idle between frames', async () => {
     const { g, registry } = governor({ frameMs: 400, idleMs: 600, firstByteMs: 400 });
     const port = await listening(g.gate({ listener: 'f' }), (c) => {

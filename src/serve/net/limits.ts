@@ -18,6 +18,7 @@ export type RefusalReason =
   | 'frame_deadline'
   | 'idle'
   | 'outbound_budget'
+  | 'displaced'
   | 'stopping';
 
 export const REFUSAL_REASONS: readonly RefusalReason[] = [
@@ -29,5 +30,6 @@ export const REFUSAL_REASONS: readonly RefusalReason[] = [
   'frame_deadline',
   'idle',
   'outbound_budget',
+  'displaced',
   'stopping',
 ];

@@ -24,7 +24,7 @@ export function netMetrics(registry: Registry): NetMetrics {
   const metrics: NetMetrics = {
     refused: new Counter({
       name: 'fluxhound_net_refused_total',
-      help: 'Connections refused on accept or cut later by the connection governor, by listener and reason (acl, listener_cap, client_cap, fd_budget, first_byte_deadline, frame_deadline, idle, outbound_budget, stopping).',
+      help: 'Connections refused on accept or cut later by the connection governor, by listener and reason (acl, listener_cap, client_cap, fd_budget, first_byte_deadline, frame_deadline, idle, outbound_budget, displaced: cut to make room for a client holding fewer, stopping).',
       labelNames: ['listener', 'reason'],
       registers,
     }),
