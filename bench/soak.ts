@@ -56,6 +56,13 @@ export interface SoakOptions {
   rssAbortMb: number;
   /** Loopback addresses the attack comes from (127.0.1.1, …); the good clients are 127.0.0.1. */
   attackSources: number;
+  /**
+   * The attacker processes' nice value. A real attack comes from other
+   * machines: on this 2-core host the generators' own CPU would otherwise be
+   * taken from fluxhound and the good clients, and the bench would measure
+   * the generators. 0 runs them at the same priority as everything else.
+   */
+  attackNice: number;
 }
 
 export const DEFAULT_SOAK: SoakOptions = {
@@ -71,6 +78,7 @@ export const DEFAULT_SOAK: SoakOptions = {
   names: 10_000,
   rssAbortMb: 3072,
   attackSources: 16,
+  attackNice: 19,
 };
 
 const FLAGS: Record<string, keyof SoakOptions> = {
@@ -86,6 +94,7 @@ const FLAGS: Record<string, keyof SoakOptions> = {
   '--names': 'names',
   '--rss-abort-mb': 'rssAbortMb',
   '--attack-sources': 'attackSources',
+  '--attack-nice': 'attackNice',
 };
 
 export const SOAK_USAGE = `usage: node dist/bench/soak.js [flags]; npm run bench takes the same as FLUXHOUND_BENCH_SOAK_<FLAG> (e.g. FLUXHOUND_BENCH_SOAK_SECONDS=20)
@@ -196,10 +205,10 @@ async function probeLoop(ports: ProbePorts, phase: ProbeOutcome['phase'], runnin
   );
 }
 
-function startAttacker(plan: AttackPlan, raiseTo: number | null): { child: ChildProcess; report: Promise<AttackReport | null> } {
+function startAttacker(plan: AttackPlan, raiseTo: number | null, nice: number): { child: ChildProcess; report: Promise<AttackReport | null> } {
   const script = join(import.meta.dirname, 'soak-attack.js');
-  const args = [script, JSON.stringify(plan)];
-  const child = raiseTo === null ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn('sh', ['-c', `ulimit -n ${raiseTo} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['-n', String(nice), process.execPath, script, JSON.stringify(plan)];
+  const child = raiseTo === null ? spawn('nice', args, { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn('sh', ['-c', `ulimit -n ${raiseTo} && exec nice "$@"`, 'sh', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let text = '';
   child.stdout?.on('data', (b: Buffer) => (text += b.toString()));
   const report = new Promise<AttackReport | null>((res) =>
@@ -308,7 +317,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void)
     });
     const plans = [...shares.map((share, i) => plan(i, share, 0, false)), plan(shares.length, 0, options.pipeliners, false), plan(shares.length + 1, 0, 0, true)];
     const reports = plans.map((p) => {
-      const a = startAttacker(p, needed > limits.soft ? limits.hard : null);
+      const a = startAttacker(p, needed > limits.soft ? limits.hard : null, options.attackNice);
       attackers.push(a.child);
       return a.report;
     });
@@ -354,7 +363,7 @@ export function formatSoak(r: SoakResults): string {
   const rows = [
     `Soak: ${o.seconds} s of hostile clients on every listener of fluxhound serve at once, on 127.0.0.1`,
     `attack: ${o.slowloris} slowloris connections per listener (one byte every ${o.trickleMs} ms; DNS-over-TCP, block page, RPZ server, dnstap TCP, HTTP), ${o.pipeliners} non-reading DNS-over-TCP clients pipelining queries for a ~56 KB TXT, ${o.garbagePerSecond} garbage UDP datagrams/s, ${o.cacheFillPerSecond} queries/s over TCP (4 connections reading their answers) for distinct names with ~56 KB answers`,
-    `the attack comes from ${o.attackSources} loopback address(es) from 127.0.1.1 on; the good clients and probes from 127.0.0.1`,
+    `the attack comes from ${o.attackSources} loopback address(es) from 127.0.1.1 on, its generators at nice ${o.attackNice} (they stand for other machines); the good clients and probes from 127.0.0.1`,
     `descriptor limit: soft ${r.fdLimit.soft}, hard ${r.fdLimit.hard}; ${r.fdLimit.attackerProcesses} attacker process(es)`,
     '',
     '| good clients (dnsperf -c 4 -q 200, UDP, cached names) | qps | lost | p50 (ms) | p99 (ms) |',
