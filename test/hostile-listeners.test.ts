@@ -20,6 +20,7 @@ import { DnsForwarder } from '../src/serve/dns/forwarder.js';
 import { HttpService } from '../src/serve/http/index.js';
 import { netGovernor } from '../src/serve/net/index.js';
 import { waitFor } from './support/daemon.js';
+import { testForwarderOptions } from './support/forwarder-options.js';
 
 
 function get(port: number, path: string, host = 'x.test'): Promise<number | null> {
@@ -80,19 +81,7 @@ beforeAll(async () => {
     upstream.send(packet.encode({ type: 'response', id: q.id, flags: packet.RECURSION_AVAILABLE, questions: [question], answers: [{ type: 'A', name: question.name, ttl: 60, data: '192.0.2.7' }] }), from.port, from.address);
   });
   fwd = new DnsForwarder(
-    {
-      listen: { host: '127.0.0.1', port: 0, family: 4 },
-      upstreams: [{ host: '127.0.0.1', port: upstream.address().port, family: 4 }],
-      allow: ['127.0.0.0/8'],
-      rateLimit: 0,
-      timeout: 1000,
-      cacheBytes: 1 << 20,
-      cacheAnswerBytes: 16_384,
-      maxTtl: 86400,
-      maxPending: 1000,
-      maxPendingPerClient: 64,
-      detectorQueue: 1000,
-    },
+    testForwarderOptions(upstream.address().port),
     daemon.context,
   );
   await fwd.start();

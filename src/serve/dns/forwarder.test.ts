@@ -21,6 +21,7 @@ import { verdictFixture } from '../../store/store.case.js';
 import { Daemon } from '../daemon.js';
 import { decodeMessage, observationOf } from '../../sources/dns-wire/index.js';
 import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
+import { testForwarderOptions } from '../../../test/support/forwarder-options.js';
 
 type Script = (q: packet.DecodedPacket, raw: Buffer, reply: (b: Buffer) => void, spoof: (b: Buffer) => void) => void;
 
@@ -133,20 +134,7 @@ const running: DnsForwarder[] = [];
 async function forwarder(options: Partial<ForwarderOptions> = {}, config: Config = defaultConfig()): Promise<{ fwd: DnsForwarder; daemon: Daemon }> {
   const daemon = new Daemon({ config, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
   const fwd = new DnsForwarder(
-    {
-      listen: { host: '127.0.0.1', port: 0, family: 4 },
-      upstreams: [{ host: '127.0.0.1', port: upstream.port, family: 4 }],
-      allow: ['127.0.0.0/8'],
-      rateLimit: 0,
-      timeout: 1000,
-      cacheBytes: 1 << 20,
-      cacheAnswerBytes: 16_384,
-      maxTtl: 86400,
-      maxPending: 1000,
-      maxPendingPerClient: 1000,
-      detectorQueue: 1000,
-      ...options,
-    },
+    testForwarderOptions(upstream.port, { maxPendingPerClient: 1000, ...options }),
     daemon.context,
   );
   await fwd.start();

@@ -16,6 +16,7 @@ import { defaultConfig, type Config } from '../../config/schema.js';
 import { Daemon } from '../daemon.js';
 import { DnsForwarder } from './forwarder.js';
 import { TCP_IN_FLIGHT } from './tcp.js';
+import { testForwarderOptions } from '../../../test/support/forwarder-options.js';
 
 /** 240 strings of 250 bytes: a 60 KB TXT answer. */
 const BIG_TXT = Array.from({ length: 240 }, (_, i) => Buffer.alloc(250, 97 + (i % 26)));
@@ -107,19 +108,8 @@ async function forwarder(net: Partial<Config['serve']['net']>): Promise<{ fwd: D
   config.serve.net = { ...config.serve.net, ...net };
   const daemon = new Daemon({ config, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
   const fwd = new DnsForwarder(
-    {
-      listen: { host: '127.0.0.1', port: 0, family: 4 },
-      upstreams: [{ host: '127.0.0.1', port: upstream.port, family: 4 }],
-      allow: ['127.0.0.0/8'],
-      rateLimit: 0,
-      timeout: 1000,
-      cacheBytes: 1 << 20,
-      cacheAnswerBytes: 65_536, // the 60 KB answer is cached: the attack is all cache hits
-      maxTtl: 86400,
-      maxPending: 1000,
-      maxPendingPerClient: 64,
-      detectorQueue: 1000,
-    },
+    // The 60 KB answer is cached: the attack is all cache hits.
+    testForwarderOptions(upstream.port, { cacheAnswerBytes: 65_536 }),
     daemon.context,
   );
   await fwd.start();

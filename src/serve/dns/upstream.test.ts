@@ -16,6 +16,7 @@ import { defaultConfig } from '../../config/schema.js';
 import { Daemon } from '../daemon.js';
 import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
 import { DOWN_AFTER_TIMEOUTS } from './upstream-health.js';
+import { testForwarderOptions } from '../../../test/support/forwarder-options.js';
 
 /** An upstream that answers every name except those under `hole.test` (never answered), and notes each query's source port and ID. */
 class ScriptedUpstream {
@@ -81,20 +82,7 @@ const clients: Client[] = [];
 async function forwarder(options: Partial<ForwarderOptions> = {}): Promise<{ fwd: DnsForwarder; daemon: Daemon }> {
   const daemon = new Daemon({ config: defaultConfig(), enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
   const fwd = new DnsForwarder(
-    {
-      listen: { host: '127.0.0.1', port: 0, family: 4 },
-      upstreams: [{ host: '127.0.0.1', port: upstream.port, family: 4 }],
-      allow: ['127.0.0.0/8'],
-      rateLimit: 0,
-      timeout: 1000,
-      cacheBytes: 0,
-      cacheAnswerBytes: 16_384,
-      maxTtl: 86400,
-      maxPending: 1000,
-      maxPendingPerClient: 64,
-      detectorQueue: 1000,
-      ...options,
-    },
+    testForwarderOptions(upstream.port, { cacheBytes: 0, ...options }),
     daemon.context,
   );
   await fwd.start();
