@@ -13,7 +13,7 @@
  * (a detector, a store written by an older version, a hostile feed), it is
  * refused here, where every action reads.
  */
-import { isRegistrable } from '../detect/registered-domain.js';
+import { isRegistrableVerdict } from '../detect/registered-domain.js';
 import type { Verdict } from '../model/verdict.js';
 
 export interface FlaggedDomainsOptions {
@@ -53,7 +53,7 @@ export class FlaggedDomains {
   /** Adds or updates a flagged verdict; benign verdicts, public suffixes and allowlisted names are ignored. True when the set changed. */
   upsert(v: Verdict): boolean {
     if (v.verdict === 'benign') return false;
-    if (!isRegistrable(v.domain) || !isRegistrable(v.registered_domain || v.domain)) {
+    if (!isRegistrableVerdict(v)) {
       this.refused.publicSuffixes++;
       return false;
     }

@@ -23,13 +23,10 @@ const OPTIONS = {
   validateHostname: false,
 } as const;
 
-/** The registered domain, or the name itself when it has none (a TLD, 'localhost', an address). */
-export function registeredDomain(name: string): string {
-  return registrableDomain(name) ?? name;
-}
-
 /** The registered domain of name; null for the root, a public suffix, or a name with an empty label. */
 export function registrableDomain(name: string): string | null {
+  // One label (the root, a TLD, `localhost`) is a suffix under the list's default rule `*`: no tldts call for every root or TLD lookup.
+  if (name.indexOf('.') === -1) return null;
   const domain = getDomain(name, OPTIONS);
   // 'a..b' gives '.b': an empty label is no registered domain.
   return domain === null || domain === '' || domain.charCodeAt(0) === 46 ? null : domain;
@@ -42,4 +39,9 @@ export function registrableDomain(name: string): string | null {
  */
 export function isRegistrable(name: string): boolean {
   return registrableDomain(name) !== null;
+}
+
+/** The rule applied to a verdict: its name and its registered domain may both be blocked. */
+export function isRegistrableVerdict(v: { domain: string; registered_domain: string }): boolean {
+  return isRegistrable(v.domain) && isRegistrable(v.registered_domain || v.domain);
 }

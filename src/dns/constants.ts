@@ -38,6 +38,11 @@ export const FLAG_AA = 0x0400;
 export const FLAG_TC = 0x0200;
 export const FLAG_RD = 0x0100;
 export const FLAG_RA = 0x0080;
+/** Authentic data and checking disabled (RFC 4035 §3.2). */
+export const FLAG_AD = 0x0020;
+export const FLAG_CD = 0x0010;
+/** EDNS option codes. */
+export const OPTION_CLIENT_SUBNET = 8;
 /** The opcode's four bits in the second header word. */
 export const OPCODE_MASK = 0x7800;
 

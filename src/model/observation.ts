@@ -56,8 +56,8 @@ export interface InputPosition {
  * 32-bit seconds end). Anything else (NaN, an if_tsoffset of 2^62, a zero
  * timestamp) is a bad record: skipped and counted, never 1970 in a blocklist.
  */
-export const EARLIEST_TIME = 536_457_600;
-export const LATEST_TIME = 4_294_967_296;
+const EARLIEST_TIME = 536_457_600;
+const LATEST_TIME = 4_294_967_296;
 
 export function isPlausibleTime(ts: number): boolean {
   return ts >= EARLIEST_TIME && ts < LATEST_TIME;
@@ -66,6 +66,13 @@ export function isPlausibleTime(ts: number): boolean {
 /** The skip reason for an implausible time. */
 export function implausibleTime(ts: number): string {
   return `timestamp ${Number.isFinite(ts) ? ts : String(ts)} is not a time between 1987 and 2106`;
+}
+
+/** Why an observation's times cannot be used (its time, else its first sighting), or null when both are plausible. */
+export function timeProblem(o: Pick<DnsObservation, 'ts' | 'firstSeen'>): string | null {
+  if (!isPlausibleTime(o.ts)) return implausibleTime(o.ts);
+  if (!isPlausibleTime(o.firstSeen)) return implausibleTime(o.firstSeen);
+  return null;
 }
 
 /** A record a source could not use. */

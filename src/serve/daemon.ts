@@ -14,7 +14,7 @@ import type { Config } from '../config/schema.js';
 import { Detector } from '../detect/detector.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { Infra } from '../enrich/infra/index.js';
-import { implausibleTime, isPlausibleTime, type DnsObservation } from '../model/observation.js';
+import { timeProblem, type DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
 import type { DetectorBacklog, ServeContext, Service, ServiceFactory } from './service.js';
 import { daemonMetrics, type DaemonMetrics } from './metrics.js';
@@ -58,6 +58,7 @@ export class Daemon {
     const registry = new Registry();
     const detectorRef: { current: Detector | null } = { current: null };
     const metrics = daemonMetrics(registry, {
+      stats: this.stats,
       flagged: () => flagged.size,
       tracked: () => detectorRef.current?.tracked ?? 0,
       publicSuffixes: () => detectorRef.current?.stats.publicSuffixes ?? 0,
@@ -68,7 +69,6 @@ export class Daemon {
     const onVerdict = (v: Verdict): void => {
       if (!flagged.upsert(v)) return;
       this.stats.flagEvents++;
-      metrics.flagEvents.inc();
       options.out?.write(JSON.stringify(v) + '\n');
     };
     const detector = new Detector({
@@ -92,21 +92,19 @@ export class Daemon {
       observations: {
         observe(o) {
           // Last line of defence for live inputs that do not check times themselves: never a 1970 or NaN time in the state.
-          if (!isPlausibleTime(o.ts) || !isPlausibleTime(o.firstSeen)) {
+          const problem = timeProblem(o);
+          if (problem !== null) {
             stats.skipped++;
-            metrics.skipped.inc();
-            log.warn({ format: 'live', qname: o.qname }, `skipped: ${implausibleTime(o.ts)}`);
+            log.warn({ format: 'live', qname: o.qname }, `skipped: ${problem}`);
             return;
           }
           stats.observations++;
-          metrics.observations.inc();
           detector.observe(o);
           flagged.touch(o.qname, o.ts);
           for (const observer of observers) observer(o);
         },
         skip(s) {
           stats.skipped++;
-          metrics.skipped.inc();
           log.warn({ format: s.format, file: s.position.file, position: s.position.line }, `skipped: ${s.reason}`);
         },
       },
@@ -251,12 +249,9 @@ export class Daemon {
     }
   }
 
-  /** Prometheus text of the registry, plus what services not yet on it still print themselves. */
+  /** Prometheus text of the daemon's registry: every family of every service. */
   async metrics(): Promise<string> {
-    const lines: string[] = [];
-    for (const service of this.services) lines.push(...(service.metrics?.() ?? []));
-    const text = await this.context.registry.metrics();
-    return lines.length === 0 ? text : text + lines.join('\n') + '\n';
+    return this.context.registry.metrics();
   }
 
   /**

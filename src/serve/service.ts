@@ -40,8 +40,6 @@ export interface Service {
    * GET /health answers 503 with every reason given.
    */
   health?(): string | null;
-  /** Prometheus text lines for /metrics (without trailing newline); optional, for services not yet on the registry. */
-  metrics?(): string[];
 }
 
 /** Observations waiting in a service for the detector (the forwarder's queue); GET /health reads it. */
@@ -66,7 +64,7 @@ export interface ServeContext {
    * metrics here (in its own metrics.ts), never as hand-written text.
    */
   registry: Registry;
-  /** Prometheus text of the whole daemon (the registry plus any service's metrics()), for the HTTP endpoint. */
+  /** Prometheus text of the daemon's registry, for the HTTP endpoint. */
   metrics?: () => Promise<string>;
   /** Queues in front of the detector; a service that queues observations adds its own. */
   detectorBacklogs?: Set<DetectorBacklog>;

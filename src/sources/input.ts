@@ -9,7 +9,7 @@ import { constants as fsConstants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { implausibleTime, isPlausibleTime, type DnsObservation, type SkippedRecord } from '../model/observation.js';
+import { timeProblem, type DnsObservation, type SkippedRecord } from '../model/observation.js';
 import type { Decoder, ObservationSink, SourceFormat } from './source.js';
 
 /** A problem with the inputs themselves (missing file, unknown format): the CLI prints the message and exits 2. */
@@ -199,8 +199,9 @@ class InputDecoding {
     // Counting per input for the summary; a record with an impossible time is skipped here, whatever its format.
     this.sink = {
       observe: (observation: DnsObservation): void => {
-        if (!isPlausibleTime(observation.ts) || !isPlausibleTime(observation.firstSeen)) {
-          this.report(this.summary.format ?? 'input', this.decoder?.position() ?? 1, implausibleTime(isPlausibleTime(observation.ts) ? observation.firstSeen : observation.ts));
+        const problem = timeProblem(observation);
+        if (problem !== null) {
+          this.report(this.summary.format ?? 'input', this.decoder?.position() ?? 1, problem);
           return;
         }
         summary.observations++;

@@ -7,7 +7,7 @@
  */
 import type { PolicyAction } from '../../config/schema.js';
 import type { Infra } from '../../enrich/infra/index.js';
-import { isRegistrable } from '../../detect/registered-domain.js';
+import { isRegistrableVerdict } from '../../detect/registered-domain.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { Allowlist } from '../rpz/allowlist.js';
 import { canonicalAddress } from '../rpz/names.js';
@@ -63,7 +63,7 @@ export class FluxAddresses {
   add(v: Verdict): boolean {
     if (v.verdict === 'benign' || this.options.actions[v.verdict] === 'log') return false;
     // The public-suffix rule of every action: a verdict for `org` or `github.io` blocks nothing.
-    if (!isRegistrable(v.domain) || !isRegistrable(v.registered_domain || v.domain)) {
+    if (!isRegistrableVerdict(v)) {
       this.stats.publicSuffixes++;
       return false;
     }

@@ -173,17 +173,11 @@ function checked(entry: string, where: string): string {
 export class LiveAllowlist {
   private current: Allowlist;
 
-  constructor(private readonly policy: Config['policy']) {
+  constructor(policy: Config['policy']) {
     this.current = loadAllowlist(policy);
   }
 
   get allowlist(): Allowlist {
-    return this.current;
-  }
-
-  /** Re-reads the files; on an error the old list stays and the error is thrown. */
-  reload(): Allowlist {
-    this.current = loadAllowlist(this.policy);
     return this.current;
   }
 

@@ -9,7 +9,10 @@
 import { nameText, type NameText } from '../../dns/name-writer.js';
 import { formatIPv4, formatIPv6, longestZeroRun, parseIPv4, parseIPv6 } from '../../model/names.js';
 
-export { MAX_LABEL, MAX_NAME_WIRE as MAX_WIRE } from '../../dns/constants.js';
+import { MAX_LABEL, MAX_NAME_WIRE } from '../../dns/constants.js';
+
+/** The longest name on the wire, octets (RFC 1035 §2.3.4). */
+export const MAX_WIRE = MAX_NAME_WIRE;
 export { wireLength } from '../../dns/name-writer.js';
 
 /** A name's one text (no trailing dot), its wire length as an absolute name, and its labels. */
@@ -35,14 +38,14 @@ export function presentName(name: string): PresentedName | null {
       labelLen = 0;
       labels++;
     } else if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95) {
-      if (++labelLen > 63) return null;
+      if (++labelLen > MAX_LABEL) return null;
     } else {
       return nameText(n);
     }
   }
   if (labelLen === 0) return null;
   const wire = n.length + 2;
-  return wire > 255 ? null : { text: n, wire, labels };
+  return wire > MAX_WIRE ? null : { text: n, wire, labels };
 }
 
 /**

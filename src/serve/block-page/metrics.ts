@@ -1,5 +1,6 @@
 /** The block page's metrics, in the daemon's registry (declared once per registry). */
-import { Counter, type Registry } from 'prom-client';
+import { Counter } from 'prom-client';
+import { oncePerRegistry } from '../scraped.js';
 
 export interface BlockPageMetrics {
   requests: Counter;
@@ -8,18 +9,12 @@ export interface BlockPageMetrics {
   rejected: Counter;
 }
 
-const declared = new WeakMap<Registry, BlockPageMetrics>();
-
-export function blockPageMetrics(registry: Registry): BlockPageMetrics {
-  const known = declared.get(registry);
-  if (known !== undefined) return known;
+export const blockPageMetrics = oncePerRegistry((registry): BlockPageMetrics => {
   const registers = [registry];
-  const metrics: BlockPageMetrics = {
+  return {
     requests: new Counter({ name: 'fluxhound_block_page_requests_total', help: 'Requests the block page answered (any status).', registers }),
     blocked: new Counter({ name: 'fluxhound_block_page_blocked_total', help: 'Block pages shown: the Host named a flagged domain.', registers }),
     neutral: new Counter({ name: 'fluxhound_block_page_neutral_total', help: 'Neutral 404 pages: the Host was not flagged, an address or junk.', registers }),
     rejected: new Counter({ name: 'fluxhound_block_page_rejected_total', help: 'Requests refused: a method other than GET/HEAD, a body, or a request the HTTP parser rejected.', registers }),
   };
-  declared.set(registry, metrics);
-  return metrics;
-}
+});

@@ -30,6 +30,7 @@
 import { Buffer } from 'node:buffer';
 import { randomInt } from 'node:crypto';
 import { scanTtls, writeTtl, type QueryInfo } from './wire.js';
+import { FLAG_AD, FLAG_CD, FLAG_RD, OPTION_CLIENT_SUBNET } from '../../dns/constants.js';
 
 interface Entry {
   /** The answer as received, its question name lower-cased (what lookups compare with). */
@@ -65,10 +66,6 @@ export interface CacheStats {
  */
 export const ENTRY_OVERHEAD = 704;
 
-const FLAG_RD = 0x0100;
-const FLAG_AD = 0x0020;
-const FLAG_CD = 0x0010;
-const OPTION_CLIENT_SUBNET = 8;
 
 const SEED = randomInt(0x40000000);
 const FNV_PRIME = 0x01000193;

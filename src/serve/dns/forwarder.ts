@@ -16,7 +16,7 @@ import type { ServeContext, Service } from '../service.js';
 import { literalLookup, type Endpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';
 import { netGovernor } from '../net/index.js';
-import { DnsTcpListener } from './tcp.js';
+import { DnsTcpListener, MAX_QUERY_BYTES } from './tcp.js';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
 import { DetectionQueue } from './detection-queue.js';
@@ -46,7 +46,6 @@ export interface ForwarderOptions {
 export type Reply = (answer: Buffer) => void;
 
 /** Queries are small; anything longer is hostile. */
-const MAX_QUERY = 4096;
 
 export interface ForwarderStats {
   udpQueries: number;
@@ -203,7 +202,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const arrived = performance.now();
     if (udp) this.stats.udpQueries++;
     else this.stats.tcpQueries++;
-    if (bytes.length > MAX_QUERY) {
+    if (bytes.length > MAX_QUERY_BYTES) {
       this.stats.oversized++;
       return false;
     }

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
 
 /** Queries are small; anything longer is hostile. */
-export const MAX_TCP_QUERY = 4096;
+export const MAX_QUERY_BYTES = 4096;
 /** Queries of one connection waiting for an answer at once; more are dropped (counted). */
 export const TCP_IN_FLIGHT = 32;
 
@@ -83,7 +83,7 @@ export class DnsTcpListener {
       // Paused: the replies already queued are not read yet; parse no more queries until they drain.
       while (buffered.length >= 2 && !connection.isPaused && !socket.destroyed) {
         const length = buffered.readUInt16BE(0);
-        if (length > MAX_TCP_QUERY) {
+        if (length > MAX_QUERY_BYTES) {
           stats.oversized++;
           socket.destroy();
           return;

@@ -112,26 +112,27 @@ export class Upstreams {
 
   /** Sends `query` (bytes [0, questionEnd) hold header and question; the ID is replaced) over UDP for `client`. */
   ask(query: Buffer, questionEnd: number, client: string, done: AnswerCallback): void {
-    this.stats.queries++;
-    if (!this.admit(client)) {
-      done(null, null);
-      return;
-    }
-    const first = this.next;
-    this.next = (this.next + 1) % this.endpoints.length;
+    const first = this.begin(client, done);
+    if (first < 0) return;
     this.send({ client, socket: null, id: 0, query: Buffer.from(query), questionEnd, upstream: first, tries: 0, deadline: 0, done });
   }
 
   /** The same over TCP (a truncated UDP answer, or a client that asked over TCP): one connection per query. */
   askTcp(query: Buffer, questionEnd: number, client: string, done: AnswerCallback): void {
+    const first = this.begin(client, done);
+    if (first >= 0) this.sendTcp(query, questionEnd, client, done, first, 0);
+  }
+
+  /** Counts the query and charges the client's budget: the upstream to try first (round robin), or -1 when refused (done already called). */
+  private begin(client: string, done: AnswerCallback): number {
     this.stats.queries++;
     if (!this.admit(client)) {
       done(null, null);
-      return;
+      return -1;
     }
     const first = this.next;
     this.next = (this.next + 1) % this.endpoints.length;
-    this.sendTcp(query, questionEnd, client, done, first, 0);
+    return first;
   }
 
   /**

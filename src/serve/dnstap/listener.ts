@@ -14,8 +14,7 @@ import { dirname } from 'node:path';
 import { connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { defaultConfig } from '../../config/schema.js';
-import { ConnectionGovernor, type GovernedConnection, type ListenerGate, type LogRateLimit, suppressedField } from '../net/index.js';
+import { standaloneGovernor, type ConnectionGovernor, type GovernedConnection, type ListenerGate, type LogRateLimit, suppressedField } from '../net/index.js';
 import { DEFAULT_MAX_FRAME } from '../../sources/dnstap/frames.js';
 import { DnstapPayloads } from '../../sources/dnstap/payload.js';
 import type { ObservationSink } from '../../sources/source.js';
@@ -80,7 +79,7 @@ export class DnstapService implements Service {
     this.handshakeMs = options.handshakeMs ?? 10_000;
     this.drainMs = options.drainMs ?? 2_000;
     this.idleMs = options.idleMs ?? 300_000;
-    this.governor = options.governor ?? new ConnectionGovernor(defaultConfig().serve.net, options.log, new Registry());
+    this.governor = options.governor ?? standaloneGovernor(options.log);
     this.logLimit = this.governor.logLimiter('dnstap');
     this.registry = options.registry ?? new Registry();
     declareDnstapMetrics(this.registry, () => this.counters(), () => this.payloads.byType);

@@ -4,7 +4,8 @@
  * those counters). A second listener in the same registry (a test)
  * replaces the first's families.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { scrapedCounter, scrapedGauge } from '../scraped.js';
 import type { EndpointCounters } from './connection.js';
 
 const FAMILIES: [keyof EndpointCounters, 'counter' | 'gauge', string, string][] = [
@@ -20,40 +21,8 @@ const FAMILIES: [keyof EndpointCounters, 'counter' | 'gauge', string, string][] 
 
 export function declareDnstapMetrics(registry: Registry, endpoints: () => Map<string, EndpointCounters>, byType: () => Map<string, number>): void {
   for (const [key, type, name, help] of FAMILIES) {
-    registry.removeSingleMetric(name);
-    if (type === 'gauge') {
-      new Gauge({
-        name,
-        help,
-        labelNames: ['endpoint'],
-        registers: [registry],
-        collect() {
-          this.reset();
-          for (const [endpoint, counters] of endpoints()) this.set({ endpoint }, counters[key]);
-        },
-      });
-    } else {
-      new Counter({
-        name,
-        help,
-        labelNames: ['endpoint'],
-        registers: [registry],
-        collect() {
-          this.reset();
-          for (const [endpoint, counters] of endpoints()) this.inc({ endpoint }, counters[key]);
-        },
-      });
-    }
+    const declare = type === 'gauge' ? scrapedGauge : scrapedCounter;
+    declare(registry, name, help, () => Array.from(endpoints(), ([endpoint, counters]) => [{ endpoint }, counters[key]] as const), ['endpoint']);
   }
-  registry.removeSingleMetric('fluxhound_dnstap_messages_by_type_total');
-  new Counter({
-    name: 'fluxhound_dnstap_messages_by_type_total',
-    help: 'dnstap messages read, by dnstap message type.',
-    labelNames: ['type'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [type, n] of byType()) this.inc({ type }, n);
-    },
-  });
+  scrapedCounter(registry, 'fluxhound_dnstap_messages_by_type_total', 'dnstap messages read, by dnstap message type.', () => Array.from(byType(), ([type, n]) => [{ type }, n] as const), ['type']);
 }

@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { UsageError } from '../../model/errors.js';
-import { implausibleTime, isPlausibleTime } from '../../model/observation.js';
+import { timeProblem } from '../../model/observation.js';
 import type { Decoder, ObservationSink, SourceFormat } from '../../sources/source.js';
 import { SNIFF_BYTES } from '../../sources/input.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
@@ -42,7 +42,6 @@ export class FollowedFile implements Service {
   private timer: NodeJS.Timeout | null = null;
   private busy: Promise<void> = Promise.resolve();
   private stopped = false;
-  readonly counters = { bytes: 0, reopened: 0, unknownFormat: 0 };
   private readonly buffer = Buffer.allocUnsafe(READ_CHUNK);
 
   constructor(private readonly options: FollowOptions) {}
@@ -77,7 +76,6 @@ export class FollowedFile implements Service {
     }
     if (this.handle !== null && (info.ino !== this.inode || info.size < this.offset)) {
       this.options.log.info({ file: this.options.file }, 'follow: file rotated or truncated; reading it from the start');
-      this.counters.reopened++;
       this.options.metrics.reopened.inc({ file: this.options.file });
       await this.close();
     }
@@ -90,7 +88,6 @@ export class FollowedFile implements Service {
       const { bytesRead } = await this.handle.read(this.buffer, 0, READ_CHUNK, this.offset);
       if (bytesRead === 0) break;
       this.offset += bytesRead;
-      this.counters.bytes += bytesRead;
       this.options.metrics.bytes.inc({ file: this.options.file }, bytesRead);
       this.feed(Buffer.from(this.buffer.subarray(0, bytesRead)));
     }
@@ -109,7 +106,6 @@ export class FollowedFile implements Service {
     const format = this.options.format ?? this.options.formats.find((f) => f.sniff(head.subarray(0, SNIFF_BYTES)));
     if (format === undefined) {
       if (head.length < SNIFF_BYTES) return; // perhaps the header is still being written
-      this.counters.unknownFormat++;
       this.options.metrics.unknownFormat.inc({ file: this.options.file });
       this.options.log.error({ file: this.options.file }, 'follow: unknown input format; use --follow-format');
       this.head = [];
@@ -123,8 +119,9 @@ export class FollowedFile implements Service {
     // A record with an impossible time is skipped with its position, whatever the format (the decoder only knows its own checks).
     const decoder: Decoder = format.createDecoder(file, {
       observe(o) {
-        if (isPlausibleTime(o.ts) && isPlausibleTime(o.firstSeen)) sink.observe(o);
-        else sink.skip({ position: { file, line: decoder.position() }, format: format.name, reason: implausibleTime(isPlausibleTime(o.ts) ? o.firstSeen : o.ts) });
+        const problem = timeProblem(o);
+        if (problem === null) sink.observe(o);
+        else sink.skip({ position: { file, line: decoder.position() }, format: format.name, reason: problem });
       },
       skip: (skipped) => sink.skip(skipped),
     });

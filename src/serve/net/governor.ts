@@ -62,7 +62,7 @@ export class ConnectionGovernor {
     this.metrics = netMetrics(registry);
     this.budget = connectionBudget(fdLimit, limits.fdReserve, limits.maxConnections);
     this.metrics.budget.set(this.budget);
-    this.logLimit = new LogRateLimit('net', { burst: limits.logBurst, intervalMs: limits.logIntervalMs }, this.metrics.logSuppressed);
+    this.logLimit = this.logLimiter('net');
   }
 
   gate(options: GateOptions): ListenerGate {
@@ -228,9 +228,14 @@ const governors = new WeakMap<object, ConnectionGovernor>();
 export function netGovernor(context: Pick<ServeContext, 'config' | 'log'> & { registry?: Registry }): ConnectionGovernor {
   let governor = governors.get(context);
   if (governor === undefined) {
-    const limits = context.config?.serve?.net ?? defaultConfig().serve.net;
-    governor = new ConnectionGovernor(limits, context.log, context.registry ?? new Registry());
+    const limits = context.config?.serve?.net;
+    governor = limits === undefined ? standaloneGovernor(context.log, context.registry) : new ConnectionGovernor(limits, context.log, context.registry ?? new Registry());
     governors.set(context, governor);
   }
   return governor;
+}
+
+/** A governor on the default limits, for a listener built outside a daemon (a test, a bench). */
+export function standaloneGovernor(log: Logger, registry: Registry = new Registry()): ConnectionGovernor {
+  return new ConnectionGovernor(defaultConfig().serve.net, log, registry);
 }

@@ -1,4 +1,4 @@
-export { ConnectionGovernor, ListenerGate, netGovernor, type GateOptions } from './governor.js';
+export { ConnectionGovernor, ListenerGate, netGovernor, standaloneGovernor, type GateOptions } from './governor.js';
 export { GovernedConnection, type ConnectionLimits } from './connection.js';
 export { LogRateLimit, suppressedField } from './log-limit.js';
 export { netMetrics, type NetMetrics } from './metrics.js';

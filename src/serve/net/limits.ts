@@ -20,16 +20,3 @@ export type RefusalReason =
   | 'outbound_budget'
   | 'displaced'
   | 'stopping';
-
-export const REFUSAL_REASONS: readonly RefusalReason[] = [
-  'acl',
-  'listener_cap',
-  'client_cap',
-  'fd_budget',
-  'first_byte_deadline',
-  'frame_deadline',
-  'idle',
-  'outbound_budget',
-  'displaced',
-  'stopping',
-];

@@ -4,7 +4,8 @@
  * the connection budget, and the log lines the rate limiter held back.
  * Declared once per registry (several listeners share them).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import { oncePerRegistry } from '../scraped.js';
 
 export interface NetMetrics {
   refused: Counter<'listener' | 'reason'>;
@@ -15,13 +16,9 @@ export interface NetMetrics {
   logSuppressed: Counter<'service'>;
 }
 
-const declared = new WeakMap<Registry, NetMetrics>();
-
-export function netMetrics(registry: Registry): NetMetrics {
-  const known = declared.get(registry);
-  if (known !== undefined) return known;
+export const netMetrics = oncePerRegistry((registry): NetMetrics => {
   const registers = [registry];
-  const metrics: NetMetrics = {
+  return {
     refused: new Counter({
       name: 'fluxhound_net_refused_total',
       help: 'Connections refused on accept or cut later by the connection governor, by listener and reason (acl, listener_cap, client_cap, fd_budget, first_byte_deadline, frame_deadline, idle, outbound_budget, displaced: cut to make room for a client holding fewer, stopping).',
@@ -39,6 +36,4 @@ export function netMetrics(registry: Registry): NetMetrics {
     budget: new Gauge({ name: 'fluxhound_net_connection_budget', help: 'Connections all listeners together may hold (from the file-descriptor limit or serve.net.maxConnections).', registers }),
     logSuppressed: new Counter({ name: 'fluxhound_log_suppressed_total', help: 'Log lines held back by the per-key log rate limit, by service.', labelNames: ['service'], registers }),
   };
-  declared.set(registry, metrics);
-  return metrics;
-}
+});

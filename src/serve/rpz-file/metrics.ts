@@ -3,32 +3,10 @@
  * daemon's registry. Their values live in the services; each family reads
  * them when scraped.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { scrapedCounter as counter, scrapedGauge as gauge } from '../scraped.js';
 
 type Read = () => number;
-
-function counter(registry: Registry, name: string, help: string, read: Read): void {
-  new Counter({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(read());
-    },
-  });
-}
-
-function gauge(registry: Registry, name: string, help: string, read: Read): void {
-  new Gauge({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      this.set(read());
-    },
-  });
-}
 
 export interface RpzFileReadings {
   writes: Read;

@@ -4,7 +4,8 @@
  * scrape time. Declared when the server is built; a second server in the
  * same registry (a test) replaces the first's.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { scrapedCounter, scrapedGauge } from '../scraped.js';
 import type { RpzCounters } from './server.js';
 
 export interface RpzServerState {
@@ -15,62 +16,31 @@ export interface RpzServerState {
   journalEntries(): number;
 }
 
-function counter(registry: Registry, name: string, help: string, read: () => number | [Record<string, string>, number][]): void {
-  registry.removeSingleMetric(name);
-  const labelNames = (() => {
-    const v = read();
-    return typeof v === 'number' ? [] : Object.keys(v[0]?.[0] ?? {});
-  })();
-  new Counter({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      const v = read();
-      if (typeof v === 'number') this.inc(v);
-      else for (const [labels, n] of v) this.inc(labels, n);
-    },
-  });
-}
-
-function gauge(registry: Registry, name: string, help: string, read: () => number): void {
-  registry.removeSingleMetric(name);
-  new Gauge({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      this.set(read());
-    },
-  });
-}
-
 export function declareRpzServerMetrics(registry: Registry, state: RpzServerState): void {
   const c = state.counters;
-  counter(registry, 'fluxhound_rpz_server_transfers_total', 'Zone transfers served over TCP, by type (axfr, ixfr, ixfr_full: an IXFR answered with the whole zone, ixfr_uptodate).', () =>
+  scrapedCounter(registry, 'fluxhound_rpz_server_transfers_total', 'Zone transfers served over TCP, by type (axfr, ixfr, ixfr_full: an IXFR answered with the whole zone, ixfr_uptodate).', () =>
     ([['axfr', 'axfr'], ['ixfr', 'ixfr'], ['ixfr_full', 'ixfr-full'], ['ixfr_uptodate', 'ixfr-current']] as const).map(([type, kind]) => [{ type }, c.get(kind)]),
+    ['type'],
   );
-  counter(registry, 'fluxhound_rpz_server_queries_total', 'SOA queries and IXFR over UDP (answered with the SOA), by type.', () => [
+  scrapedCounter(registry, 'fluxhound_rpz_server_queries_total', 'SOA queries and IXFR over UDP (answered with the SOA), by type.', () => [
     [{ type: 'soa' }, c.get('soa')],
     [{ type: 'ixfr_udp' }, c.get('ixfr-udp')],
-  ]);
-  counter(registry, 'fluxhound_rpz_server_refused_total', 'Requests and TCP connections refused: outside --rpz-allow, or a transfer without the TSIG key.', () => c.get('refused'));
-  counter(registry, 'fluxhound_rpz_server_errors_total', 'Requests answered FORMERR or NOTIMP, dropped, or that failed inside the server, by kind.', () => [
+  ], ['type']);
+  scrapedCounter(registry, 'fluxhound_rpz_server_refused_total', 'Requests and TCP connections refused: outside --rpz-allow, or a transfer without the TSIG key.', () => c.get('refused'));
+  scrapedCounter(registry, 'fluxhound_rpz_server_errors_total', 'Requests answered FORMERR or NOTIMP, dropped, or that failed inside the server, by kind.', () => [
     [{ kind: 'formerr' }, c.get('formerr')],
     [{ kind: 'notimp' }, c.get('notimp')],
     [{ kind: 'dropped' }, c.get('dropped')],
     [{ kind: 'internal' }, c.internalErrors],
-  ]);
-  counter(registry, 'fluxhound_rpz_server_tsig_failures_total', 'Requests whose TSIG did not verify, by TSIG error.', () => ['badkey', 'badsig', 'badtime'].map((error) => [{ error }, c.tsigErrors.get(error) ?? 0]));
-  counter(registry, 'fluxhound_rpz_server_notifies_sent_total', 'NOTIFY messages sent to secondaries (retries included).', () => c.notifiesSent);
-  counter(registry, 'fluxhound_rpz_server_notifies_acked_total', 'NOTIFY messages a secondary answered.', () => c.notifiesAcked);
-  counter(registry, 'fluxhound_rpz_server_notifies_failed_total', 'NOTIFY messages given up after their retries.', () => c.notifiesFailed);
-  counter(registry, 'fluxhound_rpz_server_connections_rejected_total', 'TCP connections closed over a cap or for queueing too many requests (the reasons are in fluxhound_net_refused_total).', () => c.connectionsRejected + c.overQueued);
-  counter(registry, 'fluxhound_rpz_server_idle_timeouts_total', 'TCP connections closed at a deadline: no first byte, a frame not finished, or idle.', () => c.idleTimeouts);
-  gauge(registry, 'fluxhound_rpz_server_connections', 'TCP connections open.', state.connections);
-  gauge(registry, 'fluxhound_rpz_server_serial', 'SOA serial of the zone served.', state.serial);
-  gauge(registry, 'fluxhound_rpz_server_records', 'Records in the zone served.', state.records);
-  gauge(registry, 'fluxhound_rpz_server_journal_entries', 'Zone differences kept for IXFR.', state.journalEntries);
+  ], ['kind']);
+  scrapedCounter(registry, 'fluxhound_rpz_server_tsig_failures_total', 'Requests whose TSIG did not verify, by TSIG error.', () => ['badkey', 'badsig', 'badtime'].map((error) => [{ error }, c.tsigErrors.get(error) ?? 0]), ['error']);
+  scrapedCounter(registry, 'fluxhound_rpz_server_notifies_sent_total', 'NOTIFY messages sent to secondaries (retries included).', () => c.notifiesSent);
+  scrapedCounter(registry, 'fluxhound_rpz_server_notifies_acked_total', 'NOTIFY messages a secondary answered.', () => c.notifiesAcked);
+  scrapedCounter(registry, 'fluxhound_rpz_server_notifies_failed_total', 'NOTIFY messages given up after their retries.', () => c.notifiesFailed);
+  scrapedCounter(registry, 'fluxhound_rpz_server_connections_rejected_total', 'TCP connections closed over a cap or for queueing too many requests (the reasons are in fluxhound_net_refused_total).', () => c.connectionsRejected + c.overQueued);
+  scrapedCounter(registry, 'fluxhound_rpz_server_idle_timeouts_total', 'TCP connections closed at a deadline: no first byte, a frame not finished, or idle.', () => c.idleTimeouts);
+  scrapedGauge(registry, 'fluxhound_rpz_server_connections', 'TCP connections open.', state.connections);
+  scrapedGauge(registry, 'fluxhound_rpz_server_serial', 'SOA serial of the zone served.', state.serial);
+  scrapedGauge(registry, 'fluxhound_rpz_server_records', 'Records in the zone served.', state.records);
+  scrapedGauge(registry, 'fluxhound_rpz_server_journal_entries', 'Zone differences kept for IXFR.', state.journalEntries);
 }

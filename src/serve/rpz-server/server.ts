@@ -14,8 +14,7 @@ import { isIPv6 } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { defaultConfig } from '../../config/schema.js';
-import { ConnectionGovernor, type GovernedConnection, type ListenerGate, type LogRateLimit, suppressedField } from '../net/index.js';
+import { standaloneGovernor, type ConnectionGovernor, type GovernedConnection, type ListenerGate, type LogRateLimit, suppressedField } from '../net/index.js';
 import type { RpzZone } from '../../act/rpz/types.js';
 import type { Service } from '../service.js';
 import { answer } from './answer.js';
@@ -95,7 +94,6 @@ export class RpzServer implements Service {
   private key: TsigKey | null;
   private udp: UdpSocket | null = null;
   private tcp: Server | null = null;
-  private readonly connections = new Set<Socket>();
   /** TCP admission: the ACL on accept, caps, deadlines. */
   readonly gate: ListenerGate;
   private readonly logLimit: LogRateLimit;
@@ -118,7 +116,7 @@ export class RpzServer implements Service {
       retryMs: options.notifyRetryMs,
       send: (message, target) => this.udp?.send(message, target.port, target.host),
     });
-    const governor = options.governor ?? new ConnectionGovernor(defaultConfig().serve.net, this.log, new Registry());
+    const governor = options.governor ?? standaloneGovernor(this.log);
     this.gate = governor.gate({
       listener: 'rpz-server',
       allows: options.allow,
@@ -139,7 +137,7 @@ export class RpzServer implements Service {
     this.registry = options.registry ?? new Registry();
     declareRpzServerMetrics(this.registry, {
       counters: this.counters,
-      connections: () => this.connections.size,
+      connections: () => this.gate.size,
       serial: () => this.serial,
       records: () => this.journal.current.records.size,
       journalEntries: () => this.journal.length,
@@ -205,7 +203,6 @@ export class RpzServer implements Service {
     this.tcp = null;
     this.udp = null;
     this.gate.closeAll();
-    this.connections.clear();
     if (tcp !== null) await new Promise<void>((resolve) => tcp.close(() => resolve()));
     if (udp !== null) await new Promise<void>((resolve) => udp.close(() => resolve()));
   }
@@ -249,9 +246,7 @@ export class RpzServer implements Service {
 
   private onConnection(connection: GovernedConnection): void {
     const { socket, client: remote } = connection;
-    this.connections.add(socket);
     socket.setNoDelay(true);
-    socket.on('close', () => this.connections.delete(socket));
     let buffered: Buffer = Buffer.alloc(0);
     const queue: Buffer[] = [];
     let busy = false;

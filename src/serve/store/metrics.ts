@@ -4,7 +4,8 @@
  * as written only once their batch committed; rows of failed batches (a
  * full disk, the writer thread behind) are counted apart.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { scrapedCounter, scrapedGauge } from '../scraped.js';
 import type { RecorderStats } from '../../store/recorder.js';
 import type { StoreCounts } from '../../store/store.js';
 
@@ -24,49 +25,24 @@ export interface StoreReadings {
 type Read = (r: StoreReadings) => number;
 
 export function storeMetrics(registry: Registry, r: StoreReadings): void {
-  const counter = (name: string, help: string, read: Read): void => {
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read(r));
-      },
-    });
-  };
-  const gauge = (name: string, help: string, read: Read): void => {
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read(r));
-      },
-    });
-  };
-  new Gauge({
-    name: 'fluxhound_store_size_bytes',
-    help: 'Bytes of the store on disk (database and write-ahead log).',
-    labelNames: ['backend'],
-    registers: [registry],
-    collect() {
-      this.set({ backend: 'sqlite' }, r.sizeBytes());
-    },
-  });
-  new Gauge({
-    name: 'fluxhound_store_rows',
-    help: 'Rows per table, refreshed every minute.',
-    labelNames: ['table'],
-    registers: [registry],
-    collect() {
+  const counter = (name: string, help: string, read: Read): void => scrapedCounter(registry, name, help, () => read(r));
+  const gauge = (name: string, help: string, read: Read): void => scrapedGauge(registry, name, help, () => read(r));
+  scrapedGauge(registry, 'fluxhound_store_size_bytes', 'Bytes of the store on disk (database and write-ahead log).', () => [[{ backend: 'sqlite' }, r.sizeBytes()]], ['backend']);
+  scrapedGauge(
+    registry,
+    'fluxhound_store_rows',
+    'Rows per table, refreshed every minute.',
+    () => {
       const c = r.counts();
-      this.set({ table: 'domains' }, c.domains);
-      this.set({ table: 'verdicts' }, c.verdicts);
-      this.set({ table: 'pdns' }, c.tuples);
-      this.set({ table: 'networks' }, c.networks);
+      return [
+        [{ table: 'domains' }, c.domains],
+        [{ table: 'verdicts' }, c.verdicts],
+        [{ table: 'pdns' }, c.tuples],
+        [{ table: 'networks' }, c.networks],
+      ];
     },
-  });
+    ['table'],
+  );
   const stat = (key: keyof RecorderStats): Read => (x) => x.recorder()?.[key] ?? 0;
   gauge('fluxhound_store_pending', 'Tuples and names waiting for the next flush.', (x) => x.pending());
   counter('fluxhound_store_flushes_total', 'Batches committed.', stat('flushes'));
