@@ -207,6 +207,26 @@ export const configSchema = z.strictObject({
           maxDetectorLag: z.number().min(0.001).default(10),
         })
         .prefault({}),
+      /** Active confirmation (--confirm): suspicious names re-resolved through the upstream resolvers until confirmed fast-flux or cleared. */
+      confirm: z
+        .strictObject({
+          /** Probe suspicious names; needs an upstream (serve.dns.upstreams or --upstream). Default false. */
+          enabled: z.boolean().default(false),
+          /** Seconds: shortest wait between two probes of one name (the next comes at max(TTL, minInterval)). Default 5. */
+          minInterval: z.number().min(0.1).default(5),
+          /** Seconds: longest wait between two probes of one name, whatever its TTL. Default 300. */
+          maxInterval: z.number().min(0.1).default(300),
+          /** Probes (queries, one name and type each) per name; then a name not yet fast-flux is cleared. Default 12. */
+          maxProbesPerName: z.number().int().min(1).max(1000).default(12),
+          /** Names being confirmed at once; the oldest is given up for a new one. Default 1000. */
+          maxNames: z.number().int().min(1).default(1000),
+          /** Probes per second, all names together. Default 20. */
+          ratePerSecond: z.number().min(0.01).default(20),
+          /** Query types of each re-resolution, among A, AAAA and NS. Default [A, AAAA, NS]. */
+          qtypes: z.array(z.enum(['A', 'AAAA', 'NS'])).min(1).default(['A', 'AAAA', 'NS']),
+        })
+        .refine((c) => c.minInterval <= c.maxInterval, { message: 'minInterval must not exceed maxInterval' })
+        .prefault({}),
       /** The connection governor every TCP, HTTP and unix listener goes through (DNS over TCP, block page, RPZ server, dnstap, HTTP). */
       net: z
         .strictObject({

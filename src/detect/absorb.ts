@@ -31,6 +31,8 @@ export function absorb(state: FluxState, obs: DnsObservation, digest: Observatio
   const first = Math.floor(obs.firstSeen);
   if (first < state.firstSeen) state.firstSeen = first;
   state.lookups += obs.count;
+  // Evidence fluxhound fetched itself is told apart in the verdict (Verdict.probes).
+  if (obs.origin === 'probe') state.mark().probes += obs.count;
   if (digest.clientHash !== 0) {
     const bit = digest.clientHash & 63;
     if (bit < 32) state.clientBitsLow |= 1 << bit;

@@ -124,6 +124,7 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
       `held at suspicious: its ${state.names} names were looked up ${perName.toFixed(1)} times each on average and none is fast-flux, so each is judged on its own (a union of throwaway names would be fast-flux)`,
     );
   }
+  if (state.marks.probes > 0) markProbes(verdict, state.marks.probes);
   if (evaluation.lowerBounds.length > 0) verdict.lower_bounds = evaluation.lowerBounds.slice();
   if (options.baseline === 'holz') {
     verdict.holz = {
@@ -133,6 +134,13 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     };
   }
   return verdict;
+}
+
+/** A verdict says which of its evidence fluxhound fetched itself (serve.confirm's probes). */
+function markProbes(verdict: Verdict, probes: number): void {
+  verdict.probes = probes;
+  const share = `${probes} of its ${verdict.features.lookups} lookups were fluxhound's own`;
+  verdict.reasons.push(verdict.verdict === 'fast-flux' ? `confirmed by ${probes} active probes (${share})` : `re-resolved by ${probes} active probes (${share})`);
 }
 
 const overlap = { hits: 0, network: -1 };

@@ -82,6 +82,8 @@ class FlagMarks {
   departed: DepartedAddresses | null = null;
   /** The same for the name-server addresses (Delegation.nsAddresses). */
   nsDeparted: DepartedAddresses | null = null;
+  /** Lookups that were fluxhound's own active probes (DnsObservation.origin 'probe'): only suspicious names are probed. */
+  probes = 0;
 }
 
 /** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */

@@ -41,6 +41,12 @@ export interface DnsObservation {
   count: number;
   /** For aggregated tuples: when this answer was first seen (seconds); otherwise equal to ts. */
   firstSeen: number;
+  /**
+   * 'probe': fluxhound asked this itself (serve's active confirmation,
+   * src/serve/confirm), not a client; verdicts count such lookups apart.
+   * Absent for everything a source read.
+   */
+  origin?: 'probe';
 }
 
 /** Where a record came from, for error messages: `zeek: dns.log:1042: ...`. */

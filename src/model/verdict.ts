@@ -100,6 +100,12 @@ export interface Verdict {
    * src/detect/README.md, "Counting"). Absent when every count is exact.
    */
   lower_bounds?: Array<keyof Features>;
+  /**
+   * Of `features.lookups`, those fluxhound made itself: active confirmation
+   * probes (serve.confirm) re-resolving a suspicious name through the
+   * upstream. Absent when every lookup came from clients.
+   */
+  probes?: number;
 }
 
 export interface Evidence {

@@ -66,7 +66,10 @@ export class Daemon {
       restoredFlags: () => detectorRef.current?.stats.restoredFlags ?? 0,
     });
     this.metricsOf = metrics;
-    const onVerdict = (v: Verdict): void => {
+    const verdictListeners = new Set<(v: Verdict, event: 'flag' | 'final') => void>();
+    const onVerdict = (v: Verdict, event: 'flag' | 'final'): void => {
+      // Listeners (active confirmation) hear every verdict, also those the allowlist keeps out of the flagged set.
+      for (const listener of verdictListeners) listener(v, event);
       if (!flagged.upsert(v)) return;
       this.stats.flagEvents++;
       options.out?.write(JSON.stringify(v) + '\n');
@@ -75,8 +78,8 @@ export class Daemon {
       config: options.config,
       enricher: options.enricher,
       infra: options.infra,
-      onFlag: onVerdict,
-      onFinal: onVerdict,
+      onFlag: (v) => onVerdict(v, 'flag'),
+      onFinal: (v) => onVerdict(v, 'final'),
     });
     detectorRef.current = detector;
     const stats = this.stats;
@@ -89,6 +92,7 @@ export class Daemon {
       detector,
       flagged,
       log,
+      infra: options.infra,
       observations: {
         observe(o) {
           // Last line of defence for live inputs that do not check times themselves: never a 1970 or NaN time in the state.
@@ -100,7 +104,8 @@ export class Daemon {
           }
           stats.observations++;
           detector.observe(o);
-          flagged.touch(o.qname, o.ts);
+          // Only clients keep a flagged name active: fluxhound's own probes do not.
+          if (o.origin !== 'probe') flagged.touch(o.qname, o.ts);
           for (const observer of observers) observer(o);
         },
         skip(s) {
@@ -114,6 +119,10 @@ export class Daemon {
     this.context.onObservation = (listener) => {
       observers.add(listener);
       return () => observers.delete(listener);
+    };
+    this.context.onVerdict = (listener) => {
+      verdictListeners.add(listener);
+      return () => verdictListeners.delete(listener);
     };
     for (const factory of options.factories) {
       const service = factory.create(options.flags, this.context);

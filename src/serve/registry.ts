@@ -13,6 +13,7 @@ import { dnstapService } from './dnstap/index.js';
 import { rpzFileService } from './rpz-file/index.js';
 import { ipBlocklistService } from './rpz-file/blocklist.js';
 import { blockPageService } from './block-page/index.js';
+import { confirmService } from './confirm/index.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -28,5 +29,7 @@ export const serviceFactories: readonly ServiceFactory[] = [
   ipBlocklistService,
   blockPageService,
   dnsService(),
+  // After the forwarder: it probes through the same upstreams, and stops first.
+  confirmService(),
   httpService(),
 ];

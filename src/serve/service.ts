@@ -10,7 +10,9 @@ import type { Registry } from 'prom-client';
 import type { FlaggedDomains } from '../act/flagged.js';
 import type { Config } from '../config/schema.js';
 import type { Detector } from '../detect/detector.js';
+import type { Infra } from '../enrich/infra/index.js';
 import type { DnsObservation } from '../model/observation.js';
+import type { Verdict } from '../model/verdict.js';
 import type { ObservationSink } from '../sources/source.js';
 
 export interface Service {
@@ -72,6 +74,14 @@ export interface ServeContext {
   health?: () => string[];
   /** Calls `listener` with every live observation after the detector took it (the store records them); returns an unsubscribe function. */
   onObservation?: (listener: (observation: DnsObservation) => void) => () => void;
+  /**
+   * Calls `listener` with every verdict the detector reports: 'flag' when a
+   * domain crosses a flag threshold (suspicious, then fast-flux), 'final' when
+   * its state is evicted. Returns an unsubscribe function.
+   */
+  onVerdict?: (listener: (verdict: Verdict, event: 'flag' | 'final') => void) => () => void;
+  /** Known CDNs, clouds, pools, dynamic DNS and top sites the detector uses; null without reference data. */
+  infra?: Infra | null;
 }
 
 export interface ServiceFactory {

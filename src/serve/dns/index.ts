@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import type { ServeContext, ServiceFactory } from '../service.js';
-import { parseEndpoint } from '../endpoint.js';
+import { parseEndpoint, type Endpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';
 import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
 
@@ -33,11 +33,21 @@ export function dnsService(): ServiceFactory {
   };
 }
 
+/** The upstream resolvers (--upstream, else serve.dns.upstreams): the forwarder's, and those active confirmation probes through. */
+export function upstreamEndpoints(flags: Record<string, unknown>, context: ServeContext): Endpoint[] {
+  const texts = Array.isArray(flags.upstream) ? (flags.upstream as string[]) : context.config.serve.dns.upstreams;
+  try {
+    return texts.map((u) => parseEndpoint(u, 53, 'serve: --upstream'));
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new UsageError(message.startsWith('serve:') ? message : `serve: ${message}`);
+  }
+}
+
 export function forwarderOptions(flags: Record<string, unknown>, context: ServeContext): ForwarderOptions | null {
   const cfg = context.config.serve.dns;
   const listen = typeof flags.dns === 'string' ? flags.dns : cfg.listen;
   if (listen === null) return null;
-  const upstreamTexts = Array.isArray(flags.upstream) ? (flags.upstream as string[]) : cfg.upstreams;
   const allow = Array.isArray(flags.allow) ? (flags.allow as string[]) : cfg.allow;
   let rateLimit = cfg.rateLimit;
   if (flags.rateLimit !== undefined) {
@@ -46,8 +56,8 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
   }
   try {
     const endpoint = parseEndpoint(listen, null, 'serve: --dns');
-    if (upstreamTexts.length === 0) throw new Error('serve: --dns needs at least one --upstream resolver');
-    const upstreams = upstreamTexts.map((u) => parseEndpoint(u, 53, 'serve: --upstream'));
+    const upstreams = upstreamEndpoints(flags, context);
+    if (upstreams.length === 0) throw new Error('serve: --dns needs at least one --upstream resolver');
     for (const u of upstreams) {
       if (u.host === endpoint.host && u.port === endpoint.port) throw new Error(`serve: --upstream ${u.host}:${u.port} is fluxhound itself`);
     }
