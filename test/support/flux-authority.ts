@@ -21,6 +21,10 @@ export interface FluxZone {
   benign: Record<string, string[]>;
   /** A records per flux answer. Default 6. */
   perAnswer?: number;
+  /** TTL range of the flux answers, seconds, both ends included. Default [0, 60]. */
+  fluxTtl?: [number, number];
+  /** TTL of the benign answers, seconds. Default 3600. */
+  benignTtl?: number;
   seed?: number;
 }
 
@@ -32,6 +36,8 @@ export class FluxAuthority {
   private readonly asns: number[];
   port = 0;
   queries = 0;
+  /** Queries per (lower-cased) name, every type: what a test reads to know who asked how often. */
+  readonly asked = new Map<string, number>();
 
   constructor(private readonly zone: FluxZone) {
     this.rng = new Prng(zone.seed ?? 20261126);
@@ -88,6 +94,7 @@ export class FluxAuthority {
     if (query.type !== 'query' || question === undefined) return null;
     this.queries++;
     const name = question.name.toLowerCase().replace(/\.$/, '');
+    this.asked.set(name, (this.asked.get(name) ?? 0) + 1);
     const origin = this.zone.origin;
     const soa: packet.Answer = {
       type: 'SOA',
@@ -103,7 +110,8 @@ export class FluxAuthority {
     if (name === `ns.${origin}`) return question.type === 'A' ? response(0, [{ type: 'A', name, ttl: 3600, data: '127.0.0.1' }]) : response(0, [], [soa]);
     if (this.zone.flux.includes(name)) {
       if (question.type !== 'A') return response(0, [], [soa]);
-      const ttl = this.rng.int(61);
+      const [low, high] = this.zone.fluxTtl ?? [0, 60];
+      const ttl = low + this.rng.int(high - low + 1);
       const count = this.zone.perAnswer ?? 6;
       const answers: packet.Answer[] = [];
       for (let i = 0; i < count; i++) {
@@ -115,7 +123,7 @@ export class FluxAuthority {
     const fixed = this.zone.benign[name];
     if (fixed !== undefined) {
       if (question.type !== 'A') return response(0, [], [soa]);
-      return response(0, fixed.map((data) => ({ type: 'A' as const, name: question.name, ttl: 3600, data })));
+      return response(0, fixed.map((data) => ({ type: 'A' as const, name: question.name, ttl: this.zone.benignTtl ?? 3600, data })));
     }
     return response(3, [], [soa]);
   }

@@ -1,0 +1,145 @@
+/**
+ * Active confirmation end to end, on loopback: a real authoritative server
+ * (test/support/flux-authority.ts) whose flux names rotate A records across
+ * residential networks of many ASNs with TTLs of 1–2 s, `fluxhound serve
+ * --confirm` forwarding to it, and one client query per name. The flux name
+ * must become suspicious from that one query and then fast-flux on probe
+ * evidence alone (its verdict says so); a name answering the same records
+ * every time must be cleared after its probes; an allowlisted flux name must
+ * never be asked again. Bounded in time (waitFor deadlines) and in count
+ * (maxProbesPerName); no timing is asserted.
+ */
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import packet from 'dns-packet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AddressSpace } from '../../src/corpus/address-space.js';
+import { EYEBALL_ASNS } from '../../src/corpus/asns.js';
+import { Prng } from '../../src/corpus/prng.js';
+import type { Verdict } from '../../src/model/verdict.js';
+import { FluxAuthority } from '../support/flux-authority.js';
+import { CLI, requireBuilt } from '../support/cli.js';
+import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+
+// The authority serves all of test., so every name has a registered domain of its own.
+const FLUX = 'www.rotaflux.test';
+const ALLOWED = 'cdn.allowflux.test';
+const STEADY = 'www.steadyname.test';
+const MAX_PROBES = 6;
+
+/** Four fixed addresses in four residential ASNs: one lookup of them looks like the start of flux, and they never change. */
+function steadyAddresses(): string[] {
+  const space = AddressSpace.load(EYEBALL_ASNS);
+  const asns = space.knownV4(EYEBALL_ASNS);
+  const rng = new Prng(11);
+  return [0, 1, 2, 3].map((k) => space.pickV4Text(asns[(k * 7) % asns.length]!, rng));
+}
+
+/** One A query to the forwarder, as a client asks; resolves to the rcode. */
+function query(port: number, name: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error(`no answer for ${name}`));
+    }, 5_000);
+    socket.on('message', (message) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(packet.decode(message).rcode ?? 'NONE');
+    });
+    socket.send(packet.encode({ type: 'query', id: 4242, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), port, '127.0.0.1');
+  });
+}
+
+function flagEvents(output: string): Verdict[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{"domain"'))
+    .map((line) => JSON.parse(line) as Verdict);
+}
+
+/** The value of one sample of the Prometheus text, or 0 when absent. */
+function sample(metrics: string, series: string): number {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+describe('fluxhound serve --confirm against a real authority', () => {
+  let dir = '';
+  const authority = new FluxAuthority({ origin: 'test', flux: [FLUX, ALLOWED], benign: { [STEADY]: steadyAddresses() }, perAnswer: 4, fluxTtl: [1, 2], benignTtl: 1 });
+  let fluxhound: Daemon | null = null;
+  let dnsPort = 0;
+  let httpPort = 0;
+  const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+
+  beforeAll(async () => {
+    requireBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'fluxhound-serve-confirm-'));
+    await authority.start();
+    dnsPort = await freePort();
+    httpPort = await freePort();
+    const config = [
+      'policy:',
+      '  allowlist: [allowflux.test]',
+      'serve:',
+      '  confirm:',
+      '    minInterval: 0.5',
+      '    maxInterval: 2',
+      `    maxProbesPerName: ${MAX_PROBES}`,
+      '    ratePerSecond: 50',
+      '    qtypes: [A, AAAA]',
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'fluxhound.yaml'), config);
+    const args = [CLI, 'serve', '-c', join(dir, 'fluxhound.yaml'), '--confirm', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${authority.port}`];
+    args.push('--http', `127.0.0.1:${httpPort}`, '--no-store', '--rate-limit', '0', '--log-level', 'info');
+    fluxhound = startDaemon(process.execPath, args, { cwd: dir });
+    await waitFor('fluxhound to serve /metrics', async () => (await metrics()).includes('fluxhound_confirm_probes_sent_total'), 30_000, 100);
+  }, 60_000);
+
+  afterAll(async () => {
+    await fluxhound?.stop();
+    await authority.stop();
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('confirms the flux name on probes alone, clears the steady one, never probes the allowlisted one', async () => {
+    // One client query per name: everything after it is fluxhound's own.
+    for (const name of [FLUX, STEADY, ALLOWED]) expect(await query(dnsPort, name)).toBe('NOERROR');
+
+    const confirmed = await waitFor(
+      `${FLUX} confirmed fast-flux by probes`,
+      () => flagEvents(fluxhound!.output()).find((v) => v.domain === FLUX && v.verdict === 'fast-flux'),
+      30_000,
+    );
+    const first = flagEvents(fluxhound!.output()).find((v) => v.domain === FLUX)!;
+    expect(first.verdict).toBe('suspicious');
+    expect(first.probes).toBeUndefined();
+    expect(first.features.lookups).toBe(1);
+    // Every lookup after the client's was a probe.
+    expect(confirmed.probes).toBe(confirmed.features.lookups - 1);
+    expect(confirmed.reasons).toContain(`confirmed by ${confirmed.probes} active probes (${confirmed.probes} of its ${confirmed.features.lookups} lookups were fluxhound's own)`);
+    expect(confirmed.features.clients).toBe(1);
+
+    await waitFor(`${STEADY} cleared`, async () => sample(await metrics(), 'fluxhound_confirm_names_cleared_total') >= 1, 30_000);
+    const steady = flagEvents(fluxhound!.output()).filter((v) => v.domain === STEADY);
+    expect(steady.map((v) => v.verdict)).toEqual(['suspicious']);
+    // The client's query, then exactly the probes allowed, and no more.
+    expect(authority.asked.get(STEADY)).toBe(1 + MAX_PROBES);
+    expect(fluxhound!.output()).toContain('confirm: cleared');
+
+    const text = await metrics();
+    expect(sample(text, 'fluxhound_confirm_names_confirmed_total')).toBe(1);
+    expect(sample(text, 'fluxhound_confirm_names_skipped_total{reason="allowlisted"}')).toBe(1);
+    expect(sample(text, 'fluxhound_confirm_probes_sent_total')).toBeGreaterThan(MAX_PROBES);
+    expect(sample(text, 'fluxhound_confirm_names')).toBe(0);
+    // The allowlisted flux name was suspicious (counted as skipped) and asked once, by the client.
+    expect(authority.asked.get(ALLOWED)).toBe(1);
+    expect(flagEvents(fluxhound!.output()).some((v) => v.domain === ALLOWED)).toBe(false);
+    // Probing stops at confirmation: the flux name was asked at most the client's query and the cap.
+    expect(authority.asked.get(FLUX)!).toBeLessThanOrEqual(1 + MAX_PROBES);
+  }, 90_000);
+});
