@@ -55,7 +55,7 @@ describe('/metrics under promtool', () => {
     }
   }, 40_000);
 
-  it('passes with every listener running: dns, dnstap, rpz-server, block-page, http', async () => {
+  it('passes with every listener running: dns, dnstap, rpz-server, block-page, http (and active confirmation)', async () => {
     requireBuilt();
     const [dns, dnstap, rpz, page, http, upstream] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     // The upstream answers nothing: queries end in SERVFAIL, which fills the rcode and duration families.
@@ -66,6 +66,7 @@ describe('/metrics under promtool', () => {
       '--rpz-server', `127.0.0.1:${rpz}`,
       '--block-page', `127.0.0.1:${page}`,
       '--http', `127.0.0.1:${http}`,
+      '--confirm',
     ]);
     try {
       await waitFor('the http listener', async () => (await fetch(`http://127.0.0.1:${http}/health`).catch(() => null))?.status, 20_000);
@@ -83,7 +84,7 @@ describe('/metrics under promtool', () => {
       expect(check.error).toBeUndefined();
       expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
       expect(check.status).toBe(0);
-      for (const family of ['fluxhound_dns_request_duration_seconds', 'fluxhound_dns_cache_bytes', 'fluxhound_net_refused_total', 'fluxhound_net_connections_open', 'fluxhound_dnstap_connections_total', 'fluxhound_rpz_server_connections', 'fluxhound_block_page_requests_total', 'fluxhound_http_requests_total']) {
+      for (const family of ['fluxhound_dns_request_duration_seconds', 'fluxhound_dns_cache_bytes', 'fluxhound_net_refused_total', 'fluxhound_net_connections_open', 'fluxhound_dnstap_connections_total', 'fluxhound_rpz_server_connections', 'fluxhound_block_page_requests_total', 'fluxhound_http_requests_total', 'fluxhound_confirm_probes_sent_total', 'fluxhound_confirm_names_skipped_total']) {
         expect(text, family).toMatch(new RegExp(`^# HELP ${family} \\S`, 'm'));
       }
     } finally {
