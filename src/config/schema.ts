@@ -214,8 +214,8 @@ export const configSchema = z.strictObject({
           enabled: z.boolean().default(false),
           /** Seconds: shortest wait between two probes of one name (the next comes at max(TTL, minInterval)). Default 5. */
           minInterval: z.number().min(0.1).default(5),
-          /** Seconds: longest wait between two probes of one name, whatever its TTL. Default 300. */
-          maxInterval: z.number().min(0.1).default(300),
+          /** Seconds: longest wait between two probes of one name, whatever its TTL (so a name is settled within minutes; an upstream cache may answer a long-TTL name, which then looks as stable as it is). Default 120. */
+          maxInterval: z.number().min(0.1).default(120),
           /** Probes (queries, one name and type each) per name; then a name not yet fast-flux is cleared. Default 12. */
           maxProbesPerName: z.number().int().min(1).max(1000).default(12),
           /** Names being confirmed at once; the oldest is given up for a new one. Default 1000. */

@@ -36,7 +36,7 @@ describe('confirm service options', () => {
     expect(configSchema.safeParse({ serve: { confirm: { minInterval: 10, maxInterval: 5 } } }).success).toBe(false);
     expect(configSchema.safeParse({ serve: { confirm: { qtypes: ['MX'] } } }).success).toBe(false);
     expect(configSchema.safeParse({ serve: { confirm: { qtypes: [] } } }).success).toBe(false);
-    expect(defaultConfig().serve.confirm).toEqual({ enabled: false, minInterval: 5, maxInterval: 300, maxProbesPerName: 12, maxNames: 1000, ratePerSecond: 20, qtypes: ['A', 'AAAA', 'NS'] });
+    expect(defaultConfig().serve.confirm).toEqual({ enabled: false, minInterval: 5, maxInterval: 120, maxProbesPerName: 12, maxNames: 1000, ratePerSecond: 20, qtypes: ['A', 'AAAA', 'NS'] });
   });
 });
 
