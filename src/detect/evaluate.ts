@@ -139,8 +139,9 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
 /** A verdict says which of its evidence fluxhound fetched itself (serve.confirm's probes). */
 function markProbes(verdict: Verdict, probes: number): void {
   verdict.probes = probes;
-  const share = `${probes} of its ${verdict.features.lookups} lookups were fluxhound's own`;
-  verdict.reasons.push(verdict.verdict === 'fast-flux' ? `confirmed by ${probes} active probes (${share})` : `re-resolved by ${probes} active probes (${share})`);
+  const share = `${probes} of its ${verdict.features.lookups} lookups ${probes === 1 ? 'was' : 'were'} fluxhound's own`;
+  const counted = `${probes} active probe${probes === 1 ? '' : 's'}`;
+  verdict.reasons.push(verdict.verdict === 'fast-flux' ? `confirmed by ${counted} (${share})` : `re-resolved by ${counted} (${share})`);
 }
 
 const overlap = { hits: 0, network: -1 };

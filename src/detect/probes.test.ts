@@ -36,10 +36,12 @@ describe('probe evidence in verdicts', () => {
     const risen = flags.find((f) => f.verdict === 'fast-flux');
     expect(risen, JSON.stringify(flags.map((f) => f.verdict))).toBeDefined();
     expect(risen!.probes).toBeGreaterThan(0);
-    expect(risen!.reasons).toContain(`confirmed by ${risen!.probes} active probes (${risen!.probes} of its ${risen!.features.lookups} lookups were fluxhound's own)`);
+    const n = risen!.probes!;
+    expect(risen!.reasons).toContain(`confirmed by ${n} active probe${n === 1 ? '' : 's'} (${n} of its ${risen!.features.lookups} lookups ${n === 1 ? 'was' : 'were'} fluxhound's own)`);
     const now = detector.current('www.flux.example')!;
     expect(now.probes).toBe(3);
     expect(now.features.lookups).toBe(4);
+    expect(now.reasons).toContain("confirmed by 3 active probes (3 of its 4 lookups were fluxhound's own)");
   });
 
   it('probes are not clients', () => {

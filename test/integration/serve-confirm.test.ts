@@ -121,7 +121,8 @@ describe('fluxhound serve --confirm against a real authority', () => {
     expect(first.features.lookups).toBe(1);
     // Every lookup after the client's was a probe.
     expect(confirmed.probes).toBe(confirmed.features.lookups - 1);
-    expect(confirmed.reasons).toContain(`confirmed by ${confirmed.probes} active probes (${confirmed.probes} of its ${confirmed.features.lookups} lookups were fluxhound's own)`);
+    const n = confirmed.probes!;
+    expect(confirmed.reasons).toContain(`confirmed by ${n} active probe${n === 1 ? '' : 's'} (${n} of its ${confirmed.features.lookups} lookups ${n === 1 ? 'was' : 'were'} fluxhound's own)`);
     expect(confirmed.features.clients).toBe(1);
 
     await waitFor(`${STEADY} cleared`, async () => sample(await metrics(), 'fluxhound_confirm_names_cleared_total') >= 1, 30_000);
