@@ -7,9 +7,9 @@ import { octetEnricher } from '../../test/helpers/octet-enricher.js';
 import { aResponse, T0 } from '../../test/helpers/observations.js';
 import { Detector } from './detector.js';
 
-/** A lookup of `name` answering four addresses in four fresh /8s (four ASNs under the octet enricher), TTL 1. */
+/** A lookup of `name` answering four public addresses in four fresh /8s (four ASNs under the octet enricher), TTL 1. */
 function rotating(i: number, name: string, probe: boolean): DnsObservation {
-  const addresses = [0, 1, 2, 3].map((k) => `${10 + i * 4 + k}.1.2.3`);
+  const addresses = [0, 1, 2, 3].map((k) => `${80 + i * 4 + k}.1.2.3`);
   const o = aResponse(T0 + i * 5, name, addresses, 1, { client: probe ? null : '192.0.2.1' });
   if (probe) o.origin = 'probe';
   return o;

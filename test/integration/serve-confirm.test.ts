@@ -54,8 +54,10 @@ function query(port: number, name: string): Promise<number> {
   });
 }
 
-function flagEvents(output: string): Verdict[] {
-  return output
+/** The flag events (NDJSON on stdout) written so far: complete lines only. */
+function flagEvents(stdout: string): Verdict[] {
+  return stdout
+    .slice(0, stdout.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((line) => line.startsWith('{"domain"'))
     .map((line) => JSON.parse(line) as Verdict);
@@ -73,6 +75,7 @@ describe('fluxhound serve --confirm against a real authority', () => {
   let fluxhound: Daemon | null = null;
   let dnsPort = 0;
   let httpPort = 0;
+  let stdout = '';
   const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
 
   beforeAll(async () => {
@@ -97,6 +100,8 @@ describe('fluxhound serve --confirm against a real authority', () => {
     const args = [CLI, 'serve', '-c', join(dir, 'fluxhound.yaml'), '--confirm', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${authority.port}`];
     args.push('--http', `127.0.0.1:${httpPort}`, '--no-store', '--rate-limit', '0', '--log-level', 'info');
     fluxhound = startDaemon(process.execPath, args, { cwd: dir });
+    // stdout alone: the daemon's output() interleaves stderr's log lines, which may split an NDJSON line.
+    fluxhound.process.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
     await waitFor('fluxhound to serve /metrics', async () => (await metrics()).includes('fluxhound_confirm_probes_sent_total'), 30_000, 100);
   }, 60_000);
 
@@ -112,10 +117,10 @@ describe('fluxhound serve --confirm against a real authority', () => {
 
     const confirmed = await waitFor(
       `${FLUX} confirmed fast-flux by probes`,
-      () => flagEvents(fluxhound!.output()).find((v) => v.domain === FLUX && v.verdict === 'fast-flux'),
+      () => flagEvents(stdout).find((v) => v.domain === FLUX && v.verdict === 'fast-flux'),
       30_000,
     );
-    const first = flagEvents(fluxhound!.output()).find((v) => v.domain === FLUX)!;
+    const first = flagEvents(stdout).find((v) => v.domain === FLUX)!;
     expect(first.verdict).toBe('suspicious');
     expect(first.probes).toBeUndefined();
     expect(first.features.lookups).toBe(1);
@@ -126,11 +131,12 @@ describe('fluxhound serve --confirm against a real authority', () => {
     expect(confirmed.features.clients).toBe(1);
 
     await waitFor(`${STEADY} cleared`, async () => sample(await metrics(), 'fluxhound_confirm_names_cleared_total') >= 1, 30_000);
-    const steady = flagEvents(fluxhound!.output()).filter((v) => v.domain === STEADY);
+    const steady = flagEvents(stdout).filter((v) => v.domain === STEADY);
     expect(steady.map((v) => v.verdict)).toEqual(['suspicious']);
     // The client's query, then exactly the probes allowed, and no more.
     expect(authority.asked.get(STEADY)).toBe(1 + MAX_PROBES);
-    expect(fluxhound!.output()).toContain('confirm: cleared');
+    // The log line goes out before the count is scraped, but through another pipe: wait for it too.
+    await waitFor('the cleared log line', () => fluxhound!.output().includes('confirm: cleared'), 10_000);
 
     const text = await metrics();
     expect(sample(text, 'fluxhound_confirm_names_confirmed_total')).toBe(1);
@@ -139,7 +145,7 @@ describe('fluxhound serve --confirm against a real authority', () => {
     expect(sample(text, 'fluxhound_confirm_names')).toBe(0);
     // The allowlisted flux name was suspicious (counted as skipped) and asked once, by the client.
     expect(authority.asked.get(ALLOWED)).toBe(1);
-    expect(flagEvents(fluxhound!.output()).some((v) => v.domain === ALLOWED)).toBe(false);
+    expect(flagEvents(stdout).some((v) => v.domain === ALLOWED)).toBe(false);
     // Probing stops at confirmation: the flux name was asked at most the client's query and the cap.
     expect(authority.asked.get(FLUX)!).toBeLessThanOrEqual(1 + MAX_PROBES);
   }, 90_000);

@@ -58,9 +58,9 @@ describe('confirm service in a daemon, probing a real loopback authority', () =>
     return { daemon, service: daemon.services[0] as ActiveConfirmation };
   }
 
-  /** A client lookup answering four addresses in four networks (four ASNs under the octet enricher), TTL 1: suspicious from one lookup. */
+  /** A client lookup answering four public addresses in four networks (four ASNs under the octet enricher), TTL 1: suspicious from one lookup. */
   function clientLookup(d: Daemon, name: string): void {
-    d.context.observations.observe(aResponse(Date.now() / 1000, name, ['10.1.1.1', '11.1.1.1', '12.1.1.1', '13.1.1.1'], 1, { client: '192.0.2.1' }));
+    d.context.observations.observe(aResponse(Date.now() / 1000, name, ['81.1.1.1', '82.1.1.1', '83.1.1.1', '84.1.1.1'], 1, { client: '192.0.2.1' }));
   }
 
   it('feeds the probe answer to the detector marked as a probe, and gives a name up once its answers show a known CDN', async () => {
@@ -82,7 +82,7 @@ describe('confirm service in a daemon, probing a real loopback authority', () =>
   it('never admits an allowlisted name, and stops when stopped', async () => {
     const config = defaultConfig();
     config.policy.allowlist = ['allowed.example'];
-    authority = await startAnsweringAuthority(() => '20.1.1.1');
+    authority = await startAnsweringAuthority(() => '85.1.1.1');
     daemon = daemonWith({ confirm: true, upstream: [`127.0.0.1:${authority.port}`] }, config);
     await daemon.start();
     const service = daemon.services[0] as ActiveConfirmation;
