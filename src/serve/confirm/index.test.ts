@@ -68,6 +68,8 @@ describe('confirm service in a daemon, probing a real loopback authority', () =>
     clientLookup(d, 'www.shop-cdn.example');
     expect(d.context.detector.current('www.shop-cdn.example')!.verdict).toBe('suspicious');
     expect(service.schedule.has('www.shop-cdn.example')).toBe(true);
+    const active = d.context.flagged.lastActive('www.shop-cdn.example');
+    expect(active).not.toBeNull();
     // Time passed on: the first round is due.
     expect(service.poll(Date.now() + 60_000)).toBe(1);
     await waitFor('the probe answered', () => service.schedule.stats.answered === 1, 10_000, 10);
@@ -76,6 +78,8 @@ describe('confirm service in a daemon, probing a real loopback authority', () =>
     expect(v.features.clients).toBe(1);
     expect(v.evidence.addresses.some((a) => a.address === '151.101.1.1' && a.known)).toBe(true);
     expect(service.schedule.stats.givenUp.get('known-later')).toBe(1);
+    // Only clients keep a flagged name active (policy.expiry): a probe is no client.
+    expect(d.context.flagged.lastActive('www.shop-cdn.example')).toBe(active);
     expect(service.schedule.has('www.shop-cdn.example')).toBe(false);
   });
 
