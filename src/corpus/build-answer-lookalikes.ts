@@ -25,8 +25,8 @@ export function buildAnswerLookalikes(ctx: BuildContext, spec: LookalikeSpec | u
   ];
 }
 
-/** The most popular names stay where they are: the world's top sites are not a random draw. */
-const KEEP_TOP = 10;
+/** The most popular names stay where they are: the world's top sites lead any resolver's list. */
+const KEEP_TOP = 25;
 
 /**
  * `ordered` with every name of `added` inserted at a uniformly random place

@@ -45,9 +45,9 @@ export function evalSpec(seed = EVAL_SEED): CorpusSpec {
         dynamicDns: 300,
         topSite: 300,
         injected: 300,
-        platform: 60,
+        platform: 100,
         nationalCdn: 150,
-        nonRoutable: 80,
+        nonRoutable: 100,
       },
     },
     traffic: {

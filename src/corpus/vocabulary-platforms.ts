@@ -11,6 +11,13 @@ import type { PLATFORM_ASNS } from './asns.js';
 
 export type Platform = keyof typeof PLATFORM_ASNS;
 
+/** Sites (airport codes) of the social network's regional media caches: `scontent-fra3-1.xx.fbcdn.net`. */
+const MEDIA_SITES = 'ams2 fra3 lhr8 iad3 cdg4 mad1 waw1 arn2 dfw5 lax3 sin6 gru2'.split(' ');
+
+function edgeHosts(kind: string, under = ''): string {
+  return MEDIA_SITES.map((site) => `${kind}-${site}-1${under}`).join(' ');
+}
+
 const PLATFORM_ROWS: readonly [Platform, string, string][] = [
   [
     'facebook',
@@ -22,19 +29,14 @@ const PLATFORM_ROWS: readonly [Platform, string, string][] = [
       'l>star.c10r.facebook.com lm>star-mini.c10r.facebook.com z-m-graph>star.c10r.facebook.com',
   ],
   ['facebook', 'facebook.net', 'connect>scontent.xx.fbcdn.net'],
-  [
-    'facebook',
-    'fbcdn.net',
-    'static.xx scontent.xx video.xx external.xx z-m-scontent.xx scontent-ams2-1 scontent-fra3-1 scontent-lhr8-1 ' +
-      'scontent-iad3-1 video-ams2-1 video-fra3-1',
-  ],
+  ['facebook', 'fbcdn.net', `static.xx scontent.xx video.xx external.xx z-m-scontent.xx ${edgeHosts('scontent', '.xx')} ${edgeHosts('video', '.xx')}`],
   [
     'facebook',
     'instagram.com',
     '@ www>z-p42-instagram.c10r.instagram.com i>i.instagram.com api>i.instagram.com graph>instagram.c10r.instagram.com ' +
       'help>z-p42-instagram.c10r.instagram.com about>z-p42-instagram.c10r.instagram.com',
   ],
-  ['facebook', 'cdninstagram.com', 'static scontent scontent-ams2-1 scontent-fra3-1'],
+  ['facebook', 'cdninstagram.com', `static scontent ${edgeHosts('scontent')}`],
   ['facebook', 'whatsapp.com', '@ www web>mmx-ds.cdn.whatsapp.net faq'],
   ['facebook', 'whatsapp.net', 'mmg g e1 e2 e3 mmx-ds.cdn pps media-ams2-1 media-fra3-1'],
   ['facebook', 'messenger.com', '@ www edge-chat'],
