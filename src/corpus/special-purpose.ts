@@ -37,6 +37,7 @@ export const SPECIAL_V6: readonly SpecialBlock[] = [
   { cidr: '::1/128', use: 'loopback' },
   { cidr: '::/128', use: 'unspecified' },
   { cidr: '100::/64', use: 'discard-only' },
+  { cidr: '2001::/32', use: 'TEREDO' },
   { cidr: '2001:db8::/32', use: 'documentation' },
   { cidr: '3fff::/20', use: 'documentation' },
   { cidr: 'fc00::/7', use: 'unique-local' },
