@@ -14,7 +14,9 @@ import { evalSpec } from './eval.js';
 import { generateCorpus } from './generate.js';
 import type { DomainClass, NameLabel } from './labels.js';
 import { Regions } from './regions.js';
-import { lateAnswers } from './response.js';
+import { Prng } from './prng.js';
+import { ResponseBuilder, lateAnswers } from './response.js';
+import type { DomainBehaviour } from './behaviours/behaviour.js';
 import { PLATFORM_HOSTS } from './vocabulary-platforms.js';
 import { SinkWriter } from './writers/sink-writer.js';
 
@@ -229,4 +231,33 @@ describe('non-routable', () => {
     expect(rotating.length).toBeGreaterThanOrEqual(20);
     expect(names.filter((e) => blocks(e) >= 3).length).toBeGreaterThanOrEqual(10);
   });
+});
+
+describe('streams', () => {
+  /** The first A answer a behaviour gives, from a fixed traffic stream: equal setups answer alike. */
+  const firstAnswer = (b: DomainBehaviour): string => {
+    const out = new ResponseBuilder();
+    out.begin(evalSpec().traffic.start, b.label.name, 'A', '10.1.0.1');
+    b.respond(evalSpec().traffic.start, 'A', out, new Prng(1));
+    return out.observation.answers.map((r) => `${r.type} ${r.data}`).join(' ');
+  };
+
+  it('leaves every other class its names, addresses and relative popularity order', async () => {
+    const spec = (withAnswerClasses: boolean) => {
+      const s = evalSpec();
+      s.traffic.records = 1;
+      if (!withAnswerClasses) for (const k of ['injected', 'platform', 'nationalCdn', 'nonRoutable'] as const) delete s.population.lookalikes![k];
+      return s;
+    };
+    const sink = { observe: () => {}, skip: () => {} };
+    const before = (await generateCorpus(spec(false), [new SinkWriter(sink)])).population;
+    const after = (await generateCorpus(spec(true), [new SinkWriter(sink)])).population;
+    const others = after.popular.filter((b) => !CLASSES.includes(b.label.class));
+    expect(others.map((b) => b.label.name)).toEqual(before.popular.map((b) => b.label.name));
+    expect(others.map(firstAnswer)).toEqual(before.popular.map(firstAnswer));
+    expect(after.flux.map(firstAnswer)).toEqual(before.flux.map(firstAnswer));
+    // The top of the popularity order stays the top sites'.
+    expect(after.popular.slice(0, 25).map((b) => b.label.name)).toEqual(before.popular.slice(0, 25).map((b) => b.label.name));
+    expect(after.popular.length - others.length).toBe(650);
+  }, 60_000);
 });
