@@ -30,6 +30,13 @@ describe('fluxhound eval', () => {
     expect(row.rate).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('reports injection for the names a middlebox answers for, and for no platform name', () => {
+    const row = (c: string) => result.fluxhound.benign.find((b) => b.class === c);
+    expect(row('injected')?.names).toBeGreaterThanOrEqual(100);
+    expect(row('injected')!.injected / row('injected')!.names).toBeGreaterThanOrEqual(0.95);
+    expect(row('platform')?.injected).toBe(0);
+  });
+
   it('labels double flux, detects within a few lookups, and beats the baseline', () => {
     const f = result.fluxhound;
     expect(f.doubleFluxCorrect).toBeGreaterThanOrEqual(0.9);

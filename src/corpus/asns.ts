@@ -153,6 +153,32 @@ export const TOP_SITE_ASNS: readonly number[] = [
   46489, 19679, 47541, 45090, 37963, 714, 2906, 396982, 8075, 16509, 396986,
 ];
 
+/**
+ * Large single-tenant platforms (names checked against the org column of
+ * @ip-location-db/asn): what a censoring middlebox injects, and what the
+ * platforms' own names really answer from.
+ */
+export const PLATFORM_ASNS = {
+  facebook: 32934, // "Facebook, Inc."
+  twitter: 13414, // Twitter Inc.
+  dropbox: 19679, // "Dropbox, Inc."
+} as const;
+
+/** Transit carriers whose ranges a middlebox's injected addresses also come from. */
+export const INJECTION_CARRIER_ASNS: readonly number[] = [
+  3356, // Level 3 Communications (Lumen)
+  174, // Cogent Communications
+  2914, // NTT America
+];
+
+/** National carriers per country, the networks a national multi-carrier CDN places its edges in. */
+export const NATIONAL_CARRIERS: Readonly<Record<string, readonly number[]>> = {
+  CN: [4134, 4837, 9808, 4538, 4809], // Chinanet, China Unicom, China Mobile, CERNET, China Telecom CN2
+  RU: [12389, 8359, 3216, 31133], // Rostelecom, MTS, VimpelCom (Beeline), MegaFon
+  BR: [28573, 26599, 7738, 26615], // Claro, Telefonica Brasil (Vivo), V.tal (Oi), TIM
+  VN: [45899, 7552, 18403, 45903], // VNPT, Viettel, FPT Telecom, CMC Telecom
+};
+
 export const ALL_CORPUS_ASNS: readonly number[] = [
   ...new Set([
     ...EYEBALL_ASNS,
@@ -165,5 +191,8 @@ export const ALL_CORPUS_ASNS: readonly number[] = [
     ...MORE_EYEBALL_ASNS,
     ...DISTRIBUTION_ASNS,
     ...TOP_SITE_ASNS,
+    ...Object.values(PLATFORM_ASNS),
+    ...INJECTION_CARRIER_ASNS,
+    ...Object.values(NATIONAL_CARRIERS).flat(),
   ]),
 ];

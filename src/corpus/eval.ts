@@ -44,6 +44,10 @@ export function evalSpec(seed = EVAL_SEED): CorpusSpec {
         mirrorNetwork: 110,
         dynamicDns: 300,
         topSite: 300,
+        injected: 300,
+        platform: 100,
+        nationalCdn: 150,
+        nonRoutable: 100,
       },
     },
     traffic: {

@@ -14,6 +14,11 @@ export const DOMAIN_CLASSES = [
   'mirror-network',
   'dynamic-dns',
   'top-site',
+  // Issue 13: injection by a censoring middlebox and its look-alike, national CDNs, reserved answers.
+  'injected',
+  'platform',
+  'national-cdn',
+  'non-routable',
 ] as const;
 
 export type DomainClass = (typeof DOMAIN_CLASSES)[number];

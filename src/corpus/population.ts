@@ -1,5 +1,6 @@
 /** Every name of a corpus, with its behaviour and label, built from a PopulationSpec. */
 import type { AddressSpace } from './address-space.js';
+import { buildAnswerLookalikes, mixIntoPopularity } from './build-answer-lookalikes.js';
 import { buildAkamaiIsp } from './build-akamai-isp.js';
 import { buildBenignRoundRobin, buildBenignStatic } from './build-benign.js';
 import { buildCdn } from './build-cdn.js';
@@ -42,7 +43,10 @@ export function buildPopulation(spec: PopulationSpec, space: AddressSpace, rng: 
   popular.push(...others);
   popularity.shuffle(popular);
   // Popular sites lead the Zipf order: they are what a resolver is asked most.
-  return { popular: [...topSites, ...popular], flux, extraLabels: ctx.extraLabels };
+  const ordered = [...topSites, ...popular];
+  // Issue 13's answer classes: after every other stream, mixed in at random ranks.
+  const added = buildAnswerLookalikes(ctx, spec.lookalikes, rng);
+  return { popular: added.length === 0 ? ordered : mixIntoPopularity(ordered, added, rng.fork('answer-lookalikes-popularity')), flux, extraLabels: ctx.extraLabels };
 }
 
 function buildLookalikes(ctx: BuildContext, spec: LookalikeSpec | undefined, rng: Prng): { topSites: DomainBehaviour[]; others: DomainBehaviour[] } {

@@ -20,6 +20,14 @@ export interface LookalikeSpec {
   mirrorNetwork: number;
   dynamicDns: number;
   topSite: number;
+  /** Benign names a censoring middlebox answers for (every answer injected); absent: none. */
+  injected?: number;
+  /** The single-tenant platforms' own names (the look-alike of injection); absent: none. */
+  platform?: number;
+  /** Names on a multi-carrier CDN inside one country; absent: none. */
+  nationalCdn?: number;
+  /** Names answering reserved, private, multicast or bogon addresses; absent: none. */
+  nonRoutable?: number;
 }
 
 export interface TrafficSpec {

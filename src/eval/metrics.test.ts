@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FlaggedDomains } from '../act/flagged.js';
 import type { Verdict } from '../model/verdict.js';
-import { accuracy, blocking, quantile, type Call, type LabelledName } from './metrics.js';
+import { accuracy, blocking, callOf, holzCallOf, quantile, type Call, type LabelledName } from './metrics.js';
 
-const call = (over: Partial<Call>): Call => ({ flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null, ...over });
+const call = (over: Partial<Call>): Call => ({ flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null, injected: false, ...over });
 
 describe('accuracy', () => {
   const labels: LabelledName[] = [
@@ -31,8 +31,8 @@ describe('accuracy', () => {
     expect(a.medianLookupsToFlag).toBe(2);
     expect(a.medianMinutesToFlag).toBe(2);
     expect(a.benign).toEqual([
-      { class: 'benign-static', names: 1, flagged: 0, suspicious: 0, rate: 0 },
-      { class: 'ntp-pool', names: 2, flagged: 1, suspicious: 1, rate: 0.5 },
+      { class: 'benign-static', names: 1, flagged: 0, suspicious: 0, injected: 0, rate: 0 },
+      { class: 'ntp-pool', names: 2, flagged: 1, suspicious: 1, injected: 0, rate: 0.5 },
     ]);
     expect(a.flux.map((r) => r.class)).toEqual(['flux-double', 'flux-single']);
   });
@@ -47,6 +47,34 @@ describe('accuracy', () => {
     expect(a.unobserved).toBe(1);
     expect(a.recall).toBeCloseTo(1 / 3);
     expect(a.recallObserved).toBe(0.5);
+  });
+
+  it('counts names whose verdict reported injected answers, per class, apart from flags', () => {
+    const labels: LabelledName[] = [
+      { name: 'www.censored.com', class: 'injected', flux: null },
+      { name: 'shop.censored.com', class: 'injected', flux: null },
+      { name: 'blocked.example.de', class: 'injected', flux: null },
+      { name: 'www.facebook.com', class: 'platform', flux: null },
+    ];
+    const calls = new Map<string, Call>([
+      ['www.censored.com', call({ injected: true })],
+      ['shop.censored.com', call({ injected: true, flagged: true, flux: 'single' })],
+      ['www.facebook.com', call({ injected: true })],
+    ]);
+    const a = accuracy(labels, calls, true);
+    expect(a.benign).toEqual([
+      { class: 'injected', names: 3, flagged: 1, suspicious: 0, injected: 2, rate: 1 / 3 },
+      { class: 'platform', names: 1, flagged: 0, suspicious: 0, injected: 1, rate: 0 },
+    ]);
+  });
+
+  it('reads an injection finding from a verdict, and none from the baseline', () => {
+    const verdict = (tampering: unknown): Verdict =>
+      ({ verdict: 'benign', flux: null, lookups_to_flag: null, first_flagged: null, first_seen: '2025-04-03T00:00:00.000Z', tampering }) as unknown as Verdict;
+    expect(callOf(verdict({ kind: 'injected', reasons: ['1 answer in a platform network'], answers: 1 })).injected).toBe(true);
+    expect(callOf(verdict({ kind: 'poisoned', reasons: [], answers: 1 })).injected).toBe(false);
+    expect(callOf(verdict(undefined)).injected).toBe(false);
+    expect(holzCallOf(verdict({ kind: 'injected', reasons: [], answers: 1 })).injected).toBe(false);
   });
 
   it('reports double-flux labelling as not applicable for a detector that does not label it', () => {

@@ -22,6 +22,8 @@ export interface Call {
   lookupsToFlag: number | null;
   /** Seconds from the first answer to the first flag. */
   secondsToFlag: number | null;
+  /** The verdict carried an injection finding (`tampering.kind === 'injected'`). */
+  injected: boolean;
 }
 
 export interface ClassRow {
@@ -29,6 +31,8 @@ export interface ClassRow {
   names: number;
   flagged: number;
   suspicious: number;
+  /** Names whose verdict reported injected answers (a tampering finding, not a flux verdict). */
+  injected: number;
   /** flagged / names */
   rate: number;
 }
@@ -57,6 +61,15 @@ export interface Accuracy {
   flux: ClassRow[];
 }
 
+/**
+ * The tampering finding of issue 13's shared design (`Verdict.tampering`),
+ * read structurally so this scores it whether or not the model in this tree
+ * declares it yet.
+ */
+interface TamperingFinding {
+  tampering?: { kind: 'injected' | 'poisoned' } | undefined;
+}
+
 export function callOf(v: Verdict): Call {
   const first = v.first_flagged === null ? null : Date.parse(v.first_flagged);
   return {
@@ -65,6 +78,7 @@ export function callOf(v: Verdict): Call {
     flux: v.flux,
     lookupsToFlag: v.lookups_to_flag,
     secondsToFlag: first === null ? null : (first - Date.parse(v.first_seen)) / 1000,
+    injected: (v as Verdict & TamperingFinding).tampering?.kind === 'injected',
   };
 }
 
@@ -77,10 +91,11 @@ export function holzCallOf(v: Verdict): Call {
     flux: null,
     lookupsToFlag: h?.lookups_to_flag ?? null,
     secondsToFlag: first === null ? null : (Date.parse(first) - Date.parse(v.first_seen)) / 1000,
+    injected: false,
   };
 }
 
-const NOT_FLAGGED: Call = { flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null };
+const NOT_FLAGGED: Call = { flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null, injected: false };
 
 /** Score calls against labels; a labelled name without a call was not flagged. */
 export function accuracy(labels: readonly LabelledName[], calls: ReadonlyMap<string, Call>, labelsFlux: boolean): Accuracy {
@@ -98,8 +113,9 @@ export function accuracy(labels: readonly LabelledName[], calls: ReadonlyMap<str
     const heard = calls.get(label.name);
     const call = heard ?? NOT_FLAGGED;
     let row = byClass.get(label.class);
-    if (row === undefined) byClass.set(label.class, (row = { class: label.class, names: 0, flagged: 0, suspicious: 0, rate: 0 }));
+    if (row === undefined) byClass.set(label.class, (row = { class: label.class, names: 0, flagged: 0, suspicious: 0, injected: 0, rate: 0 }));
     row.names++;
+    if (call.injected) row.injected++;
     if (call.flagged) row.flagged++;
     else if (call.suspicious) row.suspicious++;
     if (label.flux === null) {

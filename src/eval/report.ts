@@ -1,4 +1,5 @@
 /** The side-by-side accuracy table of `fluxhound eval`. */
+import type { ClassRow } from './metrics.js';
 import type { EvalResult } from './run.js';
 
 export function renderEval(r: EvalResult): string {
@@ -16,6 +17,7 @@ export function renderEval(r: EvalResult): string {
     const h = r.holz.flux.find((x) => x.class === f.class);
     rows.push([`  detected ${f.class} (${f.names})`, rate(f.flagged, f.names, f.suspicious), h === undefined ? '-' : rate(h.flagged, h.names, 0)]);
   }
+  rows.push(['injection reported (tampering)', injectionRow(r.fluxhound.benign), 'n/a']);
   const b = r.blocking;
   rows.push(
     ['flux names blocked by the policy', `${b.blocked} (${pct(b.recall)})`, 'n/a (no policy)'],
@@ -37,6 +39,18 @@ export function renderEval(r: EvalResult): string {
     'Blocked: what `serve --dns` and the RPZ feed would block with this config (a flagged name blocks its registered domain).',
   ];
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Names of the `injected` class whose verdict carried an injection finding,
+ * then any other class that had one (a platform's own name reported as
+ * injected is a false report).
+ */
+function injectionRow(benign: readonly ClassRow[]): string {
+  const injected = benign.find((c) => c.class === 'injected');
+  const head = injected === undefined ? 'no injected class' : rate(injected.injected, injected.names, 0);
+  const others = benign.filter((c) => c.class !== 'injected' && c.injected > 0).map((c) => `${c.class} ${c.injected}`);
+  return [head, ...others].join(', ');
 }
 
 function pct(x: number): string {

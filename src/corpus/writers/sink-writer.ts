@@ -6,6 +6,7 @@
  */
 import type { DnsObservation } from '../../model/observation.js';
 import type { ObservationSink } from '../../sources/source.js';
+import { lateAnswers } from '../response.js';
 import type { CorpusWriter } from './writer.js';
 
 export class SinkWriter implements CorpusWriter {
@@ -32,5 +33,7 @@ export function copyObservation(o: DnsObservation): DnsObservation {
     answers: o.answers.map((r) => ({ ...r })),
     authority: o.authority.map((r) => ({ ...r })),
     additional: o.additional.map((r) => ({ ...r })),
+    // A corpus exchange's late second response (an injection's real answer) is reused too.
+    ...('late' in o ? { late: lateAnswers(o).map((r) => ({ ...r })) } : {}),
   };
 }
