@@ -204,6 +204,8 @@ export class ObservationDigest {
   }
 
   private noteCut(owner: string, registered: string): void {
+    // Behind a CNAME the name servers may be the target zone's, whatever owner a log without owners (Zeek) gives them.
+    if (this.cnameTargets.length > 0) return;
     if (owner !== '' && owner.length > this.nsCut.length && isAtOrBelow(owner, registered)) this.nsCut = owner;
   }
 

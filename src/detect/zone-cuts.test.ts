@@ -165,6 +165,12 @@ describe('ZoneCuts', () => {
     pool.note('cdn.flux.example', ['ns4.flux.example', 'ns5.flux.example']);
     pool.note('cdn.flux.example', ['ns6.flux.example', 'ns7.flux.example']);
     expect(pool.delegations()).toBe(0);
+
+    // Disjoint subsets of one host's servers, each seen once (a log that names the query name as the owner): one pool, not delegations.
+    const shared = new ZoneCuts('flux.example');
+    shared.note('www.flux.example', ['ns5.pool-dns.example', 'ns1.pool-dns.example']);
+    shared.note('login.flux.example', ['ns3.pool-dns.example', 'ns7.pool-dns.example']);
+    expect(shared.delegations()).toBe(0);
   });
 
   it('remembers at most MAX_CUTS cuts and counts the rest as delegations seen', () => {

@@ -13,6 +13,7 @@
  * lower bound.
  */
 import { isAtOrBelow } from './digest.js';
+import { registrableDomain } from './registered-domain.js';
 import { detach } from './state.js';
 
 /** Cuts remembered per registered domain. */
@@ -27,6 +28,12 @@ export const MAX_OWN_NS = 4;
 interface Cut {
   name: string;
   ns: string[];
+  /**
+   * Per NS name, the DNS host it belongs to: the cut itself for a server in
+   * its own zone (ns1.cust.provider.example), else the server name's
+   * registered domain.
+   */
+  hosts: string[];
   /** Distinct NS names ever (ns keeps at most MAX_OWN_NS + 1). */
   nsEver: number;
 }
@@ -52,7 +59,7 @@ export class ZoneCuts {
         this.version++;
         return;
       }
-      c = { name: detach(cut), ns: [], nsEver: 0 };
+      c = { name: detach(cut), ns: [], hosts: [], nsEver: 0 };
       this.cuts.push(c);
       this.version++;
     }
@@ -62,6 +69,7 @@ export class ZoneCuts {
       // Beyond MAX_OWN_NS + 1 names the cut is no delegation whatever comes: nothing to recount.
       if (c.ns.length <= MAX_OWN_NS) {
         c.ns.push(detach(ns));
+        c.hosts.push(isAtOrBelow(ns, c.name) ? c.name : (registrableDomain(ns) ?? ns));
         this.version++;
       }
     }
@@ -69,8 +77,12 @@ export class ZoneCuts {
 
   /**
    * Child zones (cuts below the registered domain) delegated to their own
-   * name servers: at most MAX_OWN_NS names, none shared with a different NS
-   * set of another cut (customers of one DNS host share its identical set).
+   * name servers: at most MAX_OWN_NS names, none of them the parent's (a
+   * server under the registered domain but outside the child), and no DNS
+   * host shared with a different NS set of another cut — customers of one
+   * DNS host share its identical set, while different subsets of one host's
+   * servers under one registered domain are a pool rotating (double flux
+   * read from a log that names the query name as the owner).
    * Counted only when at least two different NS sets are seen among them and
    * the apex: one set shared by every name is one zone's, whatever the owner
    * names say (a log without owners names the query name). 0 otherwise.
@@ -96,7 +108,7 @@ export class ZoneCuts {
     let delegations = 0;
     const sets: string[] = [];
     for (const c of this.cuts) {
-      const own = c.nsEver <= MAX_OWN_NS && c.ns.length > 0 && !this.sharesWithOther(c);
+      const own = c.nsEver <= MAX_OWN_NS && c.ns.length > 0 && c.hosts.indexOf(this.registered) === -1 && !this.sharesHostWithOther(c);
       if (c.name !== this.registered && !own) continue;
       if (c.name !== this.registered) delegations++;
       if (c.name === this.registered && c.nsEver > MAX_OWN_NS) continue;
@@ -106,12 +118,12 @@ export class ZoneCuts {
     this.counted = { delegations, sets: sets.length };
   }
 
-  /** c has an NS name that another cut has in a different set (rotation over one pool, not a delegation). */
-  private sharesWithOther(c: Cut): boolean {
+  /** c shares a DNS host with another cut whose NS set differs (subsets of one pool, not delegations). */
+  private sharesHostWithOther(c: Cut): boolean {
     for (const o of this.cuts) {
       if (o === c) continue;
       let shared = false;
-      for (const ns of c.ns) if (o.ns.indexOf(ns) !== -1) shared = true;
+      for (const host of c.hosts) if (o.hosts.indexOf(host) !== -1) shared = true;
       if (shared && !sameSet(c, o)) return true;
     }
     return false;
