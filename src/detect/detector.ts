@@ -477,6 +477,7 @@ export class Detector {
       fluxSibling,
       held: this.isHeld(state),
       delegations: this.delegationsHeld(state),
+      delegationsAtLeast: (state.cuts?.dropped ?? 0) > 0,
       zone: cuts === null ? null : cuts.zoneOf(state.key),
     });
   }

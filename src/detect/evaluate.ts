@@ -90,11 +90,13 @@ export interface ZoneFacts {
    * zone: held at benign. 0 otherwise.
    */
   delegations: number;
+  /** More cuts were seen than ZoneCuts keeps: `delegations` is a lower bound. */
+  delegationsAtLeast: boolean;
   /** The delegated child zone (below the registered domain) a name sits in; null when it is the registered domain's own zone. */
   zone: string | null;
 }
 
-const NO_ZONE_FACTS: ZoneFacts = { nsPoints: 0, fluxSibling: null, held: false, delegations: 0, zone: null };
+const NO_ZONE_FACTS: ZoneFacts = { nsPoints: 0, fluxSibling: null, held: false, delegations: 0, delegationsAtLeast: false, zone: null };
 
 export function toVerdict(state: FluxState, evaluation: Evaluation, config: Config, options: VerdictOptions, zone: ZoneFacts = NO_ZONE_FACTS): Verdict {
   const { features, scored } = evaluation;
@@ -127,7 +129,7 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
   if (zone.zone !== null) verdict.zone = zone.zone;
   if (delegations > 0) {
     verdict.reasons.push(
-      `${delegations} delegated child zones with their own name servers: delegations, not name-server flux (the union of their names is not scored; each zone is judged on its own)`,
+      `${zone.delegationsAtLeast ? 'at least ' : ''}${delegations} delegated child zones with their own name servers: delegations, not name-server flux (the union of their names is not scored; each zone is judged on its own)`,
     );
   }
   if (fluxSibling !== null && scoredLabel !== 'fast-flux') {

@@ -8,9 +8,9 @@
  * registered domain that delegates children is not scored as one zone (see
  * README.md, "Zone cuts").
  *
- * Bounded: at most MAX_CUTS cuts per registered domain, MAX_NS names each;
- * cuts beyond are counted, so the number of delegations is reported as a
- * lower bound.
+ * Bounded: at most MAX_CUTS cuts per registered domain, MAX_OWN_NS + 1 NS
+ * names each; cuts beyond are not remembered, and the number of delegations
+ * is then reported as a lower bound ("at least 64 delegated child zones").
  */
 import { isAtOrBelow } from './digest.js';
 import { registrableDomain } from './registered-domain.js';
@@ -40,7 +40,7 @@ interface Cut {
 
 export class ZoneCuts {
   private readonly cuts: Cut[] = [];
-  /** Cuts not remembered (over MAX_CUTS). */
+  /** Notes of cuts not remembered (over MAX_CUTS): when non-zero, delegations() is a lower bound. */
   dropped = 0;
   /** Bumped when a cut or an NS name is added, so the summary is recounted only then. */
   private version = 0;
@@ -89,7 +89,7 @@ export class ZoneCuts {
    */
   delegations(): number {
     if (this.countedAt !== this.version) this.recount();
-    return this.counted.sets >= 2 ? this.counted.delegations + this.dropped : 0;
+    return this.counted.sets >= 2 ? this.counted.delegations : 0;
   }
 
   /** The closest cut enclosing `name` below the registered domain, when the domain delegates children; null otherwise. */
