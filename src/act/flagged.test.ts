@@ -15,6 +15,36 @@ describe('FlaggedDomains', () => {
     expect(flagged.match('example')).toBeNull();
   });
 
+  it('blocks the delegated zone of a verdict below its registered domain, not the provider and its other customers', () => {
+    const flagged = new FlaggedDomains();
+    flagged.upsert(flaggedVerdict('www.bad.freesub.example', { registered: 'freesub.example', zone: 'bad.freesub.example' }));
+    expect(flagged.match('www.bad.freesub.example')?.domain).toBe('www.bad.freesub.example');
+    expect(flagged.match('bad.freesub.example')?.domain).toBe('www.bad.freesub.example');
+    expect(flagged.match('mail.bad.freesub.example')?.domain).toBe('www.bad.freesub.example');
+    expect(flagged.match('freesub.example')).toBeNull();
+    expect(flagged.match('good.freesub.example')).toBeNull();
+    // A zone that does not enclose the name, or is not below the registered domain (a hostile feed), is ignored: the registered domain is blocked.
+    flagged.upsert(flaggedVerdict('x.other.example', { registered: 'other.example', zone: 'y.other.example' }));
+    flagged.upsert(flaggedVerdict('x.third.example', { registered: 'third.example', zone: 'example' }));
+    expect(flagged.match('z.other.example')?.domain).toBe('x.other.example');
+    expect(flagged.match('z.third.example')?.domain).toBe('x.third.example');
+    expect(flagged.match('unrelated.example')).toBeNull();
+    // The allowlist holds for the zone too.
+    const allowing = new FlaggedDomains({ isAllowed: (n) => n === 'bad.freesub.example' });
+    expect(allowing.upsert(flaggedVerdict('www.bad.freesub.example', { registered: 'freesub.example', zone: 'bad.freesub.example' }))).toBe(false);
+  });
+
+  it('moves the block when a later verdict names a zone, and releases it on removal', () => {
+    const flagged = new FlaggedDomains();
+    flagged.upsert(flaggedVerdict('www.bad.freesub.example', { registered: 'freesub.example' }));
+    expect(flagged.match('good.freesub.example')).not.toBeNull();
+    expect(flagged.upsert(flaggedVerdict('www.bad.freesub.example', { registered: 'freesub.example', zone: 'bad.freesub.example' }))).toBe(true);
+    expect(flagged.match('good.freesub.example')).toBeNull();
+    expect(flagged.match('a.bad.freesub.example')).not.toBeNull();
+    flagged.remove('www.bad.freesub.example');
+    expect(flagged.match('a.bad.freesub.example')).toBeNull();
+  });
+
   it('never takes benign verdicts or allowlisted names, and bumps the serial only on change', () => {
     const flagged = new FlaggedDomains({ isAllowed: (n) => n === 'good.example' });
     const changes: number[] = [];

@@ -5,7 +5,10 @@
  * bumps `serial` (the RPZ SOA serial follows it) and tells the listeners.
  *
  * A flagged name blocks itself, its registered domain and every name under
- * that registered domain, as the RPZ triggers `name` and `*.name` do.
+ * that registered domain, as the RPZ triggers `name` and `*.name` do; a name
+ * whose verdict names a delegated `zone` below its registered domain (a
+ * customer of a shared registry) blocks that zone and every name under it
+ * instead (blockedZoneOf), not the provider and its other customers.
  * Allowlisted names (isAllowed) never enter, and neither does the root or a
  * public suffix (`org`, `co.uk`, `github.io`, `test`; the one rule of
  * detect/registered-domain.ts): a verdict naming one, as its domain or its
@@ -13,7 +16,7 @@
  * (a detector, a store written by an older version, a hostile feed), it is
  * refused here, where every action reads.
  */
-import { isRegistrableVerdict } from '../detect/registered-domain.js';
+import { blockedZoneOf, isRegistrableVerdict } from '../detect/registered-domain.js';
 import type { Verdict } from '../model/verdict.js';
 
 export interface FlaggedDomainsOptions {
@@ -24,11 +27,11 @@ export interface FlaggedDomainsOptions {
 }
 
 export class FlaggedDomains {
-  /** Trigger name (flagged name or its registered domain) → the verdict behind it. */
+  /** Trigger name (flagged name, or the zone it blocks: its registered domain or delegated zone) → the verdict behind it. */
   private readonly triggers = new Map<string, Verdict>();
   /** Flagged domain → its latest verdict. */
   private readonly verdicts = new Map<string, Verdict>();
-  /** Registered domain → its flagged domains, so a removal re-points the registered trigger without a scan. */
+  /** Blocked zone → its flagged domains, so a removal re-points the zone's trigger without a scan. */
   private readonly flaggedUnder = new Map<string, Set<string>>();
   private readonly listeners = new Set<(serial: number) => void>();
   /** Flagged domain → the last time (data seconds) it was looked up or flagged. */
@@ -57,20 +60,21 @@ export class FlaggedDomains {
       this.refused.publicSuffixes++;
       return false;
     }
-    if (this.isAllowed(v.domain) || this.isAllowed(v.registered_domain)) return false;
+    const zone = blockedZoneOf(v);
+    if (this.isAllowed(v.domain) || this.isAllowed(zone) || this.isAllowed(v.registered_domain)) return false;
     const before = this.verdicts.get(v.domain);
+    // The zone it blocks may have changed (a registry's delegations seen since): let go of the old one first.
+    if (before !== undefined && blockedZoneOf(before) !== zone) this.release(before);
     this.verdicts.set(v.domain, v);
-    let under = this.flaggedUnder.get(v.registered_domain);
-    if (under === undefined) this.flaggedUnder.set(v.registered_domain, (under = new Set()));
+    let under = this.flaggedUnder.get(zone);
+    if (under === undefined) this.flaggedUnder.set(zone, (under = new Set()));
     under.add(v.domain);
     const seen = Date.parse(v.last_seen) / 1000;
     if (seen > (this.active.get(v.domain) ?? -Infinity)) this.active.set(v.domain, seen);
     if (seen > this.clock) this.clock = seen;
     this.triggers.set(v.domain, v);
-    if (!this.triggers.has(v.registered_domain) || this.triggers.get(v.registered_domain)?.domain === v.domain) {
-      this.triggers.set(v.registered_domain, v);
-    }
-    if (before !== undefined && before.verdict === v.verdict && before.flux === v.flux && sameAddresses(before, v)) return false;
+    if (!this.triggers.has(zone) || this.triggers.get(zone)?.domain === v.domain) this.triggers.set(zone, v);
+    if (before !== undefined && before.verdict === v.verdict && before.flux === v.flux && blockedZoneOf(before) === zone && sameAddresses(before, v)) return false;
     this.changed();
     return true;
   }
@@ -97,26 +101,33 @@ export class FlaggedDomains {
     if (v === undefined) return false;
     this.verdicts.delete(domain);
     this.active.delete(domain);
-    for (const key of [v.domain, v.registered_domain]) {
-      if (this.triggers.get(key) === v) this.triggers.delete(key);
-    }
-    // Another flagged name under the same registered domain keeps it blocked.
-    const under = this.flaggedUnder.get(v.registered_domain);
-    under?.delete(v.domain);
-    if (under !== undefined && under.size === 0) this.flaggedUnder.delete(v.registered_domain);
-    else if (under !== undefined && !this.triggers.has(v.registered_domain)) {
-      const other = this.verdicts.get(under.values().next().value as string);
-      if (other !== undefined) this.triggers.set(v.registered_domain, other);
-    }
+    this.release(v);
     this.changed();
     return true;
+  }
+
+  /** Drop v's triggers; another flagged name of the same zone keeps the zone blocked. */
+  private release(v: Verdict): void {
+    const zone = blockedZoneOf(v);
+    for (const key of [v.domain, zone]) {
+      if (this.triggers.get(key)?.domain === v.domain) this.triggers.delete(key);
+    }
+    const under = this.flaggedUnder.get(zone);
+    under?.delete(v.domain);
+    if (under !== undefined && under.size === 0) this.flaggedUnder.delete(zone);
+    else if (under !== undefined && !this.triggers.has(zone)) {
+      const other = this.verdicts.get(under.values().next().value as string);
+      if (other !== undefined) this.triggers.set(zone, other);
+    }
+    // A name flagged on its own keeps its own trigger when the zone's was another's.
+    if (this.verdicts.has(v.domain) && !this.triggers.has(v.domain)) this.triggers.set(v.domain, this.verdicts.get(v.domain)!);
   }
 
   /** Drops every entry the new predicate allows (after an allowlist reload). Returns how many went. */
   reapply(isAllowed: (name: string) => boolean): number {
     let removed = 0;
     for (const v of [...this.verdicts.values()]) {
-      if (isAllowed(v.domain) || isAllowed(v.registered_domain)) removed += this.remove(v.domain) ? 1 : 0;
+      if (isAllowed(v.domain) || isAllowed(blockedZoneOf(v)) || isAllowed(v.registered_domain)) removed += this.remove(v.domain) ? 1 : 0;
     }
     return removed;
   }

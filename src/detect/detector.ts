@@ -15,12 +15,13 @@ import { absorb, absorbServerAddresses } from './absorb.js';
 import { ObservationDigest } from './digest.js';
 import { emptyFeatures, type MeasureContext } from './features/index.js';
 import { measure, measureInto, toVerdict, type Evaluation, type VerdictOptions } from './evaluate.js';
-import { isThrowawayUnion, labelOf, levelOf, scoreOnly, stateLabel } from './score.js';
+import { isThrowawayUnion, labelOf, levelOf, nsPointsOnly, scoreOnly, stateLabel } from './score.js';
 import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
 import { FluxNetworks } from './networks.js';
 import { registrableDomain } from './registered-domain.js';
 import { detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from './state.js';
+import { ZoneCuts } from './zone-cuts.js';
 
 export interface DetectorOptions {
   config: Config;
@@ -166,13 +167,15 @@ export class Detector {
     }
     const signatureBefore = nameState.delegation === null ? 0 : nameState.delegation.lastSignature;
     const addressesBefore = nameState.addressesEver;
+    const signature = this.digest.delegationSignature;
+    // Before scoring: a registered domain seen delegating children is not scored as one zone.
+    if (signature !== 0 && signature !== signatureBefore && this.digest.nsCut !== '') this.noteCut(nameState, aggregate);
     absorb(nameState, obs, this.digest, this.config);
     if (nameState.dirty) this.rescore(nameState);
     if (aggregate !== null) {
       absorb(aggregate, obs, this.digest, this.config);
       if (aggregate.dirty) this.rescore(aggregate);
     }
-    const signature = this.digest.delegationSignature;
     if (signature !== 0 && signature !== signatureBefore) this.noteServedZones(nameState, aggregate);
     if (nameState.addressesEver > addressesBefore && this.servedZones.size > 0) this.linkServerAddresses(nameState, obs.ts);
     if (++this.sinceCheck >= 4096) {
@@ -268,7 +271,7 @@ export class Detector {
     }
     if (!showsRotation(state) && !this.touchesNetwork(state)) return;
     const score = this.quickScore(state);
-    const level = levelOf(stateLabel(score, this.config, this.isHeld(state)));
+    const level = this.delegationsHeld(state) > 0 ? 0 : levelOf(stateLabel(score, this.config, this.isHeld(state)));
     if (level <= state.flagLevel) return;
     if (state.marks.flaggedAt < 0) {
       const marks = state.mark();
@@ -286,6 +289,62 @@ export class Detector {
     }
     this.stats.flagEvents++;
     if (this.onFlag !== undefined) this.onFlag(this.verdictOf(state, measure(state, this.config, this.networks, this.infra)));
+  }
+
+  /** The NS names of this observation belong to the zone cut at digest.nsCut: note it under the registered domain. */
+  private noteCut(nameState: FluxState, aggregate: FluxState | null): void {
+    const holder = aggregate ?? (this.registered.get(nameState.registered) === nameState ? nameState : null);
+    if (holder === null) return;
+    const cuts = holder.cuts ?? (holder.cuts = new ZoneCuts(nameState.registered));
+    cuts.note(this.digest.nsCut, this.digest.nsNames);
+  }
+
+  /** The zone cuts of state's registered domain when it delegates child zones to their own name servers; null otherwise. */
+  private delegatingCuts(state: FluxState): ZoneCuts | null {
+    const holder = state.scope === 'registered_domain' ? state : (state.aggregate ?? (state.cuts === null ? null : state));
+    const cuts = holder === null || holder.evicted ? null : holder.cuts;
+    return cuts !== null && cuts.delegations() > 0 ? cuts : null;
+  }
+
+  /**
+   * A registered domain that delegates child zones to their own name
+   * servers (a shared registry) is not one zone: the union of its names
+   * adds up its customers' addresses and name servers. It is held at benign
+   * (each zone and name is judged on its own) unless its own zone shows
+   * flux: its apex name servers rotate, or a name of its own zone (not of a
+   * delegated child) is fast-flux. The number of delegations; 0 when not held.
+   */
+  private delegationsHeld(state: FluxState): number {
+    if (state.scope !== 'registered_domain') return 0;
+    const cuts = this.delegatingCuts(state);
+    if (cuts === null) return 0;
+    const flux = this.fluxNames.get(state.key);
+    if (flux !== undefined && cuts.zoneOf(flux) === null) return 0;
+    const apex = this.names.get(state.key);
+    if (apex !== undefined && !apex.evicted && apex.delegation !== null && this.nsPointsOf(apex) >= this.config.verdict.doubleFluxPoints) return 0;
+    return cuts.delegations();
+  }
+
+  private readonly nsScratch = emptyFeatures();
+  private nsPointsOf(state: FluxState): number {
+    return nsPointsOnly(measureInto(state, this.quickContext, this.nsScratch), this.config);
+  }
+
+  /**
+   * Name-server points of the zone a name sits in, beyond its own: the
+   * registered domain's union, or, under a registered domain that delegates
+   * children, the state of the zone's apex name (the closest enclosing cut,
+   * else the registered domain itself) — a child's NS set is its own, not
+   * its parent's, and the parent's is not its children's.
+   */
+  private zoneNsPoints(state: FluxState): number {
+    const cuts = state.scope === 'name' ? this.delegatingCuts(state) : null;
+    if (cuts === null) {
+      const zone = state.aggregate;
+      return zone === null || zone.evicted || zone.delegation === null ? 0 : measure(zone, this.config, this.networks, this.infra).scored.nsPoints;
+    }
+    const apex = this.names.get(cuts.zoneOf(state.key) ?? state.registered);
+    return apex === undefined || apex === state || apex.evicted || apex.delegation === null ? 0 : this.nsPointsOf(apex);
   }
 
   private noteServedZones(nameState: FluxState, aggregate: FluxState | null): void {
@@ -348,7 +407,7 @@ export class Detector {
     if (!this.reportBenign && sibling === null) {
       if (!showsRotation(state) && !this.touchesNetwork(state)) return;
       // The score alone first (no explanation, nothing allocated): most domains that rotate are benign CDN names.
-      if (labelOf(this.quickScore(state), this.config) === 'benign') return;
+      if (labelOf(this.quickScore(state), this.config) === 'benign' || this.delegationsHeld(state) > 0) return;
     }
     const evaluation = measure(state, this.config, this.networks, this.infra);
     this.onFinal(this.verdictOf(state, evaluation, sibling));
@@ -389,7 +448,10 @@ export class Detector {
   private fluxSiblingOf(state: FluxState): string | null {
     if (state.scope !== 'name' || state.addressesEver > 0 || state.flagLevel === 2) return null;
     const sibling = this.fluxNames.get(state.registered);
-    return sibling === undefined || sibling === state.key ? null : sibling;
+    if (sibling === undefined || sibling === state.key) return null;
+    // Under a registered domain that delegates children, only a sibling of the same zone: another customer's flux is not this one's.
+    const cuts = this.delegatingCuts(state);
+    return cuts === null || cuts.zoneOf(sibling) === cuts.zoneOf(state.key) ? sibling : null;
   }
 
   /**
@@ -409,9 +471,15 @@ export class Detector {
   }
 
   private verdictOf(state: FluxState, evaluation: Evaluation, fluxSibling = this.fluxSiblingOf(state)): Verdict {
-    const zone = state.aggregate;
-    const zoneNs = zone === null || zone.evicted || zone.delegation === null ? 0 : measure(zone, this.config, this.networks, this.infra).scored.nsPoints;
-    return toVerdict(state, evaluation, this.config, this.verdictOptions, { nsPoints: zoneNs, fluxSibling, held: this.isHeld(state) });
+    const cuts = state.scope === 'name' ? this.delegatingCuts(state) : null;
+    return toVerdict(state, evaluation, this.config, this.verdictOptions, {
+      nsPoints: this.zoneNsPoints(state),
+      fluxSibling,
+      held: this.isHeld(state),
+      delegations: this.delegationsHeld(state),
+      delegationsAtLeast: (state.cuts?.dropped ?? 0) > 0,
+      zone: cuts === null ? null : cuts.zoneOf(state.key),
+    });
   }
 
   /** Evict idle domains, then the least recently seen beyond limits.maxDomains. */

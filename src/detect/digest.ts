@@ -141,6 +141,13 @@ export class ObservationDigest {
    * can skip it, which is most lookups.
    */
   delegationSignature = 0;
+  /**
+   * The zone cut the NS names belong to: the owner of the NS RRset (an NS
+   * answer's owner, or an authority NS owner at or below the registered
+   * domain); the longest when several; '' when there are none or the owner
+   * is unknown.
+   */
+  nsCut = '';
 
   /** -2: not looked up yet for this observation. */
   private cnameProvider = -2;
@@ -159,6 +166,7 @@ export class ObservationDigest {
     if (this.nsNames.length !== 0) this.nsNames.length = 0;
     if (this.cnameTargets.length !== 0) this.cnameTargets.length = 0;
     this.hasTtls = false;
+    this.nsCut = '';
     this.clientHash = obs.client === null ? 0 : clientHash(obs.client) || 1;
     const answers = obs.answers;
     for (let i = 0; i < answers.length; i++) {
@@ -166,12 +174,19 @@ export class ObservationDigest {
       if (rr.ttl !== null) this.hasTtls = true;
       if (rr.type === 'A' || rr.type === 'AAAA') this.addresses.add(rr);
       else if (rr.type === 'CNAME') pushDistinct(this.cnameTargets, rr.data);
-      else if (rr.type === 'NS') pushDistinct(this.nsNames, rr.data);
+      else if (rr.type === 'NS') {
+        pushDistinct(this.nsNames, rr.data);
+        this.noteCut(rr.name === '' ? obs.qname : rr.name, registered);
+      }
     }
     for (const rr of obs.authority) {
       // Referrals from a parent zone (com. NS a.gtld-servers.net) say nothing about this domain;
       // the zone of a CNAME target is on the resolution path, so its name servers count.
-      if (rr.type === 'NS' && (isAtOrBelow(rr.name, registered) || this.onCnamePath(rr.name))) pushDistinct(this.nsNames, rr.data);
+      if (rr.type !== 'NS') continue;
+      if (isAtOrBelow(rr.name, registered)) {
+        pushDistinct(this.nsNames, rr.data);
+        this.noteCut(rr.name, registered);
+      } else if (this.onCnamePath(rr.name)) pushDistinct(this.nsNames, rr.data);
     }
     let signature = 0;
     this.cnameProvider = -2;
@@ -186,6 +201,12 @@ export class ObservationDigest {
       }
     }
     this.delegationSignature = signature;
+  }
+
+  private noteCut(owner: string, registered: string): void {
+    // Behind a CNAME the name servers may be the target zone's, whatever owner a log without owners (Zeek) gives them.
+    if (this.cnameTargets.length > 0) return;
+    if (owner !== '' && owner.length > this.nsCut.length && isAtOrBelow(owner, registered)) this.nsCut = owner;
   }
 
   /** owner is a registrable zone (not a public suffix) that a CNAME target of this answer lies in. */

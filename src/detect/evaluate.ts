@@ -84,14 +84,24 @@ export interface ZoneFacts {
   fluxSibling: string | null;
   /** A registered domain's union of busy names with no fast-flux name under it: held at suspicious. */
   held: boolean;
+  /**
+   * A registered domain's union that delegates this many child zones to
+   * their own name servers (a shared registry) and shows no flux of its own
+   * zone: held at benign. 0 otherwise.
+   */
+  delegations: number;
+  /** More cuts were seen than ZoneCuts keeps: `delegations` is a lower bound. */
+  delegationsAtLeast: boolean;
+  /** The delegated child zone (below the registered domain) a name sits in; null when it is the registered domain's own zone. */
+  zone: string | null;
 }
 
-const NO_ZONE_FACTS: ZoneFacts = { nsPoints: 0, fluxSibling: null, held: false };
+const NO_ZONE_FACTS: ZoneFacts = { nsPoints: 0, fluxSibling: null, held: false, delegations: 0, delegationsAtLeast: false, zone: null };
 
 export function toVerdict(state: FluxState, evaluation: Evaluation, config: Config, options: VerdictOptions, zone: ZoneFacts = NO_ZONE_FACTS): Verdict {
   const { features, scored } = evaluation;
-  const { nsPoints: zoneNsPoints, fluxSibling, held } = zone;
-  const scoredLabel = stateLabel(scored.score, config, held);
+  const { nsPoints: zoneNsPoints, fluxSibling, held, delegations } = zone;
+  const scoredLabel = delegations > 0 ? 'benign' : stateLabel(scored.score, config, held);
   const label = fluxSibling === null ? scoredLabel : 'fast-flux';
   const nsPoints = Math.max(scored.nsPoints, zoneNsPoints);
   const verdict: Verdict = {
@@ -101,7 +111,7 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     verdict: label,
     flux: fluxKindOf(label, nsPoints, config),
     score: scored.score,
-    reasons: explain(evaluation, { config, detail: true, networks: options.networks, infra: options.infra, lowerBounds: evaluation.lowerBounds }, zoneNsPoints > scored.nsPoints ? state.registered : null),
+    reasons: explain(evaluation, { config, detail: true, networks: options.networks, infra: options.infra, lowerBounds: evaluation.lowerBounds }, zoneNsPoints > scored.nsPoints ? (zone.zone ?? state.registered) : null),
     features,
     contributions: scored.contributions,
     first_seen: isoTime(state.firstSeen),
@@ -116,6 +126,12 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
       ns_addresses: evidenceOf(state.delegation?.nsAddresses ?? null),
     },
   };
+  if (zone.zone !== null) verdict.zone = zone.zone;
+  if (delegations > 0) {
+    verdict.reasons.push(
+      `${zone.delegationsAtLeast ? 'at least ' : ''}${delegations} delegated child zones with their own name servers: delegations, not name-server flux (the union of their names is not scored; each zone is judged on its own)`,
+    );
+  }
   if (fluxSibling !== null && scoredLabel !== 'fast-flux') {
     verdict.reasons.unshift(`no address of its own, and ${fluxSibling} under the same registered domain is fast-flux (the domain is blocked as a whole)`);
   } else if (held && label !== labelOf(scored.score, config)) {

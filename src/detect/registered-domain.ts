@@ -41,6 +41,24 @@ export function isRegistrable(name: string): boolean {
   return registrableDomain(name) !== null;
 }
 
+/**
+ * The zone a flagged verdict blocks (with everything under it): its
+ * delegated `zone` when that lies strictly below the registered domain and
+ * at or above the name (a fast-flux customer of a shared registry blocks its
+ * own zone, not the provider and its other customers); else the registered
+ * domain. A zone that does not fit (a hostile feed, an old store) is ignored.
+ */
+export function blockedZoneOf(v: { domain: string; registered_domain: string; zone?: string | null }): string {
+  const zone = v.zone;
+  const registered = v.registered_domain;
+  if (typeof zone !== 'string' || registered === '' || zone === registered || !atOrBelow(zone, registered) || !atOrBelow(v.domain, zone)) return registered;
+  return zone;
+}
+
+function atOrBelow(name: string, zone: string): boolean {
+  return name === zone || (name.length > zone.length && name.endsWith(zone) && name.charCodeAt(name.length - zone.length - 1) === 46);
+}
+
 /** The rule applied to a verdict: its name and its registered domain may both be blocked. */
 export function isRegistrableVerdict(v: { domain: string; registered_domain: string }): boolean {
   return isRegistrable(v.domain) && isRegistrable(v.registered_domain || v.domain);

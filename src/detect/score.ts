@@ -59,6 +59,13 @@ function weightNames(config: Config): WeightName[] {
   return cachedWeights.names;
 }
 
+/** Points of the name-server features alone (what makes a flagged domain double flux). */
+export function nsPointsOnly(f: Features, config: Config): number {
+  let ns = 0;
+  for (const name of NAME_SERVER) ns += featurePoints(f, name, config);
+  return ns;
+}
+
 export function scoreFeatures(f: Features, config: Config): Scored {
   const contributions: Contribution[] = [];
   let nsPoints = 0;

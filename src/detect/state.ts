@@ -7,6 +7,7 @@
 import type { VerdictScope } from '../model/verdict.js';
 import type { AddressTable } from './address-table.js';
 import { DepartedAddresses } from './departed.js';
+import type { ZoneCuts } from './zone-cuts.js';
 
 /** The shared empty list of a Delegation: never pushed to (addName replaces it). */
 const NO_NAMES: string[] = [];
@@ -137,6 +138,8 @@ export class FluxState {
   names = 0;
 
   delegation: Delegation | null = null;
+  /** The zone cuts seen under this registered domain (held by its entry in the detector: the aggregate, or its lone name); null until an NS owner is seen. */
+  cuts: ZoneCuts | null = null;
   /** For a name: the aggregate of its registered domain, once one exists (saves a map lookup per record). */
   aggregate: FluxState | null = null;
   /** Reputation bits (REPUTATION_*), looked up once; for a registered domain, those of any name under it. */
@@ -260,6 +263,8 @@ export class FluxState {
     a.names = 1;
     a.reputation = this.reputation;
     a.delegation = this.delegation === null ? null : this.delegation.clone();
+    a.cuts = this.cuts;
+    this.cuts = null;
     a.dirty = true;
     return a;
   }

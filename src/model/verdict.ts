@@ -88,6 +88,16 @@ export interface Verdict {
   first_flagged: string | null;
   lookups_to_flag: number | null;
   holz?: HolzScore;
+  /**
+   * The delegated zone whose name servers the verdict's name-server evidence
+   * is about, when it lies below the registered domain: a customer's zone
+   * `cust.provider.example` under a shared registry (free subdomains,
+   * dynamic DNS, hosting platforms) that delegates children to their own
+   * name servers. Blocking follows it: a flagged name blocks this zone and
+   * everything under it instead of the registered domain. Absent (null)
+   * when the evidence is about the registered domain's own zone.
+   */
+  zone?: string | null;
   /** The flux service network ('fn-1', ...) the domain belongs to or resolves into; null if none. */
   network: string | null;
   /** Which reference data the address facts came from. */

@@ -4,6 +4,8 @@ import type { EvidenceAddress, Verdict } from '../../src/model/verdict.js';
 
 export interface VerdictSpec {
   registered?: string;
+  /** Verdict.zone: a delegated zone below the registered domain. */
+  zone?: string;
   label?: Verdict['verdict'];
   flux?: Verdict['flux'];
   reasons?: string[];
@@ -45,5 +47,6 @@ export function flaggedVerdict(domain: string, spec: VerdictSpec = {}): Verdict 
       name_servers: spec.nameServers ?? [],
       ns_addresses: (spec.nsAddresses ?? []).map((a) => evidence(a, lastSeen)),
     },
+    ...(spec.zone === undefined ? {} : { zone: spec.zone }),
   };
 }

@@ -126,6 +126,16 @@ describe('RPZ triggers and actions', () => {
     expect(stats.invalidNames).toBe(2);
   });
 
+  it('writes the delegated zone of a verdict below its registered domain, not the registered domain', () => {
+    const verdict = flaggedVerdict('www.bad.freesub.example', { registered: 'freesub.example', zone: 'bad.freesub.example' });
+    const zone = buildRpzZone([verdict], options(), 1);
+    expect(zone.records.map((r) => r.owner)).toEqual(['www.bad.freesub.example', '*.www.bad.freesub.example', 'bad.freesub.example', '*.bad.freesub.example']);
+    // The allowlist applies to the zone.
+    const stats = emptyBuildStats();
+    expect(buildRpzZone([verdict], options({}, ['bad.freesub.example']), 1, stats).records.filter((r) => r.owner.includes('bad.freesub') && r.data !== 'rpz-passthru.')).toEqual([]);
+    expect(stats.notBlocked).toBe(1);
+  });
+
   it('rejects names in the config that cannot be written, with one line', () => {
     for (const [cfg, what] of [
       [{ rpz: { origin: 'rpz fluxhound.' } }, 'rpz.origin'],

@@ -4,7 +4,7 @@
  * master-file text; and an atomic writer. The RPZ server (AXFR/IXFR) and the
  * zone file share buildRpzZone.
  */
-import { isRegistrable } from '../../detect/registered-domain.js';
+import { blockedZoneOf, isRegistrable } from '../../detect/registered-domain.js';
 import { ConfigError } from '../../config/load.js';
 import type { Config, PolicyAction } from '../../config/schema.js';
 import type { Infra } from '../../enrich/infra/index.js';
@@ -48,6 +48,8 @@ export interface RpzOptions {
 export interface RpzVerdict {
   domain: string;
   registered_domain: string;
+  /** The delegated zone below the registered domain the verdict blocks instead of it (Verdict.zone). */
+  zone?: string | null;
   verdict: Verdict['verdict'];
   flux: Verdict['flux'];
   evidence: Pick<Evidence, 'addresses' | 'name_servers' | 'ns_addresses'>;
@@ -59,6 +61,7 @@ export function rpzVerdictOf(v: Verdict, options: Pick<RpzOptions, 'nsdname' | '
   return {
     domain: v.domain,
     registered_domain: v.registered_domain,
+    ...(v.zone == null ? {} : { zone: v.zone }),
     verdict: v.verdict,
     flux: v.flux,
     evidence: {
@@ -237,11 +240,13 @@ class ZoneBuilder {
   verdict(v: RpzVerdict): void {
     const { allowlist, actions } = this.options;
     const action = actions[v.verdict as 'fast-flux' | 'suspicious'];
-    if (action === 'log' || allowlist.isAllowed(v.domain) || allowlist.isAllowed(v.registered_domain)) {
+    const zone = blockedZoneOf(v);
+    if (action === 'log' || allowlist.isAllowed(v.domain) || allowlist.isAllowed(zone) || allowlist.isAllowed(v.registered_domain)) {
       this.stats.notBlocked++;
       return;
     }
-    for (const name of v.registered_domain === v.domain || v.registered_domain === '' ? [v.domain] : [v.domain, v.registered_domain]) {
+    // The name and the zone it blocks: its registered domain, or its delegated zone below it (a shared registry's customer).
+    for (const name of zone === v.domain || zone === '' ? [v.domain] : [v.domain, zone]) {
       const p = isRegistrable(name) ? this.triggerName(name) : null;
       if (p === null) {
         this.stats.invalidNames++;
