@@ -30,7 +30,7 @@ export interface SharedRegistrySpec {
   childrenPerProvider: readonly [number, number];
   /** A lookups of each child name over the span, [min, max]; a provider's own names are asked 4 times as often. */
   lookups: readonly [number, number];
-  /** Genuinely double-flux children, dealt to providers in turn; they share one flux network. */
+  /** Genuinely double-flux children, dealt to providers in turn, each asked 6-12 times; they share one flux network. */
   fluxChildren: number;
 }
 
@@ -163,7 +163,8 @@ function buildFluxChildren(ctx: BuildContext, spec: SharedRegistrySpec, provider
     const minPerAnswer = rng.range(1, 3);
     for (const host of rng.chance(0.5) ? ['', 'www'] : ['']) {
       const name = new FluxName({ label: label(hostName(host, zone)), network, servers, ttl, perAnswer: [minPerAnswer, rng.range(Math.max(minPerAnswer, 3), 6)], phase: rng.next() * 86400 });
-      schedule.add(name, spreadOverSpan(rng.range(Math.max(3, spec.lookups[0]), Math.max(6, spec.lookups[1])), rng));
+      // Asked 6-12 times: as often as a small flux campaign, so their rotation shows.
+      schedule.add(name, spreadOverSpan(rng.range(6, 12), rng));
     }
   }
 }

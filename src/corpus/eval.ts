@@ -54,8 +54,8 @@ export function evalSpec(seed = EVAL_SEED): CorpusSpec {
         asnsPerNetwork: [5, 8],
         lookups: [3, 8],
       },
-      // Three providers (one of each kind) with ~20 delegated children each, and 2 double-flux children.
-      sharedRegistry: { providers: 3, childrenPerProvider: [15, 25], lookups: [2, 6], fluxChildren: 2 },
+      // Three providers (one of each kind) with ~25 delegated children each, and 2 double-flux children.
+      sharedRegistry: { providers: 3, childrenPerProvider: [20, 30], lookups: [2, 6], fluxChildren: 2 },
     },
     traffic: {
       start: DEFAULT_START,

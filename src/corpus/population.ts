@@ -46,7 +46,8 @@ export function buildPopulation(spec: PopulationSpec, space: AddressSpace, rng: 
   const flux = buildFlux(ctx, spec.flux, rng.fork('flux'));
   // The look-alikes come after flux, so specs without them draw exactly what they drew before.
   const { topSites, others } = buildLookalikes(ctx, spec.lookalikes, rng);
-  popular.push(...others);
+  // One by one: spreading a scale corpus's hundreds of thousands of names into push() overflows the stack.
+  for (const b of others) popular.push(b);
   popularity.shuffle(popular);
   const schedule = new Schedule(scheduled.schedule);
   // Their flux networks are numbered after the fast-flux ones.
