@@ -40,16 +40,17 @@ export function evalCommand(): Command {
         seed = Number(flags.seed);
         if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`eval: --seed takes a whole number, not '${flags.seed}'`);
       }
+      // Checked before anything loads, so misuse fails at once.
+      const names = flags.scenario === 'scale' ? scaleNames(flags, command) : undefined;
+      if (flags.scenario !== 'scale' && flags.names !== undefined) throw new UsageError('eval: --names applies to --scenario scale only');
       const config = loadConfig(flags.config);
       const enricher = await createEnricher({});
       const infra = flags.reference ? loadInfra() : null;
       if (flags.scenario === 'scale') {
-        const names = scaleNames(flags, command);
         const scale = await runScaleEval({ seed, names, config, enricher, infra });
         process.stdout.write(flags.json ? JSON.stringify(scale, null, 2) + '\n' : renderScale(scale));
         return;
       }
-      if (flags.names !== undefined) throw new UsageError('eval: --names applies to --scenario scale only');
       const result = await runEval({ format: flags.format, seed, config, enricher, infra, keepDir: flags.keep });
       process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : renderEval(result));
     });
