@@ -17,7 +17,9 @@ describe('fluxhound eval', () => {
 
   it('runs and reports both detectors', () => {
     expect(r.status).toBe(0);
-    expect(result.records).toBe(450_000);
+    // 450,000 by popularity, and the scheduled lookups of slow flux and shared registries.
+    expect(result.records).toBeGreaterThanOrEqual(450_000);
+    expect(result.records).toBeLessThan(452_000);
     expect(result.fluxhound.negatives).toBeGreaterThanOrEqual(2000);
   });
 

@@ -49,6 +49,17 @@ export function evalSpec(seed = EVAL_SEED): CorpusSpec {
         nationalCdn: 150,
         nonRoutable: 100,
       },
+      // Two slow-flux networks of 30-80 bots, ~40 names each asked 3-8 times over the day.
+      slowFlux: {
+        networks: 2,
+        domainsPerNetwork: [6, 8],
+        namesPerDomain: [2, 3],
+        poolSize: [30, 80],
+        asnsPerNetwork: [5, 8],
+        lookups: [3, 8],
+      },
+      // Three providers (one of each kind) with ~25 delegated children each, and 2 double-flux children.
+      sharedRegistry: { providers: 3, childrenPerProvider: [20, 30], lookups: [2, 6], fluxChildren: 2 },
     },
     traffic: {
       start: DEFAULT_START,

@@ -19,6 +19,8 @@ export const DOMAIN_CLASSES = [
   'platform',
   'national-cdn',
   'non-routable',
+  'shared-registry',
+  'flux-slow',
 ] as const;
 
 export type DomainClass = (typeof DOMAIN_CLASSES)[number];
@@ -51,6 +53,8 @@ export interface LabelRow extends NameLabel {
 export function fluxKindOf(domainClass: DomainClass): FluxKind | null {
   if (domainClass === 'flux-single') return 'single';
   if (domainClass === 'flux-double') return 'double';
+  // Slow flux is single flux (fixed name servers) at a slow pace.
+  if (domainClass === 'flux-slow') return 'single';
   return null;
 }
 

@@ -82,7 +82,7 @@ function observe(o: DnsObservation): void {
 
 beforeAll(async () => {
   result = await generateCorpus(evalSpec(), [new SinkWriter({ observe, skip: () => {} })]);
-  const labels = new Map([...result.population.popular, ...result.population.flux].map((b) => [b.label.name, b.label]));
+  const labels = new Map([...result.population.popular, ...result.population.flux, ...result.population.schedule.names].map((b) => [b.label.name, b.label]));
   for (const [name, s] of stats) {
     const label = labels.get(name);
     if (label === undefined) throw new Error(`unlabelled qname ${name}`);

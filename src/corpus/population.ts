@@ -11,12 +11,15 @@ import { buildFlux } from './build-flux.js';
 import { buildGoogleMultiA } from './build-google.js';
 import { buildMirrorNetwork } from './build-mirrors.js';
 import { buildNtpPool } from './build-ntp-pool.js';
+import { buildSharedRegistry } from './build-shared-registry.js';
+import { buildSlowFlux } from './build-slow-flux.js';
 import { buildTopSites } from './build-top-sites.js';
 import type { DomainBehaviour } from './behaviours/behaviour.js';
 import { FluxName } from './behaviours/flux.js';
 import type { DomainClass, LabelRow, NameLabel } from './labels.js';
 import { DOMAIN_CLASSES } from './labels.js';
 import type { Prng } from './prng.js';
+import { Schedule } from './schedule.js';
 import type { LookalikeSpec, PopulationSpec } from './spec.js';
 
 export interface Population {
@@ -26,10 +29,14 @@ export interface Population {
   flux: readonly DomainBehaviour[];
   /** Names that appear only inside answers or authority sections. */
   extraLabels: readonly NameLabel[];
+  /** Names asked a fixed few times at chosen moments (slow flux, shared registries), not by popularity. */
+  schedule: Schedule;
 }
 
 export function buildPopulation(spec: PopulationSpec, space: AddressSpace, rng: Prng): Population {
   const ctx: BuildContext = { space, usedDomains: new Set(), extraLabels: [], extraNames: new Set(), usedNames: new Set() };
+  // Derived, not forked: the scheduled classes leave every other class's stream as it was.
+  const scheduled = { schedule: rng.derive('schedule'), slowFlux: rng.derive('flux-slow'), sharedRegistry: rng.derive('shared-registry') };
   // One stream per class: changing how many names one class has leaves the others as they were.
   const popular = [
     ...buildBenignStatic(ctx, spec.benignStatic, rng.fork('benign-static')),
@@ -40,13 +47,22 @@ export function buildPopulation(spec: PopulationSpec, space: AddressSpace, rng: 
   const flux = buildFlux(ctx, spec.flux, rng.fork('flux'));
   // The look-alikes come after flux, so specs without them draw exactly what they drew before.
   const { topSites, others } = buildLookalikes(ctx, spec.lookalikes, rng);
-  popular.push(...others);
+  // One by one: spreading a scale corpus's hundreds of thousands of names into push() overflows the stack.
+  for (const b of others) popular.push(b);
   popularity.shuffle(popular);
+  const schedule = new Schedule(scheduled.schedule);
+  // Their flux networks are numbered after the fast-flux ones.
+  let network = spec.flux.networks + 1;
+  if (spec.slowFlux !== undefined) {
+    buildSlowFlux(ctx, spec.slowFlux, network, schedule, scheduled.slowFlux);
+    network += spec.slowFlux.networks;
+  }
+  if (spec.sharedRegistry !== undefined) buildSharedRegistry(ctx, spec.sharedRegistry, network, schedule, scheduled.sharedRegistry);
   // Popular sites lead the Zipf order: they are what a resolver is asked most.
   const ordered = [...topSites, ...popular];
   // Issue 13's answer classes: after every other stream, mixed in at random ranks.
   const added = buildAnswerLookalikes(ctx, spec.lookalikes, rng);
-  return { popular: added.length === 0 ? ordered : mixIntoPopularity(ordered, added, rng.fork('answer-lookalikes-popularity')), flux, extraLabels: ctx.extraLabels };
+  return { popular: added.length === 0 ? ordered : mixIntoPopularity(ordered, added, rng.fork('answer-lookalikes-popularity')), flux, extraLabels: ctx.extraLabels, schedule };
 }
 
 function buildLookalikes(ctx: BuildContext, spec: LookalikeSpec | undefined, rng: Prng): { topSites: DomainBehaviour[]; others: DomainBehaviour[] } {
@@ -66,6 +82,8 @@ function buildLookalikes(ctx: BuildContext, spec: LookalikeSpec | undefined, rng
 export interface Lookups {
   popularLookups: Uint32Array;
   fluxLookups: Uint32Array;
+  /** By index into `population.schedule.names`; absent: none of them was asked. */
+  scheduledLookups?: Uint32Array;
 }
 
 /**
@@ -90,6 +108,7 @@ export function populationLabels(population: Population, asked?: Lookups): Label
   };
   add(population.popular, asked?.popularLookups);
   add(population.flux, asked?.fluxLookups);
+  add(population.schedule.names, asked === undefined ? undefined : (asked.scheduledLookups ?? new Uint32Array(population.schedule.names.length)));
   for (const l of population.extraLabels) if (!queried.has(l.name)) labels.push({ ...l, role: 'answer' });
   const order = Object.fromEntries(DOMAIN_CLASSES.map((c, i) => [c, i])) as Record<DomainClass, number>;
   return labels.sort((a, b) => order[a.class] - order[b.class] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -23,6 +23,15 @@ describe('Prng', () => {
     }
   });
 
+  it('derives streams without moving its own, the same for the same state and purpose', () => {
+    const a = new Prng(5);
+    const b = new Prng(5);
+    const derived = a.derive('x');
+    expect(a.u32()).toBe(b.u32());
+    expect(derived.u32()).toBe(new Prng(5).derive('x').u32());
+    expect(new Prng(5).derive('x').u32()).not.toBe(new Prng(5).derive('y').u32());
+  });
+
   it('gives forks that do not depend on what the other forks drew', () => {
     const first = new Prng(1);
     const fa = first.fork('a');

@@ -90,6 +90,15 @@ export class Prng {
   fork(purpose: string): Prng {
     return new Prng(hashString(purpose, this.u32()));
   }
+
+  /**
+   * An independent stream named by `purpose` that leaves this one where it
+   * is: classes added later derive their streams this way, so they neither
+   * shift the forks taken after them nor depend on how many were taken before.
+   */
+  derive(purpose: string): Prng {
+    return new Prng(hashString(purpose, (this.a ^ rotl(this.b, 8) ^ rotl(this.c, 16) ^ rotl(this.d, 24)) >>> 0));
+  }
 }
 
 /** Seeded FNV-1a over a string; also used to derive stable per-name values. */

@@ -29,6 +29,10 @@ describe('validateSpec', () => {
     ['flux TTLs above 300 s', (s: CorpusSpec) => (s.population.flux.addressTtls = [60, 3600]), /addressTtls must be a non-empty list/],
     ['a negative flux popularity', (s: CorpusSpec) => (s.traffic.fluxPopularityExponent = -1), /fluxPopularityExponent must be >= 0/],
     ['empty campaigns', (s: CorpusSpec) => (s.traffic.fluxActiveSeconds = [0, 3600]), /fluxActiveSeconds/],
+    ['inverted slow-flux lookups', (s: CorpusSpec) => (s.population.slowFlux = { ...evalSpec().population.slowFlux!, lookups: [8, 3] }), /slowFlux\.lookups must be \[min >= 1/],
+    ['too many names per slow-flux domain', (s: CorpusSpec) => (s.population.slowFlux = { ...evalSpec().population.slowFlux!, namesPerDomain: [2, 20] }), /namesPerDomain allows at most 10/],
+    ['registry flux children without a provider', (s: CorpusSpec) => (s.population.sharedRegistry = { ...evalSpec().population.sharedRegistry!, providers: 0 }), /fluxChildren needs at least one provider/],
+    ['fractional registry providers', (s: CorpusSpec) => (s.population.sharedRegistry = { ...evalSpec().population.sharedRegistry!, providers: 1.5 }), /sharedRegistry\.providers must be a whole number/],
   ])('rejects %s', (_what, change, message) => {
     expect(() => validateSpec(withChange(change))).toThrow(message);
   });

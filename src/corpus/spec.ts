@@ -1,5 +1,7 @@
 /** What a corpus is made of; every field is part of what the seed reproduces. */
 import type { FluxSpec } from './build-flux.js';
+import type { SharedRegistrySpec } from './build-shared-registry.js';
+import type { SlowFluxSpec } from './build-slow-flux.js';
 
 export interface PopulationSpec {
   /** Names (not domains) of each benign class. */
@@ -9,6 +11,10 @@ export interface PopulationSpec {
   flux: FluxSpec;
   /** The legitimate look-alikes of flux; none when absent. */
   lookalikes?: LookalikeSpec;
+  /** Slow-flux networks and their sibling domains, each name asked a few times (schedule.ts); none when absent. */
+  slowFlux?: SlowFluxSpec;
+  /** Free-subdomain, dynamic-DNS and hosting providers with delegated children, and double-flux children among them; none when absent. */
+  sharedRegistry?: SharedRegistrySpec;
 }
 
 /** Names (not domains) of each look-alike class. */
@@ -105,6 +111,8 @@ export function validateSpec(spec: CorpusSpec): void {
   const lookalikes = Object.values(p.lookalikes ?? {}).reduce((sum, n) => sum + n, 0);
   if (p.benignStatic + p.benignRoundRobin + p.cdn + lookalikes === 0) throw new Error('corpus: spec: needs at least one benign name');
   validateFlux(p.flux);
+  if (p.slowFlux !== undefined) validateSlowFlux(p.slowFlux);
+  if (p.sharedRegistry !== undefined) validateSharedRegistry(p.sharedRegistry);
   validateTraffic(t);
 }
 
@@ -123,6 +131,36 @@ function validateFlux(flux: FluxSpec): void {
       throw new Error(`corpus: spec: ${field} must be a non-empty list of whole seconds in [0, ${max}], got [${ttls.join(', ')}]`);
     }
   }
+}
+
+/** A [min, max] of whole numbers with min >= `least`. */
+function validateRange(field: string, range: readonly [number, number], least: number): void {
+  const [min, max] = range;
+  if (!(Number.isInteger(min) && Number.isInteger(max) && min >= least && max >= min)) {
+    throw new Error(`corpus: spec: ${field} must be [min >= ${least}, max >= min] whole numbers, got [${min}, ${max}]`);
+  }
+}
+
+function validateSlowFlux(slow: SlowFluxSpec): void {
+  if (!(Number.isInteger(slow.networks) && slow.networks >= 0)) throw new Error(`corpus: spec: population.slowFlux.networks must be a whole number >= 0, got ${slow.networks}`);
+  validateRange('population.slowFlux.domainsPerNetwork', slow.domainsPerNetwork, 1);
+  validateRange('population.slowFlux.namesPerDomain', slow.namesPerDomain, 1);
+  if (slow.namesPerDomain[1] > 10) throw new Error(`corpus: spec: population.slowFlux.namesPerDomain allows at most 10 names, got ${slow.namesPerDomain[1]}`);
+  validateRange('population.slowFlux.poolSize', slow.poolSize, 1);
+  validateRange('population.slowFlux.asnsPerNetwork', slow.asnsPerNetwork, 1);
+  validateRange('population.slowFlux.lookups', slow.lookups, 1);
+}
+
+function validateSharedRegistry(registry: SharedRegistrySpec): void {
+  for (const [field, value] of [
+    ['population.sharedRegistry.providers', registry.providers],
+    ['population.sharedRegistry.fluxChildren', registry.fluxChildren],
+  ] as const) {
+    if (!(Number.isInteger(value) && value >= 0)) throw new Error(`corpus: spec: ${field} must be a whole number >= 0, got ${value}`);
+  }
+  if (registry.fluxChildren > 0 && registry.providers === 0) throw new Error('corpus: spec: population.sharedRegistry.fluxChildren needs at least one provider');
+  validateRange('population.sharedRegistry.childrenPerProvider', registry.childrenPerProvider, 0);
+  validateRange('population.sharedRegistry.lookups', registry.lookups, 1);
 }
 
 function validateTraffic(t: TrafficSpec): void {

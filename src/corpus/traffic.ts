@@ -24,9 +24,10 @@ export interface TrafficResult {
   byClass: Record<DomainClass, number>;
   firstTs: number;
   lastTs: number;
-  /** Exchanges per name, by index into `population.popular` and `population.flux`. */
+  /** Exchanges per name, by index into `population.popular`, `population.flux` and `population.schedule.names`. */
   popularLookups: Uint32Array;
   fluxLookups: Uint32Array;
+  scheduledLookups: Uint32Array;
 }
 
 export async function runTraffic(
@@ -49,8 +50,37 @@ export async function runTraffic(
   let firstTs = spec.start;
   let lastTs = spec.start;
 
+  const scheduled = population.schedule;
+  const { at, which } = scheduled.inOrder();
+  const scheduledLookups = new Uint32Array(scheduled.names.length);
+  let nextScheduled = 0;
+  let records = 0;
+  /**
+   * The scheduled lookups due before `until`, in time order, drawing from the
+   * schedule's own stream: the popularity-driven exchanges stay as they were.
+   */
+  const askScheduled = (until: number): void => {
+    const sr = scheduled.rng;
+    for (; nextScheduled < at.length; nextScheduled++) {
+      const ts = spec.start + (at[nextScheduled] as number) * spec.durationSeconds;
+      if (ts >= until) return;
+      const k = which[nextScheduled] as number;
+      const behaviour = scheduled.names[k] as DomainBehaviour;
+      scheduledLookups[k] = (scheduledLookups[k] as number) + 1;
+      // Scheduled names are counted in A lookups: their few lookups all carry what detection uses.
+      out.begin(ts, behaviour.label.name, 'A', clients[clientIndex.draw(sr)] as string);
+      out.withAuthority = sr.next() < spec.authorityShare;
+      behaviour.respond(ts, 'A', out, sr);
+      for (const writer of writers) writer.write(out.observation);
+      byClass[behaviour.label.class]++;
+      if (records++ === 0) firstTs = ts;
+      lastTs = ts;
+    }
+  };
+
   for (let i = 0; i < spec.records; i++) {
     const ts = spec.start + step * (i + rng.next());
+    if (nextScheduled < at.length) askScheduled(ts);
     const fluxIndex = rng.next() < fluxShare ? pickFlux(ts, rng) : -1;
     let behaviour: DomainBehaviour;
     if (fluxIndex >= 0) {
@@ -67,13 +97,14 @@ export async function runTraffic(
     behaviour.respond(ts, qtype, out, rng);
     for (const writer of writers) writer.write(out.observation);
     byClass[behaviour.label.class]++;
-    if (i === 0) firstTs = ts;
+    if (records++ === 0) firstTs = ts;
     lastTs = ts;
     if ((i & 1023) === 1023) {
       for (const writer of writers) if (writer.pendingBytes >= FLUSH_AT_BYTES) await writer.flush();
     }
   }
-  return { records: spec.records, byClass, firstTs, lastTs, popularLookups, fluxLookups };
+  askScheduled(Infinity);
+  return { records, byClass, firstTs, lastTs, popularLookups, fluxLookups, scheduledLookups };
 }
 
 /** Index of a flux name to ask at `ts`, or -1 when the draw finds none in its campaign (a benign name is asked instead). */
