@@ -52,8 +52,8 @@ export class Delegation {
 }
 
 /**
- * What only flagged domains (and the Holz baseline's), and domains whose
- * address table overflowed, carry: kept apart so that the many benign
+ * What only flagged domains (and the Holz baseline's), domains whose
+ * address table overflowed, and domains answered with non-routable addresses carry: kept apart so that the many benign
  * domains do not pay eight fields for it.
  */
 class FlagMarks {
@@ -82,6 +82,13 @@ class FlagMarks {
   departed: DepartedAddresses | null = null;
   /** The same for the name-server addresses (Delegation.nsAddresses). */
   nsDeparted: DepartedAddresses | null = null;
+  /**
+   * Answer records in special-purpose space (private, reserved, multicast,
+   * ...; src/enrich/special-purpose.ts), weighted like lookups, and the bits
+   * of their blocks: never stored as addresses, only reported.
+   */
+  nonRoutable = 0;
+  nonRoutableBlocks = 0;
 }
 
 /** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */
@@ -245,6 +252,10 @@ export class FluxState {
     a.addresses = this.addresses === null ? null : this.addresses.slice();
     if (this.departed !== null) a.mark().departed = new DepartedAddresses(this.departed);
     if (this.nsDeparted !== null) a.mark().nsDeparted = new DepartedAddresses(this.nsDeparted);
+    if (this.marks.nonRoutable > 0) {
+      a.mark().nonRoutable = this.marks.nonRoutable;
+      a.mark().nonRoutableBlocks = this.marks.nonRoutableBlocks;
+    }
     a.addressesEver = this.addressesEver;
     a.knownEver = this.knownEver;
     a.ttlMin = this.ttlMin;
