@@ -88,6 +88,8 @@ const v6Blocks: V6Block[] = [];
 /** First octet / first group → 1 when some row covers part of it (else the address is routable at once). */
 const v4Touched = new Uint8Array(256);
 const v6Touched = new Uint8Array(65536);
+/** For a first group only rows longer than /16 touch (2001:, 3fff:): second group → 1 when some row covers part of it. */
+const v6Second = new Map<number, Uint8Array>();
 
 for (const [cidr, use, routable] of SPECIAL_PURPOSE_ROWS) {
   const slash = cidr.indexOf('/');
@@ -106,6 +108,12 @@ for (const [cidr, use, routable] of SPECIAL_PURPOSE_ROWS) {
     v6Blocks.push({ groups, bits, block });
     const span = bits >= 16 ? 1 : 1 << (16 - bits);
     for (let g = groups[0]!; g < groups[0]! + span; g++) v6Touched[g] = 1;
+    if (bits > 16) {
+      let second = v6Second.get(groups[0]!);
+      if (second === undefined) v6Second.set(groups[0]!, (second = new Uint8Array(65536)));
+      const span2 = bits >= 32 ? 1 : 1 << (32 - bits);
+      for (let g = groups[1]!; g < groups[1]! + span2; g++) second[g] = 1;
+    }
   } else {
     const parts = base.split('.').map(Number);
     const value = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
@@ -118,6 +126,12 @@ for (const [cidr, use, routable] of SPECIAL_PURPOSE_ROWS) {
 // Most specific first, so a reachable block inside a non-routable one wins.
 v4Blocks.sort((a, b) => b.bits - a.bits);
 v6Blocks.sort((a, b) => b.bits - a.bits);
+// A first group a /16 or shorter row covers needs the whole table; keep the second-group index only where none does.
+for (const b of v6Blocks) {
+  if (b.bits > 16) continue;
+  const span = 1 << (16 - b.bits);
+  for (let g = b.groups[0]!; g < b.groups[0]! + span; g++) v6Second.delete(g);
+}
 
 /** Blocks fit one small integer of bits per domain (see nonRoutableBlocksOf): a V8 small integer holds 30. */
 export const MAX_BLOCKS = 30;
@@ -147,7 +161,37 @@ const scratch = new Uint16Array(8);
 
 /** The same for IPv6 text; -1 when it does not parse (it is then no address at all, not a special one). */
 export function nonRoutableV6Text(text: string): number {
+  // Most answers are decided by their first group alone (2a00:, 2606:, ...): read it from the text, parse nothing.
+  let first = 0;
+  let i = 0;
+  for (; i < 4 && i < text.length; i++) {
+    const d = hexValue(text.charCodeAt(i));
+    if (d < 0) break;
+    first = first * 16 + d;
+  }
+  if (i > 0 && text.charCodeAt(i) === 58) {
+    if (v6Touched[first] === 0) return -1;
+    // 2001:4860:..., 3fff:ffff:...: the second group decides most of them too.
+    const second = v6Second.get(first);
+    if (second !== undefined) {
+      let value = 0;
+      let j = i + 1;
+      for (; j < i + 5 && j < text.length; j++) {
+        const d = hexValue(text.charCodeAt(j));
+        if (d < 0) break;
+        value = value * 16 + d;
+      }
+      if (j > i + 1 && text.charCodeAt(j) === 58 && second[value] === 0) return -1;
+    }
+  }
   return parseIPv6Into(text, scratch) ? nonRoutableV6(scratch) : -1;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
 
 function inV6Block(g: Uint16Array, b: V6Block): boolean {
