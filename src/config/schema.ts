@@ -80,9 +80,9 @@ export const configSchema = z.strictObject({
   weights: z
     .strictObject({
       /** Distinct ASNs of the answers. */
-      asns: ramp(2, 8, 30),
-      /** Distinct countries of the answers. */
-      countries: ramp(1, 5, 20),
+      asns: ramp(2, 8, 25),
+      /** Distinct countries of the answers: spread over countries is flux's stronger sign (a national CDN spans several ASNs of one country). */
+      countries: ramp(1, 4, 25),
       /** Distinct /16 (IPv4) and /48 (IPv6) prefixes. */
       prefixes: ramp(2, 12, 10),
       /** Distinct addresses over the run. */

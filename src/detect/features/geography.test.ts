@@ -40,16 +40,16 @@ function nationalCdn(d: Detector, name: string, carriers: number, lookups = 24, 
 }
 
 describe('geography: one country, several carriers', () => {
-  it('holds a national multi-carrier CDN (5 ASNs, one country, TTL 60, rotating) below fast-flux, with the reason', () => {
-    const { find, flags } = run((d) => nationalCdn(d, 'video.cdn-national.com', 5));
+  it('holds a national multi-carrier CDN (8 ASNs, one country, TTL 60, rotating) below fast-flux, with the reason', () => {
+    const { find, flags } = run((d) => nationalCdn(d, 'video.cdn-national.com', 8));
     const v = find('video.cdn-national.com');
-    expect(v.features.asns).toBe(5);
+    expect(v.features.asns).toBe(8);
     expect(v.features.countries).toBe(1);
-    expect(v.features.single_country_asns).toBe(5);
+    expect(v.features.single_country_asns).toBe(8);
     expect(v.verdict).not.toBe('fast-flux');
     expect(flags.filter((f) => f.verdict === 'fast-flux')).toEqual([]);
     expect(v.reasons).toContain(
-      "answers from 5 ASNs, all in one country (CN): consistent geography, a national CDN's shape (address diversity and timing count at most 45 points)",
+      "answers from 8 ASNs, all in one country (CN): consistent geography, a national CDN's shape (address diversity and timing count at most 45 points)",
     );
     expect(v.contributions.find((c) => c.feature === 'single_country_asns')!.points).toBeLessThan(0);
   });
@@ -57,20 +57,20 @@ describe('geography: one country, several carriers', () => {
   it('is what keeps it from fast-flux: without the hold the same answers score as flux', () => {
     const config = defaultConfig();
     config.geography.maxPoints = 100;
-    const v = run((d) => nationalCdn(d, 'video.cdn-national.com', 5), config).find('video.cdn-national.com');
+    const v = run((d) => nationalCdn(d, 'video.cdn-national.com', 8), config).find('video.cdn-national.com');
     expect(v.verdict).toBe('fast-flux');
   });
 
   it('holds a registered domain whose throwaway-looking names all answer from one country likewise', () => {
-    const octets = oneCountry(7);
+    const octets = oneCountry(8);
     const feed = (d: Detector) => {
       for (let n = 0; n < 24; n++) {
-        const addresses = [0, 1, 2].map((k) => inNetworks(octets, (n * 3 + k) % 49));
+        const addresses = [0, 1, 2].map((k) => inNetworks(octets, (n * 3 + k) % 56));
         d.observe(aResponse(T0 + n * 60, `e${n}.edge-national.net`, addresses, 30));
       }
     };
     const zone = run(feed).find('edge-national.net', 'registered_domain');
-    expect(zone.features.single_country_asns).toBe(7);
+    expect(zone.features.single_country_asns).toBe(8);
     expect(zone.verdict).toBe('suspicious');
     const unheld = defaultConfig();
     unheld.geography.maxPoints = 100;
