@@ -16,7 +16,7 @@
  * Lookups allocate nothing: IPv4 as a 32-bit number, IPv6 as eight groups
  * (or canonical text, parsed into one reused buffer).
  */
-import { parseIPv6Into } from '../model/names.js';
+import { hexDigit, parseIPv6Into } from '../model/names.js';
 
 /** One row: the block as the registry writes it, what it is for, and whether answers in it are public hosts. */
 type Row = readonly [cidr: string, use: string, routable: boolean];
@@ -165,7 +165,7 @@ export function nonRoutableV6Text(text: string): number {
   let first = 0;
   let i = 0;
   for (; i < 4 && i < text.length; i++) {
-    const d = hexValue(text.charCodeAt(i));
+    const d = hexDigit(text.charCodeAt(i));
     if (d < 0) break;
     first = first * 16 + d;
   }
@@ -177,7 +177,7 @@ export function nonRoutableV6Text(text: string): number {
       let value = 0;
       let j = i + 1;
       for (; j < i + 5 && j < text.length; j++) {
-        const d = hexValue(text.charCodeAt(j));
+        const d = hexDigit(text.charCodeAt(j));
         if (d < 0) break;
         value = value * 16 + d;
       }
@@ -187,12 +187,6 @@ export function nonRoutableV6Text(text: string): number {
   return parseIPv6Into(text, scratch) ? nonRoutableV6(scratch) : -1;
 }
 
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
 
 function inV6Block(g: Uint16Array, b: V6Block): boolean {
   let left = b.bits;

@@ -129,7 +129,8 @@ export function parseIPv6Into(s: string, groups: Uint16Array): boolean {
   return true;
 }
 
-function hexDigit(c: number): number {
+/** Value of a hexadecimal digit's character code; -1 when it is none. */
+export function hexDigit(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
