@@ -52,9 +52,9 @@ export class Delegation {
 }
 
 /**
- * What only flagged domains (and the Holz baseline's), domains whose
- * address table overflowed, and domains answered with non-routable addresses carry: kept apart so that the many benign
- * domains do not pay eight fields for it.
+ * What only flagged domains (and the Holz baseline's), domains whose address
+ * table overflowed, and domains answered with non-routable addresses carry:
+ * kept apart so that the many benign domains do not pay eight fields for it.
  */
 class FlagMarks {
   /** Data time when the domain first crossed a flag threshold; -1 if never. */
