@@ -33,6 +33,7 @@ describe('config', () => {
     ['negative', 'limits:\n  maxDomains: -5', /limits\.maxDomains/],
     ['thresholds inverted', 'verdict:\n  fastFlux: 20\n  suspicious: 50', /verdict\.suspicious \(50\) is above verdict\.fastFlux \(20\)/],
     ['flat ramp', 'weights:\n  ips: { low: 3, high: 3, points: 5 }', /weights\.ips: low and high are equal/],
+    ['geography bounds inverted', 'geography:\n  minAsns: 9\n  maxAsns: 4', /geography\.minAsns \(9\) is above geography\.maxAsns \(4\)/],
     ['not a mapping', '- 1\n- 2', /expected a mapping/],
     ['broken YAML', 'window: [1,', /not valid YAML/],
   ])('rejects %s with one clear line', (_what, text, message) => {

@@ -37,6 +37,9 @@ export function validateConfig(raw: unknown, origin: string): Config {
   if (cfg.verdict.suspicious > cfg.verdict.fastFlux) {
     throw new ConfigError(`config: ${origin}: verdict.suspicious (${cfg.verdict.suspicious}) is above verdict.fastFlux (${cfg.verdict.fastFlux})`);
   }
+  if (cfg.geography.minAsns > cfg.geography.maxAsns) {
+    throw new ConfigError(`config: ${origin}: geography.minAsns (${cfg.geography.minAsns}) is above geography.maxAsns (${cfg.geography.maxAsns})`);
+  }
   for (const [name, r] of Object.entries(cfg.weights)) {
     if (r.low === r.high) throw new ConfigError(`config: ${origin}: weights.${name}: low and high are equal (${r.low})`);
   }

@@ -59,13 +59,30 @@ export const configSchema = z.strictObject({
       zoneMaxLookupsPerName: z.number().min(0).default(3),
     })
     .prefault({}),
+  /**
+   * Geolocation consistency: answers from several ASNs all in one country are a national multi-carrier CDN's
+   * shape, not flux's (flux spreads over many countries and residential networks). A domain of that shape gets
+   * at most `maxPoints` from its address diversity and timing; name-server flux and flux networks still count.
+   */
+  geography: z
+    .strictObject({
+      /** The rule holds from this many ASNs of the answers, all in one country. Default 2. */
+      minAsns: z.number().int().min(1).default(2),
+      /** ... up to this many: a national CDN sits in a handful of carriers; more networks inside one country is residential flux. Default 8. */
+      maxAsns: z.number().int().min(1).default(8),
+      /** ... with fewer distinct addresses than this: very many addresses are a flux pool, wherever it is. Default 200. */
+      maxIps: z.number().int().min(1).default(200),
+      /** Points the diversity and timing features (asns, countries, prefixes, ips, ips_per_hour, ttl_min, churn) add together at most for such a domain; below verdict.fastFlux, so address evidence alone makes it at most suspicious. Default 45. */
+      maxPoints: z.number().min(0).max(100).default(45),
+    })
+    .prefault({}),
   /** Each feature adds `points` scaled linearly from `low` (nothing) to `high` (all); when low > high the ramp is reversed (smaller is worse). */
   weights: z
     .strictObject({
       /** Distinct ASNs of the answers. */
-      asns: ramp(2, 8, 30),
-      /** Distinct countries of the answers. */
-      countries: ramp(1, 5, 20),
+      asns: ramp(2, 8, 25),
+      /** Distinct countries of the answers: spread over countries is flux's stronger sign (a national CDN spans several ASNs of one country). */
+      countries: ramp(1, 4, 25),
       /** Distinct /16 (IPv4) and /48 (IPv6) prefixes. */
       prefixes: ramp(2, 12, 10),
       /** Distinct addresses over the run. */

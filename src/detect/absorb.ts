@@ -39,6 +39,7 @@ export function absorb(state: FluxState, obs: DnsObservation, digest: Observatio
     else state.clientBitsHigh |= 1 << (bit - 32);
   }
   if (digest.addresses.size > 0) absorbAnswer(state, digest, seen, obs.count, config);
+  if (digest.addresses.nonRoutable > 0) noteNonRoutable(state, digest.addresses, obs.count);
   if (digest.delegationSignature !== 0) {
     const d = state.delegation;
     if (d === null || d.lastSignature !== digest.delegationSignature) absorbDelegation(state, digest, seen, config);
@@ -108,6 +109,13 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
     if (windowCounts.asns > state.windowAsnsPeak) state.windowAsnsPeak = windowCounts.asns;
     if (windowCounts.countries > state.windowCountriesPeak) state.windowCountriesPeak = windowCounts.countries;
   }
+}
+
+/** Answers in special-purpose space are no address of the domain's: counted for the verdict, never stored. */
+function noteNonRoutable(state: FluxState, list: AddressList, count: number): void {
+  const marks = state.mark();
+  marks.nonRoutable += list.nonRoutable * count;
+  marks.nonRoutableBlocks |= list.nonRoutableBlocks;
 }
 
 function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: number, config: Config): void {

@@ -15,7 +15,7 @@ function finals(feed: (d: Detector) => void): Verdict[] {
 }
 
 const v4 = (i: number): string => `${20 + (i % 200)}.${(i >> 8) & 255}.${i & 255}.7`;
-const v6 = (i: number): string => `2001:db8:${(i % 50).toString(16)}::${i.toString(16)}`;
+const v6 = (i: number): string => `2a00:db8:${(i % 50).toString(16)}::${i.toString(16)}`;
 
 describe('DepartedAddresses', () => {
   it('tells a returning address from a new one, IPv4 exactly and IPv6 by fingerprint', () => {

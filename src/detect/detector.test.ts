@@ -261,7 +261,7 @@ describe('Detector', () => {
         d.observe(aResponse(T0 + lookup * 300, 'pay.first-flux.com', [0, 1, 2, 3].map((k) => bot(lookup * 4 + k)), 120));
       }
       d.observe(aResponse(T0 + 4000, 'login.lone-bot.org', [bot(5)], 3600));
-      d.observe(aResponse(T0 + 4000, 'www.shared-host.org', [bot(7), '192.0.2.10', '192.0.2.11', '192.0.2.12'], 3600));
+      d.observe(aResponse(T0 + 4000, 'www.shared-host.org', [bot(7), '93.184.216.10', '93.184.216.11', '93.184.216.12'], 3600));
     });
     const lone = find('login.lone-bot.org')!;
     expect(lone.features).toMatchObject({ network_addresses: 1, network_share: 1 });

@@ -8,6 +8,7 @@
 import type { Enricher } from '../enrich/enricher.js';
 import type { DnsObservation, ResourceRecord } from '../model/observation.js';
 import { parseIPv4, parseIPv6 } from '../model/names.js';
+import { nonRoutableV4, nonRoutableV6Text } from '../enrich/special-purpose.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { AddressEntry, AddressKey } from './address-table.js';
 import { hashName } from './name-table.js';
@@ -18,6 +19,13 @@ import { clientHash } from './state.js';
 export class AddressList {
   /** Entries in use; the arrays may be longer (left over from earlier observations). */
   size = 0;
+  /**
+   * Records left out because their address is special-purpose space (no public
+   * host: private, reserved, multicast, ...), and the bits of their blocks
+   * (special-purpose.ts): they are never diversity, so no state stores them.
+   */
+  nonRoutable = 0;
+  nonRoutableBlocks = 0;
   readonly keys: AddressKey[] = [];
   readonly ttls: number[] = [];
   private readonly asns: number[] = [];
@@ -41,10 +49,10 @@ export class AddressList {
     let key: AddressKey;
     if (rr.type === 'A') {
       const v4 = parseIPv4(rr.data);
-      if (v4 < 0) return false;
+      if (v4 < 0 || this.leftOut(nonRoutableV4(v4))) return false;
       key = v4 | 0;
     } else {
-      if (rr.data.indexOf(':') === -1) return false;
+      if (rr.data.indexOf(':') === -1 || this.leftOut(nonRoutableV6Text(rr.data))) return false;
       key = rr.data;
     }
     for (let i = 0; i < this.size; i++) if (this.keys[i] === key) return true;
@@ -54,6 +62,21 @@ export class AddressList {
     this.asns[at] = -1;
     this.countries[at] = null;
     this.providers[at] = -2;
+    return true;
+  }
+
+  /** Empty the list for the next observation. */
+  clear(): void {
+    this.size = 0;
+    this.nonRoutable = 0;
+    this.nonRoutableBlocks = 0;
+  }
+
+  /** Count a record of a non-routable block (block ≥ 0); true when it is one. */
+  private leftOut(block: number): boolean {
+    if (block < 0) return false;
+    this.nonRoutable++;
+    this.nonRoutableBlocks |= 1 << block;
     return true;
   }
 
@@ -161,8 +184,8 @@ export class ObservationDigest {
 
   /** Digest obs; `registered` bounds which authority NS records belong to the queried zone. */
   read(obs: DnsObservation, registered: string): void {
-    this.addresses.size = 0;
-    this.nsAddresses.size = 0;
+    this.addresses.clear();
+    this.nsAddresses.clear();
     if (this.nsNames.length !== 0) this.nsNames.length = 0;
     if (this.cnameTargets.length !== 0) this.cnameTargets.length = 0;
     this.hasTtls = false;
@@ -231,7 +254,7 @@ export class ObservationDigest {
   }
 
   isEmpty(): boolean {
-    return this.addresses.size === 0 && this.nsNames.length === 0 && this.cnameTargets.length === 0;
+    return this.addresses.size === 0 && this.addresses.nonRoutable === 0 && this.nsNames.length === 0 && this.cnameTargets.length === 0;
   }
 }
 

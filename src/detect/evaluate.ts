@@ -16,12 +16,20 @@ export interface Evaluation {
   scored: Scored;
   /** Features whose value is a lower bound (empty when all are exact). */
   lowerBounds: readonly (keyof Features)[];
+  /** The families' notes (what was left out of the evidence or held back), for the reasons. */
+  notes: string[];
 }
 
 /** Features and score with every detail, for a verdict. */
 export function measure(state: FluxState, config: Config, networks: FluxNetworks | null, infra: Infra | null): Evaluation {
-  const features = measureInto(state, { config, detail: true, networks, infra }, emptyFeatures());
-  return { features, scored: scoreFeatures(features, config), lowerBounds: lowerBoundsOf(state) };
+  const ctx: MeasureContext = { config, detail: true, networks, infra };
+  const features = measureInto(state, ctx, emptyFeatures());
+  const notes: string[] = [];
+  for (const family of featureFamilies) {
+    const note = family.note?.(state, features, ctx) ?? null;
+    if (note !== null) notes.push(note);
+  }
+  return { features, scored: scoreFeatures(features, config), lowerBounds: lowerBoundsOf(state), notes };
 }
 
 const EXACT: readonly (keyof Features)[] = [];
@@ -181,6 +189,7 @@ export function explain(evaluation: Evaluation, ctx: MeasureContext, zoneWithNsF
   }
   byFamily.sort((a, b) => b.points - a.points);
   const reasons = byFamily.map((r) => r.text);
+  reasons.push(...evaluation.notes);
   if (zoneWithNsFlux !== null) reasons.push(`the name servers of ${zoneWithNsFlux} rotate (seen under other names of the zone)`);
   return reasons;
 }

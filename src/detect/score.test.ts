@@ -57,7 +57,7 @@ describe('scoreFeatures with the default weights', () => {
     expect(scored.score).toBe(100);
     const points = scored.contributions.map((c) => c.points);
     expect(points).toEqual([...points].sort((a, b) => b - a));
-    expect(scored.contributions[0]).toEqual({ feature: 'asns', points: 30 });
+    expect(scored.contributions[0]).toEqual({ feature: 'asns', points: 25 });
   });
 
   it('gives TTL and churn no points without network diversity', () => {

@@ -13,6 +13,8 @@ export function ramp(x: number, r: Pick<Ramp, 'low' | 'high'>): number {
 
 const TIMING: ReadonlySet<WeightName> = new Set<WeightName>(['ttl_min', 'churn']);
 const NAME_SERVER: ReadonlySet<WeightName> = new Set<WeightName>(['ns_names', 'ns_addresses', 'ns_asns', 'ns_network_addresses']);
+/** Address diversity and timing: what a domain in one country's networks (features/geography.ts) gets at most geography.maxPoints from. */
+const GEOGRAPHY_HELD: ReadonlySet<WeightName> = new Set<WeightName>(['asns', 'countries', 'prefixes', 'ips', 'ips_per_hour', 'ttl_min', 'churn']);
 
 export interface Scored {
   score: number;
@@ -30,13 +32,21 @@ export interface Scored {
  */
 export function scoreOnly(f: Features, config: Config): number {
   let address = 0;
+  let held = 0;
   let ns = 0;
   for (const name of weightNames(config)) {
     const points = featurePoints(f, name, config);
     if (NAME_SERVER.has(name)) ns += points;
+    else if (GEOGRAPHY_HELD.has(name)) held += points;
     else address += points;
   }
+  address += held - geographyExcess(f, held, config);
   return Math.min(100, Math.round(Math.max(0, address) + ns));
+}
+
+/** Diversity and timing points beyond geography.maxPoints for a domain in one country's networks; 0 otherwise. */
+function geographyExcess(f: Features, held: number, config: Config): number {
+  return f.single_country_asns > 0 ? Math.max(0, held - config.geography.maxPoints) : 0;
 }
 
 /** Points one weighted feature adds (negative for reputation); 0 when unmeasured or gated off. */
@@ -69,12 +79,17 @@ export function nsPointsOnly(f: Features, config: Config): number {
 export function scoreFeatures(f: Features, config: Config): Scored {
   const contributions: Contribution[] = [];
   let nsPoints = 0;
+  let held = 0;
   for (const name of weightNames(config)) {
     const points = featurePoints(f, name, config);
     if (points === 0) continue;
     contributions.push({ feature: name, points: Math.round(points * 10) / 10 });
     if (NAME_SERVER.has(name)) nsPoints += points;
+    else if (GEOGRAPHY_HELD.has(name)) held += points;
   }
+  // What the one-country rule held back, so that the contributions still add up to the score.
+  const excess = geographyExcess(f, held, config);
+  if (excess > 0) contributions.push({ feature: 'single_country_asns', points: -Math.round(excess * 10) / 10 });
   contributions.sort((a, b) => b.points - a.points);
   return { score: scoreOnly(f, config), contributions, nsPoints };
 }

@@ -53,9 +53,9 @@ export class Delegation {
 }
 
 /**
- * What only flagged domains (and the Holz baseline's), and domains whose
- * address table overflowed, carry: kept apart so that the many benign
- * domains do not pay eight fields for it.
+ * What only flagged domains (and the Holz baseline's), domains whose address
+ * table overflowed, and domains answered with non-routable addresses carry:
+ * kept apart so that the many benign domains do not pay eight fields for it.
  */
 class FlagMarks {
   /** Data time when the domain first crossed a flag threshold; -1 if never. */
@@ -85,6 +85,13 @@ class FlagMarks {
   nsDeparted: DepartedAddresses | null = null;
   /** Lookups that were fluxhound's own active probes (DnsObservation.origin 'probe'): only suspicious names are probed. */
   probes = 0;
+  /**
+   * Answer records in special-purpose space (private, reserved, multicast,
+   * ...; src/enrich/special-purpose.ts), weighted like lookups, and the bits
+   * of their blocks: never stored as addresses, only reported.
+   */
+  nonRoutable = 0;
+  nonRoutableBlocks = 0;
 }
 
 /** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */
@@ -250,6 +257,10 @@ export class FluxState {
     a.addresses = this.addresses === null ? null : this.addresses.slice();
     if (this.departed !== null) a.mark().departed = new DepartedAddresses(this.departed);
     if (this.nsDeparted !== null) a.mark().nsDeparted = new DepartedAddresses(this.nsDeparted);
+    if (this.marks.nonRoutable > 0) {
+      a.mark().nonRoutable = this.marks.nonRoutable;
+      a.mark().nonRoutableBlocks = this.marks.nonRoutableBlocks;
+    }
     a.addressesEver = this.addressesEver;
     a.knownEver = this.knownEver;
     a.ttlMin = this.ttlMin;

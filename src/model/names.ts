@@ -72,15 +72,21 @@ export function formatIPv4(n: number): string {
  * answers of AAAA lookups come by the million.
  */
 export function parseIPv6(s: string): Uint16Array | null {
-  const n = s.length;
-  if (n < 2 || n > 45) return null;
   const groups = new Uint16Array(8);
+  return parseIPv6Into(s, groups) ? groups : null;
+}
+
+/** parseIPv6 into a caller's eight groups (reused on hot paths); false when s is not an address. */
+export function parseIPv6Into(s: string, groups: Uint16Array): boolean {
+  const n = s.length;
+  if (n < 2 || n > 45) return false;
+  groups.fill(0);
   let count = 0;
   /** Where '::' stands among the groups, or -1. */
   let gap = -1;
   let i = 0;
   if (s.charCodeAt(0) === 58) {
-    if (s.charCodeAt(1) !== 58) return null;
+    if (s.charCodeAt(1) !== 58) return false;
     gap = 0;
     i = 2;
   }
@@ -94,36 +100,37 @@ export function parseIPv6(s: string): Uint16Array | null {
     }
     if (i < n && s.charCodeAt(i) === 46) {
       // Dotted IPv4 in the last two groups: it must run to the end.
-      if (count > 6 || s.indexOf(':', i) !== -1) return null;
+      if (count > 6 || s.indexOf(':', i) !== -1) return false;
       const v4 = parseIPv4(s.slice(start));
-      if (v4 < 0) return null;
+      if (v4 < 0) return false;
       groups[count++] = v4 >>> 16;
       groups[count++] = v4 & 0xffff;
       break;
     }
-    if (i === start || i - start > 4 || count === 8) return null;
+    if (i === start || i - start > 4 || count === 8) return false;
     groups[count++] = value;
     if (i === n) break;
-    if (s.charCodeAt(i) !== 58 || i + 1 === n) return null;
+    if (s.charCodeAt(i) !== 58 || i + 1 === n) return false;
     i++;
     if (s.charCodeAt(i) === 58) {
-      if (gap !== -1) return null;
+      if (gap !== -1) return false;
       gap = count;
       i++;
     }
   }
-  if (gap === -1) return count === 8 ? groups : null;
-  if (count > 7) return null;
+  if (gap === -1) return count === 8;
+  if (count > 7) return false;
   // Move the groups after '::' to the end; the ones between become zero.
   const shift = 8 - count;
   for (let k = count - 1; k >= gap; k--) {
     groups[k + shift] = groups[k]!;
     groups[k] = 0;
   }
-  return groups;
+  return true;
 }
 
-function hexDigit(c: number): number {
+/** Value of a hexadecimal digit's character code; -1 when it is none. */
+export function hexDigit(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;

@@ -51,6 +51,10 @@ export interface Features {
   pool: number;
   /** 1 when the name is under a dynamic-DNS provider. */
   dynamic_dns: number;
+  /** Answer records in special-purpose space (private, reserved, multicast, ...): never counted as addresses. */
+  non_routable: number;
+  /** ASNs of the answers when they all lie in one country in a national CDN's shape (config geography); 0 otherwise. */
+  single_country_asns: number;
 }
 
 export interface Contribution {

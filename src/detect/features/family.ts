@@ -45,6 +45,11 @@ export interface FeatureFamily {
   measure(state: FluxState, ctx: MeasureInput, out: Features): void;
   /** One sentence with the numbers, for a verdict's reasons. */
   explain(f: Features, ctx: MeasureContext): string;
+  /**
+   * A sentence a verdict carries whatever points the family adds (what was
+   * left out of the evidence, or held back, and why); null when none.
+   */
+  note?(state: FluxState, f: Features, ctx: MeasureContext): string | null;
 }
 
 export function emptyFeatures(): Features {
@@ -76,6 +81,8 @@ export function emptyFeatures(): Features {
     top_site_lists: 0,
     pool: 0,
     dynamic_dns: 0,
+    non_routable: 0,
+    single_country_asns: 0,
   };
 }
 

@@ -4,12 +4,14 @@ import { churn } from './churn.js';
 import { cnameFlux } from './cname-flux.js';
 import type { FeatureFamily } from './family.js';
 import { fluxNetwork } from './flux-network.js';
+import { geography } from './geography.js';
 import { ipDiversity } from './ip-diversity.js';
+import { nonRoutable } from './non-routable.js';
 import { nsFlux } from './ns-flux.js';
 import { reputation } from './reputation.js';
 import { ttl } from './ttl.js';
 
-export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, fluxNetwork, nsFlux, ttl, churn, cnameFlux, reputation, audience];
+export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, geography, fluxNetwork, nsFlux, ttl, churn, cnameFlux, reputation, nonRoutable, audience];
 
 export type { FeatureFamily, MeasureContext } from './family.js';
 export { emptyFeatures } from './family.js';
