@@ -7,9 +7,10 @@ import { fluxNetwork } from './flux-network.js';
 import { ipDiversity } from './ip-diversity.js';
 import { nsFlux } from './ns-flux.js';
 import { reputation } from './reputation.js';
+import { slowFlux } from './slow-flux.js';
 import { ttl } from './ttl.js';
 
-export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, fluxNetwork, nsFlux, ttl, churn, cnameFlux, reputation, audience];
+export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, fluxNetwork, slowFlux, nsFlux, ttl, churn, cnameFlux, reputation, audience];
 
 export type { FeatureFamily, MeasureContext } from './family.js';
 export { emptyFeatures } from './family.js';
