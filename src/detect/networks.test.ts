@@ -68,3 +68,21 @@ describe('FluxNetworks', () => {
     expect(n.networkOf(5)).toBe(0);
   });
 });
+
+describe('FluxNetworks shared hosting', () => {
+  it('stops counting an address that many unrelated registered domains resolved to alone', () => {
+    const n = new FluxNetworks(1000, 8);
+    n.join('a', table([1, 2, 3]), 0, 0, -1);
+    const out = newOverlap();
+    for (let d = 0; d < 4; d++) n.noteTouch(2, d * 0x9e3779b1);
+    n.overlap(table([2]), out);
+    expect(out.hits).toBe(1);
+    for (let d = 0; d < 32; d++) n.noteTouch(2, d);
+    expect(n.isSharedHost(2)).toBe(true);
+    n.overlap(table([2, 3]), out);
+    expect(out).toMatchObject({ hits: 1, key: 3 });
+    // Only network addresses are tracked.
+    n.noteTouch(99, 5);
+    expect(n.touchesOf(99)).toBe(0);
+  });
+});
