@@ -49,6 +49,8 @@ export interface DetectorStats {
   flagEvents: number;
   /** Flag crossings not reported because a verdict restored from the store had reported them before a restart. */
   restoredFlags: number;
+  /** Candidate networks of suspicious names promoted to flux networks (networks.suspicious). */
+  suspiciousNetworks: number;
 }
 
 /** The flag a verdict restored from the store had reported: level, and when and after how many lookups it was first flagged. */
@@ -107,6 +109,7 @@ export class Detector {
     evicted: 0,
     flagEvents: 0,
     restoredFlags: 0,
+    suspiciousNetworks: 0,
   };
 
   constructor(options: DetectorOptions) {
@@ -312,6 +315,7 @@ export class Detector {
     const candidate = this.suspiciousNetworks.join(state.key, state.registered, state.addresses);
     if (candidate === null || state.marks.suspiciousNames > 0) return false;
     if (!candidate.promoted && !this.suspiciousNetworks.isNetwork(candidate)) return false;
+    if (!candidate.promoted) this.stats.suspiciousNetworks++;
     candidate.promoted = true;
     this.promote(candidate, state);
     return true;

@@ -202,6 +202,7 @@ describe('networks of suspicious names', () => {
     expect(verdicts[0]!.reasons).toContain(`one of 3 suspicious names sharing ${net!.addresses} addresses in ${net!.asns} ASNs: flux network ${net!.id}`);
     expect(verdicts[0]!.network).toBe(net!.id);
     for (const name of SIBLINGS) expect(flags.filter((v) => v.domain === name && v.verdict === 'fast-flux')).toHaveLength(1);
+    expect(detector.stats.suspiciousNetworks).toBe(1);
     // The fourth and fifth resolve into the network the first three formed: several shared addresses, first sight.
     expect(verdicts[4]!.features.network_addresses).toBeGreaterThanOrEqual(2);
   });
