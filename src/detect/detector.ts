@@ -283,7 +283,8 @@ export class Detector {
       // One network address and nothing else shared, on a name not fast-flux on its own: if many
       // unrelated registered domains do that, the address is shared hosting (or an injector's pick).
       if (touches && this.overlapScratch.hits === 1 && own < fast) this.networks.noteTouch(this.overlapScratch.key, clientHash(state.registered));
-      if (own >= this.config.verdict.suspicious && own < fast && this.joinSuspicious(state)) score = this.quickScore(state);
+      // A known pool, dynamic-DNS host or top site is suspicious at most despite its reputation: never a bot network's member.
+      if (own >= this.config.verdict.suspicious && own < fast && state.reputation === 0 && this.joinSuspicious(state)) score = this.quickScore(state);
     }
     const level = levelOf(stateLabel(score, this.config, this.isHeld(state)));
     if (level <= state.flagLevel) return;
