@@ -47,7 +47,8 @@ export const fluxNetwork: FeatureFamily = {
   },
   explain(f) {
     const parts: string[] = [];
-    const net = `flux network fn-${f.network_id}`;
+    // A promoted name whose addresses all left the network's memory since has no id left to name.
+    const net = f.network_id > 0 ? `flux network fn-${f.network_id}` : 'a flux network';
     if (f.network_names > 0) {
       parts.push(`one of ${f.network_names} suspicious names sharing ${plural(f.network_size, 'address', 'addresses')} in ${plural(f.network_asns, 'ASN')}: ${net}`);
     }
