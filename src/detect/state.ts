@@ -95,8 +95,8 @@ const BIT_DIRTY = 2;
 const BIT_REGISTERED_SCOPE = 4;
 const FLAG_LEVEL_SHIFT = 3;
 const FLAG_LEVEL_MASK = 3 << FLAG_LEVEL_SHIFT;
-// The most addresses in one answer, capped at 255 (slow flux answers one or two).
-const ANSWER_SIZE_SHIFT = 5;
+// The most addresses in one answer, capped at 255 (slow flux answers one or two): bits 8..15, leaving 5..7 for other flags.
+const ANSWER_SIZE_SHIFT = 8;
 const ANSWER_SIZE_MASK = 255 << ANSWER_SIZE_SHIFT;
 // FluxState.windowPeaks: the distinct ASNs and countries peaks, 13 bits each (both are ≤ limits.maxAddressesPerDomain ≤ 4096).
 const PEAK_BITS = 13;
