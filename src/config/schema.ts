@@ -76,6 +76,55 @@ export const configSchema = z.strictObject({
       maxPoints: z.number().min(0).max(100).default(45),
     })
     .prefault({}),
+  /** Flux service networks: when a network's addresses count as evidence against a new name. */
+  networks: z
+    .strictObject({
+      /** A network is coherent (its shared addresses count in full) with at least this many bot addresses... Default 10. */
+      minAddresses: z.number().int().min(1).default(10),
+      /** ...in at least this many ASNs... Default 5. */
+      minAsns: z.number().int().min(1).default(5),
+      /** ...across at least this many countries. Default 3. */
+      minCountries: z.number().int().min(1).default(3),
+      /** A name must share at least this many addresses with a coherent network for the network points to count in full. Default 2. */
+      minSharedAddresses: z.number().int().min(1).default(2),
+      /** Fraction (0..1) of the network points that weaker evidence (fewer shared addresses, or a network not coherent) carries; it never opens the TTL/churn gate. Default 0.5. */
+      weakEvidence: z.number().min(0).max(1).default(0.5),
+      /** A network address that this many unrelated registered domains (each sharing only it, none fast-flux on its own evidence) resolved to is shared hosting: it carries no verdict. Default 8. */
+      sharedHostDomains: z.number().int().min(2).max(64).default(8),
+      /** Names sharing addresses while each is only suspicious (on its own evidence) form a candidate network; it becomes a flux network for its members when... */
+      suspicious: z
+        .strictObject({
+          /** ...at least this many distinct registered domains are among its names... Default 3. */
+          minNames: z.number().int().min(2).default(3),
+          /** ...over at least this many distinct addresses... Default 10. */
+          minAddresses: z.number().int().min(1).default(10),
+          /** ...in at least this many ASNs. Default 5. */
+          minAsns: z.number().int().min(1).default(5),
+          /** Addresses the candidate graph remembers; the oldest are forgotten first. Default 100000. */
+          maxAddresses: z.number().int().min(0).default(100_000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** Slow flux: a name looked up a few times over hours or days, every answer new, low TTL, spread over networks and countries. */
+  slowFlux: z
+    .strictObject({
+      /** Distinct ASNs within one day (24 h) of answers. Default 5. */
+      minAsns: z.number().int().min(1).default(5),
+      /** Distinct countries within one day. Default 3. */
+      minCountries: z.number().int().min(1).default(3),
+      /** Answers that carried an address never seen before. Default 3. */
+      minNewAnswers: z.number().int().min(1).default(3),
+      /** Share (0..1) of the answers that carried an address never seen before. Default 0.8. */
+      minNewShare: z.number().min(0).max(1).default(0.8),
+      /** Most addresses in any one answer (slow flux answers one or two). Default 2. */
+      maxAnswerSize: z.number().int().min(1).default(2),
+      /** Seconds: the smallest TTL seen must be at most this. Default 60. */
+      maxTtl: z.number().int().min(0).default(60),
+      /** Seconds between the first and the last lookup. Default 7200 (2 h). */
+      minSpan: z.number().int().min(0).default(7200),
+    })
+    .prefault({}),
   /** Each feature adds `points` scaled linearly from `low` (nothing) to `high` (all); when low > high the ramp is reversed (smaller is worse). */
   weights: z
     .strictObject({
@@ -105,6 +154,10 @@ export const configSchema = z.strictObject({
       network_addresses: ramp(0, 2, 60),
       /** Share of the name's own addresses a known flux network already held: a name that resolves only into a botnet is flagged on first sight. */
       network_share: ramp(0.5, 1, 30),
+      /** 1 when the name shows slow flux (see slowFlux): a few lookups over hours, nearly every answer new, spread over networks and countries. */
+      slow_flux: ramp(0, 1, 30),
+      /** Suspicious names (distinct registered domains) of a promoted network of suspicious names the name belongs to (see networks.suspicious). */
+      network_names: ramp(0, 1, 30),
       /** Name-server (glue) addresses shared with a known flux network: the name servers run on bots. */
       ns_network_addresses: ramp(0, 2, 60),
       /** Share of the answers in known CDN/cloud ranges or ASNs (1 when the CNAME chain points into one). Lowers the score. */

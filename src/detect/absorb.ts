@@ -12,6 +12,7 @@ import {
   isFull,
   K_LAST_ANSWER,
   K_LAST_SEEN,
+  K_PROVIDER,
   K_TTL,
   type AddressEntry,
   type AddressKey,
@@ -23,6 +24,8 @@ import type { AddressList, ObservationDigest } from './digest.js';
 import { addName, Delegation, detach, type FluxState } from './state.js';
 
 const windowCounts: TableCounts = newCounts();
+/** Seconds in the long horizon's day. */
+const DAY = 86_400;
 const entry: AddressEntry = { key: 0, asn: 0, country: '', ttl: -1, provider: -1 };
 
 export function absorb(state: FluxState, obs: DnsObservation, digest: ObservationDigest, config: Config): void {
@@ -56,6 +59,8 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
   /** Never seen before: what the distinct count adds. */
   let novel = 0;
   let inPrevious = 0;
+  /** Addresses of this answer that are not a known CDN's or cloud's. */
+  let own = 0;
   for (let i = 0; i < list.size; i++) {
     const key = list.keys[i]!;
     const ttl = list.ttls[i]!;
@@ -66,9 +71,11 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
       if (seen > (t[slot + K_LAST_SEEN] as number)) t[slot + K_LAST_SEEN] = seen;
       t[slot + K_LAST_ANSWER] = answerNo;
       if (ttl >= 0) t[slot + K_TTL] = ttl;
+      if ((t[slot + K_PROVIDER] as number) < 0) own++;
     } else {
       list.entry(i, entry);
       entry.key = stored(key);
+      if (entry.provider < 0) own++;
       if (isNovel(state.departed, key)) {
         novel++;
         if (entry.provider >= 0) state.knownEver++;
@@ -93,6 +100,8 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
     }
     state.previousAnswerSize = list.size;
   }
+  if (own > state.answerSizeMax) state.answerSizeMax = own;
+  if (novel > 0) state.answersNew++;
   if (fresh > 0) {
     state.addressesEver += novel;
     state.unscored += fresh;
@@ -108,6 +117,12 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
     if (unknown > state.windowAddressesPeak) state.windowAddressesPeak = unknown;
     if (windowCounts.asns > state.windowAsnsPeak) state.windowAsnsPeak = windowCounts.asns;
     if (windowCounts.countries > state.windowCountriesPeak) state.windowCountriesPeak = windowCounts.countries;
+    // The long horizon: the same peaks within one day (slow flux shows its spread over hours, not within one window).
+    countTable(table, seen - DAY, windowCounts);
+    const dayUnknown = windowCounts.addresses - windowCounts.known;
+    if (dayUnknown > state.dayAddressesPeak) state.dayAddressesPeak = dayUnknown;
+    if (windowCounts.asns > state.dayAsnsPeak) state.dayAsnsPeak = windowCounts.asns;
+    if (windowCounts.countries > state.dayCountriesPeak) state.dayCountriesPeak = windowCounts.countries;
   }
 }
 

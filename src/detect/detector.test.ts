@@ -247,15 +247,16 @@ describe('Detector', () => {
     expect(second.network).toBe('fn-1');
     expect(second.features.network_addresses).toBe(3);
     expect(second.features.network_share).toBe(1);
-    expect(second.reasons).toContain('3 addresses shared with a flux network known before (all of its own)');
+    const [net] = detector.networks.summaries();
+    expect(second.reasons).toContain(`3 addresses shared with flux network fn-1 (24 addresses in ${net!.asns} ASNs, ${net!.countries} countries, all of its own)`);
     // The first domain defined the network: its own addresses are not evidence against it.
     expect(first.features.network_addresses).toBe(0);
     expect(flags.find((f) => f.domain === 'www.second-flux.net')?.network).toBe('fn-1');
-    const [net] = detector.networks.summaries();
-    expect(net).toMatchObject({ id: 'fn-1', domains: 2, sample_domains: ['pay.first-flux.com', 'www.second-flux.net'] });
+    // The second is fast-flux through the network, not on its own evidence: it does not grow the network.
+    expect(net).toMatchObject({ id: 'fn-1', domains: 1, addresses: 24, sample_domains: ['pay.first-flux.com'] });
   });
 
-  it('flags a name whose one answer is a known bot, but not a name with one shared address among many of its own', () => {
+  it('takes a name whose one answer is a known bot as evidence (suspicious), not a verdict, and one shared address among many of its own as less', () => {
     const { find } = run((d) => {
       for (let lookup = 0; lookup < 6; lookup++) {
         d.observe(aResponse(T0 + lookup * 300, 'pay.first-flux.com', [0, 1, 2, 3].map((k) => bot(lookup * 4 + k)), 120));
@@ -264,8 +265,8 @@ describe('Detector', () => {
       d.observe(aResponse(T0 + 4000, 'www.shared-host.org', [bot(7), '93.184.216.10', '93.184.216.11', '93.184.216.12'], 3600));
     });
     const lone = find('login.lone-bot.org')!;
-    expect(lone.features).toMatchObject({ network_addresses: 1, network_share: 1 });
-    expect(lone.verdict).toBe('fast-flux');
+    expect(lone.features).toMatchObject({ network_addresses: 1, network_share: 1, network_trust: 0.5 });
+    expect(lone.verdict).toBe('suspicious');
     expect(lone.lookups_to_flag).toBe(1);
     const shared = find('www.shared-host.org');
     expect(shared?.verdict ?? 'benign').not.toBe('fast-flux');

@@ -15,12 +15,13 @@ import { absorb, absorbServerAddresses } from './absorb.js';
 import { ObservationDigest } from './digest.js';
 import { emptyFeatures, type MeasureContext } from './features/index.js';
 import { measure, measureInto, toVerdict, type Evaluation, type VerdictOptions } from './evaluate.js';
-import { isThrowawayUnion, labelOf, levelOf, nsPointsOnly, scoreOnly, stateLabel } from './score.js';
+import { isThrowawayUnion, labelOf, levelOf, nsPointsOnly, ownScore, scoreOnly, stateLabel } from './score.js';
 import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
-import { FluxNetworks } from './networks.js';
+import { FluxNetworks, newOverlap } from './networks.js';
 import { registrableDomain } from './registered-domain.js';
-import { detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from './state.js';
+import { SuspiciousNetworks, type Candidate } from './suspicious-networks.js';
+import { clientHash, detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from './state.js';
 import { ZoneCuts } from './zone-cuts.js';
 
 export interface DetectorOptions {
@@ -49,6 +50,8 @@ export interface DetectorStats {
   flagEvents: number;
   /** Flag crossings not reported because a verdict restored from the store had reported them before a restart. */
   restoredFlags: number;
+  /** Candidate networks of suspicious names promoted to flux networks (networks.suspicious). */
+  suspiciousNetworks: number;
 }
 
 /** The flag a verdict restored from the store had reported: level, and when and after how many lookups it was first flagged. */
@@ -79,6 +82,8 @@ export class Detector {
   private readonly quickContext: MeasureContext;
   /** Flux service networks of the domains detected so far. */
   readonly networks: FluxNetworks;
+  /** Candidate networks of names each only suspicious on its own evidence. */
+  private readonly suspiciousNetworks: SuspiciousNetworks;
   private readonly infra: Infra | null;
   private now = -Infinity;
   private lastSweep = -Infinity;
@@ -105,12 +110,14 @@ export class Detector {
     evicted: 0,
     flagEvents: 0,
     restoredFlags: 0,
+    suspiciousNetworks: 0,
   };
 
   constructor(options: DetectorOptions) {
     this.config = options.config;
     this.digest = new ObservationDigest(options.enricher, options.infra ?? null);
-    this.networks = new FluxNetworks(options.config.limits.maxNetworkAddresses);
+    this.networks = new FluxNetworks(options.config.limits.maxNetworkAddresses, options.config.networks.sharedHostDomains);
+    this.suspiciousNetworks = new SuspiciousNetworks(options.config.networks.suspicious);
     this.infra = options.infra ?? null;
     this.quickContext = { config: this.config, detail: false, networks: this.networks, infra: this.infra };
     this.verdictOptions = {
@@ -264,13 +271,24 @@ export class Detector {
     state.dirty = false;
     state.unscored = 0;
     if (this.holz && state.marks.holzAt < 0) this.holzCheck(state);
+    const fast = this.config.verdict.fastFlux;
     if (state.flagLevel === 2) {
-      // A fast-flux name keeps rotating into new bots: they join its network too.
-      if (state.marks.network >= 0) this.joinNetwork(state);
+      // A fast-flux name keeps rotating into new bots: they join its network too. A name flagged
+      // through a network's addresses joins only once its own evidence makes it fast-flux.
+      if (state.marks.network >= 0 || (state.scope === 'name' && this.ownScoreOf(state) >= fast)) this.joinNetwork(state);
       return;
     }
-    if (!showsRotation(state) && !this.touchesNetwork(state)) return;
-    const score = this.quickScore(state);
+    const touches = this.touchesNetwork(state);
+    if (!showsRotation(state) && !touches) return;
+    let score = this.quickScore(state);
+    const own = ownScore(this.scratch, this.config);
+    if (state.scope === 'name') {
+      // One network address and nothing else shared, on a name not fast-flux on its own: if many
+      // unrelated registered domains do that, the address is shared hosting (or an injector's pick).
+      if (touches && this.overlapScratch.hits === 1 && own < fast) this.networks.noteTouch(this.overlapScratch.key, clientHash(state.registered));
+      // A known pool, dynamic-DNS host or top site is suspicious at most despite its reputation: never a bot network's member.
+      if (own >= this.config.verdict.suspicious && own < fast && state.reputation === 0 && this.joinSuspicious(state)) score = this.quickScore(state);
+    }
     const level = this.delegationsHeld(state) > 0 ? 0 : levelOf(stateLabel(score, this.config, this.isHeld(state)));
     if (level <= state.flagLevel) return;
     if (state.marks.flaggedAt < 0) {
@@ -280,7 +298,8 @@ export class Detector {
     }
     state.flagLevel = level;
     if (level === 2) {
-      this.joinNetwork(state);
+      // Only names fast-flux on their own evidence (or promoted with a network of suspicious names) define networks.
+      if (own >= fast || state.marks.suspiciousNames > 0) this.joinNetwork(state);
       if (state.scope === 'name') this.noteFluxName(state);
     }
     if (level <= state.marks.restoredLevel) {
@@ -347,6 +366,40 @@ export class Detector {
     return apex === undefined || apex === state || apex.evicted || apex.delegation === null ? 0 : this.nsPointsOf(apex);
   }
 
+  /**
+   * A name suspicious on its own evidence joins the candidate graph. When its
+   * candidate is (or now grows into) a network of suspicious names, every
+   * name of it is promoted. True when this name was promoted now.
+   */
+  private joinSuspicious(state: FluxState): boolean {
+    const candidate = this.suspiciousNetworks.join(state.key, state.registered, state.addresses);
+    if (candidate === null || state.marks.suspiciousNames > 0) return false;
+    if (!candidate.promoted && !this.suspiciousNetworks.isNetwork(candidate)) return false;
+    if (!candidate.promoted) this.stats.suspiciousNetworks++;
+    candidate.promoted = true;
+    this.promote(candidate, state);
+    return true;
+  }
+
+  /** Mark every name of a promoted candidate, then re-score the others (each raises onFlag once, as it turns fast-flux). */
+  private promote(candidate: Candidate, current: FluxState): void {
+    const names = candidate.registered.size;
+    const members: FluxState[] = [];
+    for (const member of candidate.members) {
+      const st = member === current.key ? current : this.names.get(member);
+      if (st === undefined || st.evicted || st.marks.suspiciousNames > 0) continue;
+      st.mark().suspiciousNames = names;
+      if (st !== current) members.push(st);
+    }
+    for (const st of members) this.rescore(st);
+  }
+
+  /** The score of a name on its own evidence (no flux-network points). */
+  private ownScoreOf(state: FluxState): number {
+    measureInto(state, this.quickContext, this.scratch);
+    return ownScore(this.scratch, this.config);
+  }
+
   private noteServedZones(nameState: FluxState, aggregate: FluxState | null): void {
     for (const ns of this.digest.nsNames) {
       let zones = this.servedZones.get(ns);
@@ -393,7 +446,7 @@ export class Detector {
     }
   }
 
-  private readonly overlapScratch = { hits: 0, network: -1 };
+  private readonly overlapScratch = newOverlap();
   private touchesNetwork(state: FluxState): boolean {
     this.networks.overlap(state.addresses, this.overlapScratch);
     return this.overlapScratch.hits > 0;

@@ -2,7 +2,7 @@
 import type { Config } from '../config/schema.js';
 import type { Features, Verdict } from '../model/verdict.js';
 import type { Infra } from '../enrich/infra/index.js';
-import type { FluxNetworks } from './networks.js';
+import { newOverlap, type FluxNetworks } from './networks.js';
 import { isoTime } from '../model/verdict.js';
 import { countTable, evidenceOf, newCounts } from './address-table.js';
 import type { MeasureInput } from './features/family.js';
@@ -168,7 +168,7 @@ function markProbes(verdict: Verdict, probes: number): void {
   verdict.reasons.push(verdict.verdict === 'fast-flux' ? `confirmed by ${counted} (${share})` : `re-resolved by ${counted} (${share})`);
 }
 
-const overlap = { hits: 0, network: -1 };
+const overlap = newOverlap();
 
 function networkOf(state: FluxState, networks: FluxNetworks | null): string | null {
   if (networks === null) return null;

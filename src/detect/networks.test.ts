@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { insertAddress, type AddressTable } from './address-table.js';
-import { FluxNetworks } from './networks.js';
+import { FluxNetworks, newOverlap } from './networks.js';
 
 function table(addresses: number[], asn = 100, provider = -1): AddressTable {
   let t: AddressTable = [];
@@ -43,19 +43,19 @@ describe('FluxNetworks', () => {
   it('recognises a new domain resolving into a known network', () => {
     const n = new FluxNetworks(1000);
     n.join('a', table([1, 2, 3]), 0, 0, -1);
-    const out = { hits: 0, network: -1 };
+    const out = newOverlap();
     n.overlap(table([3, 2, 77]), out);
     expect(out.hits).toBe(2);
     expect(n.label(out.network)).toBe('fn-1');
     n.overlap(table([70, 71]), out);
-    expect(out).toEqual({ hits: 0, network: -1 });
+    expect(out).toMatchObject({ hits: 0, network: -1 });
   });
 
   it('never lets CDN or cloud addresses join or match a network', () => {
     const n = new FluxNetworks(1000);
     n.join('a', table([1, 2]).concat(table([500], 13335, 0)), 0, 0, -1);
     expect(n.networkOf(500)).toBe(-1);
-    const out = { hits: 0, network: -1 };
+    const out = newOverlap();
     n.overlap(table([1], 100, 0), out);
     expect(out.hits).toBe(0);
   });
@@ -66,5 +66,23 @@ describe('FluxNetworks', () => {
     expect(n.addressCount).toBe(3);
     expect(n.networkOf(1)).toBe(-1);
     expect(n.networkOf(5)).toBe(0);
+  });
+});
+
+describe('FluxNetworks shared hosting', () => {
+  it('stops counting an address that many unrelated registered domains resolved to alone', () => {
+    const n = new FluxNetworks(1000, 8);
+    n.join('a', table([1, 2, 3]), 0, 0, -1);
+    const out = newOverlap();
+    for (let d = 0; d < 4; d++) n.noteTouch(2, d * 0x9e3779b1);
+    n.overlap(table([2]), out);
+    expect(out.hits).toBe(1);
+    for (let d = 0; d < 32; d++) n.noteTouch(2, d);
+    expect(n.isSharedHost(2)).toBe(true);
+    n.overlap(table([2, 3]), out);
+    expect(out).toMatchObject({ hits: 1, key: 3 });
+    // Only network addresses are tracked.
+    n.noteTouch(99, 5);
+    expect(n.touchesOf(99)).toBe(0);
   });
 });

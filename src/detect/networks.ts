@@ -10,6 +10,7 @@
  * bounded by `maxAddresses` (the oldest are forgotten first).
  */
 import { isoTime } from '../model/verdict.js';
+import { popcount } from './state.js';
 import { ADDRESS_STRIDE, K_ASN, K_COUNTRY, K_KEY, K_PROVIDER, type AddressKey, type AddressTable } from './address-table.js';
 
 export interface FluxNetworkSummary {
@@ -50,14 +51,75 @@ class Network {
   }
 }
 
+/** What overlap() found: shared addresses, the network of the first, and that address (to note a touch). */
+export interface Overlap {
+  hits: number;
+  network: number;
+  key: AddressKey;
+}
+
+export function newOverlap(): Overlap {
+  return { hits: 0, network: -1, key: 0 };
+}
+
+/** A network's size, for coherence and reasons. */
+export interface NetworkSize {
+  addresses: number;
+  asns: number;
+  countries: number;
+}
+
 export class FluxNetworks {
   private readonly byAddress = new Map<AddressKey, number>();
+  /**
+   * Network address → a 32-bit linear-counting sketch of the registered
+   * domains that resolved to it sharing only it with the network, none of
+   * them fast-flux on its own evidence: shared hosting, or an injector's
+   * pick. Only addresses of networks have one (bounded with byAddress).
+   */
+  private readonly touches = new Map<AddressKey, number>();
+  /** Estimated distinct registered domains at which an address counts as shared hosting. */
+  private sharedHostDomains = Infinity;
   private readonly parent: number[] = [];
   private readonly networks: (Network | null)[] = [];
   private readonly maxAddresses: number;
 
-  constructor(maxAddresses: number) {
+  constructor(maxAddresses: number, sharedHostDomains = Infinity) {
     this.maxAddresses = maxAddresses;
+    this.sharedHostDomains = sharedHostDomains;
+  }
+
+  /**
+   * A registered domain (its hash) resolved to this network address and
+   * shared nothing else with the network, while not fast-flux on its own
+   * evidence. Enough unrelated ones make the address shared hosting, which
+   * then carries no verdict.
+   */
+  noteTouch(key: AddressKey, registeredHash: number): void {
+    if (!this.byAddress.has(key)) return;
+    this.touches.set(key, (this.touches.get(key) ?? 0) | (1 << (registeredHash & 31)));
+  }
+
+  /** Estimated unrelated registered domains that touched an address (0 when none). */
+  touchesOf(key: AddressKey): number {
+    const bits = this.touches.get(key);
+    if (bits === undefined) return 0;
+    const zeros = 32 - popcount(bits);
+    return zeros === 0 ? 32 * Math.log(32) : Math.round(-32 * Math.log(zeros / 32));
+  }
+
+  /** Shared hosting: too many unrelated registered domains resolved to this address alone. */
+  isSharedHost(key: AddressKey): boolean {
+    return this.touches.size > 0 && this.touchesOf(key) >= this.sharedHostDomains;
+  }
+
+  /** Distinct addresses, ASNs and countries of a network (by any of its ids); zeros for -1. */
+  sizeOf(id: number, out: NetworkSize): NetworkSize {
+    const net = id < 0 ? null : this.networks[this.find(id)];
+    out.addresses = net?.addresses ?? 0;
+    out.asns = net?.asns.size ?? 0;
+    out.countries = net?.countries.size ?? 0;
+    return out;
   }
 
   get addressCount(): number {
@@ -123,15 +185,20 @@ export class FluxNetworks {
    * How many addresses of table lie in known networks, and the network of the
    * first of them (-1 when none). Writes into out; allocates nothing.
    */
-  overlap(table: AddressTable | null, out: { hits: number; network: number }): void {
+  overlap(table: AddressTable | null, out: Overlap): void {
     out.hits = 0;
     out.network = -1;
     if (table === null || this.byAddress.size === 0) return;
     for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
       if ((table[i + K_PROVIDER] as number) >= 0) continue;
-      const id = this.byAddress.get(table[i + K_KEY]!);
-      if (id === undefined) continue;
-      if (out.hits++ === 0) out.network = this.find(id);
+      const key = table[i + K_KEY]!;
+      const id = this.byAddress.get(key);
+      // Shared hosting is no evidence: every customer of the host resolves to it.
+      if (id === undefined || this.isSharedHost(key)) continue;
+      if (out.hits++ === 0) {
+        out.network = this.find(id);
+        out.key = key;
+      }
     }
   }
 
@@ -172,8 +239,12 @@ export class FluxNetworks {
   private remember(key: AddressKey, id: number): void {
     if (this.byAddress.size >= this.maxAddresses) {
       const oldest = this.byAddress.keys().next();
-      if (!oldest.done) this.byAddress.delete(oldest.value);
+      if (!oldest.done) {
+        this.byAddress.delete(oldest.value);
+        this.touches.delete(oldest.value);
+      }
     }
     this.byAddress.set(key, id);
   }
 }
+

@@ -12,6 +12,10 @@ export function ramp(x: number, r: Pick<Ramp, 'low' | 'high'>): number {
 }
 
 const TIMING: ReadonlySet<WeightName> = new Set<WeightName>(['ttl_min', 'churn']);
+/** Points a name owes to flux networks rather than to its own answers. */
+const NETWORK: ReadonlySet<WeightName> = new Set<WeightName>(['network_addresses', 'network_share', 'network_names']);
+/** Of those, the ones scaled by how far the network evidence can be trusted (Features.network_trust). */
+const SHARED: ReadonlySet<WeightName> = new Set<WeightName>(['network_addresses', 'network_share']);
 const NAME_SERVER: ReadonlySet<WeightName> = new Set<WeightName>(['ns_names', 'ns_addresses', 'ns_asns', 'ns_network_addresses']);
 /** Address diversity and timing: what a domain in one country's networks (features/geography.ts) gets at most geography.maxPoints from. */
 const GEOGRAPHY_HELD: ReadonlySet<WeightName> = new Set<WeightName>(['asns', 'countries', 'prefixes', 'ips', 'ips_per_hour', 'ttl_min', 'churn']);
@@ -30,12 +34,12 @@ export interface Scored {
  * and floored at 0; name-server points are added after, so reputation never
  * cancels evidence of NS flux.
  */
-export function scoreOnly(f: Features, config: Config): number {
+export function scoreOnly(f: Features, config: Config, own = false): number {
   let address = 0;
   let held = 0;
   let ns = 0;
   for (const name of weightNames(config)) {
-    const points = featurePoints(f, name, config);
+    const points = featurePoints(f, name, config, own);
     if (NAME_SERVER.has(name)) ns += points;
     else if (GEOGRAPHY_HELD.has(name)) held += points;
     else address += points;
@@ -49,16 +53,31 @@ function geographyExcess(f: Features, held: number, config: Config): number {
   return f.single_country_asns > 0 ? Math.max(0, held - config.geography.maxPoints) : 0;
 }
 
-/** Points one weighted feature adds (negative for reputation); 0 when unmeasured or gated off. */
-export function featurePoints(f: Features, name: WeightName, config: Config): number {
+/**
+ * The score on the name's own evidence: without the points it owes to flux
+ * networks. Only names fast-flux on their own evidence put addresses into a
+ * network, so one shared (or injected) address cannot snowball.
+ */
+export function ownScore(f: Features, config: Config): number {
+  return scoreOnly(f, config, true);
+}
+
+/**
+ * Points one weighted feature adds (negative for reputation); 0 when
+ * unmeasured or gated off. `own`: leave out the points owed to flux networks.
+ */
+export function featurePoints(f: Features, name: WeightName, config: Config, own = false): number {
   const v = f[name];
   if (typeof v !== 'number' || !Number.isFinite(v)) return 0;
+  if (own && NETWORK.has(name)) return 0;
   // Timing features (TTL, churn) only count alongside network diversity, or
-  // when the name already resolves into a known flux network: a low TTL alone
-  // is dynamic DNS, a low TTL on a bot's address is not.
-  if (TIMING.has(name) && f.asns < config.verdict.minAsnsForTiming && !(f.network_addresses > 0)) return 0;
+  // when the name resolves into a coherent flux network through several of its
+  // addresses: a low TTL alone is dynamic DNS, a low TTL on bots is not.
+  if (TIMING.has(name) && f.asns < config.verdict.minAsnsForTiming && (own || !(f.network_trust >= 1))) return 0;
   const r = config.weights[name];
-  return ramp(v, r) * r.points;
+  const points = ramp(v, r) * r.points;
+  // One shared address, or a network not yet coherent, is evidence, not a verdict.
+  return SHARED.has(name) ? points * f.network_trust : points;
 }
 
 let cachedWeights: { config: Config; names: WeightName[] } | null = null;

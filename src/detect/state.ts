@@ -69,6 +69,8 @@ class FlagMarks {
   network = -1;
   /** Addresses it shared with already-known networks when it joined (its own do not count). */
   networkHitsAtJoin = 0;
+  /** Suspicious names (distinct registered domains) of the network of suspicious names it was promoted with; 0 if none. */
+  suspiciousNames = 0;
   /**
    * The flag level (1 suspicious, 2 fast-flux) a verdict restored from the
    * store had already reported before a restart: crossings up to it raise no
@@ -103,6 +105,9 @@ const BIT_DIRTY = 2;
 const BIT_REGISTERED_SCOPE = 4;
 const FLAG_LEVEL_SHIFT = 3;
 const FLAG_LEVEL_MASK = 3 << FLAG_LEVEL_SHIFT;
+// The most addresses in one answer, capped at 255 (slow flux answers one or two): bits 8..15, leaving 5..7 for other flags.
+const ANSWER_SIZE_SHIFT = 8;
+const ANSWER_SIZE_MASK = 255 << ANSWER_SIZE_SHIFT;
 // FluxState.windowPeaks: the distinct ASNs and countries peaks, 13 bits each (both are ≤ limits.maxAddressesPerDomain ≤ 4096).
 const PEAK_BITS = 13;
 const PEAK_MASK = (1 << PEAK_BITS) - 1;
@@ -137,6 +142,11 @@ export class FluxState {
   windowAddressesPeak = 0;
   /** windowAsnsPeak and windowCountriesPeak, packed (see the accessors). */
   private windowPeaks = 0;
+  /** The same peaks within one day (24 h): the long horizon of slow flux. */
+  dayAddressesPeak = 0;
+  private dayPeaks = 0;
+  /** Answers that carried an address never seen before (slow flux: nearly all of them). */
+  answersNew = 0;
 
   /** 64-bit linear-counting sketch of client addresses (two 32-bit halves). */
   clientBitsLow = 0;
@@ -188,6 +198,28 @@ export class FluxState {
   }
   set flagLevel(level: number) {
     this.bits = (this.bits & ~FLAG_LEVEL_MASK) | ((level & 3) << FLAG_LEVEL_SHIFT);
+  }
+
+  /** Most addresses (not CDN/cloud) in any one answer. */
+  get answerSizeMax(): number {
+    return (this.bits & ANSWER_SIZE_MASK) >> ANSWER_SIZE_SHIFT;
+  }
+  set answerSizeMax(size: number) {
+    this.bits = (this.bits & ~ANSWER_SIZE_MASK) | (Math.min(size, 255) << ANSWER_SIZE_SHIFT);
+  }
+
+  get dayAsnsPeak(): number {
+    return this.dayPeaks & PEAK_MASK;
+  }
+  set dayAsnsPeak(value: number) {
+    this.dayPeaks = (this.dayPeaks & ~PEAK_MASK) | Math.min(value, PEAK_MASK);
+  }
+
+  get dayCountriesPeak(): number {
+    return this.dayPeaks >>> PEAK_BITS;
+  }
+  set dayCountriesPeak(value: number) {
+    this.dayPeaks = (this.dayPeaks & PEAK_MASK) | (Math.min(value, PEAK_MASK) << PEAK_BITS);
   }
 
   get windowAsnsPeak(): number {
@@ -269,6 +301,10 @@ export class FluxState {
     a.windowAddressesPeak = this.windowAddressesPeak;
     a.windowAsnsPeak = this.windowAsnsPeak;
     a.windowCountriesPeak = this.windowCountriesPeak;
+    a.dayAddressesPeak = this.dayAddressesPeak;
+    a.dayPeaks = this.dayPeaks;
+    a.answersNew = this.answersNew;
+    a.answerSizeMax = this.answerSizeMax;
     a.clientBitsLow = this.clientBitsLow;
     a.clientBitsHigh = this.clientBitsHigh;
     a.names = 1;
@@ -295,7 +331,7 @@ export function estimateClients(state: FluxState): number {
   return Math.round(-64 * Math.log(zeros / 64));
 }
 
-function popcount(x: number): number {
+export function popcount(x: number): number {
   let v = x - ((x >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;

@@ -43,6 +43,29 @@ export interface Features {
   network_share: number;
   /** Name-server (glue) addresses shared with a known flux network. */
   ns_network_addresses: number;
+  /** How much the network points count (0..1): 1 when the network is coherent and the name shares enough of its addresses, less for weaker evidence. */
+  network_trust: number;
+  /** The flux network the name resolves into or belongs to, as its number (fn-N); 0 if none. */
+  network_id: number;
+  /** That network's distinct addresses, ASNs and countries (0 if none). */
+  network_size: number;
+  network_asns: number;
+  network_countries: number;
+  /** Suspicious names (distinct registered domains) of the promoted network of suspicious names the name belongs to; 0 if none. */
+  network_names: number;
+  /** Answers that carried an address never seen before for the domain. */
+  answers_new: number;
+  /** Most addresses (not CDN/cloud) in any one answer. */
+  answer_size_max: number;
+  /** Hours between the first and the last lookup. */
+  span_hours: number;
+  /** The most distinct addresses, ASNs and countries seen within one day (24 h). */
+  ips_day: number;
+  asns_day: number;
+  countries_day: number;
+  /** 1 when the domain shows slow flux (see the slowFlux config). */
+  slow_flux: number;
+
   /** Share (0..1) of the answers that belong to known CDNs and clouds (1 when the CNAME chain points into one). */
   known_infra_share: number;
   /** On how many top-site lists the registered domain is (0..5). */

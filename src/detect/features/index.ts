@@ -9,9 +9,10 @@ import { ipDiversity } from './ip-diversity.js';
 import { nonRoutable } from './non-routable.js';
 import { nsFlux } from './ns-flux.js';
 import { reputation } from './reputation.js';
+import { slowFlux } from './slow-flux.js';
 import { ttl } from './ttl.js';
 
-export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, geography, fluxNetwork, nsFlux, ttl, churn, cnameFlux, reputation, nonRoutable, audience];
+export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, geography, fluxNetwork, slowFlux, nsFlux, ttl, churn, cnameFlux, reputation, nonRoutable, audience];
 
 export type { FeatureFamily, MeasureContext } from './family.js';
 export { emptyFeatures } from './family.js';

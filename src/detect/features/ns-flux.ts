@@ -1,9 +1,10 @@
 /** Double flux: the name servers themselves rotate across networks. */
 import { countTable, newCounts, type TableCounts } from '../address-table.js';
 import { atLeast, plural, type FeatureFamily } from './family.js';
+import { newOverlap } from '../networks.js';
 
 const counts: TableCounts = newCounts();
-const overlap = { hits: 0, network: -1 };
+const overlap = newOverlap();
 
 export const nsFlux: FeatureFamily = {
   name: 'ns-flux',
