@@ -10,6 +10,7 @@ import { emptyFeatures, featureFamilies, type MeasureContext } from './features/
 import { holzOfState } from './holz.js';
 import { fluxKindOf, labelOf, scoreFeatures, stateLabel, type Scored } from './score.js';
 import type { FluxState } from './state.js';
+import { tamperingFinding } from './tampering.js';
 
 export interface Evaluation {
   features: Features;
@@ -124,6 +125,8 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
       `held at suspicious: its ${state.names} names were looked up ${perName.toFixed(1)} times each on average and none is fast-flux, so each is judged on its own (a union of throwaway names would be fast-flux)`,
     );
   }
+  const tampering = tamperingFinding(state, options.infra);
+  if (tampering !== undefined) verdict.tampering = tampering;
   if (evaluation.lowerBounds.length > 0) verdict.lower_bounds = evaluation.lowerBounds.slice();
   if (options.baseline === 'holz') {
     verdict.holz = {

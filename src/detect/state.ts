@@ -7,6 +7,7 @@
 import type { VerdictScope } from '../model/verdict.js';
 import type { AddressTable } from './address-table.js';
 import { DepartedAddresses } from './departed.js';
+import type { TamperingSigns } from './tampering.js';
 
 /** The shared empty list of a Delegation: never pushed to (addName replaces it). */
 const NO_NAMES: string[] = [];
@@ -82,6 +83,8 @@ class FlagMarks {
   departed: DepartedAddresses | null = null;
   /** The same for the name-server addresses (Delegation.nsAddresses). */
   nsDeparted: DepartedAddresses | null = null;
+  /** Signs of injected or poisoned answers (tampering.ts); null until the first (most domains never have one). */
+  tampering: TamperingSigns | null = null;
 }
 
 /** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */
@@ -93,6 +96,7 @@ const BIT_DIRTY = 2;
 const BIT_REGISTERED_SCOPE = 4;
 const FLAG_LEVEL_SHIFT = 3;
 const FLAG_LEVEL_MASK = 3 << FLAG_LEVEL_SHIFT;
+const BIT_TTL_MOVED = 32;
 // FluxState.windowPeaks: the distinct ASNs and countries peaks, 13 bits each (both are ≤ limits.maxAddressesPerDomain ≤ 4096).
 const PEAK_BITS = 13;
 const PEAK_MASK = (1 << PEAK_BITS) - 1;
@@ -176,6 +180,14 @@ export class FluxState {
   }
   set flagLevel(level: number) {
     this.bits = (this.bits & ~FLAG_LEVEL_MASK) | ((level & 3) << FLAG_LEVEL_SHIFT);
+  }
+
+  /** Two successive answers carried different TTLs: a cache counts down (or answers vary); see tampering.ts. */
+  get ttlMoved(): boolean {
+    return (this.bits & BIT_TTL_MOVED) !== 0;
+  }
+  set ttlMoved(value: boolean) {
+    this.bits = value ? this.bits | BIT_TTL_MOVED : this.bits & ~BIT_TTL_MOVED;
   }
 
   get windowAsnsPeak(): number {
