@@ -170,11 +170,19 @@ describe('answers that change before their TTL ran out', () => {
   it('reports the fixed TTL on its own (without platform answers) but does not clear the flux score with it', () => {
     const rand = prng(9);
     const { find } = run((d) => {
-      for (let i = 0; i < 10; i++) d.observe(aResponse(T0 + i * 30, 'mail.other-site.org', [carrierAddress(rand)], 600));
+      for (let i = 0; i < 10; i++) d.observe(aResponse(T0 + i * 30, 'mail.other-site.org', [carrierAddress(rand)], 600, { client: '192.0.2.10' }));
     });
     const v = find('mail.other-site.org')!;
     expect(v.tampering?.kind).toBe('injected');
-    expect(v.tampering?.reasons).toEqual(['the answer changed on 9 of 9 lookups before its TTL of 600 s ran out, and the TTL never counted down']);
+    // The first change only starts the record (with its client); the 8 after it count.
+    expect(v.tampering?.reasons).toEqual(['the answer changed on 8 of 9 lookups before its TTL of 600 s ran out, and the TTL never counted down']);
+  });
+
+  it('does not trip on many resolvers above one sensor, each fetching a fresh (full-TTL) answer of a GeoDNS name', () => {
+    const { find } = run((d) => {
+      for (let i = 0; i < 40; i++) d.observe(aResponse(T0 + i * 15, 'www.geo-site.com', [bot(i % 6)], 300, { client: `10.53.0.${1 + (i % 20)}` }));
+    }, true);
+    expect(find('www.geo-site.com')!.tampering).toBeUndefined();
   });
 
   it('does not trip on fast flux with TTL 0 through a resolver serving many clients', () => {

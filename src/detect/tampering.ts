@@ -11,8 +11,8 @@
  *   serve (neither the name nor a CNAME target of the answer is under one of
  *   its domains). Those addresses are left out of the state.
  * - fixed TTL: the answer changed before the previous answer's TTL ran out,
- *   while the TTL stayed exactly the same (> 0): no cache between the
- *   sensor and whoever answered. A caching resolver (any number of clients)
+ *   for the same client asking again, while the TTL stayed exactly the same
+ *   (> 0): no cache between that client and whoever answered. A caching resolver (any number of clients)
  *   counts the TTL down; TTL 0 is never this sign. Once a name has a
  *   platform-injected answer, answers with this sign are left out too.
  * - conflict: a second, different response to one query in a capture
@@ -48,6 +48,8 @@ export class TamperingSigns {
   fixedTtlSkipped = 0;
   /** Second, different responses to one query (DnsObservation.conflict). */
   conflicts = 0;
+  /** Client hash (ObservationDigest.clientHash, 0 unknown) of the name's last answer. */
+  lastClient = -1;
 }
 
 /**
@@ -73,6 +75,9 @@ export function inspect(state: FluxState, digest: ObservationDigest): typeof ins
   const table = state.addresses;
   inspection.injected = 0;
   inspection.skip = false;
+  const known = state.marks.tampering;
+  const previousClient = known === null ? -1 : known.lastClient;
+  if (known !== null && state.scope === 'name') known.lastClient = digest.clientHash;
   let fromPrevious = 0;
   let novel = 0;
   let previousSeen = -1;
@@ -98,6 +103,7 @@ export function inspect(state: FluxState, digest: ObservationDigest): typeof ins
   const clean = list.size - inspection.injected;
   if (inspection.injected > 0) {
     const signs = signsOf(state);
+    if (state.scope === 'name') signs.lastClient = digest.clientHash;
     signs.platformAnswers++;
     if (clean === 0) signs.platformOnly++;
     notePlatformAsns(signs, digest);
@@ -122,7 +128,15 @@ export function inspect(state: FluxState, digest: ObservationDigest): typeof ins
   }
   const elapsed = digest.seen - previousSeen;
   if (!changed || ttlNow <= 0 || elapsed < MIN_ELAPSED || elapsed >= ttlNow) return inspection;
-  const signs = signsOf(state);
+  // Only the same client, asking again, shows that nothing caches: different clients of one sensor
+  // (many resolvers above an ISP, an authority's GeoDNS answers) get fresh answers legitimately.
+  // The first candidate only starts the record, with its client.
+  if (known === null) {
+    signsOf(state).lastClient = digest.clientHash;
+    return inspection;
+  }
+  if (previousClient !== digest.clientHash) return inspection;
+  const signs = known;
   signs.fixedTtlChanges++;
   signs.fixedTtl = ttlNow;
   // A name already answered into platform networks it has nothing to do with: this answer is made up too.
