@@ -21,7 +21,7 @@ import {
 import { isNovel } from './departed.js';
 import type { AddressList, ObservationDigest } from './digest.js';
 import { addName, Delegation, detach, type FluxState } from './state.js';
-import { inspect, noteConflict } from './tampering.js';
+import { inspect, inspection, noteConflict } from './tampering.js';
 
 const windowCounts: TableCounts = newCounts();
 const entry: AddressEntry = { key: 0, asn: 0, country: '', ttl: -1, provider: -1 };
@@ -63,7 +63,9 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
   for (let i = 0; i < list.size; i++) {
     const key = list.keys[i]!;
     const ttl = list.ttls[i]!;
-    const slot = table === null ? -1 : findAddress(table, key);
+    // Found by inspect(); an insertion earlier in this loop may have evicted it.
+    let slot = inspection.slots[i]!;
+    if (slot >= 0 && table![slot] !== key) slot = findAddress(table!, key);
     if (slot < 0 && injected > 0 && digest.isInjected(i)) continue;
     if (slot >= 0) {
       const t = table!;

@@ -61,6 +61,12 @@ export const inspection = {
   injected: 0,
   /** The whole answer is left out of the state. */
   skip: false,
+  /**
+   * Slot of address i in the state's table when inspected (-1 none), so
+   * absorbing does not search again; check the key still matches (an
+   * insertion may have evicted it since).
+   */
+  slots: [] as number[],
 };
 
 /**
@@ -87,6 +93,7 @@ export function inspect(state: FluxState, digest: ObservationDigest): typeof ins
     const key = list.keys[i]!;
     const ttl = list.ttls[i]!;
     const slot = table === null ? -1 : findAddress(table, key);
+    inspection.slots[i] = slot;
     if (slot < 0) {
       if (digest.isInjected(i)) {
         inspection.injected++;
@@ -113,7 +120,8 @@ export function inspect(state: FluxState, digest: ObservationDigest): typeof ins
     }
   }
   // The TTL sign compares successive answers of one name carrying TTLs.
-  if (state.scope !== 'name' || !digest.hasTtls || state.previousAnswerSize === 0 || ttlNow < 0) return inspection;
+  // TTL 0 never shows the sign (and fast flux uses it): nothing more to look at.
+  if (state.scope !== 'name' || !digest.hasTtls || state.previousAnswerSize === 0 || ttlNow <= 0) return inspection;
   const changed = novel > 0 || fromPrevious < state.previousAnswerSize;
   if (previousSeen < 0) {
     // Nothing of the previous answer is in this one: find its time and TTL among the slots it left.
