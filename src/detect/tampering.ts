@@ -20,7 +20,7 @@
  */
 import type { Infra } from '../enrich/infra/index.js';
 import type { Tampering as TamperingFinding } from '../model/verdict.js';
-import { findAddress, K_LAST_ANSWER, K_LAST_SEEN, K_TTL, type AddressTable } from './address-table.js';
+import { ADDRESS_STRIDE, findAddress, K_LAST_ANSWER, K_LAST_SEEN, K_TTL, type AddressTable } from './address-table.js';
 import type { ObservationDigest } from './digest.js';
 import type { FluxState } from './state.js';
 
@@ -179,7 +179,7 @@ function notePlatformAsns(signs: TamperingSigns, digest: ObservationDigest): voi
 
 function previousAnswerSlot(table: AddressTable | null, answerNo: number): number {
   if (table === null) return -1;
-  for (let i = 0; i < table.length; i += 7) if (table[i + K_LAST_ANSWER] === answerNo) return i;
+  for (let i = 0; i < table.length; i += ADDRESS_STRIDE) if (table[i + K_LAST_ANSWER] === answerNo) return i;
   return -1;
 }
 
