@@ -36,7 +36,8 @@ import { getDomain, getPublicSuffix } from 'tldts';
 import { parse as parseYaml } from 'yaml';
 import { parseCidr, resolvePrefixes } from './refresh-reference/cidrs.mjs';
 import {
-  ALIASES, CLASS_OVERRIDES, CLOUD_ALIASES, CURATED_ASNS, CURATED_DYNAMIC_DNS, CURATED_REVIEWED, CURATED_SUFFIXES, MISP_CIDRS, PINS, POOLS, TIE_RANK, TOP_LISTS,
+  ALIASES, CLASS_OVERRIDES, CLOUD_ALIASES, CURATED_ASNS, CURATED_DYNAMIC_DNS, CURATED_REVIEWED, CURATED_SUFFIXES, MISP_CIDRS, PINS, PLATFORMS, PLATFORMS_REVIEWED,
+  POOLS, TIE_RANK, TOP_LISTS,
 } from './refresh-reference/curated.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -92,7 +93,66 @@ function main() {
     'Curated by hand for fluxhound.'],
   [{ text: `curated in scripts/refresh-reference/curated.mjs (POOLS; reviewed ${CURATED_REVIEWED})`, licence: 'Apache-2.0 (this project)', date: CURATED_REVIEWED }],
   POOLS.map(([suffix, pool, why]) => `${suffix} ${pool}  # ${why}`), '');
+
+  const platforms = buildPlatforms();
+  write(out, 'platform-networks.txt', ['Large single-tenant platforms: networks that serve only their own services, and the registered domains those serve.',
+    '`asn ASN PLATFORM  # organisation` and `domain DOMAIN PLATFORM`; a name matches a domain it equals or ends with after a dot.',
+    'An answer into a platform\'s network for a name none of its domains covers is an injected answer (src/detect/README.md, "Tampering").',
+    'Multi-tenant clouds and CDNs are never listed here: any customer may point a name into them.'],
+  platforms.sources, platforms.lines, platforms.note);
   if (registry.mixed.size > 0) console.log(`note: listed as both cdn and cloud, kept as cdn: ${[...registry.mixed].sort().join(', ')}`);
+}
+
+// --- single-tenant platforms ---------------------------------------------
+
+/**
+ * PLATFORMS as lines, each ASN checked against the organisation the installed
+ * @ip-location-db/asn names for it: a mismatch (an AS transferred, a typo)
+ * stops the refresh with one line naming it.
+ */
+function buildPlatforms() {
+  const pkg = join(ROOT, 'node_modules', '@ip-location-db', 'asn');
+  const version = parseFile(pkg, 'package.json', JSON.parse).version;
+  const wanted = new Map(PLATFORMS.flatMap(([, , asns]) => asns.map(([asn]) => [asn, new Set()])));
+  for (const file of ['asn-ipv4-num.csv', 'asn-ipv6-num.csv']) {
+    for (const line of parseFile(pkg, file, (t) => t.split('\n'))) {
+      const first = line.indexOf(',');
+      const second = line.indexOf(',', first + 1);
+      const third = line.indexOf(',', second + 1);
+      if (third < 0) continue;
+      const orgs = wanted.get(Number(line.slice(second + 1, third)));
+      if (orgs) orgs.add(line.slice(third + 1).replace(/^"|"$/g, '').trim());
+    }
+  }
+  const lines = [];
+  const seenAsns = new Set();
+  const seenDomains = new Set();
+  for (const [platform, why, asns, domains] of PLATFORMS) {
+    for (const [asn, org] of asns) {
+      const orgs = wanted.get(asn);
+      if (!orgs.has(org)) throw new Error(`refresh-reference: platform ${platform}: AS${asn} is "${[...orgs].join('", "') || 'not announced'}" in @ip-location-db/asn ${version}, not "${org}"`);
+      if (seenAsns.has(asn)) throw new Error(`refresh-reference: platform ${platform}: AS${asn} listed twice`);
+      seenAsns.add(asn);
+      lines.push(`asn ${asn} ${platform}  # ${org}${asn === asns[0][0] ? `; ${why}` : ''}`);
+    }
+    for (const domain of domains) {
+      if (registeredDomain(domain) !== domain) throw new Error(`refresh-reference: platform ${platform}: ${domain} is not a registered domain`);
+      if (seenDomains.has(domain)) throw new Error(`refresh-reference: platform ${platform}: ${domain} listed twice`);
+      seenDomains.add(domain);
+      lines.push(`domain ${domain} ${platform}`);
+    }
+  }
+  const sources = [
+    { text: `curated in scripts/refresh-reference/curated.mjs (PLATFORMS: the operators' own documentation and PeeringDB, cited per platform; reviewed ${PLATFORMS_REVIEWED})`, licence: 'Apache-2.0 (this project)', date: PLATFORMS_REVIEWED },
+    { text: `AS organisations checked against npm @ip-location-db/asn@${version} (RouteViews, DB-IP, NRO; data of ${ipLocationDate(version) ?? 'unknown date'})`, licence: 'CC BY 4.0 (@ip-location-db/asn)', date: ipLocationDate(version) },
+  ];
+  return { lines, sources, note: `${PLATFORMS.length} platforms, ${seenAsns.size} ASNs, ${seenDomains.size} domains` };
+}
+
+/** The data date an @ip-location-db version encodes (major.minor.YYYYMMDDHH). */
+function ipLocationDate(version) {
+  const m = /\.(\d{4})(\d{2})(\d{2})\d*$/.exec(version);
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : null;
 }
 
 // --- sources and dates -----------------------------------------------------

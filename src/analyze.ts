@@ -46,6 +46,11 @@ export interface AnalyzeSummary {
   reported: number;
   fastFlux: number;
   suspicious: number;
+  /** Names whose answers were injected (a censoring middlebox) or poisoned (Verdict.tampering). */
+  injected: number;
+  poisoned: number;
+  /** Responses the capture sources marked as a second, different response to one query. */
+  conflictingResponses: number;
   enrichment: string[];
   /** Flux service networks found, largest first. */
   networks: FluxNetworkSummary[];
@@ -75,6 +80,9 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     reported: 0,
     fastFlux: 0,
     suspicious: 0,
+    injected: 0,
+    poisoned: 0,
+    conflictingResponses: 0,
     enrichment: [
       ...describeSources(options.enricher.sources),
       ...(options.infra === null ? [] : [`infra: data/reference (${options.infra.sources.length} lists)`]),
@@ -82,9 +90,12 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     networks: [],
   };
   function report(v: Verdict): void {
+    if (v.tampering?.kind === 'injected') summary.injected++;
+    else if (v.tampering?.kind === 'poisoned') summary.poisoned++;
     if (v.verdict === 'fast-flux') summary.fastFlux++;
     else if (v.verdict === 'suspicious') summary.suspicious++;
-    else if (!options.all) return;
+    // A tampering finding is reported whatever the label: the operator's DNS is being tampered with.
+    else if (!options.all && v.tampering === undefined) return;
     summary.reported++;
     for (const sink of options.sinks) sink.verdict(v);
   }
@@ -99,6 +110,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     sink: {
       observe(o) {
         summary.records++;
+        if (o.conflict === true) summary.conflictingResponses++;
         detector.observe(o);
       },
       skip(s) {

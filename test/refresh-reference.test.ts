@@ -129,6 +129,16 @@ describe('refresh-reference.mjs', () => {
     for (const l of lines) expect(l).toMatch(/^\S+ \S+ {2}# \S/);
   });
 
+  it('writes the curated platforms, each ASN with the organisation @ip-location-db/asn names for it, and the data is the shipped file', () => {
+    const lines = entries('platform-networks.txt');
+    expect(lines[0]).toMatch(/^asn 32934 meta {2}# Facebook, Inc\.; Meta /);
+    expect(lines).toContain('domain fbcdn.net meta');
+    for (const l of lines) expect(l).toMatch(/^(asn \d+ \S+ {2}# \S.*|domain \S+ \S+)$/);
+    expect(header('platform-networks.txt').some((l) => /^# source: AS organisations checked against npm @ip-location-db\/asn@\S+ \(RouteViews, DB-IP, NRO; data of \d{4}-\d{2}-\d{2}\)$/.test(l))).toBe(true);
+    // Curated from the script alone: the shipped file is exactly what it writes.
+    expect(readFileSync(join(out, 'platform-networks.txt'), 'utf8')).toBe(readFileSync(join(ROOT, 'data', 'reference', 'platform-networks.txt'), 'utf8'));
+  });
+
   it('gives the same bytes when run again', () => {
     const again = join(work, 'again');
     execFileSync(process.execPath, [SCRIPT, '--from', FIXTURE, '--out', again], { encoding: 'utf8' });

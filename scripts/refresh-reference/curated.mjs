@@ -136,3 +136,46 @@ export const CURATED_DYNAMIC_DNS = [
 
 /** When the curated entries (POOLS, CURATED_*) were last reviewed. */
 export const CURATED_REVIEWED = '2026-11-26';
+
+/**
+ * Large single-tenant platforms: networks (ASNs) that serve only the
+ * operator's own services, and the registered domains those services use.
+ * An answer into one of these networks for a name none of its domains covers
+ * (nor any CNAME target of the answer) is an injected answer: censoring
+ * middleboxes answer censored names with such addresses. Multi-tenant clouds
+ * and CDNs (Google with Google Cloud in AS15169, Amazon, Microsoft, Akamai,
+ * Cloudflare) are NOT here: any customer's name may point into them. Nor is
+ * Wikimedia (Cloud VPS floating addresses in AS14907 carry volunteers' own
+ * domains) or Apple (too many domains of its own to list with confidence).
+ * Each ASN carries the organisation @ip-location-db/asn names for it (the
+ * script checks it against the installed package, so a transferred AS
+ * stops the refresh); the domains are the operators' own documentation of
+ * what to allow through a firewall (cited per platform).
+ * [platform, why, ASNs as [asn, organisation], domains]
+ */
+export const PLATFORMS = [
+  ['meta', 'Meta (Facebook, Instagram, WhatsApp, Messenger, Threads): AS32934 is announced only for its own services (PeeringDB "Facebook"); domains from developers.facebook.com "Domains and IP addresses" and WhatsApp\'s firewall FAQ',
+    [[32934, 'Facebook, Inc.'], [54115, 'Facebook Inc'], [63293, 'Facebook, Inc.']],
+    ['facebook.com', 'facebook.net', 'fb.com', 'fb.me', 'fbcdn.net', 'fbsbx.com', 'fbpigeon.com', 'facebookmail.com', 'tfbnw.net', 'messenger.com', 'm.me',
+      'instagram.com', 'cdninstagram.com', 'ig.me', 'whatsapp.com', 'whatsapp.net', 'wa.me', 'meta.com', 'meta.ai', 'threads.net', 'threads.com',
+      'oculus.com', 'oculuscdn.com', 'workplace.com', 'accountkit.com', 'freebasics.com', 'internet.org']],
+  ['x', 'X Corp. (Twitter): AS13414/AS35995/AS63179 carry only its own services (PeeringDB "Twitter, Inc."); domains from help.x.com "Domains used by X"',
+    [[13414, 'Twitter Inc.'], [35995, 'Twitter Inc.'], [63179, 'Twitter Inc.']],
+    ['twitter.com', 'x.com', 'twimg.com', 't.co', 'twttr.com', 'twitter.co', 'ads-twitter.com', 'periscope.tv', 'pscp.tv', 'vine.co']],
+  ['dropbox', 'Dropbox: AS19679/AS54372/AS393874 serve only Dropbox (PeeringDB "Dropbox"); domains from help.dropbox.com "Firewall and network configuration"',
+    [[19679, 'Dropbox, Inc.'], [54372, 'Dropbox, Inc.'], [393874, 'Dropbox Inc']],
+    ['dropbox.com', 'dropboxapi.com', 'dropboxstatic.com', 'dropboxusercontent.com', 'dropbox-dns.com', 'dropboxbusiness.com', 'dropboxcaptcha.com', 'getdropbox.com', 'db.tt',
+      'hellosign.com', 'docsend.com']],
+  ['telegram', 'Telegram: its data centres announce these ASNs for its own services only (core.telegram.org/resources/cidr.txt lists their prefixes); domains from telegram.org',
+    [[44907, 'Telegram Messenger Inc'], [59930, 'Telegram Messenger Inc'], [62014, 'Telegram Messenger Inc'], [62041, 'Telegram Messenger Inc'], [211157, 'Telegram Messenger Inc']],
+    ['telegram.org', 'telegram.me', 't.me', 'telegram.dog', 'telesco.pe', 'tdesktop.com', 'telegra.ph', 'graph.org', 'fragment.com', 'cdn-telegram.org']],
+  ['netflix', 'Netflix Open Connect: AS2906/AS40027/AS55095 carry only Netflix streaming (openconnect.netflix.com, PeeringDB "Netflix"); domains from Netflix\'s Open Connect docs',
+    [[2906, 'Netflix Streaming Services Inc.'], [40027, 'Netflix Streaming Services Inc.'], [55095, 'Netflix Inc']],
+    ['netflix.com', 'netflix.net', 'nflxvideo.net', 'nflximg.net', 'nflximg.com', 'nflxext.com', 'nflxso.net', 'nflxsearch.net', 'fast.com']],
+  ['linkedin', 'LinkedIn: AS14413 carries only LinkedIn (PeeringDB "LinkedIn Corporation"); domains from LinkedIn\'s help "Network requirements"',
+    [[14413, 'LinkedIn Corporation']],
+    ['linkedin.com', 'licdn.com', 'lnkd.in']],
+];
+
+/** When PLATFORMS was last reviewed (ASN organisations checked against @ip-location-db/asn). */
+export const PLATFORMS_REVIEWED = '2026-12-05';

@@ -60,6 +60,15 @@ describe('FlaggedDomains', () => {
     expect(flagged.serial).toBe(3);
   });
 
+  it('never takes a name whose answers were injected (a legitimate site behind a censor), but does take a poisoned flux name', () => {
+    const flagged = new FlaggedDomains();
+    const injected = { ...flaggedVerdict('www.news.example', { label: 'suspicious' }), tampering: { kind: 'injected' as const, reasons: ['14 of 14 answers ...'], answers: 14 } };
+    expect(flagged.upsert(injected)).toBe(false);
+    expect(flagged.match('www.news.example')).toBeNull();
+    const poisoned = { ...flaggedVerdict('login.evil.example'), tampering: { kind: 'poisoned' as const, reasons: ['2 responses ...'], answers: 1 } };
+    expect(flagged.upsert(poisoned)).toBe(true);
+  });
+
   it('refuses the root and public suffixes, ICANN and private, as a domain or as a registered domain', () => {
     const flagged = new FlaggedDomains();
     // A hostile feed or an old store: `test`, `org`, `co.uk`, `github.io`, the root, or a name whose registered domain claims one.

@@ -17,7 +17,7 @@
  * refused here, where every action reads.
  */
 import { blockedZoneOf, isRegistrableVerdict } from '../detect/registered-domain.js';
-import type { Verdict } from '../model/verdict.js';
+import { isActionable, type Verdict } from '../model/verdict.js';
 
 export interface FlaggedDomainsOptions {
   /** True for names that must never be blocked (allowlist, CDN/cloud names); checked on entry. */
@@ -55,7 +55,7 @@ export class FlaggedDomains {
 
   /** Adds or updates a flagged verdict; benign verdicts, public suffixes and allowlisted names are ignored. True when the set changed. */
   upsert(v: Verdict): boolean {
-    if (v.verdict === 'benign') return false;
+    if (!isActionable(v)) return false;
     if (!isRegistrableVerdict(v)) {
       this.refused.publicSuffixes++;
       return false;

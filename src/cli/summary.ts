@@ -20,8 +20,13 @@ export function printSummary(out: NodeJS.WritableStream, s: AnalyzeSummary, elap
   lines.push(
     `tracked ${n(d.namesTracked)} names and ${n(d.registeredTracked)} multi-name registered domains (${n(d.ignored)} ${d.ignored === 1 ? 'record' : 'records'} carried no A/AAAA/NS/CNAME data); evicted ${n(d.evicted)}`,
     `flagged ${n(s.fastFlux + s.suspicious)}: ${n(s.fastFlux)} fast-flux, ${n(s.suspicious)} suspicious; ${n(s.networks.length)} flux ${s.networks.length === 1 ? 'network' : 'networks'}`,
-    `enrichment: ${s.enrichment.join('; ')}`,
   );
+  if (s.injected + s.poisoned + s.conflictingResponses > 0) {
+    lines.push(
+      `tampering: ${n(s.injected)} ${s.injected === 1 ? 'name' : 'names'} with injected answers, ${n(s.poisoned)} poisoned; ${n(s.conflictingResponses)} second, different ${s.conflictingResponses === 1 ? 'response' : 'responses'} to one query (not flux; never blocked)`,
+    );
+  }
+  lines.push(`enrichment: ${s.enrichment.join('; ')}`);
   out.write(lines.join('\n') + '\n');
 }
 

@@ -22,6 +22,7 @@ import {
 import { isNovel } from './departed.js';
 import type { AddressList, ObservationDigest } from './digest.js';
 import { addName, Delegation, detach, type FluxState } from './state.js';
+import { inspect, inspection, noteConflict } from './tampering.js';
 
 const windowCounts: TableCounts = newCounts();
 /** Seconds in the long horizon's day. */
@@ -41,7 +42,13 @@ export function absorb(state: FluxState, obs: DnsObservation, digest: Observatio
     if (bit < 32) state.clientBitsLow |= 1 << bit;
     else state.clientBitsHigh |= 1 << (bit - 32);
   }
-  if (digest.addresses.size > 0) absorbAnswer(state, digest, seen, obs.count, config);
+  if (obs.conflict === true && state.scope === 'name') noteConflict(state);
+  if (digest.addresses.size > 0) {
+    // Injected answers are not the domain's: left out before they count as its addresses (tampering.ts).
+    const found = inspect(state, digest);
+    if (state.scope === 'name') digest.answerLeftOut = found.skip;
+    if (!found.skip && !digest.answerLeftOut) absorbAnswer(state, digest, seen, obs.count, config, found.injected);
+  }
   if (digest.addresses.nonRoutable > 0) noteNonRoutable(state, digest.addresses, obs.count);
   if (digest.delegationSignature !== 0) {
     const d = state.delegation;
@@ -49,7 +56,7 @@ export function absorb(state: FluxState, obs: DnsObservation, digest: Observatio
   }
 }
 
-function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number, count: number, config: Config): void {
+function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number, count: number, config: Config, injected: number): void {
   const list = digest.addresses;
   const answerNo = ++state.answers;
   let table = state.addresses;
@@ -64,7 +71,10 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
   for (let i = 0; i < list.size; i++) {
     const key = list.keys[i]!;
     const ttl = list.ttls[i]!;
-    const slot = table === null ? -1 : findAddress(table, key);
+    // Found by inspect(); an insertion earlier in this loop may have evicted it.
+    let slot = inspection.slots[i]!;
+    if (slot >= 0 && table![slot] !== key) slot = findAddress(table!, key);
+    if (slot < 0 && injected > 0 && digest.isInjected(i)) continue;
     if (slot >= 0) {
       const t = table!;
       if (t[slot + K_LAST_ANSWER] === answerNo - 1) inPrevious++;
@@ -94,11 +104,11 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
   // tuples (one rdata each, no TTL) and registered-domain unions have no such sequence.
   if (state.scope === 'name' && digest.hasTtls) {
     if (state.previousAnswerSize > 0) {
-      const union = list.size + state.previousAnswerSize - inPrevious;
+      const union = list.size - injected + state.previousAnswerSize - inPrevious;
       state.churnMilli += Math.round(1000 * (1 - inPrevious / union));
       state.churnCount++;
     }
-    state.previousAnswerSize = list.size;
+    state.previousAnswerSize = list.size - injected;
   }
   if (own > state.answerSizeMax) state.answerSizeMax = own;
   if (novel > 0) state.answersNew++;

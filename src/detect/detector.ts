@@ -23,6 +23,7 @@ import { registrableDomain } from './registered-domain.js';
 import { SuspiciousNetworks, type Candidate } from './suspicious-networks.js';
 import { clientHash, detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from './state.js';
 import { ZoneCuts } from './zone-cuts.js';
+import { hasTamperingFinding } from './tampering.js';
 
 export interface DetectorOptions {
   config: Config;
@@ -457,7 +458,8 @@ export class Detector {
     if (this.onFinal === undefined) return;
     const sibling = this.fluxSiblingOf(state);
     // A domain that never showed rotation scores nothing; skip the verdict unless benign ones are wanted.
-    if (!this.reportBenign && sibling === null) {
+    // A name with injected or poisoned answers is reported whatever its label: the operator's DNS is tampered with.
+    if (!this.reportBenign && sibling === null && !hasTamperingFinding(state)) {
       if (!showsRotation(state) && !this.touchesNetwork(state)) return;
       // The score alone first (no explanation, nothing allocated): most domains that rotate are benign CDN names.
       if (labelOf(this.quickScore(state), this.config) === 'benign' || this.delegationsHeld(state) > 0) return;

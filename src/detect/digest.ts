@@ -31,6 +31,7 @@ export class AddressList {
   private readonly asns: number[] = [];
   private readonly countries: (string | null)[] = [];
   private readonly providers: number[] = [];
+  private readonly platforms: number[] = [];
   private readonly enricher: Enricher;
   private readonly infra: Infra | null;
 
@@ -62,6 +63,7 @@ export class AddressList {
     this.asns[at] = -1;
     this.countries[at] = null;
     this.providers[at] = -2;
+    this.platforms[at] = -2;
     return true;
   }
 
@@ -106,6 +108,19 @@ export class AddressList {
         if (p < 0) p = infra.providerOfAsn(this.asn(i));
       }
       this.providers[i] = p;
+    }
+    return p;
+  }
+
+  /**
+   * Single-tenant platform whose network address i is in (by its ASN), -1
+   * when none; looked up once per address per observation, only when asked.
+   */
+  platform(i: number): number {
+    let p = this.platforms[i]!;
+    if (p === -2) {
+      p = this.infra === null || this.infra.counts.platformAsns === 0 ? -1 : this.infra.platformOfAsn(this.asn(i));
+      this.platforms[i] = p;
     }
     return p;
   }
@@ -172,6 +187,12 @@ export class ObservationDigest {
    */
   nsCut = '';
 
+  /** Whole seconds of the observation (data time). */
+  seen = 0;
+  /** The queried name's state left this answer out (tampering.ts): its registered domain's union leaves it out too. */
+  answerLeftOut = false;
+  private qname = '';
+
   /** -2: not looked up yet for this observation. */
   private cnameProvider = -2;
   private readonly infra: Infra | null;
@@ -190,6 +211,9 @@ export class ObservationDigest {
     if (this.cnameTargets.length !== 0) this.cnameTargets.length = 0;
     this.hasTtls = false;
     this.nsCut = '';
+    this.answerLeftOut = false;
+    this.seen = Math.floor(obs.ts);
+    this.qname = obs.qname;
     this.clientHash = obs.client === null ? 0 : clientHash(obs.client) || 1;
     const answers = obs.answers;
     for (let i = 0; i < answers.length; i++) {
@@ -251,6 +275,19 @@ export class ObservationDigest {
       }
     }
     return this.cnameProvider;
+  }
+
+  /**
+   * Answer address i is in a single-tenant platform's network, and that
+   * platform serves neither the queried name nor a CNAME target of the
+   * answer: the platform did not give this answer (tampering.ts).
+   */
+  isInjected(i: number): boolean {
+    const p = this.addresses.platform(i);
+    if (p < 0 || this.infra === null) return false;
+    if (this.infra.platformOfName(this.qname) === p) return false;
+    for (let t = 0; t < this.cnameTargets.length; t++) if (this.infra.platformOfName(this.cnameTargets[t]!) === p) return false;
+    return true;
   }
 
   isEmpty(): boolean {

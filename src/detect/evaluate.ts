@@ -10,6 +10,7 @@ import { emptyFeatures, featureFamilies, type MeasureContext } from './features/
 import { holzOfState } from './holz.js';
 import { fluxKindOf, labelOf, scoreFeatures, stateLabel, type Scored } from './score.js';
 import type { FluxState } from './state.js';
+import { tamperingFinding } from './tampering.js';
 
 export interface Evaluation {
   features: Features;
@@ -149,6 +150,8 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     );
   }
   if (state.marks.probes > 0) markProbes(verdict, state.marks.probes);
+  const tampering = tamperingFinding(state, options.infra);
+  if (tampering !== undefined) verdict.tampering = tampering;
   if (evaluation.lowerBounds.length > 0) verdict.lower_bounds = evaluation.lowerBounds.slice();
   if (options.baseline === 'holz') {
     verdict.holz = {

@@ -8,6 +8,7 @@ import type { VerdictScope } from '../model/verdict.js';
 import type { AddressTable } from './address-table.js';
 import { DepartedAddresses } from './departed.js';
 import type { ZoneCuts } from './zone-cuts.js';
+import type { TamperingSigns } from './tampering.js';
 
 /** The shared empty list of a Delegation: never pushed to (addName replaces it). */
 const NO_NAMES: string[] = [];
@@ -94,6 +95,8 @@ class FlagMarks {
    */
   nonRoutable = 0;
   nonRoutableBlocks = 0;
+  /** Signs of injected or poisoned answers (tampering.ts); null until the first (most domains never have one). */
+  tampering: TamperingSigns | null = null;
 }
 
 /** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */
@@ -108,6 +111,7 @@ const FLAG_LEVEL_MASK = 3 << FLAG_LEVEL_SHIFT;
 // The most addresses in one answer, capped at 255 (slow flux answers one or two): bits 8..15, leaving 5..7 for other flags.
 const ANSWER_SIZE_SHIFT = 8;
 const ANSWER_SIZE_MASK = 255 << ANSWER_SIZE_SHIFT;
+const BIT_TTL_MOVED = 32;
 // FluxState.windowPeaks: the distinct ASNs and countries peaks, 13 bits each (both are ≤ limits.maxAddressesPerDomain ≤ 4096).
 const PEAK_BITS = 13;
 const PEAK_MASK = (1 << PEAK_BITS) - 1;
@@ -220,6 +224,14 @@ export class FluxState {
   }
   set dayCountriesPeak(value: number) {
     this.dayPeaks = (this.dayPeaks & PEAK_MASK) | (Math.min(value, PEAK_MASK) << PEAK_BITS);
+  }
+
+  /** Two successive answers carried different TTLs: a cache counts down (or answers vary); see tampering.ts. */
+  get ttlMoved(): boolean {
+    return (this.bits & BIT_TTL_MOVED) !== 0;
+  }
+  set ttlMoved(value: boolean) {
+    this.bits = value ? this.bits | BIT_TTL_MOVED : this.bits & ~BIT_TTL_MOVED;
   }
 
   get windowAsnsPeak(): number {

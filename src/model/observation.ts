@@ -47,6 +47,13 @@ export interface DnsObservation {
    * Absent for everything a source read.
    */
   origin?: 'probe';
+  /**
+   * A capture held another response to the same query (same client address
+   * and port, DNS id and question, within a few seconds) with a different
+   * answer: a sign of on-path injection. Set by the pcap and dnstap sources
+   * on the later response; absent otherwise.
+   */
+  conflict?: true;
 }
 
 /** Where a record came from, for error messages: `zeek: dns.log:1042: ...`. */

@@ -143,6 +143,26 @@ export interface Verdict {
    * upstream. Absent when every lookup came from clients.
    */
   probes?: number;
+  /** Injected or poisoned answers seen for this domain (src/detect/README.md, "Tampering"); absent when none. */
+  tampering?: Tampering;
+}
+
+/**
+ * Answers the domain's own DNS did not give: a censoring middlebox's or an
+ * on-path attacker's. `injected`: the name is answered by something else
+ * (most answers point into single-tenant platform networks that do not
+ * serve it, or change with a TTL that never counts down); `poisoned`: its
+ * answers are normally its own and a minority were not (a platform answer, a
+ * second different response to one query). A finding about the network,
+ * not about the domain: the injected answers are left out of its flux
+ * features, and such a domain is never blocked for them.
+ */
+export interface Tampering {
+  kind: 'injected' | 'poisoned';
+  /** Plain-language reasons with numbers. */
+  reasons: string[];
+  /** How many answers (responses) showed a sign. */
+  answers: number;
 }
 
 export interface Evidence {
@@ -161,6 +181,15 @@ export interface EvidenceAddress {
   asn: number | null;
   /** True when the address belongs to a known CDN or cloud. */
   known: boolean;
+}
+
+/**
+ * Whether actions may act on a verdict: flagged, and not a name whose answers
+ * were injected (a legitimate site behind a censoring middlebox: blocking it
+ * would finish the censor's work). Every action asks this.
+ */
+export function isActionable(v: Pick<Verdict, 'verdict' | 'tampering'>): boolean {
+  return v.verdict !== 'benign' && v.tampering?.kind !== 'injected';
 }
 
 export function isoTime(seconds: number): string {

@@ -8,7 +8,7 @@
 import type { PolicyAction } from '../../config/schema.js';
 import type { Infra } from '../../enrich/infra/index.js';
 import { isRegistrableVerdict } from '../../detect/registered-domain.js';
-import type { Verdict } from '../../model/verdict.js';
+import { isActionable, type Verdict } from '../../model/verdict.js';
 import type { Allowlist } from '../rpz/allowlist.js';
 import { canonicalAddress } from '../rpz/names.js';
 
@@ -61,7 +61,7 @@ export class FluxAddresses {
 
   /** Takes the addresses of one verdict; true when the list changed. */
   add(v: Verdict): boolean {
-    if (v.verdict === 'benign' || this.options.actions[v.verdict] === 'log') return false;
+    if (!isActionable(v) || this.options.actions[v.verdict as 'fast-flux' | 'suspicious'] === 'log') return false;
     // The public-suffix rule of every action: a verdict for `org` or `github.io` blocks nothing.
     if (!isRegistrableVerdict(v)) {
       this.stats.publicSuffixes++;

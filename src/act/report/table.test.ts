@@ -31,6 +31,18 @@ describe('table report', () => {
     expect(text).toContain('x\\u009b31mred\\u001b[2J.example rotate');
   });
 
+  it('shows a tampering finding in the verdict column, its reasons first', () => {
+    const v: Verdict = {
+      ...verdict('www.censored.example', []),
+      verdict: 'benign',
+      flux: null,
+      score: 0,
+      tampering: { kind: 'injected', reasons: ['14 of 14 answers point into single-tenant platform networks (AS32934 meta) that do not serve this domain'], answers: 14 },
+    };
+    const lines = renderTable([v], { color: false, width: null, holz: false }).split('\n');
+    expect(lines[1]).toMatch(/^0 +benign, injected +- +www\.censored\.example +injected: 14 of 14 answers point into single-tenant platform networks \(AS32934 meta\)/);
+  });
+
   it('leaves ordinary text alone', () => {
     expect(printable('87 IPs in 19 ASNs, café.example')).toBe('87 IPs in 19 ASNs, café.example');
   });

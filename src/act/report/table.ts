@@ -52,7 +52,7 @@ export function renderTable(rows: readonly Verdict[], options: Omit<TableOptions
   const headers = ['SCORE', 'VERDICT', 'FLUX', ...(options.holz ? ['HOLZ'] : []), 'DOMAIN'];
   const cells = rows.map((v) => [
     String(v.score),
-    v.verdict,
+    v.tampering === undefined ? v.verdict : `${v.verdict}, ${v.tampering.kind}`,
     v.flux ?? '-',
     ...(options.holz && v.holz !== undefined ? [`${v.holz.score}${v.holz.flagged ? '*' : ''}`] : options.holz ? ['-'] : []),
     escapeName(v.domain) + (v.scope === 'registered_domain' ? ` (${v.features.names} names)` : ''),
@@ -68,7 +68,8 @@ export function renderTable(rows: readonly Verdict[], options: Omit<TableOptions
       line = tint + line + RESET;
     }
     // Reasons can quote names from the input: no control character reaches the terminal.
-    const reasons = v.reasons.length > 0 ? v.reasons.map(printable) : ['(no evidence)'];
+    const found = v.tampering === undefined ? v.reasons : [...v.tampering.reasons.map((r) => `${v.tampering!.kind}: ${r}`), ...v.reasons];
+    const reasons = found.length > 0 ? found.map(printable) : ['(no evidence)'];
     lines.push(line + fit(reasons[0]!, options.width, indent));
     for (const more of reasons.slice(1, 3)) lines.push(' '.repeat(indent) + fit(more, options.width, indent));
   });

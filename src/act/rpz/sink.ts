@@ -1,5 +1,5 @@
 /** `analyze --rpz FILE`: the run's flagged verdicts as an RPZ zone file, written atomically at the end. */
-import type { Verdict } from '../../model/verdict.js';
+import { isActionable, type Verdict } from '../../model/verdict.js';
 import type { VerdictSink } from '../sink.js';
 import { buildRpzZone, emptyBuildStats, nextSerial, rpzVerdictOf, type RpzBuildStats, type RpzOptions, type RpzVerdict } from './zone.js';
 import { existingSerial, writeZoneFile } from './zone-file.js';
@@ -22,7 +22,7 @@ export function rpzSink(path: string, options: RpzOptions, now: () => number = (
     name: 'rpz',
     stats,
     verdict(v: Verdict) {
-      if (v.verdict !== 'benign') kept.push(rpzVerdictOf(v, options));
+      if (isActionable(v)) kept.push(rpzVerdictOf(v, options));
     },
     async close() {
       const serial = nextSerial(existingSerial(path), Math.floor(now()));

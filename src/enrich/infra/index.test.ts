@@ -122,6 +122,40 @@ describe('shipped data: names', () => {
   });
 });
 
+describe('shipped data: single-tenant platforms', () => {
+  it.each([
+    [32934, 'meta'],
+    [13414, 'x'],
+    [19679, 'dropbox'],
+    [62041, 'telegram'],
+    [15169, ''], // Google: multi-tenant (Google Cloud in the same AS), never a platform
+    [16509, ''], // Amazon
+    [13335, ''], // Cloudflare
+  ])('AS%d is platform "%s"', (asn, name) => {
+    const p = infra.platformOfAsn(asn);
+    expect(name === '' ? p : infra.platformName(p)).toBe(name === '' ? -1 : name);
+  });
+
+  it.each([
+    ['scontent-ams2-1.xx.fbcdn.net', 'meta'],
+    ['www.instagram.com', 'meta'],
+    ['mmg.whatsapp.net', 'meta'],
+    ['pbs.twimg.com', 'x'],
+    ['t.co', 'x'],
+    ['dl.dropboxusercontent.com', 'dropbox'],
+    ['notfacebook.com', ''],
+    ['facebook.com.evil.example', ''],
+  ])('%s is served by "%s"', (name, platform) => {
+    const p = infra.platformOfName(name);
+    expect(platform === '' ? p : infra.platformName(p)).toBe(platform === '' ? -1 : platform);
+  });
+
+  it('lists no multi-tenant cloud or CDN AS as a platform', () => {
+    for (let p = 0; p < infra.counts.platforms; p++) expect(infra.platformName(p)).not.toBe('');
+    for (const asn of [8075, 12222, 13335, 14618, 15169, 16509, 54113, 396982, 31898]) expect(infra.platformOfAsn(asn)).toBe(-1);
+  });
+});
+
 describe('shipped data: files', () => {
   it('loads every file, in the sizes the README states', () => {
     const c = infra.counts;
@@ -200,6 +234,9 @@ describe('loadInfra', () => {
     [REFERENCE_FILES.topSites, '# date: 2026-01-01\nexample.com t\nexample.com u\n', 'infra: top-sites.txt:3: example.com listed twice'],
     [REFERENCE_FILES.dynamicDns, 'duckdns.org\nbad name.org\n', 'infra: dynamic-dns-suffixes.txt:2: want 1 fields, got 2'],
     [REFERENCE_FILES.pools, 'org ntp-pool\n', 'infra: pools.txt:1: "org" is not a domain name'],
+    [REFERENCE_FILES.platforms, 'asn 32934 meta\n', 'infra: platform-networks.txt:1: platform meta serves no domain'],
+    [REFERENCE_FILES.platforms, 'asn 32934 meta\nasn 32934 x\n', 'infra: platform-networks.txt:2: AS32934 listed twice'],
+    [REFERENCE_FILES.platforms, 'prefix 31.13.0.0/16 meta\n', 'infra: platform-networks.txt:1: "prefix" is neither asn nor domain'],
   ])('refuses a bad %s, naming the line', (file, text, message) => {
     expect(() => loadInfra(withFile(file, text))).toThrow(message);
   });

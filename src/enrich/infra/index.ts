@@ -26,6 +26,7 @@ export const REFERENCE_FILES = {
   topSites: 'top-sites.txt',
   dynamicDns: 'dynamic-dns-suffixes.txt',
   pools: 'pools.txt',
+  platforms: 'platform-networks.txt',
 } as const;
 
 /**
@@ -51,6 +52,7 @@ export function loadInfra(dir: string = defaultReferenceDir()): Infra {
     topSites: read(REFERENCE_FILES.topSites),
     dynamicDns: read(REFERENCE_FILES.dynamicDns),
     pools: read(REFERENCE_FILES.pools),
+    platforms: read(REFERENCE_FILES.platforms),
   };
   const providers = new ProviderTable();
   const cidrs = loadCidrs(files.cidrs, providers);
@@ -63,6 +65,7 @@ export function loadInfra(dir: string = defaultReferenceDir()): Infra {
     const at = poolNames.indexOf(f[1]!);
     return at !== -1 ? at : poolNames.push(f[1]!) - 1;
   });
+  const platforms = loadPlatforms(files.platforms);
   return new TableInfra({
     sources: Object.values(files).map((f) => f.source),
     counts: {
@@ -74,6 +77,9 @@ export function loadInfra(dir: string = defaultReferenceDir()): Infra {
       topSites: topSites.size,
       dynamicDnsSuffixes: dynamicDns.size,
       poolSuffixes: pools.size,
+      platforms: platforms.names.length,
+      platformAsns: platforms.asns.size,
+      platformDomains: platforms.domains.size,
       loadMs: Math.round(performance.now() - started),
     },
     providerNames: providers.names,
@@ -86,7 +92,50 @@ export function loadInfra(dir: string = defaultReferenceDir()): Infra {
     dynamicDns,
     pools,
     poolNames,
+    platformNames: platforms.names,
+    platformAsns: platforms.asns,
+    platformDomains: platforms.domains,
   });
+}
+
+/**
+ * platform-networks.txt: `asn ASN PLATFORM` and `domain DOMAIN PLATFORM`
+ * lines. Every platform must have both (a network without the domains it
+ * serves would call its own names injected).
+ */
+function loadPlatforms(file: ReferenceFile): { names: string[]; asns: Map<number, number>; domains: SuffixTable } {
+  const name = file.source.name;
+  const names: string[] = [];
+  const asns = new Map<number, number>();
+  const domains = new SuffixTable(file.rows.length);
+  const indexOf = (platform: string) => {
+    const at = names.indexOf(platform);
+    return at !== -1 ? at : names.push(platform) - 1;
+  };
+  const hasDomain: boolean[] = [];
+  const firstRow = new Map<number, ReferenceRow>();
+  for (const row of file.rows) {
+    const [kind, value, platform] = fieldsOf(name, row, 3);
+    const p = indexOf(platform!);
+    if (!firstRow.has(p)) firstRow.set(p, row);
+    if (kind === 'asn') {
+      const asn = /^\d{1,10}$/.test(value!) ? Number(value) : 0;
+      if (asn <= 0 || asn > 0xffffffff) throw rowError(name, row, `bad ASN "${value}"`);
+      if (asns.has(asn)) throw rowError(name, row, `AS${asn} listed twice`);
+      asns.set(asn, p);
+    } else if (kind === 'domain') {
+      const key = canonicalName(value!);
+      if (!isPlausibleName(key) || key.indexOf('.') === -1) throw rowError(name, row, `"${value}" is not a domain name`);
+      if (!domains.set(key, p)) throw rowError(name, row, `${key} listed twice`);
+      hasDomain[p] = true;
+    } else {
+      throw rowError(name, row, `"${kind}" is neither asn nor domain`);
+    }
+  }
+  for (let p = 0; p < names.length; p++) {
+    if (hasDomain[p] !== true) throw rowError(name, firstRow.get(p)!, `platform ${names[p]} serves no domain`);
+  }
+  return { names, asns, domains };
 }
 
 function loadAsns(file: ReferenceFile, providers: ProviderTable): Map<number, number> {

@@ -33,6 +33,10 @@ export interface InfraCounts {
   topSites: number;
   dynamicDnsSuffixes: number;
   poolSuffixes: number;
+  /** Single-tenant platforms, their ASNs and the domains they serve (platform-networks.txt). */
+  platforms: number;
+  platformAsns: number;
+  platformDomains: number;
   loadMs: number;
 }
 
@@ -62,6 +66,16 @@ export interface Infra {
   isDynamicDns(name: string): boolean;
   /** The volunteer/mirror pool the name belongs to ('ntp-pool', 'debian-mirrors', ...); null when none. */
   poolOf(name: string): string | null;
+  /**
+   * Single-tenant platform whose network this AS is (one that serves only the
+   * operator's own services: Meta, X, Dropbox, ...); -1 when none. Multi-tenant
+   * clouds and CDNs are never platforms.
+   */
+  platformOfAsn(asn: number): number;
+  /** Platform whose domains the name equals or is under (longest match); -1 when none. */
+  platformOfName(name: string): number;
+  /** Name of platform i ('meta', 'x', ...); '' for an index no lookup returns. */
+  platformName(i: number): string;
   /** Convenience for tools and tests: provider of any address text; -1 when none or not an address. */
   providerOfAddress(address: string): number;
 }

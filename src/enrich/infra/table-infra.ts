@@ -21,6 +21,10 @@ export interface InfraParts {
   /** Values index poolNames. */
   pools: SuffixTable;
   poolNames: string[];
+  /** Single-tenant platforms: names, ASN → index, domain suffix → index. */
+  platformNames: string[];
+  platformAsns: Map<number, number>;
+  platformDomains: SuffixTable;
 }
 
 export class TableInfra implements Infra {
@@ -78,6 +82,18 @@ export class TableInfra implements Infra {
     return i === -1 ? null : this.parts.poolNames[i]!;
   }
 
+  platformOfAsn(asn: number): number {
+    return this.parts.platformAsns.get(asn) ?? -1;
+  }
+
+  platformOfName(name: string): number {
+    return this.parts.platformDomains.longest(name);
+  }
+
+  platformName(i: number): string {
+    return this.parts.platformNames[i] ?? '';
+  }
+
   providerOfAddress(address: string): number {
     const v4 = parseIPv4(address);
     if (v4 >= 0) return this.providerOfV4(v4);
@@ -89,7 +105,7 @@ export class TableInfra implements Infra {
 /** Knows nothing: every lookup answers "none". For tests and runs without the data. */
 export const nullInfra: Infra = new TableInfra({
   sources: [],
-  counts: { providers: 0, cidrsV4: 0, cidrsV6: 0, asns: 0, cnameSuffixes: 0, topSites: 0, dynamicDnsSuffixes: 0, poolSuffixes: 0, loadMs: 0 },
+  counts: { providers: 0, cidrsV4: 0, cidrsV6: 0, asns: 0, cnameSuffixes: 0, topSites: 0, dynamicDnsSuffixes: 0, poolSuffixes: 0, platforms: 0, platformAsns: 0, platformDomains: 0, loadMs: 0 },
   providerNames: [],
   providerClasses: [],
   v4: emptyTable(1),
@@ -100,4 +116,7 @@ export const nullInfra: Infra = new TableInfra({
   dynamicDns: SuffixTable.empty,
   pools: SuffixTable.empty,
   poolNames: [],
+  platformNames: [],
+  platformAsns: new Map(),
+  platformDomains: SuffixTable.empty,
 });

@@ -8,12 +8,15 @@
 import type { Decoder, ObservationSink } from '../source.js';
 import { CONTROL_START, DNSTAP_CONTENT_TYPE, FrameReader, type ControlFrame, type FrameHandler } from './frames.js';
 import { DnstapPayloads, IGNORED } from './payload.js';
+import { ResponseConflicts } from '../dns-wire/conflicts.js';
 
 export const FORMAT = 'dnstap';
 
 export class DnstapDecoder implements Decoder, FrameHandler {
   private readonly reader = new FrameReader(this, { skipOversized: true });
   private readonly payloads = new DnstapPayloads();
+  /** Second, different responses to one client query (on-path injection): marked on the observation, counted here. */
+  readonly responses = new ResponseConflicts();
   /** The content type of the last START, when it is not dnstap's; data frames under it are skipped. */
   private foreignContent: string | null = null;
 
@@ -39,6 +42,7 @@ export class DnstapDecoder implements Decoder, FrameHandler {
     const outcome = this.payloads.decode(payload);
     if (outcome === IGNORED) return;
     if (typeof outcome === 'string') return this.skip(outcome, record);
+    if (this.payloads.lastQueryPort >= 0) this.responses.check(outcome, this.payloads.lastQueryPort, this.payloads.lastId);
     this.sink.observe(outcome);
   }
 

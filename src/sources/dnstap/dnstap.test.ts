@@ -11,7 +11,7 @@ import { sourceFormats } from '../registry.js';
 import { runBinaryConformance } from '../binary-conformance.case.js';
 import { addressBytes, encodeDnstap, encodeDnstapFile } from '../../../test/support/dnstap-encode.js';
 import { CONTROL_START, CONTROL_STOP, DNSTAP_CONTENT_TYPE, encodeControl, encodeData } from './frames.js';
-import { dnstapFormat } from './index.js';
+import { dnstapFormat, DnstapDecoder } from './index.js';
 import { MessageType } from './protobuf.js';
 import { T0, clientResponse, fluxAnswers, query, response } from './samples.case.js';
 
@@ -190,5 +190,40 @@ describe('dnstap: through readInputs and the registry', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('dnstap: two different responses to one client query', () => {
+  const answer = (address: string, id = 5) =>
+    dnsPacket.encode({
+      type: 'response',
+      id,
+      flags: dnsPacket.RECURSION_AVAILABLE,
+      questions: [{ type: 'A', name: 'www.news.example' }],
+      answers: [{ type: 'A', name: 'www.news.example', ttl: 300, data: address }],
+    });
+
+  it('marks the later one (on-path injection) and counts it; the same answer again is no conflict', () => {
+    const observations: Array<{ data: string; conflict: boolean }> = [];
+    const decoder = new DnstapDecoder('tap.fstrm', {
+      observe: (o) => observations.push({ data: o.answers[0]?.data ?? '', conflict: o.conflict === true }),
+      skip: () => {},
+    });
+    decoder.push(
+      encodeDnstapFile([
+        clientResponse(answer('31.13.72.36'), '192.0.2.10', { responseTimeSec: T0 }),
+        clientResponse(answer('31.13.72.36'), '192.0.2.10', { responseTimeSec: T0 }),
+        clientResponse(answer('93.184.216.34'), '192.0.2.10', { responseTimeSec: T0 + 1 }),
+        clientResponse(answer('10.0.0.1', 6), '192.0.2.10', { responseTimeSec: T0 + 1 }),
+      ]),
+    );
+    decoder.end();
+    expect(observations).toEqual([
+      { data: '31.13.72.36', conflict: false },
+      { data: '31.13.72.36', conflict: false },
+      { data: '93.184.216.34', conflict: true },
+      { data: '10.0.0.1', conflict: false },
+    ]);
+    expect(decoder.responses.conflicts).toBe(1);
   });
 });

@@ -54,6 +54,10 @@ export class DnstapPayloads {
     return counts;
   }
 
+  /** DNS id and client (query) port of the last response decoded; -1 when unknown. */
+  lastId = -1;
+  lastQueryPort = -1;
+
   /** The message type of the last frame read (0 when none). */
   get lastType(): number {
     return this.record.type;
@@ -85,6 +89,8 @@ export class DnstapPayloads {
     const address = record.queryAddress;
     const client = asksThisServer(type) && address.start >= 0 ? addressText(payload, address.start, address.end) : null;
     const observation = observationOf(message, ts, client);
+    this.lastId = message.id;
+    this.lastQueryPort = record.queryPort;
     if (observation === null) return message.qr ? 'response_message without a question' : 'response_message is a query';
     return observation;
   }

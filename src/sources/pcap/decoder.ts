@@ -8,6 +8,7 @@
 import { emptyObservation } from '../../model/observation.js';
 import type { Decoder, ObservationSink } from '../source.js';
 import { typeName, WireMessage } from '../dns-wire/index.js';
+import { ResponseConflicts } from '../dns-wire/conflicts.js';
 import { CaptureReader } from './capture.js';
 import { DNS, DNS_PORTS, NOT_DNS, PacketInfo, PROTO_UDP, parsePacket, type PortTable } from './packet.js';
 import { PendingQueries, pendingQuery, type PendingQuery } from './queries.js';
@@ -21,6 +22,8 @@ export class PcapDecoder implements Decoder {
   private readonly capture: CaptureReader;
   private readonly tcp: TcpStreams;
   private readonly queries: PendingQueries;
+  /** Second, different responses to one query (on-path injection): marked on the observation, counted here. */
+  readonly responses = new ResponseConflicts();
   private readonly info = new PacketInfo();
   /** The DNS message being read, reused packet after packet. */
   private readonly wire = new WireMessage();
@@ -105,7 +108,9 @@ export class PcapDecoder implements Decoder {
     queries.expire(this.ts);
     // The server's text is made only when some query is waiting to be compared with.
     if (!queries.empty()) queries.answer(client, info.dstPort, info.source(), info.srcPort, wire.id, wire.qname, this.ts);
-    if (observation !== null) this.sink.observe(observation);
+    if (observation === null) return;
+    this.responses.check(observation, info.dstPort, wire.id);
+    this.sink.observe(observation);
   }
 
   private unanswered(query: PendingQuery): void {
