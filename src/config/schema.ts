@@ -100,6 +100,8 @@ export const configSchema = z.strictObject({
           minAddresses: z.number().int().min(1).default(10),
           /** ...in at least this many ASNs. Default 5. */
           minAsns: z.number().int().min(1).default(5),
+          /** ...across at least this many countries (a national CDN's customers share edges in one country). Default 3. */
+          minCountries: z.number().int().min(1).default(3),
           /** Addresses the candidate graph remembers; the oldest are forgotten first. Default 100000. */
           maxAddresses: z.number().int().min(0).default(100_000),
         })

@@ -22,7 +22,7 @@ import {
 import { isNovel } from './departed.js';
 import type { AddressList, ObservationDigest } from './digest.js';
 import { addName, Delegation, detach, type FluxState } from './state.js';
-import { inspect, inspection, noteConflict } from './tampering.js';
+import { answersInjected, inspect, inspection, noteConflict } from './tampering.js';
 
 const windowCounts: TableCounts = newCounts();
 /** Seconds in the long horizon's day. */
@@ -46,8 +46,9 @@ export function absorb(state: FluxState, obs: DnsObservation, digest: Observatio
   if (digest.addresses.size > 0) {
     // Injected answers are not the domain's: left out before they count as its addresses (tampering.ts).
     const found = inspect(state, digest);
-    if (state.scope === 'name') digest.answerLeftOut = found.skip;
-    if (!found.skip && !digest.answerLeftOut) absorbAnswer(state, digest, seen, obs.count, config, found.injected);
+    // Once a name is found answered by an injector, none of its answers feed its registered domain's union.
+    if (state.scope === 'name') digest.answerLeftOut = found.skip || answersInjected(state);
+    if (!found.skip && (state.scope === 'name' || !digest.answerLeftOut)) absorbAnswer(state, digest, seen, obs.count, config, found.injected);
   }
   if (digest.addresses.nonRoutable > 0) noteNonRoutable(state, digest.addresses, obs.count);
   if (digest.delegationSignature !== 0) {

@@ -23,7 +23,7 @@ import { registrableDomain } from './registered-domain.js';
 import { SuspiciousNetworks, type Candidate } from './suspicious-networks.js';
 import { clientHash, detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from './state.js';
 import { ZoneCuts } from './zone-cuts.js';
-import { hasTamperingFinding } from './tampering.js';
+import { answersInjected, hasTamperingFinding } from './tampering.js';
 
 export interface DetectorOptions {
   config: Config;
@@ -273,6 +273,8 @@ export class Detector {
     state.unscored = 0;
     if (this.holz && state.marks.holzAt < 0) this.holzCheck(state);
     const fast = this.config.verdict.fastFlux;
+    // A name answered by an injector: its answers are not its own, so they are no evidence of flux (tampering.ts).
+    if (answersInjected(state)) return;
     if (state.flagLevel === 2) {
       // A fast-flux name keeps rotating into new bots: they join its network too. A name flagged
       // through a network's addresses joins only once its own evidence makes it fast-flux.
@@ -288,7 +290,7 @@ export class Detector {
       // unrelated registered domains do that, the address is shared hosting (or an injector's pick).
       if (touches && this.overlapScratch.hits === 1 && own < fast) this.networks.noteTouch(this.overlapScratch.key, clientHash(state.registered));
       // A known pool, dynamic-DNS host or top site is suspicious at most despite its reputation: never a bot network's member.
-      if (own >= this.config.verdict.suspicious && own < fast && state.reputation === 0 && this.joinSuspicious(state)) score = this.quickScore(state);
+      if (own >= this.config.verdict.suspicious && own < fast && state.reputation === 0 && this.scratch.single_country_asns === 0 && this.joinSuspicious(state)) score = this.quickScore(state);
     }
     const level = this.delegationsHeld(state) > 0 ? 0 : levelOf(stateLabel(score, this.config, this.isHeld(state)));
     if (level <= state.flagLevel) return;
@@ -532,6 +534,7 @@ export class Detector {
       fluxSibling,
       held: this.isHeld(state),
       delegations: this.delegationsHeld(state),
+      injected: answersInjected(state),
       delegationsAtLeast: (state.cuts?.dropped ?? 0) > 0,
       zone: cuts === null ? null : cuts.zoneOf(state.key),
     });

@@ -101,6 +101,8 @@ export interface ZoneFacts {
   delegations: number;
   /** More cuts were seen than ZoneCuts keeps: `delegations` is a lower bound. */
   delegationsAtLeast: boolean;
+  /** The name is answered by an injector (tampering.ts): never flux on those answers. */
+  injected?: boolean;
   /** The delegated child zone (below the registered domain) a name sits in; null when it is the registered domain's own zone. */
   zone: string | null;
 }
@@ -110,7 +112,7 @@ const NO_ZONE_FACTS: ZoneFacts = { nsPoints: 0, fluxSibling: null, held: false, 
 export function toVerdict(state: FluxState, evaluation: Evaluation, config: Config, options: VerdictOptions, zone: ZoneFacts = NO_ZONE_FACTS): Verdict {
   const { features, scored } = evaluation;
   const { nsPoints: zoneNsPoints, fluxSibling, held, delegations } = zone;
-  const scoredLabel = delegations > 0 ? 'benign' : stateLabel(scored.score, config, held);
+  const scoredLabel = delegations > 0 || zone.injected === true ? 'benign' : stateLabel(scored.score, config, held);
   const label = fluxSibling === null ? scoredLabel : 'fast-flux';
   const nsPoints = Math.max(scored.nsPoints, zoneNsPoints);
   const verdict: Verdict = {

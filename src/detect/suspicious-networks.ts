@@ -78,7 +78,7 @@ export class SuspiciousNetworks {
   /** The candidate has grown into a network: enough suspicious registered domains over enough addresses and ASNs. */
   isNetwork(c: Candidate): boolean {
     const s = this.settings;
-    return c.registered.size >= s.minNames && c.addresses >= s.minAddresses && c.asns.size >= s.minAsns;
+    return c.registered.size >= s.minNames && c.addresses >= s.minAddresses && c.asns.size >= s.minAsns && c.countries.size >= s.minCountries;
   }
 
   /** Small into large: every address of the smaller candidate moves, so each address names its candidate directly. */

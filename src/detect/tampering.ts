@@ -189,6 +189,19 @@ export function fixedTtlHolds(signs: TamperingSigns, state: FluxState): boolean 
   return !state.ttlMoved && signs.fixedTtlChanges >= MIN_FIXED_TTL_CHANGES && signs.fixedTtlChanges * 2 >= changes;
 }
 
+/**
+ * The name is answered by something that is not its DNS (the finding would
+ * be `injected`): its answers are not its own, so it is never flux, never a
+ * flux network's member, and its answers stay out of its registered domain's
+ * union from then on. Cheap: for every re-score.
+ */
+export function answersInjected(state: FluxState): boolean {
+  const signs = state.marks.tampering;
+  if (state.scope !== 'name' || signs === null) return false;
+  if (signs.platformAnswers > 0 && signs.platformAnswers * 2 >= state.answers + signs.platformOnly + signs.fixedTtlSkipped) return true;
+  return fixedTtlHolds(signs, state);
+}
+
 /** The name has a finding to report (tamperingFinding would not be undefined): cheap, for the end-of-input check. */
 export function hasTamperingFinding(state: FluxState): boolean {
   const signs = state.marks.tampering;
