@@ -19,7 +19,8 @@ async function smallEval(seed?: number): Promise<Record<EvalFormat | 'labels', s
   spec.traffic.records = 45_000;
   await writeEvalCorpus(dir, FORMATS, spec);
   const read = (file: string): string => readFileSync(join(dir, file), 'latin1');
-  return { zeek: read(EVAL_FORMATS.zeek), eve: read(EVAL_FORMATS.eve), pdns: read(EVAL_FORMATS.pdns), labels: read(EVAL_LABELS) };
+  const files = Object.fromEntries(FORMATS.map((f) => [f, read(EVAL_FORMATS[f])])) as Record<EvalFormat, string>;
+  return { ...files, labels: read(EVAL_LABELS) };
 }
 
 let first: Record<EvalFormat | 'labels', string>;

@@ -10,8 +10,10 @@ import type { CorpusResult } from './generate.js';
 import { populationLabels } from './population.js';
 import type { CorpusSpec } from './spec.js';
 import { DEFAULT_START } from './spec.js';
+import { DnstapWriter } from './writers/dnstap.js';
 import { EveDnsWriter } from './writers/eve-dns.js';
 import { writeLabelsCsv } from './writers/labels-csv.js';
+import { PcapWriter } from './writers/pcap.js';
 import { PdnsCofWriter } from './writers/pdns-cof.js';
 import type { CorpusWriter } from './writers/writer.js';
 import { TextOutput } from './writers/writer.js';
@@ -67,6 +69,8 @@ export const EVAL_FORMATS = {
   zeek: 'eval.dns.log',
   eve: 'eval.eve.json',
   pdns: 'eval.pdns.json',
+  pcap: 'eval.pcap',
+  dnstap: 'eval.fstrm',
 } as const;
 
 export type EvalFormat = keyof typeof EVAL_FORMATS;
@@ -77,6 +81,8 @@ export function evalWriter(format: EvalFormat, dir: string, seed: number): Corpu
   const output = TextOutput.toFile(join(dir, EVAL_FORMATS[format]));
   if (format === 'zeek') return new ZeekDnsWriter(output, { seed, authAddl: true });
   if (format === 'eve') return new EveDnsWriter(output, { seed });
+  if (format === 'pcap') return new PcapWriter(output, { seed });
+  if (format === 'dnstap') return new DnstapWriter(output, { seed });
   return new PdnsCofWriter(output);
 }
 
