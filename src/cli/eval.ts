@@ -1,44 +1,86 @@
-/** `fluxhound eval`: accuracy of fluxhound and the Holz baseline on the labelled corpus. */
-import { Command, Option } from 'commander';
+/** `fluxhound eval`: accuracy of fluxhound and the Holz baseline on the labelled corpus; lead time against a feed. */
+import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { createEnricher } from '../enrich/index.js';
 import { loadInfra } from '../enrich/infra/index.js';
-import { renderEval } from '../eval/report.js';
-import { runEval, type EvalInput } from '../eval/run.js';
+import { runLeadTime } from '../eval/intel-run.js';
+import { renderEval, renderFormats, renderLeadTime, renderSweep } from '../eval/report.js';
+import { EVAL_INPUTS, runEvalFormats, type EvalInput, type EvalResult } from '../eval/run.js';
+import { parseSeeds, sweepSummary } from '../eval/sweep.js';
+import { formatNames } from '../sources/registry.js';
 import { UsageError } from './errors.js';
 
 interface EvalFlags {
-  format: EvalInput;
+  format?: string;
   seed?: string;
+  seeds?: string;
   config?: string;
   json?: boolean;
   keep?: string;
   reference: boolean;
+  intel?: string;
+  input?: string[];
 }
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function evalCommand(): Command {
   return new Command('eval')
-    .description('Generate the labelled evaluation corpus, detect, and score fluxhound against the Holz et al. baseline')
-    .addOption(
-      new Option('-f, --format <name>', 'feed the corpus through this input format (direct = straight into the detector)')
-        .choices(['zeek', 'eve', 'pdns', 'direct'])
-        .default('zeek'),
-    )
+    .description('Generate the labelled evaluation corpus, detect, and score fluxhound against the Holz et al. baseline; or, with --intel, measure lead time against a feed')
+    .option('-f, --format <name>', `corpus input: ${EVAL_INPUTS.join('|')}|all (direct = straight into the detector; default zeek); with --intel, the capture's format (${formatNames().join('|')}|auto, default auto)`)
     .option('--seed <n>', 'corpus seed (default: the published one)')
+    .option('--seeds <list>', 'sweep these seeds (1-10,20250417) and print min/median/max of each headline figure per format')
     .option('-c, --config <file>', 'detection config (YAML or JSON)')
     .option('--json', 'print the result as JSON')
     .option('--keep <dir>', 'keep the generated corpus and labels in this folder')
     .option('--no-reference', 'ignore the reference lists in data/reference')
+    .option('--intel <feed>', 'a feed of domains and listing times (CSV domain,listed_at; <time> <domain> lines; NDJSON): lead time on --input')
+    .option('--input <capture>', 'with --intel: the capture to analyse (repeatable)', collect)
     .action(async (flags: EvalFlags) => {
-      let seed: number | undefined;
-      if (flags.seed !== undefined) {
-        seed = Number(flags.seed);
-        if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`eval: --seed takes a whole number, not '${flags.seed}'`);
-      }
       const config = loadConfig(flags.config);
       const enricher = await createEnricher({});
       const infra = flags.reference ? loadInfra() : null;
-      const result = await runEval({ format: flags.format, seed, config, enricher, infra, keepDir: flags.keep });
-      process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : renderEval(result));
+      if (flags.intel !== undefined || flags.input !== undefined) {
+        if (flags.intel === undefined || flags.input === undefined) throw new UsageError('eval: --intel FEED and --input CAPTURE go together');
+        if (flags.seed !== undefined || flags.seeds !== undefined || flags.keep !== undefined) throw new UsageError('eval: --intel measures a capture: --seed, --seeds and --keep do not apply');
+        const format = flags.format ?? 'auto';
+        if (format !== 'auto' && !formatNames().includes(format)) throw new UsageError(`eval: --format ${format}: not an input format (${formatNames().join(', ')}, auto)`);
+        const result = await runLeadTime({ feed: flags.intel, inputs: flags.input, format, config, enricher, infra });
+        process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : renderLeadTime(result));
+        return;
+      }
+      const formats = formatsOf(flags.format ?? 'zeek');
+      if (flags.seed !== undefined && flags.seeds !== undefined) throw new UsageError('eval: --seed or --seeds, not both');
+      if (flags.seeds !== undefined && flags.keep !== undefined) throw new UsageError('eval: --keep keeps one corpus: use it with --seed, not --seeds');
+      const options = { config, enricher, infra, keepDir: flags.keep };
+      if (flags.seeds !== undefined) {
+        const seeds = parseSeeds(flags.seeds);
+        const started = process.hrtime.bigint();
+        const runs: EvalResult[] = [];
+        for (const seed of seeds) {
+          runs.push(...(await runEvalFormats({ ...options, formats, seed })));
+          process.stderr.write(`fluxhound eval: seed ${seed} done (${runs.length / formats.length} of ${seeds.length})\n`);
+        }
+        const summary = sweepSummary(runs);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        process.stdout.write(flags.json ? JSON.stringify({ seeds, formats, summary, runs }, null, 2) + '\n' : renderSweep(seeds, summary, formats, seconds));
+        return;
+      }
+      const results = await runEvalFormats({ ...options, formats, seed: seedOf(flags.seed) });
+      if (flags.json) process.stdout.write(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
+      else process.stdout.write(results.length === 1 ? renderEval(results[0]!) : renderFormats(results));
     });
+}
+
+function formatsOf(format: string): EvalInput[] {
+  if (format === 'all') return [...EVAL_INPUTS];
+  if (!(EVAL_INPUTS as readonly string[]).includes(format)) throw new UsageError(`eval: --format ${format}: one of ${EVAL_INPUTS.join(', ')}, all`);
+  return [format as EvalInput];
+}
+
+function seedOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seed = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed)) throw new UsageError(`eval: --seed takes a whole number, not '${text}'`);
+  return seed;
 }

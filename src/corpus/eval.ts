@@ -88,13 +88,11 @@ export function evalWriter(format: EvalFormat, dir: string, seed: number): Corpu
 
 /**
  * Write the corpus in each of `formats` (one generation pass) and its labels
- * into `dir`: the names asked for, and with `role` the names seen only inside answers.
+ * into `dir`: the names asked for, and with `role` the names seen only inside
+ * answers. `also` are more writers fed in the same pass (a detector's sink).
  */
-export async function writeEvalCorpus(dir: string, formats: readonly EvalFormat[], spec: CorpusSpec = evalSpec()): Promise<CorpusResult> {
-  const result = await generateCorpus(
-    spec,
-    formats.map((f) => evalWriter(f, dir, spec.seed)),
-  );
+export async function writeEvalCorpus(dir: string, formats: readonly EvalFormat[], spec: CorpusSpec = evalSpec(), also: readonly CorpusWriter[] = []): Promise<CorpusResult> {
+  const result = await generateCorpus(spec, [...formats.map((f) => evalWriter(f, dir, spec.seed)), ...also]);
   await writeLabelsCsv(populationLabels(result.population, result.traffic), TextOutput.toFile(join(dir, EVAL_LABELS)), { role: true });
   return result;
 }
