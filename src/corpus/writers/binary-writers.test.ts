@@ -109,6 +109,25 @@ describe('the binary writers on hand-made exchanges', () => {
     expect(observed[0]!.ts).toBeLessThan(unanswered.ts);
   });
 
+  it.each([
+    ['pcap', pcapFormat, (out: TextOutput) => new PcapWriter(out, { seed: 1 })],
+    ['dnstap', dnstapFormat, (out: TextOutput) => new DnstapWriter(out, { seed: 1 })],
+  ] as const)('%s: a late second response (injected first, real after) is a second observation of the same query', async (name, format, make) => {
+    const injected = {
+      ...exchange(1_743_638_600, '10.7.7.7', 'news.example.org', 'A', [rr('news.example.org', 'A', '31.13.64.7', 300)]),
+      late: [rr('news.example.org', 'A', '192.0.2.80', 3600)],
+    };
+    await writeAll([make(TextOutput.toFile(join(dir, `late.${name}`)))], [injected]);
+    const outcomes = read(format, `late.${name}`);
+    expect(skipsOf(outcomes)).toEqual([]);
+    const [first, second, more] = observationsOf(outcomes);
+    expect(more).toBeUndefined();
+    expect(first).toMatchObject({ qname: 'news.example.org', client: '10.7.7.7', answers: [{ data: '31.13.64.7', ttl: 300 }] });
+    expect(second).toMatchObject({ qname: 'news.example.org', client: '10.7.7.7', rcode: 'NOERROR', answers: [{ data: '192.0.2.80', ttl: 3600 }], authority: [] });
+    expect(second!.ts - first!.ts).toBeGreaterThan(0.0009);
+    expect(second!.ts - first!.ts).toBeLessThan(0.021);
+  });
+
   it('the same seed gives the same bytes', async () => {
     await writeAll([new PcapWriter(TextOutput.toFile(join(dir, 'again.pcap')), { seed: 1 })], observations);
     await writeAll([new PcapWriter(TextOutput.toFile(join(dir, 'again2.pcap')), { seed: 1 })], observations);

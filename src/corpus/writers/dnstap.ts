@@ -9,7 +9,9 @@
  * UDP is marked TCP, as the resolver would log it. An exchange without a
  * response is a CLIENT_QUERY alone, which the dnstap source passes over
  * (so unanswered lookups, which pcap and Zeek report, are missing here, as
- * they are in a real resolver's log).
+ * they are in a real resolver's log). An exchange with a late second
+ * response (`late`: injected answer first, the real one after) gets a second
+ * CLIENT_RESPONSE with it, as the pcap gets a second packet.
  */
 import type { DnsObservation } from '../../model/observation.js';
 import { DnstapEncoder, type DnstapFields } from '../../sources/dnstap/encode.js';
@@ -68,9 +70,9 @@ export class DnstapWriter implements CorpusWriter {
     // The query is not repeated in the response frames: the source reads response_message alone.
     f.queryMessage = undefined;
     f.type = MessageType.CLIENT_RESPONSE;
-    // A racing injected answer (x.racing) is not written: it reaches the client from the
-    // middlebox, past the resolver, so the resolver's client log never holds it.
     if (x.response !== null) this.response(x.responseTs, x.response);
+    // The late second response of an injected exchange: a second CLIENT_RESPONSE, as the pcap holds a second packet.
+    if (x.late !== null) this.response(x.lateTs, x.late);
   }
 
   flush(): Promise<void> {

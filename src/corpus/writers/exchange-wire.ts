@@ -13,9 +13,21 @@
 import { FLAG_QR, FLAG_RA, FLAG_RD, WireError } from '../../dns/constants.js';
 import { writeMessage } from '../../dns/message-writer.js';
 import { rcodeCode, typeCode } from '../../dns/mnemonics.js';
-import type { DnsObservation } from '../../model/observation.js';
+import type { DnsObservation, ResourceRecord } from '../../model/observation.js';
 import { Prng } from '../prng.js';
 import { addressBytes } from './packets.js';
+
+/**
+ * The late second response's answers of a corpus exchange: read by shape, as
+ * the generator's `Exchange` (an observation with `late` records) hands it;
+ * empty for a plain observation.
+ */
+function lateAnswers(o: DnsObservation): readonly ResourceRecord[] {
+  const late = (o as { late?: unknown }).late;
+  return Array.isArray(late) ? (late as ResourceRecord[]) : NO_RECORDS;
+}
+
+const NO_RECORDS: readonly ResourceRecord[] = [];
 
 /** The UDP payload size clients offer in EDNS (the DNS flag day 2020 value); longer responses go over TCP. */
 export const DEFAULT_UDP_SIZE = 1232;
@@ -45,13 +57,14 @@ export class ExchangeWire {
   /** null for an exchange without a response (the observation has no rcode). */
   response: Uint8Array | null = null;
   /**
-   * A second, different response to the same query sent before the real one
-   * (an on-path injector racing the resolver). The hook for the corpus's
-   * injection model: nothing in DnsObservation carries such an answer yet,
-   * so it stays null; when the exchange gains one, write it here with
-   * `writeResponse` and the writers put it on the wire before `response`.
+   * A second, different response to the same query (same id and ports),
+   * arriving after the first: an on-path middlebox injected the first and
+   * the real answer follows. Written from the exchange's `late` answers (the
+   * corpus's `Exchange`, src/corpus/response.ts on the injection branch);
+   * null when there are none.
    */
-  racing: Uint8Array | null = null;
+  late: Uint8Array | null = null;
+  lateTs = 0;
   /** The response does not fit `udpSize`: the exchange is over TCP. */
   tcp = false;
 
@@ -83,7 +96,7 @@ export class ExchangeWire {
     const qtype = typeCode(o.qtype);
     if (qtype === null) throw new WireError(`corpus: query type '${o.qtype}' has no code`);
     this.query = writeMessage({ id: this.id, flags: FLAG_RD, rcode: 0, qname: o.qname, qtype, ednsSize: this.udpSize });
-    this.racing = null;
+    this.late = null;
     if (o.rcode === null) {
       this.response = null;
       this.tcp = false;
@@ -93,6 +106,12 @@ export class ExchangeWire {
     this.response = this.writeResponse(o, qtype, o.rcode);
     this.tcp = this.response.length > this.udpSize;
     this.last = this.responseTs;
+    const late = lateAnswers(o);
+    if (late.length > 0 && !this.tcp) {
+      this.late = writeMessage({ id: this.id, flags: FLAG_QR | FLAG_RD | FLAG_RA, rcode: 0, qname: o.qname, qtype, answers: late, ednsSize: this.udpSize });
+      this.lateTs = this.responseTs + 0.001 + rng.next() * 0.019;
+      this.last = this.lateTs;
+    }
     return this;
   }
 

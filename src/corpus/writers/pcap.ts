@@ -9,7 +9,11 @@
  * answer and retry; that answer is left out, so each exchange is one
  * observation here as in the text formats.) An exchange without a response
  * (no rcode) is a query alone, which the pcap source reports after its
- * 30-second timeout as Zeek would.
+ * 30-second timeout as Zeek would. An exchange with a late second response
+ * (an injected answer first, the real one after: `late` in the corpus's
+ * Exchange) gets a second UDP response packet with the same id and ports,
+ * 1–20 ms after the first, which the pcap source reads as a second
+ * observation of the same query.
  */
 import type { DnsObservation } from '../../model/observation.js';
 import { ExchangeWire, type ExchangeWireOptions } from './exchange-wire.js';
@@ -49,8 +53,8 @@ export class PcapWriter implements CorpusWriter {
       return;
     }
     this.udp(x.queryTs, x.query, true);
-    if (x.racing !== null) this.udp(x.queryTs + (x.responseTs - x.queryTs) / 4, x.racing, false);
     if (x.response !== null) this.udp(x.responseTs, x.response, false);
+    if (x.late !== null) this.udp(x.lateTs, x.late, false);
   }
 
   flush(): Promise<void> {
