@@ -101,3 +101,21 @@ describe('fluxhound eval --intel', () => {
     expect(r.stderr).toMatch(/--intel FEED and --input CAPTURE go together/);
   });
 });
+
+describe('fluxhound eval: usage errors, one line and exit 2', () => {
+  it.each([
+    [['--format', 'bogus'], /--format bogus: one of zeek, eve, pdns, pcap, dnstap, direct, all/],
+    [['--seeds', '3-1'], /--seeds range '3-1' runs backwards/],
+    [['--seeds', 'x'], /--seeds takes whole numbers and ranges/],
+    [['--seed', '1', '--seeds', '2'], /--seed or --seeds, not both/],
+    [['--seed', '-4'], /--seed takes a whole number/],
+    [['--intel', 'feed.csv', '--input', 'x.log', '--format', 'bogus'], /not an input format/],
+    [['--intel', 'feed.csv', '--input', 'x.log', '--seeds', '1'], /--seed, --seeds and --keep do not apply/],
+    [['--intel', '/nonexistent/feed.csv', '--input', 'x.log'], /--intel \/nonexistent\/feed.csv: no such file/],
+  ])('%j', (args, message) => {
+    const r = spawnSync(process.execPath, [CLI, 'eval', ...args], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

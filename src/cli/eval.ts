@@ -1,8 +1,10 @@
 /** `fluxhound eval`: accuracy of fluxhound and the Holz baseline on the labelled corpus; lead time against a feed. */
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { Enricher } from '../enrich/enricher.js';
 import { createEnricher } from '../enrich/index.js';
-import { loadInfra } from '../enrich/infra/index.js';
+import { loadInfra, type Infra } from '../enrich/infra/index.js';
 import { runLeadTime } from '../eval/intel-run.js';
 import { renderEval, renderFormats, renderLeadTime, renderSweep } from '../eval/report.js';
 import { EVAL_INPUTS, runEvalFormats, type EvalInput, type EvalResult } from '../eval/run.js';
@@ -37,14 +39,13 @@ export function evalCommand(): Command {
     .option('--intel <feed>', 'a feed of domains and listing times (CSV domain,listed_at; <time> <domain> lines; NDJSON): lead time on --input')
     .option('--input <capture>', 'with --intel: the capture to analyse (repeatable)', collect)
     .action(async (flags: EvalFlags) => {
-      const config = loadConfig(flags.config);
-      const enricher = await createEnricher({});
-      const infra = flags.reference ? loadInfra() : null;
+      // Flags are checked before the enrichment data loads: a mistake costs nothing.
       if (flags.intel !== undefined || flags.input !== undefined) {
         if (flags.intel === undefined || flags.input === undefined) throw new UsageError('eval: --intel FEED and --input CAPTURE go together');
         if (flags.seed !== undefined || flags.seeds !== undefined || flags.keep !== undefined) throw new UsageError('eval: --intel measures a capture: --seed, --seeds and --keep do not apply');
         const format = flags.format ?? 'auto';
         if (format !== 'auto' && !formatNames().includes(format)) throw new UsageError(`eval: --format ${format}: not an input format (${formatNames().join(', ')}, auto)`);
+        const { config, enricher, infra } = await pipelineOf(flags);
         const result = await runLeadTime({ feed: flags.intel, inputs: flags.input, format, config, enricher, infra });
         process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : renderLeadTime(result));
         return;
@@ -52,24 +53,31 @@ export function evalCommand(): Command {
       const formats = formatsOf(flags.format ?? 'zeek');
       if (flags.seed !== undefined && flags.seeds !== undefined) throw new UsageError('eval: --seed or --seeds, not both');
       if (flags.seeds !== undefined && flags.keep !== undefined) throw new UsageError('eval: --keep keeps one corpus: use it with --seed, not --seeds');
-      const options = { config, enricher, infra, keepDir: flags.keep };
-      if (flags.seeds !== undefined) {
-        const seeds = parseSeeds(flags.seeds);
+      const seeds = flags.seeds === undefined ? null : parseSeeds(flags.seeds);
+      const seed = seedOf(flags.seed);
+      const options = { ...(await pipelineOf(flags)), keepDir: flags.keep };
+      if (seeds !== null) {
         const started = process.hrtime.bigint();
         const runs: EvalResult[] = [];
-        for (const seed of seeds) {
-          runs.push(...(await runEvalFormats({ ...options, formats, seed })));
-          process.stderr.write(`fluxhound eval: seed ${seed} done (${runs.length / formats.length} of ${seeds.length})\n`);
+        for (const s of seeds) {
+          runs.push(...(await runEvalFormats({ ...options, formats, seed: s })));
+          process.stderr.write(`fluxhound eval: seed ${s} done (${runs.length / formats.length} of ${seeds.length})\n`);
         }
         const summary = sweepSummary(runs);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         process.stdout.write(flags.json ? JSON.stringify({ seeds, formats, summary, runs }, null, 2) + '\n' : renderSweep(seeds, summary, formats, seconds));
         return;
       }
-      const results = await runEvalFormats({ ...options, formats, seed: seedOf(flags.seed) });
+      const results = await runEvalFormats({ ...options, formats, seed });
       if (flags.json) process.stdout.write(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
       else process.stdout.write(results.length === 1 ? renderEval(results[0]!) : renderFormats(results));
     });
+}
+
+async function pipelineOf(flags: EvalFlags): Promise<{ config: Config; enricher: Enricher; infra: Infra | null }> {
+  const config = loadConfig(flags.config);
+  const enricher = await createEnricher({});
+  return { config, enricher, infra: flags.reference ? loadInfra() : null };
 }
 
 function formatsOf(format: string): EvalInput[] {
