@@ -1,6 +1,6 @@
 /**
  * Write the accuracy evaluation corpus: `npm run -s build && node
- * dist/scripts/make-eval.js [DIR] [zeek] [eve] [pdns]` (DIR defaults to
+ * dist/scripts/make-eval.js [DIR] [zeek] [eve] [pdns] [pcap] [dnstap]` (DIR defaults to
  * eval/, formats to zeek). Deterministic for the same seed and ASN data.
  */
 import { mkdirSync } from 'node:fs';

@@ -3,7 +3,7 @@
  * that reads or writes a name: the pcap/dnstap decoder (sources/dns-wire),
  * the forwarder's query path (serve/dns/wire.ts), the RPZ server's request
  * reader and record writer (serve/rpz-server/wire.ts, journal.ts), the RPZ
- * zone writer (act/rpz) and escapeName. dns-packet is the oracle for the
+ * zone writer (act/rpz), the message writer (dns/message-writer.ts) and escapeName. dns-packet is the oracle for the
  * message framing and for names it can spell (ASCII labels without a dot).
  *
  * Properties: a name read from wire bytes has one text on every path; that
@@ -19,6 +19,7 @@ import { validateConfig } from '../src/config/load.js';
 import { ByteWriter } from '../src/dns/byte-writer.js';
 import { WireError } from '../src/dns/constants.js';
 import { newQueryInfo, readQuery } from '../src/dns/header.js';
+import { writeMessage } from '../src/dns/message-writer.js';
 import { escapeName } from '../src/dns/name-text.js';
 import { readOneName } from '../src/dns/name-reader.js';
 import { nameText, nameToWire } from '../src/dns/name-writer.js';
@@ -133,6 +134,14 @@ describe('one name text on every path, one wire form back (property)', () => {
         }
         // escapeName shows the text as it is (it is already safe), and the reader's text is its own escape.
         expect(escapeName(one)).toBe(one);
+        // The message writer (the corpus's pcap and dnstap): the name as question, owner and
+        // (compressed) data, read back by the decoder as the same text everywhere.
+        if (one !== '.') {
+          const message = writeMessage({ id: 7, flags: 0x8180, rcode: 0, qname: one, qtype: 5, answers: [{ name: one, type: 'CNAME', data: one, ttl: 1 }] });
+          const decoded = decodeMessage(message, 0, message.length);
+          if (typeof decoded === 'string') throw new Error(decoded);
+          expect([decoded.questions[0]!.name, decoded.answers[0]!.name, decoded.answers[0]!.data]).toEqual([one, one, one]);
+        }
       }),
       { numRuns: 600 },
     );

@@ -21,7 +21,8 @@ async function smallEval(seed?: number): Promise<Record<EvalFormat | 'labels', s
   // The published seed's count, which the files of `first` hold.
   if (seed === undefined) scheduledLookups = result.population.schedule.lookups;
   const read = (file: string): string => readFileSync(join(dir, file), 'latin1');
-  return { zeek: read(EVAL_FORMATS.zeek), eve: read(EVAL_FORMATS.eve), pdns: read(EVAL_FORMATS.pdns), labels: read(EVAL_LABELS) };
+  const files = Object.fromEntries(FORMATS.map((f) => [f, read(EVAL_FORMATS[f])])) as Record<EvalFormat, string>;
+  return { ...files, labels: read(EVAL_LABELS) };
 }
 
 let first: Record<EvalFormat | 'labels', string>;

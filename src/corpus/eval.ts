@@ -10,8 +10,10 @@ import type { CorpusResult } from './generate.js';
 import { populationLabels } from './population.js';
 import type { CorpusSpec } from './spec.js';
 import { DEFAULT_START } from './spec.js';
+import { DnstapWriter } from './writers/dnstap.js';
 import { EveDnsWriter } from './writers/eve-dns.js';
 import { writeLabelsCsv } from './writers/labels-csv.js';
+import { PcapWriter } from './writers/pcap.js';
 import { PdnsCofWriter } from './writers/pdns-cof.js';
 import type { CorpusWriter } from './writers/writer.js';
 import { TextOutput } from './writers/writer.js';
@@ -82,6 +84,8 @@ export const EVAL_FORMATS = {
   zeek: 'eval.dns.log',
   eve: 'eval.eve.json',
   pdns: 'eval.pdns.json',
+  pcap: 'eval.pcap',
+  dnstap: 'eval.fstrm',
 } as const;
 
 export type EvalFormat = keyof typeof EVAL_FORMATS;
@@ -92,18 +96,18 @@ export function evalWriter(format: EvalFormat, dir: string, seed: number): Corpu
   const output = TextOutput.toFile(join(dir, EVAL_FORMATS[format]));
   if (format === 'zeek') return new ZeekDnsWriter(output, { seed, authAddl: true });
   if (format === 'eve') return new EveDnsWriter(output, { seed });
+  if (format === 'pcap') return new PcapWriter(output, { seed });
+  if (format === 'dnstap') return new DnstapWriter(output, { seed });
   return new PdnsCofWriter(output);
 }
 
 /**
  * Write the corpus in each of `formats` (one generation pass) and its labels
- * into `dir`: the names asked for, and with `role` the names seen only inside answers.
+ * into `dir`: the names asked for, and with `role` the names seen only inside
+ * answers. `also` are more writers fed in the same pass (a detector's sink).
  */
-export async function writeEvalCorpus(dir: string, formats: readonly EvalFormat[], spec: CorpusSpec = evalSpec()): Promise<CorpusResult> {
-  const result = await generateCorpus(
-    spec,
-    formats.map((f) => evalWriter(f, dir, spec.seed)),
-  );
+export async function writeEvalCorpus(dir: string, formats: readonly EvalFormat[], spec: CorpusSpec = evalSpec(), also: readonly CorpusWriter[] = []): Promise<CorpusResult> {
+  const result = await generateCorpus(spec, [...formats.map((f) => evalWriter(f, dir, spec.seed)), ...also]);
   await writeLabelsCsv(populationLabels(result.population, result.traffic), TextOutput.toFile(join(dir, EVAL_LABELS)), { role: true });
   return result;
 }

@@ -20,6 +20,7 @@ const KNOWN_TYPES: readonly (readonly [number, string])[] = [
 
 const TYPE_NAMES: (string | undefined)[] = new Array<string | undefined>(65536);
 for (const [code, name] of KNOWN_TYPES) TYPE_NAMES[code] = name;
+const TYPE_CODES = new Map<string, number>(KNOWN_TYPES.map(([code, name]) => [name, code]));
 
 /** 'A', 'AAAA', 'NS', ...; RFC 3597 'TYPE65534' for the others (made once, then kept). */
 export function typeName(type: number): string {
@@ -30,6 +31,28 @@ export function typeName(type: number): string {
     TYPE_NAMES[code] = name;
   }
   return name;
+}
+
+/** The inverse of typeName: 'AAAA' → 28, 'TYPE65534' → 65534 (upper case); null for anything else. */
+export function typeCode(name: string): number | null {
+  const known = TYPE_CODES.get(name);
+  if (known !== undefined) return known;
+  return numberAfter(name, 'TYPE', 65535);
+}
+
+/** The inverse of rcodeName: 'NXDOMAIN' → 3, 'RCODE23' → 23; null for anything else. */
+export function rcodeCode(name: string): number | null {
+  const known = RCODE_NAMES.indexOf(name);
+  return known >= 0 && known < 11 ? known : numberAfter(name, 'RCODE', 4095);
+}
+
+/** The decimal after `prefix` (no sign, no leading zero) when it is at most `max`. */
+function numberAfter(name: string, prefix: string, max: number): number | null {
+  if (!name.startsWith(prefix)) return null;
+  const digits = name.slice(prefix.length);
+  if (!/^(0|[1-9][0-9]{0,4})$/.test(digits)) return null;
+  const n = Number(digits);
+  return n <= max ? n : null;
 }
 
 const RCODE_NAMES: string[] = [

@@ -17,7 +17,7 @@ import { finished } from 'node:stream/promises';
 import type { DnsObservation } from '../../model/observation.js';
 
 export interface CorpusWriter {
-  /** Format name, as the sources use it: 'zeek', 'eve', 'pdns'. */
+  /** Format name, as the sources use it: 'zeek', 'eve', 'pdns', 'pcap', 'dnstap'. */
   readonly format: string;
   /** Before the first exchange: headers that need the simulated start. */
   open(startTs: number): void;
@@ -33,9 +33,10 @@ const CHUNK_BYTES = 4 << 20;
 const BATCH_CHARS = 64 << 10;
 
 /**
- * Text collected into Buffer chunks in front of a Writable that waits for
- * 'drain' when asked to. Encoded as latin1, which is a plain copy and the
- * fastest encoder: every name, address and field the corpus generates is ASCII.
+ * Text (and, for the binary formats, bytes) collected into Buffer chunks in
+ * front of a Writable that waits for 'drain' when asked to. Text is encoded
+ * as latin1, which is a plain copy and the fastest encoder: every name,
+ * address and field the corpus generates is ASCII.
  */
 export class TextOutput {
   /** Filled chunks waiting for `flush`: the filled part, and the whole chunk to recycle. */
@@ -78,6 +79,25 @@ export class TextOutput {
       }
     }
     this.used += this.chunk.write(text, this.used, 'latin1');
+  }
+
+  /**
+   * Binary records (pcap, Frame Streams) copied now: `bytes` may be a view of
+   * the caller's scratch buffer, reused as soon as this returns.
+   */
+  appendBytes(bytes: Uint8Array): void {
+    if (this.batch.length > 0) this.copyBatch();
+    if (this.used + bytes.length > this.chunk.length) {
+      this.retireChunk();
+      if (bytes.length > this.chunk.length) {
+        const copy = Buffer.from(bytes);
+        this.full.push({ bytes: copy, chunk: copy });
+        this.fullBytes += copy.length;
+        return;
+      }
+    }
+    this.chunk.set(bytes, this.used);
+    this.used += bytes.length;
   }
 
   get pendingBytes(): number {
