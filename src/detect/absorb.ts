@@ -20,6 +20,7 @@ import {
   type TableCounts,
 } from './address-table.js';
 import { isNovel } from './departed.js';
+import { hashName } from './name-table.js';
 import type { AddressList, ObservationDigest } from './digest.js';
 import { addName, Delegation, detach, type FluxState } from './state.js';
 import { answersInjected, inspect, inspection, noteConflict } from './tampering.js';
@@ -150,11 +151,19 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
   if (d === null) d = state.delegation = new Delegation();
   d.lastSignature = digest.delegationSignature;
   for (const ns of digest.nsNames) {
-    if (d.nsNames.indexOf(ns) === -1) {
-      d.nsNamesEver++;
-      state.dirty = true;
-      if (d.nsNames.length < caps.maxNamesPerDomain) d.nsNames = addName(d.nsNames, detach(ns));
+    if (d.nsNames.indexOf(ns) !== -1) continue;
+    if (d.nsNames.length < caps.maxNamesPerDomain) d.nsNames = addName(d.nsNames, detach(ns));
+    else {
+      const beyond = (d.nsNamesBeyond ??= new Set());
+      const counted = countBeyond(beyond, ns);
+      if (counted === 0) continue;
+      if (counted < 0) {
+        d.nsNamesInexact = true;
+        continue;
+      }
     }
+    d.nsNamesEver++;
+    state.dirty = true;
   }
   if (digest.nsAddresses.size > 0) {
     const before = d.nsAddressesEver;
@@ -162,13 +171,38 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
     if (d.nsAddressesEver > before) state.dirty = true;
   }
   for (const target of digest.cnameTargets) {
-    if (d.cnameTargets.indexOf(target) === -1) {
-      d.cnameTargetsEver++;
-      state.dirty = true;
-      if (d.cnameProvider < 0) d.cnameProvider = digest.cnameProviderOf();
-      if (d.cnameTargets.length < caps.maxNamesPerDomain) d.cnameTargets = addName(d.cnameTargets, detach(target));
+    if (d.cnameTargets.indexOf(target) !== -1) continue;
+    if (d.cnameTargets.length < caps.maxNamesPerDomain) d.cnameTargets = addName(d.cnameTargets, detach(target));
+    else {
+      const beyond = (d.cnameTargetsBeyond ??= new Set());
+      const counted = countBeyond(beyond, target);
+      if (counted === 0) continue;
+      if (counted < 0) {
+        d.cnameTargetsInexact = true;
+        continue;
+      }
     }
+    d.cnameTargetsEver++;
+    state.dirty = true;
+    if (d.cnameProvider < 0) d.cnameProvider = digest.cnameProviderOf();
   }
+}
+
+/** Names counted beyond a full list: at most this many hashes per list (16 KiB), then the count is a lower bound. */
+const MAX_NAMES_BEYOND = 1024;
+
+/**
+ * A name not in a full list: 1 when it is new (its 32-bit hash remembered), 0
+ * when its hash was counted before, -1 when it cannot be told (the set is
+ * full). Without this every lookup re-counted the names the list had no
+ * room for (a shared registry read "148 NS names" with 60).
+ */
+function countBeyond(beyond: Set<number>, name: string): number {
+  const h = hashName(name);
+  if (beyond.has(h)) return 0;
+  if (beyond.size >= MAX_NAMES_BEYOND) return -1;
+  beyond.add(h);
+  return 1;
 }
 
 /**

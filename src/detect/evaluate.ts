@@ -43,11 +43,15 @@ const EXACT: readonly (keyof Features)[] = [];
 export function lowerBoundsOf(state: FluxState): readonly (keyof Features)[] {
   const departed = state.departed;
   const nsFull = state.nsDeparted?.full === true;
-  if ((departed === null || (!departed.full && !departed.windowInexact)) && !nsFull) return EXACT;
+  const d = state.delegation;
+  const namesInexact = d !== null && (d.nsNamesInexact || d.cnameTargetsInexact);
+  if ((departed === null || (!departed.full && !departed.windowInexact)) && !nsFull && !namesInexact) return EXACT;
   const bounds: (keyof Features)[] = [];
   if (departed?.full === true) bounds.push('ips', 'ips_per_hour');
   if (departed?.windowInexact === true) bounds.push('ips_window', 'asns_window', 'countries_window');
   if (nsFull) bounds.push('ns_addresses');
+  if (d?.nsNamesInexact === true) bounds.push('ns_names');
+  if (d?.cnameTargetsInexact === true) bounds.push('cname_targets');
   return bounds;
 }
 

@@ -19,7 +19,10 @@ function run(feed: (d: Detector) => void, config: Config = defaultConfig()) {
 
 /** A bot of a big botnet: a different first octet (ASN, country) per index. */
 function bot(i: number): string {
-  return `${11 + ((i * 7) % 200)}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
+  const first = 11 + ((i * 7) % 200);
+  // Loopback, CGN, link-local, private and benchmarking space are no bots' (never counted: special-purpose.ts).
+  const octet = [100, 127, 169, 172, 192, 198].includes(first) ? first + 1 : first;
+  return `${octet}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
 }
 
 /** A bot of a small pool: 24 addresses in 8 eyeball ASNs (first octets) across 7 countries. */

@@ -34,6 +34,12 @@ export class Delegation {
   nsAddressesEver = 0;
   cnameTargets: string[] = NO_NAMES;
   cnameTargetsEver = 0;
+  /** Hashes of the NS names and CNAME targets counted beyond the kept lists (null until a list is full). */
+  nsNamesBeyond: Set<number> | null = null;
+  cnameTargetsBeyond: Set<number> | null = null;
+  /** A name arrived past MAX_NAMES_BEYOND: its count is a lower bound from then on. */
+  nsNamesInexact = false;
+  cnameTargetsInexact = false;
   /** Signature of the last delegation absorbed (ObservationDigest.delegationSignature). */
   lastSignature = 0;
   /** A CNAME target pointed into this known CDN or cloud (provider index); -1 never. */
@@ -47,6 +53,10 @@ export class Delegation {
     d.nsAddressesEver = this.nsAddressesEver;
     d.cnameTargets = this.cnameTargets.length === 0 ? NO_NAMES : this.cnameTargets.slice();
     d.cnameTargetsEver = this.cnameTargetsEver;
+    d.nsNamesBeyond = this.nsNamesBeyond === null ? null : new Set(this.nsNamesBeyond);
+    d.cnameTargetsBeyond = this.cnameTargetsBeyond === null ? null : new Set(this.cnameTargetsBeyond);
+    d.nsNamesInexact = this.nsNamesInexact;
+    d.cnameTargetsInexact = this.cnameTargetsInexact;
     d.lastSignature = this.lastSignature;
     d.cnameProvider = this.cnameProvider;
     return d;

@@ -236,3 +236,29 @@ describe('poisoned answers', () => {
     expect(find('www.bank.example')!.tampering).toEqual({ kind: 'poisoned', reasons: ['2 responses to one query with different answers (on-path injection)'], answers: 1 });
   });
 });
+
+describe('an injector racing the real answer (captures)', () => {
+  it('a name whose queries are answered twice, forged first and real second, on many lookups is injected: never flux, no network', () => {
+    const rand = prng(11);
+    const { find, flags } = run((d) => {
+      for (let i = 0; i < 40; i++) {
+        const ts = T0 + i * 45;
+        // The forged answer: a carrier address in another network each time, a TTL that never moves.
+        d.observe(aResponse(ts, 'www.censored-news.org', [carrierAddress(rand), carrierAddress(rand)], 120, { client: '10.1.0.7' }));
+        // The real answer arrives too (the source marked it as the second response).
+        {
+          const real = aResponse(ts + 0.02, 'www.censored-news.org', ['93.184.216.34'], 3600 - i * 45, { client: '10.1.0.7' });
+          real.conflict = true;
+          d.observe(real);
+        }
+      }
+    });
+    const v = find('www.censored-news.org')!;
+    // Before the second race (two lookups) nothing told it apart: it may have been suspicious, never fast-flux.
+    expect(flags.filter((f) => f.verdict === 'fast-flux')).toEqual([]);
+    expect(v.verdict).toBe('benign');
+    expect(v.network).toBeNull();
+    expect(v.tampering?.kind).toBe('injected');
+    expect(v.tampering?.reasons).toContain('40 queries answered twice with different answers (on-path injection)');
+  });
+});

@@ -24,6 +24,14 @@ import { ADDRESS_STRIDE, findAddress, K_LAST_ANSWER, K_LAST_SEEN, K_TTL, type Ad
 import type { ObservationDigest } from './digest.js';
 import type { FluxState } from './state.js';
 
+/**
+ * Queries answered twice with different answers make a name `injected` (not
+ * one poisoned lookup) from this many on, when they are also at least one
+ * lookup in CONFLICT_SHARE: an injector racing the real answer does it on
+ * every lookup it sees.
+ */
+export const MIN_CONFLICTS = 2;
+const CONFLICT_SHARE = 8;
 /** At most this many platform ASNs are remembered per name, for the reason. */
 const MAX_ASNS = 4;
 /** The fixed-TTL sign needs at least this many changes before expiry... */
@@ -198,8 +206,14 @@ export function fixedTtlHolds(signs: TamperingSigns, state: FluxState): boolean 
 export function answersInjected(state: FluxState): boolean {
   const signs = state.marks.tampering;
   if (state.scope !== 'name' || signs === null) return false;
-  if (signs.platformAnswers > 0 && signs.platformAnswers * 2 >= state.answers + signs.platformOnly + signs.fixedTtlSkipped) return true;
-  return fixedTtlHolds(signs, state);
+  // Most responses were wholly the platform's (an answer mixing a few platform addresses into the name's own is still its own).
+  if (signs.platformOnly > 0 && signs.platformOnly * 2 >= state.answers + signs.platformOnly + signs.fixedTtlSkipped) return true;
+  return fixedTtlHolds(signs, state) || conflictsInject(signs, state);
+}
+
+/** Second, different responses to the same query are the name's usual answer, not a slip: an injector races its resolver. */
+function conflictsInject(signs: TamperingSigns, state: FluxState): boolean {
+  return signs.conflicts >= MIN_CONFLICTS && signs.conflicts * CONFLICT_SHARE >= state.lookups;
 }
 
 /** The name has a finding to report (tamperingFinding would not be undefined): cheap, for the end-of-input check. */
@@ -237,6 +251,7 @@ export function tamperingFinding(state: FluxState, infra: Infra | null): Tamperi
     injected = true;
   }
   if (signs.conflicts > 0) {
+    if (conflictsInject(signs, state)) injected = true;
     reasons.push(
       signs.conflicts === 1
         ? '2 responses to one query with different answers (on-path injection)'

@@ -1,5 +1,5 @@
 /** CNAME chains whose targets keep changing. */
-import { plural, type FeatureFamily } from './family.js';
+import { atLeast, plural, type FeatureFamily } from './family.js';
 
 export const cnameFlux: FeatureFamily = {
   name: 'cname-flux',
@@ -7,7 +7,7 @@ export const cnameFlux: FeatureFamily = {
   measure(state, _ctx, out) {
     out.cname_targets = state.delegation === null ? 0 : state.delegation.cnameTargetsEver;
   },
-  explain(f) {
-    return `CNAME chain points to ${plural(f.cname_targets, 'different target')}`;
+  explain(f, ctx) {
+    return `CNAME chain points to ${atLeast(ctx, 'cname_targets')}${plural(f.cname_targets, 'different target')}`;
   },
 };

@@ -23,6 +23,6 @@ export const nsFlux: FeatureFamily = {
   },
   explain(f, ctx) {
     const bots = f.ns_network_addresses > 0 ? `, ${f.ns_network_addresses} of them in a flux network` : '';
-    return `${plural(f.ns_names, 'NS name')} on ${atLeast(ctx, 'ns_addresses')}${plural(f.ns_addresses, 'name-server address', 'name-server addresses')} in ${plural(f.ns_asns, 'ASN')}${bots}`;
+    return `${atLeast(ctx, 'ns_names')}${plural(f.ns_names, 'NS name')} on ${atLeast(ctx, 'ns_addresses')}${plural(f.ns_addresses, 'name-server address', 'name-server addresses')} in ${plural(f.ns_asns, 'ASN')}${bots}`;
   },
 };

@@ -1,0 +1,46 @@
+/**
+ * NS names and CNAME targets are counted once each, however many the kept
+ * lists (limits.maxNamesPerDomain) have room for: before, every lookup
+ * re-counted the names a full list held no slot for (a shared registry read
+ * "148 NS names" with 60).
+ */
+import { describe, expect, it } from 'vitest';
+import { aResponse, rr, T0 } from '../../test/helpers/observations.js';
+import { octetEnricher } from '../../test/helpers/octet-enricher.js';
+import { defaultConfig } from '../config/schema.js';
+import type { Verdict } from '../model/verdict.js';
+import { Detector } from './detector.js';
+
+/** `names` distinct NS names (and CNAME targets), two per response, cycled `rounds` times over one name. */
+function cycle(names: number, rounds: number): Verdict {
+  const finals: Verdict[] = [];
+  const detector = new Detector({ config: defaultConfig(), enricher: octetEnricher, onFinal: (v) => finals.push(v), reportBenign: true });
+  let t = T0;
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < names; i += 2) {
+      const authority = [rr('www.example-zone.com', 'NS', `ns${i}.hosting.net`), rr('www.example-zone.com', 'NS', `ns${i + 1}.hosting.net`)];
+      const obs = aResponse((t += 10), 'www.example-zone.com', ['20.1.1.1'], 300, { authority });
+      obs.answers.unshift(rr('www.example-zone.com', 'CNAME', `edge${i}.cdn-target.net`));
+      detector.observe(obs);
+    }
+  }
+  detector.flush();
+  return finals.find((v) => v.domain === 'www.example-zone.com')!;
+}
+
+describe('distinct NS names and CNAME targets', () => {
+  it('counts 60 names once each over 5 rounds, beyond the 16 the lists keep', () => {
+    const v = cycle(60, 5);
+    expect(v.features.ns_names).toBe(60);
+    expect(v.features.cname_targets).toBe(30);
+    expect(v.evidence.name_servers).toHaveLength(16);
+    expect(v.lower_bounds ?? []).not.toContain('ns_names');
+  });
+
+  it('reports a lower bound, worded "at least", once more names arrive than it can tell apart', () => {
+    const v = cycle(16 + 1024 + 40, 2);
+    expect(v.features.ns_names).toBe(16 + 1024);
+    expect(v.lower_bounds).toContain('ns_names');
+    expect(v.reasons.some((r) => r.startsWith('at least 1040 NS names'))).toBe(true);
+  });
+});
