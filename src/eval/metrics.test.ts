@@ -3,7 +3,7 @@ import { FlaggedDomains } from '../act/flagged.js';
 import type { Verdict } from '../model/verdict.js';
 import { accuracy, blocking, callOf, holzCallOf, quantile, type Call, type LabelledName } from './metrics.js';
 
-const call = (over: Partial<Call>): Call => ({ flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null, injected: false, ...over });
+const call = (over: Partial<Call>): Call => ({ flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null, injected: false, nsSeen: false, ...over });
 
 describe('accuracy', () => {
   const labels: LabelledName[] = [
@@ -18,7 +18,7 @@ describe('accuracy', () => {
   it('counts precision, recall, per-class rates, double-flux labelling and latency', () => {
     const calls = new Map<string, Call>([
       ['a.flux', call({ flagged: true, flux: 'single', lookupsToFlag: 1, secondsToFlag: 0 })],
-      ['b.flux', call({ flagged: true, flux: 'double', lookupsToFlag: 3, secondsToFlag: 600 })],
+      ['b.flux', call({ flagged: true, flux: 'double', lookupsToFlag: 3, secondsToFlag: 600, nsSeen: true })],
       ['c.flux', call({ flagged: true, flux: 'single', lookupsToFlag: 2, secondsToFlag: 120 })],
       ['pool.ntp.org', call({ flagged: true, flux: 'single' })],
       ['0.pool.ntp.org', call({ suspicious: true })],
@@ -28,6 +28,8 @@ describe('accuracy', () => {
     expect(a).toMatchObject({ positives: 3, negatives: 3, truePositives: 3, falsePositives: 1, recall: 1 });
     expect(a.precision).toBeCloseTo(0.75);
     expect(a.doubleFluxCorrect).toBe(0.5);
+    // c.flux never showed its name servers: over the names whose NS records appeared, all are labelled right.
+    expect(a.doubleFluxCorrectNsSeen).toBe(1);
     expect(a.medianLookupsToFlag).toBe(2);
     expect(a.medianMinutesToFlag).toBe(2);
     expect(a.benign).toEqual([
@@ -70,7 +72,7 @@ describe('accuracy', () => {
 
   it('reads an injection finding from a verdict, and none from the baseline', () => {
     const verdict = (tampering: unknown): Verdict =>
-      ({ verdict: 'benign', flux: null, lookups_to_flag: null, first_flagged: null, first_seen: '2025-04-03T00:00:00.000Z', tampering }) as unknown as Verdict;
+      ({ verdict: 'benign', flux: null, lookups_to_flag: null, first_flagged: null, first_seen: '2025-04-03T00:00:00.000Z', features: { ns_names: 0 }, tampering }) as unknown as Verdict;
     expect(callOf(verdict({ kind: 'injected', reasons: ['1 answer in a platform network'], answers: 1 })).injected).toBe(true);
     expect(callOf(verdict({ kind: 'poisoned', reasons: [], answers: 1 })).injected).toBe(false);
     expect(callOf(verdict(undefined)).injected).toBe(false);

@@ -24,6 +24,8 @@ export interface Call {
   secondsToFlag: number | null;
   /** The verdict carried an injection finding (`tampering.kind === 'injected'`). */
   injected: boolean;
+  /** The input showed the name's zone's name servers (NS records of the name, or its verdict is double flux through its zone). */
+  nsSeen: boolean;
 }
 
 export interface ClassRow {
@@ -54,20 +56,17 @@ export interface Accuracy {
   recallObserved: number;
   /** Share of double-flux names called fast-flux and labelled double; null when the detector cannot say. */
   doubleFluxCorrect: number | null;
+  /**
+   * The same over the double-flux names whose zone's NS records the input
+   * showed at all: a name looked up a few times whose responses never carried
+   * an NS record cannot be told double from the DNS data. Null as above, or when none.
+   */
+  doubleFluxCorrectNsSeen: number | null;
   medianLookupsToFlag: number | null;
   medianMinutesToFlag: number | null;
   p90LookupsToFlag: number | null;
   benign: ClassRow[];
   flux: ClassRow[];
-}
-
-/**
- * The tampering finding of issue 13's shared design (`Verdict.tampering`),
- * read structurally so this scores it whether or not the model in this tree
- * declares it yet.
- */
-interface TamperingFinding {
-  tampering?: { kind: 'injected' | 'poisoned' } | undefined;
 }
 
 export function callOf(v: Verdict): Call {
@@ -78,7 +77,8 @@ export function callOf(v: Verdict): Call {
     flux: v.flux,
     lookupsToFlag: v.lookups_to_flag,
     secondsToFlag: first === null ? null : (first - Date.parse(v.first_seen)) / 1000,
-    injected: (v as Verdict & TamperingFinding).tampering?.kind === 'injected',
+    injected: v.tampering?.kind === 'injected',
+    nsSeen: v.features.ns_names > 0 || v.flux === 'double',
   };
 }
 
@@ -92,10 +92,11 @@ export function holzCallOf(v: Verdict): Call {
     lookupsToFlag: h?.lookups_to_flag ?? null,
     secondsToFlag: first === null ? null : (Date.parse(first) - Date.parse(v.first_seen)) / 1000,
     injected: false,
+    nsSeen: false,
   };
 }
 
-const NOT_FLAGGED: Call = { flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null, injected: false };
+const NOT_FLAGGED: Call = { flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null, injected: false, nsSeen: false };
 
 /** Score calls against labels; a labelled name without a call was not flagged. */
 export function accuracy(labels: readonly LabelledName[], calls: ReadonlyMap<string, Call>, labelsFlux: boolean): Accuracy {
@@ -106,6 +107,8 @@ export function accuracy(labels: readonly LabelledName[], calls: ReadonlyMap<str
   let negatives = 0;
   let doubles = 0;
   let doublesRight = 0;
+  let doublesSeen = 0;
+  let doublesSeenRight = 0;
   let unobserved = 0;
   const lookups: number[] = [];
   const minutes: number[] = [];
@@ -128,6 +131,10 @@ export function accuracy(labels: readonly LabelledName[], calls: ReadonlyMap<str
     if (label.flux === 'double') {
       doubles++;
       if (call.flagged && call.flux === 'double') doublesRight++;
+      if (call.nsSeen) {
+        doublesSeen++;
+        if (call.flagged && call.flux === 'double') doublesSeenRight++;
+      }
     }
     if (!call.flagged) continue;
     tp++;
@@ -147,6 +154,7 @@ export function accuracy(labels: readonly LabelledName[], calls: ReadonlyMap<str
     unobserved,
     recallObserved: positives - unobserved === 0 ? 0 : tp / (positives - unobserved),
     doubleFluxCorrect: labelsFlux && doubles > 0 ? doublesRight / doubles : null,
+    doubleFluxCorrectNsSeen: labelsFlux && doublesSeen > 0 ? doublesSeenRight / doublesSeen : null,
     medianLookupsToFlag: quantile(lookups, 0.5),
     medianMinutesToFlag: quantile(minutes, 0.5),
     p90LookupsToFlag: quantile(lookups, 0.9),

@@ -25,6 +25,7 @@ export function renderEval(r: EvalResult): string {
     ['flux names blocked by the policy', `${b.blocked} (${pct(b.recall)})`, 'n/a (no policy)'],
     [`benign names blocked (of ${b.negatives})`, [String(b.falsePositives), ...b.falsePositivesByClass.map((c) => `${c.class} ${c.names}`)].join(', '), 'n/a'],
     ['double flux labelled double', r.fluxhound.doubleFluxCorrect === null ? 'n/a' : pct(r.fluxhound.doubleFluxCorrect), 'n/a (no NS model)'],
+    ['  over names whose NS records appeared', r.fluxhound.doubleFluxCorrectNsSeen === null ? 'n/a' : pct(r.fluxhound.doubleFluxCorrectNsSeen), 'n/a'],
     ['median lookups to first flag', num(r.fluxhound.medianLookupsToFlag), num(r.holz.medianLookupsToFlag)],
     ['p90 lookups to first flag', num(r.fluxhound.p90LookupsToFlag), num(r.holz.p90LookupsToFlag)],
     ['median minutes to first flag', num(r.fluxhound.medianMinutesToFlag, 1), num(r.holz.medianMinutesToFlag, 1)],
@@ -97,6 +98,7 @@ export function renderFormats(results: readonly EvalResult[]): string {
   row('flux names blocked by the policy', (r) => `${r.blocking.blocked} (${pct(r.blocking.recall)})`);
   row('benign names blocked', (r) => String(r.blocking.falsePositives));
   row('double flux labelled double', (r) => (r.fluxhound.doubleFluxCorrect === null ? 'n/a' : pct(r.fluxhound.doubleFluxCorrect)));
+  row('  over names whose NS records appeared', (r) => (r.fluxhound.doubleFluxCorrectNsSeen === null ? 'n/a' : pct(r.fluxhound.doubleFluxCorrectNsSeen)));
   row('median lookups to first flag', (r) => num(r.fluxhound.medianLookupsToFlag));
   row('p90 lookups to first flag', (r) => num(r.fluxhound.p90LookupsToFlag));
   row('median minutes to first flag', (r) => num(r.fluxhound.medianMinutesToFlag, 1));

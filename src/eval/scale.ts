@@ -87,7 +87,7 @@ export async function runScaleEval(options: ScaleOptions): Promise<ScaleResult> 
   };
 }
 
-const NOT_FLAGGED: Call = { flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null, injected: false };
+const NOT_FLAGGED: Call = { flagged: false, suspicious: false, flux: null, lookupsToFlag: null, secondsToFlag: null, injected: false, nsSeen: false };
 
 /** The queried names the traffic asked for, as the population's own label objects (no copy per name). */
 export function askedLabels(population: Population, traffic: TrafficResult): LabelledName[] {

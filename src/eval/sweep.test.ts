@@ -18,7 +18,7 @@ describe('parseSeeds', () => {
 function run(format: EvalInput, seed: number, recall: number, ntpFalsePositives: number, median: number | null): EvalResult {
   const accuracy = (fp: number): Accuracy => ({
     positives: 10, negatives: 20, truePositives: 9, falsePositives: fp, precision: 1, recall, unobserved: 0, recallObserved: recall,
-    doubleFluxCorrect: 1, medianLookupsToFlag: median, medianMinutesToFlag: 0, p90LookupsToFlag: median,
+    doubleFluxCorrect: 1, doubleFluxCorrectNsSeen: 1, medianLookupsToFlag: median, medianMinutesToFlag: 0, p90LookupsToFlag: median,
     benign: [{ class: 'ntp-pool', names: 20, flagged: fp, suspicious: 0, injected: 0, rate: fp / 20 }], flux: [],
   });
   return {
@@ -43,7 +43,7 @@ describe('sweepSummary', () => {
   it('lists the headline figures in order', () => {
     expect(rows.map((r) => r.metric)).toEqual([
       'recall', 'recall over names seen resolving', 'false positives', '  false positives ntp-pool', 'benign names blocked by the policy',
-      'double flux labelled double', 'median lookups to first flag', 'p90 lookups to first flag',
+      'double flux labelled double', '  over names whose NS records appeared', 'median lookups to first flag', 'p90 lookups to first flag',
     ]);
   });
 });

@@ -49,6 +49,7 @@ export function headlines(r: EvalResult): Headline[] {
     ...f.benign.map((row) => ({ metric: `  false positives ${row.class}`, value: row.flagged })),
     { metric: 'benign names blocked by the policy', value: r.blocking.falsePositives },
     { metric: 'double flux labelled double', value: f.doubleFluxCorrect },
+    { metric: '  over names whose NS records appeared', value: f.doubleFluxCorrectNsSeen },
     { metric: 'median lookups to first flag', value: f.medianLookupsToFlag },
     { metric: 'p90 lookups to first flag', value: f.p90LookupsToFlag },
   ];
