@@ -44,7 +44,6 @@ export interface ScaleResult {
   falsePositivesPerMillion: number;
   /** Benign names the policy blocks per million benign names asked. */
   blockedPerMillion: number;
-  /** The hostile conditions not in this build (their classes come from branch i13-corpus-a). */
 }
 
 export async function runScaleEval(options: ScaleOptions): Promise<ScaleResult> {
