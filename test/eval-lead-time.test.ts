@@ -22,6 +22,8 @@ const H = 3600;
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-lead-'));
 const firstLookup = new Map<string, number>();
 const early = new Set<string>();
+/** Slow-flux domains: flagged over hours of few lookups, not within the six hours. */
+const slow = new Set<string>();
 let fluxDomains: string[] = [];
 let result: LeadTimeResult;
 let status: number | null;
@@ -39,6 +41,7 @@ beforeAll(async () => {
   const { population, traffic } = await writeEvalCorpus(dir, ['zeek'], spec, [sink]);
   const labels = populationLabels(population, traffic).filter((l) => l.role === 'query');
   fluxDomains = [...new Set(labels.filter((l) => l.flux !== null).map((l) => matchKey(l.name)))].sort();
+  for (const l of labels) if (l.class === 'flux-slow') slow.add(matchKey(l.name));
   const lines = ['domain,listed_at'];
   fluxDomains.forEach((domain, i) => {
     const first = firstLookup.get(domain)!;
@@ -73,7 +76,9 @@ describe('fluxhound eval --intel', () => {
     }
     // Before the listing: listed six hours after the first lookup and flagged within those six hours.
     expect(s.flaggedBeforeListing).toBe(result.rows.filter((r) => !early.has(r.domain) && r.flaggedAt - firstLookup.get(r.domain)! < 6 * H).length);
-    expect(s.flaggedBeforeListing).toBeGreaterThan(0.9 * (s.inBoth - result.rows.filter((r) => early.has(r.domain)).length));
+    // Fast flux is flagged within the six hours; slow flux (a few lookups spread over the day) may take longer.
+    const fast = result.rows.filter((r) => !early.has(r.domain) && !slow.has(r.domain));
+    expect(fast.filter((r) => r.leadSeconds > 0).length).toBeGreaterThan(0.9 * fast.length);
     // Flagged on the first lookup or nearly: the median lead is about six hours.
     expect(s.medianLeadSeconds!).toBeGreaterThan(5.5 * H);
     expect(s.medianLeadSeconds!).toBeLessThanOrEqual(6 * H + 1);

@@ -35,10 +35,10 @@ $TTL 300
 @ IN SOA ns1.flux.test. hostmaster.flux.test. 1 3600 600 86400 60
 @ IN NS ns1.flux.test.
 ns1 IN A 192.0.2.1
-www 30 IN A 203.0.113.1
-www 30 IN A 203.0.113.2
-www 30 IN A 203.0.113.3
-www 30 IN A 203.0.113.4
+www 30 IN A 11.0.113.1
+www 30 IN A 11.0.113.2
+www 30 IN A 11.0.113.3
+www 30 IN A 11.0.113.4
 v6 IN AAAA 2001:db8::15
 sub IN NS ns1.sub.flux.test.
 sub IN NS ns2.sub.flux.test.
@@ -53,7 +53,7 @@ function unboundConfig(dir: string, port: number): string {
     '  module-config: "iterator"',
     '  local-zone: "test." nodefault',
     '  local-zone: "local.test." static',
-    ...Array.from({ length: 8 }, (_, i) => `  local-data: "many.local.test. 60 IN A 192.0.2.${20 + i}"`),
+    ...Array.from({ length: 8 }, (_, i) => `  local-data: "many.local.test. 60 IN A 11.0.2.${20 + i}"`),
     'remote-control:',
     '  control-enable: no',
     'auth-zone:',
@@ -157,7 +157,7 @@ describe.skipIf(missing !== null)(`captures of real lookups${missing === null ? 
     resolver = startDaemon(unbound.path!, ['-d', '-c', join(dir, 'unbound.conf')]);
     await waitFor('Unbound to answer', () => {
       const r = spawnSync(dig.path!, ['+short', '+time=1', '+tries=1', '@127.0.0.1', '-p', String(port), 'www.flux.test', 'A'], { encoding: 'utf8' });
-      return r.stdout.includes('203.0.113.1');
+      return r.stdout.includes('11.0.113.1');
     }, 30_000);
   }, 60_000);
 
@@ -195,7 +195,7 @@ describe.skipIf(missing !== null)(`captures of real lookups${missing === null ? 
       expect({ answers: observation!.answers, authority: observation!.authority, additional: observation!.additional }, lookup.name).toEqual(sections);
     }
     const many = seen.find((o) => o.qname === 'many.local.test')!;
-    expect(many.answers.map((r) => r.data).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `192.0.2.${20 + i}`));
+    expect(many.answers.map((r) => r.data).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `11.0.2.${20 + i}`));
     const referral = seen.find((o) => o.qname === 'www.sub.flux.test')!;
     expect(referral.authority.map((r) => [r.type, r.data]).sort()).toEqual([['NS', 'ns1.sub.flux.test'], ['NS', 'ns2.sub.flux.test']]);
     expect(referral.additional.map((r) => r.data).sort()).toEqual(['198.51.100.7', '198.51.100.8']);
