@@ -8,7 +8,8 @@ import { FlaggedDomains } from '../src/act/flagged.js';
 import { defaultConfig } from '../src/config/schema.js';
 import { Detector } from '../src/detect/detector.js';
 import { octetEnricher } from './helpers/octet-enricher.js';
-import { customers, fluxZone, PROVIDER } from './helpers/zone-cuts.js';
+import { aResponse, T0 } from './helpers/observations.js';
+import { bot, customers, fluxZone, PROVIDER } from './helpers/zone-cuts.js';
 
 function flaggedAfter(feed: (d: Detector) => void): FlaggedDomains {
   const flagged = new FlaggedDomains();
@@ -31,6 +32,23 @@ describe('blocking follows the zone cut', () => {
     ]);
     for (const name of [child, `www.${child}`, `mail.${child}`, `a.b.${child}`]) expect(flagged.match(name)).not.toBeNull();
     for (const name of [PROVIDER, `www.${PROVIDER}`, `cust3.${PROVIDER}`, `www.cust3.${PROVIDER}`, `notbad.${PROVIDER}`]) expect(flagged.match(name)).toBeNull();
+  });
+
+  it('takes a flux child whose responses never carried its NS records to be its own zone, at the depth the provider delegates', () => {
+    const child = `quiet.${PROVIDER}`;
+    const flagged = flaggedAfter((d) => {
+      customers(d, 3);
+      // Answers alone, no authority section: its zone cut is never seen.
+      for (let lookup = 0; lookup < 12; lookup++) {
+        for (const q of [child, `www.${child}`]) d.observe(aResponse(T0 + 9000 + lookup * 600, q, [0, 1, 2, 3, 4].map((i) => bot(lookup * 7 + i)), 120));
+      }
+    });
+    expect([...flagged.entries()].map((v) => [v.domain, v.zone])).toEqual([
+      [child, child],
+      [`www.${child}`, child],
+    ]);
+    for (const name of [child, `www.${child}`]) expect(flagged.match(name)).not.toBeNull();
+    for (const name of [PROVIDER, `www.${PROVIDER}`, `cust3.${PROVIDER}`]) expect(flagged.match(name)).toBeNull();
   });
 
   it('blocks the whole provider when its own apex name servers rotate', () => {

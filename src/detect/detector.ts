@@ -321,6 +321,16 @@ export class Detector {
     cuts.note(this.digest.nsCut, this.digest.nsNames);
   }
 
+  /**
+   * The delegated zone a name sits in (ZoneCuts.zoneOf): inferred at the
+   * children's depth only for a name whose responses never named a name
+   * server (one that did was seen in the zone those name servers serve).
+   */
+  private zoneOfName(cuts: ZoneCuts, name: string): string | null {
+    const st = this.names.get(name);
+    return cuts.zoneOf(name, st === undefined || st.delegation === null || st.delegation.nsNamesEver === 0);
+  }
+
   /** The zone cuts of state's registered domain when it delegates child zones to their own name servers; null otherwise. */
   private delegatingCuts(state: FluxState): ZoneCuts | null {
     const holder = state.scope === 'registered_domain' ? state : (state.aggregate ?? (state.cuts === null ? null : state));
@@ -341,7 +351,7 @@ export class Detector {
     const cuts = this.delegatingCuts(state);
     if (cuts === null) return 0;
     const flux = this.fluxNames.get(state.key);
-    if (flux !== undefined && cuts.zoneOf(flux) === null) return 0;
+    if (flux !== undefined && this.zoneOfName(cuts, flux) === null) return 0;
     const apex = this.names.get(state.key);
     if (apex !== undefined && !apex.evicted && apex.delegation !== null && this.nsPointsOf(apex) >= this.config.verdict.doubleFluxPoints) return 0;
     return cuts.delegations();
@@ -365,7 +375,7 @@ export class Detector {
       const zone = state.aggregate;
       return zone === null || zone.evicted || zone.delegation === null ? 0 : measure(zone, this.config, this.networks, this.infra).scored.nsPoints;
     }
-    const apex = this.names.get(cuts.zoneOf(state.key) ?? state.registered);
+    const apex = this.names.get(this.zoneOfName(cuts, state.key) ?? state.registered);
     return apex === undefined || apex === state || apex.evicted || apex.delegation === null ? 0 : this.nsPointsOf(apex);
   }
 
@@ -508,7 +518,7 @@ export class Detector {
     if (sibling === undefined || sibling === state.key) return null;
     // Under a registered domain that delegates children, only a sibling of the same zone: another customer's flux is not this one's.
     const cuts = this.delegatingCuts(state);
-    return cuts === null || cuts.zoneOf(sibling) === cuts.zoneOf(state.key) ? sibling : null;
+    return cuts === null || this.zoneOfName(cuts, sibling) === this.zoneOfName(cuts, state.key) ? sibling : null;
   }
 
   /**
@@ -536,7 +546,7 @@ export class Detector {
       delegations: this.delegationsHeld(state),
       injected: answersInjected(state),
       delegationsAtLeast: (state.cuts?.dropped ?? 0) > 0,
-      zone: cuts === null ? null : cuts.zoneOf(state.key),
+      zone: cuts === null ? null : this.zoneOfName(cuts, state.key),
     });
   }
 

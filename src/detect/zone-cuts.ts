@@ -45,7 +45,8 @@ export class ZoneCuts {
   /** Bumped when a cut or an NS name is added, so the summary is recounted only then. */
   private version = 0;
   private countedAt = -1;
-  private counted = { delegations: 0, sets: 0 };
+  /** depth: labels below the registered domain every delegated child sits at (0 when they differ). */
+  private counted = { delegations: 0, sets: 0, depth: 0 };
 
   constructor(readonly registered: string) {}
 
@@ -55,8 +56,8 @@ export class ZoneCuts {
     for (const x of this.cuts) if (x.name === cut) c = x;
     if (c === undefined) {
       if (this.cuts.length >= MAX_CUTS) {
+        // A cut not remembered changes no count (delegations() is then a lower bound): no recount.
         this.dropped++;
-        this.version++;
         return;
       }
       c = { name: detach(cut), ns: [], hosts: [], nsEver: 0 };
@@ -92,46 +93,88 @@ export class ZoneCuts {
     return this.counted.sets >= 2 ? this.counted.delegations : 0;
   }
 
-  /** The closest cut enclosing `name` below the registered domain, when the domain delegates children; null otherwise. */
-  zoneOf(name: string): string | null {
+  /**
+   * The closest cut enclosing `name` below the registered domain, when the
+   * domain delegates children; null otherwise. A name under no cut seen is
+   * taken to be in the zone at the depth every delegated child was seen at
+   * (a shared registry delegates `customer.provider.example`, one label
+   * below it): the name `www.c9.provider.example` whose responses never
+   * carried an NS record is in `c9.provider.example`, not the provider's own
+   * zone. A name at the apex, or above that depth, is the provider's own, and
+   * so is a name seen with NS records of no cut below (`infer` false: its
+   * responses named the provider's own name servers).
+   */
+  zoneOf(name: string, infer = true): string | null {
     if (this.delegations() === 0) return null;
     let best: string | null = null;
     for (const c of this.cuts) {
       if (c.name === this.registered || !isAtOrBelow(name, c.name)) continue;
       if (best === null || c.name.length > best.length) best = c.name;
     }
-    return best;
+    return best ?? (infer ? this.inferredZone(name) : null);
+  }
+
+  /** The ancestor of `name` at the delegated children's common depth below the registered domain; null when none. */
+  private inferredZone(name: string): string | null {
+    const depth = this.counted.depth;
+    if (depth === 0 || !isAtOrBelow(name, this.registered) || name === this.registered) return null;
+    const below = name.slice(0, name.length - this.registered.length - 1).split('.');
+    if (below.length < depth) return null;
+    return detach(`${below.slice(below.length - depth).join('.')}.${this.registered}`);
   }
 
   private recount(): void {
     this.countedAt = this.version;
     let delegations = 0;
+    let depth = -1;
     const sets: string[] = [];
     for (const c of this.cuts) {
       const own = c.nsEver <= MAX_OWN_NS && c.ns.length > 0 && c.hosts.indexOf(this.registered) === -1 && !this.sharesHostWithOther(c);
       if (c.name !== this.registered && !own) continue;
-      if (c.name !== this.registered) delegations++;
+      if (c.name !== this.registered) {
+        delegations++;
+        const d = labelsBelow(c.name, this.registered);
+        depth = depth === -1 || depth === d ? d : 0;
+      }
       if (c.name === this.registered && c.nsEver > MAX_OWN_NS) continue;
       const key = c.ns.slice().sort().join(' ');
       if (sets.indexOf(key) === -1) sets.push(key);
     }
-    this.counted = { delegations, sets: sets.length };
+    this.counted = { delegations, sets: sets.length, depth: Math.max(0, depth) };
   }
 
-  /** c shares a DNS host with another cut whose NS set differs (subsets of one pool, not delegations). */
+  /**
+   * c and another cut name different servers of one DNS host: subsets of one
+   * pool rotating, not delegations. Customers of one hosting company name
+   * its same servers (ns1/ns2.host.example), whatever other company's servers
+   * a customer adds, so only the servers under the shared host are compared.
+   */
   private sharesHostWithOther(c: Cut): boolean {
     for (const o of this.cuts) {
       if (o === c) continue;
-      let shared = false;
-      for (const host of c.hosts) if (o.hosts.indexOf(host) !== -1) shared = true;
-      if (shared && !sameSet(c, o)) return true;
+      for (const host of c.hosts) if (o.hosts.indexOf(host) !== -1 && !sameServersOf(c, o, host)) return true;
     }
     return false;
   }
 }
 
-function sameSet(a: Cut, b: Cut): boolean {
-  if (a.nsEver !== b.nsEver || a.ns.length !== b.ns.length) return false;
-  for (const ns of a.ns) if (b.ns.indexOf(ns) === -1) return false;
-  return true;
+/** a and b name the same servers under `host` (the pool subset test of sharesHostWithOther). */
+function sameServersOf(a: Cut, b: Cut, host: string): boolean {
+  let inA = 0;
+  for (let i = 0; i < a.ns.length; i++) {
+    if (a.hosts[i] !== host) continue;
+    inA++;
+    if (b.ns.indexOf(a.ns[i]!) === -1) return false;
+  }
+  let inB = 0;
+  for (let i = 0; i < b.ns.length; i++) if (b.hosts[i] === host) inB++;
+  // A cut that kept no more than MAX_OWN_NS + 1 names may have seen more: then it is a pool.
+  return inA === inB && a.nsEver === a.ns.length && b.nsEver === b.ns.length;
+}
+
+/** How many labels `name` has below `registered` (a name at or below it). */
+function labelsBelow(name: string, registered: string): number {
+  let n = 0;
+  for (let i = 0; i < name.length - registered.length; i++) if (name.charCodeAt(i) === 46) n++;
+  return n;
 }

@@ -12,7 +12,10 @@ export const CUSTOMERS = 30;
 
 /** Botnet-style addresses: a different first octet (ASN, country) per index. */
 export function bot(i: number): string {
-  return `${11 + ((i * 7) % 200)}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
+  const first = 11 + ((i * 7) % 200);
+  // Loopback, CGN, link-local, private and benchmarking space are no bots' (never counted as diversity).
+  const octet = [100, 127, 169, 172, 192, 198].includes(first) ? first + 1 : first;
+  return `${octet}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
 }
 
 /**
