@@ -56,7 +56,7 @@ describe('scaleSpec', () => {
     expect(result.traffic.records).toBe(3 * NAMES + result.population.schedule.lookups);
   });
 
-  it('keeps the hostile shares the issue measured for the classes another branch builds', () => {
+  it('keeps the hostile shares the issue measured (injected, national CDNs, non-routable)', () => {
     expect(scaleHostileCounts(1_000_000).injected).toBe(4540);
   });
 

@@ -257,7 +257,7 @@ export class Detector {
       nameState.aggregate = entry;
       return entry;
     }
-    const aggregate = entry.toAggregate();
+    const aggregate = entry.toAggregate(!answersInjected(entry));
     aggregate.names = 2;
     aggregate.reputation |= nameState.reputation;
     entry.aggregate = nameState.aggregate = aggregate;
@@ -398,6 +398,8 @@ export class Detector {
   private promote(candidate: Candidate, current: FluxState): void {
     const names = candidate.registered.size;
     const members: FluxState[] = [];
+    // The current name first: a candidate remembers at most 64 members, and a name joining past them is promoted too.
+    if (current.marks.suspiciousNames === 0) current.mark().suspiciousNames = names;
     for (const member of candidate.members) {
       const st = member === current.key ? current : this.names.get(member);
       if (st === undefined || st.evicted || st.marks.suspiciousNames > 0) continue;

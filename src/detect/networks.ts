@@ -152,8 +152,10 @@ export class FluxNetworks {
     let root = known >= 0 ? this.find(known) : -1;
     for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
       if ((table[i + K_PROVIDER] as number) >= 0) continue;
-      const id = this.byAddress.get(table[i + K_KEY]!);
-      if (id !== undefined) root = root < 0 ? this.find(id) : this.union(root, id);
+      const key = table[i + K_KEY]!;
+      const id = this.byAddress.get(key);
+      // A shared host's address (many unrelated domains resolve to it alone) links no two networks.
+      if (id !== undefined && !this.isSharedHost(key)) root = root < 0 ? this.find(id) : this.union(root, id);
     }
     if (root < 0) {
       root = this.parent.length;

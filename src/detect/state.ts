@@ -303,10 +303,21 @@ export class FluxState {
    * when a second name appears under the registered domain, so the common
    * case (one name per registered domain) keeps one state, not two.
    */
-  toAggregate(): FluxState {
+  toAggregate(answersOwn = true): FluxState {
     const a = new FluxState(this.registered, this.registered, 'registered_domain', this.firstSeen);
     a.lastSeen = this.lastSeen;
     a.lookups = this.lookups;
+    if (this.marks.probes > 0) a.mark().probes = this.marks.probes;
+    a.clientBitsLow = this.clientBitsLow;
+    a.clientBitsHigh = this.clientBitsHigh;
+    a.names = 1;
+    a.reputation = this.reputation;
+    a.delegation = this.delegation === null ? null : this.delegation.clone();
+    a.cuts = this.cuts;
+    this.cuts = null;
+    a.dirty = true;
+    // A name an injector answers (tampering.ts): its answers are not its domain's, so the union starts without them.
+    if (!answersOwn) return a;
     a.answers = this.answers;
     a.addresses = this.addresses === null ? null : this.addresses.slice();
     if (this.departed !== null) a.mark().departed = new DepartedAddresses(this.departed);
@@ -327,14 +338,6 @@ export class FluxState {
     a.dayPeaks = this.dayPeaks;
     a.answersNew = this.answersNew;
     a.answerSizeMax = this.answerSizeMax;
-    a.clientBitsLow = this.clientBitsLow;
-    a.clientBitsHigh = this.clientBitsHigh;
-    a.names = 1;
-    a.reputation = this.reputation;
-    a.delegation = this.delegation === null ? null : this.delegation.clone();
-    a.cuts = this.cuts;
-    this.cuts = null;
-    a.dirty = true;
     return a;
   }
 }

@@ -13,7 +13,7 @@ import { aResponse, rr, T0 } from '../../test/helpers/observations.js';
 import { defaultConfig } from '../config/schema.js';
 import { defaultReferenceDir, loadInfra, REFERENCE_FILES, type Infra } from '../enrich/infra/index.js';
 import type { DnsObservation } from '../model/observation.js';
-import type { Verdict } from '../model/verdict.js';
+import { isActionable, type Verdict } from '../model/verdict.js';
 import { Detector } from './detector.js';
 
 const PLATFORMS = `# date: 2026-12-05
@@ -145,7 +145,10 @@ describe('injected answers', () => {
     const v = find('pay.evil-shop.com')!;
     expect(v.verdict).toBe('fast-flux');
     expect(v.evidence.addresses.some((a) => a.address.startsWith('31.'))).toBe(false);
-    expect(v.tampering?.kind).toBe('injected');
+    // One platform address mixed into its own bots does not make the answers someone else's: poisoned at
+    // most, so the name stays flux and blockable (an `injected` finding would let flux evade every block).
+    expect(v.tampering?.kind).toBe('poisoned');
+    expect(isActionable(v)).toBe(true);
   });
 });
 
@@ -153,8 +156,8 @@ describe('answers that change before their TTL ran out', () => {
   it('reports a name whose answer changes on every lookup with a TTL that never counts down, and leaves its carrier answers out once platform answers showed', () => {
     const rand = prng(5);
     const { find, flags } = run((d) => {
-      d.observe(aResponse(T0, 'www.blocked-news.org', [platformAddress(rand)], 300));
-      for (let i = 1; i <= 13; i++) d.observe(aResponse(T0 + i * 20, 'www.blocked-news.org', [carrierAddress(rand)], 300));
+      d.observe(aResponse(T0, 'www.blocked-news.org', [platformAddress(rand)], 300, { client: '10.9.0.1' }));
+      for (let i = 1; i <= 13; i++) d.observe(aResponse(T0 + i * 20, 'www.blocked-news.org', [carrierAddress(rand)], 300, { client: '10.9.0.1' }));
     });
     const v = find('www.blocked-news.org')!;
     expect(flags).toEqual([]);

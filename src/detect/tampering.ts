@@ -143,7 +143,9 @@ export function inspect(state: FluxState, digest: ObservationDigest): typeof ins
     return inspection;
   }
   const elapsed = digest.seen - previousSeen;
-  if (!changed || ttlNow <= 0 || elapsed < MIN_ELAPSED || elapsed >= ttlNow) return inspection;
+  // A cache that prefetches re-asks near the end of a TTL (Unbound at 90% of it, BIND with 2 s left):
+  // a change in that last tenth (at least 2 s) is no sign. Nor is a client no source could name (hash 0).
+  if (!changed || ttlNow <= 0 || elapsed < MIN_ELAPSED || elapsed >= ttlNow - Math.max(2, ttlNow / 10) || digest.clientHash === 0) return inspection;
   // Only the same client, asking again, shows that nothing caches: different clients of one sensor
   // (many resolvers above an ISP, an authority's GeoDNS answers) get fresh answers legitimately.
   // The first candidate only starts the record, with its client.
@@ -234,7 +236,8 @@ export function hasTamperingFinding(state: FluxState): boolean {
  */
 export function tamperingFinding(state: FluxState, infra: Infra | null): TamperingFinding | undefined {
   const signs = state.marks.tampering;
-  if (signs === null) return undefined;
+  // A finding is about the name that was answered; a registered domain's union repeats its names'.
+  if (signs === null || state.scope !== 'name') return undefined;
   const reasons: string[] = [];
   const total = state.answers + signs.platformOnly + signs.fixedTtlSkipped;
   let injected = false;
@@ -243,7 +246,9 @@ export function tamperingFinding(state: FluxState, infra: Infra | null): Tamperi
     reasons.push(
       `${signs.platformAnswers} of ${total} answers point into single-tenant platform networks (${networks}) that do not serve this domain`,
     );
-    if (signs.platformAnswers * 2 >= total) injected = true;
+    // Only when most responses were wholly the platform's: a flux answer that mixes one platform address into
+    // its own bots is still the domain's answer (poisoned at most), so it stays flux and blockable.
+    if (signs.platformOnly * 2 >= total) injected = true;
   }
   if (fixedTtlHolds(signs, state)) {
     const changes = state.churnCount + signs.fixedTtlSkipped;

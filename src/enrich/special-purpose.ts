@@ -133,9 +133,11 @@ for (const b of v6Blocks) {
   for (let g = b.groups[0]!; g < b.groups[0]! + span; g++) v6Second.delete(g);
 }
 
-/** Blocks fit one small integer of bits per domain (see nonRoutableBlocksOf): a V8 small integer holds 30. */
+/**
+ * Blocks fit one small integer of bits per domain (see nonRoutableBlocksOf): a V8 small integer
+ * holds 30. A test keeps the table within it (a check here would stop every command at load).
+ */
 export const MAX_BLOCKS = 30;
-if (NON_ROUTABLE_BLOCKS.length > MAX_BLOCKS) throw new Error('enrich: special-purpose: more blocks than a bit mask holds');
 
 /** The non-routable block of an IPv4 address (unsigned 32-bit), or -1 when it may be a public host. */
 export function nonRoutableV4(ip: number): number {

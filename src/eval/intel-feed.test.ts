@@ -59,6 +59,13 @@ describe('FeedParser', () => {
     ]);
   });
 
+  it('counts a bad first line as a bad record with its number, not as a header dropped unseen', () => {
+    const feed = parse(['x.top,not-a-time', `evil.ru,${T}`].join('\n'));
+    expect([...feed.listings]).toEqual([['evil.ru', T]]);
+    expect(feed.skipped).toBe(1);
+    expect(feed.skippedSamples[0]!.line).toBe(1);
+  });
+
   it('reads a CSV header and finds the columns by name', () => {
     const feed = parse(['first_seen,reporter,domain', `2025-04-17 10:30:00,abuse,evil.ru`, `${T},x,"flux.top"`].join('\n'));
     expect([...feed.listings]).toEqual([['evil.ru', T], ['flux.top', T]]);

@@ -72,7 +72,7 @@ export class FeedParser {
     if (this.feed.skippedSamples.length < SKIP_SAMPLES) this.feed.skippedSamples.push({ line, reason });
   }
 
-  /** True when the first CSV line is a header (its second field is not a time); takes the columns from it. */
+  /** True when the first CSV line is a header (it names a domain or time column, not a time); takes the columns from it. */
   private header(line: string): boolean {
     const fields = csvFields(line);
     if (fields !== null && fields.length >= 2 && parseTime(fields[1]!) !== null) return false;
@@ -80,7 +80,9 @@ export class FeedParser {
     const find = (keys: readonly string[]) => keys.map((k) => names.indexOf(k)).find((i) => i >= 0) ?? -1;
     const domain = find(DOMAIN_KEYS);
     const time = find(TIME_KEYS);
-    // A header without the known names keeps the default order (domain first, time second).
+    // Only a line naming a known column is a header; anything else is a record (skipped, counted and
+    // reported with its line number if it is bad), never dropped unseen.
+    if (domain < 0 && time < 0) return false;
     if (domain >= 0 && time >= 0) this.columns = { domain, time };
     return true;
   }

@@ -9,7 +9,7 @@ import type { Infra } from '../../enrich/infra/index.js';
 import { isRegistrableVerdict } from '../../detect/registered-domain.js';
 import type { Verdict } from '../../model/verdict.js';
 
-export const SKIP_REASONS = ['allowlisted', 'public-suffix', 'registered-domain', 'known-infra', 'top-site', 'pool', 'dynamic-dns'] as const;
+export const SKIP_REASONS = ['allowlisted', 'public-suffix', 'registered-domain', 'known-infra', 'top-site', 'pool', 'dynamic-dns', 'tampering', 'platform'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export interface JudgeFacts {
@@ -25,7 +25,11 @@ export function skipReason(v: Verdict, facts: JudgeFacts): SkipReason | null {
   if (v.scope === 'registered_domain') return 'registered-domain';
   if (!isRegistrableVerdict(v)) return 'public-suffix';
   if (facts.isAllowed(v.domain)) return 'allowlisted';
+  // Answers an injector gives (or poisoned ones): probing through the same path only collects more of them.
+  if (v.tampering !== undefined) return 'tampering';
   const infra = facts.infra;
+  // A single-tenant platform's own name: its answers are its own network's, never a botnet's.
+  if (infra !== null && infra.platformOfName(v.domain) >= 0) return 'platform';
   const f = v.features;
   if (f.known_infra_share > 0 || (infra !== null && infra.cnameProvider(v.domain) >= 0)) return 'known-infra';
   for (const a of v.evidence.addresses) {

@@ -31,7 +31,7 @@ export function confirmMetrics(registry: Registry, r: ConfirmReadings): void {
   scrapedCounter(
     registry,
     'fluxhound_confirm_names_skipped_total',
-    'Suspicious names never probed, by reason (allowlisted, public-suffix, registered-domain, known-infra, top-site, pool, dynamic-dns).',
+    'Suspicious names never probed, by reason (allowlisted, public-suffix, registered-domain, known-infra, top-site, pool, dynamic-dns, tampering: injected or poisoned answers, platform: a single-tenant platform\'s own name).',
     () => byReason(SKIP_REASONS, s.skipped),
     ['reason'],
   );

@@ -182,6 +182,7 @@ describe('names never probed', () => {
     ['a pool member', withFeature('0.pool.example', (v) => (v.features.pool = 1)), 'pool'],
     ['a dynamic-DNS name', withFeature('home.dyn.example', (v) => (v.features.dynamic_dns = 1)), 'dynamic-dns'],
     ['a registered-domain union', withFeature('union.example', (v) => (v.scope = 'registered_domain')), 'registered-domain'],
+    ['a name with injected answers', withFeature('www.censored.example', (v) => (v.tampering = { kind: 'injected', reasons: [], answers: 3 })), 'tampering'],
   );
 
   it.each(cases)('%s is skipped, counted by reason, and never probed', (_what, v, reason) => {
