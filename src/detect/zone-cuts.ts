@@ -45,7 +45,7 @@ export class ZoneCuts {
   /** Bumped when a cut or an NS name is added, so the summary is recounted only then. */
   private version = 0;
   private countedAt = -1;
-  /** depth: labels below the registered domain every delegated child sits at (0 when they differ). */
+  /** depth: labels below the registered domain of the shallowest delegated child. */
   private counted = { delegations: 0, sets: 0, depth: 0 };
 
   constructor(readonly registered: string) {}
@@ -100,7 +100,7 @@ export class ZoneCuts {
    * (a shared registry delegates `customer.provider.example`, one label
    * below it): the name `www.c9.provider.example` whose responses never
    * carried an NS record is in `c9.provider.example`, not the provider's own
-   * zone. A name at the apex, or above that depth, is the provider's own, and
+   * zone (the shallowest delegated child's depth, when they differ). A name at the apex, or above that depth, is the provider's own, and
    * so is a name seen with NS records of no cut below (`infer` false: its
    * responses named the provider's own name servers).
    */
@@ -114,7 +114,7 @@ export class ZoneCuts {
     return best ?? (infer ? this.inferredZone(name) : null);
   }
 
-  /** The ancestor of `name` at the delegated children's common depth below the registered domain; null when none. */
+  /** The ancestor of `name` at the shallowest delegated child's depth below the registered domain; null when none. */
   private inferredZone(name: string): string | null {
     const depth = this.counted.depth;
     if (depth === 0 || !isAtOrBelow(name, this.registered) || name === this.registered) return null;
@@ -133,8 +133,9 @@ export class ZoneCuts {
       if (c.name !== this.registered && !own) continue;
       if (c.name !== this.registered) {
         delegations++;
+        // The shallowest: a log that names the query name as the NS owner (Zeek) adds deeper cuts below the real ones.
         const d = labelsBelow(c.name, this.registered);
-        depth = depth === -1 || depth === d ? d : 0;
+        if (depth === -1 || d < depth) depth = d;
       }
       if (c.name === this.registered && c.nsEver > MAX_OWN_NS) continue;
       const key = c.ns.slice().sort().join(' ');
