@@ -48,8 +48,9 @@ export interface DnsObservation {
    */
   origin?: 'probe';
   /**
-   * A capture held another response to the same query (same client address
-   * and port, DNS id and question, within a few seconds) with a different
+   * A capture held another response to the same query (same asker address
+   * and port — the client, or a resolver for its own upstream query — DNS id
+   * and question, within a few seconds) with a different
    * answer: a sign of on-path injection. Set by the pcap and dnstap sources
    * on the later response; absent otherwise.
    */

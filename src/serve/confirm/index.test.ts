@@ -1,3 +1,5 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import packet from 'dns-packet';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema, defaultConfig } from '../../config/schema.js';
@@ -97,5 +99,52 @@ describe('confirm service in a daemon, probing a real loopback authority', () =>
     await daemon.stop();
     expect(service.schedule.size).toBe(0);
     expect(service.poll(Date.now() + 60_000)).toBe(0);
+  });
+});
+
+describe('confirm service: a truncated probe answer', () => {
+  let socket: UdpSocket | null = null;
+  let daemon: Daemon | null = null;
+  afterEach(async () => {
+    await daemon?.stop();
+    await new Promise<void>((resolve) => (socket === null ? resolve() : socket.close(() => resolve())));
+    daemon = socket = null;
+  });
+
+  /** An upstream on 127.0.0.1 that answers every query over UDP truncated (TC), and listens on no TCP port. */
+  async function truncatingUpstream(): Promise<number> {
+    const s = createSocket('udp4');
+    socket = s;
+    s.on('message', (message, peer) => {
+      const request = packet.decode(message);
+      s.send(packet.encode({ id: request.id, type: 'response', flags: packet.TRUNCATED_RESPONSE, questions: request.questions, answers: [] }), peer.port, peer.address);
+    });
+    await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+    return s.address().port;
+  }
+
+  async function probeOnce(ratePerSecond: number): Promise<ActiveConfirmation> {
+    const port = await truncatingUpstream();
+    const config = defaultConfig();
+    Object.assign(config.serve.confirm, { minInterval: 0.1, maxInterval: 0.2, maxProbesPerName: 3, qtypes: ['A'], ratePerSecond });
+    daemon = daemonWith({ confirm: true, upstream: [`127.0.0.1:${port}`] }, config);
+    await daemon.start();
+    const service = daemon.services[0] as ActiveConfirmation;
+    daemon.context.observations.observe(aResponse(Date.now() / 1000, 'www.tc.example', ['81.1.1.1', '82.1.1.1', '83.1.1.1', '84.1.1.1'], 1, { client: '192.0.2.1' }));
+    expect(service.schedule.has('www.tc.example')).toBe(true);
+    // Far enough ahead that the timer's polls (at the real clock) neither send nor refill before the retry.
+    expect(service.poll(Date.now() + 3_600_000)).toBe(1);
+    await waitFor('the probe settled', () => service.schedule.stats.failed === 1, 10_000, 10);
+    return service;
+  }
+
+  it('charges the TCP retry against ratePerSecond and counts it sent', async () => {
+    const service = await probeOnce(5);
+    expect(service.schedule.stats).toMatchObject({ sent: 2, failed: 1, rateLimited: 0 });
+  });
+
+  it('refuses the TCP retry when no token is left, counting it rate-limited', async () => {
+    const service = await probeOnce(1);
+    expect(service.schedule.stats).toMatchObject({ sent: 1, failed: 1, rateLimited: 1 });
   });
 });

@@ -143,7 +143,9 @@ export class ActiveConfirmation implements Service {
     if (this.stopped) return;
     if (answer === null) return this.settle(probe, null);
     if (!tcp && isTruncated(answer)) {
-      // A truncated answer holds only part of the set: ask again over TCP (a new connection and ID).
+      // A truncated answer holds only part of the set: ask again over TCP (a new connection and ID),
+      // a query like any other under ratePerSecond; with no token left the probe fails.
+      if (!this.schedule.retry(Date.now())) return this.settle(probe, null);
       this.upstreams.askTcp(query.bytes, query.questionEnd, PROBE_CLIENT, (whole) => this.onAnswer(probe, query, whole, true));
       return;
     }

@@ -23,7 +23,7 @@ function byReason<K extends string>(reasons: readonly K[], counts: ReadonlyMap<K
 
 export function confirmMetrics(registry: Registry, r: ConfirmReadings): void {
   const s = r.stats;
-  scrapedCounter(registry, 'fluxhound_confirm_probes_sent_total', 'Probes sent: queries (one name, one type) re-resolving a suspicious name through the upstream.', () => s.sent);
+  scrapedCounter(registry, 'fluxhound_confirm_probes_sent_total', 'Probes sent: queries (one name, one type) re-resolving a suspicious name through the upstream; a TCP retry after a truncated answer counts as one more.', () => s.sent);
   scrapedCounter(registry, 'fluxhound_confirm_probes_answered_total', 'Probes an upstream answered; the answer went to the detector marked as a probe.', () => s.answered);
   scrapedCounter(registry, 'fluxhound_confirm_probes_failed_total', 'Probes no upstream answered (timeouts, no pending slot).', () => s.failed);
   scrapedCounter(registry, 'fluxhound_confirm_names_confirmed_total', 'Suspicious names that rose to fast-flux with probe evidence.', () => s.confirmed);
@@ -42,7 +42,7 @@ export function confirmMetrics(registry: Registry, r: ConfirmReadings): void {
     () => byReason(GIVE_UP_REASONS, s.givenUp),
     ['reason'],
   );
-  scrapedCounter(registry, 'fluxhound_confirm_rate_limited_total', 'Probe rounds held back by serve.confirm.ratePerSecond (each counted once, however long it waits).', () => s.rateLimited);
+  scrapedCounter(registry, 'fluxhound_confirm_rate_limited_total', 'Probe rounds held back by serve.confirm.ratePerSecond (each counted once, however long it waits), and TCP retries after a truncated answer refused for want of a token (that probe fails).', () => s.rateLimited);
   scrapedCounter(registry, 'fluxhound_confirm_upstream_errors_total', 'Probes the upstream client refused at once (no pending slot, no socket).', () => r.upstreamErrors());
   scrapedGauge(registry, 'fluxhound_confirm_names', 'Names being confirmed now (at most serve.confirm.maxNames).', () => r.names());
 }

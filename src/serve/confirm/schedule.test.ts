@@ -155,6 +155,19 @@ describe('ConfirmSchedule outcomes and caps', () => {
     expect(s.stats.sent).toBe(9);
   });
 
+  it('charges a TCP retry after a truncated answer against ratePerSecond, and refuses it when no token is left', () => {
+    const s = schedule({ ratePerSecond: 4 });
+    s.onVerdict(suspicious('tc.example'), 'flag', T);
+    expect(s.due(T + 5_000)).toHaveLength(3);
+    expect(s.retry(T + 5_000)).toBe(true);
+    expect(s.stats.sent).toBe(4);
+    expect(s.retry(T + 5_000)).toBe(false);
+    expect(s.stats).toMatchObject({ sent: 4, rateLimited: 1 });
+    // A quarter second later one token is back.
+    expect(s.retry(T + 5_250)).toBe(true);
+    expect(s.stats).toMatchObject({ sent: 5, rateLimited: 1 });
+  });
+
   it('applies a smaller maxNames on reload by giving up the oldest', () => {
     const s = schedule();
     for (const name of ['g1.example', 'g2.example', 'g3.example']) s.onVerdict(suspicious(name), 'flag', T);

@@ -37,7 +37,7 @@ export const GIVE_UP_REASONS = ['capacity', 'evicted', 'rose-without-probes', 'k
 export type GiveUpReason = (typeof GIVE_UP_REASONS)[number];
 
 export interface ConfirmStats {
-  /** Probes (one query each) sent, answered, failed (no upstream answered). */
+  /** Probes (one query each; a TCP retry after a truncated answer is one more sent) sent, answered, failed (no upstream answered). */
   sent: number;
   answered: number;
   failed: number;
@@ -45,7 +45,7 @@ export interface ConfirmStats {
   confirmed: number;
   /** Names whose probes reached the cap without that. */
   cleared: number;
-  /** Rounds held back by ratePerSecond (each counted once, however long it waits). */
+  /** Rounds held back by ratePerSecond (each counted once, however long it waits), and TCP retries refused for want of a token. */
   rateLimited: number;
   /** Suspicious names never probed, by reason. */
   skipped: Map<SkipReason, number>;
@@ -170,6 +170,23 @@ export class ConfirmSchedule {
     }
     entry.nextAt = now + this.intervalMs(entry.roundTtl);
     return 'next-round';
+  }
+
+  /**
+   * A probe's answer came back truncated and is to be asked again over TCP
+   * at `now` (ms): one more query, so it takes a token and counts as sent.
+   * False (counted as rate-limited) when the bucket is empty: the probe
+   * then settles as failed rather than exceed ratePerSecond.
+   */
+  retry(now: number): boolean {
+    this.refill(now);
+    if (this.tokens < 1) {
+      this.stats.rateLimited++;
+      return false;
+    }
+    this.tokens -= 1;
+    this.stats.sent++;
+    return true;
   }
 
   /** Takes `name` out (its answers turned out to be known infrastructure, ...); counted once. */

@@ -27,6 +27,7 @@ import {
   type FrameHandler,
 } from '../../sources/dnstap/frames.js';
 import { DnstapPayloads, IGNORED } from '../../sources/dnstap/payload.js';
+import type { ResponseConflicts } from '../../sources/dns-wire/conflicts.js';
 
 /** Counters of one endpoint, summed over its connections. */
 export interface EndpointCounters {
@@ -38,10 +39,12 @@ export interface EndpointCounters {
   ignored: number;
   bad: number;
   bytes: number;
+  /** Responses marked as a second, different response to one query (on-path injection). */
+  conflicts: number;
 }
 
 export function emptyCounters(): EndpointCounters {
-  return { connections: 0, open: 0, refused: 0, frames: 0, messages: 0, ignored: 0, bad: 0, bytes: 0 };
+  return { connections: 0, open: 0, refused: 0, frames: 0, messages: 0, ignored: 0, bad: 0, bytes: 0, conflicts: 0 };
 }
 
 const ACCEPT_DNSTAP = encodeControl(CONTROL_ACCEPT, [DNSTAP_CONTENT_TYPE]);
@@ -56,6 +59,8 @@ export interface ConnectionOptions {
   sink: ObservationSink;
   counters: EndpointCounters;
   payloads: DnstapPayloads;
+  /** The service's memory of recent responses (one for every connection: a query and its racing answers may come over different ones after a reconnect). */
+  responses: ResponseConflicts;
   maxFrame: number;
 }
 
@@ -109,6 +114,7 @@ export class DnstapConnection implements FrameHandler {
     if (typeof outcome === 'string') return this.report(outcome, record);
     this.options.counters.messages++;
     this.seen.messages++;
+    if (this.options.payloads.checkConflict(outcome, this.options.responses)) this.options.counters.conflicts++;
     this.options.sink.observe(outcome);
   }
 

@@ -11,6 +11,7 @@ import type { DnsObservation, SkippedRecord } from '../../model/observation.js';
 import { encodeDnstap } from '../../../test/support/dnstap-encode.js';
 import { CONTROL_ACCEPT, CONTROL_FINISH, CONTROL_READY, CONTROL_START, CONTROL_STOP, DNSTAP_CONTENT_TYPE, encodeControl, encodeData } from '../../sources/dnstap/frames.js';
 import { DnstapPayloads } from '../../sources/dnstap/payload.js';
+import { ResponseConflicts } from '../../sources/dns-wire/conflicts.js';
 import { splitAt } from '../../sources/conformance.case.js';
 import { DnstapConnection, emptyCounters } from './connection.js';
 import { MessageType } from '../../sources/dnstap/protobuf.js';
@@ -69,6 +70,27 @@ describe('dnstap listener', () => {
     expect(metrics).toContain(`fluxhound_dnstap_connections_open{endpoint="unix:${path}"} 0`);
     expect(metrics).toContain('fluxhound_dnstap_messages_by_type_total{type="CLIENT_RESPONSE"} 500');
     expect(metrics).toContain('fluxhound_dnstap_messages_by_type_total{type="CLIENT_QUERY"} 1');
+  });
+
+  it('marks and counts a second, different response to one query, a client\'s or the resolver\'s own upstream one', async () => {
+    const path = join(dir, 'conflicts.sock');
+    const { service, got } = await serve([`unix:${path}`]);
+    const producer = await FrameStreamsProducer.connect({ path });
+    const first = fluxAnswers('www.news.example', ['31.13.72.36']);
+    const real = fluxAnswers('www.news.example', ['93.184.216.34']);
+    producer.send(clientResponse(response('www.news.example', 'A', first)));
+    producer.send(clientResponse(response('www.news.example', 'A', first)));
+    producer.send(clientResponse(response('www.news.example', 'A', real), '192.0.2.10', { responseTimeNsec: 600_000_000 }));
+    const upstream = { type: MessageType.RESOLVER_RESPONSE, queryPort: 33333, responsePort: 53 };
+    producer.send(clientResponse(response('www.news.example', 'A', first), '192.0.2.53', upstream));
+    producer.send(clientResponse(response('www.news.example', 'A', real), '192.0.2.53', { ...upstream, responseTimeNsec: 600_000_000 }));
+    expect(await producer.finish()).toBe(true);
+    await waitFor('all observations', () => got.observations.length === 5);
+    expect(got.observations.map((o) => o.conflict === true)).toEqual([false, false, true, false, true]);
+    expect(service.counters().get(`unix:${path}`)).toMatchObject({ messages: 5, conflicts: 2 });
+    const metrics = await service.registry.metrics();
+    expect(metrics).toContain('# HELP fluxhound_dnstap_conflicting_responses_total Responses that were a second, different response');
+    expect(metrics).toContain(`fluxhound_dnstap_conflicting_responses_total{endpoint="unix:${path}"} 2`);
   });
 
   it('takes a unidirectional sender (START without READY) over loopback TCP', async () => {
@@ -266,7 +288,7 @@ describe('DnstapConnection (fuzz)', () => {
         let destroyed = false;
         const socket = { write: (b: Buffer) => written.push(b), end: (b?: Buffer) => b && written.push(b), destroy: () => (destroyed = true) };
         const counters = emptyCounters();
-        const connection = new DnstapConnection({ socket: socket as unknown as Socket, peer: 'fuzz', sink: got.sink, counters, payloads: new DnstapPayloads(), maxFrame: 1024 });
+        const connection = new DnstapConnection({ socket: socket as unknown as Socket, peer: 'fuzz', sink: got.sink, counters, payloads: new DnstapPayloads(), responses: new ResponseConflicts(), maxFrame: 1024 });
         for (const chunk of splitAt(Buffer.concat(frames), cuts)) connection.push(chunk);
         connection.closed();
         expect(counters.messages).toBe(got.observations.length);

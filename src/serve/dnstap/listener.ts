@@ -17,6 +17,7 @@ import { Registry } from 'prom-client';
 import { standaloneGovernor, type ConnectionGovernor, type GovernedConnection, type ListenerGate, type LogRateLimit, suppressedField } from '../net/index.js';
 import { DEFAULT_MAX_FRAME } from '../../sources/dnstap/frames.js';
 import { DnstapPayloads } from '../../sources/dnstap/payload.js';
+import { ResponseConflicts } from '../../sources/dns-wire/conflicts.js';
 import type { ObservationSink } from '../../sources/source.js';
 import type { Service } from '../service.js';
 import { DnstapConnection, emptyCounters, type EndpointCounters } from './connection.js';
@@ -57,6 +58,8 @@ export class DnstapService implements Service {
   private readonly listening: Listening[] = [];
   private readonly connections = new Map<Socket, DnstapConnection>();
   private readonly payloads = new DnstapPayloads();
+  /** Recent responses, to mark a second, different one to the same query (bounded: see conflicts.ts). */
+  private readonly responses = new ResponseConflicts();
   private readonly maxConnections: number;
   private readonly maxFrame: number;
   private readonly socketMode: number;
@@ -167,7 +170,7 @@ export class DnstapService implements Service {
     }
     counters.connections++;
     counters.open++;
-    const connection = new DnstapConnection({ socket, peer, sink: this.options.sink, counters, payloads: this.payloads, maxFrame: this.maxFrame });
+    const connection = new DnstapConnection({ socket, peer, sink: this.options.sink, counters, payloads: this.payloads, responses: this.responses, maxFrame: this.maxFrame });
     this.connections.set(socket, connection);
     const logKey = `${endpoint.label} ${governed.client}`;
     const held = this.logLimit.take(logKey);

@@ -17,6 +17,12 @@ const FAMILIES: [keyof EndpointCounters, 'counter' | 'gauge', string, string][] 
   ['ignored', 'counter', 'fluxhound_dnstap_ignored_total', 'dnstap messages of types that carry no answer (queries), by endpoint.'],
   ['bad', 'counter', 'fluxhound_dnstap_bad_frames_total', 'Frames that could not be read (reported with the peer and frame number), by endpoint.'],
   ['bytes', 'counter', 'fluxhound_dnstap_bytes_total', 'Bytes read from producers, by endpoint.'],
+  [
+    'conflicts',
+    'counter',
+    'fluxhound_dnstap_conflicting_responses_total',
+    'Responses that were a second, different response to one query within 5 s (same asker address and port, DNS id and question; a client query or the resolver\'s own upstream one): a sign of on-path injection, by endpoint.',
+  ],
 ];
 
 export function declareDnstapMetrics(registry: Registry, endpoints: () => Map<string, EndpointCounters>, byType: () => Map<string, number>): void {

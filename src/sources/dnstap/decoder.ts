@@ -15,7 +15,7 @@ export const FORMAT = 'dnstap';
 export class DnstapDecoder implements Decoder, FrameHandler {
   private readonly reader = new FrameReader(this, { skipOversized: true });
   private readonly payloads = new DnstapPayloads();
-  /** Second, different responses to one client query (on-path injection): marked on the observation, counted here. */
+  /** Second, different responses to one query, a client's or the resolver's own upstream one (on-path injection): marked on the observation, counted here. */
   readonly responses = new ResponseConflicts();
   /** The content type of the last START, when it is not dnstap's; data frames under it are skipped. */
   private foreignContent: string | null = null;
@@ -42,7 +42,7 @@ export class DnstapDecoder implements Decoder, FrameHandler {
     const outcome = this.payloads.decode(payload);
     if (outcome === IGNORED) return;
     if (typeof outcome === 'string') return this.skip(outcome, record);
-    if (this.payloads.lastQueryPort >= 0) this.responses.check(outcome, this.payloads.lastQueryPort, this.payloads.lastId);
+    this.payloads.checkConflict(outcome, this.responses);
     this.sink.observe(outcome);
   }
 

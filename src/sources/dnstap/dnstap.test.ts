@@ -227,3 +227,45 @@ describe('dnstap: two different responses to one client query', () => {
     expect(decoder.responses.conflicts).toBe(1);
   });
 });
+
+describe("dnstap: two different responses to the resolver's own upstream query", () => {
+  const answer = (address: string, id = 5) =>
+    dnsPacket.encode({
+      type: 'response',
+      id,
+      flags: 0,
+      questions: [{ type: 'A', name: 'www.news.example' }],
+      answers: [{ type: 'A', name: 'www.news.example', ttl: 300, data: address }],
+    });
+  // The resolver (192.0.2.53:33333) asked an authority (198.51.100.1:53); the query address is the resolver's own.
+  const upstream = (type: number, message: Uint8Array, port = 33333, dt = 0) =>
+    clientResponse(message, '192.0.2.53', { type, queryPort: port, responseAddress: addressBytes('198.51.100.1'), responsePort: 53, responseTimeSec: T0 + dt });
+
+  it('marks the later RESOLVER_RESPONSE or FORWARDER_RESPONSE to one query (an injector racing the authority), not other queries', () => {
+    const observations: Array<{ data: string; conflict: boolean; client: string | null }> = [];
+    const decoder = new DnstapDecoder('tap.fstrm', {
+      observe: (o) => observations.push({ data: o.answers[0]?.data ?? '', conflict: o.conflict === true, client: o.client }),
+      skip: () => {},
+    });
+    decoder.push(
+      encodeDnstapFile([
+        upstream(MessageType.RESOLVER_RESPONSE, answer('31.13.72.36')),
+        upstream(MessageType.RESOLVER_RESPONSE, answer('93.184.216.34'), 33333, 0.05),
+        upstream(MessageType.RESOLVER_RESPONSE, answer('10.0.0.1'), 33334),
+        upstream(MessageType.RESOLVER_RESPONSE, answer('10.0.0.2', 6)),
+        upstream(MessageType.FORWARDER_RESPONSE, answer('10.1.0.1', 7), 40404),
+        upstream(MessageType.FORWARDER_RESPONSE, answer('10.1.0.2', 7), 40404, 1),
+      ]),
+    );
+    decoder.end();
+    expect(observations).toEqual([
+      { data: '31.13.72.36', conflict: false, client: null },
+      { data: '93.184.216.34', conflict: true, client: null },
+      { data: '10.0.0.1', conflict: false, client: null },
+      { data: '10.0.0.2', conflict: false, client: null },
+      { data: '10.1.0.1', conflict: false, client: null },
+      { data: '10.1.0.2', conflict: true, client: null },
+    ]);
+    expect(decoder.responses.conflicts).toBe(2);
+  });
+});

@@ -8,6 +8,7 @@
 import type { DnsObservation } from '../../model/observation.js';
 import { formatIPv4, formatIPv6 } from '../../model/names.js';
 import { decodeMessage, observationOf } from '../dns-wire/index.js';
+import type { ResponseConflicts } from '../dns-wire/conflicts.js';
 import { DNSTAP_MESSAGE, DnstapRecord, MessageType, messageTypeName, readDnstap } from './protobuf.js';
 
 /** What a data frame gave: an observation, a reason it was bad, or IGNORED. */
@@ -20,6 +21,16 @@ const MAX_SECONDS = 253402300799;
 /** Whose address `client` carries, per message type: the peer that asked this server. */
 function asksThisServer(type: number): boolean {
   return type === MessageType.CLIENT_RESPONSE || type === MessageType.AUTH_RESPONSE;
+}
+
+/**
+ * Responses to this server's own upstream query (a resolver's, a
+ * forwarder's): the query address and port are this server's own. An
+ * on-path injector racing the upstream shows here as two responses to one
+ * such query.
+ */
+function asksUpstream(type: number): boolean {
+  return type === MessageType.RESOLVER_RESPONSE || type === MessageType.FORWARDER_RESPONSE;
 }
 
 function isLookupResponse(type: number): boolean {
@@ -57,10 +68,25 @@ export class DnstapPayloads {
   /** DNS id and client (query) port of the last response decoded; -1 when unknown. */
   lastId = -1;
   lastQueryPort = -1;
+  /**
+   * Who sent the query the last response answers, for telling two responses
+   * to one query apart: the client (CLIENT_RESPONSE, AUTH_RESPONSE), or this
+   * server itself (RESOLVER_RESPONSE, FORWARDER_RESPONSE); null otherwise.
+   */
+  lastAsker: string | null = null;
 
   /** The message type of the last frame read (0 when none). */
   get lastType(): number {
     return this.record.type;
+  }
+
+  /**
+   * Notes `observation` (just decoded) with `responses`: marked and true
+   * when it is a second, different response to the same query.
+   */
+  checkConflict(observation: DnsObservation, responses: ResponseConflicts): boolean {
+    if (this.lastAsker === null || this.lastQueryPort < 0) return false;
+    return responses.check(observation, this.lastQueryPort, this.lastId, this.lastAsker);
   }
 
   decode(payload: Uint8Array): FrameOutcome {
@@ -91,6 +117,7 @@ export class DnstapPayloads {
     const observation = observationOf(message, ts, client);
     this.lastId = message.id;
     this.lastQueryPort = record.queryPort;
+    this.lastAsker = client ?? (asksUpstream(type) && address.start >= 0 ? addressText(payload, address.start, address.end) : null);
     if (observation === null) return message.qr ? 'response_message without a question' : 'response_message is a query';
     return observation;
   }
