@@ -72,8 +72,8 @@ export const configSchema = z.strictObject({
       maxAsns: z.number().int().min(1).default(8),
       /** ... with fewer distinct addresses than this: very many addresses are a flux pool, wherever it is. Default 200. */
       maxIps: z.number().int().min(1).default(200),
-      /** Points the diversity and timing features (asns, countries, prefixes, ips, ips_per_hour, ttl_min, churn) add together at most for such a domain; below verdict.fastFlux, so address evidence alone makes it at most suspicious. Default 45. */
-      maxPoints: z.number().min(0).max(100).default(45),
+      /** Points the diversity and timing features (asns, countries, prefixes, ips, ips_per_hour, ttl_min, churn) add together at most for such a domain; below verdict.suspicious, so address evidence alone leaves it benign (a national CDN is not worth a watch). Default 20. */
+      maxPoints: z.number().min(0).max(100).default(20),
     })
     .prefault({}),
   /** Flux service networks: when a network's addresses count as evidence against a new name. */
