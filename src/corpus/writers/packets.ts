@@ -7,18 +7,16 @@
  * (src/sources/pcap reads many); a generator needs one faithful form.
  */
 import { parseIPv4, parseIPv6 } from '../../model/names.js';
+import { LINKTYPE_ETHERNET, PROTO_TCP, PROTO_UDP } from '../../sources/pcap/packet.js';
 
-export const PROTO_TCP = 6;
-export const PROTO_UDP = 17;
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;
 export const TCP_PSH = 0x08;
 export const TCP_ACK = 0x10;
 
 /** pcap file header (libpcap 2.4, microseconds, Ethernet). */
-export const PCAP_MAGIC = 0xa1b2c3d4;
-export const LINKTYPE_ETHERNET = 1;
-export const SNAP_LENGTH = 262144;
+const PCAP_MAGIC = 0xa1b2c3d4;
+const SNAP_LENGTH = 262144;
 
 const RECORD_HEADER = 16;
 const ETHERNET_HEADER = 14;
