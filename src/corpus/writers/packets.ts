@@ -7,6 +7,7 @@
  * (src/sources/pcap reads many); a generator needs one faithful form.
  */
 import { parseIPv4, parseIPv6 } from '../../model/names.js';
+import { PCAP_MICRO } from '../../sources/pcap/capture.js';
 import { LINKTYPE_ETHERNET, PROTO_TCP, PROTO_UDP } from '../../sources/pcap/packet.js';
 
 export const TCP_FIN = 0x01;
@@ -14,8 +15,7 @@ export const TCP_SYN = 0x02;
 export const TCP_PSH = 0x08;
 export const TCP_ACK = 0x10;
 
-/** pcap file header (libpcap 2.4, microseconds, Ethernet). */
-const PCAP_MAGIC = 0xa1b2c3d4;
+/** The snapshot length the pcap file header (libpcap 2.4, microseconds, Ethernet) declares. */
 const SNAP_LENGTH = 262144;
 
 const RECORD_HEADER = 16;
@@ -25,7 +25,7 @@ const MAX_FRAME = RECORD_HEADER + ETHERNET_HEADER + 40 + 20 + 65535 + 2;
 /** The 24-byte pcap file header (little-endian, as libpcap writes on x86). */
 export function pcapFileHeader(): Buffer {
   const h = Buffer.alloc(24);
-  h.writeUInt32LE(PCAP_MAGIC, 0);
+  h.writeUInt32LE(PCAP_MICRO, 0);
   h.writeUInt16LE(2, 4);
   h.writeUInt16LE(4, 6);
   h.writeUInt32LE(SNAP_LENGTH, 16);
