@@ -9,7 +9,8 @@
  *   multicast, benchmarking or private block, TTL 0-10 s;
  * - scattered (25%): 1-4 addresses per answer across 3-6 special-purpose
  *   blocks (many "networks" of reserved space), TTL 30-120 s.
- * Blocks come from `special-purpose.ts` (the IANA registries).
+ * Blocks are rows of src/model/special-purpose.ts (the IANA registries, the
+ * table detection classifies by), named by prefix.
  */
 import { HOSTING_ASNS } from './asns.js';
 import type { BuildContext } from './build-context.js';
@@ -19,16 +20,18 @@ import type { NonRoutableSetup } from './behaviours/non-routable.js';
 import { NonRoutableName } from './behaviours/non-routable.js';
 import { benignZoneServers } from './name-servers.js';
 import type { Prng } from './prng.js';
-import { addressIn } from './special-purpose.js';
+import { addressIn, registryBlocks } from './special-purpose.js';
 import { benignHosts, benignRegisteredDomain, hostName } from './vocabulary.js';
 
-const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
-const ROTATING_V4 = ['240.0.0.0/4', '224.0.0.0/4', '198.18.0.0/15', '10.0.0.0/8', '100.64.0.0/10'];
-const SCATTERED_V4 = [
+// Blocks by their registry prefix (src/model/special-purpose.ts); the order is the draw order.
+const PRIVATE_V4 = registryBlocks('10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10');
+const ROTATING_V4 = registryBlocks('240.0.0.0/4', '224.0.0.0/4', '198.18.0.0/15', '10.0.0.0/8', '100.64.0.0/10');
+const SCATTERED_V4 = registryBlocks(
   '240.0.0.0/4', '224.0.0.0/4', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '198.18.0.0/15',
   '192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', '169.254.0.0/16', '0.0.0.0/8',
-];
-const DRAWN_V6 = ['fc00::/7', 'fe80::/10', '2001:db8::/32', '3fff::/20', '100::/64', 'ff00::/8'];
+);
+const ULA = registryBlocks('fc00::/7')[0]!;
+const DRAWN_V6 = registryBlocks('fc00::/7', 'fe80::/10', '2001:db8::/32', '3fff::/20', '100::/64', 'ff00::/8');
 
 export function buildNonRoutable(ctx: BuildContext, names: number, rng: Prng): DomainBehaviour[] {
   const out: DomainBehaviour[] = [];
@@ -48,7 +51,7 @@ export function buildNonRoutable(ctx: BuildContext, names: number, rng: Prng): D
         setup = { ...common, fixed, blocks: [], blocksV6: [], perAnswer: 1, ttl: rng.pick([60, 300, 3600, 86400]), servers: null };
       } else if (shape < 0.5) {
         const v4 = Array.from({ length: rng.range(1, 2) }, () => addressIn(rng.pick(PRIVATE_V4), rng));
-        const fixed = { v4, v6: rng.chance(0.3) ? [addressIn('fc00::/7', rng)] : [] };
+        const fixed = { v4, v6: rng.chance(0.3) ? [addressIn(ULA, rng)] : [] };
         setup = { ...common, fixed, blocks: [], blocksV6: [], perAnswer: 1, ttl: rng.pick([300, 600, 3600]), servers };
       } else if (shape < 0.75) {
         const blocksV6 = rng.chance(0.5) ? [rng.pick(DRAWN_V6)] : [];

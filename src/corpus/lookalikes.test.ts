@@ -4,6 +4,7 @@
  * composition the accuracy issue asks for.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { noteNsSets } from '../../test/support/ns-sets.js';
 import type { DnsObservation } from '../model/observation.js';
 import { parseIPv4 } from '../model/names.js';
 import { AddressSpace } from './address-space.js';
@@ -71,13 +72,7 @@ function observe(o: DnsObservation): void {
     s.aAnswers++;
   }
   if (aaaa > 0) s.aaaaAnswers++;
-  const byZone = new Map<string, string[]>();
-  for (const r of o.authority) if (r.type === 'NS') byZone.set(r.name, [...(byZone.get(r.name) ?? []), r.data]);
-  for (const [zone, ns] of byZone) {
-    const sets = s.nsSets.get(zone) ?? new Set<string>();
-    sets.add(ns.sort().join(' '));
-    s.nsSets.set(zone, sets);
-  }
+  noteNsSets(s.nsSets, o);
 }
 
 beforeAll(async () => {

@@ -1,10 +1,12 @@
 import { BlockList, isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { SPECIAL_PURPOSE_ROWS } from '../model/special-purpose.js';
 import { Prng } from './prng.js';
-import { SPECIAL_V4, SPECIAL_V6, addressIn, specialBlock } from './special-purpose.js';
+import { addressIn, registryBlocks } from './special-purpose.js';
 
 describe('addressIn', () => {
-  it.each([...SPECIAL_V4, ...SPECIAL_V6].map((b) => [b.cidr]))('draws addresses inside %s and nowhere else', (cidr) => {
+  // Every registry row, and Teredo (2001::/32, inside 2001::/23), which the injected class forges.
+  it.each([...SPECIAL_PURPOSE_ROWS.map(([cidr]) => [cidr]), ['2001::/32']])('draws addresses inside %s and nowhere else', (cidr) => {
     const [net, bits] = cidr.split('/') as [string, string];
     const family = isIPv6(net) ? 'ipv6' : 'ipv4';
     const block = new BlockList();
@@ -16,13 +18,19 @@ describe('addressIn', () => {
       expect(block.check(a, family), `${a} in ${cidr}`).toBe(true);
       seen.add(a);
     }
-    // Wide blocks give many different addresses; a /128 gives itself.
-    if (Number(bits) === 128) expect(seen.size).toBe(1);
+    // Wide blocks give many different addresses; a single address gives itself.
+    if (Number(bits) === (family === 'ipv6' ? 128 : 32)) expect(seen.size).toBe(1);
     else expect(seen.size).toBeGreaterThan(100);
   });
+});
 
-  it('names each block by its registry use and refuses one it does not know', () => {
-    expect(specialBlock('240.0.0.0/4').use).toBe('reserved');
-    expect(() => specialBlock('8.8.8.0/24')).toThrow(/not in the tables/);
+describe('registryBlocks', () => {
+  it('passes the non-routable rows of the registry table through, in order', () => {
+    expect(registryBlocks('240.0.0.0/4', 'fc00::/7')).toEqual(['240.0.0.0/4', 'fc00::/7']);
+  });
+
+  it('refuses a prefix the table lacks, or one it marks reachable', () => {
+    expect(() => registryBlocks('8.8.8.0/24')).toThrow(/no non-routable row/);
+    expect(() => registryBlocks('192.0.0.9/32')).toThrow(/no non-routable row/);
   });
 });

@@ -1,55 +1,22 @@
 /**
- * Address blocks no public host answers from: the IANA IPv4 and IPv6
- * Special-Purpose Address Registries (RFC 6890 and its updates: RFC 6598
- * shared address space, RFC 2544 benchmarking, RFC 5737/3849/9637
- * documentation), plus the multicast blocks (RFC 5771, RFC 4291). The
- * non-routable class draws its answers from these, so a detector that counts
- * them as address diversity shows it on the corpus.
+ * Drawing answers from special-purpose space. The blocks are the rows of
+ * src/model/special-purpose.ts (the IANA IPv4 and IPv6 Special-Purpose
+ * Address Registries, multicast, reserved space), the table detection
+ * classifies answers by: a corpus block is named by its registry prefix, so
+ * the non-routable class cannot draw from a block the detector does not know.
  */
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../model/names.js';
+import { SPECIAL_PURPOSE_ROWS } from '../model/special-purpose.js';
 import type { Prng } from './prng.js';
 
-export interface SpecialBlock {
-  /** CIDR as the registry writes it. */
-  cidr: string;
-  /** What the block is for, in the registry's words. */
-  use: string;
-}
-
-export const SPECIAL_V4: readonly SpecialBlock[] = [
-  { cidr: '0.0.0.0/8', use: 'this network' },
-  { cidr: '10.0.0.0/8', use: 'private-use' },
-  { cidr: '100.64.0.0/10', use: 'shared address space (carrier-grade NAT)' },
-  { cidr: '127.0.0.0/8', use: 'loopback' },
-  { cidr: '169.254.0.0/16', use: 'link local' },
-  { cidr: '172.16.0.0/12', use: 'private-use' },
-  { cidr: '192.0.0.0/24', use: 'IETF protocol assignments' },
-  { cidr: '192.0.2.0/24', use: 'documentation (TEST-NET-1)' },
-  { cidr: '192.168.0.0/16', use: 'private-use' },
-  { cidr: '198.18.0.0/15', use: 'benchmarking' },
-  { cidr: '198.51.100.0/24', use: 'documentation (TEST-NET-2)' },
-  { cidr: '203.0.113.0/24', use: 'documentation (TEST-NET-3)' },
-  { cidr: '224.0.0.0/4', use: 'multicast' },
-  { cidr: '240.0.0.0/4', use: 'reserved' },
-];
-
-export const SPECIAL_V6: readonly SpecialBlock[] = [
-  { cidr: '::1/128', use: 'loopback' },
-  { cidr: '::/128', use: 'unspecified' },
-  { cidr: '100::/64', use: 'discard-only' },
-  { cidr: '2001::/32', use: 'TEREDO' },
-  { cidr: '2001:db8::/32', use: 'documentation' },
-  { cidr: '3fff::/20', use: 'documentation' },
-  { cidr: 'fc00::/7', use: 'unique-local' },
-  { cidr: 'fe80::/10', use: 'link-local unicast' },
-  { cidr: 'ff00::/8', use: 'multicast' },
-];
-
-/** The special-purpose block named by `cidr` (must be one of the tables). */
-export function specialBlock(cidr: string): SpecialBlock {
-  const block = [...SPECIAL_V4, ...SPECIAL_V6].find((b) => b.cidr === cidr);
-  if (block === undefined) throw new Error(`corpus: special-purpose: ${cidr} is not in the tables`);
-  return block;
+/** The given prefixes, each checked to be a non-routable row of the registry table (throws at load otherwise). */
+export function registryBlocks(...cidrs: string[]): string[] {
+  for (const cidr of cidrs) {
+    if (!SPECIAL_PURPOSE_ROWS.some(([row, , routable]) => row === cidr && !routable)) {
+      throw new Error(`corpus: special-purpose: ${cidr} is no non-routable row of the registry table`);
+    }
+  }
+  return cidrs;
 }
 
 /** A random address inside an IPv4 or IPv6 block, in canonical text (RFC 5952 for IPv6). */

@@ -8,7 +8,7 @@
 import type { Enricher } from '../enrich/enricher.js';
 import type { DnsObservation, ResourceRecord } from '../model/observation.js';
 import { parseIPv4, parseIPv6 } from '../model/names.js';
-import { nonRoutableV4, nonRoutableV6Text } from '../enrich/special-purpose.js';
+import { nonRoutableV4, nonRoutableV6Text } from '../model/special-purpose.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { AddressEntry, AddressKey } from './address-table.js';
 import { hashName } from './name-table.js';

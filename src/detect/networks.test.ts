@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { insertAddress, type AddressTable } from './address-table.js';
 import { FluxNetworks, newOverlap } from './networks.js';
+import { linearCount } from './state.js';
 
 function table(addresses: number[], asn = 100, provider = -1): AddressTable {
   let t: AddressTable = [];
@@ -84,5 +85,16 @@ describe('FluxNetworks shared hosting', () => {
     // Only network addresses are tracked.
     n.noteTouch(99, 5);
     expect(n.touchesOf(99)).toBe(0);
+  });
+});
+
+describe('linearCount', () => {
+  it('estimates distinct items from the clear bits of a sketch, 0 when empty and its ceiling when full', () => {
+    expect(linearCount(64, 64)).toBe(0);
+    // One item sets one bit: -64 ln(63/64) = 1.008.
+    expect(linearCount(63, 64)).toBe(1);
+    expect(linearCount(16, 32)).toBe(22);
+    expect(linearCount(0, 64)).toBe(266);
+    expect(linearCount(0, 32)).toBe(111);
   });
 });

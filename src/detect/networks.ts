@@ -10,7 +10,7 @@
  * bounded by `maxAddresses` (the oldest are forgotten first).
  */
 import { isoTime } from '../model/verdict.js';
-import { popcount } from './state.js';
+import { linearCount, popcount } from './state.js';
 import { ADDRESS_STRIDE, K_ASN, K_COUNTRY, K_KEY, K_PROVIDER, type AddressKey, type AddressTable } from './address-table.js';
 
 export interface FluxNetworkSummary {
@@ -104,8 +104,7 @@ export class FluxNetworks {
   touchesOf(key: AddressKey): number {
     const bits = this.touches.get(key);
     if (bits === undefined) return 0;
-    const zeros = 32 - popcount(bits);
-    return zeros === 0 ? 32 * Math.log(32) : Math.round(-32 * Math.log(zeros / 32));
+    return linearCount(32 - popcount(bits), 32);
   }
 
   /** Shared hosting: too many unrelated registered domains resolved to this address alone. */

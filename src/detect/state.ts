@@ -100,7 +100,7 @@ class FlagMarks {
   probes = 0;
   /**
    * Answer records in special-purpose space (private, reserved, multicast,
-   * ...; src/enrich/special-purpose.ts), weighted like lookups, and the bits
+   * ...; src/model/special-purpose.ts), weighted like lookups, and the bits
    * of their blocks: never stored as addresses, only reported.
    */
   nonRoutable = 0;
@@ -347,13 +347,20 @@ export const REPUTATION_DYNAMIC_DNS = 2;
 /** Bits 2..4: on how many top-site lists the registered domain is (0..7). */
 export const REPUTATION_TOP_SHIFT = 2;
 
-/** Estimated distinct clients from the 64-bit sketch (linear counting). */
+/** Estimated distinct clients from the 64-bit sketch. */
 export function estimateClients(state: FluxState): number {
-  const zeros = 64 - popcount(state.clientBitsLow) - popcount(state.clientBitsHigh);
-  if (zeros === 64) return 0;
-  // All bits set: beyond what 64 bits can tell; report the sketch's ceiling.
-  if (zeros === 0) return Math.round(64 * Math.log(64));
-  return Math.round(-64 * Math.log(zeros / 64));
+  return linearCount(64 - popcount(state.clientBitsLow) - popcount(state.clientBitsHigh), 64);
+}
+
+/**
+ * Linear counting: how many distinct items, hashed into a `width`-bit sketch,
+ * leave `zeros` bits clear (rounded; 0 for an empty sketch). With every bit
+ * set the count is beyond what the sketch can tell: its ceiling, width·ln width.
+ */
+export function linearCount(zeros: number, width: number): number {
+  if (zeros === width) return 0;
+  if (zeros === 0) return Math.round(width * Math.log(width));
+  return Math.round(-width * Math.log(zeros / width));
 }
 
 export function popcount(x: number): number {

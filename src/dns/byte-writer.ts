@@ -118,6 +118,11 @@ export class ByteWriter {
   done(): Uint8Array {
     return this.buf.slice(0, this.length);
   }
+
+  /** What is written so far, without a copy: valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 /** Label starts and suffix hashes of the name `suffixHashes` looked at last (a name has at most 127 labels). */

@@ -86,6 +86,16 @@ describe('escaping rule', () => {
 });
 
 describe('ByteWriter', () => {
+  it('lends what it wrote without a copy, and copies it out on done()', () => {
+    const w = new ByteWriter().u16(0x0102).u8(3);
+    const lent = w.view();
+    const copied = w.done();
+    expect([...lent]).toEqual([1, 2, 3]);
+    w.patch16(0, 0x0909);
+    expect([...lent]).toEqual([9, 9, 3]);
+    expect([...copied]).toEqual([1, 2, 3]);
+  });
+
   it('compresses a name against a suffix already written, case-insensitively; dns-packet reads it back', () => {
     const w = new ByteWriter({ compress: true });
     w.u16(1).u16(0x8180).u16(1).u16(1).u16(0).u16(0);

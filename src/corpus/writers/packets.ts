@@ -7,18 +7,16 @@
  * (src/sources/pcap reads many); a generator needs one faithful form.
  */
 import { parseIPv4, parseIPv6 } from '../../model/names.js';
+import { PCAP_MICRO } from '../../sources/pcap/capture.js';
+import { LINKTYPE_ETHERNET, PROTO_TCP, PROTO_UDP } from '../../sources/pcap/packet.js';
 
-export const PROTO_TCP = 6;
-export const PROTO_UDP = 17;
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;
 export const TCP_PSH = 0x08;
 export const TCP_ACK = 0x10;
 
-/** pcap file header (libpcap 2.4, microseconds, Ethernet). */
-export const PCAP_MAGIC = 0xa1b2c3d4;
-export const LINKTYPE_ETHERNET = 1;
-export const SNAP_LENGTH = 262144;
+/** The snapshot length the pcap file header (libpcap 2.4, microseconds, Ethernet) declares. */
+const SNAP_LENGTH = 262144;
 
 const RECORD_HEADER = 16;
 const ETHERNET_HEADER = 14;
@@ -27,7 +25,7 @@ const MAX_FRAME = RECORD_HEADER + ETHERNET_HEADER + 40 + 20 + 65535 + 2;
 /** The 24-byte pcap file header (little-endian, as libpcap writes on x86). */
 export function pcapFileHeader(): Buffer {
   const h = Buffer.alloc(24);
-  h.writeUInt32LE(PCAP_MAGIC, 0);
+  h.writeUInt32LE(PCAP_MICRO, 0);
   h.writeUInt16LE(2, 4);
   h.writeUInt16LE(4, 6);
   h.writeUInt32LE(SNAP_LENGTH, 16);

@@ -1,10 +1,10 @@
 /**
  * Answers in special-purpose space (private, reserved, multicast, bogon;
- * src/enrich/special-purpose.ts). No public host answers from there, so they
+ * src/model/special-purpose.ts). No public host answers from there, so they
  * are never address diversity: the digest leaves them out before any state
  * stores them, and this family only reports how many there were.
  */
-import { describeBlocks } from '../../enrich/special-purpose.js';
+import { describeBlocks } from '../../model/special-purpose.js';
 import { plural, type FeatureFamily } from './family.js';
 
 /** Blocks a reason names before it says "and N more". */

@@ -13,7 +13,8 @@ export const MAX_BLOCK = 16 * 1024 * 1024;
 /** Interfaces per pcapng section. */
 const MAX_INTERFACES = 4096;
 
-const PCAP_MICRO = 0xa1b2c3d4;
+/** Classic pcap magic, microsecond timestamps (also what the corpus's pcap writer writes). */
+export const PCAP_MICRO = 0xa1b2c3d4;
 const PCAP_NANO = 0xa1b23c4d;
 const PCAPNG_SHB = 0x0a0d0d0a;
 const PCAPNG_BOM = 0x1a2b3c4d;

@@ -16,7 +16,7 @@
  * Lookups allocate nothing: IPv4 as a 32-bit number, IPv6 as eight groups
  * (or canonical text, parsed into one reused buffer).
  */
-import { hexDigit, parseIPv6Into } from '../model/names.js';
+import { hexDigit, parseIPv6Into } from './names.js';
 
 /** One row: the block as the registry writes it, what it is for, and whether answers in it are public hosts. */
 type Row = readonly [cidr: string, use: string, routable: boolean];
@@ -104,7 +104,7 @@ for (const [cidr, use, routable] of SPECIAL_PURPOSE_ROWS) {
   }
   if (base.includes(':')) {
     const groups = new Uint16Array(8);
-    if (!parseIPv6Into(base, groups)) throw new Error(`enrich: special-purpose: bad block ${cidr}`);
+    if (!parseIPv6Into(base, groups)) throw new Error(`model: special-purpose: bad block ${cidr}`);
     v6Blocks.push({ groups, bits, block });
     const span = bits >= 16 ? 1 : 1 << (16 - bits);
     for (let g = groups[0]!; g < groups[0]! + span; g++) v6Touched[g] = 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIPv4, parseIPv6 } from '../model/names.js';
+import { parseIPv4, parseIPv6 } from './names.js';
 import { describeBlocks, MAX_BLOCKS, NON_ROUTABLE_BLOCKS, nonRoutableV4, nonRoutableV6, nonRoutableV6Text } from './special-purpose.js';
 
 /** Each block's first and last address, and the neighbours just outside it: `null` = may be a public host. */
