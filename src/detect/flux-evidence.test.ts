@@ -74,6 +74,24 @@ describe('flux networks grow only from strong evidence', () => {
     expect(fourth.reasons[0]).toBe(`3 addresses shared with flux network fn-1 (80 addresses in ${net!.asns} ASNs, ${net!.countries} countries, all of its own)`);
   });
 
+  it('counts one shared address in full when the name\'s own answers already rotate over networks', () => {
+    const { find } = run((d) => {
+      realFlux(d);
+      // One lookup, three addresses in three networks and countries, one of them a known bot's.
+      d.observe(aResponse(T0 + 4000, 'secure.fifth-flux.top', [bot(7), bot(300), bot(301)], 120));
+      // The same one bot address alone: evidence, not a verdict.
+      d.observe(aResponse(T0 + 4001, 'www.lone-site.com', [bot(7)], 120));
+    });
+    const corroborated = find('secure.fifth-flux.top')!;
+    expect(corroborated.features.network_addresses).toBe(1);
+    expect(corroborated.features.network_trust).toBe(1);
+    expect(corroborated.verdict).toBe('fast-flux');
+    expect(corroborated.lookups_to_flag).toBe(1);
+    const lone = find('www.lone-site.com')!;
+    expect(lone.features.network_trust).toBe(0.5);
+    expect(lone.verdict).toBe('suspicious');
+  });
+
   it('lets a name flagged only through a network join it once its own answers make it fast-flux', () => {
     const { find, detector } = run((d) => {
       realFlux(d);

@@ -97,6 +97,7 @@ export function renderFormats(results: readonly EvalResult[]): string {
   }
   row('flux names blocked by the policy', (r) => `${r.blocking.blocked} (${pct(r.blocking.recall)})`);
   row('benign names blocked', (r) => String(r.blocking.falsePositives));
+  row('injection reported (tampering)', (r) => injectionRow(r.fluxhound.benign));
   row('double flux labelled double', (r) => (r.fluxhound.doubleFluxCorrect === null ? 'n/a' : pct(r.fluxhound.doubleFluxCorrect)));
   row('  over names whose NS records appeared', (r) => (r.fluxhound.doubleFluxCorrectNsSeen === null ? 'n/a' : pct(r.fluxhound.doubleFluxCorrectNsSeen)));
   row('median lookups to first flag', (r) => num(r.fluxhound.medianLookupsToFlag));

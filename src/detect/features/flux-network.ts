@@ -43,7 +43,11 @@ export const fluxNetwork: FeatureFamily = {
     if (hits === 0) return;
     const n = ctx.config.networks;
     const coherent = size.addresses >= n.minAddresses && size.asns >= n.minAsns && size.countries >= n.minCountries;
-    out.network_trust = coherent && hits >= n.minSharedAddresses ? 1 : n.weakEvidence;
+    // One shared address counts in full too when the name's own answers already rotate over networks
+    // (verdict.minAsnsForTiming ASNs, ip-diversity runs first): a bot's address corroborates them. Alone,
+    // it is evidence, not a verdict: an injector's or a shared host's pick looks the same.
+    const corroborated = hits >= n.minSharedAddresses || out.asns >= ctx.config.verdict.minAsnsForTiming;
+    out.network_trust = coherent && corroborated ? 1 : n.weakEvidence;
   },
   explain(f) {
     const parts: string[] = [];
