@@ -10,17 +10,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as packet from 'dns-packet';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { liveAllowlist } from '../src/act/rpz/allowlist.js';
 import { parseZone } from './support/parse-zone.js';
 import { loadConfig } from '../src/config/load.js';
-import { nullEnricher } from '../src/enrich/index.js';
-import { Daemon } from '../src/serve/daemon.js';
 import { dnsService } from '../src/serve/dns/index.js';
 import { rpzFileService, type RpzFileService } from '../src/serve/rpz-file/index.js';
 import { flaggedVerdict } from './helpers/verdicts.js';
 import { freePort } from './support/daemon.js';
+import { quietDaemon } from './support/quiet-daemon.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-reload-tx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,12 +55,7 @@ describe('SIGHUP reload is a transaction', () => {
     writeFileSync(configPath, 'policy:\n  fastFlux: nxdomain\n');
     const config = loadConfig(configPath);
     const port = await freePort();
-    const daemon = new Daemon({
-      config,
-      enricher: nullEnricher,
-      infra: null,
-      log: pino({ level: 'silent' }),
-      out: null,
+    const daemon = quietDaemon(config, {
       factories: [rpzFileService, dnsService()],
       // The upstream is never asked: the only name queried is flagged.
       flags: { rpzFile: zonePath, dns: `127.0.0.1:${port}`, upstream: ['127.0.0.1:9'] },
@@ -105,7 +98,7 @@ describe('SIGHUP reload is a transaction', () => {
     const configPath = join(dir, 'allow.yaml');
     writeFileSync(configPath, 'verdict:\n  fastFlux: 60\n');
     const config = loadConfig(configPath);
-    const daemon = new Daemon({ config, enricher: nullEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {}, configPath });
+    const daemon = quietDaemon(config, { configPath });
     await daemon.start();
     try {
       writeFileSync(configPath, `verdict:\n  fastFlux: 70\npolicy:\n  allowlistFiles: [${JSON.stringify(join(dir, 'missing.txt'))}]\n`);

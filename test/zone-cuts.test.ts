@@ -8,8 +8,8 @@ import { FlaggedDomains } from '../src/act/flagged.js';
 import { defaultConfig } from '../src/config/schema.js';
 import { Detector } from '../src/detect/detector.js';
 import { octetEnricher } from './helpers/octet-enricher.js';
-import { aResponse, T0 } from './helpers/observations.js';
-import { bot, customers, fluxZone, PROVIDER } from './helpers/zone-cuts.js';
+import { aResponse, bot, T0 } from './helpers/observations.js';
+import { customers, fluxZone, PROVIDER } from './helpers/zone-cuts.js';
 
 function flaggedAfter(feed: (d: Detector) => void): FlaggedDomains {
   const flagged = new FlaggedDomains();

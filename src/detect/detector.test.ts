@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { octetEnricher } from '../../test/helpers/octet-enricher.js';
-import { aResponse, rr, T0 } from '../../test/helpers/observations.js';
+import { aResponse, bot, rr, T0 } from '../../test/helpers/observations.js';
 import { defaultConfig, type Config } from '../config/schema.js';
 import type { Verdict } from '../model/verdict.js';
 import { Detector } from './detector.js';
@@ -20,11 +20,6 @@ function run(feed: (d: Detector) => void, config: Config = defaultConfig()) {
   detector.flush();
   const find = (domain: string, scope = 'name') => finals.find((v) => v.domain === domain && v.scope === scope);
   return { detector, flags, finals, find };
-}
-
-/** Botnet-style addresses: a different first octet (ASN, country) per index. */
-function bot(i: number): string {
-  return `${11 + ((i * 7) % 200)}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
 }
 
 describe('Detector', () => {

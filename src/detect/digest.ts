@@ -192,6 +192,8 @@ export class ObservationDigest {
   /** The queried name's state left this answer out (tampering.ts): its registered domain's union leaves it out too. */
   answerLeftOut = false;
   private qname = '';
+  /** The platforms serving the queried name or a CNAME target of the answer, looked up once per observation (null until asked). */
+  private served: number[] | null = null;
 
   /** -2: not looked up yet for this observation. */
   private cnameProvider = -2;
@@ -212,6 +214,7 @@ export class ObservationDigest {
     this.hasTtls = false;
     this.nsCut = '';
     this.answerLeftOut = false;
+    this.served = null;
     this.seen = Math.floor(obs.ts);
     this.qname = obs.qname;
     this.clientHash = obs.client === null ? 0 : clientHash(obs.client) || 1;
@@ -285,9 +288,18 @@ export class ObservationDigest {
   isInjected(i: number): boolean {
     const p = this.addresses.platform(i);
     if (p < 0 || this.infra === null) return false;
-    if (this.infra.platformOfName(this.qname) === p) return false;
-    for (let t = 0; t < this.cnameTargets.length; t++) if (this.infra.platformOfName(this.cnameTargets[t]!) === p) return false;
-    return true;
+    return this.servedPlatforms(this.infra).indexOf(p) === -1;
+  }
+
+  /** Asked per platform address by inspect, notePlatformAsns and absorbing, for the name's and its union's state: looked up once. */
+  private servedPlatforms(infra: Infra): number[] {
+    if (this.served !== null) return this.served;
+    const served: number[] = [];
+    for (const name of [this.qname, ...this.cnameTargets]) {
+      const p = infra.platformOfName(name);
+      if (p >= 0 && served.indexOf(p) === -1) served.push(p);
+    }
+    return (this.served = served);
   }
 
   isEmpty(): boolean {

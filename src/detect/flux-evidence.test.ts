@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { octetEnricher } from '../../test/helpers/octet-enricher.js';
-import { aResponse, T0 } from '../../test/helpers/observations.js';
+import { aResponse, bot, T0 } from '../../test/helpers/observations.js';
 import { defaultConfig, type Config } from '../config/schema.js';
 import type { Verdict } from '../model/verdict.js';
 import { Detector } from './detector.js';
@@ -15,14 +15,6 @@ function run(feed: (d: Detector) => void, config: Config = defaultConfig()) {
   detector.flush();
   const find = (domain: string) => finals.find((v) => v.domain === domain && v.scope === 'name');
   return { detector, flags, finals, find };
-}
-
-/** A bot of a big botnet: a different first octet (ASN, country) per index. */
-function bot(i: number): string {
-  const first = 11 + ((i * 7) % 200);
-  // Loopback, CGN, link-local, private and benchmarking space are no bots' (never counted: special-purpose.ts).
-  const octet = [100, 127, 169, 172, 192, 198].includes(first) ? first + 1 : first;
-  return `${octet}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
 }
 
 /** A bot of a small pool: 24 addresses in 8 eyeball ASNs (first octets) across 7 countries. */

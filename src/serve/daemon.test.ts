@@ -1,15 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
-import { nullEnricher } from '../enrich/index.js';
 import { sourceFormats } from '../sources/registry.js';
 import { verdictFixture } from '../store/store.case.js';
-import { Daemon } from './daemon.js';
 import { followService } from './follow/index.js';
 import { HttpService } from './http/index.js';
+import { quietDaemon } from '../../test/support/quiet-daemon.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -24,12 +22,7 @@ describe('SIGHUP config reload', () => {
     writeFileSync(file, 'verdict:\n  fastFlux: 60\npolicy:\n  fastFlux: nxdomain\n');
     const config = defaultConfig();
     const policy = config.policy;
-    const daemon = new Daemon({
-      config,
-      enricher: nullEnricher,
-      infra: null,
-      log: pino({ level: 'silent' }),
-      out: null,
+    const daemon = quietDaemon(config, {
       factories: [followService(() => sourceFormats)],
       flags: { follow: [join(dir, 'dns.log')], followInterval: '20' },
       configPath: file,
@@ -54,7 +47,7 @@ describe('SIGHUP config reload', () => {
 
 describe('flagged-set refresh', () => {
   it('re-scores flagged domains in slices, like refreshFlagged, without bringing back a domain dropped meanwhile', async () => {
-    const daemon = new Daemon({ config: defaultConfig(), enricher: nullEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+    const daemon = quietDaemon(defaultConfig());
     await daemon.start();
     try {
       const { flagged, detector } = daemon.context;
@@ -91,7 +84,7 @@ describe('GET /health', () => {
   it('answers 503 with every reason: a detector backlog past serve.http.maxDetectorLag, a full queue, a service that cannot work; 200 once they clear', async () => {
     const config = defaultConfig();
     expect(config.serve.http.maxDetectorLag).toBe(10);
-    const daemon = new Daemon({ config, enricher: nullEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+    const daemon = quietDaemon(config);
     const http = new HttpService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context);
     let storeReason: string | null = 'cannot write: database or disk is full';
     daemon.services.push(http, { name: 'store', start: async () => undefined, stop: async () => undefined, health: () => storeReason });

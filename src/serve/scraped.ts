@@ -37,9 +37,7 @@ export function scrapedCounter(registry: Registry, name: string, help: string, r
     registers: [registry],
     collect() {
       this.reset();
-      const value = read();
-      if (typeof value === 'number') this.inc(value);
-      else for (const [labels, n] of value) this.inc(labels, n);
+      put(read(), (labels, n) => (labels === null ? this.inc(n) : this.inc(labels, n)));
     },
   });
 }
@@ -54,9 +52,13 @@ export function scrapedGauge(registry: Registry, name: string, help: string, rea
     registers: [registry],
     collect() {
       this.reset();
-      const value = read();
-      if (typeof value === 'number') this.set(value);
-      else for (const [labels, n] of value) this.set(labels, n);
+      put(read(), (labels, n) => (labels === null ? this.set(n) : this.set(labels, n)));
     },
   });
+}
+
+/** A reading handed to a metric's own setter: the one value (labels null), or each labelled value. */
+function put(value: Reading, set: (labels: Record<string, string> | null, n: number) => void): void {
+  if (typeof value === 'number') set(null, value);
+  else for (const [labels, n] of value) set(labels, n);
 }

@@ -22,3 +22,14 @@ export function aResponse(
   Object.assign(obs, extra);
   return obs;
 }
+
+/**
+ * A bot's address for index i: the first octet (the octet enricher's ASN and country) varies, and
+ * loopback, CGN, link-local, private and benchmarking first octets are stepped over: they are no
+ * public host's (never counted as diversity).
+ */
+export function bot(i: number): string {
+  const first = 11 + ((i * 7) % 200);
+  const octet = [100, 127, 169, 172, 192, 198].includes(first) ? first + 1 : first;
+  return `${octet}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
+}

@@ -5,18 +5,11 @@
  */
 import type { Detector } from '../../src/detect/detector.js';
 import { emptyObservation, type DnsObservation } from '../../src/model/observation.js';
-import { aResponse, rr, T0 } from './observations.js';
+import { aResponse, bot, rr, T0 } from './observations.js';
 
 export const PROVIDER = 'freesub.net';
 export const CUSTOMERS = 30;
 
-/** Botnet-style addresses: a different first octet (ASN, country) per index. */
-export function bot(i: number): string {
-  const first = 11 + ((i * 7) % 200);
-  // Loopback, CGN, link-local, private and benchmarking space are no bots' (never counted as diversity).
-  const octet = [100, 127, 169, 172, 192, 198].includes(first) ? first + 1 : first;
-  return `${octet}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
-}
 
 /**
  * `cust<c>.freesub.net` delegated to its own two name servers at one

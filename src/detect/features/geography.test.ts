@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
-import { aResponse, rr, T0 } from '../../../test/helpers/observations.js';
+import { aResponse, bot, rr, T0 } from '../../../test/helpers/observations.js';
 import { defaultConfig, type Config } from '../../config/schema.js';
 import type { Verdict } from '../../model/verdict.js';
 import { Detector } from '../detector.js';
@@ -23,11 +23,6 @@ function inNetworks(octets: number[], n: number): string {
   const o = octets[n % octets.length]!;
   const k = Math.floor(n / octets.length);
   return `${o}.${(k * 37) % 250}.${k % 4}.${1 + (k % 200)}`;
-}
-
-/** Botnet-style addresses: a different first octet (ASN, country) per index. */
-function bot(i: number): string {
-  return `${11 + ((i * 7) % 200)}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
 }
 
 /** A national multi-carrier CDN: 4 answers per lookup rotating over a pool of `pool` edges in the carriers, TTL 60. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
-import { aResponse, rr, T0 } from '../../../test/helpers/observations.js';
+import { aResponse, bot, rr, T0 } from '../../../test/helpers/observations.js';
 import { defaultConfig } from '../../config/schema.js';
 import type { Verdict } from '../../model/verdict.js';
 import { Detector } from '../detector.js';
@@ -12,11 +12,6 @@ function run(feed: (d: Detector) => void) {
   feed(detector);
   detector.flush();
   return { detector, flags, find: (domain: string, scope = 'name') => finals.find((v) => v.domain === domain && v.scope === scope) };
-}
-
-/** Botnet-style addresses: a different first octet (ASN, country) per index, all routable. */
-function bot(i: number): string {
-  return `${11 + ((i * 7) % 200)}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
 }
 
 /** Rotating answers in reserved 240.0.0.0/4 and multicast 224.0.0.0/4 (to the octet enricher: 32 ASNs in 12 countries). */

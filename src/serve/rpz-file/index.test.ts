@@ -13,9 +13,8 @@ import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import type { ServeContext } from '../service.js';
 import { IpBlocklistService } from './blocklist.js';
 import { RpzFileService, rpzFileService } from './index.js';
-import { Daemon } from '../daemon.js';
-import { nullEnricher } from '../../enrich/index.js';
 import { DebouncedWrite, sweepExpired } from './writer.js';
+import { quietDaemon } from '../../../test/support/quiet-daemon.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-rpz-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,12 +70,7 @@ describe('rpz-file service', () => {
     writeFileSync(allowFile, '# nothing yet\n');
     const path = join(dir, 'reload.rpz');
     const config = validateConfig({ policy: { allowlistFiles: [allowFile] } }, 'test');
-    const daemon = new Daemon({
-      config,
-      enricher: nullEnricher,
-      infra: null,
-      log: pino({ level: 'silent' }),
-      out: null,
+    const daemon = quietDaemon(config, {
       factories: [rpzFileService],
       flags: { rpzFile: path },
       isAllowed: liveAllowlist(config).isAllowed,

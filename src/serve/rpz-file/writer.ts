@@ -42,14 +42,8 @@ export class DebouncedWrite {
     this.cancel();
     this.dirty = false;
     const run = this.chain.then(async () => {
-      try {
-        await this.write();
-        this.writes++;
-      } catch (err) {
-        this.errors++;
-        this.lastError = (err as Error).message;
-        throw err;
-      }
+      const err = await this.attempt();
+      if (err !== null) throw err;
     });
     this.chain = run.catch(() => undefined);
     return run;
@@ -60,19 +54,26 @@ export class DebouncedWrite {
     this.timer = null;
   }
 
+  /** One write, counted: null when it worked, else its error (counted, and kept for /health). */
+  private async attempt(): Promise<Error | null> {
+    try {
+      await this.write();
+      this.writes++;
+      return null;
+    } catch (err) {
+      this.errors++;
+      this.lastError = (err as Error).message;
+      return err as Error;
+    }
+  }
+
   private enqueue(): Promise<void> {
     this.chain = this.chain.then(async () => {
       // Already written by an earlier link (several flushes, or a timer and a flush)?
       if (!this.dirty) return;
       this.dirty = false;
-      try {
-        await this.write();
-        this.writes++;
-      } catch (err) {
-        this.errors++;
-        this.lastError = (err as Error).message;
-        this.onError(err as Error);
-      }
+      const err = await this.attempt();
+      if (err !== null) this.onError(err);
     });
     return this.chain;
   }
