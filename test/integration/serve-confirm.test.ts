@@ -6,8 +6,11 @@
  * must become suspicious from that one query and then fast-flux on probe
  * evidence alone (its verdict says so); a name answering the same records
  * every time must be cleared after its probes; an allowlisted flux name must
- * never be asked again. Bounded in time (waitFor deadlines) and in count
- * (maxProbesPerName); no timing is asserted.
+ * never be asked again. The same scenario runs twice: fluxhound's upstream
+ * is the authority itself, and then a real Unbound recursing to it through a
+ * stub zone (as a Protective DNS deployment forwards to its resolver), where
+ * the resolver's cache answers some probes. Bounded in time (waitFor
+ * deadlines) and in count (maxProbesPerName); no timing is asserted.
  */
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +22,8 @@ import { AddressSpace } from '../../src/corpus/address-space.js';
 import { EYEBALL_ASNS } from '../../src/corpus/asns.js';
 import { Prng } from '../../src/corpus/prng.js';
 import type { Verdict } from '../../src/model/verdict.js';
+import { unboundServerLines } from '../../bench/unbound-config.js';
+import { findBinary } from '../support/binaries.js';
 import { FluxAuthority } from '../support/flux-authority.js';
 import { CLI, requireBuilt } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
@@ -69,8 +74,35 @@ function sample(metrics: string, series: string): number {
   return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }
 
-describe('fluxhound serve --confirm against a real authority', () => {
+const unbound = findBinary('unbound', 'unbound');
+
+/** Unbound on `port`, recursing for test. to the authority (a stub zone), caching as it always does. */
+function unboundConfig(dir: string, port: number, authorityPort: number): string {
+  return [
+    ...unboundServerLines(dir, port),
+    '  do-ip6: no',
+    '  num-threads: 1',
+    '  module-config: "iterator"',
+    '  do-not-query-localhost: no',
+    '  qname-minimisation: no',
+    '  local-zone: "test." nodefault',
+    'remote-control:',
+    '  control-enable: no',
+    'stub-zone:',
+    '  name: "test."',
+    `  stub-addr: 127.0.0.1@${authorityPort}`,
+    '',
+  ].join('\n');
+}
+
+type Upstream = 'the authority' | 'Unbound';
+const upstreams: Upstream[] = ['the authority', 'Unbound'];
+
+describe.each(upstreams)('fluxhound serve --confirm, upstream %s', (via) => {
+  const skip = via === 'Unbound' ? unbound.missing : null;
   let dir = '';
+  let resolver: Daemon | null = null;
+  let upstreamPort = 0;
   const authority = new FluxAuthority({ origin: 'test', flux: [FLUX, ALLOWED], benign: { [STEADY]: steadyAddresses() }, perAnswer: 4, fluxTtl: [1, 2], benignTtl: 1 });
   let fluxhound: Daemon | null = null;
   let dnsPort = 0;
@@ -80,8 +112,17 @@ describe('fluxhound serve --confirm against a real authority', () => {
 
   beforeAll(async () => {
     requireBuilt();
+    if (skip !== null) return;
     dir = mkdtempSync(join(tmpdir(), 'fluxhound-serve-confirm-'));
     await authority.start();
+    upstreamPort = authority.port;
+    if (via === 'Unbound') {
+      upstreamPort = await freePort();
+      writeFileSync(join(dir, 'unbound.conf'), unboundConfig(dir, upstreamPort, authority.port));
+      resolver = startDaemon(unbound.path!, ['-d', '-c', join(dir, 'unbound.conf')]);
+      await waitFor('Unbound to answer from the stub zone', async () => (await query(upstreamPort, STEADY).catch(() => -1)) === 0, 30_000, 200);
+      authority.asked.clear();
+    }
     dnsPort = await freePort();
     httpPort = await freePort();
     const config = [
@@ -97,7 +138,7 @@ describe('fluxhound serve --confirm against a real authority', () => {
       '',
     ].join('\n');
     writeFileSync(join(dir, 'fluxhound.yaml'), config);
-    const args = [CLI, 'serve', '-c', join(dir, 'fluxhound.yaml'), '--confirm', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${authority.port}`];
+    const args = [CLI, 'serve', '-c', join(dir, 'fluxhound.yaml'), '--confirm', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${upstreamPort}`];
     args.push('--http', `127.0.0.1:${httpPort}`, '--no-store', '--rate-limit', '0', '--log-level', 'info');
     fluxhound = startDaemon(process.execPath, args, { cwd: dir });
     // stdout alone: the daemon's output() interleaves stderr's log lines, which may split an NDJSON line.
@@ -107,11 +148,12 @@ describe('fluxhound serve --confirm against a real authority', () => {
 
   afterAll(async () => {
     await fluxhound?.stop();
-    await authority.stop();
+    await resolver?.stop();
+    if (skip === null) await authority.stop();
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
-  it('confirms the flux name on probes alone, clears the steady one, never probes the allowlisted one', async () => {
+  it.skipIf(skip !== null)('confirms the flux name on probes alone, clears the steady one, never probes the allowlisted one', async () => {
     // One client query per name: everything after it is fluxhound's own.
     for (const name of [FLUX, STEADY, ALLOWED]) expect(await query(dnsPort, name)).toBe(0);
 
@@ -133,8 +175,9 @@ describe('fluxhound serve --confirm against a real authority', () => {
     await waitFor(`${STEADY} cleared`, async () => sample(await metrics(), 'fluxhound_confirm_names_cleared_total') >= 1, 30_000);
     const steady = flagEvents(stdout).filter((v) => v.domain === STEADY);
     expect(steady.map((v) => v.verdict)).toEqual(['suspicious']);
-    // The client's query, then exactly the probes allowed, and no more.
-    expect(authority.asked.get(STEADY)).toBe(1 + MAX_PROBES);
+    // The client's query, then exactly the probes allowed, and no more (a resolver's cache answers some of them).
+    if (via === 'the authority') expect(authority.asked.get(STEADY)).toBe(1 + MAX_PROBES);
+    else expect(authority.asked.get(STEADY)!).toBeLessThanOrEqual(1 + MAX_PROBES);
     // The log line goes out before the count is scraped, but through another pipe: wait for it too.
     await waitFor('the cleared log line', () => fluxhound!.output().includes('confirm: cleared'), 10_000);
 
