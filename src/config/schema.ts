@@ -230,6 +230,25 @@ export const configSchema = z.strictObject({
       ip: z.boolean().default(false),
     })
     .prefault({}),
+  /**
+   * Customers: who the clients are. Every query-log entry, block and report is attributed to the customer whose
+   * network holds the client (the longest matching prefix). Default none.
+   */
+  customers: z
+    .array(
+      z.strictObject({
+        /** Short identifier: letters, digits, '-', '_' and '.' (used in URLs and report file names). */
+        id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+        /** Display name. */
+        name: z.string().min(1).max(200),
+        /** Who to tell (an e-mail address, a ticket queue); shown in reports. Default empty. */
+        contact: z.string().max(200).default(''),
+        /** Client networks (CIDR, or single addresses) of this customer. */
+        networks: z.array(z.string().min(1)).min(1),
+      }),
+    )
+    .refine((list) => new Set(list.map((c) => c.id)).size === list.length, { message: 'customer ids must be unique' })
+    .default([]),
   /** `fluxhound serve`: the Protective DNS forwarder, the store and the HTTP endpoint. Every value is also a flag, which wins. */
   serve: z
     .strictObject({
@@ -273,10 +292,62 @@ export const configSchema = z.strictObject({
         .prefault({}),
       http: z
         .strictObject({
-          /** ADDRESS:PORT for GET /metrics and GET /health; null = off. Default null. */
+          /** ADDRESS:PORT of the console, the JSON API (/api/v1/), GET /metrics and GET /health; null = off. Default null. */
           listen: z.string().min(1).nullable().default(null),
           /** Seconds the oldest observation may wait for the detector before GET /health answers 503. Default 10. */
           maxDetectorLag: z.number().min(0.001).default(10),
+          /** File of API tokens, one per line: TOKEN ROLE NAME (roles read, write, admin; '#' starts a comment); re-read on SIGHUP. Every HTTP request but the console's static files needs one. Default null (the listener refuses to start without it). */
+          tokens: z.string().min(1).nullable().default(null),
+          /** TLS for the listener: PEM certificate (chain) and key files, re-read on SIGHUP; both null = plain HTTP. Default null. */
+          tls: z
+            .strictObject({
+              cert: z.string().min(1).nullable().default(null),
+              key: z.string().min(1).nullable().default(null),
+            })
+            .refine((t) => (t.cert === null) === (t.key === null), { message: 'cert and key go together' })
+            .prefault({}),
+          /** Bytes a request body (JSON) may hold. Default 65536. */
+          maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(65_536),
+        })
+        .prefault({}),
+      /** The query log: every blocked query (and a sample of the others) with time, client, customer, name, type, action and the verdict or rule behind it. */
+      querylog: z
+        .strictObject({
+          /** Record blocked queries and flagged names answered under policy log. Default true. */
+          enabled: z.boolean().default(true),
+          /** Share (0..1) of the other queries (answered normally) recorded too; 1 = every query. Default 0. */
+          sample: z.number().min(0).max(1).default(0),
+          /** Days query-log rows are kept in the store. Default 30. */
+          retention: z.number().min(0.0001).default(30),
+          /** Entries waiting to be written (store, file, syslog); beyond it new ones are dropped and counted. Default 100000. */
+          maxPending: z.number().int().min(100).default(100_000),
+          /** NDJSON file each entry is appended to (one line each); null = none. Default null. */
+          ndjson: z.string().min(1).nullable().default(null),
+          /** Field names of the NDJSON and syslog lines: fluxhound's own, or the Elastic Common Schema's (client.ip, dns.question.name, ...). Default fluxhound. */
+          fields: z.enum(['fluxhound', 'ecs']).default('fluxhound'),
+          syslog: z
+            .strictObject({
+              /** ADDRESS:PORT of a syslog receiver (RFC 5424 messages); null = none. Default null. */
+              address: z.string().min(1).nullable().default(null),
+              /** udp (one message per datagram, RFC 5426) or tcp (octet-counted frames, RFC 6587). Default udp. */
+              transport: z.enum(['udp', 'tcp']).default('udp'),
+              /** Facility number (0..23) of every message; 16 = local0. Default 16. */
+              facility: z.number().int().min(0).max(23).default(16),
+              /** APP-NAME of every message. Default fluxhound. */
+              appName: z.string().min(1).max(48).default('fluxhound'),
+            })
+            .prefault({}),
+        })
+        .prefault({}),
+      /** Transparency reports written on a schedule, one per customer (the same as `fluxhound report`). */
+      reports: z
+        .strictObject({
+          /** Folder the reports go to; null = no scheduled reports. Default null. */
+          dir: z.string().min(1).nullable().default(null),
+          /** Seconds between two runs; each covers the time since the previous one. Default 86400 (daily). */
+          interval: z.number().int().min(60).default(86_400),
+          /** Formats written each run, among html, csv and json. Default [html, json]. */
+          formats: z.array(z.enum(['html', 'csv', 'json'])).min(1).default(['html', 'json']),
         })
         .prefault({}),
       /** Active confirmation (--confirm): suspicious names re-resolved through the upstream resolvers until confirmed fast-flux or cleared. */

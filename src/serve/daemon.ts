@@ -6,6 +6,7 @@
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { CustomerMap } from '../act/customers.js';
 import { FlaggedDomains } from '../act/flagged.js';
 import { liveAllowlist } from '../act/rpz/allowlist.js';
 import { runInSlices } from './slices.js';
@@ -15,7 +16,9 @@ import { Detector } from '../detect/detector.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { Infra } from '../enrich/infra/index.js';
 import { timeProblem, type DnsObservation } from '../model/observation.js';
+import type { QueryLogEntry } from '../model/query-log.js';
 import type { Verdict } from '../model/verdict.js';
+import { QueryStats } from './query-stats.js';
 import type { DetectorBacklog, ServeContext, Service, ServiceFactory } from './service.js';
 import { daemonMetrics, type DaemonMetrics } from './metrics.js';
 
@@ -85,7 +88,19 @@ export class Daemon {
     const stats = this.stats;
     const log = options.log;
     const observers = new Set<(o: DnsObservation) => void>();
+    const queryListeners = new Set<(e: QueryLogEntry) => void>();
     this.context = {
+      customers: new CustomerMap(options.config.customers),
+      queryStats: new QueryStats(),
+      store: null,
+      lists: null,
+      logQuery(entry) {
+        for (const listener of queryListeners) listener(entry);
+      },
+      onQuery(listener) {
+        queryListeners.add(listener);
+        return () => queryListeners.delete(listener);
+      },
       config: options.config,
       registry,
       detectorBacklogs: this.backlogs,

@@ -7,13 +7,17 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { CustomerMap } from '../act/customers.js';
 import type { FlaggedDomains } from '../act/flagged.js';
 import type { Config } from '../config/schema.js';
 import type { Detector } from '../detect/detector.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
+import type { AuditEntry, ListChange, ListEntry, ListName, QueryLogEntry } from '../model/query-log.js';
 import type { ObservationSink } from '../sources/source.js';
+import type { Store } from '../store/store.js';
+import type { QueryStats } from './query-stats.js';
 
 export interface Service {
   /** 'dnstap', 'dns', 'rpz-server', 'block-page', 'metrics', ... (also its log and metric prefix). */
@@ -82,6 +86,37 @@ export interface ServeContext {
   onVerdict?: (listener: (verdict: Verdict, event: 'flag' | 'final') => void) => () => void;
   /** Known CDNs, clouds, pools, dynamic DNS and top sites the detector uses; null without reference data. */
   infra?: Infra | null;
+  /** Which customer a client belongs to (config customers); empty when none are configured. */
+  customers: CustomerMap;
+  /** The query log: the forwarder hands each recorded query here; every sink (store, NDJSON, syslog) hears it through onQuery. */
+  logQuery: (entry: QueryLogEntry) => void;
+  /** Calls `listener` with every query-log entry; returns an unsubscribe function. */
+  onQuery: (listener: (entry: QueryLogEntry) => void) => () => void;
+  /** Queries, blocks and policy-log answers counted per minute and customer; the store drains them into its stats table. */
+  queryStats: QueryStats;
+  /** The open store, set by the store service once started (null before, and without a store). The API, the lists and the reports read it. */
+  store: Store | null;
+  /** The operator's allow and deny lists, applied live; set by the service that manages them (null until then). */
+  lists: ManagedLists | null;
+}
+
+/**
+ * The operator's allow and deny lists, kept in the store and applied live:
+ * an allowed name leaves the flagged set (and so the forwarder, the RPZ and
+ * the blocklists) at once; a denied name enters it. Changes made by another
+ * process on the same store (`fluxhound allow add`) are picked up within a
+ * second.
+ */
+export interface ManagedLists {
+  entries(list: ListName): ListEntry[];
+  /**
+   * Writes the change and its audit line, then applies it. False when a
+   * remove found nothing. Throws a UsageError for a name that is not a
+   * domain name (or a public suffix on the deny list).
+   */
+  change(change: ListChange): boolean;
+  /** The audit trail, newest first. */
+  audit(since: number, limit: number): AuditEntry[];
 }
 
 export interface ServiceFactory {

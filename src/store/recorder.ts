@@ -92,6 +92,8 @@ export class Recorder {
       verdicts: [],
       networks: networksKey === this.networksWritten ? [] : networks,
       meta: this.flagged.serial === this.serialWritten ? {} : { serial: String(this.flagged.serial) },
+      queries: [],
+      stats: [],
     };
     const now = Date.now() / 1000;
     const changed: [string, string][] = [];

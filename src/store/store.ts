@@ -4,6 +4,7 @@
  * passes the same suite (store.case.ts).
  */
 import type { FluxNetworkSummary } from '../detect/networks.js';
+import type { AuditEntry, ListChange, ListEntry, ListName, QueryAction, QueryLogEntry } from '../model/query-log.js';
 import type { Verdict } from '../model/verdict.js';
 
 /** One passive-DNS tuple: a record seen in answers, aggregated. Times in seconds since the epoch. */
@@ -41,6 +42,62 @@ export interface StoreBatch {
   /** Current summaries of the flux networks (replace the stored ones with the same id). */
   networks: FluxNetworkSummary[];
   meta: Record<string, string>;
+  /** Query-log entries, in time order. */
+  queries: QueryLogEntry[];
+  /** Per-minute counts to add to the stored ones (same minute and customer: summed). */
+  stats: StatsBucket[];
+}
+
+/** Queries counted in one minute for one customer ('' for clients of no customer). */
+export interface StatsBucket {
+  /** Start of the minute, seconds since the epoch (a multiple of 60). */
+  ts: number;
+  customer: string;
+  /** Every query the forwarder answered or dropped after its policy step. */
+  queries: number;
+  /** Of those, blocked (nxdomain, nodata, drop, sinkhole). */
+  blocked: number;
+  /** Of those, flagged names answered normally under policy log. */
+  logged: number;
+}
+
+/** A query-log search; every field narrows it. Times in seconds, [since, until). */
+export interface QueryLogFilter {
+  /** A client address, or a CIDR holding the clients. */
+  client?: string;
+  customer?: string;
+  /** A name: entries for it and every name under it. */
+  name?: string;
+  /** Any of these actions. */
+  actions?: readonly QueryAction[];
+  since?: number;
+  until?: number;
+}
+
+export interface QueryLogPage {
+  /** Newest first. */
+  entries: QueryLogEntry[];
+  /** Opaque cursor for the next (older) page; null on the last. */
+  next: string | null;
+}
+
+/** One point of a time series: sums over [ts, ts + step). */
+export interface StatsPoint {
+  ts: number;
+  queries: number;
+  blocked: number;
+  logged: number;
+  /** Flag events (verdicts recorded) in the interval; 0 in a customer's series. */
+  flagged: number;
+}
+
+export interface StatsQuery {
+  since: number;
+  until: number;
+  /** Seconds per point, a multiple of 60. */
+  step: number;
+  /** One customer's series; every query when absent. */
+  customer?: string;
 }
 
 export interface StoreCounts {
@@ -66,6 +123,24 @@ export interface Store {
   /** Deletes tuples, verdicts, domains and networks last seen before `before`; returns the rows deleted. */
   sweep(before: number): number;
   counts(): StoreCounts;
+  /** One page of the query log, newest first; `cursor` is a previous page's `next`. At most `limit` entries. */
+  queryLog(filter: QueryLogFilter, limit: number, cursor?: string | null): QueryLogPage;
+  /** Queries, blocks and flags over time, one point per step from `since` (empty steps included, as zeros). */
+  stats(query: StatsQuery): StatsPoint[];
+  /** Deletes query-log rows and stats buckets older than `before`; returns the rows deleted. */
+  sweepQueryLog(before: number): number;
+  /** The operator's entries of one list, by name. */
+  listEntries(list: ListName): ListEntry[];
+  /**
+   * Adds an entry (replacing the comment of one already there) or removes
+   * one, and appends the change to the audit trail, in one transaction.
+   * False when a remove found nothing (then nothing is written).
+   */
+  changeList(change: ListChange): boolean;
+  /** Bumped by every changeList, from any process on the same file: a daemon polls it to pick up `fluxhound allow add`. */
+  listsVersion(): number;
+  /** The audit trail, newest first, at most `limit` lines at or after `since`. */
+  audit(since: number, limit: number): AuditEntry[];
   /** Bytes on disk (0 for a backend without a file). */
   sizeBytes(): number;
   /** 'ok', or what is wrong (SQLite's integrity_check). */
@@ -74,5 +149,5 @@ export interface Store {
 }
 
 export function emptyBatch(): StoreBatch {
-  return { tuples: [], domains: [], verdicts: [], networks: [], meta: {} };
+  return { tuples: [], domains: [], verdicts: [], networks: [], meta: {}, queries: [], stats: [] };
 }

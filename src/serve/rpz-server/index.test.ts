@@ -9,7 +9,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import { freePort, waitFor } from '../../../test/support/daemon.js';
+import { CustomerMap } from '../../act/customers.js';
 import { FlaggedDomains } from '../../act/flagged.js';
+import { QueryStats } from '../query-stats.js';
 import { defaultConfig } from '../../config/schema.js';
 import { Registry } from 'prom-client';
 import type { ServeContext } from '../service.js';
@@ -18,7 +20,20 @@ import { query, TEST_KEY_NAME, TEST_SECRET, testKey } from './test-zone.case.js'
 import { parseRequest, readName, TYPE } from './wire.js';
 
 function contextWith(flagged: FlaggedDomains): ServeContext {
-  return { config: defaultConfig(), registry: new Registry(), flagged, log: pino({ level: 'silent' }), observations: { observe() {}, skip() {} }, detector: null as never };
+  return {
+    config: defaultConfig(),
+    registry: new Registry(),
+    flagged,
+    log: pino({ level: 'silent' }),
+    observations: { observe() {}, skip() {} },
+    detector: null as never,
+    customers: new CustomerMap([]),
+    queryStats: new QueryStats(),
+    logQuery() {},
+    onQuery: () => () => undefined,
+    store: null,
+    lists: null,
+  };
 }
 
 /** Every message of a TCP answer to `msg`, until the closing SOA (transfers) or the first message. */

@@ -8,7 +8,8 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { FluxNetworkSummary } from '../../detect/networks.js';
 import type { Verdict } from '../../model/verdict.js';
-import type { DomainSighting, PdnsTuple, RecordedVerdict, Store, StoreBatch, StoreCounts } from '../store.js';
+import type { AuditEntry, ListEntry } from '../../model/query-log.js';
+import type { DomainSighting, PdnsTuple, QueryLogPage, RecordedVerdict, StatsPoint, Store, StoreBatch, StoreCounts } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -191,6 +192,29 @@ export class SqliteStore implements Store {
   check(): string {
     const rows = this.db.pragma('integrity_check') as { integrity_check: string }[];
     return rows.map((r) => r.integrity_check).join('; ');
+  }
+
+  // ISSUE 14 CONTRACT PLACEHOLDERS: the store engineer replaces these with the real SQLite implementation.
+  queryLog(): QueryLogPage {
+    throw new Error('store: queryLog not implemented yet');
+  }
+  stats(): StatsPoint[] {
+    throw new Error('store: stats not implemented yet');
+  }
+  sweepQueryLog(): number {
+    throw new Error('store: sweepQueryLog not implemented yet');
+  }
+  listEntries(): ListEntry[] {
+    throw new Error('store: listEntries not implemented yet');
+  }
+  changeList(): boolean {
+    throw new Error('store: changeList not implemented yet');
+  }
+  listsVersion(): number {
+    throw new Error('store: listsVersion not implemented yet');
+  }
+  audit(): AuditEntry[] {
+    throw new Error('store: audit not implemented yet');
   }
 
   close(): void {

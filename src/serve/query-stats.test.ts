@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { QueryStats } from './query-stats.js';
+
+describe('QueryStats', () => {
+  it('counts queries per minute and customer, blocks and policy-log answers apart', () => {
+    const stats = new QueryStats();
+    stats.count(120.5, 'acme', 'pass');
+    stats.count(150, 'acme', 'nxdomain');
+    stats.count(179.9, 'acme', 'log');
+    stats.count(180, 'acme', 'sinkhole');
+    stats.count(130, null, 'drop');
+    expect(stats.drain()).toEqual([
+      { ts: 120, customer: '', queries: 1, blocked: 1, logged: 0 },
+      { ts: 120, customer: 'acme', queries: 3, blocked: 1, logged: 1 },
+      { ts: 180, customer: 'acme', queries: 1, blocked: 1, logged: 0 },
+    ]);
+    expect(stats.drain()).toEqual([]);
+  });
+
+  it('holds at most maxBuckets rows and counts what found no room', () => {
+    const stats = new QueryStats(2);
+    stats.count(0, 'a', 'pass');
+    stats.count(0, 'b', 'pass');
+    stats.count(0, 'c', 'pass');
+    stats.count(0, 'a', 'pass');
+    expect(stats.pending).toBe(2);
+    expect(stats.overflow).toBe(1);
+    expect(stats.drain().map((b) => [b.customer, b.queries])).toEqual([['a', 2], ['b', 1]]);
+  });
+});
