@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { evalCommand } from './eval.js';
+import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { exitWith } from './errors.js';
 
@@ -20,7 +21,7 @@ const program = new Command('fluxhound')
   });
 
 // addCommand does not pass on exitOverride and the output settings; copy them.
-for (const command of [analyzeCommand(), evalCommand(), serveCommand()]) program.addCommand(command.copyInheritedSettings(program));
+for (const command of [analyzeCommand(), evalCommand(), serveCommand(), reportCommand()]) program.addCommand(command.copyInheritedSettings(program));
 
 // A closed pipe (fluxhound ... | head) ends the run quietly; other write errors are one line.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -14,6 +14,7 @@ import { rpzFileService } from './rpz-file/index.js';
 import { ipBlocklistService } from './rpz-file/blocklist.js';
 import { blockPageService } from './block-page/index.js';
 import { confirmService } from './confirm/index.js';
+import { reportsService } from './reports/service.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -32,4 +33,6 @@ export const serviceFactories: readonly ServiceFactory[] = [
   // After the forwarder: it probes through the same upstreams, and stops first.
   confirmService(),
   httpService(),
+  // Last: they only read the store (transparency reports on a schedule), and stop first.
+  reportsService,
 ];
