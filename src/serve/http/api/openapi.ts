@@ -52,8 +52,6 @@ interface Operation {
   role: 'read' | 'admin';
   parameters?: Param[];
   body?: string;
-  /** The body may be left out (DELETE: the comment is optional). */
-  bodyOptional?: boolean;
   /** Status → schema name (JSON), or a content map for the report. */
   responses: Record<number, string | Record<string, JsonSchema>>;
 }
@@ -86,7 +84,7 @@ function operation(id: string, op: Operation): JsonSchema {
     description: `Role: ${op.role}.`,
     'x-fluxhound-role': op.role,
     ...(op.parameters === undefined ? {} : { parameters: op.parameters }),
-    ...(op.body === undefined ? {} : { requestBody: { required: op.bodyOptional !== true, content: { 'application/json': { schema: ref(op.body) } } } }),
+    ...(op.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } }),
     responses,
   };
 }
@@ -111,7 +109,6 @@ function listPaths(path: string, list: 'allow' | 'deny', noun: string): Record<s
         role: 'admin',
         parameters: [p('name', 'The entry, as listed.')],
         body: 'ListRemove',
-        bodyOptional: true,
         responses: { 200: 'Removed', 404: E, 503: E },
       }),
     },
