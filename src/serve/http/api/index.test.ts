@@ -100,6 +100,15 @@ describe('API routes', () => {
     valid('Error', result.body);
   });
 
+  it('counts what it refuses, by parameter, and what it answers, by route and status', async () => {
+    const value = async (line: RegExp): Promise<number> => Number(line.exec(await daemon.context.registry.metrics())?.[1] ?? 0);
+    const refused = /^fluxhound_api_refused_total\{parameter="limit"\} (\d+)$/m;
+    const answered = /^fluxhound_api_requests_total\{route="GET \/api\/v1\/flagged",status="400"\} (\d+)$/m;
+    const before = [await value(refused), await value(answered)];
+    await call('GET', '/api/v1/flagged?limit=0');
+    expect([await value(refused), await value(answered)]).toEqual([before[0]! + 1, before[1]! + 1]);
+  });
+
   it('shows one domain: blocked by which flagged domain, its live verdict, and 404 for a name nobody saw', async () => {
     const one = await call('GET', '/api/v1/domains/LOGIN.Evil-Bank.com.');
     expect(one.status).toBe(200);
