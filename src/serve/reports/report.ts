@@ -9,6 +9,7 @@
  * the report says how far back it got), at most `maxItems` names itemised,
  * at most `maxItemDevices` devices counted per name.
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Customer } from '../../act/customers.js';
 import { plainText, type Phrase, BLOCKED_ADVICE, EXPOSED_ADVICE, LOGGED_ADVICE, MISTAKE_ADVICE_REPORT, whyDenied, whyFlux } from '../../act/explain.js';
 import { printable } from '../../act/report/table.js';
@@ -32,7 +33,8 @@ export interface ReportLimits {
   pageSize: number;
 }
 
-export const DEFAULT_LIMITS: ReportLimits = { maxEntries: 200_000, maxItems: 5_000, maxItemDevices: 1_000, pageSize: 5_000 };
+/** Pages of 1,000: the most the SQLite store returns in one (MAX_PAGE). */
+export const DEFAULT_LIMITS: ReportLimits = { maxEntries: 200_000, maxItems: 5_000, maxItemDevices: 1_000, pageSize: 1_000 };
 
 /** Devices named per item (the count covers the rest). */
 const DEVICES_LISTED = 20;
@@ -289,6 +291,24 @@ export class ReportBuilder {
 export function buildReport(store: Store, customer: Customer, range: { since: number; until: number }, now: Date, limits: ReportLimits = DEFAULT_LIMITS): TransparencyReport {
   const builder = new ReportBuilder(store, customer, range, now, limits);
   while (builder.step());
+  return builder.finish();
+}
+
+/**
+ * The same report, with a turn of the event loop between query-log pages:
+ * for callers inside the daemon (the API), where reading 200,000 entries
+ * takes seconds (about 40 µs an entry from the SQLite store) that DNS
+ * answers must not wait for.
+ */
+export async function buildReportYielding(
+  store: Store,
+  customer: Customer,
+  range: { since: number; until: number },
+  now: Date,
+  limits: ReportLimits = DEFAULT_LIMITS,
+): Promise<TransparencyReport> {
+  const builder = new ReportBuilder(store, customer, range, now, limits);
+  while (builder.step()) await yieldToLoop();
   return builder.finish();
 }
 
