@@ -176,8 +176,8 @@ export class ReportBuilder {
   private readonly clients = new Set<string>();
   private entries = 0;
   private oldest: number | null = null;
-  private notListed = new Set<string>();
-  private notListedCount = 0;
+  /** Names beyond maxItems (counted up to MAX_CLIENTS). */
+  private readonly notListed = new Set<string>();
   private cursor: string | null = null;
   private done = false;
 
@@ -221,8 +221,7 @@ export class ReportBuilder {
     let t = this.tallies.get(key);
     if (t === undefined) {
       if (this.tallies.size >= this.limits.maxItems) {
-        if (!this.notListed.has(key) && this.notListed.size < MAX_CLIENTS) this.notListed.add(key);
-        this.notListedCount = this.notListed.size;
+        if (this.notListed.size < MAX_CLIENTS) this.notListed.add(key);
         return;
       }
       // Newest first: the first entry seen carries the latest verdict and rule.
@@ -280,7 +279,7 @@ export class ReportBuilder {
         limit: this.limits.maxEntries,
         complete: !this.truncated,
         oldest_read: this.oldest === null ? null : isoTime(this.oldest),
-        names_not_listed: this.notListedCount,
+        names_not_listed: this.notListed.size,
       },
       items,
     };
