@@ -298,6 +298,7 @@ describe('the API against its OpenAPI document', () => {
     expect(added.body).toMatchObject({ list: 'allow', name: 'login.evil-bank.com', comment: 'our own test site', by: 'admin' });
     // Applied live: the name leaves the flagged set.
     expect(main.context.flagged.match('login.evil-bank.com')).toBeNull();
+    expect((await call({ pattern: '/api/v1/domains/{name}', method: 'GET', target: '/api/v1/domains/www.login.evil-bank.com' })).body).toMatchObject({ allowlisted: true, blocked: false, blocked_by: null });
     const allowList = (await call({ pattern: allow, method: 'GET', target: allow, token: tokens.read })).body as { items: Array<{ name: string }>; static: string[] };
     expect(allowList).toMatchObject({ items: [{ name: 'login.evil-bank.com' }], static: ['static-good.example'] });
     const hostile = `x"<b>\\\\.${LONG.slice(20)}`;

@@ -5,11 +5,11 @@
  * and its passive DNS.
  */
 import { liveAllowlist } from '../../../act/rpz/allowlist.js';
-import type { ListEntry, ListName } from '../../../model/query-log.js';
 import type { Verdict } from '../../../model/verdict.js';
 import { pdnsByName } from '../../../store/sqlite/pdns-by-name.js';
 import { SqliteStore } from '../../../store/sqlite/sqlite-store.js';
 import type { PdnsTuple, Store } from '../../../store/store.js';
+import { covering } from '../../lists/entry.js';
 import type { ServeContext } from '../../service.js';
 import { apiError, type Route } from '../route.js';
 import { nowSeconds } from './common.js';
@@ -37,8 +37,8 @@ export function domainRoutes(context: ServeContext): Route[] {
         const name = domainName(request.params.name ?? '', 'name');
         const store = context.store;
         const blocker = context.flagged.match(name);
-        const denylisted = listMatch(context, 'deny', name);
-        const allowlisted = liveAllowlist(context.config).allowlist.isAllowed(name) || listMatch(context, 'allow', name) !== null;
+        const denylisted = covering(context.lists?.entries('deny') ?? [], name);
+        const allowlisted = liveAllowlist(context.config).allowlist.isAllowed(name);
         const recorded = store?.history(name) ?? [];
         let verdict: Verdict | null = context.detector.current(name);
         if (verdict === null && blocker?.domain === name) verdict = blocker;
@@ -63,20 +63,6 @@ export function domainRoutes(context: ServeContext): Route[] {
       },
     },
   ];
-}
-
-/** The operator's entry covering `name` (itself or the closest ancestor), or null. */
-function listMatch(context: ServeContext, list: ListName, name: string): ListEntry | null {
-  const entries = context.lists?.entries(list) ?? [];
-  if (entries.length === 0) return null;
-  const byName = new Map(entries.map((e) => [e.name, e]));
-  for (let n = name; ; ) {
-    const hit = byName.get(n);
-    if (hit !== undefined) return hit;
-    const dot = n.indexOf('.');
-    if (dot < 0) return null;
-    n = n.slice(dot + 1);
-  }
 }
 
 /** The name's tuples, oldest sighting first. */
