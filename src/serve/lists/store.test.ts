@@ -57,6 +57,7 @@ describe('lists service on a store', () => {
     expect(lists.stats.pollErrors).toBe(1);
     expect(daemon.context.flagged.match('before-start.example')).not.toBeNull();
     expect(await daemon.metrics()).toContain('fluxhound_lists_poll_errors_total 1');
+    expect(daemon.health()).toEqual([expect.stringMatching(/^lists: cannot read the lists from the store, changes made elsewhere are not applied: /)]);
     await daemon.stop();
     other.close();
   });
