@@ -235,6 +235,18 @@ describe('deploy/fluxhound', () => {
     expect(unitLine(shipped('systemd/fluxhound-rpz-reload.path'), 'PathChanged')).toEqual([rpzFile]);
   });
 
+  it('fluxhound.default: every flag its FLUXHOUND_OPTS examples and the unit give is a flag of fluxhound serve', async () => {
+    requireBuilt();
+    const examples = [...shipped('systemd/fluxhound.default').matchAll(/^#?FLUXHOUND_OPTS="([^"]*)"$/gm)].map((m) => m[1]!);
+    expect(examples.length).toBeGreaterThan(1);
+    const help = (await exec(process.execPath, [CLI, 'serve', '--help'])).stdout;
+    const flags = examples.flatMap((e) => e.split(/\s+/).filter((w) => w.startsWith('--')));
+    expect(flags.length).toBeGreaterThan(0);
+    for (const flag of [...flags, ...unitLine(shipped('systemd/fluxhound.service'), 'ExecStart').filter((w) => w.startsWith('-'))]) {
+      expect(help, flag).toMatch(new RegExp(`(^|[\\s,])${flag}[\\s,]`, 'm'));
+    }
+  });
+
   it('tokens.example: TOKEN ROLE NAME lines, roles read | write | admin, 64 hex digits as openssl rand -hex 32 makes', () => {
     const text = shipped('fluxhound/tokens.example');
     expect(text).toContain('openssl rand -hex 32');
