@@ -18,7 +18,7 @@
  *   makes the running Unbound block it; Knot Resolver follows by itself.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -329,7 +329,8 @@ describe.skipIf(dig.path === null)('the kit running: fluxhound as the unit start
     writeFileSync(log, readFileSync(EXAMPLE, 'utf8').replace(/#close[^\n]*\n?$/, ''));
     if (tsigKeygen.path !== null) writeFileSync(keyFile, (await exec(tsigKeygen.path, ['-a', 'hmac-sha256', 'fluxhound-rpz'])).stdout);
     if (openssl.path !== null) {
-      await exec(openssl.path, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'etc/tls/privkey.pem'), '-out', join(dir, 'etc/tls/fullchain.pem')]);
+      const cert = await exec(openssl.path, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'etc/tls/privkey.pem'), '-out', join(dir, 'etc/tls/fullchain.pem')]);
+      if (cert.code !== 0) throw new Error(`openssl req: ${cert.stderr}`);
     }
     copyFileSync(join(DEPLOY, 'fluxhound', 'tokens.example'), join(dir, 'etc', 'tokens'));
 
@@ -373,7 +374,10 @@ describe.skipIf(dig.path === null)('the kit running: fluxhound as the unit start
       '127.0.0.1:5300': [`127.0.0.1:${rpzPort}`],
       $FLUXHOUND_OPTS: opts,
     });
-    fluxhound = startDaemon(program!, args, { cwd: join(dir, 'state') });
+    // With the unit's UMask and WorkingDirectory.
+    const umask = unitLine(unit, 'UMask')[0]!;
+    const [cwd] = substituteWords(unitLine(unit, 'WorkingDirectory'), { '/var/lib/fluxhound': [join(dir, 'state')] });
+    fluxhound = startDaemon('/bin/sh', ['-c', `umask ${umask} && exec "$@"`, 'sh', program!, ...args], { cwd });
     daemons.push(fluxhound);
     // BIND and the PowerDNS Recursor take the zone signed: a second RPZ primary with the TSIG key (Unbound cannot sign transfers).
     if (tsigKeygen.path !== null && (ports.bind || ports.pdns)) {
@@ -470,6 +474,8 @@ describe.skipIf(dig.path === null)('the kit running: fluxhound as the unit start
 
   it('fluxhound started from the unit and the shipped config: its forwarder refuses the flagged name through the resolver and answers the benign one', { timeout: 60_000 }, async () => {
     expect(fluxhound.output()).toMatch(/rpz-server listening/);
+    // Under the unit's UMask the RPZ file is readable by the resolver's group (the folder's, setgid in production), by no one else.
+    expect(statSync(rpzFile).mode & 0o777).toBe(0o640);
     const blocked = await waitFor(`fluxhound's forwarder to block ${FLAGGED}`, async () => ((await lookup(forwarderPort, FLAGGED)).status === 'NXDOMAIN' ? true : undefined), 30_000, 250).catch((err: Error) => {
       throw new Error(`${err.message}\n${fluxhound.output().slice(-3000)}`);
     });
