@@ -20,7 +20,7 @@
 import { execFile } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -35,6 +35,7 @@ const shipped = (path: string): string => readFileSync(join(DEPLOY, path), 'utf8
 
 const systemdAnalyze = findBinary('systemd-analyze', 'systemd');
 const sysusers = findBinary('systemd-sysusers', 'systemd');
+const tmpfiles = findBinary('systemd-tmpfiles', 'systemd');
 const dig = findBinary('dig', 'bind9-dnsutils');
 const unbound = findBinary('unbound', 'unbound');
 const unboundCheckconf = findBinary('unbound-checkconf', 'unbound');
@@ -209,6 +210,32 @@ describe('the systemd units', () => {
     expect(readFileSync(join(root, 'etc', 'passwd'), 'utf8')).toMatch(/^fluxhound:x:\d+:\d+:[^:]*:\/var\/lib\/fluxhound:\/usr\/sbin\/nologin$/m);
     expect(readFileSync(join(root, 'etc', 'group'), 'utf8')).toMatch(/^fluxhound:x:\d+:/m);
   });
+
+  it.skipIf(sysusers.path === null || tmpfiles.path === null)('systemd-tmpfiles makes the RPZ folder the unit writes into (fluxhound:unbound, setgid 2750) and an empty zone Unbound loads', async () => {
+    const root = join(dir, 'tmpfiles-root');
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    // The group the resolver's package makes (unbound here), then fluxhound's user.
+    writeFileSync(join(dir, 'unbound.sysusers'), 'g unbound -\n');
+    expect((await exec(sysusers.path!, [`--root=${root}`, join(DEPLOY, 'systemd', 'fluxhound.sysusers'), join(dir, 'unbound.sysusers')])).code).toBe(0);
+    const made = await exec(tmpfiles.path!, [`--root=${root}`, '--create', join(DEPLOY, 'systemd', 'fluxhound.tmpfiles')]);
+    expect(made.code, made.stderr).toBe(0);
+    const folder = unitLine(shipped('systemd/fluxhound.service'), 'ReadWritePaths')[0]!;
+    const stat = statSync(join(root, folder));
+    const id = (file: string, name: string): number => Number(new RegExp(`^${name}:x:(\\d+):`, 'm').exec(readFileSync(join(root, 'etc', file), 'utf8'))![1]);
+    expect(stat.mode & 0o7777).toBe(0o2750);
+    expect(stat.uid).toBe(id('passwd', 'fluxhound'));
+    expect(stat.gid).toBe(id('group', 'unbound'));
+    // The empty zone, for a resolver that starts before fluxhound's first write: the file the hook watches, and Unbound loads it.
+    const zone = unitLine(shipped('systemd/fluxhound-rpz-reload.path'), 'PathChanged')[0]!;
+    expect(statSync(join(root, zone)).mode & 0o777).toBe(0o640);
+    if (unboundCheckconf.path !== null && unboundControlSetup.path !== null) {
+      await exec(unboundControlSetup.path, ['-d', root]);
+      const conf = join(root, 'unbound.conf');
+      writeFileSync(conf, substitute(shipped('unbound/fluxhound-rpz-file.conf'), [[folder, join(root, folder)], ['/etc/unbound', root]], 'unbound/fluxhound-rpz-file.conf'));
+      const check = await exec(unboundCheckconf.path, [conf]);
+      expect(check, check.stderr).toMatchObject({ code: 0 });
+    }
+  });
 });
 
 describe('deploy/fluxhound', () => {
@@ -221,14 +248,13 @@ describe('deploy/fluxhound', () => {
     const dirs = {
       state: `/var/lib/${unitLine(unit, 'StateDirectory')[0]}/`,
       logs: `/var/log/${unitLine(unit, 'LogsDirectory')[0]}/`,
-      config: `/etc/${unitLine(unit, 'ConfigurationDirectory')[0]}/`,
+      config: `${dirname(unitLine(unit, 'ExecStart')[unitLine(unit, 'ExecStart').indexOf('-c') + 1]!)}/`,
     };
     // ProtectSystem=strict: the daemon writes only into its State/Logs directories (and the RPZ folder).
     const { serve } = config;
     for (const written of [serve.store.path, serve.reports.dir]) expect(written?.startsWith(dirs.state), String(written)).toBe(true);
     expect(serve.querylog.ndjson?.startsWith(dirs.logs)).toBe(true);
     for (const read of [serve.http.tokens, serve.http.tls.cert, serve.http.tls.key]) expect(read?.startsWith(dirs.config), String(read)).toBe(true);
-    expect(unitLine(unit, 'ExecStart')).toContain(`${dirs.config}fluxhound.yaml`);
     // The RPZ file the unit writes lies in the folder it makes writable, and is the file the reload hook watches.
     const rpzFile = unitLine(unit, 'ExecStart')[unitLine(unit, 'ExecStart').indexOf('--rpz-file') + 1]!;
     expect(rpzFile.startsWith(`${unitLine(unit, 'ReadWritePaths')[0]}/`)).toBe(true);
