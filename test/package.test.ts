@@ -1,7 +1,7 @@
 /**
  * The published package holds the product alone: the built src/ (no tests,
- * no bench, no scripts, nothing stale), the reference data, the example and
- * the documents. Reads what `npm pack` would ship without running a build
+ * no bench, no scripts, nothing stale), the reference data, the example, the
+ * deployment kit (deploy/: systemd units, resolver configs) and the documents. Reads what `npm pack` would ship without running a build
  * (npm test has built; a build here would rewrite files other tests run).
  */
 import { execFileSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBuilt, ROOT } from './support/cli.js';
 
-/** Top-level files a package may carry beside dist/src, data/ and examples/. */
+/** Top-level files a package may carry beside dist/src, data/, examples/ and deploy/. */
 const DOCUMENTS = new Set(['package.json', 'README.md', 'LICENSE', 'NOTICE', 'fluxhound.example.yaml']);
 
 function productSources(dir: string): string[] {
@@ -25,8 +25,8 @@ function productSources(dir: string): string[] {
 
 /** Why a packed file does not belong, or null when it does. */
 function misplaced(path: string): string | null {
-  if (DOCUMENTS.has(path) || path.startsWith('data/') || path.startsWith('examples/')) return null;
-  if (!path.startsWith('dist/src/')) return 'outside dist/src, data/, examples/ and the documents';
+  if (DOCUMENTS.has(path) || path.startsWith('data/') || path.startsWith('examples/') || path.startsWith('deploy/')) return null;
+  if (!path.startsWith('dist/src/')) return 'outside dist/src, data/, examples/, deploy/ and the documents';
   const source = path.replace(/^dist\//, '').replace(/\.js(\.map)?$/, '.ts');
   if (/\.(test|case)\.ts$/.test(source)) return 'a test';
   if (!existsSync(join(ROOT, source))) return `built from ${source}, which no longer exists (a stale build: npm run build starts clean)`;
@@ -59,6 +59,16 @@ describe('the npm package', () => {
     expect(missing).toEqual([]);
   });
 
+  it('ships the example config and the whole deployment kit', () => {
+    expect(files).toContain('fluxhound.example.yaml');
+    const kit = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir)).flatMap((entry) => (statSync(join(ROOT, dir, entry)).isDirectory() ? kit(`${dir}/${entry}`) : [`${dir}/${entry}`]));
+    const missing = kit('deploy').filter((path) => !files.includes(path));
+    expect(missing).toEqual([]);
+    expect(files).toContain('deploy/systemd/fluxhound.service');
+    expect(files).toContain('deploy/README.md');
+  });
+
   it('reports a test, a bench file and a stale module', () => {
     expect(misplaced('dist/src/sources/pcap/pcap.test.js')).toBe('a test');
     expect(misplaced('dist/bench/main.js')).toMatch(/outside dist\/src/);
@@ -66,5 +76,6 @@ describe('the npm package', () => {
     expect(misplaced('dist/src/sources/pcap/synth.js')).toMatch(/stale build/);
     expect(misplaced('dist/src/detect/score.js')).toBeNull();
     expect(misplaced('examples/example.dns.log')).toBeNull();
+    expect(misplaced('deploy/systemd/fluxhound.service')).toBeNull();
   });
 });
