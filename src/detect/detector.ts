@@ -19,6 +19,8 @@ import { isThrowawayUnion, labelOf, levelOf, nsPointsOnly, ownScore, scoreOnly, 
 import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
 import { FluxNetworks, newOverlap } from './networks.js';
+import { ADDRESS_STRIDE, K_ASN, K_COUNTRY, K_KEY, type AddressKey } from './address-table.js';
+import { formatIPv4 } from '../model/names.js';
 import { registrableDomain } from './registered-domain.js';
 import { SuspiciousNetworks, type Candidate } from './suspicious-networks.js';
 import { clientHash, detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from './state.js';
@@ -36,6 +38,14 @@ export interface DetectorOptions {
   onFinal?: (verdict: Verdict) => void;
   /** Build final verdicts for benign domains too (default false: onFinal sees only flagged ones). */
   reportBenign?: boolean;
+}
+
+/** One flux network as the API shows it: its domains, addresses (with AS and country) and which domain resolved to which address. */
+export interface NetworkMembers {
+  id: string;
+  domains: string[];
+  addresses: Array<{ address: string; asn: number | null; country: string | null }>;
+  edges: Array<{ domain: string; address: string }>;
 }
 
 export interface DetectorStats {
@@ -86,6 +96,7 @@ export class Detector {
   /** Candidate networks of names each only suspicious on its own evidence. */
   private readonly suspiciousNetworks: SuspiciousNetworks;
   private readonly infra: Infra | null;
+  private readonly enricher: Enricher;
   private now = -Infinity;
   private lastSweep = -Infinity;
   private sinceCheck = 0;
@@ -120,6 +131,7 @@ export class Detector {
     this.networks = new FluxNetworks(options.config.limits.maxNetworkAddresses, options.config.networks.sharedHostDomains);
     this.suspiciousNetworks = new SuspiciousNetworks(options.config.networks.suspicious);
     this.infra = options.infra ?? null;
+    this.enricher = options.enricher;
     this.quickContext = { config: this.config, detail: false, networks: this.networks, infra: this.infra };
     this.verdictOptions = {
       networks: this.networks,
@@ -537,6 +549,43 @@ export class Detector {
     }
     if (state.evicted) return null;
     return this.verdictOf(state, measure(state, this.config, this.networks, this.infra));
+  }
+
+  /**
+   * A flux network ('fn-3') for the API: its sample domains (at most 50),
+   * up to `limit` of its addresses, and the edges from those domains still
+   * tracked to the addresses they resolve to. Read-only; null when there is
+   * no such network.
+   */
+  networkMembers(label: string, limit: number): NetworkMembers | null {
+    const root = this.networks.idOf(label);
+    if (root < 0) return null;
+    const facts = new Map<AddressKey, { address: string; asn: number | null; country: string | null }>();
+    const edges: NetworkMembers['edges'] = [];
+    const domains = [...this.networks.sampleOf(root)];
+    for (const domain of domains) {
+      const table = this.names.get(domain)?.addresses ?? null;
+      if (table === null) continue;
+      for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+        const key = table[i + K_KEY]!;
+        if (this.networks.networkOf(key) !== root) continue;
+        const address = typeof key === 'number' ? formatIPv4(key >>> 0) : key;
+        edges.push({ domain, address });
+        if (!facts.has(key) && facts.size < limit) {
+          const asn = table[i + K_ASN] as number;
+          const country = table[i + K_COUNTRY] as string;
+          facts.set(key, { address, asn: asn > 0 ? asn : null, country: country === '' ? null : country });
+        }
+      }
+    }
+    for (const key of this.networks.addressesOf(root, limit)) {
+      if (facts.size >= limit) break;
+      if (facts.has(key)) continue;
+      const address = typeof key === 'number' ? formatIPv4(key >>> 0) : key;
+      const found = this.enricher.lookup(address);
+      facts.set(key, { address, asn: found !== null && found.asn > 0 ? found.asn : null, country: found !== null && found.country !== '' ? found.country : null });
+    }
+    return { id: this.networks.label(root), domains, addresses: [...facts.values()], edges };
   }
 
   private verdictOf(state: FluxState, evaluation: Evaluation, fluxSibling = this.fluxSiblingOf(state)): Verdict {

@@ -203,6 +203,33 @@ export class FluxNetworks {
     }
   }
 
+  /** The root id of the network labelled 'fn-N' (the one it merged into, if it did); -1 when there is none. */
+  idOf(label: string): number {
+    const m = /^fn-([1-9]\d{0,9})$/.exec(label);
+    if (m === null) return -1;
+    const id = Number(m[1]) - 1;
+    return id < this.parent.length ? this.find(id) : -1;
+  }
+
+  /** The first domains that joined a network (by its root id; at most 50). */
+  sampleOf(root: number): readonly string[] {
+    return this.networks[root]?.sample ?? [];
+  }
+
+  /**
+   * Up to `limit` addresses the graph holds for a network (by its root id),
+   * oldest remembered first. For the API's network view: one pass over the
+   * remembered addresses (bounded by limits.maxNetworkAddresses).
+   */
+  addressesOf(root: number, limit: number): AddressKey[] {
+    const out: AddressKey[] = [];
+    for (const [key, id] of this.byAddress) {
+      if (out.length >= limit) break;
+      if (this.find(id) === root) out.push(key);
+    }
+    return out;
+  }
+
   label(id: number): string {
     return `fn-${this.find(id) + 1}`;
   }

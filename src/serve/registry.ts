@@ -14,6 +14,7 @@ import { rpzFileService } from './rpz-file/index.js';
 import { ipBlocklistService } from './rpz-file/blocklist.js';
 import { blockPageService } from './block-page/index.js';
 import { confirmService } from './confirm/index.js';
+import { listsService } from './lists/index.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -22,6 +23,8 @@ import { confirmService } from './confirm/index.js';
 export const serviceFactories: readonly ServiceFactory[] = [
   // The store first: it restores flagged names and windows before anything is served.
   storeService(),
+  // After the store (its entries live there), before every service that blocks: allow and deny apply from the first answer.
+  listsService,
   followService(() => sourceFormats),
   dnstapService,
   rpzServerService,

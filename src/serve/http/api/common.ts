@@ -1,0 +1,34 @@
+/** What every API route shares: the store it needs (503 without one), the wall clock, the flagged set's rule. */
+import type { Verdict } from '../../../model/verdict.js';
+import type { ManagedLists, ServeContext } from '../../service.js';
+import type { Store } from '../../../store/store.js';
+
+/** Thrown when a route needs what the daemon does not run (no store, no managed lists); answered 503. */
+export class Unavailable extends Error {
+  override name = 'Unavailable';
+}
+
+export function needStore(context: ServeContext): Store {
+  if (context.store === null) throw new Unavailable('no store is open: run fluxhound serve with --store');
+  return context.store;
+}
+
+export function needLists(context: ServeContext): ManagedLists {
+  if (context.lists === null) throw new Unavailable('the allow and deny lists are not managed: run fluxhound serve with --store');
+  return context.lists;
+}
+
+/** Wall-clock seconds. */
+export function nowSeconds(): number {
+  return Date.now() / 1000;
+}
+
+/**
+ * What put a flagged name on the block path. SEAM (i14-lists): a verdict the
+ * deny list made carries the lists engineer's marker; until that lands on
+ * Verdict every flagged entry is the detector's.
+ */
+export function ruleOf(verdict: Verdict): 'verdict' | 'denylist' {
+  void verdict;
+  return 'verdict';
+}

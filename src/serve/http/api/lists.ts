@@ -1,0 +1,66 @@
+/**
+ * The operator's lists: GET /api/v1/allowlist and /api/v1/blocklist (the
+ * deny list), POST to add a name, DELETE .../{name} to remove one. Changes
+ * go through ManagedLists (written with their audit line, applied live),
+ * made in the name of the token's NAME.
+ */
+import { liveAllowlist } from '../../../act/rpz/allowlist.js';
+import { UsageError } from '../../../model/errors.js';
+import type { ListName } from '../../../model/query-log.js';
+import type { ServeContext } from '../../service.js';
+import { apiError, type ApiRequest, type ApiResult, type Route } from '../route.js';
+import { needLists, nowSeconds } from './common.js';
+import { domainName, ParamError } from './params.js';
+import { checkBody } from './validate.js';
+
+export function listRoutes(context: ServeContext): Route[] {
+  return [...routesOf(context, '/api/v1/allowlist', 'allow'), ...routesOf(context, '/api/v1/blocklist', 'deny')];
+}
+
+function routesOf(context: ServeContext, path: string, list: ListName): Route[] {
+  return [
+    {
+      method: 'GET',
+      path,
+      role: 'read',
+      handle: () => ({
+        status: 200,
+        body: { items: needLists(context).entries(list), static: list === 'allow' ? [...liveAllowlist(context.config).allowlist.names] : [] },
+      }),
+    },
+    { method: 'POST', path, role: 'admin', handle: (request) => add(context, list, request) },
+    { method: 'DELETE', path: `${path}/{name}`, role: 'admin', handle: (request) => remove(context, list, request) },
+  ];
+}
+
+function add(context: ServeContext, list: ListName, request: ApiRequest): ApiResult {
+  checkBody('ListAdd', request.body);
+  const body = request.body as { name: string; comment: string };
+  const name = domainName(body.name, 'name');
+  const lists = needLists(context);
+  const at = nowSeconds();
+  const comment = body.comment;
+  changed(() => lists.change({ op: 'add', list, name, comment, by: request.principal.name, at }));
+  const entry = lists.entries(list).find((e) => e.name === name) ?? { list, name, comment, by: request.principal.name, at };
+  return { status: 201, body: entry };
+}
+
+function remove(context: ServeContext, list: ListName, request: ApiRequest): ApiResult {
+  const name = domainName(request.params.name ?? '', 'name');
+  const body = request.body === undefined ? {} : request.body;
+  checkBody('ListRemove', body);
+  const lists = needLists(context);
+  const comment = (body as { comment?: string }).comment ?? '';
+  const removed = changed(() => lists.change({ op: 'remove', list, name, comment, by: request.principal.name, at: nowSeconds() }));
+  return removed ? { status: 200, body: { removed: true } } : apiError(404, `not on the ${list === 'allow' ? 'allowlist' : 'blocklist'}`);
+}
+
+/** A name the lists refuse (a public suffix on the deny list) is the client's mistake: 400 naming it. */
+function changed(change: () => boolean): boolean {
+  try {
+    return change();
+  } catch (err) {
+    if (err instanceof UsageError) throw new ParamError('name', err.message);
+    throw err;
+  }
+}

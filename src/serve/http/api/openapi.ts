@@ -1,0 +1,250 @@
+/**
+ * The OpenAPI 3.1 document of the JSON API, as data: the one source of
+ * truth. GET /api/v1/openapi.json serves it, request bodies are validated
+ * with the schemas compiled from it (validate.ts), and the contract test
+ * (test/api-contract.test.ts) checks every response against it.
+ */
+import { packageVersion } from '../../../config/package.js';
+import { QUERY_ACTIONS } from '../../../model/query-log.js';
+import { ref, SCHEMAS, type JsonSchema } from './schemas.js';
+
+export const FLAGGED_SORTS = ['score', 'last_seen'] as const;
+export const VERDICT_LABELS = ['fast-flux', 'suspicious'] as const;
+export const FLUX_KINDS = ['single', 'double'] as const;
+export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
+
+/** Bounds of the paging parameters. */
+export const LIMITS = {
+  flagged: { fallback: 50, max: 500 },
+  querylog: { fallback: 100, max: 1000 },
+  audit: { fallback: 100, max: 1000 },
+  offset: 1_000_000,
+  /** Points of a stats series. */
+  points: 10_000,
+} as const;
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  400: 'A parameter or the body is invalid; the error names it.',
+  401: 'No token, or a token that is not in the token file.',
+  403: "The token's role may not do this (a read token on an admin action).",
+  404: 'Nothing is known under this name or id.',
+  413: 'The body is larger than serve.http.maxBodyBytes.',
+  415: 'The body is not application/json.',
+  501: 'Not available in this build.',
+  503: 'No store is open (the daemon runs without --store), or the lists are not managed.',
+};
+
+type Param = { name: string; in: 'query' | 'path'; required: boolean; description: string; schema: JsonSchema };
+
+const q = (name: string, description: string, schema: JsonSchema = { type: 'string' }): Param => ({ name, in: 'query', required: false, description, schema });
+const p = (name: string, description: string, schema: JsonSchema = { type: 'string' }): Param => ({ name, in: 'path', required: true, description, schema });
+
+const TIME = { type: 'string', description: 'ISO 8601 (UTC unless an offset is given) or epoch seconds.' };
+const since = (what: string): Param => q('since', `Start of the time range (inclusive), ${what}. ISO 8601 or epoch seconds.`, TIME);
+const until = (what: string): Param => q('until', `End of the time range (exclusive), ${what}. ISO 8601 or epoch seconds.`, TIME);
+const limit = (fallback: number, max: number): Param => q('limit', `At most this many items (1..${max}).`, { type: 'integer', minimum: 1, maximum: max, default: fallback });
+
+interface Operation {
+  summary: string;
+  role: 'read' | 'admin';
+  parameters?: Param[];
+  body?: string;
+  /** The body may be left out (DELETE: the comment is optional). */
+  bodyOptional?: boolean;
+  /** Status → schema name (JSON), or a content map for the report. */
+  responses: Record<number, string | Record<string, JsonSchema>>;
+}
+
+function operation(id: string, op: Operation): JsonSchema {
+  const responses: Record<string, unknown> = {};
+  for (const [status, answer] of Object.entries(op.responses)) {
+    const content = typeof answer === 'string' ? { 'application/json': { schema: ref(answer) } } : Object.fromEntries(Object.entries(answer).map(([type, schema]) => [type, { schema }]));
+    responses[status] = { description: STATUS_TEXT[Number(status)] ?? status, content };
+  }
+  return {
+    operationId: id,
+    summary: op.summary,
+    description: `Role: ${op.role}.`,
+    'x-fluxhound-role': op.role,
+    ...(op.parameters === undefined ? {} : { parameters: op.parameters }),
+    ...(op.body === undefined ? {} : { requestBody: { required: op.bodyOptional !== true, content: { 'application/json': { schema: ref(op.body) } } } }),
+    responses,
+  };
+}
+
+// Every authenticated path can answer 401; admin paths 403; paths with a body 400, 413 and 415.
+const E = 'Error';
+const read = { 401: E } as const;
+const admin = { 400: E, 401: E, 403: E, 413: E, 415: E } as const;
+
+function listPaths(path: string, list: 'allow' | 'deny', noun: string): Record<string, JsonSchema> {
+  const tag = list === 'allow' ? 'Allowlist' : 'Blocklist';
+  return {
+    [path]: {
+      get: operation(`get${tag}`, { summary: `The ${noun} (operator entries, and the static ones from the config)`, role: 'read', responses: { 200: 'ListPage', ...read, 503: E } }),
+      post: operation(`add${tag}`, {
+        summary: `Adds a name (and everything under it) to the ${noun}, applied live and audited`,
+        role: 'admin',
+        body: 'ListAdd',
+        responses: { 201: 'ListEntry', ...admin, 503: E },
+      }),
+    },
+    [`${path}/{name}`]: {
+      delete: operation(`remove${tag}`, {
+        summary: `Removes a name from the ${noun}, applied live and audited`,
+        role: 'admin',
+        parameters: [p('name', 'The entry, as listed.')],
+        body: 'ListRemove',
+        bodyOptional: true,
+        responses: { 200: 'Removed', ...admin, 404: E, 503: E },
+      }),
+    },
+  };
+}
+
+function document(): JsonSchema {
+  const paths: Record<string, JsonSchema> = {
+    '/api/v1/openapi.json': { get: operation('getOpenApi', { summary: 'This document', role: 'read', responses: { 200: 'OpenApiDocument', ...read } }) },
+    '/api/v1/whoami': { get: operation('whoami', { summary: 'The name and role of the token presented', role: 'read', responses: { 200: 'Whoami', ...read } }) },
+    '/api/v1/overview': { get: operation('overview', { summary: 'What the daemon holds, and whether it can do its job', role: 'read', responses: { 200: 'Overview', ...read } }) },
+    '/api/v1/flagged': {
+      get: operation('flagged', {
+        summary: 'The flagged domains, with every reason',
+        role: 'read',
+        parameters: [
+          q('verdict', 'Only this verdict.', { enum: [...VERDICT_LABELS] }),
+          q('flux', 'Only this flux kind.', { enum: [...FLUX_KINDS] }),
+          q('q', 'Only domains containing this text.', { type: 'string', maxLength: 253 }),
+          q('network', "Only domains of this flux network ('fn-3').", { type: 'string' }),
+          q('sort', 'Highest score, or most recently seen, first.', { enum: [...FLAGGED_SORTS], default: 'score' }),
+          limit(LIMITS.flagged.fallback, LIMITS.flagged.max),
+          q('offset', 'Skip this many.', { type: 'integer', minimum: 0, maximum: LIMITS.offset, default: 0 }),
+        ],
+        responses: { 200: 'FlaggedPage', 400: E, ...read },
+      }),
+    },
+    '/api/v1/domains/{name}': {
+      get: operation('domain', {
+        summary: 'One name: whether and why it is blocked, its verdict, history and passive DNS',
+        role: 'read',
+        parameters: [p('name', 'A domain name (canonicalised: lower case, no trailing dot).')],
+        responses: { 200: 'DomainDetail', 400: E, ...read, 404: E },
+      }),
+    },
+    '/api/v1/networks': { get: operation('networks', { summary: 'The flux service networks found so far', role: 'read', responses: { 200: 'NetworkList', ...read } }) },
+    '/api/v1/networks/{id}': {
+      get: operation('network', {
+        summary: 'One flux network: its domains, addresses (ASN, country) and the edges between them',
+        role: 'read',
+        parameters: [p('id', "The network id ('fn-3').")],
+        responses: { 200: 'NetworkDetail', 400: E, ...read, 404: E },
+      }),
+    },
+    '/api/v1/querylog': {
+      get: operation('querylog', {
+        summary: 'The query log, newest first',
+        role: 'read',
+        parameters: [
+          q('client', "A client address or a CIDR network ('192.0.2.0/24')."),
+          q('customer', 'A customer id.'),
+          q('name', 'A name: entries for it and every name under it.'),
+          q('action', `Comma-separated actions: ${QUERY_ACTIONS.join(', ')}.`),
+          since('default: no bound'),
+          until('default: no bound'),
+          limit(LIMITS.querylog.fallback, LIMITS.querylog.max),
+          q('cursor', "The previous page's `next`."),
+        ],
+        responses: { 200: 'QueryLogPage', 400: E, ...read, 503: E },
+      }),
+    },
+    '/api/v1/stats': {
+      get: operation('stats', {
+        summary: 'Queries, blocks, policy-log answers and flags over time',
+        role: 'read',
+        parameters: [
+          since('default 24 hours ago'),
+          until('default now'),
+          q('step', `Seconds per point, a multiple of 60 (default: the range over 96 points, rounded up to whole minutes); at most ${LIMITS.points} points.`, { type: 'integer', minimum: 60 }),
+          q('customer', "One customer's series."),
+        ],
+        responses: { 200: 'Stats', 400: E, ...read, 503: E },
+      }),
+    },
+    ...listPaths('/api/v1/allowlist', 'allow', 'allowlist'),
+    ...listPaths('/api/v1/blocklist', 'deny', 'blocklist (deny list)'),
+    '/api/v1/audit': {
+      get: operation('audit', {
+        summary: 'Who changed the lists, when and why; newest first',
+        role: 'read',
+        parameters: [since('default: the beginning'), limit(LIMITS.audit.fallback, LIMITS.audit.max)],
+        responses: { 200: 'AuditPage', 400: E, ...read, 503: E },
+      }),
+    },
+    '/api/v1/customers': { get: operation('customers', { summary: 'The customers of the config', role: 'read', responses: { 200: 'CustomerList', ...read } }) },
+    '/api/v1/customers/{id}': {
+      get: operation('customer', {
+        summary: "One customer's last 24 hours: totals, hourly points, the names blocked most",
+        role: 'read',
+        parameters: [p('id', 'The customer id.')],
+        responses: { 200: 'CustomerDetail', ...read, 404: E, 503: E },
+      }),
+    },
+    '/api/v1/customers/{id}/report': {
+      get: operation('customerReport', {
+        summary: "The customer's transparency report",
+        role: 'read',
+        parameters: [
+          p('id', 'The customer id.'),
+          since('default 7 days before until'),
+          until('default now'),
+          q('format', 'json, csv or html.', { enum: [...REPORT_FORMATS], default: 'json' }),
+        ],
+        responses: {
+          200: { 'application/json': ref('TransparencyReport'), 'text/csv': { type: 'string' }, 'text/html': { type: 'string' } },
+          400: E,
+          ...read,
+          404: E,
+          501: E,
+          503: E,
+        },
+      }),
+    },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'fluxhound API',
+      version: packageVersion(),
+      description: 'The JSON API of `fluxhound serve --http`: flagged domains, verdicts, flux networks, the query log, stats, the operator lists and customers. Every path needs a bearer token (`--api-tokens FILE`: TOKEN ROLE NAME); GET is read, list changes are admin. Errors are {"error": "..."}.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token of the token file (serve.http.tokens).' } },
+      schemas: { ...SCHEMAS, OpenApiDocument: { type: 'object', properties: { openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' } }, required: ['openapi', 'info', 'paths'] } },
+    },
+  };
+}
+
+let built: JsonSchema | null = null;
+
+/** The document (built once; treat as read-only). */
+export function openApiDocument(): JsonSchema {
+  return (built ??= document());
+}
+
+/** Every documented operation: method, path and the statuses it may answer. */
+export function documentedOperations(): Array<{ method: string; path: string; role: string; statuses: number[] }> {
+  const out: Array<{ method: string; path: string; role: string; statuses: number[] }> = [];
+  for (const [path, item] of Object.entries(openApiDocument().paths as Record<string, Record<string, JsonSchema>>)) {
+    for (const [method, op] of Object.entries(item)) {
+      out.push({ method: method.toUpperCase(), path, role: op['x-fluxhound-role'] as string, statuses: Object.keys(op.responses as object).map(Number) });
+    }
+  }
+  return out;
+}

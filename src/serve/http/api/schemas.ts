@@ -1,0 +1,212 @@
+/**
+ * The JSON Schemas (2020-12, as OpenAPI 3.1 takes them) of everything the
+ * API answers and accepts: components.schemas of the document. Object
+ * schemas close their properties, so a field added to a record without its
+ * schema fails the contract test. The lists of Verdict and Features fields
+ * are checked against the TypeScript types at compile time.
+ */
+import { QUERY_ACTIONS } from '../../../model/query-log.js';
+import type { Features, Verdict } from '../../../model/verdict.js';
+
+export type JsonSchema = Record<string, unknown>;
+
+export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+
+const str: JsonSchema = { type: 'string' };
+const int: JsonSchema = { type: 'integer' };
+const num: JsonSchema = { type: 'number' };
+const seconds: JsonSchema = { type: 'number', description: 'Seconds since the epoch.' };
+const isoTime: JsonSchema = { type: 'string', format: 'date-time' };
+const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: 'null' }] });
+const strings: JsonSchema = { type: 'array', items: str };
+
+/** An object schema: every property required unless listed optional; nothing else allowed. */
+export function object(properties: Record<string, JsonSchema>, optional: readonly string[] = [], description?: string): JsonSchema {
+  return {
+    type: 'object',
+    ...(description === undefined ? {} : { description }),
+    properties,
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+    additionalProperties: false,
+  };
+}
+
+export const arrayOf = (items: JsonSchema): JsonSchema => ({ type: 'array', items });
+
+// ---- Verdict (src/model/verdict.ts), every field.
+
+const NULLABLE_FEATURES = ['ttl_min', 'ttl_median', 'ttl_low_share', 'churn'] as const;
+const FEATURES = [
+  'lookups', 'answers', 'ips', 'ips_window', 'prefixes', 'asns', 'asns_window', 'countries', 'countries_window', 'ips_per_hour',
+  'ttl_min', 'ttl_median', 'ttl_low_share', 'churn', 'ns_names', 'ns_addresses', 'ns_asns', 'cname_targets', 'clients', 'names',
+  'network_addresses', 'network_share', 'ns_network_addresses', 'network_trust', 'network_id', 'network_size', 'network_asns',
+  'network_countries', 'network_names', 'answers_new', 'answer_size_max', 'span_hours', 'ips_day', 'asns_day', 'countries_day',
+  'slow_flux', 'known_infra_share', 'top_site_lists', 'pool', 'dynamic_dns', 'non_routable', 'single_country_asns',
+] as const satisfies readonly (keyof Features)[];
+
+const VERDICT_REQUIRED = [
+  'domain', 'registered_domain', 'scope', 'verdict', 'flux', 'score', 'reasons', 'features', 'contributions', 'first_seen',
+  'last_seen', 'first_flagged', 'lookups_to_flag', 'network', 'enrichment', 'evidence',
+] as const satisfies readonly (keyof Verdict)[];
+const VERDICT_OPTIONAL = ['holz', 'zone', 'lower_bounds', 'probes', 'tampering'] as const satisfies readonly (keyof Verdict)[];
+
+// Compile-time: a field added to Verdict or Features without its schema here does not build.
+type Missing<T, K> = Exclude<keyof T, K>;
+const everyFeature: Missing<Features, (typeof FEATURES)[number]> extends never ? true : never = true;
+const everyVerdictField: Missing<Verdict, (typeof VERDICT_REQUIRED)[number] | (typeof VERDICT_OPTIONAL)[number]> extends never ? true : never = true;
+void everyFeature;
+void everyVerdictField;
+
+const evidenceAddress = object(
+  { address: str, last_seen: isoTime, asn: nullable(int), known: { type: 'boolean' } },
+  [],
+  'An answer or name-server address, with when it was last seen and its AS.',
+);
+
+const verdict = object(
+  {
+    domain: str,
+    registered_domain: str,
+    scope: { enum: ['name', 'registered_domain'] },
+    verdict: { enum: ['fast-flux', 'suspicious', 'benign'] },
+    flux: { enum: ['single', 'double', null] },
+    score: { type: 'number', minimum: 0, maximum: 100 },
+    reasons: { ...strings, description: 'Plain-language reasons with numbers, strongest first.' },
+    features: ref('Features'),
+    contributions: arrayOf(object({ feature: str, points: num })),
+    first_seen: isoTime,
+    last_seen: isoTime,
+    first_flagged: nullable(isoTime),
+    lookups_to_flag: nullable(int),
+    holz: object({ score: num, flagged: { type: 'boolean' }, first_flagged: nullable(str), lookups_to_flag: nullable(int) }, ['first_flagged', 'lookups_to_flag']),
+    zone: nullable(str),
+    network: nullable(str),
+    enrichment: strings,
+    evidence: object({ addresses: arrayOf(ref('EvidenceAddress')), name_servers: strings, ns_addresses: arrayOf(ref('EvidenceAddress')) }),
+    lower_bounds: { type: 'array', items: { enum: [...FEATURES] } },
+    probes: int,
+    tampering: object({ kind: { enum: ['injected', 'poisoned'] }, reasons: strings, answers: int }),
+  },
+  VERDICT_OPTIONAL,
+  'What detection concluded about one domain, with the numbers behind it (src/model/verdict.ts).',
+);
+
+const features = object(
+  Object.fromEntries(FEATURES.map((f) => [f, (NULLABLE_FEATURES as readonly string[]).includes(f) ? nullable(num) : num])),
+  [],
+  'The measured features of a domain (src/detect/features/README.md).',
+);
+
+// ---- The console's records (src/model/query-log.ts, src/store/store.ts).
+
+const queryLogEntry = object(
+  {
+    ts: seconds,
+    client: str,
+    customer: nullable(str),
+    name: str,
+    qtype: str,
+    action: { enum: [...QUERY_ACTIONS] },
+    rcode: nullable(str),
+    domain: nullable(str),
+    verdict: { enum: ['fast-flux', 'suspicious', null] },
+    score: nullable(num),
+    rule: { enum: ['verdict', 'denylist', null] },
+    reason: nullable(str),
+  },
+  [],
+  'One recorded query: what the forwarder did with it, and the verdict or rule behind it.',
+);
+
+const listEntry = object({ list: { enum: ['allow', 'deny'] }, name: str, comment: str, by: str, at: seconds }, [], 'An operator list entry and who made it.');
+const auditEntry = object({ at: seconds, by: str, action: str, target: str, comment: str }, [], 'One change to a list: who, what, when, why.');
+const statsPoint = object({ ts: seconds, queries: int, blocked: int, logged: int, flagged: int }, [], 'Sums over [ts, ts + step).');
+const fluxNetworkSummary = object({
+  id: str,
+  domains: int,
+  sample_domains: strings,
+  addresses: int,
+  asns: int,
+  countries: int,
+  first_seen: isoTime,
+  last_seen: isoTime,
+});
+const pdnsTuple = object({ name: str, type: str, data: str, firstSeen: seconds, lastSeen: seconds, count: int, ttl: nullable(int) }, [], 'A record seen in answers, aggregated.');
+const health = object({ status: { enum: ['ok', 'unhealthy'] }, reasons: strings });
+const customer = object({ id: str, name: str, contact: str, networks: strings });
+
+// ---- Responses.
+
+const flaggedItem = object({
+  domain: str,
+  registered_domain: str,
+  verdict: { enum: ['fast-flux', 'suspicious'] },
+  flux: { enum: ['single', 'double', null] },
+  score: num,
+  reasons: strings,
+  first_seen: isoTime,
+  last_seen: isoTime,
+  network: nullable(str),
+  zone: nullable(str),
+  rule: { enum: ['verdict', 'denylist'] },
+});
+
+export const SCHEMAS: Record<string, JsonSchema> = {
+  Error: object({ error: str }, [], 'Every error answer: one line saying what is wrong (naming the parameter).'),
+  Whoami: object({ name: str, role: { enum: ['read', 'write', 'admin'] } }),
+  Health: health,
+  Overview: object({
+    uptime_seconds: int,
+    flagged_domains: int,
+    tracked_domains: int,
+    observations: int,
+    networks: int,
+    customers: int,
+    health: ref('Health'),
+  }),
+  Features: features,
+  EvidenceAddress: evidenceAddress,
+  Verdict: verdict,
+  FlaggedItem: flaggedItem,
+  FlaggedPage: object({ total: int, offset: int, limit: int, items: arrayOf(ref('FlaggedItem')) }),
+  PdnsTuple: pdnsTuple,
+  ListEntry: listEntry,
+  DomainDetail: object({
+    name: str,
+    blocked: { type: 'boolean' },
+    blocked_by: nullable(str),
+    allowlisted: { type: 'boolean' },
+    denylisted: { anyOf: [ref('ListEntry'), { type: 'null' }] },
+    verdict: { anyOf: [ref('Verdict'), { type: 'null' }] },
+    history: arrayOf(object({ ts: seconds, verdict: { enum: ['fast-flux', 'suspicious', 'benign'] }, flux: { enum: ['single', 'double', null] }, score: num })),
+    passive_dns: arrayOf(ref('PdnsTuple')),
+  }),
+  FluxNetworkSummary: fluxNetworkSummary,
+  NetworkList: object({ items: arrayOf(ref('FluxNetworkSummary')) }),
+  NetworkDetail: object({
+    id: str,
+    domains: strings,
+    addresses: arrayOf(object({ address: str, asn: nullable(int), country: nullable(str) })),
+    edges: arrayOf(object({ domain: str, address: str })),
+  }),
+  QueryLogEntry: queryLogEntry,
+  QueryLogPage: object({ items: arrayOf(ref('QueryLogEntry')), next: nullable(str) }),
+  StatsPoint: statsPoint,
+  Stats: object({ step: int, points: arrayOf(ref('StatsPoint')) }),
+  ListPage: object({ items: arrayOf(ref('ListEntry')), static: { ...strings, description: 'Entries from the config and its files: read-only here.' } }),
+  ListAdd: object({ name: { type: 'string', minLength: 1, maxLength: 254 }, comment: { type: 'string', maxLength: 1000 } }),
+  ListRemove: object({ comment: { type: 'string', maxLength: 1000 } }, ['comment']),
+  Removed: object({ removed: { const: true } }),
+  AuditEntry: auditEntry,
+  AuditPage: object({ items: arrayOf(ref('AuditEntry')) }),
+  Customer: customer,
+  CustomerList: object({ items: arrayOf(ref('Customer')) }),
+  CustomerDetail: object({
+    customer: ref('Customer'),
+    totals: object({ queries: int, blocked: int, logged: int }),
+    points: arrayOf(ref('StatsPoint')),
+    top_blocked: arrayOf(object({ name: str, domain: nullable(str), count: int, last: seconds })),
+  }),
+  // The transparency report (src/serve/reports): its own shape, documented there.
+  TransparencyReport: { type: 'object', description: 'The transparency report of src/serve/reports (format=json).' },
+};
