@@ -126,7 +126,11 @@ async function render(): Promise<void> {
     if (err instanceof ApiError && err.status === 401) return; // api.ts went back to login
     main.replaceChildren(h('section', { class: 'page' }, h('h1', null, 'Error'), message(err instanceof Error ? err.message : String(err), 'error')));
   } finally {
-    if (mine === generation) main.removeAttribute('aria-busy');
+    if (mine === generation) {
+      main.removeAttribute('aria-busy');
+      // Which render is on screen: lets a test (or a script) wait for a navigation to finish.
+      main.setAttribute('data-generation', String(mine));
+    }
   }
 }
 
