@@ -2,8 +2,9 @@
  * The soak's well-behaved clients, one per listener: each asks once, as a
  * normal client would, and says whether it was served within the timeout.
  * A DNS query over TCP, a block-page GET, the RPZ zone's SOA over TCP, a
- * dnstap handshake (READY → ACCEPT, START, STOP), and GET /health (any HTTP
- * answer counts: 503 with a reason is an answer, not a refusal).
+ * dnstap handshake (READY → ACCEPT, START, STOP), and GET /health with a
+ * read token (any HTTP answer counts: 503 with a reason is an answer, not a
+ * refusal).
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -57,7 +58,7 @@ function dnsOverTcp(port: number, name: string, type: 'A' | 'SOA', timeoutMs: nu
   );
 }
 
-function httpGet(port: number, path: string, host: string, timeoutMs: number): Promise<ProbeResult> {
+function httpGet(port: number, path: string, host: string, timeoutMs: number, token?: string): Promise<ProbeResult> {
   return new Promise((res) => {
     let settled = false;
     const finish = (r: ProbeResult): void => {
@@ -67,7 +68,8 @@ function httpGet(port: number, path: string, host: string, timeoutMs: number): P
       req.destroy();
       res(r);
     };
-    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (answer) => {
+    const headers: Record<string, string> = token === undefined ? { host } : { host, authorization: `Bearer ${token}` };
+    const req = request({ host: '127.0.0.1', port, path, headers, agent: false }, (answer) => {
       answer.resume();
       answer.on('end', () => finish({ ok: true, detail: `HTTP ${answer.statusCode}` }));
       answer.on('error', (e) => finish({ ok: false, detail: e.message }));
@@ -98,6 +100,8 @@ export interface ProbePorts {
   rpz: number;
   dnstap: number;
   http: number;
+  /** A read token of --api-tokens, for GET /health. */
+  httpToken?: string;
   /** A name in fluxhound's cache. */
   name: string;
   rpzOrigin: string;
@@ -114,6 +118,6 @@ export function probe(listener: Listener, ports: ProbePorts, timeoutMs: number):
     case 'dnstap':
       return dnstapHandshake(ports.dnstap, timeoutMs);
     case 'http':
-      return httpGet(ports.http, '/health', '127.0.0.1', timeoutMs);
+      return httpGet(ports.http, '/health', '127.0.0.1', timeoutMs, ports.httpToken);
   }
 }

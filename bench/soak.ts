@@ -32,6 +32,7 @@ import { attackSources, type AttackPlan, type AttackReport, type AttackTarget } 
 import { probe, type ProbePorts } from './soak-probe.js';
 import { LISTENERS, procPeaks, soakVerdicts, splitAttack, tallyProbes, type GoodClients, type ProbeOutcome, type ProbeTally, type ProcPeaks, type ProcSample, type Verdict } from './soak-summary.js';
 import { unboundServerLines } from './unbound-config.js';
+import { writeTokenFile } from '../test/support/tokens.js';
 
 export interface SoakOptions {
   /** How long the attack lasts. */
@@ -258,10 +259,11 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void)
     running.push(upstream);
     if (!(await waitForDns(upstreamPort, 30_000))) throw new Error(`soak: the upstream Unbound did not start: ${upstream.output().slice(-300)}`);
 
+    const tokens = writeTokenFile(dir);
     const flux = start(process.execPath, [
       CLI, 'serve', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${upstreamPort}`, '--rate-limit', '0',
       '--block-page', `127.0.0.1:${blockPort}`, '--rpz-server', `127.0.0.1:${rpzPort}`, '--dnstap', `tcp:127.0.0.1:${dnstapPort}`,
-      '--http', `127.0.0.1:${httpPort}`, '--store', join(dir, 'soak.db'), '--log-level', 'warn', '--no-flags',
+      '--http', `127.0.0.1:${httpPort}`, '--api-tokens', tokens.file, '--store', join(dir, 'soak.db'), '--log-level', 'warn', '--no-flags',
     ]);
     running.push(flux);
     const pid = flux.child.pid!;
@@ -283,7 +285,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void)
 
     const names = join(dir, 'names.txt');
     writeFileSync(names, Array.from({ length: options.names }, (_, i) => `${nameOf(i)} A`).join('\n') + '\n');
-    const ports: ProbePorts = { dns: dnsPort, blockPage: blockPort, rpz: rpzPort, dnstap: dnstapPort, http: httpPort, name: `${nameOf(0)}.`, rpzOrigin: RPZ_ORIGIN };
+    const ports: ProbePorts = { dns: dnsPort, blockPage: blockPort, rpz: rpzPort, dnstap: dnstapPort, http: httpPort, httpToken: tokens.read, name: `${nameOf(0)}.`, rpzOrigin: RPZ_ORIGIN };
     const good = ['-c', '4', '-q', '200'];
     log('soak: warming the cache with every good-client name');
     await dnsperf('warm-up', dnsPort, names, 3, ['-n', '1', '-q', '50'], false);

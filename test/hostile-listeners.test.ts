@@ -21,11 +21,12 @@ import { HttpService } from '../src/serve/http/index.js';
 import { netGovernor } from '../src/serve/net/index.js';
 import { waitFor } from './support/daemon.js';
 import { testForwarderOptions } from './support/forwarder-options.js';
+import { bearer, writeTokenFile } from './support/tokens.js';
 
 
-function get(port: number, path: string, host = 'x.test'): Promise<number | null> {
+function get(port: number, path: string, host = 'x.test', token?: string): Promise<number | null> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host }, timeout: 3000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host, ...(token === undefined ? {} : bearer(token)) }, timeout: 3000 }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -69,7 +70,8 @@ const daemon = new Daemon({ config, enricher: octetEnricher, infra: null, log: p
 let upstream: UdpSocket;
 let fwd: DnsForwarder;
 const blockPage = new BlockPageService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context);
-const http = new HttpService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context);
+const tokens = writeTokenFile();
+const http = new HttpService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context, { tokens: tokens.file });
 
 beforeAll(async () => {
   upstream = createSocket('udp4');
@@ -119,7 +121,7 @@ describe('hostile clients against every listener at once', () => {
       expect(await ask(fwd.port, 'uncached-1.test', false)).toBe('NOERROR');
       // Over TCP (the upstream here speaks UDP only, so the name the UDP query cached).
       expect(await ask(fwd.port, 'uncached-1.test', true)).toBe('NOERROR');
-      expect(await get(http.port, '/health')).toBe(200);
+      expect(await get(http.port, '/health', 'x.test', tokens.read)).toBe(200);
       // The header never completes within frameMs: the slow clients are cut while still trickling.
       await waitFor('the slow clients to be cut', () => blockPage.gate.size === 0, 6000, 10);
       expect(sent).toBeLessThan(header.length);

@@ -14,8 +14,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, requireBuilt, ROOT } from './support/cli.js';
 import { freePort, startDaemon, waitFor } from './support/daemon.js';
+import { fetchWithToken, writeTokenFile } from './support/tokens.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-promtool-'));
+const tokens = writeTokenFile(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('/metrics under promtool', () => {
@@ -28,11 +30,11 @@ describe('/metrics under promtool', () => {
       '--store', join(dir, 'fluxhound.db'),
       '--rpz-file', join(dir, 'fluxhound.rpz'),
       '--ip-blocklist', join(dir, 'flux.txt'),
-      '--http', `127.0.0.1:${port}`,
+      '--http', `127.0.0.1:${port}`, '--api-tokens', tokens.file,
     ]);
     try {
       const text = await waitFor('metrics after the example is read', async () => {
-        const t = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const t = await (await fetchWithToken(`http://127.0.0.1:${port}/metrics`, tokens.read)).text();
         return /^fluxhound_flagged_domains [1-9]/m.test(t) && /^fluxhound_rpz_file_writes_total [1-9]/m.test(t) ? t : undefined;
       }, 20_000);
       const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 10_000 });
@@ -47,7 +49,7 @@ describe('/metrics under promtool', () => {
       for (const family of ['fluxhound_observations_total', 'fluxhound_follow_bytes_total', 'fluxhound_store_verdicts_written_total', 'fluxhound_ip_blocklist_addresses']) {
         expect(text).toMatch(new RegExp(`^# HELP ${family} \\S`, 'm'));
       }
-      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      const health = await fetchWithToken(`http://127.0.0.1:${port}/health`, tokens.read);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok', reasons: [] });
     } finally {
@@ -65,18 +67,18 @@ describe('/metrics under promtool', () => {
       '--dnstap', `tcp:127.0.0.1:${dnstap}`,
       '--rpz-server', `127.0.0.1:${rpz}`,
       '--block-page', `127.0.0.1:${page}`,
-      '--http', `127.0.0.1:${http}`,
+      '--http', `127.0.0.1:${http}`, '--api-tokens', tokens.file,
       '--confirm',
     ]);
     try {
-      await waitFor('the http listener', async () => (await fetch(`http://127.0.0.1:${http}/health`).catch(() => null))?.status, 20_000);
+      await waitFor('the http listener', async () => (await fetchWithToken(`http://127.0.0.1:${http}/health`, tokens.read).catch(() => null))?.status, 20_000);
       const client = createSocket('udp4');
       // A query for a.example, type A, class IN, RD set.
       const query = Buffer.concat([Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from('\x01a\x07example\x00', 'latin1'), Buffer.from([0, 1, 0, 1])]);
       client.send(query, dns, '127.0.0.1');
       await fetch(`http://127.0.0.1:${page}/`).catch(() => undefined);
       const text = await waitFor('the DNS query counted', async () => {
-        const t = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();
+        const t = await (await fetchWithToken(`http://127.0.0.1:${http}/metrics`, tokens.read)).text();
         return /^fluxhound_dns_responses_total\{/m.test(t) ? t : undefined;
       }, 20_000);
       client.close();
@@ -84,7 +86,7 @@ describe('/metrics under promtool', () => {
       expect(check.error).toBeUndefined();
       expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
       expect(check.status).toBe(0);
-      for (const family of ['fluxhound_dns_request_duration_seconds', 'fluxhound_dns_cache_bytes', 'fluxhound_net_refused_total', 'fluxhound_net_connections_open', 'fluxhound_dnstap_connections_total', 'fluxhound_dnstap_conflicting_responses_total', 'fluxhound_rpz_server_connections', 'fluxhound_block_page_requests_total', 'fluxhound_http_requests_total', 'fluxhound_confirm_probes_sent_total', 'fluxhound_confirm_names_skipped_total']) {
+      for (const family of ['fluxhound_dns_request_duration_seconds', 'fluxhound_dns_cache_bytes', 'fluxhound_net_refused_total', 'fluxhound_net_connections_open', 'fluxhound_dnstap_connections_total', 'fluxhound_dnstap_conflicting_responses_total', 'fluxhound_rpz_server_connections', 'fluxhound_block_page_requests_total', 'fluxhound_http_requests_total', 'fluxhound_http_auth_failures_total', 'fluxhound_confirm_probes_sent_total', 'fluxhound_confirm_names_skipped_total']) {
         expect(text, family).toMatch(new RegExp(`^# HELP ${family} \\S`, 'm'));
       }
     } finally {

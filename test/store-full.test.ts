@@ -13,8 +13,10 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, requireBuilt, ROOT } from './support/cli.js';
 import { freePort, startDaemon, waitFor } from './support/daemon.js';
+import { fetchWithToken, writeTokenFile } from './support/tokens.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-store-full-'));
+const tokens = writeTokenFile(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function metric(text: string, name: string): number {
@@ -32,15 +34,15 @@ describe('a store that cannot write', () => {
     const port = await freePort();
     const daemon = startDaemon(process.execPath, [
       CLI, 'serve', '-c', config, '--no-flags', '--log-level', 'warn',
-      '--follow', join(ROOT, 'examples', 'example.dns.log'), '--store', db, '--http', `127.0.0.1:${port}`,
+      '--follow', join(ROOT, 'examples', 'example.dns.log'), '--store', db, '--http', `127.0.0.1:${port}`, '--api-tokens', tokens.file,
     ]);
     try {
       const url = `http://127.0.0.1:${port}`;
       const text = await waitFor('a failed store batch', async () => {
-        const t = await (await fetch(`${url}/metrics`)).text();
+        const t = await (await fetchWithToken(`${url}/metrics`, tokens.read)).text();
         return metric(t, 'fluxhound_store_errors_total') >= 2 && metric(t, 'fluxhound_store_verdicts_failed_total') > 0 ? t : undefined;
       }, 20_000);
-      const health = await fetch(`${url}/health`);
+      const health = await fetchWithToken(`${url}/health`, tokens.read);
       expect(health.status).toBe(503);
       const body = (await health.json()) as { status: string; reasons: string[] };
       expect(body.status).toBe('unhealthy');

@@ -8,6 +8,7 @@ import { verdictFixture } from '../store/store.case.js';
 import { followService } from './follow/index.js';
 import { HttpService } from './http/index.js';
 import { quietDaemon } from '../../test/support/quiet-daemon.js';
+import { fetchWithToken, writeTokenFile } from '../../test/support/tokens.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -85,7 +86,8 @@ describe('GET /health', () => {
     const config = defaultConfig();
     expect(config.serve.http.maxDetectorLag).toBe(10);
     const daemon = quietDaemon(config);
-    const http = new HttpService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context);
+    const tokens = writeTokenFile();
+    const http = new HttpService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context, { tokens: tokens.file });
     let storeReason: string | null = 'cannot write: database or disk is full';
     daemon.services.push(http, { name: 'store', start: async () => undefined, stop: async () => undefined, health: () => storeReason });
     const backlog = { wait: 30, full: true, oldestWaitSeconds() { return this.wait; } };
@@ -93,7 +95,7 @@ describe('GET /health', () => {
     await daemon.start();
     try {
       const ask = async () => {
-        const res = await fetch(`http://127.0.0.1:${http.port}/health`);
+        const res = await fetchWithToken(`http://127.0.0.1:${http.port}/health`, tokens.read);
         return { status: res.status, body: (await res.json()) as { status: string; reasons: string[] } };
       };
       expect(await ask()).toEqual({

@@ -27,6 +27,7 @@ import { findBinary } from '../support/binaries.js';
 import { FluxAuthority } from '../support/flux-authority.js';
 import { CLI, requireBuilt } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { fetchWithToken, writeTokenFile, type TestTokens } from '../support/tokens.js';
 
 // The authority serves all of test., so every name has a registered domain of its own.
 const FLUX = 'www.rotaflux.test';
@@ -108,12 +109,14 @@ describe.each(upstreams)('fluxhound serve --confirm, upstream %s', (via) => {
   let dnsPort = 0;
   let httpPort = 0;
   let stdout = '';
-  const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  let tokens: TestTokens;
+  const metrics = async (): Promise<string> => (await fetchWithToken(`http://127.0.0.1:${httpPort}/metrics`, tokens.read)).text();
 
   beforeAll(async () => {
     requireBuilt();
     if (skip !== null) return;
     dir = mkdtempSync(join(tmpdir(), 'fluxhound-serve-confirm-'));
+    tokens = writeTokenFile(dir);
     await authority.start();
     upstreamPort = authority.port;
     if (via === 'Unbound') {
@@ -139,7 +142,7 @@ describe.each(upstreams)('fluxhound serve --confirm, upstream %s', (via) => {
     ].join('\n');
     writeFileSync(join(dir, 'fluxhound.yaml'), config);
     const args = [CLI, 'serve', '-c', join(dir, 'fluxhound.yaml'), '--confirm', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${upstreamPort}`];
-    args.push('--http', `127.0.0.1:${httpPort}`, '--no-store', '--rate-limit', '0', '--log-level', 'info');
+    args.push('--http', `127.0.0.1:${httpPort}`, '--api-tokens', tokens.file, '--no-store', '--rate-limit', '0', '--log-level', 'info');
     fluxhound = startDaemon(process.execPath, args, { cwd: dir });
     // stdout alone: the daemon's output() interleaves stderr's log lines, which may split an NDJSON line.
     fluxhound.process.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));

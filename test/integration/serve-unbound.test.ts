@@ -19,6 +19,7 @@ import { unboundServerLines } from '../../bench/unbound-config.js';
 import { findBinary } from '../support/binaries.js';
 import { CLI, requireBuilt } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { fetchWithToken, writeTokenFile, type TestTokens } from '../support/tokens.js';
 
 const unbound = findBinary('unbound', 'unbound');
 const dig = findBinary('dig', 'bind9-dnsutils');
@@ -75,8 +76,10 @@ function ask(port: number, name: string, options: { tcp?: boolean; tool?: 'dig' 
   });
 }
 
+let tokens: TestTokens;
+
 async function httpText(port: number, path: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  const res = await fetchWithToken(`http://127.0.0.1:${port}${path}`, tokens.read);
   return { status: res.status, text: await res.text() };
 }
 
@@ -90,7 +93,7 @@ describe.skipIf(skipReason !== null)(`fluxhound serve in front of Unbound${skipR
   let httpPort = 0;
 
   function startFluxhound(): Daemon {
-    const args = [CLI, 'serve', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${unboundPort}`, '--http', `127.0.0.1:${httpPort}`];
+    const args = [CLI, 'serve', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${unboundPort}`, '--http', `127.0.0.1:${httpPort}`, '--api-tokens', tokens.file];
     args.push('--store', join(dir, 'fluxhound.db'), '--rate-limit', '0', '--log-level', 'info');
     return startDaemon(process.execPath, args, { cwd: dir });
   }
@@ -98,6 +101,7 @@ describe.skipIf(skipReason !== null)(`fluxhound serve in front of Unbound${skipR
   beforeAll(async () => {
     requireBuilt();
     dir = mkdtempSync(join(tmpdir(), 'fluxhound-serve-unbound-'));
+    tokens = writeTokenFile(dir);
     await authority.start();
     unboundPort = await freePort();
     writeFileSync(join(dir, 'unbound.conf'), unboundConfig(dir, unboundPort, authority.port));
@@ -174,7 +178,7 @@ describe.skipIf(skipReason !== null)(`fluxhound serve in front of Unbound${skipR
     const health = await httpText(httpPort, '/health');
     expect(JSON.parse(health.text)).toMatchObject({ status: 'ok' });
     expect(JSON.parse(health.text).flagged_domains).toBeGreaterThanOrEqual(FLUX.length);
-    expect((await fetch(`http://127.0.0.1:${httpPort}/metrics`, { method: 'POST' })).status).toBe(405);
+    expect((await fetchWithToken(`http://127.0.0.1:${httpPort}/metrics`, tokens.read, { method: 'POST' })).status).toBe(405);
   }, 30_000);
 
   it('keeps the verdicts across a restart: blocked from the first query', async () => {
