@@ -8,6 +8,7 @@ import { allowCommand } from './allow.js';
 import { analyzeCommand } from './analyze.js';
 import { denyCommand } from './deny.js';
 import { evalCommand } from './eval.js';
+import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { showCommand } from './show.js';
 import { exitWith } from './errors.js';
@@ -23,7 +24,7 @@ const program = new Command('fluxhound')
   });
 
 // addCommand does not pass on exitOverride and the output settings; copy them.
-for (const command of [analyzeCommand(), evalCommand(), serveCommand(), allowCommand(), denyCommand(), showCommand()]) program.addCommand(inherit(command, program));
+for (const command of [analyzeCommand(), evalCommand(), serveCommand(), allowCommand(), denyCommand(), showCommand(), reportCommand()]) program.addCommand(inherit(command, program));
 
 /** The program's settings on a command and its subcommands (allow add, deny list). */
 function inherit(command: Command, parent: Command): Command {

@@ -15,6 +15,7 @@ import { ipBlocklistService } from './rpz-file/blocklist.js';
 import { blockPageService } from './block-page/index.js';
 import { confirmService } from './confirm/index.js';
 import { listsService } from './lists/index.js';
+import { reportsService } from './reports/service.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -35,4 +36,6 @@ export const serviceFactories: readonly ServiceFactory[] = [
   // After the forwarder: it probes through the same upstreams, and stops first.
   confirmService(),
   httpService(),
+  // Last: they only read the store (transparency reports on a schedule), and stop first.
+  reportsService,
 ];

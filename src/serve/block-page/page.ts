@@ -6,6 +6,7 @@
  * nothing from anywhere and its one stylesheet is pinned by hash in the CSP.
  */
 import { createHash } from 'node:crypto';
+import { BLOCKED_ADVICE, MISTAKE_ADVICE_PAGE, phraseHtml, whyFlux } from '../../act/explain.js';
 import { printable } from '../../act/report/table.js';
 import { escapeName } from '../../dns/name-text.js';
 import type { Verdict } from '../../model/verdict.js';
@@ -25,17 +26,6 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"'`=/]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const WHY: Record<'single' | 'double' | 'none', string> = {
-  single:
-    'Its address keeps changing across many computers in different networks and countries. This is called ' +
-    '<em>fast flux</em>: criminals use it to keep phishing sites and malware online by hiding them behind hijacked machines.',
-  double:
-    'Both its address and the servers that answer for the name keep changing across many computers in different ' +
-    'networks and countries. This is called <em>double fast flux</em>: criminals use it to keep phishing sites and ' +
-    'malware online by hiding them behind hijacked machines.',
-  none: 'It behaves like a name used to hide criminal sites behind hijacked machines (<em>fast flux</em>).',
-};
-
 function page(title: string, body: string): string {
   return (
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
@@ -54,13 +44,10 @@ export function blockedPage(host: string, v: Verdict, now: Date): string {
     'Blocked: this site may be dangerous',
     `<h1>This site was blocked to protect you</h1>\n` +
       `<p>Your network blocked <code>${name}</code>${sameName ? '' : ` (because of <code>${domain}</code>)`}.</p>\n` +
-      `<h2>Why</h2>\n<p>${WHY[v.flux ?? 'none']}</p>\n` +
+      `<h2>Why</h2>\n<p>${phraseHtml(whyFlux(v.flux), escapeHtml)}</p>\n` +
       (reasons.length > 0 ? `<p>What was measured:</p><ul>${reasons}</ul>\n` : '') +
       '<h2>What to do</h2>\n<ul>' +
-      '<li><strong>Do not enter passwords, codes or payment details</strong> on this site, and do not download anything from it.</li>' +
-      '<li>If a message, e-mail or advert brought you here, it is probably <strong>phishing</strong>: delete it, and do not click its other links.</li>' +
-      '<li>If you already typed a password there, <strong>change it now</strong> on the real site (type its address yourself) and wherever you use the same password.</li>' +
-      '<li>If you think this is a mistake, contact your IT or security team and give them the reference below.</li>' +
+      [...BLOCKED_ADVICE, MISTAKE_ADVICE_PAGE].map((advice) => `<li>${phraseHtml(advice, escapeHtml)}</li>`).join('') +
       '</ul>\n' +
       `<p class="ref">Reference: ${name} · ${escapeHtml(v.verdict)} · score ${Math.round(v.score)} · ${escapeHtml(now.toISOString())} · fluxhound</p>`,
   );

@@ -23,12 +23,7 @@ export function nowSeconds(): number {
   return Date.now() / 1000;
 }
 
-/**
- * What put a flagged name on the block path. SEAM (i14-lists): a verdict the
- * deny list made carries the lists engineer's marker; until that lands on
- * Verdict every flagged entry is the detector's.
- */
+/** What put a flagged name on the block path: the operator's deny list (its policy verdict carries `listed`), else the detector. */
 export function ruleOf(verdict: Verdict): 'verdict' | 'denylist' {
-  void verdict;
-  return 'verdict';
+  return verdict.listed === undefined ? 'verdict' : 'denylist';
 }

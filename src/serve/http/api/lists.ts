@@ -5,8 +5,8 @@
  * made in the name of the token's NAME.
  */
 import { liveAllowlist } from '../../../act/rpz/allowlist.js';
-import { UsageError } from '../../../model/errors.js';
 import type { ListName } from '../../../model/query-log.js';
+import { ListRefusal } from '../../lists/entry.js';
 import type { ServeContext } from '../../service.js';
 import { apiError, type ApiRequest, type ApiResult, type Route } from '../route.js';
 import { needLists, nowSeconds } from './common.js';
@@ -25,7 +25,7 @@ function routesOf(context: ServeContext, path: string, list: ListName): Route[] 
       role: 'read',
       handle: () => ({
         status: 200,
-        body: { items: needLists(context).entries(list), static: list === 'allow' ? [...liveAllowlist(context.config).allowlist.names] : [] },
+        body: { items: needLists(context).entries(list), static: list === 'allow' ? [...liveAllowlist(context.config).configured.names] : [] },
       }),
     },
     { method: 'POST', path, role: 'admin', handle: (request) => add(context, list, request) },
@@ -55,12 +55,12 @@ function remove(context: ServeContext, list: ListName, request: ApiRequest): Api
   return removed ? { status: 200, body: { removed: true } } : apiError(404, `not on the ${list === 'allow' ? 'allowlist' : 'blocklist'}`);
 }
 
-/** A name the lists refuse (a public suffix on the deny list) is the client's mistake: 400 naming it. */
+/** A change the lists refuse (a public suffix on the deny list, a comment too long, a full list) is answered 400 naming the field. */
 function changed(change: () => boolean): boolean {
   try {
     return change();
   } catch (err) {
-    if (err instanceof UsageError) throw new ParamError('name', err.message);
+    if (err instanceof ListRefusal) throw new ParamError(err.reason === 'comment' ? 'comment' : 'name', err.message);
     throw err;
   }
 }

@@ -48,11 +48,13 @@ describe('API parameters', () => {
 
   it('canonicalises names and refuses what is not one', () => {
     expect(domainName('WWW.Example.COM.', 'name')).toBe('www.example.com');
+    // The one escaping rule: escapes stay, other bytes become \DDD.
     expect(domainName('a\\".<b>\\\\.example', 'name')).toBe('a\\".<b>\\\\.example');
+    expect(domainName('A"<B> \u0000.example', 'name')).toBe('a\\034<b>\\032\\000.example');
     const long = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
     expect(long).toHaveLength(253);
     expect(domainName(long, 'name')).toBe(long);
-    for (const bad of [`${long}x`, '', '.', 'a..b', 'a b', 'a\u0000b', `${'a'.repeat(64)}.com`]) expect(() => domainName(bad, 'name'), JSON.stringify(bad)).toThrow(/^name: /);
+    for (const bad of [`${long}x`, '', '.', 'a..b', '.a', `${'a'.repeat(64)}.com`, `${'a'.repeat(60)}\u0000.com`]) expect(() => domainName(bad, 'name'), JSON.stringify(bad)).toThrow(/^name: /);
   });
 
   it('takes a client as an address or a CIDR network', () => {

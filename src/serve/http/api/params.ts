@@ -4,6 +4,7 @@
  * addresses. A bad value throws a ParamError naming the parameter; the route
  * table turns it into 400 {error: "limit: ..."} and counts it.
  */
+import { escapeName } from '../../../dns/name-text.js';
 import { canonicalName, isPlausibleName, parseIPv4, parseIPv6 } from '../../../model/names.js';
 
 export class ParamError extends Error {
@@ -88,9 +89,13 @@ export function someOf<T extends string>(query: URLSearchParams, name: string, v
   return out;
 }
 
-/** A DNS name in its canonical form (lower case, no trailing dot), as the rest of fluxhound keys names. */
+/**
+ * A DNS name as the rest of fluxhound keys names: in the one escaping rule
+ * (a byte the rule does not write as itself becomes \DDD; escapes already
+ * there stay), lower case, no trailing dot.
+ */
 export function domainName(text: string, parameter: string): string {
-  const name = canonicalName(text);
+  const name = canonicalName(escapeName(text));
   if (!isPlausibleName(name) || name === '.') throw new ParamError(parameter, `${shown(text)} is not a domain name`);
   return name;
 }

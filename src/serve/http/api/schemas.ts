@@ -48,7 +48,7 @@ const VERDICT_REQUIRED = [
   'domain', 'registered_domain', 'scope', 'verdict', 'flux', 'score', 'reasons', 'features', 'contributions', 'first_seen',
   'last_seen', 'first_flagged', 'lookups_to_flag', 'network', 'enrichment', 'evidence',
 ] as const satisfies readonly (keyof Verdict)[];
-const VERDICT_OPTIONAL = ['holz', 'zone', 'lower_bounds', 'probes', 'tampering'] as const satisfies readonly (keyof Verdict)[];
+const VERDICT_OPTIONAL = ['holz', 'zone', 'lower_bounds', 'probes', 'tampering', 'listed'] as const satisfies readonly (keyof Verdict)[];
 
 // Compile-time: a field added to Verdict or Features without its schema here does not build.
 type Missing<T, K> = Exclude<keyof T, K>;
@@ -86,6 +86,7 @@ const verdict = object(
     lower_bounds: { type: 'array', items: { enum: [...FEATURES] } },
     probes: int,
     tampering: object({ kind: { enum: ['injected', 'poisoned'] }, reasons: strings, answers: int }),
+    listed: object({ list: { const: 'deny' }, comment: str, by: str, at: seconds }, [], "Present only on the policy verdict an operator's deny entry puts in the flagged set."),
   },
   VERDICT_OPTIONAL,
   'What detection concluded about one domain, with the numbers behind it (src/model/verdict.ts).',
