@@ -93,6 +93,16 @@ export async function download(path: string, filename: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/**
+ * A name as one path segment of the API (/api/v1/domains/{name}). A DNS
+ * label may hold a '/' (`</script>` is a valid label), which the listener
+ * refuses inside a path segment (400): such a name is reached through the
+ * lists and filters that take it in the query string instead.
+ */
+export function nameSegment(name: string): string {
+  return encodeURIComponent(name);
+}
+
 /** A query string from the set values: qs({ q: 'x', offset: 0 }) → '?q=x&offset=0'. */
 export function qs(params: Record<string, string | number | null | undefined>): string {
   const search = new URLSearchParams();

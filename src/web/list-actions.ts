@@ -3,7 +3,7 @@
  * remove it, always with a comment (the audit trail keeps who, when and
  * why). Shown only to admin tokens; the API answers 403 to anyone else.
  */
-import { api, isAdmin } from './api.js';
+import { api, isAdmin, nameSegment } from './api.js';
 import { h } from './h.js';
 import { message } from './ui.js';
 import type { ListEntry } from './types.js';
@@ -14,7 +14,7 @@ export const LIST_PATH: Record<ListKind, string> = { allow: '/api/v1/allowlist',
 const LIST_WORD: Record<ListKind, string> = { allow: 'allowlist', deny: 'blocklist' };
 
 export function changeList(list: ListKind, op: 'add' | 'remove', name: string, comment: string): Promise<ListEntry | { removed: boolean }> {
-  return op === 'add' ? api<ListEntry>(LIST_PATH[list], 'POST', { name, comment }) : api<{ removed: boolean }>(`${LIST_PATH[list]}/${encodeURIComponent(name)}`, 'DELETE', { comment });
+  return op === 'add' ? api<ListEntry>(LIST_PATH[list], 'POST', { name, comment }) : api<{ removed: boolean }>(`${LIST_PATH[list]}/${nameSegment(name)}`, 'DELETE', { comment });
 }
 
 /**

@@ -1,5 +1,5 @@
 /** One domain: verdict, score, reasons in plain words, contributions, evidence, history, passive DNS, and the admin's buttons. */
-import { ApiError, api } from '../api.js';
+import { ApiError, api, nameSegment } from '../api.js';
 import { barChart } from '../charts.js';
 import { count, time } from '../format.js';
 import { h } from '../h.js';
@@ -16,7 +16,8 @@ function status(info: DomainInfo): HTMLElement {
   return h(
     'p',
     { class: 'status-line' },
-    info.blocked ? badge(info.blocked_by !== null && info.blocked_by !== info.name ? `blocked (by ${info.blocked_by})` : 'blocked', 'bad') : badge('answered', 'ok'),
+    info.blocked ? badge('blocked', 'bad') : badge('answered', 'ok'),
+    info.blocked && info.blocked_by !== null && info.blocked_by !== info.name ? [' by ', domainLink(info.blocked_by), ' '] : null,
     info.allowlisted ? badge('allowlisted', 'allow') : null,
     info.denylisted !== null ? badge('blocklisted', 'deny') : null,
   );
@@ -74,9 +75,16 @@ export async function domainView(route: Route): Promise<HTMLElement> {
   const name = route.args[0] ?? '';
   let info: DomainInfo;
   try {
-    info = await api<DomainInfo>(`/api/v1/domains/${encodeURIComponent(name)}`);
+    info = await api<DomainInfo>(`/api/v1/domains/${nameSegment(name)}`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return page('Domain', h('p', null, 'Nothing is known about ', h('code', { class: 'name' }, name), '.'));
+    if (err instanceof ApiError && err.status === 400 && name.includes('/')) {
+      return page(
+        'Domain',
+        h('p', null, h('code', { class: 'name' }, name), " holds a '/' in a label, which an API path cannot carry. "),
+        h('p', null, link(`#/flagged?q=${encodeURIComponent(name)}`, 'See it in the flagged list'), ' or ', link(`#/querylog?name=${encodeURIComponent(name)}`, 'its queries'), '.'),
+      );
+    }
     throw err;
   }
   const v = info.verdict;
