@@ -31,7 +31,7 @@ export const MAX_PAGE = 1000;
 /** Below this many matches in its index, a range filter's rows are read and sorted. */
 const SMALL = 10_000;
 /** Rows one sweep transaction deletes, so the write lock is released between chunks (other writers, readers of the WAL). */
-const SWEEP_CHUNK = 5000;
+export const SWEEP_CHUNK = 5000;
 
 interface Row {
   id: number;
@@ -60,7 +60,7 @@ interface Access {
 
 export class QueryLogTable {
   private readonly insert: Statement;
-  private readonly sweepChunk: Statement;
+  private readonly deleteChunk: Statement;
   private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly db: Database.Database) {
@@ -68,7 +68,7 @@ export class QueryLogTable {
       `INSERT INTO querylog (ts, client, client_key, customer, name, rname, qtype, action, rcode, domain, verdict, score, rule, reason)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.sweepChunk = db.prepare(`DELETE FROM querylog WHERE id IN (SELECT id FROM querylog WHERE ts < ? ORDER BY ts LIMIT ${SWEEP_CHUNK})`);
+    this.deleteChunk = db.prepare(`DELETE FROM querylog WHERE id IN (SELECT id FROM querylog WHERE ts < ? ORDER BY ts LIMIT ${SWEEP_CHUNK})`);
   }
 
   /** Inserts entries (inside the caller's transaction). */
@@ -118,15 +118,11 @@ export class QueryLogTable {
     return { entries: rows.map(toEntry), next: more && last !== undefined ? encodeCursor(last.ts, last.id) : null };
   }
 
-  /** Deletes rows older than `before`, SWEEP_CHUNK per transaction; returns how many. */
-  sweep(before: number): number {
-    let deleted = 0;
-    for (;;) {
-      const n = this.sweepChunk.run(before).changes;
-      deleted += n;
-      if (n < SWEEP_CHUNK) return deleted;
-    }
+  /** Deletes at most SWEEP_CHUNK rows older than `before`, in one transaction; returns how many (0: none left). */
+  sweepChunk(before: number): number {
+    return this.deleteChunk.run(before).changes;
   }
+
 
   /** The access path to read (see the file's comment); null when some filter matches nothing. */
   private choose(filters: Access[], common: string[], commonParams: unknown[]): Access | null {

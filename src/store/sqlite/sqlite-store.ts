@@ -215,7 +215,19 @@ export class SqliteStore implements Store {
 
   /** Chunked (a few thousand rows per transaction), so a sweep of millions never holds the write lock for long. */
   sweepQueryLog(before: number): number {
-    return this.queryLogTable.sweep(before) + this.statsTable.sweep(before);
+    let deleted = 0;
+    for (let n = this.sweepQueryLogChunk(before); n > 0; n = this.sweepQueryLogChunk(before)) deleted += n;
+    return deleted;
+  }
+
+  /**
+   * One chunk of sweepQueryLog: query-log rows first, then stats buckets;
+   * returns the rows deleted, 0 when nothing older than `before` is left.
+   * The writer thread sweeps chunk by chunk between batches.
+   */
+  sweepQueryLogChunk(before: number): number {
+    const rows = this.queryLogTable.sweepChunk(before);
+    return rows > 0 ? rows : this.statsTable.sweepChunk(before);
   }
 
   listEntries(list: ListName): ListEntry[] {

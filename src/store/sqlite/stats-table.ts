@@ -14,14 +14,14 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 /** Most points one series may have (a month at one a minute fits). */
 export const MAX_POINTS = 50_000;
-const SWEEP_CHUNK = 5000;
+export const SWEEP_CHUNK = 5000;
 
 export class StatsTable {
   private readonly upsert: Statement;
   private readonly all: Statement;
   private readonly ofCustomer: Statement;
   private readonly flags: Statement;
-  private readonly sweepChunk: Statement;
+  private readonly deleteChunk: Statement;
 
   constructor(db: Database.Database) {
     this.upsert = db.prepare(
@@ -42,7 +42,7 @@ export class StatsTable {
              NOT IN (v.verdict, CASE v.verdict WHEN 'suspicious' THEN 'fast-flux' ELSE '' END)
        GROUP BY i`,
     );
-    this.sweepChunk = db.prepare(`DELETE FROM stats WHERE (ts, customer) IN (SELECT ts, customer FROM stats WHERE ts < ? ORDER BY ts LIMIT ${SWEEP_CHUNK})`);
+    this.deleteChunk = db.prepare(`DELETE FROM stats WHERE (ts, customer) IN (SELECT ts, customer FROM stats WHERE ts < ? ORDER BY ts LIMIT ${SWEEP_CHUNK})`);
   }
 
   /** Adds the buckets to the stored counts (inside the caller's transaction). */
@@ -77,13 +77,9 @@ export class StatsTable {
     return points;
   }
 
-  /** Deletes buckets older than `before`, in chunks; returns how many. */
-  sweep(before: number): number {
-    let deleted = 0;
-    for (;;) {
-      const n = this.sweepChunk.run(before).changes;
-      deleted += n;
-      if (n < SWEEP_CHUNK) return deleted;
-    }
+  /** Deletes at most SWEEP_CHUNK rows older than `before`, in one transaction; returns how many (0: none left). */
+  sweepChunk(before: number): number {
+    return this.deleteChunk.run(before).changes;
   }
+
 }
