@@ -74,6 +74,34 @@ describe('http service: /metrics and /health', () => {
   });
 });
 
+describe('http service: SIGHUP', () => {
+  const asks = async (service: HttpService, token: string): Promise<number> => (await fetchWithToken(`http://127.0.0.1:${service.port}/health`, token)).status;
+
+  it('re-reads the token file the next config names when it came from the config; the flag\'s file when it came from a flag', async () => {
+    const other = writeTokenFile();
+    const next = structuredClone(config);
+    next.serve.http.tokens = other.file;
+    const fromConfig = new HttpService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context, { tokens: tokens.file, fixedFiles: { tokens: false, tls: false } });
+    const fromFlag = new HttpService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context, { tokens: tokens.file, fixedFiles: { tokens: true, tls: true } });
+    await fromConfig.start();
+    await fromFlag.start();
+    try {
+      (await fromConfig.prepareReload(next))();
+      (await fromFlag.prepareReload(next))();
+      expect([await asks(fromConfig, tokens.read), await asks(fromConfig, other.read)]).toEqual([401, 200]);
+      expect([await asks(fromFlag, tokens.read), await asks(fromFlag, other.read)]).toEqual([200, 401]);
+      next.serve.http.tokens = null;
+      await expect(fromConfig.prepareReload(next)).rejects.toThrow(TOKENS_REQUIRED);
+      next.serve.http.tokens = other.file;
+      next.serve.http.tls = { cert: tokens.file, key: tokens.file };
+      await expect(fromConfig.prepareReload(next)).rejects.toThrow('http: turning TLS on or off takes a restart');
+    } finally {
+      await fromConfig.stop();
+      await fromFlag.stop();
+    }
+  });
+});
+
 describe('http service: the API dispatcher', () => {
   it('hands a route its params (percent-decoded), query, principal and path; HEAD runs the GET', async () => {
     const res = await fetchWithToken(url('/api/v1/things/%C3%A9xample.test?limit=5&q=a%20b'), tokens.read);

@@ -25,7 +25,10 @@ export type RouteMatch =
 export class Router {
   private readonly routes: CompiledRoute[];
 
+
   constructor(routes: readonly Route[]) {
+    // Fewer parameters first: '/api/v1/networks/summary' wins over '/api/v1/networks/{id}' whatever their order.
+    const params = (c: CompiledRoute): number => c.segments.filter((s) => typeof s !== 'string').length;
     this.routes = routes.map((route) => ({
       route,
       segments: route.path
@@ -33,6 +36,7 @@ export class Router {
         .slice(1)
         .map((s) => (s.startsWith('{') && s.endsWith('}') ? { param: s.slice(1, -1) } : s)),
     }));
+    this.routes.sort((a, b) => params(a) - params(b));
   }
 
   get size(): number {

@@ -4,6 +4,7 @@
  * poll) passes a change through checkChange, so one rule decides what a
  * list may hold.
  */
+import { domainToASCII } from 'node:url';
 import { registrableDomain } from '../../detect/registered-domain.js';
 import { emptyFeatures } from '../../detect/features/index.js';
 import { escapeName } from '../../dns/name-text.js';
@@ -30,13 +31,21 @@ export class ListRefusal extends UsageError {
 }
 
 /**
- * The canonical text of a list name: the one escaping rule (bytes past
- * printable ASCII as \DDD), lower case, no trailing dot. Throws a
+ * The canonical text of a list name: an internationalised name as its
+ * A-labels (xn--), then the one escaping rule, lower case, no trailing dot.
+ * Throws a
  * ListRefusal for anything that is not a domain name (an address, the root,
  * an empty label, over 253 characters).
  */
 export function listName(raw: string, list: ListName): string {
-  const name = canonicalName(escapeName(raw.trim()));
+  const trimmed = raw.trim();
+  // Whitespace or control characters are a typing mistake, not a label byte anyone means.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f-\u009f]/.test(trimmed)) throw new ListRefusal('name', `${list}: ${JSON.stringify(escapeName(trimmed).slice(0, 80))} is not a domain name`);
+  // An internationalised name is looked up as its A-labels (xn--): the entry must be that name.
+  const ascii = /[^\u0000-\u007f]/.test(trimmed) ? domainToASCII(trimmed) : trimmed;
+  if (ascii === '') throw new ListRefusal('name', `${list}: ${JSON.stringify(escapeName(trimmed).slice(0, 80))} is not a domain name`);
+  const name = canonicalName(escapeName(ascii));
   const shown = JSON.stringify(name.slice(0, 80));
   if (!isPlausibleName(name) || name === '.' || name.includes('..')) throw new ListRefusal('name', `${list}: ${shown} is not a domain name`);
   if (name === '*' || name.startsWith('*.') || name.includes('.*.')) {

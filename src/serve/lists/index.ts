@@ -206,7 +206,8 @@ export class ListsService implements Service, ManagedLists {
     }
     if (removedAllow.length > 0) {
       for (const name of removedAllow) this.restoreDetected(name);
-      for (const domain of [...this.heldBack]) this.restoreDetected(domain);
+      // Only names the removed entries covered can come back (a string test each; re-scoring is what costs).
+      for (const domain of [...this.heldBack]) if (removedAllow.some((name) => atOrBelow(domain, name))) this.restoreDetected(domain);
       // Deny entries the allow entry overrode block again.
       for (const v of this.denyVerdicts.values()) flagged.upsert(v);
     }
@@ -257,6 +258,10 @@ export class ListsService implements Service, ManagedLists {
     const key = `${list}.${op}`;
     this.stats.applied.set(key, (this.stats.applied.get(key) ?? 0) + n);
   }
+}
+
+function atOrBelow(name: string, zone: string): boolean {
+  return name === zone || (name.length > zone.length && name.endsWith(zone) && name.charCodeAt(name.length - zone.length - 1) === 46);
 }
 
 function sameEntry(a: ListEntry | undefined, b: ListEntry): boolean {

@@ -38,6 +38,8 @@ const SECTIONS: Record<ItemKind, { title: string; intro: string }> = {
 
 /** Free text (already printable) made safe for HTML. */
 const text = (value: string | number): string => escapeHtml(String(value));
+/** An ISO time as people read it: '2026-11-30 00:03:20 UTC' (the JSON keeps ISO 8601). */
+const when = (iso: string): string => text(iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC'));
 /** A name: the one escaping rule, then HTML. */
 const name = (value: string): string => `<code>${escapeHtml(escapeName(value))}</code>`;
 
@@ -47,7 +49,7 @@ export function reportHtml(r: TransparencyReport): string {
   const body: string[] = [
     `<h1>Protective DNS transparency report</h1>`,
     `<p><strong>${text(c.name)}</strong> <span class="muted">(customer ${text(c.id)}${c.contact === '' ? '' : `, contact ${text(c.contact)}`})</span></p>`,
-    `<p>Period: <strong>${text(r.period.since)}</strong> to <strong>${text(r.period.until)}</strong> (UTC). <span class="muted">Generated ${text(r.generated)} by fluxhound.</span></p>`,
+    `<p>Period: <strong>${when(r.period.since)}</strong> to <strong>${when(r.period.until)}</strong>. <span class="muted">Generated ${when(r.generated)} by fluxhound.</span></p>`,
     '<h2>Summary</h2>',
     '<table>' +
       row('Queries from your devices', t.queries) +
@@ -70,7 +72,7 @@ export function reportHtml(r: TransparencyReport): string {
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
     `<meta http-equiv="Content-Security-Policy" content="${text(REPORT_CSP)}">` +
     '<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer">' +
-    `<title>Transparency report: ${text(c.name)}, ${text(r.period.since)} to ${text(r.period.until)}</title>` +
+    `<title>Transparency report: ${text(c.name)}, ${when(r.period.since)} to ${when(r.period.until)}</title>` +
     `<style>${STYLE}</style></head><body>\n${body.join('\n')}\n</body></html>\n`
   );
 }
@@ -82,7 +84,7 @@ function row(label: string, value: number): string {
 function coverageNote(r: TransparencyReport): string {
   const parts: string[] = [];
   if (!r.coverage.complete) {
-    parts.push(`Only the newest ${text(r.coverage.limit)} records were read: names are listed from ${text(r.coverage.oldest_read ?? r.period.since)} on.`);
+    parts.push(`Only the newest ${text(r.coverage.limit)} records were read: names are listed from ${when(r.coverage.oldest_read ?? r.period.since)} on.`);
   }
   if (r.coverage.names_not_listed > 0) parts.push(`${text(r.coverage.names_not_listed)} more names are not listed.`);
   return `<p class="note">${parts.join(' ')}</p>`;
@@ -95,7 +97,7 @@ function itemHtml(item: ReportItem): string {
   const parts: string[] = [
     `<section class="item"><h3>${name(item.name)}</h3><dl>`,
     `<dt>What</dt><dd>${name(item.name)}${behind}: ${text(actionWords(item))}</dd>`,
-    `<dt>When</dt><dd>${text(item.count)} time${item.count === 1 ? '' : 's'}, from ${devices}; first ${text(item.first)}, last ${text(item.last)}` +
+    `<dt>When</dt><dd>${text(item.count)} time${item.count === 1 ? '' : 's'}, from ${devices}; first ${when(item.first)}, last ${when(item.last)}` +
       (item.device_list.length > 0 ? `<br><span class="muted">Devices: ${item.device_list.map(text).join(', ')}${item.devices > item.device_list.length ? ', …' : ''}</span>` : '') +
       '</dd>',
     `<dt>Why</dt><dd>${phraseHtml(phrases.why, text)}`,
@@ -135,7 +137,7 @@ function evidenceHtml(item: ReportItem): string {
 
 function addressTable(addresses: ReportAddress[]): string {
   const rows = addresses
-    .map((a) => `<tr><td><code>${text(a.address)}</code></td><td>${a.asn === null ? '?' : `AS${text(a.asn)}`}</td><td>${text(a.last_seen)}</td><td>${a.known ? 'known CDN/cloud' : ''}</td></tr>`)
+    .map((a) => `<tr><td><code>${text(a.address)}</code></td><td>${a.asn === null ? '?' : `AS${text(a.asn)}`}</td><td>${when(a.last_seen)}</td><td>${a.known ? 'known CDN/cloud' : ''}</td></tr>`)
     .join('');
   return `<table><tr><th>Address</th><th>Network</th><th>Last seen</th><th></th></tr>${rows}</table>`;
 }
@@ -144,7 +146,7 @@ function basisHtml(item: ReportItem): string {
   const b = item.basis;
   if (b === null) return 'Not recorded.';
   if (b.rule === 'denylist') {
-    return `The operator's deny list${b.by === null ? '' : `: added by ${text(b.by)}`}${b.at === null ? '' : ` at ${text(b.at)}`}${b.comment === '' ? '' : `, note “${text(b.comment)}”`}.`;
+    return `The operator's deny list${b.by === null ? '' : `: added by ${text(b.by)}`}${b.at === null ? '' : ` at ${when(b.at)}`}${b.comment === '' ? '' : `, note “${text(b.comment)}”`}.`;
   }
-  return `fluxhound's detector: verdict ${text(b.verdict ?? 'flagged')}${b.recorded === null ? '' : `, recorded ${text(b.recorded)}`}${item.verdict?.network == null ? '' : `, flux network ${text(item.verdict.network)}`}.`;
+  return `fluxhound's detector: verdict ${text(b.verdict ?? 'flagged')}${b.recorded === null ? '' : `, recorded ${when(b.recorded)}`}${item.verdict?.network == null ? '' : `, flux network ${text(item.verdict.network)}`}.`;
 }

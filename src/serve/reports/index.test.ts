@@ -101,7 +101,7 @@ describe('buildReport', () => {
       devices: 2,
       devices_capped: false,
       device_list: ['192.0.2.7', '192.0.2.8'],
-      actions: { sinkhole: 2, nxdomain: 1 },
+      actions: { nxdomain: 1, sinkhole: 2 },
       rule: 'verdict',
     });
   });
@@ -187,6 +187,8 @@ describe('renderReport', () => {
       'name', 'domain', 'kind', 'first', 'last', 'count', 'devices', 'devices_capped', 'device_list', 'actions', 'rule', 'why', 'verdict', 'basis', 'evidence', 'advice',
     ]);
     for (const i of parsed.items) for (const t of [i.first, i.last]) expect(new Date(t).toISOString()).toBe(t);
+    // Action counts in one order (QUERY_ACTIONS), whatever order the log listed them in.
+    expect(Object.keys(parsed.items[0]!.actions)).toEqual(['nxdomain', 'sinkhole']);
   });
 
   it('csv: RFC 4180, one row per reported name, formulas neutralised', () => {
@@ -233,6 +235,8 @@ describe('renderReport', () => {
     expect(REPORT_CSP).toContain("script-src 'none'");
     expect(html).toContain(`http-equiv="Content-Security-Policy" content="${escapeHtml(REPORT_CSP)}"`);
     expect(style).toContain('@media print');
+    // Times as people read them; the JSON keeps ISO 8601.
+    expect(html).toContain('first 2026-11-30 00:03:20 UTC, last 2026-11-30 00:06:40 UTC');
     // Every tag in the page is one the renderer writes.
     const tags = new Set([...html.matchAll(/<\/?([a-z0-9!]+)/gi)].map((m) => m[1]!.toLowerCase()));
     expect([...tags].sort()).toEqual(['!doctype', 'body', 'br', 'code', 'dd', 'dl', 'dt', 'em', 'h1', 'h2', 'h3', 'head', 'html', 'li', 'meta', 'p', 'section', 'span', 'strong', 'style', 'table', 'td', 'th', 'title', 'tr', 'ul']);

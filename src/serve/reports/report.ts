@@ -14,7 +14,7 @@ import { plainText, type Phrase, BLOCKED_ADVICE, EXPOSED_ADVICE, LOGGED_ADVICE, 
 import { printable } from '../../act/report/table.js';
 import { escapeName } from '../../dns/name-text.js';
 import { UsageError } from '../../model/errors.js';
-import { isBlockAction, type QueryAction, type QueryLogEntry, type QueryRule } from '../../model/query-log.js';
+import { isBlockAction, QUERY_ACTIONS, type QueryAction, type QueryLogEntry, type QueryRule } from '../../model/query-log.js';
 import { isoTime, type EvidenceAddress, type FluxKind, type Verdict } from '../../model/verdict.js';
 import type { QueryLogFilter, RecordedVerdict, Store } from '../../store/store.js';
 
@@ -322,7 +322,7 @@ function itemOf(t: Tally, lookup: EvidenceLookup): ReportItem {
     devices: t.devices.size,
     devices_capped: t.capped,
     device_list: [...t.devices].sort().slice(0, DEVICES_LISTED).map(printable),
-    actions: t.actions,
+    actions: inActionOrder(t.actions),
     rule: t.rule,
     why: '',
     verdict,
@@ -376,6 +376,13 @@ function evidenceOf(v: Verdict): ReportEvidence {
 
 function reportAddress(a: EvidenceAddress): ReportAddress {
   return { address: printable(a.address), asn: a.asn, known: a.known, last_seen: printable(a.last_seen) };
+}
+
+/** Counts keyed in QUERY_ACTIONS order (not in the order the log happened to list them), so the JSON reads the same every time. */
+function inActionOrder(counts: Partial<Record<QueryAction, number>>): Partial<Record<QueryAction, number>> {
+  const ordered: Partial<Record<QueryAction, number>> = {};
+  for (const action of QUERY_ACTIONS) if (counts[action] !== undefined) ordered[action] = counts[action];
+  return ordered;
 }
 
 function clip(text: string): string {

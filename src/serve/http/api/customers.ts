@@ -7,6 +7,7 @@ import type { Customer } from '../../../act/customers.js';
 import { QUERY_ACTIONS, isBlockAction } from '../../../model/query-log.js';
 import type { ServeContext } from '../../service.js';
 import { apiError, type ApiRequest, type ApiResult, type Route } from '../route.js';
+import { buildReport, renderReport } from '../../reports/index.js';
 import { needStore, nowSeconds } from './common.js';
 import { REPORT_FORMATS } from './openapi.js';
 import { oneOf, timeRange } from './params.js';
@@ -62,9 +63,7 @@ function report(context: ServeContext, request: ApiRequest): ApiResult {
   const now = nowSeconds();
   const range = timeRange(request.query, { since: now - 7 * 86_400, until: now });
   const format = oneOf(request.query, 'format', REPORT_FORMATS, 'json');
-  needStore(context);
-  // SEAM (i14-reports): buildReport(store, customer, range, new Date()) and renderReport(report, format) go here.
-  void range;
-  void format;
-  return apiError(501, 'transparency reports are not in this build yet');
+  const store = needStore(context);
+  const built = buildReport(store, customer, range, new Date(now * 1000));
+  return format === 'json' ? { status: 200, body: built } : { status: 200, body: null, raw: renderReport(built, format) };
 }

@@ -29,10 +29,11 @@ const STATUS_TEXT: Record<number, string> = {
   400: 'A parameter or the body is invalid; the error names it.',
   401: 'No token, or a token that is not in the token file.',
   403: "The token's role may not do this (a read token on an admin action).",
+  408: 'The body did not arrive in time.',
   404: 'Nothing is known under this name or id.',
   413: 'The body is larger than serve.http.maxBodyBytes.',
   415: 'The body is not application/json.',
-  501: 'Not available in this build.',
+  429: 'Too many bad tokens from this address: try again after Retry-After seconds.',
   503: 'No store is open (the daemon runs without --store), or the lists are not managed.',
 };
 
@@ -57,9 +58,25 @@ interface Operation {
   responses: Record<number, string | Record<string, JsonSchema>>;
 }
 
+/**
+ * Statuses every operation can answer beside its own: 401 and 429 (the
+ * listener's authentication, src/serve/auth), 400 with parameters (the
+ * listener refuses a bad path parameter, the route a bad query), and for an
+ * operation with a body 400, 403, 408, 413 and 415 (src/serve/http/body.ts).
+ */
+function withListenerStatuses(op: Operation): Operation['responses'] {
+  const all: Operation['responses'] = { ...op.responses, 401: E, 429: E };
+  if (op.parameters !== undefined && op.parameters.length > 0) all[400] = E;
+  if (op.role === 'admin') all[403] = E;
+  if (op.body !== undefined) Object.assign(all, { 400: E, 408: E, 413: E, 415: E });
+  return all;
+}
+
 function operation(id: string, op: Operation): JsonSchema {
   const responses: Record<string, unknown> = {};
-  for (const [status, answer] of Object.entries(op.responses)) {
+  const all = withListenerStatuses(op);
+  for (const status of Object.keys(all).map(Number).sort((a, b) => a - b)) {
+    const answer = all[status]!;
     const content = typeof answer === 'string' ? { 'application/json': { schema: ref(answer) } } : Object.fromEntries(Object.entries(answer).map(([type, schema]) => [type, { schema }]));
     responses[status] = { description: STATUS_TEXT[Number(status)] ?? status, content };
   }
@@ -74,21 +91,18 @@ function operation(id: string, op: Operation): JsonSchema {
   };
 }
 
-// Every authenticated path can answer 401; admin paths 403; paths with a body 400, 413 and 415.
 const E = 'Error';
-const read = { 401: E } as const;
-const admin = { 400: E, 401: E, 403: E, 413: E, 415: E } as const;
 
 function listPaths(path: string, list: 'allow' | 'deny', noun: string): Record<string, JsonSchema> {
   const tag = list === 'allow' ? 'Allowlist' : 'Blocklist';
   return {
     [path]: {
-      get: operation(`get${tag}`, { summary: `The ${noun} (operator entries, and the static ones from the config)`, role: 'read', responses: { 200: 'ListPage', ...read, 503: E } }),
+      get: operation(`get${tag}`, { summary: `The ${noun} (operator entries, and the static ones from the config)`, role: 'read', responses: { 200: 'ListPage', 503: E } }),
       post: operation(`add${tag}`, {
         summary: `Adds a name (and everything under it) to the ${noun}, applied live and audited`,
         role: 'admin',
         body: 'ListAdd',
-        responses: { 201: 'ListEntry', ...admin, 503: E },
+        responses: { 201: 'ListEntry', 503: E },
       }),
     },
     [`${path}/{name}`]: {
@@ -98,7 +112,7 @@ function listPaths(path: string, list: 'allow' | 'deny', noun: string): Record<s
         parameters: [p('name', 'The entry, as listed.')],
         body: 'ListRemove',
         bodyOptional: true,
-        responses: { 200: 'Removed', ...admin, 404: E, 503: E },
+        responses: { 200: 'Removed', 404: E, 503: E },
       }),
     },
   };
@@ -106,9 +120,9 @@ function listPaths(path: string, list: 'allow' | 'deny', noun: string): Record<s
 
 function document(): JsonSchema {
   const paths: Record<string, JsonSchema> = {
-    '/api/v1/openapi.json': { get: operation('getOpenApi', { summary: 'This document', role: 'read', responses: { 200: 'OpenApiDocument', ...read } }) },
-    '/api/v1/whoami': { get: operation('whoami', { summary: 'The name and role of the token presented', role: 'read', responses: { 200: 'Whoami', ...read } }) },
-    '/api/v1/overview': { get: operation('overview', { summary: 'What the daemon holds, and whether it can do its job', role: 'read', responses: { 200: 'Overview', ...read } }) },
+    '/api/v1/openapi.json': { get: operation('getOpenApi', { summary: 'This document', role: 'read', responses: { 200: 'OpenApiDocument' } }) },
+    '/api/v1/whoami': { get: operation('whoami', { summary: 'The name and role of the token presented', role: 'read', responses: { 200: 'Whoami' } }) },
+    '/api/v1/overview': { get: operation('overview', { summary: 'What the daemon holds, and whether it can do its job', role: 'read', responses: { 200: 'Overview' } }) },
     '/api/v1/flagged': {
       get: operation('flagged', {
         summary: 'The flagged domains, with every reason',
@@ -122,7 +136,7 @@ function document(): JsonSchema {
           limit(LIMITS.flagged.fallback, LIMITS.flagged.max),
           q('offset', 'Skip this many.', { type: 'integer', minimum: 0, maximum: LIMITS.offset, default: 0 }),
         ],
-        responses: { 200: 'FlaggedPage', 400: E, ...read },
+        responses: { 200: 'FlaggedPage', 400: E },
       }),
     },
     '/api/v1/domains/{name}': {
@@ -130,16 +144,16 @@ function document(): JsonSchema {
         summary: 'One name: whether and why it is blocked, its verdict, history and passive DNS',
         role: 'read',
         parameters: [p('name', 'A domain name (canonicalised: lower case, no trailing dot).')],
-        responses: { 200: 'DomainDetail', 400: E, ...read, 404: E },
+        responses: { 200: 'DomainDetail', 404: E },
       }),
     },
-    '/api/v1/networks': { get: operation('networks', { summary: 'The flux service networks found so far', role: 'read', responses: { 200: 'NetworkList', ...read } }) },
+    '/api/v1/networks': { get: operation('networks', { summary: 'The flux service networks found so far', role: 'read', responses: { 200: 'NetworkList' } }) },
     '/api/v1/networks/{id}': {
       get: operation('network', {
         summary: 'One flux network: its domains, addresses (ASN, country) and the edges between them',
         role: 'read',
         parameters: [p('id', "The network id ('fn-3').")],
-        responses: { 200: 'NetworkDetail', 400: E, ...read, 404: E },
+        responses: { 200: 'NetworkDetail', 404: E },
       }),
     },
     '/api/v1/querylog': {
@@ -156,7 +170,7 @@ function document(): JsonSchema {
           limit(LIMITS.querylog.fallback, LIMITS.querylog.max),
           q('cursor', "The previous page's `next`."),
         ],
-        responses: { 200: 'QueryLogPage', 400: E, ...read, 503: E },
+        responses: { 200: 'QueryLogPage', 503: E },
       }),
     },
     '/api/v1/stats': {
@@ -169,7 +183,7 @@ function document(): JsonSchema {
           q('step', `Seconds per point, a multiple of 60 (default: the range over 96 points, rounded up to whole minutes); at most ${LIMITS.points} points.`, { type: 'integer', minimum: 60 }),
           q('customer', "One customer's series."),
         ],
-        responses: { 200: 'Stats', 400: E, ...read, 503: E },
+        responses: { 200: 'Stats', 503: E },
       }),
     },
     ...listPaths('/api/v1/allowlist', 'allow', 'allowlist'),
@@ -179,16 +193,16 @@ function document(): JsonSchema {
         summary: 'Who changed the lists, when and why; newest first',
         role: 'read',
         parameters: [since('default: the beginning'), limit(LIMITS.audit.fallback, LIMITS.audit.max)],
-        responses: { 200: 'AuditPage', 400: E, ...read, 503: E },
+        responses: { 200: 'AuditPage', 503: E },
       }),
     },
-    '/api/v1/customers': { get: operation('customers', { summary: 'The customers of the config', role: 'read', responses: { 200: 'CustomerList', ...read } }) },
+    '/api/v1/customers': { get: operation('customers', { summary: 'The customers of the config', role: 'read', responses: { 200: 'CustomerList' } }) },
     '/api/v1/customers/{id}': {
       get: operation('customer', {
         summary: "One customer's last 24 hours: totals, hourly points, the names blocked most",
         role: 'read',
         parameters: [p('id', 'The customer id.')],
-        responses: { 200: 'CustomerDetail', ...read, 404: E, 503: E },
+        responses: { 200: 'CustomerDetail', 404: E, 503: E },
       }),
     },
     '/api/v1/customers/{id}/report': {
@@ -204,9 +218,7 @@ function document(): JsonSchema {
         responses: {
           200: { 'application/json': ref('TransparencyReport'), 'text/csv': { type: 'string' }, 'text/html': { type: 'string' } },
           400: E,
-          ...read,
           404: E,
-          501: E,
           503: E,
         },
       }),

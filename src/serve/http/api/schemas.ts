@@ -208,6 +208,55 @@ export const SCHEMAS: Record<string, JsonSchema> = {
     points: arrayOf(ref('StatsPoint')),
     top_blocked: arrayOf(object({ name: str, domain: nullable(str), count: int, last: seconds })),
   }),
-  // The transparency report (src/serve/reports): its own shape, documented there.
-  TransparencyReport: { type: 'object', description: 'The transparency report of src/serve/reports (format=json).' },
+  TransparencyReport: transparencyReport(),
 };
+
+/** The transparency report of src/serve/reports (report.ts), format=json. */
+function transparencyReport(): JsonSchema {
+  const address = object({ address: str, asn: nullable(int), known: { type: 'boolean' }, last_seen: isoTime });
+  const item = object({
+    name: str,
+    domain: nullable(str),
+    kind: { enum: ['blocked', 'exposed', 'logged'] },
+    first: isoTime,
+    last: isoTime,
+    count: int,
+    devices: int,
+    devices_capped: { type: 'boolean' },
+    device_list: strings,
+    actions: { type: 'object', propertyNames: { enum: [...QUERY_ACTIONS] }, additionalProperties: int },
+    rule: { enum: ['verdict', 'denylist', null] },
+    why: str,
+    verdict: {
+      anyOf: [
+        object({ label: { enum: ['fast-flux', 'suspicious', 'benign'] }, flux: { enum: ['single', 'double', null] }, score: num, reasons: strings, recorded: nullable(isoTime), network: nullable(str) }),
+        { type: 'null' },
+      ],
+    },
+    basis: {
+      anyOf: [
+        object({ rule: { const: 'verdict' }, verdict: nullable(str), recorded: nullable(isoTime) }),
+        object({ rule: { const: 'denylist' }, comment: str, by: nullable(str), at: nullable(isoTime) }),
+        { type: 'null' },
+      ],
+    },
+    evidence: {
+      anyOf: [object({ addresses: arrayOf(address), ips: int, asns: int, countries: int, name_servers: strings, ns_addresses: arrayOf(address) }), { type: 'null' }],
+    },
+    advice: strings,
+  });
+  return object(
+    {
+      report: { const: 'fluxhound transparency report' },
+      version: { const: 1 },
+      generated: isoTime,
+      customer: object({ id: str, name: str, contact: str }),
+      period: object({ since: isoTime, until: isoTime }),
+      totals: object({ queries: int, blocked: int, logged: int, blocked_names: int, exposed_names: int, logged_names: int, clients_affected: int }),
+      coverage: object({ entries: int, limit: int, complete: { type: 'boolean' }, oldest_read: nullable(isoTime), names_not_listed: int }),
+      items: arrayOf(item),
+    },
+    [],
+    "A customer's transparency report (src/serve/reports): each block in plain words, with its evidence and the verdict or deny entry behind it.",
+  );
+}
