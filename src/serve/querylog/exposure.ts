@@ -76,7 +76,9 @@ export class ExposureTracker {
 
   /**
    * The clients that asked for a name in the zone `v` blocks within
-   * `window` seconds up to `at` (the flag's time), and no longer remembered.
+   * `window` seconds up to `at` (the flag's time: a verdict's last_seen has
+   * whole seconds, so the second it names counts whole), and no longer
+   * remembered.
    */
   exposed(v: Verdict, at: number, window: number): Asked[] {
     const asked = this.domains.get(v.registered_domain);
@@ -85,7 +87,7 @@ export class ExposureTracker {
     const found: Asked[] = [];
     const kept: Asked[] = [];
     for (const a of asked) {
-      if (atOrBelow(a.name, zone) && a.ts <= at && a.ts >= at - window) found.push(a);
+      if (atOrBelow(a.name, zone) && a.ts < at + 1 && a.ts >= at - window) found.push(a);
       else kept.push(a);
     }
     if (kept.length === 0) this.domains.delete(v.registered_domain);
