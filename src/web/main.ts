@@ -50,6 +50,8 @@ const main = h('main', { id: 'main', tabindex: '-1' });
 const nav = h('nav', { class: 'site-nav', 'aria-label': 'Console' });
 const who = h('div', { class: 'who' });
 let generation = 0;
+/** The hash of the view on screen; null before the first. */
+let shownHash: string | null = null;
 
 function shell(): void {
   const menu = h('button', { type: 'button', class: 'menu-toggle', 'aria-expanded': 'false', 'aria-controls': 'site-nav' }, 'Menu');
@@ -109,6 +111,7 @@ async function render(): Promise<void> {
     main.replaceChildren(loginView());
     if (route.view !== 'login') history.replaceState(null, '', '#/login');
     document.title = 'Sign in · fluxhound';
+    shownHash = '#/login';
     return;
   }
   const view = VIEWS[route.view];
@@ -119,6 +122,9 @@ async function render(): Promise<void> {
     const element = view === undefined ? h('section', { class: 'page' }, h('h1', null, 'Not found'), h('p', null, 'No such view.')) : await view(route);
     if (mine !== generation) return;
     main.replaceChildren(element);
+    // A new view takes the focus (keyboard and screen-reader users start at its content); a re-render of the same one leaves it.
+    if (location.hash !== shownHash && shownHash !== null) main.focus({ preventScroll: true });
+    shownHash = location.hash;
     const title = element.querySelector('h1')?.textContent ?? 'fluxhound';
     document.title = `${title} · fluxhound`;
   } catch (err) {

@@ -95,7 +95,7 @@ describe.skipIf(browserBinary.missing !== null)('the web console in Chromium', (
     await page.goto(`${base}/`);
     await page.locator('input[name="token"]').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('.who-name').waitFor();
+    await page.locator('main h1', { hasText: 'Overview' }).waitFor();
   }
 
   /** Does `action` (a navigation), then waits until the console has drawn the view it leads to. */
@@ -194,8 +194,22 @@ describe.skipIf(browserBinary.missing !== null)('the web console in Chromium', (
     await page.locator('input[name="token"]').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('That token was refused.').waitFor();
-    await signIn(page, ADMIN);
+    // By keyboard alone: the token field, then Enter.
+    await page.locator('input[name="token"]').fill(ADMIN);
+    await page.locator('input[name="token"]').press('Enter');
+    await page.locator('main h1', { hasText: 'Overview' }).waitFor();
     expect(await page.locator('.who-name').textContent()).toBe('alice');
+    // The new view has the focus: the next Tab reaches its first control.
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate("document.querySelector('main').contains(document.activeElement) && document.activeElement !== document.querySelector('main')")).toBe(true);
+    // On a fresh load the first Tab lands on the skip link; Enter on it moves the focus to the content.
+    await page.reload();
+    await page.locator('main h1', { hasText: 'Overview' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.className')).toBe('skip');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
     expect(await page.locator('.who .badge').textContent()).toBe('admin');
     expect(await page.evaluate("sessionStorage.getItem('fluxhound.token')")).toBe('admin-token-5f1c9e2a7b3d4c6e8f90a1b2');
     await context.close();

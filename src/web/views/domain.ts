@@ -40,7 +40,7 @@ function verdictSection(v: Verdict): HTMLElement[] {
       ['Flux', v.flux ?? 'none'],
       ['Scope', v.scope === 'registered_domain' ? `registered domain ${v.registered_domain}` : 'this name'],
       ['Registered domain', v.registered_domain],
-      ['Zone', v.zone ?? ''],
+      ...(v.zone === null || v.zone === undefined ? [] : ([['Zone', h('code', null, v.zone)]] as [string, HTMLElement][])),
       ['Network', v.network === null ? 'none' : link(`#/network/${encodeURIComponent(v.network)}`, v.network)],
       ['First seen', time(v.first_seen)],
       ['Last seen', time(v.last_seen)],
