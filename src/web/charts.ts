@@ -68,12 +68,14 @@ export function lineChart(title: string, times: readonly number[], series: reado
 
 /** Horizontal bars: one per item (a verdict's contributions), labels on the left. */
 export function barChart(title: string, items: readonly { label: string; value: number }[]): HTMLElement {
+  // Narrower than the line charts: its labels stay readable when a phone scales it down.
+  const width0 = 440;
   const rowH = 22;
-  const labelW = 170;
+  const labelW = 150;
   const height = items.length * rowH + 8;
   const max = Math.max(1, ...items.map((i) => Math.abs(i.value)));
   const bars = items.map((item, k) => {
-    const width = (Math.abs(item.value) / max) * (W - labelW - 60);
+    const width = (Math.abs(item.value) / max) * (width0 - labelW - 50);
     const yy = 4 + k * rowH;
     return s(
       'g',
@@ -83,5 +85,5 @@ export function barChart(title: string, items: readonly { label: string; value: 
       s('text', { x: labelW + width + 6, y: yy + 15 }, item.value.toFixed(1)),
     );
   });
-  return h('figure', { class: 'chart bars' }, h('figcaption', null, title), s('svg', { viewBox: `0 0 ${W} ${height}`, role: 'img', 'aria-label': title }, bars));
+  return h('figure', { class: 'chart bars' }, h('figcaption', null, title), s('svg', { viewBox: `0 0 ${width0} ${height}`, role: 'img', 'aria-label': title }, bars));
 }

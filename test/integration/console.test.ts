@@ -333,6 +333,7 @@ describe.skipIf(browserBinary.missing !== null)('the web console in Chromium', (
     await go(page, `#/querylog?name=${encodeURIComponent(hostile)}`);
     await literal('query log', 'main tbody a.name');
     await nothingRan('query log');
+    await shot(page, 'querylog');
     await go(page, '#/blocklist');
     await literal('blocklist', 'main tbody a.name');
     await go(page, '#/audit');
@@ -340,6 +341,8 @@ describe.skipIf(browserBinary.missing !== null)('the web console in Chromium', (
     await nothingRan('audit trail');
     await go(page, '#/customer/acme');
     await nothingRan('customer page');
+    expect(await page.locator('main h1').textContent()).toBe('Customer ACME Ltd');
+    await shot(page, 'customer');
     const network = (await apiGet<{ verdict: { network: string | null } | null }>(`/api/v1/domains/${encodeURIComponent(hostile)}`)).body.verdict?.network ?? null;
     if (network !== null) {
       await go(page, `#/network/${encodeURIComponent(network)}`);

@@ -106,7 +106,7 @@ export async function domainView(route: Route): Promise<HTMLElement> {
     ], 'No stored history.'),
     h('h2', null, 'Passive DNS'),
     table(info.passive_dns, [
-      { title: 'Name', cell: (r) => (r.name === info.name ? h('code', null, r.name) : domainLink(r.name)) },
+      { title: 'Name', cell: (r) => (r.name === info.name ? h('span', { class: 'note' }, 'this name') : domainLink(r.name)) },
       { title: 'Type', cell: (r) => r.type },
       { title: 'Data', cell: (r) => h('code', null, r.data) },
       { title: 'Count', cell: (r) => count(r.count), class: 'num' },
