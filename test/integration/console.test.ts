@@ -14,7 +14,7 @@
  * refreshes docs/console-overview.png and docs/console-domain.png.
  */
 import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import packet from 'dns-packet';
@@ -343,6 +343,12 @@ describe.skipIf(browserBinary.missing !== null)('the web console in Chromium', (
     await nothingRan('customer page');
     expect(await page.locator('main h1').textContent()).toBe('Customer ACME Ltd');
     await shot(page, 'customer');
+    // Its transparency report, fetched with the token and handed over as a download.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('.reports li').first().getByRole('button', { name: 'JSON' }).click()]);
+    expect(download.suggestedFilename()).toBe('fluxhound-report-acme.json');
+    const saved = join(dir, 'report.json');
+    await download.saveAs(saved);
+    expect(JSON.stringify(JSON.parse(readFileSync(saved, 'utf8')))).toContain(JSON.stringify(hostile).slice(1, -1));
     const network = (await apiGet<{ verdict: { network: string | null } | null }>(`/api/v1/domains/${encodeURIComponent(hostile)}`)).body.verdict?.network ?? null;
     if (network !== null) {
       await go(page, `#/network/${encodeURIComponent(network)}`);

@@ -65,11 +65,11 @@ export async function customerView(route: Route): Promise<HTMLElement> {
       ['Networks', d.customer.networks.join(', ')],
     ]),
     h('div', { class: 'cards' }, card('Queries (24 h)', count(d.totals.queries)), card('Blocked (24 h)', count(d.totals.blocked)), card('Logged (24 h)', count(d.totals.logged))),
-    lineChart('Last 24 hours', times, [
+    h('div', { class: 'charts' }, lineChart('Last 24 hours', times, [
       { label: 'queries', values: d.points.map((p) => p.queries) },
       { label: 'blocked', values: d.points.map((p) => p.blocked) },
       { label: 'logged', values: d.points.map((p) => p.logged) },
-    ]),
+    ])),
     h('h2', null, 'Top blocked names'),
     table(d.top_blocked, [
       { title: 'Name', cell: (r) => domainLink(r.name) },
