@@ -429,14 +429,25 @@ describe.skipIf(browserBinary.missing !== null)('the web console in Chromium', (
       const addresses = Array.from({ length: 900 }, (_, i) => ({ address: '10.0.' + (i >> 8) + '.' + (i & 255), asn: 64500 + (i % 40), country: null }));
       const edges = addresses.map((a, i) => ({ domain: domains[i % 500], address: a.address }));
       const l = graph.layout({ id: 'fn-1', domains, addresses, edges });
-      return { view: route.view, args: route.args, x: route.query.get('x'), names: l.names.length, addresses: l.addresses.length, omitted: l.omitted, max: [graph.MAX_NAMES, graph.MAX_ADDRESSES] };
-    })()`)) as { view: string; args: string[]; x: string | null; names: number; addresses: number; omitted: { names: number; addresses: number }; max: [number, number] };
+      // Drawn for real, with a hostile name among the names: a text node, never markup.
+      domains[0] = '<svg\\\\032onload=alert\\\\0401\\\\041>.evil.test';
+      edges[0].domain = domains[0];
+      const figure = graph.networkGraph({ id: 'fn-1', domains, addresses, edges });
+      document.body.appendChild(figure);
+      const drawn = { names: figure.querySelectorAll('a.node-name').length, addresses: figure.querySelectorAll('.node-address').length, first: figure.querySelector('a.node-name title').textContent, svgs: document.querySelectorAll('svg').length };
+      return { drawn, view: route.view, args: route.args, x: route.query.get('x'), names: l.names.length, addresses: l.addresses.length, omitted: l.omitted, max: [graph.MAX_NAMES, graph.MAX_ADDRESSES] };
+    })()`)) as { drawn: { names: number; addresses: number; first: string; svgs: number }; view: string; args: string[]; x: string | null; names: number; addresses: number; omitted: { names: number; addresses: number }; max: [number, number] };
     expect(result.view).toBe('domain');
     expect(result.args).toEqual(['a/b.test']);
     expect(result.x).toBe('1');
     expect(result.names).toBe(result.max[0]);
     expect(result.addresses).toBeLessThanOrEqual(result.max[1]);
     expect(result.omitted.names).toBe(500 - result.max[0]);
+    expect(result.drawn.names).toBe(result.max[0]);
+    expect(result.drawn.addresses).toBeLessThanOrEqual(result.max[1]);
+    expect(result.drawn.first).toBe('<svg\\032onload=alert\\0401\\041>.evil.test');
+    expect(result.drawn.svgs).toBe(1);
+    expect(incidents).toEqual([]);
     await context.close();
   });
 });
