@@ -4,7 +4,7 @@
  * SIGTERM. Runs the built CLI (npm test builds first).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,17 @@ describe('fluxhound serve (CLI)', () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/nothing to serve/);
+  });
+
+  it('refuses --http without --api-tokens, and a bad token file, in one line, exit 2 (every HTTP request is authenticated)', () => {
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--http', '127.0.0.1:9153', '--no-store'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('fluxhound: serve: --http needs --api-tokens FILE (serve.http.tokens): every HTTP request is authenticated');
+    const tokens = join(dir, 'api-tokens');
+    writeFileSync(tokens, '# ops\nsecretsecretsecretsecret root alice\n', { mode: 0o600 });
+    const bad = spawnSync(process.execPath, [CLI, 'serve', '--http', '127.0.0.1:9153', '--api-tokens', tokens, '--no-store'], { encoding: 'utf8', timeout: 30_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe(`fluxhound: tokens: ${tokens}:2: the role must be one of read, write, admin`);
   });
 
   it('refuses a bad --log-level in one line, exit 2', () => {

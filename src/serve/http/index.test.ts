@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import { connect } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,10 @@ import { apiError, type ApiRequest, type Route } from './route.js';
 
 const config = defaultConfig();
 config.serve.http.maxBodyBytes = 1024;
-const daemon = new Daemon({ config, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+config.serve.net.logBurst = 1;
+const logged: Array<Record<string, unknown>> = [];
+const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) });
+const daemon = new Daemon({ config, enricher: octetEnricher, infra: null, log, out: null, factories: [], flags: {} });
 const tokens = writeTokenFile();
 const seen: ApiRequest[] = [];
 const echo = (request: ApiRequest) => {
@@ -79,6 +83,7 @@ describe('http service: SIGHUP', () => {
 
   it('re-reads the token file the next config names when it came from the config; the flag\'s file when it came from a flag', async () => {
     const other = writeTokenFile();
+    chmodSync(other.file, 0o644);
     const next = structuredClone(config);
     next.serve.http.tokens = other.file;
     const fromConfig = new HttpService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context, { tokens: tokens.file, fixedFiles: { tokens: false, tls: false } });
@@ -89,6 +94,7 @@ describe('http service: SIGHUP', () => {
       (await fromConfig.prepareReload(next))();
       (await fromFlag.prepareReload(next))();
       expect([await asks(fromConfig, tokens.read), await asks(fromConfig, other.read)]).toEqual([401, 200]);
+      expect(logged).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringContaining(`${other.file} is readable by every user of this machine`) }));
       expect([await asks(fromFlag, tokens.read), await asks(fromFlag, other.read)]).toEqual([200, 401]);
       next.serve.http.tokens = null;
       await expect(fromConfig.prepareReload(next)).rejects.toThrow(TOKENS_REQUIRED);
@@ -182,6 +188,11 @@ describe('http service: the API dispatcher', () => {
     const res = await fetchWithToken(url('/api/v1/broken'), tokens.read);
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: 'internal error (logged)' });
+    expect((await fetchWithToken(url('/api/v1/broken'), tokens.read)).status).toBe(500);
+    const lines = logged.filter((l) => l.msg === 'API route failed');
+    // serve.net.logBurst 1: the second failure within the interval is counted, not logged.
+    expect(lines).toEqual([expect.objectContaining({ service: 'http', route: '/api/v1/broken', method: 'GET', err: 'boom: the store is gone' })]);
+    expect(await metric('fluxhound_log_suppressed_total{service="http"}')).toBe(1);
     const refused = await fetchWithToken(url('/api/v1/refused'), tokens.read);
     expect(refused.status).toBe(400);
     expect(await refused.json()).toEqual({ error: 'allow: not a domain name' });
