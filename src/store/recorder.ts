@@ -2,13 +2,18 @@
  * The recorder: observations and verdicts gathered in memory and written to
  * the store in one transaction every flush interval, so the hot path never
  * waits for the disk. Pending data is bounded: when a batch reaches
- * `maxPending` distinct tuples it is written at once.
+ * `maxPending` distinct tuples it is written at once. Query-log entries wait
+ * in a queue of their own, capped (serve.querylog.maxPending): past the cap
+ * an entry is dropped and counted, so logging every query can never grow
+ * memory nor make a query wait; the per-minute query stats are drained into
+ * each batch.
  */
 import type { FlaggedDomains } from '../act/flagged.js';
 import type { FluxNetworks } from '../detect/networks.js';
 import type { DnsObservation, ResourceRecord } from '../model/observation.js';
+import type { QueryLogEntry } from '../model/query-log.js';
 import type { Verdict } from '../model/verdict.js';
-import type { DomainSighting, PdnsTuple, Store, StoreBatch } from './store.js';
+import type { DomainSighting, PdnsTuple, StatsBucket, Store, StoreBatch } from './store.js';
 
 // Record types worth keeping as passive DNS: what detection reads on replay.
 const KEPT_TYPES = new Set(['A', 'AAAA', 'NS', 'CNAME']);
@@ -24,12 +29,32 @@ export interface RecorderStats {
   tuplesFailed: number;
   verdictsFailed: number;
   lastFlushMs: number;
+  /** Query-log entries in committed batches. */
+  queriesWritten: number;
+  /** Query-log entries in failed batches (lost). */
+  queriesFailed: number;
+  /** Query-log entries dropped because `maxQueries` were already waiting. */
+  queriesDropped: number;
 }
+
+/** The query-log part of the recorder. */
+export interface QueryLogOptions {
+  /** Entries that may wait for the next flush; more are dropped and counted. */
+  maxQueries: number;
+  /** Where the per-minute query counts come from (the daemon's QueryStats); drained at each flush. */
+  stats: { drain(): StatsBucket[] } | null;
+}
+
+/** Stats buckets kept to send again after failed batches; beyond it they are lost. */
+const MAX_RETRY_BUCKETS = 100_000;
 
 /** A batch handed to the store whose fate is not known yet. */
 interface InFlight {
   tuples: number;
   verdicts: number;
+  queries: number;
+  /** Its stats buckets, sent again if it fails (a failed transaction wrote none of them). */
+  stats: StatsBucket[];
   /** Domain → verdict key marked written when it was handed over; undone if the batch fails. */
   marked: [string, string][];
   started: number;
@@ -43,7 +68,20 @@ export class Recorder {
   private networksWritten = '';
   private serialWritten = -1;
   private readonly inFlight: InFlight[] = [];
-  readonly stats: RecorderStats = { flushes: 0, tuplesWritten: 0, verdictsWritten: 0, errors: 0, tuplesFailed: 0, verdictsFailed: 0, lastFlushMs: 0 };
+  private queries: QueryLogEntry[] = [];
+  private retryStats: StatsBucket[] = [];
+  readonly stats: RecorderStats = {
+    flushes: 0,
+    tuplesWritten: 0,
+    verdictsWritten: 0,
+    errors: 0,
+    tuplesFailed: 0,
+    verdictsFailed: 0,
+    lastFlushMs: 0,
+    queriesWritten: 0,
+    queriesFailed: 0,
+    queriesDropped: 0,
+  };
   /** Why the last batch failed; null once one commits (GET /health). */
   lastError: string | null = null;
 
@@ -58,10 +96,22 @@ export class Recorder {
     private readonly networks: FluxNetworks | null,
     private readonly maxPending = 100_000,
     private readonly acknowledged = false,
+    private readonly queryLog: QueryLogOptions = { maxQueries: 100_000, stats: null },
   ) {}
 
   get pending(): number {
     return this.tuples.size + this.domains.size;
+  }
+
+  /** Query-log entries waiting for the next flush. */
+  get pendingQueries(): number {
+    return this.queries.length;
+  }
+
+  /** Queues one query-log entry for the next flush (the forwarder's hot path: a push, or a counted drop). */
+  logQuery(entry: QueryLogEntry): void {
+    if (this.queries.length >= this.queryLog.maxQueries) this.stats.queriesDropped++;
+    else this.queries.push(entry);
   }
 
   observe(o: DnsObservation): void {
@@ -92,8 +142,8 @@ export class Recorder {
       verdicts: [],
       networks: networksKey === this.networksWritten ? [] : networks,
       meta: this.flagged.serial === this.serialWritten ? {} : { serial: String(this.flagged.serial) },
-      queries: [],
-      stats: [],
+      queries: this.queries,
+      stats: this.drainStats(),
     };
     const now = Date.now() / 1000;
     const changed: [string, string][] = [];
@@ -104,14 +154,16 @@ export class Recorder {
       changed.push([v.domain, key]);
     }
     // Nothing new: no transaction, so an idle (or all-cache-hit) daemon does not touch the disk.
-    if (batch.tuples.length + batch.domains.length + batch.verdicts.length + batch.networks.length === 0 && batch.meta.serial === undefined) return null;
+    const rows = batch.tuples.length + batch.domains.length + batch.verdicts.length + batch.networks.length + batch.queries.length + batch.stats.length;
+    if (rows === 0 && batch.meta.serial === undefined) return null;
     this.tuples = new Map();
     this.domains = new Map();
+    this.queries = [];
     // Marked written now so the next flush does not send them again; a failed batch undoes the marks.
     for (const [domain, key] of changed) this.written.set(domain, key);
     this.networksWritten = networksKey;
     this.serialWritten = this.flagged.serial;
-    this.inFlight.push({ tuples: batch.tuples.length, verdicts: batch.verdicts.length, marked: changed, started });
+    this.inFlight.push({ tuples: batch.tuples.length, verdicts: batch.verdicts.length, queries: batch.queries.length, stats: batch.stats, marked: changed, started });
     try {
       this.store.write(batch);
     } catch (err) {
@@ -129,6 +181,7 @@ export class Recorder {
     this.stats.flushes++;
     this.stats.tuplesWritten += batch.tuples;
     this.stats.verdictsWritten += batch.verdicts;
+    this.stats.queriesWritten += batch.queries;
     this.stats.lastFlushMs = performance.now() - batch.started;
     this.lastError = null;
   }
@@ -140,10 +193,21 @@ export class Recorder {
     this.stats.errors++;
     this.stats.tuplesFailed += batch.tuples;
     this.stats.verdictsFailed += batch.verdicts;
+    this.stats.queriesFailed += batch.queries;
+    if (this.retryStats.length + batch.stats.length <= MAX_RETRY_BUCKETS) this.retryStats.push(...batch.stats);
     this.lastError = message;
     for (const [domain, key] of batch.marked) if (this.written.get(domain) === key) this.written.delete(domain);
     this.networksWritten = '';
     this.serialWritten = -1;
+  }
+
+  /** The stats counted since the last flush, with those of failed batches (summed again on write: buckets add up). */
+  private drainStats(): StatsBucket[] {
+    const fresh = this.queryLog.stats?.drain() ?? [];
+    if (this.retryStats.length === 0) return fresh;
+    const all = this.retryStats.concat(fresh);
+    this.retryStats = [];
+    return all;
   }
 
   private records(o: DnsObservation, records: readonly ResourceRecord[]): void {

@@ -4,8 +4,9 @@
  * opens the same store again after close (a restart).
  */
 import { describe, expect, it } from 'vitest';
+import type { ListChange, QueryAction, QueryLogEntry } from '../model/query-log.js';
 import type { Verdict } from '../model/verdict.js';
-import { emptyBatch, type Store } from './store.js';
+import { emptyBatch, type QueryLogFilter, type Store } from './store.js';
 
 export function verdictFixture(domain: string, label: Verdict['verdict'] = 'fast-flux', score = 90): Verdict {
   return {
@@ -26,6 +27,76 @@ export function verdictFixture(domain: string, label: Verdict['verdict'] = 'fast
     enrichment: [],
     evidence: { addresses: [], name_servers: [], ns_addresses: [] },
   };
+}
+
+/** A query-log entry with plausible defaults; `over` sets what a test cares about. */
+export function queryFixture(over: Partial<QueryLogEntry> & Pick<QueryLogEntry, 'ts'>): QueryLogEntry {
+  return {
+    client: '192.0.2.7',
+    customer: null,
+    name: 'www.flux.test',
+    qtype: 'A',
+    action: 'nxdomain',
+    rcode: 'NXDOMAIN',
+    domain: 'flux.test',
+    verdict: 'fast-flux',
+    score: 91,
+    rule: 'verdict',
+    reason: '12 IPs in 9 ASNs across 6 countries',
+    ...over,
+  };
+}
+
+/** Every entry of a search, page after page through the cursors (pages of `size`). */
+export function allPages(store: Store, filter: QueryLogFilter, size: number): QueryLogEntry[] {
+  const out: QueryLogEntry[] = [];
+  let cursor: string | null = null;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page = store.queryLog(filter, size, cursor);
+    expect(page.entries.length).toBeLessThanOrEqual(size);
+    out.push(...page.entries);
+    if (page.next === null) return out;
+    expect(page.entries.length).toBe(size);
+    cursor = page.next;
+  }
+  throw new Error('paging did not end');
+}
+
+const ACTIONS: readonly QueryAction[] = ['nxdomain', 'nodata', 'drop', 'sinkhole', 'log', 'pass', 'exposed'];
+const CLIENTS = ['10.1.0.5', '10.1.200.9', '10.2.0.5', '192.0.2.7', '2001:db8::1', '2001:db8:1::9', '::ffff:10.1.3.3'];
+const NAMES = ['evil.test', 'a.evil.test', 'b.a.evil.test', 'notevil.test', 'evil.test.example', 'x-evil.test', 'good.example'];
+const CUSTOMERS = ['acme', 'globex', null];
+
+/** A deterministic mix over every filter's values; several entries share a timestamp (the cursor must still page them). */
+function queryMix(base: number, count: number): QueryLogEntry[] {
+  const out: QueryLogEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    // Knuth's multiplicative hash: each field from other bits, so no field decides another.
+    const h = Math.imul(i + 1, 2654435761) >>> 0;
+    out.push(
+      queryFixture({
+        ts: base + Math.floor(i / 3) * 0.25,
+        client: CLIENTS[h % CLIENTS.length]!,
+        customer: CUSTOMERS[(h >>> 8) % CUSTOMERS.length]!,
+        name: NAMES[(h >>> 14) % NAMES.length]!,
+        action: ACTIONS[(h >>> 20) % ACTIONS.length]!,
+      }),
+    );
+  }
+  return out;
+}
+
+/** The oracle: the same search done plainly over the entries, newest first (ties: last written first). */
+function expected(entries: readonly QueryLogEntry[], f: QueryLogFilter, inClient: (client: string) => boolean = () => true): QueryLogEntry[] {
+  return entries
+    .map((e, i) => [e, i] as const)
+    .filter(([e]) => (f.since === undefined || e.ts >= f.since) && (f.until === undefined || e.ts < f.until))
+    .filter(([e]) => f.customer === undefined || e.customer === f.customer)
+    .filter(([e]) => f.name === undefined || e.name === f.name || e.name.endsWith(`.${f.name}`))
+    .filter(([e]) => f.actions === undefined || f.actions.includes(e.action))
+    .filter(([e]) => inClient(e.client))
+    .sort(([a, i], [b, j]) => b.ts - a.ts || j - i)
+    .map(([e]) => e);
 }
 
 export function storeSuite(name: string, open: () => Store): void {
@@ -92,6 +163,175 @@ export function storeSuite(name: string, open: () => Store): void {
       const after = store.counts();
       expect(after.tuples).toBe(before.tuples - 1);
       expect(store.domain('old.test')).toBeNull();
+      store.close();
+    });
+
+    it('query log: each filter alone and combined, paged through cursors, every row exactly once', () => {
+      const store = open();
+      const base = 1_800_000_000;
+      const entries = queryMix(base, 420);
+      const batch = emptyBatch();
+      batch.queries.push(...entries.slice(0, 200));
+      store.write(batch);
+      store.write({ ...emptyBatch(), queries: entries.slice(200) });
+      const range = { since: base, until: base + 1000 };
+      const v4In = (prefix: string) => (c: string) => c.replace('::ffff:', '').startsWith(prefix);
+      const cases: [QueryLogFilter, ((c: string) => boolean)?][] = [
+        [range],
+        [{ ...range, client: '10.1.0.5' }, (c) => c === '10.1.0.5'],
+        [{ ...range, client: '10.1.0.0/16' }, v4In('10.1.')],
+        [{ ...range, client: '10.0.0.0/8' }, v4In('10.')],
+        [{ ...range, client: '2001:db8::/32' }, (c) => c.startsWith('2001:db8:')],
+        [{ ...range, client: '2001:db8::/48' }, (c) => c === '2001:db8::1'],
+        [{ ...range, client: '10.1.3.3' }, (c) => c === '::ffff:10.1.3.3'],
+        [{ ...range, customer: 'acme' }],
+        [{ ...range, customer: 'globex' }],
+        [{ ...range, name: 'evil.test' }],
+        [{ ...range, name: 'a.evil.test' }],
+        [{ ...range, name: 'EVIL.test.' }, undefined],
+        [{ ...range, actions: ['sinkhole'] }],
+        [{ ...range, actions: ['nxdomain', 'drop', 'log'] }],
+        [{ since: base + 10, until: base + 20 }],
+        [{ ...range, customer: 'acme', name: 'evil.test', actions: ['nxdomain', 'pass'] }],
+        [{ ...range, client: '10.1.0.0/16', customer: 'globex', actions: ['exposed', 'drop', 'nodata'] }, v4In('10.1.')],
+        [{ since: base + 5, until: base + 30, client: '2001:db8::/32', name: 'test' }, (c) => c.startsWith('2001:db8:')],
+      ];
+      for (const [filter, inClient] of cases) {
+        const oracleFilter = filter.name === 'EVIL.test.' ? { ...filter, name: 'evil.test' } : filter;
+        const want = expected(entries, oracleFilter, inClient);
+        expect(want.length, JSON.stringify(filter)).toBeGreaterThan(0);
+        for (const size of [1, 7, 1000]) {
+          if (size === 1 && want.length > 60) continue;
+          expect(allPages(store, filter, size), `${JSON.stringify(filter)} in pages of ${size}`).toEqual(want);
+        }
+      }
+      expect(store.queryLog({ ...range, client: '198.51.100.0/24' }, 10)).toEqual({ entries: [], next: null });
+      expect(store.queryLog({ ...range, name: 'vil.test' }, 10).entries).toEqual([]);
+      store.close();
+    });
+
+    it('query log: caps a page, refuses a garbage cursor, a filter that is no address and a range backwards', () => {
+      const store = open();
+      const base = 1_800_100_000;
+      store.write({ ...emptyBatch(), queries: Array.from({ length: 1005 }, (_, i) => queryFixture({ ts: base + i / 1000 })) });
+      const range = { since: base, until: base + 10 };
+      const page = store.queryLog(range, 5000);
+      expect(page.entries).toHaveLength(1000);
+      expect(page.next).not.toBeNull();
+      expect(store.queryLog(range, 5000, page.next).entries).toHaveLength(5);
+      expect(store.queryLog(range, 0).entries).toHaveLength(1);
+      for (const garbage of ['garbage!', 'Zm9vOmJhcg', "' OR 1=1 --", 'x'.repeat(10_000), Buffer.from('1e400:5').toString('base64url')]) {
+        expect(() => store.queryLog(range, 10, garbage)).toThrow(/cursor/);
+      }
+      expect(() => store.queryLog({ ...range, client: 'not-an-address' }, 10)).toThrow(/client filter/);
+      expect(() => store.queryLog({ ...range, client: '10.0.0.0/33' }, 10)).toThrow(/client filter/);
+      expect(() => store.queryLog({ since: base + 10, until: base }, 10)).toThrow(/since is after until/);
+      expect(() => store.queryLog({ ...range, actions: ['bogus' as QueryAction] }, 10)).toThrow(/action/);
+      expect(() => store.queryLog(range, Number.NaN)).toThrow(/limit/);
+      store.close();
+    });
+
+    it('query log: hostile names come back exactly as written and their subtrees still match', () => {
+      const store = open();
+      const base = 1_800_200_000;
+      const long = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(56)}.test`;
+      expect(long).toHaveLength(253);
+      const names = [`quote\\"it.evil.test`, 'back\\\\slash.evil.test', 'nul\\000byte.evil.test', 'dot\\046inside.evil.test', `'; drop table querylog; --.evil.test`, long, 'é\\195\\169.evil.test'];
+      const entries = names.map((n, i) => queryFixture({ ts: base + i, name: n, reason: `reason with "${n}" and \u0000 inside` }));
+      store.write({ ...emptyBatch(), queries: entries });
+      const range = { since: base, until: base + 100 };
+      expect(allPages(store, range, 3)).toEqual([...entries].reverse());
+      expect(store.queryLog({ ...range, name: 'evil.test' }, 100).entries.map((e) => e.name)).toEqual(names.filter((n) => n.endsWith('.evil.test')).reverse());
+      expect(store.queryLog({ ...range, name: 'dot\\046inside.evil.test' }, 100).entries.map((e) => e.name)).toEqual(['dot\\046inside.evil.test']);
+      expect(store.queryLog({ ...range, name: 'inside.evil.test' }, 100).entries).toEqual([]);
+      expect(store.queryLog({ ...range, name: long }, 100).entries.map((e) => e.name)).toEqual([long]);
+      expect(store.queryLog({ ...range, name: `'; drop table querylog; --.evil.test` }, 100).entries).toHaveLength(1);
+      expect(store.check()).toBe('ok');
+      store.close();
+    });
+
+    it('stats: one point per step, empty steps as zeros, buckets summed, flag events in the overall series only', () => {
+      const store = open();
+      const since = 1_800_300_000 - (1_800_300_000 % 3600);
+      const bucket = (minute: number, customer: string, queries: number, blocked: number, logged: number) => ({ ts: since + minute * 60, customer, queries, blocked, logged });
+      store.write({ ...emptyBatch(), stats: [bucket(0, 'acme', 10, 2, 1), bucket(1, 'acme', 5, 0, 0), bucket(0, '', 3, 1, 0), bucket(7, 'globex', 4, 4, 0)] });
+      store.write({ ...emptyBatch(), stats: [bucket(0, 'acme', 1, 1, 1)] });
+      const verdicts = emptyBatch();
+      verdicts.verdicts.push(
+        { ts: since + 30, verdict: verdictFixture('s1.stats.test', 'suspicious', 40) },
+        { ts: since + 40, verdict: verdictFixture('s1.stats.test', 'suspicious', 45) },
+        { ts: since + 400, verdict: verdictFixture('s1.stats.test', 'fast-flux', 80) },
+        { ts: since + 410, verdict: verdictFixture('s1.stats.test', 'suspicious', 50) },
+        { ts: since + 420, verdict: verdictFixture('s2.stats.test', 'benign', 5) },
+      );
+      store.write(verdicts);
+      const all = store.stats({ since, until: since + 600, step: 300 });
+      expect(all).toEqual([
+        { ts: since, queries: 19, blocked: 4, logged: 2, flagged: 1 },
+        { ts: since + 300, queries: 4, blocked: 4, logged: 0, flagged: 1 },
+      ]);
+      const acme = store.stats({ since, until: since + 180, step: 60, customer: 'acme' });
+      expect(acme).toEqual([
+        { ts: since, queries: 11, blocked: 3, logged: 2, flagged: 0 },
+        { ts: since + 60, queries: 5, blocked: 0, logged: 0, flagged: 0 },
+        { ts: since + 120, queries: 0, blocked: 0, logged: 0, flagged: 0 },
+      ]);
+      expect(store.stats({ since: since + 3600, until: since + 7200, step: 3600 })).toEqual([{ ts: since + 3600, queries: 0, blocked: 0, logged: 0, flagged: 0 }]);
+      expect(store.stats({ since, until: since, step: 60 })).toEqual([]);
+      expect(() => store.stats({ since: since + 60, until: since, step: 60 })).toThrow(/since is after until/);
+      expect(() => store.stats({ since, until: since + 600, step: 45 })).toThrow(/step/);
+      expect(() => store.stats({ since: 0, until: 1e12, step: 60 })).toThrow(/points/);
+      store.close();
+    });
+
+    it('lists: add, replace and remove with an audit line each, one transaction; the version is seen by a second store on the same file', () => {
+      const store = open();
+      const other = open();
+      const v0 = other.listsVersion();
+      const change = (over: Partial<ListChange>): ListChange => ({ op: 'add', list: 'allow', name: 'cdn.lists.test', comment: 'our CDN', by: 'alice', at: 1_800_400_000, ...over });
+      expect(store.changeList(change({}))).toBe(true);
+      expect(other.listsVersion()).toBe(v0 + 1);
+      expect(store.changeList(change({ comment: 'our CDN, ticket 42', by: 'bob', at: 1_800_400_010 }))).toBe(true);
+      expect(store.changeList(change({ list: 'deny', name: 'bad.lists.test', comment: 'phishing "kit" <b>', by: 'carol', at: 1_800_400_020 }))).toBe(true);
+      expect(other.listEntries('allow').filter((e) => e.name.endsWith('lists.test'))).toEqual([
+        { list: 'allow', name: 'cdn.lists.test', comment: 'our CDN, ticket 42', by: 'bob', at: 1_800_400_010 },
+      ]);
+      expect(other.listEntries('deny').filter((e) => e.name.endsWith('lists.test'))).toEqual([
+        { list: 'deny', name: 'bad.lists.test', comment: 'phishing "kit" <b>', by: 'carol', at: 1_800_400_020 },
+      ]);
+      const version = other.listsVersion();
+      expect(version).toBe(v0 + 3);
+      expect(store.changeList(change({ op: 'remove', name: 'absent.lists.test', at: 1_800_400_030 }))).toBe(false);
+      expect(other.listsVersion()).toBe(version);
+      expect(store.changeList(change({ op: 'remove', comment: 'CDN moved', by: 'dave', at: 1_800_400_040 }))).toBe(true);
+      expect(other.listsVersion()).toBe(version + 1);
+      expect(other.listEntries('allow').filter((e) => e.name.endsWith('lists.test'))).toEqual([]);
+      expect(other.audit(1_800_400_000, 100)).toEqual([
+        { at: 1_800_400_040, by: 'dave', action: 'allow.remove', target: 'cdn.lists.test', comment: 'CDN moved' },
+        { at: 1_800_400_020, by: 'carol', action: 'deny.add', target: 'bad.lists.test', comment: 'phishing "kit" <b>' },
+        { at: 1_800_400_010, by: 'bob', action: 'allow.add', target: 'cdn.lists.test', comment: 'our CDN, ticket 42' },
+        { at: 1_800_400_000, by: 'alice', action: 'allow.add', target: 'cdn.lists.test', comment: 'our CDN' },
+      ]);
+      expect(other.audit(1_800_400_015, 1)).toEqual([{ at: 1_800_400_040, by: 'dave', action: 'allow.remove', target: 'cdn.lists.test', comment: 'CDN moved' }]);
+      expect(() => store.changeList(change({ list: 'maybe' as 'allow' }))).toThrow(/list/);
+      expect(other.listsVersion()).toBe(version + 1);
+      other.close();
+      store.close();
+      const reopened = open();
+      expect(reopened.listsVersion()).toBe(version + 1);
+      reopened.close();
+    });
+
+    it('sweeps query-log rows and stats buckets older than the retention, in chunks, keeping the newer', () => {
+      const store = open();
+      const base = 1_700_000_000;
+      const old = Array.from({ length: 12_345 }, (_, i) => queryFixture({ ts: base + i / 100, name: `n${i}.sweep.test` }));
+      const recent = Array.from({ length: 10 }, (_, i) => queryFixture({ ts: base + 1000 + i, name: `r${i}.sweep.test` }));
+      store.write({ ...emptyBatch(), queries: [...old, ...recent], stats: [{ ts: base, customer: 'acme', queries: 1, blocked: 1, logged: 0 }, { ts: base + 1020, customer: 'acme', queries: 2, blocked: 0, logged: 0 }] });
+      expect(store.sweepQueryLog(base + 1000)).toBe(12_345 + 1);
+      expect(allPages(store, { since: base - 1, until: base + 2000 }, 1000).map((e) => e.name)).toEqual(recent.map((e) => e.name).reverse());
+      expect(store.stats({ since: base, until: base + 1080, step: 1080, customer: 'acme' })[0]?.queries).toBe(2);
+      expect(store.sweepQueryLog(base + 1000)).toBe(0);
       store.close();
     });
   });

@@ -8,14 +8,15 @@ import { aResponse } from '../../../test/helpers/observations.js';
 import { defaultConfig } from '../../config/schema.js';
 import { Daemon } from '../daemon.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
+import { queryFixture } from '../../store/store.case.js';
 import { storeOptions, storeService } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-store-service-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function daemon(path: string): Daemon {
+function daemon(path: string, config = defaultConfig()): Daemon {
   return new Daemon({
-    config: defaultConfig(),
+    config,
     enricher: octetEnricher,
     infra: null,
     log: pino({ level: 'silent' }),
@@ -79,5 +80,48 @@ describe('store service', () => {
     expect(store.history('www.flux-one.test').length).toBeGreaterThanOrEqual(1);
     expect(store.domain('www.flux-one.test')?.queries).toBe(8);
     store.close();
+  });
+
+  it('records the query log and the per-minute stats, sets context.store while it runs, sweeps the query log by its own retention', async () => {
+    const path = join(dir, 'querylog.db');
+    const config = defaultConfig();
+    config.serve.querylog.maxPending = 100;
+    config.serve.querylog.retention = 1;
+    const d = daemon(path, config);
+    expect(d.context.store).toBeNull();
+    await d.start();
+    const now = Date.now() / 1000;
+    try {
+      expect(d.context.store).not.toBeNull();
+      // Older than the query log's retention (1 day): the sweep at the next start removes it.
+      d.context.logQuery(queryFixture({ ts: now - 3 * 86400, name: 'old.querylog.test' }));
+      for (let i = 0; i < 150; i++) {
+        const entry = queryFixture({ ts: now + i / 1000, name: `n${i}.querylog.test`, customer: 'acme', action: i % 2 === 0 ? 'nxdomain' : 'log' });
+        d.context.logQuery(entry);
+        d.context.queryStats.count(entry.ts, entry.customer, entry.action);
+      }
+      const metrics = await d.metrics();
+      expect(metrics).toMatch(/^fluxhound_store_querylog_pending 100$/m);
+      expect(metrics).toMatch(/^fluxhound_store_querylog_dropped_total 51$/m);
+    } finally {
+      await d.stop();
+    }
+    expect(d.context.store).toBeNull();
+    expect(await d.metrics()).toMatch(/^fluxhound_store_querylog_written_total 100$/m);
+    const store = new SqliteStore(path);
+    const page = store.queryLog({ since: now - 4 * 86400 }, 1000);
+    expect(page.entries.map((e) => e.name)).toEqual([...Array.from({ length: 99 }, (_, i) => `n${98 - i}.querylog.test`), 'old.querylog.test']);
+    const minute = Math.floor(now / 60) * 60;
+    const [point] = store.stats({ since: minute, until: minute + 120, step: 120, customer: 'acme' });
+    expect(point).toMatchObject({ queries: 150, blocked: 75, logged: 75 });
+    store.close();
+
+    const again = daemon(path, config);
+    await again.start();
+    await again.stop();
+    expect(await again.metrics()).toMatch(/^fluxhound_store_querylog_swept_rows_total 1$/m);
+    const swept = new SqliteStore(path);
+    expect(swept.queryLog({ since: now - 4 * 86400 }, 1000).entries).toHaveLength(99);
+    swept.close();
   });
 });

@@ -1,7 +1,12 @@
 /**
  * The 'store' service of `fluxhound serve`: opens the store, restores the
  * flagged domains and the detector's recent windows from it, records every
- * live observation and verdict in batches, and sweeps old rows away.
+ * live observation and verdict in batches, and sweeps old rows away. It is
+ * also the query log's store sink: every entry the daemon's hub hears
+ * (context.onQuery) and the per-minute query stats go into the same batches,
+ * and the query log is swept by its own retention (serve.querylog.retention).
+ * While it runs, context.store is the open store (the API, the lists and the
+ * reports read it).
  *
  * On by default with the DNS forwarder (the resolver keeps its state);
  * with other services only when --store is given.
@@ -29,6 +34,10 @@ export interface StoreServiceOptions {
   flushInterval: number;
   /** Bytes the database may grow to; null = no cap. */
   maxBytes: number | null;
+  /** Days query-log rows and stats are kept (serve.querylog.retention). */
+  queryRetention: number;
+  /** Query-log entries that may wait for the next flush (serve.querylog.maxPending). */
+  maxQueries: number;
 }
 
 export function storeService(): ServiceFactory {
@@ -59,7 +68,8 @@ export function storeOptions(flags: Record<string, unknown>, context: ServeConte
     retention = Number(flags.retention);
     if (!Number.isFinite(retention) || retention <= 0) throw new UsageError(`serve: --retention takes a positive number of days, not '${String(flags.retention)}'`);
   }
-  return { path, retention, flushInterval: cfg.flushInterval, maxBytes: cfg.maxBytes };
+  const querylog = context.config.serve.querylog;
+  return { path, retention, flushInterval: cfg.flushInterval, maxBytes: cfg.maxBytes, queryRetention: querylog.retention, maxQueries: querylog.maxPending };
 }
 
 export class StoreService implements Service {
@@ -74,6 +84,9 @@ export class StoreService implements Service {
   private restoredVerdicts = 0;
   private replayed = 0;
   private swept = 0;
+  private querySwept = 0;
+  private querySweepSeconds = 0;
+  private unsubscribeQueries: (() => void) | null = null;
   /** The store file did not exist before start(). */
   private created = false;
 
@@ -91,6 +104,9 @@ export class StoreService implements Service {
       sweptRows: () => this.swept,
       restoredVerdicts: () => this.restoredVerdicts,
       failing: () => (this.recorder?.lastError == null ? 0 : 1),
+      pendingQueries: () => this.recorder?.pendingQueries ?? 0,
+      queryLogSweptRows: () => this.querySwept,
+      queryLogSweepSeconds: () => this.querySweepSeconds,
     });
   }
 
@@ -109,6 +125,7 @@ export class StoreService implements Service {
           this.recorder?.committed();
         },
         onSwept: (deleted) => (this.swept += deleted),
+        onQueryLogSwept: (deleted, ms) => this.noteQuerySweep(deleted, ms),
         onCounted: (counts) => (this.counts = counts),
         onError: (message, request) => {
           if (request === 'write') this.recorder?.failed(message);
@@ -118,7 +135,10 @@ export class StoreService implements Service {
       undefined,
       options.maxBytes,
     );
-    const recorder = new Recorder(this.writer ?? store, context.flagged, context.detector.networks, undefined, this.writer !== null);
+    const recorder = new Recorder(this.writer ?? store, context.flagged, context.detector.networks, undefined, this.writer !== null, {
+      maxQueries: options.maxQueries,
+      stats: context.queryStats,
+    });
     this.recorder = recorder;
     const now = Date.now() / 1000;
     const serial = Number(store.meta('serial'));
@@ -138,6 +158,8 @@ export class StoreService implements Service {
       `store: restored ${this.restoredVerdicts} flagged domains and replayed ${this.replayed} tuples`,
     );
     this.unsubscribe = context.onObservation?.((o) => recorder.observe(o)) ?? null;
+    this.unsubscribeQueries = context.onQuery((entry) => recorder.logQuery(entry));
+    context.store = store;
     this.every(options.flushInterval, () => this.flush());
     this.every(SWEEP_EVERY_MS, () => this.sweep());
     this.every(COUNT_EVERY_MS, () => this.refreshCounts());
@@ -146,6 +168,9 @@ export class StoreService implements Service {
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    this.unsubscribeQueries?.();
+    this.unsubscribeQueries = null;
+    if (this.context.store === this.store) this.context.store = null;
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;
     this.flush();
@@ -186,16 +211,27 @@ export class StoreService implements Service {
 
   private sweep(): void {
     if (this.store === null) return;
-    const before = Date.now() / 1000 - this.options.retention * 86400;
+    const now = Date.now() / 1000;
+    const before = now - this.options.retention * 86400;
+    const queriesBefore = now - this.options.queryRetention * 86400;
     if (this.writer !== null) {
       this.writer.sweep(before);
+      // Chunk by chunk in the writer thread, between batches.
+      this.writer.sweepQueryLog(queriesBefore);
       return;
     }
     try {
       this.swept += this.store.sweep(before);
+      const started = performance.now();
+      this.noteQuerySweep(this.store.sweepQueryLog(queriesBefore), performance.now() - started);
     } catch (err) {
       this.context.log.error({ service: this.name }, `store: retention sweep failed: ${(err as Error).message}`);
     }
+  }
+
+  private noteQuerySweep(deleted: number, ms: number): void {
+    this.querySwept += deleted;
+    this.querySweepSeconds = ms / 1000;
   }
 
   private refreshCounts(): void {

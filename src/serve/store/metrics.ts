@@ -20,6 +20,11 @@ export interface StoreReadings {
   restoredVerdicts(): number;
   /** 1 while the last batch failed. */
   failing(): number;
+  /** Query-log entries waiting for the next flush. */
+  pendingQueries(): number;
+  queryLogSweptRows(): number;
+  /** Duration of the last query-log sweep. */
+  queryLogSweepSeconds(): number;
 }
 
 type Read = (r: StoreReadings) => number;
@@ -56,4 +61,10 @@ export function storeMetrics(registry: Registry, r: StoreReadings): void {
   counter('fluxhound_store_dropped_batches_total', 'Batches dropped because the writer thread was behind.', (x) => x.droppedBatches());
   counter('fluxhound_store_swept_rows_total', 'Rows removed by the retention sweep.', (x) => x.sweptRows());
   gauge('fluxhound_store_restored_verdicts', 'Flagged domains restored from the store at start.', (x) => x.restoredVerdicts());
+  gauge('fluxhound_store_querylog_pending', 'Query-log entries waiting for the next flush.', (x) => x.pendingQueries());
+  counter('fluxhound_store_querylog_written_total', 'Query-log rows in committed batches.', stat('queriesWritten'));
+  counter('fluxhound_store_querylog_failed_total', 'Query-log rows in failed batches (lost).', stat('queriesFailed'));
+  counter('fluxhound_store_querylog_dropped_total', 'Query-log entries dropped because serve.querylog.maxPending were already waiting.', stat('queriesDropped'));
+  counter('fluxhound_store_querylog_swept_rows_total', 'Query-log rows and stats buckets removed by the query-log retention sweep.', (x) => x.queryLogSweptRows());
+  gauge('fluxhound_store_querylog_sweep_seconds', 'Duration of the last query-log retention sweep (chunked; batches are written between chunks).', (x) => x.queryLogSweepSeconds());
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { queryFixture } from '../store.case.js';
 import { emptyBatch } from '../store.js';
 import type { BackgroundWriter as Writer } from './background-writer.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -42,6 +43,40 @@ describe('BackgroundWriter (built)', () => {
     const store = new SqliteStore(path);
     expect(store.recentTuples(0, 10).map((t) => t.name)).toEqual(['n3.test', 'n4.test']);
     expect(store.check()).toBe('ok');
+    store.close();
+  });
+
+  it('carries query-log entries and stats, and sweeps the query log chunk by chunk while batches keep coming', async () => {
+    const { BackgroundWriter } = (await import(pathToFileURL(BUILT).href)) as { BackgroundWriter: typeof Writer };
+    const path = join(dir, 'q.db');
+    new SqliteStore(path).close();
+    const events = { queries: 0, swept: -1, errors: [] as string[] };
+    let sweepDone: () => void = () => {};
+    const swept = new Promise<void>((resolve) => (sweepDone = resolve));
+    const writer = BackgroundWriter.create(path, {
+      onWritten: (_ms, _t, _v, queries) => (events.queries += queries),
+      onSwept: () => {},
+      onQueryLogSwept: (deleted) => {
+        events.swept = deleted;
+        sweepDone();
+      },
+      onError: (m) => events.errors.push(m),
+    })!;
+    const old = emptyBatch();
+    for (let i = 0; i < 12_000; i++) old.queries.push(queryFixture({ ts: 1000 + i / 100, name: `old${i}.test`, customer: i % 2 === 0 ? null : 'acme' }));
+    old.stats.push({ ts: 960, customer: 'acme', queries: 7, blocked: 7, logged: 0 });
+    writer.write(old);
+    writer.sweepQueryLog(5000);
+    const fresh = emptyBatch();
+    fresh.queries.push(queryFixture({ ts: 6000, name: 'fresh.test', rcode: null, score: null, verdict: null }));
+    fresh.stats.push({ ts: 6000, customer: '', queries: 1, blocked: 1, logged: 0 });
+    writer.write(fresh);
+    await swept;
+    await writer.close();
+    expect(events).toEqual({ queries: 12_001, swept: 12_001, errors: [] });
+    const store = new SqliteStore(path);
+    expect(store.queryLog({}, 10).entries).toEqual(fresh.queries);
+    expect(store.stats({ since: 960, until: 6060, step: 60 * 85 }).map((p) => p.queries)).toEqual([1]);
     store.close();
   });
 });

@@ -11,8 +11,10 @@ import { toColumns } from './batch-columns.js';
 import type { WriterReply, WriterRequest } from './writer-worker.js';
 
 export interface WriterEvents {
-  onWritten(ms: number, tuples: number, verdicts: number): void;
+  onWritten(ms: number, tuples: number, verdicts: number, queries: number): void;
   onSwept(deleted: number): void;
+  /** The query-log sweep (sweepQueryLog) deleted `deleted` rows in `ms`. */
+  onQueryLogSwept?(deleted: number, ms: number): void;
   /** `request` is what failed ('write': that batch is lost; its fate comes in order with the others); undefined when the thread itself failed. */
   onError(message: string, request?: WriterRequest['type']): void;
   /** Row counts, after count(). */
@@ -61,6 +63,11 @@ export class BackgroundWriter {
     this.post({ type: 'sweep', before });
   }
 
+  /** Query-log rows and stats buckets older than `before` go (in chunks, between batches); the count comes by onQueryLogSwept. */
+  sweepQueryLog(before: number): void {
+    this.post({ type: 'sweepQueryLog', before });
+  }
+
   /** Counts rows in the writer thread (count(*) reads whole tables: milliseconds on a big store); the answer comes by onCounted. */
   count(): void {
     this.post({ type: 'count' });
@@ -83,10 +90,13 @@ export class BackgroundWriter {
     switch (reply.type) {
       case 'written':
         this.queued--;
-        this.events.onWritten(reply.ms, reply.tuples, reply.verdicts);
+        this.events.onWritten(reply.ms, reply.tuples, reply.verdicts, reply.queries);
         break;
       case 'swept':
         this.events.onSwept(reply.deleted);
+        break;
+      case 'querylogSwept':
+        this.events.onQueryLogSwept?.(reply.deleted, reply.ms);
         break;
       case 'counted':
         this.events.onCounted?.(reply.counts);

@@ -3,14 +3,35 @@
  * on the sending thread, the one that answers DNS: 10,000 tuples and 10,000
  * names as objects take ~10-25 ms there (every object and key is walked);
  * as a few long strings (each column joined, with its lengths) and typed
- * arrays, ~2-4 ms. Verdicts, networks and meta are few and go as they are.
+ * arrays, ~2-4 ms. Query-log entries (up to one per query when every query
+ * is logged) go as columns too. Verdicts, networks, meta and the per-minute
+ * stats are few and go as they are.
  */
+import type { QueryLogEntry } from '../../model/query-log.js';
 import type { DomainSighting, PdnsTuple, StoreBatch } from '../store.js';
 
-/** Strings joined end to end, cut apart again by their lengths (so any character may occur in them). */
+/** Strings joined end to end, cut apart again by their lengths (so any character may occur in them); NULL_LENGTH marks a null. */
 export interface StringColumn {
   text: string;
   lengths: Uint32Array;
+}
+
+const NULL_LENGTH = 0xffffffff;
+
+/** The query-log entries of a batch, one column per field. */
+export interface QueryColumns {
+  client: StringColumn;
+  customer: StringColumn;
+  name: StringColumn;
+  qtype: StringColumn;
+  action: StringColumn;
+  rcode: StringColumn;
+  domain: StringColumn;
+  verdict: StringColumn;
+  rule: StringColumn;
+  reason: StringColumn;
+  /** Per entry: ts, score (NaN for null). */
+  numbers: Float64Array;
 }
 
 export interface BatchColumns {
@@ -22,11 +43,12 @@ export interface BatchColumns {
   domainNames: StringColumn;
   /** Per domain: firstSeen, lastSeen, queries. */
   domainNumbers: Float64Array;
-  rest: Omit<StoreBatch, 'tuples' | 'domains'>;
+  queries: QueryColumns;
+  rest: Omit<StoreBatch, 'tuples' | 'domains' | 'queries'>;
 }
 
 export function toColumns(batch: StoreBatch): BatchColumns {
-  const { tuples, domains, ...rest } = batch;
+  const { tuples, domains, queries, ...rest } = batch;
   const tupleNumbers = new Float64Array(tuples.length * 4);
   for (let i = 0; i < tuples.length; i++) {
     const t = tuples[i]!;
@@ -49,8 +71,60 @@ export function toColumns(batch: StoreBatch): BatchColumns {
     tupleNumbers,
     domainNames: pack(domains.map((d) => d.name)),
     domainNumbers,
+    queries: queryColumns(queries),
     rest,
   };
+}
+
+function queryColumns(queries: readonly QueryLogEntry[]): QueryColumns {
+  const numbers = new Float64Array(queries.length * 2);
+  for (let i = 0; i < queries.length; i++) {
+    const q = queries[i]!;
+    numbers[i * 2] = q.ts;
+    numbers[i * 2 + 1] = q.score ?? NaN;
+  }
+  return {
+    client: pack(queries.map((q) => q.client)),
+    customer: pack(queries.map((q) => q.customer)),
+    name: pack(queries.map((q) => q.name)),
+    qtype: pack(queries.map((q) => q.qtype)),
+    action: pack(queries.map((q) => q.action)),
+    rcode: pack(queries.map((q) => q.rcode)),
+    domain: pack(queries.map((q) => q.domain)),
+    verdict: pack(queries.map((q) => q.verdict)),
+    rule: pack(queries.map((q) => q.rule)),
+    reason: pack(queries.map((q) => q.reason)),
+    numbers,
+  };
+}
+
+function fromQueryColumns(c: QueryColumns): QueryLogEntry[] {
+  const customer = unpack(c.customer);
+  const name = unpack(c.name);
+  const qtype = unpack(c.qtype);
+  const action = unpack(c.action);
+  const rcode = unpack(c.rcode);
+  const domain = unpack(c.domain);
+  const verdict = unpack(c.verdict);
+  const rule = unpack(c.rule);
+  const reason = unpack(c.reason);
+  return unpack(c.client).map((client, i) => {
+    const score = c.numbers[i * 2 + 1]!;
+    return {
+      ts: c.numbers[i * 2]!,
+      client: client!,
+      customer: customer[i]!,
+      name: name[i]!,
+      qtype: qtype[i]!,
+      action: action[i] as QueryLogEntry['action'],
+      rcode: rcode[i]!,
+      domain: domain[i]!,
+      verdict: verdict[i] as QueryLogEntry['verdict'],
+      score: Number.isNaN(score) ? null : score,
+      rule: rule[i] as QueryLogEntry['rule'],
+      reason: reason[i]!,
+    };
+  });
 }
 
 export function fromColumns(c: BatchColumns): StoreBatch {
@@ -59,7 +133,7 @@ export function fromColumns(c: BatchColumns): StoreBatch {
   const tuples: PdnsTuple[] = unpack(c.tupleNames).map((name, i) => {
     const ttl = c.tupleNumbers[i * 4 + 3]!;
     return {
-      name,
+      name: name!,
       type: types[i]!,
       data: data[i]!,
       firstSeen: c.tupleNumbers[i * 4]!,
@@ -69,26 +143,38 @@ export function fromColumns(c: BatchColumns): StoreBatch {
     };
   });
   const domains: DomainSighting[] = unpack(c.domainNames).map((name, i) => ({
-    name,
+    name: name!,
     firstSeen: c.domainNumbers[i * 3]!,
     lastSeen: c.domainNumbers[i * 3 + 1]!,
     queries: c.domainNumbers[i * 3 + 2]!,
   }));
-  return { tuples, domains, ...c.rest };
+  return { tuples, domains, queries: fromQueryColumns(c.queries), ...c.rest };
 }
 
-function pack(values: string[]): StringColumn {
+function pack(values: (string | null)[]): StringColumn {
   const lengths = new Uint32Array(values.length);
-  for (let i = 0; i < values.length; i++) lengths[i] = values[i]!.length;
-  return { text: values.join(''), lengths };
+  let text = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === null) lengths[i] = NULL_LENGTH;
+    else {
+      lengths[i] = v.length;
+      text += v;
+    }
+  }
+  return { text, lengths };
 }
 
-function unpack(column: StringColumn): string[] {
-  const out = new Array<string>(column.lengths.length);
+function unpack(column: StringColumn): (string | null)[] {
+  const out = new Array<string | null>(column.lengths.length);
   let at = 0;
   for (let i = 0; i < column.lengths.length; i++) {
-    out[i] = column.text.slice(at, at + column.lengths[i]!);
-    at += column.lengths[i]!;
+    const length = column.lengths[i]!;
+    if (length === NULL_LENGTH) out[i] = null;
+    else {
+      out[i] = column.text.slice(at, at + length);
+      at += length;
+    }
   }
   return out;
 }

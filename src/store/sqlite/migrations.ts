@@ -49,4 +49,53 @@ export const MIGRATIONS: readonly string[] = [
      updated REAL NOT NULL
    ) WITHOUT ROWID;
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  // Issue 14: the query log, per-minute stats, the operator's lists and the audit trail (README: "Query log").
+  `CREATE TABLE querylog (
+     id INTEGER PRIMARY KEY,
+     ts REAL NOT NULL,
+     client TEXT NOT NULL,
+     client_key BLOB,
+     customer TEXT,
+     name TEXT NOT NULL,
+     rname TEXT NOT NULL,
+     qtype TEXT NOT NULL,
+     action TEXT NOT NULL,
+     rcode TEXT,
+     domain TEXT,
+     verdict TEXT,
+     score REAL,
+     rule TEXT,
+     reason TEXT
+   );
+   CREATE INDEX querylog_ts ON querylog(ts);
+   CREATE INDEX querylog_client ON querylog(client_key, ts);
+   CREATE INDEX querylog_customer ON querylog(customer, ts);
+   CREATE INDEX querylog_name ON querylog(rname, ts);
+   CREATE INDEX querylog_action ON querylog(action, ts);
+   CREATE TABLE stats (
+     ts INTEGER NOT NULL,
+     customer TEXT NOT NULL,
+     queries INTEGER NOT NULL,
+     blocked INTEGER NOT NULL,
+     logged INTEGER NOT NULL,
+     PRIMARY KEY (ts, customer)
+   ) WITHOUT ROWID;
+   CREATE INDEX stats_customer ON stats(customer, ts);
+   CREATE TABLE lists (
+     list TEXT NOT NULL,
+     name TEXT NOT NULL,
+     comment TEXT NOT NULL,
+     author TEXT NOT NULL,
+     at REAL NOT NULL,
+     PRIMARY KEY (list, name)
+   ) WITHOUT ROWID;
+   CREATE TABLE audit (
+     id INTEGER PRIMARY KEY,
+     at REAL NOT NULL,
+     author TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT NOT NULL,
+     comment TEXT NOT NULL
+   );
+   CREATE INDEX audit_at ON audit(at);`,
 ];

@@ -8,9 +8,12 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { FluxNetworkSummary } from '../../detect/networks.js';
 import type { Verdict } from '../../model/verdict.js';
-import type { AuditEntry, ListEntry } from '../../model/query-log.js';
-import type { DomainSighting, PdnsTuple, QueryLogPage, RecordedVerdict, StatsPoint, Store, StoreBatch, StoreCounts } from '../store.js';
+import type { AuditEntry, ListChange, ListEntry, ListName } from '../../model/query-log.js';
+import type { DomainSighting, PdnsTuple, QueryLogFilter, QueryLogPage, RecordedVerdict, StatsPoint, StatsQuery, Store, StoreBatch, StoreCounts } from '../store.js';
+import { ListsTable } from './lists-table.js';
 import { MIGRATIONS } from './migrations.js';
+import { QueryLogTable } from './query-log-table.js';
+import { StatsTable } from './stats-table.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -34,6 +37,9 @@ export class SqliteStore implements Store {
   private readonly upsertNetwork: Statement;
   private readonly setMeta: Statement;
   private readonly writeBatch: (batch: StoreBatch) => void;
+  private readonly queryLogTable: QueryLogTable;
+  private readonly statsTable: StatsTable;
+  private readonly listsTable: ListsTable;
 
   /**
    * Opens (creating if needed) and migrates the store; throws `store: PATH: reason` when it cannot.
@@ -84,6 +90,9 @@ export class SqliteStore implements Store {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.setMeta = this.db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`);
+    this.queryLogTable = new QueryLogTable(this.db);
+    this.statsTable = new StatsTable(this.db);
+    this.listsTable = new ListsTable(this.db);
     this.writeBatch = this.db.transaction((batch: StoreBatch) => {
       for (const t of batch.tuples) this.upsertTuple.run(t.name, t.type, t.data, t.firstSeen, t.lastSeen, t.count, t.ttl);
       for (const d of batch.domains) this.upsertDomain.run(d.name, d.firstSeen, d.lastSeen, d.queries);
@@ -96,6 +105,8 @@ export class SqliteStore implements Store {
         this.upsertNetwork.run(n.id, n.domains, n.addresses, n.asns, n.countries, JSON.stringify(n.sample_domains), n.first_seen, n.last_seen, now);
       }
       for (const [key, value] of Object.entries(batch.meta)) this.setMeta.run(key, value);
+      this.queryLogTable.write(batch.queries);
+      this.statsTable.write(batch.stats);
     });
   }
 
@@ -194,27 +205,45 @@ export class SqliteStore implements Store {
     return rows.map((r) => r.integrity_check).join('; ');
   }
 
-  // ISSUE 14 CONTRACT PLACEHOLDERS: the store engineer replaces these with the real SQLite implementation.
-  queryLog(): QueryLogPage {
-    throw new Error('store: queryLog not implemented yet');
+  queryLog(filter: QueryLogFilter, limit: number, cursor?: string | null): QueryLogPage {
+    return this.queryLogTable.search(filter, limit, cursor);
   }
-  stats(): StatsPoint[] {
-    throw new Error('store: stats not implemented yet');
+
+  stats(query: StatsQuery): StatsPoint[] {
+    return this.statsTable.series(query);
   }
-  sweepQueryLog(): number {
-    throw new Error('store: sweepQueryLog not implemented yet');
+
+  /** Chunked (a few thousand rows per transaction), so a sweep of millions never holds the write lock for long. */
+  sweepQueryLog(before: number): number {
+    let deleted = 0;
+    for (let n = this.sweepQueryLogChunk(before); n > 0; n = this.sweepQueryLogChunk(before)) deleted += n;
+    return deleted;
   }
-  listEntries(): ListEntry[] {
-    throw new Error('store: listEntries not implemented yet');
+
+  /**
+   * One chunk of sweepQueryLog: query-log rows first, then stats buckets;
+   * returns the rows deleted, 0 when nothing older than `before` is left.
+   * The writer thread sweeps chunk by chunk between batches.
+   */
+  sweepQueryLogChunk(before: number): number {
+    const rows = this.queryLogTable.sweepChunk(before);
+    return rows > 0 ? rows : this.statsTable.sweepChunk(before);
   }
-  changeList(): boolean {
-    throw new Error('store: changeList not implemented yet');
+
+  listEntries(list: ListName): ListEntry[] {
+    return this.listsTable.list(list);
   }
+
+  changeList(change: ListChange): boolean {
+    return this.listsTable.change(change);
+  }
+
   listsVersion(): number {
-    throw new Error('store: listsVersion not implemented yet');
+    return this.listsTable.listsVersion();
   }
-  audit(): AuditEntry[] {
-    throw new Error('store: audit not implemented yet');
+
+  audit(since: number, limit: number): AuditEntry[] {
+    return this.listsTable.audit(since, limit);
   }
 
   close(): void {

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FlaggedDomains } from '../act/flagged.js';
+import { isBlockAction, type QueryAction } from '../model/query-log.js';
+import { Recorder } from './recorder.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import { queryFixture } from './store.case.js';
+import type { StatsBucket, StoreBatch } from './store.js';
+
+/** Per-minute counts as the daemon's QueryStats (serve/, a layer above) hands them over: drain() takes them all. */
+class Counts {
+  private buckets: StatsBucket[] = [];
+  count(ts: number, customer: string | null, action: QueryAction): void {
+    const minute = Math.floor(ts / 60) * 60;
+    let b = this.buckets.find((x) => x.ts === minute && x.customer === (customer ?? ''));
+    if (b === undefined) this.buckets.push((b = { ts: minute, customer: customer ?? '', queries: 0, blocked: 0, logged: 0 }));
+    b.queries++;
+    if (action === 'log') b.logged++;
+    else if (isBlockAction(action)) b.blocked++;
+  }
+  get pending(): number {
+    return this.buckets.length;
+  }
+  drain(): StatsBucket[] {
+    const out = this.buckets;
+    this.buckets = [];
+    return out;
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'fluxhound-recorder-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('Recorder: the query log', () => {
+  it('queues entries up to the cap, drops and counts the rest, and writes them with the drained stats in one batch', () => {
+    const store = new SqliteStore(join(dir, 'queue.db'));
+    const stats = new Counts();
+    const recorder = new Recorder(store, new FlaggedDomains(), null, 100_000, false, { maxQueries: 3, stats });
+    for (let i = 0; i < 5; i++) {
+      const entry = queryFixture({ ts: 6000 + i, name: `q${i}.test`, customer: 'acme' });
+      recorder.logQuery(entry);
+      stats.count(entry.ts, entry.customer, entry.action);
+    }
+    expect(recorder.pendingQueries).toBe(3);
+    expect(recorder.stats.queriesDropped).toBe(2);
+    expect(recorder.flush()).toBeNull();
+    expect(recorder.pendingQueries).toBe(0);
+    expect(stats.pending).toBe(0);
+    expect(recorder.stats).toMatchObject({ flushes: 1, queriesWritten: 3, queriesFailed: 0 });
+    expect(store.queryLog({ since: 6000 }, 10).entries.map((e) => e.name)).toEqual(['q2.test', 'q1.test', 'q0.test']);
+    expect(store.stats({ since: 6000, until: 6060, step: 60, customer: 'acme' })[0]).toMatchObject({ queries: 5, blocked: 5 });
+    // Nothing new: no batch at all.
+    expect(recorder.flush()).toBeNull();
+    expect(recorder.stats.flushes).toBe(1);
+    store.close();
+  });
+
+  it('counts the entries of a failed batch as lost and sends its stats again with the next one', () => {
+    const store = new SqliteStore(join(dir, 'failed.db'));
+    // The hand-over of the writer thread: batches are taken now, their fate reported later (committed/failed).
+    const handedOver: StoreBatch[] = [];
+    const stats = new Counts();
+    const recorder = new Recorder({ write: (b) => handedOver.push(b) }, new FlaggedDomains(), null, 100_000, true, { maxQueries: 100, stats });
+    recorder.logQuery(queryFixture({ ts: 7000, name: 'lost.test' }));
+    stats.count(7000, null, 'nxdomain');
+    recorder.flush();
+    recorder.failed('database or disk is full');
+    expect(recorder.stats).toMatchObject({ errors: 1, queriesFailed: 1, queriesWritten: 0 });
+    recorder.logQuery(queryFixture({ ts: 7001, name: 'kept.test' }));
+    stats.count(7001, null, 'pass');
+    recorder.flush();
+    recorder.committed();
+    expect(recorder.stats).toMatchObject({ queriesWritten: 1 });
+    store.write(handedOver[1]!);
+    expect(store.queryLog({ since: 7000 }, 10).entries.map((e) => e.name)).toEqual(['kept.test']);
+    expect(store.stats({ since: 6960, until: 7020, step: 60 })[0]).toMatchObject({ queries: 2, blocked: 1 });
+    store.close();
+  });
+});

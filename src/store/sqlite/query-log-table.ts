@@ -1,0 +1,214 @@
+/**
+ * The query log in SQLite: inserts in the batch transaction, searches by
+ * keyset (newest first, never OFFSET), and a retention sweep in bounded
+ * chunks. Built for ten million rows and a search well under a second: each
+ * filter is one index whose first column it fixes and whose second is the
+ * time (README: "Query log").
+ *
+ * Choosing the index: an index whose first column is fixed by equality
+ * (one client, one customer, one action) yields rows already newest first,
+ * so a page reads until it has `limit` matches; a range (a CIDR, a name's
+ * subtree, several actions) does not, and every row in the range must be
+ * read and sorted. SQLite's planner cannot tell a /8 that holds half the
+ * log from a /24 that holds ten rows, so before searching, each filter's
+ * rows are counted in its own index, up to SMALL: the filter with the
+ * fewest is used when it has fewer than SMALL (its rows are read and
+ * sorted: bounded work); when every filter matches SMALL rows or more, an
+ * ordered index is walked instead (matches are then common, so a page comes
+ * quickly), the time index when no filter has an ordered one.
+ */
+import type Database from 'better-sqlite3';
+import { UsageError } from '../../model/errors.js';
+import type { QueryAction, QueryLogEntry } from '../../model/query-log.js';
+import { QUERY_ACTIONS } from '../../model/query-log.js';
+import type { QueryLogFilter, QueryLogPage } from '../store.js';
+import { addressKey, clientMatch, reversedName, subtreeRange } from './query-keys.js';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** Most entries in one page. */
+export const MAX_PAGE = 1000;
+/** Below this many matches in its index, a range filter's rows are read and sorted. */
+const SMALL = 10_000;
+/** Rows one sweep transaction deletes, so the write lock is released between chunks (other writers, readers of the WAL). */
+export const SWEEP_CHUNK = 5000;
+
+interface Row {
+  id: number;
+  ts: number;
+  client: string;
+  customer: string | null;
+  name: string;
+  qtype: string;
+  action: QueryAction;
+  rcode: string | null;
+  domain: string | null;
+  verdict: QueryLogEntry['verdict'];
+  score: number | null;
+  rule: QueryLogEntry['rule'];
+  reason: string | null;
+}
+
+/** One way to read the log: an index and the condition that narrows it. */
+interface Access {
+  index: string;
+  where: string;
+  params: unknown[];
+  /** Rows come newest first from the index (equality on its first column). */
+  ordered: boolean;
+}
+
+export class QueryLogTable {
+  private readonly insert: Statement;
+  private readonly deleteChunk: Statement;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: Database.Database) {
+    this.insert = db.prepare(
+      `INSERT INTO querylog (ts, client, client_key, customer, name, rname, qtype, action, rcode, domain, verdict, score, rule, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.deleteChunk = db.prepare(`DELETE FROM querylog WHERE id IN (SELECT id FROM querylog WHERE ts < ? ORDER BY ts LIMIT ${SWEEP_CHUNK})`);
+  }
+
+  /** Inserts entries (inside the caller's transaction). */
+  write(entries: readonly QueryLogEntry[]): void {
+    for (const e of entries) {
+      this.insert.run(e.ts, e.client, addressKey(e.client), e.customer, e.name, reversedName(e.name), e.qtype, e.action, e.rcode, e.domain, e.verdict, e.score, e.rule, e.reason);
+    }
+  }
+
+  search(filter: QueryLogFilter, limit: number, cursor: string | null | undefined): QueryLogPage {
+    if (!Number.isFinite(limit)) throw new UsageError(`store: querylog limit must be a number, not ${String(limit)}`);
+    const size = Math.min(MAX_PAGE, Math.max(1, Math.floor(limit)));
+    const { since, until } = filter;
+    if (since !== undefined && !Number.isFinite(since)) throw new UsageError('store: querylog since is not a time');
+    if (until !== undefined && !Number.isFinite(until)) throw new UsageError('store: querylog until is not a time');
+    if (since !== undefined && until !== undefined && since > until) throw new UsageError('store: querylog since is after until');
+
+    // Conditions every access path shares: the time range and the cursor (strictly older than the last row given).
+    const common: string[] = [];
+    const commonParams: unknown[] = [];
+    if (since !== undefined) {
+      common.push('ts >= ?');
+      commonParams.push(since);
+    }
+    if (until !== undefined) {
+      common.push('ts < ?');
+      commonParams.push(until);
+    }
+    if (cursor !== undefined && cursor !== null && cursor !== '') {
+      const [ts, id] = decodeCursor(cursor);
+      common.push('ts <= ? AND (ts < ? OR id < ?)');
+      commonParams.push(ts, ts, id);
+    }
+
+    const filters = accessPaths(filter);
+    const choice = this.choose(filters, common, commonParams);
+    if (choice === null) return { entries: [], next: null };
+    const where = [...filters.map((f) => f.where), ...common];
+    const params = [...filters.flatMap((f) => f.params), ...commonParams];
+    const sql =
+      `SELECT id, ts, client, customer, name, qtype, action, rcode, domain, verdict, score, rule, reason FROM querylog INDEXED BY ${choice.index}` +
+      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?`;
+    const rows = this.prepared(sql).all(...params, size + 1) as Row[];
+    const more = rows.length > size;
+    if (more) rows.length = size;
+    const last = rows[rows.length - 1];
+    return { entries: rows.map(toEntry), next: more && last !== undefined ? encodeCursor(last.ts, last.id) : null };
+  }
+
+  /** Deletes at most SWEEP_CHUNK rows older than `before`, in one transaction; returns how many (0: none left). */
+  sweepChunk(before: number): number {
+    return this.deleteChunk.run(before).changes;
+  }
+
+
+  /** The access path to read (see the file's comment); null when some filter matches nothing. */
+  private choose(filters: Access[], common: string[], commonParams: unknown[]): Access | null {
+    let fewest: Access | null = null;
+    let fewestRows = Infinity;
+    for (const f of filters) {
+      const where = [f.where, ...common].join(' AND ');
+      const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM querylog INDEXED BY ${f.index} WHERE ${where} LIMIT ${SMALL})`;
+      const n = (this.prepared(sql).get(...f.params, ...commonParams) as { n: number }).n;
+      if (n === 0) return null;
+      if (n < fewestRows || (n === fewestRows && f.ordered)) {
+        fewest = f;
+        fewestRows = n;
+      }
+    }
+    if (fewest !== null && fewestRows < SMALL) return fewest;
+    return filters.find((f) => f.ordered) ?? { index: 'querylog_ts', where: '', params: [], ordered: true };
+  }
+
+  private prepared(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+/** One access path per filter given, equality (ordered) ones first. */
+function accessPaths(filter: QueryLogFilter): Access[] {
+  const out: Access[] = [];
+  if (filter.client !== undefined && filter.client !== '') {
+    const match = clientMatch(filter.client);
+    if ('exact' in match) out.push({ index: 'querylog_client', where: 'client_key = ?', params: [match.exact], ordered: true });
+    else out.push({ index: 'querylog_client', where: 'client_key BETWEEN ? AND ?', params: [match.low, match.high], ordered: false });
+  }
+  if (filter.customer !== undefined) {
+    // '' is "no customer", as in the stats.
+    if (filter.customer === '') out.push({ index: 'querylog_customer', where: 'customer IS NULL', params: [], ordered: true });
+    else out.push({ index: 'querylog_customer', where: 'customer = ?', params: [filter.customer], ordered: true });
+  }
+  if (filter.actions !== undefined && filter.actions.length > 0) {
+    const actions = [...new Set(filter.actions)];
+    for (const a of actions) if (!QUERY_ACTIONS.includes(a)) throw new UsageError(`store: querylog action ${JSON.stringify(String(a).slice(0, 40))} is not one of ${QUERY_ACTIONS.join(', ')}`);
+    if (actions.length === 1) out.push({ index: 'querylog_action', where: 'action = ?', params: actions, ordered: true });
+    else if (actions.length < QUERY_ACTIONS.length) {
+      out.push({ index: 'querylog_action', where: `action IN (${actions.map(() => '?').join(', ')})`, params: actions, ordered: false });
+    }
+  }
+  if (filter.name !== undefined && filter.name !== '') {
+    const [low, high] = subtreeRange(filter.name);
+    out.push({ index: 'querylog_name', where: 'rname >= ? AND rname < ?', params: [low, high], ordered: false });
+  }
+  return out;
+}
+
+function toEntry(r: Row): QueryLogEntry {
+  return {
+    ts: r.ts,
+    client: r.client,
+    customer: r.customer,
+    name: r.name,
+    qtype: r.qtype,
+    action: r.action,
+    rcode: r.rcode,
+    domain: r.domain,
+    verdict: r.verdict,
+    score: r.score,
+    rule: r.rule,
+    reason: r.reason,
+  };
+}
+
+/** The cursor: 'TS:ID' of the last row given, base64url, so that callers treat it as opaque. */
+export function encodeCursor(ts: number, id: number): string {
+  return Buffer.from(`${ts}:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [number, number] {
+  const bad = new UsageError('store: querylog cursor is not one a previous page gave');
+  if (cursor.length > 64 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad;
+  const match = /^(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?):(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+  if (match === null) throw bad;
+  const ts = Number(match[1]);
+  const id = Number(match[2]);
+  if (!Number.isFinite(ts) || !Number.isSafeInteger(id)) throw bad;
+  return [ts, id];
+}
