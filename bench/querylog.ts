@@ -125,8 +125,8 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
       await new Promise((res) => setTimeout(res, 3000));
       const text = await (await fetch(`http://127.0.0.1:${r.http}/metrics`)).text();
       r.variant.recorded = metricValue(text, 'fluxhound_dns_querylog_recorded_total');
-      r.variant.dropped = (metricValue(text, 'fluxhound_querylog_dropped_total{') ?? 0) + (metricValue(text, 'fluxhound_store_queries_dropped_total') ?? 0);
-      r.variant.storeWritten = metricValue(text, 'fluxhound_store_queries_written_total');
+      r.variant.dropped = (metricValue(text, 'fluxhound_querylog_dropped_total{') ?? 0) + (metricValue(text, 'fluxhound_store_querylog_dropped_total') ?? 0);
+      r.variant.storeWritten = metricValue(text, 'fluxhound_store_querylog_written_total');
     }
   } catch (error) {
     results.failures.push((error as Error).message);
