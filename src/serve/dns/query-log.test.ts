@@ -213,7 +213,7 @@ describe('query log recording in the forwarder', () => {
 describe('ruleOf', () => {
   it("gives 'verdict' and the strongest reason for a detector verdict, 'denylist' and the entry's comment for the deny list", () => {
     expect(ruleOf(verdictFixture('a.flux.test'))).toEqual({ rule: 'verdict', reason: '12 IPs in 9 ASNs across 6 countries' });
-    const listed = { ...verdictFixture('bad.test'), denylisted: { comment: 'phishing kit, ticket 42' } } as Verdict;
+    const listed = { ...verdictFixture('bad.test'), listed: { list: 'deny', comment: 'phishing kit, ticket 42', by: 'ops', at: 1 } } as Verdict;
     expect(ruleOf(listed)).toEqual({ rule: 'denylist', reason: 'phishing kit, ticket 42' });
   });
 });
