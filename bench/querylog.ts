@@ -7,7 +7,9 @@
  * daemons run side by side and are measured in turn, `runs` times each,
  * with the same load and names. Medians are reported, with what the
  * recording daemons recorded and whether they kept up (entries dropped by a
- * full queue, the store's written rows).
+ * full queue, the store's written rows). On a shared host qps follows
+ * what the other jobs leave; each daemon's own CPU per query (/proc
+ * schedstat) is the steadier figure, reported beside it.
  *
  * Run alone: `npm run -s build && node dist/bench/querylog.js`. Environment:
  * FLUXHOUND_BENCH_QUERYLOG_SECONDS (each run, default 10),
@@ -26,6 +28,8 @@ export interface QueryLogVariant {
   ndjson: boolean;
   runs: DnsperfResult[];
   medianQps: number | null;
+  /** The daemon's own CPU per answered query (all its threads, /proc), median over runs: what recording costs, whatever else the host runs. */
+  medianCpuUsPerQuery: number | null;
   /** From the daemon's /metrics after the runs. */
   recorded: number | null;
   dropped: number | null;
@@ -89,7 +93,7 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
     if (!(await waitForDns(unboundPort, 30_000))) throw new Error(`unbound did not start: ${u.output().slice(-300)}`);
     const names = join(dir, 'names.txt');
     writeFileSync(names, Array.from({ length: options.names }, (_, i) => `${nameOf(i)} A`).join('\n') + '\n');
-    const specs: Omit<QueryLogVariant, 'runs' | 'medianQps' | 'recorded' | 'dropped' | 'storeWritten' | 'rssMb'>[] = [
+    const specs: Omit<QueryLogVariant, 'runs' | 'medianQps' | 'medianCpuUsPerQuery' | 'recorded' | 'dropped' | 'storeWritten' | 'rssMb'>[] = [
       { label: 'query log: blocked only (sample 0), store on', sample: 0, ndjson: false },
       { label: 'query log: every query (sample 1) into the store', sample: 1, ndjson: false },
       { label: 'query log: every query into the store and an NDJSON file', sample: 1, ndjson: true },
@@ -105,7 +109,7 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
       const server = start(process.execPath, args);
       started.push(server);
       if (!(await waitForDns(port, 60_000))) throw new Error(`fluxhound (${spec.label}) did not start: ${server.output().slice(-300)}`);
-      const variant: QueryLogVariant = { ...spec, runs: [], medianQps: null, recorded: null, dropped: null, storeWritten: null, rssMb: 0 };
+      const variant: QueryLogVariant = { ...spec, runs: [], medianQps: null, medianCpuUsPerQuery: null, recorded: null, dropped: null, storeWritten: null, rssMb: 0 };
       results.variants.push(variant);
       running.push({ variant, port, http, server });
       // Warm the cache with every name once.
@@ -120,6 +124,7 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
     }
     for (const r of running) {
       r.variant.medianQps = median(r.variant.runs.map((x) => x.qps));
+      r.variant.medianCpuUsPerQuery = median(r.variant.runs.flatMap((x) => (x.cpuUsPerQuery === null ? [] : [x.cpuUsPerQuery])));
       r.variant.rssMb = rssMb(r.server.child.pid);
       // The store flushes every second by default: give the last batch time to commit before reading.
       await new Promise((res) => setTimeout(res, 3000));
@@ -140,14 +145,16 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
 
 export function formatQueryLog(r: QueryLogBenchResults): string {
   const rows = ['Query log: forwarder qps without and with recording every query (dnsperf -c 4 -q 200, cache hot, same run, same load)', ''];
-  rows.push('| | median qps | runs (qps) | recorded | dropped | store rows written | RSS MB |', '|---|---|---|---|---|---|---|');
+  rows.push('| | median qps | runs (qps) | CPU µs/query (median) | recorded | dropped | store rows written | RSS MB |', '|---|---|---|---|---|---|---|---|');
   const num = (x: number | null): string => (x === null ? '–' : Math.round(x).toLocaleString('en-US'));
   for (const v of r.variants) {
-    rows.push(`| ${v.label} | ${num(v.medianQps)} | ${v.runs.map((x) => num(x.qps)).join(', ')} | ${num(v.recorded)} | ${num(v.dropped)} | ${num(v.storeWritten)} | ${v.rssMb.toFixed(0)} |`);
+    rows.push(`| ${v.label} | ${num(v.medianQps)} | ${v.runs.map((x) => num(x.qps)).join(', ')} | ${v.medianCpuUsPerQuery === null ? '–' : v.medianCpuUsPerQuery.toFixed(1)} | ${num(v.recorded)} | ${num(v.dropped)} | ${num(v.storeWritten)} | ${v.rssMb.toFixed(0)} |`);
   }
   const base = r.variants[0]?.medianQps ?? null;
   for (const v of r.variants.slice(1)) {
     if (base !== null && v.medianQps !== null) rows.push(`${v.label}: ${((v.medianQps / base) * 100).toFixed(1)}% of the qps without it`);
+    const baseCpu = r.variants[0]?.medianCpuUsPerQuery ?? null;
+    if (baseCpu !== null && v.medianCpuUsPerQuery !== null) rows.push(`  CPU per query: +${(v.medianCpuUsPerQuery - baseCpu).toFixed(1)} µs (${((v.medianCpuUsPerQuery / baseCpu) * 100).toFixed(0)}% of the forwarder's own without it)`);
   }
   for (const f of r.failures) rows.push(`failure: ${f}`);
   return rows.join('\n');
