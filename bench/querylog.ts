@@ -26,6 +26,7 @@ export interface QueryLogVariant {
   label: string;
   sample: number;
   ndjson: boolean;
+  store: boolean;
   runs: DnsperfResult[];
   medianQps: number | null;
   /** The daemon's own CPU per answered query (all its threads, /proc), median over runs: what recording costs, whatever else the host runs. */
@@ -94,9 +95,11 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
     const names = join(dir, 'names.txt');
     writeFileSync(names, Array.from({ length: options.names }, (_, i) => `${nameOf(i)} A`).join('\n') + '\n');
     const specs: Omit<QueryLogVariant, 'runs' | 'medianQps' | 'medianCpuUsPerQuery' | 'recorded' | 'dropped' | 'storeWritten' | 'rssMb'>[] = [
-      { label: 'query log: blocked only (sample 0), store on', sample: 0, ndjson: false },
-      { label: 'query log: every query (sample 1) into the store', sample: 1, ndjson: false },
-      { label: 'query log: every query into the store and an NDJSON file', sample: 1, ndjson: true },
+      { label: 'query log: blocked only (sample 0), store on', sample: 0, ndjson: false, store: true },
+      { label: 'query log: every query (sample 1) into the store', sample: 1, ndjson: false, store: true },
+      { label: 'query log: every query into the store and an NDJSON file', sample: 1, ndjson: true, store: true },
+      // The forwarder's own share: entries made and handed to the hub, no store and no file to write them.
+      { label: 'query log: every query recorded, no store, no file (the forwarder\'s own cost)', sample: 1, ndjson: false, store: false },
     ];
     const running: Running[] = [];
     for (const [i, spec] of specs.entries()) {
@@ -105,6 +108,7 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
       const port = await freePort();
       const http = await freePort();
       const args = [...fluxhoundArgs(port, unboundPort, join(dir, `v${i}.db`), config), '--http', `127.0.0.1:${http}`];
+      if (!spec.store) args.splice(args.indexOf('--store'), 2, '--no-store');
       if (spec.ndjson) args.push('--querylog-ndjson', join(dir, `v${i}.ndjson`));
       const server = start(process.execPath, args);
       started.push(server);
