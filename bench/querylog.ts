@@ -147,6 +147,10 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
   return results;
 }
 
+function signed(x: number): string {
+  return `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(1)}`;
+}
+
 export function formatQueryLog(r: QueryLogBenchResults): string {
   const rows = ['Query log: forwarder qps without and with recording every query (dnsperf -c 4 -q 200, cache hot, same run, same load)', ''];
   rows.push('| | median qps | runs (qps) | CPU µs/query (median) | recorded | dropped | store rows written | RSS MB |', '|---|---|---|---|---|---|---|---|');
@@ -158,7 +162,7 @@ export function formatQueryLog(r: QueryLogBenchResults): string {
   for (const v of r.variants.slice(1)) {
     if (base !== null && v.medianQps !== null) rows.push(`${v.label}: ${((v.medianQps / base) * 100).toFixed(1)}% of the qps without it`);
     const baseCpu = r.variants[0]?.medianCpuUsPerQuery ?? null;
-    if (baseCpu !== null && v.medianCpuUsPerQuery !== null) rows.push(`  CPU per query: +${(v.medianCpuUsPerQuery - baseCpu).toFixed(1)} µs (${((v.medianCpuUsPerQuery / baseCpu) * 100).toFixed(0)}% of the forwarder's own without it)`);
+    if (baseCpu !== null && v.medianCpuUsPerQuery !== null) rows.push(`  CPU per query: ${signed(v.medianCpuUsPerQuery - baseCpu)} µs (${((v.medianCpuUsPerQuery / baseCpu) * 100).toFixed(0)}% of the forwarder's own without it)`);
   }
   for (const f of r.failures) rows.push(`failure: ${f}`);
   return rows.join('\n');
