@@ -11,9 +11,9 @@
  * what the other jobs leave; each daemon's own CPU per query (/proc
  * schedstat) is the steadier figure, reported beside it.
  *
- * Run alone: `npm run -s build && node dist/bench/querylog.js`. Environment:
- * FLUXHOUND_BENCH_QUERYLOG_SECONDS (each run, default 10),
- * FLUXHOUND_BENCH_QUERYLOG_RUNS (runs per daemon, default 3),
+ * Run alone: `npm run -s build && node dist/bench/querylog-forwarder.js`. Environment:
+ * FLUXHOUND_BENCH_QLOG_FORWARDER_SECONDS (each run, default 10),
+ * FLUXHOUND_BENCH_QLOG_FORWARDER_RUNS (runs per daemon, default 3),
  * FLUXHOUND_BENCH_DNS_NAMES (default 10000).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ export interface QueryLogVariant {
   rssMb: number;
 }
 
-export interface QueryLogBenchResults {
+export interface ForwarderLogBenchResults {
   startedAt: string;
   seconds: number;
   names: number;
@@ -46,18 +46,18 @@ export interface QueryLogBenchResults {
   failures: string[];
 }
 
-export interface QueryLogBenchOptions {
+export interface ForwarderLogBenchOptions {
   seconds: number;
   runs: number;
   names: number;
 }
 
-export function queryLogBenchOptionsFromEnv(): QueryLogBenchOptions {
+export function forwarderLogBenchOptionsFromEnv(): ForwarderLogBenchOptions {
   const n = (name: string, fallback: number): number => {
     const v = Number(process.env[name]);
     return Number.isFinite(v) && v > 0 ? v : fallback;
   };
-  return { seconds: n('FLUXHOUND_BENCH_QUERYLOG_SECONDS', 10), runs: Math.round(n('FLUXHOUND_BENCH_QUERYLOG_RUNS', 3)), names: n('FLUXHOUND_BENCH_DNS_NAMES', 10_000) };
+  return { seconds: n('FLUXHOUND_BENCH_QLOG_FORWARDER_SECONDS', 10), runs: Math.round(n('FLUXHOUND_BENCH_QLOG_FORWARDER_RUNS', 3)), names: n('FLUXHOUND_BENCH_DNS_NAMES', 10_000) };
 }
 
 /** The value of one sample of Prometheus text (the sum over label sets when `prefix` ends with '{'); null when absent. */
@@ -77,8 +77,8 @@ interface Running {
   server: Started;
 }
 
-export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: string) => void): Promise<QueryLogBenchResults> {
-  const results: QueryLogBenchResults = { startedAt: new Date().toISOString(), seconds: options.seconds, names: options.names, variants: [], failures: [] };
+export async function benchForwarderLog(options: ForwarderLogBenchOptions, log: (line: string) => void): Promise<ForwarderLogBenchResults> {
+  const results: ForwarderLogBenchResults = { startedAt: new Date().toISOString(), seconds: options.seconds, names: options.names, variants: [], failures: [] };
   const unbound = which('unbound');
   if (unbound === null || which('dnsperf') === null) {
     results.failures.push('unbound and dnsperf are needed (apt-get install unbound dnsperf)');
@@ -122,7 +122,7 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
     const load = ['-c', '4', '-q', '200'];
     for (let run = 0; run < options.runs; run++) {
       for (const r of running) {
-        log(`querylog: ${r.variant.label}, run ${run + 1} of ${options.runs}, ${options.seconds} s at full rate`);
+        log(`querylog-forwarder: ${r.variant.label}, run ${run + 1} of ${options.runs}, ${options.seconds} s at full rate`);
         r.variant.runs.push(await dnsperf(r.variant.label, r.port, names, options.seconds, load, false, r.server.child.pid));
       }
     }
@@ -139,7 +139,7 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
     }
   } catch (error) {
     results.failures.push((error as Error).message);
-    log(`querylog: ${(error as Error).message}`);
+    log(`querylog-forwarder: ${(error as Error).message}`);
   } finally {
     for (const s of started.reverse()) await s.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -151,7 +151,7 @@ function signed(x: number): string {
   return `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(1)}`;
 }
 
-export function formatQueryLog(r: QueryLogBenchResults): string {
+export function formatForwarderLog(r: ForwarderLogBenchResults): string {
   const rows = ['Query log: forwarder qps without and with recording every query (dnsperf -c 4 -q 200, cache hot, same run, same load)', ''];
   rows.push('| | median qps | runs (qps) | CPU µs/query (median) | recorded | dropped | store rows written | RSS MB |', '|---|---|---|---|---|---|---|---|');
   const num = (x: number | null): string => (x === null ? '–' : Math.round(x).toLocaleString('en-US'));
@@ -168,11 +168,11 @@ export function formatQueryLog(r: QueryLogBenchResults): string {
   return rows.join('\n');
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.dirname, 'querylog.js')) {
-  const results = await benchQueryLog(queryLogBenchOptionsFromEnv(), (line) => process.stderr.write(`${line}\n`));
-  process.stdout.write(`${formatQueryLog(results)}\n`);
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.dirname, 'querylog-forwarder.js')) {
+  const results = await benchForwarderLog(forwarderLogBenchOptionsFromEnv(), (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(`${formatForwarderLog(results)}\n`);
   try {
-    writeFileSync(join(ROOT, 'bench', '.data', 'querylog.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(ROOT, 'bench', '.data', 'querylog-forwarder.json'), `${JSON.stringify(results, null, 2)}\n`);
   } catch {
     // no bench/.data yet: the report on stdout is the result
   }

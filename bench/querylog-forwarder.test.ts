@@ -1,6 +1,6 @@
 /** Reading the bench's figures back from a daemon's /metrics text. */
 import { describe, expect, it } from 'vitest';
-import { metricValue } from './querylog.js';
+import { metricValue } from './querylog-forwarder.js';
 
 describe('metricValue', () => {
   const text = [
