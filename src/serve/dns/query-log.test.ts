@@ -3,9 +3,13 @@
  * (every policy action, with the rcode sent), flagged names answered under
  * policy log, sampled other queries (sample 1 and 0, answers from upstream,
  * cache and SERVFAIL), customer attribution, the per-minute counts, the
- * switch off, and a reload that changes the sample.
+ * switch off, a reload that changes the sample, and the entries and counts
+ * reaching the real SQLite store.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as packet from 'dns-packet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAnsweringAuthority, type AnsweringAuthority } from '../../../test/support/answer-all.js';
@@ -17,6 +21,7 @@ import type { QueryLogEntry } from '../../model/query-log.js';
 import type { Verdict } from '../../model/verdict.js';
 import { verdictFixture } from '../../store/store.case.js';
 import type { Daemon } from '../daemon.js';
+import { storeService } from '../store/index.js';
 import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
 import { ruleOf } from './query-log.js';
 
@@ -213,7 +218,45 @@ describe('query log recording in the forwarder', () => {
 describe('ruleOf', () => {
   it("gives 'verdict' and the strongest reason for a detector verdict, 'denylist' and the entry's comment for the deny list", () => {
     expect(ruleOf(verdictFixture('a.flux.test'))).toEqual({ rule: 'verdict', reason: '12 IPs in 9 ASNs across 6 countries' });
-    const listed = { ...verdictFixture('bad.test'), denylisted: { comment: 'phishing kit, ticket 42' } } as Verdict;
+    const listed = { ...verdictFixture('bad.test'), listed: { list: 'deny', comment: 'phishing kit, ticket 42', by: 'ops', at: 1 } } as Verdict;
     expect(ruleOf(listed)).toEqual({ rule: 'denylist', reason: 'phishing kit, ticket 42' });
+  });
+});
+
+describe('query log from the forwarder into the store', () => {
+  it('keeps a blocked query and a sampled one in the real SQLite store, with the per-minute counts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-ql-store-'));
+    const config = configWith((c) => {
+      c.serve.querylog.sample = 1;
+      c.serve.store.flushInterval = 50;
+    });
+    const daemon = quietDaemon(config, { factories: [storeService()], flags: { store: join(dir, 'fluxhound.db') } });
+    await daemon.start();
+    const fwd = new DnsForwarder(testForwarderOptions(upstream.port), daemon.context);
+    await fwd.start();
+    try {
+      daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
+      expect((await ask(fwd.port, 'www.flux.test'))?.rcode).toBe('NXDOMAIN');
+      expect((await ask(fwd.port, 'fine.test'))?.rcode).toBe('NOERROR');
+      const store = daemon.context.store!;
+      const page = await waitFor('both entries in the store', () => {
+        const p = store.queryLog({ customer: 'acme' }, 10);
+        return p.entries.length === 2 ? p : undefined;
+      });
+      expect(page.entries.map((e) => [e.name, e.action, e.rcode, e.rule, e.domain])).toEqual([
+        ['fine.test', 'pass', 'NOERROR', null, null],
+        ['www.flux.test', 'nxdomain', 'NXDOMAIN', 'verdict', 'www.flux.test'],
+      ]);
+      const now = Date.now() / 1000;
+      const points = await waitFor('the minute counted', () => {
+        const p = store.stats({ since: now - 120, until: now + 60, step: 60, customer: 'acme' });
+        return p.some((x) => x.queries === 2) ? p : undefined;
+      });
+      expect(points.find((x) => x.queries === 2)).toMatchObject({ queries: 2, blocked: 1 });
+    } finally {
+      await fwd.stop();
+      await daemon.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

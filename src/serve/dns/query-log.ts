@@ -21,16 +21,15 @@ import type { ServeContext } from '../service.js';
 type QueryLogConfig = Config['serve']['querylog'];
 
 /**
- * The seam for the operator's deny list (branch i14-lists): a verdict the
- * deny list made carries `denylisted` (the entry's comment) and is logged
- * with rule 'denylist' and that comment as its reason. A detector verdict
- * has no such field: rule 'verdict', reason its first (strongest) reason.
+ * What put the name on the block path. A verdict the operator's deny list
+ * made carries `listed` (branch i14-lists: Verdict.listed, the entry with
+ * its comment): rule 'denylist', reason the entry's comment. A detector
+ * verdict has none: rule 'verdict', reason its first (strongest) reason.
+ * (Read through a cast until Verdict.listed is on this branch.)
  */
 export function ruleOf(verdict: Verdict): { rule: QueryRule; reason: string | null } {
-  const listed = (verdict as Verdict & { denylisted?: { comment?: string } | string | null }).denylisted;
-  if (listed !== undefined && listed !== null) {
-    return { rule: 'denylist', reason: typeof listed === 'string' ? listed : (listed.comment ?? null) };
-  }
+  const listed = (verdict as Verdict & { listed?: { comment?: string } | null }).listed;
+  if (listed !== undefined && listed !== null) return { rule: 'denylist', reason: listed.comment ?? null };
   return { rule: 'verdict', reason: verdict.reasons[0] ?? null };
 }
 

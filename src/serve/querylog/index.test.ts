@@ -208,3 +208,18 @@ describe('querylog service', () => {
     expect(parseSyslogTarget('127.0.0.1', 'udp', 'x')).toEqual({ endpoint: { host: '127.0.0.1', port: 514, family: 4 }, transport: 'udp' });
   });
 });
+
+describe('querylog service stop', () => {
+  it('stops at once when its TCP syslog receiver never came up', async () => {
+    const port = await freePort();
+    const daemon = quietDaemon(config(), { factories: [queryLogService()], flags: { querylogSyslog: `tcp:127.0.0.1:${port}` } });
+    await daemon.start();
+    daemon.context.logQuery(entry(0));
+    const service = daemon.services[0] as QueryLogService;
+    await waitFor('a refused connection', () => service.syslog!.stats.errors > 0);
+    // Resolves (the test's own time-out would catch a hang), leaving the undelivered entry counted as pending.
+    await daemon.stop();
+    expect(service.syslog!.pending).toBe(1);
+    expect(service.syslog!.up).toBe(0);
+  });
+});

@@ -25,6 +25,8 @@ export class NdjsonSink {
   private scheduled = false;
   private reopenTo: string | null = null;
   private idle: (() => void)[] = [];
+  /** The batch's bytes; reused (one write is in flight at a time). */
+  private scratch = Buffer.allocUnsafe(1 << 20);
 
   constructor(
     private path: string,
@@ -82,10 +84,19 @@ export class NdjsonSink {
       if (this.reopenTo !== null) await this.reopenNow(this.reopenTo);
       const batch = this.queue.take(BATCH);
       if (batch.length > 0 && this.file !== null) {
-        let text = '';
-        for (const entry of batch) text += ndjsonLine(entry, this.fields);
+        // Each line straight into one reused buffer: a string of 4096 concatenations costs more to flatten than to make.
+        let used = 0;
+        for (const entry of batch) {
+          const line = ndjsonLine(entry, this.fields);
+          if (used + line.length * 3 > this.scratch.length) {
+            const bigger = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, used + line.length * 3));
+            this.scratch.copy(bigger, 0, 0, used);
+            this.scratch = bigger;
+          }
+          used += this.scratch.write(line, used, 'utf8');
+        }
         try {
-          await this.file.appendFile(text, 'utf8');
+          await writeAll(this.file, this.scratch.subarray(0, used));
           this.stats.written += batch.length;
         } catch (err) {
           this.stats.errors++;
@@ -112,6 +123,15 @@ export class NdjsonSink {
       this.stats.errors++;
       this.log.error({ service: 'querylog', file: path }, `querylog: cannot reopen ${path}: ${(err as Error).message}`);
     }
+  }
+}
+
+/** One write of the whole batch (FileHandle.appendFile takes over ten times as long: it writes in chunks through a stream of promises). */
+async function writeAll(file: FileHandle, bytes: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await file.write(bytes, offset, bytes.length - offset, null);
+    offset += bytesWritten;
   }
 }
 

@@ -82,9 +82,13 @@ export class SyslogSink {
     if (this.retry !== null) clearTimeout(this.retry);
     this.udp?.close();
     this.udp = null;
-    if (this.tcp !== null) await new Promise<void>((resolve) => this.tcp!.end(() => resolve()));
-    this.tcp?.destroy();
+    const tcp = this.tcp;
     this.tcp = null;
+    if (tcp !== null && this.connected) {
+      // Let the last frames leave, but never wait on a receiver that stopped reading.
+      await Promise.race([new Promise<void>((resolve) => tcp.end(() => resolve())), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+    }
+    tcp?.destroy();
   }
 
   private connect(): void {

@@ -7,11 +7,13 @@
  * daemons run side by side and are measured in turn, `runs` times each,
  * with the same load and names. Medians are reported, with what the
  * recording daemons recorded and whether they kept up (entries dropped by a
- * full queue, the store's written rows).
+ * full queue, the store's written rows). On a shared host qps follows
+ * what the other jobs leave; each daemon's own CPU per query (/proc
+ * schedstat) is the steadier figure, reported beside it.
  *
- * Run alone: `npm run -s build && node dist/bench/querylog.js`. Environment:
- * FLUXHOUND_BENCH_QUERYLOG_SECONDS (each run, default 10),
- * FLUXHOUND_BENCH_QUERYLOG_RUNS (runs per daemon, default 3),
+ * Run alone: `npm run -s build && node dist/bench/querylog-forwarder.js`. Environment:
+ * FLUXHOUND_BENCH_QLOG_FORWARDER_SECONDS (each run, default 10),
+ * FLUXHOUND_BENCH_QLOG_FORWARDER_RUNS (runs per daemon, default 3),
  * FLUXHOUND_BENCH_DNS_NAMES (default 10000).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,8 +26,11 @@ export interface QueryLogVariant {
   label: string;
   sample: number;
   ndjson: boolean;
+  store: boolean;
   runs: DnsperfResult[];
   medianQps: number | null;
+  /** The daemon's own CPU per answered query (all its threads, /proc), median over runs: what recording costs, whatever else the host runs. */
+  medianCpuUsPerQuery: number | null;
   /** From the daemon's /metrics after the runs. */
   recorded: number | null;
   dropped: number | null;
@@ -33,7 +38,7 @@ export interface QueryLogVariant {
   rssMb: number;
 }
 
-export interface QueryLogBenchResults {
+export interface ForwarderLogBenchResults {
   startedAt: string;
   seconds: number;
   names: number;
@@ -41,18 +46,18 @@ export interface QueryLogBenchResults {
   failures: string[];
 }
 
-export interface QueryLogBenchOptions {
+export interface ForwarderLogBenchOptions {
   seconds: number;
   runs: number;
   names: number;
 }
 
-export function queryLogBenchOptionsFromEnv(): QueryLogBenchOptions {
+export function forwarderLogBenchOptionsFromEnv(): ForwarderLogBenchOptions {
   const n = (name: string, fallback: number): number => {
     const v = Number(process.env[name]);
     return Number.isFinite(v) && v > 0 ? v : fallback;
   };
-  return { seconds: n('FLUXHOUND_BENCH_QUERYLOG_SECONDS', 10), runs: Math.round(n('FLUXHOUND_BENCH_QUERYLOG_RUNS', 3)), names: n('FLUXHOUND_BENCH_DNS_NAMES', 10_000) };
+  return { seconds: n('FLUXHOUND_BENCH_QLOG_FORWARDER_SECONDS', 10), runs: Math.round(n('FLUXHOUND_BENCH_QLOG_FORWARDER_RUNS', 3)), names: n('FLUXHOUND_BENCH_DNS_NAMES', 10_000) };
 }
 
 /** The value of one sample of Prometheus text (the sum over label sets when `prefix` ends with '{'); null when absent. */
@@ -72,8 +77,8 @@ interface Running {
   server: Started;
 }
 
-export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: string) => void): Promise<QueryLogBenchResults> {
-  const results: QueryLogBenchResults = { startedAt: new Date().toISOString(), seconds: options.seconds, names: options.names, variants: [], failures: [] };
+export async function benchForwarderLog(options: ForwarderLogBenchOptions, log: (line: string) => void): Promise<ForwarderLogBenchResults> {
+  const results: ForwarderLogBenchResults = { startedAt: new Date().toISOString(), seconds: options.seconds, names: options.names, variants: [], failures: [] };
   const unbound = which('unbound');
   if (unbound === null || which('dnsperf') === null) {
     results.failures.push('unbound and dnsperf are needed (apt-get install unbound dnsperf)');
@@ -89,10 +94,12 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
     if (!(await waitForDns(unboundPort, 30_000))) throw new Error(`unbound did not start: ${u.output().slice(-300)}`);
     const names = join(dir, 'names.txt');
     writeFileSync(names, Array.from({ length: options.names }, (_, i) => `${nameOf(i)} A`).join('\n') + '\n');
-    const specs: Omit<QueryLogVariant, 'runs' | 'medianQps' | 'recorded' | 'dropped' | 'storeWritten' | 'rssMb'>[] = [
-      { label: 'query log: blocked only (sample 0), store on', sample: 0, ndjson: false },
-      { label: 'query log: every query (sample 1) into the store', sample: 1, ndjson: false },
-      { label: 'query log: every query into the store and an NDJSON file', sample: 1, ndjson: true },
+    const specs: Omit<QueryLogVariant, 'runs' | 'medianQps' | 'medianCpuUsPerQuery' | 'recorded' | 'dropped' | 'storeWritten' | 'rssMb'>[] = [
+      { label: 'query log: blocked only (sample 0), store on', sample: 0, ndjson: false, store: true },
+      { label: 'query log: every query (sample 1) into the store', sample: 1, ndjson: false, store: true },
+      { label: 'query log: every query into the store and an NDJSON file', sample: 1, ndjson: true, store: true },
+      // The forwarder's own share: entries made and handed to the hub, no store and no file to write them.
+      { label: 'query log: every query recorded, no store, no file (the forwarder\'s own cost)', sample: 1, ndjson: false, store: false },
     ];
     const running: Running[] = [];
     for (const [i, spec] of specs.entries()) {
@@ -101,11 +108,12 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
       const port = await freePort();
       const http = await freePort();
       const args = [...fluxhoundArgs(port, unboundPort, join(dir, `v${i}.db`), config), '--http', `127.0.0.1:${http}`];
+      if (!spec.store) args.splice(args.indexOf('--store'), 2, '--no-store');
       if (spec.ndjson) args.push('--querylog-ndjson', join(dir, `v${i}.ndjson`));
       const server = start(process.execPath, args);
       started.push(server);
       if (!(await waitForDns(port, 60_000))) throw new Error(`fluxhound (${spec.label}) did not start: ${server.output().slice(-300)}`);
-      const variant: QueryLogVariant = { ...spec, runs: [], medianQps: null, recorded: null, dropped: null, storeWritten: null, rssMb: 0 };
+      const variant: QueryLogVariant = { ...spec, runs: [], medianQps: null, medianCpuUsPerQuery: null, recorded: null, dropped: null, storeWritten: null, rssMb: 0 };
       results.variants.push(variant);
       running.push({ variant, port, http, server });
       // Warm the cache with every name once.
@@ -114,23 +122,24 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
     const load = ['-c', '4', '-q', '200'];
     for (let run = 0; run < options.runs; run++) {
       for (const r of running) {
-        log(`querylog: ${r.variant.label}, run ${run + 1} of ${options.runs}, ${options.seconds} s at full rate`);
+        log(`querylog-forwarder: ${r.variant.label}, run ${run + 1} of ${options.runs}, ${options.seconds} s at full rate`);
         r.variant.runs.push(await dnsperf(r.variant.label, r.port, names, options.seconds, load, false, r.server.child.pid));
       }
     }
     for (const r of running) {
       r.variant.medianQps = median(r.variant.runs.map((x) => x.qps));
+      r.variant.medianCpuUsPerQuery = median(r.variant.runs.flatMap((x) => (x.cpuUsPerQuery === null ? [] : [x.cpuUsPerQuery])));
       r.variant.rssMb = rssMb(r.server.child.pid);
       // The store flushes every second by default: give the last batch time to commit before reading.
       await new Promise((res) => setTimeout(res, 3000));
       const text = await (await fetch(`http://127.0.0.1:${r.http}/metrics`)).text();
       r.variant.recorded = metricValue(text, 'fluxhound_dns_querylog_recorded_total');
-      r.variant.dropped = (metricValue(text, 'fluxhound_querylog_dropped_total{') ?? 0) + (metricValue(text, 'fluxhound_store_queries_dropped_total') ?? 0);
-      r.variant.storeWritten = metricValue(text, 'fluxhound_store_queries_written_total');
+      r.variant.dropped = (metricValue(text, 'fluxhound_querylog_dropped_total{') ?? 0) + (metricValue(text, 'fluxhound_store_querylog_dropped_total') ?? 0);
+      r.variant.storeWritten = metricValue(text, 'fluxhound_store_querylog_written_total');
     }
   } catch (error) {
     results.failures.push((error as Error).message);
-    log(`querylog: ${(error as Error).message}`);
+    log(`querylog-forwarder: ${(error as Error).message}`);
   } finally {
     for (const s of started.reverse()) await s.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -138,26 +147,32 @@ export async function benchQueryLog(options: QueryLogBenchOptions, log: (line: s
   return results;
 }
 
-export function formatQueryLog(r: QueryLogBenchResults): string {
+function signed(x: number): string {
+  return `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(1)}`;
+}
+
+export function formatForwarderLog(r: ForwarderLogBenchResults): string {
   const rows = ['Query log: forwarder qps without and with recording every query (dnsperf -c 4 -q 200, cache hot, same run, same load)', ''];
-  rows.push('| | median qps | runs (qps) | recorded | dropped | store rows written | RSS MB |', '|---|---|---|---|---|---|---|');
+  rows.push('| | median qps | runs (qps) | CPU µs/query (median) | recorded | dropped | store rows written | RSS MB |', '|---|---|---|---|---|---|---|---|');
   const num = (x: number | null): string => (x === null ? '–' : Math.round(x).toLocaleString('en-US'));
   for (const v of r.variants) {
-    rows.push(`| ${v.label} | ${num(v.medianQps)} | ${v.runs.map((x) => num(x.qps)).join(', ')} | ${num(v.recorded)} | ${num(v.dropped)} | ${num(v.storeWritten)} | ${v.rssMb.toFixed(0)} |`);
+    rows.push(`| ${v.label} | ${num(v.medianQps)} | ${v.runs.map((x) => num(x.qps)).join(', ')} | ${v.medianCpuUsPerQuery === null ? '–' : v.medianCpuUsPerQuery.toFixed(1)} | ${num(v.recorded)} | ${num(v.dropped)} | ${num(v.storeWritten)} | ${v.rssMb.toFixed(0)} |`);
   }
   const base = r.variants[0]?.medianQps ?? null;
   for (const v of r.variants.slice(1)) {
     if (base !== null && v.medianQps !== null) rows.push(`${v.label}: ${((v.medianQps / base) * 100).toFixed(1)}% of the qps without it`);
+    const baseCpu = r.variants[0]?.medianCpuUsPerQuery ?? null;
+    if (baseCpu !== null && v.medianCpuUsPerQuery !== null) rows.push(`  CPU per query: ${signed(v.medianCpuUsPerQuery - baseCpu)} µs (${((v.medianCpuUsPerQuery / baseCpu) * 100).toFixed(0)}% of the forwarder's own without it)`);
   }
   for (const f of r.failures) rows.push(`failure: ${f}`);
   return rows.join('\n');
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.dirname, 'querylog.js')) {
-  const results = await benchQueryLog(queryLogBenchOptionsFromEnv(), (line) => process.stderr.write(`${line}\n`));
-  process.stdout.write(`${formatQueryLog(results)}\n`);
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.dirname, 'querylog-forwarder.js')) {
+  const results = await benchForwarderLog(forwarderLogBenchOptionsFromEnv(), (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(`${formatForwarderLog(results)}\n`);
   try {
-    writeFileSync(join(ROOT, 'bench', '.data', 'querylog.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(ROOT, 'bench', '.data', 'querylog-forwarder.json'), `${JSON.stringify(results, null, 2)}\n`);
   } catch {
     // no bench/.data yet: the report on stdout is the result
   }

@@ -1,6 +1,6 @@
 /** Reading the bench's figures back from a daemon's /metrics text. */
 import { describe, expect, it } from 'vitest';
-import { metricValue } from './querylog.js';
+import { metricValue } from './querylog-forwarder.js';
 
 describe('metricValue', () => {
   const text = [
@@ -13,6 +13,6 @@ describe('metricValue', () => {
   it('reads one sample, or sums a family over its label sets, and says when it is absent', () => {
     expect(metricValue(text, 'fluxhound_dns_querylog_recorded_total')).toBe(120);
     expect(metricValue(text, 'fluxhound_querylog_dropped_total{')).toBe(7);
-    expect(metricValue(text, 'fluxhound_store_queries_written_total')).toBeNull();
+    expect(metricValue(text, 'fluxhound_store_querylog_written_total')).toBeNull();
   });
 });
