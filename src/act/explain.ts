@@ -8,6 +8,7 @@
  * the markup; each output escapes them its own way.
  */
 import type { FluxKind } from '../model/verdict.js';
+import { printable } from './report/table.js';
 
 /** A piece of a phrase: plain words, or words a page emphasises (em) or stresses (strong). */
 export type PhrasePart = string | { readonly em: string } | { readonly strong: string };
@@ -35,14 +36,23 @@ export function whyFlux(flux: FluxKind | null): Phrase {
   return WHY[flux ?? 'none'];
 }
 
-/** Why a name the operator denied is blocked; `comment` is the deny entry's own (made printable by the caller). */
+/** Why a name the operator denied is blocked; `comment` is the deny entry's own (made printable here, and cut at 300 characters). */
 export function whyDenied(comment: string): Phrase {
-  const because = comment.trim();
+  const because = printable(comment.trim()).slice(0, 300);
   return [
     "Your network's operator put this name on its ",
     { em: 'deny list' },
     because.length > 0 ? `, with the note: “${because}”.` : ', without a note.',
   ];
+}
+
+/**
+ * Why a flagged verdict blocks: the operator's deny entry when the verdict
+ * is one (Verdict.listed, the policy verdict the lists service puts in the
+ * flagged set), else the flux the detector measured.
+ */
+export function whyBlocked(v: { flux: FluxKind | null; listed?: { comment: string } }): Phrase {
+  return v.listed !== undefined ? whyDenied(v.listed.comment) : whyFlux(v.flux);
 }
 
 /** What a person should do at a blocked name: the block page's advice, without its last line (which names where to turn). */

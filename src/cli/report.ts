@@ -12,6 +12,7 @@ import { loadConfig } from '../config/load.js';
 import { buildReport, parseReportTime, renderReport, REPORT_FORMATS, type ReportFormat } from '../serve/reports/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { UsageError } from './errors.js';
+import { exampleConfigPath } from './example-config.js';
 
 interface ReportFlags {
   customer: string;
@@ -32,7 +33,7 @@ export function reportCommand(): Command {
     .option('--format <format>', `${REPORT_FORMATS.join(', ')}`, 'html')
     .option('--out <file>', 'write here (atomically) instead of stdout')
     .option('--store <path>', 'the store to read (default serve.store.path of the config, fluxhound.db)')
-    .option('-c, --config <file>', 'config naming the customers (and the store path)')
+    .option('-c, --config <file>', `config naming the customers and the store; every setting documented in ${exampleConfigPath()}`)
     .action(async (flags: ReportFlags) => {
       await runReport(flags);
     });

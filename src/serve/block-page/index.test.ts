@@ -7,6 +7,7 @@ import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import type { ServeContext } from '../service.js';
 import { BlockPageService, hostName } from './index.js';
 import { blockedPage, escapeHtml } from './page.js';
+import { phraseHtml, whyDenied } from '../../act/explain.js';
 
 const flagged = new FlaggedDomains();
 const HOSTILE = 'x"><script>alert(1)</script>.evil.example';
@@ -93,5 +94,15 @@ describe('block page', () => {
     const r = await get('/', { Host: 'login.evil-bank.example', 'X-Big': 'a'.repeat(20_000) }).catch((err: Error) => ({ status: -1, body: err.message, headers: {} }));
     expect([431, 400, -1]).toContain(r.status);
     expect(r.body).not.toContain('This site was blocked');
+  });
+
+  it("says a name on the operator's deny list is blocked for that, with the entry's comment (the words the reports use)", () => {
+    // The policy verdict the lists service puts in the flagged set (Verdict.listed).
+    const denied = { ...flaggedVerdict('shady.example', { flux: null, reasons: ['on the operator deny list'] }), listed: { list: 'deny' as const, comment: 'phishing <kit> reported by CERT', by: 'alice', at: 0 } };
+    const html = blockedPage('www.shady.example', denied, new Date(0));
+    expect(html).toContain(phraseHtml(whyDenied('phishing <kit> reported by CERT'), escapeHtml));
+    expect(html).toContain('<em>deny list</em>');
+    expect(html).toContain('phishing &#60;kit&#62; reported by CERT');
+    expect(html).not.toContain('fast flux');
   });
 });

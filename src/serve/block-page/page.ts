@@ -6,7 +6,7 @@
  * nothing from anywhere and its one stylesheet is pinned by hash in the CSP.
  */
 import { createHash } from 'node:crypto';
-import { BLOCKED_ADVICE, MISTAKE_ADVICE_PAGE, phraseHtml, whyFlux } from '../../act/explain.js';
+import { BLOCKED_ADVICE, MISTAKE_ADVICE_PAGE, phraseHtml, whyBlocked } from '../../act/explain.js';
 import { printable } from '../../act/report/table.js';
 import { escapeName } from '../../dns/name-text.js';
 import type { Verdict } from '../../model/verdict.js';
@@ -44,7 +44,7 @@ export function blockedPage(host: string, v: Verdict, now: Date): string {
     'Blocked: this site may be dangerous',
     `<h1>This site was blocked to protect you</h1>\n` +
       `<p>Your network blocked <code>${name}</code>${sameName ? '' : ` (because of <code>${domain}</code>)`}.</p>\n` +
-      `<h2>Why</h2>\n<p>${phraseHtml(whyFlux(v.flux), escapeHtml)}</p>\n` +
+      `<h2>Why</h2>\n<p>${phraseHtml(whyBlocked(v), escapeHtml)}</p>\n` +
       (reasons.length > 0 ? `<p>What was measured:</p><ul>${reasons}</ul>\n` : '') +
       '<h2>What to do</h2>\n<ul>' +
       [...BLOCKED_ADVICE, MISTAKE_ADVICE_PAGE].map((advice) => `<li>${phraseHtml(advice, escapeHtml)}</li>`).join('') +

@@ -15,7 +15,7 @@ import { CUSTOMERS, DENY_COMMENT, HOSTILE, seedStore, T0 } from '../../../test/h
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import { blockedPage, escapeHtml } from '../block-page/page.js';
 import { csvField } from './csv.js';
-import { buildReport, REPORT_CSP, renderReport, type ReportItem, type TransparencyReport } from './index.js';
+import { buildReport, buildReportYielding, REPORT_CSP, renderReport, type ReportItem, type TransparencyReport } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-report-'));
 const store = seedStore(join(dir, 'store.db'));
@@ -162,6 +162,18 @@ describe('buildReport', () => {
     const one = buildReport(store, acme, DAY, NOW, { maxEntries: 100, maxItems: 100, maxItemDevices: 1, pageSize: 1 });
     expect(one.coverage.complete).toBe(true);
     expect(one.items.find((i) => i.name === 'login.evil.example' && i.kind === 'blocked')).toMatchObject({ devices: 1, devices_capped: true, count: 3 });
+  });
+
+  it('reads the same report yielding between pages (for callers inside the daemon)', async () => {
+    const limits = { maxEntries: 100, maxItems: 100, maxItemDevices: 100, pageSize: 2 };
+    let other = false;
+    const pending = buildReportYielding(store, acme, DAY, NOW, limits);
+    // Queued after the build's first page: it runs before the build ends only if the build yields.
+    setImmediate(() => (other = true));
+    let otherRanFirst = false;
+    const yielded = await pending.then((r) => ((otherRanFirst = other), r));
+    expect(otherRanFirst).toBe(true);
+    expect(yielded).toEqual(buildReport(store, acme, DAY, NOW, limits));
   });
 
   it('refuses an empty period in one line', () => {

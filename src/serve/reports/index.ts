@@ -8,7 +8,7 @@ import { reportCsv } from './csv.js';
 import { reportHtml } from './html.js';
 import type { TransparencyReport } from './report.js';
 
-export { buildReport, ReportBuilder, DEFAULT_LIMITS, REPORT_ACTIONS } from './report.js';
+export { buildReport, buildReportYielding, ReportBuilder, DEFAULT_LIMITS, REPORT_ACTIONS } from './report.js';
 export type { ReportItem, ReportLimits, TransparencyReport } from './report.js';
 export { REPORT_CSP } from './html.js';
 export { parseReportTime } from './period.js';
