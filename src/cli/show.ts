@@ -10,7 +10,7 @@ import { loadConfig } from '../config/load.js';
 import { escapeName } from '../dns/name-text.js';
 import type { ListEntry } from '../model/query-log.js';
 import { isoTime, type Verdict } from '../model/verdict.js';
-import { listName } from '../serve/lists/entry.js';
+import { covering, listName } from '../serve/lists/entry.js';
 import { pdnsByName } from '../store/sqlite/pdns-by-name.js';
 import type { DomainSighting, PdnsTuple, RecordedVerdict } from '../store/store.js';
 import { exampleConfigPath } from './example-config.js';
@@ -70,18 +70,6 @@ export function showCommand(): Command {
       else process.stdout.write(known ? showText(report) : `${escapeName(name)}: nothing known in the store\n`);
       if (!known) process.exitCode = 1;
     });
-}
-
-/** The entry for the name itself or its nearest ancestor; null when none covers it. */
-export function covering(entries: readonly ListEntry[], name: string): ListEntry | null {
-  const byName = new Map(entries.map((e) => [e.name, e]));
-  for (let n = name; ; ) {
-    const e = byName.get(n);
-    if (e !== undefined) return e;
-    const dot = n.indexOf('.');
-    if (dot < 0) return null;
-    n = n.slice(dot + 1);
-  }
 }
 
 function entryText(e: ListEntry): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../model/errors.js';
-import { checkChange, denyVerdict, listName } from './entry.js';
+import { checkChange, covering, denyVerdict, listName } from './entry.js';
 
 const change = (over: Partial<Parameters<typeof checkChange>[0]> = {}) => ({ op: 'add' as const, list: 'deny' as const, name: 'evil.example.com', comment: 'phish', by: 'alice', at: 1_900_000_000, ...over });
 
@@ -62,5 +62,14 @@ describe('list entries', () => {
     });
     expect(v.features.ips).toBe(0);
     expect(denyVerdict({ list: 'deny', name: 'example.com', comment: 'c', by: 'b', at: 0 }).zone).toBeNull();
+  });
+
+  it('finds the entry covering a name: its own, else its nearest ancestor', () => {
+    const e = (name: string) => ({ list: 'allow' as const, name, comment: 'c', by: 'b', at: 0 });
+    const entries = [e('example.com'), e('www.example.com')];
+    expect(covering(entries, 'a.www.example.com')?.name).toBe('www.example.com');
+    expect(covering(entries, 'mail.example.com')?.name).toBe('example.com');
+    expect(covering(entries, 'example.org')).toBeNull();
+    expect(covering(entries, 'wwwexample.com')).toBeNull();
   });
 });

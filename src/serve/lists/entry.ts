@@ -119,3 +119,15 @@ export function denyVerdict(entry: ListEntry): Verdict {
     listed: { list: 'deny', comment: entry.comment, by: entry.by, at: entry.at },
   };
 }
+
+/** The entry for the name itself or its nearest ancestor (the one that covers it); null when none does. */
+export function covering(entries: readonly ListEntry[], name: string): ListEntry | null {
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  for (let n = name; ; ) {
+    const e = byName.get(n);
+    if (e !== undefined) return e;
+    const dot = n.indexOf('.');
+    if (dot < 0) return null;
+    n = n.slice(dot + 1);
+  }
+}

@@ -65,6 +65,17 @@ describe('lists service (no store: in memory)', () => {
     await daemon.stop();
   });
 
+  it('a SIGHUP reload keeps the managed allow entries', async () => {
+    const { daemon, lists } = await started();
+    flux(daemon, 'login.evil-bank.com');
+    lists.change(add('allow', 'evil-bank.com'));
+    expect(await daemon.reload()).toBe(true);
+    expect(liveAllowlist(daemon.context.config).isAllowed('login.evil-bank.com')).toBe(true);
+    flux(daemon, 'login.evil-bank.com', 200);
+    expect(daemon.context.flagged.match('login.evil-bank.com')).toBeNull();
+    await daemon.stop();
+  });
+
   it('an allow entry with nothing flagged under it still bumps the serial (the RPZ gains its PASSTHRU)', async () => {
     const { daemon, lists } = await started();
     const serial = daemon.context.flagged.serial;

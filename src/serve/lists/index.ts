@@ -53,6 +53,7 @@ export class ListsService implements Service, ManagedLists {
   /** Flagged domains the allowlist keeps out (oldest first), to bring back when an allow entry goes. */
   private readonly heldBack = new Set<string>();
   private version = -1;
+  private pollError: string | null = null;
   private poller: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly live: LiveAllowlist;
@@ -129,11 +130,18 @@ export class ListsService implements Service, ManagedLists {
     return this.source.audit(since, limit);
   }
 
+  /** Changes made elsewhere cannot be picked up: the last poll failed (GET /health says so). */
+  health(): string | null {
+    return this.pollError === null ? null : `cannot read the lists from the store, changes made elsewhere are not applied: ${this.pollError}`;
+  }
+
   /** Reads the version; when another process changed the lists, applies them. Errors are counted and logged, the lists in force stay. */
   poll(): void {
     try {
       if (this.source.version() !== this.version) this.reload();
+      this.pollError = null;
     } catch (err) {
+      this.pollError = (err as Error).message.split('\n')[0] ?? '';
       this.stats.pollErrors++;
       if (this.stats.pollErrors === 1 || this.stats.pollErrors % 100 === 0) {
         this.context.log.error({ service: this.name, errors: this.stats.pollErrors }, `lists: cannot read the store: ${(err as Error).message}`);

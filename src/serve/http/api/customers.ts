@@ -7,7 +7,7 @@ import type { Customer } from '../../../act/customers.js';
 import { QUERY_ACTIONS, isBlockAction } from '../../../model/query-log.js';
 import type { ServeContext } from '../../service.js';
 import { apiError, type ApiRequest, type ApiResult, type Route } from '../route.js';
-import { buildReport, renderReport } from '../../reports/index.js';
+import { buildReportYielding, renderReport } from '../../reports/index.js';
 import { needStore, nowSeconds } from './common.js';
 import { REPORT_FORMATS } from './openapi.js';
 import { oneOf, timeRange } from './params.js';
@@ -21,7 +21,7 @@ export function customerRoutes(context: ServeContext): Route[] {
   return [
     { method: 'GET', path: '/api/v1/customers', role: 'read', handle: () => ({ status: 200, body: { items: context.customers.customers.map(customerJson) } }) },
     { method: 'GET', path: '/api/v1/customers/{id}', role: 'read', handle: (request) => detail(context, request) },
-    { method: 'GET', path: '/api/v1/customers/{id}/report', role: 'read', handle: (request) => report(context, request) },
+    { method: 'GET', path: '/api/v1/customers/{id}/report', role: 'read', handle: async (request) => report(context, request) },
   ];
 }
 
@@ -57,13 +57,14 @@ function detail(context: ServeContext, request: ApiRequest): ApiResult {
   return { status: 200, body: { customer: customerJson(customer), totals, points, top_blocked: topBlocked } };
 }
 
-function report(context: ServeContext, request: ApiRequest): ApiResult {
+/** Built a query-log page at a time with a turn of the event loop between, so a long period never stalls the daemon. */
+async function report(context: ServeContext, request: ApiRequest): Promise<ApiResult> {
   const customer = context.customers.get(request.params.id ?? '');
   if (customer === null) return apiError(404, 'no such customer');
   const now = nowSeconds();
   const range = timeRange(request.query, { since: now - 7 * 86_400, until: now });
   const format = oneOf(request.query, 'format', REPORT_FORMATS, 'json');
   const store = needStore(context);
-  const built = buildReport(store, customer, range, new Date(now * 1000));
+  const built = await buildReportYielding(store, customer, range, new Date(now * 1000));
   return format === 'json' ? { status: 200, body: built } : { status: 200, body: null, raw: renderReport(built, format) };
 }

@@ -5,9 +5,11 @@
  * and its passive DNS.
  */
 import { liveAllowlist } from '../../../act/rpz/allowlist.js';
-import type { ListEntry, ListName } from '../../../model/query-log.js';
 import type { Verdict } from '../../../model/verdict.js';
-import type { PdnsTuple } from '../../../store/store.js';
+import { pdnsByName } from '../../../store/sqlite/pdns-by-name.js';
+import { SqliteStore } from '../../../store/sqlite/sqlite-store.js';
+import type { PdnsTuple, Store } from '../../../store/store.js';
+import { covering } from '../../lists/entry.js';
 import type { ServeContext } from '../../service.js';
 import { apiError, type Route } from '../route.js';
 import { nowSeconds } from './common.js';
@@ -15,7 +17,12 @@ import { domainName } from './params.js';
 
 /** History points shown (the newest). */
 export const HISTORY_POINTS = 500;
-/** Passive DNS: tuples of the name among the newest PDNS_SCAN tuples of the last PDNS_DAYS days, at most PDNS_TUPLES. */
+/**
+ * Passive DNS: at most PDNS_TUPLES tuples of the name. SQLite is read by the
+ * table's key (a read-only connection of its own, pdnsByName); another
+ * backend, through the Store interface, which has no per-name read: the
+ * name's tuples among the newest PDNS_SCAN of the last PDNS_DAYS days.
+ */
 export const PDNS_SCAN = 20_000;
 export const PDNS_DAYS = 30;
 export const PDNS_TUPLES = 200;
@@ -30,14 +37,14 @@ export function domainRoutes(context: ServeContext): Route[] {
         const name = domainName(request.params.name ?? '', 'name');
         const store = context.store;
         const blocker = context.flagged.match(name);
-        const denylisted = listMatch(context, 'deny', name);
-        const allowlisted = liveAllowlist(context.config).allowlist.isAllowed(name) || listMatch(context, 'allow', name) !== null;
+        const denylisted = covering(context.lists?.entries('deny') ?? [], name);
+        const allowlisted = liveAllowlist(context.config).allowlist.isAllowed(name);
         const recorded = store?.history(name) ?? [];
         let verdict: Verdict | null = context.detector.current(name);
         if (verdict === null && blocker?.domain === name) verdict = blocker;
         if (verdict === null && recorded.length > 0) verdict = recorded[recorded.length - 1]!.verdict;
         const history = recorded.slice(-HISTORY_POINTS).map((r) => ({ ts: r.ts, verdict: r.verdict.verdict, flux: r.verdict.flux, score: r.verdict.score }));
-        const passiveDns = store === null ? [] : tuplesOf(store.recentTuples(nowSeconds() - PDNS_DAYS * 86_400, PDNS_SCAN), name);
+        const passiveDns = store === null ? [] : passiveDnsOf(store, name);
         const known = verdict !== null || blocker !== null || denylisted !== null || allowlisted || passiveDns.length > 0 || store?.domain(name) != null;
         if (!known) return apiError(404, 'nothing is known about this name');
         return {
@@ -58,22 +65,11 @@ export function domainRoutes(context: ServeContext): Route[] {
   ];
 }
 
-/** The operator's entry covering `name` (itself or the closest ancestor), or null. */
-function listMatch(context: ServeContext, list: ListName, name: string): ListEntry | null {
-  const entries = context.lists?.entries(list) ?? [];
-  if (entries.length === 0) return null;
-  const byName = new Map(entries.map((e) => [e.name, e]));
-  for (let n = name; ; ) {
-    const hit = byName.get(n);
-    if (hit !== undefined) return hit;
-    const dot = n.indexOf('.');
-    if (dot < 0) return null;
-    n = n.slice(dot + 1);
-  }
-}
-
-function tuplesOf(tuples: PdnsTuple[], name: string): PdnsTuple[] {
+/** The name's tuples, oldest sighting first. */
+function passiveDnsOf(store: Store, name: string): PdnsTuple[] {
+  if (store instanceof SqliteStore && store.path !== ':memory:') return pdnsByName(store.path, name, PDNS_TUPLES);
+  const tuples = store.recentTuples(nowSeconds() - PDNS_DAYS * 86_400, PDNS_SCAN);
   const out: PdnsTuple[] = [];
   for (let i = tuples.length - 1; i >= 0 && out.length < PDNS_TUPLES; i--) if (tuples[i]!.name === name) out.push(tuples[i]!);
-  return out;
+  return out.reverse();
 }

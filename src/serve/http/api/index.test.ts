@@ -100,6 +100,15 @@ describe('API routes', () => {
     valid('Error', result.body);
   });
 
+  it('counts what it refuses, by parameter, and what it answers, by route and status', async () => {
+    const value = async (line: RegExp): Promise<number> => Number(line.exec(await daemon.context.registry.metrics())?.[1] ?? 0);
+    const refused = /^fluxhound_api_refused_total\{parameter="limit"\} (\d+)$/m;
+    const answered = /^fluxhound_api_requests_total\{route="GET \/api\/v1\/flagged",status="400"\} (\d+)$/m;
+    const before = [await value(refused), await value(answered)];
+    await call('GET', '/api/v1/flagged?limit=0');
+    expect([await value(refused), await value(answered)]).toEqual([before[0]! + 1, before[1]! + 1]);
+  });
+
   it('shows one domain: blocked by which flagged domain, its live verdict, and 404 for a name nobody saw', async () => {
     const one = await call('GET', '/api/v1/domains/LOGIN.Evil-Bank.com.');
     expect(one.status).toBe(200);
@@ -170,7 +179,7 @@ describe('API routes', () => {
 
   it('checks list bodies against the document before anything else', async () => {
     expect(await call('POST', '/api/v1/allowlist', { name: 'example.com' })).toEqual({ status: 400, body: { error: 'body: comment is missing' } });
-    expect(await call('POST', '/api/v1/blocklist', { name: 'x..y', comment: '' })).toEqual({ status: 400, body: { error: 'name: "x..y" is not a domain name' } });
+    expect(await call('POST', '/api/v1/blocklist', { name: 'x..y', comment: 'c' })).toEqual({ status: 400, body: { error: 'name: "x..y" is not a domain name' } });
     expect(await call('DELETE', '/api/v1/blocklist/example.com', { comment: 5 })).toEqual({ status: 400, body: { error: 'comment: must be string' } });
   });
 });

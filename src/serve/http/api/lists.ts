@@ -47,10 +47,9 @@ function add(context: ServeContext, list: ListName, request: ApiRequest): ApiRes
 
 function remove(context: ServeContext, list: ListName, request: ApiRequest): ApiResult {
   const name = domainName(request.params.name ?? '', 'name');
-  const body = request.body === undefined ? {} : request.body;
-  checkBody('ListRemove', body);
+  checkBody('ListRemove', request.body);
   const lists = needLists(context);
-  const comment = (body as { comment?: string }).comment ?? '';
+  const { comment } = request.body as { comment: string };
   const removed = changed(() => lists.change({ op: 'remove', list, name, comment, by: request.principal.name, at: nowSeconds() }));
   return removed ? { status: 200, body: { removed: true } } : apiError(404, `not on the ${list === 'allow' ? 'allowlist' : 'blocklist'}`);
 }

@@ -52,17 +52,18 @@ interface Operation {
   role: 'read' | 'admin';
   parameters?: Param[];
   body?: string;
-  /** The body may be left out (DELETE: the comment is optional). */
-  bodyOptional?: boolean;
   /** Status → schema name (JSON), or a content map for the report. */
   responses: Record<number, string | Record<string, JsonSchema>>;
 }
 
+/** The schema of every error answer. */
+const E = 'Error';
+
 /**
  * Statuses every operation can answer beside its own: 401 and 429 (the
- * listener's authentication, src/serve/auth), 400 with parameters (the
- * listener refuses a bad path parameter, the route a bad query), and for an
- * operation with a body 400, 403, 408, 413 and 415 (src/serve/http/body.ts).
+ * listener's authentication, src/serve/auth); 400 with parameters (the
+ * listener refuses a bad path parameter, the route a bad query); 403 for an
+ * admin operation; 400, 408, 413 and 415 with a body (src/serve/http/body.ts).
  */
 function withListenerStatuses(op: Operation): Operation['responses'] {
   const all: Operation['responses'] = { ...op.responses, 401: E, 429: E };
@@ -86,12 +87,10 @@ function operation(id: string, op: Operation): JsonSchema {
     description: `Role: ${op.role}.`,
     'x-fluxhound-role': op.role,
     ...(op.parameters === undefined ? {} : { parameters: op.parameters }),
-    ...(op.body === undefined ? {} : { requestBody: { required: op.bodyOptional !== true, content: { 'application/json': { schema: ref(op.body) } } } }),
+    ...(op.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } }),
     responses,
   };
 }
-
-const E = 'Error';
 
 function listPaths(path: string, list: 'allow' | 'deny', noun: string): Record<string, JsonSchema> {
   const tag = list === 'allow' ? 'Allowlist' : 'Blocklist';
@@ -111,7 +110,6 @@ function listPaths(path: string, list: 'allow' | 'deny', noun: string): Record<s
         role: 'admin',
         parameters: [p('name', 'The entry, as listed.')],
         body: 'ListRemove',
-        bodyOptional: true,
         responses: { 200: 'Removed', 404: E, 503: E },
       }),
     },
@@ -136,7 +134,7 @@ function document(): JsonSchema {
           limit(LIMITS.flagged.fallback, LIMITS.flagged.max),
           q('offset', 'Skip this many.', { type: 'integer', minimum: 0, maximum: LIMITS.offset, default: 0 }),
         ],
-        responses: { 200: 'FlaggedPage', 400: E },
+        responses: { 200: 'FlaggedPage' },
       }),
     },
     '/api/v1/domains/{name}': {

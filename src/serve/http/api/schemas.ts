@@ -6,6 +6,7 @@
  * are checked against the TypeScript types at compile time.
  */
 import { QUERY_ACTIONS } from '../../../model/query-log.js';
+import { MAX_COMMENT } from '../../lists/entry.js';
 import type { Features, Verdict } from '../../../model/verdict.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -136,6 +137,9 @@ const pdnsTuple = object({ name: str, type: str, data: str, firstSeen: seconds, 
 const health = object({ status: { enum: ['ok', 'unhealthy'] }, reasons: strings });
 const customer = object({ id: str, name: str, contact: str, networks: strings });
 
+/** Why a list change is made: required, as the lists keep it in the audit trail (src/serve/lists, MAX_COMMENT). */
+const COMMENT: JsonSchema = { type: 'string', minLength: 1, maxLength: MAX_COMMENT, description: 'Why the change is made (kept in the audit trail).' };
+
 // ---- Responses.
 
 const flaggedItem = object({
@@ -195,8 +199,8 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   StatsPoint: statsPoint,
   Stats: object({ step: int, points: arrayOf(ref('StatsPoint')) }),
   ListPage: object({ items: arrayOf(ref('ListEntry')), static: { ...strings, description: 'Entries from the config and its files: read-only here.' } }),
-  ListAdd: object({ name: { type: 'string', minLength: 1, maxLength: 254 }, comment: { type: 'string', maxLength: 1000 } }),
-  ListRemove: object({ comment: { type: 'string', maxLength: 1000 } }, ['comment']),
+  ListAdd: object({ name: { type: 'string', minLength: 1, maxLength: 1024 }, comment: COMMENT }),
+  ListRemove: object({ comment: COMMENT }),
   Removed: object({ removed: { const: true } }),
   AuditEntry: auditEntry,
   AuditPage: object({ items: arrayOf(ref('AuditEntry')) }),

@@ -21,7 +21,7 @@ export function statsRoutes(context: ServeContext): Route[] {
         // The store counts per minute: the range covers whole minutes.
         const since = Math.floor(range.since / 60) * 60;
         const until = Math.max(since + 60, Math.ceil(range.until / 60) * 60);
-        const fallback = Math.max(60, Math.ceil((until - since) / DEFAULT_POINTS / 60) * 60);
+        const fallback = Math.max(60, Math.ceil((range.until - range.since) / DEFAULT_POINTS / 60) * 60);
         const step = integer(request.query, 'step', fallback, 60, 366 * 86_400);
         if (step % 60 !== 0) throw new ParamError('step', 'must be a multiple of 60 seconds');
         if ((until - since) / step > LIMITS.points) throw new ParamError('step', `too small for the range: at most ${LIMITS.points} points`);
