@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,5 +46,26 @@ describe('console assets', () => {
 
   it('finds nothing in a folder that does not exist', () => {
     expect(loadConsoleAssets(join(dir, 'missing')).size).toBe(0);
+  });
+});
+
+describe('the console source (src/web)', () => {
+  const WEB = join(import.meta.dirname, '..', '..', 'web');
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.(ts|html)$/.test(e.name) ? [join(dir, e.name)] : []));
+
+  it('never parses data as markup, never runs strings, never styles inline', () => {
+    const found = sources(WEB).flatMap((path) => {
+      const text = readFileSync(path, 'utf8');
+      return [/\.innerHTML\b/, /\.outerHTML\b/, /insertAdjacentHTML/, /document\.write/, /\beval\(/, /new Function\(/, / style=/, /setAttribute\('style'/].filter((re) => re.test(text)).map((re) => `${path}: ${re}`);
+    });
+    expect(found).toEqual([]);
+    expect(sources(WEB).length).toBeGreaterThan(10);
+  });
+
+  it('fetches nothing but same-origin /api/v1/', () => {
+    const urls = sources(WEB).flatMap((path) => [...readFileSync(path, 'utf8').matchAll(/(?:https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}/gi)].map((m) => `${path}: ${m[0]}`));
+    // The SVG namespace is a name, not a fetch.
+    expect(urls.filter((u) => !u.endsWith('http://www.w3.org'))).toEqual([]);
   });
 });
