@@ -17,6 +17,7 @@ import { formatReport } from './report.js';
 import { benchDnstap, DEFAULT_DNSTAP_OPTIONS, formatDnstap } from './dnstap.js'; // dnstap listener (bench/dnstap.ts)
 import { benchDns, dnsBenchOptionsFromEnv, formatDns } from './dnsperf.js'; // Protective DNS forwarder vs Unbound (bench/dnsperf.ts)
 import { benchPcap, DEFAULT_PCAP_OPTIONS, formatPcap } from './pcap.js'; // pcap decoding vs tshark (bench/pcap.ts)
+import { benchForwarderLog, formatForwarderLog, forwarderLogBenchOptionsFromEnv } from './querylog-forwarder.js'; // the forwarder with and without the query log (bench/querylog-forwarder.ts)
 import { formatSoak, runSoak, soakOptions } from './soak.js'; // hostile clients on every listener at once (bench/soak.ts)
 import { benchQuerylog, formatQuerylog, optionsFromEnv as querylogOptionsFromEnv } from './querylog.js'; // the query log at 10M rows (bench/querylog.ts)
 import type { BenchResults, EnrichFigures } from './results.js';
@@ -36,7 +37,7 @@ interface Options {
   skip: Set<string>;
 }
 
-const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,dns,soak,querylog]
+const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,dns,querylog-forwarder,soak,querylog]
   --records N        records in the throughput file (default 5000000)
   --runs N           runs per side; medians are reported (default 3)
   --seed N           corpus seed (default 1)
@@ -170,6 +171,9 @@ async function main(): Promise<void> {
   // Protective DNS forwarder vs Unbound with dnsperf (bench/dnsperf.ts): its own lines after the report, its failures counted.
   const dns = options.skip.has('dns') ? null : await benchDns(dnsBenchOptionsFromEnv(), log);
   if (dns !== null) failures.push(...dns.failures.map((f) => `dns: ${f}`));
+  // The forwarder's qps without and with recording every query (bench/querylog-forwarder.ts), in one run.
+  const forwarderLog = options.skip.has('querylog-forwarder') ? null : await benchForwarderLog(forwarderLogBenchOptionsFromEnv(), log);
+  if (forwarderLog !== null) failures.push(...forwarderLog.failures.map((f) => `querylog-forwarder: ${f}`));
   // The soak (bench/soak.ts): every listener attacked at once while dnsperf measures good clients; a target missed is a failure.
   const soak = options.skip.has('soak') ? null : await runSoak(soakOptions([]), log);
   if (soak !== null) failures.push(...soak.failures.map((f) => `soak: ${f}`), ...soak.verdicts.filter((v) => !v.pass).map((v) => `soak: target missed: ${v.what}: ${v.figure}`));
@@ -211,12 +215,14 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${report}`);
   if (dnstap !== null) process.stdout.write(`\n${formatDnstap(dnstap)}\n`);
   if (dns !== null) process.stdout.write(`\n${formatDns(dns)}\n`);
+  if (forwarderLog !== null) process.stdout.write(`\n${formatForwarderLog(forwarderLog)}\n`);
   if (pcap !== null) process.stdout.write(`\n${formatPcap(pcap)}\n`);
   if (soak !== null) process.stdout.write(`\n${formatSoak(soak)}\n`);
   if (querylog !== null) process.stdout.write(`\n${formatQuerylog(querylog)}\n`);
   const latest = join(DATA_DIR, 'latest.json');
   writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
   if (dns !== null) writeFileSync(join(DATA_DIR, 'dns.json'), `${JSON.stringify(dns, null, 2)}\n`);
+  if (forwarderLog !== null) writeFileSync(join(DATA_DIR, 'querylog-forwarder.json'), `${JSON.stringify(forwarderLog, null, 2)}\n`);
   if (soak !== null) writeFileSync(join(DATA_DIR, 'soak.json'), `${JSON.stringify(soak, null, 2)}\n`);
   if (querylog !== null) writeFileSync(join(DATA_DIR, 'querylog.json'), `${JSON.stringify(querylog, null, 2)}\n`);
   log(`results: ${relative(ROOT, latest)}`);

@@ -45,6 +45,16 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
 ];
 
+/**
+ * Browser code, outside the layers: src/web is the console the browser loads
+ * (built by its own tsconfig with the DOM library). No product module
+ * imports it (the HTTP listener serves its built files, never its code), and
+ * it imports nothing of src/ but its own files and type-only imports of
+ * src/model (erased by the compiler: the records the API answers in); no
+ * package, no Node built-in.
+ */
+const BROWSER = new Set(['web']);
+
 const LEVEL = new Map<string, number>(LAYERS.flatMap((entries, level) => entries.map((e) => [e, level] as const)));
 const ORDER = LAYERS.map((entries) => entries.join(' | ')).join(' → ');
 
@@ -116,8 +126,42 @@ function edges(files: readonly string[]): Edge[] {
   );
 }
 
+/** Whether the import at `line` of `path` is type-only (import type / export type), hence erased. */
+function typeOnly(path: string, specifier: string): boolean {
+  const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, false);
+  return source.statements.some((s) => {
+    if (ts.isImportDeclaration(s) && ts.isStringLiteral(s.moduleSpecifier) && s.moduleSpecifier.text === specifier) {
+      const clause = s.importClause;
+      if (clause === undefined) return false;
+      if (clause.isTypeOnly) return true;
+      // import { type A, type B } from '...': every binding type-only, no default import.
+      const named = clause.namedBindings;
+      return clause.name === undefined && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+    }
+    if (ts.isExportDeclaration(s) && s.moduleSpecifier !== undefined && ts.isStringLiteral(s.moduleSpecifier) && s.moduleSpecifier.text === specifier) return s.isTypeOnly;
+    return false;
+  });
+}
+
+/** Why an import of or from browser code (src/web) breaks the rule above, or null when it holds; undefined when neither end is browser code. */
+function browserViolation(edge: Edge, typeOnlyImport: (edge: Edge) => boolean): string | null | undefined {
+  const fromEntry = entryOf(edge.from);
+  const toEntry = edge.target === null ? null : entryOf(edge.target);
+  const fromBrowser = fromEntry !== null && BROWSER.has(fromEntry);
+  const toBrowser = toEntry !== null && BROWSER.has(toEntry);
+  if (!fromBrowser && !toBrowser) return undefined;
+  if (!fromBrowser) return isTestFile(edge.from) ? null : `product code imports browser code (src/${toEntry}): serve its built files instead`;
+  if (edge.target === null) return `browser code imports '${edge.specifier}': it runs in the browser, with no package or Node built-in`;
+  if (toEntry === null) return 'browser code imports from outside src/';
+  if (toBrowser) return null;
+  if (toEntry === 'model' && typeOnlyImport(edge)) return null;
+  return `browser code imports src/${toEntry}: only type-only imports of src/model are erased from what the browser loads`;
+}
+
 /** Why an import breaks the layers, or null when it holds. */
-function violation(edge: Edge): string | null {
+function violation(edge: Edge, typeOnlyImport: (edge: Edge) => boolean = (e) => typeOnly(e.from, e.specifier)): string | null {
+  const browser = browserViolation(edge, typeOnlyImport);
+  if (browser !== undefined) return browser;
   const test = isTestFile(edge.from);
   if (edge.target === null) {
     if (edge.specifier.startsWith('node:') || BUILTINS.has(edge.specifier)) return null;
@@ -149,7 +193,7 @@ const EDGES = edges(FILES);
 describe('layers', () => {
   it('place every top-level entry of src/', () => {
     const entries = readdirSync(SRC).filter((e) => statSync(join(SRC, e)).isDirectory() || e.endsWith('.ts'));
-    const unplaced = entries.filter((e) => !LEVEL.has(e));
+    const unplaced = entries.filter((e) => !LEVEL.has(e) && !BROWSER.has(e));
     expect(unplaced, `place these in LAYERS in test/layers.test.ts: ${unplaced.join(', ')}`).toEqual([]);
   });
 
@@ -174,7 +218,8 @@ describe('layers', () => {
       reached.add(file);
       stack.push(...(next.get(file) ?? []));
     }
-    const unreached = FILES.filter((f) => !isTestFile(f) && !reached.has(f)).map((f) => relative(ROOT, f));
+    const browser = (f: string) => BROWSER.has(entryOf(f) ?? '');
+    const unreached = FILES.filter((f) => !isTestFile(f) && !browser(f) && !reached.has(f)).map((f) => relative(ROOT, f));
     expect(unreached, `only tests, bench or scripts use these: move them to test/support/, bench/ or scripts/`).toEqual([]);
   });
 
@@ -196,5 +241,23 @@ describe('layers', () => {
     expect(violation(at('sources/pcap/pcap.test.ts', '../../../test/support/pcap-synth.js'))).toBeNull();
     expect(violation(at('sources/pcap/pcap.test.ts', 'dns-packet'))).toBeNull();
     expect(violation(at('detect/detector.ts', 'node:fs'))).toBeNull();
+  });
+
+  it('keeps browser code apart: nothing imports src/web, and it imports only itself and model types', () => {
+    const at = (from: string, specifier: string, typeOnlyImport: boolean): string | null => {
+      const path = join(SRC, from);
+      const edge = { from: path, line: 1, specifier, target: specifier.startsWith('.') ? resolveRelative(path, specifier) : null };
+      return violation(edge, () => typeOnlyImport);
+    };
+    expect(at('serve/http/console.ts', '../../web/h.js', false)).toMatch(/product code imports browser code/);
+    expect(at('web/views/domain.ts', '../../detect/score.js', true)).toMatch(/browser code imports src\/detect/);
+    expect(at('web/types.ts', '../model/query-log.js', false)).toMatch(/only type-only imports of src\/model/);
+    expect(at('web/api.ts', 'node:fs', false)).toMatch(/no package or Node built-in/);
+    expect(at('web/api.ts', 'ajv', false)).toMatch(/no package or Node built-in/);
+    expect(at('web/types.ts', '../model/query-log.js', true)).toBeNull();
+    expect(at('web/views/domain.ts', '../h.js', false)).toBeNull();
+    // The scanner tells type-only imports from the rest, in the files as written.
+    expect(typeOnly(join(SRC, 'web', 'types.ts'), '../model/query-log.js')).toBe(true);
+    expect(typeOnly(join(SRC, 'web', 'main.ts'), './api.js')).toBe(false);
   });
 });

@@ -69,6 +69,7 @@ describe('/metrics under promtool', () => {
       '--block-page', `127.0.0.1:${page}`,
       '--http', `127.0.0.1:${http}`, '--api-tokens', tokens.file,
       '--confirm',
+      '--querylog-ndjson', join(dir, 'querylog.ndjson'), '--querylog-syslog', `udp:127.0.0.1:${upstream}`,
     ]);
     try {
       await waitFor('the http listener', async () => (await fetchWithToken(`http://127.0.0.1:${http}/health`, tokens.read).catch(() => null))?.status, 20_000);
@@ -86,7 +87,7 @@ describe('/metrics under promtool', () => {
       expect(check.error).toBeUndefined();
       expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
       expect(check.status).toBe(0);
-      for (const family of ['fluxhound_dns_request_duration_seconds', 'fluxhound_dns_cache_bytes', 'fluxhound_net_refused_total', 'fluxhound_net_connections_open', 'fluxhound_dnstap_connections_total', 'fluxhound_dnstap_conflicting_responses_total', 'fluxhound_rpz_server_connections', 'fluxhound_block_page_requests_total', 'fluxhound_http_requests_total', 'fluxhound_http_auth_failures_total', 'fluxhound_confirm_probes_sent_total', 'fluxhound_confirm_names_skipped_total']) {
+      for (const family of ['fluxhound_dns_request_duration_seconds', 'fluxhound_dns_cache_bytes', 'fluxhound_net_refused_total', 'fluxhound_net_connections_open', 'fluxhound_dnstap_connections_total', 'fluxhound_dnstap_conflicting_responses_total', 'fluxhound_rpz_server_connections', 'fluxhound_block_page_requests_total', 'fluxhound_http_requests_total', 'fluxhound_http_auth_failures_total', 'fluxhound_confirm_probes_sent_total', 'fluxhound_confirm_names_skipped_total', 'fluxhound_querylog_written_total', 'fluxhound_querylog_exposure_domains']) {
         expect(text, family).toMatch(new RegExp(`^# HELP ${family} \\S`, 'm'));
       }
     } finally {

@@ -16,6 +16,7 @@ import { blockPageService } from './block-page/index.js';
 import { confirmService } from './confirm/index.js';
 import { listsService } from './lists/index.js';
 import { reportsService } from './reports/service.js';
+import { queryLogService } from './querylog/index.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -32,6 +33,8 @@ export const serviceFactories: readonly ServiceFactory[] = [
   rpzFileService,
   ipBlocklistService,
   blockPageService,
+  // Before the forwarder: its sinks are open before the first query is answered, and drain after the last.
+  queryLogService(),
   dnsService(),
   // After the forwarder: it probes through the same upstreams, and stops first.
   confirmService(),

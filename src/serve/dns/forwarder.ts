@@ -6,11 +6,14 @@
  * upstream answer is queued for the detector; when the queue is full the
  * answer is still forwarded (fail-open) and counted. Every answer sent is
  * counted by rcode and qtype and timed (metrics.ts). Nothing a client sends
- * can throw out of here.
+ * can throw out of here. After the policy step every query is counted for
+ * the console's charts and, as serve.querylog says, recorded in the query
+ * log with the rcode of the answer sent (query-log.ts).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Config, PolicyAction } from '../../config/schema.js';
+import type { Verdict } from '../../model/verdict.js';
 import { decodeMessage, observationOf } from '../../sources/dns-wire/index.js';
 import type { ServeContext, Service } from '../service.js';
 import { literalLookup, type Endpoint } from '../endpoint.js';
@@ -22,6 +25,7 @@ import { AnswerCache } from './cache.js';
 import { DetectionQueue } from './detection-queue.js';
 import { DnsCounts, registerDnsMetrics, type DnsMetricSource } from './metrics.js';
 import { Policy } from './policy.js';
+import { QueryLogRecorder } from './query-log.js';
 import { ClientRateLimit } from './rate-limit.js';
 import { Upstreams } from './upstream.js';
 import { emptyAnswer, isTruncated, newQueryInfo, queryName, RCODE_FORMERR, RCODE_NOTIMP, RCODE_REFUSED, RCODE_SERVFAIL, readQuery, setId } from './wire.js';
@@ -93,6 +97,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
   private readonly acl: ClientAcl;
   private readonly rate: ClientRateLimit;
   private policy: Policy;
+  /** What the query log records and counts (serve.querylog; reload swaps its switches). */
+  readonly querylog: QueryLogRecorder;
   /** The daemon's one allowlist, shared with FlaggedDomains and the other services. */
   private readonly allow: LiveAllowlist;
   private readonly q = newQueryInfo();
@@ -119,6 +125,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.cache = new AnswerCache(options.cacheBytes, options.cacheAnswerBytes, options.maxTtl);
     this.upstreams = new Upstreams(options.upstreams, { timeout: options.timeout, maxPending: options.maxPending, maxPendingPerClient: options.maxPendingPerClient });
     this.policy = new Policy(context.config.policy);
+    this.querylog = new QueryLogRecorder(context, context.config.serve.querylog);
     this.allow = liveAllowlist(context.config);
     this.detection = new DetectionQueue(options.detectorQueue, (answer, ts, client) => {
       const message = decodeMessage(answer);
@@ -190,6 +197,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const policy = new Policy(next.policy);
     return () => {
       this.policy = policy;
+      this.querylog.configure(next.serve.querylog);
     };
   }
 
@@ -226,6 +234,11 @@ export class DnsForwarder implements Service, DnsMetricSource {
       this.respond(reply, emptyAnswer(bytes, 0, problem === 'opcode' ? RCODE_NOTIMP : RCODE_FORMERR), -1, udp, arrived);
       return true;
     }
+    // After the policy step every query is counted (per minute and customer); serve.querylog says which are recorded.
+    const ts = now / 1000;
+    const ql = this.querylog;
+    let logged: Verdict | null = null;
+    let name: string | null = null;
     if (this.context.flagged.size > 0) {
       const qname = queryName(bytes, q);
       const verdict = this.context.flagged.match(qname);
@@ -236,20 +249,28 @@ export class DnsForwarder implements Service, DnsMetricSource {
           if (action !== 'log') {
             this.countBlock(action, verdict.verdict);
             const answer = this.policy.answer(action, bytes, q);
-            if (answer === null) return false;
-            this.respond(reply, answer, q.qtype, udp, arrived);
-            return true;
+            if (answer !== null) this.respond(reply, answer, q.qtype, udp, arrived);
+            ql.count(ts, client, action);
+            if (ql.enabled) ql.record(ts, client, qname, q.qtype, action, answer === null ? -1 : answer[3]! & 15, verdict);
+            return answer !== null;
           }
           this.stats.logged++;
           this.context.log.debug({ service: this.name, qname, client, verdict: verdict.verdict, score: verdict.score }, 'dns: flagged name answered (policy log)');
+          logged = verdict;
+          name = qname;
         }
       }
     }
+    ql.count(ts, client, logged === null ? 'pass' : 'log');
+    // Recorded once the answer is sent, with its rcode; the name text only for a query that is recorded.
+    const record = logged === null ? ql.samplePass() : ql.enabled;
+    if (record && name === null) name = queryName(bytes, q);
     const key = AnswerCache.key(bytes, q);
     const cached = this.cache.answer(key, bytes, q, now);
     if (cached !== null) {
       this.stats.cacheHits++;
       this.send(cached, q.udpSize, q.questionEnd, q.qtype, bytes, reply, udp, arrived);
+      if (record) ql.record(ts, client, name!, q.qtype, logged === null ? 'pass' : 'log', cached[3]! & 15, logged);
       return true;
     }
     this.stats.cacheMisses++;
@@ -262,6 +283,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       if (answer === null) {
         this.stats.servfail++;
         this.respond(reply, emptyAnswer(bytes, questionEnd, RCODE_SERVFAIL), qtype, udp, arrived);
+        if (record) ql.record(ts, client, name!, qtype, logged === null ? 'pass' : 'log', RCODE_SERVFAIL, logged);
         return;
       }
       if (!isTruncated(answer)) {
@@ -270,6 +292,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       }
       setId(answer, id);
       this.send(answer, udpSize, questionEnd, qtype, bytes, reply, udp, arrived);
+      if (record) ql.record(ts, client, name!, qtype, logged === null ? 'pass' : 'log', answer[3]! & 15, logged);
     };
     if (udp) this.upstreams.ask(bytes, questionEnd, client, done);
     else this.upstreams.askTcp(bytes, questionEnd, client, done);
@@ -345,6 +368,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       upstream_socket_errors_total: u.socketErrors,
       detector_fail_open_total: d.failOpen,
       detector_decode_errors_total: d.undecodable,
+      querylog_recorded_total: this.querylog.recorded,
     };
   }
 

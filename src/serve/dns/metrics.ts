@@ -91,6 +91,7 @@ export const COUNTERS: Record<string, string> = {
   fluxhound_dns_upstream_socket_errors_total: 'Upstream UDP sockets that could not be opened or sent from (descriptors exhausted, buffers full).',
   fluxhound_dns_detector_fail_open_total: 'Upstream answers forwarded without detection because the detector queue was full.',
   fluxhound_dns_detector_decode_errors_total: 'Upstream answers the wire decoder rejected.',
+  fluxhound_dns_querylog_recorded_total: 'Queries recorded in the query log (blocked, policy log, sampled others).',
 };
 
 export const GAUGES: Record<string, string> = {

@@ -1,0 +1,119 @@
+/** One domain: verdict, score, reasons in plain words, contributions, evidence, history, passive DNS, and the admin's buttons. */
+import { ApiError, api, nameSegment } from '../api.js';
+import { barChart } from '../charts.js';
+import { count, time } from '../format.js';
+import { h } from '../h.js';
+import { listActionForm } from '../list-actions.js';
+import type { Route } from '../router.js';
+import { badge, domainLink, facts, link, message, page, table, verdictBadge } from '../ui.js';
+import type { DomainInfo, Verdict } from '../types.js';
+
+function rerender(): void {
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+}
+
+function status(info: DomainInfo): HTMLElement {
+  return h(
+    'p',
+    { class: 'status-line' },
+    info.blocked ? badge('blocked', 'bad') : badge('answered', 'ok'),
+    info.blocked && info.blocked_by !== null && info.blocked_by !== info.name ? [' by ', domainLink(info.blocked_by), ' '] : null,
+    info.allowlisted ? badge('allowlisted', 'allow') : null,
+    info.denylisted !== null ? badge('blocklisted', 'deny') : null,
+  );
+}
+
+function actions(info: DomainInfo): HTMLElement | null {
+  const forms = [
+    info.allowlisted ? listActionForm('allow', 'remove', info.name, rerender) : listActionForm('allow', 'add', info.name, rerender),
+    info.denylisted !== null ? listActionForm('deny', 'remove', info.name, rerender) : listActionForm('deny', 'add', info.name, rerender),
+  ].filter((f) => f !== null);
+  return forms.length === 0 ? null : h('div', { class: 'actions' }, h('h2', null, 'Actions'), forms);
+}
+
+function verdictSection(v: Verdict): HTMLElement[] {
+  const addresses = v.evidence.addresses;
+  return [
+    facts([
+      ['Verdict', verdictBadge(v.verdict)],
+      ['Score', h('strong', { class: 'score' }, `${v.score.toFixed(0)} / 100`)],
+      ['Flux', v.flux ?? 'none'],
+      ['Scope', v.scope === 'registered_domain' ? `registered domain ${v.registered_domain}` : 'this name'],
+      ['Registered domain', v.registered_domain],
+      ...(v.zone === null || v.zone === undefined ? [] : ([['Zone', h('code', null, v.zone)]] as [string, HTMLElement][])),
+      ['Network', v.network === null ? 'none' : link(`#/network/${encodeURIComponent(v.network)}`, v.network)],
+      ['First seen', time(v.first_seen)],
+      ['Last seen', time(v.last_seen)],
+      ['First flagged', v.first_flagged === null ? '' : `${time(v.first_flagged)} after ${count(v.lookups_to_flag)} lookups`],
+      ['Lookups', count(v.features.lookups)],
+    ]),
+    h('h2', null, 'Why'),
+    h('ol', { class: 'reasons' }, v.reasons.map((r) => h('li', null, r))),
+    v.tampering === undefined ? null : message(`Tampering (${v.tampering.kind}): ${v.tampering.reasons.join('; ')}`, 'info'),
+    v.contributions.length === 0 ? null : barChart('Score contributions (points)', v.contributions.map((c) => ({ label: c.feature, value: c.points }))),
+    h('h2', null, 'Evidence'),
+    h('h3', null, `Addresses (${addresses.length})`),
+    table(addresses, [
+      { title: 'Address', cell: (a) => h('code', null, a.address) },
+      { title: 'ASN', cell: (a) => (a.asn === null ? '' : `AS${a.asn}`) },
+      { title: 'Known CDN/cloud', cell: (a) => (a.known ? 'yes' : '') },
+      { title: 'Last seen', cell: (a) => time(a.last_seen) },
+    ]),
+    h('h3', null, `Name servers (${v.evidence.name_servers.length})`),
+    v.evidence.name_servers.length === 0 ? h('p', { class: 'empty' }, 'None seen.') : h('ul', { class: 'names' }, v.evidence.name_servers.map((n) => h('li', null, h('code', null, n)))),
+    v.evidence.ns_addresses.length === 0
+      ? null
+      : table(v.evidence.ns_addresses, [
+          { title: 'Name-server address', cell: (a) => h('code', null, a.address) },
+          { title: 'ASN', cell: (a) => (a.asn === null ? '' : `AS${a.asn}`) },
+          { title: 'Last seen', cell: (a) => time(a.last_seen) },
+        ]),
+  ].filter((x): x is HTMLElement => x !== null);
+}
+
+export async function domainView(route: Route): Promise<HTMLElement> {
+  const name = route.args[0] ?? '';
+  let info: DomainInfo;
+  try {
+    info = await api<DomainInfo>(`/api/v1/domains/${nameSegment(name)}`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return page('Domain', h('p', null, 'Nothing is known about ', h('code', { class: 'name' }, name), '.'));
+    if (err instanceof ApiError && err.status === 400 && name.includes('/')) {
+      return page(
+        'Domain',
+        h('p', null, h('code', { class: 'name' }, name), " holds a '/' in a label, which an API path cannot carry. "),
+        h('p', null, link(`#/flagged?q=${encodeURIComponent(name)}`, 'See it in the flagged list'), ' or ', link(`#/querylog?name=${encodeURIComponent(name)}`, 'its queries'), '.'),
+      );
+    }
+    throw err;
+  }
+  const v = info.verdict;
+  const heading = h('h1', { class: 'domain-name' }, h('span', { class: 'label' }, 'Domain '), h('code', { class: 'name' }, info.name));
+  return h(
+    'section',
+    { class: 'page domain' },
+    heading,
+    status(info),
+    info.denylisted === null ? null : message(`Blocklisted by ${info.denylisted.by} at ${time(info.denylisted.at)}: ${info.denylisted.comment}`, 'info'),
+    actions(info),
+    v === null ? h('p', null, 'No verdict: fluxhound has not flagged this name.') : verdictSection(v),
+    h('h2', null, 'History'),
+    table(info.history, [
+      { title: 'When', cell: (r) => time(r.ts) },
+      { title: 'Verdict', cell: (r) => verdictBadge(r.verdict) },
+      { title: 'Flux', cell: (r) => r.flux ?? '' },
+      { title: 'Score', cell: (r) => r.score.toFixed(0), class: 'num' },
+    ], 'No stored history.'),
+    h('h2', null, 'Passive DNS'),
+    table(info.passive_dns, [
+      { title: 'Name', cell: (r) => (r.name === info.name ? h('span', { class: 'note' }, 'this name') : domainLink(r.name)) },
+      { title: 'Type', cell: (r) => r.type },
+      { title: 'Data', cell: (r) => h('code', null, r.data) },
+      { title: 'Count', cell: (r) => count(r.count), class: 'num' },
+      { title: 'TTL', cell: (r) => (r.ttl === null ? '' : String(r.ttl)), class: 'num' },
+      { title: 'First seen', cell: (r) => time(r.firstSeen) },
+      { title: 'Last seen', cell: (r) => time(r.lastSeen) },
+    ], 'No passive DNS stored.'),
+    h('p', null, link(`#/querylog?name=${encodeURIComponent(info.name)}`, 'Queries for this name →')),
+  );
+}
