@@ -115,7 +115,7 @@ export class StoreService implements Service {
     this.created = !existsSync(options.path);
     const store = new SqliteStore(options.path, options.maxBytes);
     this.store = store;
-    this.sweep();
+    this.sweepState();
     // Writes go to a thread of their own, so a commit never delays an answer; reads (restore, counts) stay here.
     this.writer = BackgroundWriter.create(
       options.path,
@@ -128,6 +128,10 @@ export class StoreService implements Service {
         onQueryLogSwept: (deleted, ms) => this.noteQuerySweep(deleted, ms),
         onCounted: (counts) => (this.counts = counts),
         onError: (message, request) => {
+          if (request === 'sweep' || request === 'sweepQueryLog') {
+            this.context.log.error({ service: this.name }, `store: ${request === 'sweep' ? 'retention' : 'query-log retention'} sweep failed: ${message}`);
+            return;
+          }
           if (request === 'write') this.recorder?.failed(message);
           this.logWriteError(message);
         },
@@ -161,7 +165,12 @@ export class StoreService implements Service {
     this.unsubscribeQueries = context.onQuery((entry) => recorder.logQuery(entry));
     context.store = store;
     this.every(options.flushInterval, () => this.flush());
-    this.every(SWEEP_EVERY_MS, () => this.sweep());
+    // After the writer thread exists: a first sweep after a long pause can be millions of rows, and the thread does it between batches.
+    this.sweepQueryLog();
+    this.every(SWEEP_EVERY_MS, () => {
+      this.sweepState();
+      this.sweepQueryLog();
+    });
     this.every(COUNT_EVERY_MS, () => this.refreshCounts());
     this.refreshCounts();
   }
@@ -209,23 +218,33 @@ export class StoreService implements Service {
     if (errors <= 1 || errors % 100 === 0) this.context.log.error({ service: this.name, errors }, `store: write failed: ${message}`);
   }
 
-  private sweep(): void {
+  private sweepState(): void {
     if (this.store === null) return;
-    const now = Date.now() / 1000;
-    const before = now - this.options.retention * 86400;
-    const queriesBefore = now - this.options.queryRetention * 86400;
+    const before = Date.now() / 1000 - this.options.retention * 86400;
     if (this.writer !== null) {
       this.writer.sweep(before);
-      // Chunk by chunk in the writer thread, between batches.
-      this.writer.sweepQueryLog(queriesBefore);
       return;
     }
     try {
       this.swept += this.store.sweep(before);
-      const started = performance.now();
-      this.noteQuerySweep(this.store.sweepQueryLog(queriesBefore), performance.now() - started);
     } catch (err) {
       this.context.log.error({ service: this.name }, `store: retention sweep failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Query-log rows and stats buckets older than serve.querylog.retention. */
+  private sweepQueryLog(): void {
+    if (this.store === null) return;
+    const before = Date.now() / 1000 - this.options.queryRetention * 86400;
+    if (this.writer !== null) {
+      this.writer.sweepQueryLog(before);
+      return;
+    }
+    try {
+      const started = performance.now();
+      this.noteQuerySweep(this.store.sweepQueryLog(before), performance.now() - started);
+    } catch (err) {
+      this.context.log.error({ service: this.name }, `store: query-log retention sweep failed: ${(err as Error).message}`);
     }
   }
 

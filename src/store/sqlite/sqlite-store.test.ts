@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { storeSuite } from '../store.case.js';
+import type { QueryAction, QueryLogEntry } from '../../model/query-log.js';
+import { allPages, queryFixture, storeSuite } from '../store.case.js';
+import { emptyBatch, type QueryLogFilter } from '../store.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-sqlite-'));
@@ -26,4 +28,46 @@ describe('SqliteStore', () => {
     expect(again.sizeBytes()).toBeGreaterThan(0);
     again.close();
   });
+
+  it('answers the same whichever index a search picks: ranges with many matches (walked in time order) and few (read and sorted)', () => {
+    const store = new SqliteStore(join(dir, 'planner.db'));
+    const entries: QueryLogEntry[] = [];
+    const actions: QueryAction[] = ['pass', 'pass', 'pass', 'nxdomain', 'log'];
+    for (let i = 0; i < 25_000; i++) {
+      const h = Math.imul(i + 1, 2654435761) >>> 0;
+      entries.push(
+        queryFixture({
+          ts: 5000 + Math.floor(i / 2),
+          client: h % 5 === 0 ? `10.2.${(h >>> 8) & 255}.9` : `10.1.${(h >>> 8) & 255}.${(h >>> 16) & 255}`,
+          customer: (h >>> 4) % 10 === 0 ? 'small' : 'big',
+          name: (h >>> 12) % 10 < 7 ? `n${(h >>> 20) % 50}.big.test` : `n${(h >>> 20) % 50}.other.test`,
+          action: actions[(h >>> 24) % actions.length]!,
+        }),
+      );
+    }
+    store.write({ ...emptyBatch(), queries: entries });
+    const oracle = (f: QueryLogFilter, inClient: (c: string) => boolean) =>
+      entries
+        .map((e, i) => [e, i] as const)
+        .filter(([e]) => inClient(e.client) && (f.customer === undefined || e.customer === f.customer))
+        .filter(([e]) => (f.name === undefined || e.name.endsWith(`.${f.name}`)) && (f.actions === undefined || f.actions.includes(e.action)))
+        .filter(([e]) => (f.since === undefined || e.ts >= f.since) && (f.until === undefined || e.ts < f.until))
+        .sort(([a, i], [b, j]) => b.ts - a.ts || j - i)
+        .map(([e]) => e);
+    const cases: [QueryLogFilter, (c: string) => boolean][] = [
+      [{ client: '10.1.0.0/16' }, (c) => c.startsWith('10.1.')],
+      [{ client: '10.1.0.0/16', customer: 'small' }, (c) => c.startsWith('10.1.')],
+      [{ client: '10.2.0.0/16', name: 'big.test', actions: ['pass', 'log'] }, (c) => c.startsWith('10.2.')],
+      [{ name: 'big.test', actions: ['nxdomain', 'log'] }, () => true],
+      [{ client: '10.2.7.0/24', name: 'other.test' }, (c) => c.startsWith('10.2.7.')],
+      [{ client: '10.0.0.0/8', since: 9000, until: 12000 }, () => true],
+    ];
+    for (const [filter, inClient] of cases) {
+      const want = oracle(filter, inClient);
+      expect(want.length, JSON.stringify(filter)).toBeGreaterThan(0);
+      expect(allPages(store, filter, 1000), JSON.stringify(filter)).toEqual(want);
+    }
+    store.close();
+  });
 });
+
