@@ -120,3 +120,45 @@ describe('FlaggedDomains', () => {
     expect(flagged.match('b.flux.example')).toBeNull();
   });
 });
+
+describe('FlaggedDomains: deny-list policy verdicts (Verdict.listed)', () => {
+  const listed = { list: 'deny' as const, comment: 'phishing kit', by: 'alice', at: Date.UTC(2030, 0, 1) / 1000 };
+  const deny = (domain: string, registered: string) => ({ ...flaggedVerdict(domain, { registered, zone: domain === registered ? undefined : domain, flux: null, lastSeen: '2030-01-01T00:00:00.000Z' }), listed });
+
+  it('holds its name against a detector verdict, never expires and never moves the data clock', () => {
+    const flagged = new FlaggedDomains();
+    flagged.upsert(flaggedVerdict('old.example', { lastSeen: '2025-04-03T00:00:00.000Z' }));
+    const clock = flagged.clock;
+    expect(flagged.upsert(deny('bad.example.org', 'example.org'))).toBe(true);
+    expect(flagged.clock).toBe(clock);
+    expect(flagged.lastActive('bad.example.org')).toBeNull();
+    flagged.touch('www.bad.example.org', Date.UTC(2031, 0, 1) / 1000);
+    expect(flagged.lastActive('bad.example.org')).toBeNull();
+    // A detection of the same name does not replace the operator's entry.
+    expect(flagged.upsert(flaggedVerdict('bad.example.org', { registered: 'example.org' }))).toBe(false);
+    expect(flagged.get('bad.example.org')?.listed).toEqual(listed);
+    // It blocks the name and every name under it, not its registered domain.
+    expect(flagged.match('a.b.bad.example.org')?.listed).toBe(listed);
+    expect(flagged.match('example.org')).toBeNull();
+    expect(flagged.match('other.example.org')).toBeNull();
+  });
+
+  it('replaces a detector verdict of the same name, and goes on remove()', () => {
+    const flagged = new FlaggedDomains();
+    flagged.upsert(flaggedVerdict('evil.example'));
+    const serial = flagged.serial;
+    expect(flagged.upsert(deny('evil.example', 'evil.example'))).toBe(true);
+    expect(flagged.serial).toBe(serial + 1);
+    expect(flagged.match('x.evil.example')?.listed).toBe(listed);
+    expect(flagged.remove('evil.example')).toBe(true);
+    expect(flagged.match('x.evil.example')).toBeNull();
+  });
+
+  it('policyChanged bumps the serial and tells the listeners', () => {
+    const flagged = new FlaggedDomains();
+    const heard: number[] = [];
+    flagged.onChange((s) => heard.push(s));
+    flagged.policyChanged();
+    expect(heard).toEqual([2]);
+  });
+});

@@ -15,6 +15,13 @@
  * registered domain, would block every name under it. Whatever produced it
  * (a detector, a store written by an older version, a hostile feed), it is
  * refused here, where every action reads.
+ *
+ * A verdict of the operator's deny list (`listed`, a policy entry built by
+ * src/serve/lists/) blocks its name and everything under it the same way.
+ * It holds its domain: a detector verdict for the same name does not
+ * replace it (the operator's rule is what blocks it), and it never expires
+ * (no activity is kept for it); the lists service removes it when the
+ * entry goes.
  */
 import { blockedZoneOf, isRegistrableVerdict } from '../detect/registered-domain.js';
 import { isActionable, type Verdict } from '../model/verdict.js';
@@ -63,18 +70,25 @@ export class FlaggedDomains {
     const zone = blockedZoneOf(v);
     if (this.isAllowed(v.domain) || this.isAllowed(zone) || this.isAllowed(v.registered_domain)) return false;
     const before = this.verdicts.get(v.domain);
+    // A deny entry holds its name until the operator removes it.
+    if (before?.listed !== undefined && v.listed === undefined) return false;
     // The zone it blocks may have changed (a registry's delegations seen since): let go of the old one first.
     if (before !== undefined && blockedZoneOf(before) !== zone) this.release(before);
     this.verdicts.set(v.domain, v);
     let under = this.flaggedUnder.get(zone);
     if (under === undefined) this.flaggedUnder.set(zone, (under = new Set()));
     under.add(v.domain);
-    const seen = Date.parse(v.last_seen) / 1000;
-    if (seen > (this.active.get(v.domain) ?? -Infinity)) this.active.set(v.domain, seen);
-    if (seen > this.clock) this.clock = seen;
+    if (v.listed === undefined) {
+      const seen = Date.parse(v.last_seen) / 1000;
+      if (seen > (this.active.get(v.domain) ?? -Infinity)) this.active.set(v.domain, seen);
+      if (seen > this.clock) this.clock = seen;
+    } else {
+      // Wall-clock time of an entry is no data time: it neither moves the clock nor makes the entry expire.
+      this.active.delete(v.domain);
+    }
     this.triggers.set(v.domain, v);
     if (!this.triggers.has(zone) || this.triggers.get(zone)?.domain === v.domain) this.triggers.set(zone, v);
-    if (before !== undefined && before.verdict === v.verdict && before.flux === v.flux && blockedZoneOf(before) === zone && sameAddresses(before, v)) return false;
+    if (before !== undefined && before.verdict === v.verdict && before.flux === v.flux && blockedZoneOf(before) === zone && before.listed === v.listed && sameAddresses(before, v)) return false;
     this.changed();
     return true;
   }
@@ -87,10 +101,10 @@ export class FlaggedDomains {
     if (ts > this.clock) this.clock = ts;
     if (this.verdicts.size === 0) return;
     const v = this.match(qname);
-    if (v !== null && ts > (this.active.get(v.domain) ?? -Infinity)) this.active.set(v.domain, ts);
+    if (v !== null && v.listed === undefined && ts > (this.active.get(v.domain) ?? -Infinity)) this.active.set(v.domain, ts);
   }
 
-  /** When a flagged domain was last looked up or flagged (data seconds); null when it is not flagged. */
+  /** When a flagged domain was last looked up or flagged (data seconds); null when it is not flagged, or a deny entry (never expires). */
   lastActive(domain: string): number | null {
     return this.verdicts.has(domain) ? (this.active.get(domain) ?? null) : null;
   }
@@ -147,6 +161,20 @@ export class FlaggedDomains {
   /** The latest verdict of every flagged domain. */
   entries(): IterableIterator<Verdict> {
     return this.verdicts.values();
+  }
+
+  /**
+   * The policy around the set changed without a flagged domain changing (an
+   * operator's allow entry the RPZ writes as PASSTHRU): bump the serial so
+   * every zone is rebuilt and transferred.
+   */
+  policyChanged(): void {
+    this.changed();
+  }
+
+  /** The flagged verdict of one domain (its own, not an ancestor's); null when it is not flagged. */
+  get(domain: string): Verdict | null {
+    return this.verdicts.get(domain) ?? null;
   }
 
   /** Called with the new serial after each change; returns an unsubscribe function. */

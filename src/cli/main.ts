@@ -4,9 +4,12 @@
  * and turns usage errors into one line and exit code 2.
  */
 import { Command, CommanderError } from 'commander';
+import { allowCommand } from './allow.js';
 import { analyzeCommand } from './analyze.js';
+import { denyCommand } from './deny.js';
 import { evalCommand } from './eval.js';
 import { serveCommand } from './serve.js';
+import { showCommand } from './show.js';
 import { exitWith } from './errors.js';
 
 const program = new Command('fluxhound')
@@ -20,7 +23,14 @@ const program = new Command('fluxhound')
   });
 
 // addCommand does not pass on exitOverride and the output settings; copy them.
-for (const command of [analyzeCommand(), evalCommand(), serveCommand()]) program.addCommand(command.copyInheritedSettings(program));
+for (const command of [analyzeCommand(), evalCommand(), serveCommand(), allowCommand(), denyCommand(), showCommand()]) program.addCommand(inherit(command, program));
+
+/** The program's settings on a command and its subcommands (allow add, deny list). */
+function inherit(command: Command, parent: Command): Command {
+  command.copyInheritedSettings(parent);
+  for (const sub of command.commands) inherit(sub, command);
+  return command;
+}
 
 // A closed pipe (fluxhound ... | head) ends the run quietly; other write errors are one line.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -145,6 +145,25 @@ export interface Verdict {
   probes?: number;
   /** Injected or poisoned answers seen for this domain (src/detect/README.md, "Tampering"); absent when none. */
   tampering?: Tampering;
+  /**
+   * Present only on a policy entry, not a detection: the verdict the
+   * operator's deny list puts in the flagged set for one entry (verdict
+   * 'fast-flux', flux null, score 100, one reason quoting the entry, no
+   * features or evidence), so the forwarder, the RPZ and the block page
+   * block it on the one path flagged names take. The query log's rule is
+   * 'denylist' for a name it blocks. See src/serve/lists/README.md.
+   */
+  listed?: ListedEntry;
+}
+
+/** The operator's list entry behind a policy verdict (Verdict.listed). */
+export interface ListedEntry {
+  list: 'deny';
+  comment: string;
+  /** Who made the entry. */
+  by: string;
+  /** When, seconds since the epoch. */
+  at: number;
 }
 
 /**

@@ -15,6 +15,7 @@ import { ipBlocklistService } from './rpz-file/blocklist.js';
 import { blockPageService } from './block-page/index.js';
 import { confirmService } from './confirm/index.js';
 import { queryLogService } from './querylog/index.js';
+import { listsService } from './lists/index.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -23,6 +24,8 @@ import { queryLogService } from './querylog/index.js';
 export const serviceFactories: readonly ServiceFactory[] = [
   // The store first: it restores flagged names and windows before anything is served.
   storeService(),
+  // After the store (its entries live there), before every service that blocks: allow and deny apply from the first answer.
+  listsService,
   followService(() => sourceFormats),
   dnstapService,
   rpzServerService,

@@ -148,6 +148,8 @@ export class Recorder {
     const now = Date.now() / 1000;
     const changed: [string, string][] = [];
     for (const v of this.flagged.entries()) {
+      // A deny entry's policy verdict is no detection: the lists keep it, the verdict history does not.
+      if (v.listed !== undefined) continue;
       const key = verdictKey(v);
       if (this.written.get(v.domain) === key) continue;
       batch.verdicts.push({ ts: now, verdict: v });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../config/load.js';
-import { loadAllowlist } from './allowlist.js';
+import { LiveAllowlist, loadAllowlist, withNames, Allowlist } from './allowlist.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-allowlist-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,5 +44,32 @@ describe('allowlist files', () => {
 
   it('names a missing file', () => {
     expect(() => loadAllowlist(policyWith([join(dir, 'none.txt')]))).toThrow(/^config: policy\.allowlistFiles: cannot read .*none\.txt: ENOENT$/);
+  });
+});
+
+describe('LiveAllowlist: managed entries', () => {
+  it('joins the configured entries, and a reload keeps them', () => {
+    const config = validateConfig({ policy: { allowlist: ['config.example'] } }, 'test');
+    const live = new LiveAllowlist(config.policy);
+    expect(live.isAllowed('www.managed.example')).toBe(false);
+    live.setManaged(['managed.example']);
+    expect(live.isAllowed('www.managed.example')).toBe(true);
+    expect(live.isAllowed('config.example')).toBe(true);
+    expect(live.configured.names).toEqual(['config.example']);
+    expect(live.allowlist.names).toEqual(['config.example', 'managed.example']);
+    const next = validateConfig({ policy: { allowlist: ['other.example'] } }, 'test');
+    live.prepare(next.policy)();
+    expect(live.allowlist.names).toEqual(['managed.example', 'other.example']);
+    expect(live.isAllowed('config.example')).toBe(false);
+    live.setManaged([]);
+    expect(live.isAllowed('managed.example')).toBe(false);
+  });
+
+  it('withNames keeps the addresses of the base and returns it unchanged without names', () => {
+    const base = new Allowlist(['192.0.2.0/24', 'a.example']);
+    expect(withNames(base, [])).toBe(base);
+    const more = withNames(base, ['b.example']);
+    expect(more.isAllowedAddress('192.0.2.9')).toBe(true);
+    expect(more.names).toEqual(['a.example', 'b.example']);
   });
 });

@@ -168,32 +168,68 @@ function checked(entry: string, where: string): string {
 /**
  * The daemon's allowlist: one per config, shared by FlaggedDomains (its
  * isAllowed) and every service, and reloaded in place on SIGHUP so a name
- * added to an allowlist file stops being blocked everywhere at once.
+ * added to an allowlist file stops being blocked everywhere at once. It is
+ * the configured allowlist (policy.allowlist and policy.allowlistFiles) plus
+ * the operator's managed entries (the allow list kept in the store,
+ * src/serve/lists/), which a reload keeps.
  */
 export class LiveAllowlist {
+  /** policy.allowlist and policy.allowlistFiles alone. */
+  private base: Allowlist;
+  private managedNames: readonly string[] = [];
   private current: Allowlist;
 
   constructor(policy: Config['policy']) {
-    this.current = loadAllowlist(policy);
+    this.base = loadAllowlist(policy);
+    this.current = this.base;
   }
 
+  /** The allowlist in force: configured entries and managed ones. */
   get allowlist(): Allowlist {
     return this.current;
+  }
+
+  /** The configured entries alone (config and files: read-only to the API). */
+  get configured(): Allowlist {
+    return this.base;
+  }
+
+  /** The operator's managed names (canonical), as last set. */
+  get managed(): readonly string[] {
+    return this.managedNames;
+  }
+
+  /** Replaces the managed names (domain names only; the lists service checked them). */
+  setManaged(names: readonly string[]): void {
+    this.managedNames = [...names];
+    this.current = this.combine(this.base);
   }
 
   /**
    * SIGHUP as a transaction: reads the allowlist of `next` (a config not yet
    * in force) and returns the commit that puts it in place; throws a
-   * ConfigError, changing nothing, when an entry or a file is bad.
+   * ConfigError, changing nothing, when an entry or a file is bad. The
+   * managed entries stay.
    */
   prepare(next: Config['policy']): () => void {
     const allowlist = loadAllowlist(next);
     return () => {
-      this.current = allowlist;
+      this.base = allowlist;
+      this.current = this.combine(allowlist);
     };
   }
 
   readonly isAllowed = (name: string): boolean => this.current.isAllowed(name);
+
+  private combine(base: Allowlist): Allowlist {
+    return withNames(base, this.managedNames);
+  }
+}
+
+/** `base` with more names (the managed ones); `base` itself when there are none. */
+export function withNames(base: Allowlist, names: readonly string[]): Allowlist {
+  if (names.length === 0) return base;
+  return new Allowlist([...base.names, ...base.addresses, ...names]);
 }
 
 const live = new WeakMap<Config['policy'], LiveAllowlist>();

@@ -7,6 +7,7 @@ import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import type { ServeContext } from '../service.js';
 import { BlockPageService, hostName } from './index.js';
 import { blockedPage, escapeHtml } from './page.js';
+import { denyVerdict } from '../lists/entry.js';
 
 const flagged = new FlaggedDomains();
 const HOSTILE = 'x"><script>alert(1)</script>.evil.example';
@@ -93,5 +94,17 @@ describe('block page', () => {
     const r = await get('/', { Host: 'login.evil-bank.example', 'X-Big': 'a'.repeat(20_000) }).catch((err: Error) => ({ status: -1, body: err.message, headers: {} }));
     expect([431, 400, -1]).toContain(r.status);
     expect(r.body).not.toContain('This site was blocked');
+  });
+});
+
+describe('block page for a deny-list entry', () => {
+  it('says the operators blocked it and quotes their note, escaped; it claims no fast flux', () => {
+    const v = denyVerdict({ list: 'deny', name: 'promo.shady.example', comment: 'reported <script>alert(1)</script> phish', by: 'alice', at: Date.UTC(2030, 0, 1) / 1000 });
+    const html = blockedPage('www.promo.shady.example', v, new Date(Date.UTC(2030, 0, 2)));
+    expect(html).toContain('The operators of your network put it on their list of blocked sites');
+    expect(html).not.toContain('fast flux');
+    expect(html).toContain('<p>Their note:</p><ul><li>on the operator deny list: reported &#60;script&#62;alert(1)&#60;&#47;script&#62; phish (by alice at 2030-01-01T00:00:00.000Z)</li></ul>');
+    expect(html).toContain('· deny list · score 100 ·');
+    expect(html).not.toContain('<script>');
   });
 });

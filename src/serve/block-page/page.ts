@@ -36,6 +36,9 @@ const WHY: Record<'single' | 'double' | 'none', string> = {
   none: 'It behaves like a name used to hide criminal sites behind hijacked machines (<em>fast flux</em>).',
 };
 
+/** For a name on the operator's deny list (Verdict.listed): a policy entry, not a detection; the page must not claim fast flux. */
+const LISTED_WHY = 'The operators of your network put it on their list of blocked sites, usually because it was reported for phishing or malware.';
+
 function page(title: string, body: string): string {
   return (
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
@@ -54,15 +57,15 @@ export function blockedPage(host: string, v: Verdict, now: Date): string {
     'Blocked: this site may be dangerous',
     `<h1>This site was blocked to protect you</h1>\n` +
       `<p>Your network blocked <code>${name}</code>${sameName ? '' : ` (because of <code>${domain}</code>)`}.</p>\n` +
-      `<h2>Why</h2>\n<p>${WHY[v.flux ?? 'none']}</p>\n` +
-      (reasons.length > 0 ? `<p>What was measured:</p><ul>${reasons}</ul>\n` : '') +
+      `<h2>Why</h2>\n<p>${v.listed === undefined ? WHY[v.flux ?? 'none'] : LISTED_WHY}</p>\n` +
+      (reasons.length > 0 ? `<p>${v.listed === undefined ? 'What was measured' : 'Their note'}:</p><ul>${reasons}</ul>\n` : '') +
       '<h2>What to do</h2>\n<ul>' +
       '<li><strong>Do not enter passwords, codes or payment details</strong> on this site, and do not download anything from it.</li>' +
       '<li>If a message, e-mail or advert brought you here, it is probably <strong>phishing</strong>: delete it, and do not click its other links.</li>' +
       '<li>If you already typed a password there, <strong>change it now</strong> on the real site (type its address yourself) and wherever you use the same password.</li>' +
       '<li>If you think this is a mistake, contact your IT or security team and give them the reference below.</li>' +
       '</ul>\n' +
-      `<p class="ref">Reference: ${name} · ${escapeHtml(v.verdict)} · score ${Math.round(v.score)} · ${escapeHtml(now.toISOString())} · fluxhound</p>`,
+      `<p class="ref">Reference: ${name} · ${v.listed === undefined ? escapeHtml(v.verdict) : 'deny list'} · score ${Math.round(v.score)} · ${escapeHtml(now.toISOString())} · fluxhound</p>`,
   );
 }
 

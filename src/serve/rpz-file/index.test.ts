@@ -14,6 +14,7 @@ import type { ServeContext } from '../service.js';
 import { IpBlocklistService } from './blocklist.js';
 import { RpzFileService, rpzFileService } from './index.js';
 import { DebouncedWrite, sweepExpired } from './writer.js';
+import { waitFor } from '../../../test/support/daemon.js';
 import { quietDaemon } from '../../../test/support/quiet-daemon.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-rpz-file-'));
@@ -140,5 +141,26 @@ describe('DebouncedWrite', () => {
     expect(calls).toBe(2);
     expect(most).toBe(1);
     expect(writer.writes).toBe(2);
+  });
+});
+
+describe('DebouncedWrite: a change after a quiet spell', () => {
+  it('is written at once; a change within the delay of that write waits for the delay (or a flush)', async () => {
+    let calls = 0;
+    const writer = new DebouncedWrite(
+      async () => {
+        calls++;
+      },
+      60_000,
+      () => undefined,
+    );
+    writer.schedule();
+    writer.schedule();
+    await waitFor('the first change to be written without waiting the delay', () => calls === 1, 5000, 5);
+    writer.schedule();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toBe(1);
+    await writer.flush();
+    expect(calls).toBe(2);
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { buildRpzZone, emptyBuildStats, nextSerial, rpzOptionsOf, type RpzBuildStats, type RpzOptions } from '../../act/rpz/zone.js';
+import { liveAllowlist, withNames } from '../../act/rpz/allowlist.js';
 import { checkWritable, existingSerial, writeZoneFile } from '../../act/rpz/zone-file.js';
 import type { Config } from '../../config/schema.js';
 import { UsageError } from '../../model/errors.js';
@@ -109,7 +110,9 @@ export class RpzFileService implements Service {
     const { flagged } = this.context;
     const serial = nextSerial(this.serial, flagged.serial);
     const stats = emptyBuildStats();
-    const zone = buildRpzZone(flagged.entries(), this.options, serial, stats);
+    // The operator's managed allow entries (src/serve/lists/) are PASSTHRU too.
+    const options = { ...this.options, allowlist: withNames(this.options.allowlist, liveAllowlist(this.context.config).managed) };
+    const zone = buildRpzZone(flagged.entries(), options, serial, stats);
     await writeZoneFile(this.path, zone);
     this.serial = serial;
     this.stats = stats;

@@ -1,7 +1,9 @@
 /**
  * What the file-writing services share: a write that follows changes at
- * most once per delay (the first change starts the clock, later ones ride
- * along), never two writes at once, and the expiry sweep of flagged domains.
+ * most once per delay (a change after a quiet delay is written at once,
+ * on the next turn of the event loop; changes within the delay of the last
+ * write ride along to one write when it ends), never two writes at once,
+ * and the expiry sweep of flagged domains.
  */
 import type { FlaggedDomains } from '../../act/flagged.js';
 
@@ -10,6 +12,8 @@ export class DebouncedWrite {
   /** Writes run one after another on this chain. */
   private chain: Promise<void> = Promise.resolve();
   private dirty = false;
+  /** When the last scheduled write was started (Date.now()). */
+  private lastStarted = -Infinity;
   writes = 0;
   errors = 0;
   lastError: string | null = null;
@@ -20,14 +24,21 @@ export class DebouncedWrite {
     private readonly onError: (err: Error) => void,
   ) {}
 
-  /** A change happened: write within delayMs (changes until the write starts ride along). */
+  /**
+   * A change happened: write at once when the last write started delayMs
+   * ago or more (an operator's allow entry reaches the file in
+   * milliseconds), else when delayMs have passed since it; the changes of
+   * one burst (a whole reload) ride along to one write.
+   */
   schedule(): void {
     this.dirty = true;
     if (this.timer !== null) return;
+    const wait = Math.max(0, this.lastStarted + this.delayMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.lastStarted = Date.now();
       void this.enqueue();
-    }, this.delayMs);
+    }, wait);
   }
 
   /** Writes now if anything is pending (or `force`), after any write in progress. */

@@ -5,6 +5,7 @@
  * changes, bursts of changes sharing one build.
  */
 import type { Command } from 'commander';
+import { liveAllowlist, withNames } from '../../act/rpz/allowlist.js';
 import { buildRpzZone, emptyBuildStats, nextSerial, rpzOptionsOf } from '../../act/rpz/zone.js';
 import type { RpzOptions } from '../../act/rpz/zone.js';
 import type { RpzZone } from '../../act/rpz/types.js';
@@ -81,7 +82,9 @@ class LiveRpzServer implements Service {
    */
   private build(previous: number | null): RpzZone {
     const candidate = Math.max(this.context.flagged.serial, Math.floor(Date.now() / 1000));
-    return buildRpzZone(this.context.flagged.entries(), this.rpzOptions, nextSerial(previous, candidate), emptyBuildStats());
+    // The operator's managed allow entries (src/serve/lists/) are PASSTHRU too.
+    const options = { ...this.rpzOptions, allowlist: withNames(this.rpzOptions.allowlist, liveAllowlist(this.context.config).managed) };
+    return buildRpzZone(this.context.flagged.entries(), options, nextSerial(previous, candidate), emptyBuildStats());
   }
 
   private rebuild(): void {

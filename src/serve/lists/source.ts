@@ -1,0 +1,76 @@
+/**
+ * Where the lists live: the store (shared with `fluxhound allow` and every
+ * other process on the same file), or, without a store, this process's
+ * memory (lost at exit; the audit trail bounded).
+ */
+import type { AuditEntry, ListChange, ListEntry, ListName } from '../../model/query-log.js';
+import type { Store } from '../../store/store.js';
+
+export interface ListSource {
+  /** 'store' or 'memory' (log field). */
+  readonly kind: string;
+  entries(list: ListName): ListEntry[];
+  /** Writes the change and its audit line; false when a remove found nothing. */
+  change(change: ListChange): boolean;
+  /** Bumped by every change (from any process, for the store). */
+  version(): number;
+  audit(since: number, limit: number): AuditEntry[];
+}
+
+export function storeSource(store: Store): ListSource {
+  return {
+    kind: 'store',
+    entries: (list) => store.listEntries(list),
+    change: (change) => store.changeList(change),
+    version: () => store.listsVersion(),
+    audit: (since, limit) => store.audit(since, limit),
+  };
+}
+
+/** Audit lines kept without a store (the oldest go first). */
+export const MEMORY_AUDIT_LINES = 10_000;
+
+/** The lists in this process alone: no store to keep them across restarts. */
+export class MemoryListSource implements ListSource {
+  readonly kind = 'memory';
+  private readonly lists: Record<ListName, Map<string, ListEntry>> = { allow: new Map(), deny: new Map() };
+  private readonly trail: AuditEntry[] = [];
+  private bumped = 0;
+  /** Audit lines dropped over MEMORY_AUDIT_LINES. */
+  auditDropped = 0;
+
+  constructor(private readonly maxAudit = MEMORY_AUDIT_LINES) {}
+
+  entries(list: ListName): ListEntry[] {
+    return [...this.lists[list].values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  change(change: ListChange): boolean {
+    const list = this.lists[change.list];
+    if (change.op === 'remove') {
+      if (!list.delete(change.name)) return false;
+    } else {
+      list.set(change.name, { list: change.list, name: change.name, comment: change.comment, by: change.by, at: change.at });
+    }
+    this.trail.push({ at: change.at, by: change.by, action: `${change.list}.${change.op}`, target: change.name, comment: change.comment });
+    if (this.trail.length > this.maxAudit) {
+      this.trail.shift();
+      this.auditDropped++;
+    }
+    this.bumped++;
+    return true;
+  }
+
+  version(): number {
+    return this.bumped;
+  }
+
+  audit(since: number, limit: number): AuditEntry[] {
+    const out: AuditEntry[] = [];
+    for (let i = this.trail.length - 1; i >= 0 && out.length < limit; i--) {
+      const line = this.trail[i]!;
+      if (line.at >= since) out.push(line);
+    }
+    return out;
+  }
+}
