@@ -44,7 +44,8 @@ const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--me
   --memory-names N   distinct names asked in the memory scenario (default 1000000)
   --skip LIST        parts to leave out
 The DNS bench, the soak and the query log take their settings from the environment: FLUXHOUND_BENCH_DNS_*,
-FLUXHOUND_BENCH_SOAK_* (node dist/bench/soak.js --help lists the soak's) and FLUXHOUND_BENCH_QUERYLOG_ROWS/_RUNS.`;
+FLUXHOUND_BENCH_SOAK_* (node dist/bench/soak.js --help lists the soak's), FLUXHOUND_BENCH_QUERYLOG_ROWS/_RUNS
+and FLUXHOUND_BENCH_QLOG_FORWARDER_SECONDS/_RUNS (the forwarder with and without the query log).`;
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = { records: 5_000_000, runs: 3, seed: 1, memoryNames: 1_000_000, skip: new Set() };

@@ -21,6 +21,8 @@ import type { QueryLogEntry } from '../../model/query-log.js';
 import type { Verdict } from '../../model/verdict.js';
 import { verdictFixture } from '../../store/store.case.js';
 import type { Daemon } from '../daemon.js';
+import { liveAllowlist } from '../../act/rpz/allowlist.js';
+import { listsService } from '../lists/index.js';
 import { storeService } from '../store/index.js';
 import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
 import { ruleOf } from './query-log.js';
@@ -218,7 +220,7 @@ describe('query log recording in the forwarder', () => {
 describe('ruleOf', () => {
   it("gives 'verdict' and the strongest reason for a detector verdict, 'denylist' and the entry's comment for the deny list", () => {
     expect(ruleOf(verdictFixture('a.flux.test'))).toEqual({ rule: 'verdict', reason: '12 IPs in 9 ASNs across 6 countries' });
-    const listed = { ...verdictFixture('bad.test'), listed: { list: 'deny', comment: 'phishing kit, ticket 42', by: 'ops', at: 1 } } as Verdict;
+    const listed: Verdict = { ...verdictFixture('bad.test'), listed: { list: 'deny', comment: 'phishing kit, ticket 42', by: 'ops', at: 1 } };
     expect(ruleOf(listed)).toEqual({ rule: 'denylist', reason: 'phishing kit, ticket 42' });
   });
 });
@@ -257,6 +259,27 @@ describe('query log from the forwarder into the store', () => {
       await fwd.stop();
       await daemon.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a deny-list entry in the query log', () => {
+  it("logs a name the operator's deny list blocks with rule denylist and the entry's comment", async () => {
+    const config = configWith(() => undefined);
+    const daemon = quietDaemon(config, { factories: [listsService], flags: { rpzFile: '/unused' }, isAllowed: liveAllowlist(config).isAllowed });
+    await daemon.start();
+    const fwd = new DnsForwarder(testForwarderOptions(upstream.port), daemon.context);
+    await fwd.start();
+    const entries: QueryLogEntry[] = [];
+    daemon.context.onQuery((e) => entries.push(e));
+    try {
+      expect(daemon.context.lists!.change({ op: 'add', list: 'deny', name: 'promo.shady.test', comment: 'spam campaign, ticket 9', by: 'alice', at: Date.now() / 1000 })).toBe(true);
+      expect((await ask(fwd.port, 'www.promo.shady.test'))?.rcode).toBe('NXDOMAIN');
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ name: 'www.promo.shady.test', action: 'nxdomain', rcode: 'NXDOMAIN', domain: 'promo.shady.test', rule: 'denylist', reason: 'spam campaign, ticket 9', customer: 'acme' });
+    } finally {
+      await fwd.stop();
+      await daemon.stop();
     }
   });
 });

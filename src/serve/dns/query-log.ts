@@ -22,14 +22,12 @@ type QueryLogConfig = Config['serve']['querylog'];
 
 /**
  * What put the name on the block path. A verdict the operator's deny list
- * made carries `listed` (branch i14-lists: Verdict.listed, the entry with
- * its comment): rule 'denylist', reason the entry's comment. A detector
- * verdict has none: rule 'verdict', reason its first (strongest) reason.
- * (Read through a cast until Verdict.listed is on this branch.)
+ * made carries `listed` (the entry, src/serve/lists): rule 'denylist',
+ * reason the entry's comment. A detector verdict has none: rule 'verdict',
+ * reason its first (strongest) reason.
  */
 export function ruleOf(verdict: Verdict): { rule: QueryRule; reason: string | null } {
-  const listed = (verdict as Verdict & { listed?: { comment?: string } | null }).listed;
-  if (listed !== undefined && listed !== null) return { rule: 'denylist', reason: listed.comment ?? null };
+  if (verdict.listed !== undefined) return { rule: 'denylist', reason: verdict.listed.comment };
   return { rule: 'verdict', reason: verdict.reasons[0] ?? null };
 }
 
