@@ -98,4 +98,7 @@ export const MIGRATIONS: readonly string[] = [
      comment TEXT NOT NULL
    );
    CREATE INDEX audit_at ON audit(at);`,
+  // Per-minute totals over every customer under customer '*' (no customer id can be '*'): the overall series reads one row a minute, not one per customer.
+  `INSERT OR IGNORE INTO stats (ts, customer, queries, blocked, logged)
+     SELECT ts, '*', sum(queries), sum(blocked), sum(logged) FROM stats WHERE customer != '*' GROUP BY ts;`,
 ];

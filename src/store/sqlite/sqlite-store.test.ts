@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { QueryAction, QueryLogEntry } from '../../model/query-log.js';
 import { allPages, queryFixture, storeSuite } from '../store.case.js';
 import { emptyBatch, type QueryLogFilter } from '../store.js';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-sqlite-'));
@@ -69,5 +71,23 @@ describe('SqliteStore', () => {
     }
     store.close();
   });
-});
 
+  it('brings a store of schema 2 forward: its per-minute stats get their totals over every customer', () => {
+    const path = join(dir, 'schema2.db');
+    const old = new Database(path);
+    old.exec(MIGRATIONS[0]!);
+    old.exec(MIGRATIONS[1]!);
+    old.pragma('user_version = 2');
+    old.prepare('INSERT INTO stats (ts, customer, queries, blocked, logged) VALUES (?, ?, ?, ?, ?)').run(600, 'acme', 5, 2, 1);
+    old.prepare('INSERT INTO stats (ts, customer, queries, blocked, logged) VALUES (?, ?, ?, ?, ?)').run(600, '', 3, 1, 0);
+    old.close();
+    const store = new SqliteStore(path);
+    store.write({ ...emptyBatch(), stats: [{ ts: 660, customer: 'acme', queries: 1, blocked: 0, logged: 0 }] });
+    expect(store.stats({ since: 600, until: 720, step: 60 }).map((p) => [p.queries, p.blocked, p.logged])).toEqual([
+      [8, 3, 1],
+      [1, 0, 0],
+    ]);
+    expect(store.stats({ since: 600, until: 720, step: 120, customer: 'acme' })[0]?.queries).toBe(6);
+    store.close();
+  });
+});

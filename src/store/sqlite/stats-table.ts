@@ -5,6 +5,10 @@
  * domain recorded suspicious or fast-flux after benign or nothing, or
  * fast-flux after suspicious (what the detector raises an event for); a
  * customer's series has none (a flag is about a domain, not a client).
+ * Each minute's total over every customer is kept as customer '*' (a
+ * customer id cannot be '*'), so the overall series reads one row a minute
+ * (1,440 for a day) rather than one per customer and minute (288,000 for a
+ * day of 200 customers, 160 ms on the daemon's event loop).
  */
 import type Database from 'better-sqlite3';
 import { UsageError } from '../../model/errors.js';
@@ -14,6 +18,8 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 /** Most points one series may have (a month at one a minute fits). */
 export const MAX_POINTS = 50_000;
+/** The customer key of each minute's total over every customer. */
+const TOTAL = '*';
 export const SWEEP_CHUNK = 5000;
 
 export class StatsTable {
@@ -33,7 +39,7 @@ export class StatsTable {
         `SELECT CAST((ts - :since) / :step AS INTEGER) AS i, sum(queries) AS queries, sum(blocked) AS blocked, sum(logged) AS logged
          FROM stats WHERE ts >= :since AND ts < :until ${where} GROUP BY i`,
       );
-    this.all = series('');
+    this.all = series(`AND customer = '${TOTAL}'`);
     this.ofCustomer = series('AND customer = :customer');
     this.flags = db.prepare(
       `SELECT CAST((v.ts - :since) / :step AS INTEGER) AS i, count(*) AS flagged FROM verdicts v
@@ -47,7 +53,19 @@ export class StatsTable {
 
   /** Adds the buckets to the stored counts (inside the caller's transaction). */
   write(buckets: readonly StatsBucket[]): void {
-    for (const b of buckets) this.upsert.run(b.ts, b.customer, b.queries, b.blocked, b.logged);
+    const totals = new Map<number, StatsBucket>();
+    for (const b of buckets) {
+      if (b.customer === TOTAL) continue;
+      this.upsert.run(b.ts, b.customer, b.queries, b.blocked, b.logged);
+      const t = totals.get(b.ts);
+      if (t === undefined) totals.set(b.ts, { ...b, customer: TOTAL });
+      else {
+        t.queries += b.queries;
+        t.blocked += b.blocked;
+        t.logged += b.logged;
+      }
+    }
+    for (const t of totals.values()) this.upsert.run(t.ts, TOTAL, t.queries, t.blocked, t.logged);
   }
 
   series(query: StatsQuery): StatsPoint[] {
