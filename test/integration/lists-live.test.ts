@@ -10,6 +10,7 @@
  * real Unbound loading that RPZ file (auth_zone_reload, what the deployment
  * kit's reload hook runs) follows. The audit trail shows who and when.
  */
+import { fetchWithToken, writeTokenFile, type TestTokens } from '../support/tokens.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,6 +91,7 @@ describe.skipIf(skipReason !== null)(`allow and deny lists applied live${skipRea
   let resolver: Daemon | null = null;
   let dnsPort = 0;
   let httpPort = 0;
+  let tokens: TestTokens;
   let unboundPort = 0;
   let unboundConf = '';
   const figures: Record<string, number> = {};
@@ -107,12 +109,13 @@ describe.skipIf(skipReason !== null)(`allow and deny lists applied live${skipRea
     dir = mkdtempSync(join(tmpdir(), 'fluxhound-lists-live-'));
     store = join(dir, 'state.db');
     zoneFile = join(dir, 'fluxhound.rpz');
+    tokens = writeTokenFile(dir);
     await authority.start();
     dnsPort = await freePort();
     httpPort = await freePort();
     daemon = startDaemon(
       process.execPath,
-      [CLI, 'serve', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${authority.port}`, '--store', store, '--rpz-file', zoneFile, '--http', `127.0.0.1:${httpPort}`, '--rate-limit', '0'],
+      [CLI, 'serve', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${authority.port}`, '--store', store, '--rpz-file', zoneFile, '--http', `127.0.0.1:${httpPort}`, '--api-tokens', tokens.file, '--rate-limit', '0'],
       { cwd: dir },
     );
     await waitFor('fluxhound to answer', async () => (await ask(dnsPort, BENIGN)).status === 'NOERROR', 60_000, 200);
@@ -239,7 +242,7 @@ describe.skipIf(skipReason !== null)(`allow and deny lists applied live${skipRea
     expect(shown.passive_dns.filter((t: { type: string }) => t.type === 'A').length).toBeGreaterThanOrEqual(10);
     const text = (await fluxhound(['show', BENIGN, '--store', store])).stdout;
     expect(text).toContain(`deny entry: ${BENIGN} (by bob at `);
-    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const metrics = await (await fetchWithToken(`http://127.0.0.1:${httpPort}/metrics`, tokens.read)).text();
     expect(metrics).toContain('fluxhound_lists_entries{list="allow"} 1');
     expect(metrics).toContain('fluxhound_lists_entries{list="deny"} 1');
     expect(metrics).toContain('fluxhound_lists_changes_applied_total{list="allow",op="add"} 1');
