@@ -95,9 +95,8 @@ export async function download(path: string, filename: string): Promise<void> {
 
 /**
  * A name as one path segment of the API (/api/v1/domains/{name}). A DNS
- * label may hold a '/' (`</script>` is a valid label), which the listener
- * refuses inside a path segment (400): such a name is reached through the
- * lists and filters that take it in the query string instead.
+ * label may hold a '/' (`</script>` is a valid label): percent-encoded, it
+ * stays inside its segment (the listener splits the raw path first).
  */
 export function nameSegment(name: string): string {
   return encodeURIComponent(name);

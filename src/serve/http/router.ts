@@ -2,9 +2,9 @@
  * The API's route table, compiled once: each pattern ('/api/v1/domains/{name}')
  * split into literal segments and parameters. A request path matches when
  * it has as many segments and every literal is equal; each parameter is the
- * percent-decoded segment, refused when it does not decode or decodes to a
- * '/' or a NUL (a name never holds either, and a handler must never see a
- * path it did not expect).
+ * percent-decoded segment (the path is split on its raw '/' first, so an
+ * encoded %2F stays inside its parameter: a DNS label may hold a '/'),
+ * refused when it does not decode or holds a NUL.
  */
 import type { HttpMethod, Route } from './route.js';
 
@@ -86,7 +86,7 @@ function matchSegments(pattern: CompiledRoute['segments'], segments: string[]): 
     } catch {
       return `path parameter ${want.param} is not valid percent-encoding`;
     }
-    if (value.includes('/') || value.includes('\0')) return `path parameter ${want.param} may not hold '/' or NUL`;
+    if (value.includes('\0')) return `path parameter ${want.param} may not hold a NUL`;
     params[want.param] = value;
   }
   return params;

@@ -78,13 +78,6 @@ export async function domainView(route: Route): Promise<HTMLElement> {
     info = await api<DomainInfo>(`/api/v1/domains/${nameSegment(name)}`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return page('Domain', h('p', null, 'Nothing is known about ', h('code', { class: 'name' }, name), '.'));
-    if (err instanceof ApiError && err.status === 400 && name.includes('/')) {
-      return page(
-        'Domain',
-        h('p', null, h('code', { class: 'name' }, name), " holds a '/' in a label, which an API path cannot carry. "),
-        h('p', null, link(`#/flagged?q=${encodeURIComponent(name)}`, 'See it in the flagged list'), ' or ', link(`#/querylog?name=${encodeURIComponent(name)}`, 'its queries'), '.'),
-      );
-    }
     throw err;
   }
   const v = info.verdict;
