@@ -78,4 +78,35 @@ describe('Recorder: the query log', () => {
     expect(store.stats({ since: 6960, until: 7020, step: 60 })[0]).toMatchObject({ queries: 2, blocked: 1 });
     store.close();
   });
+
+  it('a batch the writer refuses at hand-over (its queue full) is that batch, not the oldest still in flight', () => {
+    const store = new SqliteStore(join(dir, 'refused.db'));
+    const handedOver: StoreBatch[] = [];
+    let full = false;
+    const stats = new Counts();
+    const writer = {
+      write: (b: StoreBatch) => {
+        if (full) throw new Error('store writer: queue full');
+        handedOver.push(b);
+      },
+    };
+    const recorder = new Recorder(writer, new FlaggedDomains(), null, 100_000, true, { maxQueries: 100, stats });
+    recorder.logQuery(queryFixture({ ts: 8000, name: 'first.test' }));
+    stats.count(8000, null, 'nxdomain');
+    recorder.flush();
+    full = true;
+    recorder.logQuery(queryFixture({ ts: 8001, name: 'refused.test' }));
+    stats.count(8001, null, 'nxdomain');
+    expect(recorder.flush()).toBeInstanceOf(Error);
+    full = false;
+    // The first batch commits after all: its rows count as written, and its stats are not sent again.
+    recorder.committed();
+    expect(recorder.stats).toMatchObject({ errors: 1, queriesFailed: 1, queriesWritten: 1 });
+    recorder.flush();
+    recorder.committed();
+    for (const b of handedOver) store.write(b);
+    // Two queries counted, each once: the refused batch's stats went with the next one.
+    expect(store.stats({ since: 7980, until: 8040, step: 60 })[0]).toMatchObject({ queries: 2, blocked: 2 });
+    store.close();
+  });
 });

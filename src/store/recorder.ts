@@ -169,7 +169,9 @@ export class Recorder {
     try {
       this.store.write(batch);
     } catch (err) {
-      this.failed((err as Error).message);
+      // Refused at once (the writer's queue is full, or a synchronous store failed): it is this batch, the newest,
+      // that failed; the older ones in flight may still commit.
+      this.failed((err as Error).message, 'newest');
       return err as Error;
     }
     if (!this.acknowledged) this.committed();
@@ -188,9 +190,12 @@ export class Recorder {
     this.lastError = null;
   }
 
-  /** The oldest batch in flight failed: count its rows as failed, and send its verdicts, networks and serial again next time. */
-  failed(message: string): void {
-    const batch = this.inFlight.shift();
+  /**
+   * A batch in flight failed: the oldest (the writer thread reports in order) or the newest (refused when handed
+   * over). Count its rows as failed, and send its stats, verdicts, networks and serial again next time.
+   */
+  failed(message: string, which: 'oldest' | 'newest' = 'oldest'): void {
+    const batch = which === 'oldest' ? this.inFlight.shift() : this.inFlight.pop();
     if (batch === undefined) return;
     this.stats.errors++;
     this.stats.tuplesFailed += batch.tuples;
