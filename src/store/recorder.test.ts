@@ -95,18 +95,20 @@ describe('Recorder: the query log', () => {
     stats.count(8000, null, 'nxdomain');
     recorder.flush();
     full = true;
-    recorder.logQuery(queryFixture({ ts: 8001, name: 'refused.test' }));
-    stats.count(8001, null, 'nxdomain');
+    for (const ts of [8001, 8002]) {
+      recorder.logQuery(queryFixture({ ts, name: `refused${ts}.test` }));
+      stats.count(ts, null, 'nxdomain');
+    }
     expect(recorder.flush()).toBeInstanceOf(Error);
     full = false;
     // The first batch commits after all: its rows count as written, and its stats are not sent again.
     recorder.committed();
-    expect(recorder.stats).toMatchObject({ errors: 1, queriesFailed: 1, queriesWritten: 1 });
+    expect(recorder.stats).toMatchObject({ errors: 1, queriesFailed: 2, queriesWritten: 1 });
     recorder.flush();
     recorder.committed();
     for (const b of handedOver) store.write(b);
-    // Two queries counted, each once: the refused batch's stats went with the next one.
-    expect(store.stats({ since: 7980, until: 8040, step: 60 })[0]).toMatchObject({ queries: 2, blocked: 2 });
+    // Three queries counted, each once: the refused batch's stats went with the next one.
+    expect(store.stats({ since: 7980, until: 8040, step: 60 })[0]).toMatchObject({ queries: 3, blocked: 3 });
     store.close();
   });
 });
