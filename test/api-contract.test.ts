@@ -298,6 +298,11 @@ describe('the API against its OpenAPI document', () => {
     expect(added.body).toMatchObject({ list: 'allow', name: 'login.evil-bank.com', comment: 'our own test site', by: 'admin' });
     // Applied live: the name leaves the flagged set.
     expect(main.context.flagged.match('login.evil-bank.com')).toBeNull();
+    // An internationalised name is entered as the A-labels queries ask for.
+    const idn = await call({ pattern: allow, method: 'POST', target: allow, body: { name: 'bücher.example', comment: 'a shop' } });
+    expect(idn.body).toMatchObject({ name: 'xn--bcher-kva.example' });
+    const idnGone = await call({ pattern: `${allow}/{name}`, method: 'DELETE', target: `${allow}/${encodeURIComponent('bücher.example')}`, body: { comment: 'done' } });
+    expect(idnGone.status, idnGone.text).toBe(200);
     expect((await call({ pattern: '/api/v1/domains/{name}', method: 'GET', target: '/api/v1/domains/www.login.evil-bank.com' })).body).toMatchObject({ allowlisted: true, blocked: false, blocked_by: null });
     const allowList = (await call({ pattern: allow, method: 'GET', target: allow, token: tokens.read })).body as { items: Array<{ name: string }>; static: string[] };
     expect(allowList).toMatchObject({ items: [{ name: 'login.evil-bank.com' }], static: ['static-good.example'] });
@@ -316,7 +321,7 @@ describe('the API against its OpenAPI document', () => {
       [{ name: 'example.com', comment: '  ' }, 'comment: deny: a comment is required (why the change is made)'],
       [{ name: 'example.com', comment: 'x', by: 'someone-else' }, 'body: unknown field "by"'],
       [{ name: 42, comment: 'c' }, 'name: must be string'],
-      [{ name: 'a..b', comment: 'c' }, 'name: "a..b" is not a domain name'],
+      [{ name: 'a..b', comment: 'c' }, 'name: deny: "a..b" is not a domain name'],
       [{ name: 'co.uk', comment: 'c' }, 'name: deny: "co.uk" is the root or a public suffix; a deny entry would block every name under it'],
     ];
     for (const [body, error] of bad) expect((await call({ pattern: deny, method: 'POST', target: deny, body })).body).toEqual({ error });
@@ -345,7 +350,8 @@ describe('the API against its OpenAPI document', () => {
     expect((await call({ pattern: allow, method: 'POST', target: allow, body: ['example.com'] })).status).toBe(400);
 
     const audit = (await call({ pattern: '/api/v1/audit', method: 'GET', target: '/api/v1/audit?limit=10', token: tokens.read })).body as { items: Array<{ action: string; by: string; target: string }> };
-    expect(audit.items.map((a) => a.action)).toEqual(['deny.remove', 'allow.remove', 'deny.add', 'allow.add']);
+    expect(audit.items.map((a) => a.action)).toEqual(['deny.remove', 'allow.remove', 'deny.add', 'allow.remove', 'allow.add', 'allow.add']);
+    expect(audit.items[3]).toMatchObject({ target: 'xn--bcher-kva.example' });
     expect(audit.items.every((a) => a.by === 'admin')).toBe(true);
     expect((await call({ pattern: '/api/v1/audit', method: 'GET', target: `/api/v1/audit?since=${NOW + 7 * 86_400}` })).body).toEqual({ items: [] });
     expect((await call({ pattern: '/api/v1/audit', method: 'GET', target: '/api/v1/audit?limit=1e9' })).status).toBe(400);

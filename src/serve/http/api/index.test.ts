@@ -177,9 +177,14 @@ describe('API routes', () => {
     expect((await call('POST', '/api/v1/allowlist', { name: 'example.com', comment: 'ours' })).status).toBe(503);
   });
 
+  it('reads an internationalised name as the A-labels it is asked by', async () => {
+    const one = await call('GET', `/api/v1/domains/${encodeURIComponent('bücher.evil-bank.com')}`);
+    expect(one.body).toMatchObject({ name: 'xn--bcher-kva.evil-bank.com', blocked: true });
+  });
+
   it('checks list bodies against the document before anything else', async () => {
     expect(await call('POST', '/api/v1/allowlist', { name: 'example.com' })).toEqual({ status: 400, body: { error: 'body: comment is missing' } });
-    expect(await call('POST', '/api/v1/blocklist', { name: 'x..y', comment: 'c' })).toEqual({ status: 400, body: { error: 'name: "x..y" is not a domain name' } });
+    expect(await call('POST', '/api/v1/blocklist', { name: 'x..y', comment: 'c' })).toEqual({ status: 400, body: { error: 'name: deny: "x..y" is not a domain name' } });
     expect(await call('DELETE', '/api/v1/blocklist/example.com', { comment: 5 })).toEqual({ status: 400, body: { error: 'comment: must be string' } });
   });
 });

@@ -6,11 +6,11 @@
  */
 import { liveAllowlist } from '../../../act/rpz/allowlist.js';
 import type { ListName } from '../../../model/query-log.js';
-import { ListRefusal } from '../../lists/entry.js';
+import { ListRefusal, listName } from '../../lists/entry.js';
 import type { ServeContext } from '../../service.js';
 import { apiError, type ApiRequest, type ApiResult, type Route } from '../route.js';
 import { needLists, nowSeconds } from './common.js';
-import { domainName, ParamError } from './params.js';
+import { ParamError } from './params.js';
 import { checkBody } from './validate.js';
 
 export function listRoutes(context: ServeContext): Route[] {
@@ -36,7 +36,8 @@ function routesOf(context: ServeContext, path: string, list: ListName): Route[] 
 function add(context: ServeContext, list: ListName, request: ApiRequest): ApiResult {
   checkBody('ListAdd', request.body);
   const body = request.body as { name: string; comment: string };
-  const name = domainName(body.name, 'name');
+  // The lists' own reading of a name (an internationalised name becomes its xn-- A-labels, as queries ask it).
+  const name = changed(() => listName(body.name, list));
   const lists = needLists(context);
   const at = nowSeconds();
   const comment = body.comment;
@@ -46,7 +47,7 @@ function add(context: ServeContext, list: ListName, request: ApiRequest): ApiRes
 }
 
 function remove(context: ServeContext, list: ListName, request: ApiRequest): ApiResult {
-  const name = domainName(request.params.name ?? '', 'name');
+  const name = changed(() => listName(request.params.name ?? '', list));
   checkBody('ListRemove', request.body);
   const lists = needLists(context);
   const { comment } = request.body as { comment: string };
@@ -55,7 +56,7 @@ function remove(context: ServeContext, list: ListName, request: ApiRequest): Api
 }
 
 /** A change the lists refuse (a public suffix on the deny list, a comment too long, a full list) is answered 400 naming the field. */
-function changed(change: () => boolean): boolean {
+function changed<T>(change: () => T): T {
   try {
     return change();
   } catch (err) {
