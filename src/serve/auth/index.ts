@@ -60,13 +60,18 @@ export class Authenticator {
    * refusal to send, already counted.
    */
   authenticate(authorization: string | undefined, client: string, needed: Role): AuthOutcome {
-    const wait = this.throttle.retryAfter(client);
-    if (wait > 0) return this.refuse(429, 'throttled', 'too many bad tokens from this address: try again later', { 'retry-after': String(wait) });
+    const token = authorization === undefined || authorization === '' ? null : bearerToken(authorization);
+    const principal = token === null ? null : this.tokens.lookup(token);
+    // A good token always passes: bad guesses from an address (a shared proxy, any local user) must not lock the
+    // operators and the Prometheus scrape behind it out. Guessing is hopeless against random tokens (openssl rand
+    // -hex 32); the throttle keeps a guesser's noise out of the logs and the token table's work bounded.
+    if (principal === null) {
+      const wait = this.throttle.retryAfter(client);
+      if (wait > 0) return this.refuse(429, 'throttled', 'too many bad tokens from this address: try again later', { 'retry-after': String(wait) });
+    }
     if (authorization === undefined || authorization === '') {
       return this.refuse(401, 'missing', 'this needs a token: Authorization: Bearer TOKEN', { 'www-authenticate': `Bearer realm="${AUTH_REALM}"` });
     }
-    const token = bearerToken(authorization);
-    const principal = token === null ? null : this.tokens.lookup(token);
     if (principal === null) {
       this.throttle.failed(client);
       return this.refuse(401, 'invalid', 'the token is not valid', { 'www-authenticate': `Bearer realm="${AUTH_REALM}", error="invalid_token"` });
