@@ -45,7 +45,7 @@ export function showCommand(): Command {
     .option('-c, --config <file>', `config (serve.store.path, the configured allowlist); see ${exampleConfigPath()}`)
     .option('--json', 'one JSON document instead of text')
     .action((raw: string, flags: ShowFlags) => {
-      const name = listName(raw, 'allow');
+      const name = listName(raw, 'allow', false);
       const config = loadConfig(flags.config, {});
       const { store, path } = openStore('show', { store: flags.store ?? config.serve.store.path ?? undefined, config: flags.config });
       let report: DomainReport;

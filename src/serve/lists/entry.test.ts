@@ -27,14 +27,16 @@ describe('list entries', () => {
     ['com', 'deny', /^deny: "com" is the root or a public suffix; a deny entry would block every name under it$/],
     ['co.uk', 'deny', /public suffix/],
     ['github.io', 'deny', /public suffix/],
+    ['com', 'allow', /^allow: "com" is the root or a public suffix; an allow entry would turn off protection for every name under it$/],
+    ['co.uk', 'allow', /public suffix/],
   ] as const)('%j on the %s list is refused', (raw, list, message) => {
     expect(() => listName(raw, list)).toThrow(UsageError);
     expect(() => listName(raw, list)).toThrow(message);
   });
 
-  it('a public suffix may still be allowlisted, and a deny entry for one removed', () => {
-    expect(listName('com', 'allow')).toBe('com');
+  it('an entry for a public suffix (made before the rule) may still be removed from either list', () => {
     expect(checkChange(change({ op: 'remove', name: 'co.uk' })).name).toBe('co.uk');
+    expect(checkChange(change({ op: 'remove', list: 'allow', name: 'com' })).name).toBe('com');
   });
 
   it('requires a comment and an author without control characters, within their caps', () => {
@@ -55,7 +57,7 @@ describe('list entries', () => {
       verdict: 'fast-flux',
       flux: null,
       score: 100,
-      reasons: ['on the operator deny list: reported phish (by alice at 2030-01-01T00:00:00.000Z)'],
+      reasons: ['on the operator deny list since 2030-01-01T00:00:00.000Z: reported phish'],
       contributions: [],
       evidence: { addresses: [], name_servers: [], ns_addresses: [] },
       listed: { list: 'deny', comment: 'reported phish', by: 'alice', at: Date.UTC(2030, 0, 1) / 1000 },

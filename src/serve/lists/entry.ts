@@ -37,7 +37,7 @@ export class ListRefusal extends UsageError {
  * ListRefusal for anything that is not a domain name (an address, the root,
  * an empty label, over 253 characters).
  */
-export function listName(raw: string, list: ListName): string {
+export function listName(raw: string, list: ListName, adding = true): string {
   const trimmed = raw.trim();
   // Whitespace or control characters are a typing mistake, not a label byte anyone means.
   // eslint-disable-next-line no-control-regex
@@ -54,8 +54,10 @@ export function listName(raw: string, list: ListName): string {
   if (parseIPv4(name) >= 0 || (name.includes(':') && parseIPv6(name) !== null)) {
     throw new ListRefusal('name', `${list}: ${shown} is an address; the ${list} list takes domain names`);
   }
-  if (list === 'deny' && registrableDomain(name) === null) {
-    throw new ListRefusal('public_suffix', `deny: ${shown} is the root or a public suffix; a deny entry would block every name under it`);
+  // Only adds: an entry made before this rule (or by a config file) can still be removed.
+  if (adding && registrableDomain(name) === null) {
+    const effect = list === 'deny' ? 'block every name under it' : 'turn off protection for every name under it';
+    throw new ListRefusal('public_suffix', `${list}: ${shown} is the root or a public suffix; ${list === 'deny' ? 'a deny' : 'an allow'} entry would ${effect}`);
   }
   return name;
 }
@@ -79,8 +81,7 @@ export function checkChange(change: ListChange): ListChange {
   return {
     op: change.op,
     list,
-    // A remove may name an entry the deny rule would refuse today: only adds are checked against it.
-    name: listName(change.name, change.op === 'remove' && list === 'deny' ? 'allow' : list),
+    name: listName(change.name, list, change.op === 'add'),
     comment: checkedText(change.comment, MAX_COMMENT, 'comment', list, true),
     by: checkedText(change.by, MAX_BY, 'name of who made it', list, true),
     at,
@@ -105,7 +106,8 @@ export function denyVerdict(entry: ListEntry): Verdict {
     verdict: 'fast-flux',
     flux: null,
     score: 100,
-    reasons: [`on the operator deny list: ${entry.comment} (by ${entry.by} at ${at})`],
+    // No author here: reasons reach the public block page; who made the entry stays in `listed` and the audit trail.
+    reasons: [`on the operator deny list since ${at}: ${entry.comment}`],
     features: emptyFeatures(),
     contributions: [],
     first_seen: at,

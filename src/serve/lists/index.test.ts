@@ -90,7 +90,7 @@ describe('lists service (no store: in memory)', () => {
     lists.change(add('deny', 'promo.shady.example', 'spam campaign'));
     const v = flagged.match('a.b.promo.shady.example');
     expect(v).toMatchObject({ domain: 'promo.shady.example', verdict: 'fast-flux', score: 100, listed: { list: 'deny', comment: 'spam campaign', by: 'alice', at: AT } });
-    expect(v?.reasons).toEqual(['on the operator deny list: spam campaign (by alice at 2030-01-01T00:00:00.000Z)']);
+    expect(v?.reasons).toEqual(['on the operator deny list since 2030-01-01T00:00:00.000Z: spam campaign']);
     expect(flagged.match('shady.example')).toBeNull();
     // Never expires, however quiet.
     expect(sweepExpired(flagged, 60, AT + 10 * 365 * 86400)).toBe(0);

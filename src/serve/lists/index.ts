@@ -164,7 +164,7 @@ export class ListsService implements Service, ManagedLists {
       // Another process wrote the store: its names pass the same rule as a change made here.
       let entry: ListEntry;
       try {
-        entry = { list, name: listName(raw.name, list), comment: String(raw.comment), by: String(raw.by), at: Number(raw.at) };
+        entry = { list, name: listName(raw.name, list, false), comment: String(raw.comment), by: String(raw.by), at: Number(raw.at) };
       } catch (err) {
         this.skip(`${list} entry ${JSON.stringify(String(raw.name).slice(0, 80))} from the ${this.source.kind} skipped: ${(err as Error).message}`);
         continue;

@@ -47,7 +47,7 @@ function add(context: ServeContext, list: ListName, request: ApiRequest): ApiRes
 }
 
 function remove(context: ServeContext, list: ListName, request: ApiRequest): ApiResult {
-  const name = changed(() => listName(request.params.name ?? '', list));
+  const name = changed(() => listName(request.params.name ?? '', list, false));
   checkBody('ListRemove', request.body);
   const lists = needLists(context);
   const { comment } = request.body as { comment: string };
