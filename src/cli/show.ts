@@ -11,7 +11,6 @@ import { escapeName } from '../dns/name-text.js';
 import type { ListEntry } from '../model/query-log.js';
 import { isoTime, type Verdict } from '../model/verdict.js';
 import { covering, listName } from '../serve/lists/entry.js';
-import { pdnsByName } from '../store/sqlite/pdns-by-name.js';
 import type { DomainSighting, PdnsTuple, RecordedVerdict } from '../store/store.js';
 import { exampleConfigPath } from './example-config.js';
 import { openStore, printable, type StoreFlags } from './store-path.js';
@@ -47,7 +46,7 @@ export function showCommand(): Command {
     .action((raw: string, flags: ShowFlags) => {
       const name = listName(raw, 'allow', false);
       const config = loadConfig(flags.config, {});
-      const { store, path } = openStore('show', { store: flags.store ?? config.serve.store.path ?? undefined, config: flags.config });
+      const { store } = openStore('show', { store: flags.store ?? config.serve.store.path ?? undefined, config: flags.config });
       let report: DomainReport;
       try {
         const history: RecordedVerdict[] = store.history(name);
@@ -57,7 +56,7 @@ export function showCommand(): Command {
           verdict: latest,
           history: history.map((h) => ({ ts: h.ts, verdict: h.verdict.verdict, flux: h.verdict.flux, score: h.verdict.score })),
           sighting: store.domain(name),
-          passive_dns: pdnsByName(path, name, MAX_TUPLES),
+          passive_dns: store.tuplesOf(name, MAX_TUPLES),
           allowlisted: covering(store.listEntries('allow'), name),
           denylisted: covering(store.listEntries('deny'), name),
           allowlisted_by_config: loadAllowlist(config.policy).isAllowed(name),

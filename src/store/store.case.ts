@@ -152,6 +152,17 @@ export function storeSuite(name: string, open: () => Store): void {
       store.close();
     });
 
+    it("reads one name's tuples, the most recently seen within the limit, oldest sighting first", () => {
+      const store = open();
+      const batch = emptyBatch();
+      for (let i = 0; i < 5; i++) batch.tuples.push({ name: 'one.test', type: 'A', data: `10.0.1.${i}`, firstSeen: 4000 + i, lastSeen: 4100 - i, count: 1, ttl: 60 });
+      batch.tuples.push({ name: 'www.one.test', type: 'A', data: '10.0.2.1', firstSeen: 4000, lastSeen: 4200, count: 1, ttl: 60 });
+      store.write(batch);
+      expect(store.tuplesOf('one.test', 3).map((t) => t.data)).toEqual(['10.0.1.0', '10.0.1.1', '10.0.1.2']);
+      expect(store.tuplesOf('nothing.test', 3)).toEqual([]);
+      store.close();
+    });
+
     it('sweeps rows older than the retention', () => {
       const store = open();
       const batch = emptyBatch();

@@ -115,6 +115,8 @@ export interface Store {
   flaggedSince(since: number): RecordedVerdict[];
   /** Every recorded verdict of one domain, oldest first. */
   history(domain: string): RecordedVerdict[];
+  /** The tuples of one name (owner name exactly), oldest sighting first, at most `limit` (the most recently seen are kept). */
+  tuplesOf(name: string, limit: number): PdnsTuple[];
   /** Tuples last seen at or after `since`, oldest sighting first, at most `limit` (the newest are kept). */
   recentTuples(since: number, limit: number): PdnsTuple[];
   domain(name: string): DomainSighting | null;

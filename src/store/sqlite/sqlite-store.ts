@@ -137,6 +137,14 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ name: r.name, type: r.type, data: r.data, firstSeen: r.first_seen, lastSeen: r.last_seen, count: r.count, ttl: r.ttl }));
   }
 
+  tuplesOf(name: string, limit: number): PdnsTuple[] {
+    // By the table's primary key (name, type, data): one name's rows, however large the table.
+    const rows = this.db
+      .prepare(`SELECT * FROM (SELECT * FROM pdns WHERE name = ? ORDER BY last_seen DESC LIMIT ?) ORDER BY first_seen, type, data`)
+      .all(name, limit) as TupleRow[];
+    return rows.map((r) => ({ name: r.name, type: r.type, data: r.data, firstSeen: r.first_seen, lastSeen: r.last_seen, count: r.count, ttl: r.ttl }));
+  }
+
   domain(name: string): DomainSighting | null {
     const row = this.db.prepare(`SELECT name, first_seen, last_seen, queries FROM domains WHERE name = ?`).get(name) as
       | { name: string; first_seen: number; last_seen: number; queries: number }

@@ -6,25 +6,15 @@
  */
 import { liveAllowlist } from '../../../act/rpz/allowlist.js';
 import type { Verdict } from '../../../model/verdict.js';
-import { pdnsByName } from '../../../store/sqlite/pdns-by-name.js';
-import { SqliteStore } from '../../../store/sqlite/sqlite-store.js';
 import type { PdnsTuple, Store } from '../../../store/store.js';
 import { covering } from '../../lists/entry.js';
 import type { ServeContext } from '../../service.js';
 import { apiError, type Route } from '../route.js';
-import { nowSeconds } from './common.js';
 import { domainName } from './params.js';
 
 /** History points shown (the newest). */
 export const HISTORY_POINTS = 500;
-/**
- * Passive DNS: at most PDNS_TUPLES tuples of the name. SQLite is read by the
- * table's key (a read-only connection of its own, pdnsByName); another
- * backend, through the Store interface, which has no per-name read: the
- * name's tuples among the newest PDNS_SCAN of the last PDNS_DAYS days.
- */
-export const PDNS_SCAN = 20_000;
-export const PDNS_DAYS = 30;
+/** Passive DNS: at most this many tuples of the name (the most recently seen), read by the store's key. */
 export const PDNS_TUPLES = 200;
 
 export function domainRoutes(context: ServeContext): Route[] {
@@ -67,9 +57,5 @@ export function domainRoutes(context: ServeContext): Route[] {
 
 /** The name's tuples, oldest sighting first. */
 function passiveDnsOf(store: Store, name: string): PdnsTuple[] {
-  if (store instanceof SqliteStore && store.path !== ':memory:') return pdnsByName(store.path, name, PDNS_TUPLES);
-  const tuples = store.recentTuples(nowSeconds() - PDNS_DAYS * 86_400, PDNS_SCAN);
-  const out: PdnsTuple[] = [];
-  for (let i = tuples.length - 1; i >= 0 && out.length < PDNS_TUPLES; i--) if (tuples[i]!.name === name) out.push(tuples[i]!);
-  return out.reverse();
+  return store.tuplesOf(name, PDNS_TUPLES);
 }
