@@ -3,6 +3,7 @@
  * query, the operator's own allow and deny entries, and the audit trail of
  * every change to them. Times are seconds since the epoch (fractional).
  */
+import type { Verdict } from './verdict.js';
 
 /**
  * What the forwarder did with a query: the policy action that answered a
@@ -23,6 +24,16 @@ export function isBlockAction(action: QueryAction): boolean {
 
 /** What put a name on the block path: the detector's verdict, or the operator's deny list. */
 export type QueryRule = 'verdict' | 'denylist';
+
+/**
+ * The rule behind a flagged verdict and its reason in one line: the
+ * operator's deny list (its policy verdict carries `listed`) with the
+ * entry's comment, else the detector with its first (strongest) reason.
+ */
+export function ruleOf(verdict: Verdict): { rule: QueryRule; reason: string | null } {
+  if (verdict.listed !== undefined) return { rule: 'denylist', reason: verdict.listed.comment };
+  return { rule: 'verdict', reason: verdict.reasons[0] ?? null };
+}
 
 export interface QueryLogEntry {
   /** Seconds since the epoch, millisecond precision. */

@@ -25,7 +25,7 @@ import { liveAllowlist } from '../../act/rpz/allowlist.js';
 import { listsService } from '../lists/index.js';
 import { storeService } from '../store/index.js';
 import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
-import { ruleOf } from './query-log.js';
+import { ruleOf } from '../../model/query-log.js';
 
 let upstream: AnsweringAuthority;
 const running: DnsForwarder[] = [];

@@ -14,22 +14,11 @@
  */
 import type { Config } from '../../config/schema.js';
 import { rcodeName, typeName } from '../../dns/mnemonics.js';
-import type { QueryAction, QueryLogEntry, QueryRule } from '../../model/query-log.js';
+import { ruleOf, type QueryAction, type QueryLogEntry, type QueryRule } from '../../model/query-log.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { ServeContext } from '../service.js';
 
 type QueryLogConfig = Config['serve']['querylog'];
-
-/**
- * What put the name on the block path. A verdict the operator's deny list
- * made carries `listed` (the entry, src/serve/lists): rule 'denylist',
- * reason the entry's comment. A detector verdict has none: rule 'verdict',
- * reason its first (strongest) reason.
- */
-export function ruleOf(verdict: Verdict): { rule: QueryRule; reason: string | null } {
-  if (verdict.listed !== undefined) return { rule: 'denylist', reason: verdict.listed.comment };
-  return { rule: 'verdict', reason: verdict.reasons[0] ?? null };
-}
 
 /** The label a query-log entry may carry ('benign' never blocks, so never appears; kept null if it does). */
 function labelOf(verdict: Verdict): QueryLogEntry['verdict'] {

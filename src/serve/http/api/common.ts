@@ -1,5 +1,4 @@
 /** What every API route shares: the store it needs (503 without one), the wall clock, the flagged set's rule. */
-import type { Verdict } from '../../../model/verdict.js';
 import type { ManagedLists, ServeContext } from '../../service.js';
 import type { Store } from '../../../store/store.js';
 
@@ -23,7 +22,3 @@ export function nowSeconds(): number {
   return Date.now() / 1000;
 }
 
-/** What put a flagged name on the block path: the operator's deny list (its policy verdict carries `listed`), else the detector. */
-export function ruleOf(verdict: Verdict): 'verdict' | 'denylist' {
-  return verdict.listed === undefined ? 'verdict' : 'denylist';
-}

@@ -2,7 +2,7 @@
 import type { Verdict } from '../../../model/verdict.js';
 import type { ServeContext } from '../../service.js';
 import type { Route } from '../route.js';
-import { ruleOf } from './common.js';
+import { ruleOf } from '../../../model/query-log.js';
 import { FLAGGED_SORTS, FLUX_KINDS, LIMITS, VERDICT_LABELS } from './openapi.js';
 import { integer, oneOf, ParamError, text } from './params.js';
 
@@ -54,6 +54,6 @@ export function flaggedItem(v: Verdict): Record<string, unknown> {
     last_seen: v.last_seen,
     network: v.network,
     zone: v.zone ?? null,
-    rule: ruleOf(v),
+    rule: ruleOf(v).rule,
   };
 }
