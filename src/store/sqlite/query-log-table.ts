@@ -172,7 +172,6 @@ export class QueryLogTable {
     return deleted;
   }
 
-
   /** One segment's newest `limit` matches. */
   private searchSegment(s: Segment, filters: Access[], common: string[], commonParams: unknown[], limit: number): Row[] {
     const inSegment = ['seg = ?', ...common];
