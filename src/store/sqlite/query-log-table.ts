@@ -16,6 +16,18 @@
  * sorted: bounded work); when every filter matches SMALL rows or more, an
  * ordered index is walked instead (matches are then common, so a page comes
  * quickly), the time index when no filter has an ordered one.
+ *
+ * Segments: each filter index leads with `seg`, the number of a run of about
+ * SEGMENT_ROWS consecutive rows (the rowid the batch starts at, divided), so a
+ * batch's keys all land in the newest segment's part of each index: a few
+ * hundred cached pages, whatever the table holds (with `(client_key, ts)`
+ * alone, random addresses and names dirtied ~18,500 pages a 10,000-row batch
+ * at 2.2M rows). `querylog_segments` keeps each segment's time span (widened
+ * by every batch, dropped when the sweep has emptied it); a filtered search
+ * runs the choice above inside each segment, newest span first, and stops as
+ * soon as no older segment can hold a row newer than the page's last. Rows
+ * normally arrive in time order, so a page reads one or two segments; a rare
+ * filter costs a few index seeks per segment (10M rows: ~300 segments).
  */
 import type Database from 'better-sqlite3';
 import { UsageError } from '../../model/errors.js';
@@ -32,6 +44,14 @@ export const MAX_PAGE = 1000;
 const SMALL = 10_000;
 /** Rows one sweep transaction deletes, so the write lock is released between chunks (other writers, readers of the WAL). */
 export const SWEEP_CHUNK = 5000;
+/** Rows a segment holds (about: a batch is never split): small enough that its part of each index stays cached, large enough that 10M rows make a few hundred segments. */
+export const SEGMENT_ROWS = 32_768;
+
+interface Segment {
+  seg: number;
+  minTs: number;
+  maxTs: number;
+}
 
 interface Row {
   id: number;
@@ -60,22 +80,41 @@ interface Access {
 
 export class QueryLogTable {
   private readonly insert: Statement;
+  private readonly nextId: Statement;
+  private readonly upsertSegment: Statement;
+  private readonly segments: Statement;
+  private readonly dropSegments: Statement;
   private readonly deleteChunk: Statement;
   private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(
-      `INSERT INTO querylog (ts, client, client_key, customer, name, rname, qtype, action, rcode, domain, verdict, score, rule, reason)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO querylog (ts, client, client_key, customer, name, rname, qtype, action, rcode, domain, verdict, score, rule, reason, seg)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.nextId = db.prepare('SELECT coalesce(max(id), 0) + 1 AS n FROM querylog');
+    this.upsertSegment = db.prepare(
+      `INSERT INTO querylog_segments (seg, min_ts, max_ts) VALUES (?, ?, ?)
+       ON CONFLICT (seg) DO UPDATE SET min_ts = min(min_ts, excluded.min_ts), max_ts = max(max_ts, excluded.max_ts)`,
+    );
+    this.segments = db.prepare('SELECT seg, min_ts AS minTs, max_ts AS maxTs FROM querylog_segments WHERE max_ts >= ? AND min_ts <= ? ORDER BY max_ts DESC, seg DESC');
+    this.dropSegments = db.prepare('DELETE FROM querylog_segments WHERE max_ts < ?');
     this.deleteChunk = db.prepare(`DELETE FROM querylog WHERE id IN (SELECT id FROM querylog WHERE ts < ? ORDER BY ts LIMIT ${SWEEP_CHUNK})`);
   }
 
   /** Inserts entries (inside the caller's transaction). */
   write(entries: readonly QueryLogEntry[]): void {
+    if (entries.length === 0) return;
+    // The rowid this batch starts at decides its segment: rowids only grow (max + 1), so the newest rows are always in the highest segment.
+    const seg = Math.floor((this.nextId.get() as { n: number }).n / SEGMENT_ROWS);
+    let minTs = Infinity;
+    let maxTs = -Infinity;
     for (const e of entries) {
-      this.insert.run(e.ts, e.client, addressKey(e.client), e.customer, e.name, reversedName(e.name), e.qtype, e.action, e.rcode, e.domain, e.verdict, e.score, e.rule, e.reason);
+      this.insert.run(e.ts, e.client, addressKey(e.client), e.customer, e.name, reversedName(e.name), e.qtype, e.action, e.rcode, e.domain, e.verdict, e.score, e.rule, e.reason, seg);
+      if (e.ts < minTs) minTs = e.ts;
+      if (e.ts > maxTs) maxTs = e.ts;
     }
+    this.upsertSegment.run(seg, minTs, maxTs);
   }
 
   search(filter: QueryLogFilter, limit: number, cursor: string | null | undefined): QueryLogPage {
@@ -97,21 +136,28 @@ export class QueryLogTable {
       common.push('ts < ?');
       commonParams.push(until);
     }
+    let newest = until ?? Number.MAX_VALUE;
     if (cursor !== undefined && cursor !== null && cursor !== '') {
       const [ts, id] = decodeCursor(cursor);
+      newest = Math.min(newest, ts);
       common.push('ts <= ? AND (ts < ? OR id < ?)');
       commonParams.push(ts, ts, id);
     }
 
     const filters = accessPaths(filter);
-    const choice = this.choose(filters, common, commonParams);
-    if (choice === null) return { entries: [], next: null };
-    const where = [...filters.map((f) => f.where), ...common];
-    const params = [...filters.flatMap((f) => f.params), ...commonParams];
-    const sql =
-      `SELECT id, ts, client, customer, name, qtype, action, rcode, domain, verdict, score, rule, reason FROM querylog INDEXED BY ${choice.index}` +
-      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?`;
-    const rows = this.prepared(sql).all(...params, size + 1) as Row[];
+    let rows: Row[];
+    if (filters.length === 0) {
+      rows = this.read({ index: 'querylog_ts', where: '', params: [], ordered: true }, filters, common, commonParams, size + 1);
+    } else {
+      // Segments newest span first; stop when the page (and the one row past it) is full and newer than anything an older segment holds.
+      rows = [];
+      for (const s of this.segments.all(since ?? -Number.MAX_VALUE, newest) as Segment[]) {
+        if (rows.length > size && rows[size]!.ts > s.maxTs) break;
+        const part = this.searchSegment(s, filters, common, commonParams, size + 1);
+        if (part.length === 0) continue;
+        rows = rows.length === 0 ? part : [...rows, ...part].sort((a, b) => b.ts - a.ts || b.id - a.id).slice(0, size + 1);
+      }
+    }
     const more = rows.length > size;
     if (more) rows.length = size;
     const last = rows[rows.length - 1];
@@ -120,12 +166,33 @@ export class QueryLogTable {
 
   /** Deletes at most SWEEP_CHUNK rows older than `before`, in one transaction; returns how many (0: none left). */
   sweepChunk(before: number): number {
-    return this.deleteChunk.run(before).changes;
+    const deleted = this.deleteChunk.run(before).changes;
+    // Nothing older than `before` left: a segment whose span ends before it is empty.
+    if (deleted < SWEEP_CHUNK) this.dropSegments.run(before);
+    return deleted;
   }
 
+  /** One segment's newest `limit` matches. */
+  private searchSegment(s: Segment, filters: Access[], common: string[], commonParams: unknown[], limit: number): Row[] {
+    const inSegment = ['seg = ?', ...common];
+    const inSegmentParams = [s.seg, ...commonParams];
+    const choice = this.choose(filters, inSegment, inSegmentParams, s);
+    if (choice === null) return [];
+    return this.read(choice, filters, inSegment, inSegmentParams, limit);
+  }
 
-  /** The access path to read (see the file's comment); null when some filter matches nothing. */
-  private choose(filters: Access[], common: string[], commonParams: unknown[]): Access | null {
+  /** The newest `limit` rows matching every filter and the common conditions, read through `choice`. */
+  private read(choice: Access, filters: Access[], common: string[], commonParams: unknown[], limit: number): Row[] {
+    const where = [...(choice.where === '' || filters.includes(choice) ? [] : [choice.where]), ...filters.map((f) => f.where), ...common];
+    const params = [...(choice.where === '' || filters.includes(choice) ? [] : choice.params), ...filters.flatMap((f) => f.params), ...commonParams];
+    const sql =
+      `SELECT id, ts, client, customer, name, qtype, action, rcode, domain, verdict, score, rule, reason FROM querylog INDEXED BY ${choice.index}` +
+      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?`;
+    return this.prepared(sql).all(...params, limit) as Row[];
+  }
+
+  /** The access path to read within segment `s` (see the file's comment); null when some filter matches nothing there. */
+  private choose(filters: Access[], common: string[], commonParams: unknown[], s: Segment): Access | null {
     let fewest: Access | null = null;
     let fewestRows = Infinity;
     for (const f of filters) {
@@ -139,7 +206,8 @@ export class QueryLogTable {
       }
     }
     if (fewest !== null && fewestRows < SMALL) return fewest;
-    return filters.find((f) => f.ordered) ?? { index: 'querylog_ts', where: '', params: [], ordered: true };
+    // The time index has no segment column: bound it by the segment's span.
+    return filters.find((f) => f.ordered) ?? { index: 'querylog_ts', where: 'ts >= ? AND ts <= ?', params: [s.minTs, s.maxTs], ordered: true };
   }
 
   private prepared(sql: string): Statement {

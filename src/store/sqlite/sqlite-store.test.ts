@@ -7,10 +7,36 @@ import { allPages, queryFixture, storeSuite } from '../store.case.js';
 import { emptyBatch, type QueryLogFilter } from '../store.js';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { addressKey, reversedName } from './query-keys.js';
+import { SEGMENT_ROWS } from './query-log-table.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The i-th entry of a deterministic mix over clients, customers, names and actions. */
+function mixed(i: number, ts: number): QueryLogEntry {
+  const actions: QueryAction[] = ['pass', 'pass', 'pass', 'nxdomain', 'log'];
+  const h = Math.imul(i + 1, 2654435761) >>> 0;
+  return queryFixture({
+    ts,
+    client: h % 5 === 0 ? `10.2.${(h >>> 8) & 255}.9` : `10.1.${(h >>> 8) & 255}.${(h >>> 16) & 255}`,
+    customer: (h >>> 4) % 10 === 0 ? 'small' : 'big',
+    name: (h >>> 12) % 10 < 7 ? `n${(h >>> 20) % 50}.big.test` : `n${(h >>> 20) % 50}.other.test`,
+    action: actions[(h >>> 24) % actions.length]!,
+  });
+}
+
+/** What a search must answer, worked out without the store: matches newest first, ties by insertion order, newest first. */
+function oracle(entries: readonly QueryLogEntry[], f: QueryLogFilter, inClient: (c: string) => boolean): QueryLogEntry[] {
+  return entries
+    .map((e, i) => [e, i] as const)
+    .filter(([e]) => inClient(e.client) && (f.customer === undefined || e.customer === f.customer))
+    .filter(([e]) => (f.name === undefined || e.name.endsWith(`.${f.name}`)) && (f.actions === undefined || f.actions.includes(e.action)))
+    .filter(([e]) => (f.since === undefined || e.ts >= f.since) && (f.until === undefined || e.ts < f.until))
+    .sort(([a, i], [b, j]) => b.ts - a.ts || j - i)
+    .map(([e]) => e);
+}
 
 storeSuite('sqlite', () => new SqliteStore(join(dir, 'suite.db')));
 
@@ -34,28 +60,8 @@ describe('SqliteStore', () => {
   it('answers the same whichever index a search picks: ranges with many matches (walked in time order) and few (read and sorted)', () => {
     const store = new SqliteStore(join(dir, 'planner.db'));
     const entries: QueryLogEntry[] = [];
-    const actions: QueryAction[] = ['pass', 'pass', 'pass', 'nxdomain', 'log'];
-    for (let i = 0; i < 25_000; i++) {
-      const h = Math.imul(i + 1, 2654435761) >>> 0;
-      entries.push(
-        queryFixture({
-          ts: 5000 + Math.floor(i / 2),
-          client: h % 5 === 0 ? `10.2.${(h >>> 8) & 255}.9` : `10.1.${(h >>> 8) & 255}.${(h >>> 16) & 255}`,
-          customer: (h >>> 4) % 10 === 0 ? 'small' : 'big',
-          name: (h >>> 12) % 10 < 7 ? `n${(h >>> 20) % 50}.big.test` : `n${(h >>> 20) % 50}.other.test`,
-          action: actions[(h >>> 24) % actions.length]!,
-        }),
-      );
-    }
+    for (let i = 0; i < 25_000; i++) entries.push(mixed(i, 5000 + Math.floor(i / 2)));
     store.write({ ...emptyBatch(), queries: entries });
-    const oracle = (f: QueryLogFilter, inClient: (c: string) => boolean) =>
-      entries
-        .map((e, i) => [e, i] as const)
-        .filter(([e]) => inClient(e.client) && (f.customer === undefined || e.customer === f.customer))
-        .filter(([e]) => (f.name === undefined || e.name.endsWith(`.${f.name}`)) && (f.actions === undefined || f.actions.includes(e.action)))
-        .filter(([e]) => (f.since === undefined || e.ts >= f.since) && (f.until === undefined || e.ts < f.until))
-        .sort(([a, i], [b, j]) => b.ts - a.ts || j - i)
-        .map(([e]) => e);
     const cases: [QueryLogFilter, (c: string) => boolean][] = [
       [{ client: '10.1.0.0/16' }, (c) => c.startsWith('10.1.')],
       [{ client: '10.1.0.0/16', customer: 'small' }, (c) => c.startsWith('10.1.')],
@@ -65,11 +71,91 @@ describe('SqliteStore', () => {
       [{ client: '10.0.0.0/8', since: 9000, until: 12000 }, () => true],
     ];
     for (const [filter, inClient] of cases) {
-      const want = oracle(filter, inClient);
+      const want = oracle(entries, filter, inClient);
       expect(want.length, JSON.stringify(filter)).toBeGreaterThan(0);
       expect(allPages(store, filter, 1000), JSON.stringify(filter)).toEqual(want);
     }
     store.close();
+  });
+
+  it('answers the same across segments whose time spans overlap and arrive out of order, and after a sweep empties some', () => {
+    const path = join(dir, 'segments.db');
+    const store = new SqliteStore(path);
+    const entries: QueryLogEntry[] = [];
+    // Seven batches of 12,000 (three segments); each batch's hour overlaps its neighbours' and the hours arrive shuffled.
+    for (const [b, window] of [3, 0, 5, 1, 6, 2, 4].entries()) {
+      const batch: QueryLogEntry[] = [];
+      for (let i = 0; i < 12_000; i++) batch.push(mixed(b * 12_000 + i, 10_000 + window * 5000 + Math.floor(i / 2)));
+      store.write({ ...emptyBatch(), queries: batch });
+      entries.push(...batch);
+    }
+    const spans = () => (new Database(path, { readonly: true }).prepare('SELECT seg FROM querylog_segments ORDER BY seg').all() as { seg: number }[]).map((r) => r.seg);
+    expect(spans()).toEqual([0, 1, 2].filter((s) => s * SEGMENT_ROWS <= entries.length));
+    expect(spans().length).toBeGreaterThan(1);
+    const cases: [QueryLogFilter, (c: string) => boolean][] = [
+      [{}, () => true],
+      [{ client: '10.2.0.0/16' }, (c) => c.startsWith('10.2.')],
+      [{ client: '10.2.7.9' }, (c) => c === '10.2.7.9'],
+      [{ customer: 'small', actions: ['nxdomain'] }, () => true],
+      [{ name: 'other.test', actions: ['pass', 'log'], since: 20_000, until: 31_000 }, () => true],
+      [{ client: '10.2.7.0/24', name: 'big.test' }, (c) => c.startsWith('10.2.7.')],
+      [{ client: '10.0.0.0/8', until: 33_000 }, () => true],
+    ];
+    const check = (all: readonly QueryLogEntry[]) => {
+      for (const [filter, inClient] of cases) {
+        const want = oracle(all, filter, inClient);
+        expect(want.length, JSON.stringify(filter)).toBeGreaterThan(0);
+        expect(allPages(store, filter, 1000), JSON.stringify(filter)).toEqual(want);
+      }
+    };
+    check(entries);
+    // Everything before 26,000: windows 0-2 fully, part of 3; the segments left must still answer the same.
+    store.sweepQueryLog(26_000);
+    check(entries.filter((e) => e.ts >= 26_000));
+    store.close();
+  });
+
+  it('brings a store of schema 3 forward: its query log is searchable the same, and new rows join it', () => {
+    const path = join(dir, 'schema3.db');
+    const old = new Database(path);
+    for (const migration of MIGRATIONS.slice(0, 3)) old.exec(migration);
+    old.pragma('user_version = 3');
+    const insert = old.prepare(
+      `INSERT INTO querylog (ts, client, client_key, customer, name, rname, qtype, action, rcode, domain, verdict, score, rule, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const entries: QueryLogEntry[] = [];
+    for (let i = 0; i < 6000; i++) entries.push(mixed(i, 5000 + Math.floor(i / 3)));
+    old.transaction(() => {
+      for (const e of entries) insert.run(e.ts, e.client, addressKey(e.client), e.customer, e.name, reversedName(e.name), e.qtype, e.action, e.rcode, e.domain, e.verdict, e.score, e.rule, e.reason);
+    })();
+    old.close();
+
+    const store = new SqliteStore(path);
+    const fresh = new SqliteStore(join(dir, 'schema3-fresh.db'));
+    fresh.write({ ...emptyBatch(), queries: entries });
+    const cases: [QueryLogFilter, (c: string) => boolean][] = [
+      [{ client: '10.2.0.0/16' }, (c) => c.startsWith('10.2.')],
+      [{ customer: 'small', name: 'big.test' }, () => true],
+      [{ actions: ['nxdomain', 'log'], since: 5500, until: 6500 }, () => true],
+    ];
+    for (const [filter, inClient] of cases) {
+      const want = oracle(entries, filter, inClient);
+      expect(want.length).toBeGreaterThan(0);
+      expect(allPages(store, filter, 250), JSON.stringify(filter)).toEqual(want);
+      expect(allPages(fresh, filter, 250), JSON.stringify(filter)).toEqual(want);
+    }
+    const later: QueryLogEntry[] = [];
+    for (let i = 6000; i < 7000; i++) later.push(mixed(i, 4000 + i));
+    store.write({ ...emptyBatch(), queries: later });
+    for (const [filter, inClient] of cases) expect(allPages(store, filter, 250), JSON.stringify(filter)).toEqual(oracle([...entries, ...later], filter, inClient));
+    store.close();
+    fresh.close();
+    const schema = new Database(path, { readonly: true });
+    expect(schema.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    const indexes = schema.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'querylog' AND sql IS NOT NULL ORDER BY name`).all() as { name: string; sql: string }[];
+    expect(indexes.filter((i) => /\(seg, /.test(i.sql)).map((i) => i.name)).toEqual(['querylog_action', 'querylog_client', 'querylog_customer', 'querylog_name']);
+    schema.close();
   });
 
   it('brings a store of schema 2 forward: its per-minute stats get their totals over every customer', () => {
