@@ -46,6 +46,12 @@ const SMALL = 10_000;
 export const SWEEP_CHUNK = 5000;
 /** Rows a segment holds (about: a batch is never split): small enough that its part of each index stays cached, large enough that 10M rows make a few hundred segments. */
 export const SEGMENT_ROWS = 32_768;
+/**
+ * Segments one page may read in full (no filter narrowed them below SMALL rows): about a million rows. Searches
+ * run on the daemon's event loop, so filters that are each large and never meet (every row read, seconds at 10M
+ * rows) must not hold DNS answers: past the budget the page comes back short, maybe empty, with a cursor to go on.
+ */
+export const FULL_SEGMENTS_PER_PAGE = 32;
 
 interface Segment {
   seg: number;
@@ -87,7 +93,10 @@ export class QueryLogTable {
   private readonly deleteChunk: Statement;
   private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly fullSegmentsPerPage = FULL_SEGMENTS_PER_PAGE,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO querylog (ts, client, client_key, customer, name, rname, qtype, action, rcode, domain, verdict, score, rule, reason, seg)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -151,11 +160,20 @@ export class QueryLogTable {
     } else {
       // Segments newest span first; stop when the page (and the one row past it) is full and newer than anything an older segment holds.
       rows = [];
+      let full = 0;
       for (const s of this.segments.all(since ?? -Number.MAX_VALUE, newest) as Segment[]) {
         if (rows.length > size && rows[size]!.ts > s.maxTs) break;
+        if (full === this.fullSegmentsPerPage) {
+          // Budget spent. Rows newer than everything unread are final; the next page starts at the newest unread
+          // time (an id past any: every row at or before it), so nothing is lost or given twice.
+          rows = rows.filter((r) => r.ts > s.maxTs);
+          if (rows.length <= size) return { entries: rows.map(toEntry), next: encodeCursor(s.maxTs, Number.MAX_SAFE_INTEGER) };
+          break;
+        }
         const part = this.searchSegment(s, filters, common, commonParams, size + 1);
-        if (part.length === 0) continue;
-        rows = rows.length === 0 ? part : [...rows, ...part].sort((a, b) => b.ts - a.ts || b.id - a.id).slice(0, size + 1);
+        if (part.full) full++;
+        if (part.rows.length === 0) continue;
+        rows = rows.length === 0 ? part.rows : [...rows, ...part.rows].sort((a, b) => b.ts - a.ts || b.id - a.id).slice(0, size + 1);
       }
     }
     const more = rows.length > size;
@@ -172,13 +190,13 @@ export class QueryLogTable {
     return deleted;
   }
 
-  /** One segment's newest `limit` matches. */
-  private searchSegment(s: Segment, filters: Access[], common: string[], commonParams: unknown[], limit: number): Row[] {
+  /** One segment's newest `limit` matches; `full` when no filter narrowed the segment below SMALL rows (it may be read whole). */
+  private searchSegment(s: Segment, filters: Access[], common: string[], commonParams: unknown[], limit: number): { rows: Row[]; full: boolean } {
     const inSegment = ['seg = ?', ...common];
     const inSegmentParams = [s.seg, ...commonParams];
     const choice = this.choose(filters, inSegment, inSegmentParams, s);
-    if (choice === null) return [];
-    return this.read(choice, filters, inSegment, inSegmentParams, limit);
+    if (choice === null) return { rows: [], full: false };
+    return { rows: this.read(choice.access, filters, inSegment, inSegmentParams, limit), full: !choice.narrow };
   }
 
   /** The newest `limit` rows matching every filter and the common conditions, read through `choice`. */
@@ -192,7 +210,7 @@ export class QueryLogTable {
   }
 
   /** The access path to read within segment `s` (see the file's comment); null when some filter matches nothing there. */
-  private choose(filters: Access[], common: string[], commonParams: unknown[], s: Segment): Access | null {
+  private choose(filters: Access[], common: string[], commonParams: unknown[], s: Segment): { access: Access; narrow: boolean } | null {
     let fewest: Access | null = null;
     let fewestRows = Infinity;
     for (const f of filters) {
@@ -205,9 +223,9 @@ export class QueryLogTable {
         fewestRows = n;
       }
     }
-    if (fewest !== null && fewestRows < SMALL) return fewest;
+    if (fewest !== null && fewestRows < SMALL) return { access: fewest, narrow: true };
     // The time index has no segment column: bound it by the segment's span.
-    return filters.find((f) => f.ordered) ?? { index: 'querylog_ts', where: 'ts >= ? AND ts <= ?', params: [s.minTs, s.maxTs], ordered: true };
+    return { access: filters.find((f) => f.ordered) ?? { index: 'querylog_ts', where: 'ts >= ? AND ts <= ?', params: [s.minTs, s.maxTs], ordered: true }, narrow: false };
   }
 
   private prepared(sql: string): Statement {

@@ -8,7 +8,7 @@ import { emptyBatch, type QueryLogFilter } from '../store.js';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { addressKey, reversedName } from './query-keys.js';
-import { SEGMENT_ROWS } from './query-log-table.js';
+import { QueryLogTable, SEGMENT_ROWS } from './query-log-table.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-sqlite-'));
@@ -112,6 +112,41 @@ describe('SqliteStore', () => {
     // Everything before 26,000: windows 0-2 fully, part of 3; the segments left must still answer the same.
     store.sweepQueryLog(26_000);
     check(entries.filter((e) => e.ts >= 26_000));
+    store.close();
+  });
+
+  it('reads at most a budget of whole segments per page: filters that each match much and rarely meet page on, nothing lost or given twice', () => {
+    const path = join(dir, 'budget.db');
+    const store = new SqliteStore(path);
+    const planted: QueryLogEntry[] = [];
+    for (let b = 0; b < 7; b++) {
+      const batch: QueryLogEntry[] = [];
+      for (let i = 0; i < 10_000; i++) {
+        const n = b * 10_000 + i;
+        // Half pass for a.test, half nxdomain for b.test: 'nxdomain under a.test' matches only the planted rows.
+        const plant = n % 13_000 === 6_500;
+        const entry = queryFixture({ ts: 50_000 + n, name: n % 2 === 0 || plant ? `w${n % 97}.a.test` : `w${n % 97}.b.test`, action: n % 2 === 1 || plant ? 'nxdomain' : 'pass' });
+        if (plant) planted.push(entry);
+        batch.push(entry);
+      }
+      store.write({ ...emptyBatch(), queries: batch });
+    }
+    const filter: QueryLogFilter = { name: 'a.test', actions: ['nxdomain'] };
+    expect(planted.length).toBe(5);
+    // The default budget covers these three segments: one page.
+    expect(store.queryLog(filter, 100)).toEqual({ entries: [...planted].reverse(), next: null });
+    const table = new QueryLogTable(new Database(path, { readonly: true }), 1);
+    const got: QueryLogEntry[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { entries: QueryLogEntry[]; next: string | null } = table.search(filter, 100, cursor);
+      got.push(...page.entries);
+      cursor = page.next;
+      pages++;
+    } while (cursor !== null && pages < 100);
+    expect(got).toEqual([...planted].reverse());
+    expect(pages).toBeGreaterThan(1);
     store.close();
   });
 

@@ -195,7 +195,11 @@ export const SCHEMAS: Record<string, JsonSchema> = {
     edges: arrayOf(object({ domain: str, address: str })),
   }),
   QueryLogEntry: queryLogEntry,
-  QueryLogPage: object({ items: arrayOf(ref('QueryLogEntry')), next: nullable(str) }),
+  QueryLogPage: object(
+    { items: arrayOf(ref('QueryLogEntry')), next: nullable(str) },
+    [],
+    'Newest first. `next` (null on the last page) goes on with older entries; a search whose filters each match much and rarely meet may come back short, even empty, with a `next`: the store reads a bounded part of the log per page.',
+  ),
   StatsPoint: statsPoint,
   Stats: object({ step: int, points: arrayOf(ref('StatsPoint')) }),
   ListPage: object({ items: arrayOf(ref('ListEntry')), static: { ...strings, description: 'Entries from the config and its files: read-only here.' } }),
