@@ -201,7 +201,8 @@ export class ReportBuilder {
     const page = this.store.queryLog(this.filter, want, this.cursor);
     for (const entry of page.entries) this.add(entry);
     this.cursor = page.next;
-    this.done = page.next === null || page.entries.length === 0 || this.entries >= this.limits.maxEntries;
+    // A short or even empty page with a `next` is the store's read budget, not the end: go on while there is one.
+    this.done = page.next === null || this.entries >= this.limits.maxEntries;
     return !this.done;
   }
 
