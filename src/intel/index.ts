@@ -1,0 +1,251 @@
+/**
+ * What the feeds know, built once per load and read on the detector's hot
+ * path: is this name (or its nearest listed ancestor) listed, is this address
+ * inside a listed address or network (the most specific wins), and by which
+ * feed, entry, action and confidence. Lookups allocate nothing: names go
+ * through enrich/infra's SuffixTable (hashed from the right, one probe per
+ * label boundary, no substrings), addresses through sorted typed arrays per
+ * prefix length, and the hit is one object per index, refilled by each
+ * lookup (copy it to keep it past the next).
+ *
+ * Never a trigger (refused at build, counted per feed and reason): the root, a
+ * public suffix (the caller passes the one rule, detect/registered-domain's
+ * isRegistrable: intel sits below detect), an allowlisted name, a
+ * non-routable address or network (model/special-purpose), a known CDN or
+ * cloud address (the caller's predicate) and a network wider than the
+ * minimum prefix.
+ */
+import { SuffixTable } from '../enrich/infra/suffix-table.js';
+import { parseIPv4, parseIPv6Into } from '../model/names.js';
+import { nonRoutableV4, nonRoutableV6 } from '../model/special-purpose.js';
+import type { IntelEntry, ParsedFeed } from './entry.js';
+import { PrefixTableBuilder, type PrefixTable } from './prefix-tables.js';
+import { v4Mapped } from './values.js';
+
+export type IntelAction = 'block' | 'log';
+
+/** One feed's parsed entries and how to use them. */
+export interface IntelFeedInput {
+  name: string;
+  action: IntelAction;
+  /** 0..100: how far the feed is trusted; reported with every hit. */
+  confidence: number;
+  /** Epoch milliseconds after which its entries no longer match; Infinity for never. */
+  expiresAt: number;
+  feed: ParsedFeed;
+}
+
+/** What is never a trigger. Predicates, because the rules live in layers above or beside intel. */
+export interface IntelRules {
+  /** The one public-suffix rule (detect/registered-domain isRegistrable): false for `com`, `co.uk`, `github.io`. */
+  isRegistrable(name: string): boolean;
+  /** The allowlist: true when the name (or its allowlisted ancestor) must never be blocked. */
+  isAllowlisted(name: string): boolean;
+  /** A known CDN or cloud address or network (enrich/infra); absent: none known. */
+  isKnownInfrastructure?(value: string, kind: 'address' | 'cidr'): boolean;
+}
+
+export interface IntelIndexLimits {
+  /** Entries one feed may place in the index; the rest are refused as over-cap. Default 2000000. */
+  maxEntriesPerFeed: number;
+  /** The widest IPv4 network a feed may list (a /0 would flag the Internet). Default 8. */
+  minPrefixV4: number;
+  /** The widest IPv6 network. Default 16. */
+  minPrefixV6: number;
+}
+
+export const DEFAULT_INTEL_LIMITS: IntelIndexLimits = { maxEntriesPerFeed: 2_000_000, minPrefixV4: 8, minPrefixV6: 16 };
+
+export const REFUSALS = ['root', 'public-suffix', 'allowlisted', 'known-infrastructure', 'non-routable', 'too-broad', 'over-cap', 'duplicate', 'expired'] as const;
+export type IntelRefusal = (typeof REFUSALS)[number];
+
+export interface IntelFeedCounts {
+  feed: string;
+  accepted: number;
+  /** Parser skips (bad records), from the ParsedFeed. */
+  skipped: number;
+  refused: Record<IntelRefusal, number>;
+}
+
+/** A lookup's answer. The index refills one object: copy what you keep past the next lookup. */
+export interface IntelHit {
+  feed: string;
+  ref: string;
+  value: string;
+  note: string;
+  action: IntelAction;
+  confidence: number;
+}
+
+interface FeedMeta {
+  name: string;
+  action: IntelAction;
+  confidence: number;
+  expiresAt: number;
+}
+
+export class IntelIndex {
+  private readonly hit: IntelHit = { feed: '', ref: '', value: '', note: '', action: 'log', confidence: 0 };
+  private readonly groups = new Uint16Array(8);
+
+  constructor(
+    private readonly feeds: readonly FeedMeta[],
+    private readonly entries: readonly IntelEntry[],
+    private readonly feedOf: Uint16Array,
+    private readonly names: SuffixTable,
+    private readonly v4: PrefixTable,
+    private readonly v6: PrefixTable,
+    /** Per feed, in the order given: what was kept and what refused. */
+    readonly counts: readonly IntelFeedCounts[],
+  ) {}
+
+  get domains(): number {
+    return this.names.size;
+  }
+
+  get addresses(): number {
+    return this.v4.size + this.v6.size;
+  }
+
+  /** The listing of name or of its nearest listed ancestor; null when none (or its feed expired). */
+  matchDomain(name: string, now: number = Date.now()): IntelHit | null {
+    return this.answer(this.names.longest(name), now);
+  }
+
+  /** The listing of an address (IPv4, IPv6, v4-mapped IPv6 text): exact, else the most specific network. */
+  matchAddress(address: string, now: number = Date.now()): IntelHit | null {
+    const v4 = parseIPv4(address);
+    if (v4 >= 0) return this.answer(this.v4.lookupV4(v4), now);
+    if (address.indexOf(':') === -1 || !parseIPv6Into(address, this.groups)) return null;
+    return this.matchIPv6(this.groups, now);
+  }
+
+  /** matchAddress for an IPv4 address as an unsigned 32-bit number. */
+  matchIPv4(ip: number, now: number = Date.now()): IntelHit | null {
+    return this.answer(this.v4.lookupV4(ip), now);
+  }
+
+  /** matchAddress for an IPv6 address as eight 16-bit groups. */
+  matchIPv6(g: Uint16Array, now: number = Date.now()): IntelHit | null {
+    const mapped = v4Mapped(g);
+    if (mapped >= 0) return this.answer(this.v4.lookupV4(mapped), now);
+    return this.answer(this.v6.lookupV6(g[0]! * 65536 + g[1]!, g[2]! * 65536 + g[3]!, g[4]! * 65536 + g[5]!, g[6]! * 65536 + g[7]!), now);
+  }
+
+  private answer(entry: number, now: number): IntelHit | null {
+    if (entry < 0) return null;
+    const feed = this.feeds[this.feedOf[entry]!]!;
+    if (now > feed.expiresAt) return null;
+    const e = this.entries[entry]!;
+    const hit = this.hit;
+    hit.feed = feed.name;
+    hit.ref = e.ref;
+    hit.value = e.value;
+    hit.note = e.note;
+    hit.action = feed.action;
+    hit.confidence = feed.confidence;
+    return hit;
+  }
+}
+
+/**
+ * The index of the feeds' entries. A value several feeds list answers with
+ * the strongest listing: block before log, then the higher confidence, then
+ * the feed given first; the others count as duplicates. Feeds already
+ * expired at `now` place nothing (counted as expired).
+ */
+export function buildIntelIndex(inputs: readonly IntelFeedInput[], rules: IntelRules, limits: IntelIndexLimits = DEFAULT_INTEL_LIMITS, now: number = Date.now()): IntelIndex {
+  if (inputs.length > 65535) throw new Error('intel: at most 65535 feeds');
+  const order = inputs.map((_, i) => i).sort((a, b) => strength(inputs[b]!) - strength(inputs[a]!) || a - b);
+  const counts: IntelFeedCounts[] = inputs.map((f) => ({ feed: f.name, accepted: 0, skipped: f.feed.skipped.length, refused: zeroRefusals() }));
+  const entries: IntelEntry[] = [];
+  const feedOf: number[] = [];
+  const domains: number[] = [];
+  const v4 = new PrefixTableBuilder(1);
+  const v6 = new PrefixTableBuilder(4);
+  const groups = new Uint16Array(8);
+  const words = new Uint32Array(4);
+
+  for (const f of order) {
+    const input = inputs[f]!;
+    const count = counts[f]!;
+    if (now > input.expiresAt) {
+      count.refused.expired += input.feed.entries.length;
+      continue;
+    }
+    let placed = 0;
+    for (const e of input.feed.entries) {
+      if (placed >= limits.maxEntriesPerFeed) {
+        count.refused['over-cap']++;
+        continue;
+      }
+      const refusal = e.kind === 'domain' ? domainRefusal(e.value, rules) : addressRefusal(e, rules, limits, groups, words);
+      if (refusal !== null) {
+        count.refused[refusal]++;
+        continue;
+      }
+      const at = entries.length;
+      entries.push(e);
+      feedOf.push(f);
+      placed++;
+      if (e.kind === 'domain') domains.push(at);
+      else if (e.value.indexOf(':') === -1) v4.add(words, prefixBits(e.value, 32), at);
+      else v6.add(words, prefixBits(e.value, 128), at);
+    }
+  }
+
+  const names = new SuffixTable(domains.length);
+  const duplicate = new Set<number>();
+  for (const at of domains) if (!names.set(entries[at]!.value, at)) duplicate.add(at);
+  const builtV4 = v4.build();
+  const builtV6 = v6.build();
+  for (const at of [...builtV4.duplicates, ...builtV6.duplicates]) duplicate.add(at);
+  for (let at = 0; at < entries.length; at++) {
+    const count = counts[feedOf[at]!]!;
+    if (duplicate.has(at)) count.refused.duplicate++;
+    else count.accepted++;
+  }
+  const feeds = inputs.map((i) => ({ name: i.name, action: i.action, confidence: i.confidence, expiresAt: i.expiresAt }));
+  return new IntelIndex(feeds, entries, Uint16Array.from(feedOf), names, builtV4.table, builtV6.table, counts);
+}
+
+function strength(f: IntelFeedInput): number {
+  return (f.action === 'block' ? 1000 : 0) + f.confidence;
+}
+
+function zeroRefusals(): Record<IntelRefusal, number> {
+  return Object.fromEntries(REFUSALS.map((r) => [r, 0])) as Record<IntelRefusal, number>;
+}
+
+function domainRefusal(name: string, rules: IntelRules): IntelRefusal | null {
+  if (name === '' || name === '.') return 'root';
+  if (!rules.isRegistrable(name)) return 'public-suffix';
+  if (rules.isAllowlisted(name)) return 'allowlisted';
+  return null;
+}
+
+/** Why an address or network may not be a trigger; fills words with its network (host bits zero) otherwise. */
+function addressRefusal(e: IntelEntry, rules: IntelRules, limits: IntelIndexLimits, groups: Uint16Array, words: Uint32Array): IntelRefusal | null {
+  const slash = e.value.indexOf('/');
+  const base = slash === -1 ? e.value : e.value.slice(0, slash);
+  const v4 = parseIPv4(base);
+  if (v4 >= 0) {
+    if (slash !== -1 && prefixBits(e.value, 32) < limits.minPrefixV4) return 'too-broad';
+    if (nonRoutableV4(v4) !== -1) return 'non-routable';
+    words[0] = v4;
+  } else {
+    // Parsers give canonical text; anything else is refused as non-routable rather than trusted.
+    if (!parseIPv6Into(base, groups)) return 'non-routable';
+    if (slash !== -1 && prefixBits(e.value, 128) < limits.minPrefixV6) return 'too-broad';
+    if (nonRoutableV6(groups) !== -1) return 'non-routable';
+    for (let k = 0; k < 4; k++) words[k] = groups[k * 2]! * 65536 + groups[k * 2 + 1]!;
+  }
+  if (rules.isKnownInfrastructure?.(e.value, e.kind === 'cidr' ? 'cidr' : 'address') === true) return 'known-infrastructure';
+  return null;
+}
+
+/** The prefix length of 'network/bits', or full for an address. */
+function prefixBits(value: string, full: number): number {
+  const slash = value.indexOf('/');
+  return slash === -1 ? full : Number(value.slice(slash + 1));
+}
