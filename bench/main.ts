@@ -20,6 +20,7 @@ import { benchPcap, DEFAULT_PCAP_OPTIONS, formatPcap } from './pcap.js'; // pcap
 import { benchForwarderLog, formatForwarderLog, forwarderLogBenchOptionsFromEnv } from './querylog-forwarder.js'; // the forwarder with and without the query log (bench/querylog-forwarder.ts)
 import { formatSoak, runSoak, soakOptions } from './soak.js'; // hostile clients on every listener at once (bench/soak.ts)
 import { benchQuerylog, formatQuerylog, optionsFromEnv as querylogOptionsFromEnv } from './querylog.js'; // the query log at 10M rows (bench/querylog.ts)
+import { benchIntel, formatIntel, optionsFromEnv as intelOptionsFromEnv } from './intel.js'; // a 1M-entry intel feed: load and hot-path lookups (bench/intel.ts)
 import type { BenchResults, EnrichFigures } from './results.js';
 import type { SideSummary } from './summary.js';
 import { summariseDuckdb, summariseFluxhound, summariseMemory, throughputRatio } from './summary.js';
@@ -37,7 +38,7 @@ interface Options {
   skip: Set<string>;
 }
 
-const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,dns,querylog-forwarder,soak,querylog]
+const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,dns,querylog-forwarder,soak,querylog,intel]
   --records N        records in the throughput file (default 5000000)
   --runs N           runs per side; medians are reported (default 3)
   --seed N           corpus seed (default 1)
@@ -45,7 +46,8 @@ const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--me
   --skip LIST        parts to leave out
 The DNS bench, the soak and the query log take their settings from the environment: FLUXHOUND_BENCH_DNS_*,
 FLUXHOUND_BENCH_SOAK_* (node dist/bench/soak.js --help lists the soak's), FLUXHOUND_BENCH_QUERYLOG_ROWS/_RUNS
-and FLUXHOUND_BENCH_QLOG_FORWARDER_SECONDS/_RUNS (the forwarder with and without the query log).`;
+FLUXHOUND_BENCH_QLOG_FORWARDER_SECONDS/_RUNS (the forwarder with and without the query log) and
+FLUXHOUND_BENCH_INTEL_ENTRIES/_LOOKUPS (the intel feed).`;
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = { records: 5_000_000, runs: 3, seed: 1, memoryNames: 1_000_000, skip: new Set() };
@@ -186,6 +188,9 @@ async function main(): Promise<void> {
   const querylog = options.skip.has('querylog') ? null : await benchQuerylog(querylogOptionsFromEnv(), log);
   if (querylog !== null) failures.push(...querylog.failures);
 
+  // A 1M-entry intel feed (bench/intel.ts): parse and index time, heap, allocation-free lookups; its own lines after the report.
+  const intel = options.skip.has('intel') ? null : benchIntel(intelOptionsFromEnv(), log);
+
   const flux = fluxhound.length > 0 ? summariseFluxhound(dataset, fluxhound) : null;
   const peers = new Map<string, SideSummary>();
   for (const c of DUCKDB_CASES) {
@@ -220,12 +225,14 @@ async function main(): Promise<void> {
   if (pcap !== null) process.stdout.write(`\n${formatPcap(pcap)}\n`);
   if (soak !== null) process.stdout.write(`\n${formatSoak(soak)}\n`);
   if (querylog !== null) process.stdout.write(`\n${formatQuerylog(querylog)}\n`);
+  if (intel !== null) process.stdout.write(`\n${formatIntel(intel)}\n`);
   const latest = join(DATA_DIR, 'latest.json');
   writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
   if (dns !== null) writeFileSync(join(DATA_DIR, 'dns.json'), `${JSON.stringify(dns, null, 2)}\n`);
   if (forwarderLog !== null) writeFileSync(join(DATA_DIR, 'querylog-forwarder.json'), `${JSON.stringify(forwarderLog, null, 2)}\n`);
   if (soak !== null) writeFileSync(join(DATA_DIR, 'soak.json'), `${JSON.stringify(soak, null, 2)}\n`);
   if (querylog !== null) writeFileSync(join(DATA_DIR, 'querylog.json'), `${JSON.stringify(querylog, null, 2)}\n`);
+  if (intel !== null) writeFileSync(join(DATA_DIR, 'intel.json'), `${JSON.stringify(intel, null, 2)}\n`);
   log(`results: ${relative(ROOT, latest)}`);
   if (failures.length > 0) process.exitCode = 1;
 }
