@@ -249,6 +249,42 @@ export const configSchema = z.strictObject({
     )
     .refine((list) => new Set(list.map((c) => c.id)).size === list.length, { message: 'customer ids must be unique' })
     .default([]),
+  /**
+   * Threat-intelligence feeds (src/intel/README.md): known flux domains, addresses and networks read by detection.
+   * Proposed by issue 15's intel-core branch; read by `analyze` and `serve` once wired (next session).
+   */
+  intel: z
+    .strictObject({
+      feeds: z
+        .array(
+          z
+            .strictObject({
+              /** Short name: letters, digits, '.', '_', '-'; named in every hit's provenance and in metrics. */
+              name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+              /** A local file. Exactly one of path and url. Default null. */
+              path: z.string().min(1).nullable().default(null),
+              /** An http(s) URL fetched with ETag/If-Modified-Since (or a TAXII 2.1 collection). Default null. */
+              url: z.string().regex(/^https?:\/\/\S+$/).nullable().default(null),
+              /** list, csv, rpz, stix, misp or taxii; null = sniffed from the content. Default null. */
+              kind: z.enum(['list', 'csv', 'rpz', 'stix', 'misp', 'taxii']).nullable().default(null),
+              /** csv only: the column by header name or 1-based number. Default null. */
+              column: z.union([z.string().min(1), z.number().int().min(1)]).nullable().default(null),
+              /** What a listed domain gets: block (the policy's action) or log. Default log. */
+              action: z.enum(['block', 'log']).default('log'),
+              /** Seconds between fetches of a URL feed (re-reads of a file). Default 3600. */
+              refresh: z.number().int().min(60).default(3600),
+              /** Seconds a loaded copy stays valid without a good refresh; 0 = never expires. Default 0. */
+              expiry: z.number().int().min(0).default(0),
+              /** 0..100: how far the feed is trusted; reported with every hit. Default 50. */
+              confidence: z.number().int().min(0).max(100).default(50),
+            })
+            .refine((f) => (f.path === null) !== (f.url === null), { message: 'an intel feed takes exactly one of path and url' })
+            .refine((f) => f.kind !== 'csv' || f.column !== null, { message: 'a csv intel feed needs its column' }),
+        )
+        .refine((list) => new Set(list.map((f) => f.name)).size === list.length, { message: 'intel feed names must be unique' })
+        .default([]),
+    })
+    .prefault({}),
   /** `fluxhound serve`: the Protective DNS forwarder, the store and the HTTP endpoint. Every value is also a flag, which wins. */
   serve: z
     .strictObject({
