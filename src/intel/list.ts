@@ -5,7 +5,7 @@
  * their names, not the sink address; a URL gives its host.
  */
 import type { ParsedFeed } from './entry.js';
-import { DEFAULT_PARSE_LIMITS, FeedCollector, fieldsOf, forEachLine, hasControl, type ParseLimits } from './feed-text.js';
+import { DEFAULT_PARSE_LIMITS, FeedCollector, fieldsOf, forEachLine, type ParseLimits } from './feed-text.js';
 import { addressValue, intelValue } from './values.js';
 
 /** The addresses hosts files point blocked names at: the line lists names, not these. */
@@ -19,10 +19,13 @@ export function parseList(text: string, source: string, limits: ParseLimits = DE
       feed.skip(ref, `line longer than ${limits.maxLine} characters`);
       return true;
     }
-    if (hasControl(raw)) {
+    const shape = lineShape(raw);
+    if (shape === CONTROL) {
       feed.skip(ref, 'control character (NUL or binary) in the line');
       return true;
     }
+    // Most lines of a big feed are one bare value: no split, no field array.
+    if (shape === BARE) return feed.add(intelValue(raw), ref, '');
     const fields = withoutComment(fieldsOf(raw));
     if (fields.length === 0) return true;
     const first = fields[0]!;
@@ -47,4 +50,21 @@ function withoutComment(fields: string[]): string[] {
     if (c === 35 || c === 59) return fields.slice(0, i);
   }
   return fields;
+}
+
+const BARE = 0;
+const SPACED = 1;
+const CONTROL = 2;
+
+/** BARE: one value (no white space, no comment, not empty); SPACED: fields to split; CONTROL: binary junk. */
+function lineShape(line: string): number {
+  if (line.length === 0) return SPACED;
+  const first = line.charCodeAt(0);
+  let shape = first === 35 || first === 59 ? SPACED : BARE;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32 || c === 9) shape = SPACED;
+    else if (c < 32 || c === 127) return CONTROL;
+  }
+  return shape;
 }

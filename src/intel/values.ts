@@ -57,10 +57,18 @@ export function domainValue(token: string): IntelValue {
   for (let i = 0; i < name.length; i++) {
     if (name.charCodeAt(i) > 126) return { reason: 'not an ASCII name (write internationalised names in punycode)' };
   }
-  const last = name.slice(name.lastIndexOf('.') + 1);
-  if (/^[0-9]+$/.test(last)) return { reason: 'neither an address nor a name (numeric last label)' };
+  if (numericLastLabel(name)) return { reason: 'neither an address nor a name (numeric last label)' };
   if (name.indexOf('*') !== -1) return { reason: 'wildcard inside a name (only a leading *. is read)' };
   return { kind: 'domain', value: escapeName(name.toLowerCase()) };
+}
+
+function numericLastLabel(name: string): boolean {
+  for (let i = name.length - 1; i >= 0; i--) {
+    const c = name.charCodeAt(i);
+    if (c === 46) return i < name.length - 1;
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** 'address/bits' with host bits cleared; a full-length prefix is an address. */
