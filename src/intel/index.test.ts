@@ -121,12 +121,21 @@ describe('IntelIndex refusals', () => {
     expect(index.matchDomain('soon.example', 6000)).toBeNull();
   });
 
-  it('places an entry another parser gave with host bits set under its network', () => {
-    const entries: IntelEntry[] = [{ kind: 'cidr', value: '185.100.87.77/24', ref: 'stix:1', note: 'from STIX' }];
+  it('places entries another parser gave (host bits set, v4-mapped) where lookups find them, refusing a bad prefix', () => {
+    const entries: IntelEntry[] = [
+      { kind: 'cidr', value: '185.100.87.77/24', ref: 'stix:1', note: 'from STIX' },
+      { kind: 'address', value: '::FFFF:45.9.148.3', ref: 'stix:3', note: '' },
+      { kind: 'cidr', value: '::ffff:45.9.149.0/120', ref: 'stix:4', note: '' },
+      { kind: 'cidr', value: '45.9.150.0/abc', ref: 'stix:5', note: '' },
+    ];
     const parsed: ParsedFeed = { entries, skipped: [{ position: 'stix:2', reason: 'unsupported pattern' }] };
     const index = buildIntelIndex([{ name: 'stix', action: 'block', confidence: 70, expiresAt: Infinity, feed: parsed }], RULES);
     expect(index.matchAddress('185.100.87.1')).toMatchObject({ ref: 'stix:1', note: 'from STIX' });
-    expect(index.counts[0]!.skipped).toBe(1);
+    // v4-mapped values from another parser land in the IPv4 table, found by either spelling.
+    expect(index.matchAddress('45.9.148.3')?.ref).toBe('stix:3');
+    expect(index.matchAddress('::ffff:45.9.148.3')?.ref).toBe('stix:3');
+    expect(index.matchAddress('45.9.149.200')?.ref).toBe('stix:4');
+    expect(index.counts[0]).toMatchObject({ accepted: 3, skipped: 1, refused: { 'non-routable': 1 } });
   });
 
   it('refills one hit object: a lookup allocates no answer', () => {

@@ -165,6 +165,7 @@ export function buildIntelIndex(inputs: readonly IntelFeedInput[], rules: IntelR
   const v6 = new PrefixTableBuilder(4);
   const groups = new Uint16Array(8);
   const words = new Uint32Array(4);
+  const place = { v4: true, bits: 32 };
 
   for (const f of order) {
     const input = inputs[f]!;
@@ -179,7 +180,7 @@ export function buildIntelIndex(inputs: readonly IntelFeedInput[], rules: IntelR
         count.refused['over-cap']++;
         continue;
       }
-      const refusal = e.kind === 'domain' ? domainRefusal(e.value, rules) : addressRefusal(e, rules, limits, groups, words);
+      const refusal = e.kind === 'domain' ? domainRefusal(e.value, rules) : addressRefusal(e, rules, limits, groups, words, place);
       if (refusal !== null) {
         count.refused[refusal]++;
         continue;
@@ -189,8 +190,8 @@ export function buildIntelIndex(inputs: readonly IntelFeedInput[], rules: IntelR
       feedOf.push(f);
       placed++;
       if (e.kind === 'domain') domains.push(at);
-      else if (e.value.indexOf(':') === -1) v4.add(words, prefixBits(e.value, 32), at);
-      else v6.add(words, prefixBits(e.value, 128), at);
+      else if (place.v4) v4.add(words, place.bits, at);
+      else v6.add(words, place.bits, at);
     }
   }
 
@@ -224,28 +225,44 @@ function domainRefusal(name: string, rules: IntelRules): IntelRefusal | null {
   return null;
 }
 
-/** Why an address or network may not be a trigger; fills words with its network (host bits zero) otherwise. */
-function addressRefusal(e: IntelEntry, rules: IntelRules, limits: IntelIndexLimits, groups: Uint16Array, words: Uint32Array): IntelRefusal | null {
+/**
+ * Why an address or network may not be a trigger; otherwise fills words with
+ * its network and place with its family and prefix length. Values from any
+ * parser are read again, so a v4-mapped IPv6 value lands in the IPv4 table.
+ */
+function addressRefusal(e: IntelEntry, rules: IntelRules, limits: IntelIndexLimits, groups: Uint16Array, words: Uint32Array, place: { v4: boolean; bits: number }): IntelRefusal | null {
   const slash = e.value.indexOf('/');
   const base = slash === -1 ? e.value : e.value.slice(0, slash);
-  const v4 = parseIPv4(base);
+  let v4 = parseIPv4(base);
+  let bits = prefixBits(e.value, v4 >= 0 ? 32 : 128);
+  if (v4 < 0) {
+    // Parsers give canonical text; anything else is refused as non-routable rather than trusted.
+    if (!parseIPv6Into(base, groups) || !(bits >= 0 && bits <= 128)) return 'non-routable';
+    const mapped = v4Mapped(groups);
+    if (mapped >= 0 && bits >= 96) {
+      v4 = mapped;
+      bits -= 96;
+    }
+  } else if (!(bits >= 0 && bits <= 32)) return 'non-routable';
   if (v4 >= 0) {
-    if (slash !== -1 && prefixBits(e.value, 32) < limits.minPrefixV4) return 'too-broad';
+    if (bits < limits.minPrefixV4) return 'too-broad';
     if (nonRoutableV4(v4) !== -1) return 'non-routable';
     words[0] = v4;
   } else {
-    // Parsers give canonical text; anything else is refused as non-routable rather than trusted.
-    if (!parseIPv6Into(base, groups)) return 'non-routable';
-    if (slash !== -1 && prefixBits(e.value, 128) < limits.minPrefixV6) return 'too-broad';
+    if (bits < limits.minPrefixV6) return 'too-broad';
     if (nonRoutableV6(groups) !== -1) return 'non-routable';
     for (let k = 0; k < 4; k++) words[k] = groups[k * 2]! * 65536 + groups[k * 2 + 1]!;
   }
   if (rules.isKnownInfrastructure?.(e.value, e.kind === 'cidr' ? 'cidr' : 'address') === true) return 'known-infrastructure';
+  place.v4 = v4 >= 0;
+  place.bits = bits;
   return null;
 }
 
-/** The prefix length of 'network/bits', or full for an address. */
+/** The prefix length of 'network/bits', or full for an address; NaN when it is no number. */
 function prefixBits(value: string, full: number): number {
   const slash = value.indexOf('/');
-  return slash === -1 ? full : Number(value.slice(slash + 1));
+  if (slash === -1) return full;
+  const text = value.slice(slash + 1);
+  return /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN;
 }
