@@ -221,7 +221,11 @@ class PatternReader {
       const token = this.peek();
       if (token.kind === 'word' && token.text !== 'NOT' && !WORD_OPERATORS.has(token.text)) path += token.text;
       else if (token.kind === 'string' && path.length > 0) path += `'${token.text}'`;
-      else break;
+      else if (token.kind === '[' && path.length > 0 && this.isListStep()) {
+        // A list step, body_multipart[*] or values[0]: three tokens of the path, not an observation.
+        path += `[${this.tokens[this.at + 1]!.text}]`;
+        this.at += 2;
+      } else break;
       this.next();
     }
     if (path.length === 0 || path.indexOf(':') <= 0) throw new Refusal(this.unexpected(this.peek()));
@@ -232,6 +236,11 @@ class PatternReader {
     const value = this.literal();
     if (this.comparisons.length >= MAX_COMPARISONS) throw new Refusal(`pattern has more than ${MAX_COMPARISONS} comparisons`);
     this.comparisons.push({ path, negated, operator: op.text, value });
+  }
+
+  private isListStep(): boolean {
+    const index = this.tokens[this.at + 1]!;
+    return index.kind === 'word' && this.tokens[this.at + 2]?.kind === ']';
   }
 
   /** A literal: its text when it is a string, null for any other (number, boolean, typed, set). */
