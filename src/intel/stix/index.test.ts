@@ -121,6 +121,34 @@ describe('parseStix rules', () => {
     ]);
   });
 
+  it('notes infrastructure on SCOs it consists of or resolves to, and on addresses its domains resolve to', () => {
+    const rel = (id: string, type: string, source: string, target: string, extra: Record<string, unknown> = {}) =>
+      ({ type: 'relationship', id, relationship_type: type, source_ref: source, target_ref: target, ...extra });
+    const feed = parseStix(JSON.stringify([
+      rel('relationship--1', 'consists-of', 'infrastructure--flux', 'domain-name--d'),
+      rel('relationship--2', 'resolves-to', 'domain-name--d', 'ipv4-addr--a'),
+      rel('relationship--3', 'resolves-to', 'infrastructure--flux', 'ipv6-addr--b'),
+      rel('relationship--4', 'consists-of', 'infrastructure--other', 'domain-name--d'),
+      rel('relationship--5', 'consists-of', 'infrastructure--gone', 'ipv4-addr--a'),
+      rel('relationship--6', 'consists-of', 'infrastructure--flux', 'ipv4-addr--c', { revoked: true }),
+      rel('relationship--7', 'uses', 'infrastructure--flux', 'ipv4-addr--c'),
+      { type: 'infrastructure', id: 'infrastructure--flux', name: 'Flux network 1' },
+      { type: 'infrastructure', id: 'infrastructure--other', name: 'Other' },
+      { type: 'infrastructure', id: 'infrastructure--gone', name: 'Gone', revoked: true },
+      { type: 'domain-name', id: 'domain-name--d', value: 'flux.example' },
+      { type: 'ipv4-addr', id: 'ipv4-addr--a', value: '192.0.2.1' },
+      { type: 'ipv6-addr', id: 'ipv6-addr--b', value: '2001:db8::2' },
+      { type: 'ipv4-addr', id: 'ipv4-addr--c', value: '192.0.2.3' },
+    ]), 'net.json', { now: NOW });
+    expect(feed.entries.map((e) => [e.ref, e.note])).toEqual([
+      ['domain-name--d', 'infrastructure: Flux network 1; infrastructure: Other'],
+      ['ipv4-addr--a', 'infrastructure: Flux network 1; infrastructure: Other'],
+      ['ipv6-addr--b', 'infrastructure: Flux network 1'],
+      ['ipv4-addr--c', ''],
+    ]);
+    expect(feed.skipped).toEqual([{ position: 'net.json: infrastructure--gone', reason: 'revoked' }]);
+  });
+
   it('counts each unused comparison of an OR and refuses a pattern with AND whole', () => {
     const feed = parseStix(JSON.stringify([
       indicator({ pattern: "[domain-name:value = 'a.example' OR url:value = 'http://a' OR domain-name:value != 'b.example' OR ipv4-addr:value = 'x' OR domain-name:value ISSUBSET 'c.example']" }),

@@ -124,11 +124,24 @@ function infrastructureNames(objects: unknown[], count: number, source: string, 
     if (typeof link.source_ref !== 'string' || typeof link.target_ref !== 'string') continue;
     const name = names.get(link.source_ref);
     if (name === undefined) continue;
-    const before = notes.get(link.target_ref);
-    const note = `infrastructure: ${name}`;
-    notes.set(link.target_ref, before === undefined ? note : before.includes(note) ? before : `${before}; ${note}`);
+    addNote(notes, link.target_ref, `infrastructure: ${name}`);
+  }
+  // One hop on: a domain-name the infrastructure consists of that resolves-to an address
+  // (the shape fluxhound's own --stix output has) lends the address its note.
+  for (let i = 0; i < count && notes.size > 0; i++) {
+    const link = objects[i];
+    if (!isObject(link) || link.type !== 'relationship' || link.revoked === true || link.relationship_type !== 'resolves-to') continue;
+    if (typeof link.source_ref !== 'string' || typeof link.target_ref !== 'string' || !link.source_ref.startsWith('domain-name--')) continue;
+    const note = notes.get(link.source_ref);
+    if (note !== undefined) addNote(notes, link.target_ref, note);
   }
   return notes;
+}
+
+function addNote(notes: Map<string, string>, id: string, note: string): void {
+  const before = notes.get(id);
+  if (before === undefined) notes.set(id, note);
+  else if (!before.split('; ').includes(note) && before.length < 2000) notes.set(id, `${before}; ${note}`);
 }
 
 function readObservable(object: StixObject, id: string, position: string, note: string, entries: IntelEntry[], skipped: IntelSkip[]): void {
