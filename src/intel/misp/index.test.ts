@@ -93,6 +93,16 @@ describe('parseMispEvent rules', () => {
     expect(feed.entries).toHaveLength(MAX_MISP_ATTRIBUTES);
     expect(feed.skipped).toEqual([{ position: 'big.json', reason: `event has more than ${MAX_MISP_ATTRIBUTES} attributes, read the first ${MAX_MISP_ATTRIBUTES}` }]);
   });
+
+  it('reads exactly MAX_MISP_ATTRIBUTES attributes without a truncation skip, and counts one in an object past them', () => {
+    const attribute = { uuid: 'a', type: 'ip-dst', value: '192.0.2.1' };
+    const exact = { Event: { info: '', Attribute: Array.from({ length: MAX_MISP_ATTRIBUTES }, () => attribute) } };
+    expect(parseMispEvent(JSON.stringify(exact), 'exact.json').skipped).toEqual([]);
+    const past = { Event: { info: '', Attribute: Array.from({ length: MAX_MISP_ATTRIBUTES - 1 }, () => attribute), Object: [domainIpObject('o')] } };
+    const feed = parseMispEvent(JSON.stringify(past), 'past.json');
+    expect(feed.entries).toHaveLength(MAX_MISP_ATTRIBUTES);
+    expect(feed.skipped.map((s) => s.reason)).toEqual([`event has more than ${MAX_MISP_ATTRIBUTES} attributes, read the first ${MAX_MISP_ATTRIBUTES}`]);
+  });
 });
 
 describe('parseMispManifest', () => {

@@ -31,6 +31,9 @@ const TYPE_PARTS = new Map<string, ReadonlyArray<'domain' | 'address' | null>>([
 
 type Json = Record<string, unknown>;
 
+/** Attributes an event may still give, and whether one was left unread. */
+interface AttributeBudget { left: number; truncated: boolean }
+
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -101,10 +104,10 @@ export function parseMispEvent(text: string, source: string): ParsedFeed {
     return { entries, skipped };
   }
   const info = typeof event.info === 'string' ? event.info.slice(0, 500) : '';
-  const budget = { left: MAX_MISP_ATTRIBUTES };
+  const budget: AttributeBudget = { left: MAX_MISP_ATTRIBUTES, truncated: false };
   readAttributes(event.Attribute, 'Attribute', source, info, budget, entries, skipped);
   if (Array.isArray(event.Object)) {
-    for (let i = 0; i < event.Object.length && budget.left > 0; i++) {
+    for (let i = 0; i < event.Object.length && !budget.truncated; i++) {
       const object: unknown = event.Object[i];
       const where = `Object[${i}]`;
       if (!isObject(object)) {
@@ -118,7 +121,7 @@ export function parseMispEvent(text: string, source: string): ParsedFeed {
       readAttributes(object.Attribute, `${where}.Attribute`, source, info, budget, entries, skipped);
     }
   }
-  if (budget.left <= 0) skipped.push({ position: source, reason: `event has more than ${MAX_MISP_ATTRIBUTES} attributes, read the first ${MAX_MISP_ATTRIBUTES}` });
+  if (budget.truncated) skipped.push({ position: source, reason: `event has more than ${MAX_MISP_ATTRIBUTES} attributes, read the first ${MAX_MISP_ATTRIBUTES}` });
   return { entries, skipped };
 }
 
@@ -127,11 +130,15 @@ function uuidOr(record: Json, where: string): string {
 }
 
 function readAttributes(
-  list: unknown, where: string, source: string, info: string, budget: { left: number }, entries: IntelEntry[], skipped: IntelSkip[],
+  list: unknown, where: string, source: string, info: string, budget: AttributeBudget, entries: IntelEntry[], skipped: IntelSkip[],
 ): void {
   if (!Array.isArray(list)) return;
   for (let i = 0; i < list.length; i++) {
-    if (budget.left-- <= 0) return;
+    if (budget.left === 0) {
+      budget.truncated = true;
+      return;
+    }
+    budget.left--;
     const attribute: unknown = list[i];
     if (!isObject(attribute)) {
       skipped.push({ position: `${source}: ${where}[${i}]`, reason: 'not a MISP attribute' });
