@@ -1,0 +1,195 @@
+/**
+ * STIX 2.1 feed reader: a bundle (or a bare list of objects) in, the domains,
+ * addresses and networks it names out, each with the STIX id it came from.
+ * Pure and bounded; anything it cannot use is skipped and counted with the
+ * object's id, never thrown (README.md lists what is used and what not).
+ */
+import type { IntelEntry, IntelSkip, ParsedFeed } from '../entry.js';
+import { addressValue, domainValue, type IndicatorValue } from '../indicator-value.js';
+import { readPattern, type Comparison } from './pattern.js';
+
+export interface StixOptions {
+  /** Epoch ms that `valid_until` is compared with (a parameter so a run is reproducible); default Date.now(). */
+  now?: number;
+}
+
+/** Bundle text past this is refused whole (a TAXII page or a feed file is far smaller). */
+export const MAX_STIX_TEXT = 64 * 1024 * 1024;
+/** Objects read from one bundle; the rest is skipped with one count. */
+export const MAX_STIX_OBJECTS = 200_000;
+
+/** Object paths fluxhound acts on, and the value each compares. */
+const PATH_KINDS = new Map<string, 'domain' | 'address'>([
+  ['domain-name:value', 'domain'],
+  ['ipv4-addr:value', 'address'],
+  ['ipv6-addr:value', 'address'],
+]);
+
+/** Relationships that put an SCO in an infrastructure (STIX 2.1 §4.8 infrastructure relationships). */
+const INFRASTRUCTURE_LINKS = new Set(['consists-of', 'resolves-to']);
+
+type StixObject = Record<string, unknown>;
+
+export function parseStix(text: string, source: string, options: StixOptions = {}): ParsedFeed {
+  const now = options.now ?? Date.now();
+  const entries: IntelEntry[] = [];
+  const skipped: IntelSkip[] = [];
+  if (text.length > MAX_STIX_TEXT) {
+    skipped.push({ position: source, reason: `bundle larger than ${MAX_STIX_TEXT} characters` });
+    return { entries, skipped };
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (e) {
+    // V8's message names the offset ("at position N"); a depth bomb is a RangeError, also caught here.
+    skipped.push({ position: source, reason: `not JSON: ${(e as Error).message.slice(0, 200)}` });
+    return { entries, skipped };
+  }
+  const objects = bundleObjects(document);
+  if (objects === null) {
+    skipped.push({ position: source, reason: 'not a STIX bundle or list of objects' });
+    return { entries, skipped };
+  }
+  const count = Math.min(objects.length, MAX_STIX_OBJECTS);
+  if (objects.length > count) {
+    skipped.push({ position: source, reason: `bundle has ${objects.length} objects, read the first ${count}` });
+  }
+  const infrastructureNotes = infrastructureNames(objects, count, source, now, skipped);
+  for (let i = 0; i < count; i++) {
+    const object = objects[i];
+    if (!isObject(object) || typeof object.type !== 'string') {
+      skipped.push({ position: `${source}: objects[${i}]`, reason: 'not a STIX object' });
+      continue;
+    }
+    const id = typeof object.id === 'string' ? object.id.slice(0, 200) : `objects[${i}]`;
+    const position = `${source}: ${id}`;
+    if (object.type === 'indicator') {
+      if (usable(object, now, position, skipped)) readIndicator(object, id, position, entries, skipped);
+    } else if (SCO_KINDS.has(object.type)) {
+      if (usable(object, now, position, skipped)) readObservable(object, id, position, infrastructureNotes.get(id) ?? '', entries, skipped);
+    }
+  }
+  return { entries, skipped };
+}
+
+/** Maps, not object literals: a hostile type such as 'constructor' must not find a prototype member. */
+const SCO_KINDS = new Map<string, 'domain' | 'address'>([['domain-name', 'domain'], ['ipv4-addr', 'address'], ['ipv6-addr', 'address']]);
+
+function isObject(value: unknown): value is StixObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function bundleObjects(document: unknown): unknown[] | null {
+  if (Array.isArray(document)) return document;
+  if (isObject(document) && document.type === 'bundle') return Array.isArray(document.objects) ? document.objects : [];
+  return null;
+}
+
+/** False (and a skip) for a revoked object or one whose valid_until has passed. */
+function usable(object: StixObject, now: number, position: string, skipped: IntelSkip[]): boolean {
+  if (object.revoked === true) {
+    skipped.push({ position, reason: 'revoked' });
+    return false;
+  }
+  if (typeof object.valid_until === 'string') {
+    const until = Date.parse(object.valid_until);
+    if (Number.isNaN(until)) {
+      skipped.push({ position, reason: 'valid_until is not a timestamp' });
+      return false;
+    }
+    if (until <= now) {
+      skipped.push({ position, reason: 'expired (valid_until has passed)' });
+      return false;
+    }
+  }
+  return true;
+}
+
+/** SCO id → the names of the infrastructures that consist of it or resolve to it, joined. */
+function infrastructureNames(objects: unknown[], count: number, source: string, now: number, skipped: IntelSkip[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (let i = 0; i < count; i++) {
+    const object = objects[i];
+    if (!isObject(object) || object.type !== 'infrastructure' || typeof object.id !== 'string') continue;
+    if (!usable(object, now, `${source}: ${object.id.slice(0, 200)}`, skipped)) continue;
+    names.set(object.id, typeof object.name === 'string' ? object.name.slice(0, 500) : '');
+  }
+  const notes = new Map<string, string>();
+  if (names.size === 0) return notes;
+  for (let i = 0; i < count; i++) {
+    const link = objects[i];
+    if (!isObject(link) || link.type !== 'relationship' || link.revoked === true) continue;
+    if (typeof link.relationship_type !== 'string' || !INFRASTRUCTURE_LINKS.has(link.relationship_type)) continue;
+    if (typeof link.source_ref !== 'string' || typeof link.target_ref !== 'string') continue;
+    const name = names.get(link.source_ref);
+    if (name === undefined) continue;
+    addNote(notes, link.target_ref, `infrastructure: ${name}`);
+  }
+  // One hop on: a domain-name the infrastructure consists of that resolves-to an address
+  // (the shape fluxhound's own --stix output has) lends the address its note.
+  for (let i = 0; i < count && notes.size > 0; i++) {
+    const link = objects[i];
+    if (!isObject(link) || link.type !== 'relationship' || link.revoked === true || link.relationship_type !== 'resolves-to') continue;
+    if (typeof link.source_ref !== 'string' || typeof link.target_ref !== 'string' || !link.source_ref.startsWith('domain-name--')) continue;
+    const note = notes.get(link.source_ref);
+    if (note !== undefined) addNote(notes, link.target_ref, note);
+  }
+  return notes;
+}
+
+function addNote(notes: Map<string, string>, id: string, note: string): void {
+  const before = notes.get(id);
+  if (before === undefined) notes.set(id, note);
+  else if (!before.split('; ').includes(note) && before.length < 2000) notes.set(id, `${before}; ${note}`);
+}
+
+function readObservable(object: StixObject, id: string, position: string, note: string, entries: IntelEntry[], skipped: IntelSkip[]): void {
+  if (typeof object.value !== 'string') {
+    skipped.push({ position, reason: 'observable has no value' });
+    return;
+  }
+  const value = SCO_KINDS.get(object.type as string) === 'domain' ? domainValue(object.value) : addressValue(object.value);
+  if (typeof value === 'string') skipped.push({ position, reason: value });
+  else entries.push({ kind: value.kind, value: value.value, ref: id, note });
+}
+
+function readIndicator(object: StixObject, id: string, position: string, entries: IntelEntry[], skipped: IntelSkip[]): void {
+  if (object.pattern_type !== 'stix') {
+    skipped.push({ position, reason: `pattern_type ${String(object.pattern_type).slice(0, 40)} unsupported` });
+    return;
+  }
+  if (typeof object.pattern !== 'string') {
+    skipped.push({ position, reason: 'indicator has no pattern' });
+    return;
+  }
+  const reading = readPattern(object.pattern);
+  if (!reading.ok) {
+    skipped.push({ position, reason: reading.reason });
+    return;
+  }
+  const note = indicatorNote(object);
+  // The comparisons are OR-ed (readPattern refuses anything else), so each usable one stands on its own.
+  for (const comparison of reading.comparisons) {
+    const value = comparisonValue(comparison);
+    if (typeof value === 'string') skipped.push({ position, reason: value });
+    else entries.push({ kind: value.kind, value: value.value, ref: id, note });
+  }
+}
+
+function indicatorNote(object: StixObject): string {
+  const name = typeof object.name === 'string' ? object.name : '';
+  const description = typeof object.description === 'string' ? object.description : '';
+  return (name.length > 0 ? name : description).slice(0, 500);
+}
+
+/** The entry one comparison stands for, or why it stands for none. */
+function comparisonValue(comparison: Comparison): IndicatorValue | string {
+  const kind = PATH_KINDS.get(comparison.path);
+  if (kind === undefined) return `object path ${comparison.path.slice(0, 80)} unsupported`;
+  if (comparison.negated) return 'NOT comparison unsupported';
+  const op = comparison.operator;
+  if (op !== '=' && !(op === 'ISSUBSET' && kind === 'address')) return `operator ${op} on ${comparison.path} unsupported`;
+  if (comparison.value === null) return `non-string value for ${comparison.path}`;
+  return kind === 'domain' ? domainValue(comparison.value) : addressValue(comparison.value);
+}
