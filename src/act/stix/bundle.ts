@@ -81,7 +81,7 @@ export function buildStixBundle(verdicts: readonly Verdict[], networks: readonly
 
   // Members of each network, gathered from the verdicts: the summaries carry counts, not addresses.
   const members = new Map<string, { ids: Set<string>; indicators: Set<string>; first: string; last: string }>();
-  const shared = verdicts.filter((v) => isShared(v, options)).sort((a, b) => compare(a.domain, b.domain));
+  const shared = strongestPerName(verdicts.filter((v) => isShared(v, options)));
   for (const v of shared) {
     const first = v.first_seen || fallback;
     const last = v.last_seen || first;
@@ -158,10 +158,25 @@ export function stixText(bundle: StixBundle): string {
   return JSON.stringify(bundle, null, 2) + '\n';
 }
 
+/**
+ * One verdict per name: a registered domain can be judged on its own and for
+ * all names under it together (two scopes, one name, one pattern). The
+ * higher score wins; on a tie the name's own verdict. Sorted by name.
+ */
+function strongestPerName(verdicts: readonly Verdict[]): Verdict[] {
+  const byName = new Map<string, Verdict>();
+  for (const v of verdicts) {
+    const held = byName.get(v.domain);
+    if (held === undefined || v.score > held.score || (v.score === held.score && v.scope === 'name' && held.scope !== 'name')) byName.set(v.domain, v);
+  }
+  return [...byName.values()].sort((a, b) => compare(a.domain, b.domain));
+}
+
 function describe(v: Verdict): string {
   const kind = v.flux === null ? v.verdict : `${v.verdict} (${v.flux} flux)`;
   const reasons = v.reasons.slice(0, MAX_REASONS).join('; ');
-  const network = v.network === null ? '' : ` Member of flux network ${v.network}.`;
+  const scope = v.scope === 'registered_domain' ? ' Judged over all names under it together.' : '';
+  const network = v.network === null ? '' : ` Member of flux network ${v.network}.${scope}`;
   return `fluxhound: ${kind}, score ${Math.round(v.score)}/100.${network} ${reasons}`.trim();
 }
 

@@ -10,7 +10,7 @@ export interface StixSink extends VerdictSink {
 }
 
 export function stixSink(path: string, options: StixOptions): StixSink {
-  // The last verdict per name wins (a name finalised again carries the newer evidence); only shared ones are kept.
+  // Per name and scope the last verdict wins (a name finalised again carries the newer evidence); only shared ones are kept.
   const verdicts = new Map<string, Verdict>();
   let networks: FluxNetworkSummary[] = [];
   const stats = { indicators: 0, objects: 0 };
@@ -18,7 +18,7 @@ export function stixSink(path: string, options: StixOptions): StixSink {
     name: 'stix',
     stats,
     verdict(v: Verdict) {
-      if (isShared(v, options)) verdicts.set(v.domain, v);
+      if (isShared(v, options)) verdicts.set(`${v.scope} ${v.domain}`, v);
     },
     networks(summaries: FluxNetworkSummary[]) {
       networks = summaries;
