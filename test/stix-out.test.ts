@@ -98,6 +98,15 @@ describe('analyze --stix on the bundled example', () => {
     for (const t of ['domain-name', 'identity', 'indicator', 'ipv4-addr', 'marking-definition', 'relationship']) expect(types).toContain(t);
   });
 
+  it('the validators refuse what the spec refuses (they are not vacuous)', () => {
+    const indicator = ofType('indicator')[0]!;
+    const { pattern_type: _dropped, ...noPatternType } = indicator;
+    expect(validators.byType.get('indicator')!(noPatternType)).toBe(false);
+    expect(validators.byType.get('indicator')!({ ...indicator, created: '2025-04-03 00:16:24' })).toBe(false);
+    expect(validators.byType.get('domain-name')!({ ...ofType('domain-name')[0]!, id: 'domain-name--not-a-uuid' })).toBe(false);
+    expect(validators.byType.get('marking-definition')!({ ...ofType('marking-definition')[0]!, extensions: {} })).toBe(false);
+  });
+
   it('has one indicator per fast-flux name, on domain-name:value, valid until last seen + expiry', () => {
     fastFluxNames.delete('');
     // A registered domain judged in both scopes is one name, one pattern, one indicator.

@@ -76,3 +76,13 @@ describe('buildStixBundle', () => {
     expect(stixText(buildStixBundle(vs, [], OPTIONS))).toBe(stixText(buildStixBundle([...vs].reverse(), [], OPTIONS)));
   });
 });
+
+describe('stix config', () => {
+  it('offers exactly the TLP levels the markings know', async () => {
+    const { configSchema } = await import('../../config/schema.js');
+    const { TLP_LEVELS } = await import('./tlp.js');
+    for (const tlp of TLP_LEVELS) expect(configSchema.parse({ stix: { tlp } }).stix.tlp).toBe(tlp);
+    expect(() => configSchema.parse({ stix: { tlp: 'white' } })).toThrow();
+    expect(configSchema.parse({}).stix).toEqual({ identity: 'fluxhound', tlp: 'amber', suspicious: false });
+  });
+});
