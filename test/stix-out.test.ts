@@ -4,6 +4,7 @@
  * bundle validated against its type's OASIS STIX 2.1 JSON schema (Ajv,
  * draft 2020-12), and the same run twice giving the same bytes.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { analyze, type AnalyzeSummary } from '../src/analyze.js';
 import { defaultConfig } from '../src/config/schema.js';
 import { createEnricher } from '../src/enrich/index.js';
 import { loadInfra } from '../src/enrich/infra/index.js';
+import { CLI, requireBuilt } from './support/cli.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const EXAMPLE = join(ROOT, 'examples', 'example.dns.log');
@@ -154,8 +156,8 @@ describe('analyze --stix on the bundled example', () => {
     expect(ofType('marking-definition').map((m) => m.id)).toEqual([amber]);
     for (const o of bundle.objects.filter((x) => ['indicator', 'infrastructure', 'relationship'].includes(x.type))) {
       expect(o.created_by_ref).toBe(identity!.id);
-      expect(o.object_marking_refs).toEqual([amber]);
     }
+    for (const o of bundle.objects.filter((x) => x.type !== 'marking-definition')) expect(o.object_marking_refs).toEqual([amber]);
   });
 
   it('writes the same bytes on a second run, and every id once', async () => {
@@ -173,4 +175,24 @@ describe('analyze --stix on the bundled example', () => {
     expect(clear.objects.filter((o) => o.type === 'indicator').map((o) => o.id)).toEqual(ofType('indicator').map((o) => o.id));
     for (const o of clear.objects) expect(validators.byType.get(o.type)!(o)).toBe(true);
   }, 60_000);
+});
+
+describe('fluxhound analyze --stix (the built CLI)', () => {
+  const cli = (args: string[]) => spawnSync(process.execPath, [CLI, 'analyze', '--quiet', ...args, EXAMPLE], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TZ: 'UTC' } });
+
+  it('writes the bundle with the flags for marking and identity, the same bytes as the library', () => {
+    requireBuilt();
+    const path = join(dir, 'cli.json');
+    const r = cli(['--stix', path, '--stix-tlp', 'amber', '--stix-identity', 'Example CERT']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe(text);
+  }, 60_000);
+
+  it('fails before reading input on an unwritable path or an unknown TLP level, with exit 2', () => {
+    requireBuilt();
+    const r = cli(['--stix', join(dir, 'missing', 'x.json')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^fluxhound: analyze: --stix: cannot write .*ENOENT/);
+    expect(cli(['--stix', join(dir, 'x.json'), '--stix-tlp', 'white']).status).toBe(2);
+  });
 });

@@ -86,7 +86,7 @@ export function buildStixBundle(verdicts: readonly Verdict[], networks: readonly
     const first = v.first_seen || fallback;
     const last = v.last_seen || first;
     const validFrom = v.first_flagged ?? first;
-    const domain = { type: 'domain-name', spec_version: '2.1', id: scoId('domain-name', { value: v.domain }), value: v.domain };
+    const domain = { type: 'domain-name', spec_version: '2.1', id: scoId('domain-name', { value: v.domain }), value: v.domain, object_marking_refs: [marking.id] };
     add(domain);
     const pattern = domainPattern(v.domain);
     const indicator: StixObject = {
@@ -117,7 +117,7 @@ export function buildStixBundle(verdicts: readonly Verdict[], networks: readonly
     // CDN/cloud addresses are never shared as flux infrastructure: a consumer would block a shared platform.
     for (const a of v.evidence.addresses.filter((e) => !e.known).slice(0, MAX_ADDRESSES)) {
       const type = a.address.includes(':') ? 'ipv6-addr' : 'ipv4-addr';
-      const address = { type, spec_version: '2.1', id: scoId(type, { value: a.address }), value: a.address };
+      const address = { type, spec_version: '2.1', id: scoId(type, { value: a.address }), value: a.address, object_marking_refs: [marking.id] };
       add(address);
       relate('resolves-to', domain.id, address.id, first, last);
       net?.ids.add(address.id);
