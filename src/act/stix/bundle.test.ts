@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
-import { buildStixBundle, stixText, type StixOptions } from './bundle.js';
+import { buildStixBundle, stixText, stixVerdictOf, type StixOptions } from './bundle.js';
 import { scoId } from './uuid5.js';
 
 const OPTIONS: StixOptions = { identity: 'fluxhound', tlp: 'green', expiry: 3600, suspicious: false };
@@ -74,6 +74,19 @@ describe('buildStixBundle', () => {
   it('is byte-identical whatever order the verdicts come in', () => {
     const vs = ['b.flux.example', 'a.flux.example', 'c.flux.example'].map((d, i) => flaggedVerdict(d, { addresses: [`192.0.2.${i + 1}`] }));
     expect(stixText(buildStixBundle(vs, [], OPTIONS))).toBe(stixText(buildStixBundle([...vs].reverse(), [], OPTIONS)));
+  });
+});
+
+describe('stixVerdictOf (what the sink holds per name)', () => {
+  it('keeps what the bundle uses, capped, and the bundle comes out the same', () => {
+    const addresses = [{ address: '198.51.100.1', known: true }, ...Array.from({ length: 300 }, (_, i) => `10.0.${i >> 8}.${i & 255}`)];
+    const v = { ...flaggedVerdict('big.flux.example', { addresses, reasons: Array.from({ length: 30 }, (_, i) => `reason ${i}`) }), network: 'fn-2' };
+    const slim = stixVerdictOf(v);
+    expect(slim.evidence.addresses.length).toBe(256);
+    expect(slim.evidence.addresses.some((a) => a.known)).toBe(false);
+    expect(slim.reasons.length).toBe(20);
+    expect('features' in slim).toBe(false);
+    expect(stixText(buildStixBundle([slim], [], OPTIONS))).toBe(stixText(buildStixBundle([v], [], OPTIONS)));
   });
 });
 

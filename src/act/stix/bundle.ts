@@ -23,6 +23,12 @@ export interface StixOptions {
   now?: string;
 }
 
+/** What a bundle needs of a verdict; the sink keeps only this (not the features) per shared name. */
+export type StixVerdict = Pick<
+  Verdict,
+  'domain' | 'scope' | 'verdict' | 'flux' | 'score' | 'reasons' | 'first_seen' | 'last_seen' | 'first_flagged' | 'network' | 'tampering' | 'listed'
+> & { evidence: Pick<Verdict['evidence'], 'addresses'> };
+
 export type StixObject = { type: string; id: string; [property: string]: unknown };
 export interface StixBundle {
   type: 'bundle';
@@ -41,12 +47,29 @@ const ATTACK_FAST_FLUX = {
 const MAX_REASONS = 20;
 const MAX_ADDRESSES = 256;
 
+/** The parts of a verdict a bundle uses, capped: what the sink holds per name until the end. */
+export function stixVerdictOf(v: Verdict): StixVerdict {
+  return {
+    domain: v.domain,
+    scope: v.scope,
+    verdict: v.verdict,
+    flux: v.flux,
+    score: v.score,
+    reasons: v.reasons.slice(0, MAX_REASONS),
+    first_seen: v.first_seen,
+    last_seen: v.last_seen,
+    first_flagged: v.first_flagged,
+    network: v.network,
+    evidence: { addresses: v.evidence.addresses.filter((a) => !a.known).slice(0, MAX_ADDRESSES) },
+  };
+}
+
 /** The verdicts a bundle shares: actionable, fast-flux always, suspicious when asked. */
-export function isShared(v: Verdict, options: Pick<StixOptions, 'suspicious'>): boolean {
+export function isShared(v: StixVerdict, options: Pick<StixOptions, 'suspicious'>): boolean {
   return isActionable(v) && v.listed === undefined && (v.verdict === 'fast-flux' || options.suspicious);
 }
 
-export function buildStixBundle(verdicts: readonly Verdict[], networks: readonly FluxNetworkSummary[], options: StixOptions): StixBundle {
+export function buildStixBundle(verdicts: readonly StixVerdict[], networks: readonly FluxNetworkSummary[], options: StixOptions): StixBundle {
   const fallback = options.now ?? isoTime(0);
   const marking = tlpMarking(options.tlp);
   const identity = {
@@ -163,8 +186,8 @@ export function stixText(bundle: StixBundle): string {
  * all names under it together (two scopes, one name, one pattern). The
  * higher score wins; on a tie the name's own verdict. Sorted by name.
  */
-function strongestPerName(verdicts: readonly Verdict[]): Verdict[] {
-  const byName = new Map<string, Verdict>();
+function strongestPerName(verdicts: readonly StixVerdict[]): StixVerdict[] {
+  const byName = new Map<string, StixVerdict>();
   for (const v of verdicts) {
     const held = byName.get(v.domain);
     if (held === undefined || v.score > held.score || (v.score === held.score && v.scope === 'name' && held.scope !== 'name')) byName.set(v.domain, v);
@@ -172,7 +195,7 @@ function strongestPerName(verdicts: readonly Verdict[]): Verdict[] {
   return [...byName.values()].sort((a, b) => compare(a.domain, b.domain));
 }
 
-function describe(v: Verdict): string {
+function describe(v: StixVerdict): string {
   const kind = v.flux === null ? v.verdict : `${v.verdict} (${v.flux} flux)`;
   const reasons = v.reasons.slice(0, MAX_REASONS).join('; ');
   const scope = v.scope === 'registered_domain' ? ' Judged over all names under it together.' : '';

@@ -3,7 +3,7 @@ import type { FluxNetworkSummary } from '../../detect/networks.js';
 import type { Verdict } from '../../model/verdict.js';
 import { writeFileAtomic } from '../rpz/zone-file.js';
 import type { VerdictSink } from '../sink.js';
-import { buildStixBundle, isShared, stixText, type StixOptions } from './bundle.js';
+import { buildStixBundle, isShared, stixText, stixVerdictOf, type StixOptions, type StixVerdict } from './bundle.js';
 
 export interface StixSink extends VerdictSink {
   readonly stats: { indicators: number; objects: number };
@@ -11,14 +11,14 @@ export interface StixSink extends VerdictSink {
 
 export function stixSink(path: string, options: StixOptions): StixSink {
   // Per name and scope the last verdict wins (a name finalised again carries the newer evidence); only shared ones are kept.
-  const verdicts = new Map<string, Verdict>();
+  const verdicts = new Map<string, StixVerdict>();
   let networks: FluxNetworkSummary[] = [];
   const stats = { indicators: 0, objects: 0 };
   return {
     name: 'stix',
     stats,
     verdict(v: Verdict) {
-      if (isShared(v, options)) verdicts.set(`${v.scope} ${v.domain}`, v);
+      if (isShared(v, options)) verdicts.set(`${v.scope} ${v.domain}`, stixVerdictOf(v));
     },
     networks(summaries: FluxNetworkSummary[]) {
       networks = summaries;
