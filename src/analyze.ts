@@ -127,6 +127,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   options.onInputEnd?.(detector);
   detector.flush();
   summary.networks = detector.networks.summaries();
+  for (const sink of options.sinks) sink.networks?.(summary.networks);
   for (const sink of options.sinks) await sink.close();
   return summary;
 }

@@ -1,4 +1,5 @@
 /** What every action implements: verdicts in, something done with them. */
+import type { FluxNetworkSummary } from '../detect/networks.js';
 import type { Verdict } from '../model/verdict.js';
 
 export interface VerdictSink {
@@ -6,6 +7,8 @@ export interface VerdictSink {
   readonly name: string;
   /** Called for every final verdict the run reports (already filtered by --all). */
   verdict(verdict: Verdict): void;
+  /** The flux networks of the run, once detection has finished and before close (sinks that describe them: STIX). */
+  networks?(summaries: FluxNetworkSummary[]): void;
   /** The run ended; flush and release. */
   close(): Promise<void>;
 }

@@ -7,6 +7,8 @@ import { ndjsonSink } from '../act/report/ndjson.js';
 import { networksNdjson, networksTable } from '../act/report/networks.js';
 import { tableSink } from '../act/report/table.js';
 import { rpzSink } from '../act/rpz/sink.js';
+import { stixSink } from '../act/stix/sink.js';
+import { TLP_LEVELS, type TlpLevel } from '../act/stix/tlp.js';
 import { rpzOptionsOf } from '../act/rpz/zone.js';
 import { checkWritable } from '../act/rpz/zone-file.js';
 import type { VerdictSink } from '../act/sink.js';
@@ -41,6 +43,10 @@ interface AnalyzeFlags {
   rpz?: string;
   ipBlocklist?: string;
   ipFormat: IpFormat;
+  stix?: string;
+  stixTlp?: TlpLevel;
+  stixIdentity?: string;
+  stixSuspicious?: boolean;
 }
 
 export function analyzeCommand(): Command {
@@ -65,6 +71,10 @@ export function analyzeCommand(): Command {
     .option('--rpz <file>', 'write the flagged domains as an RPZ zone file (atomically, at the end; config: rpz, policy)')
     .option('--ip-blocklist <file>', 'write the flux addresses (never CDN/cloud/allowlisted) as a blocklist file')
     .addOption(new Option('--ip-format <format>', 'format of --ip-blocklist').choices([...IP_FORMATS]).default('plain'))
+    .option('--stix <file>', 'write the fast-flux names, their addresses and flux networks as a STIX 2.1 bundle (atomically, at the end; config: stix)')
+    .addOption(new Option('--stix-tlp <level>', 'TLP 2.0 marking of --stix (config: stix.tlp, default amber)').choices([...TLP_LEVELS]))
+    .option('--stix-identity <name>', 'producer name on the identity of --stix (config: stix.identity, default fluxhound)')
+    .option('--stix-suspicious', 'also share suspicious names in --stix (config: stix.suspicious)')
     .action(async (files: string[], flags: AnalyzeFlags) => {
       await runAnalyze(files, flags);
     });
@@ -128,7 +138,7 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   if (flags.statsJson !== undefined) writeStats(flags.statsJson, summary, elapsedMs, heapBaseline, heapAtEnd);
 }
 
-/** --rpz and --ip-blocklist: paths checked now, so a bad one fails before the input is read. */
+/** --rpz, --ip-blocklist and --stix: paths checked now, so a bad one fails before the input is read. */
 function blockingSinks(flags: AnalyzeFlags, config: Config, infra: Infra | null): VerdictSink[] {
   const sinks: VerdictSink[] = [];
   const writable = (flag: string, path: string): void => {
@@ -152,6 +162,22 @@ function blockingSinks(flags: AnalyzeFlags, config: Config, infra: Infra | null)
       ),
     );
   }
+  if (flags.stix !== undefined) {
+    writable('--stix', flags.stix);
+    const identity = flags.stixIdentity ?? config.stix.identity;
+    if (identity.length === 0 || identity.length > 200) throw new UsageError('analyze: --stix-identity takes 1 to 200 characters');
+    sinks.push(
+      usageErrors(
+        '--stix',
+        stixSink(flags.stix, {
+          identity,
+          tlp: flags.stixTlp ?? config.stix.tlp,
+          suspicious: flags.stixSuspicious === true || config.stix.suspicious,
+          expiry: config.policy.expiry,
+        }),
+      ),
+    );
+  }
   return sinks;
 }
 
@@ -160,6 +186,7 @@ function usageErrors(flag: string, sink: VerdictSink): VerdictSink {
   return {
     name: sink.name,
     verdict: (v) => sink.verdict(v),
+    networks: (n) => sink.networks?.(n),
     close: () => sink.close().catch((err: unknown) => Promise.reject(new UsageError(`analyze: ${flag}: ${(err as Error).message}`))),
   };
 }

@@ -230,6 +230,17 @@ export const configSchema = z.strictObject({
       ip: z.boolean().default(false),
     })
     .prefault({}),
+  /** STIX 2.1 output (`analyze --stix FILE`): who signs the bundle and how it may be shared. */
+  stix: z
+    .strictObject({
+      /** Producer name on the identity object every shared object is created by. Default fluxhound. */
+      identity: z.string().min(1).max(200).default('fluxhound'),
+      /** TLP 2.0 marking on every object: clear, green, amber, amber+strict or red. Default amber. */
+      tlp: z.enum(['clear', 'green', 'amber', 'amber+strict', 'red']).default('amber'),
+      /** Also share suspicious names (as anomalous-activity indicators); fast-flux names always. Default false. */
+      suspicious: z.boolean().default(false),
+    })
+    .prefault({}),
   /**
    * Customers: who the clients are. Every query-log entry, block and report is attributed to the customer whose
    * network holds the client (the longest matching prefix). Default none.
