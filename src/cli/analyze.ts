@@ -1,11 +1,13 @@
 /** `fluxhound analyze [FILE...]`: find fast-flux domains in DNS logs. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { blocklistSink } from '../act/blocklist/sink.js';
 import { IP_FORMATS, type IpFormat } from '../act/blocklist/formats.js';
 import { ndjsonSink } from '../act/report/ndjson.js';
 import { networksNdjson, networksTable } from '../act/report/networks.js';
 import { tableSink } from '../act/report/table.js';
+import { mispFeedSink } from '../act/misp/sink.js';
 import { rpzSink } from '../act/rpz/sink.js';
 import { rpzOptionsOf } from '../act/rpz/zone.js';
 import { checkWritable } from '../act/rpz/zone-file.js';
@@ -41,6 +43,7 @@ interface AnalyzeFlags {
   rpz?: string;
   ipBlocklist?: string;
   ipFormat: IpFormat;
+  mispFeed?: string;
 }
 
 export function analyzeCommand(): Command {
@@ -65,6 +68,7 @@ export function analyzeCommand(): Command {
     .option('--rpz <file>', 'write the flagged domains as an RPZ zone file (atomically, at the end; config: rpz, policy)')
     .option('--ip-blocklist <file>', 'write the flux addresses (never CDN/cloud/allowlisted) as a blocklist file')
     .addOption(new Option('--ip-format <format>', 'format of --ip-blocklist').choices([...IP_FORMATS]).default('plain'))
+    .option('--misp-feed <dir>', 'write the flagged names as a MISP feed directory (events, manifest.json, hashes.csv; config: misp)')
     .action(async (files: string[], flags: AnalyzeFlags) => {
       await runAnalyze(files, flags);
     });
@@ -128,7 +132,7 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   if (flags.statsJson !== undefined) writeStats(flags.statsJson, summary, elapsedMs, heapBaseline, heapAtEnd);
 }
 
-/** --rpz and --ip-blocklist: paths checked now, so a bad one fails before the input is read. */
+/** --rpz, --ip-blocklist and --misp-feed: paths checked now, so a bad one fails before the input is read. */
 function blockingSinks(flags: AnalyzeFlags, config: Config, infra: Infra | null): VerdictSink[] {
   const sinks: VerdictSink[] = [];
   const writable = (flag: string, path: string): void => {
@@ -149,6 +153,19 @@ function blockingSinks(flags: AnalyzeFlags, config: Config, infra: Infra | null)
       usageErrors(
         '--ip-blocklist',
         blocklistSink(flags.ipBlocklist, flags.ipFormat, { actions: options.actions, allowlist: options.allowlist, infra, expiry: config.policy.expiry }),
+      ),
+    );
+  }
+  if (flags.mispFeed !== undefined) {
+    // The directory may not exist yet (MISP feeds are often published from a fresh web root): probe a file in it.
+    const dir = flags.mispFeed;
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`analyze: --misp-feed: ${dir} is not a directory`);
+    if (existsSync(dir)) writable('--misp-feed', join(dir, 'manifest.json'));
+    const options = rpzOptionsOf(config, infra);
+    sinks.push(
+      usageErrors(
+        '--misp-feed',
+        mispFeedSink(dir, { org: config.misp.org, tlp: config.misp.tlp, distribution: config.misp.distribution, allowlist: options.allowlist, infra }),
       ),
     );
   }
