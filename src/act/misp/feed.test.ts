@@ -214,6 +214,15 @@ describe('buildMispFeed', () => {
     expect(f.events.flatMap((e) => e.Attribute.map((a) => a.value))).toEqual(['kept.example.net', '192.0.2.13']);
   });
 
+  it('a deny-list entry (no evidence) is shared as its domain alone, in its day’s event', () => {
+    const denied = flaggedVerdict('denied.example.com', { reasons: ['on the deny list: phishing kit'] });
+    denied.listed = { list: 'deny', comment: 'phishing kit', by: 'ops', at: 1743638184 };
+    const f = buildMispFeed([denied], OPTIONS);
+    expect(f.events).toHaveLength(1);
+    expect(f.events[0]!.Attribute.map((a) => `${a.type} ${a.value}`)).toEqual(['domain denied.example.com']);
+    expect(templateErrors(f.events[0]!.Object[0]!, DOMAIN_IP)).toEqual([]);
+  });
+
   it('hostile reasons (quotes, backslashes, newlines, control bytes) give valid JSON and one-line comments', () => {
     const hostile = flaggedVerdict('evil.example.com', {
       addresses: ['192.0.2.1'],
