@@ -223,6 +223,14 @@ describe('buildMispFeed', () => {
     expect(templateErrors(f.events[0]!.Object[0]!, DOMAIN_IP)).toEqual([]);
   });
 
+  it('a run with nothing flagged writes an empty manifest and an empty hashes.csv (MISP reads "no events")', () => {
+    const f = buildMispFeed([], OPTIONS);
+    expect(f.files).toEqual([
+      { name: 'manifest.json', text: '{}\n' },
+      { name: 'hashes.csv', text: '' },
+    ]);
+  });
+
   it('hostile reasons (quotes, backslashes, newlines, control bytes) give valid JSON and one-line comments', () => {
     const hostile = flaggedVerdict('evil.example.com', {
       addresses: ['192.0.2.1'],
