@@ -1,11 +1,13 @@
 /** `fluxhound analyze [FILE...]`: find fast-flux domains in DNS logs. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { blocklistSink } from '../act/blocklist/sink.js';
 import { IP_FORMATS, type IpFormat } from '../act/blocklist/formats.js';
 import { ndjsonSink } from '../act/report/ndjson.js';
 import { networksNdjson, networksTable } from '../act/report/networks.js';
 import { tableSink } from '../act/report/table.js';
+import { mispFeedSink } from '../act/misp/sink.js';
 import { rpzSink } from '../act/rpz/sink.js';
 import { stixSink } from '../act/stix/sink.js';
 import { TLP_LEVELS, type TlpLevel } from '../act/stix/tlp.js';
@@ -47,6 +49,7 @@ interface AnalyzeFlags {
   stixTlp?: TlpLevel;
   stixIdentity?: string;
   stixSuspicious?: boolean;
+  mispFeed?: string;
 }
 
 export function analyzeCommand(): Command {
@@ -75,6 +78,7 @@ export function analyzeCommand(): Command {
     .addOption(new Option('--stix-tlp <level>', 'TLP 2.0 marking of --stix (config: stix.tlp, default amber)').choices([...TLP_LEVELS]))
     .option('--stix-identity <name>', 'producer name on the identity of --stix (config: stix.identity, default fluxhound)')
     .option('--stix-suspicious', 'also share suspicious names in --stix (config: stix.suspicious)')
+    .option('--misp-feed <dir>', 'write the flagged names as a MISP feed directory (events, manifest.json, hashes.csv; config: misp)')
     .action(async (files: string[], flags: AnalyzeFlags) => {
       await runAnalyze(files, flags);
     });
@@ -138,7 +142,7 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   if (flags.statsJson !== undefined) writeStats(flags.statsJson, summary, elapsedMs, heapBaseline, heapAtEnd);
 }
 
-/** --rpz, --ip-blocklist and --stix: paths checked now, so a bad one fails before the input is read. */
+/** --rpz, --ip-blocklist, --stix and --misp-feed: paths checked now, so a bad one fails before the input is read. */
 function blockingSinks(flags: AnalyzeFlags, config: Config, infra: Infra | null): VerdictSink[] {
   const sinks: VerdictSink[] = [];
   const writable = (flag: string, path: string): void => {
@@ -175,6 +179,19 @@ function blockingSinks(flags: AnalyzeFlags, config: Config, infra: Infra | null)
           suspicious: flags.stixSuspicious === true || config.stix.suspicious,
           expiry: config.policy.expiry,
         }),
+      ),
+    );
+  }
+  if (flags.mispFeed !== undefined) {
+    // The directory may not exist yet (MISP feeds are often published from a fresh web root): probe a file in it.
+    const dir = flags.mispFeed;
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`analyze: --misp-feed: ${dir} is not a directory`);
+    if (existsSync(dir)) writable('--misp-feed', join(dir, 'manifest.json'));
+    const options = rpzOptionsOf(config, infra);
+    sinks.push(
+      usageErrors(
+        '--misp-feed',
+        mispFeedSink(dir, { org: config.misp.org, tlp: config.misp.tlp, distribution: config.misp.distribution, allowlist: options.allowlist, infra }),
       ),
     );
   }

@@ -241,6 +241,25 @@ export const configSchema = z.strictObject({
       suspicious: z.boolean().default(false),
     })
     .prefault({}),
+  /** The MISP feed fluxhound writes (`analyze --misp-feed DIR`): who publishes it and how it may be shared. */
+  misp: z
+    .strictObject({
+      /** The producing organisation (the events' Orgc): its name and MISP uuid. Default fluxhound with a fixed uuid. */
+      org: z
+        .strictObject({
+          name: z.string().min(1).max(255).default('fluxhound'),
+          uuid: z
+            .string()
+            .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lower-case UUID')
+            .default('d1ccbcff-38ef-5239-882e-7cb269b9345e'),
+        })
+        .prefault({}),
+      /** Traffic Light Protocol tag on every event: clear, white, green, amber, amber+strict or red. Default amber. */
+      tlp: z.enum(['clear', 'white', 'green', 'amber', 'amber+strict', 'red']).default('amber'),
+      /** Distribution of attributes and objects: 0 your org, 1 community, 2 connected, 3 all, 5 inherit the event's. Default 5. */
+      distribution: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(5)]).default(5),
+    })
+    .prefault({}),
   /**
    * Customers: who the clients are. Every query-log entry, block and report is attributed to the customer whose
    * network holds the client (the longest matching prefix). Default none.
