@@ -42,6 +42,14 @@ function collection(): Record<string, unknown> {
   };
 }
 
+/**
+ * date_added as TAXII servers write it: microseconds (the reference server
+ * does; we keep milliseconds, so the last three digits are zero).
+ */
+export function taxiiTimestamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 23)}000Z`;
+}
+
 /** X-TAXII-Date-Added-First/-Last of the records in a response (§5.3 etc.); none for an empty one. */
 function addedHeaders(records: readonly VersionRecord[]): Record<string, string> {
   if (records.length === 0) return {};
@@ -51,7 +59,7 @@ function addedHeaders(records: readonly VersionRecord[]): Record<string, string>
     first = Math.min(first, r.added);
     last = Math.max(last, r.added);
   }
-  return { 'x-taxii-date-added-first': new Date(first).toISOString(), 'x-taxii-date-added-last': new Date(last).toISOString() };
+  return { 'x-taxii-date-added-first': taxiiTimestamp(first), 'x-taxii-date-added-last': taxiiTimestamp(last) };
 }
 
 const NOT_FOUND = (what: string): TaxiiAnswer => taxiiError(404, 'Not found', what);
@@ -135,7 +143,7 @@ function manifest(source: StixSource, params: URLSearchParams): TaxiiAnswer {
   const body: Record<string, unknown> = { more: result.more };
   if (result.next !== null) body.next = result.next;
   if (result.records.length > 0) {
-    body.objects = result.records.map((r) => ({ id: r.id, date_added: new Date(r.added).toISOString(), version: r.version, media_type: STIX_MEDIA_TYPE }));
+    body.objects = result.records.map((r) => ({ id: r.id, date_added: taxiiTimestamp(r.added), version: r.version, media_type: STIX_MEDIA_TYPE }));
   }
   return { status: 200, body, headers: addedHeaders(result.records) };
 }

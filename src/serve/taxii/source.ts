@@ -91,10 +91,9 @@ interface History {
  */
 export function flaggedStixSource(flagged: FlaggedDomains, now: () => number = Date.now): StixSource {
   const histories = new Map<string, History>();
-  let seenSerial = -1;
+  // Synced on every read, not on the set's serial: the serial moves when blocking changes, not when only the
+  // score or reasons do, and those change what the indicator says. One pass over the (bounded) flagged set.
   const sync = (): void => {
-    if (flagged.serial === seenSerial) return;
-    seenSerial = flagged.serial;
     const at = now();
     for (const verdict of flagged.entries()) {
       const key = verdict.domain;
