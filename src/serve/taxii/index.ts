@@ -157,6 +157,10 @@ export class TaxiiService implements Service {
       const title = outcome.status === 401 ? 'Unauthorized' : outcome.status === 403 ? 'Forbidden' : 'Too many requests';
       return this.reply(req, res, taxiiError(outcome.status, title, outcome.message, outcome.headers));
     }
+    if (req.method === 'POST' && resource === 'objects') {
+      // Adding objects is a TAXII operation (§5.5), but this collection's can_write is false.
+      return this.reply(req, res, taxiiError(403, 'Forbidden', 'the findings collection is read-only (can_write false)'));
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return this.reply(req, res, taxiiError(405, 'Method not allowed', 'this collection is read-only: GET and HEAD only', { allow: 'GET, HEAD' }));
     }
