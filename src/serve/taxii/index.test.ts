@@ -336,11 +336,13 @@ describe('taxii: errors, authentication, media types', () => {
     },
   );
 
-  it('counts requests by resource and status', async () => {
+  it('counts requests by resource and status, and its connections under the governor', async () => {
     await get('/taxii2/');
     const text = await daemon.context.registry.metrics();
     expect(text).toMatch(/^fluxhound_taxii_requests_total\{resource="discovery",status="200"\} [1-9]\d*$/m);
     expect(text).toMatch(/^fluxhound_taxii_requests_total\{resource="objects",status="400"\} [1-9]\d*$/m);
+    // Every connection went through the daemon's connection governor, under its own listener gate.
+    expect(text).toMatch(/^fluxhound_net_connections_accepted_total\{listener="taxii"\} [1-9]\d*$/m);
   });
 });
 

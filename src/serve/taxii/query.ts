@@ -115,7 +115,8 @@ export function toRecord(published: PublishedObject): VersionRecord {
     id: str(o.id) ?? '',
     type: str(o.type) ?? '',
     version: str(o.modified) ?? str(o.created) ?? new Date(published.added).toISOString(),
-    specVersion: str(o.spec_version) ?? '2.0',
+    // STIX 2.1 SCOs may leave spec_version out (it is then 2.1); an SDO without it is STIX 2.0. SCOs have no created.
+    specVersion: str(o.spec_version) ?? (o.created === undefined ? '2.1' : '2.0'),
     added: published.added,
     object: o,
   };
