@@ -5,7 +5,7 @@
  * from discovery to the last page.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -343,6 +343,28 @@ describe('taxii: errors, authentication, media types', () => {
     expect(text).toMatch(/^fluxhound_taxii_requests_total\{resource="objects",status="400"\} [1-9]\d*$/m);
     // Every connection went through the daemon's connection governor, under its own listener gate.
     expect(text).toMatch(/^fluxhound_net_connections_accepted_total\{listener="taxii"\} [1-9]\d*$/m);
+  });
+});
+
+describe('taxii: SIGHUP', () => {
+  it('re-reads the token file: a revoked token stops working, a bad file keeps the old tokens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-taxii-reload-'));
+    const before = writeTokenFile(dir);
+    const service = new TaxiiService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context, { tokens: before.file, tokensFromFlag: true, source });
+    await service.start();
+    const status = async (token: string) => (await fetch(`http://127.0.0.1:${service.port}/taxii2/`, { headers: bearer(token) })).status;
+    try {
+      expect(await status(before.read)).toBe(200);
+      const after = writeTokenFile(dir); // same path, new tokens: the old ones are revoked
+      (await service.prepareReload(config))();
+      expect(await status(before.read)).toBe(401);
+      expect(await status(after.read)).toBe(200);
+      writeFileSync(after.file, 'not a token line\n');
+      await expect(service.prepareReload(config)).rejects.toThrow(/tokens: /);
+      expect(await status(after.read)).toBe(200);
+    } finally {
+      await service.stop();
+    }
   });
 });
 

@@ -10,8 +10,9 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { Server } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Command } from 'commander';
+import type { Config } from '../../config/schema.js';
 import { UsageError } from '../../model/errors.js';
-import { Authenticator, AuthThrottle, readTokenFile, type ThrottleOptions } from '../auth/index.js';
+import { Authenticator, AuthThrottle, readTokenFile, type ThrottleOptions, type TokenTable } from '../auth/index.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
 import { baseHeaders, noStore, send } from '../http/respond.js';
 import { TOKENS_REQUIRED } from '../http/index.js';
@@ -47,12 +48,14 @@ export const taxiiService: ServiceFactory = {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    return new TaxiiService(endpoint, context, { tokens, tls: cert === null || key === null ? null : { cert, key } });
+    return new TaxiiService(endpoint, context, { tokens, tls: cert === null || key === null ? null : { cert, key }, tokensFromFlag: typeof flags.apiTokens === 'string' });
   },
 };
 
 export interface TaxiiServiceOptions {
   tokens: string;
+  /** The token file came from --api-tokens: a reload re-reads it, whatever the new config says (as --http does). */
+  tokensFromFlag?: boolean;
   tls?: TlsFiles | null;
   /** What is published; the stand-in over the flagged set when left out (see source.ts). */
   source?: StixSource;
@@ -89,7 +92,8 @@ export class TaxiiService implements Service {
   private server: Server | null = null;
   private http: HttpServer | null = null;
   private readonly auth: Authenticator;
-  private readonly secureContext: SecureContext | null;
+  private secureContext: SecureContext | null;
+  private tokensFile: string;
   private readonly source: StixSource;
   private readonly metrics: TaxiiMetrics;
   private readonly logLimit: LogRateLimit;
@@ -98,14 +102,13 @@ export class TaxiiService implements Service {
   constructor(
     readonly listen: Endpoint,
     private readonly context: ServeContext,
-    options: TaxiiServiceOptions,
+    private readonly options: TaxiiServiceOptions,
   ) {
     const governor = netGovernor(context);
     this.gate = governor.gate({ listener: 'taxii', maxConnections: 64, http: true });
     this.logLimit = governor.logLimiter('taxii');
-    const file = readTokenFile(options.tokens);
-    if (file.warning !== null) context.log.warn({ service: 'taxii' }, file.warning);
-    this.auth = new Authenticator(file.table, context.registry, new AuthThrottle(options.throttle));
+    this.tokensFile = options.tokens;
+    this.auth = new Authenticator(this.readTokens(options.tokens), context.registry, new AuthThrottle(options.throttle));
     this.secureContext = options.tls === null || options.tls === undefined ? null : loadTlsContext(options.tls);
     this.source = options.source ?? flaggedStixSource(context.flagged);
     this.metrics = taxiiMetrics(context.registry);
@@ -143,6 +146,30 @@ export class TaxiiService implements Service {
     this.gate.closeAll();
     this.http?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * SIGHUP, with --http's rule: re-read the token file (a revoked token
+   * stops working here too) and the certificate and key; a bad file refuses
+   * the whole reload and the old ones stay.
+   */
+  async prepareReload(next: Config): Promise<() => void> {
+    const tokensFile = this.options.tokensFromFlag === true ? this.tokensFile : next.serve.http.tokens;
+    if (tokensFile === null) throw new Error(TOKENS_REQUIRED.replace('--http', '--taxii'));
+    const tokens = this.readTokens(tokensFile);
+    const tls = this.options.tls ?? null;
+    const secureContext = tls === null ? null : loadTlsContext(tls);
+    return () => {
+      this.auth.replace(tokens);
+      this.tokensFile = tokensFile;
+      if (secureContext !== null) this.secureContext = secureContext;
+    };
+  }
+
+  private readTokens(path: string): TokenTable {
+    const file = readTokenFile(path);
+    if (file.warning !== null) this.context.log.warn({ service: 'taxii' }, file.warning);
+    return file.table;
   }
 
   private serve(req: IncomingMessage, res: ServerResponse): void {
