@@ -47,9 +47,9 @@ const OPTIONAL: Record<string, Record<string, string>> = {
   collections: { collections: 'array' },
   collection: { description: 'string', alias: 'string', media_types: 'array' },
   envelope: { more: 'boolean', next: 'string', objects: 'array' },
-  manifest: { more: 'boolean', objects: 'array' },
+  manifest: { more: 'boolean', next: 'string', objects: 'array' },
   'manifest-record': { media_type: 'string' },
-  versions: { more: 'boolean', versions: 'array' },
+  versions: { more: 'boolean', next: 'string', versions: 'array' },
   error: { description: 'string', error_id: 'string', error_code: 'string', http_status: 'string', external_details: 'string', details: 'object' },
 };
 
@@ -67,7 +67,8 @@ function violations(resource: string, body: Record<string, unknown>): string[] {
   for (const [name, type] of Object.entries(OPTIONAL[resource]!)) if (name in body && jsonType(body[name]) !== type) out.push(`${resource}: ${name} must be ${type}`);
   if (resource === 'manifest') for (const r of (body.objects as Record<string, unknown>[] | undefined) ?? []) out.push(...violations('manifest-record', r));
   if (resource === 'collections') for (const c of (body.collections as Record<string, unknown>[] | undefined) ?? []) out.push(...violations('collection', c));
-  if (resource === 'envelope' || resource === 'versions') if (body.more === true && !('next' in body) && resource === 'envelope') out.push('envelope: more without next');
+  // A paged resource that says there is more must say where (§3.6 pagination): next.
+  if ((resource === 'envelope' || resource === 'manifest' || resource === 'versions') && body.more === true && !('next' in body)) out.push(`${resource}: more without next`);
   return out;
 }
 
