@@ -57,9 +57,9 @@ describe('/metrics under promtool', () => {
     }
   }, 40_000);
 
-  it('passes with every listener running: dns, dnstap, rpz-server, block-page, http (and active confirmation)', async () => {
+  it('passes with every listener running: dns, dnstap, rpz-server, block-page, http, taxii (and active confirmation)', async () => {
     requireBuilt();
-    const [dns, dnstap, rpz, page, http, upstream] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [dns, dnstap, rpz, page, http, upstream, taxii] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     // The upstream answers nothing: queries end in SERVFAIL, which fills the rcode and duration families.
     const daemon = startDaemon(process.execPath, [
       CLI, 'serve', '--no-flags', '--log-level', 'warn', '--no-store',
@@ -68,6 +68,7 @@ describe('/metrics under promtool', () => {
       '--rpz-server', `127.0.0.1:${rpz}`,
       '--block-page', `127.0.0.1:${page}`,
       '--http', `127.0.0.1:${http}`, '--api-tokens', tokens.file,
+      '--taxii', `127.0.0.1:${taxii}`,
       '--confirm',
       '--querylog-ndjson', join(dir, 'querylog.ndjson'), '--querylog-syslog', `udp:127.0.0.1:${upstream}`,
     ]);
@@ -78,6 +79,8 @@ describe('/metrics under promtool', () => {
       const query = Buffer.concat([Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from('\x01a\x07example\x00', 'latin1'), Buffer.from([0, 1, 0, 1])]);
       client.send(query, dns, '127.0.0.1');
       await fetch(`http://127.0.0.1:${page}/`).catch(() => undefined);
+      // taxii starts after http: wait for it, then one request fills its counter family.
+      await waitFor('the taxii listener', async () => (await fetchWithToken(`http://127.0.0.1:${taxii}/taxii2/`, tokens.read).catch(() => null))?.status, 20_000);
       const text = await waitFor('the DNS query counted', async () => {
         const t = await (await fetchWithToken(`http://127.0.0.1:${http}/metrics`, tokens.read)).text();
         return /^fluxhound_dns_responses_total\{/m.test(t) ? t : undefined;
@@ -87,7 +90,7 @@ describe('/metrics under promtool', () => {
       expect(check.error).toBeUndefined();
       expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
       expect(check.status).toBe(0);
-      for (const family of ['fluxhound_dns_request_duration_seconds', 'fluxhound_dns_cache_bytes', 'fluxhound_net_refused_total', 'fluxhound_net_connections_open', 'fluxhound_dnstap_connections_total', 'fluxhound_dnstap_conflicting_responses_total', 'fluxhound_rpz_server_connections', 'fluxhound_block_page_requests_total', 'fluxhound_http_requests_total', 'fluxhound_http_auth_failures_total', 'fluxhound_confirm_probes_sent_total', 'fluxhound_confirm_names_skipped_total', 'fluxhound_querylog_written_total', 'fluxhound_querylog_exposure_domains']) {
+      for (const family of ['fluxhound_dns_request_duration_seconds', 'fluxhound_dns_cache_bytes', 'fluxhound_net_refused_total', 'fluxhound_net_connections_open', 'fluxhound_dnstap_connections_total', 'fluxhound_dnstap_conflicting_responses_total', 'fluxhound_rpz_server_connections', 'fluxhound_block_page_requests_total', 'fluxhound_http_requests_total', 'fluxhound_http_auth_failures_total', 'fluxhound_taxii_requests_total', 'fluxhound_confirm_probes_sent_total', 'fluxhound_confirm_names_skipped_total', 'fluxhound_querylog_written_total', 'fluxhound_querylog_exposure_domains']) {
         expect(text, family).toMatch(new RegExp(`^# HELP ${family} \\S`, 'm'));
       }
     } finally {

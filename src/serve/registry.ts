@@ -17,6 +17,7 @@ import { confirmService } from './confirm/index.js';
 import { listsService } from './lists/index.js';
 import { reportsService } from './reports/service.js';
 import { queryLogService } from './querylog/index.js';
+import { taxiiService } from './taxii/index.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -39,6 +40,8 @@ export const serviceFactories: readonly ServiceFactory[] = [
   // After the forwarder: it probes through the same upstreams, and stops first.
   confirmService(),
   httpService(),
+  // After http: another listener for the same tokens; it reads only the flagged set.
+  taxiiService,
   // Last: they only read the store (transparency reports on a schedule), and stop first.
   reportsService,
 ];

@@ -1,6 +1,6 @@
 /**
  * The one authentication every HTTP surface of fluxhound uses (the console's
- * API, /metrics and /health; the DoH and TAXII listeners to come): a bearer
+ * API, /metrics and /health; the TAXII server (serve/taxii) and the DoH listener to come): a bearer
  * token from the token file, its role checked against the least role the
  * request needs, bad tokens throttled per client and every refusal counted.
  * The block page is the one deliberate exception: the blocked person's

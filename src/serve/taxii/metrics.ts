@@ -1,0 +1,16 @@
+/** The TAXII service's metrics, in the daemon's registry (declared once per registry). */
+import { Counter } from 'prom-client';
+import { oncePerRegistry } from '../scraped.js';
+
+export interface TaxiiMetrics {
+  requests: Counter<'resource' | 'status'>;
+}
+
+export const taxiiMetrics = oncePerRegistry((registry): TaxiiMetrics => ({
+  requests: new Counter({
+    name: 'fluxhound_taxii_requests_total',
+    help: 'TAXII requests answered, by resource (discovery, api-root, collections, collection, objects, object, manifest, versions, other) and HTTP status.',
+    labelNames: ['resource', 'status'],
+    registers: [registry],
+  }),
+}));
