@@ -16,7 +16,7 @@ import { Prng } from '../src/corpus/prng.js';
 import type { QueryAction, QueryLogEntry } from '../src/model/query-log.js';
 import { BackgroundWriter } from '../src/store/sqlite/background-writer.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { QueryLogFilter, StatsBucket, Store, StoreBatch } from '../src/store/store.js';
+import { emptyBatch, type QueryLogFilter, type StatsBucket, type Store, type StoreBatch } from '../src/store/store.js';
 
 export interface QuerylogBenchOptions {
   rows: number;
@@ -203,6 +203,14 @@ function statsOf(queries: readonly QueryLogEntry[]): StatsBucket[] {
   return [...buckets.values()];
 }
 
+/** The generator's next `size` rows (fewer at the end) as a batch with their per-minute counts. */
+function nextBatch(generator: QueryLogGenerator, size: number): StoreBatch {
+  const batch = emptyBatch();
+  for (let i = 0; i < size && !generator.done; i++) batch.queries.push(generator.next());
+  batch.stats = statsOf(batch.queries);
+  return batch;
+}
+
 /** Writes the generated rows through the writer thread (or in this thread when running from sources); resolves with the seconds taken. */
 async function fill(path: string, options: QuerylogBenchOptions, log: (line: string) => void): Promise<number> {
   const generator = new QueryLogGenerator(options.rows, options.seed);
@@ -225,9 +233,7 @@ async function fill(path: string, options: QuerylogBenchOptions, log: (line: str
   let sent = 0;
   let nextReport = 1_000_000;
   while (!generator.done) {
-    const batch: StoreBatch = { tuples: [], domains: [], verdicts: [], networks: [], meta: {}, queries: [], stats: [] };
-    for (let i = 0; i < options.batch && !generator.done; i++) batch.queries.push(generator.next());
-    batch.stats = statsOf(batch.queries);
+    const batch = nextBatch(generator, options.batch);
     sent += batch.queries.length;
     if (inThread !== null) inThread.write(batch);
     else {
@@ -263,9 +269,7 @@ function fillBulk(path: string, options: QuerylogBenchOptions, log: (line: strin
   let sent = 0;
   let nextReport = 1_000_000;
   while (!generator.done) {
-    const batch: StoreBatch = { tuples: [], domains: [], verdicts: [], networks: [], meta: {}, queries: [], stats: [] };
-    for (let i = 0; i < options.batch && !generator.done; i++) batch.queries.push(generator.next());
-    batch.stats = statsOf(batch.queries);
+    const batch = nextBatch(generator, options.batch);
     store.write(batch);
     sent += batch.queries.length;
     if (sent >= nextReport) {

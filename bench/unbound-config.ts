@@ -21,3 +21,21 @@ export function unboundServerLines(dir: string, port: number, pidfile = 'unbound
     '  logfile: ""',
   ];
 }
+
+/**
+ * The lines after a test Unbound's own `server:` settings when it recurses
+ * for `zone` (without the trailing dot) to an authority on 127.0.0.1@PORT
+ * through a stub zone, with no remote control.
+ */
+export function unboundStubLines(zone: string, authorityPort: number): string[] {
+  return [
+    '  do-not-query-localhost: no',
+    '  qname-minimisation: no',
+    '  local-zone: "test." nodefault',
+    'remote-control:',
+    '  control-enable: no',
+    'stub-zone:',
+    `  name: "${zone}."`,
+    `  stub-addr: 127.0.0.1@${authorityPort}`,
+  ];
+}

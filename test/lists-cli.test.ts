@@ -3,29 +3,14 @@
  * real SQLite store file: usage errors are one line and exit 2, a change
  * writes its entry and audit line, show prints what the store knows.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { emptyBatch, type Store } from '../src/store/store.js';
-import { CLI, requireBuilt } from './support/cli.js';
+import { fluxhound, requireBuilt } from './support/cli.js';
 import { flaggedVerdict } from './helpers/verdicts.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function fluxhound(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', env, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
-    });
-  });
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-lists-cli-'));
 const store = join(dir, 'state.db');

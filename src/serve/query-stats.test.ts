@@ -27,4 +27,20 @@ describe('QueryStats', () => {
     expect(stats.overflow).toBe(1);
     expect(stats.drain().map((b) => [b.customer, b.queries])).toEqual([['a', 2], ['b', 1]]);
   });
+
+  it('counts the bucket limit across minutes, and starts again from zero after a drain', () => {
+    const stats = new QueryStats(2);
+    stats.count(0, 'a', 'pass');
+    stats.count(60, 'a', 'pass');
+    stats.count(120, 'a', 'pass');
+    stats.count(60, 'a', 'drop');
+    expect(stats.pending).toBe(2);
+    expect(stats.overflow).toBe(1);
+    expect(stats.drain().map((b) => [b.ts, b.queries, b.blocked])).toEqual([[0, 1, 0], [60, 2, 1]]);
+    expect(stats.pending).toBe(0);
+    stats.count(120, null, 'pass');
+    stats.count(120, 'b', 'pass');
+    expect(stats.pending).toBe(2);
+    expect(stats.overflow).toBe(1);
+  });
 });

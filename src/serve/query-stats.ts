@@ -9,7 +9,9 @@ import { isBlockAction, type QueryAction } from '../model/query-log.js';
 import type { StatsBucket } from '../store/store.js';
 
 export class QueryStats {
-  private buckets = new Map<string, StatsBucket>();
+  /** Rows by minute, then by customer ('' for none): two lookups and no key string built per query. */
+  private buckets = new Map<number, Map<string, StatsBucket>>();
+  private size = 0;
   /** Queries that found no room (the store has not drained for very long). */
   overflow = 0;
 
@@ -19,15 +21,21 @@ export class QueryStats {
   count(ts: number, customer: string | null, action: QueryAction): void {
     if (action === 'exposed') return; // a finding, not a query
     const minute = Math.floor(ts / 60) * 60;
-    const key = `${minute}\0${customer ?? ''}`;
-    let bucket = this.buckets.get(key);
+    const id = customer ?? '';
+    let byCustomer = this.buckets.get(minute);
+    let bucket = byCustomer?.get(id);
     if (bucket === undefined) {
-      if (this.buckets.size >= this.maxBuckets) {
+      if (this.size >= this.maxBuckets) {
         this.overflow++;
         return;
       }
-      bucket = { ts: minute, customer: customer ?? '', queries: 0, blocked: 0, logged: 0 };
-      this.buckets.set(key, bucket);
+      if (byCustomer === undefined) {
+        byCustomer = new Map();
+        this.buckets.set(minute, byCustomer);
+      }
+      bucket = { ts: minute, customer: id, queries: 0, blocked: 0, logged: 0 };
+      byCustomer.set(id, bucket);
+      this.size++;
     }
     bucket.queries++;
     if (action === 'log') bucket.logged++;
@@ -36,13 +44,16 @@ export class QueryStats {
 
   /** Rows waiting. */
   get pending(): number {
-    return this.buckets.size;
+    return this.size;
   }
 
   /** Every row counted since the last drain, oldest minute first; the counts start again from zero. */
   drain(): StatsBucket[] {
-    const rows = [...this.buckets.values()].sort((a, b) => a.ts - b.ts || (a.customer < b.customer ? -1 : 1));
+    const rows: StatsBucket[] = [];
+    for (const byCustomer of this.buckets.values()) for (const bucket of byCustomer.values()) rows.push(bucket);
+    rows.sort((a, b) => a.ts - b.ts || (a.customer < b.customer ? -1 : 1));
     this.buckets = new Map();
+    this.size = 0;
     return rows;
   }
 }

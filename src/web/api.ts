@@ -102,10 +102,5 @@ export function nameSegment(name: string): string {
   return encodeURIComponent(name);
 }
 
-/** A query string from the set values: qs({ q: 'x', offset: 0 }) → '?q=x&offset=0'. */
-export function qs(params: Record<string, string | number | null | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') search.set(k, String(v));
-  const text = search.toString();
-  return text === '' ? '' : `?${text}`;
-}
+/** The query string of an API path; the same as a route's (router.ts). */
+export { qs } from './router.js';

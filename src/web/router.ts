@@ -28,10 +28,20 @@ export function parseHash(hash: string): Route {
   return { view: decode(segments[0] ?? ''), args: segments.slice(1).map(decode), query };
 }
 
+/** A query string from the set values: qs({ q: 'x', offset: 0 }) → '?q=x&offset=0' ('' when none is set). */
+export function qs(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') search.set(k, String(v));
+  const text = search.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
 /** '#/flagged?q=x' from a view and its query (empty values left out). */
 export function hashOf(view: string, query: Record<string, string | number | null | undefined> = {}): string {
-  const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== null && v !== undefined && v !== '') search.set(k, String(v));
-  const text = search.toString();
-  return `#/${view}${text === '' ? '' : `?${text}`}`;
+  return `#/${view}${qs(query)}`;
+}
+
+/** The named values of a route's query, '' where absent: paramsOf(q, ['q', 'flux']) → { q: 'x', flux: '' }. */
+export function paramsOf<K extends string>(query: URLSearchParams, keys: readonly K[]): Record<K, string> {
+  return Object.fromEntries(keys.map((k) => [k, query.get(k) ?? ''])) as Record<K, string>;
 }

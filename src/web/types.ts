@@ -25,6 +25,7 @@ export interface Overview {
   health: { status: 'ok' | 'unhealthy'; reasons: string[] };
 }
 
+// Restates store/store.ts StatsPoint: browser code may import type-only from src/model alone (test/layers.test.ts).
 export interface StatsPoint {
   ts: number;
   queries: number;
@@ -59,6 +60,7 @@ export interface Flagged {
   items: FlaggedItem[];
 }
 
+// Restates store/store.ts PdnsTuple: browser code may import type-only from src/model alone (test/layers.test.ts).
 export interface PdnsTuple {
   name: string;
   type: string;
@@ -80,6 +82,7 @@ export interface DomainInfo {
   passive_dns: PdnsTuple[];
 }
 
+// Restates detect/networks.ts FluxNetworkSummary: browser code may import type-only from src/model alone (test/layers.test.ts).
 export interface NetworkSummary {
   id: string;
   domains: number;

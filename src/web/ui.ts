@@ -14,6 +14,16 @@ export function domainLink(name: string): HTMLAnchorElement {
   return h('a', { href: domainHref(name), class: 'name' }, name);
 }
 
+/** The link to a flux network's view: networkLink('fn-1'). */
+export function networkLink(id: string): HTMLAnchorElement {
+  return link(`#/network/${encodeURIComponent(id)}`, id);
+}
+
+/** The link to a customer's view. */
+export function customerLink(id: string): HTMLAnchorElement {
+  return link(`#/customer/${encodeURIComponent(id)}`, id);
+}
+
 export function page(title: string, ...children: Child[]): HTMLElement {
   return h('section', { class: 'page' }, h('h1', null, title), ...children);
 }
@@ -64,4 +74,13 @@ export function field(label: string, control: HTMLElement): HTMLElement {
 
 export function card(title: string, value: Child, kind = ''): HTMLElement {
   return h('div', { class: `card ${kind}` }, h('div', { class: 'card-title' }, title), h('div', { class: 'card-value' }, value));
+}
+
+/** A view's filter form: submitting it hands its data to `submit` (which sets the hash) instead of leaving the page. */
+export function filterForm(submit: (data: FormData) => void, ...children: Child[]): HTMLFormElement {
+  const onsubmit = (event: Event) => {
+    event.preventDefault();
+    submit(new FormData(event.target as HTMLFormElement));
+  };
+  return h('form', { class: 'filters', onsubmit }, ...children);
 }

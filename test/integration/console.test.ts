@@ -13,17 +13,16 @@
  * Screenshots go to test-artifacts/console/; UPDATE_SCREENSHOTS=1 also
  * refreshes docs/console-overview.png and docs/console-domain.png.
  */
-import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import packet from 'dns-packet';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CONSOLE_CSP } from '../../src/serve/http/console.js';
 import { findBinary } from '../support/binaries.js';
 import { CLI, requireBuilt, ROOT } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { queryUdp } from '../support/dns-query.js';
 import { FluxAuthority } from '../support/flux-authority.js';
 
 const FLUX = 'www.rotaflux.test';
@@ -43,21 +42,9 @@ interface Answer {
 }
 
 /** One A query to the forwarder, as a client asks. */
-function query(port: number, name: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    const timer = setTimeout(() => {
-      socket.close();
-      reject(new Error(`no answer for ${name}`));
-    }, 3_000);
-    socket.on('message', (message) => {
-      clearTimeout(timer);
-      socket.close();
-      const decoded = packet.decode(message);
-      resolve({ rcode: (decoded.flags ?? -1) & 15, addresses: (decoded.answers ?? []).filter((a) => a.type === 'A').length });
-    });
-    socket.send(packet.encode({ type: 'query', id: 777, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), port, '127.0.0.1');
-  });
+async function query(port: number, name: string): Promise<Answer> {
+  const decoded = await queryUdp(port, name, { id: 777, timeoutMs: 3_000 });
+  return { rcode: (decoded.flags ?? -1) & 15, addresses: (decoded.answers ?? []).filter((a) => a.type === 'A').length };
 }
 
 describe.skipIf(browserBinary.missing !== null)('the web console in Chromium', () => {

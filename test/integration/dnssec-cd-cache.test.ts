@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unboundServerLines } from '../../bench/unbound-config.js';
+import { unboundServerLines, unboundStubLines } from '../../bench/unbound-config.js';
 import { defaultConfig } from '../../src/config/schema.js';
 import { Daemon as FluxhoundDaemon } from '../../src/serve/daemon.js';
 import { DnsForwarder } from '../../src/serve/dns/forwarder.js';
@@ -108,14 +108,7 @@ function unboundConfig(dir: string, port: number, namedPort: number): string {
     '  num-threads: 1',
     '  module-config: "validator iterator"',
     `  trust-anchor-file: "${join(dir, 'anchor.keys')}"`,
-    '  do-not-query-localhost: no',
-    '  qname-minimisation: no',
-    '  local-zone: "test." nodefault',
-    'remote-control:',
-    '  control-enable: no',
-    'stub-zone:',
-    `  name: "${ZONE}."`,
-    `  stub-addr: 127.0.0.1@${namedPort}`,
+    ...unboundStubLines(ZONE, namedPort),
     '',
   ].join('\n');
 }

@@ -20,7 +20,7 @@ import { unboundServerLines } from '../../bench/unbound-config.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { findBinary } from '../support/binaries.js';
-import { CLI, requireBuilt } from '../support/cli.js';
+import { CLI, fluxhound, requireBuilt } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { FluxAuthority } from '../support/flux-authority.js';
 import { parseZone } from '../support/parse-zone.js';
@@ -49,21 +49,6 @@ function ask(port: number, name: string): Promise<Answer> {
       const status = /status: (\w+)/.exec(stdout)?.[1] ?? 'NONE';
       const addresses = [...stdout.matchAll(/^\S+\s+\d+\s+IN\s+A\s+(\S+)$/gm)].map((m) => m[1]!).sort();
       resolve({ status, addresses });
-    });
-  });
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The built CLI as a separate process, as an operator runs it. */
-function fluxhound(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', env, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
     });
   });
 }

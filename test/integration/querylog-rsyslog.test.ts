@@ -15,11 +15,11 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import packet from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBinary } from '../support/binaries.js';
 import { CLI, requireBuilt } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { queryRcode } from '../support/dns-query.js';
 import { FluxAuthority } from '../support/flux-authority.js';
 
 const FLUX = 'www.qlogflux.test';
@@ -27,19 +27,7 @@ const rsyslogd = findBinary('rsyslogd', 'rsyslog');
 
 /** One A query; resolves to the rcode (0 NOERROR, 3 NXDOMAIN). */
 function query(port: number, name: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    const timer = setTimeout(() => {
-      socket.close();
-      reject(new Error(`no answer for ${name}`));
-    }, 5_000);
-    socket.on('message', (message) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve((packet.decode(message).flags ?? -1) & 15);
-    });
-    socket.send(packet.encode({ type: 'query', id: 77, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), port, '127.0.0.1');
-  });
+  return queryRcode(port, name, { id: 77 });
 }
 
 /** What rsyslog parsed from one message (the template's tab-separated fields). */

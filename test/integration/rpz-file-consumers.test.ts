@@ -12,7 +12,7 @@
  * the new entry, the new action and (where supported) rpz-ip are enforced.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,10 +24,9 @@ import { flaggedVerdict } from '../helpers/verdicts.js';
 import { unboundServerLines } from '../../bench/unbound-config.js';
 import { startAnsweringAuthority, type AnsweringAuthority } from '../support/answer-all.js';
 import { findBinary } from '../support/binaries.js';
+import { CLI, ROOT, requireBuilt } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const EXAMPLE = join(ROOT, 'examples', 'example.dns.log');
 const ANSWER = '198.51.100.10';
 const FLAGGED = 'my.vikoko.info';
@@ -91,7 +90,7 @@ const PHASE2_CONFIG = 'policy:\n  fastFlux: sinkhole\nrpz:\n  ip: true\n';
 let newFluxLog = '';
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build first (npm test does)`);
+  requireBuilt();
   // A new flux name: the lookups of a flux name already in the example, renamed.
   const lines = readFileSync(EXAMPLE, 'utf8').split('\n');
   newFluxLog = join(dir, 'new-flux.dns.log');

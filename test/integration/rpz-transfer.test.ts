@@ -13,19 +13,18 @@ import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import dnsPacket from 'dns-packet';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unboundServerLines } from '../../bench/unbound-config.js';
 import { findBinary } from '../support/binaries.js';
+import { CLI, ROOT, requireBuilt } from '../support/cli.js';
 import { freePort, startDaemon, waitFor } from '../support/daemon.js';
 import type { Daemon } from '../support/daemon.js';
 
 const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const EXAMPLE = join(ROOT, 'examples', 'example.dns.log');
 
 const dig = findBinary('dig', 'bind9-dnsutils');
@@ -204,7 +203,7 @@ describe.skipIf(dig.path === null)('RPZ transfer to real resolvers', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build first`);
+    requireBuilt();
     writeFileSync(keyFile, `key "${KEY_NAME}" {\n\talgorithm hmac-sha256;\n\tsecret "${secret}";\n};\n`);
     // Everything but the closing line: the file keeps growing, as Zeek's current/dns.log does.
     writeFileSync(log, readFileSync(EXAMPLE, 'utf8').replace(/#close[^\n]*\n?$/, ''));

@@ -12,21 +12,20 @@
  * the resolver's cache answers some probes. Bounded in time (waitFor
  * deadlines) and in count (maxProbesPerName); no timing is asserted.
  */
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import packet from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddressSpace } from '../../src/corpus/address-space.js';
 import { EYEBALL_ASNS } from '../../src/corpus/asns.js';
 import { Prng } from '../../src/corpus/prng.js';
 import type { Verdict } from '../../src/model/verdict.js';
-import { unboundServerLines } from '../../bench/unbound-config.js';
+import { unboundServerLines, unboundStubLines } from '../../bench/unbound-config.js';
 import { findBinary } from '../support/binaries.js';
 import { FluxAuthority } from '../support/flux-authority.js';
 import { CLI, requireBuilt } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { queryRcode } from '../support/dns-query.js';
 import { fetchWithToken, writeTokenFile, type TestTokens } from '../support/tokens.js';
 
 // The authority serves all of test., so every name has a registered domain of its own.
@@ -45,19 +44,7 @@ function steadyAddresses(): string[] {
 
 /** One A query to the forwarder, as a client asks; resolves to the rcode (0: NOERROR). */
 function query(port: number, name: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    const timer = setTimeout(() => {
-      socket.close();
-      reject(new Error(`no answer for ${name}`));
-    }, 5_000);
-    socket.on('message', (message) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve((packet.decode(message).flags ?? -1) & 15);
-    });
-    socket.send(packet.encode({ type: 'query', id: 4242, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), port, '127.0.0.1');
-  });
+  return queryRcode(port, name, { id: 4242 });
 }
 
 /** The flag events (NDJSON on stdout) written so far: complete lines only. */
@@ -84,14 +71,7 @@ function unboundConfig(dir: string, port: number, authorityPort: number): string
     '  do-ip6: no',
     '  num-threads: 1',
     '  module-config: "iterator"',
-    '  do-not-query-localhost: no',
-    '  qname-minimisation: no',
-    '  local-zone: "test." nodefault',
-    'remote-control:',
-    '  control-enable: no',
-    'stub-zone:',
-    '  name: "test."',
-    `  stub-addr: 127.0.0.1@${authorityPort}`,
+    ...unboundStubLines('test', authorityPort),
     '',
   ].join('\n');
 }

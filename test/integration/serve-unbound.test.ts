@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { FluxAuthority } from '../support/flux-authority.js';
-import { unboundServerLines } from '../../bench/unbound-config.js';
+import { unboundServerLines, unboundStubLines } from '../../bench/unbound-config.js';
 import { findBinary } from '../support/binaries.js';
 import { CLI, requireBuilt } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
@@ -44,14 +44,7 @@ function unboundConfig(dir: string, port: number, authorityPort: number): string
     '  verbosity: 1',
     '  num-threads: 1',
     '  module-config: "iterator"',
-    '  do-not-query-localhost: no',
-    '  qname-minimisation: no',
-    '  local-zone: "test." nodefault',
-    'remote-control:',
-    '  control-enable: no',
-    'stub-zone:',
-    `  name: "${ORIGIN}."`,
-    `  stub-addr: 127.0.0.1@${authorityPort}`,
+    ...unboundStubLines(ORIGIN, authorityPort),
     '',
   ].join('\n');
 }

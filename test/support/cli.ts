@@ -3,6 +3,7 @@
  * builds before vitest starts; a test never builds (a build during the run
  * would rewrite files other tests are running from).
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,4 +13,19 @@ export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 /** Throws a clear message when there is no build to run. */
 export function requireBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test builds first)`);
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built CLI as a separate process, as an operator runs it; resolves (never rejects) with its exit code and output. */
+export function fluxhound(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', env, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
+    });
+  });
 }

@@ -30,6 +30,12 @@ export class ListRefusal extends UsageError {
   }
 }
 
+/** An internationalised name as its A-labels (xn--), as it is asked on the wire; '' when it has none; ASCII text as it is. */
+export function aLabels(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\u0000-\u007f]/.test(text) ? domainToASCII(text) : text;
+}
+
 /**
  * The canonical text of a list name: an internationalised name as its
  * A-labels (xn--), then the one escaping rule, lower case, no trailing dot.
@@ -43,7 +49,7 @@ export function listName(raw: string, list: ListName, adding = true): string {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0020\u007f-\u009f]/.test(trimmed)) throw new ListRefusal('name', `${list}: ${JSON.stringify(escapeName(trimmed).slice(0, 80))} is not a domain name`);
   // An internationalised name is looked up as its A-labels (xn--): the entry must be that name.
-  const ascii = /[^\u0000-\u007f]/.test(trimmed) ? domainToASCII(trimmed) : trimmed;
+  const ascii = aLabels(trimmed);
   if (ascii === '') throw new ListRefusal('name', `${list}: ${JSON.stringify(escapeName(trimmed).slice(0, 80))} is not a domain name`);
   const name = canonicalName(escapeName(ascii));
   const shown = JSON.stringify(name.slice(0, 80));

@@ -72,6 +72,9 @@ export function storeOptions(flags: Record<string, unknown>, context: ServeConte
   return { path, retention, flushInterval: cfg.flushInterval, maxBytes: cfg.maxBytes, queryRetention: querylog.retention, maxQueries: querylog.maxPending };
 }
 
+/** The two retention sweeps, named as the store and the writer thread name them. */
+type SweepRequest = 'sweep' | 'sweepQueryLog';
+
 export class StoreService implements Service {
   readonly name = 'store';
   private store: Store | null = null;
@@ -129,7 +132,7 @@ export class StoreService implements Service {
         onCounted: (counts) => (this.counts = counts),
         onError: (message, request) => {
           if (request === 'sweep' || request === 'sweepQueryLog') {
-            this.context.log.error({ service: this.name }, `store: ${request === 'sweep' ? 'retention' : 'query-log retention'} sweep failed: ${message}`);
+            this.logSweepError(request, message);
             return;
           }
           if (request === 'write') this.recorder?.failed(message);
@@ -218,34 +221,36 @@ export class StoreService implements Service {
     if (errors <= 1 || errors % 100 === 0) this.context.log.error({ service: this.name, errors }, `store: write failed: ${message}`);
   }
 
+  /** Observations and verdicts older than --retention / store.retention. */
   private sweepState(): void {
-    if (this.store === null) return;
-    const before = Date.now() / 1000 - this.options.retention * 86400;
-    if (this.writer !== null) {
-      this.writer.sweep(before);
-      return;
-    }
-    try {
-      this.swept += this.store.sweep(before);
-    } catch (err) {
-      this.context.log.error({ service: this.name }, `store: retention sweep failed: ${(err as Error).message}`);
-    }
+    this.sweep('sweep', this.options.retention);
   }
 
   /** Query-log rows and stats buckets older than serve.querylog.retention. */
   private sweepQueryLog(): void {
+    this.sweep('sweepQueryLog', this.options.queryRetention);
+  }
+
+  /** Rows older than `days`: on the writer thread when there is one (it reports back), else here. */
+  private sweep(request: SweepRequest, days: number): void {
     if (this.store === null) return;
-    const before = Date.now() / 1000 - this.options.queryRetention * 86400;
+    const before = Date.now() / 1000 - days * 86400;
     if (this.writer !== null) {
-      this.writer.sweepQueryLog(before);
+      this.writer[request](before);
       return;
     }
     try {
       const started = performance.now();
-      this.noteQuerySweep(this.store.sweepQueryLog(before), performance.now() - started);
+      const deleted = this.store[request](before);
+      if (request === 'sweep') this.swept += deleted;
+      else this.noteQuerySweep(deleted, performance.now() - started);
     } catch (err) {
-      this.context.log.error({ service: this.name }, `store: query-log retention sweep failed: ${(err as Error).message}`);
+      this.logSweepError(request, (err as Error).message);
     }
+  }
+
+  private logSweepError(request: SweepRequest, message: string): void {
+    this.context.log.error({ service: this.name }, `store: ${request === 'sweep' ? 'retention' : 'query-log retention'} sweep failed: ${message}`);
   }
 
   private noteQuerySweep(deleted: number, ms: number): void {

@@ -31,7 +31,7 @@
  */
 import type Database from 'better-sqlite3';
 import { UsageError } from '../../model/errors.js';
-import type { QueryAction, QueryLogEntry } from '../../model/query-log.js';
+import type { QueryLogEntry } from '../../model/query-log.js';
 import { QUERY_ACTIONS } from '../../model/query-log.js';
 import type { QueryLogFilter, QueryLogPage } from '../store.js';
 import { addressKey, clientMatch, reversedName, subtreeRange } from './query-keys.js';
@@ -59,21 +59,8 @@ interface Segment {
   maxTs: number;
 }
 
-interface Row {
-  id: number;
-  ts: number;
-  client: string;
-  customer: string | null;
-  name: string;
-  qtype: string;
-  action: QueryAction;
-  rcode: string | null;
-  domain: string | null;
-  verdict: QueryLogEntry['verdict'];
-  score: number | null;
-  rule: QueryLogEntry['rule'];
-  reason: string | null;
-}
+/** A row as read: the entry and its rowid (the cursor's tie-break). */
+type Row = QueryLogEntry & { id: number };
 
 /** One way to read the log: an index and the condition that narrows it. */
 interface Access {

@@ -4,7 +4,7 @@ import { lineChart } from '../charts.js';
 import { count, time } from '../format.js';
 import { h } from '../h.js';
 import type { Route } from '../router.js';
-import { card, domainLink, facts, link, message, page, table } from '../ui.js';
+import { card, customerLink, domainLink, facts, link, message, page, table } from '../ui.js';
 import type { Customer, CustomerDetail } from '../types.js';
 
 export async function customersView(): Promise<HTMLElement> {
@@ -12,7 +12,7 @@ export async function customersView(): Promise<HTMLElement> {
   return page(
     'Customers',
     table(items, [
-      { title: 'Id', cell: (c) => link(`#/customer/${encodeURIComponent(c.id)}`, c.id) },
+      { title: 'Id', cell: (c) => customerLink(c.id) },
       { title: 'Name', cell: (c) => c.name },
       { title: 'Contact', cell: (c) => c.contact },
       { title: 'Networks', cell: (c) => h('span', { class: 'names-inline' }, c.networks.join(', ')) },

@@ -5,7 +5,7 @@ import { count, time } from '../format.js';
 import { h } from '../h.js';
 import { listActionForm } from '../list-actions.js';
 import type { Route } from '../router.js';
-import { badge, domainLink, facts, link, message, page, table, verdictBadge } from '../ui.js';
+import { badge, domainLink, facts, link, message, networkLink, page, table, verdictBadge } from '../ui.js';
 import type { DomainInfo, Verdict } from '../types.js';
 
 function rerender(): void {
@@ -41,7 +41,7 @@ function verdictSection(v: Verdict): HTMLElement[] {
       ['Scope', v.scope === 'registered_domain' ? `registered domain ${v.registered_domain}` : 'this name'],
       ['Registered domain', v.registered_domain],
       ...(v.zone === null || v.zone === undefined ? [] : ([['Zone', h('code', null, v.zone)]] as [string, HTMLElement][])),
-      ['Network', v.network === null ? 'none' : link(`#/network/${encodeURIComponent(v.network)}`, v.network)],
+      ['Network', v.network === null ? 'none' : networkLink(v.network)],
       ['First seen', time(v.first_seen)],
       ['Last seen', time(v.last_seen)],
       ['First flagged', v.first_flagged === null ? '' : `${time(v.first_flagged)} after ${count(v.lookups_to_flag)} lookups`],

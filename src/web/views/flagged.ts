@@ -2,8 +2,8 @@
 import { api, qs } from '../api.js';
 import { count, time } from '../format.js';
 import { h } from '../h.js';
-import { hashOf, type Route } from '../router.js';
-import { badge, domainLink, field, link, page, table, verdictBadge } from '../ui.js';
+import { hashOf, paramsOf, type Route } from '../router.js';
+import { badge, domainLink, field, filterForm, link, networkLink, page, table, verdictBadge } from '../ui.js';
 import type { Flagged, FlaggedItem } from '../types.js';
 
 const LIMIT = 50;
@@ -14,25 +14,13 @@ function select(name: string, value: string, options: readonly [string, string][
 
 export async function flaggedView(route: Route): Promise<HTMLElement> {
   const q = route.query;
-  const filters = {
-    q: q.get('q') ?? '',
-    verdict: q.get('verdict') ?? '',
-    flux: q.get('flux') ?? '',
-    network: q.get('network') ?? '',
-    sort: q.get('sort') ?? 'score',
-  };
+  const filters = { ...paramsOf(q, ['q', 'verdict', 'flux', 'network']), sort: q.get('sort') ?? 'score' };
   const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
   const result = await api<Flagged>(`/api/v1/flagged${qs({ ...filters, limit: LIMIT, offset })}`);
 
-  const form = h(
-    'form',
-    {
-      class: 'filters',
-      onsubmit: (event: Event) => {
-        event.preventDefault();
-        const data = new FormData(event.target as HTMLFormElement);
-        location.hash = hashOf('flagged', Object.fromEntries([...data.entries()].map(([k, v]) => [k, String(v)])));
-      },
+  const form = filterForm(
+    (data) => {
+      location.hash = hashOf('flagged', Object.fromEntries([...data.entries()].map(([k, v]) => [k, String(v)])));
     },
     field('Name contains', h('input', { type: 'search', name: 'q', value: filters.q })),
     field('Verdict', select('verdict', filters.verdict, [['', 'any'], ['fast-flux', 'fast-flux'], ['suspicious', 'suspicious']])),
@@ -50,7 +38,7 @@ export async function flaggedView(route: Route): Promise<HTMLElement> {
       { title: 'Flux', cell: (r) => r.flux ?? '' },
       { title: 'Score', cell: (r) => r.score.toFixed(0), class: 'num' },
       { title: 'Why', cell: (r) => h('span', { class: 'reason' }, r.reasons[0] ?? '') },
-      { title: 'Network', cell: (r) => (r.network === null ? '' : link(`#/network/${encodeURIComponent(r.network)}`, r.network)) },
+      { title: 'Network', cell: (r) => (r.network === null ? '' : networkLink(r.network)) },
       { title: 'Last seen', cell: (r) => time(r.last_seen) },
     ],
     'No flagged domains match.',

@@ -4,7 +4,7 @@ import { count, time } from '../format.js';
 import { networkGraph } from '../graph.js';
 import { h } from '../h.js';
 import type { Route } from '../router.js';
-import { domainLink, link, page, table } from '../ui.js';
+import { domainLink, networkLink, page, table } from '../ui.js';
 import type { NetworkGraph, NetworkSummary } from '../types.js';
 
 export async function networksView(): Promise<HTMLElement> {
@@ -13,7 +13,7 @@ export async function networksView(): Promise<HTMLElement> {
     'Flux networks',
     h('p', null, 'Groups of flagged names that share their addresses: one operator behind many names.'),
     table(items, [
-      { title: 'Network', cell: (n) => link(`#/network/${encodeURIComponent(n.id)}`, n.id) },
+      { title: 'Network', cell: (n) => networkLink(n.id) },
       { title: 'Names', cell: (n) => count(n.domains), class: 'num' },
       { title: 'Addresses', cell: (n) => count(n.addresses), class: 'num' },
       { title: 'ASNs', cell: (n) => count(n.asns), class: 'num' },

@@ -2,8 +2,8 @@
 import { api, qs } from '../api.js';
 import { fromLocalInput, time, toLocalInput } from '../format.js';
 import { h } from '../h.js';
-import { hashOf, type Route } from '../router.js';
-import { badge, domainLink, field, link, page, table } from '../ui.js';
+import { hashOf, paramsOf, type Route } from '../router.js';
+import { badge, customerLink, domainLink, field, filterForm, link, page, table } from '../ui.js';
 import type { QueryLogEntry, QueryLogPage } from '../types.js';
 
 const ACTIONS = ['nxdomain', 'nodata', 'drop', 'sinkhole', 'log', 'pass', 'exposed'] as const;
@@ -11,36 +11,23 @@ const LIMIT = 100;
 
 export async function querylogView(route: Route): Promise<HTMLElement> {
   const q = route.query;
-  const filters = {
-    client: q.get('client') ?? '',
-    customer: q.get('customer') ?? '',
-    name: q.get('name') ?? '',
-    action: q.get('action') ?? '',
-    since: q.get('since') ?? '',
-    until: q.get('until') ?? '',
-  };
+  const filters = paramsOf(q, ['client', 'customer', 'name', 'action', 'since', 'until']);
   const cursor = q.get('cursor') ?? '';
   // The cursors of the pages before this one, so "Newer" can go back.
   const back = (q.get('back') ?? '').split(' ').filter((c) => c !== '');
   const result = await api<QueryLogPage>(`/api/v1/querylog${qs({ ...filters, limit: LIMIT, cursor })}`);
   const chosen = new Set(filters.action.split(',').filter((a) => a !== ''));
 
-  const form = h(
-    'form',
-    {
-      class: 'filters',
-      onsubmit: (event: Event) => {
-        event.preventDefault();
-        const data = new FormData(event.target as HTMLFormElement);
-        location.hash = hashOf('querylog', {
-          client: String(data.get('client') ?? '').trim(),
-          customer: String(data.get('customer') ?? '').trim(),
-          name: String(data.get('name') ?? '').trim(),
-          action: data.getAll('action').map(String).join(','),
-          since: fromLocalInput(String(data.get('since') ?? '')),
-          until: fromLocalInput(String(data.get('until') ?? '')),
-        });
-      },
+  const form = filterForm(
+    (data) => {
+      location.hash = hashOf('querylog', {
+        client: String(data.get('client') ?? '').trim(),
+        customer: String(data.get('customer') ?? '').trim(),
+        name: String(data.get('name') ?? '').trim(),
+        action: data.getAll('action').map(String).join(','),
+        since: fromLocalInput(String(data.get('since') ?? '')),
+        until: fromLocalInput(String(data.get('until') ?? '')),
+      });
     },
     field('Client', h('input', { type: 'text', name: 'client', value: filters.client, placeholder: '192.0.2.7', spellcheck: 'false' })),
     field('Customer', h('input', { type: 'text', name: 'customer', value: filters.customer, spellcheck: 'false' })),
@@ -54,7 +41,7 @@ export async function querylogView(route: Route): Promise<HTMLElement> {
   const rows = table<QueryLogEntry>(result.items, [
     { title: 'Time', cell: (e) => time(e.ts) },
     { title: 'Client', cell: (e) => link(hashOf('querylog', { client: e.client }), e.client) },
-    { title: 'Customer', cell: (e) => (e.customer === null ? '' : link(`#/customer/${encodeURIComponent(e.customer)}`, e.customer)) },
+    { title: 'Customer', cell: (e) => (e.customer === null ? '' : customerLink(e.customer)) },
     { title: 'Name', cell: (e) => domainLink(e.name) },
     { title: 'Type', cell: (e) => e.qtype },
     { title: 'Action', cell: (e) => badge(e.action, e.action) },

@@ -92,6 +92,11 @@ function operation(id: string, op: Operation): JsonSchema {
   };
 }
 
+/** A read-role GET path item: the shape of every read route. */
+function get(id: string, summary: string, responses: Operation['responses'], parameters?: Param[]): JsonSchema {
+  return { get: operation(id, { summary, role: 'read', ...(parameters === undefined ? {} : { parameters }), responses }) };
+}
+
 function listPaths(path: string, list: 'allow' | 'deny', noun: string): Record<string, JsonSchema> {
   const tag = list === 'allow' ? 'Allowlist' : 'Blocklist';
   return {
@@ -118,109 +123,48 @@ function listPaths(path: string, list: 'allow' | 'deny', noun: string): Record<s
 
 function document(): JsonSchema {
   const paths: Record<string, JsonSchema> = {
-    '/api/v1/openapi.json': { get: operation('getOpenApi', { summary: 'This document', role: 'read', responses: { 200: 'OpenApiDocument' } }) },
-    '/api/v1/whoami': { get: operation('whoami', { summary: 'The name and role of the token presented', role: 'read', responses: { 200: 'Whoami' } }) },
-    '/api/v1/overview': { get: operation('overview', { summary: 'What the daemon holds, and whether it can do its job', role: 'read', responses: { 200: 'Overview' } }) },
-    '/api/v1/flagged': {
-      get: operation('flagged', {
-        summary: 'The flagged domains, with every reason',
-        role: 'read',
-        parameters: [
-          q('verdict', 'Only this verdict.', { enum: [...VERDICT_LABELS] }),
-          q('flux', 'Only this flux kind.', { enum: [...FLUX_KINDS] }),
-          q('q', 'Only domains containing this text.', { type: 'string', maxLength: 253 }),
-          q('network', "Only domains of this flux network ('fn-3').", { type: 'string' }),
-          q('sort', 'Highest score, or most recently seen, first.', { enum: [...FLAGGED_SORTS], default: 'score' }),
-          limit(LIMITS.flagged.fallback, LIMITS.flagged.max),
-          q('offset', 'Skip this many.', { type: 'integer', minimum: 0, maximum: LIMITS.offset, default: 0 }),
-        ],
-        responses: { 200: 'FlaggedPage' },
-      }),
-    },
-    '/api/v1/domains/{name}': {
-      get: operation('domain', {
-        summary: 'One name: whether and why it is blocked, its verdict, history and passive DNS',
-        role: 'read',
-        parameters: [p('name', 'A domain name (canonicalised: lower case, no trailing dot).')],
-        responses: { 200: 'DomainDetail', 404: E },
-      }),
-    },
-    '/api/v1/networks': { get: operation('networks', { summary: 'The flux service networks found so far', role: 'read', responses: { 200: 'NetworkList' } }) },
-    '/api/v1/networks/{id}': {
-      get: operation('network', {
-        summary: 'One flux network: its domains, addresses (ASN, country) and the edges between them',
-        role: 'read',
-        parameters: [p('id', "The network id ('fn-3').")],
-        responses: { 200: 'NetworkDetail', 404: E },
-      }),
-    },
-    '/api/v1/querylog': {
-      get: operation('querylog', {
-        summary: 'The query log, newest first',
-        role: 'read',
-        parameters: [
-          q('client', "A client address or a CIDR network ('192.0.2.0/24')."),
-          q('customer', 'A customer id.'),
-          q('name', 'A name: entries for it and every name under it.'),
-          q('action', `Comma-separated actions: ${QUERY_ACTIONS.join(', ')}.`),
-          since('default: no bound'),
-          until('default: no bound'),
-          limit(LIMITS.querylog.fallback, LIMITS.querylog.max),
-          q('cursor', "The previous page's `next`."),
-        ],
-        responses: { 200: 'QueryLogPage', 503: E },
-      }),
-    },
-    '/api/v1/stats': {
-      get: operation('stats', {
-        summary: 'Queries, blocks, policy-log answers and flags over time',
-        role: 'read',
-        parameters: [
-          since('default 24 hours ago'),
-          until('default now'),
-          q('step', `Seconds per point, a multiple of 60 (default: the range over 96 points, rounded up to whole minutes); at most ${LIMITS.points} points.`, { type: 'integer', minimum: 60 }),
-          q('customer', "One customer's series."),
-        ],
-        responses: { 200: 'Stats', 503: E },
-      }),
-    },
+    '/api/v1/openapi.json': get('getOpenApi', 'This document', { 200: 'OpenApiDocument' }),
+    '/api/v1/whoami': get('whoami', 'The name and role of the token presented', { 200: 'Whoami' }),
+    '/api/v1/overview': get('overview', 'What the daemon holds, and whether it can do its job', { 200: 'Overview' }),
+    '/api/v1/flagged': get('flagged', 'The flagged domains, with every reason', { 200: 'FlaggedPage' }, [
+      q('verdict', 'Only this verdict.', { enum: [...VERDICT_LABELS] }),
+      q('flux', 'Only this flux kind.', { enum: [...FLUX_KINDS] }),
+      q('q', 'Only domains containing this text.', { type: 'string', maxLength: 253 }),
+      q('network', "Only domains of this flux network ('fn-3').", { type: 'string' }),
+      q('sort', 'Highest score, or most recently seen, first.', { enum: [...FLAGGED_SORTS], default: 'score' }),
+      limit(LIMITS.flagged.fallback, LIMITS.flagged.max),
+      q('offset', 'Skip this many.', { type: 'integer', minimum: 0, maximum: LIMITS.offset, default: 0 }),
+    ]),
+    '/api/v1/domains/{name}': get('domain', 'One name: whether and why it is blocked, its verdict, history and passive DNS', { 200: 'DomainDetail', 404: E }, [p('name', 'A domain name (canonicalised: lower case, no trailing dot).')]),
+    '/api/v1/networks': get('networks', 'The flux service networks found so far', { 200: 'NetworkList' }),
+    '/api/v1/networks/{id}': get('network', 'One flux network: its domains, addresses (ASN, country) and the edges between them', { 200: 'NetworkDetail', 404: E }, [p('id', "The network id ('fn-3').")]),
+    '/api/v1/querylog': get('querylog', 'The query log, newest first', { 200: 'QueryLogPage', 503: E }, [
+      q('client', "A client address or a CIDR network ('192.0.2.0/24')."),
+      q('customer', 'A customer id.'),
+      q('name', 'A name: entries for it and every name under it.'),
+      q('action', `Comma-separated actions: ${QUERY_ACTIONS.join(', ')}.`),
+      since('default: no bound'),
+      until('default: no bound'),
+      limit(LIMITS.querylog.fallback, LIMITS.querylog.max),
+      q('cursor', "The previous page's `next`."),
+    ]),
+    '/api/v1/stats': get('stats', 'Queries, blocks, policy-log answers and flags over time', { 200: 'Stats', 503: E }, [
+      since('default 24 hours ago'),
+      until('default now'),
+      q('step', `Seconds per point, a multiple of 60 (default: the range over 96 points, rounded up to whole minutes); at most ${LIMITS.points} points.`, { type: 'integer', minimum: 60 }),
+      q('customer', "One customer's series."),
+    ]),
     ...listPaths('/api/v1/allowlist', 'allow', 'allowlist'),
     ...listPaths('/api/v1/blocklist', 'deny', 'blocklist (deny list)'),
-    '/api/v1/audit': {
-      get: operation('audit', {
-        summary: 'Who changed the lists, when and why; newest first',
-        role: 'read',
-        parameters: [since('default: the beginning'), limit(LIMITS.audit.fallback, LIMITS.audit.max)],
-        responses: { 200: 'AuditPage', 503: E },
-      }),
-    },
-    '/api/v1/customers': { get: operation('customers', { summary: 'The customers of the config', role: 'read', responses: { 200: 'CustomerList' } }) },
-    '/api/v1/customers/{id}': {
-      get: operation('customer', {
-        summary: "One customer's last 24 hours: totals, hourly points, the names blocked most",
-        role: 'read',
-        parameters: [p('id', 'The customer id.')],
-        responses: { 200: 'CustomerDetail', 404: E, 503: E },
-      }),
-    },
-    '/api/v1/customers/{id}/report': {
-      get: operation('customerReport', {
-        summary: "The customer's transparency report",
-        role: 'read',
-        parameters: [
-          p('id', 'The customer id.'),
-          since('default 7 days before until'),
-          until('default now'),
-          q('format', 'json, csv or html.', { enum: [...REPORT_FORMATS], default: 'json' }),
-        ],
-        responses: {
-          200: { 'application/json': ref('TransparencyReport'), 'text/csv': { type: 'string' }, 'text/html': { type: 'string' } },
-          400: E,
-          404: E,
-          503: E,
-        },
-      }),
-    },
+    '/api/v1/audit': get('audit', 'Who changed the lists, when and why; newest first', { 200: 'AuditPage', 503: E }, [since('default: the beginning'), limit(LIMITS.audit.fallback, LIMITS.audit.max)]),
+    '/api/v1/customers': get('customers', 'The customers of the config', { 200: 'CustomerList' }),
+    '/api/v1/customers/{id}': get('customer', "One customer's last 24 hours: totals, hourly points, the names blocked most", { 200: 'CustomerDetail', 404: E, 503: E }, [p('id', 'The customer id.')]),
+    '/api/v1/customers/{id}/report': get(
+      'customerReport',
+      "The customer's transparency report",
+      { 200: { 'application/json': ref('TransparencyReport'), 'text/csv': { type: 'string' }, 'text/html': { type: 'string' } }, 400: E, 404: E, 503: E },
+      [p('id', 'The customer id.'), since('default 7 days before until'), until('default now'), q('format', 'json, csv or html.', { enum: [...REPORT_FORMATS], default: 'json' })],
+    ),
   };
   return {
     openapi: '3.1.0',

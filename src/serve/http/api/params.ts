@@ -4,9 +4,9 @@
  * addresses. A bad value throws a ParamError naming the parameter; the route
  * table turns it into 400 {error: "limit: ..."} and counts it.
  */
-import { domainToASCII } from 'node:url';
 import { escapeName } from '../../../dns/name-text.js';
 import { canonicalName, isPlausibleName, parseIPv4, parseIPv6 } from '../../../model/names.js';
+import { aLabels } from '../../lists/entry.js';
 
 export class ParamError extends Error {
   override name = 'ParamError';
@@ -96,9 +96,8 @@ export function someOf<T extends string>(query: URLSearchParams, name: string, v
  * there stay), lower case, no trailing dot.
  */
 export function domainName(text: string, parameter: string): string {
-  // An internationalised name is asked on the wire as its A-labels (xn--): read it so (the lists do the same).
-  // eslint-disable-next-line no-control-regex
-  const ascii = /[^\u0000-\u007f]/.test(text) ? domainToASCII(text) || text : text;
+  // An internationalised name is asked on the wire as its A-labels (xn--): read it as the lists do.
+  const ascii = aLabels(text) || text;
   const name = canonicalName(escapeName(ascii));
   if (!isPlausibleName(name) || name === '.') throw new ParamError(parameter, `${shown(text)} is not a domain name`);
   return name;
