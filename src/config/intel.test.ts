@@ -4,7 +4,7 @@ import { ConfigError, validateConfig } from './load.js';
 describe('config: intel.feeds', () => {
   it('fills a feed from its defaults: sniffed kind, log, hourly refresh, no expiry, confidence 50', () => {
     const config = validateConfig({ intel: { feeds: [{ name: 'partner', path: '/var/lib/intel/botnet.txt' }] } }, 'test');
-    expect(config.intel.feeds).toEqual([{ name: 'partner', path: '/var/lib/intel/botnet.txt', url: null, kind: null, column: null, action: 'log', refresh: 3600, expiry: 0, confidence: 50 }]);
+    expect(config.intel.feeds).toEqual([{ name: 'partner', path: '/var/lib/intel/botnet.txt', url: null, kind: null, column: null, action: 'log', refresh: 3600, expiry: 0, confidence: 50, collection: null, auth: { user: null, passwordFile: null, tokenFile: null }, ca: null }]);
     expect(validateConfig({}, 'test').intel.feeds).toEqual([]);
   });
 

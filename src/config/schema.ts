@@ -296,7 +296,7 @@ export const configSchema = z.strictObject({
               /** An http(s) URL fetched with ETag/If-Modified-Since (or a TAXII 2.1 collection). Default null. */
               url: z.string().regex(/^https?:\/\/\S+$/).nullable().default(null),
               /** list, csv, rpz, stix, misp or taxii; null = sniffed from the content. Default null. */
-              kind: z.enum(['list', 'csv', 'rpz', 'stix', 'misp', 'taxii']).nullable().default(null),
+              kind: z.enum(['list', 'csv', 'rpz', 'stix', 'misp', 'taxii', 'warninglist']).nullable().default(null),
               /** csv only: the column by header name or 1-based number. Default null. */
               column: z.union([z.string().min(1), z.number().int().min(1)]).nullable().default(null),
               /** What a listed domain gets: block (the policy's action) or log. Default log. */
@@ -307,12 +307,32 @@ export const configSchema = z.strictObject({
               expiry: z.number().int().min(0).default(0),
               /** 0..100: how far the feed is trusted; reported with every hit. Default 50. */
               confidence: z.number().int().min(0).max(100).default(50),
+              /** taxii only: the collection's id or title; null = the API root's only readable collection. Default null. */
+              collection: z.string().min(1).nullable().default(null),
+              /** URL feeds: credentials. user + passwordFile = HTTP basic; tokenFile = Bearer (a file, so no secret sits in the config). Default none. */
+              auth: z
+                .strictObject({
+                  user: z.string().min(1).nullable().default(null),
+                  passwordFile: z.string().min(1).nullable().default(null),
+                  tokenFile: z.string().min(1).nullable().default(null),
+                })
+                .refine((a) => (a.user === null) === (a.passwordFile === null), { message: 'auth.user and auth.passwordFile go together' })
+                .refine((a) => a.tokenFile === null || a.user === null, { message: 'auth takes basic (user, passwordFile) or a tokenFile, not both' })
+                .prefault({}),
+              /** https URL feeds: a PEM file of CA certificates to trust instead of the system's. Default null. */
+              ca: z.string().min(1).nullable().default(null),
             })
             .refine((f) => (f.path === null) !== (f.url === null), { message: 'an intel feed takes exactly one of path and url' })
             .refine((f) => f.kind !== 'csv' || f.column !== null, { message: 'a csv intel feed needs its column' }),
         )
         .refine((list) => new Set(list.map((f) => f.name)).size === list.length, { message: 'intel feed names must be unique' })
         .default([]),
+      /** Directory keeping the last good copy of every URL feed (and its ETag/Last-Modified), so a restart or an unreachable feed keeps working. Default fluxhound-intel. */
+      cacheDir: z.string().min(1).default('fluxhound-intel'),
+      /** Milliseconds a URL fetch (every page of a TAXII poll) may take. Default 30000. */
+      timeout: z.number().int().min(100).max(600_000).default(30_000),
+      /** Bytes one feed's fetch or file may hold; a larger one is refused and its previous copy kept. Default 268435456 (256 MiB). */
+      maxBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
     })
     .prefault({}),
   /** `fluxhound serve`: the Protective DNS forwarder, the store and the HTTP endpoint. Every value is also a flag, which wins. */
@@ -374,6 +394,34 @@ export const configSchema = z.strictObject({
             .prefault({}),
           /** Bytes a request body (JSON) may hold. Default 65536. */
           maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(65_536),
+        })
+        .prefault({}),
+      /** The TAXII 2.1 server of fluxhound's findings (src/serve/taxii): tokens are serve.http.tokens (--api-tokens). */
+      taxii: z
+        .strictObject({
+          /** ADDRESS:PORT (a bare port listens on 127.0.0.1); null = off. Default null. */
+          listen: z.string().min(1).nullable().default(null),
+          /** TLS: PEM certificate (chain) and key files, re-read on SIGHUP; both null = plain HTTP. Default null. */
+          tls: z
+            .strictObject({
+              cert: z.string().min(1).nullable().default(null),
+              key: z.string().min(1).nullable().default(null),
+            })
+            .refine((t) => (t.cert === null) === (t.key === null), { message: 'cert and key go together' })
+            .prefault({}),
+          /** The write collection partners POST indicators into (role write); they feed detection as intel feed taxii:<poster>. */
+          inbox: z
+            .strictObject({
+              /** Offer the write collection. Default false. */
+              enabled: z.boolean().default(false),
+              /** What a domain a partner posts gets: block or log. Default log. */
+              action: z.enum(['block', 'log']).default('log'),
+              /** 0..100: how far posted indicators are trusted. Default 50. */
+              confidence: z.number().int().min(0).max(100).default(50),
+              /** Objects kept per poster; older ones are dropped first. Default 100000. */
+              maxObjects: z.number().int().min(1).default(100_000),
+            })
+            .prefault({}),
         })
         .prefault({}),
       /** The query log: every blocked query (and a sample of the others) with time, client, customer, name, type, action and the verdict or rule behind it. */

@@ -154,6 +154,33 @@ export interface Verdict {
    * 'denylist' for a name it blocks. See src/serve/lists/README.md.
    */
   listed?: ListedEntry;
+  /**
+   * Threat-intelligence feed entries behind this verdict (src/intel): the
+   * entry listing the name itself (kind 'domain': a listing verdict, made by
+   * detect/intel-verdict's intelListingVerdict and handled by the feed's
+   * action) and the entries listing its addresses or their networks as flux
+   * infrastructure (kind 'address' | 'cidr': evidence, like membership of a
+   * flux network). Most specific first, at most a few. Absent when no feed
+   * lists the name or any of its addresses.
+   */
+  intel?: IntelListing[];
+}
+
+/** One feed entry that lists a name, an address or a network (Verdict.intel). */
+export interface IntelListing {
+  /** The feed's configured name (intel.feeds[].name, or `taxii:<poster>` for the TAXII inbox). */
+  feed: string;
+  /** The entry's id in its feed: a STIX indicator id, a MISP attribute uuid, 'file:line'. */
+  ref: string;
+  kind: 'domain' | 'address' | 'cidr';
+  /** What the feed listed: a name, an address, or 'network/bits'. */
+  value: string;
+  /** The feed's own words for it (indicator name, MISP comment); '' when none. */
+  note: string;
+  /** 0..100, the feed's configured confidence. */
+  confidence: number;
+  /** The feed's action for a listed domain: block (the policy's action for fast flux) or log. */
+  action: 'block' | 'log';
 }
 
 /** The operator's list entry behind a policy verdict (Verdict.listed). */

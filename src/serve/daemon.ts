@@ -94,6 +94,7 @@ export class Daemon {
       queryStats: new QueryStats(),
       store: null,
       lists: null,
+      intel: null,
       logQuery(entry) {
         for (const listener of queryListeners) listener(entry);
       },

@@ -15,6 +15,7 @@ import type { Infra } from '../enrich/infra/index.js';
 import type { DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
 import type { AuditEntry, ListChange, ListEntry, ListName, QueryLogEntry } from '../model/query-log.js';
+import type { IntelFeeds } from '../intel/view.js';
 import type { ObservationSink } from '../sources/source.js';
 import type { Store } from '../store/store.js';
 import type { QueryStats } from './query-stats.js';
@@ -98,6 +99,8 @@ export interface ServeContext {
   store: Store | null;
   /** The operator's allow and deny lists, applied live; set by the service that manages them (null until then). */
   lists: ManagedLists | null;
+  /** The threat-intelligence feeds (intel.feeds, --intel, the TAXII inbox); null when none are configured. */
+  intel?: IntelFeeds | null;
 }
 
 /**

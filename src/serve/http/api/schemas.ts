@@ -49,7 +49,7 @@ const VERDICT_REQUIRED = [
   'domain', 'registered_domain', 'scope', 'verdict', 'flux', 'score', 'reasons', 'features', 'contributions', 'first_seen',
   'last_seen', 'first_flagged', 'lookups_to_flag', 'network', 'enrichment', 'evidence',
 ] as const satisfies readonly (keyof Verdict)[];
-const VERDICT_OPTIONAL = ['holz', 'zone', 'lower_bounds', 'probes', 'tampering', 'listed'] as const satisfies readonly (keyof Verdict)[];
+const VERDICT_OPTIONAL = ['holz', 'zone', 'lower_bounds', 'probes', 'tampering', 'listed', 'intel'] as const satisfies readonly (keyof Verdict)[];
 
 // Compile-time: a field added to Verdict or Features without its schema here does not build.
 type Missing<T, K> = Exclude<keyof T, K>;
@@ -88,6 +88,13 @@ const verdict = object(
     probes: int,
     tampering: object({ kind: { enum: ['injected', 'poisoned'] }, reasons: strings, answers: int }),
     listed: object({ list: { const: 'deny' }, comment: str, by: str, at: seconds }, [], "Present only on the policy verdict an operator's deny entry puts in the flagged set."),
+    intel: arrayOf(
+      object(
+        { feed: str, ref: str, kind: { enum: ['domain', 'address', 'cidr'] }, value: str, note: str, confidence: { type: 'integer', minimum: 0, maximum: 100 }, action: { enum: ['block', 'log'] } },
+        [],
+        'A threat-intelligence feed entry listing the name (a listing) or one of its addresses or networks (evidence).',
+      ),
+    ),
   },
   VERDICT_OPTIONAL,
   'What detection concluded about one domain, with the numbers behind it (src/model/verdict.ts).',
