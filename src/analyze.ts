@@ -8,6 +8,7 @@ import { Detector, type DetectorStats } from './detect/detector.js';
 import type { Enricher } from './enrich/enricher.js';
 import { describeSources } from './enrich/index.js';
 import type { Infra } from './enrich/infra/index.js';
+import type { IntelView } from './intel/view.js';
 import type { SkippedRecord } from './model/observation.js';
 import type { Verdict } from './model/verdict.js';
 import type { FluxNetworkSummary } from './detect/networks.js';
@@ -23,6 +24,8 @@ export interface AnalyzeOptions {
   /** Known CDNs, clouds, pools, dynamic DNS, top sites; null to go without. */
   infra: Infra | null;
   baseline: 'holz' | null;
+  /** Threat-intelligence feeds loaded before the input is read (--intel, intel.feeds); null: none. */
+  intel?: IntelView | null;
   /** Report benign verdicts too. */
   all: boolean;
   sinks: VerdictSink[];
@@ -65,6 +68,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     enricher: options.enricher,
     infra: options.infra,
     baseline: options.baseline,
+    intel: options.intel ?? null,
     onFinal: (v) => report(v),
     reportBenign: options.all,
   });

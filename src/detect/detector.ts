@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import type { Enricher } from '../enrich/enricher.js';
 import { describeSources } from '../enrich/index.js';
 import type { Infra } from '../enrich/infra/index.js';
+import type { IntelView } from '../intel/view.js';
 import type { DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
 import { absorb, absorbServerAddresses } from './absorb.js';
@@ -32,6 +33,8 @@ export interface DetectorOptions {
   enricher: Enricher;
   /** Known CDNs, clouds, pools, dynamic DNS and top sites; null to go without. */
   infra?: Infra | null;
+  /** Threat-intelligence feeds (src/intel): listed names and flux-infrastructure addresses; null or absent: none. */
+  intel?: IntelView | null;
   /** Also compute the Holz et al. flux-score for each verdict. */
   baseline?: 'holz' | null;
   onFlag?: (verdict: Verdict) => void;
