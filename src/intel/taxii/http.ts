@@ -75,14 +75,14 @@ export class PollTransport {
         const cap = ok ? Infinity : ERROR_BODY_BYTES;
         const declared = Number(res.headers['content-length']);
         if (ok && Number.isFinite(declared) && this.bytes + declared > this.limits.maxBytes) {
-          fail(this.overBudget(url, this.bytes + declared));
+          fail(this.overBudget(url, `this answer declares ${declared}`));
           return;
         }
         const chunks: Buffer[] = [];
         let length = 0;
         res.on('data', (chunk: Buffer) => {
           this.bytes += chunk.length;
-          if (this.bytes > this.limits.maxBytes) return fail(this.overBudget(url, this.bytes));
+          if (this.bytes > this.limits.maxBytes) return fail(this.overBudget(url, `${this.bytes} read by now`));
           if (length >= cap) return;
           chunks.push(chunk);
           length += chunk.length;
@@ -104,8 +104,8 @@ export class PollTransport {
     });
   }
 
-  private overBudget(url: URL, bytes: number): TaxiiError {
-    return new TaxiiError(`${locationOf(url)}: the poll passed maxBytes (${this.limits.maxBytes} bytes; at least ${bytes} sent)`);
+  private overBudget(url: URL, detail: string): TaxiiError {
+    return new TaxiiError(`${locationOf(url)}: the poll passed maxBytes (${this.limits.maxBytes} bytes; ${detail})`);
   }
 }
 

@@ -50,20 +50,35 @@ const HINT: Record<number, string> = {
  * the statuses an operator can act on.
  */
 export function statusMessage(where: string, status: number, body: string): string {
-  let detail = '';
+  const error = errorFields(body);
+  const parts: string[] = [];
+  if (error.title !== undefined) parts.push(`title ${quoted(error.title)}`);
+  if (error.description !== undefined) parts.push(`description ${quoted(error.description)}`);
+  if (error.http_status !== undefined && String(error.http_status) !== String(status)) parts.push(`http_status ${quoted(error.http_status)}`);
+  const hint = HINT[status];
+  return `${where}: HTTP ${status}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}${hint === undefined ? '' : ` (${hint})`}`;
+}
+
+/**
+ * The TAXII error message's fields. An error body is read to 64 KiB only, so
+ * a huge one arrives cut: then the complete string fields before the cut are
+ * still read. Not JSON at all (an HTML error page, a proxy's text): none.
+ */
+function errorFields(body: string): Record<string, unknown> {
   try {
     const parsed = JSON.parse(body) as unknown;
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const error = parsed as Record<string, unknown>;
-      const parts: string[] = [];
-      if (error.title !== undefined) parts.push(`title ${quoted(error.title)}`);
-      if (error.description !== undefined) parts.push(`description ${quoted(error.description)}`);
-      if (error.http_status !== undefined && String(error.http_status) !== String(status)) parts.push(`http_status ${quoted(error.http_status)}`);
-      if (parts.length > 0) detail = `: ${parts.join(', ')}`;
-    }
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   } catch {
-    // Not JSON (an HTML error page, a proxy's text): the status alone says enough.
+    const fields: Record<string, unknown> = {};
+    for (const name of ['title', 'description', 'http_status']) {
+      const match = new RegExp(`"${name}"\\s*:\\s*("(?:[^"\\\\]|\\\\.)*")`).exec(body);
+      if (match === null) continue;
+      try {
+        fields[name] = JSON.parse(match[1]!) as unknown;
+      } catch {
+        // A broken escape: leave the field out.
+      }
+    }
+    return fields;
   }
-  const hint = HINT[status];
-  return `${where}: HTTP ${status}${detail}${hint === undefined ? '' : ` (${hint})`}`;
 }
