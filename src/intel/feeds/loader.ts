@@ -54,6 +54,8 @@ export class FeedLoader {
   error: string | null = null;
   readonly fetches: Record<FetchResult, number> = { ok: 0, 'not-modified': 0, error: 0 };
   private fileStamp = '';
+  /** When the refresh under way began: the time a good copy is stamped with, in memory and on disk. */
+  private attemptAt = 0;
   private taxiiNewest: string | null = null;
 
   constructor(
@@ -80,9 +82,10 @@ export class FeedLoader {
 
   /** One refresh; never rejects. */
   async refresh(signal?: AbortSignal): Promise<RefreshOutcome> {
+    const now = Date.now();
+    this.attemptAt = now;
     try {
       const fresh = this.config.path !== null ? await this.readPath() : await this.fetchUrl(signal);
-      const now = Date.now();
       if (fresh !== null) {
         const unusable = unusableReason(fresh);
         if (unusable !== null) throw new Error(unusable);
@@ -183,7 +186,7 @@ export class FeedLoader {
     }
     let body = got.body;
     if (this.config.kind === 'misp') body = await this.fetchMispEvents(url, body, auth, ca, signal);
-    const meta: CopyMeta = { ...got.validators, fetchedAt: Date.now(), source: this.source };
+    const meta: CopyMeta = { ...got.validators, fetchedAt: this.attemptAt, source: this.source };
     const parsed = this.parseCopy(body, meta);
     const unusable = unusableReason(parsed);
     if (unusable !== null) throw new Error(unusable);
@@ -204,7 +207,7 @@ export class FeedLoader {
 
   /** A 304 is a good fetch: the copy on disk is confirmed from now (a restart's expiry counts from here). */
   private async touchMeta(validators: Validators | null): Promise<void> {
-    const meta: CopyMeta = { etag: validators?.etag ?? null, lastModified: validators?.lastModified ?? null, fetchedAt: Date.now(), source: this.source };
+    const meta: CopyMeta = { etag: validators?.etag ?? null, lastModified: validators?.lastModified ?? null, fetchedAt: this.attemptAt, source: this.source };
     await writeCopy(this.settings.cacheDir, this.name, null, meta).catch(() => undefined);
   }
 
@@ -261,7 +264,7 @@ export class FeedLoader {
     const union = mergeObjects(kept, poll.objects, MAX_TAXII_OBJECTS);
     const newest = poll.newest ?? after;
     const body = Buffer.from(JSON.stringify({ type: 'bundle', id: 'bundle--00000000-0000-4000-8000-000000000000', objects: union }));
-    const meta: CopyMeta = { etag: null, lastModified: null, fetchedAt: Date.now(), source: this.source, newest };
+    const meta: CopyMeta = { etag: null, lastModified: null, fetchedAt: this.attemptAt, source: this.source, newest };
     this.fetches.ok++;
     await writeCopy(this.settings.cacheDir, this.name, body, meta).catch((err: NodeJS.ErrnoException) => {
       this.log.warn({ feed: this.name }, `intel feed ${this.name}: cannot keep the copy in ${this.settings.cacheDir}: ${err.code ?? err.message}`);
