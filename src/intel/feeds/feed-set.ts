@@ -9,7 +9,7 @@
  */
 import type { ParsedFeed } from '../entry.js';
 import { buildIntelIndexInSlices, DEFAULT_INTEL_LIMITS, type IntelFeedInput, type IntelIndex, type IntelIndexLimits, type IntelRules } from '../index.js';
-import { fetchTaxii as taxiiClient } from '../taxii/client.js';
+import { fetchTaxii as taxiiClient } from '../taxii/index.js';
 import type { IntelFeedStatus, IntelFeeds, PushedFeedMeta } from '../view.js';
 import { FeedLoader, type FeedLog, type FeedSettings, type FetchResult, type FetchTaxii, type IntelFeedConfig } from './loader.js';
 

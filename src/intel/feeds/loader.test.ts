@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { feedServer, type FeedServer } from '../../../test/support/feed-server.js';
+import { startReferenceTaxii, REFERENCE_USER } from '../../../test/support/taxii-reference.js';
+import { fetchTaxii } from '../taxii/index.js';
 import { copyPaths } from './cache.js';
 import { FeedLoader, mergeObjects, type FeedSettings, type IntelFeedConfig } from './loader.js';
 
@@ -248,7 +250,38 @@ describe('file feeds', () => {
   });
 });
 
-describe('TAXII union', () => {
+describe('TAXII feeds', () => {
+  it('polls a collection, then only what was added after the newest seen, keeping the union on disk', async () => {
+    const taxii = await startReferenceTaxii();
+    try {
+      writeFileSync(join(dir, 'password'), REFERENCE_USER.password);
+      const config = feed({
+        url: `${taxii.origin}/taxii2/`, kind: 'taxii', collection: 'High Value Indicator Collection',
+        auth: { user: REFERENCE_USER.user, passwordFile: join(dir, 'password'), tokenFile: null },
+      });
+      const big = { ...settings, maxBytes: 10_000_000 };
+      const l = new FeedLoader(config, big, log, fetchTaxii);
+      const outcome = await l.refresh();
+      expect(l.error).toBeNull();
+      expect(outcome).toBe('changed');
+      const first = l.parsed!.entries.length + l.parsed!.skipped.length;
+      expect(first).toBeGreaterThan(0);
+      const polls = taxii.requests.filter((r) => r.includes('/objects/'));
+      expect(polls[0]).not.toMatch(/added_after/);
+      // The next poll asks for what came after the newest seen; nothing new keeps the copy.
+      expect(await l.refresh()).toBe('confirmed');
+      const later = taxii.requests.filter((r) => r.includes('/objects/')).slice(polls.length);
+      expect(later[0]).toMatch(/added_after=/);
+      // A restart with the server gone reads the union kept on disk.
+      await taxii.close();
+      const restarted = new FeedLoader(config, big, log, fetchTaxii);
+      expect(await restarted.refresh()).toBe('changed');
+      expect(restarted.parsed!.entries).toEqual(l.parsed!.entries);
+    } finally {
+      await taxii.close().catch(() => undefined);
+    }
+  });
+
   it('keeps one object per id, the later modified winning, and drops the oldest past the cap', () => {
     const a1 = { id: 'indicator--a', modified: '2026-01-01T00:00:00Z', v: 1 };
     const a2 = { id: 'indicator--a', modified: '2026-02-01T00:00:00Z', v: 2 };

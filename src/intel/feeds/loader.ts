@@ -13,7 +13,7 @@ import type { ParsedFeed } from '../entry.js';
 import { parseMispEvent, parseMispManifest } from '../misp/index.js';
 import { decodeText, parseFeed, type ParsedFeedOf } from '../parse-feed.js';
 import { parseStix } from '../stix/index.js';
-import type { TaxiiPoll, TaxiiSource } from '../taxii/client.js';
+import type { TaxiiFeedSource as TaxiiSource, TaxiiFetch as TaxiiPoll } from '../taxii/index.js';
 import { readCopy, writeCopy, type CopyMeta } from './cache.js';
 import { conditionalGet, redactUrl, type FeedAuth, type Validators } from './http-get.js';
 
@@ -87,7 +87,7 @@ export class FeedLoader {
     try {
       const fresh = this.config.path !== null ? await this.readPath() : await this.fetchUrl(signal);
       if (fresh !== null) {
-        const unusable = unusableReason(fresh);
+        const unusable = unusableReason(fresh, this.source);
         if (unusable !== null) throw new Error(unusable);
         this.parsed = fresh;
         this.loadedAt = now;
@@ -109,7 +109,7 @@ export class FeedLoader {
     const cached = await readCopy(this.settings.cacheDir, this.name, this.settings.maxBytes);
     if (cached === null) return false;
     const parsed = this.parseCopy(cached.body, cached.meta);
-    if (unusableReason(parsed) !== null) return false;
+    if (unusableReason(parsed, this.source) !== null) return false;
     this.parsed = parsed;
     this.loadedAt = cached.meta.fetchedAt;
     this.goodAt = cached.meta.fetchedAt;
@@ -138,7 +138,7 @@ export class FeedLoader {
     let parsed: ParsedFeedOf;
     if (info.isDirectory()) parsed = await this.readMispDirectory(path, await readFile(manifest, 'utf8'));
     else parsed = parseFeed(await readFile(path), path, { kind: this.config.kind, column: this.config.column });
-    const unusable = unusableReason(parsed);
+    const unusable = unusableReason(parsed, this.source);
     if (unusable !== null) throw new Error(unusable);
     this.fileStamp = stamp;
     this.fetches.ok++;
@@ -188,7 +188,7 @@ export class FeedLoader {
     if (this.config.kind === 'misp') body = await this.fetchMispEvents(url, body, auth, ca, signal);
     const meta: CopyMeta = { ...got.validators, fetchedAt: this.attemptAt, source: this.source };
     const parsed = this.parseCopy(body, meta);
-    const unusable = unusableReason(parsed);
+    const unusable = unusableReason(parsed, this.source);
     if (unusable !== null) throw new Error(unusable);
     this.fetches.ok++;
     await writeCopy(this.settings.cacheDir, this.name, body, meta).catch((err: NodeJS.ErrnoException) => {
@@ -270,15 +270,24 @@ export class FeedLoader {
       this.log.warn({ feed: this.name }, `intel feed ${this.name}: cannot keep the copy in ${this.settings.cacheDir}: ${err.code ?? err.message}`);
     });
     this.taxiiNewest = newest;
-    return { kind: 'stix', ...parseStix(body.toString('utf8'), this.source) };
+    const parsed = parseStix(body.toString('utf8'), this.source);
+    // Elements of a page that were no objects: reported with this copy (page and position).
+    for (const s of poll.skipped.slice(0, 100)) parsed.skipped.push(s);
+    return { kind: 'stix', ...parsed };
   }
 }
 
-/** Why a copy is no copy: nothing could be read (kind unknown, not JSON, every record bad). */
-function unusableReason(p: ParsedFeedOf): string | null {
+/**
+ * Why a copy is no copy: its kind cannot be told; a JSON feed (STIX, MISP)
+ * that is no document at all (not JSON, no bundle); a text feed whose every
+ * record is bad (an HTML error page served with 200). A well-formed STIX
+ * bundle or MISP event with nothing fluxhound uses is a good, empty copy.
+ */
+function unusableReason(p: ParsedFeedOf, source: string): string | null {
   if (p.kind === null) return p.skipped[0]?.reason ?? 'feed kind not recognised';
-  if (p.entries.length === 0 && p.skipped.length > 0) return `nothing usable: ${p.skipped[0]!.position}: ${p.skipped[0]!.reason}`;
-  return null;
+  if (p.entries.length > 0 || p.skipped.length === 0) return null;
+  const whole = p.kind === 'stix' || p.kind === 'misp' ? p.skipped.find((s) => s.position === source) : p.skipped[0];
+  return whole === undefined ? null : `nothing usable: ${whole.position}: ${whole.reason}`;
 }
 
 function mispManifestUrl(url: string): string {
