@@ -20,6 +20,8 @@ import { analyze, type AnalyzeSummary } from '../analyze.js';
 import { loadConfig } from '../config/load.js';
 import { createEnricher } from '../enrich/index.js';
 import { loadInfra } from '../enrich/infra/index.js';
+import { isRegistrable } from '../detect/registered-domain.js';
+import { withWarninglistFiles } from '../intel/warninglist/index.js';
 import { formatNames } from '../sources/registry.js';
 import { UsageError } from './errors.js';
 import { exampleConfigPath } from './example-config.js';
@@ -97,7 +99,8 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   const top = positiveInt('--top', flags.top);
 
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
-  const infra = flags.reference ? loadInfra() : null;
+  // Warninglist feeds (intel.feeds kind warninglist) extend the reference lists, with or without data/reference.
+  const infra = withWarninglistFiles(flags.reference ? loadInfra() : null, config.intel, { isRegistrable });
   const heapBaseline = heapAfterGc();
   let heapAtEnd: number | null = null;
 
