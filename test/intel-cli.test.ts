@@ -44,6 +44,13 @@ describe('analyze --intel', () => {
     expect(r.stderr).toMatch(/^fluxhound: --intel '.*x\.txt,colour=red': unknown option 'colour'/);
   });
 
+  it('serve: a bad --intel is one line and exit 2 before anything listens', async () => {
+    const r = await fluxhound(['serve', '--intel', 'x.txt,kind=xml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^fluxhound: --intel 'x\.txt,kind=xml': kind: /);
+  });
+
   it('an unreachable URL feed is one line and no copy; the run goes on', async () => {
     const r = await fluxhound(['analyze', '--intel', 'http://127.0.0.1:9/feed.txt?key=secret,name=remote', EXAMPLE]);
     expect(r.code).toBe(0);
