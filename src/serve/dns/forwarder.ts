@@ -61,6 +61,9 @@ export interface ForwarderOptions {
   maxIntelListings?: number;
 }
 
+/** What `done` gets in place of the upstream when the answer comes back from the detector's hold. */
+const HELD = Symbol('held');
+
 /** How long an answer pointing into listed infrastructure may wait for the detector: well under a resolver's retry. */
 export const DEFAULT_INTEL_HOLD_MS = 250;
 
@@ -296,7 +299,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       ql.count(ts, client, passed);
       this.stats.cacheHits++;
       this.send(cached, q.udpSize, q.questionEnd, q.qtype, bytes, reply, udp, arrived);
-      if (record) ql.record(ts, client, name!, q.qtype, logged === null ? 'pass' : 'log', cached[3]! & 15, logged);
+      if (record) ql.record(ts, client, name!, q.qtype, passed, cached[3]! & 15, logged);
       return true;
     }
     this.stats.cacheMisses++;
@@ -304,23 +307,17 @@ export class DnsForwarder implements Service, DnsMetricSource {
     // The cache reads the query's header bits and EDNS from these when the answer comes (q is reused by then).
     const asked = { ...q };
     if (reply === this.replyNow) reply = this.udpReplyTo(this.udpAddress, this.udpPort);
-    // Counted when the answer goes: a held answer may yet be blocked.
-    const forward = (answer: Buffer): void => {
-      ql.count(ts, client, passed);
-      setId(answer, id);
-      this.send(answer, udpSize, questionEnd, qtype, bytes, reply, udp, arrived);
-      if (record) ql.record(ts, client, name!, qtype, passed, answer[3]! & 15, logged);
-    };
-    const done = (answer: Buffer | null): void => {
+    // `held` (the upstream's place in AnswerCallback, which this does not read): the detector saw this answer already (holdForDetector) and the name was not blocked since.
+    const done = (answer: Buffer | null, held: unknown = null): void => {
       if (this.stopped) return;
       if (answer === null) {
         ql.count(ts, client, passed);
         this.stats.servfail++;
         this.respond(reply, emptyAnswer(bytes, questionEnd, RCODE_SERVFAIL), qtype, udp, arrived);
-        if (record) ql.record(ts, client, name!, qtype, logged === null ? 'pass' : 'log', RCODE_SERVFAIL, logged);
+        if (record) ql.record(ts, client, name!, qtype, passed, RCODE_SERVFAIL, logged);
         return;
       }
-      if (!isTruncated(answer)) {
+      if (held !== HELD && !isTruncated(answer)) {
         const at = Date.now();
         // A name already flagged (answered under policy log) needs no second look.
         const index = logged === null ? (this.context.intel?.current() ?? null) : null;
@@ -328,14 +325,18 @@ export class DnsForwarder implements Service, DnsMetricSource {
           this.holdForDetector(answer, at, client, (examined) => {
             // Cached only now: a second query during the hold must not get the answer from the cache unchecked.
             this.cache.store(key, answer, bytes, asked, Date.now());
-            if (!examined || !this.blockAfterDetection(bytes, asked, client, ts, reply, udp, arrived)) forward(answer);
+            if (!examined || !this.blockAfterDetection(bytes, asked, client, ts, reply, udp, arrived)) done(answer, HELD);
           });
           return;
         }
         this.cache.store(key, answer, bytes, asked, at);
         this.detection.push(answer, at / 1000, client);
       }
-      forward(answer);
+      // Counted when the answer goes: a held answer may yet have been blocked.
+      ql.count(ts, client, passed);
+      setId(answer, id);
+      this.send(answer, udpSize, questionEnd, qtype, bytes, reply, udp, arrived);
+      if (record) ql.record(ts, client, name!, qtype, passed, answer[3]! & 15, logged);
     };
     if (udp) this.upstreams.ask(bytes, questionEnd, client, done);
     else this.upstreams.askTcp(bytes, questionEnd, client, done);
