@@ -18,6 +18,8 @@ import { defaultConfig, type Config } from '../src/config/schema.js';
 import type { QueryLogEntry } from '../src/model/query-log.js';
 import type { IntelIndex } from '../src/intel/index.js';
 import { BlockPageService } from '../src/serve/block-page/index.js';
+import { apiRoutes } from '../src/serve/http/api/index.js';
+import { schemaValidator } from '../src/serve/http/api/validate.js';
 import type { Daemon } from '../src/serve/daemon.js';
 import { DnsForwarder, type ForwarderOptions } from '../src/serve/dns/forwarder.js';
 import { startAnsweringAuthority, type AnsweringAuthority } from './support/answer-all.js';
@@ -217,5 +219,35 @@ describe('intel on the block page', () => {
     // The one escape rule of the page: '/' and ':' in the entry are escaped as character references.
     expect(body).toContain('listed by intel feed partner-a (entry test&#47;fixtures&#47;intel&#47;partner-a.txt:3)');
     expect(body).not.toMatch(/<script/);
+  });
+});
+
+describe('intel in the API', () => {
+  /** GET /api/v1/domains/{name} through its route, checked against the documented schema. */
+  async function domainView(h: Harness, name: string): Promise<{ blocked: boolean; blocked_by: string | null; verdict: { intel?: { feed: string; ref: string; action: string }[]; reasons: string[] } | null }> {
+    const route = apiRoutes(h.daemon.context).find((r) => r.method === 'GET' && r.path === '/api/v1/domains/{name}')!;
+    const result = await route.handle({ method: 'GET', path: `/api/v1/domains/${name}`, params: { name }, query: new URLSearchParams(), body: undefined, principal: { name: 'ops', role: 'read' } });
+    expect(result.status).toBe(200);
+    const validate = schemaValidator('DomainDetail');
+    expect(validate(result.body), JSON.stringify(validate.errors)).toBe(true);
+    return result.body as never;
+  }
+
+  it("shows the feed's listing in the domain view: blocked by a block feed (looked up or not yet), not blocked by a log feed", async () => {
+    const h = await harness();
+    await queryUdp(h.fwd.port, 'www.listed-flux.test');
+    const looked = await domainView(h, 'www.listed-flux.test');
+    expect(looked).toMatchObject({ blocked: true, blocked_by: 'listed-flux.test' });
+    expect(looked.verdict?.intel?.[0]).toMatchObject({ feed: 'partner-a', ref: `${PARTNER.path}:3`, action: 'block' });
+    expect(looked.verdict?.reasons[0]).toContain('listed-flux.test (above www.listed-flux.test) listed by intel feed partner-a');
+    // Not looked up yet: the loaded feeds answer.
+    const notYet = await domainView(h, 'deny-me.example.test');
+    expect(notYet).toMatchObject({ blocked: true, blocked_by: 'deny-me.example.test' });
+    expect(notYet.verdict?.intel?.[0]?.feed).toBe('partner-a');
+    expect(h.daemon.context.flagged.get('deny-me.example.test')).toBeNull();
+    await queryUdp(h.fwd.port, 'watched-only.test');
+    const watched = await domainView(h, 'watched-only.test');
+    expect(watched).toMatchObject({ blocked: false, blocked_by: null });
+    expect(watched.verdict?.intel?.[0]).toMatchObject({ feed: 'watch', action: 'log' });
   });
 });
