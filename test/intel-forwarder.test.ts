@@ -10,7 +10,7 @@
  * queue is full.
  */
 import { request } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isIntelListing } from '../src/detect/intel-verdict.js';
 import { liveAllowlist } from '../src/act/rpz/allowlist.js';
 import { buildRpzZone, emptyBuildStats, rpzOptionsOf } from '../src/act/rpz/zone.js';
@@ -187,6 +187,23 @@ describe('intel in the forwarder: answers into listed infrastructure', () => {
     expect(h.fwd.intel.stats.holdFailOpen).toBe(1);
     expect(h.daemon.context.detector.stats.observations).toBe(0);
     expect(await metric(h, 'fluxhound_dns_intel_hold_fail_open_total')).toMatch(/^fluxhound_dns_intel_hold_fail_open_total 1$/m);
+  });
+
+  it('sends a held answer unchecked when the detector has not seen it by intelHoldMs, counted', async () => {
+    const h = await harness({ forwarder: { intelHoldMs: 20 } });
+    // The detector queue drains on setImmediate: held still, the deadline is what lets the answer go.
+    vi.useFakeTimers({ toFake: ['setImmediate'] });
+    try {
+      expect(addressOf(await queryUdp(h.fwd.port, 'never-seen.fluxnet.test'))).toBe('91.92.240.17');
+      expect(h.fwd.intel.stats).toMatchObject({ held: 1, holdTimeouts: 1, holdFailOpen: 0 });
+      expect(h.daemon.context.detector.stats.observations).toBe(0);
+      expect(await metric(h, 'fluxhound_dns_intel_hold_timeouts_total')).toMatch(/^fluxhound_dns_intel_hold_timeouts_total 1$/m);
+      // The detector still sees it, late; the answer already went, once.
+      vi.runAllTimers();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(h.daemon.context.detector.stats.observations).toBe(1);
   });
 
   it('does nothing of this while no feed is loaded: no listing, no hold', async () => {
