@@ -9,6 +9,7 @@
  * blocked when the name was flagged from it; fail-open when the detector
  * queue is full.
  */
+import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isIntelListing } from '../src/detect/intel-verdict.js';
@@ -28,6 +29,7 @@ import { testForwarderOptions } from './support/forwarder-options.js';
 import { quietDaemon } from './support/quiet-daemon.js';
 import { indexOfFeeds, staticIntelFeeds } from './support/static-intel.js';
 import { flaggedVerdict } from './helpers/verdicts.js';
+import { findBinary } from './support/binaries.js';
 
 const PARTNER = { name: 'partner-a', path: 'test/fixtures/intel/partner-a.txt', action: 'block' as const, confidence: 80 };
 const WATCH = { name: 'watch', path: 'test/fixtures/intel/watch.txt', action: 'log' as const, confidence: 40 };
@@ -106,6 +108,9 @@ describe('intel in the forwarder: listed names', () => {
     expect(h.logged[0]!.reason).toContain('listed by intel feed watch');
     expect(h.fwd.stats.logged).toBe(1);
     expect(await metric(h, 'fluxhound_dns_intel_logged_total')).toMatch(/^fluxhound_dns_intel_logged_total\{feed="watch"\} 1$/m);
+    const promtool = findBinary('promtool', 'prometheus');
+    // promtool prints its complaints and exits 3 on any; execFileSync throws then.
+    if (promtool.path !== null) expect(execFileSync(promtool.path, ['check', 'metrics'], { input: await h.daemon.context.registry.metrics(), encoding: 'utf8' })).toBe('');
     // In the flagged set for the API, but no trigger in the policy zone: the zone must answer it as the forwarder does.
     expect(h.daemon.context.flagged.get('watched-only.test')?.intel?.[0]?.action).toBe('log');
     const stats = emptyBuildStats();
