@@ -155,27 +155,23 @@ describe('intel in the forwarder: listed names', () => {
 describe('intel in the forwarder: answers into listed infrastructure', () => {
   it('holds an answer holding a listed address until the detector saw it, then blocks the name it flagged: on the first lookup', async () => {
     const h = await harness();
-    // What the detector does with intel evidence (a never-seen name resolving into a listed network is flagged at once), done by an observer of the same daemon: it runs where the detector does, before the held answer is let go.
-    h.daemon.context.onObservation?.((o) => {
-      for (const rr of o.answers) {
-        const hit = rr.type === 'A' ? h.index.matchAddress(rr.data) : null;
-        if (hit !== null) {
-          const v = flaggedVerdict(o.qname, { registered: 'fluxnet.test', reasons: [`resolves into ${hit.value}, listed by intel feed ${hit.feed} (entry ${hit.ref})`] });
-          h.daemon.context.flagged.upsert({ ...v, intel: [{ feed: hit.feed, ref: hit.ref, kind: 'cidr', value: hit.value, note: hit.note, confidence: hit.confidence, action: hit.action }] });
-        }
-      }
-    });
+    // The daemon's own detector reads the same feeds (helper C's intel evidence): a never-seen name resolving into a listed network is flagged from its first answer.
     const answer = await queryUdp(h.fwd.port, 'never-seen.fluxnet.test');
     expect((answer.flags ?? 0) & 15).toBe(3);
     expect(answer.answers).toEqual([]);
     expect(h.fwd.intel.stats.held).toBe(1);
     expect(h.daemon.context.detector.stats.observations).toBe(1);
     expect(h.logged).toHaveLength(1);
-    expect(h.logged[0]).toMatchObject({ name: 'never-seen.fluxnet.test', action: 'nxdomain', rule: 'verdict' });
+    expect(h.logged[0]).toMatchObject({ name: 'never-seen.fluxnet.test', action: 'nxdomain', rule: 'verdict', domain: 'never-seen.fluxnet.test' });
+    expect(h.logged[0]!.reason).toContain('partner-a');
+    const v = h.daemon.context.flagged.get('never-seen.fluxnet.test');
+    expect(v?.intel?.[0]).toMatchObject({ feed: 'partner-a', kind: 'cidr', value: '91.92.240.0/24' });
     expect(await metric(h, 'fluxhound_dns_intel_held_total')).toMatch(/^fluxhound_dns_intel_held_total 1$/m);
     expect(await metric(h, 'fluxhound_dns_intel_blocked_total')).toMatch(/^fluxhound_dns_intel_blocked_total\{feed="partner-a"\} 1$/m);
-    // A name the detector does not flag from a held answer gets its real answer once the detector saw it.
-    const other = await harness();
+    // A held answer whose name is not blocked once the detector saw it (here: allowlisted, which the detector never flags either) goes out then.
+    const config = defaultConfig();
+    config.policy.allowlist = ['plain.fluxnet.test'];
+    const other = await harness({ config });
     expect(addressOf(await queryUdp(other.fwd.port, 'plain.fluxnet.test'))).toBe('91.92.240.17');
     expect(other.fwd.intel.stats.held).toBe(1);
     expect(other.daemon.context.detector.stats.observations).toBe(1);
@@ -239,7 +235,8 @@ describe('intel on the block page', () => {
     });
     expect(body).toContain('<code>www.listed-flux.test</code> (because of <code>listed-flux.test</code>)');
     // The one escape rule of the page: '/' and ':' in the entry are escaped as character references.
-    expect(body).toContain('listed by intel feed partner-a (entry test&#47;fixtures&#47;intel&#47;partner-a.txt:3)');
+    expect(body).toContain("A threat-intelligence feed your network&#39;s operator uses (<em>partner-a</em>, entry test&#47;fixtures&#47;intel&#47;partner-a.txt:3) lists this name as <em>fast flux</em>");
+    expect(body).toContain('listed by intel feed partner-a (entry test&#47;fixtures&#47;intel&#47;partner-a.txt:3, confidence 80)');
     expect(body).not.toMatch(/<script/);
   });
 });
