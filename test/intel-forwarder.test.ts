@@ -10,6 +10,7 @@
  * queue is full.
  */
 import { execFileSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isIntelListing } from '../src/detect/intel-verdict.js';
@@ -56,9 +57,9 @@ interface Harness {
   index: IntelIndex;
 }
 
-async function harness(options: { config?: Config; forwarder?: Partial<ForwarderOptions>; feeds?: boolean } = {}): Promise<Harness> {
+async function harness(options: { config?: Config; forwarder?: Partial<ForwarderOptions>; feeds?: boolean; out?: PassThrough } = {}): Promise<Harness> {
   const config = options.config ?? defaultConfig();
-  const daemon = quietDaemon(config);
+  const daemon = quietDaemon(config, { out: options.out ?? null });
   const allow = liveAllowlist(config);
   const index = indexOfFeeds([PARTNER, WATCH], allow.isAllowed);
   daemon.context.intel = options.feeds === false ? null : staticIntelFeeds(index);
@@ -79,8 +80,9 @@ function addressOf(answer: Awaited<ReturnType<typeof queryUdp>>): string | undef
 }
 
 describe('intel in the forwarder: listed names', () => {
-  it('blocks a name a block feed lists on its first query, without asking upstream, naming the feed in the query log and the metrics', async () => {
-    const h = await harness();
+  it('blocks a name a block feed lists on its first query, without asking upstream, naming the feed in the query log, the JSON out and the metrics', async () => {
+    const out = new PassThrough();
+    const h = await harness({ out });
     const answer = await queryUdp(h.fwd.port, 'www.listed-flux.test');
     expect((answer.flags ?? 0) & 15).toBe(3); // NXDOMAIN: policy.fastFlux by default
     // The listing is in the flagged set: the RPZ, the block page and the API read it there.
@@ -95,6 +97,10 @@ describe('intel in the forwarder: listed names', () => {
     expect(h.fwd.intel.stats.listings).toBe(1);
     expect(await metric(h, 'fluxhound_dns_intel_blocked_total')).toMatch(/^fluxhound_dns_intel_blocked_total\{feed="partner-a"\} 2$/m);
     expect(await metric(h, 'fluxhound_dns_blocked_total')).toMatch(/^fluxhound_dns_blocked_total\{action="nxdomain",verdict="fast-flux"\} 2$/m);
+    // The listing went the daemon's one verdict path: the NDJSON out (serve's JSON) carries it with its provenance, once.
+    const lines = ((out.read() as Buffer | null)?.toString('utf8') ?? '').split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ domain: 'listed-flux.test', verdict: 'fast-flux', intel: [{ feed: 'partner-a', ref: `${PARTNER.path}:3`, kind: 'domain' }] });
     // A name beside the listed one is not under it.
     expect(addressOf(await queryUdp(h.fwd.port, 'notlisted-flux.test'))).toBe('93.184.215.14');
   });
