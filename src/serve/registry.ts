@@ -18,6 +18,7 @@ import { listsService } from './lists/index.js';
 import { reportsService } from './reports/service.js';
 import { queryLogService } from './querylog/index.js';
 import { taxiiService } from './taxii/index.js';
+import { intelService } from './intel/index.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -28,6 +29,8 @@ export const serviceFactories: readonly ServiceFactory[] = [
   storeService(),
   // After the store (its entries live there), before every service that blocks: allow and deny apply from the first answer.
   listsService,
+  // Before every input and the forwarder: the feeds are loaded before the first lookup, so a listed name is caught on it.
+  intelService,
   followService(() => sourceFormats),
   dnstapService,
   rpzServerService,
