@@ -1,8 +1,9 @@
 /**
  * Threat intelligence in the Protective DNS forwarder, with real sockets: a
  * forwarder on 127.0.0.1 in a real daemon, a real upstream answering every
- * name, an IntelIndex built from real feed files (test/fixtures/intel), and
- * the block page service of the same daemon. A listed name is handled by its
+ * name, the daemon's own feed set (the intel service, as `--intel` loads
+ * it) reading real feed files (test/fixtures/intel), the daemon's own
+ * detector, and the block page service of the same daemon. A listed name is handled by its
  * feed's action on its first query, with the feed in the query log, the
  * metrics and the block page; the allowlist wins, also one changed live; an
  * answer pointing into listed infrastructure waits for the detector and is
@@ -28,7 +29,8 @@ import { startAnsweringAuthority, type AnsweringAuthority } from './support/answ
 import { queryUdp } from './support/dns-query.js';
 import { testForwarderOptions } from './support/forwarder-options.js';
 import { quietDaemon } from './support/quiet-daemon.js';
-import { indexOfFeeds, staticIntelFeeds } from './support/static-intel.js';
+import { intelService } from '../src/serve/intel/index.js';
+import type { Service } from '../src/serve/service.js';
 import { flaggedVerdict } from './helpers/verdicts.js';
 import { findBinary } from './support/binaries.js';
 
@@ -37,7 +39,7 @@ const WATCH = { name: 'watch', path: 'test/fixtures/intel/watch.txt', action: 'l
 
 /** The upstream: every name resolves; names under fluxnet.test into partner-a's listed network. */
 let upstream: AnsweringAuthority;
-const running: { fwd: DnsForwarder; pages: BlockPageService | null }[] = [];
+const running: { fwd: DnsForwarder; pages: BlockPageService | null; intel: Service | null }[] = [];
 
 beforeAll(async () => {
   upstream = await startAnsweringAuthority((name) => (name.endsWith('fluxnet.test') ? '91.92.240.17' : '93.184.215.14'));
@@ -47,6 +49,7 @@ afterEach(async () => {
   for (const r of running.splice(0)) {
     await r.fwd.stop();
     await r.pages?.stop();
+    await r.intel?.stop();
   }
 });
 
@@ -60,15 +63,17 @@ interface Harness {
 async function harness(options: { config?: Config; forwarder?: Partial<ForwarderOptions>; feeds?: boolean; out?: PassThrough } = {}): Promise<Harness> {
   const config = options.config ?? defaultConfig();
   const daemon = quietDaemon(config, { out: options.out ?? null });
-  const allow = liveAllowlist(config);
-  const index = indexOfFeeds([PARTNER, WATCH], allow.isAllowed);
-  daemon.context.intel = options.feeds === false ? null : staticIntelFeeds(index);
+  // The daemon's own feed set, from the real files, as `serve --intel PATH,name=...,action=...` loads them.
+  const intel = options.feeds === false ? null : intelService.create({ intel: [PARTNER, WATCH].map((f) => `${f.path},name=${f.name},action=${f.action},confidence=${f.confidence}`) }, daemon.context);
+  await intel?.start();
+  const index = daemon.context.intel?.current() ?? null;
+  if (options.feeds !== false && index === null) throw new Error('the feeds did not load');
   const logged: QueryLogEntry[] = [];
   daemon.context.onQuery((e) => logged.push(e));
   const fwd = new DnsForwarder(testForwarderOptions(upstream.port, options.forwarder), daemon.context);
   await fwd.start();
-  running.push({ fwd, pages: null });
-  return { daemon, fwd, logged, index };
+  running.push({ fwd, pages: null, intel });
+  return { daemon, fwd, logged, index: index! };
 }
 
 async function metric(h: Harness, name: string): Promise<string> {
