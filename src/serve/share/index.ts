@@ -100,7 +100,7 @@ export class SharedFileService implements Service {
       writes: () => this.writer.writes,
       writeErrors: () => this.writer.errors,
       items: () => this.readings.items,
-      lastWriteMs: () => this.readings.lastWriteMs,
+      lastWriteSeconds: () => this.readings.lastWriteMs / 1000,
       held: () => this.readings.held,
     };
     (name === 'stix-file' ? stixFileMetrics : mispFeedMetrics)(context.registry, readings);
