@@ -66,8 +66,12 @@ export function mispFeed(dir: string, context: ServeContext, delayMs = WRITE_DEL
       if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
       if (existsSync(dir)) checkWritable(join(dir, 'manifest.json'));
     };
+    // The allowlist files are read once per config (start, each SIGHUP), not on every rewrite.
+    const options = new WeakMap<Config, ReturnType<typeof mispOptionsOf>>();
     const rewrite: Rewrite = async (live, config) => {
-      const { feed, held } = liveMispFeed(live, mispOptionsOf(config, context.infra ?? null));
+      let settings = options.get(config);
+      if (settings === undefined) options.set(config, (settings = mispOptionsOf(config, context.infra ?? null)));
+      const { feed, held } = liveMispFeed(live, settings);
       await writeMispFeed(dir, feed);
       return { items: feed.events.length, held };
     };
