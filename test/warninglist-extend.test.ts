@@ -1,9 +1,10 @@
+/** extendInfra over the shipped reference lists (enrich/infra) with the real public-suffix rule (detect): a cross-layer test. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isRegistrable, registrableDomain } from '../../detect/registered-domain.js';
-import { loadInfra } from '../../enrich/infra/index.js';
-import { extendInfra } from './extend.js';
-import { parseWarninglist } from './parse.js';
+import { isRegistrable, registrableDomain } from '../src/detect/registered-domain.js';
+import { loadInfra } from '../src/enrich/infra/index.js';
+import { extendInfra } from '../src/intel/warninglist/extend.js';
+import { parseWarninglist } from '../src/intel/warninglist/parse.js';
 
 const reference = loadInfra();
 
@@ -13,7 +14,7 @@ function list(value: object, source = 'l.json') {
 
 describe('extendInfra over the shipped reference lists', () => {
   it('answers the base lists first and a warninglist network after, as its own provider', () => {
-    const fastly = parseWarninglist(readFileSync(new URL('../../../test/fixtures/warninglists/fastly.json', import.meta.url), 'utf8'), 'fastly.json');
+    const fastly = parseWarninglist(readFileSync(new URL('./fixtures/warninglists/fastly.json', import.meta.url), 'utf8'), 'fastly.json');
     const own = list({ name: 'partner', type: 'cidr', list: ['203.0.113.0/24', '2001:db8:77::/48'] });
     const infra = extendInfra(reference, [{ name: 'fastly', list: fastly }, { name: 'partner', list: own }], { isRegistrable });
     // 151.101.0.0/16 is Fastly's in data/reference too: the base's answer (its provider name) wins.
