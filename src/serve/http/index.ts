@@ -6,21 +6,20 @@
  * TLS when given a certificate and key. SIGHUP re-reads the token file and
  * the TLS files, all or nothing with the rest of the reload.
  */
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { Server } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { UsageError } from '../../model/errors.js';
 import { Authenticator, AuthThrottle, readTokenFile, type ThrottleOptions, type TokenTable } from '../auth/index.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
-import { governedHttpServer, netGovernor, type ListenerGate } from '../net/index.js';
+import { netGovernor, type ListenerGate } from '../net/index.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { apiRoutes } from './api/index.js';
 import { Dispatcher } from './dispatch.js';
 import { httpMetrics } from './metrics.js';
 import type { Route } from './route.js';
 import { Router } from './router.js';
+import { GovernedListener, reloadTlsFiles } from './listener.js';
 import { loadTlsContext, type TlsFiles } from './tls.js';
 
 export const TOKENS_REQUIRED = 'serve: --http needs --api-tokens FILE (serve.http.tokens): every HTTP request is authenticated';
@@ -74,8 +73,7 @@ export interface HttpServiceOptions {
 
 export class HttpService implements Service {
   readonly name = 'http';
-  private server: Server | null = null;
-  private http: HttpServer | null = null;
+  private readonly listener: GovernedListener;
   private readonly started = Date.now();
   private readonly auth: Authenticator;
   private tokensFile: string;
@@ -90,6 +88,7 @@ export class HttpService implements Service {
     private readonly options: HttpServiceOptions,
   ) {
     this.gate = netGovernor(context).gate({ listener: 'http', maxConnections: 64, http: true });
+    this.listener = new GovernedListener('http', this.gate);
     this.tokensFile = options.tokens;
     this.auth = new Authenticator(this.readTokens(options.tokens), context.registry, new AuthThrottle(options.throttle));
     this.tlsFiles = options.tls ?? null;
@@ -97,8 +96,7 @@ export class HttpService implements Service {
   }
 
   get port(): number {
-    const address = this.server?.address();
-    return typeof address === 'object' && address !== null ? address.port : 0;
+    return this.listener.port;
   }
 
   get tls(): boolean {
@@ -118,26 +116,11 @@ export class HttpService implements Service {
       started: this.started,
     });
     // Header deadlines are the governor's (Node checks its own only on a server that listens); body deadlines, readJsonBody's.
-    const http = createServer((req, res) => dispatcher.serve(req, res));
-    http.keepAliveTimeout = 5000;
-    http.on('clientError', (_err, socket) => socket.destroy());
-    const server = governedHttpServer(this.gate, http, this.secureContext === null ? undefined : () => this.secureContext!);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`http: cannot listen on ${this.listen.host}:${this.listen.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
-      server.listen(this.listen.port, this.listen.host, () => resolve());
-    });
-    server.on('error', () => undefined);
-    this.server = server;
-    this.http = http;
+    await this.listener.listen(this.listen, (req, res) => dispatcher.serve(req, res), this.secureContext === null ? undefined : () => this.secureContext!);
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server === null) return;
-    this.gate.closeAll();
-    this.http?.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.listener.close();
   }
 
   /**
@@ -151,8 +134,7 @@ export class HttpService implements Service {
     const tokensFile = fixed.tokens ? this.tokensFile : next.serve.http.tokens;
     if (tokensFile === null) throw new Error(TOKENS_REQUIRED);
     const tokens = this.readTokens(tokensFile);
-    const nextTls = fixed.tls ? this.tlsFiles : next.serve.http.tls.cert === null || next.serve.http.tls.key === null ? null : { cert: next.serve.http.tls.cert, key: next.serve.http.tls.key };
-    if ((nextTls === null) !== (this.tlsFiles === null)) throw new Error('http: turning TLS on or off takes a restart');
+    const nextTls = reloadTlsFiles('http', this.tlsFiles, fixed.tls, next.serve.http.tls);
     const secureContext = nextTls === null ? null : loadTlsContext(nextTls);
     return () => {
       this.auth.replace(tokens);

@@ -9,8 +9,7 @@
  * --taxii-cert/--taxii-key (serve.taxii.tls) through the same loader and
  * governed listener as --http. Flags win over the config.
  */
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import type { Server } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SecureContext } from 'node:tls';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
@@ -21,8 +20,9 @@ import { readJsonBody, type JsonMediaType } from '../http/body.js';
 import { baseHeaders, noStore, send } from '../http/respond.js';
 import { TOKENS_REQUIRED } from '../http/index.js';
 import { roleAllows } from '../http/route.js';
+import { GovernedListener, reloadTlsFiles } from '../http/listener.js';
 import { loadTlsContext, type TlsFiles } from '../http/tls.js';
-import { governedHttpServer, netGovernor, suppressedField, type ListenerGate, type LogRateLimit } from '../net/index.js';
+import { netGovernor, suppressedField, type ListenerGate, type LogRateLimit } from '../net/index.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { taxiiMetrics, type TaxiiMetrics } from './metrics.js';
 import { stixOptionsOf } from '../share/live.js';
@@ -124,8 +124,7 @@ function resourceName(path: string): string {
 
 export class TaxiiService implements Service {
   readonly name = 'taxii';
-  private server: Server | null = null;
-  private http: HttpServer | null = null;
+  private readonly listener: GovernedListener;
   private readonly auth: Authenticator;
   private secureContext: SecureContext | null;
   private tokensFile: string;
@@ -143,6 +142,7 @@ export class TaxiiService implements Service {
   ) {
     const governor = netGovernor(context);
     this.gate = governor.gate({ listener: 'taxii', maxConnections: 64, http: true });
+    this.listener = new GovernedListener('taxii', this.gate);
     this.logLimit = governor.logLimiter('taxii');
     this.tokensFile = options.tokens;
     this.auth = new Authenticator(this.readTokens(options.tokens), context.registry, new AuthThrottle(options.throttle));
@@ -157,8 +157,7 @@ export class TaxiiService implements Service {
   }
 
   get port(): number {
-    const address = this.server?.address();
-    return typeof address === 'object' && address !== null ? address.port : 0;
+    return this.listener.port;
   }
 
   /** Scheme and authority of this listener, for discovery's API root URLs. */
@@ -172,26 +171,11 @@ export class TaxiiService implements Service {
     if (this.inbox !== null && this.context.intel == null) {
       this.context.log.warn({ service: 'taxii' }, 'taxii: the inbox keeps what partners post, but no intel feed set runs to use it');
     }
-    const http = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => this.serve(req, res));
-    http.keepAliveTimeout = 5000;
-    http.on('clientError', (_err, socket) => socket.destroy());
-    const server = governedHttpServer(this.gate, http, this.secureContext === null ? undefined : () => this.secureContext!);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`taxii: cannot listen on ${this.listen.host}:${this.listen.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
-      server.listen(this.listen.port, this.listen.host, () => resolve());
-    });
-    server.on('error', () => undefined);
-    this.server = server;
-    this.http = http;
+    await this.listener.listen(this.listen, (req, res) => this.serve(req, res), this.secureContext === null ? undefined : () => this.secureContext!, { maxHeaderSize: 16 * 1024 });
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server === null) return;
-    this.gate.closeAll();
-    this.http?.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.listener.close();
   }
 
   /**
@@ -204,8 +188,7 @@ export class TaxiiService implements Service {
     if (tokensFile === null) throw new Error(TOKENS_REQUIRED.replace('--http', '--taxii'));
     const tokens = this.readTokens(tokensFile);
     const config = next.serve.taxii;
-    const tls = this.options.tlsFromFlag === true ? this.tlsFiles : config.tls.cert === null || config.tls.key === null ? null : { cert: config.tls.cert, key: config.tls.key };
-    if ((tls === null) !== (this.tlsFiles === null)) throw new Error('taxii: turning TLS on or off takes a restart');
+    const tls = reloadTlsFiles('taxii', this.tlsFiles, this.options.tlsFromFlag === true, config.tls);
     const secureContext = tls === null ? null : loadTlsContext(tls);
     return () => {
       this.auth.replace(tokens);
