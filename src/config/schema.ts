@@ -21,6 +21,17 @@ const ramp = (low: number, high: number, points: number) =>
 export const policyAction = z.enum(['nxdomain', 'nodata', 'drop', 'sinkhole', 'log']);
 export type PolicyAction = z.infer<typeof policyAction>;
 
+/** A listener's TLS: PEM certificate (chain) and key files, both or neither. */
+function tlsFiles() {
+  return z
+    .strictObject({
+      cert: z.string().min(1).nullable().default(null),
+      key: z.string().min(1).nullable().default(null),
+    })
+    .refine((t) => (t.cert === null) === (t.key === null), { message: 'cert and key go together' })
+    .prefault({});
+}
+
 export const configSchema = z.strictObject({
   /** Seconds. The sliding window for "within 1 h" features. Default 3600. */
   window: z.number().int().min(1).max(7 * 86400).default(3600),
@@ -391,13 +402,7 @@ export const configSchema = z.strictObject({
           /** File of API tokens, one per line: TOKEN ROLE NAME (roles read, write, admin; '#' starts a comment); re-read on SIGHUP. Every HTTP request but the console's static files needs one. Default null (the listener refuses to start without it). */
           tokens: z.string().min(1).nullable().default(null),
           /** TLS for the listener: PEM certificate (chain) and key files, re-read on SIGHUP; both null = plain HTTP. Default null. */
-          tls: z
-            .strictObject({
-              cert: z.string().min(1).nullable().default(null),
-              key: z.string().min(1).nullable().default(null),
-            })
-            .refine((t) => (t.cert === null) === (t.key === null), { message: 'cert and key go together' })
-            .prefault({}),
+          tls: tlsFiles(),
           /** Bytes a request body (JSON) may hold. Default 65536. */
           maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(65_536),
         })
@@ -408,13 +413,7 @@ export const configSchema = z.strictObject({
           /** ADDRESS:PORT (a bare port listens on 127.0.0.1); null = off. Default null. */
           listen: z.string().min(1).nullable().default(null),
           /** TLS: PEM certificate (chain) and key files, re-read on SIGHUP; both null = plain HTTP. Default null. */
-          tls: z
-            .strictObject({
-              cert: z.string().min(1).nullable().default(null),
-              key: z.string().min(1).nullable().default(null),
-            })
-            .refine((t) => (t.cert === null) === (t.key === null), { message: 'cert and key go together' })
-            .prefault({}),
+          tls: tlsFiles(),
           /** The write collection partners POST indicators into (role write); they feed detection as intel feed taxii:<poster>. */
           inbox: z
             .strictObject({
