@@ -7,13 +7,12 @@
  * last time and no temporary file is left. Runs the built CLI (npm test
  * builds first).
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stixValidators } from './helpers/stix-schemas.js';
-import { CLI, requireBuilt, ROOT } from './support/cli.js';
+import { requireBuilt, ROOT, spawnFluxhound } from './support/cli.js';
 import { waitFor } from './support/daemon.js';
 
 const EXAMPLE = join(ROOT, 'examples', 'example.dns.log');
@@ -37,18 +36,10 @@ describe('fluxhound serve --stix --misp-feed (CLI)', () => {
     copyFileSync(EXAMPLE, log);
     const stix = join(dir, 'findings.stix.json');
     const feed = join(dir, 'misp-feed');
-    const child = spawn(process.execPath, [CLI, 'serve', '--follow', log, '--stix', stix, '--misp-feed', feed, '--no-store', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const daemon = spawnFluxhound(['serve', '--follow', log, '--stix', stix, '--misp-feed', feed, '--no-store', '--log-level', 'warn']);
     try {
-      await waitFor('a fast-flux event on stdout', () => stdout.includes('"verdict":"fast-flux"'), 30_000);
-      const flagged = stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { domain: string; verdict: string })
+      await waitFor('a fast-flux event on stdout', () => daemon.stdout().includes('"verdict":"fast-flux"'), 30_000);
+      const flagged = daemon.events<{ domain: string; verdict: string }>()
         .find((e) => e.verdict === 'fast-flux')!.domain;
       // Written within the debounce (10 s) of the change that flagged it.
       await waitFor(`an indicator for ${flagged} in ${stix}`, () => readBundle(stix)?.objects.some((o) => o.type === 'indicator' && o.pattern === `[domain-name:value = '${flagged}']`), 30_000);
@@ -58,9 +49,9 @@ describe('fluxhound serve --stix --misp-feed (CLI)', () => {
         return Object.keys(manifest).some((uuid) => existsSync(join(feed, `${uuid}.json`)) && readFileSync(join(feed, `${uuid}.json`), 'utf8').includes(`"value":"${flagged}"`));
       }, 30_000);
     } finally {
-      child.kill('SIGTERM');
+      daemon.child.kill('SIGTERM');
     }
-    expect(await exited, stderr).toBe(0);
+    expect(await daemon.exited, daemon.stderr()).toBe(0);
     const bundle = readBundle(stix)!;
     const validators = stixValidators();
     expect(validators.bundle(bundle), JSON.stringify(validators.bundle.errors)).toBe(true);

@@ -3,14 +3,14 @@
  * prints flag events as NDJSON while a followed log grows, and exits 0 on
  * SIGTERM. Runs the built CLI (npm test builds first).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { CLI, spawnFluxhound } from './support/cli.js';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from './support/daemon.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
 const EXAMPLE = join(import.meta.dirname, '..', 'examples', 'example.dns.log');
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-serve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,25 +43,17 @@ describe('fluxhound serve (CLI)', () => {
   it('prints flag events as NDJSON while following a log, and stops cleanly on SIGTERM', async () => {
     const log = join(dir, 'dns.log');
     copyFileSync(EXAMPLE, log);
-    const child = spawn(process.execPath, [CLI, 'serve', '--follow', log, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const daemon = spawnFluxhound(['serve', '--follow', log, '--log-level', 'warn']);
     try {
-      await waitFor('a fast-flux event on stdout', () => stdout.includes('"verdict":"fast-flux"'), 30_000);
-      const events = stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { domain: string; verdict: string; evidence: { addresses: unknown[] } });
+      await waitFor('a fast-flux event on stdout', () => daemon.stdout().includes('"verdict":"fast-flux"'), 30_000);
+      const events = daemon.events<{ domain: string; verdict: string; evidence: { addresses: unknown[] } }>();
       const flux = events.find((e) => e.verdict === 'fast-flux')!;
       expect(flux.evidence.addresses.length).toBeGreaterThan(0);
-      expect(child.exitCode).toBeNull();
+      expect(daemon.child.exitCode).toBeNull();
     } finally {
-      child.kill('SIGTERM');
+      daemon.child.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
-    expect(stderr).not.toMatch(/"level":(50|60)/);
+    expect(await daemon.exited).toBe(0);
+    expect(daemon.stderr()).not.toMatch(/"level":(50|60)/);
   }, 60_000);
 });

@@ -4,7 +4,7 @@
  * holding a read token, finds an indicator for the flagged name in the
  * findings collection. Runs the built CLI (npm test builds first).
  */
-import { spawn } from 'node:child_process';
+import { spawnFluxhound } from './support/cli.js';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from './support/daemon.js';
 import { writeTokenFile } from './support/tokens.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
 const EXAMPLE = join(import.meta.dirname, '..', 'examples', 'example.dns.log');
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-taxii-serve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,17 +31,11 @@ describe('fluxhound serve --taxii (CLI)', () => {
     copyFileSync(EXAMPLE, log);
     const tokens = writeTokenFile(dir);
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI, 'serve', '--follow', log, '--taxii', `127.0.0.1:${port}`, '--api-tokens', tokens.file, '--no-store', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const daemon = spawnFluxhound(['serve', '--follow', log, '--taxii', `127.0.0.1:${port}`, '--api-tokens', tokens.file, '--no-store', '--log-level', 'warn']);
     const headers = { authorization: `Bearer ${tokens.read}`, accept: 'application/taxii+json;version=2.1' };
     try {
-      await waitFor('a fast-flux event on stdout', () => stdout.includes('"verdict":"fast-flux"'), 30_000);
-      const flagged = stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { domain: string; verdict: string })
+      await waitFor('a fast-flux event on stdout', () => daemon.stdout().includes('"verdict":"fast-flux"'), 30_000);
+      const flagged = daemon.events<{ domain: string; verdict: string }>()
         .find((e) => e.verdict === 'fast-flux')!.domain;
       // The follower may flag before the listener (started after it) is up.
       const discovery = await waitFor('the TAXII listener', async () => {
@@ -59,8 +52,8 @@ describe('fluxhound serve --taxii (CLI)', () => {
       }, 10_000);
       expect((await fetch(objectsUrl)).status).toBe(401);
     } finally {
-      child.kill('SIGTERM');
+      daemon.child.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
+    expect(await daemon.exited).toBe(0);
   }, 60_000);
 });

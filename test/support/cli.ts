@@ -3,7 +3,7 @@
  * builds before vitest starts; a test never builds (a build during the run
  * would rewrite files other tests are running from).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,4 +28,34 @@ export function fluxhound(args: string[], env: NodeJS.ProcessEnv = process.env):
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
     });
   });
+}
+
+/** A daemon (`fluxhound serve ...`) run by a test: its output so far, its verdict lines, its exit. */
+export interface RunningDaemon {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** The JSON lines (verdicts) printed on stdout so far. */
+  events<T = { domain: string; verdict: string }>(): T[];
+  exited: Promise<number | null>;
+}
+
+export function spawnFluxhound(args: string[]): RunningDaemon {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    events: <T,>() =>
+      stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as T),
+    exited,
+  };
 }
