@@ -47,12 +47,31 @@ export function whyDenied(comment: string): Phrase {
 }
 
 /**
+ * Why a name a threat-intelligence feed lists is blocked: the feed's name
+ * and its entry (both made printable and cut), never where the feed is
+ * fetched from or who pushed it.
+ */
+export function whyListed(listing: { feed: string; ref: string }): Phrase {
+  return [
+    'A threat-intelligence feed your network uses lists this name as ',
+    { em: 'fast flux' },
+    ` infrastructure: listed by intel feed ${printable(listing.feed).slice(0, 100)} (entry ${printable(listing.ref).slice(0, 200)}). `,
+    `Criminals use such names to keep phishing sites and malware online by hiding them behind hijacked machines.`,
+  ];
+}
+
+/**
  * Why a flagged verdict blocks: the operator's deny entry when the verdict
  * is one (Verdict.listed, the policy verdict the lists service puts in the
- * flagged set), else the flux the detector measured.
+ * flagged set), a feed's listing when it is one (a verdict without
+ * detection whose first intel entry lists the name), else the flux the
+ * detector measured.
  */
-export function whyBlocked(v: { flux: FluxKind | null; listed?: { comment: string } }): Phrase {
-  return v.listed !== undefined ? whyDenied(v.listed.comment) : whyFlux(v.flux);
+export function whyBlocked(v: { flux: FluxKind | null; listed?: { comment: string }; intel?: readonly { kind: string; feed: string; ref: string }[] }): Phrase {
+  if (v.listed !== undefined) return whyDenied(v.listed.comment);
+  const own = v.intel?.[0];
+  if (own !== undefined && own.kind === 'domain' && v.flux === null) return whyListed(own);
+  return whyFlux(v.flux);
 }
 
 /** What a person should do at a blocked name: the block page's advice, without its last line (which names where to turn). */

@@ -22,17 +22,31 @@ export function isBlockAction(action: QueryAction): boolean {
   return action !== 'log' && action !== 'pass' && action !== 'exposed';
 }
 
-/** What put a name on the block path: the detector's verdict, or the operator's deny list. */
-export type QueryRule = 'verdict' | 'denylist';
+/** What put a name on the block path: the detector's verdict, the operator's deny list, or a threat-intelligence feed's listing. */
+export type QueryRule = 'verdict' | 'denylist' | 'intel';
+
+export const QUERY_RULES: readonly QueryRule[] = ['verdict', 'denylist', 'intel'];
 
 /**
  * The rule behind a flagged verdict and its reason in one line: the
  * operator's deny list (its policy verdict carries `listed`) with the
- * entry's comment, else the detector with its first (strongest) reason.
+ * entry's comment; a feed's listing (detect/intel-verdict) with its one
+ * reason, which names the feed and the entry; else the detector with its
+ * first (strongest) reason.
  */
 export function ruleOf(verdict: Verdict): { rule: QueryRule; reason: string | null } {
   if (verdict.listed !== undefined) return { rule: 'denylist', reason: verdict.listed.comment };
+  if (isListingVerdict(verdict)) return { rule: 'intel', reason: verdict.reasons[0] ?? null };
   return { rule: 'verdict', reason: verdict.reasons[0] ?? null };
+}
+
+/**
+ * detect/intel-verdict's isIntelListing, restated here because model sits
+ * below detect (a test keeps the two in step): the name's own listing comes
+ * first in Verdict.intel, and a listing verdict carries no contributions.
+ */
+function isListingVerdict(v: Verdict): boolean {
+  return v.intel !== undefined && v.intel.length > 0 && v.intel[0]!.kind === 'domain' && v.contributions.length === 0 && v.listed === undefined;
 }
 
 export interface QueryLogEntry {

@@ -3,7 +3,7 @@
  * at /api/v1/openapi.json is the contract). The records themselves are the
  * model's, imported as types only: nothing of src/ runs in the browser.
  */
-import type { AuditEntry, ListEntry, QueryLogEntry } from '../model/query-log.js';
+import type { AuditEntry, ListEntry, QueryLogEntry, QueryRule } from '../model/query-log.js';
 import type { Verdict, VerdictLabel, FluxKind } from '../model/verdict.js';
 
 export type { AuditEntry, ListEntry, QueryLogEntry, Verdict, VerdictLabel, FluxKind };
@@ -50,7 +50,7 @@ export interface FlaggedItem {
   last_seen: string;
   network: string | null;
   zone?: string | null;
-  rule: 'verdict' | 'denylist';
+  rule: QueryRule;
 }
 
 export interface Flagged {

@@ -53,6 +53,8 @@ export interface RpzVerdict {
   verdict: Verdict['verdict'];
   flux: Verdict['flux'];
   evidence: Pick<Evidence, 'addresses' | 'name_servers' | 'ns_addresses'>;
+  /** Verdict.intel: a feed's listing under action 'log' is recorded by the forwarder, never a trigger. */
+  intel?: Verdict['intel'];
 }
 
 /** The part of a verdict the zone needs under these options (drops features, reasons and unused evidence). */
@@ -62,6 +64,7 @@ export function rpzVerdictOf(v: Verdict, options: Pick<RpzOptions, 'nsdname' | '
     domain: v.domain,
     registered_domain: v.registered_domain,
     ...(v.zone == null ? {} : { zone: v.zone }),
+    ...(v.intel === undefined ? {} : { intel: v.intel }),
     verdict: v.verdict,
     flux: v.flux,
     evidence: {
@@ -157,6 +160,12 @@ export function actionRecords(owner: string, action: RpzAction, sinkhole: RpzOpt
   }
 }
 
+/** A feed's listing (detect/intel-verdict) whose feed's action is 'log': the forwarder answers it normally, so the zone must too. */
+function isLoggedListing(v: RpzVerdict): boolean {
+  const own = v.intel?.[0];
+  return own !== undefined && own.kind === 'domain' && own.action === 'log' && v.flux === null;
+}
+
 /** Octets 'rpz-nsdname' adds to an owner (label + length octet). */
 const NSDNAME_WIRE = 12;
 
@@ -241,7 +250,7 @@ class ZoneBuilder {
     const { allowlist, actions } = this.options;
     const action = actions[v.verdict as 'fast-flux' | 'suspicious'];
     const zone = blockedZoneOf(v);
-    if (action === 'log' || allowlist.isAllowed(v.domain) || allowlist.isAllowed(zone) || allowlist.isAllowed(v.registered_domain)) {
+    if (action === 'log' || isLoggedListing(v) || allowlist.isAllowed(v.domain) || allowlist.isAllowed(zone) || allowlist.isAllowed(v.registered_domain)) {
       this.stats.notBlocked++;
       return;
     }

@@ -12,6 +12,9 @@ import { SLICE_MS } from '../slices.js';
 
 export type Examine = (answer: Buffer, ts: number, client: string) => boolean;
 
+/** Called once the detector has seen one answer (or at shutdown, when the rest are examined at once). */
+export type Examined = () => void;
+
 export interface DetectionStats {
   queued: number;
   examined: number;
@@ -29,6 +32,8 @@ export class DetectionQueue {
   private readonly answers: (Buffer | undefined)[];
   private readonly times: Float64Array;
   private readonly clients: (string | undefined)[];
+  /** Per slot, what waits for that answer's examination (an answer held back from its client); mostly empty. */
+  private readonly examined: (Examined | undefined)[];
   private head = 0;
   private count = 0;
   private scheduled = false;
@@ -40,6 +45,7 @@ export class DetectionQueue {
     this.answers = new Array<Buffer | undefined>(capacity);
     this.clients = new Array<string | undefined>(capacity);
     this.times = new Float64Array(capacity);
+    this.examined = new Array<Examined | undefined>(capacity);
   }
 
   get length(): number {
@@ -55,8 +61,12 @@ export class DetectionQueue {
     return this.count === 0 ? 0 : Math.max(0, Date.now() / 1000 - this.times[this.head]!);
   }
 
-  /** Queues an answer (`ts` in seconds); false when the queue is full (fail-open). */
-  push(answer: Buffer, ts: number, client: string): boolean {
+  /**
+   * Queues an answer (`ts` in seconds); false when the queue is full
+   * (fail-open). `then` runs right after the detector examined it, in queue
+   * order, so what the detector flagged from it is in the flagged set by then.
+   */
+  push(answer: Buffer, ts: number, client: string, then?: Examined): boolean {
     if (this.count >= this.capacity) {
       this.stats.failOpen++;
       return false;
@@ -65,6 +75,7 @@ export class DetectionQueue {
     this.answers[slot] = answer;
     this.times[slot] = ts;
     this.clients[slot] = client;
+    this.examined[slot] = then;
     this.count++;
     this.stats.queued++;
     if (!this.scheduled) {
@@ -87,8 +98,10 @@ export class DetectionQueue {
       const slot = this.head;
       const answer = this.answers[slot]!;
       const client = this.clients[slot]!;
+      const then = this.examined[slot];
       this.answers[slot] = undefined;
       this.clients[slot] = undefined;
+      this.examined[slot] = undefined;
       this.head = (this.head + 1) % this.capacity;
       this.count--;
       this.stats.examined++;
@@ -96,6 +109,13 @@ export class DetectionQueue {
         if (!this.examine(answer, this.times[slot]!, client)) this.stats.undecodable++;
       } catch {
         this.stats.undecodable++;
+      }
+      if (then !== undefined) {
+        try {
+          then();
+        } catch {
+          // The waiting answer's own bug; the queue keeps draining.
+        }
       }
       if (n % CLOCK_EVERY === 0 && performance.now() - started >= budgetMs) break;
     }

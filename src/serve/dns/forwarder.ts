@@ -9,10 +9,19 @@
  * can throw out of here. After the policy step every query is counted for
  * the console's charts and, as serve.querylog says, recorded in the query
  * log with the rcode of the answer sent (query-log.ts).
+ *
+ * Threat intelligence (intel.ts), only while a feed is loaded: a name a feed
+ * lists is answered by the feed's action (block: as fast flux; log: answered
+ * normally and recorded), its listing verdict put in the flagged set; the
+ * allowlist wins. An upstream answer holding an address a feed lists waits
+ * for the detector to see it (at most intelHoldMs; fail-open when the queue
+ * is full), then the name is checked again, so a never-seen name resolving
+ * into listed infrastructure is blocked on its first lookup.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Config, PolicyAction } from '../../config/schema.js';
+import type { QueryAction } from '../../model/query-log.js';
 import type { Verdict } from '../../model/verdict.js';
 import { decodeMessage, observationOf } from '../../sources/dns-wire/index.js';
 import type { ServeContext, Service } from '../service.js';
@@ -23,12 +32,13 @@ import { DnsTcpListener, MAX_QUERY_BYTES } from './tcp.js';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
 import { DetectionQueue } from './detection-queue.js';
+import { ForwarderIntel, DEFAULT_MAX_LISTINGS } from './intel.js';
 import { DnsCounts, registerDnsMetrics, type DnsMetricSource } from './metrics.js';
 import { Policy } from './policy.js';
 import { QueryLogRecorder } from './query-log.js';
 import { ClientRateLimit } from './rate-limit.js';
 import { Upstreams } from './upstream.js';
-import { emptyAnswer, isTruncated, newQueryInfo, queryName, RCODE_FORMERR, RCODE_NOTIMP, RCODE_REFUSED, RCODE_SERVFAIL, readQuery, setId } from './wire.js';
+import { emptyAnswer, isTruncated, newQueryInfo, queryName, RCODE_FORMERR, RCODE_NOTIMP, RCODE_REFUSED, RCODE_SERVFAIL, readQuery, setId, type QueryInfo } from './wire.js';
 
 export interface ForwarderOptions {
   listen: Endpoint;
@@ -45,7 +55,17 @@ export interface ForwarderOptions {
   /** Queries one client address may have waiting for an upstream. */
   maxPendingPerClient: number;
   detectorQueue: number;
+  /** Milliseconds an answer holding a listed address waits for the detector before it is sent unchecked. Default 250. */
+  intelHoldMs?: number;
+  /** Listing verdicts this forwarder keeps in the flagged set (the oldest leaves first). Default 65536. */
+  maxIntelListings?: number;
 }
+
+/** What `done` gets in place of the upstream when the answer comes back from the detector's hold. */
+const HELD = Symbol('held');
+
+/** How long an answer pointing into listed infrastructure may wait for the detector: well under a resolver's retry. */
+export const DEFAULT_INTEL_HOLD_MS = 250;
 
 export type Reply = (answer: Buffer) => void;
 
@@ -94,6 +114,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
   readonly cache: AnswerCache;
   readonly upstreams: Upstreams;
   readonly detection: DetectionQueue;
+  /** Feed listings and held answers (intel.ts); idle while ServeContext.intel has no index. */
+  readonly intel: ForwarderIntel;
   private readonly acl: ClientAcl;
   private readonly rate: ClientRateLimit;
   private policy: Policy;
@@ -127,6 +149,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.policy = new Policy(context.config.policy);
     this.querylog = new QueryLogRecorder(context, context.config.serve.querylog);
     this.allow = liveAllowlist(context.config);
+    this.intel = new ForwarderIntel(context.flagged, options.maxIntelListings ?? DEFAULT_MAX_LISTINGS);
     this.detection = new DetectionQueue(options.detectorQueue, (answer, ts, client) => {
       const message = decodeMessage(answer);
       if (typeof message === 'string') return false;
@@ -239,15 +262,19 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const ql = this.querylog;
     let logged: Verdict | null = null;
     let name: string | null = null;
-    if (this.context.flagged.size > 0) {
+    // Read once per query and never kept (intel/view.ts); null while no feed is loaded, and then intel costs nothing here.
+    const index = this.context.intel?.current() ?? null;
+    if (this.context.flagged.size > 0 || index !== null) {
       const qname = queryName(bytes, q);
-      const verdict = this.context.flagged.match(qname);
+      let verdict = this.context.flagged.size > 0 ? this.context.flagged.match(qname) : null;
+      if (verdict === null && index !== null) verdict = this.intel.listing(index, qname, now, this.allow.isAllowed);
       if (verdict !== null) {
         if (this.allow.isAllowed(qname)) this.stats.allowlisted++;
         else {
           const action = this.policy.actionFor(verdict);
           if (action !== 'log') {
             this.countBlock(action, verdict.verdict);
+            if (verdict.intel !== undefined) this.intel.countBlocked(verdict);
             const answer = this.policy.answer(action, bytes, q);
             if (answer !== null) this.respond(reply, answer, q.qtype, udp, arrived);
             ql.count(ts, client, action);
@@ -255,22 +282,24 @@ export class DnsForwarder implements Service, DnsMetricSource {
             return answer !== null;
           }
           this.stats.logged++;
+          if (verdict.intel !== undefined) this.intel.countLogged(verdict);
           this.context.log.debug({ service: this.name, qname, client, verdict: verdict.verdict, score: verdict.score }, 'dns: flagged name answered (policy log)');
           logged = verdict;
           name = qname;
         }
       }
     }
-    ql.count(ts, client, logged === null ? 'pass' : 'log');
+    const passed: QueryAction = logged === null ? 'pass' : 'log';
     // Recorded once the answer is sent, with its rcode; the name text only for a query that is recorded.
     const record = logged === null ? ql.samplePass() : ql.enabled;
     if (record && name === null) name = queryName(bytes, q);
     const key = AnswerCache.key(bytes, q);
     const cached = this.cache.answer(key, bytes, q, now);
     if (cached !== null) {
+      ql.count(ts, client, passed);
       this.stats.cacheHits++;
       this.send(cached, q.udpSize, q.questionEnd, q.qtype, bytes, reply, udp, arrived);
-      if (record) ql.record(ts, client, name!, q.qtype, logged === null ? 'pass' : 'log', cached[3]! & 15, logged);
+      if (record) ql.record(ts, client, name!, q.qtype, passed, cached[3]! & 15, logged);
       return true;
     }
     this.stats.cacheMisses++;
@@ -278,24 +307,91 @@ export class DnsForwarder implements Service, DnsMetricSource {
     // The cache reads the query's header bits and EDNS from these when the answer comes (q is reused by then).
     const asked = { ...q };
     if (reply === this.replyNow) reply = this.udpReplyTo(this.udpAddress, this.udpPort);
-    const done = (answer: Buffer | null): void => {
+    // `held` (the upstream's place in AnswerCallback, which this does not read): the detector saw this answer already (holdForDetector) and the name was not blocked since.
+    const done = (answer: Buffer | null, held: unknown = null): void => {
       if (this.stopped) return;
       if (answer === null) {
+        ql.count(ts, client, passed);
         this.stats.servfail++;
         this.respond(reply, emptyAnswer(bytes, questionEnd, RCODE_SERVFAIL), qtype, udp, arrived);
-        if (record) ql.record(ts, client, name!, qtype, logged === null ? 'pass' : 'log', RCODE_SERVFAIL, logged);
+        if (record) ql.record(ts, client, name!, qtype, passed, RCODE_SERVFAIL, logged);
         return;
       }
-      if (!isTruncated(answer)) {
-        this.cache.store(key, answer, bytes, asked, Date.now());
-        this.detection.push(answer, Date.now() / 1000, client);
+      if (held !== HELD && !isTruncated(answer)) {
+        const at = Date.now();
+        // A name already flagged (answered under policy log) needs no second look.
+        const index = logged === null ? (this.context.intel?.current() ?? null) : null;
+        if (index !== null && this.intel.listedAddress(index, answer, questionEnd, at) !== null) {
+          this.holdForDetector(answer, at, client, (examined) => {
+            // Cached only now: a second query during the hold must not get the answer from the cache unchecked.
+            this.cache.store(key, answer, bytes, asked, Date.now());
+            if (!examined || !this.blockAfterDetection(bytes, asked, client, ts, reply, udp, arrived)) done(answer, HELD);
+          });
+          return;
+        }
+        this.cache.store(key, answer, bytes, asked, at);
+        this.detection.push(answer, at / 1000, client);
       }
+      // Counted when the answer goes: a held answer may yet have been blocked.
+      ql.count(ts, client, passed);
       setId(answer, id);
       this.send(answer, udpSize, questionEnd, qtype, bytes, reply, udp, arrived);
-      if (record) ql.record(ts, client, name!, qtype, logged === null ? 'pass' : 'log', answer[3]! & 15, logged);
+      if (record) ql.record(ts, client, name!, qtype, passed, answer[3]! & 15, logged);
     };
     if (udp) this.upstreams.ask(bytes, questionEnd, client, done);
     else this.upstreams.askTcp(bytes, questionEnd, client, done);
+    return true;
+  }
+
+  /**
+   * Queues an answer that points into listed infrastructure for the
+   * detector and calls `then(true)` once it has been examined, or
+   * `then(false)` when it could not be (the queue full: at once; not
+   * examined within intelHoldMs: then), so the caller sends it unchecked
+   * (fail-open, counted). `then` runs once; never after stop().
+   */
+  private holdForDetector(answer: Buffer, at: number, client: string, then: (examined: boolean) => void): void {
+    const stats = this.intel.stats;
+    stats.held++;
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled || this.stopped) return;
+      settled = true;
+      stats.holdTimeouts++;
+      then(false);
+    }, this.options.intelHoldMs ?? DEFAULT_INTEL_HOLD_MS);
+    const queued = this.detection.push(answer, at / 1000, client, () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!this.stopped) then(true);
+    });
+    if (!queued) {
+      settled = true;
+      clearTimeout(timer);
+      stats.holdFailOpen++;
+      then(false);
+    }
+  }
+
+  /**
+   * After the detector saw a held answer: the policy answer when the name is
+   * now flagged (and not allowlisted, and its action blocks), sent, counted
+   * and recorded; false when the real answer is to go.
+   */
+  private blockAfterDetection(query: Buffer, asked: QueryInfo, client: string, ts: number, reply: Reply, udp: boolean, arrived: number): boolean {
+    const qname = queryName(query, asked);
+    const verdict = this.context.flagged.match(qname);
+    if (verdict === null || this.allow.isAllowed(qname)) return false;
+    const action = this.policy.actionFor(verdict);
+    if (action === 'log') return false;
+    this.countBlock(action, verdict.verdict);
+    if (verdict.intel !== undefined) this.intel.countBlocked(verdict);
+    const answer = this.policy.answer(action, query, asked);
+    if (answer !== null) this.respond(reply, answer, asked.qtype, udp, arrived);
+    const ql = this.querylog;
+    ql.count(ts, client, action);
+    if (ql.enabled) ql.record(ts, client, qname, asked.qtype, action, answer === null ? -1 : answer[3]! & 15, verdict);
     return true;
   }
 
@@ -369,6 +465,11 @@ export class DnsForwarder implements Service, DnsMetricSource {
       detector_fail_open_total: d.failOpen,
       detector_decode_errors_total: d.undecodable,
       querylog_recorded_total: this.querylog.recorded,
+      intel_listings_total: this.intel.stats.listings,
+      intel_listings_evicted_total: this.intel.stats.evicted,
+      intel_held_total: this.intel.stats.held,
+      intel_hold_timeouts_total: this.intel.stats.holdTimeouts,
+      intel_hold_fail_open_total: this.intel.stats.holdFailOpen,
     };
   }
 
@@ -387,6 +488,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
 
   blocked(): ReadonlyMap<string, number> {
     return this.stats.blocked;
+  }
+
+  intelByFeed(): [blocked: ReadonlyMap<string, number>, logged: ReadonlyMap<string, number>] {
+    return [this.intel.stats.blocked, this.intel.stats.logged];
   }
 
   queriesByTransport(): [number, number] {

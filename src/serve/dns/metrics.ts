@@ -61,6 +61,8 @@ export interface DnsMetricSource {
   /** Queries answered by policy: "action\0verdict" → count. */
   blocked(): ReadonlyMap<string, number>;
   queriesByTransport(): [udp: number, tcp: number];
+  /** Per threat-intelligence feed: queries answered by policy because of it, and queries for names it lists under action log. */
+  intelByFeed(): [blocked: ReadonlyMap<string, number>, logged: ReadonlyMap<string, number>];
   /** Per upstream "host:port": 1 while it answers, 0 while down. */
   upstreamsUp(): [string, number][];
 }
@@ -92,6 +94,11 @@ export const COUNTERS: Record<string, string> = {
   fluxhound_dns_detector_fail_open_total: 'Upstream answers forwarded without detection because the detector queue was full.',
   fluxhound_dns_detector_decode_errors_total: 'Upstream answers the wire decoder rejected.',
   fluxhound_dns_querylog_recorded_total: 'Queries recorded in the query log (blocked, policy log, sampled others).',
+  fluxhound_dns_intel_listings_total: 'Names a threat-intelligence feed lists put in the flagged set on their lookup.',
+  fluxhound_dns_intel_listings_evicted_total: 'Feed listings taken out of the flagged set again to keep it bounded (re-made on the next lookup).',
+  fluxhound_dns_intel_held_total: 'Upstream answers holding an address a feed lists, held until the detector saw them.',
+  fluxhound_dns_intel_hold_timeouts_total: 'Held answers sent unchecked because the detector did not see them within intelHoldMs.',
+  fluxhound_dns_intel_hold_fail_open_total: 'Answers holding a listed address sent unchecked because the detector queue was full.',
 };
 
 export const GAUGES: Record<string, string> = {
@@ -151,6 +158,20 @@ export function registerDnsMetrics(registry: Registry, source: DnsMetricSource):
       }
     },
   });
+  for (const [i, name, help] of [
+    [0, 'fluxhound_dns_intel_blocked_total', 'Queries answered by policy because of a threat-intelligence feed (its listing of the name, or the detector evidence it gave), by feed.'],
+    [1, 'fluxhound_dns_intel_logged_total', 'Queries for names a feed with action log lists, answered normally and recorded, by feed.'],
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['feed'],
+      registers: [registry],
+      collect() {
+        for (const [feed, n] of source.intelByFeed()[i]) publish(this, `${name}\0${feed}`, { feed }, n);
+      },
+    });
+  }
   new Counter({
     name: 'fluxhound_dns_responses_total',
     help: 'Answers sent to clients, by response code and query type (types without a label of their own are "other").',

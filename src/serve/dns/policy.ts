@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { Config, PolicyAction } from '../../config/schema.js';
 import { parseIPv4, parseIPv6 } from '../../model/names.js';
 import type { Verdict } from '../../model/verdict.js';
+import { isIntelListing } from '../../detect/intel-verdict.js';
 import { addressAnswer, emptyAnswer, RCODE_NOERROR, RCODE_NXDOMAIN, TYPE_A, TYPE_AAAA, type QueryInfo } from './wire.js';
 
 /** TTL of policy answers: short, so that an unblocked name recovers quickly. */
@@ -24,7 +25,12 @@ export class Policy {
     this.ipv6 = addressBytes(policy.sinkhole.ipv6, 6);
   }
 
+  /**
+   * A feed's listing (detect/intel-verdict) takes its feed's action: 'block'
+   * answers as fast flux does, 'log' answers normally and is recorded.
+   */
   actionFor(v: Verdict): PolicyAction {
+    if (v.intel !== undefined && isIntelListing(v)) return v.intel[0]!.action === 'log' ? 'log' : this.fastFlux;
     if (v.verdict === 'fast-flux') return this.fastFlux;
     if (v.verdict === 'suspicious') return this.suspicious;
     return 'log';

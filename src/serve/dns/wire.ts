@@ -34,7 +34,7 @@ export function queryName(bytes: Buffer, q: QueryInfo): string {
 }
 
 /** Skips one (possibly compressed) name; the offset after it, or -1. */
-function skipName(bytes: Uint8Array, p: number, end: number): number {
+export function skipName(bytes: Uint8Array, p: number, end: number): number {
   for (let labels = 0; labels < 128; labels++) {
     if (p >= end) return -1;
     const len = bytes[p]!;

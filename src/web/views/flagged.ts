@@ -34,7 +34,7 @@ export async function flaggedView(route: Route): Promise<HTMLElement> {
     result.items,
     [
       { title: 'Domain', cell: (r) => domainLink(r.domain) },
-      { title: 'Verdict', cell: (r) => [verdictBadge(r.verdict), r.rule === 'denylist' ? badge('denylist', 'deny') : null] },
+      { title: 'Verdict', cell: (r) => [verdictBadge(r.verdict), r.rule === 'denylist' ? badge('denylist', 'deny') : r.rule === 'intel' ? badge('intel', 'deny') : null] },
       { title: 'Flux', cell: (r) => r.flux ?? '' },
       { title: 'Score', cell: (r) => r.score.toFixed(0), class: 'num' },
       { title: 'Why', cell: (r) => h('span', { class: 'reason' }, r.reasons[0] ?? '') },

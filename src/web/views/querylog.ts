@@ -45,7 +45,7 @@ export async function querylogView(route: Route): Promise<HTMLElement> {
     { title: 'Name', cell: (e) => domainLink(e.name) },
     { title: 'Type', cell: (e) => e.qtype },
     { title: 'Action', cell: (e) => badge(e.action, e.action) },
-    { title: 'Why', cell: (e) => h('span', { class: 'reason' }, e.rule === 'denylist' ? `blocklist: ${e.reason ?? ''}` : (e.reason ?? '')) },
+    { title: 'Why', cell: (e) => h('span', { class: 'reason' }, e.rule === 'denylist' ? `blocklist: ${e.reason ?? ''}` : e.rule === 'intel' ? `intel: ${e.reason ?? ''}` : (e.reason ?? '')) },
   ], 'No queries match.');
 
   const pager = h(

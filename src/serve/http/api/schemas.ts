@@ -5,7 +5,7 @@
  * schema fails the contract test. The lists of Verdict and Features fields
  * are checked against the TypeScript types at compile time.
  */
-import { QUERY_ACTIONS } from '../../../model/query-log.js';
+import { QUERY_ACTIONS, QUERY_RULES } from '../../../model/query-log.js';
 import { MAX_COMMENT } from '../../lists/entry.js';
 import type { Features, Verdict } from '../../../model/verdict.js';
 
@@ -120,7 +120,7 @@ const queryLogEntry = object(
     domain: nullable(str),
     verdict: { enum: ['fast-flux', 'suspicious', null] },
     score: nullable(num),
-    rule: { enum: ['verdict', 'denylist', null] },
+    rule: { enum: [...QUERY_RULES, null] },
     reason: nullable(str),
   },
   [],
@@ -160,7 +160,7 @@ const flaggedItem = object({
   last_seen: isoTime,
   network: nullable(str),
   zone: nullable(str),
-  rule: { enum: ['verdict', 'denylist'] },
+  rule: { enum: [...QUERY_RULES] },
 });
 
 export const SCHEMAS: Record<string, JsonSchema> = {
@@ -240,7 +240,7 @@ function transparencyReport(): JsonSchema {
     devices_capped: { type: 'boolean' },
     device_list: strings,
     actions: { type: 'object', propertyNames: { enum: [...QUERY_ACTIONS] }, additionalProperties: int },
-    rule: { enum: ['verdict', 'denylist', null] },
+    rule: { enum: [...QUERY_RULES, null] },
     why: str,
     verdict: {
       anyOf: [
