@@ -47,6 +47,7 @@ interface QueryLogItem {
   action: string;
   rcode: string | null;
   domain: string | null;
+  rule: string | null;
   reason: string | null;
 }
 
@@ -212,7 +213,7 @@ describe('two daemons: A flags fast flux and serves TAXII, B polls A and blocks'
     expect(rcode(await queryUdp(dnsB, name))).toBe(NXDOMAIN);
 
     const logged = await waitFor(`B's query log entry for ${name}`, async () => (await queryLogOfB(name))[0], 10_000, 200);
-    expect(logged).toMatchObject({ name, action: 'nxdomain', domain: name });
+    expect(logged).toMatchObject({ name, action: 'nxdomain', domain: name, rule: 'intel' });
     expect(logged.reason).toContain(`listed by intel feed ${FEED}`);
     expect(refs.some((ref) => logged.reason!.includes(`entry ${ref}`))).toBe(true);
     const seen = await domainAtB(name);
