@@ -5,11 +5,9 @@
  * draft 2020-12), and the same run twice giving the same bytes.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stixSink } from '../src/act/stix/sink.js';
 import { analyze, type AnalyzeSummary } from '../src/analyze.js';
@@ -17,10 +15,10 @@ import { defaultConfig } from '../src/config/schema.js';
 import { createEnricher } from '../src/enrich/index.js';
 import { loadInfra } from '../src/enrich/infra/index.js';
 import { CLI, requireBuilt } from './support/cli.js';
+import { stixValidators } from './helpers/stix-schemas.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const EXAMPLE = join(ROOT, 'examples', 'example.dns.log');
-const SCHEMAS = join(ROOT, 'test', 'fixtures', 'cti', 'stix21-json-schemas', 'schemas');
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-stix-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -29,27 +27,6 @@ interface Bundle {
   type: string;
   id: string;
   objects: Obj[];
-}
-
-/** Every schema file loaded by its $id, so the relative $refs between them resolve. */
-function stixValidators(): { bundle: ValidateFunction; byType: Map<string, ValidateFunction> } {
-  // unicodeRegExp off: the OASIS patterns use escapes (`\-`) that the `u` flag refuses; they mean the same without it.
-  const ajv = new Ajv2020({ strict: false, allErrors: true, unicodeRegExp: false });
-  const addFormats = addFormatsModule as unknown as (a: Ajv2020) => void;
-  addFormats(ajv);
-  // ajv-formats has no idn-hostname; the names fluxhound writes are in its one text form, checked by the domain-name pattern below.
-  ajv.addFormat('idn-hostname', true);
-  const ids = new Map<string, string>();
-  for (const folder of ['common', 'observables', 'sdos', 'sros']) {
-    for (const file of readdirSync(join(SCHEMAS, folder)).filter((f) => f.endsWith('.json'))) {
-      const schema = JSON.parse(readFileSync(join(SCHEMAS, folder, file), 'utf8')) as { $id: string; title: string };
-      ajv.addSchema(schema);
-      ids.set(file.replace(/\.json$/, ''), schema.$id);
-    }
-  }
-  const byType = new Map<string, ValidateFunction>();
-  for (const [type, id] of ids) byType.set(type, ajv.getSchema(id)!);
-  return { bundle: ajv.getSchema(ids.get('bundle')!)!, byType };
 }
 
 async function run(path: string, tlp: 'amber' | 'clear' = 'amber'): Promise<AnalyzeSummary> {

@@ -18,6 +18,7 @@ import { listsService } from './lists/index.js';
 import { reportsService } from './reports/service.js';
 import { queryLogService } from './querylog/index.js';
 import { taxiiService } from './taxii/index.js';
+import { mispFeedService, stixFileService } from './share/index.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -33,6 +34,9 @@ export const serviceFactories: readonly ServiceFactory[] = [
   rpzServerService,
   rpzFileService,
   ipBlocklistService,
+  // What is shared with partners as files, kept current like the RPZ file.
+  stixFileService,
+  mispFeedService,
   blockPageService,
   // Before the forwarder: its sinks are open before the first query is answered, and drain after the last.
   queryLogService(),

@@ -6,10 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Allowlist } from '../rpz/allowlist.js';
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import type { Verdict } from '../../model/verdict.js';
-import { ATTACK_FAST_FLUX_TAG, buildMispFeed, type MispEvent, type MispFeed, type MispFeedOptions } from './feed.js';
+import { ATTACK_FAST_FLUX_TAG, buildMispFeed, MISP_NAMESPACE, type MispEvent, type MispFeed, type MispFeedOptions } from './feed.js';
 import { DOMAIN_IP_TEMPLATE } from './domain-ip.js';
 import { mispFeedSink, writeMispFeed } from './sink.js';
-import { MISP_NAMESPACE, UUID_RE, uuidV5 } from './uuid.js';
+import { uuidv5 } from '../stix/uuid5.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'cti', 'misp');
 const REAL_EVENT = JSON.parse(readFileSync(join(FIXTURES, 'feed_event_57c4445b-c548-4654-af0b-4be3950d210f.json'), 'utf8')) as { Event: Record<string, unknown> };
@@ -195,9 +197,9 @@ describe('buildMispFeed', () => {
   it('is deterministic: the same verdicts in another order give the same bytes, and ids are UUIDv5 of the content', () => {
     const again = buildMispFeed([...fluxVerdicts()].reverse(), OPTIONS);
     expect(again.files).toEqual(feed.files);
-    expect(uuidV5('6ba7b811-9dad-11d1-80b4-00c04fd430c8', 'https://fluxhound.dev/ns/misp')).toBe(MISP_NAMESPACE);
+    expect(uuidv5('6ba7b811-9dad-11d1-80b4-00c04fd430c8', 'https://fluxhound.dev/ns/misp')).toBe(MISP_NAMESPACE);
     // RFC 9562 appendix A.4's example: DNS namespace, "www.example.com".
-    expect(uuidV5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'www.example.com')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+    expect(uuidv5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'www.example.com')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
     const otherOrg = buildMispFeed(fluxVerdicts(), { ...OPTIONS, org: { name: 'B', uuid: '00000000-0000-4000-8000-000000000001' } });
     expect(otherOrg.events.map((e) => e.uuid)).not.toEqual(expect.arrayContaining([feed.events[0]!.uuid]));
   });

@@ -11,7 +11,12 @@ import { isRegistrableVerdict } from '../../detect/registered-domain.js';
 import { isActionable, type Verdict } from '../../model/verdict.js';
 import type { Allowlist } from '../rpz/allowlist.js';
 import { DOMAIN_IP_TEMPLATE } from './domain-ip.js';
-import { MISP_NAMESPACE, uuidV5 } from './uuid.js';
+import { uuidv5 } from '../stix/uuid5.js';
+
+/** RFC 9562's URL namespace; fluxhound's MISP namespace is derived from it, so anyone can recompute it. */
+const URL_NAMESPACE = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
+/** The namespace of every MISP uuid fluxhound writes (events, attributes, objects). Fixed: changing it duplicates every event in MISP. */
+export const MISP_NAMESPACE = uuidv5(URL_NAMESPACE, 'https://fluxhound.dev/ns/misp');
 
 export const TLP_LEVELS = ['clear', 'white', 'green', 'amber', 'amber+strict', 'red'] as const;
 export type Tlp = (typeof TLP_LEVELS)[number];
@@ -190,8 +195,8 @@ export function buildMispFeed(verdicts: Iterable<Verdict>, options: MispFeedOpti
   const events: MispEvent[] = [];
   for (const group of groupsOf(verdicts, options, stats)) {
     // Keyed by the producer, the kind and the lowest member name (network numbers restart each run).
-    const eventUuid = uuidV5(MISP_NAMESPACE, JSON.stringify(['event', options.org.uuid, group.key.split(':')[0], group.key.startsWith('day:') ? group.key : group.verdicts[0]!.domain]));
-    const attrUuid = (...parts: string[]): string => uuidV5(MISP_NAMESPACE, JSON.stringify([eventUuid, ...parts]));
+    const eventUuid = uuidv5(MISP_NAMESPACE, JSON.stringify(['event', options.org.uuid, group.key.split(':')[0], group.key.startsWith('day:') ? group.key : group.verdicts[0]!.domain]));
+    const attrUuid = (...parts: string[]): string => uuidv5(MISP_NAMESPACE, JSON.stringify([eventUuid, ...parts]));
     const attributes: MispAttribute[] = [];
     const objects: MispObject[] = [];
     const seenIps = new Set<string>();

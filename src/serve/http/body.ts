@@ -24,9 +24,16 @@ function isJson(contentType: string | undefined): boolean {
   return contentType.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
 }
 
-export async function readJsonBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<BodyResult> {
+/** The JSON media type a body must be sent as: application/json for the API; TAXII's own for the TAXII inbox. */
+export interface JsonMediaType {
+  name: string;
+  accepts(contentType: string | undefined): boolean;
+}
+export const APPLICATION_JSON: JsonMediaType = { name: 'application/json', accepts: isJson };
+
+export async function readJsonBody(req: IncomingMessage, maxBytes: number, timeoutMs: number, mediaType: JsonMediaType = APPLICATION_JSON): Promise<BodyResult> {
   if (!hasBody(req)) return { ok: true, body: undefined };
-  if (!isJson(req.headers['content-type'])) return { ok: false, status: 415, message: 'the body must be application/json' };
+  if (!mediaType.accepts(req.headers['content-type'])) return { ok: false, status: 415, message: `the body must be ${mediaType.name}` };
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBytes) return { ok: false, status: 413, message: `the body is larger than ${maxBytes} bytes` };
   const chunks: Buffer[] = [];

@@ -22,55 +22,7 @@ import { MAX_PAGE } from './query.js';
 import { FINDINGS_COLLECTION_ID, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE } from './resources.js';
 import { TaxiiService, taxiiService } from './index.js';
 import type { PublishedObject, StixSource } from './source.js';
-
-/**
- * The properties TAXII 2.1 requires of each resource (taxii-v2.1-os: §4.1.1
- * discovery, §4.2.1 api-root, §5.1.1 collections, §5.2.1 collection, §3.7
- * envelope, §5.3.1 manifest and manifest-record, §5.7.1 versions, §3.6.1
- * error): name → the JSON type it must have. Optional properties we send are
- * type-checked too.
- */
-const REQUIRED: Record<string, Record<string, string>> = {
-  discovery: { title: 'string' },
-  'api-root': { title: 'string', versions: 'array', max_content_length: 'number' },
-  collections: {},
-  collection: { id: 'string', title: 'string', can_read: 'boolean', can_write: 'boolean' },
-  envelope: {},
-  manifest: {},
-  'manifest-record': { id: 'string', date_added: 'string', version: 'string' },
-  versions: {},
-  error: { title: 'string' },
-};
-const OPTIONAL: Record<string, Record<string, string>> = {
-  discovery: { description: 'string', contact: 'string', default: 'string', api_roots: 'array' },
-  'api-root': { description: 'string' },
-  collections: { collections: 'array' },
-  collection: { description: 'string', alias: 'string', media_types: 'array' },
-  envelope: { more: 'boolean', next: 'string', objects: 'array' },
-  manifest: { more: 'boolean', next: 'string', objects: 'array' },
-  'manifest-record': { media_type: 'string' },
-  versions: { more: 'boolean', next: 'string', versions: 'array' },
-  error: { description: 'string', error_id: 'string', error_code: 'string', http_status: 'string', external_details: 'string', details: 'object' },
-};
-
-function jsonType(value: unknown): string {
-  return Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
-}
-
-/** The spec's violations of `body` as a `resource`; [] when it conforms. */
-function violations(resource: string, body: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const [name, type] of Object.entries(REQUIRED[resource]!)) {
-    if (!(name in body)) out.push(`${resource}: ${name} is required`);
-    else if (jsonType(body[name]) !== type) out.push(`${resource}: ${name} must be ${type}`);
-  }
-  for (const [name, type] of Object.entries(OPTIONAL[resource]!)) if (name in body && jsonType(body[name]) !== type) out.push(`${resource}: ${name} must be ${type}`);
-  if (resource === 'manifest') for (const r of (body.objects as Record<string, unknown>[] | undefined) ?? []) out.push(...violations('manifest-record', r));
-  if (resource === 'collections') for (const c of (body.collections as Record<string, unknown>[] | undefined) ?? []) out.push(...violations('collection', c));
-  // A paged resource that says there is more must say where (§3.6 pagination): next.
-  if ((resource === 'envelope' || resource === 'manifest' || resource === 'versions') && body.more === true && !('next' in body)) out.push(`${resource}: more without next`);
-  return out;
-}
+import { violations } from '../../../test/helpers/taxii-spec.js';
 
 // 12 indicators, each first added a second apart; three of them get a second version later, one a third.
 const BASE = Date.parse('2026-12-05T10:00:00.000Z');
@@ -121,6 +73,9 @@ describe('taxii: the required-fields table', () => {
     const manifests = (api.collections as Array<{ manifest: unknown[] }>).flatMap((c) => c.manifest);
     expect(manifests.length).toBeGreaterThan(0);
     expect(violations('manifest', { more: false, objects: manifests })).toEqual([]);
+    const statuses = api.status as Array<Record<string, unknown>>;
+    expect(statuses.length).toBeGreaterThan(0);
+    for (const status of statuses) expect(violations('status', status)).toEqual([]);
     // And it does catch a broken resource.
     expect(violations('collection', { id: 'x', title: 't', can_read: 'yes' })).toEqual(['collection: can_read must be boolean', 'collection: can_write is required']);
   });

@@ -4,6 +4,7 @@ import { oncePerRegistry } from '../scraped.js';
 
 export interface TaxiiMetrics {
   requests: Counter<'resource' | 'status'>;
+  inboxObjects: Counter<'outcome'>;
 }
 
 export const taxiiMetrics = oncePerRegistry((registry): TaxiiMetrics => ({
@@ -11,6 +12,12 @@ export const taxiiMetrics = oncePerRegistry((registry): TaxiiMetrics => ({
     name: 'fluxhound_taxii_requests_total',
     help: 'TAXII requests answered, by resource (discovery, api-root, collections, collection, objects, object, manifest, versions, other) and HTTP status.',
     labelNames: ['resource', 'status'],
+    registers: [registry],
+  }),
+  inboxObjects: new Counter({
+    name: 'fluxhound_taxii_inbox_objects_total',
+    help: 'Objects partners POSTed to the TAXII inbox, by outcome (accepted, failed).',
+    labelNames: ['outcome'],
     registers: [registry],
   }),
 }));

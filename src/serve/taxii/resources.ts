@@ -4,7 +4,8 @@
  * the request path, its query and the published objects: the listener
  * (index.ts) adds authentication, media types and transport.
  */
-import { FLUXHOUND_NAMESPACE, uuidv5, type StixSource } from './source.js';
+import { FLUXHOUND_NAMESPACE, uuidv5 } from '../../act/stix/uuid5.js';
+import type { StixSource } from './source.js';
 import { page, parseQuery, QueryError, select, toRecord, type Allowed, type VersionRecord } from './query.js';
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
@@ -31,15 +32,43 @@ const OBJECTS_FILTERS: Allowed = new Set(['id', 'type', 'version', 'spec_version
 const OBJECT_FILTERS: Allowed = new Set(['version', 'spec_version']);
 const VERSIONS_FILTERS: Allowed = new Set(['spec_version']);
 
-function collection(): Record<string, unknown> {
-  return {
-    id: FINDINGS_COLLECTION_ID,
-    title: 'fluxhound findings',
-    description: 'Fast-flux domains fluxhound flagged: one indicator per domain, a new version when its verdict changes.',
-    can_read: true,
-    can_write: false,
-    media_types: [STIX_MEDIA_TYPE],
-  };
+/** The write collection's id (serve.taxii.inbox): fixed like the findings'. */
+export const INBOX_COLLECTION_ID = uuidv5(FLUXHOUND_NAMESPACE, 'taxii-collection:inbox');
+
+/** One collection this server offers: what it holds and who may write into it. */
+export interface TaxiiCollection {
+  id: string;
+  title: string;
+  description: string;
+  /** Whether the write role may POST objects here. */
+  writable: boolean;
+  source: StixSource;
+}
+
+/** What one request may see: the collections, whether its token may write, and the statuses of its own posts. */
+export interface TaxiiSite {
+  collections: readonly TaxiiCollection[];
+  /** The requester's token holds the write role (can_write is per requester, §5.2.1). */
+  canWrite: boolean;
+  status(id: string): Record<string, unknown> | null;
+}
+
+/** The findings collection's description (the resource's, over act/stix via source.ts). */
+export const FINDINGS = {
+  id: FINDINGS_COLLECTION_ID,
+  title: 'fluxhound findings',
+  description: 'Fast-flux names fluxhound flagged, as STIX 2.1: indicators, domain and address objects, one botnet infrastructure per flux network, their relationships, the producer identity and the TLP marking; a new version when a finding changes.',
+  writable: false,
+} as const;
+export const INBOX = {
+  id: INBOX_COLLECTION_ID,
+  title: 'fluxhound inbox',
+  description: 'Partners POST STIX 2.1 indicators and observables here (write role); each poster\'s objects feed detection as intel feed taxii:<poster>.',
+  writable: true,
+} as const;
+
+function collectionResource(c: TaxiiCollection, site: TaxiiSite): Record<string, unknown> {
+  return { id: c.id, title: c.title, description: c.description, can_read: true, can_write: c.writable && site.canWrite, media_types: [STIX_MEDIA_TYPE] };
 }
 
 /**
@@ -69,7 +98,7 @@ const NOT_FOUND = (what: string): TaxiiAnswer => taxiiError(404, 'Not found', wh
  * scheme and authority clients reached us at (discovery names the API
  * root by URL).
  */
-export function answer(path: string, query: URLSearchParams, source: StixSource, origin: string): TaxiiAnswer {
+export function answer(path: string, query: URLSearchParams, site: TaxiiSite, origin: string): TaxiiAnswer {
   const parts = path.split('/');
   // Every TAXII URL ends with '/': '/taxii2/' → ['', 'taxii2', ''].
   if (parts.length < 3 || parts[0] !== '' || parts[parts.length - 1] !== '') return NOT_FOUND(`no TAXII resource at ${path.slice(0, 128)}`);
@@ -94,11 +123,18 @@ export function answer(path: string, query: URLSearchParams, source: StixSource,
       headers: {},
     };
   }
+  if (segments[1] === 'status' && segments.length === 3) {
+    // §4.3 Get Status: only the statuses of the requester's own posts exist for it.
+    const status = site.status(decodedOr(segments[2]!));
+    return status === null ? NOT_FOUND(`no status ${segments[2]!.slice(0, 64)}`) : { status: 200, body: status, headers: {} };
+  }
   if (segments[1] !== 'collections') return NOT_FOUND(`no resource at ${path.slice(0, 128)}`);
-  if (segments.length === 2) return { status: 200, body: { collections: [collection()] }, headers: {} };
-  if (segments[2] !== FINDINGS_COLLECTION_ID) return NOT_FOUND(`no collection ${segments[2]!.slice(0, 64)}`);
+  if (segments.length === 2) return { status: 200, body: { collections: site.collections.map((c) => collectionResource(c, site)) }, headers: {} };
+  const found = site.collections.find((c) => c.id === segments[2]);
+  if (found === undefined) return NOT_FOUND(`no collection ${segments[2]!.slice(0, 64)}`);
+  const source = found.source;
   const rest = segments.slice(3);
-  if (rest.length === 0) return { status: 200, body: collection(), headers: {} };
+  if (rest.length === 0) return { status: 200, body: collectionResource(found, site), headers: {} };
   try {
     if (rest.length === 1 && rest[0] === 'objects') return objects(source, query, OBJECTS_FILTERS, null);
     if (rest.length === 1 && rest[0] === 'manifest') return manifest(source, query);
@@ -109,6 +145,15 @@ export function answer(path: string, query: URLSearchParams, source: StixSource,
     throw err;
   }
   return NOT_FOUND(`no resource at ${path.slice(0, 128)}`);
+}
+
+/** A path segment decoded, or as sent when it is not valid percent-encoding (it then matches nothing). */
+function decodedOr(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function decoded(segment: string): string {

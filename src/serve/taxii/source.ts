@@ -1,14 +1,13 @@
 /**
  * What the TAXII service publishes: STIX objects with the time fluxhound
  * first published each version (TAXII's date_added). The service reads only
- * the StixSource seam; `flaggedStixSource` is a stand-in built from the
- * flagged set (one indicator per flagged domain), kept here until the STIX
- * export of issue 15 (branch i15-stix-out) lands: the next session replaces
- * it with a source over that export and deletes this stand-in.
+ * the StixSource seam. `findingsSource` is the findings collection: the
+ * act/stix bundle of the live findings (serve/share), every object of it
+ * (indicators, domain and address SCOs, an infrastructure per flux network,
+ * relationships, the identity, the TLP marking), versioned as it changes.
  */
-import { createHash } from 'node:crypto';
-import type { FlaggedDomains } from '../../act/flagged.js';
-import type { Verdict } from '../../model/verdict.js';
+import type { StixObject, StixOptions } from '../../act/stix/bundle.js';
+import { liveStixBundle, type LiveFindings } from '../share/live.js';
 
 /** One version of one STIX object and when it was first published (ms since the epoch). */
 export interface PublishedObject {
@@ -22,104 +21,116 @@ export interface StixSource {
   objects(): PublishedObject[];
 }
 
-/** The STIX 2.1 namespace of deterministic SCO ids (STIX 2.1 §2.9). */
-export const STIX_SCO_NAMESPACE = '00abedb4-aa42-466c-9c01-fed23315a9b7';
-
-/** RFC 4122 UUIDv5 of `name` under `namespace`. */
-export function uuidv5(namespace: string, name: string): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/**
- * fluxhound's own namespace for its SDO ids, derived like an SCO id so
- * anyone can recompute it. PROVISIONAL: the shared design's stix-out branch
- * fixes the real one; the merge must use that constant here.
- */
-export const FLUXHOUND_NAMESPACE = uuidv5(STIX_SCO_NAMESPACE, 'fluxhound');
-
-/**
- * A STIX pattern string literal: the grammar's quoted string escapes only
- * the backslash and the single quote (STIX 2.1 §9.2, "String literals"), so
- * a name with `'` or `\` (legal in DNS, escaped by escapeName) can neither
- * end the literal early nor inject a comparison.
- */
-export function patternString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** The indicator of one flagged domain's verdict; `modified` is when this content was first published. */
-export function indicatorOf(verdict: Verdict, created: string, modified: string): Record<string, unknown> {
-  return {
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${uuidv5(FLUXHOUND_NAMESPACE, `indicator:domain-name:${verdict.domain}`)}`,
-    created,
-    modified,
-    name: `fast flux: ${verdict.domain}`,
-    description: verdict.reasons.join('; '),
-    indicator_types: ['malicious-activity'],
-    pattern: `[domain-name:value = ${patternString(verdict.domain)}]`,
-    pattern_type: 'stix',
-    pattern_version: '2.1',
-    valid_from: created,
-    confidence: Math.max(0, Math.min(100, Math.round(verdict.score))),
-  };
-}
-
 /** Versions kept per object: older ones are dropped (bounded memory). */
 export const MAX_VERSIONS_PER_OBJECT = 10;
-/** Objects kept in all: past it, the object published first is dropped. */
-export const MAX_OBJECTS = 100_000;
+/** Versions kept in all (about 1 KB each): past it, the objects published longest ago go whole. */
+export const MAX_PUBLISHED_VERSIONS = 200_000;
+/** A changed flagged set is republished on the next request at most this often. */
+export const REBUILD_MIN_MS = 1000;
+/** Without a change of the flagged set, verdicts still move (last seen, score): republished at most this often. */
+export const REBUILD_QUIET_MS = 60_000;
 
 interface History {
-  created: string;
-  /** The content (without created/modified) of the newest version, to see whether a verdict changed. */
+  /** The object's content as built, without `modified`: a rebuild that gives the same content is no new version. */
   content: string;
+  /** `modified` of the last build (before any bump), to see a change of it alone. */
+  builtModified: string | null;
   versions: PublishedObject[];
 }
 
 /**
- * STAND-IN (replaced by the STIX export next session): one indicator per
- * flagged domain. A domain's verdict that changes what the indicator says
- * (score, reasons) becomes a new version; a domain that leaves the flagged
- * set keeps its published versions (what was shared stays shared).
+ * Keeps every published version of a changing set of STIX objects with its
+ * date_added. A rebuild's object whose content or `modified` changed becomes a
+ * new version added now; its `modified` is raised 1 ms past the last published
+ * one when the builder's did not move (a version is identified by
+ * `modified`, TAXII 2.1 §3.4.2), so two versions never share one. Objects the
+ * build no longer holds (an expired name) keep their versions: what was
+ * shared stays shared. `now` never goes back (a clock step backwards would
+ * hide new versions from an added_after poller).
  */
-export function flaggedStixSource(flagged: FlaggedDomains, now: () => number = Date.now): StixSource {
-  const histories = new Map<string, History>();
-  // Synced on every read, not on the set's serial: the serial moves when blocking changes, not when only the
-  // score or reasons do, and those change what the indicator says. One pass over the (bounded) flagged set.
-  const sync = (): void => {
-    const at = now();
-    for (const verdict of flagged.entries()) {
-      const key = verdict.domain;
-      let history = histories.get(key);
-      const probe = indicatorOf(verdict, '', '');
-      const content = JSON.stringify(probe);
-      if (history !== undefined && history.content === content) continue;
+export class Publication {
+  private readonly histories = new Map<string, History>();
+  private versions = 0;
+  private last = -Infinity;
+
+  constructor(private readonly maxVersions = MAX_PUBLISHED_VERSIONS) {}
+
+  get size(): number {
+    return this.versions;
+  }
+
+  /** Publishes a build at `now` (ms); returns the number of new versions. */
+  publish(objects: readonly StixObject[], now: number): number {
+    // Strictly later than every earlier publication: a `next` cursor handed out before never skips a new version.
+    const at = Math.max(now, this.last + 1);
+    let added = 0;
+    for (const object of objects) {
+      const { modified, ...rest } = object;
+      const content = JSON.stringify(rest);
+      const builtModified = typeof modified === 'string' ? modified : null;
+      let history = this.histories.get(object.id);
+      if (history !== undefined && history.content === content && history.builtModified === builtModified) continue;
       if (history === undefined) {
-        if (histories.size >= MAX_OBJECTS) histories.delete(histories.keys().next().value as string);
-        history = { created: new Date(at).toISOString(), content, versions: [] };
-        histories.set(key, history);
+        history = { content, builtModified, versions: [] };
+        this.histories.set(object.id, history);
       }
-      const last = history.versions[history.versions.length - 1];
-      // A version's modified must grow even when two changes fall in the same millisecond.
-      const stamp = last === undefined ? at : Math.max(at, Date.parse(last.object.modified as string) + 1);
       history.content = content;
-      history.versions.push({ object: indicatorOf(verdict, history.created, new Date(stamp).toISOString()), added: stamp });
-      if (history.versions.length > MAX_VERSIONS_PER_OBJECT) history.versions.shift();
+      history.builtModified = builtModified;
+      const previous = history.versions[history.versions.length - 1]?.object.modified;
+      let published: Record<string, unknown> = object;
+      if (builtModified !== null && typeof previous === 'string' && builtModified <= previous) {
+        published = { ...object, modified: new Date(Date.parse(previous) + 1).toISOString() };
+      }
+      history.versions.push({ object: published, added: at });
+      this.versions++;
+      added++;
+      if (history.versions.length > MAX_VERSIONS_PER_OBJECT) {
+        history.versions.shift();
+        this.versions--;
+      }
     }
+    if (added > 0) this.last = at;
+    // Map order is first publication: the oldest objects go first.
+    for (const [id, history] of this.histories) {
+      if (this.versions <= this.maxVersions) break;
+      this.histories.delete(id);
+      this.versions -= history.versions.length;
+    }
+    return added;
+  }
+
+  objects(): PublishedObject[] {
+    const all: PublishedObject[] = [];
+    for (const history of this.histories.values()) for (const v of history.versions) all.push(v);
+    return all;
+  }
+}
+
+/**
+ * The findings collection over the live state: rebuilt on a request when
+ * the flagged serial moved (at most once per REBUILD_MIN_MS) or, without a
+ * change, once per REBUILD_QUIET_MS. date_added lives in memory: a restart
+ * publishes every object again with a new date_added (pollers fetch them
+ * once more; they never miss one).
+ */
+export function findingsSource(live: LiveFindings, options: () => StixOptions, clock: () => number = Date.now): StixSource & { publication: Publication; refresh(): void } {
+  const publication = new Publication();
+  let serial = -1;
+  let builtAt = -Infinity;
+  const refresh = (): void => {
+    const now = clock();
+    builtAt = now;
+    serial = live.flagged.serial;
+    publication.publish(liveStixBundle(live, options()).bundle.objects, now);
   };
   return {
+    publication,
+    refresh,
     objects() {
-      sync();
-      const all: PublishedObject[] = [];
-      for (const history of histories.values()) all.push(...history.versions);
-      return all;
+      const now = clock();
+      const changed = live.flagged.serial !== serial;
+      if ((changed && now - builtAt >= REBUILD_MIN_MS) || now - builtAt >= REBUILD_QUIET_MS) refresh();
+      return publication.objects();
     },
   };
 }
