@@ -170,14 +170,23 @@ beforeAll(async () => {
     { cwd: dir },
   );
   // B has A's feed once it blocks the first flux name (its own upstream would answer it with ELSEWHERE).
-  await waitFor(`B to block ${FLUX[0]} from A's feed`, async () => rcode(await queryUdp(dnsB, FLUX[0]!, { timeoutMs: 1000 })) === NXDOMAIN, 60_000, 250);
+  await waitFor(
+    `B to block ${FLUX[0]} from A's feed`,
+    async () => {
+      const code = rcode(await queryUdp(dnsB, FLUX[0]!, { timeoutMs: 1000 }));
+      if (code !== NXDOMAIN) throw new Error(`B answers it with rcode ${code}: A's feed is not in force`);
+      return true;
+    },
+    60_000,
+    250,
+  );
 }, 150_000);
 
 afterAll(async () => {
   await daemonB?.stop();
   await daemonA?.stop();
   await upstream?.close();
-  if (process.env.FLUXHOUND_TEST_VERBOSE !== undefined) process.stdout.write(`A:\n${daemonA?.output() ?? ''}\nB:\n${daemonB?.output() ?? ''}\n`);
+  if (process.env.FLUXHOUND_TEST_VERBOSE !== undefined) process.stdout.write(`A (exit ${daemonA?.process.exitCode}):\n${daemonA?.output() ?? ""}\nB (exit ${daemonB?.process.exitCode}):\n${daemonB?.output() ?? ""}\n`);
   rmSync(dir, { recursive: true, force: true });
 }, 30_000);
 
