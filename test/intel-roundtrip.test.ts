@@ -22,6 +22,8 @@ import { freePort, startDaemon, waitFor, type Daemon } from './support/daemon.js
 import { queryUdp } from './support/dns-query.js';
 import { fetchWithToken, writeTokenFile, type TestTokens } from './support/tokens.js';
 import { botAddresses, zeekFluxLog } from './support/zeek-flux-log.js';
+import { stixValidators } from './helpers/stix-schemas.js';
+import { violations } from './helpers/taxii-spec.js';
 
 /** The botnet's names in A's traffic: both rotate through the same bots, so A sees one flux network. */
 const FLUX = ['login.kozolabi.test', 'img.vemorati.test'];
@@ -70,16 +72,20 @@ let httpB = 0;
 let published: StixObject[] = [];
 /** The bot B's upstream answers the never-seen name with (an ipv4-addr A published). */
 let bot = '';
+let discoveryOfA = '';
 
-/** Every object of A's findings collection of one type, page by page. */
-async function objectsOfA(discovery: string, type: string): Promise<StixObject[]> {
+/** Every object of A's findings collection (of one type, else all), page by page. */
+async function objectsOfA(discovery: string, type: string | null): Promise<StixObject[]> {
   const headers = { accept: TAXII_MEDIA };
   const root = ((await (await fetchWithToken(discovery, tokensA.read, { headers })).json()) as { default: string }).default;
   const { collections } = (await (await fetchWithToken(`${root}collections/`, tokensA.read, { headers })).json()) as { collections: Array<{ id: string }> };
   const out: StixObject[] = [];
   let next: string | undefined;
   for (let page = 0; page < 100; page++) {
-    const url = `${root}collections/${collections[0]!.id}/objects/?match[type]=${type}${next === undefined ? '' : `&next=${encodeURIComponent(next)}`}`;
+    const params = new URLSearchParams();
+    if (type !== null) params.set('match[type]', type);
+    if (next !== undefined) params.set('next', next);
+    const url = `${root}collections/${collections[0]!.id}/objects/?${params.toString()}`;
     const envelope = (await (await fetchWithToken(url, tokensA.read, { headers })).json()) as { objects?: StixObject[]; more?: boolean; next?: string };
     out.push(...(envelope.objects ?? []));
     if (envelope.more !== true || envelope.next === undefined) break;
@@ -118,6 +124,7 @@ beforeAll(async () => {
   const taxiiA = await freePort();
   daemonA = startDaemon(process.execPath, [CLI, 'serve', '--follow', log, '--follow-interval', '100', '--taxii', `127.0.0.1:${taxiiA}`, '--api-tokens', tokensA.file, '--no-store', '--log-level', 'warn'], { cwd: dir });
   const discovery = `http://127.0.0.1:${taxiiA}/taxii2/`;
+  discoveryOfA = discovery;
   await waitFor(
     "A's TAXII collection to hold both flux names and their addresses",
     async () => {
@@ -238,5 +245,33 @@ describe('two daemons: A flags fast flux and serves TAXII, B polls A and blocks'
     expect((answer.answers ?? []).map((a) => (a.type === 'A' ? a.data : a.type))).toEqual([BENIGN_ADDRESS]);
     const seen = await domainAtB(BENIGN);
     expect(seen.body.blocked ?? false).toBe(false);
+  }, 30_000);
+
+  it("what B polled from A is valid: every STIX object against its OASIS schema, every TAXII answer with the spec's required fields", async () => {
+    const { byType } = stixValidators();
+    const objects = (await objectsOfA(discoveryOfA, null)) as unknown as Array<{ type: string; id: string }>;
+    expect(new Set(objects.map((o) => o.type))).toEqual(new Set(['identity', 'marking-definition', 'indicator', 'domain-name', 'ipv4-addr', 'infrastructure', 'relationship']));
+    for (const object of objects) {
+      const validate = byType.get(object.type)!;
+      expect(validate(object) ? [] : validate.errors, object.id).toEqual([]);
+    }
+    const headers = { accept: TAXII_MEDIA };
+    const get = async (url: string): Promise<Record<string, unknown>> => {
+      const res = await fetchWithToken(url, tokensA.read, { headers });
+      expect(res.headers.get('content-type'), url).toBe(TAXII_MEDIA);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const discovery = await get(discoveryOfA);
+    const root = discovery.default as string;
+    const collections = await get(`${root}collections/`);
+    const id = (collections.collections as Array<{ id: string }>)[0]!.id;
+    const answers: Array<[string, Record<string, unknown>]> = [
+      ['discovery', discovery],
+      ['api-root', await get(root)],
+      ['collections', collections],
+      ['envelope', await get(`${root}collections/${id}/objects/?limit=5`)],
+      ['manifest', await get(`${root}collections/${id}/manifest/?limit=5`)],
+    ];
+    for (const [resource, body] of answers) expect(violations(resource, body), resource).toEqual([]);
   }, 30_000);
 });
