@@ -3,6 +3,10 @@
  * real socket: discovery → API root → collection → objects across several
  * pages, incremental polls with added_after, and a bad token as one clear line.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTaxii, TaxiiError, type TaxiiFeedSource } from '../src/intel/taxii/index.js';
@@ -11,7 +15,9 @@ import { Daemon } from '../src/serve/daemon.js';
 import { TaxiiService } from '../src/serve/taxii/index.js';
 import { FINDINGS_COLLECTION_ID } from '../src/serve/taxii/resources.js';
 import type { PublishedObject, StixSource } from '../src/serve/taxii/source.js';
+import { parseStix } from '../src/intel/stix/index.js';
 import { octetEnricher } from './helpers/octet-enricher.js';
+import { findBinary } from './support/binaries.js';
 import { writeTokenFile } from './support/tokens.js';
 
 const BASE = Date.parse('2026-12-05T10:00:00.000Z');
@@ -90,5 +96,30 @@ describe('taxii client against fluxhound serve --taxii', () => {
     await expect(fetchTaxii(feed({ collection: 'nope' }), null)).rejects.toThrow(
       new RegExp(`^taxii: http://127\\.0\\.0\\.1:\\d+/fluxhound/collections/: no collection with id or title "nope"; there are "${FINDINGS_COLLECTION_ID}" \\("fluxhound findings"\\)$`),
     );
+  });
+
+  it('what a poll gets is what the STIX reader takes: one domain entry per published indicator', async () => {
+    const got = await fetchTaxii(feed(), null);
+    const parsed = parseStix(JSON.stringify(got.objects), 'taxii:fluxhound');
+    expect(parsed.skipped).toEqual([]);
+    expect(parsed.entries).toHaveLength(got.objects.length);
+    expect(parsed.entries[0]).toMatchObject({ kind: 'domain', value: 'd0.flux.example', ref: 'indicator--00000000-0000-4000-8000-000000000000' });
+  });
+
+  const openssl = findBinary('openssl', 'openssl');
+  it.skipIf(openssl.path === null)('polls serve --taxii over TLS with its certificate as the feed’s ca', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-taxii-poll-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync(openssl.path!, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const secure = new TaxiiService({ host: '127.0.0.1', port: 0, family: 4 }, daemon.context, { tokens: tokens.file, tls: { cert, key }, source });
+    await secure.start();
+    try {
+      const got = await fetchTaxii(feed({ url: `https://127.0.0.1:${secure.port}/taxii2/`, ca: readFileSync(cert, 'utf8') }), '2026-12-05T10:00:02.000Z');
+      expect(numbers(got.objects).slice(0, 3)).toEqual([2001, 2002, 2003]);
+      await expect(fetchTaxii(feed({ url: `https://127.0.0.1:${secure.port}/taxii2/` }), null)).rejects.toThrow(/: TLS: .*; the feed's ca must hold the CA/);
+    } finally {
+      await secure.stop();
+    }
   });
 });

@@ -25,6 +25,7 @@ import { UsageError } from './errors.js';
 import { exampleConfigPath } from './example-config.js';
 import { progressBar } from './progress.js';
 import { printSummary } from './summary.js';
+import { collectIntel, INTEL_FLAG_HELP, intelSummaryLines, loadAnalyzeIntel } from './intel.js';
 
 interface AnalyzeFlags {
   format: string;
@@ -50,6 +51,7 @@ interface AnalyzeFlags {
   stixIdentity?: string;
   stixSuspicious?: boolean;
   mispFeed?: string;
+  intel?: string[];
 }
 
 export function analyzeCommand(): Command {
@@ -78,6 +80,7 @@ export function analyzeCommand(): Command {
     .addOption(new Option('--stix-tlp <level>', 'TLP 2.0 marking of --stix (config: stix.tlp, default amber)').choices([...TLP_LEVELS]))
     .option('--stix-identity <name>', 'producer name on the identity of --stix (config: stix.identity, default fluxhound)')
     .option('--stix-suspicious', 'also share suspicious names in --stix (config: stix.suspicious)')
+    .option('--intel <source>', INTEL_FLAG_HELP, collectIntel)
     .option('--misp-feed <dir>', 'write the flagged names as a MISP feed directory (events, manifest.json, hashes.csv; config: misp)')
     .action(async (files: string[], flags: AnalyzeFlags) => {
       await runAnalyze(files, flags);
@@ -98,6 +101,8 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
 
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
   const infra = flags.reference ? loadInfra() : null;
+  // Feeds before the input: a bad --intel is exit 2 before anything is read; a feed that fails is one line and no copy.
+  const intel = await loadAnalyzeIntel(config, flags.intel ?? [], infra, process.stderr);
   const heapBaseline = heapAfterGc();
   let heapAtEnd: number | null = null;
 
@@ -124,6 +129,7 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
     enricher,
     infra,
     baseline: flags.baseline === 'holz' ? 'holz' : null,
+    intel,
     all: flags.all === true,
     sinks,
     onProgress: progress?.update,
@@ -139,6 +145,10 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   }
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (!flags.quiet) printSummary(process.stderr, summary, elapsedMs);
+  if (!flags.quiet && intel !== null) {
+    const lines = intelSummaryLines(intel.details(), (name) => intel.skippedOf(name));
+    if (lines.length > 0) process.stderr.write(lines.join('\n') + '\n');
+  }
   if (flags.statsJson !== undefined) writeStats(flags.statsJson, summary, elapsedMs, heapBaseline, heapAtEnd);
 }
 

@@ -89,7 +89,7 @@ export class IntelIndex {
   private readonly groups = new Uint16Array(8);
 
   constructor(
-    private readonly feeds: readonly FeedMeta[],
+    private readonly feeds: FeedMeta[],
     private readonly entries: readonly IntelEntry[],
     private readonly feedOf: Uint16Array,
     private readonly names: SuffixTable,
@@ -105,6 +105,14 @@ export class IntelIndex {
 
   get addresses(): number {
     return this.v4.size + this.v6.size;
+  }
+
+  /**
+   * A feed's copy was confirmed (a 304, an unchanged file) or pushed again:
+   * its entries stay valid until expiresAt, without rebuilding the index.
+   */
+  renew(feed: string, expiresAt: number): void {
+    for (const f of this.feeds) if (f.name === feed) f.expiresAt = expiresAt;
   }
 
   /** The listing of name or of its nearest listed ancestor; null when none (or its feed expired). */
@@ -155,6 +163,36 @@ export class IntelIndex {
  * expired at `now` place nothing (counted as expired).
  */
 export function buildIntelIndex(inputs: readonly IntelFeedInput[], rules: IntelRules, limits: IntelIndexLimits = DEFAULT_INTEL_LIMITS, now: number = Date.now()): IntelIndex {
+  const steps = indexSteps(inputs, rules, limits, now, Infinity);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * buildIntelIndex for a daemon: the same work cut into slices of about
+ * `sliceEntries` entries, with `pause()` awaited between slices (setImmediate),
+ * so DNS answers wait for one slice, not for a million-entry build.
+ */
+export async function buildIntelIndexInSlices(
+  inputs: readonly IntelFeedInput[],
+  rules: IntelRules,
+  pause: () => Promise<void>,
+  limits: IntelIndexLimits = DEFAULT_INTEL_LIMITS,
+  now: number = Date.now(),
+  sliceEntries = 50_000,
+): Promise<IntelIndex> {
+  const steps = indexSteps(inputs, rules, limits, now, sliceEntries);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    await pause();
+  }
+}
+
+/** The build, yielding after every `sliceEntries` entries handled (Infinity: never). */
+function* indexSteps(inputs: readonly IntelFeedInput[], rules: IntelRules, limits: IntelIndexLimits, now: number, sliceEntries: number): Generator<void, IntelIndex> {
   if (inputs.length > 65535) throw new Error('intel: at most 65535 feeds');
   const order = inputs.map((_, i) => i).sort((a, b) => strength(inputs[b]!) - strength(inputs[a]!) || a - b);
   const counts: IntelFeedCounts[] = inputs.map((f) => ({ feed: f.name, accepted: 0, skipped: f.feed.skipped.length, refused: zeroRefusals() }));
@@ -166,6 +204,7 @@ export function buildIntelIndex(inputs: readonly IntelFeedInput[], rules: IntelR
   const groups = new Uint16Array(8);
   const words = new Uint32Array(4);
   const place = { v4: true, bits: 32 };
+  let handled = 0;
 
   for (const f of order) {
     const input = inputs[f]!;
@@ -176,6 +215,7 @@ export function buildIntelIndex(inputs: readonly IntelFeedInput[], rules: IntelR
     }
     let placed = 0;
     for (const e of input.feed.entries) {
+      if (++handled % sliceEntries === 0) yield;
       if (placed >= limits.maxEntriesPerFeed) {
         count.refused['over-cap']++;
         continue;
@@ -197,8 +237,13 @@ export function buildIntelIndex(inputs: readonly IntelFeedInput[], rules: IntelR
 
   const names = new SuffixTable(domains.length);
   const duplicate = new Set<number>();
-  for (const at of domains) if (!names.set(entries[at]!.value, at)) duplicate.add(at);
+  for (let i = 0; i < domains.length; i++) {
+    if ((i + 1) % sliceEntries === 0) yield;
+    const at = domains[i]!;
+    if (!names.set(entries[at]!.value, at)) duplicate.add(at);
+  }
   const builtV4 = v4.build();
+  if (sliceEntries !== Infinity) yield;
   const builtV6 = v6.build();
   for (const at of [...builtV4.duplicates, ...builtV6.duplicates]) duplicate.add(at);
   for (let at = 0; at < entries.length; at++) {

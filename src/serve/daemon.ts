@@ -81,6 +81,8 @@ export class Daemon {
       config: options.config,
       enricher: options.enricher,
       infra: options.infra,
+      // The intel service sets context.intel when it is created (after this): read it at each lookup.
+      intel: { current: () => this.context.intel?.current() ?? null },
       onFlag: (v) => onVerdict(v, 'flag'),
       onFinal: (v) => onVerdict(v, 'final'),
     });

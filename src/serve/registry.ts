@@ -19,6 +19,7 @@ import { reportsService } from './reports/service.js';
 import { queryLogService } from './querylog/index.js';
 import { taxiiService } from './taxii/index.js';
 import { mispFeedService, stixFileService } from './share/index.js';
+import { intelService } from './intel/index.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -29,6 +30,8 @@ export const serviceFactories: readonly ServiceFactory[] = [
   storeService(),
   // After the store (its entries live there), before every service that blocks: allow and deny apply from the first answer.
   listsService,
+  // Before every input and the forwarder: the feeds are loaded before the first lookup, so a listed name is caught on it.
+  intelService,
   followService(() => sourceFormats),
   dnstapService,
   rpzServerService,

@@ -14,22 +14,23 @@ import { fetchTaxii, TaxiiError, type TaxiiFeedSource } from './index.js';
 
 const COLLECTION = '/trustgroup1/collections/91a7b528-80eb-42ed-a74d-c6fbd5a26116/';
 
-let server: ReferenceServer | null = null;
+// Every server a test started, closed after it (a test may start several).
+const servers: ReferenceServer[] = [];
 afterEach(async () => {
-  await server?.close();
-  server = null;
+  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
 /** The reference server, with the collection's objects/ answered by `objects`. */
 async function hostile(objects: (req: IncomingMessage, res: ServerResponse, page: number) => void): Promise<ReferenceServer> {
   let page = 0;
-  server = await startReferenceTaxii({
+  const server = await startReferenceTaxii({
     intercept: (req, res, path) => {
       if (!path.endsWith('/objects/')) return false;
       objects(req, res, ++page);
       return true;
     },
   });
+  servers.push(server);
   return server;
 }
 const feed = (s: ReferenceServer, over: Partial<TaxiiFeedSource> = {}): TaxiiFeedSource => ({
@@ -141,6 +142,10 @@ describe('taxii client: what the server says', () => {
     // Past the 64 KiB an error body is read to: the complete fields before the cut are still told.
     description = 'b'.repeat(1024 * 1024);
     expect(await failure(feed(s))).toMatch(/objects\/: HTTP 500: title "Oops \[31mINJECTED LOG LINE"$/);
+    await s.close();
+    const odd = await hostile((_req, res) => res.writeHead(400, { 'content-type': TAXII_TYPE }).end(JSON.stringify({ title: 'Bad filter', http_status: '418' })));
+    expect(await failure(feed(odd))).toMatch(/objects\/: HTTP 400: title "Bad filter", http_status "418"$/);
+    await odd.close();
     const html = await hostile((_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>'));
     expect(await failure(feed(html))).toMatch(/objects\/: HTTP 502$/);
   });

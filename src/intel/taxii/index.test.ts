@@ -22,13 +22,14 @@ const HIGH_VALUE_ORDER = [
   'indicator--6770298f-0fd8-471a-ab8c-1c658a46574e',
 ];
 
-let server: ReferenceServer | null = null;
+// Every server a test started, closed after it (a test may start several).
+const servers: ReferenceServer[] = [];
 afterEach(async () => {
-  await server?.close();
-  server = null;
+  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 async function reference(options: ReferenceOptions = {}): Promise<ReferenceServer> {
-  server = await startReferenceTaxii(options);
+  const server = await startReferenceTaxii(options);
+  servers.push(server);
   return server;
 }
 const feed = (s: ReferenceServer, over: Partial<TaxiiFeedSource> = {}): TaxiiFeedSource => ({

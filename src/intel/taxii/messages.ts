@@ -38,7 +38,7 @@ export function redact(message: string, secrets: readonly string[]): string {
 }
 
 const HINT: Record<number, string> = {
-  401: "check the feed's auth (user and passwordFile, or tokenFile)",
+  401: "check the feed's auth: user and passwordFile, or tokenFile",
   403: 'these credentials may not read it',
   404: 'nothing there: check the URL and the collection',
   406: 'the server cannot answer application/taxii+json;version=2.1: not a TAXII 2.1 server?',

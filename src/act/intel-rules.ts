@@ -1,0 +1,42 @@
+/**
+ * What an intel feed may never turn into a trigger, from the rules that live
+ * above intel (intel sits below detect and act, so they are passed down):
+ * the one public-suffix rule (detect/registered-domain), the policy
+ * allowlist (act/rpz/allowlist, live: SIGHUP changes it) and the known CDN
+ * and cloud networks (enrich/infra). `analyze --intel` and serve's intel
+ * service build their feed sets with these.
+ */
+import type { Config } from '../config/schema.js';
+import { isRegistrable } from '../detect/registered-domain.js';
+import type { Infra } from '../enrich/infra/index.js';
+import type { IntelRules } from '../intel/index.js';
+import { parseIPv4 } from '../model/names.js';
+import { liveAllowlist } from './rpz/allowlist.js';
+
+export function intelRules(config: Pick<Config, 'policy'>, infra: Infra | null): IntelRules {
+  const allowlist = liveAllowlist(config);
+  return {
+    isRegistrable,
+    isAllowlisted: (name) => allowlist.isAllowed(name),
+    isKnownInfrastructure: infra === null ? undefined : (value, kind) => isKnownInfrastructure(infra, value, kind),
+  };
+}
+
+/**
+ * A CDN or cloud address, or a network whose first or (IPv4) last address
+ * is one: a listed /24 that begins or ends inside a CDN's range would flag
+ * its customers. A network holding a CDN range strictly inside it is not
+ * seen here (ranges are not intersected), so wide listings are also capped
+ * by the index's minimum prefix.
+ */
+export function isKnownInfrastructure(infra: Infra, value: string, kind: 'address' | 'cidr'): boolean {
+  if (kind === 'address') return infra.providerOfAddress(value) >= 0;
+  const slash = value.indexOf('/');
+  const base = value.slice(0, slash);
+  if (infra.providerOfAddress(base) >= 0) return true;
+  const v4 = parseIPv4(base);
+  const bits = Number(value.slice(slash + 1));
+  if (v4 < 0 || !(bits >= 0 && bits <= 32)) return false;
+  const last = v4 + 2 ** (32 - bits) - 1;
+  return infra.providerOfV4(last) >= 0;
+}

@@ -1,0 +1,56 @@
+/**
+ * `--intel SOURCE[,key=value...]` for analyze (serve's intel service takes
+ * the same flag): the feeds of the config and the flags, loaded once before
+ * the input is read, and their counts in the closing summary.
+ */
+import { intelRules } from '../act/intel-rules.js';
+import type { Config } from '../config/schema.js';
+import { escapeName } from '../dns/name-text.js';
+import type { Infra } from '../enrich/infra/index.js';
+import { REFUSALS } from '../intel/index.js';
+import { IntelFeedSet, type IntelFeedDetail } from '../intel/feeds/feed-set.js';
+import { intelFeedsOf } from '../intel/feeds/spec.js';
+
+export const INTEL_FLAG_HELP =
+  'threat-intelligence feed: a path or http(s) URL, then ,key=value options (name, kind, column, action, confidence, refresh, expiry, collection); repeatable; adds to config intel.feeds';
+
+/** commander's collector for a repeatable flag. */
+export function collectIntel(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** The feed set of config intel.feeds and --intel, loaded; null when no feed is given. Bad specs throw UsageError. */
+export async function loadAnalyzeIntel(config: Config, specs: readonly string[], infra: Infra | null, err: NodeJS.WritableStream): Promise<IntelFeedSet | null> {
+  const feeds = intelFeedsOf(config.intel.feeds, specs);
+  if (feeds.length === 0) return null;
+  const line = (_fields: object, message: string): void => void err.write(`fluxhound: ${oneLine(message)}\n`);
+  const set = new IntelFeedSet({
+    feeds,
+    settings: { cacheDir: config.intel.cacheDir, timeoutMs: config.intel.timeout, maxBytes: config.intel.maxBytes },
+    rules: intelRules(config, infra),
+    log: { info: line, warn: line },
+  });
+  await set.load();
+  return set;
+}
+
+/** Per feed: accepted, skipped (with the first positions), refused by reason. */
+export function intelSummaryLines(details: readonly IntelFeedDetail[], samples: (name: string) => readonly { position: string; reason: string }[]): string[] {
+  const lines: string[] = [];
+  for (const d of details) {
+    const head = `intel ${d.name} (${d.kind}, ${escapeName(d.source)})`;
+    if (d.counts === null) {
+      lines.push(`${head}: no copy${d.error === null ? '' : `: ${oneLine(d.error)}`}`);
+      continue;
+    }
+    const refused = REFUSALS.filter((r) => d.counts!.refused[r] > 0).map((r) => `${d.counts!.refused[r].toLocaleString('en-US')} ${r}`);
+    lines.push(`${head}: ${d.counts.accepted.toLocaleString('en-US')} accepted, ${d.counts.skipped.toLocaleString('en-US')} skipped, refused ${refused.length === 0 ? 'none' : refused.join(', ')}${d.error === null ? '' : `; last attempt failed: ${oneLine(d.error)}`}`);
+    for (const s of samples(d.name).slice(0, 3)) lines.push(`  skipped ${escapeName(s.position)}: ${oneLine(s.reason)}`);
+  }
+  return lines;
+}
+
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 300);
+}

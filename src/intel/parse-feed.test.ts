@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FEED_PARSERS, parseFeed, WARNINGLIST_SEAM } from './parse-feed.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const fixture = (p: string): Uint8Array => readFileSync(new URL(`../../test/fixtures/cti/${p}`, import.meta.url));
+
+describe('parseFeed', () => {
+  it('one registry of content kinds', () => {
+    expect(Object.keys(FEED_PARSERS)).toEqual(['list', 'csv', 'rpz', 'stix', 'misp']);
+  });
+
+  it('reads each kind named, and sniffs the kind when none is', () => {
+    expect(parseFeed(enc('\uFEFFflux.example\n185.100.87.9\n'), 'a.txt', { kind: null })).toMatchObject({ kind: 'list', entries: [{ value: 'flux.example' }, { value: '185.100.87.9' }] });
+    expect(parseFeed('id,host\n1,flux.example\n', 'a.csv', { kind: 'csv', column: 'host' })).toMatchObject({ kind: 'csv', entries: [{ value: 'flux.example' }] });
+    expect(parseFeed('$ORIGIN rpz.example.\nflux.example CNAME .\n', 'a.rpz', { kind: null })).toMatchObject({ kind: 'rpz', entries: [{ value: 'flux.example' }] });
+    const stix = parseFeed(fixture('sniff/stix-bundle.json'), 'b.json', { kind: null });
+    expect(stix.kind).toBe('stix');
+    const misp = parseFeed(fixture('sniff/misp-event.json'), 'e.json', { kind: null });
+    expect(misp.kind).toBe('misp');
+  });
+
+  it('never throws: unknown content, a csv without its column, a taxii kind, a warninglist without its reader', () => {
+    expect(parseFeed(enc('\u0000\u0001\u0002'), 'junk', { kind: null })).toMatchObject({ kind: null, entries: [], skipped: [{ position: 'junk', reason: expect.stringMatching(/not recognised/) }] });
+    expect(parseFeed('{"hello": 1}', 'x.json', { kind: null }).kind).toBeNull();
+    expect(parseFeed('a,b\n1,2\n', 'x.csv', { kind: 'csv' }).skipped[0]!.reason).toMatch(/needs its column/);
+    expect(parseFeed('a,b\n1,2\n', 'x.csv', { kind: 'csv', column: 0 }).skipped[0]!.reason).toMatch(/column/);
+    expect(parseFeed('x', 't', { kind: 'taxii' }).skipped[0]!.reason).toMatch(/fetched from its server/);
+    expect(parseFeed('{}', 'w.json', { kind: 'warninglist' }).skipped[0]!.reason).toMatch(/warninglist/);
+  });
+
+  it('a warninglist reader plugs into the seam', () => {
+    WARNINGLIST_SEAM.parse = (text, source) => ({ entries: [], skipped: [{ position: source, reason: `read ${text.length}` }] });
+    try {
+      expect(parseFeed('{}', 'w.json', { kind: 'warninglist' }).skipped[0]!.reason).toBe('read 2');
+    } finally {
+      WARNINGLIST_SEAM.parse = null;
+    }
+  });
+});

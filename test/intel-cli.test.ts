@@ -1,0 +1,45 @@
+/**
+ * `fluxhound analyze --intel` as an operator runs it (the built CLI): feeds
+ * loaded before the input, per-feed counts in the summary on stderr, a bad
+ * spec one line and exit 2 before anything is read, an unreachable URL one
+ * line and no copy (never fatal).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fluxhound, ROOT, requireBuilt } from './support/cli.js';
+
+const EXAMPLE = join(ROOT, 'examples', 'example.dns.log');
+let dir: string;
+beforeAll(() => {
+  requireBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'fluxhound-intel-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('analyze --intel', () => {
+  it('loads a feed file and reports accepted, skipped and refused per feed', async () => {
+    const feed = join(dir, 'botnet.txt');
+    writeFileSync(feed, '# partner botnet list\nflux-one.example\ncom\n185.100.87.9\n10.0.0.1\nnot a value at all\n');
+    const r = await fluxhound(['analyze', '--intel', `${feed},name=partner,action=block`, EXAMPLE], { ...process.env, NO_COLOR: '1' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^intel partner \(list, .*botnet\.txt\): 2 accepted, 1 skipped, refused 1 public-suffix, 1 non-routable$/m);
+    expect(r.stderr).toMatch(/^ {2}skipped .*botnet\.txt:6: /m);
+  });
+
+  it('a bad --intel is one line and exit 2, before any input is read', async () => {
+    const r = await fluxhound(['analyze', '--intel', `${join(dir, 'x.txt')},colour=red`, join(dir, 'no-such-input.log')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^fluxhound: --intel '.*x\.txt,colour=red': unknown option 'colour'/);
+  });
+
+  it('an unreachable URL feed is one line and no copy; the run goes on', async () => {
+    const r = await fluxhound(['analyze', '--intel', 'http://127.0.0.1:9/feed.txt?key=secret,name=remote', EXAMPLE]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^fluxhound: intel feed remote: http:\/\/127\.0\.0\.1:9\/feed\.txt: ECONNREFUSED; no copy to use$/m);
+    expect(r.stderr).toMatch(/^intel remote \(unknown, http:\/\/127\.0\.0\.1:9\/feed\.txt\): no copy/m);
+    expect(r.stderr).not.toContain('secret');
+  });
+});
