@@ -14,6 +14,8 @@ import type { Verdict } from './model/verdict.js';
 import type { FluxNetworkSummary } from './detect/networks.js';
 import { sourceFormats } from './sources/registry.js';
 import { readInputs } from './sources/input.js';
+import { loadAllowlist } from './act/rpz/allowlist.js';
+import { isIntelListing } from './detect/intel-verdict.js';
 
 export interface AnalyzeOptions {
   files: string[];
@@ -26,6 +28,8 @@ export interface AnalyzeOptions {
   baseline: 'holz' | null;
   /** Threat-intelligence feeds loaded before the input is read (--intel, intel.feeds); null: none. */
   intel?: IntelView | null;
+  /** Names intel never flags; absent: the configured allowlist (policy.allowlist, allowlistFiles) when there are feeds. */
+  isAllowlisted?: ((name: string) => boolean) | null;
   /** Report benign verdicts too. */
   all: boolean;
   sinks: VerdictSink[];
@@ -57,6 +61,14 @@ export interface AnalyzeSummary {
   enrichment: string[];
   /** Flux service networks found, largest first. */
   networks: FluxNetworkSummary[];
+  /**
+   * Reported verdicts with intel provenance (Verdict.intel): listing verdicts
+   * (a feed lists the domain: detect/intel-verdict) and detection verdicts
+   * naming feed entries (listed addresses as evidence, or a listing of a
+   * name that is fast-flux on its own evidence).
+   */
+  intelListings: number;
+  intelEvidence: number;
 }
 
 const SKIP_SAMPLES = 10;
@@ -69,6 +81,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     infra: options.infra,
     baseline: options.baseline,
     intel: options.intel ?? null,
+    isAllowlisted: options.isAllowlisted !== undefined ? options.isAllowlisted : allowlistFor(options),
     onFinal: (v) => report(v),
     reportBenign: options.all,
   });
@@ -92,6 +105,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
       ...(options.infra === null ? [] : [`infra: data/reference (${options.infra.sources.length} lists)`]),
     ],
     networks: [],
+    intelListings: 0,
+    intelEvidence: 0,
   };
   function report(v: Verdict): void {
     if (v.tampering?.kind === 'injected') summary.injected++;
@@ -101,6 +116,10 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     // A tampering finding is reported whatever the label: the operator's DNS is being tampered with.
     else if (!options.all && v.tampering === undefined) return;
     summary.reported++;
+    if (v.intel !== undefined) {
+      if (isIntelListing(v)) summary.intelListings++;
+      else summary.intelEvidence++;
+    }
     for (const sink of options.sinks) sink.verdict(v);
   }
 
@@ -134,4 +153,11 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   for (const sink of options.sinks) sink.networks?.(summary.networks);
   for (const sink of options.sinks) await sink.close();
   return summary;
+}
+
+/** The configured allowlist, read only when feeds could flag something (intel never overrides it). */
+function allowlistFor(options: AnalyzeOptions): ((name: string) => boolean) | null {
+  if (options.intel === undefined || options.intel === null) return null;
+  const allowlist = loadAllowlist(options.config.policy);
+  return allowlist.size === 0 ? null : (name) => allowlist.isAllowed(name);
 }

@@ -167,8 +167,11 @@ describe('intel in the forwarder: answers into listed infrastructure', () => {
     expect(h.logged[0]).toMatchObject({ name: 'never-seen.fluxnet.test', action: 'nxdomain', rule: 'verdict' });
     expect(await metric(h, 'fluxhound_dns_intel_held_total')).toMatch(/^fluxhound_dns_intel_held_total 1$/m);
     expect(await metric(h, 'fluxhound_dns_intel_blocked_total')).toMatch(/^fluxhound_dns_intel_blocked_total\{feed="partner-a"\} 1$/m);
-    // A name the detector does not flag from a held answer gets its real answer once the detector saw it.
-    const other = await harness();
+    // A name the detector does not flag from a held answer gets its real answer once the detector saw it
+    // (a detector that gives intel evidence no weight: the real one flags a never-seen name resolving into a listed network).
+    const unweighted = defaultConfig();
+    unweighted.weights.intel_evidence = { ...unweighted.weights.intel_evidence, points: 0 };
+    const other = await harness({ config: unweighted });
     expect(addressOf(await queryUdp(other.fwd.port, 'plain.fluxnet.test'))).toBe('91.92.240.17');
     expect(other.fwd.intel.stats.held).toBe(1);
     expect(other.daemon.context.detector.stats.observations).toBe(1);
@@ -215,7 +218,7 @@ describe('intel on the block page', () => {
     });
     expect(body).toContain('<code>www.listed-flux.test</code> (because of <code>listed-flux.test</code>)');
     // The one escape rule of the page: '/' and ':' in the entry are escaped as character references.
-    expect(body).toContain('listed by intel feed partner-a (entry test&#47;fixtures&#47;intel&#47;partner-a.txt:3)');
+    expect(body).toContain('partner-a</em>, entry test&#47;fixtures&#47;intel&#47;partner-a.txt:3)');
     expect(body).not.toMatch(/<script/);
   });
 });

@@ -7,7 +7,7 @@
  * HTML, so a CSV cell or a JSON field gets the words and an HTML page adds
  * the markup; each output escapes them its own way.
  */
-import type { FluxKind } from '../model/verdict.js';
+import type { FluxKind, IntelListing } from '../model/verdict.js';
 import { printable } from './report/table.js';
 
 /** A piece of a phrase: plain words, or words a page emphasises (em) or stresses (strong). */
@@ -46,32 +46,36 @@ export function whyDenied(comment: string): Phrase {
   ];
 }
 
-/**
- * Why a name a threat-intelligence feed lists is blocked: the feed's name
- * and its entry (both made printable and cut), never where the feed is
- * fetched from or who pushed it.
- */
-export function whyListed(listing: { feed: string; ref: string }): Phrase {
+/** Why a name a threat-intelligence feed lists is blocked: the feed and its entry (made printable here, cut at 120 characters each). */
+export function whyListed(listing: Pick<IntelListing, 'feed' | 'ref'>): Phrase {
   return [
-    'A threat-intelligence feed your network uses lists this name as ',
+    "A threat-intelligence feed your network's operator uses (",
+    { em: printable(listing.feed).slice(0, 120) },
+    `, entry ${printable(listing.ref).slice(0, 120)}) lists this name as `,
     { em: 'fast flux' },
-    ` infrastructure: listed by intel feed ${printable(listing.feed).slice(0, 100)} (entry ${printable(listing.ref).slice(0, 200)}). `,
-    `Criminals use such names to keep phishing sites and malware online by hiding them behind hijacked machines.`,
+    ` infrastructure: ${FLUX_HARM}`,
   ];
+}
+
+/** The sentence a detection adds when feeds list its addresses as flux infrastructure. */
+function intelEvidence(listings: readonly Pick<IntelListing, 'feed' | 'kind'>[]): Phrase {
+  const feeds = [...new Set(listings.filter((l) => l.kind !== 'domain').map((l) => printable(l.feed).slice(0, 120)))];
+  if (feeds.length === 0) return [];
+  return [` Threat-intelligence ${feeds.length === 1 ? 'feed' : 'feeds'} `, { em: feeds.slice(0, 3).join(', ') }, `${feeds.length === 1 ? ' also lists' : ' also list'} its addresses as flux infrastructure.`];
 }
 
 /**
  * Why a flagged verdict blocks: the operator's deny entry when the verdict
  * is one (Verdict.listed, the policy verdict the lists service puts in the
- * flagged set), a feed's listing when it is one (a verdict without
- * detection whose first intel entry lists the name), else the flux the
- * detector measured.
+ * flagged set); a feed's listing of the name (Verdict.intel, a listing
+ * verdict: no flux measured); else the flux the detector measured, with the
+ * feeds that list its addresses.
  */
-export function whyBlocked(v: { flux: FluxKind | null; listed?: { comment: string }; intel?: readonly { kind: string; feed: string; ref: string }[] }): Phrase {
+export function whyBlocked(v: { flux: FluxKind | null; listed?: { comment: string }; intel?: readonly Pick<IntelListing, 'feed' | 'ref' | 'kind'>[] }): Phrase {
   if (v.listed !== undefined) return whyDenied(v.listed.comment);
-  const own = v.intel?.[0];
-  if (own !== undefined && own.kind === 'domain' && v.flux === null) return whyListed(own);
-  return whyFlux(v.flux);
+  const first = v.intel?.[0];
+  if (first !== undefined && first.kind === 'domain' && v.flux === null) return whyListed(first);
+  return v.intel === undefined ? whyFlux(v.flux) : [...whyFlux(v.flux), ...intelEvidence(v.intel)];
 }
 
 /** What a person should do at a blocked name: the block page's advice, without its last line (which names where to turn). */

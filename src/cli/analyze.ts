@@ -250,6 +250,8 @@ function writeStats(
     flagged: s.fastFlux + s.suspicious,
     fastFlux: s.fastFlux,
     suspicious: s.suspicious,
+    intelListings: s.intelListings,
+    intelEvidence: s.intelEvidence,
     elapsedMs: Math.round(elapsedMs),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     heapUsedBaselineBytes: heapBaseline,

@@ -26,6 +26,9 @@ export function printSummary(out: NodeJS.WritableStream, s: AnalyzeSummary, elap
       `tampering: ${n(s.injected)} ${s.injected === 1 ? 'name' : 'names'} with injected answers, ${n(s.poisoned)} poisoned; ${n(s.conflictingResponses)} second, different ${s.conflictingResponses === 1 ? 'response' : 'responses'} to one query (not flux; never blocked)`,
     );
   }
+  if (s.intelListings + s.intelEvidence > 0) {
+    lines.push(`intel: ${n(s.intelListings)} ${s.intelListings === 1 ? 'domain' : 'domains'} listed by a feed, ${n(s.intelEvidence)} ${s.intelEvidence === 1 ? 'verdict' : 'verdicts'} naming feed entries as evidence`);
+  }
   lines.push(`enrichment: ${s.enrichment.join('; ')}`);
   out.write(lines.join('\n') + '\n');
 }

@@ -162,6 +162,12 @@ export const configSchema = z.strictObject({
       network_names: ramp(0, 1, 30),
       /** Name-server (glue) addresses shared with a known flux network: the name servers run on bots. */
       ns_network_addresses: ramp(0, 2, 60),
+      /**
+       * Answer addresses threat-intelligence feeds (intel.feeds) list as flux infrastructure, each weighed by its
+       * feed's confidence/100: one address of a feed at the default confidence (50) flags a name fast-flux on its first
+       * lookup, as addresses of a flux network do. Never a known CDN/cloud address, pool, top site or allowlisted name.
+       */
+      intel_evidence: ramp(0, 0.5, 60),
       /** Share of the answers in known CDN/cloud ranges or ASNs (1 when the CNAME chain points into one). Lowers the score. */
       known_infra_share: ramp(0.2, 0.8, -60),
       /** Top-site lists the registered domain is on (0..5). Lowers the score. */

@@ -22,7 +22,8 @@ import {
 import { isNovel } from './departed.js';
 import { hashName } from './name-table.js';
 import type { AddressList, ObservationDigest } from './digest.js';
-import { addName, Delegation, detach, type FluxState } from './state.js';
+import { IntelEvidence } from './intel-evidence.js';
+import { addName, Delegation, detach, REPUTATION_POOL, REPUTATION_TOP_SHIFT, type FluxState } from './state.js';
 import { answersInjected, inspect, inspection, noteConflict } from './tampering.js';
 
 const windowCounts: TableCounts = newCounts();
@@ -91,6 +92,7 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
       if (isNovel(state.departed, key)) {
         novel++;
         if (entry.provider >= 0) state.knownEver++;
+        else if (list.intel !== null && state.scope === 'name' && list.isIntelListed(i)) noteIntelAddress(state, digest, i);
       }
       const departed = state.departed ?? (isFull(table, cap) ? state.startDeparted() : null);
       table = state.addresses = insertAddress(table ?? [], cap, entry, seen, answerNo, departed);
@@ -136,6 +138,28 @@ function absorbAnswer(state: FluxState, digest: ObservationDigest, seen: number,
     if (windowCounts.asns > state.dayAsnsPeak) state.dayAsnsPeak = windowCounts.asns;
     if (windowCounts.countries > state.dayCountriesPeak) state.dayCountriesPeak = windowCounts.countries;
   }
+}
+
+/**
+ * A never-seen answer address a feed lists as flux infrastructure: counted
+ * once (exact, like the distinct addresses), its listing kept if among the
+ * most specific. Names only: a registered domain's union would echo its
+ * names' evidence. Never for a known pool or top site (their reputation wins,
+ * as the CDN/cloud test wins for addresses) nor an allowlisted name.
+ */
+function noteIntelAddress(state: FluxState, digest: ObservationDigest, i: number): void {
+  if ((state.reputation & REPUTATION_POOL) !== 0 || state.reputation >> REPUTATION_TOP_SHIFT > 0) return;
+  const marks = state.mark();
+  let evidence = marks.intel;
+  if (evidence === null) {
+    evidence = marks.intel = new IntelEvidence();
+    evidence.allowlisted = digest.isAllowlisted !== null && digest.isAllowlisted(state.key);
+  }
+  if (evidence.allowlisted) return;
+  const hit = digest.addresses.intelHit(i);
+  if (hit === null) return;
+  evidence.noteAddress(digest.addresses.text(i), hit);
+  state.dirty = true;
 }
 
 /** Answers in special-purpose space are no address of the domain's: counted for the verdict, never stored. */

@@ -9,9 +9,10 @@ import type { Config } from '../config/schema.js';
 import type { Enricher } from '../enrich/enricher.js';
 import { describeSources } from '../enrich/index.js';
 import type { Infra } from '../enrich/infra/index.js';
+import type { IntelHit } from '../intel/index.js';
 import type { IntelView } from '../intel/view.js';
 import type { DnsObservation } from '../model/observation.js';
-import type { Verdict } from '../model/verdict.js';
+import { isoTime, type IntelListing, type Verdict } from '../model/verdict.js';
 import { absorb, absorbServerAddresses } from './absorb.js';
 import { ObservationDigest } from './digest.js';
 import { emptyFeatures, type MeasureContext } from './features/index.js';
@@ -27,6 +28,8 @@ import { SuspiciousNetworks, type Candidate } from './suspicious-networks.js';
 import { clientHash, detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from './state.js';
 import { ZoneCuts } from './zone-cuts.js';
 import { answersInjected, hasTamperingFinding } from './tampering.js';
+import { IntelEvidence, listingOf } from './intel-evidence.js';
+import { intelListingVerdict, listingReason } from './intel-verdict.js';
 
 export interface DetectorOptions {
   config: Config;
@@ -35,6 +38,11 @@ export interface DetectorOptions {
   infra?: Infra | null;
   /** Threat-intelligence feeds (src/intel): listed names and flux-infrastructure addresses; null or absent: none. */
   intel?: IntelView | null;
+  /**
+   * The allowlist (policy.allowlist, allowlistFiles; serve adds the operator's allow entries): intel never
+   * flags a name it covers, neither by listing it nor by its listed addresses. Absent: nothing is allowlisted.
+   */
+  isAllowlisted?: ((name: string) => boolean) | null;
   /** Also compute the Holz et al. flux-score for each verdict. */
   baseline?: 'holz' | null;
   onFlag?: (verdict: Verdict) => void;
@@ -66,6 +74,22 @@ export interface DetectorStats {
   restoredFlags: number;
   /** Candidate networks of suspicious names promoted to flux networks (networks.suspicious). */
   suspiciousNetworks: number;
+  /** Domains an intel feed lists (the listed value: a name and everything under it) first looked up: listing verdicts raised. */
+  intelListed: number;
+  /** Lookups of an allowlisted name an intel feed lists (itself or an ancestor): never flagged. */
+  intelAllowlisted: number;
+}
+
+/** A listed domain looked up (by itself or a name under it): its listing verdict, raised once and reported at the end. */
+interface ListedDomain {
+  listing: IntelListing;
+  /** The first name looked up under it (the reason names it). */
+  name: string;
+  first: number;
+  last: number;
+  lookups: number;
+  /** A name's own verdict carried the listing already (reported through onFinal): no second verdict. */
+  reported: boolean;
 }
 
 /** The flag a verdict restored from the store had reported: level, and when and after how many lookups it was first flagged. */
@@ -116,6 +140,10 @@ export class Detector {
   private readonly restoredFlags = new Map<string, RestoredFlag>();
   /** Registered-domain aggregates in `registered` (the other entries point at a lone name's own state). */
   private aggregates = 0;
+  private readonly intel: IntelView | null;
+  private readonly isAllowlisted: ((name: string) => boolean) | null;
+  /** Listed value → its listing verdict's facts; at most limits.maxDomains, oldest reported and dropped. */
+  private readonly listedDomains = new Map<string, ListedDomain>();
   readonly stats: DetectorStats = {
     observations: 0,
     ignored: 0,
@@ -126,6 +154,8 @@ export class Detector {
     flagEvents: 0,
     restoredFlags: 0,
     suspiciousNetworks: 0,
+    intelListed: 0,
+    intelAllowlisted: 0,
   };
 
   constructor(options: DetectorOptions) {
@@ -146,6 +176,9 @@ export class Detector {
     this.onFinal = options.onFinal;
     this.reportBenign = options.reportBenign ?? false;
     this.holz = options.baseline === 'holz';
+    this.intel = options.intel ?? null;
+    this.isAllowlisted = options.isAllowlisted ?? null;
+    this.digest.isAllowlisted = this.isAllowlisted;
   }
 
   /** Domains currently held in memory (names plus registered domains). */
@@ -158,6 +191,11 @@ export class Detector {
     if (obs.ts > this.now) this.now = obs.ts;
     let nameState = this.names.get(obs.qname);
     let aggregate: FluxState | null;
+    // The feeds' index is read once per lookup (a reload swaps it whole); without feeds nothing below costs.
+    const index = this.intel === null ? null : this.intel.current();
+    this.digest.addresses.intel = index;
+    // A public suffix or the root is never listed (refused at index build), so a match is a registrable name or under one.
+    const listed = index !== null && index.domains > 0 ? this.noteListed(obs, index.matchDomain(obs.qname), nameState) : null;
     if (nameState === undefined) {
       if (!TRACKED_QTYPES.has(obs.qtype)) {
         this.stats.ignored++;
@@ -180,6 +218,7 @@ export class Detector {
       if (this.infra !== null) nameState.reputation = reputationOf(this.infra, key, nameState.registered);
       this.names.set(key, nameState);
       this.stats.namesTracked++;
+      if (listed !== null) attachListing(nameState, listed.listing);
       this.adoptRestoredFlag(nameState);
       aggregate = this.joinRegistered(nameState);
       if (this.tracked > this.config.limits.maxDomains) this.enforceLimits();
@@ -249,9 +288,74 @@ export class Detector {
   flush(): void {
     for (const state of this.names.values()) this.finalise(state);
     for (const state of this.registered.values()) if (state.scope === 'registered_domain') this.finalise(state);
+    // After the names: a listed name whose own verdict carried its listing is not reported twice.
+    for (const entry of this.listedDomains.values()) this.finaliseListed(entry);
     this.names.clear();
     this.registered.clear();
+    this.listedDomains.clear();
     this.aggregates = 0;
+  }
+
+  /**
+   * A lookup of a name an intel feed lists (itself or an ancestor; `hit` is
+   * the index's reused object, null when not listed): the first lookup under
+   * a listed domain raises its listing verdict through onFlag; later ones
+   * only count. Never for an allowlisted name. Copies the hit only when it is
+   * new to the name. Returns the listed domain's entry, or null.
+   */
+  private noteListed(obs: DnsObservation, hit: IntelHit | null, state: FluxState | undefined): ListedDomain | null {
+    if (hit === null) return null;
+    const known = state === undefined ? undefined : state.marks.intel;
+    if (known?.allowlisted === true) {
+      this.stats.intelAllowlisted++;
+      return null;
+    }
+    let entry = this.listedDomains.get(hit.value);
+    // Most lookups of a listed name: its state already holds this very listing, and nothing is copied.
+    if (entry === undefined || known === undefined || known === null || known.domain !== entry.listing || hit.ref !== entry.listing.ref || hit.feed !== entry.listing.feed) {
+      if (this.isAllowlisted !== null && this.isAllowlisted(obs.qname)) {
+        this.stats.intelAllowlisted++;
+        if (state !== undefined) (state.mark().intel ??= new IntelEvidence()).allowlisted = true;
+        return null;
+      }
+      if (entry === undefined) entry = this.addListed(obs, listingOf(hit, 'domain'));
+      else if (hit.ref !== entry.listing.ref || hit.feed !== entry.listing.feed) entry.listing = listingOf(hit, 'domain');
+      if (state !== undefined) attachListing(state, entry.listing);
+    }
+    if (obs.ts > entry.last) entry.last = Math.floor(obs.ts);
+    entry.lookups += obs.count;
+    return entry;
+  }
+
+  private addListed(obs: DnsObservation, listing: IntelListing): ListedDomain {
+    if (this.listedDomains.size >= this.config.limits.maxDomains) {
+      const oldest = this.listedDomains.values().next();
+      if (!oldest.done) {
+        this.listedDomains.delete(oldest.value.listing.value);
+        this.finaliseListed(oldest.value);
+      }
+    }
+    const at = Math.floor(obs.ts);
+    const entry: ListedDomain = { listing, name: detach(obs.qname), first: at, last: at, lookups: 0, reported: false };
+    this.listedDomains.set(listing.value, entry);
+    this.stats.intelListed++;
+    this.stats.flagEvents++;
+    if (this.onFlag !== undefined) this.onFlag(intelListingVerdict(obs.qname, listing, at));
+    return entry;
+  }
+
+  /** The listing verdict of a listed domain, with the lookups and times seen. */
+  private listedVerdict(entry: ListedDomain): Verdict {
+    const v = intelListingVerdict(entry.name, entry.listing, entry.first);
+    v.last_seen = isoTime(entry.last);
+    v.features.lookups = entry.lookups;
+    return v;
+  }
+
+  private finaliseListed(entry: ListedDomain): void {
+    if (entry.reported || this.onFinal === undefined) return;
+    entry.reported = true;
+    this.onFinal(this.listedVerdict(entry));
   }
 
   /**
@@ -297,7 +401,7 @@ export class Detector {
       return;
     }
     const touches = this.touchesNetwork(state);
-    if (!showsRotation(state) && !touches) return;
+    if (!showsRotation(state) && !touches && !hasIntelEvidence(state)) return;
     let score = this.quickScore(state);
     const own = ownScore(this.scratch, this.config);
     if (state.scope === 'name') {
@@ -324,6 +428,8 @@ export class Detector {
       this.stats.restoredFlags++;
       return;
     }
+    // A listed name's listing verdict went out on its first lookup; only fast-flux on evidence says more.
+    if (level < 2 && state.marks.intel?.domain?.value === state.key) return;
     this.stats.flagEvents++;
     if (this.onFlag !== undefined) this.onFlag(this.verdictOf(state, measure(state, this.config, this.networks, this.infra)));
   }
@@ -489,12 +595,19 @@ export class Detector {
     // A domain that never showed rotation scores nothing; skip the verdict unless benign ones are wanted.
     // A name with injected or poisoned answers is reported whatever its label: the operator's DNS is tampered with.
     if (!this.reportBenign && sibling === null && !hasTamperingFinding(state)) {
-      if (!showsRotation(state) && !this.touchesNetwork(state)) return;
+      if (!showsRotation(state) && !this.touchesNetwork(state) && !hasIntelEvidence(state)) return;
       // The score alone first (no explanation, nothing allocated): most domains that rotate are benign CDN names.
       if (labelOf(this.quickScore(state), this.config) === 'benign' || this.delegationsHeld(state) > 0) return;
     }
     const evaluation = measure(state, this.config, this.networks, this.infra);
-    this.onFinal(this.verdictOf(state, evaluation, sibling));
+    const verdict = this.verdictOf(state, evaluation, sibling);
+    // The name's own verdict carries its listing: the listed domain's entry is reported with it.
+    const listing = verdict.intel?.[0];
+    if (listing !== undefined && listing.kind === 'domain' && listing.value === verdict.domain) {
+      const entry = this.listedDomains.get(listing.value);
+      if (entry !== undefined) entry.reported = true;
+    }
+    this.onFinal(verdict);
   }
 
   /** The score alone (no explanations, nothing allocated): what re-scoring and the end-of-input check need. */
@@ -547,7 +660,10 @@ export class Detector {
     let state = this.names.get(domain);
     if (state === undefined) {
       const reg = this.registered.get(domain);
-      if (reg === undefined || reg.scope !== 'registered_domain') return null;
+      if (reg === undefined || reg.scope !== 'registered_domain') {
+        const entry = this.listedDomains.get(domain);
+        return entry === undefined ? null : this.listedVerdict(entry);
+      }
       state = reg;
     }
     if (state.evicted) return null;
@@ -593,7 +709,7 @@ export class Detector {
 
   private verdictOf(state: FluxState, evaluation: Evaluation, fluxSibling = this.fluxSiblingOf(state)): Verdict {
     const cuts = state.scope === 'name' ? this.delegatingCuts(state) : null;
-    return toVerdict(state, evaluation, this.config, this.verdictOptions, {
+    const verdict = toVerdict(state, evaluation, this.config, this.verdictOptions, {
       nsPoints: this.zoneNsPoints(state),
       fluxSibling,
       held: this.isHeld(state),
@@ -602,6 +718,29 @@ export class Detector {
       delegationsAtLeast: (state.cuts?.dropped ?? 0) > 0,
       zone: cuts === null ? null : this.zoneOfName(cuts, state.key),
     });
+    const listing = state.marks.intel?.domain ?? null;
+    return listing === null ? verdict : this.withListing(state, verdict, listing);
+  }
+
+  /**
+   * The verdict of a name an intel feed lists (itself or an ancestor). Fast-flux
+   * on its evidence: that verdict, with the listing first in `intel` and its
+   * reason last (detection explains more than a listing). Otherwise the listed
+   * name itself gets the listing verdict (its listed addresses still named in
+   * `intel`), and a name under it keeps its own label, the listing named when
+   * it is flagged (the listed domain's verdict covers it anyway).
+   */
+  private withListing(state: FluxState, verdict: Verdict, listing: IntelListing): Verdict {
+    if (verdict.verdict === 'fast-flux' || (state.key !== listing.value && verdict.verdict !== 'benign')) {
+      verdict.intel = [{ ...listing }, ...(verdict.intel ?? [])];
+      verdict.reasons.push(listingReason(listing, state.key));
+      return verdict;
+    }
+    if (state.key !== listing.value) return verdict;
+    const entry = this.listedDomains.get(listing.value);
+    const listed = entry === undefined ? intelListingVerdict(state.key, listing, state.firstSeen) : this.listedVerdict(entry);
+    if (verdict.intel !== undefined) listed.intel!.push(...verdict.intel);
+    return listed;
   }
 
   /** Evict idle domains, then the least recently seen beyond limits.maxDomains. */
@@ -686,6 +825,17 @@ function showsRotation(state: FluxState): boolean {
   if (state.addressesEver >= 2) return true;
   const d = state.delegation;
   return d !== null && (d.nsNamesEver >= 2 || d.cnameTargetsEver >= 2 || d.nsAddressesEver >= 2);
+}
+
+/** The name has answer addresses a feed lists as flux infrastructure (intel_evidence). */
+function hasIntelEvidence(state: FluxState): boolean {
+  const intel = state.marks.intel;
+  return intel !== null && intel.addresses > 0;
+}
+
+/** Mark a name's state with the listing of it (or of an ancestor): its verdicts name it. */
+function attachListing(state: FluxState, listing: IntelListing): void {
+  (state.mark().intel ??= new IntelEvidence()).domain = listing;
 }
 
 /** Reputation bits of a name: in a known volunteer/mirror pool, under a dynamic-DNS provider, top-site lists. */

@@ -7,7 +7,8 @@
  */
 import type { Enricher } from '../enrich/enricher.js';
 import type { DnsObservation, ResourceRecord } from '../model/observation.js';
-import { parseIPv4, parseIPv6 } from '../model/names.js';
+import { formatIPv4, parseIPv4, parseIPv6, parseIPv6Into } from '../model/names.js';
+import type { IntelHit, IntelIndex } from '../intel/index.js';
 import { nonRoutableV4, nonRoutableV6Text } from '../model/special-purpose.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { AddressEntry, AddressKey } from './address-table.js';
@@ -32,6 +33,15 @@ export class AddressList {
   private readonly countries: (string | null)[] = [];
   private readonly providers: number[] = [];
   private readonly platforms: number[] = [];
+  /** Per address: the listing's confidence, -1 none, -2 not looked up yet (see intelHit). */
+  private readonly intelConfidences: number[] = [];
+  /**
+   * The feeds' index for this observation (Detector.observe reads
+   * IntelView.current() once per lookup and sets it; null without feeds).
+   * Only the answer list gets one: the evidence is the name's answers.
+   */
+  intel: IntelIndex | null = null;
+  private readonly intelGroups = new Uint16Array(8);
   private readonly enricher: Enricher;
   private readonly infra: Infra | null;
 
@@ -64,6 +74,7 @@ export class AddressList {
     this.countries[at] = null;
     this.providers[at] = -2;
     this.platforms[at] = -2;
+    this.intelConfidences[at] = -2;
     return true;
   }
 
@@ -123,6 +134,37 @@ export class AddressList {
       this.platforms[i] = p;
     }
     return p;
+  }
+
+  /**
+   * True when a feed lists address i (exactly, or inside a listed network)
+   * and it is no known CDN's or cloud's: the detector's own infrastructure
+   * test wins over any feed, so a hostile or careless feed listing a CDN
+   * edge never makes its names flux. Looked up once per address per
+   * observation, allocating nothing (the numbers the digest already has).
+   */
+  isIntelListed(i: number): boolean {
+    let c = this.intelConfidences[i]!;
+    if (c === -2) {
+      c = this.intel === null || this.provider(i) >= 0 ? -1 : (this.intelHit(i)?.confidence ?? -1);
+      this.intelConfidences[i] = c;
+    }
+    return c >= 0;
+  }
+
+  /** The index's (reused) hit for address i; copy what is kept past the next lookup. */
+  intelHit(i: number): IntelHit | null {
+    const index = this.intel;
+    if (index === null) return null;
+    const key = this.keys[i]!;
+    if (typeof key === 'number') return index.matchIPv4(key >>> 0);
+    return parseIPv6Into(key, this.intelGroups) ? index.matchIPv6(this.intelGroups) : null;
+  }
+
+  /** Address i as text (an IPv4 key is a number). */
+  text(i: number): string {
+    const key = this.keys[i]!;
+    return typeof key === 'number' ? formatIPv4(key >>> 0) : key;
   }
 
   /** Groups of an IPv6 key (parsed on demand); null for IPv4 or unparsable text. */
@@ -191,6 +233,8 @@ export class ObservationDigest {
   seen = 0;
   /** The queried name's state left this answer out (tampering.ts): its registered domain's union leaves it out too. */
   answerLeftOut = false;
+  /** The allowlist (DetectorOptions.isAllowlisted): an allowlisted name never counts intel evidence; null: none. */
+  isAllowlisted: ((name: string) => boolean) | null = null;
   private qname = '';
   /** The platforms serving the queried name or a CNAME target of the answer, looked up once per observation (null until asked). */
   private served: number[] | null = null;

@@ -48,6 +48,8 @@ export function lowerBoundsOf(state: FluxState): readonly (keyof Features)[] {
   if ((departed === null || (!departed.full && !departed.windowInexact)) && !nsFull && !namesInexact) return EXACT;
   const bounds: (keyof Features)[] = [];
   if (departed?.full === true) bounds.push('ips', 'ips_per_hour');
+  // Listed addresses are counted when novel, as the distinct addresses are: a lower bound with them.
+  if (departed?.full === true && (state.marks.intel?.addresses ?? 0) > 0) bounds.push('intel_addresses', 'intel_evidence');
   if (departed?.windowInexact === true) bounds.push('ips_window', 'asns_window', 'countries_window');
   if (nsFull) bounds.push('ns_addresses');
   if (d?.nsNamesInexact === true) bounds.push('ns_names');
@@ -126,7 +128,7 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     verdict: label,
     flux: fluxKindOf(label, nsPoints, config),
     score: scored.score,
-    reasons: explain(evaluation, { config, detail: true, networks: options.networks, infra: options.infra, lowerBounds: evaluation.lowerBounds }, zoneNsPoints > scored.nsPoints ? (zone.zone ?? state.registered) : null),
+    reasons: explain(evaluation, { config, detail: true, networks: options.networks, infra: options.infra, lowerBounds: evaluation.lowerBounds, intel: state.marks.intel }, zoneNsPoints > scored.nsPoints ? (zone.zone ?? state.registered) : null),
     features,
     contributions: scored.contributions,
     first_seen: isoTime(state.firstSeen),
@@ -142,6 +144,9 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     },
   };
   if (zone.zone !== null) verdict.zone = zone.zone;
+  // The feed entries behind intel_evidence (the detector puts a listing of the name itself first).
+  const intel = state.marks.intel;
+  if (intel !== null && intel.addresses > 0) verdict.intel = intel.listings.map((l) => ({ ...l }));
   if (delegations > 0) {
     verdict.reasons.push(
       `${zone.delegationsAtLeast ? 'at least ' : ''}${delegations} delegated child zones with their own name servers: delegations, not name-server flux (the union of their names is not scored; each zone is judged on its own)`,

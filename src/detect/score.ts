@@ -12,8 +12,13 @@ export function ramp(x: number, r: Pick<Ramp, 'low' | 'high'>): number {
 }
 
 const TIMING: ReadonlySet<WeightName> = new Set<WeightName>(['ttl_min', 'churn']);
-/** Points a name owes to flux networks rather than to its own answers. */
-const NETWORK: ReadonlySet<WeightName> = new Set<WeightName>(['network_addresses', 'network_share', 'network_names']);
+/**
+ * Points a name owes to flux networks (and to feeds listing its addresses as
+ * flux infrastructure) rather than to its own answers' rotation: they flag
+ * it, but only names fast-flux on their own evidence put addresses into a
+ * network, so a feed's listing cannot snowball onto unlisted addresses.
+ */
+const NETWORK: ReadonlySet<WeightName> = new Set<WeightName>(['network_addresses', 'network_share', 'network_names', 'intel_evidence']);
 /** Of those, the ones scaled by how far the network evidence can be trusted (Features.network_trust). */
 const SHARED: ReadonlySet<WeightName> = new Set<WeightName>(['network_addresses', 'network_share']);
 const NAME_SERVER: ReadonlySet<WeightName> = new Set<WeightName>(['ns_names', 'ns_addresses', 'ns_asns', 'ns_network_addresses']);

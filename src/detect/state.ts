@@ -9,6 +9,7 @@ import type { AddressTable } from './address-table.js';
 import { DepartedAddresses } from './departed.js';
 import type { ZoneCuts } from './zone-cuts.js';
 import type { TamperingSigns } from './tampering.js';
+import type { IntelEvidence } from './intel-evidence.js';
 
 /** The shared empty list of a Delegation: never pushed to (addName replaces it). */
 const NO_NAMES: string[] = [];
@@ -107,6 +108,8 @@ class FlagMarks {
   nonRoutableBlocks = 0;
   /** Signs of injected or poisoned answers (tampering.ts); null until the first (most domains never have one). */
   tampering: TamperingSigns | null = null;
+  /** Threat-intelligence hits of a name (intel-evidence.ts); null until the first (most names never have one). */
+  intel: IntelEvidence | null = null;
 }
 
 /** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */

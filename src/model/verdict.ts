@@ -78,6 +78,14 @@ export interface Features {
   non_routable: number;
   /** ASNs of the answers when they all lie in one country in a national CDN's shape (config geography); 0 otherwise. */
   single_country_asns: number;
+  /**
+   * Distinct answer addresses (never a known CDN's or cloud's) a threat-intelligence
+   * feed lists as flux infrastructure, as an address or inside a listed network.
+   * Present only on a name with such an address (Verdict.intel names the listings).
+   */
+  intel_addresses?: number;
+  /** Those addresses weighed by their feeds' confidence: the sum of confidence/100 (the weighted one). Present with intel_addresses. */
+  intel_evidence?: number;
 }
 
 export interface Contribution {

@@ -81,8 +81,9 @@ export class Daemon {
       config: options.config,
       enricher: options.enricher,
       infra: options.infra,
-      // The intel service sets context.intel when it is created (after this): read it at each lookup.
+      // The feed set the intel service sets on the context (read once per lookup; null until it loads).
       intel: { current: () => this.context.intel?.current() ?? null },
+      isAllowlisted: options.isAllowed ?? null,
       onFlag: (v) => onVerdict(v, 'flag'),
       onFinal: (v) => onVerdict(v, 'final'),
     });

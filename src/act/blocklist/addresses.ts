@@ -22,6 +22,8 @@ export interface FluxAddress {
   lastSeen: number;
   /** The flagged domain of the latest sighting (raw; escape before writing). */
   domain: string;
+  /** The intel feed entry listing this very address in that verdict (Verdict.intel), raw; absent when none. */
+  intel?: { feed: string; ref: string };
 }
 
 export interface FluxAddressOptions {
@@ -79,8 +81,11 @@ export class FluxAddresses {
       }
       const last = seconds(a.last_seen);
       const entry = this.byAddress.get(address);
+      const listing = v.intel === undefined ? undefined : v.intel.find((l) => l.kind === 'address' && l.value === address);
       if (entry === undefined) {
-        this.byAddress.set(address, { address, family: address.includes(':') ? 6 : 4, firstSeen: Math.min(first, last), lastSeen: last, domain: v.domain });
+        const added: FluxAddress = { address, family: address.includes(':') ? 6 : 4, firstSeen: Math.min(first, last), lastSeen: last, domain: v.domain };
+        if (listing !== undefined) added.intel = { feed: listing.feed, ref: listing.ref };
+        this.byAddress.set(address, added);
         this.stats.added++;
         changed = true;
       } else {
@@ -89,6 +94,7 @@ export class FluxAddresses {
           changed ||= last > entry.lastSeen || entry.domain !== v.domain;
           entry.lastSeen = last;
           entry.domain = v.domain;
+          if (listing !== undefined) entry.intel = { feed: listing.feed, ref: listing.ref };
         }
       }
     }

@@ -147,3 +147,16 @@ describe('blocklist formats', () => {
     expect(config.policy.expiry).toBe(WEEK);
   });
 });
+
+describe('intel provenance in the blocklist comment', () => {
+  it('names the feed entry listing the address, escaped onto the same line; other addresses of the verdict carry none', () => {
+    const a = new FluxAddresses(options());
+    const v = flaggedVerdict('pay.evil-flux.example', { addresses: ['203.0.113.5', '203.0.113.9'] });
+    v.intel = [{ feed: 'partner\n flush ruleset', ref: 'partner-a.txt:2', kind: 'address', value: '203.0.113.5', note: '', confidence: 50, action: 'log' }];
+    a.add(v);
+    const lines = [...formatBlocklist(a.list(), 'plain', { now: NOW, expiry: WEEK })].join('').split('\n').filter((l) => !l.startsWith('#') && l !== '');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^203\.0\.113\.5  # first .* pay\.evil-flux\.example intel partner\\010\\032flush\\032ruleset partner-a\.txt:2$/);
+    expect(lines[1]).not.toContain('intel');
+  });
+});

@@ -86,7 +86,8 @@ function remaining(e: FluxAddress, options: FormatOptions): number {
   return Math.max(1, options.expiry - Math.max(0, options.now - e.lastSeen));
 }
 
-/** `# first ... last ... domain`: one line whatever the domain holds. */
+/** `# first ... last ... domain [intel FEED ENTRY]`: one line whatever the domain, feed or entry holds (the one name rule). */
 function comment(e: FluxAddress): string {
-  return `# first ${isoTime(e.firstSeen)} last ${isoTime(e.lastSeen)} ${escapeName(e.domain)}`;
+  const intel = e.intel === undefined ? '' : ` intel ${escapeName(e.intel.feed.slice(0, 200))} ${escapeName(e.intel.ref.slice(0, 200))}`;
+  return `# first ${isoTime(e.firstSeen)} last ${isoTime(e.lastSeen)} ${escapeName(e.domain)}${intel}`;
 }

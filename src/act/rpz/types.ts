@@ -11,6 +11,12 @@ export interface RpzRecord {
   type: 'CNAME' | 'A' | 'AAAA' | 'TXT';
   /** Presentation-form data: '.', '*.', 'rpz-passthru.', 'rpz-drop.', 'sinkhole.example.', '192.0.2.1', a quoted TXT string. */
   data: string;
+  /**
+   * A master-file comment after the record (the zone file only; AXFR carries
+   * none): the intel provenance of a name's trigger. Printable ASCII and
+   * spaces only, its fields in the one name rule.
+   */
+  comment?: string;
 }
 
 export interface RpzSoa {

@@ -69,7 +69,10 @@ function recordLine(r: RpzRecord): string {
       ok = false;
   }
   if (!ok) throw new Error(`rpz: unsafe ${String(r.type)} data in zone: ${JSON.stringify(String(r.data).slice(0, 80))}`);
-  return `${r.owner} ${r.type} ${r.data}\n`;
+  if (r.comment === undefined || r.comment === '') return `${r.owner} ${r.type} ${r.data}\n`;
+  // A comment runs to the end of the line: nothing in it may end the line.
+  if (!/^[\x20-\x7e]{1,1000}$/.test(r.comment)) throw new Error(`rpz: unsafe comment in zone: ${JSON.stringify(r.comment.slice(0, 80))}`);
+  return `${r.owner} ${r.type} ${r.data} ; ${r.comment}\n`;
 }
 
 /**

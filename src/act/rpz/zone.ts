@@ -9,7 +9,8 @@ import { ConfigError } from '../../config/load.js';
 import type { Config, PolicyAction } from '../../config/schema.js';
 import type { Infra } from '../../enrich/infra/index.js';
 import { canonicalName } from '../../model/names.js';
-import type { Evidence, EvidenceAddress, Verdict } from '../../model/verdict.js';
+import type { Evidence, EvidenceAddress, IntelListing, Verdict } from '../../model/verdict.js';
+import { escapeName } from '../../dns/name-text.js';
 import { Allowlist, loadAllowlist } from './allowlist.js';
 import { addressTrigger, MAX_WIRE, presentName, wireLength, type PresentedName } from './names.js';
 import type { RpzRecord, RpzSoa, RpzZone } from './types.js';
@@ -53,9 +54,12 @@ export interface RpzVerdict {
   verdict: Verdict['verdict'];
   flux: Verdict['flux'];
   evidence: Pick<Evidence, 'addresses' | 'name_servers' | 'ns_addresses'>;
-  /** Verdict.intel: a feed's listing under action 'log' is recorded by the forwarder, never a trigger. */
-  intel?: Verdict['intel'];
+  /** Intel provenance (Verdict.intel, the first few): named in the trigger's comment; a listing's action 'log' keeps it out. */
+  intel?: readonly IntelListing[];
 }
+
+/** Listings a trigger's comment names: the most specific few (a verdict holds at most five). */
+const COMMENT_LISTINGS = 3;
 
 /** The part of a verdict the zone needs under these options (drops features, reasons and unused evidence). */
 export function rpzVerdictOf(v: Verdict, options: Pick<RpzOptions, 'nsdname' | 'nsip' | 'ip'>): RpzVerdict {
@@ -64,9 +68,9 @@ export function rpzVerdictOf(v: Verdict, options: Pick<RpzOptions, 'nsdname' | '
     domain: v.domain,
     registered_domain: v.registered_domain,
     ...(v.zone == null ? {} : { zone: v.zone }),
-    ...(v.intel === undefined ? {} : { intel: v.intel }),
     verdict: v.verdict,
     flux: v.flux,
+    ...(v.intel === undefined || v.intel.length === 0 ? {} : { intel: v.intel.slice(0, COMMENT_LISTINGS) }),
     evidence: {
       addresses: options.ip ? v.evidence.addresses : [],
       name_servers: double && options.nsdname ? v.evidence.name_servers : [],
@@ -250,10 +254,12 @@ class ZoneBuilder {
     const { allowlist, actions } = this.options;
     const action = actions[v.verdict as 'fast-flux' | 'suspicious'];
     const zone = blockedZoneOf(v);
+    // A feed's listing of the name (no flux measured) follows the feed's action: a 'log' feed's listing is recorded, never a trigger.
     if (action === 'log' || isLoggedListing(v) || allowlist.isAllowed(v.domain) || allowlist.isAllowed(zone) || allowlist.isAllowed(v.registered_domain)) {
       this.stats.notBlocked++;
       return;
     }
+    const firstRecord = this.records.length;
     // The name and the zone it blocks: its registered domain, or its delegated zone below it (a shared registry's customer).
     for (const name of zone === v.domain || zone === '' ? [v.domain] : [v.domain, zone]) {
       const p = isRegistrable(name) ? this.triggerName(name) : null;
@@ -263,6 +269,7 @@ class ZoneBuilder {
       }
       this.addWithWildcard(p, action);
     }
+    if (v.intel !== undefined && v.intel.length > 0 && this.records.length > firstRecord) this.records[firstRecord]!.comment = intelComment(v.intel);
     if (v.flux === 'double' && this.options.nsdname) {
       for (const ns of v.evidence.name_servers) {
         const name = canonicalName(ns);
@@ -336,4 +343,17 @@ class ZoneBuilder {
     if (!this.add(p.text, action) || p.wire + 1 > this.room) return;
     for (const r of actionRecords(`*.${p.text}`, action, this.options.sinkhole)) this.records.push(r);
   }
+}
+
+/**
+ * "intel: domain flux-cdn.biz listed by botnet-c2 entry botnet-c2.txt:1 (confidence 90, block)": the
+ * provenance of a trigger, each field in the one name rule (a feed name or
+ * entry id can hold anything; escaped, nothing in it ends the comment line).
+ */
+export function intelComment(listings: readonly IntelListing[]): string {
+  const parts: string[] = [];
+  for (const l of listings.slice(0, COMMENT_LISTINGS)) {
+    parts.push(`${l.kind} ${escapeName(l.value)} listed by ${escapeName(l.feed.slice(0, 200))} entry ${escapeName(l.ref.slice(0, 200))} (confidence ${l.confidence}, ${l.action})`);
+  }
+  return `intel: ${parts.join(', ')}`;
 }

@@ -9,6 +9,7 @@ import type { Infra } from '../../enrich/infra/index.js';
 import type { TableCounts } from '../address-table.js';
 import type { FluxNetworks } from '../networks.js';
 import type { FluxState } from '../state.js';
+import type { IntelEvidence } from '../intel-evidence.js';
 
 export interface MeasureContext {
   config: Config;
@@ -23,6 +24,8 @@ export interface MeasureContext {
   infra: Infra | null;
   /** Features whose value is a lower bound, for explain ("at least N IPs"); none when left out. */
   lowerBounds?: readonly (keyof Features)[];
+  /** The name's threat-intelligence hits, for explain (the listings a reason names); none when left out. */
+  intel?: IntelEvidence | null;
 }
 
 /** 'at least ' when the feature is a lower bound in ctx, else ''. */

@@ -5,6 +5,7 @@ import { cnameFlux } from './cname-flux.js';
 import type { FeatureFamily } from './family.js';
 import { fluxNetwork } from './flux-network.js';
 import { geography } from './geography.js';
+import { intel } from './intel.js';
 import { ipDiversity } from './ip-diversity.js';
 import { nonRoutable } from './non-routable.js';
 import { nsFlux } from './ns-flux.js';
@@ -12,7 +13,7 @@ import { reputation } from './reputation.js';
 import { slowFlux } from './slow-flux.js';
 import { ttl } from './ttl.js';
 
-export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, geography, fluxNetwork, slowFlux, nsFlux, ttl, churn, cnameFlux, reputation, nonRoutable, audience];
+export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, geography, fluxNetwork, intel, slowFlux, nsFlux, ttl, churn, cnameFlux, reputation, nonRoutable, audience];
 
 export type { FeatureFamily, MeasureContext } from './family.js';
 export { emptyFeatures } from './family.js';

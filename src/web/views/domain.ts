@@ -50,6 +50,7 @@ function verdictSection(v: Verdict): HTMLElement[] {
     h('h2', null, 'Why'),
     h('ol', { class: 'reasons' }, v.reasons.map((r) => h('li', null, r))),
     v.tampering === undefined ? null : message(`Tampering (${v.tampering.kind}): ${v.tampering.reasons.join('; ')}`, 'info'),
+    intelSection(v),
     v.contributions.length === 0 ? null : barChart('Score contributions (points)', v.contributions.map((c) => ({ label: c.feature, value: c.points }))),
     h('h2', null, 'Evidence'),
     h('h3', null, `Addresses (${addresses.length})`),
@@ -69,6 +70,25 @@ function verdictSection(v: Verdict): HTMLElement[] {
           { title: 'Last seen', cell: (a) => time(a.last_seen) },
         ]),
   ].filter((x): x is HTMLElement => x !== null);
+}
+
+/** The feed entries behind the verdict (Verdict.intel): a listing of the name, or its addresses listed as flux infrastructure. Text only. */
+function intelSection(v: Verdict): HTMLElement | null {
+  if (v.intel === undefined || v.intel.length === 0) return null;
+  return h(
+    'div',
+    { class: 'intel' },
+    h('h3', null, `Threat intelligence (${v.intel.length})`),
+    table(v.intel, [
+      { title: 'Feed', cell: (l) => l.feed },
+      { title: 'Entry', cell: (l) => h('code', null, l.ref) },
+      { title: 'Lists', cell: (l) => (l.kind === 'domain' ? 'this name' : l.kind === 'address' ? 'an address' : 'a network') },
+      { title: 'Value', cell: (l) => h('code', null, l.value) },
+      { title: 'Confidence', cell: (l) => String(l.confidence) },
+      { title: 'Action', cell: (l) => l.action },
+      { title: 'Note', cell: (l) => l.note },
+    ]),
+  );
 }
 
 export async function domainView(route: Route): Promise<HTMLElement> {

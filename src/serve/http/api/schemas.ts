@@ -43,7 +43,10 @@ const FEATURES = [
   'network_addresses', 'network_share', 'ns_network_addresses', 'network_trust', 'network_id', 'network_size', 'network_asns',
   'network_countries', 'network_names', 'answers_new', 'answer_size_max', 'span_hours', 'ips_day', 'asns_day', 'countries_day',
   'slow_flux', 'known_infra_share', 'top_site_lists', 'pool', 'dynamic_dns', 'non_routable', 'single_country_asns',
+  'intel_addresses', 'intel_evidence',
 ] as const satisfies readonly (keyof Features)[];
+/** Present only on a name with intel evidence (features/intel.ts). */
+const OPTIONAL_FEATURES = ['intel_addresses', 'intel_evidence'] as const satisfies readonly (keyof Features)[];
 
 const VERDICT_REQUIRED = [
   'domain', 'registered_domain', 'scope', 'verdict', 'flux', 'score', 'reasons', 'features', 'contributions', 'first_seen',
@@ -102,7 +105,7 @@ const verdict = object(
 
 const features = object(
   Object.fromEntries(FEATURES.map((f) => [f, (NULLABLE_FEATURES as readonly string[]).includes(f) ? nullable(num) : num])),
-  [],
+  OPTIONAL_FEATURES,
   'The measured features of a domain (src/detect/features/README.md).',
 );
 
