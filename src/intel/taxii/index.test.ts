@@ -151,6 +151,13 @@ describe('taxii client: a partner server says no', () => {
     expect(message).not.toContain(Buffer.from('admin:wrong-password-42').toString('base64'));
   });
 
+  it('credentials written into the URL are sent as Basic and redacted like the feed’s own', async () => {
+    const s = await reference({ intercept: (req, res) => (taxiiError(res, 401, 'Unauthorized', `got ${req.headers.authorization ?? ''} for in-url-secret`), true) });
+    const message = await failure(feed(s, { url: `${s.origin.replace('//', '//admin:in-url-secret@')}/taxii2/`, auth: null }));
+    expect(s.authorizations).toEqual([`Basic ${Buffer.from('admin:in-url-secret').toString('base64')}`]);
+    expect(message).toMatch(/^taxii: http:\/\/127\.0\.0\.1:\d+\/taxii2\/: HTTP 401: title "Unauthorized", description "got Basic \[redacted\] for \[redacted\]"/);
+  });
+
   it('401 without credentials, 403 on an unreadable collection URL, 404 on an unknown API root', async () => {
     const s = await reference();
     expect(await failure(feed(s, { auth: null }))).toMatch(/HTTP 401: title "Unauthorized", description "missing or bad credentials"/);

@@ -54,7 +54,7 @@ export const MAX_PAGES = 10_000;
  * next, with added_after = its X-TAXII-Date-Added-Last, as the spec allows.
  */
 export async function fetchTaxii(source: TaxiiFeedSource, addedAfter: string | null): Promise<TaxiiFetch> {
-  const secrets = secretsOf(source.auth);
+  const secrets = secretsOf(source.auth, source.url);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new TaxiiError(`${safeLocation(source.url)}: the poll took longer than ${source.timeoutMs} ms`)), source.timeoutMs);
   const onAbort = (): void => controller.abort(new TaxiiError(`${safeLocation(source.url)}: poll aborted`));
@@ -157,11 +157,22 @@ function authorizationOf(auth: TaxiiFeedSource['auth']): string | null {
   return `Basic ${Buffer.from(`${auth.user}:${auth.password}`, 'utf8').toString('base64')}`;
 }
 
-/** Everything a message must never show: the password, the token and their encoded header forms. */
-function secretsOf(auth: TaxiiFeedSource['auth']): string[] {
-  if (auth === null) return [];
-  if ('token' in auth) return [auth.token];
-  return [auth.password, Buffer.from(`${auth.user}:${auth.password}`, 'utf8').toString('base64')];
+/**
+ * Everything a message must never show: the password, the token and their
+ * encoded header forms — also of credentials written into the URL, which
+ * node sends as Basic when the feed has no auth of its own.
+ */
+function secretsOf(auth: TaxiiFeedSource['auth'], url: string): string[] {
+  const basic = (user: string, password: string): string[] => [password, Buffer.from(`${user}:${password}`, 'utf8').toString('base64')];
+  const out: string[] = [];
+  if (auth !== null) out.push(...('token' in auth ? [auth.token] : basic(auth.user, auth.password)));
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') out.push(...basic(decodeURIComponent(parsed.username), decodeURIComponent(parsed.password)), parsed.password);
+  } catch {
+    // Not a URL: fetchTaxii says so without quoting credentials it cannot find.
+  }
+  return out;
 }
 
 function safeLocation(url: string): string {
