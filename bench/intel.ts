@@ -66,7 +66,7 @@ function publicV4(r: number): string {
 }
 
 /** The i-th listed domain. */
-function listedDomain(i: number): string {
+export function listedDomain(i: number): string {
   return `fx${i.toString(36)}.example-${i % 5000}.${TLDS[i % TLDS.length]}`;
 }
 

@@ -21,6 +21,7 @@ import { benchForwarderLog, formatForwarderLog, forwarderLogBenchOptionsFromEnv 
 import { formatSoak, runSoak, soakOptions } from './soak.js'; // hostile clients on every listener at once (bench/soak.ts)
 import { benchQuerylog, formatQuerylog, optionsFromEnv as querylogOptionsFromEnv } from './querylog.js'; // the query log at 10M rows (bench/querylog.ts)
 import { benchIntel, formatIntel, optionsFromEnv as intelOptionsFromEnv } from './intel.js'; // a 1M-entry intel feed: load and hot-path lookups (bench/intel.ts)
+import { benchIntelPeer, formatIntelPeer, optionsFromEnv as intelPeerOptionsFromEnv, type IntelPeerFigures } from './intel-peer.js'; // the same feed as RPZ, loaded by Unbound and by fluxhound (bench/intel-peer.ts)
 import type { BenchResults, EnrichFigures } from './results.js';
 import type { SideSummary } from './summary.js';
 import { summariseDuckdb, summariseFluxhound, summariseMemory, throughputRatio } from './summary.js';
@@ -47,7 +48,7 @@ const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--me
 The DNS bench, the soak and the query log take their settings from the environment: FLUXHOUND_BENCH_DNS_*,
 FLUXHOUND_BENCH_SOAK_* (node dist/bench/soak.js --help lists the soak's), FLUXHOUND_BENCH_QUERYLOG_ROWS/_RUNS
 FLUXHOUND_BENCH_QLOG_FORWARDER_SECONDS/_RUNS (the forwarder with and without the query log) and
-FLUXHOUND_BENCH_INTEL_ENTRIES/_LOOKUPS (the intel feed).`;
+FLUXHOUND_BENCH_INTEL_ENTRIES/_LOOKUPS (the intel feed), FLUXHOUND_BENCH_INTEL_PEER_RUNS (its runs against Unbound, 3).`;
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = { records: 5_000_000, runs: 3, seed: 1, memoryNames: 1_000_000, skip: new Set() };
@@ -190,6 +191,15 @@ async function main(): Promise<void> {
 
   // A 1M-entry intel feed (bench/intel.ts): parse and index time, heap, allocation-free lookups; its own lines after the report.
   const intel = options.skip.has('intel') ? null : benchIntel(intelOptionsFromEnv(), log);
+  // Its named peer, side by side: the same feed as an RPZ zone, Unbound's load against fluxhound's, with the ratio.
+  let intelPeer: IntelPeerFigures | null = null;
+  if (!options.skip.has('intel')) {
+    try {
+      intelPeer = await benchIntelPeer(intelPeerOptionsFromEnv(), log);
+    } catch (err) {
+      failures.push(`intel peer: ${(err as Error).message}`);
+    }
+  }
 
   const flux = fluxhound.length > 0 ? summariseFluxhound(dataset, fluxhound) : null;
   const peers = new Map<string, SideSummary>();
@@ -226,6 +236,7 @@ async function main(): Promise<void> {
   if (soak !== null) process.stdout.write(`\n${formatSoak(soak)}\n`);
   if (querylog !== null) process.stdout.write(`\n${formatQuerylog(querylog)}\n`);
   if (intel !== null) process.stdout.write(`\n${formatIntel(intel)}\n`);
+  if (intelPeer !== null) process.stdout.write(`\n${formatIntelPeer(intelPeer)}\n`);
   const latest = join(DATA_DIR, 'latest.json');
   writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
   if (dns !== null) writeFileSync(join(DATA_DIR, 'dns.json'), `${JSON.stringify(dns, null, 2)}\n`);
@@ -233,6 +244,7 @@ async function main(): Promise<void> {
   if (soak !== null) writeFileSync(join(DATA_DIR, 'soak.json'), `${JSON.stringify(soak, null, 2)}\n`);
   if (querylog !== null) writeFileSync(join(DATA_DIR, 'querylog.json'), `${JSON.stringify(querylog, null, 2)}\n`);
   if (intel !== null) writeFileSync(join(DATA_DIR, 'intel.json'), `${JSON.stringify(intel, null, 2)}\n`);
+  if (intelPeer !== null) writeFileSync(join(DATA_DIR, 'intel-peer.json'), `${JSON.stringify(intelPeer, null, 2)}\n`);
   log(`results: ${relative(ROOT, latest)}`);
   if (failures.length > 0) process.exitCode = 1;
 }

@@ -28,6 +28,15 @@ describe('analyze --intel', () => {
     expect(r.stderr).toMatch(/^ {2}skipped .*botnet\.txt:6: /m);
   });
 
+  it('a listed domain is reported with the feed and entry that list it (JSON provenance)', async () => {
+    const feed = join(dir, 'partner.txt');
+    writeFileSync(feed, 'paper-drive.com\n');
+    const r = await fluxhound(['analyze', '--json', '--intel', `${feed},name=partner,action=block,confidence=90`, EXAMPLE]);
+    expect(r.code).toBe(0);
+    const listed = r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { domain: string; intel?: Array<{ feed: string; ref: string; action: string }> }).find((v) => v.domain === 'paper-drive.com');
+    expect(listed?.intel).toEqual([expect.objectContaining({ feed: 'partner', ref: `${feed}:1`, action: 'block', value: 'paper-drive.com', confidence: 90 })]);
+  });
+
   it('a bad --intel is one line and exit 2, before any input is read', async () => {
     const r = await fluxhound(['analyze', '--intel', `${join(dir, 'x.txt')},colour=red`, join(dir, 'no-such-input.log')]);
     expect(r.code).toBe(2);

@@ -3,23 +3,27 @@
  * above intel (intel sits below detect and act, so they are passed down):
  * the one public-suffix rule (detect/registered-domain), the policy
  * allowlist (act/rpz/allowlist, live: SIGHUP changes it) and the known CDN
- * and cloud networks (enrich/infra). `analyze --intel` and serve's intel
+ * and cloud networks (enrich/infra), with the names and networks of MISP
+ * warninglists (intel/warninglist). `analyze --intel` and serve's intel
  * service build their feed sets with these.
  */
 import type { Config } from '../config/schema.js';
-import { isRegistrable } from '../detect/registered-domain.js';
+import { isRegistrable, registrableDomain } from '../detect/registered-domain.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { IntelRules } from '../intel/index.js';
+import { withKnownNames } from '../intel/warninglist/index.js';
 import { parseIPv4 } from '../model/names.js';
 import { liveAllowlist } from './rpz/allowlist.js';
 
 export function intelRules(config: Pick<Config, 'policy'>, infra: Infra | null): IntelRules {
   const allowlist = liveAllowlist(config);
-  return {
+  const rules: IntelRules = {
     isRegistrable,
     isAllowlisted: (name) => allowlist.isAllowed(name),
     isKnownInfrastructure: infra === null ? undefined : (value, kind) => isKnownInfrastructure(infra, value, kind),
   };
+  // What warninglist feeds name (laid over the reference lists) is refused too.
+  return withKnownNames(rules, infra, registrableDomain);
 }
 
 /**

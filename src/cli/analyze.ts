@@ -20,12 +20,15 @@ import { analyze, type AnalyzeSummary } from '../analyze.js';
 import { loadConfig } from '../config/load.js';
 import { createEnricher } from '../enrich/index.js';
 import { loadInfra } from '../enrich/infra/index.js';
+import { isRegistrable } from '../detect/registered-domain.js';
+import { withWarninglistFiles } from '../intel/warninglist/index.js';
 import { formatNames } from '../sources/registry.js';
 import { UsageError } from './errors.js';
 import { exampleConfigPath } from './example-config.js';
 import { progressBar } from './progress.js';
 import { printSummary } from './summary.js';
 import { collectIntel, INTEL_FLAG_HELP, intelSummaryLines, loadAnalyzeIntel } from './intel.js';
+import { intelFeedsOf } from '../intel/feeds/spec.js';
 
 interface AnalyzeFlags {
   format: string;
@@ -100,9 +103,12 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   const top = positiveInt('--top', flags.top);
 
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
-  const infra = flags.reference ? loadInfra() : null;
-  // Feeds before the input: a bad --intel is exit 2 before anything is read; a feed that fails is one line and no copy.
-  const intel = await loadAnalyzeIntel(config, flags.intel ?? [], infra, process.stderr);
+  // Feeds first: a bad --intel is exit 2 before anything is read.
+  const feeds = intelFeedsOf(config.intel.feeds, flags.intel ?? []);
+  // Warninglist feeds (kind warninglist, config or --intel) extend the reference lists, with or without data/reference.
+  const infra = withWarninglistFiles(flags.reference ? loadInfra() : null, { ...config.intel, feeds }, { isRegistrable });
+  // The other feeds, loaded before the input; a feed that fails is one line and no copy.
+  const intel = await loadAnalyzeIntel(config, feeds, infra, process.stderr);
   const heapBaseline = heapAfterGc();
   let heapAtEnd: number | null = null;
 

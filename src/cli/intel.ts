@@ -9,7 +9,8 @@ import { escapeName } from '../dns/name-text.js';
 import type { Infra } from '../enrich/infra/index.js';
 import { REFUSALS } from '../intel/index.js';
 import { IntelFeedSet, type IntelFeedDetail } from '../intel/feeds/feed-set.js';
-import { intelFeedsOf } from '../intel/feeds/spec.js';
+import { fluxFeeds } from '../intel/feeds/spec.js';
+import type { IntelFeedConfig } from '../intel/feeds/loader.js';
 
 export const INTEL_FLAG_HELP =
   'threat-intelligence feed: a path or http(s) URL, then ,key=value options (name, kind, column, action, confidence, refresh, expiry, collection); repeatable; adds to config intel.feeds';
@@ -19,9 +20,9 @@ export function collectIntel(value: string, previous: string[] | undefined): str
   return [...(previous ?? []), value];
 }
 
-/** The feed set of config intel.feeds and --intel, loaded; null when no feed is given. Bad specs throw UsageError. */
-export async function loadAnalyzeIntel(config: Config, specs: readonly string[], infra: Infra | null, err: NodeJS.WritableStream): Promise<IntelFeedSet | null> {
-  const feeds = intelFeedsOf(config.intel.feeds, specs);
+/** The feed set of the feeds (config intel.feeds and --intel: intelFeedsOf), loaded; null when there is no flux feed. */
+export async function loadAnalyzeIntel(config: Config, all: readonly IntelFeedConfig[], infra: Infra | null, err: NodeJS.WritableStream): Promise<IntelFeedSet | null> {
+  const feeds = fluxFeeds(all);
   if (feeds.length === 0) return null;
   const line = (_fields: object, message: string): void => void err.write(`fluxhound: ${oneLine(message)}\n`);
   const set = new IntelFeedSet({

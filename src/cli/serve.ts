@@ -10,6 +10,8 @@ import { liveAllowlist } from '../act/rpz/allowlist.js';
 import { loadConfig } from '../config/load.js';
 import { createEnricher } from '../enrich/index.js';
 import { loadInfra } from '../enrich/infra/index.js';
+import { isRegistrable } from '../detect/registered-domain.js';
+import { withWarninglistFiles } from '../intel/warninglist/index.js';
 import { serviceFactories } from '../serve/registry.js';
 import { Daemon, runUntilSignalled } from '../serve/daemon.js';
 import { UsageError } from './errors.js';
@@ -48,7 +50,8 @@ async function runServe(flags: ServeFlags & Record<string, unknown>): Promise<vo
   const log = pino({ name: 'fluxhound', level: flags.logLevel }, pino.destination(2));
   const config = loadConfig(flags.config, {});
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
-  const infra = flags.reference ? loadInfra() : null;
+  // Warninglist feeds (intel.feeds kind warninglist) extend the reference lists, with or without data/reference.
+  const infra = withWarninglistFiles(flags.reference ? loadInfra() : null, config.intel, { isRegistrable });
   const daemon = new Daemon({
     config,
     enricher,

@@ -65,6 +65,8 @@ export interface DetectorStats {
   ignored: number;
   /** Of those, observations of the root or a public suffix (`org`, `co.uk`, `github.io`, `test`): never scored. */
   publicSuffixes: number;
+  /** Of those, observations of names an allowlist feed (MISP warninglist) names: never scored. */
+  knownNames: number;
   namesTracked: number;
   registeredTracked: number;
   /** Domains finalised early because of limits.maxDomains or limits.idleTimeout. */
@@ -148,6 +150,7 @@ export class Detector {
     observations: 0,
     ignored: 0,
     publicSuffixes: 0,
+    knownNames: 0,
     namesTracked: 0,
     registeredTracked: 0,
     evicted: 0,
@@ -206,6 +209,12 @@ export class Detector {
       if (reg === null) {
         this.stats.ignored++;
         this.stats.publicSuffixes++;
+        return;
+      }
+      // A name an allowlist feed (MISP warninglist) names is never scored either: the operator said it is legitimate.
+      if (this.infra?.isKnownName?.(obs.qname, reg) === true) {
+        this.stats.ignored++;
+        this.stats.knownNames++;
         return;
       }
       this.digest.read(obs, reg);

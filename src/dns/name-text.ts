@@ -8,6 +8,7 @@
  * directive or a quoted string), a log line and a terminal, and it has
  * exactly one spelling per lower-cased wire name.
  */
+import { domainToASCII } from 'node:url';
 
 /** The character a label byte is written as, or 0 when it is written \DDD. */
 export const NAME_TEXT = new Uint8Array(256);
@@ -79,4 +80,33 @@ function escapeFrom(text: string, start: number): string {
     }
   }
   return out;
+}
+
+/**
+ * An internationalised name as its A-labels (xn--), as it is asked on the
+ * wire; '' when it has none (domainToASCII refuses it); ASCII text as it is.
+ * The one IDN rule: list entries, API names and intel feeds all pass it, so
+ * a name typed in Unicode anywhere has the text detection sees.
+ */
+export function aLabels(text: string): string {
+  let unicode = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127) unicode = true;
+    // domainToASCII reads its input as a URL host: '/', '?', '#', '@' or ':' would end or split the host
+    // ('ü/x.example' gives 'xn--tda'), so a Unicode name with any ASCII but a label's letters is none.
+    else if (!IDN_ASCII[c]) return unicode || hasNonAscii(text, i) ? '' : text;
+  }
+  return unicode ? domainToASCII(text) : text;
+}
+
+/** ASCII a Unicode name may hold beside its Unicode: letters, digits, '-', '_' and the dot. */
+const IDN_ASCII = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  IDN_ASCII[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 95 || c === 46 ? 1 : 0;
+}
+
+function hasNonAscii(text: string, from: number): boolean {
+  for (let i = from; i < text.length; i++) if (text.charCodeAt(i) > 127) return true;
+  return false;
 }

@@ -1,50 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseList } from './list.js';
-import { intelValue } from './values.js';
-
-describe('intelValue: one spelling per value', () => {
-  it.each([
-    ['Evil.Example.COM.', 'domain', 'evil.example.com'],
-    ['*.evil.example', 'domain', 'evil.example'],
-    ['.', 'domain', '.'],
-    ['192.0.2.7', 'address', '192.0.2.7'],
-    ['2001:DB8:0:0::1', 'address', '2001:db8::1'],
-    ['::ffff:198.51.100.9', 'address', '198.51.100.9'],
-    ['198.51.100.77/24', 'cidr', '198.51.100.0/24'],
-    ['198.51.100.77/32', 'address', '198.51.100.77'],
-    ['2001:db8:abcd:12ff::/40', 'cidr', '2001:db8:ab00::/40'],
-    ['::ffff:203.0.113.0/120', 'cidr', '203.0.113.0/24'],
-    ['http://user:pw@Bad.Example:8080/path?q=1#f', 'domain', 'bad.example'],
-    ['https://[2001:db8::2]:443/x', 'address', '2001:db8::2'],
-    ['hxxp://a', 'domain', 'a'],
-  ])('%s → %s %s', (token, kind, value) => {
-    expect(intelValue(token)).toEqual({ kind, value });
-  });
-
-  it.each([
-    ['1.2.3.4/33', /longer than 32/],
-    ['1.2.3.4/-1', /bad prefix/],
-    ['1.2.3/24', /bad network/],
-    ['1.2.3.4/', /bad prefix/],
-    ['2001:db8::/129', /longer than 128/],
-    ['999.1.1.1', /numeric last label/],
-    ['a..b', /not a domain/],
-    ['bad name.example', /not a domain/],
-    ['a'.repeat(64) + '.example', /not a domain/],
-    ['exämple.com', /ASCII/],
-    ['a.*.example', /wildcard/],
-    ['http:///path', /without a host/],
-    ['x'.repeat(5000), /longer than/],
-  ])('%s is skipped', (token, reason) => {
-    const v = intelValue(token);
-    expect('reason' in v ? v.reason : 'kept').toMatch(reason);
-  });
-
-  it('escapes master-file specials by the one name rule, so an injection-looking name stays one field', () => {
-    expect(intelValue('evil";$include.example')).toEqual({ kind: 'domain', value: 'evil\\034\\059\\036include.example' });
-    expect(intelValue('a(b).example')).toEqual({ kind: 'domain', value: 'a\\040b\\041.example' });
-  });
-});
 
 describe('parseList', () => {
   it('reads names, addresses, networks, URLs, hosts-file lines and comments with file:line refs', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FEED_PARSERS, parseFeed, WARNINGLIST_SEAM } from './parse-feed.js';
+import { FEED_PARSERS, parseFeed } from './parse-feed.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const fixture = (p: string): Uint8Array => readFileSync(new URL(`../../test/fixtures/cti/${p}`, import.meta.url));
@@ -26,15 +26,6 @@ describe('parseFeed', () => {
     expect(parseFeed('a,b\n1,2\n', 'x.csv', { kind: 'csv' }).skipped[0]!.reason).toMatch(/needs its column/);
     expect(parseFeed('a,b\n1,2\n', 'x.csv', { kind: 'csv', column: 0 }).skipped[0]!.reason).toMatch(/column/);
     expect(parseFeed('x', 't', { kind: 'taxii' }).skipped[0]!.reason).toMatch(/fetched from its server/);
-    expect(parseFeed('{}', 'w.json', { kind: 'warninglist' }).skipped[0]!.reason).toMatch(/warninglist/);
-  });
-
-  it('a warninglist reader plugs into the seam', () => {
-    WARNINGLIST_SEAM.parse = (text, source) => ({ entries: [], skipped: [{ position: source, reason: `read ${text.length}` }] });
-    try {
-      expect(parseFeed('{}', 'w.json', { kind: 'warninglist' }).skipped[0]!.reason).toBe('read 2');
-    } finally {
-      WARNINGLIST_SEAM.parse = null;
-    }
+    expect(parseFeed('{}', 'w.json', { kind: 'warninglist' }).skipped[0]!.reason).toMatch(/allowlist: it extends the reference lists/);
   });
 });

@@ -6,9 +6,10 @@
  * as one skip naming the source.
  *
  * 'taxii' is no content kind (the loader fetches objects with the TAXII
- * client and hands them to the STIX reader); 'warninglist' is an allowlist
- * (MISP warninglists extend the reference lists), parsed by its own module:
- * WARNINGLIST_SEAM below says where it plugs in.
+ * client and hands them to the STIX reader); 'warninglist' is an allowlist,
+ * not flux: MISP warninglists extend the reference lists
+ * (intel/warninglist: parseWarninglist, withWarninglistFiles), so such a
+ * feed never reaches the index (feeds/spec.ts fluxFeeds leaves it out).
  */
 import type { ParsedFeed } from './entry.js';
 import { parseCsv } from './csv.js';
@@ -53,13 +54,6 @@ export const FEED_PARSERS: Readonly<Record<ContentKind, ContentParser>> = {
   misp: (text, source) => parseMispEvent(text, source),
 };
 
-/**
- * The seam for MISP warninglists (an allowlist, not a feed of flux): until
- * the warninglist reader is wired in, such a feed is read as nothing, with
- * one skip that says so. The warninglist module replaces this hook.
- */
-export const WARNINGLIST_SEAM: { parse: ((text: string, source: string) => ParsedFeed) | null } = { parse: null };
-
 export function parseFeed(content: Uint8Array | string, source: string, options: ParseFeedOptions): ParsedFeedOf {
   let kind: FeedKind | null = options.kind;
   if (kind === null) {
@@ -68,10 +62,7 @@ export function parseFeed(content: Uint8Array | string, source: string, options:
   }
   if (kind === 'taxii') return { kind: null, ...refused(source, 'a taxii feed is fetched from its server, not read from content') };
   const text = typeof content === 'string' ? content : decodeText(content);
-  if (kind === 'warninglist') {
-    const parse = WARNINGLIST_SEAM.parse;
-    return { kind: null, ...(parse === null ? refused(source, 'warninglist feeds are not read yet (no warninglist reader wired in)') : parse(text, source)) };
-  }
+  if (kind === 'warninglist') return { kind: null, ...refused(source, 'a warninglist is an allowlist: it extends the reference lists (intel/warninglist), it lists no flux') };
   try {
     return { kind, ...FEED_PARSERS[kind](text, source, options) };
   } catch (err) {

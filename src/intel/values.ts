@@ -1,10 +1,13 @@
 /**
- * One listed value as a feed writes it (a name, an address, a network, a URL)
- * to the canonical text of an IntelEntry, or the reason it is no such value.
- * Every text-based parser (list, CSV, RPZ) and the STIX/MISP readers use this
- * one rule, so a name or a network has one spelling whatever feed named it.
+ * The one rule turning a feed's text into an IntelEntry value (a name, an
+ * address, a network, a URL's host), or the reason it is no such value.
+ * Every parser (list, CSV, RPZ, STIX, MISP, MISP warninglists) uses it, so a
+ * name or a network has one spelling whatever feed named it, and that
+ * spelling is the one detection sees: names lower case, A-labels, escaped by
+ * dns/name-text; IPv6 in RFC 5952 text; a v4-mapped address as its IPv4;
+ * networks with host bits cleared, /32 and /128 as addresses.
  */
-import { escapeName } from '../dns/name-text.js';
+import { aLabels, escapeName } from '../dns/name-text.js';
 import { formatIPv4, formatIPv6, isPlausibleName, parseIPv4, parseIPv6Into } from '../model/names.js';
 import type { IntelKind } from './entry.js';
 
@@ -16,7 +19,7 @@ export const MAX_TOKEN = 2048;
 
 const groups = new Uint16Array(8);
 
-/** A token that names a host, an address, a network or a URL (its host is taken). */
+/** A token that names a host, an address, a network or a URL (its host is taken): untyped feeds (list, CSV). */
 export function intelValue(token: string): IntelValue {
   if (token.length === 0) return { reason: 'empty value' };
   if (token.length > MAX_TOKEN) return { reason: `value longer than ${MAX_TOKEN} characters` };
@@ -33,6 +36,14 @@ export function hostValue(token: string): IntelValue {
   return domainValue(token);
 }
 
+/** An address or a network, for a feed field typed as one (STIX ipv4-addr:value, MISP ip-dst). */
+export function addressOrNetwork(token: string): IntelValue {
+  if (token.length === 0) return { reason: 'empty value' };
+  if (token.length > 64) return { reason: 'not an address (longer than 64 characters)' };
+  if (token.indexOf('/') !== -1) return network(token);
+  return addressValue(token) ?? { reason: 'not an address' };
+}
+
 /** Canonical address text, a v4-mapped IPv6 address as its IPv4; null when token is no address. */
 export function addressValue(token: string): IntelValue | null {
   const v4 = parseIPv4(token);
@@ -45,22 +56,30 @@ export function addressValue(token: string): IntelValue | null {
 
 /**
  * A domain name: lower case, no trailing dot, a leading `*.` dropped (a
- * listed name covers its subdomains anyway), escaped by the one name rule.
- * The root comes back as '.' so the index can refuse and count it.
+ * listed name covers its subdomains anyway), an internationalised name as its
+ * A-labels (the name asked on the wire), escaped by the one name rule (a byte
+ * a zone or log line could misread becomes \DDD). The root comes back as '.'
+ * so the index can refuse and count it.
  */
 export function domainValue(token: string): IntelValue {
+  if (token.length === 0) return { reason: 'empty value' };
+  if (token.length > MAX_TOKEN) return { reason: `value longer than ${MAX_TOKEN} characters` };
   let name = token;
-  if (name === '.' ) return { kind: 'domain', value: '.' };
+  if (name === '.') return { kind: 'domain', value: '.' };
   if (name.startsWith('*.')) name = name.slice(2);
   if (name.length > 1 && name.charCodeAt(name.length - 1) === 46) name = name.slice(0, -1);
-  if (!isPlausibleName(name)) return { reason: 'not a domain name (empty label, space, control character or too long)' };
-  for (let i = 0; i < name.length; i++) {
-    if (name.charCodeAt(i) > 126) return { reason: 'not an ASCII name (write internationalised names in punycode)' };
-  }
+  // Checked before the IDN mapping too: a space, NUL or control byte means the text is not a name.
+  if (!isPlausibleName(name)) return NOT_A_NAME;
+  name = aLabels(name);
+  if (name === '') return { reason: 'not a domain name (a bad internationalised name)' };
+  if (!isPlausibleName(name)) return NOT_A_NAME;
+  if (parseIPv4(name) >= 0 || (name.indexOf(':') !== -1 && parseIPv6Into(name, groups))) return { reason: 'an address given as a domain name' };
   if (numericLastLabel(name)) return { reason: 'neither an address nor a name (numeric last label)' };
   if (name.indexOf('*') !== -1) return { reason: 'wildcard inside a name (only a leading *. is read)' };
   return { kind: 'domain', value: escapeName(name.toLowerCase()) };
 }
+
+const NOT_A_NAME = { reason: 'not a domain name (empty label, space, control character or too long)' } as const;
 
 function numericLastLabel(name: string): boolean {
   for (let i = name.length - 1; i >= 0; i--) {

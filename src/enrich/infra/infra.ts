@@ -76,6 +76,12 @@ export interface Infra {
   platformOfName(name: string): number;
   /** Name of platform i ('meta', 'x', ...); '' for an index no lookup returns. */
   platformName(i: number): string;
+  /**
+   * A name an allowlist feed (a MISP warninglist, src/intel/warninglist) names as
+   * legitimate: detection never scores it, intel never makes it a trigger.
+   * `registered` is the name's registered domain. Absent: none.
+   */
+  isKnownName?(name: string, registered: string): boolean;
   /** Convenience for tools and tests: provider of any address text; -1 when none or not an address. */
   providerOfAddress(address: string): number;
 }

@@ -61,6 +61,15 @@ export function intelFeedsOf(configured: readonly IntelFeedConfig[], specs: read
   return feeds;
 }
 
+/**
+ * The feeds of flux intelligence, for the feed set: warninglists are
+ * allowlists that extend the reference lists (src/intel/warninglist), not
+ * entries of the index.
+ */
+export function fluxFeeds(feeds: readonly IntelFeedConfig[]): IntelFeedConfig[] {
+  return feeds.filter((f) => f.kind !== 'warninglist');
+}
+
 function validated(raw: Record<string, unknown>, spec: string): IntelFeedConfig {
   const result = configSchema.safeParse({ intel: { feeds: [raw] } });
   if (result.success) return result.data.intel.feeds[0]!;

@@ -61,14 +61,15 @@ describe('parseMispEvent rules', () => {
       { kind: 'address', value: '198.51.100.7', ref: 'a1', note: 'pair' },
       { kind: 'address', value: '2001:db8::7', ref: 'a2', note: 'Flux botnet' },
       { kind: 'cidr', value: '198.51.100.0/24', ref: 'a3', note: 'Flux botnet' },
+      // Host bits cleared by the one value rule (values.ts), as a list or STIX feed would.
+      { kind: 'cidr', value: '198.51.100.0/24', ref: 'a6', note: 'Flux botnet' },
       { kind: 'domain', value: 'c2.example.net', ref: 'o1-d', note: 'Flux botnet' },
       { kind: 'domain', value: 'www.c2.example.net', ref: 'o1-h', note: 'seen resolving' },
       { kind: 'address', value: '203.0.113.9', ref: 'o1-i', note: 'Flux botnet' },
     ]);
     expect(feed.skipped.map((s) => `${s.position} ${s.reason}`)).toEqual([
       'e.json: a4 deleted attribute',
-      'e.json: a5 domain: not a domain name',
-      'e.json: a6 ip-dst: not a network: host bits set',
+      'e.json: a5 domain: not a domain name (empty label, space, control character or too long)',
       'e.json: a7 domain|ip value has 1 part(s), expected 2',
       'e.json: a8 type "url" unsupported',
       'e.json: a9 attribute has no value',

@@ -5,7 +5,8 @@
  * Pure and bounded; anything else is skipped and counted with its position.
  */
 import type { IntelEntry, IntelSkip, ParsedFeed } from '../entry.js';
-import { addressValue, domainValue, type IndicatorValue } from '../indicator-value.js';
+import { isJsonObject, readJson, type JsonObject } from '../json-feed.js';
+import { addressOrNetwork, domainValue, type IntelValue } from '../values.js';
 
 /** Event or manifest text past this is refused whole. */
 export const MAX_MISP_TEXT = 64 * 1024 * 1024;
@@ -29,26 +30,15 @@ const TYPE_PARTS = new Map<string, ReadonlyArray<'domain' | 'address' | null>>([
   ['ip-src|port', ['address', null]],
 ]);
 
-type Json = Record<string, unknown>;
+type Json = JsonObject;
 
 /** Attributes an event may still give, and whether one was left unread. */
 interface AttributeBudget { left: number; truncated: boolean }
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isObject = isJsonObject;
 
 function parseJson(text: string, source: string, skipped: IntelSkip[]): unknown {
-  if (text.length > MAX_MISP_TEXT) {
-    skipped.push({ position: source, reason: `file larger than ${MAX_MISP_TEXT} characters` });
-    return undefined;
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    skipped.push({ position: source, reason: `not JSON: ${(e as Error).message.slice(0, 200)}` });
-    return undefined;
-  }
+  return readJson(text, source, MAX_MISP_TEXT, 'file', skipped);
 }
 
 function isUuid(text: string): boolean {
@@ -171,8 +161,8 @@ function readAttributes(
     for (let p = 0; p < parts.length; p++) {
       const part = parts[p];
       if (part === null || part === undefined) continue;
-      const value: IndicatorValue | string = part === 'domain' ? domainValue(values[p]!) : addressValue(values[p]!);
-      if (typeof value === 'string') skipped.push({ position, reason: `${type}: ${value}` });
+      const value: IntelValue = part === 'domain' ? domainValue(values[p]!) : addressOrNetwork(values[p]!);
+      if ('reason' in value) skipped.push({ position, reason: `${type}: ${value.reason}` });
       else entries.push({ kind: value.kind, value: value.value, ref, note });
     }
   }

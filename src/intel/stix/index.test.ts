@@ -69,11 +69,11 @@ describe('parseStix on the OASIS STIX 2.1 examples', () => {
     const feed = parseStix(fixture('poisonivy.json'), 'pivy.json', { now: NOW });
     expect(kinds(feed.entries)).toEqual({ domain: 24, address: 40 });
     expect(new Set(feed.entries.map((e) => e.ref)).size).toBe(23);
-    expect(reasons(feed.skipped)).toEqual({ 'object path file:name unsupported': 2, 'not a domain name': 1 });
+    expect(reasons(feed.skipped)).toEqual({ 'object path file:name unsupported': 2, 'not a domain name (empty label, space, control character or too long)': 1 });
     // The OR-ed indicator with 'domain autuo.xicp.net' keeps its address.
     const mixed = 'indicator--4e4c4ad7-4909-456a-b6fa-e24a6f682a40';
     expect(feed.entries.filter((e) => e.ref === mixed).map((e) => e.value)).toEqual(['60.10.1.115']);
-    expect(feed.skipped.find((s) => s.reason === 'not a domain name')!.position).toBe(`pivy.json: ${mixed}`);
+    expect(feed.skipped.find((s) => s.reason === 'not a domain name (empty label, space, control character or too long)')!.position).toBe(`pivy.json: ${mixed}`);
   });
 });
 
@@ -109,15 +109,15 @@ describe('parseStix rules', () => {
       { type: 'domain-name', id: 'domain-name--nul', value: 'a\u0000.example' },
       { type: 'constructor', id: 'x--1', value: '192.0.2.1' },
     ] }), 'b.json', { now: NOW });
-    expect(feed.entries.map((e) => e.ref)).toEqual(['indicator--current']);
+    // Host bits are cleared by the one value rule (values.ts): the SCO lists 192.0.2.0/24.
+    expect(feed.entries.map((e) => [e.ref, e.value])).toEqual([['indicator--current', 'evil.example'], ['ipv4-addr--host-bits', '192.0.2.0/24']]);
     expect(feed.skipped).toEqual([
       { position: 'b.json: indicator--revoked', reason: 'revoked' },
       { position: 'b.json: indicator--expired', reason: 'expired (valid_until has passed)' },
       { position: 'b.json: indicator--badtime', reason: 'valid_until is not a timestamp' },
       { position: 'b.json: indicator--snort', reason: 'pattern_type snort unsupported' },
       { position: 'b.json: domain-name--revoked', reason: 'revoked' },
-      { position: 'b.json: ipv4-addr--host-bits', reason: 'not a network: host bits set' },
-      { position: 'b.json: domain-name--nul', reason: 'not a domain name' },
+      { position: 'b.json: domain-name--nul', reason: 'not a domain name (empty label, space, control character or too long)' },
     ]);
   });
 
@@ -165,7 +165,7 @@ describe('parseStix rules', () => {
       'or.json: indicator--2 AND of observations unsupported',
       'or.json: indicator--3 pattern has an unexpected character (code 0) at 32',
       // The escaped quote keeps the whole text one string; the name it makes is not a domain name.
-      'or.json: indicator--4 not a domain name',
+      'or.json: indicator--4 not a domain name (empty label, space, control character or too long)',
     ]);
   });
 

@@ -5,7 +5,8 @@
  * object's id, never thrown (README.md lists what is used and what not).
  */
 import type { IntelEntry, IntelSkip, ParsedFeed } from '../entry.js';
-import { addressValue, domainValue, type IndicatorValue } from '../indicator-value.js';
+import { isJsonObject, readJson, type JsonObject } from '../json-feed.js';
+import { addressOrNetwork, domainValue, type IntelValue } from '../values.js';
 import { readPattern, type Comparison } from './pattern.js';
 
 export interface StixOptions {
@@ -28,24 +29,14 @@ const PATH_KINDS = new Map<string, 'domain' | 'address'>([
 /** Relationships that put an SCO in an infrastructure (STIX 2.1 §4.8 infrastructure relationships). */
 const INFRASTRUCTURE_LINKS = new Set(['consists-of', 'resolves-to']);
 
-type StixObject = Record<string, unknown>;
+type StixObject = JsonObject;
 
 export function parseStix(text: string, source: string, options: StixOptions = {}): ParsedFeed {
   const now = options.now ?? Date.now();
   const entries: IntelEntry[] = [];
   const skipped: IntelSkip[] = [];
-  if (text.length > MAX_STIX_TEXT) {
-    skipped.push({ position: source, reason: `bundle larger than ${MAX_STIX_TEXT} characters` });
-    return { entries, skipped };
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (e) {
-    // V8's message names the offset ("at position N"); a depth bomb is a RangeError, also caught here.
-    skipped.push({ position: source, reason: `not JSON: ${(e as Error).message.slice(0, 200)}` });
-    return { entries, skipped };
-  }
+  const document = readJson(text, source, MAX_STIX_TEXT, 'bundle', skipped);
+  if (document === undefined) return { entries, skipped };
   const objects = bundleObjects(document);
   if (objects === null) {
     skipped.push({ position: source, reason: 'not a STIX bundle or list of objects' });
@@ -76,9 +67,7 @@ export function parseStix(text: string, source: string, options: StixOptions = {
 /** Maps, not object literals: a hostile type such as 'constructor' must not find a prototype member. */
 const SCO_KINDS = new Map<string, 'domain' | 'address'>([['domain-name', 'domain'], ['ipv4-addr', 'address'], ['ipv6-addr', 'address']]);
 
-function isObject(value: unknown): value is StixObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isObject = isJsonObject;
 
 function bundleObjects(document: unknown): unknown[] | null {
   if (Array.isArray(document)) return document;
@@ -149,8 +138,8 @@ function readObservable(object: StixObject, id: string, position: string, note: 
     skipped.push({ position, reason: 'observable has no value' });
     return;
   }
-  const value = SCO_KINDS.get(object.type as string) === 'domain' ? domainValue(object.value) : addressValue(object.value);
-  if (typeof value === 'string') skipped.push({ position, reason: value });
+  const value = SCO_KINDS.get(object.type as string) === 'domain' ? domainValue(object.value) : addressOrNetwork(object.value);
+  if ('reason' in value) skipped.push({ position, reason: value.reason });
   else entries.push({ kind: value.kind, value: value.value, ref: id, note });
 }
 
@@ -172,7 +161,7 @@ function readIndicator(object: StixObject, id: string, position: string, entries
   // The comparisons are OR-ed (readPattern refuses anything else), so each usable one stands on its own.
   for (const comparison of reading.comparisons) {
     const value = comparisonValue(comparison);
-    if (typeof value === 'string') skipped.push({ position, reason: value });
+    if ('reason' in value) skipped.push({ position, reason: value.reason });
     else entries.push({ kind: value.kind, value: value.value, ref: id, note });
   }
 }
@@ -184,12 +173,12 @@ function indicatorNote(object: StixObject): string {
 }
 
 /** The entry one comparison stands for, or why it stands for none. */
-function comparisonValue(comparison: Comparison): IndicatorValue | string {
+function comparisonValue(comparison: Comparison): IntelValue {
   const kind = PATH_KINDS.get(comparison.path);
-  if (kind === undefined) return `object path ${comparison.path.slice(0, 80)} unsupported`;
-  if (comparison.negated) return 'NOT comparison unsupported';
+  if (kind === undefined) return { reason: `object path ${comparison.path.slice(0, 80)} unsupported` };
+  if (comparison.negated) return { reason: 'NOT comparison unsupported' };
   const op = comparison.operator;
-  if (op !== '=' && !(op === 'ISSUBSET' && kind === 'address')) return `operator ${op} on ${comparison.path} unsupported`;
-  if (comparison.value === null) return `non-string value for ${comparison.path}`;
-  return kind === 'domain' ? domainValue(comparison.value) : addressValue(comparison.value);
+  if (op !== '=' && !(op === 'ISSUBSET' && kind === 'address')) return { reason: `operator ${op} on ${comparison.path} unsupported` };
+  if (comparison.value === null) return { reason: `non-string value for ${comparison.path}` };
+  return kind === 'domain' ? domainValue(comparison.value) : addressOrNetwork(comparison.value);
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,11 @@ describe('intel service', () => {
     expect(metrics).toMatch(/^fluxhound_intel_feed_last_success_seconds\{feed="partner"\} \d+/m);
     expect(metrics).toMatch(/^fluxhound_intel_feed_age_seconds\{feed="partner"\} /m);
     expect(daemon.health()).toEqual([]);
+    // Every family passes promtool (Debian package prometheus), as the daemon's other metrics do.
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8', timeout: 10_000 });
+    expect(check.error).toBeUndefined();
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+    expect(check.status).toBe(0);
   });
 
   it('/health names a feed whose copy expired', async () => {

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { intelRules } from '../../act/intel-rules.js';
 import type { Config } from '../../config/schema.js';
 import { IntelFeedSet } from '../../intel/feeds/feed-set.js';
-import { intelFeedsOf } from '../../intel/feeds/spec.js';
+import { fluxFeeds, intelFeedsOf } from '../../intel/feeds/spec.js';
 import type { FeedSettings } from '../../intel/feeds/loader.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { intelMetrics } from './metrics.js';
@@ -26,7 +26,7 @@ export const intelService: ServiceFactory = {
   },
   create(flags, context) {
     const specs = Array.isArray(flags.intel) ? (flags.intel as string[]) : [];
-    const feeds = intelFeedsOf(context.config.intel.feeds, specs);
+    const feeds = fluxFeeds(intelFeedsOf(context.config.intel.feeds, specs));
     // The TAXII inbox pushes feeds in: the set exists for it even with no feed configured.
     if (feeds.length === 0 && !context.config.serve.taxii.inbox.enabled) return null;
     return new IntelService(context, specs);
@@ -47,7 +47,8 @@ export class IntelService implements Service {
   ) {
     const log = context.log.child({ service: this.name });
     this.feeds = new IntelFeedSet({
-      feeds: intelFeedsOf(context.config.intel.feeds, specs),
+      // Warninglists extend the reference lists (cli/serve.ts, intel/warninglist), not the index.
+      feeds: fluxFeeds(intelFeedsOf(context.config.intel.feeds, specs)),
       settings: settingsOf(context.config),
       rules: intelRules(context.config, context.infra ?? null),
       log: { info: (fields, message) => log.info(fields, message), warn: (fields, message) => log.warn(fields, message) },
@@ -72,7 +73,7 @@ export class IntelService implements Service {
   }
 
   async prepareReload(next: Config): Promise<() => void> {
-    const feeds = intelFeedsOf(next.intel.feeds, this.specs);
+    const feeds = fluxFeeds(intelFeedsOf(next.intel.feeds, this.specs));
     return this.feeds.prepare(feeds, settingsOf(next));
   }
 

@@ -4,10 +4,9 @@
  * poll) passes a change through checkChange, so one rule decides what a
  * list may hold.
  */
-import { domainToASCII } from 'node:url';
 import { registrableDomain } from '../../detect/registered-domain.js';
 import { emptyFeatures } from '../../detect/features/index.js';
-import { escapeName } from '../../dns/name-text.js';
+import { aLabels, escapeName } from '../../dns/name-text.js';
 import { UsageError } from '../../model/errors.js';
 import { canonicalName, isPlausibleName, parseIPv4, parseIPv6 } from '../../model/names.js';
 import type { ListChange, ListEntry, ListName } from '../../model/query-log.js';
@@ -30,11 +29,8 @@ export class ListRefusal extends UsageError {
   }
 }
 
-/** An internationalised name as its A-labels (xn--), as it is asked on the wire; '' when it has none; ASCII text as it is. */
-export function aLabels(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[^\u0000-\u007f]/.test(text) ? domainToASCII(text) : text;
-}
+// The one IDN rule lives with the one escaping rule, so intel feeds (below serve) share it.
+export { aLabels } from '../../dns/name-text.js';
 
 /**
  * The canonical text of a list name: an internationalised name as its
