@@ -19,7 +19,25 @@ export const FLUXHOUND_NAMESPACE = 'dcb755d4-690b-5df7-9c0e-e5c67bf11b1b';
 
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/**
+ * Ids already computed: the daemon rebuilds the same bundle again and again
+ * (serve --stix, TAXII), and hashing is most of a build's time. Bounded:
+ * emptied whole when full (a cold rebuild is the worst case, never growth).
+ */
+const memo = new Map<string, string>();
+const MEMO_ENTRIES = 262_144;
+
 export function uuidv5(namespace: string, name: string): string {
+  const key = `${namespace}${name}`;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const id = computeUuidv5(namespace, name);
+  if (memo.size >= MEMO_ENTRIES) memo.clear();
+  memo.set(key, id);
+  return id;
+}
+
+function computeUuidv5(namespace: string, name: string): string {
   if (!UUID_TEXT.test(namespace)) throw new Error(`uuidv5: not a UUID: '${namespace}'`);
   const hash = createHash('sha1').update(Buffer.from(namespace.replaceAll('-', ''), 'hex')).update(name, 'utf8').digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50; // version 5

@@ -35,15 +35,19 @@ export const stixFileService: ServiceFactory = {
     command.option('--stix <file>', 'keep a STIX 2.1 bundle of the findings at FILE (atomic rewrite at most every 10 s after a change, and at stop; config: stix)');
   },
   create(flags, context) {
-    if (typeof flags.stix !== 'string') return null;
-    const path = flags.stix;
-    return new SharedFileService('stix-file', context, () => checkWritable(path), async (live, config) => {
-      const { bundle, held } = liveStixBundle(live, stixOptionsOf(config));
-      await writeFileAtomic(path, [stixText(bundle)]);
-      return { items: bundle.objects.reduce((n, o) => n + (o.type === 'indicator' ? 1 : 0), 0), held };
-    });
+    return typeof flags.stix === 'string' ? stixFile(flags.stix, context) : null;
   },
 };
+
+/** The --stix service for `path` (`delayMs` between rewrites: tests shorten it). */
+export function stixFile(path: string, context: ServeContext, delayMs = WRITE_DELAY_MS): SharedFileService {
+  const rewrite: Rewrite = async (live, config) => {
+    const { bundle, held } = liveStixBundle(live, stixOptionsOf(config));
+    await writeFileAtomic(path, [stixText(bundle)]);
+    return { items: bundle.objects.reduce((n, o) => n + (o.type === 'indicator' ? 1 : 0), 0), held };
+  };
+  return new SharedFileService('stix-file', context, () => checkWritable(path), rewrite, delayMs);
+}
 
 export const mispFeedService: ServiceFactory = {
   name: 'misp-feed',
@@ -51,20 +55,24 @@ export const mispFeedService: ServiceFactory = {
     command.option('--misp-feed <dir>', 'keep a MISP feed directory of the findings at DIR (events, manifest.json, hashes.csv; rewritten at most every 10 s after a change, and at stop; config: misp)');
   },
   create(flags, context) {
-    if (typeof flags.mispFeed !== 'string') return null;
-    const dir = flags.mispFeed;
+    return typeof flags.mispFeed === 'string' ? mispFeed(flags.mispFeed, context) : null;
+  },
+};
+
+/** The --misp-feed service for `dir`. */
+export function mispFeed(dir: string, context: ServeContext, delayMs = WRITE_DELAY_MS): SharedFileService {
     // The directory may not exist yet (a fresh web root): writeMispFeed creates it; an existing one is probed.
     const check = (): void => {
       if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
       if (existsSync(dir)) checkWritable(join(dir, 'manifest.json'));
     };
-    return new SharedFileService('misp-feed', context, check, async (live, config) => {
+    const rewrite: Rewrite = async (live, config) => {
       const { feed, held } = liveMispFeed(live, mispOptionsOf(config, context.infra ?? null));
       await writeMispFeed(dir, feed);
       return { items: feed.events.length, held };
-    });
-  },
-};
+    };
+    return new SharedFileService('misp-feed', context, check, rewrite, delayMs);
+}
 
 export class SharedFileService implements Service {
   private readonly writer: DebouncedWrite;

@@ -113,6 +113,7 @@ function resourceName(path: string): string {
   if (path === '/taxii2/') return 'discovery';
   const s = path.split('/').filter((p) => p.length > 0);
   if (s.length === 1) return 'api-root';
+  if (s[1] === 'status') return 'status';
   if (s.length === 2) return 'collections';
   if (s.length === 3) return 'collection';
   if (s.length === 4) return s[3] === 'manifest' ? 'manifest' : 'objects';

@@ -10,7 +10,7 @@ export interface TaxiiMetrics {
 export const taxiiMetrics = oncePerRegistry((registry): TaxiiMetrics => ({
   requests: new Counter({
     name: 'fluxhound_taxii_requests_total',
-    help: 'TAXII requests answered, by resource (discovery, api-root, collections, collection, objects, object, manifest, versions, other) and HTTP status.',
+    help: 'TAXII requests answered, by resource (discovery, api-root, collections, collection, objects, object, manifest, versions, status, other) and HTTP status.',
     labelNames: ['resource', 'status'],
     registers: [registry],
   }),
