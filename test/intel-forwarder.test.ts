@@ -1,16 +1,19 @@
 /**
  * Threat intelligence in the Protective DNS forwarder, with real sockets: a
  * forwarder on 127.0.0.1 in a real daemon, a real upstream answering every
- * name, an IntelIndex built from real feed files (test/fixtures/intel), and
- * the block page service of the same daemon. A listed name is handled by its
+ * name, the daemon's own feed set (the intel service, as `--intel` loads
+ * it) reading real feed files (test/fixtures/intel), the daemon's own
+ * detector, and the block page service of the same daemon. A listed name is handled by its
  * feed's action on its first query, with the feed in the query log, the
  * metrics and the block page; the allowlist wins, also one changed live; an
  * answer pointing into listed infrastructure waits for the detector and is
  * blocked when the name was flagged from it; fail-open when the detector
  * queue is full.
  */
+import { execFileSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { request } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isIntelListing } from '../src/detect/intel-verdict.js';
 import { liveAllowlist } from '../src/act/rpz/allowlist.js';
 import { buildRpzZone, emptyBuildStats, rpzOptionsOf } from '../src/act/rpz/zone.js';
@@ -18,21 +21,25 @@ import { defaultConfig, type Config } from '../src/config/schema.js';
 import type { QueryLogEntry } from '../src/model/query-log.js';
 import type { IntelIndex } from '../src/intel/index.js';
 import { BlockPageService } from '../src/serve/block-page/index.js';
+import { apiRoutes } from '../src/serve/http/api/index.js';
+import { schemaValidator } from '../src/serve/http/api/validate.js';
 import type { Daemon } from '../src/serve/daemon.js';
 import { DnsForwarder, type ForwarderOptions } from '../src/serve/dns/forwarder.js';
 import { startAnsweringAuthority, type AnsweringAuthority } from './support/answer-all.js';
 import { queryUdp } from './support/dns-query.js';
 import { testForwarderOptions } from './support/forwarder-options.js';
 import { quietDaemon } from './support/quiet-daemon.js';
-import { indexOfFeeds, staticIntelFeeds } from './support/static-intel.js';
+import { intelService } from '../src/serve/intel/index.js';
+import type { Service } from '../src/serve/service.js';
 import { flaggedVerdict } from './helpers/verdicts.js';
+import { findBinary } from './support/binaries.js';
 
 const PARTNER = { name: 'partner-a', path: 'test/fixtures/intel/partner-a.txt', action: 'block' as const, confidence: 80 };
 const WATCH = { name: 'watch', path: 'test/fixtures/intel/watch.txt', action: 'log' as const, confidence: 40 };
 
 /** The upstream: every name resolves; names under fluxnet.test into partner-a's listed network. */
 let upstream: AnsweringAuthority;
-const running: { fwd: DnsForwarder; pages: BlockPageService | null }[] = [];
+const running: { fwd: DnsForwarder; pages: BlockPageService | null; intel: Service | null }[] = [];
 
 beforeAll(async () => {
   upstream = await startAnsweringAuthority((name) => (name.endsWith('fluxnet.test') ? '91.92.240.17' : '93.184.215.14'));
@@ -42,6 +49,7 @@ afterEach(async () => {
   for (const r of running.splice(0)) {
     await r.fwd.stop();
     await r.pages?.stop();
+    await r.intel?.stop();
   }
 });
 
@@ -52,18 +60,20 @@ interface Harness {
   index: IntelIndex;
 }
 
-async function harness(options: { config?: Config; forwarder?: Partial<ForwarderOptions>; feeds?: boolean } = {}): Promise<Harness> {
+async function harness(options: { config?: Config; forwarder?: Partial<ForwarderOptions>; feeds?: boolean; out?: PassThrough } = {}): Promise<Harness> {
   const config = options.config ?? defaultConfig();
-  const daemon = quietDaemon(config);
-  const allow = liveAllowlist(config);
-  const index = indexOfFeeds([PARTNER, WATCH], allow.isAllowed);
-  daemon.context.intel = options.feeds === false ? null : staticIntelFeeds(index);
+  const daemon = quietDaemon(config, { out: options.out ?? null });
+  // The daemon's own feed set, from the real files, as `serve --intel PATH,name=...,action=...` loads them.
+  const intel = options.feeds === false ? null : intelService.create({ intel: [PARTNER, WATCH].map((f) => `${f.path},name=${f.name},action=${f.action},confidence=${f.confidence}`) }, daemon.context);
+  await intel?.start();
+  const index = daemon.context.intel?.current() ?? null;
+  if (options.feeds !== false && index === null) throw new Error('the feeds did not load');
   const logged: QueryLogEntry[] = [];
   daemon.context.onQuery((e) => logged.push(e));
   const fwd = new DnsForwarder(testForwarderOptions(upstream.port, options.forwarder), daemon.context);
   await fwd.start();
-  running.push({ fwd, pages: null });
-  return { daemon, fwd, logged, index };
+  running.push({ fwd, pages: null, intel });
+  return { daemon, fwd, logged, index: index! };
 }
 
 async function metric(h: Harness, name: string): Promise<string> {
@@ -75,8 +85,9 @@ function addressOf(answer: Awaited<ReturnType<typeof queryUdp>>): string | undef
 }
 
 describe('intel in the forwarder: listed names', () => {
-  it('blocks a name a block feed lists on its first query, without asking upstream, naming the feed in the query log and the metrics', async () => {
-    const h = await harness();
+  it('blocks a name a block feed lists on its first query, without asking upstream, naming the feed in the query log, the JSON out and the metrics', async () => {
+    const out = new PassThrough();
+    const h = await harness({ out });
     const answer = await queryUdp(h.fwd.port, 'www.listed-flux.test');
     expect((answer.flags ?? 0) & 15).toBe(3); // NXDOMAIN: policy.fastFlux by default
     // The listing is in the flagged set: the RPZ, the block page and the API read it there.
@@ -91,6 +102,10 @@ describe('intel in the forwarder: listed names', () => {
     expect(h.fwd.intel.stats.listings).toBe(1);
     expect(await metric(h, 'fluxhound_dns_intel_blocked_total')).toMatch(/^fluxhound_dns_intel_blocked_total\{feed="partner-a"\} 2$/m);
     expect(await metric(h, 'fluxhound_dns_blocked_total')).toMatch(/^fluxhound_dns_blocked_total\{action="nxdomain",verdict="fast-flux"\} 2$/m);
+    // The listing went the daemon's one verdict path: the NDJSON out (serve's JSON) carries it with its provenance, once.
+    const lines = ((out.read() as Buffer | null)?.toString('utf8') ?? '').split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ domain: 'listed-flux.test', verdict: 'fast-flux', intel: [{ feed: 'partner-a', ref: `${PARTNER.path}:3`, kind: 'domain' }] });
     // A name beside the listed one is not under it.
     expect(addressOf(await queryUdp(h.fwd.port, 'notlisted-flux.test'))).toBe('93.184.215.14');
   });
@@ -104,6 +119,9 @@ describe('intel in the forwarder: listed names', () => {
     expect(h.logged[0]!.reason).toContain('listed by intel feed watch');
     expect(h.fwd.stats.logged).toBe(1);
     expect(await metric(h, 'fluxhound_dns_intel_logged_total')).toMatch(/^fluxhound_dns_intel_logged_total\{feed="watch"\} 1$/m);
+    const promtool = findBinary('promtool', 'prometheus');
+    // promtool prints its complaints and exits 3 on any; execFileSync throws then.
+    if (promtool.path !== null) expect(execFileSync(promtool.path, ['check', 'metrics'], { input: await h.daemon.context.registry.metrics(), encoding: 'utf8' })).toBe('');
     // In the flagged set for the API, but no trigger in the policy zone: the zone must answer it as the forwarder does.
     expect(h.daemon.context.flagged.get('watched-only.test')?.intel?.[0]?.action).toBe('log');
     const stats = emptyBuildStats();
@@ -148,30 +166,23 @@ describe('intel in the forwarder: listed names', () => {
 describe('intel in the forwarder: answers into listed infrastructure', () => {
   it('holds an answer holding a listed address until the detector saw it, then blocks the name it flagged: on the first lookup', async () => {
     const h = await harness();
-    // What the detector does with intel evidence (a never-seen name resolving into a listed network is flagged at once), done by an observer of the same daemon: it runs where the detector does, before the held answer is let go.
-    h.daemon.context.onObservation?.((o) => {
-      for (const rr of o.answers) {
-        const hit = rr.type === 'A' ? h.index.matchAddress(rr.data) : null;
-        if (hit !== null) {
-          const v = flaggedVerdict(o.qname, { registered: 'fluxnet.test', reasons: [`resolves into ${hit.value}, listed by intel feed ${hit.feed} (entry ${hit.ref})`] });
-          h.daemon.context.flagged.upsert({ ...v, intel: [{ feed: hit.feed, ref: hit.ref, kind: 'cidr', value: hit.value, note: hit.note, confidence: hit.confidence, action: hit.action }] });
-        }
-      }
-    });
+    // The daemon's own detector reads the same feeds (helper C's intel evidence): a never-seen name resolving into a listed network is flagged from its first answer.
     const answer = await queryUdp(h.fwd.port, 'never-seen.fluxnet.test');
     expect((answer.flags ?? 0) & 15).toBe(3);
     expect(answer.answers).toEqual([]);
     expect(h.fwd.intel.stats.held).toBe(1);
     expect(h.daemon.context.detector.stats.observations).toBe(1);
     expect(h.logged).toHaveLength(1);
-    expect(h.logged[0]).toMatchObject({ name: 'never-seen.fluxnet.test', action: 'nxdomain', rule: 'verdict' });
+    expect(h.logged[0]).toMatchObject({ name: 'never-seen.fluxnet.test', action: 'nxdomain', rule: 'verdict', domain: 'never-seen.fluxnet.test' });
+    expect(h.logged[0]!.reason).toContain('partner-a');
+    const v = h.daemon.context.flagged.get('never-seen.fluxnet.test');
+    expect(v?.intel?.[0]).toMatchObject({ feed: 'partner-a', kind: 'cidr', value: '91.92.240.0/24' });
     expect(await metric(h, 'fluxhound_dns_intel_held_total')).toMatch(/^fluxhound_dns_intel_held_total 1$/m);
     expect(await metric(h, 'fluxhound_dns_intel_blocked_total')).toMatch(/^fluxhound_dns_intel_blocked_total\{feed="partner-a"\} 1$/m);
-    // A name the detector does not flag from a held answer gets its real answer once the detector saw it
-    // (a detector that gives intel evidence no weight: the real one flags a never-seen name resolving into a listed network).
-    const unweighted = defaultConfig();
-    unweighted.weights.intel_evidence = { ...unweighted.weights.intel_evidence, points: 0 };
-    const other = await harness({ config: unweighted });
+    // A held answer whose name is not blocked once the detector saw it (here: allowlisted, which the detector never flags either) goes out then.
+    const config = defaultConfig();
+    config.policy.allowlist = ['plain.fluxnet.test'];
+    const other = await harness({ config });
     expect(addressOf(await queryUdp(other.fwd.port, 'plain.fluxnet.test'))).toBe('91.92.240.17');
     expect(other.fwd.intel.stats.held).toBe(1);
     expect(other.daemon.context.detector.stats.observations).toBe(1);
@@ -188,6 +199,23 @@ describe('intel in the forwarder: answers into listed infrastructure', () => {
     expect(h.fwd.intel.stats.holdFailOpen).toBe(1);
     expect(h.daemon.context.detector.stats.observations).toBe(0);
     expect(await metric(h, 'fluxhound_dns_intel_hold_fail_open_total')).toMatch(/^fluxhound_dns_intel_hold_fail_open_total 1$/m);
+  });
+
+  it('sends a held answer unchecked when the detector has not seen it by intelHoldMs, counted', async () => {
+    const h = await harness({ forwarder: { intelHoldMs: 20 } });
+    // The detector queue drains on setImmediate: held still, the deadline is what lets the answer go.
+    vi.useFakeTimers({ toFake: ['setImmediate'] });
+    try {
+      expect(addressOf(await queryUdp(h.fwd.port, 'never-seen.fluxnet.test'))).toBe('91.92.240.17');
+      expect(h.fwd.intel.stats).toMatchObject({ held: 1, holdTimeouts: 1, holdFailOpen: 0 });
+      expect(h.daemon.context.detector.stats.observations).toBe(0);
+      expect(await metric(h, 'fluxhound_dns_intel_hold_timeouts_total')).toMatch(/^fluxhound_dns_intel_hold_timeouts_total 1$/m);
+      // The detector still sees it, late; the answer already went, once.
+      vi.runAllTimers();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(h.daemon.context.detector.stats.observations).toBe(1);
   });
 
   it('does nothing of this while no feed is loaded: no listing, no hold', async () => {
@@ -218,7 +246,38 @@ describe('intel on the block page', () => {
     });
     expect(body).toContain('<code>www.listed-flux.test</code> (because of <code>listed-flux.test</code>)');
     // The one escape rule of the page: '/' and ':' in the entry are escaped as character references.
-    expect(body).toContain('partner-a</em>, entry test&#47;fixtures&#47;intel&#47;partner-a.txt:3)');
+    expect(body).toContain("A threat-intelligence feed your network&#39;s operator uses (<em>partner-a</em>, entry test&#47;fixtures&#47;intel&#47;partner-a.txt:3) lists this name as <em>fast flux</em>");
+    expect(body).toContain('listed by intel feed partner-a (entry test&#47;fixtures&#47;intel&#47;partner-a.txt:3, confidence 80)');
     expect(body).not.toMatch(/<script/);
+  });
+});
+
+describe('intel in the API', () => {
+  /** GET /api/v1/domains/{name} through its route, checked against the documented schema. */
+  async function domainView(h: Harness, name: string): Promise<{ blocked: boolean; blocked_by: string | null; verdict: { intel?: { feed: string; ref: string; action: string }[]; reasons: string[] } | null }> {
+    const route = apiRoutes(h.daemon.context).find((r) => r.method === 'GET' && r.path === '/api/v1/domains/{name}')!;
+    const result = await route.handle({ method: 'GET', path: `/api/v1/domains/${name}`, params: { name }, query: new URLSearchParams(), body: undefined, principal: { name: 'ops', role: 'read' } });
+    expect(result.status).toBe(200);
+    const validate = schemaValidator('DomainDetail');
+    expect(validate(result.body), JSON.stringify(validate.errors)).toBe(true);
+    return result.body as never;
+  }
+
+  it("shows the feed's listing in the domain view: blocked by a block feed (looked up or not yet), not blocked by a log feed", async () => {
+    const h = await harness();
+    await queryUdp(h.fwd.port, 'www.listed-flux.test');
+    const looked = await domainView(h, 'www.listed-flux.test');
+    expect(looked).toMatchObject({ blocked: true, blocked_by: 'listed-flux.test' });
+    expect(looked.verdict?.intel?.[0]).toMatchObject({ feed: 'partner-a', ref: `${PARTNER.path}:3`, action: 'block' });
+    expect(looked.verdict?.reasons[0]).toContain('listed-flux.test (above www.listed-flux.test) listed by intel feed partner-a');
+    // Not looked up yet: the loaded feeds answer.
+    const notYet = await domainView(h, 'deny-me.example.test');
+    expect(notYet).toMatchObject({ blocked: true, blocked_by: 'deny-me.example.test' });
+    expect(notYet.verdict?.intel?.[0]?.feed).toBe('partner-a');
+    expect(h.daemon.context.flagged.get('deny-me.example.test')).toBeNull();
+    await queryUdp(h.fwd.port, 'watched-only.test');
+    const watched = await domainView(h, 'watched-only.test');
+    expect(watched).toMatchObject({ blocked: false, blocked_by: null });
+    expect(watched.verdict?.intel?.[0]).toMatchObject({ feed: 'watch', action: 'log' });
   });
 });

@@ -143,6 +143,11 @@ export class Daemon {
       verdictListeners.add(listener);
       return () => verdictListeners.delete(listener);
     };
+    this.context.flag = (v) => {
+      const before = flagged.serial;
+      onVerdict(v, 'flag');
+      return flagged.serial !== before;
+    };
     for (const factory of options.factories) {
       const service = factory.create(options.flags, this.context);
       if (service !== null) this.services.push(service);

@@ -85,6 +85,13 @@ export interface ServeContext {
    * its state is evicted. Returns an unsubscribe function.
    */
   onVerdict?: (listener: (verdict: Verdict, event: 'flag' | 'final') => void) => () => void;
+  /**
+   * Puts a verdict made outside the detector (a feed's listing, made by the
+   * forwarder on a listed name's lookup) through the daemon's one verdict
+   * path, as a 'flag': the onVerdict listeners, the flagged set and the
+   * NDJSON out. True when the flagged set changed.
+   */
+  flag?: (verdict: Verdict) => boolean;
   /** Known CDNs, clouds, pools, dynamic DNS and top sites the detector uses; null without reference data. */
   infra?: Infra | null;
   /** Which customer a client belongs to (config customers); empty when none are configured. */

@@ -164,12 +164,6 @@ export function actionRecords(owner: string, action: RpzAction, sinkhole: RpzOpt
   }
 }
 
-/** A feed's listing (detect/intel-verdict) whose feed's action is 'log': the forwarder answers it normally, so the zone must too. */
-function isLoggedListing(v: RpzVerdict): boolean {
-  const own = v.intel?.[0];
-  return own !== undefined && own.kind === 'domain' && own.action === 'log' && v.flux === null;
-}
-
 /** Octets 'rpz-nsdname' adds to an owner (label + length octet). */
 const NSDNAME_WIRE = 12;
 
@@ -255,7 +249,9 @@ class ZoneBuilder {
     const action = actions[v.verdict as 'fast-flux' | 'suspicious'];
     const zone = blockedZoneOf(v);
     // A feed's listing of the name (no flux measured) follows the feed's action: a 'log' feed's listing is recorded, never a trigger.
-    if (action === 'log' || isLoggedListing(v) || allowlist.isAllowed(v.domain) || allowlist.isAllowed(zone) || allowlist.isAllowed(v.registered_domain)) {
+    const listing = v.intel?.[0];
+    const logOnly = listing !== undefined && listing.kind === 'domain' && v.flux === null && listing.action === 'log';
+    if (action === 'log' || logOnly || allowlist.isAllowed(v.domain) || allowlist.isAllowed(zone) || allowlist.isAllowed(v.registered_domain)) {
       this.stats.notBlocked++;
       return;
     }

@@ -149,7 +149,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.policy = new Policy(context.config.policy);
     this.querylog = new QueryLogRecorder(context, context.config.serve.querylog);
     this.allow = liveAllowlist(context.config);
-    this.intel = new ForwarderIntel(context.flagged, options.maxIntelListings ?? DEFAULT_MAX_LISTINGS);
+    this.intel = new ForwarderIntel(context.flagged, options.maxIntelListings ?? DEFAULT_MAX_LISTINGS, context.flag);
     this.detection = new DetectionQueue(options.detectorQueue, (answer, ts, client) => {
       const message = decodeMessage(answer);
       if (typeof message === 'string') return false;

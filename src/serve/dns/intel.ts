@@ -55,9 +55,15 @@ export class ForwarderIntel {
   /** The groups of one AAAA record, refilled by each (matchIPv6 reads them at once). */
   private readonly groups = new Uint16Array(8);
 
+  /**
+   * `flag` puts a listing verdict where verdicts go (ServeContext.flag: the
+   * daemon's listeners, the flagged set, the NDJSON out); true when the
+   * flagged set changed. Default: the flagged set alone.
+   */
   constructor(
     private readonly flagged: FlaggedDomains,
     readonly maxListings: number = DEFAULT_MAX_LISTINGS,
+    private readonly flag: (v: Verdict) => boolean = (v) => flagged.upsert(v),
   ) {
     this.ring = new Array<string | undefined>(Math.max(1, maxListings));
   }
@@ -72,7 +78,7 @@ export class ForwarderIntel {
     const hit = index.matchDomain(qname, nowMs);
     if (hit === null) return null;
     const verdict = intelListingVerdict(qname, listingOf(hit, 'domain'), nowMs / 1000);
-    if (!isAllowed(qname) && this.flagged.get(verdict.domain) === null && this.flagged.upsert(verdict)) this.remember(verdict.domain);
+    if (!isAllowed(qname) && this.flagged.get(verdict.domain) === null && this.flag(verdict)) this.remember(verdict.domain);
     return verdict;
   }
 

@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { UsageError } from '../../model/errors.js';
-import { QUERY_ACTIONS, type QueryAction, type QueryLogEntry } from '../../model/query-log.js';
+import { QUERY_ACTIONS, ruleOf, type QueryAction, type QueryLogEntry } from '../../model/query-log.js';
 import type { Verdict } from '../../model/verdict.js';
 import { parseEndpoint, type Endpoint } from '../endpoint.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
@@ -210,8 +210,8 @@ export class QueryLogService implements Service {
         domain: v.domain,
         verdict: v.verdict === 'benign' ? null : v.verdict,
         score: v.score,
-        rule: 'verdict',
-        reason: v.reasons[0] ?? null,
+        // A feed's listing is rule 'intel', its reason naming the feed.
+        ...ruleOf(v),
       });
     }
   }

@@ -99,7 +99,7 @@ export function messageText(e: QueryLogEntry): string {
   if (e.action === 'exposed') text = `${who} got the real answer for ${e.name} ${e.qtype} before it was flagged`;
   else if (isBlockAction(e.action)) text = `${e.action} ${e.name} ${e.qtype} for ${who}`;
   else text = `${e.action} ${e.name} ${e.qtype} for ${who}: ${e.rcode ?? 'no answer'}`;
-  if (e.domain !== null) text += `: ${e.rule === 'denylist' ? 'deny list' : (e.verdict ?? 'flagged')} ${e.domain}${e.score === null ? '' : ` score ${e.score}`}${e.reason === null ? '' : `, ${e.reason}`}`;
+  if (e.domain !== null) text += `: ${e.rule === 'denylist' ? 'deny list' : e.rule === 'intel' ? 'intel listing' : (e.verdict ?? 'flagged')} ${e.domain}${e.score === null ? '' : ` score ${e.score}`}${e.reason === null ? '' : `, ${e.reason}`}`;
   return oneLine(text);
 }
 

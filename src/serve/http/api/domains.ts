@@ -2,11 +2,17 @@
  * GET /api/v1/domains/{name}: everything known about one name: whether it
  * is blocked and by which flagged domain, the operator lists, the verdict
  * (the detector's live one, else the latest stored), its verdict history
- * and its passive DNS.
+ * and its passive DNS. A name a threat-intelligence feed lists (itself or an
+ * ancestor, in the flagged set or only in the loaded feeds) shows the
+ * feed's listing as its verdict when the detector has nothing stronger, so
+ * the feed and entry (Verdict.intel) are in the view; a listing under a log
+ * feed is not `blocked`.
  */
 import { liveAllowlist } from '../../../act/rpz/allowlist.js';
+import { intelListingVerdict, isIntelListing } from '../../../detect/intel-verdict.js';
 import type { Verdict } from '../../../model/verdict.js';
 import type { PdnsTuple, Store } from '../../../store/store.js';
+import { listingOf } from '../../dns/intel.js';
 import { covering } from '../../lists/entry.js';
 import type { ServeContext } from '../../service.js';
 import { apiError, type Route } from '../route.js';
@@ -26,11 +32,16 @@ export function domainRoutes(context: ServeContext): Route[] {
       handle: (request) => {
         const name = domainName(request.params.name ?? '', 'name');
         const store = context.store;
-        const blocker = context.flagged.match(name);
+        let blocker = context.flagged.match(name);
         const denylisted = covering(context.lists?.entries('deny') ?? [], name);
         const allowlisted = liveAllowlist(context.config).allowlist.isAllowed(name);
         const recorded = store?.history(name) ?? [];
+        const listing = listingFor(context, name, blocker, allowlisted);
+        // A log feed's listing is answered normally: it blocks nothing.
+        if (blocker !== null && isIntelListing(blocker) && blocker.intel![0]!.action === 'log') blocker = null;
+        if (blocker === null && listing !== null && listing.intel![0]!.action === 'block' && !allowlisted) blocker = listing;
         let verdict: Verdict | null = context.detector.current(name);
+        if (listing !== null && (verdict === null || verdict.verdict === 'benign')) verdict = listing;
         if (verdict === null && blocker?.domain === name) verdict = blocker;
         if (verdict === null && recorded.length > 0) verdict = recorded[recorded.length - 1]!.verdict;
         const history = recorded.slice(-HISTORY_POINTS).map((r) => ({ ts: r.ts, verdict: r.verdict.verdict, flux: r.verdict.flux, score: r.verdict.score }));
@@ -53,6 +64,20 @@ export function domainRoutes(context: ServeContext): Route[] {
       },
     },
   ];
+}
+
+/**
+ * The feed listing covering `name`, as the verdict the forwarder makes of it
+ * (its reason naming this name): the one in the flagged set, else the loaded
+ * feeds' (not for an allowlisted name: the feeds never block one); null when
+ * no feed lists it.
+ */
+function listingFor(context: ServeContext, name: string, blocker: Verdict | null, allowlisted: boolean): Verdict | null {
+  const own = blocker !== null && isIntelListing(blocker) ? blocker.intel![0]! : null;
+  if (own !== null) return intelListingVerdict(name, own, Date.parse(blocker!.first_seen) / 1000);
+  if (blocker !== null || allowlisted) return null;
+  const hit = context.intel?.current()?.matchDomain(name) ?? null;
+  return hit === null ? null : intelListingVerdict(name, listingOf(hit, 'domain'), Date.now() / 1000);
 }
 
 /** The name's tuples, oldest sighting first. */
