@@ -37,11 +37,30 @@ describe('analyze --intel', () => {
     expect(listed?.intel).toEqual([expect.objectContaining({ feed: 'partner', ref: `${feed}:1`, action: 'block', value: 'paper-drive.com', confidence: 90 })]);
   });
 
+  it('an --intel warninglist extends the reference lists: a feed entry it names is refused', async () => {
+    const warninglist = join(dir, 'ours.json');
+    writeFileSync(warninglist, JSON.stringify({ name: 'Our own domains', version: 1, description: 'ours', type: 'hostname', matching_attributes: ['domain', 'hostname'], list: ['paper-drive.com'] }));
+    const feed = join(dir, 'partner2.txt');
+    writeFileSync(feed, 'paper-drive.com\nflux-one.example\n');
+    const r = await fluxhound(['analyze', '--intel', `${warninglist},kind=warninglist`, '--intel', `${feed},name=partner2`, EXAMPLE]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^intel partner2 \(list, .*\): 1 accepted, 0 skipped, refused 1 allowlisted$/m);
+    // The warninglist is no feed of flux: no line of its own.
+    expect(r.stderr).not.toMatch(/^intel ours /m);
+  });
+
   it('a bad --intel is one line and exit 2, before any input is read', async () => {
     const r = await fluxhound(['analyze', '--intel', `${join(dir, 'x.txt')},colour=red`, join(dir, 'no-such-input.log')]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^fluxhound: --intel '.*x\.txt,colour=red': unknown option 'colour'/);
+  });
+
+  it('serve: a bad --intel is one line and exit 2 before anything listens', async () => {
+    const r = await fluxhound(['serve', '--intel', 'x.txt,kind=xml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^fluxhound: --intel 'x\.txt,kind=xml': kind: /);
   });
 
   it('an unreachable URL feed is one line and no copy; the run goes on', async () => {

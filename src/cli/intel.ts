@@ -52,6 +52,5 @@ export function intelSummaryLines(details: readonly IntelFeedDetail[], samples: 
 }
 
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 300);
 }

@@ -12,6 +12,7 @@ import { createEnricher } from '../enrich/index.js';
 import { loadInfra } from '../enrich/infra/index.js';
 import { isRegistrable } from '../detect/registered-domain.js';
 import { withWarninglistFiles } from '../intel/warninglist/index.js';
+import { intelFeedsOf } from '../intel/feeds/spec.js';
 import { serviceFactories } from '../serve/registry.js';
 import { Daemon, runUntilSignalled } from '../serve/daemon.js';
 import { UsageError } from './errors.js';
@@ -51,7 +52,9 @@ async function runServe(flags: ServeFlags & Record<string, unknown>): Promise<vo
   const config = loadConfig(flags.config, {});
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
   // Warninglist feeds (intel.feeds kind warninglist) extend the reference lists, with or without data/reference.
-  const infra = withWarninglistFiles(flags.reference ? loadInfra() : null, config.intel, { isRegistrable });
+  // --intel ...,kind=warninglist counts too (the intel service takes the flux feeds of the same list).
+  const feeds = intelFeedsOf(config.intel.feeds, Array.isArray(flags.intel) ? (flags.intel as string[]) : []);
+  const infra = withWarninglistFiles(flags.reference ? loadInfra() : null, { ...config.intel, feeds }, { isRegistrable });
   const daemon = new Daemon({
     config,
     enricher,

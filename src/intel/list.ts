@@ -11,10 +11,11 @@ import { addressValue, intelValue } from './values.js';
 /** The addresses hosts files point blocked names at: the line lists names, not these. */
 const SINKS = new Set(['0.0.0.0', '127.0.0.1', '::', '::1', '0:0:0:0:0:0:0:0', '0:0:0:0:0:0:0:1']);
 
-export function parseList(text: string, source: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ParsedFeed {
+/** firstLine: the number of text's first line in its file (a slice of a big feed read in pieces). */
+export function parseList(text: string, source: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS, firstLine = 1): ParsedFeed {
   const feed = new FeedCollector(source, limits);
   forEachLine(text, (raw, lineNo) => {
-    const ref = `${source}:${lineNo}`;
+    const ref = `${source}:${lineNo + firstLine - 1}`;
     if (raw.length > limits.maxLine) {
       feed.skip(ref, `line longer than ${limits.maxLine} characters`);
       return true;

@@ -11,7 +11,8 @@
  * (intel/warninglist: parseWarninglist, withWarninglistFiles), so such a
  * feed never reaches the index (feeds/spec.ts fluxFeeds leaves it out).
  */
-import type { ParsedFeed } from './entry.js';
+import type { IntelEntry, IntelSkip, ParsedFeed } from './entry.js';
+import { DEFAULT_PARSE_LIMITS } from './feed-text.js';
 import { parseCsv } from './csv.js';
 import { parseList } from './list.js';
 import { parseMispEvent } from './misp/index.js';
@@ -69,6 +70,58 @@ export function parseFeed(content: Uint8Array | string, source: string, options:
     // A parser throws only on a bad option (a csv column of 0); content never throws.
     return { kind, ...refused(source, (err as Error).message) };
   }
+}
+
+/** Characters of list text parsed between two pauses (about 50,000 lines of names). */
+export const LIST_SLICE_CHARS = 1 << 20;
+
+/**
+ * parseFeed for a daemon: a list (the kind a million-entry feed comes in) is
+ * parsed in slices of about a megabyte cut at line ends, with `pause()`
+ * awaited between them, so DNS answers wait for one slice, not the whole
+ * feed. The result is the one parseFeed gives (same refs, caps, skips).
+ * Other kinds are parsed in one piece.
+ */
+export async function parseFeedInSlices(content: Uint8Array | string, source: string, options: ParseFeedOptions, pause: () => Promise<void>): Promise<ParsedFeedOf> {
+  const text = typeof content === 'string' ? content : decodeText(content);
+  const kind = options.kind ?? (text.length > LIST_SLICE_CHARS ? sniffKind(typeof content === 'string' ? new TextEncoder().encode(text.slice(0, 65536)) : content) : null);
+  if (kind !== 'list' || text.length <= LIST_SLICE_CHARS) return parseFeed(text, source, { ...options, kind: kind ?? options.kind });
+  const limits = DEFAULT_PARSE_LIMITS;
+  const entries: IntelEntry[] = [];
+  const skipped: IntelSkip[] = [];
+  let unlisted = 0;
+  let at = 0;
+  let line = 1;
+  while (at < text.length) {
+    let end = Math.min(text.length, at + LIST_SLICE_CHARS);
+    if (end < text.length) {
+      const nl = text.indexOf('\n', end);
+      end = nl === -1 ? text.length : nl + 1;
+    }
+    const slice = text.slice(at, end);
+    const part = parseList(slice, source, { ...limits, maxEntries: limits.maxEntries - entries.length }, line);
+    for (const e of part.entries) entries.push(e);
+    let full = false;
+    for (const s of part.skipped) {
+      const more = s.position === source ? /^([0-9]+) more records skipped$/.exec(s.reason) : null;
+      if (more !== null) unlisted += Number(more[1]);
+      else if (skipped.length < limits.maxSkipped) skipped.push(s);
+      else unlisted++;
+      full ||= s.reason.startsWith('entry cap ');
+    }
+    if (full) break;
+    line += countLines(slice);
+    at = end;
+    if (at < text.length) await pause();
+  }
+  if (unlisted > 0) skipped.push({ position: source, reason: `${unlisted} more records skipped` });
+  return { kind: 'list', entries, skipped };
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /** UTF-8 without a byte-order mark; bad sequences become U+FFFD, which no value accepts. */

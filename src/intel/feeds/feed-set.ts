@@ -180,7 +180,12 @@ export class IntelFeedSet implements IntelFeeds {
       try {
         while (this.dirty) {
           this.dirty = false;
-          await this.rebuildOnce();
+          try {
+            await this.rebuildOnce();
+          } catch (err) {
+            // Never an unhandled rejection from a timer: the index in force stays.
+            this.options.log.warn({}, `intel: index rebuild failed, keeping the index in force: ${(err as Error).message}`);
+          }
         }
       } finally {
         this.rebuilding = null;

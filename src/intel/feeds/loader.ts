@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import type { ParsedFeed } from '../entry.js';
 import { parseMispEvent, parseMispManifest } from '../misp/index.js';
-import { decodeText, parseFeed, type ParsedFeedOf } from '../parse-feed.js';
+import { decodeText, parseFeedInSlices, type ParsedFeedOf } from '../parse-feed.js';
 import { parseStix } from '../stix/index.js';
 import type { TaxiiFeedSource as TaxiiSource, TaxiiFetch as TaxiiPoll } from '../taxii/index.js';
 import { readCopy, writeCopy, type CopyMeta } from './cache.js';
@@ -108,7 +108,7 @@ export class FeedLoader {
   private async fromCache(): Promise<boolean> {
     const cached = await readCopy(this.settings.cacheDir, this.name, this.settings.maxBytes);
     if (cached === null) return false;
-    const parsed = this.parseCopy(cached.body, cached.meta);
+    const parsed = await this.parseCopy(cached.body, cached.meta);
     if (unusableReason(parsed, this.source) !== null) return false;
     this.parsed = parsed;
     this.loadedAt = cached.meta.fetchedAt;
@@ -137,7 +137,7 @@ export class FeedLoader {
     if (stamped.size > this.settings.maxBytes) throw new Error(`${path}: ${stamped.size} bytes, over the cap of ${this.settings.maxBytes} (intel.maxBytes)`);
     let parsed: ParsedFeedOf;
     if (info.isDirectory()) parsed = await this.readMispDirectory(path, await readFile(manifest, 'utf8'));
-    else parsed = parseFeed(await readFile(path), path, { kind: this.config.kind, column: this.config.column });
+    else parsed = await parseFeedInSlices(await readFile(path), path, { kind: this.config.kind, column: this.config.column }, pause);
     const unusable = unusableReason(parsed, this.source);
     if (unusable !== null) throw new Error(unusable);
     this.fileStamp = stamp;
@@ -182,12 +182,12 @@ export class FeedLoader {
       await this.touchMeta(validators);
       if (this.parsed !== null) return null;
       if (cached === null) throw new Error('HTTP 304 without a copy to confirm');
-      return this.parseCopy(cached.body, cached.meta);
+      return await this.parseCopy(cached.body, cached.meta);
     }
     let body = got.body;
     if (this.config.kind === 'misp') body = await this.fetchMispEvents(url, body, auth, ca, signal);
     const meta: CopyMeta = { ...got.validators, fetchedAt: this.attemptAt, source: this.source };
-    const parsed = this.parseCopy(body, meta);
+    const parsed = await this.parseCopy(body, meta);
     const unusable = unusableReason(parsed, this.source);
     if (unusable !== null) throw new Error(unusable);
     this.fetches.ok++;
@@ -211,13 +211,13 @@ export class FeedLoader {
     await writeCopy(this.settings.cacheDir, this.name, null, meta).catch(() => undefined);
   }
 
-  private parseCopy(body: Buffer, meta: CopyMeta): ParsedFeedOf {
+  private async parseCopy(body: Buffer, meta: CopyMeta): Promise<ParsedFeedOf> {
     if (this.config.kind === 'misp' && this.config.url !== null) return parseMispCopy(body, this.source);
     if (this.config.kind === 'taxii') {
       this.taxiiNewest = meta.newest ?? null;
       return { kind: 'stix', ...parseStix(body.toString('utf8'), this.source) };
     }
-    return parseFeed(body, this.source, { kind: this.config.kind, column: this.config.column });
+    return parseFeedInSlices(body, this.source, { kind: this.config.kind, column: this.config.column }, pause);
   }
 
   private async readAuth(): Promise<FeedAuth> {
@@ -339,6 +339,11 @@ export function mergeObjects(kept: Record<string, unknown>[], added: Record<stri
 function append(into: ParsedFeed, from: ParsedFeed): void {
   for (const e of from.entries) into.entries.push(e);
   for (const s of from.skipped) if (into.skipped.length < 1000) into.skipped.push(s);
+}
+
+/** Between two slices of a big list: timers and sockets get their turn. */
+function pause(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function oneLine(text: string): string {

@@ -103,6 +103,5 @@ function uniqueName(base: string, feeds: readonly IntelFeedConfig[]): string {
 /** A spec as echoed in an error: control characters out, at most 200 characters, no URL user info or query. */
 function shown(text: string): string {
   const redacted = text.replace(/\/\/[^/@\s]*@/g, '//').replace(/\?[^,]*/g, '?…');
-  // eslint-disable-next-line no-control-regex
   return redacted.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200);
 }
