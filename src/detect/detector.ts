@@ -348,6 +348,11 @@ export class Detector {
     const entry: ListedDomain = { listing, name: detach(obs.qname), first: at, last: at, lookups: 0, reported: false };
     this.listedDomains.set(listing.value, entry);
     this.stats.intelListed++;
+    // A listing a verdict restored from the store had raised before a restart is not raised again.
+    if ((this.restoredFlags.get(listing.value)?.level ?? 0) >= 2) {
+      this.stats.restoredFlags++;
+      return entry;
+    }
     this.stats.flagEvents++;
     if (this.onFlag !== undefined) this.onFlag(intelListingVerdict(obs.qname, listing, at));
     return entry;

@@ -240,6 +240,21 @@ describe('domains a feed lists get the listing verdict', () => {
     expect(detector.stats.intelListed).toBe(0);
   });
 
+  it('does not raise a listing again that a verdict restored from the store had raised before a restart', () => {
+    const index = indexOf([DOMAINS]);
+    const before: Verdict[] = [];
+    const first = new Detector({ config: defaultConfig(), enricher: octetEnricher, intel: { current: () => index }, onFlag: (v) => before.push(v) });
+    first.observe(aResponse(T0, 'www.flux-cdn.biz', ['5.5.5.5'], 300));
+    expect(before).toHaveLength(1);
+    const after: Verdict[] = [];
+    const restarted = new Detector({ config: defaultConfig(), enricher: octetEnricher, intel: { current: () => index }, onFlag: (v) => after.push(v) });
+    restarted.rememberFlag(before[0]!);
+    restarted.observe(aResponse(T0 + 60, 'www.flux-cdn.biz', ['5.5.5.5'], 300));
+    expect(after).toEqual([]);
+    expect(restarted.stats.restoredFlags).toBe(1);
+    expect(restarted.current('flux-cdn.biz')).toMatchObject({ verdict: 'fast-flux', intel: [{ kind: 'domain' }] });
+  });
+
   it('never lists an allowlisted name under a listed domain', () => {
     const allowed = (name: string) => name === 'partner.flux-cdn.biz';
     const { flags, detector } = run([DOMAINS], (d) => {
