@@ -16,6 +16,11 @@
  * (a detector, a store written by an older version, a hostile feed), it is
  * refused here, where every action reads.
  *
+ * A threat-intelligence feed's listing (detect/intel-verdict, put here by
+ * the forwarder on the listed name's lookup, or by the detector) is an
+ * ordinary entry: it expires like a detection, and the forwarder keeps at
+ * most a bounded number of its own (serve/dns/intel.ts).
+ *
  * A verdict of the operator's deny list (`listed`, a policy entry built by
  * src/serve/lists/) blocks its name and everything under it the same way.
  * It holds its domain: a detector verdict for the same name does not

@@ -8,6 +8,7 @@ import type { ServeContext } from '../service.js';
 import { BlockPageService, hostName } from './index.js';
 import { blockedPage, escapeHtml } from './page.js';
 import { phraseHtml, whyDenied } from '../../act/explain.js';
+import { intelListingVerdict } from '../../detect/intel-verdict.js';
 
 const flagged = new FlaggedDomains();
 const HOSTILE = 'x"><script>alert(1)</script>.evil.example';
@@ -104,5 +105,18 @@ describe('block page', () => {
     expect(html).toContain('<em>deny list</em>');
     expect(html).toContain('phishing &#60;kit&#62; reported by CERT');
     expect(html).not.toContain('fast flux');
+  });
+
+  it("names the intel feed and entry that list a name, escaped, and never a TAXII poster's name", () => {
+    const listing = { feed: 'partner<b>', ref: 'indicator--1"><script>', kind: 'domain' as const, value: 'flux-net.example', note: 'botnet <i>C2</i>', confidence: 80, action: 'block' as const };
+    const html = blockedPage('www.flux-net.example', intelListingVerdict('www.flux-net.example', listing, 1_700_000_000), new Date(0));
+    expect(html).toContain('<em>partner&#60;b&#62;</em>, entry indicator--1&#34;&#62;&#60;script&#62;) lists this name as <em>fast flux</em>');
+    expect(html).toContain('listed by intel feed partner&#60;b&#62; (entry indicator--1&#34;&#62;&#60;script&#62;, confidence 80): botnet &#60;i&#62;C2&#60;&#47;i&#62;');
+    expect(html).not.toMatch(/<script|<b>|<i>/);
+    // Pushed into the TAXII inbox by a partner (feed `taxii:<poster>`): the page says the inbox, not who.
+    const pushed = blockedPage('www.flux-net.example', intelListingVerdict('www.flux-net.example', { ...listing, feed: 'taxii:acme-bank-soc' }, 1_700_000_000), new Date(0));
+    expect(pushed).toContain('listed by intel feed TAXII inbox (entry');
+    expect(pushed).toContain('<em>TAXII inbox</em>');
+    expect(pushed).not.toContain('acme-bank-soc');
   });
 });

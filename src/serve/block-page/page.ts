@@ -34,8 +34,27 @@ function page(title: string, body: string): string {
   );
 }
 
+/**
+ * A feed's name as a stranger may read it: a TAXII inbox feed is named
+ * after the partner who pushed it (`taxii:<poster>`, the poster's token
+ * name), which is the operator's business, not the blocked person's.
+ */
+export function publicFeedName(feed: string): string {
+  return feed.startsWith('taxii:') ? 'TAXII inbox' : feed;
+}
+
+/** `v` with every pushed feed's poster left out of its intel entries and its reasons. */
+function withPublicFeeds(v: Verdict): Verdict {
+  const posted = (v.intel ?? []).filter((l) => publicFeedName(l.feed) !== l.feed);
+  if (posted.length === 0) return v;
+  let reasons = v.reasons;
+  for (const l of posted) reasons = reasons.map((r) => r.split(l.feed).join(publicFeedName(l.feed)));
+  return { ...v, reasons, intel: v.intel!.map((l) => ({ ...l, feed: publicFeedName(l.feed) })) };
+}
+
 /** The page for a blocked name; `host` is what the browser asked for, `now` the time shown as a reference. */
-export function blockedPage(host: string, v: Verdict, now: Date): string {
+export function blockedPage(host: string, verdict: Verdict, now: Date): string {
+  const v = withPublicFeeds(verdict);
   const name = escapeHtml(escapeName(host));
   const domain = escapeHtml(escapeName(v.domain));
   const reasons = v.reasons.slice(0, 6).map((r) => `<li>${escapeHtml(printable(r).slice(0, 300))}</li>`).join('');

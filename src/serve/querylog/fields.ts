@@ -27,6 +27,18 @@ function confidence(verdict: QueryLogEntry['verdict']): string | null {
 }
 
 /**
+ * The feed named by an intel rule's reason (detect/intel-verdict
+ * listingReason: "… listed by intel feed NAME (entry …"); null for other
+ * rules. Feed names are letters, digits, '.', '_', '-' (config) or
+ * `taxii:<poster>`, so the name ends at the space.
+ */
+export function intelFeedOf(e: Pick<QueryLogEntry, 'rule' | 'reason'>): string | null {
+  if (e.rule !== 'intel' || e.reason === null) return null;
+  const found = /listed by intel feed ([A-Za-z0-9][A-Za-z0-9._:-]*) \(entry /.exec(e.reason);
+  return found === null ? null : found[1]!;
+}
+
+/**
  * The entry in ECS names. event.kind is 'alert' for an exposure (a finding
  * about a client, not a query) and 'event' otherwise; event.type says
  * whether the client got the real answer ('allowed') or not ('denied').
@@ -50,6 +62,8 @@ export function ecsPairs(e: QueryLogEntry): [string, FieldValue][] {
   if (e.score !== null) pairs.push(['event.risk_score', e.score]);
   if (e.rule !== null) pairs.push(['rule.name', e.rule]);
   if (e.reason !== null) pairs.push(['rule.description', e.reason]);
+  const feed = intelFeedOf(e);
+  if (feed !== null) pairs.push(['threat.feed.name', feed]);
   if (e.domain !== null) {
     pairs.push(['threat.indicator.type', 'domain-name'], ['threat.indicator.name', e.domain], ['threat.indicator.url.domain', e.domain]);
   }

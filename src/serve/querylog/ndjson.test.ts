@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { QueryLogEntry } from '../../model/query-log.js';
+import { intelListingVerdict } from '../../detect/intel-verdict.js';
+import { ruleOf, type QueryLogEntry } from '../../model/query-log.js';
 import { NdjsonSink } from './ndjson.js';
 import { ndjsonLine, nest, ecsPairs } from './fields.js';
 
@@ -77,6 +78,16 @@ describe('NdjsonSink', () => {
     ]);
     expect(nest(ecsPairs(entry(1, { action: 'exposed', rcode: null })))).toMatchObject({ event: { kind: 'alert', type: ['info'] }, dns: { question: { name: 'n1.example' } } });
     expect(ndjsonLine(entry(2), 'fluxhound').endsWith('}\n')).toBe(true);
+  });
+
+  it("names the feed of an intel rule's entry in ECS threat.feed.name, read from the listing's reason", () => {
+    const listing = { feed: 'partner-a', ref: 'indicator--8e2e2d2b (x)', kind: 'domain' as const, value: 'flux.example', note: 'C2 (botnet)', confidence: 80, action: 'block' as const };
+    for (const feed of ['partner-a', 'taxii:soc.acme']) {
+      const reason = ruleOf(intelListingVerdict('www.flux.example', { ...listing, feed }, 1_700_000_000)).reason;
+      const doc = nest(ecsPairs(entry(3, { action: 'nxdomain', domain: 'flux.example', verdict: 'fast-flux', score: 80, rule: 'intel', reason })));
+      expect(doc).toMatchObject({ rule: { name: 'intel', description: reason }, threat: { feed: { name: feed } } });
+    }
+    expect(nest(ecsPairs(entry(4, { rule: 'verdict', reason: 'listed by intel feed x (entry y)' })))).not.toHaveProperty('threat.feed');
   });
 
   it('drops and counts what does not fit in maxPending, never more memory', async () => {

@@ -363,9 +363,9 @@ export function itemPhrases(item: Pick<ReportItem, 'kind' | 'basis' | 'verdict'>
   return { why, advice };
 }
 
-/** Without a recorded verdict, what the query-log entry itself said. */
+/** Without a recorded verdict, what the query-log entry itself said (a feed's listing: its reason names the feed and the entry). */
 function fromEntry(t: Tally): ReportVerdict | null {
-  if (t.label === null || t.rule !== 'verdict') return null;
+  if (t.label === null || (t.rule !== 'verdict' && t.rule !== 'intel')) return null;
   return { label: t.label, flux: null, score: t.score ?? 0, reasons: t.reason === null ? [] : [clip(t.reason)], recorded: null, network: null };
 }
 
