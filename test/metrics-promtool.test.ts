@@ -30,6 +30,8 @@ describe('/metrics under promtool', () => {
       '--store', join(dir, 'fluxhound.db'),
       '--rpz-file', join(dir, 'fluxhound.rpz'),
       '--ip-blocklist', join(dir, 'flux.txt'),
+      '--stix', join(dir, 'findings.stix.json'),
+      '--misp-feed', join(dir, 'misp-feed'),
       '--http', `127.0.0.1:${port}`, '--api-tokens', tokens.file,
     ]);
     try {
@@ -46,7 +48,7 @@ describe('/metrics under promtool', () => {
       expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
       expect(text).toMatch(/^process_open_fds \d+$/m);
       expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
-      for (const family of ['fluxhound_observations_total', 'fluxhound_follow_bytes_total', 'fluxhound_store_verdicts_written_total', 'fluxhound_ip_blocklist_addresses']) {
+      for (const family of ['fluxhound_observations_total', 'fluxhound_follow_bytes_total', 'fluxhound_store_verdicts_written_total', 'fluxhound_ip_blocklist_addresses', 'fluxhound_stix_file_write_seconds', 'fluxhound_misp_feed_events']) {
         expect(text).toMatch(new RegExp(`^# HELP ${family} \\S`, 'm'));
       }
       const health = await fetchWithToken(`http://127.0.0.1:${port}/health`, tokens.read);

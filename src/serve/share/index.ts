@@ -66,8 +66,12 @@ export function mispFeed(dir: string, context: ServeContext, delayMs = WRITE_DEL
       if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
       if (existsSync(dir)) checkWritable(join(dir, 'manifest.json'));
     };
+    // The allowlist files are read once per config (start, each SIGHUP), not on every rewrite.
+    const options = new WeakMap<Config, ReturnType<typeof mispOptionsOf>>();
     const rewrite: Rewrite = async (live, config) => {
-      const { feed, held } = liveMispFeed(live, mispOptionsOf(config, context.infra ?? null));
+      let settings = options.get(config);
+      if (settings === undefined) options.set(config, (settings = mispOptionsOf(config, context.infra ?? null)));
+      const { feed, held } = liveMispFeed(live, settings);
       await writeMispFeed(dir, feed);
       return { items: feed.events.length, held };
     };
@@ -100,7 +104,7 @@ export class SharedFileService implements Service {
       writes: () => this.writer.writes,
       writeErrors: () => this.writer.errors,
       items: () => this.readings.items,
-      lastWriteMs: () => this.readings.lastWriteMs,
+      lastWriteSeconds: () => this.readings.lastWriteMs / 1000,
       held: () => this.readings.held,
     };
     (name === 'stix-file' ? stixFileMetrics : mispFeedMetrics)(context.registry, readings);

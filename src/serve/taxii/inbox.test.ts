@@ -8,6 +8,7 @@
  * service's).
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -22,7 +23,9 @@ import type { IntelFeeds, PushedFeedMeta } from '../../intel/view.js';
 import { Daemon } from '../daemon.js';
 import { Inbox } from './inbox.js';
 import { FINDINGS_COLLECTION_ID, INBOX_COLLECTION_ID, MAX_CONTENT_LENGTH, TAXII_MEDIA_TYPE } from './resources.js';
-import { TaxiiService } from './index.js';
+import { TaxiiService, taxiiService } from './index.js';
+import { intelService } from '../intel/index.js';
+import { quietDaemon } from '../../../test/support/quiet-daemon.js';
 import type { StixSource } from './source.js';
 
 /** The pushed half of a feed set: put() rebuilds the index, as the daemon's does. */
@@ -173,5 +176,35 @@ describe('taxii inbox: POST envelopes', () => {
     expect(restarted.load()).toEqual([]);
     expect(restarted.objects().map((o) => o.object.id).sort()).toEqual(taxii.inbox!.objects().map((o) => o.object.id).sort());
     expect(after.current()?.matchDomain('more2.example')).toMatchObject({ feed: 'taxii:writer', action: 'log', confidence: 30 });
+  });
+});
+
+describe('taxii inbox: into the daemon\'s own feed set', () => {
+  it('a partner\'s POST becomes the intel feed taxii:<poster> of the intel service, with serve.taxii.* from the config', async () => {
+    const own = defaultConfig();
+    own.intel.cacheDir = mkdtempSync(join(tmpdir(), 'fluxhound-taxii-inbox-daemon-'));
+    own.serve.http.tokens = tokens.file;
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    own.serve.taxii.listen = `127.0.0.1:${port}`;
+    own.serve.taxii.inbox = { enabled: true, action: 'log', confidence: 60, maxObjects: 100 };
+    const d = quietDaemon(own, { factories: [intelService, taxiiService] });
+    await d.start();
+    try {
+      const service = d.services.find((s) => s.name === 'taxii') as TaxiiService;
+      expect(service.port).toBe(port);
+      const res = await fetch(`http://127.0.0.1:${port}${inbox}/objects/`, {
+        method: 'POST',
+        headers: { ...TAXII, ...bearer(tokens.write) },
+        body: JSON.stringify({ objects: [indicator(1, "[domain-name:value = 'pushed-flux.example']")] }),
+      });
+      expect(res.status).toBe(202);
+      expect(d.context.intel?.current()?.matchDomain('pushed-flux.example')).toMatchObject({ feed: 'taxii:writer', action: 'log', confidence: 60 });
+      expect(d.context.intel?.status().map((s) => s.name)).toContain('taxii:writer');
+    } finally {
+      await d.stop();
+    }
   });
 });
