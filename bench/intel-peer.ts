@@ -36,6 +36,9 @@ export interface IntelPeerOptions {
 
 export interface IntelPeerRun {
   unboundReadyMs: number;
+  /** CPU time Unbound used until then (user + system, /proc); null off Linux. On a shared host wall time waits for CPUs, this does not. */
+  unboundCpuMs: number | null;
+  fluxhoundRpzCpuMs: number;
   /** VmRSS of Unbound once it answers; null off Linux. */
   unboundRssBytes: number | null;
   fluxhoundRpzMs: number;
@@ -51,10 +54,14 @@ export interface IntelPeerFigures {
   /** Medians over the runs. */
   unboundReadyMs: number;
   unboundRssBytes: number | null;
+  unboundCpuMs: number | null;
   fluxhoundRpzMs: number;
+  fluxhoundRpzCpuMs: number;
   fluxhoundListMs: number;
   /** unboundReadyMs / fluxhoundRpzMs. */
   ratio: number;
+  /** unboundCpuMs / fluxhoundRpzCpuMs; null without /proc. */
+  cpuRatio: number | null;
   unboundVersion: string;
 }
 
@@ -110,7 +117,7 @@ export function unboundRpzConfig(dir: string, port: number, zoneFile: string): s
 }
 
 /** Spawns Unbound and asks for a listed name until the policy answers (NXDOMAIN); the time from spawn. */
-async function unboundReady(unbound: string, dir: string, zoneFile: string, probe: string, timeoutMs: number): Promise<{ ms: number; rss: number | null }> {
+async function unboundReady(unbound: string, dir: string, zoneFile: string, probe: string, timeoutMs: number): Promise<{ ms: number; rss: number | null; cpuMs: number | null }> {
   const port = await freePort();
   const config = join(dir, 'unbound.conf');
   writeFileSync(config, unboundRpzConfig(dir, port, zoneFile));
@@ -124,12 +131,25 @@ async function unboundReady(unbound: string, dir: string, zoneFile: string, prob
         (r) => (r.flags ?? 0) & 15,
         () => -1,
       );
-      if (rcode === 3) return { ms: performance.now() - t0, rss: rssOf(server.child.pid) };
+      if (rcode === 3) return { ms: performance.now() - t0, rss: rssOf(server.child.pid), cpuMs: cpuMsOf(server.child.pid) };
       if (rcode >= 0) throw new Error(`unbound answered ${probe} with rcode ${rcode}, not the policy's NXDOMAIN`);
       await new Promise((r) => setTimeout(r, 10));
     }
   } finally {
     await server.stop();
+  }
+}
+
+/** utime + stime of a process (fields 14 and 15 of /proc/PID/stat, in clock ticks of 10 ms). */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
   }
 }
 
@@ -144,11 +164,13 @@ function rssOf(pid: number | undefined): number | null {
 }
 
 /** Read, parse and index one feed file as fluxhound does at start-up. */
-function fluxhoundLoad(file: string, parse: (text: string) => ParsedFeed): { ms: number; accepted: number } {
+function fluxhoundLoad(file: string, parse: (text: string) => ParsedFeed): { ms: number; cpuMs: number; accepted: number } {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const feed = parse(readFileSync(file, 'utf8'));
   const index = buildIntelIndex([{ name: 'bench', action: 'block', confidence: 80, expiresAt: Infinity, feed }], { isRegistrable, isAllowlisted: () => false });
-  return { ms: performance.now() - t0, accepted: index.counts[0]!.accepted };
+  const cpu = process.cpuUsage(cpu0);
+  return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, accepted: index.counts[0]!.accepted };
 }
 
 function median(values: number[]): number {
@@ -176,21 +198,27 @@ export async function benchIntelPeer(options: IntelPeerOptions, log: (line: stri
       const u = await unboundReady(unbound, dir, zoneFile, probe, options.timeoutMs);
       const rpz = fluxhoundLoad(zoneFile, (text) => parseRpz(text, 'feed.rpz', limits));
       const plain = fluxhoundLoad(listFile, (text) => parseList(text, 'feed.txt', limits));
-      runs.push({ unboundReadyMs: u.ms, unboundRssBytes: u.rss, fluxhoundRpzMs: rpz.ms, fluxhoundListMs: plain.ms, rpzAccepted: rpz.accepted });
-      log(`intel peer: Unbound ready in ${u.ms.toFixed(0)} ms; fluxhound RPZ ${rpz.ms.toFixed(0)} ms, list ${plain.ms.toFixed(0)} ms`);
+      runs.push({ unboundReadyMs: u.ms, unboundCpuMs: u.cpuMs, unboundRssBytes: u.rss, fluxhoundRpzMs: rpz.ms, fluxhoundRpzCpuMs: rpz.cpuMs, fluxhoundListMs: plain.ms, rpzAccepted: rpz.accepted });
+      log(`intel peer: Unbound ready in ${u.ms.toFixed(0)} ms (${u.cpuMs ?? 'n/a'} ms CPU); fluxhound RPZ ${rpz.ms.toFixed(0)} ms (${rpz.cpuMs.toFixed(0)} ms CPU), list ${plain.ms.toFixed(0)} ms`);
     }
     const rss = runs.map((r) => r.unboundRssBytes).filter((r): r is number => r !== null);
     const unboundReadyMs = median(runs.map((r) => r.unboundReadyMs));
     const fluxhoundRpzMs = median(runs.map((r) => r.fluxhoundRpzMs));
+    const cpus = runs.map((r) => r.unboundCpuMs).filter((c): c is number => c !== null);
+    const unboundCpuMs = cpus.length === runs.length ? median(cpus) : null;
+    const fluxhoundRpzCpuMs = median(runs.map((r) => r.fluxhoundRpzCpuMs));
     return {
       entries: options.entries,
       rpzBytes: zone.length,
       runs,
       unboundReadyMs,
       unboundRssBytes: rss.length === 0 ? null : median(rss),
+      unboundCpuMs,
       fluxhoundRpzMs,
+      fluxhoundRpzCpuMs,
       fluxhoundListMs: median(runs.map((r) => r.fluxhoundListMs)),
       ratio: unboundReadyMs / fluxhoundRpzMs,
+      cpuRatio: unboundCpuMs === null ? null : unboundCpuMs / fluxhoundRpzCpuMs,
       unboundVersion: version,
     };
   } finally {
@@ -207,9 +235,9 @@ export function formatIntelPeer(f: IntelPeerFigures): string {
   const mb = (b: number | null) => (b === null ? 'n/a' : `${(b / 1e6).toFixed(0)} MB`);
   return [
     `intel feed vs Unbound ${f.unboundVersion} (RPZ, ${f.entries.toLocaleString('en')} triggers, ${(f.rpzBytes / 1e6).toFixed(1)} MB zone; medians of ${f.runs.length})`,
-    `  Unbound: spawn to the policy's answer for a listed name ${f.unboundReadyMs.toFixed(0)} ms, resident ${mb(f.unboundRssBytes)}`,
-    `  fluxhound: read + parse + index the same zone ${f.fluxhoundRpzMs.toFixed(0)} ms; the plain list ${f.fluxhoundListMs.toFixed(0)} ms`,
-    `  ratio (Unbound / fluxhound, RPZ): ${f.ratio.toFixed(2)}`,
+    `  Unbound: spawn to the policy's answer for a listed name ${f.unboundReadyMs.toFixed(0)} ms (${f.unboundCpuMs === null ? 'n/a' : f.unboundCpuMs.toFixed(0)} ms CPU), resident ${mb(f.unboundRssBytes)}`,
+    `  fluxhound: read + parse + index the same zone ${f.fluxhoundRpzMs.toFixed(0)} ms (${f.fluxhoundRpzCpuMs.toFixed(0)} ms CPU); the plain list ${f.fluxhoundListMs.toFixed(0)} ms`,
+    `  ratio (Unbound / fluxhound, RPZ): ${f.ratio.toFixed(2)} wall time, ${f.cpuRatio === null ? 'n/a' : f.cpuRatio.toFixed(2)} CPU time`,
   ].join('\n');
 }
 

@@ -42,6 +42,8 @@ describe('intel bench against Unbound (bench/intel-peer.ts)', () => {
     expect(figures.runs[0]!.rpzAccepted).toBe(2000);
     expect(figures.unboundReadyMs).toBeGreaterThan(0);
     expect(Number.isFinite(figures.ratio)).toBe(true);
-    expect(formatIntelPeer(figures)).toMatch(/intel feed vs Unbound \S+ \(RPZ, 2,000 triggers, .*\n.*Unbound: spawn to the policy's answer .*\n.*fluxhound: read \+ parse \+ index the same zone .*\n.*ratio \(Unbound \/ fluxhound, RPZ\): [0-9.]+$/);
+    expect(figures.unboundCpuMs).not.toBeNull();
+    expect(figures.fluxhoundRpzCpuMs).toBeGreaterThan(0);
+    expect(formatIntelPeer(figures)).toMatch(/intel feed vs Unbound \S+ \(RPZ, 2,000 triggers, .*\n.*Unbound: spawn to the policy's answer .*\n.*fluxhound: read \+ parse \+ index the same zone .*\n.*ratio \(Unbound \/ fluxhound, RPZ\): [0-9.]+ wall time, [0-9.]+ CPU time$/);
   }, 90_000);
 });

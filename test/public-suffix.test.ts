@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import * as packet from 'dns-packet';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startDaemon, waitFor } from './support/daemon.js';
+import { zeekLog } from './support/zeek-log.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
 const GOLDEN = join(import.meta.dirname, 'golden', 'example.verdicts.ndjson');
@@ -32,32 +33,6 @@ function botAddresses(): string[] {
   const addresses = flux[0]!.evidence.addresses.filter((a) => !a.known && !a.address.includes(':')).map((a) => a.address);
   expect(addresses.length).toBeGreaterThanOrEqual(40);
   return addresses;
-}
-
-const HEADER = [
-  '#separator \\x09',
-  '#set_separator\t,',
-  '#empty_field\t(empty)',
-  '#unset_field\t-',
-  '#path\tdns',
-  '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\tauth\taddl',
-  '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\tstring\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool\tset[string]\tset[string]',
-];
-
-/** A Zeek dns.log where each name gets 12 answers of 5 rotating bot addresses, TTL 60. */
-function zeekLog(names: string[], bots: string[]): string {
-  const lines = [...HEADER];
-  const t0 = 1743638400;
-  for (let lookup = 0; lookup < 12; lookup++) {
-    names.forEach((name, n) => {
-      const answers = [0, 1, 2, 3, 4].map((k) => bots[(lookup * 5 + k) % bots.length]!);
-      const ts = t0 + lookup * 300 + n;
-      lines.push(
-        [ts.toFixed(6), `C${lookup}n${n}`, '10.1.0.8', '1534', '10.0.0.53', '53', 'udp', String(lookup), '0.001', name, '1', 'C_INTERNET', '1', 'A', '0', 'NOERROR', 'F', 'F', 'T', 'T', '0', answers.join(','), answers.map(() => '60.000000').join(','), 'F', '-', '-'].join('\t'),
-      );
-    });
-  }
-  return lines.join('\n') + '\n';
 }
 
 interface Printed {

@@ -76,4 +76,13 @@ describe('parseRpz', () => {
     const feed = parseRpz('evil.example. CNAME .\nevil2.example CNAME .\n', 'bare.rpz');
     expect(feed.entries.map((e) => e.value)).toEqual(['evil.example', 'evil2.example']);
   });
+
+  it('gives one entry for an owner\'s records together (local data A, AAAA, TXT), whatever their TTL and class fields', () => {
+    const feed = parseRpz(['$ORIGIN rpz.example.', 'sink.example 300 IN A 192.0.2.1', '  IN AAAA 2001:db8::1', 'sink.example 1h30m TXT "why"', 'other.example CNAME .'].join('\n'), 'l.rpz');
+    expect(feed.entries.map((e) => [e.value, e.ref, e.note])).toEqual([
+      ['sink.example', 'l.rpz:2', 'rpz: local data A'],
+      ['other.example', 'l.rpz:5', 'rpz: nxdomain'],
+    ]);
+    expect(feed.skipped).toEqual([]);
+  });
 });

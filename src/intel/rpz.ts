@@ -24,7 +24,19 @@ export function parseRpz(text: string, source: string, limits: ParseLimits = DEF
   let pending: string[] = [];
   let pendingLine = 0;
   let depth = 0;
-  const seen = new Set<string>();
+  // An owner's records (local data A, AAAA, TXT...) stand together: one entry for them. A trigger
+  // repeated further on is counted as a duplicate by the index; no set of every trigger is kept.
+  let lastTrigger: string | null = null;
+  // One note string per policy, not one per entry: a million `rpz: nxdomain` would each hold their own copy.
+  const notes = new Map<string, string>();
+  const noteOf = (policy: string): string => {
+    let note = notes.get(policy);
+    if (note === undefined) {
+      note = `rpz: ${policy.slice(0, 300)}`;
+      if (notes.size < 1000) notes.set(policy, note);
+    }
+    return note;
+  };
 
   const record = (tokens: string[], continued: boolean, lineNo: number): boolean => {
     const ref = `${source}:${lineNo}`;
@@ -41,14 +53,15 @@ export function parseRpz(text: string, source: string, limits: ParseLimits = DEF
     // [TTL] [class] in either order, then the type.
     for (let k = 0; k < 2 && at < tokens.length; k++) {
       const t = tokens[at]!.toLowerCase();
-      if (/^[0-9][0-9smhdw]*$/.test(t) || CLASSES.has(t)) at++;
+      if (isTtl(t) || CLASSES.has(t)) at++;
     }
     const type = tokens[at]?.toUpperCase();
     if (type === undefined) {
       feed.skip(ref, 'record without a type');
       return true;
     }
-    const data = tokens.slice(at + 1).map((d) => d.toLowerCase());
+    // Only the first data field decides the policy (CNAME target); the rest is local data.
+    const target = tokens[at + 1]?.toLowerCase();
     const trigger = relativeName(owner, origin);
     if (trigger === null) {
       feed.skip(ref, 'owner name outside the zone');
@@ -56,27 +69,25 @@ export function parseRpz(text: string, source: string, limits: ParseLimits = DEF
     }
     // The zone's own records (SOA, NS at the apex) are no policy.
     if (trigger === '') return true;
-    if (type === 'CNAME' && data[0] === 'rpz-passthru.') return true;
-    const key = `${trigger}`;
-    if (seen.has(key)) return true;
-    seen.add(key);
-    const policy = type === 'CNAME' ? (POLICIES[data[0] ?? ''] ?? `redirect to ${data[0] ?? ''}`) : `local data ${type}`;
-    return feed.add(triggerValue(trigger), ref, `rpz: ${policy.slice(0, 300)}`);
+    if (type === 'CNAME' && target === 'rpz-passthru.') return true;
+    if (trigger === lastTrigger) return true;
+    lastTrigger = trigger;
+    const policy = type === 'CNAME' ? (POLICIES[target ?? ''] ?? `redirect to ${target ?? ''}`) : `local data ${type}`;
+    return feed.add(triggerValue(trigger), ref, noteOf(policy));
   };
 
   forEachLine(text, (raw, lineNo) => {
-    const ref = `${source}:${lineNo}`;
     if (raw.length > limits.maxLine) {
-      feed.skip(ref, `line longer than ${limits.maxLine} characters`);
+      feed.skip(`${source}:${lineNo}`, `line longer than ${limits.maxLine} characters`);
       return true;
     }
     if (hasControl(raw)) {
-      feed.skip(ref, 'control character (NUL or binary) in the line');
+      feed.skip(`${source}:${lineNo}`, 'control character (NUL or binary) in the line');
       return true;
     }
     const scanned = scanLine(raw);
     if (scanned === null) {
-      feed.skip(ref, 'unclosed quoted string');
+      feed.skip(`${source}:${lineNo}`, 'unclosed quoted string');
       return true;
     }
     if (depth === 0) {
@@ -145,6 +156,8 @@ function ipTrigger(labels: string): IntelValue {
 
 /** Tokens of a master-file line: comments dropped, quotes kept together, parentheses counted. */
 function scanLine(line: string): { tokens: string[]; depth: number } | null {
+  // Most lines of a large zone are `owner CNAME .`: split those on blanks with slices, not a character at a time.
+  if (plainLine(line)) return { tokens: blankFields(line), depth: 0 };
   const tokens: string[] = [];
   let depth = 0;
   let token = '';
@@ -178,4 +191,37 @@ function scanLine(line: string): { tokens: string[]; depth: number } | null {
   if (quoted) return null;
   if (token !== '') tokens.push(token);
   return { tokens, depth };
+}
+
+/** No quote, escape, comment or parenthesis: fields are separated by blanks alone. */
+function plainLine(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 34 || c === 92 || c === 59 || c === 40 || c === 41) return false;
+  }
+  return true;
+}
+
+function blankFields(line: string): string[] {
+  const fields: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= line.length; i++) {
+    const c = i === line.length ? 32 : line.charCodeAt(i);
+    if (c === 32 || c === 9) {
+      if (start !== -1) fields.push(line.slice(start, i));
+      start = -1;
+    } else if (start === -1) start = i;
+  }
+  return fields;
+}
+
+/** A TTL field: a digit, then digits and the unit letters s m h d w (`3600`, `1h30m`). */
+function isTtl(t: string): boolean {
+  const first = t.charCodeAt(0);
+  if (!(first >= 48 && first <= 57)) return false;
+  for (let i = 1; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || c === 115 || c === 109 || c === 104 || c === 100 || c === 119)) return false;
+  }
+  return true;
 }

@@ -70,9 +70,12 @@ export function domainValue(token: string): IntelValue {
   if (name.length > 1 && name.charCodeAt(name.length - 1) === 46) name = name.slice(0, -1);
   // Checked before the IDN mapping too: a space, NUL or control byte means the text is not a name.
   if (!isPlausibleName(name)) return NOT_A_NAME;
-  name = aLabels(name);
-  if (name === '') return { reason: 'not a domain name (a bad internationalised name)' };
-  if (!isPlausibleName(name)) return NOT_A_NAME;
+  const ascii = aLabels(name);
+  if (ascii !== name) {
+    if (ascii === '') return { reason: 'not a domain name (a bad internationalised name)' };
+    if (!isPlausibleName(ascii)) return NOT_A_NAME;
+    name = ascii;
+  }
   if (parseIPv4(name) >= 0 || (name.indexOf(':') !== -1 && parseIPv6Into(name, groups))) return { reason: 'an address given as a domain name' };
   if (numericLastLabel(name)) return { reason: 'neither an address nor a name (numeric last label)' };
   if (name.indexOf('*') !== -1) return { reason: 'wildcard inside a name (only a leading *. is read)' };
