@@ -21,7 +21,7 @@ import { CLI, requireBuilt } from './support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from './support/daemon.js';
 import { queryUdp } from './support/dns-query.js';
 import { fetchWithToken, writeTokenFile, type TestTokens } from './support/tokens.js';
-import { botAddresses, zeekFluxLog } from './support/zeek-flux-log.js';
+import { botAddresses, zeekLog } from './support/zeek-log.js';
 import { stixValidators } from './helpers/stix-schemas.js';
 import { violations } from './helpers/taxii-spec.js';
 
@@ -117,7 +117,7 @@ beforeAll(async () => {
   // Recent times: A's indicators stay valid (valid_until = last seen + policy expiry), so B takes them.
   const start = Math.floor(Date.now() / 1000) - 4 * 3600;
   const log = join(dir, 'a-dns.log');
-  writeFileSync(log, zeekFluxLog(FLUX, bots.slice(0, 24), { start }));
+  writeFileSync(log, zeekLog(FLUX, bots.slice(0, 24), start));
 
   // Daemon A: follows the log, serves TAXII with its own tokens.
   tokensA = writeTokenFile(mkdtempSync(join(dir, 'a-')));
