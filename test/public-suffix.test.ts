@@ -9,28 +9,21 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as packet from 'dns-packet';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startDaemon, waitFor } from './support/daemon.js';
-import { zeekLog } from './support/zeek-log.js';
+import { botAddresses as exampleBotAddresses, zeekLog } from './support/zeek-log.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
-const GOLDEN = join(import.meta.dirname, 'golden', 'example.verdicts.ndjson');
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-suffix-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The addresses of the example's fast-flux name with the most of them: a real botnet's spread of networks. */
 function botAddresses(): string[] {
-  const verdicts = readFileSync(GOLDEN, 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { verdict: string; scope: string; evidence: { addresses: { address: string; known: boolean }[] } });
-  const flux = verdicts.filter((v) => v.verdict === 'fast-flux' && v.scope === 'name');
-  flux.sort((a, b) => b.evidence.addresses.length - a.evidence.addresses.length);
-  const addresses = flux[0]!.evidence.addresses.filter((a) => !a.known && !a.address.includes(':')).map((a) => a.address);
+  const addresses = exampleBotAddresses();
   expect(addresses.length).toBeGreaterThanOrEqual(40);
   return addresses;
 }

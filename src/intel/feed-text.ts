@@ -51,9 +51,24 @@ export class FeedCollector {
   }
 
   result(): ParsedFeed {
-    const skipped = this.unlisted === 0 ? this.skipped : [...this.skipped, { position: this.source, reason: `${this.unlisted} more records skipped` }];
+    const skipped = this.unlisted === 0 ? this.skipped : [...this.skipped, { position: this.source, reason: `${this.unlisted}${MORE_SKIPPED}` }];
     return { entries: this.entries, skipped };
   }
+}
+
+/** The reason of the one record that stands for the skips past the listed ones: 'N more records skipped'. */
+const MORE_SKIPPED = ' more records skipped';
+
+/**
+ * How many records a feed skipped: the listed skips, with the last one's
+ * 'N more records skipped' counted as N (a million bad lines are a million
+ * skips in the counts, though only the first thousand are listed).
+ */
+export function skipCount(skipped: readonly IntelSkip[]): number {
+  const last = skipped[skipped.length - 1];
+  if (last === undefined || !last.reason.endsWith(MORE_SKIPPED)) return skipped.length;
+  const more = Number(last.reason.slice(0, -MORE_SKIPPED.length));
+  return Number.isSafeInteger(more) && more > 0 ? skipped.length - 1 + more : skipped.length;
 }
 
 /** Every line of text (LF or CRLF) with its 1-based number; stops when visit returns false. No array of lines. */

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from './csv.js';
+import { skipCount } from './feed-text.js';
+import { buildIntelIndex } from './index.js';
 import { parseList } from './list.js';
 import { parseRpz } from './rpz.js';
 import { sniffKind } from './sniff.js';
@@ -47,6 +49,10 @@ describe('hostile feeds', () => {
     expect(junk.entries).toEqual([]);
     expect(junk.skipped).toHaveLength(1001);
     expect(junk.skipped[1000]).toEqual({ position: 'junk.txt', reason: '999000 more records skipped' });
+    // Listed or not, every skip is counted: the feed's counts say a million.
+    expect(skipCount(junk.skipped)).toBe(1_000_000);
+    expect(buildIntelIndex([{ name: 'junk', action: 'log', confidence: 50, expiresAt: Infinity, feed: junk }], { isRegistrable: () => true, isAllowlisted: () => false }).counts[0]!.skipped).toBe(1_000_000);
+    expect(skipCount([{ position: 'f:1', reason: 'not a domain name' }])).toBe(1);
     const rpz = parseRpz('$ORIGIN rpz.example.\n' + '( '.repeat(100) + '\nok.example CNAME .\n', 'p.rpz');
     expect(rpz.entries).toEqual([]);
     expect(rpz.skipped[0]).toEqual({ position: 'p.rpz:2', reason: 'parentheses never closed' });

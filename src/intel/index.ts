@@ -19,6 +19,7 @@ import { SuffixTable } from '../enrich/infra/suffix-table.js';
 import { parseIPv4, parseIPv6Into } from '../model/names.js';
 import { nonRoutableV4, nonRoutableV6 } from '../model/special-purpose.js';
 import type { IntelEntry, ParsedFeed } from './entry.js';
+import { skipCount } from './feed-text.js';
 import { PrefixTableBuilder, type PrefixTable } from './prefix-tables.js';
 import { v4Mapped } from './values.js';
 
@@ -195,7 +196,7 @@ export async function buildIntelIndexInSlices(
 function* indexSteps(inputs: readonly IntelFeedInput[], rules: IntelRules, limits: IntelIndexLimits, now: number, sliceEntries: number): Generator<void, IntelIndex> {
   if (inputs.length > 65535) throw new Error('intel: at most 65535 feeds');
   const order = inputs.map((_, i) => i).sort((a, b) => strength(inputs[b]!) - strength(inputs[a]!) || a - b);
-  const counts: IntelFeedCounts[] = inputs.map((f) => ({ feed: f.name, accepted: 0, skipped: f.feed.skipped.length, refused: zeroRefusals() }));
+  const counts: IntelFeedCounts[] = inputs.map((f) => ({ feed: f.name, accepted: 0, skipped: skipCount(f.feed.skipped), refused: zeroRefusals() }));
   const entries: IntelEntry[] = [];
   const feedOf: number[] = [];
   const domains: number[] = [];

@@ -3,6 +3,26 @@
  * that run the built CLI on hostile or known-good names with the records of
  * a real fast-flux name.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const GOLDEN = join(import.meta.dirname, '..', 'golden', 'example.verdicts.ndjson');
+
+/**
+ * The IPv4 addresses (CDN/cloud ones left out) of the bundled example's
+ * fast-flux name with the most of them, from its golden output: a real
+ * botnet's spread of networks, routable, never refused by intel as
+ * non-routable or known infrastructure.
+ */
+export function botAddresses(): string[] {
+  const verdicts = readFileSync(GOLDEN, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { verdict: string; scope: string; evidence: { addresses: { address: string; known: boolean }[] } });
+  const flux = verdicts.filter((v) => v.verdict === 'fast-flux' && v.scope === 'name');
+  flux.sort((a, b) => b.evidence.addresses.length - a.evidence.addresses.length);
+  return (flux[0]?.evidence.addresses ?? []).filter((a) => !a.known && !a.address.includes(':')).map((a) => a.address);
+}
 
 export const HEADER = [
   '#separator \\x09',
@@ -14,10 +34,13 @@ export const HEADER = [
   '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\tstring\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool\tset[string]\tset[string]',
 ];
 
-/** A Zeek dns.log where each name gets 12 answers of 5 rotating bot addresses, TTL 60. */
-export function zeekLog(names: string[], bots: string[]): string {
+/**
+ * A Zeek dns.log where each name gets 12 answers of 5 rotating bot addresses,
+ * TTL 60, 300 s apart from `t0` (epoch seconds; the bundled example's day by
+ * default: a daemon that keeps verdicts by wall-clock expiry wants recent times).
+ */
+export function zeekLog(names: string[], bots: string[], t0 = 1743638400): string {
   const lines = [...HEADER];
-  const t0 = 1743638400;
   for (let lookup = 0; lookup < 12; lookup++) {
     names.forEach((name, n) => {
       const answers = [0, 1, 2, 3, 4].map((k) => bots[(lookup * 5 + k) % bots.length]!);

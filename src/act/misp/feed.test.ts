@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Allowlist } from '../rpz/allowlist.js';
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import type { Verdict } from '../../model/verdict.js';
+import { intelListingVerdict } from '../../detect/intel-verdict.js';
 import { ATTACK_FAST_FLUX_TAG, buildMispFeed, MISP_NAMESPACE, type MispEvent, type MispFeed, type MispFeedOptions } from './feed.js';
 import { DOMAIN_IP_TEMPLATE } from './domain-ip.js';
 import { mispFeedSink, writeMispFeed } from './sink.js';
@@ -214,6 +215,15 @@ describe('buildMispFeed', () => {
     const f = buildMispFeed([injected, suffix, escaped, allowed, kept], { ...OPTIONS, allowlist: new Allowlist(['friend.example', '192.0.2.14']) });
     expect(f.stats.skipped).toEqual({ notActionable: 1, invalidName: 1, publicSuffix: 1, allowlisted: 1, addresses: 1 });
     expect(f.events.flatMap((e) => e.Attribute.map((a) => a.value))).toEqual(['kept.example.net', '192.0.2.13']);
+  });
+
+  it("never re-shares a feed's listing of a name (another team's finding), but shares our detection a feed also lists", () => {
+    const listing = { feed: 'partner-a', ref: 'indicator--1', kind: 'domain' as const, value: 'listed.example.com', note: '', confidence: 80, action: 'block' as const };
+    const listed = intelListingVerdict('listed.example.com', listing, 1743638184);
+    const detected = { ...flaggedVerdict('both.example.net', { addresses: ['192.0.2.13'] }), intel: [{ ...listing, value: 'both.example.net' }] };
+    const f = buildMispFeed([listed, detected], OPTIONS);
+    expect(f.stats.skipped.notActionable).toBe(1);
+    expect(f.events.flatMap((e) => e.Attribute.map((a) => a.value))).toEqual(['both.example.net', '192.0.2.13']);
   });
 
   it('a deny-list entry (no evidence) is shared as its domain alone, in its day’s event', () => {

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { isRegistrableVerdict } from '../../detect/registered-domain.js';
 import { isActionable, type Verdict } from '../../model/verdict.js';
+import { isFeedListing } from '../stix/bundle.js';
 import type { Allowlist } from '../rpz/allowlist.js';
 import { DOMAIN_IP_TEMPLATE } from './domain-ip.js';
 import { uuidv5 } from '../stix/uuid5.js';
@@ -149,7 +150,8 @@ function groupsOf(verdicts: Iterable<Verdict>, options: MispFeedOptions, stats: 
   const byKey = new Map<string, Group>();
   const latest = new Map<string, Verdict>();
   for (const v of verdicts) {
-    if (!isActionable(v)) {
+    // A feed's listing is another team's finding, not ours to publish (act/stix isFeedListing).
+    if (!isActionable(v) || isFeedListing(v)) {
       stats.skipped.notActionable++;
       continue;
     }

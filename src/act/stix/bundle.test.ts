@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
-import { buildStixBundle, stixText, stixVerdictOf, type StixOptions } from './bundle.js';
+import { intelListingVerdict } from '../../detect/intel-verdict.js';
+import { buildStixBundle, isShared, stixText, stixVerdictOf, type StixOptions } from './bundle.js';
 import { scoId } from './uuid5.js';
 
 const OPTIONS: StixOptions = { identity: 'fluxhound', tlp: 'green', expiry: 3600, suspicious: false };
@@ -41,6 +42,13 @@ describe('buildStixBundle', () => {
     expect(byType(b, 'ipv4-addr').map((a) => a.value)).toEqual(['192.0.2.9']);
     const withSuspicious = buildStixBundle([suspicious], [], { ...OPTIONS, suspicious: true });
     expect(byType(withSuspicious, 'indicator').map((i) => i.indicator_types)).toEqual([['anomalous-activity']]);
+  });
+
+  it("never re-shares a feed's listing of a name, in analyze's sink as in serve's (isShared), but shares our detection a feed also lists", () => {
+    const listing = { feed: 'partner-a', ref: 'indicator--1', kind: 'domain' as const, value: 'listed.example', note: '', confidence: 80, action: 'block' as const };
+    const listed = intelListingVerdict('listed.example', listing, 1743638184);
+    const detected = { ...flaggedVerdict('both.example'), intel: [{ ...listing, value: 'both.example' }] };
+    expect([listed, detected].filter((v) => isShared(v, OPTIONS)).map((v) => v.domain)).toEqual(['both.example']);
   });
 
   it('escapes a hostile name in the pattern so the literal round-trips', () => {

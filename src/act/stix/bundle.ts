@@ -26,7 +26,7 @@ export interface StixOptions {
 /** What a bundle needs of a verdict; the sink keeps only this (not the features) per shared name. */
 export type StixVerdict = Pick<
   Verdict,
-  'domain' | 'scope' | 'verdict' | 'flux' | 'score' | 'reasons' | 'first_seen' | 'last_seen' | 'first_flagged' | 'network' | 'tampering' | 'listed'
+  'domain' | 'scope' | 'verdict' | 'flux' | 'score' | 'reasons' | 'first_seen' | 'last_seen' | 'first_flagged' | 'network' | 'tampering' | 'listed' | 'intel'
 > & { evidence: Pick<Verdict['evidence'], 'addresses'> };
 
 export type StixObject = { type: string; id: string; [property: string]: unknown };
@@ -64,9 +64,21 @@ export function stixVerdictOf(v: Verdict): StixVerdict {
   };
 }
 
-/** The verdicts a bundle shares: actionable, fast-flux always, suspicious when asked. */
+/**
+ * The verdicts a bundle shares: actionable, fast-flux always, suspicious when
+ * asked; never the operator's deny entries, and never a feed's listing of a
+ * name (no flux measured, Verdict.intel names the feed): re-shared, another
+ * team's finding would come back to its source as ours, and two fluxhounds
+ * polling each other would echo it for ever. A detection that a feed also
+ * lists is ours, and shared.
+ */
 export function isShared(v: StixVerdict, options: Pick<StixOptions, 'suspicious'>): boolean {
-  return isActionable(v) && v.listed === undefined && (v.verdict === 'fast-flux' || options.suspicious);
+  return isActionable(v) && v.listed === undefined && !isFeedListing(v) && (v.verdict === 'fast-flux' || options.suspicious);
+}
+
+/** detect/intel-verdict's listing verdict, by the fields a trimmed verdict keeps (as act/rpz and act/explain tell it). */
+export function isFeedListing(v: Pick<Verdict, 'flux' | 'intel'>): boolean {
+  return v.flux === null && v.intel !== undefined && v.intel.length > 0 && v.intel[0]!.kind === 'domain';
 }
 
 export function buildStixBundle(verdicts: readonly StixVerdict[], networks: readonly FluxNetworkSummary[], options: StixOptions): StixBundle {
