@@ -47,8 +47,10 @@ export function redactUrl(url: string): string {
 export async function conditionalGet(req: GetRequest): Promise<GetResult> {
   let url = new URL(req.url);
   let auth = authOf(req.auth, url);
+  // One deadline for the whole exchange, redirects included: a chain of slow hops must not multiply it.
+  const deadlineAt = Date.now() + req.timeoutMs;
   for (let hop = 0; ; hop++) {
-    const answer = await getOnce(url, auth, req);
+    const answer = await getOnce(url, auth, req, deadlineAt);
     if (answer.kind === 'done') return answer.result;
     if (hop >= MAX_REDIRECTS) throw new Error(`${redactUrl(req.url)}: more than ${MAX_REDIRECTS} redirects`);
     const next = new URL(answer.location, url);
@@ -69,7 +71,7 @@ function authOf(auth: FeedAuth, url: URL): string | null {
 
 type Answer = { kind: 'done'; result: GetResult } | { kind: 'redirect'; location: string };
 
-function getOnce(url: URL, auth: string | null, req: GetRequest): Promise<Answer> {
+function getOnce(url: URL, auth: string | null, req: GetRequest, deadlineAt: number): Promise<Answer> {
   const shown = redactUrl(url.href);
   const headers: Record<string, string> = { accept: req.accept ?? '*/*', 'user-agent': 'fluxhound-intel' };
   if (auth !== null) headers.authorization = auth;
@@ -95,7 +97,7 @@ function getOnce(url: URL, auth: string | null, req: GetRequest): Promise<Answer
       resolve(answer);
     };
     const onAbort = (): void => fail('aborted');
-    const deadline = setTimeout(() => fail(`no complete answer within ${req.timeoutMs} ms`), req.timeoutMs);
+    const deadline = setTimeout(() => fail(`no complete answer within ${req.timeoutMs} ms`), Math.max(0, deadlineAt - Date.now()));
     const client = request(
       {
         protocol: url.protocol,
