@@ -14,6 +14,9 @@ export interface IntelEntry {
   ref: string;
   /** Free text the feed gave (indicator name/description, MISP comment); '' when none. */
   note: string;
+  /** Epoch ms from which this entry no longer matches (a STIX indicator's valid_until, or the latest of
+   *  the indicators related to an SCO); absent: only the feed's expiry applies. Checked at lookup. */
+  validUntil?: number;
 }
 /** A record a parser could not use: skipped, counted, reported with its position. */
 export interface IntelSkip { position: string; reason: string }

@@ -93,6 +93,8 @@ export class IntelIndex {
     private readonly feeds: FeedMeta[],
     private readonly entries: readonly IntelEntry[],
     private readonly feedOf: Uint16Array,
+    /** Per entry: epoch ms from which it no longer matches (its validUntil); Infinity for none. */
+    private readonly until: Float64Array,
     private readonly names: SuffixTable,
     private readonly v4: PrefixTable,
     private readonly v6: PrefixTable,
@@ -116,7 +118,7 @@ export class IntelIndex {
     for (const f of this.feeds) if (f.name === feed) f.expiresAt = expiresAt;
   }
 
-  /** The listing of name or of its nearest listed ancestor; null when none (or its feed expired). */
+  /** The listing of name or of its nearest listed ancestor; null when none (or its feed or the entry expired). */
   matchDomain(name: string, now: number = Date.now()): IntelHit | null {
     return this.answer(this.names.longest(name), now);
   }
@@ -144,7 +146,7 @@ export class IntelIndex {
   private answer(entry: number, now: number): IntelHit | null {
     if (entry < 0) return null;
     const feed = this.feeds[this.feedOf[entry]!]!;
-    if (now > feed.expiresAt) return null;
+    if (now > feed.expiresAt || !(now < this.until[entry]!)) return null;
     const e = this.entries[entry]!;
     const hit = this.hit;
     hit.feed = feed.name;
@@ -217,6 +219,10 @@ function* indexSteps(inputs: readonly IntelFeedInput[], rules: IntelRules, limit
     let placed = 0;
     for (const e of input.feed.entries) {
       if (++handled % sliceEntries === 0) yield;
+      if (e.validUntil !== undefined && !(now < e.validUntil)) {
+        count.refused.expired++;
+        continue;
+      }
       if (placed >= limits.maxEntriesPerFeed) {
         count.refused['over-cap']++;
         continue;
@@ -253,7 +259,8 @@ function* indexSteps(inputs: readonly IntelFeedInput[], rules: IntelRules, limit
     else count.accepted++;
   }
   const feeds = inputs.map((i) => ({ name: i.name, action: i.action, confidence: i.confidence, expiresAt: i.expiresAt }));
-  return new IntelIndex(feeds, entries, Uint16Array.from(feedOf), names, builtV4.table, builtV6.table, counts);
+  const until = Float64Array.from(entries, (e) => e.validUntil ?? Infinity);
+  return new IntelIndex(feeds, entries, Uint16Array.from(feedOf), until, names, builtV4.table, builtV6.table, counts);
 }
 
 function strength(f: IntelFeedInput): number {

@@ -15,7 +15,7 @@ afterEach(async () => {
 /** A real server on 127.0.0.1 whose every answer is a redirect to the next hop, each sent after `delayMs`. */
 async function slowRedirects(delayMs: number): Promise<{ url: string; hops: () => number }> {
   let hops = 0;
-  server = createServer((req, res) => {
+  server = createServer((_req, res) => {
     hops++;
     setTimeout(() => res.writeHead(302, { location: `/hop${hops}` }).end(), delayMs);
   });

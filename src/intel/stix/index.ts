@@ -32,21 +32,32 @@ const INFRASTRUCTURE_LINKS = new Set(['consists-of', 'resolves-to']);
 type StixObject = JsonObject;
 
 export function parseStix(text: string, source: string, options: StixOptions = {}): ParsedFeed {
-  const now = options.now ?? Date.now();
-  const entries: IntelEntry[] = [];
   const skipped: IntelSkip[] = [];
   const document = readJson(text, source, MAX_STIX_TEXT, 'bundle', skipped);
-  if (document === undefined) return { entries, skipped };
+  if (document === undefined) return { entries: [], skipped };
   const objects = bundleObjects(document);
   if (objects === null) {
     skipped.push({ position: source, reason: 'not a STIX bundle or list of objects' });
-    return { entries, skipped };
+    return { entries: [], skipped };
   }
+  return parseStixObjects(objects, source, options);
+}
+
+/**
+ * parseStix for objects already in memory (a TAXII union, an inbox post):
+ * no text cap to pass, only the object cap. Each entry carries the
+ * validUntil its indicators give (see sightValidity), checked at lookup.
+ */
+export function parseStixObjects(objects: unknown[], source: string, options: StixOptions = {}): ParsedFeed {
+  const now = options.now ?? Date.now();
+  const entries: IntelEntry[] = [];
+  const skipped: IntelSkip[] = [];
   const count = Math.min(objects.length, MAX_STIX_OBJECTS);
   if (objects.length > count) {
     skipped.push({ position: source, reason: `bundle has ${objects.length} objects, read the first ${count}` });
   }
   const infrastructureNotes = infrastructureNames(objects, count, source, now, skipped);
+  const validity = indicatorValidity(objects, count);
   for (let i = 0; i < count; i++) {
     const object = objects[i];
     if (!isObject(object) || typeof object.type !== 'string') {
@@ -56,9 +67,15 @@ export function parseStix(text: string, source: string, options: StixOptions = {
     const id = typeof object.id === 'string' ? object.id.slice(0, 200) : `objects[${i}]`;
     const position = `${source}: ${id}`;
     if (object.type === 'indicator') {
-      if (usable(object, now, position, skipped)) readIndicator(object, id, position, entries, skipped);
+      if (usable(object, now, position, skipped)) readIndicator(object, id, position, validUntilOf(object), entries, skipped);
     } else if (SCO_KINDS.has(object.type)) {
-      if (usable(object, now, position, skipped)) readObservable(object, id, position, infrastructureNotes.get(id) ?? '', entries, skipped);
+      if (!usable(object, now, position, skipped)) continue;
+      const until = typeof object.id === 'string' ? validity.scoUntil(object.id) : null;
+      if (until !== null && !(now < until)) {
+        skipped.push({ position, reason: 'expired (every indicator related to it is past valid_until or revoked)' });
+        continue;
+      }
+      readObservable(object, id, position, infrastructureNotes.get(id) ?? '', until, entries, skipped);
     }
   }
   return { entries, skipped };
@@ -133,17 +150,17 @@ function addNote(notes: Map<string, string>, id: string, note: string): void {
   else if (!before.split('; ').includes(note) && before.length < 2000) notes.set(id, `${before}; ${note}`);
 }
 
-function readObservable(object: StixObject, id: string, position: string, note: string, entries: IntelEntry[], skipped: IntelSkip[]): void {
+function readObservable(object: StixObject, id: string, position: string, note: string, until: number | null, entries: IntelEntry[], skipped: IntelSkip[]): void {
   if (typeof object.value !== 'string') {
     skipped.push({ position, reason: 'observable has no value' });
     return;
   }
   const value = SCO_KINDS.get(object.type as string) === 'domain' ? domainValue(object.value) : addressOrNetwork(object.value);
   if ('reason' in value) skipped.push({ position, reason: value.reason });
-  else entries.push({ kind: value.kind, value: value.value, ref: id, note });
+  else entries.push(withUntil({ kind: value.kind, value: value.value, ref: id, note }, until));
 }
 
-function readIndicator(object: StixObject, id: string, position: string, entries: IntelEntry[], skipped: IntelSkip[]): void {
+function readIndicator(object: StixObject, id: string, position: string, until: number | null, entries: IntelEntry[], skipped: IntelSkip[]): void {
   if (object.pattern_type !== 'stix') {
     skipped.push({ position, reason: `pattern_type ${String(object.pattern_type).slice(0, 40)} unsupported` });
     return;
@@ -162,8 +179,105 @@ function readIndicator(object: StixObject, id: string, position: string, entries
   for (const comparison of reading.comparisons) {
     const value = comparisonValue(comparison);
     if ('reason' in value) skipped.push({ position, reason: value.reason });
-    else entries.push({ kind: value.kind, value: value.value, ref: id, note });
+    else entries.push(withUntil({ kind: value.kind, value: value.value, ref: id, note }, until));
   }
+}
+
+/** The entry with validUntil set when there is a finite one (absent: the feed's expiry alone). */
+function withUntil(entry: IntelEntry, until: number | null): IntelEntry {
+  if (until !== null && Number.isFinite(until)) entry.validUntil = until;
+  return entry;
+}
+
+/** An indicator's valid_until in epoch ms; null when it has none (or none readable: usable() skipped it). */
+function validUntilOf(object: StixObject): number | null {
+  if (typeof object.valid_until !== 'string') return null;
+  const until = Date.parse(object.valid_until);
+  return Number.isNaN(until) ? null : until;
+}
+
+/** Relationships through which an indicator speaks for an SCO (STIX 2.1 §4.8, §4.9 relationships). */
+const VALIDITY_LINKS = new Set(['indicates', 'consists-of', 'resolves-to']);
+
+/**
+ * How long each SCO stays valid: the latest valid_until among the
+ * indicators related to it within two hops, where a hop is a relationship
+ * (indicates, consists-of, resolves-to; either direction) or an indicator's
+ * pattern naming the SCO's value. That covers fluxhound's own bundle
+ * (domain-name ← pattern of indicator; address ← resolves-to domain-name;
+ * address ← consists-of infrastructure ← indicates indicator). A revoked
+ * indicator counts as already past; one without valid_until as never
+ * ending. Linear in objects and relationships: each node's one-hop best is
+ * computed once, and the second hop reads those.
+ */
+function indicatorValidity(objects: unknown[], count: number): { scoUntil(id: string): number | null } {
+  const indicatorUntil = new Map<string, number>();
+  const byValue = new Map<string, number>();
+  const scoKey = new Map<string, string>();
+  for (let i = 0; i < count; i++) {
+    const object = objects[i];
+    if (!isObject(object) || typeof object.id !== 'string') continue;
+    if (object.type === 'indicator') {
+      const readable = typeof object.valid_until !== 'string' || !Number.isNaN(Date.parse(object.valid_until));
+      if (!readable) continue;
+      const until = object.revoked === true ? -Infinity : (validUntilOf(object) ?? Infinity);
+      indicatorUntil.set(object.id, until);
+      if (object.pattern_type !== 'stix' || typeof object.pattern !== 'string') continue;
+      const reading = readPattern(object.pattern);
+      if (!reading.ok) continue;
+      for (const comparison of reading.comparisons) {
+        const value = comparisonValue(comparison);
+        if ('reason' in value) continue;
+        const key = `${value.kind} ${value.value}`;
+        byValue.set(key, Math.max(byValue.get(key) ?? -Infinity, until));
+      }
+    } else if (typeof object.type === 'string' && SCO_KINDS.has(object.type) && typeof object.value === 'string') {
+      const value = SCO_KINDS.get(object.type) === 'domain' ? domainValue(object.value) : addressOrNetwork(object.value);
+      if (!('reason' in value)) scoKey.set(object.id, `${value.kind} ${value.value}`);
+    }
+  }
+  const neighbours = new Map<string, string[]>();
+  const link = (a: string, b: string): void => {
+    const list = neighbours.get(a);
+    if (list === undefined) neighbours.set(a, [b]);
+    else list.push(b);
+  };
+  for (let i = 0; i < count; i++) {
+    const r = objects[i];
+    if (!isObject(r) || r.type !== 'relationship' || r.revoked === true) continue;
+    if (typeof r.relationship_type !== 'string' || !VALIDITY_LINKS.has(r.relationship_type)) continue;
+    if (typeof r.source_ref !== 'string' || typeof r.target_ref !== 'string') continue;
+    link(r.source_ref, r.target_ref);
+    link(r.target_ref, r.source_ref);
+  }
+  // One hop: indicators adjacent by a relationship, and (for an SCO) those whose pattern names its value.
+  const oneHop = new Map<string, number>();
+  const hop = (id: string): number => {
+    const known = oneHop.get(id);
+    if (known !== undefined) return known;
+    let best = NaN;
+    const key = scoKey.get(id);
+    const named = key === undefined ? undefined : byValue.get(key);
+    if (named !== undefined) best = named;
+    for (const n of neighbours.get(id) ?? []) {
+      const until = indicatorUntil.get(n);
+      if (until !== undefined && !(until <= best)) best = until;
+    }
+    oneHop.set(id, best);
+    return best;
+  };
+  return {
+    scoUntil(id: string): number | null {
+      let best = hop(id);
+      for (const n of neighbours.get(id) ?? []) {
+        if (indicatorUntil.has(n)) continue;
+        const until = hop(n);
+        if (!Number.isNaN(until) && !(until <= best)) best = until;
+      }
+      // NaN: no indicator relates to it. Infinity: one without valid_until does.
+      return Number.isNaN(best) ? null : best;
+    },
+  };
 }
 
 function indicatorNote(object: StixObject): string {
