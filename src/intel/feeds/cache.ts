@@ -6,6 +6,7 @@
  * a crash leaves the old pair or a new copy with old validators (the next
  * fetch then answers 200 and heals it), never a torn file.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Validators } from './http-get.js';
@@ -15,6 +16,8 @@ export interface CopyMeta extends Validators {
   fetchedAt: number;
   /** The URL as shown (no user info, no query). */
   source: string;
+  /** Which feed the copy is of: copyIdentity(url or path, collection, kind). A copy of another is dropped. */
+  identity: string;
   /** TAXII: the newest date_added seen, polled from next time. */
   newest?: string | null;
 }
@@ -28,13 +31,32 @@ export function copyPaths(dir: string, name: string): { copy: string; meta: stri
   return { copy: join(dir, `${name}.copy`), meta: join(dir, `${name}.meta.json`) };
 }
 
-/** The copy and its meta; null when either is missing or the meta is unreadable. */
-export async function readCopy(dir: string, name: string, maxBytes: number): Promise<CachedCopy | null> {
+/**
+ * What a copy is of: the feed's URL (whole: the shown source drops the
+ * query) or path, TAXII collection and kind, hashed so no secret in a URL
+ * lands in the meta file. A feed whose url, collection or kind changed must
+ * not reuse the old copy: its validators or TAXII added_after would skip
+ * what the new source holds.
+ */
+export function copyIdentity(location: string, collection: string | null, kind: string | null): string {
+  return createHash('sha256').update(JSON.stringify([location, collection, kind])).digest('hex');
+}
+
+/**
+ * The copy and its meta; null when either is missing, the meta is
+ * unreadable, or the copy is of another feed than `identity` (then both
+ * files are removed, so nothing can confirm or extend it later).
+ */
+export async function readCopy(dir: string, name: string, maxBytes: number, identity: string): Promise<CachedCopy | null> {
   const paths = copyPaths(dir, name);
   try {
+    const meta = JSON.parse(await readFile(paths.meta, 'utf8')) as Partial<CopyMeta>;
+    if (meta.identity !== identity) {
+      await Promise.all([unlink(paths.copy), unlink(paths.meta)].map((p) => p.catch(() => undefined)));
+      return null;
+    }
     const size = (await stat(paths.copy)).size;
     if (size > maxBytes) return null;
-    const meta = JSON.parse(await readFile(paths.meta, 'utf8')) as Partial<CopyMeta>;
     if (typeof meta.fetchedAt !== 'number') return null;
     const body = await readFile(paths.copy);
     return {
@@ -44,6 +66,7 @@ export async function readCopy(dir: string, name: string, maxBytes: number): Pro
         lastModified: typeof meta.lastModified === 'string' ? meta.lastModified : null,
         fetchedAt: meta.fetchedAt,
         source: typeof meta.source === 'string' ? meta.source : '',
+        identity,
         newest: typeof meta.newest === 'string' ? meta.newest : null,
       },
     };

@@ -84,6 +84,24 @@ describe('URL feeds', () => {
     expect(l.fetches.error).toBe(2);
   });
 
+  it('drops the kept copy of another url: no validators sent for it, never used when the new url fails', async () => {
+    server = await feedServer(LIST);
+    server.files.set('/other.txt', 'flux-other.example\n');
+    expect(await loader(feed({ url: `${server.url}/botnet.txt` })).refresh()).toBe('changed');
+    const moved = loader(feed({ url: `${server.url}/other.txt` }));
+    expect(await moved.refresh()).toBe('changed');
+    expect(server.requests[1]!.ifNoneMatch).toBeNull();
+    expect(values(moved)).toEqual(['flux-other.example']);
+    // Another kind for the same url: the copy kept is of another feed, so a restart with the server down has none.
+    const otherUrl = `${server.url}/other.txt`;
+    await server.close();
+    server = null;
+    expect(await loader(feed({ url: otherUrl })).refresh()).toBe('changed');
+    const rekinded = loader(feed({ url: otherUrl, kind: 'list' }));
+    expect(await rekinded.refresh()).toBe('failed');
+    expect(rekinded.parsed).toBeNull();
+  });
+
   it('gives up on a server that never answers after intel.timeout', async () => {
     server = await feedServer(LIST);
     server.mode = 'hang';
@@ -204,9 +222,10 @@ describe('URL feeds', () => {
     expect(await l.refresh()).toBe('confirmed');
     expect(server.requests).toHaveLength(4);
     // After a restart with the server gone, the kept copy gives the same entries.
+    const url = `${server.url}/feed/`;
     await server.close();
     server = null;
-    const restarted = loader(feed({ url: 'http://127.0.0.1:1/feed/', kind: 'misp', name: 'botnet' }), { ...settings, maxBytes: 10_000_000 });
+    const restarted = loader(feed({ url, kind: 'misp', name: 'botnet' }), { ...settings, maxBytes: 10_000_000 });
     expect(await restarted.refresh()).toBe('changed');
     expect(values(restarted)).toEqual(['flux-one.example', '185.100.87.9']);
   });
@@ -277,6 +296,29 @@ describe('TAXII feeds', () => {
       const restarted = new FeedLoader(config, big, log, fetchTaxii);
       expect(await restarted.refresh()).toBe('changed');
       expect(restarted.parsed!.entries).toEqual(l.parsed!.entries);
+    } finally {
+      await taxii.close().catch(() => undefined);
+    }
+  });
+
+  it('a feed whose collection changed polls the new one from the start, not after the old newest', async () => {
+    const taxii = await startReferenceTaxii();
+    try {
+      writeFileSync(join(dir, 'password'), REFERENCE_USER.password);
+      const config = feed({
+        url: `${taxii.origin}/taxii2/`, kind: 'taxii', collection: 'High Value Indicator Collection',
+        auth: { user: REFERENCE_USER.user, passwordFile: join(dir, 'password'), tokenFile: null },
+      });
+      const big = { ...settings, maxBytes: 10_000_000 };
+      expect(await new FeedLoader(config, big, log, fetchTaxii).refresh()).toBe('changed');
+      const seen = taxii.requests.length;
+      // The same collection named by its id is another configured source: the copy of the first must not lend its added_after.
+      const moved = new FeedLoader({ ...config, collection: '91a7b528-80eb-42ed-a74d-c6fbd5a26116' }, big, log, fetchTaxii);
+      expect(await moved.refresh()).toBe('changed');
+      const polls = taxii.requests.slice(seen).filter((r) => r.includes('/objects/'));
+      expect(polls.length).toBeGreaterThan(0);
+      expect(polls[0]).not.toMatch(/added_after/);
+      expect(JSON.parse(readFileSync(copyPaths(settings.cacheDir, 'botnet').meta, 'utf8')).identity).toBe(moved.identity);
     } finally {
       await taxii.close().catch(() => undefined);
     }

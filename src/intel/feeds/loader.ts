@@ -12,9 +12,9 @@ import type { Config } from '../../config/schema.js';
 import type { ParsedFeed } from '../entry.js';
 import { parseMispEvent, parseMispManifest } from '../misp/index.js';
 import { decodeText, parseFeedInSlices, type ParsedFeedOf } from '../parse-feed.js';
-import { parseStix } from '../stix/index.js';
+import { parseStixObjects } from '../stix/index.js';
 import type { TaxiiFeedSource as TaxiiSource, TaxiiFetch as TaxiiPoll } from '../taxii/index.js';
-import { readCopy, writeCopy, type CopyMeta } from './cache.js';
+import { copyIdentity, readCopy, writeCopy, type CopyMeta } from './cache.js';
 import { conditionalGet, redactUrl, type FeedAuth, type Validators } from './http-get.js';
 
 export type IntelFeedConfig = Config['intel']['feeds'][number];
@@ -74,6 +74,11 @@ export class FeedLoader {
     return this.config.path ?? redactUrl(this.config.url ?? '');
   }
 
+  /** What the copy on disk must be of (cache.ts copyIdentity): this feed's url or path, collection and kind. */
+  get identity(): string {
+    return copyIdentity(this.config.path ?? this.config.url ?? '', this.config.collection, this.config.kind);
+  }
+
   /** Epoch ms after which the copy no longer matches; Infinity when expiry is 0 (or before any copy). */
   expiresAt(): number {
     if (this.config.expiry === 0 || this.goodAt === null) return Infinity;
@@ -106,7 +111,7 @@ export class FeedLoader {
 
   /** At start with the URL unreachable: the last good copy on disk, valid from when it was fetched. */
   private async fromCache(): Promise<boolean> {
-    const cached = await readCopy(this.settings.cacheDir, this.name, this.settings.maxBytes);
+    const cached = await readCopy(this.settings.cacheDir, this.name, this.settings.maxBytes, this.identity);
     if (cached === null) return false;
     const parsed = await this.parseCopy(cached.body, cached.meta);
     if (unusableReason(parsed, this.source) !== null) return false;
@@ -173,7 +178,7 @@ export class FeedLoader {
     });
     if (this.config.kind === 'taxii') return this.pollTaxii(auth, ca, signal);
     // Validators only with a copy to fall back on: a 304 must find what it confirms.
-    const cached = this.parsed === null ? await readCopy(this.settings.cacheDir, this.name, this.settings.maxBytes) : null;
+    const cached = this.parsed === null ? await readCopy(this.settings.cacheDir, this.name, this.settings.maxBytes, this.identity) : null;
     const validators = this.parsed !== null ? await this.keptValidators() : (cached?.meta ?? null);
     const url = this.config.kind === 'misp' ? mispManifestUrl(this.config.url!) : this.config.url!;
     const got = await conditionalGet({ url, validators, auth, ca, timeoutMs: this.settings.timeoutMs, maxBytes: this.settings.maxBytes, signal });
@@ -186,7 +191,7 @@ export class FeedLoader {
     }
     let body = got.body;
     if (this.config.kind === 'misp') body = await this.fetchMispEvents(url, body, auth, ca, signal);
-    const meta: CopyMeta = { ...got.validators, fetchedAt: this.attemptAt, source: this.source };
+    const meta: CopyMeta = { ...got.validators, fetchedAt: this.attemptAt, source: this.source, identity: this.identity };
     const parsed = await this.parseCopy(body, meta);
     const unusable = unusableReason(parsed, this.source);
     if (unusable !== null) throw new Error(unusable);
@@ -202,12 +207,12 @@ export class FeedLoader {
 
   private async keptValidators(): Promise<Validators | null> {
     if (this.validators !== null) return this.validators;
-    return (await readCopy(this.settings.cacheDir, this.name, this.settings.maxBytes))?.meta ?? null;
+    return (await readCopy(this.settings.cacheDir, this.name, this.settings.maxBytes, this.identity))?.meta ?? null;
   }
 
   /** A 304 is a good fetch: the copy on disk is confirmed from now (a restart's expiry counts from here). */
   private async touchMeta(validators: Validators | null): Promise<void> {
-    const meta: CopyMeta = { etag: validators?.etag ?? null, lastModified: validators?.lastModified ?? null, fetchedAt: this.attemptAt, source: this.source };
+    const meta: CopyMeta = { etag: validators?.etag ?? null, lastModified: validators?.lastModified ?? null, fetchedAt: this.attemptAt, source: this.source, identity: this.identity };
     await writeCopy(this.settings.cacheDir, this.name, null, meta).catch(() => undefined);
   }
 
@@ -215,7 +220,9 @@ export class FeedLoader {
     if (this.config.kind === 'misp' && this.config.url !== null) return parseMispCopy(body, this.source);
     if (this.config.kind === 'taxii') {
       this.taxiiNewest = meta.newest ?? null;
-      return { kind: 'stix', ...parseStix(body.toString('utf8'), this.source) };
+      const objects = objectsOf(body);
+      if (objects === null) return { kind: null, entries: [], skipped: [{ position: this.source, reason: 'the kept TAXII copy is not a bundle' }] };
+      return { kind: 'stix', ...parseStixObjects(objects, this.source) };
     }
     return parseFeedInSlices(body, this.source, { kind: this.config.kind, column: this.config.column }, pause);
   }
@@ -252,8 +259,8 @@ export class FeedLoader {
 
   /** TAXII: the objects added since the newest seen, merged into the union kept on disk. */
   private async pollTaxii(auth: FeedAuth, ca: string | null, signal?: AbortSignal): Promise<ParsedFeedOf | null> {
-    const cached = await readCopy(this.settings.cacheDir, this.name, this.settings.maxBytes);
-    const kept = cached === null ? [] : objectsOf(cached.body);
+    const cached = await readCopy(this.settings.cacheDir, this.name, this.settings.maxBytes, this.identity);
+    const kept = cached === null ? [] : (objectsOf(cached.body) ?? []);
     const after = this.parsed === null && cached === null ? null : (cached?.meta.newest ?? this.taxiiNewest);
     const source: TaxiiSource = { url: this.config.url!, collection: this.config.collection, auth, ca, timeoutMs: this.settings.timeoutMs, maxBytes: this.settings.maxBytes, signal };
     const poll = await this.fetchTaxii(source, after);
@@ -263,17 +270,21 @@ export class FeedLoader {
     }
     const union = mergeObjects(kept, poll.objects, MAX_TAXII_OBJECTS);
     const newest = poll.newest ?? after;
+    // The union is parsed as objects (no text cap to outgrow) and kept only once it proved usable:
+    // a copy nothing can be read from must neither replace the one on disk nor move `newest` past its objects.
+    const parsed: ParsedFeedOf = { kind: 'stix', ...parseStixObjects(union, this.source) };
+    // Elements of a page that were no objects: reported with this copy (page and position).
+    for (const s of poll.skipped.slice(0, 100)) parsed.skipped.push(s);
+    const unusable = unusableReason(parsed, this.source);
+    if (unusable !== null) throw new Error(unusable);
     const body = Buffer.from(JSON.stringify({ type: 'bundle', id: 'bundle--00000000-0000-4000-8000-000000000000', objects: union }));
-    const meta: CopyMeta = { etag: null, lastModified: null, fetchedAt: this.attemptAt, source: this.source, newest };
+    const meta: CopyMeta = { etag: null, lastModified: null, fetchedAt: this.attemptAt, source: this.source, identity: this.identity, newest };
     this.fetches.ok++;
     await writeCopy(this.settings.cacheDir, this.name, body, meta).catch((err: NodeJS.ErrnoException) => {
       this.log.warn({ feed: this.name }, `intel feed ${this.name}: cannot keep the copy in ${this.settings.cacheDir}: ${err.code ?? err.message}`);
     });
     this.taxiiNewest = newest;
-    const parsed = parseStix(body.toString('utf8'), this.source);
-    // Elements of a page that were no objects: reported with this copy (page and position).
-    for (const s of poll.skipped.slice(0, 100)) parsed.skipped.push(s);
-    return { kind: 'stix', ...parsed };
+    return parsed;
   }
 }
 
@@ -312,12 +323,13 @@ function parseMispCopy(body: Buffer, source: string): ParsedFeedOf {
   return { kind: 'misp', ...feed };
 }
 
-function objectsOf(body: Buffer): Record<string, unknown>[] {
+/** The objects of a kept TAXII copy (the loader's own bundle); null when it is no such bundle. */
+function objectsOf(body: Buffer): Record<string, unknown>[] | null {
   try {
-    const doc = JSON.parse(body.toString('utf8')) as { objects?: unknown };
-    return Array.isArray(doc.objects) ? (doc.objects.filter((o) => typeof o === 'object' && o !== null) as Record<string, unknown>[]) : [];
+    const doc = JSON.parse(body.toString('utf8')) as { objects?: unknown } | null;
+    return doc !== null && Array.isArray(doc.objects) ? (doc.objects.filter((o) => typeof o === 'object' && o !== null) as Record<string, unknown>[]) : null;
   } catch {
-    return [];
+    return null;
   }
 }
 

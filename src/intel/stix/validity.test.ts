@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildIntelIndex, type IntelRules } from '../index.js';
-import { parseStix, parseStixObjects } from './index.js';
+import { MAX_STIX_TEXT, parseStix, parseStixObjects } from './index.js';
 
 const RULES: IntelRules = { isRegistrable: (n) => n.includes('.'), isAllowlisted: () => false };
 const PARSED_AT = Date.parse('2026-12-05T00:00:00Z');
@@ -91,5 +91,18 @@ describe('STIX validity (valid_until) checked at lookup', () => {
     expect(index.counts[0]!.refused.expired).toBe(4);
     expect(index.counts[0]!.accepted).toBe(3);
     expect(index.counts[0]!.refused.duplicate).toBe(1);
+  });
+});
+
+describe('parseStixObjects', () => {
+  it('reads objects whose text would pass parseStix cap (a TAXII union past MAX_STIX_TEXT)', () => {
+    const padding = 'x'.repeat(40_000);
+    const objects = Array.from({ length: 1700 }, (_, i) => indicator(`p${i}`, `[domain-name:value = 'n${i}.example']`, LATER, { description: padding }));
+    const text = JSON.stringify(objects);
+    expect(text.length).toBeGreaterThan(MAX_STIX_TEXT);
+    expect(parseStix(text, 'union', { now: PARSED_AT }).entries).toEqual([]);
+    const feed = parseStixObjects(objects, 'union', { now: PARSED_AT });
+    expect(feed.entries).toHaveLength(1700);
+    expect(feed.skipped).toEqual([]);
   });
 });
