@@ -63,6 +63,18 @@ describe('analyze --intel', () => {
     expect(r.stderr).toMatch(/^fluxhound: --intel 'x\.txt,kind=xml': kind: /);
   });
 
+  it('a feed path that is not there is a usage error: one line, exit 2, before any input is read (analyze and serve)', async () => {
+    const typo = join(dir, 'typo', 'path.txt');
+    const r = await fluxhound(['analyze', '--intel', typo, EXAMPLE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^fluxhound: analyze: intel feed path: no such file or directory: .*typo\/path\.txt$/m);
+    const s = await fluxhound(['serve', '--intel', `${typo},name=partner`]);
+    expect(s.code).toBe(2);
+    expect(s.stderr.trim().split('\n')).toHaveLength(1);
+    expect(s.stderr).toMatch(/^fluxhound: serve: intel feed partner: no such file or directory: .*typo\/path\.txt$/m);
+  });
+
   it('an unreachable URL feed is one line and no copy; the run goes on', async () => {
     const r = await fluxhound(['analyze', '--intel', 'http://127.0.0.1:9/feed.txt?key=secret,name=remote', EXAMPLE]);
     expect(r.code).toBe(0);

@@ -7,6 +7,7 @@
  * validated by the config schema itself, so a flag and a config entry obey
  * one rule; a bad one is one line (UsageError, exit 2).
  */
+import { existsSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { configSchema } from '../../config/schema.js';
 import { UsageError } from '../../model/errors.js';
@@ -104,4 +105,16 @@ function uniqueName(base: string, feeds: readonly IntelFeedConfig[]): string {
 function shown(text: string): string {
   const redacted = text.replace(/\/\/[^/@\s]*@/g, '//').replace(/\?[^,]*/g, '?…');
   return redacted.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200);
+}
+
+/**
+ * A feed path that is not there when a run starts is a typo, not an outage:
+ * one line, exit 2 (UsageError), rather than a run that silently checks
+ * against nothing. URL feeds are not checked: a remote that is down is an
+ * outage (warned, the kept copy used).
+ */
+export function requireFeedPaths(feeds: readonly IntelFeedConfig[], command: string): void {
+  for (const f of feeds) {
+    if (f.path !== null && !existsSync(f.path)) throw new UsageError(`${command}: intel feed ${shown(f.name)}: no such file or directory: ${shown(f.path)}`);
+  }
 }

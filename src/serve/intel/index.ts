@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { intelRules } from '../../act/intel-rules.js';
 import type { Config } from '../../config/schema.js';
 import { IntelFeedSet } from '../../intel/feeds/feed-set.js';
-import { fluxFeeds, intelFeedsOf } from '../../intel/feeds/spec.js';
+import { fluxFeeds, intelFeedsOf, requireFeedPaths } from '../../intel/feeds/spec.js';
 import type { FeedSettings } from '../../intel/feeds/loader.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { intelMetrics } from './metrics.js';
@@ -27,6 +27,8 @@ export const intelService: ServiceFactory = {
   create(flags, context) {
     const specs = Array.isArray(flags.intel) ? (flags.intel as string[]) : [];
     const feeds = fluxFeeds(intelFeedsOf(context.config.intel.feeds, specs));
+    // A feed file missing at start is a typo (exit 2); one that goes missing later keeps its copy.
+    requireFeedPaths(feeds, 'serve');
     // The TAXII inbox pushes feeds in: the set exists for it even with no feed configured.
     if (feeds.length === 0 && !context.config.serve.taxii.inbox.enabled) return null;
     return new IntelService(context, specs);
