@@ -28,7 +28,7 @@ import { exampleConfigPath } from './example-config.js';
 import { progressBar } from './progress.js';
 import { printSummary } from './summary.js';
 import { collectIntel, INTEL_FLAG_HELP, intelSummaryLines, loadAnalyzeIntel } from './intel.js';
-import { intelFeedsOf, requireFeedPaths } from '../intel/feeds/spec.js';
+import { fluxFeeds, intelFeedsOf, requireFeedPaths } from '../intel/feeds/spec.js';
 
 interface AnalyzeFlags {
   format: string;
@@ -105,7 +105,8 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
   // Feeds first: a bad --intel is exit 2 before anything is read.
   const feeds = intelFeedsOf(config.intel.feeds, flags.intel ?? []);
-  requireFeedPaths(feeds, 'analyze');
+  // Warninglists have their own missing-file error (intel/warninglist); flux feeds fail here.
+  requireFeedPaths(fluxFeeds(feeds), 'analyze');
   // Warninglist feeds (kind warninglist, config or --intel) extend the reference lists, with or without data/reference.
   const infra = withWarninglistFiles(flags.reference ? loadInfra() : null, { ...config.intel, feeds }, { isRegistrable });
   // The other feeds, loaded before the input; a feed that fails is one line and no copy.
