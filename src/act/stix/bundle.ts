@@ -128,7 +128,9 @@ export function buildStixBundle(verdicts: readonly StixVerdict[], networks: read
     const indicator: StixObject = {
       type: 'indicator',
       ...common,
-      id: fluxhoundId('indicator', { pattern }),
+      // One indicator per flagging episode: STIX 2.1 forbids `created` to change between versions of one id, and a
+      // name flagged again after expiry (or by another run) starts a new episode with a new first_flagged = created.
+      id: fluxhoundId('indicator', { pattern, valid_from: validFrom }),
       created: validFrom,
       modified: laterOf(validFrom, last),
       name: v.domain,
