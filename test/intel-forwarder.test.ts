@@ -74,12 +74,16 @@ async function harness(
 ): Promise<Harness> {
   const config = options.config ?? defaultConfig();
   const daemon = quietDaemon(config, { out: options.out ?? null, ...(options.infra === undefined ? {} : { infra: options.infra }) });
+  // The feed set built without the daemon's infra: a network overlapping a reference range would be refused at
+  // build, so this is what reaches the forwarder's own CDN test (as IPv6 networks and warninglist ranges do).
+  if (options.infra !== undefined) daemon.context.infra = null;
   // The daemon's own feed set, from the real files, as `serve --intel PATH,name=...,action=...` loads them.
   const feeds = [PARTNER, WATCH, ...(options.moreFeeds ?? [])];
   const intel = options.feeds === false ? null : intelService.create({ intel: feeds.map((f) => `${f.path},name=${f.name},action=${f.action},confidence=${f.confidence}`) }, daemon.context);
   await intel?.start();
   const index = daemon.context.intel?.current() ?? null;
   if (options.feeds !== false && index === null) throw new Error('the feeds did not load');
+  if (options.infra !== undefined) daemon.context.infra = options.infra;
   const logged: QueryLogEntry[] = [];
   daemon.context.onQuery((e) => logged.push(e));
   const fwd = new DnsForwarder(testForwarderOptions(upstream.port, options.forwarder), daemon.context);
