@@ -8,11 +8,17 @@
  * listing verdict; the provenance is in every output.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Allowlist } from '../src/act/rpz/allowlist.js';
+import { mispFeedSink } from '../src/act/misp/sink.js';
+import { ndjsonSink } from '../src/act/report/ndjson.js';
 import { rpzSink } from '../src/act/rpz/sink.js';
+import { SHARED_ADDRESS_REASON } from '../src/act/shared-reasons.js';
+import { stixSink } from '../src/act/stix/sink.js';
 import { rpzOptionsOf } from '../src/act/rpz/zone.js';
 import { analyze, type AnalyzeSummary } from '../src/analyze.js';
 import { defaultConfig } from '../src/config/schema.js';
@@ -63,6 +69,9 @@ const STIX_BUNDLE = JSON.stringify({
 const verdicts: Verdict[] = [];
 let summary: AnalyzeSummary;
 let zone: string;
+let ndjson = '';
+let stix: { objects: { type: string; name?: string; description?: string }[] };
+let mispEvents: { Event: { Attribute: { value: string; comment: string }[]; Object?: { Attribute: { value: string; comment: string }[] }[] } }[];
 
 beforeAll(async () => {
   const partnerPath = join(dir, 'partner-a.txt');
@@ -87,6 +96,10 @@ beforeAll(async () => {
   );
   const rpzPath = join(dir, 'flux.rpz');
   const rpzOptions = rpzOptionsOf(config);
+  const stixPathOut = join(dir, 'out.stix.json');
+  const mispDir = join(dir, 'misp');
+  const local = new PassThrough();
+  local.on('data', (chunk: Buffer) => void (ndjson += chunk.toString('utf8')));
   summary = await analyze({
     files: [EXAMPLE],
     format: 'auto',
@@ -96,9 +109,19 @@ beforeAll(async () => {
     baseline: null,
     intel: { current: () => index },
     all: false,
-    sinks: [rpzSink(rpzPath, rpzOptions), { name: 'collect', verdict: (v) => void verdicts.push(v), close: async () => {} }],
+    sinks: [
+      rpzSink(rpzPath, rpzOptions),
+      ndjsonSink(local),
+      stixSink(stixPathOut, { identity: 'fluxhound', tlp: 'green', suspicious: false, expiry: config.policy.expiry }),
+      mispFeedSink(mispDir, { org: config.misp.org, tlp: config.misp.tlp, distribution: config.misp.distribution }),
+      { name: 'collect', verdict: (v) => void verdicts.push(v), close: async () => {} },
+    ],
   });
   zone = readFileSync(rpzPath, 'utf8');
+  stix = JSON.parse(readFileSync(stixPathOut, 'utf8')) as typeof stix;
+  mispEvents = readdirSync(mispDir)
+    .filter((f) => /^[0-9a-f-]{36}\.json$/.test(f))
+    .map((f) => JSON.parse(readFileSync(join(mispDir, f), 'utf8')) as (typeof mispEvents)[number]);
 }, 60_000);
 
 const named = (domain: string) => verdicts.filter((v) => v.domain === domain && v.scope === 'name');
@@ -149,5 +172,18 @@ describe('analyze with intel feeds on the bundled example', () => {
     for (const g of golden) expect(verdicts.some((v) => v.domain === g.domain && v.scope === g.scope && v.verdict === g.verdict), g.domain).toBe(true);
     // Verdicts without intel carry no intel keys: outputs without feeds are unchanged.
     for (const v of verdicts.filter((x) => x.intel === undefined)) expect('intel_addresses' in v.features).toBe(false);
+  });
+
+  it('shares intel evidence without the feed, its entry or note (STIX, MISP); the local NDJSON keeps the provenance', () => {
+    // Local: the operator's own output names feed and entry.
+    expect(ndjson).toContain('listed by intel feed partner-a (entry partner-a.txt:2, confidence 50)');
+    const indicator = stix.objects.find((o) => o.type === 'indicator' && o.name === 'autodiscover.planetferry86.com');
+    expect(indicator?.description).toContain(SHARED_ADDRESS_REASON);
+    const comments = mispEvents.flatMap((e) => [...e.Event.Attribute, ...(e.Event.Object ?? []).flatMap((o) => o.Attribute)]).map((a) => a.comment);
+    const misp = comments.find((c) => c.includes(SHARED_ADDRESS_REASON));
+    expect(misp, 'a MISP comment for the intel-flagged name').toBeDefined();
+    // Nothing shared names a feed, an entry, a feed note or the partner's network.
+    const shared = [JSON.stringify(stix), ...comments].join('\n');
+    for (const secret of ['partner-a', 'partner-a.txt', 'cert-stix', 'apt1', 'intel feed', 'sinkhole', '194.163.138.0/24']) expect(shared, secret).not.toContain(secret);
   });
 });

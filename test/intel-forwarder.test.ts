@@ -11,6 +11,9 @@
  * queue is full.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -18,6 +21,7 @@ import { isIntelListing } from '../src/detect/intel-verdict.js';
 import { liveAllowlist } from '../src/act/rpz/allowlist.js';
 import { buildRpzZone, emptyBuildStats, rpzOptionsOf } from '../src/act/rpz/zone.js';
 import { defaultConfig, type Config } from '../src/config/schema.js';
+import { loadInfra, type Infra } from '../src/enrich/infra/index.js';
 import type { QueryLogEntry } from '../src/model/query-log.js';
 import type { IntelIndex } from '../src/intel/index.js';
 import { BlockPageService } from '../src/serve/block-page/index.js';
@@ -37,12 +41,17 @@ import { findBinary } from './support/binaries.js';
 const PARTNER = { name: 'partner-a', path: 'test/fixtures/intel/partner-a.txt', action: 'block' as const, confidence: 80 };
 const WATCH = { name: 'watch', path: 'test/fixtures/intel/watch.txt', action: 'log' as const, confidence: 40 };
 
-/** The upstream: every name resolves; names under fluxnet.test into partner-a's listed network. */
+/** A Cloudflare address (data/reference: cloudflare's 104.16.0.0/13), under a hostile feed's 104.0.0.0/8. */
+const CLOUDFLARE_EDGE = '104.21.5.5';
+
+/** The upstream: every name resolves; names under fluxnet.test into partner-a's listed network, under wide.test into 104.0.0.0/8. */
 let upstream: AnsweringAuthority;
 const running: { fwd: DnsForwarder; pages: BlockPageService | null; intel: Service | null }[] = [];
 
 beforeAll(async () => {
-  upstream = await startAnsweringAuthority((name) => (name.endsWith('fluxnet.test') ? '91.92.240.17' : '93.184.215.14'));
+  upstream = await startAnsweringAuthority((name) =>
+    name.endsWith('fluxnet.test') ? '91.92.240.17' : name.endsWith('.wide.test') ? (name.startsWith('edge.') ? CLOUDFLARE_EDGE : '104.250.1.1') : '93.184.215.14',
+  );
 });
 afterAll(() => upstream.close());
 afterEach(async () => {
@@ -60,14 +69,21 @@ interface Harness {
   index: IntelIndex;
 }
 
-async function harness(options: { config?: Config; forwarder?: Partial<ForwarderOptions>; feeds?: boolean; out?: PassThrough } = {}): Promise<Harness> {
+async function harness(
+  options: { config?: Config; forwarder?: Partial<ForwarderOptions>; feeds?: boolean; out?: PassThrough; infra?: Infra; moreFeeds?: (typeof PARTNER)[] } = {},
+): Promise<Harness> {
   const config = options.config ?? defaultConfig();
-  const daemon = quietDaemon(config, { out: options.out ?? null });
+  const daemon = quietDaemon(config, { out: options.out ?? null, ...(options.infra === undefined ? {} : { infra: options.infra }) });
+  // The feed set built without the daemon's infra: a network overlapping a reference range would be refused at
+  // build, so this is what reaches the forwarder's own CDN test (as IPv6 networks and warninglist ranges do).
+  if (options.infra !== undefined) daemon.context.infra = null;
   // The daemon's own feed set, from the real files, as `serve --intel PATH,name=...,action=...` loads them.
-  const intel = options.feeds === false ? null : intelService.create({ intel: [PARTNER, WATCH].map((f) => `${f.path},name=${f.name},action=${f.action},confidence=${f.confidence}`) }, daemon.context);
+  const feeds = [PARTNER, WATCH, ...(options.moreFeeds ?? [])];
+  const intel = options.feeds === false ? null : intelService.create({ intel: feeds.map((f) => `${f.path},name=${f.name},action=${f.action},confidence=${f.confidence}`) }, daemon.context);
   await intel?.start();
   const index = daemon.context.intel?.current() ?? null;
   if (options.feeds !== false && index === null) throw new Error('the feeds did not load');
+  if (options.infra !== undefined) daemon.context.infra = options.infra;
   const logged: QueryLogEntry[] = [];
   daemon.context.onQuery((e) => logged.push(e));
   const fwd = new DnsForwarder(testForwarderOptions(upstream.port, options.forwarder), daemon.context);
@@ -216,6 +232,23 @@ describe('intel in the forwarder: answers into listed infrastructure', () => {
       vi.useRealTimers();
     }
     expect(h.daemon.context.detector.stats.observations).toBe(1);
+  });
+
+  it("never holds a CDN's answer under a hostile feed's wide network (the detector ignores CDN addresses), but still holds the rest of it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-intel-wide-'));
+    try {
+      const path = join(dir, 'wide.txt');
+      writeFileSync(path, '# a hostile partner lists a whole /8\n104.0.0.0/8\n');
+      const h = await harness({ infra: loadInfra(), moreFeeds: [{ name: 'wide', path, action: 'block', confidence: 80 }] });
+      expect(h.index.matchAddress(CLOUDFLARE_EDGE, Date.now())?.value).toBe('104.0.0.0/8');
+      expect(addressOf(await queryUdp(h.fwd.port, 'edge.wide.test'))).toBe(CLOUDFLARE_EDGE);
+      expect(h.fwd.intel.stats.held).toBe(0);
+      // An address of the /8 no CDN or cloud owns is still held for the detector.
+      await queryUdp(h.fwd.port, 'own.wide.test');
+      expect(h.fwd.intel.stats.held).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('does nothing of this while no feed is loaded: no listing, no hold', async () => {

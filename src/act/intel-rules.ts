@@ -27,11 +27,13 @@ export function intelRules(config: Pick<Config, 'policy'>, infra: Infra | null):
 }
 
 /**
- * A CDN or cloud address, or a network whose first or (IPv4) last address
- * is one: a listed /24 that begins or ends inside a CDN's range would flag
- * its customers. A network holding a CDN range strictly inside it is not
- * seen here (ranges are not intersected), so wide listings are also capped
- * by the index's minimum prefix.
+ * A CDN or cloud address, or a network that overlaps a CDN's or cloud's
+ * range: a listed /24 that begins or ends inside one would flag its
+ * customers, and a hostile 104.0.0.0/8 holds all of Cloudflare's 104.16/13.
+ * IPv4 networks are intersected with the reference ranges (Infra.overlapsV4);
+ * IPv6 networks, and infra without it, by their first (and IPv4 last)
+ * address only, so wide listings are also capped by the index's minimum
+ * prefix, and the forwarder never holds a CDN's answer (serve/dns/intel).
  */
 export function isKnownInfrastructure(infra: Infra, value: string, kind: 'address' | 'cidr'): boolean {
   if (kind === 'address') return infra.providerOfAddress(value) >= 0;
@@ -42,5 +44,5 @@ export function isKnownInfrastructure(infra: Infra, value: string, kind: 'addres
   const bits = Number(value.slice(slash + 1));
   if (v4 < 0 || !(bits >= 0 && bits <= 32)) return false;
   const last = v4 + 2 ** (32 - bits) - 1;
-  return infra.providerOfV4(last) >= 0;
+  return infra.providerOfV4(last) >= 0 || infra.overlapsV4?.(v4, last) === true;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RangeBuilder, UNKNOWN, compareV6, findV4, findV6 } from './ranges.js';
+import { RangeBuilder, UNKNOWN, compareV6, findV4, findV6, overlapsV4 } from './ranges.js';
 import type { RangeTable } from './ranges.js';
 
 function v4Table(rows: [number, number, number][]): RangeTable {
@@ -188,6 +188,31 @@ describe('the top-16 bucket index', () => {
         // Every row edge and its neighbours, where an off-by-one in the index would show.
         const edges = rows.flatMap(([s, e]) => [s - 1, s, e, e + 1]).filter((ip) => ip >= 0 && ip <= 0xffffffff);
         for (const ip of [...edges, ...random]) expect(findV4(t, ip)).toBe(linearFind(rows, ip));
+      }),
+    );
+  });
+});
+
+describe('overlapsV4', () => {
+  const t = v4Table([
+    [100, 199, 1],
+    [300, 399, 2],
+  ]);
+  it('finds a row strictly inside, at either edge, or around the span; none in a gap or past the ends', () => {
+    expect(overlapsV4(t, 0, 1000)).toBe(true);
+    expect(overlapsV4(t, 150, 160)).toBe(true);
+    expect(overlapsV4(t, 199, 250)).toBe(true);
+    expect(overlapsV4(t, 250, 300)).toBe(true);
+    expect(overlapsV4(t, 200, 299)).toBe(false);
+    expect(overlapsV4(t, 0, 99)).toBe(false);
+    expect(overlapsV4(t, 400, 0xffffffff)).toBe(false);
+  });
+
+  it('agrees with a scan over the rows', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 200 }), (first, span) => {
+        const last = first + span;
+        expect(overlapsV4(t, first, last)).toBe((first <= 199 && last >= 100) || (first <= 399 && last >= 300));
       }),
     );
   });

@@ -220,3 +220,23 @@ export function findGroups(v4: RangeTable, v6: RangeTable, g: Uint16Array): numb
 function word(g: Uint16Array, i: number): number {
   return ((g[i]! << 16) | g[i + 1]!) >>> 0;
 }
+
+/**
+ * Whether any IPv4 row holds an address in first..last (inclusive): a wide
+ * network that only contains a range strictly inside it, which a lookup of
+ * its first and last address misses. Binary search over the rows' ends
+ * (sorted, as the rows are disjoint): the first row ending at or after
+ * `first` overlaps when it starts at or before `last`.
+ */
+export function overlapsV4(t: RangeTable, first: number, last: number): boolean {
+  if (t.width !== 1 || t.length === 0) return false;
+  const ends = t.ends;
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ends[mid]! < first) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < t.length && t.starts[lo]! <= last;
+}

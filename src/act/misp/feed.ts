@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { isRegistrableVerdict } from '../../detect/registered-domain.js';
 import { isActionable, type Verdict } from '../../model/verdict.js';
 import { isFeedListing } from '../stix/bundle.js';
+import { sharedReasons } from '../shared-reasons.js';
 import type { Allowlist } from '../rpz/allowlist.js';
 import { DOMAIN_IP_TEMPLATE } from './domain-ip.js';
 import { uuidv5 } from '../stix/uuid5.js';
@@ -125,9 +126,12 @@ function md5(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
-/** One line, no control bytes: MISP shows the comment in a cell and analysts copy it to terminals. */
+/**
+ * One line, no control bytes: MISP shows the comment in a cell and analysts copy it to terminals.
+ * Intel reasons say only that a feed lists it (act/shared-reasons): the partner's feed, entry and note stay here.
+ */
 function commentOf(v: Verdict): string {
-  const text = `${v.verdict} ${v.flux ?? ''} score ${v.score}: ${v.reasons.join('; ')}`.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
+  const text = `${v.verdict} ${v.flux ?? ''} score ${v.score}: ${sharedReasons(v.reasons).join('; ')}`.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
   return text.length <= MAX_COMMENT ? text : `${Array.from(text).slice(0, MAX_COMMENT - 1).join('')}…`;
 }
 

@@ -51,6 +51,19 @@ describe('buildStixBundle', () => {
     expect([listed, detected].filter((v) => isShared(v, OPTIONS)).map((v) => v.domain)).toEqual(['both.example']);
   });
 
+  it('gives each flagging episode of a name its own indicator, whose created never changes (STIX 2.1 versioning)', () => {
+    const first = flaggedVerdict('again.flux.example');
+    // Flagged again after the first episode expired: a later first_flagged, later times.
+    const again = { ...first, first_seen: '2025-05-10T08:00:00.000Z', first_flagged: '2025-05-10T08:00:05.000Z', last_seen: '2025-05-10T09:00:00.000Z' };
+    const [one] = byType(buildStixBundle([first], [], OPTIONS), 'indicator');
+    const [two] = byType(buildStixBundle([again], [], OPTIONS), 'indicator');
+    expect(two!.id).not.toBe(one!.id);
+    expect([one!.created, two!.created]).toEqual([first.first_flagged, again.first_flagged]);
+    // The same episode, seen longer (a later version): same id, same created, a later modified.
+    const [longer] = byType(buildStixBundle([{ ...first, last_seen: '2025-04-04T00:00:00.000Z' }], [], OPTIONS), 'indicator');
+    expect(longer).toMatchObject({ id: one!.id, created: one!.created, modified: '2025-04-04T00:00:00.000Z' });
+  });
+
   it('escapes a hostile name in the pattern so the literal round-trips', () => {
     const name = "x'] OR [ipv4-addr:value = '0.0.0.0/0'] OR [domain-name:value = '\\";
     const [indicator] = byType(buildStixBundle([flaggedVerdict(name)], [], OPTIONS), 'indicator');

@@ -7,6 +7,7 @@
  */
 import type { FluxNetworkSummary } from '../../detect/networks.js';
 import { isActionable, isoTime, type Verdict } from '../../model/verdict.js';
+import { sharedReasons } from '../shared-reasons.js';
 import { domainPattern } from './pattern.js';
 import { tlpMarking, type TlpLevel } from './tlp.js';
 import { fluxhoundId, scoId } from './uuid5.js';
@@ -127,7 +128,9 @@ export function buildStixBundle(verdicts: readonly StixVerdict[], networks: read
     const indicator: StixObject = {
       type: 'indicator',
       ...common,
-      id: fluxhoundId('indicator', { pattern }),
+      // One indicator per flagging episode: STIX 2.1 forbids `created` to change between versions of one id, and a
+      // name flagged again after expiry (or by another run) starts a new episode with a new first_flagged = created.
+      id: fluxhoundId('indicator', { pattern, valid_from: validFrom }),
       created: validFrom,
       modified: laterOf(validFrom, last),
       name: v.domain,
@@ -209,7 +212,8 @@ function strongestPerName(verdicts: readonly StixVerdict[]): StixVerdict[] {
 
 function describe(v: StixVerdict): string {
   const kind = v.flux === null ? v.verdict : `${v.verdict} (${v.flux} flux)`;
-  const reasons = v.reasons.slice(0, MAX_REASONS).join('; ');
+  // Shared: intel reasons say only that a feed lists it (act/shared-reasons), never which feed, entry or note.
+  const reasons = sharedReasons(v.reasons.slice(0, MAX_REASONS)).join('; ');
   const scope = v.scope === 'registered_domain' ? ' Judged over all names under it together.' : '';
   const network = v.network === null ? '' : ` Member of flux network ${v.network}.${scope}`;
   return `fluxhound: ${kind}, score ${Math.round(v.score)}/100.${network} ${reasons}`.trim();

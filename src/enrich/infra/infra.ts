@@ -47,6 +47,11 @@ export interface Infra {
   providerOfV4(ip: number): number;
   /** Provider of an IPv6 address given as eight 16-bit groups (::ffff:a.b.c.d looks up a.b.c.d); -1 when none. */
   providerOfV6(groups: Uint16Array): number;
+  /**
+   * Any CDN/cloud IPv4 range overlaps first..last (unsigned 32-bit, inclusive): an intel feed's wide network
+   * holding a provider's range is refused. Absent: not known (only the first and last address are checked).
+   */
+  overlapsV4?(first: number, last: number): boolean;
   /** Provider whose AS this is; -1 when none. Coarser than the address answer: ask that first. */
   providerOfAsn(asn: number): number;
   /** Provider of the longest CDN/cloud suffix a name (a CNAME target) equals or ends with after a dot; -1 when none. */

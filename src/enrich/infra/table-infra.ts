@@ -1,6 +1,6 @@
 /** The one Infra implementation: range tables for addresses, a map for ASNs, suffix tables for names. */
 import { parseIPv4, parseIPv6 } from '../../model/names.js';
-import { emptyTable, findGroups, findV4 } from '../ranges.js';
+import { emptyTable, findGroups, findV4, overlapsV4 } from '../ranges.js';
 import type { RangeTable } from '../ranges.js';
 import type { Infra, InfraCounts, InfraSource, ProviderClass } from './infra.js';
 import { SuffixTable } from './suffix-table.js';
@@ -44,6 +44,10 @@ export class TableInfra implements Infra {
 
   providerOfV6(g: Uint16Array): number {
     return findGroups(this.parts.v4, this.parts.v6, g) - 1;
+  }
+
+  overlapsV4(first: number, last: number): boolean {
+    return overlapsV4(this.parts.v4, first, last);
   }
 
   providerOfAsn(asn: number): number {

@@ -155,6 +155,11 @@ export class WarninglistInfra implements Infra {
     return this.providerOf(this.v4.lookupV4(ip));
   }
 
+  /** The reference ranges only: the warninglists' own networks are checked by first and last address (warninglist/rules). */
+  overlapsV4(first: number, last: number): boolean {
+    return this.base.overlapsV4?.(first, last) === true;
+  }
+
   providerOfV6(g: Uint16Array): number {
     const p = this.base.providerOfV6(g);
     if (p >= 0) return p;

@@ -321,7 +321,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
         const at = Date.now();
         // A name already flagged (answered under policy log) needs no second look.
         const index = logged === null ? (this.context.intel?.current() ?? null) : null;
-        if (index !== null && this.intel.listedAddress(index, answer, questionEnd, at) !== null) {
+        if (index !== null && this.intel.listedAddress(index, answer, questionEnd, at, this.context.infra ?? null) !== null) {
           this.holdForDetector(answer, at, client, (examined) => {
             // Cached only now: a second query during the hold must not get the answer from the cache unchecked.
             this.cache.store(key, answer, bytes, asked, Date.now());

@@ -19,6 +19,7 @@
  */
 import { intelListingVerdict, isIntelListing } from '../../detect/intel-verdict.js';
 import type { FlaggedDomains } from '../../act/flagged.js';
+import type { Infra } from '../../enrich/infra/index.js';
 import type { IntelHit, IntelIndex } from '../../intel/index.js';
 import type { IntelListing, Verdict } from '../../model/verdict.js';
 import { skipName, TYPE_A, TYPE_AAAA } from './wire.js';
@@ -102,8 +103,15 @@ export class ForwarderIntel {
    * The first A or AAAA record in the answer section of `answer` (a response
    * whose question ends at `questionEnd`) that a feed lists, as the index's
    * refilled hit; null when none does or the records do not parse.
+   *
+   * An address `infra` knows as a CDN's or cloud's (reference ranges and
+   * warninglists: the detector's digest test by range) is no hit: the
+   * detector never counts it, so holding it would only delay every answer
+   * of that platform under a feed's wide listing (a hostile 104.0.0.0/8
+   * holds all of Cloudflare) and fill the detector queue. Asked only after
+   * the index matched, so an unlisted answer pays nothing for it.
    */
-  listedAddress(index: IntelIndex, answer: Uint8Array, questionEnd: number, nowMs: number): IntelHit | null {
+  listedAddress(index: IntelIndex, answer: Uint8Array, questionEnd: number, nowMs: number, infra: Infra | null = null): IntelHit | null {
     const length = answer.length;
     if (length < 12) return null;
     const count = (answer[6]! << 8) | answer[7]!;
@@ -119,12 +127,12 @@ export class ForwarderIntel {
       if (klass === 1 && type === TYPE_A && rdLength === 4) {
         const ip = ((answer[data]! << 24) | (answer[data + 1]! << 16) | (answer[data + 2]! << 8) | answer[data + 3]!) >>> 0;
         const hit = index.matchIPv4(ip, nowMs);
-        if (hit !== null) return hit;
+        if (hit !== null && (infra === null || infra.providerOfV4(ip) < 0)) return hit;
       } else if (klass === 1 && type === TYPE_AAAA && rdLength === 16) {
         const g = this.groups;
         for (let k = 0; k < 8; k++) g[k] = (answer[data + 2 * k]! << 8) | answer[data + 2 * k + 1]!;
         const hit = index.matchIPv6(g, nowMs);
-        if (hit !== null) return hit;
+        if (hit !== null && (infra === null || infra.providerOfV6(g) < 0)) return hit;
       }
       p = data + rdLength;
     }
