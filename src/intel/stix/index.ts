@@ -32,7 +32,6 @@ const INFRASTRUCTURE_LINKS = new Set(['consists-of', 'resolves-to']);
 type StixObject = JsonObject;
 
 export function parseStix(text: string, source: string, options: StixOptions = {}): ParsedFeed {
-  const now = options.now ?? Date.now();
   const entries: IntelEntry[] = [];
   const skipped: IntelSkip[] = [];
   const document = readJson(text, source, MAX_STIX_TEXT, 'bundle', skipped);
@@ -42,6 +41,17 @@ export function parseStix(text: string, source: string, options: StixOptions = {
     skipped.push({ position: source, reason: 'not a STIX bundle or list of objects' });
     return { entries, skipped };
   }
+  return parseStixObjects(objects, source, options, skipped);
+}
+
+/**
+ * The objects of a bundle already parsed (a TAXII envelope's list): the
+ * same reading as parseStix without a text to parse, so a caller holding
+ * objects never stringifies them (nor meets MAX_STIX_TEXT).
+ */
+export function parseStixObjects(objects: readonly unknown[], source: string, options: StixOptions = {}, skipped: IntelSkip[] = []): ParsedFeed {
+  const now = options.now ?? Date.now();
+  const entries: IntelEntry[] = [];
   const count = Math.min(objects.length, MAX_STIX_OBJECTS);
   if (objects.length > count) {
     skipped.push({ position: source, reason: `bundle has ${objects.length} objects, read the first ${count}` });
@@ -69,7 +79,7 @@ const SCO_KINDS = new Map<string, 'domain' | 'address'>([['domain-name', 'domain
 
 const isObject = isJsonObject;
 
-function bundleObjects(document: unknown): unknown[] | null {
+function bundleObjects(document: unknown): readonly unknown[] | null {
   if (Array.isArray(document)) return document;
   if (isObject(document) && document.type === 'bundle') return Array.isArray(document.objects) ? document.objects : [];
   return null;
@@ -96,7 +106,7 @@ function usable(object: StixObject, now: number, position: string, skipped: Inte
 }
 
 /** SCO id → the names of the infrastructures that consist of it or resolve to it, joined. */
-function infrastructureNames(objects: unknown[], count: number, source: string, now: number, skipped: IntelSkip[]): Map<string, string> {
+function infrastructureNames(objects: readonly unknown[], count: number, source: string, now: number, skipped: IntelSkip[]): Map<string, string> {
   const names = new Map<string, string>();
   for (let i = 0; i < count; i++) {
     const object = objects[i];
