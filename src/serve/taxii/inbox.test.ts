@@ -174,6 +174,8 @@ describe('taxii inbox: POST envelopes', () => {
     expect(feeds.current()?.matchAddress('185.100.87.7')).toBeNull();
     const text = await daemon.context.registry.metrics();
     expect(text).toMatch(/^fluxhound_taxii_inbox_objects_total\{outcome="failed"\} 5$/m);
+    // The address went for maxObjects.
+    expect(text).toMatch(/^fluxhound_taxii_inbox_objects_total\{outcome="dropped"\} 1$/m);
   });
 
   it('survives a restart: the posted objects are read back from intel.cacheDir and handed to the feed set', async () => {

@@ -273,9 +273,11 @@ export class TaxiiService implements Service {
     }
     let result: TaxiiAnswer;
     try {
+      const dropped = this.inbox.stats.dropped;
       const status = await this.inbox.post(poster, body.body);
       this.metrics.inboxObjects.inc({ outcome: 'accepted' }, status.success_count);
       this.metrics.inboxObjects.inc({ outcome: 'failed' }, status.failure_count);
+      this.metrics.inboxObjects.inc({ outcome: 'dropped' }, this.inbox.stats.dropped - dropped);
       if (status.failure_count > 0) this.context.log.info({ service: 'taxii', poster, failures: status.failure_count }, 'inbox objects refused');
       result = { status: 202, body: status as unknown as Record<string, unknown>, headers: {} };
     } catch (err) {
