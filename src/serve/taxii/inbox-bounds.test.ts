@@ -71,7 +71,16 @@ describe('taxii inbox: bounded statuses', () => {
     expect(status).toMatchObject({ total_count: 250, failure_count: 250, success_count: 0 });
     expect(status.failures).toHaveLength(MAX_STATUS_DETAILS);
     expect(status.failures[0]).toEqual({ id: 'objects[0]', version: status.request_timestamp, message: 'not a STIX object' });
-    expect(status.x_fluxhound_details).toMatch(/first 100 successes and the first 100 failures are listed; the counts are exact/);
+    expect(status.x_fluxhound_details).toMatch(/first 100 objects' successes and failures are listed; the counts are exact/);
+  });
+
+  it('lists successes and failures of the first MAX_STATUS_DETAILS objects together, in posted order', async () => {
+    const { box } = inbox();
+    const objects = [...Array.from({ length: 60 }, (_, i) => indicator(i, `m${i}.example`)), ...Array.from({ length: 90 }, () => 1)];
+    const status = await box.post('p1', { objects });
+    expect(status).toMatchObject({ total_count: 150, success_count: 60, failure_count: 90 });
+    expect(status.successes).toHaveLength(60);
+    expect(status.failures).toHaveLength(MAX_STATUS_DETAILS - 60);
   });
 
   it('counts every success but lists the first MAX_STATUS_DETAILS; a small post lists all and adds no note', async () => {

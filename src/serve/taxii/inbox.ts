@@ -14,8 +14,8 @@
  * Bounded work per POST: only the newly posted objects are parsed (the
  * entries each object gives are kept beside it, the feed is their union),
  * only they are written (appended; the journal is rewritten whole only when
- * dropped objects make up most of it), and a status lists at most
- * MAX_STATUS_DETAILS successes and failures (the counts stay exact).
+ * dropped objects make up most of it), and a status lists the details of
+ * the first MAX_STATUS_DETAILS objects only (the counts stay exact).
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ import type { PublishedObject, StixSource } from './source.js';
 
 /** Statuses kept for GET /status/{id}/ (the newest; older ones answer 404). */
 export const MAX_STATUSES = 1000;
-/** Successes, and failures, a status lists (the counts are exact): 1000 statuses stay a few MB whatever was posted. */
+/** Details (successes and failures together, in posted order) a status lists; the counts stay exact: 1000 statuses stay under ~50 MB whatever was posted. */
 export const MAX_STATUS_DETAILS = 100;
 /** Bytes one posted object may take as JSON: an indicator is far smaller. */
 export const MAX_OBJECT_BYTES = 64 * 1024;
@@ -57,7 +57,7 @@ export interface TaxiiStatus {
   request_timestamp: string;
   total_count: number;
   success_count: number;
-  /** The first MAX_STATUS_DETAILS (the list is optional in §4.3.1; success_count is exact). */
+  /** Of the first MAX_STATUS_DETAILS objects posted (the lists are optional in §4.3.1; the counts are exact). */
   successes: StatusDetail[];
   failure_count: number;
   failures: StatusDetail[];
@@ -218,7 +218,7 @@ export class Inbox implements StixSource {
       if (judged.version === '') judged.version = status.request_timestamp;
       if (judged.failure !== null) {
         status.failure_count++;
-        if (status.failures.length < MAX_STATUS_DETAILS) status.failures.push({ id: judged.id, version: judged.version, message: judged.failure });
+        if (status.failures.length + status.successes.length < MAX_STATUS_DETAILS) status.failures.push({ id: judged.id, version: judged.version, message: judged.failure });
         return;
       }
       const held = posted.objects.get(judged.id);
@@ -232,10 +232,10 @@ export class Inbox implements StixSource {
         lines.push(`{"added":${at},"object":${judged.text}}\n`);
       }
       status.success_count++;
-      if (status.successes.length < MAX_STATUS_DETAILS) status.successes.push({ id: judged.id, version: judged.version, message: 'added to the inbox' });
+      if (status.failures.length + status.successes.length < MAX_STATUS_DETAILS) status.successes.push({ id: judged.id, version: judged.version, message: 'added to the inbox' });
     });
-    if (status.success_count > MAX_STATUS_DETAILS || status.failure_count > MAX_STATUS_DETAILS) {
-      status.x_fluxhound_details = `the first ${MAX_STATUS_DETAILS} successes and the first ${MAX_STATUS_DETAILS} failures are listed; the counts are exact`;
+    if (status.success_count + status.failure_count > MAX_STATUS_DETAILS) {
+      status.x_fluxhound_details = `the first ${MAX_STATUS_DETAILS} objects' successes and failures are listed; the counts are exact`;
     }
     this.stats.accepted += status.success_count;
     this.stats.failed += status.failure_count;
