@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { IntelSkip } from '../entry.js';
-import { MAX_STIX_OBJECTS, parseStix } from './index.js';
+import { MAX_STIX_OBJECTS, parseStix, parseStixObjects } from './index.js';
 
 const NOW = Date.parse('2026-12-05T00:00:00Z');
 
@@ -18,6 +18,19 @@ function reasons(skipped: IntelSkip[]): Record<string, number> {
 function kinds(entries: Array<{ kind: string }>): Record<string, number> {
   return reasons(entries.map((e) => ({ position: '', reason: e.kind })));
 }
+
+describe('parseStixObjects', () => {
+  it('reads a list of parsed objects as parseStix reads its text, with no text cap', () => {
+    const text = fixture('indicator-for-c2-ip-address.json');
+    const bundle = JSON.parse(text) as { objects: unknown[] };
+    expect(parseStixObjects(bundle.objects, 'c2.json', { now: NOW })).toEqual(parseStix(text, 'c2.json', { now: NOW }));
+    // Past MAX_STIX_TEXT as text, yet read: the objects are never stringified.
+    const big = { type: 'note', id: 'note--00000000-0000-4000-8000-000000000000', spec_version: '2.1', content: 'x'.repeat(70 * 1024 * 1024) };
+    const feed = parseStixObjects([...bundle.objects, big], 'big', { now: NOW });
+    expect(feed.entries.map((e) => e.value)).toEqual(['10.0.0.0']);
+    expect(feed.skipped).toEqual([]);
+  });
+});
 
 // Counts below were read off the OASIS example files by hand (see test/fixtures/cti/PROVENANCE.md).
 describe('parseStix on the OASIS STIX 2.1 examples', () => {

@@ -40,18 +40,19 @@ export function parseStix(text: string, source: string, options: StixOptions = {
     skipped.push({ position: source, reason: 'not a STIX bundle or list of objects' });
     return { entries: [], skipped };
   }
-  return parseStixObjects(objects, source, options);
+  return parseStixObjects(objects, source, options, skipped);
 }
 
 /**
- * parseStix for objects already in memory (a TAXII union, an inbox post):
- * no text cap to pass, only the object cap. Each entry carries the
- * validUntil its indicators give (see sightValidity), checked at lookup.
+ * The objects of a bundle already in memory (a TAXII union, an inbox post):
+ * the same reading as parseStix without a text to parse, so a caller holding
+ * objects never stringifies them (nor meets MAX_STIX_TEXT), only the object
+ * cap. Each entry carries the validUntil its indicators give (see
+ * indicatorValidity), checked at lookup.
  */
-export function parseStixObjects(objects: unknown[], source: string, options: StixOptions = {}): ParsedFeed {
+export function parseStixObjects(objects: readonly unknown[], source: string, options: StixOptions = {}, skipped: IntelSkip[] = []): ParsedFeed {
   const now = options.now ?? Date.now();
   const entries: IntelEntry[] = [];
-  const skipped: IntelSkip[] = [];
   const count = Math.min(objects.length, MAX_STIX_OBJECTS);
   if (objects.length > count) {
     skipped.push({ position: source, reason: `bundle has ${objects.length} objects, read the first ${count}` });
@@ -86,7 +87,7 @@ const SCO_KINDS = new Map<string, 'domain' | 'address'>([['domain-name', 'domain
 
 const isObject = isJsonObject;
 
-function bundleObjects(document: unknown): unknown[] | null {
+function bundleObjects(document: unknown): readonly unknown[] | null {
   if (Array.isArray(document)) return document;
   if (isObject(document) && document.type === 'bundle') return Array.isArray(document.objects) ? document.objects : [];
   return null;
@@ -113,7 +114,7 @@ function usable(object: StixObject, now: number, position: string, skipped: Inte
 }
 
 /** SCO id → the names of the infrastructures that consist of it or resolve to it, joined. */
-function infrastructureNames(objects: unknown[], count: number, source: string, now: number, skipped: IntelSkip[]): Map<string, string> {
+function infrastructureNames(objects: readonly unknown[], count: number, source: string, now: number, skipped: IntelSkip[]): Map<string, string> {
   const names = new Map<string, string>();
   for (let i = 0; i < count; i++) {
     const object = objects[i];
@@ -210,7 +211,7 @@ const VALIDITY_LINKS = new Set(['indicates', 'consists-of', 'resolves-to']);
  * ending. Linear in objects and relationships: each node's one-hop best is
  * computed once, and the second hop reads those.
  */
-function indicatorValidity(objects: unknown[], count: number): { scoUntil(id: string): number | null } {
+function indicatorValidity(objects: readonly unknown[], count: number): { scoUntil(id: string): number | null } {
   const indicatorUntil = new Map<string, number>();
   const byValue = new Map<string, number>();
   const scoKey = new Map<string, string>();

@@ -110,27 +110,34 @@ describe('taxii inbox: POST envelopes', () => {
     expect((await fetch(url(`/fluxhound/status/${status.id as string}/`), { headers: { ...TAXII, ...bearer(tokens.admin) } })).status).toBe(404);
   });
 
-  it('serves what was posted back through GET objects and manifest, with date_added', async () => {
-    const res = await fetch(url(`${inbox}/objects/`), { headers: { ...TAXII, ...bearer(tokens.read) } });
+  it('serves what was posted back to its poster through GET objects and manifest, with date_added; a read-only token reads nothing there', async () => {
+    const denied = await fetch(url(`${inbox}/objects/`), { headers: { ...TAXII, ...bearer(tokens.read) } });
+    expect(denied.status).toBe(403);
+    expect(violations('error', (await denied.json()) as Record<string, unknown>)).toEqual([]);
+    const res = await fetch(url(`${inbox}/objects/`), { headers: { ...TAXII, ...bearer(tokens.write) } });
     expect(res.status).toBe(200);
     const envelope = (await res.json()) as Record<string, unknown> & { objects: Array<{ id: string }> };
     expect(violations('envelope', envelope)).toEqual([]);
     expect(envelope.objects.map((o) => o.id).sort()).toEqual([`indicator--${ID(1)}`, `ipv4-addr--${ID(2)}`]);
     expect(res.headers.get('x-taxii-date-added-last')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-    const manifest = (await (await fetch(url(`${inbox}/manifest/`), { headers: { ...TAXII, ...bearer(tokens.read) } })).json()) as Record<string, unknown>;
+    const manifest = (await (await fetch(url(`${inbox}/manifest/`), { headers: { ...TAXII, ...bearer(tokens.write) } })).json()) as Record<string, unknown>;
     expect(violations('manifest', manifest)).toEqual([]);
   });
 
-  it('lists both collections; can_write is true only for a token that may write', async () => {
+  it('lists both collections; can_write and the inbox\'s can_read are true only for a token that may write', async () => {
     const list = async (token: string) =>
-      ((await (await fetch(url('/fluxhound/collections/'), { headers: { ...TAXII, ...bearer(token) } })).json()) as { collections: Array<{ id: string; can_write: boolean }> }).collections;
+      ((await (await fetch(url('/fluxhound/collections/'), { headers: { ...TAXII, ...bearer(token) } })).json()) as { collections: Array<{ id: string; can_read: boolean; can_write: boolean }> })
+        .collections;
     const read = await list(tokens.read);
     expect(violations('collections', { collections: read })).toEqual([]);
-    expect(read.map((c) => [c.id, c.can_write])).toEqual([
-      [FINDINGS_COLLECTION_ID, false],
-      [INBOX_COLLECTION_ID, false],
+    expect(read.map((c) => [c.id, c.can_read, c.can_write])).toEqual([
+      [FINDINGS_COLLECTION_ID, true, false],
+      [INBOX_COLLECTION_ID, false, false],
     ]);
-    expect((await list(tokens.write)).map((c) => c.can_write)).toEqual([false, true]);
+    expect((await list(tokens.write)).map((c) => [c.can_read, c.can_write])).toEqual([
+      [true, false],
+      [true, true],
+    ]);
   });
 
   it.each([
@@ -167,10 +174,12 @@ describe('taxii inbox: POST envelopes', () => {
     expect(feeds.current()?.matchAddress('185.100.87.7')).toBeNull();
     const text = await daemon.context.registry.metrics();
     expect(text).toMatch(/^fluxhound_taxii_inbox_objects_total\{outcome="failed"\} 5$/m);
+    // The address went for maxObjects.
+    expect(text).toMatch(/^fluxhound_taxii_inbox_objects_total\{outcome="dropped"\} 1$/m);
   });
 
   it('survives a restart: the posted objects are read back from intel.cacheDir and handed to the feed set', async () => {
-    expect(readdirSync(join(cacheDir, 'taxii-inbox'))).toEqual(['writer.json']);
+    expect(readdirSync(join(cacheDir, 'taxii-inbox'))).toEqual(['writer.jsonl']);
     const after = new PushedFeeds();
     const restarted = new Inbox({ cacheDir, maxObjects: 8, meta: { action: 'log', confidence: 30, expiry: 0 }, intel: () => after });
     expect(restarted.load()).toEqual([]);

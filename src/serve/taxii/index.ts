@@ -19,7 +19,7 @@ import { parseEndpoint, type Endpoint } from '../endpoint.js';
 import { readJsonBody, type JsonMediaType } from '../http/body.js';
 import { baseHeaders, noStore, send } from '../http/respond.js';
 import { TOKENS_REQUIRED } from '../http/index.js';
-import { roleAllows } from '../http/route.js';
+import { roleAllows, type Principal } from '../http/route.js';
 import { GovernedListener, reloadTlsFiles } from '../http/listener.js';
 import { loadTlsContext, type TlsFiles } from '../http/tls.js';
 import { netGovernor, suppressedField, type ListenerGate, type LogRateLimit } from '../net/index.js';
@@ -227,7 +227,7 @@ export class TaxiiService implements Service {
       return this.reply(req, res, taxiiError(405, 'Method not allowed', 'GET and HEAD, and POST to a writable collection\'s objects', { allow: 'GET, HEAD' }));
     }
     const site: TaxiiSite = {
-      collections: this.collections,
+      collections: this.collectionsFor(outcome.principal.name, outcome.principal.role),
       canWrite: roleAllows(outcome.principal.role, 'write'),
       status: (id) => (this.inbox?.status(id, poster) as Record<string, unknown> | null | undefined) ?? null,
     };
@@ -238,6 +238,21 @@ export class TaxiiService implements Service {
       result = this.failed(resource, err as Error);
     }
     this.reply(req, res, result);
+  }
+
+  /**
+   * The collections as `name` (of `role`) sees them: the inbox holds one
+   * partner's posts only for that partner (TLP:RED sent by one must never
+   * reach another), every poster's for an admin; a read-only token can post
+   * nothing, so it reads nothing there (can_read false, 403).
+   */
+  private collectionsFor(name: string, role: Principal['role']): TaxiiCollection[] {
+    const inbox = this.inbox;
+    if (inbox === null) return this.collections;
+    const admin = roleAllows(role, 'admin');
+    return this.collections.map((c) =>
+      c.id === INBOX.id ? { ...c, readable: roleAllows(role, 'write'), source: inbox.sourceFor(admin ? 'all' : { poster: name }) } : c,
+    );
   }
 
   /** §5.5 Add Objects: into the inbox (202 and a status resource); the findings collection is read-only (403). */
@@ -258,9 +273,11 @@ export class TaxiiService implements Service {
     }
     let result: TaxiiAnswer;
     try {
+      const dropped = this.inbox.stats.dropped;
       const status = await this.inbox.post(poster, body.body);
       this.metrics.inboxObjects.inc({ outcome: 'accepted' }, status.success_count);
       this.metrics.inboxObjects.inc({ outcome: 'failed' }, status.failure_count);
+      this.metrics.inboxObjects.inc({ outcome: 'dropped' }, this.inbox.stats.dropped - dropped);
       if (status.failure_count > 0) this.context.log.info({ service: 'taxii', poster, failures: status.failure_count }, 'inbox objects refused');
       result = { status: 202, body: status as unknown as Record<string, unknown>, headers: {} };
     } catch (err) {

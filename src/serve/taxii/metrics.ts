@@ -16,7 +16,7 @@ export const taxiiMetrics = oncePerRegistry((registry): TaxiiMetrics => ({
   }),
   inboxObjects: new Counter({
     name: 'fluxhound_taxii_inbox_objects_total',
-    help: 'Objects partners POSTed to the TAXII inbox, by outcome (accepted, failed).',
+    help: 'Objects partners POSTed to the TAXII inbox, by outcome (accepted, failed; dropped: kept ones that went for a poster\'s maxObjects or byte cap).',
     labelNames: ['outcome'],
     registers: [registry],
   }),

@@ -42,6 +42,12 @@ export interface TaxiiCollection {
   description: string;
   /** Whether the write role may POST objects here. */
   writable: boolean;
+  /**
+   * Whether this requester may read it (can_read, §5.2.1); true when left
+   * out. The inbox sets it per requester, with `source` holding only what
+   * that requester may see (its own posts; an admin, every poster's).
+   */
+  readable?: boolean;
   source: StixSource;
 }
 
@@ -63,12 +69,12 @@ export const FINDINGS = {
 export const INBOX = {
   id: INBOX_COLLECTION_ID,
   title: 'fluxhound inbox',
-  description: 'Partners POST STIX 2.1 indicators and observables here (write role); each poster\'s objects feed detection as intel feed taxii:<poster>.',
+  description: 'Partners POST STIX 2.1 indicators and observables here (write role); each poster\'s objects feed detection as intel feed taxii:<poster>, and are readable by that poster only (and by an admin token).',
   writable: true,
 } as const;
 
 function collectionResource(c: TaxiiCollection, site: TaxiiSite): Record<string, unknown> {
-  return { id: c.id, title: c.title, description: c.description, can_read: true, can_write: c.writable && site.canWrite, media_types: [STIX_MEDIA_TYPE] };
+  return { id: c.id, title: c.title, description: c.description, can_read: c.readable ?? true, can_write: c.writable && site.canWrite, media_types: [STIX_MEDIA_TYPE] };
 }
 
 /**
@@ -135,6 +141,7 @@ export function answer(path: string, query: URLSearchParams, site: TaxiiSite, or
   const source = found.source;
   const rest = segments.slice(3);
   if (rest.length === 0) return { status: 200, body: collectionResource(found, site), headers: {} };
+  if (found.readable === false) return taxiiError(403, 'Forbidden', 'this token may not read this collection (can_read false)');
   try {
     if (rest.length === 1 && rest[0] === 'objects') return objects(source, query, OBJECTS_FILTERS, null);
     if (rest.length === 1 && rest[0] === 'manifest') return manifest(source, query);
