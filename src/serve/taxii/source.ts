@@ -9,7 +9,7 @@
 import { runSteps, sortSteps, type Steps } from '../../act/steps.js';
 import type { StixObject, StixOptions } from '../../act/stix/bundle.js';
 import { liveStixBundleSteps, type LiveFindings } from '../share/live.js';
-import { runStepsYielding } from '../slices.js';
+import { REBUILD_SLICE_MS, runStepsYielding } from '../slices.js';
 import { toRecord, type VersionRecord } from './query.js';
 
 /** One version of one STIX object and when it was first published (ms since the epoch). */
@@ -209,6 +209,7 @@ export function findingsSource(
   live: LiveFindings,
   options: () => StixOptions,
   clock: () => number = Date.now,
+  sliceMs = REBUILD_SLICE_MS,
 ): StixSource & { publication: Publication; refresh(): void; fresh(): Promise<void>; ordered(): OrderedVersions } {
   const publication = new Publication();
   let serial = -1;
@@ -232,8 +233,8 @@ export function findingsSource(
       serial = live.flagged.serial;
       // Requests arriving meanwhile wait for the same rebuild; a change meanwhile is taken by the next one.
       building = (async () => {
-        const { bundle } = await runStepsYielding(liveStixBundleSteps(live, options()));
-        await runStepsYielding(publication.publishSteps(bundle.objects, now));
+        const { bundle } = await runStepsYielding(liveStixBundleSteps(live, options()), sliceMs);
+        await runStepsYielding(publication.publishSteps(bundle.objects, now), sliceMs);
       })().finally(() => {
         building = null;
       });
