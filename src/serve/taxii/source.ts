@@ -61,11 +61,15 @@ interface History {
   versions: LogEntry[];
 }
 
-/** A build's object that differs from what was last published: a new version at the commit. */
+/** A build's object that differs from what was last published: its new version, prepared in steps, held at the commit. */
 interface Change {
-  object: StixObject;
+  id: string;
+  /** The object's history: the held one, or a new one the commit adds. */
+  history: History;
+  fresh: boolean;
   content: string;
   builtModified: string | null;
+  entry: LogEntry;
 }
 
 /** Objects compared between two yields of a publication's steps. */
@@ -123,42 +127,47 @@ export class Publication implements OrderedVersions {
     if (this.publishing) throw new Error('taxii: a publication is already running');
     this.publishing = true;
     try {
+      // Strictly later than every earlier publication: a `next` cursor handed out before never skips a new version.
+      // Only a commit moves `last`, and publications run one at a time, so `at` is known now.
+      const at = Math.max(now, this.last + 1);
       const changes: Change[] = [];
       for (let i = 0; i < objects.length; i++) {
-        const object = objects[i]!;
-        const { modified, ...rest } = object;
-        const content = JSON.stringify(rest);
-        const builtModified = typeof modified === 'string' ? modified : null;
-        const history = this.histories.get(object.id);
-        if (history === undefined || history.content !== content || history.builtModified !== builtModified) changes.push({ object, content, builtModified });
+        const change = this.changeOf(objects[i]!, at);
+        if (change !== null) changes.push(change);
         if (i % OBJECTS_PER_STEP === OBJECTS_PER_STEP - 1) yield;
       }
       // The log's order within one date_added is the id's. A bundle comes sorted by (type, id), which is id order
       // (an id starts with its type and '--'); another source's order is sorted here, in steps.
-      if (!sortedById(changes)) yield* sortSteps(changes, (a, b) => (a.object.id < b.object.id ? -1 : a.object.id > b.object.id ? 1 : 0));
-      return this.commit(changes, now);
+      if (!sortedById(changes)) yield* sortSteps(changes, (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return this.commit(changes, at);
     } finally {
       this.publishing = false;
     }
   }
 
-  private commit(changes: readonly Change[], now: number): number {
-    // Strictly later than every earlier publication: a `next` cursor handed out before never skips a new version.
-    const at = Math.max(now, this.last + 1);
-    for (const { object, content, builtModified } of changes) {
-      let history = this.histories.get(object.id);
-      if (history === undefined) {
-        history = { content, builtModified, versions: [] };
-        this.histories.set(object.id, history);
-      }
+  /** The new version of `object` at `at`, prepared (nothing held changes), or null when it is the one published. */
+  private changeOf(object: StixObject, at: number): Change | null {
+    const { modified, ...rest } = object;
+    const content = JSON.stringify(rest);
+    const builtModified = typeof modified === 'string' ? modified : null;
+    const held = this.histories.get(object.id);
+    if (held !== undefined && held.content === content && held.builtModified === builtModified) return null;
+    const history = held ?? { content, builtModified, versions: [] };
+    const previous = history.versions[history.versions.length - 1]?.record.object.modified;
+    let published: Record<string, unknown> = object;
+    if (builtModified !== null && typeof previous === 'string' && builtModified <= previous) {
+      published = { ...object, modified: new Date(Date.parse(previous) + 1).toISOString() };
+    }
+    const entry: LogEntry = { record: toRecord({ object: published, added: at }), dead: false, versions: history.versions };
+    return { id: object.id, history, fresh: held === undefined, content, builtModified, entry };
+  }
+
+  /** The prepared versions held, at once: a few pointer moves per version. */
+  private commit(changes: readonly Change[], at: number): number {
+    for (const { id, history, fresh, content, builtModified, entry } of changes) {
+      if (fresh) this.histories.set(id, history);
       history.content = content;
       history.builtModified = builtModified;
-      const previous = history.versions[history.versions.length - 1]?.record.object.modified;
-      let published: Record<string, unknown> = object;
-      if (builtModified !== null && typeof previous === 'string' && builtModified <= previous) {
-        published = { ...object, modified: new Date(Date.parse(previous) + 1).toISOString() };
-      }
-      const entry: LogEntry = { record: toRecord({ object: published, added: at }), dead: false, versions: history.versions };
       history.versions.push(entry);
       this.log.push(entry);
       this.versions++;
@@ -193,7 +202,7 @@ export class Publication implements OrderedVersions {
 }
 
 function sortedById(changes: readonly Change[]): boolean {
-  for (let i = 1; i < changes.length; i++) if (changes[i - 1]!.object.id >= changes[i]!.object.id) return false;
+  for (let i = 1; i < changes.length; i++) if (changes[i - 1]!.id >= changes[i]!.id) return false;
   return true;
 }
 
