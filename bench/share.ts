@@ -52,7 +52,7 @@ function verdict(i: number, lastSeen: string): Verdict {
  * The event loop's longest hold while `run` runs: a 1 ms timer notes how late
  * it fires (the hold that delayed it), and monitorEventLoopDelay agrees.
  */
-async function holding<T>(run: () => Promise<T>): Promise<{ result: T; wallMs: number; longestHoldMs: number; longestSliceMs: number; histogramMaxMs: number }> {
+async function holding<T>(run: () => Promise<T>): Promise<{ result: T; wallMs: number; longestHoldMs: number; longestSliceMs: number; longestSliceCpuMs: number; histogramMaxMs: number }> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   let longest = 0;
   let last = performance.now();
@@ -62,6 +62,7 @@ async function holding<T>(run: () => Promise<T>): Promise<{ result: T; wallMs: n
     last = now;
   }, 1);
   rebuildSlices.longestMs = 0;
+  rebuildSlices.longestCpuMs = 0;
   histogram.enable();
   const started = performance.now();
   const result = await run();
@@ -69,7 +70,7 @@ async function holding<T>(run: () => Promise<T>): Promise<{ result: T; wallMs: n
   histogram.disable();
   clearInterval(tick);
   longest = Math.max(longest, performance.now() - last);
-  return { result, wallMs, longestHoldMs: longest, longestSliceMs: rebuildSlices.longestMs, histogramMaxMs: histogram.max / 1e6 };
+  return { result, wallMs, longestHoldMs: longest, longestSliceMs: rebuildSlices.longestMs, longestSliceCpuMs: rebuildSlices.longestCpuMs, histogramMaxMs: histogram.max / 1e6 };
 }
 
 async function main(): Promise<void> {
@@ -81,13 +82,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fluxhound-bench-share-'));
   const time = async <T>(what: string, run: () => Promise<T> | T): Promise<T> => {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const result = await run();
-    console.log(`${what}: ${Math.round(performance.now() - started)} ms`);
+    const used = process.cpuUsage(cpu);
+    console.log(`${what}: ${Math.round(performance.now() - started)} ms wall, ${Math.round((used.user + used.system) / 1000)} ms CPU`);
     return result;
   };
   const sliced = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     const h = await holding(run);
-    console.log(`${what}: ${Math.round(h.wallMs)} ms wall, longest hold ${h.longestHoldMs.toFixed(1)} ms (longest slice ${h.longestSliceMs.toFixed(1)} ms, loop-delay max ${h.histogramMaxMs.toFixed(1)} ms)`);
+    console.log(`${what}: ${Math.round(h.wallMs)} ms wall, longest hold ${h.longestHoldMs.toFixed(1)} ms (longest slice ${h.longestSliceMs.toFixed(1)} ms wall, ${h.longestSliceCpuMs.toFixed(1)} ms CPU; loop-delay max ${h.histogramMaxMs.toFixed(1)} ms)`);
     return h.result;
   };
   try {

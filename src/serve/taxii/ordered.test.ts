@@ -102,7 +102,7 @@ describe('taxii: pages from the ordered log', () => {
 
   it('a publication run in slices lets other callbacks run, and a page read between slices sees the publication before it', async () => {
     const p = new Publication();
-    const first = Array.from({ length: 600 }, (_, n) => object(n, 0)).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const first = Array.from({ length: 2500 }, (_, n) => object(n, 0)).sort((a, b) => (a.id < b.id ? -1 : 1));
     p.publish(first, T0);
     const before = pageOrdered(p, parseQuery(new URLSearchParams('match[version]=all'), ALL));
     const pages: Page[] = [];
@@ -113,13 +113,17 @@ describe('taxii: pages from the ordered log', () => {
       setImmediate(reader);
     };
     setImmediate(reader);
-    const next = Array.from({ length: 600 }, (_, n) => object(n, 3)).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const next = Array.from({ length: 2500 }, (_, n) => object(n, 3)).sort((a, b) => (a.id < b.id ? -1 : 1));
     const added = await runStepsYielding(p.publishSteps(next, T0 + 1000), 0);
     finished = true;
     expect(added).toBeGreaterThan(0);
-    // 600 objects at 256 a step: the reader ran between the steps, and each time read the old publication whole.
-    expect(pages.length).toBeGreaterThanOrEqual(2);
+    // 2,500 objects: compared 256 a step, linked 1,024 a step. The reader ran between the steps, the commit's
+    // among them, and each time read the old publication whole; once done, the new one whole.
+    expect(pages.length).toBeGreaterThanOrEqual(11); // 9 yields comparing, 2 linking
     for (const seen of pages) expect(seen).toEqual(before);
+    const after = pageOrdered(p, parseQuery(new URLSearchParams('match[version]=all&limit=1000'), ALL));
+    expect(after.records.length).toBe(1000);
+    expect(p.horizon).toBe(T0 + 1000);
     expect(() => p.publish([], T0)).not.toThrow();
   });
 

@@ -200,9 +200,12 @@ export function pageOrdered(ordered: OrderedVersions, query: TaxiiQuery): Page {
   }
   const records: VersionRecord[] = [];
   let more = false;
+  const horizon = ordered.horizon;
   for (let i = start; i < entries.length; i++) {
     const entry = entries[i]!;
-    if (!picked(entry, query)) continue;
+    // Past the horizon: a publication still being committed (source.ts), published all at once when done.
+    if (entry.record.added > horizon) break;
+    if (!picked(entry, query, horizon)) continue;
     if (records.length === query.limit) {
       more = true;
       break;
@@ -225,12 +228,13 @@ function firstAfter(entries: readonly LogEntry[], before: (r: VersionRecord) => 
 }
 
 /** Whether select() keeps this version: the same filters, first/last among the object's versions of a kept spec version. */
-function picked(entry: LogEntry, query: TaxiiQuery): boolean {
+function picked(entry: LogEntry, query: TaxiiQuery, horizon: number): boolean {
   if (entry.dead) return false;
   const r = entry.record;
   if (query.types !== null && !query.types.has(r.type)) return false;
   if (query.specVersions !== null && !query.specVersions.has(r.specVersion)) return false;
-  const kept = query.specVersions === null ? entry.versions : entry.versions.filter((e) => query.specVersions!.has(e.record.specVersion));
+  const published = publishedVersions(entry, horizon);
+  const kept = query.specVersions === null ? published : published.filter((e) => query.specVersions!.has(e.record.specVersion));
   for (const v of query.versions) {
     if (v === 'all') return true;
     if (v === 'first' && kept[0] === entry) return true;
@@ -238,4 +242,9 @@ function picked(entry: LogEntry, query: TaxiiQuery): boolean {
     if (v !== 'first' && v !== 'last' && Date.parse(r.version) === Date.parse(v)) return true;
   }
   return false;
+}
+
+/** An entry's published versions: its object's, up to `horizon` (a commit in slices appends later ones). */
+function publishedVersions(entry: LogEntry, horizon: number): LogEntry[] {
+  return entry.versions.filter((e) => e.record.added <= horizon);
 }

@@ -38,9 +38,11 @@ export interface LogEntry {
 }
 
 export interface OrderedVersions {
-  /** Every version ordered by (date_added, id, version), dead ones among them. */
+  /** Every version ordered by (date_added, id, version), dead ones among them, and past `horizon` a publication being committed. */
   readonly entries: readonly LogEntry[];
-  /** An object's live versions, oldest first; undefined when none is held. */
+  /** date_added of the last publication committed whole: later entries are not yet published (not to be read). */
+  readonly horizon: number;
+  /** An object's published versions (up to `horizon`), oldest first; undefined when none is held. */
   versionsOf(id: string): readonly LogEntry[] | undefined;
 }
 
@@ -74,6 +76,8 @@ interface Change {
 
 /** Objects compared between two yields of a publication's steps. */
 const OBJECTS_PER_STEP = 256;
+/** Versions linked (or dropped) between two yields of a commit. */
+const LINKS_PER_STEP = 1024;
 
 /**
  * Keeps every published version of a changing set of STIX objects with its
@@ -108,8 +112,13 @@ export class Publication implements OrderedVersions {
     return this.log;
   }
 
+  get horizon(): number {
+    return this.last;
+  }
+
   versionsOf(id: string): readonly LogEntry[] | undefined {
-    return this.histories.get(id)?.versions;
+    const versions = this.histories.get(id)?.versions.filter((e) => e.record.added <= this.last);
+    return versions === undefined || versions.length === 0 ? undefined : versions;
   }
 
   /** Publishes a build at `now` (ms); returns the number of new versions. */
@@ -139,7 +148,7 @@ export class Publication implements OrderedVersions {
       // The log's order within one date_added is the id's. A bundle comes sorted by (type, id), which is id order
       // (an id starts with its type and '--'); another source's order is sorted here, in steps.
       if (!sortedById(changes)) yield* sortSteps(changes, (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return this.commit(changes, at);
+      return yield* this.commit(changes, at);
     } finally {
       this.publishing = false;
     }
@@ -162,33 +171,53 @@ export class Publication implements OrderedVersions {
     return { id: object.id, history, fresh: held === undefined, content, builtModified, entry };
   }
 
-  /** The prepared versions held, at once: a few pointer moves per version. */
-  private commit(changes: readonly Change[], at: number): number {
-    for (const { id, history, fresh, content, builtModified, entry } of changes) {
+  /**
+   * The prepared versions held, in steps. Until the last is linked they lie
+   * past the horizon (added `at` > `last`), which readers do not read; then
+   * `last` moves to `at` and the whole publication is published at once.
+   * What it drops (versions past MAX_VERSIONS_PER_OBJECT, the oldest objects
+   * past the cap) is dropped after, in steps (an object briefly keeps one
+   * version more; nothing is ever half published).
+   */
+  private *commit(changes: readonly Change[], at: number): Steps<number> {
+    for (let i = 0; i < changes.length; i++) {
+      const { id, history, fresh, content, builtModified, entry } = changes[i]!;
       if (fresh) this.histories.set(id, history);
       history.content = content;
       history.builtModified = builtModified;
       history.versions.push(entry);
       this.log.push(entry);
       this.versions++;
+      if (i % LINKS_PER_STEP === LINKS_PER_STEP - 1) yield;
+    }
+    if (changes.length > 0) this.last = at;
+    for (let i = 0; i < changes.length; i++) {
+      const { history } = changes[i]!;
       if (history.versions.length > MAX_VERSIONS_PER_OBJECT) {
         history.versions.shift()!.dead = true;
         this.dead++;
         this.versions--;
       }
+      if (i % LINKS_PER_STEP === LINKS_PER_STEP - 1) yield;
     }
-    if (changes.length > 0) this.last = at;
     // Map order is first publication: the oldest objects go first.
+    let n = 0;
     for (const [id, history] of this.histories) {
       if (this.versions <= this.maxVersions) break;
       this.histories.delete(id);
       this.versions -= history.versions.length;
       this.dead += history.versions.length;
       for (const entry of history.versions) entry.dead = true;
+      if (++n % LINKS_PER_STEP === 0) yield;
     }
     // Dropped versions leave the log once they are as many as the live ones: amortised O(1) per version.
     if (this.dead > this.versions) {
-      this.log = this.log.filter((e) => !e.dead);
+      const kept: LogEntry[] = [];
+      for (let i = 0; i < this.log.length; i++) {
+        if (!this.log[i]!.dead) kept.push(this.log[i]!);
+        if (i % (8 * LINKS_PER_STEP) === 8 * LINKS_PER_STEP - 1) yield;
+      }
+      this.log = kept;
       this.dead = 0;
     }
     return changes.length;
@@ -196,7 +225,9 @@ export class Publication implements OrderedVersions {
 
   objects(): PublishedObject[] {
     const all: PublishedObject[] = [];
-    for (const history of this.histories.values()) for (const v of history.versions) all.push({ object: v.record.object, added: v.record.added });
+    for (const history of this.histories.values()) {
+      for (const v of history.versions) if (v.record.added <= this.last) all.push({ object: v.record.object, added: v.record.added });
+    }
     return all;
   }
 }
