@@ -12,6 +12,7 @@ import { isActionable, type Verdict } from '../../model/verdict.js';
 import { isFeedListing } from '../stix/bundle.js';
 import { sharedReasons } from '../shared-reasons.js';
 import type { Allowlist } from '../rpz/allowlist.js';
+import { runSteps, type Steps } from '../steps.js';
 import { DOMAIN_IP_TEMPLATE } from './domain-ip.js';
 import { uuidv5 } from '../stix/uuid5.js';
 
@@ -135,6 +136,28 @@ function commentOf(v: Verdict): string {
   return text.length <= MAX_COMMENT ? text : `${Array.from(text).slice(0, MAX_COMMENT - 1).join('')}…`;
 }
 
+/**
+ * `${JSON.stringify({ Event: e })}\n`, an attribute and an object at a time
+ * (the same bytes): an event of 20,000 names is megabytes of JSON. Attribute
+ * and Object are the event's last two keys (MispEvent's order above).
+ */
+function* eventText(e: MispEvent): Steps<string> {
+  const head = JSON.stringify({ Event: { ...e, Attribute: [], Object: [] } });
+  const parts: string[] = [head.slice(0, head.length - '"Attribute":[],"Object":[]}}'.length), '"Attribute":['];
+  let n = 0;
+  for (let i = 0; i < e.Attribute.length; i++) {
+    parts.push(`${i === 0 ? '' : ','}${JSON.stringify(e.Attribute[i])}`);
+    if (++n % UNITS_PER_STEP === 0) yield;
+  }
+  parts.push('],"Object":[');
+  for (let i = 0; i < e.Object.length; i++) {
+    parts.push(`${i === 0 ? '' : ','}${JSON.stringify(e.Object[i])}`);
+    if (++n % 32 === 0) yield;
+  }
+  parts.push(']}}\n');
+  return parts.join('');
+}
+
 function tagsOf(tlp: Tlp): MispTag[] {
   return [
     { name: `tlp:${tlp}`, colour: TLP_COLOUR[tlp], exportable: true },
@@ -150,10 +173,12 @@ interface Group {
 }
 
 /** Flagged verdicts → events: one per flux network (features.network_id), one per UTC day for the rest. */
-function groupsOf(verdicts: Iterable<Verdict>, options: MispFeedOptions, stats: MispFeed['stats']): Group[] {
+function* groupsOf(verdicts: Iterable<Verdict>, options: MispFeedOptions, stats: MispFeed['stats']): Steps<Group[]> {
   const byKey = new Map<string, Group>();
   const latest = new Map<string, Verdict>();
+  let n = 0;
   for (const v of verdicts) {
+    if (++n % UNITS_PER_STEP === 0) yield;
     // A feed's listing is another team's finding, not ours to publish (act/stix isFeedListing).
     if (!isActionable(v) || isFeedListing(v)) {
       stats.skipped.notActionable++;
@@ -175,6 +200,7 @@ function groupsOf(verdicts: Iterable<Verdict>, options: MispFeedOptions, stats: 
     latest.set(v.domain, v);
   }
   for (const v of latest.values()) {
+    if (++n % UNITS_PER_STEP === 0) yield;
     const id = v.features.network_id;
     const key = id > 0 ? `network:fn-${id}` : `day:${(v.first_flagged ?? v.last_seen).slice(0, 10)}`;
     let group = byKey.get(key);
@@ -190,16 +216,29 @@ function groupsOf(verdicts: Iterable<Verdict>, options: MispFeedOptions, stats: 
     g.info = g.key.startsWith('network:')
       ? `fluxhound: fast-flux network ${g.key.slice(8)} (${g.verdicts.length} names, ${g.verdicts[0]!.features.network_size} addresses in ${g.verdicts[0]!.features.network_asns} ASNs)`
       : `fluxhound: fast-flux names flagged on ${g.key.slice(4)} (${g.verdicts.length} names)`;
+    yield;
   }
   return groups;
 }
 
+/** Cheap units (a verdict grouped, an attribute hashed or serialised) between two yields. */
+const UNITS_PER_STEP = 256;
+
 export function buildMispFeed(verdicts: Iterable<Verdict>, options: MispFeedOptions): MispFeed {
+  return runSteps(mispFeedSteps(verdicts, options));
+}
+
+/**
+ * buildMispFeed as steps: yields after each shared name, each event and each
+ * few hundred attributes hashed or serialised, so the daemon rebuilds a feed
+ * of any size without holding its event loop (serve/share).
+ */
+export function* mispFeedSteps(verdicts: Iterable<Verdict>, options: MispFeedOptions): Steps<MispFeed> {
   const stats: MispFeed['stats'] = { events: 0, attributes: 0, objects: 0, skipped: { notActionable: 0, invalidName: 0, publicSuffix: 0, allowlisted: 0, addresses: 0 } };
   const maxAddresses = options.maxAddressesPerName ?? MAX_ADDRESSES;
   const distribution = String(options.distribution);
   const events: MispEvent[] = [];
-  for (const group of groupsOf(verdicts, options, stats)) {
+  for (const group of yield* groupsOf(verdicts, options, stats)) {
     // Keyed by the producer, the kind and the lowest member name (network numbers restart each run).
     const eventUuid = uuidv5(MISP_NAMESPACE, JSON.stringify(['event', options.org.uuid, group.key.split(':')[0], group.key.startsWith('day:') ? group.key : group.verdicts[0]!.domain]));
     const attrUuid = (...parts: string[]): string => uuidv5(MISP_NAMESPACE, JSON.stringify([eventUuid, ...parts]));
@@ -210,6 +249,7 @@ export function buildMispFeed(verdicts: Iterable<Verdict>, options: MispFeedOpti
     let oldest = Number.MAX_SAFE_INTEGER;
     let fastFlux = false;
     for (const v of group.verdicts) {
+      yield;
       const ts = seconds(v.last_seen);
       const tsText = String(ts);
       newest = Math.max(newest, ts);
@@ -286,8 +326,16 @@ export function buildMispFeed(verdicts: Iterable<Verdict>, options: MispFeedOpti
   for (const e of events) {
     manifest[e.uuid] = { Orgc: e.Orgc, Tag: e.Tag, info: e.info, date: e.date, analysis: e.analysis, threat_level_id: e.threat_level_id, timestamp: e.timestamp };
     // As PyMISP's feed generator: every attribute value, the event's own and its objects'.
-    for (const a of [...e.Attribute, ...e.Object.flatMap((o) => o.Attribute)]) hashes.push(`${md5(a.value)},${e.uuid}`);
-    files.push({ name: `${e.uuid}.json`, text: `${JSON.stringify({ Event: e })}\n` });
+    let n = 0;
+    for (const a of e.Attribute) {
+      hashes.push(`${md5(a.value)},${e.uuid}`);
+      if (++n % UNITS_PER_STEP === 0) yield;
+    }
+    for (const o of e.Object) {
+      for (const a of o.Attribute) hashes.push(`${md5(a.value)},${e.uuid}`);
+      if (++n % 32 === 0) yield;
+    }
+    files.push({ name: `${e.uuid}.json`, text: yield* eventText(e) });
   }
   files.push({ name: 'manifest.json', text: `${JSON.stringify(manifest)}\n` });
   files.push({ name: 'hashes.csv', text: hashes.length === 0 ? '' : `${hashes.join('\n')}\n` });

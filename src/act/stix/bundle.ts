@@ -9,8 +9,9 @@ import type { FluxNetworkSummary } from '../../detect/networks.js';
 import { isActionable, isoTime, type Verdict } from '../../model/verdict.js';
 import { sharedReasons } from '../shared-reasons.js';
 import { domainPattern } from './pattern.js';
+import { runSteps, sortSteps, type Steps } from '../steps.js';
 import { tlpMarking, type TlpLevel } from './tlp.js';
-import { fluxhoundId, scoId } from './uuid5.js';
+import { FLUXHOUND_NAMESPACE, fluxhoundId, scoId, uuidv5Hasher } from './uuid5.js';
 
 export interface StixOptions {
   /** The producer's name on the identity object (config stix.identity). */
@@ -83,6 +84,18 @@ export function isFeedListing(v: Pick<Verdict, 'flux' | 'intel'>): boolean {
 }
 
 export function buildStixBundle(verdicts: readonly StixVerdict[], networks: readonly FluxNetworkSummary[], options: StixOptions): StixBundle {
+  return runSteps(stixBundleSteps(verdicts, networks, options));
+}
+
+/** Objects hashed or bundle ids fed between two yields of the last steps. */
+const IDS_PER_STEP = 1024;
+
+/**
+ * buildStixBundle as steps: yields after each verdict, each network, and
+ * through the final sort and the bundle id, so the daemon can build a bundle
+ * of 100,000 objects without holding its event loop (serve/share).
+ */
+export function* stixBundleSteps(verdicts: readonly StixVerdict[], networks: readonly FluxNetworkSummary[], options: StixOptions): Steps<StixBundle> {
   const fallback = options.now ?? isoTime(0);
   const marking = tlpMarking(options.tlp);
   const identity = {
@@ -119,6 +132,7 @@ export function buildStixBundle(verdicts: readonly StixVerdict[], networks: read
   const members = new Map<string, { ids: Set<string>; indicators: Set<string>; first: string; last: string }>();
   const shared = strongestPerName(verdicts.filter((v) => isShared(v, options)));
   for (const v of shared) {
+    yield;
     const first = v.first_seen || fallback;
     const last = v.last_seen || first;
     const validFrom = v.first_flagged ?? first;
@@ -183,17 +197,54 @@ export function buildStixBundle(verdicts: readonly StixVerdict[], networks: read
       last_seen: last,
     };
     add(infrastructure);
-    for (const id of net.ids) relate('consists-of', infrastructure.id, id, first, last);
-    for (const id of net.indicators) relate('indicates', id, infrastructure.id, first, last);
+    let n = 0;
+    for (const id of net.ids) {
+      relate('consists-of', infrastructure.id, id, first, last);
+      if (++n % IDS_PER_STEP === 0) yield;
+    }
+    for (const id of net.indicators) {
+      relate('indicates', id, infrastructure.id, first, last);
+      if (++n % IDS_PER_STEP === 0) yield;
+    }
+    yield;
   }
 
-  const sorted = [...objects.values()].sort((a, b) => compare(a.type, b.type) || compare(a.id, b.id));
-  return { type: 'bundle', id: fluxhoundId('bundle', { objects: sorted.map((o) => o.id) }), objects: sorted };
+  const sorted = yield* sortSteps([...objects.values()], (a, b) => compare(a.type, b.type) || compare(a.id, b.id));
+  // fluxhoundId('bundle', { objects: ids }) fed in parts: canonical JSON sorts the keys, "objects" before "type".
+  const hasher = uuidv5Hasher(FLUXHOUND_NAMESPACE);
+  hasher.update('{"objects":[');
+  for (let i = 0; i < sorted.length; i += IDS_PER_STEP) {
+    hasher.update(`${i === 0 ? '' : ','}${sorted.slice(i, i + IDS_PER_STEP).map((o) => JSON.stringify(o.id)).join(',')}`);
+    yield;
+  }
+  hasher.update('],"type":"bundle"}');
+  return { type: 'bundle', id: `bundle--${hasher.digest()}`, objects: sorted };
 }
 
 /** The bundle as a file: two-space JSON and a final newline, byte-identical for the same bundle. */
 export function stixText(bundle: StixBundle): string {
   return JSON.stringify(bundle, null, 2) + '\n';
+}
+
+/**
+ * stixText in parts, one object at a time (their concatenation is stixText's
+ * bytes): a consumer that writes as it goes (writeFileAtomic) serialises a
+ * 64 MB bundle between its writes instead of in one 0.4 s call.
+ */
+export function* stixTextParts(bundle: StixBundle): Generator<string, void, void> {
+  if (bundle.objects.length === 0) {
+    yield stixText(bundle);
+    return;
+  }
+  // JSON.stringify(bundle, null, 2): the header, each object indented one level more, the footer. A newline
+  // inside a string is escaped (\n), so every raw newline of an object's text is structure, to indent.
+  yield `{\n  "type": ${JSON.stringify(bundle.type)},\n  "id": ${JSON.stringify(bundle.id)},\n  "objects": [\n`;
+  let first = true;
+  for (const o of bundle.objects) {
+    yield `${first ? '' : ',\n'}    ${JSON.stringify(o, null, 2).replaceAll('\n', '\n    ')}`;
+    first = false;
+  }
+  yield '\n  ]\n}\n';
 }
 
 /**

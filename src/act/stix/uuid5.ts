@@ -38,8 +38,26 @@ export function uuidv5(namespace: string, name: string): string {
 }
 
 function computeUuidv5(namespace: string, name: string): string {
+  const hasher = uuidv5Hasher(namespace);
+  hasher.update(name);
+  return hasher.digest();
+}
+
+/**
+ * uuidv5 of a name given in parts (the same UUID as of their concatenation):
+ * a bundle's id hashes the ids of 100,000 objects, fed a slice at a time
+ * rather than as one string held and hashed at once. Not memoised.
+ */
+export function uuidv5Hasher(namespace: string): { update(part: string): void; digest(): string } {
   if (!UUID_TEXT.test(namespace)) throw new Error(`uuidv5: not a UUID: '${namespace}'`);
-  const hash = createHash('sha1').update(Buffer.from(namespace.replaceAll('-', ''), 'hex')).update(name, 'utf8').digest();
+  const sha1 = createHash('sha1').update(Buffer.from(namespace.replaceAll('-', ''), 'hex'));
+  return {
+    update: (part) => void sha1.update(part, 'utf8'),
+    digest: () => formatUuidv5(sha1.digest()),
+  };
+}
+
+function formatUuidv5(hash: Buffer): string {
   hash[6] = (hash[6]! & 0x0f) | 0x50; // version 5
   hash[8] = (hash[8]! & 0x3f) | 0x80; // RFC variant
   const hex = hash.subarray(0, 16).toString('hex');

@@ -11,18 +11,19 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeMispFeed } from '../../act/misp/sink.js';
 import { checkWritable, writeFileAtomic } from '../../act/rpz/zone-file.js';
-import { stixText } from '../../act/stix/bundle.js';
+import { stixTextParts } from '../../act/stix/bundle.js';
 import type { Config } from '../../config/schema.js';
 import { UsageError } from '../../model/errors.js';
 import { DebouncedWrite } from '../rpz-file/writer.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
-import { liveMispFeed, liveStixBundle, mispOptionsOf, stixOptionsOf, type LiveFindings } from './live.js';
+import { runStepsYielding } from '../slices.js';
+import { liveMispFeedSteps, liveStixBundleSteps, mispOptionsOf, stixOptionsOf, type LiveFindings } from './live.js';
 import { mispFeedMetrics, stixFileMetrics, type ShareReadings } from './metrics.js';
 
 /**
- * At most one rewrite per 10 s: a bundle of thousands of names takes a good
- * fraction of a second to build (README, Cost), and partners poll these
- * files on minutes, not seconds.
+ * At most one rewrite per 10 s: a bundle of thousands of names takes seconds
+ * of CPU to build (README, Cost; in slices, so the event loop stays free),
+ * and partners poll these files on minutes, not seconds.
  */
 export const WRITE_DELAY_MS = 10_000;
 
@@ -42,8 +43,9 @@ export const stixFileService: ServiceFactory = {
 /** The --stix service for `path` (`delayMs` between rewrites: tests shorten it). */
 export function stixFile(path: string, context: ServeContext, delayMs = WRITE_DELAY_MS): SharedFileService {
   const rewrite: Rewrite = async (live, config) => {
-    const { bundle, held } = liveStixBundle(live, stixOptionsOf(config));
-    await writeFileAtomic(path, [stixText(bundle)]);
+    // Built in slices and serialised an object at a time as it is written: DNS answers never wait for a whole rewrite.
+    const { bundle, held } = await runStepsYielding(liveStixBundleSteps(live, stixOptionsOf(config)));
+    await writeFileAtomic(path, stixTextParts(bundle));
     return { items: bundle.objects.reduce((n, o) => n + (o.type === 'indicator' ? 1 : 0), 0), held };
   };
   return new SharedFileService('stix-file', context, () => checkWritable(path), rewrite, delayMs);
@@ -71,7 +73,7 @@ export function mispFeed(dir: string, context: ServeContext, delayMs = WRITE_DEL
     const rewrite: Rewrite = async (live, config) => {
       let settings = options.get(config);
       if (settings === undefined) options.set(config, (settings = mispOptionsOf(config, context.infra ?? null)));
-      const { feed, held } = liveMispFeed(live, settings);
+      const { feed, held } = await runStepsYielding(liveMispFeedSteps(live, settings));
       await writeMispFeed(dir, feed);
       return { items: feed.events.length, held };
     };

@@ -231,6 +231,17 @@ export class TaxiiService implements Service {
       canWrite: roleAllows(outcome.principal.role, 'write'),
       status: (id) => (this.inbox?.status(id, poster) as Record<string, unknown> | null | undefined) ?? null,
     };
+    // The findings are brought up to date first, in slices (source.ts fresh): a republication of 100,000
+    // objects never holds the daemon's event loop; requests meanwhile wait for the same one.
+    const target = this.collections.find((c) => c.id === path.split('/')[3]);
+    const ready = target?.source.fresh?.() ?? Promise.resolve();
+    void ready.then(
+      () => this.answerNow(req, res, path, url, q, site, resource),
+      (err: unknown) => this.reply(req, res, this.failed(resource, err as Error)),
+    );
+  }
+
+  private answerNow(req: IncomingMessage, res: ServerResponse, path: string, url: string, q: number, site: TaxiiSite, resource: string): void {
     let result: TaxiiAnswer;
     try {
       result = answer(path, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), site, this.origin());

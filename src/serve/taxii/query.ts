@@ -6,7 +6,7 @@
  * fluxhound publishes gets every record exactly once: new versions are
  * added later than any key already handed out.
  */
-import type { PublishedObject } from './source.js';
+import type { LogEntry, OrderedVersions, PublishedObject } from './source.js';
 
 /** The server's cap on a page (and its default size): a client's larger limit is lowered to it. */
 export const MAX_PAGE = 1000;
@@ -171,4 +171,80 @@ export function page(selected: readonly VersionRecord[], query: TaxiiQuery): Pag
   const records = selected.slice(start, start + query.limit);
   const more = start + records.length < selected.length;
   return { records, more, next: more ? encodeNext(records[records.length - 1]!) : null };
+}
+
+/**
+ * `page(select(all, query), query)` over versions kept in page order
+ * (source.ts Publication): a binary search to the first version after
+ * added_after and `next`, then a walk that keeps what the filters pick until
+ * the page is full and one more is found (for `more`). O(log n + page) for a
+ * poller (dropped and superseded versions on the way are skipped, at most
+ * MAX_VERSIONS_PER_OBJECT per object); match[id] reads the object's versions
+ * alone.
+ */
+export function pageOrdered(ordered: OrderedVersions, query: TaxiiQuery): Page {
+  if (query.ids !== null) {
+    const records: VersionRecord[] = [];
+    for (const id of query.ids) for (const e of ordered.versionsOf(id) ?? []) records.push(e.record);
+    return page(select(records, query), query);
+  }
+  const entries = ordered.entries;
+  let start = 0;
+  if (query.addedAfter !== null) {
+    const after = query.addedAfter;
+    start = Math.max(start, firstAfter(entries, (r) => r.added <= after));
+  }
+  if (query.next !== null) {
+    const after = query.next;
+    start = Math.max(start, firstAfter(entries, (r) => compare(r, after) <= 0));
+  }
+  const records: VersionRecord[] = [];
+  let more = false;
+  const horizon = ordered.horizon;
+  for (let i = start; i < entries.length; i++) {
+    const entry = entries[i]!;
+    // Past the horizon: a publication still being committed (source.ts), published all at once when done.
+    if (entry.record.added > horizon) break;
+    if (!picked(entry, query, horizon)) continue;
+    if (records.length === query.limit) {
+      more = true;
+      break;
+    }
+    records.push(entry.record);
+  }
+  return { records, more, next: more ? encodeNext(records[records.length - 1]!) : null };
+}
+
+/** The index of the first entry `before` is false for (entries are ordered so that it holds for a prefix). */
+function firstAfter(entries: readonly LogEntry[], before: (r: VersionRecord) => boolean): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(entries[mid]!.record)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Whether select() keeps this version: the same filters, first/last among the object's versions of a kept spec version. */
+function picked(entry: LogEntry, query: TaxiiQuery, horizon: number): boolean {
+  if (entry.dead) return false;
+  const r = entry.record;
+  if (query.types !== null && !query.types.has(r.type)) return false;
+  if (query.specVersions !== null && !query.specVersions.has(r.specVersion)) return false;
+  const published = publishedVersions(entry, horizon);
+  const kept = query.specVersions === null ? published : published.filter((e) => query.specVersions!.has(e.record.specVersion));
+  for (const v of query.versions) {
+    if (v === 'all') return true;
+    if (v === 'first' && kept[0] === entry) return true;
+    if (v === 'last' && kept[kept.length - 1] === entry) return true;
+    if (v !== 'first' && v !== 'last' && Date.parse(r.version) === Date.parse(v)) return true;
+  }
+  return false;
+}
+
+/** An entry's published versions: its object's, up to `horizon` (a commit in slices appends later ones). */
+function publishedVersions(entry: LogEntry, horizon: number): LogEntry[] {
+  return entry.versions.filter((e) => e.record.added <= horizon);
 }

@@ -6,7 +6,7 @@
  */
 import { FLUXHOUND_NAMESPACE, uuidv5 } from '../../act/stix/uuid5.js';
 import type { StixSource } from './source.js';
-import { page, parseQuery, QueryError, select, toRecord, type Allowed, type VersionRecord } from './query.js';
+import { page, pageOrdered, parseQuery, QueryError, select, toRecord, type Allowed, type Page, type TaxiiQuery, type VersionRecord } from './query.js';
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
@@ -175,13 +175,23 @@ function records(source: StixSource): VersionRecord[] {
   return source.objects().map(toRecord);
 }
 
+/** A page of what `query` selects: from the source's ordered log when it keeps one (no sort per request). */
+function selectPage(source: StixSource, query: TaxiiQuery): Page {
+  const ordered = source.ordered?.();
+  return ordered === undefined ? page(select(records(source), query), query) : pageOrdered(ordered, query);
+}
+
+function holds(source: StixSource, id: string): boolean {
+  const ordered = source.ordered?.();
+  return ordered === undefined ? source.objects().some((p) => p.object.id === id) : (ordered.versionsOf(id)?.length ?? 0) > 0;
+}
+
 /** §5.4 Get Objects and §5.6 Get an Object: an envelope; an object id with nothing selected is a 404. */
 function objects(source: StixSource, params: URLSearchParams, allowed: Allowed, id: string | null): TaxiiAnswer {
   const query = parseQuery(params, allowed);
   if (id !== null) query.ids = new Set([id]);
-  const all = records(source);
-  if (id !== null && !all.some((r) => r.id === id)) return NOT_FOUND(`no object ${id.slice(0, 128)} in this collection`);
-  const result = page(select(all, query), query);
+  if (id !== null && !holds(source, id)) return NOT_FOUND(`no object ${id.slice(0, 128)} in this collection`);
+  const result = selectPage(source, query);
   const body: Record<string, unknown> = { more: result.more };
   if (result.next !== null) body.next = result.next;
   if (result.records.length > 0) body.objects = result.records.map((r) => r.object);
@@ -191,7 +201,7 @@ function objects(source: StixSource, params: URLSearchParams, allowed: Allowed, 
 /** §5.5 Get Object Manifests. */
 function manifest(source: StixSource, params: URLSearchParams): TaxiiAnswer {
   const query = parseQuery(params, OBJECTS_FILTERS);
-  const result = page(select(records(source), query), query);
+  const result = selectPage(source, query);
   const body: Record<string, unknown> = { more: result.more };
   if (result.next !== null) body.next = result.next;
   if (result.records.length > 0) {
@@ -205,9 +215,8 @@ function versions(source: StixSource, params: URLSearchParams, id: string): Taxi
   const query = parseQuery(params, VERSIONS_FILTERS);
   query.ids = new Set([id]);
   query.versions = ['all'];
-  const all = records(source);
-  if (!all.some((r) => r.id === id)) return NOT_FOUND(`no object ${id.slice(0, 128)} in this collection`);
-  const result = page(select(all, query), query);
+  if (!holds(source, id)) return NOT_FOUND(`no object ${id.slice(0, 128)} in this collection`);
+  const result = selectPage(source, query);
   const body: Record<string, unknown> = { more: result.more };
   if (result.next !== null) body.next = result.next;
   if (result.records.length > 0) body.versions = result.records.map((r) => r.version);

@@ -3,7 +3,7 @@ import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import { FlaggedDomains } from '../../act/flagged.js';
 import type { StixObject, StixOptions } from '../../act/stix/bundle.js';
 import { intelListingVerdict } from '../../detect/intel-verdict.js';
-import { findingsSource, MAX_VERSIONS_PER_OBJECT, Publication, REBUILD_MIN_MS, REBUILD_QUIET_MS } from './source.js';
+import { findingsSource, MAX_VERSIONS_PER_OBJECT, Publication, REBUILD_MIN_MS, REBUILD_QUIET_MS, type PublishedObject } from './source.js';
 
 const OPTIONS: StixOptions = { identity: 'Example CERT', tlp: 'amber', expiry: 604_800, suspicious: false };
 const T0 = Date.parse('2026-12-05T12:00:00.000Z');
@@ -15,13 +15,20 @@ function indicatorOf(source: { objects(): { object: Record<string, unknown> }[] 
     .filter((o) => o.type === 'indicator' && o.pattern === pattern);
 }
 
+/** What a request reads: the source brought up to date (in slices), then its objects. */
+async function read(source: { fresh(): Promise<void>; objects(): PublishedObject[] }): Promise<PublishedObject[]> {
+  await source.fresh();
+  return source.objects();
+}
+
 describe('taxii findings source: the act/stix objects of the live findings', () => {
-  it('publishes the whole bundle (indicator, SCOs, relationships, identity, marking), excluding intel listings and deny entries', () => {
+  it('publishes the whole bundle (indicator, SCOs, relationships, identity, marking), excluding intel listings and deny entries', async () => {
     const flagged = new FlaggedDomains();
     flagged.upsert(flaggedVerdict('flux.example', { addresses: ['198.51.100.7', '2001:db8::7'] }));
     flagged.upsert(intelListingVerdict('partner.example', { feed: 'taxii:partner', ref: 'indicator--x', kind: 'domain', value: 'partner.example', note: '', confidence: 80, action: 'block' }, T0 / 1000));
     flagged.upsert({ ...flaggedVerdict('denied.example'), listed: { list: 'deny', by: 'op', at: '2026-12-05T00:00:00.000Z', comment: '' } } as never);
     const source = findingsSource({ flagged, networks: () => [] }, () => OPTIONS, () => T0);
+    await source.fresh();
     const types = source.objects().map((p) => p.object.type).sort();
     expect(types).toEqual(['domain-name', 'identity', 'indicator', 'ipv4-addr', 'ipv6-addr', 'marking-definition', 'relationship', 'relationship']);
     expect(source.objects().every((p) => p.added === T0)).toBe(true);
@@ -30,16 +37,16 @@ describe('taxii findings source: the act/stix objects of the live findings', () 
     expect(JSON.stringify(source.objects())).not.toContain('denied.example');
   });
 
-  it('a finding that changes becomes a new version, added later; unchanged objects keep their one version', () => {
+  it('a finding that changes becomes a new version, added later; unchanged objects keep their one version', async () => {
     let clock = T0;
     const flagged = new FlaggedDomains();
     flagged.upsert(flaggedVerdict('flux.example', { addresses: ['198.51.100.7'] }));
     const source = findingsSource({ flagged, networks: () => [] }, () => OPTIONS, () => clock);
-    const before = source.objects();
+    const before = await read(source);
     // A new address bumps the serial: republished on the next request once REBUILD_MIN_MS passed.
     flagged.upsert(flaggedVerdict('flux.example', { addresses: ['198.51.100.7', '198.51.100.8'], lastSeen: '2025-04-03T05:00:00.000Z' }));
     clock += REBUILD_MIN_MS;
-    const after = source.objects();
+    const after = await read(source);
     const fresh = after.filter((p) => p.added === clock);
     // The indicator (modified = last seen), the new address and its resolves-to, the old resolves-to (its times moved).
     expect(fresh.map((p) => p.object.type).sort()).toEqual(['indicator', 'ipv4-addr', 'relationship', 'relationship']);
@@ -52,18 +59,18 @@ describe('taxii findings source: the act/stix objects of the live findings', () 
     expect(after.filter((p) => p.added === T0)).toEqual(before);
   });
 
-  it('without a serial change, moved verdicts are republished only after REBUILD_QUIET_MS', () => {
+  it('without a serial change, moved verdicts are republished only after REBUILD_QUIET_MS', async () => {
     let clock = T0;
     const flagged = new FlaggedDomains();
     flagged.upsert(flaggedVerdict('flux.example'));
     const source = findingsSource({ flagged, networks: () => [] }, () => OPTIONS, () => clock);
-    const count = source.objects().length;
+    const count = (await read(source)).length;
     // Only last_seen moved: the set's serial stays, the indicator's modified moves.
     expect(flagged.upsert(flaggedVerdict('flux.example', { lastSeen: '2025-04-03T06:00:00.000Z' }))).toBe(false);
     clock += REBUILD_QUIET_MS - 1;
-    expect(source.objects()).toHaveLength(count);
+    expect(await read(source)).toHaveLength(count);
     clock += 1;
-    expect(source.objects()).toHaveLength(count + 1);
+    expect(await read(source)).toHaveLength(count + 1);
   });
 });
 
