@@ -4,7 +4,7 @@
  * config.policy.allowlist and the files in config.policy.allowlistFiles;
  * build it again to reload (SIGHUP).
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { FileRefused, readRegularFile } from '../../config/regular-file.js';
 import { ConfigError } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { canonicalName, isPlausibleName, parseIPv4, parseIPv6 } from '../../model/names.js';
@@ -122,36 +122,20 @@ export function loadAllowlist(policy: Config['policy']): Allowlist {
 
 /**
  * The text of one allowlist file: a regular file of at most `maxBytes`
- * (policy.allowlistMaxBytes). /dev/zero, a FIFO or a directory is refused
- * before a byte is read (opened non-blocking, so a FIFO without a writer
- * does not hang the daemon); a file that grows past the cap while being read
- * is refused too. Errors are one-line ConfigErrors.
+ * (policy.allowlistMaxBytes), read by config/regular-file (no /dev/zero,
+ * FIFO or directory; no growth past the cap). Errors are one-line ConfigErrors.
  */
 function readAllowlistFile(file: string, maxBytes: number): string {
   const where = `config: policy.allowlistFiles: ${file}`;
-  let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    return readRegularFile(file, maxBytes);
   } catch (err) {
-    throw new ConfigError(`config: policy.allowlistFiles: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) throw new ConfigError(`${where}: not a regular file`);
-    if (info.size > maxBytes) throw new ConfigError(`${where}: ${info.size} bytes, over policy.allowlistMaxBytes (${maxBytes})`);
-    const chunks: Buffer[] = [];
-    let length = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(64 * 1024);
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      length += n;
-      if (length > maxBytes) throw new ConfigError(`${where}: grew over policy.allowlistMaxBytes (${maxBytes}) while being read`);
-      chunks.push(chunk.subarray(0, n));
-    }
-    return Buffer.concat(chunks, length).toString('utf8');
-  } finally {
-    closeSync(fd);
+    if (!(err instanceof FileRefused)) throw err;
+    const r = err.refusal;
+    if (r.kind === 'unreadable') throw new ConfigError(`config: policy.allowlistFiles: cannot read ${file}: ${r.code}`);
+    if (r.kind === 'not-regular') throw new ConfigError(`${where}: not a regular file`);
+    if (r.kind === 'too-big') throw new ConfigError(`${where}: ${r.size} bytes, over policy.allowlistMaxBytes (${maxBytes})`);
+    throw new ConfigError(`${where}: grew over policy.allowlistMaxBytes (${maxBytes}) while being read`);
   }
 }
 

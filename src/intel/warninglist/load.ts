@@ -5,7 +5,7 @@
  * calls parseWarninglist and extendInfra the same way; here they are left
  * out, so a run with only a URL list changes nothing until that loader runs.
  */
-import { closeSync, fstatSync, openSync, readSync, constants } from 'node:fs';
+import { FileRefused, readRegularFile } from '../../config/regular-file.js';
 import { ConfigError } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import type { Infra } from '../../enrich/infra/index.js';
@@ -23,32 +23,16 @@ export function withWarninglistFiles(base: Infra | null, intel: Config['intel'],
   return feeds.length === 0 ? base : extendInfra(base, feeds, rules);
 }
 
-/**
- * A regular file of at most maxBytes, as UTF-8: /dev/zero, a FIFO or a
- * directory is refused before a byte is read, and so is a file that grows
- * past the cap while it is read. Errors are one-line ConfigErrors.
- */
+/** A warninglist file through config/regular-file (a regular file of at most intel.maxBytes); errors are one-line ConfigErrors. */
 function readCapped(path: string, maxBytes: number, where: string): string {
-  let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    return readRegularFile(path, maxBytes);
   } catch (err) {
-    throw new ConfigError(`${where}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) throw new ConfigError(`${where}: ${path} is not a regular file`);
-    if (info.size > maxBytes) throw new ConfigError(`${where}: ${path} has ${info.size} bytes, over intel.maxBytes (${maxBytes})`);
-    const buffer = Buffer.allocUnsafe(info.size + 1);
-    let length = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-      if (length > info.size) throw new ConfigError(`${where}: ${path} grew while being read`);
-    }
-    return buffer.subarray(0, length).toString('utf8');
-  } finally {
-    closeSync(fd);
+    if (!(err instanceof FileRefused)) throw err;
+    const r = err.refusal;
+    if (r.kind === 'unreadable') throw new ConfigError(`${where}: cannot read ${path}: ${r.code}`);
+    if (r.kind === 'not-regular') throw new ConfigError(`${where}: ${path} is not a regular file`);
+    if (r.kind === 'too-big') throw new ConfigError(`${where}: ${path} has ${r.size} bytes, over intel.maxBytes (${maxBytes})`);
+    throw new ConfigError(`${where}: ${path} grew while being read`);
   }
 }

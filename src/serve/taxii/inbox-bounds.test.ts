@@ -10,34 +10,11 @@ import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PushedFeeds } from '../../../test/helpers/pushed-feeds.js';
 import { violations } from '../../../test/helpers/taxii-spec.js';
-import type { ParsedFeed } from '../../intel/entry.js';
-import { buildIntelIndex, type IntelFeedInput, type IntelIndex } from '../../intel/index.js';
-import type { IntelFeeds, PushedFeedMeta } from '../../intel/view.js';
+import type { PushedFeedMeta } from '../../intel/view.js';
 import { Inbox, MAX_STATUS_DETAILS } from './inbox.js';
 
-/** The pushed half of a feed set: put() rebuilds the index, as the daemon's does. */
-class PushedFeeds implements IntelFeeds {
-  readonly inputs = new Map<string, IntelFeedInput>();
-  private index: IntelIndex | null = null;
-  current(): IntelIndex | null {
-    return this.index;
-  }
-  async load(): Promise<void> {}
-  start(): void {}
-  async stop(): Promise<void> {}
-  put(name: string, feed: ParsedFeed, meta: PushedFeedMeta): void {
-    if (feed.entries.length === 0) this.inputs.delete(name);
-    else this.inputs.set(name, { name, action: meta.action, confidence: meta.confidence, expiresAt: Infinity, feed });
-    this.index = buildIntelIndex([...this.inputs.values()], { isRegistrable: (n) => n.includes('.'), isAllowlisted: () => false });
-  }
-  status() {
-    return [];
-  }
-  onChange() {
-    return () => undefined;
-  }
-}
 
 const META: PushedFeedMeta = { action: 'block', confidence: 70, expiry: 0 };
 const ID = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

@@ -14,12 +14,10 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
+import { PushedFeeds } from '../../../test/helpers/pushed-feeds.js';
 import { violations } from '../../../test/helpers/taxii-spec.js';
 import { bearer, writeTokenFile } from '../../../test/support/tokens.js';
 import { defaultConfig } from '../../config/schema.js';
-import type { ParsedFeed } from '../../intel/entry.js';
-import { buildIntelIndex, type IntelFeedInput, type IntelIndex } from '../../intel/index.js';
-import type { IntelFeeds, PushedFeedMeta } from '../../intel/view.js';
 import { Daemon } from '../daemon.js';
 import { Inbox } from './inbox.js';
 import { FINDINGS_COLLECTION_ID, INBOX_COLLECTION_ID, MAX_CONTENT_LENGTH, TAXII_MEDIA_TYPE } from './resources.js';
@@ -28,28 +26,6 @@ import { intelService } from '../intel/index.js';
 import { quietDaemon } from '../../../test/support/quiet-daemon.js';
 import type { StixSource } from './source.js';
 
-/** The pushed half of a feed set: put() rebuilds the index, as the daemon's does. */
-class PushedFeeds implements IntelFeeds {
-  readonly inputs = new Map<string, IntelFeedInput>();
-  private index: IntelIndex | null = null;
-  current(): IntelIndex | null {
-    return this.index;
-  }
-  async load(): Promise<void> {}
-  start(): void {}
-  async stop(): Promise<void> {}
-  put(name: string, feed: ParsedFeed, meta: PushedFeedMeta): void {
-    if (feed.entries.length === 0) this.inputs.delete(name);
-    else this.inputs.set(name, { name, action: meta.action, confidence: meta.confidence, expiresAt: Infinity, feed });
-    this.index = buildIntelIndex([...this.inputs.values()], { isRegistrable: (n) => n.includes('.'), isAllowlisted: () => false });
-  }
-  status() {
-    return [];
-  }
-  onChange() {
-    return () => undefined;
-  }
-}
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'fluxhound-taxii-inbox-'));
 const config = defaultConfig();
