@@ -271,6 +271,7 @@ function readData(ctx: SetContext, id: number, at: number, end: number, position
         const rate = f.samplingSpace >= 0 ? (f.sampling + f.samplingSpace) / f.sampling : f.sampling;
         source.cache.setSampling(ctx.domainKey, rate);
       }
+      if (f.systemInit > 0) source.cache.setSystemInit(ctx.domainKey, f.systemInit);
       continue;
     }
     if (f.src === '' || f.dst === '') {
@@ -278,8 +279,23 @@ function readData(ctx: SetContext, id: number, at: number, end: number, position
       continue;
     }
     const rate = f.sampling > 0 ? f.sampling : source.cache.samplingOf(ctx.domainKey);
+    if (ctx.version === 10) ipfixUptimes(f, source.cache.systemInitOf(ctx.domainKey));
     out.flows.push(toFlow(f, ctx.uptime, ctx.exportTime, rate, ctx.domainKey, recordPosition));
   }
+}
+
+/**
+ * IPFIX has no uptime in its header: flow{Start,End}SysUpTime count from the
+ * boot time the exporter announces in options data (IE 160). Without it they
+ * cannot be placed, and the record falls back to other times or the export time.
+ */
+function ipfixUptimes(f: RecordFields, systemInit: number): void {
+  const boot = f.systemInit > 0 ? f.systemInit : systemInit;
+  if (boot > 0) {
+    if (f.start < 0 && f.startUptime >= 0) f.start = boot + f.startUptime / 1000;
+    if (f.end < 0 && f.endUptime >= 0) f.end = boot + f.endUptime / 1000;
+  }
+  f.startUptime = f.endUptime = -1;
 }
 
 function toFlow(f: RecordFields, uptime: number, exportTime: number, samplingRate: number, exporter: string, position: string): FlowRecord {

@@ -38,6 +38,7 @@ export const IE = {
   samplingPacketInterval: 305,
   samplingPacketSpace: 306,
   observationTimeMilliseconds: 323,
+  systemInitTimeMilliseconds: 160,
 } as const;
 
 /** Fields of one data record; -1 = absent. Reused across records (no allocation per record). */
@@ -63,6 +64,8 @@ export class RecordFields {
   endUptime = -1;
   sampling = -1;
   samplingSpace = -1;
+  /** Epoch seconds of the exporter's boot (IPFIX options data), the base of IPFIX sysUpTime fields. */
+  systemInit = -1;
   used = 0;
   unused = 0;
 
@@ -72,7 +75,7 @@ export class RecordFields {
     this.bytes = this.packets = this.outBytes = this.outPackets = -1;
     this.icmpTypeCode = this.icmpType = this.icmpCode = -1;
     this.start = this.end = this.observed = this.startUptime = this.endUptime = -1;
-    this.sampling = this.samplingSpace = -1;
+    this.sampling = this.samplingSpace = this.systemInit = -1;
     this.used = this.unused = 0;
   }
 }
@@ -137,6 +140,7 @@ export function storeElement(f: RecordFields, id: number, b: Uint8Array, at: num
     case IE.samplingInterval: case IE.samplerRandomInterval: case IE.samplingPacketInterval:
       f.sampling = v; return true;
     case IE.samplingPacketSpace: f.samplingSpace = v; return true;
+    case IE.systemInitTimeMilliseconds: f.systemInit = v / 1000; return true;
     default: return false;
   }
 }

@@ -115,4 +115,27 @@ describe('oracle: logstash-codec-netflow expected fields', () => {
     expect(flows[0]!.start).toBe(iso('2018-06-06T13:20:02.000Z'));
     expect(flows[0]!.end).toBe(iso('2018-06-06T13:20:02.000Z'));
   });
+
+  test('IPFIX Mikrotik: 46 records, IPv4 and IPv6; sysUpTime times without a boot time fall back to export time', () => {
+    const { flows, results } = decodeAll(['ipfix_test_mikrotik_tpl.dat', 'ipfix_test_mikrotik_data258.dat', 'ipfix_test_mikrotik_data259.dat']);
+    expect(flows).toHaveLength(46);
+    expect(flows[0]).toMatchObject({ src: '10.10.8.197', dst: '192.168.128.17', srcPort: 123, dstPort: 123, proto: 17, bytes: 152, packets: 2 });
+    expect(flows[45]).toMatchObject({ src: 'fe80::ff:fe00:1201', dst: 'fe80::ff:fe00:1201', srcPort: 5678, dstPort: 5678, proto: 17, bytes: 370, packets: 2 });
+    // The oracle leaves flowStartSysUpTime raw; RouterOS sends no systemInitTimeMilliseconds to place it.
+    const exportTime = readFileSync(new URL('ipfix_test_mikrotik_data258.dat', dir)).readUInt32BE(4);
+    expect(results[1]!.flows[0]!.start).toBe(exportTime);
+  });
+
+  test('IPFIX Juniper MX240 options data: samplingInterval 1000 applies to the domain, no flow emitted', () => {
+    const cache = new TemplateCache();
+    const files = ['ipfix_test_juniper_mx240_junos151r6s3_opttpl512.dat', 'ipfix_test_juniper_mx240_junos151r6s3_data512.dat'];
+    const results = files.map((file) => decodeDatagram(readFileSync(new URL(file, dir)), { exporter: 'j', cache, position: file, now: 0 }));
+    expect(results[0]!.counts.optionsTemplates).toBe(1);
+    expect(results[1]!.counts.optionsRecords).toBe(1);
+    expect(results[1]!.flows).toEqual([]);
+    const domain = readFileSync(new URL(files[1]!, dir)).readUInt32BE(12);
+    expect(cache.samplingOf(`j/${domain}`)).toBe(1000);
+    // systemInitTimeMilliseconds 1262761598000: the base of this domain's flow{Start,End}SysUpTime
+    expect(cache.systemInitOf(`j/${domain}`)).toBe(1262761598);
+  });
 });

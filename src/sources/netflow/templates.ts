@@ -36,6 +36,7 @@ export class TemplateCache {
   private readonly templates = new Map<string, Template>();
   /** Sampling rate announced in options data, per exporter/domain. */
   private readonly sampling = new Map<string, number>();
+  private readonly systemInit = new Map<string, number>();
 
   constructor(options: TemplateCacheOptions = {}) {
     this.lifetimeSeconds = options.lifetimeSeconds ?? 1800;
@@ -83,5 +84,18 @@ export class TemplateCache {
 
   samplingOf(domainKey: string): number {
     return this.sampling.get(domainKey) ?? 1;
+  }
+
+  /** IPFIX: epoch seconds of the exporter's boot, announced in options data (IE 160). */
+  setSystemInit(domainKey: string, seconds: number): void {
+    if (!this.systemInit.has(domainKey) && this.systemInit.size >= this.maxTemplates) {
+      const oldest = this.systemInit.keys().next().value;
+      if (oldest !== undefined) this.systemInit.delete(oldest);
+    }
+    this.systemInit.set(domainKey, seconds);
+  }
+
+  systemInitOf(domainKey: string): number {
+    return this.systemInit.get(domainKey) ?? -1;
   }
 }
