@@ -102,6 +102,8 @@ describe('oracle: logstash-codec-netflow expected fields', () => {
     // flowStart/EndMicroseconds: 2016-11-11T12:09:19.000128468Z in the oracle (NTP fraction)
     expect(f.end).toBeCloseTo(iso('2016-11-11T12:09:19.000Z'), 3);
     expect(f.start).toBeCloseTo(iso('2016-11-11T12:09:19.000Z'), 3);
+    // decode[0] flowEndMicroseconds to the nanosecond in Logstash 8: 2016-11-11T12:09:19.000127768Z
+    expect(flows[0]!.end - iso('2016-11-11T12:09:19.000Z')).toBeCloseTo(0.000127768, 6);
   });
 
   test('NetFlow v9 Palo Alto: one flowset in a large zero-filled datagram, 1 record, no skip', () => {
