@@ -152,4 +152,13 @@ describe('oracle: logstash-codec-netflow expected fields', () => {
     expect(flows[0]!.start).toBeCloseTo(iso('2017-07-25T04:44:28.522Z'), 3);
     expect(flows[0]!.end).toBeCloseTo(iso('2017-07-25T04:44:37.522Z'), 3);
   });
+
+  test('IPFIX VMware vDS: 5 records, IPv4 then IPv6', () => {
+    const { flows } = decodeAll(['ipfix_test_vmware_vds_tpl.dat', 'ipfix_test_vmware_vds_data264.dat', 'ipfix_test_vmware_vds_data266.dat', 'ipfix_test_vmware_vds_data266_267.dat']);
+    expect(flows).toHaveLength(5);
+    expect(flows[0]).toMatchObject({ src: '172.18.65.21', dst: '172.18.65.211', srcPort: 61209, dstPort: 5985, proto: 6, bytes: 100, packets: 2 });
+    expect(flows[0]!.start).toBe(iso('2016-12-22T12:17:37.000Z'));
+    expect(flows[0]!.end).toBe(iso('2016-12-22T12:17:37.000Z'));
+    expect(flows[4]).toMatchObject({ src: 'fe80::5187:5cd8:d750:cdc9', dst: 'ff02::1:3', dstPort: 5355, bytes: 144 });
+  });
 });
