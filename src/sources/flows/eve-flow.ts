@@ -67,9 +67,11 @@ class EveFlow implements FlowLineParser {
   }
 }
 
+/** Suricata writes counts as JSON integers (schema.json): a string here is damage, not a format. */
 function one(section: Record<string, unknown>, key: string): number | string {
-  const n = flowCount(section[key]);
-  return n < 0 ? bad(key, section[key]) : n;
+  const value = section[key];
+  const n = typeof value === 'number' ? flowCount(value) : -1;
+  return n < 0 ? bad(key, value) : n;
 }
 
 function both(section: Record<string, unknown>, a: string, b: string): number | string {

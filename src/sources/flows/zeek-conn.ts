@@ -124,7 +124,10 @@ class ZeekConnTsv implements FlowLineParser {
     this.columns = columnsOf(fields);
     this.fieldCount = fields.length;
     const missing = ['ts', 'id.orig_h', 'id.resp_h', 'proto'].find((name) => !this.columns.has(name));
-    this.unusable = missing === undefined ? null : `no '${missing}' in #fields (not a conn.log?)`;
+    // A dns.log has ts, addresses and proto too: one column only conn has tells them apart.
+    const connOnly = ['conn_state', 'orig_pkts', 'orig_bytes', 'duration'].some((name) => this.columns.has(name));
+    if (missing !== undefined) this.unusable = `no '${missing}' in #fields (not a conn.log?)`;
+    else this.unusable = connOnly ? null : 'no conn_state, orig_pkts, orig_bytes or duration in #fields (not a conn.log?)';
   }
 }
 
