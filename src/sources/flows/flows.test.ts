@@ -88,6 +88,8 @@ describe('hostile input is skipped and counted with its position', () => {
     ['garbage', 'not a conn line at all', /fields where #fields has 21/],
     ['truncated', good.slice(0, 30), /fields where/],
     ['NaN ts', column(0, 'NaN'), /bad ts 'NaN'/],
+    ['ts of 1970', column(0, '0.8'), /timestamp 0.8 is not a time between 1987 and 2106/],
+    ['end past 2106', column(8, '9999999999'), /not a time between 1987 and 2106/],
     ['negative ts', column(0, '-5'), /bad ts/],
     ['bad address', column(2, '999.1.1.1'), /bad id.orig_h/],
     ['port out of range', column(3, '70000'), /bad id.orig_p/],

@@ -4,6 +4,7 @@
  * \r\n, BOM, last line without newline). Pure: no I/O, no sink.
  */
 import type { FlowRecord, SkippedFlow } from '../../model/flow.js';
+import { implausibleTime, isPlausibleTime } from '../../model/observation.js';
 import { LineSplitter } from '../lines.js';
 import { OVERLONG_REASON } from '../line-decoder.js';
 
@@ -28,6 +29,9 @@ export function parseFlowLines(input: string | Buffer, file: string, parser: Flo
       const result = parser.line(text.slice(start, end), position);
       if (result === null) return;
       if (typeof result === 'string') out.skipped.push({ position, reason: result });
+      // The same 1987..2106 rule as DNS observations, so a flow and a lookup are joined on the same clock.
+      else if (!isPlausibleTime(result.start)) out.skipped.push({ position, reason: implausibleTime(result.start) });
+      else if (!isPlausibleTime(result.end)) out.skipped.push({ position, reason: implausibleTime(result.end) });
       else out.records.push(result);
     },
     overlong(lineNumber) {
