@@ -82,7 +82,7 @@ function both(section: Record<string, unknown>, a: string, b: string): number | 
 }
 
 export function parseEveFlows(input: string | Buffer, file: string): FlowParse {
-  return parseFlowLines(input, file, new EveFlow(file));
+  return parseFlowLines(input, file, eveFlowParser(file));
 }
 
 /** eve.json whose first events include a flow or netflow one (dns-only eve stays with the DNS reader). */
@@ -92,4 +92,9 @@ export function sniffEveFlows(head: Buffer): boolean {
     if (typeof type !== 'string') return false;
     return type === 'flow' || type === 'netflow' ? true : null;
   });
+}
+
+/** A fresh line parser for one input (it keeps that input's header state), for FlowLineDecoder. */
+export function eveFlowParser(file: string): FlowLineParser {
+  return new EveFlow(file);
 }

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseEveFlows, sniffEveFlows } from './eve-flow.js';
-import { parseNfdumpCsv, sniffNfdumpCsv } from './nfdump-csv.js';
-import { parseZeekConnJson, parseZeekConnTsv, sniffZeekConnJson, sniffZeekConnTsv } from './zeek-conn.js';
+import { eveFlowParser, parseEveFlows, sniffEveFlows } from './eve-flow.js';
+import { nfdumpCsvParser, parseNfdumpCsv, sniffNfdumpCsv } from './nfdump-csv.js';
+import {
+  parseZeekConnJson, parseZeekConnTsv, sniffZeekConnJson, sniffZeekConnTsv, zeekConnJsonParser, zeekConnTsvParser,
+} from './zeek-conn.js';
+import { FlowLineDecoder } from './decoder.js';
+import { parseFlowLines } from './frame.js';
+import type { FlowLineParser, FlowParse } from './frame.js';
 import { zeekHeader } from '../zeek/header.js';
 import type { FlowRecord } from '../../model/flow.js';
 
@@ -158,5 +163,39 @@ describe('hostile input is skipped and counted with its position', () => {
 
   it('nfdump data without a header is skipped', () => {
     expect(parseNfdumpCsv(`${csv[1]}\n`, 'n.csv').skipped).toEqual([{ position: 'n.csv:1', reason: 'data before the nfdump csv header' }]);
+  });
+});
+
+describe('streaming: any chunking gives the same records and skips', () => {
+  const inputs: [string, (file: string) => FlowLineParser, Buffer][] = [
+    ['zeek-conn.log', zeekConnTsvParser, fixture('zeek-conn.log')],
+    ['zeek-conn.json', zeekConnJsonParser, fixture('zeek-conn.json')],
+    ['eve-flow.json', eveFlowParser, Buffer.concat([fixture('eve-flow.json'), Buffer.from('{"event_type":"flow"}\n\u00e9t\u00e9 garbage\n')])],
+    ['nfdump.csv', nfdumpCsvParser, fixture('nfdump.csv')],
+  ];
+  it.each(inputs)('%s', (name, parserFor, bytes) => {
+    const whole = parseFlowLines(bytes, name, parserFor(name));
+    expect(whole.records.length).toBeGreaterThan(0);
+    let seed = 7;
+    for (let round = 0; round < 20; round++) {
+      const out: FlowParse = { records: [], skipped: [] };
+      const decoder = new FlowLineDecoder(name, parserFor(name), { flow: (r) => out.records.push(r), skip: (s) => out.skipped.push(s) });
+      for (let at = 0; at < bytes.length; ) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        const size = 1 + (seed % 17);
+        decoder.push(bytes.subarray(at, at + size));
+        at += size;
+      }
+      decoder.end();
+      expect(out).toEqual(whole);
+    }
+  });
+});
+
+describe('nfdump biflows', () => {
+  it('adds the out counts to the in counts', () => {
+    const csv = fixture('nfdump.csv').toString('utf8').split('\n');
+    const line = (csv[1] ?? '').split(',').map((v, j) => (j === 13 ? '4' : j === 14 ? '400' : v)).join(',');
+    expect(parseNfdumpCsv(`${csv[0]}\n${line}\n`, 'n.csv').records[0]).toMatchObject({ packets: 14, bytes: 1449 });
   });
 });

@@ -74,16 +74,26 @@ class NfdumpCsv implements FlowLineParser {
         dstPort = 0;
       }
     }
-    const packets = flowCount(get('ipkt'));
-    if (packets < 0) return bad('ipkt', get('ipkt'));
-    const bytes = flowCount(get('ibyt'));
-    if (bytes < 0) return bad('ibyt', get('ibyt'));
+    const packets = counted(get, 'ipkt', 'opkt');
+    if (typeof packets === 'string') return packets;
+    const bytes = counted(get, 'ibyt', 'obyt');
+    if (typeof bytes === 'string') return bytes;
     const record: FlowRecord = {
       start, end, src, srcPort, dst, dstPort, proto, bytes, packets,
       samplingRate: 1, exporter: this.file, position,
     };
     return record;
   }
+}
+
+/** In + out counts: out is non-zero only for bidirectional (NSEL/biflow) records, summed as for eve `flow`. */
+function counted(get: (name: string) => string | undefined, inbound: string, outbound: string): number | string {
+  const a = flowCount(get(inbound));
+  if (a < 0) return bad(inbound, get(inbound));
+  const outText = get(outbound);
+  if (outText === undefined || outText === '') return a;
+  const b = flowCount(outText);
+  return b < 0 ? bad(outbound, outText) : a + b;
 }
 
 /** '2024-03-12 09:15:02.123' (local time printed without zone, read as UTC) to epoch seconds, or -1. */
@@ -93,11 +103,16 @@ function nfdumpTime(text: string | undefined): number {
 }
 
 export function parseNfdumpCsv(input: string | Buffer, file: string): FlowParse {
-  return parseFlowLines(input, file, new NfdumpCsv(file));
+  return parseFlowLines(input, file, nfdumpCsvParser(file));
 }
 
 /** The first non-blank line is nfdump's csv header. */
 export function sniffNfdumpCsv(head: Buffer): boolean {
   const text = head.toString('utf8', 0, Math.min(head.length, 4096)).replace(/^\uFEFF/, '').trimStart();
   return /^ts,te,td,sa,da,sp,dp,pr,/.test(text);
+}
+
+/** A fresh line parser for one input (it keeps that input's header state), for FlowLineDecoder. */
+export function nfdumpCsvParser(file: string): FlowLineParser {
+  return new NfdumpCsv(file);
 }

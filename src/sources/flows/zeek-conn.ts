@@ -155,11 +155,11 @@ class ZeekConnJson implements FlowLineParser {
 }
 
 export function parseZeekConnTsv(input: string | Buffer, file: string): FlowParse {
-  return parseFlowLines(input, file, new ZeekConnTsv(file));
+  return parseFlowLines(input, file, zeekConnTsvParser(file));
 }
 
 export function parseZeekConnJson(input: string | Buffer, file: string): FlowParse {
-  return parseFlowLines(input, file, new ZeekConnJson(file));
+  return parseFlowLines(input, file, zeekConnJsonParser(file));
 }
 
 /** A conn.log TSV: a '#path conn' line or a #fields line with conn's columns (a dns.log has 'query' instead). */
@@ -181,4 +181,14 @@ export function sniffZeekConnJson(head: Buffer): boolean {
   } catch {
     return false;
   }
+}
+
+/** A fresh line parser for one input (it keeps that input's header state), for FlowLineDecoder. */
+export function zeekConnTsvParser(file: string): FlowLineParser {
+  return new ZeekConnTsv(file);
+}
+
+/** A fresh line parser for one input (it keeps that input's header state), for FlowLineDecoder. */
+export function zeekConnJsonParser(file: string): FlowLineParser {
+  return new ZeekConnJson(file);
 }
