@@ -6,6 +6,7 @@ import {
   parseZeekConnJson, parseZeekConnTsv, sniffZeekConnJson, sniffZeekConnTsv, zeekConnJsonParser, zeekConnTsvParser,
 } from './zeek-conn.js';
 import { FlowLineDecoder } from './decoder.js';
+import { textFormats } from '../index.js';
 import { parseFlowLines } from './frame.js';
 import type { FlowLineParser, FlowParse } from './frame.js';
 import { zeekHeader } from '../zeek/header.js';
@@ -197,5 +198,14 @@ describe('nfdump biflows', () => {
     const csv = fixture('nfdump.csv').toString('utf8').split('\n');
     const line = (csv[1] ?? '').split(',').map((v, j) => (j === 13 ? '4' : j === 14 ? '400' : v)).join(',');
     expect(parseNfdumpCsv(`${csv[0]}\n${line}\n`, 'n.csv').records[0]).toMatchObject({ packets: 14, bytes: 1449 });
+  });
+});
+
+describe('the DNS text sniffers and the flow logs', () => {
+  it.each([['zeek-conn.log'], ['zeek-conn.json'], ['nfdump.csv']])('no DNS format takes %s', (name) => {
+    expect(textFormats.filter((format) => format.sniff(fixture(name))).map((format) => format.name)).toEqual([]);
+  });
+  it('an eve.json with flow events is also taken by the DNS eve reader (one file, both kinds: to decide when wiring)', () => {
+    expect(textFormats.filter((format) => format.sniff(fixture('eve-flow.json'))).map((format) => format.name)).toEqual(['eve']);
   });
 });
