@@ -125,21 +125,22 @@ describe('hostile input is skipped and counted with its position', () => {
   });
 
   const jsonFlow = JSON.parse(fixture('eve-flow.json').toString('utf8').split('\n')[0] ?? '') as Record<string, unknown>;
-  const eve = (patch: (o: Record<string, any>) => void): string => {
-    const copy = structuredClone(jsonFlow) as Record<string, any>;
-    patch(copy);
+  /** The fixture's first event with `patch` applied to the event and its `flow` object. */
+  const eve = (patch: (event: Record<string, unknown>, flow: Record<string, unknown>) => void): string => {
+    const copy = structuredClone(jsonFlow);
+    patch(copy, copy['flow'] as Record<string, unknown>);
     return JSON.stringify(copy);
   };
   const eveCases: [string, string, RegExp][] = [
     ['garbage', '{{{', /invalid JSON/],
     ['array', '[1,2]', /not a JSON object/],
     ['truncated', JSON.stringify(jsonFlow).slice(0, 80), /invalid JSON/],
-    ['string bytes', eve((o) => { o.flow.bytes_toserver = '12'; }), /bad bytes_toserver/],
-    ['negative packets', eve((o) => { o.flow.pkts_toclient = -3; }), /bad pkts_toclient '-3'/],
-    ['bad start', eve((o) => { o.flow.start = 'yesterday'; }), /bad flow.start/],
-    ['end before start', eve((o) => { o.flow.end = '2020-01-01T00:00:00+0000'; }), /end before/],
-    ['no flow object', eve((o) => { delete o.flow; }), /no 'flow' object/],
-    ['bad ip', eve((o) => { o.dest_ip = 42; }), /bad dest_ip '42'/],
+    ['string bytes', eve((_, flow) => { flow['bytes_toserver'] = '12'; }), /bad bytes_toserver/],
+    ['negative packets', eve((_, flow) => { flow['pkts_toclient'] = -3; }), /bad pkts_toclient '-3'/],
+    ['bad start', eve((_, flow) => { flow['start'] = 'yesterday'; }), /bad flow.start/],
+    ['end before start', eve((_, flow) => { flow['end'] = '2020-01-01T00:00:00+0000'; }), /end before/],
+    ['no flow object', eve((event) => { delete event['flow']; }), /no 'flow' object/],
+    ['bad ip', eve((event) => { event['dest_ip'] = 42; }), /bad dest_ip '42'/],
   ];
   it.each(eveCases)('eve %s', (_name, line, reason) => {
     const { records, skipped } = parseEveFlows(`${line}\n${JSON.stringify(jsonFlow)}\n`, 'e.json');
