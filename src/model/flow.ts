@@ -1,3 +1,9 @@
+/**
+ * The record every flow input yields (issue 16): NetFlow v5/v9, IPFIX, Zeek
+ * conn.log, Suricata eve flow/netflow, nfdump csv. Defined identically by
+ * both halves of the work (FLOW-CONTRACT.md); change it in one place only.
+ */
+
 /** One flow record, whatever its source (NetFlow v5/v9, IPFIX, Zeek conn.log, Suricata eve flow/netflow, nfdump csv). */
 export interface FlowRecord {
   /** Epoch seconds (fractional) of the first and last packet. */
@@ -20,7 +26,7 @@ export interface FlowRecord {
   position: string;
 }
 
-/** A flow record a decoder could not use, and why. */
+/** A flow record that was not read, and why (like SkippedRecord in observation.ts). */
 export interface SkippedFlow {
   position: string;
   reason: string;
