@@ -22,6 +22,11 @@ export class FileRefused extends Error {
 
 /** The file's bytes as UTF-8; throws FileRefused. */
 export function readRegularFile(path: string, maxBytes: number): string {
+  return readRegularBytes(path, maxBytes).toString('utf8');
+}
+
+/** The file's bytes; throws FileRefused. */
+export function readRegularBytes(path: string, maxBytes: number): Buffer {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -42,7 +47,7 @@ export function readRegularFile(path: string, maxBytes: number): string {
       if (length > maxBytes) throw new FileRefused({ kind: 'grew' });
       chunks.push(chunk.subarray(0, n));
     }
-    return Buffer.concat(chunks, length).toString('utf8');
+    return Buffer.concat(chunks, length);
   } finally {
     closeSync(fd);
   }

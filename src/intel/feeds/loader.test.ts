@@ -267,6 +267,25 @@ describe('file feeds', () => {
     expect(l.error).toMatch(/ENOENT/);
     expect(values(l)).toEqual(['flux-one.example', '185.100.87.9']);
   });
+
+  it('a device or a FIFO named as a feed is refused at once, never read (no hang, no unbounded read)', async () => {
+    const good = join(dir, 'botnet.txt');
+    writeFileSync(good, LIST);
+    const l = loader(feed({ path: good }));
+    await l.refresh();
+    const zero = loader(feed({ path: '/dev/zero' }));
+    expect(await zero.refresh()).toBe('failed');
+    expect(zero.error).toMatch(/\/dev\/zero is not a regular file/);
+    const fifo = join(dir, 'feed.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const piped = loader(feed({ path: fifo }));
+    expect(await piped.refresh()).toBe('failed');
+    expect(piped.error).toMatch(/is not a regular file/);
+    const secret = loader(feed({ url: 'http://127.0.0.1:9/feed.txt', auth: { user: null, passwordFile: null, tokenFile: '/dev/zero' } }));
+    expect(await secret.refresh()).toBe('failed');
+    expect(secret.error).toMatch(/auth\.tokenFile \/dev\/zero: not a regular file/);
+    expect(values(l)).toEqual(['flux-one.example', '185.100.87.9']);
+  });
 });
 
 describe('TAXII feeds', () => {

@@ -6,8 +6,9 @@
  * over the cap, HTTP 500, content nothing can be read from) is one log line
  * and one count, and the copy in force stays.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FileRefused, readRegularBytes } from '../../config/regular-file.js';
 import type { Config } from '../../config/schema.js';
 import type { ParsedFeed } from '../entry.js';
 import { parseMispEvent, parseMispManifest } from '../misp/index.js';
@@ -40,6 +41,8 @@ export type FetchResult = (typeof FETCH_RESULTS)[number];
 export const MAX_MISP_FETCHED_EVENTS = 10_000;
 /** TAXII objects kept in one feed's union at most (the oldest by `modified` go first). */
 export const MAX_TAXII_OBJECTS = 200_000;
+/** A CA bundle, a token or a password file is never bigger than this. */
+const SMALL_FILE_BYTES = 1024 * 1024;
 
 /** What a refresh did to the copy in force. */
 export type RefreshOutcome = 'changed' | 'confirmed' | 'failed';
@@ -141,13 +144,42 @@ export class FeedLoader {
     }
     if (stamped.size > this.settings.maxBytes) throw new Error(`${path}: ${stamped.size} bytes, over the cap of ${this.settings.maxBytes} (intel.maxBytes)`);
     let parsed: ParsedFeedOf;
-    if (info.isDirectory()) parsed = await this.readMispDirectory(path, await readFile(manifest, 'utf8'));
-    else parsed = await parseFeedInSlices(await readFile(path), path, { kind: this.config.kind, column: this.config.column }, pause);
+    if (info.isDirectory()) parsed = await this.readMispDirectory(path, this.readLocal(manifest, this.settings.maxBytes).toString('utf8'));
+    else parsed = await parseFeedInSlices(this.readLocal(path, this.settings.maxBytes), path, { kind: this.config.kind, column: this.config.column }, pause);
     const unusable = unusableReason(parsed, this.source);
     if (unusable !== null) throw new Error(unusable);
     this.fileStamp = stamp;
     this.fetches.ok++;
     return parsed;
+  }
+
+  /**
+   * A local feed file, read whole only when it is a regular file within
+   * intel.maxBytes: /dev/zero, a FIFO or a file growing while read is a
+   * failed load (the previous copy stays in force), never a hang.
+   */
+  private readLocal(path: string, maxBytes: number): Buffer {
+    try {
+      return readRegularBytes(path, maxBytes);
+    } catch (err) {
+      if (!(err instanceof FileRefused)) throw err;
+      const refusal = err.refusal;
+      if (refusal.kind === 'unreadable') throw new Error(`cannot read ${path}: ${refusal.code}`);
+      if (refusal.kind === 'not-regular') throw new Error(`${path} is not a regular file`);
+      if (refusal.kind === 'too-big') throw new Error(`${path}: ${refusal.size} bytes, over the cap of ${maxBytes} (intel.maxBytes)`);
+      throw new Error(`${path}: grew past the cap of ${maxBytes} bytes while read (intel.maxBytes)`);
+    }
+  }
+
+  /** A CA bundle or a secret: a regular file of at most 1 MiB. */
+  private readSmall(path: string, key: string): string {
+    try {
+      return readRegularBytes(path, SMALL_FILE_BYTES).toString('utf8');
+    } catch (err) {
+      if (!(err instanceof FileRefused)) throw err;
+      const why = err.refusal.kind === 'unreadable' ? err.refusal.code : err.refusal.kind === 'not-regular' ? 'not a regular file' : `over ${SMALL_FILE_BYTES} bytes`;
+      throw new Error(`cannot read ${key} ${path}: ${why}`);
+    }
   }
 
   private async readMispDirectory(dir: string, manifestText: string): Promise<ParsedFeedOf> {
@@ -156,13 +188,22 @@ export class FeedLoader {
     let bytes = 0;
     for (const uuid of manifest.uuids.slice(0, MAX_MISP_FETCHED_EVENTS)) {
       const file = join(dir, `${uuid}.json`);
-      const text = await readFile(file, 'utf8').catch(() => null);
-      if (text === null) {
-        feed.skipped.push({ position: file, reason: 'event file listed in manifest.json is missing' });
-        continue;
+      let text: string;
+      try {
+        text = readRegularBytes(file, this.settings.maxBytes - bytes).toString('utf8');
+      } catch (err) {
+        if (!(err instanceof FileRefused)) throw err;
+        if (err.refusal.kind === 'unreadable') {
+          feed.skipped.push({ position: file, reason: 'event file listed in manifest.json is missing' });
+          continue;
+        }
+        if (err.refusal.kind === 'not-regular') {
+          feed.skipped.push({ position: file, reason: 'event file listed in manifest.json is not a regular file' });
+          continue;
+        }
+        throw new Error(`${dir}: events over the cap of ${this.settings.maxBytes} bytes (intel.maxBytes)`);
       }
-      bytes += text.length;
-      if (bytes > this.settings.maxBytes) throw new Error(`${dir}: events over the cap of ${this.settings.maxBytes} bytes (intel.maxBytes)`);
+      bytes += Buffer.byteLength(text);
       append(feed, parseMispEvent(text, file));
     }
     if (manifest.uuids.length > MAX_MISP_FETCHED_EVENTS) feed.skipped.push({ position: dir, reason: `manifest lists ${manifest.uuids.length} events, read the first ${MAX_MISP_FETCHED_EVENTS}` });
@@ -173,9 +214,7 @@ export class FeedLoader {
 
   private async fetchUrl(signal?: AbortSignal): Promise<ParsedFeedOf | null> {
     const auth = await this.readAuth();
-    const ca = this.config.ca === null ? null : await readFile(this.config.ca, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`cannot read ca ${this.config.ca}: ${err.code ?? err.message}`);
-    });
+    const ca = this.config.ca === null ? null : this.readSmall(this.config.ca, 'ca');
     if (this.config.kind === 'taxii') return this.pollTaxii(auth, ca, signal);
     // Validators only with a copy to fall back on: a 304 must find what it confirms.
     const cached = this.parsed === null ? await readCopy(this.settings.cacheDir, this.name, this.settings.maxBytes, this.identity) : null;
@@ -229,14 +268,9 @@ export class FeedLoader {
 
   private async readAuth(): Promise<FeedAuth> {
     const a = this.config.auth;
-    const secret = async (path: string, what: string): Promise<string> => {
-      const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new Error(`cannot read auth.${what} ${path}: ${err.code ?? err.message}`);
-      });
-      return text.replace(/\r?\n$/, '');
-    };
-    if (a.tokenFile !== null) return { token: await secret(a.tokenFile, 'tokenFile') };
-    if (a.user !== null && a.passwordFile !== null) return { user: a.user, password: await secret(a.passwordFile, 'passwordFile') };
+    const secret = (path: string, what: string): string => this.readSmall(path, `auth.${what}`).replace(/\r?\n$/, '');
+    if (a.tokenFile !== null) return { token: secret(a.tokenFile, 'tokenFile') };
+    if (a.user !== null && a.passwordFile !== null) return { user: a.user, password: secret(a.passwordFile, 'passwordFile') };
     return null;
   }
 
