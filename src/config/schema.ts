@@ -179,6 +179,12 @@ export const configSchema = z.strictObject({
        * lookup, as addresses of a flux network do. Never a known CDN/cloud address, pool, top site or allowlisted name.
        */
       intel_evidence: ramp(0, 0.5, 60),
+      /**
+       * The name's own (not CDN/cloud) addresses that took connections in flow data (NetFlow/IPFIX, conn.log, eve
+       * flow) within the window: live hosts behind rotating answers. Modest on purpose: popular sites take
+       * connections too, so flows confirm other evidence and never flag a name alone.
+       */
+      flow_evidence: ramp(1, 8, 10),
       /** Share of the answers in known CDN/cloud ranges or ASNs (1 when the CNAME chain points into one). Lowers the score. */
       known_infra_share: ramp(0.2, 0.8, -60),
       /** Top-site lists the registered domain is on (0..5). Lowers the score. */
@@ -352,6 +358,41 @@ export const configSchema = z.strictObject({
       maxBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
     })
     .prefault({}),
+  /** Flow data (NetFlow v5/v9, IPFIX, Zeek conn.log, Suricata eve flow/netflow, nfdump csv) joined with the DNS verdicts: exposures, fan-out, DNS bypass, flow evidence. */
+  flows: z
+    .strictObject({
+      /** Seconds a flow may come before the DNS answer it belongs to, or after the name's last answer, and still be joined with it (late, reordered or long-cached flows). Default 300. */
+      lateness: z.number().int().min(0).max(86_400).default(300),
+      fanOut: z
+        .strictObject({
+          /** Seconds of the fan-out window. Default 300. */
+          window: z.number().int().min(1).max(86_400).default(300),
+          /** Distinct external addresses (never known CDN/cloud/service addresses) one host may contact within the window before it is reported; 0 = off. Default 200. */
+          distinct: z.number().int().min(0).default(200),
+        })
+        .prefault({}),
+      limits: z
+        .strictObject({
+          /** Hosts of ours tracked (fan-out, DNS bypass); the least recently seen make room. Default 100000. */
+          maxHosts: z.number().int().min(16).default(100_000),
+          /** Remote addresses tracked with their clients and counts; the least recently seen make room. Default 200000. */
+          maxAddresses: z.number().int().min(16).default(200_000),
+          /** Clients remembered per remote address (counts stay exact as totals; beyond it clients are sketched). Default 64. */
+          maxClientsPerAddress: z.number().int().min(1).max(4096).default(64),
+          /** Names remembered per host as looked up through the monitored resolvers (DNS bypass). Default 64. */
+          maxLookupsPerHost: z.number().int().min(1).max(4096).default(64),
+        })
+        .prefault({}),
+      templates: z
+        .strictObject({
+          /** Seconds a NetFlow v9/IPFIX template stays usable without being re-announced (RFC 7011 templates over UDP). Default 1800. */
+          lifetime: z.number().int().min(1).default(1800),
+          /** Templates kept over all exporters and observation domains; the oldest announced make room. Default 10000. */
+          max: z.number().int().min(1).default(10_000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   /** `fluxhound serve`: the Protective DNS forwarder, the store and the HTTP endpoint. Every value is also a flag, which wins. */
   serve: z
     .strictObject({
@@ -427,6 +468,19 @@ export const configSchema = z.strictObject({
               maxObjects: z.number().int().min(1).default(100_000),
             })
             .prefault({}),
+        })
+        .prefault({}),
+      /** The flow collector (--flows): NetFlow v5/v9 and IPFIX over UDP. */
+      flows: z
+        .strictObject({
+          /** udp:ADDRESS:PORT the collector listens on; null = off. Default null. */
+          listen: z.string().min(1).nullable().default(null),
+          /** Exporter networks (CIDR) whose datagrams are read; others are dropped and counted. Default loopback only. */
+          exporters: z.array(z.string().min(1)).default(['127.0.0.0/8', '::1/128']),
+          /** Exporters tracked with their own statistics; beyond it new exporters are dropped and counted. Default 1024. */
+          maxExporters: z.number().int().min(1).default(1024),
+          /** Bytes of the socket's receive buffer (SO_RCVBUF) to ride out bursts. Default 8388608 (8 MiB). */
+          receiveBuffer: z.number().int().min(65_536).default(8 * 1024 * 1024),
         })
         .prefault({}),
       /** The query log: every blocked query (and a sample of the others) with time, client, customer, name, type, action and the verdict or rule behind it. */

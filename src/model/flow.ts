@@ -31,3 +31,85 @@ export interface SkippedFlow {
   position: string;
   reason: string;
 }
+
+/**
+ * Which way a flow ran relative to the flux host: 'outbound' = one of ours
+ * (the client) connected to it; 'inbound' = the flux host (a bot) connected
+ * to one of ours.
+ */
+export type FlowDirection = 'outbound' | 'inbound';
+
+/**
+ * Exposure: a client that exchanged traffic with an address of a flagged
+ * name or of a flux network. One per client, domain and direction, totals
+ * over the flows seen (NDJSON `"record":"exposure"`).
+ */
+export interface Exposure {
+  record: 'exposure';
+  /** Our host: the flow's source (outbound) or destination (inbound). */
+  client: string;
+  /** The client's customer (config customers); null when none is configured or it matches none. */
+  customer: string | null;
+  /** The flux host's address. */
+  address: string;
+  /** The flagged name the address answered for (the most recent when several). */
+  domain: string;
+  /** The flux network ('fn-1') the address belongs to; null if none. */
+  network: string | null;
+  /** ISO 8601 UTC of the first flow's start and the last flow's end. */
+  first: string;
+  last: string;
+  /** Flows, bytes and packets; bytes and packets multiplied by each flow's sampling rate (estimates when sampled). */
+  flows: number;
+  bytes: number;
+  packets: number;
+  /** True when some flow was sampled (its counts are estimates). */
+  sampled: boolean;
+  direction: FlowDirection;
+  /**
+   * DNS bypass: the client had no lookup of the domain (nor of any name that
+   * answered with this address) through the monitored resolvers within
+   * flows.lateness of the flow. Always false for inbound.
+   */
+  bypass: boolean;
+  /** Plain-language account, e.g. "10.0.0.7 connected to 51.178.15.143 (flux.example, fn-1) in 3 flows, 1.2 MB, first 12:00:01". */
+  reason: string;
+}
+
+/**
+ * Fan-out: a host that contacted numerous distinct external addresses in a
+ * short window (NDJSON `"record":"fan-out"`), explained like a verdict.
+ */
+export interface FanOut {
+  record: 'fan-out';
+  host: string;
+  customer: string | null;
+  /** Distinct external addresses contacted within `window` seconds (known CDN/cloud/service addresses not counted). */
+  distinct: number;
+  /** Of those, how many belong to flagged names or flux networks. */
+  flux: number;
+  window: number;
+  /** ISO 8601 UTC of the window's first and last flow. */
+  first: string;
+  last: string;
+  flows: number;
+  /** Plain-language reasons with numbers, strongest first. */
+  reasons: string[];
+}
+
+/**
+ * What flows say about a domain's addresses, carried in Verdict.flows and
+ * weighed by weights.flow_evidence ("9 of its addresses took connections
+ * from 12 clients in 1 h").
+ */
+export interface FlowEvidence {
+  /** The domain's own (not CDN/cloud) addresses that took (or made) connections within the window. */
+  addresses: number;
+  /** Distinct clients that connected to them (outbound). */
+  clients: number;
+  /** Distinct of our hosts those addresses connected to (inbound: bots calling in). */
+  inbound: number;
+  flows: number;
+  /** Seconds the counts cover. */
+  window: number;
+}

@@ -1,4 +1,5 @@
 /** Verdict: what detection concluded about one domain, with the numbers behind it. */
+import type { FlowEvidence } from './flow.js';
 
 export type VerdictLabel = 'fast-flux' | 'suspicious' | 'benign';
 export type FluxKind = 'single' | 'double';
@@ -86,6 +87,14 @@ export interface Features {
   intel_addresses?: number;
   /** Those addresses weighed by their feeds' confidence: the sum of confidence/100 (the weighted one). Present with intel_addresses. */
   intel_evidence?: number;
+  /**
+   * The name's own (not CDN/cloud) addresses that took or made connections in
+   * flow data within the window (weights.flow_evidence); present only when
+   * flows reached one of them. Verdict.flows has the details.
+   */
+  flow_evidence?: number;
+  /** Distinct clients whose flows reached those addresses; present with flow_evidence. */
+  flow_clients?: number;
 }
 
 export interface Contribution {
@@ -172,6 +181,8 @@ export interface Verdict {
    * lists the name or any of its addresses.
    */
   intel?: IntelListing[];
+  /** What flow data (NetFlow/IPFIX, conn.log, eve flow) showed about the domain's addresses; absent without flows to them. */
+  flows?: FlowEvidence;
 }
 
 /** One feed entry that lists a name, an address or a network (Verdict.intel). */

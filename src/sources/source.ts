@@ -4,11 +4,18 @@
  * sink.observe for every good record and sink.skip for every bad one, with
  * its position, and never throws on bad input.
  */
+import type { FlowRecord } from '../model/flow.js';
 import type { DnsObservation, SkippedRecord } from '../model/observation.js';
 
 export interface ObservationSink {
   observe(observation: DnsObservation): void;
   skip(skipped: SkippedRecord): void;
+  /**
+   * A flow record (NetFlow/IPFIX, Zeek conn.log, Suricata eve flow/netflow,
+   * nfdump csv). A sink without it ignores flows; a bad flow record goes to
+   * skip like any other.
+   */
+  flow?(flow: FlowRecord): void;
 }
 
 export interface Decoder {

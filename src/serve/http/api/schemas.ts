@@ -43,16 +43,16 @@ const FEATURES = [
   'network_addresses', 'network_share', 'ns_network_addresses', 'network_trust', 'network_id', 'network_size', 'network_asns',
   'network_countries', 'network_names', 'answers_new', 'answer_size_max', 'span_hours', 'ips_day', 'asns_day', 'countries_day',
   'slow_flux', 'known_infra_share', 'top_site_lists', 'pool', 'dynamic_dns', 'non_routable', 'single_country_asns',
-  'intel_addresses', 'intel_evidence',
+  'intel_addresses', 'intel_evidence', 'flow_evidence', 'flow_clients',
 ] as const satisfies readonly (keyof Features)[];
 /** Present only on a name with intel evidence (features/intel.ts). */
-const OPTIONAL_FEATURES = ['intel_addresses', 'intel_evidence'] as const satisfies readonly (keyof Features)[];
+const OPTIONAL_FEATURES = ['intel_addresses', 'intel_evidence', 'flow_evidence', 'flow_clients'] as const satisfies readonly (keyof Features)[];
 
 const VERDICT_REQUIRED = [
   'domain', 'registered_domain', 'scope', 'verdict', 'flux', 'score', 'reasons', 'features', 'contributions', 'first_seen',
   'last_seen', 'first_flagged', 'lookups_to_flag', 'network', 'enrichment', 'evidence',
 ] as const satisfies readonly (keyof Verdict)[];
-const VERDICT_OPTIONAL = ['holz', 'zone', 'lower_bounds', 'probes', 'tampering', 'listed', 'intel'] as const satisfies readonly (keyof Verdict)[];
+const VERDICT_OPTIONAL = ['holz', 'zone', 'lower_bounds', 'probes', 'tampering', 'listed', 'intel', 'flows'] as const satisfies readonly (keyof Verdict)[];
 
 // Compile-time: a field added to Verdict or Features without its schema here does not build.
 type Missing<T, K> = Exclude<keyof T, K>;
@@ -97,6 +97,11 @@ const verdict = object(
         [],
         'A threat-intelligence feed entry listing the name (a listing) or one of its addresses or networks (evidence).',
       ),
+    ),
+    flows: object(
+      { addresses: int, clients: int, inbound: int, flows: int, window: int },
+      [],
+      "What flow data showed about the domain's own addresses within the window (src/model/flow.ts FlowEvidence).",
     ),
   },
   VERDICT_OPTIONAL,

@@ -1,0 +1,53 @@
+/**
+ * Flow analytics (issue 16): flows joined with the DNS verdicts of the same
+ * run or daemon. One FlowAnalysis per run (analyze) or daemon (serve); it
+ * hears every flow, every DNS observation (who looked up what, for DNS
+ * bypass) and every verdict (which addresses are flux hosts), and reports
+ * exposures and fan-out to its FlowFindingSink. It is also the Detector's
+ * FlowEvidenceSource: what flows say about a domain's addresses.
+ *
+ * Memory is bounded by config flows.limits; every count it reports stays
+ * exact (totals are kept even when the per-address client list is full).
+ */
+import type { Exposure, FanOut, FlowEvidence, FlowRecord } from '../../model/flow.js';
+import type { DnsObservation } from '../../model/observation.js';
+import type { Verdict } from '../../model/verdict.js';
+
+export interface FlowFindingSink {
+  exposure(exposure: Exposure): void;
+  fanOut(fanOut: FanOut): void;
+}
+
+/** What the Detector asks when it scores a domain (DetectorOptions.flows). */
+export interface FlowEvidenceSource {
+  /**
+   * Flow evidence for these (own, not CDN/cloud) addresses of a domain within
+   * [at - window - lateness, at + lateness] (data time, epoch seconds); null
+   * when no flow reached any of them.
+   */
+  evidence(addresses: readonly string[], at: number): FlowEvidence | null;
+}
+
+export interface FlowAnalysisStats {
+  flows: number;
+  /** Flows not from or to a tracked flux address (most of them). */
+  unmatched: number;
+  exposures: number;
+  fanOuts: number;
+  bypasses: number;
+  /** Entries evicted to stay within flows.limits, per table. */
+  evictedHosts: number;
+  evictedAddresses: number;
+}
+
+export interface FlowAnalysis extends FlowEvidenceSource {
+  /** A decoded flow, any source; flows may arrive out of order, before or after the DNS they belong to. */
+  flow(flow: FlowRecord): void;
+  /** A DNS observation (client, name, answers): lookups for DNS bypass and which names answered with which address. */
+  observe(observation: DnsObservation): void;
+  /** A verdict: 'flag' when it crosses a threshold (serve), 'final' when it is reported/evicted; flagged ones define the flux hosts. */
+  verdict(verdict: Verdict, event: 'flag' | 'final'): void;
+  /** The input ended (analyze) or the daemon stops: report what is still pending. */
+  flush(): void;
+  readonly stats: FlowAnalysisStats;
+}
