@@ -3,6 +3,10 @@ import type { Writable } from 'node:stream';
 import { escapeName } from '../../dns/name-text.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { VerdictSink } from '../sink.js';
+import { FlowFindings } from './flow-table.js';
+import { printable } from './printable.js';
+
+export { printable };
 
 export interface TableOptions {
   /** Rows to print at most; the rest are counted. */
@@ -16,6 +20,7 @@ export interface TableOptions {
 export function tableSink(out: Writable, options: TableOptions): VerdictSink {
   const rows: Verdict[] = [];
   let total = 0;
+  const findings = new FlowFindings(options.top);
   return {
     name: 'table',
     verdict(v) {
@@ -24,10 +29,13 @@ export function tableSink(out: Writable, options: TableOptions): VerdictSink {
       // Keep memory bounded on huge runs: only the strongest rows can be printed.
       if (rows.length > options.top * 4 + 1000) trim(rows, options.top);
     },
+    exposure: (e) => findings.addExposure(e),
+    fanOut: (f) => findings.addFanOut(f),
     async close() {
       trim(rows, options.top);
       let text = renderTable(rows, options);
       if (total > rows.length) text += `… and ${total - rows.length} more (--top N shows more, --json shows all)\n`;
+      text += findings.render();
       if (text.length > 0 && !out.write(text)) await new Promise<void>((r) => out.once('drain', r));
     },
   };
@@ -83,7 +91,3 @@ function fit(text: string, width: number | null, indent: number): string {
   return text.length <= room ? text : text.slice(0, room - 1) + '…';
 }
 
-/** Text with C0/C1 control characters (and DEL) shown as \u escapes. */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
