@@ -7,8 +7,9 @@ import type { SourceFormat } from './source.js';
 import { textFormats } from './index.js';
 import { dnstapFormat } from './dnstap/index.js';
 import { pcapFormat } from './pcap/index.js';
+import { netflowFormat } from './netflow/index.js';
 
-export const sourceFormats: readonly SourceFormat[] = [dnstapFormat, pcapFormat, ...textFormats];
+export const sourceFormats: readonly SourceFormat[] = [dnstapFormat, pcapFormat, netflowFormat, ...textFormats];
 
 export function formatNames(): string[] {
   return sourceFormats.map((f) => f.name);
