@@ -10,6 +10,10 @@ import { describeSources } from './enrich/index.js';
 import type { Infra } from './enrich/infra/index.js';
 import type { IntelView } from './intel/view.js';
 import type { SkippedRecord } from './model/observation.js';
+import type { Exposure, FanOut } from './model/flow.js';
+import { CustomerMap } from './act/customers.js';
+import { createFlowAnalysis } from './detect/flows/index.js';
+import type { FlowAnalysis, FlowFindingSink } from './detect/flows/analysis.js';
 import type { Verdict } from './model/verdict.js';
 import type { FluxNetworkSummary } from './detect/networks.js';
 import { sourceFormats } from './sources/registry.js';
@@ -69,12 +73,43 @@ export interface AnalyzeSummary {
    */
   intelListings: number;
   intelEvidence: number;
+  /** Flow data read beside the DNS (NetFlow/IPFIX, conn.log, eve flow, nfdump csv) and what it showed. */
+  flows: FlowSummary;
+}
+
+/** The flow side of a run; all zero when no input held flows. */
+export interface FlowSummary {
+  /** Flow records read. */
+  records: number;
+  /** Flow records skipped (bad ones, with positions among skippedSamples). */
+  skipped: number;
+  /** Flows from or to an address of a flagged name or a flux network. */
+  matched: number;
+  /** Exposure records reported; of them, DNS bypass (no lookup through the monitored resolvers) and inbound (a flux host called in). */
+  exposures: number;
+  bypass: number;
+  inbound: number;
+  /** Fan-out records reported. */
+  fanOuts: number;
+}
+
+/**
+ * The format labels flow decoders put on their skipped records
+ * (SkippedRecord.format): their skips are the summary's flow skips. A mixed
+ * input (eve.json with dns and flow events) labels each skip by its decoder.
+ */
+const FLOW_FORMATS: ReadonlySet<string> = new Set(['netflow']);
+
+function isFlowFormat(format: string): boolean {
+  return FLOW_FORMATS.has(format);
 }
 
 const SKIP_SAMPLES = 10;
 const SKIP_REASONS = 100;
 
 export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> {
+  const flows: FlowSummary = { records: 0, skipped: 0, matched: 0, exposures: 0, bypass: 0, inbound: 0, fanOuts: 0 };
+  const analysis = flowAnalysisFor(options, flows);
   const detector = new Detector({
     config: options.config,
     enricher: options.enricher,
@@ -82,6 +117,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     baseline: options.baseline,
     intel: options.intel ?? null,
     isAllowlisted: options.isAllowlisted !== undefined ? options.isAllowlisted : allowlistFor(options),
+    flows: analysis,
     onFinal: (v) => report(v),
     reportBenign: options.all,
   });
@@ -107,20 +143,26 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     networks: [],
     intelListings: 0,
     intelEvidence: 0,
+    flows,
   };
   function report(v: Verdict): void {
+    if (reportable(v)) for (const sink of options.sinks) sink.verdict(v);
+    // After the verdict line: the exposures this verdict settles follow it in the stream.
+    analysis.verdict(v, 'final');
+  }
+  function reportable(v: Verdict): boolean {
     if (v.tampering?.kind === 'injected') summary.injected++;
     else if (v.tampering?.kind === 'poisoned') summary.poisoned++;
     if (v.verdict === 'fast-flux') summary.fastFlux++;
     else if (v.verdict === 'suspicious') summary.suspicious++;
     // A tampering finding is reported whatever the label: the operator's DNS is being tampered with.
-    else if (!options.all && v.tampering === undefined) return;
+    else if (!options.all && v.tampering === undefined) return false;
     summary.reported++;
     if (v.intel !== undefined) {
       if (isIntelListing(v)) summary.intelListings++;
       else summary.intelEvidence++;
     }
-    for (const sink of options.sinks) sink.verdict(v);
+    return true;
   }
 
   const inputs = await readInputs(options.files, {
@@ -134,14 +176,21 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
       observe(o) {
         summary.records++;
         if (o.conflict === true) summary.conflictingResponses++;
+        // Who looked up what (DNS bypass) and which names answered with which address.
+        analysis.observe(o);
         detector.observe(o);
       },
       skip(s) {
         summary.skipped++;
+        if (isFlowFormat(s.format)) flows.skipped++;
         if (summary.skippedSamples.length < SKIP_SAMPLES) summary.skippedSamples.push(s);
         const count = summary.skippedByReason.get(s.reason);
         if (count !== undefined) summary.skippedByReason.set(s.reason, count + 1);
         else if (summary.skippedByReason.size < SKIP_REASONS) summary.skippedByReason.set(s.reason, 1);
+      },
+      flow(f) {
+        flows.records++;
+        analysis.flow(f);
       },
     },
   });
@@ -149,10 +198,42 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   summary.trackedAtEnd = detector.tracked;
   options.onInputEnd?.(detector);
   detector.flush();
+  // Every verdict is final now: what the flows still hold (exposures, fan-out) is reported before the sinks close.
+  analysis.flush();
+  flows.matched = analysis.stats.flows - analysis.stats.unmatched;
   summary.networks = detector.networks.summaries();
   for (const sink of options.sinks) sink.networks?.(summary.networks);
   for (const sink of options.sinks) await sink.close();
   return summary;
+}
+
+/**
+ * The run's flow analysis; its findings go to every sink that takes them
+ * (NDJSON, table) and are counted for the summary. Clients are attributed
+ * to the configured customers (config customers), as the daemon's query log does.
+ */
+function flowAnalysisFor(options: AnalyzeOptions, flows: FlowSummary): FlowAnalysis {
+  const customers = new CustomerMap(options.config.customers);
+  const findings: FlowFindingSink = {
+    exposure(e: Exposure) {
+      flows.exposures++;
+      if (e.bypass) flows.bypass++;
+      if (e.direction === 'inbound') flows.inbound++;
+      for (const sink of options.sinks) sink.exposure?.(e);
+    },
+    fanOut(f: FanOut) {
+      flows.fanOuts++;
+      for (const sink of options.sinks) sink.fanOut?.(f);
+    },
+  };
+  return createFlowAnalysis({
+    config: options.config,
+    infra: options.infra,
+    customers: customers.size === 0 ? null : (client: string) => customers.customerOf(client)?.id ?? null,
+    findings,
+    // One exposure line per client, domain and direction, totalled over the run, reported at flush.
+    reporting: 'batch',
+  });
 }
 
 /** The configured allowlist, read only when feeds could flag something (intel never overrides it). */

@@ -59,8 +59,8 @@ interface AnalyzeFlags {
 
 export function analyzeCommand(): Command {
   return new Command('analyze')
-    .description('Score every domain in DNS logs and report the fast-flux ones')
-    .argument('[files...]', 'Zeek dns.log (TSV or JSON), Suricata eve.json, passive-DNS NDJSON, pcap/pcapng captures; .gz is read transparently; - or nothing = stdin')
+    .description('Score every domain in DNS logs and report the fast-flux ones; with flow data, who talked to them')
+    .argument('[files...]', 'Zeek dns.log (TSV or JSON), Suricata eve.json, passive-DNS NDJSON, pcap/pcapng captures; flows: NetFlow/IPFIX files and captures, Zeek conn.log, eve flow/netflow, nfdump csv; .gz is read transparently; - or nothing = stdin')
     .addOption(new Option('-f, --format <name>', 'input format').choices(['auto', ...formatNames()]).default('auto'))
     .option('--json', 'write one JSON verdict per line to stdout instead of a table')
     .option('--all', 'report benign domains too')
@@ -222,6 +222,8 @@ function usageErrors(flag: string, sink: VerdictSink): VerdictSink {
     name: sink.name,
     verdict: (v) => sink.verdict(v),
     networks: (n) => sink.networks?.(n),
+    exposure: (e) => sink.exposure?.(e),
+    fanOut: (f) => sink.fanOut?.(f),
     close: () => sink.close().catch((err: unknown) => Promise.reject(new UsageError(`analyze: ${flag}: ${(err as Error).message}`))),
   };
 }
@@ -260,6 +262,13 @@ function writeStats(
     suspicious: s.suspicious,
     intelListings: s.intelListings,
     intelEvidence: s.intelEvidence,
+    flows: s.flows.records,
+    flowsSkipped: s.flows.skipped,
+    flowsMatched: s.flows.matched,
+    exposures: s.flows.exposures,
+    bypass: s.flows.bypass,
+    inbound: s.flows.inbound,
+    fanOuts: s.flows.fanOuts,
     elapsedMs: Math.round(elapsedMs),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     heapUsedBaselineBytes: heapBaseline,

@@ -1,5 +1,5 @@
 /** The closing summary of a run, on stderr. */
-import type { AnalyzeSummary } from '../analyze.js';
+import type { AnalyzeSummary, FlowSummary } from '../analyze.js';
 import { escapeName } from '../dns/name-text.js';
 import { formatBytes } from './progress.js';
 
@@ -29,8 +29,21 @@ export function printSummary(out: NodeJS.WritableStream, s: AnalyzeSummary, elap
   if (s.intelListings + s.intelEvidence > 0) {
     lines.push(`intel: ${n(s.intelListings)} ${s.intelListings === 1 ? 'domain' : 'domains'} listed by a feed, ${n(s.intelEvidence)} ${s.intelEvidence === 1 ? 'verdict' : 'verdicts'} naming feed entries as evidence`);
   }
+  lines.push(...flowLines(s.flows));
   lines.push(`enrichment: ${s.enrichment.join('; ')}`);
   out.write(lines.join('\n') + '\n');
+}
+
+/** One or two lines, only when the run read flow data (a DNS-only run's summary is unchanged). */
+export function flowLines(f: FlowSummary): string[] {
+  if (f.records + f.skipped === 0) return [];
+  const lines = [`flows: read ${n(f.records)} flow ${f.records === 1 ? 'record' : 'records'}, skipped ${n(f.skipped)}; ${n(f.matched)} to or from flux hosts`];
+  if (f.exposures + f.fanOuts > 0) {
+    lines.push(
+      `exposures: ${n(f.exposures)} (${n(f.bypass)} DNS bypass, ${n(f.inbound)} inbound); fan-out: ${n(f.fanOuts)} ${f.fanOuts === 1 ? 'host' : 'hosts'}`,
+    );
+  }
+  return lines;
 }
 
 function n(x: number): string {
