@@ -83,8 +83,6 @@ export interface FlowSummary {
   records: number;
   /** Flow records skipped (bad ones, with positions among skippedSamples). */
   skipped: number;
-  /** Flows from or to an address of a flagged name or a flux network. */
-  matched: number;
   /** Exposure records reported; of them, DNS bypass (no lookup through the monitored resolvers) and inbound (a flux host called in). */
   exposures: number;
   bypass: number;
@@ -108,7 +106,7 @@ const SKIP_SAMPLES = 10;
 const SKIP_REASONS = 100;
 
 export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> {
-  const flows: FlowSummary = { records: 0, skipped: 0, matched: 0, exposures: 0, bypass: 0, inbound: 0, fanOuts: 0 };
+  const flows: FlowSummary = { records: 0, skipped: 0, exposures: 0, bypass: 0, inbound: 0, fanOuts: 0 };
   const analysis = flowAnalysisFor(options, flows);
   const detector = new Detector({
     config: options.config,
@@ -200,7 +198,6 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   detector.flush();
   // Every verdict is final now: what the flows still hold (exposures, fan-out) is reported before the sinks close.
   analysis.flush();
-  flows.matched = analysis.stats.flows - analysis.stats.unmatched;
   summary.networks = detector.networks.summaries();
   for (const sink of options.sinks) sink.networks?.(summary.networks);
   for (const sink of options.sinks) await sink.close();

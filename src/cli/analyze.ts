@@ -264,7 +264,6 @@ function writeStats(
     intelEvidence: s.intelEvidence,
     flows: s.flows.records,
     flowsSkipped: s.flows.skipped,
-    flowsMatched: s.flows.matched,
     exposures: s.flows.exposures,
     bypass: s.flows.bypass,
     inbound: s.flows.inbound,

@@ -34,16 +34,12 @@ export function printSummary(out: NodeJS.WritableStream, s: AnalyzeSummary, elap
   out.write(lines.join('\n') + '\n');
 }
 
-/** One or two lines, only when the run read flow data (a DNS-only run's summary is unchanged). */
+/** One line, only when the run read flow data (a DNS-only run's summary is unchanged). */
 export function flowLines(f: FlowSummary): string[] {
   if (f.records + f.skipped === 0) return [];
-  const lines = [`flows: read ${n(f.records)} flow ${f.records === 1 ? 'record' : 'records'}, skipped ${n(f.skipped)}; ${n(f.matched)} to or from flux hosts`];
-  if (f.exposures + f.fanOuts > 0) {
-    lines.push(
-      `exposures: ${n(f.exposures)} (${n(f.bypass)} DNS bypass, ${n(f.inbound)} inbound); fan-out: ${n(f.fanOuts)} ${f.fanOuts === 1 ? 'host' : 'hosts'}`,
-    );
-  }
-  return lines;
+  return [
+    `flows: read ${n(f.records)} flow ${f.records === 1 ? 'record' : 'records'}, skipped ${n(f.skipped)}; ${n(f.exposures)} ${f.exposures === 1 ? 'exposure' : 'exposures'} to flux hosts (${n(f.bypass)} DNS bypass, ${n(f.inbound)} inbound); ${n(f.fanOuts)} fan-out ${f.fanOuts === 1 ? 'host' : 'hosts'}`,
+  ];
 }
 
 function n(x: number): string {
