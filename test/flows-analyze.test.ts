@@ -1,0 +1,154 @@
+/**
+ * `fluxhound analyze dns.log conn.log` end to end with the built CLI (issue
+ * 16): DNS and flows in one run, in either order, from Zeek logs or one mixed
+ * Suricata eve.json; exposures (with DNS bypass and inbound) after their
+ * verdict, flow evidence in the verdict, the summary lines, customers.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Exposure } from '../src/model/flow.js';
+import type { Verdict } from '../src/model/verdict.js';
+import { fluxhound, requireBuilt } from './support/cli.js';
+import { connLog, eveDnsAnswer, eveFlows, type Connection } from './support/conn-log.js';
+import { netflowV5File } from './support/netflow-v5.js';
+import { botAddresses, zeekLog } from './support/zeek-log.js';
+
+const T0 = 1743638400;
+const FLUX = 'www.flux-shop.com';
+const LOOKER = '10.1.0.8';
+const BYPASSER = '10.1.0.99';
+const bots = botAddresses();
+/** The first answer of lookup k (zeekLog: 5 bots per lookup, 300 s apart). */
+const answerOf = (k: number): string => bots[(k * 5) % bots.length]!;
+
+const connections: Connection[] = [
+  // The client that looked the name up connects to what it was told, a second later.
+  ...Array.from({ length: 12 }, (_, k) => ({ ts: T0 + k * 300 + 1, client: LOOKER, server: answerOf(k), port: 443 })),
+  // Another client reaches a flux host without ever asking the resolver: DNS bypass.
+  { ts: T0 + 1000, client: BYPASSER, server: answerOf(3), port: 80, received: 5000 },
+  // A flux host calls in, while its name still answers with it (lookup 0 answered bots 0-4).
+  { ts: T0 + 100, client: bots[3]!, server: LOOKER, port: 445 },
+  // Ordinary traffic to an address no flagged name answered with.
+  { ts: T0 + 1500, client: LOOKER, server: '93.184.215.14', port: 443 },
+];
+
+type Line = Verdict | Exposure | { record: string };
+const parse = (stdout: string): Line[] => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+const exposures = (lines: Line[]): Exposure[] => lines.filter((l): l is Exposure => 'record' in l && l.record === 'exposure');
+const verdictOf = (lines: Line[], domain: string): Verdict | undefined => lines.find((l): l is Verdict => 'domain' in l && l.domain === domain && !('record' in l));
+
+let dir = '';
+let dnsLog = '';
+let conn = '';
+let eve = '';
+let v5 = '';
+
+beforeAll(() => {
+  requireBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'fluxhound-flows-'));
+  dnsLog = join(dir, 'dns.log');
+  conn = join(dir, 'conn.log');
+  eve = join(dir, 'eve.json');
+  v5 = join(dir, 'export.nf5');
+  writeFileSync(v5, netflowV5File(connections));
+  writeFileSync(dnsLog, zeekLog([FLUX], bots, T0));
+  writeFileSync(conn, connLog(connections));
+  // One eve.json as Suricata writes it: dns and flow events interleaved in time.
+  const events = [
+    ...Array.from({ length: 12 }, (_, k) => ({ ts: T0 + k * 300, line: eveDnsAnswer(T0 + k * 300, LOOKER, FLUX, [0, 1, 2, 3, 4].map((j) => bots[(k * 5 + j) % bots.length]!), 100 + k) })),
+    ...eveFlows(connections).map((line, i) => ({ ts: connections[i]!.ts + 2, line })),
+  ].sort((a, b) => a.ts - b.ts);
+  writeFileSync(eve, events.map((e) => e.line).join('\n') + '\n');
+});
+
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+describe('analyze with flows', () => {
+  it('reports exposures after their verdict, with DNS bypass and inbound, and flow evidence in the verdict', async () => {
+    const run = await fluxhound(['analyze', '--json', '--quiet', dnsLog, conn]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = parse(run.stdout);
+    const verdict = verdictOf(lines, FLUX);
+    expect(verdict?.verdict).toBe('fast-flux');
+    expect(verdict?.flows).toMatchObject({ clients: 2, inbound: 1 });
+    expect(verdict?.flows?.addresses).toBeGreaterThanOrEqual(12);
+    expect(verdict?.features.flow_evidence).toBe(verdict?.flows?.addresses);
+    expect(verdict?.reasons.some((r) => /addresses took connections from 2 clients/.test(r))).toBe(true);
+
+    const found = exposures(lines);
+    const looked = found.find((e) => e.client === LOOKER && e.direction === 'outbound');
+    expect(looked).toMatchObject({ domain: FLUX, bypass: false, customer: null, sampled: false });
+    expect(looked?.flows).toBe(12);
+    expect(found.find((e) => e.client === BYPASSER)).toMatchObject({ domain: FLUX, address: answerOf(3), bypass: true, flows: 1, direction: 'outbound' });
+    expect(found.find((e) => e.direction === 'inbound')).toMatchObject({ client: LOOKER, address: bots[3], bypass: false, domain: FLUX });
+    expect(found.some((e) => e.address === '93.184.215.14')).toBe(false);
+    // The exposure lines follow their verdict's line.
+    const at = lines.indexOf(verdict!);
+    for (const e of found) expect(lines.indexOf(e)).toBeGreaterThan(at);
+  });
+
+  it('finds the same whichever input comes first', async () => {
+    const [dnsFirst, connFirst] = await Promise.all([
+      fluxhound(['analyze', '--json', '--quiet', dnsLog, conn]),
+      fluxhound(['analyze', '--json', '--quiet', conn, dnsLog]),
+    ]);
+    expect(connFirst.code).toBe(0);
+    const sorted = (stdout: string): string[] => stdout.split('\n').filter(Boolean).sort();
+    expect(sorted(connFirst.stdout)).toEqual(sorted(dnsFirst.stdout));
+  });
+
+  it('reads DNS and flows from one Suricata eve.json', async () => {
+    const run = await fluxhound(['analyze', '--json', '--quiet', eve]);
+    expect(run.stderr).toBe('');
+    const lines = parse(run.stdout);
+    expect(verdictOf(lines, FLUX)?.flows).toMatchObject({ clients: 2, inbound: 1 });
+    const found = exposures(lines);
+    expect(found.find((e) => e.client === BYPASSER)).toMatchObject({ bypass: true, domain: FLUX });
+    expect(found.find((e) => e.client === LOOKER && e.direction === 'outbound')).toMatchObject({ bypass: false, flows: 12 });
+  });
+
+  it('reads NetFlow v5 datagram files beside the DNS, in either order', async () => {
+    const [dnsFirst, flowsFirst] = await Promise.all([
+      fluxhound(['analyze', '--json', '--quiet', dnsLog, v5]),
+      fluxhound(['analyze', '--json', '--quiet', v5, dnsLog]),
+    ]);
+    expect(dnsFirst.stderr).toBe('');
+    const lines = parse(dnsFirst.stdout);
+    expect(verdictOf(lines, FLUX)?.flows).toMatchObject({ clients: 2, inbound: 1 });
+    const found = exposures(lines);
+    expect(found.find((e) => e.client === BYPASSER)).toMatchObject({ bypass: true, domain: FLUX, address: answerOf(3), flows: 1 });
+    expect(found.find((e) => e.client === LOOKER && e.direction === 'outbound')).toMatchObject({ bypass: false, flows: 12 });
+    const sorted = (stdout: string): string[] => stdout.split('\n').filter(Boolean).sort();
+    expect(sorted(flowsFirst.stdout)).toEqual(sorted(dnsFirst.stdout));
+  });
+
+  it('attributes exposures to the configured customers', async () => {
+    const config = join(dir, 'customers.yaml');
+    writeFileSync(config, 'customers:\n  - { id: lab, name: The lab, networks: [10.1.0.0/28] }\n  - { id: guests, name: Guests, networks: [10.1.0.96/27] }\n');
+    const run = await fluxhound(['analyze', '--json', '--quiet', '-c', config, dnsLog, conn]);
+    expect(run.code).toBe(0);
+    const found = exposures(parse(run.stdout));
+    expect(found.find((e) => e.client === LOOKER)?.customer).toBe('lab');
+    expect(found.find((e) => e.client === BYPASSER)?.customer).toBe('guests');
+  });
+
+  it('says what the flows showed in the summary, and shows the exposures under the table', async () => {
+    const run = await fluxhound(['analyze', dnsLog, conn]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^flows: read 15 flow records, skipped 0; 3 exposures to flux hosts \(1 DNS bypass, 1 inbound\); 0 fan-out hosts$/m);
+    expect(run.stdout).toContain('EXPOSURES: clients that exchanged traffic with flux hosts');
+    expect(run.stdout).toMatch(new RegExp(`^${BYPASSER.replace(/\./g, '\\.')} +- +outbound .*DNS bypass$`, 'm'));
+  });
+
+  it('prints no flow lines for a DNS-only run', async () => {
+    const run = await fluxhound(['analyze', dnsLog]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/^flows:/m);
+    expect(run.stdout).not.toContain('EXPOSURES');
+  });
+});
