@@ -17,6 +17,8 @@ import type { FlowAnalysis, FlowFindingSink } from './detect/flows/analysis.js';
 import type { Verdict } from './model/verdict.js';
 import type { FluxNetworkSummary } from './detect/networks.js';
 import { sourceFormats } from './sources/registry.js';
+import type { SourceFormat } from './sources/source.js';
+import { createNetflowFormat } from './sources/netflow/index.js';
 import { readInputs } from './sources/input.js';
 import { loadAllowlist } from './act/rpz/allowlist.js';
 import { isIntelListing } from './detect/intel-verdict.js';
@@ -165,7 +167,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
 
   const inputs = await readInputs(options.files, {
     format: options.format,
-    formats: sourceFormats,
+    formats: formatsFor(options.config),
     onProgress:
       options.onProgress === undefined
         ? undefined
@@ -231,6 +233,12 @@ function flowAnalysisFor(options: AnalyzeOptions, flows: FlowSummary): FlowAnaly
     // One exposure line per client, domain and direction, totalled over the run, reported at flush.
     reporting: 'batch',
   });
+}
+
+/** The registry's formats, the NetFlow/IPFIX reader with the configured template lifetime and cap (flows.templates). */
+function formatsFor(config: Config): SourceFormat[] {
+  const templates = { lifetimeSeconds: config.flows.templates.lifetime, maxTemplates: config.flows.templates.max };
+  return sourceFormats.map((format) => (format.name === 'netflow' ? createNetflowFormat({ templates }) : format));
 }
 
 /** The configured allowlist, read only when feeds could flag something (intel never overrides it). */

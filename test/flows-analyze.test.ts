@@ -4,13 +4,13 @@
  * Suricata eve.json; exposures (with DNS bypass and inbound) after their
  * verdict, flow evidence in the verdict, the summary lines, customers.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Exposure } from '../src/model/flow.js';
 import type { Verdict } from '../src/model/verdict.js';
-import { fluxhound, requireBuilt } from './support/cli.js';
+import { fluxhound, requireBuilt, ROOT } from './support/cli.js';
 import { connLog, eveDnsAnswer, eveFlows, type Connection } from './support/conn-log.js';
 import { netflowV5File } from './support/netflow-v5.js';
 import { botAddresses, zeekLog } from './support/zeek-log.js';
@@ -143,6 +143,19 @@ describe('analyze with flows', () => {
     expect(run.stderr).toMatch(/^flows: read 15 flow records, skipped 0; 3 exposures to flux hosts \(1 DNS bypass, 1 inbound\); 0 fan-out hosts$/m);
     expect(run.stdout).toContain('EXPOSURES: clients that exchanged traffic with flux hosts');
     expect(run.stdout).toMatch(new RegExp(`^${BYPASSER.replace(/\./g, '\\.')} +- +outbound .*DNS bypass$`, 'm'));
+  });
+
+  it('reads NetFlow v9 files with the configured template lifetime (flows.templates), a lost template a counted flow skip', async () => {
+    // A real Cisco ASA export: its template datagram, then data announced later (test/fixtures/flows/PROVENANCE.md).
+    const fixtures = join(ROOT, 'test', 'fixtures', 'flows');
+    const asa = join(dir, 'asa.dat');
+    writeFileSync(asa, Buffer.concat([readFileSync(join(fixtures, 'netflow9_test_cisco_asa_1_tpl.dat')), readFileSync(join(fixtures, 'netflow9_test_cisco_asa_1_data.dat'))]));
+    const short = join(dir, 'short-templates.yaml');
+    writeFileSync(short, 'flows:\n  templates: { lifetime: 1 }\n');
+    const [kept, expired] = await Promise.all([fluxhound(['analyze', asa]), fluxhound(['analyze', '-c', short, asa])]);
+    expect(kept.stderr).toMatch(/^flows: read 14 flow records, skipped 0;/m);
+    expect(expired.stderr).toMatch(/^flows: read 0 flow records, skipped 1;/m);
+    expect(expired.stderr).toContain('asa.dat:2: netflow: set 1: no template 265');
   });
 
   it('prints no flow lines for a DNS-only run', async () => {
