@@ -152,3 +152,18 @@ describe('DNS bypass', () => {
     expect(findings.exposures[0]!.bypass).toBe(false);
   });
 });
+
+describe('hostile flows', () => {
+  it('drops and counts a flow without a usable time or with negative counts; the tables are untouched', () => {
+    const { flows, findings } = analysis();
+    flows.verdict(flagged(), 'final');
+    flows.flow(flowRecord(Number.NaN, '10.0.0.7', FLUX));
+    flows.flow(flowRecord(T + 10, '10.0.0.7', FLUX, { end: T + 5 }));
+    flows.flow(flowRecord(T + 10, '10.0.0.7', FLUX, { bytes: -1 }));
+    flows.flow(flowRecord(2 ** 40, '10.0.0.7', FLUX));
+    flows.flow(flowRecord(T + 10, '10.0.0.7', FLUX, { samplingRate: Number.POSITIVE_INFINITY }));
+    flows.flush();
+    expect(flows.stats).toMatchObject({ flows: 5, invalid: 4, late: 0, addresses: 1 });
+    expect(findings.exposures.map((e) => [e.flows, e.bytes, e.sampled])).toEqual([[1, 1200, false]]);
+  });
+});

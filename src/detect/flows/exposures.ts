@@ -12,6 +12,7 @@ import { escapeName } from '../../dns/name-text.js';
 import type { Exposure, FlowDirection } from '../../model/flow.js';
 import { isoTime } from '../../model/verdict.js';
 import { plural } from '../features/family.js';
+import { Recency } from './recency.js';
 
 export type ExposurePolicy = 'batch' | 'live';
 
@@ -52,7 +53,7 @@ export interface ExposureJoin {
 }
 
 export class ExposureBook {
-  private readonly tallies = new Map<string, ExposureTally>();
+  private readonly tallies = new Recency<ExposureTally>();
   evicted = 0;
 
   constructor(
@@ -70,12 +71,12 @@ export class ExposureBook {
   /** Add flows to the client's exposure to the domain; `now` is the data time (live reporting). */
   join(j: ExposureJoin, now: number): void {
     const key = `${j.direction === 'outbound' ? '>' : '<'}${j.client} ${j.domain}`;
-    let t = this.tallies.get(key);
+    let t = this.tallies.use(key);
     if (t === undefined) {
       if (this.tallies.size >= this.max) this.evictOldest();
       t = { client: j.client, domain: j.domain, direction: j.direction, network: j.network, addresses: [j.address], moreAddresses: 0, first: j.first, last: j.last, flows: 0, bytes: 0, packets: 0, sampled: false, reportedFlows: 0, reportedAt: -Infinity };
+      this.tallies.add(key, t);
     } else {
-      this.tallies.delete(key);
       if (!t.addresses.includes(j.address)) {
         if (t.addresses.length < ADDRESSES_KEPT) t.addresses.push(j.address);
         else t.moreAddresses++;
@@ -84,7 +85,6 @@ export class ExposureBook {
       if (j.last > t.last) t.last = j.last;
       t.network = j.network ?? t.network;
     }
-    this.tallies.set(key, t);
     t.flows += j.flows;
     t.bytes += j.bytes;
     t.packets += j.packets;
@@ -99,11 +99,9 @@ export class ExposureBook {
   }
 
   private evictOldest(): void {
-    const oldest = this.tallies.entries().next();
-    if (oldest.done) return;
-    this.tallies.delete(oldest.value[0]);
+    const t = this.tallies.shift();
+    if (t === undefined) return;
     this.evicted++;
-    const t = oldest.value[1];
     if (t.flows > t.reportedFlows) this.emit(t, t.last);
   }
 

@@ -15,7 +15,10 @@
  */
 import { isoTime } from '../../model/verdict.js';
 import type { FanOut } from '../../model/flow.js';
-import { sketchAdd, sketchCount } from './sketch.js';
+import { addressHash, sketchAddHash, sketchCount } from './sketch.js';
+
+/** Distinct contacts of a window counted exactly (by hash) before a host gets a bitmap. */
+const EXACT_CONTACTS = 32;
 import type { HostEntry } from './host-table.js';
 import { duration, plural } from '../features/family.js';
 
@@ -31,8 +34,18 @@ export function sketchBits(distinct: number): number {
 
 /** Count one external address a host contacted in its open window. */
 export function noteContact(entry: HostEntry, address: string, flux: boolean, start: number, end: number, bits: number): void {
-  if (entry.sketch === null) entry.sketch = new Uint32Array(bits / 32);
-  sketchAdd(entry.sketch, address);
+  const hash = addressHash(address);
+  if (entry.sketch !== null) sketchAddHash(entry.sketch, hash);
+  else if (entry.contacts === null) entry.contacts = [hash];
+  else if (!entry.contacts.includes(hash)) {
+    if (entry.contacts.length < EXACT_CONTACTS) entry.contacts.push(hash);
+    else {
+      entry.sketch = new Uint32Array(bits / 32);
+      for (const h of entry.contacts) sketchAddHash(entry.sketch, h);
+      sketchAddHash(entry.sketch, hash);
+      entry.contacts = null;
+    }
+  }
   entry.windowFlows++;
   if (start < entry.windowFirst) entry.windowFirst = start;
   if (end > entry.windowLast) entry.windowLast = end;
@@ -44,16 +57,18 @@ export function noteContact(entry: HostEntry, address: string, flux: boolean, st
 
 /** Close the host's window: the fan-out record when it crossed the threshold and starts an episode, else null. */
 export function closeWindow(entry: HostEntry, threshold: number, window: number, customer: string | null): FanOut | null {
-  const distinct = entry.sketch === null ? 0 : sketchCount(entry.sketch);
+  const distinct = entry.sketch !== null ? sketchCount(entry.sketch) : (entry.contacts?.length ?? 0);
   let report: FanOut | null = null;
   const over = threshold > 0 && distinct >= threshold;
   if (over && !entry.inEpisode) report = fanOutRecord(entry, distinct, threshold, window, customer);
   entry.inEpisode = over;
+  entry.lastWindowEnd = entry.windowStart + window;
   entry.windowStart = -1;
   entry.windowFirst = Infinity;
   entry.windowLast = -Infinity;
   entry.windowFlows = 0;
   entry.sketch?.fill(0);
+  entry.contacts = null;
   entry.flux = null;
   return report;
 }

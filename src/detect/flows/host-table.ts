@@ -1,3 +1,5 @@
+import { Recency } from './recency.js';
+
 /**
  * Hosts of ours: the names each looked up through the monitored resolvers
  * (DNS bypass) and its fan-out window. Bounded by limits.maxHosts (the least
@@ -22,17 +24,21 @@ export class HostEntry {
   windowFirst = Infinity;
   windowLast = -Infinity;
   windowFlows = 0;
+  /** Distinct contacts: their hashes while few (exact), then a bitmap (most hosts never need one). */
+  contacts: number[] | null = null;
   sketch: Uint32Array | null = null;
   /** Distinct flux addresses within the window (exact up to FLUX_CAP, then counted as a lower bound). */
   flux: Set<string> | null = null;
   /** The last window crossed the threshold: a continuing episode is not reported again. */
   inEpisode = false;
+  /** When the last closed window ended: a window opening a whole window after it starts a new episode. */
+  lastWindowEnd = -Infinity;
 
   constructor(readonly host: string) {}
 }
 
 export class HostTable {
-  private readonly entries = new Map<string, HostEntry>();
+  private readonly entries = new Recency<HostEntry>();
   evicted = 0;
 
   constructor(
@@ -46,26 +52,23 @@ export class HostTable {
   }
 
   get(host: string): HostEntry | undefined {
-    return this.entries.get(host);
+    return this.entries.peek(host);
   }
 
   /** The host's entry, created (evicting the least recently seen) or moved to most recent. */
   touch(host: string): HostEntry {
-    let entry = this.entries.get(host);
+    let entry = this.entries.use(host);
     if (entry === undefined) {
       if (this.entries.size >= this.maxHosts) {
-        const oldest = this.entries.values().next();
-        if (!oldest.done) {
-          this.entries.delete(oldest.value.host);
+        const oldest = this.entries.shift();
+        if (oldest !== undefined) {
           this.evicted++;
-          this.onEvict(oldest.value);
+          this.onEvict(oldest);
         }
       }
       entry = new HostEntry(host);
-    } else {
-      this.entries.delete(host);
+      this.entries.add(host, entry);
     }
-    this.entries.set(host, entry);
     return entry;
   }
 
@@ -100,7 +103,7 @@ export class HostTable {
    * this errs towards "looked up", never towards a false bypass.
    */
   lookedUp(host: string, domain: string, address: string, from: number, to: number): boolean {
-    const lookups = this.entries.get(host)?.lookups;
+    const lookups = this.entries.peek(host)?.lookups;
     if (lookups === undefined || lookups === null) return false;
     for (const [name, l] of lookups) {
       if (l.last < from || l.first > to) continue;

@@ -5,7 +5,7 @@
 import type { Config } from '../../config/schema.js';
 import type { Infra } from '../../enrich/infra/index.js';
 import type { FlowEvidence, FlowRecord } from '../../model/flow.js';
-import type { DnsObservation } from '../../model/observation.js';
+import { isPlausibleTime, type DnsObservation } from '../../model/observation.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { FlowAnalysis, FlowAnalysisStats, FlowFindingSink } from './analysis.js';
 import { classify, isReply, isServicePort, KNOWN, PUBLIC } from './endpoints.js';
@@ -13,6 +13,7 @@ import { ExposureBook, exposureOf, type ExposurePolicy, type ExposureTally } fro
 import { closeWindow, noteContact, sketchBits } from './fan-out.js';
 import { FluxIndex, type FluxHost } from './flux-index.js';
 import { HostTable, type HostEntry } from './host-table.js';
+import { Recency } from './recency.js';
 import { PEER_SKETCH_WORDS, RemoteTable } from './remote-table.js';
 import { sketchAdd, sketchCount } from './sketch.js';
 
@@ -31,6 +32,8 @@ export interface FlowAnalysisOptions {
 export interface FlowAnalysisCounts extends FlowAnalysisStats {
   /** Flows older than the tables' horizon (max(window, fanOut.window) + lateness behind the newest flow): dropped. */
   late: number;
+  /** Flows with an implausible time (isPlausibleTime), an end before the start or negative counts: dropped. */
+  invalid: number;
   /** Exposure accumulators reported early to make room (limits.maxHosts). */
   evictedExposures: number;
   /** Flux hosts (addresses of flagged names) forgotten to make room (limits.maxAddresses). */
@@ -60,12 +63,14 @@ class FlowJoin implements FlowAnalysis {
   private readonly flux: FluxIndex;
   private readonly book: ExposureBook;
   /** Hosts with an open fan-out window, in the order the windows opened. */
-  private readonly openWindows = new Map<string, HostEntry>();
+  private readonly openWindows = new Recency<HostEntry>();
   /** Newest flow end seen (data time). */
   private watermark = -Infinity;
+  /** Data time of the next sweep of open fan-out windows (once a second of data time is enough). */
+  private nextSweep = -Infinity;
   /** Some DNS observation named its client: without any, DNS bypass cannot be told and is never claimed. */
   private clientsSeen = false;
-  private readonly counts = { flows: 0, unmatched: 0, exposures: 0, fanOuts: 0, bypasses: 0, late: 0 };
+  private readonly counts = { flows: 0, unmatched: 0, exposures: 0, fanOuts: 0, bypasses: 0, late: 0, invalid: 0 };
 
   constructor(options: FlowAnalysisOptions) {
     const { config } = options;
@@ -100,12 +105,17 @@ class FlowJoin implements FlowAnalysis {
 
   flow(f: FlowRecord): void {
     this.counts.flows++;
+    // Decoders skip bad records; one that still carries no usable time or counts would poison the watermark or totals.
+    if (!isPlausibleTime(f.start) || !isPlausibleTime(f.end) || f.end < f.start || !(f.bytes >= 0) || !(f.packets >= 0)) {
+      this.counts.invalid++;
+      return;
+    }
     if (f.end > this.watermark) this.watermark = f.end;
     else if (f.end < this.watermark - this.horizon) {
       this.counts.late++;
       return;
     }
-    const rate = f.samplingRate > 1 ? f.samplingRate : 1;
+    const rate = f.samplingRate > 1 && Number.isFinite(f.samplingRate) ? f.samplingRate : 1;
     const bytes = f.bytes * rate;
     const packets = f.packets * rate;
     const sampled = rate > 1;
@@ -137,7 +147,7 @@ class FlowJoin implements FlowAnalysis {
     if (this.fanThreshold > 0 && responderClass === PUBLIC && initiatorClass !== KNOWN && !isServicePort(reply ? f.srcPort : f.dstPort)) {
       this.countContact(initiator, responder, f.start, f.end);
     }
-    this.sweepWindows();
+    if (this.watermark >= this.nextSweep) this.sweepWindows();
   }
 
   observe(o: DnsObservation): void {
@@ -156,8 +166,7 @@ class FlowJoin implements FlowAnalysis {
   }
 
   flush(): void {
-    for (const entry of this.openWindows.values()) this.closeHostWindow(entry);
-    this.openWindows.clear();
+    for (let entry = this.openWindows.shift(); entry !== undefined; entry = this.openWindows.shift()) this.closeHostWindow(entry);
     this.book.flush(this.watermark);
   }
 
@@ -176,7 +185,7 @@ class FlowJoin implements FlowAnalysis {
       if (entry === undefined || entry.last < lo || entry.first > hi) continue;
       taken++;
       flows += entry.flows;
-      for (const t of entry.tallies.values()) (t.direction === 'outbound' ? clients : inbound).add(t.peer);
+      for (const t of entry.tallies) (t.direction === 'outbound' ? clients : inbound).add(t.peer);
       if (entry.outSketch !== null) {
         outSketch = orInto(outSketch, entry.outSketch);
         inSketch = orInto(inSketch, entry.inSketch!);
@@ -190,7 +199,7 @@ class FlowJoin implements FlowAnalysis {
   private joinPending(host: FluxHost): void {
     const entry = this.remote.get(host.address);
     if (entry === undefined) return;
-    for (const t of entry.tallies.values()) {
+    for (const t of entry.tallies) {
       if (t.flows === t.joinedFlows || t.last < host.from || t.first > host.to) continue;
       const flows = t.flows - t.joinedFlows;
       const bytes = t.bytes - t.joinedBytes;
@@ -232,18 +241,20 @@ class FlowJoin implements FlowAnalysis {
       this.closeHostWindow(entry);
     }
     if (entry.windowStart < 0) {
+      // A quiet window in between ends an episode (a window under the threshold does too, at its close).
+      if (start >= entry.lastWindowEnd + this.fanWindow) entry.inEpisode = false;
       entry.windowStart = start;
-      this.openWindows.set(host, entry);
+      this.openWindows.add(host, entry);
     }
     noteContact(entry, address, this.flux.match(address, start, end) !== null, start, end, this.fanBits);
   }
 
   /** Close the windows the data time has passed by lateness (hosts that went quiet). */
   private sweepWindows(): void {
+    this.nextSweep = this.watermark + 1;
     const cutoff = this.watermark - this.fanWindow - this.lateness;
-    for (const [host, entry] of this.openWindows) {
-      if (entry.windowStart >= cutoff) break;
-      this.openWindows.delete(host);
+    for (let entry = this.openWindows.oldest(); entry !== undefined && entry.windowStart < cutoff; entry = this.openWindows.oldest()) {
+      this.openWindows.shift();
       this.closeHostWindow(entry);
     }
   }

@@ -14,6 +14,7 @@
  * limits.maxAddresses entries; the least recently seen makes room (counted).
  */
 import type { FlowDirection } from '../../model/flow.js';
+import { Recency } from './recency.js';
 import { sketchAdd, sketchCount } from './sketch.js';
 
 /** One peer's flows with one remote address, in one direction. */
@@ -33,6 +34,13 @@ export interface PeerTally {
   joinedPackets: number;
 }
 
+/** Tallies searched one by one before an address gets an index. */
+const INDEX_FROM = 8;
+
+function tallyKey(t: PeerTally): string {
+  return t.direction === 'outbound' ? t.peer : `<${t.peer}`;
+}
+
 /** Bits of a peer sketch (32-bit words: 1,024 bits). */
 export const PEER_SKETCH_WORDS = 32;
 
@@ -44,8 +52,10 @@ export class RemoteEntry {
   packets = 0;
   /** Flows of peers beyond the tally cap (in the totals, in no tally). */
   untallied = 0;
-  /** Keyed by peer for outbound, '<' + peer for inbound. */
-  readonly tallies = new Map<string, PeerTally>();
+  /** Per-peer tallies, in arrival order. */
+  readonly tallies: PeerTally[] = [];
+  /** Past a few tallies, an index keyed by peer (outbound) or '<' + peer (inbound); most addresses have one or two peers and no index. */
+  private index: Map<string, PeerTally> | null = null;
   /** Distinct peers per direction once the cap was reached; null before. */
   outSketch: Uint32Array | null = null;
   inSketch: Uint32Array | null = null;
@@ -59,7 +69,7 @@ export class RemoteEntry {
   /** Distinct peers in a direction: exact while every peer has a tally, then the sketch's estimate. */
   peers(direction: FlowDirection): number {
     let tallied = 0;
-    for (const t of this.tallies.values()) if (t.direction === direction) tallied++;
+    for (const t of this.tallies) if (t.direction === direction) tallied++;
     const sketch = direction === 'outbound' ? this.outSketch : this.inSketch;
     return sketch === null ? tallied : Math.max(tallied, sketchCount(sketch));
   }
@@ -68,13 +78,24 @@ export class RemoteEntry {
   overflow(): void {
     this.outSketch = new Uint32Array(PEER_SKETCH_WORDS);
     this.inSketch = new Uint32Array(PEER_SKETCH_WORDS);
-    for (const t of this.tallies.values()) sketchAdd(t.direction === 'outbound' ? this.outSketch : this.inSketch, t.peer);
+    for (const t of this.tallies) sketchAdd(t.direction === 'outbound' ? this.outSketch : this.inSketch, t.peer);
+  }
+
+  find(peer: string, direction: FlowDirection): PeerTally | undefined {
+    if (this.index !== null) return this.index.get(direction === 'outbound' ? peer : `<${peer}`);
+    for (const t of this.tallies) if (t.peer === peer && t.direction === direction) return t;
+    return undefined;
+  }
+
+  insert(tally: PeerTally): void {
+    this.tallies.push(tally);
+    if (this.index !== null) this.index.set(tallyKey(tally), tally);
+    else if (this.tallies.length > INDEX_FROM) this.index = new Map(this.tallies.map((t) => [tallyKey(t), t]));
   }
 }
 
 export class RemoteTable {
-  /** Insertion order is recency: a touched entry is moved to the end. */
-  private readonly entries = new Map<string, RemoteEntry>();
+  private readonly entries = new Recency<RemoteEntry>();
   evicted = 0;
 
   constructor(
@@ -87,35 +108,26 @@ export class RemoteTable {
   }
 
   get(address: string): RemoteEntry | undefined {
-    return this.entries.get(address);
+    return this.entries.peek(address);
   }
 
   /** Count one flow between a remote address and one of our hosts; returns the tally, or null when the cap left it out. */
   add(address: string, peer: string, direction: FlowDirection, start: number, end: number, bytes: number, packets: number, sampled: boolean): PeerTally | null {
-    let entry = this.entries.get(address);
+    let entry = this.entries.use(address);
     if (entry === undefined) {
-      if (this.entries.size >= this.maxAddresses) {
-        const oldest = this.entries.keys().next();
-        if (!oldest.done) {
-          this.entries.delete(oldest.value);
-          this.evicted++;
-        }
-      }
+      if (this.entries.size >= this.maxAddresses && this.entries.shift() !== undefined) this.evicted++;
       entry = new RemoteEntry(address);
-    } else {
-      this.entries.delete(address);
+      this.entries.add(address, entry);
     }
-    this.entries.set(address, entry);
     if (start < entry.first) entry.first = start;
     if (end > entry.last) entry.last = end;
     entry.flows++;
     entry.bytes += bytes;
     entry.packets += packets;
     if (entry.outSketch !== null) sketchAdd(direction === 'outbound' ? entry.outSketch : entry.inSketch!, peer);
-    const key = direction === 'outbound' ? peer : `<${peer}`;
-    let tally = entry.tallies.get(key);
+    let tally = entry.find(peer, direction);
     if (tally === undefined) {
-      if (entry.tallies.size >= this.maxPeers) {
+      if (entry.tallies.length >= this.maxPeers) {
         if (entry.outSketch === null) {
           entry.overflow();
           sketchAdd(direction === 'outbound' ? entry.outSketch! : entry.inSketch!, peer);
@@ -124,7 +136,7 @@ export class RemoteTable {
         return null;
       }
       tally = { peer, direction, first: start, last: end, flows: 0, bytes: 0, packets: 0, sampled: false, joinedFlows: 0, joinedBytes: 0, joinedPackets: 0 };
-      entry.tallies.set(key, tally);
+      entry.insert(tally);
     }
     if (start < tally.first) tally.first = start;
     if (end > tally.last) tally.last = end;

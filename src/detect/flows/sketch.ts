@@ -18,7 +18,11 @@ export function addressHash(address: string): number {
 
 /** Set the address's bit (the bitmap's width is a power of two, 32 or more). */
 export function sketchAdd(sketch: Uint32Array, address: string): void {
-  const h = addressHash(address) & (sketch.length * 32 - 1);
+  sketchAddHash(sketch, addressHash(address));
+}
+
+export function sketchAddHash(sketch: Uint32Array, hash: number): void {
+  const h = hash & (sketch.length * 32 - 1);
   sketch[h >>> 5]! |= 1 << (h & 31);
 }
 
