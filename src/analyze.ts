@@ -95,10 +95,11 @@ export interface FlowSummary {
 
 /**
  * The format labels flow decoders put on their skipped records
- * (SkippedRecord.format): their skips are the summary's flow skips. A mixed
- * input (eve.json with dns and flow events) labels each skip by its decoder.
+ * (SkippedRecord.format): their skips are the summary's flow skips. The one
+ * eve reader labels a bad flow event 'eve' like a bad dns event: those count
+ * as skipped records, not flow skips.
  */
-const FLOW_FORMATS: ReadonlySet<string> = new Set(['netflow']);
+const FLOW_FORMATS: ReadonlySet<string> = new Set(['netflow', 'zeek-conn', 'zeek-conn-json', 'nfdump-csv']);
 
 function isFlowFormat(format: string): boolean {
   return FLOW_FORMATS.has(format);
