@@ -14,7 +14,8 @@
  *   DoH, or an address handed over by the malware);
  * - inbound: two flux hosts connect into INBOUND_HOST on 445 (bots calling in);
  * - fan-out: P2P_HOST contacts P2P_PEERS distinct flux hosts within a few
- *   minutes without any lookup (a peer-to-peer bot walking its peer list).
+ *   minutes without any lookup (a peer-to-peer bot walking its peer list,
+ *   freshest peers first).
  */
 import { Prng } from '../src/corpus/prng.js';
 import { zeekHeaderTime, zeekSeconds } from '../src/corpus/writers/zeek-time.js';
@@ -26,7 +27,7 @@ export const EXAMPLE_FLOWS_SEED = 20250403;
 export const BYPASS_HOST = '10.1.0.200';
 export const INBOUND_HOST = '10.1.0.5';
 export const P2P_HOST = '10.1.0.77';
-export const P2P_PEERS = 220;
+export const P2P_PEERS = 250;
 
 interface Connection {
   ts: number;
@@ -81,9 +82,11 @@ export function exampleConnLog(dnsLog: Buffer, labelsCsv: string): string {
     const l = fluxLookups[Math.floor((fluxLookups.length * (k + 1)) / 3)]!;
     connections.push({ ...web(l.ts + 60, l.address, INBOUND_HOST, 445), service: '' });
   }
-  // Fan-out: a P2P bot contacting many distinct flux hosts in a few minutes, in order of first answer.
-  const peers = [...new Set(fluxLookups.map((l) => l.address))].slice(0, P2P_PEERS);
+  // Fan-out: a P2P bot contacting many distinct flux hosts in a few minutes, those answered nearest the sweep first
+  // (its peer list is fresh: the ones still in rotation are flux hosts at that moment).
   const sweep = lookups[Math.floor(lookups.length * 0.75)]!.ts;
+  const nearest = [...fluxLookups].sort((a, b) => Math.abs(a.ts - sweep) - Math.abs(b.ts - sweep) || a.ts - b.ts);
+  const peers = [...new Set(nearest.map((l) => l.address))].slice(0, P2P_PEERS);
   peers.forEach((peer, i) => {
     connections.push({ ...web(sweep + i * 0.9, P2P_HOST, peer, 16_471), sent: rng.range(60, 400), received: rng.range(0, 900), service: '' });
   });
