@@ -12,7 +12,7 @@ import type { IntelView } from './intel/view.js';
 import type { SkippedRecord } from './model/observation.js';
 import type { Exposure, FanOut } from './model/flow.js';
 import { CustomerMap } from './act/customers.js';
-import { createFlowAnalysis } from './detect/flows/index.js';
+import { createFlowAnalysis, type FlowAnalysisCounts } from './detect/flows/index.js';
 import type { FlowAnalysis, FlowFindingSink } from './detect/flows/analysis.js';
 import type { Verdict } from './model/verdict.js';
 import type { FluxNetworkSummary } from './detect/networks.js';
@@ -91,6 +91,12 @@ export interface FlowSummary {
   inbound: number;
   /** Fan-out records reported. */
   fanOuts: number;
+  /**
+   * Flows the analysis dropped: late (ending more than max(window, flows.fanOut.window) + flows.lateness
+   * before the newest flow: flow files out of time order) and invalid (impossible times or counts).
+   */
+  late: number;
+  invalid: number;
 }
 
 /**
@@ -109,7 +115,7 @@ const SKIP_SAMPLES = 10;
 const SKIP_REASONS = 100;
 
 export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> {
-  const flows: FlowSummary = { records: 0, skipped: 0, exposures: 0, bypass: 0, inbound: 0, fanOuts: 0 };
+  const flows: FlowSummary = { records: 0, skipped: 0, exposures: 0, bypass: 0, inbound: 0, fanOuts: 0, late: 0, invalid: 0 };
   const analysis = flowAnalysisFor(options, flows);
   const detector = new Detector({
     config: options.config,
@@ -119,6 +125,9 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     intel: options.intel ?? null,
     isAllowlisted: options.isAllowlisted !== undefined ? options.isAllowlisted : allowlistFor(options),
     flows: analysis,
+    // A name flagged while input is still read is a flux host at once: later flows join it as they come, and
+    // fan-out counts them among a host's flux contacts.
+    onFlag: (v) => analysis.verdict(v, 'flag'),
     onFinal: (v) => report(v),
     reportBenign: options.all,
   });
@@ -201,6 +210,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   detector.flush();
   // Every verdict is final now: what the flows still hold (exposures, fan-out) is reported before the sinks close.
   analysis.flush();
+  flows.late = analysis.stats.late;
+  flows.invalid = analysis.stats.invalid;
   summary.networks = detector.networks.summaries();
   for (const sink of options.sinks) sink.networks?.(summary.networks);
   for (const sink of options.sinks) await sink.close();
@@ -212,7 +223,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
  * (NDJSON, table) and are counted for the summary. Clients are attributed
  * to the configured customers (config customers), as the daemon's query log does.
  */
-function flowAnalysisFor(options: AnalyzeOptions, flows: FlowSummary): FlowAnalysis {
+function flowAnalysisFor(options: AnalyzeOptions, flows: FlowSummary): FlowAnalysis & { readonly stats: FlowAnalysisCounts } {
   const customers = new CustomerMap(options.config.customers);
   const findings: FlowFindingSink = {
     exposure(e: Exposure) {

@@ -158,6 +158,15 @@ describe('analyze with flows', () => {
     expect(expired.stderr).toContain('asa.dat:2: netflow: set 1: no template 265');
   });
 
+  it('says when flows were dropped as late (flow files out of time order)', async () => {
+    const later = join(dir, 'later.nf5');
+    writeFileSync(later, netflowV5File([{ ts: T0 + 20_000, client: LOOKER, server: '93.184.215.14', port: 443 }]));
+    const run = await fluxhound(['analyze', dnsLog, later, v5]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^flows: read 16 flow records, skipped 0; 0 exposures to flux hosts/m);
+    expect(run.stderr).toMatch(/^ {2}flows dropped: 15 late \(far behind the newest flow: give flow files in time order\), 0 with impossible times or counts$/m);
+  });
+
   it('prints no flow lines for a DNS-only run', async () => {
     const run = await fluxhound(['analyze', dnsLog]);
     expect(run.code).toBe(0);

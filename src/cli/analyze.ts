@@ -268,6 +268,8 @@ function writeStats(
     bypass: s.flows.bypass,
     inbound: s.flows.inbound,
     fanOuts: s.flows.fanOuts,
+    flowsLate: s.flows.late,
+    flowsInvalid: s.flows.invalid,
     elapsedMs: Math.round(elapsedMs),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     heapUsedBaselineBytes: heapBaseline,

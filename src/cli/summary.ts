@@ -34,12 +34,18 @@ export function printSummary(out: NodeJS.WritableStream, s: AnalyzeSummary, elap
   out.write(lines.join('\n') + '\n');
 }
 
-/** One line, only when the run read flow data (a DNS-only run's summary is unchanged). */
+/** One line (two when flows were dropped), only when the run read flow data (a DNS-only run's summary is unchanged). */
 export function flowLines(f: FlowSummary): string[] {
   if (f.records + f.skipped === 0) return [];
-  return [
+  const lines = [
     `flows: read ${n(f.records)} flow ${f.records === 1 ? 'record' : 'records'}, skipped ${n(f.skipped)}; ${n(f.exposures)} ${f.exposures === 1 ? 'exposure' : 'exposures'} to flux hosts (${n(f.bypass)} DNS bypass, ${n(f.inbound)} inbound); ${n(f.fanOuts)} fan-out ${f.fanOuts === 1 ? 'host' : 'hosts'}`,
   ];
+  if (f.late + f.invalid > 0) {
+    lines.push(
+      `  flows dropped: ${n(f.late)} late (far behind the newest flow: give flow files in time order), ${n(f.invalid)} with impossible times or counts`,
+    );
+  }
+  return lines;
 }
 
 function n(x: number): string {
