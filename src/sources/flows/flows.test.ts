@@ -181,7 +181,11 @@ describe('streaming: any chunking gives the same records and skips', () => {
     let seed = 7;
     for (let round = 0; round < 20; round++) {
       const out: FlowParse = { records: [], skipped: [] };
-      const decoder = new FlowLineDecoder(name, parserFor(name), { flow: (r) => out.records.push(r), skip: (s) => out.skipped.push(s) });
+      const decoder = new FlowLineDecoder('flows', name, parserFor(name), {
+        observe: () => undefined,
+        flow: (r) => out.records.push(r),
+        skip: (s) => out.skipped.push({ position: `${s.position.file}:${s.position.line}`, reason: s.reason }),
+      });
       for (let at = 0; at < bytes.length; ) {
         seed = (seed * 1103515245 + 12345) % 2147483648;
         const size = 1 + (seed % 17);

@@ -36,7 +36,8 @@ class NfdumpCsv implements FlowLineParser {
       this.done = true;
       return null;
     }
-    if (text.startsWith('No matched flows')) return null;
+    // 1.7.1 prints 'No matching flows' when nothing matched (older: 'No matched flows').
+    if (text.startsWith('No matching flows') || text.startsWith('No matched flows')) return null;
     const columns = this.columns;
     if (columns === null) return 'data before the nfdump csv header';
     const values = text.split(',');
