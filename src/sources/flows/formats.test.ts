@@ -17,7 +17,6 @@ const ROOT = new URL('../../../', import.meta.url).pathname;
 const FLOW_LOGS: Record<string, string> = {
   'test/fixtures/flows/zeek-conn.log': 'zeek-conn',
   'test/fixtures/flows/zeek-conn.json': 'zeek-conn-json',
-  'test/fixtures/flows/nfdump.csv': 'nfdump-csv',
   'test/fixtures/flows/nfdump-real.csv': 'nfdump-csv',
   // eve flow events are read by the one eve reader, with the dns events of the same file.
   'test/fixtures/flows/eve-flow.json': 'eve',
