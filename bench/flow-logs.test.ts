@@ -20,7 +20,7 @@ describe('conn.log bench: both sides do the same work', () => {
 
   it('awk -F\\t gives the same records, destinations and bytes per destination total', async () => {
     const [flux, awk] = await Promise.all([fluxhoundTotals(path), awkTotals(path)]);
-    expect(awk).toEqual({ records: flux.records, destinations: flux.destinations, bytes: flux.bytes });
+    expect(awk).toEqual({ records: flux.records, destinations: flux.destinations, bytes: flux.bytes, cpuSeconds: expect.any(Number) as number });
   });
 
   it('the same seed gives the same file', () => {
@@ -30,9 +30,9 @@ describe('conn.log bench: both sides do the same work', () => {
   });
 
   it('prints both sides and the ratio', () => {
-    const side = { label: 'x', seconds: [2, 1, 3], medianSeconds: 2, recordsPerSecond: 500, megabytesPerSecond: 10 };
-    const text = formatFlowLogs({ records: 1000, bytes: 2e7, fluxhound: side, awk: { ...side, label: 'awk' }, ratio: 1, agree: true, failures: [] });
-    expect(text).toMatch(/ratio fluxhound \/ awk: 1\.00× \(records\/s\); same totals on both sides/);
+    const side = { label: 'x', seconds: [2, 1, 3], cpuSeconds: [1, 1, 1], medianSeconds: 2, medianCpuSeconds: 1, recordsPerSecond: 500, megabytesPerSecond: 10, recordsPerCpuSecond: 1000 };
+    const text = formatFlowLogs({ records: 1000, bytes: 2e7, fluxhound: side, awk: { ...side, label: 'awk' }, ratio: 1, cpuRatio: 0.5, agree: true, failures: [] });
+    expect(text).toMatch(/ratio fluxhound \/ awk: 1\.00× \(records\/s\), 0\.50× \(records per CPU second\); same totals on both sides/);
     expect(text).toMatch(/500 records\/s/);
   });
 });

@@ -30,10 +30,15 @@ export const DEFAULT_FLOW_LOG_OPTIONS: FlowLogBenchOptions = { records: 1_000_00
 
 export interface FlowLogSide {
   label: string;
+  /** Wall time per run. */
   seconds: number[];
+  /** CPU time (user + system) per run: steadier than wall time on a shared host. */
+  cpuSeconds: number[];
   medianSeconds: number;
+  medianCpuSeconds: number;
   recordsPerSecond: number;
   megabytesPerSecond: number;
+  recordsPerCpuSecond: number;
 }
 
 export interface FlowLogFigures {
@@ -41,8 +46,9 @@ export interface FlowLogFigures {
   bytes: number;
   fluxhound: FlowLogSide | null;
   awk: FlowLogSide | null;
-  /** fluxhound's records/s over awk's; null when a side failed. */
+  /** fluxhound's records/s over awk's (wall), and per CPU second; null when a side failed. */
   ratio: number | null;
+  cpuRatio: number | null;
   /** Both sides' answers agree (distinct destinations and total bytes): the work was the same. */
   agree: boolean | null;
   failures: string[];
@@ -170,10 +176,17 @@ export async function fluxhoundTotals(path: string): Promise<Totals & { format: 
   return { records, destinations: perDestination.size, bytes, format: summary?.format ?? null, skipped };
 }
 
-/** awk's side, as a child process; its answer parsed from stdout. */
-export function awkTotals(path: string): Promise<Totals> {
+/**
+ * The shell that runs awk prints its own /proc stat after awk ended: its
+ * cutime + cstime are awk's CPU (in USER_HZ ticks, 100 a second on Linux),
+ * with no GNU time needed.
+ */
+const AWK_SHELL = 'awk -F "$(printf \'\\t\')" "$1" "$2"; status=$?; cat /proc/$$/stat >&2; exit $status';
+
+/** awk's side, as a child process; its answer parsed from stdout, its CPU from the shell's stat. */
+export function awkTotals(path: string): Promise<Totals & { cpuSeconds: number | null }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('awk', ['-F\t', AWK_PROGRAM, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', AWK_SHELL, 'sh', AWK_PROGRAM, path], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -184,10 +197,18 @@ export function awkTotals(path: string): Promise<Totals> {
       if (code !== 0 || records === undefined || destinations === undefined || bytes === undefined) {
         reject(new Error(`awk exited ${code}: ${err.trim() || out.trim()}`));
       } else {
-        resolvePromise({ records, destinations, bytes });
+        resolvePromise({ records, destinations, bytes, cpuSeconds: childCpu(err) });
       }
     });
   });
+}
+
+/** cutime + cstime (fields 16 and 17) of a /proc/PID/stat line, in seconds; null when absent. */
+function childCpu(stat: string): number | null {
+  const line = stat.trim().split('\n').at(-1) ?? '';
+  const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[13]) + Number(fields[14]);
+  return Number.isFinite(ticks) ? ticks / 100 : null;
 }
 
 function median(values: readonly number[]): number {
@@ -196,50 +217,65 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function side(label: string, seconds: number[], records: number, bytes: number): FlowLogSide {
+function side(label: string, seconds: number[], cpuSeconds: number[], records: number, bytes: number): FlowLogSide {
   const medianSeconds = median(seconds);
-  return { label, seconds, medianSeconds, recordsPerSecond: records / medianSeconds, megabytesPerSecond: bytes / 1e6 / medianSeconds };
+  const medianCpuSeconds = median(cpuSeconds);
+  return {
+    label, seconds, cpuSeconds, medianSeconds, medianCpuSeconds,
+    recordsPerSecond: records / medianSeconds, megabytesPerSecond: bytes / 1e6 / medianSeconds, recordsPerCpuSecond: records / medianCpuSeconds,
+  };
 }
 
 export async function benchFlowLogs(options: FlowLogBenchOptions, log: (line: string) => void): Promise<FlowLogFigures> {
   mkdirSync(DATA_DIR, { recursive: true });
   const path = join(DATA_DIR, `conn-${options.records}-${options.seed}.log`);
-  const figures: FlowLogFigures = { records: options.records, bytes: 0, fluxhound: null, awk: null, ratio: null, agree: null, failures: [] };
+  const figures: FlowLogFigures = { records: options.records, bytes: 0, fluxhound: null, awk: null, ratio: null, cpuRatio: null, agree: null, failures: [] };
   try {
     const started = performance.now();
     writeConnLog(path, options.records, options.seed);
     figures.bytes = statSync(path).size;
     log(`conn.log: ${options.records.toLocaleString('en-US')} records, ${(figures.bytes / 1e6).toFixed(0)} MB, generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const fluxSeconds: number[] = [];
+    const fluxCpu: number[] = [];
     const awkSeconds: number[] = [];
+    const awkCpu: number[] = [];
     let flux: Totals | null = null;
     let awk: Totals | null = null;
     // Alternating sides, so a busy spell on a shared host falls on both.
     for (let run = 0; run < options.runs; run++) {
       try {
         const t = performance.now();
+        const cpu = process.cpuUsage();
         const totals = await fluxhoundTotals(path);
         fluxSeconds.push((performance.now() - t) / 1000);
+        const used = process.cpuUsage(cpu);
+        fluxCpu.push((used.user + used.system) / 1e6);
         if (totals.format !== 'zeek-conn' || totals.skipped !== 0) throw new Error(`read as ${totals.format} with ${totals.skipped} skips`);
         flux = totals;
-        log(`flow-logs fluxhound run ${run + 1}/${options.runs}: ${fluxSeconds.at(-1)!.toFixed(2)} s`);
+        log(`flow-logs fluxhound run ${run + 1}/${options.runs}: ${fluxSeconds.at(-1)!.toFixed(2)} s (CPU ${fluxCpu.at(-1)!.toFixed(2)} s)`);
       } catch (error) {
         figures.failures.push(`fluxhound: ${(error as Error).message}`);
         break;
       }
       try {
         const t = performance.now();
-        awk = await awkTotals(path);
+        const totals = await awkTotals(path);
         awkSeconds.push((performance.now() - t) / 1000);
-        log(`flow-logs awk run ${run + 1}/${options.runs}: ${awkSeconds.at(-1)!.toFixed(2)} s`);
+        if (totals.cpuSeconds === null) throw new Error('no CPU time from /proc');
+        awkCpu.push(totals.cpuSeconds);
+        awk = { records: totals.records, destinations: totals.destinations, bytes: totals.bytes };
+        log(`flow-logs awk run ${run + 1}/${options.runs}: ${awkSeconds.at(-1)!.toFixed(2)} s (CPU ${awkCpu.at(-1)!.toFixed(2)} s)`);
       } catch (error) {
         figures.failures.push(`awk: ${(error as Error).message}`);
         break;
       }
     }
-    if (fluxSeconds.length > 0) figures.fluxhound = side('fluxhound (readInputs → zeek-conn → sum per dst)', fluxSeconds, options.records, figures.bytes);
-    if (awkSeconds.length > 0) figures.awk = side("awk -F'\\t' (sum per id.resp_h)", awkSeconds, options.records, figures.bytes);
-    if (figures.fluxhound !== null && figures.awk !== null) figures.ratio = figures.fluxhound.recordsPerSecond / figures.awk.recordsPerSecond;
+    if (fluxSeconds.length > 0) figures.fluxhound = side('fluxhound (readInputs → zeek-conn → sum per dst)', fluxSeconds, fluxCpu, options.records, figures.bytes);
+    if (awkSeconds.length > 0) figures.awk = side("awk -F'\\t' (sum per id.resp_h)", awkSeconds, awkCpu, options.records, figures.bytes);
+    if (figures.fluxhound !== null && figures.awk !== null) {
+      figures.ratio = figures.fluxhound.recordsPerSecond / figures.awk.recordsPerSecond;
+      figures.cpuRatio = figures.fluxhound.recordsPerCpuSecond / figures.awk.recordsPerCpuSecond;
+    }
     if (flux !== null && awk !== null) {
       figures.agree = flux.records === awk.records && flux.destinations === awk.destinations && flux.bytes === awk.bytes;
       if (!figures.agree) figures.failures.push(`the sides disagree: fluxhound ${JSON.stringify(flux)}, awk ${JSON.stringify(awk)}`);
@@ -255,10 +291,13 @@ export function formatFlowLogs(figures: FlowLogFigures): string {
   for (const s of [figures.fluxhound, figures.awk]) {
     if (s === null) continue;
     lines.push(
-      `  ${s.label.padEnd(52)} ${s.medianSeconds.toFixed(2).padStart(7)} s  ${Math.round(s.recordsPerSecond).toLocaleString('en-US').padStart(11)} records/s  ${s.megabytesPerSecond.toFixed(1).padStart(7)} MB/s  (runs: ${s.seconds.map((x) => x.toFixed(2)).join(', ')})`,
+      `  ${s.label.padEnd(50)} ${s.medianSeconds.toFixed(2).padStart(7)} s  ${Math.round(s.recordsPerSecond).toLocaleString('en-US').padStart(9)} records/s  ${s.megabytesPerSecond.toFixed(1).padStart(6)} MB/s  ` +
+        `CPU ${s.medianCpuSeconds.toFixed(2)} s: ${Math.round(s.recordsPerCpuSecond).toLocaleString('en-US')} records/CPU-s  (runs: ${s.seconds.map((x) => x.toFixed(2)).join(', ')})`,
     );
   }
-  if (figures.ratio !== null) lines.push(`  ratio fluxhound / awk: ${figures.ratio.toFixed(2)}× (records/s)${figures.agree === true ? '; same totals on both sides' : ''}`);
+  if (figures.ratio !== null && figures.cpuRatio !== null) {
+    lines.push(`  ratio fluxhound / awk: ${figures.ratio.toFixed(2)}× (records/s), ${figures.cpuRatio.toFixed(2)}× (records per CPU second)${figures.agree === true ? '; same totals on both sides' : ''}`);
+  }
   for (const failure of figures.failures) lines.push(`  failure: ${failure}`);
   return lines.join('\n');
 }
