@@ -234,3 +234,17 @@ describe('the DNS text sniffers and the flow logs', () => {
     expect(textFormats.filter((format) => format.sniff(fixture('eve-flow.json'))).map((format) => format.name)).toEqual(['eve']);
   });
 });
+
+describe('zeek conn.log of newer Zeek (ip_proto column)', () => {
+  it('reads the same records by column name, the extra column counted but not read', () => {
+    const text = fixture('zeek-conn.log').toString('utf8').split('\n').map((line) => {
+      if (line.startsWith('#fields')) return `${line}\tip_proto`;
+      if (line.startsWith('#types')) return `${line}\tcount`;
+      if (line.length === 0 || line.startsWith('#')) return line;
+      return `${line}\t${line.includes('\ticmp\t') ? 1 : line.includes('\tudp\t') ? 17 : 6}`;
+    }).join('\n');
+    const plain = parseZeekConnTsv(fixture('zeek-conn.log'), 'conn.log');
+    expect(parseZeekConnTsv(text, 'conn.log')).toEqual(plain);
+    expect(sniffZeekConnTsv(Buffer.from(text))).toBe(true);
+  });
+});
