@@ -167,3 +167,32 @@ describe('hostile flows', () => {
     expect(findings.exposures.map((e) => [e.flows, e.bytes, e.sampled])).toEqual([[1, 1200, false]]);
   });
 });
+
+describe('joins counted once', () => {
+  it('a widened span (flag, then final) joins the waiting flows and never the joined ones again', () => {
+    const { flows, findings } = analysis();
+    flows.verdict(flagged({ last: T + 600 }), 'flag');
+    flows.flow(flowRecord(T + 10, '10.0.0.7', FLUX)); // joined at once
+    flows.flow(flowRecord(T + 2000, '10.0.0.7', FLUX)); // outside the flag's span: waits
+    flows.verdict(flagged({ last: T + 3000 }), 'final');
+    flows.verdict(flagged({ last: T + 3000 }), 'final'); // the same again changes nothing
+    flows.flush();
+    expect(findings.exposures.map((e) => [e.client, e.flows, e.bytes])).toEqual([['10.0.0.7', 2, 2400]]);
+  });
+
+  it('past maxClientsPerAddress, waiting flows of the capped clients are in the address totals only (evidence), not in exposures', () => {
+    const config = defaultConfig();
+    config.flows.limits.maxClientsPerAddress = 8;
+    const findings = keptFindings();
+    const flows = createFlowAnalysis({ config, findings });
+    for (let c = 0; c < 20; c++) flows.flow(flowRecord(T + 10 + c, `10.0.0.${c + 1}`, FLUX));
+    flows.verdict(flagged(), 'final');
+    for (let c = 0; c < 20; c++) flows.flow(flowRecord(T + 100 + c, `10.0.0.${c + 1}`, FLUX)); // after the verdict: every one joins
+    flows.flush();
+    expect(findings.exposures).toHaveLength(20);
+    expect(findings.exposures.reduce((n, e) => n + e.flows, 0)).toBe(8 + 20);
+    expect(flows.stats.unattributed).toBe(12);
+    expect(flows.evidence([FLUX], T + 600)).toMatchObject({ addresses: 1, flows: 40 });
+    expect(flows.evidence([FLUX], T + 600)!.clients).toBeGreaterThanOrEqual(18);
+  });
+});
