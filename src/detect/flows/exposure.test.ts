@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../config/schema.js';
 import { isoTime } from '../../model/verdict.js';
-import { aResponse } from '../../../test/helpers/observations.js';
+import { aResponse, rr } from '../../../test/helpers/observations.js';
 import { flowRecord, keptFindings } from '../../../test/helpers/flows.js';
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import { createFlowAnalysis } from './index.js';
@@ -141,6 +141,17 @@ describe('DNS bypass', () => {
     expect(bypass).toEqual({ '10.0.0.7': false, '10.0.0.8': true, '10.0.0.9': false, '10.0.0.10': true });
     expect(flows.stats.bypasses).toBe(2);
     expect(findings.exposures.find((e) => e.client === '10.0.0.8')!.reason).toContain('(DNS bypass)');
+  });
+
+  it('a lookup of an alias whose CNAME chain leads to the flagged name counts, even when its addresses were not kept', () => {
+    const { flows, findings } = analysis();
+    const alias = aResponse(T + 5, 'www.shop.example', [], 60, { client: '10.0.0.7' });
+    alias.answers = [rr('www.shop.example', 'CNAME', 'flux.example'), ...Array.from({ length: 12 }, (_, i) => rr('flux.example', 'A', `51.178.15.${100 + i}`))];
+    flows.observe(alias);
+    flows.verdict(flagged(), 'final');
+    flows.flow(flowRecord(T + 10, '10.0.0.7', FLUX));
+    flows.flush();
+    expect(findings.exposures.map((e) => [e.client, e.bypass])).toEqual([['10.0.0.7', false]]);
   });
 
   it('is never claimed when no DNS observation named its client', () => {

@@ -159,8 +159,13 @@ class FlowJoin implements FlowAnalysis {
     if (o.client !== null) {
       this.clientsSeen = true;
       const answers: string[] = [];
-      for (const rr of o.answers) if (rr.type === 'A' || rr.type === 'AAAA') answers.push(rr.data);
-      this.hosts.noteLookup(o.client, o.qname, o.ts, answers);
+      let target: string | null = null;
+      for (const rr of o.answers) {
+        if (rr.type !== 'A' && rr.type !== 'AAAA') continue;
+        answers.push(rr.data);
+        if (rr.name !== o.qname) target = rr.name;
+      }
+      this.hosts.noteLookup(o.client, o.qname, o.ts, answers, target);
     }
     for (const host of this.flux.addAnswer(o)) this.joinPending(host);
   }
