@@ -33,12 +33,20 @@ export function classify(address: string, infra: Infra | null): EndpointClass {
  * answer to a connection: from a service port to the higher, ephemeral port
  * of the side that connected (≥ 1024). Its destination started the
  * conversation, so a reply from a flux host to our client is that client's
- * outbound connection, not the flux host calling in. Port-less protocols
- * (ICMP) and peer-to-peer ports both above the service range read as
- * started by their source.
+ * outbound connection, not the flux host calling in. ICMP answers (echo
+ * and timestamp replies, unreachable, time exceeded) are replies too; other
+ * port-less flows and peer-to-peer ports both above the service range read
+ * as started by their source.
  */
-export function isReply(flow: Pick<FlowRecord, 'srcPort' | 'dstPort'>): boolean {
+export function isReply(flow: Pick<FlowRecord, 'srcPort' | 'dstPort' | 'proto'>): boolean {
+  if (flow.proto === 1 || flow.proto === 58) return isIcmpAnswer(flow.proto, (flow.srcPort || flow.dstPort) >>> 8);
   return flow.srcPort > 0 && flow.dstPort >= 1024 && flow.srcPort < flow.dstPort && flow.srcPort < 49152;
+}
+
+/** ICMP types sent in answer to someone else's packet (the type sits in either port as type·256 + code: NetFlow v5 uses the destination port, IPFIX decoders the source). */
+function isIcmpAnswer(proto: number, type: number): boolean {
+  // ICMPv4: echo reply 0, unreachable 3, time exceeded 11, timestamp reply 14; ICMPv6: unreachable 1, time exceeded 3, echo reply 129.
+  return proto === 1 ? type === 0 || type === 3 || type === 11 || type === 14 : type === 1 || type === 3 || type === 129;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../config/schema.js';
 import { isoTime } from '../../model/verdict.js';
-import { aResponse } from '../../../test/helpers/observations.js';
+import { aResponse, rr } from '../../../test/helpers/observations.js';
 import { flowRecord, keptFindings } from '../../../test/helpers/flows.js';
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
 import { createFlowAnalysis } from './index.js';
@@ -143,6 +143,17 @@ describe('DNS bypass', () => {
     expect(findings.exposures.find((e) => e.client === '10.0.0.8')!.reason).toContain('(DNS bypass)');
   });
 
+  it('a lookup of an alias whose CNAME chain leads to the flagged name counts, even when its addresses were not kept', () => {
+    const { flows, findings } = analysis();
+    const alias = aResponse(T + 5, 'www.shop.example', [], 60, { client: '10.0.0.7' });
+    alias.answers = [rr('www.shop.example', 'CNAME', 'flux.example'), ...Array.from({ length: 12 }, (_, i) => rr('flux.example', 'A', `51.178.15.${100 + i}`))];
+    flows.observe(alias);
+    flows.verdict(flagged(), 'final');
+    flows.flow(flowRecord(T + 10, '10.0.0.7', FLUX));
+    flows.flush();
+    expect(findings.exposures.map((e) => [e.client, e.bypass])).toEqual([['10.0.0.7', false]]);
+  });
+
   it('is never claimed when no DNS observation named its client', () => {
     const { flows, findings } = analysis();
     flows.observe(aResponse(T + 5, 'flux.example', [FLUX], 60));
@@ -165,5 +176,34 @@ describe('hostile flows', () => {
     flows.flush();
     expect(flows.stats).toMatchObject({ flows: 5, invalid: 4, late: 0, addresses: 1 });
     expect(findings.exposures.map((e) => [e.flows, e.bytes, e.sampled])).toEqual([[1, 1200, false]]);
+  });
+});
+
+describe('joins counted once', () => {
+  it('a widened span (flag, then final) joins the waiting flows and never the joined ones again', () => {
+    const { flows, findings } = analysis();
+    flows.verdict(flagged({ last: T + 600 }), 'flag');
+    flows.flow(flowRecord(T + 10, '10.0.0.7', FLUX)); // joined at once
+    flows.flow(flowRecord(T + 2000, '10.0.0.7', FLUX)); // outside the flag's span: waits
+    flows.verdict(flagged({ last: T + 3000 }), 'final');
+    flows.verdict(flagged({ last: T + 3000 }), 'final'); // the same again changes nothing
+    flows.flush();
+    expect(findings.exposures.map((e) => [e.client, e.flows, e.bytes])).toEqual([['10.0.0.7', 2, 2400]]);
+  });
+
+  it('past maxClientsPerAddress, waiting flows of the capped clients are in the address totals only (evidence), not in exposures', () => {
+    const config = defaultConfig();
+    config.flows.limits.maxClientsPerAddress = 8;
+    const findings = keptFindings();
+    const flows = createFlowAnalysis({ config, findings });
+    for (let c = 0; c < 20; c++) flows.flow(flowRecord(T + 10 + c, `10.0.0.${c + 1}`, FLUX));
+    flows.verdict(flagged(), 'final');
+    for (let c = 0; c < 20; c++) flows.flow(flowRecord(T + 100 + c, `10.0.0.${c + 1}`, FLUX)); // after the verdict: every one joins
+    flows.flush();
+    expect(findings.exposures).toHaveLength(20);
+    expect(findings.exposures.reduce((n, e) => n + e.flows, 0)).toBe(8 + 20);
+    expect(flows.stats.unattributed).toBe(12);
+    expect(flows.evidence([FLUX], T + 600)).toMatchObject({ addresses: 1, flows: 40 });
+    expect(flows.evidence([FLUX], T + 600)!.clients).toBeGreaterThanOrEqual(18);
   });
 });

@@ -8,8 +8,8 @@
  * Windows tumble: one opens at a host's first counted flow and closes
  * window seconds later (on the host's next flow, or when the data time has
  * passed it by lateness). Distinct addresses are counted in a linear-counting
- * bitmap sized for the threshold (1,024 bits for the default 200: within a few
- * per cent), so a host costs the same whatever it scans. A host is reported
+ * bitmap sized for the threshold (2,048 bits for the default 200: within a few
+ * per cent; exact up to 32), so a host costs the same whatever it scans. A host is reported
  * when a window closes over the threshold, once per episode: the next report
  * needs a window under it first.
  */
@@ -25,10 +25,10 @@ import { duration, plural } from '../features/family.js';
 /** Distinct flux addresses remembered per window (beyond it counted as "at least"). */
 export const FLUX_CAP = 64;
 
-/** Bits of the distinct-address bitmap for a threshold: a power of two ≥ 1024 and ≥ 4 × threshold (linear counting stays within a few per cent up to about twice its width). */
+/** Bits of the distinct-address bitmap for a threshold: a power of two ≥ 1024 and ≥ 8 × threshold (linear counting is within about 2 % at an eighth of its width, a few per cent up to about twice it). */
 export function sketchBits(distinct: number): number {
   let bits = 1024;
-  while (bits < distinct * 4 && bits < 1 << 20) bits *= 2;
+  while (bits < distinct * 8 && bits < 1 << 20) bits *= 2;
   return bits;
 }
 

@@ -13,6 +13,8 @@ export interface Lookup {
   last: number;
   /** At most LOOKUP_ADDRESSES answer addresses (a flow to one of them had its lookup, whatever the name). */
   addresses: string[];
+  /** The name the addresses belonged to when a CNAME chain led elsewhere (an alias of a flagged name is a lookup of it); null when none. */
+  target: string | null;
 }
 
 export const LOOKUP_ADDRESSES = 8;
@@ -73,7 +75,7 @@ export class HostTable {
   }
 
   /** Note that host looked up name at ts (answer addresses given, at most LOOKUP_ADDRESSES kept). */
-  noteLookup(host: string, name: string, ts: number, answers: readonly string[]): void {
+  noteLookup(host: string, name: string, ts: number, answers: readonly string[], target: string | null): void {
     const entry = this.touch(host);
     let lookups = entry.lookups;
     if (lookups === null) lookups = entry.lookups = new Map();
@@ -83,13 +85,14 @@ export class HostTable {
         const oldest = lookups.keys().next();
         if (!oldest.done) lookups.delete(oldest.value);
       }
-      lookup = { first: ts, last: ts, addresses: [] };
+      lookup = { first: ts, last: ts, addresses: [], target };
     } else {
       lookups.delete(name);
       if (ts < lookup.first) lookup.first = ts;
       if (ts > lookup.last) lookup.last = ts;
     }
     lookups.set(name, lookup);
+    if (target !== null) lookup.target = target;
     for (const a of answers) {
       if (lookup.addresses.length >= LOOKUP_ADDRESSES) break;
       if (!lookup.addresses.includes(a)) lookup.addresses.push(a);
@@ -107,9 +110,14 @@ export class HostTable {
     if (lookups === undefined || lookups === null) return false;
     for (const [name, l] of lookups) {
       if (l.last < from || l.first > to) continue;
-      if (name === domain || (name.endsWith(domain) && name.charCodeAt(name.length - domain.length - 1) === 46)) return true;
+      if (isAtOrUnder(name, domain) || (l.target !== null && isAtOrUnder(l.target, domain))) return true;
       if (l.addresses.includes(address)) return true;
     }
     return false;
   }
+}
+
+/** name is domain or a name under it. */
+function isAtOrUnder(name: string, domain: string): boolean {
+  return name === domain || (name.length > domain.length && name.endsWith(domain) && name.charCodeAt(name.length - domain.length - 1) === 46);
 }

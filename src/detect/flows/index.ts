@@ -32,6 +32,8 @@ export interface FlowAnalysisOptions {
 export interface FlowAnalysisCounts extends FlowAnalysisStats {
   /** Flows older than the tables' horizon (max(window, fanOut.window) + lateness behind the newest flow): dropped. */
   late: number;
+  /** Flows to or from a flux host that came before its verdict from a client past limits.maxClientsPerAddress: in the flow evidence, in no exposure. */
+  unattributed: number;
   /** Flows with an implausible time (isPlausibleTime), an end before the start or negative counts: dropped. */
   invalid: number;
   /** Exposure accumulators reported early to make room (limits.maxHosts). */
@@ -70,7 +72,7 @@ class FlowJoin implements FlowAnalysis {
   private nextSweep = -Infinity;
   /** Some DNS observation named its client: without any, DNS bypass cannot be told and is never claimed. */
   private clientsSeen = false;
-  private readonly counts = { flows: 0, unmatched: 0, exposures: 0, fanOuts: 0, bypasses: 0, late: 0, invalid: 0 };
+  private readonly counts = { flows: 0, unmatched: 0, exposures: 0, fanOuts: 0, bypasses: 0, late: 0, invalid: 0, unattributed: 0 };
 
   constructor(options: FlowAnalysisOptions) {
     const { config } = options;
@@ -128,6 +130,7 @@ class FlowJoin implements FlowAnalysis {
     if (responderClass === PUBLIC) {
       const host = this.flux.match(responder, f.start, f.end);
       const tally = this.remote.add(responder, initiator, 'outbound', f.start, f.end, bytes, packets, sampled);
+      if (tally === null && host === null) this.remote.get(responder)!.unattributed++;
       if (host !== null) {
         matched = true;
         if (tally !== null) markJoined(tally, bytes, packets);
@@ -137,6 +140,7 @@ class FlowJoin implements FlowAnalysis {
     if (initiatorClass === PUBLIC) {
       const host = this.flux.match(initiator, f.start, f.end);
       const tally = this.remote.add(initiator, responder, 'inbound', f.start, f.end, bytes, packets, sampled);
+      if (tally === null && host === null) this.remote.get(initiator)!.unattributed++;
       if (host !== null) {
         matched = true;
         if (tally !== null) markJoined(tally, bytes, packets);
@@ -155,8 +159,13 @@ class FlowJoin implements FlowAnalysis {
     if (o.client !== null) {
       this.clientsSeen = true;
       const answers: string[] = [];
-      for (const rr of o.answers) if (rr.type === 'A' || rr.type === 'AAAA') answers.push(rr.data);
-      this.hosts.noteLookup(o.client, o.qname, o.ts, answers);
+      let target: string | null = null;
+      for (const rr of o.answers) {
+        if (rr.type !== 'A' && rr.type !== 'AAAA') continue;
+        answers.push(rr.data);
+        if (rr.name !== o.qname) target = rr.name;
+      }
+      this.hosts.noteLookup(o.client, o.qname, o.ts, answers, target);
     }
     for (const host of this.flux.addAnswer(o)) this.joinPending(host);
   }
@@ -171,6 +180,7 @@ class FlowJoin implements FlowAnalysis {
   }
 
   evidence(addresses: readonly string[], at: number): FlowEvidence | null {
+    if (this.remote.size === 0) return null; // a run without flow inputs: nothing to say, nothing allocated
     const lo = at - this.window - this.lateness;
     const hi = at + this.lateness;
     let taken = 0;
@@ -199,6 +209,11 @@ class FlowJoin implements FlowAnalysis {
   private joinPending(host: FluxHost): void {
     const entry = this.remote.get(host.address);
     if (entry === undefined) return;
+    if (entry.unattributed > 0) {
+      // Waiting flows of clients past the tally cap: in the evidence, in no exposure; counted once.
+      this.counts.unattributed += entry.unattributed;
+      entry.unattributed = 0;
+    }
     for (const t of entry.tallies) {
       if (t.flows === t.joinedFlows || t.last < host.from || t.first > host.to) continue;
       const flows = t.flows - t.joinedFlows;

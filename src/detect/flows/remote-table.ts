@@ -52,6 +52,8 @@ export class RemoteEntry {
   packets = 0;
   /** Flows of peers beyond the tally cap (in the totals, in no tally). */
   untallied = 0;
+  /** Of those, flows that matched no flux host when they came: a later verdict cannot say whose they were. */
+  unattributed = 0;
   /** Per-peer tallies, in arrival order. */
   readonly tallies: PeerTally[] = [];
   /** Past a few tallies, an index keyed by peer (outbound) or '<' + peer (inbound); most addresses have one or two peers and no index. */

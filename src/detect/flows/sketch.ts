@@ -10,9 +10,12 @@ import { linearCount, popcount } from '../state.js';
 export function addressHash(address: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < address.length; i++) h = Math.imul(h ^ address.charCodeAt(i), 0x01000193);
+  // MurmurHash3's finaliser: every input bit reaches the low bits the bitmap uses.
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 
