@@ -125,9 +125,9 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     intel: options.intel ?? null,
     isAllowlisted: options.isAllowlisted !== undefined ? options.isAllowlisted : allowlistFor(options),
     flows: analysis,
-    // A name flagged while input is still read is a flux host at once: later flows join it as they come, and
-    // fan-out counts them among a host's flux contacts.
-    onFlag: (v) => analysis.verdict(v, 'flag'),
+    // Final verdicts only, not flag events: a flag verdict's network id (fn-N) is provisional (networks merge and are
+    // numbered at the end), and an exposure joined at the flag would keep the old id. The cost: fan-out counts no
+    // flux contacts in analyze (no address is a flux host yet when the flows are read).
     onFinal: (v) => report(v),
     reportBenign: options.all,
   });
