@@ -39,6 +39,7 @@ function run(files: string[], golden: string): string[] {
 interface Line {
   record?: string;
   domain?: string;
+  scope?: string;
   score?: number;
   flows?: unknown;
 }
@@ -53,12 +54,14 @@ describe('golden: examples/example.dns.log', () => {
     const dnsOnly = readFileSync(GOLDEN, 'utf8').split('\n').filter(Boolean);
     const verdicts = withFlows.filter((l) => !l.startsWith('{"record"'));
     expect(verdicts).toHaveLength(dnsOnly.length);
-    const before = new Map(dnsOnly.map((l) => [(JSON.parse(l) as Line).domain, l]));
+    // A name and its registered domain can share a domain text: the scope tells them apart.
+    const key = (v: Line): string => `${v.domain} ${v.scope}`;
+    const before = new Map(dnsOnly.map((l) => [key(JSON.parse(l) as Line), l]));
     let strengthened = 0;
     for (const line of verdicts) {
       const v = JSON.parse(line) as Line;
-      const old = before.get(v.domain);
-      expect(old, v.domain).toBeDefined();
+      const old = before.get(key(v));
+      expect(old, key(v)).toBeDefined();
       if (v.flows === undefined) expect(line).toBe(old);
       else {
         strengthened++;
