@@ -20,6 +20,8 @@ const FLOW_LOGS: Record<string, string> = {
   'test/fixtures/flows/nfdump-real.csv': 'nfdump-csv',
   // eve flow events are read by the one eve reader, with the dns events of the same file.
   'test/fixtures/flows/eve-flow.json': 'eve',
+  // The bundled example's connections (scripts/example-flows.ts).
+  'examples/example.conn.log': 'zeek-conn',
 };
 
 function filesUnder(dir: string): string[] {
