@@ -250,6 +250,35 @@ describe('FlowCollector over UDP on 127.0.0.1', () => {
     expect(decoded + queueFull + drops).toBe(total);
   });
 
+  it('decodes at most `batch` datagrams per event-loop turn: other I/O (DNS) runs between batches', async () => {
+    const v5 = fixture('netflow5.dat');
+    const { collector: c, sink } = await collector({ batch: 4 });
+    // A turn counter that advances once per event-loop turn (check phase), as the drain does.
+    let turn = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const turnOfFlow: number[] = [];
+    const record = sink.flow!;
+    sink.flow = (f) => {
+      turnOfFlow.push(turn);
+      record(f);
+    };
+    const total = 40;
+    // Blocked while another process sends: the datagrams wait in the kernel and are read in bursts of up to 32.
+    const script = `const s=require('node:dgram').createSocket('udp4');const b=Buffer.from(process.argv[1],'base64');let n=0;const next=()=>{if(n++===${total})return s.close();s.send(b,${c.port},'127.0.0.1',next)};next();`;
+    expect(spawnSync(process.execPath, ['-e', script, v5.toString('base64')], { timeout: 20_000 }).status).toBe(0);
+    await settled(c, total);
+    ticking = false;
+    expect(sink.flows).toHaveLength(total * 2);
+    const datagramsPerTurn = new Map<number, number>();
+    for (const t of turnOfFlow) datagramsPerTurn.set(t, (datagramsPerTurn.get(t) ?? 0) + 0.5);
+    expect(Math.max(...datagramsPerTurn.values())).toBe(4);
+  });
+
   it('a reload applies a changed exporters ACL all or nothing', async () => {
     const { collector: c, sink } = await collector({ exporters: ['192.0.2.0/24'] });
     const exporter = await client();
@@ -269,6 +298,19 @@ describe('FlowCollector over UDP on 127.0.0.1', () => {
     await send(exporter, c.port, fixture('netflow5.dat'));
     await settled(c, 3);
     expect(sink.flows).toHaveLength(2);
+  });
+
+  it('listens on IPv6 loopback; the exporter key brackets the address', async () => {
+    const { collector: c, sink } = await collector({ listen: parseFlowListen('udp:[::1]:0') });
+    expect(c.address).toBe(`udp:[::1]:${c.port}`);
+    const s = createSocket('udp6');
+    await new Promise<void>((resolve) => s.bind(0, '::1', resolve));
+    clients.push(s);
+    await new Promise<void>((resolve, reject) => s.send(fixture('netflow5.dat'), c.port, '::1', (err) => (err ? reject(err) : resolve())));
+    await settled(c, 1);
+    expect(sink.flows).toHaveLength(2);
+    expect(sink.flows[0]!.exporter).toBe(`[::1]:${s.address().port}/0`);
+    expect(await sample(c, 'fluxhound_flows_records_total', `exporter="[::1]:${s.address().port}"`)).toBe(2);
   });
 
   it('a port in use is one line', async () => {
