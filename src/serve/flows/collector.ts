@@ -141,6 +141,10 @@ export class FlowCollector implements Service {
     this.socket = socket;
     const nonLoopbackListen = !isLoopback(listen.host);
     this.options.log.info({ service: 'flows', listen: this.address, receiveBuffer: this.grantedBuffer, exporters: this.options.exporters }, `flows: listening on ${this.address}`);
+    // Linux reports twice what it keeps (the bookkeeping share): less than asked means net.core.rmem_max capped it.
+    if (this.grantedBuffer < this.options.receiveBuffer) {
+      this.options.log.warn({ service: 'flows', asked: this.options.receiveBuffer, granted: this.grantedBuffer }, 'flows: the kernel granted a smaller receive buffer than serve.flows.receiveBuffer asks (raise net.core.rmem_max): bursts may be dropped');
+    }
     if (nonLoopbackListen && this.options.exporters.every((cidr) => isLoopback(cidr.replace(/\/\d+$/, '')))) {
       this.options.log.warn({ service: 'flows', listen: this.address }, 'flows: listening beyond loopback but serve.flows.exporters admits loopback only: list your exporters there');
     }
@@ -166,10 +170,6 @@ export class FlowCollector implements Service {
       this.exporterTable.maxExporters = flows.maxExporters;
       this.options.log.info({ service: 'flows', exporters }, 'flows: exporters reloaded');
     };
-  }
-
-  health(): string | null {
-    return null;
   }
 
   /** Receiving only checks and queues (cheap); decoding waits for the next turn. */

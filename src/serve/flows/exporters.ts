@@ -8,7 +8,7 @@
  * softflowd comes back from a new port); otherwise the newcomer is refused.
  */
 import type { DecodeCounts } from '../../sources/netflow/index.js';
-import { SequenceTracker, sequenceAdvance, type ExportHeader } from './sequence.js';
+import { SequenceTracker, sequenceRecords, type ExportHeader } from './sequence.js';
 
 export interface ExporterStats {
   datagrams: number;
@@ -105,7 +105,7 @@ export function account(stats: ExporterStats, length: number, header: ExportHead
     // RFC 3954 §5.1: the header counts template, options and data records together.
     stats.noTemplateRecords += Math.max(0, header.count - counts.templates - counts.optionsTemplates - counts.dataRecords);
   }
-  const event = stats.sequence.observe(header, sequenceAdvance(header, counts.dataRecords, counts.lostNoTemplate));
+  const event = stats.sequence.observe(header, sequenceRecords(header, counts.dataRecords, counts.lostNoTemplate));
   if (event.kind === 'gap') {
     if (header.version === 9) stats.lostDatagrams += event.lost;
     else stats.lostRecords += event.lost;

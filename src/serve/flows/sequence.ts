@@ -7,9 +7,10 @@
  * - NetFlow v9 `package sequence` (RFC 3954 §5.1): export packets sent by the
  *   source id, so the next carries this one plus 1 (unit: datagrams);
  * - IPFIX `sequence number` (RFC 7011 §3.1): data records sent in the
- *   observation domain before this message (unit: records). A message with a
- *   data set we could not read (no template) has an unknown record count, so
- *   the next message starts a new count instead of guessing a gap.
+ *   observation domain before this message (unit: records); softflowd counts
+ *   this message's too (observe() learns which). A message with a data set
+ *   we could not read (no template) has an unknown record count, so the next
+ *   message starts a new count instead of guessing a gap.
  *
  * All are modulo 2^32. A number ahead of the expected one by up to MAX_GAP is
  * a gap of that many; anything else (behind: an exporter restarted or a
@@ -50,21 +51,44 @@ export type SequenceEvent =
   | { kind: 'reset' }
   | { kind: 'untracked' };
 
+interface StreamState {
+  sequence: number;
+  /** Records (or 1 datagram) the last message carried; -1 when unknown. */
+  records: number;
+  /** The exporter counts the message's own records in its sequence number (see observe). */
+  inclusive: boolean;
+}
+
 /** The sequence state of one exporter's observation domains. */
 export class SequenceTracker {
-  /** domain → the sequence number the next datagram should carry, or -1 when unknown (resynchronise on it). */
-  private readonly next = new Map<number, number>();
+  private readonly streams = new Map<number, StreamState>();
 
   /**
-   * One datagram's header; `advance` is how far it moves the count (records
-   * or 1), or null when unknown (IPFIX data lost for want of a template).
+   * One datagram's header and how many records (v9: 1 datagram) it carries,
+   * or null when unknown (IPFIX data lost for want of a template).
+   *
+   * RFC 7011 and the v5 header number a message by the records sent BEFORE
+   * it: next = this + this message's records. softflowd's IPFIX (measured:
+   * 24, 56, 88 for messages of 24, 32, 32 flows) numbers it by the records
+   * sent up to and INCLUDING it: next = this + the next message's records.
+   * A stream that matches the second and not the first is taken to count
+   * that way from then on, so a real exporter in use shows no false loss.
    */
-  observe(header: ExportHeader, advance: number | null): SequenceEvent {
-    const expected = this.next.get(header.domain);
-    if (expected === undefined && this.next.size >= MAX_STREAMS) return { kind: 'untracked' };
-    this.next.set(header.domain, advance === null ? -1 : (header.sequence + advance) >>> 0);
-    if (expected === undefined) return { kind: 'first' };
-    if (expected < 0) return { kind: 'in_order' };
+  observe(header: ExportHeader, records: number | null): SequenceEvent {
+    const previous = this.streams.get(header.domain);
+    if (previous === undefined) {
+      if (this.streams.size >= MAX_STREAMS) return { kind: 'untracked' };
+      this.streams.set(header.domain, { sequence: header.sequence, records: records ?? -1, inclusive: false });
+      return { kind: 'first' };
+    }
+    const before = previous.records < 0 ? null : (previous.sequence + previous.records) >>> 0;
+    const including = records === null ? null : (previous.sequence + records) >>> 0;
+    previous.sequence = header.sequence;
+    previous.records = records ?? -1;
+    if (!previous.inclusive && before !== header.sequence && including === header.sequence && header.version !== 9) previous.inclusive = true;
+    const expected = previous.inclusive ? including : before;
+    // Unknown (a message whose records could not be counted): count again from this one.
+    if (expected === null) return { kind: 'in_order' };
     const ahead = (header.sequence - expected) >>> 0;
     if (ahead === 0) return { kind: 'in_order' };
     if (ahead <= MAX_GAP) return { kind: 'gap', lost: ahead };
@@ -72,8 +96,8 @@ export class SequenceTracker {
   }
 }
 
-/** How far a decoded datagram moves its exporter's sequence number (see above). */
-export function sequenceAdvance(header: ExportHeader, dataRecords: number, lostNoTemplate: number): number | null {
+/** What a decoded datagram counts for in its exporter's sequence number: records (v5, IPFIX), 1 (v9), null when unknown. */
+export function sequenceRecords(header: ExportHeader, dataRecords: number, lostNoTemplate: number): number | null {
   if (header.version === 5) return header.count;
   if (header.version === 9) return 1;
   return lostNoTemplate > 0 ? null : dataRecords;
