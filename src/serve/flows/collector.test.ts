@@ -313,6 +313,19 @@ describe('FlowCollector over UDP on 127.0.0.1', () => {
     expect(await sample(c, 'fluxhound_flows_records_total', `exporter="[::1]:${s.address().port}"`)).toBe(2);
   });
 
+  it('a reload applies maxExporters and says which keys wait for a restart', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const { collector: c } = await collector({ log });
+    const next = defaultConfig();
+    next.serve.flows.maxExporters = 3;
+    next.serve.flows.receiveBuffer = 1 << 21;
+    (await c.prepareReload(next))();
+    expect(c.exporterTable.maxExporters).toBe(3);
+    expect(lines.join('')).toContain('flows: serve.flows.receiveBuffer changed: applied at the next start');
+    expect(lines.join('')).not.toContain('flows.templates changed');
+  });
+
   it('a port in use is one line', async () => {
     const { collector: first } = await collector();
     const second = new FlowCollector({

@@ -165,10 +165,17 @@ export class FlowCollector implements Service {
     const fromFlag = this.options.exportersFrom !== undefined && this.options.exportersFrom !== 'serve.flows.exporters';
     const exporters = fromFlag ? this.options.exporters : flows.exporters;
     const acl = new ClientAcl(exporters, fromFlag ? this.options.exportersFrom : 'serve.flows.exporters');
+    const templates = next.flows.templates;
+    const atRestart = [
+      flows.receiveBuffer !== this.options.receiveBuffer ? 'serve.flows.receiveBuffer' : null,
+      templates.lifetime !== this.options.templates.lifetime || templates.max !== this.options.templates.max ? 'flows.templates' : null,
+    ].filter((key) => key !== null);
     return () => {
       this.acl = acl;
       this.exporterTable.maxExporters = flows.maxExporters;
-      this.options.log.info({ service: 'flows', exporters }, 'flows: exporters reloaded');
+      this.options.log.info({ service: 'flows', exporters, maxExporters: flows.maxExporters }, 'flows: exporters reloaded');
+      // The socket and the template cache are built once: say so rather than seem to apply them.
+      if (atRestart.length > 0) this.options.log.warn({ service: 'flows', keys: atRestart }, `flows: ${atRestart.join(' and ')} changed: applied at the next start`);
     };
   }
 
