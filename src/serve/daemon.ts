@@ -14,6 +14,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Detector } from '../detect/detector.js';
 import type { FlowAnalysis, FlowFindingSink } from '../detect/flows/analysis.js';
+import { createFlowAnalysis } from '../detect/flows/index.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { Infra } from '../enrich/infra/index.js';
 import { timeProblem, type DnsObservation } from '../model/observation.js';
@@ -86,7 +87,13 @@ export class Daemon {
       options.out?.write(JSON.stringify(f) + '\n');
       for (const listener of findingListeners) listener(f);
     };
-    const analysis = options.flowAnalysis === undefined ? standardFlowAnalysis() : (options.flowAnalysis?.({ exposure: finding, fanOut: finding }) ?? null);
+    const customers = new CustomerMap(options.config.customers);
+    const findings: FlowFindingSink = { exposure: finding, fanOut: finding };
+    const analysis =
+      options.flowAnalysis === undefined
+        ? // Live reporting: an exposure goes out on its first flow, and again as its totals grow.
+          createFlowAnalysis({ config: options.config, infra: options.infra, customers: (client) => customers.customerOf(client)?.id ?? null, findings, reporting: 'live' })
+        : (options.flowAnalysis?.(findings) ?? null);
     this.flows = new FlowPath(analysis);
     const flows = this.flows;
     flowMetrics(registry, { path: () => flows.stats, queued: () => flows.queued, analysis: () => analysis?.stats ?? null });
@@ -109,6 +116,8 @@ export class Daemon {
       isAllowlisted: options.isAllowed ?? null,
       onFlag: (v) => onVerdict(v, 'flag'),
       onFinal: (v) => onVerdict(v, 'final'),
+      // What flows say about a domain's addresses strengthens its verdict (flow_evidence).
+      flows: analysis,
     });
     detectorRef.current = detector;
     const stats = this.stats;
@@ -116,7 +125,7 @@ export class Daemon {
     const observers = new Set<(o: DnsObservation) => void>();
     const queryListeners = new Set<(e: QueryLogEntry) => void>();
     this.context = {
-      customers: new CustomerMap(options.config.customers),
+      customers,
       queryStats: new QueryStats(),
       store: null,
       lists: null,
@@ -379,7 +388,3 @@ export async function runUntilSignalled(daemon: Daemon, log: Logger): Promise<vo
   }
 }
 
-/** The standard flow analysis; until src/detect/flows implements it, none. */
-function standardFlowAnalysis(): FlowAnalysis | null {
-  return null;
-}
