@@ -1,0 +1,112 @@
+/**
+ * Hosts of ours: the names each looked up through the monitored resolvers
+ * (DNS bypass) and its fan-out window. Bounded by limits.maxHosts (the least
+ * recently seen makes room, counted) and limits.maxLookupsPerHost per host
+ * (the least recently looked-up name makes room).
+ */
+
+/** One name a host looked up: when, and a few of the addresses it answered with. */
+export interface Lookup {
+  first: number;
+  last: number;
+  /** At most LOOKUP_ADDRESSES answer addresses (a flow to one of them had its lookup, whatever the name). */
+  addresses: string[];
+}
+
+export const LOOKUP_ADDRESSES = 8;
+
+export class HostEntry {
+  lookups: Map<string, Lookup> | null = null;
+  /** Fan-out window: start (epoch s, -1 when none open), flows, distinct sketch, flux addresses seen. */
+  windowStart = -1;
+  windowFirst = Infinity;
+  windowLast = -Infinity;
+  windowFlows = 0;
+  sketch: Uint32Array | null = null;
+  /** Distinct flux addresses within the window (exact up to FLUX_CAP, then counted as a lower bound). */
+  flux: Set<string> | null = null;
+  /** The last window crossed the threshold: a continuing episode is not reported again. */
+  inEpisode = false;
+
+  constructor(readonly host: string) {}
+}
+
+export class HostTable {
+  private readonly entries = new Map<string, HostEntry>();
+  evicted = 0;
+
+  constructor(
+    private readonly maxHosts: number,
+    private readonly maxLookups: number,
+    private readonly onEvict: (entry: HostEntry) => void,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(host: string): HostEntry | undefined {
+    return this.entries.get(host);
+  }
+
+  /** The host's entry, created (evicting the least recently seen) or moved to most recent. */
+  touch(host: string): HostEntry {
+    let entry = this.entries.get(host);
+    if (entry === undefined) {
+      if (this.entries.size >= this.maxHosts) {
+        const oldest = this.entries.values().next();
+        if (!oldest.done) {
+          this.entries.delete(oldest.value.host);
+          this.evicted++;
+          this.onEvict(oldest.value);
+        }
+      }
+      entry = new HostEntry(host);
+    } else {
+      this.entries.delete(host);
+    }
+    this.entries.set(host, entry);
+    return entry;
+  }
+
+  /** Note that host looked up name at ts (answer addresses given, at most LOOKUP_ADDRESSES kept). */
+  noteLookup(host: string, name: string, ts: number, answers: readonly string[]): void {
+    const entry = this.touch(host);
+    let lookups = entry.lookups;
+    if (lookups === null) lookups = entry.lookups = new Map();
+    let lookup = lookups.get(name);
+    if (lookup === undefined) {
+      if (lookups.size >= this.maxLookups) {
+        const oldest = lookups.keys().next();
+        if (!oldest.done) lookups.delete(oldest.value);
+      }
+      lookup = { first: ts, last: ts, addresses: [] };
+    } else {
+      lookups.delete(name);
+      if (ts < lookup.first) lookup.first = ts;
+      if (ts > lookup.last) lookup.last = ts;
+    }
+    lookups.set(name, lookup);
+    for (const a of answers) {
+      if (lookup.addresses.length >= LOOKUP_ADDRESSES) break;
+      if (!lookup.addresses.includes(a)) lookup.addresses.push(a);
+    }
+  }
+
+  /**
+   * Whether host looked up `domain` (or a name under it, or a name that
+   * answered with `address`) at a time in [from, to]. A name's lookups are
+   * kept as their first and last time, so a lookup is assumed between them:
+   * this errs towards "looked up", never towards a false bypass.
+   */
+  lookedUp(host: string, domain: string, address: string, from: number, to: number): boolean {
+    const lookups = this.entries.get(host)?.lookups;
+    if (lookups === undefined || lookups === null) return false;
+    for (const [name, l] of lookups) {
+      if (l.last < from || l.first > to) continue;
+      if (name === domain || (name.endsWith(domain) && name.charCodeAt(name.length - domain.length - 1) === 46)) return true;
+      if (l.addresses.includes(address)) return true;
+    }
+    return false;
+  }
+}
