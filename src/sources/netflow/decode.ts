@@ -30,6 +30,15 @@ export interface DecodeCounts {
    * exporter's sequence number counts, so a collector can find lost ones.
    */
   dataRecords: number;
+  /**
+   * Data records lost for want of a template. v9: the header's record count
+   * (RFC 3954 §5.1: templates, options templates and data records together)
+   * less the templates and records read — exact when the exporter counts as
+   * the RFC says; never fewer than one per set lost, the floor it falls to
+   * when the exporter counts flowsets instead (Palo Alto, some Cisco). IPFIX
+   * has no record count in its header: one per set lost, a floor.
+   */
+  lostNoTemplateRecords: number;
 }
 
 export interface DecodeResult {
@@ -60,6 +69,7 @@ export function decodeDatagram(b: Uint8Array, source: DatagramSource): DecodeRes
     counts: {
       version: 0, flows: 0, skipped: 0, templates: 0, optionsTemplates: 0, withdrawals: 0,
       lostNoTemplate: 0, enterpriseElements: 0, unusedElements: 0, optionsRecords: 0, dataRecords: 0,
+      lostNoTemplateRecords: 0,
     },
   };
   const version = b.length >= 2 ? (b[0]! << 8) | b[1]! : -1;
@@ -68,7 +78,16 @@ export function decodeDatagram(b: Uint8Array, source: DatagramSource): DecodeRes
   else skip(out, source.position, b.length < 2 ? 'datagram shorter than a header' : `unknown NetFlow version ${version}`);
   out.counts.flows = out.flows.length;
   out.counts.skipped = out.skipped.length;
+  out.counts.lostNoTemplateRecords = lostRecords(b, out.counts);
   return out;
+}
+
+function lostRecords(b: Uint8Array, counts: DecodeCounts): number {
+  if (counts.lostNoTemplate === 0) return 0;
+  if (counts.version !== 9) return counts.lostNoTemplate;
+  const count = (b[2]! << 8) | b[3]!;
+  const unaccounted = count - counts.templates - counts.optionsTemplates - counts.dataRecords;
+  return Math.max(counts.lostNoTemplate, unaccounted);
 }
 
 function skip(out: DecodeResult, position: string, reason: string): void {
