@@ -8,7 +8,7 @@ const dir = new URL('../../../test/fixtures/flows/', import.meta.url);
 const countsOf = (name: string, cache = new TemplateCache()) =>
   decodeDatagram(readFileSync(new URL(name, dir)), { exporter: 'e', cache, position: name, now: 0 }).counts;
 
-test.each([
+test.each<[string, number, number, string]>([
   // name, sets lost, records lost, why
   ['netflow9_test_cisco_asa_1_data.dat', 1, 14, 'one set of 14 records; the header counts 14'],
   ['netflow9_test_cisco_asa_2_data.dat', 9, 19, 'nine sets of two templates; the header counts 19 records'],
@@ -20,7 +20,7 @@ test.each([
   ['netflow9_test_paloalto_81_data257_1flowset_in_large_zerofilled_packet.dat', 1, 1, 'the exporter counts flowsets'],
   // IPFIX has no record count in its header: one per set.
   ['ipfix_test_openbsd_pflow_data.dat', 1, 1, 'IPFIX: the floor'],
-] as const)('%s: %i sets, %i records lost (%s)', (name, sets, records) => {
+])('%s: %i sets, %i records lost (%s)', (name, sets, records) => {
   const counts = countsOf(name);
   expect(counts.lostNoTemplate).toBe(sets);
   expect(counts.lostNoTemplateRecords).toBe(records);
