@@ -4,12 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { FlowRecord } from '../../model/flow.js';
-import { decodeFlows, type FlowOutcome } from '../flow-conformance.case.js';
+import { decodeFlows, runFlowConformance, type FlowOutcome } from '../flow-conformance.case.js';
 import { decode, observationsOf } from '../conformance.case.js';
 import { netflowFormat } from '../netflow/index.js';
 import { LINKTYPE_ETHERNET, PROTO_UDP } from './packet.js';
 import { createPcapFormat, pcapFormat } from './index.js';
-import { ipPacket, linkFrame, pcapFile, udpDatagram, udpFrame, type Frame } from '../../../test/support/pcap-synth.js';
+import { ipPacket, linkFrame, pcapFile, pcapHeader, pcapRecord, udpDatagram, udpFrame, type Frame } from '../../../test/support/pcap-synth.js';
 
 const flowsDir = new URL('../../../test/fixtures/flows/', import.meta.url);
 const pcapDir = new URL('../../../test/fixtures/pcap/', import.meta.url);
@@ -132,4 +132,26 @@ describe('pcap: which UDP is flow export', () => {
     const outcomes = decodeFlows(pcapFormat, [pcapFile([at(1700000000, udp({ ...EXPORTER, dstPort: 4739 }, broken))])]);
     expect(skipsOf(outcomes)[0]).toEqual([1, `NetFlow v10 from 192.0.2.1:50000: IPFIX message length ${broken.length + 40} past the datagram's ${broken.length} bytes`]);
   });
+});
+
+// The shared flow suite on captures of export traffic: a unit is one packet (a UDP frame to a collector port).
+const unitFrame = (payload: Buffer, dstPort = 2055) => udp({ ...EXPORTER, dstPort }, payload);
+const v9Unknown = Buffer.concat([fixture('netflow9_test_cisco_asa_1_data.dat').subarray(0, 20), Buffer.from([0x0f, 0xa1, 0, 8, 0, 0, 0, 0])]);
+runFlowConformance(pcapFormat, {
+  container(units) {
+    const parts = [pcapHeader()];
+    const ends: number[] = [];
+    let at = parts[0]!.length;
+    for (const unit of units) {
+      const record = pcapRecord({ ts: 1700000000, bytes: unit });
+      parts.push(record);
+      ends.push((at += record.length));
+    }
+    return { bytes: Buffer.concat(parts), ends };
+  },
+  firstLine: 1,
+  good: ['netflow5_test_microtik.dat', 'netflow9_test_valid01.dat', 'netflow9_test_streamcore_tpl_data256.dat', 'ipfix_test_ixia_tpldata256.dat'].map((name) => unitFrame(fixture(name))),
+  bad: [unitFrame(Buffer.from('not an export datagram')), unitFrame(v9Unknown, 9995)],
+  absurd: [unitFrame(Buffer.alloc(30, 0xff), 4739)],
+  foreign: ['netflow5.dat', 'zeek-conn.log', 'nfdump.csv'].map((name) => fixture(name)),
 });
