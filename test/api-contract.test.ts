@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../src/config/schema.js';
+import type { Exposure, FanOut } from '../src/model/flow.js';
 import type { QueryLogEntry } from '../src/model/query-log.js';
 import type { Daemon } from '../src/serve/daemon.js';
 import { apiRoutes } from '../src/serve/http/api/index.js';
@@ -55,6 +56,41 @@ function configOf(): Config {
   config.serve.store.flushInterval = 50;
   return config;
 }
+
+/** Flow findings as the flow analysis reports them: two clients of acme (one bypassing the resolvers), one of beta. */
+const EXPOSURES: Exposure[] = [
+  ['192.0.2.7', 'acme', 'login.evil-bank.com', false, 3600],
+  ['192.0.2.8', 'acme', 'login.evil-bank.com', true, 1800],
+  ['198.51.100.9', 'beta', 'cdn.other-flux.org', false, 600],
+].map(([client, customer, domain, bypass, ago]) => ({
+  record: 'exposure',
+  client: client as string,
+  customer: customer as string,
+  address: '51.178.15.143',
+  domain: domain as string,
+  network: 'fn-1',
+  first: new Date((NOW - (ago as number)) * 1000).toISOString(),
+  last: new Date((NOW - (ago as number) + 60) * 1000).toISOString(),
+  flows: 3,
+  bytes: 4500,
+  packets: 30,
+  sampled: false,
+  direction: 'outbound',
+  bypass: bypass as boolean,
+  reason: `${String(client)} connected to 51.178.15.143 (${String(domain)}, fn-1) in 3 flows`,
+}));
+const FAN_OUT: FanOut = {
+  record: 'fan-out',
+  host: '192.0.2.66',
+  customer: 'acme',
+  distinct: 250,
+  flux: 4,
+  window: 300,
+  first: new Date((NOW - 400) * 1000).toISOString(),
+  last: new Date((NOW - 100) * 1000).toISOString(),
+  flows: 610,
+  reasons: ['contacted 250 distinct addresses in 5 min (threshold 200), 4 of them flux hosts'],
+};
 
 let main: Daemon;
 let mainHttp: HttpService;
@@ -108,7 +144,7 @@ beforeAll(async () => {
   queries.push(entry(NOW - 90, '192.0.2.50', 'acme', 'cdn.other-flux.org', 'exposed', 'cdn.other-flux.org'));
   const stats: StatsBucket[] = [];
   for (let m = 0; m < 50; m++) stats.push({ ts: NOW - 3000 + m * 60, customer: 'acme', queries: 10, blocked: 1, logged: 0 }, { ts: NOW - 3000 + m * 60, customer: '', queries: 5, blocked: 0, logged: 0 });
-  store.write({ ...emptyBatch(), queries: queries.sort((a, b) => a.ts - b.ts), stats });
+  store.write({ ...emptyBatch(), queries: queries.sort((a, b) => a.ts - b.ts), stats, exposures: EXPOSURES, fanOuts: [FAN_OUT] });
 }, 30_000);
 
 afterAll(async () => {
@@ -184,7 +220,7 @@ describe('the API against its OpenAPI document', () => {
   it('serves the document itself, valid OpenAPI 3.1 with bearer security on every path', async () => {
     const doc = (await call({ pattern: '/api/v1/openapi.json', method: 'GET', target: '/api/v1/openapi.json', token: tokens.read })).body as Record<string, unknown>;
     expect(doc).toMatchObject({ openapi: '3.1.0', servers: [{ url: '/' }], security: [{ bearer: [] }], components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } });
-    expect(Object.keys(doc.paths as object).length).toBe(17);
+    expect(Object.keys(doc.paths as object).length).toBe(19);
   });
 
   it('refuses every operation without a token (401), a read token on every admin operation (403)', async () => {
@@ -277,6 +313,34 @@ describe('the API against its OpenAPI document', () => {
       ['?action=nxdomain,block', 'action: "block" is not one of nxdomain, nodata, drop, sinkhole, log, pass, exposed'],
       ['?client=evil.example', 'client: "evil.example" is not an address or a CIDR network'],
     ]) expect((await call({ pattern: p, method: 'GET', target: `${p}${target}` })).body, target).toEqual({ error });
+  });
+
+  it('searches the flow exposures by client, customer, domain, bypass and time, page by page; lists the fan-outs', async () => {
+    const p = '/api/v1/exposures';
+    const all = (await call({ pattern: p, method: 'GET', target: p, token: tokens.read })).body as { items: Exposure[]; next: string | null };
+    expect(all).toEqual({ items: [...EXPOSURES].reverse(), next: null });
+    const first = (await call({ pattern: p, method: 'GET', target: `${p}?customer=acme&limit=1` })).body as typeof all;
+    expect(first.items.map((e) => e.client)).toEqual(['192.0.2.8']);
+    const second = (await call({ pattern: p, method: 'GET', target: `${p}?customer=acme&limit=1&cursor=${encodeURIComponent(first.next!)}` })).body as typeof all;
+    expect(second).toEqual({ items: [EXPOSURES[0]], next: null });
+    const filtered = async (query: string): Promise<string[]> => ((await call({ pattern: p, method: 'GET', target: `${p}?${query}` })).body as typeof all).items.map((e) => e.client);
+    expect(await filtered('bypass=true')).toEqual(['192.0.2.8']);
+    expect(await filtered('bypass=false&client=192.0.2.0/24')).toEqual(['192.0.2.7']);
+    expect(await filtered('domain=evil-bank.com')).toEqual(['192.0.2.8', '192.0.2.7']);
+    expect(await filtered(`domain=CDN.Other-Flux.org.&since=${new Date((NOW - 1000) * 1000).toISOString()}`)).toEqual(['198.51.100.9']);
+    expect(await filtered(`until=${NOW - 3000}`)).toEqual(['192.0.2.7']);
+    for (const [target, error] of [
+      ['?bypass=yes', 'bypass: "yes" is not one of true, false'],
+      ['?limit=1001', 'limit: must be between 1 and 1000'],
+      ['?cursor=not-a-real-cursor', 'cursor: not a cursor this API gave'],
+      ['?domain=a..b', 'domain: "a..b" is not a domain name'],
+      ['?client=evil.example', 'client: "evil.example" is not an address or a CIDR network'],
+    ]) expect((await call({ pattern: p, method: 'GET', target: `${p}${target}` })).body, target).toEqual({ error });
+
+    const f = '/api/v1/fan-out';
+    expect((await call({ pattern: f, method: 'GET', target: f, token: tokens.read })).body).toEqual({ items: [FAN_OUT] });
+    expect((await call({ pattern: f, method: 'GET', target: `${f}?host=198.51.100.0/24` })).body).toEqual({ items: [] });
+    expect((await call({ pattern: f, method: 'GET', target: `${f}?host=nobody` })).status).toBe(400);
   });
 
   it('gives the stats over time, per customer too', async () => {

@@ -13,14 +13,18 @@ import { runInSlices } from './slices.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Detector } from '../detect/detector.js';
+import type { FlowAnalysis, FlowFindingSink } from '../detect/flows/analysis.js';
+import { createFlowAnalysis } from '../detect/flows/index.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { Infra } from '../enrich/infra/index.js';
 import { timeProblem, type DnsObservation } from '../model/observation.js';
+import type { Exposure, FanOut } from '../model/flow.js';
 import type { QueryLogEntry } from '../model/query-log.js';
 import type { Verdict } from '../model/verdict.js';
 import { QueryStats } from './query-stats.js';
 import type { DetectorBacklog, ServeContext, Service, ServiceFactory } from './service.js';
-import { daemonMetrics, type DaemonMetrics } from './metrics.js';
+import { daemonMetrics, flowMetrics, type DaemonMetrics } from './metrics.js';
+import { FlowPath } from './flow-path.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -35,6 +39,12 @@ export interface DaemonOptions {
   configPath?: string;
   /** Names that must never be blocked. */
   isAllowed?: (name: string) => boolean;
+  /**
+   * Builds the daemon's one flow analysis around the sink its findings go
+   * to; null for none (flows are counted and let go). Absent: the standard
+   * one (src/detect/flows) on the daemon's config and customers.
+   */
+  flowAnalysis?: ((findings: FlowFindingSink) => FlowAnalysis) | null;
 }
 
 /** How often the flagged set is refreshed from the detector, milliseconds. */
@@ -55,6 +65,8 @@ export class Daemon {
   private refreshing = false;
   private readonly metricsOf: DaemonMetrics;
   private readonly backlogs = new Set<DetectorBacklog>();
+  /** Flows from every input, queued for the flow analysis. */
+  readonly flows: FlowPath;
 
   constructor(private readonly options: DaemonOptions) {
     const flagged = new FlaggedDomains({ isAllowed: options.isAllowed });
@@ -69,10 +81,28 @@ export class Daemon {
       restoredFlags: () => detectorRef.current?.stats.restoredFlags ?? 0,
     });
     this.metricsOf = metrics;
+    const findingListeners = new Set<(finding: Exposure | FanOut) => void>();
+    // Findings go out as NDJSON lines beside the flag events ("record":"exposure" / "fan-out"), then to every listener (the store).
+    const finding = (f: Exposure | FanOut): void => {
+      options.out?.write(JSON.stringify(f) + '\n');
+      for (const listener of findingListeners) listener(f);
+    };
+    const customers = new CustomerMap(options.config.customers);
+    const findings: FlowFindingSink = { exposure: finding, fanOut: finding };
+    const analysis =
+      options.flowAnalysis === undefined
+        ? // Live reporting: an exposure goes out on its first flow, and again as its totals grow.
+          createFlowAnalysis({ config: options.config, infra: options.infra, customers: (client) => customers.customerOf(client)?.id ?? null, findings, reporting: 'live' })
+        : (options.flowAnalysis?.(findings) ?? null);
+    this.flows = new FlowPath(analysis);
+    const flows = this.flows;
+    flowMetrics(registry, { path: () => flows.stats, queued: () => flows.queued, analysis: () => analysis?.stats ?? null });
     const verdictListeners = new Set<(v: Verdict, event: 'flag' | 'final') => void>();
     const onVerdict = (v: Verdict, event: 'flag' | 'final'): void => {
       // Listeners (active confirmation) hear every verdict, also those the allowlist keeps out of the flagged set.
       for (const listener of verdictListeners) listener(v, event);
+      // An allowlisted name's addresses are no flux hosts: its verdicts never reach the flow analysis.
+      if (analysis !== null && options.isAllowed?.(v.domain) !== true) analysis.verdict(v, event);
       if (!flagged.upsert(v)) return;
       this.stats.flagEvents++;
       options.out?.write(JSON.stringify(v) + '\n');
@@ -86,6 +116,8 @@ export class Daemon {
       isAllowlisted: options.isAllowed ?? null,
       onFlag: (v) => onVerdict(v, 'flag'),
       onFinal: (v) => onVerdict(v, 'final'),
+      // What flows say about a domain's addresses strengthens its verdict (flow_evidence).
+      flows: analysis,
     });
     detectorRef.current = detector;
     const stats = this.stats;
@@ -93,7 +125,7 @@ export class Daemon {
     const observers = new Set<(o: DnsObservation) => void>();
     const queryListeners = new Set<(e: QueryLogEntry) => void>();
     this.context = {
-      customers: new CustomerMap(options.config.customers),
+      customers,
       queryStats: new QueryStats(),
       store: null,
       lists: null,
@@ -125,7 +157,12 @@ export class Daemon {
           detector.observe(o);
           // Only clients keep a flagged name active: fluxhound's own probes do not.
           if (o.origin !== 'probe') flagged.touch(o.qname, o.ts);
+          // Who looked up what through the monitored resolvers (DNS bypass), which names answered with which address.
+          analysis?.observe(o);
           for (const observer of observers) observer(o);
+        },
+        flow(f) {
+          flows.flow(f);
         },
         skip(s) {
           stats.skipped++;
@@ -138,6 +175,11 @@ export class Daemon {
     this.context.onObservation = (listener) => {
       observers.add(listener);
       return () => observers.delete(listener);
+    };
+    this.context.flows = analysis;
+    this.context.onFinding = (listener) => {
+      findingListeners.add(listener);
+      return () => findingListeners.delete(listener);
     };
     this.context.onVerdict = (listener) => {
       verdictListeners.add(listener);
@@ -273,6 +315,8 @@ export class Daemon {
     if (!this.running) return;
     this.running = false;
     if (this.refresher !== null) clearInterval(this.refresher);
+    // Before any service stops: the flows still queued are analysed and what the analysis holds is reported, so the store records it.
+    this.flows.finish();
     for (const service of [...this.services].reverse()) {
       try {
         await service.stop();
@@ -343,3 +387,4 @@ export async function runUntilSignalled(daemon: Daemon, log: Logger): Promise<vo
     process.off('SIGHUP', onHup);
   }
 }
+

@@ -6,6 +6,8 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, type Registry } from 'prom-client';
 import { packageVersion } from '../config/package.js';
+import type { FlowAnalysisStats } from '../detect/flows/analysis.js';
+import type { FlowPathStats } from './flow-path.js';
 import { scrapedCounter, scrapedGauge } from './scraped.js';
 
 export interface DaemonMetrics {
@@ -57,4 +59,37 @@ export function daemonMetrics(registry: Registry, live: DaemonReadings): DaemonM
       registers: [registry],
     }),
   };
+}
+
+/** What the flow families read at scrape time: the daemon's flow path and its analysis (issue 16). */
+export interface FlowReadings {
+  path: () => FlowPathStats;
+  queued: () => number;
+  /** The analysis's own counts; null without an analysis. */
+  analysis: () => FlowAnalysisStats | null;
+}
+
+/** The daemon's flow path: flows in, dropped when the analysis lags, and what the analysis found (exposures, bypasses, fan-outs, evictions). */
+export function flowMetrics(registry: Registry, live: FlowReadings): void {
+  const stat = (key: keyof FlowAnalysisStats) => (): number => live.analysis()?.[key] ?? 0;
+  scrapedCounter(registry, 'fluxhound_flow_analysis_flows_total', 'Flows handed to the daemon by every flow input (collector, followed conn.log or eve.json).', () => live.path().received);
+  scrapedCounter(registry, 'fluxhound_flow_analysis_dropped_total', 'Flows dropped because the flow analysis lagged and its queue was full (fail-open: DNS never waits for flows).', () => live.path().dropped);
+  scrapedGauge(registry, 'fluxhound_flow_analysis_queued', 'Flows waiting for the flow analysis.', live.queued);
+  scrapedCounter(registry, 'fluxhound_flow_analysis_unmatched_total', 'Flows analysed that were not from or to a tracked flux address.', stat('unmatched'));
+  scrapedCounter(registry, 'fluxhound_flow_analysis_exposures_total', 'Exposures reported: a client exchanged traffic with an address of a flagged name or a flux network.', stat('exposures'));
+  scrapedCounter(registry, 'fluxhound_flow_analysis_bypasses_total', 'Exposures with DNS bypass: no lookup of the name through the monitored resolvers.', stat('bypasses'));
+  scrapedCounter(registry, 'fluxhound_flow_analysis_fan_outs_total', 'Fan-out findings: a host contacted numerous distinct external addresses within flows.fanOut.window.', stat('fanOuts'));
+  scrapedCounter(
+    registry,
+    'fluxhound_flow_analysis_evicted_total',
+    'Entries the flow analysis evicted to stay within flows.limits, by table (hosts, addresses).',
+    () => {
+      const s = live.analysis();
+      return [
+        [{ table: 'hosts' }, s?.evictedHosts ?? 0],
+        [{ table: 'addresses' }, s?.evictedAddresses ?? 0],
+      ];
+    },
+    ['table'],
+  );
 }

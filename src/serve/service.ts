@@ -12,6 +12,8 @@ import type { FlaggedDomains } from '../act/flagged.js';
 import type { Config } from '../config/schema.js';
 import type { Detector } from '../detect/detector.js';
 import type { Infra } from '../enrich/infra/index.js';
+import type { FlowAnalysis } from '../detect/flows/analysis.js';
+import type { Exposure, FanOut } from '../model/flow.js';
 import type { DnsObservation } from '../model/observation.js';
 import type { Verdict } from '../model/verdict.js';
 import type { AuditEntry, ListChange, ListEntry, ListName, QueryLogEntry } from '../model/query-log.js';
@@ -85,6 +87,14 @@ export interface ServeContext {
    * its state is evicted. Returns an unsubscribe function.
    */
   onVerdict?: (listener: (verdict: Verdict, event: 'flag' | 'final') => void) => () => void;
+  /**
+   * Calls `listener` with every flow finding the daemon's flow analysis
+   * reports (an exposure, a fan-out), after it went to the NDJSON out; the
+   * store records them. Returns an unsubscribe function.
+   */
+  onFinding?: (listener: (finding: Exposure | FanOut) => void) => () => void;
+  /** The daemon's one flow analysis (flows joined with its DNS and verdicts); null when the daemon runs without one. */
+  flows?: FlowAnalysis | null;
   /**
    * Puts a verdict made outside the detector (a feed's listing, made by the
    * forwarder on a listed name's lookup) through the daemon's one verdict

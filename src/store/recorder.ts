@@ -10,6 +10,7 @@
  */
 import type { FlaggedDomains } from '../act/flagged.js';
 import type { FluxNetworks } from '../detect/networks.js';
+import type { Exposure, FanOut } from '../model/flow.js';
 import type { DnsObservation, ResourceRecord } from '../model/observation.js';
 import type { QueryLogEntry } from '../model/query-log.js';
 import type { Verdict } from '../model/verdict.js';
@@ -35,6 +36,12 @@ export interface RecorderStats {
   queriesFailed: number;
   /** Query-log entries dropped because `maxQueries` were already waiting. */
   queriesDropped: number;
+  /** Flow exposures and fan-outs in committed batches (an exposure reported twice before a flush is one row). */
+  findingsWritten: number;
+  /** In failed batches (lost). */
+  findingsFailed: number;
+  /** Dropped because `maxQueries` distinct findings were already waiting. */
+  findingsDropped: number;
 }
 
 /** The query-log part of the recorder. */
@@ -53,6 +60,7 @@ interface InFlight {
   tuples: number;
   verdicts: number;
   queries: number;
+  findings: number;
   /** Its stats buckets, sent again if it fails (a failed transaction wrote none of them). */
   stats: StatsBucket[];
   /** Domain → verdict key marked written when it was handed over; undone if the batch fails. */
@@ -69,6 +77,9 @@ export class Recorder {
   private serialWritten = -1;
   private readonly inFlight: InFlight[] = [];
   private queries: QueryLogEntry[] = [];
+  /** Exposures waiting, by client, domain and direction: a newer report of the same three replaces the older (each carries totals). */
+  private exposures = new Map<string, Exposure>();
+  private fanOuts: FanOut[] = [];
   private retryStats: StatsBucket[] = [];
   readonly stats: RecorderStats = {
     flushes: 0,
@@ -81,6 +92,9 @@ export class Recorder {
     queriesWritten: 0,
     queriesFailed: 0,
     queriesDropped: 0,
+    findingsWritten: 0,
+    findingsFailed: 0,
+    findingsDropped: 0,
   };
   /** Why the last batch failed; null once one commits (GET /health). */
   lastError: string | null = null;
@@ -114,6 +128,24 @@ export class Recorder {
     else this.queries.push(entry);
   }
 
+  /** Queues a flow exposure for the next flush (bounded like the query log: past the cap, dropped and counted). */
+  exposure(e: Exposure): void {
+    const key = `${e.client}\t${e.domain}\t${e.direction}`;
+    if (this.exposures.has(key) || this.pendingFindings < this.queryLog.maxQueries) this.exposures.set(key, e);
+    else this.stats.findingsDropped++;
+  }
+
+  /** Queues a fan-out finding for the next flush (bounded: past the cap, dropped and counted). */
+  fanOut(f: FanOut): void {
+    if (this.pendingFindings < this.queryLog.maxQueries) this.fanOuts.push(f);
+    else this.stats.findingsDropped++;
+  }
+
+  /** Exposures and fan-outs waiting for the next flush. */
+  get pendingFindings(): number {
+    return this.exposures.size + this.fanOuts.length;
+  }
+
   observe(o: DnsObservation): void {
     const domain = this.domains.get(o.qname);
     if (domain === undefined) this.domains.set(o.qname, { name: o.qname, firstSeen: o.firstSeen, lastSeen: o.ts, queries: o.count });
@@ -144,6 +176,8 @@ export class Recorder {
       meta: this.flagged.serial === this.serialWritten ? {} : { serial: String(this.flagged.serial) },
       queries: this.queries,
       stats: this.drainStats(),
+      exposures: [...this.exposures.values()],
+      fanOuts: this.fanOuts,
     };
     const now = Date.now() / 1000;
     const changed: [string, string][] = [];
@@ -156,16 +190,18 @@ export class Recorder {
       changed.push([v.domain, key]);
     }
     // Nothing new: no transaction, so an idle (or all-cache-hit) daemon does not touch the disk.
-    const rows = batch.tuples.length + batch.domains.length + batch.verdicts.length + batch.networks.length + batch.queries.length + batch.stats.length;
+    const rows = batch.tuples.length + batch.domains.length + batch.verdicts.length + batch.networks.length + batch.queries.length + batch.stats.length + this.pendingFindings;
     if (rows === 0 && batch.meta.serial === undefined) return null;
     this.tuples = new Map();
     this.domains = new Map();
     this.queries = [];
+    this.exposures = new Map();
+    this.fanOuts = [];
     // Marked written now so the next flush does not send them again; a failed batch undoes the marks.
     for (const [domain, key] of changed) this.written.set(domain, key);
     this.networksWritten = networksKey;
     this.serialWritten = this.flagged.serial;
-    this.inFlight.push({ tuples: batch.tuples.length, verdicts: batch.verdicts.length, queries: batch.queries.length, stats: batch.stats, marked: changed, started });
+    this.inFlight.push({ tuples: batch.tuples.length, verdicts: batch.verdicts.length, queries: batch.queries.length, findings: batch.exposures.length + batch.fanOuts.length, stats: batch.stats, marked: changed, started });
     try {
       this.store.write(batch);
     } catch (err) {
@@ -186,6 +222,7 @@ export class Recorder {
     this.stats.tuplesWritten += batch.tuples;
     this.stats.verdictsWritten += batch.verdicts;
     this.stats.queriesWritten += batch.queries;
+    this.stats.findingsWritten += batch.findings;
     this.stats.lastFlushMs = performance.now() - batch.started;
     this.lastError = null;
   }
@@ -201,6 +238,7 @@ export class Recorder {
     this.stats.tuplesFailed += batch.tuples;
     this.stats.verdictsFailed += batch.verdicts;
     this.stats.queriesFailed += batch.queries;
+    this.stats.findingsFailed += batch.findings;
     if (this.retryStats.length + batch.stats.length <= MAX_RETRY_BUCKETS) this.retryStats.push(...batch.stats);
     this.lastError = message;
     for (const [domain, key] of batch.marked) if (this.written.get(domain) === key) this.written.delete(domain);

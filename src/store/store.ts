@@ -4,6 +4,7 @@
  * passes the same suite (store.case.ts).
  */
 import type { FluxNetworkSummary } from '../detect/networks.js';
+import type { Exposure, FanOut } from '../model/flow.js';
 import type { AuditEntry, ListChange, ListEntry, ListName, QueryAction, QueryLogEntry } from '../model/query-log.js';
 import type { Verdict } from '../model/verdict.js';
 
@@ -46,6 +47,42 @@ export interface StoreBatch {
   queries: QueryLogEntry[];
   /** Per-minute counts to add to the stored ones (same minute and customer: summed). */
   stats: StatsBucket[];
+  /**
+   * Flow exposures (issue 16): one row per client, domain and direction;
+   * a later report of the same three widens the row (first, last) and keeps
+   * the larger totals, since each report carries totals, not increments.
+   */
+  exposures: Exposure[];
+  /** Fan-out findings, one row each. */
+  fanOuts: FanOut[];
+}
+
+/** An exposure search; every field narrows it. Times in seconds: rows whose [first, last] meets [since, until). */
+export interface ExposureFilter {
+  /** A client address, or a CIDR holding the clients. */
+  client?: string;
+  customer?: string;
+  /** A domain: rows for it and every name under it. */
+  domain?: string;
+  /** Only DNS-bypass rows (true) or only the others (false). */
+  bypass?: boolean;
+  since?: number;
+  until?: number;
+}
+
+export interface ExposurePage {
+  /** Most recent last flow first. */
+  items: Exposure[];
+  /** Opaque cursor for the next page; null on the last. */
+  next: string | null;
+}
+
+/** A fan-out search: one host or CIDR, one customer, a time range over the window's last flow. */
+export interface FanOutFilter {
+  host?: string;
+  customer?: string;
+  since?: number;
+  until?: number;
 }
 
 /** Queries counted in one minute for one customer ('' for clients of no customer). */
@@ -129,8 +166,12 @@ export interface Store {
   queryLog(filter: QueryLogFilter, limit: number, cursor?: string | null): QueryLogPage;
   /** Queries, blocks and flags over time, one point per step from `since` (empty steps included, as zeros). */
   stats(query: StatsQuery): StatsPoint[];
-  /** Deletes query-log rows and stats buckets older than `before`; returns the rows deleted. */
+  /** Deletes query-log rows, stats buckets, exposures and fan-outs older than `before` (serve.querylog.retention); returns the rows deleted. */
   sweepQueryLog(before: number): number;
+  /** One page of flow exposures, most recent first; `cursor` is a previous page's `next`. At most `limit`. */
+  exposures(filter: ExposureFilter, limit: number, cursor?: string | null): ExposurePage;
+  /** Fan-out findings, newest first, at most `limit`. */
+  fanOuts(filter: FanOutFilter, limit: number): FanOut[];
   /** The operator's entries of one list, by name. */
   listEntries(list: ListName): ListEntry[];
   /**
@@ -151,5 +192,5 @@ export interface Store {
 }
 
 export function emptyBatch(): StoreBatch {
-  return { tuples: [], domains: [], verdicts: [], networks: [], meta: {}, queries: [], stats: [] };
+  return { tuples: [], domains: [], verdicts: [], networks: [], meta: {}, queries: [], stats: [], exposures: [], fanOuts: [] };
 }

@@ -5,7 +5,8 @@
  * windows), then polled for growth; a file that shrinks or is replaced
  * (rotation) is reopened from its start; a file that does not exist yet is
  * waited for. The format is sniffed from the first complete lines unless
- * --follow-format names it.
+ * --follow-format names it. A flow log (conn.log, eve.json flow events)
+ * hands its flows to the daemon's flow path (context.observations.flow).
  */
 import type { Command } from 'commander';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -124,6 +125,8 @@ export class FollowedFile implements Service {
         else sink.skip({ position: { file, line: decoder.position() }, format: format.name, reason: problem });
       },
       skip: (skipped) => sink.skip(skipped),
+      // A flow log (Zeek conn.log, eve.json flow/netflow events, nfdump csv): its flows go to the daemon's flow analysis.
+      flow: (f) => sink.flow?.(f),
     });
     this.decoder = decoder;
     this.decoder.push(head);
@@ -156,7 +159,7 @@ export function followService(formats: () => readonly SourceFormat[]): ServiceFa
     name: 'follow',
     addOptions(command: Command) {
       command
-        .option('--follow <file...>', 'tail growing logs (Zeek dns.log, eve.json, passive DNS) into the detector, like tail -F')
+        .option('--follow <file...>', 'tail growing logs (Zeek dns.log or conn.log, eve.json, passive DNS) into the detector and the flow analysis, like tail -F')
         .option('--follow-format <name>', 'format of the followed files (default: sniffed)')
         .option('--follow-interval <ms>', 'milliseconds between checks for new data', '250');
     },

@@ -6,6 +6,7 @@
  * reason could start so: such a cell gets a leading apostrophe, which makes
  * it text (OWASP, "CSV Injection").
  */
+import { connectedWhy, type ConnectedDomain } from './connections.js';
 import type { ReportItem, TransparencyReport } from './report.js';
 
 const COLUMNS: readonly [string, (item: ReportItem, report: TransparencyReport) => string | number | null][] = [
@@ -34,7 +35,35 @@ const COLUMNS: readonly [string, (item: ReportItem, report: TransparencyReport) 
   ['countries', (i) => i.evidence?.countries ?? null],
   ['name_servers', (i) => i.evidence?.name_servers.join(' ') ?? null],
   ['advice', (i) => i.advice.join(' ')],
+  // Filled on the rows of kind 'connected' only (hosts that connected to flux, from flow data).
+  ['bypass', () => null],
+  ['bytes', () => null],
 ];
+
+/**
+ * A row of the section "Hosts that connected to flux" in the same columns:
+ * kind 'connected', rule 'flow', count = flows, devices = hosts (outbound
+ * and inbound), bypass and bytes filled; the other columns empty.
+ */
+function connectedRow(d: ConnectedDomain, report: TransparencyReport): string {
+  const cells: Record<string, string | number | null> = {
+    customer: report.customer.id,
+    name: d.domain,
+    domain: d.domain,
+    kind: 'connected',
+    first: d.first,
+    last: d.last,
+    count: d.flows,
+    devices: d.hosts + d.inbound,
+    device_list: d.device_list.join(' '),
+    rule: 'flow',
+    why: connectedWhy(d),
+    bypass: d.bypass,
+    bytes: d.bytes,
+  };
+  return COLUMNS.map(([column]) => csvField(cells[column] ?? null)).join(',');
+}
+
 
 /** A cell a spreadsheet would evaluate: starts with = + - @, or with a tab or CR. */
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -50,5 +79,6 @@ export function csvField(value: string | number | null): string {
 export function reportCsv(report: TransparencyReport): string {
   const rows = [COLUMNS.map(([name]) => name).join(',')];
   for (const item of report.items) rows.push(COLUMNS.map(([, cell]) => csvField(cell(item, report))).join(','));
+  for (const d of report.connections.domains) rows.push(connectedRow(d, report));
   return rows.join('\r\n') + '\r\n';
 }

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { phraseHtml } from '../../act/explain.js';
 import { escapeName } from '../../dns/name-text.js';
 import { escapeHtml } from '../block-page/page.js';
+import { connectedWhy, type ReportConnections } from './connections.js';
 import { itemPhrases, type ItemKind, type ReportAddress, type ReportItem, type TransparencyReport } from './report.js';
 
 const STYLE =
@@ -68,12 +69,34 @@ export function reportHtml(r: TransparencyReport): string {
     for (const item of items) body.push(itemHtml(item));
   }
   if (r.items.length === 0) body.push('<p>Nothing was blocked for your devices in this period.</p>');
+  if (r.connections.rows > 0) body.push(connectionsHtml(r.connections));
   return (
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
     `<meta http-equiv="Content-Security-Policy" content="${text(REPORT_CSP)}">` +
     '<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer">' +
     `<title>Transparency report: ${text(c.name)}, ${when(r.period.since)} to ${when(r.period.until)}</title>` +
     `<style>${STYLE}</style></head><body>\n${body.join('\n')}\n</body></html>\n`
+  );
+}
+
+/** "Hosts that connected to flux": one table row per domain, from flow data. */
+function connectionsHtml(c: ReportConnections): string {
+  const rows = c.domains
+    .map(
+      (d) =>
+        `<tr><td>${name(d.domain)}</td><td>${text(d.hosts)}</td><td>${text(d.bypass)}</td><td>${text(d.inbound)}</td><td>${text(d.flows)}</td>` +
+        `<td>${when(d.first)} to ${when(d.last)}</td><td>${d.device_list.map(text).join(', ')}${d.hosts + d.inbound > d.device_list.length ? ', …' : ''}<br><span class="muted">${text(connectedWhy(d))}</span></td></tr>`,
+    )
+    .join('');
+  return (
+    '<h2>Hosts that connected to flux</h2>' +
+    `<p>Flow records show that ${text(c.hosts)} of your device${c.hosts === 1 ? '' : 's'} exchanged traffic with addresses of flagged names or flux networks` +
+    (c.bypass > 0 ? `; ${text(c.bypass)} of them without looking the name up through our resolvers (a resolver of their own, a built-in address, or malware)` : '') +
+    (c.inbound > 0 ? `; flux hosts connected to ${text(c.inbound)} of your devices` : '') +
+    '. A connection is stronger evidence than a lookup: check these devices first.' +
+    (c.complete ? '' : ` <span class="muted">Only the newest ${text(c.rows)} records were read.</span>`) +
+    '</p>' +
+    `<table><tr><th>Name</th><th>Devices</th><th>Without a lookup</th><th>Called in</th><th>Flows</th><th>When</th><th>Devices</th></tr>${rows}</table>`
   );
 }
 

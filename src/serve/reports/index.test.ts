@@ -194,7 +194,7 @@ describe('renderReport', () => {
     expect(out.type).toBe('application/json; charset=utf-8');
     const parsed = JSON.parse(out.text) as TransparencyReport;
     expect(parsed).toEqual(report);
-    expect(Object.keys(parsed)).toEqual(['report', 'version', 'generated', 'customer', 'period', 'totals', 'coverage', 'items']);
+    expect(Object.keys(parsed)).toEqual(['report', 'version', 'generated', 'customer', 'period', 'totals', 'coverage', 'items', 'connections']);
     expect(Object.keys(parsed.items[0]!)).toEqual([
       'name', 'domain', 'kind', 'first', 'last', 'count', 'devices', 'devices_capped', 'device_list', 'actions', 'rule', 'why', 'verdict', 'basis', 'evidence', 'advice',
     ]);

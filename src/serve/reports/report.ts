@@ -2,7 +2,8 @@
  * A customer's transparency report: what fluxhound blocked for them over a
  * period, each name in plain words (what, when, why, the evidence, the
  * verdict or deny entry behind it, what to do), from the store's query log
- * and verdict history. The report is a plain JSON-shaped object (ISO times,
+ * and verdict history; and the devices flow data saw connecting to flux
+ * hosts (the store's exposures, connections.ts). The report is a plain JSON-shaped object (ISO times,
  * snake_case fields) that every format renders.
  *
  * Bounded: at most `maxEntries` query-log entries are read (newest first;
@@ -18,6 +19,7 @@ import { UsageError } from '../../model/errors.js';
 import { isBlockAction, QUERY_ACTIONS, type QueryAction, type QueryLogEntry, type QueryRule } from '../../model/query-log.js';
 import { isoTime, type EvidenceAddress, type FluxKind, type Verdict } from '../../model/verdict.js';
 import type { QueryLogFilter, RecordedVerdict, Store } from '../../store/store.js';
+import { connectionsOf, type ReportConnections } from './connections.js';
 
 /** Query-log actions a report reads: blocks, flagged names answered under policy log, and exposures. */
 export const REPORT_ACTIONS: readonly QueryAction[] = ['nxdomain', 'nodata', 'drop', 'sinkhole', 'log', 'exposed'];
@@ -142,6 +144,8 @@ export interface TransparencyReport {
     names_not_listed: number;
   };
   items: ReportItem[];
+  /** Hosts that connected to flux: the customer's devices seen in flow data talking to flux hosts (connections.ts). */
+  connections: ReportConnections;
 }
 
 interface Tally {
@@ -283,6 +287,7 @@ export class ReportBuilder {
         names_not_listed: this.notListed.size,
       },
       items,
+      connections: connectionsOf(store, customer.id, range),
     };
   }
 }

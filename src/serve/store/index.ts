@@ -5,6 +5,8 @@
  * also the query log's store sink: every entry the daemon's hub hears
  * (context.onQuery) and the per-minute query stats go into the same batches,
  * and the query log is swept by its own retention (serve.querylog.retention).
+ * Flow exposures and fan-outs (context.onFinding) go into the same batches
+ * and are swept with the query log.
  * While it runs, context.store is the open store (the API, the lists and the
  * reports read it).
  *
@@ -90,6 +92,7 @@ export class StoreService implements Service {
   private querySwept = 0;
   private querySweepSeconds = 0;
   private unsubscribeQueries: (() => void) | null = null;
+  private unsubscribeFindings: (() => void) | null = null;
   /** The store file did not exist before start(). */
   private created = false;
 
@@ -166,6 +169,9 @@ export class StoreService implements Service {
     );
     this.unsubscribe = context.onObservation?.((o) => recorder.observe(o)) ?? null;
     this.unsubscribeQueries = context.onQuery((entry) => recorder.logQuery(entry));
+    // Flow findings (issue 16) ride in the same batches, kept as long as the query log.
+    this.unsubscribeFindings =
+      context.onFinding?.((finding) => (finding.record === 'exposure' ? recorder.exposure(finding) : recorder.fanOut(finding))) ?? null;
     context.store = store;
     this.every(options.flushInterval, () => this.flush());
     // After the writer thread exists: a first sweep after a long pause can be millions of rows, and the thread does it between batches.
@@ -182,6 +188,8 @@ export class StoreService implements Service {
     this.unsubscribe?.();
     this.unsubscribeQueries?.();
     this.unsubscribeQueries = null;
+    this.unsubscribeFindings?.();
+    this.unsubscribeFindings = null;
     if (this.context.store === this.store) this.context.store = null;
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;

@@ -66,5 +66,8 @@ export function storeMetrics(registry: Registry, r: StoreReadings): void {
   counter('fluxhound_store_querylog_failed_total', 'Query-log rows in failed batches (lost).', stat('queriesFailed'));
   counter('fluxhound_store_querylog_dropped_total', 'Query-log entries dropped because serve.querylog.maxPending were already waiting.', stat('queriesDropped'));
   counter('fluxhound_store_querylog_swept_rows_total', 'Query-log rows and stats buckets removed by the query-log retention sweep.', (x) => x.queryLogSweptRows());
+  counter('fluxhound_store_findings_written_total', 'Flow exposures and fan-out findings in committed batches.', stat('findingsWritten'));
+  counter('fluxhound_store_findings_failed_total', 'Flow exposures and fan-out findings in failed batches (lost).', stat('findingsFailed'));
+  counter('fluxhound_store_findings_dropped_total', 'Flow exposures and fan-out findings dropped because serve.querylog.maxPending were already waiting.', stat('findingsDropped'));
   gauge('fluxhound_store_querylog_sweep_seconds', 'Duration of the last query-log retention sweep (chunked; batches are written between chunks).', (x) => x.queryLogSweepSeconds());
 }

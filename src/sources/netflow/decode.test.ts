@@ -68,3 +68,11 @@ test('an unknown version is one skip', () => {
   expect(r.skipped.map((s) => s.reason)).toEqual(['unknown NetFlow version 7']);
   expect(r.counts.version).toBe(0);
 });
+
+test('1 to 3 bytes after the last set: zeros are padding, anything else a set header cut short', () => {
+  const base = Uint8Array.from([0, 9, 0, 1, 0, 0, 0, 1, 0x60, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+  const withTail = (tail: number[]) => Uint8Array.from([...base, 0x0f, 0xa1, 0, 8, 0, 0, 0, 0, ...tail]);
+  const reasons = (b: Uint8Array) => decodeDatagram(b, { exporter: 'e', cache: new TemplateCache(), position: 'd', now: 0 }).skipped.map((s) => `${s.position}: ${s.reason}`);
+  expect(reasons(withTail([0, 0]))).toEqual(['d set 1: no template 4001']);
+  expect(reasons(withTail([1, 2]))).toEqual(['d set 1: no template 4001', 'd set 2: 2 bytes after the last set']);
+});

@@ -24,6 +24,21 @@ export interface DecodeCounts {
   unusedElements: number;
   /** Options data records read (sampling and other exporter facts). */
   optionsRecords: number;
+  /**
+   * Data records read whole from data sets with a live template (flows,
+   * options data, records skipped for lack of addresses): what an IPFIX
+   * exporter's sequence number counts, so a collector can find lost ones.
+   */
+  dataRecords: number;
+  /**
+   * Data records lost for want of a template. v9: the header's record count
+   * (RFC 3954 §5.1: templates, options templates and data records together)
+   * less the templates and records read — exact when the exporter counts as
+   * the RFC says; never fewer than one per set lost, the floor it falls to
+   * when the exporter counts flowsets instead (Palo Alto, some Cisco). IPFIX
+   * has no record count in its header: one per set lost, a floor.
+   */
+  lostNoTemplateRecords: number;
 }
 
 export interface DecodeResult {
@@ -53,7 +68,8 @@ export function decodeDatagram(b: Uint8Array, source: DatagramSource): DecodeRes
     skipped: [],
     counts: {
       version: 0, flows: 0, skipped: 0, templates: 0, optionsTemplates: 0, withdrawals: 0,
-      lostNoTemplate: 0, enterpriseElements: 0, unusedElements: 0, optionsRecords: 0,
+      lostNoTemplate: 0, enterpriseElements: 0, unusedElements: 0, optionsRecords: 0, dataRecords: 0,
+      lostNoTemplateRecords: 0,
     },
   };
   const version = b.length >= 2 ? (b[0]! << 8) | b[1]! : -1;
@@ -62,7 +78,16 @@ export function decodeDatagram(b: Uint8Array, source: DatagramSource): DecodeRes
   else skip(out, source.position, b.length < 2 ? 'datagram shorter than a header' : `unknown NetFlow version ${version}`);
   out.counts.flows = out.flows.length;
   out.counts.skipped = out.skipped.length;
+  out.counts.lostNoTemplateRecords = lostRecords(b, out.counts);
   return out;
+}
+
+function lostRecords(b: Uint8Array, counts: DecodeCounts): number {
+  if (counts.lostNoTemplate === 0) return 0;
+  if (counts.version !== 9) return counts.lostNoTemplate;
+  const count = (b[2]! << 8) | b[3]!;
+  const unaccounted = count - counts.templates - counts.optionsTemplates - counts.dataRecords;
+  return Math.max(counts.lostNoTemplate, unaccounted);
 }
 
 function skip(out: DecodeResult, position: string, reason: string): void {
@@ -82,6 +107,7 @@ function decodeV5(b: Uint8Array, source: DatagramSource, out: DecodeResult): voi
   const fit = Math.floor((b.length - V5_HEADER) / V5_RECORD);
   const n = Math.min(count, fit);
   if (count > fit) skip(out, source.position, `v5 header counts ${count} records, ${fit} fit`);
+  out.counts.dataRecords = n;
   const f = new RecordFields();
   for (let r = 0; r < n; r++) {
     const at = V5_HEADER + r * V5_RECORD;
@@ -267,6 +293,7 @@ function readData(ctx: SetContext, id: number, at: number, end: number, position
       skip(out, recordPosition, `record of template ${id} runs past its set`);
       return;
     }
+    out.counts.dataRecords++;
     if (template.scopeCount > 0) {
       out.counts.optionsRecords++;
       if (f.sampling > 0) {

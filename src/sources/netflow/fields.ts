@@ -87,6 +87,11 @@ export function readUnsigned(b: Uint8Array, at: number, len: number): number {
   return v;
 }
 
+/** No address yet, or only an unspecified one (0.0.0.0, ::). */
+function unset(address: string): boolean {
+  return address === '' || address === '0.0.0.0' || address === '::';
+}
+
 const v6 = new Uint16Array(8);
 function readIPv6(b: Uint8Array, at: number): string {
   for (let i = 0; i < 8; i++) v6[i] = (b[at + 2 * i]! << 8) | b[at + 2 * i + 1]!;
@@ -96,21 +101,22 @@ function readIPv6(b: Uint8Array, at: number): string {
 /** Store one IANA element into `f`; returns false when fluxhound does not use it. */
 export function storeElement(f: RecordFields, id: number, b: Uint8Array, at: number, len: number): boolean {
   switch (id) {
+    // A record may carry both families (Procera: the IPv4 pair and '::'): an unspecified address never replaces another.
     case IE.sourceIPv4Address:
       if (len !== 4) return false;
-      f.src = formatIPv4(readUnsigned(b, at, 4));
+      if (unset(f.src)) f.src = formatIPv4(readUnsigned(b, at, 4));
       return true;
     case IE.destinationIPv4Address:
       if (len !== 4) return false;
-      f.dst = formatIPv4(readUnsigned(b, at, 4));
+      if (unset(f.dst)) f.dst = formatIPv4(readUnsigned(b, at, 4));
       return true;
     case IE.sourceIPv6Address:
       if (len !== 16) return false;
-      f.src = readIPv6(b, at);
+      if (unset(f.src)) f.src = readIPv6(b, at);
       return true;
     case IE.destinationIPv6Address:
       if (len !== 16) return false;
-      f.dst = readIPv6(b, at);
+      if (unset(f.dst)) f.dst = readIPv6(b, at);
       return true;
   }
   if (len < 1 || len > 8) return false;

@@ -229,3 +229,26 @@ describe('netflow files: sniffing', () => {
     expect(netflowFormat.sniff(Buffer.from('#separator \\x09\n#path\tdns\n'))).toBe(false);
   });
 });
+
+describe('netflow files: through readInputs with every format', () => {
+  test('a DNS log and a datagram file in one run: observations from one, flows from the other, each sniffed', async () => {
+    const { readInputs } = await import('../input.js');
+    const observations: unknown[] = [];
+    const flows: string[] = [];
+    const skips: string[] = [];
+    const zeek = new URL('../../../test/fixtures/zeek/', import.meta.url);
+    const dnsLog = readdirSync(zeek).find((f) => f.endsWith('.log'))!;
+    const summaries = await readInputs([new URL(dnsLog, zeek).pathname, new URL('netflow5.dat', flowsDir).pathname], {
+      format: 'auto',
+      formats: sourceFormats,
+      sink: { observe: (o) => observations.push(o), skip: (s) => skips.push(s.reason), flow: (f) => flows.push(f.exporter) },
+    });
+    expect(summaries.map((s) => [s.format, s.flows])).toEqual([['zeek', 0], ['netflow', 30]]);
+    expect(summaries[0]!.observations).toBeGreaterThan(0);
+    expect(flows).toHaveLength(30);
+    expect(flows[0]).toMatch(/netflow5\.dat\/0$/);
+    // The Zeek fixture holds hostile lines of its own; the datagram file none.
+    expect(summaries[1]!.skipped).toBe(0);
+    expect(skips.length).toBe(summaries[0]!.skipped);
+  });
+});

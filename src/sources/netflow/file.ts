@@ -15,19 +15,20 @@ import { TemplateCache, type TemplateCacheOptions } from './templates.js';
 export const FORMAT = 'netflow';
 
 /** Flows of one decoded datagram to the sink, skips with the detail after 'datagram N' as the reason's prefix. */
-export function deliver(result: DecodeResult, prefix: string, file: string, line: number, format: string, sink: ObservationSink): void {
+export function deliver(result: DecodeResult, prefix: string, file: string, line: number, format: string, sink: ObservationSink, label = ''): void {
   for (const skipped of result.skipped) {
-    const detail = skipped.position.slice(prefix.length).trim();
+    const detail = `${label} ${skipped.position.slice(prefix.length).trim()}`.trim();
     sink.skip({ position: { file, line }, format, reason: detail === '' ? skipped.reason : `${detail}: ${skipped.reason}` });
   }
-  for (const flow of result.flows) deliverFlow(flow, prefix, file, line, format, sink);
+  for (const flow of result.flows) deliverFlow(flow, prefix, file, line, format, sink, label);
 }
 
-function deliverFlow(flow: FlowRecord, prefix: string, file: string, line: number, format: string, sink: ObservationSink): void {
+function deliverFlow(flow: FlowRecord, prefix: string, file: string, line: number, format: string, sink: ObservationSink, label: string): void {
   // The same 1987..2106 rule as every other input, so a flow and a lookup are joined on one clock.
   const time = !isPlausibleTime(flow.start) ? flow.start : !isPlausibleTime(flow.end) ? flow.end : null;
   if (time === null) return sink.flow?.(flow);
-  sink.skip({ position: { file, line }, format, reason: `${flow.position.slice(prefix.length).trim()}: ${implausibleTime(time)}` });
+  const detail = `${label} ${flow.position.slice(prefix.length).trim()}`.trim();
+  sink.skip({ position: { file, line }, format, reason: `${detail}: ${implausibleTime(time)}` });
 }
 
 /** Export time of a datagram header (seconds), the clock its templates' lifetimes are measured on in a file. */

@@ -10,7 +10,9 @@ import type { Decoder, ObservationSink } from '../source.js';
 import { typeName, WireMessage } from '../dns-wire/index.js';
 import { ResponseConflicts } from '../dns-wire/conflicts.js';
 import { CaptureReader } from './capture.js';
-import { DNS, DNS_PORTS, NOT_DNS, PacketInfo, PROTO_UDP, parsePacket, type PortTable } from './packet.js';
+import type { TemplateCacheOptions } from '../netflow/index.js';
+import { ExportDatagrams } from './exports.js';
+import { DNS, DNS_PORTS, NOT_DNS, OTHER_UDP, PacketInfo, PROTO_UDP, parsePacket, type PortTable } from './packet.js';
 import { PendingQueries, pendingQuery, type PendingQuery } from './queries.js';
 import { TcpStreams } from './tcp.js';
 
@@ -22,6 +24,8 @@ export class PcapDecoder implements Decoder {
   private readonly capture: CaptureReader;
   private readonly tcp: TcpStreams;
   private readonly queries: PendingQueries;
+  /** NetFlow/IPFIX export datagrams in the same capture (exports.ts): flows to sink.flow. */
+  readonly exports: ExportDatagrams;
   /** Second, different responses to one query (on-path injection): marked on the observation, counted here. */
   readonly responses = new ResponseConflicts();
   private readonly info = new PacketInfo();
@@ -37,7 +41,9 @@ export class PcapDecoder implements Decoder {
     private readonly file: string,
     private readonly sink: ObservationSink,
     private readonly ports: PortTable = DNS_PORTS,
+    templates: TemplateCacheOptions = {},
   ) {
+    this.exports = new ExportDatagrams(file, FORMAT, sink, templates);
     this.capture = new CaptureReader({
       packet: (linkType, ts, bytes, start, end) => this.packet(linkType, ts, bytes, start, end),
       badPacket: (reason) => {
@@ -81,6 +87,7 @@ export class PcapDecoder implements Decoder {
     const info = this.info;
     const result = parsePacket(linkType, bytes, start, end, info, this.ports);
     if (result === NOT_DNS) return;
+    if (result === OTHER_UDP) return this.exports.udp(bytes, info.payloadStart, info.payloadEnd, info, ts, this.packets);
     if (result !== DNS) return this.skip(result);
     if (info.proto === PROTO_UDP) return this.message(bytes, info.payloadStart, info.payloadEnd);
     // A bare acknowledgement changes no stream.

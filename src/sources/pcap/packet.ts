@@ -49,6 +49,9 @@ export class PacketInfo {
   /** The transport payload (the DNS message for UDP, a TCP segment's data). */
   payloadStart = 0;
   payloadEnd = 0;
+  /** OTHER_UDP only: the capture kept less than the datagram; the datagram is the first fragment of several. */
+  cut = false;
+  fragment = false;
   /** TCP only. */
   seq = 0;
   tcpFlags = 0;
@@ -97,11 +100,18 @@ export class PacketInfo {
 export const NOT_DNS = '';
 /** parsePacket's answer when `info` holds a DNS packet. */
 export const DNS = null;
+/**
+ * parsePacket's answer for a UDP datagram on no DNS port: `info` holds its
+ * ports and payload (possibly cut short by the capture: `info.cut`, or a first
+ * fragment: `info.fragment`), for the decoder to try as NetFlow/IPFIX export.
+ */
+export const OTHER_UDP = '\u0000udp';
 
 /**
  * Reads the frame bytes[start, end) of `linkType` into `info`. Returns DNS
- * (null) for a UDP or TCP packet to or from port 53, NOT_DNS ('') for
- * anything else, or a reason why a packet could not be read.
+ * (null) for a UDP or TCP packet to or from port 53, OTHER_UDP for UDP on
+ * other ports, NOT_DNS ('') for anything else, or a reason why a packet could
+ * not be read.
  */
 export function parsePacket(linkType: number, bytes: Uint8Array, start: number, end: number, info: PacketInfo, ports: PortTable = DNS_PORTS): string | null {
   let p = start;
@@ -169,7 +179,9 @@ function parseIPv4(bytes: Uint8Array, p: number, end: number, info: PacketInfo, 
   if (fragment !== 0) {
     // Only a fragment with the transport header can be DNS; its payload is incomplete either way.
     if ((fragment & 0x1fff) !== 0) return NOT_DNS;
-    return transport(bytes, proto, p + headerLength, ipEnd, truncated, info, ports) === DNS ? 'IPv4 fragment' : NOT_DNS;
+    const result = transport(bytes, proto, p + headerLength, ipEnd, truncated, info, ports);
+    if (result === OTHER_UDP) info.fragment = true;
+    return result === DNS ? 'IPv4 fragment' : result === OTHER_UDP ? result : NOT_DNS;
   }
   return transport(bytes, proto, p + headerLength, ipEnd, truncated, info, ports);
 }
@@ -208,6 +220,7 @@ function parseIPv6(bytes: Uint8Array, p: number, end: number, info: PacketInfo, 
     q += length;
   }
   const result = transport(bytes, next, q, ipEnd, truncated, info, ports);
+  if (result === OTHER_UDP) info.fragment = fragmented;
   return fragmented && result === DNS ? 'IPv6 fragment' : result;
 }
 
@@ -220,9 +233,17 @@ function transport(bytes: Uint8Array, proto: number, p: number, end: number, tru
     if (end - p < 8) return truncated ? 'truncated UDP header' : NOT_DNS;
     info.srcPort = (bytes[p]! << 8) | bytes[p + 1]!;
     info.dstPort = (bytes[p + 2]! << 8) | bytes[p + 3]!;
-    if (ports[info.srcPort] === 0 && ports[info.dstPort] === 0) return NOT_DNS;
-    if (truncated) return CUT_SHORT;
     const udpLength = (bytes[p + 4]! << 8) | bytes[p + 5]!;
+    if (ports[info.srcPort] === 0 && ports[info.dstPort] === 0) {
+      // Not DNS: perhaps flow export (NetFlow/IPFIX), which the decoder tells from its header.
+      if (udpLength < 8) return NOT_DNS;
+      info.payloadStart = p + 8;
+      info.payloadEnd = Math.min(end, p + udpLength);
+      info.cut = truncated || p + udpLength > end;
+      info.fragment = false;
+      return OTHER_UDP;
+    }
+    if (truncated) return CUT_SHORT;
     if (udpLength < 8) return 'bad UDP length';
     info.payloadStart = p + 8;
     info.payloadEnd = Math.min(end, p + udpLength);

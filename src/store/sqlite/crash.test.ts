@@ -23,7 +23,7 @@ let batch = 0;
 for (;;) {
   const tuples = [];
   for (let i = 0; i < 500; i++) tuples.push({ name: 'n' + batch + '.flux.test', type: 'A', data: '10.' + (i >> 8) + '.' + (i & 255) + '.1', firstSeen: batch, lastSeen: batch, count: 1, ttl: 5 });
-  store.write({ tuples, domains: [{ name: 'n' + batch + '.flux.test', firstSeen: batch, lastSeen: batch, queries: 1 }], verdicts: [], networks: [], meta: { batch: String(batch) }, queries: [], stats: [] });
+  store.write({ tuples, domains: [{ name: 'n' + batch + '.flux.test', firstSeen: batch, lastSeen: batch, queries: 1 }], verdicts: [], networks: [], meta: { batch: String(batch) }, queries: [], stats: [], exposures: [], fanOuts: [] });
   batch++;
   process.stdout.write('committed ' + batch + '\\n');
 }

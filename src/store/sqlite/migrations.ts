@@ -116,4 +116,41 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX querylog_customer ON querylog(seg, customer, ts);
    CREATE INDEX querylog_name ON querylog(seg, rname, ts);
    CREATE INDEX querylog_action ON querylog(seg, action, ts);`,
+  // Issue 16: flow exposures (a client that exchanged traffic with a flux host), one row per client, domain and direction,
+  // and fan-out findings; kept as long as the query log (serve.querylog.retention). client_key and rdomain as in the query log.
+  `CREATE TABLE exposures (
+     id INTEGER PRIMARY KEY,
+     client TEXT NOT NULL,
+     client_key BLOB,
+     customer TEXT,
+     domain TEXT NOT NULL,
+     rdomain TEXT NOT NULL,
+     direction TEXT NOT NULL,
+     address TEXT NOT NULL,
+     network TEXT,
+     first REAL NOT NULL,
+     last REAL NOT NULL,
+     flows INTEGER NOT NULL,
+     bytes INTEGER NOT NULL,
+     packets INTEGER NOT NULL,
+     sampled INTEGER NOT NULL,
+     bypass INTEGER NOT NULL,
+     reason TEXT NOT NULL,
+     UNIQUE (client, domain, direction)
+   );
+   CREATE INDEX exposures_last ON exposures(last);
+   CREATE INDEX exposures_client ON exposures(client_key, last);
+   CREATE INDEX exposures_customer ON exposures(customer, last);
+   CREATE INDEX exposures_domain ON exposures(rdomain, last);
+   CREATE TABLE fanouts (
+     id INTEGER PRIMARY KEY,
+     host TEXT NOT NULL,
+     host_key BLOB,
+     customer TEXT,
+     last REAL NOT NULL,
+     body TEXT NOT NULL
+   );
+   CREATE INDEX fanouts_last ON fanouts(last);
+   CREATE INDEX fanouts_host ON fanouts(host_key, last);
+   CREATE INDEX fanouts_customer ON fanouts(customer, last);`,
 ];

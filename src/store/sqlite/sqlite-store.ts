@@ -9,7 +9,9 @@ import Database from 'better-sqlite3';
 import type { FluxNetworkSummary } from '../../detect/networks.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { AuditEntry, ListChange, ListEntry, ListName } from '../../model/query-log.js';
-import type { DomainSighting, PdnsTuple, QueryLogFilter, QueryLogPage, RecordedVerdict, StatsPoint, StatsQuery, Store, StoreBatch, StoreCounts } from '../store.js';
+import type { FanOut } from '../../model/flow.js';
+import type { DomainSighting, ExposureFilter, ExposurePage, FanOutFilter, PdnsTuple, QueryLogFilter, QueryLogPage, RecordedVerdict, StatsPoint, StatsQuery, Store, StoreBatch, StoreCounts } from '../store.js';
+import { ExposuresTable } from './exposures-table.js';
 import { ListsTable } from './lists-table.js';
 import { MIGRATIONS } from './migrations.js';
 import { QueryLogTable } from './query-log-table.js';
@@ -40,6 +42,9 @@ export class SqliteStore implements Store {
   private readonly queryLogTable: QueryLogTable;
   private readonly statsTable: StatsTable;
   private readonly listsTable: ListsTable;
+  private readonly exposuresTable: ExposuresTable;
+  /** Exposure and fan-out rows skipped by write() because a time was not an ISO time. */
+  skippedFindings = 0;
 
   /**
    * Opens (creating if needed) and migrates the store; throws `store: PATH: reason` when it cannot.
@@ -93,6 +98,7 @@ export class SqliteStore implements Store {
     this.queryLogTable = new QueryLogTable(this.db);
     this.statsTable = new StatsTable(this.db);
     this.listsTable = new ListsTable(this.db);
+    this.exposuresTable = new ExposuresTable(this.db);
     this.writeBatch = this.db.transaction((batch: StoreBatch) => {
       for (const t of batch.tuples) this.upsertTuple.run(t.name, t.type, t.data, t.firstSeen, t.lastSeen, t.count, t.ttl);
       for (const d of batch.domains) this.upsertDomain.run(d.name, d.firstSeen, d.lastSeen, d.queries);
@@ -107,6 +113,7 @@ export class SqliteStore implements Store {
       for (const [key, value] of Object.entries(batch.meta)) this.setMeta.run(key, value);
       this.queryLogTable.write(batch.queries);
       this.statsTable.write(batch.stats);
+      this.skippedFindings += this.exposuresTable.write(batch.exposures, batch.fanOuts);
     });
   }
 
@@ -235,7 +242,17 @@ export class SqliteStore implements Store {
    */
   sweepQueryLogChunk(before: number): number {
     const rows = this.queryLogTable.sweepChunk(before);
-    return rows > 0 ? rows : this.statsTable.sweepChunk(before);
+    if (rows > 0) return rows;
+    const buckets = this.statsTable.sweepChunk(before);
+    return buckets > 0 ? buckets : this.exposuresTable.sweepChunk(before);
+  }
+
+  exposures(filter: ExposureFilter, limit: number, cursor?: string | null): ExposurePage {
+    return this.exposuresTable.search(filter, limit, cursor);
+  }
+
+  fanOuts(filter: FanOutFilter, limit: number): FanOut[] {
+    return this.exposuresTable.fanOuts(filter, limit);
   }
 
   listEntries(list: ListName): ListEntry[] {

@@ -11,6 +11,7 @@ import { auditRoutes } from './audit.js';
 import { Unavailable } from './common.js';
 import { customerRoutes } from './customers.js';
 import { domainRoutes } from './domains.js';
+import { exposureRoutes } from './exposures.js';
 import { flaggedRoutes } from './flagged.js';
 import { listRoutes } from './lists.js';
 import { apiMetrics } from './metrics.js';
@@ -32,6 +33,7 @@ export function apiRoutes(context: ServeContext): Route[] {
     ...domainRoutes(context),
     ...networkRoutes(context),
     ...queryLogRoutes(context),
+    ...exposureRoutes(context),
     ...statsRoutes(context),
     ...listRoutes(context),
     ...auditRoutes(context),

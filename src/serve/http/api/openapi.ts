@@ -18,6 +18,7 @@ export const LIMITS = {
   flagged: { fallback: 50, max: 500 },
   querylog: { fallback: 100, max: 1000 },
   audit: { fallback: 100, max: 1000 },
+  exposures: { fallback: 100, max: 1000 },
   offset: 1_000_000,
   /** Points of a stats series. */
   points: 10_000,
@@ -148,6 +149,23 @@ function document(): JsonSchema {
       limit(LIMITS.querylog.fallback, LIMITS.querylog.max),
       q('cursor', "The previous page's `next`."),
     ]),
+    '/api/v1/exposures': get('exposures', 'Clients that connected to flux hosts (flow data joined with the verdicts), most recent first', { 200: 'ExposurePage', 503: E }, [
+      q('client', "A client address or a CIDR network ('192.0.2.0/24')."),
+      q('customer', 'A customer id.'),
+      q('domain', 'A domain: exposures to it and every name under it.'),
+      q('bypass', 'true: only clients that reached the flux host without a lookup through the monitored resolvers (DNS bypass); false: only the others.', { enum: ['true', 'false'] }),
+      since('rows whose last flow is at or after it; default: no bound'),
+      until('rows whose first flow is before it; default: no bound'),
+      limit(LIMITS.exposures.fallback, LIMITS.exposures.max),
+      q('cursor', "The previous page's `next`."),
+    ]),
+    '/api/v1/fan-out': get('fanOut', 'Hosts that contacted numerous distinct external addresses in a short window, newest first', { 200: 'FanOutList', 503: E }, [
+      q('host', "A host address or a CIDR network ('192.0.2.0/24')."),
+      q('customer', 'A customer id.'),
+      since("windows whose last flow is at or after it; default: no bound"),
+      until("windows whose last flow is before it; default: no bound"),
+      limit(LIMITS.exposures.fallback, LIMITS.exposures.max),
+    ]),
     '/api/v1/stats': get('stats', 'Queries, blocks, policy-log answers and flags over time', { 200: 'Stats', 503: E }, [
       since('default 24 hours ago'),
       until('default now'),
@@ -171,7 +189,7 @@ function document(): JsonSchema {
     info: {
       title: 'fluxhound API',
       version: packageVersion(),
-      description: 'The JSON API of `fluxhound serve --http`: flagged domains, verdicts, flux networks, the query log, stats, the operator lists and customers. Every path needs a bearer token (`--api-tokens FILE`: TOKEN ROLE NAME); GET is read, list changes are admin. Errors are {"error": "..."}.',
+      description: 'The JSON API of `fluxhound serve --http`: flagged domains, verdicts, flux networks, the query log, flow exposures and fan-out, stats, the operator lists and customers. Every path needs a bearer token (`--api-tokens FILE`: TOKEN ROLE NAME); GET is read, list changes are admin. Errors are {"error": "..."}.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',

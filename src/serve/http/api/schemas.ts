@@ -8,6 +8,7 @@
 import { QUERY_ACTIONS, QUERY_RULES } from '../../../model/query-log.js';
 import { MAX_COMMENT } from '../../lists/entry.js';
 import type { Features, Verdict } from '../../../model/verdict.js';
+import type { Exposure, FanOut } from '../../../model/flow.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -149,6 +150,45 @@ const fluxNetworkSummary = object({
   last_seen: isoTime,
 });
 const pdnsTuple = object({ name: str, type: str, data: str, firstSeen: seconds, lastSeen: seconds, count: int, ttl: nullable(int) }, [], 'A record seen in answers, aggregated.');
+// ---- Flow findings (src/model/flow.ts), every field: a field added there without its schema here does not build.
+
+const boolean: JsonSchema = { type: 'boolean' };
+const exposureProperties = {
+  record: { const: 'exposure' },
+  client: str,
+  customer: nullable(str),
+  address: str,
+  domain: str,
+  network: nullable(str),
+  first: isoTime,
+  last: isoTime,
+  flows: int,
+  bytes: int,
+  packets: int,
+  sampled: boolean,
+  direction: { enum: ['outbound', 'inbound'] },
+  bypass: boolean,
+  reason: str,
+} satisfies Record<keyof Exposure, JsonSchema>;
+const fanOutProperties = {
+  record: { const: 'fan-out' },
+  host: str,
+  customer: nullable(str),
+  distinct: int,
+  flux: int,
+  window: int,
+  first: isoTime,
+  last: isoTime,
+  flows: int,
+  reasons: strings,
+} satisfies Record<keyof FanOut, JsonSchema>;
+const exposure = object(
+  exposureProperties,
+  [],
+  'A client that exchanged traffic with an address of a flagged name or a flux network, in flow data (NetFlow/IPFIX, conn.log, eve flow): totals over its flows, bytes and packets multiplied by the sampling rate. bypass: no lookup of the name through the monitored resolvers.',
+);
+const fanOut = object(fanOutProperties, [], 'A host that contacted numerous distinct external addresses (known CDN/cloud/service addresses not counted) within the window.');
+
 const health = object({ status: { enum: ['ok', 'unhealthy'] }, reasons: strings });
 const customer = object({ id: str, name: str, contact: str, networks: strings });
 
@@ -215,6 +255,14 @@ export const SCHEMAS: Record<string, JsonSchema> = {
     [],
     'Newest first. `next` (null on the last page) goes on with older entries; a search whose filters each match much and rarely meet may come back short, even empty, with a `next`: the store reads a bounded part of the log per page.',
   ),
+  Exposure: exposure,
+  ExposurePage: object(
+    { items: arrayOf(ref('Exposure')), next: nullable(str) },
+    [],
+    'Most recent last flow first. `next` (null on the last page) goes on with older rows; a row a newer flow updates meanwhile moves to the front.',
+  ),
+  FanOut: fanOut,
+  FanOutList: object({ items: arrayOf(ref('FanOut')) }, [], 'Newest window first.'),
   StatsPoint: statsPoint,
   Stats: object({ step: int, points: arrayOf(ref('StatsPoint')) }),
   ListPage: object({ items: arrayOf(ref('ListEntry')), static: { ...strings, description: 'Entries from the config and its files: read-only here.' } }),
@@ -278,6 +326,32 @@ function transparencyReport(): JsonSchema {
       totals: object({ queries: int, blocked: int, logged: int, blocked_names: int, exposed_names: int, logged_names: int, clients_affected: int }),
       coverage: object({ entries: int, limit: int, complete: { type: 'boolean' }, oldest_read: nullable(isoTime), names_not_listed: int }),
       items: arrayOf(item),
+      connections: object(
+        {
+          hosts: int,
+          bypass: int,
+          inbound: int,
+          rows: int,
+          complete: { type: 'boolean' },
+          domains: arrayOf(
+            object({
+              domain: str,
+              hosts: int,
+              bypass: int,
+              inbound: int,
+              flows: int,
+              bytes: int,
+              sampled: { type: 'boolean' },
+              first: isoTime,
+              last: isoTime,
+              device_list: strings,
+              network: nullable(str),
+            }),
+          ),
+        },
+        [],
+        'Hosts that connected to flux: devices flow data saw exchanging traffic with flux hosts, per domain (src/serve/reports/connections.ts).',
+      ),
     },
     [],
     "A customer's transparency report (src/serve/reports): each block in plain words, with its evidence and the verdict or deny entry behind it.",

@@ -1,0 +1,118 @@
+/**
+ * The daemon's flow path with the real flow analysis (src/detect/flows): DNS
+ * through the daemon flags a fast-flux name, flows reach its addresses, and
+ * the exposures come out as NDJSON lines, into the store and the metrics;
+ * a full queue drops and counts (fail-open), never blocks.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../config/schema.js';
+import { createFlowAnalysis } from '../detect/flows/index.js';
+import type { Exposure, FanOut } from '../model/flow.js';
+import { aResponse, bot } from '../../test/helpers/observations.js';
+import { flowRecord, keptFindings } from '../../test/helpers/flows.js';
+import { octetEnricher } from '../../test/helpers/octet-enricher.js';
+import { waitFor } from '../../test/support/daemon.js';
+import { quietDaemon } from '../../test/support/quiet-daemon.js';
+import { FlowPath } from './flow-path.js';
+import { storeService } from './store/index.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const NOW = Math.floor(Date.now() / 1000) - 3600;
+const FLUX = 'login.evil-bank.com';
+
+describe('the daemon flow path', () => {
+  it('joins live flows with the flagged names: exposures as NDJSON lines, in the store and the metrics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-flows-'));
+    dirs.push(dir);
+    const config = defaultConfig();
+    config.customers = [{ id: 'acme', name: 'Acme', contact: '', networks: ['192.0.2.0/24'] }];
+    config.serve.store.flushInterval = 50;
+    const out = new PassThrough();
+    let ndjson = '';
+    out.on('data', (b: Buffer) => (ndjson += b.toString()));
+    const daemon = quietDaemon(config, { enricher: octetEnricher, out, factories: [storeService()], flags: { store: join(dir, 'store.db') } });
+    await daemon.start();
+    try {
+      const addresses: string[] = [];
+      for (let lookup = 0; lookup < 12; lookup++) {
+        const answer = [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k));
+        addresses.push(...answer);
+        daemon.context.observations.observe(aResponse(NOW + lookup * 300, FLUX, answer, 120, { client: '192.0.2.7' }));
+      }
+      expect(daemon.context.flagged.match(FLUX)?.domain).toBe(FLUX);
+      // 192.0.2.7 looked the name up; 192.0.2.8 never did (DNS bypass); both connect to its addresses.
+      daemon.context.observations.flow!(flowRecord(NOW + 3310, '192.0.2.7', addresses[55]!));
+      daemon.context.observations.flow!(flowRecord(NOW + 3320, '192.0.2.8', addresses[56]!));
+      await waitFor('two exposures in the store', () => (daemon.context.store?.exposures({ domain: FLUX }, 10).items.length ?? 0) === 2);
+      const stored = daemon.context.store!.exposures({ bypass: true }, 10).items;
+      expect(stored.map((e) => [e.client, e.customer, e.domain, e.direction])).toEqual([['192.0.2.8', 'acme', FLUX, 'outbound']]);
+      const lines = ndjson.trim().split('\n').map((l) => JSON.parse(l) as { record?: string });
+      const exposures = lines.filter((l): l is Exposure => l.record === 'exposure');
+      expect(exposures.map((e) => [e.client, e.bypass]).sort()).toEqual([
+        ['192.0.2.7', false],
+        ['192.0.2.8', true],
+      ]);
+      const metrics = await daemon.metrics();
+      expect(metrics).toContain('fluxhound_flow_analysis_flows_total 2');
+      expect(metrics).toContain('fluxhound_flow_analysis_exposures_total 2');
+      expect(metrics).toContain('fluxhound_flow_analysis_bypasses_total 1');
+      expect(metrics).toContain('fluxhound_flow_analysis_dropped_total 0');
+      expect(metrics).toContain('fluxhound_store_findings_written_total 2');
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('drops and counts flows beyond its queue while the analysis has not run, and analyses the rest in later turns', async () => {
+    const findings = keptFindings();
+    const analysis = createFlowAnalysis({ config: defaultConfig(), findings, reporting: 'live' });
+    const path = new FlowPath(analysis, 3);
+    for (let i = 0; i < 10; i++) path.flow(flowRecord(NOW + i, '192.0.2.7', bot(i)));
+    // Nothing analysed inside the input's call: the input is never held by the analysis.
+    expect({ ...path.stats, queued: path.queued, analysed: analysis.stats.flows }).toEqual({ received: 10, dropped: 7, analysed: 0, queued: 3 });
+    await waitFor('the queue drained', () => path.queued === 0);
+    expect(analysis.stats.flows).toBe(3);
+    expect(path.stats.analysed).toBe(3);
+    path.flow(flowRecord(NOW + 20, '192.0.2.7', bot(20)));
+    path.finish();
+    expect(analysis.stats.flows).toBe(4);
+    // Stopped: later flows are counted, not queued.
+    path.flow(flowRecord(NOW + 21, '192.0.2.7', bot(21)));
+    expect({ received: path.stats.received, queued: path.queued }).toEqual({ received: 12, queued: 0 });
+  });
+
+  it('without an analysis counts flows and lets them go', () => {
+    const daemon = quietDaemon(defaultConfig(), { flowAnalysis: null });
+    daemon.context.observations.flow!(flowRecord(NOW, '192.0.2.7', bot(1)));
+    expect({ ...daemon.flows.stats, queued: daemon.flows.queued }).toEqual({ received: 1, dropped: 0, analysed: 0, queued: 0 });
+    expect(daemon.context.flows).toBeNull();
+  });
+
+  it('hands fan-out findings to the same NDJSON out', async () => {
+    const config = defaultConfig();
+    config.flows.fanOut.distinct = 20;
+    const out = new PassThrough();
+    let ndjson = '';
+    out.on('data', (b: Buffer) => (ndjson += b.toString()));
+    const daemon = quietDaemon(config, { out });
+    await daemon.start();
+    try {
+      for (let i = 0; i < 60; i++) daemon.context.observations.flow!(flowRecord(NOW + i, '192.0.2.66', bot(i)));
+      await waitFor('the flows analysed', () => daemon.flows.queued === 0 && daemon.flows.stats.analysed === 60);
+    } finally {
+      await daemon.stop();
+    }
+    const fanOuts = ndjson.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as FanOut).filter((l) => l.record === 'fan-out');
+    expect(fanOuts.length).toBeGreaterThan(0);
+    expect(fanOuts[0]).toMatchObject({ record: 'fan-out', host: '192.0.2.66' });
+    expect(fanOuts[0]!.distinct).toBeGreaterThanOrEqual(20);
+  });
+});

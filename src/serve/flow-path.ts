@@ -1,0 +1,87 @@
+/**
+ * The daemon's flow path (issue 16): every flow an input hands to
+ * `context.observations.flow` (the NetFlow/IPFIX collector, a followed
+ * conn.log or eve.json) waits in one bounded queue and reaches the flow
+ * analysis in slices of at most SLICE_MS on setImmediate, so a burst of
+ * flows (a followed conn.log's history, a collector flood) never holds a
+ * DNS answer for more than one slice. When the analysis lags and the queue
+ * is full, a new flow is dropped and counted (fail-open, like the
+ * forwarder's detection queue): flows are evidence, never on the path of
+ * an answer. Without an analysis, flows are counted and let go.
+ */
+import type { FlowAnalysis } from '../detect/flows/analysis.js';
+import type { FlowRecord } from '../model/flow.js';
+import { runInSlices } from './slices.js';
+
+/** Flows that may wait for the analysis; beyond it they are dropped and counted. About 200 bytes each: ~13 MB when full. */
+export const MAX_QUEUED_FLOWS = 65_536;
+
+export interface FlowPathStats {
+  /** Flows handed to the daemon (every input). */
+  received: number;
+  /** Of those, dropped because MAX_QUEUED_FLOWS were waiting. */
+  dropped: number;
+  /** Of those, handed to the analysis. */
+  analysed: number;
+}
+
+export class FlowPath {
+  readonly stats: FlowPathStats = { received: 0, dropped: 0, analysed: 0 };
+  /** A ring: `head` is the oldest waiting flow, `size` how many wait. */
+  private readonly ring: (FlowRecord | undefined)[];
+  private head = 0;
+  private size = 0;
+  private draining = false;
+  private stopped = false;
+
+  constructor(
+    readonly analysis: FlowAnalysis | null,
+    private readonly capacity = MAX_QUEUED_FLOWS,
+  ) {
+    this.ring = new Array<FlowRecord | undefined>(capacity);
+  }
+
+  /** Flows waiting for the analysis. */
+  get queued(): number {
+    return this.size;
+  }
+
+  /** An input's flow: queued (a push) or, the queue full, dropped and counted. */
+  flow(flow: FlowRecord): void {
+    this.stats.received++;
+    if (this.analysis === null || this.stopped) return;
+    if (this.size >= this.capacity) {
+      this.stats.dropped++;
+      return;
+    }
+    this.ring[(this.head + this.size) % this.capacity] = flow;
+    this.size++;
+    if (!this.draining) {
+      this.draining = true;
+      // Never inside the input's own call: the decoder's chunk finishes first, the analysis runs in later slices.
+      setImmediate(() => runInSlices(() => this.step(), () => !this.stopped, () => (this.draining = false)));
+    }
+  }
+
+  /**
+   * The daemon stops: what waits goes to the analysis now (bounded by the
+   * queue), then the analysis reports what it still holds (flush).
+   */
+  finish(): void {
+    while (this.step());
+    this.stopped = true;
+    this.analysis?.flush();
+  }
+
+  /** Hands the oldest waiting flow to the analysis; false when none waits. */
+  private step(): boolean {
+    if (this.size === 0 || this.analysis === null) return false;
+    const flow = this.ring[this.head]!;
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) % this.capacity;
+    this.size--;
+    this.stats.analysed++;
+    this.analysis.flow(flow);
+    return true;
+  }
+}
