@@ -6,7 +6,10 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../config/schema.js';
 import { nullEnricher } from '../../enrich/index.js';
+import { FlowLineDecoder } from '../../sources/flows/decoder.js';
+import { sniffZeekConnTsv, zeekConnTsvParser } from '../../sources/flows/zeek-conn.js';
 import { sourceFormats } from '../../sources/registry.js';
+import type { SourceFormat } from '../../sources/source.js';
 import { Daemon } from '../daemon.js';
 import { followService } from './index.js';
 
@@ -102,5 +105,41 @@ describe('follow', () => {
   it('refuses an unknown --follow-format and a bad interval in one line', () => {
     expect(() => daemonFollowing('/nonexistent', { followFormat: 'nope' })).toThrow(/unknown --follow-format 'nope'/);
     expect(() => daemonFollowing('/nonexistent', { followInterval: 'soon' })).toThrow(/--follow-interval/);
+  });
+
+  it('hands a followed flow log\'s flows to the daemon\'s flow path, also those appended later', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-follow-'));
+    dirs.push(dir);
+    const file = join(dir, 'conn.log');
+    const conn = readFileSync(join(import.meta.dirname, '../../../test/fixtures/flows/zeek-conn.log'), 'utf8').split('\n');
+    const records = conn.filter((l) => l.length > 0 && !l.startsWith('#'));
+    writeFileSync(file, conn.filter((l) => l.startsWith('#') && !l.startsWith('#close')).join('\n') + '\n' + records[0] + '\n');
+    // A flow format as the registry holds one: its decoder calls sink.flow (src/sources/flows).
+    const connFormat: SourceFormat = {
+      name: 'zeek-conn',
+      description: 'Zeek conn.log (TSV)',
+      sniff: sniffZeekConnTsv,
+      createDecoder: (name, sink) =>
+        new FlowLineDecoder(name, zeekConnTsvParser(name), { flow: (f) => sink.flow?.(f), skip: (k) => sink.skip({ position: { file: name, line: 0 }, format: 'zeek-conn', reason: k.reason }) }),
+    };
+    const daemon = new Daemon({
+      config: defaultConfig(),
+      enricher: nullEnricher,
+      infra: null,
+      log: pino({ level: 'silent' }),
+      out: null,
+      factories: [followService(() => [connFormat, ...sourceFormats])],
+      flags: { follow: [file], followInterval: '20' },
+    });
+    await daemon.start();
+    try {
+      await until(() => daemon.flows.stats.analysed === 1, 'the first flow analysed');
+      appendFileSync(file, records.slice(1).join('\n') + '\n');
+      await until(() => daemon.flows.stats.analysed === records.length, 'the appended flows analysed');
+      expect(daemon.flows.stats).toEqual({ received: records.length, dropped: 0, analysed: records.length });
+      expect(daemon.stats.observations).toBe(0);
+    } finally {
+      await daemon.stop();
+    }
   });
 });
