@@ -6,8 +6,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../config/schema.js';
 import { nullEnricher } from '../../enrich/index.js';
-import { FlowLineDecoder } from '../../sources/flows/decoder.js';
-import { sniffZeekConnTsv, zeekConnTsvParser } from '../../sources/flows/zeek-conn.js';
+import { flowRecord } from '../../../test/helpers/flows.js';
 import { sourceFormats } from '../../sources/registry.js';
 import type { SourceFormat } from '../../sources/source.js';
 import { Daemon } from '../daemon.js';
@@ -111,16 +110,31 @@ describe('follow', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fluxhound-follow-'));
     dirs.push(dir);
     const file = join(dir, 'conn.log');
-    const conn = readFileSync(join(import.meta.dirname, '../../../test/fixtures/flows/zeek-conn.log'), 'utf8').split('\n');
-    const records = conn.filter((l) => l.length > 0 && !l.startsWith('#'));
-    writeFileSync(file, conn.filter((l) => l.startsWith('#') && !l.startsWith('#close')).join('\n') + '\n' + records[0] + '\n');
-    // A flow format as the registry holds one: its decoder calls sink.flow (src/sources/flows).
+    // A flow format as the registry holds them: its decoder hands each line's flow to sink.flow. The real
+    // flow logs (src/sources/flows) go through the same sink; test/flows-serve.test.ts follows a real conn.log.
+    const records = ['192.0.2.7 198.51.100.7', '192.0.2.8 198.51.100.8', '192.0.2.9 198.51.100.9'];
+    writeFileSync(file, '#flows\n' + records[0] + '\n');
     const connFormat: SourceFormat = {
-      name: 'zeek-conn',
-      description: 'Zeek conn.log (TSV)',
-      sniff: sniffZeekConnTsv,
-      createDecoder: (name, sink) =>
-        new FlowLineDecoder(name, zeekConnTsvParser(name), { flow: (f) => sink.flow?.(f), skip: (k) => sink.skip({ position: { file: name, line: 0 }, format: 'zeek-conn', reason: k.reason }) }),
+      name: 'test-flows',
+      description: 'one flow per line: SRC DST',
+      sniff: (head) => head.toString('latin1').startsWith('#flows\n'),
+      createDecoder: (name, sink) => {
+        let line = 0;
+        let rest = '';
+        return {
+          push(chunk) {
+            const lines = (rest + chunk.toString('latin1')).split('\n');
+            rest = lines.pop()!;
+            for (const text of lines) {
+              line++;
+              const [src, dst] = text.split(' ');
+              if (dst !== undefined) sink.flow?.(flowRecord(1_780_000_000 + line, src!, dst, { exporter: name }));
+            }
+          },
+          end() {},
+          position: () => line,
+        };
+      },
     };
     const daemon = new Daemon({
       config: defaultConfig(),
