@@ -17,6 +17,7 @@ import { formatReport } from './report.js';
 import { benchDnstap, DEFAULT_DNSTAP_OPTIONS, formatDnstap } from './dnstap.js'; // dnstap listener (bench/dnstap.ts)
 import { benchDns, dnsBenchOptionsFromEnv, formatDns } from './dnsperf.js'; // Protective DNS forwarder vs Unbound (bench/dnsperf.ts)
 import { benchPcap, DEFAULT_PCAP_OPTIONS, formatPcap } from './pcap.js'; // pcap decoding vs tshark (bench/pcap.ts)
+import { benchFlowLogs, DEFAULT_FLOW_LOG_OPTIONS, formatFlowLogs } from './flow-logs.js'; // conn.log throughput vs awk (bench/flow-logs.ts)
 import { benchForwarderLog, formatForwarderLog, forwarderLogBenchOptionsFromEnv } from './querylog-forwarder.js'; // the forwarder with and without the query log (bench/querylog-forwarder.ts)
 import { formatSoak, runSoak, soakOptions } from './soak.js'; // hostile clients on every listener at once (bench/soak.ts)
 import { benchQuerylog, formatQuerylog, optionsFromEnv as querylogOptionsFromEnv } from './querylog.js'; // the query log at 10M rows (bench/querylog.ts)
@@ -39,7 +40,7 @@ interface Options {
   skip: Set<string>;
 }
 
-const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,dns,querylog-forwarder,soak,querylog,intel]
+const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,flow-logs,dns,querylog-forwarder,soak,querylog,intel]
   --records N        records in the throughput file (default 5000000)
   --runs N           runs per side; medians are reported (default 3)
   --seed N           corpus seed (default 1)
@@ -184,6 +185,9 @@ async function main(): Promise<void> {
   // pcap decoding against tshark on one generated capture (bench/pcap.ts): its own lines after the report.
   const pcap = options.skip.has('pcap') ? null : await benchPcap({ ...DEFAULT_PCAP_OPTIONS, runs: options.runs }, log);
   if (pcap !== null) failures.push(...pcap.failures.map((f) => `pcap: ${f}`));
+  // conn.log throughput against awk on the same generated file (bench/flow-logs.ts): its own lines after the report.
+  const flowLogs = options.skip.has('flow-logs') ? null : await benchFlowLogs({ ...DEFAULT_FLOW_LOG_OPTIONS, runs: Math.max(options.runs, 3) }, log);
+  if (flowLogs !== null) failures.push(...flowLogs.failures.map((f) => `flow-logs: ${f}`));
 
   // The query log at scale (bench/querylog.ts): 10M rows through the writer thread, then the console's searches against 1 s.
   const querylog = options.skip.has('querylog') ? null : await benchQuerylog(querylogOptionsFromEnv(), log);
@@ -233,6 +237,7 @@ async function main(): Promise<void> {
   if (dns !== null) process.stdout.write(`\n${formatDns(dns)}\n`);
   if (forwarderLog !== null) process.stdout.write(`\n${formatForwarderLog(forwarderLog)}\n`);
   if (pcap !== null) process.stdout.write(`\n${formatPcap(pcap)}\n`);
+  if (flowLogs !== null) process.stdout.write(`\n${formatFlowLogs(flowLogs)}\n`);
   if (soak !== null) process.stdout.write(`\n${formatSoak(soak)}\n`);
   if (querylog !== null) process.stdout.write(`\n${formatQuerylog(querylog)}\n`);
   if (intel !== null) process.stdout.write(`\n${formatIntel(intel)}\n`);

@@ -9,6 +9,7 @@ import { constants as fsConstants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { FlowRecord } from '../model/flow.js';
 import { timeProblem, type DnsObservation, type SkippedRecord } from '../model/observation.js';
 import type { Decoder, ObservationSink, SourceFormat } from './source.js';
 
@@ -37,6 +38,8 @@ export interface InputSummary {
   /** Bytes after decompression. */
   decodedBytes: number;
   observations: number;
+  /** Flow records handed on (flow inputs; 0 for DNS ones). */
+  flows: number;
   skipped: number;
 }
 
@@ -107,6 +110,7 @@ function readInput(file: string, forced: SourceFormat | null, options: ReadOptio
     bytes: 0,
     decodedBytes: 0,
     observations: 0,
+    flows: 0,
     skipped: 0,
   };
   const raw: Readable = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: READ_CHUNK });
@@ -212,6 +216,13 @@ class InputDecoding {
         target.skip(skipped);
       },
     };
+    // Flows pass only to a sink that takes them (ObservationSink.flow): the others ignore them uncounted.
+    if (target.flow !== undefined) {
+      this.sink.flow = (flow: FlowRecord): void => {
+        summary.flows++;
+        target.flow?.(flow);
+      };
+    }
   }
 
   push(chunk: Buffer): void {

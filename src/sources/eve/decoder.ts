@@ -2,8 +2,10 @@
  * Suricata eve.json `dns` events, in the three layouts Suricata has written:
  * v1 (one event per record, see v1.ts), v2 (`type: answer` with `answers`
  * and/or `grouped`) and v3 (`type: response` with `queries`, `answers`,
- * `authorities`, `additionals`). Other event types (flow, alert, ...) share
- * the file and are passed over silently. Query/request events produce no
+ * `authorities`, `additionals`). `flow` and `netflow` events of the same
+ * file go to `sink.flow` when the sink takes flows (one eve.json feeds both
+ * DNS and flow analysis: ../flows/eve-flow.ts reads them), and are passed
+ * over otherwise; other event types (alert, http, ...) are passed over silently. Query/request events produce no
  * observation: the response event of the same transaction carries the
  * question too, and counting both would count every lookup twice.
  */
@@ -15,6 +17,8 @@ import { plausibleName } from '../records.js';
 import { epochSeconds, rcodeName, rrType, shown } from '../values.js';
 import { readGrouped, readSection } from './sections.js';
 import { V1Responses } from './v1.js';
+import { eveFlowEvent, isEveFlowEvent } from '../flows/eve-flow.js';
+import { flowTimeProblem } from '../flows/decoder.js';
 
 export class EveDecoder extends JsonLineDecoder {
   private readonly v1 = new V1Responses();
@@ -24,7 +28,10 @@ export class EveDecoder extends JsonLineDecoder {
   }
 
   protected record(event: JsonObject, lineNumber: number): void {
-    if (event['event_type'] !== 'dns') return;
+    if (event['event_type'] !== 'dns') {
+      if (this.sink.flow !== undefined && isEveFlowEvent(event)) this.flow(event, lineNumber);
+      return;
+    }
     const dns = event['dns'];
     if (!isJsonObject(dns)) return this.skip(lineNumber, 'dns event without a dns object');
     const type = dns['type'];
@@ -37,6 +44,15 @@ export class EveDecoder extends JsonLineDecoder {
     if (type === 'response' || (type === 'answer' && !isV1(dns))) return this.response(event, dns, ts, lineNumber);
     if (type === 'answer' || type === 'authority') return this.v1Record(event, dns, ts, lineNumber, type);
     this.skip(lineNumber, `unknown dns event type ${shown(type)}`);
+  }
+
+  private flow(event: JsonObject, lineNumber: number): void {
+    const result = eveFlowEvent(event, this.file, `${this.file}:${lineNumber}`);
+    if (result === null) return;
+    if (typeof result === 'string') return this.skip(lineNumber, result);
+    const problem = flowTimeProblem(result);
+    if (problem !== null) return this.skip(lineNumber, problem);
+    this.sink.flow?.(result);
   }
 
   protected override finish(): void {

@@ -5,6 +5,7 @@
  */
 import type { FlowRecord } from '../../model/flow.js';
 import { isJsonObject, sniffJsonLines } from '../line-decoder.js';
+import type { JsonObject } from '../line-decoder.js';
 import { epochSeconds } from '../values.js';
 import { parseFlowLines } from './frame.js';
 import type { FlowLineParser, FlowLineResult, FlowParse } from './frame.js';
@@ -22,49 +23,64 @@ class EveFlow implements FlowLineParser {
       return 'invalid JSON';
     }
     if (!isJsonObject(value)) return 'not a JSON object';
-    const type = value['event_type'];
-    if (type !== 'flow' && type !== 'netflow') return null;
-    const section = value[type];
-    if (!isJsonObject(section)) return `no '${type}' object`;
-    const start = epochSeconds(section['start']);
-    if (start < 0) return bad(`${type}.start`, section['start']);
-    const end = epochSeconds(section['end']);
-    if (end < 0) return bad(`${type}.end`, section['end']);
-    if (end < start) return `${type}.end before ${type}.start`;
-    const src = flowAddress(value['src_ip']);
-    if (src === null) return bad('src_ip', value['src_ip']);
-    const dst = flowAddress(value['dest_ip']);
-    if (dst === null) return bad('dest_ip', value['dest_ip']);
-    const proto = flowProto(value['proto']);
-    if (proto < 0) return bad('proto', value['proto']);
-    let srcPort = 0;
-    let dstPort = 0;
-    if (isIcmp(proto)) {
-      const icmpType = value['icmp_type'];
-      const icmpCode = value['icmp_code'];
-      if (typeof icmpType === 'number' && typeof icmpCode === 'number') {
-        if (!(icmpType >= 0 && icmpType <= 255 && icmpCode >= 0 && icmpCode <= 255 && Number.isInteger(icmpType) && Number.isInteger(icmpCode))) {
-          return bad('icmp_type/icmp_code', `${icmpType}/${icmpCode}`);
-        }
-        srcPort = icmpType * 256 + icmpCode;
-      }
-    } else if (value['src_port'] !== undefined || value['dest_port'] !== undefined) {
-      srcPort = flowPort(value['src_port']);
-      if (srcPort < 0) return bad('src_port', value['src_port']);
-      dstPort = flowPort(value['dest_port']);
-      if (dstPort < 0) return bad('dest_port', value['dest_port']);
-    }
-    const counts = type === 'flow'
-      ? { bytes: both(section, 'bytes_toserver', 'bytes_toclient'), packets: both(section, 'pkts_toserver', 'pkts_toclient') }
-      : { bytes: one(section, 'bytes'), packets: one(section, 'pkts') };
-    if (typeof counts.bytes === 'string') return counts.bytes;
-    if (typeof counts.packets === 'string') return counts.packets;
-    const record: FlowRecord = {
-      start, end, src, srcPort, dst, dstPort, proto, bytes: counts.bytes, packets: counts.packets,
-      samplingRate: 1, exporter: this.file, position,
-    };
-    return record;
+    return eveFlowEvent(value, this.file, position);
   }
+}
+
+/** True for the event types that are flows (the DNS eve reader hands these to eveFlowEvent). */
+export function isEveFlowEvent(event: JsonObject): boolean {
+  const type = event['event_type'];
+  return type === 'flow' || type === 'netflow';
+}
+
+/**
+ * One parsed eve event as a flow: a record, the reason it is skipped, or
+ * null when it is not a flow or netflow event. Shared by this format's line
+ * parser and the DNS eve decoder, which reads both kinds from one eve.json.
+ */
+export function eveFlowEvent(value: JsonObject, file: string, position: string): FlowLineResult {
+  const type = value['event_type'];
+  if (type !== 'flow' && type !== 'netflow') return null;
+  const section = value[type];
+  if (!isJsonObject(section)) return `no '${type}' object`;
+  const start = epochSeconds(section['start']);
+  if (start < 0) return bad(`${type}.start`, section['start']);
+  const end = epochSeconds(section['end']);
+  if (end < 0) return bad(`${type}.end`, section['end']);
+  if (end < start) return `${type}.end before ${type}.start`;
+  const src = flowAddress(value['src_ip']);
+  if (src === null) return bad('src_ip', value['src_ip']);
+  const dst = flowAddress(value['dest_ip']);
+  if (dst === null) return bad('dest_ip', value['dest_ip']);
+  const proto = flowProto(value['proto']);
+  if (proto < 0) return bad('proto', value['proto']);
+  let srcPort = 0;
+  let dstPort = 0;
+  if (isIcmp(proto)) {
+    const icmpType = value['icmp_type'];
+    const icmpCode = value['icmp_code'];
+    if (typeof icmpType === 'number' && typeof icmpCode === 'number') {
+      if (!(icmpType >= 0 && icmpType <= 255 && icmpCode >= 0 && icmpCode <= 255 && Number.isInteger(icmpType) && Number.isInteger(icmpCode))) {
+        return bad('icmp_type/icmp_code', `${icmpType}/${icmpCode}`);
+      }
+      srcPort = icmpType * 256 + icmpCode;
+    }
+  } else if (value['src_port'] !== undefined || value['dest_port'] !== undefined) {
+    srcPort = flowPort(value['src_port']);
+    if (srcPort < 0) return bad('src_port', value['src_port']);
+    dstPort = flowPort(value['dest_port']);
+    if (dstPort < 0) return bad('dest_port', value['dest_port']);
+  }
+  const counts = type === 'flow'
+    ? { bytes: both(section, 'bytes_toserver', 'bytes_toclient'), packets: both(section, 'pkts_toserver', 'pkts_toclient') }
+    : { bytes: one(section, 'bytes'), packets: one(section, 'pkts') };
+  if (typeof counts.bytes === 'string') return counts.bytes;
+  if (typeof counts.packets === 'string') return counts.packets;
+  const record: FlowRecord = {
+    start, end, src, srcPort, dst, dstPort, proto, bytes: counts.bytes, packets: counts.packets,
+    samplingRate: 1, exporter: file, position,
+  };
+  return record;
 }
 
 /** Suricata writes counts as JSON integers (schema.json): a string here is damage, not a format. */

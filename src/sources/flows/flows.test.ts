@@ -54,13 +54,26 @@ describe('suricata eve flow and netflow', () => {
   });
 });
 
-describe('nfdump -o csv (documented layout; nfdump not installed)', () => {
-  const { records, skipped } = parseNfdumpCsv(fixture('nfdump.csv'), 'flows.csv');
-  it('reads records by header name and stops at the Summary block', () => {
-    expect(skipped).toEqual([]);
-    expect(records).toHaveLength(2);
-    expect(records[0]).toMatchObject({ src: '192.0.2.10', dstPort: 443, proto: 6, bytes: 1049, packets: 10, start: 1710234902.123, position: 'flows.csv:2' });
-    expect(records[1]).toMatchObject({ proto: 1, srcPort: 2048, dstPort: 0 });
+describe('nfdump 1.7.1 -o csv, real (softflowd -> nfcapd -> TZ=UTC nfdump, make-nfdump-real.sh)', () => {
+  const { records, skipped } = parseNfdumpCsv(fixture('nfdump-real.csv'), 'flows.csv');
+  const at = (line: number): FlowRecord | undefined => records.find((r) => r.position === `flows.csv:${line}`);
+  it('reads all 17 flows but the one nfdump prints at 1970, by header name, and stops at the Summary block', () => {
+    expect(records).toHaveLength(16);
+    expect(skipped).toEqual([{ position: 'flows.csv:12', reason: expect.stringMatching(/timestamp 0 is not a time between 1987 and 2106/) as string }]);
+  });
+  it('reads 1.7.1 times (whole seconds, no zone: UTC), td beside them, and counts', () => {
+    // 2017-04-03 12:40:51 .. 12:40:53: the HTTP download of chrissanders_dns_isp_hijack, 53 packets, 73,575 bytes.
+    expect(at(10)).toEqual({
+      start: Date.UTC(2017, 3, 3, 12, 40, 51) / 1000, end: Date.UTC(2017, 3, 3, 12, 40, 53) / 1000,
+      src: '38.29.168.232', srcPort: 80, dst: '172.16.16.170', dstPort: 64257, proto: 6,
+      bytes: 73575, packets: 53, samplingRate: 1, exporter: 'flows.csv', position: 'flows.csv:10',
+    });
+  });
+  it('reads ICMP as nfdump 1.7.1 prints it (sp 0, dp type*256+code) into srcPort, and ICMP6 and IPv6', () => {
+    expect(at(13)).toMatchObject({ src: '203.0.113.9', proto: 1, srcPort: 0, dstPort: 0 }); // echo reply 0.0
+    expect(at(14)).toMatchObject({ src: '198.51.100.1', proto: 1, srcPort: 3 * 256 + 3, dstPort: 0 }); // port unreachable 3.3
+    expect(at(15)).toMatchObject({ src: '2001:db8::1', dst: '2001:db8::53', proto: 58, srcPort: 0, dstPort: 0 });
+    expect(at(17)).toMatchObject({ src: '2001:db8::1', srcPort: 5353, dstPort: 53, proto: 17, bytes: 77 });
   });
 });
 
@@ -72,7 +85,7 @@ describe('sniffing tells flows from DNS logs', () => {
     ['conn.log', fixture('zeek-conn.log'), 'zeek-conn'],
     ['conn.json', fixture('zeek-conn.json'), 'zeek-conn-json'],
     ['eve flows', fixture('eve-flow.json'), 'eve-flow'],
-    ['nfdump csv', fixture('nfdump.csv'), 'nfdump-csv'],
+    ['nfdump csv', fixture('nfdump-real.csv'), 'nfdump-csv'],
     ['dns.log', dnsLog, null],
     ['dns json', dnsJson, null],
     ['eve dns', eveDns, null],
@@ -148,7 +161,7 @@ describe('hostile input is skipped and counted with its position', () => {
     expect(skipped).toEqual([{ position: 'e.json:1', reason: expect.stringMatching(reason) as string }]);
   });
 
-  const csv = fixture('nfdump.csv').toString('utf8').split('\n');
+  const csv = fixture('nfdump-real.csv').toString('utf8').split('\n');
   const csvLine = (i: number, value: string): string => (csv[1] ?? '').split(',').map((v, j) => (j === i ? value : v)).join(',');
   const csvCases: [string, string, RegExp][] = [
     ['truncated', (csv[1] ?? '').slice(0, 40), /fields where the header has/],
@@ -166,6 +179,13 @@ describe('hostile input is skipped and counted with its position', () => {
   it('nfdump data without a header is skipped', () => {
     expect(parseNfdumpCsv(`${csv[1]}\n`, 'n.csv').skipped).toEqual([{ position: 'n.csv:1', reason: 'data before the nfdump csv header' }]);
   });
+
+  it('nfdump data under a header without a needed column is skipped line by line, the header itself not', () => {
+    expect(parseNfdumpCsv(`ts,te,td,sa\n${csv[1]}\n${csv[2]}\n`, 'n.csv').skipped).toEqual([
+      { position: 'n.csv:2', reason: "no 'da' in the csv header" },
+      { position: 'n.csv:3', reason: "no 'da' in the csv header" },
+    ]);
+  });
 });
 
 describe('streaming: any chunking gives the same records and skips', () => {
@@ -173,7 +193,7 @@ describe('streaming: any chunking gives the same records and skips', () => {
     ['zeek-conn.log', zeekConnTsvParser, fixture('zeek-conn.log')],
     ['zeek-conn.json', zeekConnJsonParser, fixture('zeek-conn.json')],
     ['eve-flow.json', eveFlowParser, Buffer.concat([fixture('eve-flow.json'), Buffer.from('{"event_type":"flow"}\n\u00e9t\u00e9 garbage\n')])],
-    ['nfdump.csv', nfdumpCsvParser, fixture('nfdump.csv')],
+    ['nfdump-real.csv', nfdumpCsvParser, fixture('nfdump-real.csv')],
   ];
   it.each(inputs)('%s', (name, parserFor, bytes) => {
     const whole = parseFlowLines(bytes, name, parserFor(name));
@@ -181,7 +201,11 @@ describe('streaming: any chunking gives the same records and skips', () => {
     let seed = 7;
     for (let round = 0; round < 20; round++) {
       const out: FlowParse = { records: [], skipped: [] };
-      const decoder = new FlowLineDecoder(name, parserFor(name), { flow: (r) => out.records.push(r), skip: (s) => out.skipped.push(s) });
+      const decoder = new FlowLineDecoder('flows', name, parserFor(name), {
+        observe: () => undefined,
+        flow: (r) => out.records.push(r),
+        skip: (s) => out.skipped.push({ position: `${s.position.file}:${s.position.line}`, reason: s.reason }),
+      });
       for (let at = 0; at < bytes.length; ) {
         seed = (seed * 1103515245 + 12345) % 2147483648;
         const size = 1 + (seed % 17);
@@ -196,14 +220,14 @@ describe('streaming: any chunking gives the same records and skips', () => {
 
 describe('nfdump biflows', () => {
   it('adds the out counts to the in counts', () => {
-    const csv = fixture('nfdump.csv').toString('utf8').split('\n');
+    const csv = fixture('nfdump-real.csv').toString('utf8').split('\n');
     const line = (csv[1] ?? '').split(',').map((v, j) => (j === 13 ? '4' : j === 14 ? '400' : v)).join(',');
-    expect(parseNfdumpCsv(`${csv[0]}\n${line}\n`, 'n.csv').records[0]).toMatchObject({ packets: 14, bytes: 1449 });
+    expect(parseNfdumpCsv(`${csv[0]}\n${line}\n`, 'n.csv').records[0]).toMatchObject({ packets: 1 + 4, bytes: 102 + 400 });
   });
 });
 
 describe('the DNS text sniffers and the flow logs', () => {
-  it.each([['zeek-conn.log'], ['zeek-conn.json'], ['nfdump.csv']])('no DNS format takes %s', (name) => {
+  it.each([['zeek-conn.log'], ['zeek-conn.json'], ['nfdump-real.csv']])('no DNS format takes %s', (name) => {
     expect(textFormats.filter((format) => format.sniff(fixture(name))).map((format) => format.name)).toEqual([]);
   });
   it('an eve.json with flow events is also taken by the DNS eve reader (one file, both kinds: to decide when wiring)', () => {

@@ -22,9 +22,10 @@ export interface FlowLineParser {
 /** Runs `parser` over every line of `input`; `file` names positions ('conn.log:12') and the exporter. */
 export function parseFlowLines(input: string | Buffer, file: string, parser: FlowLineParser): FlowParse {
   const out: FlowParse = { records: [], skipped: [] };
-  const decoder = new FlowLineDecoder(file, parser, {
+  const decoder = new FlowLineDecoder('flows', file, parser, {
+    observe: () => undefined,
     flow: (record) => out.records.push(record),
-    skip: (skipped) => out.skipped.push(skipped),
+    skip: (skipped) => out.skipped.push({ position: `${skipped.position.file}:${skipped.position.line}`, reason: skipped.reason }),
   });
   decoder.push(typeof input === 'string' ? Buffer.from(input, 'utf8') : input);
   decoder.end();

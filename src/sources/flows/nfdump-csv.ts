@@ -1,10 +1,13 @@
 /**
  * `nfdump -o csv` output to FlowRecords. Columns are found by the header line
- * (nfdump 1.6/1.7: ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt,...),
+ * (nfdump 1.7.1: ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt,...,tr),
  * so a version that adds columns still reads. Times are printed in the
- * process's local zone without an offset: read here as UTC (run nfdump with
- * TZ=UTC). The trailing 'Summary' block is ignored. ICMP: nfdump prints
- * type.code in dp (e.g. '3.1' or as type*256+code): both are accepted.
+ * process's local zone without an offset, to the second ('2017-04-03
+ * 12:40:51'; td has the milliseconds): read here as UTC (run nfdump with
+ * TZ=UTC); fractional seconds are accepted too. The trailing 'Summary' block
+ * and 'No matching flows' are ignored. ICMP: 1.7.1 prints sp 0 and dp
+ * type*256+code (2048 for an echo request, real output in
+ * test/fixtures/flows/nfdump-real.csv); a 'type.code' dp is accepted too.
  */
 import type { FlowRecord } from '../../model/flow.js';
 import { isoSeconds } from '../values.js';
@@ -16,19 +19,23 @@ const REQUIRED = ['ts', 'te', 'sa', 'da', 'sp', 'dp', 'pr', 'ipkt', 'ibyt'] as c
 
 class NfdumpCsv implements FlowLineParser {
   private columns: Map<string, number> | null = null;
+  /** Why data lines cannot be read: no header yet, or a header without a needed column (a file cut inside it). */
+  private unusable = 'data before the nfdump csv header';
   private done = false;
 
   constructor(private readonly file: string) {}
 
   line(text: string, position: string): FlowLineResult {
     if (this.done || text.trim().length === 0) return null;
-    if (text.startsWith('ts,')) {
+    // A header line, or what is left of one in a file cut inside it ('t', 'ts'): the header itself is not
+    // a record, so its problems are reported on the data lines it leaves unreadable, one skip per record.
+    if (text.startsWith('ts,') || (text.length < 3 && 'ts,'.startsWith(text))) {
       const names = text.split(',');
       this.columns = new Map(names.map((name, i) => [name.trim(), i]));
       const missing = REQUIRED.find((name) => !this.columns?.has(name));
       if (missing !== undefined) {
         this.columns = null;
-        return `no '${missing}' in the csv header`;
+        this.unusable = `no '${missing}' in the csv header`;
       }
       return null;
     }
@@ -36,9 +43,10 @@ class NfdumpCsv implements FlowLineParser {
       this.done = true;
       return null;
     }
-    if (text.startsWith('No matched flows')) return null;
+    // 1.7.1 prints 'No matching flows' when nothing matched (older: 'No matched flows').
+    if (text.startsWith('No matching flows') || text.startsWith('No matched flows')) return null;
     const columns = this.columns;
-    if (columns === null) return 'data before the nfdump csv header';
+    if (columns === null) return this.unusable;
     const values = text.split(',');
     const get = (name: string): string | undefined => {
       const at = columns.get(name);

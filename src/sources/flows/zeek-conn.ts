@@ -75,6 +75,12 @@ function sum(get: Get, a: string, b: string): number | string | null {
   return na + nb;
 }
 
+/** The columns connRecord reads; the others of a line are counted, never copied. */
+const READ_COLUMNS: readonly string[] = [
+  'ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'duration',
+  'orig_bytes', 'resp_bytes', 'orig_pkts', 'resp_pkts', 'orig_ip_bytes', 'resp_ip_bytes',
+];
+
 /** conn.log TSV: directive lines change the layout; data lines are read by column name. */
 class ZeekConnTsv implements FlowLineParser {
   private separator = DEFAULT_SEPARATORS.separator;
@@ -82,8 +88,18 @@ class ZeekConnTsv implements FlowLineParser {
   private empty = DEFAULT_SEPARATORS.emptyField;
   private columns = columnsOf(ZEEK_CONN_FIELDS);
   private fieldCount = ZEEK_CONN_FIELDS.length;
+  /** Per column: read it (connRecord needs it) or only count it. */
+  private wanted = wantedOf(this.columns, this.fieldCount);
+  /** The current line's read columns, reused from line to line (the hot path allocates only the slices). */
+  private readonly values: (string | undefined)[] = [];
   /** Set when a #fields line names another log (a dns.log concatenated in): its data lines are skipped. */
   private unusable: string | null = null;
+  private readonly get: Get = (name) => {
+    const at = this.columns.get(name);
+    if (at === undefined) return undefined;
+    const raw = this.values[at];
+    return raw === undefined || raw === this.unset || raw === this.empty ? undefined : unescapeZeek(raw);
+  };
 
   constructor(private readonly file: string) {}
 
@@ -91,15 +107,20 @@ class ZeekConnTsv implements FlowLineParser {
     if (text.length === 0) return null;
     if (text.charCodeAt(0) === 35 /* # */) return this.directive(text);
     if (this.unusable !== null) return this.unusable;
-    const values = text.split(this.separator);
-    if (values.length !== this.fieldCount) return `${values.length} fields where #fields has ${this.fieldCount}`;
-    const get: Get = (name) => {
-      const at = this.columns.get(name);
-      if (at === undefined) return undefined;
-      const raw = values[at];
-      return raw === undefined || raw === this.unset || raw === this.empty ? undefined : unescapeZeek(raw);
-    };
-    return connRecord(get, this.file, position);
+    const separator = this.separator;
+    const values = this.values;
+    let count = 0;
+    let start = 0;
+    for (;;) {
+      const at = separator.length === 0 ? -1 : text.indexOf(separator, start);
+      const end = at === -1 ? text.length : at;
+      if (count < this.fieldCount) values[count] = this.wanted[count] === true ? text.slice(start, end) : undefined;
+      count++;
+      if (at === -1) break;
+      start = at + separator.length;
+    }
+    if (count !== this.fieldCount) return `${count} fields where #fields has ${this.fieldCount}`;
+    return connRecord(this.get, this.file, position);
   }
 
   private directive(text: string): null {
@@ -123,12 +144,22 @@ class ZeekConnTsv implements FlowLineParser {
   private setFields(fields: readonly string[]): void {
     this.columns = columnsOf(fields);
     this.fieldCount = fields.length;
+    this.wanted = wantedOf(this.columns, this.fieldCount);
     const missing = ['ts', 'id.orig_h', 'id.resp_h', 'proto'].find((name) => !this.columns.has(name));
     // A dns.log has ts, addresses and proto too: one column only conn has tells them apart.
     const connOnly = ['conn_state', 'orig_pkts', 'orig_bytes', 'duration'].some((name) => this.columns.has(name));
     if (missing !== undefined) this.unusable = `no '${missing}' in #fields (not a conn.log?)`;
     else this.unusable = connOnly ? null : 'no conn_state, orig_pkts, orig_bytes or duration in #fields (not a conn.log?)';
   }
+}
+
+function wantedOf(columns: ReadonlyMap<string, number>, count: number): boolean[] {
+  const wanted: boolean[] = new Array<boolean>(count).fill(false);
+  for (const name of READ_COLUMNS) {
+    const at = columns.get(name);
+    if (at !== undefined) wanted[at] = true;
+  }
+  return wanted;
 }
 
 function columnsOf(fields: readonly string[]): Map<string, number> {

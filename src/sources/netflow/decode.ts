@@ -146,6 +146,8 @@ function decodeTemplated(b: Uint8Array, version: 9 | 10, source: DatagramSource,
     else skip(out, position, `reserved set id ${id}`);
     at = bodyEnd;
   }
+  // Fewer than 4 bytes left: zeros are padding, anything else a set header cut short.
+  if (at < end && !isZero(b, at, end)) skip(out, `${source.position} set ${setNumber + 1}`, `${end - at} bytes after the last set`);
 }
 
 function isZero(b: Uint8Array, from: number, to: number): boolean {
@@ -313,7 +315,8 @@ function toFlow(f: RecordFields, uptime: number, exportTime: number, samplingRat
     start,
     end,
     src: f.src,
-    srcPort: Math.max(0, srcPort),
+    // An ICMP type/code wider than 16 bits (a damaged template) does not fit a port: none.
+    srcPort: srcPort > 0xffff ? 0 : Math.max(0, srcPort),
     dst: f.dst,
     dstPort: Math.max(0, f.dstPort),
     proto: Math.max(0, f.proto),

@@ -116,9 +116,10 @@ export function storeElement(f: RecordFields, id: number, b: Uint8Array, at: num
   if (len < 1 || len > 8) return false;
   const v = readUnsigned(b, at, len);
   switch (id) {
-    case IE.sourceTransportPort: f.srcPort = v; return true;
-    case IE.destinationTransportPort: f.dstPort = v; return true;
-    case IE.protocolIdentifier: f.proto = v; return true;
+    // A port or protocol wider than its type (a damaged template) is not used: it would not fit the record.
+    case IE.sourceTransportPort: if (v > 0xffff) return false; f.srcPort = v; return true;
+    case IE.destinationTransportPort: if (v > 0xffff) return false; f.dstPort = v; return true;
+    case IE.protocolIdentifier: if (v > 0xff) return false; f.proto = v; return true;
     case IE.octetDeltaCount: case IE.octetTotalCount: case IE.initiatorOctets:
       if (f.bytes < 0) f.bytes = v; return true;
     case IE.packetDeltaCount: case IE.packetTotalCount: case IE.initiatorPackets:
