@@ -1,153 +1,128 @@
 /**
- * Issue 16: `fluxhound serve --flows udp:ADDR:PORT` as an operator runs it
- * (the built CLI): port 0 and the bound port read from the daemon's log, the
- * real exporters' datagrams (test/fixtures/flows) sent over UDP on
- * 127.0.0.1, the per-exporter statistics scraped from /metrics and put
- * through the real `promtool check metrics`; bad specs and a port in use
- * are one line and exit 2; a SIGHUP applies a new exporters ACL or, when it
- * is bad, none of the new config.
+ * Flows in `fluxhound serve`, end to end with the built CLI as real
+ * processes: the daemon follows a Zeek dns.log (a fast-flux name looked up
+ * by one device) and a Zeek conn.log beside it (that device and another
+ * that never looked the name up connect to the flux hosts); the exposures
+ * come out as NDJSON lines, GET /api/v1/exposures shows both clients (one
+ * a DNS bypass), and `fluxhound report` on the same store lists them under
+ * "Hosts that connected to flux". Times are recent data times, so the
+ * store's retention keeps them.
  */
 import { spawnSync } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, fluxhound, requireBuilt, ROOT } from './support/cli.js';
-import { freePort, startDaemon, waitFor, type Daemon } from './support/daemon.js';
-import { fetchWithToken, writeTokenFile } from './support/tokens.js';
+import type { Exposure } from '../src/model/flow.js';
+import type { TransparencyReport } from '../src/serve/reports/index.js';
+import { bot } from './helpers/observations.js';
+import { CLI, requireBuilt, spawnFluxhound } from './support/cli.js';
+import { waitFor } from './support/daemon.js';
+import { writeTokenFile } from './support/tokens.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fluxhound-flows-'));
-const tokens = writeTokenFile(dir);
+const dir = mkdtempSync(join(tmpdir(), 'fluxhound-flows-serve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const fixture = (name: string): Buffer => readFileSync(join(ROOT, 'test', 'fixtures', 'flows', name));
+const FLUX = 'login.evil-bank.com';
+/** Data time of the first lookup: two hours ago, on a whole second. */
+const T = Math.floor(Date.now() / 1000) - 7200;
 
-/** The port the collector bound, from its 'flows: listening on udp:127.0.0.1:PORT' log line. */
-async function boundPort(daemon: Daemon): Promise<number> {
-  return waitFor('the collector to listen', () => {
-    const match = /flows: listening on udp:127\.0\.0\.1:(\d+)/.exec(daemon.output());
-    return match === null ? undefined : Number(match[1]);
-  }, 20_000);
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
-async function send(port: number, datagrams: Buffer[]): Promise<string> {
-  const socket: Socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  try {
-    for (const d of datagrams) await new Promise<void>((resolve, reject) => socket.send(d, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-    return `127.0.0.1:${socket.address().port}`;
-  } finally {
-    socket.close();
+const ZEEK_HEAD = ['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-'];
+
+/** Twelve lookups of FLUX by 192.0.2.7 over an hour, five rotating addresses each (ASNs and countries vary with the first octet). */
+function dnsLog(): { text: string; addresses: string[] } {
+  const lines = [
+    ...ZEEK_HEAD,
+    '#path\tdns',
+    '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\tauth\taddl',
+    '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\tstring\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool\tset[string]\tset[string]',
+  ];
+  const addresses: string[] = [];
+  for (let lookup = 0; lookup < 12; lookup++) {
+    const answers = [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k));
+    addresses.push(...answers);
+    lines.push(
+      [T + lookup * 300, `Cdns${lookup}`, '192.0.2.7', 40000 + lookup, '10.0.0.53', 53, 'udp', 1000 + lookup, '0.001', FLUX, 1, 'C_INTERNET', 1, 'A', 0, 'NOERROR', 'F', 'F', 'T', 'T', 0, answers.join(','), answers.map(() => '120.000000').join(','), 'F', '-', '-'].join('\t'),
+    );
   }
+  return { text: lines.join('\n') + '\n', addresses };
 }
 
-async function metrics(http: number): Promise<string> {
-  return (await fetchWithToken(`http://127.0.0.1:${http}/metrics`, tokens.read)).text();
+/** 192.0.2.7 connects right after its last lookup; 192.0.2.8 (no lookup: DNS bypass) a minute later; 192.0.2.9 only to a host no flux name answered with. */
+function connLog(addresses: string[]): string {
+  const at = T + 11 * 300 + 5;
+  const conn = (ts: number, uid: string, client: string, server: string): string =>
+    [ts, uid, client, 51000, server, 443, 'tcp', 'ssl', '2.500000', 517, 4012, 'SF', 'T', 'F', 0, 'ShADadFf', 10, 1049, 9, 4480, '(empty)'].join('\t');
+  return (
+    [
+      ...ZEEK_HEAD,
+      '#path\tconn',
+      '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents',
+      '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]',
+      conn(at, 'Cc1', '192.0.2.7', addresses[55]!),
+      conn(at + 1, 'Cc2', '192.0.2.7', addresses[56]!),
+      conn(at + 60, 'Cc3', '192.0.2.8', addresses[57]!),
+      conn(at + 61, 'Cc4', '192.0.2.9', '93.184.216.34'),
+    ].join('\n') + '\n'
+  );
 }
 
-function value(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-describe('serve --flows (built CLI)', () => {
-  it('listens on the port the kernel picks, decodes real exports per exporter, and /metrics passes promtool', async () => {
+describe('fluxhound serve: flows beside DNS', () => {
+  it('follows a conn.log beside a dns.log: exposures on stdout, in GET /api/v1/exposures and in the customer report', async () => {
     requireBuilt();
-    const http = await freePort();
-    const daemon = startDaemon(process.execPath, [
-      CLI, 'serve', '--no-flags', '--log-level', 'info', '--no-store',
-      '--flows', 'udp:127.0.0.1:0',
-      '--http', `127.0.0.1:${http}`, '--api-tokens', tokens.file,
+    const { text, addresses } = dnsLog();
+    const dns = join(dir, 'dns.log');
+    const conn = join(dir, 'conn.log');
+    writeFileSync(dns, text);
+    writeFileSync(conn, connLog(addresses));
+    const store = join(dir, 'state.db');
+    const config = join(dir, 'fluxhound.yaml');
+    writeFileSync(config, ['customers:', '  - id: acme', '    name: ACME Ltd', '    networks: [192.0.2.0/24]', ''].join('\n'));
+    const tokens = writeTokenFile(dir);
+    const port = await freePort();
+    const daemon = spawnFluxhound(['serve', '-c', config, '--follow', dns, conn, '--store', store, '--http', `127.0.0.1:${port}`, '--api-tokens', tokens.file, '--log-level', 'warn']);
+    const headers = { authorization: `Bearer ${tokens.read}` };
+    let page: { items: Exposure[]; next: string | null } = { items: [], next: null };
+    try {
+      await waitFor('a fast-flux flag event on stdout', () => daemon.events<{ domain?: string; verdict?: string }>().some((e) => e.domain === FLUX && e.verdict === 'fast-flux'), 30_000);
+      await waitFor('two exposure lines on stdout', () => daemon.events<{ record?: string }>().filter((e) => e.record === 'exposure').length >= 2, 30_000);
+      page = await waitFor('two exposures from the API', async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/api/v1/exposures?customer=acme&domain=evil-bank.com`, { headers }).catch(() => null);
+        const body = res?.status === 200 ? ((await res.json()) as typeof page) : null;
+        return body !== null && body.items.length === 2 ? body : undefined;
+      }, 30_000);
+      const bypass = (await (await fetch(`http://127.0.0.1:${port}/api/v1/exposures?bypass=true`, { headers })).json()) as typeof page;
+      expect(bypass.items.map((e) => e.client)).toEqual(['192.0.2.8']);
+      expect((await fetch(`http://127.0.0.1:${port}/api/v1/exposures`)).status).toBe(401);
+    } finally {
+      daemon.child.kill('SIGTERM');
+    }
+    expect(await daemon.exited).toBe(0);
+    expect(page.items.map((e) => [e.client, e.customer, e.domain, e.direction, e.bypass])).toEqual([
+      ['192.0.2.8', 'acme', FLUX, 'outbound', true],
+      ['192.0.2.7', 'acme', FLUX, 'outbound', false],
     ]);
-    try {
-      const port = await boundPort(daemon);
-      expect(port).toBeGreaterThan(0);
-      const files = ['netflow5.dat', 'netflow9_test_cisco_asa_1_data.dat', 'netflow9_test_cisco_asa_1_tpl.dat', 'netflow9_test_cisco_asa_1_data.dat', 'ipfix_test_openbsd_pflow_tpl.dat', 'ipfix_test_openbsd_pflow_data.dat', 'ipfix_test_yaf_tpl45841.dat', 'ipfix_test_yaf_data45841.dat'];
-      const exporter = await send(port, [...files.map(fixture), Buffer.from('not netflow at all')]);
-      const labels = `{exporter="${exporter}"}`;
-      const text = await waitFor('the datagrams counted', async () => {
-        const t = await metrics(http);
-        return value(t, `fluxhound_flows_datagrams_total${labels}`) === files.length + 1 ? t : undefined;
-      }, 10_000);
-      // v5: 2; ASA: 14 once its templates came (the first data datagram had none); pflow: 26; YAF: its one flow.
-      expect(value(text, `fluxhound_flows_records_total${labels}`)).toBe(2 + 14 + 26 + 1);
-      expect(value(text, `fluxhound_flows_no_template_sets_total${labels}`)).toBeGreaterThanOrEqual(1);
-      expect(value(text, `fluxhound_flows_no_template_records_total${labels}`)).toBe(14);
-      expect(value(text, `fluxhound_flows_malformed_datagrams_total${labels}`)).toBe(1);
-      expect(value(text, `fluxhound_flows_enterprise_elements_skipped_total${labels}`)).toBeGreaterThan(0);
-      expect(value(text, 'fluxhound_flows_exporters')).toBe(1);
-      expect(value(text, 'fluxhound_flows_kernel_drops_total')).toBe(0);
-      expect(value(text, 'fluxhound_flows_receive_buffer_bytes')).toBeGreaterThan(0);
-      const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 10_000 });
-      expect(check.error).toBeUndefined();
-      expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
-      expect(check.status).toBe(0);
-    } finally {
-      await daemon.stop();
-    }
-  }, 40_000);
+    expect(addresses).toContain(page.items[1]!.address);
+    // The unrelated connection is no exposure.
+    expect(daemon.events<{ record?: string; client?: string }>().filter((e) => e.record === 'exposure' && e.client === '192.0.2.9')).toEqual([]);
 
-  it('a SIGHUP applies a changed exporters ACL all or nothing', async () => {
-    requireBuilt();
-    const http = await freePort();
-    const configPath = join(dir, 'flows.yaml');
-    writeFileSync(configPath, 'serve:\n  flows:\n    listen: "udp:127.0.0.1:0"\n    exporters: [192.0.2.0/24]\n');
-    const daemon = startDaemon(process.execPath, [CLI, 'serve', '--no-flags', '--log-level', 'info', '--no-store', '--config', configPath, '--http', `127.0.0.1:${http}`, '--api-tokens', tokens.file]);
-    try {
-      const port = await boundPort(daemon);
-      const refusedAcl = async (): Promise<number> => value(await metrics(http), 'fluxhound_flows_refused_datagrams_total{reason="acl"}') ?? 0;
-      await send(port, [fixture('netflow5.dat')]);
-      await waitFor('the refusal', async () => (await refusedAcl()) === 1);
-      // A bad network anywhere in the list: the whole new config is refused, the running one stays.
-      writeFileSync(configPath, 'serve:\n  flows:\n    listen: "udp:127.0.0.1:0"\n    exporters: [127.0.0.0/8, "300.1.2.3/8"]\n');
-      daemon.process.kill('SIGHUP');
-      await waitFor('the reload refused', () => /reload refused[^\n]*300\.1\.2\.3/.test(daemon.output()));
-      await send(port, [fixture('netflow5.dat')]);
-      await waitFor('the second refusal', async () => (await refusedAcl()) === 2);
-      writeFileSync(configPath, 'serve:\n  flows:\n    listen: "udp:127.0.0.1:0"\n    exporters: [127.0.0.0/8]\n');
-      daemon.process.kill('SIGHUP');
-      await waitFor('the reload', () => /config reloaded/.test(daemon.output()));
-      const exporter = await send(port, [fixture('netflow5.dat')]);
-      await waitFor('the flows decoded', async () => value(await metrics(http), `fluxhound_flows_records_total{exporter="${exporter}"}`) === 2);
-      expect(await refusedAcl()).toBe(2);
-    } finally {
-      await daemon.stop();
-    }
-  }, 40_000);
-
-  it.each([
-    ['127.0.0.1:2055', 'expected udp:ADDRESS:PORT'],
-    ['udp:flows.example:2055', "'flows.example' is not an IP address"],
-    ['udp:127.0.0.1:99999', 'port 99999 out of range'],
-  ])('--flows %s is one line and exit 2', async (spec, message) => {
-    requireBuilt();
-    const run = await fluxhound(['serve', '--no-store', '--flows', spec]);
-    expect(run.code).toBe(2);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toContain(message);
-  });
-
-  it('a bad --flows-exporter network is one line and exit 2', async () => {
-    requireBuilt();
-    const run = await fluxhound(['serve', '--no-store', '--flows', 'udp:127.0.0.1:0', '--flows-exporter', '10.0.0.0/33']);
-    expect(run.code).toBe(2);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toContain("'10.0.0.0/33' is not an IPv4 or IPv6 CIDR");
-  });
-
-  it('a port in use is one line and exit 2', async () => {
-    requireBuilt();
-    const holder = createSocket('udp4');
-    await new Promise<void>((resolve) => holder.bind(0, '127.0.0.1', resolve));
-    try {
-      const port = holder.address().port;
-      const run = await fluxhound(['serve', '--no-store', '--log-level', 'fatal', '--flows', `udp:127.0.0.1:${port}`]);
-      expect(run.code).toBe(2);
-      expect(run.stderr.trim().split('\n')).toHaveLength(1);
-      expect(run.stderr).toContain(`flows: cannot listen on udp:127.0.0.1:${port}: address in use`);
-    } finally {
-      holder.close();
-    }
-  });
+    const day = ['--since', new Date((T - 3600) * 1000).toISOString(), '--until', new Date((T + 7200) * 1000).toISOString()];
+    const report = spawnSync(process.execPath, [CLI, 'report', '--customer', 'acme', ...day, '--format', 'json', '--store', store, '-c', config], { encoding: 'utf8', timeout: 60_000 });
+    expect(report.stderr).toBe('');
+    const json = JSON.parse(report.stdout) as TransparencyReport;
+    expect(json.connections).toMatchObject({ hosts: 2, bypass: 1, inbound: 0, complete: true });
+    // At stop the analysis reported its totals: 192.0.2.7's two flows and 192.0.2.8's one, IP bytes of both directions.
+    expect(json.connections.domains).toEqual([expect.objectContaining({ domain: FLUX, hosts: 2, bypass: 1, flows: 3, bytes: 3 * (1049 + 4480), device_list: ['192.0.2.7', '192.0.2.8'] })]);
+    const html = spawnSync(process.execPath, [CLI, 'report', '--customer', 'acme', ...day, '--format', 'html', '--store', store, '-c', config], { encoding: 'utf8', timeout: 60_000 });
+    expect(html.stdout).toContain('<h2>Hosts that connected to flux</h2>');
+  }, 120_000);
 });

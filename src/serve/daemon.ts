@@ -177,6 +177,7 @@ export class Daemon {
       return () => observers.delete(listener);
     };
     this.context.flows = analysis;
+    this.context.flowRoom = () => flows.room();
     this.context.onFinding = (listener) => {
       findingListeners.add(listener);
       return () => findingListeners.delete(listener);

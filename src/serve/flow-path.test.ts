@@ -89,6 +89,29 @@ describe('the daemon flow path', () => {
     expect({ received: path.stats.received, queued: path.queued }).toEqual({ received: 12, queued: 0 });
   });
 
+  it('gives an input that can wait room before it reads on: none is dropped, whatever the burst', async () => {
+    const analysis = createFlowAnalysis({ config: defaultConfig(), findings: keptFindings(), reporting: 'live' });
+    const path = new FlowPath(analysis, 8);
+    for (let i = 0; i < 3; i++) path.flow(flowRecord(NOW + i, '192.0.2.7', bot(i)));
+    // Below half full: room at once.
+    let ready = false;
+    await path.room().then(() => (ready = true));
+    expect(ready).toBe(true);
+    // A reader of a file: waits for room before each chunk (at most half the queue, as a 1 MiB chunk of conn.log is of 65,536).
+    for (let chunk = 0; chunk < 20; chunk++) {
+      await path.room();
+      expect(path.queued).toBeLessThan(4);
+      for (let i = 0; i < 4; i++) path.flow(flowRecord(NOW + 10 + chunk * 4 + i, '192.0.2.7', bot(chunk * 4 + i)));
+    }
+    await waitFor('the queue drained', () => path.queued === 0);
+    expect(path.stats).toEqual({ received: 83, dropped: 0, analysed: 83 });
+    // Stopped: room at once (a reader never hangs on a stopped daemon).
+    for (let i = 0; i < 8; i++) path.flow(flowRecord(NOW + 200 + i, '192.0.2.7', bot(i)));
+    const waiting = path.room();
+    path.finish();
+    await waiting;
+  });
+
   it('without an analysis counts flows and lets them go', () => {
     const daemon = quietDaemon(defaultConfig(), { flowAnalysis: null });
     daemon.context.observations.flow!(flowRecord(NOW, '192.0.2.7', bot(1)));

@@ -7,7 +7,10 @@
  * DNS answer for more than one slice. When the analysis lags and the queue
  * is full, a new flow is dropped and counted (fail-open, like the
  * forwarder's detection queue): flows are evidence, never on the path of
- * an answer. Without an analysis, flows are counted and let go.
+ * an answer. An input that can wait (a followed file) waits for room()
+ * before it reads on, so a conn.log's history is analysed whole instead of
+ * mostly dropped; one that cannot (the UDP collector) does not. Without an
+ * analysis, flows are counted and let go.
  */
 import type { FlowAnalysis } from '../detect/flows/analysis.js';
 import type { FlowRecord } from '../model/flow.js';
@@ -33,6 +36,8 @@ export class FlowPath {
   private size = 0;
   private draining = false;
   private stopped = false;
+  /** Inputs waiting for room (room()), woken when the queue is down to a quarter. */
+  private waiting: Array<() => void> = [];
 
   constructor(
     readonly analysis: FlowAnalysis | null,
@@ -64,13 +69,30 @@ export class FlowPath {
   }
 
   /**
+   * Resolves when the queue has room for a reader's next chunk: at once
+   * below half full, else once the analysis has brought it down to a
+   * quarter (or the path stopped). A followed file awaits it before each read.
+   */
+  room(): Promise<void> {
+    if (this.size < this.capacity / 2 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /**
    * The daemon stops: what waits goes to the analysis now (bounded by the
    * queue), then the analysis reports what it still holds (flush).
    */
   finish(): void {
     while (this.step());
     this.stopped = true;
+    this.wake();
     this.analysis?.flush();
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
   }
 
   /** Hands the oldest waiting flow to the analysis; false when none waits. */
@@ -82,6 +104,7 @@ export class FlowPath {
     this.size--;
     this.stats.analysed++;
     this.analysis.flow(flow);
+    if (this.waiting.length > 0 && this.size <= this.capacity / 4) this.wake();
     return true;
   }
 }

@@ -93,6 +93,12 @@ export interface ServeContext {
    * store records them. Returns an unsubscribe function.
    */
   onFinding?: (listener: (finding: Exposure | FanOut) => void) => () => void;
+  /**
+   * Resolves when the daemon's flow queue has room for an input's next chunk: an input that can
+   * wait (a followed file) awaits it before reading on; the UDP collector, which cannot, does not
+   * (a full queue drops and counts).
+   */
+  flowRoom?: () => Promise<void>;
   /** The daemon's one flow analysis (flows joined with its DNS and verdicts); null when the daemon runs without one. */
   flows?: FlowAnalysis | null;
   /**

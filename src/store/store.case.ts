@@ -4,6 +4,7 @@
  * opens the same store again after close (a restart).
  */
 import { describe, expect, it } from 'vitest';
+import type { Exposure, FanOut } from '../model/flow.js';
 import type { ListChange, QueryAction, QueryLogEntry } from '../model/query-log.js';
 import type { Verdict } from '../model/verdict.js';
 import { emptyBatch, type QueryLogFilter, type Store } from './store.js';
@@ -344,6 +345,30 @@ export function storeSuite(name: string, open: () => Store): void {
       expect(allPages(store, { since: base - 1, until: base + 2000 }, 1000).map((e) => e.name)).toEqual(recent.map((e) => e.name).reverse());
       expect(store.stats({ since: base, until: base + 1080, step: 1080, customer: 'acme' })[0]?.queries).toBe(2);
       expect(store.sweepQueryLog(base + 1000)).toBe(0);
+      store.close();
+    });
+
+    it('keeps flow exposures (one row per client, domain and direction) and fan-outs across a restart, swept with the query log', () => {
+      let store = open();
+      const at = (s: number): string => new Date(s * 1000).toISOString();
+      const exposure = (client: string, first: number, flows: number, bypass: boolean): Exposure => ({
+        record: 'exposure', client, customer: 'acme', address: '203.0.113.5', domain: 'x.flux.test', network: null,
+        first: at(first), last: at(first + 10), flows, bytes: flows * 100, packets: flows, sampled: false, direction: 'outbound', bypass, reason: 'r',
+      });
+      const fanOut: FanOut = { record: 'fan-out', host: '192.0.2.66', customer: 'acme', distinct: 300, flux: 1, window: 300, first: at(5000), last: at(5300), flows: 500, reasons: ['r'] };
+      store.write({ ...emptyBatch(), exposures: [exposure('192.0.2.7', 5000, 1, false), exposure('192.0.2.8', 3000, 2, true)], fanOuts: [fanOut] });
+      // A later report of the same client and domain: the larger totals, the wider span.
+      store.write({ ...emptyBatch(), exposures: [exposure('192.0.2.7', 5100, 4, false)] });
+      store.close();
+      store = open();
+      expect(store.exposures({ customer: 'acme' }, 10).items.map((e) => [e.client, e.flows, e.first, e.last])).toEqual([
+        ['192.0.2.7', 4, at(5000), at(5110)],
+        ['192.0.2.8', 2, at(3000), at(3010)],
+      ]);
+      expect(store.exposures({ bypass: true, domain: 'flux.test' }, 10).items.map((e) => e.client)).toEqual(['192.0.2.8']);
+      expect(store.fanOuts({ host: '192.0.2.66' }, 10)).toEqual([fanOut]);
+      expect(store.sweepQueryLog(4000)).toBe(1);
+      expect(store.exposures({}, 10).items.map((e) => e.client)).toEqual(['192.0.2.7']);
       store.close();
     });
   });

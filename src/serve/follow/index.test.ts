@@ -6,7 +6,9 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../config/schema.js';
 import { nullEnricher } from '../../enrich/index.js';
+import { flowRecord } from '../../../test/helpers/flows.js';
 import { sourceFormats } from '../../sources/registry.js';
+import type { SourceFormat } from '../../sources/source.js';
 import { Daemon } from '../daemon.js';
 import { followService } from './index.js';
 
@@ -102,5 +104,56 @@ describe('follow', () => {
   it('refuses an unknown --follow-format and a bad interval in one line', () => {
     expect(() => daemonFollowing('/nonexistent', { followFormat: 'nope' })).toThrow(/unknown --follow-format 'nope'/);
     expect(() => daemonFollowing('/nonexistent', { followInterval: 'soon' })).toThrow(/--follow-interval/);
+  });
+
+  it('hands a followed flow log\'s flows to the daemon\'s flow path, also those appended later', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-follow-'));
+    dirs.push(dir);
+    const file = join(dir, 'conn.log');
+    // A flow format as the registry holds them: its decoder hands each line's flow to sink.flow. The real
+    // flow logs (src/sources/flows) go through the same sink; test/flows-serve.test.ts follows a real conn.log.
+    const records = ['192.0.2.7 198.51.100.7', '192.0.2.8 198.51.100.8', '192.0.2.9 198.51.100.9'];
+    writeFileSync(file, '#flows\n' + records[0] + '\n');
+    const connFormat: SourceFormat = {
+      name: 'test-flows',
+      description: 'one flow per line: SRC DST',
+      sniff: (head) => head.toString('latin1').startsWith('#flows\n'),
+      createDecoder: (name, sink) => {
+        let line = 0;
+        let rest = '';
+        return {
+          push(chunk) {
+            const lines = (rest + chunk.toString('latin1')).split('\n');
+            rest = lines.pop()!;
+            for (const text of lines) {
+              line++;
+              const [src, dst] = text.split(' ');
+              if (dst !== undefined) sink.flow?.(flowRecord(1_780_000_000 + line, src!, dst, { exporter: name }));
+            }
+          },
+          end() {},
+          position: () => line,
+        };
+      },
+    };
+    const daemon = new Daemon({
+      config: defaultConfig(),
+      enricher: nullEnricher,
+      infra: null,
+      log: pino({ level: 'silent' }),
+      out: null,
+      factories: [followService(() => [connFormat, ...sourceFormats])],
+      flags: { follow: [file], followInterval: '20' },
+    });
+    await daemon.start();
+    try {
+      await until(() => daemon.flows.stats.analysed === 1, 'the first flow analysed');
+      appendFileSync(file, records.slice(1).join('\n') + '\n');
+      await until(() => daemon.flows.stats.analysed === records.length, 'the appended flows analysed');
+      expect(daemon.flows.stats).toEqual({ received: records.length, dropped: 0, analysed: records.length });
+      expect(daemon.stats.observations).toBe(0);
+    } finally {
+      await daemon.stop();
+    }
   });
 });

@@ -27,6 +27,8 @@ export interface FollowOptions {
   pollMs: number;
   log: ServeContext['log'];
   metrics: FollowMetrics;
+  /** Resolves when the daemon's flow queue has room (context.flowRoom): a flow log is read no faster than its flows are analysed. */
+  flowRoom?: () => Promise<void>;
 }
 
 const READ_CHUNK = 1024 * 1024;
@@ -86,6 +88,9 @@ export class FollowedFile implements Service {
       this.offset = 0;
     }
     while (!this.stopped) {
+      // A conn.log's history can hold millions of flows: wait for the analysis rather than have them dropped.
+      await this.options.flowRoom?.();
+      if (this.stopped) break;
       const { bytesRead } = await this.handle.read(this.buffer, 0, READ_CHUNK, this.offset);
       if (bytesRead === 0) break;
       this.offset += bytesRead;
@@ -177,7 +182,7 @@ export function followService(formats: () => readonly SourceFormat[]): ServiceFa
         throw new UsageError(`serve: --follow-interval takes milliseconds between 10 and 60000, not '${String(flags.followInterval)}'`);
       }
       const metrics = followMetrics(context.registry);
-      return new Follow(files.map((file) => new FollowedFile({ file, format, formats: all, sink: context.observations, pollMs, log: context.log, metrics })));
+      return new Follow(files.map((file) => new FollowedFile({ file, format, formats: all, sink: context.observations, pollMs, log: context.log, metrics, flowRoom: context.flowRoom })));
     },
   };
 }

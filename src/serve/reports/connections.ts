@@ -11,6 +11,7 @@
 import { printable } from '../../act/report/table.js';
 import { escapeName } from '../../dns/name-text.js';
 import { isoTime } from '../../model/verdict.js';
+import type { Exposure } from '../../model/flow.js';
 import type { Store } from '../../store/store.js';
 
 /** Exposure rows read per report at most (one per device, domain and direction). */
@@ -69,68 +70,93 @@ interface DomainTally {
   network: string | null;
 }
 
-/** The section for one customer over [since, until), read from the store's exposures. */
-export function connectionsOf(store: Store, customer: string, range: { since: number; until: number }, maxRows = MAX_ROWS): ReportConnections {
-  const tallies = new Map<string, DomainTally>();
-  const hosts = new Set<string>();
-  const bypass = new Set<string>();
-  const inbound = new Set<string>();
-  let rows = 0;
-  let cursor: string | null = null;
-  let complete = true;
-  for (;;) {
-    const page = store.exposures({ customer, since: range.since, until: range.until }, Math.min(PAGE, maxRows - rows), cursor);
-    for (const e of page.items) {
-      rows++;
-      const domain = escapeName(e.domain);
-      const client = printable(e.client);
-      let t = tallies.get(domain);
-      if (t === undefined) {
-        // Newest first: the first row seen carries the latest network.
-        t = { hosts: new Set(), bypass: new Set(), inbound: new Set(), flows: 0, bytes: 0, sampled: false, first: Infinity, last: -Infinity, network: e.network === null ? null : printable(e.network) };
-        tallies.set(domain, t);
-      }
-      if (e.direction === 'outbound') {
-        t.hosts.add(client);
-        hosts.add(client);
-        if (e.bypass) {
-          t.bypass.add(client);
-          bypass.add(client);
-        }
-      } else {
-        t.inbound.add(client);
-        inbound.add(client);
-      }
-      t.flows += e.flows;
-      t.bytes += e.bytes;
-      t.sampled ||= e.sampled;
-      t.first = Math.min(t.first, Date.parse(e.first) / 1000);
-      t.last = Math.max(t.last, Date.parse(e.last) / 1000);
-    }
-    cursor = page.next;
-    if (cursor === null) break;
-    if (rows >= maxRows) {
-      complete = false;
-      break;
-    }
+/**
+ * Reads the section page by page (step), so a caller inside the daemon can
+ * yield between pages as it does between query-log pages; finish() makes
+ * the section.
+ */
+export class ConnectionsReader {
+  private readonly tallies = new Map<string, DomainTally>();
+  private readonly hosts = new Set<string>();
+  private readonly bypass = new Set<string>();
+  private readonly inbound = new Set<string>();
+  private rows = 0;
+  private cursor: string | null = null;
+  private done = false;
+  private complete = true;
+
+  constructor(
+    private readonly store: Store,
+    private readonly customer: string,
+    private readonly range: { since: number; until: number },
+    private readonly maxRows = MAX_ROWS,
+  ) {}
+
+  /** Reads the next page of exposures; false once everything (or the bound) is read. */
+  step(): boolean {
+    if (this.done) return false;
+    const { since, until } = this.range;
+    const page = this.store.exposures({ customer: this.customer, since, until }, Math.min(PAGE, this.maxRows - this.rows), this.cursor);
+    for (const e of page.items) this.add(e);
+    this.cursor = page.next;
+    if (this.cursor !== null && this.rows >= this.maxRows) this.complete = false;
+    this.done = this.cursor === null || this.rows >= this.maxRows;
+    return !this.done;
   }
-  const domains = [...tallies.entries()]
-    .map(([domain, t]): ConnectedDomain => ({
-      domain,
-      hosts: t.hosts.size,
-      bypass: t.bypass.size,
-      inbound: t.inbound.size,
-      flows: t.flows,
-      bytes: t.bytes,
-      sampled: t.sampled,
-      first: isoTime(t.first),
-      last: isoTime(t.last),
-      device_list: [...new Set([...t.hosts, ...t.inbound])].sort().slice(0, DEVICES_LISTED),
-      network: t.network,
-    }))
-    .sort((a, b) => b.hosts + b.inbound - (a.hosts + a.inbound) || (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0))
-    .slice(0, DOMAINS_LISTED);
-  return { hosts: hosts.size, bypass: bypass.size, inbound: inbound.size, rows, complete, domains };
+
+  finish(): ReportConnections {
+    while (this.step());
+    const domains = [...this.tallies.entries()]
+      .map(([domain, t]): ConnectedDomain => ({
+        domain,
+        hosts: t.hosts.size,
+        bypass: t.bypass.size,
+        inbound: t.inbound.size,
+        flows: t.flows,
+        bytes: t.bytes,
+        sampled: t.sampled,
+        first: isoTime(t.first),
+        last: isoTime(t.last),
+        device_list: [...new Set([...t.hosts, ...t.inbound])].sort().slice(0, DEVICES_LISTED),
+        network: t.network,
+      }))
+      .sort((a, b) => b.hosts + b.inbound - (a.hosts + a.inbound) || (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0))
+      .slice(0, DOMAINS_LISTED);
+    return { hosts: this.hosts.size, bypass: this.bypass.size, inbound: this.inbound.size, rows: this.rows, complete: this.complete, domains };
+  }
+
+  private add(e: Exposure): void {
+    this.rows++;
+    const domain = escapeName(e.domain);
+    const client = printable(e.client);
+    let t = this.tallies.get(domain);
+    if (t === undefined) {
+      // Newest first: the first row seen carries the latest network.
+      t = { hosts: new Set(), bypass: new Set(), inbound: new Set(), flows: 0, bytes: 0, sampled: false, first: Infinity, last: -Infinity, network: e.network === null ? null : printable(e.network) };
+      this.tallies.set(domain, t);
+    }
+    if (e.direction === 'outbound') {
+      t.hosts.add(client);
+      this.hosts.add(client);
+      if (e.bypass) {
+        t.bypass.add(client);
+        this.bypass.add(client);
+      }
+    } else {
+      t.inbound.add(client);
+      this.inbound.add(client);
+    }
+    t.flows += e.flows;
+    t.bytes += e.bytes;
+    t.sampled ||= e.sampled;
+    t.first = Math.min(t.first, Date.parse(e.first) / 1000);
+    t.last = Math.max(t.last, Date.parse(e.last) / 1000);
+  }
+}
+
+/** The section for one customer over [since, until), read in one go. */
+export function connectionsOf(store: Store, customer: string, range: { since: number; until: number }, maxRows = MAX_ROWS): ReportConnections {
+  return new ConnectionsReader(store, customer, range, maxRows).finish();
 }
 
 /** The row's reason in plain words. */

@@ -19,7 +19,7 @@ import { UsageError } from '../../model/errors.js';
 import { isBlockAction, QUERY_ACTIONS, type QueryAction, type QueryLogEntry, type QueryRule } from '../../model/query-log.js';
 import { isoTime, type EvidenceAddress, type FluxKind, type Verdict } from '../../model/verdict.js';
 import type { QueryLogFilter, RecordedVerdict, Store } from '../../store/store.js';
-import { connectionsOf, type ReportConnections } from './connections.js';
+import { ConnectionsReader, type ReportConnections } from './connections.js';
 
 /** Query-log actions a report reads: blocks, flagged names answered under policy log, and exposures. */
 export const REPORT_ACTIONS: readonly QueryAction[] = ['nxdomain', 'nodata', 'drop', 'sinkhole', 'log', 'exposed'];
@@ -184,6 +184,8 @@ export class ReportBuilder {
   private readonly notListed = new Set<string>();
   private cursor: string | null = null;
   private done = false;
+  /** The flow exposures, read after the query log, page by page too. */
+  private readonly connections: ConnectionsReader;
 
   constructor(
     private readonly store: Store,
@@ -196,18 +198,19 @@ export class ReportBuilder {
       throw new UsageError(`report: the period is empty: since (${isoTime(range.since)}) must come before until (${isoTime(range.until)})`);
     }
     this.filter = { customer: customer.id, since: range.since, until: range.until, actions: REPORT_ACTIONS };
+    this.connections = new ConnectionsReader(store, customer.id, range);
   }
 
-  /** Reads the next page of the query log; false once everything (or the limit) is read. */
+  /** Reads the next page of the query log, then of the flow exposures; false once everything (or each limit) is read. */
   step(): boolean {
-    if (this.done) return false;
+    if (this.done) return this.connections.step();
     const want = Math.min(this.limits.pageSize, this.limits.maxEntries - this.entries);
     const page = this.store.queryLog(this.filter, want, this.cursor);
     for (const entry of page.entries) this.add(entry);
     this.cursor = page.next;
     // A short or even empty page with a `next` is the store's read budget, not the end: go on while there is one.
     this.done = page.next === null || this.entries >= this.limits.maxEntries;
-    return !this.done;
+    return true;
   }
 
   /** True when the limit stopped the reading before the log's end. */
@@ -287,7 +290,7 @@ export class ReportBuilder {
         names_not_listed: this.notListed.size,
       },
       items,
-      connections: connectionsOf(store, customer.id, range),
+      connections: this.connections.finish(),
     };
   }
 }
