@@ -24,7 +24,7 @@ export interface Template {
 export interface TemplateCacheOptions {
   /** Seconds a template stays usable after its last announcement (default 1800, like nfcapd). */
   lifetimeSeconds?: number;
-  /** Most templates kept over all exporters (default 10,000); the oldest announced goes first. */
+  /** Most templates kept over all exporters (default 10,000); beyond it the exporter holding the most loses its oldest announced. */
   maxTemplates?: number;
 }
 
@@ -34,6 +34,8 @@ export class TemplateCache {
   readonly lifetimeSeconds: number;
   readonly maxTemplates: number;
   private readonly templates = new Map<string, Template>();
+  /** Each exporter's template keys, oldest announced first. */
+  private readonly byExporter = new Map<string, Set<string>>();
   /** Sampling rate announced in options data, per exporter/domain. */
   private readonly sampling = new Map<string, number>();
   private readonly systemInit = new Map<string, number>();
@@ -49,17 +51,38 @@ export class TemplateCache {
 
   set(domainKey: string, id: number, template: Template): void {
     const key = `${domainKey}#${id}`;
-    // Re-insert so that Map order stays oldest-announced first.
-    this.templates.delete(key);
+    // Re-insert so that Map and Set order stay oldest-announced first.
+    this.remove(key);
     this.templates.set(key, template);
-    if (this.templates.size > this.maxTemplates) {
-      const oldest = this.templates.keys().next().value;
-      if (oldest !== undefined) this.templates.delete(oldest);
-    }
+    const exporter = exporterOf(domainKey);
+    const own = this.byExporter.get(exporter);
+    if (own === undefined) this.byExporter.set(exporter, new Set([key]));
+    else own.add(key);
+    if (this.templates.size > this.maxTemplates) this.evict();
   }
 
   withdraw(domainKey: string, id: number): void {
-    this.templates.delete(`${domainKey}#${id}`);
+    this.remove(`${domainKey}#${id}`);
+  }
+
+  /**
+   * Makes room: the exporter holding the most templates gives up its oldest,
+   * so one exporter announcing thousands of templates (a bug, or a hostile
+   * host inside the collector's ACL) pushes out its own, never another's.
+   */
+  private evict(): void {
+    let heaviest: Set<string> | null = null;
+    for (const own of this.byExporter.values()) if (heaviest === null || own.size > heaviest.size) heaviest = own;
+    const oldest = heaviest?.values().next().value;
+    if (oldest !== undefined) this.remove(oldest);
+  }
+
+  private remove(key: string): void {
+    if (!this.templates.delete(key)) return;
+    const exporter = exporterOf(key.slice(0, key.lastIndexOf('#')));
+    const own = this.byExporter.get(exporter);
+    own?.delete(key);
+    if (own?.size === 0) this.byExporter.delete(exporter);
   }
 
   /** The template if it was announced within its lifetime before `now`. */
@@ -68,7 +91,7 @@ export class TemplateCache {
     const t = this.templates.get(key);
     if (t === undefined) return undefined;
     if (now - t.seen > this.lifetimeSeconds) {
-      this.templates.delete(key);
+      this.remove(key);
       return undefined;
     }
     return t;
@@ -112,4 +135,10 @@ export class TemplateCache {
   systemInitOf(domainKey: string): number {
     return this.systemInit.get(domainKey) ?? -1;
   }
+}
+
+/** The exporter of a domain key 'exporter/domain' (the datagram's source, or a file's). */
+function exporterOf(domainKey: string): string {
+  const slash = domainKey.lastIndexOf('/');
+  return slash < 0 ? domainKey : domainKey.slice(0, slash);
 }
