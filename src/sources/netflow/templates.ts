@@ -1,8 +1,10 @@
 /**
  * Templates of NetFlow v9 (RFC 3954) and IPFIX (RFC 7011), kept per exporter,
  * observation domain (v9 source id) and template id, with a lifetime and a cap
- * so that an exporter that floods templates cannot grow memory without bound.
+ * so that an exporter that floods templates cannot grow memory without bound
+ * nor push out another exporter's (fair-map.ts).
  */
+import { exporterOfDomain, FairMap } from './fair-map.js';
 
 /** One field of a template: element id, enterprise number (0 = IANA), length (65535 = variable, IPFIX). */
 export interface TemplateField {
@@ -33,56 +35,32 @@ export const VARIABLE_LENGTH = 65535;
 export class TemplateCache {
   readonly lifetimeSeconds: number;
   readonly maxTemplates: number;
-  private readonly templates = new Map<string, Template>();
-  /** Each exporter's template keys, oldest announced first. */
-  private readonly byExporter = new Map<string, Set<string>>();
+  /** 'exporter/domain#id' → template. */
+  private readonly templates: FairMap<Template>;
   /** Sampling rate announced in options data, per exporter/domain. */
-  private readonly sampling = new Map<string, number>();
-  private readonly systemInit = new Map<string, number>();
+  private readonly sampling: FairMap<number>;
+  /** IPFIX: the exporter's boot time announced in options data, per exporter/domain. */
+  private readonly systemInit: FairMap<number>;
 
   constructor(options: TemplateCacheOptions = {}) {
     this.lifetimeSeconds = options.lifetimeSeconds ?? 1800;
     this.maxTemplates = Math.max(1, options.maxTemplates ?? 10_000);
+    this.templates = new FairMap(this.maxTemplates, (key) => exporterOfDomain(key.slice(0, key.lastIndexOf('#'))));
+    this.sampling = new FairMap(this.maxTemplates, exporterOfDomain);
+    this.systemInit = new FairMap(this.maxTemplates, exporterOfDomain);
   }
 
   get size(): number {
     return this.templates.size;
   }
 
+  /** Announced (again): the newest, so the last to go when the cache is full. */
   set(domainKey: string, id: number, template: Template): void {
-    const key = `${domainKey}#${id}`;
-    // Re-insert so that Map and Set order stay oldest-announced first.
-    this.remove(key);
-    this.templates.set(key, template);
-    const exporter = exporterOf(domainKey);
-    const own = this.byExporter.get(exporter);
-    if (own === undefined) this.byExporter.set(exporter, new Set([key]));
-    else own.add(key);
-    if (this.templates.size > this.maxTemplates) this.evict();
+    this.templates.set(`${domainKey}#${id}`, template);
   }
 
   withdraw(domainKey: string, id: number): void {
-    this.remove(`${domainKey}#${id}`);
-  }
-
-  /**
-   * Makes room: the exporter holding the most templates gives up its oldest,
-   * so one exporter announcing thousands of templates (a bug, or a hostile
-   * host inside the collector's ACL) pushes out its own, never another's.
-   */
-  private evict(): void {
-    let heaviest: Set<string> | null = null;
-    for (const own of this.byExporter.values()) if (heaviest === null || own.size > heaviest.size) heaviest = own;
-    const oldest = heaviest?.values().next().value;
-    if (oldest !== undefined) this.remove(oldest);
-  }
-
-  private remove(key: string): void {
-    if (!this.templates.delete(key)) return;
-    const exporter = exporterOf(key.slice(0, key.lastIndexOf('#')));
-    const own = this.byExporter.get(exporter);
-    own?.delete(key);
-    if (own?.size === 0) this.byExporter.delete(exporter);
+    this.templates.delete(`${domainKey}#${id}`);
   }
 
   /** The template if it was announced within its lifetime before `now`. */
@@ -91,7 +69,7 @@ export class TemplateCache {
     const t = this.templates.get(key);
     if (t === undefined) return undefined;
     if (now - t.seen > this.lifetimeSeconds) {
-      this.remove(key);
+      this.templates.delete(key);
       return undefined;
     }
     return t;
@@ -103,7 +81,7 @@ export class TemplateCache {
    */
   liveByDomain(now: number): Map<string, number> {
     const live = new Map<string, number>();
-    for (const [key, t] of this.templates) {
+    for (const [key, t] of this.templates.entries()) {
       if (now - t.seen > this.lifetimeSeconds) continue;
       const domainKey = key.slice(0, key.lastIndexOf('#'));
       live.set(domainKey, (live.get(domainKey) ?? 0) + 1);
@@ -112,10 +90,6 @@ export class TemplateCache {
   }
 
   setSampling(domainKey: string, rate: number): void {
-    if (!this.sampling.has(domainKey) && this.sampling.size >= this.maxTemplates) {
-      const oldest = this.sampling.keys().next().value;
-      if (oldest !== undefined) this.sampling.delete(oldest);
-    }
     this.sampling.set(domainKey, rate);
   }
 
@@ -125,20 +99,10 @@ export class TemplateCache {
 
   /** IPFIX: epoch seconds of the exporter's boot, announced in options data (IE 160). */
   setSystemInit(domainKey: string, seconds: number): void {
-    if (!this.systemInit.has(domainKey) && this.systemInit.size >= this.maxTemplates) {
-      const oldest = this.systemInit.keys().next().value;
-      if (oldest !== undefined) this.systemInit.delete(oldest);
-    }
     this.systemInit.set(domainKey, seconds);
   }
 
   systemInitOf(domainKey: string): number {
     return this.systemInit.get(domainKey) ?? -1;
   }
-}
-
-/** The exporter of a domain key 'exporter/domain' (the datagram's source, or a file's). */
-function exporterOf(domainKey: string): string {
-  const slash = domainKey.lastIndexOf('/');
-  return slash < 0 ? domainKey : domainKey.slice(0, slash);
 }
