@@ -3,7 +3,9 @@
  * (the built CLI): port 0 and the bound port read from the daemon's log, the
  * real exporters' datagrams (test/fixtures/flows) sent over UDP on
  * 127.0.0.1, the per-exporter statistics scraped from /metrics and put
- * through the real `promtool check metrics`; bad specs and a port in use
+ * through the real `promtool check metrics`; a name flagged from a followed
+ * DNS log and an exported flow to its address give an exposure line on
+ * stdout; bad specs and a port in use
  * are one line and exit 2; a SIGHUP applies a new exporters ACL or, when it
  * is bad, none of the new config.
  */
@@ -14,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, fluxhound, requireBuilt, ROOT } from './support/cli.js';
+import { v5Datagram } from './helpers/netflow-v5.js';
 import { freePort, startDaemon, waitFor, type Daemon } from './support/daemon.js';
 import { fetchWithToken, writeTokenFile } from './support/tokens.js';
 
@@ -41,6 +44,7 @@ async function send(port: number, datagrams: Buffer[]): Promise<string> {
     socket.close();
   }
 }
+
 
 async function metrics(http: number): Promise<string> {
   return (await fetchWithToken(`http://127.0.0.1:${http}/metrics`, tokens.read)).text();
@@ -83,6 +87,25 @@ describe('serve --flows (built CLI)', () => {
       expect(check.error).toBeUndefined();
       expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
       expect(check.status).toBe(0);
+    } finally {
+      await daemon.stop();
+    }
+  }, 40_000);
+
+  it('followed DNS flags a name, an exported flow to its address comes out as an exposure line', async () => {
+    requireBuilt();
+    const daemon = startDaemon(process.execPath, [
+      CLI, 'serve', '--log-level', 'info', '--no-store',
+      '--follow', join(ROOT, 'examples', 'example.dns.log'),
+      '--flows', 'udp:127.0.0.1:0',
+    ]);
+    try {
+      const port = await boundPort(daemon);
+      // examples/example.dns.log: 10.1.0.19 looked up click.quikakelinni.top at 1743638468.7, answered 86.126.99.238 among others.
+      await waitFor('the fast-flux verdict', () => /"domain":"click\.quikakelinni\.top"/.test(daemon.output()), 20_000);
+      await send(port, [v5Datagram(1_743_638_480, [{ src: '10.1.0.19', dst: '86.126.99.238', srcPort: 50123, dstPort: 443, start: 1_743_638_470, end: 1_743_638_472, bytes: 5400, packets: 12 }])]);
+      const line = await waitFor('the exposure line', () => daemon.output().split('\n').find((l) => l.includes('"record":"exposure"')), 10_000);
+      expect(JSON.parse(line)).toMatchObject({ record: 'exposure', client: '10.1.0.19', address: '86.126.99.238', direction: 'outbound', bypass: false, flows: 1, bytes: 5400, packets: 12 });
     } finally {
       await daemon.stop();
     }
