@@ -14,47 +14,14 @@ import { FlowCollector } from '../src/serve/flows/collector.js';
 import { flowsService } from '../src/serve/flows/index.js';
 import { aResponse, bot } from './helpers/observations.js';
 import { octetEnricher } from './helpers/octet-enricher.js';
+import { v5Datagram } from './helpers/netflow-v5.js';
 import { waitFor } from './support/daemon.js';
 import { quietDaemon } from './support/quiet-daemon.js';
 
 const NOW = Math.floor(Date.now() / 1000) - 3600;
 const FLUX = 'login.evil-bank.com';
 
-interface V5Flow {
-  src: string;
-  dst: string;
-  srcPort: number;
-  dstPort: number;
-  /** Epoch seconds. */
-  start: number;
-  end: number;
-  bytes: number;
-  packets: number;
-}
 
-/** A NetFlow v5 export datagram (Cisco's layout: 24-byte header, 48-byte records) exported at `exportTime`, router up 1000 s. */
-function v5Datagram(exportTime: number, sequence: number, flows: V5Flow[]): Buffer {
-  const uptime = 1_000_000;
-  const b = Buffer.alloc(24 + 48 * flows.length);
-  b.writeUInt16BE(5, 0);
-  b.writeUInt16BE(flows.length, 2);
-  b.writeUInt32BE(uptime, 4);
-  b.writeUInt32BE(exportTime, 8);
-  b.writeUInt32BE(sequence, 16);
-  flows.forEach((f, i) => {
-    const at = 24 + 48 * i;
-    Buffer.from(f.src.split('.').map(Number)).copy(b, at);
-    Buffer.from(f.dst.split('.').map(Number)).copy(b, at + 4);
-    b.writeUInt32BE(f.packets, at + 16);
-    b.writeUInt32BE(f.bytes, at + 20);
-    b.writeUInt32BE(uptime - (exportTime - f.start) * 1000, at + 24);
-    b.writeUInt32BE(uptime - (exportTime - f.end) * 1000, at + 28);
-    b.writeUInt16BE(f.srcPort, at + 32);
-    b.writeUInt16BE(f.dstPort, at + 34);
-    b.writeUInt8(6, at + 38);
-  });
-  return b;
-}
 
 describe('serve --flows in the daemon', () => {
   it('turns exported flows to a flagged name\'s addresses into exposures', async () => {
@@ -76,7 +43,7 @@ describe('serve --flows in the daemon', () => {
       expect(daemon.context.flagged.match(FLUX)?.domain).toBe(FLUX);
       const collector = daemon.services.find((s) => s.name === 'flows') as FlowCollector;
       await new Promise<void>((resolve) => exporter.bind(0, '127.0.0.1', resolve));
-      const datagram = v5Datagram(NOW + 3330, 0, [
+      const datagram = v5Datagram(NOW + 3330, [
         // 192.0.2.7 looked the name up; 192.0.2.8 never did (DNS bypass); 192.0.2.9 talks to no flux address.
         { src: '192.0.2.7', dst: addresses[55]!, srcPort: 51000, dstPort: 443, start: NOW + 3310, end: NOW + 3311, bytes: 1200, packets: 10 },
         { src: '192.0.2.8', dst: addresses[56]!, srcPort: 51001, dstPort: 443, start: NOW + 3320, end: NOW + 3321, bytes: 900, packets: 8 },

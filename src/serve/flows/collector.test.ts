@@ -203,6 +203,39 @@ describe('FlowCollector over UDP on 127.0.0.1', () => {
     expect(sink.flows).toHaveLength(8);
   });
 
+  it('an exporter flooding templates pushes out its own, never another exporter\'s', async () => {
+    const { collector: c, sink } = await collector({ templates: { lifetime: 1800, max: 50 } });
+    const [honest, flooder] = [await client(), await client()];
+    await send(honest, c.port, fixture('ipfix_test_openbsd_pflow_tpl.dat'));
+    // 10 IPFIX messages of 100 one-field templates each (ids 256..1255): 20 times the cache.
+    const floods: Buffer[] = [];
+    for (let m = 0; m < 10; m++) {
+      const count = 100;
+      const b = Buffer.alloc(16 + 4 + count * 8);
+      b.writeUInt16BE(10, 0);
+      b.writeUInt16BE(b.length, 2);
+      b.writeUInt32BE(1_700_000_000, 4);
+      b.writeUInt16BE(2, 16);
+      b.writeUInt16BE(4 + count * 8, 18);
+      for (let t = 0; t < count; t++) {
+        const at = 20 + t * 8;
+        b.writeUInt16BE(256 + m * count + t, at);
+        b.writeUInt16BE(1, at + 2);
+        b.writeUInt16BE(8, at + 4);
+        b.writeUInt16BE(4, at + 6);
+      }
+      floods.push(b);
+    }
+    await send(flooder, c.port, ...floods);
+    await settled(c, 11);
+    expect(c.templates.size).toBe(50);
+    expect(await sample(c, 'fluxhound_flows_templates_live', `exporter="${keyOf(honest)}"`)).toBe(2);
+    expect(await sample(c, 'fluxhound_flows_templates_live', `exporter="${keyOf(flooder)}"`)).toBe(48);
+    await send(honest, c.port, fixture('ipfix_test_openbsd_pflow_data.dat'));
+    await settled(c, 12);
+    expect(sink.flows).toHaveLength(26);
+  });
+
   it('garbage, truncations and oversize datagrams are counted, never a crash; a good datagram still decodes after', async () => {
     const { collector: c, sink } = await collector({ maxDatagram: 2000 });
     const exporter = await client();

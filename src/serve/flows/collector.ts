@@ -90,12 +90,15 @@ export class FlowCollector implements Service {
   private readonly maxDatagram: number;
   private readonly maxQueueBytes: number;
   private grantedBuffer = 0;
+  private boundPort = 0;
+  private boundLabel: string;
 
   constructor(private readonly options: FlowCollectorOptions) {
     this.acl = new ClientAcl(options.exporters, options.exportersFrom ?? 'serve.flows.exporters');
     this.templates = new TemplateCache({ lifetimeSeconds: options.templates.lifetime, maxTemplates: options.templates.max });
     this.exporterTable = new ExporterTable(options.maxExporters, options.templates.lifetime * 1000);
     this.now = options.now ?? Date.now;
+    this.boundLabel = options.listen.label;
     this.batch = Math.max(1, options.batch ?? DECODE_BATCH);
     this.maxDatagram = options.maxDatagram ?? MAX_DATAGRAM;
     this.maxQueueBytes = options.maxQueueBytes ?? options.receiveBuffer;
@@ -112,14 +115,14 @@ export class FlowCollector implements Service {
     });
   }
 
-  /** The bound port (the one the kernel chose for port 0); 0 before start. */
+  /** The bound port (the one the kernel chose for port 0); 0 before start. Read once at bind: address() is a getsockname call. */
   get port(): number {
-    return this.socket?.address().port ?? 0;
+    return this.boundPort;
   }
 
-  /** 'udp:127.0.0.1:PORT', with the bound port. */
+  /** 'udp:127.0.0.1:PORT', with the bound port (the prefix of every flow's position). */
   get address(): string {
-    return udpLabel(this.options.listen.host, this.port);
+    return this.boundLabel;
   }
 
   async start(): Promise<void> {
@@ -137,6 +140,8 @@ export class FlowCollector implements Service {
       // the kernel caps it (net.core.rmem_max); what it granted is reported below
     }
     this.grantedBuffer = socket.getRecvBufferSize();
+    this.boundPort = socket.address().port;
+    this.boundLabel = udpLabel(listen.host, this.boundPort);
     socket.on('message', (bytes, from) => this.receive(bytes, from));
     this.socket = socket;
     const nonLoopbackListen = !isLoopback(listen.host);

@@ -1,8 +1,10 @@
 /**
  * Templates of NetFlow v9 (RFC 3954) and IPFIX (RFC 7011), kept per exporter,
  * observation domain (v9 source id) and template id, with a lifetime and a cap
- * so that an exporter that floods templates cannot grow memory without bound.
+ * so that an exporter that floods templates cannot grow memory without bound
+ * nor push out another exporter's (fair-map.ts).
  */
+import { exporterOfDomain, FairMap } from './fair-map.js';
 
 /** One field of a template: element id, enterprise number (0 = IANA), length (65535 = variable, IPFIX). */
 export interface TemplateField {
@@ -24,7 +26,7 @@ export interface Template {
 export interface TemplateCacheOptions {
   /** Seconds a template stays usable after its last announcement (default 1800, like nfcapd). */
   lifetimeSeconds?: number;
-  /** Most templates kept over all exporters (default 10,000); the oldest announced goes first. */
+  /** Most templates kept over all exporters (default 10,000); beyond it the exporter holding the most loses its oldest announced. */
   maxTemplates?: number;
 }
 
@@ -33,29 +35,28 @@ export const VARIABLE_LENGTH = 65535;
 export class TemplateCache {
   readonly lifetimeSeconds: number;
   readonly maxTemplates: number;
-  private readonly templates = new Map<string, Template>();
+  /** 'exporter/domain#id' → template. */
+  private readonly templates: FairMap<Template>;
   /** Sampling rate announced in options data, per exporter/domain. */
-  private readonly sampling = new Map<string, number>();
-  private readonly systemInit = new Map<string, number>();
+  private readonly sampling: FairMap<number>;
+  /** IPFIX: the exporter's boot time announced in options data, per exporter/domain. */
+  private readonly systemInit: FairMap<number>;
 
   constructor(options: TemplateCacheOptions = {}) {
     this.lifetimeSeconds = options.lifetimeSeconds ?? 1800;
     this.maxTemplates = Math.max(1, options.maxTemplates ?? 10_000);
+    this.templates = new FairMap(this.maxTemplates, (key) => exporterOfDomain(key.slice(0, key.lastIndexOf('#'))));
+    this.sampling = new FairMap(this.maxTemplates, exporterOfDomain);
+    this.systemInit = new FairMap(this.maxTemplates, exporterOfDomain);
   }
 
   get size(): number {
     return this.templates.size;
   }
 
+  /** Announced (again): the newest, so the last to go when the cache is full. */
   set(domainKey: string, id: number, template: Template): void {
-    const key = `${domainKey}#${id}`;
-    // Re-insert so that Map order stays oldest-announced first.
-    this.templates.delete(key);
-    this.templates.set(key, template);
-    if (this.templates.size > this.maxTemplates) {
-      const oldest = this.templates.keys().next().value;
-      if (oldest !== undefined) this.templates.delete(oldest);
-    }
+    this.templates.set(`${domainKey}#${id}`, template);
   }
 
   withdraw(domainKey: string, id: number): void {
@@ -80,7 +81,7 @@ export class TemplateCache {
    */
   liveByDomain(now: number): Map<string, number> {
     const live = new Map<string, number>();
-    for (const [key, t] of this.templates) {
+    for (const [key, t] of this.templates.entries()) {
       if (now - t.seen > this.lifetimeSeconds) continue;
       const domainKey = key.slice(0, key.lastIndexOf('#'));
       live.set(domainKey, (live.get(domainKey) ?? 0) + 1);
@@ -89,10 +90,6 @@ export class TemplateCache {
   }
 
   setSampling(domainKey: string, rate: number): void {
-    if (!this.sampling.has(domainKey) && this.sampling.size >= this.maxTemplates) {
-      const oldest = this.sampling.keys().next().value;
-      if (oldest !== undefined) this.sampling.delete(oldest);
-    }
     this.sampling.set(domainKey, rate);
   }
 
@@ -102,10 +99,6 @@ export class TemplateCache {
 
   /** IPFIX: epoch seconds of the exporter's boot, announced in options data (IE 160). */
   setSystemInit(domainKey: string, seconds: number): void {
-    if (!this.systemInit.has(domainKey) && this.systemInit.size >= this.maxTemplates) {
-      const oldest = this.systemInit.keys().next().value;
-      if (oldest !== undefined) this.systemInit.delete(oldest);
-    }
     this.systemInit.set(domainKey, seconds);
   }
 
