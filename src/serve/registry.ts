@@ -10,6 +10,7 @@ import { storeService } from './store/index.js';
 import { rpzServerService } from './rpz-server/index.js';
 import { followService } from './follow/index.js';
 import { dnstapService } from './dnstap/index.js';
+import { flowsService } from './flows/index.js';
 import { rpzFileService } from './rpz-file/index.js';
 import { ipBlocklistService } from './rpz-file/blocklist.js';
 import { blockPageService } from './block-page/index.js';
@@ -34,6 +35,8 @@ export const serviceFactories: readonly ServiceFactory[] = [
   intelService,
   followService(() => sourceFormats),
   dnstapService,
+  // Beside dnstap: another live input, its flows reach the analysis through the same sink.
+  flowsService,
   rpzServerService,
   rpzFileService,
   ipBlocklistService,

@@ -24,6 +24,12 @@ export interface DecodeCounts {
   unusedElements: number;
   /** Options data records read (sampling and other exporter facts). */
   optionsRecords: number;
+  /**
+   * Data records read whole from data sets with a live template (flows,
+   * options data, records skipped for lack of addresses): what an IPFIX
+   * exporter's sequence number counts, so a collector can find lost ones.
+   */
+  dataRecords: number;
 }
 
 export interface DecodeResult {
@@ -53,7 +59,7 @@ export function decodeDatagram(b: Uint8Array, source: DatagramSource): DecodeRes
     skipped: [],
     counts: {
       version: 0, flows: 0, skipped: 0, templates: 0, optionsTemplates: 0, withdrawals: 0,
-      lostNoTemplate: 0, enterpriseElements: 0, unusedElements: 0, optionsRecords: 0,
+      lostNoTemplate: 0, enterpriseElements: 0, unusedElements: 0, optionsRecords: 0, dataRecords: 0,
     },
   };
   const version = b.length >= 2 ? (b[0]! << 8) | b[1]! : -1;
@@ -82,6 +88,7 @@ function decodeV5(b: Uint8Array, source: DatagramSource, out: DecodeResult): voi
   const fit = Math.floor((b.length - V5_HEADER) / V5_RECORD);
   const n = Math.min(count, fit);
   if (count > fit) skip(out, source.position, `v5 header counts ${count} records, ${fit} fit`);
+  out.counts.dataRecords = n;
   const f = new RecordFields();
   for (let r = 0; r < n; r++) {
     const at = V5_HEADER + r * V5_RECORD;
@@ -265,6 +272,7 @@ function readData(ctx: SetContext, id: number, at: number, end: number, position
       skip(out, recordPosition, `record of template ${id} runs past its set`);
       return;
     }
+    out.counts.dataRecords++;
     if (template.scopeCount > 0) {
       out.counts.optionsRecords++;
       if (f.sampling > 0) {

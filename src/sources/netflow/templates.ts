@@ -74,6 +74,20 @@ export class TemplateCache {
     return t;
   }
 
+  /**
+   * Templates within their lifetime at `now`, per exporter/domain (one pass
+   * over the cache: for a scrape, not a hot path).
+   */
+  liveByDomain(now: number): Map<string, number> {
+    const live = new Map<string, number>();
+    for (const [key, t] of this.templates) {
+      if (now - t.seen > this.lifetimeSeconds) continue;
+      const domainKey = key.slice(0, key.lastIndexOf('#'));
+      live.set(domainKey, (live.get(domainKey) ?? 0) + 1);
+    }
+    return live;
+  }
+
   setSampling(domainKey: string, rate: number): void {
     if (!this.sampling.has(domainKey) && this.sampling.size >= this.maxTemplates) {
       const oldest = this.sampling.keys().next().value;
