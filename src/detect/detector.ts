@@ -27,6 +27,8 @@ import { registrableDomain } from './registered-domain.js';
 import { SuspiciousNetworks, type Candidate } from './suspicious-networks.js';
 import { clientHash, detach, FluxState, REPUTATION_DYNAMIC_DNS, REPUTATION_POOL, REPUTATION_TOP_SHIFT } from './state.js';
 import { ZoneCuts } from './zone-cuts.js';
+import type { FlowEvidenceSource } from './flows/analysis.js';
+import { ownAddresses, withFlowEvidence } from './flows/evidence.js';
 import { answersInjected, hasTamperingFinding } from './tampering.js';
 import { IntelEvidence, listingOf } from './intel-evidence.js';
 import { intelListingVerdict, listingReason } from './intel-verdict.js';
@@ -43,6 +45,11 @@ export interface DetectorOptions {
    * flags a name it covers, neither by listing it nor by its listed addresses. Absent: nothing is allowlisted.
    */
   isAllowlisted?: ((name: string) => boolean) | null;
+  /**
+   * What flow data says about a domain's own addresses (detect/flows: the run's or daemon's FlowAnalysis):
+   * features flow_evidence and flow_clients, Verdict.flows and a reason. Null or absent: no flows.
+   */
+  flows?: FlowEvidenceSource | null;
   /** Also compute the Holz et al. flux-score for each verdict. */
   baseline?: 'holz' | null;
   onFlag?: (verdict: Verdict) => void;
@@ -143,6 +150,7 @@ export class Detector {
   /** Registered-domain aggregates in `registered` (the other entries point at a lone name's own state). */
   private aggregates = 0;
   private readonly intel: IntelView | null;
+  private readonly flows: FlowEvidenceSource | null;
   private readonly isAllowlisted: ((name: string) => boolean) | null;
   /** Listed value → its listing verdict's facts; at most limits.maxDomains, oldest reported and dropped. */
   private readonly listedDomains = new Map<string, ListedDomain>();
@@ -180,6 +188,7 @@ export class Detector {
     this.reportBenign = options.reportBenign ?? false;
     this.holz = options.baseline === 'holz';
     this.intel = options.intel ?? null;
+    this.flows = options.flows ?? null;
     this.isAllowlisted = options.isAllowlisted ?? null;
     this.digest.isAllowlisted = this.isAllowlisted;
   }
@@ -445,7 +454,7 @@ export class Detector {
     // A listed name's listing verdict went out on its first lookup; only fast-flux on evidence says more.
     if (level < 2 && state.marks.intel?.domain?.value === state.key) return;
     this.stats.flagEvents++;
-    if (this.onFlag !== undefined) this.onFlag(this.verdictOf(state, measure(state, this.config, this.networks, this.infra)));
+    if (this.onFlag !== undefined) this.onFlag(this.verdictOf(state, this.evaluate(state)));
   }
 
   /** The NS names of this observation belong to the zone cut at digest.nsCut: note it under the registered domain. */
@@ -613,7 +622,7 @@ export class Detector {
       // The score alone first (no explanation, nothing allocated): most domains that rotate are benign CDN names.
       if (labelOf(this.quickScore(state), this.config) === 'benign' || this.delegationsHeld(state) > 0) return;
     }
-    const evaluation = measure(state, this.config, this.networks, this.infra);
+    const evaluation = this.evaluate(state);
     const verdict = this.verdictOf(state, evaluation, sibling);
     // The name's own verdict carries its listing: the listed domain's entry is reported with it.
     const listing = verdict.intel?.[0];
@@ -624,9 +633,28 @@ export class Detector {
     this.onFinal(verdict);
   }
 
-  /** The score alone (no explanations, nothing allocated): what re-scoring and the end-of-input check need. */
+  /**
+   * The score alone (no explanations, nothing allocated): what re-scoring and the end-of-input check need.
+   * With flows, a name whose flow points could change its label (and only such a name) asks for its flow evidence.
+   */
   private quickScore(state: FluxState): number {
-    return scoreOnly(measureInto(state, this.quickContext, this.scratch), this.config);
+    const score = scoreOnly(measureInto(state, this.quickContext, this.scratch), this.config);
+    if (this.flows === null || score === 0) return score;
+    const most = this.config.weights.flow_evidence.points;
+    if (most <= 0 || labelOf(score, this.config) === labelOf(Math.min(100, score + most), this.config)) return score;
+    const evidence = this.flows.evidence(ownAddresses(state.addresses), state.lastSeen);
+    if (evidence === null) return score;
+    this.scratch.flow_evidence = evidence.addresses;
+    this.scratch.flow_clients = evidence.clients;
+    return scoreOnly(this.scratch, this.config);
+  }
+
+  /** Features, score and reasons for a verdict; with flows, what they say about the domain's own addresses. */
+  private evaluate(state: FluxState): Evaluation {
+    const evaluation = measure(state, this.config, this.networks, this.infra);
+    if (this.flows === null) return evaluation;
+    const evidence = this.flows.evidence(ownAddresses(state.addresses), state.lastSeen);
+    return evidence === null ? evaluation : withFlowEvidence(evaluation, evidence, this.config);
   }
 
   /** Remember a fast-flux name under its registered domain (the first one; bounded like the other tables). */
@@ -681,7 +709,7 @@ export class Detector {
       state = reg;
     }
     if (state.evicted) return null;
-    return this.verdictOf(state, measure(state, this.config, this.networks, this.infra));
+    return this.verdictOf(state, this.evaluate(state));
   }
 
   /**

@@ -1,5 +1,6 @@
 /** From state to Verdict: measure every family, score, label and explain. */
 import type { Config } from '../config/schema.js';
+import type { FlowEvidence } from '../model/flow.js';
 import type { Features, Verdict } from '../model/verdict.js';
 import type { Infra } from '../enrich/infra/index.js';
 import { newOverlap, type FluxNetworks } from './networks.js';
@@ -19,6 +20,8 @@ export interface Evaluation {
   lowerBounds: readonly (keyof Features)[];
   /** The families' notes (what was left out of the evidence or held back), for the reasons. */
   notes: string[];
+  /** What flow data said about the name's addresses (detect/flows/evidence.ts); absent without. */
+  flows?: FlowEvidence;
 }
 
 /** Features and score with every detail, for a verdict. */
@@ -128,7 +131,7 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     verdict: label,
     flux: fluxKindOf(label, nsPoints, config),
     score: scored.score,
-    reasons: explain(evaluation, { config, detail: true, networks: options.networks, infra: options.infra, lowerBounds: evaluation.lowerBounds, intel: state.marks.intel }, zoneNsPoints > scored.nsPoints ? (zone.zone ?? state.registered) : null),
+    reasons: explain(evaluation, { config, detail: true, networks: options.networks, infra: options.infra, lowerBounds: evaluation.lowerBounds, intel: state.marks.intel, flows: evaluation.flows ?? null }, zoneNsPoints > scored.nsPoints ? (zone.zone ?? state.registered) : null),
     features,
     contributions: scored.contributions,
     first_seen: isoTime(state.firstSeen),
@@ -144,6 +147,7 @@ export function toVerdict(state: FluxState, evaluation: Evaluation, config: Conf
     },
   };
   if (zone.zone !== null) verdict.zone = zone.zone;
+  if (evaluation.flows !== undefined) verdict.flows = { ...evaluation.flows };
   // The feed entries behind intel_evidence (the detector puts a listing of the name itself first).
   const intel = state.marks.intel;
   if (intel !== null && intel.addresses > 0) verdict.intel = intel.listings.map((l) => ({ ...l }));

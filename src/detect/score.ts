@@ -74,7 +74,8 @@ export function ownScore(f: Features, config: Config): number {
 export function featurePoints(f: Features, name: WeightName, config: Config, own = false): number {
   const v = f[name];
   if (typeof v !== 'number' || !Number.isFinite(v)) return 0;
-  if (own && NETWORK.has(name)) return 0;
+  // Flow evidence is about live hosts, not rotation: it never makes a name fast-flux on its own evidence either.
+  if (own && (NETWORK.has(name) || name === 'flow_evidence')) return 0;
   // Timing features (TTL, churn) only count alongside network diversity, or
   // when the name resolves into a coherent flux network through several of its
   // addresses: a low TTL alone is dynamic DNS, a low TTL on bots is not.

@@ -10,6 +10,7 @@ import type { TableCounts } from '../address-table.js';
 import type { FluxNetworks } from '../networks.js';
 import type { FluxState } from '../state.js';
 import type { IntelEvidence } from '../intel-evidence.js';
+import type { FlowEvidence } from '../../model/flow.js';
 
 export interface MeasureContext {
   config: Config;
@@ -26,6 +27,8 @@ export interface MeasureContext {
   lowerBounds?: readonly (keyof Features)[];
   /** The name's threat-intelligence hits, for explain (the listings a reason names); none when left out. */
   intel?: IntelEvidence | null;
+  /** What flows said about the name's addresses, for explain; none when left out. */
+  flows?: FlowEvidence | null;
 }
 
 /** 'at least ' when the feature is a lower bound in ctx, else ''. */

@@ -3,6 +3,7 @@ import { audience } from './audience.js';
 import { churn } from './churn.js';
 import { cnameFlux } from './cname-flux.js';
 import type { FeatureFamily } from './family.js';
+import { flowEvidence } from './flow-evidence.js';
 import { fluxNetwork } from './flux-network.js';
 import { geography } from './geography.js';
 import { intel } from './intel.js';
@@ -13,7 +14,7 @@ import { reputation } from './reputation.js';
 import { slowFlux } from './slow-flux.js';
 import { ttl } from './ttl.js';
 
-export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, geography, fluxNetwork, intel, slowFlux, nsFlux, ttl, churn, cnameFlux, reputation, nonRoutable, audience];
+export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, geography, fluxNetwork, intel, slowFlux, nsFlux, ttl, churn, cnameFlux, reputation, nonRoutable, audience, flowEvidence];
 
 export type { FeatureFamily, MeasureContext } from './family.js';
 export { emptyFeatures } from './family.js';

@@ -1,0 +1,291 @@
+/**
+ * createFlowAnalysis: the one FlowAnalysis of a run (analyze, batch
+ * reporting) or daemon (serve, live reporting). See README.md.
+ */
+import type { Config } from '../../config/schema.js';
+import type { Infra } from '../../enrich/infra/index.js';
+import type { FlowEvidence, FlowRecord } from '../../model/flow.js';
+import { isPlausibleTime, type DnsObservation } from '../../model/observation.js';
+import type { Verdict } from '../../model/verdict.js';
+import type { FlowAnalysis, FlowAnalysisStats, FlowFindingSink } from './analysis.js';
+import { classify, isReply, isServicePort, KNOWN, PUBLIC } from './endpoints.js';
+import { ExposureBook, exposureOf, type ExposurePolicy, type ExposureTally } from './exposures.js';
+import { closeWindow, noteContact, sketchBits } from './fan-out.js';
+import { FluxIndex, type FluxHost } from './flux-index.js';
+import { HostTable, type HostEntry } from './host-table.js';
+import { Recency } from './recency.js';
+import { PEER_SKETCH_WORDS, RemoteTable } from './remote-table.js';
+import { sketchAdd, sketchCount } from './sketch.js';
+
+export interface FlowAnalysisOptions {
+  config: Config;
+  /** Known CDNs and clouds: their addresses are never flux hosts nor fan-out; null to go without. */
+  infra?: Infra | null;
+  /** The customer of one of our hosts (serve's CustomerMap: act sits above detect, so a function); null when none. */
+  customers?: ((client: string) => string | null) | null;
+  findings: FlowFindingSink;
+  /** 'batch' (analyze: one exposure line per client, domain and direction at flush) or 'live' (serve). Default 'batch'. */
+  reporting?: ExposurePolicy;
+}
+
+/** Counts beyond the contract's FlowAnalysisStats (additive). */
+export interface FlowAnalysisCounts extends FlowAnalysisStats {
+  /** Flows older than the tables' horizon (max(window, fanOut.window) + lateness behind the newest flow): dropped. */
+  late: number;
+  /** Flows with an implausible time (isPlausibleTime), an end before the start or negative counts: dropped. */
+  invalid: number;
+  /** Exposure accumulators reported early to make room (limits.maxHosts). */
+  evictedExposures: number;
+  /** Flux hosts (addresses of flagged names) forgotten to make room (limits.maxAddresses). */
+  evictedFluxHosts: number;
+  /** Entries held now. */
+  hosts: number;
+  addresses: number;
+  fluxHosts: number;
+}
+
+export function createFlowAnalysis(options: FlowAnalysisOptions): FlowAnalysis & { readonly stats: FlowAnalysisCounts } {
+  return new FlowJoin(options);
+}
+
+class FlowJoin implements FlowAnalysis {
+  private readonly lateness: number;
+  private readonly window: number;
+  private readonly fanWindow: number;
+  private readonly fanThreshold: number;
+  private readonly fanBits: number;
+  private readonly horizon: number;
+  private readonly infra: Infra | null;
+  private readonly customers: ((client: string) => string | null) | null;
+  private readonly findings: FlowFindingSink;
+  private readonly remote: RemoteTable;
+  private readonly hosts: HostTable;
+  private readonly flux: FluxIndex;
+  private readonly book: ExposureBook;
+  /** Hosts with an open fan-out window, in the order the windows opened. */
+  private readonly openWindows = new Recency<HostEntry>();
+  /** Newest flow end seen (data time). */
+  private watermark = -Infinity;
+  /** Data time of the next sweep of open fan-out windows (once a second of data time is enough). */
+  private nextSweep = -Infinity;
+  /** Some DNS observation named its client: without any, DNS bypass cannot be told and is never claimed. */
+  private clientsSeen = false;
+  private readonly counts = { flows: 0, unmatched: 0, exposures: 0, fanOuts: 0, bypasses: 0, late: 0, invalid: 0 };
+
+  constructor(options: FlowAnalysisOptions) {
+    const { config } = options;
+    this.lateness = config.flows.lateness;
+    this.window = config.window;
+    this.fanWindow = config.flows.fanOut.window;
+    this.fanThreshold = config.flows.fanOut.distinct;
+    this.fanBits = sketchBits(this.fanThreshold);
+    this.horizon = Math.max(this.window, this.fanWindow) + this.lateness;
+    this.infra = options.infra ?? null;
+    this.customers = options.customers ?? null;
+    this.findings = options.findings;
+    const limits = config.flows.limits;
+    this.remote = new RemoteTable(limits.maxAddresses, limits.maxClientsPerAddress);
+    this.hosts = new HostTable(limits.maxHosts, limits.maxLookupsPerHost, (entry) => this.closeHostWindow(entry));
+    this.flux = new FluxIndex(this.lateness, limits.maxAddresses, this.infra);
+    this.book = new ExposureBook(options.reporting ?? 'batch', this.lateness, limits.maxHosts, (t) => this.reportExposure(t));
+  }
+
+  get stats(): FlowAnalysisCounts {
+    return {
+      ...this.counts,
+      evictedHosts: this.hosts.evicted,
+      evictedAddresses: this.remote.evicted,
+      evictedExposures: this.book.evicted,
+      evictedFluxHosts: this.flux.evicted,
+      hosts: this.hosts.size,
+      addresses: this.remote.size,
+      fluxHosts: this.flux.size,
+    };
+  }
+
+  flow(f: FlowRecord): void {
+    this.counts.flows++;
+    // Decoders skip bad records; one that still carries no usable time or counts would poison the watermark or totals.
+    if (!isPlausibleTime(f.start) || !isPlausibleTime(f.end) || f.end < f.start || !(f.bytes >= 0) || !(f.packets >= 0)) {
+      this.counts.invalid++;
+      return;
+    }
+    if (f.end > this.watermark) this.watermark = f.end;
+    else if (f.end < this.watermark - this.horizon) {
+      this.counts.late++;
+      return;
+    }
+    const rate = f.samplingRate > 1 && Number.isFinite(f.samplingRate) ? f.samplingRate : 1;
+    const bytes = f.bytes * rate;
+    const packets = f.packets * rate;
+    const sampled = rate > 1;
+    const reply = isReply(f);
+    const initiator = reply ? f.dst : f.src;
+    const responder = reply ? f.src : f.dst;
+    const responderClass = classify(responder, this.infra);
+    const initiatorClass = classify(initiator, this.infra);
+    let matched = false;
+    if (responderClass === PUBLIC) {
+      const host = this.flux.match(responder, f.start, f.end);
+      const tally = this.remote.add(responder, initiator, 'outbound', f.start, f.end, bytes, packets, sampled);
+      if (host !== null) {
+        matched = true;
+        if (tally !== null) markJoined(tally, bytes, packets);
+        this.join(host, initiator, 'outbound', f.start, f.end, 1, bytes, packets, sampled);
+      }
+    }
+    if (initiatorClass === PUBLIC) {
+      const host = this.flux.match(initiator, f.start, f.end);
+      const tally = this.remote.add(initiator, responder, 'inbound', f.start, f.end, bytes, packets, sampled);
+      if (host !== null) {
+        matched = true;
+        if (tally !== null) markJoined(tally, bytes, packets);
+        this.join(host, responder, 'inbound', f.start, f.end, 1, bytes, packets, sampled);
+      }
+    }
+    if (!matched) this.counts.unmatched++;
+    if (this.fanThreshold > 0 && responderClass === PUBLIC && initiatorClass !== KNOWN && !isServicePort(reply ? f.srcPort : f.dstPort)) {
+      this.countContact(initiator, responder, f.start, f.end);
+    }
+    if (this.watermark >= this.nextSweep) this.sweepWindows();
+  }
+
+  observe(o: DnsObservation): void {
+    if (o.origin === 'probe') return;
+    if (o.client !== null) {
+      this.clientsSeen = true;
+      const answers: string[] = [];
+      for (const rr of o.answers) if (rr.type === 'A' || rr.type === 'AAAA') answers.push(rr.data);
+      this.hosts.noteLookup(o.client, o.qname, o.ts, answers);
+    }
+    for (const host of this.flux.addAnswer(o)) this.joinPending(host);
+  }
+
+  verdict(v: Verdict, _event: 'flag' | 'final'): void {
+    for (const host of this.flux.addVerdict(v)) this.joinPending(host);
+  }
+
+  flush(): void {
+    for (let entry = this.openWindows.shift(); entry !== undefined; entry = this.openWindows.shift()) this.closeHostWindow(entry);
+    this.book.flush(this.watermark);
+  }
+
+  evidence(addresses: readonly string[], at: number): FlowEvidence | null {
+    const lo = at - this.window - this.lateness;
+    const hi = at + this.lateness;
+    let taken = 0;
+    let flows = 0;
+    const clients = new Set<string>();
+    const inbound = new Set<string>();
+    // Past a tally cap an address knows its peers by sketch only: the union is then a sketch too.
+    let outSketch: Uint32Array | null = null;
+    let inSketch: Uint32Array | null = null;
+    for (const address of addresses) {
+      const entry = this.remote.get(address);
+      if (entry === undefined || entry.last < lo || entry.first > hi) continue;
+      taken++;
+      flows += entry.flows;
+      for (const t of entry.tallies) (t.direction === 'outbound' ? clients : inbound).add(t.peer);
+      if (entry.outSketch !== null) {
+        outSketch = orInto(outSketch, entry.outSketch);
+        inSketch = orInto(inSketch, entry.inSketch!);
+      }
+    }
+    if (taken === 0) return null;
+    return { addresses: taken, clients: union(clients, outSketch), inbound: union(inbound, inSketch), flows, window: this.window };
+  }
+
+  /** Flows counted before a verdict named this address a flux host: join those inside its span. */
+  private joinPending(host: FluxHost): void {
+    const entry = this.remote.get(host.address);
+    if (entry === undefined) return;
+    for (const t of entry.tallies) {
+      if (t.flows === t.joinedFlows || t.last < host.from || t.first > host.to) continue;
+      const flows = t.flows - t.joinedFlows;
+      const bytes = t.bytes - t.joinedBytes;
+      const packets = t.packets - t.joinedPackets;
+      t.joinedFlows = t.flows;
+      t.joinedBytes = t.bytes;
+      t.joinedPackets = t.packets;
+      this.join(host, t.peer, t.direction, t.first, t.last, flows, bytes, packets, t.sampled);
+    }
+  }
+
+  private join(host: FluxHost, client: string, direction: 'outbound' | 'inbound', first: number, last: number, flows: number, bytes: number, packets: number, sampled: boolean): void {
+    this.book.join({ client, domain: host.domain, network: host.network, address: host.address, direction, first, last, flows, bytes, packets, sampled }, this.watermark);
+  }
+
+  private reportExposure(t: ExposureTally): void {
+    const bypass = t.direction === 'outbound' && this.clientsSeen && !this.anyLookup(t);
+    this.counts.exposures++;
+    if (bypass) this.counts.bypasses++;
+    this.findings.exposure(exposureOf(t, this.customerOf(t.client), bypass, this.lateness));
+  }
+
+  /** The client looked the domain (or a name answering with one of the addresses) up within lateness before its flows, or during them. */
+  private anyLookup(t: ExposureTally): boolean {
+    for (const address of t.addresses) {
+      if (this.hosts.lookedUp(t.client, t.domain, address, t.first - this.lateness, t.last)) return true;
+    }
+    return false;
+  }
+
+  private customerOf(client: string): string | null {
+    return this.customers === null ? null : this.customers(client);
+  }
+
+  private countContact(host: string, address: string, start: number, end: number): void {
+    const entry = this.hosts.touch(host);
+    if (entry.windowStart >= 0 && start >= entry.windowStart + this.fanWindow) {
+      this.openWindows.delete(host);
+      this.closeHostWindow(entry);
+    }
+    if (entry.windowStart < 0) {
+      // A quiet window in between ends an episode (a window under the threshold does too, at its close).
+      if (start >= entry.lastWindowEnd + this.fanWindow) entry.inEpisode = false;
+      entry.windowStart = start;
+      this.openWindows.add(host, entry);
+    }
+    noteContact(entry, address, this.flux.match(address, start, end) !== null, start, end, this.fanBits);
+  }
+
+  /** Close the windows the data time has passed by lateness (hosts that went quiet). */
+  private sweepWindows(): void {
+    this.nextSweep = this.watermark + 1;
+    const cutoff = this.watermark - this.fanWindow - this.lateness;
+    for (let entry = this.openWindows.oldest(); entry !== undefined && entry.windowStart < cutoff; entry = this.openWindows.oldest()) {
+      this.openWindows.shift();
+      this.closeHostWindow(entry);
+    }
+  }
+
+  private closeHostWindow(entry: HostEntry): void {
+    if (entry.windowStart < 0) return;
+    this.openWindows.delete(entry.host);
+    const report = closeWindow(entry, this.fanThreshold, this.fanWindow, null);
+    if (report === null) return;
+    report.customer = this.customerOf(entry.host);
+    this.counts.fanOuts++;
+    this.findings.fanOut(report);
+  }
+}
+
+function markJoined(t: { joinedFlows: number; joinedBytes: number; joinedPackets: number; flows: number; bytes: number; packets: number }, bytes: number, packets: number): void {
+  // The flow was just added to the tally: joined now equals its totals but for earlier unjoined flows.
+  t.joinedFlows++;
+  t.joinedBytes += bytes;
+  t.joinedPackets += packets;
+}
+
+function orInto(into: Uint32Array | null, from: Uint32Array): Uint32Array {
+  const out = into ?? new Uint32Array(PEER_SKETCH_WORDS);
+  for (let i = 0; i < out.length; i++) out[i]! |= from[i]!;
+  return out;
+}
+
+/** Distinct peers: the exact set, or with a sketch (some address past its cap) the set sketched in and estimated. */
+function union(peers: Set<string>, sketch: Uint32Array | null): number {
+  if (sketch === null) return peers.size;
+  for (const p of peers) sketchAdd(sketch, p);
+  return Math.max(peers.size, sketchCount(sketch));
+}
