@@ -6,8 +6,10 @@
  * at each rate. A trial is lossless when the collector counted every record
  * sent: fluxhound's `fluxhound_flows_records_total` (from /metrics), nfcapd's
  * flow count in its file (`nfdump -I`). Each side climbs the ladder until its
- * first loss; its figure is the highest lossless rate (datagrams/s and
- * flows/s). Both get the same socket receive buffer (8 MiB asked, what
+ * first loss, then halves the gap to the last rate passed twice; its figure
+ * is the highest lossless rate the sender achieved (datagrams/s and flows/s).
+ * When that is well under the target, the sender (one node process on the
+ * same host) was the limit, not the collector: the log shows both. Both get the same socket receive buffer (8 MiB asked, what
  * net.core.rmem_max allows). Medians over runs; `node dist/bench/flows.js`
  * runs it alone. FLUXHOUND_BENCH_FLOWS_CONVERSATIONS (100,000),
  * _RUNS (3), _SECONDS (2, per trial), _VERSION (9; 5 or 10), _START (2,000
@@ -185,22 +187,41 @@ export async function benchFlows(options: FlowBenchOptions, log: (line: string) 
     for (let run = 1; run <= options.runs; run++) {
       const climbing = { fluxhound: true, nfcapd: true };
       const highest = { fluxhound: 0, nfcapd: 0 };
+      /** Targets last passed and first failed, per side, for the refinement. */
+      const bounds = { fluxhound: { good: 0, bad: 0 }, nfcapd: { good: 0, bad: 0 } };
+      const attempt = async (side: 'fluxhound' | 'nfcapd', target: number): Promise<boolean> => {
+        try {
+          const t = side === 'fluxhound'
+            ? await fluxhoundTrial(collector, socket, stream, target, options.seconds)
+            : await nfcapdTrial(dir, socket, stream, target, options.seconds);
+          trials.push(t);
+          log(`flows run ${run}/${options.runs} ${side}: target ${Math.round(target)}/s, sent ${Math.round(t.rate)}/s, ${t.counted}/${t.records} records, ${t.kernelDrops} dropped${t.lossless ? '' : ' — LOSS'}`);
+          if (t.lossless) highest[side] = Math.max(highest[side], t.rate);
+          return t.lossless;
+        } catch (error) {
+          failures.push(`flows ${side} at ${Math.round(target)}/s: ${(error as Error).message}`);
+          return false;
+        }
+      };
       for (let target = options.startRate; target <= options.maxRate && (climbing.fluxhound || climbing.nfcapd); target *= 2) {
         // The two sides alternate at each rate, so a busy spell on the host hits both.
         for (const side of ['fluxhound', 'nfcapd'] as const) {
           if (!climbing[side]) continue;
-          try {
-            const t = side === 'fluxhound'
-              ? await fluxhoundTrial(collector, socket, stream, target, options.seconds)
-              : await nfcapdTrial(dir, socket, stream, target, options.seconds);
-            trials.push(t);
-            log(`flows run ${run}/${options.runs} ${side}: target ${target}/s, sent ${Math.round(t.rate)}/s, ${t.counted}/${t.records} records, ${t.kernelDrops} dropped${t.lossless ? '' : ' — LOSS'}`);
-            if (t.lossless) highest[side] = Math.max(highest[side], t.rate);
-            else climbing[side] = false;
-          } catch (error) {
-            failures.push(`flows ${side} at ${target}/s: ${(error as Error).message}`);
+          if (await attempt(side, target)) bounds[side].good = target;
+          else {
+            bounds[side].bad = target;
             climbing[side] = false;
           }
+        }
+      }
+      // Two halvings between the last rate passed and the first failed: the doubling ladder is coarse.
+      for (let step = 0; step < 2; step++) {
+        for (const side of ['fluxhound', 'nfcapd'] as const) {
+          const b = bounds[side];
+          if (b.bad === 0 || b.good === 0) continue;
+          const mid = (b.good + b.bad) / 2;
+          if (await attempt(side, mid)) b.good = mid;
+          else b.bad = mid;
         }
       }
       best.fluxhound.push(highest.fluxhound);
