@@ -19,6 +19,9 @@ import { captureTruth, flowCapture, type TruthFlow } from '../support/flow-captu
 import { nfcapdBinary, nfdumpBinary, nfdumpCount, nfdumpMillis, nfdumpRecords, startNfcapd, type Nfcapd, type NfdumpFlow } from '../support/nfcapd.js';
 import { runSoftflowd, softflowd, type ExportVersion, type SoftflowdOptions, type SoftflowdRun } from '../support/softflowd.js';
 import { recordUdp, type UdpRecorder } from '../support/udp-recorder.js';
+import { CLI, requireBuilt } from '../support/cli.js';
+import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { fetchWithToken, writeTokenFile } from '../support/tokens.js';
 
 const missing = softflowd.missing ?? nfcapdBinary.missing ?? nfdumpBinary.missing;
 
@@ -188,5 +191,89 @@ describe.skipIf(missing !== null)('softflowd → fluxhound and nfcapd: the same 
       expect(off).toEqual([]);
       expect(e!.flows.length).toBe(c.version === 5 ? [...truth.values()].filter((t) => !t.src.includes(':')).length : truth.size);
     });
+  });
+});
+
+/**
+ * The same export to the real daemon: `fluxhound serve --flows` (built CLI)
+ * beside nfcapd, both destinations of one softflowd. The collector shows no
+ * flow one by one (flows go to the analysis), so here its /metrics must
+ * count what nfdump counts: every record, every datagram, nothing lost to a
+ * missing template, skipped, or missing from the export sequence.
+ */
+describe.skipIf(missing !== null)('softflowd → fluxhound serve --flows and nfcapd: the same counts', () => {
+  let dir: string;
+  let pcap: string;
+  let daemon: Daemon;
+  let port: number;
+  let http: number;
+  let token: string;
+  const started: Nfcapd[] = [];
+
+  beforeAll(async () => {
+    requireBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'fluxhound-softflowd-serve-'));
+    pcap = join(dir, 'conversations.pcap');
+    writeFileSync(pcap, flowCapture());
+    const tokens = writeTokenFile(dir);
+    token = tokens.read;
+    http = await freePort();
+    daemon = startDaemon(process.execPath, [
+      CLI, 'serve', '--no-flags', '--no-store', '--log-level', 'info',
+      '--flows', 'udp:127.0.0.1:0', '--http', `127.0.0.1:${http}`, '--api-tokens', tokens.file,
+    ]);
+    port = await waitFor('the collector to listen', () => {
+      const match = /flows: listening on udp:127\.0\.0\.1:(\d+)/.exec(daemon.output());
+      return match === null ? undefined : Number(match[1]);
+    }, 20_000);
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const n of started) await n.stop();
+    await daemon?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Each series of a metric family: labels text → value. */
+  async function series(name: string): Promise<Map<string, number>> {
+    const text = await (await fetchWithToken(`http://127.0.0.1:${http}/metrics`, token)).text();
+    const out = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+      out.set(line.slice(name.length, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
+    }
+    return out;
+  }
+
+  test.each([
+    { name: 'NetFlow v5', version: 5 as const },
+    { name: 'NetFlow v9', version: 9 as const },
+    { name: 'IPFIX', version: 10 as const },
+  ])('$name: fluxhound counts every record and datagram nfcapd does', { timeout: 20_000 }, async ({ version }) => {
+    const out = join(dir, `nfcapd-v${version}`);
+    mkdirSync(out);
+    const nfcapd = await startNfcapd(out);
+    started.push(nfcapd);
+    const before = new Set((await series('fluxhound_flows_records_total')).keys());
+    const run = await runSoftflowd(pcap, version, [`127.0.0.1:${port}`, `127.0.0.1:${nfcapd.port}`]);
+    await nfcapd.drained();
+    await nfcapd.stop();
+    const nfdumpFlows = await nfdumpCount(out);
+    expect(nfdumpFlows).toBe(run.records);
+    // softflowd is a new exporter (a new source port) each run: its own label.
+    const label = await waitFor('fluxhound to count the export', async () => {
+      const records = await series('fluxhound_flows_records_total');
+      const fresh = [...records].filter(([l]) => !before.has(l));
+      return fresh.length === 1 && fresh[0]![1] === run.records ? fresh[0]![0] : undefined;
+    }, 10_000);
+    const of = async (name: string) => (await series(name)).get(label) ?? 0;
+    expect(await of('fluxhound_flows_records_total')).toBe(nfdumpFlows);
+    expect(await of('fluxhound_flows_datagrams_total')).toBe(run.datagrams);
+    expect(await of('fluxhound_flows_no_template_sets_total')).toBe(0);
+    expect(await of('fluxhound_flows_skipped_records_total')).toBe(0);
+    expect(await of('fluxhound_flows_malformed_datagrams_total')).toBe(0);
+    expect(await of('fluxhound_flows_sequence_lost_records_total')).toBe(0);
+    expect(await of('fluxhound_flows_sequence_lost_datagrams_total')).toBe(0);
+    expect((await series('fluxhound_flows_kernel_drops_total')).get('') ?? 0).toBe(0);
   });
 });
