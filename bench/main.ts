@@ -23,6 +23,8 @@ import { formatSoak, runSoak, soakOptions } from './soak.js'; // hostile clients
 import { benchQuerylog, formatQuerylog, optionsFromEnv as querylogOptionsFromEnv } from './querylog.js'; // the query log at 10M rows (bench/querylog.ts)
 import { benchIntel, formatIntel, optionsFromEnv as intelOptionsFromEnv } from './intel.js'; // a 1M-entry intel feed: load and hot-path lookups (bench/intel.ts)
 import { benchIntelPeer, formatIntelPeer, optionsFromEnv as intelPeerOptionsFromEnv, type IntelPeerFigures } from './intel-peer.js'; // the same feed as RPZ, loaded by Unbound and by fluxhound (bench/intel-peer.ts)
+import { benchFlows, formatFlows, optionsFromEnv as flowsOptionsFromEnv, type FlowFigures } from './flows.js'; // the flow collector's zero-loss rate against nfcapd (bench/flows.ts)
+import { benchFlowMemory, formatFlowMemory, type FlowMemoryFigures } from './flow-memory.js'; // memory per tracked host in the flow analysis (bench/flow-memory.ts)
 import type { BenchResults, EnrichFigures } from './results.js';
 import type { SideSummary } from './summary.js';
 import { summariseDuckdb, summariseFluxhound, summariseMemory, throughputRatio } from './summary.js';
@@ -40,7 +42,7 @@ interface Options {
   skip: Set<string>;
 }
 
-const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,flow-logs,dns,querylog-forwarder,soak,querylog,intel]
+const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,flow-logs,dns,querylog-forwarder,soak,querylog,intel,flows,flow-memory]
   --records N        records in the throughput file (default 5000000)
   --runs N           runs per side; medians are reported (default 3)
   --seed N           corpus seed (default 1)
@@ -49,7 +51,9 @@ const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--me
 The DNS bench, the soak and the query log take their settings from the environment: FLUXHOUND_BENCH_DNS_*,
 FLUXHOUND_BENCH_SOAK_* (node dist/bench/soak.js --help lists the soak's), FLUXHOUND_BENCH_QUERYLOG_ROWS/_RUNS
 FLUXHOUND_BENCH_QLOG_FORWARDER_SECONDS/_RUNS (the forwarder with and without the query log) and
-FLUXHOUND_BENCH_INTEL_ENTRIES/_LOOKUPS (the intel feed), FLUXHOUND_BENCH_INTEL_PEER_RUNS (its runs against Unbound, 3).`;
+FLUXHOUND_BENCH_INTEL_ENTRIES/_LOOKUPS (the intel feed), FLUXHOUND_BENCH_INTEL_PEER_RUNS (its runs against Unbound, 3),
+FLUXHOUND_BENCH_FLOWS_CONVERSATIONS/_RUNS/_SECONDS/_VERSION/_START/_MAX (the flow collector against nfcapd) and
+FLUXHOUND_BENCH_FLOW_HOSTS (hosts through the flow analysis, 1000000).`;
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = { records: 5_000_000, runs: 3, seed: 1, memoryNames: 1_000_000, skip: new Set() };
@@ -205,6 +209,26 @@ async function main(): Promise<void> {
     }
   }
 
+  // The flow collector against nfcapd on one softflowd stream (bench/flows.ts), side by side with the ratio.
+  let flows: FlowFigures | null = null;
+  if (!options.skip.has('flows')) {
+    try {
+      flows = await benchFlows(flowsOptionsFromEnv(), log);
+      failures.push(...flows.failures);
+    } catch (err) {
+      failures.push(`flows: ${(err as Error).message}`);
+    }
+  }
+  // Memory per tracked host in the flow analysis, with room for all and with the default limits (bench/flow-memory.ts).
+  let flowMemory: FlowMemoryFigures | null = null;
+  if (!options.skip.has('flow-memory')) {
+    try {
+      flowMemory = benchFlowMemory(Number(process.env.FLUXHOUND_BENCH_FLOW_HOSTS ?? 1_000_000), log);
+    } catch (err) {
+      failures.push(`flow memory: ${(err as Error).message}`);
+    }
+  }
+
   const flux = fluxhound.length > 0 ? summariseFluxhound(dataset, fluxhound) : null;
   const peers = new Map<string, SideSummary>();
   for (const c of DUCKDB_CASES) {
@@ -242,6 +266,8 @@ async function main(): Promise<void> {
   if (querylog !== null) process.stdout.write(`\n${formatQuerylog(querylog)}\n`);
   if (intel !== null) process.stdout.write(`\n${formatIntel(intel)}\n`);
   if (intelPeer !== null) process.stdout.write(`\n${formatIntelPeer(intelPeer)}\n`);
+  if (flows !== null) process.stdout.write(`\n${formatFlows(flows)}\n`);
+  if (flowMemory !== null) process.stdout.write(`\n${formatFlowMemory(flowMemory)}\n`);
   const latest = join(DATA_DIR, 'latest.json');
   writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
   if (dns !== null) writeFileSync(join(DATA_DIR, 'dns.json'), `${JSON.stringify(dns, null, 2)}\n`);
@@ -250,6 +276,8 @@ async function main(): Promise<void> {
   if (querylog !== null) writeFileSync(join(DATA_DIR, 'querylog.json'), `${JSON.stringify(querylog, null, 2)}\n`);
   if (intel !== null) writeFileSync(join(DATA_DIR, 'intel.json'), `${JSON.stringify(intel, null, 2)}\n`);
   if (intelPeer !== null) writeFileSync(join(DATA_DIR, 'intel-peer.json'), `${JSON.stringify(intelPeer, null, 2)}\n`);
+  if (flows !== null) writeFileSync(join(DATA_DIR, 'flows.json'), `${JSON.stringify(flows, null, 2)}\n`);
+  if (flowMemory !== null) writeFileSync(join(DATA_DIR, 'flow-memory.json'), `${JSON.stringify(flowMemory, null, 2)}\n`);
   log(`results: ${relative(ROOT, latest)}`);
   if (failures.length > 0) process.exitCode = 1;
 }

@@ -63,6 +63,22 @@ test('v5 header sampling interval (low 14 bits) becomes the sampling rate', () =
   expect(r.flows[0]!.samplingRate).toBe(100);
 });
 
+test('v5 ICMP: type*256+code moves from the destination port to srcPort (the contract); a TCP port stays', () => {
+  const b = new Uint8Array(24 + 3 * 48);
+  b.set([0, 5, 0, 3]);
+  const record = (r: number, proto: number, srcPort: number, dstPort: number) => {
+    const at = 24 + r * 48;
+    b.set([192, 0, 2, 1, 203, 0, 113, 2], at);
+    b.set([srcPort >> 8, srcPort & 255, dstPort >> 8, dstPort & 255], at + 32);
+    b[at + 38] = proto;
+  };
+  record(0, 1, 0, 8 * 256); // echo request, as softflowd and Cisco export it
+  record(1, 1, 4321, 3 * 256 + 1); // a source port exported (ASA's ICMP id): kept as exported
+  record(2, 6, 0, 443);
+  const r = decodeDatagram(b, { exporter: 'e', cache: new TemplateCache(), position: 'd' });
+  expect(r.flows.map((f) => [f.proto, f.srcPort, f.dstPort])).toEqual([[1, 2048, 0], [1, 4321, 3 * 256 + 1], [6, 0, 443]]);
+});
+
 test('an unknown version is one skip', () => {
   const r = decodeDatagram(Uint8Array.from([0, 7, 0, 0]), { exporter: 'e', cache: new TemplateCache(), position: 'd' });
   expect(r.skipped.map((s) => s.reason)).toEqual(['unknown NetFlow version 7']);

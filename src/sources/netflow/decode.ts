@@ -335,8 +335,17 @@ function toFlow(f: RecordFields, uptime: number, exportTime: number, samplingRat
   if (start < 0) start = end;
   const icmp = f.proto === 1 || f.proto === 58;
   let srcPort = f.srcPort;
-  if (srcPort < 0 && icmp) {
-    srcPort = f.icmpTypeCode >= 0 ? f.icmpTypeCode : f.icmpType >= 0 ? f.icmpType * 256 + Math.max(0, f.icmpCode) : 0;
+  let dstPort = f.dstPort;
+  if (icmp && srcPort <= 0) {
+    if (f.icmpTypeCode >= 0 || f.icmpType >= 0) {
+      srcPort = f.icmpTypeCode >= 0 ? f.icmpTypeCode : f.icmpType * 256 + Math.max(0, f.icmpCode);
+    } else if (dstPort > 0) {
+      // NetFlow v5 (and v9 without an ICMP element) carries type*256+code in the
+      // destination port (softflowd, Cisco; nfdump reads it there too): the
+      // contract keeps it in srcPort for every input, as Zeek, eve and nfdump csv do.
+      srcPort = dstPort;
+      dstPort = 0;
+    }
   }
   return {
     start,
@@ -345,7 +354,7 @@ function toFlow(f: RecordFields, uptime: number, exportTime: number, samplingRat
     // An ICMP type/code wider than 16 bits (a damaged template) does not fit a port: none.
     srcPort: srcPort > 0xffff ? 0 : Math.max(0, srcPort),
     dst: f.dst,
-    dstPort: Math.max(0, f.dstPort),
+    dstPort: Math.max(0, dstPort),
     proto: Math.max(0, f.proto),
     bytes: f.bytes >= 0 ? f.bytes : Math.max(0, f.outBytes),
     packets: f.packets >= 0 ? f.packets : Math.max(0, f.outPackets),
