@@ -19,6 +19,7 @@ import type { FluxNetworkSummary } from './detect/networks.js';
 import { sourceFormats } from './sources/registry.js';
 import type { SourceFormat } from './sources/source.js';
 import { createNetflowFormat } from './sources/netflow/index.js';
+import { createPcapFormat } from './sources/pcap/index.js';
 import { readInputs } from './sources/input.js';
 import { loadAllowlist } from './act/rpz/allowlist.js';
 import { isIntelListing } from './detect/intel-verdict.js';
@@ -250,7 +251,9 @@ function flowAnalysisFor(options: AnalyzeOptions, flows: FlowSummary): FlowAnaly
 /** The registry's formats, the NetFlow/IPFIX reader with the configured template lifetime and cap (flows.templates). */
 function formatsFor(config: Config): SourceFormat[] {
   const templates = { lifetimeSeconds: config.flows.templates.lifetime, maxTemplates: config.flows.templates.max };
-  return sourceFormats.map((format) => (format.name === 'netflow' ? createNetflowFormat({ templates }) : format));
+  return sourceFormats.map((format) =>
+    format.name === 'netflow' ? createNetflowFormat({ templates }) : format.name === 'pcap' ? createPcapFormat({ flowTemplates: templates }) : format,
+  );
 }
 
 /** The configured allowlist, read only when feeds could flag something (intel never overrides it). */
