@@ -66,7 +66,7 @@ export async function exposuresView(route: Route): Promise<HTMLElement> {
     { title: 'Client', cell: (e) => link(hashOf('exposures', { client: e.client }), e.client) },
     { title: 'Customer', cell: (e) => (e.customer === null ? '' : customerLink(e.customer)) },
     { title: 'Domain', cell: (e) => domainLink(e.domain) },
-    { title: 'Address', cell: (e) => h('code', null, e.address) },
+    { title: 'Address', cell: (e) => h('code', { class: 'address' }, e.address) },
     { title: 'Direction', cell: (e) => e.direction },
     { title: 'Bypass', cell: (e) => (e.bypass ? badge('DNS bypass', 'bad') : '') },
     { title: 'First', cell: (e) => time(e.first) },
