@@ -9,7 +9,9 @@
  * a comment, and the forwarder answers it again. A hostile name (labels with
  * <script>, <img onerror>, quotes, & and backslash escapes) is flagged too
  * and must read literally in every view with nothing run. A read token sees
- * no admin buttons; a phone-sized viewport renders without overflow.
+ * no admin buttons; a phone-sized viewport renders without overflow. Flow
+ * exposures and a verdict with flow evidence, written into the store before
+ * the daemon starts, show in the exposures view and on the domain page.
  * Screenshots go to test-artifacts/console/; UPDATE_SCREENSHOTS=1 also
  * refreshes docs/console-overview.png and docs/console-domain.png.
  */
