@@ -489,6 +489,11 @@ describe.skipIf(browserBinary.missing !== null)('the web console in Chromium', (
     await go(page, `#/domain/${encodeURIComponent(hostile === '' ? FLUX : hostile)}`);
     expect(await overflow()).toBeLessThanOrEqual(0);
     await shot(page, 'phone-domain');
+    // The exposures table (ten columns, whole addresses) scrolls inside its box, not the page.
+    await go(page, '#/exposures');
+    expect(await page.locator('main tbody tr').count()).toBe(3);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await shot(page, 'phone-exposures');
     expect(incidents).toEqual([]);
     await context.close();
   }, 60_000);
