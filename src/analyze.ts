@@ -98,6 +98,11 @@ export interface FlowSummary {
    */
   late: number;
   invalid: number;
+  /**
+   * Flows to or from a flux host, from a client past flows.limits.maxClientsPerAddress, that came
+   * before the name's verdict: counted in the flow evidence, in no exposure.
+   */
+  unattributed: number;
 }
 
 /**
@@ -116,7 +121,7 @@ const SKIP_SAMPLES = 10;
 const SKIP_REASONS = 100;
 
 export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> {
-  const flows: FlowSummary = { records: 0, skipped: 0, exposures: 0, bypass: 0, inbound: 0, fanOuts: 0, late: 0, invalid: 0 };
+  const flows: FlowSummary = { records: 0, skipped: 0, exposures: 0, bypass: 0, inbound: 0, fanOuts: 0, late: 0, invalid: 0, unattributed: 0 };
   const analysis = flowAnalysisFor(options, flows);
   const detector = new Detector({
     config: options.config,
@@ -213,6 +218,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   analysis.flush();
   flows.late = analysis.stats.late;
   flows.invalid = analysis.stats.invalid;
+  flows.unattributed = analysis.stats.unattributed;
   summary.networks = detector.networks.summaries();
   for (const sink of options.sinks) sink.networks?.(summary.networks);
   for (const sink of options.sinks) await sink.close();

@@ -164,7 +164,20 @@ describe('analyze with flows', () => {
     const run = await fluxhound(['analyze', dnsLog, later, v5]);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^flows: read 16 flow records, skipped 0; 0 exposures to flux hosts/m);
-    expect(run.stderr).toMatch(/^ {2}flows dropped: 15 late \(far behind the newest flow: give flow files in time order\), 0 with impossible times or counts$/m);
+    expect(run.stderr).toMatch(/^ {2}flows dropped: 15 late \(far behind the newest flow: give flow files in time order\)$/m);
+    expect(run.stderr).not.toMatch(/flows in no exposure/);
+  });
+
+  it('says when flows joined a flux host but no exposure (past flows.limits.maxClientsPerAddress), in the summary and --stats-json', async () => {
+    // One client remembered per remote address: the bypasser's flow to answerOf(3) (after the looker's) has no tally before the verdict.
+    const one = join(dir, 'one-client.yaml');
+    writeFileSync(one, 'flows:\n  limits: { maxClientsPerAddress: 1 }\n');
+    const stats = join(dir, 'stats.json');
+    const run = await fluxhound(['analyze', '-c', one, '--stats-json', stats, dnsLog, conn]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^ {2}flows in no exposure: 1 to or from flux hosts before the verdict, from clients past flows\.limits\.maxClientsPerAddress \(counted in the flow evidence\)$/m);
+    expect(run.stderr).not.toMatch(/flows dropped/);
+    expect(JSON.parse(readFileSync(stats, 'utf8'))).toMatchObject({ flowsLate: 0, flowsInvalid: 0, flowsUnattributed: 1 });
   });
 
   it('prints no flow lines for a DNS-only run', async () => {

@@ -270,6 +270,7 @@ function writeStats(
     fanOuts: s.flows.fanOuts,
     flowsLate: s.flows.late,
     flowsInvalid: s.flows.invalid,
+    flowsUnattributed: s.flows.unattributed,
     elapsedMs: Math.round(elapsedMs),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     heapUsedBaselineBytes: heapBaseline,

@@ -34,15 +34,26 @@ export function printSummary(out: NodeJS.WritableStream, s: AnalyzeSummary, elap
   out.write(lines.join('\n') + '\n');
 }
 
-/** One line (two when flows were dropped), only when the run read flow data (a DNS-only run's summary is unchanged). */
+/**
+ * One line, only when the run read flow data (a DNS-only run's summary is
+ * unchanged), and an indented line for each of what the analysis could not
+ * use, only when non-zero: flows dropped (late: a flow file out of time
+ * order; invalid), and flows that joined a flux host but no exposure
+ * (unattributed: past flows.limits.maxClientsPerAddress before the verdict).
+ */
 export function flowLines(f: FlowSummary): string[] {
   if (f.records + f.skipped === 0) return [];
   const lines = [
     `flows: read ${n(f.records)} flow ${f.records === 1 ? 'record' : 'records'}, skipped ${n(f.skipped)}; ${n(f.exposures)} ${f.exposures === 1 ? 'exposure' : 'exposures'} to flux hosts (${n(f.bypass)} DNS bypass, ${n(f.inbound)} inbound); ${n(f.fanOuts)} fan-out ${f.fanOuts === 1 ? 'host' : 'hosts'}`,
   ];
-  if (f.late + f.invalid > 0) {
+  const dropped = [
+    f.late > 0 ? `${n(f.late)} late (far behind the newest flow: give flow files in time order)` : null,
+    f.invalid > 0 ? `${n(f.invalid)} with impossible times or counts` : null,
+  ].filter((part) => part !== null);
+  if (dropped.length > 0) lines.push(`  flows dropped: ${dropped.join(', ')}`);
+  if (f.unattributed > 0) {
     lines.push(
-      `  flows dropped: ${n(f.late)} late (far behind the newest flow: give flow files in time order), ${n(f.invalid)} with impossible times or counts`,
+      `  flows in no exposure: ${n(f.unattributed)} to or from flux hosts before the verdict, from clients past flows.limits.maxClientsPerAddress (counted in the flow evidence)`,
     );
   }
   return lines;

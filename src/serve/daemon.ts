@@ -336,7 +336,8 @@ export class Daemon {
    * Why the daemon cannot do its job now, for GET /health (503 with these):
    * the oldest observation waiting for the detector has waited longer than
    * serve.http.maxDetectorLag seconds, or a queue in front of it is full
-   * (answers pass unexamined); and every service's own health() reason (the
+   * (answers pass unexamined); the flow queue full, dropping, or its oldest
+   * flow waiting past the same bound; and every service's own health() reason (the
    * store cannot write, every upstream is down). Empty when healthy.
    */
   health(): string[] {
@@ -350,6 +351,8 @@ export class Daemon {
     }
     if (lag > bound) reasons.push(`detector: the oldest observation has waited ${lag.toFixed(1)} s (bound serve.http.maxDetectorLag ${bound} s)`);
     if (full) reasons.push('detector: its queue is full; answers pass unexamined (fail-open)');
+    // The flow queue against the same bound: flows are evidence, not the answer path, but a lagging analysis reports late and drops the collector's flows.
+    reasons.push(...this.flows.health(bound));
     for (const service of this.services) {
       const reason = service.health?.() ?? null;
       if (reason !== null) reasons.push(`${service.name}: ${reason}`);

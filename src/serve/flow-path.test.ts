@@ -17,7 +17,7 @@ import { flowRecord, keptFindings } from '../../test/helpers/flows.js';
 import { octetEnricher } from '../../test/helpers/octet-enricher.js';
 import { waitFor } from '../../test/support/daemon.js';
 import { quietDaemon } from '../../test/support/quiet-daemon.js';
-import { FlowPath } from './flow-path.js';
+import { FlowPath, MAX_QUEUED_FLOWS } from './flow-path.js';
 import { storeService } from './store/index.js';
 
 const dirs: string[] = [];
@@ -137,5 +137,45 @@ describe('the daemon flow path', () => {
     expect(fanOuts.length).toBeGreaterThan(0);
     expect(fanOuts[0]).toMatchObject({ record: 'fan-out', host: '192.0.2.66' });
     expect(fanOuts[0]!.distinct).toBeGreaterThanOrEqual(20);
+  });
+
+  it('tells GET /health when the queue is full, flows were dropped lately, or the oldest flow waited past the bound', async () => {
+    let clock = 1_000_000;
+    const analysis = createFlowAnalysis({ config: defaultConfig(), findings: keptFindings(), reporting: 'live' });
+    const path = new FlowPath(analysis, 4, () => clock);
+    expect(path.health(10)).toEqual([]);
+    path.flow(flowRecord(NOW, '192.0.2.7', bot(1)));
+    clock += 9_000;
+    path.flow(flowRecord(NOW + 1, '192.0.2.7', bot(2)));
+    // 9 s is within the bound; 12 s is not (the oldest flow counts, not the newest).
+    expect(path.oldestWaitSeconds()).toBe(9);
+    expect(path.health(10)).toEqual([]);
+    clock += 3_000;
+    expect(path.health(10)).toEqual(['flows: the oldest flow has waited 12.0 s (bound serve.http.maxDetectorLag 10 s)']);
+    path.flow(flowRecord(NOW + 2, '192.0.2.7', bot(3)));
+    path.flow(flowRecord(NOW + 3, '192.0.2.7', bot(4)));
+    path.flow(flowRecord(NOW + 4, '192.0.2.7', bot(5)));
+    expect(path.full).toBe(true);
+    expect(path.health(10)).toEqual([
+      "flows: the flow queue is full (4 flows); the collector's flows are dropped and counted",
+      'flows: the oldest flow has waited 12.0 s (bound serve.http.maxDetectorLag 10 s)',
+    ]);
+    await waitFor('the queue drained', () => path.queued === 0);
+    // Drained, but a flow was dropped 2 s ago: still a reason until the bound has passed since.
+    clock += 2_000;
+    expect(path.health(10)).toEqual(['flows: 1 flows dropped so far, the last 2.0 s ago (within serve.http.maxDetectorLag 10 s); the flow analysis lags']);
+    clock += 9_000;
+    expect(path.health(10)).toEqual([]);
+  });
+
+  it("puts the flow queue's reasons in the daemon's health (GET /health)", () => {
+    const daemon = quietDaemon(defaultConfig());
+    expect(daemon.health()).toEqual([]);
+    // Not started and nothing drains within this turn: the real queue (MAX_QUEUED_FLOWS) fills, the next flow is dropped.
+    for (let i = 0; i <= MAX_QUEUED_FLOWS; i++) daemon.context.observations.flow!(flowRecord(NOW + (i % 600), '192.0.2.7', bot(i % 250)));
+    expect(daemon.flows.stats.dropped).toBe(1);
+    expect(daemon.health()).toEqual([`flows: the flow queue is full (${MAX_QUEUED_FLOWS} flows); the collector's flows are dropped and counted`]);
+    daemon.flows.finish();
+    expect(daemon.health()).toEqual([expect.stringMatching(/^flows: 1 flows dropped so far, the last \d+\.\d s ago \(within serve.http.maxDetectorLag 10 s\); the flow analysis lags$/)]);
   });
 });

@@ -32,6 +32,10 @@ export class FlowPath {
   readonly stats: FlowPathStats = { received: 0, dropped: 0, analysed: 0 };
   /** A ring: `head` is the oldest waiting flow, `size` how many wait. */
   private readonly ring: (FlowRecord | undefined)[];
+  /** When each waiting flow was queued (clock ms), beside the ring: GET /health reports the oldest one's wait. */
+  private readonly queuedAt: Float64Array;
+  /** Clock ms of the last drop (NaN: none yet): GET /health says flows are being dropped while it is recent. */
+  private lastDropAt = Number.NaN;
   private head = 0;
   private size = 0;
   private draining = false;
@@ -42,8 +46,41 @@ export class FlowPath {
   constructor(
     readonly analysis: FlowAnalysis | null,
     private readonly capacity = MAX_QUEUED_FLOWS,
+    /** Wall clock in ms; a test passes its own. */
+    private readonly now: () => number = Date.now,
   ) {
     this.ring = new Array<FlowRecord | undefined>(capacity);
+    this.queuedAt = new Float64Array(capacity);
+  }
+
+  /** True while full: a flow the UDP collector hands now is dropped. */
+  get full(): boolean {
+    return this.analysis !== null && !this.stopped && this.size >= this.capacity;
+  }
+
+  /** Seconds the oldest waiting flow has waited; 0 when none waits. */
+  oldestWaitSeconds(): number {
+    return this.size === 0 ? 0 : Math.max(0, (this.now() - this.queuedAt[this.head]!) / 1000);
+  }
+
+  /**
+   * Why flows do not reach the analysis in time, for GET /health (the
+   * daemon's reasons, like the detector's backlog): the queue is full, a
+   * flow was dropped within the last `boundSeconds`, or the oldest waiting
+   * flow has waited longer than `boundSeconds` (serve.http.maxDetectorLag).
+   * Flows never hold an answer, but a lagging analysis reports exposures
+   * late and, when full, loses the collector's flows.
+   */
+  health(boundSeconds: number): string[] {
+    const reasons: string[] = [];
+    if (this.full) reasons.push(`flows: the flow queue is full (${this.capacity} flows); the collector's flows are dropped and counted`);
+    else if (!Number.isNaN(this.lastDropAt) && this.now() - this.lastDropAt <= boundSeconds * 1000) {
+      const ago = (this.now() - this.lastDropAt) / 1000;
+      reasons.push(`flows: ${this.stats.dropped} flows dropped so far, the last ${ago.toFixed(1)} s ago (within serve.http.maxDetectorLag ${boundSeconds} s); the flow analysis lags`);
+    }
+    const lag = this.oldestWaitSeconds();
+    if (lag > boundSeconds) reasons.push(`flows: the oldest flow has waited ${lag.toFixed(1)} s (bound serve.http.maxDetectorLag ${boundSeconds} s)`);
+    return reasons;
   }
 
   /** Flows waiting for the analysis. */
@@ -57,9 +94,12 @@ export class FlowPath {
     if (this.analysis === null || this.stopped) return;
     if (this.size >= this.capacity) {
       this.stats.dropped++;
+      this.lastDropAt = this.now();
       return;
     }
-    this.ring[(this.head + this.size) % this.capacity] = flow;
+    const tail = (this.head + this.size) % this.capacity;
+    this.ring[tail] = flow;
+    this.queuedAt[tail] = this.now();
     this.size++;
     if (!this.draining) {
       this.draining = true;

@@ -142,6 +142,9 @@ export interface StoreCounts {
   verdicts: number;
   tuples: number;
   networks: number;
+  /** Flow findings (issue 16): exposure rows (one per client, domain and direction) and fan-out episodes. */
+  exposures: number;
+  fanOuts: number;
 }
 
 export interface Store {

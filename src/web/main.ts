@@ -15,6 +15,7 @@ import { loginView } from './views/login.js';
 import { networksView, networkView } from './views/networks.js';
 import { overviewView } from './views/overview.js';
 import { querylogView } from './views/querylog.js';
+import { exposuresView } from './views/exposures.js';
 import { customersView, customerView } from './views/customers.js';
 
 type View = (route: Route) => Promise<HTMLElement> | HTMLElement;
@@ -26,6 +27,7 @@ const VIEWS: Record<string, View> = {
   networks: networksView,
   network: networkView,
   querylog: querylogView,
+  exposures: exposuresView,
   customers: customersView,
   customer: customerView,
   allowlist: () => listView('allow'),
@@ -39,6 +41,7 @@ const NAV: readonly [string, string][] = [
   ['flagged', 'Flagged'],
   ['networks', 'Networks'],
   ['querylog', 'Query log'],
+  ['exposures', 'Exposures'],
   ['customers', 'Customers'],
   ['allowlist', 'Allowlist'],
   ['blocklist', 'Blocklist'],

@@ -5,8 +5,9 @@
  */
 import type { AuditEntry, ListEntry, QueryLogEntry, QueryRule } from '../model/query-log.js';
 import type { Verdict, VerdictLabel, FluxKind } from '../model/verdict.js';
+import type { Exposure, FlowEvidence } from '../model/flow.js';
 
-export type { AuditEntry, ListEntry, QueryLogEntry, Verdict, VerdictLabel, FluxKind };
+export type { AuditEntry, ListEntry, QueryLogEntry, Verdict, VerdictLabel, FluxKind, Exposure, FlowEvidence };
 
 export type Role = 'read' | 'write' | 'admin';
 
@@ -103,6 +104,11 @@ export interface NetworkGraph {
 
 export interface QueryLogPage {
   items: QueryLogEntry[];
+  next: string | null;
+}
+
+export interface ExposurePage {
+  items: Exposure[];
   next: string | null;
 }
 

@@ -9,7 +9,9 @@
  * a comment, and the forwarder answers it again. A hostile name (labels with
  * <script>, <img onerror>, quotes, & and backslash escapes) is flagged too
  * and must read literally in every view with nothing run. A read token sees
- * no admin buttons; a phone-sized viewport renders without overflow.
+ * no admin buttons; a phone-sized viewport renders without overflow. Flow
+ * exposures and a verdict with flow evidence, written into the store before
+ * the daemon starts, show in the exposures view and on the domain page.
  * Screenshots go to test-artifacts/console/; UPDATE_SCREENSHOTS=1 also
  * refreshes docs/console-overview.png and docs/console-domain.png.
  */
@@ -18,7 +20,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Exposure } from '../../src/model/flow.js';
+import { isoTime } from '../../src/model/verdict.js';
 import { CONSOLE_CSP } from '../../src/serve/http/console.js';
+import { emptyBatch } from '../../src/store/store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { flaggedVerdict } from '../helpers/verdicts.js';
 import { findBinary } from '../support/binaries.js';
 import { CLI, requireBuilt, ROOT } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
@@ -35,6 +42,35 @@ const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
 const SHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 
 const browserBinary = findBinary('chromium', 'chromium');
+
+/** A name with flow evidence in its (stored) verdict, and a hostile name in the one escaping rule, as the store holds exposures. */
+const FLOWED = 'www.flowflux.test';
+const HOSTILE_EXPOSED = '<script>alert\\0403\\041</script>.<img\\032src=x\\032onerror=alert\\0404\\041>.evilflux.test';
+
+/**
+ * Flow findings in the store before the daemon starts (the real SQLite file
+ * it then serves): three exposures (one a DNS bypass, one of a hostile name)
+ * and a verdict with Verdict.flows, as `serve --flows` would have written them.
+ */
+function seedFlowFindings(path: string): void {
+  const t = Math.floor(Date.now() / 1000) - 3600;
+  const exposure = (over: Partial<Exposure>): Exposure => ({
+    record: 'exposure', client: '127.0.0.7', customer: 'acme', address: '198.51.100.7', domain: FLUX, network: 'fn-1', first: isoTime(t), last: isoTime(t + 30),
+    flows: 3, bytes: 1_200_000, packets: 900, sampled: false, direction: 'outbound', bypass: false, reason: 'seeded', ...over,
+  });
+  const store = new SqliteStore(path);
+  const verdict = { ...flaggedVerdict(FLOWED, { addresses: ['198.51.100.9'] }), flows: { addresses: 6, clients: 12, inbound: 5, flows: 41, window: 3600 } };
+  store.write({
+    ...emptyBatch(),
+    verdicts: [{ ts: t, verdict }],
+    exposures: [
+      exposure({}),
+      exposure({ client: '127.0.0.8', address: '198.51.100.8', bypass: true, flows: 1, bytes: 5529, first: isoTime(t + 60), last: isoTime(t + 62) }),
+      exposure({ client: '10.9.0.1', customer: null, domain: HOSTILE_EXPOSED, address: '203.0.113.5', direction: 'inbound', bytes: 300, first: isoTime(t + 120), last: isoTime(t + 121) }),
+    ],
+  });
+  store.close();
+}
 
 interface Answer {
   rcode: number;
@@ -140,6 +176,7 @@ describe.skipIf(browserBinary.missing !== null)('the web console in Chromium', (
         '',
       ].join('\n'),
     );
+    seedFlowFindings(join(dir, 'tmp.db'));
     const args = [CLI, 'serve', '-c', join(dir, 'fluxhound.yaml'), '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${authority.port}`];
     args.push('--http', `127.0.0.1:${httpPort}`, '--api-tokens', join(dir, 'tokens'), '--store', join(dir, 'tmp.db'), '--rate-limit', '0', '--no-flags');
     fluxhound = startDaemon(process.execPath, args, { cwd: dir });
@@ -356,6 +393,53 @@ describe.skipIf(browserBinary.missing !== null)('the web console in Chromium', (
     await context.close();
   }, 120_000);
 
+  it('lists flow exposures with filters, names literal; a domain page shows its exposures and its flow evidence', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await watched(context);
+    await signIn(page, READ);
+    await rendered(page, () => page.locator('.site-nav a', { hasText: 'Exposures' }).click());
+    expect(await page.locator('main h1').textContent()).toBe('Exposures');
+    expect(await page.locator('main thead th').allTextContents()).toEqual(['Client', 'Customer', 'Domain', 'Address', 'Direction', 'Bypass', 'First', 'Last', 'Flows', 'Bytes']);
+    // Most recent last flow first.
+    const clients = async () => page.locator('main tbody tr td:first-child').allTextContents();
+    expect(await clients()).toEqual(['10.9.0.1', '127.0.0.8', '127.0.0.7']);
+    expect(await page.locator('main tbody tr', { hasText: '127.0.0.8' }).locator('td').allTextContents()).toEqual(
+      expect.arrayContaining(['127.0.0.8', 'acme', FLUX, '198.51.100.8', 'outbound', 'DNS bypass', '1', '5.5 kB']),
+    );
+    expect(await page.locator('main tbody tr', { hasText: '127.0.0.7' }).textContent()).toContain('1.2 MB');
+    // The hostile name reads literally and runs nothing.
+    expect(await page.locator('main tbody a.name').allTextContents()).toContain(HOSTILE_EXPOSED);
+    expect(await page.locator('script').count()).toBe(1);
+    expect(await page.locator('img, iframe, object, embed').count()).toBe(0);
+    await shot(page, 'exposures');
+
+    // The filter form: a domain subtree and DNS bypass only.
+    await page.locator('form.filters input[name="domain"]').fill('rotaflux.test');
+    await page.locator('form.filters select[name="bypass"]').selectOption('true');
+    await rendered(page, () => page.getByRole('button', { name: 'Search' }).click());
+    expect(await page.evaluate('location.hash')).toBe('#/exposures?domain=rotaflux.test&bypass=true');
+    expect(await clients()).toEqual(['127.0.0.8']);
+    await go(page, '#/exposures?client=10.0.0.0%2F8');
+    expect(await clients()).toEqual(['10.9.0.1']);
+    expect(await page.locator('main tbody td', { hasText: 'inbound' }).count()).toBe(1);
+    await go(page, '#/exposures?bypass=false&customer=acme');
+    expect(await clients()).toEqual(['127.0.0.7']);
+
+    // The domain page: how many exposures, a link to them.
+    await go(page, `#/domain/${encodeURIComponent(FLUX)}`);
+    expect(await page.locator('.exposures-count').textContent()).toBe('2 exposures: clients whose flows reached or came from its addresses, 1 without a DNS lookup (DNS bypass). List them →');
+    await rendered(page, () => page.locator('.exposures-count a').click());
+    expect(await clients()).toEqual(['127.0.0.8', '127.0.0.7']);
+    // A verdict with flow evidence (Verdict.flows) says it in words; no exposures stored for it.
+    await go(page, `#/domain/${encodeURIComponent(FLOWED)}`);
+    const evidence = page.locator('dl.facts dt', { hasText: 'Flow evidence' }).locator('xpath=following-sibling::dd[1]');
+    expect(await evidence.textContent()).toBe('6 of its addresses took connections from 12 clients and connected in to 5 of our hosts in 1 h (41 flows)');
+    expect(await page.locator('.exposures-count').textContent()).toBe('No client connected to it (no flow exposures stored).');
+    await shot(page, 'domain-flows');
+    expect(incidents).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it('gives a read token no admin buttons, and the API refuses it anyway', async () => {
     const context = await browser!.newContext({ viewport: { width: 1280, height: 860 } });
     const page = await watched(context);
@@ -405,6 +489,11 @@ describe.skipIf(browserBinary.missing !== null)('the web console in Chromium', (
     await go(page, `#/domain/${encodeURIComponent(hostile === '' ? FLUX : hostile)}`);
     expect(await overflow()).toBeLessThanOrEqual(0);
     await shot(page, 'phone-domain');
+    // The exposures table (ten columns, whole addresses) scrolls inside its box, not the page.
+    await go(page, '#/exposures');
+    expect(await page.locator('main tbody tr').count()).toBe(3);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await shot(page, 'phone-exposures');
     expect(incidents).toEqual([]);
     await context.close();
   }, 60_000);

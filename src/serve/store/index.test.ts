@@ -9,6 +9,10 @@ import { defaultConfig } from '../../config/schema.js';
 import { Daemon } from '../daemon.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import { queryFixture } from '../../store/store.case.js';
+import { emptyBatch } from '../../store/store.js';
+import type { Exposure, FanOut } from '../../model/flow.js';
+import { isoTime } from '../../model/verdict.js';
+import { waitFor } from '../../../test/support/daemon.js';
 import { storeOptions, storeService } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-store-service-'));
@@ -40,6 +44,28 @@ describe('store service', () => {
     expect(storeOptions({ dns: '127.0.0.1:5353', store: false }, ctx)).toBeNull();
     expect(storeOptions({ store: 'a.db', retention: '2' }, ctx)).toMatchObject({ path: 'a.db', retention: 2 });
     expect(() => storeOptions({ store: 'a.db', retention: 'soon' }, ctx)).toThrow(/--retention/);
+  });
+
+  it('counts exposure and fan-out rows in fluxhound_store_rows{table}', async () => {
+    const path = join(dir, 'findings.db');
+    const t = Math.floor(Date.now() / 1000) - 600;
+    const store = new SqliteStore(path);
+    const exposure = (client: string): Exposure => ({
+      record: 'exposure', client, customer: null, address: '51.178.15.143', domain: 'login.evil-bank.com', network: 'fn-1', first: isoTime(t), last: isoTime(t + 5),
+      flows: 1, bytes: 100, packets: 2, sampled: false, direction: 'outbound', bypass: false, reason: `${client} connected to 51.178.15.143`,
+    });
+    const fanOut: FanOut = { record: 'fan-out', host: '192.0.2.66', customer: null, distinct: 250, flux: 0, window: 300, first: isoTime(t), last: isoTime(t + 200), flows: 300, reasons: ['250 distinct'] };
+    store.write({ ...emptyBatch(), exposures: ['192.0.2.7', '192.0.2.8', '192.0.2.9'].map(exposure), fanOuts: [fanOut] });
+    store.close();
+    const d = daemon(path);
+    await d.start();
+    try {
+      // Counted at start (the writer thread answers a little later), then every minute.
+      await waitFor('the rows counted', async () => /^fluxhound_store_rows\{table="exposures"\} 3$/m.test(await d.metrics()));
+      expect(await d.metrics()).toMatch(/^fluxhound_store_rows\{table="fanouts"\} 1$/m);
+    } finally {
+      await d.stop();
+    }
   });
 
   it('keeps verdicts and detection windows across a restart', async () => {

@@ -83,7 +83,7 @@ export class StoreService implements Service {
   private recorder: Recorder | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | null = null;
-  private counts: StoreCounts = { domains: 0, verdicts: 0, tuples: 0, networks: 0 };
+  private counts: StoreCounts = { domains: 0, verdicts: 0, tuples: 0, networks: 0, exposures: 0, fanOuts: 0 };
   private writer: BackgroundWriter | null = null;
   private writeMs = 0;
   private restoredVerdicts = 0;

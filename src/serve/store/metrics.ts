@@ -44,6 +44,8 @@ export function storeMetrics(registry: Registry, r: StoreReadings): void {
         [{ table: 'verdicts' }, c.verdicts],
         [{ table: 'pdns' }, c.tuples],
         [{ table: 'networks' }, c.networks],
+        [{ table: 'exposures' }, c.exposures],
+        [{ table: 'fanouts' }, c.fanOuts],
       ];
     },
     ['table'],

@@ -119,6 +119,9 @@ describe('the exposures table', () => {
     expect(store.fanOuts({ host: '192.0.2.0/24' }, 1).map((f) => f.host)).toEqual(['192.0.2.8']);
     expect(store.fanOuts({ since: T0 + 60, until: T0 + 120 }, 10).map((f) => f.host)).toEqual(['192.0.2.8']);
     expect(store.fanOuts({}, 10)[0]).toEqual(fanOut('198.51.100.1', T0 + 120));
+    // The rows metric (fluxhound_store_rows{table}) reads these counts.
+    store.write({ ...emptyBatch(), exposures: [exposure(), exposure({ direction: 'inbound' }), exposure()] });
+    expect(store.counts()).toMatchObject({ exposures: 2, fanOuts: 3 });
     store.close();
   });
 

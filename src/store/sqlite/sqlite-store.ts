@@ -200,7 +200,7 @@ export class SqliteStore implements Store {
 
   counts(): StoreCounts {
     const count = (table: string): number => (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    return { domains: count('domains'), verdicts: count('verdicts'), tuples: count('pdns'), networks: count('networks') };
+    return { domains: count('domains'), verdicts: count('verdicts'), tuples: count('pdns'), networks: count('networks'), exposures: count('exposures'), fanOuts: count('fanouts') };
   }
 
   sizeBytes(): number {

@@ -1,12 +1,15 @@
 /** One domain: verdict, score, reasons in plain words, contributions, evidence, history, passive DNS, and the admin's buttons. */
-import { ApiError, api, nameSegment } from '../api.js';
+import { ApiError, api, nameSegment, qs } from '../api.js';
 import { barChart } from '../charts.js';
 import { count, time } from '../format.js';
 import { h } from '../h.js';
 import { listActionForm } from '../list-actions.js';
 import type { Route } from '../router.js';
 import { badge, domainLink, facts, link, message, networkLink, page, table, verdictBadge } from '../ui.js';
-import type { DomainInfo, Verdict } from '../types.js';
+import type { DomainInfo, ExposurePage, FlowEvidence, Verdict } from '../types.js';
+
+/** Exposures counted on the domain page: one API page; beyond it the page says "N or more". */
+const EXPOSURES_COUNTED = 100;
 
 function rerender(): void {
   window.dispatchEvent(new HashChangeEvent('hashchange'));
@@ -46,6 +49,7 @@ function verdictSection(v: Verdict): HTMLElement[] {
       ['Last seen', time(v.last_seen)],
       ['First flagged', v.first_flagged === null ? '' : `${time(v.first_flagged)} after ${count(v.lookups_to_flag)} lookups`],
       ['Lookups', count(v.features.lookups)],
+      ...(v.flows === undefined ? [] : ([['Flow evidence', flowEvidence(v.flows)]] as [string, string][])),
     ]),
     h('h2', null, 'Why'),
     h('ol', { class: 'reasons' }, v.reasons.map((r) => h('li', null, r))),
@@ -72,6 +76,37 @@ function verdictSection(v: Verdict): HTMLElement[] {
   ].filter((x): x is HTMLElement => x !== null);
 }
 
+/** Verdict.flows in words: what the flows said about the name's own addresses within the window. */
+function flowEvidence(f: FlowEvidence): string {
+  const hours = f.window % 3600 === 0 ? `${f.window / 3600} h` : `${Math.round(f.window / 60)} min`;
+  return `${count(f.addresses)} of its addresses took connections from ${count(f.clients)} clients and connected in to ${count(f.inbound)} of our hosts in ${hours} (${count(f.flows)} flows)`;
+}
+
+/**
+ * How many exposures the store holds for the name (and names under it): one
+ * page of GET /api/v1/exposures; null when there is no store (503) or the
+ * token may not read it, so the page shows nothing rather than an error.
+ */
+async function exposuresOf(name: string): Promise<ExposurePage | null> {
+  try {
+    return await api<ExposurePage>(`/api/v1/exposures${qs({ domain: name, limit: EXPOSURES_COUNTED })}`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status !== 401) return null;
+    throw err;
+  }
+}
+
+function exposuresSection(name: string, found: ExposurePage | null): HTMLElement[] {
+  if (found === null) return [];
+  const n = found.items.length;
+  const bypass = found.items.filter((e) => e.bypass).length;
+  const text = n === 0 ? 'No client connected to it (no flow exposures stored).' : `${count(n)}${found.next === null ? '' : ' or more'} exposures: clients whose flows reached or came from its addresses${bypass > 0 ? `, ${count(bypass)} without a DNS lookup (DNS bypass)` : ''}.`;
+  return [
+    h('h2', null, 'Exposures'),
+    h('p', { class: 'exposures-count' }, text, n === 0 ? null : [' ', link(`#/exposures${qs({ domain: name })}`, 'List them →')]),
+  ];
+}
+
 /** The feed entries behind the verdict (Verdict.intel): a listing of the name, or its addresses listed as flux infrastructure. Text only. */
 function intelSection(v: Verdict): HTMLElement | null {
   if (v.intel === undefined || v.intel.length === 0) return null;
@@ -94,8 +129,10 @@ function intelSection(v: Verdict): HTMLElement | null {
 export async function domainView(route: Route): Promise<HTMLElement> {
   const name = route.args[0] ?? '';
   let info: DomainInfo;
+  let exposures: ExposurePage | null;
   try {
     info = await api<DomainInfo>(`/api/v1/domains/${nameSegment(name)}`);
+    exposures = await exposuresOf(info.name);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return page('Domain', h('p', null, 'Nothing is known about ', h('code', { class: 'name' }, name), '.'));
     throw err;
@@ -110,6 +147,7 @@ export async function domainView(route: Route): Promise<HTMLElement> {
     info.denylisted === null ? null : message(`Blocklisted by ${info.denylisted.by} at ${time(info.denylisted.at)}: ${info.denylisted.comment}`, 'info'),
     actions(info),
     v === null ? h('p', null, 'No verdict: fluxhound has not flagged this name.') : verdictSection(v),
+    exposuresSection(info.name, exposures),
     h('h2', null, 'History'),
     table(info.history, [
       { title: 'When', cell: (r) => time(r.ts) },
