@@ -153,5 +153,5 @@ runFlowConformance(pcapFormat, {
   good: ['netflow5_test_microtik.dat', 'netflow9_test_valid01.dat', 'netflow9_test_streamcore_tpl_data256.dat', 'ipfix_test_ixia_tpldata256.dat'].map((name) => unitFrame(fixture(name))),
   bad: [unitFrame(Buffer.from('not an export datagram')), unitFrame(v9Unknown, 9995)],
   absurd: [unitFrame(Buffer.alloc(30, 0xff), 4739)],
-  foreign: ['netflow5.dat', 'zeek-conn.log', 'nfdump.csv'].map((name) => fixture(name)),
+  foreign: ['netflow5.dat', 'zeek-conn.log', 'nfdump-real.csv'].map((name) => fixture(name)),
 });
