@@ -105,18 +105,6 @@ export interface FlowSummary {
   unattributed: number;
 }
 
-/**
- * The format labels flow decoders put on their skipped records
- * (SkippedRecord.format): their skips are the summary's flow skips. The one
- * eve reader labels a bad flow event 'eve' like a bad dns event: those count
- * as skipped records, not flow skips.
- */
-const FLOW_FORMATS: ReadonlySet<string> = new Set(['netflow', 'zeek-conn', 'zeek-conn-json', 'nfdump-csv']);
-
-function isFlowFormat(format: string): boolean {
-  return FLOW_FORMATS.has(format);
-}
-
 const SKIP_SAMPLES = 10;
 const SKIP_REASONS = 100;
 
@@ -198,7 +186,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
       },
       skip(s) {
         summary.skipped++;
-        if (isFlowFormat(s.format)) flows.skipped++;
+        if (s.flow === true) flows.skipped++;
         if (summary.skippedSamples.length < SKIP_SAMPLES) summary.skippedSamples.push(s);
         const count = summary.skippedByReason.get(s.reason);
         if (count !== undefined) summary.skippedByReason.set(s.reason, count + 1);

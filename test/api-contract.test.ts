@@ -341,6 +341,9 @@ describe('the API against its OpenAPI document', () => {
     expect((await call({ pattern: f, method: 'GET', target: f, token: tokens.read })).body).toEqual({ items: [FAN_OUT] });
     expect((await call({ pattern: f, method: 'GET', target: `${f}?host=198.51.100.0/24` })).body).toEqual({ items: [] });
     expect((await call({ pattern: f, method: 'GET', target: `${f}?host=nobody` })).status).toBe(400);
+    // Its own limit (one list, no cursor), not the exposures page's.
+    expect((await call({ pattern: f, method: 'GET', target: `${f}?limit=500` })).body).toEqual({ items: [FAN_OUT] });
+    expect((await call({ pattern: f, method: 'GET', target: `${f}?limit=501` })).body).toEqual({ error: 'limit: must be between 1 and 500' });
   });
 
   it('gives the stats over time, per customer too', async () => {

@@ -14,6 +14,8 @@ import { fluxhound, requireBuilt, ROOT } from './support/cli.js';
 import { connLog, eveDnsAnswer, eveFlows, type Connection } from './support/conn-log.js';
 import { netflowV5File } from './support/netflow-v5.js';
 import { botAddresses, zeekLog } from './support/zeek-log.js';
+import { pcapFile, udpFrame } from './support/pcap-synth.js';
+import { LINKTYPE_ETHERNET } from '../src/sources/pcap/packet.js';
 
 const T0 = 1743638400;
 const FLUX = 'www.flux-shop.com';
@@ -156,6 +158,29 @@ describe('analyze with flows', () => {
     expect(kept.stderr).toMatch(/^flows: read 14 flow records, skipped 0;/m);
     expect(expired.stderr).toMatch(/^flows: read 0 flow records, skipped 1;/m);
     expect(expired.stderr).toContain('asa.dat:2: netflow: set 1: no template 265');
+  });
+
+  it('counts bad eve flow events and damaged export datagrams in a pcap as flow skips, bad dns events as other skips', async () => {
+    const hostile = join(dir, 'hostile-eve.json');
+    writeFileSync(
+      hostile,
+      [
+        readFileSync(eve, 'utf8').trimEnd(),
+        // Three bad flow events (no addresses, an impossible start, non-numeric counts) and one bad dns event.
+        JSON.stringify({ event_type: 'flow', timestamp: '2025-04-03T01:26:40.000000+0000', proto: 'TCP', flow: { start: '2025-04-03T01:26:40.000000+0000' } }),
+        JSON.stringify({ event_type: 'flow', src_ip: '10.9.0.1', dest_ip: '1.2.3.4', proto: 'TCP', flow: { start: '9999-99-99T00:00:00+0000', end: '2025-04-03T01:26:40.000000+0000' } }),
+        JSON.stringify({ event_type: 'netflow', src_ip: '10.9.0.1', dest_ip: '1.2.3.4', proto: 'UDP', netflow: { pkts: 'a', bytes: [], start: null, end: {} } }),
+        JSON.stringify({ event_type: 'dns', timestamp: '2025-04-03T01:26:40.000000+0000', dns: 'x' }),
+      ].join('\n') + '\n',
+    );
+    // One NetFlow v5 export datagram cut short by the snap length: one flow skip.
+    const exporter = { src: '192.0.2.1', dst: '198.51.100.9', srcPort: 50000, dstPort: 2055 };
+    const frame = udpFrame(LINKTYPE_ETHERNET, exporter, readFileSync(join(ROOT, 'test', 'fixtures', 'flows', 'netflow5_test_microtik.dat')));
+    const capture = join(dir, 'cut-export.pcap');
+    writeFileSync(capture, pcapFile([{ ts: T0, bytes: frame.subarray(0, 200), originalLength: frame.length }]));
+    const run = await fluxhound(['analyze', hostile, capture]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^flows: read 15 flow records, skipped 4;/m);
   });
 
   it('says when flows were dropped as late (flow files out of time order)', async () => {

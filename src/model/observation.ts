@@ -95,6 +95,11 @@ export interface SkippedRecord {
   /** Which source format rejected it ('zeek', 'eve', ...). */
   format: string;
   reason: string;
+  /**
+   * True when the record was flow data (a flow log line, an eve flow event, a NetFlow/IPFIX datagram or the
+   * damage around one): the decoder that read it says so, and a run counts it among its flow skips.
+   */
+  flow?: true;
 }
 
 export function emptyObservation(ts: number, qname: string, qtype: string): DnsObservation {

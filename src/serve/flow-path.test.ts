@@ -71,6 +71,35 @@ describe('the daemon flow path', () => {
     }
   });
 
+  it('stores exact totals when the analysis evicts an exposure and counts it again from zero', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-flows-'));
+    dirs.push(dir);
+    const config = defaultConfig();
+    config.serve.store.flushInterval = 50;
+    // 16 exposure tallies at most: a 17th client evicts the first, whose next flow starts a new tally at 1.
+    config.flows.limits.maxHosts = 16;
+    const daemon = quietDaemon(config, { enricher: octetEnricher, out: new PassThrough(), factories: [storeService()], flags: { store: join(dir, 'store.db') } });
+    await daemon.start();
+    try {
+      const addresses: string[] = [];
+      for (let lookup = 0; lookup < 12; lookup++) {
+        const answer = [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k));
+        addresses.push(...answer);
+        daemon.context.observations.observe(aResponse(NOW + lookup * 300, FLUX, answer, 120, { client: '192.0.2.7' }));
+      }
+      expect(daemon.context.flagged.match(FLUX)?.domain).toBe(FLUX);
+      const clients = Array.from({ length: 17 }, (_, k) => `198.51.100.${k + 1}`);
+      clients.forEach((client, k) => daemon.context.observations.flow!(flowRecord(NOW + 3310 + k, client, addresses[55]!)));
+      daemon.context.observations.flow!(flowRecord(NOW + 3330, clients[0]!, addresses[55]!));
+      await waitFor('the evicted client counted again', () => (daemon.context.store?.exposures({ client: clients[0]! }, 10).items[0]?.flows ?? 0) >= 2);
+      const row = daemon.context.store!.exposures({ client: clients[0]! }, 10).items[0]!;
+      expect([row.flows, row.bytes, row.packets]).toEqual([2, 2 * flowRecord(NOW, clients[0]!, addresses[55]!).bytes, 2 * flowRecord(NOW, clients[0]!, addresses[55]!).packets]);
+      expect(daemon.context.store!.exposures({ client: clients[1]! }, 10).items[0]?.flows).toBe(1);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   it('drops and counts flows beyond its queue while the analysis has not run, and analyses the rest in later turns', async () => {
     const findings = keptFindings();
     const analysis = createFlowAnalysis({ config: defaultConfig(), findings, reporting: 'live' });

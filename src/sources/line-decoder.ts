@@ -42,8 +42,9 @@ abstract class SplitDecoder implements Decoder {
   /** Called once after the last line: for decoders that hold a record (or a view of the input) back. */
   protected finish(): void {}
 
-  protected skip(lineNumber: number, reason: string): void {
-    this.sink.skip({ position: { file: this.file, line: lineNumber }, format: this.format, reason });
+  /** `flow`: the line was flow data (SkippedRecord.flow). */
+  protected skip(lineNumber: number, reason: string, flow = false): void {
+    this.sink.skip(flow ? { position: { file: this.file, line: lineNumber }, format: this.format, reason, flow } : { position: { file: this.file, line: lineNumber }, format: this.format, reason });
   }
 }
 

@@ -112,3 +112,27 @@ describe('Recorder: the query log', () => {
     store.close();
   });
 });
+
+describe('Recorder: flow exposures', () => {
+  it('sums two increments of one client, domain and direction waiting for the same flush into one row', () => {
+    const batches: StoreBatch[] = [];
+    const recorder = new Recorder({ write: (b) => batches.push(b) }, new FlaggedDomains(), null, 100_000, false, { maxQueries: 10, stats: null });
+    const base = {
+      record: 'exposure' as const,
+      client: '192.0.2.7',
+      customer: null,
+      address: '51.178.15.143',
+      domain: 'login.evil-bank.com',
+      network: null,
+      direction: 'outbound' as const,
+      sampled: false,
+    };
+    recorder.exposure({ ...base, first: '2026-12-05T16:00:00.000Z', last: '2026-12-05T16:00:05.000Z', flows: 2, bytes: 200, packets: 4, bypass: true, reason: 'bypass' });
+    recorder.exposure({ ...base, first: '2026-12-05T16:10:00.000Z', last: '2026-12-05T16:10:05.000Z', flows: 1, bytes: 50, packets: 1, sampled: true, bypass: false, reason: 'looked up' });
+    expect(recorder.pendingFindings).toBe(1);
+    recorder.flush();
+    expect(batches[0]?.exposures).toEqual([
+      { ...base, first: '2026-12-05T16:00:00.000Z', last: '2026-12-05T16:10:05.000Z', flows: 3, bytes: 250, packets: 5, sampled: true, bypass: true, reason: 'bypass' },
+    ]);
+  });
+});

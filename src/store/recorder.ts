@@ -77,7 +77,7 @@ export class Recorder {
   private serialWritten = -1;
   private readonly inFlight: InFlight[] = [];
   private queries: QueryLogEntry[] = [];
-  /** Exposures waiting, by client, domain and direction: a newer report of the same three replaces the older (each carries totals). */
+  /** Exposure increments waiting, by client, domain and direction: a newer one of the same three is added to the older. */
   private exposures = new Map<string, Exposure>();
   private fanOuts: FanOut[] = [];
   private retryStats: StatsBucket[] = [];
@@ -128,10 +128,16 @@ export class Recorder {
     else this.queries.push(entry);
   }
 
-  /** Queues a flow exposure for the next flush (bounded like the query log: past the cap, dropped and counted). */
+  /**
+   * Queues a flow exposure increment (flows, bytes, packets since the last one of its client, domain and
+   * direction; the store adds them) for the next flush; two of the same three before a flush are summed into
+   * one row (bounded like the query log: past the cap, dropped and counted).
+   */
   exposure(e: Exposure): void {
     const key = `${e.client}\t${e.domain}\t${e.direction}`;
-    if (this.exposures.has(key) || this.pendingFindings < this.queryLog.maxQueries) this.exposures.set(key, e);
+    const waiting = this.exposures.get(key);
+    if (waiting !== undefined) this.exposures.set(key, summed(waiting, e));
+    else if (this.pendingFindings < this.queryLog.maxQueries) this.exposures.set(key, e);
     else this.stats.findingsDropped++;
   }
 
@@ -294,4 +300,19 @@ export function replayObservations(tuples: readonly PdnsTuple[]): DnsObservation
     count: t.count,
     firstSeen: t.firstSeen,
   }));
+}
+
+/** Two increments of one client, domain and direction as one, merged as the store merges rows (exposures-table.ts). */
+function summed(older: Exposure, newer: Exposure): Exposure {
+  return {
+    ...newer,
+    first: Date.parse(older.first) < Date.parse(newer.first) ? older.first : newer.first,
+    last: Date.parse(older.last) > Date.parse(newer.last) ? older.last : newer.last,
+    flows: older.flows + newer.flows,
+    bytes: older.bytes + newer.bytes,
+    packets: older.packets + newer.packets,
+    sampled: older.sampled || newer.sampled,
+    bypass: older.bypass || newer.bypass,
+    reason: older.bypass && !newer.bypass ? older.reason : newer.reason,
+  };
 }

@@ -357,12 +357,12 @@ export function storeSuite(name: string, open: () => Store): void {
       });
       const fanOut: FanOut = { record: 'fan-out', host: '192.0.2.66', customer: 'acme', distinct: 300, flux: 1, window: 300, first: at(5000), last: at(5300), flows: 500, reasons: ['r'] };
       store.write({ ...emptyBatch(), exposures: [exposure('192.0.2.7', 5000, 1, false), exposure('192.0.2.8', 3000, 2, true)], fanOuts: [fanOut] });
-      // A later report of the same client and domain: the larger totals, the wider span.
+      // A later increment of the same client and domain: added to the totals (1 + 4 flows), the span widened.
       store.write({ ...emptyBatch(), exposures: [exposure('192.0.2.7', 5100, 4, false)] });
       store.close();
       store = open();
       expect(store.exposures({ customer: 'acme' }, 10).items.map((e) => [e.client, e.flows, e.first, e.last])).toEqual([
-        ['192.0.2.7', 4, at(5000), at(5110)],
+        ['192.0.2.7', 5, at(5000), at(5110)],
         ['192.0.2.8', 2, at(3000), at(3010)],
       ]);
       expect(store.exposures({ bypass: true, domain: 'flux.test' }, 10).items.map((e) => e.client)).toEqual(['192.0.2.8']);

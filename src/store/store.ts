@@ -48,9 +48,11 @@ export interface StoreBatch {
   /** Per-minute counts to add to the stored ones (same minute and customer: summed). */
   stats: StatsBucket[];
   /**
-   * Flow exposures (issue 16): one row per client, domain and direction;
-   * a later report of the same three widens the row (first, last) and keeps
-   * the larger totals, since each report carries totals, not increments.
+   * Flow exposures (issue 16): one row per client, domain and direction.
+   * Each carries INCREMENTS (flows, bytes, packets since the writer's last
+   * write of the same three; serve/store/exposure-increments.ts makes them
+   * from the analysis's running totals): the store adds them and widens the
+   * row (first, last), so its totals are exact across evictions and restarts.
    */
   exposures: Exposure[];
   /** Fan-out findings, one row each. */

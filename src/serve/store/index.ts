@@ -22,6 +22,7 @@ import { Recorder, replayObservations } from '../../store/recorder.js';
 import { BackgroundWriter } from '../../store/sqlite/background-writer.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { Store, StoreCounts } from '../../store/store.js';
+import { ExposureIncrements } from './exposure-increments.js';
 import { storeMetrics } from './metrics.js';
 
 const SWEEP_EVERY_MS = 3600_000;
@@ -93,6 +94,11 @@ export class StoreService implements Service {
   private querySweepSeconds = 0;
   private unsubscribeQueries: (() => void) | null = null;
   private unsubscribeFindings: (() => void) | null = null;
+  /**
+   * The analysis reports running totals; the store adds increments. One map for the service's (the daemon's)
+   * life, like the analysis: made here, not in start(), so a stop and start never counts a live tally twice.
+   */
+  private readonly increments: ExposureIncrements;
   /** The store file did not exist before start(). */
   private created = false;
 
@@ -100,6 +106,7 @@ export class StoreService implements Service {
     private readonly options: StoreServiceOptions,
     private readonly context: ServeContext,
   ) {
+    this.increments = new ExposureIncrements(2 * context.config.flows.limits.maxHosts);
     storeMetrics(context.registry, {
       sizeBytes: () => this.store?.sizeBytes() ?? 0,
       counts: () => this.counts,
@@ -171,7 +178,7 @@ export class StoreService implements Service {
     this.unsubscribeQueries = context.onQuery((entry) => recorder.logQuery(entry));
     // Flow findings (issue 16) ride in the same batches, kept as long as the query log.
     this.unsubscribeFindings =
-      context.onFinding?.((finding) => (finding.record === 'exposure' ? recorder.exposure(finding) : recorder.fanOut(finding))) ?? null;
+      context.onFinding?.((finding) => (finding.record === 'exposure' ? recorder.exposure(this.increments.increment(finding)) : recorder.fanOut(finding))) ?? null;
     context.store = store;
     this.every(options.flushInterval, () => this.flush());
     // After the writer thread exists: a first sweep after a long pause can be millions of rows, and the thread does it between batches.

@@ -49,9 +49,9 @@ export class EveDecoder extends JsonLineDecoder {
   private flow(event: JsonObject, lineNumber: number): void {
     const result = eveFlowEvent(event, this.file, `${this.file}:${lineNumber}`);
     if (result === null) return;
-    if (typeof result === 'string') return this.skip(lineNumber, result);
+    if (typeof result === 'string') return this.skip(lineNumber, result, true);
     const problem = flowTimeProblem(result);
-    if (problem !== null) return this.skip(lineNumber, problem);
+    if (problem !== null) return this.skip(lineNumber, problem, true);
     this.sink.flow?.(result);
   }
 

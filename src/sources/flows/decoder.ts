@@ -23,7 +23,7 @@ export class FlowLineDecoder implements Decoder {
   private readonly splitter: LineSplitter;
 
   constructor(format: string, file: string, parser: FlowLineParser, sink: ObservationSink) {
-    const skip = (line: number, reason: string): void => sink.skip({ position: { file, line }, format, reason });
+    const skip = (line: number, reason: string): void => sink.skip({ position: { file, line }, format, reason, flow: true });
     this.splitter = new LineSplitter({
       line(text, start, end, lineNumber) {
         const result = parser.line(text.slice(start, end), `${file}:${lineNumber}`);

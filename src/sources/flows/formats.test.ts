@@ -96,7 +96,7 @@ describe('one run reads DNS logs and flow logs (fluxhound analyze dns.log conn.l
     expect(out.flows).toHaveLength(3 + 16 + 2);
     expect(out.flows[0]).toMatchObject({ src: '192.0.2.10', dst: '198.51.100.7', dstPort: 443, exporter: inputs[1], position: `${inputs[1]}:9` });
     expect(out.skipped.filter((s) => s.format === 'nfdump-csv')).toEqual([
-      { position: { file: inputs[2], line: 12 }, format: 'nfdump-csv', reason: expect.stringMatching(/timestamp 0 is not a time between 1987 and 2106/) as string },
+      { position: { file: inputs[2], line: 12 }, format: 'nfdump-csv', reason: expect.stringMatching(/timestamp 0 is not a time between 1987 and 2106/) as string, flow: true },
     ]);
     expect(summaries[2]?.skipped).toBe(1);
   });
@@ -154,9 +154,10 @@ describe('one eve.json feeds both DNS observations and flows', () => {
       decoder.push(Buffer.from(text));
       decoder.end();
       expect(out.flows).toHaveLength(takesFlows ? 1 : 0);
-      expect(out.skipped.map((s) => [s.position.line, s.format, s.reason])).toEqual(takesFlows ? [
-        [2, 'eve', 'timestamp 1 is not a time between 1987 and 2106'],
-        [3, 'eve', "no 'netflow' object"],
+      // Marked as flow data (SkippedRecord.flow): a run counts them among its flow skips.
+      expect(out.skipped.map((s) => [s.position.line, s.format, s.reason, s.flow])).toEqual(takesFlows ? [
+        [2, 'eve', 'timestamp 1 is not a time between 1987 and 2106', true],
+        [3, 'eve', "no 'netflow' object", true],
       ] : []);
     }
   });

@@ -44,6 +44,19 @@ describe('IPFIX', () => {
     expect(decodeDatagram(ipfix(8, [300, ...record([0])]), { exporter: 'e:1', cache, position: 'd', now: 0 }).flows).toHaveLength(1);
   });
 
+  test('a data record with samplingPacketInterval (305) and samplingPacketSpace (306): rate (interval + space) / interval', () => {
+    const cache = new TemplateCache();
+    // Template 301: sourceIPv4Address, destinationIPv4Address, octetDeltaCount(4), samplingPacketInterval(4), samplingPacketSpace(4).
+    const t = [2, ...u16(301), ...u16(5), ...u16(8), ...u16(4), ...u16(12), ...u16(4), ...u16(1), ...u16(4), ...u16(305), ...u16(4), ...u16(306), ...u16(4)];
+    // 2 packets taken, then 98 passed over: 1 in 50. Then 1 taken, 99 passed over: 1 in 100.
+    const r = decodeDatagram(
+      ipfix(3, t, [301, 10, 0, 0, 1, 10, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 98, 10, 0, 0, 1, 10, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 99]),
+      { exporter: 'e', cache, position: 'd', now: 0 },
+    );
+    expect(r.skipped).toEqual([]);
+    expect(r.flows.map((f) => [f.bytes, f.samplingRate])).toEqual([[256, 50], [256, 100]]);
+  });
+
   test('IPv6 addresses in RFC 5952 form', () => {
     const cache = new TemplateCache();
     const t = [2, ...u16(400), ...u16(2), ...u16(27), ...u16(16), ...u16(28), ...u16(16)];

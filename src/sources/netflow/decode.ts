@@ -296,10 +296,7 @@ function readData(ctx: SetContext, id: number, at: number, end: number, position
     out.counts.dataRecords++;
     if (template.scopeCount > 0) {
       out.counts.optionsRecords++;
-      if (f.sampling > 0) {
-        const rate = f.samplingSpace >= 0 ? (f.sampling + f.samplingSpace) / f.sampling : f.sampling;
-        source.cache.setSampling(ctx.domainKey, rate);
-      }
+      if (f.sampling > 0) source.cache.setSampling(ctx.domainKey, samplingRate(f));
       if (f.systemInit > 0) source.cache.setSystemInit(ctx.domainKey, f.systemInit);
       continue;
     }
@@ -307,10 +304,21 @@ function readData(ctx: SetContext, id: number, at: number, end: number, position
       skip(out, recordPosition, 'no source or destination address');
       continue;
     }
-    const rate = f.sampling > 0 ? f.sampling : source.cache.samplingOf(ctx.domainKey);
+    const rate = f.sampling > 0 ? samplingRate(f) : source.cache.samplingOf(ctx.domainKey);
     if (ctx.version === 10) ipfixUptimes(f, source.cache.systemInitOf(ctx.domainKey));
     out.flows.push(toFlow(f, ctx.uptime, ctx.exportTime, rate, ctx.domainKey, recordPosition));
   }
+}
+
+/**
+ * The sampling rate a record (data or options) states, for one rule on both
+ * paths: samplingInterval (IE 34) / samplerRandomInterval (50) is 1-in-N;
+ * samplingPacketInterval (305) packets taken, then samplingPacketSpace (306)
+ * passed over, is (interval + space) / interval (RFC 5476 count-based
+ * systematic sampling). Only called when f.sampling > 0.
+ */
+function samplingRate(f: RecordFields): number {
+  return f.samplingSpace >= 0 ? (f.sampling + f.samplingSpace) / f.sampling : f.sampling;
 }
 
 /**

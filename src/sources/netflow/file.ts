@@ -18,7 +18,7 @@ export const FORMAT = 'netflow';
 export function deliver(result: DecodeResult, prefix: string, file: string, line: number, format: string, sink: ObservationSink, label = ''): void {
   for (const skipped of result.skipped) {
     const detail = `${label} ${skipped.position.slice(prefix.length).trim()}`.trim();
-    sink.skip({ position: { file, line }, format, reason: detail === '' ? skipped.reason : `${detail}: ${skipped.reason}` });
+    sink.skip({ position: { file, line }, format, reason: detail === '' ? skipped.reason : `${detail}: ${skipped.reason}`, flow: true });
   }
   for (const flow of result.flows) deliverFlow(flow, prefix, file, line, format, sink, label);
 }
@@ -28,7 +28,7 @@ function deliverFlow(flow: FlowRecord, prefix: string, file: string, line: numbe
   const time = !isPlausibleTime(flow.start) ? flow.start : !isPlausibleTime(flow.end) ? flow.end : null;
   if (time === null) return sink.flow?.(flow);
   const detail = `${label} ${flow.position.slice(prefix.length).trim()}`.trim();
-  sink.skip({ position: { file, line }, format, reason: `${detail}: ${implausibleTime(time)}` });
+  sink.skip({ position: { file, line }, format, reason: `${detail}: ${implausibleTime(time)}`, flow: true });
 }
 
 /** Export time of a datagram header (seconds), the clock its templates' lifetimes are measured on in a file. */
@@ -145,6 +145,7 @@ export class NetflowFileDecoder implements Decoder {
       position: { file: this.file, line: this.datagrams + 1 },
       format: FORMAT,
       reason: `${bytes} byte${bytes === 1 ? '' : 's'} that start no NetFlow v5/v9 or IPFIX datagram passed over`,
+      flow: true,
     });
   }
 

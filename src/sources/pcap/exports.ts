@@ -76,6 +76,7 @@ export class ExportDatagrams {
   }
 
   private skip(packet: number, reason: string): void {
-    this.sink.skip({ position: { file: this.file, line: packet }, format: this.format, reason });
+    // Traffic to a collector port: flow data, whatever its damage.
+    this.sink.skip({ position: { file: this.file, line: packet }, format: this.format, reason, flow: true });
   }
 }

@@ -58,18 +58,19 @@ function allPages(store: SqliteStore, filter: ExposureFilter, limit: number): Ex
 }
 
 describe('the exposures table', () => {
-  it('keeps one row per client, domain and direction: a later report widens it and keeps the larger totals', () => {
+  it('keeps one row per client, domain and direction: a later write widens it and adds its increments', () => {
     const store = open('merge.db');
     store.write({ ...emptyBatch(), exposures: [exposure()] });
-    // The same three reported again with more flows, later, from another flux address; then an older, smaller report.
-    store.write({ ...emptyBatch(), exposures: [exposure({ at: T0 + 600, flows: 9, bytes: 5000, packets: 40, address: '203.0.113.9', bypass: true, sampled: true })] });
-    store.write({ ...emptyBatch(), exposures: [exposure({ at: T0 - 600, flows: 1, bytes: 10, packets: 1 })] });
+    // The same three again with more flows, later, from another flux address, a bypass; then an older, non-bypass one.
+    store.write({ ...emptyBatch(), exposures: [exposure({ at: T0 + 600, flows: 9, bytes: 5000, packets: 40, address: '203.0.113.9', bypass: true, sampled: true, reason: 'bypass' })] });
+    store.write({ ...emptyBatch(), exposures: [exposure({ at: T0 - 600, flows: 1, bytes: 10, packets: 1, reason: 'looked up' })] });
     // Inbound is another row.
     store.write({ ...emptyBatch(), exposures: [exposure({ direction: 'inbound', flows: 2 })] });
     const rows = store.exposures({}, 10).items;
     expect(rows).toHaveLength(2);
     const outbound = rows.find((r) => r.direction === 'outbound')!;
-    expect(outbound).toMatchObject({ first: isoTime(T0 - 600), last: isoTime(T0 + 630), flows: 9, bytes: 5000, packets: 40, sampled: true, address: '51.178.15.143' });
+    // Exact sums (3 + 9 + 1 flows); bypass stays once seen, with its account.
+    expect(outbound).toMatchObject({ first: isoTime(T0 - 600), last: isoTime(T0 + 630), flows: 13, bytes: 6210, packets: 53, sampled: true, bypass: true, reason: 'bypass', address: '51.178.15.143' });
     expect(rows.find((r) => r.direction === 'inbound')).toMatchObject({ flows: 2, bypass: false });
     store.close();
   });

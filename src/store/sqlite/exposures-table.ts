@@ -1,10 +1,15 @@
 /**
  * Flow exposures and fan-out findings in SQLite (issue 16). An exposure is
- * one row per client, domain and direction: the flow analysis reports
- * totals over the flows it has seen, so a later report of the same three
- * widens the row's span and keeps the larger totals (a report after the
- * analysis evicted and restarted its count never lowers them, nor adds
- * what was counted before). Rows are few next to the query log (one per
+ * one row per client, domain and direction, and each write of the same
+ * three ADDS to it: writers hand increments (flows, bytes, packets since
+ * their last write of the three; the daemon's store service turns the
+ * analysis's running totals into increments, src/serve/store/
+ * exposure-increments.ts), so totals stay exact when the analysis evicts and
+ * restarts a tally or the daemon restarts. first = the earliest, last = the
+ * latest, sampled = any write sampled, bypass = any write was a DNS bypass
+ * (once a client reached the flux host without a lookup, the row says so;
+ * the reason is the latest write's, unless that would drop the bypass
+ * account); address, network and customer are the latest. Rows are few next to the query log (one per
  * exposed client and name, not per query), so searches are plain indexed
  * queries: client (16-byte key, a CIDR as a range), customer, domain (the
  * name and its subtree, reversed labels as in the query log), and the time
@@ -62,12 +67,12 @@ export class ExposuresTable {
          network = coalesce(excluded.network, network),
          first = min(first, excluded.first),
          last = max(last, excluded.last),
-         flows = max(flows, excluded.flows),
-         bytes = max(bytes, excluded.bytes),
-         packets = max(packets, excluded.packets),
+         flows = flows + excluded.flows,
+         bytes = bytes + excluded.bytes,
+         packets = packets + excluded.packets,
          sampled = max(sampled, excluded.sampled),
-         bypass = excluded.bypass,
-         reason = excluded.reason`,
+         reason = CASE WHEN excluded.bypass >= bypass THEN excluded.reason ELSE reason END,
+         bypass = max(bypass, excluded.bypass)`,
     );
     this.insertFanOut = db.prepare(`INSERT INTO fanouts (host, host_key, customer, last, body) VALUES (?, ?, ?, ?, ?)`);
     this.deleteExposures = db.prepare(`DELETE FROM exposures WHERE id IN (SELECT id FROM exposures WHERE last < ? ORDER BY last LIMIT ${SWEEP_CHUNK})`);

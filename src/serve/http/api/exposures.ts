@@ -63,7 +63,7 @@ export function exposureRoutes(context: ServeContext): Route[] {
         const range = timeRange(query, { since: -Infinity, until: Infinity });
         if (Number.isFinite(range.since)) filter.since = range.since;
         if (Number.isFinite(range.until)) filter.until = range.until;
-        const limit = integer(query, 'limit', LIMITS.exposures.fallback, 1, LIMITS.exposures.max);
+        const limit = integer(query, 'limit', LIMITS.fanOut.fallback, 1, LIMITS.fanOut.max);
         return { status: 200, body: { items: needStore(context).fanOuts(filter, limit) } };
       },
     },

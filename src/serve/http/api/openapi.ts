@@ -19,6 +19,8 @@ export const LIMITS = {
   querylog: { fallback: 100, max: 1000 },
   audit: { fallback: 100, max: 1000 },
   exposures: { fallback: 100, max: 1000 },
+  /** Fan-out findings: one list, no cursor, each with its reasons (larger than an exposure row): a smaller cap. */
+  fanOut: { fallback: 50, max: 500 },
   offset: 1_000_000,
   /** Points of a stats series. */
   points: 10_000,
@@ -164,7 +166,7 @@ function document(): JsonSchema {
       q('customer', 'A customer id.'),
       since("windows whose last flow is at or after it; default: no bound"),
       until("windows whose last flow is before it; default: no bound"),
-      limit(LIMITS.exposures.fallback, LIMITS.exposures.max),
+      limit(LIMITS.fanOut.fallback, LIMITS.fanOut.max),
     ]),
     '/api/v1/stats': get('stats', 'Queries, blocks, policy-log answers and flags over time', { 200: 'Stats', 503: E }, [
       since('default 24 hours ago'),
