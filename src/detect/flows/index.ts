@@ -275,7 +275,7 @@ class FlowJoin implements FlowAnalysis {
       if (received === 'yes') return received;
       if (received === 'unknown') proof = received;
     }
-    // Addresses beyond those the tally names were not asked about.
+    // Addresses beyond those the tally remembers were not asked about.
     return t.moreAddresses > 0 ? 'unknown' : proof;
   }
 
