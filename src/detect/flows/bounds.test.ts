@@ -17,7 +17,7 @@ function remote(i: number): string {
 describe('bounded memory', () => {
   it('1M flows from 1M hosts stay within flows.limits, and every count stays exact', () => {
     const config = defaultConfig();
-    config.flows.limits = { maxHosts: 1000, maxAddresses: 2000, maxClientsPerAddress: 8, maxClientEntries: 1_000_000, maxLookupsPerHost: 4 };
+    config.flows.limits = { maxHosts: 1000, maxAddresses: 2000, maxClientsPerAddress: 8, maxClientEntries: 500_000, maxLookupsPerHost: 4 };
     const findings = keptFindings();
     const flows = createFlowAnalysis({ config, findings });
     // Every 100th remote address is a flux host of one flagged name.

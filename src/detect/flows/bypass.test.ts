@@ -100,4 +100,23 @@ describe('DNS bypass with a busy client (more lookups than limits.maxLookupsPerH
     expect(findings.exposures.map((e) => [e.client, e.bypass])).toEqual([['10.1.0.201', true]]);
     expect(analysis.stats.bypassUnknown).toBe(0);
   });
+
+  it('limits.maxClientEntries bounds receipts and lookups over all hosts; what it forgot makes bypass unknown, not true', () => {
+    const config = defaultConfig();
+    config.flows.limits.maxClientEntries = 64;
+    const findings = keptFindings();
+    const analysis = createFlowAnalysis({ config, findings });
+    analysis.verdict(flagged(), 'final');
+    // 200 hosts each look a name up; the first of them got the flagged address, then connected to it.
+    analysis.observe(aResponse(T + FLAGGED * 10, `n${FLAGGED}.example`, [addressOf(FLAGGED)], 60, { client: '10.2.0.0' }));
+    for (let i = 1; i < 200; i++) analysis.observe(aResponse(T + FLAGGED * 10 + i * 0.01, `n${i}.example`, [addressOf(i)], 60, { client: `10.2.0.${i}` }));
+    analysis.flow(flowRecord(T + FLAGGED * 10 + 3, '10.2.0.0', addressOf(FLAGGED)));
+    analysis.flush();
+    const stats = analysis.stats;
+    expect(stats.lookups).toBeLessThanOrEqual(64);
+    expect(stats.answerEntries).toBeLessThanOrEqual(64);
+    expect(stats.evictedAnswerEntries).toBe(200 - stats.answerEntries);
+    expect(findings.exposures.map((e) => [e.client, e.bypass])).toEqual([['10.2.0.0', false]]);
+    expect(stats.bypassUnknown).toBe(1);
+  });
 });

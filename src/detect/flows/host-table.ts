@@ -45,12 +45,15 @@ export class HostTable {
   private readonly entries = new Recency<HostEntry>();
   /** Newest lookup time of the hosts dropped to make room (-Infinity: none). */
   private forgottenUntil = -Infinity;
+  private lookupsHeld = 0;
   evicted = 0;
 
   constructor(
     private readonly maxHosts: number,
     private readonly maxLookups: number,
     private readonly onEvict: (entry: HostEntry) => void,
+    /** Lookups over all hosts; past it the least recently seen hosts make room. */
+    private readonly maxLookupsHeld: number = Infinity,
   ) {}
 
   get size(): number {
@@ -65,21 +68,30 @@ export class HostTable {
   touch(host: string): HostEntry {
     let entry = this.entries.use(host);
     if (entry === undefined) {
-      if (this.entries.size >= this.maxHosts) {
-        const oldest = this.entries.shift();
-        if (oldest !== undefined) {
-          this.evicted++;
-          if (oldest.lookups !== null) {
-            for (const l of oldest.lookups.values()) if (l.last > this.forgottenUntil) this.forgottenUntil = l.last;
-          }
-          if (oldest.forgottenUntil > this.forgottenUntil) this.forgottenUntil = oldest.forgottenUntil;
-          this.onEvict(oldest);
-        }
-      }
+      if (this.entries.size >= this.maxHosts) this.dropOldest();
       entry = new HostEntry(host);
       this.entries.add(host, entry);
     }
     return entry;
+  }
+
+  /** Names looked up, held over all hosts (limits.maxClientEntries). */
+  get lookupCount(): number {
+    return this.lookupsHeld;
+  }
+
+  /** Forget the least recently seen host (its fan-out window closed by onEvict, its lookups remembered as a time). */
+  private dropOldest(): boolean {
+    const oldest = this.entries.shift();
+    if (oldest === undefined) return false;
+    this.evicted++;
+    if (oldest.lookups !== null) {
+      this.lookupsHeld -= oldest.lookups.size;
+      for (const l of oldest.lookups.values()) if (l.last > this.forgottenUntil) this.forgottenUntil = l.last;
+    }
+    if (oldest.forgottenUntil > this.forgottenUntil) this.forgottenUntil = oldest.forgottenUntil;
+    this.onEvict(oldest);
+    return true;
   }
 
   /** Note that host looked up name at ts (target: the name the CNAME chain led to, or null). */
@@ -93,9 +105,17 @@ export class HostTable {
         const oldest = lookups.entries().next();
         if (!oldest.done) {
           lookups.delete(oldest.value[0]);
+          this.lookupsHeld--;
           if (oldest.value[1].last > entry.forgottenUntil) entry.forgottenUntil = oldest.value[1].last;
         }
       }
+      while (this.lookupsHeld >= this.maxLookupsHeld && this.entries.oldest() !== entry && this.dropOldest());
+      if (this.lookupsHeld >= this.maxLookupsHeld) {
+        // This host alone holds the budget: its lookup is forgotten as it comes.
+        if (ts > entry.forgottenUntil) entry.forgottenUntil = ts;
+        return;
+      }
+      this.lookupsHeld++;
       lookup = { first: ts, last: ts, target };
     } else {
       lookups.delete(name);

@@ -51,6 +51,8 @@ export interface FlowAnalysisCounts extends FlowAnalysisStats {
   /** Clients remembered as having received an address in a DNS answer (DNS bypass proof), and dropped. */
   answerEntries: number;
   evictedAnswerEntries: number;
+  /** Names remembered as looked up, over all hosts (limits.maxClientEntries). */
+  lookups: number;
   /** Entries held now. */
   hosts: number;
   addresses: number;
@@ -101,7 +103,7 @@ class FlowJoin implements FlowAnalysis {
     const limits = config.flows.limits;
     this.remote = new RemoteTable(limits.maxAddresses, limits.maxClientsPerAddress, limits.maxClientEntries);
     this.answers = new AnswerTable(limits.maxAddresses, limits.maxClientsPerAddress, limits.maxClientEntries);
-    this.hosts = new HostTable(limits.maxHosts, limits.maxLookupsPerHost, (entry) => this.closeHostWindow(entry));
+    this.hosts = new HostTable(limits.maxHosts, limits.maxLookupsPerHost, (entry) => this.closeHostWindow(entry), limits.maxClientEntries);
     this.flux = new FluxIndex(this.lateness, limits.maxAddresses, this.infra);
     this.book = new ExposureBook(options.reporting ?? 'batch', this.lateness, limits.maxHosts, (t) => this.reportExposure(t));
   }
@@ -118,6 +120,7 @@ class FlowJoin implements FlowAnalysis {
       evictedPendingFlows: this.remote.evictedPending,
       answerEntries: this.answers.receiptCount,
       evictedAnswerEntries: this.answers.evicted,
+      lookups: this.hosts.lookupCount,
       hosts: this.hosts.size,
       addresses: this.remote.size,
       fluxHosts: this.flux.size,
