@@ -103,13 +103,15 @@ export interface FlowSummary {
    * before the name's verdict: counted in the flow evidence, in no exposure.
    */
   unattributed: number;
+  /** Outbound exposures whose "no lookup" could not be proven (the lookup memory was full): reported as no DNS bypass. */
+  bypassUnknown: number;
 }
 
 const SKIP_SAMPLES = 10;
 const SKIP_REASONS = 100;
 
 export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> {
-  const flows: FlowSummary = { records: 0, skipped: 0, exposures: 0, bypass: 0, inbound: 0, fanOuts: 0, late: 0, invalid: 0, unattributed: 0 };
+  const flows: FlowSummary = { records: 0, skipped: 0, exposures: 0, bypass: 0, inbound: 0, fanOuts: 0, late: 0, invalid: 0, unattributed: 0, bypassUnknown: 0 };
   const analysis = flowAnalysisFor(options, flows);
   const detector = new Detector({
     config: options.config,
@@ -207,6 +209,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   flows.late = analysis.stats.late;
   flows.invalid = analysis.stats.invalid;
   flows.unattributed = analysis.stats.unattributed;
+  flows.bypassUnknown = analysis.stats.bypassUnknown;
   summary.networks = detector.networks.summaries();
   for (const sink of options.sinks) sink.networks?.(summary.networks);
   for (const sink of options.sinks) await sink.close();

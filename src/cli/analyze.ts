@@ -271,6 +271,7 @@ function writeStats(
     flowsLate: s.flows.late,
     flowsInvalid: s.flows.invalid,
     flowsUnattributed: s.flows.unattributed,
+    bypassUnknown: s.flows.bypassUnknown,
     elapsedMs: Math.round(elapsedMs),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     heapUsedBaselineBytes: heapBaseline,

@@ -3,13 +3,20 @@ import { describe, expect, it } from 'vitest';
 import type { FlowSummary } from '../analyze.js';
 import { flowLines } from './summary.js';
 
-const read: FlowSummary = { records: 1337, skipped: 2, exposures: 278, bypass: 27, inbound: 2, fanOuts: 1, late: 0, invalid: 0, unattributed: 0 };
+const read: FlowSummary = { records: 1337, skipped: 2, exposures: 278, bypass: 27, inbound: 2, fanOuts: 1, late: 0, invalid: 0, unattributed: 0, bypassUnknown: 0 };
 const FIRST = 'flows: read 1,337 flow records, skipped 2; 278 exposures to flux hosts (27 DNS bypass, 2 inbound); 1 fan-out host';
 
 describe('flowLines', () => {
   it('says nothing for a run without flows, one line when nothing was lost', () => {
     expect(flowLines({ ...read, records: 0, skipped: 0 })).toEqual([]);
     expect(flowLines(read)).toEqual([FIRST]);
+  });
+
+  it('says when a DNS bypass could not be proven, only then', () => {
+    expect(flowLines({ ...read, bypassUnknown: 7 })).toEqual([
+      FIRST,
+      "  DNS bypass unproven: 7 exposures whose hosts' lookups no longer fit in memory (flows.limits.maxClientEntries): reported as no bypass",
+    ]);
   });
 
   it('names late, invalid and unattributed flows only when there are some', () => {

@@ -56,6 +56,9 @@ export function flowLines(f: FlowSummary): string[] {
       `  flows in no exposure: ${n(f.unattributed)} to or from flux hosts before the verdict, from clients past flows.limits.maxClientsPerAddress (counted in the flow evidence)`,
     );
   }
+  if (f.bypassUnknown > 0) {
+    lines.push(`  DNS bypass unproven: ${n(f.bypassUnknown)} exposures whose hosts' lookups no longer fit in memory (flows.limits.maxClientEntries): reported as no bypass`);
+  }
   return lines;
 }
 

@@ -65,6 +65,10 @@ describe('the daemon flow path', () => {
       expect(metrics).toContain('fluxhound_flow_analysis_exposures_total 2');
       expect(metrics).toContain('fluxhound_flow_analysis_bypasses_total 1');
       expect(metrics).toContain('fluxhound_flow_analysis_dropped_total 0');
+      // The analysis's fuller counts reach /metrics too: unproven bypasses and every table's evictions.
+      expect(metrics).toContain('fluxhound_flow_analysis_bypass_unknown_total 0');
+      expect(metrics).toContain('fluxhound_flow_analysis_evicted_total{table="client_entries"} 0');
+      expect(metrics).toContain('fluxhound_flow_analysis_late_total 0');
       expect(metrics).toContain('fluxhound_store_findings_written_total 2');
     } finally {
       await daemon.stop();

@@ -7,6 +7,7 @@
 import { collectDefaultMetrics, Counter, Gauge, type Registry } from 'prom-client';
 import { packageVersion } from '../config/package.js';
 import type { FlowAnalysisStats } from '../detect/flows/analysis.js';
+import type { FlowAnalysisCounts } from '../detect/flows/index.js';
 import type { FlowPathStats } from './flow-path.js';
 import { scrapedCounter, scrapedGauge } from './scraped.js';
 
@@ -65,29 +66,37 @@ export function daemonMetrics(registry: Registry, live: DaemonReadings): DaemonM
 export interface FlowReadings {
   path: () => FlowPathStats;
   queued: () => number;
-  /** The analysis's own counts; null without an analysis. */
-  analysis: () => FlowAnalysisStats | null;
+  /** The analysis's own counts (the fuller ones when it is detect/flows' analysis); null without an analysis. */
+  analysis: () => (FlowAnalysisStats & Partial<FlowAnalysisCounts>) | null;
 }
 
 /** The daemon's flow path: flows in, dropped when the analysis lags, and what the analysis found (exposures, bypasses, fan-outs, evictions). */
 export function flowMetrics(registry: Registry, live: FlowReadings): void {
-  const stat = (key: keyof FlowAnalysisStats) => (): number => live.analysis()?.[key] ?? 0;
+  const stat = (key: keyof FlowAnalysisCounts) => (): number => live.analysis()?.[key] ?? 0;
   scrapedCounter(registry, 'fluxhound_flow_analysis_flows_total', 'Flows handed to the daemon by every flow input (collector, followed conn.log or eve.json).', () => live.path().received);
   scrapedCounter(registry, 'fluxhound_flow_analysis_dropped_total', 'Flows dropped because the flow analysis lagged and its queue was full (fail-open: DNS never waits for flows).', () => live.path().dropped);
   scrapedGauge(registry, 'fluxhound_flow_analysis_queued', 'Flows waiting for the flow analysis.', live.queued);
   scrapedCounter(registry, 'fluxhound_flow_analysis_unmatched_total', 'Flows analysed that were not from or to a tracked flux address.', stat('unmatched'));
   scrapedCounter(registry, 'fluxhound_flow_analysis_exposures_total', 'Exposures reported: a client exchanged traffic with an address of a flagged name or a flux network.', stat('exposures'));
   scrapedCounter(registry, 'fluxhound_flow_analysis_bypasses_total', 'Exposures with DNS bypass: no lookup of the name through the monitored resolvers.', stat('bypasses'));
+  scrapedCounter(registry, 'fluxhound_flow_analysis_bypass_unknown_total', 'Outbound exposures whose "no lookup" could not be proven (the lookup memory was full): reported as no DNS bypass, never a false one.', stat('bypassUnknown'));
+  scrapedCounter(registry, 'fluxhound_flow_analysis_late_total', 'Flows dropped as older than the tables\' horizon (max(window, flows.fanOut.window) + flows.lateness behind the newest flow).', stat('late'));
+  scrapedCounter(registry, 'fluxhound_flow_analysis_invalid_total', 'Flows dropped for an impossible time or count.', stat('invalid'));
   scrapedCounter(registry, 'fluxhound_flow_analysis_fan_outs_total', 'Fan-out findings: a host contacted numerous distinct external addresses within flows.fanOut.window.', stat('fanOuts'));
   scrapedCounter(
     registry,
     'fluxhound_flow_analysis_evicted_total',
-    'Entries the flow analysis evicted to stay within flows.limits, by table (hosts, addresses).',
+    'Entries the flow analysis evicted to stay within flows.limits, by table (hosts, addresses, client entries, answer entries, exposures reported early, flux hosts, pending flows lost).',
     () => {
       const s = live.analysis();
       return [
         [{ table: 'hosts' }, s?.evictedHosts ?? 0],
         [{ table: 'addresses' }, s?.evictedAddresses ?? 0],
+        [{ table: 'client_entries' }, s?.evictedClientEntries ?? 0],
+        [{ table: 'answer_entries' }, s?.evictedAnswerEntries ?? 0],
+        [{ table: 'exposures' }, s?.evictedExposures ?? 0],
+        [{ table: 'flux_hosts' }, s?.evictedFluxHosts ?? 0],
+        [{ table: 'pending_flows' }, s?.evictedPendingFlows ?? 0],
       ];
     },
     ['table'],
