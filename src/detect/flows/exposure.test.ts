@@ -55,6 +55,16 @@ describe('exposure', () => {
     expect(findings.exposures.map((e) => [e.client, e.flows])).toEqual([['10.0.0.7', 2]]);
   });
 
+  it('a late verdict joins only the flows inside its span, not a client\'s earlier flows to the same address (REVIEW16 #3)', () => {
+    const { flows, findings } = analysis();
+    flows.flow(flowRecord(T - 5.5 * 3600, '10.0.0.7', FLUX)); // hours before the first answer: not this name's
+    flows.flow(flowRecord(T + 10, '10.0.0.7', FLUX));
+    flows.flow(flowRecord(T + 20, '10.0.0.7', FLUX));
+    flows.verdict(flagged(), 'final');
+    flows.flush();
+    expect(findings.exposures.map((e) => [e.client, e.flows, e.bytes, e.first])).toEqual([['10.0.0.7', 2, 2400, isoTime(T + 10)]]);
+  });
+
   it('a benign verdict makes no flux host; an injected one neither', () => {
     const { flows, findings } = analysis();
     flows.verdict(flagged({ label: 'benign' }), 'final');

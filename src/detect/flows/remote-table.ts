@@ -15,6 +15,7 @@
  */
 import type { FlowDirection } from '../../model/flow.js';
 import { Recency } from './recency.js';
+import type { FlowSegment } from './segments.js';
 import { sketchAdd, sketchCount } from './sketch.js';
 
 /** One peer's flows with one remote address, in one direction. */
@@ -32,6 +33,8 @@ export interface PeerTally {
   joinedFlows: number;
   joinedBytes: number;
   joinedPackets: number;
+  /** The same flows by time (segments.ts), for windowed evidence and span-exact late joins; the caller fills them. */
+  segments: FlowSegment[];
 }
 
 /** Tallies searched one by one before an address gets an index. */
@@ -137,7 +140,7 @@ export class RemoteTable {
         entry.untallied++;
         return null;
       }
-      tally = { peer, direction, first: start, last: end, flows: 0, bytes: 0, packets: 0, sampled: false, joinedFlows: 0, joinedBytes: 0, joinedPackets: 0 };
+      tally = { peer, direction, first: start, last: end, flows: 0, bytes: 0, packets: 0, sampled: false, joinedFlows: 0, joinedBytes: 0, joinedPackets: 0, segments: [] };
       entry.insert(tally);
     }
     if (start < tally.first) tally.first = start;
