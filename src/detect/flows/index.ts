@@ -122,7 +122,8 @@ class FlowJoin implements FlowAnalysis {
     const bytes = f.bytes * rate;
     const packets = f.packets * rate;
     const sampled = rate > 1;
-    const reply = isReply(f);
+    // The ports are guessed from only when the format did not say who started the connection (REVIEW16 #2).
+    const reply = f.initiator !== 'src' && isReply(f);
     const initiator = reply ? f.dst : f.src;
     const responder = reply ? f.src : f.dst;
     const responderClass = classify(responder, this.infra);
