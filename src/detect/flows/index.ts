@@ -215,7 +215,8 @@ class FlowJoin implements FlowAnalysis {
       flows += inWindow;
     }
     if (taken === 0) return null;
-    return { addresses: taken, clients: union(clients, outSketch), inbound: union(inbound, inSketch), flows, window: this.window };
+    // Each peer counted had a flow counted: a sketch's estimate above the flows is its error.
+    return { addresses: taken, clients: Math.min(union(clients, outSketch), flows), inbound: Math.min(union(inbound, inSketch), flows), flows, window: this.window };
   }
 
   /** Flows counted before a verdict named this address a flux host: join those inside its span (segments.ts), no others. */
