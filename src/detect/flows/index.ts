@@ -256,7 +256,7 @@ class FlowJoin implements FlowAnalysis {
 
   /** File the flow just counted in the tally under its time; joined now when a flux host matched it on arrival. */
   private addSegment(t: PeerTally, f: FlowRecord, bytes: number, packets: number, joined: boolean): void {
-    const s = addToSegments(t.segments, f.start, f.end, bytes, packets, this.lateness);
+    const s = addToSegments(t, f.start, f.end, bytes, packets, this.lateness);
     if (!joined) return;
     for (const j of [t, s]) {
       j.joinedFlows++;

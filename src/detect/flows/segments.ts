@@ -34,12 +34,15 @@ export interface FlowSegment {
 export const MAX_SEGMENTS = 16;
 
 /** Add one flow to a tally's segments (newest last); returns the segment it went to. */
-export function addToSegments(segments: FlowSegment[], start: number, end: number, bytes: number, packets: number, spread: number): FlowSegment {
+export function addToSegments(owner: { segments: FlowSegment[] }, start: number, end: number, bytes: number, packets: number, spread: number): FlowSegment {
+  const segments = owner.segments;
   let s = segments[segments.length - 1];
   if (s === undefined || Math.max(s.maxStart, start) - Math.min(s.minStart, start) > spread || Math.max(s.maxEnd, end) - Math.min(s.minEnd, end) > spread) {
     if (segments.length >= MAX_SEGMENTS) mergeOldest(segments);
     s = { minStart: start, maxStart: start, minEnd: end, maxEnd: end, flows: 0, bytes: 0, packets: 0, joinedFlows: 0, joinedBytes: 0, joinedPackets: 0 };
-    segments.push(s);
+    // Most tallies keep one segment: a one-element literal, not a push that reserves room for 17.
+    if (segments.length === 0) owner.segments = [s];
+    else segments.push(s);
   }
   if (start < s.minStart) s.minStart = start;
   if (start > s.maxStart) s.maxStart = start;
