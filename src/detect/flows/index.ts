@@ -15,7 +15,7 @@ import { FluxIndex, type FluxHost } from './flux-index.js';
 import { HostTable, type HostEntry } from './host-table.js';
 import { Recency } from './recency.js';
 import { PEER_SKETCH_WORDS, RemoteTable, type PeerTally } from './remote-table.js';
-import { addToSegments, segmentWithin } from './segments.js';
+import { fileFlow, segmentsOf, segmentWithin } from './segments.js';
 import { sketchAdd, sketchCount } from './sketch.js';
 
 export interface FlowAnalysisOptions {
@@ -199,7 +199,7 @@ class FlowJoin implements FlowAnalysis {
       let inWindow = 0;
       for (const t of entry.tallies) {
         let n = 0;
-        for (const s of t.segments) if (segmentWithin(s, lo, hi)) n += s.flows;
+        for (const s of segmentsOf(t)) if (segmentWithin(s, lo, hi)) n += s.flows;
         if (n === 0) continue;
         inWindow += n;
         (t.direction === 'outbound' ? clients : inbound).add(t.peer);
@@ -235,7 +235,7 @@ class FlowJoin implements FlowAnalysis {
       let packets = 0;
       let first = Infinity;
       let last = -Infinity;
-      for (const s of t.segments) {
+      for (const s of segmentsOf(t)) {
         if (s.flows === s.joinedFlows || !segmentWithin(s, host.from, host.to)) continue;
         flows += s.flows - s.joinedFlows;
         bytes += s.bytes - s.joinedBytes;
@@ -247,22 +247,19 @@ class FlowJoin implements FlowAnalysis {
         s.joinedPackets = s.packets;
       }
       if (flows === 0) continue;
-      t.joinedFlows += flows;
-      t.joinedBytes += bytes;
-      t.joinedPackets += packets;
+      if (t.segments !== null) {
+        // A tally that is its own one segment took the join above already.
+        t.joinedFlows += flows;
+        t.joinedBytes += bytes;
+        t.joinedPackets += packets;
+      }
       this.join(host, t.peer, t.direction, first, last, flows, bytes, packets, t.sampled);
     }
   }
 
   /** File the flow just counted in the tally under its time; joined now when a flux host matched it on arrival. */
   private addSegment(t: PeerTally, f: FlowRecord, bytes: number, packets: number, joined: boolean): void {
-    const s = addToSegments(t, f.start, f.end, bytes, packets, this.lateness);
-    if (!joined) return;
-    for (const j of [t, s]) {
-      j.joinedFlows++;
-      j.joinedBytes += bytes;
-      j.joinedPackets += packets;
-    }
+    fileFlow(t, f.start, f.end, bytes, packets, this.lateness, joined);
   }
 
   private join(host: FluxHost, client: string, direction: 'outbound' | 'inbound', first: number, last: number, flows: number, bytes: number, packets: number, sampled: boolean): void {

@@ -33,8 +33,12 @@ export interface PeerTally {
   joinedFlows: number;
   joinedBytes: number;
   joinedPackets: number;
-  /** The same flows by time (segments.ts), for windowed evidence and span-exact late joins; the caller fills them. */
-  segments: FlowSegment[];
+  /** The same flows by time (segments.ts: this tally is its one segment while they fit one), for windowed evidence and span-exact late joins; the caller files them. */
+  minStart: number;
+  maxStart: number;
+  minEnd: number;
+  maxEnd: number;
+  segments: FlowSegment[] | null;
 }
 
 /** Tallies searched one by one before an address gets an index. */
@@ -140,7 +144,7 @@ export class RemoteTable {
         entry.untallied++;
         return null;
       }
-      tally = { peer, direction, first: start, last: end, flows: 0, bytes: 0, packets: 0, sampled: false, joinedFlows: 0, joinedBytes: 0, joinedPackets: 0, segments: [] };
+      tally = { peer, direction, first: start, last: end, flows: 0, bytes: 0, packets: 0, sampled: false, joinedFlows: 0, joinedBytes: 0, joinedPackets: 0, minStart: start, maxStart: start, minEnd: end, maxEnd: end, segments: null };
       entry.insert(tally);
     }
     if (start < tally.first) tally.first = start;
