@@ -43,7 +43,11 @@ function heapNow(): number {
 
 function runCase(label: string, hosts: number, maxHosts: number | null): FlowMemoryCase {
   const config = defaultConfig();
-  if (maxHosts !== null) config.flows.limits.maxHosts = maxHosts;
+  if (maxHosts !== null) {
+    config.flows.limits.maxHosts = maxHosts;
+    // Room for every host's lookup, receipt and tally too (limits.maxClientEntries would otherwise evict hosts).
+    config.flows.limits.maxClientEntries = Math.max(config.flows.limits.maxClientEntries, maxHosts);
+  }
   let exposures = 0;
   const before = heapNow();
   const started = process.hrtime.bigint();

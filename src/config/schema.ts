@@ -379,6 +379,8 @@ export const configSchema = z.strictObject({
           maxAddresses: z.number().int().min(16).default(200_000),
           /** Clients remembered per remote address (counts stay exact as totals; beyond it clients are sketched). Default 64. */
           maxClientsPerAddress: z.number().int().min(1).max(4096).default(64),
+          /** Client entries over all remote addresses (per-address client tallies; and, apart, clients that received an address in a DNS answer); the least recently seen addresses make room. ~260 B a tally, ~165 B a receipt: 500,000 each is at most ~215 MB. Default 500000. */
+          maxClientEntries: z.number().int().min(64).default(500_000),
           /** Names remembered per host as looked up through the monitored resolvers (DNS bypass). Default 64. */
           maxLookupsPerHost: z.number().int().min(1).max(4096).default(64),
         })

@@ -17,7 +17,7 @@ function remote(i: number): string {
 describe('bounded memory', () => {
   it('1M flows from 1M hosts stay within flows.limits, and every count stays exact', () => {
     const config = defaultConfig();
-    config.flows.limits = { maxHosts: 1000, maxAddresses: 2000, maxClientsPerAddress: 8, maxLookupsPerHost: 4 };
+    config.flows.limits = { maxHosts: 1000, maxAddresses: 2000, maxClientsPerAddress: 8, maxClientEntries: 500_000, maxLookupsPerHost: 4 };
     const findings = keptFindings();
     const flows = createFlowAnalysis({ config, findings });
     // Every 100th remote address is a flux host of one flagged name.
@@ -50,5 +50,39 @@ describe('bounded memory', () => {
     expect(findings.exposures.reduce((n, e) => n + e.flows, 0)).toBe(expectedFluxFlows);
     expect(findings.exposures.reduce((n, e) => n + e.bytes, 0)).toBe(expectedFluxFlows * 100);
     expect(stats.evictedExposures).toBe(expectedFluxFlows - 1000);
+  });
+
+  it('client tallies over all addresses stay within flows.limits.maxClientEntries; exposures and totals stay exact', () => {
+    const config = defaultConfig();
+    // Room for every address and 64 clients each (3.2M tallies), but a budget of 5,000 over all of them.
+    config.flows.limits = { maxHosts: 100_000, maxAddresses: 50_000, maxClientsPerAddress: 64, maxClientEntries: 5000, maxLookupsPerHost: 4 };
+    const findings = keptFindings();
+    const flows = createFlowAnalysis({ config, findings });
+    const flow: FlowRecord = { start: 0, end: 0, src: '', srcPort: 50000, dst: '', dstPort: 443, proto: 6, bytes: 100, packets: 2, samplingRate: 1, exporter: 'test', position: '' };
+    let most = 0;
+    const N = 200_000;
+    for (let i = 0; i < N; i++) {
+      flow.start = T + i * 0.003;
+      flow.end = flow.start + 1;
+      flow.src = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`; // every flow a new client
+      flow.dst = remote(i % 1000);
+      flows.flow(flow);
+      most = Math.max(most, flows.stats.clientEntries);
+    }
+    // The last 1,000 flows' addresses were flagged after their flows came (they wait in their tallies).
+    const late = [...Array(1000).keys()].map((r) => remote(r));
+    flows.verdict(flaggedVerdict('flux.example', { addresses: late, firstSeen: isoTime(T + N * 0.003 - 5), lastSeen: isoTime(T + N * 0.003) }), 'final');
+    flows.flush();
+    const stats = flows.stats;
+    expect(most).toBe(5000);
+    expect(stats.clientEntries).toBeLessThanOrEqual(5000);
+    // Tallies dropped with their addresses, exactly: all those made minus those held.
+    expect(stats.evictedClientEntries).toBe(N - stats.clientEntries);
+    expect(stats.evictedClientEntries).toBeGreaterThan(0);
+    expect(stats.flows).toBe(N);
+    // Flows within 300 s (lateness) + 5 s of the flagging, all still tallied: each its own exposure.
+    expect(stats.exposures).toBe(findings.exposures.length);
+    expect(findings.exposures.reduce((n, e) => n + e.flows, 0)).toBe(stats.exposures);
+    expect(stats.exposures).toBeGreaterThan(0);
   });
 });

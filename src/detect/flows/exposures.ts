@@ -16,8 +16,8 @@ import { Recency } from './recency.js';
 
 export type ExposurePolicy = 'batch' | 'live';
 
-/** Addresses of the domain a client reached that one exposure names (the first, then a count). */
-const ADDRESSES_KEPT = 4;
+/** Addresses of the domain a client reached that one exposure remembers (the first is named, the rest counted; DNS bypass asks about each). */
+const ADDRESSES_KEPT = 16;
 
 export interface ExposureTally {
   client: string;
@@ -25,7 +25,7 @@ export interface ExposureTally {
   direction: FlowDirection;
   network: string | null;
   addresses: string[];
-  /** Distinct addresses beyond ADDRESSES_KEPT. */
+  /** Addresses joined beyond ADDRESSES_KEPT (not told apart: may repeat). */
   moreAddresses: number;
   first: number;
   last: number;
@@ -135,8 +135,9 @@ export function exposureOf(t: ExposureTally, customer: string | null, bypass: bo
 
 /** "10.0.0.7 connected to 51.178.15.143 (flux.example, fn-1) in 3 flows, 1.2 MB, 40 packets, 12:00:01–12:04:10 UTC" */
 export function exposureReason(t: ExposureTally, bypass: boolean, lateness: number): string {
-  const others = t.addresses.length - 1 + t.moreAddresses;
-  const where = `${t.addresses[0]!}${others > 0 ? ` and ${plural(others, 'more address', 'more addresses')}` : ''} (${escapeName(t.domain)}${t.network === null ? '' : `, ${t.network}`})`;
+  const others = t.addresses.length - 1;
+  const more = t.moreAddresses > 0 ? `at least ${plural(others, 'more address', 'more addresses')}` : plural(others, 'more address', 'more addresses');
+  const where = `${t.addresses[0]!}${others > 0 ? ` and ${more}` : ''} (${escapeName(t.domain)}${t.network === null ? '' : `, ${t.network}`})`;
   const what = `${plural(t.flows, 'flow')}, ${bytesText(t.bytes)}, ${plural(Math.round(t.packets), 'packet')}${t.sampled ? ' (estimated from sampled flows)' : ''}, ${clock(t.first)}–${clock(t.last)} UTC`;
   const head = t.direction === 'outbound' ? `${t.client} connected to ${where} in ${what}` : `${where} connected in to ${t.client} in ${what}`;
   return bypass ? `${head}; no lookup of ${escapeName(t.domain)} or of a name answering with that address through the monitored resolvers within ${lateness} s before (DNS bypass)` : head;

@@ -8,6 +8,7 @@ import type { FlowEvidence, FlowRecord } from '../../model/flow.js';
 import { isPlausibleTime, type DnsObservation } from '../../model/observation.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { FlowAnalysis, FlowAnalysisStats, FlowFindingSink } from './analysis.js';
+import { AnswerTable, type LookupProof } from './answer-table.js';
 import { classify, isReply, isServicePort, KNOWN, PUBLIC } from './endpoints.js';
 import { ExposureBook, exposureOf, type ExposurePolicy, type ExposureTally } from './exposures.js';
 import { closeWindow, noteContact, sketchBits } from './fan-out.js';
@@ -33,6 +34,8 @@ export interface FlowAnalysisOptions {
 export interface FlowAnalysisCounts extends FlowAnalysisStats {
   /** Flows older than the tables' horizon (max(window, fanOut.window) + lateness behind the newest flow): dropped. */
   late: number;
+  /** Outbound exposures without a lookup in memory whose proof of "no lookup" was forgotten (tables full): reported as no bypass. */
+  bypassUnknown: number;
   /** Flows to or from a flux host that came before its verdict from a client past limits.maxClientsPerAddress: in the flow evidence, in no exposure. */
   unattributed: number;
   /** Flows with an implausible time (isPlausibleTime), an end before the start or negative counts: dropped. */
@@ -41,6 +44,16 @@ export interface FlowAnalysisCounts extends FlowAnalysisStats {
   evictedExposures: number;
   /** Flux hosts (addresses of flagged names) forgotten to make room (limits.maxAddresses). */
   evictedFluxHosts: number;
+  /** Per-address client tallies held now, and dropped with their addresses (limits.maxClientEntries, maxAddresses). */
+  clientEntries: number;
+  evictedClientEntries: number;
+  /** Flows waiting in dropped tallies that no verdict had joined: lost to a late verdict's exposures. */
+  evictedPendingFlows: number;
+  /** Clients remembered as having received an address in a DNS answer (DNS bypass proof), and dropped. */
+  answerEntries: number;
+  evictedAnswerEntries: number;
+  /** Names remembered as looked up, over all hosts (limits.maxClientEntries). */
+  lookups: number;
   /** Entries held now. */
   hosts: number;
   addresses: number;
@@ -65,6 +78,8 @@ class FlowJoin implements FlowAnalysis {
   private readonly hosts: HostTable;
   private readonly flux: FluxIndex;
   private readonly book: ExposureBook;
+  /** Who received each address in an answer (DNS bypass proof). */
+  private readonly answers: AnswerTable;
   /** Hosts with an open fan-out window, in the order the windows opened. */
   private readonly openWindows = new Recency<HostEntry>();
   /** Newest flow end seen (data time). */
@@ -73,7 +88,7 @@ class FlowJoin implements FlowAnalysis {
   private nextSweep = -Infinity;
   /** Some DNS observation named its client: without any, DNS bypass cannot be told and is never claimed. */
   private clientsSeen = false;
-  private readonly counts = { flows: 0, unmatched: 0, exposures: 0, fanOuts: 0, bypasses: 0, late: 0, invalid: 0, unattributed: 0 };
+  private readonly counts = { flows: 0, unmatched: 0, exposures: 0, fanOuts: 0, bypasses: 0, bypassUnknown: 0, late: 0, invalid: 0, unattributed: 0 };
 
   constructor(options: FlowAnalysisOptions) {
     const { config } = options;
@@ -87,8 +102,9 @@ class FlowJoin implements FlowAnalysis {
     this.customers = options.customers ?? null;
     this.findings = options.findings;
     const limits = config.flows.limits;
-    this.remote = new RemoteTable(limits.maxAddresses, limits.maxClientsPerAddress);
-    this.hosts = new HostTable(limits.maxHosts, limits.maxLookupsPerHost, (entry) => this.closeHostWindow(entry));
+    this.remote = new RemoteTable(limits.maxAddresses, limits.maxClientsPerAddress, limits.maxClientEntries);
+    this.answers = new AnswerTable(limits.maxAddresses, limits.maxClientsPerAddress, limits.maxClientEntries);
+    this.hosts = new HostTable(limits.maxHosts, limits.maxLookupsPerHost, (entry) => this.closeHostWindow(entry), limits.maxClientEntries);
     this.flux = new FluxIndex(this.lateness, limits.maxAddresses, this.infra);
     this.book = new ExposureBook(options.reporting ?? 'batch', this.lateness, limits.maxHosts, (t) => this.reportExposure(t));
   }
@@ -100,6 +116,12 @@ class FlowJoin implements FlowAnalysis {
       evictedAddresses: this.remote.evicted,
       evictedExposures: this.book.evicted,
       evictedFluxHosts: this.flux.evicted,
+      clientEntries: this.remote.tallies,
+      evictedClientEntries: this.remote.evictedTallies,
+      evictedPendingFlows: this.remote.evictedPending,
+      answerEntries: this.answers.receiptCount,
+      evictedAnswerEntries: this.answers.evicted,
+      lookups: this.hosts.lookupCount,
       hosts: this.hosts.size,
       addresses: this.remote.size,
       fluxHosts: this.flux.size,
@@ -160,14 +182,13 @@ class FlowJoin implements FlowAnalysis {
     if (o.origin === 'probe') return;
     if (o.client !== null) {
       this.clientsSeen = true;
-      const answers: string[] = [];
       let target: string | null = null;
       for (const rr of o.answers) {
         if (rr.type !== 'A' && rr.type !== 'AAAA') continue;
-        answers.push(rr.data);
+        this.answers.note(rr.data, o.client, o.ts);
         if (rr.name !== o.qname) target = rr.name;
       }
-      this.hosts.noteLookup(o.client, o.qname, o.ts, answers, target);
+      this.hosts.noteLookup(o.client, o.qname, o.ts, target);
     }
     for (const host of this.flux.addAnswer(o)) this.joinPending(host);
   }
@@ -267,18 +288,34 @@ class FlowJoin implements FlowAnalysis {
   }
 
   private reportExposure(t: ExposureTally): void {
-    const bypass = t.direction === 'outbound' && this.clientsSeen && !this.anyLookup(t);
+    let bypass = false;
+    if (t.direction === 'outbound' && this.clientsSeen) {
+      const proof = this.lookupProof(t);
+      if (proof === 'no') bypass = true;
+      else if (proof === 'unknown') this.counts.bypassUnknown++;
+    }
     this.counts.exposures++;
     if (bypass) this.counts.bypasses++;
     this.findings.exposure(exposureOf(t, this.customerOf(t.client), bypass, this.lateness));
   }
 
-  /** The client looked the domain (or a name answering with one of the addresses) up within lateness before its flows, or during them. */
-  private anyLookup(t: ExposureTally): boolean {
+  /**
+   * Whether the client looked the domain up (or an alias of it), or received
+   * one of the exposure's addresses in an answer, within lateness before its
+   * flows or during them. 'no' only when every memory that could say 'yes'
+   * is complete for that span: a bypass is claimed only when proven.
+   */
+  private lookupProof(t: ExposureTally): LookupProof {
+    const from = t.first - this.lateness;
+    let proof: LookupProof = this.hosts.lookedUp(t.client, t.domain, from, t.last);
+    if (proof === 'yes') return proof;
     for (const address of t.addresses) {
-      if (this.hosts.lookedUp(t.client, t.domain, address, t.first - this.lateness, t.last)) return true;
+      const received = this.answers.received(address, t.client, from, t.last);
+      if (received === 'yes') return received;
+      if (received === 'unknown') proof = received;
     }
-    return false;
+    // Addresses beyond those the tally remembers were not asked about.
+    return t.moreAddresses > 0 ? 'unknown' : proof;
   }
 
   private customerOf(client: string): string | null {

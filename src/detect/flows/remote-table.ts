@@ -11,7 +11,12 @@
  * made when the cap is first reached (from the tallies), so distinct peers
  * stay estimated (within a few per cent to a few thousand) at 256 bytes
  * for a busy address and nothing for the rest. The table holds
- * limits.maxAddresses entries; the least recently seen makes room (counted).
+ * limits.maxAddresses entries and limits.maxClientEntries tallies over all
+ * of them; the least recently seen address makes room for either (counted:
+ * `evicted` addresses, `evictedTallies`, and `evictedPending`, the flows
+ * of their tallies no verdict had joined yet). Run totals (flows, exposures
+ * already joined) stay exact; what is lost is the late join of an
+ * address nobody flagged while it was remembered.
  */
 import type { FlowDirection } from '../../model/flow.js';
 import { Recency } from './recency.js';
@@ -105,12 +110,21 @@ export class RemoteEntry {
 
 export class RemoteTable {
   private readonly entries = new Recency<RemoteEntry>();
+  /** Tallies held over all addresses (limits.maxClientEntries). */
+  private tallyCount = 0;
   evicted = 0;
+  evictedTallies = 0;
+  evictedPending = 0;
 
   constructor(
     private readonly maxAddresses: number,
     private readonly maxPeers: number,
+    private readonly maxTallies: number = Infinity,
   ) {}
+
+  get tallies(): number {
+    return this.tallyCount;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -124,7 +138,7 @@ export class RemoteTable {
   add(address: string, peer: string, direction: FlowDirection, start: number, end: number, bytes: number, packets: number, sampled: boolean): PeerTally | null {
     let entry = this.entries.use(address);
     if (entry === undefined) {
-      if (this.entries.size >= this.maxAddresses && this.entries.shift() !== undefined) this.evicted++;
+      if (this.entries.size >= this.maxAddresses) this.dropOldest();
       entry = new RemoteEntry(address);
       this.entries.add(address, entry);
     }
@@ -136,7 +150,8 @@ export class RemoteTable {
     if (entry.outSketch !== null) sketchAdd(direction === 'outbound' ? entry.outSketch : entry.inSketch!, peer);
     let tally = entry.find(peer, direction);
     if (tally === undefined) {
-      if (entry.tallies.length >= this.maxPeers) {
+      while (this.tallyCount >= this.maxTallies && this.entries.oldest() !== entry && this.dropOldest());
+      if (entry.tallies.length >= this.maxPeers || this.tallyCount >= this.maxTallies) {
         if (entry.outSketch === null) {
           entry.overflow();
           sketchAdd(direction === 'outbound' ? entry.outSketch! : entry.inSketch!, peer);
@@ -146,6 +161,7 @@ export class RemoteTable {
       }
       tally = { peer, direction, first: start, last: end, flows: 0, bytes: 0, packets: 0, sampled: false, joinedFlows: 0, joinedBytes: 0, joinedPackets: 0, minStart: start, maxStart: start, minEnd: end, maxEnd: end, segments: null };
       entry.insert(tally);
+      this.tallyCount++;
     }
     if (start < tally.first) tally.first = start;
     if (end > tally.last) tally.last = end;
@@ -154,5 +170,16 @@ export class RemoteTable {
     tally.packets += packets;
     if (sampled) tally.sampled = true;
     return tally;
+  }
+
+  /** Forget the least recently seen address with its tallies (counted); false when the table is empty. */
+  private dropOldest(): boolean {
+    const entry = this.entries.shift();
+    if (entry === undefined) return false;
+    this.evicted++;
+    this.tallyCount -= entry.tallies.length;
+    this.evictedTallies += entry.tallies.length;
+    for (const t of entry.tallies) this.evictedPending += t.flows - t.joinedFlows;
+    return true;
   }
 }
