@@ -24,6 +24,16 @@ export interface FlowRecord {
   exporter: string;
   /** Position for errors and provenance: 'file:line', 'file: datagram 12 record 3'. */
   position: string;
+  /**
+   * 'src' when the format says the source started the connection (Zeek conn:
+   * id.orig_h is the originator; Suricata eve `flow`: src_ip is the flow's
+   * client, to_server its direction). Absent when the format does not say
+   * (NetFlow v5/v9 and IPFIX records without biflowDirection, eve `netflow`,
+   * which logs each direction apart, nfdump csv): the analytics then guess
+   * from the ports (detect/flows/endpoints.ts isReply). Additive to the
+   * contract (REVIEW16 #2).
+   */
+  initiator?: 'src';
 }
 
 /** A flow record that was not read, and why (like SkippedRecord in observation.ts). */

@@ -75,6 +75,22 @@ describe('flow evidence in verdicts', () => {
     expect(flags).toEqual([]);
   });
 
+  it('counts only the peers and flows inside the window, not every client the address ever had (REVIEW16 #1)', () => {
+    const { finals } = run((f) => {
+      // 30 clients three hours before the name's last answer (T0 + 600), one of them again inside the hour, and one more inside.
+      for (let c = 0; c < 30; c++) f.flow(flowRecord(T0 + 600 - 3 * 3600, `10.0.0.${c + 1}`, bot(0)));
+      f.flow(flowRecord(T0 + 100, '10.0.0.1', bot(0)));
+      f.flow(flowRecord(T0 + 200, '10.0.1.1', bot(0)));
+      // A long-lived peer: one flow long before, one inside: only the one inside counts.
+      f.flow(flowRecord(T0 - 5 * 3600, '10.0.1.2', bot(1)));
+      f.flow(flowRecord(T0 + 300, '10.0.1.2', bot(1)));
+    }, rotating);
+    const v = finals[0]!;
+    expect(v.flows).toEqual({ addresses: 2, clients: 3, inbound: 0, flows: 3, window: 3600 });
+    expect(v.features.flow_clients).toBe(3);
+    expect(v.reasons).toContain('2 of its addresses took connections from 3 clients in 1 h (3 flows)');
+  });
+
   it('flows outside the window around the verdict are no evidence', () => {
     const { finals } = run((f) => {
       for (let c = 0; c < 12; c++) f.flow(flowRecord(T0 - 10 * 3600, `10.0.0.${c + 1}`, bot(0)));

@@ -4,6 +4,7 @@ import { isoTime } from '../../model/verdict.js';
 import { aResponse, rr } from '../../../test/helpers/observations.js';
 import { flowRecord, keptFindings } from '../../../test/helpers/flows.js';
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
+import { parseZeekConnTsv } from '../../sources/flows/zeek-conn.js';
 import { createFlowAnalysis } from './index.js';
 
 const T = Date.UTC(2025, 3, 3, 12) / 1000;
@@ -55,6 +56,16 @@ describe('exposure', () => {
     expect(findings.exposures.map((e) => [e.client, e.flows])).toEqual([['10.0.0.7', 2]]);
   });
 
+  it('a late verdict joins only the flows inside its span, not a client\'s earlier flows to the same address (REVIEW16 #3)', () => {
+    const { flows, findings } = analysis();
+    flows.flow(flowRecord(T - 5.5 * 3600, '10.0.0.7', FLUX)); // hours before the first answer: not this name's
+    flows.flow(flowRecord(T + 10, '10.0.0.7', FLUX));
+    flows.flow(flowRecord(T + 20, '10.0.0.7', FLUX));
+    flows.verdict(flagged(), 'final');
+    flows.flush();
+    expect(findings.exposures.map((e) => [e.client, e.flows, e.bytes, e.first])).toEqual([['10.0.0.7', 2, 2400, isoTime(T + 10)]]);
+  });
+
   it('a benign verdict makes no flux host; an injected one neither', () => {
     const { flows, findings } = analysis();
     flows.verdict(flagged({ label: 'benign' }), 'final');
@@ -77,6 +88,27 @@ describe('exposure', () => {
     expect(byDirection.outbound).toMatchObject({ client: '10.0.0.7', flows: 2, bytes: 51_200, packets: 50 });
     expect(byDirection.inbound).toMatchObject({ client: '10.0.0.20', flows: 1, bypass: false });
     expect(byDirection.inbound!.reason).toBe('51.178.15.143 (flux.example, fn-1) connected in to 10.0.0.20 in 1 flow, 300 B, 4 packets, 12:00:50–12:00:51 UTC');
+  });
+
+  it('a format that knows who started the connection is believed over the port guess: Zeek orig 10.9.0.9:3000 → flux :8080 is outbound (REVIEW16 #2)', () => {
+    const conn = [
+      '#separator \\x09',
+      '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\torig_bytes\tresp_bytes\tconn_state\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes',
+      `${T + 10}\tC1\t10.9.0.9\t3000\t${FLUX}\t8080\ttcp\t1.0\t1\t1\tSF\t1\t100\t1\t200`,
+    ].join('\n');
+    const parsed = parseZeekConnTsv(Buffer.from(conn + '\n'), 'conn.log');
+    expect(parsed.skipped).toEqual([]);
+    expect(parsed.records[0]).toMatchObject({ src: '10.9.0.9', srcPort: 3000, dstPort: 8080, initiator: 'src' });
+    const { flows, findings } = analysis();
+    flows.verdict(flagged(), 'final');
+    flows.flow(parsed.records[0]!);
+    // The same ports without a known initiator (a unidirectional NetFlow record) are still guessed a reply to a connection from :8080.
+    flows.flow(flowRecord(T + 20, '10.9.0.10', FLUX, { srcPort: 3000, dstPort: 8080 }));
+    flows.flush();
+    expect(findings.exposures.map((e) => [e.client, e.direction])).toEqual([
+      ['10.9.0.9', 'outbound'],
+      ['10.9.0.10', 'inbound'],
+    ]);
   });
 
   it('scales sampled flows by the announced rate and says so', () => {

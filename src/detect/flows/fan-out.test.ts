@@ -77,6 +77,15 @@ describe('fan-out', () => {
     expect(findings.fanOuts.map((f) => f.host)).toEqual(['10.0.0.66']);
   });
 
+  it('never reports more distinct addresses than flows: 260 flows to 260 addresses the sketch estimates at 263 (REVIEW16 #10)', () => {
+    const { flows, findings } = analysis();
+    for (let i = 0; i < 260; i++) flows.flow(flowRecord(T + i * 0.5, '10.0.0.66', `81.${10 + (i % 5)}.${Math.floor(i / 5)}.7`, { dstPort: 22 }));
+    flows.flush();
+    expect(findings.fanOuts).toHaveLength(1);
+    expect(findings.fanOuts[0]).toMatchObject({ distinct: 260, flows: 260 });
+    expect(findings.fanOuts[0]!.reasons.at(-1)).toMatch(/^contacted about 260 distinct external addresses/);
+  });
+
   it('counts 0 when the threshold is 0 (off)', () => {
     const config = defaultConfig();
     config.flows.fanOut.distinct = 0;

@@ -57,7 +57,8 @@ export function noteContact(entry: HostEntry, address: string, flux: boolean, st
 
 /** Close the host's window: the fan-out record when it crossed the threshold and starts an episode, else null. */
 export function closeWindow(entry: HostEntry, threshold: number, window: number, customer: string | null): FanOut | null {
-  const distinct = entry.sketch !== null ? sketchCount(entry.sketch) : (entry.contacts?.length ?? 0);
+  // Each distinct address took a flow: an estimate above the window's flows is the sketch's error (REVIEW16 #10).
+  const distinct = entry.sketch !== null ? Math.min(sketchCount(entry.sketch), entry.windowFlows) : (entry.contacts?.length ?? 0);
   let report: FanOut | null = null;
   const over = threshold > 0 && distinct >= threshold;
   if (over && !entry.inEpisode) report = fanOutRecord(entry, distinct, threshold, window, customer);

@@ -15,7 +15,8 @@ import { closeWindow, noteContact, sketchBits } from './fan-out.js';
 import { FluxIndex, type FluxHost } from './flux-index.js';
 import { HostTable, type HostEntry } from './host-table.js';
 import { Recency } from './recency.js';
-import { PEER_SKETCH_WORDS, RemoteTable } from './remote-table.js';
+import { PEER_SKETCH_WORDS, RemoteTable, type PeerTally } from './remote-table.js';
+import { fileFlow, segmentsOf, segmentWithin } from './segments.js';
 import { sketchAdd, sketchCount } from './sketch.js';
 
 export interface FlowAnalysisOptions {
@@ -143,7 +144,8 @@ class FlowJoin implements FlowAnalysis {
     const bytes = f.bytes * rate;
     const packets = f.packets * rate;
     const sampled = rate > 1;
-    const reply = isReply(f);
+    // The ports are guessed from only when the format did not say who started the connection (REVIEW16 #2).
+    const reply = f.initiator !== 'src' && isReply(f);
     const initiator = reply ? f.dst : f.src;
     const responder = reply ? f.src : f.dst;
     const responderClass = classify(responder, this.infra);
@@ -153,9 +155,9 @@ class FlowJoin implements FlowAnalysis {
       const host = this.flux.match(responder, f.start, f.end);
       const tally = this.remote.add(responder, initiator, 'outbound', f.start, f.end, bytes, packets, sampled);
       if (tally === null && host === null) this.remote.get(responder)!.unattributed++;
+      if (tally !== null) this.addSegment(tally, f, bytes, packets, host !== null);
       if (host !== null) {
         matched = true;
-        if (tally !== null) markJoined(tally, bytes, packets);
         this.join(host, initiator, 'outbound', f.start, f.end, 1, bytes, packets, sampled);
       }
     }
@@ -163,9 +165,9 @@ class FlowJoin implements FlowAnalysis {
       const host = this.flux.match(initiator, f.start, f.end);
       const tally = this.remote.add(initiator, responder, 'inbound', f.start, f.end, bytes, packets, sampled);
       if (tally === null && host === null) this.remote.get(initiator)!.unattributed++;
+      if (tally !== null) this.addSegment(tally, f, bytes, packets, host !== null);
       if (host !== null) {
         matched = true;
-        if (tally !== null) markJoined(tally, bytes, packets);
         this.join(host, responder, 'inbound', f.start, f.end, 1, bytes, packets, sampled);
       }
     }
@@ -214,19 +216,31 @@ class FlowJoin implements FlowAnalysis {
     for (const address of addresses) {
       const entry = this.remote.get(address);
       if (entry === undefined || entry.last < lo || entry.first > hi) continue;
-      taken++;
-      flows += entry.flows;
-      for (const t of entry.tallies) (t.direction === 'outbound' ? clients : inbound).add(t.peer);
-      if (entry.outSketch !== null) {
+      // Only flows inside the window count, and only peers with such a flow (segments.ts).
+      let inWindow = 0;
+      for (const t of entry.tallies) {
+        let n = 0;
+        for (const s of segmentsOf(t)) if (segmentWithin(s, lo, hi)) n += s.flows;
+        if (n === 0) continue;
+        inWindow += n;
+        (t.direction === 'outbound' ? clients : inbound).add(t.peer);
+      }
+      // Untallied flows and sketched peers carry no times: they count only when all of the address's flows lie inside.
+      if (entry.outSketch !== null && entry.first >= lo && entry.last <= hi) {
+        inWindow += entry.untallied;
         outSketch = orInto(outSketch, entry.outSketch);
         inSketch = orInto(inSketch, entry.inSketch!);
       }
+      if (inWindow === 0) continue;
+      taken++;
+      flows += inWindow;
     }
     if (taken === 0) return null;
-    return { addresses: taken, clients: union(clients, outSketch), inbound: union(inbound, inSketch), flows, window: this.window };
+    // Each peer counted had a flow counted: a sketch's estimate above the flows is its error.
+    return { addresses: taken, clients: Math.min(union(clients, outSketch), flows), inbound: Math.min(union(inbound, inSketch), flows), flows, window: this.window };
   }
 
-  /** Flows counted before a verdict named this address a flux host: join those inside its span. */
+  /** Flows counted before a verdict named this address a flux host: join those inside its span (segments.ts), no others. */
   private joinPending(host: FluxHost): void {
     const entry = this.remote.get(host.address);
     if (entry === undefined) return;
@@ -237,14 +251,36 @@ class FlowJoin implements FlowAnalysis {
     }
     for (const t of entry.tallies) {
       if (t.flows === t.joinedFlows || t.last < host.from || t.first > host.to) continue;
-      const flows = t.flows - t.joinedFlows;
-      const bytes = t.bytes - t.joinedBytes;
-      const packets = t.packets - t.joinedPackets;
-      t.joinedFlows = t.flows;
-      t.joinedBytes = t.bytes;
-      t.joinedPackets = t.packets;
-      this.join(host, t.peer, t.direction, t.first, t.last, flows, bytes, packets, t.sampled);
+      let flows = 0;
+      let bytes = 0;
+      let packets = 0;
+      let first = Infinity;
+      let last = -Infinity;
+      for (const s of segmentsOf(t)) {
+        if (s.flows === s.joinedFlows || !segmentWithin(s, host.from, host.to)) continue;
+        flows += s.flows - s.joinedFlows;
+        bytes += s.bytes - s.joinedBytes;
+        packets += s.packets - s.joinedPackets;
+        first = Math.min(first, s.minStart);
+        last = Math.max(last, s.maxEnd);
+        s.joinedFlows = s.flows;
+        s.joinedBytes = s.bytes;
+        s.joinedPackets = s.packets;
+      }
+      if (flows === 0) continue;
+      if (t.segments !== null) {
+        // A tally that is its own one segment took the join above already.
+        t.joinedFlows += flows;
+        t.joinedBytes += bytes;
+        t.joinedPackets += packets;
+      }
+      this.join(host, t.peer, t.direction, first, last, flows, bytes, packets, t.sampled);
     }
+  }
+
+  /** File the flow just counted in the tally under its time; joined now when a flux host matched it on arrival. */
+  private addSegment(t: PeerTally, f: FlowRecord, bytes: number, packets: number, joined: boolean): void {
+    fileFlow(t, f.start, f.end, bytes, packets, this.lateness, joined);
   }
 
   private join(host: FluxHost, client: string, direction: 'outbound' | 'inbound', first: number, last: number, flows: number, bytes: number, packets: number, sampled: boolean): void {
@@ -320,13 +356,6 @@ class FlowJoin implements FlowAnalysis {
     this.counts.fanOuts++;
     this.findings.fanOut(report);
   }
-}
-
-function markJoined(t: { joinedFlows: number; joinedBytes: number; joinedPackets: number; flows: number; bytes: number; packets: number }, bytes: number, packets: number): void {
-  // The flow was just added to the tally: joined now equals its totals but for earlier unjoined flows.
-  t.joinedFlows++;
-  t.joinedBytes += bytes;
-  t.joinedPackets += packets;
 }
 
 function orInto(into: Uint32Array | null, from: Uint32Array): Uint32Array {

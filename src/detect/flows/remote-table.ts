@@ -20,6 +20,7 @@
  */
 import type { FlowDirection } from '../../model/flow.js';
 import { Recency } from './recency.js';
+import type { FlowSegment } from './segments.js';
 import { sketchAdd, sketchCount } from './sketch.js';
 
 /** One peer's flows with one remote address, in one direction. */
@@ -37,6 +38,12 @@ export interface PeerTally {
   joinedFlows: number;
   joinedBytes: number;
   joinedPackets: number;
+  /** The same flows by time (segments.ts: this tally is its one segment while they fit one), for windowed evidence and span-exact late joins; the caller files them. */
+  minStart: number;
+  maxStart: number;
+  minEnd: number;
+  maxEnd: number;
+  segments: FlowSegment[] | null;
 }
 
 /** Tallies searched one by one before an address gets an index. */
@@ -152,7 +159,7 @@ export class RemoteTable {
         entry.untallied++;
         return null;
       }
-      tally = { peer, direction, first: start, last: end, flows: 0, bytes: 0, packets: 0, sampled: false, joinedFlows: 0, joinedBytes: 0, joinedPackets: 0 };
+      tally = { peer, direction, first: start, last: end, flows: 0, bytes: 0, packets: 0, sampled: false, joinedFlows: 0, joinedBytes: 0, joinedPackets: 0, minStart: start, maxStart: start, minEnd: end, maxEnd: end, segments: null };
       entry.insert(tally);
       this.tallyCount++;
     }

@@ -80,6 +80,8 @@ export function eveFlowEvent(value: JsonObject, file: string, position: string):
     start, end, src, srcPort, dst, dstPort, proto, bytes: counts.bytes, packets: counts.packets,
     samplingRate: 1, exporter: file, position,
   };
+  // A `flow` event is one record per flow with src_ip its client (bytes_toserver from it); `netflow` logs each direction apart.
+  if (type === 'flow') record.initiator = 'src';
   return record;
 }
 

@@ -24,7 +24,7 @@ describe('zeek conn.log TSV', () => {
   it('reads every data line, by column name', () => {
     expect(skipped).toEqual([]);
     expect(records).toHaveLength(3);
-    expect(records[0]).toEqual({ ...https, exporter: 'conn.log', position: 'conn.log:9' });
+    expect(records[0]).toEqual({ ...https, exporter: 'conn.log', position: 'conn.log:9', initiator: 'src' });
   });
   it('puts IPv6 in RFC 5952 form and reads unset counts as 0', () => {
     expect(records[1]).toMatchObject({ src: '2001:db8::1', dst: '2001:db8::53', proto: 17, bytes: 72, packets: 1, end: 1710234903 });
@@ -38,7 +38,7 @@ describe('zeek conn.log JSON', () => {
   it('reads the same records as the TSV', () => {
     const { records, skipped } = parseZeekConnJson(fixture('zeek-conn.json'), 'conn.json');
     expect(skipped).toEqual([]);
-    expect(records[0]).toEqual({ ...https, exporter: 'conn.json', position: 'conn.json:1' });
+    expect(records[0]).toEqual({ ...https, exporter: 'conn.json', position: 'conn.json:1', initiator: 'src' });
     expect(records[1]).toMatchObject({ src: '2001:db8::1', start: 1710234903, end: 1710234903 });
   });
 });
@@ -48,8 +48,11 @@ describe('suricata eve flow and netflow', () => {
   it('reads flow (both directions) and netflow (one), ignoring other events', () => {
     expect(skipped).toEqual([]);
     expect(records.map((r) => r.position)).toEqual(['eve.json:1', 'eve.json:3', 'eve.json:4']);
-    expect(records[0]).toEqual({ ...https, exporter: 'eve.json', position: 'eve.json:1' });
+    expect(records[0]).toEqual({ ...https, exporter: 'eve.json', position: 'eve.json:1', initiator: 'src' });
     expect(records[1]).toMatchObject({ src: '2001:db8::1', dst: '2001:db8::53', proto: 17, bytes: 72, packets: 1 });
+    // A netflow event is one direction of a flow: who started it is not said (the analytics guess from the ports).
+    expect(records[1]!.initiator).toBeUndefined();
+    expect(records[2]!.initiator).toBe('src');
     expect(records[2]).toMatchObject({ proto: 1, srcPort: 2048, dstPort: 0, bytes: 168 });
   });
 });

@@ -130,7 +130,7 @@ describe('one eve.json feeds both DNS observations and flows', () => {
     expect(out.flows).toEqual([{
       start: Date.UTC(2014, 1, 26, 9, 19, 59) / 1000 + 0.239753, end: Date.UTC(2014, 1, 26, 9, 20, 8) / 1000 + 0.881102,
       src: '10.30.28.90', srcPort: 43246, dst: '10.30.28.94', dstPort: 53, proto: 17,
-      bytes: 10078 + 18389, packets: 81 + 80, samplingRate: 1, exporter: file, position: `${file}:10`,
+      bytes: 10078 + 18389, packets: 81 + 80, samplingRate: 1, exporter: file, position: `${file}:10`, initiator: 'src',
     }]);
   });
 

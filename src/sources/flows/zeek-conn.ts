@@ -60,6 +60,7 @@ export function connRecord(get: Get, file: string, position: string): FlowLineRe
     start, end: start + duration, src, srcPort, dst, dstPort, proto,
     bytes: ipBytes ?? payloadBytes ?? 0, packets: packets ?? 0,
     samplingRate: 1, exporter: file, position,
+    initiator: 'src', // id.orig_h is the connection's originator
   };
 }
 

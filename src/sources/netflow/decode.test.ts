@@ -57,6 +57,17 @@ describe('IPFIX', () => {
     expect(r.flows.map((f) => [f.bytes, f.samplingRate])).toEqual([[256, 50], [256, 100]]);
   });
 
+  test('biflowDirection 1 (RFC 5103 initiator) marks the source as the initiator; 0 (arbitrary) and absent do not', () => {
+    const cache = new TemplateCache();
+    // Template 500: sourceIPv4Address, destinationIPv4Address, sourceTransportPort, destinationTransportPort, biflowDirection(1).
+    const t = [2, ...u16(500), ...u16(5), ...u16(8), ...u16(4), ...u16(12), ...u16(4), ...u16(7), ...u16(2), ...u16(11), ...u16(2), ...u16(239), ...u16(1)];
+    const rec = (dir: number): number[] => [10, 9, 0, 9, 156, 207, 11, 156, ...u16(3000), ...u16(8080), dir];
+    const r = decodeDatagram(ipfix(1, t, [500, ...rec(1), ...rec(0)]), { exporter: 'e', cache, position: 'd', now: 0 });
+    expect(r.skipped).toEqual([]);
+    expect(r.flows.map((f) => f.initiator)).toEqual(['src', undefined]);
+    expect(r.counts.unusedElements).toBe(0);
+  });
+
   test('IPv6 addresses in RFC 5952 form', () => {
     const cache = new TemplateCache();
     const t = [2, ...u16(400), ...u16(2), ...u16(27), ...u16(16), ...u16(28), ...u16(16)];

@@ -355,7 +355,7 @@ function toFlow(f: RecordFields, uptime: number, exportTime: number, samplingRat
       dstPort = 0;
     }
   }
-  return {
+  const flow: FlowRecord = {
     start,
     end,
     src: f.src,
@@ -370,4 +370,7 @@ function toFlow(f: RecordFields, uptime: number, exportTime: number, samplingRat
     exporter,
     position,
   };
+  // Only biflowDirection 1 says who connected (the source); a unidirectional record leaves the analytics to guess from the ports.
+  if (f.biflowDirection === 1) flow.initiator = 'src';
+  return flow;
 }

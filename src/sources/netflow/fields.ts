@@ -34,6 +34,8 @@ export const IE = {
   icmpTypeIPv4: 176,
   icmpCodeIPv4: 177,
   initiatorOctets: 231,
+  /** RFC 5103 biflowDirection: 1 = the source is the initiator (0 arbitrary, 2 reverse initiator, 3 perimeter). */
+  biflowDirection: 239,
   initiatorPackets: 298,
   samplingPacketInterval: 305,
   samplingPacketSpace: 306,
@@ -66,6 +68,8 @@ export class RecordFields {
   samplingSpace = -1;
   /** Epoch seconds of the exporter's boot (IPFIX options data), the base of IPFIX sysUpTime fields. */
   systemInit = -1;
+  /** biflowDirection as exported; -1 = absent. */
+  biflowDirection = -1;
   used = 0;
   unused = 0;
 
@@ -76,6 +80,7 @@ export class RecordFields {
     this.icmpTypeCode = this.icmpType = this.icmpCode = -1;
     this.start = this.end = this.observed = this.startUptime = this.endUptime = -1;
     this.sampling = this.samplingSpace = this.systemInit = -1;
+    this.biflowDirection = -1;
     this.used = this.unused = 0;
   }
 }
@@ -148,6 +153,7 @@ export function storeElement(f: RecordFields, id: number, b: Uint8Array, at: num
       f.sampling = v; return true;
     case IE.samplingPacketSpace: f.samplingSpace = v; return true;
     case IE.systemInitTimeMilliseconds: f.systemInit = v / 1000; return true;
+    case IE.biflowDirection: f.biflowDirection = v; return true;
     default: return false;
   }
 }
