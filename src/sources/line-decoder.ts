@@ -73,21 +73,23 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** One JSON-lines record: the object, or why the line is not one (the one wording every JSON reader skips with). */
+export function parseJsonObject(text: string): JsonObject | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'invalid JSON';
+  }
+  return isJsonObject(value) ? value : 'not a JSON object';
+}
+
 export abstract class JsonLineDecoder extends LineDecoder {
   line(text: string, start: number, end: number, lineNumber: number): void {
     if (isBlank(text, start, end)) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text.slice(start, end));
-    } catch {
-      this.skip(lineNumber, 'invalid JSON');
-      return;
-    }
-    if (!isJsonObject(value)) {
-      this.skip(lineNumber, 'not a JSON object');
-      return;
-    }
-    this.record(value, lineNumber);
+    const object = parseJsonObject(text.slice(start, end));
+    if (typeof object === 'string') this.skip(lineNumber, object);
+    else this.record(object, lineNumber);
   }
 
   /** One parsed line: observe it, skip it with a reason, or ignore it. */

@@ -4,7 +4,7 @@
  * ignored, not skipped. Fields as in Suricata's etc/schema.json.
  */
 import type { FlowRecord } from '../../model/flow.js';
-import { isJsonObject, sniffJsonLines } from '../line-decoder.js';
+import { isJsonObject, parseJsonObject, sniffJsonLines } from '../line-decoder.js';
 import type { JsonObject } from '../line-decoder.js';
 import { epochSeconds } from '../values.js';
 import { parseFlowLines } from './frame.js';
@@ -16,13 +16,8 @@ class EveFlow implements FlowLineParser {
 
   line(text: string, position: string): FlowLineResult {
     if (text.trim().length === 0) return null;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return 'invalid JSON';
-    }
-    if (!isJsonObject(value)) return 'not a JSON object';
+    const value = parseJsonObject(text);
+    if (typeof value === 'string') return value;
     return eveFlowEvent(value, this.file, position);
   }
 }

@@ -5,8 +5,7 @@
  * Zeek's ICMP flows put the type in id.orig_p and the code in id.resp_p.
  */
 import { DEFAULT_SEPARATORS, unescapeZeek } from '../zeek/header.js';
-import { isJsonObject } from '../line-decoder.js';
-import type { JsonObject } from '../line-decoder.js';
+import { isJsonObject, parseJsonObject } from '../line-decoder.js';
 import { epochOrInvalid, epochSeconds } from '../values.js';
 import { parseFlowLines } from './frame.js';
 import type { FlowLineParser, FlowLineResult, FlowParse } from './frame.js';
@@ -174,14 +173,8 @@ class ZeekConnJson implements FlowLineParser {
 
   line(text: string, position: string): FlowLineResult {
     if (text.trim().length === 0) return null;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return 'invalid JSON';
-    }
-    if (!isJsonObject(value)) return 'not a JSON object';
-    const object: JsonObject = value;
+    const object = parseJsonObject(text);
+    if (typeof object === 'string') return object;
     return connRecord((name) => (object[name] === null ? undefined : object[name]), this.file, position);
   }
 }
