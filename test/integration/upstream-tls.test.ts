@@ -1,0 +1,127 @@
+/**
+ * Encrypted upstreams with real parts: Unbound on 127.0.0.1 serving DNS over
+ * TLS (tls-service-key / tls-service-pem) with a certificate for
+ * 'upstream.test' signed by a CA this test makes with openssl, answering a
+ * local-zone. The TLS transport (src/serve/dns/tls-upstream.ts) must get the
+ * answers over one reused connection with pipelined queries, and must refuse
+ * the upstream when asked to verify another name or without the CA.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import packet from 'dns-packet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unboundServerLines } from '../../bench/unbound-config.js';
+import { TlsUpstream } from '../../src/serve/dns/tls-upstream.js';
+import { findBinary } from '../support/binaries.js';
+import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+
+const unbound = findBinary('unbound', 'unbound');
+const openssl = findBinary('openssl', 'openssl');
+const skipReason = [unbound, openssl].find((b) => b.missing !== null)?.missing ?? null;
+
+/** A test CA and a server certificate for `name` signed by it, made in `dir`. */
+export function makeTestCertificates(dir: string, name: string): { ca: string; cert: string; key: string } {
+  const run = (args: string[]): void => {
+    execFileSync(openssl.path!, args, { cwd: dir, stdio: 'pipe' });
+  };
+  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=fluxhound test CA']);
+  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${name}`]);
+  writeFileSync(join(dir, 'server.ext'), `subjectAltName=DNS:${name}\nextendedKeyUsage=serverAuth\n`);
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext']);
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+}
+
+export function unboundDotConfig(dir: string, port: number, tlsPort: number, files: { cert: string; key: string }): string {
+  return [
+    ...unboundServerLines(dir, port),
+    `  interface: 127.0.0.1@${tlsPort}`,
+    `  tls-port: ${tlsPort}`,
+    `  tls-service-key: "${files.key}"`,
+    `  tls-service-pem: "${files.cert}"`,
+    '  do-ip6: no',
+    '  verbosity: 1',
+    '  num-threads: 1',
+    '  local-zone: "upstream-answer.test." static',
+    '  local-data: "www.upstream-answer.test. 300 IN A 192.0.2.53"',
+    '  local-data: "api.upstream-answer.test. 300 IN A 192.0.2.54"',
+    'remote-control:',
+    '  control-enable: no',
+    '',
+  ].join('\n');
+}
+
+function query(name: string): { bytes: Buffer; questionEnd: number } {
+  const bytes = packet.encode({ type: 'query', id: 1, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] });
+  return { bytes, questionEnd: bytes.length };
+}
+
+function ask(upstream: TlsUpstream, name: string, id: number): Promise<packet.Packet | null> {
+  const q = query(name);
+  return new Promise((resolve) => upstream.ask(q.bytes, q.questionEnd, id, (answer) => resolve(answer === null ? null : packet.decode(answer))));
+}
+
+function addresses(answer: packet.Packet | null): string[] {
+  return (answer?.answers ?? []).filter((a) => a.type === 'A').map((a) => String(a.data));
+}
+
+describe.skipIf(skipReason !== null)(`DNS over TLS to an Unbound upstream${skipReason === null ? '' : ` (skipped: ${skipReason})`}`, () => {
+  let dir = '';
+  let resolver: Daemon | null = null;
+  let tlsPort = 0;
+  let ca: Buffer = Buffer.alloc(0);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fluxhound-upstream-tls-'));
+    const files = makeTestCertificates(dir, 'upstream.test');
+    ca = readFileSync(files.ca);
+    const port = await freePort();
+    tlsPort = await freePort();
+    writeFileSync(join(dir, 'unbound.conf'), unboundDotConfig(dir, port, tlsPort, files));
+    resolver = startDaemon(unbound.path!, ['-d', '-c', join(dir, 'unbound.conf')]);
+    await waitFor(
+      'Unbound to answer over TLS',
+      async () => {
+        const probe = new TlsUpstream({ host: '127.0.0.1', port: tlsPort, servername: 'upstream.test', ca, timeout: 1000 });
+        const answer = await ask(probe, 'www.upstream-answer.test', 7);
+        probe.close();
+        return addresses(answer).length > 0;
+      },
+      30_000,
+      200,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await resolver?.stop();
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('answers over one reused connection, pipelined queries matched by ID', async () => {
+    const upstream = new TlsUpstream({ host: '127.0.0.1', port: tlsPort, servername: 'upstream.test', ca, timeout: 3000 });
+    const answers = await Promise.all([ask(upstream, 'www.upstream-answer.test', 100), ask(upstream, 'api.upstream-answer.test', 101), ask(upstream, 'www.upstream-answer.test', 102)]);
+    expect(answers.map(addresses)).toEqual([['192.0.2.53'], ['192.0.2.54'], ['192.0.2.53']]);
+    expect(answers.map((a) => a?.id)).toEqual([100, 101, 102]);
+    expect(addresses(await ask(upstream, 'api.upstream-answer.test', 200))).toEqual(['192.0.2.54']);
+    expect(upstream.stats.connects).toBe(1);
+    expect(upstream.stats.handshakeFailures).toBe(0);
+    upstream.close();
+    // Reconnects after the connection is gone.
+    expect(addresses(await ask(upstream, 'www.upstream-answer.test', 300))).toEqual(['192.0.2.53']);
+    expect(upstream.stats.connects).toBe(2);
+    upstream.close();
+  });
+
+  it('refuses a certificate for another name, and one from an unknown CA', async () => {
+    const wrongName = new TlsUpstream({ host: '127.0.0.1', port: tlsPort, servername: 'other.test', ca, timeout: 3000 });
+    expect(await ask(wrongName, 'www.upstream-answer.test', 1)).toBeNull();
+    expect(wrongName.stats.handshakeFailures).toBe(1);
+    expect(wrongName.lastError).toMatch(/other\.test/);
+    wrongName.close();
+    const noCa = new TlsUpstream({ host: '127.0.0.1', port: tlsPort, servername: 'upstream.test', timeout: 3000 });
+    expect(await ask(noCa, 'www.upstream-answer.test', 1)).toBeNull();
+    expect(noCa.stats.handshakeFailures).toBe(1);
+    noCa.close();
+  });
+});
