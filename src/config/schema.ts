@@ -404,6 +404,8 @@ export const configSchema = z.strictObject({
           listen: z.string().min(1).nullable().default(null),
           /** Upstream resolvers, ADDRESS:PORT (port 53 when left out), tried in turn. Default none. */
           upstreams: z.array(z.string().min(1)).default([]),
+          /** PEM CA bundle file that tls:// upstream certificates must chain to; null = the system roots. Default null. */
+          upstreamCa: z.string().min(1).nullable().default(null),
           /** Client networks (CIDR) that may ask; everyone else is REFUSED. Default loopback only. */
           allow: z.array(z.string().min(1)).default(['127.0.0.0/8', '::1/128']),
           /** Queries per second per client address before queries are dropped; 0 = no limit. Default 200. */

@@ -9,6 +9,8 @@ export interface Endpoint {
   host: string;
   port: number;
   family: 4 | 6;
+  /** An upstream over DNS over TLS: the name its certificate must carry (`tls://ADDRESS:PORT#NAME`). */
+  tls?: string;
 }
 
 /** Parses an endpoint; throws `what: reason` in one line. */
@@ -34,6 +36,25 @@ export function parseEndpoint(text: string, defaultPort: number | null, what: st
   if (n === null) throw new Error(`${what}: '${text}' needs a port (ADDRESS:PORT)`);
   if (n < 1 || n > 65535) throw new Error(`${what}: '${text}': port must be 1..65535`);
   return { host, port: n, family: family as 4 | 6 };
+}
+
+/**
+ * An upstream resolver: 'ADDRESS[:PORT]' (plain UDP/TCP, port 53), or
+ * 'tls://ADDRESS[:PORT]#NAME' (DNS over TLS, port 853, the certificate
+ * verified against NAME).
+ */
+export function parseUpstream(text: string, what: string): Endpoint {
+  if (!text.startsWith('tls://')) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw new Error(`${what}: '${text}': only plain ADDRESS:PORT and tls://ADDRESS:PORT#NAME upstreams are supported`);
+    return parseEndpoint(text, 53, what);
+  }
+  const rest = text.slice('tls://'.length);
+  const hash = rest.indexOf('#');
+  const name = hash < 0 ? '' : rest.slice(hash + 1);
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(name)) {
+    throw new Error(`${what}: '${text}' needs the name its certificate carries: tls://ADDRESS:PORT#NAME`);
+  }
+  return { ...parseEndpoint(rest.slice(0, hash), 853, what), tls: name.toLowerCase() };
 }
 
 /**

@@ -4,7 +4,10 @@
  * 'upstream.test' signed by a CA this test makes with openssl, answering a
  * local-zone. The TLS transport (src/serve/dns/tls-upstream.ts) must get the
  * answers over one reused connection with pipelined queries, and must refuse
- * the upstream when asked to verify another name or without the CA.
+ * the upstream when asked to verify another name or without the CA. Then
+ * `fluxhound serve --upstream tls://127.0.0.1:PORT#upstream.test` forwards
+ * a client's plain query over TLS and answers it, and with #other.test (a
+ * name the certificate does not carry) answers SERVFAIL.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unboundServerLines } from '../../bench/unbound-config.js';
 import { TlsUpstream } from '../../src/serve/dns/tls-upstream.js';
 import { findBinary } from '../support/binaries.js';
+import { CLI, requireBuilt } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { queryUdp } from '../support/dns-query.js';
 
 const unbound = findBinary('unbound', 'unbound');
 const openssl = findBinary('openssl', 'openssl');
@@ -63,7 +68,7 @@ function ask(upstream: TlsUpstream, name: string, id: number): Promise<packet.Pa
 }
 
 function addresses(answer: packet.Packet | null): string[] {
-  return (answer?.answers ?? []).filter((a) => a.type === 'A').map((a) => String(a.data));
+  return (answer?.answers ?? []).filter((a) => a.type === 'A').map((a) => String((a as { data: unknown }).data));
 }
 
 describe.skipIf(skipReason !== null)(`DNS over TLS to an Unbound upstream${skipReason === null ? '' : ` (skipped: ${skipReason})`}`, () => {
@@ -71,11 +76,30 @@ describe.skipIf(skipReason !== null)(`DNS over TLS to an Unbound upstream${skipR
   let resolver: Daemon | null = null;
   let tlsPort = 0;
   let ca: Buffer = Buffer.alloc(0);
+  let caFile = '';
+  const daemons: Daemon[] = [];
+
+  async function startFluxhound(name: string): Promise<number> {
+    const dnsPort = await freePort();
+    const args = [CLI, 'serve', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `tls://127.0.0.1:${tlsPort}#${name}`, '--upstream-ca', caFile];
+    args.push('--store', join(dir, `fluxhound-${name}.db`), '--rate-limit', '0', '--log-level', 'info');
+    daemons.push(startDaemon(process.execPath, args, { cwd: dir }));
+    await waitFor('fluxhound to answer', async () => {
+      try {
+        await queryUdp(dnsPort, 'nothing.upstream-answer.test', { timeoutMs: 500 });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 60_000, 200);
+    return dnsPort;
+  }
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fluxhound-upstream-tls-'));
     const files = makeTestCertificates(dir, 'upstream.test');
     ca = readFileSync(files.ca);
+    caFile = files.ca;
     const port = await freePort();
     tlsPort = await freePort();
     writeFileSync(join(dir, 'unbound.conf'), unboundDotConfig(dir, port, tlsPort, files));
@@ -94,6 +118,7 @@ describe.skipIf(skipReason !== null)(`DNS over TLS to an Unbound upstream${skipR
   }, 60_000);
 
   afterAll(async () => {
+    for (const d of daemons) await d.stop();
     await resolver?.stop();
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   }, 30_000);
@@ -124,4 +149,21 @@ describe.skipIf(skipReason !== null)(`DNS over TLS to an Unbound upstream${skipR
     expect(noCa.stats.handshakeFailures).toBe(1);
     noCa.close();
   });
+
+  it('fluxhound serve forwards over TLS to the upstream and answers', async () => {
+    requireBuilt();
+    const port = await startFluxhound('upstream.test');
+    const answer = await queryUdp(port, 'www.upstream-answer.test');
+    expect((answer.flags ?? 0) & 15).toBe(0);
+    expect(addresses(answer)).toEqual(['192.0.2.53']);
+    expect(addresses(await queryUdp(port, 'api.upstream-answer.test'))).toEqual(['192.0.2.54']);
+  }, 90_000);
+
+  it('fluxhound serve refuses an upstream whose certificate is for another name (SERVFAIL)', async () => {
+    requireBuilt();
+    const port = await startFluxhound('other.test');
+    const answer = await queryUdp(port, 'www.upstream-answer.test');
+    expect((answer.flags ?? 0) & 15).toBe(2);
+    expect(addresses(answer)).toEqual([]);
+  }, 90_000);
 });

@@ -43,6 +43,8 @@ import { emptyAnswer, isTruncated, newQueryInfo, queryName, RCODE_FORMERR, RCODE
 export interface ForwarderOptions {
   listen: Endpoint;
   upstreams: Endpoint[];
+  /** PEM CA bundle for tls:// upstreams; undefined = the system roots. */
+  upstreamCa?: Buffer | undefined;
   allow: string[];
   rateLimit: number;
   timeout: number;
@@ -145,7 +147,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.acl = new ClientAcl(options.allow);
     this.rate = new ClientRateLimit(options.rateLimit);
     this.cache = new AnswerCache(options.cacheBytes, options.cacheAnswerBytes, options.maxTtl);
-    this.upstreams = new Upstreams(options.upstreams, { timeout: options.timeout, maxPending: options.maxPending, maxPendingPerClient: options.maxPendingPerClient });
+    this.upstreams = new Upstreams(options.upstreams, { timeout: options.timeout, maxPending: options.maxPending, maxPendingPerClient: options.maxPendingPerClient, tlsCa: options.upstreamCa });
     this.policy = new Policy(context.config.policy);
     this.querylog = new QueryLogRecorder(context, context.config.serve.querylog);
     this.allow = liveAllowlist(context.config);

@@ -22,6 +22,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
 import { literalLookup, type Endpoint } from '../endpoint.js';
 import { PendingBudget } from './pending-budget.js';
+import { TlsUpstream } from './tls-upstream.js';
 import { UpstreamHealth } from './upstream-health.js';
 import { isResponse, sameQuestion, setId } from './wire.js';
 
@@ -29,6 +30,10 @@ export interface UpstreamStats {
   queries: number;
   udpQueries: number;
   tcpQueries: number;
+  /** Queries sent to tls:// upstreams (DNS over TLS). */
+  tlsQueries: number;
+  /** TLS handshakes to upstreams that failed (certificate untrusted or for another name, refused). */
+  tlsHandshakeFailures: number;
   timeouts: number;
   /** Answers dropped: unknown ID, wrong source, wrong question, not a response. */
   mismatched: number;
@@ -48,6 +53,8 @@ export interface UpstreamOptions {
   timeout: number;
   maxPending: number;
   maxPendingPerClient: number;
+  /** PEM CA bundle for tls:// upstreams; undefined = the system roots. */
+  tlsCa?: Buffer | undefined;
 }
 
 /** Called once per query: the accepted answer (ID set back by the caller), or null after every upstream failed. */
@@ -71,12 +78,14 @@ const MAX_TCP_ANSWER = 65_535;
 const JOSTLE_SCAN = 64;
 
 export class Upstreams {
-  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, timeouts: 0, mismatched: 0, overflow: 0, clientOverflow: 0, jostled: 0, socketErrors: 0, failures: 0 };
+  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, tlsQueries: 0, tlsHandshakeFailures: 0, timeouts: 0, mismatched: 0, overflow: 0, clientOverflow: 0, jostled: 0, socketErrors: 0, failures: 0 };
   readonly health: UpstreamHealth;
   readonly budget: PendingBudget;
   /** UDP queries waiting, in send order (so deadlines are in order too). */
   private readonly pending = new Set<Pending>();
   private readonly tcpSockets = new Set<TcpSocket>();
+  /** One reused, pipelined connection per tls:// upstream, by index; null for plain ones. */
+  private readonly tls: (TlsUpstream | null)[];
   private next = 0;
   private sweeper: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -89,11 +98,16 @@ export class Upstreams {
   ) {
     this.health = new UpstreamHealth(endpoints);
     this.budget = new PendingBudget(options.maxPendingPerClient);
+    this.tls = endpoints.map((e) =>
+      e.tls === undefined ? null : new TlsUpstream({ host: e.host, port: e.port, servername: e.tls, ca: options.tlsCa, timeout: options.timeout }),
+    );
   }
 
   /** Queries waiting for an upstream, UDP and TCP. */
   get inFlight(): number {
-    return this.pending.size + this.tcpSockets.size;
+    let tls = 0;
+    for (const t of this.tls) tls += t?.pending ?? 0;
+    return this.pending.size + this.tcpSockets.size + tls;
   }
 
   start(): void {
@@ -107,6 +121,7 @@ export class Upstreams {
     this.sweeper = null;
     for (const p of [...this.pending]) this.finish(p, null, null);
     for (const s of this.tcpSockets) s.destroy();
+    for (const t of this.tls) t?.close();
     this.budget.clear();
   }
 
@@ -173,6 +188,7 @@ export class Upstreams {
   }
 
   private send(p: Pending): void {
+    if (this.tls[p.upstream % this.endpoints.length] != null) return this.sendTls(p.query, p.questionEnd, p.client, p.done, p.upstream, p.tries, true);
     const endpoint = this.endpoints[p.upstream % this.endpoints.length]!;
     const socket = createSocket({ type: endpoint.family === 4 ? 'udp4' : 'udp6', lookup: literalLookup });
     p.socket = socket;
@@ -266,6 +282,7 @@ export class Upstreams {
 
   private sendTcp(query: Buffer, questionEnd: number, client: string, done: AnswerCallback, upstream: number, tries: number): void {
     const index = upstream % this.endpoints.length;
+    if (this.tls[index] != null) return this.sendTls(query, questionEnd, client, done, upstream, tries, false);
     const endpoint = this.endpoints[index]!;
     this.stats.tcpQueries++;
     const id = this.randomId();
@@ -317,6 +334,40 @@ export class Upstreams {
         }
         this.stats.mismatched++;
       }
+    });
+  }
+
+  /**
+   * One try on a tls:// upstream: its shared connection, a fresh random ID,
+   * the answer matched by ID and question there. On failure the next upstream
+   * is tried over the transport the client asked with (`udp`).
+   */
+  private sendTls(query: Buffer, questionEnd: number, client: string, done: AnswerCallback, upstream: number, tries: number, udp: boolean): void {
+    const index = upstream % this.endpoints.length;
+    const endpoint = this.endpoints[index]!;
+    const tls = this.tls[index]!;
+    this.stats.tlsQueries++;
+    const before = tls.stats;
+    const failed = before.handshakeFailures;
+    const timedOut = before.timeouts;
+    tls.ask(query, questionEnd, this.randomId(), (answer) => {
+      this.stats.tlsHandshakeFailures += tls.stats.handshakeFailures - failed > 0 ? 1 : 0;
+      if (answer !== null) {
+        this.health.answered(index, Date.now());
+        this.budget.give(client);
+        done(answer, endpoint);
+        return;
+      }
+      if (tls.stats.timeouts > timedOut) this.stats.timeouts++;
+      this.health.timedOut(index);
+      if (tries + 1 < this.endpoints.length && !this.stopped) {
+        if (udp) this.send({ client, socket: null, id: 0, query: Buffer.from(query), questionEnd, upstream: upstream + 1, tries: tries + 1, deadline: 0, done });
+        else this.sendTcp(query, questionEnd, client, done, upstream + 1, tries + 1);
+        return;
+      }
+      this.stats.failures++;
+      this.budget.give(client);
+      done(null, null);
     });
   }
 
