@@ -442,6 +442,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
   counters(): Record<string, number> {
     const s = this.stats;
     const u = this.upstreams.stats;
+    const tls = this.upstreams.tlsTotals();
     const d = this.detection.stats;
     return {
       cache_hits_total: s.cacheHits,
@@ -457,9 +458,12 @@ export class DnsForwarder implements Service, DnsMetricSource {
       servfail_total: s.servfail,
       truncated_total: s.truncated,
       tcp_rejected_total: s.tcpRejected,
-      upstream_queries_total: u.udpQueries + u.tcpQueries,
+      upstream_queries_total: u.udpQueries + u.tcpQueries + u.tlsQueries,
+      upstream_tls_queries_total: u.tlsQueries,
+      upstream_tls_connects_total: tls.connects,
+      upstream_tls_handshake_failures_total: tls.handshakeFailures,
       upstream_timeouts_total: u.timeouts,
-      upstream_mismatched_total: u.mismatched,
+      upstream_mismatched_total: u.mismatched + tls.mismatched,
       upstream_overflow_total: u.overflow,
       upstream_client_overflow_total: u.clientOverflow,
       upstream_jostled_total: u.jostled,

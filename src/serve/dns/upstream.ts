@@ -32,8 +32,6 @@ export interface UpstreamStats {
   tcpQueries: number;
   /** Queries sent to tls:// upstreams (DNS over TLS). */
   tlsQueries: number;
-  /** TLS handshakes to upstreams that failed (certificate untrusted or for another name, refused). */
-  tlsHandshakeFailures: number;
   timeouts: number;
   /** Answers dropped: unknown ID, wrong source, wrong question, not a response. */
   mismatched: number;
@@ -78,7 +76,7 @@ const MAX_TCP_ANSWER = 65_535;
 const JOSTLE_SCAN = 64;
 
 export class Upstreams {
-  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, tlsQueries: 0, tlsHandshakeFailures: 0, timeouts: 0, mismatched: 0, overflow: 0, clientOverflow: 0, jostled: 0, socketErrors: 0, failures: 0 };
+  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, tlsQueries: 0, timeouts: 0, mismatched: 0, overflow: 0, clientOverflow: 0, jostled: 0, socketErrors: 0, failures: 0 };
   readonly health: UpstreamHealth;
   readonly budget: PendingBudget;
   /** UDP queries waiting, in send order (so deadlines are in order too). */
@@ -347,11 +345,8 @@ export class Upstreams {
     const endpoint = this.endpoints[index]!;
     const tls = this.tls[index]!;
     this.stats.tlsQueries++;
-    const before = tls.stats;
-    const failed = before.handshakeFailures;
-    const timedOut = before.timeouts;
+    const timedOut = tls.stats.timeouts;
     tls.ask(query, questionEnd, this.randomId(), (answer) => {
-      this.stats.tlsHandshakeFailures += tls.stats.handshakeFailures - failed > 0 ? 1 : 0;
       if (answer !== null) {
         this.health.answered(index, Date.now());
         this.budget.give(client);
@@ -369,6 +364,18 @@ export class Upstreams {
       this.budget.give(client);
       done(null, null);
     });
+  }
+
+  /** TLS connections opened to tls:// upstreams, and handshakes that failed (certificate untrusted or for another name, refused). */
+  tlsTotals(): { connects: number; handshakeFailures: number; mismatched: number } {
+    const totals = { connects: 0, handshakeFailures: 0, mismatched: 0 };
+    for (const t of this.tls) {
+      if (t === null) continue;
+      totals.connects += t.stats.connects;
+      totals.handshakeFailures += t.stats.handshakeFailures;
+      totals.mismatched += t.stats.mismatched;
+    }
+    return totals;
   }
 
   private randomId(): number {
