@@ -9,7 +9,6 @@
  * a client's plain query over TLS and answers it, and with #other.test (a
  * name the certificate does not carry) answers SERVFAIL.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,25 +17,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unboundServerLines } from '../../bench/unbound-config.js';
 import { TlsUpstream } from '../../src/serve/dns/tls-upstream.js';
 import { findBinary } from '../support/binaries.js';
+import { makeTestCertificates, openssl } from '../support/test-certs.js';
 import { CLI, requireBuilt } from '../support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { queryUdp } from '../support/dns-query.js';
 
 const unbound = findBinary('unbound', 'unbound');
-const openssl = findBinary('openssl', 'openssl');
 const skipReason = [unbound, openssl].find((b) => b.missing !== null)?.missing ?? null;
-
-/** A test CA and a server certificate for `name` signed by it, made in `dir`. */
-export function makeTestCertificates(dir: string, name: string): { ca: string; cert: string; key: string } {
-  const run = (args: string[]): void => {
-    execFileSync(openssl.path!, args, { cwd: dir, stdio: 'pipe' });
-  };
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=fluxhound test CA']);
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${name}`]);
-  writeFileSync(join(dir, 'server.ext'), `subjectAltName=DNS:${name}\nextendedKeyUsage=serverAuth\n`);
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext']);
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
-}
 
 export function unboundDotConfig(dir: string, port: number, tlsPort: number, files: { cert: string; key: string }): string {
   return [
