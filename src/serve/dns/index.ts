@@ -46,6 +46,17 @@ export function upstreamEndpoints(flags: Record<string, unknown>, context: Serve
   }
 }
 
+/** The PEM CA bundle tls:// upstreams are verified against (--upstream-ca, else serve.dns.upstreamCa), or undefined for the system roots. */
+export function upstreamCaBundle(flags: Record<string, unknown>, context: ServeContext): Buffer | undefined {
+  const caFile = typeof flags.upstreamCa === 'string' ? flags.upstreamCa : context.config.serve.dns.upstreamCa;
+  if (caFile === null) return undefined;
+  try {
+    return readFileSync(caFile);
+  } catch (err) {
+    throw new UsageError(`serve: --upstream-ca ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 export function forwarderOptions(flags: Record<string, unknown>, context: ServeContext): ForwarderOptions | null {
   const cfg = context.config.serve.dns;
   const listen = typeof flags.dns === 'string' ? flags.dns : cfg.listen;
@@ -64,15 +75,7 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
       if (u.host === endpoint.host && u.port === endpoint.port) throw new Error(`serve: --upstream ${u.host}:${u.port} is fluxhound itself`);
     }
     new ClientAcl(allow);
-    const caFile = typeof flags.upstreamCa === 'string' ? flags.upstreamCa : cfg.upstreamCa;
-    let upstreamCa: Buffer | undefined;
-    if (caFile !== null) {
-      try {
-        upstreamCa = readFileSync(caFile);
-      } catch (err) {
-        throw new Error(`serve: --upstream-ca ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-    }
+    const upstreamCa = upstreamCaBundle(flags, context);
     return {
       upstreamCa,
       listen: endpoint,
