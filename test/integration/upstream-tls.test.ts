@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import packet from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unboundServerLines } from '../../bench/unbound-config.js';
+import { HttpsUpstream } from '../../src/serve/dns/https-upstream.js';
 import { TlsUpstream } from '../../src/serve/dns/tls-upstream.js';
 import { findBinary } from '../support/binaries.js';
 import { makeTestCertificates, openssl } from '../support/test-certs.js';
@@ -25,9 +26,12 @@ import { queryUdp } from '../support/dns-query.js';
 const unbound = findBinary('unbound', 'unbound');
 const skipReason = [unbound, openssl].find((b) => b.missing !== null)?.missing ?? null;
 
-export function unboundDotConfig(dir: string, port: number, tlsPort: number, files: { cert: string; key: string }): string {
+export function unboundDotConfig(dir: string, port: number, tlsPort: number, files: { cert: string; key: string }, httpsPort: number): string {
   return [
     ...unboundServerLines(dir, port),
+    `  interface: 127.0.0.1@${httpsPort}`,
+    `  https-port: ${httpsPort}`,
+    '  http-endpoint: "/dns-query"',
     `  interface: 127.0.0.1@${tlsPort}`,
     `  tls-port: ${tlsPort}`,
     `  tls-service-key: "${files.key}"`,
@@ -49,7 +53,7 @@ function query(name: string): { bytes: Buffer; questionEnd: number } {
   return { bytes, questionEnd: bytes.length };
 }
 
-function ask(upstream: TlsUpstream, name: string, id: number): Promise<packet.Packet | null> {
+function ask(upstream: TlsUpstream | HttpsUpstream, name: string, id: number): Promise<packet.Packet | null> {
   const q = query(name);
   return new Promise((resolve) => upstream.ask(q.bytes, q.questionEnd, id, (answer) => resolve(answer === null ? null : packet.decode(answer))));
 }
@@ -62,6 +66,7 @@ describe.skipIf(skipReason !== null)(`DNS over TLS to an Unbound upstream${skipR
   let dir = '';
   let resolver: Daemon | null = null;
   let tlsPort = 0;
+  let httpsPort = 0;
   let ca: Buffer = Buffer.alloc(0);
   let caFile = '';
   const daemons: Daemon[] = [];
@@ -89,7 +94,8 @@ describe.skipIf(skipReason !== null)(`DNS over TLS to an Unbound upstream${skipR
     caFile = files.ca;
     const port = await freePort();
     tlsPort = await freePort();
-    writeFileSync(join(dir, 'unbound.conf'), unboundDotConfig(dir, port, tlsPort, files));
+    httpsPort = await freePort();
+    writeFileSync(join(dir, 'unbound.conf'), unboundDotConfig(dir, port, tlsPort, files, httpsPort));
     resolver = startDaemon(unbound.path!, ['-d', '-c', join(dir, 'unbound.conf')]);
     await waitFor(
       'Unbound to answer over TLS',
@@ -153,4 +159,16 @@ describe.skipIf(skipReason !== null)(`DNS over TLS to an Unbound upstream${skipR
     expect((answer.flags ?? 0) & 15).toBe(2);
     expect(addresses(answer)).toEqual([]);
   }, 90_000);
+
+  it('DNS over HTTPS (RFC 8484, HTTP/2 POST) to Unbound: answers on one session, refuses another name', async () => {
+    const upstream = new HttpsUpstream({ host: '127.0.0.1', port: httpsPort, path: '/dns-query', servername: 'upstream.test', ca, timeout: 3000 });
+    const answers = await Promise.all([ask(upstream, 'www.upstream-answer.test', 1), ask(upstream, 'api.upstream-answer.test', 2)]);
+    expect(answers.map(addresses)).toEqual([['192.0.2.53'], ['192.0.2.54']]);
+    expect(upstream.stats.connects).toBe(1);
+    upstream.close();
+    const wrongName = new HttpsUpstream({ host: '127.0.0.1', port: httpsPort, path: '/dns-query', servername: 'other.test', ca, timeout: 3000 });
+    expect(await ask(wrongName, 'www.upstream-answer.test', 1)).toBeNull();
+    expect(wrongName.stats.handshakeFailures).toBe(1);
+    wrongName.close();
+  });
 });
