@@ -71,10 +71,10 @@ describe.skipIf(skipReason !== null)(`DNS over TLS to an Unbound upstream${skipR
   let caFile = '';
   const daemons: Daemon[] = [];
 
-  async function startFluxhound(name: string): Promise<number> {
+  async function startFluxhound(name: string, upstream = `tls://127.0.0.1:${tlsPort}#${name}`): Promise<number> {
     const dnsPort = await freePort();
-    const args = [CLI, 'serve', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `tls://127.0.0.1:${tlsPort}#${name}`, '--upstream-ca', caFile];
-    args.push('--store', join(dir, `fluxhound-${name}.db`), '--rate-limit', '0', '--log-level', 'info');
+    const args = [CLI, 'serve', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', upstream, '--upstream-ca', caFile];
+    args.push('--store', join(dir, `fluxhound-${dnsPort}.db`), '--rate-limit', '0', '--log-level', 'info');
     daemons.push(startDaemon(process.execPath, args, { cwd: dir }));
     await waitFor('fluxhound to answer', async () => {
       try {
@@ -171,4 +171,12 @@ describe.skipIf(skipReason !== null)(`DNS over TLS to an Unbound upstream${skipR
     expect(wrongName.stats.handshakeFailures).toBe(1);
     wrongName.close();
   });
+
+  it('fluxhound serve forwards over HTTPS (--upstream https://…/dns-query#NAME) and answers', async () => {
+    requireBuilt();
+    const port = await startFluxhound('upstream.test', `https://127.0.0.1:${httpsPort}/dns-query#upstream.test`);
+    const answer = await queryUdp(port, 'api.upstream-answer.test');
+    expect(answer.id).toBe(4242);
+    expect(addresses(answer)).toEqual(['192.0.2.54']);
+  }, 90_000);
 });

@@ -23,8 +23,8 @@ export function dnsService(): ServiceFactory {
     addOptions(command: Command) {
       command
         .option('--dns <address:port>', 'run the Protective DNS forwarder on this address, UDP and TCP (serve.dns.listen)')
-        .option('--upstream <address:port>', 'upstream resolver, ADDRESS:PORT or tls://ADDRESS:PORT#NAME (DNS over TLS); repeat for more, tried in turn (serve.dns.upstreams)', collect)
-        .option('--upstream-ca <file>', 'PEM CA bundle that tls:// upstream certificates must chain to; default the system roots (serve.dns.upstreamCa)')
+        .option('--upstream <address:port>', 'upstream resolver, ADDRESS:PORT, tls://ADDRESS:PORT#NAME (DNS over TLS) or https://ADDRESS:PORT/PATH#NAME (DNS over HTTPS); repeat for more, tried in turn (serve.dns.upstreams)', collect)
+        .option('--upstream-ca <file>', 'PEM CA bundle that tls:// and https:// upstream certificates must chain to; default the system roots (serve.dns.upstreamCa)')
         .option('--allow <cidr...>', 'client networks allowed to ask (serve.dns.allow; default loopback only)')
         .option('--rate-limit <qps>', 'queries per second per client before dropping; 0 = none (serve.dns.rateLimit, 200)');
     },

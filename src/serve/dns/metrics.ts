@@ -85,7 +85,7 @@ export const COUNTERS: Record<string, string> = {
   fluxhound_dns_truncated_total: 'Answers sent with TC because they exceed the client UDP size.',
   fluxhound_dns_tcp_rejected_total: 'TCP queries dropped beyond the per-connection in-flight cap.',
   fluxhound_dns_upstream_queries_total: 'Queries sent upstream (retries included).',
-  fluxhound_dns_upstream_tls_queries_total: 'Queries sent to tls:// upstreams (DNS over TLS), retries included.',
+  fluxhound_dns_upstream_tls_queries_total: 'Queries sent to tls:// and https:// upstreams (DNS over TLS or HTTPS), retries included.',
   fluxhound_dns_upstream_tls_connects_total: 'TLS connections opened to tls:// upstreams (each reused for many queries).',
   fluxhound_dns_upstream_tls_handshake_failures_total: 'TLS handshakes to upstreams that failed: certificate untrusted or for another name, connection refused.',
   fluxhound_dns_upstream_timeouts_total: 'Upstream queries that got no answer in time.',

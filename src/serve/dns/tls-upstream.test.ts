@@ -31,6 +31,8 @@ describe('parseUpstream', () => {
     ['192.0.2.1:5353', { host: '192.0.2.1', port: 5353, family: 4 }],
     ['tls://192.0.2.1#dns.example', { host: '192.0.2.1', port: 853, family: 4, tls: 'dns.example' }],
     ['tls://[2001:db8::1]:8853#DNS.Example', { host: '2001:db8::1', port: 8853, family: 6, tls: 'dns.example' }],
+    ['https://192.0.2.1#dns.example', { host: '192.0.2.1', port: 443, family: 4, tls: 'dns.example', dohPath: '/dns-query' }],
+    ['https://192.0.2.1:8443/resolve/a?x=1#dns.example', { host: '192.0.2.1', port: 8443, family: 4, tls: 'dns.example', dohPath: '/resolve/a?x=1' }],
   ])('%s', (text, expected) => {
     expect(parseUpstream(text, 'serve: --upstream')).toEqual(expected);
   });
@@ -38,7 +40,8 @@ describe('parseUpstream', () => {
     ['tls://192.0.2.1:853', /needs the name its certificate carries/],
     ['tls://192.0.2.1:853#', /needs the name/],
     ['tls://dns.example:853#dns.example', /IP address/],
-    ['https://192.0.2.1/dns-query', /only plain ADDRESS:PORT and tls:\/\//],
+    ['quic://192.0.2.1#dns.example', /an upstream is ADDRESS:PORT, tls:/],
+    ['https://192.0.2.1/dns query#dns.example', /printable ASCII/],
   ])('refuses %s', (text, message) => {
     expect(() => parseUpstream(text, 'serve: --upstream')).toThrow(message);
   });

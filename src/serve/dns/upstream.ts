@@ -22,6 +22,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
 import { literalLookup, type Endpoint } from '../endpoint.js';
 import { PendingBudget } from './pending-budget.js';
+import { HttpsUpstream } from './https-upstream.js';
 import { TlsUpstream } from './tls-upstream.js';
 import { UpstreamHealth } from './upstream-health.js';
 import { isResponse, sameQuestion, setId } from './wire.js';
@@ -82,8 +83,8 @@ export class Upstreams {
   /** UDP queries waiting, in send order (so deadlines are in order too). */
   private readonly pending = new Set<Pending>();
   private readonly tcpSockets = new Set<TcpSocket>();
-  /** One reused, pipelined connection per tls:// upstream, by index; null for plain ones. */
-  private readonly tls: (TlsUpstream | null)[];
+  /** One reused, pipelined connection per tls:// or https:// upstream, by index; null for plain ones. */
+  private readonly tls: (TlsUpstream | HttpsUpstream | null)[];
   private next = 0;
   private sweeper: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -96,9 +97,11 @@ export class Upstreams {
   ) {
     this.health = new UpstreamHealth(endpoints);
     this.budget = new PendingBudget(options.maxPendingPerClient);
-    this.tls = endpoints.map((e) =>
-      e.tls === undefined ? null : new TlsUpstream({ host: e.host, port: e.port, servername: e.tls, ca: options.tlsCa, timeout: options.timeout }),
-    );
+    this.tls = endpoints.map((e) => {
+      if (e.tls === undefined) return null;
+      const common = { host: e.host, port: e.port, servername: e.tls, ca: options.tlsCa, timeout: options.timeout };
+      return e.dohPath === undefined ? new TlsUpstream(common) : new HttpsUpstream({ ...common, path: e.dohPath });
+    });
   }
 
   /** Queries waiting for an upstream, UDP and TCP. */
