@@ -115,4 +115,23 @@ describe.skipIf(openssl.missing !== null)('TlsUpstream against a scripted DoT se
     expect(upstream.pending).toBe(0);
     upstream.close();
   });
+
+  it('sends a query once more on a fresh connection when a reused one closes under it (RFC 7766 idle close)', async () => {
+    let connections = 0;
+    script = (socket, queries) => {
+      const q = queries.shift();
+      if (q === undefined) return;
+      connections++;
+      // The first connection answers its first query, then closes as the second arrives.
+      if ((socket as TLSSocket & { served?: number }).served === 1) return void socket.destroy();
+      (socket as TLSSocket & { served?: number }).served = 1;
+      socket.write(frame(answerTo(q, '192.0.2.9')));
+    };
+    const upstream = new TlsUpstream({ host: '127.0.0.1', port, servername: 'upstream.test', ca, timeout: 3000 });
+    expect((await ask(upstream, 'a.test', 1))?.answers?.length).toBe(1);
+    expect((await ask(upstream, 'b.test', 2))?.answers?.length).toBe(1);
+    expect(upstream.stats.connects).toBe(2);
+    expect(connections).toBe(3);
+    upstream.close();
+  });
 });

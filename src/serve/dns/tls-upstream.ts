@@ -43,6 +43,10 @@ interface InFlight {
   done: TlsAnswer;
   /** The connection it was written to: only that one's loss fails it. */
   socket: TLSSocket;
+  /** The framed query, kept to send it once more on a fresh connection. */
+  framed: Buffer;
+  /** Written to a connection opened earlier (it may have been closing as we wrote): one resend allowed. */
+  mayResend: boolean;
 }
 
 const MAX_BUFFERED = 65_535 + 2;
@@ -76,8 +80,9 @@ export class TlsUpstream {
       this.stats.timeouts++;
       done(null);
     }, this.options.timeout);
+    const reused = this.socket !== null && !this.socket.destroyed;
     const socket = this.connection();
-    this.inFlight.set(id, { query: out.subarray(2), questionEnd, timer, done, socket });
+    this.inFlight.set(id, { query: out.subarray(2), questionEnd, timer, done, socket, framed: out, mayResend: reused });
     this.clearIdle();
     // A TLS socket buffers writes made before its handshake ends.
     socket.write(out);
@@ -89,7 +94,7 @@ export class TlsUpstream {
     this.socket = null;
     if (socket !== null) {
       socket.destroy();
-      this.failAll(socket);
+      this.failAll(socket, false);
     }
   }
 
@@ -121,7 +126,7 @@ export class TlsUpstream {
     });
     socket.on('close', () => {
       if (this.socket === socket) this.socket = null;
-      this.failAll(socket);
+      this.failAll(socket, true);
     });
     this.socket = socket;
     return socket;
@@ -147,11 +152,21 @@ export class TlsUpstream {
     if (this.inFlight.size === 0) this.armIdle();
   }
 
-  /** Fails every query written to `socket` (now lost). */
-  private failAll(socket: TLSSocket): void {
+  /**
+   * Every query written to `socket` (now lost) fails, except one written to a
+   * reused connection, which the upstream may have been closing as we wrote
+   * (RFC 7766 6.2.1 idle close): that one is sent once more on a fresh one.
+   */
+  private failAll(socket: TLSSocket, resend: boolean): void {
     const lost: InFlight[] = [];
     for (const [id, entry] of this.inFlight) {
       if (entry.socket !== socket) continue;
+      if (resend && entry.mayResend) {
+        entry.mayResend = false;
+        entry.socket = this.connection();
+        entry.socket.write(entry.framed);
+        continue;
+      }
       this.inFlight.delete(id);
       lost.push(entry);
     }
