@@ -158,6 +158,9 @@ describe.skipIf(skipReason !== null)(`DNS over TLS to an Unbound upstream${skipR
     const answer = await queryUdp(port, 'www.upstream-answer.test');
     expect((answer.flags ?? 0) & 15).toBe(2);
     expect(addresses(answer)).toEqual([]);
+    const log = daemons[daemons.length - 1]!.output();
+    expect(log).toMatch(/encrypted upstream refused or unreachable/);
+    expect(log).toMatch(/other\.test/);
   }, 90_000);
 
   it('DNS over HTTPS (RFC 8484, HTTP/2 POST) to Unbound: answers on one session, refuses another name', async () => {

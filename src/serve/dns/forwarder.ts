@@ -147,7 +147,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.acl = new ClientAcl(options.allow);
     this.rate = new ClientRateLimit(options.rateLimit);
     this.cache = new AnswerCache(options.cacheBytes, options.cacheAnswerBytes, options.maxTtl);
-    this.upstreams = new Upstreams(options.upstreams, { timeout: options.timeout, maxPending: options.maxPending, maxPendingPerClient: options.maxPendingPerClient, tlsCa: options.upstreamCa });
+    this.upstreams = new Upstreams(options.upstreams, { timeout: options.timeout, maxPending: options.maxPending, maxPendingPerClient: options.maxPendingPerClient,
+      tlsCa: options.upstreamCa,
+      onTlsError: (upstream, reason) => this.context.log.warn({ service: this.name, upstream: `${upstream.host}:${upstream.port}`, name: upstream.tls, reason }, 'dns: encrypted upstream refused or unreachable'),
+    });
     this.policy = new Policy(context.config.policy);
     this.querylog = new QueryLogRecorder(context, context.config.serve.querylog);
     this.allow = liveAllowlist(context.config);

@@ -106,6 +106,7 @@ export class HttpsUpstream {
     });
     session.on('connect', () => {
       secure = true;
+      this.lastError = null;
     });
     session.on('error', (err) => {
       this.lastError = err.message;

@@ -118,6 +118,7 @@ export class TlsUpstream {
     socket.setNoDelay(true);
     socket.on('secureConnect', () => {
       this.secure = true;
+      this.lastError = null;
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => {

@@ -54,6 +54,8 @@ export interface UpstreamOptions {
   maxPendingPerClient: number;
   /** PEM CA bundle for tls:// upstreams; undefined = the system roots. */
   tlsCa?: Buffer | undefined;
+  /** Told why a tls:// or https:// upstream's query failed to connect (handshake refused...), at most once a minute per upstream. */
+  onTlsError?: (upstream: Endpoint, reason: string) => void;
 }
 
 /** Called once per query: the accepted answer (ID set back by the caller), or null after every upstream failed. */
@@ -90,6 +92,8 @@ export class Upstreams {
   private stopped = false;
   private readonly random = new Uint16Array(4096);
   private randomAt = this.random.length;
+  /** When each encrypted upstream's connection error was last told, by index. */
+  private readonly tlsToldAt: number[] = [];
 
   constructor(
     readonly endpoints: readonly Endpoint[],
@@ -357,6 +361,10 @@ export class Upstreams {
         return;
       }
       if (tls.stats.timeouts > timedOut) this.stats.timeouts++;
+      else if (tls.lastError !== null && this.options.onTlsError !== undefined && Date.now() - (this.tlsToldAt[index] ?? 0) >= 60_000) {
+        this.tlsToldAt[index] = Date.now();
+        this.options.onTlsError(endpoint, tls.lastError);
+      }
       this.health.timedOut(index);
       if (tries + 1 < this.endpoints.length && !this.stopped) {
         if (udp) this.send({ client, socket: null, id: 0, query: Buffer.from(query), questionEnd, upstream: upstream + 1, tries: tries + 1, deadline: 0, done });
