@@ -34,6 +34,15 @@ describe('fluxhound serve (CLI)', () => {
     expect(bad.stderr.trim()).toBe(`fluxhound: tokens: ${tokens}:2: the role must be one of read, write, admin`);
   });
 
+  it('refuses a tls:// upstream without its certificate name, and an unreadable --upstream-ca, in one line, exit 2', () => {
+    const noName = spawnSync(process.execPath, [CLI, 'serve', '--dns', '127.0.0.1:5399', '--upstream', 'tls://127.0.0.1:853', '--no-store'], { encoding: 'utf8', timeout: 30_000 });
+    expect(noName.status).toBe(2);
+    expect(noName.stderr.trim()).toBe("fluxhound: serve: --upstream: 'tls://127.0.0.1:853' needs the name its certificate carries: tls://ADDRESS:PORT#NAME");
+    const noCa = spawnSync(process.execPath, [CLI, 'serve', '--dns', '127.0.0.1:5399', '--upstream', 'tls://127.0.0.1:853#dns.test', '--upstream-ca', join(dir, 'missing.pem'), '--no-store'], { encoding: 'utf8', timeout: 30_000 });
+    expect(noCa.status).toBe(2);
+    expect(noCa.stderr.trim()).toBe(`fluxhound: serve: --upstream-ca ${join(dir, 'missing.pem')}: ENOENT`);
+  });
+
   it('refuses a bad --log-level in one line, exit 2', () => {
     const r = spawnSync(process.execPath, [CLI, 'serve', '--follow', EXAMPLE, '--log-level', 'loud'], { encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(2);

@@ -402,8 +402,10 @@ export const configSchema = z.strictObject({
         .strictObject({
           /** ADDRESS:PORT the forwarder listens on (UDP and TCP); null = no forwarder. Default null. */
           listen: z.string().min(1).nullable().default(null),
-          /** Upstream resolvers, ADDRESS:PORT (port 53 when left out), tried in turn. Default none. */
+          /** Upstream resolvers, tried in turn: ADDRESS:PORT (port 53 when left out), tls://ADDRESS:PORT#NAME (DNS over TLS, 853) or https://ADDRESS:PORT/PATH#NAME (DNS over HTTPS, 443, /dns-query); NAME is what the certificate must carry. Default none. */
           upstreams: z.array(z.string().min(1)).default([]),
+          /** PEM CA bundle file that tls:// and https:// upstream certificates must chain to; null = the system roots. Default null. */
+          upstreamCa: z.string().min(1).nullable().default(null),
           /** Client networks (CIDR) that may ask; everyone else is REFUSED. Default loopback only. */
           allow: z.array(z.string().min(1)).default(['127.0.0.0/8', '::1/128']),
           /** Queries per second per client address before queries are dropped; 0 = no limit. Default 200. */

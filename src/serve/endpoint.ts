@@ -9,6 +9,10 @@ export interface Endpoint {
   host: string;
   port: number;
   family: 4 | 6;
+  /** An upstream over DNS over TLS: the name its certificate must carry (`tls://ADDRESS:PORT#NAME`). */
+  tls?: string;
+  /** An upstream over DNS over HTTPS (`https://ADDRESS:PORT/PATH#NAME`): the path queries are POSTed to. */
+  dohPath?: string;
 }
 
 /** Parses an endpoint; throws `what: reason` in one line. */
@@ -34,6 +38,32 @@ export function parseEndpoint(text: string, defaultPort: number | null, what: st
   if (n === null) throw new Error(`${what}: '${text}' needs a port (ADDRESS:PORT)`);
   if (n < 1 || n > 65535) throw new Error(`${what}: '${text}': port must be 1..65535`);
   return { host, port: n, family: family as 4 | 6 };
+}
+
+/**
+ * An upstream resolver: 'ADDRESS[:PORT]' (plain UDP/TCP, port 53),
+ * 'tls://ADDRESS[:PORT]#NAME' (DNS over TLS, port 853) or
+ * 'https://ADDRESS[:PORT][/PATH]#NAME' (DNS over HTTPS, port 443, path
+ * /dns-query); the certificate of an encrypted one is verified against NAME.
+ */
+export function parseUpstream(text: string, what: string): Endpoint {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase() ?? null;
+  if (scheme === null) return parseEndpoint(text, 53, what);
+  if (scheme !== 'tls' && scheme !== 'https') throw new Error(`${what}: '${text}': an upstream is ADDRESS:PORT, tls://ADDRESS:PORT#NAME or https://ADDRESS:PORT/PATH#NAME`);
+  const rest = text.slice(scheme.length + 3);
+  const hash = rest.indexOf('#');
+  const name = hash < 0 ? '' : rest.slice(hash + 1);
+  const usage = scheme === 'tls' ? 'tls://ADDRESS:PORT#NAME' : 'https://ADDRESS:PORT/PATH#NAME';
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(name)) {
+    throw new Error(`${what}: '${text}' needs the name its certificate carries: ${usage}`);
+  }
+  let address = hash < 0 ? rest : rest.slice(0, hash);
+  if (scheme === 'tls') return { ...parseEndpoint(address, 853, what), tls: name.toLowerCase() };
+  const slash = address.indexOf('/');
+  const path = slash < 0 ? '/dns-query' : address.slice(slash);
+  if (slash >= 0) address = address.slice(0, slash);
+  if (!/^\/[\x21-\x7e]*$/.test(path)) throw new Error(`${what}: '${text}': the path must be printable ASCII without spaces`);
+  return { ...parseEndpoint(address, 443, what), tls: name.toLowerCase(), dohPath: path };
 }
 
 /**

@@ -15,7 +15,7 @@ import { UsageError } from '../../model/errors.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { Endpoint } from '../endpoint.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
-import { upstreamEndpoints } from '../dns/index.js';
+import { upstreamCaBundle, upstreamEndpoints } from '../dns/index.js';
 import { Upstreams } from '../dns/upstream.js';
 import { isTruncated } from '../dns/wire.js';
 import { skipReason, type JudgeFacts } from './judge.js';
@@ -40,7 +40,7 @@ export function confirmService(): ServiceFactory {
       if (flags.confirm !== true && !context.config.serve.confirm.enabled) return null;
       const upstreams = upstreamEndpoints(flags, context);
       if (upstreams.length === 0) throw new UsageError('serve: --confirm needs an upstream resolver to probe through (--upstream or serve.dns.upstreams)');
-      return new ActiveConfirmation(upstreams, context);
+      return new ActiveConfirmation(upstreams, context, upstreamCaBundle(flags, context));
     },
   };
 }
@@ -57,13 +57,14 @@ export class ActiveConfirmation implements Service {
   constructor(
     endpoints: Endpoint[],
     private readonly context: ServeContext,
+    tlsCa?: Buffer,
   ) {
     const allow = liveAllowlist(context.config);
     this.facts = { isAllowed: allow.isAllowed, isAllowedAddress: (a) => allow.allowlist.isAllowedAddress(a), infra: context.infra ?? null };
     this.schedule = new ConfirmSchedule(scheduleOptions(context.config.serve.confirm), (v) => skipReason(v, this.facts));
     const dns = context.config.serve.dns;
     // Probes are one client of their own: at most maxPendingPerClient in flight, whatever the rate allows.
-    this.upstreams = new Upstreams(endpoints, { timeout: dns.timeout, maxPending: dns.maxPendingPerClient, maxPendingPerClient: dns.maxPendingPerClient });
+    this.upstreams = new Upstreams(endpoints, { timeout: dns.timeout, maxPending: dns.maxPendingPerClient, maxPendingPerClient: dns.maxPendingPerClient, tlsCa });
     confirmMetrics(context.registry, {
       stats: this.schedule.stats,
       names: () => this.schedule.size,

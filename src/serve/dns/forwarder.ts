@@ -43,6 +43,8 @@ import { emptyAnswer, isTruncated, newQueryInfo, queryName, RCODE_FORMERR, RCODE
 export interface ForwarderOptions {
   listen: Endpoint;
   upstreams: Endpoint[];
+  /** PEM CA bundle for tls:// upstreams; undefined = the system roots. */
+  upstreamCa?: Buffer | undefined;
   allow: string[];
   rateLimit: number;
   timeout: number;
@@ -145,7 +147,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.acl = new ClientAcl(options.allow);
     this.rate = new ClientRateLimit(options.rateLimit);
     this.cache = new AnswerCache(options.cacheBytes, options.cacheAnswerBytes, options.maxTtl);
-    this.upstreams = new Upstreams(options.upstreams, { timeout: options.timeout, maxPending: options.maxPending, maxPendingPerClient: options.maxPendingPerClient });
+    this.upstreams = new Upstreams(options.upstreams, { timeout: options.timeout, maxPending: options.maxPending, maxPendingPerClient: options.maxPendingPerClient,
+      tlsCa: options.upstreamCa,
+      onTlsError: (upstream, reason) => this.context.log.warn({ service: this.name, upstream: `${upstream.host}:${upstream.port}`, name: upstream.tls, reason }, 'dns: encrypted upstream refused or unreachable'),
+    });
     this.policy = new Policy(context.config.policy);
     this.querylog = new QueryLogRecorder(context, context.config.serve.querylog);
     this.allow = liveAllowlist(context.config);
@@ -440,6 +445,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
   counters(): Record<string, number> {
     const s = this.stats;
     const u = this.upstreams.stats;
+    const tls = this.upstreams.tlsTotals();
     const d = this.detection.stats;
     return {
       cache_hits_total: s.cacheHits,
@@ -455,9 +461,12 @@ export class DnsForwarder implements Service, DnsMetricSource {
       servfail_total: s.servfail,
       truncated_total: s.truncated,
       tcp_rejected_total: s.tcpRejected,
-      upstream_queries_total: u.udpQueries + u.tcpQueries,
+      upstream_queries_total: u.udpQueries + u.tcpQueries + u.tlsQueries,
+      upstream_tls_queries_total: u.tlsQueries,
+      upstream_tls_connects_total: tls.connects,
+      upstream_tls_handshake_failures_total: tls.handshakeFailures,
       upstream_timeouts_total: u.timeouts,
-      upstream_mismatched_total: u.mismatched,
+      upstream_mismatched_total: u.mismatched + tls.mismatched,
       upstream_overflow_total: u.overflow,
       upstream_client_overflow_total: u.clientOverflow,
       upstream_jostled_total: u.jostled,

@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import type { ServeContext, ServiceFactory } from '../service.js';
-import { parseEndpoint, type Endpoint } from '../endpoint.js';
+import { readFileSync } from 'node:fs';
+import { parseEndpoint, parseUpstream, type Endpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';
 import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
 
@@ -22,7 +23,8 @@ export function dnsService(): ServiceFactory {
     addOptions(command: Command) {
       command
         .option('--dns <address:port>', 'run the Protective DNS forwarder on this address, UDP and TCP (serve.dns.listen)')
-        .option('--upstream <address:port>', 'upstream resolver; repeat for more, tried in turn (serve.dns.upstreams)', collect)
+        .option('--upstream <address:port>', 'upstream resolver, ADDRESS:PORT, tls://ADDRESS:PORT#NAME (DNS over TLS) or https://ADDRESS:PORT/PATH#NAME (DNS over HTTPS); repeat for more, tried in turn (serve.dns.upstreams)', collect)
+        .option('--upstream-ca <file>', 'PEM CA bundle that tls:// and https:// upstream certificates must chain to; default the system roots (serve.dns.upstreamCa)')
         .option('--allow <cidr...>', 'client networks allowed to ask (serve.dns.allow; default loopback only)')
         .option('--rate-limit <qps>', 'queries per second per client before dropping; 0 = none (serve.dns.rateLimit, 200)');
     },
@@ -37,10 +39,21 @@ export function dnsService(): ServiceFactory {
 export function upstreamEndpoints(flags: Record<string, unknown>, context: ServeContext): Endpoint[] {
   const texts = Array.isArray(flags.upstream) ? (flags.upstream as string[]) : context.config.serve.dns.upstreams;
   try {
-    return texts.map((u) => parseEndpoint(u, 53, 'serve: --upstream'));
+    return texts.map((u) => parseUpstream(u, 'serve: --upstream'));
   } catch (err) {
     const message = (err as Error).message;
     throw new UsageError(message.startsWith('serve:') ? message : `serve: ${message}`);
+  }
+}
+
+/** The PEM CA bundle tls:// upstreams are verified against (--upstream-ca, else serve.dns.upstreamCa), or undefined for the system roots. */
+export function upstreamCaBundle(flags: Record<string, unknown>, context: ServeContext): Buffer | undefined {
+  const caFile = typeof flags.upstreamCa === 'string' ? flags.upstreamCa : context.config.serve.dns.upstreamCa;
+  if (caFile === null) return undefined;
+  try {
+    return readFileSync(caFile);
+  } catch (err) {
+    throw new UsageError(`serve: --upstream-ca ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
@@ -62,7 +75,9 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
       if (u.host === endpoint.host && u.port === endpoint.port) throw new Error(`serve: --upstream ${u.host}:${u.port} is fluxhound itself`);
     }
     new ClientAcl(allow);
+    const upstreamCa = upstreamCaBundle(flags, context);
     return {
+      upstreamCa,
       listen: endpoint,
       upstreams,
       allow,

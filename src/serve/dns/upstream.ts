@@ -22,6 +22,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
 import { literalLookup, type Endpoint } from '../endpoint.js';
 import { PendingBudget } from './pending-budget.js';
+import { HttpsUpstream } from './https-upstream.js';
+import { TlsUpstream } from './tls-upstream.js';
 import { UpstreamHealth } from './upstream-health.js';
 import { isResponse, sameQuestion, setId } from './wire.js';
 
@@ -29,6 +31,8 @@ export interface UpstreamStats {
   queries: number;
   udpQueries: number;
   tcpQueries: number;
+  /** Queries sent to tls:// upstreams (DNS over TLS). */
+  tlsQueries: number;
   timeouts: number;
   /** Answers dropped: unknown ID, wrong source, wrong question, not a response. */
   mismatched: number;
@@ -48,6 +52,10 @@ export interface UpstreamOptions {
   timeout: number;
   maxPending: number;
   maxPendingPerClient: number;
+  /** PEM CA bundle for tls:// upstreams; undefined = the system roots. */
+  tlsCa?: Buffer | undefined;
+  /** Told why a tls:// or https:// upstream's query failed to connect (handshake refused...), at most once a minute per upstream. */
+  onTlsError?: (upstream: Endpoint, reason: string) => void;
 }
 
 /** Called once per query: the accepted answer (ID set back by the caller), or null after every upstream failed. */
@@ -71,17 +79,21 @@ const MAX_TCP_ANSWER = 65_535;
 const JOSTLE_SCAN = 64;
 
 export class Upstreams {
-  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, timeouts: 0, mismatched: 0, overflow: 0, clientOverflow: 0, jostled: 0, socketErrors: 0, failures: 0 };
+  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, tlsQueries: 0, timeouts: 0, mismatched: 0, overflow: 0, clientOverflow: 0, jostled: 0, socketErrors: 0, failures: 0 };
   readonly health: UpstreamHealth;
   readonly budget: PendingBudget;
   /** UDP queries waiting, in send order (so deadlines are in order too). */
   private readonly pending = new Set<Pending>();
   private readonly tcpSockets = new Set<TcpSocket>();
+  /** One reused, pipelined connection per tls:// or https:// upstream, by index; null for plain ones. */
+  private readonly tls: (TlsUpstream | HttpsUpstream | null)[];
   private next = 0;
   private sweeper: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly random = new Uint16Array(4096);
   private randomAt = this.random.length;
+  /** When each encrypted upstream's connection error was last told, by index. */
+  private readonly tlsToldAt: number[] = [];
 
   constructor(
     readonly endpoints: readonly Endpoint[],
@@ -89,11 +101,18 @@ export class Upstreams {
   ) {
     this.health = new UpstreamHealth(endpoints);
     this.budget = new PendingBudget(options.maxPendingPerClient);
+    this.tls = endpoints.map((e) => {
+      if (e.tls === undefined) return null;
+      const common = { host: e.host, port: e.port, servername: e.tls, ca: options.tlsCa, timeout: options.timeout };
+      return e.dohPath === undefined ? new TlsUpstream(common) : new HttpsUpstream({ ...common, path: e.dohPath });
+    });
   }
 
   /** Queries waiting for an upstream, UDP and TCP. */
   get inFlight(): number {
-    return this.pending.size + this.tcpSockets.size;
+    let tls = 0;
+    for (const t of this.tls) tls += t?.pending ?? 0;
+    return this.pending.size + this.tcpSockets.size + tls;
   }
 
   start(): void {
@@ -107,6 +126,7 @@ export class Upstreams {
     this.sweeper = null;
     for (const p of [...this.pending]) this.finish(p, null, null);
     for (const s of this.tcpSockets) s.destroy();
+    for (const t of this.tls) t?.close();
     this.budget.clear();
   }
 
@@ -173,6 +193,7 @@ export class Upstreams {
   }
 
   private send(p: Pending): void {
+    if (this.tls[p.upstream % this.endpoints.length] != null) return this.sendTls(p.query, p.questionEnd, p.client, p.done, p.upstream, p.tries, true);
     const endpoint = this.endpoints[p.upstream % this.endpoints.length]!;
     const socket = createSocket({ type: endpoint.family === 4 ? 'udp4' : 'udp6', lookup: literalLookup });
     p.socket = socket;
@@ -266,6 +287,7 @@ export class Upstreams {
 
   private sendTcp(query: Buffer, questionEnd: number, client: string, done: AnswerCallback, upstream: number, tries: number): void {
     const index = upstream % this.endpoints.length;
+    if (this.tls[index] != null) return this.sendTls(query, questionEnd, client, done, upstream, tries, false);
     const endpoint = this.endpoints[index]!;
     this.stats.tcpQueries++;
     const id = this.randomId();
@@ -318,6 +340,53 @@ export class Upstreams {
         this.stats.mismatched++;
       }
     });
+  }
+
+  /**
+   * One try on a tls:// upstream: its shared connection, a fresh random ID,
+   * the answer matched by ID and question there. On failure the next upstream
+   * is tried over the transport the client asked with (`udp`).
+   */
+  private sendTls(query: Buffer, questionEnd: number, client: string, done: AnswerCallback, upstream: number, tries: number, udp: boolean): void {
+    const index = upstream % this.endpoints.length;
+    const endpoint = this.endpoints[index]!;
+    const tls = this.tls[index]!;
+    this.stats.tlsQueries++;
+    const timedOut = tls.stats.timeouts;
+    tls.ask(query, questionEnd, this.randomId(), (answer) => {
+      if (answer !== null) {
+        this.health.answered(index, Date.now());
+        this.budget.give(client);
+        done(answer, endpoint);
+        return;
+      }
+      if (tls.stats.timeouts > timedOut) this.stats.timeouts++;
+      else if (tls.lastError !== null && this.options.onTlsError !== undefined && Date.now() - (this.tlsToldAt[index] ?? 0) >= 60_000) {
+        this.tlsToldAt[index] = Date.now();
+        this.options.onTlsError(endpoint, tls.lastError);
+      }
+      this.health.timedOut(index);
+      if (tries + 1 < this.endpoints.length && !this.stopped) {
+        if (udp) this.send({ client, socket: null, id: 0, query: Buffer.from(query), questionEnd, upstream: upstream + 1, tries: tries + 1, deadline: 0, done });
+        else this.sendTcp(query, questionEnd, client, done, upstream + 1, tries + 1);
+        return;
+      }
+      this.stats.failures++;
+      this.budget.give(client);
+      done(null, null);
+    });
+  }
+
+  /** TLS connections opened to tls:// upstreams, and handshakes that failed (certificate untrusted or for another name, refused). */
+  tlsTotals(): { connects: number; handshakeFailures: number; mismatched: number } {
+    const totals = { connects: 0, handshakeFailures: 0, mismatched: 0 };
+    for (const t of this.tls) {
+      if (t === null) continue;
+      totals.connects += t.stats.connects;
+      totals.handshakeFailures += t.stats.handshakeFailures;
+      totals.mismatched += t.stats.mismatched;
+    }
+    return totals;
   }
 
   private randomId(): number {

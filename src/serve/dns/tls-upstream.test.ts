@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import packet from 'dns-packet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestCertificates, openssl } from '../../../test/support/test-certs.js';
+import { parseUpstream } from '../endpoint.js';
+import { TlsUpstream } from './tls-upstream.js';
+
+function query(name: string): Buffer {
+  return packet.encode({ type: 'query', id: 1, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] });
+}
+
+function ask(upstream: TlsUpstream, name: string, id: number): Promise<packet.Packet | null> {
+  const q = query(name);
+  return new Promise((resolve) => upstream.ask(q, q.length, id, (answer) => resolve(answer === null ? null : packet.decode(answer))));
+}
+
+function frame(message: Buffer): Buffer {
+  const out = Buffer.alloc(message.length + 2);
+  out.writeUInt16BE(message.length, 0);
+  message.copy(out, 2);
+  return out;
+}
+
+describe('parseUpstream', () => {
+  it.each([
+    ['192.0.2.1', { host: '192.0.2.1', port: 53, family: 4 }],
+    ['192.0.2.1:5353', { host: '192.0.2.1', port: 5353, family: 4 }],
+    ['tls://192.0.2.1#dns.example', { host: '192.0.2.1', port: 853, family: 4, tls: 'dns.example' }],
+    ['tls://[2001:db8::1]:8853#DNS.Example', { host: '2001:db8::1', port: 8853, family: 6, tls: 'dns.example' }],
+    ['https://192.0.2.1#dns.example', { host: '192.0.2.1', port: 443, family: 4, tls: 'dns.example', dohPath: '/dns-query' }],
+    ['https://192.0.2.1:8443/resolve/a?x=1#dns.example', { host: '192.0.2.1', port: 8443, family: 4, tls: 'dns.example', dohPath: '/resolve/a?x=1' }],
+  ])('%s', (text, expected) => {
+    expect(parseUpstream(text, 'serve: --upstream')).toEqual(expected);
+  });
+  it.each([
+    ['tls://192.0.2.1:853', /needs the name its certificate carries/],
+    ['tls://192.0.2.1:853#', /needs the name/],
+    ['tls://dns.example:853#dns.example', /IP address/],
+    ['quic://192.0.2.1#dns.example', /an upstream is ADDRESS:PORT, tls:/],
+    ['https://192.0.2.1/dns query#dns.example', /printable ASCII/],
+  ])('refuses %s', (text, message) => {
+    expect(() => parseUpstream(text, 'serve: --upstream')).toThrow(message);
+  });
+});
+
+describe.skipIf(openssl.missing !== null)('TlsUpstream against a scripted DoT server', () => {
+  let dir = '';
+  let server: Server;
+  let port = 0;
+  let ca: Buffer;
+  /** What the server does with the frames of one connection. */
+  let script: (socket: TLSSocket, queries: Buffer[]) => void = () => {};
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fluxhound-tls-upstream-'));
+    const files = makeTestCertificates(dir, 'upstream.test');
+    ca = readFileSync(files.ca);
+    server = createServer({ key: readFileSync(files.key), cert: readFileSync(files.cert), ALPNProtocols: ['dot'] }, (socket) => {
+      let received = Buffer.alloc(0);
+      const queries: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        while (received.length >= 2 && received.length >= received.readUInt16BE(0) + 2) {
+          queries.push(received.subarray(2, 2 + received.readUInt16BE(0)));
+          received = received.subarray(2 + received.readUInt16BE(0));
+        }
+        script(socket, queries);
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function answerTo(q: Buffer, address: string): Buffer {
+    const decoded = packet.decode(q);
+    return packet.encode({ type: 'response', id: decoded.id, flags: packet.RECURSION_DESIRED, questions: decoded.questions, answers: [{ type: 'A', name: decoded.questions![0]!.name, data: address }] });
+  }
+
+  it('matches out-of-order answers by ID and ignores strays (wrong ID, wrong question)', async () => {
+    script = (socket, queries) => {
+      if (queries.length < 3) return;
+      const [a, b, c] = queries.splice(0, 3) as [Buffer, Buffer, Buffer];
+      const stray = Buffer.from(answerTo(a, '203.0.113.1'));
+      stray.writeUInt16BE((a.readUInt16BE(0) + 7) & 0xffff, 0);
+      const wrongQuestion = answerTo(query('evil.test').fill(0, 0, 2), '203.0.113.2');
+      wrongQuestion.writeUInt16BE(b.readUInt16BE(0), 0);
+      socket.write(Buffer.concat([frame(stray), frame(wrongQuestion), frame(answerTo(c, '192.0.2.3')), frame(answerTo(b, '192.0.2.2')), frame(answerTo(a, '192.0.2.1'))]));
+    };
+    const upstream = new TlsUpstream({ host: '127.0.0.1', port, servername: 'upstream.test', ca, timeout: 3000 });
+    const answers = await Promise.all([ask(upstream, 'a.test', 10), ask(upstream, 'b.test', 20), ask(upstream, 'c.test', 30)]);
+    expect(answers.map((a) => (a?.answers?.[0] as { data?: string } | undefined)?.data)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+    expect(upstream.stats.mismatched).toBe(2);
+    expect(upstream.stats.connects).toBe(1);
+    upstream.close();
+  });
+
+  it('times a silent upstream out, and fails the pending queries when the connection drops', async () => {
+    script = () => {};
+    const upstream = new TlsUpstream({ host: '127.0.0.1', port, servername: 'upstream.test', ca, timeout: 300 });
+    expect(await ask(upstream, 'a.test', 1)).toBeNull();
+    expect(upstream.stats.timeouts).toBe(1);
+    script = (socket) => socket.destroy();
+    expect(await ask(upstream, 'b.test', 2)).toBeNull();
+    expect(upstream.stats.timeouts).toBe(1);
+    expect(upstream.pending).toBe(0);
+    upstream.close();
+  });
+
+  it('sends a query once more on a fresh connection when a reused one closes under it (RFC 7766 idle close)', async () => {
+    let connections = 0;
+    script = (socket, queries) => {
+      const q = queries.shift();
+      if (q === undefined) return;
+      connections++;
+      // The first connection answers its first query, then closes as the second arrives.
+      if ((socket as TLSSocket & { served?: number }).served === 1) return void socket.destroy();
+      (socket as TLSSocket & { served?: number }).served = 1;
+      socket.write(frame(answerTo(q, '192.0.2.9')));
+    };
+    const upstream = new TlsUpstream({ host: '127.0.0.1', port, servername: 'upstream.test', ca, timeout: 3000 });
+    expect((await ask(upstream, 'a.test', 1))?.answers?.length).toBe(1);
+    expect((await ask(upstream, 'b.test', 2))?.answers?.length).toBe(1);
+    expect(upstream.stats.connects).toBe(2);
+    expect(connections).toBe(3);
+    upstream.close();
+  });
+});
