@@ -128,6 +128,17 @@ describe.skipIf(!ready)('serve --dot: DNS over TLS', () => {
     expect(out).not.toMatch(/192\.0\.2\.1/);
   });
 
+  it('pads the answer to a 468-byte block when kdig pads its query (RFC 8467), and not when it does not', async () => {
+    const padded = await runKdig(['@127.0.0.1', '-p', String(fwd.dotPort), '+tls', `+tls-ca=${files.ca}`, '+tls-hostname=dns.test', '+padding', 'A', 'pad.example.test']);
+    expect(padded).toMatch(/status: NOERROR/);
+    expect(padded).toMatch(/PADDING: \d+ B/);
+    expect(padded).toMatch(/Received 468 B/);
+    const plain = await runKdig(['@127.0.0.1', '-p', String(fwd.dotPort), '+tls', `+tls-ca=${files.ca}`, '+tls-hostname=dns.test', '+nopadding', '+noedns', 'A', 'pad.example.test']);
+    expect(plain).toMatch(/status: NOERROR/);
+    expect(plain).not.toMatch(/PADDING/);
+    expect(plain).not.toMatch(/Received 468 B/);
+  });
+
   it('is refused by kdig when the certificate names another host', async () => {
     const out = await kdigTls('www.example.test', 'other.test');
     expect(out).not.toMatch(/status: NOERROR/);

@@ -209,6 +209,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
         logLimit: governor.logLimiter('dns'),
         secureContext: () => this.dotContext as SecureContext,
         transport: 'tls',
+        pad: true,
       });
     }
   }

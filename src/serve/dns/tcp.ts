@@ -11,6 +11,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
+import { padAnswer, wantsPadding } from './padding.js';
 import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
 
 /** Queries are small; anything longer is hostile. */
@@ -40,6 +41,8 @@ export interface DnsTcpOptions {
    * the same framing and pipelining then run on the decrypted stream.
    */
   secureContext?: () => SecureContext;
+  /** EDNS padding (RFC 7830, 8467 block length): answers to queries that carry a padding option are padded. DoT only. */
+  pad?: boolean;
   /** The start of this listener's one-line errors: 'tcp' or 'tls'. */
   transport?: string;
 }
@@ -94,10 +97,12 @@ export class DnsTcpListener {
     const { client } = connection;
     const { stats, handle } = this.options;
     let buffered: Buffer = Buffer.alloc(0);
-    const reply = (answered: { done: boolean }): TcpReply => (answer) => {
+    const pad = this.options.pad === true;
+    const reply = (answered: { done: boolean }, padded: boolean): TcpReply => (plain) => {
       if (answered.done) return;
       answered.done = true;
       connection.inFlight--;
+      const answer = padded ? padAnswer(plain) : plain;
       const frame = Buffer.allocUnsafe(answer.length + 2);
       frame.writeUInt16BE(answer.length, 0);
       answer.copy(frame, 2);
@@ -125,7 +130,7 @@ export class DnsTcpListener {
         const answered = { done: false };
         let pending = false;
         try {
-          pending = handle(query, client, reply(answered));
+          pending = handle(query, client, reply(answered, pad && wantsPadding(query)));
         } catch (err) {
           stats.malformed++;
           const held = this.options.logLimit.take(`error:${client}`);
