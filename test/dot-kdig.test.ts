@@ -29,13 +29,13 @@ const kdig = findBinary('kdig', 'knot-dnsutils');
 const ready = openssl.path !== null && kdig.path !== null;
 
 /** A test CA and a server certificate it signs for dns.test (and 127.0.0.1), all made now. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+function makeCertificates(dir: string, name = 'dns.test', caExists = false): { ca: string; cert: string; key: string } {
   const run = (args: string[]): void => {
     execFileSync(openssl.path!, args, { stdio: 'ignore', cwd: dir });
   };
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=fluxhound test CA', '-keyout', 'ca.key', '-out', 'ca.pem']);
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=dns.test', '-keyout', 'server.key', '-out', 'server.csr']);
-  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:dns.test,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  if (!caExists) run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=fluxhound test CA', '-keyout', 'ca.key', '-out', 'ca.pem']);
+  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${name}`, '-keyout', 'server.key', '-out', 'server.csr']);
+  writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=DNS:${name},IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`);
   run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'ext.cnf', '-out', 'server.pem']);
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
@@ -185,5 +185,15 @@ describe.skipIf(!ready)('serve --dot: DNS over TLS', () => {
     const accepted = await daemon.context.registry.getSingleMetricAsString('fluxhound_net_connections_accepted_total');
     expect(accepted).toMatch(/listener="dns-tls"\} [1-9]/);
   });
-});
 
+  // Last: it swaps the certificate files under the running listener.
+  it('re-reads the certificate on reload (SIGHUP); a key that does not match refuses the reload and the old one stays', async () => {
+    makeCertificates(dir, 'dns2.test', true);
+    const commit = await fwd.prepareReload(defaultConfig());
+    commit();
+    expect(await kdigTls('www.example.test', 'dns2.test')).toMatch(/status: NOERROR/);
+    writeFileSync(files.key, readFileSync(join(dir, 'ca.key')));
+    await expect(fwd.prepareReload(defaultConfig())).rejects.toThrow(/^dns: TLS .*: the key does not belong to the certificate/);
+    expect(await kdigTls('www.example.test', 'dns2.test')).toMatch(/status: NOERROR/);
+  });
+});
