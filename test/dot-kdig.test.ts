@@ -11,7 +11,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import * as packet from 'dns-packet';
 import { pino } from 'pino';
@@ -195,5 +195,28 @@ describe.skipIf(!ready)('serve --dot: DNS over TLS', () => {
     writeFileSync(files.key, readFileSync(join(dir, 'ca.key')));
     await expect(fwd.prepareReload(defaultConfig())).rejects.toThrow(/^dns: TLS .*: the key does not belong to the certificate/);
     expect(await kdigTls('www.example.test', 'dns2.test')).toMatch(/status: NOERROR/);
+  });
+
+  it('cuts a half-open TLS handshake at the governor first-byte deadline, counted under dns-tls', async () => {
+    const config = defaultConfig();
+    config.serve.net.firstByteMs = 200;
+    const hostile = new Daemon({ config, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+    const other = makeCertificates(mkdtempSync(join(tmpdir(), 'fluxhound-dot-hostile-')));
+    const f = new DnsForwarder(testForwarderOptions(upstream.port, { dot: { listen: { host: '127.0.0.1', port: 0, family: 4 }, tls: { cert: other.cert, key: other.key } } }), hostile.context);
+    await f.start();
+    try {
+      const started = Date.now();
+      const closedAfter = await new Promise<number>((resolve) => {
+        // The first bytes of a TLS record header, then nothing: a handshake that never completes.
+        const s = connect(f.dotPort, '127.0.0.1', () => s.write(Buffer.from([0x16, 0x03, 0x01])));
+        s.on('error', () => undefined);
+        s.on('close', () => resolve(Date.now() - started));
+      });
+      expect(closedAfter).toBeLessThan(2000);
+      const refused = await hostile.context.registry.getSingleMetricAsString('fluxhound_net_refused_total');
+      expect(refused).toMatch(/listener="dns-tls",reason="first_byte_deadline"\} 1/);
+    } finally {
+      await f.stop();
+    }
   });
 });
