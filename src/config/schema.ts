@@ -424,6 +424,15 @@ export const configSchema = z.strictObject({
           maxPendingPerClient: z.number().int().min(1).default(64),
           /** Upstream answers waiting for the detector; when full, answers are forwarded unexamined (fail-open). Default 10000. */
           detectorQueue: z.number().int().min(1).default(10_000),
+          /** DNS over TLS (RFC 7858): the same forwarder, its answers and blocks, on a TLS 1.2+ listener with ALPN 'dot'. */
+          dot: z
+            .strictObject({
+              /** ADDRESS:PORT of the DoT listener (--dot), usually port 853; null = off. Default null. */
+              listen: z.string().min(1).nullable().default(null),
+              /** PEM certificate (chain) and key files (--dot-cert, --dot-key), re-read on SIGHUP; needed when listen is set. Default null. */
+              tls: tlsFiles(),
+            })
+            .prefault({}),
         })
         .prefault({}),
       store: z

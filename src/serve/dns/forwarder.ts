@@ -29,6 +29,9 @@ import { literalLookup, type Endpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';
 import { netGovernor } from '../net/index.js';
 import { DnsTcpListener, MAX_QUERY_BYTES } from './tcp.js';
+import type { SecureContext } from 'node:tls';
+import { reloadTlsFiles } from '../http/listener.js';
+import { loadTlsContext, type TlsFiles } from '../http/tls.js';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
 import { DetectionQueue } from './detection-queue.js';
@@ -61,6 +64,15 @@ export interface ForwarderOptions {
   intelHoldMs?: number;
   /** Listing verdicts this forwarder keeps in the flagged set (the oldest leaves first). Default 65536. */
   maxIntelListings?: number;
+  /** DNS over TLS (serve.dns.dot): where, and the certificate and key files; absent or null = off. */
+  dot?: DotOptions | null;
+}
+
+export interface DotOptions {
+  listen: Endpoint;
+  tls: TlsFiles;
+  /** The files came as flags: a reload re-reads them, whatever the next config says. */
+  fixedFiles?: boolean;
 }
 
 /** What `done` gets in place of the upstream when the answer comes back from the detector's hold. */
@@ -129,6 +141,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
   private udp: UdpSocket | null = null;
   /** DNS over TCP, through the connection governor (tcp.ts). */
   readonly tcp: DnsTcpListener;
+  /** DNS over TLS (RFC 7858), through the governor as 'dns-tls'; null when off. */
+  readonly dot: DnsTcpListener | null = null;
+  private dotContext: SecureContext | null = null;
+  private dotFiles: TlsFiles | null = null;
   private stopped = false;
   /**
    * The client of the UDP query being handled. Answers sent before handle()
@@ -179,6 +195,33 @@ export class DnsForwarder implements Service, DnsMetricSource {
       log: context.log,
       logLimit: governor.logLimiter('dns'),
     });
+    const dot = options.dot ?? null;
+    if (dot !== null) {
+      this.dotFiles = dot.tls;
+      this.dotContext = loadTlsContext(dot.tls, 'dns');
+      this.dot = new DnsTcpListener({
+        gate: governor.gate({
+          listener: 'dns-tls',
+          allows: (address) => {
+            const ok = this.acl.allows(address);
+            if (!ok) this.stats.refused++;
+            return ok;
+          },
+        }),
+        handle: (query, client, reply) => this.handle(query, client, reply, false),
+        stats: this.stats,
+        log: context.log,
+        logLimit: governor.logLimiter('dns'),
+        secureContext: () => this.dotContext as SecureContext,
+        transport: 'tls',
+        pad: true,
+      });
+    }
+  }
+
+  /** The DNS over TLS port bound (useful with port 0); 0 when off. */
+  get dotPort(): number {
+    return this.dot?.port ?? 0;
   }
 
   /** The UDP and TCP port bound (useful with port 0). */
@@ -208,6 +251,15 @@ export class DnsForwarder implements Service, DnsMetricSource {
       udp.close();
       throw err;
     });
+    const dot = this.options.dot ?? null;
+    if (this.dot !== null && dot !== null) {
+      await this.dot.listen(dot.listen.host, dot.listen.port).catch(async (err: unknown) => {
+        udp.close();
+        await this.tcp.close();
+        throw err;
+      });
+      this.context.log.info({ service: this.name, listen: `${dot.listen.host}:${this.dot.port}` }, 'dns: DNS over TLS');
+    }
     this.upstreams.start();
     this.context.log.info({ service: this.name, listen: `${listen.host}:${this.port}`, upstreams: this.options.upstreams.map((u) => `${u.host}:${u.port}`) }, 'dns: forwarding');
   }
@@ -216,14 +268,21 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.stopped = true;
     this.upstreams.stop();
     this.detection.drainAll();
-    await Promise.all([new Promise<void>((resolve) => (this.udp === null ? resolve() : this.udp.close(() => resolve()))), this.tcp.close()]);
+    await Promise.all([new Promise<void>((resolve) => (this.udp === null ? resolve() : this.udp.close(() => resolve()))), this.tcp.close(), this.dot?.close()]);
     this.udp = null;
   }
 
   /** SIGHUP: the policy actions and sinkhole of the next config, taken when every service accepted it (the daemon reloads the allowlist). */
   async prepareReload(next: Config): Promise<() => void> {
     const policy = new Policy(next.policy);
+    // DoT's certificate: a bad file refuses the whole reload and the running context stays.
+    const dotFiles = this.dot === null ? null : reloadTlsFiles('dns', this.dotFiles, this.options.dot?.fixedFiles ?? true, next.serve.dns.dot.tls);
+    const dotContext = dotFiles === null ? null : loadTlsContext(dotFiles, 'dns');
     return () => {
+      if (dotContext !== null) {
+        this.dotFiles = dotFiles;
+        this.dotContext = dotContext;
+      }
       this.policy = policy;
       this.querylog.configure(next.serve.querylog);
     };

@@ -8,10 +8,10 @@ import type { ServeContext, ServiceFactory } from '../service.js';
 import { readFileSync } from 'node:fs';
 import { parseEndpoint, parseUpstream, type Endpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';
-import { DnsForwarder, type ForwarderOptions } from './forwarder.js';
+import { DnsForwarder, type DotOptions, type ForwarderOptions } from './forwarder.js';
 
 export { DnsForwarder } from './forwarder.js';
-export type { ForwarderOptions } from './forwarder.js';
+export type { DotOptions, ForwarderOptions } from './forwarder.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -26,6 +26,9 @@ export function dnsService(): ServiceFactory {
         .option('--upstream <address:port>', 'upstream resolver, ADDRESS:PORT, tls://ADDRESS:PORT#NAME (DNS over TLS) or https://ADDRESS:PORT/PATH#NAME (DNS over HTTPS); repeat for more, tried in turn (serve.dns.upstreams)', collect)
         .option('--upstream-ca <file>', 'PEM CA bundle that tls:// and https:// upstream certificates must chain to; default the system roots (serve.dns.upstreamCa)')
         .option('--allow <cidr...>', 'client networks allowed to ask (serve.dns.allow; default loopback only)')
+        .option('--dot <address:port>', 'also serve DNS over TLS (RFC 7858) on this address, usually port 853; needs --dot-cert and --dot-key (serve.dns.dot.listen)')
+        .option('--dot-cert <file>', 'PEM certificate (chain) for --dot, TLS 1.2+ (serve.dns.dot.tls.cert)')
+        .option('--dot-key <file>', 'PEM private key of --dot-cert (serve.dns.dot.tls.key)')
         .option('--rate-limit <qps>', 'queries per second per client before dropping; 0 = none (serve.dns.rateLimit, 200)');
     },
     create(flags, context) {
@@ -76,8 +79,11 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
     }
     new ClientAcl(allow);
     const upstreamCa = upstreamCaBundle(flags, context);
+    const dot = dotOptions(flags, cfg.dot);
+    if (dot !== null && dot.listen.host === endpoint.host && dot.listen.port === endpoint.port && dot.listen.port !== 0) throw new Error(`serve: --dot ${dot.listen.host}:${dot.listen.port} is the port of --dns`);
     return {
       upstreamCa,
+      dot,
       listen: endpoint,
       upstreams,
       allow,
@@ -94,4 +100,15 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
     const message = (err as Error).message;
     throw new UsageError(message.startsWith('serve:') ? message : `serve: ${message}`);
   }
+}
+
+/** DNS over TLS (--dot, --dot-cert, --dot-key, else serve.dns.dot): null when off; a listener without both files is a usage error. */
+function dotOptions(flags: Record<string, unknown>, cfg: ServeContext['config']['serve']['dns']['dot']): DotOptions | null {
+  const listen = typeof flags.dot === 'string' ? flags.dot : cfg.listen;
+  const cert = typeof flags.dotCert === 'string' ? flags.dotCert : cfg.tls.cert;
+  const key = typeof flags.dotKey === 'string' ? flags.dotKey : cfg.tls.key;
+  if ((cert === null) !== (key === null)) throw new Error('serve: --dot-cert and --dot-key go together (serve.dns.dot.tls.cert, serve.dns.dot.tls.key)');
+  if (listen === null) return null;
+  if (cert === null || key === null) throw new Error('serve: --dot needs --dot-cert and --dot-key (serve.dns.dot.tls)');
+  return { listen: parseEndpoint(listen, 853, 'serve: --dot'), tls: { cert, key }, fixedFiles: typeof flags.dotCert === 'string' };
 }

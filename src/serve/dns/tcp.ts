@@ -8,7 +8,10 @@
  * outboundMaxBytes; at most TCP_IN_FLIGHT queries per connection wait for
  * an upstream, so what a connection can hold is bounded.
  */
+import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
+import { padAnswer, wantsPadding } from './padding.js';
 import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
 
 /** Queries are small; anything longer is hostile. */
@@ -31,7 +34,21 @@ export interface DnsTcpOptions {
   stats: TcpCounters;
   log: Logger;
   logLimit: LogRateLimit;
+  /**
+   * DNS over TLS (RFC 7858): each admitted socket is wrapped in a
+   * server-side TLSSocket made with the context current at accept (a
+   * context swapped on SIGHUP serves every new connection), ALPN 'dot';
+   * the same framing and pipelining then run on the decrypted stream.
+   */
+  secureContext?: () => SecureContext;
+  /** EDNS padding (RFC 7830, 8467 block length): answers to queries that carry a padding option are padded. DoT only. */
+  pad?: boolean;
+  /** The start of this listener's one-line errors: 'tcp' or 'tls'. */
+  transport?: string;
 }
+
+/** RFC 7858 section 3.2: the ALPN token of DNS over TLS. */
+export const DOT_ALPN = 'dot';
 
 export class DnsTcpListener {
   private server: ReturnType<ListenerGate['server']> | null = null;
@@ -49,9 +66,19 @@ export class DnsTcpListener {
   }
 
   async listen(host: string, port: number): Promise<void> {
-    const server = this.options.gate.server((connection) => this.serve(connection));
+    const secureContext = this.options.secureContext;
+    const server = this.options.gate.server((connection) => {
+      if (secureContext === undefined) return this.serve(connection, connection.socket);
+      const secure = new TLSSocket(connection.socket, { isServer: true, secureContext: secureContext(), ALPNProtocols: [DOT_ALPN] });
+      // A failed handshake (TLS 1.1, plain DNS, an unknown CA on the client's side) ends the connection, nothing else.
+      secure.on('error', () => secure.destroy());
+      secure.once('close', () => connection.socket.destroy());
+      connection.secure(secure);
+      this.serve(connection, secure);
+    });
+    const transport = this.options.transport ?? 'tcp';
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`dns: cannot listen on ${host}:${port}/tcp: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
+      server.once('error', (err) => reject(new Error(`dns: cannot listen on ${host}:${port}/${transport}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
       server.listen(port, host, () => resolve());
     });
     server.on('error', () => undefined);
@@ -65,14 +92,17 @@ export class DnsTcpListener {
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private serve(connection: GovernedConnection): void {
-    const { socket, client } = connection;
+  /** `socket`: where queries are read, the connection's own or the TLS stream over it. */
+  private serve(connection: GovernedConnection, socket: Socket): void {
+    const { client } = connection;
     const { stats, handle } = this.options;
     let buffered: Buffer = Buffer.alloc(0);
-    const reply = (answered: { done: boolean }): TcpReply => (answer) => {
+    const pad = this.options.pad === true;
+    const reply = (answered: { done: boolean }, padded: boolean): TcpReply => (plain) => {
       if (answered.done) return;
       answered.done = true;
       connection.inFlight--;
+      const answer = padded ? padAnswer(plain) : plain;
       const frame = Buffer.allocUnsafe(answer.length + 2);
       frame.writeUInt16BE(answer.length, 0);
       answer.copy(frame, 2);
@@ -100,7 +130,7 @@ export class DnsTcpListener {
         const answered = { done: false };
         let pending = false;
         try {
-          pending = handle(query, client, reply(answered));
+          pending = handle(query, client, reply(answered, pad && wantsPadding(query)));
         } catch (err) {
           stats.malformed++;
           const held = this.options.logLimit.take(`error:${client}`);

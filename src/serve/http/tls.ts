@@ -13,22 +13,23 @@ export interface TlsFiles {
   key: string;
 }
 
-function readPem(path: string, what: string): Buffer {
+function readPem(path: string, what: string, name: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new ConfigError(`http: cannot read the TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ConfigError(`${name}: cannot read the TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }
 
-export function loadTlsContext(files: TlsFiles): SecureContext {
-  const cert = readPem(files.cert, 'certificate');
-  const key = readPem(files.key, 'key');
+/** `name`: the start of the one-line error ('http', 'taxii', 'dns'). */
+export function loadTlsContext(files: TlsFiles, name = 'http'): SecureContext {
+  const cert = readPem(files.cert, 'certificate', name);
+  const key = readPem(files.key, 'key', name);
   try {
     return createSecureContext({ cert, key, minVersion: 'TLSv1.2' });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH' ? 'the key does not belong to the certificate' : (e.message.split('\n', 1)[0] ?? 'unreadable');
-    throw new ConfigError(`http: TLS ${files.cert} / ${files.key}: ${why}`);
+    throw new ConfigError(`${name}: TLS ${files.cert} / ${files.key}: ${why}`);
   }
 }

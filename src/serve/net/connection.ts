@@ -36,6 +36,8 @@ export class GovernedConnection {
   inFlight = 0;
   /** Why the governor cut this connection, or null. */
   cutBecause: RefusalReason | null = null;
+  /** Where replies go: the socket, or the TLS stream over it (encrypted). */
+  private out: Socket;
 
   constructor(
     readonly socket: Socket,
@@ -47,6 +49,7 @@ export class GovernedConnection {
     /** HTTP: the parser owns the bytes, so the header deadline runs from accept (and from each response). */
     http = false,
   ) {
+    this.out = socket;
     if (http) this.arm('frame', limits.frameMs);
     else this.arm('first', limits.firstByteMs);
     socket.once('close', () => this.closed());
@@ -84,9 +87,19 @@ export class GovernedConnection {
     this.arm('idle', this.limits.frameMs);
   }
 
+  /**
+   * Replies (write, back-pressure) go through `stream` from now on: a
+   * server-side TLSSocket over this socket (DNS over TLS). Deadlines and
+   * cuts stay on the socket, so a trickled handshake dies at the first-byte
+   * deadline like any silent client.
+   */
+  secure(stream: Socket): void {
+    this.out = stream;
+  }
+
   /** Queues `bytes` for the client; false when the connection is gone or was cut for the outbound budget. */
   write(bytes: Uint8Array): boolean {
-    const socket = this.socket;
+    const socket = this.out;
     if (socket.destroyed || !socket.writable) return false;
     socket.write(bytes);
     const queued = socket.writableLength;
@@ -113,7 +126,8 @@ export class GovernedConnection {
 
   /** Bytes held for this connection in user space: unsent replies and read-but-unparsed input. */
   get bufferedBytes(): number {
-    return this.socket.writableLength + this.socket.readableLength;
+    const out = this.out === this.socket ? 0 : this.out.writableLength + this.out.readableLength;
+    return out + this.socket.writableLength + this.socket.readableLength;
   }
 
   /** Destroys the connection and counts it under `reason`. */

@@ -1,0 +1,98 @@
+/**
+ * EDNS(0) padding (RFC 7830) of encrypted answers, by the block-length
+ * strategy of RFC 8467 section 4.1: a server pads its answer to a multiple
+ * of 468 bytes when, and only when, the query carried a padding option, so
+ * an answer's length says little about the name asked. Used by DNS over
+ * TLS; a clear-text answer is never padded (RFC 7830 section 6).
+ */
+import { skipName } from './wire.js';
+
+/** RFC 8467 section 4.1: the recommended response block length. */
+export const RESPONSE_BLOCK = 468;
+const TYPE_OPT = 41;
+const OPTION_PADDING = 12;
+/** The UDP size our added OPT record advertises (DNS flag day 2020). */
+const OPT_UDP_SIZE = 1232;
+
+interface OptRecord {
+  /** Offset of the RDLENGTH field. */
+  rdlength: number;
+  /** Offset of the first byte past the RDATA. */
+  end: number;
+}
+
+/** The OPT record of a message (the last one in its additional section), null when it has none, undefined when it cannot be walked. */
+function findOpt(bytes: Uint8Array): OptRecord | null | undefined {
+  if (bytes.length < 12) return undefined;
+  const count = (at: number): number => (bytes[at]! << 8) | bytes[at + 1]!;
+  const qd = count(4);
+  const records = count(6) + count(8);
+  const additional = count(10);
+  let p = 12;
+  for (let i = 0; i < qd; i++) {
+    p = skipName(bytes, p, bytes.length);
+    if (p < 0 || p + 4 > bytes.length) return undefined;
+    p += 4;
+  }
+  let opt: OptRecord | null = null;
+  for (let i = 0; i < records + additional; i++) {
+    p = skipName(bytes, p, bytes.length);
+    if (p < 0 || p + 10 > bytes.length) return undefined;
+    const type = count(p);
+    const rdlength = count(p + 8);
+    const end = p + 10 + rdlength;
+    if (end > bytes.length) return undefined;
+    if (i >= records && type === TYPE_OPT) opt = { rdlength: p + 8, end };
+    p = end;
+  }
+  return opt;
+}
+
+/** True when the query has an OPT record with a padding option. */
+export function wantsPadding(query: Uint8Array): boolean {
+  const opt = findOpt(query);
+  if (opt === null || opt === undefined) return false;
+  let p = opt.rdlength + 2;
+  while (p + 4 <= opt.end) {
+    const code = (query[p]! << 8) | query[p + 1]!;
+    if (code === OPTION_PADDING) return true;
+    p += 4 + ((query[p + 2]! << 8) | query[p + 3]!);
+  }
+  return false;
+}
+
+/**
+ * The answer padded to a multiple of `block` bytes with a padding option in
+ * its OPT record (one is added, with the answer's ARCOUNT, when the
+ * upstream's answer had none); the answer itself when it cannot be parsed.
+ */
+export function padAnswer(answer: Buffer, block = RESPONSE_BLOCK): Buffer {
+  const opt = findOpt(answer);
+  if (opt === undefined) return answer;
+  const added = opt === null ? 11 : 0;
+  const bare = answer.length + added + 4;
+  const padding = (block - (bare % block)) % block;
+  if (bare + padding > 65_535) return answer;
+  if (opt === null) {
+    const out = Buffer.alloc(bare + padding);
+    answer.copy(out, 0);
+    out.writeUInt16BE(answer.readUInt16BE(10) + 1, 10);
+    let p = answer.length;
+    out[p++] = 0; // root name
+    out.writeUInt16BE(TYPE_OPT, p);
+    out.writeUInt16BE(OPT_UDP_SIZE, p + 2);
+    out.writeUInt32BE(0, p + 4);
+    out.writeUInt16BE(4 + padding, p + 8);
+    out.writeUInt16BE(OPTION_PADDING, p + 10);
+    out.writeUInt16BE(padding, p + 12);
+    return out;
+  }
+  const out = Buffer.alloc(bare + padding);
+  answer.copy(out, 0, 0, opt.end);
+  out.writeUInt16BE(answer.readUInt16BE(opt.rdlength) + 4 + padding, opt.rdlength);
+  out.writeUInt16BE(OPTION_PADDING, opt.end);
+  out.writeUInt16BE(padding, opt.end + 2);
+  answer.copy(out, opt.end + 4 + padding, opt.end);
+  return out;
+}
+
