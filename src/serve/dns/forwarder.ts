@@ -29,6 +29,9 @@ import { literalLookup, type Endpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';
 import { netGovernor } from '../net/index.js';
 import { DnsTcpListener, MAX_QUERY_BYTES } from './tcp.js';
+import { DnsDohListener } from './doh.js';
+import { loadTlsContext, type TlsFiles } from '../http/tls.js';
+import type { SecureContext } from 'node:tls';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
 import { DetectionQueue } from './detection-queue.js';
@@ -59,6 +62,8 @@ export interface ForwarderOptions {
   intelHoldMs?: number;
   /** Listing verdicts this forwarder keeps in the flagged set (the oldest leaves first). Default 65536. */
   maxIntelListings?: number;
+  /** DNS over HTTPS (doh.ts): its address and TLS files; absent = off. */
+  doh?: { listen: Endpoint; tls: TlsFiles } | null;
 }
 
 /** What `done` gets in place of the upstream when the answer comes back from the detector's hold. */
@@ -127,6 +132,9 @@ export class DnsForwarder implements Service, DnsMetricSource {
   private udp: UdpSocket | null = null;
   /** DNS over TCP, through the connection governor (tcp.ts). */
   readonly tcp: DnsTcpListener;
+  /** DNS over HTTPS, through the same governor (doh.ts); null when off. */
+  readonly doh: DnsDohListener | null = null;
+  private dohContext: SecureContext | null = null;
   private stopped = false;
   /**
    * The client of the UDP query being handled. Answers sent before handle()
@@ -174,6 +182,30 @@ export class DnsForwarder implements Service, DnsMetricSource {
       log: context.log,
       logLimit: governor.logLimiter('dns'),
     });
+    if (options.doh) {
+      this.dohContext = loadTlsContext(options.doh.tls);
+      this.doh = new DnsDohListener({
+        gate: governor.gate({
+          listener: 'dns-doh',
+          http: true,
+          allows: (address) => {
+            const ok = this.acl.allows(address);
+            if (!ok) this.stats.refused++;
+            return ok;
+          },
+        }),
+        // TODO(i17): attribute `customer` (the /dns-query/CUSTOMER path) in query stats and the query log.
+        handle: (query, client, _customer, reply) => this.handle(query, client, reply, false),
+        secureContext: () => this.dohContext!,
+        log: context.log,
+        logLimit: governor.logLimiter('dns'),
+      });
+    }
+  }
+
+  /** The DoH port bound (useful with port 0); 0 when off. */
+  get dohPort(): number {
+    return this.doh?.port ?? 0;
   }
 
   /** The UDP and TCP port bound (useful with port 0). */
@@ -203,6 +235,13 @@ export class DnsForwarder implements Service, DnsMetricSource {
       udp.close();
       throw err;
     });
+    if (this.doh !== null && this.options.doh) {
+      await this.doh.listen(this.options.doh.listen.host, this.options.doh.listen.port).catch(async (err: unknown) => {
+        udp.close();
+        await this.tcp.close();
+        throw err;
+      });
+    }
     this.upstreams.start();
     this.context.log.info({ service: this.name, listen: `${listen.host}:${this.port}`, upstreams: this.options.upstreams.map((u) => `${u.host}:${u.port}`) }, 'dns: forwarding');
   }
@@ -211,15 +250,18 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.stopped = true;
     this.upstreams.stop();
     this.detection.drainAll();
-    await Promise.all([new Promise<void>((resolve) => (this.udp === null ? resolve() : this.udp.close(() => resolve()))), this.tcp.close()]);
+    await Promise.all([new Promise<void>((resolve) => (this.udp === null ? resolve() : this.udp.close(() => resolve()))), this.tcp.close(), this.doh?.close()]);
     this.udp = null;
   }
 
   /** SIGHUP: the policy actions and sinkhole of the next config, taken when every service accepted it (the daemon reloads the allowlist). */
   async prepareReload(next: Config): Promise<() => void> {
     const policy = new Policy(next.policy);
+    // SIGHUP re-reads the DoH certificate and key; an unreadable pair is refused and the running context stays.
+    const dohContext = this.options.doh ? loadTlsContext(this.options.doh.tls) : null;
     return () => {
       this.policy = policy;
+      if (dohContext !== null) this.dohContext = dohContext;
       this.querylog.configure(next.serve.querylog);
     };
   }
