@@ -5,7 +5,7 @@
  * path and a 413 for an oversized body; HTTP/1.1 still answers.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect, type ClientHttp2Session } from 'node:http2';
@@ -121,14 +121,18 @@ afterAll(async () => {
 });
 
 describe('DNS over HTTPS', () => {
-  it.skipIf(kdig.missing !== null && process.env.CI !== 'true')('kdig +https gets an answer and a block, by POST and GET', () => {
-    const dig = (name: string, ...more: string[]): string =>
-      execFileSync(kdig.path!, ['@127.0.0.1', '-p', String(fwd.dohPort), `+tls-ca=${files.ca}`, `+tls-hostname=${HOSTNAME}`, '+https', ...more, '+timeout=3', '+retry=0', name, 'A'], { encoding: 'utf8' });
-    const answer = dig('www.example.test');
+  it.skipIf(kdig.missing !== null && process.env.CI !== 'true')('kdig +https gets an answer and a block, by POST and GET', async () => {
+    // Asynchronous: the server answers from this same process.
+    const dig = (name: string, ...more: string[]): Promise<string> =>
+      new Promise((resolve) => {
+        execFile(kdig.path!, ['@127.0.0.1', '-p', String(fwd.dohPort), `+tls-ca=${files.ca}`, `+tls-hostname=${HOSTNAME}`, '+https', ...more, '+timeout=3', '+retry=0', name, 'A'], { encoding: 'utf8' }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
+      });
+    const answer = await dig('www.example.test');
     expect(answer).toMatch(/status: NOERROR/);
     expect(answer).toMatch(/www\.example\.test\.\s+60\s+IN\s+A\s+192\.0\.2\.1/);
-    expect(answer).toMatch(/HTTPS/);
-    const blocked = dig('www.flux.test', '+https-get');
+    expect(answer).toMatch(/HTTP\/2-POST\)-\(doh\.fluxhound\.test\/dns-query\)-\(status: 200\)/);
+    const blocked = await dig('www.flux.test', '+https-get');
+    expect(blocked).toMatch(/HTTP\/2-GET/);
     expect(blocked).toMatch(/status: NXDOMAIN/);
     expect(blocked).not.toMatch(/192\.0\.2\.1/);
   });

@@ -3,17 +3,19 @@
  * base64url without padding) and POST (application/dns-message), over
  * HTTP/2 and HTTP/1.1 on one TLS port, through the connection governor.
  *
- * Like governedHttpServer (net/http.ts), each admitted socket is wrapped in
- * a server-side TLSSocket made with the context current at accept (SIGHUP
- * swaps it); ALPN picks the parser: 'h2' goes to an http2 server that never
- * listens, anything else to an http/1.1 one. Every query is answered by the
+ * The governor's net.Server accepts and admits; the admitted socket is then
+ * handed to an http2 secure server (allowHTTP1) that never listens itself:
+ * it makes the TLS socket and ALPN picks HTTP/2 or HTTP/1.1. (Wrapping the
+ * TLSSocket ourselves, as net/http.ts does, loses the bytes the client sends
+ * with its handshake: the HTTP/2 session reads the TLS handle, not the
+ * stream, and never sees the connection preface.) Every query is answered by the
  * forwarder's own handle(), so DoH gets the same cache, policy, blocks and
  * query log as UDP and TCP. The answer's smallest TTL is its max-age.
  */
-import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { Server } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
 import { MAX_QUERY_BYTES } from './tcp.js';
@@ -37,8 +39,8 @@ export interface DnsDohOptions {
   gate: ListenerGate;
   /** The forwarder's handle(): false when the query is dropped and `reply` will never be called. `customer`: from the path, or null. */
   handle: (query: Buffer, client: string, customer: string | null, reply: DohReply) => boolean;
-  /** Read per connection: a context swapped on SIGHUP serves every new connection. */
-  secureContext: () => SecureContext;
+  /** The certificate and key (PEM), checked by loadTlsContext first; useCredentials() swaps them on SIGHUP. */
+  credentials: { cert: Buffer; key: Buffer };
   log: Logger;
   logLimit: LogRateLimit;
 }
@@ -50,28 +52,48 @@ export class DnsDohListener {
   private server: Server | null = null;
   readonly stats: DohCounters = { httpErrors: new Map(), queries: 0 };
   readonly gate: ListenerGate;
-  private readonly http1 = createHttp1Server();
-  private readonly http2 = createHttp2Server({ maxSessionMemory: 4, settings: { maxConcurrentStreams: 32 } });
-  /** The governed connection of an http/1.1 TLS socket, or of an HTTP/2 session. */
+  private readonly https: Http2SecureServer;
+  /** Admitted sockets by peer address and port, until their TLS socket is made (its parent is not public). */
+  private readonly admitted = new Map<string, GovernedConnection>();
+  /** The governed connection of a TLS socket (HTTP/1.1) or of an HTTP/2 session. */
   private readonly governed = new WeakMap<object, GovernedConnection>();
-  /** Set while an h2 socket is handed over: its session is made synchronously in the 'connection' emit. */
+  /** Set while a TLS socket is handed to the HTTP/2 parser, which makes its session synchronously. */
   private arriving: GovernedConnection | null = null;
 
   constructor(private readonly options: DnsDohOptions) {
     this.gate = options.gate;
-    this.http1.keepAliveTimeout = 5000;
-    this.http1.on('clientError', (_err, socket) => socket.destroy());
-    this.http1.on('request', (req: IncomingMessage, res: ServerResponse) => this.request(req, res, this.governed.get(req.socket)));
-    this.http2.on('session', (session: ServerHttp2Session) => {
+    this.https = createSecureServer({ ...options.credentials, minVersion: 'TLSv1.2', allowHTTP1: true, settings: { maxConcurrentStreams: 32 }, maxSessionMemory: 4 });
+    // The governor's deadlines apply, not Node's.
+    this.https.setTimeout(0);
+    this.https.on('tlsClientError', (_err, socket) => socket.destroy());
+    this.https.prependListener('secureConnection', (secure: TLSSocket) => {
+      const key = `${secure.remoteAddress}:${secure.remotePort}`;
+      const connection = this.admitted.get(key);
+      this.admitted.delete(key);
+      if (connection === undefined) return;
+      this.governed.set(secure, connection);
+      this.arriving = connection;
+    });
+    this.https.on('secureConnection', () => (this.arriving = null));
+    this.https.on('session', (session: ServerHttp2Session) => {
       if (this.arriving !== null) this.governed.set(session, this.arriving);
       session.on('error', () => session.destroy());
     });
-    this.http2.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => this.request(req, res, req.stream.session === undefined ? undefined : this.governed.get(req.stream.session)));
+    this.https.on('request', (req: Request, res: Response) => {
+      const session = 'stream' in req ? req.stream.session : undefined;
+      const owner = session !== undefined ? session : req.socket;
+      this.request(req, res, owner === undefined ? undefined : this.governed.get(owner));
+    });
   }
 
   get port(): number {
     const address = this.server?.address();
     return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  /** SIGHUP: new connections use this certificate and key (checked by the caller, loadTlsContext). */
+  useCredentials(credentials: { cert: Buffer; key: Buffer }): void {
+    this.https.setSecureContext({ ...credentials, minVersion: 'TLSv1.2' });
   }
 
   async listen(host: string, port: number): Promise<void> {
@@ -89,27 +111,19 @@ export class DnsDohListener {
     this.server = null;
     if (server === null) return;
     this.gate.closeAll();
-    this.http1.close();
-    this.http2.close();
+    this.https.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** The TLS server wraps the admitted socket itself; ALPN picks HTTP/2 or HTTP/1.1. */
   private accept(connection: GovernedConnection): void {
-    const secure = new TLSSocket(connection.socket, { isServer: true, secureContext: this.options.secureContext(), ALPNProtocols: ['h2', 'http/1.1'] });
-    secure.on('error', () => secure.destroy());
-    secure.once('secure', () => {
-      if (secure.alpnProtocol === 'h2') {
-        this.arriving = connection;
-        try {
-          this.http2.emit('connection', secure);
-        } finally {
-          this.arriving = null;
-        }
-      } else {
-        this.governed.set(secure, connection);
-        this.http1.emit('connection', secure);
-      }
+    const { socket } = connection;
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.admitted.set(key, connection);
+    socket.once('close', () => {
+      if (this.admitted.get(key) === connection) this.admitted.delete(key);
     });
+    this.https.emit('connection', socket);
   }
 
   private request(req: Request, res: Response, connection: GovernedConnection | undefined): void {

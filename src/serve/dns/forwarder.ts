@@ -31,7 +31,7 @@ import { netGovernor } from '../net/index.js';
 import { DnsTcpListener, MAX_QUERY_BYTES } from './tcp.js';
 import { DnsDohListener } from './doh.js';
 import { loadTlsContext, type TlsFiles } from '../http/tls.js';
-import type { SecureContext } from 'node:tls';
+import { readFileSync } from 'node:fs';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
 import { DetectionQueue } from './detection-queue.js';
@@ -134,7 +134,6 @@ export class DnsForwarder implements Service, DnsMetricSource {
   readonly tcp: DnsTcpListener;
   /** DNS over HTTPS, through the same governor (doh.ts); null when off. */
   readonly doh: DnsDohListener | null = null;
-  private dohContext: SecureContext | null = null;
   private stopped = false;
   /**
    * The client of the UDP query being handled. Answers sent before handle()
@@ -183,7 +182,6 @@ export class DnsForwarder implements Service, DnsMetricSource {
       logLimit: governor.logLimiter('dns'),
     });
     if (options.doh) {
-      this.dohContext = loadTlsContext(options.doh.tls);
       this.doh = new DnsDohListener({
         gate: governor.gate({
           listener: 'dns-doh',
@@ -196,7 +194,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
         }),
         // TODO(i17): attribute `customer` (the /dns-query/CUSTOMER path) in query stats and the query log.
         handle: (query, client, _customer, reply) => this.handle(query, client, reply, false),
-        secureContext: () => this.dohContext!,
+        credentials: readTlsPair(options.doh.tls),
         log: context.log,
         logLimit: governor.logLimiter('dns'),
       });
@@ -258,10 +256,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
   async prepareReload(next: Config): Promise<() => void> {
     const policy = new Policy(next.policy);
     // SIGHUP re-reads the DoH certificate and key; an unreadable pair is refused and the running context stays.
-    const dohContext = this.options.doh ? loadTlsContext(this.options.doh.tls) : null;
+    const dohCredentials = this.options.doh ? readTlsPair(this.options.doh.tls) : null;
     return () => {
       this.policy = policy;
-      if (dohContext !== null) this.dohContext = dohContext;
+      if (dohCredentials !== null) this.doh?.useCredentials(dohCredentials);
       this.querylog.configure(next.serve.querylog);
     };
   }
@@ -544,4 +542,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const now = Date.now();
     return this.options.upstreams.map((e, i) => [e.family === 6 ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`, this.upstreams.health.isDown(i, now) ? 0 : 1]);
   }
+}
+
+/** The DoH certificate and key as PEM, refused in one line (ConfigError) when unreadable or not a pair. */
+function readTlsPair(files: TlsFiles): { cert: Buffer; key: Buffer } {
+  loadTlsContext(files);
+  return { cert: readFileSync(files.cert), key: readFileSync(files.key) };
 }
