@@ -422,6 +422,15 @@ export const configSchema = z.strictObject({
           maxPendingPerClient: z.number().int().min(1).default(64),
           /** Upstream answers waiting for the detector; when full, answers are forwarded unexamined (fail-open). Default 10000. */
           detectorQueue: z.number().int().min(1).default(10_000),
+          /** DNS over HTTPS (RFC 8484) at /dns-query, answered by this forwarder (src/serve/dns/doh.ts). */
+          doh: z
+            .strictObject({
+              /** ADDRESS:PORT of the DoH listener (HTTP/2 and HTTP/1.1 over TLS); null = off. Default null. */
+              listen: z.string().min(1).nullable().default(null),
+              /** PEM certificate (chain) and key files, re-read on SIGHUP; required when listen is set. Default null. */
+              tls: tlsFiles(),
+            })
+            .prefault({}),
         })
         .prefault({}),
       store: z

@@ -22,6 +22,8 @@ import { defaultConfig } from '../../config/schema.js';
 import { verdictFixture } from '../../store/store.case.js';
 import { Daemon } from '../daemon.js';
 import { DnsForwarder } from './forwarder.js';
+import { forwarderOptions } from './index.js';
+import { UsageError } from '../../model/errors.js';
 import { minTtl } from './doh.js';
 
 const kdig = findBinary('kdig', 'knot-dnsutils');
@@ -189,5 +191,25 @@ describe('DNS over HTTPS', () => {
     const answer = packet.encode({ type: 'response', id: 0, questions: [{ type: 'A', name: 'a.test', class: 'IN' }], answers: [{ type: 'A', name: 'a.test', ttl: 300, data: '192.0.2.1' }, { type: 'A', name: 'a.test', ttl: 30, data: '192.0.2.2' }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as packet.Answer] });
     expect(minTtl(answer)).toBe(30);
     expect(minTtl(packet.encode({ type: 'response', id: 0, questions: [{ type: 'A', name: 'a.test', class: 'IN' }] }))).toBe(-1);
+  });
+});
+
+describe('--doh options', () => {
+  const context = new Daemon({ config: defaultConfig(), enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} }).context;
+  const base = { dns: '127.0.0.1:5353', upstream: ['127.0.0.1:53'] };
+
+  it('takes --doh with its certificate and key', () => {
+    const options = forwarderOptions({ ...base, doh: '127.0.0.1:8443', dohCert: 'c.pem', dohKey: 'k.pem' }, context);
+    expect(options?.doh).toEqual({ listen: { host: '127.0.0.1', port: 8443, family: 4 }, tls: { cert: 'c.pem', key: 'k.pem' } });
+    expect(forwarderOptions(base, context)?.doh).toBeNull();
+  });
+
+  it.each([
+    ['no certificate', { ...base, doh: '127.0.0.1:8443' }, /--doh needs --doh-cert and --doh-key/],
+    ['no forwarder', { doh: '127.0.0.1:8443', dohCert: 'c.pem', dohKey: 'k.pem' }, /--doh needs --dns/],
+    ['a bad address', { ...base, doh: 'nowhere:x', dohCert: 'c.pem', dohKey: 'k.pem' }, /serve: --doh/],
+  ])('refuses %s in one line (a usage error: exit 2)', (_what, flags, message) => {
+    expect(() => forwarderOptions(flags, context)).toThrow(UsageError);
+    expect(() => forwarderOptions(flags, context)).toThrow(message);
   });
 });

@@ -24,6 +24,9 @@ export function dnsService(): ServiceFactory {
         .option('--dns <address:port>', 'run the Protective DNS forwarder on this address, UDP and TCP (serve.dns.listen)')
         .option('--upstream <address:port>', 'upstream resolver; repeat for more, tried in turn (serve.dns.upstreams)', collect)
         .option('--allow <cidr...>', 'client networks allowed to ask (serve.dns.allow; default loopback only)')
+        .option('--doh <address:port>', 'DNS over HTTPS (RFC 8484) at /dns-query on this address, HTTP/2 and HTTP/1.1 over TLS (serve.dns.doh.listen)')
+        .option('--doh-cert <file>', 'PEM certificate (chain) of the DoH listener (serve.dns.doh.tls.cert)')
+        .option('--doh-key <file>', 'PEM private key of the DoH listener (serve.dns.doh.tls.key)')
         .option('--rate-limit <qps>', 'queries per second per client before dropping; 0 = none (serve.dns.rateLimit, 200)');
     },
     create(flags, context) {
@@ -47,7 +50,10 @@ export function upstreamEndpoints(flags: Record<string, unknown>, context: Serve
 export function forwarderOptions(flags: Record<string, unknown>, context: ServeContext): ForwarderOptions | null {
   const cfg = context.config.serve.dns;
   const listen = typeof flags.dns === 'string' ? flags.dns : cfg.listen;
-  if (listen === null) return null;
+  if (listen === null) {
+    if (typeof flags.doh === 'string' || cfg.doh.listen !== null) throw new UsageError('serve: --doh needs --dns (DoH queries are answered by the forwarder)');
+    return null;
+  }
   const allow = Array.isArray(flags.allow) ? (flags.allow as string[]) : cfg.allow;
   let rateLimit = cfg.rateLimit;
   if (flags.rateLimit !== undefined) {
@@ -62,7 +68,9 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
       if (u.host === endpoint.host && u.port === endpoint.port) throw new Error(`serve: --upstream ${u.host}:${u.port} is fluxhound itself`);
     }
     new ClientAcl(allow);
+    const doh = dohOptions(flags, context, endpoint);
     return {
+      doh,
       listen: endpoint,
       upstreams,
       allow,
@@ -79,4 +87,17 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
     const message = (err as Error).message;
     throw new UsageError(message.startsWith('serve:') ? message : `serve: ${message}`);
   }
+}
+
+/** DNS over HTTPS: --doh (else serve.dns.doh.listen) with its certificate and key, both required. */
+function dohOptions(flags: Record<string, unknown>, context: ServeContext, dns: Endpoint): ForwarderOptions['doh'] {
+  const cfg = context.config.serve.dns.doh;
+  const listen = typeof flags.doh === 'string' ? flags.doh : cfg.listen;
+  if (listen === null) return null;
+  const cert = typeof flags.dohCert === 'string' ? flags.dohCert : cfg.tls.cert;
+  const key = typeof flags.dohKey === 'string' ? flags.dohKey : cfg.tls.key;
+  if (cert === null || key === null) throw new Error('serve: --doh needs --doh-cert and --doh-key (serve.dns.doh.tls)');
+  const endpoint = parseEndpoint(listen, 443, 'serve: --doh');
+  if (endpoint.host === dns.host && endpoint.port === dns.port && endpoint.port !== 0) throw new Error(`serve: --doh ${listen} is the --dns port (TCP)`);
+  return { listen: endpoint, tls: { cert, key } };
 }
