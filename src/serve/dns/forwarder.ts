@@ -241,7 +241,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       });
     }
     this.upstreams.start();
-    this.context.log.info({ service: this.name, listen: `${listen.host}:${this.port}`, upstreams: this.options.upstreams.map((u) => `${u.host}:${u.port}`) }, 'dns: forwarding');
+    this.context.log.info({ service: this.name, listen: `${listen.host}:${this.port}`, upstreams: this.options.upstreams.map((u) => `${u.host}:${u.port}`), ...(this.doh !== null ? { doh: `${this.options.doh!.listen.host}:${this.doh.port}` } : {}) }, 'dns: forwarding');
   }
 
   async stop(): Promise<void> {
