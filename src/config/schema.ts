@@ -433,6 +433,15 @@ export const configSchema = z.strictObject({
               tls: tlsFiles(),
             })
             .prefault({}),
+          /** DNS over HTTPS (RFC 8484) at /dns-query, answered by this forwarder (src/serve/dns/doh.ts). */
+          doh: z
+            .strictObject({
+              /** ADDRESS:PORT of the DoH listener (HTTP/2 and HTTP/1.1 over TLS); null = off. Default null. */
+              listen: z.string().min(1).nullable().default(null),
+              /** PEM certificate (chain) and key files, re-read on SIGHUP; required when listen is set. Default null. */
+              tls: tlsFiles(),
+            })
+            .prefault({}),
         })
         .prefault({}),
       store: z

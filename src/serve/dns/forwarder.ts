@@ -32,6 +32,8 @@ import { DnsTcpListener, MAX_QUERY_BYTES } from './tcp.js';
 import type { SecureContext } from 'node:tls';
 import { reloadTlsFiles } from '../http/listener.js';
 import { loadTlsContext, type TlsFiles } from '../http/tls.js';
+import { DnsDohListener } from './doh.js';
+import { readFileSync } from 'node:fs';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
 import { DetectionQueue } from './detection-queue.js';
@@ -65,10 +67,13 @@ export interface ForwarderOptions {
   /** Listing verdicts this forwarder keeps in the flagged set (the oldest leaves first). Default 65536. */
   maxIntelListings?: number;
   /** DNS over TLS (serve.dns.dot): where, and the certificate and key files; absent or null = off. */
-  dot?: DotOptions | null;
+  dot?: TlsListenerOptions | null;
+  /** DNS over HTTPS (serve.dns.doh, doh.ts): the same shape; absent or null = off. */
+  doh?: TlsListenerOptions | null;
 }
 
-export interface DotOptions {
+/** An encrypted listener of the forwarder (DoT, DoH): its address and certificate files. */
+export interface TlsListenerOptions {
   listen: Endpoint;
   tls: TlsFiles;
   /** The files came as flags: a reload re-reads them, whatever the next config says. */
@@ -145,6 +150,9 @@ export class DnsForwarder implements Service, DnsMetricSource {
   readonly dot: DnsTcpListener | null = null;
   private dotContext: SecureContext | null = null;
   private dotFiles: TlsFiles | null = null;
+  /** DNS over HTTPS, through the same governor (doh.ts); null when off. */
+  readonly doh: DnsDohListener | null = null;
+  private dohFiles: TlsFiles | null = null;
   private stopped = false;
   /**
    * The client of the UDP query being handled. Answers sent before handle()
@@ -195,19 +203,17 @@ export class DnsForwarder implements Service, DnsMetricSource {
       log: context.log,
       logLimit: governor.logLimiter('dns'),
     });
+    const allows = (address: string): boolean => {
+      const ok = this.acl.allows(address);
+      if (!ok) this.stats.refused++;
+      return ok;
+    };
     const dot = options.dot ?? null;
     if (dot !== null) {
       this.dotFiles = dot.tls;
       this.dotContext = loadTlsContext(dot.tls, 'dns');
       this.dot = new DnsTcpListener({
-        gate: governor.gate({
-          listener: 'dns-tls',
-          allows: (address) => {
-            const ok = this.acl.allows(address);
-            if (!ok) this.stats.refused++;
-            return ok;
-          },
-        }),
+        gate: governor.gate({ listener: 'dns-tls', allows }),
         handle: (query, client, reply) => this.handle(query, client, reply, false),
         stats: this.stats,
         log: context.log,
@@ -217,11 +223,28 @@ export class DnsForwarder implements Service, DnsMetricSource {
         pad: true,
       });
     }
+    const doh = options.doh ?? null;
+    if (doh !== null) {
+      this.dohFiles = doh.tls;
+      this.doh = new DnsDohListener({
+        gate: governor.gate({ listener: 'dns-doh', http: true, allows }),
+        // TODO(i17): attribute `customer` (the /dns-query/CUSTOMER path) in query stats and the query log.
+        handle: (query, client, _customer, reply) => this.handle(query, client, reply, false),
+        credentials: readTlsPair(doh.tls),
+        log: context.log,
+        logLimit: governor.logLimiter('dns'),
+      });
+    }
   }
 
   /** The DNS over TLS port bound (useful with port 0); 0 when off. */
   get dotPort(): number {
     return this.dot?.port ?? 0;
+  }
+
+  /** The DoH port bound (useful with port 0); 0 when off. */
+  get dohPort(): number {
+    return this.doh?.port ?? 0;
   }
 
   /** The UDP and TCP port bound (useful with port 0). */
@@ -260,6 +283,15 @@ export class DnsForwarder implements Service, DnsMetricSource {
       });
       this.context.log.info({ service: this.name, listen: `${dot.listen.host}:${this.dot.port}` }, 'dns: DNS over TLS');
     }
+    const doh = this.options.doh ?? null;
+    if (this.doh !== null && doh !== null) {
+      await this.doh.listen(doh.listen.host, doh.listen.port).catch(async (err: unknown) => {
+        udp.close();
+        await Promise.all([this.tcp.close(), this.dot?.close()]);
+        throw err;
+      });
+      this.context.log.info({ service: this.name, listen: `${doh.listen.host}:${this.doh.port}` }, 'dns: DNS over HTTPS');
+    }
     this.upstreams.start();
     this.context.log.info({ service: this.name, listen: `${listen.host}:${this.port}`, upstreams: this.options.upstreams.map((u) => `${u.host}:${u.port}`) }, 'dns: forwarding');
   }
@@ -268,7 +300,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.stopped = true;
     this.upstreams.stop();
     this.detection.drainAll();
-    await Promise.all([new Promise<void>((resolve) => (this.udp === null ? resolve() : this.udp.close(() => resolve()))), this.tcp.close(), this.dot?.close()]);
+    await Promise.all([new Promise<void>((resolve) => (this.udp === null ? resolve() : this.udp.close(() => resolve()))), this.tcp.close(), this.dot?.close(), this.doh?.close()]);
     this.udp = null;
   }
 
@@ -278,12 +310,19 @@ export class DnsForwarder implements Service, DnsMetricSource {
     // DoT's certificate: a bad file refuses the whole reload and the running context stays.
     const dotFiles = this.dot === null ? null : reloadTlsFiles('dns', this.dotFiles, this.options.dot?.fixedFiles ?? true, next.serve.dns.dot.tls);
     const dotContext = dotFiles === null ? null : loadTlsContext(dotFiles, 'dns');
+    // The same for DoH's pair: both are checked before either is taken.
+    const dohFiles = this.doh === null ? null : reloadTlsFiles('dns', this.dohFiles, this.options.doh?.fixedFiles ?? true, next.serve.dns.doh.tls);
+    const dohCredentials = dohFiles === null ? null : readTlsPair(dohFiles);
     return () => {
       if (dotContext !== null) {
         this.dotFiles = dotFiles;
         this.dotContext = dotContext;
       }
       this.policy = policy;
+      if (dohCredentials !== null) {
+        this.dohFiles = dohFiles;
+        this.doh?.useCredentials(dohCredentials);
+      }
       this.querylog.configure(next.serve.querylog);
     };
   }
@@ -570,4 +609,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const now = Date.now();
     return this.options.upstreams.map((e, i) => [e.family === 6 ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`, this.upstreams.health.isDown(i, now) ? 0 : 1]);
   }
+}
+
+/** The DoH certificate and key as PEM, refused in one line (ConfigError) when unreadable or not a pair. */
+function readTlsPair(files: TlsFiles): { cert: Buffer; key: Buffer } {
+  loadTlsContext(files, 'dns');
+  return { cert: readFileSync(files.cert), key: readFileSync(files.key) };
 }

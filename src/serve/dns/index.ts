@@ -8,10 +8,10 @@ import type { ServeContext, ServiceFactory } from '../service.js';
 import { readFileSync } from 'node:fs';
 import { parseEndpoint, parseUpstream, type Endpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';
-import { DnsForwarder, type DotOptions, type ForwarderOptions } from './forwarder.js';
+import { DnsForwarder, type TlsListenerOptions, type ForwarderOptions } from './forwarder.js';
 
 export { DnsForwarder } from './forwarder.js';
-export type { DotOptions, ForwarderOptions } from './forwarder.js';
+export type { TlsListenerOptions, ForwarderOptions } from './forwarder.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -29,6 +29,9 @@ export function dnsService(): ServiceFactory {
         .option('--dot <address:port>', 'also serve DNS over TLS (RFC 7858) on this address, usually port 853; needs --dot-cert and --dot-key (serve.dns.dot.listen)')
         .option('--dot-cert <file>', 'PEM certificate (chain) for --dot, TLS 1.2+ (serve.dns.dot.tls.cert)')
         .option('--dot-key <file>', 'PEM private key of --dot-cert (serve.dns.dot.tls.key)')
+        .option('--doh <address:port>', 'DNS over HTTPS (RFC 8484) at /dns-query on this address, HTTP/2 and HTTP/1.1 over TLS (serve.dns.doh.listen)')
+        .option('--doh-cert <file>', 'PEM certificate (chain) of the DoH listener (serve.dns.doh.tls.cert)')
+        .option('--doh-key <file>', 'PEM private key of the DoH listener (serve.dns.doh.tls.key)')
         .option('--rate-limit <qps>', 'queries per second per client before dropping; 0 = none (serve.dns.rateLimit, 200)');
     },
     create(flags, context) {
@@ -63,7 +66,12 @@ export function upstreamCaBundle(flags: Record<string, unknown>, context: ServeC
 export function forwarderOptions(flags: Record<string, unknown>, context: ServeContext): ForwarderOptions | null {
   const cfg = context.config.serve.dns;
   const listen = typeof flags.dns === 'string' ? flags.dns : cfg.listen;
-  if (listen === null) return null;
+  if (listen === null) {
+    for (const kind of ['dot', 'doh'] as const) {
+      if (typeof flags[kind] === 'string' || cfg[kind].listen !== null) throw new UsageError(`serve: --${kind} needs --dns (its queries are answered by the forwarder)`);
+    }
+    return null;
+  }
   const allow = Array.isArray(flags.allow) ? (flags.allow as string[]) : cfg.allow;
   let rateLimit = cfg.rateLimit;
   if (flags.rateLimit !== undefined) {
@@ -79,11 +87,13 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
     }
     new ClientAcl(allow);
     const upstreamCa = upstreamCaBundle(flags, context);
-    const dot = dotOptions(flags, cfg.dot);
-    if (dot !== null && dot.listen.host === endpoint.host && dot.listen.port === endpoint.port && dot.listen.port !== 0) throw new Error(`serve: --dot ${dot.listen.host}:${dot.listen.port} is the port of --dns`);
+    const dot = tlsListenerOptions('dot', flags, cfg.dot, 853, endpoint);
+    const doh = tlsListenerOptions('doh', flags, cfg.doh, 443, endpoint);
+    if (dot !== null && doh !== null && sameSocket(dot.listen, doh.listen)) throw new Error(`serve: --doh ${doh.listen.host}:${doh.listen.port} is the port of --dot`);
     return {
       upstreamCa,
       dot,
+      doh,
       listen: endpoint,
       upstreams,
       allow,
@@ -102,13 +112,25 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
   }
 }
 
-/** DNS over TLS (--dot, --dot-cert, --dot-key, else serve.dns.dot): null when off; a listener without both files is a usage error. */
-function dotOptions(flags: Record<string, unknown>, cfg: ServeContext['config']['serve']['dns']['dot']): DotOptions | null {
-  const listen = typeof flags.dot === 'string' ? flags.dot : cfg.listen;
-  const cert = typeof flags.dotCert === 'string' ? flags.dotCert : cfg.tls.cert;
-  const key = typeof flags.dotKey === 'string' ? flags.dotKey : cfg.tls.key;
-  if ((cert === null) !== (key === null)) throw new Error('serve: --dot-cert and --dot-key go together (serve.dns.dot.tls.cert, serve.dns.dot.tls.key)');
+/**
+ * An encrypted listener (--dot/--doh with -cert and -key, else serve.dns.dot/doh): null when off. A listener
+ * without both files, or on the TCP port of --dns, is a usage error.
+ */
+function tlsListenerOptions(kind: 'dot' | 'doh', flags: Record<string, unknown>, cfg: ServeContext['config']['serve']['dns']['dot'], defaultPort: number, dns: Endpoint): TlsListenerOptions | null {
+  const flagCert = flags[`${kind}Cert`];
+  const flagKey = flags[`${kind}Key`];
+  const listen = typeof flags[kind] === 'string' ? (flags[kind] as string) : cfg.listen;
+  const cert = typeof flagCert === 'string' ? flagCert : cfg.tls.cert;
+  const key = typeof flagKey === 'string' ? flagKey : cfg.tls.key;
+  if ((cert === null) !== (key === null)) throw new Error(`serve: --${kind}-cert and --${kind}-key go together (serve.dns.${kind}.tls.cert, serve.dns.${kind}.tls.key)`);
   if (listen === null) return null;
-  if (cert === null || key === null) throw new Error('serve: --dot needs --dot-cert and --dot-key (serve.dns.dot.tls)');
-  return { listen: parseEndpoint(listen, 853, 'serve: --dot'), tls: { cert, key }, fixedFiles: typeof flags.dotCert === 'string' };
+  if (cert === null || key === null) throw new Error(`serve: --${kind} needs --${kind}-cert and --${kind}-key (serve.dns.${kind}.tls)`);
+  const endpoint = parseEndpoint(listen, defaultPort, `serve: --${kind}`);
+  if (sameSocket(endpoint, dns)) throw new Error(`serve: --${kind} ${endpoint.host}:${endpoint.port} is the port of --dns`);
+  return { listen: endpoint, tls: { cert, key }, fixedFiles: typeof flagCert === 'string' };
+}
+
+/** Two listeners on one TCP socket (port 0 is a fresh one each time). */
+function sameSocket(a: Endpoint, b: Endpoint): boolean {
+  return a.host === b.host && a.port === b.port && a.port !== 0;
 }

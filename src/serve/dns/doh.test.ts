@@ -1,0 +1,215 @@
+/**
+ * DNS over HTTPS (RFC 8484) on 127.0.0.1 with real parts: kdig +https (knot-dnsutils)
+ * against a test CA made here by openssl gets an answer and a block; node's
+ * http2 client checks GET, POST, max-age from the TTL, the /dns-query/CUSTOMER
+ * path and a 413 for an oversized body; HTTP/1.1 still answers.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { connect, type ClientHttp2Session } from 'node:http2';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as packet from 'dns-packet';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBinary } from '../../../test/support/binaries.js';
+import { testForwarderOptions } from '../../../test/support/forwarder-options.js';
+import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
+import { defaultConfig } from '../../config/schema.js';
+import { verdictFixture } from '../../store/store.case.js';
+import { Daemon } from '../daemon.js';
+import { DnsForwarder } from './forwarder.js';
+import { forwarderOptions } from './index.js';
+import { UsageError } from '../../model/errors.js';
+import { minTtl } from './doh.js';
+
+const kdig = findBinary('kdig', 'knot-dnsutils');
+const HOSTNAME = 'doh.fluxhound.test';
+
+/** A test CA and a server certificate for HOSTNAME and 127.0.0.1, made by openssl in `dir`. */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const run = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=fluxhound test CA');
+  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${HOSTNAME}`);
+  writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=DNS:${HOSTNAME},IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`);
+  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'ext.cnf');
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+}
+
+function upstreamAnswer(raw: Buffer): Buffer {
+  const q = packet.decode(raw);
+  const question = q.questions![0]!;
+  return packet.encode({ type: 'response', id: q.id, flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE, questions: [question], answers: [{ type: 'A', name: question.name, ttl: 60, data: '192.0.2.1' }] });
+}
+
+/** An upstream on UDP and TCP of one port (the forwarder asks over TCP for a DoH query): every A question gets 192.0.2.1 with a TTL of 60 s. */
+class Upstream {
+  udp!: UdpSocket;
+  tcp!: Server;
+  port = 0;
+  async start(): Promise<void> {
+    this.udp = createSocket('udp4');
+    await new Promise<void>((r) => this.udp.bind(0, '127.0.0.1', () => r()));
+    this.port = this.udp.address().port;
+    this.udp.on('message', (raw, from) => this.udp.send(upstreamAnswer(raw), from.port, from.address));
+    this.tcp = createServer((socket) => {
+      let buffered = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        while (buffered.length >= 2 && buffered.length >= buffered.readUInt16BE(0) + 2) {
+          const answer = upstreamAnswer(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
+          buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
+          const frame = Buffer.alloc(answer.length + 2);
+          frame.writeUInt16BE(answer.length);
+          answer.copy(frame, 2);
+          socket.write(frame);
+        }
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => this.tcp.listen(this.port, '127.0.0.1', () => r()));
+  }
+  async stop(): Promise<void> {
+    this.udp.close();
+    await new Promise<void>((r) => this.tcp.close(() => r()));
+  }
+}
+
+function query(name: string): Buffer {
+  return packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name, class: 'IN' }] });
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: Buffer;
+}
+
+function h2(session: ClientHttp2Session, headers: Record<string, string | number>, body?: Buffer): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request(headers, { endStream: body === undefined });
+    const chunks: Buffer[] = [];
+    let response: Reply['headers'] = {};
+    stream.on('response', (h) => (response = h));
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve({ status: Number(response[':status']), headers: response, body: Buffer.concat(chunks) }));
+    stream.on('error', reject);
+    if (body !== undefined) stream.end(body);
+  });
+}
+
+const upstream = new Upstream();
+let dir = '';
+let files: { ca: string; cert: string; key: string };
+let fwd: DnsForwarder;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fluxhound-doh-'));
+  files = makeCertificates(dir);
+  await upstream.start();
+  const daemon = new Daemon({ config: defaultConfig(), enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+  fwd = new DnsForwarder(testForwarderOptions(upstream.port, { doh: { listen: { host: '127.0.0.1', port: 0, family: 4 }, tls: { cert: files.cert, key: files.key } } }), daemon.context);
+  await fwd.start();
+  daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
+});
+
+afterAll(async () => {
+  await fwd?.stop();
+  await upstream.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('DNS over HTTPS', () => {
+  it.skipIf(kdig.missing !== null && process.env.CI !== 'true')('kdig +https gets an answer and a block, by POST and GET', async () => {
+    // Asynchronous: the server answers from this same process.
+    const dig = (name: string, ...more: string[]): Promise<string> =>
+      new Promise((resolve) => {
+        execFile(kdig.path!, ['@127.0.0.1', '-p', String(fwd.dohPort), `+tls-ca=${files.ca}`, `+tls-hostname=${HOSTNAME}`, '+https', ...more, '+timeout=3', '+retry=0', name, 'A'], { encoding: 'utf8' }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
+      });
+    const answer = await dig('www.example.test');
+    expect(answer).toMatch(/status: NOERROR/);
+    expect(answer).toMatch(/www\.example\.test\.\s+60\s+IN\s+A\s+192\.0\.2\.1/);
+    expect(answer).toMatch(/HTTP\/2-POST\)-\(doh\.fluxhound\.test\/dns-query\)-\(status: 200\)/);
+    const blocked = await dig('www.flux.test', '+https-get');
+    expect(blocked).toMatch(/HTTP\/2-GET/);
+    expect(blocked).toMatch(/status: NXDOMAIN/);
+    expect(blocked).not.toMatch(/192\.0\.2\.1/);
+  });
+
+  it('answers GET and POST over HTTP/2 with max-age from the smallest TTL, and a customer path', async () => {
+    const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    try {
+      const dns = query('get.example.test').toString('base64url');
+      const get = await h2(session, { ':method': 'GET', ':path': `/dns-query?dns=${dns}`, accept: 'application/dns-message' });
+      expect(get.status).toBe(200);
+      expect(get.headers['content-type']).toBe('application/dns-message');
+      expect(get.headers['cache-control']).toBe('max-age=60');
+      expect(packet.decode(get.body).answers?.[0]).toMatchObject({ type: 'A', data: '192.0.2.1' });
+      const post = await h2(session, { ':method': 'POST', ':path': '/dns-query/acme', 'content-type': 'application/dns-message' }, query('www.flux.test'));
+      expect(post.status).toBe(200);
+      expect((packet.decode(post.body) as unknown as { rcode: string }).rcode).toBe('NXDOMAIN');
+      expect((await h2(session, { ':method': 'GET', ':path': '/dns-query?dns=not*base64' })).status).toBe(400);
+      expect((await h2(session, { ':method': 'GET', ':path': '/elsewhere' })).status).toBe(404);
+      expect((await h2(session, { ':method': 'PUT', ':path': '/dns-query' })).status).toBe(405);
+      expect((await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'text/plain' }, query('x.test'))).status).toBe(415);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('refuses an oversized body with 413, and the connection still answers', async () => {
+    const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    try {
+      const big = await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, Buffer.alloc(64 * 1024, 1));
+      expect(big.status).toBe(413);
+      expect(fwd.doh?.stats.httpErrors.get(413)).toBeGreaterThanOrEqual(1);
+      const after = await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, query('after.example.test'));
+      expect(after.status).toBe(200);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('answers over HTTP/1.1 too (ALPN http/1.1)', async () => {
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: fwd.dohPort, path: '/dns-query', method: 'POST', ca: readFileSync(files.ca), servername: HOSTNAME, headers: { 'content-type': 'application/dns-message' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end(query('h1.example.test'));
+    });
+    expect(reply.status).toBe(200);
+    expect(packet.decode(reply.body).answers?.[0]).toMatchObject({ data: '192.0.2.1' });
+  });
+
+  it('takes max-age from the smallest TTL of the records, OPT aside', () => {
+    const answer = packet.encode({ type: 'response', id: 0, questions: [{ type: 'A', name: 'a.test', class: 'IN' }], answers: [{ type: 'A', name: 'a.test', ttl: 300, data: '192.0.2.1' }, { type: 'A', name: 'a.test', ttl: 30, data: '192.0.2.2' }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as packet.Answer] });
+    expect(minTtl(answer)).toBe(30);
+    expect(minTtl(packet.encode({ type: 'response', id: 0, questions: [{ type: 'A', name: 'a.test', class: 'IN' }] }))).toBe(-1);
+  });
+});
+
+describe('--doh options', () => {
+  const context = new Daemon({ config: defaultConfig(), enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} }).context;
+  const base = { dns: '127.0.0.1:5353', upstream: ['127.0.0.1:53'] };
+
+  it('takes --doh with its certificate and key', () => {
+    const options = forwarderOptions({ ...base, doh: '127.0.0.1:8443', dohCert: 'c.pem', dohKey: 'k.pem' }, context);
+    expect(options?.doh).toEqual({ listen: { host: '127.0.0.1', port: 8443, family: 4 }, tls: { cert: 'c.pem', key: 'k.pem' } });
+    expect(forwarderOptions(base, context)?.doh).toBeNull();
+  });
+
+  it.each([
+    ['no certificate', { ...base, doh: '127.0.0.1:8443' }, /--doh needs --doh-cert and --doh-key/],
+    ['no forwarder', { doh: '127.0.0.1:8443', dohCert: 'c.pem', dohKey: 'k.pem' }, /--doh needs --dns/],
+    ['a bad address', { ...base, doh: 'nowhere:x', dohCert: 'c.pem', dohKey: 'k.pem' }, /serve: --doh/],
+  ])('refuses %s in one line (a usage error: exit 2)', (_what, flags, message) => {
+    expect(() => forwarderOptions(flags, context)).toThrow(UsageError);
+    expect(() => forwarderOptions(flags, context)).toThrow(message);
+  });
+});
