@@ -22,6 +22,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
 import { literalLookup, type Endpoint } from '../endpoint.js';
 import { PendingBudget } from './pending-budget.js';
+import { padQuery, stripPadding } from './query-padding.js';
 import { HttpsUpstream } from './https-upstream.js';
 import { TlsUpstream } from './tls-upstream.js';
 import { UpstreamHealth } from './upstream-health.js';
@@ -56,6 +57,10 @@ export interface UpstreamOptions {
   tlsCa?: Buffer | undefined;
   /** Told why a tls:// or https:// upstream's query failed to connect (handshake refused...), at most once a minute per upstream. */
   onTlsError?: (upstream: Endpoint, reason: string) => void;
+  /** Queries in flight on one connection (HTTP/2: streams, capped by the server's own limit). Default 100. */
+  tlsMaxInFlight?: number;
+  /** Connections kept per tls:// upstream. Default 2. */
+  tlsConnections?: number;
 }
 
 /** Called once per query: the accepted answer (ID set back by the caller), or null after every upstream failed. */
@@ -103,8 +108,8 @@ export class Upstreams {
     this.budget = new PendingBudget(options.maxPendingPerClient);
     this.tls = endpoints.map((e) => {
       if (e.tls === undefined) return null;
-      const common = { host: e.host, port: e.port, servername: e.tls, ca: options.tlsCa, timeout: options.timeout };
-      return e.dohPath === undefined ? new TlsUpstream(common) : new HttpsUpstream({ ...common, path: e.dohPath });
+      const common = { host: e.host, port: e.port, servername: e.tls, ca: options.tlsCa, timeout: options.timeout, maxInFlight: options.tlsMaxInFlight };
+      return e.dohPath === undefined ? new TlsUpstream({ ...common, connections: options.tlsConnections }) : new HttpsUpstream({ ...common, path: e.dohPath });
     });
   }
 
@@ -113,6 +118,11 @@ export class Upstreams {
     let tls = 0;
     for (const t of this.tls) tls += t?.pending ?? 0;
     return this.pending.size + this.tcpSockets.size + tls;
+  }
+
+  /** A new CA bundle for encrypted upstreams (SIGHUP): connections opened from now on verify against it. */
+  setTlsCa(ca: Buffer | undefined): void {
+    for (const t of this.tls) t?.setCa(ca);
   }
 
   start(): void {
@@ -134,13 +144,13 @@ export class Upstreams {
   ask(query: Buffer, questionEnd: number, client: string, done: AnswerCallback): void {
     const first = this.begin(client, done);
     if (first < 0) return;
-    this.send({ client, socket: null, id: 0, query: Buffer.from(query), questionEnd, upstream: first, tries: 0, deadline: 0, done });
+    this.send({ client, socket: null, id: 0, query: Buffer.from(clearQuery(query)), questionEnd, upstream: first, tries: 0, deadline: 0, done });
   }
 
   /** The same over TCP (a truncated UDP answer, or a client that asked over TCP): one connection per query. */
   askTcp(query: Buffer, questionEnd: number, client: string, done: AnswerCallback): void {
     const first = this.begin(client, done);
-    if (first >= 0) this.sendTcp(query, questionEnd, client, done, first, 0);
+    if (first >= 0) this.sendTcp(clearQuery(query), questionEnd, client, done, first, 0);
   }
 
   /** Counts the query and charges the client's budget: the upstream to try first (round robin), or -1 when refused (done already called). */
@@ -353,11 +363,13 @@ export class Upstreams {
     const tls = this.tls[index]!;
     this.stats.tlsQueries++;
     const timedOut = tls.stats.timeouts;
-    tls.ask(query, questionEnd, this.randomId(), (answer) => {
+    const padded = padQuery(query);
+    tls.ask(padded.bytes, questionEnd, this.randomId(), (answer) => {
       if (answer !== null) {
         this.health.answered(index, Date.now());
         this.budget.give(client);
-        done(answer, endpoint);
+        // The upstream's padding was for this hop only; the DoT and DoH listeners pad again for their clients.
+        done(stripPadding(answer, padded.addedOpt), endpoint);
         return;
       }
       if (tls.stats.timeouts > timedOut) this.stats.timeouts++;
@@ -378,13 +390,15 @@ export class Upstreams {
   }
 
   /** TLS connections opened to tls:// upstreams, and handshakes that failed (certificate untrusted or for another name, refused). */
-  tlsTotals(): { connects: number; handshakeFailures: number; mismatched: number } {
-    const totals = { connects: 0, handshakeFailures: 0, mismatched: 0 };
+  tlsTotals(): { connects: number; handshakeFailures: number; mismatched: number; waited: number; resumed: number } {
+    const totals = { connects: 0, handshakeFailures: 0, mismatched: 0, waited: 0, resumed: 0 };
     for (const t of this.tls) {
       if (t === null) continue;
       totals.connects += t.stats.connects;
       totals.handshakeFailures += t.stats.handshakeFailures;
       totals.mismatched += t.stats.mismatched;
+      totals.waited += t.stats.waited;
+      totals.resumed += t.stats.resumed;
     }
     return totals;
   }
@@ -396,6 +410,11 @@ export class Upstreams {
     }
     return this.random[this.randomAt++]!;
   }
+}
+
+/** A client's query without the padding option it may carry: padding is never sent to a plain upstream (RFC 7830 section 6). */
+function clearQuery(query: Buffer): Buffer {
+  return query.length >= 12 && query.readUInt16BE(10) !== 0 ? stripPadding(query) : query;
 }
 
 function sameAddress(a: string, b: string): boolean {
