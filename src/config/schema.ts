@@ -406,6 +406,15 @@ export const configSchema = z.strictObject({
           upstreams: z.array(z.string().min(1)).default([]),
           /** PEM CA bundle file that tls:// and https:// upstream certificates must chain to; null = the system roots. Default null. */
           upstreamCa: z.string().min(1).nullable().default(null),
+          /** Connections to tls:// and https:// upstreams; the CA file above is re-read on SIGHUP (a bad one refuses the reload). */
+          upstreamTls: z
+            .strictObject({
+              /** Queries in flight on one connection to an encrypted upstream (HTTP/2: streams, never more than the server allows); beyond it a query waits within its timeout. Default 100. */
+              maxInFlight: z.number().int().min(1).max(65_535).default(100),
+              /** TLS connections kept per tls:// upstream, a new one opened only when the others are full (https:// uses one HTTP/2 session). Default 2. */
+              connections: z.number().int().min(1).max(16).default(2),
+            })
+            .prefault({}),
           /** Client networks (CIDR) that may ask; everyone else is REFUSED. Default loopback only. */
           allow: z.array(z.string().min(1)).default(['127.0.0.0/8', '::1/128']),
           /** Queries per second per client address before queries are dropped; 0 = no limit. Default 200. */

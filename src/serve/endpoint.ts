@@ -67,6 +67,19 @@ export function parseUpstream(text: string, what: string): Endpoint {
 }
 
 /**
+ * How an upstream is named in metrics labels, /health and logs: the plain
+ * 'ADDRESS:PORT' as before for UDP/TCP, and the URL it was given as for an
+ * encrypted one ('tls://127.0.0.1:853#dns.example'), so an operator can tell
+ * the DoT and the plain upstream on one address apart. NAME and PATH passed
+ * parseUpstream (letters, digits, '-', '.'; printable ASCII).
+ */
+export function upstreamLabel(e: Endpoint): string {
+  const address = e.family === 6 ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+  if (e.tls === undefined) return address;
+  return e.dohPath === undefined ? `tls://${address}#${e.tls}` : `https://${address}${e.dohPath}#${e.tls}`;
+}
+
+/**
  * The `lookup` of our UDP sockets: every address they send to or bind is
  * already an IP literal (a client's source address, a parsed endpoint), and
  * the default dns.lookup would still validate it and defer each send by a

@@ -15,8 +15,9 @@ import { UsageError } from '../../model/errors.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { Endpoint } from '../endpoint.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
-import { upstreamCaBundle, upstreamEndpoints } from '../dns/index.js';
-import { Upstreams } from '../dns/upstream.js';
+import { upstreamCaBundle, upstreamCaSource, upstreamEndpoints } from '../dns/index.js';
+import { logRefusedUpstream, Upstreams } from '../dns/upstream.js';
+import { reloadUpstreamCa, type UpstreamCaSource } from '../dns/upstream-ca.js';
 import { isTruncated } from '../dns/wire.js';
 import { skipReason, type JudgeFacts } from './judge.js';
 import { confirmMetrics } from './metrics.js';
@@ -40,7 +41,7 @@ export function confirmService(): ServiceFactory {
       if (flags.confirm !== true && !context.config.serve.confirm.enabled) return null;
       const upstreams = upstreamEndpoints(flags, context);
       if (upstreams.length === 0) throw new UsageError('serve: --confirm needs an upstream resolver to probe through (--upstream or serve.dns.upstreams)');
-      return new ActiveConfirmation(upstreams, context, upstreamCaBundle(flags, context));
+      return new ActiveConfirmation(upstreams, context, upstreamCaBundle(flags, context), upstreamCaSource(flags, context));
     },
   };
 }
@@ -58,13 +59,18 @@ export class ActiveConfirmation implements Service {
     endpoints: Endpoint[],
     private readonly context: ServeContext,
     tlsCa?: Buffer,
+    private readonly caSource?: UpstreamCaSource,
   ) {
     const allow = liveAllowlist(context.config);
     this.facts = { isAllowed: allow.isAllowed, isAllowedAddress: (a) => allow.allowlist.isAllowedAddress(a), infra: context.infra ?? null };
     this.schedule = new ConfirmSchedule(scheduleOptions(context.config.serve.confirm), (v) => skipReason(v, this.facts));
     const dns = context.config.serve.dns;
     // Probes are one client of their own: at most maxPendingPerClient in flight, whatever the rate allows.
-    this.upstreams = new Upstreams(endpoints, { timeout: dns.timeout, maxPending: dns.maxPendingPerClient, maxPendingPerClient: dns.maxPendingPerClient, tlsCa });
+    this.upstreams = new Upstreams(endpoints, { timeout: dns.timeout, maxPending: dns.maxPendingPerClient, maxPendingPerClient: dns.maxPendingPerClient, tlsCa,
+      tlsMaxInFlight: dns.upstreamTls.maxInFlight, tlsConnections: dns.upstreamTls.connections,
+      // A refused encrypted upstream is logged as the forwarder does (once a minute per upstream): probes through it all fail.
+      onTlsError: logRefusedUpstream(context, this.name),
+    });
     confirmMetrics(context.registry, {
       stats: this.schedule.stats,
       names: () => this.schedule.size,
@@ -95,7 +101,10 @@ export class ActiveConfirmation implements Service {
   /** SIGHUP: new pacing and caps from each name's next round (turning it on or off, or other upstreams, take a restart). */
   async prepareReload(next: Config): Promise<() => void> {
     const options = scheduleOptions(next.serve.confirm);
+    // The upstreams' CA, as the forwarder re-reads it: a bad file refuses the whole reload.
+    const upstreamCa = reloadUpstreamCa(this.caSource, next);
     return () => {
+      if (upstreamCa !== null) this.upstreams.setTlsCa(upstreamCa.ca);
       this.schedule.reconfigure(options);
       this.schedulePolls();
     };

@@ -25,7 +25,7 @@ import type { QueryAction } from '../../model/query-log.js';
 import type { Verdict } from '../../model/verdict.js';
 import { decodeMessage, observationOf } from '../../sources/dns-wire/index.js';
 import type { ServeContext, Service } from '../service.js';
-import { literalLookup, type Endpoint } from '../endpoint.js';
+import { literalLookup, upstreamLabel, type Endpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';
 import { netGovernor } from '../net/index.js';
 import { DnsTcpListener, MAX_QUERY_BYTES } from './tcp.js';
@@ -42,7 +42,8 @@ import { DnsCounts, registerDnsMetrics, type DnsMetricSource } from './metrics.j
 import { Policy } from './policy.js';
 import { QueryLogRecorder } from './query-log.js';
 import { ClientRateLimit } from './rate-limit.js';
-import { Upstreams } from './upstream.js';
+import { logRefusedUpstream, Upstreams } from './upstream.js';
+import { reloadUpstreamCa, type UpstreamCaSource } from './upstream-ca.js';
 import { emptyAnswer, isTruncated, newQueryInfo, queryName, RCODE_FORMERR, RCODE_NOTIMP, RCODE_REFUSED, RCODE_SERVFAIL, readQuery, setId, type QueryInfo } from './wire.js';
 
 export interface ForwarderOptions {
@@ -50,6 +51,10 @@ export interface ForwarderOptions {
   upstreams: Endpoint[];
   /** PEM CA bundle for tls:// upstreams; undefined = the system roots. */
   upstreamCa?: Buffer | undefined;
+  /** Where upstreamCa came from, re-read on SIGHUP; absent = never re-read. */
+  upstreamCaSource?: UpstreamCaSource;
+  /** Connections to encrypted upstreams (serve.dns.upstreamTls). */
+  upstreamTls?: { maxInFlight: number; connections: number };
   allow: string[];
   rateLimit: number;
   timeout: number;
@@ -172,8 +177,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.rate = new ClientRateLimit(options.rateLimit);
     this.cache = new AnswerCache(options.cacheBytes, options.cacheAnswerBytes, options.maxTtl);
     this.upstreams = new Upstreams(options.upstreams, { timeout: options.timeout, maxPending: options.maxPending, maxPendingPerClient: options.maxPendingPerClient,
-      tlsCa: options.upstreamCa,
-      onTlsError: (upstream, reason) => this.context.log.warn({ service: this.name, upstream: `${upstream.host}:${upstream.port}`, name: upstream.tls, reason }, 'dns: encrypted upstream refused or unreachable'),
+      tlsCa: options.upstreamCa, tlsMaxInFlight: options.upstreamTls?.maxInFlight, tlsConnections: options.upstreamTls?.connections,
+      onTlsError: logRefusedUpstream(context, this.name),
     });
     this.policy = new Policy(context.config.policy);
     this.querylog = new QueryLogRecorder(context, context.config.serve.querylog);
@@ -293,7 +298,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       this.context.log.info({ service: this.name, listen: `${doh.listen.host}:${this.doh.port}` }, 'dns: DNS over HTTPS');
     }
     this.upstreams.start();
-    this.context.log.info({ service: this.name, listen: `${listen.host}:${this.port}`, upstreams: this.options.upstreams.map((u) => `${u.host}:${u.port}`) }, 'dns: forwarding');
+    this.context.log.info({ service: this.name, listen: `${listen.host}:${this.port}`, upstreams: this.options.upstreams.map(upstreamLabel) }, 'dns: forwarding');
   }
 
   async stop(): Promise<void> {
@@ -313,7 +318,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
     // The same for DoH's pair: both are checked before either is taken.
     const dohFiles = this.doh === null ? null : reloadTlsFiles('dns', this.dohFiles, this.options.doh?.fixedFiles ?? true, next.serve.dns.doh.tls);
     const dohCredentials = dohFiles === null ? null : readTlsPair(dohFiles);
+    // The upstreams' CA: a bad file refuses the whole reload too.
+    const upstreamCa = reloadUpstreamCa(this.options.upstreamCaSource, next);
     return () => {
+      if (upstreamCa !== null) this.upstreams.setTlsCa(upstreamCa.ca);
       if (dotContext !== null) {
         this.dotFiles = dotFiles;
         this.dotContext = dotContext;
@@ -563,6 +571,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
       upstream_tls_queries_total: u.tlsQueries,
       upstream_tls_connects_total: tls.connects,
       upstream_tls_handshake_failures_total: tls.handshakeFailures,
+      upstream_tls_waited_total: tls.waited,
+      upstream_tls_resumed_total: tls.resumed,
       upstream_timeouts_total: u.timeouts,
       upstream_mismatched_total: u.mismatched + tls.mismatched,
       upstream_overflow_total: u.overflow,
@@ -607,7 +617,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
 
   upstreamsUp(): [string, number][] {
     const now = Date.now();
-    return this.options.upstreams.map((e, i) => [e.family === 6 ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`, this.upstreams.health.isDown(i, now) ? 0 : 1]);
+    return this.options.upstreams.map((e, i) => [upstreamLabel(e), this.upstreams.health.isDown(i, now) ? 0 : 1]);
   }
 }
 

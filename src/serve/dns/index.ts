@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import type { ServeContext, ServiceFactory } from '../service.js';
-import { readFileSync } from 'node:fs';
 import { parseEndpoint, parseUpstream, type Endpoint } from '../endpoint.js';
+import { readCaBundle, type UpstreamCaSource } from './upstream-ca.js';
 import { ClientAcl } from '../acl.js';
 import { DnsForwarder, type TlsListenerOptions, type ForwarderOptions } from './forwarder.js';
 
@@ -52,14 +52,20 @@ export function upstreamEndpoints(flags: Record<string, unknown>, context: Serve
   }
 }
 
-/** The PEM CA bundle tls:// upstreams are verified against (--upstream-ca, else serve.dns.upstreamCa), or undefined for the system roots. */
+/** Where the CA bundle of encrypted upstreams comes from (--upstream-ca, else serve.dns.upstreamCa; null = the system roots). */
+export function upstreamCaSource(flags: Record<string, unknown>, context: ServeContext): UpstreamCaSource {
+  const fixed = typeof flags.upstreamCa === 'string';
+  return { file: fixed ? (flags.upstreamCa as string) : context.config.serve.dns.upstreamCa, fixed };
+}
+
+/** The PEM CA bundle tls:// upstreams are verified against, or undefined for the system roots; a bad file is a usage error. */
 export function upstreamCaBundle(flags: Record<string, unknown>, context: ServeContext): Buffer | undefined {
-  const caFile = typeof flags.upstreamCa === 'string' ? flags.upstreamCa : context.config.serve.dns.upstreamCa;
-  if (caFile === null) return undefined;
+  const { file } = upstreamCaSource(flags, context);
+  if (file === null) return undefined;
   try {
-    return readFileSync(caFile);
+    return readCaBundle(file);
   } catch (err) {
-    throw new UsageError(`serve: --upstream-ca ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`serve: ${(err as Error).message}`);
   }
 }
 
@@ -92,6 +98,8 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
     if (dot !== null && doh !== null && sameSocket(dot.listen, doh.listen)) throw new Error(`serve: --doh ${doh.listen.host}:${doh.listen.port} is the port of --dot`);
     return {
       upstreamCa,
+      upstreamCaSource: upstreamCaSource(flags, context),
+      upstreamTls: cfg.upstreamTls,
       dot,
       doh,
       listen: endpoint,

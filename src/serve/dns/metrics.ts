@@ -88,6 +88,8 @@ export const COUNTERS: Record<string, string> = {
   fluxhound_dns_upstream_tls_queries_total: 'Queries sent to tls:// and https:// upstreams (DNS over TLS or HTTPS), retries included.',
   fluxhound_dns_upstream_tls_connects_total: 'TLS connections opened to tls:// upstreams (each reused for many queries).',
   fluxhound_dns_upstream_tls_handshake_failures_total: 'TLS handshakes to upstreams that failed: certificate untrusted or for another name, connection refused.',
+  fluxhound_dns_upstream_tls_waited_total: 'Queries to encrypted upstreams that found every connection at upstreamTls.maxInFlight (or the HTTP/2 server\'s stream limit) and waited for a slot.',
+  fluxhound_dns_upstream_tls_resumed_total: 'TLS connections to encrypted upstreams that resumed the previous session (RFC 8446 ticket; no certificate exchange).',
   fluxhound_dns_upstream_timeouts_total: 'Upstream queries that got no answer in time.',
   fluxhound_dns_upstream_mismatched_total: 'Upstream packets ignored: wrong ID, source, question, or not a response.',
   fluxhound_dns_upstream_overflow_total: 'Queries answered SERVFAIL at once because maxPending were waiting upstream and none could give way.',

@@ -4,7 +4,7 @@
  * for DOWN_AFTER_MS; one answer brings it back. When every upstream is down
  * the forwarder can answer nothing but its cache, and /health says so.
  */
-import type { Endpoint } from '../endpoint.js';
+import { upstreamLabel, type Endpoint } from '../endpoint.js';
 
 export const DOWN_AFTER_TIMEOUTS = 5;
 export const DOWN_AFTER_MS = 10_000;
@@ -42,7 +42,7 @@ export class UpstreamHealth {
       const e = this.endpoints[i]!;
       const last = this.lastAnswer[i]!;
       const since = last === -Infinity ? 'never answered' : `no answer for ${Math.round((now - last) / 1000)} s`;
-      reasons.push(`${e.family === 6 ? `[${e.host}]` : e.host}:${e.port} (${this.silent[i]} queries in a row unanswered, ${since})`);
+      reasons.push(`${upstreamLabel(e)} (${this.silent[i]} queries in a row unanswered, ${since})`);
     }
     return `dns: every upstream is down: ${reasons.join(', ')}`;
   }

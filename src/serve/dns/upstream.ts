@@ -20,7 +20,8 @@
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
-import { literalLookup, type Endpoint } from '../endpoint.js';
+import { literalLookup, upstreamLabel, type Endpoint } from '../endpoint.js';
+import type { ServeContext } from '../service.js';
 import { PendingBudget } from './pending-budget.js';
 import { padQuery, stripPadding } from './query-padding.js';
 import { HttpsUpstream } from './https-upstream.js';
@@ -410,6 +411,11 @@ export class Upstreams {
     }
     return this.random[this.randomAt++]!;
   }
+}
+
+/** The daemon's log line for an encrypted upstream that refused the handshake or could not be reached (Upstreams tells it at most once a minute per upstream). */
+export function logRefusedUpstream(context: Pick<ServeContext, 'log'>, service: string): (upstream: Endpoint, reason: string) => void {
+  return (upstream, reason) => context.log.warn({ service, upstream: upstreamLabel(upstream), reason }, 'dns: encrypted upstream refused or unreachable');
 }
 
 /** A client's query without the padding option it may carry: padding is never sent to a plain upstream (RFC 7830 section 6). */

@@ -1,0 +1,61 @@
+/**
+ * The CA bundle encrypted upstreams are verified against: `--upstream-ca
+ * FILE` (fixed for the daemon's life, its contents re-read on SIGHUP) or
+ * `serve.dns.upstreamCa` (the next config's path on SIGHUP); null = the
+ * system roots. Node takes any bytes as a CA and simply trusts nothing it
+ * cannot parse, so a truncated or wrong file would silently fail every
+ * handshake: the bundle is checked here instead, every PEM block must be a
+ * certificate and there must be one, and a bad file refuses the start (exit
+ * 2) or the whole reload (the running CA stays).
+ */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+
+export interface UpstreamCaSource {
+  /** The file, or null for the system roots. */
+  file: string | null;
+  /** Given as a flag: a reload re-reads this file whatever the next config says. */
+  fixed: boolean;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
+/** The bundle's bytes, or an Error naming the file and what is wrong with it in one line. */
+export function readCaBundle(file: string): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new Error(`--upstream-ca ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let certificates = 0;
+  for (const block of bytes.toString('latin1').matchAll(PEM_BLOCK)) {
+    if (block[1] !== 'CERTIFICATE') throw new Error(`--upstream-ca ${file}: holds a ${block[1]}, not only CA certificates`);
+    try {
+      new X509Certificate(block[0]);
+    } catch {
+      throw new Error(`--upstream-ca ${file}: certificate ${certificates + 1} cannot be parsed`);
+    }
+    certificates++;
+  }
+  if (certificates === 0) throw new Error(`--upstream-ca ${file}: no PEM certificate in it`);
+  return bytes;
+}
+
+/**
+ * The CA of the next config (SIGHUP), read and checked before anything is
+ * taken: undefined for the system roots; null when there is no source
+ * (nothing to reload). A bad file throws a ConfigError, which refuses the
+ * whole reload.
+ */
+export function reloadUpstreamCa(source: UpstreamCaSource | undefined, next: Config): { ca: Buffer | undefined } | null {
+  if (source === undefined) return null;
+  const file = source.fixed ? source.file : next.serve.dns.upstreamCa;
+  try {
+    return { ca: file === null ? undefined : readCaBundle(file) };
+  } catch (err) {
+    throw new ConfigError(`dns: ${(err as Error).message}`);
+  }
+}
