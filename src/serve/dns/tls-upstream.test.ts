@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
@@ -132,6 +132,68 @@ describe.skipIf(openssl.missing !== null)('TlsUpstream against a scripted DoT se
     expect((await ask(upstream, 'b.test', 2))?.answers?.length).toBe(1);
     expect(upstream.stats.connects).toBe(2);
     expect(connections).toBe(3);
+    upstream.close();
+  });
+  it('keeps at most maxInFlight queries on a connection, opens the pool\'s second one when the first is full, and makes the rest wait', async () => {
+    const held: { socket: TLSSocket; query: Buffer }[] = [];
+    const unanswered = new Map<TLSSocket, number>();
+    let mostOnOne = 0;
+    let received = 0;
+    script = (socket, queries) => {
+      for (const q of queries.splice(0)) {
+        received++;
+        held.push({ socket, query: q });
+        unanswered.set(socket, (unanswered.get(socket) ?? 0) + 1);
+        mostOnOne = Math.max(mostOnOne, unanswered.get(socket)!);
+      }
+      // Nothing is answered until both connections are full (4 queries); then everything as it comes.
+      if (received < 4) return;
+      for (const h of held.splice(0)) {
+        unanswered.set(h.socket, unanswered.get(h.socket)! - 1);
+        h.socket.write(frame(answerTo(h.query, '192.0.2.7')));
+      }
+    };
+    const upstream = new TlsUpstream({ host: '127.0.0.1', port, servername: 'upstream.test', ca, timeout: 5000, maxInFlight: 2, connections: 2 });
+    const names = ['a.test', 'b.test', 'c.test', 'd.test', 'e.test', 'f.test'];
+    const answers = await Promise.all(names.map((n, i) => ask(upstream, n, 100 + i)));
+    expect(answers.map((a) => a?.questions?.[0]?.name)).toEqual(names);
+    expect(upstream.stats.connects).toBe(2);
+    expect(upstream.stats.waited).toBe(2);
+    expect(mostOnOne).toBe(2);
+    expect(upstream.pending).toBe(0);
+    upstream.close();
+  });
+
+  it('a query waiting for a slot times out within its own timeout (and is counted as a timeout)', async () => {
+    script = () => {};
+    const upstream = new TlsUpstream({ host: '127.0.0.1', port, servername: 'upstream.test', ca, timeout: 300, maxInFlight: 1, connections: 1 });
+    expect(await Promise.all([ask(upstream, 'a.test', 1), ask(upstream, 'b.test', 2)])).toEqual([null, null]);
+    expect(upstream.stats.waited).toBe(1);
+    expect(upstream.stats.timeouts).toBe(2);
+    expect(upstream.pending).toBe(0);
+    upstream.close();
+  });
+
+  it('resumes the TLS session on reconnect, and not after the CA changed (a new CA is verified in full)', async () => {
+    script = (socket, queries) => {
+      for (const q of queries.splice(0)) socket.write(frame(answerTo(q, '192.0.2.8')));
+    };
+    const upstream = new TlsUpstream({ host: '127.0.0.1', port, servername: 'upstream.test', ca, timeout: 3000 });
+    expect((await ask(upstream, 'a.test', 1))?.answers?.length).toBe(1);
+    expect(upstream.stats.resumed).toBe(0);
+    upstream.close();
+    expect((await ask(upstream, 'b.test', 2))?.answers?.length).toBe(1);
+    expect(upstream.stats.connects).toBe(2);
+    expect(upstream.stats.resumed).toBe(1);
+    upstream.close();
+    // Another CA: the old ticket is not offered, so the server's certificate is checked against the new CA and refused.
+    mkdirSync(join(dir, 'other'));
+    upstream.setCa(readFileSync(makeTestCertificates(join(dir, 'other'), 'upstream.test').ca));
+    expect(await ask(upstream, 'c.test', 3)).toBeNull();
+    expect(upstream.stats.handshakeFailures).toBe(1);
+    expect(upstream.stats.resumed).toBe(1);
+    upstream.setCa(ca);
+    expect((await ask(upstream, 'd.test', 4))?.answers?.length).toBe(1);
     upstream.close();
   });
 });
