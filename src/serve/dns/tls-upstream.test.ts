@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import packet from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCertificates, openssl } from '../../../test/support/test-certs.js';
-import { parseUpstream } from '../endpoint.js';
+import { parseUpstream, upstreamLabel } from '../endpoint.js';
+import { DOWN_AFTER_TIMEOUTS, UpstreamHealth } from './upstream-health.js';
 import { TlsUpstream } from './tls-upstream.js';
 
 function query(name: string): Buffer {
@@ -44,6 +45,27 @@ describe('parseUpstream', () => {
     ['https://192.0.2.1/dns query#dns.example', /printable ASCII/],
   ])('refuses %s', (text, message) => {
     expect(() => parseUpstream(text, 'serve: --upstream')).toThrow(message);
+  });
+});
+
+describe('upstreamLabel: how metrics, /health and logs name an upstream', () => {
+  it.each([
+    ['192.0.2.1', '192.0.2.1:53'],
+    ['[2001:db8::1]:5353', '[2001:db8::1]:5353'],
+    ['tls://192.0.2.1#dns.example', 'tls://192.0.2.1:853#dns.example'],
+    ['tls://[2001:db8::1]#dns.example', 'tls://[2001:db8::1]:853#dns.example'],
+    ['https://192.0.2.1:8443#dns.example', 'https://192.0.2.1:8443/dns-query#dns.example'],
+  ])('%s → %s', (text, label) => {
+    expect(upstreamLabel(parseUpstream(text, 'test'))).toBe(label);
+  });
+
+  it('/health tells a DoT upstream from a plain one on the same address', () => {
+    const health = new UpstreamHealth([parseUpstream('127.0.0.1:853', 'test'), parseUpstream('tls://127.0.0.1#dns.example', 'test')]);
+    for (let i = 0; i < DOWN_AFTER_TIMEOUTS; i++) {
+      health.timedOut(0);
+      health.timedOut(1);
+    }
+    expect(health.problem(Date.now())).toMatch(/^dns: every upstream is down: 127\.0\.0\.1:853 \(.*\), tls:\/\/127\.0\.0\.1:853#dns\.example \(/);
   });
 });
 

@@ -22,6 +22,7 @@ import { Daemon } from '../daemon.js';
 import { parseUpstream } from '../endpoint.js';
 import { DnsForwarder } from './forwarder.js';
 import { readCaBundle } from './upstream-ca.js';
+import { ActiveConfirmation } from '../confirm/index.js';
 
 async function rcodeOf(port: number, name: string): Promise<string | null> {
   const socket = createSocket('udp4');
@@ -107,5 +108,21 @@ describe.skipIf(openssl.missing !== null)('upstream CA bundle', () => {
     } finally {
       await fwd.stop();
     }
+  });
+  it('confirm probes log a refused encrypted upstream as the forwarder does, by its scheme label, once a minute', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const daemon = new Daemon({ config: defaultConfig(), enricher: octetEnricher, infra: null, log, out: null, factories: [], flags: {} });
+    const upstream = parseUpstream(`tls://127.0.0.1:${(server.address() as AddressInfo).port}#upstream.test`, 'test');
+    const probes = new ActiveConfirmation([upstream], daemon.context, readCaBundle(otherCa));
+    probes.upstreams.start();
+    const probe = packet.encode({ type: 'query', id: 1, questions: [{ type: 'A', name: 'probe.upstream.test' }] });
+    const answers = await Promise.all([1, 2].map(() => new Promise((resolve) => probes.upstreams.ask(probe, probe.length, 'confirm', resolve))));
+    expect(answers).toEqual([null, null]);
+    probes.upstreams.stop();
+    const refused = lines.map((l) => JSON.parse(l) as { msg: string; service: string; upstream: string; reason: string }).filter((l) => l.msg === 'dns: encrypted upstream refused or unreachable');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ service: 'confirm', upstream: `tls://127.0.0.1:${upstream.port}#upstream.test` });
+    expect(refused[0]!.reason).toMatch(/certificate/);
   });
 });
