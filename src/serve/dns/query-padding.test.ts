@@ -17,11 +17,11 @@ function paddingOptions(message: Buffer): number {
 const plain = packet.encode({ type: 'query', id: 7, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name: 'www.example.test' }] });
 const withEdns = packet.encode({
   type: 'query', id: 7, flags: packet.RECURSION_DESIRED, questions: [{ type: 'AAAA', name: 'a-rather-longer-name.example.test' }],
-  additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: packet.DNSSEC_OK, options: [{ code: 10, data: Buffer.alloc(8, 1) }] } as packet.Answer],
+  additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: packet.DNSSEC_OK, options: [{ code: 10, data: Buffer.alloc(8, 1) }] } as unknown as packet.Answer],
 });
 const alreadyPadded = packet.encode({
   type: 'query', id: 7, questions: [{ type: 'A', name: 'x.test' }],
-  additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, options: [{ code: PADDING, data: Buffer.alloc(40) }] } as packet.Answer],
+  additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, options: [{ code: PADDING, data: Buffer.alloc(40) }] } as unknown as packet.Answer],
 });
 
 describe('padQuery (RFC 8467 block-length padding of upstream queries)', () => {
@@ -54,11 +54,11 @@ describe('stripPadding (padding is hop-by-hop)', () => {
   const answer = packet.encode({
     type: 'response', id: 7, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name: 'www.example.test' }],
     answers: [{ type: 'A', name: 'www.example.test', ttl: 60, data: '192.0.2.1' }],
-    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, options: [{ code: 10, data: Buffer.alloc(8, 2) }, { code: PADDING, data: Buffer.alloc(300) }] } as packet.Answer],
+    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, options: [{ code: 10, data: Buffer.alloc(8, 2) }, { code: PADDING, data: Buffer.alloc(300) }] } as unknown as packet.Answer],
   });
   const onlyPadding = packet.encode({
     type: 'response', id: 7, questions: [{ type: 'A', name: 'www.example.test' }], answers: [{ type: 'A', name: 'www.example.test', ttl: 60, data: '192.0.2.1' }],
-    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, options: [{ code: PADDING, data: Buffer.alloc(77) }] } as packet.Answer],
+    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, options: [{ code: PADDING, data: Buffer.alloc(77) }] } as unknown as packet.Answer],
   });
 
   it('takes the padding option out and keeps the others', () => {
