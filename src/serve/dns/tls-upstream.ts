@@ -63,6 +63,8 @@ interface Connection {
   /** Queries ever written to it: a used connection may be closing as we write (RFC 7766 6.2.1). */
   writes: number;
   idle: NodeJS.Timeout | null;
+  /** Writes held until the next tick. */
+  corked: boolean;
 }
 
 interface InFlight {
@@ -163,7 +165,16 @@ export class TlsUpstream {
     connection.load++;
     connection.writes++;
     this.clearIdle(connection);
-    // A TLS socket buffers writes made before its handshake ends.
+    // Queries asked in one turn of the event loop leave in one TLS record and one write(2): corked
+    // until the next tick. A TLS socket also buffers writes made before its handshake ends.
+    if (!connection.corked) {
+      connection.corked = true;
+      connection.socket.cork();
+      process.nextTick(() => {
+        connection.corked = false;
+        connection.socket.uncork();
+      });
+    }
     connection.socket.write(entry.framed);
   }
 
@@ -207,7 +218,7 @@ export class TlsUpstream {
       ALPNProtocols: ['dot'],
       session: this.ticket ?? undefined,
     });
-    const connection: Connection = { socket, secure: false, received: Buffer.alloc(0), load: 0, writes: 0, idle: null };
+    const connection: Connection = { socket, secure: false, received: Buffer.alloc(0), load: 0, writes: 0, idle: null, corked: false };
     socket.setNoDelay(true);
     socket.on('secureConnect', () => {
       connection.secure = true;
