@@ -12,7 +12,7 @@
  * on reconnect as in TlsUpstream. A lost session is opened again on the next
  * query. Same callback shape as TlsUpstream.
  */
-import { connect, constants, type ClientHttp2Session } from 'node:http2';
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import { isResponse, sameQuestion, setId } from './wire.js';
 import { DEFAULT_MAX_IN_FLIGHT, type TlsAnswer, type TlsUpstreamStats } from './tls-upstream.js';
@@ -108,14 +108,21 @@ export class HttpsUpstream {
   }
 
   private request(session: ClientHttp2Session, entry: Waiting): void {
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request({
+        [constants.HTTP2_HEADER_METHOD]: 'POST',
+        [constants.HTTP2_HEADER_PATH]: this.options.path,
+        [constants.HTTP2_HEADER_CONTENT_TYPE]: DNS_MESSAGE,
+        [constants.HTTP2_HEADER_ACCEPT]: DNS_MESSAGE,
+      });
+    } catch (err) {
+      // A session the server is closing (GOAWAY) takes no new stream: this try fails, the caller moves on.
+      this.lastError = (err as Error).message;
+      return entry.finish(null);
+    }
     this.streams++;
     let closed = false;
-    const stream = session.request({
-      [constants.HTTP2_HEADER_METHOD]: 'POST',
-      [constants.HTTP2_HEADER_PATH]: this.options.path,
-      [constants.HTTP2_HEADER_CONTENT_TYPE]: DNS_MESSAGE,
-      [constants.HTTP2_HEADER_ACCEPT]: DNS_MESSAGE,
-    });
     entry.cancel = () => stream.close(constants.NGHTTP2_CANCEL);
     let accepted = false;
     const chunks: Buffer[] = [];
