@@ -63,7 +63,7 @@ export interface DnsMetricSource {
   queriesByTransport(): [udp: number, tcp: number];
   /** Per threat-intelligence feed: queries answered by policy because of it, and queries for names it lists under action log. */
   intelByFeed(): [blocked: ReadonlyMap<string, number>, logged: ReadonlyMap<string, number>];
-  /** Per upstream "host:port": 1 while it answers, 0 while down. */
+  /** Per upstream (its upstreamLabel: "host:port", or "tls://host:port#NAME" for an encrypted one): 1 while it answers, 0 while down. */
   upstreamsUp(): [string, number][];
 }
 
