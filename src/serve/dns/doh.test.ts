@@ -1,12 +1,14 @@
 /**
  * DNS over HTTPS (RFC 8484) on 127.0.0.1 with real parts: kdig +https (knot-dnsutils)
- * against a test CA made here by openssl gets an answer and a block; node's
- * http2 client checks GET, POST, max-age from the TTL, the /dns-query/CUSTOMER
- * path and a 413 for an oversized body; HTTP/1.1 still answers.
+ * against a test CA made here by openssl gets an answer and a block, and a
+ * query to /dns-query/acme is attributed to customer acme in the query log and
+ * the query stats; node's http2 client checks GET, POST, max-age from the TTL,
+ * unknown customers (404, counted), the JSON form, the DoH metrics and a 413
+ * for an oversized body; HTTP/1.1 still answers.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { createServer, type Server } from 'node:net';
@@ -16,6 +18,8 @@ import * as packet from 'dns-packet';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBinary } from '../../../test/support/binaries.js';
+import { makeTestCertificates } from '../../../test/support/test-certs.js';
+import type { QueryLogEntry } from '../../model/query-log.js';
 import { testForwarderOptions } from '../../../test/support/forwarder-options.js';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
 import { defaultConfig } from '../../config/schema.js';
@@ -28,16 +32,6 @@ import { minTtl } from './doh.js';
 
 const kdig = findBinary('kdig', 'knot-dnsutils');
 const HOSTNAME = 'doh.fluxhound.test';
-
-/** A test CA and a server certificate for HOSTNAME and 127.0.0.1, made by openssl in `dir`. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const run = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=fluxhound test CA');
-  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${HOSTNAME}`);
-  writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=DNS:${HOSTNAME},IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`);
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'ext.cnf');
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
-}
 
 function upstreamAnswer(raw: Buffer): Buffer {
   const q = packet.decode(raw);
@@ -105,12 +99,19 @@ const upstream = new Upstream();
 let dir = '';
 let files: { ca: string; cert: string; key: string };
 let fwd: DnsForwarder;
+let daemon: Daemon;
+/** What the forwarder handed to the query log. */
+const logged: QueryLogEntry[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fluxhound-doh-'));
-  files = makeCertificates(dir);
+  files = makeTestCertificates(dir, HOSTNAME);
   await upstream.start();
-  const daemon = new Daemon({ config: defaultConfig(), enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+  // Customer acme's network is not loopback: only the path can attribute a query from 127.0.0.1 to it.
+  const config = { ...defaultConfig(), customers: [{ id: 'acme', name: 'Acme', contact: '', networks: ['198.51.100.0/24'] }] };
+  config.serve.querylog.sample = 1;
+  daemon = new Daemon({ config, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+  daemon.context.onQuery?.((e) => logged.push(e));
   fwd = new DnsForwarder(testForwarderOptions(upstream.port, { doh: { listen: { host: '127.0.0.1', port: 0, family: 4 }, tls: { cert: files.cert, key: files.key } } }), daemon.context);
   await fwd.start();
   daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
@@ -137,6 +138,34 @@ describe('DNS over HTTPS', () => {
     expect(blocked).toMatch(/HTTP\/2-GET/);
     expect(blocked).toMatch(/status: NXDOMAIN/);
     expect(blocked).not.toMatch(/192\.0\.2\.1/);
+    // The customer path: the block is acme's in the query log and in the per-minute stats, though 127.0.0.1 is not acme's network.
+    logged.length = 0;
+    daemon.context.queryStats.drain();
+    const acme = await dig('www.flux.test', '+https=/dns-query/acme');
+    expect(acme).toMatch(/doh\.fluxhound\.test\/dns-query\/acme\)-\(status: 200\)/);
+    expect(acme).toMatch(/status: NXDOMAIN/);
+    expect(logged).toEqual([expect.objectContaining({ name: 'www.flux.test', client: '127.0.0.1', customer: 'acme', action: 'nxdomain' })]);
+    expect(daemon.context.queryStats.drain()).toEqual([expect.objectContaining({ customer: 'acme', queries: 1, blocked: 1 })]);
+    // Without the path the same client has no customer.
+    await dig('www.flux.test');
+    expect(logged[1]).toMatchObject({ name: 'www.flux.test', customer: null });
+  });
+
+  it('refuses a customer that is not configured with 404, counted, and the query is not asked', async () => {
+    const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    try {
+      const before = fwd.stats.httpsQueries;
+      const unknown = await h2(session, { ':method': 'POST', ':path': '/dns-query/nobody', 'content-type': 'application/dns-message' }, query('www.flux.test'));
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.toString()).toBe('no such customer\n');
+      expect(fwd.doh?.stats.unknownCustomers).toBe(1);
+      expect(fwd.stats.httpsQueries).toBe(before);
+      // Ids are exact: a configured id in another case is another id.
+      expect((await h2(session, { ':method': 'GET', ':path': `/dns-query/ACME?dns=${query('a.test').toString('base64url')}` })).status).toBe(404);
+      expect(fwd.doh?.stats.unknownCustomers).toBe(2);
+    } finally {
+      session.close();
+    }
   });
 
   it('answers GET and POST over HTTP/2 with max-age from the smallest TTL, and a customer path', async () => {
@@ -148,7 +177,7 @@ describe('DNS over HTTPS', () => {
       expect(get.headers['content-type']).toBe('application/dns-message');
       expect(get.headers['cache-control']).toBe('max-age=60');
       expect(packet.decode(get.body).answers?.[0]).toMatchObject({ type: 'A', data: '192.0.2.1' });
-      const post = await h2(session, { ':method': 'POST', ':path': '/dns-query/acme', 'content-type': 'application/dns-message' }, query('www.flux.test'));
+      const post = await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, query('www.flux.test'));
       expect(post.status).toBe(200);
       expect((packet.decode(post.body) as unknown as { rcode: string }).rcode).toBe('NXDOMAIN');
       expect((await h2(session, { ':method': 'GET', ':path': '/dns-query?dns=not*base64' })).status).toBe(400);
