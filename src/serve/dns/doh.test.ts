@@ -31,6 +31,20 @@ import { UsageError } from '../../model/errors.js';
 import { minTtl } from './doh.js';
 
 const kdig = findBinary('kdig', 'knot-dnsutils');
+const curl = findBinary('curl', 'curl');
+
+/** curl over HTTP/1.1 or HTTP/2 to the DoH listener, trusting the test CA: status line and body. Asynchronous: the server is in this process. */
+function curlGet(path: string, version: '--http1.1' | '--http2', ...headers: string[]): Promise<{ status: number; type: string; body: string }> {
+  const port = fwd.dohPort;
+  const args = ['-sS', version, '--cacert', files.ca, '--resolve', `${HOSTNAME}:${port}:127.0.0.1`, '-o', '-', '-w', '\n%{http_code} %{content_type} %{http_version}', ...headers.flatMap((h) => ['-H', h]), `https://${HOSTNAME}:${port}${path}`];
+  return new Promise((resolve) => {
+    execFile(curl.path!, args, { encoding: 'utf8' }, (_err, stdout) => {
+      const cut = stdout.lastIndexOf('\n');
+      const [status = '0', type = '', httpVersion = ''] = stdout.slice(cut + 1).split(' ');
+      resolve({ status: Number(status), type: `${type} http/${httpVersion}`, body: stdout.slice(0, cut) });
+    });
+  });
+}
 const HOSTNAME = 'doh.fluxhound.test';
 
 function upstreamAnswer(raw: Buffer): Buffer {
@@ -214,6 +228,43 @@ describe('DNS over HTTPS', () => {
     });
     expect(reply.status).toBe(200);
     expect(packet.decode(reply.body).answers?.[0]).toMatchObject({ data: '192.0.2.1' });
+  });
+
+  it.skipIf(curl.missing !== null && process.env.CI !== 'true')('answers the JSON form (application/dns-json) over HTTP/1.1 and HTTP/2 with curl, blocks included', async () => {
+    const json = await curlGet('/dns-query?name=json.example.test&type=A', '--http1.1', 'accept: application/dns-json');
+    expect(json.status).toBe(200);
+    expect(json.type).toBe('application/dns-json http/1.1');
+    expect(JSON.parse(json.body)).toEqual({ Status: 0, TC: false, RD: true, RA: true, AD: false, CD: false, Question: [{ name: 'json.example.test.', type: 1 }], Answer: [{ name: 'json.example.test.', type: 1, TTL: 60, data: '192.0.2.1' }] });
+    // Google's path, a blocked name, a customer: the same policy, attributed like the wire form.
+    logged.length = 0;
+    const blocked = await curlGet('/resolve/acme?name=www.flux.test', '--http2');
+    expect(blocked.type).toBe('application/dns-json http/2');
+    expect(JSON.parse(blocked.body)).toMatchObject({ Status: 3, Question: [{ name: 'www.flux.test.', type: 1 }] });
+    expect(logged).toEqual([expect.objectContaining({ name: 'www.flux.test', customer: 'acme', action: 'nxdomain' })]);
+    const bad = await curlGet('/resolve?name=a.test&cd=2', '--http1.1');
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toEqual({ error: 'cd must be empty, 0, false, 1 or true' });
+    expect(fwd.doh?.stats.jsonQueries).toBe(2);
+  });
+
+  it('counts DoH in the metrics: queries by transport https, requests by method and version, responses by status', async () => {
+    const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    try {
+      await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, query('metrics.example.test'));
+      await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message', 'content-length': 70_000 }, Buffer.alloc(70_000));
+    } finally {
+      session.close();
+    }
+    const text = await daemon.context.registry.metrics();
+    const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    expect(value('fluxhound_dns_queries_total{proto="https"}')).toBe(fwd.stats.httpsQueries);
+    expect(value('fluxhound_dns_queries_total{proto="tcp"}')).toBe(0);
+    expect(value('fluxhound_dns_request_duration_seconds_count{proto="https"}')).toBeGreaterThanOrEqual(1);
+    expect(value('fluxhound_dns_doh_requests_total{method="POST",version="2.0"}')).toBeGreaterThanOrEqual(2);
+    expect(value('fluxhound_dns_doh_responses_total{status="200"}')).toBeGreaterThanOrEqual(1);
+    expect(value('fluxhound_dns_doh_responses_total{status="413"}')).toBeGreaterThanOrEqual(1);
+    expect(value('fluxhound_dns_doh_bodies_refused_total')).toBe(fwd.doh?.stats.bodiesRefused);
+    expect(value('fluxhound_dns_unknown_customers_total{proto="https"}')).toBe(fwd.doh?.stats.unknownCustomers);
   });
 
   it('takes max-age from the smallest TTL of the records, OPT aside', () => {
