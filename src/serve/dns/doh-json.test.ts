@@ -76,7 +76,7 @@ describe('answerJson', () => {
       type: 'response',
       id: 0,
       flags: packet.RECURSION_DESIRED,
-      questions: [{ type: 'ANY', name: 'a.test', class: 'IN' }],
+      questions: [{ type: 'TXT', name: 'a.test', class: 'IN' }],
       answers: [
         { type: 'MX', name: 'a.test', ttl: 1, data: { preference: 10, exchange: 'mail.a.test' } },
         { type: 'SRV', name: '_sip._udp.a.test', ttl: 1, data: { priority: 1, weight: 2, port: 5060, target: 'sip.a.test' } },

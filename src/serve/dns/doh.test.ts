@@ -6,12 +6,10 @@
  * unknown customers (404, counted), the JSON form, the DoH metrics and a 413
  * for an oversized body; HTTP/1.1 still answers.
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect, type ClientHttp2Session } from 'node:http2';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as packet from 'dns-packet';
@@ -19,6 +17,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBinary } from '../../../test/support/binaries.js';
 import { makeTestCertificates } from '../../../test/support/test-certs.js';
+import { FixedUpstream } from '../../../test/support/fixed-upstream.js';
 import type { QueryLogEntry } from '../../model/query-log.js';
 import { testForwarderOptions } from '../../../test/support/forwarder-options.js';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
@@ -47,45 +46,6 @@ function curlGet(path: string, version: '--http1.1' | '--http2', ...headers: str
 }
 const HOSTNAME = 'doh.fluxhound.test';
 
-function upstreamAnswer(raw: Buffer): Buffer {
-  const q = packet.decode(raw);
-  const question = q.questions![0]!;
-  return packet.encode({ type: 'response', id: q.id, flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE, questions: [question], answers: [{ type: 'A', name: question.name, ttl: 60, data: '192.0.2.1' }] });
-}
-
-/** An upstream on UDP and TCP of one port (the forwarder asks over TCP for a DoH query): every A question gets 192.0.2.1 with a TTL of 60 s. */
-class Upstream {
-  udp!: UdpSocket;
-  tcp!: Server;
-  port = 0;
-  async start(): Promise<void> {
-    this.udp = createSocket('udp4');
-    await new Promise<void>((r) => this.udp.bind(0, '127.0.0.1', () => r()));
-    this.port = this.udp.address().port;
-    this.udp.on('message', (raw, from) => this.udp.send(upstreamAnswer(raw), from.port, from.address));
-    this.tcp = createServer((socket) => {
-      let buffered = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        buffered = Buffer.concat([buffered, chunk]);
-        while (buffered.length >= 2 && buffered.length >= buffered.readUInt16BE(0) + 2) {
-          const answer = upstreamAnswer(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
-          buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
-          const frame = Buffer.alloc(answer.length + 2);
-          frame.writeUInt16BE(answer.length);
-          answer.copy(frame, 2);
-          socket.write(frame);
-        }
-      });
-      socket.on('error', () => undefined);
-    });
-    await new Promise<void>((r) => this.tcp.listen(this.port, '127.0.0.1', () => r()));
-  }
-  async stop(): Promise<void> {
-    this.udp.close();
-    await new Promise<void>((r) => this.tcp.close(() => r()));
-  }
-}
-
 function query(name: string): Buffer {
   return packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name, class: 'IN' }] });
 }
@@ -109,7 +69,7 @@ function h2(session: ClientHttp2Session, headers: Record<string, string | number
   });
 }
 
-const upstream = new Upstream();
+const upstream = new FixedUpstream();
 let dir = '';
 let files: { ca: string; cert: string; key: string };
 let fwd: DnsForwarder;
