@@ -27,7 +27,7 @@ import { Daemon } from '../daemon.js';
 import { DnsForwarder } from './forwarder.js';
 import { forwarderOptions } from './index.js';
 import { UsageError } from '../../model/errors.js';
-import { minTtl } from './doh.js';
+import { minTtl, routeOf } from './doh.js';
 
 const kdig = findBinary('kdig', 'knot-dnsutils');
 const curl = findBinary('curl', 'curl');
@@ -225,6 +225,21 @@ describe('DNS over HTTPS', () => {
     expect(value('fluxhound_dns_doh_responses_total{status="413"}')).toBeGreaterThanOrEqual(1);
     expect(value('fluxhound_dns_doh_bodies_refused_total')).toBe(fwd.doh?.stats.bodiesRefused);
     expect(value('fluxhound_dns_unknown_customers_total{proto="https"}')).toBe(fwd.doh?.stats.unknownCustomers);
+  });
+
+  it.each([
+    ['/dns-query', { json: false, customer: null }],
+    ['/dns-query/acme', { json: false, customer: 'acme' }],
+    ['/resolve', { json: true, customer: null }],
+    ['/resolve/Beta-2.x_y', { json: true, customer: 'Beta-2.x_y' }],
+    ['/dns-query/', null],
+    ['/dns-query/a/b', null],
+    ['/dns-query/%3Cscript%3E', null],
+    [`/dns-query/${'a'.repeat(65)}`, null],
+    ['/dns-queryx', null],
+    ['/', null],
+  ])('routes %s', (path, route) => {
+    expect(routeOf(path)).toEqual(route);
   });
 
   it('takes max-age from the smallest TTL of the records, OPT aside', () => {
