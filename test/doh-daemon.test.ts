@@ -1,7 +1,7 @@
 /**
  * DNS over HTTPS in the real built daemon (`fluxhound serve --dns --doh
  * --block-page --http --store --intel`), asked by real clients: a name a
- * block feed lists, asked by kdig +https at /dns-query/acme, gets the
+ * block feed lists, asked by kdig +https and BIND dig +https at /dns-query/acme, gets the
  * sinkhole address exactly as kdig gets it over UDP; the block page of that
  * daemon names it; the query log (NDJSON), the console's customer API and
  * acme's transparency report attribute the block to acme, though 127.0.0.1
@@ -25,8 +25,9 @@ import { fetchWithToken, writeTokenFile, type TestTokens } from './support/token
 
 const kdig = findBinary('kdig', 'knot-dnsutils');
 const curl = findBinary('curl', 'curl');
+const bindDig = findBinary('dig', 'bind9-dnsutils');
 const promtool = findBinary('promtool', 'prometheus');
-const skip = (kdig.missing !== null || curl.missing !== null || promtool.missing !== null) && process.env.CI !== 'true';
+const skip = [kdig, bindDig, curl, promtool].some((b) => b.missing !== null) && process.env.CI !== 'true';
 const HOST = 'doh.fluxhound.test';
 /** partner-a lists it (test/fixtures/intel/partner-a.txt); action block → policy.fastFlux = sinkhole. */
 const LISTED = 'listed-flux.test';
@@ -104,6 +105,13 @@ describe.skipIf(skip)('fluxhound serve --doh (the built daemon)', () => {
     expect(answerSection(overDoh)).toEqual([`${LISTED}. 60 IN A 127.0.0.1`]);
     const overUdp = await dig([], LISTED);
     expect(answerSection(overUdp)).toEqual(answerSection(overDoh));
+    // BIND's dig (9.18, +https) gets the same; its query, too, is acme's (the next test counts both).
+    const bind = await new Promise<string>((resolve) => {
+      const args = ['@127.0.0.1', '-p', String(ports.doh), '+https=/dns-query/acme', `+tls-ca=${first.ca}`, `+tls-hostname=${HOST}`, '+time=3', '+tries=1', LISTED, 'A'];
+      execFile(bindDig.path!, args, { encoding: 'utf8' }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
+    });
+    expect(bind).toMatch(/\(HTTPS\)/);
+    expect(answerSection(bind)).toEqual(answerSection(overDoh));
     const page = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: ports.page, path: '/', headers: { host: LISTED } }, (res) => {
         let body = '';
@@ -121,20 +129,20 @@ describe.skipIf(skip)('fluxhound serve --doh (the built daemon)', () => {
 
   it('attributes the DoH block to acme in the query log, the customer API and the report', async () => {
     const log = join(dir, 'querylog.ndjson');
-    // Both queries of the first test: over DoH at /dns-query/acme, and over UDP from the same address.
+    // The queries of the first test: kdig over DoH at /dns-query/acme, over UDP from the same address, dig over DoH at /dns-query/acme.
     const entries = await waitFor('the query-log lines', () => {
       if (!existsSync(log)) return undefined;
       const lines = readFileSync(log, 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
       const listed = lines.filter((e) => e.name === LISTED);
-      return listed.length >= 2 ? listed : undefined;
+      return listed.length >= 3 ? listed : undefined;
     }, 10_000);
-    expect(entries.map((e) => e.customer)).toEqual(['acme', null]);
+    expect(entries.map((e) => e.customer)).toEqual(['acme', null, 'acme']);
     expect(entries[0]).toMatchObject({ client: '127.0.0.1', action: 'sinkhole', rule: 'intel' });
     const detail = await waitFor('acme in the API', async () => {
       const body = (await (await fetchWithToken(`http://127.0.0.1:${ports.http}/api/v1/customers/acme`, tokens.read)).json()) as { totals: { blocked: number }; top_blocked: { name: string }[] };
-      return body.totals.blocked >= 1 && body.top_blocked.length > 0 ? body : undefined;
+      return body.totals.blocked >= 2 && body.top_blocked.length > 0 ? body : undefined;
     }, 15_000);
-    expect(detail.top_blocked[0]).toMatchObject({ name: LISTED, count: 1 });
+    expect(detail.top_blocked[0]).toMatchObject({ name: LISTED, count: 2 });
     const report = await (await fetchWithToken(`http://127.0.0.1:${ports.http}/api/v1/customers/acme/report`, tokens.read)).json();
     expect(JSON.stringify(report)).toContain(LISTED);
     // Nobody may invent a customer: a path naming none is 404, and nothing is recorded for it.
@@ -145,7 +153,7 @@ describe.skipIf(skip)('fluxhound serve --doh (the built daemon)', () => {
     expect(unknown).toBe('no such customer\n 404');
     const metrics = await (await fetchWithToken(`http://127.0.0.1:${ports.http}/metrics`, tokens.read)).text();
     expect(metrics).toMatch(/^fluxhound_dns_unknown_customers_total\{proto="https"\} 1$/m);
-    expect(metrics).toMatch(/^fluxhound_dns_queries_total\{proto="https"\} 1$/m);
+    expect(metrics).toMatch(/^fluxhound_dns_queries_total\{proto="https"\} 2$/m);
     expect(metrics).toMatch(/^fluxhound_dns_doh_requests_total\{method="(POST|GET)",version="2\.0"\} \d+$/m);
     // With DoH traffic in every fluxhound_dns_doh_* family, Prometheus's own linter has nothing to say.
     const check = spawnSync(promtool.path!, ['check', 'metrics'], { input: metrics, encoding: 'utf8', timeout: 10_000 });
