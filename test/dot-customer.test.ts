@@ -4,11 +4,14 @@
  * acme.dns.fluxhound.test is customer acme in the query log and the query
  * stats although 127.0.0.1 is not acme's network; an SNI label naming no
  * configured customer falls back to the address and is counted; the queries
- * are counted as proto="tls", not "tcp". Then --dot-customer-domain's usage
- * errors.
+ * are counted as proto="tls", not "tcp". A resolver forwarding to fluxhound
+ * over TLS names its customer the same way: Unbound with
+ * `forward-addr: 127.0.0.1@PORT#acme.dns.fluxhound.test` sends that name as
+ * SNI (and checks the certificate for it). Then --dot-customer-domain's
+ * usage errors.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -21,12 +24,15 @@ import { DnsForwarder } from '../src/serve/dns/forwarder.js';
 import { forwarderOptions } from '../src/serve/dns/index.js';
 import { verdictFixture } from '../src/store/store.case.js';
 import { findBinary } from './support/binaries.js';
+import { freePort, startDaemon, waitFor } from './support/daemon.js';
+import { queryUdp } from './support/dns-query.js';
 import { FixedUpstream } from './support/fixed-upstream.js';
 import { testForwarderOptions } from './support/forwarder-options.js';
 import { makeTestCertificates } from './support/test-certs.js';
 import { octetEnricher } from './helpers/octet-enricher.js';
 
 const kdig = findBinary('kdig', 'knot-dnsutils');
+const unbound = findBinary('unbound', 'unbound');
 const DOMAIN = 'dns.fluxhound.test';
 const CUSTOMERS = [
   { id: 'acme', name: 'Acme', contact: '', networks: ['198.51.100.0/24'] },
@@ -42,7 +48,8 @@ const logged: QueryLogEntry[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fluxhound-dot-customer-'));
-  files = makeTestCertificates(dir, DOMAIN);
+  // Clients that check the name they send as SNI (Unbound, Android) need the wildcard.
+  files = makeTestCertificates(dir, DOMAIN, [`*.${DOMAIN}`]);
   await upstream.start();
   daemon = new Daemon({ config: { ...defaultConfig(), customers: CUSTOMERS }, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
   daemon.context.onQuery((e) => logged.push(e));
@@ -83,6 +90,46 @@ describe('DoT: the SNI label names the customer', () => {
     expect(text).toMatch(new RegExp(`^fluxhound_dns_queries_total\\{proto="tls"\\} ${fwd.stats.tlsQueries}$`, 'm'));
     expect(fwd.stats.tlsQueries).toBe(7);
     expect(text).toMatch(/^fluxhound_dns_queries_total\{proto="tcp"\} 0$/m);
+  });
+});
+
+describe('DoT: a resolver names its customer', () => {
+  it.skipIf(unbound.missing !== null && process.env.CI !== 'true')('Unbound forwarding over TLS to #acme.DOMAIN is acme', async () => {
+    const port = await freePort();
+    const conf = join(dir, 'unbound.conf');
+    writeFileSync(conf, [
+      'server:',
+      '  interface: 127.0.0.1',
+      `  port: ${port}`,
+      '  do-daemonize: no',
+      '  username: ""',
+      '  chroot: ""',
+      `  directory: "${dir}"`,
+      '  pidfile: ""',
+      '  use-syslog: no',
+      '  do-ip6: no',
+      '  module-config: "iterator"',
+      // Unbound refuses to ask 127.0.0.1 and answers .test itself (RFC 6761) unless told otherwise.
+      '  do-not-query-localhost: no',
+      '  local-zone: "test." nodefault',
+      `  tls-cert-bundle: "${files.ca}"`,
+      'forward-zone:',
+      '  name: "."',
+      '  forward-tls-upstream: yes',
+      `  forward-addr: 127.0.0.1@${fwd.dotPort}#acme.${DOMAIN}`,
+      '',
+    ].join('\n'));
+    const resolver = startDaemon(unbound.path!, ['-d', '-c', conf]);
+    try {
+      logged.length = 0;
+      const answer = await waitFor('Unbound to answer', () => queryUdp(port, 'www.flux.test', { timeoutMs: 1000 }).catch(() => undefined), 10_000);
+      expect((answer.flags ?? 0) & 15, resolver.output()).toBe(3);
+      // Unbound may ask more than once (a retry); every query it sent is acme's.
+      expect(logged.length).toBeGreaterThanOrEqual(1);
+      for (const e of logged) expect(e).toMatchObject({ name: 'www.flux.test', customer: 'acme', action: 'nxdomain' });
+    } finally {
+      await resolver.stop();
+    }
   });
 });
 
