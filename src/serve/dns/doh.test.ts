@@ -17,6 +17,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBinary } from '../../../test/support/binaries.js';
 import { makeTestCertificates } from '../../../test/support/test-certs.js';
+import { waitFor } from '../../../test/support/daemon.js';
 import { FixedUpstream } from '../../../test/support/fixed-upstream.js';
 import type { QueryLogEntry } from '../../model/query-log.js';
 import { testForwarderOptions } from '../../../test/support/forwarder-options.js';
@@ -123,6 +124,24 @@ describe('DNS over HTTPS', () => {
     // Without the path the same client has no customer.
     await dig('www.flux.test');
     expect(logged[1]).toMatchObject({ name: 'www.flux.test', customer: null });
+  });
+
+  it('hands the named customer to the detector with the answer (for exposure reports), and none without a path', async () => {
+    const seen: { qname: string; customer: string | undefined }[] = [];
+    const off = daemon.context.onObservation?.((o) => seen.push({ qname: o.qname, customer: o.customer }));
+    const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    try {
+      await h2(session, { ':method': 'POST', ':path': '/dns-query/acme', 'content-type': 'application/dns-message' }, query('named.example.test'));
+      await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, query('plain.example.test'));
+      await waitFor('both answers examined', () => seen.length >= 2);
+    } finally {
+      session.close();
+      off?.();
+    }
+    expect(seen).toEqual([
+      { qname: 'named.example.test', customer: 'acme' },
+      { qname: 'plain.example.test', customer: undefined },
+    ]);
   });
 
   it('refuses a customer that is not configured with 404, counted, and the query is not asked', async () => {

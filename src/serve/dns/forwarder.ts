@@ -197,11 +197,14 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.querylog = new QueryLogRecorder(context, context.config.serve.querylog);
     this.allow = liveAllowlist(context.config);
     this.intel = new ForwarderIntel(context.flagged, options.maxIntelListings ?? DEFAULT_MAX_LISTINGS, context.flag);
-    this.detection = new DetectionQueue(options.detectorQueue, (answer, ts, client) => {
+    this.detection = new DetectionQueue(options.detectorQueue, (answer, ts, client, customer) => {
       const message = decodeMessage(answer);
       if (typeof message === 'string') return false;
       const observation = observationOf(message, ts, client);
-      if (observation !== null) context.observations.observe(observation);
+      if (observation === null) return true;
+      // The exposure report (../querylog) names this customer for a client that got the answer before a flag.
+      if (customer !== null) observation.customer = customer;
+      context.observations.observe(observation);
       return true;
     });
     registerDnsMetrics(context.registry, this);
@@ -476,7 +479,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
         // A name already flagged (answered under policy log) needs no second look.
         const index = logged === null ? (this.context.intel?.current() ?? null) : null;
         if (index !== null && this.intel.listedAddress(index, answer, questionEnd, at, this.context.infra ?? null) !== null) {
-          this.holdForDetector(answer, at, client, (examined) => {
+          this.holdForDetector(answer, at, client, customer, (examined) => {
             // Cached only now: a second query during the hold must not get the answer from the cache unchecked.
             this.cache.store(key, answer, bytes, asked, Date.now());
             if (!examined || !this.blockAfterDetection(bytes, asked, client, customer, ts, reply, slot, arrived)) done(answer, HELD);
@@ -484,7 +487,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
           return;
         }
         this.cache.store(key, answer, bytes, asked, at);
-        this.detection.push(answer, at / 1000, client);
+        this.detection.push(answer, at / 1000, client, undefined, customer);
       }
       // Counted when the answer goes: a held answer may yet have been blocked.
       ql.count(ts, client, customer, passed);
@@ -504,7 +507,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
    * examined within intelHoldMs: then), so the caller sends it unchecked
    * (fail-open, counted). `then` runs once; never after stop().
    */
-  private holdForDetector(answer: Buffer, at: number, client: string, then: (examined: boolean) => void): void {
+  private holdForDetector(answer: Buffer, at: number, client: string, customer: string | null, then: (examined: boolean) => void): void {
     const stats = this.intel.stats;
     stats.held++;
     let settled = false;
@@ -514,12 +517,13 @@ export class DnsForwarder implements Service, DnsMetricSource {
       stats.holdTimeouts++;
       then(false);
     }, this.options.intelHoldMs ?? DEFAULT_INTEL_HOLD_MS);
-    const queued = this.detection.push(answer, at / 1000, client, () => {
+    const examined = (): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (!this.stopped) then(true);
-    });
+    };
+    const queued = this.detection.push(answer, at / 1000, client, examined, customer);
     if (!queued) {
       settled = true;
       clearTimeout(timer);
