@@ -81,7 +81,8 @@ describe('DoT: the SNI label names the customer', () => {
     // SNI names are case-insensitive: a label names the configured id whatever its case.
     await dig(`BETA-2.${DOMAIN}`, 'www.flux.test');
     expect(logged[1]).toMatchObject({ customer: 'Beta-2' });
-    // A label naming no customer, the domain itself, no SNI, another name: the address decides (none here); only the first is counted.
+    // A label naming no customer, the domain itself, no SNI, another name, two labels: the address decides (none here);
+    // the two names under the domain that name nobody are counted.
     for (const sni of [`nobody.${DOMAIN}`, DOMAIN, null, `acme.elsewhere.test`, `x.acme.${DOMAIN}`]) await dig(sni, 'www.flux.test');
     expect(logged.slice(2).map((e) => e.customer)).toEqual([null, null, null, null, null]);
     expect(fwd.stats.unknownSniCustomers).toBe(2);

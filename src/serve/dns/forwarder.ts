@@ -268,8 +268,9 @@ export class DnsForwarder implements Service, DnsMetricSource {
   /**
    * The customer a DoT client's SNI names: LABEL.customerDomain (letters
    * folded) → the configured customer LABEL. Null (the address decides)
-   * for no SNI, the domain itself or a name outside it; an unknown LABEL is
-   * null too, and counted: a client cannot invent report rows.
+   * for no SNI, the domain itself or a name outside it; a name under it that
+   * names no customer (an unknown label, several labels) is null too, and
+   * counted: a client cannot invent report rows.
    */
   private sniCustomer(servername: string | null): string | null {
     const domain = this.customerDomain;
