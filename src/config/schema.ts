@@ -440,6 +440,15 @@ export const configSchema = z.strictObject({
               listen: z.string().min(1).nullable().default(null),
               /** PEM certificate (chain) and key files (--dot-cert, --dot-key), re-read on SIGHUP; needed when listen is set. Default null. */
               tls: tlsFiles(),
+              /**
+               * A domain whose one-label subdomains name customers by SNI (--dot-customer-domain): a client that connects
+               * as acme.dns.example.net is customer acme (a configured id), whatever its address. Default null (address only).
+               */
+              customerDomain: z
+                .string()
+                .regex(/^(?=.{1,253}\.?$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/, 'a domain name such as dns.example.net')
+                .nullable()
+                .default(null),
             })
             .prefault({}),
           /** DNS over HTTPS (RFC 8484) at /dns-query, answered by this forwarder (src/serve/dns/doh.ts). */

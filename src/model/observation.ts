@@ -31,6 +31,11 @@ export interface DnsObservation {
   rcode: string | null;
   /** Address of the client that asked, when known. */
   client: string | null;
+  /**
+   * The customer the client named over encrypted DNS (a DoH path, a DoT SNI
+   * label: src/serve/dns), which wins over its address; absent when it named none.
+   */
+  customer?: string;
   answers: ResourceRecord[];
   authority: ResourceRecord[];
   additional: ResourceRecord[];

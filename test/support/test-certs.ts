@@ -10,14 +10,14 @@ import { findBinary } from './binaries.js';
 
 export const openssl = findBinary('openssl', 'openssl');
 
-/** A test CA and a server certificate for `name` signed by it, made in `dir`. */
-export function makeTestCertificates(dir: string, name: string): { ca: string; cert: string; key: string } {
+/** A test CA and a server certificate for `name` (and `moreNames`, e.g. a wildcard) signed by it, made in `dir`. */
+export function makeTestCertificates(dir: string, name: string, moreNames: string[] = []): { ca: string; cert: string; key: string } {
   const run = (args: string[]): void => {
     execFileSync(openssl.path!, args, { cwd: dir, stdio: 'pipe' });
   };
   run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=fluxhound test CA']);
   run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${name}`]);
-  writeFileSync(join(dir, 'server.ext'), `subjectAltName=DNS:${name}\nextendedKeyUsage=serverAuth\n`);
+  writeFileSync(join(dir, 'server.ext'), `subjectAltName=${[name, ...moreNames].map((n) => `DNS:${n}`).join(',')}\nextendedKeyUsage=serverAuth\n`);
   run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext']);
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }

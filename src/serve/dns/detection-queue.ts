@@ -10,7 +10,7 @@
  */
 import { SLICE_MS } from '../slices.js';
 
-export type Examine = (answer: Buffer, ts: number, client: string) => boolean;
+export type Examine = (answer: Buffer, ts: number, client: string, customer: string | null) => boolean;
 
 /** Called once the detector has seen one answer (or at shutdown, when the rest are examined at once). */
 export type Examined = () => void;
@@ -32,6 +32,8 @@ export class DetectionQueue {
   private readonly answers: (Buffer | undefined)[];
   private readonly times: Float64Array;
   private readonly clients: (string | undefined)[];
+  /** Per slot, the customer the client named (DoH path, DoT SNI); null for none. */
+  private readonly customers: (string | null)[];
   /** Per slot, what waits for that answer's examination (an answer held back from its client); mostly empty. */
   private readonly examined: (Examined | undefined)[];
   private head = 0;
@@ -44,6 +46,7 @@ export class DetectionQueue {
   ) {
     this.answers = new Array<Buffer | undefined>(capacity);
     this.clients = new Array<string | undefined>(capacity);
+    this.customers = new Array<string | null>(capacity).fill(null);
     this.times = new Float64Array(capacity);
     this.examined = new Array<Examined | undefined>(capacity);
   }
@@ -65,8 +68,9 @@ export class DetectionQueue {
    * Queues an answer (`ts` in seconds); false when the queue is full
    * (fail-open). `then` runs right after the detector examined it, in queue
    * order, so what the detector flagged from it is in the flagged set by then.
+   * `customer`: the one the client named, handed to examine with the answer.
    */
-  push(answer: Buffer, ts: number, client: string, then?: Examined): boolean {
+  push(answer: Buffer, ts: number, client: string, then?: Examined, customer: string | null = null): boolean {
     if (this.count >= this.capacity) {
       this.stats.failOpen++;
       return false;
@@ -75,6 +79,7 @@ export class DetectionQueue {
     this.answers[slot] = answer;
     this.times[slot] = ts;
     this.clients[slot] = client;
+    this.customers[slot] = customer;
     this.examined[slot] = then;
     this.count++;
     this.stats.queued++;
@@ -98,15 +103,17 @@ export class DetectionQueue {
       const slot = this.head;
       const answer = this.answers[slot]!;
       const client = this.clients[slot]!;
+      const customer = this.customers[slot]!;
       const then = this.examined[slot];
       this.answers[slot] = undefined;
       this.clients[slot] = undefined;
+      this.customers[slot] = null;
       this.examined[slot] = undefined;
       this.head = (this.head + 1) % this.capacity;
       this.count--;
       this.stats.examined++;
       try {
-        if (!this.examine(answer, this.times[slot]!, client)) this.stats.undecodable++;
+        if (!this.examine(answer, this.times[slot]!, client, customer)) this.stats.undecodable++;
       } catch {
         this.stats.undecodable++;
       }

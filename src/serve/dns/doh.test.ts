@@ -1,21 +1,25 @@
 /**
  * DNS over HTTPS (RFC 8484) on 127.0.0.1 with real parts: kdig +https (knot-dnsutils)
- * against a test CA made here by openssl gets an answer and a block; node's
- * http2 client checks GET, POST, max-age from the TTL, the /dns-query/CUSTOMER
- * path and a 413 for an oversized body; HTTP/1.1 still answers.
+ * against a test CA made here by openssl gets an answer and a block, and a
+ * query to /dns-query/acme is attributed to customer acme in the query log and
+ * the query stats; node's http2 client checks GET, POST, max-age from the TTL,
+ * unknown customers (404, counted), the JSON form, the DoH metrics and a 413
+ * for an oversized body; HTTP/1.1 still answers.
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect, type ClientHttp2Session } from 'node:http2';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as packet from 'dns-packet';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBinary } from '../../../test/support/binaries.js';
+import { makeTestCertificates } from '../../../test/support/test-certs.js';
+import { waitFor } from '../../../test/support/daemon.js';
+import { FixedUpstream } from '../../../test/support/fixed-upstream.js';
+import type { QueryLogEntry } from '../../model/query-log.js';
 import { testForwarderOptions } from '../../../test/support/forwarder-options.js';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
 import { defaultConfig } from '../../config/schema.js';
@@ -24,59 +28,24 @@ import { Daemon } from '../daemon.js';
 import { DnsForwarder } from './forwarder.js';
 import { forwarderOptions } from './index.js';
 import { UsageError } from '../../model/errors.js';
-import { minTtl } from './doh.js';
+import { minTtl, routeOf } from './doh.js';
 
 const kdig = findBinary('kdig', 'knot-dnsutils');
-const HOSTNAME = 'doh.fluxhound.test';
+const curl = findBinary('curl', 'curl');
 
-/** A test CA and a server certificate for HOSTNAME and 127.0.0.1, made by openssl in `dir`. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const run = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=fluxhound test CA');
-  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${HOSTNAME}`);
-  writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=DNS:${HOSTNAME},IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`);
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'ext.cnf');
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
-}
-
-function upstreamAnswer(raw: Buffer): Buffer {
-  const q = packet.decode(raw);
-  const question = q.questions![0]!;
-  return packet.encode({ type: 'response', id: q.id, flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE, questions: [question], answers: [{ type: 'A', name: question.name, ttl: 60, data: '192.0.2.1' }] });
-}
-
-/** An upstream on UDP and TCP of one port (the forwarder asks over TCP for a DoH query): every A question gets 192.0.2.1 with a TTL of 60 s. */
-class Upstream {
-  udp!: UdpSocket;
-  tcp!: Server;
-  port = 0;
-  async start(): Promise<void> {
-    this.udp = createSocket('udp4');
-    await new Promise<void>((r) => this.udp.bind(0, '127.0.0.1', () => r()));
-    this.port = this.udp.address().port;
-    this.udp.on('message', (raw, from) => this.udp.send(upstreamAnswer(raw), from.port, from.address));
-    this.tcp = createServer((socket) => {
-      let buffered = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        buffered = Buffer.concat([buffered, chunk]);
-        while (buffered.length >= 2 && buffered.length >= buffered.readUInt16BE(0) + 2) {
-          const answer = upstreamAnswer(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
-          buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
-          const frame = Buffer.alloc(answer.length + 2);
-          frame.writeUInt16BE(answer.length);
-          answer.copy(frame, 2);
-          socket.write(frame);
-        }
-      });
-      socket.on('error', () => undefined);
+/** curl over HTTP/1.1 or HTTP/2 to the DoH listener, trusting the test CA: status line and body. Asynchronous: the server is in this process. */
+function curlGet(path: string, version: '--http1.1' | '--http2', ...headers: string[]): Promise<{ status: number; type: string; body: string }> {
+  const port = fwd.dohPort;
+  const args = ['-sS', version, '--cacert', files.ca, '--resolve', `${HOSTNAME}:${port}:127.0.0.1`, '-o', '-', '-w', '\n%{http_code} %{content_type} %{http_version}', ...headers.flatMap((h) => ['-H', h]), `https://${HOSTNAME}:${port}${path}`];
+  return new Promise((resolve) => {
+    execFile(curl.path!, args, { encoding: 'utf8' }, (_err, stdout) => {
+      const cut = stdout.lastIndexOf('\n');
+      const [status = '0', type = '', httpVersion = ''] = stdout.slice(cut + 1).split(' ');
+      resolve({ status: Number(status), type: `${type} http/${httpVersion}`, body: stdout.slice(0, cut) });
     });
-    await new Promise<void>((r) => this.tcp.listen(this.port, '127.0.0.1', () => r()));
-  }
-  async stop(): Promise<void> {
-    this.udp.close();
-    await new Promise<void>((r) => this.tcp.close(() => r()));
-  }
+  });
 }
+const HOSTNAME = 'doh.fluxhound.test';
 
 function query(name: string): Buffer {
   return packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name, class: 'IN' }] });
@@ -101,16 +70,23 @@ function h2(session: ClientHttp2Session, headers: Record<string, string | number
   });
 }
 
-const upstream = new Upstream();
+const upstream = new FixedUpstream();
 let dir = '';
 let files: { ca: string; cert: string; key: string };
 let fwd: DnsForwarder;
+let daemon: Daemon;
+/** What the forwarder handed to the query log. */
+const logged: QueryLogEntry[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fluxhound-doh-'));
-  files = makeCertificates(dir);
+  files = makeTestCertificates(dir, HOSTNAME);
   await upstream.start();
-  const daemon = new Daemon({ config: defaultConfig(), enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+  // Customer acme's network is not loopback: only the path can attribute a query from 127.0.0.1 to it.
+  const config = { ...defaultConfig(), customers: [{ id: 'acme', name: 'Acme', contact: '', networks: ['198.51.100.0/24'] }] };
+  config.serve.querylog.sample = 1;
+  daemon = new Daemon({ config, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+  daemon.context.onQuery?.((e) => logged.push(e));
   fwd = new DnsForwarder(testForwarderOptions(upstream.port, { doh: { listen: { host: '127.0.0.1', port: 0, family: 4 }, tls: { cert: files.cert, key: files.key } } }), daemon.context);
   await fwd.start();
   daemon.context.flagged.upsert(verdictFixture('www.flux.test'));
@@ -137,6 +113,52 @@ describe('DNS over HTTPS', () => {
     expect(blocked).toMatch(/HTTP\/2-GET/);
     expect(blocked).toMatch(/status: NXDOMAIN/);
     expect(blocked).not.toMatch(/192\.0\.2\.1/);
+    // The customer path: the block is acme's in the query log and in the per-minute stats, though 127.0.0.1 is not acme's network.
+    logged.length = 0;
+    daemon.context.queryStats.drain();
+    const acme = await dig('www.flux.test', '+https=/dns-query/acme');
+    expect(acme).toMatch(/doh\.fluxhound\.test\/dns-query\/acme\)-\(status: 200\)/);
+    expect(acme).toMatch(/status: NXDOMAIN/);
+    expect(logged).toEqual([expect.objectContaining({ name: 'www.flux.test', client: '127.0.0.1', customer: 'acme', action: 'nxdomain' })]);
+    expect(daemon.context.queryStats.drain()).toEqual([expect.objectContaining({ customer: 'acme', queries: 1, blocked: 1 })]);
+    // Without the path the same client has no customer.
+    await dig('www.flux.test');
+    expect(logged[1]).toMatchObject({ name: 'www.flux.test', customer: null });
+  });
+
+  it('hands the named customer to the detector with the answer (for exposure reports), and none without a path', async () => {
+    const seen: { qname: string; customer: string | undefined }[] = [];
+    const off = daemon.context.onObservation?.((o) => seen.push({ qname: o.qname, customer: o.customer }));
+    const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    try {
+      await h2(session, { ':method': 'POST', ':path': '/dns-query/acme', 'content-type': 'application/dns-message' }, query('named.example.test'));
+      await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, query('plain.example.test'));
+      await waitFor('both answers examined', () => seen.length >= 2);
+    } finally {
+      session.close();
+      off?.();
+    }
+    expect(seen).toEqual([
+      { qname: 'named.example.test', customer: 'acme' },
+      { qname: 'plain.example.test', customer: undefined },
+    ]);
+  });
+
+  it('refuses a customer that is not configured with 404, counted, and the query is not asked', async () => {
+    const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    try {
+      const before = fwd.stats.httpsQueries;
+      const unknown = await h2(session, { ':method': 'POST', ':path': '/dns-query/nobody', 'content-type': 'application/dns-message' }, query('www.flux.test'));
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.toString()).toBe('no such customer\n');
+      expect(fwd.doh?.stats.unknownCustomers).toBe(1);
+      expect(fwd.stats.httpsQueries).toBe(before);
+      // Ids are exact: a configured id in another case is another id.
+      expect((await h2(session, { ':method': 'GET', ':path': `/dns-query/ACME?dns=${query('a.test').toString('base64url')}` })).status).toBe(404);
+      expect(fwd.doh?.stats.unknownCustomers).toBe(2);
+    } finally {
+      session.close();
+    }
   });
 
   it('answers GET and POST over HTTP/2 with max-age from the smallest TTL, and a customer path', async () => {
@@ -148,7 +170,7 @@ describe('DNS over HTTPS', () => {
       expect(get.headers['content-type']).toBe('application/dns-message');
       expect(get.headers['cache-control']).toBe('max-age=60');
       expect(packet.decode(get.body).answers?.[0]).toMatchObject({ type: 'A', data: '192.0.2.1' });
-      const post = await h2(session, { ':method': 'POST', ':path': '/dns-query/acme', 'content-type': 'application/dns-message' }, query('www.flux.test'));
+      const post = await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, query('www.flux.test'));
       expect(post.status).toBe(200);
       expect((packet.decode(post.body) as unknown as { rcode: string }).rcode).toBe('NXDOMAIN');
       expect((await h2(session, { ':method': 'GET', ':path': '/dns-query?dns=not*base64' })).status).toBe(400);
@@ -185,6 +207,58 @@ describe('DNS over HTTPS', () => {
     });
     expect(reply.status).toBe(200);
     expect(packet.decode(reply.body).answers?.[0]).toMatchObject({ data: '192.0.2.1' });
+  });
+
+  it.skipIf(curl.missing !== null && process.env.CI !== 'true')('answers the JSON form (application/dns-json) over HTTP/1.1 and HTTP/2 with curl, blocks included', async () => {
+    const json = await curlGet('/dns-query?name=json.example.test&type=A', '--http1.1', 'accept: application/dns-json');
+    expect(json.status).toBe(200);
+    expect(json.type).toBe('application/dns-json http/1.1');
+    expect(JSON.parse(json.body)).toEqual({ Status: 0, TC: false, RD: true, RA: true, AD: false, CD: false, Question: [{ name: 'json.example.test.', type: 1 }], Answer: [{ name: 'json.example.test.', type: 1, TTL: 60, data: '192.0.2.1' }] });
+    // Google's path, a blocked name, a customer: the same policy, attributed like the wire form.
+    logged.length = 0;
+    const blocked = await curlGet('/resolve/acme?name=www.flux.test', '--http2');
+    expect(blocked.type).toBe('application/dns-json http/2');
+    expect(JSON.parse(blocked.body)).toMatchObject({ Status: 3, Question: [{ name: 'www.flux.test.', type: 1 }] });
+    expect(logged).toEqual([expect.objectContaining({ name: 'www.flux.test', customer: 'acme', action: 'nxdomain' })]);
+    const bad = await curlGet('/resolve?name=a.test&cd=2', '--http1.1');
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toEqual({ error: 'cd must be empty, 0, false, 1 or true' });
+    expect(fwd.doh?.stats.jsonQueries).toBe(2);
+  });
+
+  it('counts DoH in the metrics: queries by transport https, requests by method and version, responses by status', async () => {
+    const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    try {
+      await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, query('metrics.example.test'));
+      await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message', 'content-length': 70_000 }, Buffer.alloc(70_000));
+    } finally {
+      session.close();
+    }
+    const text = await daemon.context.registry.metrics();
+    const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    expect(value('fluxhound_dns_queries_total{proto="https"}')).toBe(fwd.stats.httpsQueries);
+    expect(value('fluxhound_dns_queries_total{proto="tcp"}')).toBe(0);
+    expect(value('fluxhound_dns_request_duration_seconds_count{proto="https"}')).toBeGreaterThanOrEqual(1);
+    expect(value('fluxhound_dns_doh_requests_total{method="POST",version="2.0"}')).toBeGreaterThanOrEqual(2);
+    expect(value('fluxhound_dns_doh_responses_total{status="200"}')).toBeGreaterThanOrEqual(1);
+    expect(value('fluxhound_dns_doh_responses_total{status="413"}')).toBeGreaterThanOrEqual(1);
+    expect(value('fluxhound_dns_doh_bodies_refused_total')).toBe(fwd.doh?.stats.bodiesRefused);
+    expect(value('fluxhound_dns_unknown_customers_total{proto="https"}')).toBe(fwd.doh?.stats.unknownCustomers);
+  });
+
+  it.each([
+    ['/dns-query', { json: false, customer: null }],
+    ['/dns-query/acme', { json: false, customer: 'acme' }],
+    ['/resolve', { json: true, customer: null }],
+    ['/resolve/Beta-2.x_y', { json: true, customer: 'Beta-2.x_y' }],
+    ['/dns-query/', null],
+    ['/dns-query/a/b', null],
+    ['/dns-query/%3Cscript%3E', null],
+    [`/dns-query/${'a'.repeat(65)}`, null],
+    ['/dns-queryx', null],
+    ['/', null],
+  ])('routes %s', (path, route) => {
+    expect(routeOf(path)).toEqual(route);
   });
 
   it('takes max-age from the smallest TTL of the records, OPT aside', () => {

@@ -18,10 +18,13 @@ import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
+import { answerJson, DNS_JSON, jsonQuery } from './doh-json.js';
 import { MAX_QUERY_BYTES } from './tcp.js';
 import { scanTtls, skipName } from './wire.js';
 
 export const DOH_PATH = '/dns-query';
+/** Google's path of the JSON form (doh-json.ts); /dns-query answers it too, for a `name=` without `dns=`. */
+export const JSON_PATH = '/resolve';
 const CONTENT_TYPE = 'application/dns-message';
 /** A customer id in /dns-query/CUSTOMER. */
 const CUSTOMER = /^[A-Za-z0-9._-]{1,64}$/;
@@ -32,13 +35,30 @@ export type DohReply = (answer: Buffer) => void;
 export interface DohCounters {
   /** Requests refused before reaching the forwarder, by HTTP status. */
   httpErrors: Map<number, number>;
+  /** Queries handed to the forwarder (wire and JSON). */
   queries: number;
+  /** Of those, asked in the JSON form. */
+  jsonQueries: number;
+  /** Requests by "METHOD\0VERSION": GET, HEAD, POST or other; 1.0, 1.1, 2.0 or other (bounded label sets). */
+  requests: Map<string, number>;
+  /** Responses sent, by HTTP status. */
+  responses: Map<number, number>;
+  /** POST bodies refused (413) for their size, and the body bytes read of them before the refusal. */
+  bodiesRefused: number;
+  bodyBytesRefused: number;
+  /** Requests to /dns-query/CUSTOMER naming no configured customer (404). */
+  unknownCustomers: number;
 }
+
+const METHODS = new Set(['GET', 'HEAD', 'POST']);
+const VERSIONS = new Set(['1.0', '1.1', '2.0']);
 
 export interface DnsDohOptions {
   gate: ListenerGate;
   /** The forwarder's handle(): false when the query is dropped and `reply` will never be called. `customer`: from the path, or null. */
   handle: (query: Buffer, client: string, customer: string | null, reply: DohReply) => boolean;
+  /** Whether a customer id is configured (config customers): /dns-query/CUSTOMER names only those, anything else is a 404. */
+  knowsCustomer: (id: string) => boolean;
   /** The certificate and key (PEM), checked by loadTlsContext first; useCredentials() swaps them on SIGHUP. */
   credentials: { cert: Buffer; key: Buffer };
   log: Logger;
@@ -50,7 +70,7 @@ type Response = ServerResponse | Http2ServerResponse;
 
 export class DnsDohListener {
   private server: Server | null = null;
-  readonly stats: DohCounters = { httpErrors: new Map(), queries: 0 };
+  readonly stats: DohCounters = { httpErrors: new Map(), queries: 0, jsonQueries: 0, requests: new Map(), responses: new Map(), bodiesRefused: 0, bodyBytesRefused: 0, unknownCustomers: 0 };
   readonly gate: ListenerGate;
   private readonly https: Http2SecureServer;
   /** Admitted sockets by peer address and port, until their TLS socket is made (its parent is not public). */
@@ -135,24 +155,41 @@ export class DnsDohListener {
         connection.responseDone();
       });
     }
+    this.countRequest(req);
     const url = new URL(req.url ?? '/', 'https://doh.invalid');
-    let customer: string | null = null;
-    if (url.pathname !== DOH_PATH) {
-      const rest = url.pathname.startsWith(DOH_PATH + '/') ? url.pathname.slice(DOH_PATH.length + 1) : '';
-      if (!CUSTOMER.test(rest)) return this.fail(res, 404, 'not found');
-      customer = rest;
+    const route = routeOf(url.pathname);
+    if (route === null) return this.fail(res, 404, 'not found');
+    const { customer } = route;
+    // Only a configured customer may be named: a client cannot invent report rows (counted, fluxhound_dns_unknown_customers_total).
+    if (customer !== null && !this.options.knowsCustomer(customer)) {
+      this.stats.unknownCustomers++;
+      return this.fail(res, 404, 'no such customer');
     }
     const client = connection?.client ?? '';
     if (req.method === 'GET' || req.method === 'HEAD') {
       const text = url.searchParams.get('dns');
+      if (route.json || (text === null && url.searchParams.has('name'))) {
+        const query = jsonQuery(url.searchParams);
+        if (typeof query === 'string') return this.fail(res, 400, query, true);
+        this.stats.jsonQueries++;
+        return this.answer(query, client, customer, res, true);
+      }
       if (text === null || text.length > Math.ceil((MAX_QUERY_BYTES * 4) / 3) || !BASE64URL.test(text)) return this.fail(res, 400, 'dns= must be a base64url DNS query');
-      return this.answer(Buffer.from(text, 'base64url'), client, customer, res);
+      return this.answer(Buffer.from(text, 'base64url'), client, customer, res, false);
+    }
+    if (route.json) {
+      res.setHeader('allow', 'GET, HEAD');
+      return this.fail(res, 405, 'the JSON form is GET only', true);
     }
     if (req.method === 'POST') {
       const type = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
       if (type !== CONTENT_TYPE) return this.fail(res, 415, `POST takes ${CONTENT_TYPE}`);
       const declared = Number(req.headers['content-length'] ?? 0);
-      if (declared > MAX_QUERY_BYTES) return this.fail(res, 413, 'query too large');
+      if (declared > MAX_QUERY_BYTES) {
+        // Refused on its declared length: none of its bytes were read.
+        this.stats.bodiesRefused++;
+        return this.fail(res, 413, 'query too large');
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       let refused = false;
@@ -161,13 +198,15 @@ export class DnsDohListener {
         size += chunk.length;
         if (size > MAX_QUERY_BYTES) {
           refused = true;
+          this.stats.bodiesRefused++;
+          this.stats.bodyBytesRefused += size;
           this.fail(res, 413, 'query too large');
           return;
         }
         chunks.push(chunk);
       });
       req.on('end', () => {
-        if (!refused) this.answer(Buffer.concat(chunks, size), client, customer, res);
+        if (!refused) this.answer(Buffer.concat(chunks, size), client, customer, res, false);
       });
       req.on('error', () => undefined);
       return;
@@ -176,7 +215,8 @@ export class DnsDohListener {
     this.fail(res, 405, 'GET or POST');
   }
 
-  private answer(query: Buffer, client: string, customer: string | null, res: Response): void {
+  /** `json`: answer in the JSON form (doh-json.ts) instead of the wire message. */
+  private answer(query: Buffer, client: string, customer: string | null, res: Response, json: boolean): void {
     if (query.length < 12) return this.fail(res, 400, 'not a DNS query');
     this.stats.queries++;
     let sent = false;
@@ -185,8 +225,16 @@ export class DnsDohListener {
       sent = true;
       if (res.writableEnded || res.destroyed) return;
       const ttl = minTtl(answer);
-      res.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': answer.length, ...(ttl >= 0 ? { 'cache-control': `max-age=${ttl}` } : {}) });
-      res.end(answer);
+      const cache = ttl >= 0 ? { 'cache-control': `max-age=${ttl}` } : {};
+      let body = answer;
+      if (json) {
+        const shape = answerJson(answer);
+        if (shape === null) return this.fail(res, 502, 'unreadable answer', true);
+        body = Buffer.from(JSON.stringify(shape));
+      }
+      this.countResponse(200);
+      res.writeHead(200, { 'content-type': json ? DNS_JSON : CONTENT_TYPE, 'content-length': body.length, ...cache });
+      res.end(body);
     };
     let pending = false;
     try {
@@ -198,17 +246,42 @@ export class DnsDohListener {
     // Dropped (rate limit, unreadable, a response sent as a query): RFC 8484 §4.2.1, a 4xx the client does not retry blindly.
     if (!pending && !sent) {
       sent = true;
-      this.fail(res, 400, 'query dropped');
+      this.fail(res, 400, 'query dropped', json);
     }
   }
 
-  private fail(res: Response, status: number, why: string): void {
+  /** A refusal: plain text, or `{"error": why}` to a JSON-form request (as Cloudflare answers). `why` never echoes the request. */
+  private fail(res: Response, status: number, why: string, json = false): void {
     this.stats.httpErrors.set(status, (this.stats.httpErrors.get(status) ?? 0) + 1);
     if (res.headersSent || res.writableEnded) return;
-    const body = `${why}\n`;
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    this.countResponse(status);
+    const body = json ? JSON.stringify({ error: why }) : `${why}\n`;
+    res.writeHead(status, { 'content-type': json ? DNS_JSON : 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }
+
+  private countRequest(req: Request): void {
+    const method = METHODS.has(req.method ?? '') ? req.method! : 'other';
+    const version = VERSIONS.has(req.httpVersion) ? req.httpVersion : 'other';
+    const key = `${method}\0${version}`;
+    this.stats.requests.set(key, (this.stats.requests.get(key) ?? 0) + 1);
+  }
+
+  private countResponse(status: number): void {
+    this.stats.responses.set(status, (this.stats.responses.get(status) ?? 0) + 1);
+  }
+}
+
+/** The route of a path: /dns-query or /resolve (JSON), each optionally /CUSTOMER ([A-Za-z0-9._-]{1,64}); null for any other path. */
+export function routeOf(path: string): { json: boolean; customer: string | null } | null {
+  for (const [base, json] of [[DOH_PATH, false], [JSON_PATH, true]] as const) {
+    if (path === base) return { json, customer: null };
+    if (path.startsWith(`${base}/`)) {
+      const rest = path.slice(base.length + 1);
+      return CUSTOMER.test(rest) ? { json, customer: rest } : null;
+    }
+  }
+  return null;
 }
 
 /** The smallest TTL of an answer's records (OPT aside): its HTTP freshness (RFC 8484 §5.1); -1 for none or unreadable. */

@@ -431,9 +431,9 @@ describe('DnsForwarder', () => {
       });
     const bytes = fc.oneof(fc.uint8Array({ maxLength: 600 }).map((a) => Buffer.from(a)), mutated);
     fc.assert(
-      fc.property(bytes, fc.boolean(), (input, udp) => {
+      fc.property(bytes, fc.constantFrom('udp', 'tcp', 'tls', 'https' as const), (input, transport) => {
         const replies: Buffer[] = [];
-        fwd.handle(input, '127.0.0.1', (b) => replies.push(b), udp);
+        fwd.handle(input, '127.0.0.1', (b) => replies.push(b), transport);
         expect(replies.length).toBeLessThanOrEqual(1);
         for (const r of replies) {
           expect(r.length).toBeGreaterThanOrEqual(12);
@@ -442,7 +442,7 @@ describe('DnsForwarder', () => {
       }),
       { numRuns: 3000 },
     );
-    fwd.handle(Buffer.alloc(70_000), '127.0.0.1', () => undefined, true);
+    fwd.handle(Buffer.alloc(70_000), '127.0.0.1', () => undefined, 'udp');
     expect(fwd.stats.oversized).toBe(1);
     expect(fwd.upstreams.inFlight).toBeLessThanOrEqual(64);
   });

@@ -32,13 +32,13 @@ import { DnsTcpListener, MAX_QUERY_BYTES } from './tcp.js';
 import type { SecureContext } from 'node:tls';
 import { reloadTlsFiles } from '../http/listener.js';
 import { loadTlsContext, type TlsFiles } from '../http/tls.js';
-import { DnsDohListener } from './doh.js';
+import { DnsDohListener, type DohCounters } from './doh.js';
 import { readFileSync } from 'node:fs';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
 import { DetectionQueue } from './detection-queue.js';
 import { ForwarderIntel, DEFAULT_MAX_LISTINGS } from './intel.js';
-import { DnsCounts, registerDnsMetrics, type DnsMetricSource } from './metrics.js';
+import { DnsCounts, registerDnsMetrics, TRANSPORT_SLOT, type DnsMetricSource, type DnsTransport } from './metrics.js';
 import { Policy } from './policy.js';
 import { QueryLogRecorder } from './query-log.js';
 import { ClientRateLimit } from './rate-limit.js';
@@ -83,6 +83,12 @@ export interface TlsListenerOptions {
   tls: TlsFiles;
   /** The files came as flags: a reload re-reads them, whatever the next config says. */
   fixedFiles?: boolean;
+  /**
+   * DoT only (serve.dns.dot.customerDomain, --dot-customer-domain): SNI
+   * LABEL.customerDomain names customer LABEL; lower case, no trailing dot.
+   * Absent or null = the address decides.
+   */
+  customerDomain?: string | null;
 }
 
 /** What `done` gets in place of the upstream when the answer comes back from the detector's hold. */
@@ -98,6 +104,10 @@ export type Reply = (answer: Buffer) => void;
 export interface ForwarderStats {
   udpQueries: number;
   tcpQueries: number;
+  /** DNS over TLS. */
+  tlsQueries: number;
+  /** DNS over HTTPS. */
+  httpsQueries: number;
   cacheHits: number;
   cacheMisses: number;
   refused: number;
@@ -110,6 +120,8 @@ export interface ForwarderStats {
   allowlisted: number;
   tcpRejected: number;
   sendErrors: number;
+  /** DoT connections whose SNI label under customerDomain names no configured customer (attributed by address instead). */
+  unknownSniCustomers: number;
   /** "action\0verdict" → queries answered by policy. */
   blocked: Map<string, number>;
 }
@@ -119,6 +131,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
   readonly stats: ForwarderStats = {
     udpQueries: 0,
     tcpQueries: 0,
+    tlsQueries: 0,
+    httpsQueries: 0,
     cacheHits: 0,
     cacheMisses: 0,
     refused: 0,
@@ -131,6 +145,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     allowlisted: 0,
     tcpRejected: 0,
     sendErrors: 0,
+    unknownSniCustomers: 0,
     blocked: new Map(),
   };
   /** Responses and durations, counted on the query path and read by /metrics. */
@@ -158,6 +173,9 @@ export class DnsForwarder implements Service, DnsMetricSource {
   /** DNS over HTTPS, through the same governor (doh.ts); null when off. */
   readonly doh: DnsDohListener | null = null;
   private dohFiles: TlsFiles | null = null;
+  /** DoT: SNI LABEL.customerDomain → customer id, by lower-case label (sniCustomer). */
+  private readonly sniCustomers = new Map<string, string>();
+  private readonly customerDomain: string | null;
   private stopped = false;
   /**
    * The client of the UDP query being handled. Answers sent before handle()
@@ -184,11 +202,14 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.querylog = new QueryLogRecorder(context, context.config.serve.querylog);
     this.allow = liveAllowlist(context.config);
     this.intel = new ForwarderIntel(context.flagged, options.maxIntelListings ?? DEFAULT_MAX_LISTINGS, context.flag);
-    this.detection = new DetectionQueue(options.detectorQueue, (answer, ts, client) => {
+    this.detection = new DetectionQueue(options.detectorQueue, (answer, ts, client, customer) => {
       const message = decodeMessage(answer);
       if (typeof message === 'string') return false;
       const observation = observationOf(message, ts, client);
-      if (observation !== null) context.observations.observe(observation);
+      if (observation === null) return true;
+      // The exposure report (../querylog) names this customer for a client that got the answer before a flag.
+      if (customer !== null) observation.customer = customer;
+      context.observations.observe(observation);
       return true;
     });
     registerDnsMetrics(context.registry, this);
@@ -203,7 +224,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
           return ok;
         },
       }),
-      handle: (query, client, reply) => this.handle(query, client, reply, false),
+      handle: (query, client, reply) => this.handle(query, client, reply, 'tcp'),
       stats: this.stats,
       log: context.log,
       logLimit: governor.logLimiter('dns'),
@@ -214,12 +235,19 @@ export class DnsForwarder implements Service, DnsMetricSource {
       return ok;
     };
     const dot = options.dot ?? null;
+    this.customerDomain = dot?.customerDomain ?? null;
+    // Ids with a '.' cannot be one SNI label; of two ids equal but for case, the first configured is named.
+    for (const c of context.customers.customers) {
+      const label = c.id.toLowerCase();
+      if (!label.includes('.') && !this.sniCustomers.has(label)) this.sniCustomers.set(label, c.id);
+    }
     if (dot !== null) {
       this.dotFiles = dot.tls;
       this.dotContext = loadTlsContext(dot.tls, 'dns');
       this.dot = new DnsTcpListener({
         gate: governor.gate({ listener: 'dns-tls', allows }),
-        handle: (query, client, reply) => this.handle(query, client, reply, false),
+        handle: (query, client, reply, customer) => this.handle(query, client, reply, 'tls', customer),
+        ...(this.customerDomain === null ? {} : { customerOf: (servername: string | null) => this.sniCustomer(servername) }),
         stats: this.stats,
         log: context.log,
         logLimit: governor.logLimiter('dns'),
@@ -233,13 +261,32 @@ export class DnsForwarder implements Service, DnsMetricSource {
       this.dohFiles = doh.tls;
       this.doh = new DnsDohListener({
         gate: governor.gate({ listener: 'dns-doh', http: true, allows }),
-        // TODO(i17): attribute `customer` (the /dns-query/CUSTOMER path) in query stats and the query log.
-        handle: (query, client, _customer, reply) => this.handle(query, client, reply, false),
+        handle: (query, client, customer, reply) => this.handle(query, client, reply, 'https', customer),
+        knowsCustomer: (id) => context.customers.get(id) !== null,
         credentials: readTlsPair(doh.tls),
         log: context.log,
         logLimit: governor.logLimiter('dns'),
       });
     }
+  }
+
+  /**
+   * The customer a DoT client's SNI names: LABEL.customerDomain (letters
+   * folded) → the configured customer LABEL. Null (the address decides)
+   * for no SNI, the domain itself or a name outside it; a name under it that
+   * names no customer (an unknown label, several labels) is null too, and
+   * counted: a client cannot invent report rows.
+   */
+  private sniCustomer(servername: string | null): string | null {
+    const domain = this.customerDomain;
+    if (servername === null || domain === null) return null;
+    const name = servername.toLowerCase();
+    const cut = name.length - domain.length - 1;
+    if (cut < 1 || name.charCodeAt(cut) !== 46 || !name.endsWith(domain)) return null;
+    const id = this.sniCustomers.get(name.slice(0, cut));
+    if (id !== undefined) return id;
+    this.stats.unknownSniCustomers++;
+    return null;
   }
 
   /** The DNS over TLS port bound (useful with port 0); 0 when off. */
@@ -337,13 +384,21 @@ export class DnsForwarder implements Service, DnsMetricSource {
 
   /**
    * One query from one client; `reply` sends an answer back (at most once,
-   * now or later). `udp`: the client's EDNS size applies. Returns false when
-   * the query is dropped and `reply` will never be called.
+   * now or later). `transport`: how it came (its metrics label; over UDP the
+   * client's EDNS size applies). `customer`: the configured customer id the
+   * client named (a DoH path, a DoT SNI label; checked by the listener), which
+   * takes precedence over the one its address belongs to; null = by address.
+   * Returns false when the query is dropped and `reply` will never be called.
    */
-  handle(bytes: Buffer, client: string, reply: Reply, udp: boolean): boolean {
+  handle(bytes: Buffer, client: string, reply: Reply, transport: DnsTransport, customer: string | null = null): boolean {
     const arrived = performance.now();
-    if (udp) this.stats.udpQueries++;
-    else this.stats.tcpQueries++;
+    const slot = TRANSPORT_SLOT[transport];
+    const udp = slot === 0;
+    const stats = this.stats;
+    if (udp) stats.udpQueries++;
+    else if (slot === 1) stats.tcpQueries++;
+    else if (slot === 2) stats.tlsQueries++;
+    else stats.httpsQueries++;
     if (bytes.length > MAX_QUERY_BYTES) {
       this.stats.oversized++;
       return false;
@@ -352,7 +407,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     if (!this.acl.allows(client)) {
       this.stats.refused++;
       if (readQuery(bytes, bytes.length, q) !== null) return false;
-      this.respond(reply, emptyAnswer(bytes, q.questionEnd, RCODE_REFUSED), q.qtype, udp, arrived);
+      this.respond(reply, emptyAnswer(bytes, q.questionEnd, RCODE_REFUSED), q.qtype, slot, arrived);
       return true;
     }
     const now = Date.now();
@@ -365,7 +420,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       this.stats.malformed++;
       // Never answer a response (no reflection loops) or a message without a header.
       if (problem === 'response' || problem === 'header') return false;
-      this.respond(reply, emptyAnswer(bytes, 0, problem === 'opcode' ? RCODE_NOTIMP : RCODE_FORMERR), -1, udp, arrived);
+      this.respond(reply, emptyAnswer(bytes, 0, problem === 'opcode' ? RCODE_NOTIMP : RCODE_FORMERR), -1, slot, arrived);
       return true;
     }
     // After the policy step every query is counted (per minute and customer); serve.querylog says which are recorded.
@@ -387,9 +442,9 @@ export class DnsForwarder implements Service, DnsMetricSource {
             this.countBlock(action, verdict.verdict);
             if (verdict.intel !== undefined) this.intel.countBlocked(verdict);
             const answer = this.policy.answer(action, bytes, q);
-            if (answer !== null) this.respond(reply, answer, q.qtype, udp, arrived);
-            ql.count(ts, client, action);
-            if (ql.enabled) ql.record(ts, client, qname, q.qtype, action, answer === null ? -1 : answer[3]! & 15, verdict);
+            if (answer !== null) this.respond(reply, answer, q.qtype, slot, arrived);
+            ql.count(ts, client, customer, action);
+            if (ql.enabled) ql.record(ts, client, customer, qname, q.qtype, action, answer === null ? -1 : answer[3]! & 15, verdict);
             return answer !== null;
           }
           this.stats.logged++;
@@ -407,10 +462,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const key = AnswerCache.key(bytes, q);
     const cached = this.cache.answer(key, bytes, q, now);
     if (cached !== null) {
-      ql.count(ts, client, passed);
+      ql.count(ts, client, customer, passed);
       this.stats.cacheHits++;
-      this.send(cached, q.udpSize, q.questionEnd, q.qtype, bytes, reply, udp, arrived);
-      if (record) ql.record(ts, client, name!, q.qtype, passed, cached[3]! & 15, logged);
+      this.send(cached, q.udpSize, q.questionEnd, q.qtype, bytes, reply, slot, arrived);
+      if (record) ql.record(ts, client, customer, name!, q.qtype, passed, cached[3]! & 15, logged);
       return true;
     }
     this.stats.cacheMisses++;
@@ -422,10 +477,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const done = (answer: Buffer | null, held: unknown = null): void => {
       if (this.stopped) return;
       if (answer === null) {
-        ql.count(ts, client, passed);
+        ql.count(ts, client, customer, passed);
         this.stats.servfail++;
-        this.respond(reply, emptyAnswer(bytes, questionEnd, RCODE_SERVFAIL), qtype, udp, arrived);
-        if (record) ql.record(ts, client, name!, qtype, passed, RCODE_SERVFAIL, logged);
+        this.respond(reply, emptyAnswer(bytes, questionEnd, RCODE_SERVFAIL), qtype, slot, arrived);
+        if (record) ql.record(ts, client, customer, name!, qtype, passed, RCODE_SERVFAIL, logged);
         return;
       }
       if (held !== HELD && !isTruncated(answer)) {
@@ -433,21 +488,21 @@ export class DnsForwarder implements Service, DnsMetricSource {
         // A name already flagged (answered under policy log) needs no second look.
         const index = logged === null ? (this.context.intel?.current() ?? null) : null;
         if (index !== null && this.intel.listedAddress(index, answer, questionEnd, at, this.context.infra ?? null) !== null) {
-          this.holdForDetector(answer, at, client, (examined) => {
+          this.holdForDetector(answer, at, client, customer, (examined) => {
             // Cached only now: a second query during the hold must not get the answer from the cache unchecked.
             this.cache.store(key, answer, bytes, asked, Date.now());
-            if (!examined || !this.blockAfterDetection(bytes, asked, client, ts, reply, udp, arrived)) done(answer, HELD);
+            if (!examined || !this.blockAfterDetection(bytes, asked, client, customer, ts, reply, slot, arrived)) done(answer, HELD);
           });
           return;
         }
         this.cache.store(key, answer, bytes, asked, at);
-        this.detection.push(answer, at / 1000, client);
+        this.detection.push(answer, at / 1000, client, undefined, customer);
       }
       // Counted when the answer goes: a held answer may yet have been blocked.
-      ql.count(ts, client, passed);
+      ql.count(ts, client, customer, passed);
       setId(answer, id);
-      this.send(answer, udpSize, questionEnd, qtype, bytes, reply, udp, arrived);
-      if (record) ql.record(ts, client, name!, qtype, passed, answer[3]! & 15, logged);
+      this.send(answer, udpSize, questionEnd, qtype, bytes, reply, slot, arrived);
+      if (record) ql.record(ts, client, customer, name!, qtype, passed, answer[3]! & 15, logged);
     };
     if (udp) this.upstreams.ask(bytes, questionEnd, client, done);
     else this.upstreams.askTcp(bytes, questionEnd, client, done);
@@ -461,7 +516,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
    * examined within intelHoldMs: then), so the caller sends it unchecked
    * (fail-open, counted). `then` runs once; never after stop().
    */
-  private holdForDetector(answer: Buffer, at: number, client: string, then: (examined: boolean) => void): void {
+  private holdForDetector(answer: Buffer, at: number, client: string, customer: string | null, then: (examined: boolean) => void): void {
     const stats = this.intel.stats;
     stats.held++;
     let settled = false;
@@ -471,12 +526,13 @@ export class DnsForwarder implements Service, DnsMetricSource {
       stats.holdTimeouts++;
       then(false);
     }, this.options.intelHoldMs ?? DEFAULT_INTEL_HOLD_MS);
-    const queued = this.detection.push(answer, at / 1000, client, () => {
+    const examined = (): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (!this.stopped) then(true);
-    });
+    };
+    const queued = this.detection.push(answer, at / 1000, client, examined, customer);
     if (!queued) {
       settled = true;
       clearTimeout(timer);
@@ -490,7 +546,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
    * now flagged (and not allowlisted, and its action blocks), sent, counted
    * and recorded; false when the real answer is to go.
    */
-  private blockAfterDetection(query: Buffer, asked: QueryInfo, client: string, ts: number, reply: Reply, udp: boolean, arrived: number): boolean {
+  private blockAfterDetection(query: Buffer, asked: QueryInfo, client: string, customer: string | null, ts: number, reply: Reply, transport: number, arrived: number): boolean {
     const qname = queryName(query, asked);
     const verdict = this.context.flagged.match(qname);
     if (verdict === null || this.allow.isAllowed(qname)) return false;
@@ -499,27 +555,28 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.countBlock(action, verdict.verdict);
     if (verdict.intel !== undefined) this.intel.countBlocked(verdict);
     const answer = this.policy.answer(action, query, asked);
-    if (answer !== null) this.respond(reply, answer, asked.qtype, udp, arrived);
+    if (answer !== null) this.respond(reply, answer, asked.qtype, transport, arrived);
     const ql = this.querylog;
-    ql.count(ts, client, action);
-    if (ql.enabled) ql.record(ts, client, qname, asked.qtype, action, answer === null ? -1 : answer[3]! & 15, verdict);
+    ql.count(ts, client, customer, action);
+    if (ql.enabled) ql.record(ts, client, customer, qname, asked.qtype, action, answer === null ? -1 : answer[3]! & 15, verdict);
     return true;
   }
 
-  private send(answer: Buffer, udpSize: number, questionEnd: number, qtype: number, query: Buffer, reply: Reply, udp: boolean, arrived: number): void {
-    if (udp && answer.length > udpSize) {
+  /** `transport`: its TRANSPORT_SLOT (0 = UDP, where the client's size truncates). */
+  private send(answer: Buffer, udpSize: number, questionEnd: number, qtype: number, query: Buffer, reply: Reply, transport: number, arrived: number): void {
+    if (transport === 0 && answer.length > udpSize) {
       // Too big for the client's UDP size: TC, and it asks again over TCP.
       this.stats.truncated++;
-      this.respond(reply, emptyAnswer(query, questionEnd, answer[3]! & 15, true), qtype, udp, arrived);
+      this.respond(reply, emptyAnswer(query, questionEnd, answer[3]! & 15, true), qtype, transport, arrived);
       return;
     }
-    this.respond(reply, answer, qtype, udp, arrived);
+    this.respond(reply, answer, qtype, transport, arrived);
   }
 
   /** Sends an answer and counts it: its rcode, the query's type (-1: none read), its time since the query arrived. */
-  private respond(reply: Reply, answer: Buffer, qtype: number, udp: boolean, arrived: number): void {
+  private respond(reply: Reply, answer: Buffer, qtype: number, transport: number, arrived: number): void {
     reply(answer);
-    this.counts.answered(answer[3]! & 15, qtype, udp, performance.now() - arrived);
+    this.counts.answered(answer[3]! & 15, qtype, transport, performance.now() - arrived);
   }
 
   /** Every upstream down (health() of Service): the forwarder can answer only from its cache. */
@@ -540,7 +597,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.udpAddress = address;
     this.udpPort = port;
     try {
-      this.handle(bytes, address, this.replyNow, true);
+      this.handle(bytes, address, this.replyNow, 'udp');
     } catch (err) {
       // A bug must cost one query, not the resolver.
       this.stats.malformed++;
@@ -611,8 +668,17 @@ export class DnsForwarder implements Service, DnsMetricSource {
     return [this.intel.stats.blocked, this.intel.stats.logged];
   }
 
-  queriesByTransport(): [number, number] {
-    return [this.stats.udpQueries, this.stats.tcpQueries];
+  dohCounts(): DohCounters | null {
+    return this.doh?.stats ?? null;
+  }
+
+  unknownCustomers(): [tls: number, https: number] {
+    return [this.stats.unknownSniCustomers, this.doh?.stats.unknownCustomers ?? 0];
+  }
+
+  queriesByTransport(): number[] {
+    const s = this.stats;
+    return [s.udpQueries, s.tcpQueries, s.tlsQueries, s.httpsQueries];
   }
 
   upstreamsUp(): [string, number][] {

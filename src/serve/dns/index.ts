@@ -29,6 +29,7 @@ export function dnsService(): ServiceFactory {
         .option('--dot <address:port>', 'also serve DNS over TLS (RFC 7858) on this address, usually port 853; needs --dot-cert and --dot-key (serve.dns.dot.listen)')
         .option('--dot-cert <file>', 'PEM certificate (chain) for --dot, TLS 1.2+ (serve.dns.dot.tls.cert)')
         .option('--dot-key <file>', 'PEM private key of --dot-cert (serve.dns.dot.tls.key)')
+        .option('--dot-customer-domain <name>', 'SNI LABEL.NAME on --dot names customer LABEL of config customers (serve.dns.dot.customerDomain)')
         .option('--doh <address:port>', 'DNS over HTTPS (RFC 8484) at /dns-query on this address, HTTP/2 and HTTP/1.1 over TLS (serve.dns.doh.listen)')
         .option('--doh-cert <file>', 'PEM certificate (chain) of the DoH listener (serve.dns.doh.tls.cert)')
         .option('--doh-key <file>', 'PEM private key of the DoH listener (serve.dns.doh.tls.key)')
@@ -94,6 +95,7 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
     new ClientAcl(allow);
     const upstreamCa = upstreamCaBundle(flags, context);
     const dot = tlsListenerOptions('dot', flags, cfg.dot, 853, endpoint);
+    if (dot !== null) dot.customerDomain = customerDomain(flags, cfg.dot.customerDomain, context);
     const doh = tlsListenerOptions('doh', flags, cfg.doh, 443, endpoint);
     if (dot !== null && doh !== null && sameSocket(dot.listen, doh.listen)) throw new Error(`serve: --doh ${doh.listen.host}:${doh.listen.port} is the port of --dot`);
     return {
@@ -124,7 +126,7 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
  * An encrypted listener (--dot/--doh with -cert and -key, else serve.dns.dot/doh): null when off. A listener
  * without both files, or on the TCP port of --dns, is a usage error.
  */
-function tlsListenerOptions(kind: 'dot' | 'doh', flags: Record<string, unknown>, cfg: ServeContext['config']['serve']['dns']['dot'], defaultPort: number, dns: Endpoint): TlsListenerOptions | null {
+function tlsListenerOptions(kind: 'dot' | 'doh', flags: Record<string, unknown>, cfg: Pick<ServeContext['config']['serve']['dns']['dot'], 'listen' | 'tls'>, defaultPort: number, dns: Endpoint): TlsListenerOptions | null {
   const flagCert = flags[`${kind}Cert`];
   const flagKey = flags[`${kind}Key`];
   const listen = typeof flags[kind] === 'string' ? (flags[kind] as string) : cfg.listen;
@@ -136,6 +138,16 @@ function tlsListenerOptions(kind: 'dot' | 'doh', flags: Record<string, unknown>,
   const endpoint = parseEndpoint(listen, defaultPort, `serve: --${kind}`);
   if (sameSocket(endpoint, dns)) throw new Error(`serve: --${kind} ${endpoint.host}:${endpoint.port} is the port of --dns`);
   return { listen: endpoint, tls: { cert, key }, fixedFiles: typeof flagCert === 'string' };
+}
+
+/** --dot-customer-domain, else serve.dns.dot.customerDomain: lower case, no trailing dot; null for none. */
+function customerDomain(flags: Record<string, unknown>, configured: string | null, context: ServeContext): string | null {
+  const text = typeof flags.dotCustomerDomain === 'string' ? flags.dotCustomerDomain : configured;
+  if (text === null) return null;
+  const domain = text.toLowerCase().replace(/\.$/, '');
+  if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(domain) || domain.length > 253) throw new Error('serve: --dot-customer-domain takes a domain name such as dns.example.net (serve.dns.dot.customerDomain)');
+  if (context.customers.size === 0) throw new Error('serve: --dot-customer-domain names customers, but config customers is empty');
+  return domain;
 }
 
 /** Two listeners on one TCP socket (port 0 is a fresh one each time). */

@@ -10,6 +10,7 @@
  * the duration histogram its bucket counts.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DohCounters } from './doh.js';
 
 /** Response codes by name (the header's 4 bits); 12–15 are unassigned and counted as "other". */
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE', 'DSOTYPENI', 'other', 'other', 'other', 'other'];
@@ -28,7 +29,11 @@ QTYPES.forEach(([type], i) => (QTYPE_SLOT[type] = i + 1));
 
 /** Upper bounds, seconds: a cache hit takes tens of microseconds, an upstream a millisecond to the timeout. */
 export const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-const TRANSPORTS = ['udp', 'tcp'];
+/** How a client reached the forwarder: plain UDP or TCP, DNS over TLS (RFC 7858) or over HTTPS (RFC 8484); the `proto` label. */
+export type DnsTransport = 'udp' | 'tcp' | 'tls' | 'https';
+export const TRANSPORTS: readonly DnsTransport[] = ['udp', 'tcp', 'tls', 'https'];
+/** A transport's index in TRANSPORTS and in the per-transport arrays of DnsCounts. */
+export const TRANSPORT_SLOT: Readonly<Record<DnsTransport, number>> = { udp: 0, tcp: 1, tls: 2, https: 3 };
 
 /** What the query path counts per answer sent: responses by rcode and qtype, durations by transport. */
 export class DnsCounts {
@@ -38,11 +43,10 @@ export class DnsCounts {
   readonly durations = new Float64Array(TRANSPORTS.length * (DURATION_BUCKETS.length + 1));
   readonly durationSums = new Float64Array(TRANSPORTS.length);
 
-  /** One answer sent: its rcode, the query's type (-1 when none was read), UDP or TCP, milliseconds since the query arrived. */
-  answered(rcode: number, qtype: number, udp: boolean, ms: number): void {
+  /** One answer sent: its rcode, the query's type (-1 when none was read), its transport (TRANSPORT_SLOT), milliseconds since the query arrived. */
+  answered(rcode: number, qtype: number, transport: number, ms: number): void {
     const slot = qtype >= 0 && qtype < QTYPE_SLOT.length ? QTYPE_SLOT[qtype]! : 0;
     this.responses[(rcode & 15) * QTYPE_LABELS.length + slot]!++;
-    const transport = udp ? 0 : 1;
     const seconds = ms / 1000;
     let bucket = 0;
     while (bucket < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[bucket]!) bucket++;
@@ -60,11 +64,16 @@ export interface DnsMetricSource {
   gauges(): Record<string, number>;
   /** Queries answered by policy: "action\0verdict" → count. */
   blocked(): ReadonlyMap<string, number>;
-  queriesByTransport(): [udp: number, tcp: number];
+  /** Queries received per transport, in TRANSPORTS order. */
+  queriesByTransport(): ArrayLike<number>;
   /** Per threat-intelligence feed: queries answered by policy because of it, and queries for names it lists under action log. */
   intelByFeed(): [blocked: ReadonlyMap<string, number>, logged: ReadonlyMap<string, number>];
   /** Per upstream (its upstreamLabel: "host:port", or "tls://host:port#NAME" for an encrypted one): 1 while it answers, 0 while down. */
   upstreamsUp(): [string, number][];
+  /** The DoH listener's counts; null while DoH is off. */
+  dohCounts(): DohCounters | null;
+  /** Clients naming a customer not configured: DoT SNI labels (attributed by address), DoH paths (404). */
+  unknownCustomers(): [tls: number, https: number];
 }
 
 /** What source.counters() and source.gauges() keys lack of a family name. */
@@ -134,9 +143,8 @@ export function registerDnsMetrics(registry: Registry, source: DnsMetricSource):
     labelNames: ['proto'],
     registers: [registry],
     collect() {
-      const [udp, tcp] = source.queriesByTransport();
-      publish(this, 'q\0udp', { proto: 'udp' }, udp);
-      publish(this, 'q\0tcp', { proto: 'tcp' }, tcp);
+      const queries = source.queriesByTransport();
+      TRANSPORTS.forEach((proto, i) => publish(this, `q\0${proto}`, { proto }, queries[i] ?? 0));
     },
   });
   for (const [name, help] of Object.entries(COUNTERS)) {
@@ -213,6 +221,61 @@ export function registerDnsMetrics(registry: Registry, source: DnsMetricSource):
     },
   });
   registry.registerMetric(new DurationHistogram(source.counts));
+  registerDohMetrics(registry, source, publish);
+}
+
+type Publish = (counter: Counter<string>, key: string, labels: Record<string, string>, value: number) => void;
+
+/** fluxhound_dns_doh_* (doh.ts's DohCounters) and the unknown-customer counts of DoT and DoH. */
+function registerDohMetrics(registry: Registry, source: DnsMetricSource, publish: Publish): void {
+  new Counter({
+    name: 'fluxhound_dns_doh_requests_total',
+    help: 'DNS over HTTPS requests, by method (GET, HEAD, POST, other) and HTTP version (1.0, 1.1, 2.0, other).',
+    labelNames: ['method', 'version'],
+    registers: [registry],
+    collect() {
+      for (const [key, n] of source.dohCounts()?.requests ?? []) {
+        const [method = '', version = ''] = key.split('\0');
+        publish(this, `dr\0${key}`, { method, version }, n);
+      }
+    },
+  });
+  new Counter({
+    name: 'fluxhound_dns_doh_responses_total',
+    help: 'DNS over HTTPS responses sent, by HTTP status.',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      for (const [status, n] of source.dohCounts()?.responses ?? []) publish(this, `ds\0${status}`, { status: String(status) }, n);
+    },
+  });
+  for (const [name, help, value] of [
+    ['fluxhound_dns_doh_queries_total', 'DNS queries asked over HTTPS and handed to the forwarder (wire and JSON form).', (d: DohCounters) => d.queries],
+    ['fluxhound_dns_doh_json_queries_total', 'Of those, asked in the JSON form (application/dns-json).', (d: DohCounters) => d.jsonQueries],
+    ['fluxhound_dns_doh_bodies_refused_total', 'DoH POST bodies refused with 413 for their size (declared or read).', (d: DohCounters) => d.bodiesRefused],
+    ['fluxhound_dns_doh_body_bytes_refused_total', 'Bytes read of DoH POST bodies before they were refused for their size.', (d: DohCounters) => d.bodyBytesRefused],
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const doh = source.dohCounts();
+        publish(this, name, {}, doh === null ? 0 : value(doh));
+      },
+    });
+  }
+  new Counter({
+    name: 'fluxhound_dns_unknown_customers_total',
+    help: 'Clients naming a customer that is not configured: a DoT SNI label (attributed by address instead; proto tls) or a DoH path (404; proto https).',
+    labelNames: ['proto'],
+    registers: [registry],
+    collect() {
+      const [tls, https] = source.unknownCustomers();
+      publish(this, 'uc\0tls', { proto: 'tls' }, tls);
+      publish(this, 'uc\0https', { proto: 'https' }, https);
+    },
+  });
 }
 
 /**

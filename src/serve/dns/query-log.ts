@@ -52,9 +52,13 @@ export class QueryLogRecorder {
     return this.context.customers.customerOf(client)?.id ?? null;
   }
 
-  /** Counts one query that passed the policy step (no allocation once the minute's row exists). */
-  count(ts: number, client: string, action: QueryAction): void {
-    this.context.queryStats.count(ts, this.customerOf(client), action);
+  /**
+   * Counts one query that passed the policy step (no allocation once the
+   * minute's row exists). `named`: the customer the client named (a DoH
+   * path, a DoT SNI label), which wins over its address; null = by address.
+   */
+  count(ts: number, client: string, named: string | null, action: QueryAction): void {
+    this.context.queryStats.count(ts, named ?? this.customerOf(client), action);
   }
 
   /** Whether an answered-normally query (pass) is to be recorded: the sample's draw. */
@@ -64,11 +68,11 @@ export class QueryLogRecorder {
   }
 
   /**
-   * One recorded query. `qtype` the query's type number, `rcode` the answer
-   * sent (-1: none, a drop), `verdict` the flagged domain's verdict (null for
-   * pass).
+   * One recorded query. `named` as for count(), `qtype` the query's type
+   * number, `rcode` the answer sent (-1: none, a drop), `verdict` the flagged
+   * domain's verdict (null for pass).
    */
-  record(ts: number, client: string, name: string, qtype: number, action: QueryAction, rcode: number, verdict: Verdict | null): void {
+  record(ts: number, client: string, named: string | null, name: string, qtype: number, action: QueryAction, rcode: number, verdict: Verdict | null): void {
     let rule: QueryRule | null = null;
     let reason: string | null = null;
     if (verdict !== null) ({ rule, reason } = ruleOf(verdict));
@@ -76,7 +80,7 @@ export class QueryLogRecorder {
     this.context.logQuery({
       ts: Math.round(ts * 1000) / 1000,
       client,
-      customer: this.customerOf(client),
+      customer: named ?? this.customerOf(client),
       name,
       qtype: typeName(qtype),
       action,

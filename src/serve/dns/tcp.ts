@@ -29,8 +29,10 @@ export interface TcpCounters {
 
 export interface DnsTcpOptions {
   gate: ListenerGate;
-  /** The forwarder's handle(): false when the query is dropped and `reply` will never be called. */
-  handle: (query: Buffer, client: string, reply: TcpReply) => boolean;
+  /** The forwarder's handle(): false when the query is dropped and `reply` will never be called. `customer`: what customerOf named for the connection, else null. */
+  handle: (query: Buffer, client: string, reply: TcpReply, customer: string | null) => boolean;
+  /** DoT: the customer the client's SNI names (forwarder.ts), asked once per connection; absent = none. */
+  customerOf?: (servername: string | null) => string | null;
   stats: TcpCounters;
   log: Logger;
   logLimit: LogRateLimit;
@@ -95,8 +97,10 @@ export class DnsTcpListener {
   /** `socket`: where queries are read, the connection's own or the TLS stream over it. */
   private serve(connection: GovernedConnection, socket: Socket): void {
     const { client } = connection;
-    const { stats, handle } = this.options;
+    const { stats, handle, customerOf } = this.options;
     let buffered: Buffer = Buffer.alloc(0);
+    // Asked at the first query, when the handshake (and so the SNI) is done.
+    let customer: string | null | undefined = customerOf === undefined ? null : undefined;
     const pad = this.options.pad === true;
     const reply = (answered: { done: boolean }, padded: boolean): TcpReply => (plain) => {
       if (answered.done) return;
@@ -130,7 +134,8 @@ export class DnsTcpListener {
         const answered = { done: false };
         let pending = false;
         try {
-          pending = handle(query, client, reply(answered, pad && wantsPadding(query)));
+          if (customer === undefined) customer = customerOf!((socket as TLSSocket).servername || null);
+          pending = handle(query, client, reply(answered, pad && wantsPadding(query)), customer);
         } catch (err) {
           stats.malformed++;
           const held = this.options.logLimit.take(`error:${client}`);

@@ -40,6 +40,19 @@ describe('ExposureTracker', () => {
     expect(t.stats.exposed).toBe(2);
   });
 
+  it('keeps one address with two customers (NAT; one named over DoH or DoT) as two exposures, each with its customer', () => {
+    const t = new ExposureTracker();
+    t.observe(answered(T - 60, 'www.flux.test', '192.0.2.50'));
+    const named = answered(T - 50, 'www.flux.test', '192.0.2.50');
+    named.customer = 'acme';
+    t.observe(named);
+    t.observe(answered(T - 40, 'www.flux.test', '192.0.2.50')); // the address's own again: replaces its first lookup
+    expect(t.exposed(verdictFixture('www.flux.test'), T, 3600).map((a) => [a.client, a.customer, a.ts])).toEqual([
+      ['192.0.2.50', 'acme', T - 50],
+      ['192.0.2.50', null, T - 40],
+    ]);
+  });
+
   it('keeps to a delegated zone when the verdict names one', () => {
     const t = new ExposureTracker();
     t.observe(answered(T - 10, 'a.cust1.dyn.test', '10.0.0.1'));

@@ -21,6 +21,8 @@ import type { Verdict } from '../../model/verdict.js';
 
 export interface Asked {
   client: string;
+  /** The customer the client named over encrypted DNS (DnsObservation.customer); null: its address decides. */
+  customer: string | null;
   name: string;
   qtype: string;
   /** Seconds (the observation's time). */
@@ -68,10 +70,12 @@ export class ExposureTracker {
       asked = [];
     } else this.domains.delete(registered);
     this.domains.set(registered, asked);
-    const same = asked.findIndex((a) => a.client === o.client);
+    // One address may stand for several customers (NAT, named over DoH or DoT): each is its own exposure.
+    const customer = o.customer ?? null;
+    const same = asked.findIndex((a) => a.client === o.client && a.customer === customer);
     if (same >= 0) asked.splice(same, 1);
     else if (asked.length >= this.perDomain) asked.shift();
-    asked.push({ client: o.client, name: o.qname, qtype: o.qtype, ts: o.ts });
+    asked.push({ client: o.client, customer, name: o.qname, qtype: o.qtype, ts: o.ts });
   }
 
   /**

@@ -150,6 +150,10 @@ describe('querylog service', () => {
     // then a fourth sees it rotate across many networks, until the detector flags it.
     const early = ['10.0.0.1', '10.0.0.2', '192.0.2.50'];
     early.forEach((client, k) => daemon.context.observations.observe(aResponse(t0 + k, 'www.flux.test', [bot(0)], 30, { client })));
+    // The outside address again, this time a client that named acme over DoH (/dns-query/acme): an exposure of its own, acme's.
+    const named = aResponse(t0 + 2.5, 'www.flux.test', [bot(0)], 30, { client: '192.0.2.50' });
+    named.customer = 'acme';
+    daemon.context.observations.observe(named);
     expect(daemon.context.flagged.size).toBe(0);
     let i = 3;
     while (daemon.context.flagged.size === 0 && i < 200) {
@@ -161,7 +165,7 @@ describe('querylog service', () => {
     const exposed = await waitFor('the exposures', async () => {
       await service.ndjson!.drained();
       const found = ndjson(path).filter((e) => e.action === 'exposed');
-      return found.length === 4 ? found : undefined;
+      return found.length === 5 ? found : undefined;
     });
     expect(exposed.map((e) => [e.client, e.customer, e.name, e.qtype, e.rcode, e.domain, e.verdict, e.rule]).sort()).toEqual(
       [
@@ -169,6 +173,7 @@ describe('querylog service', () => {
         ['10.0.0.2', 'acme', 'www.flux.test', 'A', null, 'www.flux.test', flagged.verdict, 'verdict'],
         ['10.0.0.3', 'acme', 'www.flux.test', 'A', null, 'www.flux.test', flagged.verdict, 'verdict'],
         ['192.0.2.50', null, 'www.flux.test', 'A', null, 'www.flux.test', flagged.verdict, 'verdict'],
+        ['192.0.2.50', 'acme', 'www.flux.test', 'A', null, 'www.flux.test', flagged.verdict, 'verdict'],
       ].sort(),
     );
     for (const e of exposed) {
@@ -176,7 +181,7 @@ describe('querylog service', () => {
       expect(e.score).toBe(flagged.score);
       expect(e.reason).toBe(flagged.reasons[0]);
     }
-    expect(await daemon.context.registry.metrics()).toMatch(/^fluxhound_querylog_exposed_total 4$/m);
+    expect(await daemon.context.registry.metrics()).toMatch(/^fluxhound_querylog_exposed_total 5$/m);
   });
 
   it('takes new field names on SIGHUP and reopens the file (logrotate)', async () => {

@@ -202,7 +202,7 @@ export class QueryLogService implements Service {
       this.context.logQuery({
         ts: Math.round(at * 1000) / 1000,
         client: asked.client,
-        customer: this.context.customers.customerOf(asked.client)?.id ?? null,
+        customer: asked.customer ?? this.context.customers.customerOf(asked.client)?.id ?? null,
         name: asked.name,
         qtype: asked.qtype,
         action: 'exposed',
