@@ -99,6 +99,9 @@ export const DEFAULT_INTEL_HOLD_MS = 250;
 
 export type Reply = (answer: Buffer) => void;
 
+/** Fresh port-0 picks tried when the UDP port's TCP twin is taken. */
+const PORT_ZERO_ATTEMPTS = 8;
+
 /** Queries are small; anything longer is hostile. */
 
 export interface ForwarderStats {
@@ -299,14 +302,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     return this.doh?.port ?? 0;
   }
 
-  /** The UDP and TCP port bound (useful with port 0). */
-  get port(): number {
-    const address = this.udp?.address();
-    return address === undefined ? 0 : address.port;
-  }
-
-  async start(): Promise<void> {
-    const { listen } = this.options;
+  private async bindUdp(listen: Endpoint): Promise<UdpSocket> {
     const udp = createSocket({ type: listen.family === 4 ? 'udp4' : 'udp6', lookup: literalLookup });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', (err) => reject(new Error(`dns: cannot listen on ${listen.host}:${listen.port}/udp: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
@@ -321,11 +317,31 @@ export class DnsForwarder implements Service, DnsMetricSource {
       // the kernel may cap buffer sizes; the defaults work
     }
     udp.on('message', (bytes, from) => this.onUdp(bytes, from.address, from.port));
-    this.udp = udp;
-    await this.tcp.listen(listen.host, this.port).catch((err: unknown) => {
-      udp.close();
-      throw err;
-    });
+    return udp;
+  }
+
+  /** The UDP and TCP port bound (useful with port 0). */
+  get port(): number {
+    const address = this.udp?.address();
+    return address === undefined ? 0 : address.port;
+  }
+
+  async start(): Promise<void> {
+    const { listen } = this.options;
+    // Port 0 picks a free UDP port; its TCP twin may be taken by someone else, so a few fresh picks are tried.
+    for (let attempt = 1; ; attempt++) {
+      const udp = await this.bindUdp(listen);
+      this.udp = udp;
+      try {
+        await this.tcp.listen(listen.host, this.port);
+        break;
+      } catch (err) {
+        this.udp = null;
+        udp.close();
+        if (listen.port !== 0 || attempt >= PORT_ZERO_ATTEMPTS || !String((err as Error).message).endsWith('EADDRINUSE')) throw err;
+      }
+    }
+    const udp = this.udp as UdpSocket;
     const dot = this.options.dot ?? null;
     if (this.dot !== null && dot !== null) {
       await this.dot.listen(dot.listen.host, dot.listen.port).catch(async (err: unknown) => {
