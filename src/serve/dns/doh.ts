@@ -13,11 +13,11 @@
  * query log as UDP and TCP. The answer's smallest TTL is its max-age.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import { constants, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
+import { suppressedField, TokenBucket, type GovernedConnection, type ListenerGate, type LogRateLimit, type RefusalReason } from '../net/index.js';
 import { MAX_QUERY_BYTES } from './tcp.js';
 import { scanTtls, skipName } from './wire.js';
 
@@ -28,6 +28,38 @@ const CUSTOMER = /^[A-Za-z0-9._-]{1,64}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export type DohReply = (answer: Buffer) => void;
+
+/**
+ * What one HTTP/2 session may ask of the server. A DoH client needs a few
+ * streams at once and small headers (a GET's dns= is at most 5,462
+ * characters); the rest is there to bound what a hostile one can make the
+ * server hold or do. Beyond nghttp2's own checks (a stream over the cap is
+ * refused, a session with too many invalid frames or refused streams is
+ * ended: h2_protocol), the session is cut, counted, when it resets more
+ * streams than a client that merely changes its mind would (the "rapid
+ * reset" attack, CVE-2023-44487: each reset stream is a query started for
+ * nothing) or floods PING or SETTINGS frames (each asks for an
+ * acknowledgement).
+ */
+export const DOH_SESSION_LIMITS = {
+  /** SETTINGS_MAX_CONCURRENT_STREAMS. */
+  maxConcurrentStreams: 32,
+  /** SETTINGS_MAX_HEADER_LIST_SIZE, bytes (uncompressed names and values). */
+  maxHeaderListSize: 16_384,
+  /** Header fields per request. */
+  maxHeaderListPairs: 64,
+  /** Megabytes one session may hold (streams, header tables, unsent data, unacknowledged frames). */
+  maxSessionMemory: 4,
+  /** Invalid frames, and streams refused for the cap, before nghttp2 ends the session. */
+  maxSessionInvalidFrames: 32,
+  maxSessionRejectedStreams: 32,
+  /** Streams the client may reset before their answer: a burst, then per second. */
+  resetBurst: 64,
+  resetsPerSecond: 8,
+  /** PING and SETTINGS frames from the client: a burst, then per second. */
+  controlBurst: 32,
+  controlPerSecond: 4,
+} as const;
 
 export interface DohCounters {
   /** Requests refused before reaching the forwarder, by HTTP status. */
@@ -62,7 +94,17 @@ export class DnsDohListener {
 
   constructor(private readonly options: DnsDohOptions) {
     this.gate = options.gate;
-    this.https = createSecureServer({ ...options.credentials, minVersion: 'TLSv1.2', allowHTTP1: true, settings: { maxConcurrentStreams: 32 }, maxSessionMemory: 4 });
+    const limits = DOH_SESSION_LIMITS;
+    this.https = createSecureServer({
+      ...options.credentials,
+      minVersion: 'TLSv1.2',
+      allowHTTP1: true,
+      settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: limits.maxHeaderListSize },
+      maxHeaderListPairs: limits.maxHeaderListPairs,
+      maxSessionMemory: limits.maxSessionMemory,
+      maxSessionInvalidFrames: limits.maxSessionInvalidFrames,
+      maxSessionRejectedStreams: limits.maxSessionRejectedStreams,
+    });
     // The governor's deadlines apply, not Node's.
     this.https.setTimeout(0);
     this.https.on('tlsClientError', (_err, socket) => socket.destroy());
@@ -71,13 +113,17 @@ export class DnsDohListener {
       const connection = this.admitted.get(key);
       this.admitted.delete(key);
       if (connection === undefined) return;
+      connection.handshakeDone();
       this.governed.set(secure, connection);
       this.arriving = connection;
     });
     this.https.on('secureConnection', () => (this.arriving = null));
     this.https.on('session', (session: ServerHttp2Session) => {
-      if (this.arriving !== null) this.governed.set(session, this.arriving);
+      const connection = this.arriving;
       session.on('error', () => session.destroy());
+      if (connection === null) return;
+      this.governed.set(session, connection);
+      this.guard(session, connection);
     });
     this.https.on('request', (req: Request, res: Response) => {
       const session = 'stream' in req ? req.stream.session : undefined;
@@ -115,8 +161,49 @@ export class DnsDohListener {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** The TLS server wraps the admitted socket itself; ALPN picks HTTP/2 or HTTP/1.1. */
+  /**
+   * Cuts an HTTP/2 session that resets streams or sends PING/SETTINGS past
+   * its budget (DOH_SESSION_LIMITS), and counts the one nghttp2 ends for
+   * invalid frames or too many refused streams (h2_protocol).
+   */
+  private guard(session: ServerHttp2Session, connection: GovernedConnection): void {
+    const limits = DOH_SESSION_LIMITS;
+    const resets = new TokenBucket(limits.resetsPerSecond, limits.resetBurst);
+    const control = new TokenBucket(limits.controlPerSecond, limits.controlBurst);
+    session.on('stream', (stream) => {
+      // 'aborted': the client reset the stream before its answer was written.
+      stream.once('aborted', () => {
+        if (!resets.take()) this.cutSession(session, connection, 'h2_reset_flood');
+      });
+    });
+    const controlFrame = (): void => {
+      if (!control.take()) this.cutSession(session, connection, 'h2_control_flood');
+    };
+    session.on('ping', controlFrame);
+    session.on('remoteSettings', controlFrame);
+    session.once('close', () => {
+      // nghttp2 ended it (invalid frames, refused streams past the limit, a flood of unacknowledged frames).
+      if (!session.closed || connection.cutBecause !== null) return;
+    });
+    session.once('error', (err: NodeJS.ErrnoException) => {
+      if (connection.cutBecause === null) this.countProtocolError(connection, err);
+    });
+  }
+
+  private countProtocolError(connection: GovernedConnection, err: NodeJS.ErrnoException): void {
+    if (err.code === 'ERR_HTTP2_ERROR' || err.code === 'ERR_HTTP2_SESSION_ERROR') connection.cut('h2_protocol');
+  }
+
+  /** GOAWAY (ENHANCE_YOUR_CALM) and the connection is cut, counted under `reason`. */
+  private cutSession(session: ServerHttp2Session, connection: GovernedConnection, reason: RefusalReason): void {
+    if (connection.cutBecause !== null) return;
+    if (!session.destroyed) session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    connection.cut(reason);
+  }
+
+  /** The TLS server wraps the admitted socket itself (after the handshake budget let it); ALPN picks HTTP/2 or HTTP/1.1. */
   private accept(connection: GovernedConnection): void {
+    if (!this.gate.handshake(connection)) return;
     const { socket } = connection;
     const key = `${socket.remoteAddress}:${socket.remotePort}`;
     this.admitted.set(key, connection);
