@@ -89,7 +89,8 @@ class DotClient {
   }
   static open(port: number, ca: Buffer, localAddress = '127.0.0.1'): Promise<DotClient> {
     return new Promise((resolve, reject) => {
-      const socket = tlsConnect({ port, host: '127.0.0.1', localAddress, ca, servername: NAME, ALPNProtocols: ['dot'] }, () => resolve(new DotClient(socket)));
+      const tcp = connect({ port, host: '127.0.0.1', localAddress });
+      const socket = tlsConnect({ socket: tcp, ca, servername: NAME, ALPNProtocols: ['dot'] }, () => resolve(new DotClient(socket)));
       socket.once('error', reject);
     });
   }
@@ -109,17 +110,21 @@ class DotClient {
   }
 }
 
-/** One DoH GET on an open HTTP/2 session: the HTTP status, or null when the stream failed. */
+/** One DoH GET on an open HTTP/2 session: the HTTP status, or null when the stream failed or took over 3 s. */
 function dohGet(session: ClientHttp2Session, name: string): Promise<number | null> {
   return new Promise((resolve) => {
-    const stream = session.request({ ':method': 'GET', ':path': `/dns-query?dns=${query(name).toString('base64url')}` });
     let status: number | null = null;
+    const timer = setTimeout(() => done(null), 3000);
+    const done = (result: number | null): void => {
+      clearTimeout(timer);
+      resolve(result);
+    };
+    if (session.destroyed || session.closed) return done(null);
+    const stream = session.request({ ':method': 'GET', ':path': `/dns-query?dns=${query(name).toString('base64url')}` });
     stream.on('response', (h) => (status = Number(h[':status'])));
     stream.on('data', () => undefined);
-    stream.on('end', () => resolve(status));
-    stream.on('error', () => resolve(null));
-    stream.on('close', () => resolve(status));
-    stream.setTimeout(3000, () => stream.close(constants.NGHTTP2_CANCEL));
+    stream.on('error', () => done(null));
+    stream.on('close', () => done(status));
   });
 }
 
@@ -272,4 +277,155 @@ describe('TLS handshake floods', () => {
       doh.destroy();
     }
   }, 30_000);
+});
+
+describe('half-open TLS', () => {
+  it('a partial TLS record is cut at the handshake deadline; a finished handshake with no query at the first-byte or header deadline', async () => {
+    const before = { dot: await refused('dns-tls', 'handshake_deadline'), doh: await refused('dns-doh', 'handshake_deadline') };
+    const firstByte = await refused('dns-tls', 'first_byte_deadline');
+    const header = await refused('dns-doh', 'frame_deadline');
+    const partial = [fwd.dotPort, fwd.dohPort].map((port) => {
+      // The first bytes of a TLS record header, then nothing.
+      const s = connect({ port, host: '127.0.0.1' }, () => s.write(Buffer.from([0x16, 0x03, 0x01])));
+      s.on('error', () => undefined);
+      return s;
+    });
+    const silentDot = await DotClient.open(fwd.dotPort, ca);
+    const silentDoh = await new Promise<TLSSocket>((resolve) => {
+      const s = tlsConnect({ port: fwd.dohPort, host: '127.0.0.1', ca, servername: NAME, ALPNProtocols: ['h2'] }, () => resolve(s));
+    });
+    silentDoh.on('error', () => undefined);
+    // Read, or the end of the connection goes unnoticed.
+    silentDoh.on('data', () => undefined);
+    await Promise.all([...partial.map(closed), closed(silentDot.socket), closed(silentDoh)]);
+    expect(await refused('dns-tls', 'handshake_deadline')).toBe(before.dot + 1);
+    expect(await refused('dns-doh', 'handshake_deadline')).toBe(before.doh + 1);
+    expect(await refused('dns-tls', 'first_byte_deadline')).toBe(firstByte + 1);
+    expect(await refused('dns-doh', 'frame_deadline')).toBe(header + 1);
+  }, 10_000);
+});
+
+describe('per-client handshake rate', () => {
+  it('an address starting handshakes faster than clientHandshakesPerSecond is refused; another address is not', async () => {
+    const rated = defaultConfig();
+    rated.serve.net = { ...rated.serve.net, clientHandshakesPerSecond: 5 };
+    const own = new Daemon({ config: rated, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
+    const files = { cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+    const f = new DnsForwarder(testForwarderOptions(upstream.port, { dot: { listen: { host: '127.0.0.1', port: 0, family: 4 }, tls: files } }), own.context);
+    await f.start();
+    const burst: Socket[] = [];
+    try {
+      for (let i = 0; i < 30; i++) {
+        const s = connect({ port: f.dotPort, host: '127.0.0.1', localAddress: '127.0.0.30' });
+        s.on('error', () => undefined);
+        burst.push(s);
+      }
+      const m = own.context.registry.getSingleMetric('fluxhound_net_refused_total')!;
+      const rate = async (): Promise<number> => (await m.get()).values.find((v) => v.labels.listener === 'dns-tls' && v.labels.reason === 'handshake_rate')?.value ?? 0;
+      await waitFor('handshakes over the rate to be refused', async () => (await rate()) >= 20, 3000, 10);
+      const other = await DotClient.open(f.dotPort, ca, '127.0.0.31');
+      expect(await other.ask('other.example.test')).toBe('NOERROR');
+      other.socket.destroy();
+    } finally {
+      for (const s of burst) s.destroy();
+      await f.stop();
+    }
+  });
+});
+
+describe('HTTP/2 abuse on DoH', () => {
+  it('rapid reset (streams opened and cancelled at once) cuts the session, counted; another session still answers', async () => {
+    const session = h2connect(`https://127.0.0.1:${fwd.dohPort}`, { ca, servername: NAME });
+    session.on('error', () => undefined);
+    const before = await refused('dns-doh', 'h2_reset_flood');
+    await new Promise<void>((r) => session.once('connect', () => r()));
+    for (let i = 0; i < 300 && !session.destroyed && !session.closed; i++) {
+      const stream = session.request({ ':method': 'GET', ':path': `/dns-query?dns=${query(`reset-${i}.example.test`).toString('base64url')}` });
+      stream.on('error', () => undefined);
+      stream.close(constants.NGHTTP2_CANCEL);
+      if (i % 20 === 19) await new Promise((r) => setImmediate(r));
+    }
+    // The server ends the connection (node's client may not notice until it writes): counted once, and the session answers nothing more.
+    await waitFor('the reset flood to be counted', async () => (await refused('dns-doh', 'h2_reset_flood')) === before + 1, 5000, 20);
+    expect(await dohGet(session, 'after-reset.example.test')).toBeNull();
+    session.destroy();
+    const other = h2connect(`https://127.0.0.1:${fwd.dohPort}`, { ca, servername: NAME });
+    other.on('error', () => undefined);
+    expect(await dohGet(other, 'other.example.test')).toBe(200);
+    other.close();
+  });
+
+  it('a PING flood cuts the session, counted', async () => {
+    const before = await refused('dns-doh', 'h2_control_flood');
+    const socket = await rawH2(fwd.dohPort, ca);
+    const pings = Buffer.concat(Array.from({ length: 200 }, (_, i) => frame(PING, 0, 0, Buffer.alloc(8, i))));
+    socket.write(pings);
+    await closed(socket);
+    expect(await refused('dns-doh', 'h2_control_flood')).toBe(before + 1);
+  });
+
+  it('streams past SETTINGS_MAX_CONCURRENT_STREAMS (a client that ignores it) end the session, counted', async () => {
+    const before = await refused('dns-doh', 'h2_protocol');
+    const socket = await rawH2(fwd.dohPort, ca);
+    // 200 POSTs whose bodies never come: 32 are held, the rest refused, then the session is ended.
+    const opened = Buffer.concat(Array.from({ length: 200 }, (_, i) => frame(HEADERS, END_HEADERS, 2 * i + 1, POST_HEADERS)));
+    socket.write(opened);
+    await closed(socket);
+    expect(await refused('dns-doh', 'h2_protocol')).toBe(before + 1);
+  });
+});
+
+describe('DoH bodies', () => {
+  it('a POST body that never finishes is cut at the body deadline, counted', async () => {
+    const before = await refused('dns-doh', 'body_deadline');
+    const session = h2connect(`https://127.0.0.1:${fwd.dohPort}`, { ca, servername: NAME });
+    session.on('error', () => undefined);
+    const stream = session.request({ ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, { endStream: false });
+    stream.on('error', () => undefined);
+    stream.write(query('slow.example.test').subarray(0, 5));
+    await new Promise<void>((r) => session.once('close', () => r()));
+    expect(await refused('dns-doh', 'body_deadline')).toBe(before + 1);
+  });
+
+  it('an HTTP/1.1 chunked body past the limit gets 413 and the connection is closed, counted', async () => {
+    const before = await refused('dns-doh', 'body_too_large');
+    const deadline = await refused('dns-doh', 'body_deadline');
+    const socket = tlsConnect({ port: fwd.dohPort, host: '127.0.0.1', ca, servername: NAME, ALPNProtocols: ['http/1.1'] });
+    socket.on('error', () => undefined);
+    let text = '';
+    socket.on('data', (b: Buffer) => (text += b.toString('latin1')));
+    await new Promise<void>((r) => socket.once('secureConnect', () => r()));
+    socket.write('POST /dns-query HTTP/1.1\r\nHost: x\r\nContent-Type: application/dns-message\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = Buffer.concat([Buffer.from('1000\r\n'), Buffer.alloc(4096, 1), Buffer.from('\r\n')]);
+    for (let i = 0; i < 64 && !socket.destroyed; i++) socket.write(chunk);
+    await closed(socket);
+    expect(text).toMatch(/^HTTP\/1\.1 413/);
+    expect(await refused('dns-doh', 'body_too_large')).toBe(before + 1);
+    expect(await refused('dns-doh', 'body_deadline')).toBe(deadline);
+  });
+
+  it('an HTTP/2 body longer than its Content-Length is reset (nghttp2 checks the length) and the session keeps answering', async () => {
+    const session = h2connect(`https://127.0.0.1:${fwd.dohPort}`, { ca, servername: NAME });
+    session.on('error', () => undefined);
+    try {
+      const outcome = await new Promise<{ status: number | null; rstCode: number | undefined }>((resolve) => {
+        const stream = session.request({ ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message', 'content-length': 40 }, { endStream: false });
+        let status: number | null = null;
+        stream.on('response', (h) => (status = Number(h[':status'])));
+        stream.on('data', () => undefined);
+        stream.on('error', () => undefined);
+        stream.on('close', () => resolve({ status, rstCode: stream.rstCode }));
+        stream.end(Buffer.alloc(60_000, 1));
+      });
+      expect(outcome).toEqual({ status: null, rstCode: constants.NGHTTP2_PROTOCOL_ERROR });
+      expect(await dohGet(session, 'still.example.test')).toBe(200);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('every DoH connection leaves the gate when it ends', async () => {
+    await waitFor('the DoH gate to empty', () => fwd.doh!.gate.size === 0, 5000, 20);
+    expect(await pending('dns-doh')).toBe(0);
+  });
 });

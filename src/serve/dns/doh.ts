@@ -128,7 +128,12 @@ export class DnsDohListener {
     this.https.on('request', (req: Request, res: Response) => {
       const session = 'stream' in req ? req.stream.session : undefined;
       const owner = session !== undefined ? session : req.socket;
-      this.request(req, res, owner === undefined ? undefined : this.governed.get(owner));
+      const connection = owner === undefined ? undefined : this.governed.get(owner);
+      if (connection !== undefined && req.method === 'POST') {
+        this.bodyDeadline(req, connection);
+        res.once('finish', () => this.refusedBody(req, res, connection));
+      }
+      this.request(req, res, connection);
     });
   }
 
@@ -171,27 +176,56 @@ export class DnsDohListener {
     const resets = new TokenBucket(limits.resetsPerSecond, limits.resetBurst);
     const control = new TokenBucket(limits.controlPerSecond, limits.controlBurst);
     session.on('stream', (stream) => {
-      // 'aborted': the client reset the stream before its answer was written.
-      stream.once('aborted', () => {
+      // Reset before its answer was written: by the client, or by nghttp2 for the client's protocol error (the server resets nothing unanswered). Often closed already here.
+      const closed = (): void => {
+        if (stream.headersSent || stream.rstCode === undefined || stream.rstCode === constants.NGHTTP2_NO_ERROR) return;
         if (!resets.take()) this.cutSession(session, connection, 'h2_reset_flood');
-      });
+      };
+      if (stream.closed) closed();
+      else stream.once('close', closed);
     });
     const controlFrame = (): void => {
       if (!control.take()) this.cutSession(session, connection, 'h2_control_flood');
     };
     session.on('ping', controlFrame);
     session.on('remoteSettings', controlFrame);
-    session.once('close', () => {
-      // nghttp2 ended it (invalid frames, refused streams past the limit, a flood of unacknowledged frames).
-      if (!session.closed || connection.cutBecause !== null) return;
-    });
-    session.once('error', (err: NodeJS.ErrnoException) => {
-      if (connection.cutBecause === null) this.countProtocolError(connection, err);
-    });
+    // nghttp2 ended the session: too many invalid frames (streams past the cap among them) or refused streams.
+    session.once('error', (err: NodeJS.ErrnoException) => this.countProtocolError(connection, err));
   }
 
   private countProtocolError(connection: GovernedConnection, err: NodeJS.ErrnoException): void {
-    if (err.code === 'ERR_HTTP2_ERROR' || err.code === 'ERR_HTTP2_SESSION_ERROR') connection.cut('h2_protocol');
+    // ERR_HTTP2_TOO_MANY_INVALID_FRAMES, ERR_HTTP2_ERROR (nghttp2's own flood checks), ...; a socket error (ECONNRESET) is not the protocol's.
+    if (err.code?.startsWith('ERR_HTTP2_') === true) connection.cut('h2_protocol');
+  }
+
+  /**
+   * A request body (at most MAX_QUERY_BYTES) must arrive whole within the
+   * frame deadline of its header, as the header itself must: a body
+   * trickled or left open holds a stream and the connection, so the
+   * connection is cut (body_deadline).
+   */
+  private bodyDeadline(req: Request, connection: GovernedConnection): void {
+    const timer = setTimeout(() => connection.cut('body_deadline'), this.gate.limits.frameMs);
+    timer.unref();
+    const clear = (): void => clearTimeout(timer);
+    req.once('end', clear);
+    req.once('close', clear);
+    req.once('error', clear);
+  }
+
+  /**
+   * After a 413 the rest of the body is not read: HTTP/2 resets the stream
+   * (NO_ERROR, RFC 9113 section 8.1: the response is complete); HTTP/1.1
+   * has no other way to stop a body than to close the connection once the
+   * 413 is written (body_too_large).
+   */
+  private refusedBody(req: Request, res: Response, connection: GovernedConnection): void {
+    if (res.statusCode !== 413) return;
+    if ('stream' in req) {
+      if (!req.stream.closed) req.stream.close(constants.NGHTTP2_NO_ERROR);
+      return;
+    }
+    req.socket.end(() => connection.cut('body_too_large'));
   }
 
   /** GOAWAY (ENHANCE_YOUR_CALM) and the connection is cut, counted under `reason`. */

@@ -161,9 +161,13 @@ export class GovernedConnection {
     return out + this.socket.writableLength + this.socket.readableLength;
   }
 
-  /** Destroys the connection and counts it under `reason`. */
+  /**
+   * Destroys the connection and counts it under `reason`, once: a second
+   * cut counts nothing. A connection that already closed may still be
+   * counted (a parser that ended it reports why after the close).
+   */
   cut(reason: RefusalReason): void {
-    if (this.phase === 'closed') return;
+    if (this.cutBecause !== null) return;
     this.cutBecause = reason;
     this.onCut(reason);
     this.closed();
