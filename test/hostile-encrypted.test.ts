@@ -355,11 +355,13 @@ describe('HTTP/2 abuse on DoH', () => {
     other.close();
   });
 
-  it('a PING flood cuts the session, counted', async () => {
+  it.each([
+    ['PING', (i: number) => frame(PING, 0, 0, Buffer.alloc(8, i))],
+    ['SETTINGS', () => frame(SETTINGS, 0, 0, Buffer.from([0x00, 0x03, 0x00, 0x00, 0x00, 0x64]))],
+  ])('a %s flood cuts the session, counted', async (_kind, make) => {
     const before = await refused('dns-doh', 'h2_control_flood');
     const socket = await rawH2(fwd.dohPort, ca);
-    const pings = Buffer.concat(Array.from({ length: 200 }, (_, i) => frame(PING, 0, 0, Buffer.alloc(8, i))));
-    socket.write(pings);
+    socket.write(Buffer.concat(Array.from({ length: 200 }, (_, i) => make(i))));
     await closed(socket);
     expect(await refused('dns-doh', 'h2_control_flood')).toBe(before + 1);
   });
