@@ -205,7 +205,9 @@ export class DnsDohListener {
    * connection is cut (body_deadline).
    */
   private bodyDeadline(req: Request, connection: GovernedConnection): void {
-    const timer = setTimeout(() => connection.cut('body_deadline'), this.gate.limits.frameMs);
+    const timer = setTimeout(() => {
+      if (!connection.socket.destroyed) connection.cut('body_deadline');
+    }, this.gate.limits.frameMs);
     timer.unref();
     const clear = (): void => clearTimeout(timer);
     req.once('end', clear);
