@@ -7,8 +7,10 @@
  * reset, PING floods, slow and oversized DoH bodies: each is cut or
  * refused and counted in fluxhound_net_refused_total, while a DoT client
  * and a DoH client that were already connected keep getting answers and a
- * newcomer from another address still gets in.
+ * newcomer from another address (node's TLS client, and kdig +tls) still
+ * gets in.
  */
+import { execFile } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as h2connect, constants, type ClientHttp2Session } from 'node:http2';
@@ -22,12 +24,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config/schema.js';
 import { Daemon } from '../src/serve/daemon.js';
 import { DnsForwarder } from '../src/serve/dns/forwarder.js';
+import { findBinary } from './support/binaries.js';
 import { waitFor } from './support/daemon.js';
 import { testForwarderOptions } from './support/forwarder-options.js';
 import { makeTestCertificates } from './support/test-certs.js';
 import { octetEnricher } from './helpers/octet-enricher.js';
 
 const NAME = 'dns.fluxhound.test';
+const kdig = findBinary('kdig', 'knot-dnsutils');
 
 function answerTo(raw: Buffer): Buffer {
   const q = packet.decode(raw);
@@ -246,6 +250,14 @@ describe('TLS handshake floods', () => {
         const newcomer = await DotClient.open(fwd.dotPort, ca, '127.0.0.20');
         expect(await newcomer.ask('newcomer.example.test')).toBe('NOERROR');
         newcomer.socket.destroy();
+        // And a real DoT client, kdig +tls (asynchronous: the server answers from this process).
+        if (kdig.path !== null) {
+          const out = await new Promise<string>((resolve) =>
+            execFile(kdig.path!, ['@127.0.0.1', '-p', String(fwd.dotPort), '+tls', `+tls-ca=${join(dir, 'ca.pem')}`, `+tls-hostname=${NAME}`, '+timeout=3', '+retry=0', 'kdig.example.test', 'A'], { encoding: 'utf8' }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`)),
+          );
+          expect(out).toMatch(/status: NOERROR/);
+          expect(out).toMatch(/kdig\.example\.test\.\s+60\s+IN\s+A\s+192\.0\.2\.1/);
+        }
         const late = h2connect(`https://127.0.0.1:${fwd.dohPort}`, { ca, servername: NAME, localAddress: '127.0.0.21' } as never);
         late.on('error', () => undefined);
         expect(await dohGet(late, 'late.example.test')).toBe(200);
