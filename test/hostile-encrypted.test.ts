@@ -44,12 +44,25 @@ class Upstream {
   udp!: UdpSocket;
   tcp!: Server;
   port = 0;
+  /** UDP on an ephemeral port, then TCP on the same number; another port when that one is taken for TCP (a busy machine). */
   async start(): Promise<void> {
-    this.udp = createSocket('udp4');
-    await new Promise<void>((r) => this.udp.bind(0, '127.0.0.1', () => r()));
-    this.port = this.udp.address().port;
+    for (let attempt = 0; ; attempt++) {
+      this.udp = createSocket('udp4');
+      await new Promise<void>((r) => this.udp.bind(0, '127.0.0.1', () => r()));
+      this.port = this.udp.address().port;
+      this.tcp = this.tcpServer();
+      const listening = await new Promise<boolean>((resolve) => {
+        this.tcp.once('error', () => resolve(false));
+        this.tcp.listen(this.port, '127.0.0.1', () => resolve(true));
+      });
+      if (listening) break;
+      this.udp.close();
+      if (attempt === 20) throw new Error('no port free for UDP and TCP at once');
+    }
     this.udp.on('message', (raw, from) => this.udp.send(answerTo(raw), from.port, from.address));
-    this.tcp = createServer((socket) => {
+  }
+  private tcpServer(): Server {
+    return createServer((socket) => {
       let buffered = Buffer.alloc(0);
       socket.on('data', (chunk: Buffer) => {
         buffered = Buffer.concat([buffered, chunk]);
@@ -61,7 +74,6 @@ class Upstream {
       });
       socket.on('error', () => undefined);
     });
-    await new Promise<void>((r) => this.tcp.listen(this.port, '127.0.0.1', () => r()));
   }
   async stop(): Promise<void> {
     this.udp.close();
