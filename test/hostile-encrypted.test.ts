@@ -390,6 +390,32 @@ describe('HTTP/2 abuse on DoH', () => {
     expect(await refused('dns-doh', 'h2_control_flood')).toBe(before + 1);
   });
 
+  it('a header list over 16 KiB or 64 fields is refused, and the session keeps answering', async () => {
+    const session = h2connect(`https://127.0.0.1:${fwd.dohPort}`, { ca, servername: NAME });
+    session.on('error', () => undefined);
+    try {
+      const ask = (headers: Record<string, string>): Promise<{ status: number | null; rstCode: number | undefined }> =>
+        new Promise((resolve) => {
+          const stream = session.request({ ':method': 'GET', ':path': `/dns-query?dns=${query('big.example.test').toString('base64url')}`, ...headers });
+          let status: number | null = null;
+          stream.on('response', (h) => (status = Number(h[':status'])));
+          stream.on('data', () => undefined);
+          stream.on('error', () => undefined);
+          stream.on('close', () => resolve({ status, rstCode: stream.rstCode }));
+        });
+      // After one answer: the server's SETTINGS are acknowledged, so its header limits apply.
+      expect(await dohGet(session, 'first.example.test')).toBe(200);
+      const big = await ask({ 'x-pad': 'a'.repeat(20_000) });
+      const many = await ask(Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`x-h${i}`, 'v'])));
+      // The server resets the stream (node's header checks answer ENHANCE_YOUR_CALM), no answer.
+      expect(big).toEqual({ status: null, rstCode: constants.NGHTTP2_ENHANCE_YOUR_CALM });
+      expect(many).toEqual({ status: null, rstCode: constants.NGHTTP2_ENHANCE_YOUR_CALM });
+      expect(await dohGet(session, 'small.example.test')).toBe(200);
+    } finally {
+      session.close();
+    }
+  });
+
   it('streams past SETTINGS_MAX_CONCURRENT_STREAMS (a client that ignores it) end the session, counted', async () => {
     const before = await refused('dns-doh', 'h2_protocol');
     const socket = await rawH2(fwd.dohPort, ca);
