@@ -197,7 +197,7 @@ describe.skipIf(!ready)('serve --dot: DNS over TLS', () => {
     expect(await kdigTls('www.example.test', 'dns2.test')).toMatch(/status: NOERROR/);
   });
 
-  it('cuts a half-open TLS handshake at the governor first-byte deadline, counted under dns-tls', async () => {
+  it('cuts a half-open TLS handshake at the governor first-byte deadline, counted under dns-tls as handshake_deadline', async () => {
     const config = defaultConfig();
     config.serve.net.firstByteMs = 200;
     const hostile = new Daemon({ config, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
@@ -214,7 +214,7 @@ describe.skipIf(!ready)('serve --dot: DNS over TLS', () => {
       });
       expect(closedAfter).toBeLessThan(2000);
       const refused = await hostile.context.registry.getSingleMetricAsString('fluxhound_net_refused_total');
-      expect(refused).toMatch(/listener="dns-tls",reason="first_byte_deadline"\} 1/);
+      expect(refused).toMatch(/listener="dns-tls",reason="handshake_deadline"\} 1/);
     } finally {
       await f.stop();
     }

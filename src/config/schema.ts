@@ -594,7 +594,13 @@ export const configSchema = z.strictObject({
           listenerConnections: z.number().int().min(1).default(512),
           /** Connections one client address may hold on one listener. Default 32. */
           clientConnections: z.number().int().min(1).default(32),
-          /** Milliseconds from accept to the first byte. Default 5000. */
+          /** TLS handshakes one listener may have in progress at once (never more than its connection cap). Default 128. */
+          listenerHandshakes: z.number().int().min(1).default(128),
+          /** TLS handshakes one client address may have in progress on one listener. Default 8. */
+          clientHandshakes: z.number().int().min(1).default(8),
+          /** TLS handshakes one client address may start per second on one listener (burst: one second's worth); 0 = no limit. Default 20. */
+          clientHandshakesPerSecond: z.number().min(0).default(20),
+          /** Milliseconds from accept to the first byte; a TLS handshake must end within it too, then the first byte gets as long again. Default 5000. */
           firstByteMs: z.number().int().min(10).default(5000),
           /** Milliseconds from the first byte of a frame (a DNS or dnstap message, an HTTP request header) to its last; more bytes do not extend it. Default 5000. */
           frameMs: z.number().int().min(10).default(5000),

@@ -13,11 +13,11 @@
  * query log as UDP and TCP. The answer's smallest TTL is its max-age.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import { constants, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
+import { suppressedField, TokenBucket, type GovernedConnection, type ListenerGate, type LogRateLimit, type RefusalReason } from '../net/index.js';
 import { answerJson, DNS_JSON, jsonQuery } from './doh-json.js';
 import { MAX_QUERY_BYTES } from './tcp.js';
 import { scanTtls, skipName } from './wire.js';
@@ -31,6 +31,38 @@ const CUSTOMER = /^[A-Za-z0-9._-]{1,64}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export type DohReply = (answer: Buffer) => void;
+
+/**
+ * What one HTTP/2 session may ask of the server. A DoH client needs a few
+ * streams at once and small headers (a GET's dns= is at most 5,462
+ * characters); the rest is there to bound what a hostile one can make the
+ * server hold or do. Beyond nghttp2's own checks (a stream over the cap is
+ * refused, a session with too many invalid frames or refused streams is
+ * ended: h2_protocol), the session is cut, counted, when it resets more
+ * streams than a client that merely changes its mind would (the "rapid
+ * reset" attack, CVE-2023-44487: each reset stream is a query started for
+ * nothing) or floods PING or SETTINGS frames (each asks for an
+ * acknowledgement).
+ */
+export const DOH_SESSION_LIMITS = {
+  /** SETTINGS_MAX_CONCURRENT_STREAMS. */
+  maxConcurrentStreams: 32,
+  /** SETTINGS_MAX_HEADER_LIST_SIZE, bytes (uncompressed names and values). */
+  maxHeaderListSize: 16_384,
+  /** Header fields per request. */
+  maxHeaderListPairs: 64,
+  /** Megabytes one session may hold (streams, header tables, unsent data, unacknowledged frames). */
+  maxSessionMemory: 4,
+  /** Invalid frames, and streams refused for the cap, before nghttp2 ends the session. */
+  maxSessionInvalidFrames: 32,
+  maxSessionRejectedStreams: 32,
+  /** Streams the client may reset before their answer: a burst, then per second. */
+  resetBurst: 64,
+  resetsPerSecond: 8,
+  /** PING and SETTINGS frames from the client: a burst, then per second. */
+  controlBurst: 32,
+  controlPerSecond: 4,
+} as const;
 
 export interface DohCounters {
   /** Requests refused before reaching the forwarder, by HTTP status. */
@@ -82,7 +114,17 @@ export class DnsDohListener {
 
   constructor(private readonly options: DnsDohOptions) {
     this.gate = options.gate;
-    this.https = createSecureServer({ ...options.credentials, minVersion: 'TLSv1.2', allowHTTP1: true, settings: { maxConcurrentStreams: 32 }, maxSessionMemory: 4 });
+    const limits = DOH_SESSION_LIMITS;
+    this.https = createSecureServer({
+      ...options.credentials,
+      minVersion: 'TLSv1.2',
+      allowHTTP1: true,
+      settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: limits.maxHeaderListSize },
+      maxHeaderListPairs: limits.maxHeaderListPairs,
+      maxSessionMemory: limits.maxSessionMemory,
+      maxSessionInvalidFrames: limits.maxSessionInvalidFrames,
+      maxSessionRejectedStreams: limits.maxSessionRejectedStreams,
+    });
     // The governor's deadlines apply, not Node's.
     this.https.setTimeout(0);
     this.https.on('tlsClientError', (_err, socket) => socket.destroy());
@@ -91,18 +133,27 @@ export class DnsDohListener {
       const connection = this.admitted.get(key);
       this.admitted.delete(key);
       if (connection === undefined) return;
+      connection.handshakeDone();
       this.governed.set(secure, connection);
       this.arriving = connection;
     });
     this.https.on('secureConnection', () => (this.arriving = null));
     this.https.on('session', (session: ServerHttp2Session) => {
-      if (this.arriving !== null) this.governed.set(session, this.arriving);
+      const connection = this.arriving;
       session.on('error', () => session.destroy());
+      if (connection === null) return;
+      this.governed.set(session, connection);
+      this.guard(session, connection);
     });
     this.https.on('request', (req: Request, res: Response) => {
       const session = 'stream' in req ? req.stream.session : undefined;
       const owner = session !== undefined ? session : req.socket;
-      this.request(req, res, owner === undefined ? undefined : this.governed.get(owner));
+      const connection = owner === undefined ? undefined : this.governed.get(owner);
+      if (connection !== undefined && req.method === 'POST') {
+        this.bodyDeadline(req, connection);
+        res.once('finish', () => this.refusedBody(req, res, connection));
+      }
+      this.request(req, res, connection);
     });
   }
 
@@ -135,8 +186,80 @@ export class DnsDohListener {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** The TLS server wraps the admitted socket itself; ALPN picks HTTP/2 or HTTP/1.1. */
+  /**
+   * Cuts an HTTP/2 session that resets streams or sends PING/SETTINGS past
+   * its budget (DOH_SESSION_LIMITS), and counts the one nghttp2 ends for
+   * invalid frames or too many refused streams (h2_protocol).
+   */
+  private guard(session: ServerHttp2Session, connection: GovernedConnection): void {
+    const limits = DOH_SESSION_LIMITS;
+    const resets = new TokenBucket(limits.resetsPerSecond, limits.resetBurst);
+    const control = new TokenBucket(limits.controlPerSecond, limits.controlBurst);
+    session.on('stream', (stream) => {
+      // Reset before its answer was written: by the client, or by nghttp2 for the client's protocol error (the server resets nothing unanswered). Often closed already here.
+      const closed = (): void => {
+        if (stream.headersSent || stream.rstCode === undefined || stream.rstCode === constants.NGHTTP2_NO_ERROR) return;
+        if (!resets.take()) this.cutSession(session, connection, 'h2_reset_flood');
+      };
+      if (stream.closed) closed();
+      else stream.once('close', closed);
+    });
+    const controlFrame = (): void => {
+      if (!control.take()) this.cutSession(session, connection, 'h2_control_flood');
+    };
+    session.on('ping', controlFrame);
+    session.on('remoteSettings', controlFrame);
+    // nghttp2 ended the session: too many invalid frames (streams past the cap among them) or refused streams.
+    session.once('error', (err: NodeJS.ErrnoException) => this.countProtocolError(connection, err));
+  }
+
+  private countProtocolError(connection: GovernedConnection, err: NodeJS.ErrnoException): void {
+    // ERR_HTTP2_TOO_MANY_INVALID_FRAMES, ERR_HTTP2_ERROR (nghttp2's own flood checks), ...; a socket error (ECONNRESET) is not the protocol's.
+    if (err.code?.startsWith('ERR_HTTP2_') === true) connection.cut('h2_protocol');
+  }
+
+  /**
+   * A request body (at most MAX_QUERY_BYTES) must arrive whole within the
+   * frame deadline of its header, as the header itself must: a body
+   * trickled or left open holds a stream and the connection, so the
+   * connection is cut (body_deadline).
+   */
+  private bodyDeadline(req: Request, connection: GovernedConnection): void {
+    const timer = setTimeout(() => {
+      if (!connection.socket.destroyed) connection.cut('body_deadline');
+    }, this.gate.limits.frameMs);
+    timer.unref();
+    const clear = (): void => clearTimeout(timer);
+    req.once('end', clear);
+    req.once('close', clear);
+    req.once('error', clear);
+  }
+
+  /**
+   * After a 413 the rest of the body is not read: HTTP/2 resets the stream
+   * (NO_ERROR, RFC 9113 section 8.1: the response is complete); HTTP/1.1
+   * has no other way to stop a body than to close the connection once the
+   * 413 is written (body_too_large).
+   */
+  private refusedBody(req: Request, res: Response, connection: GovernedConnection): void {
+    if (res.statusCode !== 413) return;
+    if ('stream' in req) {
+      if (!req.stream.closed) req.stream.close(constants.NGHTTP2_NO_ERROR);
+      return;
+    }
+    req.socket.end(() => connection.cut('body_too_large'));
+  }
+
+  /** GOAWAY (ENHANCE_YOUR_CALM) and the connection is cut, counted under `reason`. */
+  private cutSession(session: ServerHttp2Session, connection: GovernedConnection, reason: RefusalReason): void {
+    if (connection.cutBecause !== null) return;
+    if (!session.destroyed) session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    connection.cut(reason);
+  }
+
+  /** The TLS server wraps the admitted socket itself (after the handshake budget let it); ALPN picks HTTP/2 or HTTP/1.1. */
   private accept(connection: GovernedConnection): void {
+    if (!this.gate.handshake(connection)) return;
     const { socket } = connection;
     const key = `${socket.remoteAddress}:${socket.remotePort}`;
     this.admitted.set(key, connection);

@@ -71,7 +71,10 @@ export class DnsTcpListener {
     const secureContext = this.options.secureContext;
     const server = this.options.gate.server((connection) => {
       if (secureContext === undefined) return this.serve(connection, connection.socket);
+      // Counted against the governor's handshake budget before any TLS work; a refused one is cut here.
+      if (!this.options.gate.handshake(connection)) return;
       const secure = new TLSSocket(connection.socket, { isServer: true, secureContext: secureContext(), ALPNProtocols: [DOT_ALPN] });
+      secure.once('secure', () => connection.handshakeDone());
       // A failed handshake (TLS 1.1, plain DNS, an unknown CA on the client's side) ends the connection, nothing else.
       secure.on('error', () => secure.destroy());
       secure.once('close', () => connection.socket.destroy());

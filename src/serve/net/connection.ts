@@ -3,7 +3,10 @@
  * outbound budget.
  *
  * Deadlines (one timer, re-armed only when the state changes):
- * - first byte: from accept until anything arrives;
+ * - handshake (TLS): from accept until the TLS handshake is done, within the
+ *   first-byte deadline (the first bytes a TLS client owes are its
+ *   handshake); the first-byte or header deadline starts after it;
+ * - first byte: from accept (or the end of the handshake) until anything arrives;
  * - frame: from the first byte of a frame (a DNS or dnstap length-prefixed
  *   message, an HTTP request header) until the whole frame is in. More bytes
  *   of the same frame do not move it, so a byte trickle (slowloris) dies here;
@@ -25,7 +28,7 @@ export interface ConnectionLimits {
   outboundMaxBytes: number;
 }
 
-type Phase = 'first' | 'frame' | 'idle' | 'busy' | 'closed';
+type Phase = 'handshake' | 'first' | 'frame' | 'idle' | 'busy' | 'closed';
 
 export class GovernedConnection {
   private phase: Phase = 'first';
@@ -38,6 +41,8 @@ export class GovernedConnection {
   cutBecause: RefusalReason | null = null;
   /** Where replies go: the socket, or the TLS stream over it (encrypted). */
   private out: Socket;
+  /** Told when the TLS handshake ends (the gate's handshake budget); null when none is pending. */
+  private onHandshakeDone: (() => void) | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -47,7 +52,7 @@ export class GovernedConnection {
     private readonly onCut: (reason: RefusalReason) => void,
     private readonly onPause: () => void,
     /** HTTP: the parser owns the bytes, so the header deadline runs from accept (and from each response). */
-    http = false,
+    private readonly http = false,
   ) {
     this.out = socket;
     if (http) this.arm('frame', limits.frameMs);
@@ -85,6 +90,32 @@ export class GovernedConnection {
   responseDone(): void {
     if (this.phase === 'closed' || this.socket.destroyed) return;
     this.arm('idle', this.limits.frameMs);
+  }
+
+  /**
+   * TLS: a handshake starts on this connection (the gate counted it). It
+   * must end within the first-byte deadline (handshake_deadline); `done`
+   * runs when it ends.
+   */
+  handshakeStarted(done: () => void): void {
+    if (this.phase === 'closed') return;
+    this.onHandshakeDone = done;
+    this.arm('handshake', this.limits.firstByteMs);
+  }
+
+  /** TLS: the handshake is done; the first-byte (or HTTP header) deadline runs from now. */
+  handshakeDone(): void {
+    if (this.phase !== 'handshake') return;
+    const done = this.onHandshakeDone;
+    this.onHandshakeDone = null;
+    done?.();
+    if (this.http) this.arm('frame', this.limits.frameMs);
+    else this.arm('first', this.limits.firstByteMs);
+  }
+
+  /** True while a TLS handshake is pending. */
+  get inHandshake(): boolean {
+    return this.phase === 'handshake';
   }
 
   /**
@@ -130,9 +161,13 @@ export class GovernedConnection {
     return out + this.socket.writableLength + this.socket.readableLength;
   }
 
-  /** Destroys the connection and counts it under `reason`. */
+  /**
+   * Destroys the connection and counts it under `reason`, once: a second
+   * cut counts nothing. A connection that already closed may still be
+   * counted (a parser that ended it reports why after the close).
+   */
   cut(reason: RefusalReason): void {
-    if (this.phase === 'closed') return;
+    if (this.cutBecause !== null) return;
     this.cutBecause = reason;
     this.onCut(reason);
     this.closed();
@@ -150,6 +185,7 @@ export class GovernedConnection {
   private expired(): void {
     this.timer = null;
     const phase = this.phase;
+    if (phase === 'handshake') return this.cut('handshake_deadline');
     if (phase === 'first') return this.cut('first_byte_deadline');
     if (phase === 'frame') return this.cut('frame_deadline');
     if (phase !== 'idle') return;

@@ -16,6 +16,11 @@
  * least two more than the newcomer, its oldest connection is cut
  * ('displaced') and the newcomer admitted. So a well-behaved client, with
  * one connection, always gets in while anyone holds several.
+ *
+ * A TLS listener also asks `handshake(connection)` before it wraps an
+ * admitted socket in TLS: pending handshakes have a budget of their own
+ * (handshake.ts) with the same displacement rule, and an established
+ * connection is never cut to make room for a handshake.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -24,6 +29,7 @@ import { defaultConfig } from '../../config/schema.js';
 import type { ServeContext } from '../service.js';
 import { GovernedConnection, type ConnectionLimits } from './connection.js';
 import { connectionBudget, softFdLimit } from './fd-limit.js';
+import { HandshakeBudget } from './handshake.js';
 import type { NetLimits, RefusalReason } from './limits.js';
 import { LogRateLimit, suppressedField } from './log-limit.js';
 import { netMetrics, type NetMetrics } from './metrics.js';
@@ -79,10 +85,13 @@ export class ListenerGate {
   readonly listener: string;
   readonly maxConnections: number;
   readonly perClient: number;
-  private readonly limits: ConnectionLimits;
+  /** The deadlines and byte budgets of this listener's connections. */
+  readonly limits: ConnectionLimits;
   /** Each client address's connections, oldest first. */
   private readonly byClient = new Map<string, Set<GovernedConnection>>();
   readonly connections = new Set<GovernedConnection>();
+  /** Pending TLS handshakes (TLS listeners only). */
+  readonly handshakes: HandshakeBudget;
   private stopping = false;
 
   constructor(
@@ -103,6 +112,11 @@ export class ListenerGate {
       ...options.limits,
     };
     governor.metrics.open.set({ listener: this.listener }, 0);
+    this.handshakes = new HandshakeBudget({
+      listenerHandshakes: Math.min(net.listenerHandshakes, this.maxConnections),
+      clientHandshakes: net.clientHandshakes,
+      clientHandshakesPerSecond: net.clientHandshakesPerSecond,
+    });
   }
 
   /** A net.Server whose sockets come through this gate (paused until admitted). */
@@ -151,8 +165,43 @@ export class ListenerGate {
     return connection;
   }
 
+  /**
+   * A TLS handshake is about to start on an admitted connection (call it
+   * before wrapping the socket, then `connection.handshakeDone()` when the
+   * handshake ends). False when the handshake budget refuses it: the
+   * connection is cut and counted (handshake_client_cap, handshake_cap,
+   * handshake_rate). A full listener first displaces the oldest pending
+   * handshake of the client holding at least two more than this one.
+   */
+  handshake(connection: GovernedConnection): boolean {
+    const budget = this.handshakes;
+    const client = connection.client;
+    let reason: RefusalReason | null = this.stopping ? 'stopping' : budget.refusal(client);
+    if (reason === 'handshake_cap') {
+      const victim = budget.displaceable(client);
+      if (victim !== null) {
+        this.handshakeEnded(victim);
+        victim.cut('displaced');
+        reason = budget.refusal(client);
+      }
+    }
+    if (reason !== null) {
+      connection.cut(reason);
+      return false;
+    }
+    budget.add(connection);
+    this.governor.metrics.handshakes.inc({ listener: this.listener });
+    connection.handshakeStarted(() => this.handshakeEnded(connection));
+    return true;
+  }
+
+  private handshakeEnded(connection: GovernedConnection): void {
+    if (this.handshakes.remove(connection)) this.governor.metrics.handshakes.dec({ listener: this.listener });
+  }
+
   /** Stops counting a connection (at close, or at once when displaced); false when it was already forgotten. */
   private forget(connection: GovernedConnection): boolean {
+    this.handshakeEnded(connection);
     if (!this.connections.delete(connection)) return false;
     this.governor.open--;
     this.governor.metrics.open.dec({ listener: this.listener });

@@ -5,7 +5,9 @@
  * socket handed to the http.Server, which never listens itself. The parser
  * owns the bytes, so the header deadline runs from accept and from the end
  * of each response: a request header trickled one byte at a time dies
- * there (frame_deadline), and so does a TLS handshake trickled the same way.
+ * there (frame_deadline). A TLS handshake is counted against the gate's
+ * handshake budget and must end within the first-byte deadline
+ * (handshake_deadline); the header deadline runs from its end.
  *
  * With `secureContext`, each admitted socket is wrapped in a server-side
  * TLSSocket made with the context current at accept (so a context swapped
@@ -33,7 +35,10 @@ export function governedHttpServer(gate: ListenerGate, http: HttpServer, secureC
       http.emit('connection', connection.socket);
       return;
     }
+    // Counted against the handshake budget before any TLS work; a refused one is cut here.
+    if (!gate.handshake(connection)) return;
     const secure = new TLSSocket(connection.socket, { isServer: true, secureContext: secureContext() });
+    secure.once('secure', () => connection.handshakeDone());
     // A failed handshake (TLS 1.1, plain HTTP, a bad certificate on the client's side) ends the connection, nothing else.
     secure.on('error', () => secure.destroy());
     governed.set(secure, connection);

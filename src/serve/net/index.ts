@@ -5,3 +5,5 @@ export { netMetrics, type NetMetrics } from './metrics.js';
 export { connectionBudget, softFdLimit, parseSoftFdLimit } from './fd-limit.js';
 export type { NetLimits, RefusalReason } from './limits.js';
 export { governedHttpServer } from './http.js';
+export { HandshakeBudget, type HandshakeLimits, type HandshakeRefusal } from './handshake.js';
+export { TokenBucket } from './token-bucket.js';

@@ -19,4 +19,15 @@ export type RefusalReason =
   | 'idle'
   | 'outbound_budget'
   | 'displaced'
-  | 'stopping';
+  | 'stopping'
+  // TLS handshakes (handshake.ts): refused on accept, or cut while pending.
+  | 'handshake_cap'
+  | 'handshake_client_cap'
+  | 'handshake_rate'
+  | 'handshake_deadline'
+  // DNS over HTTPS sessions and requests (dns/doh.ts).
+  | 'h2_reset_flood'
+  | 'h2_control_flood'
+  | 'h2_protocol'
+  | 'body_deadline'
+  | 'body_too_large';

@@ -10,6 +10,7 @@ import { oncePerRegistry } from '../scraped.js';
 export interface NetMetrics {
   refused: Counter<'listener' | 'reason'>;
   open: Gauge<'listener'>;
+  handshakes: Gauge<'listener'>;
   accepted: Counter<'listener'>;
   paused: Counter<'listener'>;
   budget: Gauge;
@@ -21,11 +22,12 @@ export const netMetrics = oncePerRegistry((registry): NetMetrics => {
   return {
     refused: new Counter({
       name: 'fluxhound_net_refused_total',
-      help: 'Connections refused on accept or cut later by the connection governor, by listener and reason (acl, listener_cap, client_cap, fd_budget, first_byte_deadline, frame_deadline, idle, outbound_budget, displaced: cut to make room for a client holding fewer, stopping).',
+      help: 'Connections refused on accept or cut later by the connection governor, by listener and reason (acl, listener_cap, client_cap, fd_budget, first_byte_deadline, frame_deadline, idle, outbound_budget, displaced: cut to make room for a client holding fewer, stopping; TLS: handshake_cap, handshake_client_cap, handshake_rate, handshake_deadline; DNS over HTTPS: h2_reset_flood, h2_control_flood, h2_protocol, body_deadline, body_too_large).',
       labelNames: ['listener', 'reason'],
       registers,
     }),
     open: new Gauge({ name: 'fluxhound_net_connections_open', help: 'Connections open now, by listener.', labelNames: ['listener'], registers }),
+    handshakes: new Gauge({ name: 'fluxhound_net_handshakes_pending', help: 'TLS handshakes in progress (accepted, not yet finished), by listener.', labelNames: ['listener'], registers }),
     accepted: new Counter({ name: 'fluxhound_net_connections_accepted_total', help: 'Connections admitted by the connection governor, by listener.', labelNames: ['listener'], registers }),
     paused: new Counter({
       name: 'fluxhound_net_backpressure_pauses_total',
