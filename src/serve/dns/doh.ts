@@ -185,7 +185,17 @@ export class DnsDohListener {
       sent = true;
       if (res.writableEnded || res.destroyed) return;
       const ttl = minTtl(answer);
-      res.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': answer.length, ...(ttl >= 0 ? { 'cache-control': `max-age=${ttl}` } : {}) });
+      const headers = { 'content-type': CONTENT_TYPE, 'content-length': answer.length, ...(ttl >= 0 ? { 'cache-control': `max-age=${ttl}` } : {}) };
+      // HTTP/2 through the core API: the answer and END_STREAM leave in one DATA frame. The compat
+      // API's end(answer) sends the data, then an empty END_STREAM frame in a second TLS write: twice
+      // the frames and writes per answer, and a client that takes one answer per read (dnsperf 2.10
+      // -m doh) dies on the interleaved frames. HEAD (no body) and HTTP/1.1 stay with the compat API.
+      if ('stream' in res && res.req.method !== 'HEAD') {
+        res.stream.respond({ ':status': 200, ...headers });
+        res.stream.end(answer);
+        return;
+      }
+      res.writeHead(200, headers);
       res.end(answer);
     };
     let pending = false;
