@@ -237,7 +237,7 @@ describe('the summary', () => {
     const text = formatEncryptedDns({ startedAt: '', options: encryptedDnsOptionsFromEnv({}), loadAverage: [1, 2], unboundConfig: 'Unbound local-data', dot, doh: null, generatorCheck: { dnsperf: run(20_000), generator: run(19_000) }, failures: ['x'] });
     expect(text).toContain('DoT: fluxhound / Unbound 2.00× qps');
     expect(text).toContain('| fluxhound DoT | dnsperf -m dot -c 4 -q 100 | 20,000 |');
-    expect(text).toContain('(0.95×');
+    expect(text).toContain('(0.95×:');
     expect(text).toContain('failure: x');
   });
 });

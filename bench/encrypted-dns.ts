@@ -279,7 +279,7 @@ export function formatEncryptedDns(r: EncryptedDnsResults): string {
   }
   const g = r.generatorCheck;
   if (g !== null) {
-    rows.push(`DoH client check on Unbound, same load: dnsperf -m doh ${qps(g.dnsperf.qps)} qps, bench/doh-load.ts ${qps(g.generator.qps)} qps (${(g.generator.qps / g.dnsperf.qps).toFixed(2)}×; below 1 the generator, not the server, limits the DoH figures)`);
+    rows.push(`DoH client check on Unbound, same load: dnsperf -m doh ${qps(g.dnsperf.qps)} qps, bench/doh-load.ts ${qps(g.generator.qps)} qps (${(g.generator.qps / g.dnsperf.qps).toFixed(2)}×: at or above 1 the generator is not what limits the DoH figures)`);
   }
   rows.push(`connections: ${o.clients} per run, opened at its start and kept to its end (reconnections counted above); full-rate qps at ${o.outstanding} queries in flight; neither client verifies the test certificate`);
   rows.push(`host load average (1 min): ${r.loadAverage.map((x) => x.toFixed(2)).join(' → ')}: the host is shared, compare figures from the same run`);
