@@ -227,7 +227,9 @@ describe('the summary', () => {
     expect(summariseProtocol('doh', 'x', [], [run(1)]).ratio).toBeNull();
   });
   it('reads its options from the environment, with defaults, and builds dnsperf arguments per protocol', () => {
-    expect(encryptedDnsOptionsFromEnv({})).toEqual({ seconds: 5, runs: 3, names: 10_000, clients: 4, outstanding: 100 });
+    expect(encryptedDnsOptionsFromEnv({})).toEqual({ seconds: 5, runs: 3, names: 10_000, clients: 4, outstanding: 100, unboundThreads: 1 });
+    expect(encryptedDnsOptionsFromEnv({ FLUXHOUND_BENCH_ENCRYPTED_UNBOUND_THREADS: '2' }).unboundThreads).toBe(2);
+    expect(encryptedDnsOptionsFromEnv({ FLUXHOUND_BENCH_ENCRYPTED_UNBOUND_THREADS: '8' }).unboundThreads).toBe(1);
     expect(encryptedDnsOptionsFromEnv({ FLUXHOUND_BENCH_ENCRYPTED_SECONDS: '2', FLUXHOUND_BENCH_ENCRYPTED_RUNS: 'x' })).toMatchObject({ seconds: 2, runs: 3 });
     expect(dnsperfTransportArgs('dot', 853)).toEqual(['-m', 'dot']);
     expect(dnsperfTransportArgs('doh', 8443)).toEqual(['-m', 'doh', '-O', 'doh-uri=https://127.0.0.1:8443/dns-query', '-O', 'doh-method=GET']);

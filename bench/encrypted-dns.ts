@@ -4,7 +4,7 @@
  * Unbound's own DoT and DoH, on the same names, in the same run, with the
  * ratio fluxhound / Unbound.
  *
- * - Unbound 1.17 (one thread, like fluxhound's one Node.js thread) answers
+ * - Unbound 1.17 (one thread by default, like fluxhound's one Node.js thread) answers
  *   the bench names from local-data on its plain port (fluxhound's
  *   upstream) and on its DoT and DoH ports (the peer), certificate and key
  *   from a test CA that openssl makes here (test/support/test-certs.ts).
@@ -32,7 +32,7 @@
  * Alone: `npm run -s build && node dist/bench/encrypted-dns.js`. Environment:
  * FLUXHOUND_BENCH_ENCRYPTED_SECONDS (each run, 5), FLUXHOUND_BENCH_ENCRYPTED_RUNS
  * (3), FLUXHOUND_BENCH_ENCRYPTED_NAMES (10000), FLUXHOUND_BENCH_ENCRYPTED_CLIENTS (4),
- * FLUXHOUND_BENCH_ENCRYPTED_OUTSTANDING (100).
+ * FLUXHOUND_BENCH_ENCRYPTED_OUTSTANDING (100), FLUXHOUND_BENCH_ENCRYPTED_UNBOUND_THREADS (1; or 2).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +52,8 @@ export interface EncryptedDnsOptions {
   names: number;
   clients: number;
   outstanding: number;
+  /** Unbound's num-threads (1, as fluxhound's one Node.js thread; 2 with so-reuseport, its best for plain cache hits). */
+  unboundThreads: 1 | 2;
 }
 
 /** One protocol, both sides: every run, the medians and the ratio. */
@@ -100,6 +102,7 @@ export function encryptedDnsOptionsFromEnv(env: NodeJS.ProcessEnv = process.env)
     names: n('FLUXHOUND_BENCH_ENCRYPTED_NAMES', 10_000),
     clients: n('FLUXHOUND_BENCH_ENCRYPTED_CLIENTS', 4),
     outstanding: n('FLUXHOUND_BENCH_ENCRYPTED_OUTSTANDING', 100),
+    unboundThreads: n('FLUXHOUND_BENCH_ENCRYPTED_UNBOUND_THREADS', 1) === 2 ? 2 : 1,
   };
 }
 
@@ -188,9 +191,9 @@ export async function benchEncryptedDns(options: EncryptedDnsOptions, log: (line
     writeFileSync(names, Array.from({ length: options.names }, (_, i) => `${nameOf(i)} A`).join('\n') + '\n');
 
     const [plainPort, dotPort, dohPort] = [await freePort(), await freePort(), await freePort()];
-    const variant = UNBOUND_VARIANTS[0]!;
+    const variant = UNBOUND_VARIANTS.find((v) => v.source === 'local-data' && v.threads === options.unboundThreads)!;
     writeFileSync(join(dir, 'unbound.conf'), unboundVariantConfig(dir, plainPort, options.names, variant, null, 'unbound.pid', unboundEncryptedLines({ dotPort, dohPort, cert: certs.cert, key: certs.key })));
-    results.unboundConfig = `Unbound ${variant.source}, num-threads ${variant.threads}, tls-port and https-port (nghttp2) on 127.0.0.1, incoming-num-tcp 64, http-max-streams 100 (default)`;
+    results.unboundConfig = `Unbound ${variant.source}, num-threads ${variant.threads}, so-reuseport ${variant.reuseport ? 'yes' : 'no'}, tls-port and https-port (nghttp2) on 127.0.0.1, incoming-num-tcp 64, http-max-streams 100 (default)`;
     const u = start(unbound, ['-d', '-c', join(dir, 'unbound.conf')]);
     running.push(u);
     if (!(await waitForDns(plainPort, 30_000))) throw new Error(`unbound did not start: ${u.output().slice(-300)}`);
