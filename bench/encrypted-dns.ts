@@ -21,7 +21,7 @@
  *   `outstanding` queries in flight over them. 25 per connection by default:
  *   under fluxhound's 32 queries in flight per DoT connection and its 32
  *   HTTP/2 streams, and Unbound's 100 streams.
- * - `runs` full-rate runs per side, alternating Unbound and fluxhound, give
+ * - After 1 s unrecorded per side, `runs` full-rate runs per side, alternating Unbound and fluxhound, give
  *   the qps medians; then both sides at one fixed rate, half of the slower
  *   side's median, `runs` times each after 1 s at that rate not recorded,
  *   give p50/p99 (medians over runs) at a load both can carry.
@@ -225,6 +225,9 @@ export async function benchEncryptedDns(options: EncryptedDnsOptions, log: (line
     for (const protocol of ['dot', 'doh'] as const) {
       const client = protocol === 'dot' ? `dnsperf -m dot -c ${options.clients} -q ${options.outstanding}` : `bench/doh-load.ts, HTTP/2 GET, ${options.clients} connections, ${options.outstanding} in flight`;
       const runs: Record<Side['name'], DnsperfResult[]> = { Unbound: [], fluxhound: [] };
+      // 1 s unrecorded per side first: a side's first connections of a protocol (its first sessions,
+      // buffers, JIT) are not what a resolver with continuous traffic runs on.
+      for (const side of sides) await measure(protocol, side, LATENCY_WARMUP_S, 0, false, `${side.name} ${protocol} warm-up`);
       for (let run = 0; run < options.runs; run++) {
         log(`encrypted dns: ${protocol} full rate, run ${run + 1}/${options.runs}, ${options.seconds} s per side`);
         for (const side of sides) runs[side.name].push(await measure(protocol, side, options.seconds, 0, false, `${side.name} ${protocol}`));
