@@ -19,6 +19,8 @@ export interface DnsperfResult {
   p50Ms: number | null;
   p99Ms: number | null;
   avgMs: number | null;
+  /** dnsperf's reconnections over the run (TCP, DoT, DoH: 0 means every connection was kept open); null over UDP. */
+  reconnections: number | null;
   /**
    * The server's own share of the host during the run (Linux /proc, all its
    * threads), when its pid was given: CPU microseconds per completed query,
@@ -124,45 +126,90 @@ export async function dnsperf(label: string, port: number, file: string, seconds
   const after = schedOf(serverPid);
   const elapsedS = (performance.now() - startedAt) / 1000;
   closeSync(out);
-  const histogram = new Uint32Array(1_000_001);
-  let samples = 0;
-  let sum = 0;
-  let summary = errors;
-  for (const line of readFileSync(outPath, 'latin1').split('\n')) {
-    if (line.startsWith('> ')) {
-      const latency = Number(line.slice(line.lastIndexOf(' ') + 1));
-      if (!Number.isFinite(latency)) continue;
-      histogram[Math.min(1_000_000, Math.round(latency * 1e6))]!++;
-      samples++;
-      sum += latency;
-    } else if (!line.startsWith('[Timeout]')) summary = keepTail(`${summary}${line}\n`);
-  }
+  const figures = parseDnsperfOutput(readFileSync(outPath, 'latin1'), errors);
   rmSync(outPath, { force: true });
-  const number = (re: RegExp): number => Number(re.exec(summary)?.[1] ?? NaN);
-  const qps = number(/Queries per second:\s+([\d.]+)/);
-  if (code !== 0 || !Number.isFinite(qps)) throw new Error(`dnsperf ${label}: exit ${code}: ${summary.slice(-400)}`);
-  const percentile = (p: number): number | null => {
-    if (samples === 0) return null;
-    const goal = Math.ceil(samples * p);
+  if (code !== 0 || !Number.isFinite(figures.qps)) throw new Error(`dnsperf ${label}: exit ${code}: ${figures.summary.slice(-400)}`);
+  return {
+    label,
+    qps: figures.qps,
+    sent: figures.sent,
+    completed: figures.completed,
+    lost: figures.lost,
+    p50Ms: figures.p50Ms,
+    p99Ms: figures.p99Ms,
+    avgMs: figures.avgMs,
+    reconnections: figures.reconnections,
+    cpuUsPerQuery: before === null || after === null || !(figures.completed > 0) ? null : ((after.cpuS - before.cpuS) * 1e6) / figures.completed,
+    runQueueWait: before === null || after === null ? null : (after.waitS - before.waitS) / elapsedS,
+  };
+}
+
+/** Per-query latencies in 1 µs bins up to 1 s (slower ones in the last bin): percentiles without keeping every sample. */
+export class LatencyHistogram {
+  private readonly bins = new Uint32Array(1_000_001);
+  samples = 0;
+  sumS = 0;
+
+  add(seconds: number): void {
+    this.bins[Math.min(1_000_000, Math.max(0, Math.round(seconds * 1e6)))]!++;
+    this.samples++;
+    this.sumS += seconds;
+  }
+
+  /** The latency in ms at or below which a share `p` of the samples fall; null with no samples. */
+  percentileMs(p: number): number | null {
+    if (this.samples === 0) return null;
+    const goal = Math.ceil(this.samples * p);
     let seen = 0;
-    for (let us = 0; us < histogram.length; us++) {
-      seen += histogram[us]!;
+    for (let us = 0; us < this.bins.length; us++) {
+      seen += this.bins[us]!;
       if (seen >= goal) return us / 1000;
     }
     return null;
-  };
-  const completed = number(/Queries completed:\s+(\d+)/);
+  }
+}
+
+/** What dnsperf's output says: its statistics block, and p50/p99 from the `-v` per-query lines when there are any. */
+export interface DnsperfFigures {
+  qps: number;
+  sent: number;
+  completed: number;
+  lost: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  avgMs: number | null;
+  /** "Connection Statistics: Reconnections" (TCP, DoT, DoH); null over UDP, which has no connections. */
+  reconnections: number | null;
+  /** stderr and the lines that are not per-query latencies (the tail), for error messages. */
+  summary: string;
+}
+
+/**
+ * Reads dnsperf 2.x output. `-v` prints `> RCODE NAME TYPE LATENCY` per answered query and
+ * `> T NAME TYPE` per timed-out one (no number at the end: not a latency); `[Timeout]` lines are dropped. A figure
+ * missing from the output is NaN (qps NaN means dnsperf did not finish).
+ */
+export function parseDnsperfOutput(stdout: string, stderr = ''): DnsperfFigures {
+  const histogram = new LatencyHistogram();
+  let summary = stderr.replace(/^\[Timeout\].*\n/gm, '');
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith('> ')) {
+      const latency = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (Number.isFinite(latency)) histogram.add(latency);
+    } else if (!line.startsWith('[Timeout]')) summary = keepTail(`${summary}${line}\n`);
+  }
+  const number = (re: RegExp): number => Number(re.exec(summary)?.[1] ?? NaN);
+  const reconnections = number(/Reconnections:\s+(\d+)/);
   return {
-    label,
-    qps,
+    qps: number(/Queries per second:\s+([\d.]+)/),
     sent: number(/Queries sent:\s+(\d+)/),
-    completed,
+    completed: number(/Queries completed:\s+(\d+)/),
     lost: number(/Queries lost:\s+(\d+)/),
-    p50Ms: percentile(0.5),
-    p99Ms: percentile(0.99),
-    avgMs: samples === 0 ? number(/Average Latency \(s\):\s+([\d.]+)/) * 1000 : (sum / samples) * 1000,
-    cpuUsPerQuery: before === null || after === null || !(completed > 0) ? null : ((after.cpuS - before.cpuS) * 1e6) / completed,
-    runQueueWait: before === null || after === null ? null : (after.waitS - before.waitS) / elapsedS,
+    p50Ms: histogram.percentileMs(0.5),
+    p99Ms: histogram.percentileMs(0.99),
+    avgMs: histogram.samples === 0 ? number(/Average Latency \(s\):\s+([\d.]+)/) * 1000 : (histogram.sumS / histogram.samples) * 1000,
+    reconnections: Number.isFinite(reconnections) ? reconnections : null,
+    summary,
   };
 }
 

@@ -16,6 +16,7 @@ import { runFluxhound } from './fluxhound-run.js';
 import { formatReport } from './report.js';
 import { benchDnstap, DEFAULT_DNSTAP_OPTIONS, formatDnstap } from './dnstap.js'; // dnstap listener (bench/dnstap.ts)
 import { benchDns, dnsBenchOptionsFromEnv, formatDns } from './dnsperf.js'; // Protective DNS forwarder vs Unbound (bench/dnsperf.ts)
+import { benchEncryptedDns, encryptedDnsOptionsFromEnv, formatEncryptedDns } from './encrypted-dns.js'; // DoT and DoH vs Unbound's own (bench/encrypted-dns.ts)
 import { benchPcap, DEFAULT_PCAP_OPTIONS, formatPcap } from './pcap.js'; // pcap decoding vs tshark (bench/pcap.ts)
 import { benchFlowLogs, DEFAULT_FLOW_LOG_OPTIONS, formatFlowLogs } from './flow-logs.js'; // conn.log throughput vs awk (bench/flow-logs.ts)
 import { benchForwarderLog, formatForwarderLog, forwarderLogBenchOptionsFromEnv } from './querylog-forwarder.js'; // the forwarder with and without the query log (bench/querylog-forwarder.ts)
@@ -42,7 +43,7 @@ interface Options {
   skip: Set<string>;
 }
 
-const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,flow-logs,dns,querylog-forwarder,soak,querylog,intel,flows,flow-memory]
+const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,flow-logs,dns,encrypted-dns,querylog-forwarder,soak,querylog,intel,flows,flow-memory]
   --records N        records in the throughput file (default 5000000)
   --runs N           runs per side; medians are reported (default 3)
   --seed N           corpus seed (default 1)
@@ -53,7 +54,8 @@ FLUXHOUND_BENCH_SOAK_* (node dist/bench/soak.js --help lists the soak's), FLUXHO
 FLUXHOUND_BENCH_QLOG_FORWARDER_SECONDS/_RUNS (the forwarder with and without the query log) and
 FLUXHOUND_BENCH_INTEL_ENTRIES/_LOOKUPS (the intel feed), FLUXHOUND_BENCH_INTEL_PEER_RUNS (its runs against Unbound, 3),
 FLUXHOUND_BENCH_FLOWS_CONVERSATIONS/_RUNS/_SECONDS/_VERSION/_START/_MAX (the flow collector against nfcapd) and
-FLUXHOUND_BENCH_FLOW_HOSTS (hosts through the flow analysis, 1000000).`;
+FLUXHOUND_BENCH_FLOW_HOSTS (hosts through the flow analysis, 1000000), FLUXHOUND_BENCH_ENCRYPTED_SECONDS/_RUNS/_NAMES/
+_CLIENTS/_OUTSTANDING (DoT and DoH against Unbound's).`;
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = { records: 5_000_000, runs: 3, seed: 1, memoryNames: 1_000_000, skip: new Set() };
@@ -180,6 +182,9 @@ async function main(): Promise<void> {
   // Protective DNS forwarder vs Unbound with dnsperf (bench/dnsperf.ts): its own lines after the report, its failures counted.
   const dns = options.skip.has('dns') ? null : await benchDns(dnsBenchOptionsFromEnv(), log);
   if (dns !== null) failures.push(...dns.failures.map((f) => `dns: ${f}`));
+  // DoT and DoH against Unbound's own on the same names (bench/encrypted-dns.ts): its own lines after the report.
+  const encrypted = options.skip.has('encrypted-dns') ? null : await benchEncryptedDns(encryptedDnsOptionsFromEnv(), log);
+  if (encrypted !== null) failures.push(...encrypted.failures.map((f) => `encrypted-dns: ${f}`));
   // The forwarder's qps without and with recording every query (bench/querylog-forwarder.ts), in one run.
   const forwarderLog = options.skip.has('querylog-forwarder') ? null : await benchForwarderLog(forwarderLogBenchOptionsFromEnv(), log);
   if (forwarderLog !== null) failures.push(...forwarderLog.failures.map((f) => `querylog-forwarder: ${f}`));
@@ -259,6 +264,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${report}`);
   if (dnstap !== null) process.stdout.write(`\n${formatDnstap(dnstap)}\n`);
   if (dns !== null) process.stdout.write(`\n${formatDns(dns)}\n`);
+  if (encrypted !== null) process.stdout.write(`\n${formatEncryptedDns(encrypted)}\n`);
   if (forwarderLog !== null) process.stdout.write(`\n${formatForwarderLog(forwarderLog)}\n`);
   if (pcap !== null) process.stdout.write(`\n${formatPcap(pcap)}\n`);
   if (flowLogs !== null) process.stdout.write(`\n${formatFlowLogs(flowLogs)}\n`);
@@ -271,6 +277,7 @@ async function main(): Promise<void> {
   const latest = join(DATA_DIR, 'latest.json');
   writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
   if (dns !== null) writeFileSync(join(DATA_DIR, 'dns.json'), `${JSON.stringify(dns, null, 2)}\n`);
+  if (encrypted !== null) writeFileSync(join(DATA_DIR, 'encrypted-dns.json'), `${JSON.stringify(encrypted, null, 2)}\n`);
   if (forwarderLog !== null) writeFileSync(join(DATA_DIR, 'querylog-forwarder.json'), `${JSON.stringify(forwarderLog, null, 2)}\n`);
   if (soak !== null) writeFileSync(join(DATA_DIR, 'soak.json'), `${JSON.stringify(soak, null, 2)}\n`);
   if (querylog !== null) writeFileSync(join(DATA_DIR, 'querylog.json'), `${JSON.stringify(querylog, null, 2)}\n`);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { DnsperfResult } from './dns-run.js';
 import { bestScreen, DNSPERF_LOADS, medianRun, UNBOUND_VARIANTS, unboundVariantConfig, type ScreenRun } from './unbound-best.js';
 
-const run = (qps: number): DnsperfResult => ({ label: String(qps), qps, sent: 0, completed: 0, lost: 0, p50Ms: null, p99Ms: null, avgMs: null, cpuUsPerQuery: null, runQueueWait: null });
+const run = (qps: number): DnsperfResult => ({ label: String(qps), qps, sent: 0, completed: 0, lost: 0, p50Ms: null, p99Ms: null, avgMs: null, reconnections: null, cpuUsPerQuery: null, runQueueWait: null });
 
 describe('medianRun', () => {
   it('is the middle run by qps, the lower middle for an even count: a real run, not an average', () => {

@@ -64,8 +64,10 @@ export function describeVariant(v: UnboundVariant): string {
 /**
  * An Unbound config for `variant`. 'local-data' holds one A record per bench
  * name; 'warm cache' holds none and forwards bench.test to `upstreamPort`.
+ * `serverLines` go at the end of its `server:` clause (the encrypted DNS
+ * bench adds its DoT and DoH ports there).
  */
-export function unboundVariantConfig(dir: string, port: number, names: number, variant: UnboundVariant, upstreamPort: number | null, pidfile: string): string {
+export function unboundVariantConfig(dir: string, port: number, names: number, variant: UnboundVariant, upstreamPort: number | null, pidfile: string, serverLines: readonly string[] = []): string {
   const lines = [
     ...unboundServerLines(dir, port, pidfile).map((l) => (l.trim().startsWith('so-reuseport:') ? `  so-reuseport: ${variant.reuseport ? 'yes' : 'no'}` : l)),
     '  do-ip6: no',
@@ -81,7 +83,7 @@ export function unboundVariantConfig(dir: string, port: number, names: number, v
     if (upstreamPort === null) throw new Error('unbound-best: a warm-cache Unbound needs the local-data Unbound to forward to');
     lines.push(...WARM_CACHE_LINES, '  do-not-query-localhost: no', 'forward-zone:', '  name: "bench.test."', `  forward-addr: 127.0.0.1@${upstreamPort}`);
   }
-  lines.push('remote-control:', '  control-enable: no', '');
+  lines.push(...serverLines, 'remote-control:', '  control-enable: no', '');
   return lines.join('\n');
 }
 

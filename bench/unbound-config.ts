@@ -39,3 +39,24 @@ export function unboundStubLines(zone: string, authorityPort: number): string[] 
     `  stub-addr: 127.0.0.1@${authorityPort}`,
   ];
 }
+
+/**
+ * The `server:` lines that add DNS over TLS and DNS over HTTPS (RFC 8484, at
+ * /dns-query; Unbound 1.17 built with libnghttp2) on 127.0.0.1 to an Unbound:
+ * each service on its own interface whose @port is `tls-port` or
+ * `https-port`. Unbound's default of 10 TCP buffers per thread is raised:
+ * below half of them free it cuts its idle timeout to a few milliseconds,
+ * which a benchmark's handful of long-lived connections would trip.
+ */
+export function unboundEncryptedLines(o: { dotPort: number; dohPort: number; cert: string; key: string }): string[] {
+  return [
+    `  interface: 127.0.0.1@${o.dotPort}`,
+    `  interface: 127.0.0.1@${o.dohPort}`,
+    `  tls-port: ${o.dotPort}`,
+    `  https-port: ${o.dohPort}`,
+    `  tls-service-pem: "${o.cert}"`,
+    `  tls-service-key: "${o.key}"`,
+    '  http-endpoint: "/dns-query"',
+    '  incoming-num-tcp: 64',
+  ];
+}

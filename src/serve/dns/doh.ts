@@ -348,7 +348,6 @@ export class DnsDohListener {
       sent = true;
       if (res.writableEnded || res.destroyed) return;
       const ttl = minTtl(answer);
-      const cache = ttl >= 0 ? { 'cache-control': `max-age=${ttl}` } : {};
       let body = answer;
       if (json) {
         const shape = answerJson(answer);
@@ -356,7 +355,17 @@ export class DnsDohListener {
         body = Buffer.from(JSON.stringify(shape));
       }
       this.countResponse(200);
-      res.writeHead(200, { 'content-type': json ? DNS_JSON : CONTENT_TYPE, 'content-length': body.length, ...cache });
+      const headers = { 'content-type': json ? DNS_JSON : CONTENT_TYPE, 'content-length': body.length, ...(ttl >= 0 ? { 'cache-control': `max-age=${ttl}` } : {}) };
+      // HTTP/2 through the core API: the answer and END_STREAM leave in one DATA frame. The compat
+      // API's end(answer) sends the data, then an empty END_STREAM frame in a second TLS write: twice
+      // the frames and writes per answer, and a client that takes one answer per read (dnsperf 2.10
+      // -m doh) dies on the interleaved frames. HEAD (no body) and HTTP/1.1 stay with the compat API.
+      if ('stream' in res && res.req.method !== 'HEAD') {
+        res.stream.respond({ ':status': 200, ...headers });
+        res.stream.end(body);
+        return;
+      }
+      res.writeHead(200, headers);
       res.end(body);
     };
     let pending = false;
