@@ -91,6 +91,7 @@ describe('DoH answers on the wire (HTTP/2)', () => {
       credentials: { cert: readFileSync(files.cert), key: readFileSync(files.key) },
       log,
       logLimit: governor.logLimiter('dns'),
+      knowsCustomer: () => false,
       // Every answer in the same later tick, as cache hits of one read come back: the streams' frames can interleave.
       handle: (query, _client, _customer, reply) => {
         const q = packet.decode(query);
