@@ -431,6 +431,8 @@ export const configSchema = z.strictObject({
               listen: z.string().min(1).nullable().default(null),
               /** PEM certificate (chain) and key files (--dot-cert, --dot-key), re-read on SIGHUP; needed when listen is set. Default null. */
               tls: tlsFiles(),
+              /** Milliseconds a DoT connection may rest between queries before it is closed (close_notify), announced to clients that send edns-tcp-keepalive (RFC 7828); longer than serve.net.idleMs, as RFC 7858 section 3.4 advises. Default 30000. */
+              idleMs: z.number().int().min(10).max(6_553_500).default(30_000),
             })
             .prefault({}),
           /** DNS over HTTPS (RFC 8484) at /dns-query, answered by this forwarder (src/serve/dns/doh.ts). */

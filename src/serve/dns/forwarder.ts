@@ -29,10 +29,11 @@ import { literalLookup, type Endpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';
 import { netGovernor } from '../net/index.js';
 import { DnsTcpListener, MAX_QUERY_BYTES } from './tcp.js';
-import type { SecureContext } from 'node:tls';
 import { reloadTlsFiles } from '../http/listener.js';
 import { loadTlsContext, type TlsFiles } from '../http/tls.js';
 import { DnsDohListener } from './doh.js';
+import { DotTlsContext } from './dot-sessions.js';
+import { withoutHopOptions } from './hop-options.js';
 import { readFileSync } from 'node:fs';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
@@ -78,6 +79,8 @@ export interface TlsListenerOptions {
   tls: TlsFiles;
   /** The files came as flags: a reload re-reads them, whatever the next config says. */
   fixedFiles?: boolean;
+  /** DoT: milliseconds a connection may rest between queries (serve.dns.dot.idleMs); serve.net.idleMs when left out. */
+  idleMs?: number;
 }
 
 /** What `done` gets in place of the upstream when the answer comes back from the detector's hold. */
@@ -148,7 +151,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
   readonly tcp: DnsTcpListener;
   /** DNS over TLS (RFC 7858), through the governor as 'dns-tls'; null when off. */
   readonly dot: DnsTcpListener | null = null;
-  private dotContext: SecureContext | null = null;
+  /** The DoT certificate and its session tickets (dot-sessions.ts); null when off. */
+  readonly dotTls: DotTlsContext | null = null;
   private dotFiles: TlsFiles | null = null;
   /** DNS over HTTPS, through the same governor (doh.ts); null when off. */
   readonly doh: DnsDohListener | null = null;
@@ -202,6 +206,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       stats: this.stats,
       log: context.log,
       logLimit: governor.logLimiter('dns'),
+      keepaliveMs: governor.limits.idleMs,
     });
     const allows = (address: string): boolean => {
       const ok = this.acl.allows(address);
@@ -211,16 +216,19 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const dot = options.dot ?? null;
     if (dot !== null) {
       this.dotFiles = dot.tls;
-      this.dotContext = loadTlsContext(dot.tls, 'dns');
+      this.dotTls = new DotTlsContext(dot.tls);
+      const dotTls = this.dotTls;
       this.dot = new DnsTcpListener({
-        gate: governor.gate({ listener: 'dns-tls', allows }),
+        // RFC 7858 section 3.4: DoT connections are worth keeping longer than plain TCP (the governor keeps the deadline).
+        gate: governor.gate({ listener: 'dns-tls', allows, limits: { idleMs: dot.idleMs ?? governor.limits.idleMs } }),
         handle: (query, client, reply) => this.handle(query, client, reply, false),
         stats: this.stats,
         log: context.log,
         logLimit: governor.logLimiter('dns'),
-        secureContext: () => this.dotContext as SecureContext,
+        secureContext: () => dotTls.current(),
         transport: 'tls',
         pad: true,
+        keepaliveMs: dot.idleMs ?? governor.limits.idleMs,
       });
     }
     const doh = options.doh ?? null;
@@ -309,14 +317,14 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const policy = new Policy(next.policy);
     // DoT's certificate: a bad file refuses the whole reload and the running context stays.
     const dotFiles = this.dot === null ? null : reloadTlsFiles('dns', this.dotFiles, this.options.dot?.fixedFiles ?? true, next.serve.dns.dot.tls);
-    const dotContext = dotFiles === null ? null : loadTlsContext(dotFiles, 'dns');
+    const takeDotFiles = dotFiles === null ? null : (this.dotTls?.prepare(dotFiles) ?? null);
     // The same for DoH's pair: both are checked before either is taken.
     const dohFiles = this.doh === null ? null : reloadTlsFiles('dns', this.dohFiles, this.options.doh?.fixedFiles ?? true, next.serve.dns.doh.tls);
     const dohCredentials = dohFiles === null ? null : readTlsPair(dohFiles);
     return () => {
-      if (dotContext !== null) {
+      if (takeDotFiles !== null) {
         this.dotFiles = dotFiles;
-        this.dotContext = dotContext;
+        takeDotFiles();
       }
       this.policy = policy;
       if (dohCredentials !== null) {
@@ -420,6 +428,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
         if (record) ql.record(ts, client, name!, qtype, passed, RCODE_SERVFAIL, logged);
         return;
       }
+      // The upstream's keepalive and padding describe its hop, not this one (hop-options.ts).
+      answer = withoutHopOptions(answer);
       if (held !== HELD && !isTruncated(answer)) {
         const at = Date.now();
         // A name already flagged (answered under policy log) needs no second look.

@@ -92,7 +92,7 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
     if (dot !== null && doh !== null && sameSocket(dot.listen, doh.listen)) throw new Error(`serve: --doh ${doh.listen.host}:${doh.listen.port} is the port of --dot`);
     return {
       upstreamCa,
-      dot,
+      dot: dot === null ? null : { ...dot, idleMs: cfg.dot.idleMs },
       doh,
       listen: endpoint,
       upstreams,
@@ -116,7 +116,7 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
  * An encrypted listener (--dot/--doh with -cert and -key, else serve.dns.dot/doh): null when off. A listener
  * without both files, or on the TCP port of --dns, is a usage error.
  */
-function tlsListenerOptions(kind: 'dot' | 'doh', flags: Record<string, unknown>, cfg: ServeContext['config']['serve']['dns']['dot'], defaultPort: number, dns: Endpoint): TlsListenerOptions | null {
+function tlsListenerOptions(kind: 'dot' | 'doh', flags: Record<string, unknown>, cfg: Pick<ServeContext['config']['serve']['dns']['dot'], 'listen' | 'tls'>, defaultPort: number, dns: Endpoint): TlsListenerOptions | null {
   const flagCert = flags[`${kind}Cert`];
   const flagKey = flags[`${kind}Key`];
   const listen = typeof flags[kind] === 'string' ? (flags[kind] as string) : cfg.listen;

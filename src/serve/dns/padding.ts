@@ -9,12 +9,12 @@ import { skipName } from './wire.js';
 
 /** RFC 8467 section 4.1: the recommended response block length. */
 export const RESPONSE_BLOCK = 468;
-const TYPE_OPT = 41;
-const OPTION_PADDING = 12;
+export const TYPE_OPT = 41;
+export const OPTION_PADDING = 12;
 /** The UDP size our added OPT record advertises (DNS flag day 2020). */
-const OPT_UDP_SIZE = 1232;
+export const OPT_UDP_SIZE = 1232;
 
-interface OptRecord {
+export interface OptRecord {
   /** Offset of the RDLENGTH field. */
   rdlength: number;
   /** Offset of the first byte past the RDATA. */
@@ -22,7 +22,7 @@ interface OptRecord {
 }
 
 /** The OPT record of a message (the last one in its additional section), null when it has none, undefined when it cannot be walked. */
-function findOpt(bytes: Uint8Array): OptRecord | null | undefined {
+export function findOpt(bytes: Uint8Array): OptRecord | null | undefined {
   if (bytes.length < 12) return undefined;
   const count = (at: number): number => (bytes[at]! << 8) | bytes[at + 1]!;
   const qd = count(4);

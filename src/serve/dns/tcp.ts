@@ -11,7 +11,8 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
-import { padAnswer, wantsPadding } from './padding.js';
+import { hopOptionsWanted, keepaliveUnits, WANTS_KEEPALIVE, WANTS_PADDING, withKeepalive } from './hop-options.js';
+import { padAnswer } from './padding.js';
 import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
 
 /** Queries are small; anything longer is hostile. */
@@ -43,6 +44,12 @@ export interface DnsTcpOptions {
   secureContext?: () => SecureContext;
   /** EDNS padding (RFC 7830, 8467 block length): answers to queries that carry a padding option are padded. DoT only. */
   pad?: boolean;
+  /**
+   * edns-tcp-keepalive (RFC 7828): a query carrying the option gets it back
+   * with this idle timeout, the one the governor keeps for this listener
+   * (so the client knows how long the connection may rest). Off when left out.
+   */
+  keepaliveMs?: number;
   /** The start of this listener's one-line errors: 'tcp' or 'tls'. */
   transport?: string;
 }
@@ -98,11 +105,16 @@ export class DnsTcpListener {
     const { stats, handle } = this.options;
     let buffered: Buffer = Buffer.alloc(0);
     const pad = this.options.pad === true;
-    const reply = (answered: { done: boolean }, padded: boolean): TcpReply => (plain) => {
+    const keepalive = this.options.keepaliveMs === undefined ? -1 : keepaliveUnits(this.options.keepaliveMs);
+    const hopOptions = pad || keepalive >= 0;
+    const reply = (answered: { done: boolean }, wanted: number): TcpReply => (plain) => {
       if (answered.done) return;
       answered.done = true;
       connection.inFlight--;
-      const answer = padded ? padAnswer(plain) : plain;
+      let answer = plain;
+      // Keepalive first: the padding is sized on the final message.
+      if (keepalive >= 0 && (wanted & WANTS_KEEPALIVE) !== 0) answer = withKeepalive(answer, keepalive);
+      if (pad && (wanted & WANTS_PADDING) !== 0) answer = padAnswer(answer);
       const frame = Buffer.allocUnsafe(answer.length + 2);
       frame.writeUInt16BE(answer.length, 0);
       answer.copy(frame, 2);
@@ -130,7 +142,7 @@ export class DnsTcpListener {
         const answered = { done: false };
         let pending = false;
         try {
-          pending = handle(query, client, reply(answered, pad && wantsPadding(query)));
+          pending = handle(query, client, reply(answered, hopOptions ? hopOptionsWanted(query) : 0));
         } catch (err) {
           stats.malformed++;
           const held = this.options.logLimit.take(`error:${client}`);
