@@ -44,6 +44,11 @@ class OptionEchoingUpstream {
   udp!: UdpSocket;
   tcp!: Server;
   port = 0;
+  /** Milliseconds before a name starting with 'slow' is answered. */
+  slowMs = 0;
+  /** Questions waiting for their answer now, and the most at once. */
+  waiting = 0;
+  mostWaiting = 0;
   private answer(raw: Buffer): Buffer {
     const q = packet.decode(raw);
     const timeout = Buffer.alloc(2);
@@ -63,7 +68,16 @@ class OptionEchoingUpstream {
       socket.on('data', (chunk: Buffer) => {
         buffered = Buffer.concat([buffered, chunk]);
         while (buffered.length >= 2 && buffered.length >= buffered.readUInt16BE(0) + 2) {
-          socket.write(frame(this.answer(buffered.subarray(2, 2 + buffered.readUInt16BE(0)))));
+          const raw = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
+          const answer = frame(this.answer(raw));
+          if (!packet.decode(raw).questions![0]!.name.startsWith('slow')) socket.write(answer);
+          else {
+            this.mostWaiting = Math.max(this.mostWaiting, ++this.waiting);
+            setTimeout(() => {
+              this.waiting--;
+              socket.write(answer);
+            }, this.slowMs);
+          }
           buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
         }
       });
@@ -202,6 +216,33 @@ describe.skipIf(openssl.missing !== null)('DNS over TLS: keepalive, idle close, 
     udp.close();
     expect(fwd.stats.cacheHits).toBeGreaterThan(0);
     expect([...optionsOf(answer).keys()]).toEqual([65001]);
+  });
+
+  it('holds the queries past 32 in flight on one connection unread until a slot frees: all answered, none dropped', async () => {
+    upstream.slowMs = 300;
+    const { socket } = await dot();
+    const ids = new Set<number>();
+    const all = new Promise<void>((resolve) => {
+      let buffered = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        while (buffered.length >= 2 && buffered.length >= buffered.readUInt16BE(0) + 2) {
+          ids.add(buffered.readUInt16BE(2));
+          buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
+        }
+        if (ids.size === 40) resolve();
+      });
+    });
+    const pipelined = Array.from({ length: 40 }, (_, i) => frame(packet.encode({ type: 'query', id: 1000 + i, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name: `slow${i}.hold.test` }] })));
+    socket.write(Buffer.concat(pipelined));
+    await all;
+    expect(ids.size).toBe(40);
+    expect(upstream.mostWaiting).toBe(32);
+    expect(fwd.stats.tcpHeld).toBeGreaterThanOrEqual(1);
+    const counted = await daemon.context.registry.getSingleMetricAsString('fluxhound_dns_tcp_held_total');
+    expect(counted).toMatch(/fluxhound_dns_tcp_held_total [1-9]/);
+    socket.end();
+    upstream.slowMs = 0;
   });
 
   it('closes an idle DoT connection with close_notify at serve.dns.dot.idleMs, counted as idle', async () => {

@@ -106,7 +106,7 @@ export interface ForwarderStats {
   truncated: number;
   logged: number;
   allowlisted: number;
-  tcpRejected: number;
+  tcpHeld: number;
   sendErrors: number;
   /** "action\0verdict" → queries answered by policy. */
   blocked: Map<string, number>;
@@ -127,7 +127,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     truncated: 0,
     logged: 0,
     allowlisted: 0,
-    tcpRejected: 0,
+    tcpHeld: 0,
     sendErrors: 0,
     blocked: new Map(),
   };
@@ -568,7 +568,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       oversized_total: s.oversized,
       servfail_total: s.servfail,
       truncated_total: s.truncated,
-      tcp_rejected_total: s.tcpRejected,
+      tcp_held_total: s.tcpHeld,
       upstream_queries_total: u.udpQueries + u.tcpQueries + u.tlsQueries,
       upstream_tls_queries_total: u.tlsQueries,
       upstream_tls_connects_total: tls.connects,

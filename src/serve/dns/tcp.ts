@@ -6,7 +6,8 @@
  * its answers stops being read (no new queries are parsed) once its unsent
  * replies pass serve.net.outboundPauseBytes, and is closed past
  * outboundMaxBytes; at most TCP_IN_FLIGHT queries per connection wait for
- * an upstream, so what a connection can hold is bounded.
+ * an upstream (the next stay unread until one is answered), so what a
+ * connection can hold is bounded.
  */
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
@@ -17,14 +18,15 @@ import { suppressedField, type GovernedConnection, type ListenerGate, type LogRa
 
 /** Queries are small; anything longer is hostile. */
 export const MAX_QUERY_BYTES = 4096;
-/** Queries of one connection waiting for an answer at once; more are dropped (counted). */
+/** Queries of one connection waiting for an answer at once; the next wait unread until one is answered (counted). */
 export const TCP_IN_FLIGHT = 32;
 
 export type TcpReply = (answer: Buffer) => void;
 
 export interface TcpCounters {
   oversized: number;
-  tcpRejected: number;
+  /** Times a connection stopped being read with TCP_IN_FLIGHT queries unanswered. */
+  tcpHeld: number;
   malformed: number;
 }
 
@@ -104,6 +106,8 @@ export class DnsTcpListener {
     const { client } = connection;
     const { stats, handle } = this.options;
     let buffered: Buffer = Buffer.alloc(0);
+    /** TCP_IN_FLIGHT queries wait for answers: no more are read until one goes. */
+    let atCap = false;
     const pad = this.options.pad === true;
     const keepalive = this.options.keepaliveMs === undefined ? -1 : keepaliveUnits(this.options.keepaliveMs);
     const hopOptions = pad || keepalive >= 0;
@@ -119,6 +123,12 @@ export class DnsTcpListener {
       frame.writeUInt16BE(answer.length, 0);
       answer.copy(frame, 2);
       connection.write(frame);
+      // A slot is free: the queries held back are read now.
+      if (atCap && connection.inFlight < TCP_IN_FLIGHT && !socket.destroyed) {
+        atCap = false;
+        if (!connection.isPaused) socket.resume();
+        parse();
+      }
     };
     const parse = (): void => {
       let completed = 0;
@@ -131,13 +141,18 @@ export class DnsTcpListener {
           return;
         }
         if (buffered.length < length + 2) break;
+        // At the cap the next query is not dropped (a stream client counts on an answer to each, a
+        // resolver forwarding through one connection most of all): it stays unread until a slot frees,
+        // and the socket is not read meanwhile, so what one connection holds stays bounded.
+        if (connection.inFlight >= TCP_IN_FLIGHT) {
+          if (!atCap) stats.tcpHeld++;
+          atCap = true;
+          socket.pause();
+          break;
+        }
         const query = Buffer.from(buffered.subarray(2, 2 + length));
         buffered = buffered.subarray(2 + length);
         completed++;
-        if (connection.inFlight >= TCP_IN_FLIGHT) {
-          stats.tcpRejected++;
-          continue;
-        }
         connection.inFlight++;
         const answered = { done: false };
         let pending = false;
@@ -153,7 +168,8 @@ export class DnsTcpListener {
           connection.inFlight--;
         }
       }
-      connection.received(completed, buffered.length);
+      // Held at the cap: the whole queries waiting are ours to read, not a client's trickle (no frame deadline).
+      connection.received(completed, atCap ? 0 : buffered.length);
     };
     socket.on('data', (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
