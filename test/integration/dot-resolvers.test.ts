@@ -34,6 +34,10 @@ const skipReason = [unbound, kresd, dig, openssl].find((b) => b.missing !== null
 const TLS_NAME = 'dns.fluxhound.example';
 const ANSWERED = 'www.dot-answer.example';
 const LISTED = 'listed.dot-blocked.example';
+/** Asked only after fluxhound closed the resolvers' idle connections. */
+const AGAIN = 'again.dot-answer.example';
+/** serve.dns.dot.idleMs for this daemon: short, so the idle close happens within the test. */
+const DOT_IDLE_MS = 1500;
 
 interface Answer {
   status: string;
@@ -76,6 +80,7 @@ describe.skipIf(skipReason !== null)(`real resolvers forwarding to fluxhound ove
   let httpPort = 0;
   let dotPort = 0;
   let wrongNamePort = 0;
+  let caFile = '';
   const resolvers: { name: string; port: number }[] = [];
 
   beforeAll(async () => {
@@ -83,6 +88,7 @@ describe.skipIf(skipReason !== null)(`real resolvers forwarding to fluxhound ove
     dir = mkdtempSync(join(tmpdir(), 'fluxhound-dot-resolvers-'));
     tokens = writeTokenFile(dir);
     const files = makeTestCertificates(dir, TLS_NAME);
+    caFile = files.ca;
 
     // The upstream: a plain Unbound answering both names (so a block is fluxhound's, not the upstream's).
     const upstreamPort = await freePort();
@@ -97,6 +103,7 @@ describe.skipIf(skipReason !== null)(`real resolvers forwarding to fluxhound ove
         '  local-zone: "example." static',
         `  local-data: "${ANSWERED}. 300 IN A 192.0.2.80"`,
         `  local-data: "${LISTED}. 300 IN A 192.0.2.66"`,
+        `  local-data: "${AGAIN}. 300 IN A 192.0.2.81"`,
         'remote-control:',
         '  control-enable: no',
         '',
@@ -106,11 +113,12 @@ describe.skipIf(skipReason !== null)(`real resolvers forwarding to fluxhound ove
 
     // fluxhound: plain DNS for nobody here, DoT for the resolvers, the feed listing one name.
     writeFileSync(join(dir, 'feed.txt'), `${LISTED}\n`);
+    writeFileSync(join(dir, 'fluxhound.yaml'), `serve:\n  dns:\n    dot:\n      idleMs: ${DOT_IDLE_MS}\n`);
     const dnsPort = await freePort();
     dotPort = await freePort();
     httpPort = await freePort();
     const fluxhound = startDaemon(process.execPath, [
-      CLI, 'serve', '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${upstreamPort}`,
+      CLI, 'serve', '-c', join(dir, 'fluxhound.yaml'), '--dns', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${upstreamPort}`,
       '--dot', `127.0.0.1:${dotPort}`, '--dot-cert', files.cert, '--dot-key', files.key,
       '--intel', `${join(dir, 'feed.txt')},name=dot-feed,action=block`,
       '--http', `127.0.0.1:${httpPort}`, '--api-tokens', tokens.file, '--no-store', '--rate-limit', '0', '--log-level', 'info',
@@ -183,6 +191,23 @@ describe.skipIf(skipReason !== null)(`real resolvers forwarding to fluxhound ove
     const answer = await ask(wrongNamePort, ANSWERED);
     expect(answer.status).toBe('SERVFAIL');
     expect(answer.addresses).toEqual([]);
+  });
+
+  it('dig +tls +keepalive gets the DoT idle timeout (serve.dns.dot.idleMs) in edns-tcp-keepalive', async () => {
+    const out = await new Promise<string>((resolve) => {
+      execFile(dig.path!, ['+tls', `+tls-ca=${caFile}`, `+tls-hostname=${TLS_NAME}`, '+keepalive', '+time=5', '+tries=1', '@127.0.0.1', '-p', String(dotPort), ANSWERED, 'A'], { encoding: 'utf8', timeout: 20_000 }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
+    });
+    expect(out).toMatch(/status: NOERROR/);
+    expect(out).toMatch(/TCP KEEPALIVE: 1\.5 secs/);
+  });
+
+  it('closes the resolvers\' idle connections (close_notify), and both reconnect for the next query', async () => {
+    const closed = async (): Promise<number> => {
+      const text = await (await fetchWithToken(`http://127.0.0.1:${httpPort}/metrics`, tokens.read)).text();
+      return Number(/fluxhound_net_refused_total\{listener="dns-tls",reason="idle"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    await waitFor('the idle DoT connections to be closed', async () => (await closed()) >= 2, 10_000, 250);
+    for (const r of resolvers) expect(await ask(r.port, AGAIN)).toEqual({ status: 'NOERROR', addresses: ['192.0.2.81'] });
   });
 
   it('counts the resolvers on the dns-tls listener, their queries and the blocks in /metrics', async () => {
