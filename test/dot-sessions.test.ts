@@ -35,6 +35,8 @@ const PADDING = 12;
 /** What the upstream says in its own keepalive (its TIMEOUT, not ours). */
 const UPSTREAM_TIMEOUT = 7777;
 const DOT_IDLE_MS = 600;
+/** serve.dns.dot.maxInFlight here (32 by default). */
+const MAX_IN_FLIGHT = 16;
 
 type Opt = { code: number; data?: Buffer };
 const optRecord = (options: Opt[]) => ({ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options }) as unknown as packet.Answer;
@@ -144,7 +146,7 @@ describe.skipIf(openssl.missing !== null)('DNS over TLS: keepalive, idle close, 
     ca = readFileSync(files.ca);
     await upstream.start();
     daemon = new Daemon({ config: defaultConfig(), enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
-    fwd = new DnsForwarder(testForwarderOptions(upstream.port, { dot: { listen: { host: '127.0.0.1', port: 0, family: 4 }, tls: { cert: files.cert, key: files.key }, idleMs: DOT_IDLE_MS } }), daemon.context);
+    fwd = new DnsForwarder(testForwarderOptions(upstream.port, { dot: { listen: { host: '127.0.0.1', port: 0, family: 4 }, tls: { cert: files.cert, key: files.key }, idleMs: DOT_IDLE_MS, maxInFlight: MAX_IN_FLIGHT } }), daemon.context);
     await fwd.start();
   });
 
@@ -218,7 +220,7 @@ describe.skipIf(openssl.missing !== null)('DNS over TLS: keepalive, idle close, 
     expect([...optionsOf(answer).keys()]).toEqual([65001]);
   });
 
-  it('holds the queries past 32 in flight on one connection unread until a slot frees: all answered, none dropped', async () => {
+  it('holds the queries past serve.dns.dot.maxInFlight on one connection unread until a slot frees: all answered, none dropped', async () => {
     upstream.slowMs = 300;
     const { socket } = await dot();
     const ids = new Set<number>();
@@ -237,7 +239,7 @@ describe.skipIf(openssl.missing !== null)('DNS over TLS: keepalive, idle close, 
     socket.write(Buffer.concat(pipelined));
     await all;
     expect(ids.size).toBe(40);
-    expect(upstream.mostWaiting).toBe(32);
+    expect(upstream.mostWaiting).toBe(MAX_IN_FLIGHT);
     expect(fwd.stats.tcpHeld).toBeGreaterThanOrEqual(1);
     const counted = await daemon.context.registry.getSingleMetricAsString('fluxhound_dns_tcp_held_total');
     expect(counted).toMatch(/fluxhound_dns_tcp_held_total [1-9]/);

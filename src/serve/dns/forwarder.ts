@@ -81,6 +81,8 @@ export interface TlsListenerOptions {
   fixedFiles?: boolean;
   /** DoT: milliseconds a connection may rest between queries (serve.dns.dot.idleMs); serve.net.idleMs when left out. */
   idleMs?: number;
+  /** DoT: queries of one connection waiting for answers at once (serve.dns.dot.maxInFlight); 32 when left out. */
+  maxInFlight?: number;
 }
 
 /** What `done` gets in place of the upstream when the answer comes back from the detector's hold. */
@@ -229,6 +231,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
         transport: 'tls',
         pad: true,
         keepaliveMs: dot.idleMs ?? governor.limits.idleMs,
+        maxInFlight: dot.maxInFlight,
       });
     }
     const doh = options.doh ?? null;

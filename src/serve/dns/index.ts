@@ -92,7 +92,7 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
     if (dot !== null && doh !== null && sameSocket(dot.listen, doh.listen)) throw new Error(`serve: --doh ${doh.listen.host}:${doh.listen.port} is the port of --dot`);
     return {
       upstreamCa,
-      dot: dot === null ? null : { ...dot, idleMs: cfg.dot.idleMs },
+      dot: dot === null ? null : { ...dot, idleMs: cfg.dot.idleMs, maxInFlight: cfg.dot.maxInFlight },
       doh,
       listen: endpoint,
       upstreams,

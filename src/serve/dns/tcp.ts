@@ -25,7 +25,7 @@ export type TcpReply = (answer: Buffer) => void;
 
 export interface TcpCounters {
   oversized: number;
-  /** Times a connection stopped being read with TCP_IN_FLIGHT queries unanswered. */
+  /** Times a connection stopped being read with its in-flight cap of queries unanswered. */
   tcpHeld: number;
   malformed: number;
 }
@@ -52,6 +52,8 @@ export interface DnsTcpOptions {
    * (so the client knows how long the connection may rest). Off when left out.
    */
   keepaliveMs?: number;
+  /** Queries of one connection waiting for answers at once (TCP_IN_FLIGHT when left out); DoT: serve.dns.dot.maxInFlight. */
+  maxInFlight?: number;
   /** The start of this listener's one-line errors: 'tcp' or 'tls'. */
   transport?: string;
 }
@@ -106,7 +108,8 @@ export class DnsTcpListener {
     const { client } = connection;
     const { stats, handle } = this.options;
     let buffered: Buffer = Buffer.alloc(0);
-    /** TCP_IN_FLIGHT queries wait for answers: no more are read until one goes. */
+    const maxInFlight = this.options.maxInFlight ?? TCP_IN_FLIGHT;
+    /** maxInFlight queries wait for answers: no more are read until one goes. */
     let atCap = false;
     const pad = this.options.pad === true;
     const keepalive = this.options.keepaliveMs === undefined ? -1 : keepaliveUnits(this.options.keepaliveMs);
@@ -124,7 +127,7 @@ export class DnsTcpListener {
       answer.copy(frame, 2);
       connection.write(frame);
       // A slot is free: the queries held back are read now.
-      if (atCap && connection.inFlight < TCP_IN_FLIGHT && !socket.destroyed) {
+      if (atCap && connection.inFlight < maxInFlight && !socket.destroyed) {
         atCap = false;
         if (!connection.isPaused) socket.resume();
         parse();
@@ -144,7 +147,7 @@ export class DnsTcpListener {
         // At the cap the next query is not dropped (a stream client counts on an answer to each, a
         // resolver forwarding through one connection most of all): it stays unread until a slot frees,
         // and the socket is not read meanwhile, so what one connection holds stays bounded.
-        if (connection.inFlight >= TCP_IN_FLIGHT) {
+        if (connection.inFlight >= maxInFlight) {
           if (!atCap) stats.tcpHeld++;
           atCap = true;
           socket.pause();
