@@ -449,6 +449,10 @@ export const configSchema = z.strictObject({
                 .regex(/^(?=.{1,253}\.?$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/, 'a domain name such as dns.example.net')
                 .nullable()
                 .default(null),
+              /** Milliseconds a DoT connection may rest between queries before it is closed (close_notify), announced to clients that send edns-tcp-keepalive (RFC 7828); longer than serve.net.idleMs, as RFC 7858 section 3.4 advises. Default 30000. */
+              idleMs: z.number().int().min(10).max(6_553_500).default(30_000),
+              /** Queries of one DoT connection waiting for answers at once; the next wait unread until one is answered. A resolver forwarding through few connections may want more (and a larger maxPendingPerClient). Default 32. */
+              maxInFlight: z.number().int().min(1).max(4096).default(32),
             })
             .prefault({}),
           /** DNS over HTTPS (RFC 8484) at /dns-query, answered by this forwarder (src/serve/dns/doh.ts). */

@@ -29,10 +29,11 @@ import { literalLookup, upstreamLabel, type Endpoint } from '../endpoint.js';
 import { ClientAcl } from '../acl.js';
 import { netGovernor } from '../net/index.js';
 import { DnsTcpListener, MAX_QUERY_BYTES } from './tcp.js';
-import type { SecureContext } from 'node:tls';
 import { reloadTlsFiles } from '../http/listener.js';
 import { loadTlsContext, type TlsFiles } from '../http/tls.js';
 import { DnsDohListener, type DohCounters } from './doh.js';
+import { DotTlsContext } from './dot-sessions.js';
+import { withoutHopOptions } from './hop-options.js';
 import { readFileSync } from 'node:fs';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
@@ -89,6 +90,10 @@ export interface TlsListenerOptions {
    * Absent or null = the address decides.
    */
   customerDomain?: string | null;
+  /** DoT: milliseconds a connection may rest between queries (serve.dns.dot.idleMs); serve.net.idleMs when left out. */
+  idleMs?: number;
+  /** DoT: queries of one connection waiting for answers at once (serve.dns.dot.maxInFlight); 32 when left out. */
+  maxInFlight?: number;
 }
 
 /** What `done` gets in place of the upstream when the answer comes back from the detector's hold. */
@@ -101,8 +106,6 @@ export type Reply = (answer: Buffer) => void;
 
 /** Fresh port-0 picks tried when the UDP port's TCP twin is taken. */
 const PORT_ZERO_ATTEMPTS = 8;
-
-/** Queries are small; anything longer is hostile. */
 
 export interface ForwarderStats {
   udpQueries: number;
@@ -121,7 +124,7 @@ export interface ForwarderStats {
   truncated: number;
   logged: number;
   allowlisted: number;
-  tcpRejected: number;
+  tcpHeld: number;
   sendErrors: number;
   /** DoT connections whose SNI label under customerDomain names no configured customer (attributed by address instead). */
   unknownSniCustomers: number;
@@ -146,7 +149,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     truncated: 0,
     logged: 0,
     allowlisted: 0,
-    tcpRejected: 0,
+    tcpHeld: 0,
     sendErrors: 0,
     unknownSniCustomers: 0,
     blocked: new Map(),
@@ -171,7 +174,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
   readonly tcp: DnsTcpListener;
   /** DNS over TLS (RFC 7858), through the governor as 'dns-tls'; null when off. */
   readonly dot: DnsTcpListener | null = null;
-  private dotContext: SecureContext | null = null;
+  /** The DoT certificate and its session tickets (dot-sessions.ts); null when off. */
+  readonly dotTls: DotTlsContext | null = null;
   private dotFiles: TlsFiles | null = null;
   /** DNS over HTTPS, through the same governor (doh.ts); null when off. */
   readonly doh: DnsDohListener | null = null;
@@ -231,6 +235,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       stats: this.stats,
       log: context.log,
       logLimit: governor.logLimiter('dns'),
+      keepaliveMs: governor.limits.idleMs,
     });
     const allows = (address: string): boolean => {
       const ok = this.acl.allows(address);
@@ -246,17 +251,21 @@ export class DnsForwarder implements Service, DnsMetricSource {
     }
     if (dot !== null) {
       this.dotFiles = dot.tls;
-      this.dotContext = loadTlsContext(dot.tls, 'dns');
+      this.dotTls = new DotTlsContext(dot.tls);
+      const dotTls = this.dotTls;
       this.dot = new DnsTcpListener({
-        gate: governor.gate({ listener: 'dns-tls', allows }),
+        // RFC 7858 section 3.4: DoT connections are worth keeping longer than plain TCP (the governor keeps the deadline).
+        gate: governor.gate({ listener: 'dns-tls', allows, limits: { idleMs: dot.idleMs ?? governor.limits.idleMs } }),
         handle: (query, client, reply, customer) => this.handle(query, client, reply, 'tls', customer),
         ...(this.customerDomain === null ? {} : { customerOf: (servername: string | null) => this.sniCustomer(servername) }),
         stats: this.stats,
         log: context.log,
         logLimit: governor.logLimiter('dns'),
-        secureContext: () => this.dotContext as SecureContext,
+        secureContext: () => dotTls.current(),
         transport: 'tls',
         pad: true,
+        keepaliveMs: dot.idleMs ?? governor.limits.idleMs,
+        maxInFlight: dot.maxInFlight,
       });
     }
     const doh = options.doh ?? null;
@@ -377,7 +386,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const policy = new Policy(next.policy);
     // DoT's certificate: a bad file refuses the whole reload and the running context stays.
     const dotFiles = this.dot === null ? null : reloadTlsFiles('dns', this.dotFiles, this.options.dot?.fixedFiles ?? true, next.serve.dns.dot.tls);
-    const dotContext = dotFiles === null ? null : loadTlsContext(dotFiles, 'dns');
+    const takeDotFiles = dotFiles === null ? null : (this.dotTls?.prepare(dotFiles) ?? null);
     // The same for DoH's pair: both are checked before either is taken.
     const dohFiles = this.doh === null ? null : reloadTlsFiles('dns', this.dohFiles, this.options.doh?.fixedFiles ?? true, next.serve.dns.doh.tls);
     const dohCredentials = dohFiles === null ? null : readTlsPair(dohFiles);
@@ -385,9 +394,9 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const upstreamCa = reloadUpstreamCa(this.options.upstreamCaSource, next);
     return () => {
       if (upstreamCa !== null) this.upstreams.setTlsCa(upstreamCa.ca);
-      if (dotContext !== null) {
+      if (takeDotFiles !== null) {
         this.dotFiles = dotFiles;
-        this.dotContext = dotContext;
+        takeDotFiles();
       }
       this.policy = policy;
       if (dohCredentials !== null) {
@@ -499,6 +508,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
         if (record) ql.record(ts, client, customer, name!, qtype, passed, RCODE_SERVFAIL, logged);
         return;
       }
+      // The upstream's keepalive and padding describe its hop, not this one (hop-options.ts).
+      answer = withoutHopOptions(answer);
       if (held !== HELD && !isTruncated(answer)) {
         const at = Date.now();
         // A name already flagged (answered under policy log) needs no second look.
@@ -639,7 +650,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       oversized_total: s.oversized,
       servfail_total: s.servfail,
       truncated_total: s.truncated,
-      tcp_rejected_total: s.tcpRejected,
+      tcp_held_total: s.tcpHeld,
       upstream_queries_total: u.udpQueries + u.tcpQueries + u.tlsQueries,
       upstream_tls_queries_total: u.tlsQueries,
       upstream_tls_connects_total: tls.connects,

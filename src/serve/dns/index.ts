@@ -102,7 +102,7 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
       upstreamCa,
       upstreamCaSource: upstreamCaSource(flags, context),
       upstreamTls: cfg.upstreamTls,
-      dot,
+      dot: dot === null ? null : { ...dot, idleMs: cfg.dot.idleMs, maxInFlight: cfg.dot.maxInFlight },
       doh,
       listen: endpoint,
       upstreams,

@@ -92,7 +92,7 @@ export const COUNTERS: Record<string, string> = {
   fluxhound_dns_oversized_total: 'Queries over 4096 bytes, dropped.',
   fluxhound_dns_servfail_total: 'SERVFAIL answers: every upstream timed out or failed, or no pending slot was free.',
   fluxhound_dns_truncated_total: 'Answers sent with TC because they exceed the client UDP size.',
-  fluxhound_dns_tcp_rejected_total: 'TCP queries dropped beyond the per-connection in-flight cap.',
+  fluxhound_dns_tcp_held_total: 'Times a TCP or TLS connection stopped being read at its in-flight cap (32; DoT serve.dns.dot.maxInFlight): the next query waited for a free slot, none dropped.',
   fluxhound_dns_upstream_queries_total: 'Queries sent upstream (retries included).',
   fluxhound_dns_upstream_tls_queries_total: 'Queries sent to tls:// and https:// upstreams (DNS over TLS or HTTPS), retries included.',
   fluxhound_dns_upstream_tls_connects_total: 'TLS connections opened to tls:// upstreams (each reused for many queries).',

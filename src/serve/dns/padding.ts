@@ -9,10 +9,10 @@ import { skipName } from './wire.js';
 
 /** RFC 8467 section 4.1: the recommended response block length. */
 export const RESPONSE_BLOCK = 468;
-const TYPE_OPT = 41;
-const OPTION_PADDING = 12;
+export const TYPE_OPT = 41;
+export const OPTION_PADDING = 12;
 /** The UDP size our added OPT record advertises (DNS flag day 2020). */
-const OPT_UDP_SIZE = 1232;
+export const OPT_UDP_SIZE = 1232;
 
 export interface OptRecord {
   /** Offset of the RDLENGTH field. */

@@ -6,24 +6,27 @@
  * its answers stops being read (no new queries are parsed) once its unsent
  * replies pass serve.net.outboundPauseBytes, and is closed past
  * outboundMaxBytes; at most TCP_IN_FLIGHT queries per connection wait for
- * an upstream, so what a connection can hold is bounded.
+ * an upstream (the next stay unread until one is answered), so what a
+ * connection can hold is bounded.
  */
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
-import { padAnswer, wantsPadding } from './padding.js';
+import { hopOptionsWanted, keepaliveUnits, WANTS_KEEPALIVE, WANTS_PADDING, withKeepalive } from './hop-options.js';
+import { padAnswer } from './padding.js';
 import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
 
 /** Queries are small; anything longer is hostile. */
 export const MAX_QUERY_BYTES = 4096;
-/** Queries of one connection waiting for an answer at once; more are dropped (counted). */
+/** Queries of one connection waiting for an answer at once; the next wait unread until one is answered (counted). */
 export const TCP_IN_FLIGHT = 32;
 
 export type TcpReply = (answer: Buffer) => void;
 
 export interface TcpCounters {
   oversized: number;
-  tcpRejected: number;
+  /** Times a connection stopped being read with its in-flight cap of queries unanswered. */
+  tcpHeld: number;
   malformed: number;
 }
 
@@ -45,6 +48,14 @@ export interface DnsTcpOptions {
   secureContext?: () => SecureContext;
   /** EDNS padding (RFC 7830, 8467 block length): answers to queries that carry a padding option are padded. DoT only. */
   pad?: boolean;
+  /**
+   * edns-tcp-keepalive (RFC 7828): a query carrying the option gets it back
+   * with this idle timeout, the one the governor keeps for this listener
+   * (so the client knows how long the connection may rest). Off when left out.
+   */
+  keepaliveMs?: number;
+  /** Queries of one connection waiting for answers at once (TCP_IN_FLIGHT when left out); DoT: serve.dns.dot.maxInFlight. */
+  maxInFlight?: number;
   /** The start of this listener's one-line errors: 'tcp' or 'tls'. */
   transport?: string;
 }
@@ -104,16 +115,30 @@ export class DnsTcpListener {
     let buffered: Buffer = Buffer.alloc(0);
     // Asked at the first query, when the handshake (and so the SNI) is done.
     let customer: string | null | undefined = customerOf === undefined ? null : undefined;
+    const maxInFlight = this.options.maxInFlight ?? TCP_IN_FLIGHT;
+    /** maxInFlight queries wait for answers: no more are read until one goes. */
+    let atCap = false;
     const pad = this.options.pad === true;
-    const reply = (answered: { done: boolean }, padded: boolean): TcpReply => (plain) => {
+    const keepalive = this.options.keepaliveMs === undefined ? -1 : keepaliveUnits(this.options.keepaliveMs);
+    const hopOptions = pad || keepalive >= 0;
+    const reply = (answered: { done: boolean }, wanted: number): TcpReply => (plain) => {
       if (answered.done) return;
       answered.done = true;
       connection.inFlight--;
-      const answer = padded ? padAnswer(plain) : plain;
+      let answer = plain;
+      // Keepalive first: the padding is sized on the final message.
+      if (keepalive >= 0 && (wanted & WANTS_KEEPALIVE) !== 0) answer = withKeepalive(answer, keepalive);
+      if (pad && (wanted & WANTS_PADDING) !== 0) answer = padAnswer(answer);
       const frame = Buffer.allocUnsafe(answer.length + 2);
       frame.writeUInt16BE(answer.length, 0);
       answer.copy(frame, 2);
       connection.write(frame);
+      // A slot is free: the queries held back are read now.
+      if (atCap && connection.inFlight < maxInFlight && !socket.destroyed) {
+        atCap = false;
+        if (!connection.isPaused) socket.resume();
+        parse();
+      }
     };
     const parse = (): void => {
       let completed = 0;
@@ -126,19 +151,24 @@ export class DnsTcpListener {
           return;
         }
         if (buffered.length < length + 2) break;
+        // At the cap the next query is not dropped (a stream client counts on an answer to each, a
+        // resolver forwarding through one connection most of all): it stays unread until a slot frees,
+        // and the socket is not read meanwhile, so what one connection holds stays bounded.
+        if (connection.inFlight >= maxInFlight) {
+          if (!atCap) stats.tcpHeld++;
+          atCap = true;
+          socket.pause();
+          break;
+        }
         const query = Buffer.from(buffered.subarray(2, 2 + length));
         buffered = buffered.subarray(2 + length);
         completed++;
-        if (connection.inFlight >= TCP_IN_FLIGHT) {
-          stats.tcpRejected++;
-          continue;
-        }
         connection.inFlight++;
         const answered = { done: false };
         let pending = false;
         try {
           if (customer === undefined) customer = customerOf!((socket as TLSSocket).servername || null);
-          pending = handle(query, client, reply(answered, pad && wantsPadding(query)), customer);
+          pending = handle(query, client, reply(answered, hopOptions ? hopOptionsWanted(query) : 0), customer);
         } catch (err) {
           stats.malformed++;
           const held = this.options.logLimit.take(`error:${client}`);
@@ -149,7 +179,8 @@ export class DnsTcpListener {
           connection.inFlight--;
         }
       }
-      connection.received(completed, buffered.length);
+      // Held at the cap: the whole queries waiting are ours to read, not a client's trickle (no frame deadline).
+      connection.received(completed, atCap ? 0 : buffered.length);
     };
     socket.on('data', (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);

@@ -5,7 +5,7 @@
  * refused in one line and the running context stays.
  */
 import { readFileSync } from 'node:fs';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { ConfigError } from '../../config/load.js';
 
 export interface TlsFiles {
@@ -23,10 +23,22 @@ function readPem(path: string, what: string, name: string): Buffer {
 
 /** `name`: the start of the one-line error ('http', 'taxii', 'dns'). */
 export function loadTlsContext(files: TlsFiles, name = 'http'): SecureContext {
-  const cert = readPem(files.cert, 'certificate', name);
-  const key = readPem(files.key, 'key', name);
+  return tlsContextOf(readTlsPem(files, name), files, name);
+}
+
+/** The PEM bytes of a certificate and its key, read once (a context can then be rebuilt without reading the files again). */
+export function readTlsPem(files: TlsFiles, name: string): { cert: Buffer; key: Buffer } {
+  return { cert: readPem(files.cert, 'certificate', name), key: readPem(files.key, 'key', name) };
+}
+
+/**
+ * A TLS 1.2+ context of PEM bytes read from `files` (named in the error);
+ * `extra`: session options (ticket keys, session lifetime, session ID context).
+ */
+export function tlsContextOf(pem: { cert: Buffer; key: Buffer }, files: TlsFiles, name: string, extra: Pick<SecureContextOptions, 'ticketKeys' | 'sessionTimeout' | 'sessionIdContext'> = {}): SecureContext {
+  const { cert, key } = pem;
   try {
-    return createSecureContext({ cert, key, minVersion: 'TLSv1.2' });
+    return createSecureContext({ cert, key, minVersion: 'TLSv1.2', ...extra });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH' ? 'the key does not belong to the certificate' : (e.message.split('\n', 1)[0] ?? 'unreadable');

@@ -28,6 +28,9 @@ export interface ConnectionLimits {
   outboundMaxBytes: number;
 }
 
+/** How long a gracefully closed connection may take to close its side before it is destroyed. */
+export const CLOSE_GRACE_MS = 2000;
+
 type Phase = 'handshake' | 'first' | 'frame' | 'idle' | 'busy' | 'closed';
 
 export class GovernedConnection {
@@ -164,13 +167,22 @@ export class GovernedConnection {
   /**
    * Destroys the connection and counts it under `reason`, once: a second
    * cut counts nothing. A connection that already closed may still be
-   * counted (a parser that ended it reports why after the close).
+   * counted (a parser that ended it reports why after the close). An idle
+   * TLS connection is closed gracefully instead: close_notify and FIN (the
+   * client knows the server closed a resting connection, not that its data
+   * was cut), destroyed after CLOSE_GRACE_MS whatever the client does.
    */
   cut(reason: RefusalReason): void {
     if (this.cutBecause !== null) return;
     this.cutBecause = reason;
     this.onCut(reason);
     this.closed();
+    if (reason === 'idle' && this.out !== this.socket && !this.out.destroyed) {
+      const socket = this.socket;
+      this.out.end();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+      return;
+    }
     this.socket.destroy();
   }
 
