@@ -23,6 +23,7 @@ import { Daemon } from '../src/serve/daemon.js';
 import { DnsForwarder } from '../src/serve/dns/forwarder.js';
 import { forwarderOptions } from '../src/serve/dns/index.js';
 import { findBinary } from './support/binaries.js';
+import { fluxhound, requireBuilt } from './support/cli.js';
 import { FixedUpstream } from './support/fixed-upstream.js';
 import { testForwarderOptions } from './support/forwarder-options.js';
 import { makeTestCertificates } from './support/test-certs.js';
@@ -187,5 +188,12 @@ describe('--dot-allow, --doh-allow, requireCustomer: options', () => {
     expect(thrown).toBeInstanceOf(UsageError);
     expect((thrown as Error).message).toMatch(message);
     expect((thrown as Error).message).not.toContain('\n');
+  });
+
+  it('the built CLI: a bad --dot-allow is one line, exit 2', async () => {
+    requireBuilt();
+    const r = await fluxhound(['serve', '--no-store', '--dns', '127.0.0.1:5399', '--upstream', '127.0.0.1:53', '--dot', '127.0.0.1:8853', '--dot-cert', files.cert, '--dot-key', files.key, '--dot-allow', '0.0.0.0/0', 'everyone']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("fluxhound: serve: --dot-allow: 'everyone' is not an IPv4 or IPv6 CIDR");
   });
 });
