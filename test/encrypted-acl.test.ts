@@ -155,6 +155,13 @@ describe('requireCustomer: encrypted listeners open to the world serve only name
   });
 });
 
+/** A context whose config `change` edited. */
+function withConfig(change: (config: Daemon['context']['config']) => void): Daemon['context'] {
+  const ctx = context();
+  change(ctx.config);
+  return ctx;
+}
+
 describe('--dot-allow, --doh-allow, requireCustomer: options', () => {
   const flags = { dns: '127.0.0.1:5353', upstream: ['127.0.0.1:53'], dot: '127.0.0.1:8853', dotCert: 'c.pem', dotKey: 'k.pem', doh: '127.0.0.1:8443', dohCert: 'c.pem', dohKey: 'k.pem' };
 
@@ -177,6 +184,7 @@ describe('--dot-allow, --doh-allow, requireCustomer: options', () => {
     ['a bad --dot-allow CIDR', { ...flags, dotAllow: ['10.0.0.0/33'] }, context(), /^serve: --dot-allow: '10\.0\.0\.0\/33' is not an IPv4 or IPv6 CIDR$/],
     ['a bad --doh-allow CIDR', { ...flags, dohAllow: ['nowhere'] }, context(), /^serve: --doh-allow: 'nowhere' is not an IPv4 or IPv6 CIDR$/],
     ['--dot-require-customer without a customer domain', { ...flags, dotRequireCustomer: true }, context(), /^serve: --dot-require-customer needs --dot-customer-domain/],
+    ['a bad serve.dns.doh.allow while DoH is off', { dns: flags.dns, upstream: flags.upstream }, withConfig((c) => (c.serve.dns.doh.allow = ['10.0.0.0/8', 'fe80::/129'])), /^serve: --doh-allow: 'fe80::\/129' is not an IPv4 or IPv6 CIDR$/],
     ['--doh-require-customer without customers', { ...flags, dohRequireCustomer: true }, context([]), /^serve: --doh-require-customer needs config customers/],
   ])('refuses %s in one line (a usage error: exit 2)', (_what, given, ctx, message) => {
     let thrown: unknown;

@@ -103,6 +103,8 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
     const doh = tlsListenerOptions('doh', flags, cfg.doh, 443, endpoint);
     if (dot !== null) encryptedAccess(dot, 'dot', flags, cfg.dot, allow, context);
     if (doh !== null) encryptedAccess(doh, 'doh', flags, cfg.doh, allow, context);
+    // A list of a listener that is off is checked too: turning the listener on later must not be the moment it fails.
+    for (const kind of ['dot', 'doh'] as const) new ClientAcl(cfg[kind].allow ?? [], `serve: --${kind}-allow`);
     if (dot !== null && doh !== null && sameSocket(dot.listen, doh.listen)) throw new Error(`serve: --doh ${doh.listen.host}:${doh.listen.port} is the port of --dot`);
     return {
       upstreamCa,
