@@ -453,6 +453,10 @@ export const configSchema = z.strictObject({
               idleMs: z.number().int().min(10).max(6_553_500).default(30_000),
               /** Queries of one DoT connection waiting for answers at once; the next wait unread until one is answered. A resolver forwarding through few connections may want more (and a larger maxPendingPerClient). Default 32. */
               maxInFlight: z.number().int().min(1).max(4096).default(32),
+              /** Client networks (CIDR) that may connect to DoT (--dot-allow); others are refused at accept. null = serve.dns.allow. Default null. */
+              allow: z.array(z.string().min(1)).nullable().default(null),
+              /** Answer only connections whose SNI names a configured customer under customerDomain (--dot-require-customer); others get REFUSED. Default false. */
+              requireCustomer: z.boolean().default(false),
             })
             .prefault({}),
           /** DNS over HTTPS (RFC 8484) at /dns-query, answered by this forwarder (src/serve/dns/doh.ts). */
@@ -462,6 +466,10 @@ export const configSchema = z.strictObject({
               listen: z.string().min(1).nullable().default(null),
               /** PEM certificate (chain) and key files, re-read on SIGHUP; required when listen is set. Default null. */
               tls: tlsFiles(),
+              /** Client networks (CIDR) that may connect to DoH (--doh-allow); others are refused at accept. null = serve.dns.allow. Default null. */
+              allow: z.array(z.string().min(1)).nullable().default(null),
+              /** Answer only /dns-query/CUSTOMER for a configured customer (--doh-require-customer); /dns-query gets 403. Default false. */
+              requireCustomer: z.boolean().default(false),
             })
             .prefault({}),
         })

@@ -274,7 +274,7 @@ describe('--doh options', () => {
 
   it('takes --doh with its certificate and key', () => {
     const options = forwarderOptions({ ...base, doh: '127.0.0.1:8443', dohCert: 'c.pem', dohKey: 'k.pem' }, context);
-    expect(options?.doh).toEqual({ listen: { host: '127.0.0.1', port: 8443, family: 4 }, tls: { cert: 'c.pem', key: 'k.pem' }, fixedFiles: true });
+    expect(options?.doh).toEqual({ listen: { host: '127.0.0.1', port: 8443, family: 4 }, tls: { cert: 'c.pem', key: 'k.pem' }, fixedFiles: true, allow: ['127.0.0.0/8', '::1/128'], requireCustomer: false });
     expect(forwarderOptions(base, context)?.doh).toBeNull();
   });
 

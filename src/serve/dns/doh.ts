@@ -80,6 +80,8 @@ export interface DohCounters {
   bodyBytesRefused: number;
   /** Requests to /dns-query/CUSTOMER naming no configured customer (404). */
   unknownCustomers: number;
+  /** Requests to /dns-query (no customer) answered 403 because serve.dns.doh.requireCustomer is on. */
+  customerRequired: number;
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST']);
@@ -91,6 +93,8 @@ export interface DnsDohOptions {
   handle: (query: Buffer, client: string, customer: string | null, reply: DohReply) => boolean;
   /** Whether a customer id is configured (config customers): /dns-query/CUSTOMER names only those, anything else is a 404. */
   knowsCustomer: (id: string) => boolean;
+  /** Serve only /dns-query/CUSTOMER (serve.dns.doh.requireCustomer): a public listener must not be an open resolver. Default false. */
+  requireCustomer?: boolean;
   /** The certificate and key (PEM), checked by loadTlsContext first; useCredentials() swaps them on SIGHUP. */
   credentials: { cert: Buffer; key: Buffer };
   log: Logger;
@@ -102,7 +106,7 @@ type Response = ServerResponse | Http2ServerResponse;
 
 export class DnsDohListener {
   private server: Server | null = null;
-  readonly stats: DohCounters = { httpErrors: new Map(), queries: 0, jsonQueries: 0, requests: new Map(), responses: new Map(), bodiesRefused: 0, bodyBytesRefused: 0, unknownCustomers: 0 };
+  readonly stats: DohCounters = { httpErrors: new Map(), queries: 0, jsonQueries: 0, requests: new Map(), responses: new Map(), bodiesRefused: 0, bodyBytesRefused: 0, unknownCustomers: 0, customerRequired: 0 };
   readonly gate: ListenerGate;
   private readonly https: Http2SecureServer;
   /** Admitted sockets by peer address and port, until their TLS socket is made (its parent is not public). */
@@ -287,6 +291,10 @@ export class DnsDohListener {
     if (customer !== null && !this.options.knowsCustomer(customer)) {
       this.stats.unknownCustomers++;
       return this.fail(res, 404, 'no such customer');
+    }
+    if (customer === null && this.options.requireCustomer === true) {
+      this.stats.customerRequired++;
+      return this.fail(res, 403, 'this server answers only at /dns-query/CUSTOMER');
     }
     const client = connection?.client ?? '';
     if (req.method === 'GET' || req.method === 'HEAD') {

@@ -94,6 +94,10 @@ export interface TlsListenerOptions {
   idleMs?: number;
   /** DoT: queries of one connection waiting for answers at once (serve.dns.dot.maxInFlight); 32 when left out. */
   maxInFlight?: number;
+  /** Client networks (CIDR) this listener serves (--dot-allow, --doh-allow); absent = ForwarderOptions.allow. */
+  allow?: string[];
+  /** Serve only clients that name a configured customer (DoT SNI label, DoH path); others REFUSED (DoT) or 403 (DoH). */
+  requireCustomer?: boolean;
 }
 
 /** What `done` gets in place of the upstream when the answer comes back from the detector's hold. */
@@ -128,6 +132,8 @@ export interface ForwarderStats {
   sendErrors: number;
   /** DoT connections whose SNI label under customerDomain names no configured customer (attributed by address instead). */
   unknownSniCustomers: number;
+  /** DoT queries REFUSED because the connection named no configured customer (serve.dns.dot.requireCustomer). */
+  customerRequired: number;
   /** "action\0verdict" → queries answered by policy. */
   blocked: Map<string, number>;
 }
@@ -152,6 +158,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     tcpHeld: 0,
     sendErrors: 0,
     unknownSniCustomers: 0,
+    customerRequired: 0,
     blocked: new Map(),
   };
   /** Responses and durations, counted on the query path and read by /metrics. */
@@ -161,7 +168,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
   readonly detection: DetectionQueue;
   /** Feed listings and held answers (intel.ts); idle while ServeContext.intel has no index. */
   readonly intel: ForwarderIntel;
-  private readonly acl: ClientAcl;
+  /** Who may ask, by TRANSPORT_SLOT: UDP and TCP share --allow; DoT and DoH have their own lists (--dot-allow, --doh-allow). */
+  private readonly acls: ClientAcl[];
+  /** DoT (serve.dns.dot.requireCustomer): a query from a connection that named no configured customer is REFUSED. */
+  private readonly dotNeedsCustomer: boolean;
   private readonly rate: ClientRateLimit;
   private policy: Policy;
   /** What the query log records and counts (serve.querylog; reload swaps its switches). */
@@ -198,7 +208,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
     readonly options: ForwarderOptions,
     private readonly context: ServeContext,
   ) {
-    this.acl = new ClientAcl(options.allow);
+    const acl = new ClientAcl(options.allow);
+    const listenerAcl = (listener: TlsListenerOptions | null | undefined): ClientAcl => (listener?.allow === undefined ? acl : new ClientAcl(listener.allow));
+    this.acls = [acl, acl, listenerAcl(options.dot), listenerAcl(options.doh)];
+    this.dotNeedsCustomer = options.dot?.requireCustomer === true;
     this.rate = new ClientRateLimit(options.rateLimit);
     this.cache = new AnswerCache(options.cacheBytes, options.cacheAnswerBytes, options.maxTtl);
     this.upstreams = new Upstreams(options.upstreams, { timeout: options.timeout, maxPending: options.maxPending, maxPendingPerClient: options.maxPendingPerClient,
@@ -225,11 +238,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     this.tcp = new DnsTcpListener({
       gate: governor.gate({
         listener: 'dns-tcp',
-        allows: (address) => {
-          const ok = this.acl.allows(address);
-          if (!ok) this.stats.refused++;
-          return ok;
-        },
+        allows: this.allows(1),
       }),
       handle: (query, client, reply) => this.handle(query, client, reply, 'tcp'),
       stats: this.stats,
@@ -237,11 +246,6 @@ export class DnsForwarder implements Service, DnsMetricSource {
       logLimit: governor.logLimiter('dns'),
       keepaliveMs: governor.limits.idleMs,
     });
-    const allows = (address: string): boolean => {
-      const ok = this.acl.allows(address);
-      if (!ok) this.stats.refused++;
-      return ok;
-    };
     const dot = options.dot ?? null;
     this.customerDomain = dot?.customerDomain ?? null;
     // Ids with a '.' cannot be one SNI label; of two ids equal but for case, the first configured is named.
@@ -255,7 +259,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       const dotTls = this.dotTls;
       this.dot = new DnsTcpListener({
         // RFC 7858 section 3.4: DoT connections are worth keeping longer than plain TCP (the governor keeps the deadline).
-        gate: governor.gate({ listener: 'dns-tls', allows, limits: { idleMs: dot.idleMs ?? governor.limits.idleMs } }),
+        gate: governor.gate({ listener: 'dns-tls', allows: this.allows(2), limits: { idleMs: dot.idleMs ?? governor.limits.idleMs } }),
         handle: (query, client, reply, customer) => this.handle(query, client, reply, 'tls', customer),
         ...(this.customerDomain === null ? {} : { customerOf: (servername: string | null) => this.sniCustomer(servername) }),
         stats: this.stats,
@@ -272,14 +276,25 @@ export class DnsForwarder implements Service, DnsMetricSource {
     if (doh !== null) {
       this.dohFiles = doh.tls;
       this.doh = new DnsDohListener({
-        gate: governor.gate({ listener: 'dns-doh', http: true, allows }),
+        gate: governor.gate({ listener: 'dns-doh', http: true, allows: this.allows(3) }),
         handle: (query, client, customer, reply) => this.handle(query, client, reply, 'https', customer),
         knowsCustomer: (id) => context.customers.get(id) !== null,
+        requireCustomer: doh.requireCustomer === true,
         credentials: readTlsPair(doh.tls),
         log: context.log,
         logLimit: governor.logLimiter('dns'),
       });
     }
+  }
+
+  /** The governor's accept check for the listener of TRANSPORT_SLOT `slot`: its own client list, a refusal counted. */
+  private allows(slot: number): (address: string) => boolean {
+    const acl = this.acls[slot]!;
+    return (address) => {
+      const ok = acl.allows(address);
+      if (!ok) this.stats.refused++;
+      return ok;
+    };
   }
 
   /**
@@ -429,8 +444,12 @@ export class DnsForwarder implements Service, DnsMetricSource {
       return false;
     }
     const q = this.q;
-    if (!this.acl.allows(client)) {
-      this.stats.refused++;
+    const acl = this.acls[slot]!;
+    // A DoT connection that named no customer where one must: no answers from here, whoever the address is.
+    const nameless = slot === 2 && customer === null && this.dotNeedsCustomer;
+    if (nameless || !acl.allows(client)) {
+      if (nameless) stats.customerRequired++;
+      else stats.refused++;
       if (readQuery(bytes, bytes.length, q) !== null) return false;
       this.respond(reply, emptyAnswer(bytes, q.questionEnd, RCODE_REFUSED), q.qtype, slot, arrived);
       return true;
@@ -701,6 +720,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
 
   unknownCustomers(): [tls: number, https: number] {
     return [this.stats.unknownSniCustomers, this.doh?.stats.unknownCustomers ?? 0];
+  }
+
+  customersRequired(): [tls: number, https: number] {
+    return [this.stats.customerRequired, this.doh?.stats.customerRequired ?? 0];
   }
 
   queriesByTransport(): number[] {

@@ -30,9 +30,13 @@ export function dnsService(): ServiceFactory {
         .option('--dot-cert <file>', 'PEM certificate (chain) for --dot, TLS 1.2+ (serve.dns.dot.tls.cert)')
         .option('--dot-key <file>', 'PEM private key of --dot-cert (serve.dns.dot.tls.key)')
         .option('--dot-customer-domain <name>', 'SNI LABEL.NAME on --dot names customer LABEL of config customers (serve.dns.dot.customerDomain)')
+        .option('--dot-allow <cidr...>', 'client networks allowed to connect to --dot (serve.dns.dot.allow; default those of --allow)')
+        .option('--dot-require-customer', 'answer --dot only for connections whose SNI names a customer under --dot-customer-domain, others REFUSED (serve.dns.dot.requireCustomer)')
         .option('--doh <address:port>', 'DNS over HTTPS (RFC 8484) at /dns-query on this address, HTTP/2 and HTTP/1.1 over TLS (serve.dns.doh.listen)')
         .option('--doh-cert <file>', 'PEM certificate (chain) of the DoH listener (serve.dns.doh.tls.cert)')
         .option('--doh-key <file>', 'PEM private key of the DoH listener (serve.dns.doh.tls.key)')
+        .option('--doh-allow <cidr...>', 'client networks allowed to connect to --doh (serve.dns.doh.allow; default those of --allow)')
+        .option('--doh-require-customer', 'answer --doh only at /dns-query/CUSTOMER of a configured customer, /dns-query gets 403 (serve.dns.doh.requireCustomer)')
         .option('--rate-limit <qps>', 'queries per second per client before dropping; 0 = none (serve.dns.rateLimit, 200)');
     },
     create(flags, context) {
@@ -97,6 +101,10 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
     const dot = tlsListenerOptions('dot', flags, cfg.dot, 853, endpoint);
     if (dot !== null) dot.customerDomain = customerDomain(flags, cfg.dot.customerDomain, context);
     const doh = tlsListenerOptions('doh', flags, cfg.doh, 443, endpoint);
+    if (dot !== null) encryptedAccess(dot, 'dot', flags, cfg.dot, allow, context);
+    if (doh !== null) encryptedAccess(doh, 'doh', flags, cfg.doh, allow, context);
+    // A list of a listener that is off is checked too: turning the listener on later must not be the moment it fails.
+    for (const kind of ['dot', 'doh'] as const) new ClientAcl(cfg[kind].allow ?? [], `serve: --${kind}-allow`);
     if (dot !== null && doh !== null && sameSocket(dot.listen, doh.listen)) throw new Error(`serve: --doh ${doh.listen.host}:${doh.listen.port} is the port of --dot`);
     return {
       upstreamCa,
@@ -138,6 +146,22 @@ function tlsListenerOptions(kind: 'dot' | 'doh', flags: Record<string, unknown>,
   const endpoint = parseEndpoint(listen, defaultPort, `serve: --${kind}`);
   if (sameSocket(endpoint, dns)) throw new Error(`serve: --${kind} ${endpoint.host}:${endpoint.port} is the port of --dns`);
   return { listen: endpoint, tls: { cert, key }, fixedFiles: typeof flagCert === 'string' };
+}
+
+/**
+ * Who may use an encrypted listener: --dot-allow/--doh-allow, else
+ * serve.dns.dot/doh.allow, else the forwarder's own list; and whether a
+ * client must name a configured customer (requireCustomer), which needs a
+ * way to name one: DoT a customer domain, DoH configured customers.
+ */
+function encryptedAccess(listener: TlsListenerOptions, kind: 'dot' | 'doh', flags: Record<string, unknown>, cfg: { allow: string[] | null; requireCustomer: boolean }, allow: string[], context: ServeContext): void {
+  const own = flags[`${kind}Allow`];
+  listener.allow = Array.isArray(own) ? (own as string[]) : (cfg.allow ?? allow);
+  new ClientAcl(listener.allow, `serve: --${kind}-allow`);
+  listener.requireCustomer = flags[`${kind}RequireCustomer`] === true || cfg.requireCustomer;
+  if (!listener.requireCustomer) return;
+  if (context.customers.size === 0) throw new Error(`serve: --${kind}-require-customer needs config customers (serve.dns.${kind}.requireCustomer)`);
+  if (kind === 'dot' && listener.customerDomain == null) throw new Error('serve: --dot-require-customer needs --dot-customer-domain (serve.dns.dot.customerDomain)');
 }
 
 /** --dot-customer-domain, else serve.dns.dot.customerDomain: lower case, no trailing dot; null for none. */

@@ -74,6 +74,8 @@ export interface DnsMetricSource {
   dohCounts(): DohCounters | null;
   /** Clients naming a customer not configured: DoT SNI labels (attributed by address), DoH paths (404). */
   unknownCustomers(): [tls: number, https: number];
+  /** Refused for naming no customer where serve.dns.dot/doh.requireCustomer is on: DoT queries (REFUSED), DoH requests (403). */
+  customersRequired(): [tls: number, https: number];
 }
 
 /** What source.counters() and source.gauges() keys lack of a family name. */
@@ -86,7 +88,7 @@ export const COUNTERS: Record<string, string> = {
   fluxhound_dns_cache_too_large_total: 'Answers not cached because they exceed cacheAnswerBytes.',
   fluxhound_dns_logged_total: 'Queries for flagged names answered normally (policy log).',
   fluxhound_dns_allowlisted_total: 'Queries for flagged names left alone by the allowlist.',
-  fluxhound_dns_refused_total: 'Queries and TCP connections from clients outside --allow.',
+  fluxhound_dns_refused_total: 'Queries and TCP connections from clients outside --allow (DoT: --dot-allow, DoH: --doh-allow).',
   fluxhound_dns_rate_limited_total: 'Queries dropped by the per-client rate limit.',
   fluxhound_dns_malformed_total: 'Queries that could not be read (answered FORMERR/NOTIMP or dropped).',
   fluxhound_dns_oversized_total: 'Queries over 4096 bytes, dropped.',
@@ -274,6 +276,17 @@ function registerDohMetrics(registry: Registry, source: DnsMetricSource, publish
       const [tls, https] = source.unknownCustomers();
       publish(this, 'uc\0tls', { proto: 'tls' }, tls);
       publish(this, 'uc\0https', { proto: 'https' }, https);
+    },
+  });
+  new Counter({
+    name: 'fluxhound_dns_customer_required_total',
+    help: 'Refused for naming no configured customer where requireCustomer is on: DoT queries answered REFUSED (proto tls), DoH requests answered 403 (proto https).',
+    labelNames: ['proto'],
+    registers: [registry],
+    collect() {
+      const [tls, https] = source.customersRequired();
+      publish(this, 'cr\0tls', { proto: 'tls' }, tls);
+      publish(this, 'cr\0https', { proto: 'https' }, https);
     },
   });
 }
