@@ -182,6 +182,36 @@ describe('DNS over HTTPS', () => {
     }
   });
 
+  it('answers the plain HTTP/2 GET on the core stream, and leaves every other shape to the general path, same statuses', async () => {
+    const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    const stats = fwd.doh!.stats;
+    const getsBefore = stats.requests.get('GET\u00002.0') ?? 0;
+    try {
+      const dns = query('core.example.test').toString('base64url');
+      const core = stats.streamQueries;
+      const plain = await h2(session, { ':method': 'GET', ':path': `/dns-query?dns=${dns}` });
+      expect(plain.status).toBe(200);
+      expect(plain.headers['cache-control']).toBe('max-age=60');
+      expect(packet.decode(plain.body).answers?.[0]).toMatchObject({ type: 'A', data: '192.0.2.1' });
+      expect((await h2(session, { ':method': 'GET', ':path': `/dns-query/acme?dns=${dns}` })).status).toBe(200);
+      expect(stats.streamQueries).toBe(core + 2);
+      // Another parameter, HEAD, dot segments, a short query, an unknown customer: request() as before.
+      expect((await h2(session, { ':method': 'GET', ':path': `/dns-query?dns=${dns}&ct=1` })).status).toBe(200);
+      const head = await h2(session, { ':method': 'HEAD', ':path': `/dns-query?dns=${dns}` });
+      expect(head.status).toBe(200);
+      expect(head.body.length).toBe(0);
+      expect((await h2(session, { ':method': 'GET', ':path': `/dns-query/..?dns=${dns}` })).body.toString()).toBe('not found\n');
+      expect((await h2(session, { ':method': 'GET', ':path': `/dns-query/.?dns=${dns}` })).status).toBe(404);
+      const short = await h2(session, { ':method': 'GET', ':path': '/dns-query?dns=AAAA' });
+      expect([short.status, short.body.toString()]).toEqual([400, 'not a DNS query\n']);
+      expect((await h2(session, { ':method': 'GET', ':path': `/dns-query/nobody?dns=${dns}` })).body.toString()).toBe('no such customer\n');
+      expect(stats.streamQueries).toBe(core + 2);
+      expect(stats.requests.get('GET\u00002.0')).toBe(getsBefore + 7);
+    } finally {
+      session.close();
+    }
+  });
+
   it('refuses an oversized body with 413, and the connection still answers', async () => {
     const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
     try {

@@ -13,7 +13,7 @@
  * query log as UDP and TCP. The answer's smallest TTL is its max-age.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { constants, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import { constants, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
@@ -29,6 +29,10 @@ const CONTENT_TYPE = 'application/dns-message';
 /** A customer id in /dns-query/CUSTOMER. */
 const CUSTOMER = /^[A-Za-z0-9._-]{1,64}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** The longest dns= text: MAX_QUERY_BYTES in base64url. */
+const MAX_QUERY_TEXT = Math.ceil((MAX_QUERY_BYTES * 4) / 3);
+/** A stream's errors (a reset, the session gone) end it; its close is what the accounting waits for. */
+const ignore = (): void => undefined;
 
 export type DohReply = (answer: Buffer) => void;
 
@@ -71,6 +75,8 @@ export interface DohCounters {
   queries: number;
   /** Of those, asked in the JSON form. */
   jsonQueries: number;
+  /** Of those, plain HTTP/2 GETs answered on the core stream (getQuery); the rest went through Node's compatibility layer. */
+  streamQueries: number;
   /** Requests by "METHOD\0VERSION": GET, HEAD, POST or other; 1.0, 1.1, 2.0 or other (bounded label sets). */
   requests: Map<string, number>;
   /** Responses sent, by HTTP status. */
@@ -106,7 +112,7 @@ type Response = ServerResponse | Http2ServerResponse;
 
 export class DnsDohListener {
   private server: Server | null = null;
-  readonly stats: DohCounters = { httpErrors: new Map(), queries: 0, jsonQueries: 0, requests: new Map(), responses: new Map(), bodiesRefused: 0, bodyBytesRefused: 0, unknownCustomers: 0, customerRequired: 0 };
+  readonly stats: DohCounters = { httpErrors: new Map(), queries: 0, jsonQueries: 0, streamQueries: 0, requests: new Map(), responses: new Map(), bodiesRefused: 0, bodyBytesRefused: 0, unknownCustomers: 0, customerRequired: 0 };
   readonly gate: ListenerGate;
   private readonly https: Http2SecureServer;
   /** Admitted sockets by peer address and port, until their TLS socket is made (its parent is not public). */
@@ -159,6 +165,97 @@ export class DnsDohListener {
       }
       this.request(req, res, connection);
     });
+    this.takeOverStreams();
+  }
+
+  /**
+   * Node's compatibility layer (Http2ServerRequest/Response, behind the
+   * 'request' listener) is the server's one 'stream' listener; it costs a
+   * readable and a writable stream, a dozen listeners and a URL parse per
+   * request. The plain HTTP/2 GET of /dns-query?dns= (nearly every DoH
+   * query) is answered on the core stream instead (getQuery); every other
+   * stream goes on to the compatibility layer unchanged. Should a future
+   * Node install it differently, nothing is taken over.
+   */
+  private takeOverStreams(): void {
+    const listeners = this.https.listeners('stream');
+    if (listeners.length !== 1) return;
+    const compat = listeners[0] as (...args: unknown[]) => void;
+    this.https.removeListener('stream', compat);
+    this.https.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
+      if (!this.getQuery(stream, headers)) compat.call(this.https, stream, headers, flags, rawHeaders);
+    });
+  }
+
+  /**
+   * An HTTP/2 GET of /dns-query[/CUSTOMER]?dns=BASE64URL, nothing else in
+   * the path, a configured customer and a query of at least a header:
+   * answered here on the core stream, with the same accounting, counters and
+   * answer as request() (true). Anything else, refusals included, is left to
+   * request() (false), which says why.
+   */
+  private getQuery(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean {
+    if (headers[':method'] !== 'GET') return false;
+    const path = headers[':path'];
+    if (typeof path !== 'string') return false;
+    const mark = path.indexOf('?dns=');
+    if (mark < 0) return false;
+    const text = path.slice(mark + 5);
+    if (text.length > MAX_QUERY_TEXT || !BASE64URL.test(text)) return false;
+    const route = routeOf(path.slice(0, mark));
+    // '.' and '..' pass CUSTOMER but a URL resolves them away (request() routes what the URL says).
+    if (route === null || route.json || route.customer === '.' || route.customer === '..') return false;
+    const { customer } = route;
+    if (customer !== null && !this.options.knowsCustomer(customer)) return false;
+    if (customer === null && this.options.requireCustomer === true) return false;
+    const connection = this.governed.get(stream.session as ServerHttp2Session);
+    if (connection === undefined) return false;
+    const query = Buffer.from(text, 'base64url');
+    if (query.length < 12) return false;
+    connection.requestStarted();
+    connection.inFlight++;
+    stream.on('error', ignore);
+    stream.once('close', () => {
+      connection.inFlight--;
+      connection.responseDone();
+    });
+    this.countRequestOf('GET', '2.0');
+    this.stats.queries++;
+    this.stats.streamQueries++;
+    const client = connection.client;
+    let sent = false;
+    const reply: DohReply = (answer) => {
+      if (sent) return;
+      sent = true;
+      // A stream the client reset is closed but may not be destroyed yet: respond() on it throws.
+      if (stream.destroyed || stream.closed || stream.headersSent) return;
+      const ttl = minTtl(answer);
+      this.countResponse(200);
+      // The answer and END_STREAM in one DATA frame (see answer()).
+      stream.respond(ttl >= 0 ? { ':status': 200, 'content-type': CONTENT_TYPE, 'content-length': answer.length, 'cache-control': `max-age=${ttl}` } : { ':status': 200, 'content-type': CONTENT_TYPE, 'content-length': answer.length });
+      stream.end(answer);
+    };
+    let pending = false;
+    try {
+      pending = this.options.handle(query, client, customer, reply);
+    } catch (err) {
+      this.queryFailed(client, err);
+    }
+    if (!pending && !sent) {
+      sent = true;
+      this.stats.httpErrors.set(400, (this.stats.httpErrors.get(400) ?? 0) + 1);
+      if (stream.destroyed || stream.closed || stream.headersSent) return true;
+      this.countResponse(400);
+      const body = 'query dropped\n';
+      stream.respond({ ':status': 400, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      stream.end(body);
+    }
+    return true;
+  }
+
+  private queryFailed(client: string, err: unknown): void {
+    const held = this.options.logLimit.take(`error:${client}`);
+    if (held !== null) this.options.log.error({ service: 'dns', client, ...suppressedField(held) }, `dns: DoH query failed: ${(err as Error).message}`);
   }
 
   get port(): number {
@@ -305,7 +402,7 @@ export class DnsDohListener {
         this.stats.jsonQueries++;
         return this.answer(query, client, customer, res, true);
       }
-      if (text === null || text.length > Math.ceil((MAX_QUERY_BYTES * 4) / 3) || !BASE64URL.test(text)) return this.fail(res, 400, 'dns= must be a base64url DNS query');
+      if (text === null || text.length > MAX_QUERY_TEXT || !BASE64URL.test(text)) return this.fail(res, 400, 'dns= must be a base64url DNS query');
       return this.answer(Buffer.from(text, 'base64url'), client, customer, res, false);
     }
     if (route.json) {
@@ -369,6 +466,8 @@ export class DnsDohListener {
       // the frames and writes per answer, and a client that takes one answer per read (dnsperf 2.10
       // -m doh) dies on the interleaved frames. HEAD (no body) and HTTP/1.1 stay with the compat API.
       if ('stream' in res && res.req.method !== 'HEAD') {
+        // A stream the client reset (rapid reset) is closed before res knows: respond() on it throws.
+        if (res.stream.destroyed || res.stream.closed) return;
         res.stream.respond({ ':status': 200, ...headers });
         res.stream.end(body);
         return;
@@ -380,8 +479,7 @@ export class DnsDohListener {
     try {
       pending = this.options.handle(query, client, customer, reply);
     } catch (err) {
-      const held = this.options.logLimit.take(`error:${client}`);
-      if (held !== null) this.options.log.error({ service: 'dns', client, ...suppressedField(held) }, `dns: DoH query failed: ${(err as Error).message}`);
+      this.queryFailed(client, err);
     }
     // Dropped (rate limit, unreadable, a response sent as a query): RFC 8484 §4.2.1, a 4xx the client does not retry blindly.
     if (!pending && !sent) {
@@ -403,6 +501,10 @@ export class DnsDohListener {
   private countRequest(req: Request): void {
     const method = METHODS.has(req.method ?? '') ? req.method! : 'other';
     const version = VERSIONS.has(req.httpVersion) ? req.httpVersion : 'other';
+    this.countRequestOf(method, version);
+  }
+
+  private countRequestOf(method: string, version: string): void {
     const key = `${method}\0${version}`;
     this.stats.requests.set(key, (this.stats.requests.get(key) ?? 0) + 1);
   }
