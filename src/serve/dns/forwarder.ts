@@ -128,6 +128,12 @@ export interface ForwarderStats {
   sendErrors: number;
   /** DoT connections whose SNI label under customerDomain names no configured customer (attributed by address instead). */
   unknownSniCustomers: number;
+  /**
+   * Queries whose client named one customer (a DoT SNI label, a DoH path)
+   * from an address that belongs to another: attributed by address instead.
+   */
+  mismatchedTlsCustomers: number;
+  mismatchedHttpsCustomers: number;
   /** "action\0verdict" → queries answered by policy. */
   blocked: Map<string, number>;
 }
@@ -152,6 +158,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
     tcpHeld: 0,
     sendErrors: 0,
     unknownSniCustomers: 0,
+    mismatchedTlsCustomers: 0,
+    mismatchedHttpsCustomers: 0,
     blocked: new Map(),
   };
   /** Responses and durations, counted on the query path and read by /metrics. */
@@ -411,8 +419,11 @@ export class DnsForwarder implements Service, DnsMetricSource {
    * One query from one client; `reply` sends an answer back (at most once,
    * now or later). `transport`: how it came (its metrics label; over UDP the
    * client's EDNS size applies). `customer`: the configured customer id the
-   * client named (a DoH path, a DoT SNI label; checked by the listener), which
-   * takes precedence over the one its address belongs to; null = by address.
+   * client named (a DoH path, a DoT SNI label; checked by the listener). It
+   * only attributes a client whose address belongs to no customer (roaming)
+   * or to that same one: a client inside beta's networks naming acme is
+   * attributed to beta and counted, so no client can put rows into another
+   * customer's reports. null = by address.
    * Returns false when the query is dropped and `reply` will never be called.
    */
   handle(bytes: Buffer, client: string, reply: Reply, transport: DnsTransport, customer: string | null = null): boolean {
@@ -420,6 +431,14 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const slot = TRANSPORT_SLOT[transport];
     const udp = slot === 0;
     const stats = this.stats;
+    if (customer !== null) {
+      const own = this.context.customers.customerOf(client)?.id ?? null;
+      if (own !== null && own !== customer) {
+        if (slot === 2) stats.mismatchedTlsCustomers++;
+        else stats.mismatchedHttpsCustomers++;
+        customer = null;
+      }
+    }
     if (udp) stats.udpQueries++;
     else if (slot === 1) stats.tcpQueries++;
     else if (slot === 2) stats.tlsQueries++;
@@ -701,6 +720,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
 
   unknownCustomers(): [tls: number, https: number] {
     return [this.stats.unknownSniCustomers, this.doh?.stats.unknownCustomers ?? 0];
+  }
+
+  mismatchedCustomers(): [tls: number, https: number] {
+    return [this.stats.mismatchedTlsCustomers, this.stats.mismatchedHttpsCustomers];
   }
 
   queriesByTransport(): number[] {

@@ -74,6 +74,8 @@ export interface DnsMetricSource {
   dohCounts(): DohCounters | null;
   /** Clients naming a customer not configured: DoT SNI labels (attributed by address), DoH paths (404). */
   unknownCustomers(): [tls: number, https: number];
+  /** Queries naming one customer from an address of another (attributed by address): DoT SNI, DoH path. */
+  mismatchedCustomers(): [tls: number, https: number];
 }
 
 /** What source.counters() and source.gauges() keys lack of a family name. */
@@ -274,6 +276,17 @@ function registerDohMetrics(registry: Registry, source: DnsMetricSource, publish
       const [tls, https] = source.unknownCustomers();
       publish(this, 'uc\0tls', { proto: 'tls' }, tls);
       publish(this, 'uc\0https', { proto: 'https' }, https);
+    },
+  });
+  new Counter({
+    name: 'fluxhound_dns_mismatched_customers_total',
+    help: 'Queries naming a configured customer (DoT SNI label, proto tls; DoH path, proto https) from an address that belongs to another customer: attributed by address.',
+    labelNames: ['proto'],
+    registers: [registry],
+    collect() {
+      const [tls, https] = source.mismatchedCustomers();
+      publish(this, 'mc\0tls', { proto: 'tls' }, tls);
+      publish(this, 'mc\0https', { proto: 'https' }, https);
     },
   });
 }
