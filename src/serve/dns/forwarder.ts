@@ -550,8 +550,11 @@ export class DnsForwarder implements Service, DnsMetricSource {
       this.send(answer, udpSize, questionEnd, qtype, bytes, reply, slot, arrived);
       if (record) ql.record(ts, client, customer, name!, qtype, passed, answer[3]! & 15, logged);
     };
+    // UDP clients: UDP (a TC answer goes back and they ask again over TCP). TCP clients mostly came for
+    // an answer too big for UDP: TCP. DoT/DoH: UDP first, TCP only for a TC answer (Upstreams.askStream).
     if (udp) this.upstreams.ask(bytes, questionEnd, client, done);
-    else this.upstreams.askTcp(bytes, questionEnd, client, done);
+    else if (slot === 1) this.upstreams.askTcp(bytes, questionEnd, client, done);
+    else this.upstreams.askStream(bytes, questionEnd, client, done);
     return true;
   }
 
@@ -671,6 +674,9 @@ export class DnsForwarder implements Service, DnsMetricSource {
       truncated_total: s.truncated,
       tcp_held_total: s.tcpHeld,
       upstream_queries_total: u.udpQueries + u.tcpQueries + u.tlsQueries,
+      upstream_udp_queries_total: u.udpQueries,
+      upstream_tcp_queries_total: u.tcpQueries,
+      upstream_truncated_retries_total: u.truncatedRetries,
       upstream_tls_queries_total: u.tlsQueries,
       upstream_tls_connects_total: tls.connects,
       upstream_tls_handshake_failures_total: tls.handshakeFailures,
