@@ -36,7 +36,8 @@ const unbound = findBinary('unbound', 'unbound');
 const DOMAIN = 'dns.fluxhound.test';
 const CUSTOMERS = [
   { id: 'acme', name: 'Acme', contact: '', networks: ['198.51.100.0/24'] },
-  { id: 'Beta-2', name: 'Beta', contact: '', networks: ['203.0.113.0/24'] },
+  // 127.0.0.2 is Beta-2's: kdig -b 127.0.0.2 is a client inside Beta-2's network.
+  { id: 'Beta-2', name: 'Beta', contact: '', networks: ['203.0.113.0/24', '127.0.0.2/32'] },
 ];
 
 const upstream = new FixedUpstream();
@@ -65,8 +66,8 @@ afterAll(async () => {
 });
 
 /** kdig +tls with SNI `sni` (the certificate is checked against DOMAIN); asynchronous, the server runs in this process. */
-function dig(sni: string | null, name: string): Promise<string> {
-  const args = ['@127.0.0.1', '-p', String(fwd.dotPort), '+tls', `+tls-ca=${files.ca}`, `+tls-hostname=${DOMAIN}`, ...(sni === null ? [] : [`+tls-sni=${sni}`]), '+timeout=3', '+retry=0', name, 'A'];
+function dig(sni: string | null, name: string, source = '127.0.0.1'): Promise<string> {
+  const args = ['-b', source, '@127.0.0.1', '-p', String(fwd.dotPort), '+tls', `+tls-ca=${files.ca}`, `+tls-hostname=${DOMAIN}`, ...(sni === null ? [] : [`+tls-sni=${sni}`]), '+timeout=3', '+retry=0', name, 'A'];
   return new Promise((resolve) => execFile(kdig.path!, args, { encoding: 'utf8' }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`)));
 }
 
@@ -91,6 +92,23 @@ describe('DoT: the SNI label names the customer', () => {
     expect(text).toMatch(new RegExp(`^fluxhound_dns_queries_total\\{proto="tls"\\} ${fwd.stats.tlsQueries}$`, 'm'));
     expect(fwd.stats.tlsQueries).toBe(7);
     expect(text).toMatch(/^fluxhound_dns_queries_total\{proto="tcp"\} 0$/m);
+  });
+});
+
+describe('DoT: a client cannot name another customer than its address', () => {
+  it.skipIf(kdig.missing !== null && process.env.CI !== 'true')('attributes SNI acme from Beta-2\'s address to Beta-2 (counted), and SNI Beta-2 from it to Beta-2 (not counted)', async () => {
+    logged.length = 0;
+    daemon.context.queryStats.drain();
+    const before = fwd.stats.mismatchedTlsCustomers;
+    expect(await dig(`acme.${DOMAIN}`, 'www.flux.test', '127.0.0.2')).toMatch(/status: NXDOMAIN/);
+    expect(logged).toEqual([expect.objectContaining({ client: '127.0.0.2', customer: 'Beta-2', action: 'nxdomain' })]);
+    expect(daemon.context.queryStats.drain()).toEqual([expect.objectContaining({ customer: 'Beta-2', queries: 1, blocked: 1 })]);
+    expect(fwd.stats.mismatchedTlsCustomers).toBe(before + 1);
+    await dig(`beta-2.${DOMAIN}`, 'www.flux.test', '127.0.0.2');
+    expect(logged[1]).toMatchObject({ client: '127.0.0.2', customer: 'Beta-2' });
+    expect(fwd.stats.mismatchedTlsCustomers).toBe(before + 1);
+    const text = await daemon.context.registry.metrics();
+    expect(text).toMatch(new RegExp(`^fluxhound_dns_mismatched_customers_total\\{proto="tls"\\} ${before + 1}$`, 'm'));
   });
 });
 

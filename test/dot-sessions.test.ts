@@ -80,11 +80,7 @@ class OptionEchoingUpstream {
         while (buffered.length >= 2 && buffered.length >= buffered.readUInt16BE(0) + 2) {
           const raw = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
           const answer = frame(this.answer(raw));
-          if (!this.holding || !packet.decode(raw).questions![0]!.name.startsWith('slow')) socket.write(answer);
-          else {
-            this.held.push(() => socket.write(answer));
-            this.mostWaiting = Math.max(this.mostWaiting, this.held.length);
-          }
+          this.sendOrHold(raw, () => socket.write(answer));
           buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
         }
       });
@@ -94,7 +90,13 @@ class OptionEchoingUpstream {
     this.port = (this.tcp.address() as { port: number }).port;
     this.udp = createSocket('udp4');
     await new Promise<void>((r) => this.udp.bind(this.port, '127.0.0.1', () => r()));
-    this.udp.on('message', (raw, from) => this.udp.send(this.answer(raw), from.port, from.address));
+    // DoT queries reach a plain upstream over UDP (Upstreams.askStream): held there the same way.
+    this.udp.on('message', (raw, from) => this.sendOrHold(raw, () => this.udp.send(this.answer(raw), from.port, from.address)));
+  }
+  private sendOrHold(raw: Buffer, send: () => void): void {
+    if (!this.holding || !packet.decode(raw).questions![0]!.name.startsWith('slow')) return send();
+    this.held.push(send);
+    this.mostWaiting = Math.max(this.mostWaiting, this.held.length);
   }
   async stop(): Promise<void> {
     this.udp.close();

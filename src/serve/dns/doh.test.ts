@@ -10,6 +10,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect, type ClientHttp2Session } from 'node:http2';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as packet from 'dns-packet';
@@ -82,8 +84,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fluxhound-doh-'));
   files = makeTestCertificates(dir, HOSTNAME);
   await upstream.start();
-  // Customer acme's network is not loopback: only the path can attribute a query from 127.0.0.1 to it.
-  const config = { ...defaultConfig(), customers: [{ id: 'acme', name: 'Acme', contact: '', networks: ['198.51.100.0/24'] }] };
+  // Customer acme's network is not loopback: only the path can attribute a query from 127.0.0.1 to it. 127.0.0.2 is beta's.
+  const config = { ...defaultConfig(), customers: [
+    { id: 'acme', name: 'Acme', contact: '', networks: ['198.51.100.0/24'] },
+    { id: 'beta', name: 'Beta', contact: '', networks: ['127.0.0.2/32'] },
+  ] };
   config.serve.querylog.sample = 1;
   daemon = new Daemon({ config, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
   daemon.context.onQuery?.((e) => logged.push(e));
@@ -142,6 +147,29 @@ describe('DNS over HTTPS', () => {
       { qname: 'named.example.test', customer: 'acme' },
       { qname: 'plain.example.test', customer: undefined },
     ]);
+  });
+
+  it('attributes /dns-query/acme from beta\'s address to beta, counted; from an address of no customer to acme', async () => {
+    logged.length = 0;
+    const before = fwd.stats.mismatchedHttpsCustomers;
+    // Dialled from 127.0.0.2 (http2.connect has no localAddress; its createConnection does).
+    const ca = readFileSync(files.ca);
+    const inBeta = connect(`https://127.0.0.1:${fwd.dohPort}`, {
+      createConnection: () => tlsConnect({ socket: netConnect({ host: '127.0.0.1', port: fwd.dohPort, localAddress: '127.0.0.2' }), ca, servername: HOSTNAME, ALPNProtocols: ['h2'] }),
+    });
+    const roaming = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    try {
+      const path = { ':method': 'POST', ':path': '/dns-query/acme', 'content-type': 'application/dns-message' };
+      expect((await h2(inBeta, path, query('www.flux.test'))).status).toBe(200);
+      expect((await h2(inBeta, { ...path, ':path': '/dns-query/beta' }, query('www.flux.test'))).status).toBe(200);
+      expect((await h2(roaming, path, query('www.flux.test'))).status).toBe(200);
+    } finally {
+      inBeta.close();
+      roaming.close();
+    }
+    expect(logged.map((e) => [e.client, e.customer])).toEqual([['127.0.0.2', 'beta'], ['127.0.0.2', 'beta'], ['127.0.0.1', 'acme']]);
+    expect(fwd.stats.mismatchedHttpsCustomers).toBe(before + 1);
+    expect(await daemon.context.registry.metrics()).toMatch(new RegExp(`^fluxhound_dns_mismatched_customers_total\\{proto="https"\\} ${before + 1}$`, 'm'));
   });
 
   it('refuses a customer that is not configured with 404, counted, and the query is not asked', async () => {

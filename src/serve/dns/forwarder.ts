@@ -134,6 +134,12 @@ export interface ForwarderStats {
   unknownSniCustomers: number;
   /** DoT queries REFUSED because the connection named no configured customer (serve.dns.dot.requireCustomer). */
   customerRequired: number;
+  /**
+   * Queries whose client named one customer (a DoT SNI label, a DoH path)
+   * from an address that belongs to another: attributed by address instead.
+   */
+  mismatchedTlsCustomers: number;
+  mismatchedHttpsCustomers: number;
   /** "action\0verdict" → queries answered by policy. */
   blocked: Map<string, number>;
 }
@@ -159,6 +165,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
     sendErrors: 0,
     unknownSniCustomers: 0,
     customerRequired: 0,
+    mismatchedTlsCustomers: 0,
+    mismatchedHttpsCustomers: 0,
     blocked: new Map(),
   };
   /** Responses and durations, counted on the query path and read by /metrics. */
@@ -426,8 +434,11 @@ export class DnsForwarder implements Service, DnsMetricSource {
    * One query from one client; `reply` sends an answer back (at most once,
    * now or later). `transport`: how it came (its metrics label; over UDP the
    * client's EDNS size applies). `customer`: the configured customer id the
-   * client named (a DoH path, a DoT SNI label; checked by the listener), which
-   * takes precedence over the one its address belongs to; null = by address.
+   * client named (a DoH path, a DoT SNI label; checked by the listener). It
+   * only attributes a client whose address belongs to no customer (roaming)
+   * or to that same one: a client inside beta's networks naming acme is
+   * attributed to beta and counted, so no client can put rows into another
+   * customer's reports. null = by address.
    * Returns false when the query is dropped and `reply` will never be called.
    */
   handle(bytes: Buffer, client: string, reply: Reply, transport: DnsTransport, customer: string | null = null): boolean {
@@ -435,6 +446,14 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const slot = TRANSPORT_SLOT[transport];
     const udp = slot === 0;
     const stats = this.stats;
+    if (customer !== null) {
+      const own = this.context.customers.customerOf(client)?.id ?? null;
+      if (own !== null && own !== customer) {
+        if (slot === 2) stats.mismatchedTlsCustomers++;
+        else stats.mismatchedHttpsCustomers++;
+        customer = null;
+      }
+    }
     if (udp) stats.udpQueries++;
     else if (slot === 1) stats.tcpQueries++;
     else if (slot === 2) stats.tlsQueries++;
@@ -550,8 +569,11 @@ export class DnsForwarder implements Service, DnsMetricSource {
       this.send(answer, udpSize, questionEnd, qtype, bytes, reply, slot, arrived);
       if (record) ql.record(ts, client, customer, name!, qtype, passed, answer[3]! & 15, logged);
     };
+    // UDP clients: UDP (a TC answer goes back and they ask again over TCP). TCP clients mostly came for
+    // an answer too big for UDP: TCP. DoT/DoH: UDP first, TCP only for a TC answer (Upstreams.askStream).
     if (udp) this.upstreams.ask(bytes, questionEnd, client, done);
-    else this.upstreams.askTcp(bytes, questionEnd, client, done);
+    else if (slot === 1) this.upstreams.askTcp(bytes, questionEnd, client, done);
+    else this.upstreams.askStream(bytes, questionEnd, client, done);
     return true;
   }
 
@@ -671,6 +693,9 @@ export class DnsForwarder implements Service, DnsMetricSource {
       truncated_total: s.truncated,
       tcp_held_total: s.tcpHeld,
       upstream_queries_total: u.udpQueries + u.tcpQueries + u.tlsQueries,
+      upstream_udp_queries_total: u.udpQueries,
+      upstream_tcp_queries_total: u.tcpQueries,
+      upstream_truncated_retries_total: u.truncatedRetries,
       upstream_tls_queries_total: u.tlsQueries,
       upstream_tls_connects_total: tls.connects,
       upstream_tls_handshake_failures_total: tls.handshakeFailures,
@@ -724,6 +749,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
 
   customersRequired(): [tls: number, https: number] {
     return [this.stats.customerRequired, this.doh?.stats.customerRequired ?? 0];
+  }
+
+  mismatchedCustomers(): [tls: number, https: number] {
+    return [this.stats.mismatchedTlsCustomers, this.stats.mismatchedHttpsCustomers];
   }
 
   queriesByTransport(): number[] {

@@ -76,6 +76,8 @@ export interface DnsMetricSource {
   unknownCustomers(): [tls: number, https: number];
   /** Refused for naming no customer where serve.dns.dot/doh.requireCustomer is on: DoT queries (REFUSED), DoH requests (403). */
   customersRequired(): [tls: number, https: number];
+  /** Queries naming one customer from an address of another (attributed by address): DoT SNI, DoH path. */
+  mismatchedCustomers(): [tls: number, https: number];
 }
 
 /** What source.counters() and source.gauges() keys lack of a family name. */
@@ -96,6 +98,9 @@ export const COUNTERS: Record<string, string> = {
   fluxhound_dns_truncated_total: 'Answers sent with TC because they exceed the client UDP size.',
   fluxhound_dns_tcp_held_total: 'Times a TCP or TLS connection stopped being read at its in-flight cap (32; DoT serve.dns.dot.maxInFlight): the next query waited for a free slot, none dropped.',
   fluxhound_dns_upstream_queries_total: 'Queries sent upstream (retries included).',
+  fluxhound_dns_upstream_udp_queries_total: 'Queries sent to plain upstreams over UDP (retries included).',
+  fluxhound_dns_upstream_tcp_queries_total: 'Queries sent to plain upstreams over TCP, one connection each (retries included).',
+  fluxhound_dns_upstream_truncated_retries_total: 'DoT/DoH queries asked again over TCP because the plain upstream\'s UDP answer was truncated.',
   fluxhound_dns_upstream_tls_queries_total: 'Queries sent to tls:// and https:// upstreams (DNS over TLS or HTTPS), retries included.',
   fluxhound_dns_upstream_tls_connects_total: 'TLS connections opened to tls:// upstreams (each reused for many queries).',
   fluxhound_dns_upstream_tls_handshake_failures_total: 'TLS handshakes to upstreams that failed: certificate untrusted or for another name, connection refused.',
@@ -287,6 +292,17 @@ function registerDohMetrics(registry: Registry, source: DnsMetricSource, publish
       const [tls, https] = source.customersRequired();
       publish(this, 'cr\0tls', { proto: 'tls' }, tls);
       publish(this, 'cr\0https', { proto: 'https' }, https);
+    },
+  });
+  new Counter({
+    name: 'fluxhound_dns_mismatched_customers_total',
+    help: 'Queries naming a configured customer (DoT SNI label, proto tls; DoH path, proto https) from an address that belongs to another customer: attributed by address.',
+    labelNames: ['proto'],
+    registers: [registry],
+    collect() {
+      const [tls, https] = source.mismatchedCustomers();
+      publish(this, 'mc\0tls', { proto: 'tls' }, tls);
+      publish(this, 'mc\0https', { proto: 'https' }, https);
     },
   });
 }

@@ -55,7 +55,7 @@ export class QueryLogRecorder {
   /**
    * Counts one query that passed the policy step (no allocation once the
    * minute's row exists). `named`: the customer the client named (a DoH
-   * path, a DoT SNI label), which wins over its address; null = by address.
+   * path, a DoT SNI label) as DnsForwarder.handle() accepted it; null = by address.
    */
   count(ts: number, client: string, named: string | null, action: QueryAction): void {
     this.context.queryStats.count(ts, named ?? this.customerOf(client), action);

@@ -27,12 +27,15 @@ import { padQuery, stripPadding } from './query-padding.js';
 import { HttpsUpstream } from './https-upstream.js';
 import { TlsUpstream } from './tls-upstream.js';
 import { UpstreamHealth } from './upstream-health.js';
-import { isResponse, sameQuestion, setId } from './wire.js';
+import { isResponse, isTruncated, sameQuestion, setId } from './wire.js';
+import { findOpt, OPT_UDP_SIZE } from './padding.js';
 
 export interface UpstreamStats {
   queries: number;
   udpQueries: number;
   tcpQueries: number;
+  /** Stream clients' queries asked again over TCP because the UDP answer was truncated (askStream). */
+  truncatedRetries: number;
   /** Queries sent to tls:// upstreams (DNS over TLS). */
   tlsQueries: number;
   timeouts: number;
@@ -85,7 +88,7 @@ const MAX_TCP_ANSWER = 65_535;
 const JOSTLE_SCAN = 64;
 
 export class Upstreams {
-  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, tlsQueries: 0, timeouts: 0, mismatched: 0, overflow: 0, clientOverflow: 0, jostled: 0, socketErrors: 0, failures: 0 };
+  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, truncatedRetries: 0, tlsQueries: 0, timeouts: 0, mismatched: 0, overflow: 0, clientOverflow: 0, jostled: 0, socketErrors: 0, failures: 0 };
   readonly health: UpstreamHealth;
   readonly budget: PendingBudget;
   /** UDP queries waiting, in send order (so deadlines are in order too). */
@@ -146,6 +149,29 @@ export class Upstreams {
     const first = this.begin(client, done);
     if (first < 0) return;
     this.send({ client, socket: null, id: 0, query: Buffer.from(clearQuery(query)), questionEnd, upstream: first, tries: 0, deadline: 0, done });
+  }
+
+  /**
+   * A query that came over a stream (DoT, DoH) to a plain upstream: over UDP
+   * first, carrying the EDNS size fluxhound advertises (OPT_UDP_SIZE; a
+   * query without an OPT record keeps 512), and again over TCP to the
+   * upstream that answered only when that answer is truncated (TC), so the
+   * stream client gets the whole answer. A TCP connection per cache miss
+   * would cost a handshake and a TIME_WAIT port each (REVIEW17 #2). tls://
+   * and https:// upstreams use their own connections either way.
+   */
+  askStream(query: Buffer, questionEnd: number, client: string, done: AnswerCallback): void {
+    const first = this.begin(client, done);
+    if (first < 0) return;
+    const udpQuery = withUdpSize(Buffer.from(clearQuery(query)));
+    const overTcp: AnswerCallback = (answer, endpoint) => {
+      if (answer === null || endpoint === null || !isTruncated(answer) || this.stopped) return done(answer, endpoint);
+      this.stats.truncatedRetries++;
+      // finish() gave the client's budget back: the TCP try is charged again.
+      if (!this.admit(client)) return done(null, null);
+      this.sendTcp(clearQuery(query), questionEnd, client, done, Math.max(0, this.endpoints.indexOf(endpoint)), 0);
+    };
+    this.send({ client, socket: null, id: 0, query: udpQuery, questionEnd, upstream: first, tries: 0, deadline: 0, done: overTcp });
   }
 
   /** The same over TCP (a truncated UDP answer, or a client that asked over TCP): one connection per query. */
@@ -421,6 +447,14 @@ export function logRefusedUpstream(context: Pick<ServeContext, 'log'>, service: 
 /** A client's query without the padding option it may carry: padding is never sent to a plain upstream (RFC 7830 section 6). */
 function clearQuery(query: Buffer): Buffer {
   return query.length >= 12 && query.readUInt16BE(10) !== 0 ? stripPadding(query) : query;
+}
+
+/** `query` (a copy this owns) with its OPT record's UDP size set to OPT_UDP_SIZE; unchanged without an OPT record. */
+function withUdpSize(query: Buffer): Buffer {
+  const opt = findOpt(query);
+  // The CLASS field (the UDP payload size) sits 6 bytes before RDLENGTH.
+  if (opt !== null && opt !== undefined) query.writeUInt16BE(OPT_UDP_SIZE, opt.rdlength - 6);
+  return query;
 }
 
 function sameAddress(a: string, b: string): boolean {
