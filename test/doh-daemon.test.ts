@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBinary } from './support/binaries.js';
 import { CLI, requireBuilt, ROOT } from './support/cli.js';
 import { freePort, startDaemon, waitFor, type Daemon } from './support/daemon.js';
-import { FixedUpstream } from './support/fixed-upstream.js';
+import { startFixedUpstream, type AnsweringAuthority } from './support/answer-all.js';
 import { makeTestCertificates } from './support/test-certs.js';
 import { fetchWithToken, writeTokenFile, type TestTokens } from './support/tokens.js';
 
@@ -32,7 +32,7 @@ const HOST = 'doh.fluxhound.test';
 /** partner-a lists it (test/fixtures/intel/partner-a.txt); action block → policy.fastFlux = sinkhole. */
 const LISTED = 'listed-flux.test';
 
-const upstream = new FixedUpstream();
+let upstream: AnsweringAuthority;
 let dir = '';
 let first: { ca: string; cert: string; key: string };
 let second: { ca: string; cert: string; key: string };
@@ -75,7 +75,7 @@ beforeAll(async () => {
   copyFileSync(first.cert, join(dir, 'doh.pem'));
   copyFileSync(first.key, join(dir, 'doh.key'));
   tokens = writeTokenFile(dir);
-  await upstream.start();
+  upstream = await startFixedUpstream();
   for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
   const config = join(dir, 'fluxhound.yaml');
   writeFileSync(config, ['policy:', '  fastFlux: sinkhole', 'customers:', '  - { id: acme, name: Acme, networks: ["198.51.100.0/24"] }', ''].join('\n'));
@@ -94,7 +94,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await daemon?.stop();
-  await upstream.stop();
+  await upstream?.close();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 

@@ -26,7 +26,7 @@ import { verdictFixture } from '../src/store/store.case.js';
 import { findBinary } from './support/binaries.js';
 import { freePort, startDaemon, waitFor } from './support/daemon.js';
 import { queryUdp } from './support/dns-query.js';
-import { FixedUpstream } from './support/fixed-upstream.js';
+import { startFixedUpstream, type AnsweringAuthority } from './support/answer-all.js';
 import { testForwarderOptions } from './support/forwarder-options.js';
 import { makeTestCertificates } from './support/test-certs.js';
 import { octetEnricher } from './helpers/octet-enricher.js';
@@ -40,7 +40,7 @@ const CUSTOMERS = [
   { id: 'Beta-2', name: 'Beta', contact: '', networks: ['203.0.113.0/24', '127.0.0.2/32'] },
 ];
 
-const upstream = new FixedUpstream();
+let upstream: AnsweringAuthority;
 let dir = '';
 let files: { ca: string; cert: string; key: string };
 let fwd: DnsForwarder;
@@ -51,7 +51,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fluxhound-dot-customer-'));
   // Clients that check the name they send as SNI (Unbound, Android) need the wildcard.
   files = makeTestCertificates(dir, DOMAIN, [`*.${DOMAIN}`]);
-  await upstream.start();
+  upstream = await startFixedUpstream();
   daemon = new Daemon({ config: { ...defaultConfig(), customers: CUSTOMERS }, enricher: octetEnricher, infra: null, log: pino({ level: 'silent' }), out: null, factories: [], flags: {} });
   daemon.context.onQuery((e) => logged.push(e));
   fwd = new DnsForwarder(testForwarderOptions(upstream.port, { dot: { listen: { host: '127.0.0.1', port: 0, family: 4 }, tls: { cert: files.cert, key: files.key }, customerDomain: DOMAIN } }), daemon.context);
@@ -61,7 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fwd?.stop();
-  await upstream.stop();
+  await upstream?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

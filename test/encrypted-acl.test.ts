@@ -24,7 +24,7 @@ import { DnsForwarder } from '../src/serve/dns/forwarder.js';
 import { forwarderOptions } from '../src/serve/dns/index.js';
 import { findBinary } from './support/binaries.js';
 import { fluxhound, requireBuilt } from './support/cli.js';
-import { FixedUpstream } from './support/fixed-upstream.js';
+import { startFixedUpstream, type AnsweringAuthority } from './support/answer-all.js';
 import { testForwarderOptions } from './support/forwarder-options.js';
 import { makeTestCertificates } from './support/test-certs.js';
 import { octetEnricher } from './helpers/octet-enricher.js';
@@ -36,7 +36,7 @@ const CUSTOMERS = [{ id: 'acme', name: 'Acme', contact: '', networks: ['198.51.1
 const LOOPBACK = { host: '127.0.0.1', family: 4 as const };
 const skip = kdig.missing !== null && process.env.CI !== 'true';
 
-const upstream = new FixedUpstream();
+let upstream: AnsweringAuthority;
 let dir = '';
 let files: { ca: string; cert: string; key: string };
 
@@ -54,11 +54,11 @@ function dig(source: string, port: number, how: string[]): Promise<string> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fluxhound-encrypted-acl-'));
   files = makeTestCertificates(dir, DOMAIN, [`*.${DOMAIN}`]);
-  await upstream.start();
+  upstream = await startFixedUpstream();
 });
 
 afterAll(async () => {
-  await upstream.stop();
+  await upstream.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -201,13 +201,22 @@ describe.skipIf(skipReason !== null)(`real resolvers forwarding to fluxhound ove
     expect(out).toMatch(/TCP KEEPALIVE: 1\.5 secs/);
   });
 
-  it('closes the resolvers\' idle connections (close_notify), and both reconnect for the next query', async () => {
-    const closed = async (): Promise<number> => {
+  it('closes the resolvers\' idle connections (close_notify), and each resolver reconnects for its next query', async () => {
+    const metric = async (pattern: RegExp): Promise<number> => {
       const text = await (await fetchWithToken(`http://127.0.0.1:${httpPort}/metrics`, tokens.read)).text();
-      return Number(/fluxhound_net_refused_total\{listener="dns-tls",reason="idle"\} (\d+)/.exec(text)?.[1] ?? 0);
+      return Number(pattern.exec(text)?.[1] ?? 0);
     };
-    await waitFor('the idle DoT connections to be closed', async () => (await closed()) >= 2, 10_000, 250);
-    for (const r of resolvers) expect(await ask(r.port, AGAIN)).toEqual({ status: 'NOERROR', addresses: ['192.0.2.81'] });
+    const idleClosed = (): Promise<number> => metric(/fluxhound_net_refused_total\{listener="dns-tls",reason="idle"\} (\d+)/);
+    const open = (): Promise<number> => metric(/fluxhound_net_connections_open\{listener="dns-tls"\} (\d+)/);
+    const accepted = (): Promise<number> => metric(/fluxhound_net_connections_accepted_total\{listener="dns-tls"\} (\d+)/);
+    // Every DoT connection gone (so no resolver can reuse one), at least two of them closed by fluxhound as idle.
+    await waitFor('the idle DoT connections to be closed', async () => (await idleClosed()) >= 2 && (await open()) === 0, 20_000, 250);
+    for (const r of resolvers) {
+      const before = await accepted();
+      expect(await ask(r.port, AGAIN)).toEqual({ status: 'NOERROR', addresses: ['192.0.2.81'] });
+      // The answer came over a connection this resolver opened anew (no other client is asking now).
+      expect(await accepted(), r.name).toBeGreaterThan(before);
+    }
   });
 
   it('counts the resolvers on the dns-tls listener, their queries and the blocks in /metrics', async () => {

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBinary } from '../../../test/support/binaries.js';
 import { makeTestCertificates } from '../../../test/support/test-certs.js';
 import { waitFor } from '../../../test/support/daemon.js';
-import { FixedUpstream } from '../../../test/support/fixed-upstream.js';
+import { startFixedUpstream, type AnsweringAuthority } from '../../../test/support/answer-all.js';
 import type { QueryLogEntry } from '../../model/query-log.js';
 import { testForwarderOptions } from '../../../test/support/forwarder-options.js';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
@@ -72,7 +72,7 @@ function h2(session: ClientHttp2Session, headers: Record<string, string | number
   });
 }
 
-const upstream = new FixedUpstream();
+let upstream: AnsweringAuthority;
 let dir = '';
 let files: { ca: string; cert: string; key: string };
 let fwd: DnsForwarder;
@@ -83,7 +83,7 @@ const logged: QueryLogEntry[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fluxhound-doh-'));
   files = makeTestCertificates(dir, HOSTNAME);
-  await upstream.start();
+  upstream = await startFixedUpstream();
   // Customer acme's network is not loopback: only the path can attribute a query from 127.0.0.1 to it. 127.0.0.2 is beta's.
   const config = { ...defaultConfig(), customers: [
     { id: 'acme', name: 'Acme', contact: '', networks: ['198.51.100.0/24'] },
@@ -99,7 +99,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fwd?.stop();
-  await upstream.stop();
+  await upstream?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
