@@ -246,6 +246,35 @@ describe('DNS over HTTPS', () => {
     expect(value('fluxhound_dns_unknown_customers_total{proto="https"}')).toBe(fwd.doh?.stats.unknownCustomers);
   });
 
+  it('pads a wire answer to a multiple of 468 when the query carried a padding option, and only then (RFC 8467, 8484 section 9)', async () => {
+    // What Chrome and Firefox send: an OPT record with a padding option (the query itself padded to 128).
+    const padded = (name: string): Buffer =>
+      packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name, class: 'IN' }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options: [{ code: 12, data: Buffer.alloc(60) }] } as unknown as packet.Answer] });
+    type Opt = { type: string; options?: { code: number }[] };
+    const paddingOf = (body: Buffer): boolean => ((packet.decode(body).additionals ?? []) as Opt[]).some((r) => r.type === 'OPT' && (r.options ?? []).some((o) => o.code === 12));
+    const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    try {
+      const post = await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, padded('pad.example.test'));
+      const get = await h2(session, { ':method': 'GET', ':path': `/dns-query?dns=${padded('pad-get.example.test').toString('base64url')}` });
+      const blocked = await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, padded('www.flux.test'));
+      const plain = await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, query('pad.example.test'));
+      for (const reply of [post, get, blocked]) {
+        expect(reply.status).toBe(200);
+        expect(reply.body.length % 468).toBe(0);
+        expect(Number(reply.headers['content-length'])).toBe(reply.body.length);
+        expect(paddingOf(reply.body)).toBe(true);
+      }
+      expect(packet.decode(post.body).answers?.[0]).toMatchObject({ type: 'A', data: '192.0.2.1' });
+      expect((packet.decode(blocked.body) as unknown as { rcode: string }).rcode).toBe('NXDOMAIN');
+      // The same name without a padding option (and from the cache now): not padded.
+      expect(plain.status).toBe(200);
+      expect(plain.body.length % 468).not.toBe(0);
+      expect(paddingOf(plain.body)).toBe(false);
+    } finally {
+      session.close();
+    }
+  });
+
   it.each([
     ['/dns-query', { json: false, customer: null }],
     ['/dns-query/acme', { json: false, customer: 'acme' }],

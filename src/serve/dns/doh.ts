@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { suppressedField, TokenBucket, type GovernedConnection, type ListenerGate, type LogRateLimit, type RefusalReason } from '../net/index.js';
 import { answerJson, DNS_JSON, jsonQuery } from './doh-json.js';
 import { MAX_QUERY_BYTES } from './tcp.js';
+import { padIfAsked } from './padding.js';
 import { scanTtls, skipName } from './wire.js';
 
 export const DOH_PATH = '/dns-query';
@@ -348,7 +349,7 @@ export class DnsDohListener {
       sent = true;
       if (res.writableEnded || res.destroyed) return;
       const ttl = minTtl(answer);
-      let body = answer;
+      let body = json ? answer : padIfAsked(query, answer);
       if (json) {
         const shape = answerJson(answer);
         if (shape === null) return this.fail(res, 502, 'unreadable answer', true);

@@ -3,7 +3,8 @@
  * strategy of RFC 8467 section 4.1: a server pads its answer to a multiple
  * of 468 bytes when, and only when, the query carried a padding option, so
  * an answer's length says little about the name asked. Used by DNS over
- * TLS; a clear-text answer is never padded (RFC 7830 section 6).
+ * TLS and DNS over HTTPS (wire form); a clear-text answer is never padded
+ * (RFC 7830 section 6).
  */
 import { skipName } from './wire.js';
 
@@ -59,6 +60,15 @@ export function wantsPadding(query: Uint8Array): boolean {
     p += 4 + ((query[p + 2]! << 8) | query[p + 3]!);
   }
   return false;
+}
+
+/**
+ * The answer to `query` as an encrypted listener sends it: padded to the
+ * response block when the query carried a padding option (RFC 8467 4.1),
+ * else unchanged. DoH's wire answers (RFC 8484 section 9 points to RFC 8467).
+ */
+export function padIfAsked(query: Uint8Array, answer: Buffer): Buffer {
+  return wantsPadding(query) ? padAnswer(answer) : answer;
 }
 
 /**
