@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,6 +274,34 @@ describe('DNS over HTTPS', () => {
     } finally {
       session.close();
     }
+  });
+
+  it('resumes a TLS session from its ticket (TLS 1.3 and 1.2), not after the ticket keys rotate, as DoT', async () => {
+    /** One HTTP/1.1 request on a fresh TLS connection (so the TLS 1.3 tickets have arrived): the last ticket and whether the session was resumed. */
+    const ask = (session?: Buffer, maxVersion?: 'TLSv1.2' | 'TLSv1.3'): Promise<{ ticket: Buffer | undefined; reused: boolean }> =>
+      new Promise((resolve, reject) => {
+        const tickets: Buffer[] = [];
+        const socket = tlsConnect({ host: '127.0.0.1', port: fwd.dohPort, servername: HOSTNAME, ca: readFileSync(files.ca), ALPNProtocols: ['http/1.1'], session, maxVersion }, () => {
+          socket.write(`GET /dns-query?dns=${query('ticket.example.test').toString('base64url')} HTTP/1.1\r\nhost: ${HOSTNAME}\r\nconnection: close\r\n\r\n`);
+        });
+        socket.on('session', (t: Buffer) => tickets.push(t));
+        socket.on('data', () => undefined);
+        socket.once('error', reject);
+        socket.once('end', () => resolve({ ticket: tickets[tickets.length - 1], reused: socket.isSessionReused() }));
+      });
+    for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+      const first = await ask(undefined, version);
+      expect(first.reused).toBe(false);
+      expect((await ask(first.ticket, version)).reused).toBe(true);
+    }
+    const before = await ask();
+    fwd.rotateDohTickets();
+    expect(fwd.dohTls?.rotations).toBe(1);
+    expect((await ask(before.ticket)).reused).toBe(false);
+    // SIGHUP re-reads the pair (the pair checked is the pair served) and keeps the ticket keys: a ticket from before still resumes.
+    const kept = await ask();
+    (await fwd.prepareReload(daemon.context.config))();
+    expect((await ask(kept.ticket)).reused).toBe(true);
   });
 
   it.each([
