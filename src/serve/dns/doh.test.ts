@@ -9,9 +9,9 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { connect as netConnect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as packet from 'dns-packet';
@@ -302,6 +302,63 @@ describe('DNS over HTTPS', () => {
     expect(value('fluxhound_dns_doh_responses_total{status="413"}')).toBeGreaterThanOrEqual(1);
     expect(value('fluxhound_dns_doh_bodies_refused_total')).toBe(fwd.doh?.stats.bodiesRefused);
     expect(value('fluxhound_dns_unknown_customers_total{proto="https"}')).toBe(fwd.doh?.stats.unknownCustomers);
+  });
+
+  it('pads a wire answer to a multiple of 468 when the query carried a padding option, and only then (RFC 8467, 8484 section 9)', async () => {
+    // What Chrome and Firefox send: an OPT record with a padding option (the query itself padded to 128).
+    const padded = (name: string): Buffer =>
+      packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name, class: 'IN' }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options: [{ code: 12, data: Buffer.alloc(60) }] } as unknown as packet.Answer] });
+    type Opt = { type: string; options?: { code: number }[] };
+    const paddingOf = (body: Buffer): boolean => ((packet.decode(body).additionals ?? []) as Opt[]).some((r) => r.type === 'OPT' && (r.options ?? []).some((o) => o.code === 12));
+    const session = connect(`https://127.0.0.1:${fwd.dohPort}`, { ca: readFileSync(files.ca), servername: HOSTNAME });
+    try {
+      const post = await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, padded('pad.example.test'));
+      const get = await h2(session, { ':method': 'GET', ':path': `/dns-query?dns=${padded('pad-get.example.test').toString('base64url')}` });
+      const blocked = await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, padded('www.flux.test'));
+      const plain = await h2(session, { ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message' }, query('pad.example.test'));
+      for (const reply of [post, get, blocked]) {
+        expect(reply.status).toBe(200);
+        expect(reply.body.length % 468).toBe(0);
+        expect(Number(reply.headers['content-length'])).toBe(reply.body.length);
+        expect(paddingOf(reply.body)).toBe(true);
+      }
+      expect(packet.decode(post.body).answers?.[0]).toMatchObject({ type: 'A', data: '192.0.2.1' });
+      expect((packet.decode(blocked.body) as unknown as { rcode: string }).rcode).toBe('NXDOMAIN');
+      // The same name without a padding option (and from the cache now): not padded.
+      expect(plain.status).toBe(200);
+      expect(plain.body.length % 468).not.toBe(0);
+      expect(paddingOf(plain.body)).toBe(false);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('resumes a TLS session from its ticket (TLS 1.3 and 1.2), not after the ticket keys rotate, as DoT', async () => {
+    /** One HTTP/1.1 request on a fresh TLS connection (so the TLS 1.3 tickets have arrived): the last ticket and whether the session was resumed. */
+    const ask = (session?: Buffer, maxVersion?: 'TLSv1.2' | 'TLSv1.3'): Promise<{ ticket: Buffer | undefined; reused: boolean }> =>
+      new Promise((resolve, reject) => {
+        const tickets: Buffer[] = [];
+        const socket = tlsConnect({ host: '127.0.0.1', port: fwd.dohPort, servername: HOSTNAME, ca: readFileSync(files.ca), ALPNProtocols: ['http/1.1'], session, maxVersion }, () => {
+          socket.write(`GET /dns-query?dns=${query('ticket.example.test').toString('base64url')} HTTP/1.1\r\nhost: ${HOSTNAME}\r\nconnection: close\r\n\r\n`);
+        });
+        socket.on('session', (t: Buffer) => tickets.push(t));
+        socket.on('data', () => undefined);
+        socket.once('error', reject);
+        socket.once('end', () => resolve({ ticket: tickets[tickets.length - 1], reused: socket.isSessionReused() }));
+      });
+    for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+      const first = await ask(undefined, version);
+      expect(first.reused).toBe(false);
+      expect((await ask(first.ticket, version)).reused).toBe(true);
+    }
+    const before = await ask();
+    fwd.rotateDohTickets();
+    expect(fwd.dohTls?.rotations).toBe(1);
+    expect((await ask(before.ticket)).reused).toBe(false);
+    // SIGHUP re-reads the pair (the pair checked is the pair served) and keeps the ticket keys: a ticket from before still resumes.
+    const kept = await ask();
+    (await fwd.prepareReload(daemon.context.config))();
+    expect((await ask(kept.ticket)).reused).toBe(true);
   });
 
   it.each([

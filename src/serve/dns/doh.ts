@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { suppressedField, TokenBucket, type GovernedConnection, type ListenerGate, type LogRateLimit, type RefusalReason } from '../net/index.js';
 import { answerJson, DNS_JSON, jsonQuery } from './doh-json.js';
 import { MAX_QUERY_BYTES } from './tcp.js';
+import { padIfAsked } from './padding.js';
 import { scanTtls, skipName } from './wire.js';
 
 export const DOH_PATH = '/dns-query';
@@ -224,11 +225,12 @@ export class DnsDohListener {
     this.stats.streamQueries++;
     const client = connection.client;
     let sent = false;
-    const reply: DohReply = (answer) => {
+    const reply: DohReply = (plain) => {
       if (sent) return;
       sent = true;
       // A stream the client reset is closed but may not be destroyed yet: respond() on it throws.
       if (stream.destroyed || stream.closed || stream.headersSent) return;
+      const answer = padIfAsked(query, plain);
       const ttl = minTtl(answer);
       this.countResponse(200);
       // The answer and END_STREAM in one DATA frame (see answer()).
@@ -453,7 +455,7 @@ export class DnsDohListener {
       sent = true;
       if (res.writableEnded || res.destroyed) return;
       const ttl = minTtl(answer);
-      let body = answer;
+      let body = json ? answer : padIfAsked(query, answer);
       if (json) {
         const shape = answerJson(answer);
         if (shape === null) return this.fail(res, 502, 'unreadable answer', true);

@@ -1,5 +1,6 @@
 /**
- * The DoT listener's TLS context, with session resumption (RFC 8446
+ * An encrypted DNS listener's TLS context (DoT's, and DoH's through
+ * serverOptions()), with session resumption (RFC 8446
  * section 4.6.1, RFC 5077): a reconnecting client presents the ticket it
  * was given and skips the certificate exchange and signature of a full
  * handshake. Tickets are stateless (the server keeps no session cache; the
@@ -26,7 +27,7 @@ export const TICKET_KEY_ROTATE_MS = 3_600_000;
 /** Node's ticketKeys: 16 bytes of key name, 16 of HMAC key, 16 of AES key. */
 const TICKET_KEYS_BYTES = 48;
 
-export class DotTlsContext {
+export class TlsTicketContext {
   private pem: { cert: Buffer; key: Buffer };
   private ticketKeys = randomBytes(TICKET_KEYS_BYTES);
   private keysSince: number;
@@ -48,6 +49,15 @@ export class DotTlsContext {
   current(): SecureContext {
     if (this.now() - this.keysSince >= this.rotateMs) this.rotate();
     return this.context;
+  }
+
+  /**
+   * The pair and session options as server options (DoH's createSecureServer
+   * and setSecureContext, which keep no SecureContext of ours): the pair that
+   * was checked is the pair served.
+   */
+  serverOptions(): { cert: Buffer; key: Buffer; ticketKeys: Buffer; sessionTimeout: number; sessionIdContext: string } {
+    return { ...this.pem, ...this.sessionOptions(this.pem) };
   }
 
   /** New ticket keys: tickets issued so far no longer resume (their holders make a full handshake). */
@@ -74,11 +84,15 @@ export class DotTlsContext {
   }
 
   private build(pem: { cert: Buffer; key: Buffer }, files: TlsFiles): SecureContext {
-    return tlsContextOf(pem, files, 'dns', {
+    return tlsContextOf(pem, files, 'dns', this.sessionOptions(pem));
+  }
+
+  private sessionOptions(pem: { cert: Buffer }): { ticketKeys: Buffer; sessionTimeout: number; sessionIdContext: string } {
+    return {
       ticketKeys: this.ticketKeys,
       sessionTimeout: Math.floor(this.rotateMs / 1000),
       // OpenSSL's session ID context holds at most 32 bytes.
       sessionIdContext: createHash('sha256').update(pem.cert).digest('hex').slice(0, 32),
-    });
+    };
   }
 }

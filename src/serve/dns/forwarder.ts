@@ -30,11 +30,10 @@ import { ClientAcl } from '../acl.js';
 import { netGovernor } from '../net/index.js';
 import { DnsTcpListener, MAX_QUERY_BYTES } from './tcp.js';
 import { reloadTlsFiles } from '../http/listener.js';
-import { loadTlsContext, type TlsFiles } from '../http/tls.js';
+import type { TlsFiles } from '../http/tls.js';
 import { DnsDohListener, type DohCounters } from './doh.js';
-import { DotTlsContext } from './dot-sessions.js';
+import { TICKET_KEY_ROTATE_MS, TlsTicketContext } from './dot-sessions.js';
 import { withoutHopOptions } from './hop-options.js';
-import { readFileSync } from 'node:fs';
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { AnswerCache } from './cache.js';
 import { DetectionQueue } from './detection-queue.js';
@@ -193,11 +192,14 @@ export class DnsForwarder implements Service, DnsMetricSource {
   /** DNS over TLS (RFC 7858), through the governor as 'dns-tls'; null when off. */
   readonly dot: DnsTcpListener | null = null;
   /** The DoT certificate and its session tickets (dot-sessions.ts); null when off. */
-  readonly dotTls: DotTlsContext | null = null;
+  readonly dotTls: TlsTicketContext | null = null;
   private dotFiles: TlsFiles | null = null;
   /** DNS over HTTPS, through the same governor (doh.ts); null when off. */
   readonly doh: DnsDohListener | null = null;
   private dohFiles: TlsFiles | null = null;
+  /** The DoH certificate and its session tickets, as DoT's; its keys rotate on a timer (DoH's server keeps its own context). */
+  readonly dohTls: TlsTicketContext | null = null;
+  private dohRotation: NodeJS.Timeout | null = null;
   /** DoT: SNI LABEL.customerDomain → customer id, by lower-case label (sniCustomer). */
   private readonly sniCustomers = new Map<string, string>();
   private readonly customerDomain: string | null;
@@ -263,7 +265,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     }
     if (dot !== null) {
       this.dotFiles = dot.tls;
-      this.dotTls = new DotTlsContext(dot.tls);
+      this.dotTls = new TlsTicketContext(dot.tls);
       const dotTls = this.dotTls;
       this.dot = new DnsTcpListener({
         // RFC 7858 section 3.4: DoT connections are worth keeping longer than plain TCP (the governor keeps the deadline).
@@ -283,12 +285,13 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const doh = options.doh ?? null;
     if (doh !== null) {
       this.dohFiles = doh.tls;
+      this.dohTls = new TlsTicketContext(doh.tls);
       this.doh = new DnsDohListener({
         gate: governor.gate({ listener: 'dns-doh', http: true, allows: this.allows(3) }),
         handle: (query, client, customer, reply) => this.handle(query, client, reply, 'https', customer),
         knowsCustomer: (id) => context.customers.get(id) !== null,
         requireCustomer: doh.requireCustomer === true,
-        credentials: readTlsPair(doh.tls),
+        credentials: this.dohTls.serverOptions(),
         log: context.log,
         logLimit: governor.logLimiter('dns'),
       });
@@ -391,13 +394,22 @@ export class DnsForwarder implements Service, DnsMetricSource {
         throw err;
       });
       this.context.log.info({ service: this.name, listen: `${doh.listen.host}:${this.doh.port}` }, 'dns: DNS over HTTPS');
+      this.dohRotation = setInterval(() => this.rotateDohTickets(), TICKET_KEY_ROTATE_MS).unref();
     }
     this.upstreams.start();
     this.context.log.info({ service: this.name, listen: `${listen.host}:${this.port}`, upstreams: this.options.upstreams.map(upstreamLabel) }, 'dns: forwarding');
   }
 
+  /** New DoH ticket keys (hourly, as DoT's): tickets issued so far no longer resume. */
+  rotateDohTickets(): void {
+    if (this.dohTls === null || this.doh === null) return;
+    this.dohTls.rotate();
+    this.doh.useCredentials(this.dohTls.serverOptions());
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.dohRotation !== null) clearInterval(this.dohRotation);
     this.upstreams.stop();
     this.detection.drainAll();
     await Promise.all([new Promise<void>((resolve) => (this.udp === null ? resolve() : this.udp.close(() => resolve()))), this.tcp.close(), this.dot?.close(), this.doh?.close()]);
@@ -412,7 +424,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
     const takeDotFiles = dotFiles === null ? null : (this.dotTls?.prepare(dotFiles) ?? null);
     // The same for DoH's pair: both are checked before either is taken.
     const dohFiles = this.doh === null ? null : reloadTlsFiles('dns', this.dohFiles, this.options.doh?.fixedFiles ?? true, next.serve.dns.doh.tls);
-    const dohCredentials = dohFiles === null ? null : readTlsPair(dohFiles);
+    const takeDohFiles = dohFiles === null ? null : (this.dohTls?.prepare(dohFiles) ?? null);
     // The upstreams' CA: a bad file refuses the whole reload too.
     const upstreamCa = reloadUpstreamCa(this.options.upstreamCaSource, next);
     return () => {
@@ -422,9 +434,10 @@ export class DnsForwarder implements Service, DnsMetricSource {
         takeDotFiles();
       }
       this.policy = policy;
-      if (dohCredentials !== null) {
+      if (takeDohFiles !== null && this.dohTls !== null) {
         this.dohFiles = dohFiles;
-        this.doh?.useCredentials(dohCredentials);
+        takeDohFiles();
+        this.doh?.useCredentials(this.dohTls.serverOptions());
       }
       this.querylog.configure(next.serve.querylog);
     };
@@ -766,8 +779,3 @@ export class DnsForwarder implements Service, DnsMetricSource {
   }
 }
 
-/** The DoH certificate and key as PEM, refused in one line (ConfigError) when unreadable or not a pair. */
-function readTlsPair(files: TlsFiles): { cert: Buffer; key: Buffer } {
-  loadTlsContext(files, 'dns');
-  return { cert: readFileSync(files.cert), key: readFileSync(files.key) };
-}

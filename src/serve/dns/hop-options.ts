@@ -7,7 +7,7 @@
  * (RFC 7828 section 3.3.2: never over UDP; a cached answer may go to a UDP
  * client), and a stream listener puts its own back when the query asked.
  */
-import { findOpt, OPT_UDP_SIZE, OPTION_PADDING, TYPE_OPT } from './padding.js';
+import { appendOpt, findOpt, forEachOption, OPTION_PADDING } from './padding.js';
 
 /** RFC 7828: the edns-tcp-keepalive option code. */
 export const OPTION_TCP_KEEPALIVE = 11;
@@ -23,15 +23,11 @@ export function hopOptionsWanted(query: Uint8Array): number {
   const opt = findOpt(query);
   if (opt === null || opt === undefined) return 0;
   let wanted = 0;
-  let p = opt.rdlength + 2;
-  while (p + 4 <= opt.end) {
-    const code = (query[p]! << 8) | query[p + 1]!;
-    const length = (query[p + 2]! << 8) | query[p + 3]!;
+  forEachOption(query, opt, (code, at) => {
     if (code === OPTION_PADDING) wanted |= WANTS_PADDING;
     // A keepalive carrying a TIMEOUT is not a client's (a misbehaving proxy's echo): not answered.
-    else if (code === OPTION_TCP_KEEPALIVE && length === 0) wanted |= WANTS_KEEPALIVE;
-    p += 4 + length;
-  }
+    else if (code === OPTION_TCP_KEEPALIVE && ((query[at + 2]! << 8) | query[at + 3]!) === 0) wanted |= WANTS_KEEPALIVE;
+  });
   return wanted;
 }
 
@@ -52,15 +48,8 @@ function isHopOption(code: number): boolean {
 export function withoutHopOptions(answer: Buffer): Buffer {
   const opt = findOpt(answer);
   if (opt === null || opt === undefined) return answer;
-  let p = opt.rdlength + 2;
   let found = false;
-  while (p + 4 <= opt.end) {
-    if (isHopOption((answer[p]! << 8) | answer[p + 1]!)) {
-      found = true;
-      break;
-    }
-    p += 4 + ((answer[p + 2]! << 8) | answer[p + 3]!);
-  }
+  forEachOption(answer, opt, (code) => (found = isHopOption(code)));
   return found ? rewriteOptions(answer, null) : answer;
 }
 
@@ -84,30 +73,18 @@ function rewriteOptions(answer: Buffer, added: Buffer | null): Buffer {
   const extra = added?.length ?? 0;
   if (opt === null) {
     if (added === null) return answer;
-    const out = Buffer.alloc(answer.length + 11 + extra);
-    answer.copy(out, 0);
-    out.writeUInt16BE(answer.readUInt16BE(10) + 1, 10);
-    let p = answer.length;
-    out[p++] = 0; // root name
-    out.writeUInt16BE(TYPE_OPT, p);
-    out.writeUInt16BE(OPT_UDP_SIZE, p + 2);
-    out.writeUInt32BE(0, p + 4);
-    out.writeUInt16BE(extra, p + 8);
-    added.copy(out, p + 10);
+    const { out, rdata } = appendOpt(answer, extra);
+    added.copy(out, rdata);
     return out;
   }
   const kept: Buffer[] = [];
   let keptBytes = 0;
-  let p = opt.rdlength + 2;
-  while (p + 4 <= opt.end) {
-    const code = (answer[p]! << 8) | answer[p + 1]!;
-    const next = Math.min(opt.end, p + 4 + ((answer[p + 2]! << 8) | answer[p + 3]!));
+  forEachOption(answer, opt, (code, at, next) => {
     if (!isHopOption(code)) {
-      kept.push(answer.subarray(p, next));
-      keptBytes += next - p;
+      kept.push(answer.subarray(at, next));
+      keptBytes += next - at;
     }
-    p = next;
-  }
+  });
   const rdata = keptBytes + extra;
   if (rdata > 0xffff) return answer;
   const start = opt.rdlength + 2;

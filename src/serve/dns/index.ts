@@ -80,6 +80,8 @@ export function forwarderOptions(flags: Record<string, unknown>, context: ServeC
   if (listen === null) {
     for (const kind of ['dot', 'doh'] as const) {
       if (typeof flags[kind] === 'string' || cfg[kind].listen !== null) throw new UsageError(`serve: --${kind} needs --dns (its queries are answered by the forwarder)`);
+      const stray = strayListenerFlag(kind, flags);
+      if (stray !== null) throw new UsageError(stray);
     }
     return null;
   }
@@ -140,6 +142,8 @@ function tlsListenerOptions(kind: 'dot' | 'doh', flags: Record<string, unknown>,
   const listen = typeof flags[kind] === 'string' ? (flags[kind] as string) : cfg.listen;
   const cert = typeof flagCert === 'string' ? flagCert : cfg.tls.cert;
   const key = typeof flagKey === 'string' ? flagKey : cfg.tls.key;
+  const stray = listen === null ? strayListenerFlag(kind, flags) : null;
+  if (stray !== null) throw new Error(stray);
   if ((cert === null) !== (key === null)) throw new Error(`serve: --${kind}-cert and --${kind}-key go together (serve.dns.${kind}.tls.cert, serve.dns.${kind}.tls.key)`);
   if (listen === null) return null;
   if (cert === null || key === null) throw new Error(`serve: --${kind} needs --${kind}-cert and --${kind}-key (serve.dns.${kind}.tls)`);
@@ -162,6 +166,15 @@ function encryptedAccess(listener: TlsListenerOptions, kind: 'dot' | 'doh', flag
   if (!listener.requireCustomer) return;
   if (context.customers.size === 0) throw new Error(`serve: --${kind}-require-customer needs config customers (serve.dns.${kind}.requireCustomer)`);
   if (kind === 'dot' && listener.customerDomain == null) throw new Error('serve: --dot-require-customer needs --dot-customer-domain (serve.dns.dot.customerDomain)');
+}
+
+/** A flag of an encrypted listener given without the listener itself, which would be silently dropped: its usage error, else null. */
+function strayListenerFlag(kind: 'dot' | 'doh', flags: Record<string, unknown>): string | null {
+  if (typeof flags[kind] === 'string') return null;
+  const more = kind === 'dot' ? ['cert', 'key', 'customer-domain'] : ['cert', 'key'];
+  const camel = (suffix: string): string => kind + suffix.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+  const stray = more.find((suffix) => typeof flags[camel(suffix)] === 'string');
+  return stray === undefined ? null : `serve: --${kind}-${stray} needs --${kind}`;
 }
 
 /** --dot-customer-domain, else serve.dns.dot.customerDomain: lower case, no trailing dot; null for none. */

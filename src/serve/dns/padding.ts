@@ -3,7 +3,8 @@
  * strategy of RFC 8467 section 4.1: a server pads its answer to a multiple
  * of 468 bytes when, and only when, the query carried a padding option, so
  * an answer's length says little about the name asked. Used by DNS over
- * TLS; a clear-text answer is never padded (RFC 7830 section 6).
+ * TLS and DNS over HTTPS (wire form); a clear-text answer is never padded
+ * (RFC 7830 section 6).
  */
 import { skipName } from './wire.js';
 
@@ -48,17 +49,52 @@ export function findOpt(bytes: Uint8Array): OptRecord | null | undefined {
   return opt;
 }
 
+/**
+ * The one walk of an OPT record's options (padding, hop-options,
+ * query-padding): `visit(code, at, next)` for each, `at` its first byte,
+ * `next` the byte past it (clipped to the record); stops when it returns true.
+ */
+export function forEachOption(message: Uint8Array, opt: OptRecord, visit: (code: number, at: number, next: number) => boolean | void): void {
+  for (let p = opt.rdlength + 2; p + 4 <= opt.end; ) {
+    const next = Math.min(opt.end, p + 4 + ((message[p + 2]! << 8) | message[p + 3]!));
+    if (visit((message[p]! << 8) | message[p + 1]!, p, next) === true) return;
+    p = next;
+  }
+}
+
+/**
+ * `message` with an OPT record appended (ARCOUNT + 1; UDP size OPT_UDP_SIZE,
+ * no flags) whose RDATA is `rdlength` zero bytes from offset `rdata`, for the
+ * caller to fill.
+ */
+export function appendOpt(message: Buffer, rdlength: number): { out: Buffer; rdata: number } {
+  const out = Buffer.alloc(message.length + 11 + rdlength);
+  message.copy(out, 0);
+  out.writeUInt16BE(message.readUInt16BE(10) + 1, 10);
+  const p = message.length + 1; // past the root owner name (one zero byte)
+  out.writeUInt16BE(TYPE_OPT, p);
+  out.writeUInt16BE(OPT_UDP_SIZE, p + 2);
+  out.writeUInt32BE(0, p + 4);
+  out.writeUInt16BE(rdlength, p + 8);
+  return { out, rdata: p + 10 };
+}
+
 /** True when the query has an OPT record with a padding option. */
 export function wantsPadding(query: Uint8Array): boolean {
   const opt = findOpt(query);
   if (opt === null || opt === undefined) return false;
-  let p = opt.rdlength + 2;
-  while (p + 4 <= opt.end) {
-    const code = (query[p]! << 8) | query[p + 1]!;
-    if (code === OPTION_PADDING) return true;
-    p += 4 + ((query[p + 2]! << 8) | query[p + 3]!);
-  }
-  return false;
+  let found = false;
+  forEachOption(query, opt, (code) => (found = code === OPTION_PADDING));
+  return found;
+}
+
+/**
+ * The answer to `query` as an encrypted listener sends it: padded to the
+ * response block when the query carried a padding option (RFC 8467 4.1),
+ * else unchanged. DoH's wire answers (RFC 8484 section 9 points to RFC 8467).
+ */
+export function padIfAsked(query: Uint8Array, answer: Buffer): Buffer {
+  return wantsPadding(query) ? padAnswer(answer) : answer;
 }
 
 /**
@@ -74,17 +110,9 @@ export function padAnswer(answer: Buffer, block = RESPONSE_BLOCK): Buffer {
   const padding = (block - (bare % block)) % block;
   if (bare + padding > 65_535) return answer;
   if (opt === null) {
-    const out = Buffer.alloc(bare + padding);
-    answer.copy(out, 0);
-    out.writeUInt16BE(answer.readUInt16BE(10) + 1, 10);
-    let p = answer.length;
-    out[p++] = 0; // root name
-    out.writeUInt16BE(TYPE_OPT, p);
-    out.writeUInt16BE(OPT_UDP_SIZE, p + 2);
-    out.writeUInt32BE(0, p + 4);
-    out.writeUInt16BE(4 + padding, p + 8);
-    out.writeUInt16BE(OPTION_PADDING, p + 10);
-    out.writeUInt16BE(padding, p + 12);
+    const { out, rdata } = appendOpt(answer, 4 + padding);
+    out.writeUInt16BE(OPTION_PADDING, rdata);
+    out.writeUInt16BE(padding, rdata + 2);
     return out;
   }
   const out = Buffer.alloc(bare + padding);

@@ -9,11 +9,10 @@
  * clients by padding.ts), and a query to a plain upstream loses the padding
  * option its client sent.
  */
-import { findOpt, padAnswer } from './padding.js';
+import { findOpt, forEachOption, OPTION_PADDING, padAnswer } from './padding.js';
 
 /** RFC 8467 section 4.1: the recommended query block length. */
 export const QUERY_BLOCK = 128;
-const OPTION_PADDING = 12;
 
 export interface PaddedQuery {
   bytes: Buffer;
@@ -41,13 +40,10 @@ export function stripPadding(message: Buffer, removeOpt = false): Buffer {
   const rdata = opt.rdlength + 2;
   const kept: Buffer[] = [];
   let found = false;
-  for (let p = rdata; p + 4 <= opt.end; ) {
-    const length = message.readUInt16BE(p + 2);
-    const next = Math.min(opt.end, p + 4 + length);
-    if (message.readUInt16BE(p) === OPTION_PADDING) found = true;
-    else kept.push(message.subarray(p, next));
-    p = next;
-  }
+  forEachOption(message, opt, (code, at, next) => {
+    if (code === OPTION_PADDING) found = true;
+    else kept.push(message.subarray(at, next));
+  });
   const keptLength = kept.reduce((n, b) => n + b.length, 0);
   // The OPT owner is the root (one zero byte), then TYPE, CLASS, TTL: RDLENGTH is 9 bytes in.
   const start = opt.rdlength - 9;

@@ -44,6 +44,24 @@ describe('token bucket and handshake rate', () => {
     const unlimited = new HandshakeBudget({ listenerHandshakes: 100, clientHandshakes: 100, clientHandshakesPerSecond: 0 }, () => now);
     for (let i = 0; i < 50; i++) expect(unlimited.refusal('192.0.2.1')).toBeNull();
   });
+
+  it('keeps limiting an address while many others come and go: the least recently seen is forgotten, not the whole table', () => {
+    const now = 0;
+    const budget = new HandshakeBudget({ listenerHandshakes: 100, clientHandshakes: 100, clientHandshakesPerSecond: 1 }, () => now);
+    const limited = '2001:db8::1';
+    expect([budget.refusal(limited), budget.refusal(limited)]).toEqual([null, 'handshake_rate']);
+    // 30,000 fresh addresses (three times the table) on a clock that stands still; the limited address keeps trying.
+    const refusedLimited: (string | null)[] = [];
+    for (let i = 0; i < 30_000; i++) {
+      expect(budget.refusal(`2001:db8:1::${i.toString(16)}`)).toBeNull();
+      if (i % 1000 === 999) refusedLimited.push(budget.refusal(limited));
+    }
+    expect(refusedLimited).toEqual(Array(30).fill('handshake_rate'));
+    const buckets = (budget as unknown as { buckets: Map<string, unknown> }).buckets;
+    expect(buckets.size).toBe(10_000);
+    expect(buckets.has(limited)).toBe(true);
+    expect(buckets.has('2001:db8:1::0')).toBe(false);
+  });
 });
 
 describe('handshake budget on a TLS HTTP listener', () => {

@@ -26,7 +26,12 @@ export interface HandshakeLimits {
   clientHandshakesPerSecond: number;
 }
 
-/** Client addresses whose rate is remembered; past this the table starts over (a spoofed-address spray cannot grow it). */
+/**
+ * Client addresses whose rate is remembered; past this the least recently
+ * seen is forgotten (its bucket, idle longest, is the nearest to full). Not
+ * cleared all at once: a sprayer with many addresses (an IPv6 /64) would
+ * then reset the budget of the one address that is being limited.
+ */
 const MAX_TRACKED_CLIENTS = 10_000;
 
 export class HandshakeBudget {
@@ -89,11 +94,13 @@ export class HandshakeBudget {
     const rate = this.limits.clientHandshakesPerSecond;
     if (rate <= 0 || client === '') return true;
     let bucket = this.buckets.get(client);
-    if (bucket === undefined) {
-      if (this.buckets.size >= MAX_TRACKED_CLIENTS) this.buckets.clear();
+    // Map order is the recency order: each take moves the address to the end.
+    if (bucket !== undefined) this.buckets.delete(client);
+    else {
+      if (this.buckets.size >= MAX_TRACKED_CLIENTS) this.buckets.delete(this.buckets.keys().next().value as string);
       bucket = new TokenBucket(rate, Math.max(1, rate), this.now);
-      this.buckets.set(client, bucket);
     }
+    this.buckets.set(client, bucket);
     return bucket.take();
   }
 }
