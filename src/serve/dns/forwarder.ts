@@ -532,6 +532,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
       if (record) ql.record(ts, client, customer, name!, qtype, passed, answer[3]! & 15, logged);
     };
     if (udp) this.upstreams.ask(bytes, questionEnd, client, done);
+    // DoT and DoH: UDP to a plain upstream, TCP only for a truncated answer (no TCP connection per query).
+    else if (slot >= 2) this.upstreams.askStream(bytes, questionEnd, client, done);
     else this.upstreams.askTcp(bytes, questionEnd, client, done);
     return true;
   }

@@ -27,7 +27,7 @@ import { padQuery, stripPadding } from './query-padding.js';
 import { HttpsUpstream } from './https-upstream.js';
 import { TlsUpstream } from './tls-upstream.js';
 import { UpstreamHealth } from './upstream-health.js';
-import { isResponse, sameQuestion, setId } from './wire.js';
+import { isResponse, isTruncated, sameQuestion, setId } from './wire.js';
 
 export interface UpstreamStats {
   queries: number;
@@ -47,6 +47,8 @@ export interface UpstreamStats {
   /** Sockets that could not be opened or sent from (EMFILE, ENOBUFS...). */
   socketErrors: number;
   failures: number;
+  /** Queries of DoT/DoH clients asked again over TCP because the UDP answer was truncated. */
+  truncatedRetries: number;
 }
 
 export interface UpstreamOptions {
@@ -85,7 +87,7 @@ const MAX_TCP_ANSWER = 65_535;
 const JOSTLE_SCAN = 64;
 
 export class Upstreams {
-  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, tlsQueries: 0, timeouts: 0, mismatched: 0, overflow: 0, clientOverflow: 0, jostled: 0, socketErrors: 0, failures: 0 };
+  readonly stats: UpstreamStats = { queries: 0, udpQueries: 0, tcpQueries: 0, tlsQueries: 0, timeouts: 0, mismatched: 0, overflow: 0, clientOverflow: 0, jostled: 0, socketErrors: 0, failures: 0, truncatedRetries: 0 };
   readonly health: UpstreamHealth;
   readonly budget: PendingBudget;
   /** UDP queries waiting, in send order (so deadlines are in order too). */
@@ -152,6 +154,25 @@ export class Upstreams {
   askTcp(query: Buffer, questionEnd: number, client: string, done: AnswerCallback): void {
     const first = this.begin(client, done);
     if (first >= 0) this.sendTcp(clearQuery(query), questionEnd, client, done, first, 0);
+  }
+
+  /**
+   * For a client that came over a kept connection (DoT, DoH): UDP to a plain
+   * upstream as for a UDP client, since a TCP connection per query would cost
+   * a handshake and a TIME_WAIT port each (some 470 queries a second per
+   * upstream before the ephemeral ports run out); asked once more over TCP
+   * only when the UDP answer comes back truncated, as a UDP client would.
+   * Encrypted upstreams are asked on their kept connections either way.
+   */
+  askStream(query: Buffer, questionEnd: number, client: string, done: AnswerCallback): void {
+    const kept = Buffer.from(query);
+    this.ask(query, questionEnd, client, (answer, from) => {
+      if (answer !== null && isTruncated(answer) && !this.stopped) {
+        this.stats.truncatedRetries++;
+        return this.askTcp(kept, questionEnd, client, done);
+      }
+      done(answer, from);
+    });
   }
 
   /** Counts the query and charges the client's budget: the upstream to try first (round robin), or -1 when refused (done already called). */
