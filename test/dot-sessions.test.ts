@@ -52,6 +52,9 @@ class OptionEchoingUpstream {
   /** Answers held back now, and the most at once. */
   private held: (() => void)[] = [];
   mostWaiting = 0;
+  /** Queries that arrived over UDP, and TCP connections accepted. */
+  udpQueries = 0;
+  tcpConnections = 0;
   get waiting(): number {
     return this.held.length;
   }
@@ -74,17 +77,14 @@ class OptionEchoingUpstream {
   }
   async start(): Promise<void> {
     this.tcp = createServer((socket) => {
+      this.tcpConnections++;
       let buffered = Buffer.alloc(0);
       socket.on('data', (chunk: Buffer) => {
         buffered = Buffer.concat([buffered, chunk]);
         while (buffered.length >= 2 && buffered.length >= buffered.readUInt16BE(0) + 2) {
           const raw = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
           const answer = frame(this.answer(raw));
-          if (!this.holding || !packet.decode(raw).questions![0]!.name.startsWith('slow')) socket.write(answer);
-          else {
-            this.held.push(() => socket.write(answer));
-            this.mostWaiting = Math.max(this.mostWaiting, this.held.length);
-          }
+          this.sendOrHold(raw, () => socket.write(answer));
           buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
         }
       });
@@ -94,7 +94,16 @@ class OptionEchoingUpstream {
     this.port = (this.tcp.address() as { port: number }).port;
     this.udp = createSocket('udp4');
     await new Promise<void>((r) => this.udp.bind(this.port, '127.0.0.1', () => r()));
-    this.udp.on('message', (raw, from) => this.udp.send(this.answer(raw), from.port, from.address));
+    // DoT clients' queries come over UDP (TCP only after a truncated answer): held the same way.
+    this.udp.on('message', (raw, from) => {
+      this.udpQueries++;
+      this.sendOrHold(raw, () => this.udp.send(this.answer(raw), from.port, from.address));
+    });
+  }
+  private sendOrHold(raw: Buffer, send: () => void): void {
+    if (!this.holding || !packet.decode(raw).questions![0]!.name.startsWith('slow')) return send();
+    this.held.push(send);
+    this.mostWaiting = Math.max(this.mostWaiting, this.held.length);
   }
   async stop(): Promise<void> {
     this.udp.close();
@@ -228,6 +237,7 @@ describe.skipIf(openssl.missing !== null)('DNS over TLS: keepalive, idle close, 
   it('holds the queries past serve.dns.dot.maxInFlight on one connection unread until a slot frees: all answered, none dropped', async () => {
     upstream.holding = true;
     const { socket } = await dot();
+    const [udpBefore, tcpBefore] = [upstream.udpQueries, upstream.tcpConnections];
     const ids = new Set<number>();
     const all = new Promise<void>((resolve) => {
       let buffered = Buffer.alloc(0);
@@ -250,6 +260,9 @@ describe.skipIf(openssl.missing !== null)('DNS over TLS: keepalive, idle close, 
     expect(ids.size).toBe(40);
     // Released answers free slots one by one; the held queries then go upstream and are answered at once.
     expect(upstream.mostWaiting).toBe(MAX_IN_FLIGHT);
+    // Uncached names from a DoT client reach the plain upstream over UDP: no TCP connection per query (REVIEW17 #2).
+    expect(upstream.udpQueries - udpBefore).toBe(40);
+    expect(upstream.tcpConnections - tcpBefore).toBe(0);
     const counted = await daemon.context.registry.getSingleMetricAsString('fluxhound_dns_tcp_held_total');
     expect(counted).toMatch(/fluxhound_dns_tcp_held_total [1-9]/);
     socket.end();

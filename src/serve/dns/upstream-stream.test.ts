@@ -85,7 +85,7 @@ describe('Upstreams.askStream (DoT and DoH clients to a plain upstream)', () => 
 
       const big = await askStream(upstreams, 'big.test');
       expect((big?.answers?.[0] as { data?: string } | undefined)?.data).toBe('192.0.2.3');
-      expect(big?.flag_tc).toBe(false);
+      expect((big as { flag_tc?: boolean } | null)?.flag_tc).toBe(false);
       expect(udpQueries).toBe(2);
       expect(tcpConnections).toBe(1);
       expect(upstreams.stats.truncatedRetries).toBe(1);
