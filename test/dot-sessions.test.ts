@@ -53,6 +53,9 @@ class OptionEchoingUpstream {
   /** Answers held back now, and the most at once. */
   private held: (() => void)[] = [];
   mostWaiting = 0;
+  /** Queries that arrived over UDP, and TCP connections accepted. */
+  udpQueries = 0;
+  tcpConnections = 0;
   get waiting(): number {
     return this.held.length;
   }
@@ -75,6 +78,7 @@ class OptionEchoingUpstream {
   }
   async start(): Promise<void> {
     this.tcp = createServer((socket) => {
+      this.tcpConnections++;
       let buffered = Buffer.alloc(0);
       socket.on('data', (chunk: Buffer) => {
         buffered = Buffer.concat([buffered, chunk]);
@@ -231,6 +235,7 @@ describe.skipIf(openssl.missing !== null)('DNS over TLS: keepalive, idle close, 
   it('holds the queries past serve.dns.dot.maxInFlight on one connection unread until a slot frees: all answered, none dropped', async () => {
     upstream.holding = true;
     const { socket } = await dot();
+    const [udpBefore, tcpBefore] = [upstream.udpQueries, upstream.tcpConnections];
     const ids = new Set<number>();
     const all = new Promise<void>((resolve) => {
       let buffered = Buffer.alloc(0);
@@ -253,6 +258,9 @@ describe.skipIf(openssl.missing !== null)('DNS over TLS: keepalive, idle close, 
     expect(ids.size).toBe(40);
     // Released answers free slots one by one; the held queries then go upstream and are answered at once.
     expect(upstream.mostWaiting).toBe(MAX_IN_FLIGHT);
+    // Uncached names from a DoT client reach the plain upstream over UDP: no TCP connection per query (REVIEW17 #2).
+    expect(upstream.udpQueries - udpBefore).toBe(40);
+    expect(upstream.tcpConnections - tcpBefore).toBe(0);
     const counted = await daemon.context.registry.getSingleMetricAsString('fluxhound_dns_tcp_held_total');
     expect(counted).toMatch(/fluxhound_dns_tcp_held_total [1-9]/);
     socket.end();

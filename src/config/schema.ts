@@ -404,13 +404,13 @@ export const configSchema = z.strictObject({
           listen: z.string().min(1).nullable().default(null),
           /** Upstream resolvers, tried in turn: ADDRESS:PORT (port 53 when left out), tls://ADDRESS:PORT#NAME (DNS over TLS, 853) or https://ADDRESS:PORT/PATH#NAME (DNS over HTTPS, 443, /dns-query); NAME is what the certificate must carry. Default none. */
           upstreams: z.array(z.string().min(1)).default([]),
-          /** PEM CA bundle file that tls:// and https:// upstream certificates must chain to; null = the system roots. Default null. */
+          /** PEM CA bundle file that tls:// and https:// upstream certificates must chain to; it REPLACES the system roots for every encrypted upstream (to trust both, concatenate the system bundle and the private CA into one file); null = the system roots. Default null. */
           upstreamCa: z.string().min(1).nullable().default(null),
           /** Connections to tls:// and https:// upstreams; the CA file above is re-read on SIGHUP (a bad one refuses the reload). */
           upstreamTls: z
             .strictObject({
-              /** Queries in flight on one connection to an encrypted upstream (HTTP/2: streams, never more than the server allows); beyond it a query waits within its timeout. Default 100. */
-              maxInFlight: z.number().int().min(1).max(65_535).default(100),
+              /** Queries in flight on one connection to an encrypted upstream (HTTP/2: streams, never more than the server allows); beyond it a query waits within its timeout. At most 1024: times 16 connections, 16,384 written at once, well inside the 65,536 query IDs of one upstream. Default 100. */
+              maxInFlight: z.number().int().min(1).max(1024).default(100),
               /** TLS connections kept per tls:// upstream, a new one opened only when the others are full (https:// uses one HTTP/2 session). Default 2. */
               connections: z.number().int().min(1).max(16).default(2),
             })

@@ -714,6 +714,7 @@ export class DnsForwarder implements Service, DnsMetricSource {
       upstream_tls_handshake_failures_total: tls.handshakeFailures,
       upstream_tls_waited_total: tls.waited,
       upstream_tls_resumed_total: tls.resumed,
+      upstream_tls_discarded_total: tls.discarded,
       upstream_timeouts_total: u.timeouts,
       upstream_mismatched_total: u.mismatched + tls.mismatched,
       upstream_overflow_total: u.overflow,

@@ -78,3 +78,56 @@ describe.skipIf(openssl.missing !== null)('HttpsUpstream and the server\'s strea
     upstream.close();
   });
 });
+
+/**
+ * A scripted HTTP/2 server that records each request's :authority and
+ * leaves the first session's streams unanswered, with its connection open
+ * (a DoH server hung, or NAT state dropped on the way).
+ */
+describe.skipIf(openssl.missing !== null)('HttpsUpstream: the name it asks for, and a session that stops answering', () => {
+  let dir = '';
+  let server: Http2SecureServer;
+  let ca: Buffer;
+  let port = 0;
+  const authorities: string[] = [];
+  const sessions: unknown[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fluxhound-https-upstream-'));
+    const files = makeTestCertificates(dir, 'upstream.test');
+    ca = readFileSync(files.ca);
+    server = createSecureServer({ key: readFileSync(files.key), cert: readFileSync(files.cert) });
+    server.on('stream', (stream, headers) => {
+      authorities.push(String(headers[':authority']));
+      if (!sessions.includes(stream.session)) sessions.push(stream.session);
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('error', () => {});
+      stream.on('end', () => {
+        if (stream.session === sessions[0]) return;
+        const q = packet.decode(Buffer.concat(chunks));
+        stream.respond({ ':status': 200, 'content-type': 'application/dns-message' });
+        stream.end(packet.encode({ type: 'response', id: 0, questions: q.questions, answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 60, data: '192.0.2.6' }] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends NAME as :authority while dialling the address, and replaces a session that timed out with nothing answered', async () => {
+    const upstream = new HttpsUpstream({ host: '127.0.0.1', port, path: '/dns-query', servername: 'upstream.test', ca, timeout: 300 });
+    expect(await ask(upstream, 'a.test')).toBeNull();
+    expect(upstream.stats.timeouts).toBe(1);
+    expect(upstream.stats.discarded).toBe(1);
+    expect((await ask(upstream, 'b.test'))?.answers).toHaveLength(1);
+    expect(upstream.stats.connects).toBe(2);
+    expect(sessions).toHaveLength(2);
+    expect(authorities).toEqual([`upstream.test:${port}`, `upstream.test:${port}`]);
+    upstream.close();
+  });
+});

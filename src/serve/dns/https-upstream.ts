@@ -13,9 +13,9 @@
  * query. Same callback shape as TlsUpstream.
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
-import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import { isResponse, sameQuestion, setId } from './wire.js';
-import { DEFAULT_MAX_IN_FLIGHT, type TlsAnswer, type TlsUpstreamStats } from './tls-upstream.js';
+import { DEFAULT_MAX_IN_FLIGHT, upstreamTlsOptions, type TlsAnswer, type TlsUpstreamStats } from './tls-upstream.js';
 
 export interface HttpsUpstreamOptions {
   host: string;
@@ -38,10 +38,13 @@ interface Waiting {
   finish: (answer: Buffer | null) => void;
   /** Set once its stream is open: the timeout cancels it. */
   cancel: (() => void) | null;
+  /** The session its stream was opened on, and that session's `responses` then. */
+  sentOn: ClientHttp2Session | null;
+  responsesAtSend: number;
 }
 
 export class HttpsUpstream {
-  readonly stats: TlsUpstreamStats = { connects: 0, handshakeFailures: 0, timeouts: 0, mismatched: 0, waited: 0, resumed: 0 };
+  readonly stats: TlsUpstreamStats = { connects: 0, handshakeFailures: 0, timeouts: 0, mismatched: 0, waited: 0, resumed: 0, discarded: 0 };
   lastError: string | null = null;
   private session: ClientHttp2Session | null = null;
   /** Queries asked and not finished, streaming or waiting. */
@@ -51,6 +54,8 @@ export class HttpsUpstream {
   private readonly waiting = new Set<Waiting>();
   private ticket: Buffer | null = null;
   private readonly maxInFlight: number;
+  /** Responses (headers) received on the current session. */
+  private responses = 0;
 
   constructor(private readonly options: HttpsUpstreamOptions) {
     this.maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
@@ -71,11 +76,19 @@ export class HttpsUpstream {
     setId(body, 0);
     this.asked++;
     let settled = false;
-    const entry: Waiting = { body, questionEnd, cancel: null, finish: () => {} };
+    const entry: Waiting = { body, questionEnd, cancel: null, finish: () => {}, sentOn: null, responsesAtSend: 0 };
     const timer = setTimeout(() => {
       this.stats.timeouts++;
       entry.cancel?.();
       finish(null);
+      // No response on the session since this stream was opened: the session is taken as dead (NAT state
+      // dropped, server hung with the connection open) and closed, so the next query opens a fresh one.
+      const sentOn = entry.sentOn;
+      if (sentOn !== null && sentOn === this.session && this.responses === entry.responsesAtSend) {
+        this.stats.discarded++;
+        this.session = null;
+        sentOn.destroy();
+      }
     }, this.options.timeout);
     const finish = (answer: Buffer | null): void => {
       if (settled) return;
@@ -122,12 +135,15 @@ export class HttpsUpstream {
       return entry.finish(null);
     }
     this.streams++;
+    entry.sentOn = session;
+    entry.responsesAtSend = this.responses;
     let closed = false;
     entry.cancel = () => stream.close(constants.NGHTTP2_CANCEL);
     let accepted = false;
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on('response', (headers) => {
+      if (this.session === session) this.responses++;
       const type = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? '').split(';')[0]!.trim().toLowerCase();
       accepted = Number(headers[constants.HTTP2_HEADER_STATUS]) === 200 && type === DNS_MESSAGE;
       if (!accepted) {
@@ -179,24 +195,17 @@ export class HttpsUpstream {
   private connection(): ClientHttp2Session {
     if (this.session !== null && !this.session.destroyed && !this.session.closed) return this.session;
     this.stats.connects++;
+    this.responses = 0;
     let secure = false;
-    const isLiteral = /^[\d.]+$|:/.test(this.options.servername);
     // The TLS socket is made here, not by http2.connect, to listen for its session ticket (the session's socket is a proxy that refuses listeners).
-    const tlsSocket = tlsConnect({
-      host: this.options.host,
-      port: this.options.port,
-      servername: isLiteral ? undefined : this.options.servername,
-      checkServerIdentity: (_host, cert) => checkServerIdentity(this.options.servername, cert),
-      ca: this.options.ca,
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-      ALPNProtocols: ['h2'],
-      session: this.ticket ?? undefined,
-    });
+    const tlsSocket = tlsConnect(upstreamTlsOptions(this.options, this.ticket, 'h2'));
     tlsSocket.on('session', (ticket: Buffer) => {
       this.ticket = ticket;
     });
-    const session = connect(`https://${this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host}:${this.options.port}`, {
+    // The URL gives :authority only (the socket above dials ADDRESS): NAME, as in RFC 8484's https://NAME/PATH,
+    // since DoH services sharing an address route by it (421 or 404 for an address they do not serve).
+    const name = this.options.servername;
+    const session = connect(`https://${name.includes(':') ? `[${name}]` : name}:${this.options.port}`, {
       createConnection: () => tlsSocket,
     });
     session.on('connect', () => {

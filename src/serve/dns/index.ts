@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import type { ServeContext, ServiceFactory } from '../service.js';
 import { parseEndpoint, parseUpstream, type Endpoint } from '../endpoint.js';
-import { readCaBundle, type UpstreamCaSource } from './upstream-ca.js';
+import { caSourceName, readCaBundle, type UpstreamCaSource } from './upstream-ca.js';
 import { ClientAcl } from '../acl.js';
 import { DnsForwarder, type TlsListenerOptions, type ForwarderOptions } from './forwarder.js';
 
@@ -65,10 +65,10 @@ export function upstreamCaSource(flags: Record<string, unknown>, context: ServeC
 
 /** The PEM CA bundle tls:// upstreams are verified against, or undefined for the system roots; a bad file is a usage error. */
 export function upstreamCaBundle(flags: Record<string, unknown>, context: ServeContext): Buffer | undefined {
-  const { file } = upstreamCaSource(flags, context);
+  const { file, fixed } = upstreamCaSource(flags, context);
   if (file === null) return undefined;
   try {
-    return readCaBundle(file);
+    return readCaBundle(file, caSourceName(fixed));
   } catch (err) {
     throw new UsageError(`serve: ${(err as Error).message}`);
   }

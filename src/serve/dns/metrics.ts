@@ -106,6 +106,7 @@ export const COUNTERS: Record<string, string> = {
   fluxhound_dns_upstream_tls_handshake_failures_total: 'TLS handshakes to upstreams that failed: certificate untrusted or for another name, connection refused.',
   fluxhound_dns_upstream_tls_waited_total: 'Queries to encrypted upstreams that found every connection at upstreamTls.maxInFlight (or the HTTP/2 server\'s stream limit) and waited for a slot.',
   fluxhound_dns_upstream_tls_resumed_total: 'TLS connections to encrypted upstreams that resumed the previous session (RFC 8446 ticket; no certificate exchange).',
+  fluxhound_dns_upstream_tls_discarded_total: 'Connections (HTTP/2 sessions) to encrypted upstreams closed because a query on them timed out with nothing answered on them since it was sent.',
   fluxhound_dns_upstream_timeouts_total: 'Upstream queries that got no answer in time.',
   fluxhound_dns_upstream_mismatched_total: 'Upstream packets ignored: wrong ID, source, question, or not a response.',
   fluxhound_dns_upstream_overflow_total: 'Queries answered SERVFAIL at once because maxPending were waiting upstream and none could give way.',

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCertificates, openssl } from '../../../test/support/test-certs.js';
 import { parseUpstream, upstreamLabel } from '../endpoint.js';
 import { DOWN_AFTER_TIMEOUTS, UpstreamHealth } from './upstream-health.js';
-import { TlsUpstream } from './tls-upstream.js';
+import { MAX_IDS, TlsUpstream } from './tls-upstream.js';
 
 function query(name: string): Buffer {
   return packet.encode({ type: 'query', id: 1, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] });
@@ -137,6 +137,52 @@ describe.skipIf(openssl.missing !== null)('TlsUpstream against a scripted DoT se
     expect(upstream.stats.timeouts).toBe(1);
     expect(upstream.pending).toBe(0);
     upstream.close();
+  });
+
+  it('replaces a connection that stops answering but stays open: the query after the timeout goes on a fresh one', async () => {
+    const sockets: TLSSocket[] = [];
+    script = (socket, queries) => {
+      if (!sockets.includes(socket)) sockets.push(socket);
+      // The first connection reads and never answers, and never closes (an upstream hung, or NAT state dropped).
+      if (socket === sockets[0]) return void queries.splice(0);
+      for (const q of queries.splice(0)) socket.write(frame(answerTo(q, '192.0.2.6')));
+    };
+    const upstream = new TlsUpstream({ host: '127.0.0.1', port, servername: 'upstream.test', ca, timeout: 300 });
+    expect(await ask(upstream, 'a.test', 1)).toBeNull();
+    expect(upstream.stats.discarded).toBe(1);
+    expect((await ask(upstream, 'b.test', 2))?.answers?.length).toBe(1);
+    expect(upstream.stats.connects).toBe(2);
+    expect(sockets).toHaveLength(2);
+    upstream.close();
+  });
+
+  it('keeps a connection that answered since a query was written, even when that query times out (a slow name, not a dead link)', async () => {
+    script = (socket, queries) => {
+      for (const q of queries.splice(0)) if (packet.decode(q).questions![0]!.name !== 'slow.test') socket.write(frame(answerTo(q, '192.0.2.4')));
+    };
+    const upstream = new TlsUpstream({ host: '127.0.0.1', port, servername: 'upstream.test', ca, timeout: 300, connections: 1 });
+    const [slow, fast] = await Promise.all([ask(upstream, 'slow.test', 1), ask(upstream, 'fast.test', 2)]);
+    expect(slow).toBeNull();
+    expect(fast?.answers?.length).toBe(1);
+    expect(upstream.stats.discarded).toBe(0);
+    expect((await ask(upstream, 'again.test', 3))?.answers?.length).toBe(1);
+    expect(upstream.stats.connects).toBe(1);
+    upstream.close();
+  });
+
+  it('fails a query at once when every one of the 65,536 IDs is in flight, instead of searching forever', async () => {
+    script = () => {};
+    const upstream = new TlsUpstream({ host: '127.0.0.1', port, servername: 'upstream.test', ca, timeout: 60_000, maxInFlight: 1, connections: 1 });
+    const q = query('full.test');
+    const pending: Promise<Buffer | null>[] = [];
+    for (let id = 0; id < MAX_IDS; id++) pending.push(new Promise((resolve) => upstream.ask(q, q.length, id, resolve)));
+    expect(upstream.pending).toBe(MAX_IDS);
+    let last: Buffer | null | undefined;
+    upstream.ask(q, q.length, 7, (answer) => (last = answer));
+    expect(last).toBeNull();
+    expect(upstream.lastError).toMatch(/no free query ID/);
+    upstream.close();
+    expect(await Promise.all(pending)).toHaveLength(MAX_IDS);
   });
 
   it('sends a query once more on a fresh connection when a reused one closes under it (RFC 7766 idle close)', async () => {

@@ -16,7 +16,7 @@
  * `resumed`), and dropped when the CA changes or a handshake fails.
  * Idle connections are closed after `idleTimeout`.
  */
-import { checkServerIdentity, connect, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { isResponse, sameQuestion, setId } from './wire.js';
 
 export interface TlsUpstreamOptions {
@@ -46,9 +46,35 @@ export interface TlsUpstreamStats {
   waited: number;
   /** Connections whose handshake resumed the previous TLS session (no certificate exchange). */
   resumed: number;
+  /** Connections (HTTP/2 sessions) closed because a query on them timed out with nothing answered since it was sent. */
+  discarded: number;
 }
 
 export const DEFAULT_MAX_IN_FLIGHT = 100;
+/** Query IDs are 16 bits: with this many in flight on one upstream there is no free one, and the query fails at once. */
+export const MAX_IDS = 0x10000;
+
+/**
+ * The TLS client options of both encrypted upstreams: dial ADDRESS, send NAME
+ * as SNI (not when NAME is itself an IP literal, which SNI may not carry) and
+ * check the certificate against NAME, not the dialled address; TLS 1.2+;
+ * the caller's ALPN; the last session offered for resumption.
+ */
+export function upstreamTlsOptions(options: { host: string; port: number; servername: string; ca?: Buffer | undefined }, ticket: Buffer | null, alpn: string): ConnectionOptions {
+  const isLiteral = /^[\d.]+$|:/.test(options.servername);
+  return {
+    host: options.host,
+    port: options.port,
+    servername: isLiteral ? undefined : options.servername,
+    checkServerIdentity: (_host, cert) => checkServerIdentity(options.servername, cert),
+    // The file replaces Node's roots (Node's `ca`), so a private CA is the only one trusted: see the README.
+    ca: options.ca,
+    rejectUnauthorized: true,
+    minVersion: 'TLSv1.2',
+    ALPNProtocols: [alpn],
+    session: ticket ?? undefined,
+  };
+}
 export const DEFAULT_CONNECTIONS = 2;
 
 /** The answer, or null (timeout, connection lost, handshake refused). */
@@ -62,6 +88,8 @@ interface Connection {
   load: number;
   /** Queries ever written to it: a used connection may be closing as we write (RFC 7766 6.2.1). */
   writes: number;
+  /** Answers read from it: unchanged since a query was written means nothing came back in the meantime. */
+  answers: number;
   idle: NodeJS.Timeout | null;
   /** Writes held until the next tick. */
   corked: boolean;
@@ -81,12 +109,14 @@ interface InFlight {
   mayResend: boolean;
   /** Sent once more already: never again. */
   resent: boolean;
+  /** The connection's `answers` when this was written. */
+  answersAtWrite: number;
 }
 
 const MAX_BUFFERED = 65_535 + 2;
 
 export class TlsUpstream {
-  readonly stats: TlsUpstreamStats = { connects: 0, handshakeFailures: 0, timeouts: 0, mismatched: 0, waited: 0, resumed: 0 };
+  readonly stats: TlsUpstreamStats = { connects: 0, handshakeFailures: 0, timeouts: 0, mismatched: 0, waited: 0, resumed: 0, discarded: 0 };
   /** The last handshake or connection error, for logs. */
   lastError: string | null = null;
   private readonly pool: Connection[] = [];
@@ -121,12 +151,17 @@ export class TlsUpstream {
 
   /** Sends `query` (header and question in [0, questionEnd); its ID is replaced by `id`, unique among those in flight). */
   ask(query: Buffer, questionEnd: number, id: number, done: TlsAnswer): void {
+    // Every ID taken (only with a maxPending above 65,535): the search below would never end, so this try fails.
+    if (this.inFlight.size >= MAX_IDS) {
+      this.lastError = 'no free query ID (65,536 queries in flight)';
+      return done(null);
+    }
     while (this.inFlight.has(id)) id = (id + 1) & 0xffff;
     const framed = Buffer.allocUnsafe(query.length + 2);
     framed.writeUInt16BE(query.length, 0);
     query.copy(framed, 2);
     setId(framed.subarray(2), id);
-    const entry: InFlight = { id, query: framed.subarray(2), questionEnd, timer: undefined as unknown as NodeJS.Timeout, done, connection: null, framed, mayResend: false, resent: false };
+    const entry: InFlight = { id, query: framed.subarray(2), questionEnd, timer: undefined as unknown as NodeJS.Timeout, done, connection: null, framed, mayResend: false, resent: false, answersAtWrite: 0 };
     entry.timer = setTimeout(() => this.expire(entry), this.options.timeout);
     this.inFlight.set(id, entry);
     const connection = this.slot();
@@ -162,6 +197,7 @@ export class TlsUpstream {
   private write(entry: InFlight, connection: Connection): void {
     entry.connection = connection;
     entry.mayResend = !entry.resent && connection.writes > 0;
+    entry.answersAtWrite = connection.answers;
     connection.load++;
     connection.writes++;
     this.clearIdle(connection);
@@ -192,10 +228,23 @@ export class TlsUpstream {
     if (this.inFlight.get(entry.id) !== entry) return;
     this.inFlight.delete(entry.id);
     this.waiting.delete(entry);
-    if (entry.connection !== null) this.unload(entry.connection);
+    const connection = entry.connection;
+    if (connection !== null) this.unload(connection);
     this.stats.timeouts++;
+    // Nothing answered on that connection since this was written: it is taken as dead (NAT state dropped,
+    // upstream hung with the socket open), or every later query on it would time out too. Out of the pool
+    // before the caller hears (it may ask again at once), so the next query opens a fresh connection;
+    // closing it fails or resends its other queries (lost()).
+    if (connection !== null && connection.answers === entry.answersAtWrite) this.discard(connection);
     entry.done(null);
     this.drain();
+  }
+
+  private discard(connection: Connection): void {
+    const at = this.pool.indexOf(connection);
+    if (at >= 0) this.pool.splice(at, 1);
+    this.stats.discarded++;
+    connection.socket.destroy();
   }
 
   private unload(connection: Connection): void {
@@ -205,20 +254,8 @@ export class TlsUpstream {
 
   private connect(): Connection {
     this.stats.connects++;
-    const isLiteral = /^[\d.]+$|:/.test(this.options.servername);
-    const socket = connect({
-      host: this.options.host,
-      port: this.options.port,
-      servername: isLiteral ? undefined : this.options.servername,
-      // checkServerIdentity compares the certificate with this host name, not the address we dial.
-      checkServerIdentity: (_host, cert) => checkServerIdentity(this.options.servername, cert),
-      ca: this.options.ca,
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-      ALPNProtocols: ['dot'],
-      session: this.ticket ?? undefined,
-    });
-    const connection: Connection = { socket, secure: false, received: Buffer.alloc(0), load: 0, writes: 0, idle: null, corked: false };
+    const socket = connect(upstreamTlsOptions(this.options, this.ticket, 'dot'));
+    const connection: Connection = { socket, secure: false, received: Buffer.alloc(0), load: 0, writes: 0, answers: 0, idle: null, corked: false };
     socket.setNoDelay(true);
     socket.on('secureConnect', () => {
       connection.secure = true;
@@ -256,6 +293,7 @@ export class TlsUpstream {
       }
       this.inFlight.delete(entry.id);
       clearTimeout(entry.timer);
+      connection.answers++;
       this.unload(connection);
       entry.done(Buffer.from(message));
     }

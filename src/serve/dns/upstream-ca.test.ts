@@ -21,7 +21,7 @@ import { defaultConfig } from '../../config/schema.js';
 import { Daemon } from '../daemon.js';
 import { parseUpstream } from '../endpoint.js';
 import { DnsForwarder } from './forwarder.js';
-import { readCaBundle } from './upstream-ca.js';
+import { caSourceName, readCaBundle } from './upstream-ca.js';
 import { ActiveConfirmation } from '../confirm/index.js';
 
 async function rcodeOf(port: number, name: string): Promise<string | null> {
@@ -82,6 +82,8 @@ describe.skipIf(openssl.missing !== null)('upstream CA bundle', () => {
     make(file);
     expect(() => readCaBundle(file)).toThrow(message);
     expect(() => readCaBundle(file)).toThrow(/^--upstream-ca .*bad\.pem: /);
+    // From the config file, the message names the key, not a flag that was never given.
+    expect(() => readCaBundle(file, caSourceName(false))).toThrow(/^serve\.dns\.upstreamCa .*bad\.pem: /);
   });
 
   it('SIGHUP re-reads it: the right CA takes effect, a spoiled file refuses the whole reload and the running CA stays', async () => {

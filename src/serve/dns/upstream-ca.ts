@@ -6,7 +6,10 @@
  * cannot parse, so a truncated or wrong file would silently fail every
  * handshake: the bundle is checked here instead, every PEM block must be a
  * certificate and there must be one, and a bad file refuses the start (exit
- * 2) or the whole reload (the running CA stays).
+ * 2) or the whole reload (the running CA stays). The bundle REPLACES the
+ * system roots (Node's `ca`): a private CA is then the only one trusted, for
+ * every encrypted upstream; to trust the public roots as well, concatenate
+ * them into the file (see the README).
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -22,25 +25,30 @@ export interface UpstreamCaSource {
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
-/** The bundle's bytes, or an Error naming the file and what is wrong with it in one line. */
-export function readCaBundle(file: string): Buffer {
+/** How errors name where the file came from: the flag, or the config key. */
+export function caSourceName(fixed: boolean): string {
+  return fixed ? '--upstream-ca' : 'serve.dns.upstreamCa';
+}
+
+/** The bundle's bytes, or an Error naming its source (`name`), the file and what is wrong with it, in one line. */
+export function readCaBundle(file: string, name = '--upstream-ca'): Buffer {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (err) {
-    throw new Error(`--upstream-ca ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`${name} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   let certificates = 0;
   for (const block of bytes.toString('latin1').matchAll(PEM_BLOCK)) {
-    if (block[1] !== 'CERTIFICATE') throw new Error(`--upstream-ca ${file}: holds a ${block[1]}, not only CA certificates`);
+    if (block[1] !== 'CERTIFICATE') throw new Error(`${name} ${file}: holds a ${block[1]}, not only CA certificates`);
     try {
       new X509Certificate(block[0]);
     } catch {
-      throw new Error(`--upstream-ca ${file}: certificate ${certificates + 1} cannot be parsed`);
+      throw new Error(`${name} ${file}: certificate ${certificates + 1} cannot be parsed`);
     }
     certificates++;
   }
-  if (certificates === 0) throw new Error(`--upstream-ca ${file}: no PEM certificate in it`);
+  if (certificates === 0) throw new Error(`${name} ${file}: no PEM certificate in it`);
   return bytes;
 }
 
@@ -54,7 +62,7 @@ export function reloadUpstreamCa(source: UpstreamCaSource | undefined, next: Con
   if (source === undefined) return null;
   const file = source.fixed ? source.file : next.serve.dns.upstreamCa;
   try {
-    return { ca: file === null ? undefined : readCaBundle(file) };
+    return { ca: file === null ? undefined : readCaBundle(file, caSourceName(source.fixed)) };
   } catch (err) {
     throw new ConfigError(`dns: ${(err as Error).message}`);
   }

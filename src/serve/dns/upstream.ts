@@ -417,8 +417,8 @@ export class Upstreams {
   }
 
   /** TLS connections opened to tls:// upstreams, and handshakes that failed (certificate untrusted or for another name, refused). */
-  tlsTotals(): { connects: number; handshakeFailures: number; mismatched: number; waited: number; resumed: number } {
-    const totals = { connects: 0, handshakeFailures: 0, mismatched: 0, waited: 0, resumed: 0 };
+  tlsTotals(): { connects: number; handshakeFailures: number; mismatched: number; waited: number; resumed: number; discarded: number } {
+    const totals = { connects: 0, handshakeFailures: 0, mismatched: 0, waited: 0, resumed: 0, discarded: 0 };
     for (const t of this.tls) {
       if (t === null) continue;
       totals.connects += t.stats.connects;
@@ -426,6 +426,7 @@ export class Upstreams {
       totals.mismatched += t.stats.mismatched;
       totals.waited += t.stats.waited;
       totals.resumed += t.stats.resumed;
+      totals.discarded += t.stats.discarded;
     }
     return totals;
   }
