@@ -96,7 +96,10 @@ class OptionEchoingUpstream {
     this.udp = createSocket('udp4');
     await new Promise<void>((r) => this.udp.bind(this.port, '127.0.0.1', () => r()));
     // DoT queries reach a plain upstream over UDP (Upstreams.askStream): held there the same way.
-    this.udp.on('message', (raw, from) => this.sendOrHold(raw, () => this.udp.send(this.answer(raw), from.port, from.address)));
+    this.udp.on('message', (raw, from) => {
+      this.udpQueries++;
+      this.sendOrHold(raw, () => this.udp.send(this.answer(raw), from.port, from.address));
+    });
   }
   private sendOrHold(raw: Buffer, send: () => void): void {
     if (!this.holding || !packet.decode(raw).questions![0]!.name.startsWith('slow')) return send();
