@@ -17,7 +17,7 @@ import { constants, createSecureServer, type Http2SecureServer, type Http2Server
 import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { suppressedField, TokenBucket, type GovernedConnection, type ListenerGate, type LogRateLimit, type RefusalReason } from '../net/index.js';
+import { listenOn, suppressedField, TokenBucket, type GovernedConnection, type ListenerGate, type LogRateLimit, type RefusalReason } from '../net/index.js';
 import { answerJson, DNS_JSON, jsonQuery } from './doh-json.js';
 import { MAX_QUERY_BYTES } from './tcp.js';
 import { padIfAsked } from './padding.js';
@@ -102,7 +102,7 @@ export interface DnsDohOptions {
   knowsCustomer: (id: string) => boolean;
   /** Serve only /dns-query/CUSTOMER (serve.dns.doh.requireCustomer): a public listener must not be an open resolver. Default false. */
   requireCustomer?: boolean;
-  /** The certificate and key (PEM), checked by loadTlsContext first; useCredentials() swaps them on SIGHUP. */
+  /** The certificate and key (PEM), read and checked once by TlsTicketContext (with its ticket keys); useCredentials() swaps them on SIGHUP. */
   credentials: { cert: Buffer; key: Buffer };
   log: Logger;
   logLimit: LogRateLimit;
@@ -228,14 +228,11 @@ export class DnsDohListener {
     const reply: DohReply = (plain) => {
       if (sent) return;
       sent = true;
-      // A stream the client reset is closed but may not be destroyed yet: respond() on it throws.
-      if (stream.destroyed || stream.closed || stream.headersSent) return;
+      if (!open(stream)) return;
       const answer = padIfAsked(query, plain);
       const ttl = minTtl(answer);
       this.countResponse(200);
-      // The answer and END_STREAM in one DATA frame (see answer()).
-      stream.respond(ttl >= 0 ? { ':status': 200, 'content-type': CONTENT_TYPE, 'content-length': answer.length, 'cache-control': `max-age=${ttl}` } : { ':status': 200, 'content-type': CONTENT_TYPE, 'content-length': answer.length });
-      stream.end(answer);
+      sendOnStream(stream, 200, { 'content-type': CONTENT_TYPE, 'content-length': answer.length, ...(ttl >= 0 ? { 'cache-control': `max-age=${ttl}` } : {}) }, answer);
     };
     let pending = false;
     try {
@@ -246,11 +243,10 @@ export class DnsDohListener {
     if (!pending && !sent) {
       sent = true;
       this.stats.httpErrors.set(400, (this.stats.httpErrors.get(400) ?? 0) + 1);
-      if (stream.destroyed || stream.closed || stream.headersSent) return true;
+      if (!open(stream)) return true;
       this.countResponse(400);
       const body = 'query dropped\n';
-      stream.respond({ ':status': 400, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      stream.end(body);
+      sendOnStream(stream, 400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) }, body);
     }
     return true;
   }
@@ -265,18 +261,14 @@ export class DnsDohListener {
     return typeof address === 'object' && address !== null ? address.port : 0;
   }
 
-  /** SIGHUP: new connections use this certificate and key (checked by the caller, loadTlsContext). */
+  /** SIGHUP: new connections use this certificate and key (read and checked by the caller, TlsTicketContext). */
   useCredentials(credentials: { cert: Buffer; key: Buffer }): void {
     this.https.setSecureContext({ ...credentials, minVersion: 'TLSv1.2' });
   }
 
   async listen(host: string, port: number): Promise<void> {
     const server = this.gate.server((connection) => this.accept(connection));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`dns: cannot listen on ${host}:${port}/doh: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
-      server.listen(port, host, () => resolve());
-    });
-    server.on('error', () => undefined);
+    await listenOn(server, host, port, `dns: cannot listen on ${host}:${port}/doh`);
     this.server = server;
   }
 
@@ -463,17 +455,8 @@ export class DnsDohListener {
       }
       this.countResponse(200);
       const headers = { 'content-type': json ? DNS_JSON : CONTENT_TYPE, 'content-length': body.length, ...(ttl >= 0 ? { 'cache-control': `max-age=${ttl}` } : {}) };
-      // HTTP/2 through the core API: the answer and END_STREAM leave in one DATA frame. The compat
-      // API's end(answer) sends the data, then an empty END_STREAM frame in a second TLS write: twice
-      // the frames and writes per answer, and a client that takes one answer per read (dnsperf 2.10
-      // -m doh) dies on the interleaved frames. HEAD (no body) and HTTP/1.1 stay with the compat API.
-      if ('stream' in res && res.req.method !== 'HEAD') {
-        // A stream the client reset (rapid reset) is closed before res knows: respond() on it throws.
-        if (res.stream.destroyed || res.stream.closed) return;
-        res.stream.respond({ ':status': 200, ...headers });
-        res.stream.end(body);
-        return;
-      }
+      // HTTP/2 in one DATA frame (sendOnStream); HEAD (no body) and HTTP/1.1 stay with the compat API.
+      if ('stream' in res && res.req.method !== 'HEAD') return sendOnStream(res.stream, 200, headers, body);
       res.writeHead(200, headers);
       res.end(body);
     };
@@ -538,4 +521,25 @@ export function minTtl(answer: Buffer): number {
     p += 4;
   }
   return scanTtls(answer, answer.length, p)?.min ?? -1;
+}
+
+/**
+ * A stream the client reset (rapid reset) is closed before the compat layer
+ * knows, and may not be destroyed yet: respond() on it throws uncaught.
+ */
+function open(stream: ServerHttp2Stream): boolean {
+  return !stream.destroyed && !stream.closed && !stream.headersSent;
+}
+
+/**
+ * HTTP/2 through the core API: the headers, then the body and END_STREAM in
+ * one DATA frame. The compat API's end(body) sends the data, then an empty
+ * END_STREAM frame in a second TLS write: twice the frames and writes per
+ * answer, and a client that takes one answer per read (dnsperf 2.10 -m doh)
+ * dies on the interleaved frames.
+ */
+function sendOnStream(stream: ServerHttp2Stream, status: number, headers: Record<string, string | number>, body: Buffer | string): void {
+  if (!open(stream)) return;
+  stream.respond({ ':status': status, ...headers });
+  stream.end(body);
 }

@@ -14,7 +14,7 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { hopOptionsWanted, keepaliveUnits, WANTS_KEEPALIVE, WANTS_PADDING, withKeepalive } from './hop-options.js';
 import { padAnswer } from './padding.js';
-import { suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
+import { listenOn, suppressedField, type GovernedConnection, type ListenerGate, type LogRateLimit } from '../net/index.js';
 
 /** Queries are small; anything longer is hostile. */
 export const MAX_QUERY_BYTES = 4096;
@@ -93,11 +93,7 @@ export class DnsTcpListener {
       this.serve(connection, secure);
     });
     const transport = this.options.transport ?? 'tcp';
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`dns: cannot listen on ${host}:${port}/${transport}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
-      server.listen(port, host, () => resolve());
-    });
-    server.on('error', () => undefined);
+    await listenOn(server, host, port, `dns: cannot listen on ${host}:${port}/${transport}`);
     this.server = server;
   }
 

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { Server } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Endpoint } from '../endpoint.js';
-import { governedHttpServer, type ListenerGate } from '../net/index.js';
+import { governedHttpServer, listenOn, type ListenerGate } from '../net/index.js';
 import type { TlsFiles } from './tls.js';
 
 export class GovernedListener {
@@ -34,11 +34,7 @@ export class GovernedListener {
     http.keepAliveTimeout = 5000;
     http.on('clientError', (_err, socket) => socket.destroy());
     const server = governedHttpServer(this.gate, http, secureContext);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`${this.name}: cannot listen on ${at.host}:${at.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
-      server.listen(at.port, at.host, () => resolve());
-    });
-    server.on('error', () => undefined);
+    await listenOn(server, at.host, at.port, `${this.name}: cannot listen on ${at.host}:${at.port}`);
     this.server = server;
     this.http = http;
   }

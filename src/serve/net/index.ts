@@ -7,3 +7,4 @@ export type { NetLimits, RefusalReason } from './limits.js';
 export { governedHttpServer } from './http.js';
 export { HandshakeBudget, type HandshakeLimits, type HandshakeRefusal } from './handshake.js';
 export { TokenBucket } from './token-bucket.js';
+export { listenOn } from './listen.js';
