@@ -234,12 +234,7 @@ export class DnsDohListener {
       this.countResponse(200);
       sendOnStream(stream, 200, { 'content-type': CONTENT_TYPE, 'content-length': answer.length, ...(ttl >= 0 ? { 'cache-control': `max-age=${ttl}` } : {}) }, answer);
     };
-    let pending = false;
-    try {
-      pending = this.options.handle(query, client, customer, reply);
-    } catch (err) {
-      this.queryFailed(client, err);
-    }
+    const pending = this.ask(query, client, customer, reply);
     if (!pending && !sent) {
       sent = true;
       this.stats.httpErrors.set(400, (this.stats.httpErrors.get(400) ?? 0) + 1);
@@ -249,6 +244,16 @@ export class DnsDohListener {
       sendOnStream(stream, 400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) }, body);
     }
     return true;
+  }
+
+  /** Hands a query to the forwarder: false when it was dropped (or threw, logged) and `reply` will never be called. */
+  private ask(query: Buffer, client: string, customer: string | null, reply: DohReply): boolean {
+    try {
+      return this.options.handle(query, client, customer, reply);
+    } catch (err) {
+      this.queryFailed(client, err);
+      return false;
+    }
   }
 
   private queryFailed(client: string, err: unknown): void {
@@ -460,12 +465,7 @@ export class DnsDohListener {
       res.writeHead(200, headers);
       res.end(body);
     };
-    let pending = false;
-    try {
-      pending = this.options.handle(query, client, customer, reply);
-    } catch (err) {
-      this.queryFailed(client, err);
-    }
+    const pending = this.ask(query, client, customer, reply);
     // Dropped (rate limit, unreadable, a response sent as a query): RFC 8484 §4.2.1, a 4xx the client does not retry blindly.
     if (!pending && !sent) {
       sent = true;
