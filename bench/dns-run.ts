@@ -9,18 +9,9 @@ import { closeSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
-export interface DnsperfResult {
+/** One dnsperf run: what its output says (without the text), and what the server's share of the host was. */
+export interface DnsperfResult extends Omit<DnsperfFigures, 'summary'> {
   label: string;
-  qps: number;
-  sent: number;
-  completed: number;
-  lost: number;
-  /** From -v per-query latencies, when measured; milliseconds. */
-  p50Ms: number | null;
-  p99Ms: number | null;
-  avgMs: number | null;
-  /** dnsperf's reconnections over the run (TCP, DoT, DoH: 0 means every connection was kept open); null over UDP. */
-  reconnections: number | null;
   /**
    * The server's own share of the host during the run (Linux /proc, all its
    * threads), when its pid was given: CPU microseconds per completed query,
@@ -129,16 +120,10 @@ export async function dnsperf(label: string, port: number, file: string, seconds
   const figures = parseDnsperfOutput(readFileSync(outPath, 'latin1'), errors);
   rmSync(outPath, { force: true });
   if (code !== 0 || !Number.isFinite(figures.qps)) throw new Error(`dnsperf ${label}: exit ${code}: ${figures.summary.slice(-400)}`);
+  const { summary: _text, ...measured } = figures;
   return {
     label,
-    qps: figures.qps,
-    sent: figures.sent,
-    completed: figures.completed,
-    lost: figures.lost,
-    p50Ms: figures.p50Ms,
-    p99Ms: figures.p99Ms,
-    avgMs: figures.avgMs,
-    reconnections: figures.reconnections,
+    ...measured,
     cpuUsPerQuery: before === null || after === null || !(figures.completed > 0) ? null : ((after.cpuS - before.cpuS) * 1e6) / figures.completed,
     runQueueWait: before === null || after === null ? null : (after.waitS - before.waitS) / elapsedS,
   };

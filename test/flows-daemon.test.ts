@@ -12,7 +12,7 @@ import { defaultConfig } from '../src/config/schema.js';
 import type { Exposure } from '../src/model/flow.js';
 import { FlowCollector } from '../src/serve/flows/collector.js';
 import { flowsService } from '../src/serve/flows/index.js';
-import { aResponse, bot } from './helpers/observations.js';
+import { rotateFlux } from './helpers/observations.js';
 import { octetEnricher } from './helpers/octet-enricher.js';
 import { v5Datagram } from './helpers/netflow-v5.js';
 import { waitFor } from './support/daemon.js';
@@ -34,12 +34,7 @@ describe('serve --flows in the daemon', () => {
     await daemon.start();
     const exporter = createSocket('udp4');
     try {
-      const addresses: string[] = [];
-      for (let lookup = 0; lookup < 12; lookup++) {
-        const answer = [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k));
-        addresses.push(...answer);
-        daemon.context.observations.observe(aResponse(NOW + lookup * 300, FLUX, answer, 120, { client: '192.0.2.7' }));
-      }
+      const addresses = rotateFlux((o) => daemon.context.observations.observe(o), NOW, FLUX, '192.0.2.7');
       expect(daemon.context.flagged.match(FLUX)?.domain).toBe(FLUX);
       const collector = daemon.services.find((s) => s.name === 'flows') as FlowCollector;
       await new Promise<void>((resolve) => exporter.bind(0, '127.0.0.1', resolve));

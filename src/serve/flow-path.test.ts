@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
 import { createFlowAnalysis } from '../detect/flows/index.js';
 import type { Exposure, FanOut } from '../model/flow.js';
-import { aResponse, bot } from '../../test/helpers/observations.js';
+import { bot, rotateFlux } from '../../test/helpers/observations.js';
 import { flowRecord, keptFindings } from '../../test/helpers/flows.js';
 import { octetEnricher } from '../../test/helpers/octet-enricher.js';
 import { waitFor } from '../../test/support/daemon.js';
@@ -41,12 +41,7 @@ describe('the daemon flow path', () => {
     const daemon = quietDaemon(config, { enricher: octetEnricher, out, factories: [storeService()], flags: { store: join(dir, 'store.db') } });
     await daemon.start();
     try {
-      const addresses: string[] = [];
-      for (let lookup = 0; lookup < 12; lookup++) {
-        const answer = [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k));
-        addresses.push(...answer);
-        daemon.context.observations.observe(aResponse(NOW + lookup * 300, FLUX, answer, 120, { client: '192.0.2.7' }));
-      }
+      const addresses = rotateFlux((o) => daemon.context.observations.observe(o), NOW, FLUX, '192.0.2.7');
       expect(daemon.context.flagged.match(FLUX)?.domain).toBe(FLUX);
       // 192.0.2.7 looked the name up; 192.0.2.8 never did (DNS bypass); both connect to its addresses.
       daemon.context.observations.flow!(flowRecord(NOW + 3310, '192.0.2.7', addresses[55]!));
@@ -85,12 +80,7 @@ describe('the daemon flow path', () => {
     const daemon = quietDaemon(config, { enricher: octetEnricher, out: new PassThrough(), factories: [storeService()], flags: { store: join(dir, 'store.db') } });
     await daemon.start();
     try {
-      const addresses: string[] = [];
-      for (let lookup = 0; lookup < 12; lookup++) {
-        const answer = [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k));
-        addresses.push(...answer);
-        daemon.context.observations.observe(aResponse(NOW + lookup * 300, FLUX, answer, 120, { client: '192.0.2.7' }));
-      }
+      const addresses = rotateFlux((o) => daemon.context.observations.observe(o), NOW, FLUX, '192.0.2.7');
       expect(daemon.context.flagged.match(FLUX)?.domain).toBe(FLUX);
       const clients = Array.from({ length: 17 }, (_, k) => `198.51.100.${k + 1}`);
       clients.forEach((client, k) => daemon.context.observations.flow!(flowRecord(NOW + 3310 + k, client, addresses[55]!)));

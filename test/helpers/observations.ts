@@ -33,3 +33,18 @@ export function bot(i: number): string {
   const octet = [100, 127, 169, 172, 192, 198].includes(first) ? first + 1 : first;
   return `${octet}.${(i * 13) % 250}.${(i * 29) % 250}.${1 + (i % 250)}`;
 }
+
+/**
+ * A flux name seen by `client` for an hour: 12 lookups 300 s apart from
+ * `start`, 5 fresh bot addresses each at TTL 120, handed to `observe`.
+ * Returns the 60 addresses in the order they were answered.
+ */
+export function rotateFlux(observe: (o: DnsObservation) => void, start: number, qname: string, client: string): string[] {
+  const addresses: string[] = [];
+  for (let lookup = 0; lookup < 12; lookup++) {
+    const answer = [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k));
+    addresses.push(...answer);
+    observe(aResponse(start + lookup * 300, qname, answer, 120, { client }));
+  }
+  return addresses;
+}

@@ -273,39 +273,24 @@ function registerDohMetrics(registry: Registry, source: DnsMetricSource, publish
       },
     });
   }
-  new Counter({
-    name: 'fluxhound_dns_unknown_customers_total',
-    help: 'Clients naming a customer that is not configured: a DoT SNI label (attributed by address instead; proto tls) or a DoH path (404; proto https).',
-    labelNames: ['proto'],
-    registers: [registry],
-    collect() {
-      const [tls, https] = source.unknownCustomers();
-      publish(this, 'uc\0tls', { proto: 'tls' }, tls);
-      publish(this, 'uc\0https', { proto: 'https' }, https);
-    },
-  });
-  new Counter({
-    name: 'fluxhound_dns_customer_required_total',
-    help: 'Refused for naming no configured customer where requireCustomer is on: DoT queries answered REFUSED (proto tls), DoH requests answered 403 (proto https).',
-    labelNames: ['proto'],
-    registers: [registry],
-    collect() {
-      const [tls, https] = source.customersRequired();
-      publish(this, 'cr\0tls', { proto: 'tls' }, tls);
-      publish(this, 'cr\0https', { proto: 'https' }, https);
-    },
-  });
-  new Counter({
-    name: 'fluxhound_dns_mismatched_customers_total',
-    help: 'Queries naming a configured customer (DoT SNI label, proto tls; DoH path, proto https) from an address that belongs to another customer: attributed by address.',
-    labelNames: ['proto'],
-    registers: [registry],
-    collect() {
-      const [tls, https] = source.mismatchedCustomers();
-      publish(this, 'mc\0tls', { proto: 'tls' }, tls);
-      publish(this, 'mc\0https', { proto: 'https' }, https);
-    },
-  });
+  // What clients named as their customer over DoT (SNI label, proto tls) and DoH (path, proto https).
+  for (const [name, help, counts] of [
+    ['fluxhound_dns_unknown_customers_total', 'Clients naming a customer that is not configured: a DoT SNI label (attributed by address instead; proto tls) or a DoH path (404; proto https).', () => source.unknownCustomers()],
+    ['fluxhound_dns_customer_required_total', 'Refused for naming no configured customer where requireCustomer is on: DoT queries answered REFUSED (proto tls), DoH requests answered 403 (proto https).', () => source.customersRequired()],
+    ['fluxhound_dns_mismatched_customers_total', 'Queries naming a configured customer (DoT SNI label, proto tls; DoH path, proto https) from an address that belongs to another customer: attributed by address.', () => source.mismatchedCustomers()],
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['proto'],
+      registers: [registry],
+      collect() {
+        const [tls, https] = counts();
+        publish(this, `${name}\0tls`, { proto: 'tls' }, tls);
+        publish(this, `${name}\0https`, { proto: 'https' }, https);
+      },
+    });
+  }
 }
 
 /**
