@@ -45,6 +45,11 @@ export class TlsTicketContext {
     this.context = this.build(this.pem, files);
   }
 
+  /** The certificate and key files served now (SIGHUP re-reads these unless the next config names others). */
+  get tlsFiles(): TlsFiles {
+    return this.files;
+  }
+
   /** The context for a connection accepted now; rotates the ticket keys when they are due (no timer). */
   current(): SecureContext {
     if (this.now() - this.keysSince >= this.rotateMs) this.rotate();

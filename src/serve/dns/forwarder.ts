@@ -193,10 +193,8 @@ export class DnsForwarder implements Service, DnsMetricSource {
   readonly dot: DnsTcpListener | null = null;
   /** The DoT certificate and its session tickets (dot-sessions.ts); null when off. */
   readonly dotTls: TlsTicketContext | null = null;
-  private dotFiles: TlsFiles | null = null;
   /** DNS over HTTPS, through the same governor (doh.ts); null when off. */
   readonly doh: DnsDohListener | null = null;
-  private dohFiles: TlsFiles | null = null;
   /** The DoH certificate and its session tickets, as DoT's; its keys rotate on a timer (DoH's server keeps its own context). */
   readonly dohTls: TlsTicketContext | null = null;
   private dohRotation: NodeJS.Timeout | null = null;
@@ -264,7 +262,6 @@ export class DnsForwarder implements Service, DnsMetricSource {
       if (!label.includes('.') && !this.sniCustomers.has(label)) this.sniCustomers.set(label, c.id);
     }
     if (dot !== null) {
-      this.dotFiles = dot.tls;
       this.dotTls = new TlsTicketContext(dot.tls);
       const dotTls = this.dotTls;
       this.dot = new DnsTcpListener({
@@ -284,7 +281,6 @@ export class DnsForwarder implements Service, DnsMetricSource {
     }
     const doh = options.doh ?? null;
     if (doh !== null) {
-      this.dohFiles = doh.tls;
       this.dohTls = new TlsTicketContext(doh.tls);
       this.doh = new DnsDohListener({
         gate: governor.gate({ listener: 'dns-doh', http: true, allows: this.allows(3) }),
@@ -417,25 +413,25 @@ export class DnsForwarder implements Service, DnsMetricSource {
   }
 
   /** SIGHUP: the policy actions and sinkhole of the next config, taken when every service accepted it (the daemon reloads the allowlist). */
+  /** A listener's next certificate and key (the flags' files, else the next config's), read and checked; null when it is off. */
+  private prepareTls(tls: TlsTicketContext | null, listener: TlsListenerOptions | null | undefined, next: { cert: string | null; key: string | null }): (() => void) | null {
+    if (tls === null) return null;
+    const files = reloadTlsFiles('dns', tls.tlsFiles, listener?.fixedFiles ?? true, next);
+    return files === null ? null : tls.prepare(files);
+  }
+
   async prepareReload(next: Config): Promise<() => void> {
     const policy = new Policy(next.policy);
-    // DoT's certificate: a bad file refuses the whole reload and the running context stays.
-    const dotFiles = this.dot === null ? null : reloadTlsFiles('dns', this.dotFiles, this.options.dot?.fixedFiles ?? true, next.serve.dns.dot.tls);
-    const takeDotFiles = dotFiles === null ? null : (this.dotTls?.prepare(dotFiles) ?? null);
-    // The same for DoH's pair: both are checked before either is taken.
-    const dohFiles = this.doh === null ? null : reloadTlsFiles('dns', this.dohFiles, this.options.doh?.fixedFiles ?? true, next.serve.dns.doh.tls);
-    const takeDohFiles = dohFiles === null ? null : (this.dohTls?.prepare(dohFiles) ?? null);
+    // DoT's and DoH's certificates: a bad file refuses the whole reload and the running contexts stay.
+    const takeDotFiles = this.prepareTls(this.dotTls, this.options.dot, next.serve.dns.dot.tls);
+    const takeDohFiles = this.prepareTls(this.dohTls, this.options.doh, next.serve.dns.doh.tls);
     // The upstreams' CA: a bad file refuses the whole reload too.
     const upstreamCa = reloadUpstreamCa(this.options.upstreamCaSource, next);
     return () => {
       if (upstreamCa !== null) this.upstreams.setTlsCa(upstreamCa.ca);
-      if (takeDotFiles !== null) {
-        this.dotFiles = dotFiles;
-        takeDotFiles();
-      }
+      takeDotFiles?.();
       this.policy = policy;
       if (takeDohFiles !== null && this.dohTls !== null) {
-        this.dohFiles = dohFiles;
         takeDohFiles();
         this.doh?.useCredentials(this.dohTls.serverOptions());
       }
