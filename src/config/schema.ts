@@ -395,6 +395,46 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /**
+   * Worker threads for detection (analyze, and serve's detector): every name of one registered domain lands in one
+   * worker (detect/partition.ts). 'auto' = the machine's cores (os.availableParallelism, at most 16); 1 = one thread,
+   * no workers. The --workers flag wins. Default 'auto'.
+   */
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
+  /**
+   * A ClickHouse cluster (--cluster URL): sensors write enriched observations to it, a judge scores the candidates
+   * its aggregates show and writes verdicts back, and every node follows the verdict table. Off while url is null.
+   */
+  cluster: z
+    .strictObject({
+      /** http(s)://[USER:PASSWORD@]HOST:PORT of one node's HTTP interface (8123); null = no cluster. Default null. */
+      url: z.string().url().nullable().default(null),
+      /** Database of fluxhound's tables (letters, digits, '_'). Default fluxhound. */
+      database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/).default('fluxhound'),
+      /** The remote_servers cluster the Distributed tables span (letters, digits, '_'). Default fluxhound. */
+      name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/).default('fluxhound'),
+      /** This node's name in rows, verdicts and the judge lease; null = the host name. Default null. */
+      node: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).nullable().default(null),
+      /** Seconds per aggregate bucket of the per-window materialized views. Default 300. */
+      bucket: z.number().int().min(10).max(3600).default(300),
+      /** Observations per insert; a batch also leaves after intervalMs. Default 20000. */
+      batchRows: z.number().int().min(1).max(1_000_000).default(20_000),
+      /** Milliseconds a batch waits to fill before it is inserted. Default 1000. */
+      batchMs: z.number().int().min(10).max(60_000).default(1000),
+      /** Directory of the on-disk spool that holds batches while the cluster is unreachable; null = beside the store (or the working directory). Default null. */
+      spoolDir: z.string().min(1).nullable().default(null),
+      /** Bytes the spool may hold; when full the oldest batches are dropped and counted. Default 1073741824 (1 GiB). */
+      spoolBytes: z.number().int().min(1_048_576).default(1_073_741_824),
+      /** Who judges: 'lease' (the node holding the judge lease), 'always' (this node), 'never'. Default lease. */
+      judge: z.enum(['lease', 'always', 'never']).default('lease'),
+      /** Milliseconds between the judge's cycles. Default 5000. */
+      judgeMs: z.number().int().min(100).max(3_600_000).default(5000),
+      /** Milliseconds a judge lease lasts unless renewed (renewed every judgeMs). Default 30000. */
+      leaseMs: z.number().int().min(1000).max(3_600_000).default(30_000),
+      /** Milliseconds between reads of the verdict table into this node's flagged set. Default 2000. */
+      followMs: z.number().int().min(100).max(600_000).default(2000),
+    })
+    .prefault({}),
   /** `fluxhound serve`: the Protective DNS forwarder, the store and the HTTP endpoint. Every value is also a flag, which wins. */
   serve: z
     .strictObject({
