@@ -49,7 +49,7 @@ describe('spool', () => {
     const second = join(dir, readdirSync(dir).sort()[1]!);
     // A bit flipped in the body (the header's checksum no longer matches).
     const data = readFileSync(second);
-    data[data.length - 3] ^= 0x01;
+    data[data.length - 3] = data[data.length - 3]! ^ 0x01;
     writeFileSync(second, data);
     writeFileSync(join(dir, '0000000000000003.batch.tmp'), '{"fluxhound":"spool"');
     const reopened = Spool.open(dir, 1 << 20);

@@ -44,6 +44,8 @@ export interface ClusterWriterOptions {
   maxRetryMs?: number;
   /** Seconds each successful insert took (the metrics' histogram). */
   onInsertSeconds?: (seconds: number) => void;
+  /** Each batch the cluster took, in the order it took them (replayed: it came from the spool). */
+  onWritten?: (batch: number, rows: number, replayed: boolean) => void;
   /** The cluster stopped taking inserts (with the reason) or took them again: logged once per change. */
   onState?: (up: boolean, reason: string | null) => void;
 }
@@ -260,6 +262,7 @@ export class ClusterWriter {
     if (await this.insert(batch.body)) {
       this.stats.batchesWritten++;
       this.stats.rowsWritten += batch.rows;
+      this.options.onWritten?.(batch.batch, batch.rows, false);
       return;
     }
     this.spill(batch, false);
@@ -277,6 +280,7 @@ export class ClusterWriter {
     this.stats.rowsWritten += read.rows;
     this.stats.replayedBatches++;
     this.stats.replayedRows += read.rows;
+    this.options.onWritten?.(entry.batch, read.rows, true);
   }
 
   /** One insert; true when ClickHouse took the whole batch. */
