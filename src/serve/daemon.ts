@@ -144,6 +144,7 @@ export class Daemon {
       flagged,
       log,
       infra: options.infra,
+      enricher: options.enricher,
       observations: {
         observe(o) {
           // Last line of defence for live inputs that do not check times themselves: never a 1970 or NaN time in the state.

@@ -21,6 +21,7 @@ import { queryLogService } from './querylog/index.js';
 import { taxiiService } from './taxii/index.js';
 import { mispFeedService, stixFileService } from './share/index.js';
 import { intelService } from './intel/index.js';
+import { clusterJudgeService } from './cluster/judge-service.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -33,6 +34,8 @@ export const serviceFactories: readonly ServiceFactory[] = [
   listsService,
   // Before every input and the forwarder: the feeds are loaded before the first lookup, so a listed name is caught on it.
   intelService,
+  // After intel (the judge replays with the feeds), before the forwarder: a node blocks what the cluster flagged from its first answer.
+  clusterJudgeService,
   followService(() => sourceFormats),
   dnstapService,
   // Beside dnstap: another live input, its flows reach the analysis through the same sink.

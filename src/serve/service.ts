@@ -11,6 +11,7 @@ import type { CustomerMap } from '../act/customers.js';
 import type { FlaggedDomains } from '../act/flagged.js';
 import type { Config } from '../config/schema.js';
 import type { Detector } from '../detect/detector.js';
+import type { Enricher } from '../enrich/enricher.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { FlowAnalysis } from '../detect/flows/analysis.js';
 import type { Exposure, FanOut } from '../model/flow.js';
@@ -110,6 +111,8 @@ export interface ServeContext {
   flag?: (verdict: Verdict) => boolean;
   /** Known CDNs, clouds, pools, dynamic DNS and top sites the detector uses; null without reference data. */
   infra?: Infra | null;
+  /** The daemon's enricher (ASN, country): the cluster sensor enriches rows with it, the cluster judge replays with it. */
+  enricher?: Enricher;
   /** Which customer a client belongs to (config customers); empty when none are configured. */
   customers: CustomerMap;
   /** The query log: the forwarder hands each recorded query here; every sink (store, NDJSON, syslog) hears it through onQuery. */
