@@ -5,29 +5,35 @@
  * can still be flagged (an address of a flux network the judge found in an
  * earlier cycle, or one an intel feed lists; a name a feed lists).
  *
- * Why it misses nothing (default weights, src/detect/score.ts): every
- * address-side feature that adds points on a domain's own evidence needs two
- * or more distinct answer addresses (ips, asns, countries and prefixes ramp
- * up from 2 or more; TTL and churn count only beside 3 or more ASNs; slow
- * flux needs new addresses); ns_names needs 3 NS names. With one answer
- * address and one NS name, what is left is glue diversity (ns_addresses,
- * ns_asns: at most 25 points), CNAME targets (at most 10) and flow evidence
- * (at most 10, only beside points of the domain's own): 30 only when all
- * three are near their maximum (8 CNAME targets, 3 glue ASNs and flows) —
- * the one residual gap, named in the README.
- * What is left needs no diversity at all: an address shared with a flux
- * network (network_addresses, network_share: 30 points with one address)
- * or listed by a feed (intel_evidence), a glue address in a flux network
- * (ns_network_addresses) and a feed's listing of the name — the lists
- * below. Tampering findings (injected, poisoned) compare two or more
- * answers, so they have two addresses too. test/cluster-judge.test.ts
- * checks the rule against a full replay of the evaluation corpus.
+ * The test (candidateQuery): two or more distinct ASNs, or two or more
+ * countries, or two or more NS names, or four or more addresses, in the
+ * window. Why it misses nothing (default weights, src/detect/score.ts):
+ * asns and countries add points only from 2 (their ramps start there; a
+ * country's 1 is 0 points); TTL and churn count only beside 3 or more ASNs
+ * (verdict.minAsnsForTiming) or a coherent flux network; ips and
+ * ips_per_hour start at 4 addresses; prefixes give 1 point at 3 addresses;
+ * slow flux needs several ASNs in a day; ns_names needs 3 NS names. The
+ * aggregates count unknown ASNs and countries as a value too, so they never
+ * count fewer than the detector. With one ASN, one country, one NS name and
+ * at most 3 addresses, what is left is glue diversity (ns_addresses, ns_asns:
+ * at most 25 points), CNAME targets (at most 10) and flow evidence (at most
+ * 10, only beside points of the domain's own): 30 only when all three are
+ * near their maximum (8 CNAME targets, 3 glue ASNs, flows) — the one
+ * residual gap, named in the README. What needs no diversity at all is an
+ * address shared with a flux network (network_addresses, network_share: 30
+ * points with one address) or listed by a feed (intel_evidence), a glue
+ * address in a flux network (ns_network_addresses) and a feed's listing of
+ * the name — the lists below. Tampering findings (injected, poisoned)
+ * compare answers from two networks, so they show two ASNs. The eval corpus
+ * test (test/cluster-judge.test.ts) checks the rule against a full replay of the evaluation corpus.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdentifier } from '../../store/clickhouse/schema.js';
 
-/** Distinct answer addresses (or NS names) from which a registered domain is replayed. */
+/** Distinct ASNs, countries or NS names from which a registered domain is replayed. */
 export const MIN_DIVERSITY = 2;
+/** Distinct addresses from which a registered domain is replayed whatever its ASNs (ips and ips_per_hour ramp up from 4). */
+export const MIN_ADDRESSES = 4;
 
 /** The window a cycle reads: buckets from `fromBucket` (seconds) on; `sinceMs`: only domains seen after it (incremental). */
 export interface CandidateWindow {
@@ -49,10 +55,12 @@ export interface CandidateDomain {
 /** SQL of the aggregate test; exported for the README and the tests. */
 export function candidateQuery(database: string, w: CandidateWindow): string {
   const db = quoteIdentifier(database);
-  return `SELECT registered, uniqArrayMerge(addresses) AS ips, uniqArrayMerge(name_servers) AS ns, maxMerge(last_ms) AS last
+  return `SELECT registered, uniqArrayMerge(addresses) AS ips, uniqArrayMerge(asns) AS asn_count, uniqArrayMerge(countries) AS country_count,
+      uniqArrayMerge(name_servers) AS ns, maxMerge(last_ms) AS last
     FROM ${db}.domain_windows WHERE bucket >= ${Math.floor(w.fromBucket)}
     GROUP BY registered
-    HAVING (ips >= ${MIN_DIVERSITY} OR ns >= ${MIN_DIVERSITY}) AND last > ${Math.floor(w.sinceMs)}`;
+    HAVING (asn_count >= ${MIN_DIVERSITY} OR country_count >= ${MIN_DIVERSITY} OR ns >= ${MIN_DIVERSITY} OR ips >= ${MIN_ADDRESSES})
+      AND last > ${Math.floor(w.sinceMs)}`;
 }
 
 /** The registered domains whose aggregates pass the test, streamed (one row per domain). */

@@ -18,6 +18,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../../config/schema.js';
 import { Detector } from '../../detect/detector.js';
+import { levelOf } from '../../detect/score.js';
 import type { FluxNetworkSummary } from '../../detect/networks.js';
 import type { Enricher } from '../../enrich/enricher.js';
 import type { Infra } from '../../enrich/infra/index.js';
@@ -72,6 +73,8 @@ export interface CycleReport {
   written: number;
   networks: FluxNetworkSummary[];
   seconds: number;
+  /** Of those: choosing the candidates, fetching their rows, the replay, the writes. */
+  phases: { candidates: number; fetch: number; replay: number; write: number };
 }
 
 /** A full (not incremental) cycle every this many cycles: cross-domain evidence of unchanged domains is seen again. */
@@ -110,16 +113,27 @@ export class ClusterJudge {
     const newestMs = await this.newestMs();
     const incremental = !all && this.cycles % FULL_EVERY !== 0;
     this.cycles++;
-    const report: CycleReport = { newestMs, incremental, candidates: 0, rows: 0, skipped: 0, deferred: 0, verdicts: new Map(), written: 0, networks: [], seconds: 0 };
+    const report: CycleReport = { newestMs, incremental, candidates: 0, rows: 0, skipped: 0, deferred: 0, verdicts: new Map(), written: 0, networks: [], seconds: 0, phases: { candidates: 0, fetch: 0, replay: 0, write: 0 } };
+    let mark = process.hrtime.bigint();
+    const lap = (): number => {
+      const now = process.hrtime.bigint();
+      const seconds = Number(now - mark) / 1e9;
+      mark = now;
+      return seconds;
+    };
     if (newestMs > 0) {
       const fromMs = all ? 0 : newestMs - this.options.config.window * 1000;
       const sinceMs = incremental ? this.coveredMs : 0;
       const candidates = await this.candidates(fromMs, sinceMs);
       report.candidates = candidates.length;
+      report.phases.candidates = lap();
       const rows = await this.fetchRows(candidates, fromMs, report);
+      report.phases.fetch = lap();
       const detector = this.replay(rows, report);
       report.networks = detector.networks.summaries();
+      report.phases.replay = lap();
       if (this.options.write !== false) report.written = await this.write(report.verdicts, report.networks);
+      report.phases.write = lap();
       this.networkAddresses = networkAddressesOf(detector, report.networks, this.options.config.limits.maxNetworkAddresses);
       this.flaggedRegistered = new Set([...report.verdicts.values()].filter((v) => v.verdict !== 'benign').map((v) => v.registered_domain));
       this.coveredMs = newestMs;
@@ -202,10 +216,9 @@ export class ClusterJudge {
       isAllowlisted: this.options.isAllowlisted ?? null,
       baseline: this.options.baseline ?? null,
       reportBenign: true,
-      // A domain evicted and seen again is reported twice: keep its strongest verdict (as `fluxhound eval` does).
       onFinal: (v) => {
         const before = verdicts.get(v.domain);
-        if (before === undefined || v.score > before.score) verdicts.set(v.domain, v);
+        if (before === undefined || outranks(v, before)) verdicts.set(v.domain, v);
       },
     });
     for (const row of rows) {
@@ -255,6 +268,20 @@ export class ClusterJudge {
     const result = await this.options.client.query({ query, format: 'JSONEachRow' });
     return result.json<T>();
   }
+}
+
+/**
+ * Which of two verdicts of one domain the table keeps: the stronger label;
+ * at the same label a name's own verdict before its registered domain's
+ * aggregate (an apex is both; a flagged name blocks its registered domain
+ * anyway); then the higher score (a domain evicted and seen again is
+ * reported twice: its strongest, as `fluxhound eval` keeps).
+ */
+export function outranks(v: Verdict, before: Verdict): boolean {
+  const level = levelOf(v.verdict) - levelOf(before.verdict);
+  if (level !== 0) return level > 0;
+  if (v.scope !== before.scope) return v.scope === 'name';
+  return v.score > before.score;
 }
 
 /** What a follower acts on, and what an operator reads: a verdict whose key is unchanged is not written again. */
