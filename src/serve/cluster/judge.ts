@@ -83,6 +83,7 @@ export const FULL_EVERY = 12;
 const DOMAINS_PER_QUERY = 2000;
 
 interface ReplayRow {
+  registered: string;
   ts: number;
   sensor: string;
   batch: number;
@@ -187,23 +188,39 @@ export class ClusterJudge {
         break;
       }
       // One domain's rows are on one shard; LIMIT 1 BY the token keeps one copy of a row a retried insert wrote twice.
-      const fetched = await this.select<FetchedRow>(
-        `SELECT registered, ts_ms, sensor, batch, seq, observation FROM ${this.db}.observations
-          WHERE registered IN (${chunk.map(sqlString).join(',')}) AND ts_ms >= ${Math.max(0, Math.floor(fromMs))}
-          ORDER BY registered, ts_ms, sensor, batch, seq LIMIT 1 BY sensor, batch, seq`,
-      );
+      // One more row than there is room for: then the last domain is cut, and whole domains are kept.
+      const fetched = await this.fetchChunk(chunk, fromMs, room + 1);
       if (fetched.length > room) {
         // Keep whole domains: a domain cut in the middle would be judged on part of its window.
         const kept = wholeDomainsWithin(fetched, room);
         report.deferred += chunk.length - kept.domains;
-        for (let j = 0; j < kept.rows; j++) rows.push(replayRow(fetched[j]!));
+        for (let j = 0; j < kept.rows; j++) rows.push(fetched[j]!);
         report.deferred += candidates.length - i - chunk.length;
         break;
       }
-      for (const r of fetched) rows.push(replayRow(r));
+      for (const r of fetched) rows.push(r);
     }
     rows.sort((a, b) => a.ts - b.ts || (a.sensor < b.sensor ? -1 : a.sensor > b.sensor ? 1 : 0) || a.batch - b.batch || a.seq - b.seq);
     return rows;
+  }
+
+  /** One chunk's rows, streamed (no response held whole), at most `limit`. */
+  private async fetchChunk(chunk: readonly string[], fromMs: number, limit: number): Promise<ReplayRow[]> {
+    const result = await this.options.client.query({
+      query: `SELECT registered, ts_ms, sensor, batch, seq, observation FROM ${this.db}.observations
+        WHERE registered IN (${chunk.map(sqlString).join(',')}) AND ts_ms >= ${Math.max(0, Math.floor(fromMs))}
+        ORDER BY registered, ts_ms, sensor, batch, seq LIMIT 1 BY sensor, batch, seq LIMIT ${limit}`,
+      // JSONEachRow, streamed: 18.16 has no JSONCompactEachRow.
+      format: 'JSONEachRow',
+    });
+    const out: ReplayRow[] = [];
+    for await (const batch of result.stream()) {
+      for (const row of batch) {
+        const r = row.json<{ registered: string; ts_ms: string | number; sensor: string; batch: string | number; seq: number; observation: string }>();
+        out.push({ registered: r.registered, ts: Number(r.ts_ms), sensor: r.sensor, batch: Number(r.batch), seq: Number(r.seq), observation: r.observation });
+      }
+    }
+    return out;
   }
 
   private replay(rows: ReplayRow[], report: CycleReport): Detector {
@@ -289,21 +306,8 @@ export function verdictKey(v: Verdict): string {
   return `${v.verdict}|${v.flux ?? ''}|${v.score}|${v.zone ?? ''}|${v.reasons.join('\n')}`;
 }
 
-interface FetchedRow {
-  registered: string;
-  ts_ms: string | number;
-  sensor: string;
-  batch: string | number;
-  seq: number;
-  observation: string;
-}
-
-function replayRow(r: FetchedRow): ReplayRow {
-  return { ts: Number(r.ts_ms), sensor: r.sensor, batch: Number(r.batch), seq: Number(r.seq), observation: r.observation };
-}
-
 /** The rows of the first whole domains (rows come ordered by registered domain) that fit in `room`. */
-function wholeDomainsWithin(rows: readonly FetchedRow[], room: number): { rows: number; domains: number } {
+function wholeDomainsWithin(rows: readonly ReplayRow[], room: number): { rows: number; domains: number } {
   let domains = 0;
   let end = 0;
   let current: string | null = null;
