@@ -35,26 +35,23 @@ interface JudgeFlags {
   rows?: string;
 }
 
-export function clusterCommand(): Command {
-  const cluster = new Command('cluster').description('Work with a ClickHouse cluster of fluxhound sensors');
-  cluster.addCommand(
-    new Command('judge')
-      .description('Judge the candidates the cluster holds once: verdicts written to the verdict table and printed')
-      .option('--cluster <url>', 'http(s)://HOST:PORT of one ClickHouse node (cluster.url)')
-      .option('--node <name>', 'this judge\'s name in the verdict rows (cluster.node; default the host name)')
-      .option('-c, --config <file>', `detection config (YAML or JSON); every setting documented in ${exampleConfigPath()}`)
-      .option('--once', 'one cycle over every row the cluster holds (required: continuous judging is serve --judge)')
-      .option('--json', 'print NDJSON verdicts instead of a table')
-      .option('--all', 'print benign verdicts too')
-      .option('--baseline <name>', 'also compute a baseline score per verdict: holz')
-      .option('--no-reference', 'ignore the reference lists in data/reference (CDNs, clouds, pools, dynamic DNS, top sites)')
-      .option('--no-write', 'print the verdicts without writing them to the verdict table')
-      .option('--rows <n>', `observations replayed at most (default ${JUDGE_ROW_BUDGET})`)
-      .action(async (flags: JudgeFlags) => {
-        await runJudge(flags);
-      }),
-  );
-  return cluster;
+/** The `judge` subcommand of `fluxhound cluster` (cluster.ts). */
+export function clusterJudgeCommand(): Command {
+  return new Command('judge')
+    .description('Judge the candidates the cluster holds once: verdicts written to the verdict table and printed')
+    .option('--cluster <url>', 'http(s)://HOST:PORT of one ClickHouse node (cluster.url)')
+    .option('--node <name>', "this judge's name in the verdict rows (cluster.node; default the host name)")
+    .option('-c, --config <file>', `detection config (YAML or JSON); every setting documented in ${exampleConfigPath()}`)
+    .option('--once', 'one cycle over every row the cluster holds (required: continuous judging is serve --judge)')
+    .option('--json', 'print NDJSON verdicts instead of a table')
+    .option('--all', 'print benign verdicts too')
+    .option('--baseline <name>', 'also compute a baseline score per verdict: holz')
+    .option('--no-reference', 'ignore the reference lists in data/reference (CDNs, clouds, pools, dynamic DNS, top sites)')
+    .option('--no-write', 'print the verdicts without writing them to the verdict table')
+    .option('--rows <n>', `observations replayed at most (default ${JUDGE_ROW_BUDGET})`)
+    .action(async (flags: JudgeFlags) => {
+      await runJudge(flags);
+    });
 }
 
 async function runJudge(flags: JudgeFlags): Promise<void> {
