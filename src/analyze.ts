@@ -9,7 +9,7 @@ import type { Enricher } from './enrich/enricher.js';
 import { describeSources } from './enrich/index.js';
 import type { Infra } from './enrich/infra/index.js';
 import type { IntelView } from './intel/view.js';
-import type { SkippedRecord } from './model/observation.js';
+import type { DnsObservation, SkippedRecord } from './model/observation.js';
 import type { Exposure, FanOut } from './model/flow.js';
 import { CustomerMap } from './act/customers.js';
 import { createFlowAnalysis, type FlowAnalysisCounts } from './detect/flows/index.js';
@@ -43,6 +43,8 @@ export interface AnalyzeOptions {
   onProgress?: (bytesRead: number, totalBytes: number | null, file: string, records: number) => void;
   /** Called once input has ended, before the remaining domains are finalised (for memory measurements). */
   onInputEnd?: (detector: Detector) => void;
+  /** Every observation read, as it is read (`analyze --cluster` writes them to the cluster); must not throw. */
+  onObservation?: (observation: DnsObservation) => void;
 }
 
 export interface AnalyzeSummary {
@@ -185,6 +187,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
         // Who looked up what (DNS bypass) and which names answered with which address.
         analysis.observe(o);
         detector.observe(o);
+        options.onObservation?.(o);
       },
       skip(s) {
         summary.skipped++;

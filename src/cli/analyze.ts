@@ -27,6 +27,7 @@ import { UsageError } from './errors.js';
 import { exampleConfigPath } from './example-config.js';
 import { progressBar } from './progress.js';
 import { printSummary } from './summary.js';
+import { clusterSink } from './cluster-sink.js';
 import { collectIntel, INTEL_FLAG_HELP, intelSummaryLines, loadAnalyzeIntel } from './intel.js';
 import { fluxFeeds, intelFeedsOf, requireFeedPaths } from '../intel/feeds/spec.js';
 
@@ -55,6 +56,8 @@ interface AnalyzeFlags {
   stixSuspicious?: boolean;
   mispFeed?: string;
   intel?: string[];
+  cluster?: string;
+  node?: string;
 }
 
 export function analyzeCommand(): Command {
@@ -85,6 +88,8 @@ export function analyzeCommand(): Command {
     .option('--stix-suspicious', 'also share suspicious names in --stix (config: stix.suspicious)')
     .option('--intel <source>', INTEL_FLAG_HELP, collectIntel)
     .option('--misp-feed <dir>', 'write the flagged names as a MISP feed directory (events, manifest.json, hashes.csv; config: misp)')
+    .option('--cluster <url>', 'also write every observation, enriched, to a ClickHouse cluster: http(s)://[USER:PASSWORD@]HOST:8123 (config: cluster.url)')
+    .option('--node <name>', "this sensor's name in the cluster's rows (config: cluster.node; default: the host name)")
     .action(async (files: string[], flags: AnalyzeFlags) => {
       await runAnalyze(files, flags);
     });
@@ -129,6 +134,8 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   }
   sinks.push(...blockingSinks(flags, config, infra));
   const progress = flags.progress && process.stderr.isTTY ? progressBar(process.stderr) : undefined;
+  // Before the input is read: a cluster without fluxhound's tables is exit 2 before any work.
+  const cluster = await clusterSink(config, flags, enricher);
 
   const summary = await analyze({
     files: inputs,
@@ -141,6 +148,7 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
     all: flags.all === true,
     sinks,
     onProgress: progress?.update,
+    ...(cluster === null ? {} : { onObservation: cluster.observe }),
     onInputEnd: () => {
       // Cleared before the sinks close: the table is printed then, on the same terminal.
       progress?.done();
@@ -151,8 +159,11 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
     const text = flags.json ? networksNdjson(summary.networks) : networksTable(summary.networks);
     if (text.length > 0) process.stdout.write(text);
   }
+  // Drained before the summary: its rows written and spooled are part of the run.
+  const clusterSummary = cluster === null ? null : await cluster.finish();
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (!flags.quiet) printSummary(process.stderr, summary, elapsedMs);
+  if (!flags.quiet && clusterSummary !== null) process.stderr.write(`${clusterSummary.line}\n`);
   if (!flags.quiet && intel !== null) {
     const lines = intelSummaryLines(intel.details(), (name) => intel.skippedOf(name));
     if (lines.length > 0) process.stderr.write(lines.join('\n') + '\n');

@@ -6,7 +6,6 @@
  * continuous judging is `fluxhound serve --cluster URL --judge ...`.
  */
 import { hostname } from 'node:os';
-import { createClient } from '@clickhouse/client';
 import { Command } from 'commander';
 import { ndjsonSink } from '../act/report/ndjson.js';
 import { tableSink } from '../act/report/table.js';
@@ -18,6 +17,7 @@ import { loadInfra } from '../enrich/infra/index.js';
 import { withWarninglistFiles } from '../intel/warninglist/index.js';
 import { intelFeedsOf } from '../intel/feeds/spec.js';
 import { ClusterJudge } from '../serve/cluster/judge.js';
+import { connectCluster } from '../store/clickhouse/connect.js';
 import { JUDGE_ROW_BUDGET } from '../serve/cluster/judge-service.js';
 import { UsageError } from './errors.js';
 import { exampleConfigPath } from './example-config.js';
@@ -60,13 +60,12 @@ async function runJudge(flags: JudgeFlags): Promise<void> {
   const config = loadConfig(flags.config, {});
   const url = flags.cluster ?? config.cluster.url;
   if (url === null) throw new UsageError('cluster judge: give --cluster URL (or cluster.url)');
-  if (!/^https?:\/\/[^\s/]+/.test(url)) throw new UsageError(`cluster judge: --cluster takes http(s)://HOST:PORT, not '${url}'`);
   const rowBudget = flags.rows === undefined ? JUDGE_ROW_BUDGET : Number(flags.rows);
   if (!Number.isInteger(rowBudget) || rowBudget < 1) throw new UsageError(`cluster judge: --rows takes a positive integer, not '${flags.rows}'`);
   const enricher = await createEnricher({});
   const feeds = intelFeedsOf(config.intel.feeds, []);
   const infra = withWarninglistFiles(flags.reference ? loadInfra() : null, { ...config.intel, feeds }, { isRegistrable });
-  const client = createClient({ url, clickhouse_settings: { insert_distributed_sync: 1 } });
+  const client = connectCluster({ url, database: config.cluster.database, requestTimeoutMs: 600_000 });
   try {
     const judge = new ClusterJudge({
       client,

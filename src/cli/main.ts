@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { allowCommand } from './allow.js';
 import { analyzeCommand } from './analyze.js';
+import { clusterCommand } from './cluster.js';
 import { denyCommand } from './deny.js';
 import { evalCommand } from './eval.js';
 import { reportCommand } from './report.js';
@@ -24,7 +25,7 @@ const program = new Command('fluxhound')
   });
 
 // addCommand does not pass on exitOverride and the output settings; copy them.
-for (const command of [analyzeCommand(), evalCommand(), serveCommand(), allowCommand(), denyCommand(), showCommand(), reportCommand()]) program.addCommand(inherit(command, program));
+for (const command of [analyzeCommand(), evalCommand(), serveCommand(), allowCommand(), denyCommand(), showCommand(), reportCommand(), clusterCommand()]) program.addCommand(inherit(command, program));
 
 /** The program's settings on a command and its subcommands (allow add, deny list). */
 function inherit(command: Command, parent: Command): Command {

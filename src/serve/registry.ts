@@ -21,6 +21,7 @@ import { queryLogService } from './querylog/index.js';
 import { taxiiService } from './taxii/index.js';
 import { mispFeedService, stixFileService } from './share/index.js';
 import { intelService } from './intel/index.js';
+import { clusterSensorService } from './cluster/sensor.js';
 import { clusterJudgeService } from './cluster/judge-service.js';
 
 /**
@@ -34,6 +35,8 @@ export const serviceFactories: readonly ServiceFactory[] = [
   listsService,
   // Before every input and the forwarder: the feeds are loaded before the first lookup, so a listed name is caught on it.
   intelService,
+  // Before every input: it hears their first observation, and stops after the last (its last batch is sent or spooled).
+  clusterSensorService,
   // After intel (the judge replays with the feeds), before the forwarder: a node blocks what the cluster flagged from its first answer.
   clusterJudgeService,
   followService(() => sourceFormats),

@@ -6,10 +6,11 @@
  * cluster.judgeMs. `--cluster` and `--node` are declared by the cluster
  * sensor's factory (a flag is declared once); this one reads them.
  */
-import { hostname } from 'node:os';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
+import { connectCluster } from '../../store/clickhouse/connect.js';
+import { clusterSettings } from '../../store/clickhouse/options.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { ClusterJudge } from './judge.js';
 import { judgeMetrics, verdictFollowMetrics, type JudgeMetrics } from './judge-metrics.js';
@@ -49,7 +50,8 @@ class ClusterJudgeService implements Service {
     private readonly options: ClusterJudgeServiceOptions,
     private readonly context: ServeContext,
   ) {
-    this.client = createClient({ url: options.url, clickhouse_settings: { insert_distributed_sync: 1 } });
+    // The judge's row fetch may take longer than a sensor's insert.
+    this.client = connectCluster({ url: options.url, database: options.database, requestTimeoutMs: 300_000 });
     this.metrics = judgeMetrics(context.registry);
     const followMetrics = verdictFollowMetrics(context.registry);
     this.follower = new VerdictFollower({
@@ -139,19 +141,17 @@ export const clusterJudgeService: ServiceFactory = {
     command.option('--judge <mode>', `who judges the cluster's candidates: ${JUDGE_MODES.join(', ')} (cluster.judge; needs --cluster)`);
   },
   create(flags, context) {
-    const c = context.config.cluster;
-    const url = typeof flags.cluster === 'string' ? flags.cluster : c.url;
     const judge = flags.judge;
     if (judge !== undefined && !JUDGE_MODES.includes(judge as JudgeMode)) {
       throw new UsageError(`serve: --judge takes one of ${JUDGE_MODES.join(', ')}, not '${String(judge)}'`);
     }
-    if (url === null) {
+    const c = clusterSettings(context.config, flags, process.cwd());
+    if (c === null) {
       if (judge !== undefined) throw new UsageError('serve: --judge needs --cluster URL (or cluster.url)');
       return null;
     }
-    const node = typeof flags.node === 'string' ? flags.node : (c.node ?? hostname());
     return new ClusterJudgeService(
-      { url, database: c.database, node, mode: (judge as JudgeMode | undefined) ?? c.judge, judgeMs: c.judgeMs, followMs: c.followMs, leaseMs: c.leaseMs },
+      { url: c.url, database: c.database, node: c.node, mode: (judge as JudgeMode | undefined) ?? c.judge, judgeMs: c.judgeMs, followMs: c.followMs, leaseMs: c.leaseMs },
       context,
     );
   },
