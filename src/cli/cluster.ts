@@ -13,6 +13,7 @@ import { parseClusterUrl } from '../store/clickhouse/connect.js';
 import { ClusterInitError, initCluster } from '../store/clickhouse/init.js';
 import { UsageError } from './errors.js';
 import { exampleConfigPath } from './example-config.js';
+import { clusterJudgeCommand } from './cluster-judge.js';
 
 interface InitFlags {
   cluster?: string;
@@ -43,5 +44,6 @@ export function clusterCommand(): Command {
         throw err;
       }
     });
+  command.addCommand(clusterJudgeCommand());
   return command;
 }

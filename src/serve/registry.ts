@@ -22,6 +22,7 @@ import { taxiiService } from './taxii/index.js';
 import { mispFeedService, stixFileService } from './share/index.js';
 import { intelService } from './intel/index.js';
 import { clusterSensorService } from './cluster/sensor.js';
+import { clusterJudgeService } from './cluster/judge-service.js';
 
 /**
  * The parts of `fluxhound serve`, in start order (stopped in reverse): each
@@ -36,6 +37,8 @@ export const serviceFactories: readonly ServiceFactory[] = [
   intelService,
   // Before every input: it hears their first observation, and stops after the last (its last batch is sent or spooled).
   clusterSensorService,
+  // After intel (the judge replays with the feeds), before the forwarder: a node blocks what the cluster flagged from its first answer.
+  clusterJudgeService,
   followService(() => sourceFormats),
   dnstapService,
   // Beside dnstap: another live input, its flows reach the analysis through the same sink.

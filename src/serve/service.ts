@@ -111,7 +111,7 @@ export interface ServeContext {
   flag?: (verdict: Verdict) => boolean;
   /** Known CDNs, clouds, pools, dynamic DNS and top sites the detector uses; null without reference data. */
   infra?: Infra | null;
-  /** The ASN and country data the detector uses (the cluster sensor enriches its rows with it). */
+  /** The ASN and country data the detector uses: the cluster sensor enriches its rows with it, the cluster judge replays with it. */
   enricher?: Enricher;
   /** Which customer a client belongs to (config customers); empty when none are configured. */
   customers: CustomerMap;

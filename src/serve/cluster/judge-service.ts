@@ -1,0 +1,158 @@
+/**
+ * serve's cluster judge and verdict follower (on with --cluster URL or
+ * cluster.url): every node follows the verdict table into its flagged set
+ * every cluster.followMs; the node that judges (--judge / cluster.judge:
+ * always, never, or lease: the judge_lease holder) runs a judge cycle every
+ * cluster.judgeMs. `--cluster` and `--node` are declared by the cluster
+ * sensor's factory (a flag is declared once); this one reads them.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Command } from 'commander';
+import { UsageError } from '../../model/errors.js';
+import { connectCluster } from '../../store/clickhouse/connect.js';
+import { clusterSettings } from '../../store/clickhouse/options.js';
+import type { ServeContext, Service, ServiceFactory } from '../service.js';
+import { ClusterJudge } from './judge.js';
+import { judgeMetrics, verdictFollowMetrics, type JudgeMetrics } from './judge-metrics.js';
+import { JudgeLease } from './lease.js';
+import { VerdictFollower } from './follow.js';
+
+export type JudgeMode = 'always' | 'never' | 'lease';
+const JUDGE_MODES: readonly JudgeMode[] = ['always', 'never', 'lease'];
+/** Replayed observations per judge cycle at most (memory: about 1 KiB each while a cycle runs). */
+export const JUDGE_ROW_BUDGET = 2_000_000;
+
+export interface ClusterJudgeServiceOptions {
+  url: string;
+  database: string;
+  node: string;
+  mode: JudgeMode;
+  judgeMs: number;
+  followMs: number;
+  leaseMs: number;
+}
+
+class ClusterJudgeService implements Service {
+  readonly name = 'cluster-judge';
+  private readonly client: ClickHouseClient;
+  private readonly judge: ClusterJudge | null;
+  private readonly lease: JudgeLease | null;
+  private readonly follower: VerdictFollower;
+  private readonly metrics: JudgeMetrics;
+  private timers: NodeJS.Timeout[] = [];
+  private judging: Promise<void> = Promise.resolve();
+  private following: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private lastError: string | null = null;
+  private held = false;
+
+  constructor(
+    private readonly options: ClusterJudgeServiceOptions,
+    private readonly context: ServeContext,
+  ) {
+    // The judge's row fetch may take longer than a sensor's insert.
+    this.client = connectCluster({ url: options.url, database: options.database, requestTimeoutMs: 300_000 });
+    this.metrics = judgeMetrics(context.registry);
+    const followMetrics = verdictFollowMetrics(context.registry);
+    this.follower = new VerdictFollower({
+      client: this.client,
+      database: options.database,
+      apply: (v) => context.flag?.(v) ?? context.flagged.upsert(v),
+      remove: (domain) => context.flagged.remove(domain),
+      metrics: followMetrics,
+    });
+    if (options.mode === 'never' || context.enricher === undefined) {
+      this.judge = null;
+      this.lease = null;
+    } else {
+      this.judge = new ClusterJudge({
+        client: this.client,
+        database: options.database,
+        node: options.node,
+        config: context.config,
+        enricher: context.enricher,
+        infra: context.infra ?? null,
+        intel: { current: () => context.intel?.current() ?? null },
+        rowBudget: JUDGE_ROW_BUDGET,
+        metrics: this.metrics,
+      });
+      this.lease = options.mode === 'lease' ? new JudgeLease(this.client, options.database, options.node, options.leaseMs) : null;
+    }
+  }
+
+  async start(): Promise<void> {
+    // One read before the first answer: a node joining the cluster blocks what the cluster already flagged.
+    await this.follow();
+    this.loop(this.options.followMs, () => (this.following = this.follow()));
+    if (this.judge !== null) this.loop(this.options.judgeMs, () => (this.judging = this.judgeOnce()));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    await Promise.all([this.judging, this.following]);
+    if (this.lease !== null && this.held) await this.lease.release(Date.now()).catch(() => {});
+    await this.client.close();
+  }
+
+  health(): string | null {
+    return this.lastError === null ? null : `cluster-judge: ${this.lastError}`;
+  }
+
+  /** Runs `step` every `ms` after the previous run ended (never two at once). */
+  private loop(ms: number, step: () => Promise<void>): void {
+    const schedule = (): void => {
+      if (this.stopped) return;
+      const timer = setTimeout(() => {
+        void step().finally(schedule);
+      }, ms);
+      this.timers = [...this.timers.filter((t) => t !== timer), timer];
+    };
+    schedule();
+  }
+
+  private async follow(): Promise<void> {
+    try {
+      await this.follower.poll();
+      this.lastError = null;
+    } catch (err) {
+      this.lastError = `reading verdicts: ${(err as Error).message}`;
+      this.context.log.warn(`cluster-judge: reading verdicts: ${(err as Error).message}`);
+    }
+  }
+
+  private async judgeOnce(): Promise<void> {
+    try {
+      this.held = this.lease === null ? true : await this.lease.tick(Date.now());
+      this.metrics.leaseHeld(this.held);
+      if (!this.held) return;
+      const report = await this.judge!.cycle();
+      if (report.written > 0) this.context.log.info({ candidates: report.candidates, rows: report.rows, written: report.written, seconds: report.seconds }, 'cluster-judge: verdicts written');
+    } catch (err) {
+      this.metrics.failed();
+      this.context.log.warn(`cluster-judge: cycle: ${(err as Error).message}`);
+    }
+  }
+}
+
+export const clusterJudgeService: ServiceFactory = {
+  name: 'cluster-judge',
+  addOptions(command: Command) {
+    command.option('--judge <mode>', `who judges the cluster's candidates: ${JUDGE_MODES.join(', ')} (cluster.judge; needs --cluster)`);
+  },
+  create(flags, context) {
+    const judge = flags.judge;
+    if (judge !== undefined && !JUDGE_MODES.includes(judge as JudgeMode)) {
+      throw new UsageError(`serve: --judge takes one of ${JUDGE_MODES.join(', ')}, not '${String(judge)}'`);
+    }
+    const c = clusterSettings(context.config, flags, process.cwd());
+    if (c === null) {
+      if (judge !== undefined) throw new UsageError('serve: --judge needs --cluster URL (or cluster.url)');
+      return null;
+    }
+    return new ClusterJudgeService(
+      { url: c.url, database: c.database, node: c.node, mode: (judge as JudgeMode | undefined) ?? c.judge, judgeMs: c.judgeMs, followMs: c.followMs, leaseMs: c.leaseMs },
+      context,
+    );
+  },
+};
