@@ -41,6 +41,11 @@ export class ClickHouseStore implements AsyncStore {
 
   private constructor(private readonly ch: StoreClient) {}
 
+  /** A store whose first request connects: a cluster down at start fails its reads, not the daemon's start. */
+  static connect(options: ClickHouseStoreOptions): ClickHouseStore {
+    return new ClickHouseStore(new StoreClient(options));
+  }
+
   /** Connects (and creates the schema when asked); rejects when the node does not answer. */
   static async open(options: ClickHouseStoreOptions): Promise<ClickHouseStore> {
     const ch = new StoreClient(options);
