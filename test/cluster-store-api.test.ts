@@ -15,7 +15,7 @@ import { emptyObservation } from '../src/model/observation.js';
 import { observationRow } from '../src/store/clickhouse/rows.js';
 import { schemaStatements } from '../src/store/clickhouse/schema.js';
 import { verdictFixture } from '../src/store/store.case.js';
-import { requireBuilt, spawnFluxhound, type RunningDaemon } from './support/cli.js';
+import { fluxhound, requireBuilt, spawnFluxhound, type RunningDaemon } from './support/cli.js';
 import { clickhouseServer, startClickHouseCluster, type ClickHouseCluster } from './support/clickhouse.js';
 import { freePort, waitFor } from './support/daemon.js';
 
@@ -88,5 +88,16 @@ describe.skipIf(clickhouseServer.path === null)('serve with a cluster: the API r
     expect(pdns.map((t) => t.data).sort()).toEqual(['198.51.100.0', '198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5']);
     expect(pdns.every((t) => t.type === 'A' && t.count === 1 && t.ttl === 30)).toBe(true);
     expect((await get('/api/v1/domains/never-seen.example')).status).toBe(404);
+
+    // `fluxhound show` reads the same rows from the cluster.
+    const shown = await fluxhound(['show', '--cluster', cluster.shards[0]!.url, '-c', config, '--json', 'login.flux-bank.example']);
+    expect(shown.stderr).toBe('');
+    const report = JSON.parse(shown.stdout) as { history: unknown[]; passive_dns: unknown[]; sighting: { queries: number } };
+    expect(report.history).toEqual(view.body.history);
+    expect(report.passive_dns).toHaveLength(6);
+    expect(report.sighting.queries).toBe(6);
+    const down = await fluxhound(['show', '--cluster', 'http://127.0.0.1:1', '-c', config, 'login.flux-bank.example']);
+    expect([down.code, down.stderr.trim().split('\n').length]).toEqual([2, 1]);
+    expect(down.stderr).toMatch(/show: cannot read the cluster at http:\/\/127\.0\.0\.1:1/);
   });
 });

@@ -5,7 +5,7 @@
  * ALTER ... DELETE, sizes). Inserts are synchronous to every shard
  * (insert_distributed_sync), so a write that returned is readable at once.
  */
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { quoteIdentifier, schemaStatements } from './schema.js';
 
 export interface ClickHouseStoreOptions {
@@ -94,5 +94,7 @@ function client(url: string, requestTimeoutMs = 30_000): ClickHouseClient {
     request_timeout: requestTimeoutMs,
     application: 'fluxhound-store',
     clickhouse_settings: { insert_distributed_sync: 1 },
+    // A failed request rejects to its caller, which reports it (one line); the client does not print it too.
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
