@@ -8,7 +8,7 @@ import { QUERY_ACTIONS, isBlockAction } from '../../../model/query-log.js';
 import type { ServeContext } from '../../service.js';
 import { apiError, type ApiRequest, type ApiResult, type Route } from '../route.js';
 import { buildReportYielding, renderReport } from '../../reports/index.js';
-import { needReader, needStore, nowSeconds } from './common.js';
+import { needReader, nowSeconds } from './common.js';
 import { REPORT_FORMATS } from './openapi.js';
 import { oneOf, timeRange } from './params.js';
 
@@ -64,7 +64,7 @@ async function report(context: ServeContext, request: ApiRequest): Promise<ApiRe
   const now = nowSeconds();
   const range = timeRange(request.query, { since: now - 7 * 86_400, until: now });
   const format = oneOf(request.query, 'format', REPORT_FORMATS, 'json');
-  const store = needStore(context);
+  const store = needReader(context);
   const built = await buildReportYielding(store, customer, range, new Date(now * 1000));
   return format === 'json' ? { status: 200, body: built } : { status: 200, body: null, raw: renderReport(built, format) };
 }
