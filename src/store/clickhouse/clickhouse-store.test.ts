@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseServer, startClickHouseCluster, type ClickHouseCluster } from '../../../test/support/clickhouse.js';
 import type { Enricher } from '../../enrich/enricher.js';
 import { emptyObservation } from '../../model/observation.js';
-import { storeSuite, verdictFixture } from '../store.case.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clusterReads } from '../cluster-reads.js';
+import { SqliteStore } from '../sqlite/sqlite-store.js';
+import { queryFixture, storeSuite, verdictFixture } from '../store.case.js';
+import { asyncStore, emptyBatch } from '../store.js';
 import { ClickHouseStore } from './clickhouse-store.js';
 import { observationRow } from './rows.js';
 import type { ClickHouseStoreOptions } from './store-client.js';
@@ -80,5 +86,31 @@ describe.skipIf(clickhouseServer.path === null)('ClickHouse store on two shards'
     ]);
     expect((await store.flaggedSince(1_900_000_000)).map((r) => r.verdict.domain)).toContain('www.obs1.example');
     await store.close();
+  });
+
+  it("a node's reads: the cluster's history and passive DNS, its own store's query log and lists; writes go to its own store", async () => {
+    // Reads the rows the test above put in the cluster (one cluster per file: tests in it run in order).
+    const cluster = await ClickHouseStore.open(options);
+    const local = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'fluxhound-cluster-reads-')), 'node.db'));
+    local.write({ ...emptyBatch(), queries: [queryFixture({ ts: 1_950_000_000, name: 'only.local.test' })], verdicts: [{ ts: 1_950_000_000, verdict: verdictFixture('www.obs1.example', 'benign', 0) }] });
+    await cluster.write({ ...emptyBatch(), queries: [queryFixture({ ts: 1_950_000_000, name: 'only.cluster.test' })] });
+    const reads = clusterReads(cluster, asyncStore(local));
+    try {
+      // The judge's two verdicts in the cluster, not the node's own benign one.
+      expect((await reads.history('www.obs1.example')).map((r) => r.verdict.verdict)).toEqual(['suspicious', 'fast-flux']);
+      expect((await reads.tuplesOf('www.obs1.example', 100)).length).toBe(5);
+      const range = { since: 1_950_000_000, until: 1_950_000_001 };
+      expect((await reads.queryLog(range, 10)).entries.map((e) => e.name)).toEqual(['only.local.test']);
+      await reads.changeList({ op: 'add', list: 'deny', name: 'node.deny.test', comment: 'c', by: 'ops', at: 1 });
+      expect(local.listEntries('deny').map((e) => e.name)).toEqual(['node.deny.test']);
+      expect((await cluster.listEntries('deny')).map((e) => e.name)).not.toContain('node.deny.test');
+      // Without a local store, everything comes from the cluster, and writes are refused.
+      const clusterOnly = clusterReads(cluster, null);
+      expect((await clusterOnly.queryLog(range, 10)).entries.map((e) => e.name)).toEqual(['only.cluster.test']);
+      await expect(clusterOnly.write(emptyBatch())).rejects.toThrow(/sensor and judge/);
+    } finally {
+      await reads.close();
+      local.close();
+    }
   });
 });
