@@ -88,6 +88,11 @@ describe.skipIf(clickhouseServer.path === null)('serve with a cluster: the API r
     expect(pdns.map((t) => t.data).sort()).toEqual(['198.51.100.0', '198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5']);
     expect(pdns.every((t) => t.type === 'A' && t.count === 1 && t.ttl === 30)).toBe(true);
     expect((await get('/api/v1/domains/never-seen.example')).status).toBe(404);
+    // Each view read the cluster three times (history, passive DNS, sighting), none failed.
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    const reads = (result: string): number => Number(new RegExp(`^fluxhound_store_cluster_reads_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(reads('ok')).toBeGreaterThanOrEqual(6);
+    expect(reads('error')).toBe(0);
 
     // `fluxhound show` reads the same rows from the cluster.
     const shown = await fluxhound(['show', '--cluster', cluster.shards[0]!.url, '-c', config, '--json', 'login.flux-bank.example']);

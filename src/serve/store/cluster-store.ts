@@ -11,6 +11,7 @@ import { ClickHouseStore } from '../../store/clickhouse/clickhouse-store.js';
 import { clusterReads } from '../../store/cluster-reads.js';
 import { asyncStore, type AsyncStore } from '../../store/store.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
+import { clusterStoreMetrics } from './metrics.js';
 
 export interface ClusterStoreOptions {
   url: string;
@@ -41,17 +42,20 @@ export class ClusterStoreService implements Service {
   readonly name = 'cluster-store';
   private store: ClickHouseStore | null = null;
   private reader: AsyncStore | null = null;
+  private readonly reads = { ok: 0, failed: 0 };
 
   constructor(
     private readonly options: ClusterStoreOptions,
     private readonly context: ServeContext,
-  ) {}
+  ) {
+    clusterStoreMetrics(context.registry, () => this.reads);
+  }
 
   async start(): Promise<void> {
     const store = ClickHouseStore.connect(this.options);
     this.store = store;
     const local = this.context.store;
-    this.reader = clusterReads(store, local === null ? null : asyncStore(local));
+    this.reader = clusterReads(counted(store, this.reads), local === null ? null : asyncStore(local));
     this.context.reader = this.reader;
     this.context.log.info(
       { service: this.name, database: this.options.database, local: local !== null },
@@ -65,4 +69,24 @@ export class ClusterStoreService implements Service {
     await this.store?.close();
     this.store = null;
   }
+}
+
+/** The store with each call's outcome tallied (close aside). */
+function counted(store: AsyncStore, reads: { ok: number; failed: number }): AsyncStore {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function' || key === 'close') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: unknown[]) => {
+        try {
+          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          reads.ok++;
+          return result;
+        } catch (err) {
+          reads.failed++;
+          throw err;
+        }
+      };
+    },
+  });
 }
