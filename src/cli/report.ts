@@ -11,6 +11,7 @@ import { CustomerMap } from '../act/customers.js';
 import { loadConfig } from '../config/load.js';
 import { buildReport, parseReportTime, renderReport, REPORT_FORMATS, type ReportFormat } from '../serve/reports/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { asyncStore } from '../store/store.js';
 import { UsageError } from './errors.js';
 import { exampleConfigPath } from './example-config.js';
 
@@ -65,7 +66,7 @@ async function runReport(flags: ReportFlags): Promise<void> {
   }
   let text: string;
   try {
-    text = renderReport(buildReport(store, customer, { since, until }, now), flags.format as ReportFormat).text;
+    text = renderReport(await buildReport(asyncStore(store), customer, { since, until }, now), flags.format as ReportFormat).text;
   } finally {
     store.close();
   }

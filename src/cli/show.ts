@@ -11,8 +11,12 @@ import { escapeName } from '../dns/name-text.js';
 import type { ListEntry } from '../model/query-log.js';
 import { isoTime, type Verdict } from '../model/verdict.js';
 import { covering, listName } from '../serve/lists/entry.js';
-import type { DomainSighting, PdnsTuple, RecordedVerdict } from '../store/store.js';
+import { ClickHouseStore } from '../store/clickhouse/clickhouse-store.js';
+import { clusterReads } from '../store/cluster-reads.js';
+import { asyncStore, type AsyncStore, type DomainSighting, type PdnsTuple, type RecordedVerdict } from '../store/store.js';
 import { exampleConfigPath } from './example-config.js';
+import { UsageError } from './errors.js';
+import type { Config } from '../config/schema.js';
 import { openStore, printable, type StoreFlags } from './store-path.js';
 
 /** Passive-DNS tuples printed at most (the newest). */
@@ -20,6 +24,7 @@ const MAX_TUPLES = 1000;
 
 interface ShowFlags extends StoreFlags {
   json?: boolean;
+  cluster?: string;
 }
 
 export interface DomainReport {
@@ -42,33 +47,71 @@ export function showCommand(): Command {
     .argument('<name>', 'a domain name')
     .option('--store <path>', 'the store file (default: serve.store.path of the config, fluxhound.db)')
     .option('-c, --config <file>', `config (serve.store.path, the configured allowlist); see ${exampleConfigPath()}`)
+    .option('--cluster <url>', 'read the verdict history, passive DNS and sighting from a ClickHouse cluster node (default: cluster.url of the config)')
     .option('--json', 'one JSON document instead of text')
-    .action((raw: string, flags: ShowFlags) => {
+    .action(async (raw: string, flags: ShowFlags) => {
       const name = listName(raw, 'allow', false);
       const config = loadConfig(flags.config, {});
-      const { store } = openStore('show', { store: flags.store ?? config.serve.store.path ?? undefined, config: flags.config });
+      const store = await openReader(flags, config);
       let report: DomainReport;
       try {
-        const history: RecordedVerdict[] = store.history(name);
+        // With a cluster each read is a request: they go out together.
+        const [history, sighting, passiveDns, allow, deny] = await Promise.all([
+          store.history(name),
+          store.domain(name),
+          store.tuplesOf(name, MAX_TUPLES),
+          store.listEntries('allow'),
+          store.listEntries('deny'),
+        ]);
         const latest = history.at(-1)?.verdict ?? null;
         report = {
           name,
           verdict: latest,
-          history: history.map((h) => ({ ts: h.ts, verdict: h.verdict.verdict, flux: h.verdict.flux, score: h.verdict.score })),
-          sighting: store.domain(name),
-          passive_dns: store.tuplesOf(name, MAX_TUPLES),
-          allowlisted: covering(store.listEntries('allow'), name),
-          denylisted: covering(store.listEntries('deny'), name),
+          history: history.map((h: RecordedVerdict) => ({ ts: h.ts, verdict: h.verdict.verdict, flux: h.verdict.flux, score: h.verdict.score })),
+          sighting,
+          passive_dns: passiveDns,
+          allowlisted: covering(allow, name),
+          denylisted: covering(deny, name),
           allowlisted_by_config: loadAllowlist(config.policy).isAllowed(name),
         };
       } finally {
-        store.close();
+        await store.close();
       }
       const known = report.verdict !== null || report.sighting !== null || report.passive_dns.length > 0 || report.allowlisted !== null || report.denylisted !== null;
       if (flags.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
       else process.stdout.write(known ? showText(report) : `${escapeName(name)}: nothing known in the store\n`);
       if (!known) process.exitCode = 1;
     });
+}
+
+/**
+ * The store `show` reads: the SQLite file; or with a cluster (--cluster,
+ * cluster.url) the cluster, beside the file when --store names one (the
+ * operator's entries live there).
+ */
+async function openReader(flags: ShowFlags, config: Config): Promise<AsyncStore> {
+  const url = flags.cluster ?? config.cluster.url;
+  if (url === null) return asyncStore(openStore('show', { store: flags.store ?? config.serve.store.path ?? undefined, config: flags.config }).store);
+  let cluster: ClickHouseStore;
+  try {
+    cluster = await ClickHouseStore.open({ url, database: config.cluster.database, cluster: config.cluster.name });
+  } catch (err) {
+    throw new UsageError(`show: cannot read the cluster at ${redacted(url)}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const local = flags.store === undefined ? null : asyncStore(openStore('show', { store: flags.store, config: flags.config }).store);
+  const reader = clusterReads(cluster, local);
+  return { ...reader, close: async () => Promise.all([reader.close(), local?.close()]).then(() => undefined) };
+}
+
+/** A URL without its password, for an error line. */
+function redacted(text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.password !== '') url.password = '***';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return text.replace(/\/\/[^/@]*@/, '//***@');
+  }
 }
 
 function entryText(e: ListEntry): string {

@@ -7,6 +7,7 @@ import type { ServiceFactory } from './service.js';
 import { dnsService } from './dns/index.js';
 import { httpService } from './http/index.js';
 import { storeService } from './store/index.js';
+import { clusterStoreService } from './store/cluster-store.js';
 import { rpzServerService } from './rpz-server/index.js';
 import { followService } from './follow/index.js';
 import { dnstapService } from './dnstap/index.js';
@@ -31,6 +32,8 @@ import { clusterJudgeService } from './cluster/judge-service.js';
 export const serviceFactories: readonly ServiceFactory[] = [
   // The store first: it restores flagged names and windows before anything is served.
   storeService(),
+  // After the store (it reads beside it): with a cluster, what the API and the reports read.
+  clusterStoreService,
   // After the store (its entries live there), before every service that blocks: allow and deny apply from the first answer.
   listsService,
   // Before every input and the forwarder: the feeds are loaded before the first lookup, so a listed name is caught on it.

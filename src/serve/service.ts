@@ -20,7 +20,7 @@ import type { Verdict } from '../model/verdict.js';
 import type { AuditEntry, ListChange, ListEntry, ListName, QueryLogEntry } from '../model/query-log.js';
 import type { IntelFeeds } from '../intel/view.js';
 import type { ObservationSink } from '../sources/source.js';
-import type { Store } from '../store/store.js';
+import type { AsyncStore, Store } from '../store/store.js';
 import type { QueryStats } from './query-stats.js';
 
 export interface Service {
@@ -123,6 +123,12 @@ export interface ServeContext {
   queryStats: QueryStats;
   /** The open store, set by the store service once started (null before, and without a store). The API, the lists and the reports read it. */
   store: Store | null;
+  /**
+   * What the API, the reports and the console read, async whatever the backend: the open store's async face
+   * (set by the store service), or with a cluster (cluster.url) the cluster's store beside it (the cluster-store
+   * service). Null or absent: nothing to read (answered 503).
+   */
+  reader?: AsyncStore | null;
   /** The operator's allow and deny lists, applied live; set by the service that manages them (null until then). */
   lists: ManagedLists | null;
   /** The threat-intelligence feeds (intel.feeds, --intel, the TAXII inbox); null when none are configured. */

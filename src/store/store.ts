@@ -199,3 +199,53 @@ export interface Store {
 export function emptyBatch(): StoreBatch {
   return { tuples: [], domains: [], verdicts: [], networks: [], meta: {}, queries: [], stats: [], exposures: [], fanOuts: [] };
 }
+
+/**
+ * The store as a backend across a network answers it: every method returns
+ * a promise. ClickHouse is reached over HTTP, and `serve` forwards DNS on the
+ * same event loop, so a read must never block it; the API, the reports and
+ * `fluxhound show` read through this face whatever the backend. SQLite keeps
+ * its synchronous `Store` (its writer thread, the recorder and the lists use
+ * it) and gets this face from `asyncStore`.
+ */
+export type AsyncStore = {
+  readonly [K in keyof Store]: Store[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : Store[K];
+};
+
+/** A synchronous backend's async face: each call runs as before and its result (or error) settles the promise. */
+export function asyncStore(store: Store): AsyncStore {
+  const settle =
+    <A extends unknown[], R>(call: (...args: A) => R) =>
+    (...args: A): Promise<R> => {
+      try {
+        return Promise.resolve(call(...args));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    };
+  return {
+    backend: store.backend,
+    write: settle((batch) => store.write(batch)),
+    flaggedSince: settle((since) => store.flaggedSince(since)),
+    history: settle((domain) => store.history(domain)),
+    tuplesOf: settle((name, limit) => store.tuplesOf(name, limit)),
+    recentTuples: settle((since, limit) => store.recentTuples(since, limit)),
+    domain: settle((name) => store.domain(name)),
+    networks: settle(() => store.networks()),
+    meta: settle((key) => store.meta(key)),
+    sweep: settle((before) => store.sweep(before)),
+    counts: settle(() => store.counts()),
+    queryLog: settle((filter, limit, cursor) => store.queryLog(filter, limit, cursor)),
+    stats: settle((query) => store.stats(query)),
+    sweepQueryLog: settle((before) => store.sweepQueryLog(before)),
+    exposures: settle((filter, limit, cursor) => store.exposures(filter, limit, cursor)),
+    fanOuts: settle((filter, limit) => store.fanOuts(filter, limit)),
+    listEntries: settle((list) => store.listEntries(list)),
+    changeList: settle((change) => store.changeList(change)),
+    listsVersion: settle(() => store.listsVersion()),
+    audit: settle((since, limit) => store.audit(since, limit)),
+    sizeBytes: settle(() => store.sizeBytes()),
+    check: settle(() => store.check()),
+    close: settle(() => store.close()),
+  };
+}

@@ -13,7 +13,7 @@ import { escapeName } from '../../dns/name-text.js';
 import type { Exposure } from '../../model/flow.js';
 import { isoTime } from '../../model/verdict.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
-import { emptyBatch } from '../../store/store.js';
+import { asyncStore, emptyBatch } from '../../store/store.js';
 import { CUSTOMERS, T0 } from '../../../test/helpers/report-store.js';
 import { escapeHtml } from '../block-page/page.js';
 import { connectionsOf } from './connections.js';
@@ -64,10 +64,10 @@ store.write({
 
 const acme = CUSTOMERS[0]!;
 const DAY = { since: T0, until: T0 + 86_400 };
-const report = buildReport(store, acme, DAY, new Date((T0 + 86_400) * 1000));
+const report = await buildReport(asyncStore(store), acme, DAY, new Date((T0 + 86_400) * 1000));
 
 describe('hosts that connected to flux', () => {
-  it('counts devices per domain, bypass and inbound apart, for the customer and the period only', () => {
+  it('counts devices per domain, bypass and inbound apart, for the customer and the period only', async () => {
     const c = report.connections;
     expect({ hosts: c.hosts, bypass: c.bypass, inbound: c.inbound, rows: c.rows, complete: c.complete }).toEqual({ hosts: 2, bypass: 2, inbound: 1, rows: 4, complete: true });
     expect(c.domains.map((d) => [d.domain, d.hosts, d.bypass, d.inbound, d.flows, d.bytes, d.sampled])).toEqual([
@@ -77,12 +77,12 @@ describe('hosts that connected to flux', () => {
     expect(c.domains[0]).toMatchObject({ first: isoTime(T0 + 100), last: isoTime(T0 + 360), device_list: ['192.0.2.7', '192.0.2.8', '192.0.2.9'], network: 'fn-3' });
   });
 
-  it('reads at most the rows it is given, and says so', () => {
-    const cut = connectionsOf(store, 'acme', DAY, 2);
+  it('reads at most the rows it is given, and says so', async () => {
+    const cut = await connectionsOf(asyncStore(store), 'acme', DAY, 2);
     expect({ rows: cut.rows, complete: cut.complete }).toEqual({ rows: 2, complete: false });
   });
 
-  it('is in every format: JSON, CSV rows of kind connected, an HTML section', () => {
+  it('is in every format: JSON, CSV rows of kind connected, an HTML section', async () => {
     expect(JSON.parse(renderReport(report, 'json').text).connections).toEqual(report.connections);
     const csv = renderReport(report, 'csv').text.split('\r\n');
     const header = csv[0]!.split(',');

@@ -12,7 +12,7 @@ import { printable } from '../../act/report/table.js';
 import { escapeName } from '../../dns/name-text.js';
 import { isoTime } from '../../model/verdict.js';
 import type { Exposure } from '../../model/flow.js';
-import type { Store } from '../../store/store.js';
+import type { AsyncStore } from '../../store/store.js';
 
 /** Exposure rows read per report at most (one per device, domain and direction). */
 export const MAX_ROWS = 20_000;
@@ -86,17 +86,17 @@ export class ConnectionsReader {
   private complete = true;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly customer: string,
     private readonly range: { since: number; until: number },
     private readonly maxRows = MAX_ROWS,
   ) {}
 
   /** Reads the next page of exposures; false once everything (or the bound) is read. */
-  step(): boolean {
+  async step(): Promise<boolean> {
     if (this.done) return false;
     const { since, until } = this.range;
-    const page = this.store.exposures({ customer: this.customer, since, until }, Math.min(PAGE, this.maxRows - this.rows), this.cursor);
+    const page = await this.store.exposures({ customer: this.customer, since, until }, Math.min(PAGE, this.maxRows - this.rows), this.cursor);
     for (const e of page.items) this.add(e);
     this.cursor = page.next;
     if (this.cursor !== null && this.rows >= this.maxRows) this.complete = false;
@@ -104,8 +104,8 @@ export class ConnectionsReader {
     return !this.done;
   }
 
-  finish(): ReportConnections {
-    while (this.step());
+  async finish(): Promise<ReportConnections> {
+    while (await this.step());
     const domains = [...this.tallies.entries()]
       .map(([domain, t]): ConnectedDomain => ({
         domain,
@@ -155,7 +155,7 @@ export class ConnectionsReader {
 }
 
 /** The section for one customer over [since, until), read in one go. */
-export function connectionsOf(store: Store, customer: string, range: { since: number; until: number }, maxRows = MAX_ROWS): ReportConnections {
+export function connectionsOf(store: AsyncStore, customer: string, range: { since: number; until: number }, maxRows = MAX_ROWS): Promise<ReportConnections> {
   return new ConnectionsReader(store, customer, range, maxRows).finish();
 }
 

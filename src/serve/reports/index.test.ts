@@ -13,6 +13,7 @@ import { BLOCKED_ADVICE, EXPOSED_ADVICE, MISTAKE_ADVICE_REPORT, phraseHtml, plai
 import { escapeName } from '../../dns/name-text.js';
 import { CUSTOMERS, DENY_COMMENT, HOSTILE, seedStore, T0 } from '../../../test/helpers/report-store.js';
 import { flaggedVerdict } from '../../../test/helpers/verdicts.js';
+import { asyncStore } from '../../store/store.js';
 import { blockedPage, escapeHtml } from '../block-page/page.js';
 import { csvField } from './csv.js';
 import { buildReport, buildReportYielding, REPORT_CSP, renderReport, type ReportItem, type TransparencyReport } from './index.js';
@@ -24,7 +25,7 @@ afterAll(() => store.close());
 const acme = CUSTOMERS[0]!;
 const DAY = { since: T0, until: T0 + 86_400 };
 const NOW = new Date((T0 + 86_400 + 60) * 1000);
-const report = buildReport(store, acme, DAY, NOW);
+const report = await buildReport(asyncStore(store), acme, DAY, NOW);
 
 function item(name: string, kind: ReportItem['kind']): ReportItem {
   const found = report.items.find((i) => i.name === escapeName(name) && i.kind === kind);
@@ -72,7 +73,7 @@ function parseCsv(text: string): string[][] {
 }
 
 describe('buildReport', () => {
-  it('names the customer, the period and the totals', () => {
+  it('names the customer, the period and the totals', async () => {
     expect(report.customer).toEqual({ id: 'acme', name: 'ACME <Ltd> & "Sons"', contact: 'soc@acme.example' });
     expect(report.period).toEqual({ since: '2026-11-30T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' });
     expect(report.generated).toBe(NOW.toISOString());
@@ -91,7 +92,7 @@ describe('buildReport', () => {
     ]);
   });
 
-  it('says what, when, how often and from how many devices', () => {
+  it('says what, when, how often and from how many devices', async () => {
     const login = item('login.evil.example', 'blocked');
     expect(login).toMatchObject({
       domain: 'evil.example',
@@ -106,7 +107,7 @@ describe('buildReport', () => {
     });
   });
 
-  it('says why in the block page words, with the verdict, its evidence and when it was recorded', () => {
+  it('says why in the block page words, with the verdict, its evidence and when it was recorded', async () => {
     const login = item('login.evil.example', 'blocked');
     expect(login.why).toBe(plainText(whyFlux('double')));
     expect(login.why).toContain('double fast flux');
@@ -139,7 +140,7 @@ describe('buildReport', () => {
     expect(denied.evidence).toBeNull();
   });
 
-  it('tells the customer to check the devices that reached a name before it was blocked', () => {
+  it('tells the customer to check the devices that reached a name before it was blocked', async () => {
     const exposed = item('login.evil.example', 'exposed');
     expect(exposed).toMatchObject({ count: 1, devices: 1, device_list: ['192.0.2.9'], first: '2026-11-30T00:01:40.000Z' });
     expect(exposed.advice).toEqual(EXPOSED_ADVICE.map(plainText));
@@ -147,19 +148,19 @@ describe('buildReport', () => {
     expect(item('cdn.evil.example', 'logged').advice[0]).toMatch(/^Check these devices/);
   });
 
-  it('shares its words with the block page (one text, src/act/explain.ts)', () => {
+  it('shares its words with the block page (one text, src/act/explain.ts)', async () => {
     const page = blockedPage('login.evil.example', flaggedVerdict('evil.example', { flux: 'double' }), NOW);
     expect(page).toContain(phraseHtml(whyFlux('double'), escapeHtml));
     for (const advice of BLOCKED_ADVICE) expect(page).toContain(phraseHtml(advice, escapeHtml));
   });
 
-  it('reads at most the limit, newest first, and says so', () => {
-    const cut = buildReport(store, acme, DAY, NOW, { maxEntries: 3, maxItems: 2, maxItemDevices: 1, pageSize: 2 });
+  it('reads at most the limit, newest first, and says so', async () => {
+    const cut = await buildReport(asyncStore(store), acme, DAY, NOW, { maxEntries: 3, maxItems: 2, maxItemDevices: 1, pageSize: 2 });
     expect(cut.coverage).toEqual({ entries: 3, limit: 3, complete: false, oldest_read: '2026-11-30T00:08:20.000Z', names_not_listed: 1 });
     // Newest three: log cdn (700), sinkhole HOSTILE (600), nxdomain bad.deny (500): the third name is not listed.
     expect(cut.items.map((i) => i.name)).toEqual([escapeName(HOSTILE), 'cdn.evil.example']);
     expect(renderReport(cut, 'html').text).toContain('Only the newest 3 records were read');
-    const one = buildReport(store, acme, DAY, NOW, { maxEntries: 100, maxItems: 100, maxItemDevices: 1, pageSize: 1 });
+    const one = await buildReport(asyncStore(store), acme, DAY, NOW, { maxEntries: 100, maxItems: 100, maxItemDevices: 1, pageSize: 1 });
     expect(one.coverage.complete).toBe(true);
     expect(one.items.find((i) => i.name === 'login.evil.example' && i.kind === 'blocked')).toMatchObject({ devices: 1, devices_capped: true, count: 3 });
   });
@@ -167,21 +168,21 @@ describe('buildReport', () => {
   it('reads the same report yielding between pages (for callers inside the daemon)', async () => {
     const limits = { maxEntries: 100, maxItems: 100, maxItemDevices: 100, pageSize: 2 };
     let other = false;
-    const pending = buildReportYielding(store, acme, DAY, NOW, limits);
+    const pending = buildReportYielding(asyncStore(store), acme, DAY, NOW, limits);
     // Queued after the build's first page: it runs before the build ends only if the build yields.
     setImmediate(() => (other = true));
     let otherRanFirst = false;
     const yielded = await pending.then((r) => ((otherRanFirst = other), r));
     expect(otherRanFirst).toBe(true);
-    expect(yielded).toEqual(buildReport(store, acme, DAY, NOW, limits));
+    expect(yielded).toEqual(await buildReport(asyncStore(store), acme, DAY, NOW, limits));
   });
 
-  it('refuses an empty period in one line', () => {
-    expect(() => buildReport(store, acme, { since: T0, until: T0 }, NOW)).toThrow(/^report: the period is empty/);
+  it('refuses an empty period in one line', async () => {
+    await expect(buildReport(asyncStore(store), acme, { since: T0, until: T0 }, NOW)).rejects.toThrow(/^report: the period is empty/);
   });
 
-  it('gives a customer with nothing blocked an empty list', () => {
-    const quiet = buildReport(store, { id: 'initech', name: 'Initech', contact: '', networks: ['10.0.0.0/8'] }, DAY, NOW);
+  it('gives a customer with nothing blocked an empty list', async () => {
+    const quiet = await buildReport(asyncStore(store), { id: 'initech', name: 'Initech', contact: '', networks: ['10.0.0.0/8'] }, DAY, NOW);
     expect(quiet.items).toEqual([]);
     expect(quiet.totals.queries).toBe(0);
     expect(renderReport(quiet, 'html').text).toContain('Nothing was blocked for your devices in this period.');
@@ -189,7 +190,7 @@ describe('buildReport', () => {
 });
 
 describe('renderReport', () => {
-  it('json: stable field names, ISO times, parsed back equal', () => {
+  it('json: stable field names, ISO times, parsed back equal', async () => {
     const out = renderReport(report, 'json');
     expect(out.type).toBe('application/json; charset=utf-8');
     const parsed = JSON.parse(out.text) as TransparencyReport;
@@ -203,7 +204,7 @@ describe('renderReport', () => {
     expect(Object.keys(parsed.items[0]!.actions)).toEqual(['nxdomain', 'sinkhole']);
   });
 
-  it('csv: RFC 4180, one row per reported name, formulas neutralised', () => {
+  it('csv: RFC 4180, one row per reported name, formulas neutralised', async () => {
     const out = renderReport(report, 'csv');
     expect(out.type).toMatch(/^text\/csv/);
     const rows = parseCsv(out.text);
@@ -227,7 +228,7 @@ describe('renderReport', () => {
     expect(csvField(-3)).toBe('-3');
   });
 
-  it('html: one self-contained page, every echoed value escaped', () => {
+  it('html: one self-contained page, every echoed value escaped', async () => {
     const out = renderReport(report, 'html');
     expect(out.type).toBe('text/html; charset=utf-8');
     const html = out.text;

@@ -18,7 +18,7 @@ import { escapeName } from '../../dns/name-text.js';
 import { UsageError } from '../../model/errors.js';
 import { isBlockAction, QUERY_ACTIONS, type QueryAction, type QueryLogEntry, type QueryRule } from '../../model/query-log.js';
 import { isoTime, type EvidenceAddress, type FluxKind, type Verdict } from '../../model/verdict.js';
-import type { QueryLogFilter, RecordedVerdict, Store } from '../../store/store.js';
+import type { AsyncStore, QueryLogFilter, RecordedVerdict } from '../../store/store.js';
 import { ConnectionsReader, type ReportConnections } from './connections.js';
 
 /** Query-log actions a report reads: blocks, flagged names answered under policy log, and exposures. */
@@ -188,7 +188,7 @@ export class ReportBuilder {
   private readonly connections: ConnectionsReader;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly customer: Customer,
     private readonly range: { since: number; until: number },
     private readonly now: Date,
@@ -202,10 +202,10 @@ export class ReportBuilder {
   }
 
   /** Reads the next page of the query log, then of the flow exposures; false once everything (or each limit) is read. */
-  step(): boolean {
+  async step(): Promise<boolean> {
     if (this.done) return this.connections.step();
     const want = Math.min(this.limits.pageSize, this.limits.maxEntries - this.entries);
-    const page = this.store.queryLog(this.filter, want, this.cursor);
+    const page = await this.store.queryLog(this.filter, want, this.cursor);
     for (const entry of page.entries) this.add(entry);
     this.cursor = page.next;
     // A short or even empty page with a `next` is the store's read budget, not the end: go on while there is one.
@@ -258,12 +258,13 @@ export class ReportBuilder {
     else if (!t.devices.has(entry.client)) t.capped = true;
   }
 
-  finish(): TransparencyReport {
+  async finish(): Promise<TransparencyReport> {
     const { store, customer, range } = this;
-    const evidence = new EvidenceLookup(store);
-    const items = [...this.tallies.values()].map((t) => itemOf(t, evidence)).sort(byKindThenCount);
+    const tallies = [...this.tallies.values()];
+    const evidence = await EvidenceLookup.load(store, tallies);
+    const items = tallies.map((t) => itemOf(t, evidence)).sort(byKindThenCount);
     const totals = { queries: 0, blocked: 0, logged: 0 };
-    for (const p of store.stats({ since: range.since, until: range.until, step: statsStep(range), customer: customer.id })) {
+    for (const p of await store.stats({ since: range.since, until: range.until, step: statsStep(range), customer: customer.id })) {
       totals.queries += p.queries;
       totals.blocked += p.blocked;
       totals.logged += p.logged;
@@ -290,15 +291,15 @@ export class ReportBuilder {
         names_not_listed: this.notListed.size,
       },
       items,
-      connections: this.connections.finish(),
+      connections: await this.connections.finish(),
     };
   }
 }
 
 /** The report of `customer` over [since, until), read in one go (the API and the CLI). */
-export function buildReport(store: Store, customer: Customer, range: { since: number; until: number }, now: Date, limits: ReportLimits = DEFAULT_LIMITS): TransparencyReport {
+export async function buildReport(store: AsyncStore, customer: Customer, range: { since: number; until: number }, now: Date, limits: ReportLimits = DEFAULT_LIMITS): Promise<TransparencyReport> {
   const builder = new ReportBuilder(store, customer, range, now, limits);
-  while (builder.step());
+  while (await builder.step());
   return builder.finish();
 }
 
@@ -309,14 +310,14 @@ export function buildReport(store: Store, customer: Customer, range: { since: nu
  * answers must not wait for.
  */
 export async function buildReportYielding(
-  store: Store,
+  store: AsyncStore,
   customer: Customer,
   range: { since: number; until: number },
   now: Date,
   limits: ReportLimits = DEFAULT_LIMITS,
 ): Promise<TransparencyReport> {
   const builder = new ReportBuilder(store, customer, range, now, limits);
-  while (builder.step()) await yieldToLoop();
+  while (await builder.step()) await yieldToLoop();
   return builder.finish();
 }
 
@@ -417,20 +418,37 @@ function clip(text: string): string {
   return printable(text).slice(0, REASON_CHARS);
 }
 
-/** The store reads behind the items, each done once per report. */
+/** Histories read at once (with a cluster each is a request). */
+const HISTORY_READS = 16;
+
+/** The store reads behind the items, each done once per report, all before the items are built. */
 class EvidenceLookup {
   private readonly histories = new Map<string, RecordedVerdict[]>();
   private denied: Map<string, { by: string; at: number; comment: string }> | null = null;
 
-  constructor(private readonly store: Store) {}
+  /** Reads the history of every tally's domain and, when a tally was denied, the deny entries and their audit lines. */
+  static async load(store: AsyncStore, tallies: readonly Tally[]): Promise<EvidenceLookup> {
+    const lookup = new EvidenceLookup();
+    const domains = [...new Set(tallies.flatMap((t) => (t.domain === null ? [] : [t.domain])))];
+    for (let i = 0; i < domains.length; i += HISTORY_READS) {
+      const chunk = domains.slice(i, i + HISTORY_READS);
+      const read = await Promise.all(chunk.map((d) => store.history(d)));
+      chunk.forEach((d, j) => lookup.histories.set(d, read[j]!.filter((r) => r.verdict.verdict !== 'benign')));
+    }
+    if (tallies.some((t) => t.rule === 'denylist')) {
+      const denied = new Map<string, { by: string; at: number; comment: string }>();
+      for (const a of (await store.audit(0, AUDIT_LINES)).reverse()) {
+        if (a.action === 'deny.add') denied.set(a.target, { by: a.by, at: a.at, comment: a.comment });
+      }
+      for (const e of await store.listEntries('deny')) denied.set(e.name, { by: e.by, at: e.at, comment: e.comment });
+      lookup.denied = denied;
+    }
+    return lookup;
+  }
 
   /** The verdict in force at `ts`: the latest flagged one recorded by then, else the first flagged one after (recorded a moment late). */
   verdictAt(domain: string, ts: number): RecordedVerdict | null {
-    let history = this.histories.get(domain);
-    if (history === undefined) {
-      history = this.store.history(domain).filter((r) => r.verdict.verdict !== 'benign');
-      this.histories.set(domain, history);
-    }
+    const history = this.histories.get(domain) ?? [];
     let found: RecordedVerdict | null = null;
     for (const r of history) {
       if (r.ts <= ts) found = r;
@@ -441,14 +459,7 @@ class EvidenceLookup {
 
   /** Who denied the name and when: the deny entry, or (removed since) its audit line. */
   denyBasis(domain: string, reason: string): ReportBasis {
-    if (this.denied === null) {
-      this.denied = new Map();
-      for (const a of this.store.audit(0, AUDIT_LINES).reverse()) {
-        if (a.action === 'deny.add') this.denied.set(a.target, { by: a.by, at: a.at, comment: a.comment });
-      }
-      for (const e of this.store.listEntries('deny')) this.denied.set(e.name, { by: e.by, at: e.at, comment: e.comment });
-    }
-    const entry = this.denied.get(domain);
+    const entry = this.denied?.get(domain);
     const comment = printable(entry?.comment ?? reason).slice(0, REASON_CHARS);
     return { rule: 'denylist', comment, by: entry === undefined ? null : printable(entry.by), at: entry === undefined ? null : isoTime(entry.at) };
   }

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CustomerMap } from '../../act/customers.js';
 import { defaultConfig } from '../../config/schema.js';
 import { CUSTOMERS, dayEntries, dayStats, seedStore, T0 } from '../../../test/helpers/report-store.js';
-import { emptyBatch } from '../../store/store.js';
+import { asyncStore, emptyBatch } from '../../store/store.js';
 import type { ServeContext } from '../service.js';
 import type { TransparencyReport } from './report.js';
 import { reportsService, ReportsService } from './service.js';
@@ -29,7 +29,7 @@ afterAll(() => store.close());
 const registry = new Registry();
 
 function context(config = defaultConfig()): ServeContext {
-  return { config, customers: new CustomerMap(CUSTOMERS), store, registry, log: pino({ level: 'silent' }) } as unknown as ServeContext;
+  return { config, customers: new CustomerMap(CUSTOMERS), store, reader: asyncStore(store), registry, log: pino({ level: 'silent' }) } as unknown as ServeContext;
 }
 
 function files(dir: string, customer: string): string[] {

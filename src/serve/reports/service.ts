@@ -138,10 +138,11 @@ export class ReportsService implements Service {
 
   /** The report, read page by page with a turn of the event loop between pages; null when stopping. */
   private async build(customer: Customer, since: number, until: number): Promise<TransparencyReport | null> {
-    const store = this.context.store;
+    // What the API reads too: the local store's async face, or with a cluster the cluster's verdict history beside the node's query log.
+    const store = this.context.reader ?? null;
     if (store === null) throw new Error('the store is not open');
     const builder = new ReportBuilder(store, customer, { since, until }, new Date(this.clock() * 1000));
-    while (builder.step()) {
+    while (await builder.step()) {
       await yieldToLoop();
       if (this.stopping) return null;
     }

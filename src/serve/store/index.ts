@@ -21,7 +21,7 @@ import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { Recorder, replayObservations } from '../../store/recorder.js';
 import { BackgroundWriter } from '../../store/sqlite/background-writer.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
-import type { Store, StoreCounts } from '../../store/store.js';
+import { asyncStore, type Store, type StoreCounts } from '../../store/store.js';
 import { ExposureIncrements } from './exposure-increments.js';
 import { storeMetrics } from './metrics.js';
 
@@ -180,6 +180,7 @@ export class StoreService implements Service {
     this.unsubscribeFindings =
       context.onFinding?.((finding) => (finding.record === 'exposure' ? recorder.exposure(this.increments.increment(finding)) : recorder.fanOut(finding))) ?? null;
     context.store = store;
+    context.reader = asyncStore(store);
     this.every(options.flushInterval, () => this.flush());
     // After the writer thread exists: a first sweep after a long pause can be millions of rows, and the thread does it between batches.
     this.sweepQueryLog();
@@ -197,7 +198,10 @@ export class StoreService implements Service {
     this.unsubscribeQueries = null;
     this.unsubscribeFindings?.();
     this.unsubscribeFindings = null;
-    if (this.context.store === this.store) this.context.store = null;
+    if (this.context.store === this.store) {
+      this.context.store = null;
+      this.context.reader = null;
+    }
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;
     this.flush();

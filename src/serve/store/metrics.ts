@@ -73,3 +73,20 @@ export function storeMetrics(registry: Registry, r: StoreReadings): void {
   counter('fluxhound_store_findings_dropped_total', 'Flow exposures and fan-out findings dropped because serve.querylog.maxPending were already waiting.', stat('findingsDropped'));
   gauge('fluxhound_store_querylog_sweep_seconds', 'Duration of the last query-log retention sweep (chunked; batches are written between chunks).', (x) => x.queryLogSweepSeconds());
 }
+
+/** The cluster-store service's reads of the cluster (each an HTTP request), by outcome. */
+export function clusterStoreMetrics(registry: Registry, reads: () => { ok: number; failed: number }): void {
+  scrapedCounter(
+    registry,
+    'fluxhound_store_cluster_reads_total',
+    'Reads of the cluster store (passive DNS, verdict history, ...) by the API, reports and console, by result.',
+    () => {
+      const r = reads();
+      return [
+        [{ result: 'ok' }, r.ok],
+        [{ result: 'error' }, r.failed],
+      ];
+    },
+    ['result'],
+  );
+}

@@ -14,6 +14,7 @@
  * Distributed(cluster, db, table, key), cityHash64, the -Array, -State and
  * -Merge combinators (uniq, min, quantile), intDiv, Array(String).
  */
+import { storeSchemaStatements } from './store-schema.js';
 
 export interface SchemaOptions {
   /** Database holding fluxhound's tables (cluster.database). */
@@ -147,6 +148,8 @@ export function schemaStatements(o: SchemaOptions): string[] {
       holder String
     ) ENGINE = MergeTree() ORDER BY claimed_ms`,
     distributed('judge_lease', 'judge_lease_local', 'cityHash64(holder)'),
+    // The store's own tables (ClickHouseStore): after verdicts and observations, which their views read.
+    ...storeSchemaStatements(db, cluster),
   ];
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { QueryAction, QueryLogEntry } from '../../model/query-log.js';
 import { allPages, queryFixture, storeSuite } from '../store.case.js';
-import { emptyBatch, type QueryLogFilter } from '../store.js';
+import { asyncStore, emptyBatch, type QueryLogFilter } from '../store.js';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { addressKey, reversedName } from './query-keys.js';
@@ -38,7 +38,7 @@ function oracle(entries: readonly QueryLogEntry[], f: QueryLogFilter, inClient: 
     .map(([e]) => e);
 }
 
-storeSuite('sqlite', () => new SqliteStore(join(dir, 'suite.db')));
+storeSuite('sqlite', async () => asyncStore(new SqliteStore(join(dir, 'suite.db'))));
 
 describe('SqliteStore', () => {
   it('says which file it cannot open, in one line', () => {
@@ -57,7 +57,7 @@ describe('SqliteStore', () => {
     again.close();
   });
 
-  it('answers the same whichever index a search picks: ranges with many matches (walked in time order) and few (read and sorted)', () => {
+  it('answers the same whichever index a search picks: ranges with many matches (walked in time order) and few (read and sorted)', async () => {
     const store = new SqliteStore(join(dir, 'planner.db'));
     const entries: QueryLogEntry[] = [];
     for (let i = 0; i < 25_000; i++) entries.push(mixed(i, 5000 + Math.floor(i / 2)));
@@ -73,12 +73,12 @@ describe('SqliteStore', () => {
     for (const [filter, inClient] of cases) {
       const want = oracle(entries, filter, inClient);
       expect(want.length, JSON.stringify(filter)).toBeGreaterThan(0);
-      expect(allPages(store, filter, 1000), JSON.stringify(filter)).toEqual(want);
+      expect(await allPages(asyncStore(store), filter, 1000), JSON.stringify(filter)).toEqual(want);
     }
     store.close();
   });
 
-  it('answers the same across segments whose time spans overlap and arrive out of order, and after a sweep empties some', () => {
+  it('answers the same across segments whose time spans overlap and arrive out of order, and after a sweep empties some', async () => {
     const path = join(dir, 'segments.db');
     const store = new SqliteStore(path);
     const entries: QueryLogEntry[] = [];
@@ -101,17 +101,17 @@ describe('SqliteStore', () => {
       [{ client: '10.2.7.0/24', name: 'big.test' }, (c) => c.startsWith('10.2.7.')],
       [{ client: '10.0.0.0/8', until: 33_000 }, () => true],
     ];
-    const check = (all: readonly QueryLogEntry[]) => {
+    const check = async (all: readonly QueryLogEntry[]) => {
       for (const [filter, inClient] of cases) {
         const want = oracle(all, filter, inClient);
         expect(want.length, JSON.stringify(filter)).toBeGreaterThan(0);
-        expect(allPages(store, filter, 1000), JSON.stringify(filter)).toEqual(want);
+        expect(await allPages(asyncStore(store), filter, 1000), JSON.stringify(filter)).toEqual(want);
       }
     };
-    check(entries);
+    await check(entries);
     // Everything before 26,000: windows 0-2 fully, part of 3; the segments left must still answer the same.
     store.sweepQueryLog(26_000);
-    check(entries.filter((e) => e.ts >= 26_000));
+    await check(entries.filter((e) => e.ts >= 26_000));
     store.close();
   });
 
@@ -150,7 +150,7 @@ describe('SqliteStore', () => {
     store.close();
   });
 
-  it('brings a store of schema 3 forward: its query log is searchable the same, and new rows join it', () => {
+  it('brings a store of schema 3 forward: its query log is searchable the same, and new rows join it', async () => {
     const path = join(dir, 'schema3.db');
     const old = new Database(path);
     for (const migration of MIGRATIONS.slice(0, 3)) old.exec(migration);
@@ -177,13 +177,13 @@ describe('SqliteStore', () => {
     for (const [filter, inClient] of cases) {
       const want = oracle(entries, filter, inClient);
       expect(want.length).toBeGreaterThan(0);
-      expect(allPages(store, filter, 250), JSON.stringify(filter)).toEqual(want);
-      expect(allPages(fresh, filter, 250), JSON.stringify(filter)).toEqual(want);
+      expect(await allPages(asyncStore(store), filter, 250), JSON.stringify(filter)).toEqual(want);
+      expect(await allPages(asyncStore(fresh), filter, 250), JSON.stringify(filter)).toEqual(want);
     }
     const later: QueryLogEntry[] = [];
     for (let i = 6000; i < 7000; i++) later.push(mixed(i, 4000 + i));
     store.write({ ...emptyBatch(), queries: later });
-    for (const [filter, inClient] of cases) expect(allPages(store, filter, 250), JSON.stringify(filter)).toEqual(oracle([...entries, ...later], filter, inClient));
+    for (const [filter, inClient] of cases) expect(await allPages(asyncStore(store), filter, 250), JSON.stringify(filter)).toEqual(oracle([...entries, ...later], filter, inClient));
     store.close();
     fresh.close();
     const schema = new Database(path, { readonly: true });

@@ -1,7 +1,7 @@
 /** GET /api/v1/audit: who changed the lists, when and why, newest first. */
 import type { ServeContext } from '../../service.js';
 import type { Route } from '../route.js';
-import { needStore } from './common.js';
+import { needReader } from './common.js';
 import { LIMITS } from './openapi.js';
 import { integer, time } from './params.js';
 
@@ -11,10 +11,10 @@ export function auditRoutes(context: ServeContext): Route[] {
       method: 'GET',
       path: '/api/v1/audit',
       role: 'read',
-      handle: (request) => {
+      handle: async (request) => {
         const since = time(request.query, 'since', 0);
         const limit = integer(request.query, 'limit', LIMITS.audit.fallback, 1, LIMITS.audit.max);
-        const items = context.lists !== null ? context.lists.audit(since, limit) : needStore(context).audit(since, limit);
+        const items = context.lists !== null ? context.lists.audit(since, limit) : await needReader(context).audit(since, limit);
         return { status: 200, body: { items } };
       },
     },

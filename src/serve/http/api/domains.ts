@@ -11,7 +11,7 @@
 import { liveAllowlist } from '../../../act/rpz/allowlist.js';
 import { intelListingVerdict, isIntelListing } from '../../../detect/intel-verdict.js';
 import type { Verdict } from '../../../model/verdict.js';
-import type { PdnsTuple, Store } from '../../../store/store.js';
+import type { AsyncStore, PdnsTuple } from '../../../store/store.js';
 import { listingOf } from '../../dns/intel.js';
 import { covering } from '../../lists/entry.js';
 import type { ServeContext } from '../../service.js';
@@ -29,13 +29,14 @@ export function domainRoutes(context: ServeContext): Route[] {
       method: 'GET',
       path: '/api/v1/domains/{name}',
       role: 'read',
-      handle: (request) => {
+      handle: async (request) => {
         const name = domainName(request.params.name ?? '', 'name');
-        const store = context.store;
+        const store = context.reader ?? null;
         let blocker = context.flagged.match(name);
         const denylisted = covering(context.lists?.entries('deny') ?? [], name);
         const allowlisted = liveAllowlist(context.config).allowlist.isAllowed(name);
-        const recorded = store?.history(name) ?? [];
+        // Reads go out together: with a cluster each is an HTTP request.
+        const [recorded, passiveDns, sighting] = store === null ? [[], [], null] : await Promise.all([store.history(name), passiveDnsOf(store, name), store.domain(name)]);
         const listing = listingFor(context, name, blocker, allowlisted);
         // A log feed's listing is answered normally: it blocks nothing.
         if (blocker !== null && isIntelListing(blocker) && blocker.intel![0]!.action === 'log') blocker = null;
@@ -45,8 +46,7 @@ export function domainRoutes(context: ServeContext): Route[] {
         if (verdict === null && blocker?.domain === name) verdict = blocker;
         if (verdict === null && recorded.length > 0) verdict = recorded[recorded.length - 1]!.verdict;
         const history = recorded.slice(-HISTORY_POINTS).map((r) => ({ ts: r.ts, verdict: r.verdict.verdict, flux: r.verdict.flux, score: r.verdict.score }));
-        const passiveDns = store === null ? [] : passiveDnsOf(store, name);
-        const known = verdict !== null || blocker !== null || denylisted !== null || allowlisted || passiveDns.length > 0 || store?.domain(name) != null;
+        const known = verdict !== null || blocker !== null || denylisted !== null || allowlisted || passiveDns.length > 0 || sighting !== null;
         if (!known) return apiError(404, 'nothing is known about this name');
         return {
           status: 200,
@@ -81,6 +81,6 @@ function listingFor(context: ServeContext, name: string, blocker: Verdict | null
 }
 
 /** The name's tuples, oldest sighting first. */
-function passiveDnsOf(store: Store, name: string): PdnsTuple[] {
+function passiveDnsOf(store: AsyncStore, name: string): Promise<PdnsTuple[]> {
   return store.tuplesOf(name, PDNS_TUPLES);
 }

@@ -8,7 +8,7 @@
 import type { ExposureFilter, FanOutFilter } from '../../../store/store.js';
 import type { ServeContext } from '../../service.js';
 import type { Route } from '../route.js';
-import { needStore } from './common.js';
+import { needReader } from './common.js';
 import { LIMITS } from './openapi.js';
 import { client, integer, oneOf, optionalName, ParamError, single, text, timeRange } from './params.js';
 
@@ -20,7 +20,7 @@ export function exposureRoutes(context: ServeContext): Route[] {
       method: 'GET',
       path: '/api/v1/exposures',
       role: 'read',
-      handle: (request) => {
+      handle: async (request) => {
         const query = request.query;
         const filter: ExposureFilter = {};
         const address = client(query, 'client');
@@ -37,10 +37,10 @@ export function exposureRoutes(context: ServeContext): Route[] {
         const limit = integer(query, 'limit', LIMITS.exposures.fallback, 1, LIMITS.exposures.max);
         const cursor = single(query, 'cursor');
         if (cursor !== null && !CURSOR.test(cursor)) throw new ParamError('cursor', 'not a cursor this API gave');
-        const store = needStore(context);
+        const store = needReader(context);
         let page;
         try {
-          page = store.exposures(filter, limit, cursor);
+          page = await store.exposures(filter, limit, cursor);
         } catch (err) {
           // The store refuses a cursor it did not make (its text is opaque to the API).
           if (cursor !== null) throw new ParamError('cursor', 'not a cursor this API gave');
@@ -53,7 +53,7 @@ export function exposureRoutes(context: ServeContext): Route[] {
       method: 'GET',
       path: '/api/v1/fan-out',
       role: 'read',
-      handle: (request) => {
+      handle: async (request) => {
         const query = request.query;
         const filter: FanOutFilter = {};
         const host = client(query, 'host');
@@ -64,7 +64,7 @@ export function exposureRoutes(context: ServeContext): Route[] {
         if (Number.isFinite(range.since)) filter.since = range.since;
         if (Number.isFinite(range.until)) filter.until = range.until;
         const limit = integer(query, 'limit', LIMITS.fanOut.fallback, 1, LIMITS.fanOut.max);
-        return { status: 200, body: { items: needStore(context).fanOuts(filter, limit) } };
+        return { status: 200, body: { items: await needReader(context).fanOuts(filter, limit) } };
       },
     },
   ];

@@ -3,7 +3,7 @@ import { QUERY_ACTIONS } from '../../../model/query-log.js';
 import type { QueryLogFilter } from '../../../store/store.js';
 import type { ServeContext } from '../../service.js';
 import type { Route } from '../route.js';
-import { needStore } from './common.js';
+import { needReader } from './common.js';
 import { LIMITS } from './openapi.js';
 import { client, integer, optionalName, ParamError, single, someOf, text, timeRange } from './params.js';
 
@@ -15,7 +15,7 @@ export function queryLogRoutes(context: ServeContext): Route[] {
       method: 'GET',
       path: '/api/v1/querylog',
       role: 'read',
-      handle: (request) => {
+      handle: async (request) => {
         const query = request.query;
         const filter: QueryLogFilter = {};
         const address = client(query, 'client');
@@ -32,10 +32,10 @@ export function queryLogRoutes(context: ServeContext): Route[] {
         const limit = integer(query, 'limit', LIMITS.querylog.fallback, 1, LIMITS.querylog.max);
         const cursor = single(query, 'cursor');
         if (cursor !== null && !CURSOR.test(cursor)) throw new ParamError('cursor', 'not a cursor this API gave');
-        const store = needStore(context);
+        const store = needReader(context);
         let page;
         try {
-          page = store.queryLog(filter, limit, cursor);
+          page = await store.queryLog(filter, limit, cursor);
         } catch (err) {
           // The store refuses a cursor it did not make (its text is opaque to the API).
           if (cursor !== null) throw new ParamError('cursor', 'not a cursor this API gave');

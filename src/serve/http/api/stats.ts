@@ -2,7 +2,7 @@
 import type { StatsQuery } from '../../../store/store.js';
 import type { ServeContext } from '../../service.js';
 import type { Route } from '../route.js';
-import { needStore, nowSeconds } from './common.js';
+import { needReader, nowSeconds } from './common.js';
 import { LIMITS } from './openapi.js';
 import { integer, ParamError, text, timeRange } from './params.js';
 
@@ -15,7 +15,7 @@ export function statsRoutes(context: ServeContext): Route[] {
       method: 'GET',
       path: '/api/v1/stats',
       role: 'read',
-      handle: (request) => {
+      handle: async (request) => {
         const now = nowSeconds();
         const range = timeRange(request.query, { since: now - 86_400, until: now });
         // The store counts per minute: the range covers whole minutes.
@@ -28,7 +28,7 @@ export function statsRoutes(context: ServeContext): Route[] {
         const customer = text(request.query, 'customer', 64);
         const stats: StatsQuery = { since, until, step };
         if (customer !== null) stats.customer = customer;
-        return { status: 200, body: { step, points: needStore(context).stats(stats) } };
+        return { status: 200, body: { step, points: await needReader(context).stats(stats) } };
       },
     },
   ];

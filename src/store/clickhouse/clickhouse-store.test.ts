@@ -1,0 +1,116 @@
+/**
+ * The store suite against a real two-shard cluster, and what only the
+ * cluster does: passive DNS and domains folded from the sensors' observation
+ * rows, verdict history from rows the judge writes.
+ */
+import { createClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clickhouseServer, startClickHouseCluster, type ClickHouseCluster } from '../../../test/support/clickhouse.js';
+import type { Enricher } from '../../enrich/enricher.js';
+import { emptyObservation } from '../../model/observation.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clusterReads } from '../cluster-reads.js';
+import { SqliteStore } from '../sqlite/sqlite-store.js';
+import { queryFixture, storeSuite, verdictFixture } from '../store.case.js';
+import { asyncStore, emptyBatch } from '../store.js';
+import { ClickHouseStore } from './clickhouse-store.js';
+import { observationRow } from './rows.js';
+import type { ClickHouseStoreOptions } from './store-client.js';
+
+const enricher = { sources: [], lookup: () => null } as unknown as Enricher;
+
+describe.skipIf(clickhouseServer.path === null)('ClickHouse store on two shards', () => {
+  let cluster: ClickHouseCluster;
+  let options: ClickHouseStoreOptions;
+
+  beforeAll(async () => {
+    cluster = await startClickHouseCluster({ shards: 2 });
+    const nodes = cluster.shards.map((s) => s.url);
+    options = { url: nodes[0]!, nodes, database: 'fluxhound', cluster: cluster.name, node: 'test' };
+    await (await ClickHouseStore.open({ ...options, createSchema: true })).close();
+  }, 90_000);
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  // Each open() is a new client of the same database: a restart, or a second process.
+  storeSuite('clickhouse (2 shards)', () => ClickHouseStore.open(options));
+
+  it('folds observation rows into passive DNS and domains, and reads the verdicts the judge wrote, on whichever shard they live', async () => {
+    const c = createClient({ url: options.url, database: 'fluxhound', clickhouse_settings: { insert_distributed_sync: 1 } });
+    const rows = [];
+    for (let i = 0; i < 40; i++) {
+      const o = emptyObservation(1_900_000_000 + i, `www.obs${i % 10}.example`, 'A');
+      o.answers = [
+        { name: o.qname, type: 'CNAME', data: `edge${i % 10}.cdn.example`, ttl: 300 },
+        { name: `edge${i % 10}.cdn.example`, type: 'A', data: `192.0.2.${i % 3}`, ttl: 60 - i },
+      ];
+      o.authority = [{ name: 'obs.example', type: 'NS', data: 'ns1.obs.example', ttl: 3600 }];
+      rows.push(observationRow(o, enricher, { sensor: 's1', batch: 1, seq: i }));
+    }
+    await c.insert({ table: 'observations', values: rows, format: 'JSONEachRow' });
+    // The judge's own insert: a verdict row per change.
+    const judged = [verdictFixture('www.obs1.example', 'suspicious', 45), verdictFixture('www.obs1.example', 'fast-flux', 88)];
+    await c.insert({
+      table: 'verdicts',
+      values: judged.map((v, i) => ({ recorded_ms: 1_900_000_100_000 + i * 1000, domain: v.domain, registered: 'obs1.example', label: v.verdict, score: v.score, judge: 'judge-1', verdict: JSON.stringify(v) })),
+      format: 'JSONEachRow',
+    });
+    // The rows spread over both shards (one registered domain each), so a read that missed a shard would show it.
+    for (const shard of cluster.shards) {
+      const local = createClient({ url: shard.url, database: 'fluxhound' });
+      const [row] = await (await local.query({ query: 'SELECT count() AS n FROM pdns_local', format: 'JSONEachRow' })).json<{ n: string }>();
+      expect(Number(row?.n)).toBeGreaterThan(0);
+      await local.close();
+    }
+    await c.close();
+    const store = await ClickHouseStore.open(options);
+    // www.obs1.example is asked at i = 1, 11, 21, 31; addresses 192.0.2.(i % 3); the TTL is the answer's smallest (60 - i).
+    const tuples = await store.tuplesOf('www.obs1.example', 100);
+    expect(tuples.map((t) => [t.type, t.data, t.count])).toEqual([
+      ['A', '192.0.2.1', 2],
+      ['CNAME', 'edge1.cdn.example', 4],
+      ['NS', 'ns1.obs.example', 4],
+      ['A', '192.0.2.2', 1],
+      ['A', '192.0.2.0', 1],
+    ]);
+    const cname = tuples.find((t) => t.type === 'CNAME')!;
+    expect([cname.firstSeen, cname.lastSeen, cname.ttl]).toEqual([1_900_000_001, 1_900_000_031, 60 - 31]);
+    expect(await store.domain('www.obs1.example')).toEqual({ name: 'www.obs1.example', firstSeen: 1_900_000_001, lastSeen: 1_900_000_101, queries: 4 });
+    expect((await store.history('www.obs1.example')).map((r) => [r.ts, r.verdict.verdict, r.verdict.score])).toEqual([
+      [1_900_000_100, 'suspicious', 45],
+      [1_900_000_101, 'fast-flux', 88],
+    ]);
+    expect((await store.flaggedSince(1_900_000_000)).map((r) => r.verdict.domain)).toContain('www.obs1.example');
+    await store.close();
+  });
+
+  it("a node's reads: the cluster's history and passive DNS, its own store's query log and lists; writes go to its own store", async () => {
+    // Reads the rows the test above put in the cluster (one cluster per file: tests in it run in order).
+    const cluster = await ClickHouseStore.open(options);
+    const local = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'fluxhound-cluster-reads-')), 'node.db'));
+    local.write({ ...emptyBatch(), queries: [queryFixture({ ts: 1_950_000_000, name: 'only.local.test' })], verdicts: [{ ts: 1_950_000_000, verdict: verdictFixture('www.obs1.example', 'benign', 0) }] });
+    await cluster.write({ ...emptyBatch(), queries: [queryFixture({ ts: 1_950_000_000, name: 'only.cluster.test' })] });
+    const reads = clusterReads(cluster, asyncStore(local));
+    try {
+      // The judge's two verdicts in the cluster, not the node's own benign one.
+      expect((await reads.history('www.obs1.example')).map((r) => r.verdict.verdict)).toEqual(['suspicious', 'fast-flux']);
+      expect((await reads.tuplesOf('www.obs1.example', 100)).length).toBe(5);
+      const range = { since: 1_950_000_000, until: 1_950_000_001 };
+      expect((await reads.queryLog(range, 10)).entries.map((e) => e.name)).toEqual(['only.local.test']);
+      await reads.changeList({ op: 'add', list: 'deny', name: 'node.deny.test', comment: 'c', by: 'ops', at: 1 });
+      expect(local.listEntries('deny').map((e) => e.name)).toEqual(['node.deny.test']);
+      expect((await cluster.listEntries('deny')).map((e) => e.name)).not.toContain('node.deny.test');
+      // Without a local store, everything comes from the cluster, and writes are refused.
+      const clusterOnly = clusterReads(cluster, null);
+      expect((await clusterOnly.queryLog(range, 10)).entries.map((e) => e.name)).toEqual(['only.cluster.test']);
+      await expect(clusterOnly.write(emptyBatch())).rejects.toThrow(/sensor and judge/);
+    } finally {
+      await reads.close();
+      local.close();
+    }
+  });
+});
