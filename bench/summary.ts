@@ -36,9 +36,9 @@ function side(label: string, dataset: Dataset, seconds: number[], wall: number[]
   };
 }
 
-export function summariseFluxhound(dataset: Dataset, runs: readonly FluxhoundRun[]): SideSummary {
+export function summariseFluxhound(dataset: Dataset, runs: readonly FluxhoundRun[], label = 'fluxhound analyze'): SideSummary {
   return side(
-    'fluxhound analyze',
+    label,
     dataset,
     runs.map((r) => r.stats.elapsedMs / 1000),
     runs.map((r) => r.measured.wallSeconds),
@@ -79,6 +79,21 @@ export function throughputRatio(
     vsOneThread: peerOneThread === undefined ? Number.NaN : fluxhound.recordsPerSecond / peerOneThread.recordsPerSecond,
     wallVsDefaultThreads: peer.wallSeconds / fluxhound.wallSeconds,
   };
+}
+
+/** fluxhound against the per-name feature query (issue 18): a floor it must reach and a goal. */
+export interface FeatureRatio {
+  target: number;
+  goal: number;
+  /** fluxhound records/s over the feature query's, in-process times (medians): the headline. */
+  ratio: number;
+  /** The same on wall time, process start to exit. */
+  wallRatio: number;
+}
+
+export function featureRatio(fluxhound: SideSummary | null, peer: SideSummary | null, target: number, goal: number): FeatureRatio | null {
+  if (fluxhound === null || peer === null) return null;
+  return { target, goal, ratio: fluxhound.recordsPerSecond / peer.recordsPerSecond, wallRatio: peer.wallSeconds / fluxhound.wallSeconds };
 }
 
 export interface MemorySummary {
