@@ -1,11 +1,13 @@
 /** One DuckDB (or plain-JS ceiling) measurement, in its own process so that its peak RSS is its own. */
 import { join } from 'node:path';
 import type { DuckdbCountResult, DuckdbVariant } from './duckdb-count.js';
+import type { DuckdbFeaturesResult } from './duckdb-features.js';
 import type { Measured } from './measure.js';
 import { runMeasured } from './measure.js';
 
 export interface DuckdbRun {
-  result: DuckdbCountResult;
+  /** elapsedMs and maxRssBytes are all the summary reads; the rest says what ran. */
+  result: DuckdbCountResult | DuckdbFeaturesResult;
   measured: Measured;
 }
 
@@ -13,6 +15,12 @@ export interface DuckdbRun {
 export async function runDuckdb(file: string, variant: DuckdbVariant, threads: number | null, workDir: string): Promise<DuckdbRun> {
   const args = [file, '--threads', threads === null ? 'default' : String(threads), '--variant', variant];
   return runCounter('duckdb-count.js', args, `duckdb ${variant} threads=${threads ?? 'default'}`, workDir);
+}
+
+/** The per-name feature query (bench/duckdb-features.ts) against the range tables in `rangesDatabase`. */
+export async function runDuckdbFeatures(file: string, rangesDatabase: string, threads: number | null, workDir: string): Promise<DuckdbRun> {
+  const args = [file, rangesDatabase, '--threads', threads === null ? 'default' : String(threads)];
+  return runCounter('duckdb-features.js', args, `duckdb features threads=${threads ?? 'default'}`, workDir);
 }
 
 /** DuckDB's `unnest` query in plain single-threaded JavaScript (bench/plain-js-count.ts). */
@@ -28,7 +36,7 @@ async function runCounter(script: string, args: readonly string[], what: string,
   });
   const line = measured.stdout.trim().split('\n').at(-1) ?? '';
   try {
-    return { result: JSON.parse(line) as DuckdbCountResult, measured };
+    return { result: JSON.parse(line) as DuckdbRun['result'], measured };
   } catch {
     throw new Error(`bench: ${what}: expected one JSON line, got '${line.slice(0, 200)}'`);
   }

@@ -4,6 +4,7 @@
  * with stdout to /dev/null. The CLI's own statistics (the contract below)
  * are read back from STATS and checked.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Measured } from './measure.js';
@@ -29,6 +30,23 @@ export interface FluxhoundRun {
 
 export function fluxhoundCli(root: string): string {
   return join(root, 'dist/src/cli/main.js');
+}
+
+/**
+ * `--workers auto` when the built CLI has the flag (issue 18: analyze on every
+ * core), else nothing: the bench then measures the one-thread analyze and
+ * says so (see workersLabel).
+ */
+export function workersArgs(root: string): string[] {
+  const cli = fluxhoundCli(root);
+  if (!existsSync(cli)) return [];
+  const help = execFileSync(process.execPath, [cli, 'analyze', '--help'], { encoding: 'utf8' });
+  return help.includes('--workers') ? ['--workers', 'auto'] : [];
+}
+
+/** How the report names the analyze it ran. */
+export function workersLabel(args: readonly string[]): string {
+  return args.length > 0 ? 'fluxhound analyze --workers auto' : 'fluxhound analyze (1 thread: no --workers)';
 }
 
 export async function runFluxhound(root: string, file: string, workDir: string, extraArgs: readonly string[] = []): Promise<FluxhoundRun> {

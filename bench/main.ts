@@ -10,9 +10,10 @@ import { ensureDataset, memorySpec, throughputSpec } from './dataset.js';
 import type { Dataset } from './dataset.js';
 import type { DuckdbVariant } from './duckdb-count.js';
 import type { DuckdbRun } from './duckdb-run.js';
-import { runDuckdb, runPlainJs } from './duckdb-run.js';
+import { runDuckdb, runDuckdbFeatures, runPlainJs } from './duckdb-run.js';
+import { ensureRangesDatabase } from './duckdb-features.js';
 import type { FluxhoundRun } from './fluxhound-run.js';
-import { runFluxhound } from './fluxhound-run.js';
+import { runFluxhound, workersArgs, workersLabel } from './fluxhound-run.js';
 import { formatReport } from './report.js';
 import { benchDnstap, DEFAULT_DNSTAP_OPTIONS, formatDnstap } from './dnstap.js'; // dnstap listener (bench/dnstap.ts)
 import { benchDns, dnsBenchOptionsFromEnv, formatDns } from './dnsperf.js'; // Protective DNS forwarder vs Unbound (bench/dnsperf.ts)
@@ -28,11 +29,15 @@ import { benchFlows, formatFlows, optionsFromEnv as flowsOptionsFromEnv, type Fl
 import { benchFlowMemory, formatFlowMemory, type FlowMemoryFigures } from './flow-memory.js'; // memory per tracked host in the flow analysis (bench/flow-memory.ts)
 import type { BenchResults, EnrichFigures } from './results.js';
 import type { SideSummary } from './summary.js';
-import { summariseDuckdb, summariseFluxhound, summariseMemory, throughputRatio } from './summary.js';
+import { featureRatio, summariseDuckdb, summariseFluxhound, summariseMemory, throughputRatio } from './summary.js';
+import { clusterFigures, type ClusterPart } from './cluster-parts.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DATA_DIR = join(ROOT, 'bench/.data');
 const RATIO_TARGET = 1.5;
+/** Issue 18: analyze on all cores against DuckDB's per-name feature query on all cores. */
+const FEATURE_TARGET = 1.0;
+const FEATURE_GOAL = 1.5;
 const MEMORY_TARGET_BYTES = 1024;
 
 interface Options {
@@ -43,7 +48,7 @@ interface Options {
   skip: Set<string>;
 }
 
-const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb,plain-js,memory,enrich,dnstap,pcap,flow-logs,dns,encrypted-dns,querylog-forwarder,soak,querylog,intel,flows,flow-memory]
+const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb-features,duckdb,plain-js,memory,enrich,dnstap,pcap,flow-logs,dns,encrypted-dns,querylog-forwarder,soak,querylog,intel,flows,flow-memory,cluster-ingest,cluster-judge]
   --records N        records in the throughput file (default 5000000)
   --runs N           runs per side; medians are reported (default 3)
   --seed N           corpus seed (default 1)
@@ -111,8 +116,20 @@ async function repeatRuns<T>(what: string, runs: number, failures: string[], mea
   return out;
 }
 
-async function fluxhoundRuns(dataset: Dataset, runs: number, failures: string[]): Promise<FluxhoundRun[]> {
-  return repeatRuns('fluxhound', runs, failures, () => runFluxhound(ROOT, dataset.path, DATA_DIR), (r) => r.stats.elapsedMs / 1000);
+async function fluxhoundRuns(dataset: Dataset, runs: number, failures: string[], workers: readonly string[]): Promise<FluxhoundRun[]> {
+  return repeatRuns('fluxhound', runs, failures, () => runFluxhound(ROOT, dataset.path, DATA_DIR, workers), (r) => r.stats.elapsedMs / 1000);
+}
+
+/** DuckDB's per-name feature query (bench/duckdb-features.ts), default threads; the range tables are loaded once, untimed. */
+async function featureRuns(dataset: Dataset, runs: number, failures: string[]): Promise<DuckdbRun[]> {
+  let ranges: string;
+  try {
+    ranges = await ensureRangesDatabase(DATA_DIR);
+  } catch (error) {
+    failures.push(`duckdb features: range tables: ${(error as Error).message}`);
+    return [];
+  }
+  return repeatRuns('duckdb features', runs, failures, () => runDuckdbFeatures(dataset.path, ranges, null, DATA_DIR), countSeconds);
 }
 
 const DUCKDB_CASES: readonly { key: string; label: string; variant: DuckdbVariant; threads: number | null }[] = [
@@ -158,7 +175,11 @@ async function main(): Promise<void> {
 
   const dataset = await ensureDataset(DATA_DIR, 'throughput', throughputSpec(options.seed, options.records));
   describeDataset('throughput input', dataset);
-  const fluxhound = options.skip.has('fluxhound') ? [] : await fluxhoundRuns(dataset, options.runs, failures);
+  // All cores when the build has --workers (issue 18), as the feature query has all of DuckDB's threads.
+  const workers = workersArgs(ROOT);
+  log(`fluxhound: ${workersLabel(workers)}`);
+  const fluxhound = options.skip.has('fluxhound') ? [] : await fluxhoundRuns(dataset, options.runs, failures, workers);
+  const features = options.skip.has('duckdb-features') ? [] : await featureRuns(dataset, options.runs, failures);
   const duckdb = options.skip.has('duckdb') ? {} : await duckdbRuns(dataset, options.runs, failures);
   const plainJs = options.skip.has('plain-js') ? [] : await plainJsRuns(dataset, options.runs, failures);
 
@@ -234,7 +255,18 @@ async function main(): Promise<void> {
     }
   }
 
-  const flux = fluxhound.length > 0 ? summariseFluxhound(dataset, fluxhound) : null;
+  // The cluster parts (bench/cluster-ingest.ts, bench/cluster-judge.ts), when this build has them.
+  const cluster: ClusterPart[] = [];
+  for (const part of ['cluster-ingest', 'cluster-judge'] as const) {
+    if (options.skip.has(part)) continue;
+    const figures = await clusterFigures(part, log);
+    if (figures === null) continue;
+    cluster.push(figures);
+    failures.push(...figures.failures.map((f) => `${part}: ${f}`));
+  }
+
+  const flux = fluxhound.length > 0 ? summariseFluxhound(dataset, fluxhound, workersLabel(workers)) : null;
+  const featureSide = features.length > 0 ? summariseDuckdb('DuckDB per-name features, default thr.', dataset, features) : null;
   const peers = new Map<string, SideSummary>();
   for (const c of DUCKDB_CASES) {
     const runs = duckdb[c.key] ?? [];
@@ -251,6 +283,8 @@ async function main(): Promise<void> {
     fluxhound: flux,
     duckdb: [...peers.values()],
     ratio: throughputRatio(flux, peer, peers.get('unnest-1'), RATIO_TARGET),
+    features: featureSide,
+    featureRatio: featureRatio(flux, featureSide, FEATURE_TARGET, FEATURE_GOAL),
     plainJs: plain,
     plainJsRatio: plain === null || peer === undefined ? null : plain.recordsPerSecond / peer.recordsPerSecond,
     memoryTargetBytes: MEMORY_TARGET_BYTES,
@@ -258,7 +292,7 @@ async function main(): Promise<void> {
     memoryDataset,
     enrich,
     failures,
-    raw: { fluxhound, duckdb, plainJs, memory },
+    raw: { fluxhound, duckdb, features, plainJs, memory },
   };
   const report = formatReport(results);
   process.stdout.write(`\n${report}`);
@@ -274,6 +308,7 @@ async function main(): Promise<void> {
   if (intelPeer !== null) process.stdout.write(`\n${formatIntelPeer(intelPeer)}\n`);
   if (flows !== null) process.stdout.write(`\n${formatFlows(flows)}\n`);
   if (flowMemory !== null) process.stdout.write(`\n${formatFlowMemory(flowMemory)}\n`);
+  for (const part of cluster) process.stdout.write(`\n${part.lines.join('\n')}\n`);
   const latest = join(DATA_DIR, 'latest.json');
   writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
   if (dns !== null) writeFileSync(join(DATA_DIR, 'dns.json'), `${JSON.stringify(dns, null, 2)}\n`);
@@ -285,6 +320,7 @@ async function main(): Promise<void> {
   if (intelPeer !== null) writeFileSync(join(DATA_DIR, 'intel-peer.json'), `${JSON.stringify(intelPeer, null, 2)}\n`);
   if (flows !== null) writeFileSync(join(DATA_DIR, 'flows.json'), `${JSON.stringify(flows, null, 2)}\n`);
   if (flowMemory !== null) writeFileSync(join(DATA_DIR, 'flow-memory.json'), `${JSON.stringify(flowMemory, null, 2)}\n`);
+  for (const part of cluster) writeFileSync(join(DATA_DIR, `${part.part}.json`), `${JSON.stringify(part, null, 2)}\n`);
   log(`results: ${relative(ROOT, latest)}`);
   if (failures.length > 0) process.exitCode = 1;
 }

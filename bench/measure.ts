@@ -1,7 +1,8 @@
 /**
- * Run a child process and measure it from outside: wall time and peak RSS
- * from GNU time (`/usr/bin/time -f '%e %M'`) when it is installed, otherwise
- * wall time from this process and no RSS (the child's own figure still counts).
+ * Run a child process and measure it from outside: wall time, peak RSS and
+ * CPU time (user + system, every thread) from GNU time (`/usr/bin/time -f
+ * '%e %M %U %S'`) when it is installed, otherwise wall time from this process
+ * and no RSS or CPU (the child's own figure still counts).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +15,8 @@ export interface Measured {
   wallSeconds: number;
   /** Peak RSS of the child from GNU time; null without it. */
   maxRssBytes: number | null;
+  /** User + system CPU seconds of the child, all its threads, from GNU time; null without it. */
+  cpuSeconds: number | null;
   stdout: string;
 }
 
@@ -29,19 +32,20 @@ export interface MeasureOptions {
 export async function runMeasured(command: string, args: readonly string[], options: MeasureOptions): Promise<Measured> {
   const { what, timeFile } = options;
   const useTime = existsSync(GNU_TIME);
-  const [file, argv] = useTime ? [GNU_TIME, ['-f', '%e %M', '-o', timeFile, command, ...args]] : [command, [...args]];
+  const [file, argv] = useTime ? [GNU_TIME, ['-f', '%e %M %U %S', '-o', timeFile, command, ...args]] : [command, [...args]];
   const started = process.hrtime.bigint();
   const { code, stdout, stderr } = await run(file, argv, options.keepStdout);
   const ownWall = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) {
     throw new Error(`bench: ${what} exited with ${code}: ${stderr.trim().slice(-STDERR_TAIL) || '(no output)'}`);
   }
-  if (!useTime) return { wallSeconds: ownWall, maxRssBytes: null, stdout };
-  const [wall, rssKb] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+  if (!useTime) return { wallSeconds: ownWall, maxRssBytes: null, cpuSeconds: null, stdout };
+  const [wall, rssKb, user, system] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-4).map(Number);
   rmSync(timeFile, { force: true });
   return {
     wallSeconds: Number.isFinite(wall) ? (wall as number) : ownWall,
     maxRssBytes: Number.isFinite(rssKb) ? (rssKb as number) * 1024 : null,
+    cpuSeconds: Number.isFinite(user) && Number.isFinite(system) ? (user as number) + (system as number) : null,
     stdout,
   };
 }

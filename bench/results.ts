@@ -2,7 +2,7 @@
 import type { Dataset } from './dataset.js';
 import type { DuckdbRun } from './duckdb-run.js';
 import type { FluxhoundRun } from './fluxhound-run.js';
-import type { MemorySummary, SideSummary, ThroughputRatio } from './summary.js';
+import type { FeatureRatio, MemorySummary, SideSummary, ThroughputRatio } from './summary.js';
 
 export interface EnrichFigures {
   v4PerSec: number;
@@ -20,6 +20,10 @@ export interface BenchResults {
   /** DuckDB rows: unnest with default threads, unnest with one thread, whole answer sets. */
   duckdb: SideSummary[];
   ratio: ThroughputRatio | null;
+  /** DuckDB's per-name feature query (bench/duckdb-features.ts), default threads: the issue 18 yardstick. */
+  features: SideSummary | null;
+  /** analyze (all cores when the build has --workers) over the feature query. */
+  featureRatio: FeatureRatio | null;
   /** DuckDB's query in plain single-threaded JavaScript, no detection: the ceiling for a JS analyzer. */
   plainJs: SideSummary | null;
   /** plainJs records/s over DuckDB's (unnest, default threads); null when either is missing. */
@@ -29,5 +33,5 @@ export interface BenchResults {
   memoryDataset: Dataset | null;
   enrich: EnrichFigures | null;
   failures: string[];
-  raw: { fluxhound: FluxhoundRun[]; duckdb: Record<string, DuckdbRun[]>; plainJs: DuckdbRun[]; memory: FluxhoundRun | null };
+  raw: { fluxhound: FluxhoundRun[]; duckdb: Record<string, DuckdbRun[]>; features: DuckdbRun[]; plainJs: DuckdbRun[]; memory: FluxhoundRun | null };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseStats } from './fluxhound-run.js';
-import { median, throughputRatio } from './summary.js';
+import { featureRatio, median, throughputRatio } from './summary.js';
 import type { SideSummary } from './summary.js';
 
 describe('median', () => {
@@ -39,6 +39,7 @@ describe('throughputRatio', () => {
     runs: 1,
     seconds: 1,
     wallSeconds,
+    cpuSeconds: Number.NaN,
     recordsPerSecond,
     megabytesPerSecond: 1,
     peakRssBytes: 1,
@@ -51,5 +52,27 @@ describe('throughputRatio', () => {
 
   it('is null without both sides', () => {
     expect(throughputRatio(null, side(1, 1), undefined, 1.5)).toBeNull();
+  });
+});
+
+describe('featureRatio', () => {
+  const side = (recordsPerSecond: number, wallSeconds: number, cpuSeconds: number): SideSummary => ({
+    label: '',
+    runs: 3,
+    seconds: 1,
+    wallSeconds,
+    cpuSeconds,
+    recordsPerSecond,
+    megabytesPerSecond: 1,
+    peakRssBytes: 1,
+  });
+
+  it('puts analyze over the feature query in records/s, and the peer over analyze in wall and CPU seconds', () => {
+    expect(featureRatio(side(150, 4, 6), side(100, 6, 3), 1, 1.5)).toEqual({ target: 1, goal: 1.5, ratio: 1.5, wallRatio: 1.5, cpuRatio: 0.5 });
+  });
+
+  it('is null when either side was not measured', () => {
+    expect(featureRatio(null, side(1, 1, 1), 1, 1.5)).toBeNull();
+    expect(featureRatio(side(1, 1, 1), null, 1, 1.5)).toBeNull();
   });
 });

@@ -17,32 +17,36 @@ export interface SideSummary {
   /** In-process time: fluxhound's elapsedMs, DuckDB's connect-to-result. */
   seconds: number;
   wallSeconds: number;
+  /** CPU seconds, all threads, process start to exit (GNU time); NaN without it. The steadier figure on a shared host. */
+  cpuSeconds: number;
   recordsPerSecond: number;
   megabytesPerSecond: number;
   /** Peak RSS from outside (GNU time), else the process's own figure. */
   peakRssBytes: number;
 }
 
-function side(label: string, dataset: Dataset, seconds: number[], wall: number[], rss: number[]): SideSummary {
+function side(label: string, dataset: Dataset, seconds: number[], wall: number[], rss: number[], cpu: (number | null)[]): SideSummary {
   const s = median(seconds);
   return {
     label,
     runs: seconds.length,
     seconds: s,
     wallSeconds: median(wall),
+    cpuSeconds: cpu.every((c) => c !== null) ? median(cpu as number[]) : Number.NaN,
     recordsPerSecond: dataset.records / s,
     megabytesPerSecond: dataset.bytes / 1e6 / s,
     peakRssBytes: median(rss),
   };
 }
 
-export function summariseFluxhound(dataset: Dataset, runs: readonly FluxhoundRun[]): SideSummary {
+export function summariseFluxhound(dataset: Dataset, runs: readonly FluxhoundRun[], label = 'fluxhound analyze'): SideSummary {
   return side(
-    'fluxhound analyze',
+    label,
     dataset,
     runs.map((r) => r.stats.elapsedMs / 1000),
     runs.map((r) => r.measured.wallSeconds),
     runs.map((r) => r.measured.maxRssBytes ?? r.stats.maxRssBytes),
+    runs.map((r) => r.measured.cpuSeconds),
   );
 }
 
@@ -53,6 +57,7 @@ export function summariseDuckdb(label: string, dataset: Dataset, runs: readonly 
     runs.map((r) => r.result.elapsedMs / 1000),
     runs.map((r) => r.measured.wallSeconds),
     runs.map((r) => r.measured.maxRssBytes ?? r.result.maxRssBytes),
+    runs.map((r) => r.measured.cpuSeconds),
   );
 }
 
@@ -78,6 +83,29 @@ export function throughputRatio(
     vsDefaultThreads: fluxhound.recordsPerSecond / peer.recordsPerSecond,
     vsOneThread: peerOneThread === undefined ? Number.NaN : fluxhound.recordsPerSecond / peerOneThread.recordsPerSecond,
     wallVsDefaultThreads: peer.wallSeconds / fluxhound.wallSeconds,
+  };
+}
+
+/** fluxhound against the per-name feature query (issue 18): a floor it must reach and a goal. */
+export interface FeatureRatio {
+  target: number;
+  goal: number;
+  /** fluxhound records/s over the feature query's, in-process times (medians): the headline. */
+  ratio: number;
+  /** The same on wall time, process start to exit. */
+  wallRatio: number;
+  /** The same per CPU second (all threads, start-up included): what a busy host moves least; NaN without GNU time. */
+  cpuRatio: number;
+}
+
+export function featureRatio(fluxhound: SideSummary | null, peer: SideSummary | null, target: number, goal: number): FeatureRatio | null {
+  if (fluxhound === null || peer === null) return null;
+  return {
+    target,
+    goal,
+    ratio: fluxhound.recordsPerSecond / peer.recordsPerSecond,
+    wallRatio: peer.wallSeconds / fluxhound.wallSeconds,
+    cpuRatio: peer.cpuSeconds / fluxhound.cpuSeconds,
   };
 }
 
