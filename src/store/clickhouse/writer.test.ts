@@ -1,11 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../config/schema.js';
 import type { Enricher } from '../../enrich/enricher.js';
 import { emptyObservation } from '../../model/observation.js';
 import { connectCluster, redactedUrl } from './connect.js';
+import { clusterWriterMetrics } from './metrics.js';
 import { clusterSettings } from './options.js';
 import { ClusterWriter } from './writer.js';
 
@@ -78,6 +81,27 @@ describe('ClusterWriter without a cluster', () => {
     expect(s.spoolDroppedBatches).toBeGreaterThan(0);
     // Every row is in the spool or counted as dropped.
     expect(left.rowsSpooled + s.droppedRows + s.spoolDroppedRows).toBe(6000);
+  });
+});
+
+describe('cluster writer metrics', () => {
+  it('read the writer when scraped, and give promtool nothing to complain about', async () => {
+    const registry = new Registry();
+    const writer = offlineWriter();
+    clusterWriterMetrics(registry, { stats: () => writer.stats, state: () => writer.state() });
+    for (let i = 0; i < 250; i++) writer.observe(observation(i));
+    await writer.close();
+    const text = await registry.metrics();
+    expect(text).toMatch(/^fluxhound_cluster_observations_total 250$/m);
+    expect(text).toMatch(/^fluxhound_cluster_rows_written_total 0$/m);
+    expect(text).toMatch(/^fluxhound_cluster_up 0$/m);
+    expect(text).toMatch(/^fluxhound_cluster_spool_batches 3$/m);
+    expect(text).toMatch(/^fluxhound_cluster_insert_failures_total [1-9]/m);
+    expect(text).toMatch(/^# HELP fluxhound_cluster_insert_seconds \S/m);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 10_000 });
+    if (check.error !== undefined && process.env.CI !== 'true') return; // promtool (Debian prometheus) not installed here
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+    expect(check.status).toBe(0);
   });
 });
 
