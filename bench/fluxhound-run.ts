@@ -21,6 +21,9 @@ export interface FluxhoundStats {
   heapUsedAfterGcBytes: number | null;
   /** Heap in use before the input was read, when the CLI reports it. */
   heapUsedBaselineBytes?: number | null;
+  /** Detector threads that ran, and why one when workers were asked for (issue 18), when the CLI reports them. */
+  workers?: number;
+  workersNote?: string | null;
 }
 
 export interface FluxhoundRun {
@@ -44,9 +47,16 @@ export function workersArgs(root: string): string[] {
   return help.includes('--workers') ? ['--workers', 'auto'] : [];
 }
 
-/** How the report names the analyze it ran. */
-export function workersLabel(args: readonly string[]): string {
-  return args.length > 0 ? 'fluxhound analyze --workers auto' : 'fluxhound analyze (1 thread: no --workers)';
+/**
+ * How the report names the analyze it ran: the flag given, and the threads
+ * that ran when the CLI's statistics say (a partitioned run needs a large
+ * DNS-only input; the CLI says why it stayed on one thread).
+ */
+export function workersLabel(args: readonly string[], stats?: Pick<FluxhoundStats, 'workers' | 'workersNote'>): string {
+  if (args.length === 0) return 'fluxhound analyze (1 thread: no --workers)';
+  const ran = stats?.workers;
+  if (ran === undefined) return 'fluxhound analyze --workers auto';
+  return ran > 1 ? `fluxhound analyze --workers auto (${ran} thr.)` : 'fluxhound analyze --workers auto (1 thr.)';
 }
 
 export async function runFluxhound(root: string, file: string, workDir: string, extraArgs: readonly string[] = []): Promise<FluxhoundRun> {

@@ -265,7 +265,9 @@ async function main(): Promise<void> {
     failures.push(...figures.failures.map((f) => `${part}: ${f}`));
   }
 
-  const flux = fluxhound.length > 0 ? summariseFluxhound(dataset, fluxhound, workersLabel(workers)) : null;
+  const flux = fluxhound.length > 0 ? summariseFluxhound(dataset, fluxhound, workersLabel(workers, fluxhound[0]?.stats)) : null;
+  const why = fluxhound[0]?.stats.workersNote;
+  if (workers.length > 0 && typeof why === 'string') log(`fluxhound: one detector thread: ${why}`);
   const featureSide = features.length > 0 ? summariseDuckdb('DuckDB per-name features, default thr.', dataset, features) : null;
   const peers = new Map<string, SideSummary>();
   for (const c of DUCKDB_CASES) {

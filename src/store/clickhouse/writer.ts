@@ -245,8 +245,9 @@ export class ClusterWriter {
       if (!this.up) {
         // Down: everything in memory goes to disk, then wait for the retry (or for close).
         while (this.waiting.length > 0) this.spill(this.waiting.shift()!);
-        if (this.closing) return;
         if (Date.now() < this.retryAt) {
+          // Closing: what is left stays spooled for the next start; a retry already due is still tried.
+          if (this.closing) return;
           await this.idle(this.retryAt);
           continue;
         }
