@@ -21,7 +21,7 @@ import { isThrowawayUnion, labelOf, levelOf, nsPointsOnly, ownScore, scoreOnly, 
 import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
 import { FluxNetworks, newOverlap } from './networks.js';
-import { ADDRESS_STRIDE, K_ASN, K_COUNTRY, K_KEY, type AddressKey } from './address-table.js';
+import { ADDRESS_STRIDE, K_ASN, K_COUNTRY, K_KEY, type AddressKey, type AddressTable } from './address-table.js';
 import { formatIPv4 } from '../model/names.js';
 import { registrableDomain } from './registered-domain.js';
 import { SuspiciousNetworks, type Candidate } from './suspicious-networks.js';
@@ -54,8 +54,21 @@ export interface DetectorOptions {
   baseline?: 'holz' | null;
   onFlag?: (verdict: Verdict) => void;
   onFinal?: (verdict: Verdict) => void;
+  /**
+   * A name joined a flux network (detect/parallel: the other partitions learn it at the next exchange).
+   * The address table is a copy. Absent: nothing is told.
+   */
+  onNetworkJoin?: (join: NetworkJoin) => void;
   /** Build final verdicts for benign domains too (default false: onFinal sees only flagged ones). */
   reportBenign?: boolean;
+}
+
+/** A name's addresses joining the flux-network graph, as detect/parallel ships it between partitions. */
+export interface NetworkJoin {
+  domain: string;
+  addresses: AddressTable;
+  firstSeen: number;
+  lastSeen: number;
 }
 
 /** One flux network as the API shows it: its domains, addresses (with AS and country) and which domain resolved to which address. */
@@ -122,6 +135,9 @@ export class Detector {
   private readonly verdictOptions: VerdictOptions;
   private readonly onFlag: ((v: Verdict) => void) | undefined;
   private readonly onFinal: ((v: Verdict) => void) | undefined;
+  private readonly onNetworkJoin: ((join: NetworkJoin) => void) | undefined;
+  /** Names of other partitions adopted into the network graph → their network id (adoptNetworkJoin). */
+  private readonly remoteMembers = new Map<string, number>();
   private readonly reportBenign: boolean;
   private readonly holz: boolean;
   /** Reused by every re-score, so scoring on the hot path allocates nothing. */
@@ -185,6 +201,7 @@ export class Detector {
     };
     this.onFlag = options.onFlag;
     this.onFinal = options.onFinal;
+    this.onNetworkJoin = options.onNetworkJoin;
     this.reportBenign = options.reportBenign ?? false;
     this.holz = options.baseline === 'holz';
     this.intel = options.intel ?? null;
@@ -594,6 +611,44 @@ export class Detector {
       marks.networkHitsAtJoin = this.overlapScratch.hits;
     }
     marks.network = this.networks.join(state.key, state.addresses, state.firstSeen, state.lastSeen, marks.network);
+    this.onNetworkJoin?.({ domain: state.key, addresses: state.addresses.slice(), firstSeen: state.firstSeen, lastSeen: state.lastSeen });
+  }
+
+  /**
+   * A name of another partition joined a flux network (detect/parallel): its
+   * addresses join this detector's graph too, so that a name of this
+   * partition resolving into them is recognised at first sight. A name that
+   * joins again (it keeps rotating) is counted once, as joinNetwork does.
+   */
+  adoptNetworkJoin(join: NetworkJoin): void {
+    const known = this.remoteMembers.get(join.domain) ?? -1;
+    if (known < 0 && this.remoteMembers.size >= this.config.limits.maxDomains) {
+      const oldest = this.remoteMembers.keys().next();
+      if (!oldest.done) this.remoteMembers.delete(oldest.value);
+    }
+    this.remoteMembers.set(join.domain, this.networks.join(join.domain, join.addresses, join.firstSeen, join.lastSeen, known));
+  }
+
+  /**
+   * A lookup of a name of another partition that is a name server of zones
+   * this partition tracks (detect/parallel routes it here): its addresses are
+   * those zones' name-server addresses, as linkServerAddresses does for a
+   * name server of the same partition. Nothing else is tracked of it.
+   */
+  observeServer(obs: DnsObservation): void {
+    if (obs.ts > this.now) this.now = obs.ts;
+    const zones = this.servedZones.get(obs.qname);
+    if (zones === undefined) return;
+    const reg = registrableDomain(obs.qname);
+    if (reg === null) return;
+    this.digest.addresses.intel = this.intel === null ? null : this.intel.current();
+    this.digest.read(obs, reg);
+    if (this.digest.isEmpty()) return;
+    for (const zone of zones) {
+      if (zone.evicted) continue;
+      absorbServerAddresses(zone, this.digest.addresses, Math.floor(obs.ts), this.config);
+      if (zone.dirty) this.rescore(zone);
+    }
   }
 
   /** The baseline's first flag, tracked like ours so that latencies compare. */
