@@ -59,6 +59,8 @@ export interface DetectorOptions {
    * The address table is a copy. Absent: nothing is told.
    */
   onNetworkJoin?: (join: NetworkJoin) => void;
+  /** A name touched one network address alone (shared-hosting evidence; detect/parallel ships it like a join). */
+  onNetworkTouch?: (key: AddressKey, registeredHash: number) => void;
   /** Build final verdicts for benign domains too (default false: onFinal sees only flagged ones). */
   reportBenign?: boolean;
 }
@@ -136,6 +138,7 @@ export class Detector {
   private readonly onFlag: ((v: Verdict) => void) | undefined;
   private readonly onFinal: ((v: Verdict) => void) | undefined;
   private readonly onNetworkJoin: ((join: NetworkJoin) => void) | undefined;
+  private readonly onNetworkTouch: ((key: AddressKey, registeredHash: number) => void) | undefined;
   /** Names of other partitions adopted into the network graph → their network id (adoptNetworkJoin). */
   private readonly remoteMembers = new Map<string, number>();
   private readonly reportBenign: boolean;
@@ -202,6 +205,7 @@ export class Detector {
     this.onFlag = options.onFlag;
     this.onFinal = options.onFinal;
     this.onNetworkJoin = options.onNetworkJoin;
+    this.onNetworkTouch = options.onNetworkTouch;
     this.reportBenign = options.reportBenign ?? false;
     this.holz = options.baseline === 'holz';
     this.intel = options.intel ?? null;
@@ -447,7 +451,11 @@ export class Detector {
     if (state.scope === 'name') {
       // One network address and nothing else shared, on a name not fast-flux on its own: if many
       // unrelated registered domains do that, the address is shared hosting (or an injector's pick).
-      if (touches && this.overlapScratch.hits === 1 && own < fast) this.networks.noteTouch(this.overlapScratch.key, clientHash(state.registered));
+      if (touches && this.overlapScratch.hits === 1 && own < fast) {
+        const hash = clientHash(state.registered);
+        this.networks.noteTouch(this.overlapScratch.key, hash);
+        this.onNetworkTouch?.(this.overlapScratch.key, hash);
+      }
       // A known pool, dynamic-DNS host or top site is suspicious at most despite its reputation: never a bot network's member.
       if (own >= this.config.verdict.suspicious && own < fast && state.reputation === 0 && this.scratch.single_country_asns === 0 && this.joinSuspicious(state)) score = this.quickScore(state);
     }

@@ -1,47 +1,53 @@
 /**
  * The partitioned detector: N Detectors in worker threads, one per
  * partition (partitionOf: every name of one registered domain in one), fed
- * in input order, exchanging what crosses partitions at epoch barriers.
- * See README.md for the design, its limits and the differences from one
- * Detector.
+ * in input order. Flux-network events cross partitions at their exact place
+ * in the input (watermarks, see README.md), so verdicts and network numbers
+ * equal one Detector's, whatever the thread timing.
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { DnsObservation } from '../../model/observation.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { DetectorStats } from '../detector.js';
 import { FluxNetworks, type FluxNetworkSummary } from '../networks.js';
 import { partitionOf } from '../partition.js';
-import type { FromWorker, PlacedJoin, ToWorker, VerdictOut, WorkerSetup } from './protocol.js';
+import type { FromWorker, PlacedEvent, SharedCounters, ToWorker, VerdictOut, WorkerSetup } from './protocol.js';
 import type { DetectorRecipe } from './recipe.js';
+import { abortAll, byPlace, sharedCounters, waitFor } from './watermark.js';
 
 export type { DetectorRecipe } from './recipe.js';
 
 export interface PartitionedDetectorOptions {
   recipe: DetectorRecipe;
-  /** Worker threads (partitions), 2..64. */
+  /** Worker threads (partitions), 2..MAX_PARTITIONS. */
   partitions: number;
-  /** Observations per epoch: the other partitions learn a flux network's new addresses at the next epoch's end. Default EPOCH. */
-  epoch?: number;
+  /** Observations per batch handed to the workers (default BATCH). */
+  batch?: number;
   onFlag?: (verdict: Verdict) => void;
   onFinal?: (verdict: Verdict) => void;
-  /** The compiled worker (default: worker.js beside this file; tests running from sources give dist's). */
+  /** The compiled worker (default: worker.js beside this file; tests running from TypeScript sources give dist's). */
   workerUrl?: URL;
-  /** How long to wait for a worker's epoch before giving up (ms). */
-  answerTimeoutMs?: number;
+  /** How long the main thread waits for a worker that is far behind before giving up (ms; default 10 minutes). */
+  stallMs?: number;
 }
 
-/** Default observations per epoch: small enough that first sight across partitions is near, large enough that barriers cost nothing (~20 per million records). */
-export const EPOCH = 16_384;
+/** Observations per batch: a few messages per 10k records; small enough that workers seldom wait for each other. */
+export const BATCH = 4096;
+/** The main thread holds back when it is this many batches ahead of the slowest worker (bounds queued memory). */
+const AHEAD = 8;
+export const MAX_PARTITIONS = 30;
 const DEFAULT_WORKER = new URL('./worker.js', import.meta.url);
 
 interface Lane {
   worker: Worker;
-  /** Epoch replies come on their own port, so the main thread can take them synchronously (receiveMessageOnPort). */
-  replies: MessagePort;
   obs: DnsObservation[];
   kinds: number[];
   at: number[];
+  /** The worker's last 'done': every index below it is reported. */
+  through: number;
 }
+
+type Placed = { at: number; partition: number; seq: number } & ({ event: PlacedEvent } | { verdict: VerdictOut });
 
 export class PartitionedDetector {
   readonly partitions: number;
@@ -49,78 +55,84 @@ export class PartitionedDetector {
   readonly stats: DetectorStats = emptyStats();
   /** Domains held in memory by all partitions when flush() began. */
   tracked = 0;
-  /** Every partition's flux networks, replayed in input order: numbered as one Detector would number them. */
+  /** Every partition's flux networks, replayed in input order as the workers report them. */
   readonly networks: FluxNetworks;
   private readonly lanes: Lane[];
-  private readonly signal: Int32Array;
-  private readonly epochSize: number;
+  private readonly counters: SharedCounters;
+  private readonly batchSize: number;
   private readonly options: PartitionedDetectorOptions;
   /** Global index of the next observation. */
   private index = 0;
-  private inEpoch = 0;
-  private epoch = 0;
-  /** Epochs posted whose replies are not taken yet (at most one: the workers work on it while this thread reads the next). */
-  private pending = -1;
+  private inBatch = 0;
   /** Name server → partitions (bit mask) holding zones it serves, from NS records seen; bounded like servedZones. */
   private readonly serverRoutes = new Map<string, number>();
   private readonly memberIds = new Map<string, number>();
+  /** What the workers reported, not yet released (released once every worker is past it, in place order). */
+  private held: Placed[] = [];
   private readonly waiters = new Map<number, (v: Verdict | null) => void>();
+  private readonly flushed: Array<Extract<FromWorker, { t: 'flushed' }> | undefined> = [];
+  private flushDone: (() => void) | null = null;
   private nextId = 0;
   private failure: Error | null = null;
+  private onFailure: ((err: Error) => void) | null = null;
   private closed = false;
 
-  private constructor(options: PartitionedDetectorOptions, lanes: Lane[], signal: Int32Array) {
+  private constructor(options: PartitionedDetectorOptions, lanes: Lane[], counters: SharedCounters) {
     this.options = options;
     this.partitions = lanes.length;
     this.lanes = lanes;
-    this.signal = signal;
-    this.epochSize = Math.max(1, options.epoch ?? EPOCH);
+    this.counters = counters;
+    this.batchSize = Math.max(1, options.batch ?? BATCH);
     const config = options.recipe.config;
     this.networks = new FluxNetworks(config.limits.maxNetworkAddresses, config.networks.sharedHostDomains);
-    lanes.forEach((lane) => lane.worker.on('message', (m: FromWorker) => this.receive(m)));
   }
 
   /** Start the workers; resolves once every one has loaded its tables. Rejects (workers stopped) when one fails. */
   static async start(options: PartitionedDetectorOptions): Promise<PartitionedDetector> {
     const n = options.partitions;
-    if (!Number.isInteger(n) || n < 2 || n > 64) throw new RangeError(`detect/parallel: partitions must be 2..64, got ${n}`);
-    const signal = new Int32Array(new SharedArrayBuffer(4));
+    if (!Number.isInteger(n) || n < 2 || n > MAX_PARTITIONS) throw new RangeError(`detect/parallel: partitions must be 2..${MAX_PARTITIONS}, got ${n}`);
+    const counters = sharedCounters(n);
+    // A port pair between every two workers: flux-network events go straight to the peers.
+    const peers: (MessagePort | null)[][] = Array.from({ length: n }, () => new Array<MessagePort | null>(n).fill(null));
+    for (let a = 0; a < n; a++)
+      for (let b = a + 1; b < n; b++) {
+        const channel = new MessageChannel();
+        peers[a]![b] = channel.port1;
+        peers[b]![a] = channel.port2;
+      }
     const lanes: Lane[] = [];
     const ready: Promise<void>[] = [];
+    // Messages are routed through `target` once the detector exists (never removeAllListeners: Worker keeps its own on itself).
+    let target: PartitionedDetector | null = null;
     for (let p = 0; p < n; p++) {
-      const channel = new MessageChannel();
-      const setup: WorkerSetup = { recipe: options.recipe, partition: p, partitions: n, replies: channel.port2, signal };
-      const worker = new Worker(options.workerUrl ?? DEFAULT_WORKER, { workerData: setup, transferList: [channel.port2] });
-      lanes.push({ worker, replies: channel.port1, obs: [], kinds: [], at: [] });
+      const setup: WorkerSetup = { recipe: options.recipe, partition: p, partitions: n, counters, peers: peers[p]! };
+      const own = peers[p]!.filter((port): port is MessagePort => port !== null);
+      const worker = new Worker(options.workerUrl ?? DEFAULT_WORKER, { workerData: setup, transferList: own });
+      lanes.push({ worker, obs: [], kinds: [], at: [], through: 0 });
       ready.push(
         new Promise<void>((resolve, reject) => {
-          const onMessage = (m: FromWorker): void => {
-            if (m.t === 'ready') resolve();
+          worker.on('message', (m: FromWorker) => {
+            if (target !== null) target.receive(m);
+            else if (m.t === 'ready') resolve();
             else if (m.t === 'error') reject(new Error(`detect/parallel: worker ${p}: ${m.message}`));
-            else return;
-            worker.off('message', onMessage);
-          };
-          worker.on('message', onMessage);
-          worker.once('error', reject);
-          worker.once('exit', (code) => reject(new Error(`detect/parallel: worker ${p} exited (${code}) while starting`)));
+          });
+          worker.on('error', (err) => (target !== null ? target.fail(err) : reject(err)));
+          worker.on('exit', (code) => {
+            if (target === null) reject(new Error(`detect/parallel: worker ${p} exited (${code}) while starting`));
+            else if (!target.closed) target.fail(new Error(`detect/parallel: worker ${p} exited (${code})`));
+          });
         }),
       );
     }
     try {
       await Promise.all(ready);
     } catch (err) {
+      abortAll(counters);
       await Promise.all(lanes.map((l) => l.worker.terminate()));
       throw err;
     }
-    const detector = new PartitionedDetector(options, lanes, signal);
-    for (const lane of lanes) {
-      lane.worker.removeAllListeners('exit');
-      lane.worker.removeAllListeners('error');
-      lane.worker.on('error', (err) => detector.fail(err));
-      lane.worker.on('exit', (code) => {
-        if (!detector.closed) detector.fail(new Error(`detect/parallel: a worker exited (${code})`));
-      });
-    }
+    const detector = new PartitionedDetector(options, lanes, counters);
+    target = detector;
     return detector;
   }
 
@@ -137,46 +149,53 @@ export class PartitionedDetector {
     }
     this.noteServers(obs.answers, own);
     this.noteServers(obs.authority, own);
-    if (++this.inEpoch >= this.epochSize) this.endEpoch();
+    if (++this.inBatch >= this.batchSize) this.send();
   }
 
   /**
-   * End the current epoch now (serve: on a timer, so a quiet daemon still
-   * shares its networks). Blocks until the workers finished the previous one.
+   * Hand what is buffered to the workers now (serve: on a timer, so a quiet
+   * daemon's lookups are not held back). Blocks while the slowest worker is
+   * more than AHEAD batches behind.
    */
-  endEpoch(): void {
-    this.inEpoch = 0;
-    const epoch = this.epoch++;
-    for (let p = 0; p < this.partitions; p++) this.send(p);
-    for (const lane of this.lanes) post(lane, { t: 'exchange', epoch });
-    if (this.pending >= 0) this.collect(this.pending);
-    this.pending = epoch;
+  send(): void {
+    if (this.failure !== null) throw this.failure;
+    this.inBatch = 0;
+    const upTo = this.index;
+    for (const lane of this.lanes) {
+      post(lane, { t: 'batch', obs: lane.obs, kinds: Uint8Array.from(lane.kinds), at: Float64Array.from(lane.at), upTo });
+      lane.obs = [];
+      lane.kinds = [];
+      lane.at = [];
+    }
+    const behind = upTo - AHEAD * this.batchSize;
+    if (behind <= 0) return;
+    const deadline = Date.now() + (this.options.stallMs ?? 600_000);
+    try {
+      for (let q = 0; q < this.partitions; q++) waitFor(this.counters, q, behind, deadline);
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+      throw this.failure!;
+    }
   }
 
   /** Finalise every domain of every partition (end of input): final verdicts, merged stats and networks. */
   async flush(): Promise<void> {
-    this.endEpoch();
-    this.collect(this.pending);
-    this.pending = -1;
-    const flushed = await Promise.all(
-      this.lanes.map(
-        (lane, p) =>
-          new Promise<Extract<FromWorker, { t: 'flushed' }>>((resolve, reject) => {
-            this.flushWaiters[p] = { resolve, reject };
-            post(lane, { t: 'flush' });
-          }),
-      ),
-    );
-    const joins = flushed.flatMap((f) => f.joins);
-    this.replay(joins);
+    this.send();
+    await new Promise<void>((resolve, reject) => {
+      this.flushDone = resolve;
+      this.onFailure = reject;
+      for (const lane of this.lanes) post(lane, { t: 'flush' });
+    });
+    this.onFailure = null;
+    this.release(Infinity);
     Object.assign(this.stats, emptyStats());
     this.tracked = 0;
-    for (const f of flushed) {
-      for (const key of Object.keys(this.stats) as (keyof DetectorStats)[]) this.stats[key] += f.stats[key];
-      this.tracked += f.tracked;
+    for (const f of this.flushed) {
+      for (const key of Object.keys(this.stats) as (keyof DetectorStats)[]) this.stats[key] += f!.stats[key];
+      this.tracked += f!.tracked;
     }
-    for (const f of flushed) this.emit(f.flags, this.options.onFlag);
-    for (const f of flushed) this.emit(f.finals, this.options.onFinal);
+    for (const f of this.flushed) for (const out of f!.verdicts) this.emit(out);
+    this.flushed.length = 0;
   }
 
   /** The current verdict of a domain (its partition's detector), flux networks numbered as in `networks`. */
@@ -189,7 +208,7 @@ export class PartitionedDetector {
     });
   }
 
-  /** Flux networks found so far (after the last epoch), largest first. */
+  /** Flux networks found so far, largest first. */
   summaries(): FluxNetworkSummary[] {
     return this.networks.summaries();
   }
@@ -198,28 +217,61 @@ export class PartitionedDetector {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    abortAll(this.counters);
     await Promise.all(this.lanes.map((l) => l.worker.terminate()));
   }
 
-  private readonly flushWaiters: Array<{ resolve: (m: Extract<FromWorker, { t: 'flushed' }>) => void; reject: (e: Error) => void }> = [];
-
   private receive(m: FromWorker): void {
-    if (m.t === 'flushed') {
-      const waiter = this.flushWaiters[m.partition];
-      delete this.flushWaiters[m.partition];
-      waiter?.resolve(m);
+    if (m.t === 'done') {
+      const lane = this.lanes[m.partition]!;
+      lane.through = m.through;
+      for (const event of m.joins) this.held.push({ at: event.at, partition: event.partition, seq: event.seq, event });
+      for (const verdict of m.verdicts) this.held.push({ at: verdict.at, partition: m.partition, seq: verdict.seq, verdict });
+      this.release(Math.min(...this.lanes.map((l) => l.through)));
+    } else if (m.t === 'flushed') {
+      this.flushed[m.partition] = m;
+      if (this.lanes.every((_, p) => this.flushed[p] !== undefined)) this.flushDone?.();
     } else if (m.t === 'current') {
       const resolve = this.waiters.get(m.id);
       this.waiters.delete(m.id);
       resolve?.(m.verdict === null ? null : this.renumber(m.verdict));
-    } else if (m.t === 'error') this.fail(new Error(`detect/parallel: ${m.message}`));
+    } else if (m.t === 'error') this.fail(new Error(`detect/parallel: worker ${m.partition}: ${m.message}`));
   }
 
   private fail(err: Error): void {
     if (this.failure !== null) return;
     this.failure = err;
-    for (const w of this.flushWaiters) w?.reject(err);
+    this.onFailure?.(err);
+    for (const resolve of this.waiters.values()) resolve(null);
+    this.waiters.clear();
     void this.close();
+  }
+
+  /** What every worker has got past, in input order: network events into the graph, verdicts out. */
+  private release(below: number): void {
+    if (this.held.length === 0) return;
+    const ready = below === Infinity ? this.held : this.held.filter((h) => h.at < below);
+    if (ready.length === 0) return;
+    this.held = below === Infinity ? [] : this.held.filter((h) => h.at >= below);
+    ready.sort(byPlace);
+    for (const item of ready) {
+      if ('event' in item) this.adopt(item.event);
+      else this.emit(item.verdict);
+    }
+  }
+
+  private adopt(event: PlacedEvent): void {
+    if (event.k === 'touch') {
+      this.networks.noteTouch(event.key, event.hash);
+      return;
+    }
+    const known = this.memberIds.get(event.domain) ?? -1;
+    this.memberIds.set(event.domain, this.networks.join(event.domain, event.addresses, event.firstSeen, event.lastSeen, known));
+  }
+
+  private emit(out: VerdictOut): void {
+    const to = out.final ? this.options.onFinal : this.options.onFlag;
+    if (to !== undefined) to(this.renumber(out));
   }
 
   private push(p: number, obs: DnsObservation, kind: number, at: number): void {
@@ -227,16 +279,6 @@ export class PartitionedDetector {
     lane.obs.push(obs);
     lane.kinds.push(kind);
     lane.at.push(at);
-    if (lane.obs.length >= 4096) this.send(p);
-  }
-
-  private send(p: number): void {
-    const lane = this.lanes[p]!;
-    if (lane.obs.length === 0) return;
-    post(lane, { t: 'batch', obs: lane.obs, kinds: Uint8Array.from(lane.kinds), at: Float64Array.from(lane.at) });
-    lane.obs = [];
-    lane.kinds = [];
-    lane.at = [];
   }
 
   /** NS records whose server lies in another partition: later lookups of that server go to this one too. */
@@ -256,57 +298,7 @@ export class PartitionedDetector {
     }
   }
 
-  /**
-   * Take every worker's reply to an epoch (blocking: the workers are at most
-   * one epoch behind), then hand each the others' joins in input order and
-   * report the epoch's verdicts, partition by partition.
-   */
-  private collect(epoch: number): void {
-    const replies: Extract<FromWorker, { t: 'epoch' }>[] = [];
-    const deadline = Date.now() + (this.options.answerTimeoutMs ?? 600_000);
-    for (let p = 0; p < this.partitions; p++) {
-      for (;;) {
-        const seen = Atomics.load(this.signal, 0);
-        const got = receiveMessageOnPort(this.lanes[p]!.replies) as { message: FromWorker } | undefined;
-        if (got !== undefined) {
-          const m = got.message;
-          if (m.t === 'error') this.fail(new Error(`detect/parallel: worker ${p}: ${m.message}`));
-          else if (m.t === 'epoch' && m.epoch === epoch) {
-            replies.push(m);
-            break;
-          }
-          if (this.failure !== null) throw this.failure;
-          continue;
-        }
-        if (Date.now() > deadline) {
-          this.fail(new Error(`detect/parallel: worker ${p} did not finish epoch ${epoch}`));
-          throw this.failure!;
-        }
-        Atomics.wait(this.signal, 0, seen, 250);
-      }
-    }
-    const joins = this.replay(replies.flatMap((r) => r.joins));
-    for (const lane of this.lanes) post(lane, { t: 'apply', joins });
-    for (const r of replies) this.emit(r.flags, this.options.onFlag);
-    for (const r of replies) this.emit(r.finals, this.options.onFinal);
-  }
-
-  /** Joins into the global graph, in input order (as one Detector made them); returns them sorted. */
-  private replay(joins: PlacedJoin[]): PlacedJoin[] {
-    joins.sort((a, b) => a.at - b.at || a.partition - b.partition || a.seq - b.seq);
-    for (const join of joins) {
-      const known = this.memberIds.get(join.domain) ?? -1;
-      this.memberIds.set(join.domain, this.networks.join(join.domain, join.addresses, join.firstSeen, join.lastSeen, known));
-    }
-    return joins;
-  }
-
-  private emit(verdicts: VerdictOut[], to: ((v: Verdict) => void) | undefined): void {
-    if (to === undefined) return;
-    for (const out of verdicts) to(this.renumber(out));
-  }
-
-  /** A worker's local network labels → the global ones (by the network's first domain). */
+  /** A worker's local network labels → the global ones (by the network's first domain); equal unless a partition's graph lags. */
   private renumber(out: VerdictOut): Verdict {
     const v = out.verdict;
     if (out.networks === null) return v;
@@ -315,7 +307,7 @@ export class PartitionedDetector {
       const id = this.memberIds.get(first);
       if (id !== undefined) map.set(local, this.networks.label(id));
     }
-    if (map.size === 0) return v;
+    if (map.size === 0 || [...map].every(([a, b]) => a === b)) return v;
     const relabel = (text: string): string => text.replace(/\bfn-\d+\b/g, (m) => map.get(m) ?? m);
     if (v.network !== null) v.network = relabel(v.network);
     if (v.features.network_id > 0) v.features.network_id = Number(relabel(`fn-${v.features.network_id}`).slice(3));

@@ -1,45 +1,55 @@
 /**
- * Messages between the partitioned detector (main thread) and its workers.
- * One direction each, in order: a worker handles its port's messages in the
- * order they were posted, which is what makes the run deterministic.
+ * Messages and shared counters between the partitioned detector (main
+ * thread) and its workers. See README.md: each worker marks how far into
+ * the input it has got (its watermark); before an observation at global
+ * index i it waits until every other worker is past i and has published its
+ * flux-network events before i, so it sees the graph one Detector would see.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { DnsObservation } from '../../model/observation.js';
 import type { Verdict } from '../../model/verdict.js';
+import type { AddressKey } from '../address-table.js';
 import type { DetectorStats, NetworkJoin } from '../detector.js';
 import type { DetectorRecipe } from './recipe.js';
+
+/** Shared Int32 slots: one watermark, one published-event count and one waiting flag per worker, then the abort flag. */
+export interface SharedCounters {
+  /** Worker p has dealt with every global index below watermark[p] (and published its events there). */
+  watermark: Int32Array;
+  /** Flux-network events worker p has posted to the others. */
+  published: Int32Array;
+  /** Someone waits for worker p's watermark to move (p notifies then). */
+  waiting: Int32Array;
+  /** [0] = 1: a worker failed or the detector closed; everyone stops waiting. */
+  abort: Int32Array;
+}
 
 export interface WorkerSetup {
   recipe: DetectorRecipe;
   partition: number;
   partitions: number;
-  /** Where epoch replies go: the main thread takes them synchronously (receiveMessageOnPort). */
-  replies: MessagePort;
-  /** Bumped (and notified) after each epoch reply, so the main thread can sleep until one comes. */
-  signal: Int32Array;
+  counters: SharedCounters;
+  /** Ports to every other worker (index = its partition; null at this worker's own). */
+  peers: (MessagePort | null)[];
 }
 
-/** A join with its place in the input: the observation (global index) that caused it, then its order within that observation. */
-export interface PlacedJoin extends NetworkJoin {
-  at: number;
-  seq: number;
-  partition: number;
-}
+/** A flux-network event with its place in the input: the observation (global index) during which it happened, then its order there. */
+export type NetworkEvent = ({ k: 'join' } & NetworkJoin) | { k: 'touch'; key: AddressKey; hash: number };
+export type PlacedEvent = NetworkEvent & { at: number; seq: number; partition: number };
 
-/** A verdict leaving a worker, with the representative domain of each flux network it names (for renumbering). */
+/** A verdict leaving a worker: its place in the input, and the first domain of each flux network it names (for renumbering). */
 export interface VerdictOut {
   verdict: Verdict;
+  final: boolean;
+  at: number;
+  seq: number;
   /** Local label 'fn-N' → the first domain that joined it (null: the verdict names no network). */
   networks: Record<string, string> | null;
 }
 
 export type ToWorker =
-  /** Observations of this partition (kind 0) and lookups of name servers its zones use (kind 1), in input order; `at` global indexes. */
-  | { t: 'batch'; obs: DnsObservation[]; kinds: Uint8Array; at: Float64Array }
-  /** End of an epoch: reply with its joins and verdicts, then wait for 'apply'. */
-  | { t: 'exchange'; epoch: number }
-  /** The other partitions' joins of the epoch, in global order. */
-  | { t: 'apply'; joins: PlacedJoin[] }
+  /** This partition's observations (kind 0) and lookups of name servers its zones use (kind 1), in input order, at global indexes `at`; then every index below `upTo` is dealt with. */
+  | { t: 'batch'; obs: DnsObservation[]; kinds: Uint8Array; at: Float64Array; upTo: number }
   /** Finalise every domain; reply 'flushed'. */
   | { t: 'flush' }
   /** The current verdict of a domain of this partition. */
@@ -47,7 +57,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { t: 'ready' }
-  | { t: 'epoch'; epoch: number; joins: PlacedJoin[]; flags: VerdictOut[]; finals: VerdictOut[] }
-  | { t: 'flushed'; partition: number; joins: PlacedJoin[]; flags: VerdictOut[]; finals: VerdictOut[]; stats: DetectorStats; tracked: number }
+  /** After each batch: the verdicts and network joins it made; every index below `through` is dealt with. */
+  | { t: 'done'; partition: number; through: number; verdicts: VerdictOut[]; joins: PlacedEvent[] }
+  | { t: 'flushed'; partition: number; verdicts: VerdictOut[]; stats: DetectorStats; tracked: number }
   | { t: 'current'; id: number; verdict: VerdictOut | null }
-  | { t: 'error'; message: string };
+  | { t: 'error'; partition: number; message: string };

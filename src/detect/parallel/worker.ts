@@ -1,111 +1,140 @@
 /**
- * One partition's detector in a worker thread (see README.md). Handles the
- * main thread's messages strictly in order; after 'exchange' it holds every
- * later batch until the epoch's 'apply' came, so what it sees of the other
- * partitions depends on the input alone, never on thread timing.
+ * One partition's detector in a worker thread (see README.md). Before each
+ * observation at global index i it waits until every other worker is past
+ * i, then applies their flux-network events placed before i, in input
+ * order: its graph is the one a single Detector would hold at that point,
+ * whatever the thread timing.
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Detector } from '../detector.js';
 import type { Verdict } from '../../model/verdict.js';
-import type { FromWorker, PlacedJoin, ToWorker, VerdictOut, WorkerSetup } from './protocol.js';
+import type { FromWorker, NetworkEvent, PlacedEvent, ToWorker, VerdictOut, WorkerSetup } from './protocol.js';
 import { cookRecipe } from './recipe.js';
+import { abortAll, advance, byPlace, waitFor } from './watermark.js';
 
 if (parentPort === null) throw new Error('detect/parallel: worker.js runs only as a worker thread');
 const port: MessagePort = parentPort;
 const setup = workerData as WorkerSetup;
-
+const me = setup.partition;
+const counters = setup.counters;
 const post = (message: FromWorker): void => port.postMessage(message);
-/** An epoch reply (or a failure the main thread may be blocked waiting on): on the replies port, then wake the main thread. */
-function reply(message: FromWorker): void {
-  setup.replies.postMessage(message);
-  Atomics.add(setup.signal, 0, 1);
-  Atomics.notify(setup.signal, 0);
-}
 
 async function main(): Promise<void> {
   const { enricher, infra } = await cookRecipe(setup.recipe);
-  let at = 0;
+  let at = -1;
   let seq = 0;
-  let joins: PlacedJoin[] = [];
-  let flags: VerdictOut[] = [];
-  let finals: VerdictOut[] = [];
+  let verdicts: VerdictOut[] = [];
+  let events: PlacedEvent[] = [];
+  const consumed = new Int32Array(setup.partitions);
+  /** Other partitions' events not yet due (placed at or after the current index), in place order. */
+  const due: PlacedEvent[] = [];
+
   const detector: Detector = new Detector({
     config: setup.recipe.config,
     enricher,
     infra,
     baseline: setup.recipe.baseline,
     reportBenign: setup.recipe.reportBenign,
-    onFlag: (v) => flags.push(out(v)),
-    onFinal: (v) => finals.push(out(v)),
-    onNetworkJoin: (join) => joins.push({ ...join, at, seq: seq++, partition: setup.partition }),
+    onFlag: (v) => verdicts.push(out(v, false)),
+    onFinal: (v) => verdicts.push(out(v, true)),
+    onNetworkJoin: (join) => publish({ k: 'join', ...join }),
+    onNetworkTouch: (key, hash) => publish({ k: 'touch', key, hash }),
   });
+
+  function publish(event: NetworkEvent): void {
+    const placed = { ...event, at, seq: seq++, partition: me } as PlacedEvent;
+    for (const peer of setup.peers) peer?.postMessage(placed);
+    // After the posts: a peer that sees the count finds the messages on its port.
+    Atomics.add(counters.published, me, 1);
+    events.push(placed);
+  }
+
   /** The verdict and, for each flux network it names, the network's first domain: the main thread renumbers by it. */
-  function out(verdict: Verdict): VerdictOut {
-    if (verdict.features.network_id === 0 && verdict.network === null) return { verdict, networks: null };
-    const networks: Record<string, string> = {};
+  function out(verdict: Verdict, final: boolean): VerdictOut {
+    const placed = { verdict, final, at, seq: seq++, networks: null as Record<string, string> | null };
+    if (verdict.features.network_id === 0 && verdict.network === null) return placed;
+    placed.networks = {};
     for (const label of labelsIn(verdict)) {
       const root = detector.networks.idOf(label);
       const first = root < 0 ? undefined : detector.networks.sampleOf(root)[0];
-      if (first !== undefined) networks[label] = first;
+      if (first !== undefined) placed.networks[label] = first;
     }
-    return { verdict, networks };
+    return placed;
   }
 
-  let waiting = false;
-  const held: ToWorker[] = [];
+  /** Wait until every other worker is past index i, take their events, apply those placed before i. */
+  function catchUp(i: number): void {
+    for (let q = 0; q < setup.partitions; q++) {
+      if (q === me) continue;
+      waitFor(counters, q, i);
+      const peer = setup.peers[q]!;
+      const published = Atomics.load(counters.published, q);
+      while (consumed[q]! < published) {
+        const got = receiveMessageOnPort(peer) as { message: PlacedEvent } | undefined;
+        if (got === undefined) continue; // posted, not yet queued here: it is on its way
+        consumed[q]!++;
+        insertByPlace(due, got.message);
+      }
+    }
+    let n = 0;
+    while (n < due.length && due[n]!.at < i) n++;
+    if (n === 0) return;
+    for (const event of due.splice(0, n)) {
+      if (event.k === 'join') detector.adoptNetworkJoin(event);
+      else detector.networks.noteTouch(event.key, event.hash);
+    }
+  }
+
   function handle(message: ToWorker): void {
     switch (message.t) {
-      case 'batch':
+      case 'batch': {
         for (let i = 0; i < message.obs.length; i++) {
-          if (message.at[i]! !== at) {
-            at = message.at[i]!;
+          const index = message.at[i]!;
+          if (index !== at) {
+            advance(counters, me, index);
+            catchUp(index);
+            at = index;
             seq = 0;
           }
           if (message.kinds[i] === 0) detector.observe(message.obs[i]!);
           else detector.observeServer(message.obs[i]!);
         }
+        advance(counters, me, message.upTo);
+        post({ t: 'done', partition: me, through: message.upTo, verdicts, joins: events });
+        verdicts = [];
+        events = [];
         return;
-      case 'exchange':
-        reply({ t: 'epoch', epoch: message.epoch, joins, flags, finals });
-        joins = [];
-        flags = [];
-        finals = [];
-        waiting = true;
-        return;
-      case 'apply':
-        for (const join of message.joins) if (join.partition !== setup.partition) detector.adoptNetworkJoin(join);
-        waiting = false;
-        return;
+      }
       case 'flush': {
         const tracked = detector.tracked;
+        at = Number.MAX_SAFE_INTEGER;
+        seq = 0;
         detector.flush();
-        post({ t: 'flushed', partition: setup.partition, joins, flags, finals, stats: detector.stats, tracked });
-        joins = [];
-        flags = [];
-        finals = [];
+        post({ t: 'flushed', partition: me, verdicts, stats: detector.stats, tracked });
+        verdicts = [];
         return;
       }
       case 'current': {
         const v = detector.current(message.domain);
-        post({ t: 'current', id: message.id, verdict: v === null ? null : out(v) });
+        post({ t: 'current', id: message.id, verdict: v === null ? null : out(v, false) });
         return;
       }
     }
   }
   port.on('message', (message: ToWorker) => {
     try {
-      if (waiting && message.t !== 'apply') {
-        held.push(message);
-        return;
-      }
       handle(message);
-      // An 'apply' releases what came after the exchange, up to the next exchange.
-      while (!waiting && held.length > 0) handle(held.shift()!);
     } catch (err) {
       failed(err);
     }
   });
   post({ t: 'ready' });
+}
+
+function insertByPlace(list: PlacedEvent[], event: PlacedEvent): void {
+  let i = list.length;
+  while (i > 0 && byPlace(list[i - 1]!, event) > 0) i--;
+  list.splice(i, 0, event);
 }
 
 /** Every 'fn-N' a verdict names: its network, the network of its features, its reasons. */
@@ -117,11 +146,10 @@ function labelsIn(verdict: Verdict): Set<string> {
   return labels;
 }
 
-/** Told on both ports: the main thread may be awaiting (flush, start) or blocked on an epoch. */
+/** Everyone stops waiting; the main thread is told. */
 function failed(err: unknown): void {
-  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  post({ t: 'error', message });
-  reply({ t: 'error', message });
+  abortAll(counters);
+  post({ t: 'error', partition: me, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
 }
 
 main().catch(failed);
