@@ -61,6 +61,8 @@ export interface DetectorOptions {
   onNetworkJoin?: (join: NetworkJoin) => void;
   /** A name touched one network address alone (shared-hosting evidence; detect/parallel ships it like a join). */
   onNetworkTouch?: (key: AddressKey, registeredHash: number) => void;
+  /** A name suspicious on its own evidence joined the candidate graph of suspicious names (detect/parallel ships it). */
+  onSuspiciousJoin?: (join: SuspiciousJoin) => void;
   /** Build final verdicts for benign domains too (default false: onFinal sees only flagged ones). */
   reportBenign?: boolean;
 }
@@ -71,6 +73,13 @@ export interface NetworkJoin {
   addresses: AddressTable;
   firstSeen: number;
   lastSeen: number;
+}
+
+/** A suspicious name joining the candidate graph of suspicious names (addresses empty: it had none). */
+export interface SuspiciousJoin {
+  domain: string;
+  registered: string;
+  addresses: AddressTable;
 }
 
 /** One flux network as the API shows it: its domains, addresses (with AS and country) and which domain resolved to which address. */
@@ -139,6 +148,7 @@ export class Detector {
   private readonly onFinal: ((v: Verdict) => void) | undefined;
   private readonly onNetworkJoin: ((join: NetworkJoin) => void) | undefined;
   private readonly onNetworkTouch: ((key: AddressKey, registeredHash: number) => void) | undefined;
+  private readonly onSuspiciousJoin: ((join: SuspiciousJoin) => void) | undefined;
   /** Names of other partitions adopted into the network graph → their network id (adoptNetworkJoin). */
   private readonly remoteMembers = new Map<string, number>();
   private readonly reportBenign: boolean;
@@ -206,6 +216,7 @@ export class Detector {
     this.onFinal = options.onFinal;
     this.onNetworkJoin = options.onNetworkJoin;
     this.onNetworkTouch = options.onNetworkTouch;
+    this.onSuspiciousJoin = options.onSuspiciousJoin;
     this.reportBenign = options.reportBenign ?? false;
     this.holz = options.baseline === 'holz';
     this.intel = options.intel ?? null;
@@ -555,12 +566,35 @@ export class Detector {
    */
   private joinSuspicious(state: FluxState): boolean {
     const candidate = this.suspiciousNetworks.join(state.key, state.registered, state.addresses);
+    this.onSuspiciousJoin?.({ domain: state.key, registered: state.registered, addresses: state.addresses === null ? [] : state.addresses.slice() });
     if (candidate === null || state.marks.suspiciousNames > 0) return false;
     if (!candidate.promoted && !this.suspiciousNetworks.isNetwork(candidate)) return false;
     if (!candidate.promoted) this.stats.suspiciousNetworks++;
     candidate.promoted = true;
     this.promote(candidate, state);
     return true;
+  }
+
+  /**
+   * A name of another partition joined the candidate graph of suspicious
+   * names (detect/parallel): the same join here, and when its candidate is a
+   * network, this partition's members of it are promoted (as promote() does
+   * in the partition of the name that joined; counted there).
+   */
+  adoptSuspiciousJoin(join: SuspiciousJoin): void {
+    const candidate = this.suspiciousNetworks.join(join.domain, join.registered, join.addresses.length === 0 ? null : join.addresses);
+    if (candidate === null) return;
+    if (!candidate.promoted && !this.suspiciousNetworks.isNetwork(candidate)) return;
+    candidate.promoted = true;
+    const names = candidate.registered.size;
+    const members: FluxState[] = [];
+    for (const member of candidate.members) {
+      const st = this.names.get(member);
+      if (st === undefined || st.evicted || st.marks.suspiciousNames > 0) continue;
+      st.mark().suspiciousNames = names;
+      members.push(st);
+    }
+    for (const st of members) this.rescore(st);
   }
 
   /** Mark every name of a promoted candidate, then re-score the others (each raises onFlag once, as it turns fast-flux). */

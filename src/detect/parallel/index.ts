@@ -23,6 +23,12 @@ export interface PartitionedDetectorOptions {
   partitions: number;
   /** Observations per batch handed to the workers (default BATCH). */
   batch?: number;
+  /**
+   * How many observations later than one Detector a partition may learn another's flux-network
+   * events (default LAG; 0: exactly where one Detector would, at the cost of the workers waiting
+   * for each other at nearly every observation). Deterministic either way: it depends on the input alone.
+   */
+  lag?: number;
   onFlag?: (verdict: Verdict) => void;
   onFinal?: (verdict: Verdict) => void;
   /** The compiled worker (default: worker.js beside this file; tests running from TypeScript sources give dist's). */
@@ -33,6 +39,8 @@ export interface PartitionedDetectorOptions {
 
 /** Observations per batch: a few messages per 10k records; small enough that workers seldom wait for each other. */
 export const BATCH = 4096;
+/** Default lag (observations): see PartitionedDetectorOptions.lag and README.md. */
+export const LAG = 0;
 /** The main thread holds back when it is this many batches ahead of the slowest worker (bounds queued memory). */
 const AHEAD = 8;
 export const MAX_PARTITIONS = 30;
@@ -105,7 +113,7 @@ export class PartitionedDetector {
     // Messages are routed through `target` once the detector exists (never removeAllListeners: Worker keeps its own on itself).
     let target: PartitionedDetector | null = null;
     for (let p = 0; p < n; p++) {
-      const setup: WorkerSetup = { recipe: options.recipe, partition: p, partitions: n, counters, peers: peers[p]! };
+      const setup: WorkerSetup = { recipe: options.recipe, partition: p, partitions: n, lag: Math.max(0, options.lag ?? LAG), counters, peers: peers[p]! };
       const own = peers[p]!.filter((port): port is MessagePort => port !== null);
       const worker = new Worker(options.workerUrl ?? DEFAULT_WORKER, { workerData: setup, transferList: own });
       lanes.push({ worker, obs: [], kinds: [], at: [], through: 0 });
@@ -261,6 +269,7 @@ export class PartitionedDetector {
   }
 
   private adopt(event: PlacedEvent): void {
+    if (event.k === 'suspect') return;
     if (event.k === 'touch') {
       this.networks.noteTouch(event.key, event.hash);
       return;

@@ -9,7 +9,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { DnsObservation } from '../../model/observation.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { AddressKey } from '../address-table.js';
-import type { DetectorStats, NetworkJoin } from '../detector.js';
+import type { DetectorStats, NetworkJoin, SuspiciousJoin } from '../detector.js';
 import type { DetectorRecipe } from './recipe.js';
 
 /** Shared Int32 slots: one watermark, one published-event count and one waiting flag per worker, then the abort flag. */
@@ -28,13 +28,15 @@ export interface WorkerSetup {
   recipe: DetectorRecipe;
   partition: number;
   partitions: number;
+  /** Observations by which the other partitions' events may lag (0: exact, see README.md). */
+  lag: number;
   counters: SharedCounters;
   /** Ports to every other worker (index = its partition; null at this worker's own). */
   peers: (MessagePort | null)[];
 }
 
 /** A flux-network event with its place in the input: the observation (global index) during which it happened, then its order there. */
-export type NetworkEvent = ({ k: 'join' } & NetworkJoin) | { k: 'touch'; key: AddressKey; hash: number };
+export type NetworkEvent = ({ k: 'join' } & NetworkJoin) | { k: 'touch'; key: AddressKey; hash: number } | ({ k: 'suspect' } & SuspiciousJoin);
 export type PlacedEvent = NetworkEvent & { at: number; seq: number; partition: number };
 
 /** A verdict leaving a worker: its place in the input, and the first domain of each flux network it names (for renumbering). */

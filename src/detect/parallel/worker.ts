@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     onFinal: (v) => verdicts.push(out(v, true)),
     onNetworkJoin: (join) => publish({ k: 'join', ...join }),
     onNetworkTouch: (key, hash) => publish({ k: 'touch', key, hash }),
+    onSuspiciousJoin: (join) => publish({ k: 'suspect', ...join }),
   });
 
   function publish(event: NetworkEvent): void {
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
     for (const peer of setup.peers) peer?.postMessage(placed);
     // After the posts: a peer that sees the count finds the messages on its port.
     Atomics.add(counters.published, me, 1);
-    events.push(placed);
+    // The main thread keeps the flux-network graph only (summaries, numbering).
+    if (placed.k !== 'suspect') events.push(placed);
   }
 
   /** The verdict and, for each flux network it names, the network's first domain: the main thread renumbers by it. */
@@ -62,8 +64,10 @@ async function main(): Promise<void> {
     return placed;
   }
 
-  /** Wait until every other worker is past index i, take their events, apply those placed before i. */
-  function catchUp(i: number): void {
+  /** Wait until every other worker is past index i - lag, take their events, apply those placed before it. */
+  function catchUp(index: number): void {
+    const i = index - setup.lag;
+    if (i <= 0) return;
     for (let q = 0; q < setup.partitions; q++) {
       if (q === me) continue;
       waitFor(counters, q, i);
@@ -81,7 +85,8 @@ async function main(): Promise<void> {
     if (n === 0) return;
     for (const event of due.splice(0, n)) {
       if (event.k === 'join') detector.adoptNetworkJoin(event);
-      else detector.networks.noteTouch(event.key, event.hash);
+      else if (event.k === 'touch') detector.networks.noteTouch(event.key, event.hash);
+      else detector.adoptSuspiciousJoin(event);
     }
   }
 
