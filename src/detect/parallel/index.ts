@@ -11,7 +11,8 @@ import type { Verdict } from '../../model/verdict.js';
 import type { DetectorStats } from '../detector.js';
 import { FluxNetworks, type FluxNetworkSummary } from '../networks.js';
 import { partitionOf } from '../partition.js';
-import type { FromWorker, PlacedEvent, SharedCounters, ToWorker, VerdictOut, WorkerSetup } from './protocol.js';
+import type { PlacedEvent, SharedCounters, VerdictOut, WorkerSetup } from './protocol.js';
+import type { FromWorker, ToWorker } from './worker.js';
 import type { DetectorRecipe } from './recipe.js';
 import { abortAll, byPlace, sharedCounters, waitFor } from './watermark.js';
 

@@ -6,10 +6,9 @@
  * flux-network events before i, so it sees the graph one Detector would see.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { DnsObservation } from '../../model/observation.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { AddressKey } from '../address-table.js';
-import type { DetectorStats, NetworkJoin, SuspiciousJoin } from '../detector.js';
+import type { NetworkJoin, SuspiciousJoin } from '../detector.js';
 import type { DetectorRecipe } from './recipe.js';
 
 /** Shared Int32 slots: one watermark, one published-event count and one waiting flag per worker, then the abort flag. */
@@ -48,19 +47,3 @@ export interface VerdictOut {
   /** Local label 'fn-N' → the first domain that joined it (null: the verdict names no network). */
   networks: Record<string, string> | null;
 }
-
-export type ToWorker =
-  /** This partition's observations (kind 0) and lookups of name servers its zones use (kind 1), in input order, at global indexes `at`; then every index below `upTo` is dealt with. */
-  | { t: 'batch'; obs: DnsObservation[]; kinds: Uint8Array; at: Float64Array; upTo: number }
-  /** Finalise every domain; reply 'flushed'. */
-  | { t: 'flush' }
-  /** The current verdict of a domain of this partition. */
-  | { t: 'current'; id: number; domain: string };
-
-export type FromWorker =
-  | { t: 'ready' }
-  /** After each batch: the verdicts and network joins it made; every index below `through` is dealt with. */
-  | { t: 'done'; partition: number; through: number; verdicts: VerdictOut[]; joins: PlacedEvent[] }
-  | { t: 'flushed'; partition: number; verdicts: VerdictOut[]; stats: DetectorStats; tracked: number }
-  | { t: 'current'; id: number; verdict: VerdictOut | null }
-  | { t: 'error'; partition: number; message: string };

@@ -8,7 +8,9 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Detector } from '../detector.js';
 import type { Verdict } from '../../model/verdict.js';
-import type { FromWorker, NetworkEvent, PlacedEvent, ToWorker, VerdictOut, WorkerSetup } from './protocol.js';
+import type { DnsObservation } from '../../model/observation.js';
+import type { DetectorStats } from '../detector.js';
+import type { NetworkEvent, PlacedEvent, VerdictOut, WorkerSetup } from './protocol.js';
 import { cookRecipe } from './recipe.js';
 import { abortAll, advance, byPlace, waitFor } from './watermark.js';
 
@@ -18,6 +20,25 @@ const setup = workerData as WorkerSetup;
 const me = setup.partition;
 const counters = setup.counters;
 const post = (message: FromWorker): void => port.postMessage(message);
+
+/** What the main thread (index.ts) posts, in order. */
+export type ToWorker =
+  /** This partition's observations (kind 0) and lookups of name servers its zones use (kind 1), in input order, at global indexes `at`; then every index below `upTo` is dealt with. */
+  | { t: 'batch'; obs: DnsObservation[]; kinds: Uint8Array; at: Float64Array; upTo: number }
+  /** Finalise every domain; reply 'flushed'. */
+  | { t: 'flush' }
+  /** The current verdict of a domain of this partition. */
+  | { t: 'current'; id: number; domain: string };
+
+/** What a worker posts back. */
+export type FromWorker =
+  | { t: 'ready' }
+  /** After each batch: the verdicts and network joins it made; every index below `through` is dealt with. */
+  | { t: 'done'; partition: number; through: number; verdicts: VerdictOut[]; joins: PlacedEvent[] }
+  | { t: 'flushed'; partition: number; verdicts: VerdictOut[]; stats: DetectorStats; tracked: number }
+  | { t: 'current'; id: number; verdict: VerdictOut | null }
+  | { t: 'error'; partition: number; message: string };
+
 
 async function main(): Promise<void> {
   const { enricher, infra } = await cookRecipe(setup.recipe);
