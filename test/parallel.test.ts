@@ -19,6 +19,7 @@ import { createEnricher } from '../src/enrich/index.js';
 import type { Enricher } from '../src/enrich/enricher.js';
 import { loadInfra, type Infra } from '../src/enrich/infra/index.js';
 import { PartitionedDetector } from '../src/detect/parallel/index.js';
+import { runEval } from '../src/eval/run.js';
 import { fluxhound, requireBuilt, ROOT } from './support/cli.js';
 
 const DNS = join(ROOT, 'examples', 'example.dns.log');
@@ -100,6 +101,19 @@ describe('analyze with worker threads', () => {
     expect(r.summary.workers).toBe(1);
     expect(r.summary.workersNote).toMatch(/may hold flows/);
   }, 60_000);
+});
+
+describe('the evaluation corpus with worker threads', () => {
+  it('gives the same accuracy and blocking table (zeek) with 1 and 2 partitions', async () => {
+    const config = loadConfig(undefined, {});
+    const recipe = { config, reference: true, intelSpecs: [], baseline: 'holz' as const, reportBenign: true };
+    const one = await runEval({ format: 'zeek', config, enricher, infra });
+    const two = await runEval({ format: 'zeek', config, enricher, infra, workers: { count: 2, minBytes: 0, workerUrl: WORKER, recipe } });
+    expect(one.records).toBeGreaterThan(1000);
+    expect(two.fluxhound).toEqual(one.fluxhound);
+    expect(two.blocking).toEqual(one.blocking);
+    expect(two.holz).toEqual(one.holz);
+  }, 300_000);
 });
 
 describe('PartitionedDetector', () => {
