@@ -130,6 +130,15 @@ describe('PartitionedDetector', () => {
 });
 
 describe('fluxhound analyze --workers', () => {
+  it('stays on one thread for a small input and says why in --stats-json', async () => {
+    const stats = join(mkdtempSync(join(tmpdir(), 'fluxhound-par-')), 'stats.json');
+    const r = await fluxhound(['analyze', '--json', '--quiet', '--workers', '2', '--stats-json', stats, DNS]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(readFileSync(stats, 'utf8')) as { workers: number; workersNote: string | null };
+    expect(s.workers).toBe(1);
+    expect(s.workersNote).toMatch(/input under 32 MiB/);
+  });
+
   it('is a usage error (exit 2, one line) when not auto or 1..64', async () => {
     const r = await fluxhound(['analyze', '--workers', 'many', '--quiet', DNS]);
     expect(r.code).toBe(2);
