@@ -23,6 +23,8 @@ import { createPcapFormat } from './sources/pcap/index.js';
 import { readInputs } from './sources/input.js';
 import { loadAllowlist } from './act/rpz/allowlist.js';
 import { isIntelListing } from './detect/intel-verdict.js';
+import { PartitionedDetector, type DetectorRecipe } from './detect/parallel/index.js';
+import { parallelPlan } from './detect/parallel/plan.js';
 
 export interface AnalyzeOptions {
   files: string[];
@@ -41,10 +43,26 @@ export interface AnalyzeOptions {
   all: boolean;
   sinks: VerdictSink[];
   onProgress?: (bytesRead: number, totalBytes: number | null, file: string, records: number) => void;
-  /** Called once input has ended, before the remaining domains are finalised (for memory measurements). */
-  onInputEnd?: (detector: Detector) => void;
+  /** Called once input has ended, before the remaining domains are finalised (for memory measurements); null detector: partitioned run. */
+  onInputEnd?: (detector: Detector | null) => void;
+  /**
+   * Worker threads (--workers, config workers): with 2 or more, an input that qualifies
+   * (detect/parallel/README.md: large enough, no flows, no intel feeds) is detected by a
+   * PartitionedDetector built from `recipe`; null or absent: one Detector in this thread.
+   */
+  workers?: AnalyzeWorkers | null;
   /** Every observation read, as it is read (`analyze --cluster` writes them to the cluster); must not throw. */
   onObservation?: (observation: DnsObservation) => void;
+}
+
+export interface AnalyzeWorkers {
+  count: number;
+  /** What each worker loads to build its Detector (the same enricher and reference lists as this thread's). */
+  recipe: DetectorRecipe;
+  /** Smallest total input (bytes) worth starting workers for; default PARALLEL_MIN_BYTES. */
+  minBytes?: number;
+  /** The compiled worker (tests running from TypeScript sources). */
+  workerUrl?: URL;
 }
 
 export interface AnalyzeSummary {
@@ -80,6 +98,10 @@ export interface AnalyzeSummary {
   intelEvidence: number;
   /** Flow data read beside the DNS (NetFlow/IPFIX, conn.log, eve flow, nfdump csv) and what it showed. */
   flows: FlowSummary;
+  /** Detector threads used: 1 (this thread) or the partitions of a PartitionedDetector. */
+  workers: number;
+  /** Why the run used one thread although more were asked for (null: as asked). */
+  workersNote: string | null;
 }
 
 /** The flow side of a run; all zero when no input held flows. */
@@ -115,20 +137,35 @@ const SKIP_REASONS = 100;
 export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const flows: FlowSummary = { records: 0, skipped: 0, exposures: 0, bypass: 0, inbound: 0, fanOuts: 0, late: 0, invalid: 0, unattributed: 0, bypassUnknown: 0 };
   const analysis = flowAnalysisFor(options, flows);
-  const detector = new Detector({
-    config: options.config,
-    enricher: options.enricher,
-    infra: options.infra,
-    baseline: options.baseline,
-    intel: options.intel ?? null,
-    isAllowlisted: options.isAllowlisted !== undefined ? options.isAllowlisted : allowlistFor(options),
-    flows: analysis,
-    // Final verdicts only, not flag events: a flag verdict's network id (fn-N) is provisional (networks merge and are
-    // numbered at the end), and an exposure joined at the flag would keep the old id. The cost: fan-out counts no
-    // flux contacts in analyze (no address is a flux host yet when the flows are read).
-    onFinal: (v) => report(v),
-    reportBenign: options.all,
+  const plan = await parallelPlan(options.files, options.format, formatsFor(options.config), {
+    workers: options.workers?.count ?? 1,
+    minBytes: options.workers?.minBytes,
+    intel: options.intel !== undefined && options.intel !== null,
   });
+  const detector: Detector | PartitionedDetector =
+    plan.partitions >= 2 && options.workers !== undefined && options.workers !== null
+      ? await PartitionedDetector.start({
+          recipe: options.workers.recipe,
+          partitions: plan.partitions,
+          workerUrl: options.workers.workerUrl,
+          onFinal: (v) => report(v),
+        })
+      : new Detector({
+          config: options.config,
+          enricher: options.enricher,
+          infra: options.infra,
+          baseline: options.baseline,
+          intel: options.intel ?? null,
+          isAllowlisted: options.isAllowlisted !== undefined ? options.isAllowlisted : allowlistFor(options),
+          flows: analysis,
+          // Final verdicts only, not flag events: a flag verdict's network id (fn-N) is provisional (networks merge and are
+          // numbered at the end), and an exposure joined at the flag would keep the old id. The cost: fan-out counts no
+          // flux contacts in analyze (no address is a flux host yet when the flows are read).
+          onFinal: (v) => report(v),
+          reportBenign: options.all,
+        });
+  // Partitioned: no input holds flows (plan), so the flow analysis has nothing to match lookups against.
+  const partitioned = detector instanceof PartitionedDetector ? detector : null;
   const summary: AnalyzeSummary = {
     files: options.files.length,
     bytes: 0,
@@ -152,6 +189,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     intelListings: 0,
     intelEvidence: 0,
     flows,
+    workers: partitioned === null ? 1 : partitioned.partitions,
+    workersNote: plan.reason,
   };
   function report(v: Verdict): void {
     if (reportable(v)) for (const sink of options.sinks) sink.verdict(v);
@@ -173,55 +212,70 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     return true;
   }
 
-  const inputs = await readInputs(options.files, {
-    format: options.format,
-    formats: formatsFor(options.config),
-    onProgress:
-      options.onProgress === undefined
-        ? undefined
-        : (read, total, file) => options.onProgress?.(read, total, file, summary.records),
-    // The last input is DNS-only and no flow came before it: the run holds no flows, and the flow analysis
-    // need not remember the DNS to prove bypasses (most of its cost on a large DNS log).
-    onFormat(format, index) {
-      if (index === options.files.length - 1 && format.flows === false) analysis.noFlowsToCome();
-    },
-    sink: {
-      observe(o) {
-        summary.records++;
-        if (o.conflict === true) summary.conflictingResponses++;
-        // Who looked up what (DNS bypass) and which names answered with which address.
-        analysis.observe(o);
-        detector.observe(o);
-        options.onObservation?.(o);
+  try {
+    return await run();
+  } finally {
+    // On an input error too: no worker outlives the run.
+    await partitioned?.close();
+  }
+
+  async function run(): Promise<AnalyzeSummary> {
+    const inputs = await readInputs(options.files, {
+      format: options.format,
+      formats: formatsFor(options.config),
+      onProgress:
+        options.onProgress === undefined
+          ? undefined
+          : (read, total, file) => options.onProgress?.(read, total, file, summary.records),
+      // The last input is DNS-only and no flow came before it: the run holds no flows, and the flow analysis
+      // need not remember the DNS to prove bypasses (most of its cost on a large DNS log).
+      onFormat(format, index) {
+        if (index === options.files.length - 1 && format.flows === false) analysis.noFlowsToCome();
       },
-      skip(s) {
-        summary.skipped++;
-        if (s.flow === true) flows.skipped++;
-        if (summary.skippedSamples.length < SKIP_SAMPLES) summary.skippedSamples.push(s);
-        const count = summary.skippedByReason.get(s.reason);
-        if (count !== undefined) summary.skippedByReason.set(s.reason, count + 1);
-        else if (summary.skippedByReason.size < SKIP_REASONS) summary.skippedByReason.set(s.reason, 1);
+      sink: {
+        observe(o) {
+          summary.records++;
+          if (o.conflict === true) summary.conflictingResponses++;
+          // Who looked up what (DNS bypass) and which names answered with which address.
+          if (partitioned === null) analysis.observe(o);
+          detector.observe(o);
+          options.onObservation?.(o);
+        },
+        skip(s) {
+          summary.skipped++;
+          if (s.flow === true) flows.skipped++;
+          if (summary.skippedSamples.length < SKIP_SAMPLES) summary.skippedSamples.push(s);
+          const count = summary.skippedByReason.get(s.reason);
+          if (count !== undefined) summary.skippedByReason.set(s.reason, count + 1);
+          else if (summary.skippedByReason.size < SKIP_REASONS) summary.skippedByReason.set(s.reason, 1);
+        },
+        flow(f) {
+          flows.records++;
+          analysis.flow(f);
+        },
       },
-      flow(f) {
-        flows.records++;
-        analysis.flow(f);
-      },
-    },
-  });
-  for (const input of inputs) summary.bytes += input.bytes;
-  summary.trackedAtEnd = detector.tracked;
-  options.onInputEnd?.(detector);
-  detector.flush();
-  // Every verdict is final now: what the flows still hold (exposures, fan-out) is reported before the sinks close.
-  analysis.flush();
-  flows.late = analysis.stats.late;
-  flows.invalid = analysis.stats.invalid;
-  flows.unattributed = analysis.stats.unattributed;
-  flows.bypassUnknown = analysis.stats.bypassUnknown;
-  summary.networks = detector.networks.summaries();
-  for (const sink of options.sinks) sink.networks?.(summary.networks);
-  for (const sink of options.sinks) await sink.close();
-  return summary;
+    });
+    for (const input of inputs) summary.bytes += input.bytes;
+    if (partitioned === null) {
+      summary.trackedAtEnd = detector.tracked;
+      options.onInputEnd?.(detector as Detector);
+      detector.flush();
+    } else {
+      options.onInputEnd?.(null);
+      await partitioned.flush();
+      summary.trackedAtEnd = partitioned.tracked;
+    }
+    // Every verdict is final now: what the flows still hold (exposures, fan-out) is reported before the sinks close.
+    analysis.flush();
+    flows.late = analysis.stats.late;
+    flows.invalid = analysis.stats.invalid;
+    flows.unattributed = analysis.stats.unattributed;
+    flows.bypassUnknown = analysis.stats.bypassUnknown;
+    summary.networks = detector.networks.summaries();
+    for (const sink of options.sinks) sink.networks?.(summary.networks);
+    for (const sink of options.sinks) await sink.close();
+    return summary;
+  }
 }
 
 /**

@@ -24,6 +24,7 @@ import { isRegistrable } from '../detect/registered-domain.js';
 import { withWarninglistFiles } from '../intel/warninglist/index.js';
 import { formatNames } from '../sources/registry.js';
 import { UsageError } from './errors.js';
+import { availableParallelism } from 'node:os';
 import { exampleConfigPath } from './example-config.js';
 import { progressBar } from './progress.js';
 import { printSummary } from './summary.js';
@@ -58,6 +59,7 @@ interface AnalyzeFlags {
   intel?: string[];
   cluster?: string;
   node?: string;
+  workers?: string;
 }
 
 export function analyzeCommand(): Command {
@@ -87,6 +89,7 @@ export function analyzeCommand(): Command {
     .option('--stix-identity <name>', 'producer name on the identity of --stix (config: stix.identity, default fluxhound)')
     .option('--stix-suspicious', 'also share suspicious names in --stix (config: stix.suspicious)')
     .option('--intel <source>', INTEL_FLAG_HELP, collectIntel)
+    .option('--workers <n>', "detector worker threads: 'auto' (the machine's cores, at most 16) or N; 1 = one thread (config: workers)")
     .option('--misp-feed <dir>', 'write the flagged names as a MISP feed directory (events, manifest.json, hashes.csv; config: misp)')
     .option('--cluster <url>', 'also write every observation, enriched, to a ClickHouse cluster: http(s)://[USER:PASSWORD@]HOST:8123 (config: cluster.url)')
     .option('--node <name>', "this sensor's name in the cluster's rows (config: cluster.node; default: the host name)")
@@ -106,6 +109,7 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   const config = loadConfig(flags.config, overrides);
   if (flags.maxDomains !== undefined) config.limits.maxDomains = positiveInt('--max-domains', flags.maxDomains);
   const top = positiveInt('--top', flags.top);
+  const workers = workerCount(flags.workers !== undefined ? workersFlag(flags.workers) : config.workers);
 
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
   // Feeds first: a bad --intel is exit 2 before anything is read.
@@ -149,6 +153,18 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
     sinks,
     onProgress: progress?.update,
     ...(cluster === null ? {} : { onObservation: cluster.observe }),
+    workers: {
+      count: workers,
+      recipe: {
+        config,
+        asnMmdb: flags.asnMmdb,
+        countryMmdb: flags.countryMmdb,
+        reference: flags.reference,
+        intelSpecs: flags.intel ?? [],
+        baseline: flags.baseline === 'holz' ? 'holz' : null,
+        reportBenign: flags.all === true,
+      },
+    },
     onInputEnd: () => {
       // Cleared before the sinks close: the table is printed then, on the same terminal.
       progress?.done();
@@ -264,6 +280,9 @@ function writeStats(
     bytes: s.bytes,
     records: s.records,
     skipped: s.skipped,
+    // Detector threads used, and why one when more were asked for (detect/parallel/plan.ts).
+    workers: s.workers,
+    workersNote: s.workersNote,
     domainsTracked: s.trackedAtEnd,
     namesTracked: s.detector.namesTracked,
     registeredTracked: s.detector.registeredTracked,
@@ -293,4 +312,17 @@ function writeStats(
   } catch (err) {
     throw new UsageError(`analyze: cannot write --stats-json ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+}
+
+/** --workers: 'auto' or a whole number 1..64 (a usage error otherwise). */
+function workersFlag(text: string): 'auto' | number {
+  if (text === 'auto') return 'auto';
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 64) throw new UsageError(`analyze: --workers: expected 'auto' or a whole number 1..64, got '${text}'`);
+  return n;
+}
+
+/** 'auto': the machine's parallelism, at most 16 (beyond, the main thread that parses is the limit). */
+function workerCount(setting: 'auto' | number): number {
+  return setting === 'auto' ? Math.min(16, availableParallelism()) : setting;
 }

@@ -30,6 +30,7 @@ export function printSummary(out: NodeJS.WritableStream, s: AnalyzeSummary, elap
     lines.push(`intel: ${n(s.intelListings)} ${s.intelListings === 1 ? 'domain' : 'domains'} listed by a feed, ${n(s.intelEvidence)} ${s.intelEvidence === 1 ? 'verdict' : 'verdicts'} naming feed entries as evidence`);
   }
   lines.push(...flowLines(s.flows));
+  if (s.workers > 1) lines.push(`detector: ${n(s.workers)} worker threads, one partition of the registered domains each`);
   lines.push(`enrichment: ${s.enrichment.join('; ')}`);
   out.write(lines.join('\n') + '\n');
 }

@@ -21,7 +21,7 @@ import { isThrowawayUnion, labelOf, levelOf, nsPointsOnly, ownScore, scoreOnly, 
 import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
 import { FluxNetworks, newOverlap } from './networks.js';
-import { ADDRESS_STRIDE, K_ASN, K_COUNTRY, K_KEY, type AddressKey } from './address-table.js';
+import { ADDRESS_STRIDE, K_ASN, K_COUNTRY, K_KEY, type AddressKey, type AddressTable } from './address-table.js';
 import { formatIPv4 } from '../model/names.js';
 import { registrableDomain } from './registered-domain.js';
 import { SuspiciousNetworks, type Candidate } from './suspicious-networks.js';
@@ -54,8 +54,32 @@ export interface DetectorOptions {
   baseline?: 'holz' | null;
   onFlag?: (verdict: Verdict) => void;
   onFinal?: (verdict: Verdict) => void;
+  /**
+   * A name joined a flux network (detect/parallel: the other partitions learn it at the next exchange).
+   * The address table is a copy. Absent: nothing is told.
+   */
+  onNetworkJoin?: (join: NetworkJoin) => void;
+  /** A name touched one network address alone (shared-hosting evidence; detect/parallel ships it like a join). */
+  onNetworkTouch?: (key: AddressKey, registeredHash: number) => void;
+  /** A name suspicious on its own evidence joined the candidate graph of suspicious names (detect/parallel ships it). */
+  onSuspiciousJoin?: (join: SuspiciousJoin) => void;
   /** Build final verdicts for benign domains too (default false: onFinal sees only flagged ones). */
   reportBenign?: boolean;
+}
+
+/** A name's addresses joining the flux-network graph, as detect/parallel ships it between partitions. */
+export interface NetworkJoin {
+  domain: string;
+  addresses: AddressTable;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** A suspicious name joining the candidate graph of suspicious names (addresses empty: it had none). */
+export interface SuspiciousJoin {
+  domain: string;
+  registered: string;
+  addresses: AddressTable;
 }
 
 /** One flux network as the API shows it: its domains, addresses (with AS and country) and which domain resolved to which address. */
@@ -122,6 +146,11 @@ export class Detector {
   private readonly verdictOptions: VerdictOptions;
   private readonly onFlag: ((v: Verdict) => void) | undefined;
   private readonly onFinal: ((v: Verdict) => void) | undefined;
+  private readonly onNetworkJoin: ((join: NetworkJoin) => void) | undefined;
+  private readonly onNetworkTouch: ((key: AddressKey, registeredHash: number) => void) | undefined;
+  private readonly onSuspiciousJoin: ((join: SuspiciousJoin) => void) | undefined;
+  /** Names of other partitions adopted into the network graph → their network id (adoptNetworkJoin). */
+  private readonly remoteMembers = new Map<string, number>();
   private readonly reportBenign: boolean;
   private readonly holz: boolean;
   /** Reused by every re-score, so scoring on the hot path allocates nothing. */
@@ -185,6 +214,9 @@ export class Detector {
     };
     this.onFlag = options.onFlag;
     this.onFinal = options.onFinal;
+    this.onNetworkJoin = options.onNetworkJoin;
+    this.onNetworkTouch = options.onNetworkTouch;
+    this.onSuspiciousJoin = options.onSuspiciousJoin;
     this.reportBenign = options.reportBenign ?? false;
     this.holz = options.baseline === 'holz';
     this.intel = options.intel ?? null;
@@ -430,7 +462,11 @@ export class Detector {
     if (state.scope === 'name') {
       // One network address and nothing else shared, on a name not fast-flux on its own: if many
       // unrelated registered domains do that, the address is shared hosting (or an injector's pick).
-      if (touches && this.overlapScratch.hits === 1 && own < fast) this.networks.noteTouch(this.overlapScratch.key, clientHash(state.registered));
+      if (touches && this.overlapScratch.hits === 1 && own < fast) {
+        const hash = clientHash(state.registered);
+        this.networks.noteTouch(this.overlapScratch.key, hash);
+        this.onNetworkTouch?.(this.overlapScratch.key, hash);
+      }
       // A known pool, dynamic-DNS host or top site is suspicious at most despite its reputation: never a bot network's member.
       if (own >= this.config.verdict.suspicious && own < fast && state.reputation === 0 && this.scratch.single_country_asns === 0 && this.joinSuspicious(state)) score = this.quickScore(state);
     }
@@ -530,12 +566,35 @@ export class Detector {
    */
   private joinSuspicious(state: FluxState): boolean {
     const candidate = this.suspiciousNetworks.join(state.key, state.registered, state.addresses);
+    this.onSuspiciousJoin?.({ domain: state.key, registered: state.registered, addresses: state.addresses === null ? [] : state.addresses.slice() });
     if (candidate === null || state.marks.suspiciousNames > 0) return false;
     if (!candidate.promoted && !this.suspiciousNetworks.isNetwork(candidate)) return false;
     if (!candidate.promoted) this.stats.suspiciousNetworks++;
     candidate.promoted = true;
     this.promote(candidate, state);
     return true;
+  }
+
+  /**
+   * A name of another partition joined the candidate graph of suspicious
+   * names (detect/parallel): the same join here, and when its candidate is a
+   * network, this partition's members of it are promoted (as promote() does
+   * in the partition of the name that joined; counted there).
+   */
+  adoptSuspiciousJoin(join: SuspiciousJoin): void {
+    const candidate = this.suspiciousNetworks.join(join.domain, join.registered, join.addresses.length === 0 ? null : join.addresses);
+    if (candidate === null) return;
+    if (!candidate.promoted && !this.suspiciousNetworks.isNetwork(candidate)) return;
+    candidate.promoted = true;
+    const names = candidate.registered.size;
+    const members: FluxState[] = [];
+    for (const member of candidate.members) {
+      const st = this.names.get(member);
+      if (st === undefined || st.evicted || st.marks.suspiciousNames > 0) continue;
+      st.mark().suspiciousNames = names;
+      members.push(st);
+    }
+    for (const st of members) this.rescore(st);
   }
 
   /** Mark every name of a promoted candidate, then re-score the others (each raises onFlag once, as it turns fast-flux). */
@@ -594,6 +653,44 @@ export class Detector {
       marks.networkHitsAtJoin = this.overlapScratch.hits;
     }
     marks.network = this.networks.join(state.key, state.addresses, state.firstSeen, state.lastSeen, marks.network);
+    this.onNetworkJoin?.({ domain: state.key, addresses: state.addresses.slice(), firstSeen: state.firstSeen, lastSeen: state.lastSeen });
+  }
+
+  /**
+   * A name of another partition joined a flux network (detect/parallel): its
+   * addresses join this detector's graph too, so that a name of this
+   * partition resolving into them is recognised at first sight. A name that
+   * joins again (it keeps rotating) is counted once, as joinNetwork does.
+   */
+  adoptNetworkJoin(join: NetworkJoin): void {
+    const known = this.remoteMembers.get(join.domain) ?? -1;
+    if (known < 0 && this.remoteMembers.size >= this.config.limits.maxDomains) {
+      const oldest = this.remoteMembers.keys().next();
+      if (!oldest.done) this.remoteMembers.delete(oldest.value);
+    }
+    this.remoteMembers.set(join.domain, this.networks.join(join.domain, join.addresses, join.firstSeen, join.lastSeen, known));
+  }
+
+  /**
+   * A lookup of a name of another partition that is a name server of zones
+   * this partition tracks (detect/parallel routes it here): its addresses are
+   * those zones' name-server addresses, as linkServerAddresses does for a
+   * name server of the same partition. Nothing else is tracked of it.
+   */
+  observeServer(obs: DnsObservation): void {
+    if (obs.ts > this.now) this.now = obs.ts;
+    const zones = this.servedZones.get(obs.qname);
+    if (zones === undefined) return;
+    const reg = registrableDomain(obs.qname);
+    if (reg === null) return;
+    this.digest.addresses.intel = this.intel === null ? null : this.intel.current();
+    this.digest.read(obs, reg);
+    if (this.digest.isEmpty()) return;
+    for (const zone of zones) {
+      if (zone.evicted) continue;
+      absorbServerAddresses(zone, this.digest.addresses, Math.floor(obs.ts), this.config);
+      if (zone.dirty) this.rescore(zone);
+    }
   }
 
   /** The baseline's first flag, tracked like ours so that latencies compare. */

@@ -1,0 +1,348 @@
+/**
+ * The partitioned detector: N Detectors in worker threads, one per
+ * partition (partitionOf: every name of one registered domain in one), fed
+ * in input order. Flux-network events cross partitions at their exact place
+ * in the input (watermarks, see README.md), so verdicts and network numbers
+ * equal one Detector's, whatever the thread timing.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { DnsObservation } from '../../model/observation.js';
+import type { Verdict } from '../../model/verdict.js';
+import type { DetectorStats } from '../detector.js';
+import { FluxNetworks, type FluxNetworkSummary } from '../networks.js';
+import { partitionOf } from '../partition.js';
+import type { PlacedEvent, SharedCounters, VerdictOut, WorkerSetup } from './protocol.js';
+import type { FromWorker, ToWorker } from './worker.js';
+import type { DetectorRecipe } from './recipe.js';
+import { abortAll, byPlace, sharedCounters, waitFor } from './watermark.js';
+
+export type { DetectorRecipe } from './recipe.js';
+
+export interface PartitionedDetectorOptions {
+  recipe: DetectorRecipe;
+  /** Worker threads (partitions), 2..MAX_PARTITIONS. */
+  partitions: number;
+  /** Observations per batch handed to the workers (default BATCH). */
+  batch?: number;
+  /**
+   * How many observations later than one Detector a partition may learn another's flux-network
+   * events (default LAG; 0: exactly where one Detector would, at the cost of the workers waiting
+   * for each other at nearly every observation). Deterministic either way: it depends on the input alone.
+   */
+  lag?: number;
+  onFlag?: (verdict: Verdict) => void;
+  onFinal?: (verdict: Verdict) => void;
+  /** The compiled worker (default: worker.js beside this file; tests running from TypeScript sources give dist's). */
+  workerUrl?: URL;
+  /** How long the main thread waits for a worker that is far behind before giving up (ms; default 10 minutes). */
+  stallMs?: number;
+}
+
+/** Observations per batch: a few messages per 10k records; small enough that workers seldom wait for each other. */
+export const BATCH = 4096;
+/** Default lag (observations): see PartitionedDetectorOptions.lag and README.md. */
+export const LAG = 0;
+/** The main thread holds back when it is this many batches ahead of the slowest worker (bounds queued memory). */
+const AHEAD = 8;
+export const MAX_PARTITIONS = 30;
+const DEFAULT_WORKER = new URL('./worker.js', import.meta.url);
+
+interface Lane {
+  worker: Worker;
+  obs: DnsObservation[];
+  kinds: number[];
+  at: number[];
+  /** The worker's last 'done': every index below it is reported. */
+  through: number;
+}
+
+type Placed = { at: number; partition: number; seq: number } & ({ event: PlacedEvent } | { verdict: VerdictOut });
+
+export class PartitionedDetector {
+  readonly partitions: number;
+  /** Merged after flush(); before, only `observations` is live (counted here). */
+  readonly stats: DetectorStats = emptyStats();
+  /** Domains held in memory by all partitions when flush() began. */
+  tracked = 0;
+  /** Every partition's flux networks, replayed in input order as the workers report them. */
+  readonly networks: FluxNetworks;
+  private readonly lanes: Lane[];
+  private readonly counters: SharedCounters;
+  private readonly batchSize: number;
+  private readonly options: PartitionedDetectorOptions;
+  /** Global index of the next observation. */
+  private index = 0;
+  private inBatch = 0;
+  /** Name server → partitions (bit mask) holding zones it serves, from NS records seen; bounded like servedZones. */
+  private readonly serverRoutes = new Map<string, number>();
+  private readonly memberIds = new Map<string, number>();
+  /** What the workers reported, not yet released (released once every worker is past it, in place order). */
+  private held: Placed[] = [];
+  private readonly waiters = new Map<number, (v: Verdict | null) => void>();
+  private readonly flushed: Array<Extract<FromWorker, { t: 'flushed' }> | undefined> = [];
+  private flushDone: (() => void) | null = null;
+  private nextId = 0;
+  private failure: Error | null = null;
+  private onFailure: ((err: Error) => void) | null = null;
+  private closed = false;
+
+  private constructor(options: PartitionedDetectorOptions, lanes: Lane[], counters: SharedCounters) {
+    this.options = options;
+    this.partitions = lanes.length;
+    this.lanes = lanes;
+    this.counters = counters;
+    this.batchSize = Math.max(1, options.batch ?? BATCH);
+    const config = options.recipe.config;
+    this.networks = new FluxNetworks(config.limits.maxNetworkAddresses, config.networks.sharedHostDomains);
+  }
+
+  /** Start the workers; resolves once every one has loaded its tables. Rejects (workers stopped) when one fails. */
+  static async start(options: PartitionedDetectorOptions): Promise<PartitionedDetector> {
+    const n = options.partitions;
+    if (!Number.isInteger(n) || n < 2 || n > MAX_PARTITIONS) throw new RangeError(`detect/parallel: partitions must be 2..${MAX_PARTITIONS}, got ${n}`);
+    const counters = sharedCounters(n);
+    // A port pair between every two workers: flux-network events go straight to the peers.
+    const peers: (MessagePort | null)[][] = Array.from({ length: n }, () => new Array<MessagePort | null>(n).fill(null));
+    for (let a = 0; a < n; a++)
+      for (let b = a + 1; b < n; b++) {
+        const channel = new MessageChannel();
+        peers[a]![b] = channel.port1;
+        peers[b]![a] = channel.port2;
+      }
+    const lanes: Lane[] = [];
+    const ready: Promise<void>[] = [];
+    // Messages are routed through `target` once the detector exists (never removeAllListeners: Worker keeps its own on itself).
+    let target: PartitionedDetector | null = null;
+    for (let p = 0; p < n; p++) {
+      const setup: WorkerSetup = { recipe: options.recipe, partition: p, partitions: n, lag: Math.max(0, options.lag ?? LAG), counters, peers: peers[p]! };
+      const own = peers[p]!.filter((port): port is MessagePort => port !== null);
+      const worker = new Worker(options.workerUrl ?? DEFAULT_WORKER, { workerData: setup, transferList: own });
+      lanes.push({ worker, obs: [], kinds: [], at: [], through: 0 });
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          worker.on('message', (m: FromWorker) => {
+            if (target !== null) target.receive(m);
+            else if (m.t === 'ready') resolve();
+            else if (m.t === 'error') reject(new Error(`detect/parallel: worker ${p}: ${m.message}`));
+          });
+          worker.on('error', (err) => (target !== null ? target.fail(err) : reject(err)));
+          worker.on('exit', (code) => {
+            if (target === null) reject(new Error(`detect/parallel: worker ${p} exited (${code}) while starting`));
+            else if (!target.closed) target.fail(new Error(`detect/parallel: worker ${p} exited (${code})`));
+          });
+        }),
+      );
+    }
+    try {
+      await Promise.all(ready);
+    } catch (err) {
+      abortAll(counters);
+      await Promise.all(lanes.map((l) => l.worker.terminate()));
+      throw err;
+    }
+    const detector = new PartitionedDetector(options, lanes, counters);
+    target = detector;
+    return detector;
+  }
+
+  /** One observation, in input order. Throws the first worker failure. */
+  observe(obs: DnsObservation): void {
+    if (this.failure !== null) throw this.failure;
+    const at = this.index++;
+    this.stats.observations++;
+    const own = partitionOf(obs.qname, this.partitions);
+    this.push(own, obs, 0, at);
+    if (this.serverRoutes.size > 0) {
+      const mask = this.serverRoutes.get(obs.qname);
+      if (mask !== undefined) for (let p = 0; p < this.partitions; p++) if (p !== own && (mask & (1 << p)) !== 0) this.push(p, obs, 1, at);
+    }
+    this.noteServers(obs.answers, own);
+    this.noteServers(obs.authority, own);
+    if (++this.inBatch >= this.batchSize) this.send();
+  }
+
+  /**
+   * Hand what is buffered to the workers now (serve: on a timer, so a quiet
+   * daemon's lookups are not held back). Blocks while the slowest worker is
+   * more than AHEAD batches behind.
+   */
+  send(): void {
+    if (this.failure !== null) throw this.failure;
+    this.inBatch = 0;
+    const upTo = this.index;
+    for (const lane of this.lanes) {
+      post(lane, { t: 'batch', obs: lane.obs, kinds: Uint8Array.from(lane.kinds), at: Float64Array.from(lane.at), upTo });
+      lane.obs = [];
+      lane.kinds = [];
+      lane.at = [];
+    }
+    const behind = upTo - AHEAD * this.batchSize;
+    if (behind <= 0) return;
+    const deadline = Date.now() + (this.options.stallMs ?? 600_000);
+    try {
+      for (let q = 0; q < this.partitions; q++) waitFor(this.counters, q, behind, deadline);
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+      throw this.failure!;
+    }
+  }
+
+  /** Finalise every domain of every partition (end of input): final verdicts, merged stats and networks. */
+  async flush(): Promise<void> {
+    this.send();
+    await new Promise<void>((resolve, reject) => {
+      this.flushDone = resolve;
+      this.onFailure = reject;
+      for (const lane of this.lanes) post(lane, { t: 'flush' });
+    });
+    this.onFailure = null;
+    this.release(Infinity);
+    Object.assign(this.stats, emptyStats());
+    this.tracked = 0;
+    for (const f of this.flushed) {
+      for (const key of Object.keys(this.stats) as (keyof DetectorStats)[]) this.stats[key] += f!.stats[key];
+      this.tracked += f!.tracked;
+    }
+    for (const f of this.flushed) for (const out of f!.verdicts) this.emit(out);
+    this.flushed.length = 0;
+  }
+
+  /** The current verdict of a domain (its partition's detector), flux networks numbered as in `networks`. */
+  current(domain: string): Promise<Verdict | null> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiters.set(id, resolve);
+      post(this.lanes[partitionOf(domain, this.partitions)]!, { t: 'current', id, domain });
+    });
+  }
+
+  /** Flux networks found so far, largest first. */
+  summaries(): FluxNetworkSummary[] {
+    return this.networks.summaries();
+  }
+
+  /** Stop every worker (also after a failure). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    abortAll(this.counters);
+    await Promise.all(this.lanes.map((l) => l.worker.terminate()));
+  }
+
+  private receive(m: FromWorker): void {
+    if (m.t === 'done') {
+      const lane = this.lanes[m.partition]!;
+      lane.through = m.through;
+      for (const event of m.joins) this.held.push({ at: event.at, partition: event.partition, seq: event.seq, event });
+      for (const verdict of m.verdicts) this.held.push({ at: verdict.at, partition: m.partition, seq: verdict.seq, verdict });
+      this.release(Math.min(...this.lanes.map((l) => l.through)));
+    } else if (m.t === 'flushed') {
+      this.flushed[m.partition] = m;
+      if (this.lanes.every((_, p) => this.flushed[p] !== undefined)) this.flushDone?.();
+    } else if (m.t === 'current') {
+      const resolve = this.waiters.get(m.id);
+      this.waiters.delete(m.id);
+      resolve?.(m.verdict === null ? null : this.renumber(m.verdict));
+    } else if (m.t === 'error') this.fail(new Error(`detect/parallel: worker ${m.partition}: ${m.message}`));
+  }
+
+  private fail(err: Error): void {
+    if (this.failure !== null) return;
+    this.failure = err;
+    this.onFailure?.(err);
+    for (const resolve of this.waiters.values()) resolve(null);
+    this.waiters.clear();
+    void this.close();
+  }
+
+  /** What every worker has got past, in input order: network events into the graph, verdicts out. */
+  private release(below: number): void {
+    if (this.held.length === 0) return;
+    const ready = below === Infinity ? this.held : this.held.filter((h) => h.at < below);
+    if (ready.length === 0) return;
+    this.held = below === Infinity ? [] : this.held.filter((h) => h.at >= below);
+    ready.sort(byPlace);
+    for (const item of ready) {
+      if ('event' in item) this.adopt(item.event);
+      else this.emit(item.verdict);
+    }
+  }
+
+  private adopt(event: PlacedEvent): void {
+    if (event.k === 'suspect') return;
+    if (event.k === 'touch') {
+      this.networks.noteTouch(event.key, event.hash);
+      return;
+    }
+    const known = this.memberIds.get(event.domain) ?? -1;
+    this.memberIds.set(event.domain, this.networks.join(event.domain, event.addresses, event.firstSeen, event.lastSeen, known));
+  }
+
+  private emit(out: VerdictOut): void {
+    const to = out.final ? this.options.onFinal : this.options.onFlag;
+    if (to !== undefined) to(this.renumber(out));
+  }
+
+  private push(p: number, obs: DnsObservation, kind: number, at: number): void {
+    const lane = this.lanes[p]!;
+    lane.obs.push(obs);
+    lane.kinds.push(kind);
+    lane.at.push(at);
+  }
+
+  /** NS records whose server lies in another partition: later lookups of that server go to this one too. */
+  private noteServers(records: DnsObservation['answers'], own: number): void {
+    for (let i = 0; i < records.length; i++) {
+      const rr = records[i]!;
+      if (rr.type !== 'NS') continue;
+      const server = rr.data;
+      const p = partitionOf(server, this.partitions);
+      if (p === own) continue;
+      const mask = this.serverRoutes.get(server);
+      if (mask === undefined && this.serverRoutes.size >= this.options.recipe.config.limits.maxDomains) {
+        const oldest = this.serverRoutes.keys().next();
+        if (!oldest.done) this.serverRoutes.delete(oldest.value);
+      }
+      if (mask === undefined || (mask & (1 << own)) === 0) this.serverRoutes.set(server, (mask ?? 0) | (1 << own));
+    }
+  }
+
+  /** A worker's local network labels → the global ones (by the network's first domain); equal unless a partition's graph lags. */
+  private renumber(out: VerdictOut): Verdict {
+    const v = out.verdict;
+    if (out.networks === null) return v;
+    const map = new Map<string, string>();
+    for (const [local, first] of Object.entries(out.networks)) {
+      const id = this.memberIds.get(first);
+      if (id !== undefined) map.set(local, this.networks.label(id));
+    }
+    if (map.size === 0 || [...map].every(([a, b]) => a === b)) return v;
+    const relabel = (text: string): string => text.replace(/\bfn-\d+\b/g, (m) => map.get(m) ?? m);
+    if (v.network !== null) v.network = relabel(v.network);
+    if (v.features.network_id > 0) v.features.network_id = Number(relabel(`fn-${v.features.network_id}`).slice(3));
+    v.reasons = v.reasons.map(relabel);
+    return v;
+  }
+}
+
+function post(lane: Lane, message: ToWorker): void {
+  lane.worker.postMessage(message);
+}
+
+function emptyStats(): DetectorStats {
+  return {
+    observations: 0,
+    ignored: 0,
+    publicSuffixes: 0,
+    knownNames: 0,
+    namesTracked: 0,
+    registeredTracked: 0,
+    evicted: 0,
+    flagEvents: 0,
+    restoredFlags: 0,
+    suspiciousNetworks: 0,
+    intelListed: 0,
+    intelAllowlisted: 0,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Watermarks: how far into the input (global observation index) each worker
+ * has got. Int32 slots compared with wrap-around arithmetic, so a daemon's
+ * index may pass 2^31 (workers stay within 2^30 of each other: the main
+ * thread holds back when one runs far ahead).
+ */
+import type { SharedCounters } from './protocol.js';
+
+/** Slots for `n` workers. */
+export function sharedCounters(n: number): SharedCounters {
+  const slot = (count: number): Int32Array => new Int32Array(new SharedArrayBuffer(4 * count));
+  return { watermark: slot(n), published: slot(n), waiting: slot(n), abort: slot(1) };
+}
+
+/** Is watermark `mark` at or past index `i`? */
+export function reached(mark: number, i: number): boolean {
+  return ((mark - i) | 0) >= 0;
+}
+
+/** Worker p dealt with everything below i: move its mark and wake whoever waits for it. */
+export function advance(c: SharedCounters, p: number, i: number): void {
+  Atomics.store(c.watermark, p, i | 0);
+  if (Atomics.load(c.waiting, p) !== 0) {
+    Atomics.store(c.waiting, p, 0);
+    Atomics.notify(c.watermark, p);
+  }
+}
+
+export class Aborted extends Error {
+  constructor() {
+    super('detect/parallel: stopped (a worker failed or the detector closed)');
+  }
+}
+
+/**
+ * Block until worker q's watermark reaches i. Sleeps (Atomics.wait) rather
+ * than spins; wakes every `sliceMs` to notice an abort. `deadline` (epoch ms):
+ * give up then (a stuck worker must not hang the run).
+ */
+export function waitFor(c: SharedCounters, q: number, i: number, deadline = Infinity, sliceMs = 100): void {
+  for (;;) {
+    if (reached(Atomics.load(c.watermark, q), i)) return;
+    if (Atomics.load(c.abort, 0) !== 0) throw new Aborted();
+    if (Date.now() > deadline) throw new Error(`detect/parallel: worker ${q} did not get past observation ${i} in time`);
+    Atomics.store(c.waiting, q, 1);
+    const mark = Atomics.load(c.watermark, q);
+    if (reached(mark, i)) return;
+    Atomics.wait(c.watermark, q, mark, sliceMs);
+  }
+}
+
+/** Stop everyone waiting (a failure or close). */
+export function abortAll(c: SharedCounters): void {
+  Atomics.store(c.abort, 0, 1);
+  for (let q = 0; q < c.watermark.length; q++) Atomics.notify(c.watermark, q);
+}
+
+/** Place order of what workers report: input index, then partition, then order within the partition at that index. */
+export function byPlace(a: { at: number; partition: number; seq: number }, b: { at: number; partition: number; seq: number }): number {
+  return a.at - b.at || a.partition - b.partition || a.seq - b.seq;
+}

@@ -1,0 +1,181 @@
+/**
+ * One partition's detector in a worker thread (see README.md). Before each
+ * observation at global index i it waits until every other worker is past
+ * i, then applies their flux-network events placed before i, in input
+ * order: its graph is the one a single Detector would hold at that point,
+ * whatever the thread timing.
+ */
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { Detector } from '../detector.js';
+import type { Verdict } from '../../model/verdict.js';
+import type { DnsObservation } from '../../model/observation.js';
+import type { DetectorStats } from '../detector.js';
+import type { NetworkEvent, PlacedEvent, VerdictOut, WorkerSetup } from './protocol.js';
+import { cookRecipe } from './recipe.js';
+import { abortAll, advance, byPlace, waitFor } from './watermark.js';
+
+if (parentPort === null) throw new Error('detect/parallel: worker.js runs only as a worker thread');
+const port: MessagePort = parentPort;
+const setup = workerData as WorkerSetup;
+const me = setup.partition;
+const counters = setup.counters;
+const post = (message: FromWorker): void => port.postMessage(message);
+
+/** What the main thread (index.ts) posts, in order. */
+export type ToWorker =
+  /** This partition's observations (kind 0) and lookups of name servers its zones use (kind 1), in input order, at global indexes `at`; then every index below `upTo` is dealt with. */
+  | { t: 'batch'; obs: DnsObservation[]; kinds: Uint8Array; at: Float64Array; upTo: number }
+  /** Finalise every domain; reply 'flushed'. */
+  | { t: 'flush' }
+  /** The current verdict of a domain of this partition. */
+  | { t: 'current'; id: number; domain: string };
+
+/** What a worker posts back. */
+export type FromWorker =
+  | { t: 'ready' }
+  /** After each batch: the verdicts and network joins it made; every index below `through` is dealt with. */
+  | { t: 'done'; partition: number; through: number; verdicts: VerdictOut[]; joins: PlacedEvent[] }
+  | { t: 'flushed'; partition: number; verdicts: VerdictOut[]; stats: DetectorStats; tracked: number }
+  | { t: 'current'; id: number; verdict: VerdictOut | null }
+  | { t: 'error'; partition: number; message: string };
+
+
+async function main(): Promise<void> {
+  const { enricher, infra } = await cookRecipe(setup.recipe);
+  let at = -1;
+  let seq = 0;
+  let verdicts: VerdictOut[] = [];
+  let events: PlacedEvent[] = [];
+  const consumed = new Int32Array(setup.partitions);
+  /** Other partitions' events not yet due (placed at or after the current index), in place order. */
+  const due: PlacedEvent[] = [];
+
+  const detector: Detector = new Detector({
+    config: setup.recipe.config,
+    enricher,
+    infra,
+    baseline: setup.recipe.baseline,
+    reportBenign: setup.recipe.reportBenign,
+    onFlag: (v) => verdicts.push(out(v, false)),
+    onFinal: (v) => verdicts.push(out(v, true)),
+    onNetworkJoin: (join) => publish({ k: 'join', ...join }),
+    onNetworkTouch: (key, hash) => publish({ k: 'touch', key, hash }),
+    onSuspiciousJoin: (join) => publish({ k: 'suspect', ...join }),
+  });
+
+  function publish(event: NetworkEvent): void {
+    const placed = { ...event, at, seq: seq++, partition: me } as PlacedEvent;
+    for (const peer of setup.peers) peer?.postMessage(placed);
+    // After the posts: a peer that sees the count finds the messages on its port.
+    Atomics.add(counters.published, me, 1);
+    // The main thread keeps the flux-network graph only (summaries, numbering).
+    if (placed.k !== 'suspect') events.push(placed);
+  }
+
+  /** The verdict and, for each flux network it names, the network's first domain: the main thread renumbers by it. */
+  function out(verdict: Verdict, final: boolean): VerdictOut {
+    const placed = { verdict, final, at, seq: seq++, networks: null as Record<string, string> | null };
+    if (verdict.features.network_id === 0 && verdict.network === null) return placed;
+    placed.networks = {};
+    for (const label of labelsIn(verdict)) {
+      const root = detector.networks.idOf(label);
+      const first = root < 0 ? undefined : detector.networks.sampleOf(root)[0];
+      if (first !== undefined) placed.networks[label] = first;
+    }
+    return placed;
+  }
+
+  /** Wait until every other worker is past index i - lag, take their events, apply those placed before it. */
+  function catchUp(index: number): void {
+    const i = index - setup.lag;
+    if (i <= 0) return;
+    for (let q = 0; q < setup.partitions; q++) {
+      if (q === me) continue;
+      waitFor(counters, q, i);
+      const peer = setup.peers[q]!;
+      const published = Atomics.load(counters.published, q);
+      while (consumed[q]! < published) {
+        const got = receiveMessageOnPort(peer) as { message: PlacedEvent } | undefined;
+        if (got === undefined) continue; // posted, not yet queued here: it is on its way
+        consumed[q]!++;
+        insertByPlace(due, got.message);
+      }
+    }
+    let n = 0;
+    while (n < due.length && due[n]!.at < i) n++;
+    if (n === 0) return;
+    for (const event of due.splice(0, n)) {
+      if (event.k === 'join') detector.adoptNetworkJoin(event);
+      else if (event.k === 'touch') detector.networks.noteTouch(event.key, event.hash);
+      else detector.adoptSuspiciousJoin(event);
+    }
+  }
+
+  function handle(message: ToWorker): void {
+    switch (message.t) {
+      case 'batch': {
+        for (let i = 0; i < message.obs.length; i++) {
+          const index = message.at[i]!;
+          if (index !== at) {
+            advance(counters, me, index);
+            catchUp(index);
+            at = index;
+            seq = 0;
+          }
+          if (message.kinds[i] === 0) detector.observe(message.obs[i]!);
+          else detector.observeServer(message.obs[i]!);
+        }
+        advance(counters, me, message.upTo);
+        post({ t: 'done', partition: me, through: message.upTo, verdicts, joins: events });
+        verdicts = [];
+        events = [];
+        return;
+      }
+      case 'flush': {
+        const tracked = detector.tracked;
+        at = Number.MAX_SAFE_INTEGER;
+        seq = 0;
+        detector.flush();
+        post({ t: 'flushed', partition: me, verdicts, stats: detector.stats, tracked });
+        verdicts = [];
+        return;
+      }
+      case 'current': {
+        const v = detector.current(message.domain);
+        post({ t: 'current', id: message.id, verdict: v === null ? null : out(v, false) });
+        return;
+      }
+    }
+  }
+  port.on('message', (message: ToWorker) => {
+    try {
+      handle(message);
+    } catch (err) {
+      failed(err);
+    }
+  });
+  post({ t: 'ready' });
+}
+
+function insertByPlace(list: PlacedEvent[], event: PlacedEvent): void {
+  let i = list.length;
+  while (i > 0 && byPlace(list[i - 1]!, event) > 0) i--;
+  list.splice(i, 0, event);
+}
+
+/** Every 'fn-N' a verdict names: its network, the network of its features, its reasons. */
+function labelsIn(verdict: Verdict): Set<string> {
+  const labels = new Set<string>();
+  if (verdict.network !== null) labels.add(verdict.network);
+  if (verdict.features.network_id > 0) labels.add(`fn-${verdict.features.network_id}`);
+  for (const reason of verdict.reasons) for (const m of reason.matchAll(/\bfn-\d+\b/g)) labels.add(m[0]);
+  return labels;
+}
+
+/** Everyone stops waiting; the main thread is told. */
+function failed(err: unknown): void {
+  abortAll(counters);
+  post({ t: 'error', partition: me, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+}
+
+main().catch(failed);

@@ -1,0 +1,148 @@
+/**
+ * Worker threads (detect/parallel) end to end: the bundled example through
+ * analyze() with one thread and with 2, 3 and 4 partitions gives the same
+ * verdict lines (the golden file's), the same counts and the same flux
+ * networks; a bad record is skipped and counted with its position; a
+ * worker that cannot start leaves no thread behind; --workers is checked.
+ * The workers are dist's compiled worker.js (requireBuilt).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Writable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyze, type AnalyzeSummary } from '../src/analyze.js';
+import { ndjsonSink } from '../src/act/report/ndjson.js';
+import { loadConfig } from '../src/config/load.js';
+import { createEnricher } from '../src/enrich/index.js';
+import type { Enricher } from '../src/enrich/enricher.js';
+import { loadInfra, type Infra } from '../src/enrich/infra/index.js';
+import { PartitionedDetector } from '../src/detect/parallel/index.js';
+import { runEval } from '../src/eval/run.js';
+import { fluxhound, requireBuilt, ROOT } from './support/cli.js';
+
+const DNS = join(ROOT, 'examples', 'example.dns.log');
+const GOLDEN = join(ROOT, 'test', 'golden', 'example.verdicts.ndjson');
+const WORKER = pathToFileURL(join(ROOT, 'dist', 'src', 'detect', 'parallel', 'worker.js'));
+
+let enricher: Enricher;
+let infra: Infra;
+beforeAll(async () => {
+  requireBuilt();
+  enricher = await createEnricher({});
+  infra = loadInfra();
+});
+
+async function run(files: string[], workers: number): Promise<{ lines: string[]; summary: AnalyzeSummary }> {
+  const config = loadConfig(undefined, {});
+  let text = '';
+  const out = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  const summary = await analyze({
+    files,
+    format: 'auto',
+    config,
+    enricher,
+    infra,
+    baseline: 'holz',
+    all: true,
+    sinks: [ndjsonSink(out)],
+    workers: {
+      count: workers,
+      minBytes: 0,
+      workerUrl: WORKER,
+      recipe: { config, reference: true, intelSpecs: [], baseline: 'holz', reportBenign: true },
+    },
+  });
+  return { lines: text.split('\n').filter(Boolean).sort(), summary };
+}
+
+describe('analyze with worker threads', () => {
+  it('gives the golden verdicts, counts and networks with 1, 2, 3 and 4 partitions', async () => {
+    const golden = readFileSync(GOLDEN, 'utf8').split('\n').filter(Boolean);
+    const one = await run([DNS], 1);
+    expect(one.summary.workers).toBe(1);
+    expect(one.lines).toEqual(golden);
+    for (const n of [2, 3, 4]) {
+      const many = await run([DNS], n);
+      expect(many.summary.workers, `${n} workers`).toBe(n);
+      expect(many.lines, `${n} workers`).toEqual(golden);
+      expect(many.summary.detector, `${n} workers`).toEqual(one.summary.detector);
+      expect(many.summary.networks, `${n} workers`).toEqual(one.summary.networks);
+      expect(many.summary.records).toBe(one.summary.records);
+      expect(many.summary.trackedAtEnd).toBe(one.summary.trackedAtEnd);
+    }
+  }, 120_000);
+
+  it('skips and counts a bad record with its position, as one thread does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-par-'));
+    const lines = readFileSync(DNS, 'utf8').split('\n');
+    const at = lines.findIndex((l) => !l.startsWith('#')) + 5;
+    lines.splice(at, 0, 'not\ta\tzeek\trecord');
+    const file = join(dir, 'bad.dns.log');
+    writeFileSync(file, lines.join('\n'));
+    const one = await run([file], 1);
+    const two = await run([file], 2);
+    expect(two.summary.workers).toBe(2);
+    expect(one.summary.skipped).toBe(1);
+    expect(two.summary.skipped).toBe(1);
+    expect(two.summary.skippedSamples).toEqual(one.summary.skippedSamples);
+    expect(two.summary.skippedSamples[0]!.position.line).toBe(at + 1);
+    expect(two.lines).toEqual(one.lines);
+  }, 120_000);
+
+  it('stays on one thread for a conn.log beside the DNS (flows), and says why', async () => {
+    const r = await run([DNS, join(ROOT, 'examples', 'example.conn.log')], 2);
+    expect(r.summary.workers).toBe(1);
+    expect(r.summary.workersNote).toMatch(/may hold flows/);
+  }, 60_000);
+});
+
+describe('the evaluation corpus with worker threads', () => {
+  it('gives the same accuracy and blocking table (zeek) with 1 and 2 partitions', async () => {
+    const config = loadConfig(undefined, {});
+    const recipe = { config, reference: true, intelSpecs: [], baseline: 'holz' as const, reportBenign: true };
+    const one = await runEval({ format: 'zeek', config, enricher, infra });
+    const two = await runEval({ format: 'zeek', config, enricher, infra, workers: { count: 2, minBytes: 0, workerUrl: WORKER, recipe } });
+    expect(one.records).toBeGreaterThan(1000);
+    expect(two.fluxhound).toEqual(one.fluxhound);
+    expect(two.blocking).toEqual(one.blocking);
+    expect(two.holz).toEqual(one.holz);
+  }, 300_000);
+});
+
+describe('PartitionedDetector', () => {
+  it('rejects and stops its workers when one cannot load its tables', async () => {
+    const config = loadConfig(undefined, {});
+    await expect(
+      PartitionedDetector.start({
+        partitions: 2,
+        workerUrl: WORKER,
+        recipe: { config, asnMmdb: '/nonexistent/asn.mmdb', reference: false, intelSpecs: [], baseline: null, reportBenign: false },
+      }),
+    ).rejects.toThrow(/worker \d/);
+  }, 60_000);
+});
+
+describe('fluxhound analyze --workers', () => {
+  it('stays on one thread for a small input and says why in --stats-json', async () => {
+    const stats = join(mkdtempSync(join(tmpdir(), 'fluxhound-par-')), 'stats.json');
+    const r = await fluxhound(['analyze', '--json', '--quiet', '--workers', '2', '--stats-json', stats, DNS]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(readFileSync(stats, 'utf8')) as { workers: number; workersNote: string | null };
+    expect(s.workers).toBe(1);
+    expect(s.workersNote).toMatch(/input under 32 MiB/);
+  });
+
+  it('is a usage error (exit 2, one line) when not auto or 1..64', async () => {
+    const r = await fluxhound(['analyze', '--workers', 'many', '--quiet', DNS]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--workers/);
+  });
+});
