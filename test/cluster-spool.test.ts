@@ -8,7 +8,8 @@
  * inserts left the running shard's part behind; the aggregates see them.
  * Then a sensor that could not reach the cluster at all keeps its spool
  * across a restart and the next run replays it; and `analyze --cluster`
- * (the built CLI) puts a log's rows into the cluster.
+ * (the built CLI) puts a log's rows into the cluster, as does `serve
+ * --cluster` for what its input (follow) observes.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -25,7 +26,7 @@ import { OBSERVATION_COLUMNS } from '../src/store/clickhouse/schema.js';
 import { startSensor } from '../src/store/clickhouse/sensor.js';
 import { aResponse, bot, T0 } from './helpers/observations.js';
 import { clickhouseServer, startClickHouseCluster, type ClickHouseCluster } from './support/clickhouse.js';
-import { fluxhound, requireBuilt, ROOT } from './support/cli.js';
+import { fluxhound, requireBuilt, ROOT, spawnFluxhound } from './support/cli.js';
 import { waitFor } from './support/daemon.js';
 
 const DATABASE = defaultConfig().cluster.database;
@@ -194,5 +195,19 @@ describe.skipIf(clickhouseServer.path === null)('cluster sensor: spool and repla
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/run fluxhound cluster init/);
     expect(refused.stdout).toBe('');
+  }, 60_000);
+  it('serve --cluster writes every observation its input (follow) produces, and stops cleanly', async () => {
+    const config = join(dir, 'serve.yaml');
+    writeFileSync(config, `cluster:\n  spoolDir: ${join(dir, 'spool-serve')}\n  batchMs: 100\n`);
+    const daemon = spawnFluxhound(['serve', '-c', config, '--follow', join(ROOT, 'examples', 'example.dns.log'), '--cluster', cluster.shards[0]!.url, '--node', 'serve-1', '--log-level', 'warn', '--no-flags']);
+    try {
+      // The example log holds 3,000 records; the daemon skips none of them.
+      await waitFor('every followed observation in the cluster', async () => ((await count(`SELECT count() AS n FROM observations FINAL WHERE sensor = 'serve-1'`)) === 3000 ? true : undefined), 30_000);
+    } finally {
+      daemon.child.kill('SIGTERM');
+    }
+    expect(await daemon.exited).toBe(0);
+    expect(daemon.stderr()).not.toMatch(/"level":(40|50|60)/);
+    expect(await count(`SELECT uniqExact(name) AS n FROM observations WHERE sensor = 'serve-1'`)).toBeGreaterThan(100);
   }, 60_000);
 });
