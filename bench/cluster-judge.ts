@@ -13,10 +13,12 @@
  *   `fluxhound serve --cluster` (another node, following every 200 ms)
  *   answers NXDOMAIN at its forwarder.
  */
+import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
+import * as packet from 'dns-packet';
 import { defaultConfig } from '../src/config/schema.js';
 import { AddressSpace } from '../src/corpus/address-space.js';
 import { EYEBALL_ASNS } from '../src/corpus/asns.js';
@@ -76,13 +78,20 @@ export async function benchClusterJudge(log: (line: string) => void): Promise<{ 
     // Detection latency: another node (a built daemon) follows the verdict table; the judge cycles every second.
     requireBuilt();
     const dns = await freePort();
-    const upstream = await freePort();
+    // An upstream that answers every query NOERROR (no records): NXDOMAIN at the follower can only be its block.
+    const upstreamSocket = await emptyUpstream();
+    const upstream = upstreamSocket.address().port;
     const cfg = join(dir, 'follower.yaml');
     writeFileSync(cfg, `cluster:\n  followMs: 200\n  spoolDir: ${join(dir, 'spool')}\n`);
     const daemon = spawnFluxhound(['serve', '-c', cfg, '--cluster', url, '--node', 'follower', '--judge', 'never', '--log-level', 'error', '--dns', `127.0.0.1:${dns}`, '--upstream', `127.0.0.1:${upstream}`]);
     try {
       const newName = 'www.late-flux-bench.com';
-      await waitFor('the follower forwarder', async () => (await queryRcode(dns, 'bench.example.com', { timeoutMs: 300 }).catch(() => -1)) >= 0, 30_000, 200);
+      let last = -1;
+      await waitFor('the follower forwarder', async () => (last = await queryRcode(dns, 'www.bench-warmup.com', { timeoutMs: 300 }).catch(() => -1)) === 0, 30_000, 200).catch((err: Error) => {
+        throw new Error(`${err.message} (last rcode ${last}; daemon: ${daemon.stderr().slice(-300)})`);
+      });
+      const before = await queryRcode(dns, newName, { timeoutMs: 1000 });
+      if (before !== 0) failures.push(`cluster judge: ${newName} answered rcode ${before} before its rows existed`);
       let stop = false;
       const cycles = (async () => {
         while (!stop) {
@@ -102,6 +111,7 @@ export async function benchClusterJudge(log: (line: string) => void): Promise<{ 
     } finally {
       daemon.child.kill('SIGTERM');
       await daemon.exited;
+      upstreamSocket.close();
     }
   } catch (err) {
     failures.push(`cluster judge: ${(err as Error).message}`);
@@ -111,6 +121,20 @@ export async function benchClusterJudge(log: (line: string) => void): Promise<{ 
     rmSync(dir, { recursive: true, force: true });
   }
   return { lines, failures };
+}
+
+async function emptyUpstream(): Promise<Socket> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  socket.on('message', (raw, from) => {
+    try {
+      const q = packet.decode(raw);
+      socket.send(packet.encode({ type: 'response', id: q.id, flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE, questions: q.questions ?? [], answers: [] }), from.port, from.address);
+    } catch {
+      // not a query: no answer
+    }
+  });
+  return socket;
 }
 
 interface BotPool {
@@ -163,7 +187,7 @@ function generateDay(database: string, rows: number, pool: BotPool): string {
         ${list(pool.addresses, true)} AS bots, ${list(pool.asns, false)} AS bot_asns, ${list(pool.countries, true)} AS bot_countries,
         (cityHash64(number, 5) % ${n}) + 1 AS b1, (cityHash64(number, 6) % ${n}) + 1 AS b2,
         if(flux, [bots[b1], bots[b2]],
-          if(d % 10 = 0, [IPv4NumToString(toUInt32(cityHash64(d) % 4000000000)), IPv4NumToString(toUInt32(cityHash64(d) % 4000000000) + 1)], [IPv4NumToString(toUInt32(cityHash64(d) % 4000000000))])) AS addresses,
+          if(d % 10 = 0, [IPv4NumToString(toUInt32(cityHash64(d) % 4000000000)), IPv4NumToString(toUInt32(cityHash64(d) % 4000000000 + 1))], [IPv4NumToString(toUInt32(cityHash64(d) % 4000000000))])) AS addresses,
         if(flux, [bot_asns[b1], bot_asns[b2]], arrayMap(a -> toUInt32(64512 + d % 1000), addresses)) AS asns,
         if(flux, [bot_countries[b1], bot_countries[b2]], arrayMap(a -> 'US', addresses)) AS countries
       FROM numbers(${rows})
