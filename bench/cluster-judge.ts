@@ -85,7 +85,7 @@ export async function benchClusterJudge(log: (line: string) => void): Promise<{ 
     writeFileSync(cfg, `cluster:\n  followMs: 200\n  spoolDir: ${join(dir, 'spool')}\n`);
     const daemon = spawnFluxhound(['serve', '-c', cfg, '--cluster', url, '--node', 'follower', '--judge', 'never', '--log-level', 'error', '--dns', `127.0.0.1:${dns}`, '--upstream', `127.0.0.1:${upstream}`]);
     try {
-      const newName = 'www.late-flux-bench.com';
+      const newName = 'www.quiet-meadow-442.com';
       let last = -1;
       await waitFor('the follower forwarder', async () => (last = await queryRcode(dns, 'www.bench-warmup.com', { timeoutMs: 300 }).catch(() => -1)) === 0, 30_000, 200).catch((err: Error) => {
         throw new Error(`${err.message} (last rcode ${last}; daemon: ${daemon.stderr().slice(-300)})`);

@@ -84,7 +84,9 @@ export async function domainsWithAddresses(client: ClickHouseClient, database: s
   for (let i = 0; i < addresses.length; i += ADDRESS_CHUNK) {
     const list = addresses.slice(i, i + ADDRESS_CHUNK).map(sqlString).join(',');
     const result = await client.query({
-      query: `SELECT DISTINCT registered FROM ${db}.observations WHERE ts_ms >= ${Math.floor(fromMs)} AND ts_ms > ${Math.floor(sinceMs)} AND hasAny(addresses, [${list}])`,
+      // ARRAY JOIN + IN: the list becomes a hash set (hasAny against a constant array is a scan of it per row).
+      query: `SELECT DISTINCT registered FROM ${db}.observations ARRAY JOIN addresses AS address
+        WHERE ts_ms >= ${Math.floor(fromMs)} AND ts_ms > ${Math.floor(sinceMs)} AND address IN (${list})`,
       format: 'JSONEachRow',
     });
     for (const row of await result.json<{ registered: string }>()) out.add(row.registered);
