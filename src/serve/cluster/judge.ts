@@ -11,9 +11,10 @@
  * The window is data time: `window` seconds back from the newest row the
  * cluster holds, so a batch of past days is judged like live traffic.
  * Between full cycles (every FULL_EVERY-th, and always the first), a cycle
- * is incremental: only domains with rows newer than the last cycle's newest,
- * plus every domain flagged last cycle (so flux networks, and first-sight
- * detection through them, still see their members).
+ * is incremental: only candidates whose window changed since the last cycle
+ * (lookup count or newest row: rows that arrive late, from a sensor's spool,
+ * count too), plus every domain flagged last cycle (so flux networks, and
+ * first-sight detection through them, still see their members).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../../config/schema.js';
@@ -101,7 +102,8 @@ export class ClusterJudge {
   private flaggedRegistered = new Set<string>();
   /** Addresses of the flux networks found last cycle: a domain answering one is a candidate. */
   private networkAddresses: string[] = [];
-  private coveredMs = 0;
+  /** Candidate → `lookups|lastMs` of its window at the last cycle (candidates only: bounded like them). */
+  private signatures = new Map<string, string>();
   private cycles = 0;
 
   constructor(private readonly options: JudgeOptions) {
@@ -124,8 +126,7 @@ export class ClusterJudge {
     };
     if (newestMs > 0) {
       const fromMs = all ? 0 : newestMs - this.options.config.window * 1000;
-      const sinceMs = incremental ? this.coveredMs : 0;
-      const candidates = await this.candidates(fromMs, sinceMs);
+      const candidates = await this.candidates(fromMs, incremental);
       report.candidates = candidates.length;
       report.phases.candidates = lap();
       const rows = await this.fetchRows(candidates, fromMs, report);
@@ -137,7 +138,6 @@ export class ClusterJudge {
       report.phases.write = lap();
       this.networkAddresses = networkAddressesOf(detector, report.networks, this.options.config.limits.maxNetworkAddresses);
       this.flaggedRegistered = new Set([...report.verdicts.values()].filter((v) => v.verdict !== 'benign').map((v) => v.registered_domain));
-      this.coveredMs = newestMs;
     }
     report.seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.options.metrics?.cycle(report);
@@ -155,12 +155,19 @@ export class ClusterJudge {
     return Number(row?.t ?? 0);
   }
 
-  private async candidates(fromMs: number, sinceMs: number): Promise<string[]> {
+  private async candidates(fromMs: number, incremental: boolean): Promise<string[]> {
     const { client, database } = this.options;
     const bucket = this.options.config.cluster.bucket;
     const fromBucket = fromMs <= 0 ? 0 : Math.floor(fromMs / 1000 / bucket) * bucket;
+    const sinceMs = 0;
     const out = new Set<string>();
-    for (const c of await aggregateCandidates(client, database, { fromBucket, sinceMs })) out.add(c.registered);
+    const signatures = new Map<string, string>();
+    for (const c of await aggregateCandidates(client, database, { fromBucket, sinceMs })) {
+      const signature = `${c.lookups}|${c.lastMs}`;
+      signatures.set(c.registered, signature);
+      if (!incremental || this.signatures.get(c.registered) !== signature) out.add(c.registered);
+    }
+    this.signatures = signatures;
     if (this.networkAddresses.length > 0) {
       for (const d of await domainsWithAddresses(client, database, this.networkAddresses, fromMs, sinceMs)) out.add(d);
     }
