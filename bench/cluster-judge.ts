@@ -76,6 +76,7 @@ export async function benchClusterJudge(log: (line: string) => void): Promise<{ 
     say(`cluster judge: incremental cycle (no new rows): ${incremental.seconds.toFixed(2)} s, ${incremental.candidates} candidates, ${incremental.rows} rows replayed`);
 
     // Detection latency: another node (a built daemon) follows the verdict table; the judge cycles every second.
+    // --no-store: a store file in the working directory would restore flags of an earlier run (the name blocked before its rows exist).
     requireBuilt();
     const dns = await freePort();
     // An upstream that answers every query NOERROR (no records): NXDOMAIN at the follower can only be its block.
@@ -83,7 +84,7 @@ export async function benchClusterJudge(log: (line: string) => void): Promise<{ 
     const upstream = upstreamSocket.address().port;
     const cfg = join(dir, 'follower.yaml');
     writeFileSync(cfg, `cluster:\n  followMs: 200\n  spoolDir: ${join(dir, 'spool')}\n`);
-    const daemon = spawnFluxhound(['serve', '-c', cfg, '--cluster', url, '--node', 'follower', '--judge', 'never', '--log-level', 'error', '--dns', `127.0.0.1:${dns}`, '--upstream', `127.0.0.1:${upstream}`]);
+    const daemon = spawnFluxhound(['serve', '-c', cfg, '--no-store', '--cluster', url, '--node', 'follower', '--judge', 'never', '--log-level', 'error', '--dns', `127.0.0.1:${dns}`, '--upstream', `127.0.0.1:${upstream}`]);
     try {
       const newName = 'www.quiet-meadow-442.com';
       let last = -1;
