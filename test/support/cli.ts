@@ -5,9 +5,11 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
-export const ROOT = join(import.meta.dirname, '..', '..');
+// From test/support in the sources, or dist/test/support when a bench (compiled) uses it.
+const ABOVE = join(import.meta.dirname, '..', '..');
+export const ROOT = basename(ABOVE) === 'dist' ? join(ABOVE, '..') : ABOVE;
 export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
 /** Throws a clear message when there is no build to run. */
