@@ -225,6 +225,11 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
       options.onProgress === undefined
         ? undefined
         : (read, total, file) => options.onProgress?.(read, total, file, summary.records),
+    // The last input is DNS-only and no flow came before it: the run holds no flows, and the flow analysis
+    // need not remember the DNS to prove bypasses (most of its cost on a large DNS log).
+    onFormat(format, index) {
+      if (index === options.files.length - 1 && format.flows === false) analysis.noFlowsToCome();
+    },
     sink: {
       observe(o) {
         summary.records++;
@@ -275,7 +280,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
  * (NDJSON, table) and are counted for the summary. Clients are attributed
  * to the configured customers (config customers), as the daemon's query log does.
  */
-function flowAnalysisFor(options: AnalyzeOptions, flows: FlowSummary): FlowAnalysis & { readonly stats: FlowAnalysisCounts } {
+function flowAnalysisFor(options: AnalyzeOptions, flows: FlowSummary): FlowAnalysis & { readonly stats: FlowAnalysisCounts; noFlowsToCome(): void } {
   const customers = new CustomerMap(options.config.customers);
   const findings: FlowFindingSink = {
     exposure(e: Exposure) {

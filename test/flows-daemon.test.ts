@@ -9,6 +9,7 @@ import { createSocket } from 'node:dgram';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config/schema.js';
+import type { FlowAnalysisCounts } from '../src/detect/flows/index.js';
 import type { Exposure } from '../src/model/flow.js';
 import { FlowCollector } from '../src/serve/flows/collector.js';
 import { flowsService } from '../src/serve/flows/index.js';
@@ -58,5 +59,17 @@ describe('serve --flows in the daemon', () => {
       exporter.close();
       await daemon.stop();
     }
+  });
+
+  it('keeps no DNS memory for flows when no service can hand flows (flowsFromServicesOnly), and keeps it beside the collector', () => {
+    const lookupsHeld = (factories: Parameters<typeof quietDaemon>[1]): number => {
+      const daemon = quietDaemon(defaultConfig(), { flowsFromServicesOnly: true, ...factories });
+      rotateFlux((o) => daemon.context.observations.observe(o), NOW, FLUX, '192.0.2.7');
+      const stats = daemon.context.flows!.stats as FlowAnalysisCounts;
+      return stats.lookups + stats.answerEntries;
+    };
+    expect(lookupsHeld({ factories: [] })).toBe(0);
+    // 12 lookups of one name by one client: 1 lookup, 60 addresses received.
+    expect(lookupsHeld({ factories: [flowsService], flags: { flows: 'udp:127.0.0.1:0' } })).toBe(61);
   });
 });

@@ -66,6 +66,8 @@ async function runServe(flags: ServeFlags & Record<string, unknown>): Promise<vo
     configPath: flags.config,
     // One allowlist for every part of the daemon; the rpz-file, ip-blocklist and block-page services reload it on SIGHUP.
     isAllowed: liveAllowlist(config).isAllowed,
+    // Flows come only from the collector and followed flow logs; without them the DNS is not remembered for flows.
+    flowsFromServicesOnly: true,
   });
   if (daemon.services.length === 0) {
     throw new UsageError(`serve: nothing to serve; give at least one of the service flags (see fluxhound serve --help)`);

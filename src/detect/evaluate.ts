@@ -7,7 +7,7 @@ import { newOverlap, type FluxNetworks } from './networks.js';
 import { isoTime } from '../model/verdict.js';
 import { countTable, evidenceOf, newCounts } from './address-table.js';
 import type { MeasureInput } from './features/family.js';
-import { emptyFeatures, featureFamilies, type MeasureContext } from './features/index.js';
+import { emptyFeatures, featureFamilies, resetFeatures, type MeasureContext } from './features/index.js';
 import { holzOfState } from './holz.js';
 import { fluxKindOf, labelOf, scoreFeatures, stateLabel, type Scored } from './score.js';
 import type { FluxState } from './state.js';
@@ -63,7 +63,7 @@ export function lowerBoundsOf(state: FluxState): readonly (keyof Features)[] {
 /** Write state's features into out (a reused record on the hot path). */
 export function measureInto(state: FluxState, ctx: MeasureContext, out: Features): Features {
   // Families write only what applies to the state; the rest must not linger from the last one.
-  Object.assign(out, EMPTY);
+  resetFeatures(out);
   const input = scratchInput;
   input.config = ctx.config;
   input.detail = ctx.detail;
@@ -77,7 +77,6 @@ export function measureInto(state: FluxState, ctx: MeasureContext, out: Features
 // One reused input, so re-scoring on the hot path allocates nothing (families never re-enter measureInto).
 const scratchInput: MeasureInput = { config: undefined as unknown as Config, detail: false, networks: null, infra: null, addresses: newCounts() };
 
-const EMPTY: Readonly<Features> = Object.freeze(emptyFeatures());
 
 export interface VerdictOptions {
   baseline: 'holz' | null;

@@ -45,6 +45,12 @@ export interface DaemonOptions {
    * one (src/detect/flows) on the daemon's config and customers.
    */
   flowAnalysis?: ((findings: FlowFindingSink) => FlowAnalysis) | null;
+  /**
+   * Flows reach context.observations.flow only from the services (the CLI's daemon): when none of them may
+   * hand any (Service.flows), the flow analysis keeps no DNS memory for flows (FlowAnalysis.noFlowsToCome).
+   * Default false: code embedding the daemon may hand flows itself.
+   */
+  flowsFromServicesOnly?: boolean;
 }
 
 /** How often the flagged set is refreshed from the detector, milliseconds. */
@@ -195,6 +201,8 @@ export class Daemon {
       const service = factory.create(options.flags, this.context);
       if (service !== null) this.services.push(service);
     }
+    // No service hands flows (no collector, no followed flow log): the flow analysis need not remember the DNS for them.
+    if (options.flowsFromServicesOnly === true && !this.services.some((service) => service.flows === true)) analysis?.noFlowsToCome?.();
   }
 
   /** Starts every service; if one fails, the ones already started are stopped and the error is passed on. */

@@ -25,6 +25,12 @@ import type { QueryStats } from './query-stats.js';
 export interface Service {
   /** 'dnstap', 'dns', 'rpz-server', 'block-page', 'metrics', ... (also its log and metric prefix). */
   readonly name: string;
+  /**
+   * True when this service may hand flow records to the daemon (context.observations.flow: the NetFlow/IPFIX
+   * collector, a followed conn.log or eve.json). A daemon none of whose services does keeps no DNS memory for
+   * flows (FlowAnalysis.noFlowsToCome): on every answer, that memory cost more than the rest of the flow analysis.
+   */
+  readonly flows?: boolean;
   /** Binds and begins work; rejects with a one-line reason (port in use, bad path). */
   start(): Promise<void>;
   /** Stops accepting work, finishes what is in flight, releases sockets. */

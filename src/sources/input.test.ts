@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { DnsObservation, SkippedRecord } from '../model/observation.js';
 import { InputError, readInputs } from './input.js';
 import { textFormats } from './index.js';
+import { sourceFormats } from './registry.js';
 import { pcapFormat } from './pcap/index.js';
 import { LINKTYPE_ETHERNET } from './pcap/packet.js';
 import { ethernetUdp, fluxResponse, TO_CLIENT } from './pcap/samples.case.js';
@@ -115,6 +116,24 @@ describe('readInputs', () => {
     const { observed, skipped, summaries } = await read([file('empty.log', '')]);
     expect([observed, skipped]).toEqual([[], []]);
     expect(summaries[0]).toMatchObject({ format: null, bytes: 0, observations: 0 });
+  });
+
+  it('names each input\'s format before its first record (onFormat)', async () => {
+    const a = file('format-a.log', fixture('zeek/dns.log'));
+    const b = file('format-b.log', fixture('zeek/dns.log'));
+    const events: string[] = [];
+    const sink = { observe: () => events.push('record'), skip: () => undefined };
+    await readInputs([a, b], { format: 'auto', sink, formats: textFormats, onFormat: (format, index, name) => events.push(`${index} ${format.name} ${name === a ? 'a' : 'b'}`) });
+    const second = events.indexOf('1 zeek b');
+    expect(events[0]).toBe('0 zeek a');
+    expect(second).toBeGreaterThan(1);
+    expect(events.filter((e) => e !== 'record')).toEqual(['0 zeek a', '1 zeek b']);
+    expect(events.slice(1, second).every((e) => e === 'record')).toBe(true);
+  });
+
+  it('declares which formats never carry flows: the DNS-only ones (analyze then keeps no DNS memory for flows)', () => {
+    const flowless = sourceFormats.filter((f) => f.flows === false).map((f) => f.name);
+    expect(flowless.sort()).toEqual(['dnstap', 'pdns', 'zeek', 'zeek-json']);
   });
 
   it('reports progress over all inputs', async () => {

@@ -26,6 +26,8 @@ export interface ReadOptions {
   formats: readonly SourceFormat[];
   /** Called per chunk read: bytes read so far over all inputs, their total size (null when stdin is one), current file. */
   onProgress?: (bytesRead: number, totalBytes: number | null, file: string) => void;
+  /** Called when input `index` (0-based, in `files`) has its format chosen, before its first record is decoded. */
+  onFormat?: (format: SourceFormat, index: number, file: string) => void;
 }
 
 export interface InputSummary {
@@ -53,8 +55,8 @@ export async function readInputs(files: readonly string[], options: ReadOptions)
   const totalBytes = sizes.includes(null) ? null : sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
   const progress = { bytesBefore: 0, totalBytes };
   const summaries: InputSummary[] = [];
-  for (const file of files) {
-    const summary = await readInput(file, forced, options, progress);
+  for (const [index, file] of files.entries()) {
+    const summary = await readInput(file, index, forced, options, progress);
     progress.bytesBefore += summary.bytes;
     summaries.push(summary);
   }
@@ -102,7 +104,7 @@ interface Progress {
   totalBytes: number | null;
 }
 
-function readInput(file: string, forced: SourceFormat | null, options: ReadOptions, progress: Progress): Promise<InputSummary> {
+function readInput(file: string, index: number, forced: SourceFormat | null, options: ReadOptions, progress: Progress): Promise<InputSummary> {
   const summary: InputSummary = {
     file,
     format: null,
@@ -114,7 +116,7 @@ function readInput(file: string, forced: SourceFormat | null, options: ReadOptio
     skipped: 0,
   };
   const raw: Readable = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: READ_CHUNK });
-  const input = new InputDecoding(file, forced, options, summary);
+  const input = new InputDecoding(file, index, forced, options, summary);
   return new Promise<InputSummary>((resolve, reject) => {
     let gunzip: ReturnType<typeof createGunzip> | null = null;
     let magic: Buffer | null = Buffer.alloc(0);
@@ -195,6 +197,7 @@ class InputDecoding {
 
   constructor(
     private readonly file: string,
+    private readonly index: number,
     private readonly forced: SourceFormat | null,
     private readonly options: ReadOptions,
     private readonly summary: InputSummary,
@@ -267,6 +270,7 @@ class InputDecoding {
       throw new InputError(`fluxhound: ${this.file}: not ${this.forced.magic}${hint}`);
     }
     this.summary.format = format.name;
+    this.options.onFormat?.(format, this.index, this.file);
     this.decoder = format.createDecoder(this.file, this.sink);
     this.decoder.push(head);
   }

@@ -40,6 +40,13 @@ export interface SourceFormat {
    * one line instead of yielding nothing). Text formats leave it unset.
    */
   readonly magic?: string;
+  /**
+   * false: a decoder of this format never hands a flow record (sink.flow), as
+   * in a DNS-only log. analyze then knows, when such an input is its last and
+   * no flow came before, that the run holds no flows (detect/flows keeps no
+   * DNS memory for them). Unset: it may (the safe side).
+   */
+  readonly flows?: boolean;
   /** A fresh decoder for one input; `file` is used in positions ('-' for stdin). */
   createDecoder(file: string, sink: ObservationSink): Decoder;
 }

@@ -17,4 +17,4 @@ import { ttl } from './ttl.js';
 export const featureFamilies: readonly FeatureFamily[] = [ipDiversity, geography, fluxNetwork, intel, slowFlux, nsFlux, ttl, churn, cnameFlux, reputation, nonRoutable, audience, flowEvidence];
 
 export type { FeatureFamily, MeasureContext } from './family.js';
-export { emptyFeatures } from './family.js';
+export { emptyFeatures, resetFeatures } from './family.js';

@@ -47,6 +47,13 @@ export interface FlowAnalysis extends FlowEvidenceSource {
   observe(observation: DnsObservation): void;
   /** A verdict: 'flag' when it crosses a threshold (serve), 'final' when it is reported/evicted; flagged ones define the flux hosts. */
   verdict(verdict: Verdict, event: 'flag' | 'final'): void;
+  /**
+   * No flow will come (analyze: no flow so far and every input left is DNS-only). What is kept of the DNS
+   * only to prove a DNS bypass (who received which address, who looked up what) is dropped and no more is
+   * kept: on a DNS-only run that memory is most of the flow analysis' cost. Ignored once a flow has come.
+   * A flow that comes anyway is still analysed; its exposures are never claimed as bypass (bypassUnknown).
+   */
+  noFlowsToCome?(): void;
   /** The input ended (analyze) or the daemon stops: report what is still pending. */
   flush(): void;
   readonly stats: FlowAnalysisStats;

@@ -120,3 +120,35 @@ describe('DNS bypass with a busy client (more lookups than limits.maxLookupsPerH
     expect(stats.bypassUnknown).toBe(1);
   });
 });
+
+describe('noFlowsToCome: a run without flows keeps no DNS memory for them', () => {
+  it('drops and stops keeping receipts and lookups; a flow that comes anyway is never a bypass, counted unknown', () => {
+    const findings = keptFindings();
+    const analysis = createFlowAnalysis({ config: defaultConfig(), findings });
+    const { dns } = traffic();
+    for (const o of dns.slice(0, 10)) analysis.observe(o);
+    expect(analysis.stats.lookups).toBe(10);
+    analysis.noFlowsToCome();
+    expect([analysis.stats.lookups, analysis.stats.answerEntries]).toEqual([0, 0]);
+    for (const o of dns.slice(10)) analysis.observe(o);
+    expect([analysis.stats.lookups, analysis.stats.answerEntries]).toEqual([0, 0]);
+    analysis.verdict(flagged(), 'final');
+    analysis.flow(flowRecord(T + FLAGGED * 10 + 2, '10.1.0.200', addressOf(FLAGGED)));
+    analysis.flush();
+    expect(findings.exposures.map((e) => [e.client, e.bypass])).toEqual([['10.1.0.200', false]]);
+    expect(analysis.stats.bypassUnknown).toBe(1);
+  });
+
+  it('is ignored once a flow has come: the proof still sees DNS read after the flows', () => {
+    const findings = keptFindings();
+    const analysis = createFlowAnalysis({ config: defaultConfig(), findings });
+    const { dns, flows } = traffic();
+    for (const f of flows) analysis.flow(f);
+    analysis.noFlowsToCome();
+    for (const o of dns) analysis.observe(o);
+    analysis.verdict(flagged(), 'final');
+    analysis.flush();
+    expect(Object.fromEntries(findings.exposures.map((e) => [e.client, e.bypass]))).toEqual({ '10.1.0.3': false, '10.1.0.200': true });
+    expect(analysis.stats.bypassUnknown).toBe(0);
+  });
+});

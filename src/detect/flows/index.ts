@@ -60,7 +60,7 @@ export interface FlowAnalysisCounts extends FlowAnalysisStats {
   fluxHosts: number;
 }
 
-export function createFlowAnalysis(options: FlowAnalysisOptions): FlowAnalysis & { readonly stats: FlowAnalysisCounts } {
+export function createFlowAnalysis(options: FlowAnalysisOptions): FlowAnalysis & { readonly stats: FlowAnalysisCounts; noFlowsToCome(): void } {
   return new FlowJoin(options);
 }
 
@@ -75,11 +75,13 @@ class FlowJoin implements FlowAnalysis {
   private readonly customers: ((client: string) => string | null) | null;
   private readonly findings: FlowFindingSink;
   private readonly remote: RemoteTable;
-  private readonly hosts: HostTable;
+  private hosts: HostTable;
   private readonly flux: FluxIndex;
   private readonly book: ExposureBook;
   /** Who received each address in an answer (DNS bypass proof). */
-  private readonly answers: AnswerTable;
+  private answers: AnswerTable;
+  /** False once told no flow will come (noFlowsToCome): DNS answers and lookups are no longer remembered. */
+  private dnsMemory = true;
   /** Hosts with an open fan-out window, in the order the windows opened. */
   private readonly openWindows = new Recency<HostEntry>();
   /** Newest flow end seen (data time). */
@@ -90,8 +92,11 @@ class FlowJoin implements FlowAnalysis {
   private clientsSeen = false;
   private readonly counts = { flows: 0, unmatched: 0, exposures: 0, fanOuts: 0, bypasses: 0, bypassUnknown: 0, late: 0, invalid: 0, unattributed: 0 };
 
+  private readonly config: Config;
+
   constructor(options: FlowAnalysisOptions) {
     const { config } = options;
+    this.config = config;
     this.lateness = config.flows.lateness;
     this.window = config.window;
     this.fanWindow = config.flows.fanOut.window;
@@ -104,9 +109,23 @@ class FlowJoin implements FlowAnalysis {
     const limits = config.flows.limits;
     this.remote = new RemoteTable(limits.maxAddresses, limits.maxClientsPerAddress, limits.maxClientEntries);
     this.answers = new AnswerTable(limits.maxAddresses, limits.maxClientsPerAddress, limits.maxClientEntries);
-    this.hosts = new HostTable(limits.maxHosts, limits.maxLookupsPerHost, (entry) => this.closeHostWindow(entry), limits.maxClientEntries);
+    this.hosts = this.hostTable(config);
     this.flux = new FluxIndex(this.lateness, limits.maxAddresses, this.infra);
     this.book = new ExposureBook(options.reporting ?? 'batch', this.lateness, limits.maxHosts, (t) => this.reportExposure(t));
+  }
+
+  private hostTable(config: Config): HostTable {
+    const limits = config.flows.limits;
+    return new HostTable(limits.maxHosts, limits.maxLookupsPerHost, (entry) => this.closeHostWindow(entry), limits.maxClientEntries);
+  }
+
+  noFlowsToCome(): void {
+    if (this.counts.flows > 0 || !this.dnsMemory) return;
+    this.dnsMemory = false;
+    // Without flows the host table holds lookups only (fan-out windows open on flows): both tables start again empty.
+    const limits = this.config.flows.limits;
+    this.answers = new AnswerTable(limits.maxAddresses, limits.maxClientsPerAddress, limits.maxClientEntries);
+    this.hosts = this.hostTable(this.config);
   }
 
   get stats(): FlowAnalysisCounts {
@@ -182,15 +201,20 @@ class FlowJoin implements FlowAnalysis {
     if (o.origin === 'probe') return;
     if (o.client !== null) {
       this.clientsSeen = true;
-      let target: string | null = null;
-      for (const rr of o.answers) {
-        if (rr.type !== 'A' && rr.type !== 'AAAA') continue;
-        this.answers.note(rr.data, o.client, o.ts);
-        if (rr.name !== o.qname) target = rr.name;
-      }
-      this.hosts.noteLookup(o.client, o.qname, o.ts, target);
+      if (this.dnsMemory) this.remember(o, o.client);
     }
     for (const host of this.flux.addAnswer(o)) this.joinPending(host);
+  }
+
+  /** Who received which address in an answer, and who looked up what: the DNS bypass proof. */
+  private remember(o: DnsObservation, client: string): void {
+    let target: string | null = null;
+    for (const rr of o.answers) {
+      if (rr.type !== 'A' && rr.type !== 'AAAA') continue;
+      this.answers.note(rr.data, client, o.ts);
+      if (rr.name !== o.qname) target = rr.name;
+    }
+    this.hosts.noteLookup(client, o.qname, o.ts, target);
   }
 
   verdict(v: Verdict, _event: 'flag' | 'final'): void {
@@ -306,6 +330,7 @@ class FlowJoin implements FlowAnalysis {
    * is complete for that span: a bypass is claimed only when proven.
    */
   private lookupProof(t: ExposureTally): LookupProof {
+    if (!this.dnsMemory) return 'unknown';
     const from = t.first - this.lateness;
     let proof: LookupProof = this.hosts.lookedUp(t.client, t.domain, from, t.last);
     if (proof === 'yes') return proof;

@@ -71,6 +71,7 @@ interface Pending {
 
 export class FlowCollector implements Service {
   readonly name = 'flows';
+  readonly flows = true;
   readonly templates: TemplateCache;
   readonly exporterTable: ExporterTable;
   readonly refusedBy = new Map<FlowRefusal, number>();

@@ -50,6 +50,12 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 describe('follow', () => {
+  it('may hand flows (Service.flows) unless its format is a given DNS-only one', () => {
+    expect(daemonFollowing('/nonexistent/dns.log').daemon.services[0]!.flows).toBe(true);
+    expect(daemonFollowing('/nonexistent/dns.log', { followFormat: 'zeek' }).daemon.services[0]!.flows).toBe(false);
+    expect(daemonFollowing('/nonexistent/conn.log', { followFormat: 'zeek-conn' }).daemon.services[0]!.flows).toBe(true);
+  });
+
   it('flags domains while lines are appended, waiting for a file that does not exist yet', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fluxhound-follow-'));
     dirs.push(dir);

@@ -150,7 +150,11 @@ export class FollowedFile implements Service {
 /** All followed files as one service. */
 class Follow implements Service {
   readonly name = 'follow';
-  constructor(private readonly files: FollowedFile[]) {}
+  constructor(
+    private readonly files: FollowedFile[],
+    /** A sniffed format may be a flow log: only a given DNS-only one (--follow-format zeek) says no flows come. */
+    readonly flows: boolean,
+  ) {}
   async start(): Promise<void> {
     for (const f of this.files) await f.start();
   }
@@ -182,7 +186,7 @@ export function followService(formats: () => readonly SourceFormat[]): ServiceFa
         throw new UsageError(`serve: --follow-interval takes milliseconds between 10 and 60000, not '${String(flags.followInterval)}'`);
       }
       const metrics = followMetrics(context.registry);
-      return new Follow(files.map((file) => new FollowedFile({ file, format, formats: all, sink: context.observations, pollMs, log: context.log, metrics, flowRoom: context.flowRoom })));
+      return new Follow(files.map((file) => new FollowedFile({ file, format, formats: all, sink: context.observations, pollMs, log: context.log, metrics, flowRoom: context.flowRoom })), format?.flows !== false);
     },
   };
 }

@@ -8,6 +8,7 @@ export const dnstapFormat: SourceFormat = {
   description: 'dnstap Frame Streams files (Unbound, BIND, Knot Resolver, CoreDNS, dnsdist, fstrm_capture)',
   sniff: (head) => startsWithStart(head, DNSTAP_CONTENT_TYPE),
   createDecoder: (file, sink) => new DnstapDecoder(file, sink),
+  flows: false,
 };
 
 export { DnstapDecoder } from './decoder.js';

@@ -8,4 +8,5 @@ export const pdnsFormat: SourceFormat = {
   description: 'passive DNS, Common Output Format JSON lines (CIRCL, DNSDB)',
   sniff: (head) => sniffJsonLines(head, looksLikePdns),
   createDecoder: (file, sink) => new PdnsDecoder(file, sink),
+  flows: false,
 };

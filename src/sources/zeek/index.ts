@@ -14,6 +14,7 @@ export const zeekFormat: SourceFormat = {
     return /^#path\s+dns\s*$/m.test(text) || /^#fields\s.*\bquery\b.*\bqtype/m.test(text);
   },
   createDecoder: (file, sink) => new ZeekTsvDecoder(file, sink),
+  flows: false,
 };
 
 export const zeekJsonFormat: SourceFormat = {
@@ -21,4 +22,5 @@ export const zeekJsonFormat: SourceFormat = {
   description: 'Zeek dns.log as JSON lines (LogAscii::use_json=T)',
   sniff: (head) => sniffJsonLines(head, looksLikeZeekJson),
   createDecoder: (file, sink) => new ZeekJsonDecoder(file, sink),
+  flows: false,
 };
