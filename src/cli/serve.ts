@@ -54,7 +54,6 @@ async function runServe(flags: ServeFlags & Record<string, unknown>): Promise<vo
   const log = pino({ name: 'fluxhound', level: flags.logLevel }, pino.destination(2));
   const config = loadConfig(flags.config, {});
   const workers = serveWorkers(flags.workers !== undefined ? parseWorkers('serve', flags.workers) : config.workers);
-  if (workers.note !== null) log.info(workers.note);
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
   // Warninglist feeds (intel.feeds kind warninglist) extend the reference lists, with or without data/reference.
   // --intel ...,kind=warninglist counts too (the intel service takes the flux feeds of the same list).
@@ -76,6 +75,7 @@ async function runServe(flags: ServeFlags & Record<string, unknown>): Promise<vo
     // The workers rebuild the enricher and reference lists from the same flags (tables cannot cross threads).
     workers: {
       count: workers.count,
+      note: workers.note,
       recipe: {
         config,
         asnMmdb: flags.asnMmdb,

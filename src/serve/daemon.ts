@@ -59,7 +59,7 @@ export interface DaemonOptions {
    * count >= 2 and nothing the daemon runs needs the detector in this thread (workersRefusal); absent or 1:
    * one Detector in this thread, as before.
    */
-  workers?: { count: number; recipe: DetectorRecipe; workerUrl?: URL };
+  workers?: { count: number; recipe: DetectorRecipe; workerUrl?: URL; /** Why count is 1 (logged at start), if it was chosen for the user. */ note?: string | null };
 }
 
 /**
@@ -99,6 +99,8 @@ export class Daemon {
   readonly flows: FlowPath;
   /** The detector's worker threads (--workers N), or null: one Detector in this thread. */
   readonly workers: WorkerDetector | null = null;
+  /** What became of options.workers, logged at start (not before: a usage error stays one line). */
+  private workersNote: string | null = null;
 
   constructor(private readonly options: DaemonOptions) {
     const flagged = new FlaggedDomains({ isAllowed: options.isAllowed });
@@ -235,9 +237,10 @@ export class Daemon {
     // No service hands flows (no collector, no followed flow log): the flow analysis need not remember the DNS for them.
     if (options.flowsFromServicesOnly === true && !this.services.some((service) => service.flows === true)) analysis?.noFlowsToCome?.();
     const workers = options.workers;
+    this.workersNote = workers?.note ?? null;
     if (workers !== undefined && workers.count >= 2) {
       const refusal = workersRefusal(this.services, options.flowsFromServicesOnly === true);
-      if (refusal !== null) log.info({ workers: 1, asked: workers.count }, `detector: one thread, not ${workers.count} workers: ${refusal}`);
+      if (refusal !== null) this.workersNote = `detector: one thread, not ${workers.count} workers: ${refusal}`;
       else {
         this.workers = new WorkerDetector({
           partitions: workers.count,
@@ -248,7 +251,7 @@ export class Daemon {
         });
         this.context.detector = this.workers;
         detectorRef.current = this.workers;
-        log.info({ workers: workers.count }, `detector: ${workers.count} worker threads, one partition of the registered domains each`);
+        this.workersNote = `detector: ${workers.count} worker threads, one partition of the registered domains each`;
       }
     }
   }
@@ -272,6 +275,8 @@ export class Daemon {
       throw err;
     }
     this.running = true;
+    // Once started (a start failure stays one line): how the detector runs.
+    if (this.workersNote !== null) this.options.log.info({ workers: this.workers?.partitions ?? 1 }, this.workersNote);
     this.refresher = setInterval(() => this.refreshInSlices(), REFRESH_MS);
     this.refresher.unref();
   }
