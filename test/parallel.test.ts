@@ -19,6 +19,7 @@ import { createEnricher } from '../src/enrich/index.js';
 import type { Enricher } from '../src/enrich/enricher.js';
 import { loadInfra, type Infra } from '../src/enrich/infra/index.js';
 import { PartitionedDetector } from '../src/detect/parallel/index.js';
+import { runEval } from '../src/eval/run.js';
 import { fluxhound, requireBuilt, ROOT } from './support/cli.js';
 
 const DNS = join(ROOT, 'examples', 'example.dns.log');
@@ -102,6 +103,19 @@ describe('analyze with worker threads', () => {
   }, 60_000);
 });
 
+describe('the evaluation corpus with worker threads', () => {
+  it('gives the same accuracy and blocking table (zeek) with 1 and 2 partitions', async () => {
+    const config = loadConfig(undefined, {});
+    const recipe = { config, reference: true, intelSpecs: [], baseline: 'holz' as const, reportBenign: true };
+    const one = await runEval({ format: 'zeek', config, enricher, infra });
+    const two = await runEval({ format: 'zeek', config, enricher, infra, workers: { count: 2, minBytes: 0, workerUrl: WORKER, recipe } });
+    expect(one.records).toBeGreaterThan(1000);
+    expect(two.fluxhound).toEqual(one.fluxhound);
+    expect(two.blocking).toEqual(one.blocking);
+    expect(two.holz).toEqual(one.holz);
+  }, 300_000);
+});
+
 describe('PartitionedDetector', () => {
   it('rejects and stops its workers when one cannot load its tables', async () => {
     const config = loadConfig(undefined, {});
@@ -116,6 +130,15 @@ describe('PartitionedDetector', () => {
 });
 
 describe('fluxhound analyze --workers', () => {
+  it('stays on one thread for a small input and says why in --stats-json', async () => {
+    const stats = join(mkdtempSync(join(tmpdir(), 'fluxhound-par-')), 'stats.json');
+    const r = await fluxhound(['analyze', '--json', '--quiet', '--workers', '2', '--stats-json', stats, DNS]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(readFileSync(stats, 'utf8')) as { workers: number; workersNote: string | null };
+    expect(s.workers).toBe(1);
+    expect(s.workersNote).toMatch(/input under 32 MiB/);
+  });
+
   it('is a usage error (exit 2, one line) when not auto or 1..64', async () => {
     const r = await fluxhound(['analyze', '--workers', 'many', '--quiet', DNS]);
     expect(r.code).toBe(2);

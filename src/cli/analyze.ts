@@ -269,6 +269,9 @@ function writeStats(
     bytes: s.bytes,
     records: s.records,
     skipped: s.skipped,
+    // Detector threads used, and why one when more were asked for (detect/parallel/plan.ts).
+    workers: s.workers,
+    workersNote: s.workersNote,
     domainsTracked: s.trackedAtEnd,
     namesTracked: s.detector.namesTracked,
     registeredTracked: s.detector.registeredTracked,

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyze } from '../analyze.js';
+import { analyze, type AnalyzeWorkers } from '../analyze.js';
 import type { Config } from '../config/schema.js';
 import { EVAL_FORMATS, evalSpec, writeEvalCorpus, type EvalFormat } from '../corpus/eval.js';
 import type { CorpusWriter } from '../corpus/writers/writer.js';
@@ -33,6 +33,8 @@ export interface EvalOptions {
   infra: Infra | null;
   /** Keep the generated files here instead of a temporary folder. */
   keepDir?: string;
+  /** Worker threads for the file formats read through analyze (detect/parallel); absent: one thread. */
+  workers?: AnalyzeWorkers | null;
 }
 
 export interface EvalResult {
@@ -135,6 +137,7 @@ export async function runEvalFormats(options: EvalFormatsOptions): Promise<EvalR
         baseline: 'holz',
         all: true,
         sinks: [{ name: 'eval', verdict: scoring.keep, close: async () => {} }],
+        workers: options.workers ?? null,
       });
       // Each file is gone once read, so a run over every format holds one day's files at most once.
       if (options.keepDir === undefined) rmSync(file, { force: true });
