@@ -5,7 +5,8 @@
  * whole path: the forwarder's observations reach the workers without the
  * event loop waiting on them, a worker's flag reaches the flagged set (the
  * NDJSON flag event, the NXDOMAIN), and the API's domain view shows it
- * (blocked, with the workers' verdict). SIGTERM drains and exits 0.
+ * (blocked, with the workers' verdict; a name never flagged with its
+ * worker's live verdict). SIGTERM drains and exits 0.
  * A followed log may hold flows: the daemon says in one line why it keeps
  * the detector in one thread.
  */
@@ -48,6 +49,10 @@ describe('fluxhound serve --workers 2', () => {
         const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/domains/${FLUX}`, { headers: { authorization: `Bearer ${tokens.read}` } }).catch(() => null);
         return res?.status === 200 ? ((await res.json()) as typeof view) : undefined;
       }, 10_000);
+      // A name never flagged: its live verdict comes from its worker.
+      const plain = await fetch(`http://127.0.0.1:${httpPort}/api/v1/domains/${PLAIN}`, { headers: { authorization: `Bearer ${tokens.read}` } });
+      expect(plain.status).toBe(200);
+      expect(await plain.json()).toMatchObject({ name: PLAIN, blocked: false, verdict: { domain: PLAIN, verdict: 'benign' } });
       expect(daemon.child.exitCode).toBeNull();
     } finally {
       daemon.child.kill('SIGTERM');

@@ -13,10 +13,10 @@ export function parseWorkers(command: string, text: string): 'auto' | number {
  * serve's detector threads for a setting, and why when 'auto' keeps one:
  * the daemon's answer path does not need more than one core for the
  * detector until a site's lookups outrun it, and with workers the API's
- * network members and the live verdict of a name not flagged are not served
+ * network members and the tracked-domains gauge are not served
  * (src/serve/worker-detector.ts). So N is asked for explicitly.
  */
 export function serveWorkers(setting: 'auto' | number): { count: number; note: string | null } {
   if (setting !== 'auto') return { count: setting, note: null };
-  return { count: 1, note: "detector: one thread ('auto' means 1 for serve: with workers the API's network members and unflagged names' live verdicts are not served yet; --workers N or config workers: N to use N threads)" };
+  return { count: 1, note: "detector: one thread ('auto' means 1 for serve: with workers the API's network members and the tracked-domains gauge are not served yet; --workers N or config workers: N to use N threads)" };
 }

@@ -20,6 +20,8 @@ export interface LiveDetector {
   room?(): boolean;
   /** The domain's verdict now, or null (with workers: the last verdict they reported for it). */
   current(domain: string): Verdict | null;
+  /** The domain's verdict from the state that holds it (a worker's: asynchronous); absent: current() is it. */
+  live?(domain: string): Promise<Verdict | null>;
   /** A flag restored from the store: not raised again when the domain comes back. */
   rememberFlag(v: Verdict): void;
   /** The flux networks found so far. */

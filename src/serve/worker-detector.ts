@@ -97,6 +97,12 @@ export class WorkerDetector implements LiveDetector {
     return v;
   }
 
+  /** The domain's live verdict, from its worker (the API's domain view: also names never flagged). */
+  async live(domain: string): Promise<Verdict | null> {
+    // A failed worker: the copy is what is left.
+    return this.detector === null ? this.current(domain) : this.detector.current(domain).catch(() => this.current(domain));
+  }
+
   rememberFlag(v: Verdict): void {
     const level = levelOf(v.verdict);
     if (level === 0) return;

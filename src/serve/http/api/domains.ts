@@ -29,7 +29,7 @@ export function domainRoutes(context: ServeContext): Route[] {
       method: 'GET',
       path: '/api/v1/domains/{name}',
       role: 'read',
-      handle: (request) => {
+      handle: async (request) => {
         const name = domainName(request.params.name ?? '', 'name');
         const store = context.store;
         let blocker = context.flagged.match(name);
@@ -40,7 +40,8 @@ export function domainRoutes(context: ServeContext): Route[] {
         // A log feed's listing is answered normally: it blocks nothing.
         if (blocker !== null && isIntelListing(blocker) && blocker.intel![0]!.action === 'log') blocker = null;
         if (blocker === null && listing !== null && listing.intel![0]!.action === 'block' && !allowlisted) blocker = listing;
-        let verdict: Verdict | null = context.detector.current(name);
+        // With worker threads the live verdict is its partition's answer (a message); one Detector answers at once.
+        let verdict: Verdict | null = context.detector.live !== undefined ? await context.detector.live(name) : context.detector.current(name);
         if (listing !== null && (verdict === null || verdict.verdict === 'benign')) verdict = listing;
         if (verdict === null && blocker?.domain === name) verdict = blocker;
         if (verdict === null && recorded.length > 0) verdict = recorded[recorded.length - 1]!.verdict;
