@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FluxAuthority } from './support/flux-authority.js';
-import { ROOT, requireBuilt, spawnFluxhound } from './support/cli.js';
+import { ROOT, fluxhound, requireBuilt, spawnFluxhound } from './support/cli.js';
 import { freePort, waitFor } from './support/daemon.js';
 import { queryRcode } from './support/dns-query.js';
 import { writeTokenFile } from './support/tokens.js';
@@ -65,6 +65,12 @@ describe('fluxhound serve --workers 2', () => {
     expect(view.blocked).toBe(true);
     expect(view.verdict).toMatchObject({ domain: FLUX, verdict: 'fast-flux' });
   }, 90_000);
+
+  it('refuses a bad --workers in one line, exit 2', async () => {
+    const r = await fluxhound(['serve', '--workers', '0', '--follow', join(dir, 'none.log')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("fluxhound: serve: --workers: expected 'auto' or a whole number 1..64, got '0'");
+  });
 
   it('keeps one thread when a followed log may hold flows, and says why in one line', async () => {
     const log = join(dir, 'dns.log');
