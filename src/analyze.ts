@@ -218,60 +218,60 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   }
 
   async function run(): Promise<AnalyzeSummary> {
-  const inputs = await readInputs(options.files, {
-    format: options.format,
-    formats: formatsFor(options.config),
-    onProgress:
-      options.onProgress === undefined
-        ? undefined
-        : (read, total, file) => options.onProgress?.(read, total, file, summary.records),
-    // The last input is DNS-only and no flow came before it: the run holds no flows, and the flow analysis
-    // need not remember the DNS to prove bypasses (most of its cost on a large DNS log).
-    onFormat(format, index) {
-      if (index === options.files.length - 1 && format.flows === false) analysis.noFlowsToCome();
-    },
-    sink: {
-      observe(o) {
-        summary.records++;
-        if (o.conflict === true) summary.conflictingResponses++;
-        // Who looked up what (DNS bypass) and which names answered with which address.
-        if (partitioned === null) analysis.observe(o);
-        detector.observe(o);
+    const inputs = await readInputs(options.files, {
+      format: options.format,
+      formats: formatsFor(options.config),
+      onProgress:
+        options.onProgress === undefined
+          ? undefined
+          : (read, total, file) => options.onProgress?.(read, total, file, summary.records),
+      // The last input is DNS-only and no flow came before it: the run holds no flows, and the flow analysis
+      // need not remember the DNS to prove bypasses (most of its cost on a large DNS log).
+      onFormat(format, index) {
+        if (index === options.files.length - 1 && format.flows === false) analysis.noFlowsToCome();
       },
-      skip(s) {
-        summary.skipped++;
-        if (s.flow === true) flows.skipped++;
-        if (summary.skippedSamples.length < SKIP_SAMPLES) summary.skippedSamples.push(s);
-        const count = summary.skippedByReason.get(s.reason);
-        if (count !== undefined) summary.skippedByReason.set(s.reason, count + 1);
-        else if (summary.skippedByReason.size < SKIP_REASONS) summary.skippedByReason.set(s.reason, 1);
+      sink: {
+        observe(o) {
+          summary.records++;
+          if (o.conflict === true) summary.conflictingResponses++;
+          // Who looked up what (DNS bypass) and which names answered with which address.
+          if (partitioned === null) analysis.observe(o);
+          detector.observe(o);
+        },
+        skip(s) {
+          summary.skipped++;
+          if (s.flow === true) flows.skipped++;
+          if (summary.skippedSamples.length < SKIP_SAMPLES) summary.skippedSamples.push(s);
+          const count = summary.skippedByReason.get(s.reason);
+          if (count !== undefined) summary.skippedByReason.set(s.reason, count + 1);
+          else if (summary.skippedByReason.size < SKIP_REASONS) summary.skippedByReason.set(s.reason, 1);
+        },
+        flow(f) {
+          flows.records++;
+          analysis.flow(f);
+        },
       },
-      flow(f) {
-        flows.records++;
-        analysis.flow(f);
-      },
-    },
-  });
-  for (const input of inputs) summary.bytes += input.bytes;
-  if (partitioned === null) {
-    summary.trackedAtEnd = detector.tracked;
-    options.onInputEnd?.(detector as Detector);
-    detector.flush();
-  } else {
-    options.onInputEnd?.(null);
-    await partitioned.flush();
-    summary.trackedAtEnd = partitioned.tracked;
-  }
-  // Every verdict is final now: what the flows still hold (exposures, fan-out) is reported before the sinks close.
-  analysis.flush();
-  flows.late = analysis.stats.late;
-  flows.invalid = analysis.stats.invalid;
-  flows.unattributed = analysis.stats.unattributed;
-  flows.bypassUnknown = analysis.stats.bypassUnknown;
-  summary.networks = detector.networks.summaries();
-  for (const sink of options.sinks) sink.networks?.(summary.networks);
-  for (const sink of options.sinks) await sink.close();
-  return summary;
+    });
+    for (const input of inputs) summary.bytes += input.bytes;
+    if (partitioned === null) {
+      summary.trackedAtEnd = detector.tracked;
+      options.onInputEnd?.(detector as Detector);
+      detector.flush();
+    } else {
+      options.onInputEnd?.(null);
+      await partitioned.flush();
+      summary.trackedAtEnd = partitioned.tracked;
+    }
+    // Every verdict is final now: what the flows still hold (exposures, fan-out) is reported before the sinks close.
+    analysis.flush();
+    flows.late = analysis.stats.late;
+    flows.invalid = analysis.stats.invalid;
+    flows.unattributed = analysis.stats.unattributed;
+    flows.bypassUnknown = analysis.stats.bypassUnknown;
+    summary.networks = detector.networks.summaries();
+    for (const sink of options.sinks) sink.networks?.(summary.networks);
+    for (const sink of options.sinks) await sink.close();
+    return summary;
   }
 }
 
