@@ -17,6 +17,7 @@ import { serviceFactories } from '../serve/registry.js';
 import { Daemon, runUntilSignalled } from '../serve/daemon.js';
 import { UsageError } from './errors.js';
 import { exampleConfigPath } from './example-config.js';
+import { parseWorkers, serveWorkers } from './workers.js';
 
 interface ServeFlags {
   config?: string;
@@ -25,6 +26,7 @@ interface ServeFlags {
   reference: boolean;
   logLevel: string;
   flags: boolean;
+  workers?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -37,7 +39,8 @@ export function serveCommand(): Command {
     .option('--country-mmdb <file>', 'use a MaxMind GeoLite2-Country or City .mmdb instead of the bundled country data')
     .option('--no-reference', 'ignore the reference lists in data/reference (CDNs, clouds, pools, dynamic DNS, top sites)')
     .option('--log-level <level>', `log level on stderr (${LOG_LEVELS.join(', ')})`, 'info')
-    .option('--no-flags', 'do not print flag events as NDJSON on stdout');
+    .option('--no-flags', 'do not print flag events as NDJSON on stdout')
+    .option('--workers <n>', "detector worker threads: N (2..64: one partition of the registered domains each) or 1; 'auto' is 1 for serve (config: workers)");
   for (const factory of serviceFactories) factory.addOptions(command);
   return command.action(async (flags: ServeFlags & Record<string, unknown>) => {
     await runServe(flags);
@@ -50,6 +53,7 @@ async function runServe(flags: ServeFlags & Record<string, unknown>): Promise<vo
   }
   const log = pino({ name: 'fluxhound', level: flags.logLevel }, pino.destination(2));
   const config = loadConfig(flags.config, {});
+  const workers = serveWorkers(flags.workers !== undefined ? parseWorkers('serve', flags.workers) : config.workers);
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
   // Warninglist feeds (intel.feeds kind warninglist) extend the reference lists, with or without data/reference.
   // --intel ...,kind=warninglist counts too (the intel service takes the flux feeds of the same list).
@@ -68,6 +72,20 @@ async function runServe(flags: ServeFlags & Record<string, unknown>): Promise<vo
     isAllowed: liveAllowlist(config).isAllowed,
     // Flows come only from the collector and followed flow logs; without them the DNS is not remembered for flows.
     flowsFromServicesOnly: true,
+    // The workers rebuild the enricher and reference lists from the same flags (tables cannot cross threads).
+    workers: {
+      count: workers.count,
+      note: workers.note,
+      recipe: {
+        config,
+        asnMmdb: flags.asnMmdb,
+        countryMmdb: flags.countryMmdb,
+        reference: flags.reference,
+        intelSpecs: Array.isArray(flags.intel) ? (flags.intel as string[]) : [],
+        baseline: null,
+        reportBenign: false,
+      },
+    },
   });
   if (daemon.services.length === 0) {
     throw new UsageError(`serve: nothing to serve; give at least one of the service flags (see fluxhound serve --help)`);

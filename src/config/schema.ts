@@ -398,7 +398,8 @@ export const configSchema = z.strictObject({
   /**
    * Worker threads for detection (analyze, and serve's detector): every name of one registered domain lands in one
    * worker (detect/partition.ts). 'auto' = the machine's cores (os.availableParallelism, at most 16); 1 = one thread,
-   * no workers. The --workers flag wins. Default 'auto'.
+   * no workers. The --workers flag wins. Default 'auto'. serve: 'auto' is 1 (give N for N threads), and one thread
+   * anyway when flows, intel feeds or active confirmation need the detector in the main thread (logged).
    */
   workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
   /**

@@ -13,6 +13,8 @@ import { runInSlices } from './slices.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Detector } from '../detect/detector.js';
+import type { LiveDetector } from '../detect/live.js';
+import type { DetectorRecipe } from '../detect/parallel/index.js';
 import type { FlowAnalysis, FlowFindingSink } from '../detect/flows/analysis.js';
 import { createFlowAnalysis } from '../detect/flows/index.js';
 import type { Enricher } from '../enrich/enricher.js';
@@ -25,6 +27,7 @@ import { QueryStats } from './query-stats.js';
 import type { DetectorBacklog, ServeContext, Service, ServiceFactory } from './service.js';
 import { daemonMetrics, flowMetrics, type DaemonMetrics } from './metrics.js';
 import { FlowPath } from './flow-path.js';
+import { WorkerDetector } from './worker-detector.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -51,6 +54,25 @@ export interface DaemonOptions {
    * Default false: code embedding the daemon may hand flows itself.
    */
   flowsFromServicesOnly?: boolean;
+  /**
+   * The detector on `count` worker threads (config workers, --workers; src/serve/worker-detector.ts), when
+   * count >= 2 and nothing the daemon runs needs the detector in this thread (workersRefusal); absent or 1:
+   * one Detector in this thread, as before.
+   */
+  workers?: { count: number; recipe: DetectorRecipe; workerUrl?: URL; /** Why count is 1 (logged at start), if it was chosen for the user. */ note?: string | null };
+}
+
+/**
+ * Why the detector stays in the main thread although workers were asked
+ * for, or null when they can run: what needs the detector's live state in
+ * this thread cannot cross to a worker yet.
+ */
+export function workersRefusal(services: readonly Service[], flowsFromServicesOnly: boolean): string | null {
+  if (!flowsFromServicesOnly || services.some((s) => s.flows === true)) return 'flows may come (--flows, a followed flow log): flow evidence is read from the detector in this thread';
+  const names = new Set(services.map((s) => s.name));
+  if (names.has('intel')) return 'intel feeds: the workers do not load flux feeds yet';
+  if (names.has('confirm')) return 'confirm: its probes re-score a name in this thread';
+  return null;
 }
 
 /** How often the flagged set is refreshed from the detector, milliseconds. */
@@ -59,13 +81,15 @@ const REFRESH_MS = 30_000;
 export interface DaemonStats {
   observations: number;
   skipped: number;
+  /** Live observations passed by because the detector's workers were too far behind (fail-open; --workers only). */
+  detectorPassedBy: number;
   flagEvents: number;
 }
 
 export class Daemon {
   readonly context: ServeContext;
   readonly services: Service[] = [];
-  readonly stats: DaemonStats = { observations: 0, skipped: 0, flagEvents: 0 };
+  readonly stats: DaemonStats = { observations: 0, skipped: 0, flagEvents: 0, detectorPassedBy: 0 };
   private running = false;
   private refresher: NodeJS.Timeout | null = null;
   private refreshing = false;
@@ -73,11 +97,15 @@ export class Daemon {
   private readonly backlogs = new Set<DetectorBacklog>();
   /** Flows from every input, queued for the flow analysis. */
   readonly flows: FlowPath;
+  /** The detector's worker threads (--workers N), or null: one Detector in this thread. */
+  readonly workers: WorkerDetector | null = null;
+  /** What became of options.workers, logged at start (not before: a usage error stays one line). */
+  private workersNote: string | null = null;
 
   constructor(private readonly options: DaemonOptions) {
     const flagged = new FlaggedDomains({ isAllowed: options.isAllowed });
     const registry = new Registry();
-    const detectorRef: { current: Detector | null } = { current: null };
+    const detectorRef: { current: LiveDetector | null } = { current: null };
     const metrics = daemonMetrics(registry, {
       stats: this.stats,
       flagged: () => flagged.size,
@@ -85,6 +113,7 @@ export class Daemon {
       publicSuffixes: () => detectorRef.current?.stats.publicSuffixes ?? 0,
       flaggedRefusedSuffixes: () => flagged.refused.publicSuffixes,
       restoredFlags: () => detectorRef.current?.stats.restoredFlags ?? 0,
+      workerBacklog: () => this.workers?.backlog ?? 0,
     });
     this.metricsOf = metrics;
     const findingListeners = new Set<(finding: Exposure | FanOut) => void>();
@@ -127,6 +156,7 @@ export class Daemon {
     });
     detectorRef.current = detector;
     const stats = this.stats;
+    const context = (): ServeContext => this.context;
     const log = options.log;
     const observers = new Set<(o: DnsObservation) => void>();
     const queryListeners = new Set<(e: QueryLogEntry) => void>();
@@ -161,7 +191,10 @@ export class Daemon {
             return;
           }
           stats.observations++;
-          detector.observe(o);
+          const live = context().detector;
+          // Workers too far behind: the observation passes the detector by (fail-open), the event loop does not wait.
+          if (live.room?.() === false) stats.detectorPassedBy++;
+          else live.observe(o);
           // Only clients keep a flagged name active: fluxhound's own probes do not.
           if (o.origin !== 'probe') flagged.touch(o.qname, o.ts);
           // Who looked up what through the monitored resolvers (DNS bypass), which names answered with which address.
@@ -204,11 +237,31 @@ export class Daemon {
     }
     // No service hands flows (no collector, no followed flow log): the flow analysis need not remember the DNS for them.
     if (options.flowsFromServicesOnly === true && !this.services.some((service) => service.flows === true)) analysis?.noFlowsToCome?.();
+    const workers = options.workers;
+    this.workersNote = workers?.note ?? null;
+    if (workers !== undefined && workers.count >= 2) {
+      const refusal = workersRefusal(this.services, options.flowsFromServicesOnly === true);
+      if (refusal !== null) this.workersNote = `detector: one thread, not ${workers.count} workers: ${refusal}`;
+      else {
+        this.workers = new WorkerDetector({
+          partitions: workers.count,
+          recipe: workers.recipe,
+          workerUrl: workers.workerUrl,
+          onFlag: (v) => onVerdict(v, 'flag'),
+          onFinal: (v) => onVerdict(v, 'final'),
+        });
+        this.context.detector = this.workers;
+        detectorRef.current = this.workers;
+        this.workersNote = `detector: ${workers.count} worker threads, one partition of the registered domains each`;
+      }
+    }
   }
 
   /** Starts every service; if one fails, the ones already started are stopped and the error is passed on. */
   async start(): Promise<void> {
     const started: Service[] = [];
+    // Before any service: the store's restore replays into the detector.
+    await this.workers?.start();
     try {
       for (const service of this.services) {
         await service.start();
@@ -219,9 +272,12 @@ export class Daemon {
         await service.stop().catch(() => undefined);
         await service.abandon?.().catch(() => undefined);
       }
+      await this.workers?.close(0);
       throw err;
     }
     this.running = true;
+    // Once started (a start failure stays one line): how the detector runs.
+    if (this.workersNote !== null) this.options.log.info({ workers: this.workers?.partitions ?? 1 }, this.workersNote);
     this.refresher = setInterval(() => this.refreshInSlices(), REFRESH_MS);
     this.refresher.unref();
   }
@@ -251,6 +307,13 @@ export class Daemon {
       return;
     }
     this.refreshing = true;
+    if (this.workers !== null) {
+      void this.refreshFromWorkers(this.workers).then((changed) => {
+        this.refreshing = false;
+        done?.(changed);
+      });
+      return;
+    }
     // Re-scoring a flagged domain costs tens of microseconds: a thousand in one go would hold every DNS answer for tens of ms.
     const domains = Array.from(this.context.flagged.entries(), (v) => v.domain);
     let next = 0;
@@ -268,6 +331,18 @@ export class Daemon {
         done?.(changed);
       },
     );
+  }
+
+  /** refreshInSlices with workers: each flagged domain's partition answers (the loop never waits: a reply is a message). */
+  private async refreshFromWorkers(workers: WorkerDetector): Promise<number> {
+    let changed = 0;
+    for (const domain of Array.from(this.context.flagged.entries(), (v) => v.domain)) {
+      if (!this.running) break;
+      if (this.context.flagged.lastActive(domain) === null) continue;
+      const now = await workers.refresh(domain).catch(() => null);
+      if (now !== null && now.verdict !== 'benign' && this.context.flagged.upsert(now)) changed++;
+    }
+    return changed;
   }
 
   /** Re-scores one flagged domain; true when its flagged verdict changed. */
@@ -294,6 +369,10 @@ export class Daemon {
     let stage = 'config';
     try {
       next = this.options.configPath === undefined ? structuredClone(this.options.config) : loadConfig(this.options.configPath, {});
+      stage = 'workers';
+      if (this.workers !== null && JSON.stringify(next.verdict) !== JSON.stringify(this.options.config.verdict)) {
+        throw new Error('the verdict section changed: the detector workers hold their own copy of it; restart to apply it');
+      }
       stage = 'allowlist';
       commits.push(liveAllowlist(this.options.config).prepare(next.policy));
       for (const service of this.services) {
@@ -327,6 +406,8 @@ export class Daemon {
     if (this.refresher !== null) clearInterval(this.refresher);
     // Before any service stops: the flows still queued are analysed and what the analysis holds is reported, so the store records it.
     this.flows.finish();
+    // What the workers were handed is examined and its flags are in the flagged set before the services (the store) stop.
+    await this.workers?.drain();
     for (const service of [...this.services].reverse()) {
       try {
         await service.stop();
@@ -334,6 +415,7 @@ export class Daemon {
         this.options.log.error({ service: service.name }, `stop failed: ${(err as Error).message}`);
       }
     }
+    await this.workers?.close();
   }
 
   /** Prometheus text of the daemon's registry: every family of every service. */

@@ -17,7 +17,7 @@ export interface DaemonMetrics {
 
 /** What the daemon's families read at scrape time: its counts are plain numbers on the per-record path. */
 export interface DaemonReadings {
-  stats: { readonly observations: number; readonly skipped: number; readonly flagEvents: number };
+  stats: { readonly observations: number; readonly skipped: number; readonly flagEvents: number; readonly detectorPassedBy: number };
   flagged: () => number;
   tracked: () => number;
   /** Observations of the root or a public suffix, never scored (Detector.stats.publicSuffixes). */
@@ -26,6 +26,8 @@ export interface DaemonReadings {
   flaggedRefusedSuffixes: () => number;
   /** Threshold crossings not printed again because the store had restored that flag (Detector.stats.restoredFlags). */
   restoredFlags: () => number;
+  /** Observations the detector's worker threads have not all examined yet (0 with one Detector in this thread). */
+  workerBacklog: () => number;
 }
 
 export function daemonMetrics(registry: Registry, live: DaemonReadings): DaemonMetrics {
@@ -52,6 +54,8 @@ export function daemonMetrics(registry: Registry, live: DaemonReadings): DaemonM
   scrapedCounter(registry, 'fluxhound_observations_total', 'Live observations handed to the detector (every service).', () => live.stats.observations);
   scrapedCounter(registry, 'fluxhound_skipped_total', 'Live records skipped as malformed (logged with their position).', () => live.stats.skipped);
   scrapedCounter(registry, 'fluxhound_flag_events_total', 'Flag events: a domain crossed a threshold or its flagged verdict changed.', () => live.stats.flagEvents);
+  scrapedCounter(registry, 'fluxhound_detector_passed_by_total', 'Live observations passed by unexamined because the detector worker threads were too far behind (fail-open; --workers only).', () => live.stats.detectorPassedBy);
+  scrapedGauge(registry, 'fluxhound_detector_worker_backlog', 'Observations handed to the detector worker threads and not yet examined by all of them (0 without --workers).', live.workerBacklog);
   return {
     reloads: new Counter({
       name: 'fluxhound_config_reloads_total',

@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import type { CustomerMap } from '../act/customers.js';
 import type { FlaggedDomains } from '../act/flagged.js';
 import type { Config } from '../config/schema.js';
-import type { Detector } from '../detect/detector.js';
+import type { LiveDetector } from '../detect/live.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { Infra } from '../enrich/infra/index.js';
 import type { FlowAnalysis } from '../detect/flows/analysis.js';
@@ -71,7 +71,8 @@ export interface ServeContext {
   config: Config;
   /** Live observations go here; they reach the detector in order. */
   observations: ObservationSink;
-  detector: Detector;
+  /** One Detector in this thread, or its worker threads (--workers N: serve/worker-detector.ts). */
+  detector: LiveDetector;
   /** The flagged domains every action reads; changes bump its serial. */
   flagged: FlaggedDomains;
   log: Logger;

@@ -14,7 +14,7 @@ import { partitionOf } from '../partition.js';
 import type { PlacedEvent, SharedCounters, VerdictOut, WorkerSetup } from './protocol.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import type { DetectorRecipe } from './recipe.js';
-import { abortAll, byPlace, sharedCounters, waitFor } from './watermark.js';
+import { abortAll, byPlace, reached, sharedCounters, waitFor } from './watermark.js';
 
 export type { DetectorRecipe } from './recipe.js';
 
@@ -185,6 +185,31 @@ export class PartitionedDetector {
       this.fail(err instanceof Error ? err : new Error(String(err)));
       throw this.failure!;
     }
+  }
+
+  /**
+   * Can `extra` more observations be taken (and sent) without send() waiting
+   * for a worker? A daemon asks first and fails open when not: its event loop
+   * must never sleep on a watermark (serve/worker-detector.ts).
+   */
+  room(extra = 1): boolean {
+    if (this.failure !== null || this.closed) return false;
+    const behind = this.index + extra - AHEAD * this.batchSize;
+    if (behind <= 0) return true;
+    for (let q = 0; q < this.partitions; q++) if (!reached(Atomics.load(this.counters.watermark, q), behind)) return false;
+    return true;
+  }
+
+  /** Observations taken so far (the global index of the next one). */
+  get taken(): number {
+    return this.index;
+  }
+
+  /** Observations every worker has got past (watermarks), for a daemon's drain and lag metrics. */
+  get settled(): number {
+    let low = this.index;
+    for (let q = 0; q < this.partitions; q++) low = Math.min(low, this.lanes[q]!.through);
+    return low;
   }
 
   /** Finalise every domain of every partition (end of input): final verdicts, merged stats and networks. */

@@ -41,7 +41,8 @@ export function domainRoutes(context: ServeContext): Route[] {
         // A log feed's listing is answered normally: it blocks nothing.
         if (blocker !== null && isIntelListing(blocker) && blocker.intel![0]!.action === 'log') blocker = null;
         if (blocker === null && listing !== null && listing.intel![0]!.action === 'block' && !allowlisted) blocker = listing;
-        let verdict: Verdict | null = context.detector.current(name);
+        // With worker threads the live verdict is its partition's answer (a message); one Detector answers at once.
+        let verdict: Verdict | null = context.detector.live !== undefined ? await context.detector.live(name) : context.detector.current(name);
         if (listing !== null && (verdict === null || verdict.verdict === 'benign')) verdict = listing;
         if (verdict === null && blocker?.domain === name) verdict = blocker;
         if (verdict === null && recorded.length > 0) verdict = recorded[recorded.length - 1]!.verdict;

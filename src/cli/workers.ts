@@ -1,0 +1,22 @@
+/** `--workers auto|N` for serve (analyze has its own copy in analyze.ts: merge them when both land). */
+import { UsageError } from './errors.js';
+
+/** --workers: 'auto' or a whole number 1..64 (a usage error otherwise, naming the command). */
+export function parseWorkers(command: string, text: string): 'auto' | number {
+  if (text === 'auto') return 'auto';
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 64) throw new UsageError(`${command}: --workers: expected 'auto' or a whole number 1..64, got '${text}'`);
+  return n;
+}
+
+/**
+ * serve's detector threads for a setting, and why when 'auto' keeps one:
+ * the daemon's answer path does not need more than one core for the
+ * detector until a site's lookups outrun it, and with workers the API's
+ * network members and the tracked-domains gauge are not served
+ * (src/serve/worker-detector.ts). So N is asked for explicitly.
+ */
+export function serveWorkers(setting: 'auto' | number): { count: number; note: string | null } {
+  if (setting !== 'auto') return { count: setting, note: null };
+  return { count: 1, note: "detector: one thread ('auto' means 1 for serve: with workers the API's network members and the tracked-domains gauge are not served yet; --workers N or config workers: N to use N threads)" };
+}

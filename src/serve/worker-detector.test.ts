@@ -1,0 +1,106 @@
+/**
+ * The daemon with its detector on two real worker threads (dist's compiled
+ * worker.js, as test/parallel.test.ts): a flux name's flag reaches the
+ * flagged set and the NDJSON output; a flag restored from the store is not
+ * raised again; current() answers from the workers' verdicts; a reload that
+ * changes the verdict section is refused (the workers hold their own copy),
+ * one that does not is applied; stop drains (nothing left unexamined).
+ */
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../config/schema.js';
+import { nullEnricher } from '../enrich/index.js';
+import type { Verdict } from '../model/verdict.js';
+import { rotateFlux } from '../../test/helpers/observations.js';
+import { ROOT, requireBuilt } from '../../test/support/cli.js';
+import { Daemon } from './daemon.js';
+
+const WORKER = pathToFileURL(join(ROOT, 'dist', 'src', 'detect', 'parallel', 'worker.js'));
+const dir = mkdtempSync(join(tmpdir(), 'fluxhound-worker-detector-'));
+beforeAll(() => requireBuilt());
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const T = Math.floor(Date.now() / 1000) - 7200;
+
+function daemonOnWorkers(configPath?: string): { daemon: Daemon; lines: () => Verdict[] } {
+  const config = defaultConfig();
+  let text = '';
+  const out = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  const daemon = new Daemon({
+    config,
+    enricher: nullEnricher,
+    infra: null,
+    log: pino({ level: 'silent' }),
+    out,
+    factories: [],
+    flags: {},
+    configPath,
+    flowsFromServicesOnly: true,
+    workers: { count: 2, recipe: { config, reference: false, intelSpecs: [], baseline: null, reportBenign: false }, workerUrl: WORKER },
+  });
+  const lines = (): Verdict[] => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Verdict);
+  return { daemon, lines };
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('serve with the detector on worker threads', () => {
+  it('flags from workers reach the flagged set; restored flags stay quiet; stop drains', async () => {
+    const { daemon, lines } = daemonOnWorkers();
+    expect(daemon.workers).not.toBeNull();
+    await daemon.start();
+    try {
+      const observe = (o: Parameters<typeof daemon.context.observations.observe>[0]): void => daemon.context.observations.observe(o);
+      // Restored from the store before the restart: its flag event went out then.
+      daemon.context.detector.rememberFlag({ domain: 'www.flux-b.example', verdict: 'fast-flux', first_flagged: null } as unknown as Verdict);
+      rotateFlux(observe, T, 'www.flux-a.example', '192.0.2.1');
+      rotateFlux(observe, T + 10, 'www.flux-b.example', '192.0.2.2');
+      await until(() => daemon.context.flagged.match('www.flux-a.example') !== null, 'a worker flag in the flagged set');
+      await until(() => daemon.workers!.backlog === 0, 'the workers past every observation');
+      expect(lines().some((v) => v.domain === 'www.flux-a.example' && v.verdict === 'fast-flux')).toBe(true);
+      expect(lines().filter((v) => v.domain === 'www.flux-b.example')).toEqual([]);
+      expect(daemon.context.detector.stats.restoredFlags).toBe(1);
+      expect(daemon.context.detector.current('www.flux-a.example')).toMatchObject({ domain: 'www.flux-a.example', verdict: 'fast-flux' });
+      expect(await daemon.workers!.refresh('www.flux-a.example')).toMatchObject({ verdict: 'fast-flux' });
+      expect(daemon.stats.observations).toBe(24);
+      expect(daemon.context.detector.stats.observations).toBe(24);
+      // Handed on just before stop: examined before the workers go.
+      rotateFlux(observe, T + 20, 'www.flux-c.example', '192.0.2.3');
+    } finally {
+      await daemon.stop();
+    }
+    expect(daemon.workers!.backlog).toBe(0);
+    expect(lines().some((v) => v.domain === 'www.flux-c.example')).toBe(true);
+  }, 60_000);
+
+  it('refuses a reload that changes the verdict section; applies one that does not', async () => {
+    const file = join(dir, 'fluxhound.yaml');
+    writeFileSync(file, 'customers: []\n');
+    const { daemon } = daemonOnWorkers(file);
+    await daemon.start();
+    try {
+      expect(await daemon.reload()).toBe(true);
+      writeFileSync(file, 'verdict:\n  fastFlux: 70\n');
+      expect(await daemon.reload()).toBe(false);
+      expect(daemon.context.config.verdict.fastFlux).toBe(60);
+    } finally {
+      await daemon.stop();
+    }
+  }, 60_000);
+});
