@@ -8,7 +8,10 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Detector } from '../detector.js';
 import type { Verdict } from '../../model/verdict.js';
-import type { DnsObservation } from '../../model/observation.js';
+import type { DnsObservation, SkippedRecord } from '../../model/observation.js';
+import { InputError, readInputs, type InputSummary } from '../../sources/input.js';
+import { sourceFormats } from '../../sources/registry.js';
+import { partitionOf } from '../partition.js';
 import type { DetectorStats } from '../detector.js';
 import type { NetworkEvent, PlacedEvent, VerdictOut, WorkerSetup } from './protocol.js';
 import { cookRecipe } from './recipe.js';
@@ -25,6 +28,12 @@ const post = (message: FromWorker): void => port.postMessage(message);
 export type ToWorker =
   /** This partition's observations (kind 0) and lookups of name servers its zones use (kind 1), in input order, at global indexes `at`; then every index below `upTo` is dealt with. */
   | { t: 'batch'; obs: DnsObservation[]; kinds: Uint8Array; at: Float64Array; upTo: number }
+  /**
+   * Read these inputs here (analyze): every worker decodes every record, in the same order, so the
+   * global index is known without the main thread; it observes its partition's records and the
+   * lookups of name servers its zones use. Reply 'done's as it goes, then 'read'.
+   */
+  | { t: 'read'; files: string[]; format: string; batch: number }
   /** Finalise every domain; reply 'flushed'. */
   | { t: 'flush' }
   /** The current verdict of a domain of this partition. */
@@ -34,10 +43,14 @@ export type ToWorker =
 export type FromWorker =
   | { t: 'ready' }
   /** After each batch: the verdicts and network joins it made; every index below `through` is dealt with. */
-  | { t: 'done'; partition: number; through: number; verdicts: VerdictOut[]; joins: PlacedEvent[] }
+  | { t: 'done'; partition: number; through: number; verdicts: VerdictOut[]; joins: PlacedEvent[]; skips?: SkippedRecord[] }
+  /** Reading (partition 0 only): bytes read so far, their total, the file, records decoded. */
+  | { t: 'progress'; read: number; total: number | null; file: string; records: number }
+  /** Reading ended: what was read (records and conflicting responses counted by partition 0). */
+  | { t: 'read'; partition: number; inputs: InputSummary[]; records: number; conflicts: number; through: number }
   | { t: 'flushed'; partition: number; verdicts: VerdictOut[]; stats: DetectorStats; tracked: number }
   | { t: 'current'; id: number; verdict: VerdictOut | null }
-  | { t: 'error'; partition: number; message: string };
+  | { t: 'error'; partition: number; message: string; input?: boolean };
 
 
 async function main(): Promise<void> {
@@ -49,6 +62,8 @@ async function main(): Promise<void> {
   const consumed = new Int32Array(setup.partitions);
   /** Other partitions' events not yet due (placed at or after the current index), in place order. */
   const due: PlacedEvent[] = [];
+  /** Reading: the other partitions' events before `at` may not all be applied yet (beforeShared waits for them). */
+  let behind = false;
 
   const detector: Detector = new Detector({
     config: setup.recipe.config,
@@ -61,6 +76,12 @@ async function main(): Promise<void> {
     onNetworkJoin: (join) => publish({ k: 'join', ...join }),
     onNetworkTouch: (key, hash) => publish({ k: 'touch', key, hash }),
     onSuspiciousJoin: (join) => publish({ k: 'suspect', ...join }),
+    beforeShared: () => {
+      if (behind) {
+        behind = false;
+        catchUp(at);
+      }
+    },
   });
 
   function publish(event: NetworkEvent): void {
@@ -111,8 +132,107 @@ async function main(): Promise<void> {
     }
   }
 
+  /**
+   * A record at global index `index` is to be observed here (reading). The
+   * others' events before it that are already known (placed before every
+   * peer's watermark) are applied now, without waiting; the rest only when
+   * the detector is about to use the shared state (beforeShared): most
+   * observations only update their own domain's state, and waiting for the
+   * slowest peer at every one of them is what made exact mode slow.
+   */
+  function enter(index: number): void {
+    if (index === at) return;
+    advance(counters, me, index);
+    let known = index;
+    for (let q = 0; q < setup.partitions; q++) if (q !== me) known = Math.min(known, Atomics.load(counters.watermark, q));
+    catchUp(known);
+    at = index;
+    seq = 0;
+    behind = true;
+  }
+
+  /**
+   * Read every input (see ToWorker 'read'). Partition 0 alone reports what is
+   * counted once per record (skipped records, conflicting responses, progress),
+   * so the run's summary stays exact. Every record moves this worker's
+   * watermark: a peer waiting for it waits only as long as the decoding.
+   */
+  async function readAll(files: string[], format: string, batch: number): Promise<void> {
+    const reporter = me === 0;
+    const n = setup.partitions;
+    let index = 0;
+    let conflicts = 0;
+    /** Observations decoded (partition 0: the run's record count). */
+    let records = 0;
+    let posted = 0;
+    let skips: SkippedRecord[] = [];
+    /** admit() counted the record now being decoded. */
+    let admitted = false;
+    const report = (): void => {
+      advance(counters, me, index);
+      post({ t: 'done', partition: me, through: index, verdicts, joins: events, ...(skips.length > 0 ? { skips } : {}) });
+      verdicts = [];
+      events = [];
+      skips = [];
+      posted = index;
+    };
+    const inputs = await readInputs(files, {
+      format,
+      formats: sourceFormats,
+      onProgress: reporter ? (read, total, file) => post({ t: 'progress', read, total, file, records }) : undefined,
+      sink: {
+        // Zeek TSV asks before decoding the rest of a record: the others' records cost this worker only their
+        // columns and query name. Partition 0 decodes every record (it counts them, their skips and conflicts).
+        admit(qname) {
+          index++;
+          if (reporter || partitionOf(qname, n) === me || detector.servesZones(qname)) {
+            admitted = true;
+            return true;
+          }
+          advance(counters, me, index - 1);
+          if (index - posted >= batch) report();
+          return false;
+        },
+        observe(o) {
+          // The index is counted where every worker counts it: at admit() when the decoder asks, else here.
+          const i = admitted ? index - 1 : index++;
+          admitted = false;
+          records++;
+          if (reporter && o.conflict === true) conflicts++;
+          if (partitionOf(o.qname, n) === me) {
+            enter(i);
+            detector.observe(o);
+          } else if (detector.servesZones(o.qname)) {
+            enter(i);
+            detector.observeServer(o);
+          } else advance(counters, me, i);
+          if (index - posted >= batch) report();
+        },
+        skip(s) {
+          admitted = false;
+          if (!reporter) return;
+          skips.push(s);
+          // Hostile input may be all skips: bounded like a batch.
+          if (skips.length >= batch) report();
+        },
+        // The plan admits DNS-only inputs.
+        flow() {},
+      },
+    });
+    // What the others published before this partition's last record is applied, as when it was read.
+    if (behind) {
+      behind = false;
+      catchUp(at);
+    }
+    report();
+    post({ t: 'read', partition: me, inputs, records, conflicts, through: index });
+  }
+
   function handle(message: ToWorker): void {
     switch (message.t) {
+      case 'read':
+        readAll(message.files, message.format, message.batch).catch(failed);
+        return;
       case 'batch': {
         for (let i = 0; i < message.obs.length; i++) {
           const index = message.at[i]!;
@@ -175,7 +295,8 @@ function labelsIn(verdict: Verdict): Set<string> {
 /** Everyone stops waiting; the main thread is told. */
 function failed(err: unknown): void {
   abortAll(counters);
-  post({ t: 'error', partition: me, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  if (err instanceof InputError) post({ t: 'error', partition: me, message: err.message, input: true });
+  else post({ t: 'error', partition: me, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
 }
 
 main().catch(failed);
