@@ -72,7 +72,7 @@ export interface ReadCallbacks {
   onSkip?: (skipped: SkippedRecord) => void;
 }
 
-type Placed = { at: number; partition: number; seq: number } & ({ event: PlacedEvent } | { verdict: VerdictOut });
+type Placed = { at: number; partition: number; seq: number } & ({ event: PlacedEvent } | { verdict: VerdictOut } | { skipped: SkippedRecord });
 
 export class PartitionedDetector {
   readonly partitions: number;
@@ -220,12 +220,20 @@ export class PartitionedDetector {
       for (const lane of this.lanes) post(lane, { t: 'read', files: [...files], format, batch: this.batchSize });
     });
     this.onFailure = null;
+    // Every worker has read everything: what is held (skips after the last record too) goes out now.
+    this.release(Infinity);
     this.reading = null;
     const first = got[0]!;
     // Every index is dealt with: a later send() (flush) hands on nothing below it.
     this.index = first.through;
-    this.stats.observations = first.records;
-    return { inputs: first.inputs, records: first.records, conflictingResponses: first.conflicts };
+    let records = 0;
+    let conflicts = 0;
+    for (const r of got) {
+      records += r!.records;
+      conflicts += r!.conflicts;
+    }
+    this.stats.observations = records;
+    return { inputs: first.inputs, records, conflictingResponses: conflicts };
   }
 
   /** Finalise every domain of every partition (end of input): final verdicts, merged stats and networks. */
@@ -277,7 +285,7 @@ export class PartitionedDetector {
       lane.through = m.through;
       for (const event of m.joins) this.held.push({ at: event.at, partition: event.partition, seq: event.seq, event });
       for (const verdict of m.verdicts) this.held.push({ at: verdict.at, partition: m.partition, seq: verdict.seq, verdict });
-      if (m.skips !== undefined) for (const s of m.skips) this.reading?.callbacks.onSkip?.(s);
+      if (m.skips !== undefined) for (const s of m.skips) this.held.push({ at: s.at, partition: m.partition, seq: s.seq, skipped: s.skipped });
       this.release(Math.min(...this.lanes.map((l) => l.through)));
     } else if (m.t === 'progress') {
       this.reading?.callbacks.onProgress?.(m.read, m.total, m.file, m.records);
@@ -314,7 +322,8 @@ export class PartitionedDetector {
     ready.sort(byPlace);
     for (const item of ready) {
       if ('event' in item) this.adopt(item.event);
-      else this.emit(item.verdict);
+      else if ('verdict' in item) this.emit(item.verdict);
+      else this.reading?.callbacks.onSkip?.(item.skipped);
     }
   }
 

@@ -24,6 +24,17 @@ const me = setup.partition;
 const counters = setup.counters;
 const post = (message: FromWorker): void => port.postMessage(message);
 
+/** A skipped record and its place in the input (before the record at `at`, or that record itself). */
+export interface PlacedSkip {
+  skipped: SkippedRecord;
+  at: number;
+  seq: number;
+}
+
+const NONE = 0;
+const OWN = 1;
+const SERVED = 2;
+
 /** What the main thread (index.ts) posts, in order. */
 export type ToWorker =
   /** This partition's observations (kind 0) and lookups of name servers its zones use (kind 1), in input order, at global indexes `at`; then every index below `upTo` is dealt with. */
@@ -43,10 +54,10 @@ export type ToWorker =
 export type FromWorker =
   | { t: 'ready' }
   /** After each batch: the verdicts and network joins it made; every index below `through` is dealt with. */
-  | { t: 'done'; partition: number; through: number; verdicts: VerdictOut[]; joins: PlacedEvent[]; skips?: SkippedRecord[] }
+  | { t: 'done'; partition: number; through: number; verdicts: VerdictOut[]; joins: PlacedEvent[]; skips?: PlacedSkip[] }
   /** Reading (partition 0 only): bytes read so far, their total, the file, records decoded. */
   | { t: 'progress'; read: number; total: number | null; file: string; records: number }
-  /** Reading ended: what was read (records and conflicting responses counted by partition 0). */
+  /** Reading ended: what was read (records and conflicting responses of this partition's names). */
   | { t: 'read'; partition: number; inputs: InputSummary[]; records: number; conflicts: number; through: number }
   | { t: 'flushed'; partition: number; verdicts: VerdictOut[]; stats: DetectorStats; tracked: number }
   | { t: 'current'; id: number; verdict: VerdictOut | null }
@@ -158,16 +169,16 @@ async function main(): Promise<void> {
    * watermark: a peer waiting for it waits only as long as the decoding.
    */
   async function readAll(files: string[], format: string, batch: number): Promise<void> {
-    const reporter = me === 0;
     const n = setup.partitions;
     let index = 0;
     let conflicts = 0;
-    /** Observations decoded (partition 0: the run's record count). */
+    /** Observations of this partition's names: the partitions' counts add up to the run's. */
     let records = 0;
     let posted = 0;
-    let skips: SkippedRecord[] = [];
-    /** admit() counted the record now being decoded. */
-    let admitted = false;
+    let skips: PlacedSkip[] = [];
+    let skipSeq = 0;
+    /** What admit() said of the record now being decoded (NONE: it was not asked). */
+    let admitted = NONE;
     const report = (): void => {
       advance(counters, me, index);
       post({ t: 'done', partition: me, through: index, verdicts, joins: events, ...(skips.length > 0 ? { skips } : {}) });
@@ -179,39 +190,46 @@ async function main(): Promise<void> {
     const inputs = await readInputs(files, {
       format,
       formats: sourceFormats,
-      onProgress: reporter ? (read, total, file) => post({ t: 'progress', read, total, file, records }) : undefined,
+      onProgress: me === 0 ? (read, total, file) => post({ t: 'progress', read, total, file, records: index }) : undefined,
       sink: {
         // Zeek TSV asks before decoding the rest of a record: the others' records cost this worker only their
-        // columns and query name. Partition 0 decodes every record (it counts them, their skips and conflicts).
+        // columns and query name.
         admit(qname) {
           index++;
-          if (reporter || partitionOf(qname, n) === me || detector.servesZones(qname)) {
-            admitted = true;
-            return true;
+          if (partitionOf(qname, n) === me) admitted = OWN;
+          else if (detector.servesZones(qname)) admitted = SERVED;
+          else {
+            advance(counters, me, index - 1);
+            if (index - posted >= batch) report();
+            return false;
           }
-          advance(counters, me, index - 1);
-          if (index - posted >= batch) report();
-          return false;
+          return true;
         },
         observe(o) {
           // The index is counted where every worker counts it: at admit() when the decoder asks, else here.
-          const i = admitted ? index - 1 : index++;
-          admitted = false;
-          records++;
-          if (reporter && o.conflict === true) conflicts++;
-          if (partitionOf(o.qname, n) === me) {
+          const i = admitted !== NONE ? index - 1 : index++;
+          const whose = admitted !== NONE ? admitted : partitionOf(o.qname, n) === me ? OWN : detector.servesZones(o.qname) ? SERVED : NONE;
+          admitted = NONE;
+          if (whose === OWN) {
+            records++;
+            if (o.conflict === true) conflicts++;
             enter(i);
             detector.observe(o);
-          } else if (detector.servesZones(o.qname)) {
+          } else if (whose === SERVED) {
             enter(i);
             detector.observeServer(o);
           } else advance(counters, me, i);
           if (index - posted >= batch) report();
         },
+        // A record skipped after admit() is reported by its partition (placed at its index); one skipped before
+        // (or by a decoder that does not ask) by partition 0, placed before the next record. The main thread
+        // releases skips in place order, so the first ones sampled are the input's first.
         skip(s) {
-          admitted = false;
-          if (!reporter) return;
-          skips.push(s);
+          const whose = admitted;
+          admitted = NONE;
+          if (whose === OWN) skips.push({ skipped: s, at: index - 1, seq: skipSeq++ });
+          else if (whose === NONE && me === 0) skips.push({ skipped: s, at: index, seq: skipSeq++ });
+          else return;
           // Hostile input may be all skips: bounded like a batch.
           if (skips.length >= batch) report();
         },
