@@ -20,7 +20,7 @@ import { sourceFormats } from './sources/registry.js';
 import type { SourceFormat } from './sources/source.js';
 import { createNetflowFormat } from './sources/netflow/index.js';
 import { createPcapFormat } from './sources/pcap/index.js';
-import { readInputs } from './sources/input.js';
+import { readInputs, type InputSummary } from './sources/input.js';
 import { loadAllowlist } from './act/rpz/allowlist.js';
 import { isIntelListing } from './detect/intel-verdict.js';
 import { PartitionedDetector, type DetectorRecipe } from './detect/parallel/index.js';
@@ -219,8 +219,36 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     await partitioned?.close();
   }
 
+  function skip(s: SkippedRecord): void {
+    summary.skipped++;
+    if (s.flow === true) flows.skipped++;
+    if (summary.skippedSamples.length < SKIP_SAMPLES) summary.skippedSamples.push(s);
+    const count = summary.skippedByReason.get(s.reason);
+    if (count !== undefined) summary.skippedByReason.set(s.reason, count + 1);
+    else if (summary.skippedByReason.size < SKIP_REASONS) summary.skippedByReason.set(s.reason, 1);
+  }
+
+  /** Partitioned, and nobody here needs each observation: the workers read the inputs themselves (detect/parallel README, "Reading"). */
+  async function readInWorkers(workers: PartitionedDetector): Promise<InputSummary[]> {
+    // The plan admits DNS-only inputs: no flow will come.
+    analysis.noFlowsToCome();
+    const read = await workers.read(options.files, options.format, {
+      onProgress:
+        options.onProgress === undefined
+          ? undefined
+          : (bytes, total, file, records) => {
+              summary.records = records;
+              options.onProgress?.(bytes, total, file, records);
+            },
+      onSkip: skip,
+    });
+    summary.records = read.records;
+    summary.conflictingResponses = read.conflictingResponses;
+    return read.inputs;
+  }
+
   async function run(): Promise<AnalyzeSummary> {
-    const inputs = await readInputs(options.files, {
+    const inputs = partitioned !== null && options.onObservation === undefined ? await readInWorkers(partitioned) : await readInputs(options.files, {
       format: options.format,
       formats: formatsFor(options.config),
       onProgress:
@@ -241,14 +269,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
           detector.observe(o);
           options.onObservation?.(o);
         },
-        skip(s) {
-          summary.skipped++;
-          if (s.flow === true) flows.skipped++;
-          if (summary.skippedSamples.length < SKIP_SAMPLES) summary.skippedSamples.push(s);
-          const count = summary.skippedByReason.get(s.reason);
-          if (count !== undefined) summary.skippedByReason.set(s.reason, count + 1);
-          else if (summary.skippedByReason.size < SKIP_REASONS) summary.skippedByReason.set(s.reason, 1);
-        },
+        skip,
         flow(f) {
           flows.records++;
           analysis.flow(f);

@@ -96,6 +96,34 @@ describe('analyze with worker threads', () => {
     expect(two.lines).toEqual(one.lines);
   }, 120_000);
 
+  it('skips in input order records bad before and after their query name, whatever partition decodes them', async () => {
+    // Workers reading the input decode only their own names: a record bad after its query name (here: no
+    // query type) is reported by its partition, one bad before it by partition 0; the samples stay in input order.
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-par-'));
+    const lines = readFileSync(DNS, 'utf8').split('\n');
+    const fields = lines.find((l) => l.startsWith('#fields'))!.split('\t').slice(1);
+    const data = lines.flatMap((l, i) => (l.startsWith('#') || l === '' ? [] : [i]));
+    const noType = (line: string): string =>
+      line
+        .split('\t')
+        .map((v, c) => (fields[c] === 'qtype' || fields[c] === 'qtype_name' ? '-' : v))
+        .join('\t');
+    // Later positions first, so the earlier ones keep their line numbers.
+    for (const k of [40, 30, 20, 10, 3]) lines.splice(data[k]!, 0, k % 20 === 0 ? 'not\ta\tzeek\trecord' : noType(lines[data[k]! + 7]!));
+    const file = join(dir, 'bad2.dns.log');
+    writeFileSync(file, lines.join('\n'));
+    const one = await run([file], 1);
+    expect(one.summary.skipped).toBe(5);
+    for (const n of [2, 3]) {
+      const many = await run([file], n);
+      expect(many.summary.workers).toBe(n);
+      expect(many.summary.skippedSamples).toEqual(one.summary.skippedSamples);
+      expect(many.summary.records).toBe(one.summary.records);
+      expect(many.summary.conflictingResponses).toBe(one.summary.conflictingResponses);
+      expect(many.lines).toEqual(one.lines);
+    }
+  }, 120_000);
+
   it('stays on one thread for a conn.log beside the DNS (flows), and says why', async () => {
     const r = await run([DNS, join(ROOT, 'examples', 'example.conn.log')], 2);
     expect(r.summary.workers).toBe(1);

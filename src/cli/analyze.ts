@@ -1,4 +1,6 @@
 /** `fluxhound analyze [FILE...]`: find fast-flux domains in DNS logs. */
+import { availableParallelism } from 'node:os';
+import { analyzeWorkers, parseWorkers } from './workers.js';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -24,7 +26,6 @@ import { isRegistrable } from '../detect/registered-domain.js';
 import { withWarninglistFiles } from '../intel/warninglist/index.js';
 import { formatNames } from '../sources/registry.js';
 import { UsageError } from './errors.js';
-import { availableParallelism } from 'node:os';
 import { exampleConfigPath } from './example-config.js';
 import { progressBar } from './progress.js';
 import { printSummary } from './summary.js';
@@ -109,7 +110,7 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   const config = loadConfig(flags.config, overrides);
   if (flags.maxDomains !== undefined) config.limits.maxDomains = positiveInt('--max-domains', flags.maxDomains);
   const top = positiveInt('--top', flags.top);
-  const workers = workerCount(flags.workers !== undefined ? workersFlag(flags.workers) : config.workers);
+  const workers = analyzeWorkers(flags.workers !== undefined ? parseWorkers('analyze', flags.workers) : config.workers, availableParallelism());
 
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
   // Feeds first: a bad --intel is exit 2 before anything is read.
@@ -312,17 +313,4 @@ function writeStats(
   } catch (err) {
     throw new UsageError(`analyze: cannot write --stats-json ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-}
-
-/** --workers: 'auto' or a whole number 1..64 (a usage error otherwise). */
-function workersFlag(text: string): 'auto' | number {
-  if (text === 'auto') return 'auto';
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 64) throw new UsageError(`analyze: --workers: expected 'auto' or a whole number 1..64, got '${text}'`);
-  return n;
-}
-
-/** 'auto': the machine's parallelism, at most 16 (beyond, the main thread that parses is the limit). */
-function workerCount(setting: 'auto' | number): number {
-  return setting === 'auto' ? Math.min(16, availableParallelism()) : setting;
 }

@@ -1,4 +1,4 @@
-/** `--workers auto|N` for serve (analyze has its own copy in analyze.ts: merge them when both land). */
+/** `--workers auto|N` for analyze and serve, and what 'auto' means for each. */
 import { UsageError } from './errors.js';
 
 /** --workers: 'auto' or a whole number 1..64 (a usage error otherwise, naming the command). */
@@ -19,4 +19,20 @@ export function parseWorkers(command: string, text: string): 'auto' | number {
 export function serveWorkers(setting: 'auto' | number): { count: number; note: string | null } {
   if (setting !== 'auto') return { count: setting, note: null };
   return { count: 1, note: "detector: one thread ('auto' means 1 for serve: with workers the API's network members and the tracked-domains gauge are not served yet; --workers N or config workers: N to use N threads)" };
+}
+
+/** Cores below which analyze's 'auto' keeps one thread. */
+export const ANALYZE_AUTO_MIN_CORES = 4;
+
+/**
+ * analyze's detector threads for a setting on a machine with `cores`: 'auto'
+ * is every core (at most 16) from ANALYZE_AUTO_MIN_CORES up, else one thread.
+ * Why: every worker decodes every record of the input itself and loads its own
+ * tables (src/detect/parallel/README.md), so on 2 cores two workers measured
+ * slower than one thread (1.27M Zeek records: 9.3 s one thread, 14.1 s two,
+ * same output); with free cores the split detection pays.
+ */
+export function analyzeWorkers(setting: 'auto' | number, cores: number): number {
+  if (setting !== 'auto') return setting;
+  return cores >= ANALYZE_AUTO_MIN_CORES ? Math.min(16, cores) : 1;
 }

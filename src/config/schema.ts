@@ -397,7 +397,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /**
    * Worker threads for detection (analyze, and serve's detector): every name of one registered domain lands in one
-   * worker (detect/partition.ts). 'auto' = the machine's cores (os.availableParallelism, at most 16); 1 = one thread,
+   * worker (detect/partition.ts). 'auto' = the machine's cores (os.availableParallelism, at most 16) on 4 cores or
+   * more, else 1 (every worker decodes the whole input: on 2 cores two workers measured slower); 1 = one thread,
    * no workers. The --workers flag wins. Default 'auto'. serve: 'auto' is 1 (give N for N threads), and one thread
    * anyway when flows, intel feeds or active confirmation need the detector in the main thread (logged).
    */

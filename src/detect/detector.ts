@@ -63,6 +63,14 @@ export interface DetectorOptions {
   onNetworkTouch?: (key: AddressKey, registeredHash: number) => void;
   /** A name suspicious on its own evidence joined the candidate graph of suspicious names (detect/parallel ships it). */
   onSuspiciousJoin?: (join: SuspiciousJoin) => void;
+  /**
+   * Called before the detector reads or changes what it shares with other
+   * partitions (flux networks, shared-host touches, suspicious candidates):
+   * on rescoring and finalising a domain, about one observation in eight.
+   * A partition (detect/parallel) catches up with the others there, not at
+   * every observation.
+   */
+  beforeShared?: () => void;
   /** Build final verdicts for benign domains too (default false: onFinal sees only flagged ones). */
   reportBenign?: boolean;
 }
@@ -149,6 +157,7 @@ export class Detector {
   private readonly onNetworkJoin: ((join: NetworkJoin) => void) | undefined;
   private readonly onNetworkTouch: ((key: AddressKey, registeredHash: number) => void) | undefined;
   private readonly onSuspiciousJoin: ((join: SuspiciousJoin) => void) | undefined;
+  private readonly beforeShared: (() => void) | undefined;
   /** Names of other partitions adopted into the network graph → their network id (adoptNetworkJoin). */
   private readonly remoteMembers = new Map<string, number>();
   private readonly reportBenign: boolean;
@@ -217,6 +226,7 @@ export class Detector {
     this.onNetworkJoin = options.onNetworkJoin;
     this.onNetworkTouch = options.onNetworkTouch;
     this.onSuspiciousJoin = options.onSuspiciousJoin;
+    this.beforeShared = options.beforeShared;
     this.reportBenign = options.reportBenign ?? false;
     this.holz = options.baseline === 'holz';
     this.intel = options.intel ?? null;
@@ -443,6 +453,7 @@ export class Detector {
   }
 
   private rescore(state: FluxState): void {
+    this.beforeShared?.();
     state.dirty = false;
     state.unscored = 0;
     if (this.holz && state.marks.holzAt < 0) this.holzCheck(state);
@@ -671,6 +682,11 @@ export class Detector {
     this.remoteMembers.set(join.domain, this.networks.join(join.domain, join.addresses, join.firstSeen, join.lastSeen, known));
   }
 
+  /** Does a zone tracked here name `server` among its name servers? (a partition reading the whole input skips every other lookup cheaply) */
+  servesZones(server: string): boolean {
+    return this.servedZones.has(server);
+  }
+
   /**
    * A lookup of a name of another partition that is a name server of zones
    * this partition tracks (detect/parallel routes it here): its addresses are
@@ -709,6 +725,7 @@ export class Detector {
   }
 
   private finalise(state: FluxState): void {
+    this.beforeShared?.();
     if (this.restoredFlags.size > 0) this.restoredFlags.delete(state.key);
     if (this.onFinal === undefined) return;
     const sibling = this.fluxSiblingOf(state);

@@ -16,6 +16,13 @@ export interface ObservationSink {
    * skip like any other.
    */
   flow?(flow: FlowRecord): void;
+  /**
+   * Asked (by decoders that can: Zeek TSV) once a record's query name is
+   * known, before the rest is decoded: false drops the record here — no
+   * observe, no skip, whatever the rest holds. A partition of the detector
+   * reading the whole input (detect/parallel) decodes only its own names.
+   */
+  admit?(qname: string): boolean;
 }
 
 export interface Decoder {

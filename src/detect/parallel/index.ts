@@ -6,7 +6,8 @@
  * equal one Detector's, whatever the thread timing.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { DnsObservation } from '../../model/observation.js';
+import type { DnsObservation, SkippedRecord } from '../../model/observation.js';
+import { InputError, type InputSummary } from '../../sources/input.js';
 import type { Verdict } from '../../model/verdict.js';
 import type { DetectorStats } from '../detector.js';
 import { FluxNetworks, type FluxNetworkSummary } from '../networks.js';
@@ -56,7 +57,22 @@ interface Lane {
   through: number;
 }
 
-type Placed = { at: number; partition: number; seq: number } & ({ event: PlacedEvent } | { verdict: VerdictOut });
+/** What the workers read (PartitionedDetector.read). */
+export interface PartitionedRead {
+  inputs: InputSummary[];
+  records: number;
+  /** Records with a conflicting response (o.conflict). */
+  conflictingResponses: number;
+}
+
+export interface ReadCallbacks {
+  /** Bytes read so far over all inputs, their total, the current file, records decoded (as readInputs' onProgress). */
+  onProgress?: (read: number, total: number | null, file: string, records: number) => void;
+  /** Each skipped record, in input order. */
+  onSkip?: (skipped: SkippedRecord) => void;
+}
+
+type Placed = { at: number; partition: number; seq: number } & ({ event: PlacedEvent } | { verdict: VerdictOut } | { skipped: SkippedRecord });
 
 export class PartitionedDetector {
   readonly partitions: number;
@@ -85,6 +101,7 @@ export class PartitionedDetector {
   private failure: Error | null = null;
   private onFailure: ((err: Error) => void) | null = null;
   private closed = false;
+  private reading: { callbacks: ReadCallbacks; got: Array<Extract<FromWorker, { t: 'read' }> | undefined>; done: () => void } | null = null;
 
   private constructor(options: PartitionedDetectorOptions, lanes: Lane[], counters: SharedCounters) {
     this.options = options;
@@ -212,6 +229,38 @@ export class PartitionedDetector {
     return low;
   }
 
+  /**
+   * Let the workers read the inputs themselves (analyze's files, DNS-only
+   * formats: see README.md "Reading"): each decodes every record and observes
+   * its partition's, so this thread decodes nothing. Instead of observe(),
+   * before flush(). Rejects with the first failure (an InputError as such).
+   */
+  async read(files: readonly string[], format: string, callbacks: ReadCallbacks = {}): Promise<PartitionedRead> {
+    if (this.failure !== null) throw this.failure;
+    if (this.index !== 0) throw new Error('detect/parallel: read() after observe()');
+    const got: Array<Extract<FromWorker, { t: 'read' }> | undefined> = [];
+    await new Promise<void>((resolve, reject) => {
+      this.reading = { callbacks, got, done: resolve };
+      this.onFailure = reject;
+      for (const lane of this.lanes) post(lane, { t: 'read', files: [...files], format, batch: this.batchSize });
+    });
+    this.onFailure = null;
+    // Every worker has read everything: what is held (skips after the last record too) goes out now.
+    this.release(Infinity);
+    this.reading = null;
+    const first = got[0]!;
+    // Every index is dealt with: a later send() (flush) hands on nothing below it.
+    this.index = first.through;
+    let records = 0;
+    let conflicts = 0;
+    for (const r of got) {
+      records += r!.records;
+      conflicts += r!.conflicts;
+    }
+    this.stats.observations = records;
+    return { inputs: first.inputs, records, conflictingResponses: conflicts };
+  }
+
   /** Finalise every domain of every partition (end of input): final verdicts, merged stats and networks. */
   async flush(): Promise<void> {
     this.send();
@@ -261,7 +310,15 @@ export class PartitionedDetector {
       lane.through = m.through;
       for (const event of m.joins) this.held.push({ at: event.at, partition: event.partition, seq: event.seq, event });
       for (const verdict of m.verdicts) this.held.push({ at: verdict.at, partition: m.partition, seq: verdict.seq, verdict });
+      if (m.skips !== undefined) for (const s of m.skips) this.held.push({ at: s.at, partition: m.partition, seq: s.seq, skipped: s.skipped });
       this.release(Math.min(...this.lanes.map((l) => l.through)));
+    } else if (m.t === 'progress') {
+      this.reading?.callbacks.onProgress?.(m.read, m.total, m.file, m.records);
+    } else if (m.t === 'read') {
+      const reading = this.reading;
+      if (reading === null) return;
+      reading.got[m.partition] = m;
+      if (this.lanes.every((_, p) => reading.got[p] !== undefined)) reading.done();
     } else if (m.t === 'flushed') {
       this.flushed[m.partition] = m;
       if (this.lanes.every((_, p) => this.flushed[p] !== undefined)) this.flushDone?.();
@@ -269,7 +326,7 @@ export class PartitionedDetector {
       const resolve = this.waiters.get(m.id);
       this.waiters.delete(m.id);
       resolve?.(m.verdict === null ? null : this.renumber(m.verdict));
-    } else if (m.t === 'error') this.fail(new Error(`detect/parallel: worker ${m.partition}: ${m.message}`));
+    } else if (m.t === 'error') this.fail(m.input === true ? new InputError(m.message) : new Error(`detect/parallel: worker ${m.partition}: ${m.message}`));
   }
 
   private fail(err: Error): void {
@@ -290,7 +347,8 @@ export class PartitionedDetector {
     ready.sort(byPlace);
     for (const item of ready) {
       if ('event' in item) this.adopt(item.event);
-      else this.emit(item.verdict);
+      else if ('verdict' in item) this.emit(item.verdict);
+      else this.reading?.callbacks.onSkip?.(item.skipped);
     }
   }
 

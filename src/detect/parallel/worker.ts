@@ -8,7 +8,10 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Detector } from '../detector.js';
 import type { Verdict } from '../../model/verdict.js';
-import type { DnsObservation } from '../../model/observation.js';
+import type { DnsObservation, SkippedRecord } from '../../model/observation.js';
+import { InputError, readInputs, type InputSummary } from '../../sources/input.js';
+import { sourceFormats } from '../../sources/registry.js';
+import { partitionOf } from '../partition.js';
 import type { DetectorStats } from '../detector.js';
 import type { NetworkEvent, PlacedEvent, VerdictOut, WorkerSetup } from './protocol.js';
 import { cookRecipe } from './recipe.js';
@@ -21,10 +24,29 @@ const me = setup.partition;
 const counters = setup.counters;
 const post = (message: FromWorker): void => port.postMessage(message);
 
+/** A skipped record and its place in the input (before the record at `at`, or that record itself). */
+export interface PlacedSkip {
+  skipped: SkippedRecord;
+  at: number;
+  seq: number;
+}
+
+/** Names whose partition a reading worker remembers (then it starts over): a few MiB. */
+const MEMO_NAMES = 65_536;
+const NONE = 0;
+const OWN = 1;
+const SERVED = 2;
+
 /** What the main thread (index.ts) posts, in order. */
 export type ToWorker =
   /** This partition's observations (kind 0) and lookups of name servers its zones use (kind 1), in input order, at global indexes `at`; then every index below `upTo` is dealt with. */
   | { t: 'batch'; obs: DnsObservation[]; kinds: Uint8Array; at: Float64Array; upTo: number }
+  /**
+   * Read these inputs here (analyze): every worker decodes every record, in the same order, so the
+   * global index is known without the main thread; it observes its partition's records and the
+   * lookups of name servers its zones use. Reply 'done's as it goes, then 'read'.
+   */
+  | { t: 'read'; files: string[]; format: string; batch: number }
   /** Finalise every domain; reply 'flushed'. */
   | { t: 'flush' }
   /** The current verdict of a domain of this partition. */
@@ -34,10 +56,14 @@ export type ToWorker =
 export type FromWorker =
   | { t: 'ready' }
   /** After each batch: the verdicts and network joins it made; every index below `through` is dealt with. */
-  | { t: 'done'; partition: number; through: number; verdicts: VerdictOut[]; joins: PlacedEvent[] }
+  | { t: 'done'; partition: number; through: number; verdicts: VerdictOut[]; joins: PlacedEvent[]; skips?: PlacedSkip[] }
+  /** Reading (partition 0 only): bytes read so far, their total, the file, records decoded. */
+  | { t: 'progress'; read: number; total: number | null; file: string; records: number }
+  /** Reading ended: what was read (records and conflicting responses of this partition's names). */
+  | { t: 'read'; partition: number; inputs: InputSummary[]; records: number; conflicts: number; through: number }
   | { t: 'flushed'; partition: number; verdicts: VerdictOut[]; stats: DetectorStats; tracked: number }
   | { t: 'current'; id: number; verdict: VerdictOut | null }
-  | { t: 'error'; partition: number; message: string };
+  | { t: 'error'; partition: number; message: string; input?: boolean };
 
 
 async function main(): Promise<void> {
@@ -49,6 +75,8 @@ async function main(): Promise<void> {
   const consumed = new Int32Array(setup.partitions);
   /** Other partitions' events not yet due (placed at or after the current index), in place order. */
   const due: PlacedEvent[] = [];
+  /** Reading: the other partitions' events before `at` may not all be applied yet (beforeShared waits for them). */
+  let behind = false;
 
   const detector: Detector = new Detector({
     config: setup.recipe.config,
@@ -61,6 +89,12 @@ async function main(): Promise<void> {
     onNetworkJoin: (join) => publish({ k: 'join', ...join }),
     onNetworkTouch: (key, hash) => publish({ k: 'touch', key, hash }),
     onSuspiciousJoin: (join) => publish({ k: 'suspect', ...join }),
+    beforeShared: () => {
+      if (behind) {
+        behind = false;
+        catchUp(at);
+      }
+    },
   });
 
   function publish(event: NetworkEvent): void {
@@ -111,8 +145,128 @@ async function main(): Promise<void> {
     }
   }
 
+  /**
+   * A record at global index `index` is to be observed here (reading). The
+   * others' events before it that are already known (placed before every
+   * peer's watermark) are applied now, without waiting; the rest only when
+   * the detector is about to use the shared state (beforeShared): most
+   * observations only update their own domain's state, and waiting for the
+   * slowest peer at every one of them is what made exact mode slow.
+   */
+  function enter(index: number): void {
+    if (index === at) return;
+    advance(counters, me, index);
+    let known = index;
+    for (let q = 0; q < setup.partitions; q++) if (q !== me) known = Math.min(known, Atomics.load(counters.watermark, q));
+    catchUp(known);
+    at = index;
+    seq = 0;
+    behind = true;
+  }
+
+  /**
+   * Read every input (see ToWorker 'read'). Partition 0 alone reports what is
+   * counted once per record (skipped records, conflicting responses, progress),
+   * so the run's summary stays exact. Every record moves this worker's
+   * watermark: a peer waiting for it waits only as long as the decoding.
+   */
+  async function readAll(files: string[], format: string, batch: number): Promise<void> {
+    const n = setup.partitions;
+    let index = 0;
+    /**
+     * Names recur (1.27M lookups of 98k names in the throughput corpus): a
+     * bounded memo of their partitions saves most registered-domain parses.
+     */
+    const memo = new Map<string, number>();
+    const partitionOfName = (qname: string): number => {
+      let p = memo.get(qname);
+      if (p === undefined) {
+        if (memo.size >= MEMO_NAMES) memo.clear();
+        p = partitionOf(qname, n);
+        memo.set(qname, p);
+      }
+      return p;
+    };
+    let conflicts = 0;
+    /** Observations of this partition's names: the partitions' counts add up to the run's. */
+    let records = 0;
+    let posted = 0;
+    let skips: PlacedSkip[] = [];
+    let skipSeq = 0;
+    /** What admit() said of the record now being decoded (NONE: it was not asked). */
+    let admitted = NONE;
+    const report = (): void => {
+      advance(counters, me, index);
+      post({ t: 'done', partition: me, through: index, verdicts, joins: events, ...(skips.length > 0 ? { skips } : {}) });
+      verdicts = [];
+      events = [];
+      skips = [];
+      posted = index;
+    };
+    const inputs = await readInputs(files, {
+      format,
+      formats: sourceFormats,
+      onProgress: me === 0 ? (read, total, file) => post({ t: 'progress', read, total, file, records: index }) : undefined,
+      sink: {
+        // Zeek TSV asks before decoding the rest of a record: the others' records cost this worker only their
+        // columns and query name.
+        admit(qname) {
+          index++;
+          if (partitionOfName(qname) === me) admitted = OWN;
+          else if (detector.servesZones(qname)) admitted = SERVED;
+          else {
+            advance(counters, me, index - 1);
+            if (index - posted >= batch) report();
+            return false;
+          }
+          return true;
+        },
+        observe(o) {
+          // The index is counted where every worker counts it: at admit() when the decoder asks, else here.
+          const i = admitted !== NONE ? index - 1 : index++;
+          const whose = admitted !== NONE ? admitted : partitionOfName(o.qname) === me ? OWN : detector.servesZones(o.qname) ? SERVED : NONE;
+          admitted = NONE;
+          if (whose === OWN) {
+            records++;
+            if (o.conflict === true) conflicts++;
+            enter(i);
+            detector.observe(o);
+          } else if (whose === SERVED) {
+            enter(i);
+            detector.observeServer(o);
+          } else advance(counters, me, i);
+          if (index - posted >= batch) report();
+        },
+        // A record skipped after admit() is reported by its partition (placed at its index); one skipped before
+        // (or by a decoder that does not ask) by partition 0, placed before the next record. The main thread
+        // releases skips in place order, so the first ones sampled are the input's first.
+        skip(s) {
+          const whose = admitted;
+          admitted = NONE;
+          if (whose === OWN) skips.push({ skipped: s, at: index - 1, seq: skipSeq++ });
+          else if (whose === NONE && me === 0) skips.push({ skipped: s, at: index, seq: skipSeq++ });
+          else return;
+          // Hostile input may be all skips: bounded like a batch.
+          if (skips.length >= batch) report();
+        },
+        // The plan admits DNS-only inputs.
+        flow() {},
+      },
+    });
+    // What the others published before this partition's last record is applied, as when it was read.
+    if (behind) {
+      behind = false;
+      catchUp(at);
+    }
+    report();
+    post({ t: 'read', partition: me, inputs, records, conflicts, through: index });
+  }
+
   function handle(message: ToWorker): void {
     switch (message.t) {
+      case 'read':
+        readAll(message.files, message.format, message.batch).catch(failed);
+        return;
       case 'batch': {
         for (let i = 0; i < message.obs.length; i++) {
           const index = message.at[i]!;
@@ -175,7 +329,8 @@ function labelsIn(verdict: Verdict): Set<string> {
 /** Everyone stops waiting; the main thread is told. */
 function failed(err: unknown): void {
   abortAll(counters);
-  post({ t: 'error', partition: me, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  if (err instanceof InputError) post({ t: 'error', partition: me, message: err.message, input: true });
+  else post({ t: 'error', partition: me, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
 }
 
 main().catch(failed);

@@ -225,3 +225,33 @@ describe('zeek: the byte path agrees with the string functions', () => {
     }
   });
 });
+
+describe('zeek tsv: a sink that admits only some names', () => {
+  it('asks once per record with its query name and decodes nothing more of a record it does not admit', () => {
+    const asked: string[] = [];
+    const observed: string[] = [];
+    const skipped: string[] = [];
+    const decoder = zeekFormat.createDecoder('admit.dns.log', {
+      admit: (qname) => (asked.push(qname), qname.endsWith('.kept.example')),
+      observe: (o) => observed.push(o.qname),
+      skip: (s) => skipped.push(s.reason),
+    });
+    decoder.push(
+      Buffer.from(
+        withHeader(
+          row({ query: 'a.kept.example' }),
+          row({ query: 'b.other.example' }),
+          // Bad after the name: skipped only when admitted.
+          row({ query: 'c.other.example', qtype: '-', qtype_name: '-' }),
+          row({ query: 'd.kept.example', qtype: '-', qtype_name: '-' }),
+          // Bad before the name: skipped, never asked.
+          'a\tb\tc',
+        ),
+      ),
+    );
+    decoder.end();
+    expect(asked).toEqual(['a.kept.example', 'b.other.example', 'c.other.example', 'd.kept.example']);
+    expect(observed).toEqual(['a.kept.example']);
+    expect(skipped).toEqual(['no query type', `expected ${ZEEK_DNS_FIELDS.length} fields, got 3`]);
+  });
+});

@@ -73,7 +73,7 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
       this.skip(lineNumber, layout.unusable);
       return;
     }
-    let result: DnsObservation | string;
+    let result: DnsObservation | string | null;
     if (ascii || isAscii(bytes.subarray(start, end))) {
       this.bytes = bytes;
       result = this.record(start, end, layout);
@@ -83,7 +83,7 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
     }
     this.bytes = NO_BYTES;
     if (typeof result === 'string') this.skip(lineNumber, result);
-    else this.sink.observe(result);
+    else if (result !== null) this.sink.observe(result);
   }
 
   protected override finish(): void {
@@ -91,7 +91,8 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
     this.words = NO_WORDS;
   }
 
-  private record(start: number, end: number, layout: ZeekLayout): DnsObservation | string {
+  /** The observation, why the line is skipped, or null: the sink does not admit its name. */
+  private record(start: number, end: number, layout: ZeekLayout): DnsObservation | string | null {
     const columns = this.splitColumns(start, end, layout);
     if (columns !== layout.fieldCount) return `expected ${layout.fieldCount} fields, got ${columns}`;
 
@@ -108,6 +109,7 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
       qname = query === '' ? '.' : plausibleName(query);
       if (qname === null) return `bad query name ${shown(query)}`;
     }
+    if (this.sink.admit !== undefined && !this.sink.admit(qname)) return null;
 
     const qtype = this.mnemonic(layout.qtypeName, layout.qtype, COMMON_QTYPES, zeekQueryType, typeNameOf);
     if (qtype === null) return 'no query type';
