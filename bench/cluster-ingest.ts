@@ -98,11 +98,40 @@ export async function benchClusterIngest(log: (line: string) => void, options: C
         `median ${Math.round(median(rates)).toLocaleString('en-US')} observations/s over ${options.runs} runs of ${options.observations.toLocaleString('en-US')} ` +
         `(runs: ${rates.map((r) => Math.round(r).toLocaleString('en-US')).join(', ')})`,
     );
+    lines.push(await onDisk(cluster.shards.map((s) => s.url), database));
   } finally {
     await cluster.close();
     rmSync(dir, { recursive: true, force: true });
   }
   return { lines, failures };
+}
+
+/**
+ * What the rows cost on disk, over every shard once merges settle: bytes per observation row
+ * compressed and uncompressed (observations_local, active parts), and how the rows split over the shards.
+ */
+async function onDisk(urls: readonly string[], database: string): Promise<string> {
+  let rows = 0;
+  let compressed = 0;
+  let uncompressed = 0;
+  const perShard: number[] = [];
+  for (const url of urls) {
+    const c = createClient({ url });
+    await c.command({ query: `OPTIMIZE TABLE ${database}.observations_local FINAL` });
+    const [r] = await (
+      await c.query({
+        query: `SELECT sum(rows) AS rows, sum(data_compressed_bytes) AS compressed, sum(data_uncompressed_bytes) AS uncompressed FROM system.parts WHERE database = '${database}' AND table = 'observations_local' AND active`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ rows: string; compressed: string; uncompressed: string }>();
+    await c.close();
+    rows += Number(r?.rows ?? 0);
+    compressed += Number(r?.compressed ?? 0);
+    uncompressed += Number(r?.uncompressed ?? 0);
+    perShard.push(Number(r?.rows ?? 0));
+  }
+  const per = (bytes: number) => (rows === 0 ? 0 : bytes / rows).toFixed(0);
+  return `cluster ingest: on disk ${per(compressed)} bytes per observation row compressed (${per(uncompressed)} uncompressed), ${rows.toLocaleString('en-US')} rows over ${urls.length} shards (${perShard.map((n) => n.toLocaleString('en-US')).join(' + ')})`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
