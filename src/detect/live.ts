@@ -18,6 +18,11 @@ export interface LiveDetector {
    * open, as the forwarder does when its queue is full. Absent: always room.
    */
   room?(): boolean;
+  /**
+   * Why the detector cannot examine live observations now (a worker thread failed, the workers are
+   * behind), for GET /health; null when it can. Absent: always can.
+   */
+  health?(): string | null;
   /** The domain's verdict now, or null (with workers: the last verdict they reported for it). */
   current(domain: string): Verdict | null;
   /** The domain's verdict from the state that holds it (a worker's: asynchronous); absent: current() is it. */

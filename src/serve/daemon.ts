@@ -442,6 +442,8 @@ export class Daemon {
     }
     if (lag > bound) reasons.push(`detector: the oldest observation has waited ${lag.toFixed(1)} s (bound serve.http.maxDetectorLag ${bound} s)`);
     if (full) reasons.push('detector: its queue is full; answers pass unexamined (fail-open)');
+    const detectorHealth = this.context.detector.health?.() ?? null;
+    if (detectorHealth !== null) reasons.push(`detector: ${detectorHealth}`);
     // The flow queue against the same bound: flows are evidence, not the answer path, but a lagging analysis reports late and drops the collector's flows.
     reasons.push(...this.flows.health(bound));
     for (const service of this.services) {

@@ -27,7 +27,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const T = Math.floor(Date.now() / 1000) - 7200;
 
-function daemonOnWorkers(configPath?: string): { daemon: Daemon; lines: () => Verdict[] } {
+function daemonOnWorkers(configPath?: string, workerUrl: URL = WORKER): { daemon: Daemon; lines: () => Verdict[] } {
   const config = defaultConfig();
   let text = '';
   const out = new Writable({
@@ -46,7 +46,7 @@ function daemonOnWorkers(configPath?: string): { daemon: Daemon; lines: () => Ve
     flags: {},
     configPath,
     flowsFromServicesOnly: true,
-    workers: { count: 2, recipe: { config, reference: false, intelSpecs: [], baseline: null, reportBenign: false }, workerUrl: WORKER },
+    workers: { count: 2, recipe: { config, reference: false, intelSpecs: [], baseline: null, reportBenign: false }, workerUrl },
   });
   const lines = (): Verdict[] => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Verdict);
   return { daemon, lines };
@@ -103,4 +103,21 @@ describe('serve with the detector on worker threads', () => {
       await daemon.stop();
     }
   }, 60_000);
+
+  it('says on GET /health when a worker thread dies, and DNS goes on (observations pass the detector by)', async () => {
+    // The real worker, which exits once it has started: as a crash of the thread would.
+    const dying = join(dir, 'dying-worker.mjs');
+    writeFileSync(dying, `import ${JSON.stringify(WORKER.href)};\nsetTimeout(() => process.exit(3), 300);\n`);
+    const { daemon } = daemonOnWorkers(undefined, pathToFileURL(dying));
+    await daemon.start();
+    try {
+      expect(daemon.health()).toEqual([]);
+      await until(() => daemon.health().some((r) => r.startsWith('detector: a worker thread failed')), 'the health reason');
+      expect(daemon.health().join('\n')).toMatch(/exited \(3\)/);
+      // The answer path does not throw: the observation passes the detector by.
+      expect(daemon.context.detector.room?.()).toBe(false);
+    } finally {
+      await daemon.stop();
+    }
+  });
 });

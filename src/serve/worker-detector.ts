@@ -85,6 +85,15 @@ export class WorkerDetector implements LiveDetector {
     return this.detector !== null && this.detector.room(1);
   }
 
+  health(): string | null {
+    const detector = this.detector;
+    if (detector === null) return null;
+    const failure = detector.failed;
+    if (failure !== null) return `a worker thread failed (${failure.message.split('\n')[0]}); observations pass the detector by (${this.passedBy} so far)`;
+    if (!detector.room(1)) return `the worker threads are behind; observations pass the detector by (${this.passedBy} so far)`;
+    return null;
+  }
+
   current(domain: string): Verdict | null {
     return this.verdicts.get(domain) ?? null;
   }
@@ -151,7 +160,8 @@ export class WorkerDetector implements LiveDetector {
   /** Hand on what is buffered and wait (polling, never blocking the loop) until every worker got past it: its flags are out. */
   async drain(drainMs = DRAIN_MS): Promise<void> {
     const detector = this.detector;
-    if (detector === null) return;
+    // A failed worker: nothing more will come from the workers; close() stops the rest.
+    if (detector === null || detector.failed !== null) return;
     const deadline = Date.now() + drainMs;
     try {
       while (!detector.room(0) && Date.now() < deadline) await sleep(10);

@@ -217,6 +217,11 @@ export class PartitionedDetector {
     return true;
   }
 
+  /** The first worker failure (the workers are stopped), or null while they run. */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
   /** Observations taken so far (the global index of the next one). */
   get taken(): number {
     return this.index;
