@@ -12,6 +12,7 @@ import type { ListEntry } from '../model/query-log.js';
 import { isoTime, type Verdict } from '../model/verdict.js';
 import { covering, listName } from '../serve/lists/entry.js';
 import { ClickHouseStore } from '../store/clickhouse/clickhouse-store.js';
+import { redactedUrl } from '../store/clickhouse/connect.js';
 import { clusterReads } from '../store/cluster-reads.js';
 import { asyncStore, type AsyncStore, type DomainSighting, type PdnsTuple, type RecordedVerdict } from '../store/store.js';
 import { exampleConfigPath } from './example-config.js';
@@ -96,22 +97,11 @@ async function openReader(flags: ShowFlags, config: Config): Promise<AsyncStore>
   try {
     cluster = await ClickHouseStore.open({ url, database: config.cluster.database, cluster: config.cluster.name });
   } catch (err) {
-    throw new UsageError(`show: cannot read the cluster at ${redacted(url)}: ${(err as Error).message.split('\n')[0]}`);
+    throw new UsageError(`show: cannot read the cluster at ${redactedUrl(url)}: ${(err as Error).message.split('\n')[0]}`);
   }
   const local = flags.store === undefined ? null : asyncStore(openStore('show', { store: flags.store, config: flags.config }).store);
   const reader = clusterReads(cluster, local);
   return { ...reader, close: async () => Promise.all([reader.close(), local?.close()]).then(() => undefined) };
-}
-
-/** A URL without its password, for an error line. */
-function redacted(text: string): string {
-  try {
-    const url = new URL(text);
-    if (url.password !== '') url.password = '***';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return text.replace(/\/\/[^/@]*@/, '//***@');
-  }
 }
 
 function entryText(e: ListEntry): string {

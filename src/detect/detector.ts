@@ -121,6 +121,24 @@ export interface DetectorStats {
   intelAllowlisted: number;
 }
 
+/** Every count zero: a new detector's, and the sum a partitioned one starts from. */
+export function emptyDetectorStats(): DetectorStats {
+  return {
+    observations: 0,
+    ignored: 0,
+    publicSuffixes: 0,
+    knownNames: 0,
+    namesTracked: 0,
+    registeredTracked: 0,
+    evicted: 0,
+    flagEvents: 0,
+    restoredFlags: 0,
+    suspiciousNetworks: 0,
+    intelListed: 0,
+    intelAllowlisted: 0,
+  };
+}
+
 /** A listed domain looked up (by itself or a name under it): its listing verdict, raised once and reported at the end. */
 interface ListedDomain {
   listing: IntelListing;
@@ -192,20 +210,7 @@ export class Detector {
   private readonly isAllowlisted: ((name: string) => boolean) | null;
   /** Listed value → its listing verdict's facts; at most limits.maxDomains, oldest reported and dropped. */
   private readonly listedDomains = new Map<string, ListedDomain>();
-  readonly stats: DetectorStats = {
-    observations: 0,
-    ignored: 0,
-    publicSuffixes: 0,
-    knownNames: 0,
-    namesTracked: 0,
-    registeredTracked: 0,
-    evicted: 0,
-    flagEvents: 0,
-    restoredFlags: 0,
-    suspiciousNetworks: 0,
-    intelListed: 0,
-    intelAllowlisted: 0,
-  };
+  readonly stats: DetectorStats = emptyDetectorStats();
 
   constructor(options: DetectorOptions) {
     this.config = options.config;

@@ -10,7 +10,7 @@
  * refresh() — the workers' live state is only reachable asynchronously.
  */
 import type { Config } from '../config/schema.js';
-import type { DetectorStats, NetworkMembers } from '../detect/detector.js';
+import { emptyDetectorStats, type DetectorStats, type NetworkMembers } from '../detect/detector.js';
 import type { LiveDetector } from '../detect/live.js';
 import { FluxNetworks } from '../detect/networks.js';
 import { PartitionedDetector, type DetectorRecipe } from '../detect/parallel/index.js';
@@ -51,7 +51,7 @@ export class WorkerDetector implements LiveDetector {
     const config: Config = options.recipe.config;
     this.cap = config.limits.maxDomains;
     this.idle = new FluxNetworks(config.limits.maxNetworkAddresses, config.networks.sharedHostDomains);
-    this.ownStats = { observations: 0, ignored: 0, publicSuffixes: 0, knownNames: 0, namesTracked: 0, registeredTracked: 0, evicted: 0, flagEvents: 0, restoredFlags: 0, suspiciousNetworks: 0, intelListed: 0, intelAllowlisted: 0 };
+    this.ownStats = emptyDetectorStats();
   }
 
   get partitions(): number {

@@ -9,7 +9,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { DnsObservation, SkippedRecord } from '../../model/observation.js';
 import { InputError, type InputSummary } from '../../sources/input.js';
 import type { Verdict } from '../../model/verdict.js';
-import type { DetectorStats } from '../detector.js';
+import { emptyDetectorStats, type DetectorStats } from '../detector.js';
 import { FluxNetworks, type FluxNetworkSummary } from '../networks.js';
 import { partitionOf } from '../partition.js';
 import type { PlacedEvent, SharedCounters, VerdictOut, WorkerSetup } from './protocol.js';
@@ -77,7 +77,7 @@ type Placed = { at: number; partition: number; seq: number } & ({ event: PlacedE
 export class PartitionedDetector {
   readonly partitions: number;
   /** Merged after flush(); before, only `observations` is live (counted here). */
-  readonly stats: DetectorStats = emptyStats();
+  readonly stats: DetectorStats = emptyDetectorStats();
   /** Domains held in memory by all partitions when flush() began. */
   tracked = 0;
   /** Every partition's flux networks, replayed in input order as the workers report them. */
@@ -276,7 +276,7 @@ export class PartitionedDetector {
     });
     this.onFailure = null;
     this.release(Infinity);
-    Object.assign(this.stats, emptyStats());
+    Object.assign(this.stats, emptyDetectorStats());
     this.tracked = 0;
     for (const f of this.flushed) {
       for (const key of Object.keys(this.stats) as (keyof DetectorStats)[]) this.stats[key] += f!.stats[key];
@@ -418,19 +418,3 @@ function post(lane: Lane, message: ToWorker): void {
   lane.worker.postMessage(message);
 }
 
-function emptyStats(): DetectorStats {
-  return {
-    observations: 0,
-    ignored: 0,
-    publicSuffixes: 0,
-    knownNames: 0,
-    namesTracked: 0,
-    registeredTracked: 0,
-    evicted: 0,
-    flagEvents: 0,
-    restoredFlags: 0,
-    suspiciousNetworks: 0,
-    intelListed: 0,
-    intelAllowlisted: 0,
-  };
-}
