@@ -27,7 +27,8 @@ import type {
   StoreBatch,
   StoreCounts,
 } from '../store.js';
-import { exposureRows, fanOutRows, queryLogRows, statsRows } from './store-rows.js';
+import { exposureRows, fanOutRows, queryLogRows } from './store-rows.js';
+import { withStatsTotals } from '../arguments.js';
 import { searchExposures, searchFanOuts, searchQueryLog, statsSeries } from './store-search.js';
 import { StoreClient, type ClickHouseStoreOptions } from './store-client.js';
 import { sqlNumber, sqlString } from './sql-text.js';
@@ -113,7 +114,7 @@ export class ClickHouseStore implements AsyncStore {
         Object.entries(batch.meta).map(([key, value]) => ({ key, value, version: stamp })),
       ),
       ch.insert('querylog', queryLogRows(batch.queries, stamp)),
-      ch.insert('stats', statsRows(batch.stats)),
+      ch.insert('stats', withStatsTotals(batch.stats)),
       ch.insert('exposures', exposureRows(batch.exposures, stamp)),
       ch.insert('fanouts', fanOutRows(batch.fanOuts, stamp)),
     ];

@@ -8,11 +8,9 @@ import { partitionKey } from '../../detect/partition.js';
 import type { Exposure, FanOut } from '../../model/flow.js';
 import type { QueryLogEntry } from '../../model/query-log.js';
 import { addressKey, reversedName } from '../sqlite/query-keys.js';
-import type { StatsBucket } from '../store.js';
 import { micros } from './sql-text.js';
 
 /** The customer id of the per-minute total over every customer (no customer id can be '*'). */
-export const TOTAL = '*';
 
 function hexKey(address: string): string {
   return addressKey(address)?.toString('hex') ?? '';
@@ -39,23 +37,6 @@ export function queryLogRows(entries: readonly QueryLogEntry[], batch: number): 
   }));
 }
 
-/** The buckets, and each minute's total over every customer as customer '*'. */
-export function statsRows(buckets: readonly StatsBucket[]): StatsBucket[] {
-  const out: StatsBucket[] = [];
-  const totals = new Map<number, StatsBucket>();
-  for (const b of buckets) {
-    if (b.customer === TOTAL) continue;
-    out.push(b);
-    const t = totals.get(b.ts);
-    if (t === undefined) totals.set(b.ts, { ...b, customer: TOTAL });
-    else {
-      t.queries += b.queries;
-      t.blocked += b.blocked;
-      t.logged += b.logged;
-    }
-  }
-  return [...out, ...totals.values()];
-}
 
 /** Exposure increments; a finding whose time is not an ISO time is left out (SQLite counts it in skippedFindings). */
 export function exposureRows(exposures: readonly Exposure[], written: number): object[] {

@@ -11,12 +11,10 @@ import type { Exposure, FanOut } from '../../model/flow.js';
 import { QUERY_ACTIONS, type QueryLogEntry } from '../../model/query-log.js';
 import { subtreeRange } from '../sqlite/query-keys.js';
 import type { ExposureFilter, ExposurePage, FanOutFilter, QueryLogFilter, QueryLogPage, StatsPoint, StatsQuery } from '../store.js';
-import { TOTAL } from './store-rows.js';
+import { MAX_PAGE, STATS_TOTAL, emptyStatsPoints, queryLogPageSize } from '../arguments.js';
 import type { StoreClient } from './store-client.js';
 import { clientCondition, micros, sqlNumber, sqlString } from './sql-text.js';
 
-export const MAX_PAGE = 1000;
-export const MAX_POINTS = 50_000;
 
 function customerCondition(customer: string | undefined): string[] {
   if (customer === undefined) return [];
@@ -25,12 +23,8 @@ function customerCondition(customer: string | undefined): string[] {
 }
 
 export async function searchQueryLog(ch: StoreClient, filter: QueryLogFilter, limit: number, cursor: string | null | undefined): Promise<QueryLogPage> {
-  if (!Number.isFinite(limit)) throw new UsageError(`store: querylog limit must be a number, not ${String(limit)}`);
-  const size = Math.min(MAX_PAGE, Math.max(1, Math.floor(limit)));
+  const size = queryLogPageSize(filter, limit);
   const { since, until } = filter;
-  if (since !== undefined && !Number.isFinite(since)) throw new UsageError('store: querylog since is not a time');
-  if (until !== undefined && !Number.isFinite(until)) throw new UsageError('store: querylog until is not a time');
-  if (since !== undefined && until !== undefined && since > until) throw new UsageError('store: querylog since is after until');
   const where: string[] = [];
   if (since !== undefined) where.push(`ts_us >= ${micros(since)}`);
   if (until !== undefined) where.push(`ts_us < ${micros(until)}`);
@@ -71,18 +65,13 @@ function decodeCursor(cursor: string): [string, string, string] {
 
 export async function statsSeries(ch: StoreClient, query: StatsQuery): Promise<StatsPoint[]> {
   const { since, until, step, customer } = query;
-  if (!Number.isFinite(since) || !Number.isFinite(until)) throw new UsageError('store: stats since and until must be times');
-  if (since > until) throw new UsageError('store: stats since is after until');
-  if (!Number.isInteger(step) || step <= 0 || step % 60 !== 0) throw new UsageError(`store: stats step must be a positive multiple of 60 seconds, not ${String(step)}`);
-  const count = Math.ceil((until - since) / step);
-  if (count > MAX_POINTS) throw new UsageError(`store: stats would have ${count} points (most ${MAX_POINTS}): a longer step or a shorter range`);
-  const points: StatsPoint[] = [];
-  for (let i = 0; i < count; i++) points.push({ ts: since + i * step, queries: 0, blocked: 0, logged: 0, flagged: 0 });
+  const points = emptyStatsPoints(query);
+  const count = points.length;
   if (count === 0) return points;
   const s = sqlNumber(since);
   const rows = await ch.rows<{ i: number; q: string; b: string; l: string }>(
     `SELECT toInt64(floor((ts - ${s}) / ${step})) AS i, sum(queries) AS q, sum(blocked) AS b, sum(logged) AS l FROM ${ch.db}.stats
-     WHERE ts >= ${s} AND ts < ${sqlNumber(until)} AND customer = ${sqlString(customer ?? TOTAL)} GROUP BY i`,
+     WHERE ts >= ${s} AND ts < ${sqlNumber(until)} AND customer = ${sqlString(customer ?? STATS_TOTAL)} GROUP BY i`,
   );
   for (const r of rows) {
     const p = points[Number(r.i)];

@@ -34,12 +34,11 @@ import { UsageError } from '../../model/errors.js';
 import type { QueryLogEntry } from '../../model/query-log.js';
 import { QUERY_ACTIONS } from '../../model/query-log.js';
 import type { QueryLogFilter, QueryLogPage } from '../store.js';
+import { queryLogPageSize } from '../arguments.js';
 import { addressKey, clientMatch, reversedName, subtreeRange } from './query-keys.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-/** Most entries in one page. */
-export const MAX_PAGE = 1000;
 /** Below this many matches in its index, a range filter's rows are read and sorted. */
 const SMALL = 10_000;
 /** Rows one sweep transaction deletes, so the write lock is released between chunks (other writers, readers of the WAL). */
@@ -114,12 +113,8 @@ export class QueryLogTable {
   }
 
   search(filter: QueryLogFilter, limit: number, cursor: string | null | undefined): QueryLogPage {
-    if (!Number.isFinite(limit)) throw new UsageError(`store: querylog limit must be a number, not ${String(limit)}`);
-    const size = Math.min(MAX_PAGE, Math.max(1, Math.floor(limit)));
+    const size = queryLogPageSize(filter, limit);
     const { since, until } = filter;
-    if (since !== undefined && !Number.isFinite(since)) throw new UsageError('store: querylog since is not a time');
-    if (until !== undefined && !Number.isFinite(until)) throw new UsageError('store: querylog until is not a time');
-    if (since !== undefined && until !== undefined && since > until) throw new UsageError('store: querylog since is after until');
 
     // Conditions every access path shares: the time range and the cursor (strictly older than the last row given).
     const common: string[] = [];

@@ -11,15 +11,11 @@
  * day of 200 customers, 160 ms on the daemon's event loop).
  */
 import type Database from 'better-sqlite3';
-import { UsageError } from '../../model/errors.js';
 import type { StatsBucket, StatsPoint, StatsQuery } from '../store.js';
+import { STATS_TOTAL, emptyStatsPoints, withStatsTotals } from '../arguments.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-/** Most points one series may have (a month at one a minute fits). */
-export const MAX_POINTS = 50_000;
-/** The customer key of each minute's total over every customer. */
-const TOTAL = '*';
 export const SWEEP_CHUNK = 5000;
 
 export class StatsTable {
@@ -39,7 +35,7 @@ export class StatsTable {
         `SELECT CAST((ts - :since) / :step AS INTEGER) AS i, sum(queries) AS queries, sum(blocked) AS blocked, sum(logged) AS logged
          FROM stats WHERE ts >= :since AND ts < :until ${where} GROUP BY i`,
       );
-    this.all = series(`AND customer = '${TOTAL}'`);
+    this.all = series(`AND customer = '${STATS_TOTAL}'`);
     this.ofCustomer = series('AND customer = :customer');
     this.flags = db.prepare(
       `SELECT CAST((v.ts - :since) / :step AS INTEGER) AS i, count(*) AS flagged FROM verdicts v
@@ -53,30 +49,12 @@ export class StatsTable {
 
   /** Adds the buckets to the stored counts (inside the caller's transaction). */
   write(buckets: readonly StatsBucket[]): void {
-    const totals = new Map<number, StatsBucket>();
-    for (const b of buckets) {
-      if (b.customer === TOTAL) continue;
-      this.upsert.run(b.ts, b.customer, b.queries, b.blocked, b.logged);
-      const t = totals.get(b.ts);
-      if (t === undefined) totals.set(b.ts, { ...b, customer: TOTAL });
-      else {
-        t.queries += b.queries;
-        t.blocked += b.blocked;
-        t.logged += b.logged;
-      }
-    }
-    for (const t of totals.values()) this.upsert.run(t.ts, TOTAL, t.queries, t.blocked, t.logged);
+    for (const b of withStatsTotals(buckets)) this.upsert.run(b.ts, b.customer, b.queries, b.blocked, b.logged);
   }
 
   series(query: StatsQuery): StatsPoint[] {
     const { since, until, step, customer } = query;
-    if (!Number.isFinite(since) || !Number.isFinite(until)) throw new UsageError('store: stats since and until must be times');
-    if (since > until) throw new UsageError('store: stats since is after until');
-    if (!Number.isInteger(step) || step <= 0 || step % 60 !== 0) throw new UsageError(`store: stats step must be a positive multiple of 60 seconds, not ${String(step)}`);
-    const count = Math.ceil((until - since) / step);
-    if (count > MAX_POINTS) throw new UsageError(`store: stats would have ${count} points (most ${MAX_POINTS}): a longer step or a shorter range`);
-    const points: StatsPoint[] = [];
-    for (let i = 0; i < count; i++) points.push({ ts: since + i * step, queries: 0, blocked: 0, logged: 0, flagged: 0 });
+    const points = emptyStatsPoints(query);
     const params = { since, until, step };
     const rows = (customer === undefined ? this.all.all(params) : this.ofCustomer.all({ ...params, customer })) as { i: number; queries: number; blocked: number; logged: number }[];
     for (const r of rows) {
