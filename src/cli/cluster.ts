@@ -14,6 +14,7 @@ import { ClusterInitError, initCluster } from '../store/clickhouse/init.js';
 import { UsageError } from './errors.js';
 import { exampleConfigPath } from './example-config.js';
 import { clusterJudgeCommand } from './cluster-judge.js';
+import { clusterPruneCommand } from './cluster-prune.js';
 
 interface InitFlags {
   cluster?: string;
@@ -45,5 +46,6 @@ export function clusterCommand(): Command {
       }
     });
   command.addCommand(clusterJudgeCommand());
+  command.addCommand(clusterPruneCommand());
   return command;
 }

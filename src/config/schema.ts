@@ -435,6 +435,12 @@ export const configSchema = z.strictObject({
       leaseMs: z.number().int().min(1000).max(3_600_000).default(30_000),
       /** Milliseconds between reads of the verdict table into this node's flagged set. Default 2000. */
       followMs: z.number().int().min(100).max(600_000).default(2000),
+      /** Every shard's HTTP URL (cluster.url may be one of them), for what runs on each node's local tables: retention. [] = cluster.url alone. Default []. */
+      nodes: z.array(z.string().url()).default([]),
+      /** Days the cluster keeps observations, aggregates, verdicts and the query log (whole days, dropped as partitions); null = keep everything. Default 30. */
+      retentionDays: z.number().int().min(1).max(36_500).nullable().default(30),
+      /** Milliseconds between the lease holder's retention runs (the first one pruneMs after it starts). Default 3600000. */
+      pruneMs: z.number().int().min(60_000).max(86_400_000).default(3_600_000),
     })
     .prefault({}),
   /** `fluxhound serve`: the Protective DNS forwarder, the store and the HTTP endpoint. Every value is also a flag, which wins. */

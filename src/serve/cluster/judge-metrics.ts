@@ -1,5 +1,6 @@
 /** The cluster judge's and follower's metrics, in the daemon's registry. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { PruneReport } from '../../store/clickhouse/retention.js';
 import type { CycleReport } from './judge.js';
 
 export interface JudgeMetrics {
@@ -62,6 +63,43 @@ export function verdictFollowMetrics(registry: Registry): FollowMetrics {
       polls.inc();
       applied.inc(n);
       if (lagSeconds !== null) lag.set(lagSeconds);
+    },
+    failed() {
+      failures.inc();
+    },
+  };
+}
+
+export interface PruneMetrics {
+  pruned(report: PruneReport): void;
+  failed(): void;
+}
+
+/** Retention runs of the lease holder (retention.ts), in the daemon's registry. */
+export function pruneMetrics(registry: Registry): PruneMetrics {
+  const runs = new Counter({ name: 'fluxhound_cluster_prune_runs_total', help: 'Retention runs over every node (cluster.retentionDays) that completed.', registers: [registry] });
+  const failures = new Counter({ name: 'fluxhound_cluster_prune_failures_total', help: 'Retention runs that failed (a node refused or is missing from cluster.nodes); retried next cluster.pruneMs.', registers: [registry] });
+  const partitions = new Counter({ name: 'fluxhound_cluster_pruned_partitions_total', help: 'Partitions dropped by retention, by local table (summed over nodes).', labelNames: ['table'], registers: [registry] });
+  const rows = new Counter({
+    name: 'fluxhound_cluster_pruned_rows_total',
+    help: 'Rows removed by retention, by local table: the rows of dropped partitions, or the rows (keys of aggregated tables) deleted by mutation.',
+    labelNames: ['table'],
+    registers: [registry],
+  });
+  const networks = new Counter({ name: 'fluxhound_cluster_pruned_networks_total', help: 'Flux network ids deleted: no current verdict names them and the judge has not written them for a day.', registers: [registry] });
+  const lease = new Counter({ name: 'fluxhound_cluster_pruned_lease_rows_total', help: 'Judge lease claims deleted (older than any lease read looks at, and an hour).', registers: [registry] });
+  const seconds = new Gauge({ name: 'fluxhound_cluster_prune_seconds', help: 'Wall time of the last retention run.', registers: [registry] });
+  return {
+    pruned(r) {
+      runs.inc();
+      for (const p of r.partitions) {
+        partitions.inc({ table: p.table });
+        rows.inc({ table: p.table }, p.rows);
+      }
+      for (const d of r.deleted) rows.inc({ table: d.table }, d.rows);
+      networks.inc(r.networks);
+      lease.inc(r.leaseRows);
+      seconds.set(r.seconds);
     },
     failed() {
       failures.inc();

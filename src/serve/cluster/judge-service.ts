@@ -13,7 +13,8 @@ import { connectCluster } from '../../store/clickhouse/connect.js';
 import { clusterSettings } from '../../store/clickhouse/options.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { ClusterJudge } from './judge.js';
-import { judgeMetrics, verdictFollowMetrics, type JudgeMetrics } from './judge-metrics.js';
+import { judgeMetrics, pruneMetrics, verdictFollowMetrics, type JudgeMetrics, type PruneMetrics } from './judge-metrics.js';
+import { ClusterPruner } from './prune.js';
 import { JudgeLease } from './lease.js';
 import { VerdictFollower } from './follow.js';
 
@@ -30,6 +31,8 @@ export interface ClusterJudgeServiceOptions {
   judgeMs: number;
   followMs: number;
   leaseMs: number;
+  /** Retention run by this node while it judges: null = none (cluster.retentionDays null, or never judging). */
+  retention: { days: number; everyMs: number; nodes: string[]; cluster: string } | null;
 }
 
 class ClusterJudgeService implements Service {
@@ -39,8 +42,11 @@ class ClusterJudgeService implements Service {
   private readonly lease: JudgeLease | null;
   private readonly follower: VerdictFollower;
   private readonly metrics: JudgeMetrics;
+  private readonly pruner: ClusterPruner | null;
+  private readonly pruneMetrics: PruneMetrics | null;
   private timers: NodeJS.Timeout[] = [];
   private judging: Promise<void> = Promise.resolve();
+  private pruning: Promise<void> = Promise.resolve();
   private following: Promise<void> = Promise.resolve();
   private stopped = false;
   private lastError: string | null = null;
@@ -64,6 +70,8 @@ class ClusterJudgeService implements Service {
     if (options.mode === 'never' || context.enricher === undefined) {
       this.judge = null;
       this.lease = null;
+      this.pruner = null;
+      this.pruneMetrics = null;
     } else {
       this.judge = new ClusterJudge({
         client: this.client,
@@ -77,6 +85,9 @@ class ClusterJudgeService implements Service {
         metrics: this.metrics,
       });
       this.lease = options.mode === 'lease' ? new JudgeLease(this.client, options.database, options.node, options.leaseMs) : null;
+      const r = options.retention;
+      this.pruner = r === null ? null : new ClusterPruner({ urls: r.nodes, database: options.database, cluster: r.cluster, retentionDays: r.days, leaseMs: options.leaseMs });
+      this.pruneMetrics = r === null ? null : pruneMetrics(context.registry);
     }
   }
 
@@ -85,14 +96,16 @@ class ClusterJudgeService implements Service {
     await this.follow();
     this.loop(this.options.followMs, () => (this.following = this.follow()));
     if (this.judge !== null) this.loop(this.options.judgeMs, () => (this.judging = this.judgeOnce()));
+    // The first run one period after start: a node restarted often prunes less often, never at every start.
+    if (this.pruner !== null) this.loop(this.options.retention!.everyMs, () => (this.pruning = this.pruneOnce()));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
-    await Promise.all([this.judging, this.following]);
+    await Promise.all([this.judging, this.following, this.pruning]);
     if (this.lease !== null && this.held) await this.lease.release(Date.now()).catch(() => {});
-    await this.client.close();
+    await Promise.all([this.client.close(), this.pruner?.close()]);
   }
 
   health(): string | null {
@@ -118,6 +131,23 @@ class ClusterJudgeService implements Service {
     } catch (err) {
       this.lastError = `reading verdicts: ${(err as Error).message}`;
       this.context.log.warn(`cluster-judge: reading verdicts: ${(err as Error).message}`);
+    }
+  }
+
+  /** Retention over every node, while this node judges (holds the lease, or judges always). */
+  private async pruneOnce(): Promise<void> {
+    if (!this.held || this.pruner === null) return;
+    try {
+      const report = await this.pruner.prune(Date.now());
+      this.pruneMetrics?.pruned(report);
+      if (report.networks > 0) this.judge?.forgetNetworks();
+      const rows = report.partitions.reduce((n, p) => n + p.rows, 0) + report.deleted.reduce((n, d) => n + d.rows, 0);
+      if (rows > 0 || report.networks > 0) {
+        this.context.log.info({ partitions: report.partitions.length, rows, networks: report.networks, leaseRows: report.leaseRows, seconds: report.seconds }, 'cluster-judge: retention pruned');
+      }
+    } catch (err) {
+      this.pruneMetrics?.failed();
+      this.context.log.warn(`cluster-judge: retention: ${(err as Error).message.split('\n')[0]}`);
     }
   }
 
@@ -150,8 +180,9 @@ export const clusterJudgeService: ServiceFactory = {
       if (judge !== undefined) throw new UsageError('serve: --judge needs --cluster URL (or cluster.url)');
       return null;
     }
+    const retention = c.retentionDays === null ? null : { days: c.retentionDays, everyMs: c.pruneMs, nodes: [...new Set([c.url, ...c.nodes])], cluster: c.name };
     return new ClusterJudgeService(
-      { url: c.url, database: c.database, node: c.node, mode: (judge as JudgeMode | undefined) ?? c.judge, judgeMs: c.judgeMs, followMs: c.followMs, leaseMs: c.leaseMs },
+      { url: c.url, database: c.database, node: c.node, mode: (judge as JudgeMode | undefined) ?? c.judge, judgeMs: c.judgeMs, followMs: c.followMs, leaseMs: c.leaseMs, retention },
       context,
     );
   },

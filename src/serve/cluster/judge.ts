@@ -78,6 +78,12 @@ export interface CycleReport {
   phases: { candidates: number; fetch: number; replay: number; write: number };
 }
 
+/**
+ * An unchanged flagged verdict or network is written again after this long: retention (cluster.retentionDays, at
+ * least a day) then always finds a recent row of what the judge still flags, and prunes only network ids it no
+ * longer finds (retention.ts NETWORK_IDLE_MS is longer).
+ */
+export const REFRESH_MS = 12 * 3_600_000;
 /** A full (not incremental) cycle every this many cycles: cross-domain evidence of unchanged domains is seen again. */
 export const FULL_EVERY = 12;
 /** Candidate domains per row query (the IN list is inlined; ClickHouse parses at most max_query_size of it). */
@@ -94,10 +100,10 @@ interface ReplayRow {
 
 export class ClusterJudge {
   private readonly db: string;
-  /** Domain → key of the verdict last written for it (flagged ones, and benign ones until written once). */
-  private readonly written = new Map<string, string>();
-  /** Network id → summary JSON last written. */
-  private readonly writtenNetworks = new Map<string, string>();
+  /** Domain → key of the verdict last written for it and when (flagged ones, and benign ones until written once). */
+  private readonly written = new Map<string, { key: string; at: number }>();
+  /** Network id → summary JSON last written and when. */
+  private writtenNetworks = new Map<string, { summary: string; at: number }>();
   /** Registered domains flagged in the last cycle: replayed every cycle while they have rows in the window. */
   private flaggedRegistered = new Set<string>();
   /** Addresses of the flux networks found last cycle: a domain answering one is a candidate. */
@@ -267,25 +273,32 @@ export class ClusterJudge {
       const key = verdictKey(v);
       const before = this.written.get(v.domain);
       // A benign verdict is written only for a domain a flagged one was written for: followers then let it go.
-      if (v.verdict === 'benign' && (before === undefined || before.startsWith('benign|'))) continue;
-      if (before === key) continue;
+      if (v.verdict === 'benign' && (before === undefined || before.key.startsWith('benign|'))) continue;
+      // Unchanged: written again only once REFRESH_MS old, so retention never drops the one row of a domain still flagged.
+      if (before?.key === key && recorded - before.at < REFRESH_MS) continue;
       keys.set(v.domain, key);
       rows.push({ recorded_ms: recorded, domain: v.domain, registered: v.registered_domain, label: v.verdict, score: v.score, judge: this.options.node, verdict: JSON.stringify(v) });
     }
     if (rows.length > 0) await this.options.client.insert({ table: `${this.db}.verdicts`, values: rows, format: 'JSONEachRow' });
     for (const [domain, key] of keys) {
       if (key.startsWith('benign|')) this.written.delete(domain);
-      else this.written.set(domain, key);
+      else this.written.set(domain, { key, at: recorded });
     }
     const networkRows: Array<Record<string, unknown>> = [];
     for (const n of networks) {
       const summary = JSON.stringify(n);
-      if (this.writtenNetworks.get(n.id) === summary) continue;
-      this.writtenNetworks.set(n.id, summary);
+      const before = this.writtenNetworks.get(n.id);
+      if (before?.summary === summary && recorded - before.at < REFRESH_MS) continue;
+      this.writtenNetworks.set(n.id, { summary, at: recorded });
       networkRows.push({ updated_ms: recorded, id: n.id, judge: this.options.node, summary });
     }
     if (networkRows.length > 0) await this.options.client.insert({ table: `${this.db}.networks`, values: networkRows, format: 'JSONEachRow' });
     return rows.length;
+  }
+
+  /** After retention deleted network rows: every network found next cycle is written again (its id may be one deleted). */
+  forgetNetworks(): void {
+    this.writtenNetworks = new Map();
   }
 
   private async select<T>(query: string): Promise<T[]> {

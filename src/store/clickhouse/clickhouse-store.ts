@@ -27,6 +27,7 @@ import type {
   StoreBatch,
   StoreCounts,
 } from '../store.js';
+import { deleteAggregatedKeys } from './mutations.js';
 import { exposureRows, fanOutRows, queryLogRows } from './store-rows.js';
 import { withStatsTotals } from '../arguments.js';
 import { searchExposures, searchFanOuts, searchQueryLog, statsSeries } from './store-search.js';
@@ -193,16 +194,7 @@ export class ClickHouseStore implements AsyncStore {
   /** Deletes the keys whose merged state matches `having`, node by node (a key lives on one shard). */
   private async deleteAggregated(table: string, key: readonly string[], having: string): Promise<number> {
     let deleted = 0;
-    const tuple = `(${key.join(', ')})`;
-    for (const node of this.ch.nodes) {
-      const keys = await this.ch.rows<Record<string, string>>(`SELECT ${key.join(', ')} FROM ${this.ch.db}.${table} GROUP BY ${key.join(', ')} HAVING ${having}`, node);
-      for (let i = 0; i < keys.length; i += 500) {
-        const chunk = keys.slice(i, i + 500).map((k) => `(${key.map((c) => sqlString(k[c] ?? '')).join(', ')})`);
-        await node.command({ query: `ALTER TABLE ${this.ch.db}.${table} DELETE WHERE ${tuple} IN (${chunk.join(', ')})` });
-      }
-      if (keys.length > 0) await this.ch.mutationsDone(node, table);
-      deleted += keys.length;
-    }
+    for (const node of this.ch.nodes) deleted += await deleteAggregatedKeys(node, this.ch.db, table, key, having);
     return deleted;
   }
 

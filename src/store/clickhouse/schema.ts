@@ -13,6 +13,10 @@
  * ReplacingMergeTree, AggregatingMergeTree, MATERIALIZED VIEW ... TO,
  * Distributed(cluster, db, table, key), cityHash64, the -Array, -State and
  * -Merge combinators (uniq, min, quantile), intDiv, Array(String).
+ *
+ * Retention (retention.ts) drops whole partitions: every table that grows
+ * with time is partitioned by day (observations by `day`, the aggregates by
+ * intDiv(bucket, 86400), verdicts by toYYYYMMDD); no TTL clause (19.6+).
  */
 import { storeSchemaStatements } from './store-schema.js';
 
@@ -122,7 +126,8 @@ export function schemaStatements(o: SchemaOptions): string[] {
       SELECT intDiv(ts_ms, ${bucketMs}) * ${o.bucketSeconds} AS bucket, registered,${AGGREGATE_SELECT}
       FROM ${db}.observations_local GROUP BY bucket, registered`,
     distributed('domain_windows', 'domain_windows_local', 'cityHash64(registered)'),
-    // The judge's output: every verdict it records (the full Verdict JSON), newest per domain wins.
+    // The judge's output: every verdict it records (the full Verdict JSON), newest per domain wins. By day, for
+    // retention (retention.ts); clusters made before it have months (kept as they are: a month goes once it all is past).
     `CREATE TABLE IF NOT EXISTS ${db}.verdicts_local (
       recorded_ms UInt64,
       domain String,
@@ -131,7 +136,7 @@ export function schemaStatements(o: SchemaOptions): string[] {
       score Float32,
       judge String,
       verdict String
-    ) ENGINE = ReplacingMergeTree(recorded_ms) PARTITION BY toYYYYMM(toDate(toDateTime(intDiv(recorded_ms, 1000)))) ORDER BY (registered, domain, recorded_ms)`,
+    ) ENGINE = ReplacingMergeTree(recorded_ms) PARTITION BY toYYYYMMDD(toDateTime(intDiv(recorded_ms, 1000))) ORDER BY (registered, domain, recorded_ms)`,
     distributed('verdicts', 'verdicts_local', 'cityHash64(registered)'),
     // Flux network summaries (FluxNetworkSummary JSON); the latest per id wins.
     `CREATE TABLE IF NOT EXISTS ${db}.networks_local (

@@ -6,6 +6,7 @@
  * (insert_distributed_sync), so a write that returned is readable at once.
  */
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { deleteLocalRows } from './mutations.js';
 import { quoteIdentifier, schemaStatements } from './schema.js';
 
 export interface ClickHouseStoreOptions {
@@ -52,35 +53,14 @@ export class StoreClient {
   }
 
   /**
-   * ALTER TABLE local DELETE WHERE `where` on every node, waiting until the
-   * mutation is done (18.16 has no mutations_sync): the rows are gone when
-   * this returns. Returns the rows `count` found first, summed over nodes.
+   * ALTER TABLE local DELETE WHERE `where` on every node, each waited for
+   * (mutations.ts): the rows are gone when this returns. Returns the rows
+   * `count` found first, summed over nodes.
    */
   async deleteLocal(table: string, where: string, count: string): Promise<number> {
     let deleted = 0;
-    for (const node of this.nodes) {
-      const [row] = await this.rows<{ n: string | number }>(`SELECT ${count} AS n FROM ${this.db}.${table} WHERE ${where}`, node);
-      const n = Number(row?.n ?? 0);
-      if (n === 0) continue;
-      deleted += n;
-      await node.command({ query: `ALTER TABLE ${this.db}.${table} DELETE WHERE ${where}` });
-      await this.mutationsDone(node, table);
-    }
+    for (const node of this.nodes) deleted += await deleteLocalRows(node, this.db, table, where, count);
     return deleted;
-  }
-
-  /** Waits until no mutation of `table` is left running on `node`. */
-  async mutationsDone(node: ClickHouseClient, table: string): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const [row] = await this.rows<{ n: string | number }>(
-        `SELECT count() AS n FROM system.mutations WHERE database = '${this.db}' AND table = '${quoteIdentifier(table)}' AND is_done = 0`,
-        node,
-      );
-      if (Number(row?.n ?? 0) === 0) return;
-      if (Date.now() > deadline) throw new Error(`clickhouse: a DELETE on ${table} has not finished in 60 s`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 
   async close(): Promise<void> {
