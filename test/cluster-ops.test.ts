@@ -47,6 +47,8 @@ function configFile(database: string): string {
   return path;
 }
 
+/** OASIS's APT1 report as a feed, as --intel takes it. */
+const APT1 = 'test/fixtures/cti/stix/apt1.json,name=apt1,action=block,confidence=80';
 const DAY = 86_400_000;
 /** The pinned wall clock of the retention run: 2026-12-06 12:00 UTC; 3 days kept, so the cutoff is 12-03 12:00. */
 const NOW = Date.UTC(2026, 11, 6, 12);
@@ -279,7 +281,7 @@ describe.skipIf(clickhouseServer.path === null)('cluster operations on two click
     const plain = await new ClusterJudge({ client, database: db, node: 'judge-a', config, enricher, infra, rowBudget: 10_000, write: false }).cycle({ all: true });
     expect(plain.candidates).toBe(0);
 
-    const feeds = intelFeedsOf([], ['test/fixtures/cti/stix/apt1.json,name=apt1,action=block,confidence=80']);
+    const feeds = intelFeedsOf([], [APT1]);
     const intel = await loadAnalyzeIntel(config, feeds, infra, process.stderr);
     expect(intel).not.toBeNull();
     let wall = NOW;
@@ -314,6 +316,13 @@ describe.skipIf(clickhouseServer.path === null)('cluster operations on two click
       expect(flagged.match('www.unlisted-example.org')).toBeNull();
       await c.close();
     }
+
+    // The built CLI's batch judge reads the same feed (--intel) and prints the listing's verdict.
+    const judged = await fluxhound(['cluster', 'judge', '--once', '--json', '--no-write', '--cluster', cluster.shards[1]!.url, '-c', configFile(db), '--intel', APT1]);
+    expect(judged.code, judged.stderr).toBe(0);
+    const printed = judged.stdout.trim().split('\n').map((line) => JSON.parse(line) as Verdict);
+    expect(printed.find((v) => v.domain === 'hugesoft.org')).toMatchObject({ verdict: 'fast-flux', score: 80, intel: [{ feed: 'apt1' }] });
+    expect(printed.some((v) => v.domain === 'www.unlisted-example.org')).toBe(false);
 
     // `fluxhound cluster prune` (the built CLI) on this database: its rows are a year old, 3 days are kept.
     const urls = ['--cluster', cluster.shards[0]!.url, '--node-url', cluster.shards[1]!.url];

@@ -3,6 +3,7 @@
  * cluster holds (every row, not the last window), the verdicts written to
  * the verdict table and printed as `analyze` prints them. For batch use (a
  * day of logs written by `analyze --cluster`) and the evaluation proof;
+ * intel feeds (intel.feeds, --intel) are read as the live judge reads them;
  * continuous judging is `fluxhound serve --cluster URL --judge ...`.
  */
 import { hostname } from 'node:os';
@@ -15,12 +16,13 @@ import { isRegistrable } from '../detect/registered-domain.js';
 import { createEnricher } from '../enrich/index.js';
 import { loadInfra } from '../enrich/infra/index.js';
 import { withWarninglistFiles } from '../intel/warninglist/index.js';
-import { intelFeedsOf } from '../intel/feeds/spec.js';
+import { fluxFeeds, intelFeedsOf, requireFeedPaths } from '../intel/feeds/spec.js';
 import { ClusterJudge } from '../serve/cluster/judge.js';
 import { connectCluster } from '../store/clickhouse/connect.js';
 import { JUDGE_ROW_BUDGET } from '../serve/cluster/judge-service.js';
 import { UsageError } from './errors.js';
 import { exampleConfigPath } from './example-config.js';
+import { collectIntel, INTEL_FLAG_HELP, loadAnalyzeIntel } from './intel.js';
 
 interface JudgeFlags {
   cluster?: string;
@@ -33,6 +35,7 @@ interface JudgeFlags {
   reference: boolean;
   write: boolean;
   rows?: string;
+  intel?: string[];
 }
 
 /** The `judge` subcommand of `fluxhound cluster` (cluster.ts). */
@@ -49,6 +52,7 @@ export function clusterJudgeCommand(): Command {
     .option('--no-reference', 'ignore the reference lists in data/reference (CDNs, clouds, pools, dynamic DNS, top sites)')
     .option('--no-write', 'print the verdicts without writing them to the verdict table')
     .option('--rows <n>', `observations replayed at most (default ${JUDGE_ROW_BUDGET})`)
+    .option('--intel <source>', INTEL_FLAG_HELP, collectIntel)
     .action(async (flags: JudgeFlags) => {
       await runJudge(flags);
     });
@@ -63,8 +67,11 @@ async function runJudge(flags: JudgeFlags): Promise<void> {
   const rowBudget = flags.rows === undefined ? JUDGE_ROW_BUDGET : Number(flags.rows);
   if (!Number.isInteger(rowBudget) || rowBudget < 1) throw new UsageError(`cluster judge: --rows takes a positive integer, not '${flags.rows}'`);
   const enricher = await createEnricher({});
-  const feeds = intelFeedsOf(config.intel.feeds, []);
+  const feeds = intelFeedsOf(config.intel.feeds, flags.intel ?? []);
+  requireFeedPaths(fluxFeeds(feeds), 'cluster judge');
   const infra = withWarninglistFiles(flags.reference ? loadInfra() : null, { ...config.intel, feeds }, { isRegistrable });
+  // The feeds the live judge reads (serve's intel service): their names and addresses make candidates (candidates.ts).
+  const intel = await loadAnalyzeIntel(config, feeds, infra, process.stderr);
   const client = connectCluster({ url, database: config.cluster.database, requestTimeoutMs: 600_000 });
   try {
     const judge = new ClusterJudge({
@@ -74,6 +81,7 @@ async function runJudge(flags: JudgeFlags): Promise<void> {
       config,
       enricher,
       infra,
+      intel,
       baseline: flags.baseline === 'holz' ? 'holz' : null,
       rowBudget,
       write: flags.write,
