@@ -262,6 +262,32 @@ describe.skipIf(clickhouseServer.path === null)('cluster operations on two click
     }
   }, 240_000);
 
+  it('keeps the monthly verdicts of a cluster made before retention, says so at init, and drops whole past months', async () => {
+    const db = 'legacy';
+    // verdicts_local as fluxhound made it before retention (by month), then `fluxhound cluster init` (the built CLI).
+    for (const shard of shards) {
+      await shard.command({ query: `CREATE DATABASE ${db}` });
+      await shard.command({
+        query: `CREATE TABLE ${db}.verdicts_local (recorded_ms UInt64, domain String, registered String, label String, score Float32, judge String, verdict String)
+          ENGINE = ReplacingMergeTree(recorded_ms) PARTITION BY toYYYYMM(toDate(toDateTime(intDiv(recorded_ms, 1000)))) ORDER BY (registered, domain, recorded_ms)`,
+      });
+    }
+    const init = await fluxhound(['cluster', 'init', '--cluster', cluster.shards[0]!.url, '--node-url', cluster.shards[1]!.url, '-c', configFile(db)]);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout.match(/verdicts_local keeps its partitioning toYYYYMM\(toDate\(toDateTime\(intDiv\(recorded_ms, 1000\)\)\)\) \(the schema now has toYYYYMMDD/g)).toHaveLength(2);
+    const row = (domain: string, t: number) => ({ recorded_ms: t, domain, registered: domain, label: 'fast-flux', score: 60, judge: 'j', verdict: '{}' });
+    // October is wholly past the cutoff (12-03 12:00); November ended before it too; December holds newer rows.
+    await client.insert({ table: `${db}.verdicts`, values: [row('a.example', Date.UTC(2026, 9, 20)), row('b.example', Date.UTC(2026, 10, 29)), row('c.example', Date.UTC(2026, 11, 1)), row('d.example', at(5, 12))], format: 'JSONEachRow' });
+    const pruner = new ClusterPruner({ urls: cluster.shards.map((s) => s.url), database: db, cluster: cluster.name, retentionDays: RETENTION_DAYS, leaseMs: 30_000 });
+    try {
+      const report = await pruner.prune(NOW);
+      expect([...new Set(report.partitions.filter((p) => p.table === 'verdicts_local').map((p) => p.partitionId))].sort()).toEqual(['202610', '202611']);
+    } finally {
+      await pruner.close();
+    }
+    expect((await rows<{ domain: string }>(client, `SELECT domain FROM ${db}.verdicts ORDER BY domain`)).map((r) => r.domain)).toEqual(['c.example', 'd.example']);
+  }, 60_000);
+
   it('judges a name a real intel feed lists although the cluster saw it twice at one address, and followers on both shards block it', async () => {
     const db = 'intel_candidates';
     await createSchema(cluster, db, config);

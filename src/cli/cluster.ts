@@ -39,7 +39,13 @@ export function clusterCommand(): Command {
       const { database, name, bucket } = config.cluster;
       try {
         const nodes = await initCluster({ urls, database, cluster: name, bucketSeconds: bucket });
-        for (const node of nodes) process.stdout.write(`${node.url}: ${node.statements} statements, cluster '${name}' has ${node.shards} shards\n`);
+        for (const node of nodes) {
+          process.stdout.write(`${node.url}: ${node.statements} statements, cluster '${name}' has ${node.shards} shards\n`);
+          // Existing tables keep their partitioning: retention works with it, coarser (src/store/clickhouse/README.md says how to move).
+          for (const d of node.partitioning) {
+            process.stdout.write(`${node.url}: ${d.table} keeps its partitioning ${d.found || '(none)'} (the schema now has ${d.schema || '(none)'}); retention drops what it can of it\n`);
+          }
+        }
       } catch (err) {
         if (err instanceof ClusterInitError) throw new UsageError(err.message);
         throw err;

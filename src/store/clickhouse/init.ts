@@ -6,7 +6,7 @@
  * rows over a cluster other than the one initialised.
  */
 import { failureReason, connectCluster, redactedUrl, shardCount } from './connect.js';
-import { schemaStatements, type SchemaOptions } from './schema.js';
+import { quoteIdentifier, schemaStatements, type SchemaOptions } from './schema.js';
 
 export interface InitOptions extends SchemaOptions {
   /** One URL per node (shard). */
@@ -19,6 +19,15 @@ export interface NodeInit {
   statements: number;
   /** Shards its remote_servers lists under the cluster name. */
   shards: number;
+  /** Tables that existed before with another partitioning than the schema's now (CREATE ... IF NOT EXISTS kept them). */
+  partitioning: PartitionDrift[];
+}
+
+export interface PartitionDrift {
+  table: string;
+  /** Its partition key on the node, and the schema's. */
+  found: string;
+  schema: string;
 }
 
 /** Thrown with one line when a node refuses or its cluster config disagrees. */
@@ -49,10 +58,35 @@ export async function initCluster(options: InitOptions): Promise<NodeInit[]> {
             `but ${options.urls.length} node${options.urls.length === 1 ? ' was' : 's were'} given (give every shard's URL, or fix remote_servers)`,
         );
       }
-      done.push({ url: shown, statements: statements.length, shards });
+      const partitioning = partitionDrift(statements, await partitionKeys(client, options.database));
+      done.push({ url: shown, statements: statements.length, shards, partitioning });
     } finally {
       await client.close();
     }
   }
   return done;
+}
+
+/** Partition keys of the database's tables on the node, as system.tables prints them. */
+async function partitionKeys(client: ReturnType<typeof connectCluster>, database: string): Promise<Map<string, string>> {
+  const result = await client.query({ query: `SELECT name, partition_key FROM system.tables WHERE database = '${quoteIdentifier(database)}'`, format: 'JSONEachRow' });
+  return new Map((await result.json<{ name: string; partition_key: string }>()).map((t) => [t.name, t.partition_key]));
+}
+
+/**
+ * The tables whose partition key differs from the one the schema's CREATE gives it: made by an older fluxhound
+ * (verdicts_local by month before retention). Compared without white space, as ClickHouse reprints keys.
+ */
+export function partitionDrift(statements: readonly string[], found: ReadonlyMap<string, string>): PartitionDrift[] {
+  const out: PartitionDrift[] = [];
+  const bare = (text: string): string => text.replace(/\s+/g, '');
+  for (const statement of statements) {
+    const flat = statement.replace(/\s+/g, ' ');
+    const table = /^CREATE TABLE IF NOT EXISTS \w+\.(\w+) \(/.exec(flat)?.[1];
+    if (table === undefined) continue;
+    const schema = / PARTITION BY (.+?) ORDER BY /.exec(flat)?.[1] ?? '';
+    const key = found.get(table);
+    if (key !== undefined && bare(key) !== bare(schema)) out.push({ table, found: key, schema });
+  }
+  return out;
 }
