@@ -20,7 +20,7 @@ import { sourceFormats } from './sources/registry.js';
 import type { SourceFormat } from './sources/source.js';
 import { createNetflowFormat } from './sources/netflow/index.js';
 import { createPcapFormat } from './sources/pcap/index.js';
-import { readInputs, type InputSummary } from './sources/input.js';
+import { flowFreeFrom, readInputs, type InputSummary } from './sources/input.js';
 import { loadAllowlist } from './act/rpz/allowlist.js';
 import { isIntelListing } from './detect/intel-verdict.js';
 import { PartitionedDetector, type DetectorRecipe } from './detect/parallel/index.js';
@@ -98,6 +98,11 @@ export interface AnalyzeSummary {
   intelEvidence: number;
   /** Flow data read beside the DNS (NetFlow/IPFIX, conn.log, eve flow, nfdump csv) and what it showed. */
   flows: FlowSummary;
+  /**
+   * What the flow analysis held at the end to prove DNS bypass (detect/flows): names looked up and
+   * answer receipts. Both 0 when the run knew no flow would come (a DNS-only log, a capture with no export traffic).
+   */
+  bypassMemory: { lookups: number; receipts: number };
   /** Detector threads used: 1 (this thread) or the partitions of a PartitionedDetector. */
   workers: number;
   /** Why the run used one thread although more were asked for (null: as asked). */
@@ -189,6 +194,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     intelListings: 0,
     intelEvidence: 0,
     flows,
+    bypassMemory: { lookups: 0, receipts: 0 },
     workers: partitioned === null ? 1 : partitioned.partitions,
     workersNote: plan.reason,
   };
@@ -248,17 +254,21 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   }
 
   async function run(): Promise<AnalyzeSummary> {
-    const inputs = partitioned !== null && options.onObservation === undefined ? await readInWorkers(partitioned) : await readInputs(options.files, {
+    if (partitioned !== null && options.onObservation === undefined) return finish(await readInWorkers(partitioned));
+    const formats = formatsFor(options.config);
+    // From this input on, none holds a flow (a DNS-only format, or a capture scanned for export datagrams first):
+    // the flow analysis need not remember the DNS to prove bypasses (most of its cost on a large DNS input).
+    const flowFree = await flowFreeFrom(options.files, { format: options.format, formats });
+    return finish(await readInputs(options.files, {
       format: options.format,
-      formats: formatsFor(options.config),
+      formats,
       onProgress:
         options.onProgress === undefined
           ? undefined
           : (read, total, file) => options.onProgress?.(read, total, file, summary.records),
-      // The last input is DNS-only and no flow came before it: the run holds no flows, and the flow analysis
-      // need not remember the DNS to prove bypasses (most of its cost on a large DNS log).
-      onFormat(format, index) {
-        if (index === options.files.length - 1 && format.flows === false) analysis.noFlowsToCome();
+      // Ignored once a flow came (flows before the DNS still prove bypass from the DNS read after them).
+      onFormat(_format, index) {
+        if (index >= flowFree) analysis.noFlowsToCome();
       },
       sink: {
         observe(o) {
@@ -275,7 +285,10 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
           analysis.flow(f);
         },
       },
-    });
+    }));
+  }
+
+  async function finish(inputs: InputSummary[]): Promise<AnalyzeSummary> {
     for (const input of inputs) summary.bytes += input.bytes;
     if (partitioned === null) {
       summary.trackedAtEnd = detector.tracked;
@@ -292,6 +305,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     flows.invalid = analysis.stats.invalid;
     flows.unattributed = analysis.stats.unattributed;
     flows.bypassUnknown = analysis.stats.bypassUnknown;
+    summary.bypassMemory = { lookups: analysis.stats.lookups, receipts: analysis.stats.answerEntries };
     summary.networks = detector.networks.summaries();
     for (const sink of options.sinks) sink.networks?.(summary.networks);
     for (const sink of options.sinks) await sink.close();

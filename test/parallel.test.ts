@@ -21,6 +21,7 @@ import { loadInfra, type Infra } from '../src/enrich/infra/index.js';
 import { PartitionedDetector } from '../src/detect/parallel/index.js';
 import { runEval } from '../src/eval/run.js';
 import { fluxhound, requireBuilt, ROOT } from './support/cli.js';
+import { writeCapture } from '../bench/pcap-capture.js';
 
 const DNS = join(ROOT, 'examples', 'example.dns.log');
 const GOLDEN = join(ROOT, 'test', 'golden', 'example.verdicts.ndjson');
@@ -122,6 +123,20 @@ describe('analyze with worker threads', () => {
       expect(many.summary.conflictingResponses).toBe(one.summary.conflictingResponses);
       expect(many.lines).toEqual(one.lines);
     }
+  }, 120_000);
+
+  it('partitions a capture without flow export traffic (scanned first) and gives one thread\'s verdicts and counts', async () => {
+    // The bench's generated capture (flux-like answer sets, referrals with glue, TCP, NXDOMAIN), small.
+    const capture = join(mkdtempSync(join(tmpdir(), 'fluxhound-parallel-pcap-')), 'dns.pcap');
+    writeCapture(capture, { responses: 5_000, seed: 3 });
+    const one = await run([capture], 1);
+    const two = await run([capture], 2);
+    expect(two.summary.workers).toBe(2);
+    expect(two.summary.workersNote).toBeNull();
+    expect(one.summary.records).toBe(5_000);
+    expect(two.lines).toEqual(one.lines);
+    expect(two.summary.detector).toEqual(one.summary.detector);
+    expect([two.summary.records, two.summary.skipped, two.summary.conflictingResponses]).toEqual([one.summary.records, one.summary.skipped, one.summary.conflictingResponses]);
   }, 120_000);
 
   it('stays on one thread for a conn.log beside the DNS (flows), and says why', async () => {

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { DnsObservation, SkippedRecord } from '../model/observation.js';
-import { InputError, readInputs } from './input.js';
+import { flowFreeFrom, holdsFlows, InputError, readInputs } from './input.js';
 import { textFormats } from './index.js';
 import { sourceFormats } from './registry.js';
 import { pcapFormat } from './pcap/index.js';
 import { LINKTYPE_ETHERNET } from './pcap/packet.js';
 import { ethernetUdp, fluxResponse, TO_CLIENT } from './pcap/samples.case.js';
-import { pcapngFile } from '../../test/support/pcap-synth.js';
+import { pcapFile, pcapngFile, udpFrame } from '../../test/support/pcap-synth.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-input-'));
 function file(name: string, content: Buffer | string): string {
@@ -166,3 +166,39 @@ describe('impossible times (issue 12, defect 14)', () => {
   });
 });
 
+
+describe('holdsFlows: whether an input holds flow records, found before it is read (analyze then keeps no DNS memory for flows)', () => {
+  const scan = { format: 'auto', formats: sourceFormats };
+  const dns = Array.from({ length: 2_000 }, (_, i) => ({ ts: 1743638400 + i, bytes: ethernetUdp(TO_CLIENT, fluxResponse(i & 0xffff)) }));
+  // A real NetFlow v5 export datagram (test/fixtures/flows/PROVENANCE.md) sent to a collector port, captured beside the DNS.
+  const exporter = { src: '192.0.2.1', dst: '198.51.100.9', srcPort: 50000, dstPort: 2055 };
+  const exported = { ts: 1743640400, bytes: udpFrame(LINKTYPE_ETHERNET, exporter, fixture('flows/netflow5_test_microtik.dat')) };
+  const dnsOnly = file('dns-only.pcap', pcapFile(dns));
+  const withExport = file('with-export.pcap', pcapFile([...dns, exported]));
+  const zeek = file('scan-dns.log', fixture('zeek/dns.log'));
+  const conn = file('scan-conn.log', fixture('flows/zeek-conn.log'));
+
+  it('scans a capture for export datagrams (to its end when it has none), gzip too', async () => {
+    expect(await holdsFlows(dnsOnly, scan)).toBe(false);
+    expect(await holdsFlows(withExport, scan)).toBe(true);
+    expect(await holdsFlows(file('with-export.pcap.gz', gzipSync(pcapFile([exported, ...dns]))), scan)).toBe(true);
+    expect(await holdsFlows(withExport, { format: 'pcap', formats: sourceFormats })).toBe(true);
+  });
+
+  it('knows a DNS-only format by its name; anything it cannot scan may hold flows', async () => {
+    expect(await holdsFlows(zeek, scan)).toBe(false);
+    expect(await holdsFlows(conn, scan)).toBe(true);
+    expect(await holdsFlows(file('scan.nf5', fixture('flows/netflow5.dat')), { format: 'netflow', formats: sourceFormats })).toBe(true);
+    // Stdin is read once, by the real read; an input that fails is reported by it.
+    expect(await holdsFlows('-', scan)).toBe(true);
+    expect(await holdsFlows(file('scan-unknown.bin', Buffer.from([0, 1, 2, 3, 255, 10])), scan)).toBe(true);
+  });
+
+  it('finds the input from which on none holds flows, asking from the last back', async () => {
+    expect(await flowFreeFrom([dnsOnly], scan)).toBe(0);
+    expect(await flowFreeFrom([withExport, dnsOnly, zeek], scan)).toBe(1);
+    expect(await flowFreeFrom([dnsOnly, withExport], scan)).toBe(2);
+    expect(await flowFreeFrom([conn, zeek], scan)).toBe(1);
+    expect(await flowFreeFrom([zeek, conn], scan)).toBe(2);
+  });
+});

@@ -63,6 +63,51 @@ export async function readInputs(files: readonly string[], options: ReadOptions)
   return summaries;
 }
 
+/** Ends a flow scan early: the answer is known. */
+class ScanDone extends Error {
+  constructor(readonly flows: boolean) {
+    super('flow scan done');
+  }
+}
+
+/**
+ * Whether `file` holds any flow record, found before it is read for real, so
+ * that a run that will see no flow keeps no DNS memory for them (analyze). A
+ * DNS-only format (SourceFormat.flows false) holds none; a format with a flow
+ * scanner is scanned (a capture: its packet headers and any export datagram,
+ * stopping at the first flow); any other answers true, the safe side: stdin
+ * (read once only), a format that may hold flows and has no scanner, an input
+ * that cannot be read or recognised (the real read reports it).
+ */
+export async function holdsFlows(file: string, options: Pick<ReadOptions, 'format' | 'formats'>): Promise<boolean> {
+  if (file === '-') return true;
+  const scanners = options.formats.map((format) => (format.createFlowScanner === undefined ? format : { ...format, createDecoder: format.createFlowScanner }));
+  const done = (flows: boolean): never => {
+    throw new ScanDone(flows);
+  };
+  try {
+    await readInputs([file], {
+      format: options.format,
+      formats: scanners,
+      onFormat: (format) => (format.flows === false ? done(false) : format.createFlowScanner === undefined ? done(true) : undefined),
+      sink: { observe: () => undefined, skip: () => undefined, flow: () => done(true) },
+    });
+    return false;
+  } catch (error) {
+    return error instanceof ScanDone ? error.flows : true;
+  }
+}
+
+/**
+ * The index of the first input from which on no input holds a flow record
+ * (holdsFlows, asked from the last input back); files.length when the last may hold some.
+ */
+export async function flowFreeFrom(files: readonly string[], options: Pick<ReadOptions, 'format' | 'formats'>): Promise<number> {
+  let from = files.length;
+  while (from > 0 && !(await holdsFlows(files[from - 1]!, options))) from--;
+  return from;
+}
+
 function formatNamed(name: string, formats: readonly SourceFormat[]): SourceFormat {
   const format = formats.find((candidate) => candidate.name === name);
   if (format === undefined) {

@@ -56,4 +56,12 @@ export interface SourceFormat {
   readonly flows?: boolean;
   /** A fresh decoder for one input; `file` is used in positions ('-' for stdin). */
   createDecoder(file: string, sink: ObservationSink): Decoder;
+  /**
+   * A decoder that hands exactly the flow records createDecoder's would, and
+   * nothing else, doing as little else as it can (a capture: packet headers,
+   * no DNS message). analyze runs it over a file before reading it (input.ts
+   * holdsFlows), to learn whether the run keeps a DNS memory for flows. Unset
+   * on a format that may hold flows: the file is taken to hold some.
+   */
+  createFlowScanner?(file: string, sink: ObservationSink): Decoder;
 }

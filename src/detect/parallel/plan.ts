@@ -4,7 +4,7 @@
  * cannot take flows (see README.md, "Flows").
  */
 import { open } from 'node:fs/promises';
-import { SNIFF_BYTES } from '../../sources/input.js';
+import { holdsFlows, SNIFF_BYTES } from '../../sources/input.js';
 import type { SourceFormat } from '../../sources/source.js';
 import { MAX_PARTITIONS } from './index.js';
 
@@ -58,7 +58,8 @@ export async function parallelPlan(files: readonly string[], format: string, for
     if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return one(`${file} is compressed`);
     const found = forced ?? formats.find((f) => f.sniff(head));
     if (found === undefined) return one(`${file}: format not recognised`);
-    if (!DNS_ONLY.has(found.name)) return one(`${file} (${found.name}) may hold flows`);
+    // A capture is scanned for export datagrams (SourceFormat.createFlowScanner): one of DNS alone qualifies.
+    if (!DNS_ONLY.has(found.name) && (await holdsFlows(file, { format, formats }))) return one(`${file} (${found.name}) may hold flows`);
   }
   const minBytes = options.minBytes ?? PARALLEL_MIN_BYTES;
   if (total < minBytes) return one(`input under ${Math.round(minBytes / 1048576)} MiB`);

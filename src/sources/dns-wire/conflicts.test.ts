@@ -71,3 +71,45 @@ describe('ResponseConflicts: keys and memory', () => {
     expect(r.conflicts).toBe(1);
   });
 });
+
+describe('ResponseConflicts: its index against a plain model', () => {
+  it('answers as a Map of the remembered queries would, through growth, expiry, eviction and re-answered queries', () => {
+    const r = new ResponseConflicts();
+    // The model: key → [first time, answer]; the same window and cap, oldest first.
+    const model = new Map<string, { ts: number; answer: string }>();
+    let seed = 12345;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    let ts = 0;
+    let conflicts = 0;
+    let wrong = 0;
+    let largest = 0;
+    for (let i = 0; i < 200_000; i++) {
+      // Bursts of many queries within the window (past MAX_QUERIES), then quiet stretches that expire them.
+      ts += i % 100_000 < 80_000 ? 0.00005 : 0.001;
+      const port = 1024 + random(6000);
+      const id = random(40);
+      const answer = `10.0.0.${random(3)}`;
+      const key = `${port}/${id}`;
+      for (const [k, v] of model) {
+        if (T0 + ts - v.ts <= WINDOW) break;
+        model.delete(k);
+      }
+      const seen = model.get(key);
+      const expected = seen !== undefined && seen.answer !== answer;
+      if (seen === undefined) {
+        if (model.size >= MAX_QUERIES) model.delete(model.keys().next().value!);
+        model.set(key, { ts: T0 + ts, answer });
+      }
+      if (expected) conflicts++;
+      if (r.check(response(ts, [answer]), port, id) !== expected || r.size !== model.size) wrong++;
+      largest = Math.max(largest, model.size);
+    }
+    expect(wrong).toBe(0);
+    expect(largest).toBe(MAX_QUERIES);
+    expect(r.conflicts).toBe(conflicts);
+    expect(conflicts).toBeGreaterThan(1000);
+  });
+});

@@ -64,6 +64,18 @@ describe('pcap: NetFlow/IPFIX export traffic (softflowd, tcpdump, mergecap)', ()
     expect(fromCapture).toEqual(fromFiles);
   });
 
+  test('the flow scanner (analyze reads a capture with it first) hands exactly the same flows, and no DNS', () => {
+    const scanner = { ...pcapFormat, createDecoder: pcapFormat.createFlowScanner! };
+    for (const capture of [merged, fixture('softflowd-exports.pcap')]) {
+      const full = decodeFlows(pcapFormat, [capture], 'merged.pcapng');
+      const scanned = decodeFlows(scanner, [capture], 'merged.pcapng');
+      expect(full.some((o) => o.kind === 'observe') || capture !== merged).toBe(true);
+      expect(scanned.filter((o) => o.kind !== 'skip')).toEqual(full.filter((o) => o.kind === 'flow'));
+    }
+    // A capture of DNS alone: nothing at all.
+    expect(decodeFlows(scanner, [fixture('go-dnscollector_dnsdump_udp.pcap', pcapDir)])).toEqual([]);
+  });
+
   test('the v9 export to port 42055 (no collector port) is found by its header alone', () => {
     const flows = flowsOf(decodeFlows(pcapFormat, [fixture('softflowd-exports.pcap')]));
     expect(flows.filter((f) => f.position.startsWith('sample: packet 5 '))).toHaveLength(14);

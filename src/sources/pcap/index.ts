@@ -22,6 +22,7 @@ export function createPcapFormat(options: PcapOptions = {}): SourceFormat {
     sniff: sniffCapture,
     magic: 'a pcap or pcapng capture (no capture magic number at its start)',
     createDecoder: (file, sink) => new PcapDecoder(file, sink, ports, templates),
+    createFlowScanner: (file, sink) => new PcapDecoder(file, sink, ports, templates, false),
   };
 }
 
