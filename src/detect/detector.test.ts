@@ -23,6 +23,32 @@ function run(feed: (d: Detector) => void, config: Config = defaultConfig()) {
 }
 
 describe('Detector', () => {
+  it('calls beforeShared on a rescore only when another partition may have touched what it reads (foreignAddress), and always on flagging', () => {
+    const feed = (d: Detector) => {
+      for (let lookup = 0; lookup < 12; lookup++) {
+        d.observe(aResponse(T0 + lookup * 300, 'login.evil-bank.com', [0, 1, 2, 3, 4].map((k) => bot(lookup * 5 + k)), 120));
+        // A benign name rescored on each new address, never flagged.
+        d.observe(aResponse(T0 + lookup * 300 + 1, 'www.example.com', ['93.184.216.34', `93.184.${lookup}.35`], 3600));
+      }
+    };
+    const calls = (foreignAddress?: (key: number | string) => boolean) => {
+      let n = 0;
+      const flags: string[] = [];
+      const d = new Detector({ config: defaultConfig(), enricher: octetEnricher, beforeShared: () => n++, foreignAddress, onFlag: (v) => flags.push(`${v.domain} ${v.verdict}`) });
+      feed(d);
+      return { n, flags };
+    };
+    const always = calls();
+    const foreign = calls(() => true);
+    const own = calls(() => false);
+    expect(foreign).toEqual(always);
+    expect(own.flags).toEqual(always.flags);
+    expect(own.flags).toContain('login.evil-bank.com fast-flux');
+    // Flagging (and the flux name's rescores once flagged) still catch up; the benign name's rescores do not.
+    expect(own.n).toBeGreaterThan(0);
+    expect(own.n).toBeLessThan(always.n);
+  });
+
   it('keeps no state for the root or a public suffix, ICANN or private, however flux-like its answers', () => {
     const suffixes = ['org', 'co.uk', 'github.io', '.', 'test', 'localhost'];
     const { detector, flags, finals } = run((d) => {

@@ -21,7 +21,7 @@ import { isThrowawayUnion, labelOf, levelOf, nsPointsOnly, ownScore, scoreOnly, 
 import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
 import { FluxNetworks, newOverlap } from './networks.js';
-import { ADDRESS_STRIDE, K_ASN, K_COUNTRY, K_KEY, type AddressKey, type AddressTable } from './address-table.js';
+import { ADDRESS_STRIDE, K_ASN, K_COUNTRY, K_KEY, K_PROVIDER, type AddressKey, type AddressTable } from './address-table.js';
 import { formatIPv4 } from '../model/names.js';
 import { registrableDomain } from './registered-domain.js';
 import { SuspiciousNetworks, type Candidate } from './suspicious-networks.js';
@@ -71,6 +71,16 @@ export interface DetectorOptions {
    * every observation.
    */
   beforeShared?: () => void;
+  /**
+   * With beforeShared: may a record another partition observes carry this
+   * address (an answer address of one, as detect/parallel's reader notes
+   * them)? A rescore whose domain holds no such address, and none already in
+   * the flux-network graph, cannot read anything another partition's events
+   * change (those only add the other partitions' answer addresses), so it
+   * does not wait for them; flagging still does. Absent: every rescore calls
+   * beforeShared.
+   */
+  foreignAddress?: (key: AddressKey) => boolean;
   /** Build final verdicts for benign domains too (default false: onFinal sees only flagged ones). */
   reportBenign?: boolean;
 }
@@ -176,6 +186,7 @@ export class Detector {
   private readonly onNetworkTouch: ((key: AddressKey, registeredHash: number) => void) | undefined;
   private readonly onSuspiciousJoin: ((join: SuspiciousJoin) => void) | undefined;
   private readonly beforeShared: (() => void) | undefined;
+  private readonly foreignAddress: ((key: AddressKey) => boolean) | null;
   /** Names of other partitions adopted into the network graph → their network id (adoptNetworkJoin). */
   private readonly remoteMembers = new Map<string, number>();
   private readonly reportBenign: boolean;
@@ -232,6 +243,7 @@ export class Detector {
     this.onNetworkTouch = options.onNetworkTouch;
     this.onSuspiciousJoin = options.onSuspiciousJoin;
     this.beforeShared = options.beforeShared;
+    this.foreignAddress = options.foreignAddress ?? null;
     this.reportBenign = options.reportBenign ?? false;
     this.holz = options.baseline === 'holz';
     this.intel = options.intel ?? null;
@@ -458,7 +470,7 @@ export class Detector {
   }
 
   private rescore(state: FluxState): void {
-    this.beforeShared?.();
+    if (this.beforeShared !== undefined && !this.keepsToItself(state)) this.beforeShared();
     state.dirty = false;
     state.unscored = 0;
     if (this.holz && state.marks.holzAt < 0) this.holzCheck(state);
@@ -466,6 +478,7 @@ export class Detector {
     // A name answered by an injector: its answers are not its own, so they are no evidence of flux (tampering.ts).
     if (answersInjected(state)) return;
     if (state.flagLevel === 2) {
+      this.beforeShared?.();
       // A fast-flux name keeps rotating into new bots: they join its network too. A name flagged
       // through a network's addresses joins only once its own evidence makes it fast-flux.
       if (state.marks.network >= 0 || (state.scope === 'name' && this.ownScoreOf(state) >= fast)) this.joinNetwork(state);
@@ -484,10 +497,16 @@ export class Detector {
         this.onNetworkTouch?.(this.overlapScratch.key, hash);
       }
       // A known pool, dynamic-DNS host or top site is suspicious at most despite its reputation: never a bot network's member.
-      if (own >= this.config.verdict.suspicious && own < fast && state.reputation === 0 && this.scratch.single_country_asns === 0 && this.joinSuspicious(state)) score = this.quickScore(state);
+      if (own >= this.config.verdict.suspicious && own < fast && state.reputation === 0 && this.scratch.single_country_asns === 0) {
+        // The candidate graph links through any member's addresses, not only this name's.
+        this.beforeShared?.();
+        if (this.joinSuspicious(state)) score = this.quickScore(state);
+      }
     }
     const level = this.delegationsHeld(state) > 0 ? 0 : levelOf(stateLabel(score, this.config, this.isHeld(state)));
     if (level <= state.flagLevel) return;
+    // A flag's verdict reads the whole graph (its network's size, members, labels).
+    this.beforeShared?.();
     if (state.marks.flaggedAt < 0) {
       const marks = state.mark();
       marks.flaggedAt = state.lastSeen;
@@ -507,6 +526,35 @@ export class Detector {
     if (level < 2 && state.marks.intel?.domain?.value === state.key) return;
     this.stats.flagEvents++;
     if (this.onFlag !== undefined) this.onFlag(this.verdictOf(state, this.evaluate(state)));
+  }
+
+  /**
+   * A rescore of state reads the shared graph only through its addresses,
+   * its name servers' addresses and its zone's (quickScore: flux-network
+   * and ns-flux features): when none of them is in the graph now, and none
+   * is an address another partition's records carried, no event of another
+   * partition can change what it reads (see DetectorOptions.foreignAddress).
+   */
+  private keepsToItself(state: FluxState): boolean {
+    if (this.foreignAddress === null) return false;
+    if (!this.tableKeepsToItself(state.addresses) || !this.tableKeepsToItself(state.delegation?.nsAddresses ?? null)) return false;
+    if (state.scope !== 'name') return true;
+    // zoneNsPoints: the registered domain's union, or the apex of a delegating registered domain (not followed here).
+    if (this.delegatingCuts(state) !== null) return false;
+    const zone = state.aggregate;
+    return zone === null || zone.evicted || this.tableKeepsToItself(zone.delegation?.nsAddresses ?? null);
+  }
+
+  private tableKeepsToItself(table: AddressTable | null): boolean {
+    if (table === null) return true;
+    const foreign = this.foreignAddress!;
+    for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+      // Known CDN and cloud addresses never enter the graph (networks.ts).
+      if ((table[i + K_PROVIDER] as number) >= 0) continue;
+      const key = table[i + K_KEY]!;
+      if (foreign(key) || this.networks.networkOf(key) >= 0) return false;
+    }
+    return true;
   }
 
   /** The NS names of this observation belong to the zone cut at digest.nsCut: note it under the registered domain. */

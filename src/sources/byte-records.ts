@@ -74,8 +74,21 @@ export function plainName(bytes: Buffer, start: number, end: number): string | n
  * its own canonical form.
  */
 export function plainIPv4(bytes: Buffer, start: number, end: number): string | null {
+  const value = plainIPv4Value(bytes, start, end);
+  if (value < 0) return null;
+  const key = value | 0;
+  const slot = Math.imul(key, 0x9e3779b1) >>> (32 - IPV4_BITS);
+  if (ipv4Keys[slot] === key) return ipv4Texts[slot]!;
+  const text = latin1(bytes, start, end);
+  ipv4Keys[slot] = key;
+  ipv4Texts[slot] = text;
+  return text;
+}
+
+/** The address plainIPv4 would read from bytes[start, end) as a number (parseIPv4's), -1 when it would return null. */
+export function plainIPv4Value(bytes: Buffer, start: number, end: number): number {
   const length = end - start;
-  if (length < 7 || length > 15) return null;
+  if (length < 7 || length > 15) return -1;
   let value = 0;
   let part = 0;
   let digits = 0;
@@ -83,27 +96,21 @@ export function plainIPv4(bytes: Buffer, start: number, end: number): string | n
   for (let i = start; i < end; i++) {
     const c = bytes[i]!;
     if (c === 46) {
-      if (digits === 0 || dots === 3) return null;
+      if (digits === 0 || dots === 3) return -1;
       value = value * 256 + part;
       part = 0;
       digits = 0;
       dots++;
     } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return null; // leading zero
+      if (digits > 0 && part === 0) return -1; // leading zero
       part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return null;
+      if (++digits > 3 || part > 255) return -1;
     } else {
-      return null;
+      return -1;
     }
   }
-  if (dots !== 3 || digits === 0) return null;
-  const key = (value * 256 + part) | 0;
-  const slot = Math.imul(key, 0x9e3779b1) >>> (32 - IPV4_BITS);
-  if (ipv4Keys[slot] === key) return ipv4Texts[slot]!;
-  const text = latin1(bytes, start, end);
-  ipv4Keys[slot] = key;
-  ipv4Texts[slot] = text;
-  return text;
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
 }
 
 /**

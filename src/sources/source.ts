@@ -23,6 +23,14 @@ export interface ObservationSink {
    * reading the whole input (detect/parallel) decodes only its own names.
    */
   admit?(qname: string): boolean;
+  /**
+   * After admit() said false: each answer address of the dropped record, as
+   * the detector keys it (IPv4 as a signed 32-bit integer, IPv6 in RFC 5952
+   * text), or null for an answer the decoder cannot tell from text without
+   * unescaping it (the partition then assumes any address may be shared).
+   * A partition learns which addresses other partitions' names resolve to.
+   */
+  refusedAddress?(key: number | string | null): void;
 }
 
 export interface Decoder {

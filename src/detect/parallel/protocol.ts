@@ -17,7 +17,7 @@ export interface SharedCounters {
   watermark: Int32Array;
   /** Flux-network events worker p has posted to the others. */
   published: Int32Array;
-  /** Someone waits for worker p's watermark to move (p notifies then). */
+  /** The lowest index someone waits for worker p's watermark to reach (0: nobody; p notifies once it gets there). */
   waiting: Int32Array;
   /** [0] = 1: a worker failed or the detector closed; everyone stops waiting. */
   abort: Int32Array;

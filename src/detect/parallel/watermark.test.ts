@@ -21,6 +21,16 @@ describe('watermarks', () => {
     expect(() => waitFor(c, 1, 101)).toThrow(Aborted);
   });
 
+  it('advance wakes a waiter only once its mark reaches the index waited for', () => {
+    const c = sharedCounters(2);
+    // As waitFor leaves it: someone waits for worker 1 to reach 10.
+    Atomics.store(c.waiting, 1, 10);
+    advance(c, 1, 9);
+    expect(Atomics.load(c.waiting, 1)).toBe(10);
+    advance(c, 1, 10);
+    expect(Atomics.load(c.waiting, 1)).toBe(0);
+  });
+
   it('waitFor gives up at its deadline (a stuck worker does not hang the run)', () => {
     const c = sharedCounters(2);
     expect(() => waitFor(c, 0, 5, Date.now() + 20, 5)).toThrow(/did not get past observation 5/);

@@ -254,4 +254,28 @@ describe('zeek tsv: a sink that admits only some names', () => {
     expect(observed).toEqual(['a.kept.example']);
     expect(skipped).toEqual(['no query type', `expected ${ZEEK_DNS_FIELDS.length} fields, got 3`]);
   });
+
+  it('hands the answer addresses of a record it refuses as the detector keys them, null for one it cannot read plainly', () => {
+    const refused: (number | string | null)[] = [];
+    const decoder = zeekFormat.createDecoder('refused.dns.log', {
+      admit: (qname) => qname.endsWith('.kept.example'),
+      refusedAddress: (key) => refused.push(key),
+      observe: () => {},
+      skip: () => {},
+    });
+    decoder.push(
+      Buffer.from(
+        withHeader(
+          row({ query: 'a.kept.example' }),
+          row({ query: 'b.other.example', answers: 'cdn.other.example,255.255.255.255,10.0.0.1', TTLs: '60.0,60.0,60.0' }),
+          row({ query: 'c.other.example', qtype: '28', qtype_name: 'AAAA', answers: '2001:DB8:0:0::1', TTLs: '60.0' }),
+          row({ query: 'd.other.example', answers: '198.51.100.\\x37', TTLs: '60.0' }),
+          row({ query: 'e.other.example', answers: '-', TTLs: '-' }),
+        ),
+      ),
+    );
+    decoder.end();
+    // IPv4 as a signed 32-bit integer (255.255.255.255 is -1), IPv6 in RFC 5952 text, a CNAME target is none.
+    expect(refused).toEqual([-1, (10 << 24) | 1, '2001:db8::1', null]);
+  });
 });

@@ -15,7 +15,7 @@ import type { DnsObservation, ResourceRecord } from '../../model/observation.js'
 import { parseIPv4 } from '../../model/names.js';
 import type { ObservationSink } from '../source.js';
 import { ByteLineDecoder } from '../line-decoder.js';
-import { needsDecoding, plainIPv4, plainIPv6, plainName } from '../byte-records.js';
+import { needsDecoding, plainIPv4, plainIPv4Value, plainIPv6, plainName } from '../byte-records.js';
 import { plausibleName } from '../records.js';
 import { rcodeName, shown, typeNameOf } from '../values.js';
 import { nameAnswerType, zeekAdditional, zeekAnswer, zeekAuthority, zeekQueryType, zeekRcode } from './answers.js';
@@ -109,7 +109,10 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
       qname = query === '' ? '.' : plausibleName(query);
       if (qname === null) return `bad query name ${shown(query)}`;
     }
-    if (this.sink.admit !== undefined && !this.sink.admit(qname)) return null;
+    if (this.sink.admit !== undefined && !this.sink.admit(qname)) {
+      if (this.sink.refusedAddress !== undefined) this.refusedAddresses(layout, this.sink.refusedAddress);
+      return null;
+    }
 
     const qtype = this.mnemonic(layout.qtypeName, layout.qtype, COMMON_QTYPES, zeekQueryType, typeNameOf);
     if (qtype === null) return 'no query type';
@@ -276,6 +279,33 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
       a = aNext + set.length;
     }
     return withTtls && t <= tEnd ? this.lengthMismatch(layout, false, false) : null;
+  }
+
+  /**
+   * The answer addresses of a record admit() refused, without decoding it
+   * (no strings for IPv4): a partition reading the whole input learns what
+   * the other partitions' names resolve to (ObservationSink.refusedAddress).
+   */
+  private refusedAddresses(layout: ZeekLayout, note: (key: number | string | null) => void): void {
+    if (layout.answers === -1) return;
+    const bytes = this.bytes;
+    const end = this.ends[layout.answers]!;
+    let pos = this.starts[layout.answers]!;
+    if (this.isAbsent(pos, end, layout)) return;
+    const set = layout.setSeparatorBytes;
+    for (;;) {
+      const next = nextSeparator(bytes, pos, end, set);
+      const v4 = plainIPv4Value(bytes, pos, next);
+      if (v4 >= 0) note(v4 | 0);
+      else {
+        const v6 = plainIPv6(bytes, pos, next);
+        if (v6 !== null) note(v6);
+        // Plain text that is no address stays none (as element() decides for addl); escaped text may unescape into one.
+        else if (needsDecoding(bytes, pos, next)) note(null);
+      }
+      if (next === end) return;
+      pos = next + set.length;
+    }
   }
 
   private lengthMismatch(layout: ZeekLayout, noAnswers: boolean, noTtls: boolean): string {
