@@ -14,6 +14,8 @@ export class QueryStats {
   private size = 0;
   /** Queries that found no room (the store has not drained for very long). */
   overflow = 0;
+  /** Who else hears every drain's rows (the cluster's console writer), beside the one who drains. */
+  private readonly listeners = new Set<(rows: readonly StatsBucket[]) => void>();
 
   constructor(private readonly maxBuckets = 100_000) {}
 
@@ -47,13 +49,21 @@ export class QueryStats {
     return this.size;
   }
 
-  /** Every row counted since the last drain, oldest minute first; the counts start again from zero. */
+  /** Every row counted since the last drain, oldest minute first; the counts start again from zero. Listeners hear them too. */
   drain(): StatsBucket[] {
     const rows: StatsBucket[] = [];
     for (const byCustomer of this.buckets.values()) for (const bucket of byCustomer.values()) rows.push(bucket);
     rows.sort((a, b) => a.ts - b.ts || (a.customer < b.customer ? -1 : 1));
     this.buckets = new Map();
     this.size = 0;
+    // Copies: the drainer may hand its rows on (the store's retry adds to them).
+    if (rows.length > 0) for (const listener of this.listeners) listener(rows.map((r) => ({ ...r })));
     return rows;
+  }
+
+  /** Hears the rows of every drain, whoever drains (the store's flush, or the listener's own timer without a store). */
+  onDrain(listener: (rows: readonly StatsBucket[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 }
