@@ -3,7 +3,9 @@
  * (verdict, verdict history, passive DNS) from rows in a real two-shard
  * ClickHouse cluster: observations as a sensor inserts them (the
  * materialized views fold them into passive DNS and domains) and verdict
- * rows as the judge writes them. The daemon has no local store.
+ * rows as the judge writes them. The daemon has no local store. And
+ * `fluxhound report --cluster` prints what `report --store` prints for the
+ * same day written to each.
  */
 import { createClient } from '@clickhouse/client';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,8 @@ import { verdictFixture } from '../src/store/store.case.js';
 import { fluxhound, requireBuilt, spawnFluxhound, type RunningDaemon } from './support/cli.js';
 import { clickhouseServer, startClickHouseCluster, type ClickHouseCluster } from './support/clickhouse.js';
 import { freePort, waitFor } from './support/daemon.js';
+import { ClickHouseStore } from '../src/store/clickhouse/clickhouse-store.js';
+import { seedAsync, seedStore } from './helpers/report-store.js';
 
 const TOKEN = 'readreadreadreadreadread';
 const enricher = { sources: [], lookup: () => null } as unknown as Enricher;
@@ -105,4 +109,26 @@ describe.skipIf(clickhouseServer.path === null)('serve with a cluster: the API r
     expect([down.code, down.stderr.trim().split('\n').length]).toEqual([2, 1]);
     expect(down.stderr).toMatch(/show: cannot read the cluster at http:\/\/127\.0\.0\.1:1/);
   });
+
+  it('report --cluster prints what report --store prints for the same day written to each (JSON, CSV, HTML)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-cluster-report-'));
+    const file = join(dir, 'state.db');
+    seedStore(file).close();
+    const url = cluster.shards[0]!.url;
+    const store = await ClickHouseStore.open({ url, database: 'fluxhound', cluster: cluster.name, node: 'resolver-1' });
+    await seedAsync(store);
+    await store.close();
+    const config = join(dir, 'fluxhound.yaml');
+    writeFileSync(config, ['customers:', '  - id: acme', '    name: ACME Ltd', '    networks: [192.0.2.0/24]', 'cluster:', `  name: ${cluster.name}`, ''].join('\n'));
+    const day = ['report', '--customer', 'acme', '--since', '2026-11-30', '--until', '2026-12-01T00:00:00Z', '-c', config];
+    // The report's generation time aside (each run has its own), the two are the same text.
+    const same = (text: string): string => text.replace(/20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d\d\dZ(?=["<,\n ]|$)/g, (t) => (t.startsWith('2026-11-30') || t.startsWith('2026-12-01') ? t : 'NOW'));
+    for (const format of ['json', 'csv', 'html']) {
+      const [fromFile, fromCluster] = await Promise.all([fluxhound([...day, '--format', format, '--store', file]), fluxhound([...day, '--format', format, '--cluster', url])]);
+      expect([fromCluster.code, fromCluster.stderr]).toEqual([0, '']);
+      expect(fromFile.code).toBe(0);
+      expect(same(fromCluster.stdout)).toBe(same(fromFile.stdout));
+      if (format === 'json') expect((JSON.parse(fromCluster.stdout) as { totals: { blocked_names: number } }).totals.blocked_names).toBe(3);
+    }
+  }, 60_000);
 });
