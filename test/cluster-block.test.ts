@@ -153,5 +153,9 @@ describe.skipIf(clickhouseServer.path === null)('flux spread over two serve --cl
     expect(listed.items.map((e) => [e.name, e.by])).toEqual([[SPREAD_NAME, 'admin']]);
     const audit = (await (await api(1, '/api/v1/audit')).json()) as { items: { action: string; target: string }[] };
     expect(audit.items.map((a) => `${a.action} ${a.target}`)).toEqual([`allow.add ${SPREAD_NAME}`]);
+    // Removed through daemon 1: the cluster's verdict blocks again at both (neither daemon's own detector flags the name).
+    const removed = await api(1, `/api/v1/allowlist/${SPREAD_NAME}`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ comment: 'it is flux after all' }) });
+    expect(removed.status).toBe(200);
+    for (const port of forwarders) await waitFor('the forwarder blocking the name again', async () => (await queryRcode(port, SPREAD_NAME)) === 3, 20_000, 100);
   }, 180_000);
 });

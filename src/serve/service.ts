@@ -138,6 +138,12 @@ export interface ServeContext {
   reader?: AsyncStore | null;
   /** The operator's allow and deny lists, applied live; set by the service that manages them (null until then). */
   lists: ManagedLists | null;
+  /**
+   * With a cluster: the cluster's current flagged verdict of a domain (the
+   * verdict follower's), so that removing an allow entry brings back what the
+   * cluster flagged, as it brings back what the local detector flagged.
+   */
+  followed?: ((domain: string) => Verdict | null) | null;
   /** The threat-intelligence feeds (intel.feeds, --intel, the TAXII inbox); null when none are configured. */
   intel?: IntelFeeds | null;
 }

@@ -236,9 +236,10 @@ export class ListsService implements Service, ManagedLists {
     if (addedAllow.length + removedAllow.length > 0) flagged.policyChanged();
   }
 
-  /** A name the detector still holds as flagged, and no longer allowed, enters the flagged set again. */
+  /** A name the detector (or, with a cluster, the cluster) still holds as flagged, and no longer allowed, enters the flagged set again. */
   private restoreDetected(domain: string): void {
-    const v = this.context.detector.current(domain);
+    const own = this.context.detector.current(domain);
+    const v = own !== null && isActionable(own) ? own : (this.context.followed?.(domain) ?? own);
     // No longer flagged (or no longer tracked): nothing to bring back.
     if (v === null || !isActionable(v)) this.heldBack.delete(domain);
     // Still allowed by another entry (or the config): remembered until that goes too.
