@@ -13,16 +13,17 @@
  * The node's own store, when it has one, keeps its query log as before; the
  * lists are the cluster's (serve/lists reads them through context.reader).
  */
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Command } from 'commander';
 import { clusterWriterMetrics } from '../../store/clickhouse/metrics.js';
-import { clusterSettings, type ClusterSettings } from '../../store/clickhouse/options.js';
+import type { ClusterSettings } from '../../store/clickhouse/options.js';
 import { RunningStats } from '../../store/clickhouse/running-stats.js';
 import { QUERYLOG_COLUMNS, STATS_COLUMNS, queryLogRow } from '../../store/clickhouse/store-rows.js';
 import { connectCluster } from '../../store/clickhouse/connect.js';
 import { ClusterWriter } from '../../store/clickhouse/writer.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
+import { nodeClusterSettings } from './sensor.js';
 
 /** Milliseconds between sends of the running counts (each send is one row per count that changed). */
 export const STATS_EVERY_MS = 5000;
@@ -34,8 +35,7 @@ export const clusterConsoleService: ServiceFactory = {
   // --cluster and --node are declared by the cluster-sensor service.
   addOptions(_command: Command) {},
   create(flags, context) {
-    const store = typeof flags.store === 'string' ? flags.store : context.config.serve.store.path;
-    const settings = clusterSettings(context.config, flags, store === null ? process.cwd() : dirname(store));
+    const settings = nodeClusterSettings(flags, context);
     return settings === null ? null : new ClusterConsoleService(settings, context);
   },
 };

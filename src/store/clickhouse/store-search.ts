@@ -93,17 +93,24 @@ function olderThan([ts, node, batch, seq]: RowPlace): string {
 
 function decodeCursor(cursor: string): RowPlace {
   const bad = new UsageError('store: querylog cursor is not one a previous page gave');
-  if (cursor.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad;
+  const value = jsonCursor(cursor, 1024, bad);
+  if (!value.every((v) => typeof v === 'string')) throw bad;
+  const [ts, node, batch, seq] = value as RowPlace;
+  if (!/^\d{1,19}$/.test(ts) || !/^\d{1,19}$/.test(batch) || !/^\d{1,10}$/.test(seq) || node.length > 256) throw bad;
+  return [ts, node, batch, seq];
+}
+
+/** A cursor this module gave: base64url of a JSON array of four values; `bad` for anything else. */
+function jsonCursor(cursor: string, maxLength: number, bad: UsageError): unknown[] {
+  if (cursor.length > maxLength || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad;
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw bad;
   }
-  if (!Array.isArray(value) || value.length !== 4 || !value.every((v) => typeof v === 'string')) throw bad;
-  const [ts, node, batch, seq] = value as RowPlace;
-  if (!/^\d{1,19}$/.test(ts) || !/^\d{1,19}$/.test(batch) || !/^\d{1,10}$/.test(seq) || node.length > 256) throw bad;
-  return [ts, node, batch, seq];
+  if (!Array.isArray(value) || value.length !== 4) throw bad;
+  return value as unknown[];
 }
 
 export async function statsSeries(ch: StoreClient, query: StatsQuery): Promise<StatsPoint[]> {
@@ -235,15 +242,8 @@ function exposureOf(g: ExposureGroup): Exposure {
 
 function decodeExposureCursor(cursor: string): [number, string, string, string] {
   const bad = new UsageError('store: exposures cursor is not one a previous page gave');
-  if (cursor.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad;
-  }
-  if (!Array.isArray(value) || value.length !== 4 || !Number.isSafeInteger(value[0])) throw bad;
-  if (!value.slice(1).every((v) => typeof v === 'string')) throw bad;
+  const value = jsonCursor(cursor, 4096, bad);
+  if (!Number.isSafeInteger(value[0]) || !value.slice(1).every((v) => typeof v === 'string')) throw bad;
   return value as [number, string, string, string];
 }
 
