@@ -20,7 +20,8 @@ import { clusterWriterMetrics } from '../../store/clickhouse/metrics.js';
 import type { ClusterSettings } from '../../store/clickhouse/options.js';
 import { RunningStats } from '../../store/clickhouse/running-stats.js';
 import { QUERYLOG_COLUMNS, STATS_COLUMNS, queryLogRow } from '../../store/clickhouse/store-rows.js';
-import { connectCluster } from '../../store/clickhouse/connect.js';
+import { connectCluster, missingColumns } from '../../store/clickhouse/connect.js';
+import { UsageError } from '../../model/errors.js';
 import { ClusterWriter } from '../../store/clickhouse/writer.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
 import { nodeClusterSettings } from './sensor.js';
@@ -75,6 +76,7 @@ export class ClusterConsoleService implements Service {
     // Its own connection: the sensor's may be busy with a large observation batch.
     const client = connectCluster({ url: settings.url, database: null });
     this.client = client;
+    await this.checkSchema(client);
     const writer = (table: string, columns: readonly string[], share: number, onInsertSeconds: (s: number) => void) =>
       ClusterWriter.start({
         client,
@@ -103,6 +105,25 @@ export class ClusterConsoleService implements Service {
     if (context.store === null) this.every(DRAIN_MS, () => context.queryStats.drain());
     this.every(STATS_EVERY_MS, () => this.sendCounts());
     log.info({ node: settings.node }, `cluster: writing the query log and per-minute counts as ${settings.node}`);
+  }
+
+  /**
+   * Tables of an older `cluster init` would refuse every insert (spooled for ever): one line, exit 2. A node that
+   * does not answer is no reason to refuse (the sensor logged it; the writers spool until it does).
+   */
+  private async checkSchema(client: ClickHouseClient): Promise<void> {
+    let missing: string[];
+    try {
+      missing = await missingColumns(client, this.settings.database, { querylog_local: QUERYLOG_COLUMNS, stats_local: STATS_COLUMNS });
+    } catch {
+      return;
+    }
+    if (missing.length === 0) return;
+    await client.close();
+    this.client = null;
+    throw new UsageError(
+      `cluster: database ${this.settings.database} lacks ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''}: its query-log and stats tables predate this fluxhound; drop querylog_local and stats_local on every node (and querylog, stats) and run fluxhound cluster init again`,
+    );
   }
 
   async stop(): Promise<void> {

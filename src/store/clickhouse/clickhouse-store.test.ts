@@ -17,7 +17,8 @@ import { queryFixture, storeSuite, verdictFixture } from '../store.case.js';
 import { asyncStore, emptyBatch } from '../store.js';
 import { ClickHouseStore } from './clickhouse-store.js';
 import { observationRow } from './rows.js';
-import { queryLogRow, statsRows } from './store-rows.js';
+import { QUERYLOG_COLUMNS, STATS_COLUMNS, queryLogRow, statsRows } from './store-rows.js';
+import { missingColumns } from './connect.js';
 import type { ClickHouseStoreOptions } from './store-client.js';
 
 const enricher = { sources: [], lookup: () => null } as unknown as Enricher;
@@ -154,5 +155,18 @@ describe.skipIf(clickhouseServer.path === null)('ClickHouse store on two shards'
     } finally {
       await store.close();
     }
+  });
+
+  it("names the columns a node's older query-log and stats tables lack (what serve --cluster refuses to start on)", async () => {
+    const c = createClient({ url: options.url });
+    await c.command({ query: 'CREATE DATABASE IF NOT EXISTS fluxhound_old' });
+    // The shapes an earlier cluster init made: no token on the query log, summed increments for stats.
+    await c.command({ query: 'CREATE TABLE IF NOT EXISTS fluxhound_old.querylog_local (day Date, ts_us UInt64, batch UInt64, seq UInt32, registered String, client_key String, customer String, has_customer UInt8, rname String, action String, entry String) ENGINE = MergeTree() PARTITION BY day ORDER BY (ts_us, batch, seq)' });
+    await c.command({ query: 'CREATE TABLE IF NOT EXISTS fluxhound_old.stats_local (ts UInt32, customer String, queries UInt64, blocked UInt64, logged UInt64) ENGINE = SummingMergeTree((queries, blocked, logged)) ORDER BY (ts, customer)' });
+    const wanted = { querylog_local: QUERYLOG_COLUMNS, stats_local: STATS_COLUMNS };
+    expect(await missingColumns(c, 'fluxhound_old', wanted)).toEqual(['querylog_local.node', 'stats_local.node', 'stats_local.gen', 'stats_local.version']);
+    expect(await missingColumns(c, 'fluxhound', wanted)).toEqual([]);
+    await c.command({ query: 'DROP DATABASE fluxhound_old' });
+    await c.close();
   });
 });
