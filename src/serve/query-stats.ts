@@ -61,6 +61,30 @@ export class QueryStats {
     return rows;
   }
 
+  /**
+   * Adds drained rows back (summed into what was counted since), for the next drain: the cluster's console
+   * service drains at its stop, then unsubscribes and hands the rows back for the store's last flush. putBack
+   * tells no listener; one still subscribed hears the rows again at the next drain.
+   */
+  putBack(rows: readonly StatsBucket[]): void {
+    for (const r of rows) {
+      let byCustomer = this.buckets.get(r.ts);
+      if (byCustomer === undefined) {
+        byCustomer = new Map();
+        this.buckets.set(r.ts, byCustomer);
+      }
+      const bucket = byCustomer.get(r.customer);
+      if (bucket === undefined) {
+        byCustomer.set(r.customer, { ...r });
+        this.size++;
+      } else {
+        bucket.queries += r.queries;
+        bucket.blocked += r.blocked;
+        bucket.logged += r.logged;
+      }
+    }
+  }
+
   /** Hears the rows of every drain, whoever drains (the store's flush, or the listener's own timer without a store). */
   onDrain(listener: (rows: readonly StatsBucket[]) => void): () => void {
     this.listeners.add(listener);

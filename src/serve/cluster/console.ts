@@ -127,12 +127,14 @@ export class ClusterConsoleService implements Service {
   }
 
   async stop(): Promise<void> {
-    for (const u of this.unsubscribe) u();
-    this.unsubscribe.length = 0;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
-    // Without a store the last counts are this service's to drain; with one, the store's last flush takes them (README).
-    if (this.context.store === null) this.running.add(this.context.queryStats.drain());
+    // The counts since the last drain (the forwarder stopped before this service): heard here through the
+    // listener, then handed back for the store's last flush (the store stops after this service).
+    const last = this.context.queryStats.drain();
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe.length = 0;
+    if (this.context.store !== null) this.context.queryStats.putBack(last);
     this.sendCounts();
     const left = await Promise.all([this.queries?.close(), this.counts?.close()]);
     await this.client?.close();
