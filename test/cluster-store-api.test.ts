@@ -5,7 +5,8 @@
  * materialized views fold them into passive DNS and domains) and verdict
  * rows as the judge writes them. The daemon has no local store. And
  * `fluxhound report --cluster` prints what `report --store` prints for the
- * same day written to each.
+ * same day written to each; and a daemon without a store sends its query
+ * log and counts (the cluster-console service).
  */
 import { createClient } from '@clickhouse/client';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,10 @@ import { clickhouseServer, startClickHouseCluster, type ClickHouseCluster } from
 import { freePort, waitFor } from './support/daemon.js';
 import { ClickHouseStore } from '../src/store/clickhouse/clickhouse-store.js';
 import { seedAsync, seedStore } from './helpers/report-store.js';
+import { quietDaemon } from './support/quiet-daemon.js';
+import { defaultConfig } from '../src/config/schema.js';
+import { clusterConsoleService } from '../src/serve/cluster/console.js';
+import { queryFixture } from '../src/store/store.case.js';
 
 const TOKEN = 'readreadreadreadreadread';
 const enricher = { sources: [], lookup: () => null } as unknown as Enricher;
@@ -131,4 +136,30 @@ describe.skipIf(clickhouseServer.path === null)('serve with a cluster: the API r
       if (format === 'json') expect((JSON.parse(fromCluster.stdout) as { totals: { blocked_names: number } }).totals.blocked_names).toBe(3);
     }
   }, 60_000);
+
+  it("a serve --cluster daemon without a store sends its query log and its counts (drained by the console service itself), the last ones at stop", async () => {
+    const config = defaultConfig();
+    config.cluster.spoolDir = mkdtempSync(join(tmpdir(), 'fluxhound-console-spool-'));
+    config.cluster.batchMs = 50;
+    config.cluster.name = cluster.name;
+    const daemon = quietDaemon(config, { factories: [clusterConsoleService], flags: { cluster: cluster.shards[0]!.url, node: 'console-1' } });
+    await daemon.start();
+    const t0 = 1_970_000_000;
+    for (let i = 0; i < 5; i++) {
+      daemon.context.logQuery(queryFixture({ ts: t0 + i, name: `q${i}.console.example`, customer: 'acme' }));
+      daemon.context.queryStats.count(t0 + i, 'acme', i < 2 ? 'nxdomain' : 'pass');
+    }
+    await daemon.stop();
+    const store = await ClickHouseStore.open({ url: cluster.shards[0]!.url, database: 'fluxhound', cluster: cluster.name });
+    try {
+      const page = await store.queryLog({ name: 'console.example' }, 100);
+      expect(page.entries.map((e) => e.name)).toEqual(['q4.console.example', 'q3.console.example', 'q2.console.example', 'q1.console.example', 'q0.console.example']);
+      const [acme] = await store.stats({ since: t0 - 20, until: t0 + 40, step: 60, customer: 'acme' });
+      expect(acme).toMatchObject({ queries: 5, blocked: 2 });
+      const [all] = await store.stats({ since: t0 - 20, until: t0 + 40, step: 60 });
+      expect(all!.queries).toBe(5);
+    } finally {
+      await store.close();
+    }
+  });
 });
