@@ -105,8 +105,9 @@ export function storeSchemaStatements(db: string, cluster: string): string[] {
     // writer's running count of one minute and customer (gen: that count's identity, e.g. a process and its start),
     // sent again as it grows with a higher version: the newest version per (ts, customer, node, gen) is the count,
     // and a read sums them over nodes and gens. A row sent twice (a retried batch) is the same row: nothing is counted twice.
+    // Partitioned by day (server time zone, like `day` elsewhere) so that the cluster's retention drops whole days.
     `CREATE TABLE IF NOT EXISTS ${db}.stats_local (ts UInt32, customer String, node String, gen UInt64, version UInt64, queries UInt64, blocked UInt64, logged UInt64)
-      ENGINE = ReplacingMergeTree(version) ORDER BY (ts, customer, node, gen)`,
+      ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMMDD(toDateTime(ts)) ORDER BY (ts, customer, node, gen)`,
     distributed('stats', 'cityHash64(customer)'),
     // Exposure increments; a read sums them per (client, domain, direction).
     `CREATE TABLE IF NOT EXISTS ${db}.exposures_local (
