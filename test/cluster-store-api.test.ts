@@ -3,7 +3,10 @@
  * (verdict, verdict history, passive DNS) from rows in a real two-shard
  * ClickHouse cluster: observations as a sensor inserts them (the
  * materialized views fold them into passive DNS and domains) and verdict
- * rows as the judge writes them. The daemon has no local store.
+ * rows as the judge writes them. The daemon has no local store. And
+ * `fluxhound report --cluster` prints what `report --store` prints for the
+ * same day written to each; and a daemon without a store sends its query
+ * log and counts (the cluster-console service).
  */
 import { createClient } from '@clickhouse/client';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,6 +21,12 @@ import { verdictFixture } from '../src/store/store.case.js';
 import { fluxhound, requireBuilt, spawnFluxhound, type RunningDaemon } from './support/cli.js';
 import { clickhouseServer, startClickHouseCluster, type ClickHouseCluster } from './support/clickhouse.js';
 import { freePort, waitFor } from './support/daemon.js';
+import { ClickHouseStore } from '../src/store/clickhouse/clickhouse-store.js';
+import { seedAsync, seedStore } from './helpers/report-store.js';
+import { quietDaemon } from './support/quiet-daemon.js';
+import { defaultConfig } from '../src/config/schema.js';
+import { clusterConsoleService } from '../src/serve/cluster/console.js';
+import { queryFixture } from '../src/store/store.case.js';
 
 const TOKEN = 'readreadreadreadreadread';
 const enricher = { sources: [], lookup: () => null } as unknown as Enricher;
@@ -104,5 +113,53 @@ describe.skipIf(clickhouseServer.path === null)('serve with a cluster: the API r
     const down = await fluxhound(['show', '--cluster', 'http://127.0.0.1:1', '-c', config, 'login.flux-bank.example']);
     expect([down.code, down.stderr.trim().split('\n').length]).toEqual([2, 1]);
     expect(down.stderr).toMatch(/show: cannot read the cluster at http:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('report --cluster prints what report --store prints for the same day written to each (JSON, CSV, HTML)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxhound-cluster-report-'));
+    const file = join(dir, 'state.db');
+    seedStore(file).close();
+    const url = cluster.shards[0]!.url;
+    const store = await ClickHouseStore.open({ url, database: 'fluxhound', cluster: cluster.name, node: 'resolver-1' });
+    await seedAsync(store);
+    await store.close();
+    const config = join(dir, 'fluxhound.yaml');
+    writeFileSync(config, ['customers:', '  - id: acme', '    name: ACME Ltd', '    networks: [192.0.2.0/24]', 'cluster:', `  name: ${cluster.name}`, ''].join('\n'));
+    const day = ['report', '--customer', 'acme', '--since', '2026-11-30', '--until', '2026-12-01T00:00:00Z', '-c', config];
+    // The report's generation time aside (each run has its own), the two are the same text.
+    const same = (text: string): string => text.replace(/20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d\d\dZ(?=["<,\n ]|$)/g, (t) => (t.startsWith('2026-11-30') || t.startsWith('2026-12-01') ? t : 'NOW'));
+    for (const format of ['json', 'csv', 'html']) {
+      const [fromFile, fromCluster] = await Promise.all([fluxhound([...day, '--format', format, '--store', file]), fluxhound([...day, '--format', format, '--cluster', url])]);
+      expect([fromCluster.code, fromCluster.stderr]).toEqual([0, '']);
+      expect(fromFile.code).toBe(0);
+      expect(same(fromCluster.stdout)).toBe(same(fromFile.stdout));
+      if (format === 'json') expect((JSON.parse(fromCluster.stdout) as { totals: { blocked_names: number } }).totals.blocked_names).toBe(3);
+    }
+  }, 60_000);
+
+  it("a serve --cluster daemon without a store sends its query log and its counts (drained by the console service itself), the last ones at stop", async () => {
+    const config = defaultConfig();
+    config.cluster.spoolDir = mkdtempSync(join(tmpdir(), 'fluxhound-console-spool-'));
+    config.cluster.batchMs = 50;
+    config.cluster.name = cluster.name;
+    const daemon = quietDaemon(config, { factories: [clusterConsoleService], flags: { cluster: cluster.shards[0]!.url, node: 'console-1' } });
+    await daemon.start();
+    const t0 = 1_970_000_000;
+    for (let i = 0; i < 5; i++) {
+      daemon.context.logQuery(queryFixture({ ts: t0 + i, name: `q${i}.console.example`, customer: 'acme' }));
+      daemon.context.queryStats.count(t0 + i, 'acme', i < 2 ? 'nxdomain' : 'pass');
+    }
+    await daemon.stop();
+    const store = await ClickHouseStore.open({ url: cluster.shards[0]!.url, database: 'fluxhound', cluster: cluster.name });
+    try {
+      const page = await store.queryLog({ name: 'console.example' }, 100);
+      expect(page.entries.map((e) => e.name)).toEqual(['q4.console.example', 'q3.console.example', 'q2.console.example', 'q1.console.example', 'q0.console.example']);
+      const [acme] = await store.stats({ since: t0 - 20, until: t0 + 40, step: 60, customer: 'acme' });
+      expect(acme).toMatchObject({ queries: 5, blocked: 2 });
+      const [all] = await store.stats({ since: t0 - 20, until: t0 + 40, step: 60 });
+      expect(all!.queries).toBe(5);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -87,7 +87,9 @@ describe('fluxhound report', () => {
     [['--customer', 'acme', '--since', 'last tuesday', '-c', CONFIG], /^fluxhound: report: --since takes an ISO 8601 date or time/],
     [['--customer', 'acme', '--since', '2026-12-01', '--until', '2026-11-30', '-c', CONFIG], /^fluxhound: report: --since must come before --until$/],
     [['--customer', 'acme', ...DAY, '--format', 'pdf', '-c', CONFIG], /^fluxhound: report: --format takes one of html, csv, json, not 'pdf'$/],
-    [['--customer', 'acme', ...DAY, '--store', join(dir, 'missing.db'), '-c', CONFIG], /^fluxhound: report: no store at .*missing\.db$/],
+    [['--customer', 'acme', ...DAY, '--store', join(dir, 'missing.db'), '-c', CONFIG], /^fluxhound: report: no store file at .*missing\.db \(give --store PATH, or -c with serve\.store\.path\)$/],
+    [['--customer', 'acme', ...DAY, '--store', join(dir, 'missing.db'), '--cluster', 'http://127.0.0.1:1', '-c', CONFIG], /^fluxhound: report: give --store PATH or --cluster URL, not both$/],
+    [['--customer', 'acme', ...DAY, '--cluster', 'http://127.0.0.1:1', '-c', CONFIG], /^fluxhound: report: cannot read the cluster at http:\/\/127\.0\.0\.1:1: /],
     [['--customer', 'acme', '-c', CONFIG], /^fluxhound: required option '--since <date>' not specified/],
     [['--customer', 'acme', ...DAY, '--out', join(dir, 'no', 'such', 'dir.html'), '-c', CONFIG], /^fluxhound: report: cannot write .*: ENOENT$/],
   ])('usage error %#: one line, exit 2', (args, message) => {

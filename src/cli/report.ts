@@ -1,19 +1,18 @@
 /**
- * `fluxhound report`: one customer's transparency report from the store —
+ * `fluxhound report`: one customer's transparency report from the store
+ * (or, with --cluster, from the cluster every node writes its query log to) —
  * each block in plain words, its evidence and the verdict or deny entry
  * behind it — as HTML, CSV or JSON, on stdout or into a file (written
  * atomically). The same report the API serves and serve.reports writes.
  */
-import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { CustomerMap } from '../act/customers.js';
 import { loadConfig } from '../config/load.js';
 import { buildReport, parseReportTime, renderReport, REPORT_FORMATS, type ReportFormat } from '../serve/reports/index.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import { asyncStore } from '../store/store.js';
 import { UsageError } from './errors.js';
 import { exampleConfigPath } from './example-config.js';
+import { openStoreOrCluster } from './store-or-cluster.js';
 
 interface ReportFlags {
   customer: string;
@@ -22,6 +21,7 @@ interface ReportFlags {
   format: string;
   out?: string;
   store?: string;
+  cluster?: string;
   config?: string;
 }
 
@@ -34,6 +34,7 @@ export function reportCommand(): Command {
     .option('--format <format>', `${REPORT_FORMATS.join(', ')}`, 'html')
     .option('--out <file>', 'write here (atomically) instead of stdout')
     .option('--store <path>', 'the store to read (default serve.store.path of the config, fluxhound.db)')
+    .option('--cluster <url>', "read the fleet's query log, counts, verdict history and lists from a ClickHouse cluster node (default: cluster.url of the config, unless --store is given)")
     .option('-c, --config <file>', `config naming the customers and the store; every setting documented in ${exampleConfigPath()}`)
     .action(async (flags: ReportFlags) => {
       await runReport(flags);
@@ -54,21 +55,13 @@ async function runReport(flags: ReportFlags): Promise<void> {
   const since = parseReportTime(flags.since, now, 'report: --since');
   const until = flags.until === undefined ? now.getTime() / 1000 : parseReportTime(flags.until, now, 'report: --until');
   if (since >= until) throw new UsageError('report: --since must come before --until');
-  const path = flags.store ?? config.serve.store.path;
-  if (path === null) throw new UsageError('report: no store: give --store PATH (serve.store.path is null)');
-  // Never create an empty store where the operator mistyped a path.
-  if (!existsSync(path)) throw new UsageError(`report: no store at ${path}`);
-  let store: SqliteStore;
-  try {
-    store = new SqliteStore(path);
-  } catch (err) {
-    throw new UsageError(`report: ${(err as Error).message}`);
-  }
+  // Never create an empty store where the operator mistyped a path (openStore refuses a missing file).
+  const store = await openStoreOrCluster('report', flags, config);
   let text: string;
   try {
-    text = renderReport(await buildReport(asyncStore(store), customer, { since, until }, now), flags.format as ReportFormat).text;
+    text = renderReport(await buildReport(store, customer, { since, until }, now), flags.format as ReportFormat).text;
   } finally {
-    store.close();
+    await store.close();
   }
   if (flags.out === undefined) {
     process.stdout.write(text);

@@ -43,4 +43,18 @@ describe('QueryStats', () => {
     expect(stats.pending).toBe(2);
     expect(stats.overflow).toBe(1);
   });
+
+  it('tells drain listeners every drained row, and takes rows put back for the next drain (summed into the new counts)', () => {
+    const stats = new QueryStats();
+    const heard: number[] = [];
+    stats.onDrain((rows) => heard.push(...rows.map((r) => r.queries)));
+    stats.count(60, 'a', 'pass');
+    stats.count(60, 'a', 'nxdomain');
+    const first = stats.drain();
+    expect(heard).toEqual([2]);
+    stats.count(60, 'a', 'log');
+    stats.putBack(first);
+    expect(stats.drain()).toEqual([{ ts: 60, customer: 'a', queries: 3, blocked: 1, logged: 1 }]);
+    expect(heard).toEqual([2, 3]);
+  });
 });

@@ -14,6 +14,8 @@ export class QueryStats {
   private size = 0;
   /** Queries that found no room (the store has not drained for very long). */
   overflow = 0;
+  /** Who else hears every drain's rows (the cluster's console writer), beside the one who drains. */
+  private readonly listeners = new Set<(rows: readonly StatsBucket[]) => void>();
 
   constructor(private readonly maxBuckets = 100_000) {}
 
@@ -47,13 +49,45 @@ export class QueryStats {
     return this.size;
   }
 
-  /** Every row counted since the last drain, oldest minute first; the counts start again from zero. */
+  /** Every row counted since the last drain, oldest minute first; the counts start again from zero. Listeners hear them too. */
   drain(): StatsBucket[] {
     const rows: StatsBucket[] = [];
     for (const byCustomer of this.buckets.values()) for (const bucket of byCustomer.values()) rows.push(bucket);
     rows.sort((a, b) => a.ts - b.ts || (a.customer < b.customer ? -1 : 1));
     this.buckets = new Map();
     this.size = 0;
+    // Copies: the drainer may hand its rows on (the store's retry adds to them).
+    if (rows.length > 0) for (const listener of this.listeners) listener(rows.map((r) => ({ ...r })));
     return rows;
+  }
+
+  /**
+   * Adds drained rows back (summed into what was counted since), for the next drain: the cluster's console
+   * service drains at its stop, then unsubscribes and hands the rows back for the store's last flush. putBack
+   * tells no listener; one still subscribed hears the rows again at the next drain.
+   */
+  putBack(rows: readonly StatsBucket[]): void {
+    for (const r of rows) {
+      let byCustomer = this.buckets.get(r.ts);
+      if (byCustomer === undefined) {
+        byCustomer = new Map();
+        this.buckets.set(r.ts, byCustomer);
+      }
+      const bucket = byCustomer.get(r.customer);
+      if (bucket === undefined) {
+        byCustomer.set(r.customer, { ...r });
+        this.size++;
+      } else {
+        bucket.queries += r.queries;
+        bucket.blocked += r.blocked;
+        bucket.logged += r.logged;
+      }
+    }
+  }
+
+  /** Hears the rows of every drain, whoever drains (the store's flush, or the listener's own timer without a store). */
+  onDrain(listener: (rows: readonly StatsBucket[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 }

@@ -23,6 +23,7 @@ import { taxiiService } from './taxii/index.js';
 import { mispFeedService, stixFileService } from './share/index.js';
 import { intelService } from './intel/index.js';
 import { clusterSensorService } from './cluster/sensor.js';
+import { clusterConsoleService } from './cluster/console.js';
 import { clusterJudgeService } from './cluster/judge-service.js';
 
 /**
@@ -40,6 +41,8 @@ export const serviceFactories: readonly ServiceFactory[] = [
   intelService,
   // Before every input: it hears their first observation, and stops after the last (its last batch is sent or spooled).
   clusterSensorService,
+  // Beside the sensor, before the forwarder: the query log and counts reach the cluster from the first answer.
+  clusterConsoleService,
   // After intel (the judge replays with the feeds), before the forwarder: a node blocks what the cluster flagged from its first answer.
   clusterJudgeService,
   followService(() => sourceFormats),

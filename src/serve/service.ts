@@ -138,6 +138,12 @@ export interface ServeContext {
   reader?: AsyncStore | null;
   /** The operator's allow and deny lists, applied live; set by the service that manages them (null until then). */
   lists: ManagedLists | null;
+  /**
+   * With a cluster: the cluster's current flagged verdict of a domain (the
+   * verdict follower's), so that removing an allow entry brings back what the
+   * cluster flagged, as it brings back what the local detector flagged.
+   */
+  followed?: ((domain: string) => Verdict | null) | null;
   /** The threat-intelligence feeds (intel.feeds, --intel, the TAXII inbox); null when none are configured. */
   intel?: IntelFeeds | null;
 }
@@ -146,19 +152,20 @@ export interface ServeContext {
  * The operator's allow and deny lists, kept in the store and applied live:
  * an allowed name leaves the flagged set (and so the forwarder, the RPZ and
  * the blocklists) at once; a denied name enters it. Changes made by another
- * process on the same store (`fluxhound allow add`) are picked up within a
- * second.
+ * process on the same store (`fluxhound allow add`), or on another node of
+ * the same cluster, are picked up within a second.
  */
 export interface ManagedLists {
   entries(list: ListName): ListEntry[];
   /**
    * Writes the change and its audit line, then applies it. False when a
-   * remove found nothing. Throws a UsageError for a name that is not a
-   * domain name (or a public suffix on the deny list).
+   * remove found nothing. Rejects with a UsageError for a name that is not a
+   * domain name (or a public suffix on the deny list). A promise: with a
+   * cluster the lists live there (every node follows them).
    */
-  change(change: ListChange): boolean;
+  change(change: ListChange): Promise<boolean>;
   /** The audit trail, newest first. */
-  audit(since: number, limit: number): AuditEntry[];
+  audit(since: number, limit: number): Promise<AuditEntry[]>;
 }
 
 export interface ServiceFactory {

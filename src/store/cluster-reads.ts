@@ -1,12 +1,15 @@
 /**
- * What a node of a cluster reads: the cluster for what sensors and the judge
- * write there (passive DNS and domains folded from observations, the verdict
- * history, flux networks), and the node's own store, when it has one, for
- * the console's records it keeps itself (query log, stats, flow findings,
- * the operator's lists and audit, meta such as the flagged-set serial).
- * Without a local store those come from the cluster too. Writes and sweeps
- * go to the local store (the cluster's writers are the sensors and the
- * judge); without one they are refused.
+ * What a node of a cluster reads: the cluster for what every node and the
+ * judge write there (passive DNS and domains folded from observations, the
+ * verdict history, flux networks, every node's query log and per-minute
+ * stats), and the fleet's one pair of allow and deny lists with their audit
+ * trail (a change made on any node's console, or with `fluxhound allow
+ * --cluster`, is written there and every node follows it). The node's own
+ * store, when it has one, answers for what it keeps alone: flow findings
+ * and meta such as the flagged-set serial; without one those come from the
+ * cluster too. Writes and sweeps go to the local store (the cluster's
+ * writers are the sensors, the judge and the list changes); without one
+ * they are refused.
  */
 import type { AsyncStore } from './store.js';
 
@@ -27,15 +30,15 @@ export function clusterReads(cluster: AsyncStore, local: AsyncStore | null): Asy
     counts: () => cluster.counts(),
     sizeBytes: () => cluster.sizeBytes(),
     check: () => cluster.check(),
+    queryLog: (filter, limit, cursor) => cluster.queryLog(filter, limit, cursor),
+    stats: (query) => cluster.stats(query),
+    listEntries: (list) => cluster.listEntries(list),
+    changeList: (change) => cluster.changeList(change),
+    listsVersion: () => cluster.listsVersion(),
+    audit: (since, limit) => cluster.audit(since, limit),
     meta: (key) => own.meta(key),
-    queryLog: (filter, limit, cursor) => own.queryLog(filter, limit, cursor),
-    stats: (query) => own.stats(query),
     exposures: (filter, limit, cursor) => own.exposures(filter, limit, cursor),
     fanOuts: (filter, limit) => own.fanOuts(filter, limit),
-    listEntries: (list) => own.listEntries(list),
-    changeList: (change) => own.changeList(change),
-    listsVersion: () => own.listsVersion(),
-    audit: (since, limit) => own.audit(since, limit),
     write: async (batch) => writable().write(batch),
     sweep: async (before) => writable().sweep(before),
     sweepQueryLog: async (before) => writable().sweepQueryLog(before),

@@ -6,9 +6,9 @@
  */
 import { escapeName } from '../../src/dns/name-text.js';
 import type { Customer } from '../../src/act/customers.js';
-import type { QueryAction, QueryLogEntry } from '../../src/model/query-log.js';
+import type { ListChange, QueryAction, QueryLogEntry } from '../../src/model/query-log.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { emptyBatch, type StatsBucket } from '../../src/store/store.js';
+import { emptyBatch, type AsyncStore, type StatsBucket, type StoreBatch } from '../../src/store/store.js';
 import { flaggedVerdict } from './verdicts.js';
 
 /** 2026-11-30T00:00:00Z: the day the log covers is [T0, T0 + 86400). */
@@ -96,14 +96,32 @@ export function dayStats(t0 = T0): StatsBucket[] {
   ];
 }
 
+/** The writes that seed the day, in order: what a daemon's flushes and one list change wrote. */
+export function seedWrites(t0 = T0): Array<{ batch: StoreBatch } | { change: ListChange }> {
+  const entries = dayEntries(t0);
+  return [
+    { batch: { ...emptyBatch(), verdicts: [{ ts: t0 + 50, verdict: evilVerdict() }] } },
+    { change: { op: 'add', list: 'deny', name: 'deny.example', comment: DENY_COMMENT, by: 'alice', at: t0 - 3600 } },
+    // Two batches, as two flushes would write them.
+    { batch: { ...emptyBatch(), queries: entries.slice(0, 5), stats: dayStats(t0).slice(0, 2) } },
+    { batch: { ...emptyBatch(), queries: entries.slice(5), stats: dayStats(t0).slice(2) } },
+  ];
+}
+
 /** Opens (creating) the store at `path` and writes the day into it. */
 export function seedStore(path: string, t0 = T0): SqliteStore {
   const store = new SqliteStore(path);
-  store.write({ ...emptyBatch(), verdicts: [{ ts: t0 + 50, verdict: evilVerdict() }] });
-  store.changeList({ op: 'add', list: 'deny', name: 'deny.example', comment: DENY_COMMENT, by: 'alice', at: t0 - 3600 });
-  const entries = dayEntries(t0);
-  // Two batches, as two flushes would write them.
-  store.write({ ...emptyBatch(), queries: entries.slice(0, 5), stats: dayStats(t0).slice(0, 2) });
-  store.write({ ...emptyBatch(), queries: entries.slice(5), stats: dayStats(t0).slice(2) });
+  for (const w of seedWrites(t0)) {
+    if ('batch' in w) store.write(w.batch);
+    else store.changeList(w.change);
+  }
   return store;
+}
+
+/** The same day written into any backend (the cluster's ClickHouseStore). */
+export async function seedAsync(store: AsyncStore, t0 = T0): Promise<void> {
+  for (const w of seedWrites(t0)) {
+    if ('batch' in w) await store.write(w.batch);
+    else await store.changeList(w.change);
+  }
 }

@@ -41,8 +41,11 @@ export class VerdictFollower {
   private cursor = 0;
   /** Domain → recorded_ms of the row last applied, within the look-back. */
   private readonly appliedAt = new Map<string, number>();
-  /** Domains this follower put into the flagged set (a benign row removes only these). */
-  private readonly held = new Set<string>();
+  /**
+   * Domains the cluster holds flagged, with their latest verdict: what this follower put into the flagged set
+   * (a benign row removes only these), or offered while the allowlist kept it out.
+   */
+  private readonly held = new Map<string, Verdict>();
   private readonly db: string;
   private readonly lookbackMs: number;
   skipped = 0;
@@ -55,6 +58,11 @@ export class VerdictFollower {
   /** Domains this follower holds in the flagged set. */
   get holding(): number {
     return this.held.size;
+  }
+
+  /** The cluster's current flagged verdict of `domain`, or null: the lists bring it back when an allow entry covering it goes. */
+  flagged(domain: string): Verdict | null {
+    return this.held.get(domain) ?? null;
   }
 
   async poll(): Promise<FollowReport> {
@@ -94,7 +102,7 @@ export class VerdictFollower {
       if (!this.held.delete(v.domain)) return false;
       return this.options.remove(v.domain);
     }
-    this.held.add(v.domain);
+    this.held.set(v.domain, v);
     return this.options.apply(v);
   }
 }

@@ -94,6 +94,7 @@ class ClusterJudgeService implements Service {
   async start(): Promise<void> {
     // One read before the first answer: a node joining the cluster blocks what the cluster already flagged.
     await this.follow();
+    this.context.followed = (domain) => this.follower.flagged(domain);
     this.loop(this.options.followMs, () => (this.following = this.follow()));
     if (this.judge !== null) this.loop(this.options.judgeMs, () => (this.judging = this.judgeOnce()));
     // The first run one period after start: a node restarted often prunes less often, never at every start.
@@ -102,6 +103,7 @@ class ClusterJudgeService implements Service {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.context.followed = null;
     for (const t of this.timers) clearTimeout(t);
     await Promise.all([this.judging, this.following, this.pruning]);
     if (this.lease !== null && this.held) await this.lease.release(Date.now()).catch(() => {});

@@ -26,12 +26,16 @@ export const clusterSensorService: ServiceFactory = {
       .option('--node <name>', "this node's name in the cluster's rows (config: cluster.node; default: the host name)");
   },
   create(flags, context) {
-    // The spool goes beside the store when there is one, else into the working directory.
-    const store = typeof flags.store === 'string' ? flags.store : context.config.serve.store.path;
-    const settings = clusterSettings(context.config, flags, store === null ? process.cwd() : dirname(store));
+    const settings = nodeClusterSettings(flags, context);
     return settings === null ? null : new ClusterSensorService(settings, context);
   },
 };
+
+/** This daemon's cluster settings (null: no cluster); the spool goes beside the store when there is one, else into the working directory. */
+export function nodeClusterSettings(flags: Record<string, unknown>, context: ServeContext): ClusterSettings | null {
+  const store = typeof flags.store === 'string' ? flags.store : context.config.serve.store.path;
+  return clusterSettings(context.config, flags, store === null ? process.cwd() : dirname(store));
+}
 
 export class ClusterSensorService implements Service {
   readonly name = 'cluster-sensor';

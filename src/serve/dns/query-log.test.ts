@@ -273,7 +273,7 @@ describe('a deny-list entry in the query log', () => {
     const entries: QueryLogEntry[] = [];
     daemon.context.onQuery((e) => entries.push(e));
     try {
-      expect(daemon.context.lists!.change({ op: 'add', list: 'deny', name: 'promo.shady.test', comment: 'spam campaign, ticket 9', by: 'alice', at: Date.now() / 1000 })).toBe(true);
+      expect(await daemon.context.lists!.change({ op: 'add', list: 'deny', name: 'promo.shady.test', comment: 'spam campaign, ticket 9', by: 'alice', at: Date.now() / 1000 })).toBe(true);
       expect((await ask(fwd.port, 'www.promo.shady.test'))?.rcode).toBe('NXDOMAIN');
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({ name: 'www.promo.shady.test', action: 'nxdomain', rcode: 'NXDOMAIN', domain: 'promo.shady.test', rule: 'denylist', reason: 'spam campaign, ticket 9', customer: 'acme' });

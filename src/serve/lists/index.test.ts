@@ -50,7 +50,7 @@ describe('lists service (no store: in memory)', () => {
     flux(daemon, 'login.evil-bank.com');
     expect(flagged.match('login.evil-bank.com')?.verdict).toBe('fast-flux');
     const serial = flagged.serial;
-    expect(lists.change(add('allow', 'Evil-Bank.com.', 'false positive, ticket 42'))).toBe(true);
+    expect(await lists.change(add('allow', 'Evil-Bank.com.', 'false positive, ticket 42'))).toBe(true);
     expect(flagged.match('login.evil-bank.com')).toBeNull();
     expect(flagged.serial).toBeGreaterThan(serial);
     expect(liveAllowlist(daemon.context.config).allowlist.names).toContain('evil-bank.com');
@@ -58,17 +58,17 @@ describe('lists service (no store: in memory)', () => {
     // New traffic while allowed: still out.
     flux(daemon, 'login.evil-bank.com', 100);
     expect(flagged.match('login.evil-bank.com')).toBeNull();
-    expect(lists.change(remove('allow', 'evil-bank.com'))).toBe(true);
+    expect(await lists.change(remove('allow', 'evil-bank.com'))).toBe(true);
     expect(flagged.match('login.evil-bank.com')?.domain).toBe('login.evil-bank.com');
     expect(flagged.match('login.evil-bank.com')?.listed).toBeUndefined();
-    expect(lists.change(remove('allow', 'evil-bank.com'))).toBe(false);
+    expect(await lists.change(remove('allow', 'evil-bank.com'))).toBe(false);
     await daemon.stop();
   });
 
   it('a SIGHUP reload keeps the managed allow entries', async () => {
     const { daemon, lists } = await started();
     flux(daemon, 'login.evil-bank.com');
-    lists.change(add('allow', 'evil-bank.com'));
+    await lists.change(add('allow', 'evil-bank.com'));
     expect(await daemon.reload()).toBe(true);
     expect(liveAllowlist(daemon.context.config).isAllowed('login.evil-bank.com')).toBe(true);
     flux(daemon, 'login.evil-bank.com', 200);
@@ -79,7 +79,7 @@ describe('lists service (no store: in memory)', () => {
   it('an allow entry with nothing flagged under it still bumps the serial (the RPZ gains its PASSTHRU)', async () => {
     const { daemon, lists } = await started();
     const serial = daemon.context.flagged.serial;
-    lists.change(add('allow', 'partner.example'));
+    await lists.change(add('allow', 'partner.example'));
     expect(daemon.context.flagged.serial).toBe(serial + 1);
     await daemon.stop();
   });
@@ -87,14 +87,14 @@ describe('lists service (no store: in memory)', () => {
   it('a deny entry blocks the name and everything under it like a flagged verdict, and goes when removed', async () => {
     const { daemon, lists } = await started();
     const { flagged } = daemon.context;
-    lists.change(add('deny', 'promo.shady.example', 'spam campaign'));
+    await lists.change(add('deny', 'promo.shady.example', 'spam campaign'));
     const v = flagged.match('a.b.promo.shady.example');
     expect(v).toMatchObject({ domain: 'promo.shady.example', verdict: 'fast-flux', score: 100, listed: { list: 'deny', comment: 'spam campaign', by: 'alice', at: AT } });
     expect(v?.reasons).toEqual(['on the operator deny list since 2030-01-01T00:00:00.000Z: spam campaign']);
     expect(flagged.match('shady.example')).toBeNull();
     // Never expires, however quiet.
     expect(sweepExpired(flagged, 60, AT + 10 * 365 * 86400)).toBe(0);
-    lists.change(remove('deny', 'promo.shady.example'));
+    await lists.change(remove('deny', 'promo.shady.example'));
     expect(flagged.match('promo.shady.example')).toBeNull();
     await daemon.stop();
   });
@@ -102,11 +102,11 @@ describe('lists service (no store: in memory)', () => {
   it('removing a deny entry keeps the name blocked when the detector flags it', async () => {
     const { daemon, lists } = await started();
     const { flagged } = daemon.context;
-    lists.change(add('deny', 'login.evil-bank.com'));
+    await lists.change(add('deny', 'login.evil-bank.com'));
     flux(daemon, 'login.evil-bank.com');
     // The operator's entry holds the name while it is there.
     expect(flagged.match('login.evil-bank.com')?.listed).toBeDefined();
-    lists.change(remove('deny', 'login.evil-bank.com'));
+    await lists.change(remove('deny', 'login.evil-bank.com'));
     const v = flagged.match('login.evil-bank.com');
     expect(v?.listed).toBeUndefined();
     expect(v?.verdict).toBe('fast-flux');
@@ -116,13 +116,13 @@ describe('lists service (no store: in memory)', () => {
   it('allow wins over deny, and the deny entry blocks again once the allow entry goes', async () => {
     const { daemon, lists } = await started();
     const { flagged } = daemon.context;
-    lists.change(add('deny', 'x.contested.example'));
-    lists.change(add('allow', 'contested.example'));
+    await lists.change(add('deny', 'x.contested.example'));
+    await lists.change(add('allow', 'contested.example'));
     expect(flagged.match('x.contested.example')).toBeNull();
     // Added in the other order, too.
-    lists.change(add('deny', 'y.contested.example'));
+    await lists.change(add('deny', 'y.contested.example'));
     expect(flagged.match('y.contested.example')).toBeNull();
-    lists.change(remove('allow', 'contested.example'));
+    await lists.change(remove('allow', 'contested.example'));
     expect(flagged.match('x.contested.example')?.listed).toBeDefined();
     expect(flagged.match('y.contested.example')?.listed).toBeDefined();
     await daemon.stop();
@@ -130,10 +130,10 @@ describe('lists service (no store: in memory)', () => {
 
   it('refuses a public suffix, the root, an address and a missing comment with one UsageError each, and counts them', async () => {
     const { daemon, lists } = await started();
-    expect(() => lists.change(add('deny', 'co.uk'))).toThrow(/^deny: "co.uk" is the root or a public suffix; a deny entry would block every name under it$/);
-    expect(() => lists.change(add('allow', '.'))).toThrow(UsageError);
-    expect(() => lists.change(add('allow', '192.0.2.1'))).toThrow(/is an address/);
-    expect(() => lists.change(add('deny', 'evil.example', ''))).toThrow(/a comment is required/);
+    await expect(lists.change(add('deny', 'co.uk'))).rejects.toThrow(/^deny: "co.uk" is the root or a public suffix; a deny entry would block every name under it$/);
+    await expect(lists.change(add('allow', '.'))).rejects.toThrow(UsageError);
+    await expect(lists.change(add('allow', '192.0.2.1'))).rejects.toThrow(/is an address/);
+    await expect(lists.change(add('deny', 'evil.example', ''))).rejects.toThrow(/a comment is required/);
     expect(daemon.context.flagged.size).toBe(0);
     expect(lists.entries('deny')).toEqual([]);
     const text = await daemon.metrics();
@@ -145,15 +145,15 @@ describe('lists service (no store: in memory)', () => {
 
   it('keeps the audit trail, newest first, and reports entries and changes as metrics', async () => {
     const { daemon, lists } = await started();
-    lists.change(add('deny', 'a.evil.example', 'first'));
-    lists.change(add('allow', 'b.good.example', 'second'));
-    lists.change(remove('deny', 'a.evil.example', 'third'));
-    expect(lists.audit(0, 10)).toEqual([
+    await lists.change(add('deny', 'a.evil.example', 'first'));
+    await lists.change(add('allow', 'b.good.example', 'second'));
+    await lists.change(remove('deny', 'a.evil.example', 'third'));
+    expect(await lists.audit(0, 10)).toEqual([
       { at: AT + 60, by: 'bob', action: 'deny.remove', target: 'a.evil.example', comment: 'third' },
       { at: AT, by: 'alice', action: 'allow.add', target: 'b.good.example', comment: 'second' },
       { at: AT, by: 'alice', action: 'deny.add', target: 'a.evil.example', comment: 'first' },
     ]);
-    expect(lists.audit(AT + 1, 10)).toHaveLength(1);
+    expect(await lists.audit(AT + 1, 10)).toHaveLength(1);
     const text = await daemon.metrics();
     expect(text).toContain('fluxhound_lists_entries{list="allow"} 1');
     expect(text).toContain('fluxhound_lists_entries{list="deny"} 0');
@@ -164,7 +164,7 @@ describe('lists service (no store: in memory)', () => {
 
   it('a deny verdict stays out of the recorded verdict history', async () => {
     const { daemon, lists } = await started();
-    lists.change(add('deny', 'denied.example'));
+    await lists.change(add('deny', 'denied.example'));
     flux(daemon, 'login.evil-bank.com');
     const batches: StoreBatch[] = [];
     const recorder = new Recorder({ write: (b) => void batches.push(b) }, daemon.context.flagged, null);
@@ -175,11 +175,11 @@ describe('lists service (no store: in memory)', () => {
 });
 
 describe('memory list source', () => {
-  it('bounds its audit trail, dropping the oldest', () => {
+  it('bounds its audit trail, dropping the oldest', async () => {
     const source = new MemoryListSource(3);
-    for (let i = 0; i < 5; i++) source.change({ op: 'add', list: 'allow', name: `n${i}.example`, comment: 'c', by: 'b', at: i });
-    expect(source.audit(0, 10).map((a) => a.target)).toEqual(['n4.example', 'n3.example', 'n2.example']);
+    for (let i = 0; i < 5; i++) await source.change({ op: 'add', list: 'allow', name: `n${i}.example`, comment: 'c', by: 'b', at: i });
+    expect((await source.audit(0, 10)).map((a) => a.target)).toEqual(['n4.example', 'n3.example', 'n2.example']);
     expect(source.auditDropped).toBe(2);
-    expect(source.version()).toBe(5);
+    expect(await source.version()).toBe(5);
   });
 });

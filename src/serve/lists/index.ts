@@ -6,8 +6,10 @@
  * a deny entry puts a policy verdict (Verdict.listed) in the flagged set, so
  * the forwarder, the RPZ file and server and the block page block it on the
  * path every flagged name takes. Changes made by another process on the
- * same store (`fluxhound allow add`) are picked up by polling the store's
- * lists version every 500 ms.
+ * same store (`fluxhound allow add`), or with a cluster by any node's console
+ * or `fluxhound allow --cluster`, are picked up by polling the lists version
+ * every 500 ms (the lists live where context.reader reads: the store, or the
+ * cluster).
  */
 import { liveAllowlist, type LiveAllowlist } from '../../act/rpz/allowlist.js';
 import { blockedZoneOf } from '../../detect/registered-domain.js';
@@ -16,7 +18,7 @@ import { isActionable, type Verdict } from '../../model/verdict.js';
 import type { ManagedLists, ServeContext, Service, ServiceFactory } from '../service.js';
 import { checkChange, denyVerdict, listName, ListRefusal, type RefusalReason } from './entry.js';
 import { listsMetrics } from './metrics.js';
-import { MemoryListSource, storeSource, type ListSource } from './source.js';
+import { MemoryListSource, readerSource, type ListSource } from './source.js';
 
 /** How often the store's lists version is read, milliseconds. */
 export const POLL_MS = 500;
@@ -55,6 +57,9 @@ export class ListsService implements Service, ManagedLists {
   private version = -1;
   private pollError: string | null = null;
   private poller: NodeJS.Timeout | null = null;
+  /** A poll in flight (the next waits for it), and the reloads in order (never two applying at once). */
+  private polling = false;
+  private reloads: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
   private readonly live: LiveAllowlist;
   readonly stats = { applied: new Map<string, number>(), pollErrors: 0, refused: new Map<RefusalReason, number>(), heldBackDropped: 0, skipped: 0 };
@@ -81,19 +86,19 @@ export class ListsService implements Service, ManagedLists {
 
   async start(): Promise<void> {
     const { context } = this;
-    const store = context.store;
-    if (store !== null) this.source = storeSource(store);
+    const reader = context.reader ?? null;
+    if (reader !== null) this.source = readerSource(reader);
     this.unsubscribe = context.onVerdict?.((v) => this.noteVerdict(v)) ?? null;
     // A store that cannot be read at start is a start failure (one line), not a silent empty list.
-    this.reload();
-    if (store !== null) {
-      this.poller = setInterval(() => this.poll(), POLL_MS);
+    await this.reload();
+    if (reader !== null) {
+      this.poller = setInterval(() => void this.poll(), POLL_MS);
       this.poller.unref();
     }
     context.lists = this;
     context.log.info(
       { service: this.name, source: this.source.kind, allow: this.allow.size, deny: this.deny.size },
-      store === null ? 'lists: no store; allow and deny entries live in memory until exit' : `lists: ${this.allow.size} allow and ${this.deny.size} deny entries from the store`,
+      reader === null ? 'lists: no store; allow and deny entries live in memory until exit' : `lists: ${this.allow.size} allow and ${this.deny.size} deny entries from the ${this.source.kind}`,
     );
   }
 
@@ -109,7 +114,7 @@ export class ListsService implements Service, ManagedLists {
     return [...(list === 'allow' ? this.allow : this.deny).values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  change(requested: ListChange): boolean {
+  async change(requested: ListChange): Promise<boolean> {
     let change: ListChange;
     try {
       change = checkChange(requested);
@@ -121,47 +126,55 @@ export class ListsService implements Service, ManagedLists {
       if (err instanceof ListRefusal) this.stats.refused.set(err.reason, (this.stats.refused.get(err.reason) ?? 0) + 1);
       throw err;
     }
-    const changed = this.source.change(change);
-    this.reload();
+    const changed = await this.source.change(change);
+    await this.reload();
     return changed;
   }
 
-  audit(since: number, limit: number): AuditEntry[] {
+  audit(since: number, limit: number): Promise<AuditEntry[]> {
     return this.source.audit(since, limit);
   }
 
   /** Changes made elsewhere cannot be picked up: the last poll failed (GET /health says so). */
   health(): string | null {
-    return this.pollError === null ? null : `cannot read the lists from the store, changes made elsewhere are not applied: ${this.pollError}`;
+    return this.pollError === null ? null : `cannot read the lists from the ${this.source.kind}, changes made elsewhere are not applied: ${this.pollError}`;
   }
 
-  /** Reads the version; when another process changed the lists, applies them. Errors are counted and logged, the lists in force stay. */
-  poll(): void {
+  /** Reads the version; when another process (or node) changed the lists, applies them. Errors are counted and logged, the lists in force stay. */
+  async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
     try {
-      if (this.source.version() !== this.version) this.reload();
+      if ((await this.source.version()) !== this.version) await this.reload();
       this.pollError = null;
     } catch (err) {
       this.pollError = (err as Error).message.split('\n')[0] ?? '';
       this.stats.pollErrors++;
       if (this.stats.pollErrors === 1 || this.stats.pollErrors % 100 === 0) {
-        this.context.log.error({ service: this.name, errors: this.stats.pollErrors }, `lists: cannot read the store: ${(err as Error).message}`);
+        this.context.log.error({ service: this.name, errors: this.stats.pollErrors }, `lists: cannot read the ${this.source.kind}: ${(err as Error).message}`);
       }
+    } finally {
+      this.polling = false;
     }
   }
 
-  /** Reads both lists from the source and applies the difference to the live allowlist and the flagged set. */
-  private reload(): void {
-    const version = this.source.version();
-    const allow = this.readList('allow');
-    const deny = this.readList('deny');
-    this.version = version;
-    this.apply(allow, deny);
+  /** Reads both lists from the source and applies the difference to the live allowlist and the flagged set; one reload at a time, in order. */
+  private reload(): Promise<void> {
+    const next = this.reloads.then(async () => {
+      const version = await this.source.version();
+      const [allow, deny] = await Promise.all([this.source.entries('allow'), this.source.entries('deny')]);
+      this.version = version;
+      this.apply(this.readList('allow', allow), this.readList('deny', deny));
+    });
+    // A failed reload rejects to its caller; the next one still runs.
+    this.reloads = next.catch(() => undefined);
+    return next;
   }
 
-  private readList(list: ListName): Map<string, ListEntry> {
+  private readList(list: ListName, raws: readonly ListEntry[]): Map<string, ListEntry> {
     const out = new Map<string, ListEntry>();
-    for (const raw of this.source.entries(list)) {
-      // Another process wrote the store: its names pass the same rule as a change made here.
+    for (const raw of raws) {
+      // Another process (or node) wrote the store: its names pass the same rule as a change made here.
       let entry: ListEntry;
       try {
         entry = { list, name: listName(raw.name, list, false), comment: String(raw.comment), by: String(raw.by), at: Number(raw.at) };
@@ -223,9 +236,10 @@ export class ListsService implements Service, ManagedLists {
     if (addedAllow.length + removedAllow.length > 0) flagged.policyChanged();
   }
 
-  /** A name the detector still holds as flagged, and no longer allowed, enters the flagged set again. */
+  /** A name the detector (or, with a cluster, the cluster) still holds as flagged, and no longer allowed, enters the flagged set again. */
   private restoreDetected(domain: string): void {
-    const v = this.context.detector.current(domain);
+    const own = this.context.detector.current(domain);
+    const v = own !== null && isActionable(own) ? own : (this.context.followed?.(domain) ?? own);
     // No longer flagged (or no longer tracked): nothing to bring back.
     if (v === null || !isActionable(v)) this.heldBack.delete(domain);
     // Still allowed by another entry (or the config): remembered until that goes too.

@@ -1,29 +1,32 @@
 /**
- * Where the lists live: the store (shared with `fluxhound allow` and every
- * other process on the same file), or, without a store, this process's
- * memory (lost at exit; the audit trail bounded).
+ * Where the lists live: what the daemon reads (context.reader): the store
+ * (shared with `fluxhound allow` and every other process on the same file),
+ * or with a cluster the cluster (one pair of lists for every node); without
+ * either, this process's memory (lost at exit; the audit trail bounded).
+ * Promises throughout: the cluster is reached over HTTP.
  */
 import type { AuditEntry, ListChange, ListEntry, ListName } from '../../model/query-log.js';
-import type { Store } from '../../store/store.js';
+import type { AsyncStore } from '../../store/store.js';
 
 export interface ListSource {
-  /** 'store' or 'memory' (log field). */
+  /** 'store', 'cluster' or 'memory' (log field). */
   readonly kind: string;
-  entries(list: ListName): ListEntry[];
+  entries(list: ListName): Promise<ListEntry[]>;
   /** Writes the change and its audit line; false when a remove found nothing. */
-  change(change: ListChange): boolean;
-  /** Bumped by every change (from any process, for the store). */
-  version(): number;
-  audit(since: number, limit: number): AuditEntry[];
+  change(change: ListChange): Promise<boolean>;
+  /** Bumped by every change (from any process, for the store; from any node, for the cluster). */
+  version(): Promise<number>;
+  audit(since: number, limit: number): Promise<AuditEntry[]>;
 }
 
-export function storeSource(store: Store): ListSource {
+/** The lists of what the daemon reads: a cluster's (its backend is clickhouse, alone or beside a local store), else the store's. */
+export function readerSource(reader: AsyncStore): ListSource {
   return {
-    kind: 'store',
-    entries: (list) => store.listEntries(list),
-    change: (change) => store.changeList(change),
-    version: () => store.listsVersion(),
-    audit: (since, limit) => store.audit(since, limit),
+    kind: reader.backend.startsWith('clickhouse') ? 'cluster' : 'store',
+    entries: (list) => reader.listEntries(list),
+    change: (change) => reader.changeList(change),
+    version: () => reader.listsVersion(),
+    audit: (since, limit) => reader.audit(since, limit),
   };
 }
 
@@ -41,11 +44,11 @@ export class MemoryListSource implements ListSource {
 
   constructor(private readonly maxAudit = MEMORY_AUDIT_LINES) {}
 
-  entries(list: ListName): ListEntry[] {
+  async entries(list: ListName): Promise<ListEntry[]> {
     return [...this.lists[list].values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  change(change: ListChange): boolean {
+  async change(change: ListChange): Promise<boolean> {
     const list = this.lists[change.list];
     if (change.op === 'remove') {
       if (!list.delete(change.name)) return false;
@@ -61,11 +64,11 @@ export class MemoryListSource implements ListSource {
     return true;
   }
 
-  version(): number {
+  async version(): Promise<number> {
     return this.bumped;
   }
 
-  audit(since: number, limit: number): AuditEntry[] {
+  async audit(since: number, limit: number): Promise<AuditEntry[]> {
     const out: AuditEntry[] = [];
     for (let i = this.trail.length - 1; i >= 0 && out.length < limit; i--) {
       const line = this.trail[i]!;

@@ -7,7 +7,7 @@ import { quietDaemon } from '../../../test/support/quiet-daemon.js';
 import { liveAllowlist } from '../../act/rpz/allowlist.js';
 import { defaultConfig } from '../../config/schema.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
-import type { Store } from '../../store/store.js';
+import { asyncStore, type Store } from '../../store/store.js';
 import { listsService, type ListsService } from './index.js';
 
 const dirs: string[] = [];
@@ -26,6 +26,7 @@ async function withStore(): Promise<{ lists: ListsService; daemon: ReturnType<ty
   const config = defaultConfig();
   const daemon = quietDaemon(config, { factories: [listsService], flags: { store: path }, isAllowed: liveAllowlist(config).isAllowed });
   daemon.context.store = mine;
+  daemon.context.reader = asyncStore(mine);
   await daemon.start();
   return { lists: daemon.services[0] as ListsService, daemon, mine, other };
 }
@@ -42,9 +43,9 @@ describe('lists service on a store', () => {
     await waitFor('the poll to apply the allow entry', () => flagged.match('later.example') === null, 5000, 20);
     expect(liveAllowlist(daemon.context.config).managed).toEqual(['later.example']);
     // A change through the daemon is in the store for every other reader, with its audit line.
-    expect(lists.change({ op: 'remove', list: 'deny', name: 'before-start.example', comment: 'gone', by: 'carol', at: 4 })).toBe(true);
+    expect(await lists.change({ op: 'remove', list: 'deny', name: 'before-start.example', comment: 'gone', by: 'carol', at: 4 })).toBe(true);
     expect(other.listEntries('deny').map((e) => e.name)).toEqual(['later.example']);
-    expect(lists.audit(0, 10).map((a) => `${a.action} ${a.target} ${a.by}`)).toEqual(['deny.remove before-start.example carol', 'allow.add later.example bob', 'deny.add later.example alice', 'deny.add before-start.example ops']);
+    expect((await lists.audit(0, 10)).map((a) => `${a.action} ${a.target} ${a.by}`)).toEqual(['deny.remove before-start.example carol', 'allow.add later.example bob', 'deny.add later.example alice', 'deny.add before-start.example ops']);
     await daemon.stop();
     mine.close();
     other.close();
@@ -53,7 +54,7 @@ describe('lists service on a store', () => {
   it('counts a failing poll and keeps the lists in force', async () => {
     const { lists, daemon, mine, other } = await withStore();
     mine.close();
-    lists.poll();
+    await lists.poll();
     expect(lists.stats.pollErrors).toBe(1);
     expect(daemon.context.flagged.match('before-start.example')).not.toBeNull();
     expect(await daemon.metrics()).toContain('fluxhound_lists_poll_errors_total 1');

@@ -17,6 +17,8 @@ import { queryFixture, storeSuite, verdictFixture } from '../store.case.js';
 import { asyncStore, emptyBatch } from '../store.js';
 import { ClickHouseStore } from './clickhouse-store.js';
 import { observationRow } from './rows.js';
+import { QUERYLOG_COLUMNS, STATS_COLUMNS, queryLogRow, statsRows } from './store-rows.js';
+import { missingColumns } from './connect.js';
 import type { ClickHouseStoreOptions } from './store-client.js';
 
 const enricher = { sources: [], lookup: () => null } as unknown as Enricher;
@@ -88,7 +90,7 @@ describe.skipIf(clickhouseServer.path === null)('ClickHouse store on two shards'
     await store.close();
   });
 
-  it("a node's reads: the cluster's history and passive DNS, its own store's query log and lists; writes go to its own store", async () => {
+  it("a node's reads: the cluster's history, passive DNS, query log, stats and lists; its own store's flow findings; writes go to its own store", async () => {
     // Reads the rows the test above put in the cluster (one cluster per file: tests in it run in order).
     const cluster = await ClickHouseStore.open(options);
     const local = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'fluxhound-cluster-reads-')), 'node.db'));
@@ -100,10 +102,16 @@ describe.skipIf(clickhouseServer.path === null)('ClickHouse store on two shards'
       expect((await reads.history('www.obs1.example')).map((r) => r.verdict.verdict)).toEqual(['suspicious', 'fast-flux']);
       expect((await reads.tuplesOf('www.obs1.example', 100)).length).toBe(5);
       const range = { since: 1_950_000_000, until: 1_950_000_001 };
-      expect((await reads.queryLog(range, 10)).entries.map((e) => e.name)).toEqual(['only.local.test']);
+      // The fleet's query log is the cluster's: every node writes its own there.
+      expect((await reads.queryLog(range, 10)).entries.map((e) => e.name)).toEqual(['only.cluster.test']);
+      // One pair of lists for the fleet: a change made through any node is the cluster's.
       await reads.changeList({ op: 'add', list: 'deny', name: 'node.deny.test', comment: 'c', by: 'ops', at: 1 });
-      expect(local.listEntries('deny').map((e) => e.name)).toEqual(['node.deny.test']);
-      expect((await cluster.listEntries('deny')).map((e) => e.name)).not.toContain('node.deny.test');
+      expect((await cluster.listEntries('deny')).map((e) => e.name)).toContain('node.deny.test');
+      expect(local.listEntries('deny')).toEqual([]);
+      expect((await reads.audit(0, 10)).map((a) => a.target)).toContain('node.deny.test');
+      // Writes go to the node's own store (its flow findings, its meta).
+      await reads.write({ ...emptyBatch(), meta: { serial: '41' } });
+      expect(local.meta('serial')).toBe('41');
       // Without a local store, everything comes from the cluster, and writes are refused.
       const clusterOnly = clusterReads(cluster, null);
       expect((await clusterOnly.queryLog(range, 10)).entries.map((e) => e.name)).toEqual(['only.cluster.test']);
@@ -112,5 +120,53 @@ describe.skipIf(clickhouseServer.path === null)('ClickHouse store on two shards'
       await reads.close();
       local.close();
     }
+  });
+
+  it('reads a batch sent twice (a retried insert) once: query-log pages and stats counts', async () => {
+    const c = createClient({ url: options.url, database: 'fluxhound', clickhouse_settings: { insert_distributed_sync: 1 } });
+    const t0 = 1_960_000_000;
+    // 30 entries over 10 names (both shards), in one batch of node n1; the same batch arrives twice, as after a partly failed insert.
+    const entries = Array.from({ length: 30 }, (_, i) => queryFixture({ ts: t0 + Math.floor(i / 3), name: `www.dup${i % 10}.example` }));
+    const batch = entries.map((e, seq) => queryLogRow(e, { sensor: 'n1', batch: 7, seq }));
+    for (let i = 0; i < 2; i++) await c.insert({ table: 'querylog', values: batch, format: 'JSONEachRow' });
+    // Stats: n1's running count of one minute sent at versions 1 and 2 (the second twice); n2's own count of it.
+    const minute = [{ ts: t0, customer: 'acme', queries: 5, blocked: 1, logged: 0 }];
+    const grown = [{ ts: t0, customer: 'acme', queries: 9, blocked: 2, logged: 1 }];
+    await c.insert({ table: 'stats', values: statsRows(minute, 'n1', 100, 1), format: 'JSONEachRow' });
+    for (let i = 0; i < 2; i++) await c.insert({ table: 'stats', values: statsRows(grown, 'n1', 100, 2), format: 'JSONEachRow' });
+    await c.insert({ table: 'stats', values: statsRows(minute, 'n2', 200, 1), format: 'JSONEachRow' });
+    await c.close();
+    const store = await ClickHouseStore.open(options);
+    try {
+      const range = { since: t0, until: t0 + 60 };
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = await store.queryLog(range, 7, cursor);
+        seen.push(...page.entries.map((e) => `${e.ts} ${e.name}`));
+        cursor = page.next;
+        if (cursor === null) break;
+      }
+      expect(seen).toHaveLength(30);
+      expect(new Set(seen).size).toBe(30);
+      expect((await store.queryLog(range, 1000)).entries).toHaveLength(30);
+      const [point] = await store.stats({ since: t0, until: t0 + 60, step: 60, customer: 'acme' });
+      expect(point).toMatchObject({ queries: 14, blocked: 3, logged: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("names the columns a node's older query-log and stats tables lack (what serve --cluster refuses to start on)", async () => {
+    const c = createClient({ url: options.url });
+    await c.command({ query: 'CREATE DATABASE IF NOT EXISTS fluxhound_old' });
+    // The shapes an earlier cluster init made: no token on the query log, summed increments for stats.
+    await c.command({ query: 'CREATE TABLE IF NOT EXISTS fluxhound_old.querylog_local (day Date, ts_us UInt64, batch UInt64, seq UInt32, registered String, client_key String, customer String, has_customer UInt8, rname String, action String, entry String) ENGINE = MergeTree() PARTITION BY day ORDER BY (ts_us, batch, seq)' });
+    await c.command({ query: 'CREATE TABLE IF NOT EXISTS fluxhound_old.stats_local (ts UInt32, customer String, queries UInt64, blocked UInt64, logged UInt64) ENGINE = SummingMergeTree((queries, blocked, logged)) ORDER BY (ts, customer)' });
+    const wanted = { querylog_local: QUERYLOG_COLUMNS, stats_local: STATS_COLUMNS };
+    expect(await missingColumns(c, 'fluxhound_old', wanted)).toEqual(['querylog_local.node', 'stats_local.node', 'stats_local.gen', 'stats_local.version']);
+    expect(await missingColumns(c, 'fluxhound', wanted)).toEqual([]);
+    await c.command({ query: 'DROP DATABASE fluxhound_old' });
+    await c.close();
   });
 });

@@ -28,7 +28,7 @@ import type {
   StoreCounts,
 } from '../store.js';
 import { deleteAggregatedKeys } from './mutations.js';
-import { exposureRows, fanOutRows, queryLogRows } from './store-rows.js';
+import { exposureRows, fanOutRows, queryLogRows, statsRows } from './store-rows.js';
 import { withStatsTotals } from '../arguments.js';
 import { searchExposures, searchFanOuts, searchQueryLog, statsSeries } from './store-search.js';
 import { StoreClient, type ClickHouseStoreOptions } from './store-client.js';
@@ -114,8 +114,9 @@ export class ClickHouseStore implements AsyncStore {
         'meta',
         Object.entries(batch.meta).map(([key, value]) => ({ key, value, version: stamp })),
       ),
-      ch.insert('querylog', queryLogRows(batch.queries, stamp)),
-      ch.insert('stats', withStatsTotals(batch.stats)),
+      ch.insert('querylog', queryLogRows(batch.queries, this.node, stamp)),
+      // Each write's counts are a count of their own (gen = this write): summed with every other on reading.
+      ch.insert('stats', statsRows(withStatsTotals(batch.stats), this.node, stamp, stamp)),
       ch.insert('exposures', exposureRows(batch.exposures, stamp)),
       ch.insert('fanouts', fanOutRows(batch.fanOuts, stamp)),
     ];

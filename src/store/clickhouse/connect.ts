@@ -74,6 +74,19 @@ export async function missingTables(client: ClickHouseClient, database: string):
   return REQUIRED_TABLES.filter((table) => !present.has(table));
 }
 
+/**
+ * `table.column` names of `wanted` the node lacks (a table made by an older `cluster init`: CREATE IF NOT
+ * EXISTS never changes a table that exists). Every one when the table is missing.
+ */
+export async function missingColumns(client: ClickHouseClient, database: string, wanted: Record<string, readonly string[]>): Promise<string[]> {
+  const result = await client.query({
+    query: `SELECT table, name FROM system.columns WHERE database = '${quoteIdentifier(database)}'`,
+    format: 'JSONEachRow',
+  });
+  const present = new Set((await result.json<{ table: string; name: string }>()).map((row) => `${row.table}.${row.name}`));
+  return Object.entries(wanted).flatMap(([table, columns]) => columns.map((c) => `${table}.${c}`).filter((c) => !present.has(c)));
+}
+
 /** Shards the node's remote_servers config lists for `cluster` (0 when it names no such cluster). */
 export async function shardCount(client: ClickHouseClient, cluster: string): Promise<number> {
   const result = await client.query({

@@ -83,10 +83,13 @@ export function storeSchemaStatements(db: string, cluster: string): string[] {
     `CREATE TABLE IF NOT EXISTS ${db}.meta_local (key String, value String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY key`,
     distributed('meta', 'cityHash64(key)'),
     // The query log: the entry as JSON (returned exactly as written) and the columns its filters use.
-    // ts_us orders and pages (an integer: a cursor compares exactly); (batch, seq) order rows of one microsecond as written.
+    // ts_us orders and pages (an integer: a cursor compares exactly); (node, batch, seq) is the row's token: the writing
+    // node, its batch number, the row's place in it. A batch sent again after a partly failed insert is the same rows
+    // again, which ReplacingMergeTree folds on merge and a page reads once (store-search.ts) until then.
     `CREATE TABLE IF NOT EXISTS ${db}.querylog_local (
       day Date,
       ts_us UInt64,
+      node String,
       batch UInt64,
       seq UInt32,
       registered String,
@@ -96,11 +99,15 @@ export function storeSchemaStatements(db: string, cluster: string): string[] {
       rname String,
       action String,
       entry String
-    ) ENGINE = MergeTree() PARTITION BY day ORDER BY (ts_us, batch, seq)`,
+    ) ENGINE = ReplacingMergeTree() PARTITION BY day ORDER BY (ts_us, node, batch, seq)`,
     distributed('querylog', byRegistered),
-    // Per-minute counts, summed on merge; customer '*' holds each minute's total over every customer (as in SQLite).
-    `CREATE TABLE IF NOT EXISTS ${db}.stats_local (ts UInt32, customer String, queries UInt64, blocked UInt64, logged UInt64)
-      ENGINE = SummingMergeTree((queries, blocked, logged)) ORDER BY (ts, customer)`,
+    // Per-minute counts; customer '*' holds each minute's total over every customer (as in SQLite). A row is one
+    // writer's running count of one minute and customer (gen: that count's identity, e.g. a process and its start),
+    // sent again as it grows with a higher version: the newest version per (ts, customer, node, gen) is the count,
+    // and a read sums them over nodes and gens. A row sent twice (a retried batch) is the same row: nothing is counted twice.
+    // Partitioned by day (server time zone, like `day` elsewhere) so that the cluster's retention drops whole days.
+    `CREATE TABLE IF NOT EXISTS ${db}.stats_local (ts UInt32, customer String, node String, gen UInt64, version UInt64, queries UInt64, blocked UInt64, logged UInt64)
+      ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMMDD(toDateTime(ts)) ORDER BY (ts, customer, node, gen)`,
     distributed('stats', 'cityHash64(customer)'),
     // Exposure increments; a read sums them per (client, domain, direction).
     `CREATE TABLE IF NOT EXISTS ${db}.exposures_local (

@@ -38,29 +38,79 @@ export async function searchQueryLog(ch: StoreClient, filter: QueryLogFilter, li
     for (const a of filter.actions) if (!QUERY_ACTIONS.includes(a)) throw new UsageError(`store: querylog action ${JSON.stringify(String(a).slice(0, 40))} is not one of ${QUERY_ACTIONS.join(', ')}`);
     where.push(filter.actions.length === 0 ? '0' : `action IN (${filter.actions.map(sqlString).join(', ')})`);
   }
-  if (cursor !== undefined && cursor !== null && cursor !== '') {
-    const [ts, batch, seq] = decodeCursor(cursor);
-    where.push(`(ts_us < ${ts} OR (ts_us = ${ts} AND (batch < ${batch} OR (batch = ${batch} AND seq < ${seq}))))`);
+  const base = where.length > 0 ? where.join(' AND ') : '1';
+  let after = cursor !== undefined && cursor !== null && cursor !== '' ? decodeCursor(cursor) : null;
+  // A batch sent twice (its insert failed after one shard took its part) holds the same rows twice until a merge
+  // folds them: they sort next to each other and are read once. Each read asks for the rows still missing.
+  const rows: QueryLogRow[] = [];
+  for (;;) {
+    const want = size + 1 - rows.length;
+    const read = await ch.rows<QueryLogRow>(
+      `SELECT ts_us, node, batch, seq, entry FROM ${ch.db}.querylog WHERE ${base}${after === null ? '' : ` AND ${olderThan(after)}`}
+       ORDER BY ts_us DESC, node DESC, batch DESC, seq DESC LIMIT ${want}`,
+    );
+    for (const r of read) {
+      const last = rows[rows.length - 1];
+      if (last === undefined || !sameRow(last, r)) rows.push(r);
+    }
+    const tail = read[read.length - 1];
+    if (read.length < want || rows.length > size || tail === undefined) break;
+    after = tokenOf(tail);
   }
-  const rows = await ch.rows<{ ts_us: string; batch: string; seq: number; entry: string }>(
-    `SELECT ts_us, batch, seq, entry FROM ${ch.db}.querylog WHERE ${where.length > 0 ? where.join(' AND ') : '1'}
-     ORDER BY ts_us DESC, batch DESC, seq DESC LIMIT ${size + 1}`,
-  );
   const more = rows.length > size;
   if (more) rows.length = size;
   const last = rows[rows.length - 1];
   return {
     entries: rows.map((r) => JSON.parse(r.entry) as QueryLogEntry),
-    next: more && last !== undefined ? Buffer.from(`${last.ts_us}:${last.batch}:${last.seq}`).toString('base64url') : null,
+    next: more && last !== undefined ? Buffer.from(JSON.stringify(tokenOf(last))).toString('base64url') : null,
   };
 }
 
-function decodeCursor(cursor: string): [string, string, string] {
+interface QueryLogRow {
+  ts_us: string;
+  node: string;
+  batch: string;
+  seq: number;
+  entry: string;
+}
+
+/** A row's place in the log: (ts_us, node, batch, seq), integers as decimal text. */
+type RowPlace = [string, string, string, string];
+
+function tokenOf(r: QueryLogRow): RowPlace {
+  return [String(r.ts_us), r.node, String(r.batch), String(r.seq)];
+}
+
+function sameRow(a: QueryLogRow, b: QueryLogRow): boolean {
+  return String(a.ts_us) === String(b.ts_us) && a.node === b.node && String(a.batch) === String(b.batch) && Number(a.seq) === Number(b.seq);
+}
+
+/** Rows after `p` in the page order (newest first). */
+function olderThan([ts, node, batch, seq]: RowPlace): string {
+  const n = sqlString(node);
+  return `(ts_us < ${ts} OR (ts_us = ${ts} AND (node < ${n} OR (node = ${n} AND (batch < ${batch} OR (batch = ${batch} AND seq < ${seq}))))))`;
+}
+
+function decodeCursor(cursor: string): RowPlace {
   const bad = new UsageError('store: querylog cursor is not one a previous page gave');
-  if (cursor.length > 80 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad;
-  const match = /^(\d{1,19}):(\d{1,19}):(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
-  if (match === null) throw bad;
-  return [match[1]!, match[2]!, match[3]!];
+  const value = jsonCursor(cursor, 1024, bad);
+  if (!value.every((v) => typeof v === 'string')) throw bad;
+  const [ts, node, batch, seq] = value as RowPlace;
+  if (!/^\d{1,19}$/.test(ts) || !/^\d{1,19}$/.test(batch) || !/^\d{1,10}$/.test(seq) || node.length > 256) throw bad;
+  return [ts, node, batch, seq];
+}
+
+/** A cursor this module gave: base64url of a JSON array of four values; `bad` for anything else. */
+function jsonCursor(cursor: string, maxLength: number, bad: UsageError): unknown[] {
+  if (cursor.length > maxLength || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad;
+  }
+  if (!Array.isArray(value) || value.length !== 4) throw bad;
+  return value as unknown[];
 }
 
 export async function statsSeries(ch: StoreClient, query: StatsQuery): Promise<StatsPoint[]> {
@@ -69,9 +119,12 @@ export async function statsSeries(ch: StoreClient, query: StatsQuery): Promise<S
   const count = points.length;
   if (count === 0) return points;
   const s = sqlNumber(since);
+  // Each count's newest version (store-schema.ts), summed over nodes and gens per step.
   const rows = await ch.rows<{ i: number; q: string; b: string; l: string }>(
-    `SELECT toInt64(floor((ts - ${s}) / ${step})) AS i, sum(queries) AS q, sum(blocked) AS b, sum(logged) AS l FROM ${ch.db}.stats
-     WHERE ts >= ${s} AND ts < ${sqlNumber(until)} AND customer = ${sqlString(customer ?? STATS_TOTAL)} GROUP BY i`,
+    `SELECT toInt64(floor((ts - ${s}) / ${step})) AS i, sum(q) AS q, sum(b) AS b, sum(l) AS l FROM (
+       SELECT ts, argMax(queries, version) AS q, argMax(blocked, version) AS b, argMax(logged, version) AS l FROM ${ch.db}.stats
+       WHERE ts >= ${s} AND ts < ${sqlNumber(until)} AND customer = ${sqlString(customer ?? STATS_TOTAL)} GROUP BY ts, customer, node, gen)
+     GROUP BY i`,
   );
   for (const r of rows) {
     const p = points[Number(r.i)];
@@ -189,15 +242,8 @@ function exposureOf(g: ExposureGroup): Exposure {
 
 function decodeExposureCursor(cursor: string): [number, string, string, string] {
   const bad = new UsageError('store: exposures cursor is not one a previous page gave');
-  if (cursor.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad;
-  }
-  if (!Array.isArray(value) || value.length !== 4 || !Number.isSafeInteger(value[0])) throw bad;
-  if (!value.slice(1).every((v) => typeof v === 'string')) throw bad;
+  const value = jsonCursor(cursor, 4096, bad);
+  if (!Number.isSafeInteger(value[0]) || !value.slice(1).every((v) => typeof v === 'string')) throw bad;
   return value as [number, string, string, string];
 }
 

@@ -14,13 +14,17 @@
  * beyond `maxMemoryBytes` go to the spool (oldest first); if the disk cannot
  * keep up either (another `maxMemoryBytes` waiting for it) a new batch is
  * dropped and counted. observe() never waits: it is on the forwarder's path.
+ *
+ * The same writer carries a node's other rows to their own tables (the query
+ * log, the per-minute stats: serve/cluster/console.ts), each with its own
+ * spool directory and batch numbers: push() takes a row built from its token.
  */
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Enricher } from '../../enrich/enricher.js';
 import type { DnsObservation } from '../../model/observation.js';
 import { failureReason } from './connect.js';
-import { observationRow } from './rows.js';
+import { observationRow, type RowToken } from './rows.js';
 import { OBSERVATION_COLUMNS, quoteIdentifier } from './schema.js';
 import { BatchNumbers, Spool } from './spool.js';
 
@@ -29,7 +33,11 @@ export interface ClusterWriterOptions {
   database: string;
   /** This node's name (cluster.node): the first part of every row's token. */
   sensor: string;
-  enricher: Enricher;
+  /** What observe() enriches addresses with; a writer of other rows (push()) needs none. */
+  enricher?: Enricher;
+  /** The Distributed table the rows go to, and the columns its insert names. Default: observations. */
+  table?: string;
+  columns?: readonly string[];
   /** Rows per insert (cluster.batchRows). */
   batchRows: number;
   /** Milliseconds a batch waits to fill (cluster.batchMs). */
@@ -51,7 +59,7 @@ export interface ClusterWriterOptions {
 }
 
 export interface ClusterWriterStats {
-  /** Observations handed to observe(). */
+  /** Rows handed to observe() or push(). */
   observed: number;
   /** Rows and batches inserted (replayed ones included). */
   rowsWritten: number;
@@ -134,7 +142,8 @@ export class ClusterWriter {
   private constructor(private readonly options: ClusterWriterOptions) {
     this.spool = Spool.open(options.spoolDir, options.spoolBytes);
     this.numbers = new BatchNumbers(options.spoolDir, this.spool.highest());
-    this.insertSql = `INSERT INTO ${quoteIdentifier(options.database)}.observations (${OBSERVATION_COLUMNS.join(', ')}) FORMAT JSONEachRow`;
+    const table = quoteIdentifier(options.table ?? 'observations');
+    this.insertSql = `INSERT INTO ${quoteIdentifier(options.database)}.${table} (${(options.columns ?? OBSERVATION_COLUMNS).join(', ')}) FORMAT JSONEachRow`;
     this.maxMemory = options.maxMemoryBytes ?? DEFAULT_MEMORY;
     this.retryDelay = options.retryMs ?? 1000;
     this.loop = this.run();
@@ -147,6 +156,13 @@ export class ClusterWriter {
 
   /** Adds one observation to the batch being filled. Never waits, never throws for the cluster's sake. */
   observe(o: DnsObservation): void {
+    const enricher = this.options.enricher;
+    if (enricher === undefined) throw new Error('cluster: this writer has no enricher for observations');
+    this.push((token) => observationRow(o, enricher, token));
+  }
+
+  /** Adds one row, built from its token (this node, the batch, its place), to the batch being filled. Never waits. */
+  push(row: (token: RowToken) => object): void {
     if (this.closing) return;
     this.stats.observed++;
     if (this.current.length === 0) {
@@ -154,7 +170,7 @@ export class ClusterWriter {
       this.timer = setTimeout(() => this.seal(), this.options.batchMs);
       this.timer.unref();
     }
-    const line = JSON.stringify(observationRow(o, this.options.enricher, { sensor: this.options.sensor, batch: this.currentBatch, seq: this.current.length }));
+    const line = JSON.stringify(row({ sensor: this.options.sensor, batch: this.currentBatch, seq: this.current.length }));
     this.current.push(line);
     this.currentBytes += line.length + 1;
     if (this.current.length >= this.options.batchRows) this.seal();

@@ -14,7 +14,7 @@ export function auditRoutes(context: ServeContext): Route[] {
       handle: async (request) => {
         const since = time(request.query, 'since', 0);
         const limit = integer(request.query, 'limit', LIMITS.audit.fallback, 1, LIMITS.audit.max);
-        const items = context.lists !== null ? context.lists.audit(since, limit) : await needReader(context).audit(since, limit);
+        const items = context.lists !== null ? await context.lists.audit(since, limit) : await needReader(context).audit(since, limit);
         return { status: 200, body: { items } };
       },
     },

@@ -33,7 +33,7 @@ function routesOf(context: ServeContext, path: string, list: ListName): Route[] 
   ];
 }
 
-function add(context: ServeContext, list: ListName, request: ApiRequest): ApiResult {
+async function add(context: ServeContext, list: ListName, request: ApiRequest): Promise<ApiResult> {
   checkBody('ListAdd', request.body);
   const body = request.body as { name: string; comment: string };
   // The lists' own reading of a name (an internationalised name becomes its xn-- A-labels, as queries ask it).
@@ -41,17 +41,17 @@ function add(context: ServeContext, list: ListName, request: ApiRequest): ApiRes
   const lists = needLists(context);
   const at = nowSeconds();
   const comment = body.comment;
-  changed(() => lists.change({ op: 'add', list, name, comment, by: request.principal.name, at }));
+  await changedAsync(() => lists.change({ op: 'add', list, name, comment, by: request.principal.name, at }));
   const entry = lists.entries(list).find((e) => e.name === name) ?? { list, name, comment, by: request.principal.name, at };
   return { status: 201, body: entry };
 }
 
-function remove(context: ServeContext, list: ListName, request: ApiRequest): ApiResult {
+async function remove(context: ServeContext, list: ListName, request: ApiRequest): Promise<ApiResult> {
   const name = changed(() => listName(request.params.name ?? '', list, false));
   checkBody('ListRemove', request.body);
   const lists = needLists(context);
   const { comment } = request.body as { comment: string };
-  const removed = changed(() => lists.change({ op: 'remove', list, name, comment, by: request.principal.name, at: nowSeconds() }));
+  const removed = await changedAsync(() => lists.change({ op: 'remove', list, name, comment, by: request.principal.name, at: nowSeconds() }));
   return removed ? { status: 200, body: { removed: true } } : apiError(404, `not on the ${list === 'allow' ? 'allowlist' : 'blocklist'}`);
 }
 
@@ -60,7 +60,18 @@ function changed<T>(change: () => T): T {
   try {
     return change();
   } catch (err) {
-    if (err instanceof ListRefusal) throw new ParamError(err.reason === 'comment' ? 'comment' : 'name', err.message);
-    throw err;
+    throw refusal(err);
   }
+}
+
+async function changedAsync<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (err) {
+    throw refusal(err);
+  }
+}
+
+function refusal(err: unknown): unknown {
+  return err instanceof ListRefusal ? new ParamError(err.reason === 'comment' ? 'comment' : 'name', err.message) : err;
 }
