@@ -20,7 +20,7 @@ import { parseIPv4, parseIPv6Into } from '../model/names.js';
 import { nonRoutableV4, nonRoutableV6 } from '../model/special-purpose.js';
 import type { IntelEntry, ParsedFeed } from './entry.js';
 import { skipCount } from './feed-text.js';
-import { PrefixTableBuilder, type PrefixTable } from './prefix-tables.js';
+import { PrefixTable, PrefixTableBuilder } from './prefix-tables.js';
 import { v4Mapped } from './values.js';
 
 export type IntelAction = 'block' | 'log';
@@ -157,6 +157,29 @@ export class IntelIndex {
     hit.confidence = feed.confidence;
     return hit;
   }
+}
+
+/**
+ * An index that crossed to another thread: a structured clone keeps every
+ * own field (typed arrays, entries, feed metadata) but not the classes. The
+ * same index again, without rebuilding it: serve's detector workers
+ * (src/detect/parallel) match exactly what the main thread's index matches.
+ * Throws when `clone` is not a cloned index.
+ */
+export function reviveIntelIndex(clone: unknown): IntelIndex {
+  const fields = clone as Record<string, unknown> | null;
+  const shaped =
+    typeof fields === 'object' && fields !== null && Array.isArray(fields.feeds) && Array.isArray(fields.entries) && fields.feedOf instanceof Uint16Array &&
+    fields.until instanceof Float64Array && isObject(fields.names) && isObject(fields.v4) && isObject(fields.v6);
+  if (!shaped) throw new Error('intel: not an intel index sent from another thread');
+  Object.setPrototypeOf(fields.names, SuffixTable.prototype);
+  Object.setPrototypeOf(fields.v4, PrefixTable.prototype);
+  Object.setPrototypeOf(fields.v6, PrefixTable.prototype);
+  return Object.setPrototypeOf(fields, IntelIndex.prototype) as IntelIndex;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 /**
