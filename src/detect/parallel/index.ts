@@ -209,6 +209,7 @@ export class PartitionedDetector {
    */
   ask(request: (id: number) => LiveRequest, timeoutMs: number): Promise<LiveReply[]> {
     if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('detect/parallel: the workers were stopped'));
     const id = this.nextId++;
     const n = this.partitions;
     return new Promise((resolve, reject) => {
@@ -359,6 +360,7 @@ export class PartitionedDetector {
   /** The current verdict of a domain (its partition's detector), flux networks numbered as in `networks`. */
   current(domain: string): Promise<Verdict | null> {
     if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.closed) return Promise.resolve(null);
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiters.set(id, resolve);
@@ -376,6 +378,7 @@ export class PartitionedDetector {
     if (this.closed) return;
     this.closed = true;
     abortAll(this.counters);
+    this.answerNone(new Error('detect/parallel: the workers were stopped'));
     await Promise.all(this.lanes.map((l) => l.worker.terminate()));
   }
 
@@ -410,11 +413,16 @@ export class PartitionedDetector {
     if (this.failure !== null) return;
     this.failure = err;
     this.onFailure?.(err);
+    this.answerNone(err);
+    void this.close();
+  }
+
+  /** Nothing more will come from the workers: whoever waits for an answer gets none (current: null; ask: err). */
+  private answerNone(err: Error): void {
     for (const resolve of this.waiters.values()) resolve(null);
     this.waiters.clear();
     for (const ask of this.asks.values()) ask.fail(err);
     this.asks.clear();
-    void this.close();
   }
 
   /** What every worker has got past, in input order: network events into the graph, verdicts out. */
