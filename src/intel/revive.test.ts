@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildIntelIndex, reviveIntelIndex, type IntelRules } from './index.js';
+import { buildIntelIndex, packIntelIndex, reviveIntelIndex, unpackIntelIndex, type IntelRules } from './index.js';
 import { parseList } from './list.js';
 
 const RULES: IntelRules = { isRegistrable: (name) => name.includes('.'), isAllowlisted: () => false };
@@ -21,6 +21,20 @@ describe('reviveIntelIndex (an index sent to a worker thread)', () => {
     revived.renew('botnet', 0);
     expect(revived.matchDomain('flux.example', 1)).toBeNull();
     expect(index.matchDomain('flux.example', 1)).not.toBeNull();
+  });
+
+  it('packs an index once (entries as shared text, in slices) and unpacks it in another thread as the same index', async () => {
+    let pauses = 0;
+    const packed = await packIntelIndex(index, async () => void pauses++);
+    expect(pauses).toBe(4); // entries and name keys: one slice each to write as text, then one each to encode
+    expect(packed.text).toBeInstanceOf(SharedArrayBuffer);
+    const unpacked = unpackIntelIndex(structuredClone(packed));
+    for (const value of ['flux.example', 'x.flux.example', '185.100.87.7', '185.100.9.9', '2a0e:1c80:1::5', 'other.example']) {
+      const hit = value.includes('.') && !/^\d/.test(value) ? unpacked.matchDomain(value) : unpacked.matchAddress(value);
+      const want = value.includes('.') && !/^\d/.test(value) ? index.matchDomain(value) : index.matchAddress(value);
+      expect(hit === null ? null : { ...hit }).toEqual(want === null ? null : { ...want });
+    }
+    expect(() => unpackIntelIndex({ fields: {}, text: new ArrayBuffer(0), chunks: [], entryChunks: 0 })).toThrow('intel: not an intel index sent from another thread');
   });
 
   it('refuses what is not a cloned index', () => {

@@ -30,6 +30,7 @@ import { daemonMetrics, flowMetrics, type DaemonMetrics } from './metrics.js';
 import { FlowPath } from './flow-path.js';
 import { WorkerDetector } from './worker-detector.js';
 import type { LiveChange } from '../detect/parallel/protocol.js';
+import { packIntelIndex } from '../intel/index.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -266,16 +267,19 @@ export class Daemon {
     const intel = this.context.intel;
     if (intel === null || intel === undefined) return;
     const allow = liveAllowlist(this.options.config);
-    intel.onChange((index) => this.changeWorkers(workers, { k: 'intel', index }));
-    intel.onRenew?.((feed, expiresAt) => this.changeWorkers(workers, { k: 'renew', feed, expiresAt }));
-    allow.onChange(() => this.changeWorkers(workers, { k: 'allowlist', names: [...allow.allowlist.names] }));
+    // Packed in slices (the event loop answers DNS meanwhile) and shared by every worker without a copy.
+    const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    intel.onChange((index) => this.changeWorkers(workers, 'intel', async () => ({ k: 'intel', index: index === null ? null : await packIntelIndex(index, pause) })));
+    intel.onRenew?.((feed, expiresAt) => this.changeWorkers(workers, 'renew', { k: 'renew', feed, expiresAt }));
+    const names = (): LiveChange => ({ k: 'allowlist', names: [...allow.allowlist.names] });
+    allow.onChange(() => this.changeWorkers(workers, 'allowlist', names()));
     // The allowlist in force before any index: intel never flags an allowlisted name.
-    this.startChanges.push(() => this.changeWorkers(workers, { k: 'allowlist', names: [...allow.allowlist.names] }));
+    this.startChanges.push(() => this.changeWorkers(workers, 'allowlist', names()));
   }
 
-  private changeWorkers(workers: WorkerDetector, change: LiveChange): void {
+  private changeWorkers(workers: WorkerDetector, kind: LiveChange['k'], change: LiveChange | (() => Promise<LiveChange>)): void {
     workers.change(change).catch((err: Error) => {
-      this.options.log.error({ change: change.k }, `detector workers keep the ${change.k} in force: ${err.message}`);
+      this.options.log.error({ change: kind }, `detector workers keep the ${kind} in force: ${err.message}`);
     });
   }
 

@@ -127,8 +127,9 @@ export class WorkerDetector implements LiveDetector {
    * same place among the observations: messages follow the batches), else
    * none does and this rejects with the first reason. One change at a time.
    */
-  change(change: LiveChange): Promise<void> {
-    const run = this.changing.then(() => this.changeNow(change));
+  change(change: LiveChange | (() => Promise<LiveChange>)): Promise<void> {
+    // Built in turn (an intel index is packed in slices): changes reach the workers in the order they were made.
+    const run = this.changing.then(async () => this.changeNow(typeof change === 'function' ? await change() : change));
     this.changing = run.catch(() => undefined);
     return run;
   }

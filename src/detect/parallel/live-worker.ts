@@ -8,7 +8,7 @@ import type { Config } from '../../config/schema.js';
 import { validateConfig } from '../../config/load.js';
 import { replaceSections } from '../../config/sections.js';
 import type { Infra } from '../../enrich/infra/index.js';
-import { reviveIntelIndex, type IntelIndex } from '../../intel/index.js';
+import { unpackIntelIndex, type IntelIndex } from '../../intel/index.js';
 import type { IntelView } from '../../intel/view.js';
 import type { FlowRecord } from '../../model/flow.js';
 import type { Detector } from '../detector.js';
@@ -98,7 +98,7 @@ export class LivePartition {
         return () => replaceSections(this.config, next);
       }
       case 'intel': {
-        const index = change.index === null ? null : reviveIntelIndex(change.index);
+        const index = change.index === null ? null : unpackIntelIndex(change.index);
         return () => (this.intel = index);
       }
       case 'renew':

@@ -9,6 +9,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Verdict } from '../../model/verdict.js';
 import type { AddressKey } from '../address-table.js';
 import type { Config } from '../../config/schema.js';
+import type { PackedIntelIndex } from '../../intel/index.js';
 import type { DetectorStats, NetworkJoin, NetworkMembers, SuspiciousJoin } from '../detector.js';
 import type { DetectorRecipe } from './recipe.js';
 
@@ -63,8 +64,8 @@ export interface VerdictOut {
 export type LiveChange =
   /** A reloaded config (SIGHUP): its sections replace the worker's as the daemon's replace its own. */
   | { k: 'config'; config: Config }
-  /** The intel index in force (a structured clone of an IntelIndex; null: none). */
-  | { k: 'intel'; index: unknown }
+  /** The intel index in force, packed (intel/index.ts packIntelIndex; null: none). */
+  | { k: 'intel'; index: PackedIntelIndex | null }
   /** A feed's copy was confirmed: its entries stay valid until expiresAt (IntelIndex.renew). */
   | { k: 'renew'; feed: string; expiresAt: number }
   /** The allowlist's names (configured and managed): intel never flags a name under one of them. */
