@@ -117,6 +117,27 @@ describe('fluxhound serve --workers 2', () => {
     expect(daemon.stderr()).toContain('confirm: confirmed fast-flux by active probes');
   }, 60_000);
 
+  it('--intel: every worker matches the feed; a listed name of each partition gets its listing verdict', async () => {
+    const log = join(dir, 'intel-dns.log');
+    copyFileSync(join(ROOT, 'examples', 'example.dns.log'), log);
+    const feed = join(dir, 'feed.txt');
+    // Two names of the example, in both partitions of two (partitionOf: insightpoint36.com 1, pixeltable.net 0).
+    writeFileSync(feed, 'insightpoint36.com\npixeltable.net\n');
+    const daemon = spawnFluxhound(['serve', '--workers', '2', '--intel', `${feed},name=partner`, '--follow', log, '--follow-format', 'zeek']);
+    try {
+      await waitFor('both listing verdicts', () => {
+        const listed = daemon.events<{ domain: string; intel?: Array<{ feed: string }> }>().filter((e) => e.intel?.some((i) => i.feed === 'partner'));
+        return ['insightpoint36.com', 'pixeltable.net'].every((d) => listed.some((e) => e.domain === d)) ? true : undefined;
+      }, 30_000);
+    } finally {
+      daemon.child.kill('SIGTERM');
+    }
+    expect(await daemon.exited).toBe(0);
+    expect(daemon.stderr()).toContain('detector: 2 worker threads');
+    expect(daemon.stderr()).not.toContain('reload refused');
+    expect(daemon.stderr()).not.toContain('detector workers keep');
+  }, 60_000);
+
   it('refuses a bad --workers in one line, exit 2', async () => {
     const r = await fluxhound(['serve', '--workers', '0', '--follow', join(dir, 'none.log')]);
     expect(r.code).toBe(2);

@@ -293,6 +293,9 @@ export class Daemon {
       for (const service of this.services) {
         await service.start();
         started.push(service);
+        // What a service set up for the detector (the intel index it loaded) is in every worker before the next one
+        // starts answering, as it is in one thread's detector.
+        await this.workers?.settled();
       }
     } catch (err) {
       for (const service of started.reverse()) {

@@ -134,6 +134,11 @@ export class WorkerDetector implements LiveDetector {
     return run;
   }
 
+  /** Resolves once every change made so far has reached the workers (or was refused). */
+  async settled(): Promise<void> {
+    await this.changing;
+  }
+
   private async changeNow(change: LiveChange): Promise<void> {
     const detector = this.detector;
     // Not started: the workers start from the daemon's config; nothing else is sent before start.
