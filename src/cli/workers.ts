@@ -11,14 +11,15 @@ export function parseWorkers(command: string, text: string): 'auto' | number {
 
 /**
  * serve's detector threads for a setting, and why when 'auto' keeps one:
- * the daemon's answer path does not need more than one core for the
- * detector until a site's lookups outrun it, and with workers the API's
- * network members and the tracked-domains gauge are not served
- * (src/serve/worker-detector.ts). So N is asked for explicitly.
+ * one thread examines a site's lookups well within its answer path until
+ * the site outgrows a core, and on a small shared machine two workers
+ * measured slower than one thread (analyze, src/detect/parallel/README.md).
+ * So N is asked for explicitly; everything serve does works with N (the
+ * API's network view, flows, intel feeds, --confirm, a verdict reload).
  */
 export function serveWorkers(setting: 'auto' | number): { count: number; note: string | null } {
   if (setting !== 'auto') return { count: setting, note: null };
-  return { count: 1, note: "detector: one thread ('auto' means 1 for serve: with workers the API's network members and the tracked-domains gauge are not served yet; --workers N or config workers: N to use N threads)" };
+  return { count: 1, note: "detector: one thread ('auto' means 1 for serve: one thread keeps up until a site's lookups outgrow a core; --workers N or config workers: N to use N threads)" };
 }
 
 /** Cores below which analyze's 'auto' keeps one thread. */

@@ -33,6 +33,8 @@ export interface LiveDetector {
   readonly networks: FluxNetworks;
   /** A network's domains and addresses (the API's network view); null when unknown or not held here. */
   networkMembers(label: string, limit: number): NetworkMembers | null;
+  /** networkMembers from the state that holds it (every worker's: asynchronous); absent: networkMembers is it. */
+  liveNetworkMembers?(label: string, limit: number): Promise<NetworkMembers | null>;
   readonly tracked: number;
   readonly stats: DetectorStats;
 }

@@ -20,7 +20,7 @@ import { parseIPv4, parseIPv6Into } from '../model/names.js';
 import { nonRoutableV4, nonRoutableV6 } from '../model/special-purpose.js';
 import type { IntelEntry, ParsedFeed } from './entry.js';
 import { skipCount } from './feed-text.js';
-import { PrefixTableBuilder, type PrefixTable } from './prefix-tables.js';
+import { PrefixTable, PrefixTableBuilder } from './prefix-tables.js';
 import { v4Mapped } from './values.js';
 
 export type IntelAction = 'block' | 'log';
@@ -157,6 +157,100 @@ export class IntelIndex {
     hit.confidence = feed.confidence;
     return hit;
   }
+}
+
+/**
+ * An index that crossed to another thread: a structured clone keeps every
+ * own field (typed arrays, entries, feed metadata) but not the classes. The
+ * same index again, without rebuilding it: serve's detector workers
+ * (src/detect/parallel) match exactly what the main thread's index matches.
+ * Throws when `clone` is not a cloned index.
+ */
+export function reviveIntelIndex(clone: unknown): IntelIndex {
+  const fields = clone as Record<string, unknown> | null;
+  const shaped =
+    typeof fields === 'object' && fields !== null && Array.isArray(fields.feeds) && Array.isArray(fields.entries) && fields.feedOf instanceof Uint16Array &&
+    fields.until instanceof Float64Array && isObject(fields.names) && isObject(fields.v4) && isObject(fields.v6);
+  if (!shaped) throw new Error('intel: not an intel index sent from another thread');
+  Object.setPrototypeOf(fields.names, SuffixTable.prototype);
+  Object.setPrototypeOf(fields.v4, PrefixTable.prototype);
+  Object.setPrototypeOf(fields.v6, PrefixTable.prototype);
+  return Object.setPrototypeOf(fields, IntelIndex.prototype) as IntelIndex;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+/**
+ * An index packed for other threads. A structured clone of 300k entries
+ * (one object each) took 2–3 s of the sending thread under load, per
+ * receiver: serve's event loop must not stall on it. So the entries and the
+ * name keys go as JSON text in one SharedArrayBuffer, encoded once, a slice
+ * at a time (`pause` between slices), and shared by every receiver without a
+ * copy; the rest (typed arrays, feed metadata) is cloned as it is.
+ */
+export interface PackedIntelIndex {
+  /** The index's own fields, entries and names.keys emptied. */
+  fields: Record<string, unknown>;
+  /** UTF-8 JSON arrays: first the entries' chunks, then the keys'. */
+  text: SharedArrayBuffer;
+  /** Byte length of each chunk, in order. */
+  chunks: number[];
+  entryChunks: number;
+}
+
+/** Entries (or keys) per slice: a few milliseconds of JSON each. */
+const PACK_SLICE = 2_000;
+
+export async function packIntelIndex(index: IntelIndex, pause: () => Promise<void>): Promise<PackedIntelIndex> {
+  const own = index as unknown as { entries: readonly IntelEntry[]; names: SuffixTable };
+  const keys = (own.names as unknown as { keys: string[] }).keys;
+  const texts: string[] = [];
+  const chunks: number[] = [];
+  const slices = async (list: readonly unknown[]): Promise<void> => {
+    for (let i = 0; i < list.length; i += PACK_SLICE) {
+      const text = JSON.stringify(list.slice(i, i + PACK_SLICE));
+      texts.push(text);
+      chunks.push(Buffer.byteLength(text));
+      await pause();
+    }
+  };
+  await slices(own.entries);
+  const entryChunks = texts.length;
+  await slices(keys);
+  const text = new SharedArrayBuffer(chunks.reduce((a, b) => a + b, 0));
+  const bytes = new Uint8Array(text);
+  const encoder = new TextEncoder();
+  let at = 0;
+  for (let i = 0; i < texts.length; i++) {
+    encoder.encodeInto(texts[i]!, bytes.subarray(at, at + chunks[i]!));
+    at += chunks[i]!;
+    await pause();
+  }
+  const fields: Record<string, unknown> = { ...(index as unknown as Record<string, unknown>), entries: [], names: { ...(own.names as unknown as Record<string, unknown>), keys: [] } };
+  return { fields, text, chunks, entryChunks };
+}
+
+/** The index packIntelIndex packed, in this thread (decoding costs this thread, not the sender). Throws on anything else. */
+export function unpackIntelIndex(packed: unknown): IntelIndex {
+  const p = packed as PackedIntelIndex | null;
+  if (typeof p !== 'object' || p === null || !(p.text instanceof SharedArrayBuffer) || !Array.isArray(p.chunks) || typeof p.entryChunks !== 'number' || !isObject(p.fields) || !isObject(p.fields.names)) {
+    throw new Error('intel: not an intel index sent from another thread');
+  }
+  const decoder = new TextDecoder();
+  const bytes = new Uint8Array(p.text);
+  const entries: IntelEntry[] = [];
+  const keys: string[] = [];
+  let at = 0;
+  p.chunks.forEach((length, i) => {
+    // A shared buffer cannot be decoded in place: copy the chunk out first.
+    const list = JSON.parse(decoder.decode(bytes.slice(at, at + length))) as unknown[];
+    at += length;
+    for (const item of list) (i < p.entryChunks ? entries : keys).push(item as never);
+  });
+  (p.fields.names as Record<string, unknown>).keys = keys;
+  return reviveIntelIndex({ ...p.fields, entries });
 }
 
 /**

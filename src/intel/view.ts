@@ -54,4 +54,6 @@ export interface IntelFeeds extends IntelView {
   status(): IntelFeedStatus[];
   /** Calls listener after each index swap; returns an unsubscribe function. */
   onChange(listener: (index: IntelIndex | null) => void): () => void;
+  /** Calls listener after a feed's copy was confirmed and the index in force renewed its expiry (IntelIndex.renew). */
+  onRenew?(listener: (feed: string, expiresAt: number) => void): () => void;
 }

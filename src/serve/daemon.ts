@@ -12,6 +12,7 @@ import { liveAllowlist } from '../act/rpz/allowlist.js';
 import { runInSlices } from './slices.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { replaceSections } from '../config/sections.js';
 import { Detector } from '../detect/detector.js';
 import type { LiveDetector } from '../detect/live.js';
 import type { DetectorRecipe } from '../detect/parallel/index.js';
@@ -28,6 +29,8 @@ import type { DetectorBacklog, ServeContext, Service, ServiceFactory } from './s
 import { daemonMetrics, flowMetrics, type DaemonMetrics } from './metrics.js';
 import { FlowPath } from './flow-path.js';
 import { WorkerDetector } from './worker-detector.js';
+import type { LiveChange } from '../detect/parallel/protocol.js';
+import { packIntelIndex } from '../intel/index.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -55,24 +58,11 @@ export interface DaemonOptions {
    */
   flowsFromServicesOnly?: boolean;
   /**
-   * The detector on `count` worker threads (config workers, --workers; src/serve/worker-detector.ts), when
-   * count >= 2 and nothing the daemon runs needs the detector in this thread (workersRefusal); absent or 1:
-   * one Detector in this thread, as before.
+   * The detector on `count` worker threads (config workers, --workers; src/serve/worker-detector.ts) when
+   * count >= 2; absent or 1: one Detector in this thread, as before. askMs: how long every worker has to
+   * accept a change or answer (default 10 s).
    */
-  workers?: { count: number; recipe: DetectorRecipe; workerUrl?: URL; /** Why count is 1 (logged at start), if it was chosen for the user. */ note?: string | null };
-}
-
-/**
- * Why the detector stays in the main thread although workers were asked
- * for, or null when they can run: what needs the detector's live state in
- * this thread cannot cross to a worker yet.
- */
-export function workersRefusal(services: readonly Service[], flowsFromServicesOnly: boolean): string | null {
-  if (!flowsFromServicesOnly || services.some((s) => s.flows === true)) return 'flows may come (--flows, a followed flow log): flow evidence is read from the detector in this thread';
-  const names = new Set(services.map((s) => s.name));
-  if (names.has('intel')) return 'intel feeds: the workers do not load flux feeds yet';
-  if (names.has('confirm')) return 'confirm: its probes re-score a name in this thread';
-  return null;
+  workers?: { count: number; recipe: DetectorRecipe; workerUrl?: URL; askMs?: number; /** Why count is 1 (logged at start), if it was chosen for the user. */ note?: string | null };
 }
 
 /** How often the flagged set is refreshed from the detector, milliseconds. */
@@ -101,6 +91,8 @@ export class Daemon {
   readonly workers: WorkerDetector | null = null;
   /** What became of options.workers, logged at start (not before: a usage error stays one line). */
   private workersNote: string | null = null;
+  /** Changes to send the workers once they have started (before any service). */
+  private readonly startChanges: Array<() => void> = [];
 
   constructor(private readonly options: DaemonOptions) {
     const flagged = new FlaggedDomains({ isAllowed: options.isAllowed });
@@ -114,6 +106,8 @@ export class Daemon {
       flaggedRefusedSuffixes: () => flagged.refused.publicSuffixes,
       restoredFlags: () => detectorRef.current?.stats.restoredFlags ?? 0,
       workerBacklog: () => this.workers?.backlog ?? 0,
+      workerFlowsPassedBy: () => this.workers?.flowsPassedBy ?? 0,
+      workerChanges: () => this.workers?.changeCounts() ?? [],
     });
     this.metricsOf = metrics;
     const findingListeners = new Set<(finding: Exposure | FanOut) => void>();
@@ -240,21 +234,53 @@ export class Daemon {
     const workers = options.workers;
     this.workersNote = workers?.note ?? null;
     if (workers !== undefined && workers.count >= 2) {
-      const refusal = workersRefusal(this.services, options.flowsFromServicesOnly === true);
-      if (refusal !== null) this.workersNote = `detector: one thread, not ${workers.count} workers: ${refusal}`;
-      else {
-        this.workers = new WorkerDetector({
-          partitions: workers.count,
-          recipe: workers.recipe,
-          workerUrl: workers.workerUrl,
-          onFlag: (v) => onVerdict(v, 'flag'),
-          onFinal: (v) => onVerdict(v, 'final'),
-        });
-        this.context.detector = this.workers;
-        detectorRef.current = this.workers;
-        this.workersNote = `detector: ${workers.count} worker threads, one partition of the registered domains each`;
-      }
+      // Flows may come when a service hands them, or always when code embedding the daemon may.
+      const withFlows = analysis !== null && (options.flowsFromServicesOnly !== true || this.services.some((service) => service.flows === true));
+      const onWorkers = new WorkerDetector({
+        partitions: workers.count,
+        recipe: workers.recipe,
+        workerUrl: workers.workerUrl,
+        enricher: options.enricher,
+        flows: withFlows,
+        askMs: workers.askMs,
+        onFlag: (v) => onVerdict(v, 'flag'),
+        onFinal: (v) => onVerdict(v, 'final'),
+      });
+      this.workers = onWorkers;
+      this.context.detector = onWorkers;
+      detectorRef.current = onWorkers;
+      // Every flow the analysis takes reaches the workers' flow evidence too, in the same order.
+      if (withFlows) flows.also = (f) => onWorkers.flow(f);
+      this.followIntel(onWorkers);
+      this.workersNote = `detector: ${workers.count} worker threads, one partition of the registered domains each${withFlows ? '; flows reach every worker' : ''}`;
     }
+  }
+
+  /**
+   * With workers: the intel index in force, each renewal of a feed's copy and
+   * the allowlist (which intel never flags) reach every worker, all or nothing
+   * (WorkerDetector.change). A change the workers refuse leaves them all on
+   * the one before: logged in one line and counted
+   * (fluxhound_detector_worker_changes_total{result="refused"}).
+   */
+  private followIntel(workers: WorkerDetector): void {
+    const intel = this.context.intel;
+    if (intel === null || intel === undefined) return;
+    const allow = liveAllowlist(this.options.config);
+    // Packed in slices (the event loop answers DNS meanwhile) and shared by every worker without a copy.
+    const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    intel.onChange((index) => this.changeWorkers(workers, 'intel', async () => ({ k: 'intel', index: index === null ? null : await packIntelIndex(index, pause) })));
+    intel.onRenew?.((feed, expiresAt) => this.changeWorkers(workers, 'renew', { k: 'renew', feed, expiresAt }));
+    const names = (): LiveChange => ({ k: 'allowlist', names: [...allow.allowlist.names] });
+    allow.onChange(() => this.changeWorkers(workers, 'allowlist', names()));
+    // The allowlist in force before any index: intel never flags an allowlisted name.
+    this.startChanges.push(() => this.changeWorkers(workers, 'allowlist', names()));
+  }
+
+  private changeWorkers(workers: WorkerDetector, kind: LiveChange['k'], change: LiveChange | (() => Promise<LiveChange>)): void {
+    workers.change(change).catch((err: Error) => {
+      this.options.log.error({ change: kind }, `detector workers keep the ${kind} in force: ${err.message}`);
+    });
   }
 
   /** Starts every service; if one fails, the ones already started are stopped and the error is passed on. */
@@ -262,10 +288,14 @@ export class Daemon {
     const started: Service[] = [];
     // Before any service: the store's restore replays into the detector.
     await this.workers?.start();
+    for (const change of this.startChanges) change();
     try {
       for (const service of this.services) {
         await service.start();
         started.push(service);
+        // What a service set up for the detector (the intel index it loaded) is in every worker before the next one
+        // starts answering, as it is in one thread's detector.
+        await this.workers?.settled();
       }
     } catch (err) {
       for (const service of started.reverse()) {
@@ -369,10 +399,6 @@ export class Daemon {
     let stage = 'config';
     try {
       next = this.options.configPath === undefined ? structuredClone(this.options.config) : loadConfig(this.options.configPath, {});
-      stage = 'workers';
-      if (this.workers !== null && JSON.stringify(next.verdict) !== JSON.stringify(this.options.config.verdict)) {
-        throw new Error('the verdict section changed: the detector workers hold their own copy of it; restart to apply it');
-      }
       stage = 'allowlist';
       commits.push(liveAllowlist(this.options.config).prepare(next.policy));
       for (const service of this.services) {
@@ -380,18 +406,17 @@ export class Daemon {
         stage = service.name;
         commits.push(await service.prepareReload(next));
       }
+      // Last, once everything else accepted: every worker takes the new config (its detector reads it in place,
+      // as this thread's does), or none does and nothing changes anywhere.
+      stage = 'workers';
+      await this.workers?.change({ k: 'config', config: next });
     } catch (err) {
       this.metricsOf.reloads.inc({ result: 'refused' });
       const reason = firstLine((err as Error).message);
       this.options.log.error({ config: source, refusedBy: stage }, `reload refused, keeping the running config everywhere: ${reason}`);
       return false;
     }
-    const config = this.options.config as unknown as Record<string, unknown>;
-    for (const [key, value] of Object.entries(next)) {
-      const current = config[key];
-      if (typeof current === 'object' && current !== null && typeof value === 'object' && value !== null && !Array.isArray(value)) Object.assign(current, value);
-      else config[key] = value;
-    }
+    replaceSections(this.options.config, next);
     for (const commit of commits) commit();
     // Names the new allowlist allows leave the flagged set (and so every action).
     this.context.flagged.reapply(liveAllowlist(this.options.config).isAllowed);

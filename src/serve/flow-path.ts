@@ -30,6 +30,8 @@ export interface FlowPathStats {
 
 export class FlowPath {
   readonly stats: FlowPathStats = { received: 0, dropped: 0, analysed: 0 };
+  /** Also takes every flow the analysis takes, right after it (serve --workers: the detector workers' flow evidence). */
+  also: ((flow: FlowRecord) => void) | null = null;
   /** A ring: `head` is the oldest waiting flow, `size` how many wait. */
   private readonly ring: (FlowRecord | undefined)[];
   /** When each waiting flow was queued (clock ms), beside the ring: GET /health reports the oldest one's wait. */
@@ -144,6 +146,7 @@ export class FlowPath {
     this.size--;
     this.stats.analysed++;
     this.analysis.flow(flow);
+    this.also?.(flow);
     if (this.waiting.length > 0 && this.size <= this.capacity / 4) this.wake();
     return true;
   }

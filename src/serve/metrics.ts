@@ -9,7 +9,7 @@ import { packageVersion } from '../config/package.js';
 import type { FlowAnalysisStats } from '../detect/flows/analysis.js';
 import type { FlowAnalysisCounts } from '../detect/flows/index.js';
 import type { FlowPathStats } from './flow-path.js';
-import { scrapedCounter, scrapedGauge } from './scraped.js';
+import { scrapedCounter, scrapedGauge, type Reading } from './scraped.js';
 
 export interface DaemonMetrics {
   reloads: Counter<'result'>;
@@ -28,6 +28,10 @@ export interface DaemonReadings {
   restoredFlags: () => number;
   /** Observations the detector's worker threads have not all examined yet (0 with one Detector in this thread). */
   workerBacklog: () => number;
+  /** Flows not handed to the worker threads' flow evidence because they were too far behind (--workers only). */
+  workerFlowsPassedBy: () => number;
+  /** Changes (config, intel, renew, allowlist) every worker took, or none took, by change and result (--workers only). */
+  workerChanges: () => Reading;
 }
 
 export function daemonMetrics(registry: Registry, live: DaemonReadings): DaemonMetrics {
@@ -55,6 +59,14 @@ export function daemonMetrics(registry: Registry, live: DaemonReadings): DaemonM
   scrapedCounter(registry, 'fluxhound_skipped_total', 'Live records skipped as malformed (logged with their position).', () => live.stats.skipped);
   scrapedCounter(registry, 'fluxhound_flag_events_total', 'Flag events: a domain crossed a threshold or its flagged verdict changed.', () => live.stats.flagEvents);
   scrapedCounter(registry, 'fluxhound_detector_passed_by_total', 'Live observations passed by unexamined because the detector worker threads were too far behind (fail-open; --workers only).', () => live.stats.detectorPassedBy);
+  scrapedCounter(registry, 'fluxhound_detector_flows_passed_by_total', "Flows not handed to the detector worker threads' flow evidence because they were too far behind (fail-open; --workers with flows only).", live.workerFlowsPassedBy);
+  scrapedCounter(
+    registry,
+    'fluxhound_detector_worker_changes_total',
+    'Changes sent to every detector worker thread (config reload, intel index, feed renewal, allowlist), by change and result: applied by all, or refused and applied by none (--workers only).',
+    live.workerChanges,
+    ['change', 'result'],
+  );
   scrapedGauge(registry, 'fluxhound_detector_worker_backlog', 'Observations handed to the detector worker threads and not yet examined by all of them (0 without --workers).', live.workerBacklog);
   return {
     reloads: new Counter({

@@ -2,63 +2,25 @@
  * The daemon with its detector on two real worker threads (dist's compiled
  * worker.js, as test/parallel.test.ts): a flux name's flag reaches the
  * flagged set and the NDJSON output; a flag restored from the store is not
- * raised again; current() answers from the workers' verdicts; a reload that
- * changes the verdict section is refused (the workers hold their own copy),
- * one that does not is applied; stop drains (nothing left unexamined).
+ * raised again; current() answers from the workers' verdicts; stop drains
+ * (nothing left unexamined). What the daemon changes in the workers, and
+ * what it asks all of them, is in worker-live.test.ts.
  */
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../config/schema.js';
-import { nullEnricher } from '../enrich/index.js';
 import type { Verdict } from '../model/verdict.js';
 import { rotateFlux } from '../../test/helpers/observations.js';
-import { ROOT, requireBuilt } from '../../test/support/cli.js';
-import { Daemon } from './daemon.js';
+import { requireBuilt } from '../../test/support/cli.js';
+import { daemonOnWorkers, until, WORKER } from '../../test/support/worker-daemon.js';
 
-const WORKER = pathToFileURL(join(ROOT, 'dist', 'src', 'detect', 'parallel', 'worker.js'));
 const dir = mkdtempSync(join(tmpdir(), 'fluxhound-worker-detector-'));
 beforeAll(() => requireBuilt());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const T = Math.floor(Date.now() / 1000) - 7200;
-
-function daemonOnWorkers(configPath?: string, workerUrl: URL = WORKER): { daemon: Daemon; lines: () => Verdict[] } {
-  const config = defaultConfig();
-  let text = '';
-  const out = new Writable({
-    write(chunk, _enc, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  const daemon = new Daemon({
-    config,
-    enricher: nullEnricher,
-    infra: null,
-    log: pino({ level: 'silent' }),
-    out,
-    factories: [],
-    flags: {},
-    configPath,
-    flowsFromServicesOnly: true,
-    workers: { count: 2, recipe: { config, reference: false, intelSpecs: [], baseline: null, reportBenign: false }, workerUrl },
-  });
-  const lines = (): Verdict[] => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Verdict);
-  return { daemon, lines };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('serve with the detector on worker threads', () => {
   it('flags from workers reach the flagged set; restored flags stay quiet; stop drains', async () => {
@@ -89,26 +51,11 @@ describe('serve with the detector on worker threads', () => {
     expect(lines().some((v) => v.domain === 'www.flux-c.example')).toBe(true);
   }, 60_000);
 
-  it('refuses a reload that changes the verdict section; applies one that does not', async () => {
-    const file = join(dir, 'fluxhound.yaml');
-    writeFileSync(file, 'customers: []\n');
-    const { daemon } = daemonOnWorkers(file);
-    await daemon.start();
-    try {
-      expect(await daemon.reload()).toBe(true);
-      writeFileSync(file, 'verdict:\n  fastFlux: 70\n');
-      expect(await daemon.reload()).toBe(false);
-      expect(daemon.context.config.verdict.fastFlux).toBe(60);
-    } finally {
-      await daemon.stop();
-    }
-  }, 60_000);
-
   it('says on GET /health when a worker thread dies, and DNS goes on (observations pass the detector by)', async () => {
     // The real worker, which exits once it has started: as a crash of the thread would.
     const dying = join(dir, 'dying-worker.mjs');
     writeFileSync(dying, `import ${JSON.stringify(WORKER.href)};\nsetTimeout(() => process.exit(3), 300);\n`);
-    const { daemon } = daemonOnWorkers(undefined, pathToFileURL(dying));
+    const { daemon } = daemonOnWorkers({ workerUrl: pathToFileURL(dying) });
     await daemon.start();
     try {
       expect(daemon.health()).toEqual([]);

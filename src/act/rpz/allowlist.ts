@@ -162,6 +162,7 @@ export class LiveAllowlist {
   private base: Allowlist;
   private managedNames: readonly string[] = [];
   private current: Allowlist;
+  private readonly listeners = new Set<() => void>();
 
   constructor(policy: Config['policy']) {
     this.base = loadAllowlist(policy);
@@ -187,6 +188,17 @@ export class LiveAllowlist {
   setManaged(names: readonly string[]): void {
     this.managedNames = [...names];
     this.current = this.combine(this.base);
+    this.changed();
+  }
+
+  /** Calls listener after each change of the allowlist in force (serve --workers: the detector workers follow it). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
   }
 
   /**
@@ -200,6 +212,7 @@ export class LiveAllowlist {
     return () => {
       this.base = allowlist;
       this.current = this.combine(allowlist);
+      this.changed();
     };
   }
 

@@ -12,7 +12,8 @@ import type { Verdict } from '../../model/verdict.js';
 import { emptyDetectorStats, type DetectorStats } from '../detector.js';
 import { FluxNetworks, type FluxNetworkSummary } from '../networks.js';
 import { partitionOf } from '../partition.js';
-import type { PlacedEvent, SharedCounters, VerdictOut, WorkerSetup } from './protocol.js';
+import type { LiveReply, LiveRequest, LiveSetup, PlacedEvent, SharedCounters, VerdictOut, WorkerSetup } from './protocol.js';
+import type { FlowRecord } from '../../model/flow.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import type { DetectorRecipe } from './recipe.js';
 import { abortAll, byPlace, reached, sharedCounters, waitFor } from './watermark.js';
@@ -37,6 +38,8 @@ export interface PartitionedDetectorOptions {
   workerUrl?: URL;
   /** How long the main thread waits for a worker that is far behind before giving up (ms; default 10 minutes). */
   stallMs?: number;
+  /** serve's live detector (protocol.ts "Live"): the workers take intel, allowlist, config changes and, with flows, flows. */
+  live?: LiveSetup;
 }
 
 /** Observations per batch: a few messages per 10k records; small enough that workers seldom wait for each other. */
@@ -53,6 +56,9 @@ interface Lane {
   obs: DnsObservation[];
   kinds: number[];
   at: number[];
+  /** serve: the daemon's flows since the last batch, each before the observation at its flowAt. */
+  flows: FlowRecord[];
+  flowAt: number[];
   /** The worker's last 'done': every index below it is reported. */
   through: number;
 }
@@ -101,6 +107,8 @@ export class PartitionedDetector {
   private failure: Error | null = null;
   private onFailure: ((err: Error) => void) | null = null;
   private closed = false;
+  /** Live requests (ask) waiting for every worker's reply. */
+  private readonly asks = new Map<number, { reply: (r: LiveReply) => void; fail: (err: Error) => void }>();
   private reading: { callbacks: ReadCallbacks; got: Array<Extract<FromWorker, { t: 'read' }> | undefined>; done: () => void } | null = null;
 
   private constructor(options: PartitionedDetectorOptions, lanes: Lane[], counters: SharedCounters) {
@@ -131,10 +139,10 @@ export class PartitionedDetector {
     // Messages are routed through `target` once the detector exists (never removeAllListeners: Worker keeps its own on itself).
     let target: PartitionedDetector | null = null;
     for (let p = 0; p < n; p++) {
-      const setup: WorkerSetup = { recipe: options.recipe, partition: p, partitions: n, lag: Math.max(0, options.lag ?? LAG), counters, peers: peers[p]! };
+      const setup: WorkerSetup = { recipe: options.recipe, partition: p, partitions: n, lag: Math.max(0, options.lag ?? LAG), counters, peers: peers[p]!, ...(options.live !== undefined ? { live: options.live } : {}) };
       const own = peers[p]!.filter((port): port is MessagePort => port !== null);
       const worker = new Worker(options.workerUrl ?? DEFAULT_WORKER, { workerData: setup, transferList: own });
-      lanes.push({ worker, obs: [], kinds: [], at: [], through: 0 });
+      lanes.push({ worker, obs: [], kinds: [], at: [], flows: [], flowAt: [], through: 0 });
       ready.push(
         new Promise<void>((resolve, reject) => {
           worker.on('message', (m: FromWorker) => {
@@ -179,6 +187,64 @@ export class PartitionedDetector {
   }
 
   /**
+   * serve with flows: a flow the daemon's flow analysis takes, in that order.
+   * Every worker keeps the flow evidence its detector reads (flows are keyed
+   * by address, not by domain), so each gets every flow, placed before the
+   * next observation. Counts towards a batch like an observation.
+   */
+  flow(flow: FlowRecord): void {
+    if (this.failure !== null) throw this.failure;
+    for (const lane of this.lanes) {
+      lane.flows.push(flow);
+      lane.flowAt.push(this.index);
+    }
+    if (++this.inBatch >= this.batchSize) this.send();
+  }
+
+  /**
+   * Ask every worker (serve's live path): resolves with one reply per
+   * partition (index = partition), in the order the workers take messages
+   * (after every batch sent before). Rejects when a worker has failed or
+   * not every one answered within timeoutMs.
+   */
+  ask(request: (id: number) => LiveRequest, timeoutMs: number): Promise<LiveReply[]> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('detect/parallel: the workers were stopped'));
+    const id = this.nextId++;
+    const n = this.partitions;
+    return new Promise((resolve, reject) => {
+      const replies = new Array<LiveReply>(n);
+      let got = 0;
+      const timer = setTimeout(() => {
+        this.asks.delete(id);
+        reject(new Error(`detect/parallel: ${n - got} of ${n} workers did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.asks.set(id, {
+        reply: (r) => {
+          if (replies[r.partition] === undefined) got++;
+          replies[r.partition] = r;
+          if (got < n) return;
+          clearTimeout(timer);
+          this.asks.delete(id);
+          resolve(replies);
+        },
+        fail: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      });
+      const message = request(id);
+      for (const lane of this.lanes) post(lane, message);
+    });
+  }
+
+  /** Tell every worker (a commit or abort): no reply. */
+  tell(message: LiveRequest): void {
+    if (this.failure !== null || this.closed) return;
+    for (const lane of this.lanes) post(lane, message);
+  }
+
+  /**
    * Hand what is buffered to the workers now (serve: on a timer, so a quiet
    * daemon's lookups are not held back). Blocks while the slowest worker is
    * more than AHEAD batches behind.
@@ -188,10 +254,15 @@ export class PartitionedDetector {
     this.inBatch = 0;
     const upTo = this.index;
     for (const lane of this.lanes) {
-      post(lane, { t: 'batch', obs: lane.obs, kinds: Uint8Array.from(lane.kinds), at: Float64Array.from(lane.at), upTo });
+      const flows = lane.flows.length === 0 ? {} : { flows: lane.flows, flowAt: Float64Array.from(lane.flowAt) };
+      post(lane, { t: 'batch', obs: lane.obs, kinds: Uint8Array.from(lane.kinds), at: Float64Array.from(lane.at), upTo, ...flows });
       lane.obs = [];
       lane.kinds = [];
       lane.at = [];
+      if (lane.flows.length > 0) {
+        lane.flows = [];
+        lane.flowAt = [];
+      }
     }
     const behind = upTo - AHEAD * this.batchSize;
     if (behind <= 0) return;
@@ -289,6 +360,7 @@ export class PartitionedDetector {
   /** The current verdict of a domain (its partition's detector), flux networks numbered as in `networks`. */
   current(domain: string): Promise<Verdict | null> {
     if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.closed) return Promise.resolve(null);
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiters.set(id, resolve);
@@ -306,6 +378,7 @@ export class PartitionedDetector {
     if (this.closed) return;
     this.closed = true;
     abortAll(this.counters);
+    this.answerNone(new Error('detect/parallel: the workers were stopped'));
     await Promise.all(this.lanes.map((l) => l.worker.terminate()));
   }
 
@@ -331,6 +404,8 @@ export class PartitionedDetector {
       const resolve = this.waiters.get(m.id);
       this.waiters.delete(m.id);
       resolve?.(m.verdict === null ? null : this.renumber(m.verdict));
+    } else if (m.t === 'live-reply') {
+      this.asks.get(m.id)?.reply(m);
     } else if (m.t === 'error') this.fail(m.input === true ? new InputError(m.message) : new Error(`detect/parallel: worker ${m.partition}: ${m.message}`));
   }
 
@@ -338,9 +413,16 @@ export class PartitionedDetector {
     if (this.failure !== null) return;
     this.failure = err;
     this.onFailure?.(err);
+    this.answerNone(err);
+    void this.close();
+  }
+
+  /** Nothing more will come from the workers: whoever waits for an answer gets none (current: null; ask: err). */
+  private answerNone(err: Error): void {
     for (const resolve of this.waiters.values()) resolve(null);
     this.waiters.clear();
-    void this.close();
+    for (const ask of this.asks.values()) ask.fail(err);
+    this.asks.clear();
   }
 
   /** What every worker has got past, in input order: network events into the graph, verdicts out. */

@@ -8,7 +8,9 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Verdict } from '../../model/verdict.js';
 import type { AddressKey } from '../address-table.js';
-import type { NetworkJoin, SuspiciousJoin } from '../detector.js';
+import type { Config } from '../../config/schema.js';
+import type { PackedIntelIndex } from '../../intel/index.js';
+import type { DetectorStats, NetworkJoin, NetworkMembers, SuspiciousJoin } from '../detector.js';
 import type { DetectorRecipe } from './recipe.js';
 
 /** Shared Int32 slots: one watermark, one published-event count and one waiting flag per worker, then the abort flag. */
@@ -32,6 +34,8 @@ export interface WorkerSetup {
   counters: SharedCounters;
   /** Ports to every other worker (index = its partition; null at this worker's own). */
   peers: (MessagePort | null)[];
+  /** serve's live detector (see LiveSetup below); absent: analyze. */
+  live?: LiveSetup;
 }
 
 /** A flux-network event with its place in the input: the observation (global index) during which it happened, then its order there. */
@@ -46,4 +50,52 @@ export interface VerdictOut {
   seq: number;
   /** Local label 'fn-N' → the first domain that joined it (null: the verdict names no network). */
   networks: Record<string, string> | null;
+}
+
+// ---------------------------------------------------------------------------
+// Live (serve --workers) messages: the observe path only. The main thread
+// asks every worker and each answers one 'live-reply' with the same id
+// (PartitionedDetector.ask). Changes are two-phase: 'live-prepare' checks and
+// holds a change, 'live-commit' applies it, 'live-abort' drops it; a change
+// reaches every worker or none (src/serve/worker-detector.ts).
+// ---------------------------------------------------------------------------
+
+/** What the daemon changes in every worker's detector at once. */
+export type LiveChange =
+  /** A reloaded config (SIGHUP): its sections replace the worker's as the daemon's replace its own. */
+  | { k: 'config'; config: Config }
+  /** The intel index in force, packed (intel/index.ts packIntelIndex; null: none). */
+  | { k: 'intel'; index: PackedIntelIndex | null }
+  /** A feed's copy was confirmed: its entries stay valid until expiresAt (IntelIndex.renew). */
+  | { k: 'renew'; feed: string; expiresAt: number }
+  /** The allowlist's names (configured and managed): intel never flags a name under one of them. */
+  | { k: 'allowlist'; names: string[] };
+
+export type LiveRequest =
+  /** Domains held and the detector's counters now (the tracked-domains gauge, detector metrics). */
+  | { t: 'live-stats'; id: number }
+  /**
+   * This partition's part of a flux network for the API: the edges of its own domains among `sample`, and facts of
+   * up to `limit` addresses. `label` is the main thread's; `first` the network's first domain (to find it should
+   * the worker's numbering differ).
+   */
+  | { t: 'live-members'; id: number; label: string; first: string; limit: number }
+  | { t: 'live-prepare'; id: number; change: LiveChange }
+  | { t: 'live-commit'; id: number }
+  | { t: 'live-abort'; id: number };
+
+export interface LiveReply {
+  t: 'live-reply';
+  id: number;
+  partition: number;
+  /** Why the worker refused (prepare) or could not answer; null when it did. */
+  error: string | null;
+  stats?: { tracked: number; stats: DetectorStats };
+  members?: NetworkMembers | null;
+}
+
+/** What a worker needs for the live path (absent: analyze). */
+export interface LiveSetup {
+  /** Flows come to the daemon: the worker keeps its own flow evidence from the flows handed with its batches. */
+  flows: boolean;
 }

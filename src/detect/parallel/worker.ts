@@ -16,7 +16,9 @@ import type { AddressKey } from '../address-table.js';
 import { hashName } from '../name-table.js';
 import { parseIPv4 } from '../../model/names.js';
 import type { DetectorStats } from '../detector.js';
-import type { NetworkEvent, PlacedEvent, VerdictOut, WorkerSetup } from './protocol.js';
+import type { LiveReply, LiveRequest, NetworkEvent, PlacedEvent, VerdictOut, WorkerSetup } from './protocol.js';
+import type { FlowRecord } from '../../model/flow.js';
+import { LivePartition } from './live-worker.js';
 import { cookRecipe } from './recipe.js';
 import { abortAll, advance, byPlace, reached, waitFor } from './watermark.js';
 
@@ -50,8 +52,12 @@ const SERVED = 2;
 
 /** What the main thread (index.ts) posts, in order. */
 export type ToWorker =
-  /** This partition's observations (kind 0) and lookups of name servers its zones use (kind 1), in input order, at global indexes `at`; then every index below `upTo` is dealt with. */
-  | { t: 'batch'; obs: DnsObservation[]; kinds: Uint8Array; at: Float64Array; upTo: number }
+  /**
+   * This partition's observations (kind 0) and lookups of name servers its zones use (kind 1), in input order, at
+   * global indexes `at`; then every index below `upTo` is dealt with. serve with flows: the daemon's flows, each
+   * taken before the observation at its `flowAt` (LivePartition.flows).
+   */
+  | { t: 'batch'; obs: DnsObservation[]; kinds: Uint8Array; at: Float64Array; upTo: number; flows?: FlowRecord[]; flowAt?: Float64Array }
   /**
    * Read these inputs here (analyze): every worker decodes every record, in the same order, so the
    * global index is known without the main thread; it observes its partition's records and the
@@ -61,7 +67,9 @@ export type ToWorker =
   /** Finalise every domain; reply 'flushed'. */
   | { t: 'flush' }
   /** The current verdict of a domain of this partition. */
-  | { t: 'current'; id: number; domain: string };
+  | { t: 'current'; id: number; domain: string }
+  /** serve's live path (protocol.ts "Live"). */
+  | LiveRequest;
 
 /** What a worker posts back. */
 export type FromWorker =
@@ -74,11 +82,13 @@ export type FromWorker =
   | { t: 'read'; partition: number; inputs: InputSummary[]; records: number; conflicts: number; through: number }
   | { t: 'flushed'; partition: number; verdicts: VerdictOut[]; stats: DetectorStats; tracked: number }
   | { t: 'current'; id: number; verdict: VerdictOut | null }
-  | { t: 'error'; partition: number; message: string; input?: boolean };
+  | { t: 'error'; partition: number; message: string; input?: boolean }
+  | LiveReply;
 
 
 async function main(): Promise<void> {
   const { enricher, infra } = await cookRecipe(setup.recipe);
+  const live = setup.live === undefined ? null : new LivePartition(setup.live, setup.recipe.config, infra);
   let at = -1;
   let seq = 0;
   let verdicts: VerdictOut[] = [];
@@ -117,6 +127,10 @@ async function main(): Promise<void> {
     infra,
     baseline: setup.recipe.baseline,
     reportBenign: setup.recipe.reportBenign,
+    // serve: the daemon's intel index, allowlist and flow evidence, as it commits them (null for analyze).
+    intel: live?.view ?? null,
+    isAllowlisted: live?.isAllowlisted ?? null,
+    flows: live?.flows ?? null,
     onFlag: (v) => verdicts.push(out(v, false)),
     onFinal: (v) => verdicts.push(out(v, true)),
     onNetworkJoin: (join) => publish({ k: 'join', ...join }),
@@ -345,8 +359,11 @@ async function main(): Promise<void> {
         readAll(message.files, message.format, message.batch).catch(failed);
         return;
       case 'batch': {
+        const flows = message.flows;
+        let flow = 0;
         for (let i = 0; i < message.obs.length; i++) {
           const index = message.at[i]!;
+          if (flows !== undefined && flow < flows.length) flow = live!.takeFlows(flows, message.flowAt!, flow, index);
           if (index !== at) {
             advance(counters, me, index);
             catchUp(index);
@@ -356,6 +373,7 @@ async function main(): Promise<void> {
           if (message.kinds[i] === 0) detector.observe(message.obs[i]!);
           else detector.observeServer(message.obs[i]!);
         }
+        if (flows !== undefined) live!.takeFlows(flows, message.flowAt!, flow, Infinity);
         advance(counters, me, message.upTo);
         post({ t: 'done', partition: me, through: message.upTo, verdicts, joins: events });
         verdicts = [];
@@ -374,6 +392,11 @@ async function main(): Promise<void> {
       case 'current': {
         const v = detector.current(message.domain);
         post({ t: 'current', id: message.id, verdict: v === null ? null : out(v, false) });
+        return;
+      }
+      default: {
+        const reply = live?.handle(message, detector, me) ?? null;
+        if (reply !== null) post(reply);
         return;
       }
     }

@@ -53,6 +53,7 @@ export class IntelFeedSet implements IntelFeeds {
   private readonly pushed = new Map<string, Pushed>();
   private index: IntelIndex | null = null;
   private readonly listeners = new Set<(index: IntelIndex | null) => void>();
+  private readonly renewals = new Set<(feed: string, expiresAt: number) => void>();
   private readonly timers = new Map<FeedLoader, NodeJS.Timeout>();
   private abort = new AbortController();
   private running = false;
@@ -133,6 +134,11 @@ export class IntelFeedSet implements IntelFeeds {
   onChange(listener: (index: IntelIndex | null) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  onRenew(listener: (feed: string, expiresAt: number) => void): () => void {
+    this.renewals.add(listener);
+    return () => this.renewals.delete(listener);
   }
 
   /** Refreshes every feed now (or the one named), then rebuilds if any changed. */
@@ -227,7 +233,10 @@ export class IntelFeedSet implements IntelFeeds {
   /** One refresh; true when the copy changed. A confirmed copy renews its expiry in the index in force. */
   private async refreshOne(loader: FeedLoader): Promise<boolean> {
     const outcome = await loader.refresh(this.abort.signal);
-    if (outcome === 'confirmed') this.index?.renew(loader.name, loader.expiresAt());
+    if (outcome === 'confirmed' && this.index !== null) {
+      this.index.renew(loader.name, loader.expiresAt());
+      for (const listener of this.renewals) listener(loader.name, loader.expiresAt());
+    }
     return outcome === 'changed';
   }
 

@@ -170,9 +170,16 @@ export class ActiveConfirmation implements Service {
       this.context.log.info({ service: this.name, domain: probe.name, probes: this.context.config.serve.confirm.maxProbesPerName }, 'confirm: cleared, still not fast-flux after its probes');
     } else if (settled === 'next-round') {
       // What the probes brought back may show known infrastructure (or the allowlist changed): never probe it again.
-      const now = this.context.detector.current(probe.name);
-      if (now === null) this.schedule.giveUp(probe.name, 'evicted');
-      else if (skipReason(now, this.facts) !== null) this.schedule.giveUp(probe.name, 'known-later');
+      // With workers the name's worker answers (after the probe's answer, handed on first), not a copy.
+      const detector = this.context.detector;
+      if (detector.live === undefined) this.judgeRound(probe.name, detector.current(probe.name));
+      else void detector.live(probe.name).then((now) => this.judgeRound(probe.name, now));
     }
+  }
+
+  private judgeRound(name: string, now: Verdict | null): void {
+    if (this.stopped) return;
+    if (now === null) this.schedule.giveUp(name, 'evicted');
+    else if (skipReason(now, this.facts) !== null) this.schedule.giveUp(name, 'known-later');
   }
 }
