@@ -69,7 +69,16 @@ export interface NetworkSize {
   countries: number;
 }
 
+/** Versions of every FluxNetworks, unique across instances: a cached result names the one graph it came from. */
+let versions = 0;
+
 export class FluxNetworks {
+  /**
+   * Changes whenever what overlap() answers may change (an address remembered
+   * or forgotten, networks merged, an address's touches): what a caller
+   * computed from overlap() at one version holds while the version stays.
+   */
+  version = ++versions;
   private readonly byAddress = new Map<AddressKey, number>();
   /**
    * Network address → a 32-bit linear-counting sketch of the registered
@@ -97,7 +106,12 @@ export class FluxNetworks {
    */
   noteTouch(key: AddressKey, registeredHash: number): void {
     if (!this.byAddress.has(key)) return;
-    this.touches.set(key, (this.touches.get(key) ?? 0) | (1 << (registeredHash & 31)));
+    const bits = this.touches.get(key) ?? 0;
+    const now = bits | (1 << (registeredHash & 31));
+    if (now === bits) return;
+    this.touches.set(key, now);
+    // isSharedHost may now say otherwise (and a first touch wakes the touches.size check).
+    this.version = ++versions;
   }
 
   /** Estimated unrelated registered domains that touched an address (0 when none). */
@@ -148,6 +162,8 @@ export class FluxNetworks {
    * a domain that keeps rotating is counted once.
    */
   join(domain: string, table: AddressTable, firstSeen: number, lastSeen: number, known: number): number {
+    // A join may merge networks (overlap's network) and remember addresses (its hits).
+    this.version = ++versions;
     let root = known >= 0 ? this.find(known) : -1;
     for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
       if ((table[i + K_PROVIDER] as number) >= 0) continue;
