@@ -74,9 +74,11 @@ let versions = 0;
 
 export class FluxNetworks {
   /**
-   * Changes whenever what overlap() answers may change (an address remembered
-   * or forgotten, networks merged, an address's touches): what a caller
-   * computed from overlap() at one version holds while the version stays.
+   * Changes whenever the hits overlap() counts may change: an address
+   * remembered or forgotten, or one becoming shared hosting. A count taken at
+   * one version holds while it stays (the network overlap() names may change
+   * meanwhile, when networks merge: a caller of it cannot cache by this).
+   * Rejoins of rotating names with known addresses, the common case, keep it.
    */
   version = ++versions;
   private readonly byAddress = new Map<AddressKey, number>();
@@ -109,9 +111,10 @@ export class FluxNetworks {
     const bits = this.touches.get(key) ?? 0;
     const now = bits | (1 << (registeredHash & 31));
     if (now === bits) return;
+    const wasShared = this.isSharedHost(key);
     this.touches.set(key, now);
-    // isSharedHost may now say otherwise (and a first touch wakes the touches.size check).
-    this.version = ++versions;
+    // The address no longer counts as a hit.
+    if (this.isSharedHost(key) !== wasShared) this.version = ++versions;
   }
 
   /** Estimated unrelated registered domains that touched an address (0 when none). */
@@ -162,8 +165,6 @@ export class FluxNetworks {
    * a domain that keeps rotating is counted once.
    */
   join(domain: string, table: AddressTable, firstSeen: number, lastSeen: number, known: number): number {
-    // A join may merge networks (overlap's network) and remember addresses (its hits).
-    this.version = ++versions;
     let root = known >= 0 ? this.find(known) : -1;
     for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
       if ((table[i + K_PROVIDER] as number) >= 0) continue;
@@ -281,6 +282,8 @@ export class FluxNetworks {
   }
 
   private remember(key: AddressKey, id: number): void {
+    // A new address (and maybe one forgotten for it): overlap's hits may change.
+    this.version = ++versions;
     if (this.byAddress.size >= this.maxAddresses) {
       const oldest = this.byAddress.keys().next();
       if (!oldest.done) {
