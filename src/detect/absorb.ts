@@ -254,6 +254,8 @@ function mergeAddresses(state: FluxState, from: AddressTable | null, list: Addre
       if (isNovel(state.nsDeparted, key)) d.nsAddressesEver++;
       const departed = state.nsDeparted ?? (isFull(table, cap) ? state.startNsDeparted() : null);
       table = insertAddress(table, cap, entry, seen, 0, departed);
+      // A new key (or one evicted for it) changes the table's overlap with the networks.
+      d.nsOverlapVersion = -1;
     }
   }
   return table;

@@ -69,7 +69,18 @@ export interface NetworkSize {
   countries: number;
 }
 
+/** Versions of every FluxNetworks, unique across instances: a cached result names the one graph it came from. */
+let versions = 0;
+
 export class FluxNetworks {
+  /**
+   * Changes whenever the hits overlap() counts may change: an address
+   * remembered or forgotten, or one becoming shared hosting. A count taken at
+   * one version holds while it stays (the network overlap() names may change
+   * meanwhile, when networks merge: a caller of it cannot cache by this).
+   * Rejoins of rotating names with known addresses, the common case, keep it.
+   */
+  version = ++versions;
   private readonly byAddress = new Map<AddressKey, number>();
   /**
    * Network address → a 32-bit linear-counting sketch of the registered
@@ -97,7 +108,13 @@ export class FluxNetworks {
    */
   noteTouch(key: AddressKey, registeredHash: number): void {
     if (!this.byAddress.has(key)) return;
-    this.touches.set(key, (this.touches.get(key) ?? 0) | (1 << (registeredHash & 31)));
+    const bits = this.touches.get(key) ?? 0;
+    const now = bits | (1 << (registeredHash & 31));
+    if (now === bits) return;
+    const wasShared = this.isSharedHost(key);
+    this.touches.set(key, now);
+    // The address no longer counts as a hit.
+    if (this.isSharedHost(key) !== wasShared) this.version = ++versions;
   }
 
   /** Estimated unrelated registered domains that touched an address (0 when none). */
@@ -265,6 +282,8 @@ export class FluxNetworks {
   }
 
   private remember(key: AddressKey, id: number): void {
+    // A new address (and maybe one forgotten for it): overlap's hits may change.
+    this.version = ++versions;
     if (this.byAddress.size >= this.maxAddresses) {
       const oldest = this.byAddress.keys().next();
       if (!oldest.done) {

@@ -45,6 +45,13 @@ export class Delegation {
   lastSignature = 0;
   /** A CNAME target pointed into this known CDN or cloud (provider index); -1 never. */
   cnameProvider = -1;
+  /**
+   * nsAddresses' overlap with the flux networks (ns-flux), valid while the
+   * graph stays at this FluxNetworks.version; -1 when the table changed since
+   * (an address inserted). Recounting it at every rescore was ~5% of a pcap run.
+   */
+  nsOverlapVersion = -1;
+  nsOverlapHits = 0;
 
   clone(): Delegation {
     const d = new Delegation();

@@ -21,6 +21,7 @@
 import type { Infra } from '../enrich/infra/index.js';
 import type { Tampering as TamperingFinding } from '../model/verdict.js';
 import { ADDRESS_STRIDE, findAddress, K_LAST_ANSWER, K_LAST_SEEN, K_TTL, type AddressTable } from './address-table.js';
+import { AddressSlots } from './address-slots.js';
 import type { ObservationDigest } from './digest.js';
 import type { FluxState } from './state.js';
 
@@ -77,6 +78,11 @@ export const inspection = {
   slots: [] as number[],
 };
 
+/** Answers of at least this many addresses, against tables of at least INDEX_TABLE, are looked up through an index. */
+const INDEX_ANSWERS = 2;
+const INDEX_TABLE = 8;
+const tableSlots = new AddressSlots();
+
 /**
  * Look at the answer of `digest` for `state` before it is absorbed: which
  * addresses are platform-injected (digest.isInjected, looked up once per
@@ -97,10 +103,13 @@ export function inspect(state: FluxState, digest: ObservationDigest): typeof ins
   let previousSeen = -1;
   let previousTtl = -1;
   let ttlNow = -1;
+  // A flux name's answer of many addresses against its table of many: one pass to index, not one per address.
+  const indexed = table !== null && list.size >= INDEX_ANSWERS && table.length >= INDEX_TABLE * ADDRESS_STRIDE;
+  if (indexed) tableSlots.index(table);
   for (let i = 0; i < list.size; i++) {
     const key = list.keys[i]!;
     const ttl = list.ttls[i]!;
-    const slot = table === null ? -1 : findAddress(table, key);
+    const slot = table === null ? -1 : indexed ? tableSlots.find(key) : findAddress(table, key);
     inspection.slots[i] = slot;
     if (slot < 0) {
       if (digest.isInjected(i)) {

@@ -17,8 +17,13 @@ export const nsFlux: FeatureFamily = {
     out.ns_addresses = Math.max(d.nsAddressesEver, counts.addresses);
     out.ns_asns = counts.asns;
     if (ctx.networks !== null) {
-      ctx.networks.overlap(d.nsAddresses, overlap);
-      out.ns_network_addresses = overlap.hits;
+      // Counted again only when the graph or the table changed since the last rescore.
+      if (d.nsOverlapVersion !== ctx.networks.version) {
+        ctx.networks.overlap(d.nsAddresses, overlap);
+        d.nsOverlapHits = overlap.hits;
+        d.nsOverlapVersion = ctx.networks.version;
+      }
+      out.ns_network_addresses = d.nsOverlapHits;
     }
   },
   explain(f, ctx) {
