@@ -39,6 +39,7 @@ export async function parallelPlan(files: readonly string[], format: string, for
   if (files.includes('-')) return one('stdin is read');
   const forced = format === 'auto' ? null : (formats.find((f) => f.name === format) ?? null);
   let total = 0;
+  const mayHoldFlows: [file: string, format: string][] = [];
   for (const file of files) {
     let head: Buffer;
     try {
@@ -58,10 +59,12 @@ export async function parallelPlan(files: readonly string[], format: string, for
     if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return one(`${file} is compressed`);
     const found = forced ?? formats.find((f) => f.sniff(head));
     if (found === undefined) return one(`${file}: format not recognised`);
-    // A capture is scanned for export datagrams (SourceFormat.createFlowScanner): one of DNS alone qualifies.
-    if (!DNS_ONLY.has(found.name) && (await holdsFlows(file, { format, formats }))) return one(`${file} (${found.name}) may hold flows`);
+    if (!DNS_ONLY.has(found.name)) mayHoldFlows.push([file, found.name]);
   }
   const minBytes = options.minBytes ?? PARALLEL_MIN_BYTES;
   if (total < minBytes) return one(`input under ${Math.round(minBytes / 1048576)} MiB`);
+  // Last, as it reads whole files: a capture is scanned for export datagrams (SourceFormat.createFlowScanner); one
+  // of DNS alone qualifies. (A small input is refused above unscanned: analyze's own scan would read it again.)
+  for (const [file, name] of mayHoldFlows) if (await holdsFlows(file, { format, formats })) return one(`${file} (${name}) may hold flows`);
   return { partitions: Math.min(options.workers, MAX_PARTITIONS), reason: null };
 }

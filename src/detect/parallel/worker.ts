@@ -139,12 +139,7 @@ async function main(): Promise<void> {
     // Only a reader knows what the others' records carry; fed batches, every rescore catches up as before.
     foreignAddress: (key) => !reading || mayBeForeign(key),
     beforeShared: () => {
-      if (behind) {
-        behind = false;
-        // The peers may wait for this worker too: its mark must say where it is before it waits for theirs.
-        settle(at);
-        catchUp(at);
-      }
+      catchUpIfBehind();
     },
   });
 
@@ -221,6 +216,14 @@ async function main(): Promise<void> {
     const floor = i - MAX_DRIFT;
     if (floor <= 0) return;
     for (let q = 0; q < setup.partitions; q++) if (q !== me && !reached(Atomics.load(counters.watermark, q), floor)) waitFor(counters, q, floor);
+  }
+  /** Reading: apply the others' events before `at` if some may be missing. */
+  function catchUpIfBehind(): void {
+    if (!behind) return;
+    behind = false;
+    // The peers may wait for this worker too: its mark must say where it is before it waits for theirs.
+    settle(at);
+    catchUp(at);
   }
   function settle(i: number): void {
     advance(counters, me, i);
@@ -344,11 +347,7 @@ async function main(): Promise<void> {
       },
     });
     // What the others published before this partition's last record is applied, as when it was read.
-    if (behind) {
-      behind = false;
-      settle(at);
-      catchUp(at);
-    }
+    catchUpIfBehind();
     report();
     post({ t: 'read', partition: me, inputs, records, conflicts, through: index });
   }

@@ -24,7 +24,7 @@ import { connectCluster, missingColumns } from '../../store/clickhouse/connect.j
 import { UsageError } from '../../model/errors.js';
 import { ClusterWriter } from '../../store/clickhouse/writer.js';
 import type { ServeContext, Service, ServiceFactory } from '../service.js';
-import { nodeClusterSettings } from './sensor.js';
+import { nodeClusterSettings, writerStateLog } from './sensor.js';
 
 /** Milliseconds between sends of the running counts (each send is one row per count that changed). */
 export const STATS_EVERY_MS = 5000;
@@ -91,10 +91,7 @@ export class ClusterConsoleService implements Service {
         spoolBytes: Math.floor(settings.spoolBytes * share),
         maxMemoryBytes: Math.floor(64 * 1024 * 1024 * share),
         onInsertSeconds,
-        onState: (up, reason) => {
-          if (up) log.info(`cluster: ${table} inserts work again; replaying the spool in order`);
-          else log.warn(`cluster: ${table} insert failed, spooling batches to disk: ${reason}`);
-        },
+        onState: writerStateLog(log, table, join(settings.spoolDir, table)),
       });
     this.queries = writer('querylog', QUERYLOG_COLUMNS, 1 / 4, this.onQueryInsert);
     this.counts = writer('stats', STATS_COLUMNS, 1 / 16, this.onStatsInsert);

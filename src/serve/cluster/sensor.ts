@@ -37,6 +37,15 @@ export function nodeClusterSettings(flags: Record<string, unknown>, context: Ser
   return clusterSettings(context.config, flags, store === null ? process.cwd() : dirname(store));
 }
 
+/** What a cluster writer's state changes say in the daemon's log (`what`: the table, or '' for the observations). */
+export function writerStateLog(log: ServeContext['log'], what: string, spoolDir: string): (up: boolean, reason: string | null) => void {
+  const table = what === '' ? '' : `${what} `;
+  return (up, reason) => {
+    if (up) log.info(`cluster: ${table}inserts work again; replaying the spool in order`);
+    else log.warn({ spoolDir }, `cluster: ${table}insert failed, spooling batches to disk: ${reason}`);
+  };
+}
+
 export class ClusterSensorService implements Service {
   readonly name = 'cluster-sensor';
   private sensor: Sensor | null = null;
@@ -59,10 +68,7 @@ export class ClusterSensorService implements Service {
     const log = context.log.child({ service: this.name });
     this.sensor = await startSensor(settings, context.enricher, {
       onInsertSeconds: this.observeInsert,
-      onState: (up, reason) => {
-        if (up) log.info('cluster: inserts work again; replaying the spool in order');
-        else log.warn({ spoolDir: settings.spoolDir }, `cluster: insert failed, spooling batches to disk: ${reason}`);
-      },
+      onState: writerStateLog(log, '', settings.spoolDir),
     });
     const writer = this.sensor.writer;
     if (this.sensor.unchecked !== null) log.warn(`cluster: ${redactedUrl(settings.url)} did not answer (${this.sensor.unchecked}); spooling until it does`);
