@@ -8,9 +8,9 @@
  * per name, the work comparable to fluxhound's per-name address sets; `sets`
  * counts distinct whole `answers` strings, a cheaper query shown for contrast.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { zeekColumns } from './zeek-columns.js';
 
 export type DuckdbVariant = 'unnest' | 'sets';
 
@@ -25,24 +25,7 @@ export interface DuckdbCountResult {
   maxRssBytes: number;
 }
 
-/** The column list of a Zeek log, from its `#fields` line, so DuckDB reads every column as text. */
-export function zeekColumns(file: string): string[] {
-  const head = readHead(file, 1 << 16);
-  const fields = head.split('\n').find((line) => line.startsWith('#fields\t'));
-  if (fields === undefined) throw new Error(`bench: duckdb: ${file}: no #fields line in the first 64 KiB`);
-  return fields.split('\t').slice(1);
-}
-
-function readHead(file: string, bytes: number): string {
-  const fd = openSync(file, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const read = readSync(fd, buffer, 0, bytes, 0);
-    return buffer.toString('latin1', 0, read);
-  } finally {
-    closeSync(fd);
-  }
-}
+export { zeekColumns } from './zeek-columns.js';
 
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;

@@ -13,7 +13,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { DuckdbCountResult } from './duckdb-count.js';
-import { zeekColumns } from './duckdb-count.js';
+import { zeekColumns } from './zeek-columns.js';
 
 const BLOCK = 4 << 20;
 const TAB = 9;
