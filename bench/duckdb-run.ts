@@ -28,6 +28,11 @@ export async function runPlainJs(file: string, workDir: string): Promise<DuckdbR
   return runCounter('plain-js-count.js', [file], 'plain-js count', workDir);
 }
 
+/** The per-name features in plain JavaScript (bench/plain-js-features.ts) on `threads` threads. */
+export async function runPlainJsFeatures(file: string, rangesFile: string, threads: number, workDir: string): Promise<DuckdbRun> {
+  return runCounter('plain-js-features.js', [file, rangesFile, '--threads', String(threads)], `plain-js features threads=${threads}`, workDir);
+}
+
 async function runCounter(script: string, args: readonly string[], what: string, workDir: string): Promise<DuckdbRun> {
   const measured = await runMeasured(process.execPath, [join(import.meta.dirname, script), ...args], {
     what,

@@ -31,6 +31,7 @@ import type { BenchResults, EnrichFigures } from './results.js';
 import type { SideSummary } from './summary.js';
 import { featureRatio, summariseDuckdb, summariseFluxhound, summariseMemory, throughputRatio } from './summary.js';
 import { clusterFigures, type ClusterPart } from './cluster-parts.js';
+import { floorRuns, formatFloor } from './plain-js-features-part.js'; // the per-name features in plain JS: the floor (bench/plain-js-features.ts)
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DATA_DIR = join(ROOT, 'bench/.data');
@@ -48,7 +49,7 @@ interface Options {
   skip: Set<string>;
 }
 
-const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb-features,duckdb,plain-js,memory,enrich,dnstap,pcap,flow-logs,dns,encrypted-dns,querylog-forwarder,soak,querylog,intel,flows,flow-memory,cluster-ingest,cluster-judge]
+const USAGE = `usage: npm run bench -- [--records N] [--runs N] [--seed N] [--memory-names N] [--skip fluxhound,duckdb-features,plain-js-features,duckdb,plain-js,memory,enrich,dnstap,pcap,flow-logs,dns,encrypted-dns,querylog-forwarder,soak,querylog,intel,flows,flow-memory,cluster-ingest,cluster-judge]
   --records N        records in the throughput file (default 5000000)
   --runs N           runs per side; medians are reported (default 3)
   --seed N           corpus seed (default 1)
@@ -180,6 +181,8 @@ async function main(): Promise<void> {
   log(`fluxhound: ${workersLabel(workers)}`);
   const fluxhound = options.skip.has('fluxhound') ? [] : await fluxhoundRuns(dataset, options.runs, failures, workers);
   const features = options.skip.has('duckdb-features') ? [] : await featureRuns(dataset, options.runs, failures);
+  // Right after the feature query, so the floor's runs meet the host as DuckDB's and fluxhound's did.
+  const floor = options.skip.has('plain-js-features') ? null : await floorRuns(dataset, DATA_DIR, options.runs, features[0]?.result.names ?? null, failures, log);
   const duckdb = options.skip.has('duckdb') ? {} : await duckdbRuns(dataset, options.runs, failures);
   const plainJs = options.skip.has('plain-js') ? [] : await plainJsRuns(dataset, options.runs, failures);
 
@@ -298,6 +301,7 @@ async function main(): Promise<void> {
   };
   const report = formatReport(results);
   process.stdout.write(`\n${report}`);
+  if (floor !== null) process.stdout.write(`\n${formatFloor(floor, flux, featureSide)}\n`);
   if (dnstap !== null) process.stdout.write(`\n${formatDnstap(dnstap)}\n`);
   if (dns !== null) process.stdout.write(`\n${formatDns(dns)}\n`);
   if (encrypted !== null) process.stdout.write(`\n${formatEncryptedDns(encrypted)}\n`);
@@ -313,6 +317,7 @@ async function main(): Promise<void> {
   for (const part of cluster) process.stdout.write(`\n${part.lines.join('\n')}\n`);
   const latest = join(DATA_DIR, 'latest.json');
   writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
+  if (floor !== null) writeFileSync(join(DATA_DIR, 'plain-js-features.json'), `${JSON.stringify(floor, null, 2)}\n`);
   if (dns !== null) writeFileSync(join(DATA_DIR, 'dns.json'), `${JSON.stringify(dns, null, 2)}\n`);
   if (encrypted !== null) writeFileSync(join(DATA_DIR, 'encrypted-dns.json'), `${JSON.stringify(encrypted, null, 2)}\n`);
   if (forwarderLog !== null) writeFileSync(join(DATA_DIR, 'querylog-forwarder.json'), `${JSON.stringify(forwarderLog, null, 2)}\n`);

@@ -1,0 +1,91 @@
+/**
+ * The `plain-js-features` part of `npm run bench`: the floor (the per-name
+ * features of the DuckDB query in plain JavaScript, bench/plain-js-features.ts)
+ * on one thread and on every core, runs alternating, in the same run as
+ * `analyze` and DuckDB's feature query, and the ratios that place the three:
+ * floor / DuckDB (the most any JavaScript analyzer could reach on this
+ * machine) and fluxhound / floor (what detection costs over the floor).
+ */
+import { availableParallelism } from 'node:os';
+import type { Dataset } from './dataset.js';
+import { runPlainJsFeatures, type DuckdbRun } from './duckdb-run.js';
+import { ensureFloorRanges } from './plain-js-ranges.js';
+import { summariseDuckdb, type SideSummary } from './summary.js';
+
+export interface FloorFigures {
+  /** Threads of the all-cores run: one per core. */
+  threads: number;
+  one: SideSummary | null;
+  /** Null on a one-core machine, where it would repeat `one`. */
+  all: SideSummary | null;
+  raw: { one: DuckdbRun[]; all: DuckdbRun[] };
+}
+
+/**
+ * `runs` runs of each, one thread and all cores alternating so a busy spell
+ * of a shared host falls on both. A failed run ends the part (failures gets
+ * why); a run whose record count differs from the input's, or whose name
+ * count differs from DuckDB's (`duckdbNames`, when it ran), is a failure too:
+ * the floor must do exactly the query's work.
+ */
+export async function floorRuns(
+  dataset: Dataset,
+  dataDir: string,
+  runs: number,
+  duckdbNames: number | null,
+  failures: string[],
+  log: (line: string) => void,
+): Promise<FloorFigures> {
+  const threads = availableParallelism();
+  const raw: FloorFigures['raw'] = { one: [], all: [] };
+  try {
+    const ranges = ensureFloorRanges(dataDir);
+    for (let i = 0; i < runs; i++) {
+      for (const [n, into] of threads > 1 ? ([[1, raw.one], [threads, raw.all]] as const) : ([[1, raw.one]] as const)) {
+        const run = await runPlainJsFeatures(dataset.path, ranges, n, dataDir);
+        const result = run.result as DuckdbRun['result'] & { records?: number };
+        if (result.records !== dataset.records) throw new Error(`read ${result.records} records of ${dataset.records}`);
+        if (duckdbNames !== null && result.names !== duckdbNames) throw new Error(`${result.names} names, DuckDB's query ${duckdbNames}`);
+        into.push(run);
+        log(`plain-js features ${n} thread(s) run ${i + 1}/${runs}: ${(result.elapsedMs / 1000).toFixed(2)} s`);
+      }
+    }
+  } catch (error) {
+    failures.push(`plain-js features: ${(error as Error).message}`);
+  }
+  const summary = (label: string, r: DuckdbRun[]) => (r.length > 0 ? summariseDuckdb(label, dataset, r) : null);
+  return {
+    threads,
+    one: summary('plain-JS floor, per-name features, 1 thread', raw.one),
+    all: summary(`plain-JS floor, per-name features, ${threads} threads`, raw.all),
+    raw,
+  };
+}
+
+const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+/** The floor's rows and its ratios to DuckDB's feature query and to fluxhound's analyze, same run. */
+export function formatFloor(f: FloorFigures, fluxhound: SideSummary | null, duckdb: SideSummary | null): string {
+  const lines = ['plain-JS floor: the per-name features of DuckDB\'s query in plain JavaScript, no detection (medians; CPU = all threads)'];
+  for (const s of [f.one, f.all]) {
+    if (s === null) continue;
+    lines.push(
+      `  ${s.label.padEnd(48)} ${fixed(s.seconds, 2)} s (wall ${fixed(s.wallSeconds, 2)} s, CPU ${fixed(s.cpuSeconds, 2)} s), ` +
+        `${Math.round(s.recordsPerSecond).toLocaleString('en-US')} records/s, peak RSS ${fixed(s.peakRssBytes / 1e6, 0)} MB`,
+    );
+  }
+  const ratio = (what: string, a: SideSummary, b: SideSummary, why: string) =>
+    `  ${what.padEnd(48)} ${fixed(a.recordsPerSecond / b.recordsPerSecond, 2)}x records/s, ` +
+    `${fixed(b.wallSeconds / a.wallSeconds, 2)}x on wall time, ${fixed(b.cpuSeconds / a.cpuSeconds, 2)}x per CPU second${why}`;
+  const floors = [
+    { side: f.all, threads: `${f.threads} threads`, bound: ': the most a JS analyzer could reach', cost: ": detection's cost over the floor" },
+    { side: f.one, threads: '1 thread', bound: '', cost: '' },
+  ];
+  for (const { side, threads, bound } of floors) {
+    if (side !== null && duckdb !== null) lines.push(ratio(`floor (${threads}) / DuckDB per-name features`, side, duckdb, bound));
+  }
+  for (const { side, threads, cost } of floors) {
+    if (side !== null && fluxhound !== null) lines.push(ratio(`${fluxhound.label} / floor (${threads})`, fluxhound, side, cost));
+  }
+  return lines.join('\n');
+}
