@@ -67,6 +67,7 @@ const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toF
 /** The floor's rows and its ratios to DuckDB's feature query and to fluxhound's analyze, same run. */
 export function formatFloor(f: FloorFigures, fluxhound: SideSummary | null, duckdb: SideSummary | null): string {
   const lines = ['plain-JS floor: the per-name features of DuckDB\'s query in plain JavaScript, no detection (medians; CPU = all threads)'];
+  if (fluxhound !== null) lines.push(`  fluxhound: ${fluxhound.label}`);
   for (const s of [f.one, f.all]) {
     if (s === null) continue;
     lines.push(
@@ -85,7 +86,7 @@ export function formatFloor(f: FloorFigures, fluxhound: SideSummary | null, duck
     if (side !== null && duckdb !== null) lines.push(ratio(`floor (${threads}) / DuckDB per-name features`, side, duckdb, bound));
   }
   for (const { side, threads, cost } of floors) {
-    if (side !== null && fluxhound !== null) lines.push(ratio(`${fluxhound.label} / floor (${threads})`, fluxhound, side, cost));
+    if (side !== null && fluxhound !== null) lines.push(ratio(`fluxhound analyze / floor (${threads})`, fluxhound, side, cost));
   }
   return lines.join('\n');
 }
