@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { zeekColumns } from './zeek-columns.js';
+import { zeekColumns } from './zeek-tsv.js';
 
 export type DuckdbVariant = 'unnest' | 'sets';
 
@@ -25,7 +25,7 @@ export interface DuckdbCountResult {
   maxRssBytes: number;
 }
 
-export { zeekColumns } from './zeek-columns.js';
+export { zeekColumns } from './zeek-tsv.js';
 
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;

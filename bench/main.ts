@@ -181,8 +181,8 @@ async function main(): Promise<void> {
   log(`fluxhound: ${workersLabel(workers)}`);
   const fluxhound = options.skip.has('fluxhound') ? [] : await fluxhoundRuns(dataset, options.runs, failures, workers);
   const features = options.skip.has('duckdb-features') ? [] : await featureRuns(dataset, options.runs, failures);
-  // Right after the feature query, so the floor's runs meet the host as DuckDB's and fluxhound's did.
-  const floor = options.skip.has('plain-js-features') ? null : await floorRuns(dataset, DATA_DIR, options.runs, features[0]?.result.names ?? null, failures, log);
+  // The floor alternates with DuckDB's feature query itself; right after the main runs, in the same spell of the host.
+  const floor = options.skip.has('plain-js-features') ? null : await floorRuns(dataset, DATA_DIR, options.runs, failures, log);
   const duckdb = options.skip.has('duckdb') ? {} : await duckdbRuns(dataset, options.runs, failures);
   const plainJs = options.skip.has('plain-js') ? [] : await plainJsRuns(dataset, options.runs, failures);
 
@@ -301,7 +301,7 @@ async function main(): Promise<void> {
   };
   const report = formatReport(results);
   process.stdout.write(`\n${report}`);
-  if (floor !== null) process.stdout.write(`\n${formatFloor(floor, flux, featureSide)}\n`);
+  if (floor !== null) process.stdout.write(`\n${formatFloor(floor, flux)}\n`);
   if (dnstap !== null) process.stdout.write(`\n${formatDnstap(dnstap)}\n`);
   if (dns !== null) process.stdout.write(`\n${formatDns(dns)}\n`);
   if (encrypted !== null) process.stdout.write(`\n${formatEncryptedDns(encrypted)}\n`);

@@ -6,8 +6,7 @@
  * strings are made on the common path; odd text falls back to Number().
  */
 
-/** Buffer's own latin1 decoder (untyped in @types/node); what toString('latin1') calls after its checks. */
-export const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+import { latin1Slice } from './zeek-tsv.js';
 
 const DOT = 46;
 const COLON = 58;

@@ -10,18 +10,12 @@
  * Whatever fluxhound does per record comes on top of this work, so its
  * records/s bounds what fluxhound's analyze can reach on the same machine.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { DuckdbCountResult } from './duckdb-count.js';
-import { zeekColumns } from './zeek-columns.js';
+import { forEachLine, latin1Slice, zeekColumns } from './zeek-tsv.js';
 
-const BLOCK = 4 << 20;
 const TAB = 9;
-const NEWLINE = 10;
 const COMMA = 44;
-const HASH = 35;
-/** Buffer's own latin1 decoder (untyped in @types/node); what toString('latin1') calls after its checks. */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
 export interface PlainCount {
   rows: Map<string, number>;
@@ -36,38 +30,10 @@ export function plainCount(file: string): PlainCount {
   if (queryAt < 0 || answersAt <= queryAt) throw new Error(`bench: plain-js: ${file}: needs 'query' before 'answers' in #fields`);
   const sets = new Map<string, Set<string>>();
   let records = 0;
-  const fd = openSync(file, 'r');
-  try {
-    let buffer = Buffer.allocUnsafe(BLOCK);
-    let carried = 0;
-    for (;;) {
-      if (carried === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2); // a line longer than the block
-        buffer.copy(bigger, 0, 0, carried);
-        buffer = bigger;
-      }
-      const read = readSync(fd, buffer, carried, buffer.length - carried, null);
-      const end = carried + read;
-      let start = 0;
-      for (;;) {
-        let stop = buffer.indexOf(NEWLINE, start);
-        if (stop < 0 || stop >= end) {
-          if (read > 0 || start >= end) break;
-          stop = end; // the last line has no newline
-        }
-        if (buffer[start] !== HASH && stop > start) {
-          records++;
-          countLine(buffer, start, stop, queryAt, answersAt, sets);
-        }
-        start = stop + 1;
-      }
-      if (read === 0) break;
-      buffer.copy(buffer, 0, start, end);
-      carried = end - start;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  forEachLine(file, (buffer, start, stop) => {
+    records++;
+    countLine(buffer, start, stop, queryAt, answersAt, sets);
+  });
   const rows = new Map<string, number>();
   for (const [name, set] of sets) rows.set(name, set.size);
   return { rows, records };

@@ -20,20 +20,16 @@
  * RANGES.bin --threads N`) so its peak RSS is its own; prints one JSON line
  * in the shape of duckdb-features.js's.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { ADDRESS, address, BAD_ADDRESS, latin1Slice, parseAddress, parseDecimal, parseMicros } from './plain-js-answers.js';
+import { ADDRESS, address, BAD_ADDRESS, parseAddress, parseDecimal, parseMicros } from './plain-js-answers.js';
 import { PairTable } from './plain-js-pairs.js';
 import { loadFloorRanges, lookupV4, lookupV6, type FloorRanges } from './plain-js-ranges.js';
-import { zeekColumns } from './zeek-columns.js';
+import { forEachLine, latin1Slice, zeekColumns } from './zeek-tsv.js';
 import type { DuckdbFeaturesResult, NameFeatures } from './duckdb-features.js';
 
-const BLOCK = 4 << 20;
 const TAB = 9;
-const NEWLINE = 10;
 const COMMA = 44;
-const HASH = 35;
 const DASH = 45;
 /** Figures per name in FloorPart.figures: ips, prefixes, asns, countries, TTL min, TTL median (NaN: the SQL's NULL). */
 const FIGURES = 6;
@@ -64,41 +60,8 @@ export function floorFeatures(file: string, ranges: FloorRanges, partition: Part
   const at = ['ts', 'query', 'answers', 'TTLs'].map((c) => columns.indexOf(c));
   if (at.some((i) => i < 0)) throw new Error(`bench: plain-js features: ${file}: needs ts, query, answers and TTLs in #fields`);
   const scan = new LineScan(at as [number, number, number, number], partition);
-  readLines(file, (buffer, start, stop) => scan.line(buffer, start, stop));
+  forEachLine(file, (buffer, start, stop) => scan.line(buffer, start, stop));
   return { ...scan.features(ranges), records: scan.records, skippedLines: scan.skippedLines, badAddresses: scan.badAddresses };
-}
-
-/** Calls `line` for every line that is neither empty nor a `#` header. */
-function readLines(file: string, line: (buffer: Buffer, start: number, stop: number) => void): void {
-  const fd = openSync(file, 'r');
-  try {
-    let buffer = Buffer.allocUnsafe(BLOCK);
-    let carried = 0;
-    for (;;) {
-      if (carried === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2); // a line longer than the block
-        buffer.copy(bigger, 0, 0, carried);
-        buffer = bigger;
-      }
-      const read = readSync(fd, buffer, carried, buffer.length - carried, null);
-      const end = carried + read;
-      let start = 0;
-      for (;;) {
-        let stop = buffer.indexOf(NEWLINE, start);
-        if (stop < 0 || stop >= end) {
-          if (read > 0 || start >= end) break;
-          stop = end; // the last line has no newline
-        }
-        if (stop > start && buffer[start] !== HASH) line(buffer, start, stop);
-        start = stop + 1;
-      }
-      if (read === 0) break;
-      buffer.copy(buffer, 0, start, end);
-      carried = end - start;
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 class LineScan {
