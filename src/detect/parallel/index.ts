@@ -75,6 +75,8 @@ export interface PartitionedRead {
   records: number;
   /** Records with a conflicting response (o.conflict). */
   conflictingResponses: number;
+  /** This thread read the inputs and handed each worker its lines (router.ts); false: every worker read them all. */
+  routed: boolean;
 }
 
 export interface ReadCallbacks {
@@ -356,7 +358,7 @@ export class PartitionedDetector {
           input.observations += r!.perFile?.observations[f] ?? 0;
           input.skipped += r!.perFile?.skipped[f] ?? 0;
         }
-    return { inputs: inputs ?? first.inputs, records, conflictingResponses: conflicts };
+    return { inputs: inputs ?? first.inputs, records, conflictingResponses: conflicts, routed };
   }
 
   /** Routed reading (router.ts): this thread reads and splits the inputs, each worker decodes its own lines. */

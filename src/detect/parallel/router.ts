@@ -16,6 +16,7 @@ import { InputError, SNIFF_BYTES, type InputSummary } from '../../sources/input.
 import { sourceFormats } from '../../sources/registry.js';
 import { partitionOf } from '../partition.js';
 import { foreignBit } from './foreign.js';
+import { NameMemo } from './name-memo.js';
 import { LINE_HEADER, LINE_OVERLONG, LINE_OWN, LINE_SERVED, type RoutedLines } from './protocol.js';
 
 /** The formats whose lines the main thread can route (a line's query name read from its bytes). */
@@ -163,9 +164,11 @@ export class LineRouter implements ByteLineHandler {
   private file = -1;
   private fileName = '';
   private readonly memo = new Map<string, number>();
+  /** Query names' partitions by their bytes (the hot path). */
+  private readonly names = new NameMemo();
   /** Name server → partitions (bit mask) holding zones it serves, from NS records seen (as PartitionedDetector.noteServers). */
   private readonly serverRoutes = new Map<string, number>();
-  /** The partition of the data line being routed (servers() notes its NS names for it). */
+  /** The partition of the data line being routed (addresses and NS names are noted for it). */
   private owner = 0;
 
   constructor(
@@ -234,16 +237,15 @@ export class LineRouter implements ByteLineHandler {
       return;
     }
     const at = this.index++;
-    const qname = facts.read(bytes, start, end, ascii);
+    const qname = facts.read(bytes, start, end, ascii) ? this.queryName(facts) : null;
     // A line the decoder will skip before its name: partition 0 decodes it and reports why.
-    const own = qname === null ? 0 : this.partitionOf(qname);
+    const own = qname === null ? 0 : this.owner;
     this.lanes[own]!.add(bytes, start, end, LINE_OWN, at, lineNumber);
     if (qname !== null) {
       if (this.serverRoutes.size > 0) {
         const mask = this.serverRoutes.get(qname);
         if (mask !== undefined) for (let p = 0; p < this.n; p++) if (p !== own && (mask & (1 << p)) !== 0) this.lanes[p]!.add(bytes, start, end, LINE_SERVED, at, lineNumber);
       }
-      this.owner = own;
       facts.addresses(this.noteAddress);
       facts.servers(this.noteServer);
       facts.forget();
@@ -273,6 +275,30 @@ export class LineRouter implements ByteLineHandler {
     if (++this.linesInBatch >= this.batchLines || this.bytesInBatch >= BATCH_BYTES) this.send();
   }
 
+  /** The line's query name (null: the decoder skips it); its partition in `owner`. */
+  private queryName(facts: ZeekLineFacts): string | null {
+    const start = facts.queryStart;
+    if (start !== -1) {
+      const bytes = facts.lineBytes;
+      const slot = this.names.find(bytes, start, facts.queryEnd);
+      if (slot >= 0) {
+        this.owner = this.names.partition(slot);
+        const qname = this.names.name(slot);
+        facts.named(qname);
+        return qname;
+      }
+      const qname = facts.queryName();
+      if (qname === null) return null;
+      this.owner = partitionOf(qname, this.n);
+      this.names.add(bytes, start, facts.queryEnd, this.owner, qname);
+      return qname;
+    }
+    const qname = facts.queryName();
+    if (qname !== null) this.owner = this.partitionOf(qname);
+    return qname;
+  }
+
+  /** A name's partition, remembered (name servers, names read from escaped text). */
   private partitionOf(qname: string): number {
     let p = this.memo.get(qname);
     if (p === undefined) {

@@ -41,14 +41,14 @@ export class ZeekLineFacts {
   }
 
   /**
-   * The query name of a data line as ZeekTsvDecoder reads it, or null when
-   * the decoder will skip the line before its name (wrong column count, no
-   * or bad name, an unusable header). Then addresses() and servers() read the same line.
+   * Read a data line: false when the decoder will skip it before its name
+   * (an unusable header, a wrong column count). Then queryName(), addresses()
+   * and servers() read the same line.
    */
-  read(bytes: Buffer, start: number, end: number, ascii: boolean): string | null {
+  read(bytes: Buffer, start: number, end: number, ascii: boolean): boolean {
     const layout = this.layout;
     this.bytes = NO_BYTES;
-    if (layout.unusable !== null) return null;
+    if (layout.unusable !== null) return false;
     if (!ascii && !isAscii(bytes.subarray(start, end))) {
       // As the decoder does: separators and fields are matched on the decoded text.
       bytes = Buffer.from(bytes.toString('utf8', start, end));
@@ -58,18 +58,44 @@ export class ZeekLineFacts {
     this.bytes = bytes;
     if (this.split(start, end) !== layout.fieldCount) {
       this.bytes = NO_BYTES;
-      return null;
+      return false;
     }
     const queryStart = this.starts[layout.query]!;
     const queryEnd = this.ends[layout.query]!;
-    let qname = this.isAbsent(queryStart, queryEnd) ? null : plainName(bytes, queryStart, queryEnd);
+    const absent = this.isAbsent(queryStart, queryEnd);
+    this.queryStart = absent ? -1 : queryStart;
+    this.queryEnd = absent ? -1 : queryEnd;
+    return true;
+  }
+
+  /** The bytes of the line read (the caller's, or its UTF-8 re-encoding). */
+  get lineBytes(): Buffer {
+    return this.bytes;
+  }
+
+  /**
+   * The query column of the line read when the decoder tries it as a plain
+   * name first (not absent: -1 otherwise): the same bytes always give the
+   * same name, so a router may memoise by them.
+   */
+  queryStart = -1;
+  queryEnd = -1;
+
+  /** The query name of the line read as ZeekTsvDecoder reads it, or null (it skips the line). */
+  queryName(): string | null {
+    const layout = this.layout;
+    let qname = this.queryStart === -1 ? null : plainName(this.bytes, this.queryStart, this.queryEnd);
     if (qname === null) {
       const query = this.field(layout.query);
       qname = query === null ? null : query === '' ? '.' : plausibleName(query);
     }
-    if (qname === null) this.bytes = NO_BYTES;
-    else this.qname = qname;
+    if (qname !== null) this.qname = qname;
     return qname;
+  }
+
+  /** The line's query name is known (a router's memo). */
+  named(qname: string): void {
+    this.qname = qname;
   }
 
   /** Each answer address of the line read, as the detector keys it (IPv4: signed integer; IPv6: RFC 5952); null for an escaped answer. */
