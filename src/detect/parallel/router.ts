@@ -12,6 +12,7 @@
 import { open } from 'node:fs/promises';
 import { ByteLineSplitter, type ByteLineHandler } from '../../sources/lines.js';
 import { ZeekLineFacts } from '../../sources/zeek/line-facts.js';
+import { plainName } from '../../sources/byte-records.js';
 import { InputError, SNIFF_BYTES, type InputSummary } from '../../sources/input.js';
 import { sourceFormats } from '../../sources/registry.js';
 import { partitionOf } from '../partition.js';
@@ -247,7 +248,7 @@ export class LineRouter implements ByteLineHandler {
         if (mask !== undefined) for (let p = 0; p < this.n; p++) if (p !== own && (mask & (1 << p)) !== 0) this.lanes[p]!.add(bytes, start, end, LINE_SERVED, at, lineNumber);
       }
       facts.addresses(this.noteAddress);
-      facts.servers(this.noteServer);
+      facts.servers(this.notePlainServer, this.noteServer);
       facts.forget();
     }
     this.counted(end - start);
@@ -298,7 +299,7 @@ export class LineRouter implements ByteLineHandler {
     return qname;
   }
 
-  /** A name's partition, remembered (name servers, names read from escaped text). */
+  /** A name's partition, remembered (names read from escaped or other text). */
   private partitionOf(qname: string): number {
     let p = this.memo.get(qname);
     if (p === undefined) {
@@ -319,15 +320,38 @@ export class LineRouter implements ByteLineHandler {
     for (let p = 0; p < this.n; p++) if (p !== this.owner) this.lanes[p]!.noteForeign(bit);
   };
 
-  /** A name server of the line's zone in another partition: its later lookups go to the line's partition too. */
+  /** A name server given as the bytes of a plain name (false: they are not one): by the memo, as query names. */
+  private readonly notePlainServer = (bytes: Buffer, start: number, end: number): boolean => {
+    let slot = this.names.find(bytes, start, end);
+    let server: string;
+    let p: number;
+    if (slot >= 0) {
+      server = this.names.name(slot);
+      p = this.names.partition(slot);
+    } else {
+      const name = plainName(bytes, start, end);
+      if (name === null) return false;
+      server = name;
+      p = partitionOf(name, this.n);
+      this.names.add(bytes, start, end, p, name);
+    }
+    if (p !== this.owner) this.routeServer(server);
+    return true;
+  };
+
+  /** A name server of the line's zone read from other text. */
   private readonly noteServer = (server: string): void => {
+    if (this.partitionOf(server) !== this.owner) this.routeServer(server);
+  };
+
+  /** A name server of the line's zone in another partition: its later lookups go to the line's partition too. */
+  private routeServer(server: string): void {
     const own = this.owner;
-    if (this.partitionOf(server) === own) return;
     const mask = this.serverRoutes.get(server);
     if (mask === undefined && this.serverRoutes.size >= this.target.maxServers) {
       const oldest = this.serverRoutes.keys().next();
       if (!oldest.done) this.serverRoutes.delete(oldest.value);
     }
     if (mask === undefined || (mask & (1 << own)) === 0) this.serverRoutes.set(server, (mask ?? 0) | (1 << own));
-  };
+  }
 }

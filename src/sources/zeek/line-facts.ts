@@ -121,12 +121,18 @@ export class ZeekLineFacts {
     }
   }
 
-  /** Each name server the line's records name (NS answers to an NS query, the auth set), as the decoder would read it. */
-  servers(note: (server: string) => void): void {
+  /**
+   * Each name server the line's records name (NS answers to an NS query, the
+   * auth set), as the decoder would read it: `plain` is offered the bytes of
+   * an element that is no address (it returns false when they are not a
+   * plain name, plainName's test), `text` gets a server read from escaped or
+   * other text.
+   */
+  servers(plain: (bytes: Buffer, start: number, end: number) => boolean, text: (server: string) => void): void {
     const layout = this.layout;
     if (this.bytes === NO_BYTES) return;
-    if (layout.answers !== -1 && this.asksNs()) this.names(layout.answers, true, note);
-    if (layout.auth !== -1) this.names(layout.auth, false, note);
+    if (layout.answers !== -1 && this.asksNs()) this.names(layout.answers, true, plain, text);
+    if (layout.auth !== -1) this.names(layout.auth, false, plain, text);
   }
 
   /** Drop the reference to the caller's bytes. */
@@ -134,7 +140,7 @@ export class ZeekLineFacts {
     this.bytes = NO_BYTES;
   }
 
-  private names(column: number, answers: boolean, note: (server: string) => void): void {
+  private names(column: number, answers: boolean, plain: (bytes: Buffer, start: number, end: number) => boolean, text: (server: string) => void): void {
     const bytes = this.bytes;
     const end = this.ends[column]!;
     let pos = this.starts[column]!;
@@ -144,12 +150,10 @@ export class ZeekLineFacts {
       const next = nextSeparator(bytes, pos, end, set);
       // As ZeekTsvDecoder.element decides: an address first, then a plain name, then the unescaped text.
       if (plainIPv4Value(bytes, pos, next) < 0 && plainIPv6(bytes, pos, next) === null) {
-        const name = plainName(bytes, pos, next);
-        if (name !== null) note(name);
-        else {
+        if (!plain(bytes, pos, next)) {
           const data = unescapeZeek(bytes.toString('utf8', pos, next));
           const record = answers ? zeekAnswer(this.qname, 'NS', data, null) : zeekAuthority(this.qname, data);
-          if (record !== null && record.type === 'NS') note(record.data);
+          if (record !== null && record.type === 'NS') text(record.data);
         }
       }
       if (next === end) return;
