@@ -28,10 +28,12 @@ export const ANALYZE_AUTO_MIN_CORES = 4;
 /**
  * analyze's detector threads for a setting on a machine with `cores`: 'auto'
  * is every core (at most 16) from ANALYZE_AUTO_MIN_CORES up, else one thread.
- * Why: every worker decodes every record of the input itself and loads its own
- * tables (src/detect/parallel/README.md), so on 2 cores two workers measured
- * slower than one thread (1.27M Zeek records: 9.3 s one thread, 14.1 s two,
- * same output); with free cores the split detection pays.
+ * Why: every worker loads its own tables, and the input is read and split by
+ * each worker (or, for Zeek TSV, once by the main thread, which routes each
+ * worker its lines: src/detect/parallel/README.md "Routed reading"), so on 2
+ * cores two workers measured slower than one thread (1M Zeek records: about
+ * 23 s of CPU in four threads against 12.5 s, same output); with free cores
+ * the split detection pays.
  */
 export function analyzeWorkers(setting: 'auto' | number, cores: number): number {
   if (setting !== 'auto') return setting;

@@ -17,6 +17,7 @@ import type { FlowRecord } from '../../model/flow.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import type { DetectorRecipe } from './recipe.js';
 import { abortAll, byPlace, reached, sharedCounters, waitFor } from './watermark.js';
+import { LineRouter, routedFormat } from './router.js';
 
 export type { DetectorRecipe } from './recipe.js';
 
@@ -40,6 +41,11 @@ export interface PartitionedDetectorOptions {
   stallMs?: number;
   /** serve's live detector (protocol.ts "Live"): the workers take intel, allowlist, config changes and, with flows, flows. */
   live?: LiveSetup;
+  /**
+   * read(): false makes every worker read and split the whole input itself, as before routed reading
+   * (README.md "Routed reading"); default: this thread routes each worker its lines when the format allows.
+   */
+  routeLines?: boolean;
 }
 
 /** Observations per batch: a few messages per 10k records; small enough that workers seldom wait for each other. */
@@ -69,6 +75,8 @@ export interface PartitionedRead {
   records: number;
   /** Records with a conflicting response (o.conflict). */
   conflictingResponses: number;
+  /** This thread read the inputs and handed each worker its lines (router.ts); false: every worker read them all. */
+  routed: boolean;
 }
 
 export interface ReadCallbacks {
@@ -109,6 +117,8 @@ export class PartitionedDetector {
   private closed = false;
   /** Live requests (ask) waiting for every worker's reply. */
   private readonly asks = new Map<number, { reply: (r: LiveReply) => void; fail: (err: Error) => void }>();
+  /** Routed reading waits for room: called at each 'done' and at a failure. */
+  private progressed: (() => void) | null = null;
   private reading: { callbacks: ReadCallbacks; got: Array<Extract<FromWorker, { t: 'read' }> | undefined>; done: () => void } | null = null;
 
   private constructor(options: PartitionedDetectorOptions, lanes: Lane[], counters: SharedCounters) {
@@ -315,11 +325,19 @@ export class PartitionedDetector {
     if (this.failure !== null) throw this.failure;
     if (this.index !== 0) throw new Error('detect/parallel: read() after observe()');
     const got: Array<Extract<FromWorker, { t: 'read' }> | undefined> = [];
-    await new Promise<void>((resolve, reject) => {
+    const routed = this.options.routeLines !== false && (await routedFormat(files, format));
+    let inputs: InputSummary[] | null = null;
+    const finished = new Promise<void>((resolve, reject) => {
       this.reading = { callbacks, got, done: resolve };
       this.onFailure = reject;
-      for (const lane of this.lanes) post(lane, { t: 'read', files: [...files], format, batch: this.batchSize });
     });
+    if (!routed) for (const lane of this.lanes) post(lane, { t: 'read', files: [...files], format, batch: this.batchSize });
+    else {
+      // A failure rejects `finished`; the routing stops at its next wait for room.
+      finished.catch(() => undefined);
+      inputs = await this.route(files, callbacks);
+    }
+    await finished;
     this.onFailure = null;
     // Every worker has read everything: what is held (skips after the last record too) goes out now.
     this.release(Infinity);
@@ -334,7 +352,39 @@ export class PartitionedDetector {
       conflicts += r!.conflicts;
     }
     this.stats.observations = records;
-    return { inputs: first.inputs, records, conflictingResponses: conflicts };
+    if (inputs !== null)
+      for (const [f, input] of inputs.entries())
+        for (const r of got) {
+          input.observations += r!.perFile?.observations[f] ?? 0;
+          input.skipped += r!.perFile?.skipped[f] ?? 0;
+        }
+    return { inputs: inputs ?? first.inputs, records, conflictingResponses: conflicts, routed };
+  }
+
+  /** Routed reading (router.ts): this thread reads and splits the inputs, each worker decodes its own lines. */
+  private async route(files: readonly string[], callbacks: ReadCallbacks): Promise<InputSummary[]> {
+    const router = new LineRouter(
+      {
+        partitions: this.partitions,
+        maxServers: this.options.recipe.config.limits.maxDomains,
+        post: (p, lines) => {
+          const transfer = [lines.bytes.buffer, lines.ends.buffer, lines.kinds.buffer, lines.at.buffer, lines.lines.buffer, lines.foreign.buffer] as ArrayBuffer[];
+          this.lanes[p]!.worker.postMessage(lines, transfer);
+        },
+        room: (index) => this.roomFor(index),
+      },
+      this.batchSize,
+    );
+    const inputs = await router.readAll(files, { onProgress: callbacks.onProgress });
+    for (const lane of this.lanes) post(lane, { t: 'lines-end' });
+    return inputs;
+  }
+
+  /** Routed reading: resolves once no worker is more than AHEAD batches behind `index`; rejects on a failure. */
+  private async roomFor(index: number): Promise<void> {
+    const behind = index - AHEAD * this.batchSize;
+    while (this.failure === null && this.lanes.some((l) => l.through < behind)) await new Promise<void>((resolve) => (this.progressed = resolve));
+    if (this.failure !== null) throw this.failure;
   }
 
   /** Finalise every domain of every partition (end of input): final verdicts, merged stats and networks. */
@@ -390,6 +440,7 @@ export class PartitionedDetector {
       for (const verdict of m.verdicts) this.held.push({ at: verdict.at, partition: m.partition, seq: verdict.seq, verdict });
       if (m.skips !== undefined) for (const s of m.skips) this.held.push({ at: s.at, partition: m.partition, seq: s.seq, skipped: s.skipped });
       this.release(Math.min(...this.lanes.map((l) => l.through)));
+      this.wake();
     } else if (m.t === 'progress') {
       this.reading?.callbacks.onProgress?.(m.read, m.total, m.file, m.records);
     } else if (m.t === 'read') {
@@ -413,8 +464,15 @@ export class PartitionedDetector {
     if (this.failure !== null) return;
     this.failure = err;
     this.onFailure?.(err);
+    this.wake();
     this.answerNone(err);
     void this.close();
+  }
+
+  private wake(): void {
+    const progressed = this.progressed;
+    this.progressed = null;
+    progressed?.();
   }
 
   /** Nothing more will come from the workers: whoever waits for an answer gets none (current: null; ask: err). */

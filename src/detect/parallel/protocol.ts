@@ -99,3 +99,38 @@ export interface LiveSetup {
   /** Flows come to the daemon: the worker keeps its own flow evidence from the flows handed with its batches. */
   flows: boolean;
 }
+
+// ---------------------------------------------------------------------------
+// Routed reading (router.ts): the main thread reads the inputs and hands each
+// worker only its lines.
+// ---------------------------------------------------------------------------
+
+/** A data line of this partition's names (or one the decoder will skip before its name: partition 0's). */
+export const LINE_OWN = 0;
+/** A lookup of a name server that zones of this partition may use: observed as such only if they do (Detector.servesZones). */
+export const LINE_SERVED = 1;
+/** A header line ('#...'): every worker's decoder reads it, it has no index. */
+export const LINE_HEADER = 2;
+/** A line over the length cap (no bytes): partition 0's decoder reports it. */
+export const LINE_OVERLONG = 3;
+
+/**
+ * One worker's lines of a batch, in input order: line k is bytes[ends[k-1], ends[k]) (without its
+ * newline), of kind kinds[k] (LINE_*), at global index at[k] (-1: a header line), line number lines[k] in
+ * input `name` (the file-th). `foreign`: filter bits (foreign.ts) of the other partitions' answer addresses
+ * in this batch; `everyForeign`: one of them could not be read as plain text. Then every index below
+ * `upTo` is dealt with.
+ */
+export interface RoutedLines {
+  t: 'lines';
+  file: number;
+  name: string;
+  bytes: Uint8Array;
+  ends: Int32Array;
+  kinds: Uint8Array;
+  at: Float64Array;
+  lines: Float64Array;
+  foreign: Int32Array;
+  everyForeign: boolean;
+  upTo: number;
+}

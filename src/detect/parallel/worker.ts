@@ -13,10 +13,11 @@ import { InputError, readInputs, type InputSummary } from '../../sources/input.j
 import { sourceFormats } from '../../sources/registry.js';
 import { partitionOf } from '../partition.js';
 import type { AddressKey } from '../address-table.js';
-import { hashName } from '../name-table.js';
+import { FOREIGN_BITS, foreignBit } from './foreign.js';
 import { parseIPv4 } from '../../model/names.js';
 import type { DetectorStats } from '../detector.js';
-import type { LiveReply, LiveRequest, NetworkEvent, PlacedEvent, VerdictOut, WorkerSetup } from './protocol.js';
+import type { LiveReply, LiveRequest, NetworkEvent, PlacedEvent, RoutedLines, VerdictOut, WorkerSetup } from './protocol.js';
+import { RoutedDecoding, type FileCounts } from './routed-worker.js';
 import type { FlowRecord } from '../../model/flow.js';
 import { LivePartition } from './live-worker.js';
 import { cookRecipe } from './recipe.js';
@@ -43,9 +44,6 @@ const MEMO_NAMES = 262_144;
 const PASS_EVERY = 64;
 /** Reading: a worker waits when a peer is this many records behind (see keepUp). */
 const MAX_DRIFT = 4096;
-/** Bits of the filter of other partitions' answer addresses (2^24: 2 MiB). */
-const FOREIGN_LOG2 = 24;
-const FOREIGN_BITS = 1 << FOREIGN_LOG2;
 const NONE = 0;
 const OWN = 1;
 const SERVED = 2;
@@ -64,6 +62,10 @@ export type ToWorker =
    * lookups of name servers its zones use. Reply 'done's as it goes, then 'read'.
    */
   | { t: 'read'; files: string[]; format: string; batch: number }
+  /** Routed reading (router.ts): this worker's lines of a batch; reply 'done'. */
+  | RoutedLines
+  /** Routed reading ended: reply 'done', then 'read'. */
+  | { t: 'lines-end' }
   /** Finalise every domain; reply 'flushed'. */
   | { t: 'flush' }
   /** The current verdict of a domain of this partition. */
@@ -79,7 +81,7 @@ export type FromWorker =
   /** Reading (partition 0 only): bytes read so far, their total, the file, records decoded. */
   | { t: 'progress'; read: number; total: number | null; file: string; records: number }
   /** Reading ended: what was read (records and conflicting responses of this partition's names). */
-  | { t: 'read'; partition: number; inputs: InputSummary[]; records: number; conflicts: number; through: number }
+  | { t: 'read'; partition: number; inputs: InputSummary[]; records: number; conflicts: number; through: number; perFile?: FileCounts }
   | { t: 'flushed'; partition: number; verdicts: VerdictOut[]; stats: DetectorStats; tracked: number }
   | { t: 'current'; id: number; verdict: VerdictOut | null }
   | { t: 'error'; partition: number; message: string; input?: boolean }
@@ -352,10 +354,57 @@ async function main(): Promise<void> {
     post({ t: 'read', partition: me, inputs, records, conflicts, through: index });
   }
 
+  /**
+   * Routed reading: the lines come from the main thread, this partition's
+   * only. They are observed as a reader observes its records (lazy catch-up,
+   * the foreign-address filter, waits only where they can matter); after each
+   * batch, every index below its upTo is dealt with.
+   */
+  const routed = new RoutedDecoding({
+    own(o, index) {
+      enter(index);
+      detector.observe(o);
+    },
+    served(o, index) {
+      enter(index);
+      detector.observeServer(o);
+    },
+    servesZones: (qname) => detector.servesZones(qname),
+  });
+  let routedThrough = 0;
+  function routedBatch(message: RoutedLines): void {
+    reading = true;
+    for (const bit of message.foreign) foreign[bit >>> 5]! |= 1 << (bit & 31);
+    if (message.everyForeign) everyForeign = true;
+    const skips = routed.batch(message);
+    routedThrough = message.upTo;
+    settle(message.upTo);
+    keepUp(message.upTo);
+    post({ t: 'done', partition: me, through: message.upTo, verdicts, joins: events, ...(skips.length > 0 ? { skips } : {}) });
+    verdicts = [];
+    events = [];
+  }
+  function routedEnd(): void {
+    routed.end();
+    // What the others published before this partition's last record is applied, as when it was read.
+    catchUpIfBehind();
+    settle(routedThrough);
+    post({ t: 'done', partition: me, through: routedThrough, verdicts, joins: events });
+    verdicts = [];
+    events = [];
+    post({ t: 'read', partition: me, inputs: [], records: routed.records, conflicts: routed.conflicts, through: routedThrough, perFile: routed.perFile });
+  }
+
   function handle(message: ToWorker): void {
     switch (message.t) {
       case 'read':
         readAll(message.files, message.format, message.batch).catch(failed);
+        return;
+      case 'lines':
+        routedBatch(message);
+        return;
+      case 'lines-end':
+        routedEnd();
         return;
       case 'batch': {
         const flows = message.flows;
@@ -408,13 +457,6 @@ async function main(): Promise<void> {
     }
   });
   post({ t: 'ready' });
-}
-
-/** The filter bit of an address key (IPv4 as its integer, IPv6 by its text). */
-function foreignBit(key: AddressKey): number {
-  const h = typeof key === 'number' ? Math.imul(key, 0x9e3779b1) : hashName(key);
-  // The high bits: a multiplicative hash's low bits depend only on the key's low bits.
-  return h >>> (32 - FOREIGN_LOG2);
 }
 
 function insertByPlace(list: PlacedEvent[], event: PlacedEvent): void {
