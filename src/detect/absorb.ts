@@ -174,7 +174,8 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
   let d = state.delegation;
   if (d === null) d = state.delegation = new Delegation();
   d.lastSignature = digest.delegationSignature;
-  for (const ns of digest.nsNames) {
+  for (let i = 0; i < digest.nsNames.size; i++) {
+    const ns = digest.nsNames.at(i);
     if (d.nsNames.indexOf(ns) !== -1) continue;
     if (d.nsNames.length < caps.maxNamesPerDomain) d.nsNames = addName(d.nsNames, detach(ns));
     else {
@@ -194,7 +195,8 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
     d.nsAddresses = mergeAddresses(state, d.nsAddresses, digest.nsAddresses, seen, caps.maxAddressesPerDomain, d);
     if (d.nsAddressesEver > before) state.dirty = true;
   }
-  for (const target of digest.cnameTargets) {
+  for (let i = 0; i < digest.cnameTargets.size; i++) {
+    const target = digest.cnameTargets.at(i);
     if (d.cnameTargets.indexOf(target) !== -1) continue;
     if (d.cnameTargets.length < caps.maxNamesPerDomain) d.cnameTargets = addName(d.cnameTargets, detach(target));
     else {
