@@ -7,7 +7,8 @@
  * become strings only when kept (byte-records.ts). What the byte readers
  * leave alone (escapes, non-ASCII, odd text) goes through the string
  * functions of answers.ts, which decide the same way. Per record only the
- * observation, its records, their arrays and the kept strings are allocated.
+ * observation, its records, their arrays (at their exact size) and the kept
+ * strings are allocated.
  */
 import { isAscii } from 'node:buffer';
 import { endianness } from 'node:os';
@@ -117,9 +118,8 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
     const qtype = this.mnemonic(layout.qtypeName, layout.qtype, COMMON_QTYPES, zeekQueryType, typeNameOf);
     if (qtype === null) return 'no query type';
 
-    const answers: ResourceRecord[] = [];
-    const reason = this.readAnswers(layout, qname, qtype, answers);
-    if (reason !== null) return reason;
+    const answers = this.readAnswers(layout, qname, qtype);
+    if (typeof answers === 'string') return answers;
 
     return {
       ts,
@@ -246,10 +246,11 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
   }
 
   /**
-   * Answers and their TTLs, walked in step. Both vectors must have the same
-   * length: a difference means a damaged line, not data to guess at.
+   * Answers and their TTLs, walked in step, or why the line is skipped. Both
+   * vectors must have the same length: a difference means a damaged line,
+   * not data to guess at.
    */
-  private readAnswers(layout: ZeekLayout, qname: string, qtype: string, out: ResourceRecord[]): string | null {
+  private readAnswers(layout: ZeekLayout, qname: string, qtype: string): ResourceRecord[] | string {
     const bytes = this.bytes;
     const set = layout.setSeparatorBytes;
     const aStart = layout.answers === -1 ? 0 : this.starts[layout.answers]!;
@@ -260,8 +261,13 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
     const noAnswers = layout.answers === -1 || this.isAbsent(aStart, aEnd, layout);
     const noTtls = !withTtls || this.isAbsent(t, tEnd, layout);
     if (noAnswers || (withTtls && noTtls)) {
-      return noAnswers && noTtls ? null : this.lengthMismatch(layout, noAnswers, noTtls);
+      return noAnswers && noTtls ? [] : this.lengthMismatch(layout, noAnswers, noTtls);
     }
+    // The first two records in locals (most lines answer one or two), the rest in a young list: see exactList.
+    let first: ResourceRecord | null = null;
+    let second: ResourceRecord | null = null;
+    let more: ResourceRecord[] | null = null;
+    let n = 0;
     let a = aStart;
     for (;;) {
       const aNext = nextSeparator(bytes, a, aEnd, set);
@@ -274,11 +280,17 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
         t = tNext + set.length;
       }
       const record = this.element(ANSWERS, qname, qtype, a, aNext, ttl);
-      if (record !== null) out.push(record);
+      if (record !== null) {
+        if (n === 0) first = record;
+        else if (n === 1) second = record;
+        else if (n === 2) more = [first!, second!, record];
+        else more!.push(record);
+        n++;
+      }
       if (aNext === aEnd) break;
       a = aNext + set.length;
     }
-    return withTtls && t <= tEnd ? this.lengthMismatch(layout, false, false) : null;
+    return withTtls && t <= tEnd ? this.lengthMismatch(layout, false, false) : exactList(n, first, second, more);
   }
 
   /**
@@ -322,13 +334,22 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
     const end = this.ends[column]!;
     let pos = this.starts[column]!;
     if (this.isAbsent(pos, end, layout)) return NO_RECORDS;
-    const out: ResourceRecord[] = [];
+    let first: ResourceRecord | null = null;
+    let second: ResourceRecord | null = null;
+    let more: ResourceRecord[] | null = null;
+    let n = 0;
     const set = layout.setSeparatorBytes;
     for (;;) {
       const next = nextSeparator(this.bytes, pos, end, set);
       const record = this.element(section, qname, '', pos, next, null);
-      if (record !== null) out.push(record);
-      if (next === end) return out;
+      if (record !== null) {
+        if (n === 0) first = record;
+        else if (n === 1) second = record;
+        else if (n === 2) more = [first!, second!, record];
+        else more!.push(record);
+        n++;
+      }
+      if (next === end) return exactList(n, first, second, more);
       pos = next + set.length;
     }
   }
@@ -379,4 +400,18 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
   private slice(start: number, end: number): string {
     return this.bytes.toString('utf8', start, end);
   }
+}
+
+/**
+ * The records a reader gathered (the first two in locals, from the third on
+ * in a list) as a new array of exactly their number: a list grown by push
+ * from empty holds 17 slots, which was most of the bytes a line allocated.
+ * Locals, not a reused list: a long-lived list pointing at each line's new
+ * records would be one more old-to-young pointer per record for the scavenger.
+ */
+function exactList(n: number, first: ResourceRecord | null, second: ResourceRecord | null, more: ResourceRecord[] | null): ResourceRecord[] {
+  if (n === 0) return [];
+  if (n === 1) return [first!];
+  if (n === 2) return [first!, second!];
+  return n === 3 ? more! : more!.slice();
 }
