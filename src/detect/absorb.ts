@@ -256,8 +256,9 @@ function mergeAddresses(state: FluxState, from: AddressTable | null, list: Addre
       if (isNovel(state.nsDeparted, key)) d.nsAddressesEver++;
       const departed = state.nsDeparted ?? (isFull(table, cap) ? state.startNsDeparted() : null);
       table = insertAddress(table, cap, entry, seen, 0, departed);
-      // A new key (or one evicted for it) changes the table's overlap with the networks.
+      // A new key (or one evicted for it) changes the table's overlap with the networks, and its counts.
       d.nsOverlapVersion = -1;
+      d.nsCountedAddresses = -1;
     }
   }
   return table;
