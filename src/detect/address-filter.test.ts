@@ -20,6 +20,7 @@ describe('AddressFilter', () => {
     const random = prng(11);
     let misses = 0;
     let filtered = 0;
+    let rebuilds = 0;
     for (let step = 0; step < 200_000; step++) {
       // Keys from a 2^18 range, signed like the detector's IPv4 keys.
       const key = (0x80000000 + Math.floor(random() * 2 ** 18) * 4099) | 0;
@@ -27,6 +28,11 @@ describe('AddressFilter', () => {
         if (!model.has(key)) {
           model.add(key);
           filter.add(key);
+          // As FluxNetworks does: grown from the set's keys when it outgrows the filter.
+          if (filter.needsRebuild()) {
+            filter.rebuild(model);
+            rebuilds++;
+          }
         }
       } else if (model.has(key)) {
         model.delete(key);
@@ -41,14 +47,15 @@ describe('AddressFilter', () => {
     }
     for (const key of model) expect(filter.mayHold(key)).toBe(true);
     expect(model.size).toBeGreaterThan(10_000);
+    expect(rebuilds).toBeGreaterThanOrEqual(3);
     // Most misses never reach the Map.
-    expect(filtered / misses).toBeGreaterThan(0.9);
+    expect(filtered / misses).toBeGreaterThan(0.75);
   });
 
   it('keeps a bucket that reached its limit (never a false "not held")', () => {
     const filter = new AddressFilter();
     // 260 keys of one bucket (found by search; the filter's own bucket function), more than a byte counts.
-    const bucketOf = (k: number): number => Math.imul(k, 0x9e3779b1) >>> 12;
+    const bucketOf = (k: number): number => Math.imul(k, 0x9e3779b1) >>> 20; // 2^12 buckets: the first size
     const target = bucketOf(1);
     const same: number[] = [];
     for (let k = 1; same.length < 260; k++) if (bucketOf(k) === target) same.push(k);

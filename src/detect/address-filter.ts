@@ -7,28 +7,35 @@
  * there (it may then say "maybe" for ever, never "not" for a key it holds).
  * IPv6 (string) keys are not filtered: `mayHold` says true for them.
  *
- * 2^20 one-byte buckets (1 MiB, allocated with the first key): with the
- * graph's default bound of 1M addresses it still filters about a third of
- * the misses; at the tens of thousands a run holds, nearly all of them.
+ * Sized to the set: at least 4 buckets per key, from 4 KiB up to 1 MiB
+ * (2^20 buckets). A filter much larger than its keys would cost a cache miss
+ * per question, as much as the Map lookup it saves; one that is too small
+ * says "maybe" too often. When the set outgrows it, the owner rebuilds it
+ * (`needsRebuild`, `rebuild`) from the keys it holds.
  */
-const BITS = 20;
+const MIN_BITS = 12;
+const MAX_BITS = 20;
 const FULL = 255;
 
 export class AddressFilter {
-  private counts: Uint8Array | null = null;
+  private bits = MIN_BITS;
+  private counts = new Uint8Array(1 << MIN_BITS);
+  /** IPv4 keys added and not removed. */
+  private keys = 0;
 
   /** The set gained key (call once per key added, not for a key already in it). */
   add(key: number | string): void {
     if (typeof key !== 'number') return;
-    const counts = (this.counts ??= new Uint8Array(1 << BITS));
-    const b = bucket(key);
-    if (counts[b]! < FULL) counts[b]!++;
+    this.keys++;
+    const b = bucket(key, this.bits);
+    if (this.counts[b]! < FULL) this.counts[b]!++;
   }
 
   /** The set lost key (call once per key removed). */
   remove(key: number | string): void {
-    if (typeof key !== 'number' || this.counts === null) return;
-    const b = bucket(key);
+    if (typeof key !== 'number') return;
+    this.keys--;
+    const b = bucket(key, this.bits);
     const c = this.counts[b]!;
     if (c > 0 && c < FULL) this.counts[b] = c - 1;
   }
@@ -36,10 +43,25 @@ export class AddressFilter {
   /** False only when the set certainly does not hold key. */
   mayHold(key: number | string): boolean {
     if (typeof key !== 'number') return true;
-    return this.counts !== null && this.counts[bucket(key)] !== 0;
+    return this.counts[bucket(key, this.bits)] !== 0;
+  }
+
+  /** The set holds more than a quarter as many IPv4 keys as there are buckets, below the largest size. */
+  needsRebuild(): boolean {
+    return this.bits < MAX_BITS && this.keys * 4 > this.counts.length;
+  }
+
+  /** Start over, sized for the set's keys, and add them all (the set's whole contents). */
+  rebuild(keys: Iterable<number | string>): void {
+    let bits = this.bits;
+    while (bits < MAX_BITS && this.keys * 4 > 1 << bits) bits += 2;
+    this.bits = Math.min(bits, MAX_BITS);
+    this.counts = new Uint8Array(1 << this.bits);
+    this.keys = 0;
+    for (const key of keys) this.add(key);
   }
 }
 
-function bucket(key: number): number {
-  return Math.imul(key, 0x9e3779b1) >>> (32 - BITS);
+function bucket(key: number, bits: number): number {
+  return Math.imul(key, 0x9e3779b1) >>> (32 - bits);
 }

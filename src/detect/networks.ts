@@ -303,7 +303,10 @@ export class FluxNetworks {
     }
     const size = this.byAddress.size;
     this.byAddress.set(key, id);
-    if (this.byAddress.size > size) this.present.add(key);
+    if (this.byAddress.size > size) {
+      this.present.add(key);
+      if (this.present.needsRebuild()) this.present.rebuild(this.byAddress.keys());
+    }
   }
 }
 
