@@ -41,6 +41,7 @@ type Section = typeof ANSWERS | typeof AUTHORITY | typeof ADDITIONAL;
 
 export class ZeekTsvDecoder extends ByteLineDecoder {
   private readonly header = new ZeekHeader();
+  private readonly gathered = new RecordGatherer();
   /** Bounds of each column of the current line, reused from line to line. */
   private starts = new Int32Array(32);
   private ends = new Int32Array(32);
@@ -263,34 +264,31 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
     if (noAnswers || (withTtls && noTtls)) {
       return noAnswers && noTtls ? [] : this.lengthMismatch(layout, noAnswers, noTtls);
     }
-    // The first two records in locals (most lines answer one or two), the rest in a young list: see exactList.
-    let first: ResourceRecord | null = null;
-    let second: ResourceRecord | null = null;
-    let more: ResourceRecord[] | null = null;
-    let n = 0;
+    const gathered = this.gathered;
     let a = aStart;
     for (;;) {
       const aNext = nextSeparator(bytes, a, aEnd, set);
       let ttl: number | null = null;
       if (withTtls) {
-        if (t > tEnd) return this.lengthMismatch(layout, false, false);
+        if (t > tEnd) {
+          gathered.drop();
+          return this.lengthMismatch(layout, false, false);
+        }
         const tNext = nextSeparator(bytes, t, tEnd, set);
         ttl = intervalTtl(bytes, t, tNext);
-        if (ttl < 0) return `bad TTL ${shown(this.slice(t, tNext))}`;
+        if (ttl < 0) {
+          gathered.drop();
+          return `bad TTL ${shown(this.slice(t, tNext))}`;
+        }
         t = tNext + set.length;
       }
       const record = this.element(ANSWERS, qname, qtype, a, aNext, ttl);
-      if (record !== null) {
-        if (n === 0) first = record;
-        else if (n === 1) second = record;
-        else if (n === 2) more = [first!, second!, record];
-        else more!.push(record);
-        n++;
-      }
+      if (record !== null) gathered.add(record);
       if (aNext === aEnd) break;
       a = aNext + set.length;
     }
-    return withTtls && t <= tEnd ? this.lengthMismatch(layout, false, false) : exactList(n, first, second, more);
+    const answers = gathered.take();
+    return withTtls && t <= tEnd ? this.lengthMismatch(layout, false, false) : answers;
   }
 
   /**
@@ -334,22 +332,13 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
     const end = this.ends[column]!;
     let pos = this.starts[column]!;
     if (this.isAbsent(pos, end, layout)) return NO_RECORDS;
-    let first: ResourceRecord | null = null;
-    let second: ResourceRecord | null = null;
-    let more: ResourceRecord[] | null = null;
-    let n = 0;
+    const gathered = this.gathered;
     const set = layout.setSeparatorBytes;
     for (;;) {
       const next = nextSeparator(this.bytes, pos, end, set);
       const record = this.element(section, qname, '', pos, next, null);
-      if (record !== null) {
-        if (n === 0) first = record;
-        else if (n === 1) second = record;
-        else if (n === 2) more = [first!, second!, record];
-        else more!.push(record);
-        n++;
-      }
-      if (next === end) return exactList(n, first, second, more);
+      if (record !== null) gathered.add(record);
+      if (next === end) return gathered.take();
       pos = next + set.length;
     }
   }
@@ -403,15 +392,37 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
 }
 
 /**
- * The records a reader gathered (the first two in locals, from the third on
- * in a list) as a new array of exactly their number: a list grown by push
- * from empty holds 17 slots, which was most of the bytes a line allocated.
- * Locals, not a reused list: a long-lived list pointing at each line's new
- * records would be one more old-to-young pointer per record for the scavenger.
+ * The records of the set being read, handed out as a new array of exactly
+ * their number: a list grown by push from empty holds 17 slots, which was
+ * most of the bytes a line allocated. The first two are held in fields, a
+ * list is made from the third on. take() empties it, so it never keeps a
+ * line's records past the line.
  */
-function exactList(n: number, first: ResourceRecord | null, second: ResourceRecord | null, more: ResourceRecord[] | null): ResourceRecord[] {
-  if (n === 0) return [];
-  if (n === 1) return [first!];
-  if (n === 2) return [first!, second!];
-  return n === 3 ? more! : more!.slice();
+class RecordGatherer {
+  private first: ResourceRecord | null = null;
+  private second: ResourceRecord | null = null;
+  private more: ResourceRecord[] | null = null;
+  private n = 0;
+
+  add(record: ResourceRecord): void {
+    const n = this.n++;
+    if (n === 0) this.first = record;
+    else if (n === 1) this.second = record;
+    else if (n === 2) this.more = [this.first!, this.second!, record];
+    else this.more!.push(record);
+  }
+
+  take(): ResourceRecord[] {
+    const n = this.n;
+    const list = n === 0 ? [] : n === 1 ? [this.first!] : n === 2 ? [this.first!, this.second!] : n === 3 ? this.more! : this.more!.slice();
+    this.drop();
+    return list;
+  }
+
+  /** Forget what was gathered (a line skipped halfway through a set). */
+  drop(): void {
+    this.first = this.second = null;
+    this.more = null;
+    this.n = 0;
+  }
 }
