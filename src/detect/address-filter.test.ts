@@ -3,21 +3,15 @@
  * removals and buckets that fill up; and it does filter misses.
  */
 import { describe, expect, it } from 'vitest';
+import { Prng } from '../corpus/prng.js';
 import { AddressFilter } from './address-filter.js';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 describe('AddressFilter', () => {
   it('holds every key of a model set through random adds and removals', () => {
     const filter = new AddressFilter();
     const model = new Set<number>();
-    const random = prng(11);
+    const prng = new Prng(11);
+    const random = (): number => prng.next();
     let misses = 0;
     let filtered = 0;
     let rebuilds = 0;
