@@ -174,7 +174,8 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
   let d = state.delegation;
   if (d === null) d = state.delegation = new Delegation();
   d.lastSignature = digest.delegationSignature;
-  for (const ns of digest.nsNames) {
+  for (let i = 0; i < digest.nsNames.size; i++) {
+    const ns = digest.nsNames.at(i);
     if (d.nsNames.indexOf(ns) !== -1) continue;
     if (d.nsNames.length < caps.maxNamesPerDomain) d.nsNames = addName(d.nsNames, detach(ns));
     else {
@@ -194,7 +195,8 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
     d.nsAddresses = mergeAddresses(state, d.nsAddresses, digest.nsAddresses, seen, caps.maxAddressesPerDomain, d);
     if (d.nsAddressesEver > before) state.dirty = true;
   }
-  for (const target of digest.cnameTargets) {
+  for (let i = 0; i < digest.cnameTargets.size; i++) {
+    const target = digest.cnameTargets.at(i);
     if (d.cnameTargets.indexOf(target) !== -1) continue;
     if (d.cnameTargets.length < caps.maxNamesPerDomain) d.cnameTargets = addName(d.cnameTargets, detach(target));
     else {
@@ -254,8 +256,9 @@ function mergeAddresses(state: FluxState, from: AddressTable | null, list: Addre
       if (isNovel(state.nsDeparted, key)) d.nsAddressesEver++;
       const departed = state.nsDeparted ?? (isFull(table, cap) ? state.startNsDeparted() : null);
       table = insertAddress(table, cap, entry, seen, 0, departed);
-      // A new key (or one evicted for it) changes the table's overlap with the networks.
+      // A new key (or one evicted for it) changes the table's overlap with the networks, and its counts.
       d.nsOverlapVersion = -1;
+      d.nsCountedAddresses = -1;
     }
   }
   return table;

@@ -103,7 +103,9 @@ export function newCounts(): TableCounts {
   return { addresses: 0, known: 0, prefixes: 0, asns: 0, countries: 0 };
 }
 
-// Scratch space for distinct counts: reused so counting allocates nothing.
+// Scratch space for distinct counts: reused so counting allocates nothing. Filled up to a
+// count, never truncated: an array set to length 0 drops its backing store, and the next
+// push allocated a new one at every count (two per new address of a domain).
 const scratchNumbers: number[] = [];
 const scratchStrings: string[] = [];
 
@@ -131,7 +133,7 @@ export function countTable(table: AddressTable | null, since: number, out: Table
   out.asns = 0;
   out.countries = 0;
   if (table === null) return out;
-  scratchNumbers.length = 0;
+  let numbers = 0;
   let prefixEnd = 0;
   // scratchNumbers holds prefixes then ASNs, one after the other.
   for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
@@ -143,25 +145,30 @@ export function countTable(table: AddressTable | null, since: number, out: Table
       if (!includeKnown) continue;
     }
     const p = prefixOf(table[i + K_KEY]!);
-    if (!containsFrom(scratchNumbers, 0, p)) scratchNumbers.push(p);
+    if (!containsFrom(scratchNumbers, 0, numbers, p)) scratchNumbers[numbers++] = p;
   }
-  out.prefixes = scratchNumbers.length;
-  prefixEnd = scratchNumbers.length;
-  scratchStrings.length = 0;
+  out.prefixes = numbers;
+  prefixEnd = numbers;
+  let strings = 0;
   for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
     if ((table[i + K_LAST_SEEN] as number) < since || (!includeKnown && (table[i + K_PROVIDER] as number) >= 0)) continue;
     const asn = table[i + K_ASN] as number;
-    if (asn !== 0 && !containsFrom(scratchNumbers, prefixEnd, asn)) scratchNumbers.push(asn);
+    if (asn !== 0 && !containsFrom(scratchNumbers, prefixEnd, numbers, asn)) scratchNumbers[numbers++] = asn;
     const cc = table[i + K_COUNTRY] as string;
-    if (cc !== '' && scratchStrings.indexOf(cc) === -1) scratchStrings.push(cc);
+    if (cc !== '' && !containsString(scratchStrings, strings, cc)) scratchStrings[strings++] = cc;
   }
-  out.asns = scratchNumbers.length - prefixEnd;
-  out.countries = scratchStrings.length;
+  out.asns = numbers - prefixEnd;
+  out.countries = strings;
   return out;
 }
 
-function containsFrom(values: number[], from: number, v: number): boolean {
-  for (let i = from; i < values.length; i++) if (values[i] === v) return true;
+function containsFrom(values: number[], from: number, to: number, v: number): boolean {
+  for (let i = from; i < to; i++) if (values[i] === v) return true;
+  return false;
+}
+
+function containsString(values: string[], to: number, v: string): boolean {
+  for (let i = 0; i < to; i++) if (values[i] === v) return true;
   return false;
 }
 

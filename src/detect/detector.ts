@@ -562,7 +562,7 @@ export class Detector {
     const holder = aggregate ?? (this.registered.get(nameState.registered) === nameState ? nameState : null);
     if (holder === null) return;
     const cuts = holder.cuts ?? (holder.cuts = new ZoneCuts(nameState.registered));
-    cuts.note(this.digest.nsCut, this.digest.nsNames);
+    cuts.note(this.digest.nsCut, this.digest.nsNames.names, this.digest.nsNames.size);
   }
 
   /**
@@ -683,7 +683,9 @@ export class Detector {
   }
 
   private noteServedZones(nameState: FluxState, aggregate: FluxState | null): void {
-    for (const ns of this.digest.nsNames) {
+    const nsNames = this.digest.nsNames;
+    for (let i = 0; i < nsNames.size; i++) {
+      const ns = nsNames.at(i);
       let zones = this.servedZones.get(ns);
       if (zones === undefined) {
         if (this.servedZones.size >= this.config.limits.maxDomains) {

@@ -52,6 +52,14 @@ export class Delegation {
    */
   nsOverlapVersion = -1;
   nsOverlapHits = 0;
+  /**
+   * nsAddresses' distinct addresses and ASNs (countTable over every slot, for
+   * ns-flux), -1 when the table changed since they were counted: like the
+   * overlap, they change only when an address is inserted, and counting them
+   * (quadratic in the table) at every rescore was ~4% of a pcap run.
+   */
+  nsCountedAddresses = -1;
+  nsCountedAsns = 0;
 
   clone(): Delegation {
     const d = new Delegation();

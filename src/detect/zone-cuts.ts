@@ -50,10 +50,10 @@ export class ZoneCuts {
 
   constructor(readonly registered: string) {}
 
-  /** NS names seen for the zone cut at `cut` (at or below the registered domain). */
-  note(cut: string, nsNames: readonly string[]): void {
+  /** NS names (the first `count` of nsNames) seen for the zone cut at `cut` (at or below the registered domain). */
+  note(cut: string, nsNames: readonly string[], count = nsNames.length): void {
     let c: Cut | undefined;
-    for (const x of this.cuts) if (x.name === cut) c = x;
+    for (let i = 0; i < this.cuts.length; i++) if (this.cuts[i]!.name === cut) c = this.cuts[i];
     if (c === undefined) {
       if (this.cuts.length >= MAX_CUTS) {
         // A cut not remembered changes no count (delegations() is then a lower bound): no recount.
@@ -64,7 +64,8 @@ export class ZoneCuts {
       this.cuts.push(c);
       this.version++;
     }
-    for (const ns of nsNames) {
+    for (let i = 0; i < count; i++) {
+      const ns = nsNames[i]!;
       if (c.ns.indexOf(ns) !== -1) continue;
       c.nsEver++;
       // Beyond MAX_OWN_NS + 1 names the cut is no delegation whatever comes: nothing to recount.

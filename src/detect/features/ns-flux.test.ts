@@ -3,7 +3,8 @@
  * rescores (Delegation.nsOverlapVersion): the cached count must always be
  * what a fresh overlap() gives, through joins, merges, evictions from the
  * graph, touches that make an address shared hosting, and name-server
- * addresses inserted or evicted from the table.
+ * addresses inserted or evicted from the table. The same for its counts of
+ * name-server addresses and ASNs (Delegation.nsCountedAddresses).
  */
 import { describe, expect, it } from 'vitest';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';
@@ -11,7 +12,7 @@ import { rr } from '../../../test/helpers/observations.js';
 import { defaultConfig } from '../../config/schema.js';
 import { formatIPv4 } from '../../model/names.js';
 import { absorbServerAddresses } from '../absorb.js';
-import { insertAddress, newCounts, type AddressTable } from '../address-table.js';
+import { countTable, insertAddress, newCounts, type AddressTable } from '../address-table.js';
 import { AddressList } from '../digest.js';
 import { FluxNetworks, newOverlap, type Overlap } from '../networks.js';
 import { FluxState } from '../state.js';
@@ -116,5 +117,59 @@ describe('ns-flux network overlap cache', () => {
     nsFlux.measure(zone, ctx, out);
     expect(networks.calls).toBe(3);
     expect(out.ns_network_addresses).toBe(3);
+  });
+});
+
+describe('ns-flux name-server counts cache', () => {
+  it('always equals a fresh count of the table through inserts and evictions', () => {
+    const { config, zone, list, ctx } = setup(new FluxNetworks(40, 2));
+    const random = prng(7);
+    const fresh = newCounts();
+    const out = emptyFeatures();
+    const asnsSeen = new Set<number>();
+    let evicting = 0;
+    for (let step = 0; step < 5_000; step++) {
+      if (random() < 0.6) {
+        list.clear();
+        const n = 1 + Math.floor(random() * 3);
+        // First octets 80..87 (ASN = octet × 100 with the octet enricher), so the ASN count moves too.
+        for (let i = 0; i < n; i++) list.add(rr('ns.zone.example', 'A', `${80 + Math.floor(random() * 8)}.0.${Math.floor(random() * 4)}.${1 + Math.floor(random() * 5)}`));
+        const before = zone.delegation?.nsAddresses?.length ?? 0;
+        absorbServerAddresses(zone, list, step, config);
+        if (before === 6 * 7) evicting++;
+      }
+      nsFlux.measure(zone, ctx, out);
+      const d = zone.delegation;
+      countTable(d?.nsAddresses ?? null, -Infinity, fresh);
+      expect(out.ns_asns).toBe(fresh.asns);
+      expect(out.ns_addresses).toBe(Math.max(d?.nsAddressesEver ?? 0, fresh.addresses));
+      asnsSeen.add(fresh.asns);
+    }
+    // Full tables (6 addresses) evicting, and more than one ASN count compared.
+    expect(evicting).toBeGreaterThan(1_000);
+    expect(asnsSeen.size).toBeGreaterThan(3);
+  });
+
+  it('counts the table once until absorbing changes it', () => {
+    const { config, zone, list, ctx } = setup(new FluxNetworks(40, 2));
+    const out = emptyFeatures();
+    list.add(rr('ns.zone.example', 'A', '80.0.0.1'));
+    list.add(rr('ns.zone.example', 'A', '81.0.0.1'));
+    absorbServerAddresses(zone, list, 1, config);
+    nsFlux.measure(zone, ctx, out);
+    expect(out.ns_asns).toBe(2);
+    // Changed behind absorb's back (no path of the detector does this): the cached count stands.
+    zone.delegation!.nsAddresses![7 + 2] = 8_000; // the second address's ASN made the first's: a fresh count says 1
+    nsFlux.measure(zone, ctx, out);
+    expect(out.ns_asns).toBe(2);
+    // A new address through absorb: counted again.
+    list.clear();
+    list.add(rr('ns.zone.example', 'A', '83.0.0.1'));
+    list.add(rr('ns.zone.example', 'A', '84.0.0.1'));
+    absorbServerAddresses(zone, list, 2, config);
+    nsFlux.measure(zone, ctx, out);
+    // 8000 (twice, after the change), 8300, 8400.
+    expect(out.ns_asns).toBe(3);
+    expect(out.ns_addresses).toBe(4);
   });
 });

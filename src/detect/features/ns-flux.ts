@@ -12,10 +12,15 @@ export const nsFlux: FeatureFamily = {
   measure(state, ctx, out) {
     const d = state.delegation;
     if (d === null) return;
-    countTable(d.nsAddresses, -Infinity, counts);
+    // Counted again only when the table changed since the last rescore (absorb's mergeAddresses).
+    if (d.nsCountedAddresses < 0) {
+      countTable(d.nsAddresses, -Infinity, counts);
+      d.nsCountedAddresses = counts.addresses;
+      d.nsCountedAsns = counts.asns;
+    }
     out.ns_names = d.nsNamesEver;
-    out.ns_addresses = Math.max(d.nsAddressesEver, counts.addresses);
-    out.ns_asns = counts.asns;
+    out.ns_addresses = Math.max(d.nsAddressesEver, d.nsCountedAddresses);
+    out.ns_asns = d.nsCountedAsns;
     if (ctx.networks !== null) {
       // Counted again only when the graph or the table changed since the last rescore.
       if (d.nsOverlapVersion !== ctx.networks.version) {

@@ -181,6 +181,23 @@ describe('zeek: header handling', () => {
     expect(observationsOf(outcomes)[0]!.answers.map((a) => a.ttl)).toEqual([0, 150]);
     expect(skipsOf(outcomes)).toEqual([[10, "bad TTL '-1.000000'"]]);
   });
+
+  it('hands a line none of the records gathered from a line skipped halfway through its answers', () => {
+    // Lines 9 and 10 are skipped after their first answers were read (a bad second TTL, too few TTLs).
+    const text = withHeader(
+      row({ answers: '192.0.2.1,192.0.2.2,192.0.2.3', TTLs: '1.000000,-1.000000,1.000000' }),
+      row({ answers: '192.0.2.4,192.0.2.5,192.0.2.6', TTLs: '1.000000,1.000000' }),
+      row({ answers: '198.51.100.9', TTLs: '7.000000' }),
+      row({ answers: '-', TTLs: '-' }),
+      row({ answers: '192.0.2.7,192.0.2.8,192.0.2.9,192.0.2.10', TTLs: '5.000000,5.000000,5.000000,5.000000' }),
+    );
+    const outcomes = decodeText(zeekFormat, text);
+    expect(skipsOf(outcomes).map(([line]) => line)).toEqual([9, 10]);
+    const [one, two, three] = observationsOf(outcomes);
+    expect(one!.answers).toEqual([{ name: 'login.flux-example.net', type: 'A', data: '198.51.100.9', ttl: 7 }]);
+    expect(two!.answers).toEqual([]);
+    expect(three!.answers.map((r) => r.data)).toEqual(['192.0.2.7', '192.0.2.8', '192.0.2.9', '192.0.2.10']);
+  });
 });
 
 describe('zeek: the byte path agrees with the string functions', () => {

@@ -7,7 +7,8 @@
  * become strings only when kept (byte-records.ts). What the byte readers
  * leave alone (escapes, non-ASCII, odd text) goes through the string
  * functions of answers.ts, which decide the same way. Per record only the
- * observation, its records, their arrays and the kept strings are allocated.
+ * observation, its records, their arrays (at their exact size) and the kept
+ * strings are allocated.
  */
 import { isAscii } from 'node:buffer';
 import { endianness } from 'node:os';
@@ -40,6 +41,7 @@ type Section = typeof ANSWERS | typeof AUTHORITY | typeof ADDITIONAL;
 
 export class ZeekTsvDecoder extends ByteLineDecoder {
   private readonly header = new ZeekHeader();
+  private readonly gathered = new RecordGatherer();
   /** Bounds of each column of the current line, reused from line to line. */
   private starts = new Int32Array(32);
   private ends = new Int32Array(32);
@@ -117,9 +119,8 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
     const qtype = this.mnemonic(layout.qtypeName, layout.qtype, COMMON_QTYPES, zeekQueryType, typeNameOf);
     if (qtype === null) return 'no query type';
 
-    const answers: ResourceRecord[] = [];
-    const reason = this.readAnswers(layout, qname, qtype, answers);
-    if (reason !== null) return reason;
+    const answers = this.readAnswers(layout, qname, qtype);
+    if (typeof answers === 'string') return answers;
 
     return {
       ts,
@@ -246,10 +247,11 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
   }
 
   /**
-   * Answers and their TTLs, walked in step. Both vectors must have the same
-   * length: a difference means a damaged line, not data to guess at.
+   * Answers and their TTLs, walked in step, or why the line is skipped. Both
+   * vectors must have the same length: a difference means a damaged line,
+   * not data to guess at.
    */
-  private readAnswers(layout: ZeekLayout, qname: string, qtype: string, out: ResourceRecord[]): string | null {
+  private readAnswers(layout: ZeekLayout, qname: string, qtype: string): ResourceRecord[] | string {
     const bytes = this.bytes;
     const set = layout.setSeparatorBytes;
     const aStart = layout.answers === -1 ? 0 : this.starts[layout.answers]!;
@@ -260,25 +262,33 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
     const noAnswers = layout.answers === -1 || this.isAbsent(aStart, aEnd, layout);
     const noTtls = !withTtls || this.isAbsent(t, tEnd, layout);
     if (noAnswers || (withTtls && noTtls)) {
-      return noAnswers && noTtls ? null : this.lengthMismatch(layout, noAnswers, noTtls);
+      return noAnswers && noTtls ? [] : this.lengthMismatch(layout, noAnswers, noTtls);
     }
+    const gathered = this.gathered;
     let a = aStart;
     for (;;) {
       const aNext = nextSeparator(bytes, a, aEnd, set);
       let ttl: number | null = null;
       if (withTtls) {
-        if (t > tEnd) return this.lengthMismatch(layout, false, false);
+        if (t > tEnd) {
+          gathered.drop();
+          return this.lengthMismatch(layout, false, false);
+        }
         const tNext = nextSeparator(bytes, t, tEnd, set);
         ttl = intervalTtl(bytes, t, tNext);
-        if (ttl < 0) return `bad TTL ${shown(this.slice(t, tNext))}`;
+        if (ttl < 0) {
+          gathered.drop();
+          return `bad TTL ${shown(this.slice(t, tNext))}`;
+        }
         t = tNext + set.length;
       }
       const record = this.element(ANSWERS, qname, qtype, a, aNext, ttl);
-      if (record !== null) out.push(record);
+      if (record !== null) gathered.add(record);
       if (aNext === aEnd) break;
       a = aNext + set.length;
     }
-    return withTtls && t <= tEnd ? this.lengthMismatch(layout, false, false) : null;
+    const answers = gathered.take();
+    return withTtls && t <= tEnd ? this.lengthMismatch(layout, false, false) : answers;
   }
 
   /**
@@ -322,13 +332,13 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
     const end = this.ends[column]!;
     let pos = this.starts[column]!;
     if (this.isAbsent(pos, end, layout)) return NO_RECORDS;
-    const out: ResourceRecord[] = [];
+    const gathered = this.gathered;
     const set = layout.setSeparatorBytes;
     for (;;) {
       const next = nextSeparator(this.bytes, pos, end, set);
       const record = this.element(section, qname, '', pos, next, null);
-      if (record !== null) out.push(record);
-      if (next === end) return out;
+      if (record !== null) gathered.add(record);
+      if (next === end) return gathered.take();
       pos = next + set.length;
     }
   }
@@ -378,5 +388,41 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
 
   private slice(start: number, end: number): string {
     return this.bytes.toString('utf8', start, end);
+  }
+}
+
+/**
+ * The records of the set being read, handed out as a new array of exactly
+ * their number: a list grown by push from empty holds 17 slots, which was
+ * most of the bytes a line allocated. The first two are held in fields, a
+ * list is made from the third on. take() empties it, so it never keeps a
+ * line's records past the line.
+ */
+class RecordGatherer {
+  private first: ResourceRecord | null = null;
+  private second: ResourceRecord | null = null;
+  private more: ResourceRecord[] | null = null;
+  private n = 0;
+
+  add(record: ResourceRecord): void {
+    const n = this.n++;
+    if (n === 0) this.first = record;
+    else if (n === 1) this.second = record;
+    else if (n === 2) this.more = [this.first!, this.second!, record];
+    else this.more!.push(record);
+  }
+
+  take(): ResourceRecord[] {
+    const n = this.n;
+    const list = n === 0 ? [] : n === 1 ? [this.first!] : n === 2 ? [this.first!, this.second!] : n === 3 ? this.more! : this.more!.slice();
+    this.drop();
+    return list;
+  }
+
+  /** Forget what was gathered (a line skipped halfway through a set). */
+  drop(): void {
+    this.first = this.second = null;
+    this.more = null;
+    this.n = 0;
   }
 }
