@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { findBinary } from './binaries.js';
 import { freePort } from './daemon.js';
@@ -27,11 +28,11 @@ export interface ClickHouseCluster {
   /** The remote_servers cluster name every shard's config carries. */
   name: string;
   shards: ClickHouseShard[];
-  /** Stops shard i (SIGTERM, then SIGKILL after 10 s); its data stays. */
+  /** Stops shard i (SIGTERM, then SIGKILL after 2 s, see stop()); its data stays. */
   stop(i: number): Promise<void>;
   /** Starts shard i again on the same ports and data; resolves when it answers. */
   start(i: number): Promise<void>;
-  /** Stops every shard and removes their directories. */
+  /** Kills every shard (SIGKILL: their data is removed, so a graceful shutdown would only cost time) and removes their directories. */
   close(): Promise<void>;
 }
 
@@ -64,31 +65,34 @@ export async function startClickHouseCluster(options: ClusterOptions = {}): Prom
     await waitUntilAnswering(shard, child);
     shard.running = true;
   }
-  async function stop(i: number): Promise<void> {
+  async function stop(i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = processes[i];
     processes[i] = null;
     shards[i]!.running = false;
     if (child === null || child === undefined || child.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.kill(signal);
+    // 18.16 closes its listeners and gives queries in flight shutdown_wait_unfinished (1 s), then joins every
+    // connection's thread: one idle in the other shard's Distributed pool keeps it until its receive timeout
+    // (300 s). Whatever it has committed is on disk by then, so 2 s after SIGTERM it is killed.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
     await exited;
     clearTimeout(timer);
   }
   try {
     await Promise.all(shards.map((_, i) => start(i)));
   } catch (error) {
-    await Promise.all(shards.map((_, i) => stop(i)));
+    await Promise.all(shards.map((_, i) => stop(i, 'SIGKILL')));
     rmSync(root, { recursive: true, force: true });
     throw error;
   }
   return {
     name,
     shards,
-    stop,
+    stop: (i) => stop(i),
     start,
     async close() {
-      await Promise.all(shards.map((_, i) => stop(i)));
+      await Promise.all(shards.map((_, i) => stop(i, 'SIGKILL')));
       rmSync(root, { recursive: true, force: true });
     },
   };
@@ -115,6 +119,9 @@ function writeShardConfig(shard: ClickHouseShard, cluster: string, remote: strin
   <mark_cache_size>5368709</mark_cache_size>
   <uncompressed_cache_size>8388608</uncompressed_cache_size>
   <max_concurrent_queries>64</max_concurrent_queries>
+  <!-- A stopped shard stands for one that went away: wait 1 s, not 5, for connections still open (the other
+       shard's Distributed pool, a client's keep-alive socket) before closing them. -->
+  <shutdown_wait_unfinished>1</shutdown_wait_unfinished>
   <remote_servers><${cluster}>${remote}</${cluster}></remote_servers>
 </yandex>
 `,
@@ -131,16 +138,25 @@ function writeShardConfig(shard: ClickHouseShard, cluster: string, remote: strin
   );
 }
 
+/** True when GET /ping answers 200 on a connection closed after it. */
+function pings(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get({ host: '127.0.0.1', port, path: '/ping', agent: false, headers: { connection: 'close' }, timeout: 2000 }, (response) => {
+      response.resume();
+      response.once('end', () => resolve(response.statusCode === 200));
+    });
+    request.once('timeout', () => request.destroy());
+    request.once('error', () => resolve(false)); // not listening yet
+  });
+}
+
 async function waitUntilAnswering(shard: ClickHouseShard, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`clickhouse-server (${shard.dir}) exited with ${child.exitCode}; see ${shard.dir}/error.log`);
-    try {
-      const response = await fetch(`${shard.url}/ping`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
+    // One connection per ping, closed after it: an idle keep-alive socket (fetch's pool) would hold a
+    // stopping shard in its shutdown wait.
+    if (await pings(shard.httpPort)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
