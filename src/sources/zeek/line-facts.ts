@@ -11,12 +11,12 @@
  * over-note an address (both only cost), but must not miss one.
  */
 import { isAscii } from 'node:buffer';
-import { needsDecoding, plainIPv4Value, plainIPv6, plainName } from '../byte-records.js';
+import { plainIPv4Value, plainIPv6, plainName } from '../byte-records.js';
 import { plausibleName } from '../records.js';
 import { typeNameOf } from '../values.js';
 import { zeekAnswer, zeekAuthority, zeekQueryType } from './answers.js';
 import { ZeekHeader, unescapeZeek, type ZeekLayout } from './header.js';
-import { equalsAt, nextSeparator, smallInteger } from './scan.js';
+import { equalsAt, nextSeparator, noteAnswerAddresses, smallInteger } from './scan.js';
 
 const NS = Buffer.from('NS');
 const NO_BYTES = Buffer.alloc(0);
@@ -106,19 +106,7 @@ export class ZeekLineFacts {
     const end = this.ends[layout.answers]!;
     let pos = this.starts[layout.answers]!;
     if (this.isAbsent(pos, end)) return;
-    const set = layout.setSeparatorBytes;
-    for (;;) {
-      const next = nextSeparator(bytes, pos, end, set);
-      const v4 = plainIPv4Value(bytes, pos, next);
-      if (v4 >= 0) note(v4 | 0);
-      else {
-        const v6 = plainIPv6(bytes, pos, next);
-        if (v6 !== null) note(v6);
-        else if (needsDecoding(bytes, pos, next)) note(null);
-      }
-      if (next === end) return;
-      pos = next + set.length;
-    }
+    noteAnswerAddresses(bytes, pos, end, layout.setSeparatorBytes, note);
   }
 
   /**

@@ -4,6 +4,7 @@
  * loop over a Buffer is several times faster here than indexOf or
  * charCodeAt on the decoded string.
  */
+import { needsDecoding, plainIPv4Value, plainIPv6 } from '../byte-records.js';
 import { epochOrInvalid, ttlOrInvalid } from '../values.js';
 
 /** Whether `pattern` occurs in bytes at `at`, within `end`. */
@@ -122,4 +123,25 @@ export function smallInteger(bytes: Buffer, start: number, end: number): number 
     value = value * 10 + (c - 48);
   }
   return value;
+}
+
+/**
+ * Each element of an answers column bytes[pos, end) as the detector keys an
+ * address (IPv4: signed integer; IPv6: RFC 5952), without decoding the
+ * record: plain text that is no address (a CNAME target) is left out, escaped
+ * text (which may unescape into an address) is noted as null.
+ */
+export function noteAnswerAddresses(bytes: Buffer, pos: number, end: number, set: Buffer, note: (key: number | string | null) => void): void {
+  for (;;) {
+    const next = nextSeparator(bytes, pos, end, set);
+    const v4 = plainIPv4Value(bytes, pos, next);
+    if (v4 >= 0) note(v4 | 0);
+    else {
+      const v6 = plainIPv6(bytes, pos, next);
+      if (v6 !== null) note(v6);
+      else if (needsDecoding(bytes, pos, next)) note(null);
+    }
+    if (next === end) return;
+    pos = next + set.length;
+  }
 }

@@ -16,14 +16,14 @@ import type { DnsObservation, ResourceRecord } from '../../model/observation.js'
 import { parseIPv4 } from '../../model/names.js';
 import type { ObservationSink } from '../source.js';
 import { ByteLineDecoder } from '../line-decoder.js';
-import { needsDecoding, plainIPv4, plainIPv4Value, plainIPv6, plainName } from '../byte-records.js';
+import { needsDecoding, plainIPv4, plainIPv6, plainName } from '../byte-records.js';
 import { plausibleName } from '../records.js';
 import { rcodeName, shown, typeNameOf } from '../values.js';
 import { nameAnswerType, zeekAdditional, zeekAnswer, zeekAuthority, zeekQueryType, zeekRcode } from './answers.js';
 import { ZeekHeader, unescapeZeek } from './header.js';
 import type { ZeekLayout } from './header.js';
 import type { KnownWord } from './scan.js';
-import { countElements, decimalSeconds, equalsAt, intervalTtl, knownWord, knownWords, nextSeparator, smallInteger } from './scan.js';
+import { countElements, decimalSeconds, equalsAt, intervalTtl, knownWord, knownWords, nextSeparator, noteAnswerAddresses, smallInteger } from './scan.js';
 
 const COMMON_QTYPES = knownWords(['A', 'AAAA', 'HTTPS', 'PTR', 'CNAME', 'NS', 'MX', 'TXT', 'SOA', 'SRV']);
 const COMMON_RCODES = knownWords(['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'FORMERR', 'NOTIMP']);
@@ -302,20 +302,8 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
     const end = this.ends[layout.answers]!;
     let pos = this.starts[layout.answers]!;
     if (this.isAbsent(pos, end, layout)) return;
-    const set = layout.setSeparatorBytes;
-    for (;;) {
-      const next = nextSeparator(bytes, pos, end, set);
-      const v4 = plainIPv4Value(bytes, pos, next);
-      if (v4 >= 0) note(v4 | 0);
-      else {
-        const v6 = plainIPv6(bytes, pos, next);
-        if (v6 !== null) note(v6);
-        // Plain text that is no address stays none (as element() decides for addl); escaped text may unescape into one.
-        else if (needsDecoding(bytes, pos, next)) note(null);
-      }
-      if (next === end) return;
-      pos = next + set.length;
-    }
+    // Plain text that is no address stays none (as element() decides for addl); escaped text may unescape into one.
+    noteAnswerAddresses(bytes, pos, end, layout.setSeparatorBytes, note);
   }
 
   private lengthMismatch(layout: ZeekLayout, noAnswers: boolean, noTtls: boolean): string {
