@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../src/analyze.js';
 import { ndjsonSink } from '../src/act/report/ndjson.js';
@@ -19,12 +18,10 @@ import { loadConfig } from '../src/config/load.js';
 import { createEnricher } from '../src/enrich/index.js';
 import type { Enricher } from '../src/enrich/enricher.js';
 import { requireBuilt, ROOT } from './support/cli.js';
+import { textOut } from './support/text-out.js';
+import { HEADER } from './support/zeek-log.js';
 
 const WORKER = pathToFileURL(join(ROOT, 'dist', 'src', 'detect', 'parallel', 'worker.js'));
-const HEADER = [
-  '#separator \\x09',
-  '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\tauth\taddl',
-];
 
 let enricher: Enricher;
 beforeAll(async () => {
@@ -57,13 +54,7 @@ function zeekLog(records: number, sites: number): string {
 /** The verdict lines in output order (not sorted: the order is what is tested). */
 async function run(file: string, workers: number): Promise<string[]> {
   const config = loadConfig(undefined, {});
-  let text = '';
-  const out = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
+  const { out, text } = textOut();
   await analyze({
     files: [file],
     format: 'zeek',
@@ -75,7 +66,7 @@ async function run(file: string, workers: number): Promise<string[]> {
     sinks: [ndjsonSink(out)],
     workers: { count: workers, minBytes: 0, workerUrl: WORKER, recipe: { config, reference: false, intelSpecs: [], baseline: null, reportBenign: true } },
   });
-  return text.split('\n').filter(Boolean);
+  return text().split('\n').filter(Boolean);
 }
 
 describe('end-of-input verdicts with worker threads', () => {
