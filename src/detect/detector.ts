@@ -81,9 +81,25 @@ export interface DetectorOptions {
    * beforeShared.
    */
   foreignAddress?: (key: AddressKey) => boolean;
+  /**
+   * detect/parallel: the input index of the observation being applied, stamped on each state as it
+   * enters a table (FluxState.born), and told per flush entry through onFlushEntry. Absent: the
+   * detector's own observation count.
+   */
+  place?: () => number;
+  /**
+   * Called in flush() before each entry is finalised: its group (0 a name of the name table, in slot
+   * order; 1 a registered domain's aggregate, in the map's insertion order; 2 a listed domain), its key
+   * and where it entered its table. A partition hands these on so the main thread emits the end-of-input
+   * verdicts in one detector's order.
+   */
+  onFlushEntry?: (group: FlushGroup, key: string, born: number) => void;
   /** Build final verdicts for benign domains too (default false: onFinal sees only flagged ones). */
   reportBenign?: boolean;
 }
+
+/** A flush entry's table: names (slot order), registered-domain aggregates, listed domains (insertion order). */
+export type FlushGroup = 0 | 1 | 2;
 
 /** A name's addresses joining the flux-network graph, as detect/parallel ships it between partitions. */
 export interface NetworkJoin {
@@ -159,6 +175,8 @@ interface ListedDomain {
   lookups: number;
   /** A name's own verdict carried the listing already (reported through onFinal): no second verdict. */
   reported: boolean;
+  /** Where it entered listedDomains (DetectorOptions.place). */
+  born: number;
 }
 
 /** The flag a verdict restored from the store had reported: level, and when and after how many lookups it was first flagged. */
@@ -186,6 +204,8 @@ export class Detector {
   private readonly onNetworkTouch: ((key: AddressKey, registeredHash: number) => void) | undefined;
   private readonly onSuspiciousJoin: ((join: SuspiciousJoin) => void) | undefined;
   private readonly beforeShared: (() => void) | undefined;
+  private readonly place: (() => number) | null;
+  private readonly onFlushEntry: ((group: FlushGroup, key: string, born: number) => void) | undefined;
   private readonly foreignAddress: ((key: AddressKey) => boolean) | null;
   /** Names of other partitions adopted into the network graph → their network id (adoptNetworkJoin). */
   private readonly remoteMembers = new Map<string, number>();
@@ -243,6 +263,8 @@ export class Detector {
     this.onNetworkTouch = options.onNetworkTouch;
     this.onSuspiciousJoin = options.onSuspiciousJoin;
     this.beforeShared = options.beforeShared;
+    this.place = options.place ?? null;
+    this.onFlushEntry = options.onFlushEntry;
     this.foreignAddress = options.foreignAddress ?? null;
     this.reportBenign = options.reportBenign ?? false;
     this.holz = options.baseline === 'holz';
@@ -293,6 +315,7 @@ export class Detector {
       const key = detach(obs.qname);
       nameState = new FluxState(key, reg === obs.qname ? key : detach(reg), 'name', Math.floor(obs.ts));
       if (this.infra !== null) nameState.reputation = reputationOf(this.infra, key, nameState.registered);
+      nameState.born = this.place === null ? this.stats.observations : this.place();
       this.names.set(key, nameState);
       this.stats.namesTracked++;
       if (listed !== null) attachListing(nameState, listed.listing);
@@ -363,10 +386,21 @@ export class Detector {
 
   /** Finalise every tracked domain (end of input). */
   flush(): void {
-    for (const state of this.names.values()) this.finalise(state);
-    for (const state of this.registered.values()) if (state.scope === 'registered_domain') this.finalise(state);
+    const told = this.onFlushEntry;
+    for (const state of this.names.values()) {
+      told?.(0, state.key, state.born);
+      this.finalise(state);
+    }
+    for (const state of this.registered.values())
+      if (state.scope === 'registered_domain') {
+        told?.(1, state.key, state.born);
+        this.finalise(state);
+      }
     // After the names: a listed name whose own verdict carried its listing is not reported twice.
-    for (const entry of this.listedDomains.values()) this.finaliseListed(entry);
+    for (const entry of this.listedDomains.values()) {
+      told?.(2, entry.listing.value, entry.born);
+      this.finaliseListed(entry);
+    }
     this.names.clear();
     this.registered.clear();
     this.listedDomains.clear();
@@ -413,7 +447,8 @@ export class Detector {
       }
     }
     const at = Math.floor(obs.ts);
-    const entry: ListedDomain = { listing, name: detach(obs.qname), first: at, last: at, lookups: 0, reported: false };
+    const born = this.place === null ? this.stats.observations : this.place();
+    const entry: ListedDomain = { listing, name: detach(obs.qname), first: at, last: at, lookups: 0, reported: false, born };
     this.listedDomains.set(listing.value, entry);
     this.stats.intelListed++;
     // A listing a verdict restored from the store had raised before a restart is not raised again.
@@ -462,6 +497,8 @@ export class Detector {
     aggregate.names = 2;
     aggregate.reputation |= nameState.reputation;
     entry.aggregate = nameState.aggregate = aggregate;
+    // It takes the lone entry's place in the map, so it iterates where that entry entered.
+    aggregate.born = entry.born;
     this.adoptRestoredFlag(aggregate);
     this.registered.set(reg, aggregate);
     this.aggregates++;

@@ -150,6 +150,13 @@ export class FluxState {
   /** Whole seconds (data time). */
   firstSeen: number;
   lastSeen: number;
+  /**
+   * Where this state entered the detector's table (the input index under
+   * detect/parallel, the detector's observation count otherwise): a
+   * partition's flush hands it on so the main thread can rebuild one
+   * detector's end-of-input order (detect/parallel/flush-order.ts).
+   */
+  born = 0;
   /** Lookups, weighted by the count of aggregated (passive DNS) tuples. */
   lookups = 0;
   /** Responses that carried addresses; also numbers answer sets for churn. */

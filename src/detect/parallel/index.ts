@@ -16,6 +16,7 @@ import type { LiveReply, LiveRequest, LiveSetup, PlacedEvent, SharedCounters, Ve
 import type { FlowRecord } from '../../model/flow.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import type { DetectorRecipe } from './recipe.js';
+import { sortLikeOneDetector } from './flush-order.js';
 import { abortAll, byPlace, reached, sharedCounters, waitFor } from './watermark.js';
 import { LineRouter, routedFormat } from './router.js';
 
@@ -403,7 +404,9 @@ export class PartitionedDetector {
       for (const key of Object.keys(this.stats) as (keyof DetectorStats)[]) this.stats[key] += f!.stats[key];
       this.tracked += f!.tracked;
     }
-    for (const f of this.flushed) for (const out of f!.verdicts) this.emit(out);
+    // Every flush verdict is placed at the end of input: one detector's table order decides (flush-order.ts).
+    const outs = this.flushed.flatMap((f) => f!.verdicts.map((v) => ({ ...v, partition: f!.partition })));
+    for (const out of sortLikeOneDetector(outs, this.flushed.map((f) => f!.names))) this.emit(out);
     this.flushed.length = 0;
   }
 

@@ -5,6 +5,7 @@
  * index i it waits until every other worker is past i and has published its
  * flux-network events before i, so it sees the graph one Detector would see.
  */
+import type { FlushEntry } from './flush-order.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { Verdict } from '../../model/verdict.js';
 import type { AddressKey } from '../address-table.js';
@@ -50,6 +51,8 @@ export interface VerdictOut {
   seq: number;
   /** Local label 'fn-N' → the first domain that joined it (null: the verdict names no network). */
   networks: Record<string, string> | null;
+  /** A verdict of flush(): the entry it finalised, for one detector's order (flush-order.ts). */
+  flush?: FlushEntry;
 }
 
 // ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import type { AddressKey } from '../address-table.js';
 import { FOREIGN_BITS, foreignBit } from './foreign.js';
 import { parseIPv4 } from '../../model/names.js';
 import type { DetectorStats } from '../detector.js';
+import type { FlushEntry, FlushNames } from './flush-order.js';
 import type { LiveReply, LiveRequest, NetworkEvent, PlacedEvent, RoutedLines, VerdictOut, WorkerSetup } from './protocol.js';
 import { RoutedDecoding, type FileCounts } from './routed-worker.js';
 import type { FlowRecord } from '../../model/flow.js';
@@ -82,7 +83,7 @@ export type FromWorker =
   | { t: 'progress'; read: number; total: number | null; file: string; records: number }
   /** Reading ended: what was read (records and conflicting responses of this partition's names). */
   | { t: 'read'; partition: number; inputs: InputSummary[]; records: number; conflicts: number; through: number; perFile?: FileCounts }
-  | { t: 'flushed'; partition: number; verdicts: VerdictOut[]; stats: DetectorStats; tracked: number }
+  | { t: 'flushed'; partition: number; verdicts: VerdictOut[]; stats: DetectorStats; tracked: number; names: FlushNames }
   | { t: 'current'; id: number; verdict: VerdictOut | null }
   | { t: 'error'; partition: number; message: string; input?: boolean }
   | LiveReply;
@@ -94,6 +95,9 @@ async function main(): Promise<void> {
   let at = -1;
   let seq = 0;
   let verdicts: VerdictOut[] = [];
+  /** During flush(): the entry being finalised, and every name of the table (flush-order.ts rebuilds one detector's order). */
+  let flushing: FlushEntry | undefined;
+  let flushNames: FlushNames = { names: [], born: [] };
   let events: PlacedEvent[] = [];
   const consumed = new Int32Array(setup.partitions);
   /** Other partitions' events not yet due (placed at or after the current index), in place order. */
@@ -134,7 +138,19 @@ async function main(): Promise<void> {
     isAllowlisted: live?.isAllowlisted ?? null,
     flows: live?.flows ?? null,
     onFlag: (v) => verdicts.push(out(v, false)),
-    onFinal: (v) => verdicts.push(out(v, true)),
+    onFinal: (v) => {
+      const placed = out(v, true);
+      if (flushing !== undefined) placed.flush = flushing;
+      verdicts.push(placed);
+    },
+    place: () => at,
+    onFlushEntry: (group, key, born) => {
+      flushing = { group, key, born };
+      if (group === 0) {
+        flushNames.names.push(key);
+        flushNames.born.push(born);
+      }
+    },
     onNetworkJoin: (join) => publish({ k: 'join', ...join }),
     onNetworkTouch: (key, hash) => publish({ k: 'touch', key, hash }),
     onSuspiciousJoin: (join) => publish({ k: 'suspect', ...join }),
@@ -433,8 +449,10 @@ async function main(): Promise<void> {
         at = Number.MAX_SAFE_INTEGER;
         seq = 0;
         detector.flush();
-        post({ t: 'flushed', partition: me, verdicts, stats: detector.stats, tracked });
+        flushing = undefined;
+        post({ t: 'flushed', partition: me, verdicts, stats: detector.stats, tracked, names: flushNames });
         verdicts = [];
+        flushNames = { names: [], born: [] };
         return;
       }
       case 'current': {
