@@ -11,11 +11,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyze, type AnalyzeSummary } from '../src/analyze.js';
-import { ndjsonSink } from '../src/act/report/ndjson.js';
+import type { AnalyzeSummary } from '../src/analyze.js';
 import { loadConfig } from '../src/config/load.js';
 import { createEnricher } from '../src/enrich/index.js';
 import type { Enricher } from '../src/enrich/enricher.js';
@@ -26,9 +23,9 @@ import { readInputs } from '../src/sources/input.js';
 import { sourceFormats } from '../src/sources/registry.js';
 import type { SkippedRecord } from '../src/model/observation.js';
 import { ZEEK_DNS_FIELDS, zeekHeader } from '../src/sources/zeek/header.js';
-import { requireBuilt, ROOT } from './support/cli.js';
+import { requireBuilt } from './support/cli.js';
+import { analyzeInPartitions, WORKER } from './support/parallel-run.js';
 
-const WORKER = pathToFileURL(join(ROOT, 'dist', 'src', 'detect', 'parallel', 'worker.js'));
 
 let enricher: Enricher;
 let infra: Infra;
@@ -104,27 +101,8 @@ function hostileLog(): string {
   return out.slice(0, half).join('\n') + '\n' + out.slice(half).join('\r\n');
 }
 
-async function analyzed(file: string, workers: number): Promise<{ lines: string[]; summary: AnalyzeSummary }> {
-  const config = loadConfig(undefined, {});
-  let text = '';
-  const out = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  const summary = await analyze({
-    files: [file],
-    format: 'auto',
-    config,
-    enricher,
-    infra,
-    baseline: 'holz',
-    all: true,
-    sinks: [ndjsonSink(out)],
-    workers: { count: workers, minBytes: 0, workerUrl: WORKER, recipe: { config, reference: true, intelSpecs: [], baseline: 'holz', reportBenign: true } },
-  });
-  return { lines: text.split('\n').filter(Boolean).sort(), summary };
+function analyzed(file: string, workers: number): Promise<{ lines: string[]; summary: AnalyzeSummary }> {
+  return analyzeInPartitions([file], workers, enricher, infra);
 }
 
 describe('routed reading (the main thread hands each worker its lines)', () => {

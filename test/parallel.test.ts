@@ -9,11 +9,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyze, type AnalyzeSummary } from '../src/analyze.js';
-import { ndjsonSink } from '../src/act/report/ndjson.js';
+import type { AnalyzeSummary } from '../src/analyze.js';
 import { loadConfig } from '../src/config/load.js';
 import { createEnricher } from '../src/enrich/index.js';
 import type { Enricher } from '../src/enrich/enricher.js';
@@ -21,11 +18,11 @@ import { loadInfra, type Infra } from '../src/enrich/infra/index.js';
 import { PartitionedDetector } from '../src/detect/parallel/index.js';
 import { runEval } from '../src/eval/run.js';
 import { fluxhound, requireBuilt, ROOT } from './support/cli.js';
+import { analyzeInPartitions, WORKER } from './support/parallel-run.js';
 import { writeCapture } from '../bench/pcap-capture.js';
 
 const DNS = join(ROOT, 'examples', 'example.dns.log');
 const GOLDEN = join(ROOT, 'test', 'golden', 'example.verdicts.ndjson');
-const WORKER = pathToFileURL(join(ROOT, 'dist', 'src', 'detect', 'parallel', 'worker.js'));
 
 let enricher: Enricher;
 let infra: Infra;
@@ -35,32 +32,8 @@ beforeAll(async () => {
   infra = loadInfra();
 });
 
-async function run(files: string[], workers: number): Promise<{ lines: string[]; summary: AnalyzeSummary }> {
-  const config = loadConfig(undefined, {});
-  let text = '';
-  const out = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  const summary = await analyze({
-    files,
-    format: 'auto',
-    config,
-    enricher,
-    infra,
-    baseline: 'holz',
-    all: true,
-    sinks: [ndjsonSink(out)],
-    workers: {
-      count: workers,
-      minBytes: 0,
-      workerUrl: WORKER,
-      recipe: { config, reference: true, intelSpecs: [], baseline: 'holz', reportBenign: true },
-    },
-  });
-  return { lines: text.split('\n').filter(Boolean).sort(), summary };
+function run(files: string[], workers: number): Promise<{ lines: string[]; summary: AnalyzeSummary }> {
+  return analyzeInPartitions(files, workers, enricher, infra);
 }
 
 describe('analyze with worker threads', () => {
