@@ -4,7 +4,7 @@ import { Prng } from '../corpus/prng.js';
 import type { Features } from '../model/verdict.js';
 import { emptyFeatures } from './features/index.js';
 import { holzScore } from './holz.js';
-import { featurePoints, fluxKindOf, labelOf, ownScore, ramp, scoreFeatures, scoreOnly } from './score.js';
+import { featurePoints, fluxKindOf, labelOf, newScores, ownScore, ramp, scoreFeatures, scoreOnly, scoresInto } from './score.js';
 
 const config = defaultConfig();
 
@@ -91,8 +91,9 @@ describe('scoreOnly', () => {
     return Math.min(100, Math.round(Math.max(0, address) + ns));
   }
 
-  it('scores and own-scores as the weights one by one do, on 2,000 random feature vectors', () => {
+  it('scores and own-scores (apart and in one pass) as the weights one by one do, on 2,000 random feature vectors', () => {
     const rng = new Prng(18);
+    const scores = newScores();
     const numeric = Object.keys(emptyFeatures()) as (keyof Features)[];
     for (let n = 0; n < 2000; n++) {
       const f = emptyFeatures() as unknown as Record<string, number | null>;
@@ -104,6 +105,7 @@ describe('scoreOnly', () => {
       const features = f as unknown as Features;
       expect(scoreOnly(features, config)).toBe(byFeature(features, config, false));
       expect(ownScore(features, config)).toBe(byFeature(features, config, true));
+      expect(scoresInto(features, config, scores)).toEqual({ score: byFeature(features, config, false), own: byFeature(features, config, true) });
     }
   });
 

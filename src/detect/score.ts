@@ -56,6 +56,65 @@ export function scoreOnly(f: Features, config: Config, own = false): number {
   return Math.min(100, Math.round(Math.max(0, address) + ns));
 }
 
+/** A score and the own score (see ownScore) of one feature record, from one pass (scoresInto). */
+export interface Scores {
+  score: number;
+  own: number;
+}
+
+export function newScores(): Scores {
+  return { score: 0, own: 0 };
+}
+
+/**
+ * scoreOnly and ownScore of f in one pass over the weights, into out: a
+ * re-score needs both, and each weight's feature is read and ramped once.
+ * The sums are those of the two calls, term by term in the same order.
+ */
+export function scoresInto(f: Features, config: Config, out: Scores): Scores {
+  let address = 0;
+  let held = 0;
+  let ns = 0;
+  let ownAddress = 0;
+  let ownHeld = 0;
+  let ownNs = 0;
+  const w = weighingOf(config);
+  const names = w.names;
+  const minAsns = config.verdict.minAsnsForTiming;
+  for (let i = 0; i < names.length; i++) {
+    const v = f[names[i]!];
+    let points = 0;
+    let own = 0;
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      const kind = w.kinds[i]!;
+      // pointsOf's timing rule: the own score never has the coherent network's exception.
+      const timingOff = (kind & TIMED) !== 0 && f.asns < minAsns;
+      if (!(timingOff && !(f.network_trust >= 1))) {
+        const r = w.ramps[i]!;
+        points = ramp(v, r) * r.points;
+        if ((kind & TRUST_SCALED) !== 0) points *= f.network_trust;
+      }
+      own = (kind & OWED_TO_NETWORKS) !== 0 || timingOff ? 0 : points;
+    }
+    const group = w.groups[i];
+    if (group === NS_GROUP) {
+      ns += points;
+      ownNs += own;
+    } else if (group === HELD_GROUP) {
+      held += points;
+      ownHeld += own;
+    } else {
+      address += points;
+      ownAddress += own;
+    }
+  }
+  address += held - geographyExcess(f, held, config);
+  ownAddress += ownHeld - geographyExcess(f, ownHeld, config);
+  out.score = Math.min(100, Math.round(Math.max(0, address) + ns));
+  out.own = Math.min(100, Math.round(Math.max(0, ownAddress) + ownNs));
+  return out;
+}
+
 /** Diversity and timing points beyond geography.maxPoints for a domain in one country's networks; 0 otherwise. */
 function geographyExcess(f: Features, held: number, config: Config): number {
   return f.single_country_asns > 0 ? Math.max(0, held - config.geography.maxPoints) : 0;
