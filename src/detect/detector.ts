@@ -17,7 +17,7 @@ import { absorb, absorbServerAddresses } from './absorb.js';
 import { ObservationDigest } from './digest.js';
 import { emptyFeatures, type MeasureContext } from './features/index.js';
 import { measure, measureInto, toVerdict, type Evaluation, type VerdictOptions } from './evaluate.js';
-import { isThrowawayUnion, labelOf, levelOf, nsPointsOnly, ownScore, scoreOnly, stateLabel } from './score.js';
+import { isThrowawayUnion, labelOf, levelOf, newScores, nsPointsOnly, ownScore, scoresInto, stateLabel } from './score.js';
 import { holzOfState } from './holz.js';
 import { NameTable } from './name-table.js';
 import { FluxNetworks, newOverlap } from './networks.js';
@@ -524,7 +524,7 @@ export class Detector {
     const touches = this.touchesNetwork(state);
     if (!showsRotation(state) && !touches && !hasIntelEvidence(state)) return;
     let score = this.quickScore(state);
-    const own = ownScore(this.scratch, this.config);
+    const own = this.scores.own;
     if (state.scope === 'name') {
       // One network address and nothing else shared, on a name not fast-flux on its own: if many
       // unrelated registered domains do that, the address is shared hosting (or an injector's pick).
@@ -839,12 +839,16 @@ export class Detector {
     this.onFinal(verdict);
   }
 
+  /** quickScore's last own score (the same pass as its score): rescore needs both. */
+  private readonly scores = newScores();
+
   /**
    * The score alone (no explanations, nothing allocated): what re-scoring and the end-of-input check need.
+   * Its own score is left in `scores`.
    * With flows, a name whose flow points could change its label (and only such a name) asks for its flow evidence.
    */
   private quickScore(state: FluxState): number {
-    const score = scoreOnly(measureInto(state, this.quickContext, this.scratch), this.config);
+    const score = scoresInto(measureInto(state, this.quickContext, this.scratch), this.config, this.scores).score;
     if (this.flows === null || score === 0) return score;
     const most = this.config.weights.flow_evidence.points;
     if (most <= 0 || labelOf(score, this.config) === labelOf(Math.min(100, score + most), this.config)) return score;
@@ -852,7 +856,7 @@ export class Detector {
     if (evidence === null) return score;
     this.scratch.flow_evidence = evidence.addresses;
     this.scratch.flow_clients = evidence.clients;
-    return scoreOnly(this.scratch, this.config);
+    return scoresInto(this.scratch, this.config, this.scores).score;
   }
 
   /** Features, score and reasons for a verdict; with flows, what they say about the domain's own addresses. */

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
+import { Prng } from '../corpus/prng.js';
 import type { Features } from '../model/verdict.js';
 import { emptyFeatures } from './features/index.js';
 import { holzScore } from './holz.js';
-import { fluxKindOf, labelOf, ramp, scoreFeatures } from './score.js';
+import { featurePoints, fluxKindOf, labelOf, newScores, ownScore, ramp, scoreFeatures, scoreOnly, scoresInto } from './score.js';
 
 const config = defaultConfig();
 
@@ -69,6 +70,53 @@ describe('scoreFeatures with the default weights', () => {
   it('ignores features the input could not measure (null TTL, churn)', () => {
     const scored = scoreFeatures(features({ ips: 9, asns: 9, countries: 6, ttl_min: null, churn: null }), config);
     expect(scored.contributions.map((c) => c.feature)).toEqual(['asns', 'countries', 'ips']);
+  });
+});
+
+describe('scoreOnly', () => {
+  // The rules one weight at a time (featurePoints), summed as scoreOnly sums them: address and held points floored at 0, name-server points after.
+  const NS = new Set(['ns_names', 'ns_addresses', 'ns_asns', 'ns_network_addresses']);
+  const HELD = new Set(['asns', 'countries', 'prefixes', 'ips', 'ips_per_hour', 'ttl_min', 'churn']);
+  function byFeature(f: Features, c: typeof config, own: boolean): number {
+    let address = 0;
+    let held = 0;
+    let ns = 0;
+    for (const name of Object.keys(c.weights) as (keyof typeof c.weights)[]) {
+      const points = featurePoints(f, name, c, own);
+      if (NS.has(name)) ns += points;
+      else if (HELD.has(name)) held += points;
+      else address += points;
+    }
+    address += held - (f.single_country_asns > 0 ? Math.max(0, held - c.geography.maxPoints) : 0);
+    return Math.min(100, Math.round(Math.max(0, address) + ns));
+  }
+
+  it('scores and own-scores (apart and in one pass) as the weights one by one do, on 2,000 random feature vectors', () => {
+    const rng = new Prng(18);
+    const scores = newScores();
+    const numeric = Object.keys(emptyFeatures()) as (keyof Features)[];
+    for (let n = 0; n < 2000; n++) {
+      const f = emptyFeatures() as unknown as Record<string, number | null>;
+      for (const key of numeric) f[key] = rng.chance(0.1) ? null : rng.chance(0.5) ? rng.int(40) : rng.next() * 4;
+      f.network_trust = rng.chance(0.5) ? 1 : rng.next();
+      f.single_country_asns = rng.int(2);
+      if (rng.chance(0.3)) f.intel_evidence = rng.int(5);
+      if (rng.chance(0.3)) f.flow_evidence = rng.int(5);
+      const features = f as unknown as Features;
+      expect(scoreOnly(features, config)).toBe(byFeature(features, config, false));
+      expect(ownScore(features, config)).toBe(byFeature(features, config, true));
+      expect(scoresInto(features, config, scores)).toEqual({ score: byFeature(features, config, false), own: byFeature(features, config, true) });
+    }
+  });
+
+  it('counts a ramp changed in place after the config was first scored with', () => {
+    const own = defaultConfig();
+    const f = features({ ips: 15, prefixes: 14, asns: 12, countries: 8, ttl_min: 120 });
+    const before = scoreOnly(f, own);
+    own.weights.asns.points = 0;
+    expect(scoreOnly(f, own)).toBe(before - 25);
+    own.weights = { ...own.weights, countries: { ...own.weights.countries, points: 0 } };
+    expect(scoreOnly(f, own)).toBe(before - 50);
   });
 });
 
