@@ -334,6 +334,8 @@ ${writeLocalZones(udir)
   it('serves the flagged names signed and refuses the zone without the key', { timeout: 60_000 }, async () => {
     expect(await zoneHas(signedPort, FLAGGED, true)).toBe(true);
     expect(await zoneHas(signedPort, FLAGGED, false)).toBe(false);
+    // The refusal's log line reaches the daemon's stdout after the reply: poll for it (a busy host delays the pipe).
+    await waitFor('fluxhound to log the unsigned transfer it refused', () => /"outcome":"refused".*unsigned transfer request/.test(signed.output()), 20_000, 50);
     expect(signed.output()).toMatch(/"outcome":"refused".*unsigned transfer request/);
     expect(keyless.output()).toMatch(/rpz-server listening/);
   });
