@@ -82,20 +82,10 @@ export function scoresInto(f: Features, config: Config, out: Scores): Scores {
   const names = w.names;
   const minAsns = config.verdict.minAsnsForTiming;
   for (let i = 0; i < names.length; i++) {
-    const v = f[names[i]!];
-    let points = 0;
-    let own = 0;
-    if (typeof v === 'number' && Number.isFinite(v)) {
-      const kind = w.kinds[i]!;
-      // pointsOf's timing rule: the own score never has the coherent network's exception.
-      const timingOff = (kind & TIMED) !== 0 && f.asns < minAsns;
-      if (!(timingOff && !(f.network_trust >= 1))) {
-        const r = w.ramps[i]!;
-        points = ramp(v, r) * r.points;
-        if ((kind & TRUST_SCALED) !== 0) points *= f.network_trust;
-      }
-      own = (kind & OWED_TO_NETWORKS) !== 0 || timingOff ? 0 : points;
-    }
+    const kind = w.kinds[i]!;
+    const points = pointsOf(f, names[i]!, w.ramps[i]!, kind, config, false);
+    // The own score leaves out what pointsOf's own rules leave out: points owed to networks, and timing without diversity.
+    const own = (kind & OWED_TO_NETWORKS) !== 0 || ((kind & TIMED) !== 0 && f.asns < minAsns) ? 0 : points;
     const group = w.groups[i];
     if (group === NS_GROUP) {
       ns += points;

@@ -67,8 +67,6 @@ async function headOf(file: string): Promise<Buffer | null> {
 const READ_CHUNK = 256 * 1024;
 /** A batch is posted once its lines' bytes reach this much (lines may be long: memory stays bounded by it, not by the line count). */
 const BATCH_BYTES = 1 << 20;
-/** Names whose partition the router remembers (then it starts over), as the reading workers did. */
-const MEMO_NAMES = 262_144;
 
 /** What the router needs of the partitioned detector. */
 export interface RouterTarget {
@@ -164,7 +162,6 @@ export class LineRouter implements ByteLineHandler {
   private facts = new ZeekLineFacts();
   private file = -1;
   private fileName = '';
-  private readonly memo = new Map<string, number>();
   /** Query names' partitions by their bytes (the hot path). */
   private readonly names = new NameMemo();
   /** Name server → partitions (bit mask) holding zones it serves, from NS records seen (as PartitionedDetector.noteServers). */
@@ -294,20 +291,10 @@ export class LineRouter implements ByteLineHandler {
       this.names.add(bytes, start, facts.queryEnd, this.owner, qname);
       return qname;
     }
+    // A name read from escaped or non-ASCII text (rare): no memo, its registered domain is parsed each time.
     const qname = facts.queryName();
-    if (qname !== null) this.owner = this.partitionOf(qname);
+    if (qname !== null) this.owner = partitionOf(qname, this.n);
     return qname;
-  }
-
-  /** A name's partition, remembered (names read from escaped or other text). */
-  private partitionOf(qname: string): number {
-    let p = this.memo.get(qname);
-    if (p === undefined) {
-      if (this.memo.size >= MEMO_NAMES) this.memo.clear();
-      p = partitionOf(qname, this.n);
-      this.memo.set(qname, p);
-    }
-    return p;
   }
 
   /** An answer address of a line: every other partition's filter gets it (null: any address may be shared). */
@@ -341,7 +328,7 @@ export class LineRouter implements ByteLineHandler {
 
   /** A name server of the line's zone read from other text. */
   private readonly noteServer = (server: string): void => {
-    if (this.partitionOf(server) !== this.owner) this.routeServer(server);
+    if (partitionOf(server, this.n) !== this.owner) this.routeServer(server);
   };
 
   /** A name server of the line's zone in another partition: its later lookups go to the line's partition too. */
