@@ -23,7 +23,7 @@ import { isNovel } from './departed.js';
 import { hashName } from './name-table.js';
 import type { AddressList, ObservationDigest } from './digest.js';
 import { IntelEvidence } from './intel-evidence.js';
-import { addName, Delegation, detach, REPUTATION_POOL, REPUTATION_TOP_SHIFT, type FluxState } from './state.js';
+import { addName, Delegation, detach, NO_SCORE_MEMO, REPUTATION_POOL, REPUTATION_TOP_SHIFT, type FluxState } from './state.js';
 import { answersInjected, inspect, inspection, noteConflict } from './tampering.js';
 
 const windowCounts: TableCounts = newCounts();
@@ -32,6 +32,8 @@ const DAY = 86_400;
 const entry: AddressEntry = { key: 0, asn: 0, country: '', ttl: -1, provider: -1 };
 
 export function absorb(state: FluxState, obs: DnsObservation, digest: ObservationDigest, config: Config): void {
+  // Any observation may change what the score reads (lookups, TTLs, churn), dirty or not.
+  state.scoreMemo = NO_SCORE_MEMO;
   const seen = Math.floor(obs.ts);
   if (seen > state.lastSeen) state.lastSeen = seen;
   const first = Math.floor(obs.firstSeen);
@@ -236,6 +238,7 @@ function countBeyond(beyond: Set<number>, name: string): number {
  * from glue: they count as name-server addresses of every zone it serves.
  */
 export function absorbServerAddresses(zone: FluxState, list: AddressList, seen: number, config: Config): void {
+  zone.scoreMemo = NO_SCORE_MEMO;
   const d = zone.delegation ?? (zone.delegation = new Delegation());
   const before = d.nsAddressesEver;
   d.nsAddresses = mergeAddresses(zone, d.nsAddresses, list, seen, config.limits.maxAddressesPerDomain, d);

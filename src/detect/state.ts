@@ -127,6 +127,9 @@ class FlagMarks {
   intel: IntelEvidence | null = null;
 }
 
+/** FluxState.scoreMemo when there is none (scores are 0 to 100). */
+export const NO_SCORE_MEMO = -1;
+
 /** The marks of every domain never flagged: read, never written (FluxState.mark() replaces it first). */
 const NO_MARKS: Readonly<FlagMarks> = Object.freeze(new FlagMarks());
 
@@ -202,6 +205,16 @@ export class FluxState {
   reputation = 0;
   /** New addresses since the last scoring (scoring is throttled for domains with many addresses). */
   unscored = 0;
+  /**
+   * The detector's last quick score of this state, or NO_SCORE_MEMO: kept
+   * only when that score read nothing from the flux-network graph (no
+   * address and no name-server address in it, no network joined) and no
+   * flow evidence. Every change of the state clears it (absorb, a name-server
+   * lookup, a mark, a new name under the registered domain), so the
+   * end-of-input check reuses it while the state and its overlap with the
+   * graph (still none) are as they were (Detector.finalise).
+   */
+  scoreMemo = NO_SCORE_MEMO;
   /** evicted, dirty, scope and flagLevel (see the accessors). */
   private bits = 0;
   /** Flag times and network membership; the shared NO_MARKS until the domain is flagged or joins a network. */
@@ -312,6 +325,8 @@ export class FluxState {
 
   /** The marks to write: made on the first write, so never-flagged domains share NO_MARKS. */
   mark(): FlagMarks {
+    // Marks are evidence the score reads (network, suspicious names, intel, non-routable answers).
+    this.scoreMemo = NO_SCORE_MEMO;
     return this.flagMarks !== NO_MARKS ? this.flagMarks : (this.flagMarks = new FlagMarks());
   }
 
