@@ -834,12 +834,19 @@ export class Detector {
     const sibling = this.fluxSiblingOf(state);
     // A domain that never showed rotation scores nothing; skip the verdict unless benign ones are wanted.
     // A name with injected or poisoned answers is reported whatever its label: the operator's DNS is tampered with.
+    // Flagged on the way, a domain is nearly always reported: its evaluation carries the same score as a quick one.
+    let evaluation: Evaluation | null = null;
     if (!this.reportBenign && sibling === null && !hasTamperingFinding(state)) {
       if (!showsRotation(state) && !this.touchesNetwork(state) && !hasIntelEvidence(state)) return;
       // The score alone first (no explanation, nothing allocated): most domains that rotate are benign CDN names.
-      if (labelOf(this.finalScore(state), this.config) === 'benign' || this.delegationsHeld(state) > 0) return;
+      if (state.flagLevel === 0 && labelOf(this.finalScore(state), this.config) === 'benign') return;
+      if (this.delegationsHeld(state) > 0) return;
+      if (state.flagLevel > 0) {
+        evaluation = this.evaluate(state);
+        if (labelOf(evaluation.scored.score, this.config) === 'benign') return;
+      }
     }
-    const evaluation = this.evaluate(state);
+    evaluation ??= this.evaluate(state);
     const verdict = this.verdictOf(state, evaluation, sibling);
     // The name's own verdict carries its listing: the listed domain's entry is reported with it.
     const listing = verdict.intel?.[0];
