@@ -174,6 +174,28 @@ describe('Detector', () => {
     expect(v.features.ns_asns).toBeGreaterThanOrEqual(3);
   });
 
+  it('counts a name server’s own addresses for a registered domain whose union appeared after its glue rotated', () => {
+    const lookup = (d: Detector, at: number, i: number) =>
+      d.observe(
+        aResponse(at, 'www.glue-spin.biz', [bot(i)], 60, {
+          authority: [rr('glue-spin.biz', 'NS', 'ns1.dns-spin.net', 60)],
+          additional: [rr('ns1.dns-spin.net', 'A', bot(20 + i), 60)],
+        }),
+      );
+    const { finals } = run((d) => {
+      // The same name server, new glue at every lookup: the name-server records are noted once.
+      for (let i = 0; i < 3; i++) lookup(d, T0 + i * 60, i);
+      // A second name makes the registered domain's union; then the glue rotates again.
+      d.observe(aResponse(T0 + 200, 'mail.glue-spin.biz', [bot(9)], 60));
+      lookup(d, T0 + 260, 3);
+      // The resolver looks the name server up: its address is every zone's it serves, the union's too.
+      d.observe(aResponse(T0 + 300, 'ns1.dns-spin.net', [bot(40)], 60));
+    });
+    const union = finals.find((v) => v.domain === 'glue-spin.biz' && v.scope === 'registered_domain');
+    expect(union?.features.ns_addresses).toBe(5);
+    expect(finals.find((v) => v.domain === 'www.glue-spin.biz')?.features.ns_addresses).toBe(5);
+  });
+
   it('ignores referral NS from a parent zone', () => {
     const { find } = run((d) => {
       for (let i = 0; i < 10; i++) {

@@ -238,6 +238,8 @@ export class Detector {
    * passive DNS keeps glue as separate tuples.
    */
   private readonly servedZones = new Map<string, FluxState[]>();
+  /** Name servers servedZones has forgotten (its cap): a record of them noted before may be gone (Delegation.zonesNotedAt). */
+  private servedZonesEpoch = 0;
   /** Registered domain → a name under it detected as fast-flux (for names with no addresses of their own). */
   private readonly fluxNames = new Map<string, string>();
   /** Domain → what a verdict restored from the store had reported (rememberFlag), until the domain's state is finalised. */
@@ -731,6 +733,9 @@ export class Detector {
   }
 
   private noteServedZones(nameState: FluxState, aggregate: FluxState | null): void {
+    // Recorded before for these very name servers (see Delegation.zonesNotedAt): nothing would change.
+    const d = nameState.delegation;
+    if (d !== null && d.nsNamesBeyond === null && d.zonesNotedAt === d.nsNamesEver && d.zonesNotedWith === aggregate && d.zonesNotedEpoch === this.servedZonesEpoch) return;
     const nsNames = this.digest.nsNames;
     for (let i = 0; i < nsNames.size; i++) {
       const ns = nsNames.at(i);
@@ -738,13 +743,20 @@ export class Detector {
       if (zones === undefined) {
         if (this.servedZones.size >= this.config.limits.maxDomains) {
           const oldest = this.servedZones.keys().next();
-          if (!oldest.done) this.servedZones.delete(oldest.value);
+          if (!oldest.done) {
+            this.servedZones.delete(oldest.value);
+            this.servedZonesEpoch++;
+          }
         }
         this.servedZones.set(detach(ns), (zones = []));
       }
       if (zones.length < 4 && zones.indexOf(nameState) === -1) zones.push(nameState);
       if (aggregate !== null && zones.length < 4 && zones.indexOf(aggregate) === -1) zones.push(aggregate);
     }
+    if (d === null) return;
+    d.zonesNotedAt = d.nsNamesEver;
+    d.zonesNotedWith = aggregate;
+    d.zonesNotedEpoch = this.servedZonesEpoch;
   }
 
   /** A name server was looked up and showed new addresses: they are its zones' name-server addresses. */

@@ -60,6 +60,17 @@ export class Delegation {
    */
   nsCountedAddresses = -1;
   nsCountedAsns = 0;
+  /**
+   * What the detector's noteServedZones last recorded for this name's name
+   * servers: nsNamesEver then (-1 never), the registered domain's aggregate
+   * then, and the detector's served-zone epoch (bumped when it forgets a
+   * name server). While all three hold and every NS name is in nsNames, each
+   * name server of a lookup was recorded before: glue that rotates changes
+   * the signature at every lookup, and recording again was ~4% of a pcap run.
+   */
+  zonesNotedAt = -1;
+  zonesNotedWith: FluxState | null = null;
+  zonesNotedEpoch = 0;
 
   clone(): Delegation {
     const d = new Delegation();
