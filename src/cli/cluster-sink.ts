@@ -8,9 +8,8 @@
 import type { Config } from '../config/schema.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { DnsObservation } from '../model/observation.js';
-import { redactedUrl } from '../store/clickhouse/connect.js';
 import { clusterSettings } from '../store/clickhouse/options.js';
-import { startSensor } from '../store/clickhouse/sensor.js';
+import { redactedUrl } from '../store/clickhouse/url.js';
 
 export interface ClusterSink {
   observe(o: DnsObservation): void;
@@ -31,6 +30,8 @@ export interface ClusterSinkSummary {
 export async function clusterSink(config: Config, flags: { cluster?: string; node?: string }, enricher: Enricher): Promise<ClusterSink | null> {
   const settings = clusterSettings(config, flags, process.cwd());
   if (settings === null) return null;
+  // Imported only for a cluster run: the ClickHouse client is no part of every other start.
+  const { startSensor } = await import('../store/clickhouse/sensor.js');
   const sensor = await startSensor(settings, enricher);
   if (sensor.unchecked !== null) process.stderr.write(`fluxhound: cluster: ${redactedUrl(settings.url)} did not answer (${sensor.unchecked}); spooling to ${settings.spoolDir}\n`);
   const { writer } = sensor;

@@ -7,8 +7,10 @@
  * user:password; it is never printed with them (`redactedUrl`).
  */
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { UsageError } from '../../model/errors.js';
 import { quoteIdentifier } from './schema.js';
+import { parseClusterUrl } from './url.js';
+
+export { parseClusterUrl, redactedUrl } from './url.js';
 
 export interface ConnectOptions {
   /** http(s)://[USER:PASSWORD@]HOST:PORT (cluster.url, --cluster, --node-url). */
@@ -37,30 +39,6 @@ export function connectCluster(options: ConnectOptions): ClickHouseClient {
     // Failures are counted and logged by the writer once per state change, not per request by the client.
     log: { level: ClickHouseLogLevel.OFF },
   });
-}
-
-/** The URL as a URL object; a usage error (one line, exit 2) when it is not http(s). */
-export function parseClusterUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`cluster: '${redactedUrl(text)}' is not a URL (http://HOST:8123)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`cluster: ${redactedUrl(text)}: only http:// and https:// are supported`);
-  return url;
-}
-
-/** The URL without its password, for logs and errors. */
-export function redactedUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    if (url.password !== '') url.password = '***';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    // Not a URL: hide whatever sits between '//' and '@'.
-    return text.replace(/\/\/[^/@]*@/, '//***@');
-  }
 }
 
 /** Which of REQUIRED_TABLES `database` lacks on this node (all of them when the database is missing). */

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { UsageError } from '../../model/errors.js';
-import { parseClusterUrl } from './connect.js';
+import { parseClusterUrl } from './url.js';
 
 export type ClusterSettings = Config['cluster'] & {
   url: string;
