@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_STRIDE, countTable, findAddress, insertAddress, newCounts, prefixOf, type AddressEntry, type AddressTable } from './address-table.js';
+import { ADDRESS_STRIDE, countTable, distinctAsns, findAddress, insertAddress, newCounts, prefixOf, type AddressEntry, type AddressTable } from './address-table.js';
 
 const e = (key: number | string, asn: number, country: string, provider = -1): AddressEntry => ({ key, asn, country, ttl: 60, provider });
 
@@ -36,6 +36,27 @@ describe('address table', () => {
     t = insertAddress(t, 64, e(0x17010001, 54113, 'JP', 3), 100, 1);
     expect(countTable(t, -Infinity, newCounts())).toEqual({ addresses: 3, known: 2, prefixes: 1, asns: 1, countries: 1 });
     expect(countTable(t, -Infinity, newCounts(), true)).toEqual({ addresses: 3, known: 2, prefixes: 3, asns: 2, countries: 3 });
+  });
+
+  it('counts distinct ASNs as countTable does, over random tables with known and unknown slots', () => {
+    const slot = fc.record({
+      key: fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.constantFrom('2001:db8::1', '2001:db8:1::2', '::1')),
+      // Few ASNs, so that tables repeat them; 0 is unknown.
+      asn: fc.integer({ min: 0, max: 12 }),
+      country: fc.constantFrom('', 'US', 'DE', 'RU'),
+      provider: fc.constantFrom(-1, -1, -1, 0, 4),
+    });
+    fc.assert(
+      fc.property(fc.array(slot, { maxLength: 80 }), fc.integer({ min: 4, max: 64 }), (slots, cap) => {
+        let t: AddressTable = [];
+        slots.forEach((s, i) => {
+          if (findAddress(t, s.key) < 0) t = insertAddress(t, cap, e(s.key, s.asn, s.country, s.provider), i, i);
+        });
+        expect(distinctAsns(t)).toBe(countTable(t, -Infinity, newCounts()).asns);
+      }),
+      { numRuns: 500 },
+    );
+    expect(distinctAsns(null)).toBe(0);
   });
 
   it('gives IPv6 /48 prefixes that never collide with IPv4 /16s', () => {

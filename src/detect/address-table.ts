@@ -162,6 +162,23 @@ export function countTable(table: AddressTable | null, since: number, out: Table
   return out;
 }
 
+/**
+ * Distinct known ASNs (0 = unknown is not counted) of every slot outside
+ * known CDNs and clouds: countTable's `asns` alone, for ns-flux, which
+ * recounts a delegation's name-server table whenever an address enters it
+ * (a rotating one, at most rescores) and wants no prefixes or countries.
+ */
+export function distinctAsns(table: AddressTable | null): number {
+  if (table === null) return 0;
+  let asns = 0;
+  for (let i = 0; i < table.length; i += ADDRESS_STRIDE) {
+    if ((table[i + K_PROVIDER] as number) >= 0) continue;
+    const asn = table[i + K_ASN] as number;
+    if (asn !== 0 && !containsFrom(scratchNumbers, 0, asns, asn)) scratchNumbers[asns++] = asn;
+  }
+  return asns;
+}
+
 function containsFrom(values: number[], from: number, to: number, v: number): boolean {
   for (let i = from; i < to; i++) if (values[i] === v) return true;
   return false;

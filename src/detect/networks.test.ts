@@ -88,6 +88,64 @@ describe('FluxNetworks shared hosting', () => {
   });
 });
 
+describe('FluxNetworks overlap through its address filter', () => {
+  it('counts what the graph holds, through 100k random joins, forgets, shared-host flips and tables', () => {
+    // A small cap over a wide key range: the oldest addresses are forgotten all the time and the
+    // filter is rebuilt as the graph grows, so its buckets fill, empty and share keys.
+    const n = new FluxNetworks(3000, 2);
+    const held = n['byAddress'];
+    let s = 99;
+    const random = (): number => {
+      s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
+      return s / 2 ** 32;
+    };
+    const key = (): number => (0xc0000000 + Math.floor(random() * 40_000) * 613) | 0;
+    // Keys joined lately (held, or forgotten since), for touches and tables that hit the graph.
+    const recent: number[] = [];
+    const recentKey = (): number => recent[Math.floor(random() * recent.length)]!;
+    const out = newOverlap();
+    let hits = 0;
+    let misses = 0;
+    let shared = 0;
+    for (let step = 0; step < 100_000; step++) {
+      const op = random();
+      if (op < 0.2) {
+        const keys: number[] = [];
+        for (let i = Math.floor(random() * 6); i >= 0; i--) keys.push(key());
+        n.join(`d${step}.flux`, table([...new Set(keys)]), step, step, -1);
+        for (const k of keys) recent[recent.length < 400 ? recent.length : Math.floor(random() * 400)] = k;
+      } else if (op < 0.3) {
+        // Touch a held address (most often) so that some become shared hosting.
+        n.noteTouch(recent.length > 0 && random() < 0.8 ? recent[Math.floor(random() * Math.min(recent.length, 40))]! : key(), Math.floor(random() * 2 ** 31));
+      }
+      const keys: number[] = [];
+      for (let i = Math.floor(random() * 8); i >= 0; i--) keys.push(random() < 0.3 && recent.length > 0 ? recentKey() : key());
+      const t = table([...new Set(keys)], 100, random() < 0.05 ? 3 : -1);
+      n.overlap(t, out);
+      let expected = 0;
+      let first = -1;
+      for (let i = 0; i < t.length; i += 7) {
+        const k = t[i] as number;
+        if ((t[i + 6] as number) >= 0) continue;
+        if (held.has(k) && !n.isSharedHost(k)) {
+          if (expected++ === 0) first = n.find(held.get(k)!);
+        }
+        if (held.has(k) !== n.networkOf(k) >= 0) throw new Error(`networkOf(${k}) disagrees with the graph at step ${step}`);
+        if (held.has(k) && n.isSharedHost(k)) shared++;
+      }
+      expect(out.hits).toBe(expected);
+      expect(out.network).toBe(first);
+      if (expected > 0) hits++;
+      else misses++;
+    }
+    expect(held.size).toBe(3000);
+    // Both answers were compared many times, and shared hosts were among the held addresses asked about.
+    expect(hits).toBeGreaterThan(10_000);
+    expect(misses).toBeGreaterThan(10_000);
+    expect(shared).toBeGreaterThan(100);
+  });
+});
+
 describe('linearCount', () => {
   it('estimates distinct items from the clear bits of a sketch, 0 when empty and its ceiling when full', () => {
     expect(linearCount(64, 64)).toBe(0);

@@ -1,9 +1,8 @@
 /** Double flux: the name servers themselves rotate across networks. */
-import { countTable, newCounts, type TableCounts } from '../address-table.js';
+import { distinctAsns, tableSize } from '../address-table.js';
 import { atLeast, plural, type FeatureFamily } from './family.js';
 import { newOverlap } from '../networks.js';
 
-const counts: TableCounts = newCounts();
 const overlap = newOverlap();
 
 export const nsFlux: FeatureFamily = {
@@ -14,9 +13,8 @@ export const nsFlux: FeatureFamily = {
     if (d === null) return;
     // Counted again only when the table changed since the last rescore (absorb's mergeAddresses).
     if (d.nsCountedAddresses < 0) {
-      countTable(d.nsAddresses, -Infinity, counts);
-      d.nsCountedAddresses = counts.addresses;
-      d.nsCountedAsns = counts.asns;
+      d.nsCountedAddresses = tableSize(d.nsAddresses);
+      d.nsCountedAsns = distinctAsns(d.nsAddresses);
     }
     out.ns_names = d.nsNamesEver;
     out.ns_addresses = Math.max(d.nsAddressesEver, d.nsCountedAddresses);
