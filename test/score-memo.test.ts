@@ -22,6 +22,8 @@ import { readInputs } from '../src/sources/input.js';
 import { sourceFormats } from '../src/sources/registry.js';
 import { ensureDataset, throughputSpec } from '../bench/dataset.js';
 import { writeCapture } from '../bench/pcap-capture.js';
+import { createFlowAnalysis } from '../src/detect/flows/index.js';
+import { flowRecord, keptFindings } from './helpers/flows.js';
 import { octetEnricher } from './helpers/octet-enricher.js';
 import { aResponse, bot, rr, T0 } from './helpers/observations.js';
 import { ROOT } from './support/cli.js';
@@ -35,10 +37,18 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fluxhound-memo-'));
 });
 
-/** Final verdicts of one detector over file: checked (every reused memo scored again) or plain. */
-async function finals(file: string, checked: boolean): Promise<{ verdicts: Verdict[]; checks: number }> {
+/**
+ * Final verdicts of one detector over file: checked (every reused memo
+ * scored again) or plain. With `flows`, the real flow analysis is its flow
+ * evidence, as in analyze (empty: the input holds no flow; fed: one flow to
+ * a bot was absorbed first).
+ */
+async function finals(file: string, checked: boolean, flows: 'none' | 'empty' | 'fed' = 'empty'): Promise<{ verdicts: Verdict[]; checks: number }> {
   const verdicts: Verdict[] = [];
-  const detector = new Detector({ config: defaultConfig(), enricher, infra, onFinal: (v) => verdicts.push(v), checkScoreMemo: checked });
+  const config = defaultConfig();
+  const analysis = flows === 'none' ? null : createFlowAnalysis({ config, findings: keptFindings() });
+  if (flows === 'fed') analysis!.flow(flowRecord(T0, '10.0.0.9', bot(7)));
+  const detector = new Detector({ config, enricher, infra, flows: analysis, onFinal: (v) => verdicts.push(v), checkScoreMemo: checked });
   await readInputs([file], {
     format: 'auto',
     formats: sourceFormats,
@@ -60,6 +70,8 @@ describe('the end-of-input score memo', () => {
       const file = await make();
       const checked = await finals(file, true);
       const plain = await finals(file, false);
+      // Without a flow analysis at all, the same memos are reused.
+      expect((await finals(file, true, 'none')).checks).toBe(checked.checks);
       // The check ran (throwing on the first difference) on many domains, and flagged ones were reported.
       expect(checked.checks).toBeGreaterThanOrEqual(reused);
       expect(plain.verdicts.length).toBeGreaterThan(0);
@@ -67,6 +79,12 @@ describe('the end-of-input score memo', () => {
       expect(plain.verdicts).toEqual(checked.verdicts);
     }, 120_000);
   }
+
+  it('is not reused once the flow analysis holds a flow (flow evidence may change a score)', async () => {
+    const fed = await finals(join(ROOT, 'examples', 'example.dns.log'), true, 'fed');
+    expect(fed.checks).toBe(0);
+    expect(fed.verdicts).toEqual((await finals(join(ROOT, 'examples', 'example.dns.log'), false, 'fed')).verdicts);
+  });
 
   /**
    * A benign name scored at its last lookup (one network, long TTLs: a memo

@@ -881,7 +881,7 @@ export class Detector {
     const f = measureInto(state, this.quickContext, this.scratch);
     const score = scoresInto(f, this.config, this.scores).score;
     // Kept only while nothing it read came from the graph (see FluxState.scoreMemo and finalScore).
-    state.scoreMemo = this.flows === null && f.network_addresses === 0 && f.ns_network_addresses === 0 && state.marks.network < 0 ? score : NO_SCORE_MEMO;
+    state.scoreMemo = (this.flows === null || !this.flows.hasEvidence()) && f.network_addresses === 0 && f.ns_network_addresses === 0 && state.marks.network < 0 ? score : NO_SCORE_MEMO;
     if (this.flows === null || score === 0) return score;
     const most = this.config.weights.flow_evidence.points;
     if (most <= 0 || labelOf(score, this.config) === labelOf(Math.min(100, score + most), this.config)) return score;
@@ -895,15 +895,15 @@ export class Detector {
   /**
    * quickScore for the end-of-input check, taken from the state's memo when
    * it holds one: the state has not changed since (every change clears it)
-   * and the memo read nothing from the flux-network graph, so while neither
-   * its addresses nor its name servers' addresses are in the graph now, a
-   * fresh score reads the same. Most tracked domains are benign names last
+   * and the memo read nothing from the flux-network graph nor from flows, so
+   * while neither its addresses nor its name servers' addresses are in the
+   * graph now, and no flow has come, a fresh score reads the same. Most tracked domains are benign names last
    * scored on their last lookup: this spares measuring each again (about a
    * tenth of a pcap run's CPU, which ends with 80k such names).
    */
   private finalScore(state: FluxState): number {
     const memo = state.scoreMemo;
-    if (memo === NO_SCORE_MEMO || this.touchesNetwork(state)) return this.quickScore(state);
+    if (memo === NO_SCORE_MEMO || this.touchesNetwork(state) || this.flows?.hasEvidence() === true) return this.quickScore(state);
     this.networks.overlap(state.delegation?.nsAddresses ?? null, this.overlapScratch);
     if (this.overlapScratch.hits > 0) return this.quickScore(state);
     if (this.checkScoreMemo) {

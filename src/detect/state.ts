@@ -219,8 +219,8 @@ export class FluxState {
   /**
    * The detector's last quick score of this state, or NO_SCORE_MEMO: kept
    * only when that score read nothing from the flux-network graph (no
-   * address and no name-server address in it, no network joined) and no
-   * flow evidence. Every change of the state clears it (absorb, a name-server
+   * address and no name-server address in it, no network joined) and the
+   * flow analysis had no flow (FlowEvidenceSource.hasEvidence). Every change of the state clears it (absorb, a name-server
    * lookup, a mark, a new name under the registered domain), so the
    * end-of-input check reuses it while the state and its overlap with the
    * graph (still none) are as they were (Detector.finalise).

@@ -26,6 +26,12 @@ export interface FlowEvidenceSource {
    * when no flow reached any of them.
    */
   evidence(addresses: readonly string[], at: number): FlowEvidence | null;
+  /**
+   * False while evidence() answers null whatever it is asked (no flow
+   * absorbed yet: a DNS-only run): a score taken meanwhile owes nothing to
+   * flows (the detector's score memo relies on it).
+   */
+  hasEvidence(): boolean;
 }
 
 export interface FlowAnalysisStats {

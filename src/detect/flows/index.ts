@@ -226,8 +226,12 @@ class FlowJoin implements FlowAnalysis {
     this.book.flush(this.watermark);
   }
 
+  hasEvidence(): boolean {
+    return this.remote.size > 0;
+  }
+
   evidence(addresses: readonly string[], at: number): FlowEvidence | null {
-    if (this.remote.size === 0) return null; // a run without flow inputs: nothing to say, nothing allocated
+    if (!this.hasEvidence()) return null; // a run without flow inputs: nothing to say, nothing allocated
     const lo = at - this.window - this.lateness;
     const hi = at + this.lateness;
     let taken = 0;
