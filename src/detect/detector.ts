@@ -882,7 +882,7 @@ export class Detector {
     const score = scoresInto(f, this.config, this.scores).score;
     // Kept only while nothing it read came from the graph (see FluxState.scoreMemo and finalScore).
     state.scoreMemo = (this.flows === null || !this.flows.hasEvidence()) && f.network_addresses === 0 && f.ns_network_addresses === 0 && state.marks.network < 0 ? score : NO_SCORE_MEMO;
-    if (this.flows === null || score === 0) return score;
+    if (this.flows === null || score === 0 || !this.flows.hasEvidence()) return score;
     const most = this.config.weights.flow_evidence.points;
     if (most <= 0 || labelOf(score, this.config) === labelOf(Math.min(100, score + most), this.config)) return score;
     const evidence = this.flows.evidence(ownAddresses(state.addresses), state.lastSeen);
@@ -917,7 +917,7 @@ export class Detector {
   /** Features, score and reasons for a verdict; with flows, what they say about the domain's own addresses. */
   private evaluate(state: FluxState): Evaluation {
     const evaluation = measure(state, this.config, this.networks, this.infra);
-    if (this.flows === null) return evaluation;
+    if (this.flows === null || !this.flows.hasEvidence()) return evaluation;
     const evidence = this.flows.evidence(ownAddresses(state.addresses), state.lastSeen);
     return evidence === null ? evaluation : withFlowEvidence(evaluation, evidence, this.config);
   }
