@@ -198,10 +198,17 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
     workers: partitioned === null ? 1 : partitioned.partitions,
     workersNote: plan.reason,
   };
+  /** Set once no flow came and none will (noFlowsToCome): the flow analysis has nothing to match verdicts with. */
+  let flowless = false;
+  const noFlowsToCome = (): void => {
+    analysis.noFlowsToCome();
+    flowless = flows.records === 0;
+  };
   function report(v: Verdict): void {
     if (reportable(v)) for (const sink of options.sinks) sink.verdict(v);
-    // After the verdict line: the exposures this verdict settles follow it in the stream.
-    analysis.verdict(v, 'final');
+    // After the verdict line: the exposures this verdict settles follow it in the stream. Without
+    // flows there are none, and indexing its addresses as flux hosts (each one's time parsed) is waste.
+    if (!flowless) analysis.verdict(v, 'final');
   }
   function reportable(v: Verdict): boolean {
     if (v.tampering?.kind === 'injected') summary.injected++;
@@ -237,7 +244,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
   /** Partitioned, and nobody here needs each observation: the workers read the inputs themselves (detect/parallel README, "Reading"). */
   async function readInWorkers(workers: PartitionedDetector): Promise<InputSummary[]> {
     // The plan admits DNS-only inputs: no flow will come.
-    analysis.noFlowsToCome();
+    noFlowsToCome();
     const read = await workers.read(options.files, options.format, {
       onProgress:
         options.onProgress === undefined
@@ -268,7 +275,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeSummary> 
           : (read, total, file) => options.onProgress?.(read, total, file, summary.records),
       // Ignored once a flow came (flows before the DNS still prove bypass from the DNS read after them).
       onFormat(_format, index) {
-        if (index >= flowFree) analysis.noFlowsToCome();
+        if (index >= flowFree) noFlowsToCome();
       },
       sink: {
         observe(o) {
