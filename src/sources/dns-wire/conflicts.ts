@@ -81,9 +81,11 @@ export class ResponseConflicts {
    * Note a response to the query `asker`:`port` sent with `id` (the client's
    * observation.client by default); true (and the observation marked) when
    * an earlier response to the same query within WINDOW seconds carried
-   * other answers.
+   * other answers. `answers` hashes the rcode and answer records: from the
+   * observation's strings by default, or the reader's WireMessage.answerHash
+   * (cheaper, from the bytes); one instance must be given one kind only.
    */
-  check(observation: DnsObservation, port: number, id: number, asker: string | null = observation.client): boolean {
+  check(observation: DnsObservation, port: number, id: number, asker: string | null = observation.client, answers = answerHash(observation)): boolean {
     if (asker === null) return false;
     const ts = observation.ts;
     this.expire(ts);
@@ -96,7 +98,6 @@ export class ResponseConflicts {
     const low = this.h2 & 0x1fffff;
     const key = (h1 >>> 0) * 0x200000 + low;
     const hash = spread(h1 ^ Math.imul(low, 0x9e3779b1));
-    const answers = answerHash(observation);
     const zeroTtl = allZeroTtl(observation);
     const slot = this.find(key, hash);
     if (slot !== NONE) {
