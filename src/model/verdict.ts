@@ -257,7 +257,5 @@ export function isActionable(v: Pick<Verdict, 'verdict' | 'tampering'>): boolean
   return v.verdict !== 'benign' && v.tampering?.kind !== 'injected';
 }
 
-export function isoTime(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
-}
+/** Seconds since the epoch as Date#toISOString writes them, '' for no valid time (iso-time.ts). */
+export { isoTime } from './iso-time.js';

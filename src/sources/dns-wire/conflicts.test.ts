@@ -113,3 +113,53 @@ describe('ResponseConflicts: its index against a plain model', () => {
     expect(conflicts).toBeGreaterThan(1000);
   });
 });
+
+describe('ResponseConflicts: out-of-order capture times', () => {
+  it('answers as the plain model when times step back, leaving stale queries behind newer ones (dead slots in its ring)', () => {
+    const r = new ResponseConflicts();
+    // The model keeps arrival order: expiry looks at the oldest arrival only, and a stale query answered again moves to the end.
+    const model = new Map<string, { ts: number; answer: string }>();
+    let seed = 777;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    let clock = 0;
+    let wrong = 0;
+    let stale = 0;
+    let conflicts = 0;
+    let largest = 0;
+    for (let i = 0; i < 300_000; i++) {
+      // Mostly forward; one in eight steps back up to 8 s; bursts fill the table past MAX_QUERIES.
+      clock += i % 150_000 < 100_000 ? 0.00002 : 0.002;
+      const ts = random(8) === 0 ? clock - random(8000) / 1000 : clock;
+      const port = 1024 + random(i % 150_000 < 100_000 ? 30_000 : 300);
+      const id = random(4);
+      const answer = `10.0.0.${random(2)}`;
+      const key = `${port}/${id}`;
+      for (const [k, v] of model) {
+        if (T0 + ts - v.ts <= WINDOW) break;
+        model.delete(k);
+      }
+      let seen = model.get(key);
+      if (seen !== undefined && T0 + ts - seen.ts > WINDOW) {
+        stale++;
+        model.delete(key);
+        seen = undefined;
+      }
+      const expected = seen !== undefined && seen.answer !== answer;
+      if (seen === undefined) {
+        if (model.size >= MAX_QUERIES) model.delete(model.keys().next().value!);
+        model.set(key, { ts: T0 + ts, answer });
+      }
+      if (expected) conflicts++;
+      if (r.check(response(ts, [answer]), port, id) !== expected || r.size !== model.size) wrong++;
+      largest = Math.max(largest, model.size);
+    }
+    expect(wrong).toBe(0);
+    expect(r.conflicts).toBe(conflicts);
+    expect(stale).toBeGreaterThan(1000);
+    expect(largest).toBe(MAX_QUERIES);
+    expect(conflicts).toBeGreaterThan(1000);
+  });
+});

@@ -4,7 +4,7 @@ import dnsPacket from 'dns-packet';
 import { canonicalIPv6 } from '../records.js';
 import { formatIPv6 } from '../../model/names.js';
 import { formatGroups } from './addresses.js';
-import { decodeMessage, ipv6Text, observationOf, rcodeName, typeName, type DnsMessage } from './index.js';
+import { decodeMessage, ipv6Text, observationOf, rcodeName, typeName, WireMessage, type DnsMessage } from './index.js';
 
 /** A response as dns-packet writes it (no name compression). */
 function response(extra: Partial<dnsPacket.Packet> = {}): Buffer {
@@ -52,6 +52,26 @@ describe('dns-wire: decodeMessage', () => {
     ]);
     expect(message.authority).toEqual([{ name: 'example.net', type: 'NS', data: 'ns1.example.net', ttl: 86400 }]);
     expect(message.additional).toEqual([{ name: 'ns1.example.net', type: 'A', data: '198.51.100.53', ttl: 86400 }]);
+  });
+
+  it('hands each section over whole and in order, whatever its size (literals up to four, then a list)', () => {
+    const wire = new WireMessage();
+    const records = (n: number, base: number): dnsPacket.Answer[] =>
+      Array.from({ length: n }, (_, i) => ({ type: 'A', name: `r${i}.example`, ttl: base + i, data: `10.0.${base}.${i}` }));
+    for (let an = 0; an <= 7; an++) {
+      for (const ns of [0, 4, 5, 6]) {
+        const bytes = dnsPacket.encode({ type: 'response', id: 1, questions: [{ type: 'A', name: 'q.example' }], answers: records(an, 1), authorities: records(ns, 2), additionals: records(7 - an, 3) });
+        expect(wire.read(bytes, 0, bytes.length)).toBeNull();
+        const o = wire.observation(0, null)!;
+        const texts = (list: typeof o.answers): string[] => list.map((r) => `${r.name} ${r.data} ${r.ttl}`);
+        const want = (n: number, base: number): string[] => Array.from({ length: n }, (_, i) => `r${i}.example 10.0.${base}.${i} ${base + i}`);
+        expect([texts(o.answers), texts(o.authority), texts(o.additional)]).toEqual([want(an, 1), want(ns, 2), want(7 - an, 3)]);
+        // A second observation of the message gets equal copies, never the same arrays.
+        const again = wire.observation(0, null)!;
+        expect(again.answers).toEqual(o.answers);
+        expect(again.answers).not.toBe(o.answers);
+      }
+    }
   });
 
   it('gives the observation of a response, none for a query', () => {

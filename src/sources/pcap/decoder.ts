@@ -122,7 +122,7 @@ export class PcapDecoder implements Decoder {
     // The server's text is made only when some query is waiting to be compared with.
     if (!queries.empty()) queries.answer(client, info.dstPort, info.source(), info.srcPort, wire.id, wire.qname, this.ts);
     if (observation === null) return;
-    this.responses.check(observation, info.dstPort, wire.id);
+    this.responses.check(observation, info.dstPort, wire.id, client, wire.answerHash());
     this.sink.observe(observation);
   }
 
