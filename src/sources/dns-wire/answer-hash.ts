@@ -21,16 +21,19 @@ export function recordHash(type: number, bytes: Uint8Array, rdStart: number, rdE
   } else {
     for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data.charCodeAt(i), PRIME);
   }
-  return finish(h ^ (rdEnd - rdStart));
+  return fmix32(h ^ (rdEnd - rdStart));
 }
 
 /** The start of a response's answer hash: its header rcode. */
 export function rcodeHash(rcode: number): number {
-  return finish(SEED_RCODE ^ rcode);
+  return fmix32(SEED_RCODE ^ rcode);
 }
 
-/** murmur3's final mixing: every input bit reaches every output bit, so that sums of record hashes stay spread. */
-function finish(h: number): number {
+/**
+ * murmur3's final mixing: every input bit reaches every output bit, so that
+ * sums of record hashes stay spread (and ResponseConflicts' low index bits do).
+ */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

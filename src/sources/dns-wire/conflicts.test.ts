@@ -77,11 +77,7 @@ describe('ResponseConflicts: its index against a plain model', () => {
     const r = new ResponseConflicts();
     // The model: key → [first time, answer]; the same window and cap, oldest first.
     const model = new Map<string, { ts: number; answer: string }>();
-    let seed = 12345;
-    const random = (n: number): number => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return (seed >>> 8) % n;
-    };
+    const random = seeded(12345);
     let ts = 0;
     let conflicts = 0;
     let wrong = 0;
@@ -119,11 +115,7 @@ describe('ResponseConflicts: out-of-order capture times', () => {
     const r = new ResponseConflicts();
     // The model keeps arrival order: expiry looks at the oldest arrival only, and a stale query answered again moves to the end.
     const model = new Map<string, { ts: number; answer: string }>();
-    let seed = 777;
-    const random = (n: number): number => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return (seed >>> 8) % n;
-    };
+    const random = seeded(777);
     let clock = 0;
     let wrong = 0;
     let stale = 0;
@@ -163,3 +155,11 @@ describe('ResponseConflicts: out-of-order capture times', () => {
     expect(conflicts).toBeGreaterThan(1000);
   });
 });
+
+/** A small seeded generator (an LCG's high bits): random(n) is an integer in [0, n). */
+function seeded(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+}

@@ -37,6 +37,7 @@
  * the ring, skipped at the head and dropped when the ring is laid out again.
  */
 import type { DnsObservation } from '../../model/observation.js';
+import { fmix32 } from './answer-hash.js';
 
 /** Seconds within which a second response still answers the same query. */
 export const WINDOW = 5;
@@ -97,7 +98,8 @@ export class ResponseConflicts {
     const h1 = Math.imul(this.h1 ^ port ^ (id << 16), 0x01000193);
     const low = this.h2 & 0x1fffff;
     const key = (h1 >>> 0) * 0x200000 + low;
-    const hash = spread(h1 ^ Math.imul(low, 0x9e3779b1));
+    // Mixed, so that its low bits place it in the index.
+    const hash = fmix32(h1 ^ Math.imul(low, 0x9e3779b1));
     const zeroTtl = allZeroTtl(observation);
     const slot = this.find(key, hash);
     if (slot !== NONE) {
@@ -240,15 +242,6 @@ function freeIndex(positions: number): Int32Array {
   const index = new Int32Array(2 * positions);
   for (let at = 0; at < positions; at++) index[2 * at + 1] = NONE;
   return index;
-}
-
-/** Final mixing of a 32-bit hash (murmur3's), so that its low bits place it in the index. */
-function spread(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }
 
 function answerHash(o: DnsObservation): number {
