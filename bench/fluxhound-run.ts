@@ -66,7 +66,7 @@ export function workersLabel(args: readonly string[], stats?: Pick<FluxhoundStat
  * collection of the end-of-input heap takes 0.2 to 0.6 s: inside elapsedMs,
  * and no part of what a user's run does, so the timed runs go without it.
  */
-export async function runFluxhound(root: string, file: string, workDir: string, extraArgs: readonly string[] = [], heap = false): Promise<FluxhoundRun> {
+export async function runFluxhound(root: string, file: string, workDir: string, extraArgs: readonly string[] = [], { heap = false } = {}): Promise<FluxhoundRun> {
   const cli = fluxhoundCli(root);
   if (!existsSync(cli)) throw new Error(`bench: fluxhound: ${cli} does not exist (is the CLI built?)`);
   const statsFile = join(workDir, 'fluxhound-stats.json');

@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     try {
       // Room for every name, so the figure is per tracked domain rather than an eviction limit's effect.
       const maxDomains = String(memoryDataset.records * 2);
-      memory = await runFluxhound(ROOT, memoryDataset.path, DATA_DIR, ['--max-domains', maxDomains], true);
+      memory = await runFluxhound(ROOT, memoryDataset.path, DATA_DIR, ['--max-domains', maxDomains], { heap: true });
     } catch (error) {
       failures.push(`memory scenario: ${(error as Error).message}`);
     }

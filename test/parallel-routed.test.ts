@@ -17,6 +17,7 @@ import { loadConfig } from '../src/config/load.js';
 import { createEnricher } from '../src/enrich/index.js';
 import type { Enricher } from '../src/enrich/enricher.js';
 import { loadInfra, type Infra } from '../src/enrich/infra/index.js';
+import { Prng } from '../src/corpus/prng.js';
 import { PartitionedDetector } from '../src/detect/parallel/index.js';
 import { partitionOf } from '../src/detect/partition.js';
 import { readInputs } from '../src/sources/input.js';
@@ -34,17 +35,6 @@ beforeAll(async () => {
   enricher = await createEnricher({});
   infra = loadInfra();
 });
-
-/** A deterministic generator (xorshift). */
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 /** One dns.log line in Zeek 6's columns; `over` replaces columns by name. */
 function line(ts: number, query: string, qtype: string, answers: string[], ttl: number, over: Record<string, string> = {}): string {
@@ -65,8 +55,8 @@ function line(ts: number, query: string, qtype: string, answers: string[], ttl: 
  * so N partitions link up to 4N; a per-detector cap, as in README.md "Differences from one Detector".)
  */
 function hostileLog(): string {
-  const next = random(18);
-  const ip = (): string => `${1 + Math.floor(next() * 200)}.${Math.floor(next() * 250)}.${Math.floor(next() * 250)}.${1 + Math.floor(next() * 250)}`;
+  const rng = new Prng(18);
+  const ip = (): string => `${1 + rng.int(200)}.${rng.int(250)}.${rng.int(250)}.${1 + rng.int(250)}`;
   const out: string[] = [...zeekHeader()];
   let ts = 1_700_000_000;
   let reversed = false;

@@ -261,7 +261,7 @@ function mergeAddresses(state: FluxState, from: AddressTable | null, list: Addre
       table = insertAddress(table, cap, entry, seen, 0, departed);
       // A new key (or one evicted for it) changes the table's overlap with the networks, and its counts.
       d.nsOverlapVersion = -1;
-      d.nsCountedAddresses = -1;
+      d.nsCountedAsns = -1;
     }
   }
   return table;

@@ -880,12 +880,13 @@ export class Detector {
   private quickScore(state: FluxState): number {
     const f = measureInto(state, this.quickContext, this.scratch);
     const score = scoresInto(f, this.config, this.scores).score;
-    // Kept only while nothing it read came from the graph (see FluxState.scoreMemo and finalScore).
-    state.scoreMemo = (this.flows === null || !this.flows.hasEvidence()) && f.network_addresses === 0 && f.ns_network_addresses === 0 && state.marks.network < 0 ? score : NO_SCORE_MEMO;
-    if (this.flows === null || score === 0 || !this.flows.hasEvidence()) return score;
+    const flows = this.heardFlows();
+    // Kept only while nothing it read came from the graph or from flows (see FluxState.scoreMemo and finalScore).
+    state.scoreMemo = flows === null && f.network_addresses === 0 && f.ns_network_addresses === 0 && state.marks.network < 0 ? score : NO_SCORE_MEMO;
+    if (flows === null || score === 0) return score;
     const most = this.config.weights.flow_evidence.points;
     if (most <= 0 || labelOf(score, this.config) === labelOf(Math.min(100, score + most), this.config)) return score;
-    const evidence = this.flows.evidence(ownAddresses(state.addresses), state.lastSeen);
+    const evidence = flows.evidence(ownAddresses(state.addresses), state.lastSeen);
     if (evidence === null) return score;
     this.scratch.flow_evidence = evidence.addresses;
     this.scratch.flow_clients = evidence.clients;
@@ -904,7 +905,7 @@ export class Detector {
    */
   private finalScore(state: FluxState): number {
     const memo = state.scoreMemo;
-    if (memo === NO_SCORE_MEMO || this.touchesNetwork(state) || this.flows?.hasEvidence() === true) return this.quickScore(state);
+    if (memo === NO_SCORE_MEMO || this.touchesNetwork(state) || this.heardFlows() !== null) return this.quickScore(state);
     this.networks.overlap(state.delegation?.nsAddresses ?? null, this.overlapScratch);
     if (this.overlapScratch.hits > 0) return this.quickScore(state);
     if (this.checkScoreMemo) {
@@ -918,9 +919,15 @@ export class Detector {
   /** Features, score and reasons for a verdict; with flows, what they say about the domain's own addresses. */
   private evaluate(state: FluxState): Evaluation {
     const evaluation = measure(state, this.config, this.networks, this.infra);
-    if (this.flows === null || !this.flows.hasEvidence()) return evaluation;
-    const evidence = this.flows.evidence(ownAddresses(state.addresses), state.lastSeen);
+    const flows = this.heardFlows();
+    if (flows === null) return evaluation;
+    const evidence = flows.evidence(ownAddresses(state.addresses), state.lastSeen);
     return evidence === null ? evaluation : withFlowEvidence(evaluation, evidence, this.config);
+  }
+
+  /** The flow evidence source once it holds a flow; null before (or without one): no score owes anything to flows then. */
+  private heardFlows(): FlowEvidenceSource | null {
+    return this.flows !== null && this.flows.hasEvidence() ? this.flows : null;
   }
 
   /** Remember a fast-flux name under its registered domain (the first one; bounded like the other tables). */

@@ -53,13 +53,12 @@ export class Delegation {
   nsOverlapVersion = -1;
   nsOverlapHits = 0;
   /**
-   * nsAddresses' distinct addresses and ASNs (countTable over every slot, for
-   * ns-flux), -1 when the table changed since they were counted: like the
-   * overlap, they change only when an address is inserted, and counting them
-   * (quadratic in the table) at every rescore was ~4% of a pcap run.
+   * nsAddresses' distinct ASNs (distinctAsns, for ns-flux), -1 when the table
+   * changed since they were counted: like the overlap, they change only when
+   * an address is inserted, and counting them (quadratic in the table) at
+   * every rescore was ~4% of a pcap run. The table's size needs no count.
    */
-  nsCountedAddresses = -1;
-  nsCountedAsns = 0;
+  nsCountedAsns = -1;
   /**
    * What the detector's noteServedZones last recorded for this name's name
    * servers: nsNamesEver then (-1 never), the registered domain's aggregate

@@ -4,7 +4,7 @@
  * what a fresh overlap() gives, through joins, merges, evictions from the
  * graph, touches that make an address shared hosting, and name-server
  * addresses inserted or evicted from the table. The same for its counts of
- * name-server addresses and ASNs (Delegation.nsCountedAddresses).
+ * name-server addresses and ASNs (Delegation.nsCountedAsns).
  */
 import { describe, expect, it } from 'vitest';
 import { octetEnricher } from '../../../test/helpers/octet-enricher.js';

@@ -12,12 +12,9 @@ export const nsFlux: FeatureFamily = {
     const d = state.delegation;
     if (d === null) return;
     // Counted again only when the table changed since the last rescore (absorb's mergeAddresses).
-    if (d.nsCountedAddresses < 0) {
-      d.nsCountedAddresses = tableSize(d.nsAddresses);
-      d.nsCountedAsns = distinctAsns(d.nsAddresses);
-    }
+    if (d.nsCountedAsns < 0) d.nsCountedAsns = distinctAsns(d.nsAddresses);
     out.ns_names = d.nsNamesEver;
-    out.ns_addresses = Math.max(d.nsAddressesEver, d.nsCountedAddresses);
+    out.ns_addresses = Math.max(d.nsAddressesEver, tableSize(d.nsAddresses));
     out.ns_asns = d.nsCountedAsns;
     if (ctx.networks !== null) {
       // Counted again only when the graph or the table changed since the last rescore.

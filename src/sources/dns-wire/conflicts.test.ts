@@ -75,8 +75,7 @@ describe('ResponseConflicts: keys and memory', () => {
 describe('ResponseConflicts: its index against a plain model', () => {
   it('answers as a Map of the remembered queries would, through growth, expiry, eviction and re-answered queries', () => {
     const r = new ResponseConflicts();
-    // The model: key → [first time, answer]; the same window and cap, oldest first.
-    const model = new Map<string, { ts: number; answer: string }>();
+    const model = new QueryModel();
     const random = seeded(12345);
     let ts = 0;
     let conflicts = 0;
@@ -88,17 +87,7 @@ describe('ResponseConflicts: its index against a plain model', () => {
       const port = 1024 + random(6000);
       const id = random(40);
       const answer = `10.0.0.${random(3)}`;
-      const key = `${port}/${id}`;
-      for (const [k, v] of model) {
-        if (T0 + ts - v.ts <= WINDOW) break;
-        model.delete(k);
-      }
-      const seen = model.get(key);
-      const expected = seen !== undefined && seen.answer !== answer;
-      if (seen === undefined) {
-        if (model.size >= MAX_QUERIES) model.delete(model.keys().next().value!);
-        model.set(key, { ts: T0 + ts, answer });
-      }
+      const expected = model.answer(`${port}/${id}`, T0 + ts, answer);
       if (expected) conflicts++;
       if (r.check(response(ts, [answer]), port, id) !== expected || r.size !== model.size) wrong++;
       largest = Math.max(largest, model.size);
@@ -113,12 +102,10 @@ describe('ResponseConflicts: its index against a plain model', () => {
 describe('ResponseConflicts: out-of-order capture times', () => {
   it('answers as the plain model when times step back, leaving stale queries behind newer ones (dead slots in its ring)', () => {
     const r = new ResponseConflicts();
-    // The model keeps arrival order: expiry looks at the oldest arrival only, and a stale query answered again moves to the end.
-    const model = new Map<string, { ts: number; answer: string }>();
+    const model = new QueryModel();
     const random = seeded(777);
     let clock = 0;
     let wrong = 0;
-    let stale = 0;
     let conflicts = 0;
     let largest = 0;
     for (let i = 0; i < 300_000; i++) {
@@ -128,35 +115,57 @@ describe('ResponseConflicts: out-of-order capture times', () => {
       const port = 1024 + random(i % 150_000 < 100_000 ? 30_000 : 300);
       const id = random(4);
       const answer = `10.0.0.${random(2)}`;
-      const key = `${port}/${id}`;
-      for (const [k, v] of model) {
-        if (T0 + ts - v.ts <= WINDOW) break;
-        model.delete(k);
-      }
-      let seen = model.get(key);
-      if (seen !== undefined && T0 + ts - seen.ts > WINDOW) {
-        stale++;
-        model.delete(key);
-        seen = undefined;
-      }
-      const expected = seen !== undefined && seen.answer !== answer;
-      if (seen === undefined) {
-        if (model.size >= MAX_QUERIES) model.delete(model.keys().next().value!);
-        model.set(key, { ts: T0 + ts, answer });
-      }
+      const expected = model.answer(`${port}/${id}`, T0 + ts, answer);
       if (expected) conflicts++;
       if (r.check(response(ts, [answer]), port, id) !== expected || r.size !== model.size) wrong++;
       largest = Math.max(largest, model.size);
     }
     expect(wrong).toBe(0);
     expect(r.conflicts).toBe(conflicts);
-    expect(stale).toBeGreaterThan(1000);
+    expect(model.stale).toBeGreaterThan(1000);
     expect(largest).toBe(MAX_QUERIES);
     expect(conflicts).toBeGreaterThan(1000);
   });
 });
 
-/** A small seeded generator (an LCG's high bits): random(n) is an integer in [0, n). */
+/**
+ * The plain model of ResponseConflicts: query key -> its first response (time,
+ * answer) in arrival order, with the same window and cap. Expiry looks at the
+ * oldest arrival only; a stale query left behind newer ones (capture times
+ * stepping back) is forgotten when answered again, and moves to the end.
+ */
+class QueryModel {
+  private readonly queries = new Map<string, { ts: number; answer: string }>();
+  /** Stale queries answered again. */
+  stale = 0;
+
+  get size(): number {
+    return this.queries.size;
+  }
+
+  /** A response at ts: true when it conflicts with the first response to its query. */
+  answer(key: string, ts: number, answer: string): boolean {
+    for (const [k, v] of this.queries) {
+      if (ts - v.ts <= WINDOW) break;
+      this.queries.delete(k);
+    }
+    let seen = this.queries.get(key);
+    if (seen !== undefined && ts - seen.ts > WINDOW) {
+      this.stale++;
+      this.queries.delete(key);
+      seen = undefined;
+    }
+    if (seen !== undefined) return seen.answer !== answer;
+    if (this.queries.size >= MAX_QUERIES) this.queries.delete(this.queries.keys().next().value!);
+    this.queries.set(key, { ts, answer });
+    return false;
+  }
+}
+
+/**
+ * A small seeded generator (an LCG's high bits): random(n) is an integer in
+ * [0, n). The corpus's Prng lies above sources in the layers.
+ */
 function seeded(seed: number): (n: number) => number {
   return (n) => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;

@@ -13,6 +13,7 @@ import type { DnsObservation, ResourceRecord } from '../../model/observation.js'
 import { rcodeName, typeName } from '../../dns/mnemonics.js';
 import { lastName, readName, resetNameCache } from '../../dns/name-reader.js';
 import { recordData, TYPE_OPT } from './rdata.js';
+import { RecordGatherer } from '../record-gatherer.js';
 import { rcodeHash, recordHash } from './answer-hash.js';
 
 export interface DnsQuestion {
@@ -57,6 +58,8 @@ export class WireMessage {
    * long-lived reader (one store per section rather than one per record).
    */
   private readonly lists: (ResourceRecord[] | null)[] = [null, null, null];
+  /** The section being read (one reused gatherer: sections are read one at a time). */
+  private readonly gathered = new RecordGatherer();
   /** Sum of the answer records' recordHash (answer-hash.ts), for answerHash. */
   private answerSum = 0;
   /** Whether `lists` were handed to an observation (a second one gets copies). */
@@ -164,13 +167,8 @@ export class WireMessage {
    * so a hostile count ends at the data's end.
    */
   private readSection(bytes: Uint8Array, p: number, start: number, end: number, count: number, s: number): number {
-    // The first four records in locals (most sections hold one to four: answers, and NS sets with their glue), the rest in a young list.
-    let first: ResourceRecord | null = null;
-    let second: ResourceRecord | null = null;
-    let third: ResourceRecord | null = null;
-    let fourth: ResourceRecord | null = null;
-    let more: ResourceRecord[] | null = null;
-    let n = 0;
+    const gathered = this.gathered;
+    gathered.drop();
     let answerSum = 0;
     for (let i = 0; i < count; i++) {
       const owner = readName(bytes, p, start, end);
@@ -198,18 +196,11 @@ export class WireMessage {
       if (s === 0) answerSum = (answerSum + recordHash(type, bytes, rdStart, rdEnd, data)) | 0;
       // RFC 2181 §8: a TTL with the sign bit set counts as 0.
       const record: ResourceRecord = { name: owner, type: typeName(type), data, ttl: ttlBits > 0x7fffffff ? 0 : ttlBits };
-      if (n === 0) first = record;
-      else if (n === 1) second = record;
-      else if (n === 2) third = record;
-      else if (n === 3) fourth = record;
-      else if (n === 4) more = [first!, second!, third!, fourth!, record];
-      else more!.push(record);
-      n++;
+      gathered.add(record);
     }
     if (s === 0) this.answerSum = answerSum;
-    // Exactly sized: a literal is made in line; a list grown by push is cut to its length. (Up to four in literals:
-    // four records made as three grown by push, a store of ~20, then sliced, were ~250 bytes more garbage.)
-    if (n > 0) this.lists[s] = n === 1 ? [first!] : n === 2 ? [first!, second!] : n === 3 ? [first!, second!, third!] : n === 4 ? [first!, second!, third!, fourth!] : n === 5 ? more! : more!.slice();
+    // Exactly sized (record-gatherer.ts); an empty section stays null, no array made.
+    if (gathered.size > 0) this.lists[s] = gathered.take();
     return p;
   }
 }

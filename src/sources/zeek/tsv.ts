@@ -18,6 +18,7 @@ import type { ObservationSink } from '../source.js';
 import { ByteLineDecoder } from '../line-decoder.js';
 import { needsDecoding, plainIPv4, plainIPv6, plainName } from '../byte-records.js';
 import { plausibleName } from '../records.js';
+import { RecordGatherer } from '../record-gatherer.js';
 import { rcodeName, shown, typeNameOf } from '../values.js';
 import { nameAnswerType, zeekAdditional, zeekAnswer, zeekAuthority, zeekQueryType, zeekRcode } from './answers.js';
 import { ZeekHeader, unescapeZeek } from './header.js';
@@ -376,41 +377,5 @@ export class ZeekTsvDecoder extends ByteLineDecoder {
 
   private slice(start: number, end: number): string {
     return this.bytes.toString('utf8', start, end);
-  }
-}
-
-/**
- * The records of the set being read, handed out as a new array of exactly
- * their number: a list grown by push from empty holds 17 slots, which was
- * most of the bytes a line allocated. The first two are held in fields, a
- * list is made from the third on. take() empties it, so it never keeps a
- * line's records past the line.
- */
-class RecordGatherer {
-  private first: ResourceRecord | null = null;
-  private second: ResourceRecord | null = null;
-  private more: ResourceRecord[] | null = null;
-  private n = 0;
-
-  add(record: ResourceRecord): void {
-    const n = this.n++;
-    if (n === 0) this.first = record;
-    else if (n === 1) this.second = record;
-    else if (n === 2) this.more = [this.first!, this.second!, record];
-    else this.more!.push(record);
-  }
-
-  take(): ResourceRecord[] {
-    const n = this.n;
-    const list = n === 0 ? [] : n === 1 ? [this.first!] : n === 2 ? [this.first!, this.second!] : n === 3 ? this.more! : this.more!.slice();
-    this.drop();
-    return list;
-  }
-
-  /** Forget what was gathered (a line skipped halfway through a set). */
-  drop(): void {
-    this.first = this.second = null;
-    this.more = null;
-    this.n = 0;
   }
 }
