@@ -109,7 +109,8 @@ async function main(): Promise<void> {
     console.log(`load from binary cache:    ${ms(t)} (${a2.from}, ${c2.from})`);
     const tables = [asn.v4, asn.v6, country.v4, country.v6];
     const bytes = tables.reduce((n, x) => n + x.starts.byteLength + x.ends.byteLength + x.values.byteLength, 0);
-    const orgChars = asn.orgs.names.reduce((n, s) => n + s.length, 0);
+    let orgChars = 0;
+    for (let i = 0; i < asn.orgs.names.length; i++) orgChars += asn.orgs.names.at(i)!.length;
     console.log(`rows: asn v4 ${asn.v4.length}, v6 ${asn.v6.length}; country v4 ${country.v4.length}, v6 ${country.v6.length}; skipped ${asn.skipped + country.skipped}`);
     console.log(`tables: ${(bytes / 1048576).toFixed(1)} MiB typed arrays + ${asn.orgs.names.length} AS names (${(orgChars / 1048576).toFixed(1)} M chars)`);
   } finally {

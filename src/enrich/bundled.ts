@@ -9,11 +9,11 @@ import { endianness } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
 import { readCache, writeCache } from './cache.js';
 import type { CacheContent } from './cache.js';
-import { makeTable } from './ranges.js';
+import { INDEX_WORDS } from './ranges.js';
 import type { RangeTable } from './ranges.js';
 
 /** Bump when the cached layout or the parse rules change, so old caches are not trusted. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 export interface BundledPackage {
   name: string;
@@ -142,29 +142,36 @@ function cacheKey(pkg: BundledPackage, paths: readonly string[]): string {
 }
 
 function tablesToWords(t: BundledTables): Record<string, Uint32Array> {
-  return {
-    v4Starts: t.v4.starts,
-    v4Ends: t.v4.ends,
-    v4Values: t.v4.values,
-    v6Starts: t.v6.starts,
-    v6Ends: t.v6.ends,
-    v6Values: t.v6.values,
-    skipped: Uint32Array.of(t.skipped),
-  };
+  return { ...tableWords('v4', t.v4), ...tableWords('v6', t.v6), skipped: Uint32Array.of(t.skipped) };
 }
 
 /** The tables back from cached words; null when a section is missing or sizes disagree. */
 function tablesFromCache(content: CacheContent): BundledTables | null {
-  const w = content.words;
-  const v4 = table(1, w['v4Starts'], w['v4Ends'], w['v4Values']);
-  const v6 = table(4, w['v6Starts'], w['v6Ends'], w['v6Values']);
-  const skipped = w['skipped']?.[0];
+  const v4 = tableFromWords(content.words, 'v4', 1);
+  const v6 = tableFromWords(content.words, 'v6', 4);
+  const skipped = content.words['skipped']?.[0];
   return v4 && v6 && skipped !== undefined ? { v4, v6, skipped } : null;
 }
 
-function table(width: 1 | 4, starts?: Uint32Array, ends?: Uint32Array, values?: Uint32Array): RangeTable | null {
-  if (!starts || !ends || !values) return null;
+/** A range table as cache words named PREFIXStarts, PREFIXEnds, PREFIXValues and PREFIXIndex. */
+export function tableWords(prefix: string, t: RangeTable): Record<string, Uint32Array> {
+  return { [`${prefix}Starts`]: t.starts, [`${prefix}Ends`]: t.ends, [`${prefix}Values`]: t.values, [`${prefix}Index`]: t.index };
+}
+
+/**
+ * The table tableWords wrote; null when a section is missing or sizes
+ * disagree. The bucket index is cached as well: building it walks every
+ * row's end, a pass over megabytes at each start. The CRC vouches for its
+ * words, its last word for the row count.
+ */
+export function tableFromWords(words: Record<string, Uint32Array>, prefix: string, width: 1 | 4): RangeTable | null {
+  const starts = words[`${prefix}Starts`];
+  const ends = words[`${prefix}Ends`];
+  const values = words[`${prefix}Values`];
+  const index = words[`${prefix}Index`];
+  if (!starts || !ends || !values || !index) return null;
   const length = values.length;
   if (starts.length !== length * width || ends.length !== length * width) return null;
-  return makeTable(width, starts, ends, values);
+  if (index.length !== INDEX_WORDS || index[INDEX_WORDS - 1] !== length) return null;
+  return { width, length, starts, ends, values, index };
 }

@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readCache, writeCache } from './cache.js';
-import type { CacheContent } from './cache.js';
+import type { CacheContent, StringList } from './cache.js';
 
 let dir: string;
 beforeEach(() => {
@@ -16,6 +17,10 @@ const content: CacheContent = {
   strings: { names: ['Cloudflare, Inc.', 'LLC "SPUTNIK"', 'Telefônica', ''] },
 };
 
+function strings(list: StringList | undefined): (string | undefined)[] | undefined {
+  return list === undefined ? undefined : Array.from({ length: list.length }, (_, i) => list.at(i));
+}
+
 describe('binary cache', () => {
   it('reads back what it wrote, for the same key only', () => {
     const file = join(dir, 'sub', 'asn.bin');
@@ -23,9 +28,25 @@ describe('binary cache', () => {
     const back = readCache(file, 'key 1');
     expect(back?.words['starts']).toEqual(content.words['starts']);
     expect(back?.words['odd']).toEqual(content.words['odd']);
-    expect(back?.strings['names']).toEqual(content.strings['names']);
+    expect(strings(back?.strings['names'])).toEqual(content.strings['names']);
     expect(readCache(file, 'key 2')).toBeNull();
     expect(readdirSync(join(dir, 'sub'))).toEqual(['asn.bin']); // no temp file left behind
+  });
+
+  it('decodes each string on demand, any text and any count', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 12 }), { maxLength: 40 }), (list) => {
+        const file = join(dir, 'strings.bin');
+        expect(writeCache(file, 'k', { words: {}, strings: { list } })).toBe(true);
+        const back = readCache(file, 'k')!.strings['list']!;
+        expect(back.length).toBe(list.length);
+        // Backwards, so no string is decoded from a neighbour's bounds by accident.
+        for (let i = list.length - 1; i >= 0; i--) expect(back.at(i)).toBe(Buffer.from(list[i]!, 'utf8').toString('utf8'));
+        expect(back.at(list.length)).toBeUndefined();
+        expect(back.at(-1)).toBeUndefined();
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it('reads a missing file as no cache', () => {

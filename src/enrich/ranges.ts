@@ -29,10 +29,17 @@ export interface RangeTable {
 
 const BUCKETS = 65536;
 
+/** Words in a table's bucket index. */
+export const INDEX_WORDS = BUCKETS + 1;
+
 /** A table over rows already sorted and disjoint (as RangeBuilder and the cache give them). */
 export function makeTable(width: 1 | 4, starts: Uint32Array, ends: Uint32Array, values: Uint32Array): RangeTable {
-  const length = values.length;
-  const index = new Uint32Array(BUCKETS + 1);
+  return { width, length: values.length, starts, ends, values, index: bucketIndex(width, ends, values.length) };
+}
+
+/** The bucket index of rows whose last addresses are ends (see RangeTable.index); the binary cache keeps it too. */
+export function bucketIndex(width: 1 | 4, ends: Uint32Array, length: number): Uint32Array {
+  const index = new Uint32Array(INDEX_WORDS);
   let row = 0;
   for (let h = 0; h < BUCKETS; h++) {
     const bucketStart = h * 65536;
@@ -40,7 +47,7 @@ export function makeTable(width: 1 | 4, starts: Uint32Array, ends: Uint32Array, 
     index[h] = row;
   }
   index[BUCKETS] = length;
-  return { width, length, starts, ends, values, index };
+  return index;
 }
 
 export function emptyTable(width: 1 | 4): RangeTable {

@@ -2,12 +2,15 @@
  * AS organisation names, one per ASN: a sorted ASN array and a parallel name
  * list. Ranges carry only the ASN, so ~500k rows share ~85k names.
  */
+import type { StringList } from '../cache.js';
+
 export class AsOrgs {
   /** Sorted ascending, distinct. */
   readonly asns: Uint32Array;
-  readonly names: readonly string[];
+  /** A list from the binary cache decodes a name when it is first asked for. */
+  readonly names: StringList;
 
-  constructor(asns: Uint32Array, names: readonly string[]) {
+  constructor(asns: Uint32Array, names: StringList) {
     this.asns = asns;
     this.names = names;
   }
@@ -20,7 +23,7 @@ export class AsOrgs {
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const a = asns[mid]!;
-      if (a === asn) return this.names[mid]!;
+      if (a === asn) return this.names.at(mid)!;
       if (a < asn) lo = mid + 1;
       else hi = mid - 1;
     }

@@ -38,7 +38,9 @@ export function loadBundledCountry(cacheDir?: string | false): Bundled<CountryDa
     parse: parseCountryFiles,
     extraToCache: (d) => ({ words: {}, strings: { codes: d.codes } }),
     extraFromCache: (c, tables) => {
-      const codes = c.strings['codes'];
+      // A plain array: lookups index it on the hot path.
+      const cached = c.strings['codes'];
+      const codes = cached === undefined ? undefined : Array.from({ length: cached.length }, (_, i) => cached.at(i)!);
       if (!codes || codes[0] !== '' || !valuesBelow(tables, codes.length)) return null;
       return { ...tables, codes };
     },

@@ -1,19 +1,24 @@
 /**
  * CDN, cloud, pool, dynamic-DNS and top-site facts from the lists the project
  * ships in data/reference/ (made by scripts/refresh-reference.mjs), loaded
- * once into tables that answer without allocating.
+ * once into tables that answer without allocating, and kept compiled in the
+ * enricher's binary cache (infra-cache.ts) so later starts skip the parse.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { canonicalName, isPlausibleName } from '../../model/names.js';
+import { ASN_PACKAGE } from '../asn/index.js';
+import { bundledPackage, cacheDirFor } from '../bundled.js';
 import { loadCidrs } from './cidrs.js';
+import { infraCacheFile, infraCacheKey, readInfraCache, writeInfraCache } from './infra-cache.js';
 import { ProviderTable } from './providers.js';
 import { fieldsOf, readReferenceFile, rowError } from './reference-file.js';
 import type { ReferenceFile, ReferenceRow } from './reference-file.js';
 import { SuffixTable } from './suffix-table.js';
 import { TableInfra } from './table-infra.js';
+import type { InfraParts } from './table-infra.js';
 import type { Infra } from './infra.js';
 
 export type { Infra, InfraCounts, InfraSource, ProviderClass } from './infra.js';
@@ -41,9 +46,44 @@ export function defaultReferenceDir(from: string = dirname(fileURLToPath(import.
   }
 }
 
+export interface InfraOptions {
+  /**
+   * Where the compiled lists are cached (src/enrich/cache.ts); false: no
+   * cache. Default: the enricher's cache directory when dir is the project's
+   * data/reference, no cache for any other dir.
+   */
+  cacheDir?: string | false;
+}
+
 /** Read every list in dir (default: the project's data/reference); a missing or bad file is an error naming it. */
-export function loadInfra(dir: string = defaultReferenceDir()): Infra {
+export function loadInfra(dir?: string, options: InfraOptions = {}): Infra {
   const started = performance.now();
+  const from = dir ?? defaultReferenceDir();
+  const cacheDir = dir === undefined || options.cacheDir !== undefined ? infraCacheDir(options.cacheDir) : null;
+  const file = cacheDir === null ? null : infraCacheFile(cacheDir, from);
+  const key = file === null ? '' : infraCacheKey(from, Object.values(REFERENCE_FILES));
+  let parts = file === null ? null : readInfraCache(file, key);
+  if (parts === null) {
+    parts = parseInfra(from);
+    if (file !== null) writeInfraCache(file, key, parts);
+  }
+  parts.counts.loadMs = Math.round(performance.now() - started);
+  return new TableInfra(parts);
+}
+
+/** The enricher's cache directory (cacheDirFor): one place for every compiled table fluxhound keeps. */
+function infraCacheDir(cacheDir: string | false | undefined): string | null {
+  if (cacheDir === false) return null;
+  if (cacheDir !== undefined) return cacheDir;
+  try {
+    return cacheDirFor(bundledPackage(ASN_PACKAGE), undefined);
+  } catch {
+    return null; // Without the data package there is no node_modules to cache in; parse each time.
+  }
+}
+
+/** Parse every list in dir into the tables TableInfra answers from. */
+export function parseInfra(dir: string): InfraParts {
   const read = (file: string) => readReferenceFile(dir, file);
   const files = {
     cidrs: read(REFERENCE_FILES.cidrs),
@@ -66,7 +106,7 @@ export function loadInfra(dir: string = defaultReferenceDir()): Infra {
     return at !== -1 ? at : poolNames.push(f[1]!) - 1;
   });
   const platforms = loadPlatforms(files.platforms);
-  return new TableInfra({
+  return {
     sources: Object.values(files).map((f) => f.source),
     counts: {
       providers: providers.names.length,
@@ -80,7 +120,7 @@ export function loadInfra(dir: string = defaultReferenceDir()): Infra {
       platforms: platforms.names.length,
       platformAsns: platforms.asns.size,
       platformDomains: platforms.domains.size,
-      loadMs: Math.round(performance.now() - started),
+      loadMs: 0,
     },
     providerNames: providers.names,
     providerClasses: providers.classes,
@@ -95,7 +135,7 @@ export function loadInfra(dir: string = defaultReferenceDir()): Infra {
     platformNames: platforms.names,
     platformAsns: platforms.asns,
     platformDomains: platforms.domains,
-  });
+  };
 }
 
 /**

@@ -82,4 +82,29 @@ describe('SuffixTable', () => {
       }),
     );
   });
+
+  it('answers the same when rebuilt from its words and keys (the binary cache), and refuses more keys', () => {
+    const label = fc.constantFrom('a', 'b', 'ab', 'ba', 'com', 'net', 'x-y');
+    const name = fc.array(label, { minLength: 1, maxLength: 5 }).map((l) => l.join('.'));
+    fc.assert(
+      fc.property(fc.uniqueArray(name, { maxLength: 30 }), fc.array(name, { maxLength: 30 }), (keys, names) => {
+        const built = table(keys.map((k, i) => [k, i * 3]));
+        const copy = SuffixTable.fromWords(built.words(), [...keys]);
+        expect(copy).not.toBeNull();
+        expect(copy!.size).toBe(built.size);
+        for (const n of [...keys, ...names, ...names.map((x) => `${x.toUpperCase()}.`)]) {
+          expect(copy!.longest(n)).toBe(built.longest(n));
+          expect(copy!.matches(n)).toBe(built.matches(n));
+          expect(copy!.exact(n)).toBe(built.exact(n));
+        }
+        expect(copy!.set('new.example', 1)).toBe(false);
+      }),
+    );
+  });
+
+  it('refuses words and keys that do not fit together', () => {
+    const t = table([['a.com', 1], ['b.net', 2]]);
+    expect(SuffixTable.fromWords(t.words(), ['a.com'])).toBeNull();
+    expect(SuffixTable.fromWords({ ...t.words(), capacity: 1 }, ['a.com', 'b.net'])).toBeNull();
+  });
 });

@@ -5,6 +5,7 @@
  * one probe per boundary finds it; no substring, no regex. ASCII letters are
  * compared case-insensitively and one trailing dot is ignored.
  */
+import type { StringList } from '../cache.js';
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
@@ -15,37 +16,80 @@ export class SuffixTable {
 
   private readonly slots: Int32Array;
   private readonly mask: number;
-  private readonly keys: string[] = [];
+  /** An array while set() fills the table; a table from the binary cache decodes a key when a probe first compares it. */
+  private readonly keys: StringList;
+  /** The keys again while set() may add to them; null for a table from the cache, which is complete. */
+  private readonly growing: string[] | null;
   private readonly hashes: Int32Array;
   private readonly values: Int32Array;
   private maxLength = 0;
 
   /** capacity: how many keys will be set (the table does not grow). */
-  constructor(capacity: number) {
+  constructor(capacity: number, cached?: SuffixTableWords & { keys: StringList }) {
     let size = 8;
     while (size < capacity * 2) size *= 2;
     this.slots = new Int32Array(size);
     this.mask = size - 1;
-    // At most half the slots fill, which keeps probe runs short.
-    this.hashes = new Int32Array(size / 2);
-    this.values = new Int32Array(size / 2);
+    if (cached === undefined) {
+      this.growing = [];
+      this.keys = this.growing;
+      // At most half the slots fill, which keeps probe runs short.
+      this.hashes = new Int32Array(size / 2);
+      this.values = new Int32Array(size / 2);
+      return;
+    }
+    this.growing = null;
+    this.keys = cached.keys;
+    this.hashes = cached.hashes;
+    this.values = cached.values;
+    this.maxLength = cached.maxLength;
+    // The slots again, as set() placed them: the same keys in the same order land in the same slots.
+    for (let k = 0; k < cached.keys.length; k++) {
+      let slot = this.hashes[k]! & this.mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.slots[slot] = k + 1;
+    }
+  }
+
+  /**
+   * A table as set() left it, from what words() gave and its keys; null when
+   * the parts do not fit together. Rebuilding only the slots from the stored
+   * hashes skips hashing and checking every key again at each start.
+   */
+  static fromWords(words: SuffixTableWords, keys: StringList): SuffixTable | null {
+    const n = keys.length;
+    if (words.hashes.length !== n || words.values.length !== n || n > words.capacity) return null;
+    return new SuffixTable(words.capacity, { ...words, keys });
+  }
+
+  /** The hashes, values and longest key length, for the binary cache (keys go separately, as strings). */
+  words(): SuffixTableWords {
+    const n = this.keys.length;
+    // Half the slots: a table of that capacity has as many slots as this one.
+    return { hashes: this.hashes.subarray(0, n), values: this.values.subarray(0, n), maxLength: this.maxLength, capacity: this.slots.length / 2 };
+  }
+
+  /** The keys in the order they were set. */
+  keyList(): StringList {
+    return this.keys;
   }
 
   get size(): number {
     return this.keys.length;
   }
 
-  /** Add a key (lower case, no trailing dot); false when it is already there or the table is full. */
+  /** Add a key (lower case, no trailing dot); false when it is already there, or the table is full or came from the cache. */
   set(key: string, value: number): boolean {
-    if (this.keys.length * 2 >= this.slots.length) return false;
+    const keys = this.growing;
+    if (keys === null || keys.length * 2 >= this.slots.length) return false;
     const h = hashFromRight(key, 0, key.length);
     if (this.probe(h, key, 0, key.length) !== -1) return false;
     let slot = h & this.mask;
     while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-    this.hashes[this.keys.length] = h;
-    this.values[this.keys.length] = value;
-    this.keys.push(key);
-    this.slots[slot] = this.keys.length;
+    this.hashes[keys.length] = h;
+    this.values[keys.length] = value;
+    keys.push(key);
+    this.slots[slot] = keys.length;
     if (key.length > this.maxLength) this.maxLength = key.length;
     return true;
   }
@@ -91,10 +135,18 @@ export class SuffixTable {
     for (;;) {
       const k = slots[slot]!;
       if (k === 0) return -1;
-      if (this.hashes[k - 1] === h && sameText(this.keys[k - 1]!, name, from, end)) return this.values[k - 1]!;
+      if (this.hashes[k - 1] === h && sameText(this.keys.at(k - 1)!, name, from, end)) return this.values[k - 1]!;
       slot = (slot + 1) & this.mask;
     }
   }
+}
+
+/** What the binary cache keeps of a table besides its keys. */
+export interface SuffixTableWords {
+  capacity: number;
+  hashes: Int32Array;
+  values: Int32Array;
+  maxLength: number;
 }
 
 function hashFromRight(s: string, from: number, end: number): number {
