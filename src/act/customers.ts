@@ -4,7 +4,7 @@
  * entry, block and report is attributed to one. Built once from the config;
  * a lookup is a few Map probes, and answers are cached per client.
  */
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { parseIPv4, parseIPv6 } from '../model/names.js';
 

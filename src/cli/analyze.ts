@@ -19,7 +19,7 @@ import type { VerdictSink } from '../act/sink.js';
 import type { Config } from '../config/schema.js';
 import type { Infra } from '../enrich/infra/index.js';
 import { analyze, type AnalyzeSummary } from '../analyze.js';
-import { loadConfig } from '../config/load.js';
+import { startConfig } from '../config/start.js';
 import { createEnricher } from '../enrich/index.js';
 import { loadInfra } from '../enrich/infra/index.js';
 import { isRegistrable } from '../detect/registered-domain.js';
@@ -31,7 +31,7 @@ import { progressBar } from './progress.js';
 import { printSummary } from './summary.js';
 import { clusterSink } from './cluster-sink.js';
 import { collectIntel, INTEL_FLAG_HELP, intelSummaryLines, loadAnalyzeIntel } from './intel.js';
-import { fluxFeeds, intelFeedsOf, requireFeedPaths } from '../intel/feeds/spec.js';
+import type { IntelFeedConfig } from '../intel/feeds/loader.js';
 
 interface AnalyzeFlags {
   format: string;
@@ -107,16 +107,14 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
   }
   const overrides: Record<string, unknown> = {};
   if (flags.window !== undefined) overrides.window = positiveInt('--window', flags.window);
-  const config = loadConfig(flags.config, overrides);
+  const config = await startConfig(flags.config, overrides);
   if (flags.maxDomains !== undefined) config.limits.maxDomains = positiveInt('--max-domains', flags.maxDomains);
   const top = positiveInt('--top', flags.top);
   const workers = analyzeWorkers(flags.workers !== undefined ? parseWorkers('analyze', flags.workers) : config.workers, availableParallelism());
 
   const enricher = await createEnricher({ asnMmdb: flags.asnMmdb, countryMmdb: flags.countryMmdb });
   // Feeds first: a bad --intel is exit 2 before anything is read.
-  const feeds = intelFeedsOf(config.intel.feeds, flags.intel ?? []);
-  // Warninglists have their own missing-file error (intel/warninglist); flux feeds fail here.
-  requireFeedPaths(fluxFeeds(feeds), 'analyze');
+  const feeds = await feedsOf(config, flags.intel ?? []);
   // Warninglist feeds (kind warninglist, config or --intel) extend the reference lists, with or without data/reference.
   const infra = withWarninglistFiles(flags.reference ? loadInfra() : null, { ...config.intel, feeds }, { isRegistrable });
   // The other feeds, loaded before the input; a feed that fails is one line and no copy.
@@ -186,6 +184,19 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
     if (lines.length > 0) process.stderr.write(lines.join('\n') + '\n');
   }
   if (flags.statsJson !== undefined) writeStats(flags.statsJson, summary, elapsedMs, heapBaseline, heapAtEnd);
+}
+
+/**
+ * The feeds of config intel.feeds and --intel (intelFeedsOf). Without any,
+ * intel/feeds/spec.ts, and zod with it, is not loaded (see config/start.ts).
+ */
+async function feedsOf(config: Config, specs: readonly string[]): Promise<IntelFeedConfig[]> {
+  if (config.intel.feeds.length === 0 && specs.length === 0) return [];
+  const { fluxFeeds, intelFeedsOf, requireFeedPaths } = await import('../intel/feeds/spec.js');
+  const feeds = intelFeedsOf(config.intel.feeds, specs);
+  // Warninglists have their own missing-file error (intel/warninglist); flux feeds fail here.
+  requireFeedPaths(fluxFeeds(feeds), 'analyze');
+  return feeds;
 }
 
 /** --rpz, --ip-blocklist, --stix and --misp-feed: paths checked now, so a bad one fails before the input is read. */

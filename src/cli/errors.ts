@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
 import { InputError } from '../sources/input.js';
 import { UsageError } from '../model/errors.js';
 

@@ -9,7 +9,6 @@ import { escapeName } from '../dns/name-text.js';
 import type { Infra } from '../enrich/infra/index.js';
 import { REFUSALS } from '../intel/index.js';
 import { IntelFeedSet, type IntelFeedDetail } from '../intel/feeds/feed-set.js';
-import { fluxFeeds } from '../intel/feeds/spec.js';
 import type { IntelFeedConfig } from '../intel/feeds/loader.js';
 
 export const INTEL_FLAG_HELP =
@@ -22,6 +21,8 @@ export function collectIntel(value: string, previous: string[] | undefined): str
 
 /** The feed set of the feeds (config intel.feeds and --intel: intelFeedsOf), loaded; null when there is no flux feed. */
 export async function loadAnalyzeIntel(config: Config, all: readonly IntelFeedConfig[], infra: Infra | null, err: NodeJS.WritableStream): Promise<IntelFeedSet | null> {
+  if (all.length === 0) return null; // No feed at all: spec.ts, and zod with it, stays unloaded (config/start.ts).
+  const { fluxFeeds } = await import('../intel/feeds/spec.js');
   const feeds = fluxFeeds(all);
   if (feeds.length === 0) return null;
   const line = (_fields: object, message: string): void => void err.write(`fluxhound: ${oneLine(message)}\n`);

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ConfigError } from './errors.js';
 import { configSchema, type Config } from './schema.js';
 
-/** A configuration problem, reported as one line and exit code 2. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 /** Read and validate a YAML or JSON config file (JSON is YAML). */
 export function loadConfig(path: string | undefined, overrides: Record<string, unknown> = {}): Config {

@@ -6,7 +6,6 @@
 import { loadBundledAsn } from './asn/index.js';
 import type { Enricher } from './enricher.js';
 import { loadBundledCountry } from './geo/index.js';
-import { loadAsnMmdb, loadCountryMmdb } from './mmdb.js';
 import { TableEnricher } from './table-enricher.js';
 import type { AsnPart, CountryPart } from './table-enricher.js';
 
@@ -31,13 +30,14 @@ export async function createEnricher(options: EnricherOptions = {}): Promise<Enr
 }
 
 async function asnPart(options: EnricherOptions): Promise<AsnPart> {
-  if (options.asnMmdb !== undefined) return loadAsnMmdb(options.asnMmdb);
+  // mmdb.ts and the maxmind package load only when a file is given: most runs use the bundled data.
+  if (options.asnMmdb !== undefined) return (await import('./mmdb.js')).loadAsnMmdb(options.asnMmdb);
   const b = loadBundledAsn(options.cacheDir);
   return { ...b.value, source: { kind: 'asn', name: `${b.name} ${b.version}`, date: b.date } };
 }
 
 async function countryPart(options: EnricherOptions): Promise<CountryPart> {
-  if (options.countryMmdb !== undefined) return loadCountryMmdb(options.countryMmdb);
+  if (options.countryMmdb !== undefined) return (await import('./mmdb.js')).loadCountryMmdb(options.countryMmdb);
   const b = loadBundledCountry(options.cacheDir);
   return { ...b.value, source: { kind: 'country', name: `${b.name} ${b.version}`, date: b.date } };
 }

@@ -5,7 +5,7 @@
  * build it again to reload (SIGHUP).
  */
 import { FileRefused, readRegularFile } from '../../config/regular-file.js';
-import { ConfigError } from '../../config/load.js';
+import { ConfigError } from '../../config/errors.js';
 import type { Config } from '../../config/schema.js';
 import { canonicalName, isPlausibleName, parseIPv4, parseIPv6 } from '../../model/names.js';
 

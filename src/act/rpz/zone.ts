@@ -5,7 +5,7 @@
  * zone file share buildRpzZone.
  */
 import { blockedZoneOf, isRegistrable } from '../../detect/registered-domain.js';
-import { ConfigError } from '../../config/load.js';
+import { ConfigError } from '../../config/errors.js';
 import type { Config, PolicyAction } from '../../config/schema.js';
 import type { Infra } from '../../enrich/infra/index.js';
 import { canonicalName } from '../../model/names.js';

@@ -6,7 +6,7 @@
  * out, so a run with only a URL list changes nothing until that loader runs.
  */
 import { FileRefused, readRegularFile } from '../../config/regular-file.js';
-import { ConfigError } from '../../config/load.js';
+import { ConfigError } from '../../config/errors.js';
 import type { Config } from '../../config/schema.js';
 import type { Infra } from '../../enrich/infra/index.js';
 import { extendInfra, type WarninglistFeed, type WarninglistRules } from './extend.js';
