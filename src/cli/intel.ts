@@ -9,6 +9,7 @@ import { escapeName } from '../dns/name-text.js';
 import type { Infra } from '../enrich/infra/index.js';
 import { REFUSALS } from '../intel/index.js';
 import { IntelFeedSet, type IntelFeedDetail } from '../intel/feeds/feed-set.js';
+import { formatCount } from './summary.js';
 import type { IntelFeedConfig } from '../intel/feeds/loader.js';
 
 export const INTEL_FLAG_HELP =
@@ -45,8 +46,8 @@ export function intelSummaryLines(details: readonly IntelFeedDetail[], samples: 
       lines.push(`${head}: no copy${d.error === null ? '' : `: ${oneLine(d.error)}`}`);
       continue;
     }
-    const refused = REFUSALS.filter((r) => d.counts!.refused[r] > 0).map((r) => `${d.counts!.refused[r].toLocaleString('en-US')} ${r}`);
-    lines.push(`${head}: ${d.counts.accepted.toLocaleString('en-US')} accepted, ${d.counts.skipped.toLocaleString('en-US')} skipped, refused ${refused.length === 0 ? 'none' : refused.join(', ')}${d.error === null ? '' : `; last attempt failed: ${oneLine(d.error)}`}`);
+    const refused = REFUSALS.filter((r) => d.counts!.refused[r] > 0).map((r) => `${formatCount(d.counts!.refused[r])} ${r}`);
+    lines.push(`${head}: ${formatCount(d.counts.accepted)} accepted, ${formatCount(d.counts.skipped)} skipped, refused ${refused.length === 0 ? 'none' : refused.join(', ')}${d.error === null ? '' : `; last attempt failed: ${oneLine(d.error)}`}`);
     for (const s of samples(d.name).slice(0, 3)) lines.push(`  skipped ${escapeName(s.position)}: ${oneLine(s.reason)}`);
   }
   return lines;

@@ -1,7 +1,8 @@
 /** The flow lines of the run summary: one line when flows were read, and a line for each kind of flow the analysis could not use, only when non-zero. */
 import { describe, expect, it } from 'vitest';
 import type { FlowSummary } from '../analyze.js';
-import { flowLines } from './summary.js';
+import fc from 'fast-check';
+import { flowLines, formatCount } from './summary.js';
 
 const read: FlowSummary = { records: 1337, skipped: 2, exposures: 278, bypass: 27, inbound: 2, fanOuts: 1, late: 0, invalid: 0, unattributed: 0, bypassUnknown: 0 };
 const FIRST = 'flows: read 1,337 flow records, skipped 2; 278 exposures to flux hosts (27 DNS bypass, 2 inbound); 1 fan-out host';
@@ -27,5 +28,14 @@ describe('flowLines', () => {
       '  flows dropped: 1,500 late (far behind the newest flow: give flow files in time order), 3 with impossible times or counts',
       '  flows in no exposure: 4,200 to or from flux hosts before the verdict, from clients past flows.limits.maxClientsPerAddress (counted in the flow evidence)',
     ]);
+  });
+});
+
+describe('formatCount', () => {
+  it("writes any number as toLocaleString('en-US') does", () => {
+    for (const x of [0, 7, -7, 999, 1000, -1000, 999_999, 1_000_000, 123_456_789, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1.5, 2 ** 60, NaN]) {
+      expect(formatCount(x)).toBe(x.toLocaleString('en-US'));
+    }
+    fc.assert(fc.property(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), (x) => formatCount(x) === x.toLocaleString('en-US')));
   });
 });

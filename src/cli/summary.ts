@@ -63,6 +63,17 @@ export function flowLines(f: FlowSummary): string[] {
   return lines;
 }
 
-function n(x: number): string {
-  return x.toLocaleString('en-US');
+const n = formatCount;
+
+/**
+ * x as toLocaleString('en-US') writes it (1234567 → '1,234,567'), without
+ * it for whole numbers: the first toLocaleString of a process loads ICU's
+ * number formatting, 20-40 ms of every start for one summary.
+ */
+export function formatCount(x: number): string {
+  if (!Number.isSafeInteger(x)) return x.toLocaleString('en-US');
+  const digits = String(Math.abs(x));
+  let out = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return x < 0 ? `-${out}` : out;
 }
