@@ -4,17 +4,11 @@ import { analyzeWorkers, parseWorkers } from './workers.js';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { blocklistSink } from '../act/blocklist/sink.js';
 import { IP_FORMATS, type IpFormat } from '../act/blocklist/formats.js';
 import { ndjsonSink } from '../act/report/ndjson.js';
 import { networksNdjson, networksTable } from '../act/report/networks.js';
 import { tableSink } from '../act/report/table.js';
-import { mispFeedSink } from '../act/misp/sink.js';
-import { rpzSink } from '../act/rpz/sink.js';
-import { stixSink } from '../act/stix/sink.js';
 import { TLP_LEVELS, type TlpLevel } from '../act/stix/tlp.js';
-import { rpzOptionsOf } from '../act/rpz/zone.js';
-import { checkWritable } from '../act/rpz/zone-file.js';
 import type { VerdictSink } from '../act/sink.js';
 import type { Config } from '../config/schema.js';
 import type { Infra } from '../enrich/infra/index.js';
@@ -135,7 +129,7 @@ async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
       }),
     );
   }
-  sinks.push(...blockingSinks(flags, config, infra));
+  sinks.push(...(await blockingSinks(flags, config, infra)));
   const progress = flags.progress && process.stderr.isTTY ? progressBar(process.stderr) : undefined;
   // Before the input is read: a cluster without fluxhound's tables is exit 2 before any work.
   const cluster = await clusterSink(config, flags, enricher);
@@ -200,8 +194,18 @@ async function feedsOf(config: Config, specs: readonly string[]): Promise<IntelF
 }
 
 /** --rpz, --ip-blocklist, --stix and --misp-feed: paths checked now, so a bad one fails before the input is read. */
-function blockingSinks(flags: AnalyzeFlags, config: Config, infra: Infra | null): VerdictSink[] {
+async function blockingSinks(flags: AnalyzeFlags, config: Config, infra: Infra | null): Promise<VerdictSink[]> {
   const sinks: VerdictSink[] = [];
+  // The writers load only when asked for: most runs write none, and each is a few modules.
+  if (flags.rpz === undefined && flags.ipBlocklist === undefined && flags.stix === undefined && flags.mispFeed === undefined) return sinks;
+  const [{ blocklistSink }, { mispFeedSink }, { rpzSink }, { stixSink }, { rpzOptionsOf }, { checkWritable }] = await Promise.all([
+    import('../act/blocklist/sink.js'),
+    import('../act/misp/sink.js'),
+    import('../act/rpz/sink.js'),
+    import('../act/stix/sink.js'),
+    import('../act/rpz/zone.js'),
+    import('../act/rpz/zone-file.js'),
+  ]);
   const writable = (flag: string, path: string): void => {
     try {
       checkWritable(path);

@@ -3,12 +3,11 @@
  * the same flag): the feeds of the config and the flags, loaded once before
  * the input is read, and their counts in the closing summary.
  */
-import { intelRules } from '../act/intel-rules.js';
 import type { Config } from '../config/schema.js';
 import { escapeName } from '../dns/name-text.js';
 import type { Infra } from '../enrich/infra/index.js';
 import { REFUSALS } from '../intel/index.js';
-import { IntelFeedSet, type IntelFeedDetail } from '../intel/feeds/feed-set.js';
+import type { IntelFeedDetail, IntelFeedSet } from '../intel/feeds/feed-set.js';
 import { formatCount } from './summary.js';
 import type { IntelFeedConfig } from '../intel/feeds/loader.js';
 
@@ -22,10 +21,12 @@ export function collectIntel(value: string, previous: string[] | undefined): str
 
 /** The feed set of the feeds (config intel.feeds and --intel: intelFeedsOf), loaded; null when there is no flux feed. */
 export async function loadAnalyzeIntel(config: Config, all: readonly IntelFeedConfig[], infra: Infra | null, err: NodeJS.WritableStream): Promise<IntelFeedSet | null> {
-  if (all.length === 0) return null; // No feed at all: spec.ts, and zod with it, stays unloaded (config/start.ts).
+  // No feed at all: the feed readers (~20 modules) and spec.ts (zod: config/start.ts) stay unloaded.
+  if (all.length === 0) return null;
   const { fluxFeeds } = await import('../intel/feeds/spec.js');
   const feeds = fluxFeeds(all);
   if (feeds.length === 0) return null;
+  const [{ IntelFeedSet }, { intelRules }] = await Promise.all([import('../intel/feeds/feed-set.js'), import('../act/intel-rules.js')]);
   const line = (_fields: object, message: string): void => void err.write(`fluxhound: ${oneLine(message)}\n`);
   const set = new IntelFeedSet({
     feeds,
