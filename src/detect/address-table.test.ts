@@ -78,4 +78,32 @@ describe('address table', () => {
       { numRuns: 200 },
     );
   });
+
+  it('holds exactly the slots a plain model of inserts and evictions gives, and never shares the array it was given while small (property)', () => {
+    const key = fc.oneof(fc.integer(), fc.constantFrom('2001:db8::1', '2001:db8::2', '2a00::9'));
+    const insert = fc.record({ key, asn: fc.nat(70_000), country: fc.constantFrom('', 'US', 'DE'), ttl: fc.integer({ min: -1, max: 600 }), provider: fc.integer({ min: -1, max: 3 }), seen: fc.nat(1e6) });
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: 16 }), fc.array(insert, { maxLength: 60 }), (cap, inserts) => {
+        let t: AddressTable = [];
+        const model: (number | string)[][] = [];
+        for (const [n, x] of inserts.entries()) {
+          if (findAddress(t, x.key) !== -1) continue;
+          const before = t;
+          const beforeText = JSON.stringify(before);
+          t = insertAddress(t, cap, { key: x.key, asn: x.asn, country: x.country, ttl: x.ttl, provider: x.provider }, x.seen, n);
+          const slot = [x.key, x.seen, x.asn, x.country, n, x.ttl, x.provider];
+          if (model.length < cap) model.push(slot);
+          else {
+            let oldest = 0;
+            for (let i = 1; i < model.length; i++) if ((model[i]![1] as number) < (model[oldest]![1] as number)) oldest = i;
+            model[oldest] = slot;
+          }
+          // A small table is copied: the array it was handed stays as it was.
+          if (before.length < 8 * ADDRESS_STRIDE && before.length < cap * ADDRESS_STRIDE) expect(JSON.stringify(before)).toBe(beforeText);
+          expect(t).toEqual(model.flat());
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -7,7 +7,7 @@
  */
 import type { Enricher } from '../enrich/enricher.js';
 import type { DnsObservation, ResourceRecord } from '../model/observation.js';
-import { formatIPv4, parseIPv4, parseIPv6, parseIPv6Into } from '../model/names.js';
+import { formatIPv4, parseIPv4, parseIPv6Into } from '../model/names.js';
 import type { IntelHit, IntelIndex } from '../intel/index.js';
 import { nonRoutableV4, nonRoutableV6Text } from '../model/special-purpose.js';
 import type { Infra } from '../enrich/infra/index.js';
@@ -42,6 +42,9 @@ export class AddressList {
    */
   intel: IntelIndex | null = null;
   private readonly intelGroups = new Uint16Array(8);
+  /** The IPv6 key whose groups v6Groups holds (groups()), or null. */
+  private v6GroupsOf: string | null = null;
+  private readonly v6Groups = new Uint16Array(8);
   private readonly enricher: Enricher;
   private readonly infra: Infra | null;
 
@@ -167,10 +170,22 @@ export class AddressList {
     return typeof key === 'number' ? formatIPv4(key >>> 0) : key;
   }
 
-  /** Groups of an IPv6 key (parsed on demand); null for IPv4 or unparsable text. */
+  /**
+   * Groups of an IPv6 key (parsed on demand into one reused array: the
+   * enricher and infra read them and keep nothing); null for IPv4 or
+   * unparsable text. Valid until the next call.
+   */
   private groups(i: number): Uint16Array | null {
     const key = this.keys[i]!;
-    return typeof key === 'number' ? null : parseIPv6(key);
+    if (typeof key === 'number') return null;
+    // ASN, country and provider of one address ask in turn: parsed once for the three.
+    if (key === this.v6GroupsOf) return this.v6Groups;
+    if (!parseIPv6Into(key, this.v6Groups)) {
+      this.v6GroupsOf = null;
+      return null;
+    }
+    this.v6GroupsOf = key;
+    return this.v6Groups;
   }
 
   asn(i: number): number {
