@@ -22,7 +22,7 @@ import {
 import { isNovel } from './departed.js';
 import type { AddressList, ObservationDigest } from './digest.js';
 import { IntelEvidence } from './intel-evidence.js';
-import { addName, Delegation, detach, indexOfName, NO_SCORE_MEMO, REPUTATION_POOL, REPUTATION_TOP_SHIFT, type FluxState } from './state.js';
+import { addHash, addName, Delegation, detach, indexOfName, NO_SCORE_MEMO, REPUTATION_POOL, REPUTATION_TOP_SHIFT, type FluxState } from './state.js';
 import { answersInjected, inspect, inspection, noteConflict } from './tampering.js';
 
 const windowCounts: TableCounts = newCounts();
@@ -181,7 +181,7 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
     if (indexOfName(d.nsNames, d.nsNameHashes, ns, hash) !== -1) continue;
     if (d.nsNames.length < caps.maxNamesPerDomain) {
       d.nsNames = addName(d.nsNames, detach(ns));
-      d.nsNameHashes = addName(d.nsNameHashes, hash);
+      d.nsNameHashes = addHash(d.nsNameHashes, hash);
     } else {
       const beyond = (d.nsNamesBeyond ??= new Set());
       const counted = countBeyond(beyond, hash);
@@ -205,7 +205,7 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
     if (indexOfName(d.cnameTargets, d.cnameTargetHashes, target, hash) !== -1) continue;
     if (d.cnameTargets.length < caps.maxNamesPerDomain) {
       d.cnameTargets = addName(d.cnameTargets, detach(target));
-      d.cnameTargetHashes = addName(d.cnameTargetHashes, hash);
+      d.cnameTargetHashes = addHash(d.cnameTargetHashes, hash);
     } else {
       const beyond = (d.cnameTargetsBeyond ??= new Set());
       const counted = countBeyond(beyond, hash);

@@ -12,7 +12,7 @@ import type { Verdict } from '../model/verdict.js';
 import { Detector } from './detector.js';
 import { NameList } from './digest.js';
 import { hashName } from './name-table.js';
-import { addName, Delegation, indexOfName } from './state.js';
+import { addHash, addName, Delegation, indexOfName } from './state.js';
 
 /** `names` distinct NS names (and CNAME targets), two per response, cycled `rounds` times over one name. */
 function cycle(names: number, rounds: number): Verdict {
@@ -70,9 +70,9 @@ describe('name lists compared by hash first', () => {
     for (let i = 0; i < 12; i++) {
       const name = `ns${i}.example.net`;
       d.nsNames = addName(d.nsNames, name);
-      d.nsNameHashes = addName(d.nsNameHashes, hashName(name));
+      d.nsNameHashes = addHash(d.nsNameHashes, hashName(name));
       d.cnameTargets = addName(d.cnameTargets, `edge${i}.cdn.net`);
-      d.cnameTargetHashes = addName(d.cnameTargetHashes, hashName(`edge${i}.cdn.net`));
+      d.cnameTargetHashes = addHash(d.cnameTargetHashes, hashName(`edge${i}.cdn.net`));
     }
     const c = d.clone();
     expect(c.nsNameHashes).toEqual(c.nsNames.map(hashName));
