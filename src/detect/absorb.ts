@@ -20,10 +20,9 @@ import {
   type TableCounts,
 } from './address-table.js';
 import { isNovel } from './departed.js';
-import { hashName } from './name-table.js';
 import type { AddressList, ObservationDigest } from './digest.js';
 import { IntelEvidence } from './intel-evidence.js';
-import { addName, Delegation, detach, NO_SCORE_MEMO, REPUTATION_POOL, REPUTATION_TOP_SHIFT, type FluxState } from './state.js';
+import { addHash, addName, Delegation, detach, indexOfName, NO_SCORE_MEMO, REPUTATION_POOL, REPUTATION_TOP_SHIFT, type FluxState } from './state.js';
 import { answersInjected, inspect, inspection, noteConflict } from './tampering.js';
 
 const windowCounts: TableCounts = newCounts();
@@ -178,11 +177,14 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
   d.lastSignature = digest.delegationSignature;
   for (let i = 0; i < digest.nsNames.size; i++) {
     const ns = digest.nsNames.at(i);
-    if (d.nsNames.indexOf(ns) !== -1) continue;
-    if (d.nsNames.length < caps.maxNamesPerDomain) d.nsNames = addName(d.nsNames, detach(ns));
-    else {
+    const hash = digest.nsNames.hashAt(i);
+    if (indexOfName(d.nsNames, d.nsNameHashes, ns, hash) !== -1) continue;
+    if (d.nsNames.length < caps.maxNamesPerDomain) {
+      d.nsNames = addName(d.nsNames, detach(ns));
+      d.nsNameHashes = addHash(d.nsNameHashes, hash);
+    } else {
       const beyond = (d.nsNamesBeyond ??= new Set());
-      const counted = countBeyond(beyond, ns);
+      const counted = countBeyond(beyond, hash);
       if (counted === 0) continue;
       if (counted < 0) {
         d.nsNamesInexact = true;
@@ -199,11 +201,14 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
   }
   for (let i = 0; i < digest.cnameTargets.size; i++) {
     const target = digest.cnameTargets.at(i);
-    if (d.cnameTargets.indexOf(target) !== -1) continue;
-    if (d.cnameTargets.length < caps.maxNamesPerDomain) d.cnameTargets = addName(d.cnameTargets, detach(target));
-    else {
+    const hash = digest.cnameTargets.hashAt(i);
+    if (indexOfName(d.cnameTargets, d.cnameTargetHashes, target, hash) !== -1) continue;
+    if (d.cnameTargets.length < caps.maxNamesPerDomain) {
+      d.cnameTargets = addName(d.cnameTargets, detach(target));
+      d.cnameTargetHashes = addHash(d.cnameTargetHashes, hash);
+    } else {
       const beyond = (d.cnameTargetsBeyond ??= new Set());
-      const counted = countBeyond(beyond, target);
+      const counted = countBeyond(beyond, hash);
       if (counted === 0) continue;
       if (counted < 0) {
         d.cnameTargetsInexact = true;
@@ -220,13 +225,12 @@ function absorbDelegation(state: FluxState, digest: ObservationDigest, seen: num
 const MAX_NAMES_BEYOND = 1024;
 
 /**
- * A name not in a full list: 1 when it is new (its 32-bit hash remembered), 0
+ * A name not in a full list, by its hashName: 1 when it is new (the hash remembered), 0
  * when its hash was counted before, -1 when it cannot be told (the set is
  * full). Without this every lookup re-counted the names the list had no
  * room for (a shared registry read "148 NS names" with 60).
  */
-function countBeyond(beyond: Set<number>, name: string): number {
-  const h = hashName(name);
+function countBeyond(beyond: Set<number>, h: number): number {
   if (beyond.has(h)) return 0;
   if (beyond.size >= MAX_NAMES_BEYOND) return -1;
   beyond.add(h);

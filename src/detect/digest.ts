@@ -227,10 +227,15 @@ export class AddressList {
 export class NameList {
   size = 0;
   readonly names: string[] = [];
+  /** hashName of names[i]: the signature and the states' lists (Delegation) compare these before the names. */
+  readonly hashes: number[] = [];
 
   /** Add value unless it is '' or already in the list. */
   add(value: string): void {
-    if (value === '' || this.indexOf(value) !== -1) return;
+    if (value === '') return;
+    const hash = hashName(value);
+    for (let i = 0; i < this.size; i++) if (this.hashes[i] === hash && this.names[i] === value) return;
+    this.hashes[this.size] = hash;
     this.names[this.size++] = value;
   }
 
@@ -241,6 +246,10 @@ export class NameList {
 
   at(i: number): string {
     return this.names[i]!;
+  }
+
+  hashAt(i: number): number {
+    return this.hashes[i]!;
   }
 
   clear(): void {
@@ -333,9 +342,9 @@ export class ObservationDigest {
     }
     let signature = 0;
     this.cnameProvider = -2;
-    for (let i = 0; i < this.cnameTargets.size; i++) signature = (signature + hashName(this.cnameTargets.at(i))) | 0;
+    for (let i = 0; i < this.cnameTargets.size; i++) signature = (signature + this.cnameTargets.hashAt(i)) | 0;
     if (this.nsNames.size > 0) {
-      for (let i = 0; i < this.nsNames.size; i++) signature = (signature + Math.imul(hashName(this.nsNames.at(i)), 3)) | 0;
+      for (let i = 0; i < this.nsNames.size; i++) signature = (signature + Math.imul(this.nsNames.hashAt(i), 3)) | 0;
       const additional = obs.additional;
       for (let j = 0; j < additional.length; j++) {
         const rr = additional[j]!;

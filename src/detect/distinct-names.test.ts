@@ -10,6 +10,9 @@ import { octetEnricher } from '../../test/helpers/octet-enricher.js';
 import { defaultConfig } from '../config/schema.js';
 import type { Verdict } from '../model/verdict.js';
 import { Detector } from './detector.js';
+import { NameList } from './digest.js';
+import { hashName } from './name-table.js';
+import { addHash, addName, Delegation, indexOfName } from './state.js';
 
 /** `names` distinct NS names (and CNAME targets), two per response, cycled `rounds` times over one name. */
 function cycle(names: number, rounds: number): Verdict {
@@ -42,5 +45,38 @@ describe('distinct NS names and CNAME targets', () => {
     expect(v.features.ns_names).toBe(16 + 1024);
     expect(v.lower_bounds).toContain('ns_names');
     expect(v.reasons.some((r) => r.startsWith('at least 1040 NS names'))).toBe(true);
+  });
+});
+
+describe('name lists compared by hash first', () => {
+  it('finds a name by hash and name, and tells apart two names of one hash', () => {
+    const names = ['a.example', 'b.example'];
+    const hashes = [7, 7];
+    expect(indexOfName(names, hashes, 'b.example', 7)).toBe(1);
+    expect(indexOfName(names, hashes, 'c.example', 7)).toBe(-1);
+    expect(indexOfName(names, hashes, 'a.example', 8)).toBe(-1);
+  });
+
+  it("a digest's NameList keeps each distinct name's hashName, in step with its names", () => {
+    const list = new NameList();
+    for (const n of ['ns1.example.net', '', 'ns2.example.net', 'ns1.example.net']) list.add(n);
+    expect(list.size).toBe(2);
+    expect([list.at(0), list.at(1)]).toEqual(['ns1.example.net', 'ns2.example.net']);
+    expect([list.hashAt(0), list.hashAt(1)]).toEqual([hashName('ns1.example.net'), hashName('ns2.example.net')]);
+  });
+
+  it("a Delegation's clone (a registered domain's union) keeps the hashes in step with the names", () => {
+    const d = new Delegation();
+    for (let i = 0; i < 12; i++) {
+      const name = `ns${i}.example.net`;
+      d.nsNames = addName(d.nsNames, name);
+      d.nsNameHashes = addHash(d.nsNameHashes, hashName(name));
+      d.cnameTargets = addName(d.cnameTargets, `edge${i}.cdn.net`);
+      d.cnameTargetHashes = addHash(d.cnameTargetHashes, hashName(`edge${i}.cdn.net`));
+    }
+    const c = d.clone();
+    expect(c.nsNameHashes).toEqual(c.nsNames.map(hashName));
+    expect(c.cnameTargetHashes).toEqual(c.cnameTargets.map(hashName));
+    expect(indexOfName(c.nsNames, c.nsNameHashes, 'ns11.example.net', hashName('ns11.example.net'))).toBe(11);
   });
 });
