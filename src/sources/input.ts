@@ -2,16 +2,17 @@
  * Reading input files into decoders: files one after another ('-' is stdin),
  * gzip recognised by its magic bytes whatever the name, the format sniffed
  * from the first 64 KiB unless one is given. Chunks are handed to the
- * decoder synchronously from 'data' events, so a slow consumer slows the
- * reads (backpressure) and no promise is made per record.
+ * decoder synchronously as they arrive (a file's next read already in
+ * flight meanwhile: byte-source.ts), so a slow consumer slows the reads
+ * (backpressure) and no promise is made per record.
  */
-import { constants as fsConstants, createReadStream } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FlowRecord } from '../model/flow.js';
 import { timeProblem, type DnsObservation, type SkippedRecord } from '../model/observation.js';
 import type { Decoder, ObservationSink, SourceFormat } from './source.js';
+import { fromStream, readAhead } from './byte-source.js';
 
 /** A problem with the inputs themselves (missing file, unknown format): the CLI prints the message and exits 2. */
 export class InputError extends Error {
@@ -160,7 +161,7 @@ function readInput(file: string, index: number, forced: SourceFormat | null, opt
     flows: 0,
     skipped: 0,
   };
-  const raw: Readable = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: READ_CHUNK });
+  const raw = file === '-' ? fromStream(process.stdin, false) : readAhead(file, READ_CHUNK);
   const input = new InputDecoding(file, index, forced, options, summary);
   return new Promise<InputSummary>((resolve, reject) => {
     let gunzip: ReturnType<typeof createGunzip> | null = null;
@@ -169,10 +170,7 @@ function readInput(file: string, index: number, forced: SourceFormat | null, opt
     const settle = (error: unknown, damage: string | null): void => {
       if (settled) return;
       settled = true;
-      raw.off('data', onData).off('end', onEnd).off('error', onError);
-      // Stdin is not ours to close; a file stream is.
-      if (file === '-') raw.pause();
-      else raw.destroy();
+      raw.stop();
       gunzip?.destroy();
       try {
         if (error !== null) throw error;
@@ -223,7 +221,7 @@ function readInput(file: string, index: number, forced: SourceFormat | null, opt
       else settle(null, null);
     };
     const onError = (error: Error): void => settle(null, `read error: ${describeFsError(error)}`);
-    raw.on('data', onData).on('end', onEnd).on('error', onError);
+    raw.start({ data: onData, end: onEnd, error: onError });
   });
 }
 
