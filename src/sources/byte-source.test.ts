@@ -48,6 +48,17 @@ describe('readAhead', () => {
     expect(calls.filter((c) => c === 'end')).toHaveLength(1);
   });
 
+  it('with recycle, reads take turns in two buffers, and a consumer that copies each chunk gets the file exactly', async () => {
+    const { path, data } = fileOf(9 * 5000 + 333, 'recycled');
+    const backing = new Set<ArrayBufferLike>();
+    const source = readAhead(path, 5000, { recycle: true });
+    const { chunks } = await drain(source, (chunk) => {
+      if (chunk.length === 5000) backing.add(chunk.buffer);
+    });
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    expect(backing.size).toBe(2);
+  });
+
   it('copies a short last chunk out of its read buffer, so a decoder keeping it pins no whole buffer', async () => {
     const size = 65536;
     const { path } = fileOf(size + 10, 'short-tail');

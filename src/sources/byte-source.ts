@@ -35,8 +35,15 @@ export interface ByteSource {
  */
 const COPY_BELOW = 4;
 
-/** A file's bytes in chunks of `size`, the next read in flight while a chunk is handled. */
-export function readAhead(file: string, size: number): ByteSource {
+/**
+ * A file's bytes in chunks of `size`, the next read in flight while a chunk
+ * is handled. Each read goes into a fresh buffer, so a consumer may keep a
+ * chunk; with `recycle` the reads take turns in two buffers instead, for a
+ * consumer that keeps nothing once data() returns (a flow scan): a fresh
+ * buffer costs the thread pool its page faults, about two thirds of reading
+ * a file from the page cache.
+ */
+export function readAhead(file: string, size: number, { recycle = false } = {}): ByteSource {
   let stopped = false;
   let paused: (() => void) | null = null;
   let gate: Promise<void> | null = null;
@@ -65,12 +72,14 @@ export function readAhead(file: string, size: number): ByteSource {
     try {
       handle = await open(file, 'r');
       let position = 0;
+      const spares = recycle ? [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)] : null;
+      let turn = 0;
       const read = async (at: number): Promise<Buffer | null> => {
-        const buffer = Buffer.allocUnsafe(size);
+        const buffer = spares === null ? Buffer.allocUnsafe(size) : spares[turn++ & 1]!;
         const { bytesRead } = await handle!.read(buffer, 0, size, at);
         if (bytesRead === 0) return null;
         if (bytesRead === size) return buffer;
-        return bytesRead * COPY_BELOW < size ? Buffer.from(buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
+        return bytesRead * COPY_BELOW < size || spares !== null ? Buffer.from(buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
       };
       next = read(position);
       for (;;) {

@@ -185,6 +185,21 @@ describe('holdsFlows: whether an input holds flow records, found before it is re
     expect(await holdsFlows(withExport, { format: 'pcap', formats: sourceFormats })).toBe(true);
   });
 
+  it('scans a capture of several reads in its two recycled buffers: an export datagram after them, or cut across them, is found', async () => {
+    // ~40k responses: several 1 MiB reads, so the scan's buffers take turns many times and records are cut between them.
+    const many = Array.from({ length: 40_000 }, (_, i) => ({ ts: 1743638400 + i, bytes: ethernetUdp(TO_CLIENT, fluxResponse(i & 0xffff)) }));
+    const big = pcapFile(many);
+    expect(big.length).toBeGreaterThan(3 * 1024 * 1024);
+    expect(await holdsFlows(file('big-dns.pcap', big), scan)).toBe(false);
+    expect(await holdsFlows(file('big-export-last.pcap', pcapFile([...many, exported])), scan)).toBe(true);
+    expect(await holdsFlows(file('big-export-last.pcap.gz', gzipSync(pcapFile([...many, exported]))), scan)).toBe(true);
+    expect(await holdsFlows(file('big-dns.pcap.gz', gzipSync(big)), scan)).toBe(false);
+    // The real read of the same file afterwards (fresh buffers) still sees every record.
+    const out = collector();
+    await readInputs([file('big-dns-read.pcap', big)], { format: 'auto', sink: out.sink, formats: sourceFormats });
+    expect(out.observed).toHaveLength(40_000);
+  });
+
   it('knows a DNS-only format by its name; anything it cannot scan may hold flows', async () => {
     expect(await holdsFlows(zeek, scan)).toBe(false);
     expect(await holdsFlows(conn, scan)).toBe(true);
