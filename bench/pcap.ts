@@ -231,11 +231,21 @@ export function formatPcap(figures: PcapFigures): string {
     if (a !== null) {
       const wall = a.packetsPerSecond / t.packetsPerSecond;
       lines.push(`  analyze end to end / tshark: ${ratio(a)}, ${wall >= ANALYZE_TARGET ? 'meets' : 'BELOW'} the ≥ ${ANALYZE_TARGET}× target (wall time)`);
+      const paired = pairedRatio(a.seconds, t.seconds);
+      // The sides take turns run by run: a run's ratio to its neighbour is the least moved by a host whose speed drifts.
+      if (paired !== null) lines.push(`  paired: the median of the ${Math.min(a.seconds.length, t.seconds.length)} per-run ratios (each analyze run against the tshark run after it): ${paired.toFixed(1)}× wall`);
     }
   }
   for (const note of figures.notes) lines.push(`  note: ${note}`);
   for (const failure of figures.failures) lines.push(`  failed: ${failure}`);
   return lines.join('\n');
+}
+
+/** Median over i of peer[i] / ours[i] (seconds of runs made in turn); null without a pair. */
+export function pairedRatio(ours: readonly number[], peer: readonly number[]): number | null {
+  const n = Math.min(ours.length, peer.length);
+  if (n === 0) return null;
+  return median(Array.from({ length: n }, (_, i) => peer[i]! / ours[i]!));
 }
 
 function statSafe(path: string): number {
