@@ -25,24 +25,23 @@ const ONE_HASH: number[] = [0];
  * slots), which also replaces NO_NAMES; beyond that it grows in place.
  */
 export function addName(names: string[], name: string): string[] {
-  if (names.length >= 8) {
-    names.push(name);
-    return names;
-  }
-  ONE_NAME[0] = name;
-  const longer = names.concat(ONE_NAME);
-  ONE_NAME[0] = '';
+  const longer = appendExact(names, name, ONE_NAME);
+  ONE_NAME[0] = ''; // the scratch keeps no name alive
   return longer;
 }
 
-/** addName for a list's hashes (NO_HASHES), kept apart so that the hashes stay unboxed numbers. */
+/** addName for a list's hashes (NO_HASHES), with a scratch of its own so that the hashes stay unboxed numbers. */
 export function addHash(hashes: number[], hash: number): number[] {
-  if (hashes.length >= 8) {
-    hashes.push(hash);
-    return hashes;
+  return appendExact(hashes, hash, ONE_HASH);
+}
+
+function appendExact<T>(list: T[], value: T, one: T[]): T[] {
+  if (list.length >= 8) {
+    list.push(value);
+    return list;
   }
-  ONE_HASH[0] = hash;
-  return hashes.concat(ONE_HASH);
+  one[0] = value;
+  return list.concat(one);
 }
 
 /**

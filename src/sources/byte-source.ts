@@ -24,7 +24,7 @@ export interface ByteSource {
   start(handlers: ByteHandlers): void;
   pause(): void;
   resume(): void;
-  /** No handler is called after this; a file is closed, a stream not ours (stdin) only paused. */
+  /** No handler is called after this; a file is closed, a stream (stdin) only paused. */
   stop(): void;
 }
 
@@ -109,8 +109,8 @@ export function readAhead(file: string, size: number, { recycle = false } = {}):
   }
 }
 
-/** A stream's bytes (stdin): paused, not destroyed, when stopped unless `owned`. */
-export function fromStream(stream: Readable, owned: boolean): ByteSource {
+/** A stream's bytes (stdin): not ours to close, so stop() pauses it and lets go. */
+export function fromStream(stream: Readable): ByteSource {
   let handlers: ByteHandlers | null = null;
   const onData = (chunk: Buffer): void => handlers?.data(chunk);
   const onEnd = (): void => handlers?.end();
@@ -129,8 +129,7 @@ export function fromStream(stream: Readable, owned: boolean): ByteSource {
     stop() {
       handlers = null;
       stream.off('data', onData).off('end', onEnd).off('error', onError);
-      if (owned) stream.destroy();
-      else stream.pause();
+      stream.pause();
     },
   };
 }

@@ -170,7 +170,7 @@ function readInput(file: string, index: number, forced: SourceFormat | null, opt
     skipped: 0,
   };
   const recycle = options.recycleChunks === true;
-  const raw = file === '-' ? fromStream(process.stdin, false) : readAhead(file, READ_CHUNK, { recycle });
+  const raw = file === '-' ? fromStream(process.stdin) : readAhead(file, READ_CHUNK, { recycle });
   const input = new InputDecoding(file, index, forced, options, summary);
   return new Promise<InputSummary>((resolve, reject) => {
     let gunzip: ReturnType<typeof createGunzip> | null = null;
